@@ -1,0 +1,91 @@
+#include "base/arena.h"
+#include "base/digest.h"
+#include "base/str.h"
+#include "unit/harness.h"
+
+static void
+test_buf_caps_and_reports_limit(void)
+{
+    struct wh_buf b;
+    struct wh_error err;
+
+    wh_buf_init(&b, 8);
+    wh_buf_append_c(&b, "12345");
+    ok(wh_buf_check(&b, "x", &err) == WH_OK, "buf under cap is ok");
+    wh_buf_append_c(&b, "6789");
+    ok(wh_buf_check(&b, "reply", &err) == WH_E_LIMIT, "buf over cap is WH_E_LIMIT");
+    ok(strstr(err.msg, "reply exceeds 8 bytes") != NULL, "limit message names what: %s", err.msg);
+    wh_buf_fini(&b);
+}
+
+static void
+test_json_string_escapes_controls(void)
+{
+    struct wh_buf b;
+
+    wh_buf_init(&b, 100);
+    wh_buf_append_json_string(&b, WH_STR("a\"b\\c\n\x01"));
+    ok(strcmp(b.ptr, "\"a\\\"b\\\\c\\n\\u0001\"") == 0, "json escape: %s", b.ptr);
+    wh_buf_fini(&b);
+}
+
+static void
+test_base64_round_trip_and_rejects_garbage(void)
+{
+    struct wh_arena a;
+    struct wh_bytes out;
+    struct wh_error err;
+    char *enc;
+
+    wh_arena_init(&a);
+    enc = wh_digest_base64_encode("hello!?", 7, &a);
+    ok(strcmp(enc, "aGVsbG8hPw==") == 0, "base64 encode");
+    ok(wh_digest_base64_decode(wh_str_c(enc), &a, &out, &err) == WH_OK && out.len == 7 &&
+           memcmp(out.ptr, "hello!?", 7) == 0,
+       "base64 decode round trip");
+    ok(wh_digest_base64_decode(WH_STR("aGV*bG8="), &a, &out, &err) == WH_E_INVALID,
+       "base64 rejects bad char");
+    ok(wh_digest_base64_decode(WH_STR("aGVsb"), &a, &out, &err) == WH_E_INVALID,
+       "base64 rejects bad length");
+    wh_arena_fini(&a);
+}
+
+static void
+test_digest_string_form(void)
+{
+    char d[WH_DIGEST_STR_LEN];
+
+    wh_digest_sha256_str("", 0, d);
+    ok(strcmp(d, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") == 0,
+       "sha256 of empty");
+    ok(wh_digest_is_sha256(wh_str_c(d)), "is_sha256 accepts");
+    ok(!wh_digest_is_sha256(WH_STR("sha256:E3B0")), "is_sha256 rejects short/upper");
+    ok(wh_digest_matches("", 0, wh_str_c(d)), "matches");
+    ok(!wh_digest_matches("x", 1, wh_str_c(d)), "mismatch");
+}
+
+static void
+test_arena_large_and_small_allocations(void)
+{
+    struct wh_arena a;
+    char *big, *small;
+
+    wh_arena_init(&a);
+    small = wh_arena_strdup(&a, "abc");
+    big = wh_arena_alloc(&a, 100000);
+    big[99999] = 1;
+    ok(strcmp(small, "abc") == 0 && wh_arena_sprintf(&a, "%d-%s", 7, small)[0] == '7',
+       "arena keeps small strings across a big block");
+    wh_arena_fini(&a);
+}
+
+int
+main(void)
+{
+    test_buf_caps_and_reports_limit();
+    test_json_string_escapes_controls();
+    test_base64_round_trip_and_rejects_garbage();
+    test_digest_string_form();
+    test_arena_large_and_small_allocations();
+    return done_testing();
+}

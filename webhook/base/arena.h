@@ -1,0 +1,45 @@
+#ifndef WH_BASE_ARENA_H
+#define WH_BASE_ARENA_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "base/error.h"
+#include "base/str.h"
+
+/*
+ * One arena per review: everything derived from one input is allocated here and freed at once by
+ * wh_arena_fini. Library objects (X509, EVP_PKEY, json_t) that live as long as the arena attach
+ * with wh_arena_defer. Not thread-safe: an arena belongs to one thread at a time.
+ */
+struct wh_arena_chunk;
+struct wh_arena_defer;
+
+struct wh_arena {
+    struct wh_arena_chunk *chunks;
+    struct wh_arena_defer *defers;
+    size_t total; /* bytes handed out, for limits and metrics */
+};
+
+typedef void wh_release_fn(void *obj);
+
+void wh_arena_init(struct wh_arena *a);
+/* Runs deferred releases (last added first), then frees every chunk. */
+void wh_arena_fini(struct wh_arena *a);
+/* Zeroed, aligned for any type. Never returns NULL (wh_oom). */
+void *wh_arena_alloc(struct wh_arena *a, size_t size);
+/* Zeroed array of n elements of size each; aborts on overflow. */
+void *wh_arena_calloc(struct wh_arena *a, size_t n, size_t size);
+/* Grows an arena array: copies the old n elements into a new block of new_n. */
+void *wh_arena_grow(struct wh_arena *a, void *old, size_t n, size_t new_n, size_t size);
+char *wh_arena_strndup(struct wh_arena *a, const char *s, size_t n);
+char *wh_arena_strdup(struct wh_arena *a, const char *s);
+/* NUL-terminated copy of a view. */
+char *wh_arena_strdup_view(struct wh_arena *a, struct wh_str s);
+void *wh_arena_memdup(struct wh_arena *a, const void *p, size_t n);
+char *wh_arena_sprintf(struct wh_arena *a, const char *fmt, ...) WH_PRINTF(2, 3);
+char *wh_arena_vsprintf(struct wh_arena *a, const char *fmt, va_list ap);
+/* `fn(obj)` runs at wh_arena_fini. */
+void wh_arena_defer(struct wh_arena *a, wh_release_fn *fn, void *obj);
+
+#endif

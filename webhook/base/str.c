@@ -1,0 +1,186 @@
+/* String views and capped growable buffers. */
+#include "base/str.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+bool
+wh_str_eq(struct wh_str a, struct wh_str b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+bool
+wh_str_eq_c(struct wh_str a, const char *b)
+{
+    return wh_str_eq(a, wh_str_c(b));
+}
+
+bool
+wh_str_has_prefix(struct wh_str s, const char *prefix)
+{
+    size_t n = strlen(prefix);
+
+    return s.len >= n && memcmp(s.ptr, prefix, n) == 0;
+}
+
+bool
+wh_str_has_suffix(struct wh_str s, const char *suffix)
+{
+    size_t n = strlen(suffix);
+
+    return s.len >= n && memcmp(s.ptr + s.len - n, suffix, n) == 0;
+}
+
+int
+wh_str_cmp(struct wh_str a, struct wh_str b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n == 0 ? 0 : memcmp(a.ptr, b.ptr, n);
+
+    if (c != 0)
+        return c;
+    return a.len < b.len ? -1 : a.len > b.len ? 1 : 0;
+}
+
+void
+wh_buf_init(struct wh_buf *b, size_t cap)
+{
+    b->ptr = NULL;
+    b->len = 0;
+    b->alloc = 0;
+    b->cap = cap;
+    b->overflow = false;
+}
+
+void
+wh_buf_fini(struct wh_buf *b)
+{
+    free(b->ptr);
+    wh_buf_init(b, b->cap);
+}
+
+void
+wh_buf_reset(struct wh_buf *b)
+{
+    b->len = 0;
+    b->overflow = false;
+    if (b->ptr != NULL)
+        b->ptr[0] = '\0';
+}
+
+void
+wh_buf_append(struct wh_buf *b, const void *p, size_t n)
+{
+    if (b->overflow)
+        return;
+    if (n > b->cap || b->len > b->cap - n) {
+        b->overflow = true;
+        return;
+    }
+    if (b->len + n + 1 > b->alloc) {
+        size_t want = b->alloc == 0 ? 256 : b->alloc;
+        while (want < b->len + n + 1)
+            want *= 2;
+        char *q = realloc(b->ptr, want);
+        if (q == NULL)
+            wh_oom();
+        b->ptr = q;
+        b->alloc = want;
+    }
+    if (n > 0)
+        memcpy(b->ptr + b->len, p, n);
+    b->len += n;
+    b->ptr[b->len] = '\0';
+}
+
+void
+wh_buf_append_c(struct wh_buf *b, const char *s)
+{
+    wh_buf_append(b, s, strlen(s));
+}
+
+void
+wh_buf_printf(struct wh_buf *b, const char *fmt, ...)
+{
+    char small[512];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof(small)) {
+        wh_buf_append(b, small, (size_t)n);
+        return;
+    }
+    char *big = malloc((size_t)n + 1);
+    if (big == NULL)
+        wh_oom();
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    wh_buf_append(b, big, (size_t)n);
+    free(big);
+}
+
+void
+wh_buf_append_json_string(struct wh_buf *b, struct wh_str s)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i, run = 0;
+
+    wh_buf_append(b, "\"", 1);
+    for (i = 0; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        const char *esc = NULL;
+        char u[6];
+
+        switch (c) {
+        case '"':
+            esc = "\\\"";
+            break;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        default:
+            if (c >= 0x20)
+                continue;
+            u[0] = '\\';
+            u[1] = 'u';
+            u[2] = '0';
+            u[3] = '0';
+            u[4] = hex[c >> 4];
+            u[5] = hex[c & 15];
+            break;
+        }
+        wh_buf_append(b, s.ptr + run, i - run);
+        if (esc != NULL)
+            wh_buf_append_c(b, esc);
+        else
+            wh_buf_append(b, u, 6);
+        run = i + 1;
+    }
+    wh_buf_append(b, s.ptr + run, s.len - run);
+    wh_buf_append(b, "\"", 1);
+}
+
+enum wh_err
+wh_buf_check(const struct wh_buf *b, const char *what, struct wh_error *err)
+{
+    if (b->overflow)
+        return wh_error_set(err, WH_E_LIMIT, "%s exceeds %zu bytes", what, b->cap);
+    return WH_OK;
+}

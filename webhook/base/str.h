@@ -1,0 +1,61 @@
+#ifndef WH_BASE_STR_H
+#define WH_BASE_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "base/error.h"
+
+/* A borrowed view of text; never assume NUL termination. */
+struct wh_str {
+    const char *ptr;
+    size_t len;
+};
+
+/* A borrowed view of binary bytes. */
+struct wh_bytes {
+    const unsigned char *ptr;
+    size_t len;
+};
+
+/*
+ * Growable output capped at init: appends past `cap` set `overflow` and are dropped, so a writer
+ * checks once at the end (wh_buf_check). Owns its heap block; wh_buf_fini frees it.
+ */
+struct wh_buf {
+    char *ptr; /* always NUL-terminated after the first append */
+    size_t len;
+    size_t alloc;
+    size_t cap;
+    bool overflow;
+};
+
+#define WH_STR(lit) ((struct wh_str){(lit), sizeof(lit) - 1})
+
+static inline struct wh_str
+wh_str_c(const char *s)
+{
+    return (struct wh_str){s, s == NULL ? 0 : strlen(s)};
+}
+
+bool wh_str_eq(struct wh_str a, struct wh_str b);
+bool wh_str_eq_c(struct wh_str a, const char *b);
+bool wh_str_has_prefix(struct wh_str s, const char *prefix);
+bool wh_str_has_suffix(struct wh_str s, const char *suffix);
+/* Byte-wise comparison like strcmp, for sorting views. */
+int wh_str_cmp(struct wh_str a, struct wh_str b);
+
+void wh_buf_init(struct wh_buf *b, size_t cap);
+void wh_buf_fini(struct wh_buf *b);
+void wh_buf_reset(struct wh_buf *b);
+void wh_buf_append(struct wh_buf *b, const void *p, size_t n);
+void wh_buf_append_c(struct wh_buf *b, const char *s);
+void wh_buf_printf(struct wh_buf *b, const char *fmt, ...) WH_PRINTF(2, 3);
+/* Appends `s` as a JSON string literal, quotes included, escaping per RFC 8259. */
+void wh_buf_append_json_string(struct wh_buf *b, struct wh_str s);
+/* WH_E_LIMIT if any append overflowed the cap. */
+WH_MUST_CHECK enum wh_err wh_buf_check(const struct wh_buf *b, const char *what,
+                                       struct wh_error *err);
+
+#endif

@@ -1,0 +1,36 @@
+#ifndef WH_PIPELINE_REVIEW_H
+#define WH_PIPELINE_REVIEW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/str.h"
+
+/*
+ * The only entry point http/ and the CLI use to run one AdmissionReview through the pipeline.
+ * An env holds the immutable snapshots (policy, trust) and shared state (cache); it is created
+ * by main.c from the config and outlives every worker. A worker holds per-thread state (its
+ * libcurl handle) and is used by one thread at a time.
+ */
+struct wh_config;
+struct wh_review_env;
+struct wh_review_worker;
+
+struct wh_review_reply {
+    int http_status;       /* 200 with an AdmissionReview, 400 with {"error": ...} */
+    struct wh_buf body;    /* JSON; owned by the reply: wh_buf_fini when done */
+    const char *verdict;   /* "allow", "deny" or "error": for metrics and logs (static) */
+};
+
+struct wh_review_worker *wh_review_worker_new(struct wh_review_env *env);
+void wh_review_worker_free(struct wh_review_worker *w);
+
+/* Runs one review. Never fails: every error becomes a 400 or a denial in `reply`, answered before
+ * `deadline_ms` (wh_clock_mono_ms). Safe to call concurrently from different workers. */
+void wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
+                      struct wh_review_reply *reply);
+
+/* True when policy and trust are loaded; *detail says what is missing or stale otherwise. */
+bool wh_review_env_ready(const struct wh_review_env *env, const char **detail);
+
+#endif

@@ -1,0 +1,27 @@
+#ifndef WH_VERIFY_FACTS_H
+#define WH_VERIFY_FACTS_H
+
+#include <stddef.h>
+
+#include "base/str.h"
+
+/*
+ * What verification established about one image digest, and nothing else: policy/ evaluates only
+ * these. Every field was checked against a signer named in the policy and is bound to `digest`.
+ * Strings and bytes live in the review's arena (or, for cached facts, in the copy made for it).
+ */
+struct wh_attestation {
+    const char *predicate_type; /* from the verified in-toto statement */
+    const char *signer;         /* policy signer name whose key verified the envelope */
+    struct wh_bytes predicate;  /* the statement's "predicate" as compact JSON */
+};
+
+struct wh_facts {
+    const char *digest;           /* "sha256:<hex>" every fact below is bound to */
+    const char *platform;         /* "linux/amd64" when resolved from an index, else NULL */
+    const char *signature_signer; /* signer of a verified cosign signature, NULL if none */
+    struct wh_attestation *attestations;
+    size_t n_attestations;
+};
+
+#endif
