@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/error.h"
+#include "base/limits.h"
 #include "base/str.h"
 
 /*
@@ -12,9 +14,26 @@
  * by main.c from the config and outlives every worker. A worker holds per-thread state (its
  * libcurl handle) and is used by one thread at a time.
  */
-struct wh_config;
 struct wh_review_env;
 struct wh_review_worker;
+
+/* What an env is built from (main.c maps the config onto it; the CLI fills it from flags). */
+struct wh_review_settings {
+    const char *policy_path;
+    struct wh_limits limits;
+    const char *docker_config;              /* registry credentials, may be NULL */
+    const char *ca_file;                    /* extra registry CA bundle, may be NULL */
+    const char *const *plain_http_hosts;    /* loopback test registries only */
+    size_t n_plain_http_hosts;
+};
+
+/* Loads the policy; *out valid only on WH_OK. The settings' strings must outlive the env. */
+WH_MUST_CHECK enum wh_err wh_review_env_new(const struct wh_review_settings *s,
+                                            struct wh_review_env **out, struct wh_error *err);
+void wh_review_env_free(struct wh_review_env *env);
+/* Reloads the policy file; on error keeps the last good snapshot and returns the reason.
+ * Reviews in flight finish on the snapshot they started with. */
+WH_MUST_CHECK enum wh_err wh_review_env_reload(struct wh_review_env *env, struct wh_error *err);
 
 struct wh_review_reply {
     int http_status;       /* 200 with an AdmissionReview, 400 with {"error": ...} */
