@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# manifests/ renders offline with `kubectl kustomize`, and the rendered objects carry what the
+# deployment depends on (probes, hardening, webhook rules, caBundle wiring). Also certs/mint.sh and
+# certs/ca-bundle.sh. Prints TAP. Needs kubectl, openssl, python3 with PyYAML (Debian python3-yaml).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { echo "ok - $1"; }
+nok() { echo "not ok - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+check() { # name, command...
+  local name=$1; shift
+  if out=$("$@" 2>&1); then ok "$name"; else nok "$name" "$(echo "$out" | tail -5)"; fi
+}
+
+# --- render ---
+if kubectl kustomize "$top/manifests" > "$tmp/render.yaml" 2> "$tmp/render.err"; then
+  ok "kubectl kustomize manifests/ renders offline"
+else
+  nok "kubectl kustomize manifests/ renders offline" "$(tail -3 "$tmp/render.err")"
+fi
+check "manifests/policy.yaml is a copy of policy/default.yaml" "$top/manifests/sync-policy.sh" --check
+
+# --- rendered objects, one TAP line per check ---
+python3 - "$tmp/render.yaml" "$top/policy/default.yaml" <<'PY'
+import sys, yaml
+render, policy_src = sys.argv[1], sys.argv[2]
+out = []
+def t(name, cond, why=""):
+    out.append((bool(cond), name, why))
+try:
+    docs = [d for d in yaml.safe_load_all(open(render)) if d]
+except Exception as e:  # a render that is not YAML fails every check below
+    docs = []
+    t("rendered output is YAML", False, str(e))
+by = {}
+for d in docs:
+    by.setdefault(d["kind"], []).append(d)
+def one(kind, name=None):
+    xs = [d for d in by.get(kind, []) if name is None or d["metadata"]["name"] == name]
+    return xs[0] if len(xs) == 1 else None
+kinds = sorted(by)
+want = ["ConfigMap", "Deployment", "Namespace", "PodDisruptionBudget", "Service",
+        "ServiceAccount", "ValidatingWebhookConfiguration"]
+t("kinds rendered: " + ", ".join(want), kinds == want, "got %s" % kinds)
+ns = one("Namespace", "driftgate")
+t("namespace driftgate", ns is not None)
+for d in docs:
+    if d["kind"] not in ("Namespace", "ValidatingWebhookConfiguration"):
+        if d["metadata"].get("namespace") != "driftgate":
+            t("%s/%s in namespace driftgate" % (d["kind"], d["metadata"]["name"]), False)
+
+dep = one("Deployment", "driftgate") or {}
+spec = dep.get("spec", {})
+pod = spec.get("template", {}).get("spec", {})
+cs = pod.get("containers", [{}])
+c = cs[0] if cs else {}
+t("deployment: 2 replicas", spec.get("replicas") == 2, spec.get("replicas"))
+aa = pod.get("affinity", {}).get("podAntiAffinity", {})
+terms = [x.get("podAffinityTerm", x) for x in
+         aa.get("preferredDuringSchedulingIgnoredDuringExecution", []) +
+         aa.get("requiredDuringSchedulingIgnoredDuringExecution", [])]
+t("deployment: pod anti-affinity on kubernetes.io/hostname selecting its own pods",
+  any(x.get("topologyKey") == "kubernetes.io/hostname" and
+      x.get("labelSelector", {}).get("matchLabels") == spec.get("selector", {}).get("matchLabels")
+      for x in terms), terms)
+ports = {p.get("name"): p.get("containerPort") for p in c.get("ports", [])}
+def probe(p, path):
+    g = (c.get(p) or {}).get("httpGet", {})
+    port = g.get("port")
+    port = ports.get(port, port)
+    return g.get("path") == path and g.get("scheme") == "HTTPS" and port == 8443
+t("deployment: readinessProbe GET /readyz HTTPS 8443", probe("readinessProbe", "/readyz"), c.get("readinessProbe"))
+t("deployment: livenessProbe GET /healthz HTTPS 8443", probe("livenessProbe", "/healthz"), c.get("livenessProbe"))
+res = c.get("resources", {})
+t("deployment: cpu/memory requests and a memory limit",
+  res.get("requests", {}).get("cpu") and res.get("requests", {}).get("memory")
+  and res.get("limits", {}).get("memory"), res)
+sc = c.get("securityContext", {})
+psc = pod.get("securityContext", {})
+t("deployment: readOnlyRootFilesystem", sc.get("readOnlyRootFilesystem") is True)
+t("deployment: runAsNonRoot (uid 65532)", (sc.get("runAsNonRoot") or psc.get("runAsNonRoot"))
+  and psc.get("runAsUser", sc.get("runAsUser")) == 65532)
+t("deployment: seccompProfile RuntimeDefault",
+  (sc.get("seccompProfile") or psc.get("seccompProfile") or {}).get("type") == "RuntimeDefault")
+t("deployment: capabilities drop ALL, no privilege escalation",
+  sc.get("capabilities", {}).get("drop") == ["ALL"] and sc.get("allowPrivilegeEscalation") is False
+  and not sc.get("capabilities", {}).get("add"))
+t("deployment: no service account token", pod.get("automountServiceAccountToken") is False)
+t("deployment: args serve --config /etc/driftgate/config.yaml",
+  (c.get("command") or []) + (c.get("args") or []) in (
+      ["serve", "--config", "/etc/driftgate/config.yaml"],
+      ["/usr/local/bin/driftgate", "serve", "--config", "/etc/driftgate/config.yaml"]), c.get("args"))
+
+vols = {v["name"]: v for v in pod.get("volumes", [])}
+mounts = {m["name"]: m for m in c.get("volumeMounts", [])}
+cms = {d["metadata"]["name"]: d for d in by.get("ConfigMap", [])}
+tlsv = vols.get("tls", {}).get("secret", {})
+t("deployment: tls volume is Secret driftgate-tls at /etc/driftgate/tls",
+  tlsv.get("secretName") == "driftgate-tls" and mounts.get("tls", {}).get("mountPath") == "/etc/driftgate/tls")
+pol_name = vols.get("policy", {}).get("configMap", {}).get("name", "")
+t("deployment: policy volume names the generated ConfigMap (%s)" % pol_name,
+  pol_name.startswith("driftgate-policy-") and pol_name in cms)
+cfg_name = vols.get("config", {}).get("configMap", {}).get("name", "")
+t("deployment: config volume names ConfigMap driftgate-config", cfg_name == "driftgate-config" and cfg_name in cms)
+
+cfg = {}
+try:
+    cfg = yaml.safe_load(cms.get(cfg_name, {}).get("data", {}).get("config.yaml", "")) or {}
+except Exception as e:
+    t("config.yaml parses", False, str(e))
+t("config: listen 0.0.0.0:8443", cfg.get("listen") == "0.0.0.0:8443", cfg.get("listen"))
+def mounted(path, vol, key):
+    m = mounts.get(vol, {}).get("mountPath", "")
+    return path == m + "/" + key
+t("config: tls cert/key are the tls Secret's tls.crt/tls.key",
+  mounted(cfg.get("tls", {}).get("cert"), "tls", "tls.crt") and
+  mounted(cfg.get("tls", {}).get("key"), "tls", "tls.key"), cfg.get("tls"))
+pol_cm = cms.get(pol_name, {}).get("data", {})
+t("config: policy path is a key of the policy ConfigMap",
+  any(mounted(cfg.get("policy"), "policy", k) for k in pol_cm), (cfg.get("policy"), list(pol_cm)))
+cm = mounts.get("config", {})
+t("config: config.yaml mounted at /etc/driftgate/config.yaml",
+  cm.get("mountPath") == "/etc/driftgate/config.yaml" and cm.get("subPath") == "config.yaml")
+try:
+    src = open(policy_src).read()
+except OSError as e:
+    src = None
+t("policy ConfigMap holds policy/default.yaml verbatim", src is not None and pol_cm.get("policy.yaml") == src)
+
+svc = one("Service", "driftgate") or {}
+sp = svc.get("spec", {}).get("ports", [{}])
+tp = sp[0].get("targetPort")
+t("service: 443 -> 8443", len(sp) == 1 and sp[0].get("port") == 443 and ports.get(tp, tp) == 8443, sp)
+t("service: selects the deployment's pods",
+  svc.get("spec", {}).get("selector") == spec.get("template", {}).get("metadata", {}).get("labels"))
+pdb = one("PodDisruptionBudget", "driftgate") or {}
+t("pdb: minAvailable 1 of the deployment's pods",
+  pdb.get("spec", {}).get("minAvailable") == 1 and
+  pdb.get("spec", {}).get("selector") == spec.get("selector"))
+
+vwc = one("ValidatingWebhookConfiguration") or {}
+whs = vwc.get("webhooks", [])
+w = whs[0] if len(whs) == 1 else {}
+t("webhook: one webhook with a qualified name", len(whs) == 1 and w.get("name", "").count(".") >= 2)
+t("webhook: admissionReviewVersions [v1]", w.get("admissionReviewVersions") == ["v1"])
+t("webhook: sideEffects None", w.get("sideEffects") == "None")
+t("webhook: failurePolicy Fail", w.get("failurePolicy") == "Fail")
+t("webhook: timeoutSeconds 10", w.get("timeoutSeconds") == 10)
+t("webhook: matchPolicy Equivalent", w.get("matchPolicy") == "Equivalent")
+s = w.get("clientConfig", {}).get("service", {})
+t("webhook: calls service driftgate/driftgate:443 /validate",
+  s.get("name") == svc.get("metadata", {}).get("name") and s.get("namespace") == "driftgate"
+  and s.get("port") == 443 and s.get("path") == "/validate", s)
+t("webhook: caBundle is the placeholder certs/ca-bundle.sh fills",
+  w.get("clientConfig", {}).get("caBundle") == "CA_BUNDLE_PLACEHOLDER")
+got = set()
+ops_ok = True
+for r in w.get("rules", []):
+    ops_ok = ops_ok and sorted(r.get("operations", [])) == ["CREATE", "UPDATE"]
+    for g in r.get("apiGroups", []):
+        for res_ in r.get("resources", []):
+            got.add((g, res_))
+want_res = {("", "pods"), ("", "pods/ephemeralcontainers"), ("", "replicationcontrollers"),
+            ("apps", "deployments"), ("apps", "replicasets"), ("apps", "statefulsets"),
+            ("apps", "daemonsets"), ("batch", "jobs"), ("batch", "cronjobs")}
+t("webhook: rules cover exactly pods, ephemeralcontainers, RCs, apps and batch workloads",
+  got == want_res, "missing %s extra %s" % (sorted(want_res - got), sorted(got - want_res)))
+t("webhook: rules are CREATE and UPDATE", ops_ok and w.get("rules"))
+sel = w.get("namespaceSelector", {}).get("matchExpressions", [])
+t("webhook: namespaceSelector kubernetes.io/metadata.name NotIn kube-system, driftgate",
+  any(e.get("key") == "kubernetes.io/metadata.name" and e.get("operator") == "NotIn" and
+      set(e.get("values", [])) == {"kube-system", "driftgate"} for e in sel), sel)
+
+for good, name, why in out:
+    print(("ok" if good else "not ok") + " - " + name)
+    if not good and why != "":
+        print("# " + str(why).replace("\n", " ")[:400])
+PY
+[ $? -eq 0 ] || nok "python checks ran"
+
+# --- certs/mint.sh ---
+d=$tmp/certs
+if "$top/certs/mint.sh" "$d" driftgate.driftgate.svc 127.0.0.1 ::1 2> "$tmp/mint.err"; then
+  ok "mint.sh makes a CA and a serving cert"
+else
+  nok "mint.sh makes a CA and a serving cert" "$(tail -3 "$tmp/mint.err")"
+fi
+txt=$(openssl x509 -in "$d/tls.crt" -noout -text 2>&1)
+check "mint.sh: serving cert verifies against the CA for sslserver" \
+  openssl verify -CAfile "$d/ca.crt" -purpose sslserver "$d/tls.crt"
+check "mint.sh: SANs DNS + IPv4 + IPv6" grep -q \
+  'DNS:driftgate.driftgate.svc, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1' <<< "$txt"
+check "mint.sh: EKU serverAuth" grep -q 'TLS Web Server Authentication' <<< "$txt"
+check "mint.sh: EC P-256 keys" bash -c "openssl pkey -in '$d/tls.key' -noout -text | grep -q 'prime256v1' && openssl pkey -in '$d/ca.key' -noout -text | grep -q 'prime256v1'"
+check "mint.sh: keys are mode 600" test "$(stat -c %a "$d/tls.key")$(stat -c %a "$d/ca.key")" = 600600
+check "mint.sh: serving cert valid ~1 year, not 2" bash -c \
+  "openssl x509 -in '$d/tls.crt' -noout -checkend $((364 * 86400)) && ! openssl x509 -in '$d/tls.crt' -noout -checkend $((366 * 86400))"
+check "mint.sh: CA valid ~10 years" bash -c \
+  "openssl x509 -in '$d/ca.crt' -noout -checkend $((3649 * 86400)) && ! openssl x509 -in '$d/ca.crt' -noout -checkend $((3651 * 86400))"
+ca_before=$(sha256sum < "$d/ca.crt")
+tls_before=$(sha256sum < "$d/tls.crt")
+"$top/certs/mint.sh" "$d" localhost 2> /dev/null
+check "mint.sh: second run reuses the CA and re-signs the serving cert" bash -c \
+  "[ '$ca_before' = \"\$(sha256sum < '$d/ca.crt')\" ] && [ '$tls_before' != \"\$(sha256sum < '$d/tls.crt')\" ] && openssl verify -CAfile '$d/ca.crt' '$d/tls.crt'"
+if "$top/certs/mint.sh" "$tmp/bad" "bad name" 2> "$tmp/bad.err"; then
+  nok "mint.sh rejects a name with a space"
+else
+  check "mint.sh rejects a name with a space" grep -q "invalid name 'bad name'" "$tmp/bad.err"
+fi
+
+# --- certs/ca-bundle.sh ---
+if kubectl kustomize "$top/manifests" 2> /dev/null | "$top/certs/ca-bundle.sh" "$d/ca.crt" - > "$tmp/filled.yaml" 2> "$tmp/cab.err"; then
+  ok "ca-bundle.sh fills the rendered kustomization"
+else
+  nok "ca-bundle.sh fills the rendered kustomization" "$(cat "$tmp/cab.err")"
+fi
+check "ca-bundle.sh: caBundle decodes to the CA certificate" python3 - "$tmp/filled.yaml" "$d/ca.crt" <<'PY'
+import sys, yaml, base64
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+vwc = [d for d in docs if d["kind"] == "ValidatingWebhookConfiguration"][0]
+b = vwc["webhooks"][0]["clientConfig"]["caBundle"]
+sys.exit(0 if base64.b64decode(b, validate=True) == open(sys.argv[2], "rb").read() else 1)
+PY
+check "ca-bundle.sh: default input is the webhook configuration" bash -c \
+  "'$top/certs/ca-bundle.sh' '$d/ca.crt' | grep -q '^kind: ValidatingWebhookConfiguration'"
+if "$top/certs/ca-bundle.sh" "$d/tls.key" 2> "$tmp/e1"; then nok "ca-bundle.sh rejects a non-certificate"; else
+  check "ca-bundle.sh rejects a non-certificate" grep -q "is not a PEM certificate" "$tmp/e1"; fi
+if "$top/certs/ca-bundle.sh" "$d/ca.crt" - < "$tmp/filled.yaml" > /dev/null 2> "$tmp/e2"; then
+  nok "ca-bundle.sh fails when there is no placeholder"; else
+  check "ca-bundle.sh fails when there is no placeholder" grep -q "no 'caBundle: CA_BUNDLE_PLACEHOLDER'" "$tmp/e2"; fi
