@@ -1,0 +1,174 @@
+/*
+ * Drift between a production and a dev SBOM: one merge walk over the two key-sorted component
+ * lists (O(n + m) after wh_sbom_parse's O(n log n) sort), grouping duplicate keys so a package
+ * installed twice at different versions is compared as a set.
+ */
+#include "sbom/diff.h"
+
+#include <string.h>
+
+#include "sbom/version.h"
+
+/* [begin, end) of one key's components. */
+struct group {
+    const struct wh_sbom_component *begin, *end;
+};
+
+static struct group
+next_group(const struct wh_sbom *s, size_t *i)
+{
+    struct group g = {&s->components[*i], &s->components[*i]};
+
+    while (*i < s->n_components && strcmp(s->components[*i].key, g.begin->key) == 0) {
+        (*i)++;
+        g.end++;
+    }
+    return g;
+}
+
+/* The highest version of the group by the package type's ordering. */
+static const struct wh_sbom_component *
+highest(struct group g)
+{
+    const struct wh_sbom_component *best = g.begin, *c;
+
+    for (c = g.begin + 1; c < g.end; c++) {
+        if (wh_sbom_version_compare(c->purl_type, c->version, best->version) > 0)
+            best = c;
+    }
+    return best;
+}
+
+/* Both groups are sorted by version bytewise, so a shared version is found by merging. */
+static int
+share_version(struct group a, struct group b)
+{
+    const struct wh_sbom_component *x = a.begin, *y = b.begin;
+
+    while (x < a.end && y < b.end) {
+        int r = strcmp(x->version, y->version);
+        if (r == 0)
+            return 1;
+        if (r < 0)
+            x++;
+        else
+            y++;
+    }
+    return 0;
+}
+
+static int
+is_sorted(const struct wh_sbom *s)
+{
+    size_t i;
+
+    for (i = 1; i < s->n_components; i++) {
+        int r = strcmp(s->components[i - 1].key, s->components[i].key);
+        if (r > 0 || (r == 0 && strcmp(s->components[i - 1].version, s->components[i].version) > 0))
+            return 0;
+    }
+    return 1;
+}
+
+static void
+set_from(struct wh_sbom_finding *f, enum wh_drift_kind kind, const struct wh_sbom_component *c)
+{
+    f->kind = kind;
+    f->size = WH_DRIFT_SIZE_NONE;
+    f->key = c->key;
+    f->purl_type = c->purl_type;
+    f->name = c->name;
+    f->dev_version = NULL;
+    f->prod_version = NULL;
+}
+
+WH_MUST_CHECK enum wh_err
+wh_sbom_diff(const struct wh_sbom *prod, const struct wh_sbom *dev, struct wh_arena *a,
+             struct wh_sbom_diff *out, struct wh_error *err)
+{
+    size_t i = 0, j = 0, n = 0;
+    struct wh_sbom_finding *f;
+
+    if (WH_NEVER(!is_sorted(prod) || !is_sorted(dev)))
+        return wh_error_set(err, WH_E_INTERNAL, "SBOM diff: input components are not sorted");
+    memset(out, 0, sizeof(*out));
+    f = wh_arena_calloc(a, prod->n_components + dev->n_components + 1, sizeof(*f));
+    while (i < prod->n_components || j < dev->n_components) {
+        int r;
+
+        if (i == prod->n_components)
+            r = 1;
+        else if (j == dev->n_components)
+            r = -1;
+        else
+            r = strcmp(prod->components[i].key, dev->components[j].key);
+        if (r < 0) {
+            const struct wh_sbom_component *c = highest(next_group(prod, &i));
+            set_from(&f[n], WH_DRIFT_PROD_ONLY, c);
+            f[n++].prod_version = c->version;
+            out->n_prod_only++;
+        } else if (r > 0) {
+            const struct wh_sbom_component *c = highest(next_group(dev, &j));
+            set_from(&f[n], WH_DRIFT_DEV_ONLY, c);
+            f[n++].dev_version = c->version;
+            out->n_dev_only++;
+        } else {
+            struct group p = next_group(prod, &i), d = next_group(dev, &j);
+            const struct wh_sbom_component *hp, *hd;
+            enum wh_drift_size size;
+
+            if (share_version(p, d)) {
+                out->n_same++;
+                continue;
+            }
+            hp = highest(p);
+            hd = highest(d);
+            /* "1.0" and "1.0.0" spell one version: not drift. */
+            size = wh_sbom_version_drift(hd->purl_type, hd->version, hp->version);
+            if (size == WH_DRIFT_SIZE_NONE) {
+                out->n_same++;
+                continue;
+            }
+            set_from(&f[n], WH_DRIFT_VERSION, hd);
+            f[n].size = size;
+            f[n].dev_version = hd->version;
+            f[n++].prod_version = hp->version;
+            out->n_version++;
+        }
+    }
+    out->findings = f;
+    out->n_findings = n;
+    return WH_OK;
+}
+
+const char *
+wh_sbom_drift_kind_name(enum wh_drift_kind kind)
+{
+    switch (kind) {
+    case WH_DRIFT_DEV_ONLY:
+        return "dev-only";
+    case WH_DRIFT_PROD_ONLY:
+        return "prod-only";
+    case WH_DRIFT_VERSION:
+        return "version";
+    }
+    return "unknown";
+}
+
+const char *
+wh_sbom_drift_size_name(enum wh_drift_size size)
+{
+    switch (size) {
+    case WH_DRIFT_SIZE_NONE:
+        return "none";
+    case WH_DRIFT_PATCH:
+        return "patch";
+    case WH_DRIFT_MINOR:
+        return "minor";
+    case WH_DRIFT_MAJOR:
+        return "major";
+    case WH_DRIFT_OTHER:
+        return "other";
+    }
+    return "unknown";
+}
