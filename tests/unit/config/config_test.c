@@ -1,0 +1,183 @@
+/* config.c: defaults, overrides, and strict rejection with positions. */
+#include "config.c"
+
+#include <unistd.h>
+
+#include "unit/harness.h"
+
+static char path[64];
+
+static const char *
+write_config(const char *text)
+{
+    int fd;
+
+    snprintf(path, sizeof(path), "/tmp/dg-config-XXXXXX");
+    fd = mkstemp(path);
+    WH_ASSERT(fd >= 0);
+    WH_ASSERT(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+static enum wh_err
+load_text(const char *text, struct wh_config *c, struct wh_error *err)
+{
+    enum wh_err rc = wh_config_load(write_config(text), c, err);
+
+    unlink(path);
+    return rc;
+}
+
+static void
+test_defaults_fill_every_field(void)
+{
+    struct wh_config c;
+
+    wh_config_defaults(&c);
+    ok(strcmp(c.listen_host, "0.0.0.0") == 0 && c.listen_port == 8443, "default listen 0.0.0.0:8443");
+    ok(c.tls_enabled && strcmp(c.tls_cert, "/etc/driftgate/tls/tls.crt") == 0, "default tls on");
+    ok(c.limits.body_bytes == 3145728, "default body limit 3 MiB");
+    ok(c.review_max_ms == 25000 && c.margin_ms == 1000 && c.registry_connect_ms == 2000,
+       "default timeouts");
+    ok(c.workers == 4 && c.queue == 64, "default workers and queue");
+    ok(c.cache_entries == 4096 && c.cache_tag_ttl_s == 30 && c.cache_failure_ttl_s == 5,
+       "default cache");
+    ok(c.log_level == WH_LOG_INFO && c.n_plain_http_hosts == 0 && c.docker_config == NULL,
+       "default log level and registry");
+    wh_config_fini(&c);
+}
+
+static void
+test_empty_file_is_defaults(void)
+{
+    struct wh_config c;
+    struct wh_error err;
+
+    ok(load_text("# nothing\n", &c, &err) == WH_OK, "comment-only file loads");
+    ok(c.listen_port == 8443 && c.workers == 4, "comment-only file gives defaults");
+    wh_config_fini(&c);
+    ok(load_text("", &c, &err) == WH_OK, "empty file loads");
+    wh_config_fini(&c);
+}
+
+static void
+test_overrides_apply(void)
+{
+    struct wh_config c;
+    struct wh_error err;
+    enum wh_err rc;
+
+    rc = load_text("listen: \"[::1]:9443\"\n"
+                   "tls: {cert: /tmp/c.pem, key: /tmp/k.pem}\n"
+                   "policy: /tmp/p.yaml\n"
+                   "trustRoots: [/a.json, /b.json]\n"
+                   "registry: {dockerConfig: /d.json, caFile: \"\", plainHTTP: [\"127.0.0.1:5000\"]}\n"
+                   "limits: {bodyBytes: 4096, images: 3}\n"
+                   "timeouts: {reviewMaxSeconds: 9, marginMillis: 500, registryConnectMillis: 300}\n"
+                   "workers: 2\nqueue: 5\n"
+                   "cache: {entries: 10, bytes: 1000, tagTTLSeconds: 1, failureTTLSeconds: 2}\n"
+                   "log: {level: debug}\n",
+                   &c, &err);
+    ok(rc == WH_OK, "full config loads (%s)", rc == WH_OK ? "" : err.msg);
+    if (rc != WH_OK)
+        return;
+    ok(strcmp(c.listen_host, "::1") == 0 && c.listen_port == 9443, "IPv6 listen parsed");
+    ok(strcmp(c.tls_cert, "/tmp/c.pem") == 0 && strcmp(c.tls_key, "/tmp/k.pem") == 0, "tls paths");
+    ok(strcmp(c.policy_path, "/tmp/p.yaml") == 0, "policy path");
+    ok(c.n_trust_roots == 2 && strcmp(c.trust_roots[1], "/b.json") == 0, "trust roots list");
+    ok(strcmp(c.docker_config, "/d.json") == 0 && c.ca_file == NULL, "empty caFile is NULL");
+    ok(c.n_plain_http_hosts == 1 && strcmp(c.plain_http_hosts[0], "127.0.0.1:5000") == 0,
+       "plainHTTP list");
+    ok(c.limits.body_bytes == 4096 && c.limits.images == 3 && c.limits.manifest_bytes == 4u << 20,
+       "limits overridden, others default");
+    ok(c.review_max_ms == 9000 && c.margin_ms == 500 && c.registry_connect_ms == 300,
+       "timeouts, seconds become ms");
+    ok(c.workers == 2 && c.queue == 5, "workers and queue");
+    ok(c.cache_entries == 10 && c.cache_bytes == 1000 && c.cache_tag_ttl_s == 1 &&
+           c.cache_failure_ttl_s == 2,
+       "cache");
+    ok(c.log_level == WH_LOG_DEBUG, "log level");
+    wh_config_fini(&c);
+}
+
+static void
+test_tls_false_disables_tls(void)
+{
+    struct wh_config c;
+    struct wh_error err;
+
+    ok(load_text("tls: false\n", &c, &err) == WH_OK && !c.tls_enabled, "tls: false is plain HTTP");
+    wh_config_fini(&c);
+}
+
+static void
+expect_invalid(const char *text, enum wh_err code, const char *substr, const char *name)
+{
+    struct wh_config c;
+    struct wh_error err;
+    enum wh_err rc = load_text(text, &c, &err);
+
+    ok(rc == code && strstr(err.msg, substr) != NULL, "%s: %s", name, rc == WH_OK ? "loaded" : err.msg);
+}
+
+static void
+test_strict_rejections(void)
+{
+    expect_invalid("workers: 2\nlisten_addr: x\n", WH_E_INVALID, ":2:1: unknown key \"listen_addr\" in config",
+                   "unknown top-level key with line:col");
+    expect_invalid("limits:\n  bodyBytes: 4096\n  bodybytes: 1\n", WH_E_INVALID,
+                   ":3:3: unknown key \"bodybytes\" in limits", "unknown nested key");
+    expect_invalid("workers: four\n", WH_E_INVALID, ":1:10: workers: expected an unquoted integer",
+                   "word for a number");
+    expect_invalid("workers: \"4\"\n", WH_E_INVALID, "workers: expected an unquoted integer",
+                   "quoted number");
+    expect_invalid("workers: 0\n", WH_E_INVALID, "workers: 0 is out of range 1-256", "zero workers");
+    expect_invalid("tls: yes\n", WH_E_INVALID, "tls: expected {cert: FILE, key: FILE} or false",
+                   "yes is not a boolean");
+    expect_invalid("limits: 5\n", WH_E_INVALID, "limits: expected a mapping", "scalar for mapping");
+    expect_invalid("trustRoots: /a.json\n", WH_E_INVALID, "trustRoots: expected a list of strings",
+                   "scalar for list");
+    expect_invalid("policy: [a]\n", WH_E_INVALID, "policy: expected a string", "list for string");
+    expect_invalid("listen: \"localhost:8443\"\n", WH_E_INVALID, "host must be a numeric",
+                   "host name in listen");
+    expect_invalid("listen: \"0.0.0.0:99999\"\n", WH_E_INVALID, "port must be 1-65535",
+                   "port out of range");
+    expect_invalid("listen: \"0.0.0.0\"\n", WH_E_INVALID, "has no :PORT", "listen without port");
+    expect_invalid("workers: 2\nworkers: 3\n", WH_E_INVALID, ":2:1: duplicate key \"workers\"",
+                   "duplicate key");
+    expect_invalid("policy: &p /x\nlog: {level: *p}\n", WH_E_INVALID,
+                   "anchors and aliases are not allowed", "anchor refused");
+    expect_invalid("log: {level: loud}\n", WH_E_INVALID, "\"loud\" is not debug", "bad log level");
+    expect_invalid("timeouts: {reviewMaxSeconds: 31}\n", WH_E_INVALID, "out of range 1-30",
+                   "review budget above apiserver max");
+    expect_invalid("timeouts: {reviewMaxSeconds: 1, marginMillis: 1000}\n", WH_E_INVALID,
+                   "marginMillis (1000) must be below", "margin swallows the budget");
+    expect_invalid("workers: 1\n---\nworkers: 2\n", WH_E_INVALID, "only one YAML document",
+                   "two documents");
+    expect_invalid("log: {level: info\n", WH_E_INVALID, ":2:1:", "malformed YAML has a position");
+    expect_invalid("- a\n", WH_E_INVALID, "expected a mapping at the top level", "top-level list");
+}
+
+static void
+test_missing_file_names_path(void)
+{
+    struct wh_config c;
+    struct wh_error err;
+
+    ok(wh_config_load("/nonexistent/dg.yaml", &c, &err) != WH_OK &&
+           strstr(err.msg, "/nonexistent/dg.yaml") != NULL,
+       "missing file: %s", err.msg);
+}
+
+int
+main(void)
+{
+    test_defaults_fill_every_field();
+    test_empty_file_is_defaults();
+    test_overrides_apply();
+    test_tls_false_disables_tls();
+    test_strict_rejections();
+    test_missing_file_names_path();
+    return done_testing();
+}

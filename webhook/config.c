@@ -1,0 +1,493 @@
+/*
+ * The server configuration: defaults, then a strict YAML overlay read with libyaml's event API
+ * (so aliases, anchors and duplicate keys are seen and refused, and every error has a position).
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "base/file.h"
+
+#define CONFIG_MAX_BYTES (1u << 20)
+#define CONFIG_MAX_LIST 64
+
+enum field_kind {
+    K_MAP,
+    K_STRING,
+    K_STRING_LIST,
+    K_SIZE,       /* size_t */
+    K_INT64,      /* int64_t */
+    K_UINT,       /* unsigned */
+    K_SECONDS_MS, /* value in seconds, stored as int64_t milliseconds */
+    K_LISTEN,
+    K_TLS,
+    K_LOG_LEVEL,
+};
+
+struct field {
+    const char *key;
+    enum field_kind kind;
+    size_t off;     /* into struct wh_config; for K_STRING_LIST the array, count follows */
+    size_t off_n;   /* K_STRING_LIST: offset of the count */
+    int64_t min;    /* numbers: inclusive range */
+    int64_t max;
+    const struct field *sub; /* K_MAP, K_TLS */
+};
+
+#define OFF(m) offsetof(struct wh_config, m)
+
+static const struct field tls_fields[] = {
+    {"cert", K_STRING, OFF(tls_cert), 0, 0, 0, NULL},
+    {"key", K_STRING, OFF(tls_key), 0, 0, 0, NULL},
+    {NULL, K_MAP, 0, 0, 0, 0, NULL},
+};
+
+static const struct field registry_fields[] = {
+    {"dockerConfig", K_STRING, OFF(docker_config), 0, 0, 0, NULL},
+    {"caFile", K_STRING, OFF(ca_file), 0, 0, 0, NULL},
+    {"plainHTTP", K_STRING_LIST, OFF(plain_http_hosts), OFF(n_plain_http_hosts), 0, 0, NULL},
+    {NULL, K_MAP, 0, 0, 0, 0, NULL},
+};
+
+#define GIB ((int64_t)1 << 30)
+static const struct field limits_fields[] = {
+    {"bodyBytes", K_SIZE, OFF(limits.body_bytes), 0, 1024, GIB, NULL},
+    {"images", K_SIZE, OFF(limits.images), 0, 1, 100000, NULL},
+    {"manifestBytes", K_SIZE, OFF(limits.manifest_bytes), 0, 1024, GIB, NULL},
+    {"blobBytes", K_SIZE, OFF(limits.blob_bytes), 0, 1024, 4 * GIB, NULL},
+    {"signatures", K_SIZE, OFF(limits.signatures), 0, 1, 10000, NULL},
+    {"sbomBytes", K_SIZE, OFF(limits.sbom_bytes), 0, 1024, 4 * GIB, NULL},
+    {"sbomComponents", K_SIZE, OFF(limits.sbom_components), 0, 1, 100000000, NULL},
+    {"policyBytes", K_SIZE, OFF(limits.policy_bytes), 0, 1024, GIB, NULL},
+    {"jsonDepth", K_SIZE, OFF(limits.json_depth), 0, 2, 10000, NULL},
+    {"responseBytes", K_SIZE, OFF(limits.response_bytes), 0, 1024, GIB, NULL},
+    {NULL, K_MAP, 0, 0, 0, 0, NULL},
+};
+
+/* The apiserver allows timeoutSeconds up to 30, so no review may be budgeted longer. */
+static const struct field timeouts_fields[] = {
+    {"reviewMaxSeconds", K_SECONDS_MS, OFF(review_max_ms), 0, 1, 30, NULL},
+    {"marginMillis", K_INT64, OFF(margin_ms), 0, 0, 10000, NULL},
+    {"registryConnectMillis", K_INT64, OFF(registry_connect_ms), 0, 1, 60000, NULL},
+    {NULL, K_MAP, 0, 0, 0, 0, NULL},
+};
+
+static const struct field cache_fields[] = {
+    {"entries", K_SIZE, OFF(cache_entries), 0, 0, 100000000, NULL},
+    {"bytes", K_SIZE, OFF(cache_bytes), 0, 0, 64 * GIB, NULL},
+    {"tagTTLSeconds", K_INT64, OFF(cache_tag_ttl_s), 0, 0, 86400, NULL},
+    {"failureTTLSeconds", K_INT64, OFF(cache_failure_ttl_s), 0, 0, 3600, NULL},
+    {NULL, K_MAP, 0, 0, 0, 0, NULL},
+};
+
+static const struct field log_fields[] = {
+    {"level", K_LOG_LEVEL, OFF(log_level), 0, 0, 0, NULL},
+    {NULL, K_MAP, 0, 0, 0, 0, NULL},
+};
+
+static const struct field root_fields[] = {
+    {"listen", K_LISTEN, OFF(listen), 0, 0, 0, NULL},
+    {"tls", K_TLS, 0, 0, 0, 0, tls_fields},
+    {"policy", K_STRING, OFF(policy_path), 0, 0, 0, NULL},
+    {"trustRoots", K_STRING_LIST, OFF(trust_roots), OFF(n_trust_roots), 0, 0, NULL},
+    {"registry", K_MAP, 0, 0, 0, 0, registry_fields},
+    {"limits", K_MAP, 0, 0, 0, 0, limits_fields},
+    {"timeouts", K_MAP, 0, 0, 0, 0, timeouts_fields},
+    {"workers", K_UINT, OFF(workers), 0, 1, 256, NULL},
+    {"queue", K_SIZE, OFF(queue), 0, 1, 65536, NULL},
+    {"cache", K_MAP, 0, 0, 0, 0, cache_fields},
+    {"log", K_MAP, 0, 0, 0, 0, log_fields},
+    {NULL, K_MAP, 0, 0, 0, 0, NULL},
+};
+
+struct parser {
+    yaml_parser_t yp;
+    yaml_event_t ev;
+    bool has_ev;
+    const char *path;
+    struct wh_config *c;
+    struct wh_error *err;
+};
+
+void
+wh_config_defaults(struct wh_config *c)
+{
+    static const struct wh_limits limits = WH_LIMITS_DEFAULT;
+
+    memset(c, 0, sizeof(*c));
+    c->listen = "0.0.0.0:8443";
+    snprintf(c->listen_host, sizeof(c->listen_host), "0.0.0.0");
+    c->listen_port = 8443;
+    c->tls_enabled = true;
+    c->tls_cert = "/etc/driftgate/tls/tls.crt";
+    c->tls_key = "/etc/driftgate/tls/tls.key";
+    c->policy_path = "/etc/driftgate/policy/policy.yaml";
+    c->limits = limits;
+    c->review_max_ms = 25000;
+    c->margin_ms = 1000;
+    c->registry_connect_ms = 2000;
+    c->workers = 4;
+    c->queue = 64;
+    c->cache_entries = 4096;
+    c->cache_bytes = 64u << 20;
+    c->cache_tag_ttl_s = 30;
+    c->cache_failure_ttl_s = 5;
+    c->log_level = WH_LOG_INFO;
+    wh_arena_init(&c->arena);
+}
+
+void
+wh_config_fini(struct wh_config *c)
+{
+    if (c == NULL)
+        return;
+    wh_arena_fini(&c->arena);
+}
+
+enum wh_err
+wh_config_listen_parse(const char *text, char host[46], uint16_t *port, struct wh_error *err)
+{
+    const char *colon = strrchr(text, ':');
+    const char *h = text;
+    size_t hlen;
+    char buf[46];
+    unsigned char addr[16];
+    char *end;
+    unsigned long p;
+    int family = AF_INET;
+
+    if (colon == NULL)
+        return wh_error_set(err, WH_E_INVALID, "listen address \"%s\" has no :PORT", text);
+    hlen = (size_t)(colon - text);
+    if (hlen >= 2 && text[0] == '[' && text[hlen - 1] == ']') {
+        h = text + 1;
+        hlen -= 2;
+        family = AF_INET6;
+    }
+    if (hlen == 0 || hlen >= sizeof(buf))
+        return wh_error_set(err, WH_E_INVALID, "listen address \"%s\" has no valid host", text);
+    memcpy(buf, h, hlen);
+    buf[hlen] = '\0';
+    if (inet_pton(family, buf, addr) != 1)
+        return wh_error_set(err, WH_E_INVALID,
+                            "listen address \"%s\": host must be a numeric %s address", text,
+                            family == AF_INET ? "IPv4 (or [IPv6])" : "IPv6");
+    errno = 0;
+    p = strtoul(colon + 1, &end, 10);
+    if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 || p == 0 || p > 65535)
+        return wh_error_set(err, WH_E_INVALID, "listen address \"%s\": port must be 1-65535",
+                            text);
+    memcpy(host, buf, hlen + 1);
+    *port = (uint16_t)p;
+    return WH_OK;
+}
+
+static enum wh_err
+fail_at(struct parser *p, yaml_mark_t m, enum wh_err code, const char *fmt, ...)
+    WH_PRINTF(4, 5);
+
+static enum wh_err
+fail_at(struct parser *p, yaml_mark_t m, enum wh_err code, const char *fmt, ...)
+{
+    char msg[sizeof(p->err->msg)];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return wh_error_set(p->err, code, "%s:%zu:%zu: %s", p->path, m.line + 1, m.column + 1, msg);
+}
+
+/* Advances to the next event; refuses aliases and anchors (they buy nothing in a config). */
+static enum wh_err
+next(struct parser *p)
+{
+    if (p->has_ev)
+        yaml_event_delete(&p->ev);
+    p->has_ev = false;
+    if (!yaml_parser_parse(&p->yp, &p->ev))
+        return fail_at(p, p->yp.problem_mark, WH_E_INVALID, "%s",
+                       p->yp.problem != NULL ? p->yp.problem : "malformed YAML");
+    p->has_ev = true;
+    if (p->ev.type == YAML_ALIAS_EVENT ||
+        (p->ev.type == YAML_SCALAR_EVENT && p->ev.data.scalar.anchor != NULL) ||
+        (p->ev.type == YAML_MAPPING_START_EVENT && p->ev.data.mapping_start.anchor != NULL) ||
+        (p->ev.type == YAML_SEQUENCE_START_EVENT && p->ev.data.sequence_start.anchor != NULL))
+        return fail_at(p, p->ev.start_mark, WH_E_INVALID, "anchors and aliases are not allowed");
+    return WH_OK;
+}
+
+static struct wh_str
+scalar(const struct parser *p)
+{
+    return (struct wh_str){(const char *)p->ev.data.scalar.value, p->ev.data.scalar.length};
+}
+
+static enum wh_err
+expect_scalar(struct parser *p, const char *key, const char *what)
+{
+    if (p->ev.type != YAML_SCALAR_EVENT)
+        return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: expected %s", key, what);
+    return WH_OK;
+}
+
+static enum wh_err
+parse_number(struct parser *p, const struct field *f, int64_t *out)
+{
+    struct wh_str s = scalar(p);
+    int64_t v = 0;
+    size_t i;
+
+    if (p->ev.type != YAML_SCALAR_EVENT || p->ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
+        s.len == 0 || s.len > 18)
+        return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: expected an unquoted integer",
+                       f->key);
+    for (i = 0; i < s.len; i++) {
+        if (s.ptr[i] < '0' || s.ptr[i] > '9')
+            return fail_at(p, p->ev.start_mark, WH_E_INVALID,
+                           "%s: expected an unquoted integer, got \"%.*s\"", f->key, (int)s.len,
+                           s.ptr);
+        v = v * 10 + (s.ptr[i] - '0');
+    }
+    if (v < f->min || v > f->max)
+        return fail_at(p, p->ev.start_mark, WH_E_INVALID,
+                       "%s: %lld is out of range %lld-%lld", f->key, (long long)v,
+                       (long long)f->min, (long long)f->max);
+    *out = v;
+    return WH_OK;
+}
+
+static enum wh_err
+parse_string_list(struct parser *p, const struct field *f)
+{
+    const char **items = wh_arena_calloc(&p->c->arena, CONFIG_MAX_LIST, sizeof(*items));
+    size_t n = 0;
+    enum wh_err rc;
+
+    if (p->ev.type != YAML_SEQUENCE_START_EVENT)
+        return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: expected a list of strings",
+                       f->key);
+    for (;;) {
+        if ((rc = next(p)) != WH_OK)
+            return rc;
+        if (p->ev.type == YAML_SEQUENCE_END_EVENT)
+            break;
+        if ((rc = expect_scalar(p, f->key, "a string item")) != WH_OK)
+            return rc;
+        if (n == CONFIG_MAX_LIST)
+            return fail_at(p, p->ev.start_mark, WH_E_LIMIT, "%s: more than %d items", f->key,
+                           CONFIG_MAX_LIST);
+        if (scalar(p).len == 0)
+            return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: empty item", f->key);
+        items[n++] = wh_arena_strdup_view(&p->c->arena, scalar(p));
+    }
+    *(const char ***)((char *)p->c + f->off) = items;
+    *(size_t *)((char *)p->c + f->off_n) = n;
+    return WH_OK;
+}
+
+static enum wh_err parse_mapping(struct parser *p, const struct field *fields, const char *where);
+
+static enum wh_err
+parse_log_level(struct parser *p, const struct field *f)
+{
+    static const char *const names[] = {"debug", "info", "warn", "error"};
+    enum wh_err rc;
+    size_t i;
+
+    if ((rc = expect_scalar(p, f->key, "debug, info, warn or error")) != WH_OK)
+        return rc;
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (wh_str_eq_c(scalar(p), names[i])) {
+            *(enum wh_log_level *)((char *)p->c + f->off) = (enum wh_log_level)i;
+            return WH_OK;
+        }
+    }
+    return fail_at(p, p->ev.start_mark, WH_E_INVALID,
+                   "%s: \"%.*s\" is not debug, info, warn or error", f->key,
+                   (int)scalar(p).len, scalar(p).ptr);
+}
+
+static enum wh_err
+parse_value(struct parser *p, const struct field *f)
+{
+    char *base = (char *)p->c;
+    int64_t v = 0;
+    enum wh_err rc;
+
+    switch (f->kind) {
+    case K_MAP:
+        if (p->ev.type != YAML_MAPPING_START_EVENT)
+            return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: expected a mapping", f->key);
+        return parse_mapping(p, f->sub, f->key);
+    case K_TLS:
+        if (p->ev.type == YAML_SCALAR_EVENT &&
+            p->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+            (wh_str_eq_c(scalar(p), "false") || wh_str_eq_c(scalar(p), "true"))) {
+            p->c->tls_enabled = wh_str_eq_c(scalar(p), "true");
+            return WH_OK;
+        }
+        if (p->ev.type != YAML_MAPPING_START_EVENT)
+            return fail_at(p, p->ev.start_mark, WH_E_INVALID,
+                           "tls: expected {cert: FILE, key: FILE} or false");
+        p->c->tls_enabled = true;
+        return parse_mapping(p, f->sub, f->key);
+    case K_STRING:
+        if ((rc = expect_scalar(p, f->key, "a string")) != WH_OK)
+            return rc;
+        *(const char **)(base + f->off) =
+            scalar(p).len == 0 ? NULL : wh_arena_strdup_view(&p->c->arena, scalar(p));
+        return WH_OK;
+    case K_STRING_LIST:
+        return parse_string_list(p, f);
+    case K_LISTEN: {
+        char host[46];
+        uint16_t port;
+        char *text;
+
+        if ((rc = expect_scalar(p, f->key, "\"HOST:PORT\"")) != WH_OK)
+            return rc;
+        text = wh_arena_strdup_view(&p->c->arena, scalar(p));
+        if (wh_config_listen_parse(text, host, &port, p->err) != WH_OK)
+            return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s", p->err->msg);
+        p->c->listen = text;
+        memcpy(p->c->listen_host, host, sizeof(host));
+        p->c->listen_port = port;
+        return WH_OK;
+    }
+    case K_LOG_LEVEL:
+        return parse_log_level(p, f);
+    case K_SIZE:
+    case K_INT64:
+    case K_UINT:
+    case K_SECONDS_MS:
+        if ((rc = parse_number(p, f, &v)) != WH_OK)
+            return rc;
+        if (f->kind == K_SIZE)
+            *(size_t *)(base + f->off) = (size_t)v;
+        else if (f->kind == K_INT64)
+            *(int64_t *)(base + f->off) = v;
+        else if (f->kind == K_UINT)
+            *(unsigned *)(base + f->off) = (unsigned)v;
+        else
+            *(int64_t *)(base + f->off) = v * 1000;
+        return WH_OK;
+    }
+    return fail_at(p, p->ev.start_mark, WH_E_INTERNAL, "%s: unhandled field kind", f->key);
+}
+
+/* Current event is MAPPING_START; consumes through MAPPING_END. */
+static enum wh_err
+parse_mapping(struct parser *p, const struct field *fields, const char *where)
+{
+    uint64_t seen = 0;
+    enum wh_err rc;
+    size_t i;
+
+    for (;;) {
+        if ((rc = next(p)) != WH_OK)
+            return rc;
+        if (p->ev.type == YAML_MAPPING_END_EVENT)
+            return WH_OK;
+        if ((rc = expect_scalar(p, where, "a key")) != WH_OK)
+            return rc;
+        for (i = 0; fields[i].key != NULL; i++)
+            if (wh_str_eq_c(scalar(p), fields[i].key))
+                break;
+        if (fields[i].key == NULL)
+            return fail_at(p, p->ev.start_mark, WH_E_INVALID, "unknown key \"%.*s\" in %s",
+                           (int)scalar(p).len, scalar(p).ptr, where);
+        if (seen & ((uint64_t)1 << i))
+            return fail_at(p, p->ev.start_mark, WH_E_INVALID, "duplicate key \"%s\" in %s",
+                           fields[i].key, where);
+        seen |= (uint64_t)1 << i;
+        if ((rc = next(p)) != WH_OK)
+            return rc;
+        if ((rc = parse_value(p, &fields[i])) != WH_OK)
+            return rc;
+    }
+}
+
+static enum wh_err
+parse_document(struct parser *p)
+{
+    enum wh_err rc;
+
+    if ((rc = next(p)) != WH_OK) /* STREAM_START */
+        return rc;
+    if ((rc = next(p)) != WH_OK)
+        return rc;
+    if (p->ev.type == YAML_STREAM_END_EVENT) /* empty file: all defaults */
+        return WH_OK;
+    if ((rc = next(p)) != WH_OK) /* past DOCUMENT_START */
+        return rc;
+    if (p->ev.type == YAML_SCALAR_EVENT && scalar(p).len == 0 &&
+        p->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+        /* a document holding only comments or "---" */
+    } else if (p->ev.type != YAML_MAPPING_START_EVENT) {
+        return fail_at(p, p->ev.start_mark, WH_E_INVALID, "expected a mapping at the top level");
+    } else if ((rc = parse_mapping(p, root_fields, "config")) != WH_OK) {
+        return rc;
+    }
+    if ((rc = next(p)) != WH_OK) /* DOCUMENT_END */
+        return rc;
+    if ((rc = next(p)) != WH_OK)
+        return rc;
+    if (p->ev.type != YAML_STREAM_END_EVENT)
+        return fail_at(p, p->ev.start_mark, WH_E_INVALID, "only one YAML document is allowed");
+    return WH_OK;
+}
+
+static enum wh_err
+check_consistent(const struct wh_config *c, struct wh_error *err)
+{
+    if (c->tls_enabled && (c->tls_cert == NULL || c->tls_key == NULL))
+        return wh_error_set(err, WH_E_INVALID, "%s: tls needs both cert and key", c->path);
+    if (c->margin_ms >= c->review_max_ms)
+        return wh_error_set(err, WH_E_INVALID,
+                            "%s: timeouts.marginMillis (%lld) must be below reviewMaxSeconds",
+                            c->path, (long long)c->margin_ms);
+    if (c->policy_path == NULL)
+        return wh_error_set(err, WH_E_INVALID, "%s: policy must not be empty", c->path);
+    return WH_OK;
+}
+
+enum wh_err
+wh_config_load(const char *path, struct wh_config *out, struct wh_error *err)
+{
+    struct wh_arena tmp;
+    struct wh_bytes bytes;
+    struct parser p;
+    enum wh_err rc;
+
+    wh_arena_init(&tmp);
+    rc = wh_file_read(path, CONFIG_MAX_BYTES, &tmp, &bytes, err);
+    if (rc != WH_OK) {
+        wh_arena_fini(&tmp);
+        return wh_error_wrap(err, "config");
+    }
+    wh_config_defaults(out);
+    out->path = wh_arena_strdup(&out->arena, path);
+    memset(&p, 0, sizeof(p));
+    p.path = out->path;
+    p.c = out;
+    p.err = err;
+    if (!yaml_parser_initialize(&p.yp))
+        wh_oom();
+    yaml_parser_set_input_string(&p.yp, bytes.ptr, bytes.len);
+    rc = parse_document(&p);
+    if (p.has_ev)
+        yaml_event_delete(&p.ev);
+    yaml_parser_delete(&p.yp);
+    wh_arena_fini(&tmp);
+    if (rc == WH_OK)
+        rc = check_consistent(out, err);
+    if (rc != WH_OK)
+        wh_config_fini(out);
+    return rc;
+}

@@ -1,0 +1,80 @@
+#ifndef WH_CONFIG_H
+#define WH_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/error.h"
+#include "base/limits.h"
+#include "base/log.h"
+
+/*
+ * The server configuration (`driftgate serve --config FILE`). Transparent: every field has a
+ * default (wh_config_defaults), so a zero-line file, or no file, is a working config. Strings are
+ * NUL-terminated and owned by `arena` (or static defaults); they live until wh_config_fini.
+ * Empty strings in the file ("") become NULL.
+ */
+struct wh_config {
+    const char *path; /* file it was loaded from; NULL for pure defaults */
+
+    /* listen: "HOST:PORT", numeric IPv4 or [IPv6]; default "0.0.0.0:8443" */
+    const char *listen;
+    char listen_host[46]; /* numeric address without brackets (INET6_ADDRSTRLEN) */
+    uint16_t listen_port;
+
+    /* tls: {cert, key}; `tls: false` (explicitly) serves plain HTTP, for tests only */
+    bool tls_enabled;
+    const char *tls_cert;
+    const char *tls_key;
+
+    const char *policy_path;
+    const char **trust_roots; /* trusted_root.json paths */
+    size_t n_trust_roots;
+
+    /* registry: {dockerConfig, caFile, plainHTTP} */
+    const char *docker_config;     /* NULL when unset */
+    const char *ca_file;           /* NULL when unset */
+    const char **plain_http_hosts; /* "host:port" of loopback test registries */
+    size_t n_plain_http_hosts;
+
+    struct wh_limits limits;
+
+    /* timeouts: {reviewMaxSeconds, marginMillis, registryConnectMillis} */
+    int64_t review_max_ms;       /* cap on one review's budget; default 25 s, at most 30 s */
+    int64_t margin_ms;           /* answer this long before the apiserver's ?timeout; 1 s */
+    int64_t registry_connect_ms; /* 2 s */
+
+    unsigned workers; /* worker threads; default 4 */
+    size_t queue;     /* bounded job queue; default 64 */
+
+    /* cache: {entries, bytes, tagTTLSeconds, failureTTLSeconds} */
+    size_t cache_entries;
+    size_t cache_bytes;
+    int64_t cache_tag_ttl_s;
+    int64_t cache_failure_ttl_s;
+
+    enum wh_log_level log_level; /* log: {level: debug|info|warn|error} */
+
+    struct wh_arena arena; /* owns every string and array above that came from the file */
+};
+
+/* Fills *c with the defaults. Never fails; wh_config_fini on it is safe and frees nothing. */
+void wh_config_defaults(struct wh_config *c);
+
+/*
+ * Loads YAML from `path` over the defaults. Strict: unknown or duplicate keys, aliases, wrong
+ * types and out-of-range values are WH_E_INVALID with "path:line:col: ..."; a file larger than
+ * 1 MiB is WH_E_LIMIT. *out is valid only on WH_OK, and then needs wh_config_fini.
+ */
+WH_MUST_CHECK enum wh_err wh_config_load(const char *path, struct wh_config *out,
+                                         struct wh_error *err);
+
+/* Parses "HOST:PORT" (numeric IPv4, or [IPv6]) into host and port; WH_E_INVALID otherwise. */
+WH_MUST_CHECK enum wh_err wh_config_listen_parse(const char *text, char host[46], uint16_t *port,
+                                                 struct wh_error *err);
+
+void wh_config_fini(struct wh_config *c);
+
+#endif
