@@ -1,0 +1,485 @@
+/*
+ * Policy evaluation: verified facts and the SBOM drift of one image → denials, warnings and audit
+ * annotations, with messages that name the image, its path, its digest, the rule and the fix.
+ * Pure: the clock comes in as `now`; only this file calls wh_decision_allow().
+ */
+#include "policy/policy.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "image/ref.h"
+#include "policy/snapshot.h"
+
+#define MESSAGES_PER_IMAGE 5 /* more blocked packages than this are summarised, not listed */
+
+/* ---- tiers ---- */
+
+static bool
+in_list(const char *const *list, size_t n, const char *s)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (strcmp(list[i], s) == 0)
+            return true;
+    return false;
+}
+
+static bool
+drift_matches(enum wh_policy_drift_match want, const struct wh_sbom_finding *f)
+{
+    if (want == WH_POLICY_DRIFT_UNSET)
+        return true;
+    if (f->kind != WH_DRIFT_VERSION)
+        return false;
+    switch (want) {
+    case WH_POLICY_DRIFT_ANY:
+        return true;
+    case WH_POLICY_DRIFT_MAJOR: /* an unparsable version could be any distance: fail closed */
+        return f->size == WH_DRIFT_MAJOR || f->size == WH_DRIFT_OTHER;
+    case WH_POLICY_DRIFT_MINOR:
+        return f->size == WH_DRIFT_MINOR;
+    case WH_POLICY_DRIFT_PATCH:
+        return f->size == WH_DRIFT_PATCH;
+    case WH_POLICY_DRIFT_UNSET:
+        break;
+    }
+    return false;
+}
+
+static bool
+rule_matches(const struct wh_policy_tier_rule *r, const struct wh_sbom_finding *f)
+{
+    const char *name = f->name != NULL ? f->name : "";
+    size_t i;
+
+    if (r->dev_only >= 0 && (f->kind == WH_DRIFT_DEV_ONLY) != (r->dev_only == 1))
+        return false;
+    if (r->prod_only >= 0 && (f->kind == WH_DRIFT_PROD_ONLY) != (r->prod_only == 1))
+        return false;
+    if (!drift_matches(r->version_drift, f))
+        return false;
+    if (r->n_names > 0 && !in_list(r->names, r->n_names, name))
+        return false;
+    if (r->n_purl_types > 0 &&
+        !in_list(r->purl_types, r->n_purl_types, f->purl_type != NULL ? f->purl_type : ""))
+        return false;
+    if (r->n_name_contains > 0) {
+        for (i = 0; i < r->n_name_contains; i++)
+            if (strstr(name, r->name_contains[i]) != NULL)
+                break;
+        if (i == r->n_name_contains)
+            return false;
+    }
+    return true;
+}
+
+static const struct wh_policy_exemption *
+find_exemption(const struct wh_policy *p, const struct wh_policy_tier_rule *rule,
+               const char *image_name, time_t now)
+{
+    size_t i, j;
+
+    if (image_name == NULL)
+        return NULL;
+    for (i = 0; i < p->n_exemptions; i++) {
+        const struct wh_policy_exemption *x = &p->exemptions[i];
+        if (x->rule != rule || now >= x->expires)
+            continue;
+        for (j = 0; j < x->n_images; j++)
+            if (wh_image_glob_match(wh_str_c(x->images[j]), wh_str_c(image_name)))
+                return x;
+    }
+    return NULL;
+}
+
+void
+wh_policy_classify_tiers(const struct wh_policy *p, const struct wh_policy_tiers *tiers,
+                         const char *image_name, const struct wh_sbom_diff *diff, time_t now,
+                         struct wh_arena *a, struct wh_tiered_finding **out)
+{
+    struct wh_tiered_finding *t;
+    size_t i, j;
+    const char *unmatched =
+        wh_arena_sprintf(a, "%s[none]", tiers != NULL ? tiers->name : "no-tiers");
+
+    t = wh_arena_calloc(a, diff->n_findings == 0 ? 1 : diff->n_findings, sizeof(*t));
+    for (i = 0; i < diff->n_findings; i++) {
+        const struct wh_policy_tier_rule *r = NULL;
+        t[i].finding = &diff->findings[i];
+        for (j = 0; tiers != NULL && j < tiers->n_rules; j++) {
+            if (rule_matches(&tiers->rules[j], &diff->findings[i])) {
+                r = &tiers->rules[j];
+                break;
+            }
+        }
+        if (r == NULL) {
+            /* Fail closed: drift nobody wrote a rule for is not silently accepted. */
+            t[i].tier = WH_TIER_BLOCK;
+            t[i].rule = unmatched;
+            continue;
+        }
+        t[i].tier = r->tier;
+        t[i].rule = r->id;
+        if (r->tier == WH_TIER_BLOCK) {
+            const struct wh_policy_exemption *x = find_exemption(p, r, image_name, now);
+            if (x != NULL) {
+                t[i].tier = WH_TIER_IGNORE;
+                t[i].exemption_reason = x->reason;
+                t[i].exemption_expires = x->expires_text;
+            }
+        }
+    }
+    *out = t;
+}
+
+void
+wh_policy_classify(const struct wh_policy *p, const struct wh_policy_image *rule,
+                   const char *image_name, const struct wh_sbom_diff *diff, time_t now,
+                   struct wh_arena *a, struct wh_tiered_finding **out)
+{
+    wh_policy_classify_tiers(p, rule != NULL ? rule->tiers : NULL, image_name, diff, now, a, out);
+}
+
+/* ---- one image ---- */
+
+/* Collects what one image's evaluation found before the mode decides where it goes. */
+struct verdict {
+    struct wh_decision *d;
+    const struct wh_image_eval *in;
+    const char *prefix; /* "spec.containers[1].image reg/x:v2 (sha256:…)" */
+    enum wh_policy_mode mode;
+    size_t denials, warnings;
+    char *audit; /* mode audit: the would-be denials, joined */
+};
+
+static void
+deny(struct verdict *v, const char *text)
+{
+    v->denials++;
+    switch (v->mode) {
+    case WH_POLICY_MODE_ENFORCE:
+        wh_decision_deny(v->d, "%s: %s", v->prefix, text);
+        break;
+    case WH_POLICY_MODE_WARN:
+        wh_decision_warn(v->d, "%s: %s (mode warn: not enforced)", v->prefix, text);
+        break;
+    case WH_POLICY_MODE_AUDIT:
+        v->audit = v->audit == NULL ? wh_arena_strdup(v->d->arena, text)
+                                    : wh_arena_sprintf(v->d->arena, "%s; %s", v->audit, text);
+        break;
+    }
+}
+
+static void
+warn(struct verdict *v, const char *text)
+{
+    v->warnings++;
+    wh_decision_warn(v->d, "%s: %s", v->in->image, text);
+}
+
+static const char *
+signer_list(const struct wh_policy_signer *const *s, size_t n, struct wh_arena *a)
+{
+    const char *out = "";
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        out = wh_arena_sprintf(a, "%s%s%s", out, i == 0 ? "" : (i + 1 == n ? " or " : ", "),
+                               s[i]->name);
+    return out;
+}
+
+/* How to produce what is missing, for the first signer of the list. */
+static const char *
+cosign_how(const struct wh_policy_signer *s, const char *verb, const char *extra,
+           const struct wh_image_eval *in, struct wh_arena *a)
+{
+    const char *subject = in->digest != NULL ? wh_arena_sprintf(a, "%s@%s", in->name, in->digest)
+                                             : in->image;
+
+    if (s->keyless != NULL)
+        return wh_arena_sprintf(a, "%s it in CI with cosign %s%s --yes %s (keyless, as signer %s)",
+                                verb, verb, extra, subject, s->name);
+    if (s->key_file != NULL)
+        return wh_arena_sprintf(a, "%s it with cosign %s%s --key <private key of %s> %s", verb,
+                                verb, extra, s->key_file, subject);
+    return wh_arena_sprintf(a, "%s it with cosign %s%s --key <private key of signer %s> %s", verb,
+                            verb, extra, s->name, subject);
+}
+
+static bool
+signer_in(const struct wh_policy_signer *const *list, size_t n, const char *name)
+{
+    size_t i;
+
+    if (name == NULL)
+        return false;
+    for (i = 0; i < n; i++)
+        if (strcmp(list[i]->name, name) == 0)
+            return true;
+    return false;
+}
+
+static void
+check_signature(struct verdict *v, const struct wh_policy_image *rule)
+{
+    const struct wh_image_eval *in = v->in;
+    struct wh_arena *a = v->d->arena;
+    const char *who = in->facts != NULL ? in->facts->signature_signer : NULL;
+    size_t verified = signer_in(rule->signatures.signed_by, rule->signatures.n_signed_by, who);
+
+    if (verified >= rule->signatures.count)
+        return;
+    deny(v, wh_arena_sprintf(
+                a, "no %s signature by %s%s%s%s: %s", rule->signatures.count > 1 ? "sufficient" : "verified",
+                signer_list(rule->signatures.signed_by, rule->signatures.n_signed_by, a),
+                in->verify_detail != NULL ? " (" : "",
+                in->verify_detail != NULL ? in->verify_detail : "",
+                in->verify_detail != NULL ? ")" : "",
+                cosign_how(rule->signatures.signed_by[0], "sign", "", in, a)));
+}
+
+static const char *
+cosign_type(const char *predicate_type)
+{
+    if (strcmp(predicate_type, "https://cyclonedx.org/bom") == 0)
+        return "cyclonedx";
+    if (strcmp(predicate_type, "https://spdx.dev/Document") == 0)
+        return "spdxjson";
+    return predicate_type;
+}
+
+/* The verified SBOM attestation the rule asks for, or NULL. */
+static const struct wh_attestation *
+sbom_attestation(const struct wh_policy_image *rule, const struct wh_facts *facts)
+{
+    size_t i;
+
+    if (facts == NULL)
+        return NULL;
+    for (i = 0; i < facts->n_attestations; i++) {
+        const struct wh_attestation *at = &facts->attestations[i];
+        if (at->predicate_type != NULL && strcmp(at->predicate_type, rule->sbom.predicate_type) == 0 &&
+            signer_in(rule->sbom.signed_by, rule->sbom.n_signed_by, at->signer))
+            return at;
+    }
+    return NULL;
+}
+
+static bool
+check_sbom(struct verdict *v, const struct wh_policy_image *rule)
+{
+    const struct wh_image_eval *in = v->in;
+    struct wh_arena *a = v->d->arena;
+    const char *extra;
+
+    if (sbom_attestation(rule, in->facts) != NULL)
+        return true;
+    extra = wh_arena_sprintf(a, " --type %s --predicate sbom.json",
+                             cosign_type(rule->sbom.predicate_type));
+    deny(v, wh_arena_sprintf(a, "no verified SBOM attestation (%s) by %s%s%s%s: %s",
+                             rule->sbom.predicate_type,
+                             signer_list(rule->sbom.signed_by, rule->sbom.n_signed_by, a),
+                             in->verify_detail != NULL ? " (" : "",
+                             in->verify_detail != NULL ? in->verify_detail : "",
+                             in->verify_detail != NULL ? ")" : "",
+                             cosign_how(rule->sbom.signed_by[0], "attest", extra, in, a)));
+    return false;
+}
+
+static const char *
+size_name(enum wh_drift_size s)
+{
+    switch (s) {
+    case WH_DRIFT_PATCH:
+        return "patch";
+    case WH_DRIFT_MINOR:
+        return "minor";
+    case WH_DRIFT_MAJOR:
+        return "major";
+    case WH_DRIFT_OTHER:
+        return "incomparable";
+    case WH_DRIFT_SIZE_NONE:
+        break;
+    }
+    return "equivalent";
+}
+
+/* "dev-only package libssl-dev 3.0.11" / "version drift of libssl3: dev 3.0.13, prod 3.0.11
+ * (patch)" */
+static const char *
+describe(const struct wh_sbom_finding *f, struct wh_arena *a)
+{
+    switch (f->kind) {
+    case WH_DRIFT_DEV_ONLY:
+        return wh_arena_sprintf(a, "dev-only package %s %s", f->name, f->dev_version);
+    case WH_DRIFT_PROD_ONLY:
+        return wh_arena_sprintf(a, "prod-only package %s %s", f->name, f->prod_version);
+    case WH_DRIFT_VERSION:
+        break;
+    }
+    return wh_arena_sprintf(a, "%s drift of %s: dev %s, prod %s", size_name(f->size), f->name,
+                            f->dev_version, f->prod_version);
+}
+
+static const char *
+fix_for(const struct wh_sbom_finding *f)
+{
+    switch (f->kind) {
+    case WH_DRIFT_DEV_ONLY:
+        return "remove it from the dev image or add it to the production image";
+    case WH_DRIFT_PROD_ONLY:
+        return "add it to the dev image or remove it from the production image";
+    case WH_DRIFT_VERSION:
+        break;
+    }
+    return "build the production image with the version tested in dev, or align the dev image";
+}
+
+/* Tiers every finding; returns the drift annotation "block=1 warn=2 ignore=30". */
+static const char *
+check_drift(struct verdict *v, const struct wh_policy *p, const struct wh_policy_image *rule,
+            time_t now)
+{
+    const struct wh_image_eval *in = v->in;
+    struct wh_arena *a = v->d->arena;
+    struct wh_tiered_finding *t;
+    size_t i, n[3] = {0, 0, 0}, shown[3] = {0, 0, 0};
+    const char *exempted = NULL;
+
+    wh_policy_classify(p, rule, in->name, in->diff, now, a, &t);
+    for (i = 0; i < in->diff->n_findings; i++) {
+        const struct wh_sbom_finding *f = t[i].finding;
+        n[t[i].tier]++;
+        if (t[i].exemption_reason != NULL)
+            exempted = wh_arena_sprintf(a, "%s%s%s by %s until %s: %s", exempted ? exempted : "",
+                                        exempted ? "; " : "", f->name, t[i].rule,
+                                        t[i].exemption_expires, t[i].exemption_reason);
+        if (t[i].tier == WH_TIER_IGNORE || shown[t[i].tier]++ >= MESSAGES_PER_IMAGE)
+            continue;
+        if (t[i].tier == WH_TIER_BLOCK)
+            deny(v, wh_arena_sprintf(a, "blocked by %s (%s, against dev image %s): %s", t[i].rule,
+                                     describe(f, a), in->dev_image != NULL ? in->dev_image : "?",
+                                     fix_for(f)));
+        else
+            warn(v, wh_arena_sprintf(a, "%s (%s)", describe(f, a), t[i].rule));
+    }
+    if (n[WH_TIER_BLOCK] > MESSAGES_PER_IMAGE)
+        deny(v, wh_arena_sprintf(a, "and %zu more blocked packages (see the drift report)",
+                                 n[WH_TIER_BLOCK] - MESSAGES_PER_IMAGE));
+    if (n[WH_TIER_WARN] > MESSAGES_PER_IMAGE)
+        warn(v, wh_arena_sprintf(a, "and %zu more drift warnings",
+                                 n[WH_TIER_WARN] - MESSAGES_PER_IMAGE));
+    if (exempted != NULL)
+        wh_decision_annotate(v->d, wh_arena_sprintf(a, "%d-exempted", in->index), "%s", exempted);
+    return wh_arena_sprintf(a, "block=%zu warn=%zu ignore=%zu", n[WH_TIER_BLOCK], n[WH_TIER_WARN],
+                            n[WH_TIER_IGNORE]);
+}
+
+static void
+apply_action(struct verdict *v, enum wh_policy_action action, const char *text)
+{
+    switch (action) {
+    case WH_POLICY_ACTION_DENY:
+        deny(v, text);
+        break;
+    case WH_POLICY_ACTION_WARN:
+        warn(v, text);
+        break;
+    case WH_POLICY_ACTION_ALLOW:
+        break;
+    }
+}
+
+static const char *
+action_name(enum wh_policy_action action)
+{
+    return action == WH_POLICY_ACTION_DENY ? "deny" : action == WH_POLICY_ACTION_WARN ? "warn"
+                                                                                        : "allow";
+}
+
+static const char *
+evaluate_rule(struct verdict *v, const struct wh_policy *p, const struct wh_policy_image *rule,
+              time_t now)
+{
+    const struct wh_image_eval *in = v->in;
+    struct wh_arena *a = v->d->arena;
+    bool have_sbom = true;
+
+    if (in->error != NULL) {
+        apply_action(v, rule->on_error,
+                     wh_arena_sprintf(a, "rule %s could not be checked: %s (onError: %s)",
+                                      rule->name, in->error, action_name(rule->on_error)));
+        return "error";
+    }
+    if (rule->signatures.n_signed_by > 0)
+        check_signature(v, rule);
+    if (rule->sbom.required)
+        have_sbom = check_sbom(v, rule);
+    if (in->diff != NULL)
+        return check_drift(v, p, rule, now);
+    if (rule->dev_reference.image != NULL && have_sbom) {
+        /* Only a pipeline bug gets here: the SBOM verified but no diff and no error came back. */
+        deny(v, wh_arena_sprintf(a, "rule %s: no drift result against the dev reference",
+                                 rule->name));
+        return "error";
+    }
+    return "none";
+}
+
+void
+wh_policy_evaluate_image(const struct wh_policy *p, const struct wh_image_eval *in, time_t now,
+                         struct wh_decision *d)
+{
+    struct wh_arena *a = d->arena;
+    struct verdict v;
+    const char *drift, *signer = NULL, *verdict;
+    int n = in->index;
+
+    memset(&v, 0, sizeof(v));
+    v.d = d;
+    v.in = in;
+    v.prefix = in->digest != NULL
+                   ? wh_arena_sprintf(a, "%s %s (%s)", in->path, in->image, in->digest)
+                   : wh_arena_sprintf(a, "%s %s", in->path, in->image);
+    if (in->rule == NULL) {
+        v.mode = p->defaults.mode;
+        apply_action(&v, p->defaults.no_match,
+                     wh_arena_sprintf(a, "no image rule matches %s (noMatch: %s): add a rule "
+                                         "matching it to the policy's spec.images",
+                                      in->name != NULL ? in->name : in->image,
+                                      action_name(p->defaults.no_match)));
+        drift = "none";
+    } else {
+        v.mode = in->rule->mode;
+        drift = evaluate_rule(&v, p, in->rule, now);
+        wh_decision_annotate(d, wh_arena_sprintf(a, "%d-rule", n), "%s", in->rule->name);
+    }
+    if (in->facts != NULL && in->facts->signature_signer != NULL)
+        signer = in->facts->signature_signer;
+    else if (in->facts != NULL && in->facts->n_attestations > 0)
+        signer = in->facts->attestations[0].signer;
+    if (v.denials > 0 && v.mode == WH_POLICY_MODE_ENFORCE)
+        verdict = "deny";
+    else if (v.denials > 0 || v.warnings > 0)
+        verdict = v.mode == WH_POLICY_MODE_AUDIT && v.warnings == 0 ? "allow" : "warn";
+    else
+        verdict = "allow";
+    wh_decision_annotate(d, wh_arena_sprintf(a, "%d-digest", n), "%s",
+                         in->digest != NULL ? in->digest : "unresolved");
+    wh_decision_annotate(d, wh_arena_sprintf(a, "%d-verdict", n), "%s", verdict);
+    wh_decision_annotate(d, wh_arena_sprintf(a, "%d-signer", n), "%s",
+                         signer != NULL ? signer : "none");
+    wh_decision_annotate(d, wh_arena_sprintf(a, "%d-drift", n), "%s", drift);
+    if (v.audit != NULL)
+        wh_decision_annotate(d, wh_arena_sprintf(a, "%d-audit", n), "would deny: %s", v.audit);
+}
+
+void
+wh_policy_finish(struct wh_decision *d)
+{
+    if (d->n_denials == 0)
+        wh_decision_allow(d);
+}

@@ -1,0 +1,1284 @@
+/*
+ * Strict policy loading: libyaml events → a small tree with positions (aliases, anchors, tags,
+ * duplicate keys and extra documents rejected there) → the model of model.h, checking every key,
+ * type, glob, regex, date and reference on the way. Every error is "file:line:col: message".
+ */
+#include "policy/policy.h"
+
+#include <limits.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "base/file.h"
+#include "image/ref.h"
+#include "policy/snapshot.h"
+#include "verify/keys.h"
+
+#define DEPTH_MAX 32 /* the format nests 6 deep; anything past this is hostile */
+#define API_VERSION "driftgate.dev/v1alpha1"
+
+static atomic_uint_fast64_t last_generation;
+
+enum node_kind { NODE_SCALAR, NODE_MAP, NODE_SEQ };
+
+struct node {
+    enum node_kind kind;
+    int line, col; /* 1-based */
+    const char *text; /* scalar, NUL-terminated copy */
+    size_t len;
+    bool plain;
+    struct node **kids; /* map: key, value, key, value, ... */
+    size_t n, cap;
+};
+
+struct ctx {
+    const char *file;
+    const char *base_dir;
+    struct wh_arena *tmp;   /* tree and scratch text, freed when parsing ends */
+    struct wh_policy *p;    /* the model lives in p->arena */
+    struct wh_error *err;
+};
+
+static enum wh_err fail(struct ctx *c, const struct node *n, const char *fmt, ...)
+    WH_PRINTF(3, 4);
+
+static enum wh_err
+fail(struct ctx *c, const struct node *n, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return wh_error_set(c->err, WH_E_INVALID, "%s:%d:%d: %s", c->file, n->line, n->col, msg);
+}
+
+static enum wh_err
+fail_at(struct ctx *c, enum wh_err code, yaml_mark_t m, const char *msg)
+{
+    return wh_error_set(c->err, code, "%s:%zu:%zu: %s", c->file, m.line + 1, m.column + 1, msg);
+}
+
+/* ---- YAML events → tree ---- */
+
+static struct node *
+node_new(struct ctx *c, enum node_kind kind, yaml_mark_t m)
+{
+    struct node *n = wh_arena_alloc(c->tmp, sizeof(*n));
+
+    n->kind = kind;
+    n->line = m.line + 1 > INT_MAX ? INT_MAX : (int)m.line + 1;
+    n->col = m.column + 1 > INT_MAX ? INT_MAX : (int)m.column + 1;
+    return n;
+}
+
+static const char *
+kind_name(const struct node *n)
+{
+    switch (n->kind) {
+    case NODE_MAP:
+        return "a mapping";
+    case NODE_SEQ:
+        return "a sequence";
+    case NODE_SCALAR:
+        break;
+    }
+    return "a scalar";
+}
+
+static enum wh_err
+attach(struct ctx *c, struct node *parent, struct node *kid)
+{
+    size_t i;
+
+    if (parent->kind == NODE_MAP && parent->n % 2 == 0) {
+        if (kid->kind != NODE_SCALAR)
+            return fail(c, kid, "mapping keys must be scalars, got %s", kind_name(kid));
+        for (i = 0; i < parent->n; i += 2)
+            if (parent->kids[i]->len == kid->len &&
+                memcmp(parent->kids[i]->text, kid->text, kid->len) == 0)
+                return fail(c, kid, "duplicate key \"%s\" (first at line %d)", kid->text,
+                            parent->kids[i]->line);
+    }
+    if (parent->n == parent->cap) {
+        size_t cap = parent->cap == 0 ? 8 : parent->cap * 2;
+        parent->kids = wh_arena_grow(c->tmp, parent->kids, parent->n, cap, sizeof(*parent->kids));
+        parent->cap = cap;
+    }
+    parent->kids[parent->n++] = kid;
+    return WH_OK;
+}
+
+/* What an event says about anchors and tags, which the format has no use for. */
+static const char *
+forbidden_feature(const yaml_event_t *ev)
+{
+    const yaml_char_t *anchor = NULL, *tag = NULL;
+
+    switch (ev->type) {
+    case YAML_ALIAS_EVENT:
+        return "aliases are not allowed in a policy";
+    case YAML_SCALAR_EVENT:
+        anchor = ev->data.scalar.anchor;
+        tag = ev->data.scalar.tag;
+        break;
+    case YAML_MAPPING_START_EVENT:
+        anchor = ev->data.mapping_start.anchor;
+        tag = ev->data.mapping_start.tag;
+        break;
+    case YAML_SEQUENCE_START_EVENT:
+        anchor = ev->data.sequence_start.anchor;
+        tag = ev->data.sequence_start.tag;
+        break;
+    default:
+        break;
+    }
+    if (anchor != NULL)
+        return "anchors are not allowed in a policy";
+    if (tag != NULL)
+        return "tags are not allowed in a policy";
+    return NULL;
+}
+
+static enum wh_err
+on_event(struct ctx *c, const yaml_event_t *ev, struct node **stack, size_t *depth, int *docs,
+         struct node **root)
+{
+    const char *bad = forbidden_feature(ev);
+    struct node *n;
+
+    if (bad != NULL)
+        return fail_at(c, WH_E_INVALID, ev->start_mark, bad);
+    switch (ev->type) {
+    case YAML_DOCUMENT_START_EVENT:
+        if (++*docs > 1)
+            return fail_at(c, WH_E_INVALID, ev->start_mark,
+                           "a policy file holds exactly one YAML document");
+        return WH_OK;
+    case YAML_SCALAR_EVENT:
+        n = node_new(c, NODE_SCALAR, ev->start_mark);
+        n->len = ev->data.scalar.length;
+        n->text = wh_arena_strndup(c->tmp, (const char *)ev->data.scalar.value, n->len);
+        n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        break;
+    case YAML_MAPPING_START_EVENT:
+    case YAML_SEQUENCE_START_EVENT:
+        if (*depth >= DEPTH_MAX)
+            return fail_at(c, WH_E_LIMIT, ev->start_mark, "nesting deeper than 32 levels");
+        n = node_new(c, ev->type == YAML_MAPPING_START_EVENT ? NODE_MAP : NODE_SEQ,
+                     ev->start_mark);
+        break;
+    case YAML_MAPPING_END_EVENT:
+    case YAML_SEQUENCE_END_EVENT:
+        if (WH_NEVER(*depth == 0))
+            return wh_error_set(c->err, WH_E_INTERNAL, "%s: unbalanced YAML events", c->file);
+        (*depth)--;
+        return WH_OK;
+    default:
+        return WH_OK;
+    }
+    if (*depth > 0) {
+        enum wh_err rc = attach(c, stack[*depth - 1], n);
+        if (rc != WH_OK)
+            return rc;
+    } else {
+        *root = n;
+    }
+    if (n->kind != NODE_SCALAR)
+        stack[(*depth)++] = n;
+    return WH_OK;
+}
+
+static enum wh_err
+build_tree(struct ctx *c, struct wh_bytes yaml, struct node **root)
+{
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    struct node *stack[DEPTH_MAX];
+    size_t depth = 0;
+    int docs = 0;
+    enum wh_err rc = WH_OK;
+    bool done = false;
+
+    *root = NULL;
+    if (yaml_parser_initialize(&parser) == 0)
+        wh_oom();
+    yaml_parser_set_input_string(&parser, yaml.ptr, yaml.len);
+    while (!done && rc == WH_OK) {
+        if (yaml_parser_parse(&parser, &ev) == 0) {
+            char msg[300];
+            snprintf(msg, sizeof(msg), "YAML syntax: %s%s%s",
+                     parser.problem != NULL ? parser.problem : "malformed",
+                     parser.context != NULL ? " " : "",
+                     parser.context != NULL ? parser.context : "");
+            rc = fail_at(c, WH_E_INVALID, parser.problem_mark, msg);
+            break;
+        }
+        rc = on_event(c, &ev, stack, &depth, &docs, root);
+        done = ev.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&parser);
+    if (rc == WH_OK && *root == NULL)
+        rc = wh_error_set(c->err, WH_E_INVALID, "%s:1:1: empty policy: expected apiVersion, kind "
+                                                "and spec",
+                          c->file);
+    return rc;
+}
+
+/* ---- typed access ---- */
+
+static const struct node *
+get(const struct node *map, const char *key)
+{
+    size_t i;
+
+    for (i = 0; i + 1 < map->n; i += 2)
+        if (strcmp(map->kids[i]->text, key) == 0)
+            return map->kids[i + 1];
+    return NULL;
+}
+
+static enum wh_err
+check_keys(struct ctx *c, const struct node *map, const char *where, const char *const *allowed)
+{
+    size_t i, k;
+    char list[256];
+    size_t used = 0;
+
+    for (i = 0; i + 1 < map->n; i += 2) {
+        const struct node *key = map->kids[i];
+        for (k = 0; allowed[k] != NULL; k++)
+            if (strcmp(key->text, allowed[k]) == 0)
+                break;
+        if (allowed[k] != NULL)
+            continue;
+        list[0] = '\0';
+        for (k = 0; allowed[k] != NULL && used < sizeof(list); k++) {
+            int w = snprintf(list + used, sizeof(list) - used, "%s%s", k > 0 ? ", " : "",
+                             allowed[k]);
+            if (w < 0)
+                break;
+            used += (size_t)w;
+        }
+        return fail(c, key, "unknown key \"%s\" in %s (expected one of: %s)", key->text, where,
+                    list);
+    }
+    return WH_OK;
+}
+
+static enum wh_err
+want(struct ctx *c, const struct node *n, enum node_kind kind, const char *where)
+{
+    static const char *const names[] = {"a scalar", "a mapping", "a sequence"};
+
+    if (n->kind != kind)
+        return fail(c, n, "%s: expected %s, got %s", where, names[kind], kind_name(n));
+    return WH_OK;
+}
+
+static enum wh_err
+need(struct ctx *c, const struct node *map, const char *key, const char *where,
+     const struct node **out)
+{
+    *out = get(map, key);
+    if (*out == NULL)
+        return fail(c, map, "%s: missing required key \"%s\"", where, key);
+    return WH_OK;
+}
+
+static bool
+is_null_plain(const struct node *n)
+{
+    return n->plain && (n->len == 0 || strcmp(n->text, "~") == 0 || strcmp(n->text, "null") == 0 ||
+                        strcmp(n->text, "Null") == 0 || strcmp(n->text, "NULL") == 0);
+}
+
+/* A non-empty string in the model arena. */
+static enum wh_err
+as_string(struct ctx *c, const struct node *n, const char *where, const char **out)
+{
+    enum wh_err rc = want(c, n, NODE_SCALAR, where);
+
+    if (rc != WH_OK)
+        return rc;
+    if (is_null_plain(n) || n->len == 0)
+        return fail(c, n, "%s: expected a non-empty string", where);
+    if (strlen(n->text) != n->len)
+        return fail(c, n, "%s: string contains a NUL byte", where);
+    *out = wh_arena_strndup(&c->p->arena, n->text, n->len);
+    return WH_OK;
+}
+
+static enum wh_err
+as_bool(struct ctx *c, const struct node *n, const char *where, bool *out)
+{
+    if (n->kind == NODE_SCALAR && n->plain && strcmp(n->text, "true") == 0)
+        *out = true;
+    else if (n->kind == NODE_SCALAR && n->plain && strcmp(n->text, "false") == 0)
+        *out = false;
+    else
+        return fail(c, n, "%s: expected true or false", where);
+    return WH_OK;
+}
+
+static enum wh_err
+as_count(struct ctx *c, const struct node *n, const char *where, size_t max, size_t *out)
+{
+    size_t i, v = 0;
+
+    if (n->kind != NODE_SCALAR || !n->plain || n->len == 0 || n->len > 9)
+        return fail(c, n, "%s: expected a decimal integer", where);
+    for (i = 0; i < n->len; i++) {
+        if (n->text[i] < '0' || n->text[i] > '9')
+            return fail(c, n, "%s: expected a decimal integer", where);
+        v = v * 10 + (size_t)(n->text[i] - '0');
+    }
+    if (v < 1 || v > max)
+        return fail(c, n, "%s: %zu is out of range 1..%zu", where, v, max);
+    *out = v;
+    return WH_OK;
+}
+
+/* One of `names` (NULL-terminated); *out is its index. */
+static enum wh_err
+as_enum(struct ctx *c, const struct node *n, const char *where, const char *const *names,
+        int *out)
+{
+    char list[128];
+    size_t used = 0;
+    int k;
+
+    if (n->kind == NODE_SCALAR)
+        for (k = 0; names[k] != NULL; k++)
+            if (strcmp(n->text, names[k]) == 0) {
+                *out = k;
+                return WH_OK;
+            }
+    list[0] = '\0';
+    for (k = 0; names[k] != NULL && used < sizeof(list); k++) {
+        int w = snprintf(list + used, sizeof(list) - used, "%s%s", k > 0 ? "|" : "", names[k]);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    if (n->kind != NODE_SCALAR)
+        return fail(c, n, "%s: expected one of %s, got %s", where, list, kind_name(n));
+    return fail(c, n, "%s: expected one of %s, got \"%s\"", where, list, n->text);
+}
+
+/* A non-empty sequence of non-empty strings. */
+static enum wh_err
+as_string_list(struct ctx *c, const struct node *n, const char *where, const char *const **out,
+               size_t *n_out)
+{
+    const char **list;
+    enum wh_err rc = want(c, n, NODE_SEQ, where);
+    size_t i;
+
+    if (rc != WH_OK)
+        return rc;
+    if (n->n == 0)
+        return fail(c, n, "%s: expected at least one entry", where);
+    list = wh_arena_calloc(&c->p->arena, n->n, sizeof(*list));
+    for (i = 0; i < n->n; i++) {
+        rc = as_string(c, n->kids[i], wh_arena_sprintf(c->tmp, "%s[%zu]", where, i), &list[i]);
+        if (rc != WH_OK)
+            return rc;
+    }
+    *out = list;
+    *n_out = n->n;
+    return WH_OK;
+}
+
+static enum wh_err
+as_glob_list(struct ctx *c, const struct node *n, const char *where, const char *const **out,
+             size_t *n_out)
+{
+    struct wh_error e;
+    enum wh_err rc = as_string_list(c, n, where, out, n_out);
+    size_t i;
+
+    for (i = 0; rc == WH_OK && i < *n_out; i++)
+        if (wh_image_glob_valid(wh_str_c((*out)[i]), &e) != WH_OK)
+            rc = fail(c, n->kids[i], "%s[%zu]: invalid glob \"%s\": %s", where, i, (*out)[i],
+                      e.msg);
+    return rc;
+}
+
+static void
+release_regex(void *obj)
+{
+    regfree(obj);
+}
+
+/* Anchored POSIX ERE. Perl/RE2 spellings that ERE would read differently are refused. */
+static enum wh_err
+as_regex(struct ctx *c, const struct node *n, const char *where,
+         const struct wh_policy_regex **out)
+{
+    struct wh_policy_regex *r;
+    const char *src, *s;
+    char *anchored, msg[160];
+    int rc;
+    enum wh_err e = as_string(c, n, where, &src);
+
+    if (e != WH_OK)
+        return e;
+    for (s = src; *s != '\0'; s++) {
+        if (s[0] == '(' && s[1] == '?')
+            return fail(c, n, "%s: \"(?\" groups are Perl/RE2 syntax, not POSIX ERE", where);
+        if (s[0] == '\\' && s[1] != '\0' && strchr("dDpPAzZ", s[1]) != NULL)
+            return fail(c, n, "%s: \"\\%c\" is Perl/RE2 syntax, not POSIX ERE (use a bracket "
+                              "expression such as [0-9])",
+                        where, s[1]);
+        if (s[0] == '\\' && s[1] != '\0')
+            s++;
+    }
+    r = wh_arena_alloc(&c->p->arena, sizeof(*r));
+    r->source = src;
+    anchored = wh_arena_sprintf(c->tmp, "^(%s)$", src);
+    rc = regcomp(&r->re, anchored, REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+        regerror(rc, &r->re, msg, sizeof(msg));
+        regfree(&r->re);
+        return fail(c, n, "%s: invalid regular expression \"%s\": %s", where, src, msg);
+    }
+    wh_arena_defer(&c->p->arena, release_regex, &r->re);
+    *out = r;
+    return WH_OK;
+}
+
+/* "YYYY-MM-DD" → the first second (UTC) after that day: an exemption holds through its day. */
+static enum wh_err
+as_date(struct ctx *c, const struct node *n, const char *where, const char **text, time_t *out)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y = 0, m = 0, d = 0, i, dim;
+    struct tm tm;
+    enum wh_err rc = as_string(c, n, where, text);
+
+    if (rc != WH_OK)
+        return rc;
+    if (n->len != 10 || n->text[4] != '-' || n->text[7] != '-')
+        return fail(c, n, "%s: expected a date YYYY-MM-DD, got \"%s\"", where, n->text);
+    for (i = 0; i < 10; i++) {
+        char ch = n->text[i];
+        if (i == 4 || i == 7)
+            continue;
+        if (ch < '0' || ch > '9')
+            return fail(c, n, "%s: expected a date YYYY-MM-DD, got \"%s\"", where, n->text);
+        if (i < 4)
+            y = y * 10 + (ch - '0');
+        else if (i < 7)
+            m = m * 10 + (ch - '0');
+        else
+            d = d * 10 + (ch - '0');
+    }
+    if (m < 1 || m > 12 || y < 1970)
+        return fail(c, n, "%s: no such date \"%s\"", where, n->text);
+    dim = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+    if (d < 1 || d > dim)
+        return fail(c, n, "%s: no such date \"%s\"", where, n->text);
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = y - 1900;
+    tm.tm_mon = m - 1;
+    tm.tm_mday = d + 1;
+    *out = timegm(&tm);
+    return WH_OK;
+}
+
+/* ---- spec sections ---- */
+
+static const char *const MODES[] = {"enforce", "warn", "audit", NULL};
+static const char *const ACTIONS[] = {"deny", "warn", "allow", NULL};
+
+static enum wh_err
+parse_defaults(struct ctx *c, const struct node *n)
+{
+    static const char *const keys[] = {"mode", "onError", "noMatch", NULL};
+    const struct node *v;
+    enum wh_err rc;
+    int k;
+
+    if ((rc = want(c, n, NODE_MAP, "spec.defaults")) != WH_OK ||
+        (rc = check_keys(c, n, "spec.defaults", keys)) != WH_OK)
+        return rc;
+    if ((v = get(n, "mode")) != NULL) {
+        if ((rc = as_enum(c, v, "spec.defaults.mode", MODES, &k)) != WH_OK)
+            return rc;
+        c->p->defaults.mode = (enum wh_policy_mode)k;
+    }
+    if ((v = get(n, "onError")) != NULL) {
+        if ((rc = as_enum(c, v, "spec.defaults.onError", ACTIONS, &k)) != WH_OK)
+            return rc;
+        c->p->defaults.on_error = (enum wh_policy_action)k;
+    }
+    if ((v = get(n, "noMatch")) != NULL) {
+        if ((rc = as_enum(c, v, "spec.defaults.noMatch", ACTIONS, &k)) != WH_OK)
+            return rc;
+        c->p->defaults.no_match = (enum wh_policy_action)k;
+    }
+    return WH_OK;
+}
+
+/* Names appear in messages, annotations and metrics: keep them plain. */
+static enum wh_err
+check_name(struct ctx *c, const struct node *n, const char *what)
+{
+    size_t i;
+
+    if (n->len == 0 || n->len > 63)
+        return fail(c, n, "%s name must be 1 to 63 characters", what);
+    for (i = 0; i < n->len; i++) {
+        char ch = n->text[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '_' || ch == '.'))
+            return fail(c, n, "%s name \"%s\" may only hold letters, digits, '-', '_' and '.'",
+                        what, n->text);
+    }
+    return WH_OK;
+}
+
+static enum wh_err
+read_key_file(struct ctx *c, const struct node *n, const char *where, const char *file,
+              struct wh_bytes *pem)
+{
+    struct wh_error e;
+    const char *path;
+
+    if (c->base_dir == NULL && file[0] != '/')
+        return fail(c, n, "%s: a relative key file needs the policy's directory; use pem:",
+                    where);
+    path = file[0] == '/' ? file : wh_arena_sprintf(c->tmp, "%s/%s", c->base_dir, file);
+    if (wh_file_read(path, WH_VERIFY_KEY_PEM_MAX, c->tmp, pem, &e) != WH_OK)
+        return fail(c, n, "%s: reading %s: %s", where, path, e.msg);
+    return WH_OK;
+}
+
+static enum wh_err
+parse_key(struct ctx *c, const struct node *n, const char *where, struct wh_policy_signer *s)
+{
+    static const char *const keys[] = {"file", "pem", NULL};
+    const struct node *file = NULL, *pem_node = NULL, *at;
+    struct wh_bytes pem;
+    struct wh_error e;
+    enum wh_err rc;
+    const char *text;
+
+    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK || (rc = check_keys(c, n, where, keys)) != WH_OK)
+        return rc;
+    file = get(n, "file");
+    pem_node = get(n, "pem");
+    if ((file == NULL) == (pem_node == NULL))
+        return fail(c, n, "%s: give exactly one of file or pem", where);
+    if (file != NULL) {
+        at = file;
+        if ((rc = as_string(c, file, wh_arena_sprintf(c->tmp, "%s.file", where), &text)) != WH_OK)
+            return rc;
+        s->key_file = text;
+        if ((rc = read_key_file(c, file, where, text, &pem)) != WH_OK)
+            return rc;
+    } else {
+        at = pem_node;
+        if ((rc = as_string(c, pem_node, wh_arena_sprintf(c->tmp, "%s.pem", where), &text)) !=
+            WH_OK)
+            return rc;
+        pem = (struct wh_bytes){(const unsigned char *)text, strlen(text)};
+    }
+    if (wh_verify_key_parse(pem, &c->p->arena, &s->key, &e) != WH_OK)
+        return fail(c, at, "%s: %s", where, e.msg);
+    return WH_OK;
+}
+
+static enum wh_err
+opt_string(struct ctx *c, const struct node *map, const char *key, const char *where,
+           const char **out)
+{
+    const struct node *v = get(map, key);
+
+    *out = NULL;
+    if (v == NULL)
+        return WH_OK;
+    return as_string(c, v, wh_arena_sprintf(c->tmp, "%s.%s", where, key), out);
+}
+
+static enum wh_err
+parse_keyless(struct ctx *c, const struct node *n, const char *where, struct wh_policy_signer *s)
+{
+    static const char *const keys[] = {"issuer", "subject", "issuerRegExp", "subjectRegExp",
+                                       "github", NULL};
+    static const char *const gh_keys[] = {"repository", "ref", "workflow", "trigger", "sha", NULL};
+    struct wh_policy_keyless *k = wh_arena_alloc(&c->p->arena, sizeof(*k));
+    const struct node *v;
+    enum wh_err rc;
+
+    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK || (rc = check_keys(c, n, where, keys)) != WH_OK)
+        return rc;
+    if ((rc = opt_string(c, n, "issuer", where, &k->issuer)) != WH_OK ||
+        (rc = opt_string(c, n, "subject", where, &k->subject)) != WH_OK)
+        return rc;
+    if ((v = get(n, "issuerRegExp")) != NULL &&
+        (rc = as_regex(c, v, wh_arena_sprintf(c->tmp, "%s.issuerRegExp", where), &k->issuer_re)) !=
+            WH_OK)
+        return rc;
+    if ((v = get(n, "subjectRegExp")) != NULL &&
+        (rc = as_regex(c, v, wh_arena_sprintf(c->tmp, "%s.subjectRegExp", where),
+                       &k->subject_re)) != WH_OK)
+        return rc;
+    /* sigstore: an identity is only meaningful with the issuer that vouched for it. */
+    if ((k->issuer == NULL) == (k->issuer_re == NULL))
+        return fail(c, n, "%s: give exactly one of issuer or issuerRegExp", where);
+    if ((k->subject == NULL) == (k->subject_re == NULL))
+        return fail(c, n, "%s: give exactly one of subject or subjectRegExp", where);
+    if ((v = get(n, "github")) != NULL) {
+        const char *gw = wh_arena_sprintf(c->tmp, "%s.github", where);
+        if ((rc = want(c, v, NODE_MAP, gw)) != WH_OK || (rc = check_keys(c, v, gw, gh_keys)) != WH_OK ||
+            (rc = opt_string(c, v, "repository", gw, &k->github.repository)) != WH_OK ||
+            (rc = opt_string(c, v, "ref", gw, &k->github.ref)) != WH_OK ||
+            (rc = opt_string(c, v, "workflow", gw, &k->github.workflow)) != WH_OK ||
+            (rc = opt_string(c, v, "trigger", gw, &k->github.trigger)) != WH_OK ||
+            (rc = opt_string(c, v, "sha", gw, &k->github.sha)) != WH_OK)
+            return rc;
+    }
+    s->keyless = k;
+    return WH_OK;
+}
+
+static enum wh_err
+parse_signer(struct ctx *c, const struct node *name, const struct node *n,
+             struct wh_policy_signer *s)
+{
+    static const char *const keys[] = {"key", "keyless", "transparencyLog", NULL};
+    static const char *const TLOG[] = {"required", "optional", NULL};
+    const char *where = wh_arena_sprintf(c->tmp, "signer %s", name->text);
+    const struct node *key, *keyless, *tlog;
+    enum wh_err rc;
+    int k;
+
+    if ((rc = check_name(c, name, "signer")) != WH_OK || (rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, keys)) != WH_OK)
+        return rc;
+    s->name = wh_arena_strdup(&c->p->arena, name->text);
+    s->line = name->line;
+    s->tlog_required = true;
+    key = get(n, "key");
+    keyless = get(n, "keyless");
+    if ((key == NULL) == (keyless == NULL))
+        return fail(c, n, "%s: give exactly one of key or keyless", where);
+    if (key != NULL)
+        rc = parse_key(c, key, wh_arena_sprintf(c->tmp, "%s: key", where), s);
+    else
+        rc = parse_keyless(c, keyless, wh_arena_sprintf(c->tmp, "%s: keyless", where), s);
+    if (rc != WH_OK)
+        return rc;
+    if ((tlog = get(n, "transparencyLog")) != NULL) {
+        if ((rc = as_enum(c, tlog, wh_arena_sprintf(c->tmp, "%s: transparencyLog", where), TLOG,
+                          &k)) != WH_OK)
+            return rc;
+        /* A Fulcio certificate lives minutes; only a tlog entry proves it signed in time. */
+        if (k == 1 && keyless != NULL)
+            return fail(c, tlog, "%s: keyless signers always need the transparency log", where);
+        s->tlog_required = k == 0;
+    }
+    return WH_OK;
+}
+
+static enum wh_err
+parse_signers(struct ctx *c, const struct node *n)
+{
+    size_t i;
+    enum wh_err rc = want(c, n, NODE_MAP, "spec.signers");
+
+    if (rc != WH_OK)
+        return rc;
+    c->p->n_signers = n->n / 2;
+    c->p->signers = wh_arena_calloc(&c->p->arena, c->p->n_signers + 1, sizeof(*c->p->signers));
+    for (i = 0; i < c->p->n_signers; i++) {
+        rc = parse_signer(c, n->kids[2 * i], n->kids[2 * i + 1], &c->p->signers[i]);
+        if (rc != WH_OK)
+            return rc;
+    }
+    return WH_OK;
+}
+
+static const struct wh_policy_tier_rule *
+find_tier_rule(const struct wh_policy *p, const char *id)
+{
+    size_t i, j;
+
+    for (i = 0; i < p->n_tiers; i++)
+        for (j = 0; j < p->tiers[i].n_rules; j++)
+            if (strcmp(p->tiers[i].rules[j].id, id) == 0)
+                return &p->tiers[i].rules[j];
+    return NULL;
+}
+
+static enum wh_err
+parse_when(struct ctx *c, const struct node *n, const char *where, struct wh_policy_tier_rule *r)
+{
+    static const char *const keys[] = {"devOnly",  "prodOnly",     "versionDrift",
+                                       "names",    "nameContains", "purlTypes", NULL};
+    static const char *const DRIFT[] = {"any", "major", "minor", "patch", NULL};
+    const struct node *v;
+    enum wh_err rc;
+    bool b;
+    int k;
+
+    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK || (rc = check_keys(c, n, where, keys)) != WH_OK)
+        return rc;
+    r->dev_only = r->prod_only = -1;
+    if ((v = get(n, "devOnly")) != NULL) {
+        if ((rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.devOnly", where), &b)) != WH_OK)
+            return rc;
+        r->dev_only = b;
+    }
+    if ((v = get(n, "prodOnly")) != NULL) {
+        if ((rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.prodOnly", where), &b)) != WH_OK)
+            return rc;
+        r->prod_only = b;
+    }
+    if ((v = get(n, "versionDrift")) != NULL) {
+        if ((rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.versionDrift", where), DRIFT, &k)) !=
+            WH_OK)
+            return rc;
+        r->version_drift = (enum wh_policy_drift_match)(WH_POLICY_DRIFT_ANY + k);
+    }
+    /* A rule that can never match is a mistake the author wants to hear about. */
+    if (r->dev_only == 1 && (r->prod_only == 1 || r->version_drift != WH_POLICY_DRIFT_UNSET))
+        return fail(c, n, "%s: devOnly: true never matches together with %s", where,
+                    r->prod_only == 1 ? "prodOnly: true" : "versionDrift");
+    if (r->prod_only == 1 && r->version_drift != WH_POLICY_DRIFT_UNSET)
+        return fail(c, n, "%s: prodOnly: true never matches together with versionDrift", where);
+    if ((v = get(n, "names")) != NULL &&
+        (rc = as_string_list(c, v, wh_arena_sprintf(c->tmp, "%s.names", where), &r->names,
+                             &r->n_names)) != WH_OK)
+        return rc;
+    if ((v = get(n, "nameContains")) != NULL &&
+        (rc = as_string_list(c, v, wh_arena_sprintf(c->tmp, "%s.nameContains", where),
+                             &r->name_contains, &r->n_name_contains)) != WH_OK)
+        return rc;
+    if ((v = get(n, "purlTypes")) != NULL &&
+        (rc = as_string_list(c, v, wh_arena_sprintf(c->tmp, "%s.purlTypes", where),
+                             &r->purl_types, &r->n_purl_types)) != WH_OK)
+        return rc;
+    return WH_OK;
+}
+
+static enum wh_err
+parse_tier_list(struct ctx *c, const struct node *name, const struct node *n,
+                struct wh_policy_tiers *t)
+{
+    static const char *const keys[] = {"tier", "when", NULL};
+    static const char *const TIERS[] = {"block", "warn", "ignore", NULL};
+    struct wh_policy_tier_rule *rules;
+    enum wh_err rc;
+    size_t i;
+    int k;
+
+    if ((rc = check_name(c, name, "tier list")) != WH_OK)
+        return rc;
+    t->name = wh_arena_strdup(&c->p->arena, name->text);
+    if ((rc = want(c, n, NODE_SEQ, wh_arena_sprintf(c->tmp, "spec.tiers.%s", t->name))) != WH_OK)
+        return rc;
+    if (n->n == 0)
+        return fail(c, n, "spec.tiers.%s: expected at least one rule", t->name);
+    rules = wh_arena_calloc(&c->p->arena, n->n, sizeof(*rules));
+    for (i = 0; i < n->n; i++) {
+        const struct node *r = n->kids[i], *v;
+        const char *id = wh_arena_sprintf(&c->p->arena, "%s[%zu]", t->name, i);
+        if ((rc = want(c, r, NODE_MAP, id)) != WH_OK || (rc = check_keys(c, r, id, keys)) != WH_OK ||
+            (rc = need(c, r, "tier", id, &v)) != WH_OK ||
+            (rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.tier", id), TIERS, &k)) != WH_OK)
+            return rc;
+        rules[i].id = id;
+        rules[i].tier = (enum wh_tier)k;
+        rules[i].line = r->line;
+        if ((rc = need(c, r, "when", id, &v)) != WH_OK ||
+            (rc = parse_when(c, v, wh_arena_sprintf(c->tmp, "%s.when", id), &rules[i])) != WH_OK)
+            return rc;
+    }
+    t->rules = rules;
+    t->n_rules = n->n;
+    return WH_OK;
+}
+
+static enum wh_err
+parse_tiers(struct ctx *c, const struct node *n)
+{
+    size_t i;
+    enum wh_err rc = want(c, n, NODE_MAP, "spec.tiers");
+
+    if (rc != WH_OK)
+        return rc;
+    c->p->n_tiers = n->n / 2;
+    c->p->tiers = wh_arena_calloc(&c->p->arena, c->p->n_tiers + 1, sizeof(*c->p->tiers));
+    for (i = 0; i < c->p->n_tiers; i++)
+        if ((rc = parse_tier_list(c, n->kids[2 * i], n->kids[2 * i + 1], &c->p->tiers[i])) !=
+            WH_OK)
+            return rc;
+    return WH_OK;
+}
+
+/* signedBy: names of spec.signers → pointers. */
+static enum wh_err
+parse_signed_by(struct ctx *c, const struct node *n, const char *where,
+                const struct wh_policy_signer *const **out, size_t *n_out)
+{
+    const struct wh_policy_signer **list;
+    const char *const *names;
+    size_t i, j, count;
+    enum wh_err rc = as_string_list(c, n, where, &names, &count);
+
+    if (rc != WH_OK)
+        return rc;
+    list = wh_arena_calloc(&c->p->arena, count, sizeof(*list));
+    for (i = 0; i < count; i++) {
+        list[i] = wh_policy_signer_find(c->p, names[i]);
+        if (list[i] == NULL)
+            return fail(c, n->kids[i], "%s: unknown signer \"%s\" (not in spec.signers)", where,
+                        names[i]);
+        for (j = 0; j < i; j++)
+            if (list[j] == list[i])
+                return fail(c, n->kids[i], "%s: signer \"%s\" listed twice", where, names[i]);
+    }
+    *out = list;
+    *n_out = count;
+    return WH_OK;
+}
+
+static enum wh_err
+parse_signatures(struct ctx *c, const struct node *n, const char *where,
+                 struct wh_policy_image *img)
+{
+    static const char *const keys[] = {"signedBy", "count", NULL};
+    const struct node *v;
+    enum wh_err rc;
+
+    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK || (rc = check_keys(c, n, where, keys)) != WH_OK ||
+        (rc = need(c, n, "signedBy", where, &v)) != WH_OK ||
+        (rc = parse_signed_by(c, v, wh_arena_sprintf(c->tmp, "%s.signedBy", where),
+                              &img->signatures.signed_by, &img->signatures.n_signed_by)) != WH_OK)
+        return rc;
+    img->signatures.count = 1;
+    if ((v = get(n, "count")) != NULL)
+        return as_count(c, v, wh_arena_sprintf(c->tmp, "%s.count", where),
+                        img->signatures.n_signed_by, &img->signatures.count);
+    return WH_OK;
+}
+
+static enum wh_err
+parse_attestations(struct ctx *c, const struct node *n, const char *where,
+                   struct wh_policy_image *img)
+{
+    static const char *const keys[] = {"sbom", "provenance", "vulns", NULL};
+    static const char *const sbom_keys[] = {"predicateType", "signedBy", NULL};
+    const char *sw = wh_arena_sprintf(c->tmp, "%s.sbom", where);
+    const struct node *v, *sbom;
+    enum wh_err rc;
+
+    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK || (rc = check_keys(c, n, where, keys)) != WH_OK)
+        return rc;
+    /* Fail closed: a rule this version cannot check must not load as if it were checked. */
+    if ((v = get(n, "provenance")) != NULL || (v = get(n, "vulns")) != NULL)
+        return fail(c, v, "%s.%s: not supported by this version of driftgate (TODO(#12)); remove "
+                          "it rather than rely on it",
+                    where, get(n, "provenance") == v ? "provenance" : "vulns");
+    if ((sbom = get(n, "sbom")) == NULL)
+        return WH_OK;
+    if ((rc = want(c, sbom, NODE_MAP, sw)) != WH_OK || (rc = check_keys(c, sbom, sw, sbom_keys)) != WH_OK ||
+        (rc = need(c, sbom, "predicateType", sw, &v)) != WH_OK ||
+        (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.predicateType", sw),
+                        &img->sbom.predicate_type)) != WH_OK ||
+        (rc = need(c, sbom, "signedBy", sw, &v)) != WH_OK ||
+        (rc = parse_signed_by(c, v, wh_arena_sprintf(c->tmp, "%s.signedBy", sw),
+                              &img->sbom.signed_by, &img->sbom.n_signed_by)) != WH_OK)
+        return rc;
+    img->sbom.required = true;
+    return WH_OK;
+}
+
+/* The template must become a valid reference once {{tag}} is filled in. */
+static enum wh_err
+parse_dev_reference(struct ctx *c, const struct node *n, const char *where,
+                    struct wh_policy_image *img)
+{
+    static const char *const keys[] = {"image", "allowPodAnnotation", NULL};
+    const struct node *v, *at;
+    const char *tpl, *hole, *filled;
+    struct wh_image_ref ref;
+    struct wh_error e;
+    enum wh_err rc;
+
+    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK || (rc = check_keys(c, n, where, keys)) != WH_OK ||
+        (rc = need(c, n, "image", where, &at)) != WH_OK ||
+        (rc = as_string(c, at, wh_arena_sprintf(c->tmp, "%s.image", where), &tpl)) != WH_OK)
+        return rc;
+    hole = strstr(tpl, "{{tag}}");
+    if (hole != NULL && strstr(hole + 7, "{{") != NULL)
+        return fail(c, at, "%s.image: only one {{tag}} placeholder is allowed", where);
+    if (hole == NULL && strstr(tpl, "{{") != NULL)
+        return fail(c, at, "%s.image: unknown placeholder (only {{tag}} exists)", where);
+    filled = hole == NULL ? tpl
+                          : wh_arena_sprintf(c->tmp, "%.*s%s%s", (int)(hole - tpl), tpl, "v1",
+                                             hole + 7);
+    if (wh_image_ref_parse(wh_str_c(filled), c->tmp, &ref, &e) != WH_OK)
+        return fail(c, at, "%s.image: \"%s\" is not an image reference: %s", where, tpl, e.msg);
+    img->dev_reference.image = tpl;
+    if ((v = get(n, "allowPodAnnotation")) != NULL)
+        return as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.allowPodAnnotation", where),
+                       &img->dev_reference.allow_pod_annotation);
+    return WH_OK;
+}
+
+static enum wh_err
+parse_image(struct ctx *c, const struct node *n, size_t index, struct wh_policy_image *img)
+{
+    static const char *const keys[] = {"name",         "match",       "exclude", "requireDigest",
+                                       "signatures",   "attestations", "devReference", "tiers",
+                                       "mode",         "onError",     NULL};
+    const char *where = wh_arena_sprintf(c->tmp, "spec.images[%zu]", index);
+    const struct node *v, *name;
+    const char *tiers;
+    enum wh_err rc;
+    size_t i;
+    int k;
+
+    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK || (rc = check_keys(c, n, where, keys)) != WH_OK ||
+        (rc = need(c, n, "name", where, &name)) != WH_OK ||
+        (rc = as_string(c, name, wh_arena_sprintf(c->tmp, "%s.name", where), &img->name)) !=
+            WH_OK ||
+        (rc = check_name(c, name, "image rule")) != WH_OK)
+        return rc;
+    for (i = 0; i < index; i++)
+        if (strcmp(c->p->images[i].name, img->name) == 0)
+            return fail(c, name, "%s: image rule name \"%s\" is already used by spec.images[%zu]",
+                        where, img->name, i);
+    where = wh_arena_sprintf(c->tmp, "image rule %s", img->name);
+    img->index = index;
+    img->line = n->line;
+    img->mode = c->p->defaults.mode;
+    img->on_error = c->p->defaults.on_error;
+    if ((rc = need(c, n, "match", where, &v)) != WH_OK ||
+        (rc = as_glob_list(c, v, wh_arena_sprintf(c->tmp, "%s: match", where), &img->match,
+                           &img->n_match)) != WH_OK)
+        return rc;
+    if ((v = get(n, "exclude")) != NULL &&
+        (rc = as_glob_list(c, v, wh_arena_sprintf(c->tmp, "%s: exclude", where), &img->exclude,
+                           &img->n_exclude)) != WH_OK)
+        return rc;
+    if ((v = get(n, "requireDigest")) != NULL &&
+        (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s: requireDigest", where),
+                      &img->require_digest)) != WH_OK)
+        return rc;
+    if ((v = get(n, "mode")) != NULL) {
+        if ((rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s: mode", where), MODES, &k)) != WH_OK)
+            return rc;
+        img->mode = (enum wh_policy_mode)k;
+    }
+    if ((v = get(n, "onError")) != NULL) {
+        if ((rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s: onError", where), ACTIONS, &k)) !=
+            WH_OK)
+            return rc;
+        img->on_error = (enum wh_policy_action)k;
+    }
+    if ((v = get(n, "signatures")) != NULL &&
+        (rc = parse_signatures(c, v, wh_arena_sprintf(c->tmp, "%s: signatures", where), img)) !=
+            WH_OK)
+        return rc;
+    if ((v = get(n, "attestations")) != NULL &&
+        (rc = parse_attestations(c, v, wh_arena_sprintf(c->tmp, "%s: attestations", where),
+                                 img)) != WH_OK)
+        return rc;
+    if ((v = get(n, "tiers")) != NULL) {
+        if ((rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s: tiers", where), &tiers)) != WH_OK)
+            return rc;
+        img->tiers = wh_policy_tiers_find(c->p, tiers);
+        if (img->tiers == NULL)
+            return fail(c, v, "%s: unknown tier list \"%s\" (not in spec.tiers)", where, tiers);
+    }
+    if ((v = get(n, "devReference")) != NULL) {
+        if ((rc = parse_dev_reference(c, v, wh_arena_sprintf(c->tmp, "%s: devReference", where),
+                                      img)) != WH_OK)
+            return rc;
+        /* The drift diff needs the production SBOM and a tier list to judge it. */
+        if (!img->sbom.required)
+            return fail(c, v, "%s: devReference needs attestations.sbom (the production SBOM to "
+                              "diff against)",
+                        where);
+        if (img->tiers == NULL)
+            return fail(c, v, "%s: devReference needs tiers (how to judge the drift)", where);
+    }
+    return WH_OK;
+}
+
+static enum wh_err
+parse_images(struct ctx *c, const struct node *n)
+{
+    size_t i;
+    enum wh_err rc = want(c, n, NODE_SEQ, "spec.images");
+
+    if (rc != WH_OK)
+        return rc;
+    c->p->images = wh_arena_calloc(&c->p->arena, n->n + 1, sizeof(*c->p->images));
+    for (i = 0; i < n->n; i++) {
+        if ((rc = parse_image(c, n->kids[i], i, &c->p->images[i])) != WH_OK)
+            return rc;
+        c->p->n_images = i + 1;
+    }
+    return WH_OK;
+}
+
+static enum wh_err
+parse_exemptions(struct ctx *c, const struct node *n)
+{
+    static const char *const keys[] = {"images", "rule", "expires", "reason", NULL};
+    enum wh_err rc = want(c, n, NODE_SEQ, "spec.exemptions");
+    size_t i;
+
+    if (rc != WH_OK)
+        return rc;
+    c->p->exemptions = wh_arena_calloc(&c->p->arena, n->n + 1, sizeof(*c->p->exemptions));
+    c->p->n_exemptions = n->n;
+    for (i = 0; i < n->n; i++) {
+        struct wh_policy_exemption *x = &c->p->exemptions[i];
+        const char *where = wh_arena_sprintf(c->tmp, "spec.exemptions[%zu]", i), *id;
+        const struct node *e = n->kids[i], *v;
+        if ((rc = want(c, e, NODE_MAP, where)) != WH_OK ||
+            (rc = check_keys(c, e, where, keys)) != WH_OK ||
+            (rc = need(c, e, "images", where, &v)) != WH_OK ||
+            (rc = as_glob_list(c, v, wh_arena_sprintf(c->tmp, "%s.images", where), &x->images,
+                               &x->n_images)) != WH_OK ||
+            (rc = need(c, e, "rule", where, &v)) != WH_OK ||
+            (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.rule", where), &id)) != WH_OK)
+            return rc;
+        x->rule = find_tier_rule(c->p, id);
+        if (x->rule == NULL)
+            return fail(c, v, "%s.rule: unknown tier rule \"%s\" (write <tier list>[<index>], "
+                              "e.g. seed-default[2])",
+                        where, id);
+        if (x->rule->tier != WH_TIER_BLOCK)
+            return fail(c, v, "%s.rule: %s is not a block rule; exemptions only lift blocks",
+                        where, id);
+        if ((rc = need(c, e, "expires", where, &v)) != WH_OK ||
+            (rc = as_date(c, v, wh_arena_sprintf(c->tmp, "%s.expires", where), &x->expires_text,
+                          &x->expires)) != WH_OK ||
+            (rc = need(c, e, "reason", where, &v)) != WH_OK ||
+            (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.reason", where), &x->reason)) !=
+                WH_OK)
+            return rc;
+        x->line = e->line;
+    }
+    return WH_OK;
+}
+
+static enum wh_err
+parse_document(struct ctx *c, const struct node *root)
+{
+    static const char *const top_keys[] = {"apiVersion", "kind", "spec", NULL};
+    static const char *const spec_keys[] = {"defaults", "signers", "images", "tiers",
+                                            "exemptions", NULL};
+    const struct node *v, *spec;
+    const char *s;
+    enum wh_err rc;
+
+    if ((rc = want(c, root, NODE_MAP, "policy")) != WH_OK ||
+        (rc = check_keys(c, root, "the policy", top_keys)) != WH_OK ||
+        (rc = need(c, root, "apiVersion", "policy", &v)) != WH_OK ||
+        (rc = as_string(c, v, "apiVersion", &s)) != WH_OK)
+        return rc;
+    if (strcmp(s, API_VERSION) != 0)
+        return fail(c, v, "apiVersion: expected %s, got \"%s\"", API_VERSION, s);
+    if ((rc = need(c, root, "kind", "policy", &v)) != WH_OK ||
+        (rc = as_string(c, v, "kind", &s)) != WH_OK)
+        return rc;
+    if (strcmp(s, "Policy") != 0)
+        return fail(c, v, "kind: expected Policy, got \"%s\"", s);
+    if ((rc = need(c, root, "spec", "policy", &spec)) != WH_OK ||
+        (rc = want(c, spec, NODE_MAP, "spec")) != WH_OK ||
+        (rc = check_keys(c, spec, "spec", spec_keys)) != WH_OK)
+        return rc;
+    /* References point backwards in this order: images → signers, tiers; exemptions → tiers. */
+    if ((v = get(spec, "defaults")) != NULL && (rc = parse_defaults(c, v)) != WH_OK)
+        return rc;
+    if ((v = get(spec, "signers")) != NULL && (rc = parse_signers(c, v)) != WH_OK)
+        return rc;
+    if ((v = get(spec, "tiers")) != NULL && (rc = parse_tiers(c, v)) != WH_OK)
+        return rc;
+    if ((v = get(spec, "images")) != NULL && (rc = parse_images(c, v)) != WH_OK)
+        return rc;
+    if ((v = get(spec, "exemptions")) != NULL && (rc = parse_exemptions(c, v)) != WH_OK)
+        return rc;
+    return WH_OK;
+}
+
+static void
+policy_free(struct wh_policy *p)
+{
+    wh_arena_fini(&p->arena);
+    free(p);
+}
+
+enum wh_err
+wh_policy_parse(struct wh_bytes yaml, const char *filename, const char *base_dir,
+                const struct wh_limits *lim, struct wh_policy **out, struct wh_error *err)
+{
+    struct wh_arena tmp;
+    struct wh_policy *p;
+    struct node *root;
+    struct ctx c;
+    enum wh_err rc;
+
+    if (filename == NULL)
+        filename = "<policy>";
+    if (yaml.len > lim->policy_bytes)
+        return wh_error_set(err, WH_E_LIMIT, "%s: policy is %zu bytes, over the %zu byte limit",
+                            filename, yaml.len, lim->policy_bytes);
+    p = calloc(1, sizeof(*p));
+    if (p == NULL)
+        wh_oom();
+    wh_arena_init(&p->arena);
+    wh_arena_init(&tmp);
+    p->defaults.mode = WH_POLICY_MODE_ENFORCE;
+    p->defaults.on_error = WH_POLICY_ACTION_DENY;
+    p->defaults.no_match = WH_POLICY_ACTION_DENY;
+    p->filename = wh_arena_strdup(&p->arena, filename);
+    c.file = filename;
+    c.base_dir = base_dir;
+    c.tmp = &tmp;
+    c.p = p;
+    c.err = err;
+    rc = build_tree(&c, yaml, &root);
+    if (rc == WH_OK)
+        rc = parse_document(&c, root);
+    wh_arena_fini(&tmp);
+    if (rc != WH_OK) {
+        policy_free(p);
+        return rc;
+    }
+    atomic_init(&p->refs, 1);
+    p->generation = atomic_fetch_add(&last_generation, 1) + 1;
+    *out = p;
+    return WH_OK;
+}
+
+enum wh_err
+wh_policy_load(const char *path, const struct wh_limits *lim, struct wh_policy **out,
+               struct wh_error *err)
+{
+    struct wh_arena a;
+    struct wh_bytes yaml;
+    const char *slash = strrchr(path, '/');
+    const char *dir;
+    enum wh_err rc;
+
+    wh_arena_init(&a);
+    rc = wh_file_read(path, lim->policy_bytes, &a, &yaml, err);
+    if (rc != WH_OK) {
+        wh_arena_fini(&a);
+        return wh_error_wrap(err, "policy %s", path);
+    }
+    if (slash == NULL)
+        dir = ".";
+    else if (slash == path)
+        dir = "/";
+    else
+        dir = wh_arena_strndup(&a, path, (size_t)(slash - path));
+    rc = wh_policy_parse(yaml, path, dir, lim, out, err);
+    wh_arena_fini(&a);
+    return rc;
+}
+
+struct wh_policy *
+wh_policy_ref(struct wh_policy *p)
+{
+    atomic_fetch_add_explicit(&p->refs, 1, memory_order_relaxed);
+    return p;
+}
+
+void
+wh_policy_unref(struct wh_policy *p)
+{
+    if (p == NULL)
+        return;
+    /* acq_rel: the freeing thread must see every other holder's reads finished. */
+    if (atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) == 1)
+        policy_free(p);
+}
+
+uint64_t
+wh_policy_generation(const struct wh_policy *p)
+{
+    return p->generation;
+}
+
+const struct wh_policy_defaults *
+wh_policy_defaults(const struct wh_policy *p)
+{
+    return &p->defaults;
+}
+
+size_t
+wh_policy_image_count(const struct wh_policy *p)
+{
+    return p->n_images;
+}
+
+const struct wh_policy_image *
+wh_policy_image_get(const struct wh_policy *p, size_t i)
+{
+    return i < p->n_images ? &p->images[i] : NULL;
+}
+
+const struct wh_policy_tiers *
+wh_policy_tiers_find(const struct wh_policy *p, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < p->n_tiers; i++)
+        if (strcmp(p->tiers[i].name, name) == 0)
+            return &p->tiers[i];
+    return NULL;
+}
+
+const struct wh_policy_signer *
+wh_policy_signer_find(const struct wh_policy *p, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < p->n_signers; i++)
+        if (p->signers[i].name != NULL && strcmp(p->signers[i].name, name) == 0)
+            return &p->signers[i];
+    return NULL;
+}
+
+static bool
+any_glob_matches(const char *const *globs, size_t n, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (wh_image_glob_match(wh_str_c(globs[i]), wh_str_c(name)))
+            return true;
+    return false;
+}
+
+const struct wh_policy_image *
+wh_policy_image_find(const struct wh_policy *p, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < p->n_images; i++) {
+        const struct wh_policy_image *img = &p->images[i];
+        if (any_glob_matches(img->match, img->n_match, name) &&
+            !any_glob_matches(img->exclude, img->n_exclude, name))
+            return img;
+    }
+    return NULL;
+}

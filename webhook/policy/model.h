@@ -1,0 +1,134 @@
+#ifndef WH_POLICY_MODEL_H
+#define WH_POLICY_MODEL_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+/*
+ * The policy model the pipeline and eval.c read: transparent, immutable once loaded, owned by
+ * the snapshot (struct wh_policy) it came from and valid while a reference to it is held.
+ * Arrays are (pointer, count); strings are NUL-terminated; `line`s are 1-based positions in the
+ * policy file, for messages.
+ */
+struct wh_verify_key;
+
+/* What a rule does with its denials: enforce them, turn them into warnings, or only annotate. */
+enum wh_policy_mode { WH_POLICY_MODE_ENFORCE, WH_POLICY_MODE_WARN, WH_POLICY_MODE_AUDIT };
+
+/* onError (infrastructure failure) and noMatch (no image rule) outcomes. Default: deny. */
+enum wh_policy_action { WH_POLICY_ACTION_DENY, WH_POLICY_ACTION_WARN, WH_POLICY_ACTION_ALLOW };
+
+enum wh_tier { WH_TIER_BLOCK, WH_TIER_WARN, WH_TIER_IGNORE };
+
+struct wh_policy_defaults {
+    enum wh_policy_mode mode;
+    enum wh_policy_action on_error;
+    enum wh_policy_action no_match;
+};
+
+/* An anchored POSIX ERE: compiled from "^(" source ")$"; regexec on it is thread-safe. */
+struct wh_policy_regex {
+    const char *source; /* as written in the policy */
+    regex_t re;
+};
+
+/* Fulcio certificate identity (verification is a later issue; the model keeps it). */
+struct wh_policy_keyless {
+    const char *issuer;                     /* exact, or NULL */
+    const char *subject;                    /* exact, or NULL */
+    const struct wh_policy_regex *issuer_re;  /* issuerRegExp, or NULL */
+    const struct wh_policy_regex *subject_re; /* subjectRegExp, or NULL */
+    struct {
+        const char *repository; /* "acme/payments" */
+        const char *ref;        /* "refs/heads/main" */
+        const char *workflow;   /* workflow name */
+        const char *trigger;    /* "push" */
+        const char *sha;        /* commit */
+    } github;                   /* each NULL when not constrained */
+};
+
+/* A named signer. Exactly one of key / keyless is set. */
+struct wh_policy_signer {
+    const char *name;
+    struct wh_verify_key *key;       /* parsed at load (verify/keys.h); NULL for keyless */
+    const char *key_file;            /* "keys/ci.pub" as written, or NULL for pem: */
+    const struct wh_policy_keyless *keyless;
+    bool tlog_required;              /* transparencyLog: required (always true for keyless) */
+    int line;
+};
+
+struct wh_policy_signer_set {
+    const struct wh_policy_signer *const *signed_by;
+    size_t n_signed_by;
+    size_t count; /* distinct signers needed; 1 unless written */
+};
+
+/* One tier rule: every condition present must hold; no conditions matches every finding. */
+enum wh_policy_drift_match {
+    WH_POLICY_DRIFT_UNSET, /* versionDrift not given */
+    WH_POLICY_DRIFT_ANY,
+    WH_POLICY_DRIFT_MAJOR, /* sizes MAJOR and OTHER: an unparsable version fails closed */
+    WH_POLICY_DRIFT_MINOR,
+    WH_POLICY_DRIFT_PATCH,
+};
+
+struct wh_policy_tier_rule {
+    const char *id; /* "seed-default[1]": tier list name and 0-based index */
+    enum wh_tier tier;
+    int dev_only;   /* -1 unset, else the kind must (1) or must not (0) be dev-only */
+    int prod_only;  /* likewise for prod-only */
+    enum wh_policy_drift_match version_drift;
+    const char *const *names; /* exact package names */
+    size_t n_names;
+    const char *const *name_contains; /* substrings */
+    size_t n_name_contains;
+    const char *const *purl_types; /* "deb", "npm", ...; "" matches a component without purl */
+    size_t n_purl_types;
+    int line;
+};
+
+struct wh_policy_tiers {
+    const char *name;
+    const struct wh_policy_tier_rule *rules;
+    size_t n_rules;
+};
+
+/* An exemption lifts blocks of one tier rule for matching images until `expires`. */
+struct wh_policy_exemption {
+    const char *const *images; /* globs over "registry/repository" */
+    size_t n_images;
+    const struct wh_policy_tier_rule *rule;
+    const char *expires_text; /* "2026-12-31" */
+    time_t expires;           /* first second after the expiry day (UTC) */
+    const char *reason;
+    int line;
+};
+
+struct wh_policy_image {
+    const char *name;
+    size_t index; /* position in spec.images */
+    const char *const *match; /* anchored globs (image/ref.h) */
+    size_t n_match;
+    const char *const *exclude;
+    size_t n_exclude;
+    enum wh_policy_mode mode;       /* rule's own, else defaults.mode */
+    enum wh_policy_action on_error; /* rule's own, else defaults.onError */
+    bool require_digest;
+    struct wh_policy_signer_set signatures; /* n_signed_by == 0: no signature needed */
+    struct {
+        bool required; /* attestations.sbom is present */
+        const char *predicate_type;
+        const struct wh_policy_signer *const *signed_by;
+        size_t n_signed_by;
+    } sbom;
+    struct {
+        const char *image; /* template with at most one "{{tag}}", or NULL */
+        bool allow_pod_annotation;
+    } dev_reference;
+    const struct wh_policy_tiers *tiers; /* required with devReference, else may be NULL */
+    int line;
+};
+
+#endif

@@ -1,0 +1,101 @@
+#ifndef WH_POLICY_POLICY_H
+#define WH_POLICY_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "base/arena.h"
+#include "base/error.h"
+#include "base/limits.h"
+#include "base/str.h"
+#include "decision/decision.h"
+#include "policy/model.h"
+#include "sbom/sbom.h"
+#include "verify/facts.h"
+
+/*
+ * A policy snapshot: loaded strictly from YAML (DESIGN.md §2), immutable, refcounted, with a
+ * generation number unique in the process (it keys the facts cache). Load errors are
+ * WH_E_INVALID "file:line:col: message" (WH_E_LIMIT past limits.policy_bytes). Everything
+ * reachable from a snapshot stays valid while a reference is held; ref/unref are thread-safe.
+ */
+struct wh_policy;
+
+/*
+ * Parses `yaml`; `filename` prefixes messages, `base_dir` resolves `key: {file: ...}` (NULL
+ * forbids key files). *out (one reference) is valid only on WH_OK.
+ */
+WH_MUST_CHECK enum wh_err wh_policy_parse(struct wh_bytes yaml, const char *filename,
+                                          const char *base_dir, const struct wh_limits *lim,
+                                          struct wh_policy **out, struct wh_error *err);
+/* Reads `path` (capped by lim->policy_bytes) and parses it; key files are relative to it. */
+WH_MUST_CHECK enum wh_err wh_policy_load(const char *path, const struct wh_limits *lim,
+                                         struct wh_policy **out, struct wh_error *err);
+/* Takes another reference and returns `p`. */
+struct wh_policy *wh_policy_ref(struct wh_policy *p);
+/* Drops a reference; the last one frees the snapshot. NULL is a no-op. */
+void wh_policy_unref(struct wh_policy *p);
+uint64_t wh_policy_generation(const struct wh_policy *p);
+const struct wh_policy_defaults *wh_policy_defaults(const struct wh_policy *p);
+
+/* First image rule (file order) whose match globs match `name` ("registry/repo" from
+ * wh_image_ref_name) and no exclude glob does; NULL = no rule (caller applies noMatch). */
+const struct wh_policy_image *wh_policy_image_find(const struct wh_policy *p, const char *name);
+/* Rules in file order: i < wh_policy_image_count(p), else NULL. */
+size_t wh_policy_image_count(const struct wh_policy *p);
+const struct wh_policy_image *wh_policy_image_get(const struct wh_policy *p, size_t i);
+/* A tier list by name (spec.tiers), NULL if absent. */
+const struct wh_policy_tiers *wh_policy_tiers_find(const struct wh_policy *p, const char *name);
+const struct wh_policy_signer *wh_policy_signer_find(const struct wh_policy *p, const char *name);
+
+/* A drift finding with its tier. */
+struct wh_tiered_finding {
+    const struct wh_sbom_finding *finding;
+    enum wh_tier tier;
+    const char *rule;             /* "seed-default[1]"; "<tiers>[none]" when no rule matched */
+    const char *exemption_reason; /* set when an exemption turned a block into ignore */
+    const char *exemption_expires;
+};
+
+/*
+ * Classifies every finding of `diff` with the tiers of `rule` (or of `tiers` below): the first
+ * matching tier rule wins; a finding no rule matches is blocked (fail closed: end a list with
+ * `{tier: ignore, when: {}}` to ignore the rest). An exemption that matches `image_name` and the
+ * winning rule and has not expired at `now` turns block into ignore and records why. *out is an
+ * array of diff->n_findings in `a`. Pure.
+ */
+void wh_policy_classify(const struct wh_policy *p, const struct wh_policy_image *rule,
+                        const char *image_name, const struct wh_sbom_diff *diff, time_t now,
+                        struct wh_arena *a, struct wh_tiered_finding **out);
+/* The same with an explicit tier list (for `driftgate diff`, which has no image rule). */
+void wh_policy_classify_tiers(const struct wh_policy *p, const struct wh_policy_tiers *tiers,
+                              const char *image_name, const struct wh_sbom_diff *diff, time_t now,
+                              struct wh_arena *a, struct wh_tiered_finding **out);
+
+/* One image (one container path) to evaluate. Borrowed. */
+struct wh_image_eval {
+    const char *path;   /* "spec.containers[1].image" */
+    const char *image;  /* as written */
+    const char *digest; /* resolved, or NULL */
+    const char *name;   /* "registry/repository" */
+    const struct wh_policy_image *rule; /* NULL: defaults.noMatch */
+    const struct wh_facts *facts;       /* verified facts; NULL = nothing verified */
+    const struct wh_sbom_diff *diff;    /* NULL without a dev reference */
+    const char *dev_image;
+    const char *error;         /* infrastructure error for onError, or NULL */
+    const char *verify_detail; /* why a present signature/attestation did not verify, or NULL */
+    int index;                 /* annotation prefix "<index>-" */
+};
+
+/*
+ * Writes the denials, warnings and audit annotations (<n>-digest, -verdict, -signer, -drift) for
+ * one image into `d`, with messages naming path, image, digest, rule and the fix. Mode warn turns
+ * denials into warnings, audit into annotations. Pure.
+ */
+void wh_policy_evaluate_image(const struct wh_policy *p, const struct wh_image_eval *in,
+                              time_t now, struct wh_decision *d);
+/* Called once after all images: allows iff no denial was recorded. */
+void wh_policy_finish(struct wh_decision *d);
+
+#endif
