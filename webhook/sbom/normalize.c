@@ -335,8 +335,11 @@ parse_cyclonedx(json_t *root, struct collector *c, struct wh_error *err)
     json_t *list;
     const char *s;
 
-    if (!json_is_string(format) || strcmp(json_string_value(format), "CycloneDX") != 0)
-        return wh_error_set(err, WH_E_INVALID, "CycloneDX: bomFormat is not \"CycloneDX\"");
+    if (!json_is_string(format))
+        return wh_error_set(err, WH_E_INVALID, "CycloneDX: bomFormat is not a string");
+    if (strcmp(json_string_value(format), "CycloneDX") != 0)
+        return wh_error_set(err, WH_E_INVALID, "CycloneDX: bomFormat \"%.16s\" is not \"CycloneDX\"",
+                            json_string_value(format));
     if (!json_is_string(spec))
         return wh_error_set(err, WH_E_INVALID, "CycloneDX: specVersion is missing or not a string");
     s = json_string_value(spec);

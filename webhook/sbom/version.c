@@ -276,10 +276,13 @@ compare_semver(const char *a, const char *b)
     return compare_pre(x.pre, y.pre);
 }
 
+/* rpm (epoch:version-release) and apk (version-rN) order like dpkg far more often than like
+ * semver: "1.2.3-r4" is a revision of 1.2.3, not a pre-release of it. */
 static int
 is_deb(const char *purl_type)
 {
-    return purl_type != NULL && strcmp(purl_type, "deb") == 0;
+    return purl_type != NULL && (strcmp(purl_type, "deb") == 0 || strcmp(purl_type, "rpm") == 0 ||
+                                 strcmp(purl_type, "apk") == 0 || strcmp(purl_type, "alpine") == 0);
 }
 
 int

@@ -6,7 +6,8 @@
 /*
  * Orders two versions of one package: <0, 0 or >0 like strcmp. purl_type "deb" uses dpkg's
  * ordering (epoch:upstream-revision; '~' sorts before everything, even the end of the string;
- * letters before other characters). Every other type is semver-like: numeric dot-separated core,
+ * letters before other characters); so do "rpm", "apk" and "alpine", whose -release/-rN suffix is
+ * a revision, not a pre-release. Every other type is semver-like: numeric dot-separated core,
  * a '-' pre-release sorts before the release, '+' build metadata is ignored, a leading 'v' is
  * dropped, and parts that are not numbers fall back to dpkg's character comparison. Total for any
  * NUL-terminated input; pure.
@@ -16,8 +17,8 @@ int wh_sbom_version_compare(const char *purl_type, const char *a, const char *b)
 /*
  * How far apart `a` and `b` are: NONE when they compare equal; MAJOR, MINOR or PATCH by the first
  * of the first three numeric components that differs (PATCH when only later parts or the Debian
- * revision differ); for "deb" the upstream version without epoch is used and a changed epoch is
- * MAJOR; OTHER when either version does not start with a number.
+ * revision differ); for the dpkg-ordered types the upstream version without epoch is used and a
+ * changed epoch is MAJOR; OTHER when either version does not start with a number.
  */
 enum wh_drift_size wh_sbom_version_drift(const char *purl_type, const char *a, const char *b);
 

@@ -1,0 +1,354 @@
+/* sbom/normalize.c on the real syft vectors in $DG_SHARED/vectors/sbom and on crafted input. */
+#include "sbom/normalize.c"
+
+#include <stdlib.h>
+
+#include "base/file.h"
+#include "unit/harness.h"
+
+static struct wh_limits limits = WH_LIMITS_DEFAULT;
+
+static const char *
+vector_path(struct wh_arena *a, const char *name)
+{
+    const char *shared = getenv("DG_SHARED");
+    return wh_arena_sprintf(a, "%s/vectors/sbom/%s", shared != NULL ? shared : "../shared", name);
+}
+
+static enum wh_err
+parse_vector(struct wh_arena *a, const char *name, struct wh_sbom *out, struct wh_error *err)
+{
+    struct wh_bytes bytes;
+
+    if (wh_file_read(vector_path(a, name), 64u << 20, a, &bytes, err) != WH_OK) {
+        printf("# cannot read %s: %s\n", name, err->msg);
+        return err->code;
+    }
+    return wh_sbom_parse(bytes, &limits, a, out, err);
+}
+
+static enum wh_err
+parse_text(struct wh_arena *a, const char *text, const struct wh_limits *lim, struct wh_sbom *out,
+           struct wh_error *err)
+{
+    return wh_sbom_parse((struct wh_bytes){(const unsigned char *)text, strlen(text)}, lim, a, out,
+                         err);
+}
+
+static const struct wh_sbom_component *
+find_key(const struct wh_sbom *s, const char *key)
+{
+    size_t i;
+
+    for (i = 0; i < s->n_components; i++) {
+        if (strcmp(s->components[i].key, key) == 0)
+            return &s->components[i];
+    }
+    return NULL;
+}
+
+static int
+is_sorted_by_key_version(const struct wh_sbom *s)
+{
+    size_t i;
+
+    for (i = 1; i < s->n_components; i++) {
+        int r = strcmp(s->components[i - 1].key, s->components[i].key);
+        if (r > 0 || (r == 0 && strcmp(s->components[i - 1].version, s->components[i].version) > 0))
+            return 0;
+    }
+    return 1;
+}
+
+static int
+has(const struct wh_sbom *s, const char *key, const char *name, const char *version)
+{
+    const struct wh_sbom_component *c = find_key(s, key);
+    return c != NULL && strcmp(c->name, name) == 0 && strcmp(c->version, version) == 0;
+}
+
+static void
+test_mongo_cyclonedx_has_293_deb_components_keyed_by_purl(void)
+{
+    struct wh_arena a;
+    struct wh_sbom s = {0};
+    struct wh_error err;
+
+    wh_arena_init(&a);
+    ok(parse_vector(&a, "mongo-ubuntu20.04.syft.cdx-1.4.json", &s, &err) == WH_OK,
+       "mongo CycloneDX 1.4 parses");
+    ok(s.format == WH_SBOM_CYCLONEDX, "mongo: detected as CycloneDX");
+    ok(s.n_components == 293, "mongo: 293 components (got %zu)", s.n_components);
+    ok(has(&s, "deb/ubuntu/openssl", "openssl", "1.1.1f-1ubuntu2.16"), "mongo: openssl");
+    ok(has(&s, "deb/ubuntu/libssl1.1", "libssl1.1", "1.1.1f-1ubuntu2.16"), "mongo: libssl1.1");
+    ok(has(&s, "deb/ubuntu/libc6", "libc6", "2.31-0ubuntu9.9"), "mongo: libc6");
+    ok(has(&s, "deb/ubuntu/libcurl4", "libcurl4", "7.68.0-1ubuntu2.13"), "mongo: libcurl4");
+    ok(find_key(&s, "deb/ubuntu/libc6")->purl_type[0] == 'd', "mongo: purl type deb");
+    ok(has(&s, "ubuntu", "ubuntu", "20.04"), "mongo: operating-system without purl keyed by name");
+    ok(is_sorted_by_key_version(&s), "mongo: sorted by key then version");
+    wh_arena_fini(&a);
+}
+
+static void
+test_cyclonedx_versions_1_4_to_1_6_parse(void)
+{
+    static const char *const files[] = {"alpine.syft.cdx-1.4.json",
+                                        "distroless-static.syft.cdx-1.4.json",
+                                        "syft-gomod.cdx-1.5.json", "syft-gomod.cdx-1.6.json"};
+    static const size_t counts[] = {15, 3, 1, 1};
+    size_t i;
+
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        struct wh_arena a;
+        struct wh_sbom s;
+        struct wh_error err;
+
+        wh_arena_init(&a);
+        ok(parse_vector(&a, files[i], &s, &err) == WH_OK && s.format == WH_SBOM_CYCLONEDX &&
+               s.n_components == counts[i],
+           "%s: CycloneDX with %zu components", files[i], counts[i]);
+        wh_arena_fini(&a);
+    }
+}
+
+static void
+test_distroless_and_gomod_known_packages(void)
+{
+    struct wh_arena a;
+    struct wh_sbom s = {0};
+    struct wh_error err;
+
+    wh_arena_init(&a);
+    ok(parse_vector(&a, "distroless-static.syft.cdx-1.4.json", &s, &err) == WH_OK &&
+           has(&s, "deb/debian/tzdata", "tzdata", "2021a-1+deb11u6") &&
+           has(&s, "deb/debian/base-files", "base-files", "11.1+deb11u5"),
+       "distroless: tzdata and base-files (metadata.component image is not a package)");
+    ok(parse_vector(&a, "syft-gomod.cdx-1.6.json", &s, &err) == WH_OK &&
+           has(&s, "golang/github.com/wagoodman/go-partybus", "github.com/wagoodman/go-partybus",
+               "v0.0.0-20230516145632-8ccac152c651"),
+       "gomod 1.6: go module keyed golang/<namespace>/<name>");
+    wh_arena_fini(&a);
+}
+
+static void
+test_spdx_22_and_23_parse_with_both_category_spellings(void)
+{
+    struct wh_arena a;
+    struct wh_sbom s = {0};
+    struct wh_error err;
+
+    wh_arena_init(&a);
+    ok(parse_vector(&a, "alpine-libssl3.syft.spdx-2.2.json", &s, &err) == WH_OK &&
+           s.format == WH_SBOM_SPDX && s.n_components == 15,
+       "alpine SPDX 2.2: 15 packages");
+    ok(has(&s, "alpine//libssl3", "libssl3", "3.0.7-r0") &&
+           has(&s, "alpine//libcrypto3", "libcrypto3", "3.0.7-r0") &&
+           has(&s, "alpine//musl", "musl", "1.2.3-r4"),
+       "alpine SPDX 2.2: libssl3, libcrypto3, musl via PACKAGE_MANAGER purls");
+    ok(parse_vector(&a, "kubectl-amd64.syft.spdx-2.2.json", &s, &err) == WH_OK &&
+           s.n_components == 88,
+       "kubectl SPDX 2.2: 88 packages");
+    ok(parse_vector(&a, "kubectl-amd64.syft.spdx-2.3.json", &s, &err) == WH_OK &&
+           s.n_components == 88,
+       "kubectl SPDX 2.3: 89 packages minus the described image root = 88 (got %zu)",
+       s.n_components);
+    ok(has(&s, "deb/debian/base-files", "base-files", "11.1+deb11u7") &&
+           has(&s, "golang/k8s.io/kubernetes", "k8s.io/kubernetes", "v1.28.1"),
+       "kubectl SPDX 2.3: deb and go packages via PACKAGE-MANAGER purls");
+    ok(find_key(&s, "oci//kubectl") == NULL &&
+           find_key(&s, "oci/k8supstream.azurecr.io/public/oss/kubernetes/kubectl") == NULL,
+       "kubectl SPDX 2.3: the DESCRIBES'd CONTAINER root is skipped");
+    ok(is_sorted_by_key_version(&s), "kubectl SPDX 2.3: sorted");
+    ok(parse_vector(&a, "syft-gomod.spdx-2.3.json", &s, &err) == WH_OK && s.n_components == 1,
+       "gomod SPDX 2.3: go.mod FILE root skipped, 1 package left");
+    wh_arena_fini(&a);
+}
+
+static void
+test_invalid_vectors_are_rejected_with_reason(void)
+{
+    struct wh_arena a;
+    struct wh_sbom s = {0};
+    struct wh_error err;
+
+    wh_arena_init(&a);
+    ok(parse_vector(&a, "invalid-cyclonedx.json", &s, &err) == WH_E_INVALID &&
+           strstr(err.msg, "bomFormat \"CDX\" is not \"CycloneDX\"") != NULL,
+       "invalid-cyclonedx: WH_E_INVALID naming bomFormat (%s)", err.msg);
+    ok(parse_vector(&a, "invalid-spdx.json", &s, &err) == WH_E_INVALID &&
+           strstr(err.msg, "spdxVersion is not a string") != NULL,
+       "invalid-spdx: WH_E_INVALID naming spdxVersion (%s)", err.msg);
+    wh_arena_fini(&a);
+}
+
+static void
+test_crafted_invalid_documents(void)
+{
+    static const struct {
+        const char *json, *msg;
+    } cases[] = {
+        {"[1]", "not a JSON object"},
+        {"{\"a\":1}", "neither CycloneDX"},
+        {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.3\"}", "unsupported specVersion \"1.3\""},
+        {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":1.4}", "specVersion is missing"},
+        {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":{}}",
+         "components is not an array"},
+        {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[{\"version\":\"1\"}]}",
+         "components[0]: component has no name"},
+        {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[{\"name\":\"a\","
+         "\"components\":[{\"name\":\"b\",\"purl\":\"npm/b@1\"}]}]}",
+         "components[0].components[0]: purl: missing 'pkg:' scheme"},
+        {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[{\"name\":\"a\","
+         "\"version\":2}]}",
+         "\"version\" is not a string"},
+        {"{\"spdxVersion\":\"SPDX-2.1\"}", "unsupported spdxVersion"},
+        {"{\"spdxVersion\":\"SPDX-2.3\",\"packages\":[{\"name\":\"x\",\"externalRefs\":[{"
+         "\"referenceCategory\":\"PACKAGE-MANAGER\",\"referenceType\":\"purl\","
+         "\"referenceLocator\":\"pkg:deb/debian/x%zz@1\"}]}]}",
+         "packages[0]: purl: bad percent escape"},
+        {"{\"spdxVersion\":\"SPDX-2.3\",\"packages\":[3]}", "packages[0]: not an object"},
+        {"{\"bomFormat\":\"CycloneDX\",\"bomFormat\":\"CycloneDX\"}", "duplicate"},
+        {"{\"bomFormat\":", "SBOM JSON 1:"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct wh_arena a;
+        struct wh_sbom s;
+        struct wh_error err = {0};
+        enum wh_err rc;
+
+        wh_arena_init(&a);
+        rc = parse_text(&a, cases[i].json, &limits, &s, &err);
+        ok(rc == WH_E_INVALID && strstr(err.msg, cases[i].msg) != NULL,
+           "invalid %zu: WH_E_INVALID with \"%s\" (got %s: %s)", i, cases[i].msg,
+           wh_error_name(rc), err.msg);
+        wh_arena_fini(&a);
+    }
+}
+
+static void
+test_limits_on_bytes_components_and_depth(void)
+{
+    const char *three = "{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.6\",\"components\":["
+                        "{\"name\":\"a\"},{\"name\":\"b\",\"components\":[{\"name\":\"c\"}]}]}";
+    struct wh_limits lim = WH_LIMITS_DEFAULT;
+    struct wh_arena a;
+    struct wh_sbom s = {0};
+    struct wh_error err;
+
+    wh_arena_init(&a);
+    lim.sbom_components = 3;
+    ok(parse_text(&a, three, &lim, &s, &err) == WH_OK && s.n_components == 3,
+       "3 components (one nested) fit a limit of 3");
+    lim.sbom_components = 2;
+    ok(parse_text(&a, three, &lim, &s, &err) == WH_E_LIMIT &&
+           strstr(err.msg, "more than 2 components") != NULL,
+       "nested components count against sbom_components (%s)", err.msg);
+    lim = limits;
+    lim.sbom_bytes = 10;
+    ok(parse_text(&a, three, &lim, &s, &err) == WH_E_LIMIT && strstr(err.msg, "limit 10") != NULL,
+       "sbom_bytes: WH_E_LIMIT (%s)", err.msg);
+    lim = limits;
+    lim.json_depth = 4;
+    ok(parse_text(&a, three, &lim, &s, &err) == WH_E_LIMIT &&
+           strstr(err.msg, "nesting exceeds 4") != NULL,
+       "json_depth 4 < 5 levels: WH_E_LIMIT (%s)", err.msg);
+    lim.json_depth = 5;
+    ok(parse_text(&a, three, &lim, &s, &err) == WH_OK, "json_depth 5 admits 5 levels");
+    ok(check_depth((struct wh_bytes){(const unsigned char *)"[\"[[[[\\\"[[\"]", 13}, 1, &err) ==
+           WH_OK,
+       "brackets inside strings (and escaped quotes) do not count as nesting");
+    wh_arena_fini(&a);
+}
+
+static void
+test_purl_key_decodes_and_normalises(void)
+{
+    static const struct {
+        const char *purl, *key, *type, *version;
+    } cases[] = {
+        {"pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12",
+         "deb/debian/libssl3", "deb", "3.0.11-1~deb12u2"},
+        {"pkg:npm/%40angular/core@16.0.0", "npm/@angular/core", "npm", "16.0.0"},
+        {"pkg:npm/@types/node", "npm/@types/node", "npm", ""},
+        {"pkg:PyPI/requests@2.31.0#sub/path", "pypi//requests", "pypi", "2.31.0"},
+        {"pkg://maven/org.apache/commons-io@2.11%2B1", "maven/org.apache/commons-io", "maven",
+         "2.11+1"},
+        {"pkg:golang/./staging/src/k8s.io/api@(devel)", "golang/./staging/src/k8s.io/api",
+         "golang", "(devel)"},
+        {"pkg:generic//a//b/", "generic/a/b", "generic", ""},
+    };
+    size_t i;
+    struct wh_arena a;
+    struct wh_error err;
+    const char *key, *type, *version;
+
+    wh_arena_init(&a);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        enum wh_err rc = wh_sbom_purl_key(wh_str_c(cases[i].purl), &a, &key, &type, &version, &err);
+        ok(rc == WH_OK && strcmp(key, cases[i].key) == 0 && strcmp(type, cases[i].type) == 0 &&
+               strcmp(version, cases[i].version) == 0,
+           "purl %s → key %s version %s (got %s %s)", cases[i].purl, cases[i].key,
+           cases[i].version, rc == WH_OK ? key : err.msg, rc == WH_OK ? version : "");
+    }
+    ok(wh_sbom_purl_key(WH_STR("pkg:deb"), &a, &key, &type, &version, &err) == WH_E_INVALID &&
+           strstr(err.msg, "missing type or name") != NULL,
+       "purl without name: WH_E_INVALID");
+    ok(wh_sbom_purl_key(WH_STR("pkg:deb/@1"), &a, &key, &type, &version, &err) ==
+               WH_E_INVALID &&
+           strstr(err.msg, "empty name") != NULL,
+       "purl with empty name: WH_E_INVALID");
+    ok(wh_sbom_purl_key(WH_STR("pkg:de b/x"), &a, &key, &type, &version, &err) == WH_E_INVALID &&
+           strstr(err.msg, "bad character in type") != NULL,
+       "purl type with a space: WH_E_INVALID");
+    ok(wh_sbom_purl_key(WH_STR("pkg:deb/x%0"), &a, &key, &type, &version, &err) == WH_E_INVALID &&
+           strstr(err.msg, "truncated percent escape") != NULL,
+       "truncated %% escape: WH_E_INVALID");
+    ok(wh_sbom_purl_key(WH_STR("pkg:deb/x%00"), &a, &key, &type, &version, &err) ==
+               WH_E_INVALID &&
+           strstr(err.msg, "NUL") != NULL,
+       "%%00: WH_E_INVALID");
+    wh_arena_fini(&a);
+}
+
+static void
+test_duplicates_kept_sorted_and_file_components_skipped(void)
+{
+    const char *doc =
+        "{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":["
+        "{\"name\":\"zlib\",\"version\":\"1.3\",\"purl\":\"pkg:deb/debian/zlib1g@1.3\"},"
+        "{\"type\":\"file\",\"name\":\"/etc/passwd\"},"
+        "{\"name\":\"zlib\",\"version\":\"1.2\",\"purl\":\"pkg:deb/debian/zlib1g@1.2\"},"
+        "{\"name\":\"lodash\",\"purl\":\"pkg:npm/lodash@4.17.21\"}]}";
+    struct wh_arena a;
+    struct wh_sbom s = {0};
+    struct wh_error err;
+
+    wh_arena_init(&a);
+    ok(parse_text(&a, doc, &limits, &s, &err) == WH_OK && s.n_components == 3,
+       "file component skipped, duplicates kept (%zu)", s.n_components);
+    ok(strcmp(s.components[0].key, "deb/debian/zlib1g") == 0 &&
+           strcmp(s.components[0].version, "1.2") == 0 &&
+           strcmp(s.components[1].version, "1.3") == 0 &&
+           strcmp(s.components[2].key, "npm//lodash") == 0,
+       "sorted by key then version");
+    ok(strcmp(s.components[2].version, "4.17.21") == 0,
+       "missing version field falls back to the purl's version");
+    wh_arena_fini(&a);
+}
+
+int
+main(void)
+{
+    test_mongo_cyclonedx_has_293_deb_components_keyed_by_purl();
+    test_cyclonedx_versions_1_4_to_1_6_parse();
+    test_distroless_and_gomod_known_packages();
+    test_spdx_22_and_23_parse_with_both_category_spellings();
+    test_invalid_vectors_are_rejected_with_reason();
+    test_crafted_invalid_documents();
+    test_limits_on_bytes_components_and_depth();
+    test_purl_key_decodes_and_normalises();
+    test_duplicates_kept_sorted_and_file_components_skipped();
+    return done_testing();
+}
