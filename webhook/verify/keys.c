@@ -196,8 +196,10 @@ try_verify(const struct wh_verify_key *key, const EVP_MD *md, int padding, struc
         wh_oom();
     if (EVP_DigestVerifyInit(ctx, &pctx, md, NULL, key->pkey) != 1)
         goto out;
-    if (padding != 0 && (EVP_PKEY_CTX_set_rsa_padding(pctx, padding) != 1 ||
-                         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_AUTO) != 1))
+    if (padding != 0 && EVP_PKEY_CTX_set_rsa_padding(pctx, padding) != 1)
+        goto out;
+    if (padding == RSA_PKCS1_PSS_PADDING &&
+        EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_AUTO) != 1)
         goto out;
     /* Only 1 means "verified": 0 is a mismatch, anything else a malformed input. */
     verdict = EVP_DigestVerify(ctx, sig.ptr, sig.len, data.ptr, data.len);

@@ -1,0 +1,39 @@
+#ifndef WH_TESTS_TESTSIGN_H
+#define WH_TESTS_TESTSIGN_H
+
+/*
+ * Test-only signing with real OpenSSL keys: mint a key, export its public PEM, sign bytes the way
+ * cosign does (ECDSA/RSA: SHA-256, DER; Ed25519: pure) and wrap payloads in DSSE envelopes. Output
+ * lives in the arena; the EVP_PKEY is freed with the arena too. Aborts on any OpenSSL failure.
+ */
+#include <openssl/evp.h>
+#include <stddef.h>
+
+#include "base/arena.h"
+#include "base/str.h"
+
+/* kind: "ec-p256", "ec-p384", "ec-p521", "ec-secp256k1", "rsa-1024", "rsa-2048", "rsa-3072",
+ * "ed25519", "ed448". */
+EVP_PKEY *testsign_key_new(const char *kind, struct wh_arena *a);
+/* PEM "PUBLIC KEY" (SPKI) of the key's public half. */
+struct wh_bytes testsign_pubkey_pem(EVP_PKEY *key, struct wh_arena *a);
+/* DER-encoded SubjectPublicKeyInfo. */
+struct wh_bytes testsign_pubkey_der(EVP_PKEY *key, struct wh_arena *a);
+/* Signature over `data`: SHA-256 (or `md_name`, e.g. "SHA384", when non-NULL) for EC/RSA
+ * (PKCS#1 v1.5), pure for Ed25519/Ed448. */
+struct wh_bytes testsign_sign(EVP_PKEY *key, const char *md_name, struct wh_bytes data,
+                              struct wh_arena *a);
+/* DSSE PAE(type, payload) as the spec defines it, computed independently of verify/dsse.c. */
+struct wh_bytes testsign_pae(const char *payload_type, struct wh_bytes payload,
+                             struct wh_arena *a);
+/* {"payloadType":..,"payload":b64,"signatures":[{"keyid":"","sig":b64}]} signed by `key`. */
+char *testsign_dsse_envelope(EVP_PKEY *key, const char *payload_type, struct wh_bytes payload,
+                             struct wh_arena *a);
+/* A cosign in-toto Statement v0.1 JSON for `digest` ("sha256:<hex>") with `predicate` JSON. */
+char *testsign_statement(const char *digest, const char *predicate_type, const char *predicate,
+                         struct wh_arena *a);
+/* A cosign simple-signing payload for `digest`. */
+char *testsign_simple_signing(const char *docker_reference, const char *digest,
+                              struct wh_arena *a);
+
+#endif

@@ -1,0 +1,144 @@
+#include <string.h>
+
+#include "base/arena.h"
+#include "support/testsign.h"
+#include "unit/harness.h"
+#include "verify/intoto.h"
+
+#define DIGEST "sha256:4edbd2beb5f78b1014028f4fbb99f3237d9561100b6881aabbf5acce2c4f9454"
+#define OTHER "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+
+static const struct wh_limits lim = WH_LIMITS_DEFAULT;
+
+static struct wh_bytes
+lit(const char *s)
+{
+    return (struct wh_bytes){(const unsigned char *)s, strlen(s)};
+}
+
+static void
+test_v01_statement_parses_and_binds(void)
+{
+    struct wh_arena a;
+    struct wh_error err;
+    struct wh_intoto_statement st;
+    const char *json;
+
+    wh_arena_init(&a);
+    json = testsign_statement(DIGEST, "https://cyclonedx.org/bom",
+                              "{ \"bomFormat\" : \"CycloneDX\", \"components\": [ ] }", &a);
+    ok(wh_verify_intoto_parse(lit(json), &lim, &a, &st, &err) == WH_OK, "v0.1 parses: %s",
+       err.msg);
+    ok(strcmp(st.type, WH_INTOTO_STATEMENT_V01) == 0 &&
+           strcmp(st.predicate_type, "https://cyclonedx.org/bom") == 0 && st.n_subjects == 1 &&
+           strcmp(st.subjects[0].name, "127.0.0.1:5000/demo/app") == 0 &&
+           strcmp(st.subjects[0].sha256, DIGEST) == 0,
+       "fields copied");
+    ok(strcmp((const char *)st.predicate.ptr, "{\"bomFormat\":\"CycloneDX\",\"components\":[]}") ==
+           0,
+       "predicate kept as compact JSON in order: %s", (const char *)st.predicate.ptr);
+    ok(wh_verify_intoto_subject(&st, DIGEST, &err) == WH_OK, "subject matches the image digest");
+    ok(wh_verify_intoto_subject(&st, OTHER, &err) == WH_E_VERIFY && strstr(err.msg, DIGEST) &&
+           strstr(err.msg, OTHER),
+       "replayed attestation is WH_E_VERIFY naming both digests: %s", err.msg);
+    wh_arena_fini(&a);
+}
+
+static void
+test_v1_statement_with_several_subjects(void)
+{
+    struct wh_arena a;
+    struct wh_error err;
+    struct wh_intoto_statement st;
+    const char *json = "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":"
+                       "\"a.txt\",\"digest\":{\"sha512\":\"00\"}},{\"digest\":{\"sha256\":"
+                       "\"4EDBD2BEB5F78B1014028F4FBB99F3237D9561100B6881AABBF5ACCE2C4F9454\"}}],"
+                       "\"predicateType\":\"https://slsa.dev/provenance/v1\"}";
+
+    wh_arena_init(&a);
+    ok(wh_verify_intoto_parse(lit(json), &lim, &a, &st, &err) == WH_OK, "v1 parses: %s", err.msg);
+    ok(st.n_subjects == 2 && st.subjects[0].sha256 == NULL &&
+           strcmp(st.subjects[1].name, "") == 0,
+       "subject without sha256 kept with NULL digest");
+    ok(strcmp((const char *)st.predicate.ptr, "null") == 0, "absent predicate is null");
+    ok(wh_verify_intoto_subject(&st, DIGEST, &err) == WH_OK,
+       "uppercase hex subject binds to the lowercase digest");
+    wh_arena_fini(&a);
+}
+
+static void
+check_invalid(const char *json, const struct wh_limits *l, enum wh_err code, const char *substr)
+{
+    struct wh_arena a;
+    struct wh_error err = {0};
+    struct wh_intoto_statement st;
+    enum wh_err rc;
+
+    wh_arena_init(&a);
+    rc = wh_verify_intoto_parse(lit(json), l, &a, &st, &err);
+    ok(rc == code && strstr(err.msg, substr) != NULL, "%s → %s: %s", substr, wh_error_name(rc),
+       err.msg);
+    wh_arena_fini(&a);
+}
+
+#define SUBJ "\"subject\":[{\"digest\":{\"sha256\":\"" DIGEST_HEX "\"}}]"
+#define DIGEST_HEX "4edbd2beb5f78b1014028f4fbb99f3237d9561100b6881aabbf5acce2c4f9454"
+
+static void
+test_malformed_statements_rejected(void)
+{
+    check_invalid("{\"_type\":\"https://in-toto.io/Statement/v2\",\"predicateType\":\"p\"," SUBJ "}",
+                  &lim, WH_E_INVALID, "unsupported statement _type");
+    check_invalid("{\"predicateType\":\"p\"," SUBJ "}", &lim, WH_E_INVALID, "no \"_type\"");
+    check_invalid("{\"_type\":\"https://in-toto.io/Statement/v1\"," SUBJ "}", &lim, WH_E_INVALID,
+                  "no \"predicateType\"");
+    check_invalid("{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"p\","
+                  "\"subject\":[]}",
+                  &lim, WH_E_INVALID, "no subjects");
+    check_invalid("{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"p\","
+                  "\"subject\":[{\"digest\":{\"sha256\":\"abc\"}}]}",
+                  &lim, WH_E_INVALID, "is not 64 hex digits");
+    check_invalid("{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"p\","
+                  "\"subject\":[{\"name\":\"x\"}]}",
+                  &lim, WH_E_INVALID, "subject[0].digest is not an object");
+    check_invalid("not json", &lim, WH_E_INVALID, "statement JSON 1:");
+}
+
+static void
+test_limits_on_size_depth_and_predicate(void)
+{
+    struct wh_limits l = WH_LIMITS_DEFAULT;
+    char deep[400];
+    size_t n = 0;
+
+    n += (size_t)snprintf(deep, sizeof(deep),
+                          "{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"p\"," SUBJ
+                          ",\"predicate\":");
+    for (int i = 0; i < 10; i++)
+        deep[n++] = '[';
+    for (int i = 0; i < 10; i++)
+        deep[n++] = ']';
+    deep[n++] = '}';
+    deep[n] = '\0';
+    l.json_depth = 8;
+    check_invalid(deep, &l, WH_E_LIMIT, "nests deeper than 8 levels");
+    l = (struct wh_limits)WH_LIMITS_DEFAULT;
+    l.sbom_bytes = 10;
+    check_invalid("{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"p\"," SUBJ
+                  ",\"predicate\":{\"abcdefgh\":1}}",
+                  &l, WH_E_LIMIT, "predicate of 14 bytes exceeds the limit of 10");
+    l = (struct wh_limits)WH_LIMITS_DEFAULT;
+    l.blob_bytes = 16;
+    check_invalid("{\"_type\":\"https://in-toto.io/Statement/v1\"}", &l, WH_E_LIMIT,
+                  "exceeds the limit of 16");
+}
+
+int
+main(void)
+{
+    test_v01_statement_parses_and_binds();
+    test_v1_statement_with_several_subjects();
+    test_malformed_statements_rejected();
+    test_limits_on_size_depth_and_predicate();
+    return done_testing();
+}
