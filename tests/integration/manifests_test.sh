@@ -88,10 +88,9 @@ t("deployment: capabilities drop ALL, no privilege escalation",
   sc.get("capabilities", {}).get("drop") == ["ALL"] and sc.get("allowPrivilegeEscalation") is False
   and not sc.get("capabilities", {}).get("add"))
 t("deployment: no service account token", pod.get("automountServiceAccountToken") is False)
-t("deployment: args serve --config /etc/driftgate/config.yaml",
-  (c.get("command") or []) + (c.get("args") or []) in (
-      ["serve", "--config", "/etc/driftgate/config.yaml"],
-      ["/usr/local/bin/driftgate", "serve", "--config", "/etc/driftgate/config.yaml"]), c.get("args"))
+t("deployment: command is the image ENTRYPOINT, no args appended",
+  c.get("command") == ["/usr/local/bin/driftgate", "serve", "--config", "/etc/driftgate/config.yaml"]
+  and not c.get("args"), (c.get("command"), c.get("args")))
 
 vols = {v["name"]: v for v in pod.get("volumes", [])}
 mounts = {m["name"]: m for m in c.get("volumeMounts", [])}
@@ -230,3 +229,52 @@ if "$top/certs/ca-bundle.sh" "$d/tls.key" 2> "$tmp/e1"; then nok "ca-bundle.sh r
 if "$top/certs/ca-bundle.sh" "$d/ca.crt" - < "$tmp/filled.yaml" > /dev/null 2> "$tmp/e2"; then
   nok "ca-bundle.sh fails when there is no placeholder"; else
   check "ca-bundle.sh fails when there is no placeholder" grep -q "no 'caBundle: CA_BUNDLE_PLACEHOLDER'" "$tmp/e2"; fi
+
+# --- Dockerfile (no container engine here: check what can be checked without one) ---
+df=$top/Dockerfile
+entry=$(sed -n 's/^ENTRYPOINT //p' "$df")
+check "Dockerfile: ENTRYPOINT equals the Deployment's command" python3 - "$entry" "$top/manifests/deployment.yaml" <<'PY'
+import sys, json, yaml
+e = json.loads(sys.argv[1])
+d = yaml.safe_load(open(sys.argv[2]))
+c = d["spec"]["template"]["spec"]["containers"][0]["command"]
+print(e, c)
+sys.exit(0 if e == c else 1)
+PY
+check "Dockerfile: runs as 65532:65532, two stages, bookworm" bash -c \
+  "grep -qx 'USER 65532:65532' '$df' && grep -q '^FROM debian:bookworm AS build' '$df' && grep -qx 'FROM debian:bookworm-slim' '$df'"
+# The awk program the build stage uses to extract config.yaml, run on the real ConfigMap.
+prog=$(grep -o "awk '[^']*'" "$df" | head -1 | sed "s/^awk '//; s/'$//")
+awk "$prog" "$top/manifests/configmap-config.yaml" > "$tmp/config.yaml"
+check "Dockerfile: baked config.yaml equals the ConfigMap's" python3 - "$tmp/config.yaml" "$top/manifests/configmap-config.yaml" <<'PY'
+import sys, yaml
+a = yaml.safe_load(open(sys.argv[1]))
+b = yaml.safe_load(yaml.safe_load(open(sys.argv[2]))["data"]["config.yaml"])
+sys.exit(0 if a == b and a else 1)
+PY
+pkgs=$(sed -n 's/^ARG RUNTIME_PKGS="\(.*\)"$/\1/p' "$df")
+bin=${BUILD:-$top/build}/driftgate
+if [ -z "$pkgs" ]; then
+  nok "Dockerfile: RUNTIME_PKGS found"
+elif [ ! -x "$bin" ]; then
+  nok "Dockerfile: runtime packages cover the libraries $bin links" "no binary at $bin"
+else
+  # Everything the runtime apt-get would install (the packages and their dependency closure).
+  closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
+              --no-replaces --no-enhances $pkgs libc6 2>/dev/null | grep -E '^[a-z0-9]' | sed 's/:.*//' | sort -u)
+  missing=""
+  while read -r lib; do
+    [ -n "$lib" ] || continue
+    case $(basename "$lib") in libasan*|libubsan*|libtsan*|liblsan*|libstdc++*|libgcc_s*) continue ;; esac
+    pkg=$(dpkg -S "$(readlink -f "$lib")" 2>/dev/null | head -1 | cut -d: -f1)
+    [ -n "$pkg" ] || pkg=$(dpkg -S "$lib" 2>/dev/null | head -1 | cut -d: -f1)
+    if [ -z "$pkg" ] || ! grep -qx "$pkg" <<< "$closure"; then missing+=" $lib(${pkg:-no package})"; fi
+  done < <(ldd "$bin" | awk '$2 == "=>" {print $3} $1 ~ /^\// {print $1}')
+  if [ -z "$missing" ]; then
+    ok "Dockerfile: runtime packages cover the libraries $(basename "$bin") links ($(ldd "$bin" | grep -c '=>') libs)"
+  else
+    nok "Dockerfile: runtime packages cover the libraries $(basename "$bin") links" "missing:$missing"
+  fi
+  check "Dockerfile: runtime packages exist in the Debian archive" bash -c \
+    "for p in $pkgs; do apt-cache show \"\$p\" >/dev/null 2>&1 || { echo \"no package \$p\"; exit 1; }; done"
+fi

@@ -1,0 +1,39 @@
+# driftgate image: build through the project Makefile on Debian 12, run on bookworm-slim as a
+# non-root user with a read-only root filesystem (manifests/deployment.yaml).
+#
+#   docker build -t driftgate .          (or: buildah bud -t driftgate .)
+#
+# Runtime library packages are the Debian packages the release binary links (`ldd` + `dpkg -S`);
+# tests/integration/manifests_test.sh checks that RUNTIME_PKGS covers them.
+
+FROM debian:bookworm AS build
+ARG DEBIAN_FRONTEND=noninteractive
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      build-essential pkg-config ca-certificates \
+      libh2o-evloop-dev libjansson-dev libcurl4-openssl-dev libyaml-dev libssl-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Makefile ./
+COPY webhook/ webhook/
+COPY policy/ policy/
+COPY manifests/configmap-config.yaml manifests/
+# Release flags come from the Makefile (-O2, FORTIFY_SOURCE=3, stack protector, PIE, full RELRO).
+RUN make -j"$(nproc)" BUILD=build-release build-release/driftgate \
+ && install -D -m 0755 build-release/driftgate /out/usr/local/bin/driftgate \
+ && install -D -m 0644 policy/default.yaml /out/etc/driftgate/policy/policy.yaml \
+ && awk '/^  config.yaml: \|$/ {on = 1; next} on && /^    / {print substr($0, 5); next} on && /^$/ {print; next} on {exit}' \
+      manifests/configmap-config.yaml > /out/etc/driftgate/config.yaml \
+ && test -s /out/etc/driftgate/config.yaml
+
+FROM debian:bookworm-slim
+ARG DEBIAN_FRONTEND=noninteractive
+ARG RUNTIME_PKGS="libh2o-evloop0.13 libjansson4 libcurl4 libyaml-0-2 libssl3 ca-certificates"
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ${RUNTIME_PKGS} \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
+COPY --from=build /out/ /
+# Same defaults as manifests/configmap-config.yaml; in Kubernetes the ConfigMap is mounted over it.
+USER 65532:65532
+EXPOSE 8443
+ENTRYPOINT ["/usr/local/bin/driftgate", "serve", "--config", "/etc/driftgate/config.yaml"]
