@@ -1,0 +1,167 @@
+/* sbom/diff.c: merge walk, duplicate keys as version sets, drift sizes, counts. */
+#include "sbom/diff.h"
+
+#include <string.h>
+
+#include "sbom/normalize.h"
+#include "unit/harness.h"
+
+static struct wh_limits limits = WH_LIMITS_DEFAULT;
+
+/* Builds a CycloneDX document from "purl" strings and parses it. */
+static struct wh_sbom
+sbom_of(struct wh_arena *a, const char *const *purls, size_t n)
+{
+    struct wh_buf b;
+    struct wh_sbom s = {0};
+    struct wh_error err;
+    size_t i;
+
+    wh_buf_init(&b, 1u << 20);
+    wh_buf_append_c(&b, "{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[");
+    for (i = 0; i < n; i++) {
+        const char *at = strrchr(purls[i], '@'), *slash = strrchr(purls[i], '/');
+        wh_buf_printf(&b, "%s{\"name\":\"%.*s\",\"version\":\"%s\",\"purl\":\"%s\"}",
+                      i == 0 ? "" : ",", (int)(at - slash - 1), slash + 1, at + 1, purls[i]);
+    }
+    wh_buf_append_c(&b, "]}");
+    WH_ASSERT(wh_sbom_parse((struct wh_bytes){(const unsigned char *)b.ptr, b.len}, &limits, a,
+                            &s, &err) == WH_OK);
+    wh_buf_fini(&b);
+    return s;
+}
+
+static const struct wh_sbom_finding *
+finding(const struct wh_sbom_diff *d, const char *key)
+{
+    size_t i;
+
+    for (i = 0; i < d->n_findings; i++) {
+        if (strcmp(d->findings[i].key, key) == 0)
+            return &d->findings[i];
+    }
+    return NULL;
+}
+
+static void
+test_dev_only_prod_only_and_version_drift(void)
+{
+    static const char *const prod[] = {
+        "pkg:deb/debian/libc6@2.36-9+deb12u4", "pkg:deb/debian/libssl3@3.0.11-1~deb12u2",
+        "pkg:deb/debian/tzdata@2024a-0+deb12u1", "pkg:pypi/requests@2.31.0",
+        "pkg:deb/debian/prodtool@1.0"};
+    static const char *const dev[] = {
+        "pkg:deb/debian/libc6@2.36-9+deb12u14", "pkg:deb/debian/libssl3@3.0.11-1~deb12u2",
+        "pkg:deb/debian/tzdata@2024a-0+deb12u1", "pkg:pypi/requests@3.0.0",
+        "pkg:deb/debian/libssl-dev@3.0.11-1~deb12u2", "pkg:deb/debian/gdb@13.1-2"};
+    struct wh_arena a;
+    struct wh_sbom p, d;
+    struct wh_sbom_diff diff;
+    struct wh_error err;
+    const struct wh_sbom_finding *f;
+    size_t i;
+
+    wh_arena_init(&a);
+    p = sbom_of(&a, prod, 5);
+    d = sbom_of(&a, dev, 6);
+    ok(wh_sbom_diff(&p, &d, &a, &diff, &err) == WH_OK, "diff succeeds");
+    ok(diff.n_dev_only == 2 && diff.n_prod_only == 1 && diff.n_version == 2 && diff.n_same == 2 &&
+           diff.n_findings == 5,
+       "counts: 2 dev-only, 1 prod-only, 2 version, 2 same (got %zu %zu %zu %zu)",
+       diff.n_dev_only, diff.n_prod_only, diff.n_version, diff.n_same);
+    f = finding(&diff, "deb/debian/libc6");
+    ok(f != NULL && f->kind == WH_DRIFT_VERSION && f->size == WH_DRIFT_PATCH &&
+           strcmp(f->dev_version, "2.36-9+deb12u14") == 0 &&
+           strcmp(f->prod_version, "2.36-9+deb12u4") == 0 && strcmp(f->name, "libc6") == 0,
+       "libc6: patch drift with dev and prod versions");
+    f = finding(&diff, "pypi//requests");
+    ok(f != NULL && f->kind == WH_DRIFT_VERSION && f->size == WH_DRIFT_MAJOR &&
+           strcmp(f->purl_type, "pypi") == 0,
+       "requests: major drift");
+    f = finding(&diff, "deb/debian/libssl-dev");
+    ok(f != NULL && f->kind == WH_DRIFT_DEV_ONLY && f->size == WH_DRIFT_SIZE_NONE &&
+           f->prod_version == NULL && strcmp(f->dev_version, "3.0.11-1~deb12u2") == 0,
+       "libssl-dev: dev-only");
+    f = finding(&diff, "deb/debian/prodtool");
+    ok(f != NULL && f->kind == WH_DRIFT_PROD_ONLY && f->dev_version == NULL &&
+           strcmp(f->prod_version, "1.0") == 0,
+       "prodtool: prod-only");
+    ok(finding(&diff, "deb/debian/libssl3") == NULL, "libssl3 at equal versions: no finding");
+    for (i = 1; i < diff.n_findings; i++) {
+        if (strcmp(diff.findings[i - 1].key, diff.findings[i].key) >= 0)
+            break;
+    }
+    ok(i == diff.n_findings, "findings sorted by key");
+    wh_arena_fini(&a);
+}
+
+static void
+test_duplicate_keys_compare_as_sets(void)
+{
+    static const char *const prod[] = {"pkg:npm/lodash@4.17.20", "pkg:npm/lodash@4.17.21",
+                                       "pkg:npm/ms@2.0.0", "pkg:npm/ms@2.1.3"};
+    static const char *const dev[] = {"pkg:npm/lodash@4.17.21", "pkg:npm/ms@2.1.2",
+                                      "pkg:npm/ms@3.0.0-canary.1", "pkg:npm/ms@1.0.0"};
+    struct wh_arena a;
+    struct wh_sbom p, d;
+    struct wh_sbom_diff diff;
+    struct wh_error err;
+    const struct wh_sbom_finding *f;
+
+    wh_arena_init(&a);
+    p = sbom_of(&a, prod, 4);
+    d = sbom_of(&a, dev, 4);
+    ok(wh_sbom_diff(&p, &d, &a, &diff, &err) == WH_OK && diff.n_same == 1 && diff.n_version == 1,
+       "overlapping version sets are the same; disjoint ones drift");
+    f = finding(&diff, "npm//ms");
+    ok(f != NULL && strcmp(f->dev_version, "3.0.0-canary.1") == 0 &&
+           strcmp(f->prod_version, "2.1.3") == 0 && f->size == WH_DRIFT_MAJOR,
+       "drift is between the highest versions on each side (got dev %s prod %s)",
+       f ? f->dev_version : "-", f ? f->prod_version : "-");
+    wh_arena_fini(&a);
+}
+
+static void
+test_equivalent_spellings_and_empty_inputs(void)
+{
+    static const char *const prod[] = {"pkg:npm/a@1.0"};
+    static const char *const dev[] = {"pkg:npm/a@1.0.0"};
+    struct wh_arena a;
+    struct wh_sbom p, d, empty = {0};
+    struct wh_sbom_diff diff;
+    struct wh_error err;
+
+    wh_arena_init(&a);
+    p = sbom_of(&a, prod, 1);
+    d = sbom_of(&a, dev, 1);
+    ok(wh_sbom_diff(&p, &d, &a, &diff, &err) == WH_OK && diff.n_findings == 0 && diff.n_same == 1,
+       "1.0 and 1.0.0 are the same version");
+    ok(wh_sbom_diff(&empty, &empty, &a, &diff, &err) == WH_OK && diff.n_findings == 0,
+       "two empty SBOMs: no findings");
+    ok(wh_sbom_diff(&empty, &d, &a, &diff, &err) == WH_OK && diff.n_dev_only == 1,
+       "empty prod: everything dev-only");
+    wh_arena_fini(&a);
+}
+
+static void
+test_names_of_kinds_and_sizes(void)
+{
+    ok(strcmp(wh_sbom_drift_kind_name(WH_DRIFT_DEV_ONLY), "dev-only") == 0 &&
+           strcmp(wh_sbom_drift_kind_name(WH_DRIFT_PROD_ONLY), "prod-only") == 0 &&
+           strcmp(wh_sbom_drift_kind_name(WH_DRIFT_VERSION), "version") == 0,
+       "kind names");
+    ok(strcmp(wh_sbom_drift_size_name(WH_DRIFT_MAJOR), "major") == 0 &&
+           strcmp(wh_sbom_drift_size_name(WH_DRIFT_OTHER), "other") == 0 &&
+           strcmp(wh_sbom_drift_size_name(WH_DRIFT_SIZE_NONE), "none") == 0,
+       "size names");
+}
+
+int
+main(void)
+{
+    test_dev_only_prod_only_and_version_drift();
+    test_duplicate_keys_compare_as_sets();
+    test_equivalent_spellings_and_empty_inputs();
+    test_names_of_kinds_and_sizes();
+    return done_testing();
+}
