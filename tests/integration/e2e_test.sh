@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# End to end: real registry (no auth, basic, token), images signed by sigstore-js, driftgate
+# serve over TLS, AdmissionReviews rendered by kubectl, POSTed with curl like the apiserver does.
+# Env: BUILD (dir holding driftgate; default ./build), SAN (non-empty: sanitizer build → only mode
+# none), DG_E2E_MODES (override the modes, e.g. "token"). Prints TAP lines.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$top/build}
+SAN=${SAN:-}
+dg=$BUILD/driftgate
+modes=${DG_E2E_MODES:-none basic token}
+[ -n "$SAN" ] && [ -z "${DG_E2E_MODES:-}" ] && modes=none
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/dg-e2e.XXXXXX")
+serve_pid=
+worlds=()
+cleanup() {
+  if [ -n "$serve_pid" ]; then kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null; fi
+  for w in "${worlds[@]}"; do bash "$top/tests/support/fixtures/world.sh" stop "$w" >/dev/null 2>&1; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+failed=0
+pass() { echo "ok - $*"; }
+fail() { echo "not ok - $*"; failed=$((failed + 1)); }
+check() { # cond-exit-code description [detail on failure]
+  if [ "$1" = 0 ]; then pass "$2"; else fail "$2"; [ -n "${3:-}" ] && printf '%s\n' "$3" | head -c 2000 | sed 's/^/# /'; fi
+}
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{process.stdout.write(String(s.address().port));s.close();});'
+}
+
+if [ ! -x "$dg" ]; then
+  fail "driftgate binary at $dg (build it: make BUILD=... all)"
+  exit 1
+fi
+if ! "$top/certs/mint.sh" "$work/certs" 127.0.0.1 localhost 2>/dev/null; then
+  fail "certs/mint.sh made a serving certificate"
+  exit 1
+fi
+
+# path of containers[0].image for each kind
+json_path() {
+  case "$1" in
+    deployment|job) echo 'spec.template.spec.containers[0].image' ;;
+    pod) echo 'spec.containers[0].image' ;;
+    cronjob) echo 'spec.jobTemplate.spec.template.spec.containers[0].image' ;;
+  esac
+}
+
+# Scenario-specific words a denial must contain (grep -iE), besides image, path and digest.
+deny_words() {
+  case "$1" in
+    devssl) echo 'libssl-dev' 'seed-default\[1\]' 'remove|add' ;;
+    unsigned) echo 'signature|signed|attestation' ;;
+    wrongkey) echo 'signature|signer|ci-key|key' ;;
+    tampered) echo 'signature|verif|tamper' ;;
+    replayed) echo 'subject' ;;
+    wrongtype) echo 'predicate|cyclonedx|spdx' ;;
+  esac
+}
+
+# assert_response SCENARIO KIND REVIEW_FILE RESPONSE_FILE HTTP_STATUS LABEL
+assert_response() {
+  local s=$1 kind=$2 req=$3 resp=$4 status=$5 label=$6 S img digest path msg w
+  S=$(printf '%s' "$s" | tr '[:lower:]' '[:upper:]')
+  img=PROD_$S; img=${!img}
+  digest=PROD_${S}_DIGEST; digest=${!digest}
+  path=$(json_path "$kind")
+  if [ "$status" != 200 ] || ! jq -e . "$resp" >/dev/null 2>&1; then
+    fail "$label: HTTP 200 with JSON (got $status)" "$(head -c 500 "$resp")"
+    return
+  fi
+  [ "$(jq -r .response.uid "$resp")" = "$(jq -r .request.uid "$req")" ]
+  check $? "$label: response.uid echoes request.uid"
+  jq -e '.apiVersion == "admission.k8s.io/v1" and .kind == "AdmissionReview"' "$resp" >/dev/null
+  check $? "$label: apiVersion/kind set"
+  jq -e --arg d "$digest" '.response.auditAnnotations | type == "object" and length > 0 and
+      (to_entries | any(.key | startswith("driftgate.dev/")))' "$resp" >/dev/null
+  check $? "$label: auditAnnotations present" "$(jq -c .response.auditAnnotations "$resp")"
+  case "$s" in
+    ok)
+      jq -e '.response.allowed == true and ((.response.warnings // []) | length) == 0' "$resp" >/dev/null
+      check $? "$label: allowed without warnings" "$(jq -c .response "$resp")" ;;
+    warn)
+      jq -e '.response.allowed == true and ((.response.warnings // []) | length) == 1' "$resp" >/dev/null
+      check $? "$label: allowed with one warning" "$(jq -c .response "$resp")"
+      w=$(jq -r '(.response.warnings // [])[0] // ""' "$resp")
+      printf '%s' "$w" | grep -q 'python3' && printf '%s' "$w" | grep -q '3\.12\.1-1' &&
+        printf '%s' "$w" | grep -q '3\.11'
+      check $? "$label: warning names python3 and both versions" "$w"
+      [ "${#w}" -le 256 ]
+      check $? "$label: warning is at most 256 characters" ;;
+    *)
+      jq -e '.response.allowed == false and .response.status.code == 403' "$resp" >/dev/null
+      check $? "$label: denied with status.code 403" "$(jq -c .response "$resp")"
+      msg=$(jq -r '.response.status.message // ""' "$resp")
+      printf '%s' "$msg" | grep -qF "$img"
+      check $? "$label: deny message names the image $img" "$msg"
+      printf '%s' "$msg" | grep -qF "$path"
+      check $? "$label: deny message names the JSON path $path" "$msg"
+      printf '%s' "$msg" | grep -qF "${digest:0:11}"
+      check $? "$label: deny message names the digest ${digest:0:11}…" "$msg"
+      for w in $(deny_words "$s"); do
+        printf '%s' "$msg" | grep -qiE -- "$w"
+        check $? "$label: deny message matches /$w/" "$msg"
+      done ;;
+  esac
+}
+
+for mode in $modes; do
+  wdir=$work/world-$mode
+  worlds+=("$wdir")
+  t0=$(date +%s%N)
+  if ! bash "$top/tests/support/fixtures/world.sh" "$wdir" "$mode" > "$work/world-$mode.log" 2>&1; then
+    fail "[$mode] fixture world built" "$(tail -20 "$work/world-$mode.log")"
+    continue
+  fi
+  pass "[$mode] fixture world built in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+  # shellcheck disable=SC1091
+  . "$wdir/world.env"
+  if [ "$mode" = none ]; then
+    bash "$top/tests/support/fixtures/self-check.sh" "$wdir" | sed "s/^\(\(not \)\{0,1\}ok - \)/\1[$mode] /"
+    [ "${PIPESTATUS[0]}" = 0 ] || failed=$((failed + 1))
+  fi
+
+  # objects: every kind for each scenario in mode none, Deployments only with auth
+  kinds=deployment
+  [ "$mode" = none ] && kinds=deployment,pod,cronjob,job
+  for s in $SCENARIOS; do
+    S=$(printf '%s' "$s" | tr '[:lower:]' '[:upper:]')
+    img=PROD_$S
+    bash "$top/tests/integration/review-objects.sh" -o "$work/reviews-$mode/$s" -n "app-$s" -k "$kinds" "${!img}" ||
+      fail "[$mode] review-objects.sh rendered $s"
+  done
+
+  port=$(free_port)
+  cat > "$work/config-$mode.yaml" <<YAML
+listen: "127.0.0.1:$port"
+tls: {cert: "$work/certs/tls.crt", key: "$work/certs/tls.key"}
+policy: "$POLICY"
+registry:
+  plainHTTP: ["$REGISTRY"]
+  dockerConfig: "$DOCKER_CONFIG"
+workers: 2
+YAML
+  "$dg" serve --config "$work/config-$mode.yaml" > "$work/serve-$mode.log" 2>&1 &
+  serve_pid=$!
+  ready=1
+  for _ in $(seq 1 100); do
+    if curl -sf --cacert "$work/certs/ca.crt" "https://127.0.0.1:$port/readyz" >/dev/null 2>&1; then ready=0; break; fi
+    kill -0 "$serve_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  check $ready "[$mode] driftgate serve is ready on 127.0.0.1:$port (TLS)" "$(tail -20 "$work/serve-$mode.log")"
+  if [ $ready != 0 ]; then
+    kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null; serve_pid=
+    continue
+  fi
+
+  for s in $SCENARIOS; do
+    for f in "$work/reviews-$mode/$s"/*.json; do
+      kind=$(basename "$f" .json)
+      label="[$mode] $s $kind"
+      status=$(curl -s --cacert "$work/certs/ca.crt" -o "$work/resp.json" -w '%{http_code}' \
+        -H 'Content-Type: application/json' -H 'Accept: application/json, */*' \
+        -H 'User-Agent: kube-apiserver-admission' --data-binary "@$f" \
+        "https://127.0.0.1:$port/validate?timeout=10s")
+      assert_response "$s" "$kind" "$f" "$work/resp.json" "$status" "$label"
+      # the CLI on the same file: same decision, same message, same warnings
+      if "$dg" review --config "$work/config-$mode.yaml" "$f" > "$work/cli.json" 2> "$work/cli.err"; then
+        [ "$(jq -c '.response | [.allowed, .status.message, .warnings]' "$work/cli.json" 2>/dev/null)" = \
+          "$(jq -c '.response | [.allowed, .status.message, .warnings]' "$work/resp.json" 2>/dev/null)" ]
+        check $? "$label: driftgate review gives the same decision" \
+          "cli: $(jq -c .response "$work/cli.json" 2>/dev/null) serve: $(jq -c .response "$work/resp.json" 2>/dev/null)"
+      else
+        fail "$label: driftgate review exited 0" "$(head -c 500 "$work/cli.err")"
+      fi
+    done
+  done
+
+  status=$(curl -s --cacert "$work/certs/ca.crt" -o "$work/resp.json" -w '%{http_code}' \
+    -H 'Content-Type: application/json' --data-binary '{"kind":"AdmissionReview",' \
+    "https://127.0.0.1:$port/validate?timeout=10s")
+  [ "$status" = 400 ]
+  check $? "[$mode] a malformed AdmissionReview gets HTTP 400 (got $status)"
+
+  kill "$serve_pid" 2>/dev/null
+  wait "$serve_pid" 2>/dev/null
+  rc=$?
+  serve_pid=
+  # 143 = SIGTERM not handled; 0 = clean shutdown. A sanitizer report exits otherwise.
+  [ $rc = 0 ] || [ $rc = 143 ]
+  check $? "[$mode] driftgate serve stopped cleanly on SIGTERM (exit $rc)" "$(tail -20 "$work/serve-$mode.log")"
+  bash "$top/tests/support/fixtures/world.sh" stop "$wdir" >/dev/null 2>&1
+done
+
+[ "$failed" -eq 0 ]
