@@ -22,7 +22,8 @@ main(int argc, char **argv)
     for (i = 1; i < argc; i++) {
         struct wh_policy *p;
         struct wh_error err;
-        size_t n = strlen(argv[i]);
+        size_t n = strlen(argv[i]), pos;
+        const char *msg;
 
         if (wh_policy_load(argv[i], &lim, &p, &err) == WH_OK) {
             printf("ok\n");
@@ -30,10 +31,15 @@ main(int argc, char **argv)
             continue;
         }
         status = 1;
-        if (strncmp(err.msg, argv[i], n) == 0 && err.msg[n] == ':')
-            printf("%s %s\n", wh_error_name(err.code), err.msg + n + 1);
+        msg = err.msg;
+        if (strncmp(msg, argv[i], n) == 0 && msg[n] == ':')
+            msg += n + 1;
+        /* "12:5: text" → "12:5 text" */
+        pos = strspn(msg, "0123456789:");
+        if (pos > 1 && msg[pos - 1] == ':' && msg[pos] == ' ')
+            printf("%s %.*s%s\n", wh_error_name(err.code), (int)(pos - 1), msg, msg + pos);
         else
-            printf("%s %s\n", wh_error_name(err.code), err.msg);
+            printf("%s %s\n", wh_error_name(err.code), msg);
     }
     return status;
 }

@@ -407,8 +407,7 @@ as_glob_list(struct ctx *c, const struct node *n, const char *where, const char 
 
     for (i = 0; rc == WH_OK && i < *n_out; i++)
         if (wh_image_glob_valid(wh_str_c((*out)[i]), &e) != WH_OK)
-            rc = fail(c, n->kids[i], "%s[%zu]: invalid glob \"%s\": %s", where, i, (*out)[i],
-                      e.msg);
+            rc = fail(c, n->kids[i], "%s[%zu]: %s", where, i, e.msg);
     return rc;
 }
 
@@ -558,7 +557,7 @@ read_key_file(struct ctx *c, const struct node *n, const char *where, const char
                     where);
     path = file[0] == '/' ? file : wh_arena_sprintf(c->tmp, "%s/%s", c->base_dir, file);
     if (wh_file_read(path, WH_VERIFY_KEY_PEM_MAX, c->tmp, pem, &e) != WH_OK)
-        return fail(c, n, "%s: reading %s: %s", where, path, e.msg);
+        return fail(c, n, "%s: %s", where, e.msg);
     return WH_OK;
 }
 
@@ -887,8 +886,8 @@ parse_attestations(struct ctx *c, const struct node *n, const char *where,
         return rc;
     /* Fail closed: a rule this version cannot check must not load as if it were checked. */
     if ((v = get(n, "provenance")) != NULL || (v = get(n, "vulns")) != NULL)
-        return fail(c, v, "%s.%s: not supported by this version of driftgate (TODO(#12)); remove "
-                          "it rather than rely on it",
+        return fail(c, v, "%s.%s: not checked by this version of driftgate; remove it rather than "
+                          "rely on it",
                     where, get(n, "provenance") == v ? "provenance" : "vulns");
     if ((sbom = get(n, "sbom")) == NULL)
         return WH_OK;
