@@ -1,0 +1,414 @@
+/*
+ * The HTTPS front: one h2o event loop on the caller's thread, TLS via OpenSSL 3, routing, the
+ * 413 rewrite, signals and graceful shutdown. Reviews run on the worker pool (validate.c).
+ */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "config.h"
+#include "http/internal.h"
+#include "pipeline/review.h"
+#include "pipeline/workers.h"
+
+/* How long shutdown waits for idle keep-alive connections to close once reviews are done. */
+#define CLOSE_GRACE_MS 2000
+
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
+
+struct route_handler {
+    h2o_handler_t super;
+    struct wh_http_server *server;
+};
+
+struct json_413_filter {
+    h2o_filter_t super;
+    struct wh_http_server *server;
+};
+
+struct json_413_ostream {
+    h2o_ostream_t super;
+    struct wh_str body;
+};
+
+struct reload_job {
+    struct wh_job job;
+    struct wh_review_env *env;
+    atomic_bool is_pending;
+};
+
+static void
+on_signal(int sig)
+{
+    if (sig == SIGHUP)
+        reload_requested = 1;
+    else
+        stop_requested = 1;
+}
+
+static bool
+method_is(h2o_req_t *req, const char *m)
+{
+    return h2o_memis(req->method.base, req->method.len, m, strlen(m));
+}
+
+static bool
+path_is(h2o_req_t *req, const char *p)
+{
+    return h2o_memis(req->path_normalized.base, req->path_normalized.len, p, strlen(p));
+}
+
+static void
+send_405(h2o_req_t *req, const char *allow)
+{
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow, strlen(allow));
+    wh_http_send_json_error(req, 405, "method not allowed");
+}
+
+static int
+on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    struct wh_http_server *s = ((struct route_handler *)self)->server;
+
+    if (path_is(req, "/validate")) {
+        if (!method_is(req, "POST"))
+            send_405(req, "POST");
+        else
+            wh_http_validate(s, req);
+    } else if (path_is(req, "/healthz") || path_is(req, "/readyz")) {
+        if (!method_is(req, "GET") && !method_is(req, "HEAD"))
+            send_405(req, "GET, HEAD");
+        else if (path_is(req, "/healthz"))
+            wh_http_healthz(s, req);
+        else
+            wh_http_readyz(s, req);
+    } else {
+        wh_http_send_json_error(req, 404, "not found: the webhook serves POST /validate");
+    }
+    return 0;
+}
+
+/* h2o answers an over-limit Content-Length itself, in text/plain, before any handler runs;
+ * this filter swaps that body for JSON so every error the apiserver sees has one shape. */
+static void
+json_413_send(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *bufs, size_t bufcnt,
+              h2o_send_state_t state)
+{
+    struct json_413_ostream *os = (struct json_413_ostream *)self;
+    h2o_iovec_t body = h2o_iovec_init(os->body.ptr, os->body.len);
+
+    (void)bufs;
+    if (bufcnt == 0 || os->body.len == 0) {
+        h2o_ostream_send_next(self, req, NULL, 0, state);
+        return;
+    }
+    os->body.len = 0; /* send our body once, whatever the original chunking */
+    h2o_ostream_send_next(self, req, &body, 1, state);
+}
+
+static void
+on_setup_ostream_413(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
+{
+    struct wh_http_server *s = ((struct json_413_filter *)self)->server;
+
+    if (req->res.status == 413) {
+        struct json_413_ostream *os =
+            (struct json_413_ostream *)h2o_add_ostream(req, sizeof(*os), slot);
+
+        os->super.do_send = json_413_send;
+        os->body = (struct wh_str){s->too_large_json.ptr, s->too_large_json.len};
+        req->res.content_length = os->body.len;
+        h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE,
+                       H2O_STRLIT("application/json"), 1);
+        slot = &os->super.next;
+    }
+    h2o_setup_next_ostream(req, slot);
+}
+
+static enum wh_err
+new_ssl_ctx(const struct wh_config *cfg, SSL_CTX **out, struct wh_error *err)
+{
+    /* ALPN: http/1.1 only. h2 would be picked by a loopback apiserver, and this h2o build
+     * predates the HTTP/2 rapid-reset fixes (notes/c-stack.md). */
+    static const h2o_iovec_t alpn[] = {{H2O_STRLIT("http/1.1")}, {NULL, 0}};
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+
+    if (ctx == NULL)
+        return wh_error_openssl(err, WH_E_INTERNAL, "SSL_CTX_new");
+    if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+        SSL_CTX_free(ctx);
+        return wh_error_openssl(err, WH_E_INTERNAL, "SSL_CTX_set_min_proto_version");
+    }
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                                 SSL_OP_CIPHER_SERVER_PREFERENCE);
+    if (SSL_CTX_use_certificate_chain_file(ctx, cfg->tls_cert) != 1) {
+        SSL_CTX_free(ctx);
+        return wh_error_openssl(err, WH_E_INVALID, cfg->tls_cert);
+    }
+    if (SSL_CTX_use_PrivateKey_file(ctx, cfg->tls_key, SSL_FILETYPE_PEM) != 1) {
+        SSL_CTX_free(ctx);
+        return wh_error_openssl(err, WH_E_INVALID, cfg->tls_key);
+    }
+    if (SSL_CTX_check_private_key(ctx) != 1) {
+        SSL_CTX_free(ctx);
+        return wh_error_openssl(err, WH_E_INVALID, "tls key does not match the certificate");
+    }
+    h2o_ssl_register_alpn_protocols(ctx, alpn);
+    *out = ctx;
+    return WH_OK;
+}
+
+static enum wh_err
+open_listener(const struct wh_config *cfg, int *out, struct wh_error *err)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int fd, on = 1;
+
+    memset(&ss, 0, sizeof(ss));
+    if (strchr(cfg->listen_host, ':') != NULL) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons(cfg->listen_port);
+        if (inet_pton(AF_INET6, cfg->listen_host, &a->sin6_addr) != 1)
+            return wh_error_set(err, WH_E_INVALID, "listen: bad address %s", cfg->listen_host);
+        len = sizeof(*a);
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+        a->sin_family = AF_INET;
+        a->sin_port = htons(cfg->listen_port);
+        if (inet_pton(AF_INET, cfg->listen_host, &a->sin_addr) != 1)
+            return wh_error_set(err, WH_E_INVALID, "listen: bad address %s", cfg->listen_host);
+        len = sizeof(*a);
+    }
+    fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return wh_error_set(err, WH_E_UNAVAILABLE, "listen: socket: %s", strerror(errno));
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+        bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, SOMAXCONN) != 0) {
+        int e = errno;
+
+        close(fd);
+        return wh_error_set(err, WH_E_UNAVAILABLE, "listen on %s: %s", cfg->listen, strerror(e));
+    }
+    *out = fd;
+    return WH_OK;
+}
+
+static void
+on_accept(h2o_socket_t *listener, const char *err)
+{
+    h2o_socket_t *sock;
+
+    if (err != NULL)
+        return;
+    if ((sock = h2o_evloop_socket_accept(listener)) == NULL)
+        return;
+    h2o_accept(listener->data, sock);
+}
+
+/* Worker thread: file reads and YAML parsing stay off the loop thread. */
+static void
+run_reload(struct wh_job *job, struct wh_review_worker *w)
+{
+    struct reload_job *r = (struct reload_job *)job;
+    struct wh_error err;
+
+    (void)w;
+    if (wh_review_env_reload(r->env, &err) != WH_OK)
+        wh_log(WH_LOG_ERROR, "SIGHUP: reload failed: %s", err.msg); /* reload logs details too */
+    atomic_store(&r->is_pending, false);
+}
+
+static void
+request_reload(struct wh_http_server *s, struct reload_job *r)
+{
+    struct wh_error err;
+
+    if (atomic_exchange(&r->is_pending, true))
+        return; /* one reload at a time; it reads the newest file anyway */
+    if (wh_workers_submit(s->workers, &r->job, &err) != WH_OK) {
+        atomic_store(&r->is_pending, false);
+        reload_requested = 1; /* queue full: try again on the next loop turn */
+    }
+}
+
+static void
+install_signals(struct sigaction *old_term, struct sigaction *old_int, struct sigaction *old_hup,
+                struct sigaction *old_pipe)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, old_term);
+    sigaction(SIGINT, &sa, old_int);
+    sigaction(SIGHUP, &sa, old_hup);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, old_pipe);
+}
+
+/* Stop accepting, let reviews in flight answer, then close idle keep-alive connections. */
+static bool
+drain(struct wh_http_server *s, h2o_evloop_t *loop, h2o_socket_t *listener)
+{
+    int64_t close_deadline;
+
+    h2o_socket_read_stop(listener);
+    h2o_socket_close(listener);
+    /* http1 closes each connection after its next response once shutdown is requested. */
+    h2o_context_request_shutdown(&s->ctx);
+    /* Reviews are bounded by their own deadlines (≤ reviewMaxSeconds), so this ends. */
+    while (s->in_flight > 0)
+        h2o_evloop_run(loop, 100);
+    /* Idle keep-alive connections wait on req_timeout and handshakes on handshake_timeout;
+     * timeouts are compared at run time, so zero makes them all expire now. */
+    s->ctx.http1.req_timeout.timeout = 0;
+    s->ctx.handshake_timeout.timeout = 0;
+    close_deadline = wh_clock_mono_ms() + CLOSE_GRACE_MS;
+    while (!h2o_linklist_is_empty(&s->ctx.http1._conns) && wh_clock_left_ms(close_deadline) > 0)
+        h2o_evloop_run(loop, 10);
+    /* A few more turns let the sockets' close callbacks run. */
+    for (int i = 0; i < 3; i++)
+        h2o_evloop_run(loop, 0);
+    return h2o_linklist_is_empty(&s->ctx.http1._conns);
+}
+
+static enum wh_err
+make_413_body(struct wh_http_server *s)
+{
+    char msg[128];
+
+    snprintf(msg, sizeof(msg), "request body exceeds limits.bodyBytes (%zu bytes)",
+             s->cfg->limits.body_bytes);
+    wh_buf_init(&s->too_large_json, 512);
+    wh_buf_append_c(&s->too_large_json, "{\"error\":");
+    wh_buf_append_json_string(&s->too_large_json, wh_str_c(msg));
+    wh_buf_append_c(&s->too_large_json, "}\n");
+    return s->too_large_json.overflow ? WH_E_INTERNAL : WH_OK;
+}
+
+enum wh_err
+wh_http_serve(const struct wh_config *cfg, struct wh_review_env *env, struct wh_error *err)
+{
+    struct wh_http_server s;
+    struct reload_job reload;
+    h2o_globalconf_t globalconf;
+    h2o_hostconf_t *hostconf;
+    h2o_pathconf_t *pathconf;
+    struct route_handler *handler;
+    struct json_413_filter *filter;
+    h2o_accept_ctx_t accept_ctx;
+    h2o_evloop_t *loop;
+    h2o_socket_t *listener;
+    SSL_CTX *ssl_ctx = NULL;
+    struct sigaction old_term, old_int, old_hup, old_pipe;
+    bool is_clean;
+    enum wh_err rc;
+    int fd = -1;
+
+    memset(&s, 0, sizeof(s));
+    s.cfg = cfg;
+    s.env = env;
+    if (make_413_body(&s) != WH_OK) {
+        wh_buf_fini(&s.too_large_json);
+        return wh_error_set(err, WH_E_INTERNAL, "413 body overflow");
+    }
+    if (cfg->tls_enabled && (rc = new_ssl_ctx(cfg, &ssl_ctx, err)) != WH_OK) {
+        wh_buf_fini(&s.too_large_json);
+        return wh_error_wrap(err, "tls");
+    }
+    if ((rc = open_listener(cfg, &fd, err)) != WH_OK) {
+        SSL_CTX_free(ssl_ctx);
+        wh_buf_fini(&s.too_large_json);
+        return rc;
+    }
+    if ((rc = wh_workers_new(env, cfg->workers, cfg->queue, &s.workers, err)) != WH_OK) {
+        close(fd);
+        SSL_CTX_free(ssl_ctx);
+        wh_buf_fini(&s.too_large_json);
+        return rc;
+    }
+    memset(&reload, 0, sizeof(reload));
+    reload.job.run = run_reload;
+    reload.env = env;
+
+    h2o_config_init(&globalconf);
+    globalconf.max_request_entity_size = cfg->limits.body_bytes;
+    globalconf.http1.upgrade_to_http2 = 0; /* no h2c either */
+    globalconf.server_name = h2o_iovec_init(H2O_STRLIT("driftgate"));
+    hostconf = h2o_config_register_host(&globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    pathconf = h2o_config_register_path(hostconf, "/", 0);
+    handler = (struct route_handler *)h2o_create_handler(pathconf, sizeof(*handler));
+    handler->super.on_req = on_req;
+    handler->server = &s;
+    /* The 413 is sent before routing, on the host's fallback path. */
+    filter = (struct json_413_filter *)h2o_create_filter(&hostconf->fallback_path, sizeof(*filter));
+    filter->super.on_setup_ostream = on_setup_ostream_413;
+    filter->server = &s;
+
+    loop = h2o_evloop_create();
+    h2o_context_init(&s.ctx, loop, &globalconf);
+    s.queue = h2o_multithread_create_queue(loop);
+    h2o_multithread_register_receiver(s.queue, &s.done_receiver, wh_http_validate_done);
+    memset(&accept_ctx, 0, sizeof(accept_ctx));
+    accept_ctx.ctx = &s.ctx;
+    accept_ctx.hosts = globalconf.hosts;
+    accept_ctx.ssl_ctx = ssl_ctx;
+    listener = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    listener->data = &accept_ctx;
+    h2o_socket_read_start(listener, on_accept);
+
+    stop_requested = 0;
+    reload_requested = 0;
+    install_signals(&old_term, &old_int, &old_hup, &old_pipe);
+    wh_log(WH_LOG_INFO, "serving on %s (%s, %u workers, queue %zu)", cfg->listen,
+           cfg->tls_enabled ? "https" : "plain http: tests only", cfg->workers, cfg->queue);
+
+    while (!stop_requested) {
+        h2o_evloop_run(loop, 1000); /* a signal interrupts the wait at once */
+        if (reload_requested) {
+            reload_requested = 0;
+            request_reload(&s, &reload);
+        }
+    }
+    wh_log(WH_LOG_INFO, "shutting down: %zu reviews in flight", s.in_flight);
+    is_clean = drain(&s, loop, listener);
+    wh_workers_free(s.workers); /* runs a pending reload, joins */
+    /* Anything the workers posted meanwhile (a reload has no message) is delivered here. */
+    h2o_evloop_run(loop, 0);
+    h2o_multithread_unregister_receiver(s.queue, &s.done_receiver);
+    h2o_multithread_destroy_queue(s.queue);
+    if (is_clean) {
+        h2o_context_dispose(&s.ctx);
+        h2o_evloop_destroy(loop);
+        h2o_config_dispose(&globalconf);
+    } else {
+        /* Tearing down a context with live connections trips h2o's assertions; the process
+         * is exiting, so leave them to the kernel. */
+        wh_log(WH_LOG_WARN, "shutdown: connections still open after %d ms", CLOSE_GRACE_MS);
+    }
+    SSL_CTX_free(ssl_ctx);
+    wh_buf_fini(&s.too_large_json);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
+    wh_log(WH_LOG_INFO, "stopped (%llu reviews refused with a full queue)", s.queue_full);
+    return WH_OK;
+}
