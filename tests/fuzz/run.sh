@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# tests/fuzz/run.sh SECONDS [TARGET...] — build and run every libFuzzer target.
+#
+# Each tests/fuzz/<target>.c (defining LLVMFuzzerTestOneInput) is linked with clang
+# -fsanitize=fuzzer,address,undefined against every webhook/**/*.c except main.c, into
+# build-fuzz/ (FUZZ_BUILD overrides). Library sources are compiled one by one into an archive, so
+# one module that does not compile only fails the targets that need it. Each target runs SECONDS
+# on a fresh copy of tests/fuzz/corpus/<target>/ (new seeds stay in build-fuzz/, not in git;
+# FUZZ_MERGE=1 merges them back with -merge=1). tests/fuzz/<target>.dict is used when present.
+# Prints `ok - fuzz <target> (N execs)` or `not ok - fuzz <target>: <crash file>`.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+secs=${1:-60}
+shift || true
+if ! [[ $secs =~ ^[0-9]+$ ]] || [ "$secs" -lt 1 ]; then
+  echo "usage: $0 SECONDS [TARGET...]" >&2
+  exit 2
+fi
+out=${FUZZ_BUILD:-$top/build-fuzz}
+CC=${FUZZ_CC:-clang}
+flags=(-std=c11 -D_GNU_SOURCE -Iwebhook -Itests -DH2O_USE_LIBUV=0 -isystem /usr/include/x86_64-linux-gnu
+       -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all)
+libs=(-lh2o-evloop -ljansson -lcurl -lyaml -lssl -lcrypto -lpthread -lm)
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:allocator_may_return_null=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+mkdir -p "$out/obj" "$out/bin" "$out/corpus" "$out/crashes" "$out/logs"
+failed=0
+
+if [ $# -gt 0 ]; then
+  targets=("$@")
+else
+  targets=()
+  for f in tests/fuzz/*.c; do [ -e "$f" ] && targets+=("$(basename "$f" .c)"); done
+fi
+if [ ${#targets[@]} -eq 0 ]; then
+  echo "not ok - fuzz: no targets in tests/fuzz/*.c"
+  exit 1
+fi
+
+# Library objects: instrumented for coverage (fuzzer-no-link), rebuilt when the source is newer.
+objs=()
+while read -r src; do
+  o=$out/obj/${src%.c}.o
+  mkdir -p "$(dirname "$o")"
+  if [ ! -f "$o" ] || [ "$src" -nt "$o" ] || [ -n "$(find webhook -name '*.h' -newer "$o" -print -quit)" ]; then
+    if ! "$CC" "${flags[@]}" -fsanitize=fuzzer-no-link,address,undefined -c "$src" -o "$o" \
+          2> "$out/logs/$(echo "${src%.c}" | tr / _).log"; then
+      echo "# fuzz: $src does not compile (targets needing it will fail to link):"
+      sed 's/^/#   /' "$out/logs/$(echo "${src%.c}" | tr / _).log" | head -5
+      rm -f "$o"
+      continue
+    fi
+  fi
+  objs+=("$o")
+done < <(find webhook -name '*.c' ! -path webhook/main.c | sort)
+rm -f "$out/libfuzz.a"
+ar rcs "$out/libfuzz.a" "${objs[@]}"
+
+for t in "${targets[@]}"; do
+  src=tests/fuzz/$t.c
+  bin=$out/bin/$t
+  log=$out/logs/$t.log
+  if [ ! -f "$src" ]; then
+    echo "not ok - fuzz $t: no $src"; failed=$((failed + 1)); continue
+  fi
+  if ! "$CC" "${flags[@]}" -fsanitize=fuzzer,address,undefined "$src" "$out/libfuzz.a" \
+        "${libs[@]}" -o "$bin" > "$log" 2>&1; then
+    echo "not ok - fuzz $t: build failed ($log)"
+    sed 's/^/#   /' "$log" | head -8
+    failed=$((failed + 1)); continue
+  fi
+  corpus=$out/corpus/$t
+  rm -rf "$corpus"
+  mkdir -p "$corpus" "$out/crashes/$t"
+  if [ -d "tests/fuzz/corpus/$t" ]; then cp -r "tests/fuzz/corpus/$t/." "$corpus/"; fi
+  rm -f "$out/crashes/$t"/*
+  dict=()
+  [ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
+  "$bin" "${dict[@]}" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="$out/crashes/$t/" "$corpus" > "$log" 2>&1
+  rc=$?
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  crash=$(find "$out/crashes/$t" -type f | head -1)
+  if [ "$rc" -eq 0 ] && [ -z "$crash" ] && [ -n "$execs" ]; then
+    echo "ok - fuzz $t (${execs} execs in ${secs}s, corpus $(find "$corpus" -type f | wc -l) files)"
+    if [ -n "${FUZZ_MERGE:-}" ]; then
+      mkdir -p "tests/fuzz/corpus/$t"
+      "$bin" -merge=1 "tests/fuzz/corpus/$t" "$corpus" > "$out/logs/$t.merge.log" 2>&1 ||
+        echo "# fuzz $t: merge failed ($out/logs/$t.merge.log)"
+    fi
+  else
+    echo "not ok - fuzz $t: exit $rc, crash file ${crash:-none} (log $log)"
+    grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|.*[Aa]ssert|#[0-9]+ 0x)' "$log" | head -12 | sed 's/^/#   /'
+    [ -n "$crash" ] && echo "#   reproduce: $bin $crash"
+    failed=$((failed + 1))
+  fi
+done
+[ "$failed" -eq 0 ]
