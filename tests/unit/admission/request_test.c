@@ -1,0 +1,341 @@
+#include "admission/request.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "unit/harness.h"
+
+static const struct wh_limits limits = WH_LIMITS_DEFAULT;
+
+/* An AdmissionReview as the apiserver sends it, around `object` (JSON text or "null"). */
+static char *
+review(const char *op, const char *group, const char *kind, const char *object)
+{
+    static char buf[16384];
+
+    snprintf(buf, sizeof(buf),
+             "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{"
+             "\"uid\":\"705ab4f5-6393-11e8-b7cc-42010a800002\",\"kind\":{\"group\":\"%s\","
+             "\"version\":\"v1\",\"kind\":\"%s\"},\"resource\":{\"group\":\"%s\",\"version\":"
+             "\"v1\",\"resource\":\"pods\"},\"namespace\":\"prod\",\"name\":\"web\","
+             "\"operation\":\"%s\",\"userInfo\":{\"username\":\"admin\"},\"dryRun\":true,"
+             "\"object\":%s,\"oldObject\":null}}",
+             group, kind, group, op, object);
+    return buf;
+}
+
+static enum wh_err
+parse(const char *text, struct wh_arena *a, struct wh_admission_request *r, struct wh_error *e)
+{
+    return wh_admission_request_parse((struct wh_bytes){(const unsigned char *)text, strlen(text)},
+                                      &limits, a, r, e);
+}
+
+static void
+expect_error(const char *text, enum wh_err code, const char *msg, const char *name)
+{
+    struct wh_arena a;
+    struct wh_admission_request r;
+    struct wh_error err;
+    enum wh_err rc;
+
+    memset(&err, 0, sizeof(err));
+    wh_arena_init(&a);
+    rc = parse(text, &a, &r, &err);
+    ok(rc == code && strstr(err.msg, msg) != NULL, "%s: %s (%s)", name,
+       rc == WH_OK ? "accepted" : err.msg, wh_error_name(rc));
+    wh_arena_fini(&a);
+}
+
+static void
+test_pod_fields_and_images_in_order(void)
+{
+    struct wh_arena a;
+    struct wh_admission_request r;
+    struct wh_error err;
+    const char *pod =
+        "{\"metadata\":{\"name\":\"web\",\"annotations\":{\"driftgate.dev/dev-image\":\"dev:1\","
+        "\"other\":\"x\"}},\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"nginx:1\"},"
+        "{\"name\":\"side\",\"image\":\"ghcr.io/a/b@sha256:"
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}],"
+        "\"initContainers\":[{\"name\":\"init\",\"image\":\"busybox\"}],"
+        "\"ephemeralContainers\":[{\"name\":\"dbg\",\"image\":\"debug:x\"}]}}";
+
+    wh_arena_init(&a);
+    if (!ok(parse(review("CREATE", "", "Pod", pod), &a, &r, &err) == WH_OK, "pod parses")) {
+        printf("# %s\n", err.msg);
+        wh_arena_fini(&a);
+        return;
+    }
+    ok(strcmp(r.uid, "705ab4f5-6393-11e8-b7cc-42010a800002") == 0, "uid");
+    ok(strcmp(r.operation, "CREATE") == 0 && strcmp(r.namespace_, "prod") == 0 &&
+           strcmp(r.name, "web") == 0,
+       "operation, namespace, name");
+    ok(strcmp(r.group, "") == 0 && strcmp(r.version, "v1") == 0 && strcmp(r.kind, "Pod") == 0,
+       "request.kind");
+    ok(strcmp(r.resource, "pods") == 0 && strcmp(r.sub_resource, "") == 0, "resource");
+    ok(r.dry_run && r.has_object, "dryRun and object");
+    ok(r.n_images == 4, "four images (%zu)", r.n_images);
+    if (r.n_images == 4) {
+        ok(strcmp(r.images[0].path, "spec.containers[0].image") == 0 &&
+               strcmp(r.images[0].image, "nginx:1") == 0 &&
+               strcmp(r.images[0].container, "app") == 0,
+           "containers[0]: %s", r.images[0].path);
+        ok(strcmp(r.images[1].path, "spec.containers[1].image") == 0, "containers[1]");
+        ok(strcmp(r.images[2].path, "spec.initContainers[0].image") == 0 &&
+               strcmp(r.images[2].image, "busybox") == 0,
+           "initContainers[0]: %s", r.images[2].path);
+        ok(strcmp(r.images[3].path, "spec.ephemeralContainers[0].image") == 0 &&
+               strcmp(r.images[3].container, "dbg") == 0,
+           "ephemeralContainers[0]: %s", r.images[3].path);
+    }
+    ok(r.n_annotations == 2 && strcmp(r.annotations[0].key, "driftgate.dev/dev-image") == 0 &&
+           strcmp(r.annotations[0].value, "dev:1") == 0,
+       "pod annotations");
+    wh_arena_fini(&a);
+}
+
+static void
+test_workload_kinds_use_their_pod_template(void)
+{
+    static const struct {
+        const char *group, *kind, *object, *path;
+    } cases[] = {
+        {"apps", "Deployment",
+         "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"image\":"
+         "\"a\"}]}}}}",
+         "spec.template.spec.containers[0].image"},
+        {"apps", "StatefulSet",
+         "{\"spec\":{\"template\":{\"spec\":{\"initContainers\":[{"
+         "\"image\":\"a\"}]}}}}",
+         "spec.template.spec.initContainers[0].image"},
+        {"apps", "DaemonSet",
+         "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"image\":"
+         "\"a\"}]}}}}",
+         "spec.template.spec.containers[0].image"},
+        {"apps", "ReplicaSet",
+         "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"image\":"
+         "\"a\"}]}}}}",
+         "spec.template.spec.containers[0].image"},
+        {"", "ReplicationController",
+         "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{"
+         "\"image\":\"a\"}]}}}}",
+         "spec.template.spec.containers[0].image"},
+        {"batch", "Job",
+         "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"image\":\"a\"}]}}}}",
+         "spec.template.spec.containers[0].image"},
+        {"batch", "CronJob",
+         "{\"spec\":{\"jobTemplate\":{\"spec\":{\"template\":{\"spec\":{"
+         "\"containers\":[{\"image\":\"a\"}]}}}}}}",
+         "spec.jobTemplate.spec.template.spec.containers[0].image"},
+        {"", "PodTemplate", "{\"template\":{\"spec\":{\"containers\":[{\"image\":\"a\"}]}}}",
+         "template.spec.containers[0].image"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct wh_arena a;
+        struct wh_admission_request r;
+        struct wh_error err;
+        enum wh_err rc;
+
+        wh_arena_init(&a);
+        rc = parse(review("CREATE", cases[i].group, cases[i].kind, cases[i].object), &a, &r, &err);
+        ok(rc == WH_OK && r.n_images == 1 && strcmp(r.images[0].path, cases[i].path) == 0 &&
+               strcmp(r.images[0].image, "a") == 0,
+           "%s/%s image at %s (%s)", cases[i].group, cases[i].kind, cases[i].path,
+           rc == WH_OK ? (r.n_images > 0 ? r.images[0].path : "none") : err.msg);
+        wh_arena_fini(&a);
+    }
+}
+
+static void
+test_template_annotations_are_the_pods(void)
+{
+    struct wh_arena a;
+    struct wh_admission_request r;
+    struct wh_error err;
+
+    wh_arena_init(&a);
+    ok(parse(review("CREATE", "apps", "Deployment",
+                    "{\"metadata\":{\"annotations\":{\"top\":\"no\"}},\"spec\":{\"template\":{"
+                    "\"metadata\":{\"annotations\":{\"driftgate.dev/dev-image\":\"d\"}},"
+                    "\"spec\":{\"containers\":[{\"image\":\"a\"}]}}}}"),
+             &a, &r, &err) == WH_OK &&
+           r.n_annotations == 1 && strcmp(r.annotations[0].key, "driftgate.dev/dev-image") == 0,
+       "deployment annotations come from the pod template");
+    wh_arena_fini(&a);
+}
+
+static void
+test_unknown_kind_and_delete_have_no_images(void)
+{
+    struct wh_arena a;
+    struct wh_admission_request r;
+    struct wh_error err;
+
+    wh_arena_init(&a);
+    ok(parse(review("CREATE", "", "ConfigMap", "{\"data\":{\"image\":\"x\"}}"), &a, &r, &err) ==
+               WH_OK &&
+           r.n_images == 0 && r.has_object,
+       "unknown kind: no images");
+    ok(parse(review("CREATE", "extensions", "Deployment", "{\"spec\":{}}"), &a, &r, &err) ==
+               WH_OK &&
+           r.n_images == 0,
+       "kind matched by group too: extensions/Deployment is not apps/Deployment");
+    ok(parse(review("DELETE", "", "Pod", "null"), &a, &r, &err) == WH_OK && r.n_images == 0 &&
+           !r.has_object && strcmp(r.operation, "DELETE") == 0,
+       "DELETE: uid only");
+    ok(parse(review("CONNECT", "", "Pod", "{\"spec\":{\"containers\":[{}]}}"), &a, &r, &err) ==
+               WH_OK &&
+           r.n_images == 0,
+       "CONNECT: images not read");
+    ok(parse(review("UPDATE", "", "Pod",
+                    "{\"spec\":{\"ephemeralContainers\":[{\"name\":\"d\",\"image\":\"busybox\"}],"
+                    "\"containers\":[{\"image\":\"nginx\"}]}}"),
+             &a, &r, &err) == WH_OK &&
+           r.n_images == 2 && strcmp(r.images[1].path, "spec.ephemeralContainers[0].image") == 0,
+       "UPDATE (ephemeralcontainers subresource shape) lists ephemeral containers");
+    wh_arena_fini(&a);
+}
+
+static void
+test_malformed_envelopes_are_invalid(void)
+{
+    expect_error("not json", WH_E_INVALID, "AdmissionReview is not valid JSON: 1:", "not JSON");
+    expect_error("[1]", WH_E_INVALID, "not a JSON object", "array root");
+    expect_error("{\"apiVersion\":\"admission.k8s.io/v1beta1\",\"kind\":\"AdmissionReview\"}",
+                 WH_E_INVALID, "unsupported apiVersion \"admission.k8s.io/v1beta1\"",
+                 "v1beta1 refused");
+    expect_error("{\"kind\":\"AdmissionReview\"}", WH_E_INVALID, "has no apiVersion",
+                 "missing apiVersion");
+    expect_error("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"Pod\"}", WH_E_INVALID,
+                 "kind is \"Pod\", want AdmissionReview", "wrong kind");
+    expect_error("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}",
+                 WH_E_INVALID, "has no request", "missing request");
+    expect_error("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+                 "\"request\":{\"operation\":\"CREATE\"}}",
+                 WH_E_INVALID, "request.uid is missing", "missing uid");
+    expect_error("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+                 "\"request\":{\"uid\":\"\"}}",
+                 WH_E_INVALID, "request.uid is empty", "empty uid");
+    expect_error("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+                 "\"request\":{\"uid\":7}}",
+                 WH_E_INVALID, "request.uid is not a string", "numeric uid");
+    expect_error("{\"apiVersion\":\"admission.k8s.io/v1\",\"apiVersion\":\"admission.k8s.io/v1\","
+                 "\"kind\":\"AdmissionReview\"}",
+                 WH_E_INVALID, "duplicate object key", "duplicate keys");
+    expect_error("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+                 "\"request\":{\"uid\":\"u\",\"operation\":\"PATCH\",\"kind\":{\"kind\":\"Pod\"}}}",
+                 WH_E_INVALID, "request.operation \"PATCH\" is not CREATE", "bad operation");
+    expect_error("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+                 "\"request\":{\"uid\":\"u\",\"operation\":\"CREATE\"}}",
+                 WH_E_INVALID, "request.kind is missing", "missing request.kind");
+    expect_error(review("CREATE", "", "Pod", "{\"spec\":{}}"), WH_OK, "", "empty pod spec ok");
+}
+
+static void
+test_bad_objects_name_the_path(void)
+{
+    expect_error(review("CREATE", "", "Pod", "{\"spec\":{\"containers\":[{\"name\":\"a\"}]}}"),
+                 WH_E_INVALID, "request.object (Pod): spec.containers[0].image is missing",
+                 "container without image");
+    expect_error(
+        review("CREATE", "apps", "Deployment",
+               "{\"spec\":{\"template\":{\"spec\":{\"initContainers\":[{\"image\":5}]}}}}"),
+        WH_E_INVALID, "spec.template.spec.initContainers[0].image is missing or not a",
+        "numeric image");
+    expect_error(review("CREATE", "", "Pod", "{\"spec\":{\"containers\":[{\"image\":\"\"}]}}"),
+                 WH_E_INVALID, "spec.containers[0].image is empty", "empty image");
+    expect_error(review("CREATE", "", "Pod", "{\"spec\":{\"containers\":{}}}"), WH_E_INVALID,
+                 "spec.containers is not an array", "containers not an array");
+    expect_error(review("CREATE", "", "Pod", "{\"spec\":{\"containers\":[\"nginx\"]}}"),
+                 WH_E_INVALID, "spec.containers[0] is not an object", "container not an object");
+    expect_error(review("CREATE", "apps", "Deployment", "{\"spec\":{}}"), WH_E_INVALID,
+                 "Deployment object has no spec.template.spec", "deployment without pod spec");
+    expect_error(review("CREATE", "apps", "Deployment", "{\"spec\":[]}"), WH_E_INVALID,
+                 "spec.template: parent is not an object", "spec is an array");
+    expect_error(review("CREATE", "", "Pod", "null"), WH_E_INVALID,
+                 "request.object is missing for CREATE Pod", "CREATE without object");
+    expect_error(review("CREATE", "", "Pod",
+                        "{\"metadata\":{\"annotations\":{\"k\":1}},\"spec\":{\"containers\":[]}}"),
+                 WH_E_INVALID, "metadata.annotations[\"k\"] is not a string",
+                 "non-string annotation");
+}
+
+static void
+test_limits_are_enforced(void)
+{
+    struct wh_limits lim = limits;
+    struct wh_arena a;
+    struct wh_admission_request r;
+    struct wh_error err;
+    const char *two = review("CREATE", "", "Pod",
+                             "{\"spec\":{\"containers\":[{\"image\":\"a\"},{\"image\":\"b\"}]}}");
+    struct wh_bytes body = {(const unsigned char *)two, strlen(two)};
+    char deep[400];
+    size_t i;
+
+    wh_arena_init(&a);
+    lim.images = 1;
+    ok(wh_admission_request_parse(body, &lim, &a, &r, &err) == WH_E_LIMIT &&
+           strstr(err.msg, "more than 1 container images") != NULL,
+       "image limit: %s", err.msg);
+    lim = limits;
+    lim.body_bytes = 100;
+    ok(wh_admission_request_parse(body, &lim, &a, &r, &err) == WH_E_LIMIT &&
+           strstr(err.msg, "over the limit of 100") != NULL,
+       "body limit: %s", err.msg);
+    for (i = 0; i < 100; i++)
+        deep[i] = '[';
+    memcpy(deep + 100, "\"[[[[\"", 6);
+    for (i = 0; i < 100; i++)
+        deep[106 + i] = ']';
+    lim = limits;
+    lim.json_depth = 100;
+    ok(wh_admission_request_parse((struct wh_bytes){(unsigned char *)deep, 206}, &lim, &a, &r,
+                                  &err) == WH_E_INVALID,
+       "depth 100 passes the pre-scan (brackets in strings ignored): %s", err.msg);
+    lim.json_depth = 99;
+    ok(wh_admission_request_parse((struct wh_bytes){(unsigned char *)deep, 206}, &lim, &a, &r,
+                                  &err) == WH_E_LIMIT &&
+           strstr(err.msg, "nests deeper than 99 levels") != NULL,
+       "depth limit: %s", err.msg);
+    wh_arena_fini(&a);
+}
+
+static void
+test_output_outlives_json_and_reads_only_the_body(void)
+{
+    struct wh_arena a;
+    struct wh_admission_request r;
+    struct wh_error err;
+    const char *text =
+        review("CREATE", "", "Pod", "{\"spec\":{\"containers\":[{\"image\":\"x\"}]}}");
+    size_t n = strlen(text);
+    unsigned char *copy = malloc(n); /* no NUL: ASan catches a read past the body */
+
+    memcpy(copy, text, n);
+    wh_arena_init(&a);
+    ok(wh_admission_request_parse((struct wh_bytes){copy, n}, &limits, &a, &r, &err) == WH_OK,
+       "parse from an unterminated body");
+    memset(copy, 'Z', n);
+    free(copy);
+    ok(r.n_images == 1 && strcmp(r.images[0].image, "x") == 0 && strcmp(r.kind, "Pod") == 0,
+       "strings live in the arena, not the body or jansson");
+    wh_arena_fini(&a);
+}
+
+int
+main(void)
+{
+    test_pod_fields_and_images_in_order();
+    test_workload_kinds_use_their_pod_template();
+    test_template_annotations_are_the_pods();
+    test_unknown_kind_and_delete_have_no_images();
+    test_malformed_envelopes_are_invalid();
+    test_bad_objects_name_the_path();
+    test_limits_are_enforced();
+    test_output_outlives_json_and_reads_only_the_body();
+    return done_testing();
+}
