@@ -109,7 +109,7 @@ test_annotate_replaces_by_key(void)
 {
     struct wh_arena a;
     struct wh_decision d;
-    char key[16];
+    char key[32];
     int i;
 
     wh_arena_init(&a);
