@@ -1,0 +1,467 @@
+/* Policy evaluation: every seed tier rule, exemptions around their expiry, and the denials,
+ * warnings and annotations one image produces in each mode. */
+#include <stdio.h>
+#include <string.h>
+
+#include "policy/policy.h"
+#include "unit/harness.h"
+
+static const struct wh_limits lim = WH_LIMITS_DEFAULT;
+static struct wh_policy *seed;  /* policy/default.yaml */
+static struct wh_policy *exempt; /* policy/examples/exemptions.yaml */
+
+#define DIGEST "sha256:9f3a000000000000000000000000000000000000000000000000000000000000"
+
+static struct wh_sbom_finding
+dev_only(const char *name, const char *version)
+{
+    return (struct wh_sbom_finding){WH_DRIFT_DEV_ONLY, WH_DRIFT_SIZE_NONE, name, "deb", name,
+                                    version, NULL};
+}
+
+static struct wh_sbom_finding
+prod_only(const char *name, const char *version)
+{
+    return (struct wh_sbom_finding){WH_DRIFT_PROD_ONLY, WH_DRIFT_SIZE_NONE, name, "deb", name,
+                                    NULL, version};
+}
+
+static struct wh_sbom_finding
+drift(const char *name, enum wh_drift_size size, const char *dev, const char *prod)
+{
+    return (struct wh_sbom_finding){WH_DRIFT_VERSION, size, name, "deb", name, dev, prod};
+}
+
+static const char *
+tier_name(enum wh_tier t)
+{
+    return t == WH_TIER_BLOCK ? "block" : t == WH_TIER_WARN ? "warn" : "ignore";
+}
+
+static void
+expect_tier(const char *what, struct wh_sbom_finding f, enum wh_tier tier, const char *rule)
+{
+    struct wh_arena a;
+    struct wh_sbom_diff diff = {&f, 1, 0, 0, 0, 0};
+    struct wh_tiered_finding *t;
+    const struct wh_policy_image *img = wh_policy_image_get(seed, 0);
+
+    wh_arena_init(&a);
+    wh_policy_classify(seed, img, "registry.example.com/payments/api", &diff, 0, &a, &t);
+    ok(t[0].finding == &f && t[0].tier == tier && strcmp(t[0].rule, rule) == 0,
+       "%s → %s by %s (got %s by %s)", what, tier_name(tier), rule, tier_name(t[0].tier),
+       t[0].rule);
+    wh_arena_fini(&a);
+}
+
+static void
+test_every_seed_rule_classifies(void)
+{
+    expect_tier("dev-only vim", dev_only("vim", "9.0"), WH_TIER_IGNORE, "seed-default[0]");
+    expect_tier("dev-only curl (allowlisted)", dev_only("curl", "7.88"), WH_TIER_IGNORE,
+                "seed-default[0]");
+    expect_tier("dev-only libssl-dev", dev_only("libssl-dev", "3.0.11"), WH_TIER_BLOCK,
+                "seed-default[1]");
+    expect_tier("dev-only ca-certificates-java (cert)", dev_only("ca-certificates-java", "1"),
+                WH_TIER_BLOCK, "seed-default[1]");
+    expect_tier("dev-only gnutls-bin (tls)", dev_only("gnutls-bin", "3.7"), WH_TIER_BLOCK,
+                "seed-default[1]");
+    expect_tier("libssl3 patch drift", drift("libssl3", WH_DRIFT_PATCH, "3.0.13", "3.0.11"),
+                WH_TIER_BLOCK, "seed-default[2]");
+    expect_tier("libc6 drift", drift("libc6", WH_DRIFT_MINOR, "2.37", "2.36"), WH_TIER_BLOCK,
+                "seed-default[2]");
+    expect_tier("python3 minor drift", drift("python3", WH_DRIFT_MINOR, "3.12.1", "3.11.2"),
+                WH_TIER_WARN, "seed-default[3]");
+    expect_tier("nodejs major drift", drift("nodejs", WH_DRIFT_MAJOR, "20.1", "18.19"),
+                WH_TIER_BLOCK, "seed-default[4]");
+    expect_tier("ruby incomparable versions count as major",
+                drift("ruby", WH_DRIFT_OTHER, "3.1~rc", "weird"), WH_TIER_BLOCK, "seed-default[4]");
+    expect_tier("python3 patch drift falls to the catch-all",
+                drift("python3", WH_DRIFT_PATCH, "3.11.3", "3.11.2"), WH_TIER_IGNORE,
+                "seed-default[8]");
+    expect_tier("tzdata drift", drift("tzdata", WH_DRIFT_MAJOR, "2024a", "2023c"), WH_TIER_WARN,
+                "seed-default[5]");
+    expect_tier("dev-only libfoo", dev_only("libyaml-0-2", "0.2.5"), WH_TIER_WARN,
+                "seed-default[6]");
+    expect_tier("prod-only package", prod_only("libssl3", "3.0.11"), WH_TIER_IGNORE,
+                "seed-default[7]");
+    expect_tier("dev-only graphviz", dev_only("graphviz", "2.42"), WH_TIER_IGNORE,
+                "seed-default[8]");
+    expect_tier("unrelated drift", drift("bash", WH_DRIFT_MAJOR, "5.2", "4.4"), WH_TIER_IGNORE,
+                "seed-default[8]");
+}
+
+static void
+test_unmatched_finding_is_blocked(void)
+{
+    struct wh_policy *p;
+    struct wh_error err;
+    struct wh_arena a;
+    struct wh_sbom_finding f = dev_only("gdb", "13");
+    struct wh_sbom_diff diff = {&f, 1, 0, 0, 0, 0};
+    struct wh_tiered_finding *t;
+    const char *yaml = "apiVersion: driftgate.dev/v1alpha1\nkind: Policy\nspec:\n"
+                       "  tiers: {t: [{tier: warn, when: {versionDrift: any}}]}\n";
+
+    if (!ok(wh_policy_parse((struct wh_bytes){(const unsigned char *)yaml, strlen(yaml)}, "t.yaml",
+                            NULL, &lim, &p, &err) == WH_OK,
+            "tiers without a catch-all load"))
+        return;
+    wh_arena_init(&a);
+    wh_policy_classify_tiers(p, wh_policy_tiers_find(p, "t"), "x/y", &diff, 0, &a, &t);
+    ok(t[0].tier == WH_TIER_BLOCK && strcmp(t[0].rule, "t[none]") == 0,
+       "no rule matches → block by t[none] (got %s)", t[0].rule);
+    wh_arena_fini(&a);
+    wh_policy_unref(p);
+}
+
+static void
+test_exemption_lifts_block_until_expiry(void)
+{
+    struct wh_arena a;
+    struct wh_sbom_finding f = drift("libssl3", WH_DRIFT_PATCH, "3.0.13", "3.0.11");
+    struct wh_sbom_diff diff = {&f, 1, 0, 0, 0, 0};
+    struct wh_tiered_finding *t;
+    const struct wh_policy_image *img = wh_policy_image_get(exempt, 0);
+    const time_t last_second = 1798761599; /* 2026-12-31T23:59:59Z */
+
+    wh_arena_init(&a);
+    wh_policy_classify(exempt, img, "registry.example.com/payments/legacy", &diff, last_second, &a,
+                       &t);
+    ok(t[0].tier == WH_TIER_IGNORE && strcmp(t[0].rule, "seed-default[2]") == 0 &&
+           t[0].exemption_reason != NULL &&
+           strcmp(t[0].exemption_reason, "INC-1234: libssl upgrade in progress") == 0,
+       "on its last day the exemption turns the block into ignore and says why");
+    wh_policy_classify(exempt, img, "registry.example.com/payments/legacy", &diff, last_second + 1,
+                       &a, &t);
+    ok(t[0].tier == WH_TIER_BLOCK && t[0].exemption_reason == NULL,
+       "the second after expiry the block applies again");
+    wh_policy_classify(exempt, img, "registry.example.com/payments/api", &diff, last_second, &a,
+                       &t);
+    ok(t[0].tier == WH_TIER_BLOCK, "an image the exemption does not name stays blocked");
+    f = dev_only("libssl-dev", "3.0.11");
+    wh_policy_classify(exempt, img, "registry.example.com/payments/legacy", &diff, last_second, &a,
+                       &t);
+    ok(t[0].tier == WH_TIER_BLOCK && strcmp(t[0].rule, "seed-default[1]") == 0,
+       "an exemption lifts only its own rule");
+    wh_policy_classify(exempt, img, "registry.example.com/payments/batch-nightly", &diff,
+                       1782863999 /* 2026-06-30T23:59:59Z */, &a, &t);
+    ok(t[0].tier == WH_TIER_IGNORE, "glob exemption for batch-* applies to seed-default[1]");
+    wh_arena_fini(&a);
+}
+
+/* ---- evaluate_image ---- */
+
+struct world {
+    struct wh_arena a;
+    struct wh_decision d;
+    struct wh_facts facts;
+    struct wh_attestation att;
+    struct wh_sbom_finding findings[4];
+    struct wh_sbom_diff diff;
+    struct wh_image_eval in;
+};
+
+static void
+world_init(struct world *w, const struct wh_policy *p, const char *image_name)
+{
+    memset(w, 0, sizeof(*w));
+    wh_arena_init(&w->a);
+    wh_decision_init(&w->d, &w->a);
+    w->att = (struct wh_attestation){"https://cyclonedx.org/bom", "ci-key", {NULL, 0}};
+    w->facts = (struct wh_facts){DIGEST, NULL, "ci-key", &w->att, 1};
+    w->findings[0] = dev_only("vim", "9.0");
+    w->diff = (struct wh_sbom_diff){w->findings, 1, 1, 0, 0, 10};
+    w->in.path = "spec.containers[1].image";
+    w->in.image = "registry.example.com/payments/api:v2";
+    w->in.digest = DIGEST;
+    w->in.name = image_name;
+    w->in.rule = wh_policy_image_find(p, image_name);
+    w->in.facts = &w->facts;
+    /* The pipeline diffs only for rules with a dev reference (which load.c ties to tiers). */
+    w->in.diff = w->in.rule != NULL && w->in.rule->tiers != NULL ? &w->diff : NULL;
+    w->in.dev_image = "registry.example.com/payments/devcontainer:v2";
+    w->in.index = 1;
+}
+
+static const char *
+annotation(const struct wh_decision *d, const char *key)
+{
+    size_t i;
+
+    for (i = 0; i < d->n_annotations; i++)
+        if (strcmp(d->annotations[i].key, key) == 0)
+            return d->annotations[i].value;
+    return "";
+}
+
+static void
+run(struct world *w, const struct wh_policy *p)
+{
+    wh_policy_evaluate_image(p, &w->in, 0, &w->d);
+    wh_policy_finish(&w->d);
+}
+
+static void
+test_clean_image_is_allowed_with_annotations(void)
+{
+    struct world w;
+
+    world_init(&w, seed, "registry.example.com/payments/api");
+    run(&w, seed);
+    ok(w.d.allowed && w.d.n_denials == 0 && w.d.n_warnings == 0, "signed, attested, no drift → allowed");
+    ok(strcmp(annotation(&w.d, "1-digest"), DIGEST) == 0, "1-digest annotation");
+    ok(strcmp(annotation(&w.d, "1-verdict"), "allow") == 0, "1-verdict allow");
+    ok(strcmp(annotation(&w.d, "1-signer"), "ci-key") == 0, "1-signer ci-key");
+    ok(strcmp(annotation(&w.d, "1-drift"), "block=0 warn=0 ignore=1") == 0,
+       "1-drift counts (got %s)", annotation(&w.d, "1-drift"));
+    wh_arena_fini(&w.a);
+}
+
+static void
+test_blocked_drift_denies_naming_path_digest_rule_and_fix(void)
+{
+    struct world w;
+    const char *msg;
+
+    world_init(&w, seed, "registry.example.com/payments/api");
+    w.findings[1] = dev_only("libssl-dev", "3.0.11");
+    w.diff.n_findings = 2;
+    run(&w, seed);
+    msg = w.d.n_denials == 1 ? w.d.denials[0] : "";
+    ok(!w.d.allowed && w.d.n_denials == 1, "dev-only libssl-dev → denied");
+    ok(strstr(msg, "spec.containers[1].image registry.example.com/payments/api:v2 (" DIGEST
+                   "): blocked by seed-default[1] (dev-only package libssl-dev 3.0.11") == msg,
+       "message names path, image, digest, rule and package: %s", msg);
+    ok(strstr(msg, "remove it from the dev image or add it to the production image") != NULL,
+       "message gives the fix");
+    ok(strcmp(annotation(&w.d, "1-verdict"), "deny") == 0, "1-verdict deny");
+    ok(strcmp(annotation(&w.d, "1-drift"), "block=1 warn=0 ignore=1") == 0, "1-drift block=1");
+    wh_arena_fini(&w.a);
+}
+
+static void
+test_warn_tier_allows_with_warning(void)
+{
+    struct world w;
+
+    world_init(&w, seed, "registry.example.com/payments/api");
+    w.findings[0] = drift("python3", WH_DRIFT_MINOR, "3.12.1-1", "3.11.2-1+b1");
+    run(&w, seed);
+    ok(w.d.allowed && w.d.n_warnings == 1, "python3 minor drift → allowed with one warning");
+    ok(w.d.n_warnings == 1 &&
+           strstr(w.d.warnings[0], "minor drift of python3: dev 3.12.1-1, prod 3.11.2-1+b1 "
+                                   "(seed-default[3])") != NULL,
+       "warning names the package, versions and rule: %s",
+       w.d.n_warnings ? w.d.warnings[0] : "");
+    ok(strcmp(annotation(&w.d, "1-verdict"), "warn") == 0, "1-verdict warn");
+    wh_arena_fini(&w.a);
+}
+
+static void
+test_missing_signature_denies_with_cosign_fix(void)
+{
+    struct world w;
+    const char *msg;
+
+    world_init(&w, seed, "registry.example.com/payments/api");
+    w.facts.signature_signer = NULL;
+    w.in.verify_detail = "signature 1 of 1: signature does not match payload";
+    run(&w, seed);
+    msg = w.d.n_denials == 1 ? w.d.denials[0] : "";
+    ok(!w.d.allowed && strstr(msg, "no verified signature by ci-key (signature 1 of 1: signature "
+                                   "does not match payload)") != NULL,
+       "unsigned → denied naming the signer and why: %s", msg);
+    ok(strstr(msg, "cosign sign --key <private key of keys/ci.pub> "
+                   "registry.example.com/payments/api@" DIGEST) != NULL,
+       "fix says how to sign by digest");
+    ok(strcmp(annotation(&w.d, "1-signer"), "ci-key") == 0,
+       "signer annotation falls back to the attestation signer");
+    wh_arena_fini(&w.a);
+}
+
+static void
+test_signature_by_other_signer_denies(void)
+{
+    struct world w;
+
+    world_init(&w, seed, "registry.example.com/payments/api");
+    w.facts.signature_signer = "someone-else";
+    run(&w, seed);
+    ok(!w.d.allowed && w.d.n_denials == 1 && strstr(w.d.denials[0], "no verified signature") != NULL,
+       "a signer the rule does not list does not count");
+    wh_arena_fini(&w.a);
+}
+
+static void
+test_missing_or_wrong_type_sbom_denies(void)
+{
+    struct world w;
+    const char *msg;
+
+    world_init(&w, seed, "registry.example.com/payments/api");
+    w.att.predicate_type = "https://spdx.dev/Document";
+    w.in.diff = NULL;
+    run(&w, seed);
+    msg = w.d.n_denials == 1 ? w.d.denials[0] : "";
+    ok(!w.d.allowed && strstr(msg, "no verified SBOM attestation (https://cyclonedx.org/bom) by "
+                                   "ci-key") != NULL,
+       "SPDX attestation when CycloneDX is required → denied: %s", msg);
+    ok(strstr(msg, "cosign attest --type cyclonedx --predicate sbom.json --key") != NULL,
+       "fix says how to attest");
+    wh_arena_fini(&w.a);
+}
+
+static void
+test_many_blocks_are_summarised(void)
+{
+    struct world w;
+    struct wh_sbom_finding many[8];
+    char names[8][16];
+    size_t i;
+
+    world_init(&w, seed, "registry.example.com/payments/api");
+    for (i = 0; i < 8; i++) {
+        snprintf(names[i], sizeof(names[i]), "libssl-x%zu", i);
+        many[i] = dev_only(names[i], "1");
+    }
+    w.diff.findings = many;
+    w.diff.n_findings = 8;
+    run(&w, seed);
+    ok(w.d.n_denials == 6 && strstr(w.d.denials[5], "and 3 more blocked packages") != NULL,
+       "5 blocks listed, the rest summarised (%zu denials)", w.d.n_denials);
+    ok(strcmp(annotation(&w.d, "1-drift"), "block=8 warn=0 ignore=0") == 0, "all counted");
+    wh_arena_fini(&w.a);
+}
+
+static struct wh_policy *
+policy_from(const char *spec)
+{
+    struct wh_policy *p = NULL;
+    struct wh_error err;
+    char yaml[2048];
+
+    snprintf(yaml, sizeof(yaml),
+             "apiVersion: driftgate.dev/v1alpha1\nkind: Policy\nspec:\n"
+             "  signers: {ci-key: {key: {file: keys/ci.pub}}}\n%s",
+             spec);
+    if (wh_policy_parse((struct wh_bytes){(const unsigned char *)yaml, strlen(yaml)}, "t.yaml",
+                        "policy", &lim, &p, &err) != WH_OK)
+        printf("# %s\n", err.msg);
+    return p;
+}
+
+static void
+test_modes_soften_denials(void)
+{
+    struct wh_policy *p = policy_from(
+        "  images:\n"
+        "    - {name: w, match: [\"warn/*\"], mode: warn, signatures: {signedBy: [ci-key]}}\n"
+        "    - {name: a, match: [\"audit/*\"], mode: audit, signatures: {signedBy: [ci-key]}}\n");
+    struct world w;
+
+    if (!ok(p != NULL, "mode policy loads"))
+        return;
+    world_init(&w, p, "warn/x");
+    w.facts.signature_signer = NULL;
+    run(&w, p);
+    ok(w.d.allowed && w.d.n_denials == 0 && w.d.n_warnings == 1 &&
+           strstr(w.d.warnings[0], "(mode warn: not enforced)") != NULL,
+       "mode warn: the denial becomes a warning");
+    ok(strcmp(annotation(&w.d, "1-verdict"), "warn") == 0, "mode warn verdict warn");
+    wh_arena_fini(&w.a);
+    world_init(&w, p, "audit/x");
+    w.facts.signature_signer = NULL;
+    run(&w, p);
+    ok(w.d.allowed && w.d.n_denials == 0 && w.d.n_warnings == 0, "mode audit: nothing user-facing");
+    ok(strstr(annotation(&w.d, "1-audit"), "would deny: no verified signature by ci-key") ==
+           annotation(&w.d, "1-audit"),
+       "mode audit: the would-be denial is an annotation: %s", annotation(&w.d, "1-audit"));
+    wh_arena_fini(&w.a);
+    wh_policy_unref(p);
+}
+
+static void
+test_no_match_and_on_error_follow_the_policy(void)
+{
+    struct wh_policy *deny_all = policy_from("  images: [{name: r, match: [\"x/*\"]}]\n");
+    struct wh_policy *lenient = policy_from("  defaults: {noMatch: allow, onError: warn}\n"
+                                            "  images: [{name: r, match: [\"x/*\"]}]\n");
+    struct world w;
+
+    if (!ok(deny_all != NULL && lenient != NULL, "policies load"))
+        return;
+    world_init(&w, deny_all, "other/y");
+    run(&w, deny_all);
+    ok(!w.d.allowed && w.d.n_denials == 1 &&
+           strstr(w.d.denials[0], "no image rule matches other/y (noMatch: deny)") != NULL,
+       "noMatch deny: %s", w.d.n_denials ? w.d.denials[0] : "");
+    wh_arena_fini(&w.a);
+    world_init(&w, lenient, "other/y");
+    run(&w, lenient);
+    ok(w.d.allowed && w.d.n_warnings == 0, "noMatch allow");
+    wh_arena_fini(&w.a);
+    world_init(&w, deny_all, "x/y");
+    w.in.error = "resolving the digest: registry 127.0.0.1:5000: HTTP 503";
+    w.in.digest = NULL;
+    run(&w, deny_all);
+    ok(!w.d.allowed && w.d.n_denials == 1 &&
+           strstr(w.d.denials[0], "spec.containers[1].image registry.example.com/payments/api:v2: "
+                                  "rule r could not be checked: resolving the digest") == w.d.denials[0],
+       "onError deny: %s", w.d.n_denials ? w.d.denials[0] : "");
+    ok(strcmp(annotation(&w.d, "1-digest"), "unresolved") == 0, "digest unresolved");
+    wh_arena_fini(&w.a);
+    world_init(&w, lenient, "x/y");
+    w.in.error = "timed out";
+    run(&w, lenient);
+    ok(w.d.allowed && w.d.n_warnings == 1 && strstr(w.d.warnings[0], "(onError: warn)") != NULL,
+       "onError warn → allowed with a warning");
+    wh_arena_fini(&w.a);
+    wh_policy_unref(deny_all);
+    wh_policy_unref(lenient);
+}
+
+static void
+test_finish_allows_only_without_denials(void)
+{
+    struct wh_arena a;
+    struct wh_decision d;
+
+    wh_arena_init(&a);
+    wh_decision_init(&d, &a);
+    wh_policy_finish(&d);
+    ok(d.allowed, "no images, no denials → allowed");
+    wh_decision_init(&d, &a);
+    wh_decision_deny(&d, "x");
+    wh_policy_finish(&d);
+    ok(!d.allowed, "a denial keeps it denied");
+    wh_arena_fini(&a);
+}
+
+int
+main(void)
+{
+    struct wh_error err;
+
+    if (wh_policy_load("policy/default.yaml", &lim, &seed, &err) != WH_OK ||
+        wh_policy_load("policy/examples/exemptions.yaml", &lim, &exempt, &err) != WH_OK) {
+        ok(0, "policies load: %s", err.msg);
+        return done_testing();
+    }
+    test_every_seed_rule_classifies();
+    test_unmatched_finding_is_blocked();
+    test_exemption_lifts_block_until_expiry();
+    test_clean_image_is_allowed_with_annotations();
+    test_blocked_drift_denies_naming_path_digest_rule_and_fix();
+    test_warn_tier_allows_with_warning();
+    test_missing_signature_denies_with_cosign_fix();
+    test_signature_by_other_signer_denies();
+    test_missing_or_wrong_type_sbom_denies();
+    test_many_blocks_are_summarised();
+    test_modes_soften_denials();
+    test_no_match_and_on_error_follow_the_policy();
+    test_finish_allows_only_without_denials();
+    wh_policy_unref(seed);
+    wh_policy_unref(exempt);
+    return done_testing();
+}
