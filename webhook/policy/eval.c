@@ -163,7 +163,8 @@ deny(struct verdict *v, const char *text)
         wh_decision_deny(v->d, "%s: %s", v->prefix, text);
         break;
     case WH_POLICY_MODE_WARN:
-        wh_decision_warn(v->d, "%s: %s (mode warn: not enforced)", v->prefix, text);
+        /* Warnings are cut at 256 bytes: the marker goes first, the short image name next. */
+        wh_decision_warn(v->d, "not enforced (mode warn): %s: %s", v->in->image, text);
         break;
     case WH_POLICY_MODE_AUDIT:
         v->audit = v->audit == NULL ? wh_arena_strdup(v->d->arena, text)
