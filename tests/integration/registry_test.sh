@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# webhook/registry against Debian's real docker-registry on 127.0.0.1, in no-auth, basic and token
+# modes: a hand-made OCI image pushed with skopeo, cosign classic .att/.sig manifests pushed with
+# curl (random blobs: this tests transport, not crypto), then tests/integration/registry_probe
+# (resolve, cosign layers, request counts) checked against skopeo and the registry.
+# Env: BUILD=<absolute build dir holding tests/integration/registry_probe>. Prints TAP.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$top/build}
+probe=$BUILD/tests/integration/registry_probe
+registry_sh=$top/tests/support/registry.sh
+tmp=$(mktemp -d)
+n=0
+failed=0
+started=()
+
+cleanup() {
+  local d
+  for d in "${started[@]}"; do "$registry_sh" stop "$d"; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ok() { # cond-status name [detail]
+  n=$((n + 1))
+  if [ "$1" -eq 0 ]; then
+    echo "ok $n - $2"
+  else
+    failed=$((failed + 1))
+    echo "not ok $n - $2"
+    [ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/#   /' | head -20
+  fi
+}
+check() { # name command...
+  local name=$1
+  shift
+  "$@" > "$tmp/check.out" 2>&1
+  ok $? "$name" "$(cat "$tmp/check.out")"
+}
+has() { grep -qF -- "$2" <<< "$1" || { printf 'expected %s in:\n%s\n' "$2" "$1"; return 1; }; }
+eq() { [ "$1" = "$2" ] || { printf 'expected [%s], got [%s]\n' "$2" "$1"; return 1; }; }
+# A pid is gone when /proc has no live process for it (an unreaped zombie counts as gone).
+not_running() {
+  local pid
+  for pid in "$@"; do
+    [ -z "$pid" ] && continue
+    if [ -r "/proc/$pid/stat" ] && [ "$(cut -d' ' -f3 "/proc/$pid/stat")" != Z ]; then
+      echo "pid $pid still running"; return 1
+    fi
+  done
+}
+field() { sed -n "s/^$2=//p" <<< "$1" | head -1; }
+
+if [ ! -x "$probe" ]; then
+  echo "not ok 1 - registry_probe is built ($probe missing)"
+  exit 1
+fi
+for tool in docker-registry skopeo htpasswd node jq curl openssl; do
+  command -v "$tool" > /dev/null || { echo "not ok 1 - $tool is installed"; exit 1; }
+done
+
+# ---- a reproducible one-layer OCI layout (notes/sigstore-fixtures.md §2) ----
+layout=$tmp/layout
+build_layout() {
+  local root=$tmp/rootfs diff layer config manifest
+  mkdir -p "$root/etc" "$layout/blobs/sha256"
+  printf 'driftgate registry test\n' > "$root/etc/motd"
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=posix \
+    --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -C "$root" -cf "$tmp/layer.tar" .
+  gzip -n -9 -c "$tmp/layer.tar" > "$tmp/layer.tar.gz"
+  diff=$(sha256sum < "$tmp/layer.tar" | cut -d' ' -f1)
+  layer=$(sha256sum < "$tmp/layer.tar.gz" | cut -d' ' -f1)
+  cp "$tmp/layer.tar.gz" "$layout/blobs/sha256/$layer"
+  printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/true"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+    "$diff" > "$tmp/config.json"
+  config=$(sha256sum < "$tmp/config.json" | cut -d' ' -f1)
+  cp "$tmp/config.json" "$layout/blobs/sha256/$config"
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%d},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%d}]}' \
+    "$config" "$(stat -c %s "$tmp/config.json")" "$layer" "$(stat -c %s "$tmp/layer.tar.gz")" > "$tmp/manifest.json"
+  manifest=$(sha256sum < "$tmp/manifest.json" | cut -d' ' -f1)
+  cp "$tmp/manifest.json" "$layout/blobs/sha256/$manifest"
+  printf '{"imageLayoutVersion":"1.0.0"}' > "$layout/oci-layout"
+  printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%d,"annotations":{"org.opencontainers.image.ref.name":"v1"}}]}' \
+    "$manifest" "$(stat -c %s "$tmp/manifest.json")" > "$layout/index.json"
+  echo "sha256:$manifest"
+}
+layout_digest=$(build_layout)
+
+# ---- pushing by hand (notes §6) ----
+auth_header() { # repo → curl -H argument for pushing (empty in mode none)
+  local tok
+  case $REGISTRY_MODE in
+    none) echo "X-No-Auth: 1" ;;
+    basic) echo "Authorization: Basic $(printf '%s:%s' "$REGISTRY_USER" "$REGISTRY_PASS" | base64 -w0)" ;;
+    token)
+      tok=$(curl -sf -u "$REGISTRY_USER:$REGISTRY_PASS" \
+        "$TOKEN_REALM?service=fixture-registry&scope=repository:$1:pull,push" | jq -r .token)
+      echo "Authorization: Bearer $tok" ;;
+  esac
+}
+
+push_blob() { # repo file → digest
+  local repo=$1 file=$2 hex loc hdr
+  hdr=$(auth_header "$repo")
+  hex=$(sha256sum < "$file" | cut -d' ' -f1)
+  if [ "$(curl -s -o /dev/null -w '%{http_code}' -I -H "$hdr" "http://$REGISTRY/v2/$repo/blobs/sha256:$hex")" != 200 ]; then
+    loc=$(curl -s -D - -o /dev/null -X POST -H "$hdr" "http://$REGISTRY/v2/$repo/blobs/uploads/" |
+      sed -n 's/^Location: //Ip' | tr -d '\r')
+    case $loc in /*) loc="http://$REGISTRY$loc" ;; esac
+    case $loc in *\?*) loc="$loc&digest=sha256:$hex" ;; *) loc="$loc?digest=sha256:$hex" ;; esac
+    curl -sf -o /dev/null -X PUT -H "$hdr" -H 'Content-Type: application/octet-stream' \
+      --data-binary "@$file" "$loc" || { echo "push blob $file failed" >&2; return 1; }
+  fi
+  echo "sha256:$hex"
+}
+
+push_manifest() { # repo tag file
+  curl -sf -o /dev/null -X PUT -H "$(auth_header "$1")" \
+    -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+    --data-binary "@$3" "http://$REGISTRY/v2/$1/manifests/$2"
+}
+
+# push_cosign repo image-digest suffix n-layers: a cosign classic manifest with random blobs and
+# the annotations cosign writes (PEMs with newlines, a JSON bundle).
+push_cosign() {
+  local repo=$1 digest=$2 suffix=$3 count=$4 i blob d size mt layers='[]' diffs='[]' ann cfg
+  for i in $(seq 0 $((count - 1))); do
+    blob=$tmp/$suffix-blob-$i
+    head -c $((100 + i * 37)) /dev/urandom | base64 -w0 > "$blob"
+    d=$(push_blob "$repo" "$blob") || return 1
+    size=$(stat -c %s "$blob")
+    if [ "$suffix" = att ]; then
+      mt=application/vnd.dsse.envelope.v1+json
+      ann=$(jq -n --arg i "$i" '{"dev.cosignproject.cosign/signature":"",
+        "predicateType":"https://cyclonedx.org/bom",
+        "dev.sigstore.cosign/certificate":("-----BEGIN CERTIFICATE-----\nLEAF" + $i + "\n-----END CERTIFICATE-----\n"),
+        "dev.sigstore.cosign/chain":"-----BEGIN CERTIFICATE-----\nROOT\n-----END CERTIFICATE-----\n",
+        "dev.sigstore.cosign/bundle":"{\"SignedEntryTimestamp\":\"c2V0\",\"Payload\":{\"logIndex\":7}}"}')
+    else
+      mt=application/vnd.dev.cosign.simplesigning.v1+json
+      ann=$(jq -n --arg i "$i" '{"dev.cosignproject.cosign/signature":("TUVVQ0lR" + $i)}')
+    fi
+    layers=$(jq -c --arg mt "$mt" --arg d "$d" --argjson s "$size" --argjson a "$ann" \
+      '. + [{mediaType:$mt,digest:$d,size:$s,annotations:$a}]' <<< "$layers")
+    diffs=$(jq -c --arg d "$d" '. + [$d]' <<< "$diffs")
+  done
+  jq -cn --argjson diffs "$diffs" '{architecture:"",created:"0001-01-01T00:00:00Z",
+    history:[{created:"0001-01-01T00:00:00Z"}],os:"",rootfs:{type:"layers",diff_ids:$diffs},config:{}}' \
+    > "$tmp/$suffix-config.json"
+  cfg=$(push_blob "$repo" "$tmp/$suffix-config.json") || return 1
+  jq -cn --arg cfg "$cfg" --argjson size "$(stat -c %s "$tmp/$suffix-config.json")" --argjson layers "$layers" \
+    '{schemaVersion:2,mediaType:"application/vnd.oci.image.manifest.v1+json",
+      config:{mediaType:"application/vnd.oci.image.config.v1+json",digest:$cfg,size:$size},layers:$layers}' \
+    > "$tmp/$suffix-manifest.json"
+  push_manifest "$repo" "sha256-${digest#sha256:}.$suffix" "$tmp/$suffix-manifest.json"
+}
+
+docker_config() { # file user pass
+  jq -n --arg k "$REGISTRY" --arg a "$(printf '%s:%s' "$2" "$3" | base64 -w0)" \
+    '{auths:{"https://index.docker.io/v1/":{auth:"bm90OnVzZWQ="}, ($k):{auth:$a}}}' > "$1"
+}
+
+run_mode() {
+  local mode=$1 dir=$tmp/$mode creds=() cfg=() out digest want_resolve
+  mkdir -p "$dir"
+  started+=("$dir")
+  if ! out=$("$registry_sh" start "$mode" "$dir"); then
+    ok 1 "$mode: registry starts"
+    return
+  fi
+  eval "$out"
+  ok 0 "$mode: registry starts on $REGISTRY"
+  [ "$mode" != none ] && creds=(--dest-creds "$REGISTRY_USER:$REGISTRY_PASS")
+  check "$mode: skopeo pushes the OCI image" \
+    skopeo copy --quiet --dest-tls-verify=false "${creds[@]}" "oci:$layout:v1" "docker://$REGISTRY/demo/app:v1"
+  check "$mode: skopeo pushes it to a second repository" \
+    skopeo copy --quiet --dest-tls-verify=false "${creds[@]}" "oci:$layout:v1" "docker://$REGISTRY/demo/bare:v1"
+  [ "$mode" != none ] && creds=(--creds "$REGISTRY_USER:$REGISTRY_PASS")
+  digest=$(skopeo inspect --tls-verify=false "${creds[@]}" --format '{{.Digest}}' "docker://$REGISTRY/demo/app:v1" 2>&1)
+  check "$mode: skopeo's digest is the layout's" eq "$digest" "$layout_digest"
+  check "$mode: .att pushed with curl" push_cosign demo/app "$digest" att 2
+  check "$mode: .sig pushed with curl" push_cosign demo/app "$digest" sig 1
+
+  if [ "$mode" != none ]; then
+    docker_config "$dir/config.json" "$REGISTRY_USER" "$REGISTRY_PASS"
+    docker_config "$dir/wrong.json" "$REGISTRY_USER" "not-the-password"
+    cfg=(--docker-config "$dir/config.json")
+  fi
+  out=$("$probe" "${cfg[@]}" --plain "$REGISTRY" --repeat "$REGISTRY/demo/app:v1" att sig 2>&1)
+  check "$mode: probe succeeds" has "$out" "requests.total="
+  check "$mode: resolved digest equals skopeo's" eq "$(field "$out" digest)" "$digest"
+  check "$mode: two .att layers" eq "$(field "$out" att.layers)" 2
+  check "$mode: .att predicateType annotation" eq "$(field "$out" 'layer\[1\].predicate_type')" "https://cyclonedx.org/bom"
+  check "$mode: .att certificate annotation keeps its newlines" has "$out" "layer[0].certificate=-----BEGIN CERTIFICATE-----"
+  check "$mode: .att bundle annotation" has "$out" 'layer[1].bundle={"SignedEntryTimestamp":"c2V0"'
+  check "$mode: .att layer blob fetched" eq "$(field "$out" 'layer\[0\].blob_bytes')" "$(stat -c %s "$tmp/att-blob-0")"
+  check "$mode: .sig layer with its signature annotation" has "$out" "layer[0].signature=TUVVQ0lR0"
+  check "$mode: .sig has one layer" eq "$(field "$out" sig.layers)" 1
+  case $mode in none) want_resolve=1 ;; basic) want_resolve=2 ;; token) want_resolve=3 ;; esac
+  check "$mode: cold resolve takes $want_resolve request(s) (1 after auth)" eq "$(field "$out" requests.resolve)" "$want_resolve"
+  check "$mode: warm resolve reuses the cached auth (1 request)" eq "$(field "$out" requests.resolve_again)" 1
+  check "$mode: .att manifest + 2 blobs = 3 requests" eq "$(field "$out" requests.att)" 3
+  check "$mode: cold resolve + .att = 4 requests after auth" \
+    eq "$(( $(field "$out" requests.resolve) - want_resolve + 1 + $(field "$out" requests.att) ))" 4
+
+  out=$("$probe" "${cfg[@]}" --plain "$REGISTRY" "$REGISTRY/demo/app@$digest" 2>&1)
+  check "$mode: a digest ref resolves with no request" eq "$(field "$out" requests.resolve)" 0
+  out=$("$probe" "${cfg[@]}" --plain "$REGISTRY" --manifest "$digest" "$REGISTRY/demo/app:v1" 2>&1)
+  check "$mode: manifest by digest is checked and parsed" eq "$(field "$out" manifest.digest)/$(field "$out" manifest.layers)" "$digest/1"
+  out=$("$probe" "${cfg[@]}" --plain "$REGISTRY" "$REGISTRY/demo/app:nope" 2>&1)
+  check "$mode: missing tag is not_found with registry, repo, request and status" \
+    has "$out" "error=not_found: $REGISTRY/demo/app: HEAD manifest nope: HTTP 404"
+  out=$("$probe" "${cfg[@]}" --plain "$REGISTRY" "$REGISTRY/demo/bare:v1" att 2>&1)
+  check "$mode: image without .att is not_found naming the tag" \
+    has "$out" "error=not_found: $REGISTRY/demo/bare: GET manifest sha256-${digest#sha256:}.att: HTTP 404 (MANIFEST_UNKNOWN)"
+  out=$("$probe" "${cfg[@]}" --plain "$REGISTRY" --timeout-ms 0 "$REGISTRY/demo/app:v1" 2>&1)
+  check "$mode: a passed deadline is a timeout before sending" has "$out" "error=timeout: "
+  out=$("$probe" "${cfg[@]}" "$REGISTRY/demo/app:v1" 2>&1)
+  check "$mode: without --plain the client insists on https" has "$out" "error=unavailable: $REGISTRY/demo/app: HEAD manifest v1: "
+
+  if [ "$mode" != none ]; then
+    out=$("$probe" --docker-config "$dir/wrong.json" --plain "$REGISTRY" "$REGISTRY/demo/app:v1" 2>&1)
+    check "$mode: wrong password → unavailable, check the credentials" \
+      has "$out" "check the credentials for $REGISTRY"
+    check "$mode: wrong password error names the request" has "$out" "error=unavailable: $REGISTRY/demo/app: HEAD manifest v1: "
+    out=$("$probe" --plain "$REGISTRY" "$REGISTRY/demo/app:v1" 2>&1)
+    check "$mode: no credentials → unavailable, check the credentials" \
+      has "$out" "check the credentials for $REGISTRY"
+  fi
+  if [ "$mode" = token ]; then
+    local stats
+    stats=$(curl -s "${TOKEN_REALM%/token}/stats")
+    check "token: the token server saw the probe's token requests" \
+      test "$(jq .tokens <<< "$stats")" -ge 5
+    check "token: the token server refused the wrong password" \
+      test "$(jq .denied <<< "$stats")" -ge 1
+  fi
+  "$registry_sh" stop "$dir"
+  check "$mode: stop leaves nothing running" not_running "$REGISTRY_PID" "$TOKEN_PID"
+}
+
+for mode in none basic token; do
+  run_mode "$mode"
+done
+echo "1..$n"
+[ "$failed" -eq 0 ]

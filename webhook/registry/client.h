@@ -1,0 +1,85 @@
+#ifndef WH_REGISTRY_CLIENT_H
+#define WH_REGISTRY_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/error.h"
+#include "base/limits.h"
+#include "base/str.h"
+#include "image/ref.h"
+#include "registry/manifest.h"
+
+/*
+ * OCI distribution client over libcurl. One client per worker thread: it owns one long-lived CURL
+ * easy handle (connection and TLS session reuse), the credentials read from the docker config,
+ * and a token cache per (registry, scope). Not thread-safe; distinct clients may run on distinct
+ * threads. Every call takes an absolute deadline (wh_clock_mono_ms); a passed deadline is
+ * WH_E_TIMEOUT before anything is sent. Errors name the registry, repository, request and HTTP
+ * status: "127.0.0.1:5000/demo/app: GET manifest v1: HTTP 404 (MANIFEST_UNKNOWN)".
+ * Codes: 404 → WH_E_NOT_FOUND; 401/403 after authenticating → WH_E_UNAVAILABLE ("check the
+ * credentials for <registry>"); 5xx, 429, connection and TLS failures → WH_E_UNAVAILABLE; timeout
+ * → WH_E_TIMEOUT; over a cap → WH_E_LIMIT; content not matching its digest → WH_E_VERIFY.
+ * Tokens and passwords are never logged or put in messages, and are wiped when freed.
+ */
+struct wh_registry_client;
+
+struct wh_registry_options {
+    const char *docker_config; /* path to a docker config.json; NULL: no credentials */
+    const char *ca_file;       /* extra CA bundle (PEM) trusted besides the system's; may be NULL */
+    /* "host:port" entries spoken to over plain http://; tests only (loopback registries). */
+    const char *const *plain_http_hosts;
+    size_t n_plain_http_hosts;
+    struct wh_limits limits;
+};
+
+/*
+ * Creates a client; reads the docker config now (WH_E_INVALID if malformed). The options are
+ * copied. *out is valid only on WH_OK; free it with wh_registry_client_free.
+ */
+WH_MUST_CHECK enum wh_err wh_registry_client_new(const struct wh_registry_options *o,
+                                                 struct wh_registry_client **out,
+                                                 struct wh_error *err);
+void wh_registry_client_free(struct wh_registry_client *c);
+
+/*
+ * Tag → digest: HEAD manifest with an Accept for OCI and Docker v2 manifests and indexes; a GET
+ * (body digest computed and compared with any Docker-Content-Digest) when HEAD gives no usable
+ * Docker-Content-Digest. A ref with a digest returns it unchanged (no request). *digest_out
+ * ("sha256:<hex>", in `a`) is valid only on WH_OK.
+ */
+WH_MUST_CHECK enum wh_err wh_registry_resolve(struct wh_registry_client *c,
+                                              const struct wh_image_ref *ref, int64_t deadline_ms,
+                                              struct wh_arena *a, const char **digest_out,
+                                              struct wh_error *err);
+
+/*
+ * GET manifest `reference` (a digest or a tag) of ref's repository, parsed (manifest.h) and capped
+ * at limits.manifest_bytes. When `reference` is a digest the body must hash to it (WH_E_VERIFY);
+ * for a tag, a Docker-Content-Digest header must match the body. *out (in `a`) valid only on WH_OK.
+ */
+WH_MUST_CHECK enum wh_err wh_registry_manifest_get(struct wh_registry_client *c,
+                                                   const struct wh_image_ref *ref,
+                                                   const char *reference, int64_t deadline_ms,
+                                                   struct wh_arena *a,
+                                                   struct wh_registry_manifest *out,
+                                                   struct wh_error *err);
+
+/*
+ * GET blob `digest` of ref's repository, following redirects (https only, or http for plain
+ * hosts), capped at `max` bytes (WH_E_LIMIT), content checked against `digest` (WH_E_VERIFY).
+ * *out (in `a`, NUL-terminated) valid only on WH_OK.
+ */
+WH_MUST_CHECK enum wh_err wh_registry_blob_get(struct wh_registry_client *c,
+                                               const struct wh_image_ref *ref, const char *digest,
+                                               size_t max, int64_t deadline_ms, struct wh_arena *a,
+                                               struct wh_bytes *out, struct wh_error *err);
+
+/* HTTP requests made by this client since creation, token requests included. */
+unsigned long wh_registry_client_requests(const struct wh_registry_client *c);
+
+/* The limits the client was created with (borrowed). */
+const struct wh_limits *wh_registry_client_limits(const struct wh_registry_client *c);
+
+#endif
