@@ -263,6 +263,24 @@ install_signals(struct sigaction *old_term, struct sigaction *old_int, struct si
     sigaction(SIGPIPE, &sa, old_pipe);
 }
 
+/* True when no connection and no timer of the context is pending, so it can be disposed. */
+static bool
+is_quiet(h2o_context_t *ctx)
+{
+    h2o_timeout_t *timeouts[] = {&ctx->zero_timeout,       &ctx->one_sec_timeout,
+                                 &ctx->hundred_ms_timeout, &ctx->handshake_timeout,
+                                 &ctx->http1.req_timeout,  &ctx->http2.idle_timeout,
+                                 &ctx->http2.graceful_shutdown_timeout};
+    size_t i;
+
+    if (!h2o_linklist_is_empty(&ctx->http1._conns) || !h2o_linklist_is_empty(&ctx->http2._conns))
+        return false;
+    for (i = 0; i < sizeof(timeouts) / sizeof(timeouts[0]); i++)
+        if (!h2o_linklist_is_empty(&timeouts[i]->_entries))
+            return false; /* e.g. a closing TLS socket's one-second linger */
+    return true;
+}
+
 /* Stop accepting, let reviews in flight answer, then close idle keep-alive connections. */
 static bool
 drain(struct wh_http_server *s, h2o_evloop_t *loop, h2o_socket_t *listener)
@@ -281,12 +299,9 @@ drain(struct wh_http_server *s, h2o_evloop_t *loop, h2o_socket_t *listener)
     s->ctx.http1.req_timeout.timeout = 0;
     s->ctx.handshake_timeout.timeout = 0;
     close_deadline = wh_clock_mono_ms() + CLOSE_GRACE_MS;
-    while (!h2o_linklist_is_empty(&s->ctx.http1._conns) && wh_clock_left_ms(close_deadline) > 0)
+    while (!is_quiet(&s->ctx) && wh_clock_left_ms(close_deadline) > 0)
         h2o_evloop_run(loop, 10);
-    /* A few more turns let the sockets' close callbacks run. */
-    for (int i = 0; i < 3; i++)
-        h2o_evloop_run(loop, 0);
-    return h2o_linklist_is_empty(&s->ctx.http1._conns);
+    return is_quiet(&s->ctx);
 }
 
 static enum wh_err
@@ -394,8 +409,14 @@ wh_http_serve(const struct wh_config *cfg, struct wh_review_env *env, struct wh_
     h2o_evloop_run(loop, 0);
     h2o_multithread_unregister_receiver(s.queue, &s.done_receiver);
     h2o_multithread_destroy_queue(s.queue);
+    /* h2o 2.2.5's evloop destroy_queue closes the queue's sockets but never frees the struct
+     * (LeakSanitizer shows it); same for the context's own queue below. */
+    free(s.queue);
     if (is_clean) {
+        h2o_multithread_queue_t *ctx_queue = s.ctx.queue;
+
         h2o_context_dispose(&s.ctx);
+        free(ctx_queue);
         h2o_evloop_destroy(loop);
         h2o_config_dispose(&globalconf);
     } else {

@@ -1,0 +1,425 @@
+/*
+ * server.c end to end with a fake pipeline: a child process runs wh_http_serve on 127.0.0.1
+ * (TLS with a certificate minted here, or plain HTTP), the parent drives it with libcurl and
+ * stops it with SIGTERM. The fake review answers {"echo":N}, or sleeps first when the body
+ * says "slow", which fills the one-slot queue.
+ */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <openssl/ec.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "config.h"
+#include "pipeline/review.h"
+#include "unit/harness.h"
+
+/* ---- the fake pipeline ---- */
+struct wh_review_worker {
+    int unused;
+};
+
+static bool fake_ready = true;
+
+bool
+wh_review_env_ready(const struct wh_review_env *env, const char **detail)
+{
+    (void)env;
+    *detail = fake_ready ? "ok" : "no policy loaded";
+    return fake_ready;
+}
+
+enum wh_err
+wh_review_env_reload(struct wh_review_env *env, struct wh_error *err)
+{
+    (void)env;
+    (void)err;
+    return WH_OK;
+}
+
+struct wh_review_worker *
+wh_review_worker_new(struct wh_review_env *env)
+{
+    (void)env;
+    return calloc(1, sizeof(struct wh_review_worker));
+}
+
+void
+wh_review_worker_free(struct wh_review_worker *w)
+{
+    free(w);
+}
+
+void
+wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
+                 struct wh_review_reply *reply)
+{
+    (void)w;
+    if (body.len >= 4 && memcmp(body.ptr, "slow", 4) == 0)
+        usleep(800 * 1000);
+    wh_buf_init(&reply->body, 1024);
+    wh_buf_printf(&reply->body, "{\"echo\":%zu,\"budget_ms\":%lld}", body.len,
+                  (long long)(deadline_ms - wh_clock_mono_ms()));
+    reply->http_status = 200;
+    reply->verdict = "allow";
+}
+
+/* ---- helpers ---- */
+static char cert_path[64], key_path[64];
+
+static void
+mint_cert(void)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    X509_NAME *name;
+    FILE *f;
+
+    WH_ASSERT(key != NULL && x != NULL);
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), -60);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_set_pubkey(x, key);
+    name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"127.0.0.1", -1,
+                               -1, 0);
+    X509_set_issuer_name(x, name);
+    WH_ASSERT(X509_sign(x, key, EVP_sha256()) > 0);
+    snprintf(cert_path, sizeof(cert_path), "/tmp/dg-srv-cert-%d.pem", (int)getpid());
+    snprintf(key_path, sizeof(key_path), "/tmp/dg-srv-key-%d.pem", (int)getpid());
+    f = fopen(cert_path, "w");
+    WH_ASSERT(f != NULL && PEM_write_X509(f, x) == 1);
+    fclose(f);
+    f = fopen(key_path, "w");
+    WH_ASSERT(f != NULL && PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) == 1);
+    fclose(f);
+    X509_free(x);
+    EVP_PKEY_free(key);
+}
+
+static uint16_t
+free_port(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    WH_ASSERT(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+    WH_ASSERT(getsockname(fd, (struct sockaddr *)&a, &len) == 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static pid_t
+start_server(struct wh_config *cfg)
+{
+    pid_t pid = fork();
+
+    WH_ASSERT(pid >= 0);
+    if (pid == 0) {
+        struct wh_error err;
+        int rc = wh_http_serve(cfg, NULL, &err) == WH_OK ? 0 : 3;
+
+        if (rc != 0)
+            fprintf(stderr, "server: %s\n", err.msg);
+        wh_config_fini(cfg);
+        curl_global_cleanup();
+        exit(rc); /* not _exit: LeakSanitizer checks the server at exit */
+    }
+    return pid;
+}
+
+struct response {
+    long status;
+    char body[4096];
+    size_t len;
+    long connects;
+    long http_version;
+    char content_type[128];
+};
+
+static size_t
+collect(char *p, size_t size, size_t n, void *arg)
+{
+    struct response *r = arg;
+    size_t take = size * n;
+
+    if (take > sizeof(r->body) - 1 - r->len)
+        take = sizeof(r->body) - 1 - r->len;
+    memcpy(r->body + r->len, p, take);
+    r->len += take;
+    r->body[r->len] = '\0';
+    return size * n;
+}
+
+/* One request on `h` (reused across calls for keep-alive). body == NULL: GET. */
+static void
+request(CURL *h, const char *url, const char *method, const char *body, size_t body_len,
+        struct response *r)
+{
+    char *ct = NULL;
+
+    memset(r, 0, sizeof(*r));
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L); /* self-signed, minted above */
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    if (body != NULL) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    } else {
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    }
+    if (curl_easy_perform(h) != CURLE_OK) {
+        r->status = -1;
+        return;
+    }
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &r->connects);
+    curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &r->http_version);
+    curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
+    if (ct != NULL)
+        snprintf(r->content_type, sizeof(r->content_type), "%s", ct);
+}
+
+static bool
+wait_ready(const char *base)
+{
+    char url[128];
+    struct response r;
+    int i;
+
+    snprintf(url, sizeof(url), "%s/healthz", base);
+    for (i = 0; i < 100; i++) {
+        CURL *h = curl_easy_init();
+
+        request(h, url, "GET", NULL, 0, &r);
+        curl_easy_cleanup(h);
+        if (r.status == 200)
+            return true;
+        usleep(50 * 1000);
+    }
+    return false;
+}
+
+/* SIGTERM, then wait; true when it exited 0 within `ms`. */
+static bool
+stop_server(pid_t pid, int64_t ms, int *status_out)
+{
+    int64_t deadline = wh_clock_mono_ms() + ms;
+    int status = -1;
+
+    kill(pid, SIGTERM);
+    while (wh_clock_mono_ms() < deadline) {
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            *status_out = status;
+            return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        }
+        usleep(20 * 1000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    *status_out = status;
+    return false;
+}
+
+static void
+test_tls_routes_limits_and_keepalive(void)
+{
+    struct wh_config cfg;
+    struct response r;
+    char base[64], url[128];
+    char *big;
+    CURL *h;
+    pid_t pid;
+    int status;
+    bool stopped;
+
+    wh_config_defaults(&cfg);
+    snprintf(cfg.listen_host, sizeof(cfg.listen_host), "127.0.0.1");
+    cfg.listen_port = free_port();
+    cfg.listen = "127.0.0.1:test";
+    cfg.tls_cert = cert_path;
+    cfg.tls_key = key_path;
+    cfg.limits.body_bytes = 4096;
+    cfg.workers = 2;
+    snprintf(base, sizeof(base), "https://127.0.0.1:%u", cfg.listen_port);
+    pid = start_server(&cfg);
+    ok(wait_ready(base), "TLS server answers /healthz");
+
+    h = curl_easy_init();
+    snprintf(url, sizeof(url), "%s/healthz", base);
+    request(h, url, "GET", NULL, 0, &r);
+    ok(r.status == 200 && strcmp(r.body, "ok\n") == 0, "healthz 200 ok");
+    ok(r.http_version == CURL_HTTP_VERSION_1_1, "HTTP/1.1 over TLS");
+    snprintf(url, sizeof(url), "%s/readyz", base);
+    request(h, url, "GET", NULL, 0, &r);
+    ok(r.status == 200, "readyz 200 when the env is ready");
+    snprintf(url, sizeof(url), "%s/nope", base);
+    request(h, url, "GET", NULL, 0, &r);
+    ok(r.status == 404 && strstr(r.body, "\"error\":") != NULL, "unknown path 404 JSON: %s", r.body);
+    snprintf(url, sizeof(url), "%s/validate", base);
+    request(h, url, "GET", NULL, 0, &r);
+    ok(r.status == 405 && strstr(r.content_type, "application/json") != NULL, "GET /validate 405");
+    snprintf(url, sizeof(url), "%s/healthz", base);
+    request(h, url, "POST", "x", 1, &r);
+    ok(r.status == 405, "POST /healthz 405");
+    snprintf(url, sizeof(url), "%s/validate?timeout=10s", base);
+    request(h, url, "POST", "{\"x\":1}", 7, &r);
+    ok(r.status == 200 && strstr(r.body, "\"echo\":7") != NULL, "POST /validate reaches the worker: %s",
+       r.body);
+    ok(strstr(r.body, "\"budget_ms\":8") != NULL || strstr(r.body, "\"budget_ms\":9") != NULL,
+       "budget is timeout minus the 1 s margin: %s", r.body);
+    ok(r.connects == 0, "keep-alive: the connection was reused for every request so far");
+    request(h, url, "POST", "", 0, &r);
+    ok(r.status == 400 && strstr(r.body, "empty request body") != NULL, "empty body 400: %s", r.body);
+    big = malloc(5000);
+    memset(big, 'a', 5000);
+    request(h, url, "POST", big, 5000, &r);
+    ok(r.status == 413 && strstr(r.content_type, "application/json") != NULL &&
+           strstr(r.body, "{\"error\":\"request body exceeds limits.bodyBytes (4096 bytes)\"}") != NULL,
+       "over the body limit: 413 JSON: %s", r.body);
+    request(h, url, "POST", big, 4096, &r);
+    ok(r.status == 200 && strstr(r.body, "\"echo\":4096") != NULL, "exactly at the limit is served");
+    free(big);
+    curl_easy_cleanup(h);
+
+    h = curl_easy_init();
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    snprintf(url, sizeof(url), "%s/healthz", base);
+    request(h, url, "GET", NULL, 0, &r);
+    ok(r.status == 200 && r.http_version == CURL_HTTP_VERSION_1_1,
+       "client offering h2 still gets HTTP/1.1 (ALPN http/1.1 only)");
+    curl_easy_cleanup(h);
+
+    h = curl_easy_init();
+    curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)(CURL_SSLVERSION_TLSv1_1 | CURL_SSLVERSION_MAX_TLSv1_1));
+    request(h, url, "GET", NULL, 0, &r);
+    ok(r.status == -1, "TLS 1.1 handshake refused");
+    curl_easy_cleanup(h);
+
+    /* A keep-alive connection left idle must not hold up shutdown. */
+    h = curl_easy_init();
+    request(h, url, "GET", NULL, 0, &r);
+    stopped = stop_server(pid, 3000, &status);
+    ok(stopped, "SIGTERM with an idle keep-alive connection: exit 0 (status %d)", status);
+    curl_easy_cleanup(h);
+    wh_config_fini(&cfg);
+}
+
+struct slow_arg {
+    const char *url;
+    struct response r;
+};
+
+static void *
+post_slow(void *p)
+{
+    struct slow_arg *a = p;
+    CURL *h = curl_easy_init();
+
+    request(h, a->url, "POST", "slow", 4, &a->r);
+    curl_easy_cleanup(h);
+    return NULL;
+}
+
+static void
+test_plain_http_full_queue_and_drain(void)
+{
+    struct wh_config cfg;
+    struct response r;
+    struct slow_arg a[2];
+    pthread_t t[2];
+    char base[64], url[128];
+    CURL *h;
+    pid_t pid;
+    int status, i;
+    bool stopped;
+    int64_t t0;
+
+    wh_config_defaults(&cfg);
+    snprintf(cfg.listen_host, sizeof(cfg.listen_host), "127.0.0.1");
+    cfg.listen_port = free_port();
+    cfg.listen = "127.0.0.1:test";
+    cfg.tls_enabled = false;
+    cfg.workers = 1;
+    cfg.queue = 1;
+    snprintf(base, sizeof(base), "http://127.0.0.1:%u", cfg.listen_port);
+    pid = start_server(&cfg);
+    ok(wait_ready(base), "plain HTTP server (tls: false) answers");
+    snprintf(url, sizeof(url), "%s/validate", base);
+    /* One slow review on the worker, one in the queue: the next is refused at once. */
+    for (i = 0; i < 2; i++) {
+        a[i].url = url;
+        pthread_create(&t[i], NULL, post_slow, &a[i]);
+        usleep(150 * 1000);
+    }
+    h = curl_easy_init();
+    t0 = wh_clock_mono_ms();
+    request(h, url, "POST", "{}", 2, &r);
+    ok(r.status == 503 && strstr(r.body, "review queue full") != NULL,
+       "full queue: immediate 503 JSON: %s", r.body);
+    ok(wh_clock_mono_ms() - t0 < 500, "the refusal did not wait for the queue");
+    curl_easy_cleanup(h);
+    /* SIGTERM while reviews are in flight: they are answered before the server exits. */
+    stopped = stop_server(pid, 5000, &status);
+    ok(stopped, "SIGTERM with reviews in flight: exit 0 (status %d)", status);
+    for (i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    ok(a[0].r.status == 200 && a[1].r.status == 200 && strstr(a[1].r.body, "\"echo\":4") != NULL,
+       "in-flight reviews were answered during shutdown (%ld, %ld)", a[0].r.status,
+       a[1].r.status);
+    wh_config_fini(&cfg);
+}
+
+static void
+test_bad_certificate_fails_before_serving(void)
+{
+    struct wh_config cfg;
+    struct wh_error err;
+    enum wh_err rc;
+
+    wh_config_defaults(&cfg);
+    snprintf(cfg.listen_host, sizeof(cfg.listen_host), "127.0.0.1");
+    cfg.listen_port = free_port();
+    cfg.tls_cert = "/nonexistent/tls.crt";
+    cfg.tls_key = key_path;
+    rc = wh_http_serve(&cfg, NULL, &err);
+    ok(rc == WH_E_INVALID && strstr(err.msg, "tls: /nonexistent/tls.crt") != NULL,
+       "missing certificate: WH_E_INVALID naming the file: %s", err.msg);
+    cfg.tls_cert = key_path; /* a key is not a certificate */
+    rc = wh_http_serve(&cfg, NULL, &err);
+    ok(rc == WH_E_INVALID && strstr(err.msg, key_path) != NULL, "key as certificate refused: %s",
+       err.msg);
+    wh_config_fini(&cfg);
+}
+
+int
+main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    mint_cert();
+    test_tls_routes_limits_and_keepalive();
+    test_plain_http_full_queue_and_drain();
+    test_bad_certificate_fails_before_serving();
+    unlink(cert_path);
+    unlink(key_path);
+    curl_global_cleanup();
+    return done_testing();
+}
