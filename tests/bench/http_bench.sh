@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# tests/bench/http_bench.sh — a cached admission review through `driftgate serve` versus nginx
+# answering the same bytes with a fixed 200, both over TLS 1.3 with keep-alive on 127.0.0.1,
+# both driven by wrk (-t2 -c16 -d10s --latency) POSTing the same AdmissionReview body.
+#
+#   http_bench.sh [--review FILE] [--config-extra FILE] [--driftgate BIN] [--world] [--nginx-only]
+#                 [--duration 10s] [--threads 2] [--connections 16]
+#
+#   --review FILE        AdmissionReview JSON POSTed by wrk (default: review-objects.sh's Pod,
+#                        apiserver-defaulted by pod-review.py, ~3 KB)
+#   --config-extra FILE  driftgate config YAML *without* listen/tls (policy, registry, workers...);
+#                        the bench prepends `listen` and `tls` (its own cert from certs/mint.sh)
+#   --world              build tests/support/fixtures/world.sh (mode none) and review its `ok`
+#                        prod image: config-extra and review made here (unless given)
+#   --driftgate BIN      default $BUILD/driftgate (BUILD default build/)
+#   Env: DG_BENCH_REVIEW, DG_BENCH_CONFIG_EXTRA, DG_BENCH_WORLD=1 as the flags.
+# Without a driftgate config (no --config-extra/--world) only nginx is measured.
+#
+# nginx returns driftgate's own response body (captured after the warm-up request, which also
+# fills the verification cache), so both send the same bytes; without driftgate, a fixed allow
+# response of typical size. nginx: one worker (driftgate has one loop thread).
+# Prints: http: driftgate R1 req/s p99 X ms; nginx R2 req/s p99 Y ms; ratio R1/R2 = Z
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=${BUILD:-$top/build}
+review=${DG_BENCH_REVIEW:-}
+extra=${DG_BENCH_CONFIG_EXTRA:-}
+world=${DG_BENCH_WORLD:-}
+dg=$build/driftgate
+nginx_only=
+dur=10s threads=2 conns=16
+while [ $# -gt 0 ]; do
+  case $1 in
+    --review) review=$2; shift ;;
+    --config-extra) extra=$2; shift ;;
+    --driftgate) dg=$2; shift ;;
+    --world) world=1 ;;
+    --nginx-only) nginx_only=1 ;;
+    --duration) dur=$2; shift ;;
+    --threads) threads=$2; shift ;;
+    --connections) conns=$2; shift ;;
+    *) echo "usage: see the header of $0" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ -n "$nginx_only" ] && { extra=; world=; }
+
+fail() { echo "not ok - http bench: $*"; exit 1; }
+for c in wrk nginx curl openssl python3; do command -v "$c" > /dev/null || fail "$c not installed"; done
+
+tmp=$(mktemp -d)
+pids=()
+world_dir=
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2> /dev/null; done
+  for p in "${pids[@]}"; do wait "$p" 2> /dev/null; done
+  [ -n "$world_dir" ] && "$top/tests/support/fixtures/world.sh" stop "$world_dir" > /dev/null 2>&1
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+wait_up() { # url, pid, seconds
+  local i
+  for ((i = 0; i < $3 * 10; i++)); do
+    curl -sf --cacert "$tmp/certs/ca.crt" -o /dev/null "$1" && return 0
+    kill -0 "$2" 2> /dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+"$top/certs/mint.sh" "$tmp/certs" 127.0.0.1 localhost 2> "$tmp/mint.log" || fail "certs/mint.sh: $(cat "$tmp/mint.log")"
+
+# --- the world (optional) and the request body ---
+image=registry.example.com/demo/app:v1
+if [ -n "$world" ]; then
+  world_dir=$tmp/world
+  "$top/tests/support/fixtures/world.sh" "$world_dir" none > "$tmp/world.log" 2>&1 ||
+    fail "world.sh failed: $(tail -3 "$tmp/world.log")"
+  # shellcheck disable=SC1091
+  . "$world_dir/world.env"
+  image=$PROD_OK
+  if [ -z "$extra" ]; then
+    extra=$tmp/extra.yaml
+    printf 'policy: %s\nregistry:\n  plainHTTP: ["%s"]\n' "$POLICY" "$REGISTRY" > "$extra"
+    [ -n "${DOCKER_CONFIG:-}" ] && [ -f "$DOCKER_CONFIG" ] && printf '  dockerConfig: %s\n' "$DOCKER_CONFIG" >> "$extra"
+  fi
+fi
+if [ -z "$review" ]; then
+  review=$tmp/review.json
+  bash "$top/tests/integration/review-objects.sh" -k pod "$image" | python3 "$here/pod-review.py" > "$review" ||
+    fail "rendering the default pod review failed"
+fi
+[ -s "$review" ] || fail "no review body at $review"
+body_bytes=$(wc -c < "$review")
+
+cat > "$tmp/post.lua" <<'LUA'
+local f = assert(io.open(os.getenv("BENCH_BODY"), "rb"))
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json, */*"
+wrk.headers["User-Agent"] = "kube-apiserver-admission"
+LUA
+
+# run_wrk NAME URL → sets RPS and P99 (ms); fails on non-2xx or socket errors
+run_wrk() {
+  local out=$tmp/wrk-$1.txt
+  BENCH_BODY=$review wrk -t"$threads" -c"$conns" -d"$dur" --latency -s "$tmp/post.lua" "$2" > "$out" 2>&1 ||
+    fail "wrk against $1 failed: $(tail -3 "$out")"
+  if grep -q 'Non-2xx or 3xx responses' "$out"; then fail "$1: $(grep 'Non-2xx' "$out")"; fi
+  if grep -qE 'Socket errors:.*(connect [1-9]|timeout [1-9])' "$out"; then fail "$1: $(grep 'Socket errors' "$out")"; fi
+  RPS=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")
+  P99=$(awk '$1 == "99%" {v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+         f = (u == "us") ? 0.001 : (u == "s") ? 1000 : (u == "m") ? 60000 : 1; printf "%.2f", v * f}' "$out")
+  [ -n "$RPS" ] && [ -n "$P99" ] || fail "$1: cannot parse wrk output: $(head -12 "$out")"
+  sed 's/^/# '"$1"': /' "$out" | grep -E 'Latency|Req/Sec|requests in|Requests/sec|  (50|90|99)%'
+}
+
+# --- driftgate ---
+dg_line=""
+response=""
+if [ -n "$extra" ]; then
+  [ -x "$dg" ] || fail "no driftgate binary at $dg"
+  [ -s "$extra" ] || fail "no config at $extra"
+  if grep -qE '^(listen|tls):' "$extra"; then fail "$extra sets listen/tls; the bench sets them"; fi
+  p1=$(free_port)
+  { printf 'listen: "127.0.0.1:%s"\ntls:\n  cert: %s\n  key: %s\n' "$p1" "$tmp/certs/tls.crt" "$tmp/certs/tls.key"
+    cat "$extra"; } > "$tmp/driftgate.yaml"
+  "$dg" serve --config "$tmp/driftgate.yaml" > "$tmp/driftgate.log" 2>&1 &
+  dg_pid=$!
+  pids+=("$dg_pid")
+  wait_up "https://127.0.0.1:$p1/readyz" "$dg_pid" 30 ||
+    fail "driftgate did not become ready: $(tail -5 "$tmp/driftgate.log")"
+  url=https://127.0.0.1:$p1/validate?timeout=10s
+  # Warm-up: the first review verifies and fills the cache; its answer is what nginx will send.
+  code=$(curl -s --cacert "$tmp/certs/ca.crt" -o "$tmp/response.json" -w '%{http_code}' \
+           -H 'Content-Type: application/json' --data-binary "@$review" "$url")
+  [ "$code" = 200 ] || fail "driftgate answered HTTP $code: $(head -c 300 "$tmp/response.json")"
+  python3 - "$review" "$tmp/response.json" <<'PY' || fail "driftgate's response is not an AdmissionReview for this uid: $(head -c 300 "$tmp/response.json")"
+import json, sys
+req = json.load(open(sys.argv[1]))
+resp = json.load(open(sys.argv[2]))
+r = resp["response"]
+assert resp["kind"] == "AdmissionReview" and r["uid"] == req["request"]["uid"]
+print("# driftgate: allowed=%s %s" % (r["allowed"], (r.get("status") or {}).get("message", "")[:200]))
+PY
+  response=$tmp/response.json
+  run_wrk driftgate "$url"
+  dg_rps=$RPS dg_p99=$P99
+  dg_line="driftgate $dg_rps req/s p99 $dg_p99 ms; "
+fi
+
+# --- nginx ---
+if [ -z "$response" ]; then
+  response=$tmp/response.json
+  uid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["request"]["uid"])' "$review") ||
+    fail "review body has no request.uid"
+  # A typical allow with audit annotations for one image (driftgate's shape, DESIGN.md §2).
+  printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"%s","allowed":true,"auditAnnotations":{"driftgate.dev/0-digest":"sha256:9f3a0c5e1b7d2a4f6c8e0b1d3f5a7c9e2b4d6f8a0c2e4b6d8f0a1c3e5b7d9f1a","driftgate.dev/0-verdict":"allow","driftgate.dev/0-signer":"ci-key","driftgate.dev/0-drift":"5 findings: 0 block, 0 warn, 5 ignore"}}}' "$uid" > "$response"
+fi
+python3 - "$response" "$tmp/nginx-body.txt" <<'PY' || fail "cannot quote the response for nginx"
+import sys
+b = open(sys.argv[1], "rb").read().decode("utf-8").rstrip("\n")
+# nginx string literal: escape \ and ', and spell $ as ${dollar} (a geo variable holding "$").
+b = b.replace("\\", "\\\\").replace("'", "\\'").replace("$", "${dollar}")
+open(sys.argv[2], "w").write(b)
+PY
+p2=$(free_port)
+mkdir -p "$tmp/nginx/logs" "$tmp/nginx/tmp"
+user_line=""
+[ "$(id -u)" = 0 ] && user_line="user nobody nogroup;"
+cat > "$tmp/nginx/nginx.conf" <<CONF
+# generated by tests/bench/http_bench.sh
+$user_line
+worker_processes 1;
+daemon off;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $tmp/nginx/tmp/body;
+    proxy_temp_path $tmp/nginx/tmp/proxy;
+    fastcgi_temp_path $tmp/nginx/tmp/fastcgi;
+    uwsgi_temp_path $tmp/nginx/tmp/uwsgi;
+    scgi_temp_path $tmp/nginx/tmp/scgi;
+    keepalive_requests 1000000;
+    keepalive_timeout 65s;
+    client_max_body_size 3m;
+    client_body_buffer_size 64k;
+    geo \$dollar { default "\$"; }
+    server {
+        listen 127.0.0.1:$p2 ssl;
+        ssl_certificate $tmp/certs/tls.crt;
+        ssl_certificate_key $tmp/certs/tls.key;
+        ssl_protocols TLSv1.3;
+        location = /validate {
+            default_type application/json;
+            return 200 '$(cat "$tmp/nginx-body.txt")';
+        }
+        location = /healthz { return 200 'ok'; }
+    }
+}
+CONF
+nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" > "$tmp/nginx/logs/stdout.log" 2>&1 &
+ng_pid=$!
+pids+=("$ng_pid")
+wait_up "https://127.0.0.1:$p2/healthz" "$ng_pid" 10 ||
+  fail "nginx did not start: $(cat "$tmp/nginx/logs/stdout.log" "$tmp/nginx/logs/error.log" 2> /dev/null | tail -5)"
+url=https://127.0.0.1:$p2/validate?timeout=10s
+code=$(curl -s --cacert "$tmp/certs/ca.crt" -o "$tmp/nginx-answer.json" -w '%{http_code}' \
+         -H 'Content-Type: application/json' --data-binary "@$review" "$url")
+[ "$code" = 200 ] || fail "nginx answered HTTP $code"
+python3 -c 'import sys; a = open(sys.argv[1], "rb").read().rstrip(b"\n"); sys.exit(a != open(sys.argv[2], "rb").read())' \
+  "$response" "$tmp/nginx-answer.json" || fail "nginx does not send the response bytes it was given"
+run_wrk nginx "$url"
+ng_rps=$RPS ng_p99=$P99
+
+echo "# request body $body_bytes bytes, response $(wc -c < "$tmp/nginx-answer.json") bytes, wrk -t$threads -c$conns -d$dur, TLS 1.3, keep-alive"
+if [ -n "$dg_line" ]; then
+  ratio=$(awk -v a="$dg_rps" -v b="$ng_rps" 'BEGIN {printf "%.2f", a / b}')
+  echo "http: ${dg_line}nginx $ng_rps req/s p99 $ng_p99 ms; ratio R1/R2 = $ratio"
+else
+  echo "# driftgate not measured: no --config-extra / --world (see header)"
+  echo "http: nginx $ng_rps req/s p99 $ng_p99 ms; ratio R1/R2 = n/a"
+fi
