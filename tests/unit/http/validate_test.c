@@ -3,8 +3,33 @@
 
 #include "unit/harness.h"
 
-/* validate.c calls into the pipeline; these tests exercise only its pure helpers. */
-struct wh_review_worker;
+/* validate.c calls into the pipeline; these tests exercise only its pure helpers, so the
+ * review API is stubbed to keep the real pipeline out of the link. */
+struct wh_review_worker {
+    int unused;
+};
+
+bool
+wh_review_env_ready(const struct wh_review_env *env, const char **detail)
+{
+    (void)env;
+    *detail = "stub";
+    return true;
+}
+
+struct wh_review_worker *
+wh_review_worker_new(struct wh_review_env *env)
+{
+    (void)env;
+    return calloc(1, sizeof(struct wh_review_worker));
+}
+
+void
+wh_review_worker_free(struct wh_review_worker *w)
+{
+    free(w);
+}
+
 void
 wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
                  struct wh_review_reply *reply)
