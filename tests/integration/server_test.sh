@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# The HTTPS front of `driftgate serve`, checked with curl the way the apiserver talks to it:
+# health and readiness, 404/405, the body limit (413 JSON), 400 JSON for malformed reviews,
+# keep-alive, TLS ≥ 1.2 only, ALPN http/1.1 only, and a quick clean exit on SIGTERM.
+# Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$top/build}
+dg=$BUILD/driftgate
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/dg-server.XXXXXX")
+pid=
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+failed=0
+check() { # exit-code description [detail on failure]
+  if [ "$1" = 0 ]; then echo "ok - $2"; else
+    echo "not ok - $2"; failed=$((failed + 1))
+    [ -n "${3:-}" ] && printf '%s\n' "$3" | head -c 1500 | sed 's/^/# /'
+  fi
+}
+free_port() {
+  python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
+}
+
+if [ ! -x "$dg" ]; then check 1 "driftgate binary at $dg"; exit 1; fi
+
+# A serving certificate for 127.0.0.1, minted here.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1 -keyout "$work/tls.key" -out "$work/tls.crt" 2>/dev/null
+check $? "openssl minted a serving certificate"
+
+port=$(free_port)
+cat > "$work/config.yaml" <<YAML
+listen: "127.0.0.1:$port"
+tls: {cert: $work/tls.crt, key: $work/tls.key}
+policy: $top/policy/default.yaml
+limits: {bodyBytes: 65536}
+workers: 2
+queue: 8
+log: {level: warn}
+YAML
+
+"$dg" serve --config "$work/config.yaml" 2> "$work/serve.log" &
+pid=$!
+base=https://127.0.0.1:$port
+c() { curl -sS --cacert "$work/tls.crt" --max-time 10 "$@"; }
+up=1
+for _ in $(seq 100); do
+  if c -o /dev/null "$base/healthz" 2>/dev/null; then up=0; break; fi
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.1
+done
+check $up "driftgate serve is up on $base" "$(cat "$work/serve.log")"
+if [ $up != 0 ]; then exit 1; fi
+
+out=$(c -w ' %{http_code}' "$base/healthz")
+[ "$out" = "ok
+ 200" ] || [ "$out" = "ok 200" ]; check $? "GET /healthz → 200 ok" "$out"
+out=$(c -o /dev/null -w '%{http_code}' "$base/readyz")
+[ "$out" = 200 ]; check $? "GET /readyz → 200 with a loaded policy" "$out"
+out=$(c -w ' %{http_code}' "$base/nope")
+[[ "$out" == *'"error":'*' 404' ]]; check $? "unknown path → 404 JSON" "$out"
+out=$(c -o /dev/null -w '%{http_code}' "$base/validate")
+[ "$out" = 405 ]; check $? "GET /validate → 405" "$out"
+out=$(c -o /dev/null -w '%{http_code}' -X DELETE "$base/readyz")
+[ "$out" = 405 ]; check $? "DELETE /readyz → 405" "$out"
+
+head -c 70000 /dev/zero | tr '\0' a > "$work/big.json"
+out=$(c -H 'Content-Type: application/json' --data-binary @"$work/big.json" -w ' %{http_code} %{content_type}' \
+  "$base/validate?timeout=10s")
+[[ "$out" == '{"error":"request body exceeds limits.bodyBytes (65536 bytes)"}'*' 413 application/json' ]]
+check $? "body over limits.bodyBytes → 413 JSON" "$out"
+
+post() { c -H 'Content-Type: application/json' --data-binary "$1" -w ' %{http_code}' "$base/validate?timeout=10s"; }
+out=$(post '{"apiVersion":')
+[[ "$out" == '{"error":'*' 400' ]]; check $? "malformed JSON → 400 JSON error" "$out"
+out=$(post '{"apiVersion":"admission.k8s.io/v1","kind":"Pod","request":{"uid":"u1"}}')
+[[ "$out" == '{"error":'*' 400' ]]; check $? "wrong kind → 400 JSON error" "$out"
+out=$(post '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"kind":{"group":"","version":"v1","kind":"Pod"},"operation":"CREATE","namespace":"default","object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[]}}}}')
+[[ "$out" == '{"error":'*'uid'*' 400' ]]; check $? "missing uid → 400 JSON error naming uid" "$out"
+
+# keep-alive: several URLs in one curl invocation share one connection.
+out=$(c -o /dev/null -o /dev/null -o /dev/null -w '%{num_connects}\n' "$base/healthz" "$base/readyz" "$base/healthz")
+[ "$(echo "$out" | tr '\n' ' ')" = "1 0 0 " ]; check $? "keep-alive: 3 requests, 1 connection" "$out"
+
+out=$(c -o /dev/null -w '%{http_code}' --tlsv1.1 --tls-max 1.1 "$base/healthz" 2>&1)
+[ "$out" != 200 ]; check $? "TLS 1.1 refused" "$out"
+out=$(c -o /dev/null -w '%{http_code}' --tlsv1.2 --tls-max 1.2 "$base/healthz")
+[ "$out" = 200 ]; check $? "TLS 1.2 accepted" "$out"
+out=$(c -o /dev/null -w '%{http_version}' --http2 "$base/healthz")
+[ "$out" = 1.1 ]; check $? "curl --http2 still gets HTTP/1.1 (no h2 in ALPN)" "$out"
+
+start=$(date +%s%N)
+kill -TERM "$pid"
+wait "$pid"; rc=$?
+pid=
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$rc" = 0 ]; check $? "SIGTERM → exit 0" "rc=$rc $(tail -5 "$work/serve.log")"
+[ "$ms" -lt 10000 ]; check $? "SIGTERM → exit within 10 s (${ms} ms)"
+curl -sk --max-time 2 -o /dev/null "$base/healthz" 2>/dev/null
+[ $? != 0 ]; check $? "port closed after exit"
+
+exit $(( failed > 0 ))
