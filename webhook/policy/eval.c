@@ -197,8 +197,8 @@ static const char *
 cosign_how(const struct wh_policy_signer *s, const char *verb, const char *extra,
            const struct wh_image_eval *in, struct wh_arena *a)
 {
-    const char *subject = in->digest != NULL ? wh_arena_sprintf(a, "%s@%s", in->name, in->digest)
-                                             : in->image;
+    const char *subject =
+        in->digest != NULL ? wh_arena_sprintf(a, "%s@%s", in->name, in->digest) : in->image;
 
     if (s->keyless != NULL)
         return wh_arena_sprintf(a, "%s it in CI with cosign %s%s --yes %s (keyless, as signer %s)",
@@ -233,13 +233,14 @@ check_signature(struct verdict *v, const struct wh_policy_image *rule)
 
     if (verified >= rule->signatures.count)
         return;
-    deny(v, wh_arena_sprintf(
-                a, "no %s signature by %s%s%s%s: %s", rule->signatures.count > 1 ? "sufficient" : "verified",
-                signer_list(rule->signatures.signed_by, rule->signatures.n_signed_by, a),
-                in->verify_detail != NULL ? " (" : "",
-                in->verify_detail != NULL ? in->verify_detail : "",
-                in->verify_detail != NULL ? ")" : "",
-                cosign_how(rule->signatures.signed_by[0], "sign", "", in, a)));
+    deny(v,
+         wh_arena_sprintf(a, "no %s signature by %s%s%s%s: %s",
+                          rule->signatures.count > 1 ? "sufficient" : "verified",
+                          signer_list(rule->signatures.signed_by, rule->signatures.n_signed_by, a),
+                          in->verify_detail != NULL ? " (" : "",
+                          in->verify_detail != NULL ? in->verify_detail : "",
+                          in->verify_detail != NULL ? ")" : "",
+                          cosign_how(rule->signatures.signed_by[0], "sign", "", in, a)));
 }
 
 static const char *
@@ -262,7 +263,8 @@ sbom_attestation(const struct wh_policy_image *rule, const struct wh_facts *fact
         return NULL;
     for (i = 0; i < facts->n_attestations; i++) {
         const struct wh_attestation *at = &facts->attestations[i];
-        if (at->predicate_type != NULL && strcmp(at->predicate_type, rule->sbom.predicate_type) == 0 &&
+        if (at->predicate_type != NULL &&
+            strcmp(at->predicate_type, rule->sbom.predicate_type) == 0 &&
             signer_in(rule->sbom.signed_by, rule->sbom.n_signed_by, at->signer))
             return at;
     }
@@ -397,8 +399,9 @@ apply_action(struct verdict *v, enum wh_policy_action action, const char *text)
 static const char *
 action_name(enum wh_policy_action action)
 {
-    return action == WH_POLICY_ACTION_DENY ? "deny" : action == WH_POLICY_ACTION_WARN ? "warn"
-                                                                                        : "allow";
+    return action == WH_POLICY_ACTION_DENY   ? "deny"
+           : action == WH_POLICY_ACTION_WARN ? "warn"
+                                             : "allow";
 }
 
 static const char *
@@ -423,8 +426,8 @@ evaluate_rule(struct verdict *v, const struct wh_policy *p, const struct wh_poli
         return check_drift(v, p, rule, now);
     if (rule->dev_reference.image != NULL && have_sbom) {
         /* Only a pipeline bug gets here: the SBOM verified but no diff and no error came back. */
-        deny(v, wh_arena_sprintf(a, "rule %s: no drift result against the dev reference",
-                                 rule->name));
+        deny(v,
+             wh_arena_sprintf(a, "rule %s: no drift result against the dev reference", rule->name));
         return "error";
     }
     return "none";
@@ -448,8 +451,9 @@ wh_policy_evaluate_image(const struct wh_policy *p, const struct wh_image_eval *
     if (in->rule == NULL) {
         v.mode = p->defaults.mode;
         apply_action(&v, p->defaults.no_match,
-                     wh_arena_sprintf(a, "no image rule matches %s (noMatch: %s): add a rule "
-                                         "matching it to the policy's spec.images",
+                     wh_arena_sprintf(a,
+                                      "no image rule matches %s (noMatch: %s): add a rule "
+                                      "matching it to the policy's spec.images",
                                       in->name != NULL ? in->name : in->image,
                                       action_name(p->defaults.no_match)));
         drift = "none";

@@ -28,7 +28,7 @@ enum node_kind { NODE_SCALAR, NODE_MAP, NODE_SEQ };
 
 struct node {
     enum node_kind kind;
-    int line, col; /* 1-based */
+    int line, col;    /* 1-based */
     const char *text; /* scalar, NUL-terminated copy */
     size_t len;
     bool plain;
@@ -39,13 +39,12 @@ struct node {
 struct ctx {
     const char *file;
     const char *base_dir;
-    struct wh_arena *tmp;   /* tree and scratch text, freed when parsing ends */
-    struct wh_policy *p;    /* the model lives in p->arena */
+    struct wh_arena *tmp; /* tree and scratch text, freed when parsing ends */
+    struct wh_policy *p;  /* the model lives in p->arena */
     struct wh_error *err;
 };
 
-static enum wh_err fail(struct ctx *c, const struct node *n, const char *fmt, ...)
-    WH_PRINTF(3, 4);
+static enum wh_err fail(struct ctx *c, const struct node *n, const char *fmt, ...) WH_PRINTF(3, 4);
 
 static enum wh_err
 fail(struct ctx *c, const struct node *n, const char *fmt, ...)
@@ -171,8 +170,7 @@ on_event(struct ctx *c, const yaml_event_t *ev, struct node **stack, size_t *dep
     case YAML_SEQUENCE_START_EVENT:
         if (*depth >= DEPTH_MAX)
             return fail_at(c, WH_E_LIMIT, ev->start_mark, "nesting deeper than 32 levels");
-        n = node_new(c, ev->type == YAML_MAPPING_START_EVENT ? NODE_MAP : NODE_SEQ,
-                     ev->start_mark);
+        n = node_new(c, ev->type == YAML_MAPPING_START_EVENT ? NODE_MAP : NODE_SEQ, ev->start_mark);
         break;
     case YAML_MAPPING_END_EVENT:
     case YAML_SEQUENCE_END_EVENT:
@@ -226,8 +224,9 @@ build_tree(struct ctx *c, struct wh_bytes yaml, struct node **root)
     }
     yaml_parser_delete(&parser);
     if (rc == WH_OK && *root == NULL)
-        rc = wh_error_set(c->err, WH_E_INVALID, "%s:1:1: empty policy: expected apiVersion, kind "
-                                                "and spec",
+        rc = wh_error_set(c->err, WH_E_INVALID,
+                          "%s:1:1: empty policy: expected apiVersion, kind "
+                          "and spec",
                           c->file);
     return rc;
 }
@@ -261,8 +260,8 @@ check_keys(struct ctx *c, const struct node *map, const char *where, const char 
             continue;
         list[0] = '\0';
         for (k = 0; allowed[k] != NULL && used < sizeof(list); k++) {
-            int w = snprintf(list + used, sizeof(list) - used, "%s%s", k > 0 ? ", " : "",
-                             allowed[k]);
+            int w =
+                snprintf(list + used, sizeof(list) - used, "%s%s", k > 0 ? ", " : "", allowed[k]);
             if (w < 0)
                 break;
             used += (size_t)w;
@@ -348,8 +347,7 @@ as_count(struct ctx *c, const struct node *n, const char *where, size_t max, siz
 
 /* One of `names` (NULL-terminated); *out is its index. */
 static enum wh_err
-as_enum(struct ctx *c, const struct node *n, const char *where, const char *const *names,
-        int *out)
+as_enum(struct ctx *c, const struct node *n, const char *where, const char *const *names, int *out)
 {
     char list[128];
     size_t used = 0;
@@ -419,8 +417,7 @@ release_regex(void *obj)
 
 /* Anchored POSIX ERE. Perl/RE2 spellings that ERE would read differently are refused. */
 static enum wh_err
-as_regex(struct ctx *c, const struct node *n, const char *where,
-         const struct wh_policy_regex **out)
+as_regex(struct ctx *c, const struct node *n, const char *where, const struct wh_policy_regex **out)
 {
     struct wh_policy_regex *r;
     const char *src, *s;
@@ -434,8 +431,9 @@ as_regex(struct ctx *c, const struct node *n, const char *where,
         if (s[0] == '(' && s[1] == '?')
             return fail(c, n, "%s: \"(?\" groups are Perl/RE2 syntax, not POSIX ERE", where);
         if (s[0] == '\\' && s[1] != '\0' && strchr("dDpPAzZ", s[1]) != NULL)
-            return fail(c, n, "%s: \"\\%c\" is Perl/RE2 syntax, not POSIX ERE (use a bracket "
-                              "expression such as [0-9])",
+            return fail(c, n,
+                        "%s: \"\\%c\" is Perl/RE2 syntax, not POSIX ERE (use a bracket "
+                        "expression such as [0-9])",
                         where, s[1]);
         if (s[0] == '\\' && s[1] != '\0')
             s++;
@@ -553,8 +551,7 @@ read_key_file(struct ctx *c, const struct node *n, const char *where, const char
     const char *path;
 
     if (c->base_dir == NULL && file[0] != '/')
-        return fail(c, n, "%s: a relative key file needs the policy's directory; use pem:",
-                    where);
+        return fail(c, n, "%s: a relative key file needs the policy's directory; use pem:", where);
     path = file[0] == '/' ? file : wh_arena_sprintf(c->tmp, "%s/%s", c->base_dir, file);
     if (wh_file_read(path, WH_VERIFY_KEY_PEM_MAX, c->tmp, pem, &e) != WH_OK)
         return fail(c, n, "%s: %s", where, e.msg);
@@ -571,7 +568,8 @@ parse_key(struct ctx *c, const struct node *n, const char *where, struct wh_poli
     enum wh_err rc;
     const char *text;
 
-    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK || (rc = check_keys(c, n, where, keys)) != WH_OK)
+    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, keys)) != WH_OK)
         return rc;
     file = get(n, "file");
     pem_node = get(n, "pem");
@@ -611,14 +609,15 @@ opt_string(struct ctx *c, const struct node *map, const char *key, const char *w
 static enum wh_err
 parse_keyless(struct ctx *c, const struct node *n, const char *where, struct wh_policy_signer *s)
 {
-    static const char *const keys[] = {"issuer", "subject", "issuerRegExp", "subjectRegExp",
-                                       "github", NULL};
+    static const char *const keys[] = {"issuer",        "subject", "issuerRegExp",
+                                       "subjectRegExp", "github",  NULL};
     static const char *const gh_keys[] = {"repository", "ref", "workflow", "trigger", "sha", NULL};
     struct wh_policy_keyless *k = wh_arena_alloc(&c->p->arena, sizeof(*k));
     const struct node *v;
     enum wh_err rc;
 
-    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK || (rc = check_keys(c, n, where, keys)) != WH_OK)
+    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, keys)) != WH_OK)
         return rc;
     if ((rc = opt_string(c, n, "issuer", where, &k->issuer)) != WH_OK ||
         (rc = opt_string(c, n, "subject", where, &k->subject)) != WH_OK)
@@ -638,7 +637,8 @@ parse_keyless(struct ctx *c, const struct node *n, const char *where, struct wh_
         return fail(c, n, "%s: give exactly one of subject or subjectRegExp", where);
     if ((v = get(n, "github")) != NULL) {
         const char *gw = wh_arena_sprintf(c->tmp, "%s.github", where);
-        if ((rc = want(c, v, NODE_MAP, gw)) != WH_OK || (rc = check_keys(c, v, gw, gh_keys)) != WH_OK ||
+        if ((rc = want(c, v, NODE_MAP, gw)) != WH_OK ||
+            (rc = check_keys(c, v, gw, gh_keys)) != WH_OK ||
             (rc = opt_string(c, v, "repository", gw, &k->github.repository)) != WH_OK ||
             (rc = opt_string(c, v, "ref", gw, &k->github.ref)) != WH_OK ||
             (rc = opt_string(c, v, "workflow", gw, &k->github.workflow)) != WH_OK ||
@@ -661,7 +661,8 @@ parse_signer(struct ctx *c, const struct node *name, const struct node *n,
     enum wh_err rc;
     int k;
 
-    if ((rc = check_name(c, name, "signer")) != WH_OK || (rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+    if ((rc = check_name(c, name, "signer")) != WH_OK ||
+        (rc = want(c, n, NODE_MAP, where)) != WH_OK ||
         (rc = check_keys(c, n, where, keys)) != WH_OK)
         return rc;
     s->name = wh_arena_strdup(&c->p->arena, name->text);
@@ -722,15 +723,16 @@ find_tier_rule(const struct wh_policy *p, const char *id)
 static enum wh_err
 parse_when(struct ctx *c, const struct node *n, const char *where, struct wh_policy_tier_rule *r)
 {
-    static const char *const keys[] = {"devOnly",  "prodOnly",     "versionDrift",
-                                       "names",    "nameContains", "purlTypes", NULL};
+    static const char *const keys[] = {
+        "devOnly", "prodOnly", "versionDrift", "names", "nameContains", "purlTypes", NULL};
     static const char *const DRIFT[] = {"any", "major", "minor", "patch", NULL};
     const struct node *v;
     enum wh_err rc;
     bool b;
     int k;
 
-    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK || (rc = check_keys(c, n, where, keys)) != WH_OK)
+    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, keys)) != WH_OK)
         return rc;
     r->dev_only = r->prod_only = -1;
     if ((v = get(n, "devOnly")) != NULL) {
@@ -764,8 +766,8 @@ parse_when(struct ctx *c, const struct node *n, const char *where, struct wh_pol
                              &r->name_contains, &r->n_name_contains)) != WH_OK)
         return rc;
     if ((v = get(n, "purlTypes")) != NULL &&
-        (rc = as_string_list(c, v, wh_arena_sprintf(c->tmp, "%s.purlTypes", where),
-                             &r->purl_types, &r->n_purl_types)) != WH_OK)
+        (rc = as_string_list(c, v, wh_arena_sprintf(c->tmp, "%s.purlTypes", where), &r->purl_types,
+                             &r->n_purl_types)) != WH_OK)
         return rc;
     return WH_OK;
 }
@@ -792,7 +794,8 @@ parse_tier_list(struct ctx *c, const struct node *name, const struct node *n,
     for (i = 0; i < n->n; i++) {
         const struct node *r = n->kids[i], *v;
         const char *id = wh_arena_sprintf(&c->p->arena, "%s[%zu]", t->name, i);
-        if ((rc = want(c, r, NODE_MAP, id)) != WH_OK || (rc = check_keys(c, r, id, keys)) != WH_OK ||
+        if ((rc = want(c, r, NODE_MAP, id)) != WH_OK ||
+            (rc = check_keys(c, r, id, keys)) != WH_OK ||
             (rc = need(c, r, "tier", id, &v)) != WH_OK ||
             (rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.tier", id), TIERS, &k)) != WH_OK)
             return rc;
@@ -819,8 +822,7 @@ parse_tiers(struct ctx *c, const struct node *n)
     c->p->n_tiers = n->n / 2;
     c->p->tiers = wh_arena_calloc(&c->p->arena, c->p->n_tiers + 1, sizeof(*c->p->tiers));
     for (i = 0; i < c->p->n_tiers; i++)
-        if ((rc = parse_tier_list(c, n->kids[2 * i], n->kids[2 * i + 1], &c->p->tiers[i])) !=
-            WH_OK)
+        if ((rc = parse_tier_list(c, n->kids[2 * i], n->kids[2 * i + 1], &c->p->tiers[i])) != WH_OK)
             return rc;
     return WH_OK;
 }
@@ -860,7 +862,8 @@ parse_signatures(struct ctx *c, const struct node *n, const char *where,
     const struct node *v;
     enum wh_err rc;
 
-    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK || (rc = check_keys(c, n, where, keys)) != WH_OK ||
+    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, keys)) != WH_OK ||
         (rc = need(c, n, "signedBy", where, &v)) != WH_OK ||
         (rc = parse_signed_by(c, v, wh_arena_sprintf(c->tmp, "%s.signedBy", where),
                               &img->signatures.signed_by, &img->signatures.n_signed_by)) != WH_OK)
@@ -882,16 +885,19 @@ parse_attestations(struct ctx *c, const struct node *n, const char *where,
     const struct node *v, *sbom;
     enum wh_err rc;
 
-    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK || (rc = check_keys(c, n, where, keys)) != WH_OK)
+    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, keys)) != WH_OK)
         return rc;
     /* Fail closed: a rule this version cannot check must not load as if it were checked. */
     if ((v = get(n, "provenance")) != NULL || (v = get(n, "vulns")) != NULL)
-        return fail(c, v, "%s.%s: not checked by this version of driftgate; remove it rather than "
-                          "rely on it",
+        return fail(c, v,
+                    "%s.%s: not checked by this version of driftgate; remove it rather than "
+                    "rely on it",
                     where, get(n, "provenance") == v ? "provenance" : "vulns");
     if ((sbom = get(n, "sbom")) == NULL)
         return WH_OK;
-    if ((rc = want(c, sbom, NODE_MAP, sw)) != WH_OK || (rc = check_keys(c, sbom, sw, sbom_keys)) != WH_OK ||
+    if ((rc = want(c, sbom, NODE_MAP, sw)) != WH_OK ||
+        (rc = check_keys(c, sbom, sw, sbom_keys)) != WH_OK ||
         (rc = need(c, sbom, "predicateType", sw, &v)) != WH_OK ||
         (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.predicateType", sw),
                         &img->sbom.predicate_type)) != WH_OK ||
@@ -915,7 +921,8 @@ parse_dev_reference(struct ctx *c, const struct node *n, const char *where,
     struct wh_error e;
     enum wh_err rc;
 
-    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK || (rc = check_keys(c, n, where, keys)) != WH_OK ||
+    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, keys)) != WH_OK ||
         (rc = need(c, n, "image", where, &at)) != WH_OK ||
         (rc = as_string(c, at, wh_arena_sprintf(c->tmp, "%s.image", where), &tpl)) != WH_OK)
         return rc;
@@ -924,9 +931,9 @@ parse_dev_reference(struct ctx *c, const struct node *n, const char *where,
         return fail(c, at, "%s.image: only one {{tag}} placeholder is allowed", where);
     if (hole == NULL && strstr(tpl, "{{") != NULL)
         return fail(c, at, "%s.image: unknown placeholder (only {{tag}} exists)", where);
-    filled = hole == NULL ? tpl
-                          : wh_arena_sprintf(c->tmp, "%.*s%s%s", (int)(hole - tpl), tpl, "v1",
-                                             hole + 7);
+    filled = hole == NULL
+                 ? tpl
+                 : wh_arena_sprintf(c->tmp, "%.*s%s%s", (int)(hole - tpl), tpl, "v1", hole + 7);
     if (wh_image_ref_parse(wh_str_c(filled), c->tmp, &ref, &e) != WH_OK)
         return fail(c, at, "%s.image: \"%s\" is not an image reference: %s", where, tpl, e.msg);
     img->dev_reference.image = tpl;
@@ -939,9 +946,9 @@ parse_dev_reference(struct ctx *c, const struct node *n, const char *where,
 static enum wh_err
 parse_image(struct ctx *c, const struct node *n, size_t index, struct wh_policy_image *img)
 {
-    static const char *const keys[] = {"name",         "match",       "exclude", "requireDigest",
-                                       "signatures",   "attestations", "devReference", "tiers",
-                                       "mode",         "onError",     NULL};
+    static const char *const keys[] = {
+        "name",         "match", "exclude", "requireDigest", "signatures", "attestations",
+        "devReference", "tiers", "mode",    "onError",       NULL};
     const char *where = wh_arena_sprintf(c->tmp, "spec.images[%zu]", index);
     const struct node *v, *name;
     const char *tiers;
@@ -949,7 +956,8 @@ parse_image(struct ctx *c, const struct node *n, size_t index, struct wh_policy_
     size_t i;
     int k;
 
-    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK || (rc = check_keys(c, n, where, keys)) != WH_OK ||
+    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, keys)) != WH_OK ||
         (rc = need(c, n, "name", where, &name)) != WH_OK ||
         (rc = as_string(c, name, wh_arena_sprintf(c->tmp, "%s.name", where), &img->name)) !=
             WH_OK ||
@@ -992,8 +1000,8 @@ parse_image(struct ctx *c, const struct node *n, size_t index, struct wh_policy_
             WH_OK)
         return rc;
     if ((v = get(n, "attestations")) != NULL &&
-        (rc = parse_attestations(c, v, wh_arena_sprintf(c->tmp, "%s: attestations", where),
-                                 img)) != WH_OK)
+        (rc = parse_attestations(c, v, wh_arena_sprintf(c->tmp, "%s: attestations", where), img)) !=
+            WH_OK)
         return rc;
     if ((v = get(n, "tiers")) != NULL) {
         if ((rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s: tiers", where), &tiers)) != WH_OK)
@@ -1008,8 +1016,9 @@ parse_image(struct ctx *c, const struct node *n, size_t index, struct wh_policy_
             return rc;
         /* The drift diff needs the production SBOM and a tier list to judge it. */
         if (!img->sbom.required)
-            return fail(c, v, "%s: devReference needs attestations.sbom (the production SBOM to "
-                              "diff against)",
+            return fail(c, v,
+                        "%s: devReference needs attestations.sbom (the production SBOM to "
+                        "diff against)",
                         where);
         if (img->tiers == NULL)
             return fail(c, v, "%s: devReference needs tiers (how to judge the drift)", where);
@@ -1059,12 +1068,13 @@ parse_exemptions(struct ctx *c, const struct node *n)
             return rc;
         x->rule = find_tier_rule(c->p, id);
         if (x->rule == NULL)
-            return fail(c, v, "%s.rule: unknown tier rule \"%s\" (write <tier list>[<index>], "
-                              "e.g. seed-default[2])",
+            return fail(c, v,
+                        "%s.rule: unknown tier rule \"%s\" (write <tier list>[<index>], "
+                        "e.g. seed-default[2])",
                         where, id);
         if (x->rule->tier != WH_TIER_BLOCK)
-            return fail(c, v, "%s.rule: %s is not a block rule; exemptions only lift blocks",
-                        where, id);
+            return fail(c, v, "%s.rule: %s is not a block rule; exemptions only lift blocks", where,
+                        id);
         if ((rc = need(c, e, "expires", where, &v)) != WH_OK ||
             (rc = as_date(c, v, wh_arena_sprintf(c->tmp, "%s.expires", where), &x->expires_text,
                           &x->expires)) != WH_OK ||
@@ -1081,8 +1091,8 @@ static enum wh_err
 parse_document(struct ctx *c, const struct node *root)
 {
     static const char *const top_keys[] = {"apiVersion", "kind", "spec", NULL};
-    static const char *const spec_keys[] = {"defaults", "signers", "images", "tiers",
-                                            "exemptions", NULL};
+    static const char *const spec_keys[] = {"defaults", "signers",    "images",
+                                            "tiers",    "exemptions", NULL};
     const struct node *v, *spec;
     const char *s;
     enum wh_err rc;

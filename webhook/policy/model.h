@@ -36,8 +36,8 @@ struct wh_policy_regex {
 
 /* Fulcio certificate identity (verification is a later issue; the model keeps it). */
 struct wh_policy_keyless {
-    const char *issuer;                     /* exact, or NULL */
-    const char *subject;                    /* exact, or NULL */
+    const char *issuer;                       /* exact, or NULL */
+    const char *subject;                      /* exact, or NULL */
     const struct wh_policy_regex *issuer_re;  /* issuerRegExp, or NULL */
     const struct wh_policy_regex *subject_re; /* subjectRegExp, or NULL */
     struct {
@@ -52,10 +52,10 @@ struct wh_policy_keyless {
 /* A named signer. Exactly one of key / keyless is set. */
 struct wh_policy_signer {
     const char *name;
-    struct wh_verify_key *key;       /* parsed at load (verify/keys.h); NULL for keyless */
-    const char *key_file;            /* "keys/ci.pub" as written, or NULL for pem: */
+    struct wh_verify_key *key; /* parsed at load (verify/keys.h); NULL for keyless */
+    const char *key_file;      /* "keys/ci.pub" as written, or NULL for pem: */
     const struct wh_policy_keyless *keyless;
-    bool tlog_required;              /* transparencyLog: required (always true for keyless) */
+    bool tlog_required; /* transparencyLog: required (always true for keyless) */
     int line;
 };
 
@@ -77,8 +77,8 @@ enum wh_policy_drift_match {
 struct wh_policy_tier_rule {
     const char *id; /* "seed-default[1]": tier list name and 0-based index */
     enum wh_tier tier;
-    int dev_only;   /* -1 unset, else the kind must (1) or must not (0) be dev-only */
-    int prod_only;  /* likewise for prod-only */
+    int dev_only;  /* -1 unset, else the kind must (1) or must not (0) be dev-only */
+    int prod_only; /* likewise for prod-only */
     enum wh_policy_drift_match version_drift;
     const char *const *names; /* exact package names */
     size_t n_names;
@@ -108,7 +108,7 @@ struct wh_policy_exemption {
 
 struct wh_policy_image {
     const char *name;
-    size_t index; /* position in spec.images */
+    size_t index;             /* position in spec.images */
     const char *const *match; /* anchored globs (image/ref.h) */
     size_t n_match;
     const char *const *exclude;

@@ -75,10 +75,10 @@ void wh_policy_classify_tiers(const struct wh_policy *p, const struct wh_policy_
 
 /* One image (one container path) to evaluate. Borrowed. */
 struct wh_image_eval {
-    const char *path;   /* "spec.containers[1].image" */
-    const char *image;  /* as written */
-    const char *digest; /* resolved, or NULL */
-    const char *name;   /* "registry/repository" */
+    const char *path;                   /* "spec.containers[1].image" */
+    const char *image;                  /* as written */
+    const char *digest;                 /* resolved, or NULL */
+    const char *name;                   /* "registry/repository" */
     const struct wh_policy_image *rule; /* NULL: defaults.noMatch */
     const struct wh_facts *facts;       /* verified facts; NULL = nothing verified */
     const struct wh_sbom_diff *diff;    /* NULL without a dev reference */
@@ -93,8 +93,8 @@ struct wh_image_eval {
  * one image into `d`, with messages naming path, image, digest, rule and the fix. Mode warn turns
  * denials into warnings, audit into annotations. Pure.
  */
-void wh_policy_evaluate_image(const struct wh_policy *p, const struct wh_image_eval *in,
-                              time_t now, struct wh_decision *d);
+void wh_policy_evaluate_image(const struct wh_policy *p, const struct wh_image_eval *in, time_t now,
+                              struct wh_decision *d);
 /* Called once after all images: allows iff no denial was recorded. */
 void wh_policy_finish(struct wh_decision *d);
 

@@ -7,7 +7,7 @@
 #include "unit/harness.h"
 
 static const struct wh_limits lim = WH_LIMITS_DEFAULT;
-static struct wh_policy *seed;  /* policy/default.yaml */
+static struct wh_policy *seed;   /* policy/default.yaml */
 static struct wh_policy *exempt; /* policy/examples/exemptions.yaml */
 
 #define DIGEST "sha256:9f3a000000000000000000000000000000000000000000000000000000000000"
@@ -15,15 +15,15 @@ static struct wh_policy *exempt; /* policy/examples/exemptions.yaml */
 static struct wh_sbom_finding
 dev_only(const char *name, const char *version)
 {
-    return (struct wh_sbom_finding){WH_DRIFT_DEV_ONLY, WH_DRIFT_SIZE_NONE, name, "deb", name,
-                                    version, NULL};
+    return (struct wh_sbom_finding){
+        WH_DRIFT_DEV_ONLY, WH_DRIFT_SIZE_NONE, name, "deb", name, version, NULL};
 }
 
 static struct wh_sbom_finding
 prod_only(const char *name, const char *version)
 {
-    return (struct wh_sbom_finding){WH_DRIFT_PROD_ONLY, WH_DRIFT_SIZE_NONE, name, "deb", name,
-                                    NULL, version};
+    return (struct wh_sbom_finding){
+        WH_DRIFT_PROD_ONLY, WH_DRIFT_SIZE_NONE, name, "deb", name, NULL, version};
 }
 
 static struct wh_sbom_finding
@@ -209,7 +209,8 @@ test_clean_image_is_allowed_with_annotations(void)
 
     world_init(&w, seed, "registry.example.com/payments/api");
     run(&w, seed);
-    ok(w.d.allowed && w.d.n_denials == 0 && w.d.n_warnings == 0, "signed, attested, no drift → allowed");
+    ok(w.d.allowed && w.d.n_denials == 0 && w.d.n_warnings == 0,
+       "signed, attested, no drift → allowed");
     ok(strcmp(annotation(&w.d, "1-digest"), DIGEST) == 0, "1-digest annotation");
     ok(strcmp(annotation(&w.d, "1-verdict"), "allow") == 0, "1-verdict allow");
     ok(strcmp(annotation(&w.d, "1-signer"), "ci-key") == 0, "1-signer ci-key");
@@ -252,8 +253,7 @@ test_warn_tier_allows_with_warning(void)
     ok(w.d.n_warnings == 1 &&
            strstr(w.d.warnings[0], "minor drift of python3: dev 3.12.1-1, prod 3.11.2-1+b1 "
                                    "(seed-default[3])") != NULL,
-       "warning names the package, versions and rule: %s",
-       w.d.n_warnings ? w.d.warnings[0] : "");
+       "warning names the package, versions and rule: %s", w.d.n_warnings ? w.d.warnings[0] : "");
     ok(strcmp(annotation(&w.d, "1-verdict"), "warn") == 0, "1-verdict warn");
     wh_arena_fini(&w.a);
 }
@@ -288,7 +288,8 @@ test_signature_by_other_signer_denies(void)
     world_init(&w, seed, "registry.example.com/payments/api");
     w.facts.signature_signer = "someone-else";
     run(&w, seed);
-    ok(!w.d.allowed && w.d.n_denials == 1 && strstr(w.d.denials[0], "no verified signature") != NULL,
+    ok(!w.d.allowed && w.d.n_denials == 1 &&
+           strstr(w.d.denials[0], "no verified signature") != NULL,
        "a signer the rule does not list does not count");
     wh_arena_fini(&w.a);
 }
@@ -366,8 +367,9 @@ test_modes_soften_denials(void)
     w.facts.signature_signer = NULL;
     run(&w, p);
     ok(w.d.allowed && w.d.n_denials == 0 && w.d.n_warnings == 1 &&
-           strstr(w.d.warnings[0], "not enforced (mode warn): registry.example.com/payments/api:v2: "
-                                  "no verified signature by ci-key") == w.d.warnings[0],
+           strstr(w.d.warnings[0],
+                  "not enforced (mode warn): registry.example.com/payments/api:v2: "
+                  "no verified signature by ci-key") == w.d.warnings[0],
        "mode warn: the denial becomes a warning");
     ok(strcmp(annotation(&w.d, "1-verdict"), "warn") == 0, "mode warn verdict warn");
     wh_arena_fini(&w.a);
@@ -407,8 +409,9 @@ test_no_match_and_on_error_follow_the_policy(void)
     w.in.digest = NULL;
     run(&w, deny_all);
     ok(!w.d.allowed && w.d.n_denials == 1 &&
-           strstr(w.d.denials[0], "spec.containers[1].image registry.example.com/payments/api:v2: "
-                                  "rule r could not be checked: resolving the digest") == w.d.denials[0],
+           strstr(w.d.denials[0],
+                  "spec.containers[1].image registry.example.com/payments/api:v2: "
+                  "rule r could not be checked: resolving the digest") == w.d.denials[0],
        "onError deny: %s", w.d.n_denials ? w.d.denials[0] : "");
     ok(strcmp(annotation(&w.d, "1-digest"), "unresolved") == 0, "digest unresolved");
     wh_arena_fini(&w.a);

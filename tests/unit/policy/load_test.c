@@ -21,8 +21,7 @@ parse(const char *yaml, struct wh_policy **p, struct wh_error *err)
 
 /* Asserts the load fails with `code` and a message starting "t.yaml:<pos>: " containing `sub`. */
 static void
-expect_error(const char *name, const char *yaml, enum wh_err code, const char *pos,
-             const char *sub)
+expect_error(const char *name, const char *yaml, enum wh_err code, const char *pos, const char *sub)
 {
     struct wh_policy *p = NULL;
     struct wh_error err;
@@ -35,8 +34,7 @@ expect_error(const char *name, const char *yaml, enum wh_err code, const char *p
         wh_policy_unref(p);
         return;
     }
-    ok(strncmp(err.msg, prefix, strlen(prefix)) == 0, "%s: at %s (got \"%s\")", name, pos,
-       err.msg);
+    ok(strncmp(err.msg, prefix, strlen(prefix)) == 0, "%s: at %s (got \"%s\")", name, pos, err.msg);
     ok(strstr(err.msg, sub) != NULL, "%s: says \"%s\" (got \"%s\")", name, sub, err.msg);
 }
 
@@ -48,8 +46,8 @@ test_shipped_policy_loads_with_seed_tiers(void)
     const struct wh_policy_image *img;
     const struct wh_policy_tiers *t;
 
-    if (!ok(wh_policy_load("policy/default.yaml", &lim, &p, &err) == WH_OK, "default.yaml loads: %s",
-            err.msg))
+    if (!ok(wh_policy_load("policy/default.yaml", &lim, &p, &err) == WH_OK,
+            "default.yaml loads: %s", err.msg))
         return;
     ok(wh_policy_image_count(p) == 1, "one image rule");
     img = wh_policy_image_get(p, 0);
@@ -77,10 +75,9 @@ test_shipped_policy_loads_with_seed_tiers(void)
 static void
 test_every_example_loads(void)
 {
-    static const char *const files[] = {"policy/examples/key-signed.yaml",
-                                        "policy/examples/keyless.yaml",
-                                        "policy/examples/exemptions.yaml",
-                                        "policy/examples/warn-mode.yaml"};
+    static const char *const files[] = {
+        "policy/examples/key-signed.yaml", "policy/examples/keyless.yaml",
+        "policy/examples/exemptions.yaml", "policy/examples/warn-mode.yaml"};
     struct wh_policy *p;
     struct wh_error err;
     size_t i;
@@ -119,11 +116,11 @@ test_keyless_signer_is_kept_with_anchored_regex(void)
                "https://github.com/acme/payments/.github/workflows/b.yml@refs/heads/main", 0, NULL,
                0) == 0,
        "subject regex matches the main-branch workflow");
-    ok(regexec(&s->keyless->subject_re->re,
-               "https://github.com/acme/x@refs/heads/main.evil", 0, NULL, 0) != 0,
+    ok(regexec(&s->keyless->subject_re->re, "https://github.com/acme/x@refs/heads/main.evil", 0,
+               NULL, 0) != 0,
        "subject regex is anchored at the end");
-    ok(regexec(&s->keyless->subject_re->re,
-               "evil/https://github.com/acme/x@refs/heads/main", 0, NULL, 0) != 0,
+    ok(regexec(&s->keyless->subject_re->re, "evil/https://github.com/acme/x@refs/heads/main", 0,
+               NULL, 0) != 0,
        "subject regex is anchored at the start");
     wh_policy_unref(p);
 }
@@ -134,15 +131,16 @@ test_inline_pem_key_is_parsed(void)
     struct wh_policy *p;
     struct wh_error err;
 
-    if (!ok(parse(HEAD "  signers:\n"
-                       "    k:\n"
-                       "      transparencyLog: optional\n"
-                       "      key:\n"
-                       "        pem: |\n"
-                       "          -----BEGIN PUBLIC KEY-----\n"
-                       "          MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEMtrI43VOsE3mcsrEtVi+2w1YXcEL\n"
-                       "          dVe1LG3Qd2n700QeLcK/6AKUSmm8qVGomePyQBqz/zraluU5d9BbzRe89w==\n"
-                       "          -----END PUBLIC KEY-----\n",
+    if (!ok(parse(HEAD
+                  "  signers:\n"
+                  "    k:\n"
+                  "      transparencyLog: optional\n"
+                  "      key:\n"
+                  "        pem: |\n"
+                  "          -----BEGIN PUBLIC KEY-----\n"
+                  "          MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEMtrI43VOsE3mcsrEtVi+2w1YXcEL\n"
+                  "          dVe1LG3Qd2n700QeLcK/6AKUSmm8qVGomePyQBqz/zraluU5d9BbzRe89w==\n"
+                  "          -----END PUBLIC KEY-----\n",
                   &p, &err) == WH_OK,
             "pem key loads: %s", err.msg))
         return;
@@ -154,7 +152,8 @@ test_inline_pem_key_is_parsed(void)
 static void
 test_load_errors_name_file_line_col(void)
 {
-    expect_error("unknown key", HEAD "  images:\n    - name: a\n      match: [\"**\"]\n      bogus: 1\n",
+    expect_error("unknown key",
+                 HEAD "  images:\n    - name: a\n      match: [\"**\"]\n      bogus: 1\n",
                  WH_E_INVALID, "7:7", "unknown key \"bogus\" in spec.images[0]");
     expect_error("duplicate key", HEAD "  defaults: {mode: warn, mode: audit}\n", WH_E_INVALID,
                  "4:26", "duplicate key \"mode\"");
@@ -173,29 +172,35 @@ test_load_errors_name_file_line_col(void)
     expect_error("quoted true is not a bool",
                  HEAD "  images:\n    - {name: a, match: [\"**\"], requireDigest: \"true\"}\n",
                  WH_E_INVALID, "5:47", "expected true or false");
-    expect_error("hex count", HEAD "  signers: {k: {key: {file: keys/ci.pub}}}\n  images:\n"
-                                   "    - {name: a, match: [\"**\"], signatures: {signedBy: [k], "
-                                   "count: 0x1}}\n",
+    expect_error("hex count",
+                 HEAD "  signers: {k: {key: {file: keys/ci.pub}}}\n  images:\n"
+                      "    - {name: a, match: [\"**\"], signatures: {signedBy: [k], "
+                      "count: 0x1}}\n",
                  WH_E_INVALID, "6:67", "signatures.count: expected a decimal integer");
-    expect_error("count above signers", HEAD "  signers: {k: {key: {file: keys/ci.pub}}}\n  images:\n"
-                                             "    - {name: a, match: [\"**\"], signatures: {signedBy: [k], "
-                                             "count: 2}}\n",
+    expect_error("count above signers",
+                 HEAD "  signers: {k: {key: {file: keys/ci.pub}}}\n  images:\n"
+                      "    - {name: a, match: [\"**\"], signatures: {signedBy: [k], "
+                      "count: 2}}\n",
                  WH_E_INVALID, "6:67", "2 is out of range 1..1");
     expect_error("bad glob", HEAD "  images:\n    - {name: a, match: [\"a/***\"]}\n", WH_E_INVALID,
                  "5:25", "match[0]");
-    expect_error("bad exclude glob", HEAD "  images:\n    - {name: a, match: [\"**\"], exclude: [\"\"]}\n",
+    expect_error("bad exclude glob",
+                 HEAD "  images:\n    - {name: a, match: [\"**\"], exclude: [\"\"]}\n",
                  WH_E_INVALID, "5:42", "exclude[0]: expected a non-empty string");
     expect_error("bad regex",
                  HEAD "  signers:\n    s: {keyless: {issuer: i, subjectRegExp: \"a[b\"}}\n",
                  WH_E_INVALID, "5:45", "invalid regular expression \"a[b\"");
-    expect_error("perl group", HEAD "  signers:\n    s: {keyless: {issuerRegExp: \"(?:a)\", subject: s}}\n",
+    expect_error("perl group",
+                 HEAD "  signers:\n    s: {keyless: {issuerRegExp: \"(?:a)\", subject: s}}\n",
                  WH_E_INVALID, "5:33", "Perl/RE2 syntax");
     expect_error("keyless needs an issuer", HEAD "  signers:\n    s: {keyless: {subject: s}}\n",
                  WH_E_INVALID, "5:18", "exactly one of issuer or issuerRegExp");
-    expect_error("signer needs key or keyless", HEAD "  signers:\n    s: {transparencyLog: required}\n",
-                 WH_E_INVALID, "5:8", "exactly one of key or keyless");
+    expect_error("signer needs key or keyless",
+                 HEAD "  signers:\n    s: {transparencyLog: required}\n", WH_E_INVALID, "5:8",
+                 "exactly one of key or keyless");
     expect_error("unknown signer",
-                 HEAD "  images:\n    - {name: a, match: [\"**\"], signatures: {signedBy: [nope]}}\n",
+                 HEAD
+                 "  images:\n    - {name: a, match: [\"**\"], signatures: {signedBy: [nope]}}\n",
                  WH_E_INVALID, "5:56", "unknown signer \"nope\"");
     expect_error("unknown tiers", HEAD "  images:\n    - {name: a, match: [\"**\"], tiers: nope}\n",
                  WH_E_INVALID, "5:39", "unknown tier list \"nope\"");
@@ -217,12 +222,13 @@ test_load_errors_name_file_line_col(void)
                  WH_E_INVALID, "6:7", "missing required key \"reason\"");
     expect_error("bad tier", HEAD "  tiers: {t: [{tier: deny, when: {}}]}\n", WH_E_INVALID, "4:22",
                  "expected one of block|warn|ignore, got \"deny\"");
-    expect_error("bad drift size", HEAD "  tiers: {t: [{tier: warn, when: {versionDrift: tiny}}]}\n",
-                 WH_E_INVALID, "4:49", "versionDrift: expected one of any|major|minor|patch");
+    expect_error("bad drift size",
+                 HEAD "  tiers: {t: [{tier: warn, when: {versionDrift: tiny}}]}\n", WH_E_INVALID,
+                 "4:49", "versionDrift: expected one of any|major|minor|patch");
     expect_error("missing key file", HEAD "  signers: {k: {key: {file: keys/none.pub}}}\n",
                  WH_E_INVALID, "4:29", "policy/keys/none.pub");
-    expect_error("not a public key", HEAD "  signers: {k: {key: {pem: \"hello\"}}}\n",
-                 WH_E_INVALID, "4:28", "signer k: key: no PEM block");
+    expect_error("not a public key", HEAD "  signers: {k: {key: {pem: \"hello\"}}}\n", WH_E_INVALID,
+                 "4:28", "signer k: key: no PEM block");
     expect_error("wrong apiVersion", "apiVersion: v1\nkind: Policy\nspec: {}\n", WH_E_INVALID,
                  "1:13", "expected driftgate.dev/v1alpha1");
     expect_error("wrong kind", "apiVersion: driftgate.dev/v1alpha1\nkind: Config\nspec: {}\n",
@@ -232,7 +238,8 @@ test_load_errors_name_file_line_col(void)
                  "exactly one YAML document");
     expect_error("complex key", HEAD "  ? [a]\n  : b\n", WH_E_INVALID, "4:5",
                  "mapping keys must be scalars");
-    expect_error("nesting", HEAD "  x: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
+    expect_error("nesting",
+                 HEAD "  x: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
                  WH_E_LIMIT, "4:36", "nesting deeper than 32 levels");
 }
 
@@ -245,8 +252,8 @@ test_oversized_policy_is_limit(void)
     const char *yaml = HEAD "  {}\n";
 
     small.policy_bytes = 10;
-    ok(wh_policy_parse((struct wh_bytes){(const unsigned char *)yaml, strlen(yaml)}, "t.yaml",
-                       NULL, &small, &p, &err) == WH_E_LIMIT &&
+    ok(wh_policy_parse((struct wh_bytes){(const unsigned char *)yaml, strlen(yaml)}, "t.yaml", NULL,
+                       &small, &p, &err) == WH_E_LIMIT &&
            strstr(err.msg, "over the 10 byte limit") != NULL,
        "policy over policy_bytes is WH_E_LIMIT: %s", err.msg);
 }
@@ -258,8 +265,8 @@ test_relative_key_file_needs_base_dir(void)
     struct wh_error err;
     const char *yaml = HEAD "  signers: {k: {key: {file: keys/ci.pub}}}\n";
 
-    ok(wh_policy_parse((struct wh_bytes){(const unsigned char *)yaml, strlen(yaml)}, "t.yaml",
-                       NULL, &lim, &p, &err) == WH_E_INVALID &&
+    ok(wh_policy_parse((struct wh_bytes){(const unsigned char *)yaml, strlen(yaml)}, "t.yaml", NULL,
+                       &lim, &p, &err) == WH_E_INVALID &&
            strstr(err.msg, "t.yaml:4:29: ") == err.msg &&
            strstr(err.msg, "needs the policy's directory") != NULL,
        "relative key file without base_dir: %s", err.msg);
@@ -362,8 +369,7 @@ test_refcount_keeps_snapshot_until_last_unref(void)
         pthread_join(th[i], NULL);
     ok(atomic_load(&p->refs) == 2, "concurrent ref/unref pairs leave the count at 2");
     wh_policy_unref(p);
-    ok(strcmp(wh_policy_image_find(q, "x/y")->name, "a") == 0,
-       "still readable after one unref");
+    ok(strcmp(wh_policy_image_find(q, "x/y")->name, "a") == 0, "still readable after one unref");
     wh_policy_unref(q); /* frees; ASan reports any leak or double free */
     wh_policy_unref(NULL);
     ok(1, "unref(NULL) is a no-op");
