@@ -1,0 +1,216 @@
+/* WWW-Authenticate challenges, docker config credentials, token responses. */
+#include <string.h>
+
+#include "registry/auth.c"
+#include "unit/harness.h"
+
+static struct wh_bytes
+bytes(const char *s)
+{
+    return (struct wh_bytes){(const unsigned char *)s, strlen(s)};
+}
+
+static void
+test_bearer_challenge_with_quoted_params(void)
+{
+    struct wh_arena a;
+    struct wh_registry_challenge c;
+    struct wh_error err;
+
+    wh_arena_init(&a);
+    ok(wh_registry_auth_challenge_parse(
+           WH_STR("Bearer realm=\"http://127.0.0.1:5001/token\",service=\"fixture-registry\","
+                  "scope=\"repository:demo/app:pull\""),
+           &a, &c, &err) == WH_OK,
+       "bearer challenge parses");
+    ok(c.scheme == WH_REGISTRY_AUTH_BEARER, "scheme is Bearer");
+    ok(strcmp(c.realm, "http://127.0.0.1:5001/token") == 0, "realm");
+    ok(strcmp(c.service, "fixture-registry") == 0, "service");
+    ok(strcmp(c.scope, "repository:demo/app:pull") == 0, "scope");
+    wh_arena_fini(&a);
+}
+
+static void
+test_challenge_escapes_tokens_and_case(void)
+{
+    struct wh_arena a;
+    struct wh_registry_challenge c;
+    struct wh_error err;
+
+    wh_arena_init(&a);
+    ok(wh_registry_auth_challenge_parse(
+           WH_STR("bEaReR  REALM=\"https://auth.example/t?a=\\\"b\\\\\" , Service=reg.example, "
+                  "error=\"insufficient_scope\""),
+           &a, &c, &err) == WH_OK,
+       "mixed-case, escapes, token value and unknown param parse");
+    ok(strcmp(c.realm, "https://auth.example/t?a=\"b\\") == 0, "escapes decoded: %s", c.realm);
+    ok(strcmp(c.service, "reg.example") == 0, "token-form value");
+    ok(c.scope == NULL, "absent scope is NULL");
+    ok(wh_registry_auth_challenge_parse(WH_STR("Basic realm=\"fixture-realm\""), &a, &c, &err) ==
+           WH_OK && c.scheme == WH_REGISTRY_AUTH_BASIC && strcmp(c.realm, "fixture-realm") == 0,
+       "basic challenge");
+    ok(wh_registry_auth_challenge_parse(WH_STR("Basic realm=\"r\", Bearer realm=\"x\""), &a, &c,
+                                        &err) == WH_OK &&
+           c.scheme == WH_REGISTRY_AUTH_BASIC && strcmp(c.realm, "r") == 0,
+       "a second challenge ends the first");
+    wh_arena_fini(&a);
+}
+
+static void
+expect_invalid(const char *header, const char *substring)
+{
+    struct wh_arena a;
+    struct wh_registry_challenge c;
+    struct wh_error err;
+    enum wh_err rc;
+
+    wh_arena_init(&a);
+    rc = wh_registry_auth_challenge_parse(wh_str_c(header), &a, &c, &err);
+    ok(rc == WH_E_INVALID && strstr(err.msg, substring) != NULL, "[%s] → invalid: %s", header,
+       rc == WH_OK ? "(ok)" : err.msg);
+    wh_arena_fini(&a);
+}
+
+static void
+test_bad_challenges_are_invalid(void)
+{
+    char big[WH_REGISTRY_MAX_CHALLENGE + 16];
+    struct wh_arena a;
+    struct wh_registry_challenge c;
+    struct wh_error err;
+
+    expect_invalid("Digest realm=\"x\"", "unsupported scheme");
+    expect_invalid("", "unsupported scheme");
+    expect_invalid("Bearer service=\"x\"", "no realm");
+    expect_invalid("Bearer realm=\"unterminated", "unterminated");
+    expect_invalid("Bearer realm=\"a\" service=\"b\"", "expected ','");
+    expect_invalid("Bearer realm=\"a\",realm=\"b\"", "duplicate parameter");
+    expect_invalid("Bearer realm=", "has no value");
+    expect_invalid("Bearer realm=\"a\x01\"", "control character");
+    expect_invalid("Bearer,realm=\"a\"", "junk after scheme");
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    memcpy(big, "Bearer realm=\"", 14);
+    wh_arena_init(&a);
+    ok(wh_registry_auth_challenge_parse(wh_str_c(big), &a, &c, &err) == WH_E_LIMIT &&
+           strstr(err.msg, "WWW-Authenticate is") != NULL,
+       "over-long header → limit: %s", err.msg);
+    wh_arena_fini(&a);
+}
+
+static const char *config_json =
+    "{\"auths\":{"
+    "\"https://index.docker.io/v1/\":{\"auth\":\"aHViOmh1YnBhc3M=\"},"
+    "\"ghcr.io\":{\"username\":\"gh\",\"password\":\"ghpass\"},"
+    "\"http://127.0.0.1:5000/v2/\":{\"auth\":\"YWxpY2U6d29uZGVyOmxhbmQ=\"},"
+    "\"quay.io\":{\"identitytoken\":\"refresh-me\"},"
+    "\"helper.example\":{}"
+    "},\"credsStore\":\"desktop\"}";
+
+static void
+test_docker_config_finds_by_host(void)
+{
+    struct wh_arena a;
+    struct wh_registry_credentials c;
+    struct wh_error err;
+
+    wh_arena_init(&a);
+    ok(wh_registry_auth_config_find(bytes(config_json), "docker.io", &a, &c, &err) == WH_OK &&
+           strcmp(c.username, "hub") == 0 && strcmp(c.password, "hubpass") == 0,
+       "docker.io uses https://index.docker.io/v1/");
+    ok(wh_registry_auth_config_find(bytes(config_json), "ghcr.io", &a, &c, &err) == WH_OK &&
+           strcmp(c.username, "gh") == 0 && strcmp(c.password, "ghpass") == 0,
+       "username/password entry");
+    ok(wh_registry_auth_config_find(bytes(config_json), "127.0.0.1:5000", &a, &c, &err) == WH_OK &&
+           strcmp(c.username, "alice") == 0 && strcmp(c.password, "wonder:land") == 0,
+       "scheme and path dropped from the key; password keeps its colon");
+    ok(wh_registry_auth_config_find(bytes(config_json), "127.0.0.1:5001", &a, &c, &err) == WH_OK &&
+           c.username == NULL,
+       "port is part of the match");
+    ok(wh_registry_auth_config_find(bytes(config_json), "quay.io", &a, &c, &err) == WH_OK &&
+           c.username == NULL && strcmp(c.identity_token, "refresh-me") == 0,
+       "identity token");
+    ok(wh_registry_auth_config_find(bytes(config_json), "helper.example", &a, &c, &err) == WH_OK &&
+           c.username == NULL && c.identity_token == NULL,
+       "empty entry (credential helper) → no credentials");
+    ok(wh_registry_auth_config_find(bytes("{}"), "ghcr.io", &a, &c, &err) == WH_OK &&
+           c.username == NULL,
+       "no auths → no credentials");
+    wh_arena_fini(&a);
+}
+
+static void
+expect_config_invalid(const char *json, const char *substring)
+{
+    struct wh_arena a;
+    struct wh_registry_credentials c;
+    struct wh_error err;
+    enum wh_err rc;
+
+    wh_arena_init(&a);
+    rc = wh_registry_auth_config_find(bytes(json), "r.example", &a, &c, &err);
+    ok(rc == WH_E_INVALID && strstr(err.msg, substring) != NULL, "%s → invalid: %s", json,
+       rc == WH_OK ? "(ok)" : err.msg);
+    ok(rc == WH_OK || strstr(err.msg, "secret") == NULL, "message quotes no secret");
+    wh_arena_fini(&a);
+}
+
+static void
+test_bad_docker_configs_are_invalid(void)
+{
+    expect_config_invalid("{\"auths\":", "docker config JSON 1:");
+    expect_config_invalid("[]", "not a JSON object");
+    expect_config_invalid("{\"auths\":[]}", "auths is not an object");
+    expect_config_invalid("{\"auths\":{\"r.example\":{\"auth\":\"c2VjcmV0\"}}}", "not user:password");
+    expect_config_invalid("{\"auths\":{\"r.example\":{\"auth\":\"!!secret\"}}}", "not base64");
+    expect_config_invalid("{\"auths\":{\"r.example\":{\"password\":\"secret\"}}}", "no username");
+    expect_config_invalid("{\"auths\":{\"r.example\":{\"username\":7}}}", "username is not a string");
+    expect_config_invalid("{\"auths\":{\"r.example\":{},\"r.example\":{}}}", "duplicate");
+}
+
+static void
+test_token_response(void)
+{
+    struct wh_arena a;
+    struct wh_error err;
+    const char *tok;
+    int64_t exp;
+
+    wh_arena_init(&a);
+    ok(wh_registry_auth_token_parse(bytes("{\"token\":\"T1\",\"expires_in\":300}"), &a, &tok, &exp,
+                                    &err) == WH_OK &&
+           strcmp(tok, "T1") == 0 && exp == 300,
+       "token + expires_in");
+    ok(wh_registry_auth_token_parse(bytes("{\"access_token\":\"T2\"}"), &a, &tok, &exp, &err) ==
+               WH_OK &&
+           strcmp(tok, "T2") == 0 && exp == 60,
+       "access_token, default 60 s");
+    ok(wh_registry_auth_token_parse(bytes("{\"token\":\"T3\",\"expires_in\":5}"), &a, &tok, &exp,
+                                    &err) == WH_OK &&
+           exp == 60,
+       "expires_in below 60 → 60");
+    ok(wh_registry_auth_token_parse(bytes("{\"token\":\"\"}"), &a, &tok, &exp, &err) ==
+               WH_E_INVALID &&
+           strstr(err.msg, "no token") != NULL,
+       "empty token → invalid");
+    ok(wh_registry_auth_token_parse(bytes("{\"token\":\"x\",\"expires_in\":\"300\"}"), &a, &tok,
+                                    &exp, &err) == WH_E_INVALID &&
+           strstr(err.msg, "expires_in") != NULL,
+       "string expires_in → invalid");
+    ok(wh_registry_auth_token_parse(bytes("<html>"), &a, &tok, &exp, &err) == WH_E_INVALID &&
+           strstr(err.msg, "token response JSON") != NULL,
+       "not JSON → invalid");
+    wh_arena_fini(&a);
+}
+
+int
+main(void)
+{
+    test_bearer_challenge_with_quoted_params();
+    test_challenge_escapes_tokens_and_case();
+    test_bad_challenges_are_invalid();
+    test_docker_config_finds_by_host();
+    test_bad_docker_configs_are_invalid();
+    test_token_response();
+    return done_testing();
+}

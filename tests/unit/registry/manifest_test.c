@@ -1,0 +1,222 @@
+/* OCI/Docker manifest and index parsing: good, bad, huge, deep, lying. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/digest.h"
+#include "registry/manifest.c"
+#include "unit/harness.h"
+
+#define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+#define D2 "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+#define D3 "sha256:3333333333333333333333333333333333333333333333333333333333333333"
+
+static const char *oci_manifest =
+    "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+    "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" D1
+    "\",\"size\":233},"
+    "\"layers\":[{\"mediaType\":\"application/vnd.dsse.envelope.v1+json\",\"digest\":\"" D2
+    "\",\"size\":100,\"annotations\":{\"predicateType\":\"https://cyclonedx.org/bom\","
+    "\"dev.cosignproject.cosign/signature\":\"\"}},"
+    "{\"mediaType\":\"application/vnd.dsse.envelope.v1+json\",\"digest\":\"" D3 "\",\"size\":0}],"
+    "\"subject\":{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" D1
+    "\",\"size\":5},\"annotations\":{\"org.opencontainers.image.created\":\"now\"}}";
+
+static const char *docker_list =
+    "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.list.v2+json\","
+    "\"manifests\":[{\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\","
+    "\"digest\":\"" D1 "\",\"size\":10,\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\","
+    "\"variant\":\"v7\"}},"
+    "{\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\",\"digest\":\"" D2
+    "\",\"size\":11,\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}";
+
+static enum wh_err
+parse(const char *json, const char *content_type, struct wh_arena *a,
+      struct wh_registry_manifest *m, struct wh_error *err)
+{
+    struct wh_limits limits = WH_LIMITS_DEFAULT;
+
+    return wh_registry_manifest_parse((struct wh_bytes){(const unsigned char *)json, strlen(json)},
+                                      content_type, &limits, a, m, err);
+}
+
+static void
+test_oci_manifest_with_layers_annotations_subject(void)
+{
+    struct wh_arena a;
+    struct wh_registry_manifest m;
+    struct wh_error err;
+    char want[WH_DIGEST_STR_LEN];
+
+    wh_arena_init(&a);
+    ok(parse(oci_manifest, "application/vnd.oci.image.manifest.v1+json", &a, &m, &err) == WH_OK,
+       "OCI manifest parses");
+    wh_digest_sha256_str(oci_manifest, strlen(oci_manifest), want);
+    ok(strcmp(m.digest, want) == 0, "digest is sha256 of the body");
+    ok(!m.is_index && m.n_layers == 2 && m.n_manifests == 0, "two layers, not an index");
+    ok(strcmp(m.config.digest, D1) == 0 && m.config.size == 233, "config descriptor");
+    ok(strcmp(m.layers[0].digest, D2) == 0 && m.layers[0].size == 100, "layer 0");
+    ok(m.layers[0].n_annotations == 2 &&
+           strcmp(wh_registry_annotation_get(m.layers[0].annotations, m.layers[0].n_annotations,
+                                             "predicateType"),
+                  "https://cyclonedx.org/bom") == 0,
+       "layer annotations");
+    ok(wh_registry_annotation_get(m.layers[1].annotations, m.layers[1].n_annotations, "x") == NULL,
+       "no annotations → lookup NULL");
+    ok(m.subject_digest != NULL && strcmp(m.subject_digest, D1) == 0, "subject digest");
+    ok(m.n_annotations == 1, "manifest annotations");
+    wh_arena_fini(&a);
+}
+
+static void
+test_docker_list_and_platform_find(void)
+{
+    struct wh_arena a;
+    struct wh_registry_manifest m;
+    struct wh_error err;
+    const struct wh_registry_descriptor *d;
+
+    wh_arena_init(&a);
+    ok(parse(docker_list, NULL, &a, &m, &err) == WH_OK, "Docker manifest list parses");
+    ok(m.is_index && m.n_manifests == 2 && m.n_layers == 0, "index with two entries");
+    d = wh_registry_manifest_platform_find(&m, "linux", "amd64", NULL);
+    ok(d != NULL && strcmp(d->digest, D2) == 0, "linux/amd64 found");
+    d = wh_registry_manifest_platform_find(&m, "linux", "arm", "v7");
+    ok(d != NULL && strcmp(d->digest, D1) == 0 && strcmp(d->variant, "v7") == 0, "linux/arm/v7");
+    ok(wh_registry_manifest_platform_find(&m, "linux", "arm", "v6") == NULL, "variant mismatch");
+    ok(wh_registry_manifest_platform_find(&m, "windows", "amd64", NULL) == NULL, "os mismatch");
+    wh_arena_fini(&a);
+}
+
+static void
+test_media_type_from_header_or_shape(void)
+{
+    struct wh_arena a;
+    struct wh_registry_manifest m;
+    struct wh_error err;
+
+    wh_arena_init(&a);
+    ok(parse("{\"schemaVersion\":2,\"manifests\":[]}", "application/vnd.oci.image.index.v1+json; charset=utf-8",
+             &a, &m, &err) == WH_OK &&
+           m.is_index && strcmp(m.media_type, WH_REGISTRY_MT_OCI_INDEX) == 0,
+       "Content-Type with parameters supplies the type");
+    ok(parse("{\"schemaVersion\":2,\"manifests\":[]}", "application/json", &a, &m, &err) == WH_OK &&
+           m.is_index,
+       "no mediaType anywhere: an index by shape");
+    wh_arena_fini(&a);
+}
+
+static void
+expect(enum wh_err code, const char *json, const char *substring)
+{
+    struct wh_arena a;
+    struct wh_registry_manifest m;
+    struct wh_error err;
+    enum wh_err rc;
+
+    wh_arena_init(&a);
+    rc = parse(json, NULL, &a, &m, &err);
+    ok(rc == code && strstr(err.msg, substring) != NULL, "%.60s… → %s: %s", json,
+       wh_error_name(code), rc == WH_OK ? "(ok)" : err.msg);
+    wh_arena_fini(&a);
+}
+
+static void
+test_bad_manifests(void)
+{
+    expect(WH_E_INVALID, "{", "manifest JSON 1:");
+    expect(WH_E_INVALID, "[]", "not a JSON object");
+    expect(WH_E_INVALID, "{\"schemaVersion\":1,\"layers\":[]}", "schemaVersion is not 2");
+    expect(WH_E_INVALID, "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.v1+prettyjws\"}",
+           "unsupported manifest mediaType");
+    expect(WH_E_INVALID, "{\"schemaVersion\":2}", "no mediaType, layers or manifests");
+    expect(WH_E_INVALID,
+           "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+           "\"layers\":[]}",
+           "config is not an object");
+    expect(WH_E_INVALID,
+           "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+           "\"manifests\":[{\"digest\":\"sha256:abc\",\"size\":1}]}",
+           "manifests[0].digest \"sha256:abc\" is not sha256:<64 hex>");
+    expect(WH_E_INVALID,
+           "{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"" D1 "\",\"size\":-1}]}",
+           "manifests[0].size is not a non-negative integer");
+    expect(WH_E_INVALID,
+           "{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"" D1 "\",\"size\":1,"
+           "\"annotations\":{\"a\":1}}]}",
+           "manifests[0].annotations[\"a\"] is not a string");
+    expect(WH_E_INVALID,
+           "{\"schemaVersion\":2,\"manifests\":[],\"manifests\":[]}", "duplicate");
+    expect(WH_E_INVALID,
+           "{\"schemaVersion\":2,\"layers\":[{\"digest\":\"" D1 "\",\"size\":1}],"
+           "\"config\":{\"mediaType\":\"x\",\"digest\":\"" D1 "\",\"size\":1}}",
+           "layers[0].mediaType is missing");
+}
+
+static void
+test_header_and_body_types_must_agree(void)
+{
+    struct wh_arena a;
+    struct wh_registry_manifest m;
+    struct wh_error err;
+
+    wh_arena_init(&a);
+    ok(parse(docker_list, WH_REGISTRY_MT_OCI_MANIFEST, &a, &m, &err) == WH_E_INVALID &&
+           strstr(err.msg, "disagrees with Content-Type") != NULL,
+       "body says list, header says manifest → invalid: %s", err.msg);
+    wh_arena_fini(&a);
+}
+
+static void
+test_huge_and_deep_manifests_hit_limits(void)
+{
+    struct wh_limits limits = WH_LIMITS_DEFAULT;
+    struct wh_arena a;
+    struct wh_registry_manifest m;
+    struct wh_error err;
+    size_t n = WH_REGISTRY_MAX_DESCRIPTORS + 1, len = 0;
+    char *big = malloc(n * 120 + 100);
+    enum wh_err rc;
+
+    len += (size_t)sprintf(big, "{\"schemaVersion\":2,\"manifests\":[");
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)sprintf(big + len, "%s{\"digest\":\"%s\",\"size\":1}", i ? "," : "", D1);
+    len += (size_t)sprintf(big + len, "]}");
+    wh_arena_init(&a);
+    rc = wh_registry_manifest_parse((struct wh_bytes){(unsigned char *)big, len}, NULL, &limits, &a,
+                                    &m, &err);
+    ok(rc == WH_E_LIMIT && strstr(err.msg, "manifests has 1025 entries") != NULL,
+       "too many descriptors → limit: %s", err.msg);
+    limits.manifest_bytes = 1000;
+    rc = wh_registry_manifest_parse((struct wh_bytes){(unsigned char *)big, len}, NULL, &limits, &a,
+                                    &m, &err);
+    ok(rc == WH_E_LIMIT && strstr(err.msg, "(limit 1000)") != NULL, "over manifest_bytes → limit: %s",
+       err.msg);
+    limits = (struct wh_limits)WH_LIMITS_DEFAULT;
+    len = 0;
+    for (size_t i = 0; i < 100; i++)
+        big[len++] = '[';
+    for (size_t i = 0; i < 100; i++)
+        big[len++] = ']';
+    rc = wh_registry_manifest_parse((struct wh_bytes){(unsigned char *)big, len}, NULL, &limits, &a,
+                                    &m, &err);
+    ok(rc == WH_E_LIMIT && strstr(err.msg, "nests deeper than 64") != NULL, "deep nesting → limit: %s",
+       err.msg);
+    memcpy(big, "[\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"\"]", 79);
+    rc = wh_registry_manifest_parse((struct wh_bytes){(unsigned char *)big, 79}, NULL, &limits, &a,
+                                    &m, &err);
+    ok(rc == WH_E_INVALID, "brackets inside strings do not count as depth: %s", err.msg);
+    wh_arena_fini(&a);
+    free(big);
+}
+
+int
+main(void)
+{
+    test_oci_manifest_with_layers_annotations_subject();
+    test_docker_list_and_platform_find();
+    test_media_type_from_header_or_shape();
+    test_bad_manifests();
+    test_header_and_body_types_must_agree();
+    test_huge_and_deep_manifests_hit_limits();
+    return done_testing();
+}
