@@ -63,6 +63,14 @@ test_v1_statement_with_several_subjects(void)
     ok(strcmp((const char *)st.predicate.ptr, "null") == 0, "absent predicate is null");
     ok(wh_verify_intoto_subject(&st, DIGEST, &err) == WH_OK,
        "uppercase hex subject binds to the lowercase digest");
+    json = "{\"_type\":\"https://in-toto.io/Statement/v0.1\",\"subject\":[{\"uri\":\"pkg:maven/"
+           "x/y@1\"}],\"predicateType\":\"https://in-toto.io/attestation/vulns/v0.1\"}";
+    ok(wh_verify_intoto_parse(lit(json), &lim, &a, &st, &err) == WH_OK && st.n_subjects == 1 &&
+           st.subjects[0].sha256 == NULL,
+       "uri-only subject parses without a digest: %s", err.msg);
+    ok(wh_verify_intoto_subject(&st, DIGEST, &err) == WH_E_VERIFY &&
+           strstr(err.msg, "(no sha256) does not include") != NULL,
+       "uri-only subject never binds: %s", err.msg);
     wh_arena_fini(&a);
 }
 
@@ -99,7 +107,7 @@ test_malformed_statements_rejected(void)
                   "\"subject\":[{\"digest\":{\"sha256\":\"abc\"}}]}",
                   &lim, WH_E_INVALID, "is not 64 hex digits");
     check_invalid("{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"p\","
-                  "\"subject\":[{\"name\":\"x\"}]}",
+                  "\"subject\":[{\"name\":\"x\",\"digest\":\"abc\"}]}",
                   &lim, WH_E_INVALID, "subject[0].digest is not an object");
     check_invalid("not json", &lim, WH_E_INVALID, "statement JSON 1:");
 }
