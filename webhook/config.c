@@ -32,9 +32,9 @@ enum field_kind {
 struct field {
     const char *key;
     enum field_kind kind;
-    size_t off;     /* into struct wh_config; for K_STRING_LIST the array, count follows */
-    size_t off_n;   /* K_STRING_LIST: offset of the count */
-    int64_t min;    /* numbers: inclusive range */
+    size_t off;   /* into struct wh_config; for K_STRING_LIST the array, count follows */
+    size_t off_n; /* K_STRING_LIST: offset of the count */
+    int64_t min;  /* numbers: inclusive range */
     int64_t max;
     const struct field *sub; /* K_MAP, K_TLS */
 };
@@ -180,15 +180,13 @@ wh_config_listen_parse(const char *text, char host[46], uint16_t *port, struct w
     errno = 0;
     p = strtoul(colon + 1, &end, 10);
     if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 || p == 0 || p > 65535)
-        return wh_error_set(err, WH_E_INVALID, "listen address \"%s\": port must be 1-65535",
-                            text);
+        return wh_error_set(err, WH_E_INVALID, "listen address \"%s\": port must be 1-65535", text);
     memcpy(host, buf, hlen + 1);
     *port = (uint16_t)p;
     return WH_OK;
 }
 
-static enum wh_err
-fail_at(struct parser *p, yaml_mark_t m, enum wh_err code, const char *fmt, ...)
+static enum wh_err fail_at(struct parser *p, yaml_mark_t m, enum wh_err code, const char *fmt, ...)
     WH_PRINTF(4, 5);
 
 static enum wh_err
@@ -255,9 +253,8 @@ parse_number(struct parser *p, const struct field *f, int64_t *out)
         v = v * 10 + (s.ptr[i] - '0');
     }
     if (v < f->min || v > f->max)
-        return fail_at(p, p->ev.start_mark, WH_E_INVALID,
-                       "%s: %lld is out of range %lld-%lld", f->key, (long long)v,
-                       (long long)f->min, (long long)f->max);
+        return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: %lld is out of range %lld-%lld",
+                       f->key, (long long)v, (long long)f->min, (long long)f->max);
     *out = v;
     return WH_OK;
 }
@@ -270,8 +267,7 @@ parse_string_list(struct parser *p, const struct field *f)
     enum wh_err rc;
 
     if (p->ev.type != YAML_SEQUENCE_START_EVENT)
-        return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: expected a list of strings",
-                       f->key);
+        return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: expected a list of strings", f->key);
     for (;;) {
         if ((rc = next(p)) != WH_OK)
             return rc;
@@ -309,8 +305,8 @@ parse_log_level(struct parser *p, const struct field *f)
         }
     }
     return fail_at(p, p->ev.start_mark, WH_E_INVALID,
-                   "%s: \"%.*s\" is not debug, info, warn or error", f->key,
-                   (int)scalar(p).len, scalar(p).ptr);
+                   "%s: \"%.*s\" is not debug, info, warn or error", f->key, (int)scalar(p).len,
+                   scalar(p).ptr);
 }
 
 static enum wh_err
@@ -326,8 +322,7 @@ parse_value(struct parser *p, const struct field *f)
             return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: expected a mapping", f->key);
         return parse_mapping(p, f->sub, f->key);
     case K_TLS:
-        if (p->ev.type == YAML_SCALAR_EVENT &&
-            p->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+        if (p->ev.type == YAML_SCALAR_EVENT && p->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
             (wh_str_eq_c(scalar(p), "false") || wh_str_eq_c(scalar(p), "true"))) {
             p->c->tls_enabled = wh_str_eq_c(scalar(p), "true");
             return WH_OK;

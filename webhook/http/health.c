@@ -70,5 +70,7 @@ wh_http_readyz(struct wh_http_server *s, h2o_req_t *req)
     }
     n = snprintf(text, sizeof(text), "not ready: %s\n", detail);
     wh_http_send(req, 503, "text/plain; charset=utf-8",
-                 (struct wh_str){text, n < 0 ? 0 : (size_t)n >= sizeof(text) ? sizeof(text) - 1 : (size_t)n});
+                 (struct wh_str){text, n < 0                       ? 0
+                                       : (size_t)n >= sizeof(text) ? sizeof(text) - 1
+                                                                   : (size_t)n});
 }

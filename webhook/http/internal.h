@@ -23,8 +23,8 @@ struct wh_http_server {
     h2o_multithread_queue_t *queue;
     h2o_multithread_receiver_t done_receiver; /* finished reviews, back on the loop thread */
     size_t in_flight;                         /* reviews submitted and not yet answered */
-    unsigned long long queue_full;            /* /validate answered 503 because the queue was full */
-    struct wh_buf too_large_json;             /* the 413 body, rendered once */
+    unsigned long long queue_full; /* /validate answered 503 because the queue was full */
+    struct wh_buf too_large_json;  /* the 413 body, rendered once */
 };
 
 /* Sends `body` with `status` and `content_type`; the body is copied into the request's pool. */

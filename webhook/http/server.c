@@ -267,9 +267,12 @@ install_signals(struct sigaction *old_term, struct sigaction *old_int, struct si
 static bool
 is_quiet(h2o_context_t *ctx)
 {
-    h2o_timeout_t *timeouts[] = {&ctx->zero_timeout,       &ctx->one_sec_timeout,
-                                 &ctx->hundred_ms_timeout, &ctx->handshake_timeout,
-                                 &ctx->http1.req_timeout,  &ctx->http2.idle_timeout,
+    h2o_timeout_t *timeouts[] = {&ctx->zero_timeout,
+                                 &ctx->one_sec_timeout,
+                                 &ctx->hundred_ms_timeout,
+                                 &ctx->handshake_timeout,
+                                 &ctx->http1.req_timeout,
+                                 &ctx->http2.idle_timeout,
                                  &ctx->http2.graceful_shutdown_timeout};
     size_t i;
 

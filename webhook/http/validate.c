@@ -21,12 +21,12 @@ struct job_link {
 };
 
 struct validate_job {
-    struct wh_job job;            /* first: the pool hands us back this pointer */
+    struct wh_job job;             /* first: the pool hands us back this pointer */
     h2o_multithread_message_t msg; /* posted to the loop thread when done */
     struct wh_http_server *server;
-    h2o_req_t *req;               /* loop thread only; NULL once the request was disposed */
-    struct job_link *link;        /* loop thread only */
-    atomic_bool is_abandoned;     /* set on dispose; the worker then skips the review */
+    h2o_req_t *req;           /* loop thread only; NULL once the request was disposed */
+    struct job_link *link;    /* loop thread only */
+    atomic_bool is_abandoned; /* set on dispose; the worker then skips the review */
     unsigned char *body;
     size_t body_len;
     int64_t deadline_ms;
@@ -122,8 +122,7 @@ run_review(struct wh_job *job, struct wh_review_worker *w)
     struct validate_job *vj = (struct validate_job *)job;
 
     if (!atomic_load(&vj->is_abandoned)) {
-        wh_review_handle(w, (struct wh_bytes){vj->body, vj->body_len}, vj->deadline_ms,
-                         &vj->reply);
+        wh_review_handle(w, (struct wh_bytes){vj->body, vj->body_len}, vj->deadline_ms, &vj->reply);
         vj->has_reply = true;
     }
     h2o_multithread_send_message(&vj->server->done_receiver, &vj->msg);
@@ -184,8 +183,8 @@ wh_http_validate(struct wh_http_server *s, h2o_req_t *req)
     vj->job.run = run_review;
     vj->server = s;
     vj->req = req;
-    vj->deadline_ms =
-        wh_clock_mono_ms() + wh_http_budget_ms(timeout_ms, s->cfg->margin_ms, s->cfg->review_max_ms);
+    vj->deadline_ms = wh_clock_mono_ms() +
+                      wh_http_budget_ms(timeout_ms, s->cfg->margin_ms, s->cfg->review_max_ms);
     /* Copy: the worker must not read the request pool, which the loop thread may free. */
     vj->body_len = req->entity.len;
     vj->body = malloc(vj->body_len);

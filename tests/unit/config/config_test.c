@@ -35,7 +35,8 @@ test_defaults_fill_every_field(void)
     struct wh_config c;
 
     wh_config_defaults(&c);
-    ok(strcmp(c.listen_host, "0.0.0.0") == 0 && c.listen_port == 8443, "default listen 0.0.0.0:8443");
+    ok(strcmp(c.listen_host, "0.0.0.0") == 0 && c.listen_port == 8443,
+       "default listen 0.0.0.0:8443");
     ok(c.tls_enabled && strcmp(c.tls_cert, "/etc/driftgate/tls/tls.crt") == 0, "default tls on");
     ok(c.limits.body_bytes == 3145728, "default body limit 3 MiB");
     ok(c.review_max_ms == 25000 && c.margin_ms == 1000 && c.registry_connect_ms == 2000,
@@ -68,17 +69,18 @@ test_overrides_apply(void)
     struct wh_error err;
     enum wh_err rc;
 
-    rc = load_text("listen: \"[::1]:9443\"\n"
-                   "tls: {cert: /tmp/c.pem, key: /tmp/k.pem}\n"
-                   "policy: /tmp/p.yaml\n"
-                   "trustRoots: [/a.json, /b.json]\n"
-                   "registry: {dockerConfig: /d.json, caFile: \"\", plainHTTP: [\"127.0.0.1:5000\"]}\n"
-                   "limits: {bodyBytes: 4096, images: 3}\n"
-                   "timeouts: {reviewMaxSeconds: 9, marginMillis: 500, registryConnectMillis: 300}\n"
-                   "workers: 2\nqueue: 5\n"
-                   "cache: {entries: 10, bytes: 1000, tagTTLSeconds: 1, failureTTLSeconds: 2}\n"
-                   "log: {level: debug}\n",
-                   &c, &err);
+    rc = load_text(
+        "listen: \"[::1]:9443\"\n"
+        "tls: {cert: /tmp/c.pem, key: /tmp/k.pem}\n"
+        "policy: /tmp/p.yaml\n"
+        "trustRoots: [/a.json, /b.json]\n"
+        "registry: {dockerConfig: /d.json, caFile: \"\", plainHTTP: [\"127.0.0.1:5000\"]}\n"
+        "limits: {bodyBytes: 4096, images: 3}\n"
+        "timeouts: {reviewMaxSeconds: 9, marginMillis: 500, registryConnectMillis: 300}\n"
+        "workers: 2\nqueue: 5\n"
+        "cache: {entries: 10, bytes: 1000, tagTTLSeconds: 1, failureTTLSeconds: 2}\n"
+        "log: {level: debug}\n",
+        &c, &err);
     ok(rc == WH_OK, "full config loads (%s)", rc == WH_OK ? "" : err.msg);
     if (rc != WH_OK)
         return;
@@ -118,13 +120,15 @@ expect_invalid(const char *text, enum wh_err code, const char *substr, const cha
     struct wh_error err;
     enum wh_err rc = load_text(text, &c, &err);
 
-    ok(rc == code && strstr(err.msg, substr) != NULL, "%s: %s", name, rc == WH_OK ? "loaded" : err.msg);
+    ok(rc == code && strstr(err.msg, substr) != NULL, "%s: %s", name,
+       rc == WH_OK ? "loaded" : err.msg);
 }
 
 static void
 test_strict_rejections(void)
 {
-    expect_invalid("workers: 2\nlisten_addr: x\n", WH_E_INVALID, ":2:1: unknown key \"listen_addr\" in config",
+    expect_invalid("workers: 2\nlisten_addr: x\n", WH_E_INVALID,
+                   ":2:1: unknown key \"listen_addr\" in config",
                    "unknown top-level key with line:col");
     expect_invalid("limits:\n  bodyBytes: 4096\n  bodybytes: 1\n", WH_E_INVALID,
                    ":3:3: unknown key \"bodybytes\" in limits", "unknown nested key");
@@ -132,7 +136,8 @@ test_strict_rejections(void)
                    "word for a number");
     expect_invalid("workers: \"4\"\n", WH_E_INVALID, "workers: expected an unquoted integer",
                    "quoted number");
-    expect_invalid("workers: 0\n", WH_E_INVALID, "workers: 0 is out of range 1-256", "zero workers");
+    expect_invalid("workers: 0\n", WH_E_INVALID, "workers: 0 is out of range 1-256",
+                   "zero workers");
     expect_invalid("tls: yes\n", WH_E_INVALID, "tls: expected {cert: FILE, key: FILE} or false",
                    "yes is not a boolean");
     expect_invalid("limits: 5\n", WH_E_INVALID, "limits: expected a mapping", "scalar for mapping");

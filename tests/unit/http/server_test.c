@@ -94,8 +94,8 @@ mint_cert(void)
     X509_gmtime_adj(X509_getm_notAfter(x), 3600);
     X509_set_pubkey(x, key);
     name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"127.0.0.1", -1,
-                               -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"127.0.0.1", -1, -1,
+                               0);
     X509_set_issuer_name(x, name);
     WH_ASSERT(X509_sign(x, key, EVP_sha256()) > 0);
     snprintf(cert_path, sizeof(cert_path), "/tmp/dg-srv-cert-%d.pem", (int)getpid());
@@ -273,7 +273,8 @@ test_tls_routes_limits_and_keepalive(void)
     ok(r.status == 200, "readyz 200 when the env is ready");
     snprintf(url, sizeof(url), "%s/nope", base);
     request(h, url, "GET", NULL, 0, &r);
-    ok(r.status == 404 && strstr(r.body, "\"error\":") != NULL, "unknown path 404 JSON: %s", r.body);
+    ok(r.status == 404 && strstr(r.body, "\"error\":") != NULL, "unknown path 404 JSON: %s",
+       r.body);
     snprintf(url, sizeof(url), "%s/validate", base);
     request(h, url, "GET", NULL, 0, &r);
     ok(r.status == 405 && strstr(r.content_type, "application/json") != NULL, "GET /validate 405");
@@ -282,21 +283,24 @@ test_tls_routes_limits_and_keepalive(void)
     ok(r.status == 405, "POST /healthz 405");
     snprintf(url, sizeof(url), "%s/validate?timeout=10s", base);
     request(h, url, "POST", "{\"x\":1}", 7, &r);
-    ok(r.status == 200 && strstr(r.body, "\"echo\":7") != NULL, "POST /validate reaches the worker: %s",
-       r.body);
+    ok(r.status == 200 && strstr(r.body, "\"echo\":7") != NULL,
+       "POST /validate reaches the worker: %s", r.body);
     ok(strstr(r.body, "\"budget_ms\":8") != NULL || strstr(r.body, "\"budget_ms\":9") != NULL,
        "budget is timeout minus the 1 s margin: %s", r.body);
     ok(r.connects == 0, "keep-alive: the connection was reused for every request so far");
     request(h, url, "POST", "", 0, &r);
-    ok(r.status == 400 && strstr(r.body, "empty request body") != NULL, "empty body 400: %s", r.body);
+    ok(r.status == 400 && strstr(r.body, "empty request body") != NULL, "empty body 400: %s",
+       r.body);
     big = malloc(5000);
     memset(big, 'a', 5000);
     request(h, url, "POST", big, 5000, &r);
     ok(r.status == 413 && strstr(r.content_type, "application/json") != NULL &&
-           strstr(r.body, "{\"error\":\"request body exceeds limits.bodyBytes (4096 bytes)\"}") != NULL,
+           strstr(r.body, "{\"error\":\"request body exceeds limits.bodyBytes (4096 bytes)\"}") !=
+               NULL,
        "over the body limit: 413 JSON: %s", r.body);
     request(h, url, "POST", big, 4096, &r);
-    ok(r.status == 200 && strstr(r.body, "\"echo\":4096") != NULL, "exactly at the limit is served");
+    ok(r.status == 200 && strstr(r.body, "\"echo\":4096") != NULL,
+       "exactly at the limit is served");
     free(big);
     curl_easy_cleanup(h);
 
@@ -309,7 +313,8 @@ test_tls_routes_limits_and_keepalive(void)
     curl_easy_cleanup(h);
 
     h = curl_easy_init();
-    curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)(CURL_SSLVERSION_TLSv1_1 | CURL_SSLVERSION_MAX_TLSv1_1));
+    curl_easy_setopt(h, CURLOPT_SSLVERSION,
+                     (long)(CURL_SSLVERSION_TLSv1_1 | CURL_SSLVERSION_MAX_TLSv1_1));
     request(h, url, "GET", NULL, 0, &r);
     ok(r.status == -1, "TLS 1.1 handshake refused");
     curl_easy_cleanup(h);
@@ -383,8 +388,7 @@ test_plain_http_full_queue_and_drain(void)
     for (i = 0; i < 2; i++)
         pthread_join(t[i], NULL);
     ok(a[0].r.status == 200 && a[1].r.status == 200 && strstr(a[1].r.body, "\"echo\":4") != NULL,
-       "in-flight reviews were answered during shutdown (%ld, %ld)", a[0].r.status,
-       a[1].r.status);
+       "in-flight reviews were answered during shutdown (%ld, %ld)", a[0].r.status, a[1].r.status);
     wh_config_fini(&cfg);
 }
 
