@@ -224,8 +224,7 @@ static struct wh_sbom_component *
 collector_push(struct collector *c, struct wh_error *err)
 {
     if (c->n >= c->lim->sbom_components) {
-        wh_error_set(err, WH_E_LIMIT, "SBOM has more than %zu components",
-                     c->lim->sbom_components);
+        wh_error_set(err, WH_E_LIMIT, "SBOM has more than %zu components", c->lim->sbom_components);
         return NULL;
     }
     if (c->n == c->cap) {
@@ -288,8 +287,7 @@ add_component(struct collector *c, const char *format, const struct path *p, con
 }
 
 static enum wh_err
-walk_cyclonedx(struct collector *c, json_t *list, const struct path *parent,
-               struct wh_error *err)
+walk_cyclonedx(struct collector *c, json_t *list, const struct path *parent, struct wh_error *err)
 {
     size_t i;
     json_t *item;
@@ -298,8 +296,8 @@ walk_cyclonedx(struct collector *c, json_t *list, const struct path *parent,
     if (!json_is_array(list)) {
         char where[160];
         render_path(parent, where, sizeof(where));
-        return wh_error_set(err, WH_E_INVALID, "CycloneDX: %s%scomponents is not an array",
-                            where, where[0] == '\0' ? "" : ".");
+        return wh_error_set(err, WH_E_INVALID, "CycloneDX: %s%scomponents is not an array", where,
+                            where[0] == '\0' ? "" : ".");
     }
     json_array_foreach(list, i, item)
     {
@@ -338,7 +336,8 @@ parse_cyclonedx(json_t *root, struct collector *c, struct wh_error *err)
     if (!json_is_string(format))
         return wh_error_set(err, WH_E_INVALID, "CycloneDX: bomFormat is not a string");
     if (strcmp(json_string_value(format), "CycloneDX") != 0)
-        return wh_error_set(err, WH_E_INVALID, "CycloneDX: bomFormat \"%.16s\" is not \"CycloneDX\"",
+        return wh_error_set(err, WH_E_INVALID,
+                            "CycloneDX: bomFormat \"%.16s\" is not \"CycloneDX\"",
                             json_string_value(format));
     if (!json_is_string(spec))
         return wh_error_set(err, WH_E_INVALID, "CycloneDX: specVersion is missing or not a string");

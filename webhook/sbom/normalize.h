@@ -35,8 +35,8 @@ WH_MUST_CHECK enum wh_err wh_sbom_parse(struct wh_bytes json, const struct wh_li
  * key ("type/namespace/name", type lowercased, segments percent-decoded), type and version ("" if
  * absent). WH_E_INVALID when it is not a purl. Strings live in `a`; outputs valid only on WH_OK.
  */
-WH_MUST_CHECK enum wh_err wh_sbom_purl_key(struct wh_str purl, struct wh_arena *a,
-                                           const char **key, const char **type,
-                                           const char **version, struct wh_error *err);
+WH_MUST_CHECK enum wh_err wh_sbom_purl_key(struct wh_str purl, struct wh_arena *a, const char **key,
+                                           const char **type, const char **version,
+                                           struct wh_error *err);
 
 #endif

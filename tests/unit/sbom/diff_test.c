@@ -25,8 +25,8 @@ sbom_of(struct wh_arena *a, const char *const *purls, size_t n)
                       i == 0 ? "" : ",", (int)(at - slash - 1), slash + 1, at + 1, purls[i]);
     }
     wh_buf_append_c(&b, "]}");
-    WH_ASSERT(wh_sbom_parse((struct wh_bytes){(const unsigned char *)b.ptr, b.len}, &limits, a,
-                            &s, &err) == WH_OK);
+    WH_ASSERT(wh_sbom_parse((struct wh_bytes){(const unsigned char *)b.ptr, b.len}, &limits, a, &s,
+                            &err) == WH_OK);
     wh_buf_fini(&b);
     return s;
 }
@@ -46,13 +46,13 @@ finding(const struct wh_sbom_diff *d, const char *key)
 static void
 test_dev_only_prod_only_and_version_drift(void)
 {
-    static const char *const prod[] = {
-        "pkg:deb/debian/libc6@2.36-9+deb12u4", "pkg:deb/debian/libssl3@3.0.11-1~deb12u2",
-        "pkg:deb/debian/tzdata@2024a-0+deb12u1", "pkg:pypi/requests@2.31.0",
-        "pkg:deb/debian/prodtool@1.0"};
+    static const char *const prod[] = {"pkg:deb/debian/libc6@2.36-9+deb12u4",
+                                       "pkg:deb/debian/libssl3@3.0.11-1~deb12u2",
+                                       "pkg:deb/debian/tzdata@2024a-0+deb12u1",
+                                       "pkg:pypi/requests@2.31.0", "pkg:deb/debian/prodtool@1.0"};
     static const char *const dev[] = {
-        "pkg:deb/debian/libc6@2.36-9+deb12u14", "pkg:deb/debian/libssl3@3.0.11-1~deb12u2",
-        "pkg:deb/debian/tzdata@2024a-0+deb12u1", "pkg:pypi/requests@3.0.0",
+        "pkg:deb/debian/libc6@2.36-9+deb12u14",       "pkg:deb/debian/libssl3@3.0.11-1~deb12u2",
+        "pkg:deb/debian/tzdata@2024a-0+deb12u1",      "pkg:pypi/requests@3.0.0",
         "pkg:deb/debian/libssl-dev@3.0.11-1~deb12u2", "pkg:deb/debian/gdb@13.1-2"};
     struct wh_arena a;
     struct wh_sbom p, d;
@@ -67,8 +67,8 @@ test_dev_only_prod_only_and_version_drift(void)
     ok(wh_sbom_diff(&p, &d, &a, &diff, &err) == WH_OK, "diff succeeds");
     ok(diff.n_dev_only == 2 && diff.n_prod_only == 1 && diff.n_version == 2 && diff.n_same == 2 &&
            diff.n_findings == 5,
-       "counts: 2 dev-only, 1 prod-only, 2 version, 2 same (got %zu %zu %zu %zu)",
-       diff.n_dev_only, diff.n_prod_only, diff.n_version, diff.n_same);
+       "counts: 2 dev-only, 1 prod-only, 2 version, 2 same (got %zu %zu %zu %zu)", diff.n_dev_only,
+       diff.n_prod_only, diff.n_version, diff.n_same);
     f = finding(&diff, "deb/debian/libc6");
     ok(f != NULL && f->kind == WH_DRIFT_VERSION && f->size == WH_DRIFT_PATCH &&
            strcmp(f->dev_version, "2.36-9+deb12u14") == 0 &&

@@ -189,11 +189,13 @@ test_crafted_invalid_documents(void)
     } cases[] = {
         {"[1]", "not a JSON object"},
         {"{\"a\":1}", "neither CycloneDX"},
-        {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.3\"}", "unsupported specVersion \"1.3\""},
+        {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.3\"}",
+         "unsupported specVersion \"1.3\""},
         {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":1.4}", "specVersion is missing"},
         {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":{}}",
          "components is not an array"},
-        {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[{\"version\":\"1\"}]}",
+        {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[{\"version\":\"1\"}]"
+         "}",
          "components[0]: component has no name"},
         {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[{\"name\":\"a\","
          "\"components\":[{\"name\":\"b\",\"purl\":\"npm/b@1\"}]}]}",
@@ -221,8 +223,8 @@ test_crafted_invalid_documents(void)
         wh_arena_init(&a);
         rc = parse_text(&a, cases[i].json, &limits, &s, &err);
         ok(rc == WH_E_INVALID && strstr(err.msg, cases[i].msg) != NULL,
-           "invalid %zu: WH_E_INVALID with \"%s\" (got %s: %s)", i, cases[i].msg,
-           wh_error_name(rc), err.msg);
+           "invalid %zu: WH_E_INVALID with \"%s\" (got %s: %s)", i, cases[i].msg, wh_error_name(rc),
+           err.msg);
         wh_arena_fini(&a);
     }
 }
@@ -275,8 +277,8 @@ test_purl_key_decodes_and_normalises(void)
         {"pkg:PyPI/requests@2.31.0#sub/path", "pypi//requests", "pypi", "2.31.0"},
         {"pkg://maven/org.apache/commons-io@2.11%2B1", "maven/org.apache/commons-io", "maven",
          "2.11+1"},
-        {"pkg:golang/./staging/src/k8s.io/api@(devel)", "golang/./staging/src/k8s.io/api",
-         "golang", "(devel)"},
+        {"pkg:golang/./staging/src/k8s.io/api@(devel)", "golang/./staging/src/k8s.io/api", "golang",
+         "(devel)"},
         {"pkg:generic//a//b/", "generic/a/b", "generic", ""},
     };
     size_t i;
@@ -289,14 +291,13 @@ test_purl_key_decodes_and_normalises(void)
         enum wh_err rc = wh_sbom_purl_key(wh_str_c(cases[i].purl), &a, &key, &type, &version, &err);
         ok(rc == WH_OK && strcmp(key, cases[i].key) == 0 && strcmp(type, cases[i].type) == 0 &&
                strcmp(version, cases[i].version) == 0,
-           "purl %s → key %s version %s (got %s %s)", cases[i].purl, cases[i].key,
-           cases[i].version, rc == WH_OK ? key : err.msg, rc == WH_OK ? version : "");
+           "purl %s → key %s version %s (got %s %s)", cases[i].purl, cases[i].key, cases[i].version,
+           rc == WH_OK ? key : err.msg, rc == WH_OK ? version : "");
     }
     ok(wh_sbom_purl_key(WH_STR("pkg:deb"), &a, &key, &type, &version, &err) == WH_E_INVALID &&
            strstr(err.msg, "missing type or name") != NULL,
        "purl without name: WH_E_INVALID");
-    ok(wh_sbom_purl_key(WH_STR("pkg:deb/@1"), &a, &key, &type, &version, &err) ==
-               WH_E_INVALID &&
+    ok(wh_sbom_purl_key(WH_STR("pkg:deb/@1"), &a, &key, &type, &version, &err) == WH_E_INVALID &&
            strstr(err.msg, "empty name") != NULL,
        "purl with empty name: WH_E_INVALID");
     ok(wh_sbom_purl_key(WH_STR("pkg:de b/x"), &a, &key, &type, &version, &err) == WH_E_INVALID &&
@@ -305,8 +306,7 @@ test_purl_key_decodes_and_normalises(void)
     ok(wh_sbom_purl_key(WH_STR("pkg:deb/x%0"), &a, &key, &type, &version, &err) == WH_E_INVALID &&
            strstr(err.msg, "truncated percent escape") != NULL,
        "truncated %% escape: WH_E_INVALID");
-    ok(wh_sbom_purl_key(WH_STR("pkg:deb/x%00"), &a, &key, &type, &version, &err) ==
-               WH_E_INVALID &&
+    ok(wh_sbom_purl_key(WH_STR("pkg:deb/x%00"), &a, &key, &type, &version, &err) == WH_E_INVALID &&
            strstr(err.msg, "NUL") != NULL,
        "%%00: WH_E_INVALID");
     wh_arena_fini(&a);

@@ -16,7 +16,10 @@ check_order(const char *type, const char *a, const char *b, int want)
     int back = sgn(wh_sbom_version_compare(type, b, a));
 
     ok(got == want && back == -want, "%s: %s %s %s (got %d, reversed %d)", type, a,
-       want < 0 ? "<" : want > 0 ? ">" : "==", b, got, back);
+       want < 0   ? "<"
+       : want > 0 ? ">"
+                  : "==",
+       b, got, back);
 }
 
 static void
@@ -81,7 +84,7 @@ test_drift_sizes(void)
     check_drift("deb", "3.0.11-1~deb12u2", "3.0.9-1", WH_DRIFT_PATCH);
     check_drift("deb", "3.0.11-1~deb12u2", "3.1.0-1", WH_DRIFT_MINOR);
     check_drift("deb", "3.0.11-1~deb12u2", "1.1.1f-1ubuntu2.16", WH_DRIFT_MAJOR);
-    check_drift("deb", "1:2.0-1", "2.0-1", WH_DRIFT_MAJOR); /* epoch changed */
+    check_drift("deb", "1:2.0-1", "2.0-1", WH_DRIFT_MAJOR);   /* epoch changed */
     check_drift("deb", "1:2.0-1", "1:2.1-1", WH_DRIFT_MINOR); /* same epoch: upstream decides */
     check_drift("deb", "1.1.1f-1", "1.1.1g-1", WH_DRIFT_PATCH);
     check_drift("deb", "2.36", "2.36.1", WH_DRIFT_PATCH);
