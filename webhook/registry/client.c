@@ -406,7 +406,9 @@ exchange(struct wh_registry_client *c, const struct exchange *x, struct wh_arena
     t = calloc(1, sizeof(*t));
     if (t == NULL)
         wh_oom();
-    t->max = x->max;
+    /* Error bodies up to ERROR_BODY_MAX are read (for their error code) even when the success
+     * cap is lower; a 2xx body over x->max is still refused below. */
+    t->max = x->max > ERROR_BODY_MAX ? x->max : ERROR_BODY_MAX;
     /* Reset keeps the connection cache, DNS cache and TLS sessions; only options go. */
     curl_easy_reset(h);
     c->errbuf[0] = '\0';
@@ -417,7 +419,7 @@ exchange(struct wh_registry_client *c, const struct exchange *x, struct wh_arena
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, protocols);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)left);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)left);
-    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max);
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -446,11 +448,11 @@ exchange(struct wh_registry_client *c, const struct exchange *x, struct wh_arena
     /* Unset pointers into `t` and the caller's header list before they go away. */
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
-    if (t->over && status >= 200 && status < 300) {
+    if ((t->over || t->len > x->max) && status >= 200 && status < 300) {
         rc = wh_error_set(err, WH_E_LIMIT, "response body exceeds %zu bytes", x->max);
     } else if (cc == CURLE_FILESIZE_EXCEEDED) {
         rc = wh_error_set(err, WH_E_LIMIT, "response body exceeds %zu bytes (Content-Length)",
-                          x->max);
+                          t->max);
     } else if (cc == CURLE_OPERATION_TIMEDOUT) {
         rc = wh_error_set(err, WH_E_TIMEOUT, "timed out: %s",
                           c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(cc));

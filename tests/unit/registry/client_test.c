@@ -1,0 +1,290 @@
+/*
+ * The client's checks against a loopback server that misbehaves on purpose (wrong digests,
+ * oversized bodies, 5xx, slow answers, HEAD without Docker-Content-Digest). The real registry
+ * runs in tests/integration/registry_test.sh; these are the faults it will not produce.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/digest.h"
+#include "registry/client.c"
+#include "unit/harness.h"
+
+#define GOOD "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}"
+
+struct route {
+    const char *path;   /* request path prefix */
+    const char *status; /* "200 OK" */
+    const char *headers;
+    const char *body;
+    int delay_ms;
+};
+
+static struct route routes[16];
+static size_t n_routes;
+static int listen_fd;
+static char last_request[4096];
+
+static void *
+serve(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        char req[4096], resp[8192], path[256] = "";
+        ssize_t got, len = 0;
+        int fd = accept(listen_fd, NULL, NULL);
+        const struct route *r = NULL;
+        bool head;
+
+        if (fd < 0)
+            return NULL;
+        while (len < (ssize_t)sizeof(req) - 1 &&
+               (got = read(fd, req + len, sizeof(req) - 1 - (size_t)len)) > 0) {
+            len += got;
+            req[len] = '\0';
+            if (strstr(req, "\r\n\r\n") != NULL)
+                break;
+        }
+        req[len] = '\0';
+        memcpy(last_request, req, (size_t)len + 1);
+        head = strncmp(req, "HEAD ", 5) == 0;
+        {
+            const char *sp = strchr(req, ' ');
+            size_t n = sp == NULL ? 0 : strcspn(sp + 1, " ");
+
+            if (n >= sizeof(path))
+                n = sizeof(path) - 1;
+            if (sp != NULL)
+                memcpy(path, sp + 1, n);
+            path[n] = '\0';
+        }
+        for (size_t i = 0; i < n_routes; i++)
+            if (strncmp(path, routes[i].path, strlen(routes[i].path)) == 0) {
+                r = &routes[i];
+                break;
+            }
+        if (r == NULL) {
+            len = snprintf(resp, sizeof(resp),
+                           "HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 54\r\n\r\n"
+                           "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"x\"}]}");
+        } else {
+            if (r->delay_ms > 0)
+                usleep((useconds_t)r->delay_ms * 1000);
+            len = snprintf(resp, sizeof(resp),
+                           "HTTP/1.1 %s\r\nConnection: close\r\n%sContent-Length: %zu\r\n\r\n%s",
+                           r->status, r->headers, strlen(r->body), head ? "" : r->body);
+        }
+        if (write(fd, resp, (size_t)len) < 0) {
+            /* the client gave up first (timeout tests): nothing to do */
+        }
+        close(fd);
+    }
+}
+
+static char registry[64];
+
+static void
+route(const char *path, const char *status, const char *headers, const char *body, int delay_ms)
+{
+    routes[n_routes++] = (struct route){path, status, headers, body, delay_ms};
+}
+
+static struct wh_registry_client *
+client(size_t blob_max_manifest)
+{
+    const char *plain[] = {registry};
+    struct wh_registry_options o = {.plain_http_hosts = plain, .n_plain_http_hosts = 1,
+                                    .limits = WH_LIMITS_DEFAULT};
+    struct wh_registry_client *c = NULL;
+    struct wh_error err;
+
+    if (blob_max_manifest != 0)
+        o.limits.manifest_bytes = blob_max_manifest;
+    WH_ASSERT(wh_registry_client_new(&o, &c, &err) == WH_OK);
+    return c;
+}
+
+static int64_t
+soon(void)
+{
+    return wh_clock_mono_ms() + 5000;
+}
+
+static void
+test_head_without_digest_falls_back_to_get(void)
+{
+    struct wh_registry_client *c = client(0);
+    struct wh_image_ref ref = {registry, "demo/app", "v1", NULL};
+    struct wh_arena a;
+    struct wh_error err;
+    const char *digest = NULL;
+    char want[WH_DIGEST_STR_LEN];
+
+    wh_arena_init(&a);
+    wh_digest_sha256_str(GOOD, strlen(GOOD), want);
+    ok(wh_registry_resolve(c, &ref, soon(), &a, &digest, &err) == WH_OK &&
+           strcmp(digest, want) == 0,
+       "resolve hashes the GET body when HEAD has no digest: %s",
+       digest == NULL ? err.msg : digest);
+    ok(wh_registry_client_requests(c) == 2, "HEAD then GET (%lu)", wh_registry_client_requests(c));
+    ok(strstr(last_request, "Accept: application/vnd.oci.image.manifest.v1+json, "
+                            "application/vnd.oci.image.index.v1+json") != NULL,
+       "Accept lists OCI and Docker types");
+    wh_registry_client_free(c);
+    wh_arena_fini(&a);
+}
+
+static void
+test_lying_registry_is_caught(void)
+{
+    struct wh_registry_client *c = client(0);
+    struct wh_image_ref ref = {registry, "demo/app", "v1", NULL};
+    struct wh_arena a;
+    struct wh_error err;
+    struct wh_registry_manifest m;
+    struct wh_bytes blob;
+    const char *digest;
+    const char *d1 = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+
+    wh_arena_init(&a);
+    ok(wh_registry_manifest_get(c, &ref, d1, soon(), &a, &m, &err) == WH_E_VERIFY &&
+           strstr(err.msg, "manifest digest mismatch") != NULL &&
+           strstr(err.msg, "/demo/app: GET manifest sha256:111111111111") != NULL,
+       "manifest whose body is not its digest → verify: %s", err.msg);
+    ok(wh_registry_manifest_get(c, &ref, "lying", soon(), &a, &m, &err) == WH_E_VERIFY &&
+           strstr(err.msg, "Docker-Content-Digest sha256:2222") != NULL,
+       "tag whose Docker-Content-Digest lies → verify: %s", err.msg);
+    ok(wh_registry_blob_get(c, &ref, d1, 1024, soon(), &a, &blob, &err) == WH_E_VERIFY &&
+           strstr(err.msg, "blob digest mismatch") != NULL,
+       "blob whose body is not its digest → verify: %s", err.msg);
+    ok(wh_registry_resolve(c, &(struct wh_image_ref){registry, "demo/app", "garbage", NULL},
+                           soon(), &a, &digest, &err) == WH_E_INVALID &&
+           strstr(err.msg, "GET manifest garbage: manifest JSON") != NULL,
+       "garbage manifest → invalid: %s", err.msg);
+    wh_registry_client_free(c);
+    wh_arena_fini(&a);
+}
+
+static void
+test_caps_statuses_and_deadlines(void)
+{
+    struct wh_registry_client *c = client(40);
+    struct wh_image_ref ref = {registry, "demo/app", "v1", NULL};
+    struct wh_arena a;
+    struct wh_error err;
+    struct wh_registry_manifest m;
+    struct wh_bytes blob;
+    const char *digest;
+    const char *d3 = "sha256:3333333333333333333333333333333333333333333333333333333333333333";
+    unsigned long before;
+
+    wh_arena_init(&a);
+    ok(wh_registry_manifest_get(c, &ref, "v1", soon(), &a, &m, &err) == WH_E_LIMIT &&
+           strstr(err.msg, "exceeds 40 bytes") != NULL,
+       "manifest over manifest_bytes → limit: %s", err.msg);
+    ok(wh_registry_blob_get(c, &ref, d3, 10, soon(), &a, &blob, &err) == WH_E_LIMIT,
+       "blob over max → limit: %s", err.msg);
+    ok(wh_registry_resolve(c, &(struct wh_image_ref){registry, "demo/app", "boom", NULL}, soon(),
+                           &a, &digest, &err) == WH_E_UNAVAILABLE &&
+           strstr(err.msg, "HEAD manifest boom: HTTP 503") != NULL,
+       "5xx → unavailable: %s", err.msg);
+    ok(wh_registry_manifest_get(c, &ref, "missing", soon(), &a, &m, &err) == WH_E_NOT_FOUND &&
+           strstr(err.msg, "GET manifest missing: HTTP 404 (MANIFEST_UNKNOWN)") != NULL,
+       "404 → not found with the registry's code: %s", err.msg);
+    ok(wh_registry_resolve(c, &(struct wh_image_ref){registry, "demo/app", "slow", NULL},
+                           wh_clock_mono_ms() + 200, &a, &digest, &err) == WH_E_TIMEOUT &&
+           strstr(err.msg, "HEAD manifest slow: timed out") != NULL,
+       "slow registry → timeout within the deadline: %s", err.msg);
+    before = wh_registry_client_requests(c);
+    ok(wh_registry_resolve(c, &ref, wh_clock_mono_ms() - 1, &a, &digest, &err) == WH_E_TIMEOUT &&
+           strstr(err.msg, "deadline passed before") != NULL &&
+           wh_registry_client_requests(c) == before,
+       "passed deadline → timeout, nothing sent: %s", err.msg);
+    ok(wh_registry_resolve(c, &(struct wh_image_ref){registry, "demo/app", "401", NULL}, soon(),
+                           &a, &digest, &err) == WH_E_UNAVAILABLE &&
+           strstr(err.msg, "check the credentials for") != NULL,
+       "401 without a usable challenge → check the credentials: %s", err.msg);
+    ok(wh_registry_manifest_get(c, &ref, "a/../b", soon(), &a, &m, &err) == WH_E_INVALID,
+       "a tag with URL syntax is refused before sending");
+    wh_registry_client_free(c);
+    wh_arena_fini(&a);
+}
+
+static void
+test_realm_must_be_https_unless_plain(void)
+{
+    const char *plain[] = {"127.0.0.1:5000"};
+    struct wh_registry_options o = {.plain_http_hosts = plain, .n_plain_http_hosts = 1,
+                                    .limits = WH_LIMITS_DEFAULT};
+    struct wh_registry_client *c;
+    struct wh_error err;
+    bool p;
+
+    WH_ASSERT(wh_registry_client_new(&o, &c, &err) == WH_OK);
+    ok(check_realm(c, "ghcr.io", "https://ghcr.io/token", &p, &err) == WH_OK && !p, "https realm");
+    ok(check_realm(c, "ghcr.io", "http://ghcr.io/token", &p, &err) == WH_E_UNAVAILABLE &&
+           strstr(err.msg, "not an https URL") != NULL,
+       "http realm for an https registry → refused");
+    ok(check_realm(c, "127.0.0.1:5000", "http://127.0.0.1:6000/token", &p, &err) == WH_OK && p,
+       "http realm on the host of a plain-http registry");
+    ok(check_realm(c, "127.0.0.1:5000", "http://10.0.0.1/token", &p, &err) == WH_E_UNAVAILABLE,
+       "http realm on another host → refused");
+    wh_registry_client_free(c);
+}
+
+static void
+test_bad_options(void)
+{
+    struct wh_registry_options o = {.ca_file = "/nonexistent/ca.pem", .limits = WH_LIMITS_DEFAULT};
+    struct wh_registry_client *c;
+    struct wh_error err;
+
+    ok(wh_registry_client_new(&o, &c, &err) == WH_E_INVALID &&
+           strstr(err.msg, "cannot open CA file") != NULL,
+       "missing CA file → invalid");
+    o.ca_file = NULL;
+    o.docker_config = "/nonexistent/config.json";
+    ok(wh_registry_client_new(&o, &c, &err) != WH_OK && strstr(err.msg, "docker config") != NULL,
+       "missing docker config → error: %s", err.msg);
+    wh_registry_client_free(NULL);
+}
+
+int
+main(void)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof(sa);
+    pthread_t th;
+
+    listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    WH_ASSERT(listen_fd >= 0 && bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+              listen(listen_fd, 16) == 0 &&
+              getsockname(listen_fd, (struct sockaddr *)&sa, &sl) == 0);
+    snprintf(registry, sizeof(registry), "127.0.0.1:%d", ntohs(sa.sin_port));
+    route("/v2/demo/app/manifests/v1", "200 OK", "Content-Type: application/vnd.oci.image.index.v1+json\r\n", GOOD, 0);
+    route("/v2/demo/app/manifests/sha256:1111", "200 OK", "", GOOD, 0);
+    route("/v2/demo/app/manifests/lying", "200 OK",
+          "Docker-Content-Digest: sha256:2222222222222222222222222222222222222222222222222222222222222222\r\n",
+          GOOD, 0);
+    route("/v2/demo/app/manifests/garbage", "200 OK", "", "<html>", 0);
+    route("/v2/demo/app/manifests/boom", "503 Service Unavailable", "", "", 0);
+    route("/v2/demo/app/manifests/slow", "200 OK", "", GOOD, 1500);
+    route("/v2/demo/app/manifests/401", "401 Unauthorized", "", "", 0);
+    route("/v2/demo/app/blobs/sha256:1111", "200 OK", "", "not the blob", 0);
+    route("/v2/demo/app/blobs/sha256:3333", "200 OK", "", "more than ten bytes", 0);
+    WH_ASSERT(pthread_create(&th, NULL, serve, NULL) == 0);
+    pthread_detach(th);
+
+    test_head_without_digest_falls_back_to_get();
+    test_lying_registry_is_caught();
+    test_caps_statuses_and_deadlines();
+    test_realm_must_be_https_unless_plain();
+    test_bad_options();
+    return done_testing();
+}
