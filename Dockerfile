@@ -22,6 +22,7 @@ COPY manifests/configmap-config.yaml manifests/
 RUN make -j"$(nproc)" BUILD=build-release build-release/driftgate \
  && install -D -m 0755 build-release/driftgate /out/usr/local/bin/driftgate \
  && install -D -m 0644 policy/default.yaml /out/etc/driftgate/policy/policy.yaml \
+ && install -D -m 0644 -t /out/etc/driftgate/policy/keys policy/keys/*.pub \
  && awk '/^  config.yaml: \|$/ {on = 1; next} on && /^    / {print substr($0, 5); next} on && /^$/ {print; next} on {exit}' \
       manifests/configmap-config.yaml > /out/etc/driftgate/config.yaml \
  && test -s /out/etc/driftgate/config.yaml

@@ -20,7 +20,7 @@ if kubectl kustomize "$top/manifests" > "$tmp/render.yaml" 2> "$tmp/render.err";
 else
   nok "kubectl kustomize manifests/ renders offline" "$(tail -3 "$tmp/render.err")"
 fi
-check "manifests/policy.yaml is a copy of policy/default.yaml" "$top/manifests/sync-policy.sh" --check
+check "manifests/policy/ holds copies of policy/default.yaml and its keys" "$top/manifests/sync-policy.sh" --check
 
 # --- rendered objects, one TAP line per check ---
 python3 - "$tmp/render.yaml" "$top/policy/default.yaml" <<'PY'
@@ -117,8 +117,14 @@ t("config: tls cert/key are the tls Secret's tls.crt/tls.key",
   mounted(cfg.get("tls", {}).get("cert"), "tls", "tls.crt") and
   mounted(cfg.get("tls", {}).get("key"), "tls", "tls.key"), cfg.get("tls"))
 pol_cm = cms.get(pol_name, {}).get("data", {})
-t("config: policy path is a key of the policy ConfigMap",
-  any(mounted(cfg.get("policy"), "policy", k) for k in pol_cm), (cfg.get("policy"), list(pol_cm)))
+# Files the policy volume shows: item paths when items are listed, else every key.
+items = vols.get("policy", {}).get("configMap", {}).get("items")
+files = {i["path"]: i["key"] for i in items} if items else {k: k for k in pol_cm}
+pol_mount = mounts.get("policy", {}).get("mountPath", "")
+t("config: policy path is a file of the policy volume",
+  any(mounted(cfg.get("policy"), "policy", f) for f in files), (cfg.get("policy"), files))
+t("policy volume: every item names a key of the ConfigMap", all(k in pol_cm for k in files.values()),
+  (files, list(pol_cm)))
 cm = mounts.get("config", {})
 t("config: config.yaml mounted at /etc/driftgate/config.yaml",
   cm.get("mountPath") == "/etc/driftgate/config.yaml" and cm.get("subPath") == "config.yaml")
@@ -126,7 +132,27 @@ try:
     src = open(policy_src).read()
 except OSError as e:
     src = None
-t("policy ConfigMap holds policy/default.yaml verbatim", src is not None and pol_cm.get("policy.yaml") == src)
+pol_rel = (cfg.get("policy") or "")[len(pol_mount) + 1:]
+t("policy ConfigMap holds policy/default.yaml verbatim",
+  src is not None and pol_cm.get(files.get(pol_rel, "?")) == src)
+# Every key file the policy names (relative to the policy file) is in the volume, same bytes.
+import os
+keyfiles = []
+try:
+    for sname, sg in ((yaml.safe_load(src or "") or {}).get("spec", {}).get("signers") or {}).items():
+        f = ((sg or {}).get("key") or {}).get("file")
+        if f:
+            keyfiles.append(f)
+except Exception as e:
+    t("policy/default.yaml parses", False, str(e))
+for f in keyfiles:
+    rel = os.path.normpath(os.path.join(os.path.dirname(pol_rel), f))
+    try:
+        want_key = open(os.path.join(os.path.dirname(policy_src), f)).read()
+    except OSError:
+        want_key = None
+    t("policy volume: key file %s mounted at %s/%s with policy/%s's bytes" % (f, pol_mount, rel, f),
+      rel in files and want_key is not None and pol_cm.get(files[rel]) == want_key, (rel, files))
 
 svc = one("Service", "driftgate") or {}
 sp = svc.get("spec", {}).get("ports", [{}])
