@@ -58,8 +58,7 @@ run(struct wh_registry_client *c, struct wh_arena *a, const struct wh_image_ref 
     printf("requests.resolve=%lu\n", wh_registry_client_requests(c) - before);
     if (repeat) {
         before = wh_registry_client_requests(c);
-        if (wh_registry_resolve(c, ref, wh_clock_mono_ms() + timeout_ms, a, &digest, &err) !=
-            WH_OK)
+        if (wh_registry_resolve(c, ref, wh_clock_mono_ms() + timeout_ms, a, &digest, &err) != WH_OK)
             return fail(&err);
         printf("requests.resolve_again=%lu\n", wh_registry_client_requests(c) - before);
     }
@@ -84,8 +83,8 @@ run(struct wh_registry_client *c, struct wh_arena *a, const struct wh_image_ref 
             return fail(&err);
         printf("%s.layers=%zu\n", suffixes[s], n);
         for (size_t i = 0; i < n; i++) {
-            printf("layer[%zu].media_type=%s\nlayer[%zu].digest=%s\nlayer[%zu].blob_bytes=%zu\n",
-                   i, layers[i].media_type, i, layers[i].digest, i, layers[i].blob.len);
+            printf("layer[%zu].media_type=%s\nlayer[%zu].digest=%s\nlayer[%zu].blob_bytes=%zu\n", i,
+                   layers[i].media_type, i, layers[i].digest, i, layers[i].blob.len);
             print_opt("signature", i, layers[i].signature);
             print_opt("predicate_type", i, layers[i].predicate_type);
             print_opt("certificate", i, layers[i].certificate);

@@ -13,7 +13,6 @@
 
 #include "base/digest.h"
 
-
 /* Wipes arena bytes reached through a const view: the arena is ours, const is only the view's. */
 static void
 wipe(const void *p, size_t n)
@@ -161,8 +160,8 @@ wh_registry_auth_challenge_parse(struct wh_str h, struct wh_arena *a,
             return rc;
         skip_ws(h, &i);
         if (i < h.len && h.ptr[i] != ',')
-            return wh_error_set(err, WH_E_INVALID,
-                                "WWW-Authenticate: expected ',' at offset %zu", i);
+            return wh_error_set(err, WH_E_INVALID, "WWW-Authenticate: expected ',' at offset %zu",
+                                i);
     }
     if (c.scheme == WH_REGISTRY_AUTH_BEARER && (c.realm == NULL || c.realm[0] == '\0'))
         return wh_error_set(err, WH_E_INVALID, "WWW-Authenticate: Bearer challenge has no realm");
@@ -209,8 +208,8 @@ opt_string(json_t *entry, const char *key, const char *registry, struct wh_arena
     if (v == NULL || (json_is_string(v) && json_string_length(v) == 0))
         return WH_OK;
     if (!json_is_string(v))
-        return wh_error_set(err, WH_E_INVALID, "docker config: auths[\"%.100s\"].%s is not a string",
-                            registry, key);
+        return wh_error_set(err, WH_E_INVALID,
+                            "docker config: auths[\"%.100s\"].%s is not a string", registry, key);
     *out = wh_arena_strndup(a, json_string_value(v), json_string_length(v));
     return WH_OK;
 }
@@ -246,12 +245,15 @@ read_entry(json_t *entry, const char *registry, struct wh_arena *a,
                                 "docker config: auths[\"%.100s\"].auth is not user:password",
                                 registry);
         }
-        c->username = wh_arena_strndup(a, (const char *)raw.ptr, (size_t)(colon - (const char *)raw.ptr));
-        c->password = wh_arena_strndup(a, colon + 1, raw.len - (size_t)(colon + 1 - (const char *)raw.ptr));
+        c->username =
+            wh_arena_strndup(a, (const char *)raw.ptr, (size_t)(colon - (const char *)raw.ptr));
+        c->password =
+            wh_arena_strndup(a, colon + 1, raw.len - (size_t)(colon + 1 - (const char *)raw.ptr));
         wipe(raw.ptr, raw.len);
     }
     if (c->password != NULL && c->username == NULL)
-        return wh_error_set(err, WH_E_INVALID, "docker config: auths[\"%.100s\"] has a password but no username",
+        return wh_error_set(err, WH_E_INVALID,
+                            "docker config: auths[\"%.100s\"] has a password but no username",
                             registry);
     return WH_OK;
 }
@@ -266,8 +268,8 @@ wh_registry_auth_config_find(struct wh_bytes config_json, const char *registry, 
     const char *key;
     enum wh_err rc = WH_OK;
 
-    root = json_loadb((const char *)config_json.ptr, config_json.len, JSON_REJECT_DUPLICATES,
-                      &jerr);
+    root =
+        json_loadb((const char *)config_json.ptr, config_json.len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL)
         return wh_error_set(err, WH_E_INVALID, "docker config JSON %d:%d: %s", jerr.line,
                             jerr.column, jerr.text);
@@ -322,8 +324,8 @@ wh_registry_auth_token_parse(struct wh_bytes body, struct wh_arena *a, const cha
         goto out;
     }
     if (json_string_length(tok) > MAX_TOKEN_BYTES) {
-        rc = wh_error_set(err, WH_E_LIMIT, "token is %zu bytes (limit %u)",
-                          json_string_length(tok), MAX_TOKEN_BYTES);
+        rc = wh_error_set(err, WH_E_LIMIT, "token is %zu bytes (limit %u)", json_string_length(tok),
+                          MAX_TOKEN_BYTES);
         goto out;
     }
     exp = json_object_get(root, "expires_in");

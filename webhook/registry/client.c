@@ -11,9 +11,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -21,7 +21,6 @@
 #include "base/digest.h"
 #include "base/file.h"
 #include "registry/auth.h"
-
 
 /* Wipes arena bytes reached through a const view: the arena is ours, const is only the view's. */
 static void
@@ -351,8 +350,7 @@ on_header(char *line, size_t size, size_t nmemb, void *userdata)
         return n;
     }
     capture_header(line, n, "Content-Type", t->content_type, sizeof(t->content_type));
-    capture_header(line, n, "Docker-Content-Digest", t->content_digest,
-                   sizeof(t->content_digest));
+    capture_header(line, n, "Docker-Content-Digest", t->content_digest, sizeof(t->content_digest));
     capture_header(line, n, "WWW-Authenticate", t->www, sizeof(t->www));
     return n;
 }
@@ -518,8 +516,8 @@ status_error(const char *registry, const struct response *r, struct wh_arena *a,
     if (code != NULL)
         snprintf(detail, sizeof(detail), " (%s)", code);
     if (r->status == 401 || r->status == 403)
-        return wh_error_set(err, rc, "HTTP %ld%s: check the credentials for %s", r->status,
-                            detail, registry);
+        return wh_error_set(err, rc, "HTTP %ld%s: check the credentials for %s", r->status, detail,
+                            registry);
     return wh_error_set(err, rc, "HTTP %ld%s", r->status, detail);
 }
 
@@ -611,8 +609,8 @@ find_creds(struct wh_registry_client *c, const char *registry, struct wh_arena *
     memset(cr, 0, sizeof(*cr));
     if (c->docker_config == NULL)
         return WH_OK;
-    return wh_registry_auth_config_find(
-        (struct wh_bytes){c->docker_config, c->docker_config_len}, registry, a, cr, err);
+    return wh_registry_auth_config_find((struct wh_bytes){c->docker_config, c->docker_config_len},
+                                        registry, a, cr, err);
 }
 
 static char *
@@ -647,9 +645,10 @@ fetch_token(struct wh_registry_client *c, const char *registry, const char *scop
         return rc;
     if (cr->identity_token != NULL) {
         /* docker: OAuth2 refresh-token grant, POSTed as a form */
-        form = wh_arena_sprintf(a, "grant_type=refresh_token&client_id=driftgate&service=%s&scope=%s&refresh_token=%s",
-                                escape(c, ch->service != NULL ? ch->service : "", a),
-                                escape(c, scope, a), escape(c, cr->identity_token, a));
+        form = wh_arena_sprintf(
+            a, "grant_type=refresh_token&client_id=driftgate&service=%s&scope=%s&refresh_token=%s",
+            escape(c, ch->service != NULL ? ch->service : "", a), escape(c, scope, a),
+            escape(c, cr->identity_token, a));
         form_len = strlen(form);
         x.method = "POST";
         x.post_fields = form;
@@ -726,7 +725,8 @@ authenticate(struct wh_registry_client *c, const char *registry, const char *sco
                               "config has none: check the credentials for %s",
                               registry);
         else
-            auth_store(c, registry, "", basic_header(cr.username, cr.password != NULL ? cr.password : "", a), 0);
+            auth_store(c, registry, "",
+                       basic_header(cr.username, cr.password != NULL ? cr.password : "", a), 0);
     } else {
         rc = fetch_token(c, registry, scope, &ch, &cr, deadline_ms, a, err);
     }
@@ -753,8 +753,12 @@ request_once(struct wh_registry_client *c, const struct request *q, const char *
              struct wh_error *err)
 {
     struct curl_slist *headers = NULL;
-    struct exchange x = {.method = q->method, .url = url, .max = q->max, .follow = q->follow,
-                         .plain_ok = plain, .deadline_ms = q->deadline_ms};
+    struct exchange x = {.method = q->method,
+                         .url = url,
+                         .max = q->max,
+                         .follow = q->follow,
+                         .plain_ok = plain,
+                         .deadline_ms = q->deadline_ms};
     enum wh_err rc;
 
     if (q->accept != NULL && (headers = curl_slist_append(headers, q->accept)) == NULL)
@@ -819,19 +823,21 @@ check_reference(const struct wh_image_ref *ref, const char *reference, struct wh
 {
     if (ref->registry == NULL || ref->repository == NULL || ref->registry[0] == '\0' ||
         ref->repository[0] == '\0' ||
-        strspn(ref->registry, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") !=
+        strspn(ref->registry,
+               "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") !=
             strlen(ref->registry) ||
         strspn(ref->repository, "abcdefghijklmnopqrstuvwxyz0123456789._-/") !=
             strlen(ref->repository))
-        return wh_error_set(err, WH_E_INVALID, "image reference has an invalid registry or repository");
+        return wh_error_set(err, WH_E_INVALID,
+                            "image reference has an invalid registry or repository");
     if (reference == NULL || reference[0] == '\0' || strlen(reference) > 128 + 7 ||
         strspn(reference, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-:") !=
             strlen(reference))
         return wh_error_set(err, WH_E_INVALID, "%s/%s: invalid tag or digest \"%.80s\"",
                             ref->registry, ref->repository, reference == NULL ? "" : reference);
     if (strchr(reference, ':') != NULL && !wh_digest_is_sha256(wh_str_c(reference)))
-        return wh_error_set(err, WH_E_INVALID, "%s/%s: unsupported digest \"%.80s\"",
-                            ref->registry, ref->repository, reference);
+        return wh_error_set(err, WH_E_INVALID, "%s/%s: unsupported digest \"%.80s\"", ref->registry,
+                            ref->repository, reference);
     return WH_OK;
 }
 
@@ -849,7 +855,8 @@ wh_registry_resolve(struct wh_registry_client *c, const struct wh_image_ref *ref
                     int64_t deadline_ms, struct wh_arena *a, const char **digest_out,
                     struct wh_error *err)
 {
-    struct request q = {.ref = ref, .accept = WH_REGISTRY_MANIFEST_ACCEPT, .deadline_ms = deadline_ms};
+    struct request q = {
+        .ref = ref, .accept = WH_REGISTRY_MANIFEST_ACCEPT, .deadline_ms = deadline_ms};
     struct response r;
     struct wh_registry_manifest m;
     enum wh_err rc;
@@ -885,8 +892,11 @@ wh_registry_manifest_get(struct wh_registry_client *c, const struct wh_image_ref
                          const char *reference, int64_t deadline_ms, struct wh_arena *a,
                          struct wh_registry_manifest *out, struct wh_error *err)
 {
-    struct request q = {.method = "GET", .ref = ref, .accept = WH_REGISTRY_MANIFEST_ACCEPT,
-                        .max = c->limits.manifest_bytes, .deadline_ms = deadline_ms};
+    struct request q = {.method = "GET",
+                        .ref = ref,
+                        .accept = WH_REGISTRY_MANIFEST_ACCEPT,
+                        .max = c->limits.manifest_bytes,
+                        .deadline_ms = deadline_ms};
     struct response r;
     struct wh_registry_manifest m;
     enum wh_err rc;
@@ -918,8 +928,8 @@ wh_registry_blob_get(struct wh_registry_client *c, const struct wh_image_ref *re
                      const char *digest, size_t max, int64_t deadline_ms, struct wh_arena *a,
                      struct wh_bytes *out, struct wh_error *err)
 {
-    struct request q = {.method = "GET", .ref = ref, .max = max, .follow = true,
-                        .deadline_ms = deadline_ms};
+    struct request q = {
+        .method = "GET", .ref = ref, .max = max, .follow = true, .deadline_ms = deadline_ms};
     struct response r;
     enum wh_err rc;
 
@@ -936,8 +946,9 @@ wh_registry_blob_get(struct wh_registry_client *c, const struct wh_image_ref *re
         char got[WH_DIGEST_STR_LEN];
 
         wh_digest_sha256_str(r.body.ptr, r.body.len, got);
-        return wh_error_set(err, WH_E_VERIFY, "%s/%s: %s: blob digest mismatch: the body hashes to %s",
-                            ref->registry, ref->repository, q.what, got);
+        return wh_error_set(err, WH_E_VERIFY,
+                            "%s/%s: %s: blob digest mismatch: the body hashes to %s", ref->registry,
+                            ref->repository, q.what, got);
     }
     *out = r.body;
     return WH_OK;

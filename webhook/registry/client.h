@@ -59,12 +59,10 @@ WH_MUST_CHECK enum wh_err wh_registry_resolve(struct wh_registry_client *c,
  * at limits.manifest_bytes. When `reference` is a digest the body must hash to it (WH_E_VERIFY);
  * for a tag, a Docker-Content-Digest header must match the body. *out (in `a`) valid only on WH_OK.
  */
-WH_MUST_CHECK enum wh_err wh_registry_manifest_get(struct wh_registry_client *c,
-                                                   const struct wh_image_ref *ref,
-                                                   const char *reference, int64_t deadline_ms,
-                                                   struct wh_arena *a,
-                                                   struct wh_registry_manifest *out,
-                                                   struct wh_error *err);
+WH_MUST_CHECK enum wh_err
+wh_registry_manifest_get(struct wh_registry_client *c, const struct wh_image_ref *ref,
+                         const char *reference, int64_t deadline_ms, struct wh_arena *a,
+                         struct wh_registry_manifest *out, struct wh_error *err);
 
 /*
  * GET blob `digest` of ref's repository, following redirects (https only, or http for plain

@@ -86,8 +86,8 @@ wh_registry_cosign_layers(struct wh_registry_client *c, const struct wh_image_re
     for (size_t i = 0; i < n; i++) {
         if ((size_t)m.layers[i].size > limits->blob_bytes)
             return wh_error_set(err, WH_E_LIMIT, "%s/%s:%s: layer %zu is %lld bytes (limit %zu)",
-                                ref->registry, ref->repository, tag, i,
-                                (long long)m.layers[i].size, limits->blob_bytes);
+                                ref->registry, ref->repository, tag, i, (long long)m.layers[i].size,
+                                limits->blob_bytes);
         rc = wh_registry_blob_get(c, ref, layers[i].digest, limits->blob_bytes, deadline_ms, a,
                                   &layers[i].blob, err);
         if (rc != WH_OK)

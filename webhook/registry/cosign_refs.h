@@ -17,11 +17,11 @@
 struct wh_cosign_layer {
     const char *media_type, *digest;
     struct wh_bytes blob;
-    const char *signature;      /* dev.cosignproject.cosign/signature (base64), NULL if absent */
-    const char *predicate_type; /* predicateType (.att), NULL if absent */
-    const char *certificate;    /* dev.sigstore.cosign/certificate (PEM), NULL if absent */
-    const char *chain;          /* dev.sigstore.cosign/chain (PEM), NULL if absent */
-    const char *bundle;         /* dev.sigstore.cosign/bundle (Rekor SET JSON), NULL if absent */
+    const char *signature;         /* dev.cosignproject.cosign/signature (base64), NULL if absent */
+    const char *predicate_type;    /* predicateType (.att), NULL if absent */
+    const char *certificate;       /* dev.sigstore.cosign/certificate (PEM), NULL if absent */
+    const char *chain;             /* dev.sigstore.cosign/chain (PEM), NULL if absent */
+    const char *bundle;            /* dev.sigstore.cosign/bundle (Rekor SET JSON), NULL if absent */
     const char *rfc3161_timestamp; /* dev.sigstore.cosign/rfc3161timestamp, NULL if absent */
     struct wh_registry_kv *annotations; /* all of them */
     size_t n_annotations;

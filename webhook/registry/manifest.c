@@ -39,7 +39,8 @@ check_depth(struct wh_bytes body, size_t max, struct wh_error *err)
 static bool
 is_known_type(const char *mt)
 {
-    return strcmp(mt, WH_REGISTRY_MT_OCI_MANIFEST) == 0 || strcmp(mt, WH_REGISTRY_MT_OCI_INDEX) == 0 ||
+    return strcmp(mt, WH_REGISTRY_MT_OCI_MANIFEST) == 0 ||
+           strcmp(mt, WH_REGISTRY_MT_OCI_INDEX) == 0 ||
            strcmp(mt, WH_REGISTRY_MT_DOCKER_MANIFEST) == 0 ||
            strcmp(mt, WH_REGISTRY_MT_DOCKER_LIST) == 0;
 }
@@ -136,7 +137,8 @@ parse_descriptor(json_t *obj, const char *where, bool need_media_type, struct wh
         if (!json_is_object(platform))
             return wh_error_set(err, WH_E_INVALID, "%s is not an object", pw);
         if ((rc = get_opt_string(platform, "os", pw, a, &d->os, err)) != WH_OK ||
-            (rc = get_opt_string(platform, "architecture", pw, a, &d->architecture, err)) != WH_OK ||
+            (rc = get_opt_string(platform, "architecture", pw, a, &d->architecture, err)) !=
+                WH_OK ||
             (rc = get_opt_string(platform, "variant", pw, a, &d->variant, err)) != WH_OK)
             return rc;
     }
@@ -205,7 +207,8 @@ pick_media_type(json_t *root, const char *content_type, struct wh_arena *a, cons
         else if (json_object_get(root, "layers") != NULL)
             *out = WH_REGISTRY_MT_OCI_MANIFEST;
         else
-            return wh_error_set(err, WH_E_INVALID, "manifest has no mediaType, layers or manifests");
+            return wh_error_set(err, WH_E_INVALID,
+                                "manifest has no mediaType, layers or manifests");
     }
     if (!is_known_type(*out))
         return wh_error_set(err, WH_E_INVALID, "unsupported manifest mediaType \"%.100s\"", *out);

@@ -47,7 +47,8 @@ test_challenge_escapes_tokens_and_case(void)
     ok(strcmp(c.service, "reg.example") == 0, "token-form value");
     ok(c.scope == NULL, "absent scope is NULL");
     ok(wh_registry_auth_challenge_parse(WH_STR("Basic realm=\"fixture-realm\""), &a, &c, &err) ==
-           WH_OK && c.scheme == WH_REGISTRY_AUTH_BASIC && strcmp(c.realm, "fixture-realm") == 0,
+               WH_OK &&
+           c.scheme == WH_REGISTRY_AUTH_BASIC && strcmp(c.realm, "fixture-realm") == 0,
        "basic challenge");
     ok(wh_registry_auth_challenge_parse(WH_STR("Basic realm=\"r\", Bearer realm=\"x\""), &a, &c,
                                         &err) == WH_OK &&
@@ -161,10 +162,12 @@ test_bad_docker_configs_are_invalid(void)
     expect_config_invalid("{\"auths\":", "docker config JSON 1:");
     expect_config_invalid("[]", "not a JSON object");
     expect_config_invalid("{\"auths\":[]}", "auths is not an object");
-    expect_config_invalid("{\"auths\":{\"r.example\":{\"auth\":\"c2VjcmV0\"}}}", "not user:password");
+    expect_config_invalid("{\"auths\":{\"r.example\":{\"auth\":\"c2VjcmV0\"}}}",
+                          "not user:password");
     expect_config_invalid("{\"auths\":{\"r.example\":{\"auth\":\"!!secret\"}}}", "not base64");
     expect_config_invalid("{\"auths\":{\"r.example\":{\"password\":\"secret\"}}}", "no username");
-    expect_config_invalid("{\"auths\":{\"r.example\":{\"username\":7}}}", "username is not a string");
+    expect_config_invalid("{\"auths\":{\"r.example\":{\"username\":7}}}",
+                          "username is not a string");
     expect_config_invalid("{\"auths\":{\"r.example\":{},\"r.example\":{}}}", "duplicate");
 }
 

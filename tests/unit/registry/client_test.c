@@ -16,7 +16,9 @@
 #include "registry/client.c"
 #include "unit/harness.h"
 
-#define GOOD "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}"
+#define GOOD                                                                                       \
+    "{\"schemaVersion\":2,\"mediaType\":\"application/"                                            \
+    "vnd.oci.image.index.v1+json\",\"manifests\":[]}"
 
 struct route {
     const char *path;   /* request path prefix */
@@ -70,9 +72,10 @@ serve(void *arg)
                 break;
             }
         if (r == NULL) {
-            len = snprintf(resp, sizeof(resp),
-                           "HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 54\r\n\r\n"
-                           "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"x\"}]}");
+            len =
+                snprintf(resp, sizeof(resp),
+                         "HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 54\r\n\r\n"
+                         "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"x\"}]}");
         } else {
             if (r->delay_ms > 0)
                 usleep((useconds_t)r->delay_ms * 1000);
@@ -99,8 +102,8 @@ static struct wh_registry_client *
 client(size_t blob_max_manifest)
 {
     const char *plain[] = {registry};
-    struct wh_registry_options o = {.plain_http_hosts = plain, .n_plain_http_hosts = 1,
-                                    .limits = WH_LIMITS_DEFAULT};
+    struct wh_registry_options o = {
+        .plain_http_hosts = plain, .n_plain_http_hosts = 1, .limits = WH_LIMITS_DEFAULT};
     struct wh_registry_client *c = NULL;
     struct wh_error err;
 
@@ -163,8 +166,8 @@ test_lying_registry_is_caught(void)
     ok(wh_registry_blob_get(c, &ref, d1, 1024, soon(), &a, &blob, &err) == WH_E_VERIFY &&
            strstr(err.msg, "blob digest mismatch") != NULL,
        "blob whose body is not its digest → verify: %s", err.msg);
-    ok(wh_registry_resolve(c, &(struct wh_image_ref){registry, "demo/app", "garbage", NULL},
-                           soon(), &a, &digest, &err) == WH_E_INVALID &&
+    ok(wh_registry_resolve(c, &(struct wh_image_ref){registry, "demo/app", "garbage", NULL}, soon(),
+                           &a, &digest, &err) == WH_E_INVALID &&
            strstr(err.msg, "GET manifest garbage: manifest JSON") != NULL,
        "garbage manifest → invalid: %s", err.msg);
     wh_registry_client_free(c);
@@ -206,8 +209,8 @@ test_caps_statuses_and_deadlines(void)
            strstr(err.msg, "deadline passed before") != NULL &&
            wh_registry_client_requests(c) == before,
        "passed deadline → timeout, nothing sent: %s", err.msg);
-    ok(wh_registry_resolve(c, &(struct wh_image_ref){registry, "demo/app", "401", NULL}, soon(),
-                           &a, &digest, &err) == WH_E_UNAVAILABLE &&
+    ok(wh_registry_resolve(c, &(struct wh_image_ref){registry, "demo/app", "401", NULL}, soon(), &a,
+                           &digest, &err) == WH_E_UNAVAILABLE &&
            strstr(err.msg, "check the credentials for") != NULL,
        "401 without a usable challenge → check the credentials: %s", err.msg);
     ok(wh_registry_manifest_get(c, &ref, "a/../b", soon(), &a, &m, &err) == WH_E_INVALID,
@@ -220,8 +223,8 @@ static void
 test_realm_must_be_https_unless_plain(void)
 {
     const char *plain[] = {"127.0.0.1:5000"};
-    struct wh_registry_options o = {.plain_http_hosts = plain, .n_plain_http_hosts = 1,
-                                    .limits = WH_LIMITS_DEFAULT};
+    struct wh_registry_options o = {
+        .plain_http_hosts = plain, .n_plain_http_hosts = 1, .limits = WH_LIMITS_DEFAULT};
     struct wh_registry_client *c;
     struct wh_error err;
     bool p;
@@ -267,10 +270,12 @@ main(void)
               listen(listen_fd, 16) == 0 &&
               getsockname(listen_fd, (struct sockaddr *)&sa, &sl) == 0);
     snprintf(registry, sizeof(registry), "127.0.0.1:%d", ntohs(sa.sin_port));
-    route("/v2/demo/app/manifests/v1", "200 OK", "Content-Type: application/vnd.oci.image.index.v1+json\r\n", GOOD, 0);
+    route("/v2/demo/app/manifests/v1", "200 OK",
+          "Content-Type: application/vnd.oci.image.index.v1+json\r\n", GOOD, 0);
     route("/v2/demo/app/manifests/sha256:1111", "200 OK", "", GOOD, 0);
     route("/v2/demo/app/manifests/lying", "200 OK",
-          "Docker-Content-Digest: sha256:2222222222222222222222222222222222222222222222222222222222222222\r\n",
+          "Docker-Content-Digest: "
+          "sha256:2222222222222222222222222222222222222222222222222222222222222222\r\n",
           GOOD, 0);
     route("/v2/demo/app/manifests/garbage", "200 OK", "", "<html>", 0);
     route("/v2/demo/app/manifests/boom", "503 Service Unavailable", "", "", 0);

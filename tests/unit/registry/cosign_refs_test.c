@@ -44,12 +44,15 @@ test_layers_from_manifest_pick_cosign_annotations(void)
         {"dev.sigstore.cosign/rfc3161timestamp", "{\"SignedRFC3161Timestamp\":\"\"}"},
     };
     struct wh_registry_descriptor layers[2] = {
-        {.media_type = "application/vnd.dsse.envelope.v1+json", .digest = D1, .size = 3,
-         .annotations = ann, .n_annotations = 6},
+        {.media_type = "application/vnd.dsse.envelope.v1+json",
+         .digest = D1,
+         .size = 3,
+         .annotations = ann,
+         .n_annotations = 6},
         {.media_type = "application/vnd.dev.cosign.simplesigning.v1+json", .digest = D1},
     };
-    struct wh_registry_manifest m = {.media_type = WH_REGISTRY_MT_OCI_MANIFEST, .layers = layers,
-                                     .n_layers = 2};
+    struct wh_registry_manifest m = {
+        .media_type = WH_REGISTRY_MT_OCI_MANIFEST, .layers = layers, .n_layers = 2};
     struct wh_cosign_layer *out;
     size_t n;
     struct wh_arena a;

@@ -22,7 +22,8 @@ static const char *oci_manifest =
     "\",\"size\":5},\"annotations\":{\"org.opencontainers.image.created\":\"now\"}}";
 
 static const char *docker_list =
-    "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.list.v2+json\","
+    "{\"schemaVersion\":2,\"mediaType\":\"application/"
+    "vnd.docker.distribution.manifest.list.v2+json\","
     "\"manifests\":[{\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\","
     "\"digest\":\"" D1 "\",\"size\":10,\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\","
     "\"variant\":\"v7\"}},"
@@ -95,8 +96,8 @@ test_media_type_from_header_or_shape(void)
     struct wh_error err;
 
     wh_arena_init(&a);
-    ok(parse("{\"schemaVersion\":2,\"manifests\":[]}", "application/vnd.oci.image.index.v1+json; charset=utf-8",
-             &a, &m, &err) == WH_OK &&
+    ok(parse("{\"schemaVersion\":2,\"manifests\":[]}",
+             "application/vnd.oci.image.index.v1+json; charset=utf-8", &a, &m, &err) == WH_OK &&
            m.is_index && strcmp(m.media_type, WH_REGISTRY_MT_OCI_INDEX) == 0,
        "Content-Type with parameters supplies the type");
     ok(parse("{\"schemaVersion\":2,\"manifests\":[]}", "application/json", &a, &m, &err) == WH_OK &&
@@ -126,7 +127,9 @@ test_bad_manifests(void)
     expect(WH_E_INVALID, "{", "manifest JSON 1:");
     expect(WH_E_INVALID, "[]", "not a JSON object");
     expect(WH_E_INVALID, "{\"schemaVersion\":1,\"layers\":[]}", "schemaVersion is not 2");
-    expect(WH_E_INVALID, "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.v1+prettyjws\"}",
+    expect(WH_E_INVALID,
+           "{\"schemaVersion\":2,\"mediaType\":\"application/"
+           "vnd.docker.distribution.manifest.v1+prettyjws\"}",
            "unsupported manifest mediaType");
     expect(WH_E_INVALID, "{\"schemaVersion\":2}", "no mediaType, layers or manifests");
     expect(WH_E_INVALID,
@@ -144,8 +147,7 @@ test_bad_manifests(void)
            "{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"" D1 "\",\"size\":1,"
            "\"annotations\":{\"a\":1}}]}",
            "manifests[0].annotations[\"a\"] is not a string");
-    expect(WH_E_INVALID,
-           "{\"schemaVersion\":2,\"manifests\":[],\"manifests\":[]}", "duplicate");
+    expect(WH_E_INVALID, "{\"schemaVersion\":2,\"manifests\":[],\"manifests\":[]}", "duplicate");
     expect(WH_E_INVALID,
            "{\"schemaVersion\":2,\"layers\":[{\"digest\":\"" D1 "\",\"size\":1}],"
            "\"config\":{\"mediaType\":\"x\",\"digest\":\"" D1 "\",\"size\":1}}",
@@ -189,8 +191,8 @@ test_huge_and_deep_manifests_hit_limits(void)
     limits.manifest_bytes = 1000;
     rc = wh_registry_manifest_parse((struct wh_bytes){(unsigned char *)big, len}, NULL, &limits, &a,
                                     &m, &err);
-    ok(rc == WH_E_LIMIT && strstr(err.msg, "(limit 1000)") != NULL, "over manifest_bytes → limit: %s",
-       err.msg);
+    ok(rc == WH_E_LIMIT && strstr(err.msg, "(limit 1000)") != NULL,
+       "over manifest_bytes → limit: %s", err.msg);
     limits = (struct wh_limits)WH_LIMITS_DEFAULT;
     len = 0;
     for (size_t i = 0; i < 100; i++)
@@ -199,9 +201,11 @@ test_huge_and_deep_manifests_hit_limits(void)
         big[len++] = ']';
     rc = wh_registry_manifest_parse((struct wh_bytes){(unsigned char *)big, len}, NULL, &limits, &a,
                                     &m, &err);
-    ok(rc == WH_E_LIMIT && strstr(err.msg, "nests deeper than 64") != NULL, "deep nesting → limit: %s",
-       err.msg);
-    memcpy(big, "[\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"\"]", 79);
+    ok(rc == WH_E_LIMIT && strstr(err.msg, "nests deeper than 64") != NULL,
+       "deep nesting → limit: %s", err.msg);
+    memcpy(big,
+           "[\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"\"]",
+           79);
     rc = wh_registry_manifest_parse((struct wh_bytes){(unsigned char *)big, 79}, NULL, &limits, &a,
                                     &m, &err);
     ok(rc == WH_E_INVALID, "brackets inside strings do not count as depth: %s", err.msg);
