@@ -4,7 +4,8 @@
  * SUFFIX (sig|att), printing key=value lines (digest, layers, annotations, request counts).
  * On failure prints "error=<code>: <message>" and exits 1; usage errors exit 2.
  *
- *   registry_probe [--docker-config FILE] [--plain HOST:PORT]... [--timeout-ms N] [--repeat]
+ *   registry_probe [--docker-config FILE] [--ca-file PEM] [--plain HOST:PORT]...
+ *                  [--timeout-ms N] [--repeat]
  *                  [--manifest REFERENCE] REF [SUFFIX...]
  */
 #include <stdio.h>
@@ -120,6 +121,8 @@ main(int argc, char **argv)
             return usage();
         if (strcmp(argv[i], "--docker-config") == 0) {
             o.docker_config = argv[++i];
+        } else if (strcmp(argv[i], "--ca-file") == 0) {
+            o.ca_file = argv[++i];
         } else if (strcmp(argv[i], "--plain") == 0) {
             if (o.n_plain_http_hosts == MAX_PLAIN)
                 return usage();

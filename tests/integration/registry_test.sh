@@ -239,8 +239,30 @@ run_mode() {
   check "$mode: stop leaves nothing running" not_running "$REGISTRY_PID" "$TOKEN_PID"
 }
 
+# https with the registry's own CA: trusted only through ca_file (on top of the system bundle).
+run_tls() {
+  local dir=$tmp/tls out digest
+  mkdir -p "$dir"
+  started+=("$dir")
+  if ! out=$("$registry_sh" start tls "$dir"); then
+    ok 1 "tls: registry starts"
+    return
+  fi
+  eval "$out"
+  ok 0 "tls: registry starts on https://$REGISTRY"
+  check "tls: skopeo pushes the OCI image" \
+    skopeo copy --quiet --dest-cert-dir "$dir/skopeo-certs" --dest-tls-verify=false "oci:$layout:v1" "docker://$REGISTRY/demo/app:v1"
+  out=$("$probe" --ca-file "$REGISTRY_CA" "$REGISTRY/demo/app:v1" 2>&1)
+  check "tls: with ca_file the digest resolves over https" eq "$(field "$out" digest)" "$layout_digest"
+  out=$("$probe" "$REGISTRY/demo/app:v1" 2>&1)
+  check "tls: without ca_file the certificate is refused (unavailable)" \
+    has "$out" "error=unavailable: $REGISTRY/demo/app: HEAD manifest v1: "
+  "$registry_sh" stop "$dir"
+}
+
 for mode in none basic token; do
   run_mode "$mode"
 done
+run_tls
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # A throwaway Debian docker-registry (CNCF distribution 2.8) on 127.0.0.1 for tests.
 #
-#   eval "$(tests/support/registry.sh start none|basic|token DIR)"
+#   eval "$(tests/support/registry.sh start none|basic|token|tls DIR)"
 #   trap 'tests/support/registry.sh stop DIR' EXIT
 #
 # start prints eval-able assignments, one per line:
 #   REGISTRY=127.0.0.1:PORT REGISTRY_PID=N TOKEN_PID=N|'' TOKEN_REALM=URL|'' REGISTRY_MODE=MODE
+#   REGISTRY_CA=DIR/ca.pem|'' (tls only)
 #   REGISTRY_USER=alice|'' REGISTRY_PASS=wonderland|''   (empty in mode none: send no credentials)
 # Everything (config, storage, htpasswd, token key/cert, logs, pid files) lives under DIR.
 # basic: htpasswd user alice / wonderland (bcrypt cost 4). token: tests/support/token-server.js
 # (Node, no deps) on its own free port; it checks Basic alice/wonderland and serves
-# GET /stats → {"requests","tokens","denied"}. stop kills what start started (pids in DIR).
+# GET /stats → {"requests","tokens","denied"}. tls: no auth, https with a fresh CA; also prints
+# REGISTRY_CA=DIR/ca.pem (the CA to trust). stop kills what start started (pids in DIR).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -96,8 +98,10 @@ write_config() { # DIR MODE PORT
       "  filesystem: { rootdirectory: $dir/storage }" \
       '  delete: { enabled: true }' \
       '  maintenance: { uploadpurging: { enabled: false } }' \
-      "http: { addr: 127.0.0.1:$port, secret: fixture-not-secret }"
+      'http:' "  addr: 127.0.0.1:$port" '  secret: fixture-not-secret'
     case $mode in
+      tls)
+        printf '%s\n' "  tls: { certificate: $dir/server.pem, key: $dir/server-key.pem }" ;;
       basic)
         printf '%s\n' 'auth:' "  htpasswd: { realm: fixture-realm, path: $dir/htpasswd }" ;;
       token)
@@ -110,9 +114,23 @@ write_config() { # DIR MODE PORT
   } > "$dir/config.yml"
 }
 
+make_tls() { # DIR: a throwaway CA and a server cert for 127.0.0.1 signed by it
+  local dir=$1
+  {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+      -subj /CN=fixture-registry-ca -keyout "$dir/ca-key.pem" -out "$dir/ca.pem" &&
+      openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=127.0.0.1 \
+        -keyout "$dir/server-key.pem" -out "$dir/server.csr" &&
+      printf '%s\n' 'subjectAltName=IP:127.0.0.1,DNS:localhost' 'extendedKeyUsage=serverAuth' \
+        'basicConstraints=CA:FALSE' > "$dir/server.ext" &&
+      openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca-key.pem" \
+        -CAcreateserial -days 3650 -extfile "$dir/server.ext" -out "$dir/server.pem"
+  } > "$dir/openssl.log" 2>&1 || die "openssl (tls) failed: $(cat "$dir/openssl.log")"
+}
+
 cmd_start() {
   local mode=$1 dir=$2 port attempt i code pid=
-  case $mode in none|basic|token) ;; *) die "mode must be none, basic or token, not '$mode'" ;; esac
+  case $mode in none|basic|token|tls) ;; *) die "mode must be none, basic, token or tls, not '$mode'" ;; esac
   mkdir -p "$dir/storage"
   dir=$(cd "$dir" && pwd)
   cleanup_dir=$dir
@@ -123,6 +141,7 @@ cmd_start() {
       || die "htpasswd failed: $(cat "$dir/htpasswd.log")"
   fi
   [ "$mode" = token ] && start_token "$dir"
+  [ "$mode" = tls ] && make_tls "$dir"
   # A free port can be taken between probing and binding: retry with a new one.
   for attempt in 1 2 3 4 5; do
     port=$(free_port)
@@ -132,11 +151,16 @@ cmd_start() {
     echo "$pid" > "$dir/registry.pid"
     for i in $(seq 1 200); do
       kill -0 "$pid" 2>/dev/null || break
-      code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" || true)
+      if [ "$mode" = tls ]; then
+        code=$(curl -s --cacert "$dir/ca.pem" -o /dev/null -w '%{http_code}' "https://127.0.0.1:$port/v2/" || true)
+      else
+        code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" || true)
+      fi
       case $code in 200|401)
         printf '%s\n' "REGISTRY=127.0.0.1:$port" "REGISTRY_PID=$pid" "TOKEN_PID=$token_pid" \
-          "TOKEN_REALM=${token_port:+http://127.0.0.1:$token_port/token}" "REGISTRY_MODE=$mode"
-        if [ "$mode" = none ]; then
+          "TOKEN_REALM=${token_port:+http://127.0.0.1:$token_port/token}" "REGISTRY_MODE=$mode" \
+          "REGISTRY_CA=$([ "$mode" = tls ] && echo "$dir/ca.pem")"
+        if [ "$mode" = none ] || [ "$mode" = tls ]; then
           printf '%s\n' "REGISTRY_USER=" "REGISTRY_PASS="
         else
           printf '%s\n' "REGISTRY_USER=$USER_NAME" "REGISTRY_PASS=$USER_PASS"
