@@ -99,15 +99,14 @@ cmd_dsse(char **argv, int argc, struct wh_arena *a)
     if (rc == WH_OK)
         rc = wh_verify_attestation(env, signers, (size_t)argc - 2, argv[1], NULL, &lim, a, &att,
                                    &err);
-    return verdict(rc, &err,
-                   rc == WH_OK ? wh_arena_sprintf(a, "%s signed by %s", att.predicate_type,
-                                                  att.signer)
-                               : "");
+    return verdict(
+        rc, &err,
+        rc == WH_OK ? wh_arena_sprintf(a, "%s signed by %s", att.predicate_type, att.signer) : "");
 }
 
 static enum wh_err
-check_statement(struct wh_bytes json, const char *digest, const char *want,
-                struct wh_arena *a, struct wh_intoto_statement *st, struct wh_error *err)
+check_statement(struct wh_bytes json, const char *digest, const char *want, struct wh_arena *a,
+                struct wh_intoto_statement *st, struct wh_error *err)
 {
     enum wh_err rc = wh_verify_intoto_parse(json, &lim, a, st, err);
 
@@ -175,16 +174,17 @@ read_sig_layer(struct wh_bytes file, struct wh_arena *a, struct wh_bytes *payloa
     root = json_loadb((const char *)file.ptr + sizeof(magic) - 1, file.len - (sizeof(magic) - 1),
                       JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL)
-        return wh_error_set(err, WH_E_INVALID, "signature JSON %d:%d: %s", jerr.line,
-                            jerr.column, jerr.text);
+        return wh_error_set(err, WH_E_INVALID, "signature JSON %d:%d: %s", jerr.line, jerr.column,
+                            jerr.text);
     mime = json_object_get(root, "mimeType");
     b64 = json_object_get(root, "payload");
-    sig = json_object_get(json_object_get(root, "annotations"), "dev.cosignproject.cosign/signature");
+    sig =
+        json_object_get(json_object_get(root, "annotations"), "dev.cosignproject.cosign/signature");
     /* cosign: only simple-signing layers of a .sig manifest are signatures. */
     if (!json_is_string(mime) || strcmp(json_string_value(mime), SIMPLE_SIGNING) != 0)
-        rc = wh_error_set(err, WH_E_VERIFY, "layer mediaType %s is not %s",
-                          json_is_string(mime) ? json_string_value(mime) : "(none)",
-                          SIMPLE_SIGNING);
+        rc =
+            wh_error_set(err, WH_E_VERIFY, "layer mediaType %s is not %s",
+                         json_is_string(mime) ? json_string_value(mime) : "(none)", SIMPLE_SIGNING);
     else if (!json_is_string(b64) || !json_is_string(sig))
         rc = wh_error_set(err, WH_E_INVALID, "layer without payload or signature annotation");
     else
@@ -211,8 +211,8 @@ cmd_sig(char **argv, int argc, struct wh_arena *a)
     if (rc == WH_OK)
         rc = read_sig_layer(file, a, &payload, &sig_b64, &err);
     if (rc == WH_OK)
-        rc = wh_verify_signature(payload, wh_str_c(sig_b64), signers, (size_t)argc - 3, argv[1],
-                                 a, &signer, &err);
+        rc = wh_verify_signature(payload, wh_str_c(sig_b64), signers, (size_t)argc - 3, argv[1], a,
+                                 &signer, &err);
     /* containers/image exact-reference policy: the signed docker-reference must equal it. */
     if (rc == WH_OK && want_ref != NULL) {
         rc = wh_verify_cosign_payload_parse(payload, a, &p, &err);

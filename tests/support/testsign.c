@@ -108,8 +108,8 @@ testsign_sign(EVP_PKEY *key, const char *md_name, struct wh_bytes data, struct w
 struct wh_bytes
 testsign_pae(const char *payload_type, struct wh_bytes payload, struct wh_arena *a)
 {
-    char *head = wh_arena_sprintf(a, "DSSEv1 %zu %s %zu ", strlen(payload_type), payload_type,
-                                  payload.len);
+    char *head =
+        wh_arena_sprintf(a, "DSSEv1 %zu %s %zu ", strlen(payload_type), payload_type, payload.len);
     size_t hlen = strlen(head);
     unsigned char *buf = wh_arena_alloc(a, hlen + payload.len + 1);
 

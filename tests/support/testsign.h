@@ -24,8 +24,7 @@ struct wh_bytes testsign_pubkey_der(EVP_PKEY *key, struct wh_arena *a);
 struct wh_bytes testsign_sign(EVP_PKEY *key, const char *md_name, struct wh_bytes data,
                               struct wh_arena *a);
 /* DSSE PAE(type, payload) as the spec defines it, computed independently of verify/dsse.c. */
-struct wh_bytes testsign_pae(const char *payload_type, struct wh_bytes payload,
-                             struct wh_arena *a);
+struct wh_bytes testsign_pae(const char *payload_type, struct wh_bytes payload, struct wh_arena *a);
 /* {"payloadType":..,"payload":b64,"signatures":[{"keyid":"","sig":b64}]} signed by `key`. */
 char *testsign_dsse_envelope(EVP_PKEY *key, const char *payload_type, struct wh_bytes payload,
                              struct wh_arena *a);
@@ -33,7 +32,6 @@ char *testsign_dsse_envelope(EVP_PKEY *key, const char *payload_type, struct wh_
 char *testsign_statement(const char *digest, const char *predicate_type, const char *predicate,
                          struct wh_arena *a);
 /* A cosign simple-signing payload for `digest`. */
-char *testsign_simple_signing(const char *docker_reference, const char *digest,
-                              struct wh_arena *a);
+char *testsign_simple_signing(const char *docker_reference, const char *digest, struct wh_arena *a);
 
 #endif

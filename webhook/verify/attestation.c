@@ -58,8 +58,8 @@ describe_signers(const struct wh_verify_signer *signers, size_t n, char *buf, si
 
     buf[0] = '\0';
     for (size_t i = 0; i < n && used < cap; i++) {
-        int w = snprintf(buf + used, cap - used, "%s%s (%s)", i == 0 ? "" : ", ",
-                         signers[i].name, wh_verify_key_type(signers[i].key));
+        int w = snprintf(buf + used, cap - used, "%s%s (%s)", i == 0 ? "" : ", ", signers[i].name,
+                         wh_verify_key_type(signers[i].key));
         if (w < 0)
             break;
         used += (size_t)w;
@@ -80,8 +80,8 @@ check_inputs(size_t n_signers, const char *digest, struct wh_error *err)
 enum wh_err
 wh_verify_attestation(struct wh_bytes envelope, const struct wh_verify_signer *signers,
                       size_t n_signers, const char *digest, const char *want_predicate_type,
-                      const struct wh_limits *lim, struct wh_arena *a,
-                      struct wh_attestation *out, struct wh_error *err)
+                      const struct wh_limits *lim, struct wh_arena *a, struct wh_attestation *out,
+                      struct wh_error *err)
 {
     struct wh_dsse_envelope env;
     struct wh_intoto_statement stmt;

@@ -103,8 +103,8 @@ wh_verify_cosign_sig(struct wh_bytes payload, struct wh_bytes sig,
         describe_keys(keys, n_keys, names, sizeof(names));
         if (n_keys == 1)
             return wh_error_set(err, WH_E_VERIFY, "cosign signature: %s", last.msg);
-        return wh_error_set(err, WH_E_VERIFY, "cosign signature verifies with none of the keys (%s)",
-                            names);
+        return wh_error_set(err, WH_E_VERIFY,
+                            "cosign signature verifies with none of the keys (%s)", names);
     }
     rc = wh_verify_cosign_payload_parse(payload, a, &parsed, err);
     if (rc != WH_OK)

@@ -44,7 +44,6 @@ WH_MUST_CHECK enum wh_err wh_verify_cosign_sig(struct wh_bytes payload, struct w
                                                const struct wh_verify_key *const *keys,
                                                size_t n_keys, const char *digest,
                                                struct wh_arena *a, int *which_key,
-                                               struct wh_cosign_payload *out,
-                                               struct wh_error *err);
+                                               struct wh_cosign_payload *out, struct wh_error *err);
 
 #endif

@@ -70,8 +70,7 @@ parse_subject(json_t *s, size_t i, struct wh_arena *a, struct wh_intoto_subject 
     if (digest == NULL)
         return WH_OK;
     if (!json_is_object(digest))
-        return wh_error_set(err, WH_E_INVALID, "statement subject[%zu].digest is not an object",
-                            i);
+        return wh_error_set(err, WH_E_INVALID, "statement subject[%zu].digest is not an object", i);
     sha = json_object_get(digest, "sha256");
     if (sha == NULL)
         return WH_OK; /* other algorithms only: it cannot bind to an OCI sha256 digest */
@@ -183,14 +182,13 @@ wh_verify_intoto_subject(const struct wh_intoto_statement *stmt, const char *dig
             return WH_OK;
     have[0] = '\0';
     for (size_t i = 0; i < stmt->n_subjects && used < sizeof(have); i++) {
-        int w = snprintf(have + used, sizeof(have) - used, "%s%s", i == 0 ? "" : ", ",
-                         stmt->subjects[i].sha256 != NULL ? stmt->subjects[i].sha256
-                                                          : "(no sha256)");
+        int w =
+            snprintf(have + used, sizeof(have) - used, "%s%s", i == 0 ? "" : ", ",
+                     stmt->subjects[i].sha256 != NULL ? stmt->subjects[i].sha256 : "(no sha256)");
         if (w < 0)
             break;
         used += (size_t)w;
     }
     return wh_error_set(err, WH_E_VERIFY,
-                        "statement subject %s does not include the image digest %s", have,
-                        digest);
+                        "statement subject %s does not include the image digest %s", have, digest);
 }

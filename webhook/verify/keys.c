@@ -69,9 +69,8 @@ classify(EVP_PKEY *pkey, struct wh_verify_key *key, struct wh_error *err)
     case EVP_PKEY_RSA:
         bits = EVP_PKEY_get_bits(pkey);
         if (bits < RSA_MIN_BITS)
-            return wh_error_set(err, WH_E_INVALID,
-                                "RSA key of %d bits is too small (minimum %d)", bits,
-                                RSA_MIN_BITS);
+            return wh_error_set(err, WH_E_INVALID, "RSA key of %d bits is too small (minimum %d)",
+                                bits, RSA_MIN_BITS);
         if (bits > RSA_MAX_BITS)
             return wh_error_set(err, WH_E_INVALID, "RSA key of %d bits is too large (maximum %d)",
                                 bits, RSA_MAX_BITS);
@@ -212,8 +211,8 @@ out:
 }
 
 enum wh_err
-wh_verify_key_signature(const struct wh_verify_key *key, struct wh_bytes data,
-                        struct wh_bytes sig, struct wh_error *err)
+wh_verify_key_signature(const struct wh_verify_key *key, struct wh_bytes data, struct wh_bytes sig,
+                        struct wh_error *err)
 {
     int verdict;
     bool any_mismatch;
@@ -221,8 +220,7 @@ wh_verify_key_signature(const struct wh_verify_key *key, struct wh_bytes data,
     if (sig.len == 0)
         return wh_error_set(err, WH_E_INVALID, "empty signature");
     if (sig.len > SIG_MAX)
-        return wh_error_set(err, WH_E_LIMIT, "signature of %zu bytes exceeds %d", sig.len,
-                            SIG_MAX);
+        return wh_error_set(err, WH_E_LIMIT, "signature of %zu bytes exceeds %d", sig.len, SIG_MAX);
     switch (key->kind) {
     case KEY_ECDSA:
         /* cosign: ECDSA keys verify with SHA-256 whatever the curve (LoadVerifier(pub,

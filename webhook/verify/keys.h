@@ -24,8 +24,7 @@ WH_MUST_CHECK enum wh_err wh_verify_key_parse(struct wh_bytes pem, struct wh_are
                                               struct wh_verify_key **out, struct wh_error *err);
 /* The same from DER SubjectPublicKeyInfo (trusted_root.json "rawBytes"). */
 WH_MUST_CHECK enum wh_err wh_verify_key_parse_der(struct wh_bytes der, struct wh_arena *a,
-                                                  struct wh_verify_key **out,
-                                                  struct wh_error *err);
+                                                  struct wh_verify_key **out, struct wh_error *err);
 
 /* "ecdsa-p256", "ecdsa-p384", "ecdsa-p521", "rsa-<bits>" or "ed25519"; lives as long as the key. */
 const char *wh_verify_key_type(const struct wh_verify_key *key);

@@ -39,14 +39,13 @@ fixture_init(struct fixture *f)
 {
     wh_arena_init(&f->a);
     f->ci = testsign_key_new("ec-p256", &f->a);
-    f->signers[0] = (struct wh_verify_signer){"release", pub(testsign_key_new("ed25519", &f->a),
-                                                             &f->a)};
+    f->signers[0] =
+        (struct wh_verify_signer){"release", pub(testsign_key_new("ed25519", &f->a), &f->a)};
     f->signers[1] = (struct wh_verify_signer){"ci-key", pub(f->ci, &f->a)};
 }
 
 static char *
-envelope(struct fixture *f, EVP_PKEY *key, const char *type, const char *digest,
-         const char *ptype)
+envelope(struct fixture *f, EVP_PKEY *key, const char *type, const char *digest, const char *ptype)
 {
     char *stmt = testsign_statement(digest, ptype, "{\"bomFormat\":\"CycloneDX\"}", &f->a);
 
@@ -76,8 +75,8 @@ test_verified_attestation_has_signer_type_and_predicate(void)
 
     fixture_init(&f);
     env = envelope(&f, f.ci, WH_INTOTO_PAYLOAD_TYPE, DIGEST, CDX);
-    ok(wh_verify_attestation(lit(env), f.signers, 2, DIGEST, "cyclonedx", &lim, &f.a, &att,
-                             &err) == WH_OK,
+    ok(wh_verify_attestation(lit(env), f.signers, 2, DIGEST, "cyclonedx", &lim, &f.a, &att, &err) ==
+           WH_OK,
        "attestation verifies with alias cyclonedx: %s", err.msg);
     ok(strcmp(att.signer, "ci-key") == 0 && strcmp(att.predicate_type, CDX) == 0 &&
            strcmp((const char *)att.predicate.ptr, "{\"bomFormat\":\"CycloneDX\"}") == 0,
@@ -118,8 +117,9 @@ test_every_check_has_a_negative(void)
     }
     check(&f, tampered, 2, DIGEST, CDX, WH_E_VERIFY, "no signature on the envelope verifies",
           "tampered payload");
-    check(&f, "{\"payloadType\":\"application/vnd.in-toto+json\",\"payload\":\"%%%%\","
-              "\"signatures\":[{\"sig\":\"YQ==\"}]}",
+    check(&f,
+          "{\"payloadType\":\"application/vnd.in-toto+json\",\"payload\":\"%%%%\","
+          "\"signatures\":[{\"sig\":\"YQ==\"}]}",
           2, DIGEST, CDX, WH_E_INVALID, "invalid base64", "malformed base64");
     check(&f, env, 0, DIGEST, CDX, WH_E_VERIFY, "no key-based signers", "no signers");
     check(&f, env, 2, "sha256:abc", CDX, WH_E_INVALID, "is not sha256:<hex>", "bad image digest");

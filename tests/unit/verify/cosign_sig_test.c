@@ -74,8 +74,7 @@ test_wrong_key_tamper_and_replay_fail(void)
            strstr(err.msg, "none of the keys (ecdsa-p256, ecdsa-p256)") != NULL,
        "tampered payload is WH_E_VERIFY: %s", err.msg);
     ok(wh_verify_cosign_sig(payload, sig, keys, 2, OTHER, &a, NULL, NULL, &err) == WH_E_VERIFY &&
-           strstr(err.msg, "signature is for " DIGEST ", not for the image digest " OTHER) !=
-               NULL,
+           strstr(err.msg, "signature is for " DIGEST ", not for the image digest " OTHER) != NULL,
        "signature for another image is WH_E_VERIFY: %s", err.msg);
     wh_arena_fini(&a);
 }
@@ -144,8 +143,8 @@ test_oversized_payload_is_limit(void)
     static unsigned char big[WH_COSIGN_PAYLOAD_MAX + 1];
 
     wh_arena_init(&a);
-    ok(wh_verify_cosign_sig((struct wh_bytes){big, sizeof(big)}, lit("x"),
-                            NULL, 0, DIGEST, &a, NULL, NULL, &err) == WH_E_LIMIT &&
+    ok(wh_verify_cosign_sig((struct wh_bytes){big, sizeof(big)}, lit("x"), NULL, 0, DIGEST, &a,
+                            NULL, NULL, &err) == WH_E_LIMIT &&
            strstr(err.msg, "exceeds") != NULL,
        "oversized payload is WH_E_LIMIT: %s", err.msg);
     wh_arena_fini(&a);

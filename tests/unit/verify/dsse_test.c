@@ -161,10 +161,12 @@ check_invalid(const char *json, enum wh_err code, const char *substr)
 static void
 test_malformed_envelopes_rejected(void)
 {
-    check_invalid("{\"payloadType\":\"t\",\"payload\":\"!!!!\",\"signatures\":[{\"sig\":\"YQ==\"}]}",
-                  WH_E_INVALID, "envelope payload: invalid base64");
-    check_invalid("{\"payloadType\":\"t\",\"payload\":\"YQ==\",\"signatures\":[{\"sig\":\"Y*==\"}]}",
-                  WH_E_INVALID, "signatures[0].sig: invalid base64");
+    check_invalid(
+        "{\"payloadType\":\"t\",\"payload\":\"!!!!\",\"signatures\":[{\"sig\":\"YQ==\"}]}",
+        WH_E_INVALID, "envelope payload: invalid base64");
+    check_invalid(
+        "{\"payloadType\":\"t\",\"payload\":\"YQ==\",\"signatures\":[{\"sig\":\"Y*==\"}]}",
+        WH_E_INVALID, "signatures[0].sig: invalid base64");
     check_invalid("{\"payloadType\":\"t\",\"payload\":\"YQ==\",\"signatures\":[]}", WH_E_INVALID,
                   "no signatures");
     check_invalid("{\"payload\":\"YQ==\",\"signatures\":[{\"sig\":\"YQ==\"}]}", WH_E_INVALID,

@@ -27,8 +27,7 @@ test_v01_statement_parses_and_binds(void)
     wh_arena_init(&a);
     json = testsign_statement(DIGEST, "https://cyclonedx.org/bom",
                               "{ \"bomFormat\" : \"CycloneDX\", \"components\": [ ] }", &a);
-    ok(wh_verify_intoto_parse(lit(json), &lim, &a, &st, &err) == WH_OK, "v0.1 parses: %s",
-       err.msg);
+    ok(wh_verify_intoto_parse(lit(json), &lim, &a, &st, &err) == WH_OK, "v0.1 parses: %s", err.msg);
     ok(strcmp(st.type, WH_INTOTO_STATEMENT_V01) == 0 &&
            strcmp(st.predicate_type, "https://cyclonedx.org/bom") == 0 && st.n_subjects == 1 &&
            strcmp(st.subjects[0].name, "127.0.0.1:5000/demo/app") == 0 &&
@@ -57,8 +56,7 @@ test_v1_statement_with_several_subjects(void)
 
     wh_arena_init(&a);
     ok(wh_verify_intoto_parse(lit(json), &lim, &a, &st, &err) == WH_OK, "v1 parses: %s", err.msg);
-    ok(st.n_subjects == 2 && st.subjects[0].sha256 == NULL &&
-           strcmp(st.subjects[1].name, "") == 0,
+    ok(st.n_subjects == 2 && st.subjects[0].sha256 == NULL && strcmp(st.subjects[1].name, "") == 0,
        "subject without sha256 kept with NULL digest");
     ok(strcmp((const char *)st.predicate.ptr, "null") == 0, "absent predicate is null");
     ok(wh_verify_intoto_subject(&st, DIGEST, &err) == WH_OK,
@@ -95,7 +93,8 @@ check_invalid(const char *json, const struct wh_limits *l, enum wh_err code, con
 static void
 test_malformed_statements_rejected(void)
 {
-    check_invalid("{\"_type\":\"https://in-toto.io/Statement/v2\",\"predicateType\":\"p\"," SUBJ "}",
+    check_invalid("{\"_type\":\"https://in-toto.io/Statement/v2\",\"predicateType\":\"p\"," SUBJ
+                  "}",
                   &lim, WH_E_INVALID, "unsupported statement _type");
     check_invalid("{\"predicateType\":\"p\"," SUBJ "}", &lim, WH_E_INVALID, "no \"_type\"");
     check_invalid("{\"_type\":\"https://in-toto.io/Statement/v1\"," SUBJ "}", &lim, WH_E_INVALID,
@@ -119,9 +118,10 @@ test_limits_on_size_depth_and_predicate(void)
     char deep[400];
     size_t n = 0;
 
-    n += (size_t)snprintf(deep, sizeof(deep),
-                          "{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"p\"," SUBJ
-                          ",\"predicate\":");
+    n += (size_t)snprintf(
+        deep, sizeof(deep),
+        "{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"p\"," SUBJ
+        ",\"predicate\":");
     for (int i = 0; i < 10; i++)
         deep[n++] = '[';
     for (int i = 0; i < 10; i++)

@@ -23,8 +23,8 @@ check_type_and_roundtrip(const char *kind, const char *want_type)
 
     wh_arena_init(&a);
     priv = testsign_key_new(kind, &a);
-    ok(wh_verify_key_parse(testsign_pubkey_pem(priv, &a), &a, &key, &err) == WH_OK,
-       "%s PEM parses", kind);
+    ok(wh_verify_key_parse(testsign_pubkey_pem(priv, &a), &a, &key, &err) == WH_OK, "%s PEM parses",
+       kind);
     ok(key != NULL && strcmp(wh_verify_key_type(key), want_type) == 0, "%s type is %s", kind,
        key != NULL ? wh_verify_key_type(key) : "(none)");
     ok(wh_verify_key_parse_der(testsign_pubkey_der(priv, &a), &a, &der_key, &err) == WH_OK,
