@@ -14,7 +14,9 @@
 #define WH_WARNING_MAX 256 /* kubectl prints each; the apiserver truncates longer ones */
 
 struct wh_annotation {
-    const char *key; /* without the "driftgate.dev/" prefix the renderer adds */
+    /* A qualified name without a prefix ("0-digest"): the apiserver prefixes it with the
+     * webhook's name ("images.driftgate.dev/0-digest") and drops keys that already have one. */
+    const char *key;
     const char *value;
 };
 
@@ -38,7 +40,7 @@ void wh_decision_deny(struct wh_decision *d, const char *fmt, ...) WH_PRINTF(2, 
 /* Truncates to WH_WARNING_MAX bytes on a UTF-8 boundary, ending in "..." when cut.
  * An identical warning is recorded once. */
 void wh_decision_warn(struct wh_decision *d, const char *fmt, ...) WH_PRINTF(2, 3);
-/* Sets (or replaces) an audit annotation; keys become "driftgate.dev/<key>". */
+/* Sets (or replaces) an audit annotation; the apiserver prefixes keys with the webhook name. */
 void wh_decision_annotate(struct wh_decision *d, const char *key, const char *fmt, ...)
     WH_PRINTF(3, 4);
 /* All denials joined with "; " into one status message (arena). "" when none. */

@@ -1,0 +1,201 @@
+/* `driftgate review`, `diff` and `policy lint`: the webhook's engine on files, for CI. */
+#include "cli/commands.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/clock.h"
+#include "base/file.h"
+#include "base/limits.h"
+#include "base/log.h"
+#include "cli/options.h"
+#include "cli/report.h"
+#include "http/server.h"
+#include "image/ref.h"
+#include "pipeline/review.h"
+#include "policy/policy.h"
+#include "sbom/diff.h"
+#include "sbom/normalize.h"
+
+static int
+usage(const char *text)
+{
+    fprintf(stderr, "usage: %s\n", text);
+    return 2;
+}
+
+int
+wh_cli_review(int argc, char **argv)
+{
+    struct wh_cli_options o;
+    struct wh_review_env *env;
+    struct wh_review_worker *w;
+    struct wh_review_reply reply;
+    struct wh_arena a;
+    struct wh_bytes body;
+    struct wh_error err;
+    int status;
+
+    if (!wh_cli_options_parse(argc, argv, &o) || o.n_args != 1 || o.settings.policy_path == NULL)
+        return usage("driftgate review FILE|- (--config FILE | --policy FILE [--plain-http "
+                     "HOST:PORT]... [--docker-config FILE])");
+    wh_arena_init(&a);
+    if (wh_file_read(o.args[0], o.settings.limits.body_bytes, &a, &body, &err) != WH_OK) {
+        fprintf(stderr, "driftgate review: %s\n", err.msg);
+        wh_arena_fini(&a);
+        return 2;
+    }
+    if (wh_review_env_new(&o.settings, &env, &err) != WH_OK) {
+        fprintf(stderr, "driftgate review: policy: %s\n", err.msg);
+        wh_arena_fini(&a);
+        return 2;
+    }
+    w = wh_review_worker_new(env);
+    wh_review_handle(w, body, wh_clock_mono_ms() + o.review_ms, &reply);
+    fwrite(reply.body.ptr, 1, reply.body.len, stdout);
+    fputc('\n', stdout);
+    status = reply.http_status != 200 ? 2 : strcmp(reply.verdict, "deny") == 0 ? 1 : 0;
+    wh_buf_fini(&reply.body);
+    wh_review_worker_free(w);
+    wh_review_env_free(env);
+    wh_cli_options_fini(&o);
+    wh_arena_fini(&a);
+    return status;
+}
+
+static int
+load_sbom(const char *path, const struct wh_limits *lim, struct wh_arena *a, struct wh_sbom *out)
+{
+    struct wh_bytes bytes;
+    struct wh_error err;
+
+    if (wh_file_read(path, lim->sbom_bytes, a, &bytes, &err) != WH_OK ||
+        wh_sbom_parse(bytes, lim, a, out, &err) != WH_OK) {
+        fprintf(stderr, "driftgate diff: %s: %s\n", path, err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+int
+wh_cli_diff(int argc, char **argv)
+{
+    struct wh_cli_options o;
+    struct wh_policy *policy = NULL;
+    const struct wh_policy_image *rule;
+    struct wh_sbom prod, dev;
+    struct wh_sbom_diff diff;
+    struct wh_tiered_finding *tiered;
+    struct wh_report r;
+    struct wh_arena a;
+    struct wh_error err;
+    struct wh_buf out;
+    enum wh_report_format fmt = WH_REPORT_TEXT;
+    size_t block, warn, ignore;
+    int status = 2;
+
+    if (!wh_cli_options_parse(argc, argv, &o) || o.n_args != 2 || o.settings.policy_path == NULL ||
+        (o.format != NULL && !wh_report_format_parse(o.format, &fmt)))
+        return usage("driftgate diff PROD.sbom.json DEV.sbom.json --policy FILE "
+                     "[--image NAME] [--format text|markdown|json]");
+    wh_arena_init(&a);
+    wh_buf_init(&out, 64u << 20);
+    if (wh_policy_load(o.settings.policy_path, &o.settings.limits, &policy, &err) != WH_OK) {
+        fprintf(stderr, "driftgate diff: %s\n", err.msg);
+        goto out;
+    }
+    /* --image picks the rule (and its exemptions); otherwise the first rule with tiers. */
+    rule = o.image != NULL ? wh_policy_image_find(policy, o.image) : NULL;
+    for (size_t i = 0; rule == NULL && o.image == NULL && i < wh_policy_image_count(policy); i++)
+        if (wh_policy_image_get(policy, i)->tiers != NULL)
+            rule = wh_policy_image_get(policy, i);
+    if (rule == NULL || rule->tiers == NULL) {
+        fprintf(stderr, "driftgate diff: no image rule with tiers in %s matches %s: pass --image "
+                        "registry/repository\n",
+                o.settings.policy_path, o.image != NULL ? o.image : "(any)");
+        goto out;
+    }
+    if (load_sbom(o.args[0], &o.settings.limits, &a, &prod) != 0 ||
+        load_sbom(o.args[1], &o.settings.limits, &a, &dev) != 0)
+        goto out;
+    if (wh_sbom_diff(&prod, &dev, &a, &diff, &err) != WH_OK) {
+        fprintf(stderr, "driftgate diff: %s\n", err.msg);
+        goto out;
+    }
+    wh_policy_classify(policy, rule, o.image != NULL ? o.image : "", &diff, wh_clock_wall(), &a,
+                       &tiered);
+    r.prod = o.args[0];
+    r.dev = o.args[1];
+    r.diff = &diff;
+    r.tiered = tiered;
+    r.tiers = rule->tiers->name;
+    wh_report_render(&r, fmt, &out);
+    if (wh_buf_check(&out, "report", &err) != WH_OK) {
+        fprintf(stderr, "driftgate diff: %s\n", err.msg);
+        goto out;
+    }
+    fwrite(out.ptr, 1, out.len, stdout);
+    wh_report_count(&r, &block, &warn, &ignore);
+    status = block > 0 ? 1 : 0;
+out:
+    wh_policy_unref(policy);
+    wh_buf_fini(&out);
+    wh_arena_fini(&a);
+    wh_cli_options_fini(&o);
+    return status;
+}
+
+int
+wh_cli_policy(int argc, char **argv)
+{
+    struct wh_limits lim = WH_LIMITS_DEFAULT;
+    struct wh_policy *p;
+    struct wh_error err;
+    int i, bad = 0;
+
+    if (argc < 3 || strcmp(argv[1], "lint") != 0)
+        return usage("driftgate policy lint FILE...");
+    for (i = 2; i < argc; i++) {
+        if (wh_policy_load(argv[i], &lim, &p, &err) != WH_OK) {
+            /* The loader's message already starts with file:line:col. */
+            fprintf(stderr, "%s\n", err.msg);
+            bad = 1;
+            continue;
+        }
+        printf("%s: ok\n", argv[i]);
+        wh_policy_unref(p);
+    }
+    return bad;
+}
+
+int
+wh_cli_serve(int argc, char **argv)
+{
+    struct wh_cli_options o;
+    struct wh_review_env *env;
+    struct wh_error err;
+    int status = 0;
+
+    if (!wh_cli_options_parse(argc, argv, &o) || o.n_args != 0 || !o.has_config)
+        return usage("driftgate serve --config FILE");
+    if (o.settings.policy_path == NULL) {
+        fprintf(stderr, "driftgate serve: %s sets no policy: add `policy: PATH`\n", o.config.path);
+        wh_cli_options_fini(&o);
+        return 2;
+    }
+    wh_log_set_level(o.config.log_level);
+    if (wh_review_env_new(&o.settings, &env, &err) != WH_OK) {
+        fprintf(stderr, "driftgate serve: policy: %s\n", err.msg);
+        wh_cli_options_fini(&o);
+        return 2;
+    }
+    if (wh_http_serve(&o.config, env, &err) != WH_OK) {
+        fprintf(stderr, "driftgate serve: %s\n", err.msg);
+        status = 2;
+    }
+    wh_review_env_free(env);
+    wh_cli_options_fini(&o);
+    return status;
+}

@@ -1,0 +1,11 @@
+#ifndef WH_CLI_COMMANDS_H
+#define WH_CLI_COMMANDS_H
+
+/* Subcommands of the driftgate binary. Each returns the process exit status:
+ * 0 allow / ok, 1 deny / findings that block / invalid, 2 usage or infrastructure error. */
+int wh_cli_review(int argc, char **argv);
+int wh_cli_diff(int argc, char **argv);
+int wh_cli_policy(int argc, char **argv);
+int wh_cli_serve(int argc, char **argv);
+
+#endif

@@ -1,0 +1,25 @@
+#ifndef WH_CLI_REPORT_H
+#define WH_CLI_REPORT_H
+
+#include "base/str.h"
+#include "policy/policy.h"
+#include "sbom/sbom.h"
+
+enum wh_report_format { WH_REPORT_TEXT, WH_REPORT_MARKDOWN, WH_REPORT_JSON };
+
+struct wh_report {
+    const char *prod;     /* what was diffed: file names or image references */
+    const char *dev;
+    const struct wh_sbom_diff *diff;
+    const struct wh_tiered_finding *tiered; /* diff->n_findings entries */
+    const char *tiers;    /* tier set name */
+};
+
+/* "text", "markdown" or "json" → format; false if unknown. */
+bool wh_report_format_parse(const char *s, enum wh_report_format *out);
+/* Renders the drift report (seed 000's layout for markdown: a table per tier, summary counts). */
+void wh_report_render(const struct wh_report *r, enum wh_report_format f, struct wh_buf *out);
+/* Findings per tier. */
+void wh_report_count(const struct wh_report *r, size_t *block, size_t *warn, size_t *ignore);
+
+#endif

@@ -1,0 +1,51 @@
+#ifndef WH_PIPELINE_IMAGE_CHECK_H
+#define WH_PIPELINE_IMAGE_CHECK_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "admission/request.h"
+#include "base/arena.h"
+#include "base/limits.h"
+#include "decision/decision.h"
+#include "policy/policy.h"
+#include "registry/client.h"
+#include "sbom/sbom.h"
+#include "verify/facts.h"
+
+/* Everything one review's image checks share. Borrowed; valid for the review. */
+struct wh_image_check_ctx {
+    const struct wh_policy *policy;
+    struct wh_registry_client *registry; /* NULL when the worker has none: registry_error says why */
+    const char *registry_error;
+    const struct wh_limits *limits;
+    int64_t deadline_ms;
+    time_t now;
+    struct wh_arena *arena;
+};
+
+/* What the registry and verification established for one image, before policy evaluation. */
+struct wh_image_result {
+    const char *image;   /* as written in the object */
+    const char *name;    /* "registry/repository" (NULL if the reference did not parse) */
+    const char *digest;  /* resolved "sha256:<hex>" */
+    const char *tag;     /* the reference's tag, if any */
+    const struct wh_policy_image *rule;
+    struct wh_facts facts;
+    const char *verify_detail; /* why a present signature/attestation did not verify */
+    struct wh_sbom_diff *diff; /* NULL without a dev reference */
+    const char *dev_image;
+    const char *error; /* infrastructure error (onError decides), NULL if none */
+    const char *invalid; /* the reference itself is invalid: always a denial */
+};
+
+/* Checks every image of `req` (each distinct image once) and evaluates it into `d`. */
+void wh_image_check_request(const struct wh_image_check_ctx *ctx,
+                            const struct wh_admission_request *req, struct wh_decision *d);
+
+/* Resolves, fetches and verifies one image reference against `rule` (NULL = look it up). Never
+ * fails: problems land in out->error / out->invalid / out->verify_detail. */
+void wh_image_check_one(const struct wh_image_check_ctx *ctx, const char *image,
+                        const char *pod_dev_image, struct wh_image_result *out);
+
+#endif
