@@ -304,3 +304,33 @@ else
   check "Dockerfile: runtime packages exist in the Debian archive" bash -c \
     "for p in $pkgs; do apt-cache show \"\$p\" >/dev/null 2>&1 || { echo \"no package \$p\"; exit 1; }; done"
 fi
+
+# --- the ConfigMap's config.yaml is a config driftgate accepts ---
+# Same file, with the in-cluster paths mapped to this machine and a loopback port.
+d=$tmp/serve-certs
+"$top/certs/mint.sh" "$d" 127.0.0.1 2> /dev/null
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+sed "s|\"0.0.0.0:8443\"|\"127.0.0.1:$port\"|; s|/etc/driftgate/tls/|$d/|; s|/etc/driftgate/policy/policy.yaml|$top/policy/default.yaml|" \
+  "$tmp/config.yaml" > "$tmp/serve.yaml"
+if [ ! -x "$bin" ]; then
+  nok "driftgate serve accepts the ConfigMap's config.yaml" "no binary at $bin"
+elif ! grep -q "127.0.0.1:$port" "$tmp/serve.yaml" || ! grep -q "$d/tls.crt" "$tmp/serve.yaml"; then
+  nok "driftgate serve accepts the ConfigMap's config.yaml" "listen/tls lines not found to remap"
+else
+  "$bin" serve --config "$tmp/serve.yaml" > "$tmp/serve.log" 2>&1 &
+  spid=$!
+  up=""
+  for _ in $(seq 1 100); do
+    if [ "$(curl -s --cacert "$d/ca.crt" "https://127.0.0.1:$port/readyz" -o /dev/null -w '%{http_code}')" = 200 ]; then up=1; break; fi
+    kill -0 "$spid" 2> /dev/null || break
+    sleep 0.1
+  done
+  if [ -n "$up" ]; then ok "driftgate serve accepts the ConfigMap's config.yaml and is ready"; else
+    nok "driftgate serve accepts the ConfigMap's config.yaml and is ready" "$(tail -3 "$tmp/serve.log")"; fi
+  check "driftgate serve: /healthz over HTTPS with the minted cert" \
+    curl -sf --cacert "$d/ca.crt" "https://127.0.0.1:$port/healthz"
+  kill "$spid" 2> /dev/null
+  wait "$spid"
+  rc=$?
+  if [ "$rc" -eq 0 ] || [ "$rc" -eq 143 ]; then ok "driftgate serve stops on SIGTERM"; else nok "driftgate serve stops on SIGTERM" "exit $rc"; fi
+fi
