@@ -72,7 +72,8 @@ for k in "${kind_list[@]}"; do
   [ "$group" = "''" ] && group=
   h=$(printf '%s\n' "$k" "$ns" "$name" "${images[@]}" | sha256sum | cut -c1-32)
   uid="${h:0:8}-${h:8:4}-4${h:13:3}-8${h:17:3}-${h:20:12}"
-  review=$(printf '%s' "$obj" | jq -c --arg uid "$uid" --arg g "$group" --arg v "$version" --arg k "$kind" \
+  [ -n "$out" ] && compact= || compact=-c
+  review=$(printf '%s' "$obj" | jq $compact --arg uid "$uid" --arg g "$group" --arg v "$version" --arg k "$kind" \
       --arg r "$resource" --arg ns "$ns" --arg name "$name" '
     # What the apiserver has done by the time a webhook sees the object: namespace set,
     # containers defaulted.
@@ -96,7 +97,7 @@ for k in "${kind_list[@]}"; do
                options: {kind: "CreateOptions", apiVersion: "meta.k8s.io/v1", dryRun: ["All"],
                          fieldManager: "kubectl-create", fieldValidation: "Strict"}}}')
   if [ -n "$out" ]; then
-    printf '%s\n' "$review" | jq . > "$out/$k.json"
+    printf '%s\n' "$review" > "$out/$k.json"
   else
     printf '%s\n' "$review"
   fi
