@@ -85,7 +85,7 @@ wh_verify_cosign_sig(struct wh_bytes payload, struct wh_bytes sig,
                      struct wh_arena *a, int *which_key, struct wh_cosign_payload *out,
                      struct wh_error *err)
 {
-    struct wh_cosign_payload parsed;
+    struct wh_cosign_payload parsed = {0};
     struct wh_error last = {.code = WH_E_VERIFY, .msg = "no keys"};
     enum wh_err rc;
     int found = -1;
@@ -109,6 +109,8 @@ wh_verify_cosign_sig(struct wh_bytes payload, struct wh_bytes sig,
     rc = wh_verify_cosign_payload_parse(payload, a, &parsed, err);
     if (rc != WH_OK)
         return rc;
+    if (WH_NEVER(parsed.type == NULL || parsed.manifest_digest == NULL))
+        return wh_error_set(err, WH_E_INTERNAL, "parsed payload without type or digest");
     /* cosign pkg/cosign/verify.go: "invalid type" unless critical.type is this exact string. */
     if (strcmp(parsed.type, WH_COSIGN_SIGNATURE_TYPE) != 0)
         return wh_error_set(err, WH_E_VERIFY, "payload type \"%.80s\" is not \"%s\"", parsed.type,

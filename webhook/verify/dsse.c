@@ -69,7 +69,7 @@ parse_signatures(json_t *arr, const struct wh_limits *lim, struct wh_arena *a,
     out->signatures = wh_arena_calloc(a, n, sizeof(*out->signatures));
     for (size_t i = 0; i < n; i++) {
         json_t *s = json_array_get(arr, i);
-        struct wh_str keyid, sig;
+        struct wh_str keyid = {0}, sig = {0};
         char field[48];
         enum wh_err rc;
 
@@ -98,7 +98,7 @@ wh_verify_dsse_parse(struct wh_bytes json, const struct wh_limits *lim, struct w
 {
     json_error_t jerr;
     json_t *root;
-    struct wh_str type, payload;
+    struct wh_str type = {0}, payload = {0};
     enum wh_err rc;
 
     if (json.len > lim->blob_bytes)
