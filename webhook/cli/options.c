@@ -32,6 +32,11 @@ settings_from_config(struct wh_cli_options *o)
     o->settings.plain_http_hosts = (const char *const *)c->plain_http_hosts;
     o->settings.n_plain_http_hosts = c->n_plain_http_hosts;
     o->review_ms = c->review_max_ms;
+    o->settings.cache_entries = c->cache_entries;
+    o->settings.cache_bytes = c->cache_bytes;
+    o->settings.tag_ttl_ms = c->cache_tag_ttl_s * 1000;
+    o->settings.negative_ttl_ms = c->cache_failure_ttl_s * 1000;
+    o->settings.facts_ttl_ms = 3600 * 1000;
 }
 
 bool

@@ -1,12 +1,15 @@
 /*
  * Per image: parse the reference, pick the rule, resolve the digest, fetch and verify cosign
  * signatures and attestations, fetch the dev image's SBOM and diff. Each distinct image of a
- * review is checked once; every container using it is evaluated with the same result.
+ * review is checked once; every container using it is evaluated with the same result. Verified
+ * facts are cached by (policy generation, rule, digest); tags by name:tag for a short TTL;
+ * infrastructure errors are never cached.
  */
 #include "pipeline/image_check.h"
 
 #include <string.h>
 
+#include "base/clock.h"
 #include "base/digest.h"
 #include "image/ref.h"
 #include "policy/model.h"
@@ -16,6 +19,20 @@
 #include "verify/attestation.h"
 
 #define DEV_IMAGE_ANNOTATION "driftgate.dev/dev-image"
+
+/* What verification established about one digest under one rule: cached as a unit. */
+struct image_facts {
+    struct wh_facts facts;
+    const char *verify_detail; /* why a present signature/attestation did not verify */
+    const struct wh_sbom *sbom; /* the verified SBOM attestation, parsed; NULL if none */
+    const char *error;          /* infrastructure error: never cached */
+};
+
+static void
+release_entry(void *entry)
+{
+    wh_cache_entry_unref(entry);
+}
 
 /* Signers of a rule that hold a public key; keyless signers are verified by a later issue. */
 static size_t
@@ -37,7 +54,7 @@ collect_signers(const struct wh_policy_signer *const *in, size_t n, struct wh_ar
 }
 
 static const char *
-signer_names(const struct wh_policy_signer *const *in, size_t n, struct wh_arena *a)
+no_key_detail(const struct wh_policy_signer *const *in, size_t n, struct wh_arena *a)
 {
     struct wh_buf b;
     const char *out;
@@ -49,37 +66,40 @@ signer_names(const struct wh_policy_signer *const *in, size_t n, struct wh_arena
             wh_buf_append_c(&b, ", ");
         wh_buf_append_c(&b, in[i]->name);
     }
-    out = wh_arena_strdup(a, b.ptr == NULL ? "" : b.ptr);
+    out = wh_arena_sprintf(a, "signers %s have no public key (keyless verification is not "
+                              "enabled in this version)",
+                           b.ptr == NULL ? "" : b.ptr);
     wh_buf_fini(&b);
     return out;
 }
 
-/* cosign .sig: the first layer whose simple-signing payload verifies with a signer wins. */
+/* cosign .sig: the first layer whose simple-signing payload verifies with a signer wins.
+ * Scratch work in `tmp`; what is kept goes to `keep`. */
 static void
 check_signature(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
-                const struct wh_policy_image *rule, struct wh_image_result *out)
+                const struct wh_policy_image *rule, struct wh_arena *keep,
+                struct image_facts *out)
 {
-    struct wh_arena *a = ctx->arena;
+    struct wh_arena *tmp = ctx->arena;
     struct wh_cosign_layer *layers;
     struct wh_verify_signer *signers;
     size_t n_layers, n_signers, i;
     struct wh_error err;
     enum wh_err rc;
 
-    n_signers = collect_signers(rule->signatures.signed_by, rule->signatures.n_signed_by, a,
+    n_signers = collect_signers(rule->signatures.signed_by, rule->signatures.n_signed_by, tmp,
                                 &signers);
-    rc = wh_registry_cosign_layers(ctx->registry, ref, out->digest, "sig", ctx->deadline_ms, a,
-                                   &layers, &n_layers, &err);
+    rc = wh_registry_cosign_layers(ctx->registry, ref, out->facts.digest, "sig", ctx->deadline_ms,
+                                   tmp, &layers, &n_layers, &err);
     if (rc == WH_E_NOT_FOUND)
         return;
     if (rc != WH_OK) {
-        out->error = wh_arena_sprintf(a, "fetching cosign signatures: %s", err.msg);
+        out->error = wh_arena_sprintf(tmp, "fetching cosign signatures: %s", err.msg);
         return;
     }
     if (n_signers == 0) {
-        out->verify_detail = wh_arena_sprintf(
-            a, "signers %s have no public key (keyless verification is not enabled)",
-            signer_names(rule->signatures.signed_by, rule->signatures.n_signed_by, a));
+        out->verify_detail =
+            no_key_detail(rule->signatures.signed_by, rule->signatures.n_signed_by, keep);
         return;
     }
     for (i = 0; i < n_layers; i++) {
@@ -87,63 +107,165 @@ check_signature(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
         if (layers[i].signature == NULL)
             continue;
         rc = wh_verify_signature(layers[i].blob, wh_str_c(layers[i].signature), signers, n_signers,
-                                 out->digest, a, &who, &err);
+                                 out->facts.digest, tmp, &who, &err);
         if (rc == WH_OK) {
-            out->facts.signature_signer = who;
+            out->facts.signature_signer = wh_arena_strdup(keep, who);
             return;
         }
-        out->verify_detail = wh_arena_sprintf(a, "signature %zu of %zu: %s", i + 1, n_layers,
-                                              err.msg);
+        out->verify_detail =
+            wh_arena_sprintf(keep, "signature %zu of %zu: %s", i + 1, n_layers, err.msg);
     }
 }
 
-/* cosign .att: every layer is tried; the ones that verify become attestations (facts). */
+/* cosign .att: every layer is tried; the ones that verify become attestations, and the first
+ * verified one of the rule's SBOM type is parsed into out->sbom. */
 static void
 check_attestations(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
-                   const char *digest, const struct wh_policy_image *rule, struct wh_facts *facts,
-                   const char **detail, const char **error)
+                   const struct wh_policy_image *rule, struct wh_arena *keep,
+                   struct image_facts *out)
 {
-    struct wh_arena *a = ctx->arena;
+    struct wh_arena *tmp = ctx->arena;
     struct wh_cosign_layer *layers;
     struct wh_verify_signer *signers;
+    struct wh_facts *facts = &out->facts;
     size_t n_layers, n_signers, i;
     struct wh_error err;
     enum wh_err rc;
 
-    n_signers =
-        collect_signers(rule->sbom.signed_by, rule->sbom.n_signed_by, a, &signers);
-    rc = wh_registry_cosign_layers(ctx->registry, ref, digest, "att", ctx->deadline_ms, a, &layers,
-                                   &n_layers, &err);
+    n_signers = collect_signers(rule->sbom.signed_by, rule->sbom.n_signed_by, tmp, &signers);
+    rc = wh_registry_cosign_layers(ctx->registry, ref, facts->digest, "att", ctx->deadline_ms, tmp,
+                                   &layers, &n_layers, &err);
     if (rc == WH_E_NOT_FOUND)
         return;
     if (rc != WH_OK) {
-        *error = wh_arena_sprintf(a, "fetching cosign attestations: %s", err.msg);
+        out->error = wh_arena_sprintf(tmp, "fetching cosign attestations: %s", err.msg);
         return;
     }
     if (n_signers == 0) {
-        *detail = wh_arena_sprintf(
-            a, "signers %s have no public key (keyless verification is not enabled)",
-            signer_names(rule->sbom.signed_by, rule->sbom.n_signed_by, a));
+        out->verify_detail = no_key_detail(rule->sbom.signed_by, rule->sbom.n_signed_by, keep);
         return;
     }
-    facts->attestations = wh_arena_calloc(a, n_layers == 0 ? 1 : n_layers,
-                                          sizeof(*facts->attestations));
+    facts->attestations =
+        wh_arena_calloc(keep, n_layers == 0 ? 1 : n_layers, sizeof(*facts->attestations));
     for (i = 0; i < n_layers; i++) {
-        struct wh_attestation att;
-        rc = wh_verify_attestation(layers[i].blob, signers, n_signers, digest,
-                                   rule->sbom.predicate_type, ctx->limits, a, &att, &err);
-        if (rc == WH_OK)
-            facts->attestations[facts->n_attestations++] = att;
-        else
-            *detail = wh_arena_sprintf(a, "attestation %zu of %zu: %s", i + 1, n_layers, err.msg);
+        struct wh_attestation att, *kept;
+        struct wh_sbom *sbom;
+
+        rc = wh_verify_attestation(layers[i].blob, signers, n_signers, facts->digest,
+                                   rule->sbom.predicate_type, ctx->limits, tmp, &att, &err);
+        if (rc != WH_OK) {
+            out->verify_detail =
+                wh_arena_sprintf(keep, "attestation %zu of %zu: %s", i + 1, n_layers, err.msg);
+            continue;
+        }
+        kept = &facts->attestations[facts->n_attestations++];
+        kept->predicate_type = wh_arena_strdup(keep, att.predicate_type);
+        kept->signer = wh_arena_strdup(keep, att.signer);
+        if (out->sbom != NULL)
+            continue;
+        /* The SBOM is kept parsed, not as bytes: that is what every later review needs. */
+        sbom = wh_arena_alloc(keep, sizeof(*sbom));
+        if (wh_sbom_parse(att.predicate, ctx->limits, keep, sbom, &err) != WH_OK) {
+            facts->n_attestations--;
+            out->verify_detail =
+                wh_arena_sprintf(keep, "attestation %zu of %zu: SBOM predicate: %s", i + 1,
+                                 n_layers, err.msg);
+            continue;
+        }
+        out->sbom = sbom;
     }
 }
 
-/* The verified SBOM of an image: the first attestation of the rule's predicate type. */
-static const struct wh_attestation *
-sbom_attestation(const struct wh_facts *facts)
+/* Fetches and verifies (or finds in the cache) the facts of `digest` under `rule`. The result
+ * lives until the review's arena is finished. */
+static const struct image_facts *
+image_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
+            const char *digest, const struct wh_policy_image *rule, bool want_signature)
 {
-    return facts->n_attestations > 0 ? &facts->attestations[0] : NULL;
+    struct wh_cache_entry *entry = NULL;
+    struct image_facts *f;
+    struct wh_arena *keep = ctx->arena;
+    const char *key = NULL;
+    int64_t ttl;
+
+    if (ctx->cache != NULL) {
+        const struct image_facts *hit;
+        key = wh_arena_sprintf(ctx->arena, "facts|%llu|%zu|%d|%s/%s@%s",
+                               (unsigned long long)ctx->generation, rule->index, want_signature,
+                               ref->registry, ref->repository, digest);
+        hit = wh_cache_get(ctx->cache, key, wh_clock_mono_ms(), &entry);
+        if (hit != NULL) {
+            wh_arena_defer(ctx->arena, release_entry, entry);
+            return hit;
+        }
+        entry = wh_cache_entry_new(key);
+        keep = wh_cache_entry_arena(entry);
+    }
+    f = wh_arena_alloc(keep, sizeof(*f));
+    f->facts.digest = wh_arena_strdup(keep, digest);
+    if (want_signature && rule->signatures.n_signed_by > 0)
+        check_signature(ctx, ref, rule, keep, f);
+    if (f->error == NULL && rule->sbom.required)
+        check_attestations(ctx, ref, rule, keep, f);
+    if (entry == NULL)
+        return f;
+    if (f->error != NULL) {
+        /* Never cache an infrastructure failure: hand the caller a copy in its own arena. */
+        struct image_facts *copy = wh_arena_memdup(ctx->arena, f, sizeof(*f));
+        copy->facts.digest = wh_arena_strdup(ctx->arena, digest);
+        copy->facts.signature_signer = NULL;
+        copy->facts.n_attestations = 0;
+        copy->sbom = NULL;
+        copy->verify_detail = NULL;
+        wh_cache_entry_unref(entry);
+        return copy;
+    }
+    /* Complete facts live long (a digest never changes); missing ones are re-checked soon,
+     * since the signature may be pushed a moment after the image. */
+    ttl = (want_signature && rule->signatures.n_signed_by > 0 &&
+           f->facts.signature_signer == NULL) ||
+                  (rule->sbom.required && f->sbom == NULL)
+              ? ctx->negative_ttl_ms
+              : ctx->facts_ttl_ms;
+    /* This review keeps a reference of its own: the entry may be evicted before it ends. */
+    wh_cache_entry_ref(entry);
+    wh_arena_defer(ctx->arena, release_entry, entry);
+    wh_cache_put(ctx->cache, entry, f, wh_clock_mono_ms() + ttl);
+    return f;
+}
+
+/* Tag → digest, through the tag cache. */
+static const char *
+resolve_digest(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
+               const char **error)
+{
+    struct wh_cache_entry *entry;
+    const char *digest, *key = NULL;
+    struct wh_error err;
+
+    if (ref->digest != NULL)
+        return ref->digest;
+    if (ctx->cache != NULL) {
+        key = wh_arena_sprintf(ctx->arena, "tag|%s/%s:%s", ref->registry, ref->repository,
+                               ref->tag);
+        digest = wh_cache_get(ctx->cache, key, wh_clock_mono_ms(), &entry);
+        if (digest != NULL) {
+            digest = wh_arena_strdup(ctx->arena, digest);
+            wh_cache_entry_unref(entry);
+            return digest;
+        }
+    }
+    if (wh_registry_resolve(ctx->registry, ref, ctx->deadline_ms, ctx->arena, &digest, &err) !=
+        WH_OK) {
+        *error = wh_arena_sprintf(ctx->arena, "resolving the digest: %s", err.msg);
+        return NULL;
+    }
+    if (ctx->cache != NULL && ctx->tag_ttl_ms > 0) {
+        entry = wh_cache_entry_new(key);
+        wh_cache_put(ctx->cache, entry, wh_arena_strdup(wh_cache_entry_arena(entry), digest),
+                     wh_clock_mono_ms() + ctx->tag_ttl_ms);
+    }
+    return digest;
 }
 
 /* "registry/devcontainer:{{tag}}" with the production tag substituted. NULL if it needs a tag
@@ -168,44 +290,38 @@ check_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_ima
 {
     struct wh_arena *a = ctx->arena;
     struct wh_image_ref ref;
-    struct wh_facts facts;
-    struct wh_sbom dev;
-    const char *digest, *detail = NULL, *error = NULL;
-    const struct wh_attestation *att;
+    const struct image_facts *dev;
+    const char *digest, *error = NULL;
     struct wh_error err;
 
     if (wh_image_ref_parse(wh_str_c(out->dev_image), a, &ref, &err) != WH_OK) {
         out->error = wh_arena_sprintf(a, "dev image %s: %s", out->dev_image, err.msg);
         return;
     }
-    if (wh_registry_resolve(ctx->registry, &ref, ctx->deadline_ms, a, &digest, &err) != WH_OK) {
-        out->error = wh_arena_sprintf(a, "dev image %s: %s", out->dev_image, err.msg);
-        return;
-    }
-    memset(&facts, 0, sizeof(facts));
-    facts.digest = digest;
-    check_attestations(ctx, &ref, digest, rule, &facts, &detail, &error);
-    if (error != NULL) {
+    digest = resolve_digest(ctx, &ref, &error);
+    if (digest == NULL) {
         out->error = wh_arena_sprintf(a, "dev image %s: %s", out->dev_image, error);
         return;
     }
-    att = sbom_attestation(&facts);
-    if (att == NULL) {
-        out->error = wh_arena_sprintf(
-            a, "dev image %s (%s) has no verified SBOM attestation%s%s: attest its SBOM with "
-               "cosign attest --type cyclonedx",
-            out->dev_image, digest, detail != NULL ? ": " : "", detail != NULL ? detail : "");
+    dev = image_facts(ctx, &ref, digest, rule, false);
+    if (dev->error != NULL) {
+        out->error = wh_arena_sprintf(a, "dev image %s: %s", out->dev_image, dev->error);
         return;
     }
-    if (wh_sbom_parse(att->predicate, ctx->limits, a, &dev, &err) != WH_OK) {
-        out->error = wh_arena_sprintf(a, "dev image %s: SBOM: %s", out->dev_image, err.msg);
+    if (dev->sbom == NULL) {
+        out->error = wh_arena_sprintf(
+            a,
+            "dev image %s (%s) has no verified SBOM attestation%s%s: attest its SBOM with "
+            "cosign attest --type cyclonedx",
+            out->dev_image, digest, dev->verify_detail != NULL ? ": " : "",
+            dev->verify_detail != NULL ? dev->verify_detail : "");
         return;
     }
     out->diff = wh_arena_alloc(a, sizeof(*out->diff));
-    if (wh_sbom_diff(prod, &dev, a, out->diff, &err) != WH_OK) {
+    if (wh_sbom_diff(prod, dev->sbom, a, out->diff, &err) != WH_OK) {
         out->diff = NULL;
-        out->error = wh_arena_sprintf(a, "diffing against dev image %s: %s", out->dev_image,
-                                      err.msg);
+        out->error =
+            wh_arena_sprintf(a, "diffing against dev image %s: %s", out->dev_image, err.msg);
     }
 }
 
@@ -217,8 +333,7 @@ wh_image_check_one(const struct wh_image_check_ctx *ctx, const char *image,
     struct wh_image_ref ref;
     struct wh_error err;
     const struct wh_policy_image *rule;
-    const struct wh_attestation *att;
-    struct wh_sbom prod;
+    const struct image_facts *prod;
 
     memset(out, 0, sizeof(*out));
     out->image = image;
@@ -241,40 +356,28 @@ wh_image_check_one(const struct wh_image_check_ctx *ctx, const char *image,
         out->error = wh_arena_sprintf(a, "registry client unavailable: %s", ctx->registry_error);
         return;
     }
-    if (wh_registry_resolve(ctx->registry, &ref, ctx->deadline_ms, a, &out->digest, &err) !=
-        WH_OK) {
-        out->error = wh_arena_sprintf(a, "resolving the digest: %s", err.msg);
+    out->digest = resolve_digest(ctx, &ref, &out->error);
+    if (out->digest == NULL)
         return;
-    }
-    out->facts.digest = out->digest;
-    if (rule->signatures.n_signed_by > 0) {
-        check_signature(ctx, &ref, rule, out);
-        if (out->error != NULL)
-            return;
-    }
-    if (!rule->sbom.required)
+    prod = image_facts(ctx, &ref, out->digest, rule, true);
+    out->facts = prod->facts;
+    out->verify_detail = prod->verify_detail;
+    out->error = prod->error;
+    if (out->error != NULL || prod->sbom == NULL || rule->dev_reference.image == NULL)
         return;
-    check_attestations(ctx, &ref, out->digest, rule, &out->facts, &out->verify_detail,
-                       &out->error);
-    att = sbom_attestation(&out->facts);
-    if (out->error != NULL || att == NULL || rule->dev_reference.image == NULL)
-        return;
-    if (wh_sbom_parse(att->predicate, ctx->limits, a, &prod, &err) != WH_OK) {
-        out->error = wh_arena_sprintf(a, "SBOM attestation: %s", err.msg);
-        return;
-    }
     if (pod_dev_image != NULL && rule->dev_reference.allow_pod_annotation)
         out->dev_image = pod_dev_image;
     else
         out->dev_image = dev_reference(rule, ref.tag, a);
     if (out->dev_image == NULL) {
         out->error = wh_arena_sprintf(
-            a, "the dev reference %s needs the image tag, but %s has none: reference the image "
-               "by tag (and digest)",
+            a,
+            "the dev reference %s needs the image tag, but %s has none: reference the image "
+            "by tag (and digest)",
             rule->dev_reference.image, image);
         return;
     }
-    check_dev_image(ctx, rule, &prod, out);
+    check_dev_image(ctx, rule, prod->sbom, out);
 }
 
 static const char *
@@ -296,15 +399,15 @@ wh_image_check_request(const struct wh_image_check_ctx *ctx,
     size_t i, j, n_results = 0;
     const char *dev = pod_dev_image(req);
 
-    results = wh_arena_calloc(ctx->arena, req->n_images == 0 ? 1 : req->n_images,
-                              sizeof(*results));
+    results =
+        wh_arena_calloc(ctx->arena, req->n_images == 0 ? 1 : req->n_images, sizeof(*results));
     for (i = 0; i < req->n_images; i++) {
         const struct wh_admission_image *img = &req->images[i];
         struct wh_image_result *r = NULL;
         struct wh_image_eval ev;
 
         /* One image used by many containers is verified once per review. */
-        for (j = 0; j < n_results; j++)
+        for (j = 0; j < n_results && r == NULL; j++)
             if (strcmp(results[j].image, img->image) == 0)
                 r = &results[j];
         if (r == NULL) {

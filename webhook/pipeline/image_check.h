@@ -7,6 +7,7 @@
 #include "admission/request.h"
 #include "base/arena.h"
 #include "base/limits.h"
+#include "cache/cache.h"
 #include "decision/decision.h"
 #include "policy/policy.h"
 #include "registry/client.h"
@@ -22,6 +23,11 @@ struct wh_image_check_ctx {
     int64_t deadline_ms;
     time_t now;
     struct wh_arena *arena;
+    struct wh_cache *cache;    /* NULL: no caching (the CLI) */
+    uint64_t generation;       /* policy generation: part of every facts key */
+    int64_t tag_ttl_ms;        /* tag → digest */
+    int64_t facts_ttl_ms;      /* verified facts of a digest */
+    int64_t negative_ttl_ms;   /* "no signature / no attestation" results */
 };
 
 /* What the registry and verification established for one image, before policy evaluation. */

@@ -16,6 +16,7 @@
 #include "base/arena.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "cache/cache.h"
 #include "decision/decision.h"
 #include "pipeline/image_check.h"
 #include "policy/policy.h"
@@ -25,6 +26,7 @@ struct wh_review_env {
     struct wh_review_settings settings;
     pthread_mutex_t lock; /* guards `policy` (the pointer, not the immutable snapshot) */
     struct wh_policy *policy;
+    struct wh_cache *cache; /* NULL when settings.cache_entries == 0 */
     char *last_error;
     atomic_bool reload_failed; /* read by /readyz without the lock */
 };
@@ -52,6 +54,8 @@ wh_review_env_new(const struct wh_review_settings *s, struct wh_review_env **out
         free(env);
         return rc;
     }
+    if (s->cache_entries > 0)
+        env->cache = wh_cache_new(s->cache_entries, s->cache_bytes);
     *out = env;
     return WH_OK;
 }
@@ -62,6 +66,7 @@ wh_review_env_free(struct wh_review_env *env)
     if (env == NULL)
         return;
     wh_policy_unref(env->policy);
+    wh_cache_free(env->cache);
     free(env->last_error);
     pthread_mutex_destroy(&env->lock);
     free(env);
@@ -217,6 +222,11 @@ wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadl
     ctx.deadline_ms = deadline_ms;
     ctx.now = wh_clock_wall();
     ctx.arena = &a;
+    ctx.cache = w->env->cache;
+    ctx.generation = wh_policy_generation(policy);
+    ctx.tag_ttl_ms = w->env->settings.tag_ttl_ms;
+    ctx.facts_ttl_ms = w->env->settings.facts_ttl_ms;
+    ctx.negative_ttl_ms = w->env->settings.negative_ttl_ms;
     wh_image_check_request(&ctx, &req, &d);
     wh_policy_finish(&d);
     if (wh_admission_response_render(req.uid, &d, &reply->body, &err) != WH_OK) {

@@ -25,6 +25,11 @@ struct wh_review_settings {
     const char *ca_file;                    /* extra registry CA bundle, may be NULL */
     const char *const *plain_http_hosts;    /* loopback test registries only */
     size_t n_plain_http_hosts;
+    size_t cache_entries;    /* 0: no cache (the CLI) */
+    size_t cache_bytes;
+    int64_t tag_ttl_ms;      /* tag → digest */
+    int64_t facts_ttl_ms;    /* verified facts of a digest (digests never change) */
+    int64_t negative_ttl_ms; /* "unsigned" and other negative results */
 };
 
 /* Loads the policy; *out valid only on WH_OK. The settings' strings must outlive the env. */

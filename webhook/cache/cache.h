@@ -1,0 +1,49 @@
+#ifndef WH_CACHE_CACHE_H
+#define WH_CACHE_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+
+/*
+ * A bounded LRU map from string keys to immutable values that live in the entry's own arena.
+ * Readers take a reference (wh_cache_get) and drop it when done (wh_cache_entry_unref), so an
+ * entry evicted while a review still reads it is freed only after that review ends; nothing is
+ * copied on a hit. [Why not copies: a 10k-component SBOM is megabytes; a hit must cost
+ * nothing.] Thread-safe (one mutex); values are never mutated after wh_cache_put.
+ */
+struct wh_cache;
+struct wh_cache_entry;
+
+struct wh_cache_stats {
+    unsigned long long hits, misses, puts, evictions, expirations;
+    size_t entries, bytes;
+};
+
+/* max_entries and max_bytes bound the cache (bytes: the entries' arena totals). */
+struct wh_cache *wh_cache_new(size_t max_entries, size_t max_bytes);
+void wh_cache_free(struct wh_cache *c);
+
+/* The value under `key` unless expired at `now_ms`; *ref must be released with
+ * wh_cache_entry_unref. NULL (and *ref NULL) on a miss. */
+const void *wh_cache_get(struct wh_cache *c, const char *key, int64_t now_ms,
+                         struct wh_cache_entry **ref);
+
+/* A new, unpublished entry: build the value in wh_cache_entry_arena, then wh_cache_put it (or
+ * wh_cache_entry_unref to drop it). */
+struct wh_cache_entry *wh_cache_entry_new(const char *key);
+struct wh_arena *wh_cache_entry_arena(struct wh_cache_entry *e);
+/* Publishes `e` (ownership passes to the cache; the caller keeps no reference) with `value`
+ * (inside the entry's arena) until `expires_ms`. Replaces an older entry with the same key.
+ * An entry larger than the cache's byte bound is dropped. */
+void wh_cache_put(struct wh_cache *c, struct wh_cache_entry *e_owned, const void *value,
+                  int64_t expires_ms);
+/* Another reference to an entry the caller holds one for (e.g. before handing it to put). */
+void wh_cache_entry_ref(struct wh_cache_entry *e);
+void wh_cache_entry_unref(struct wh_cache_entry *e);
+/* Drops every entry (a reload makes them unreachable anyway: generations are in the keys). */
+void wh_cache_clear(struct wh_cache *c);
+void wh_cache_stats(struct wh_cache *c, struct wh_cache_stats *out);
+
+#endif
