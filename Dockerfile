@@ -5,6 +5,9 @@
 #
 # Runtime library packages are the Debian packages the release binary links (`ldd` + `dpkg -S`);
 # tests/integration/manifests_test.sh checks that RUNTIME_PKGS covers them.
+# Not built on the dev machine (no container engine, and no registry to pull debian:bookworm
+# from; buildah is in Debian but cannot get a base image offline): the build stage's RUN steps
+# were run in a shell on a tree holding only what .dockerignore lets through.
 
 FROM debian:bookworm AS build
 ARG DEBIAN_FRONTEND=noninteractive
