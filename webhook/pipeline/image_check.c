@@ -23,7 +23,8 @@
 /* What verification established about one digest under one rule: cached as a unit. */
 struct image_facts {
     struct wh_facts facts;
-    const char *verify_detail; /* why a present signature/attestation did not verify */
+    const char *signature_detail; /* why a present .sig layer did not verify */
+    const char *verify_detail;    /* why a present .att layer did not verify */
     const struct wh_sbom *sbom; /* the verified SBOM attestation, parsed; NULL if none */
     const char *error;          /* infrastructure error: never cached */
 };
@@ -98,7 +99,7 @@ check_signature(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
         return;
     }
     if (n_signers == 0) {
-        out->verify_detail =
+        out->signature_detail =
             no_key_detail(rule->signatures.signed_by, rule->signatures.n_signed_by, keep);
         return;
     }
@@ -112,7 +113,7 @@ check_signature(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
             out->facts.signature_signer = wh_arena_strdup(keep, who);
             return;
         }
-        out->verify_detail =
+        out->signature_detail =
             wh_arena_sprintf(keep, "signature %zu of %zu: %s", i + 1, n_layers, err.msg);
     }
 }
@@ -217,6 +218,7 @@ image_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref
         copy->facts.n_attestations = 0;
         copy->sbom = NULL;
         copy->verify_detail = NULL;
+        copy->signature_detail = NULL;
         wh_cache_entry_unref(entry);
         return copy;
     }
@@ -362,6 +364,7 @@ wh_image_check_one(const struct wh_image_check_ctx *ctx, const char *image,
     prod = image_facts(ctx, &ref, out->digest, rule, true);
     out->facts = prod->facts;
     out->verify_detail = prod->verify_detail;
+    out->signature_detail = prod->signature_detail;
     out->error = prod->error;
     if (out->error != NULL || prod->sbom == NULL || rule->dev_reference.image == NULL)
         return;
@@ -430,6 +433,7 @@ wh_image_check_request(const struct wh_image_check_ctx *ctx,
         ev.dev_image = r->dev_image;
         ev.error = r->error;
         ev.verify_detail = r->verify_detail;
+        ev.signature_detail = r->signature_detail;
         ev.index = (int)i;
         wh_policy_evaluate_image(ctx->policy, &ev, ctx->now, d);
     }

@@ -38,7 +38,8 @@ struct wh_image_result {
     const char *tag;     /* the reference's tag, if any */
     const struct wh_policy_image *rule;
     struct wh_facts facts;
-    const char *verify_detail; /* why a present signature/attestation did not verify */
+    const char *signature_detail; /* why a present signature did not verify */
+    const char *verify_detail;    /* why a present attestation did not verify */
     struct wh_sbom_diff *diff; /* NULL without a dev reference */
     const char *dev_image;
     const char *error; /* infrastructure error (onError decides), NULL if none */

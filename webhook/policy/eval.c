@@ -237,9 +237,9 @@ check_signature(struct verdict *v, const struct wh_policy_image *rule)
          wh_arena_sprintf(a, "no %s signature by %s%s%s%s: %s",
                           rule->signatures.count > 1 ? "sufficient" : "verified",
                           signer_list(rule->signatures.signed_by, rule->signatures.n_signed_by, a),
-                          in->verify_detail != NULL ? " (" : "",
-                          in->verify_detail != NULL ? in->verify_detail : "",
-                          in->verify_detail != NULL ? ")" : "",
+                          in->signature_detail != NULL ? " (" : "",
+                          in->signature_detail != NULL ? in->signature_detail : "",
+                          in->signature_detail != NULL ? ")" : "",
                           cosign_how(rule->signatures.signed_by[0], "sign", "", in, a)));
 }
 

@@ -84,7 +84,8 @@ struct wh_image_eval {
     const struct wh_sbom_diff *diff;    /* NULL without a dev reference */
     const char *dev_image;
     const char *error;         /* infrastructure error for onError, or NULL */
-    const char *verify_detail; /* why a present signature/attestation did not verify, or NULL */
+    const char *signature_detail; /* why a present cosign signature did not verify, or NULL */
+    const char *verify_detail;    /* why a present attestation did not verify, or NULL */
     int index;                 /* annotation prefix "<index>-" */
 };
 
