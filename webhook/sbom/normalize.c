@@ -1,15 +1,17 @@
 /*
  * SBOM normalisation: CycloneDX 1.4-1.6 and SPDX 2.2/2.3 JSON → one sorted list of components
  * keyed by package URL, so diff.c can compare SBOMs from either format (and either tool) in one
- * merge walk. jansson stays in this file.
+ * merge walk. One pass of scan.c over the bytes reads only the fields used here (no JSON tree);
+ * the checks then run in the order of the tree walk this replaced, so errors read as before.
  */
 #include "sbom/normalize.h"
 
-#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "sbom/scan.h"
 
 /* Where a component sits, rendered only when an error names it: "components[3].components[0]". */
 struct path {
@@ -20,7 +22,7 @@ struct path {
 
 struct collector {
     struct wh_arena *a;
-    const struct wh_limits *lim;
+    size_t limit; /* pushes past it are WH_E_LIMIT; SIZE_MAX: counted by the caller */
     struct wh_sbom_component *v;
     size_t n, cap;
 };
@@ -54,8 +56,10 @@ invalid_at(struct wh_error *err, const char *format, const struct path *p, const
 }
 
 /*
- * jansson has a fixed nesting cap (2048) of its own; ours is configured and smaller, so count
- * brackets outside strings before handing the bytes over.
+ * The nesting check that ran before the whole document was parsed: it counts brackets outside
+ * strings, so it sees past a syntax error. The scanner stops at the first error, so when that is
+ * a syntax error this decides whether the document was also too deep (WH_E_LIMIT wins, as it
+ * did when this ran first).
  */
 static enum wh_err
 check_depth(struct wh_bytes json, size_t max_depth, struct wh_error *err)
@@ -85,6 +89,637 @@ check_depth(struct wh_bytes json, size_t max_depth, struct wh_error *err)
     return WH_OK;
 }
 
+static struct wh_sbom_component *
+collector_push(struct collector *c, struct wh_error *err)
+{
+    if (c->n >= c->limit) {
+        wh_error_set(err, WH_E_LIMIT, "SBOM has more than %zu components", c->limit);
+        return NULL;
+    }
+    if (c->n == c->cap) {
+        size_t cap = c->cap == 0 ? 64 : c->cap * 2;
+        c->v = wh_arena_grow(c->a, c->v, c->n, cap, sizeof(*c->v));
+        c->cap = cap;
+    }
+    return &c->v[c->n++];
+}
+
+/* A field as the document gives it: kind NONE when absent; `str` only for strings. */
+struct val {
+    enum wh_sbom_scan_kind kind;
+    struct wh_str str;
+};
+
+static bool
+is_string(const struct val *v)
+{
+    return v->kind == WH_SBOM_SCAN_STRING;
+}
+
+static bool
+val_eq(const struct val *v, const char *lit)
+{
+    return is_string(v) && wh_str_eq_c(v->str, lit);
+}
+
+/* Reads the value at the cursor into *v: strings decoded, anything else validated and passed. */
+static enum wh_err
+read_val(struct wh_sbom_scan *s, struct val *v, struct wh_error *err)
+{
+    enum wh_err rc;
+
+    if ((rc = wh_sbom_scan_peek(s, &v->kind, err)) != WH_OK)
+        return rc;
+    if (v->kind == WH_SBOM_SCAN_STRING)
+        return wh_sbom_scan_string(s, &v->str, err);
+    return wh_sbom_scan_skip(s, err);
+}
+
+/*
+ * Index of `key` in names[] and marks it seen, or -1 for a field this file does not read.
+ * A field read twice is refused as jansson's JSON_REJECT_DUPLICATES did: which of the two
+ * counts would otherwise depend on the parser, the classic differential.
+ */
+static enum wh_err
+field_index(struct wh_sbom_scan *s, struct wh_str key, const char *const *names, size_t n,
+            unsigned *seen, int *index, struct wh_error *err)
+{
+    size_t i;
+
+    *index = -1;
+    for (i = 0; i < n; i++) {
+        if (wh_str_eq_c(key, names[i])) {
+            if (*seen & 1u << i)
+                return wh_sbom_scan_fail(s, "duplicate object key", key, err);
+            *seen |= 1u << i;
+            *index = (int)i;
+            break;
+        }
+    }
+    return WH_OK;
+}
+
+/* "\"<field>\" is not a string" unless the field is absent, null or a string. */
+static enum wh_err
+check_opt_string(const struct val *v, const char *field, const char *format, const struct path *p,
+                 struct wh_error *err)
+{
+    char what[96];
+
+    if (v->kind == WH_SBOM_SCAN_NONE || v->kind == WH_SBOM_SCAN_NULL || is_string(v))
+        return WH_OK;
+    snprintf(what, sizeof(what), "\"%s\" is not a string", field);
+    return invalid_at(err, format, p, what);
+}
+
+/*
+ * Fills one component from name, version and purl (purl NULL when there is none). *pushed says
+ * whether the component limit was consulted (an error after it still counts as one push).
+ */
+static enum wh_err
+add_component(struct collector *c, const char *format, const struct path *p,
+              const struct val *name, const struct val *version, const struct wh_str *purl,
+              bool *pushed, struct wh_error *err)
+{
+    struct wh_sbom_component *comp;
+    const char *key, *type, *purl_version;
+    char where[160];
+
+    *pushed = false;
+    if (!is_string(name) || name->str.len == 0)
+        return invalid_at(err, format, p, "component has no name");
+    *pushed = true;
+    comp = collector_push(c, err);
+    if (comp == NULL)
+        return WH_E_LIMIT;
+    if (purl != NULL) {
+        if (wh_sbom_purl_key(*purl, c->a, &key, &type, &purl_version, err) != WH_OK) {
+            c->n--;
+            render_path(p, where, sizeof(where));
+            return wh_error_wrap(err, "%s: %s", format, where);
+        }
+        comp->key = key;
+        comp->purl_type = type;
+        comp->name = wh_arena_strdup_view(c->a, name->str);
+    } else {
+        comp->key = wh_arena_strdup_view(c->a, name->str);
+        comp->purl_type = "";
+        comp->name = comp->key;
+        purl_version = "";
+    }
+    comp->version = is_string(version) ? wh_arena_strdup_view(c->a, version->str) : purl_version;
+    return WH_OK;
+}
+
+/*
+ * CycloneDX components, read in document order but judged in the order of a depth-first walk
+ * (a component before its nested components[]): every array item gets the next pre-order slot,
+ * and the first failure is the one with the lowest slot. The component limit applies in that
+ * order too, so `slots` remembers where each kept component stood.
+ */
+struct cdx {
+    struct collector c; /* limit SIZE_MAX: checked in cdx_result() */
+    size_t *slots;      /* pre-order slot of c.v[i] */
+    size_t slots_cap;
+    size_t next_slot;
+    size_t err_slot; /* SIZE_MAX: no failure yet */
+    bool err_after_push;
+    struct wh_error first;
+};
+
+static const char *const cdx_fields[] = {"type", "name", "version", "purl", "components"};
+enum { CDX_TYPE, CDX_NAME, CDX_VERSION, CDX_PURL, CDX_COMPONENTS, CDX_N };
+
+static enum wh_err scan_cdx_list(struct wh_sbom_scan *s, struct cdx *x, const struct path *parent,
+                                 struct wh_error *err);
+
+/* Judges one component object after its fields were read (what the tree walk did per item). */
+static void
+judge_cdx_item(struct cdx *x, const struct path *here, size_t slot, const struct val *f,
+               enum wh_sbom_scan_kind nested)
+{
+    static const char *const names[] = {"type", "name", "version", "purl"};
+    size_t i;
+    bool pushed = false;
+
+    for (i = 0; i < 4; i++) {
+        if (check_opt_string(&f[i], names[i], "CycloneDX", here, &x->first) != WH_OK)
+            goto failed;
+    }
+    /* CycloneDX "file" components (syft's file catalog) are not packages. */
+    if (!val_eq(&f[CDX_TYPE], "file")) {
+        if (add_component(&x->c, "CycloneDX", here, &f[CDX_NAME], &f[CDX_VERSION],
+                          is_string(&f[CDX_PURL]) ? &f[CDX_PURL].str : NULL, &pushed,
+                          &x->first) != WH_OK)
+            goto failed;
+        if (x->slots_cap < x->c.cap) {
+            x->slots = wh_arena_grow(x->c.a, x->slots, x->c.n - 1, x->c.cap, sizeof(*x->slots));
+            x->slots_cap = x->c.cap;
+        }
+        x->slots[x->c.n - 1] = slot;
+    }
+    if (nested != WH_SBOM_SCAN_NONE && nested != WH_SBOM_SCAN_ARRAY) {
+        char where[160];
+        render_path(here, where, sizeof(where));
+        wh_error_set(&x->first, WH_E_INVALID, "CycloneDX: %s%scomponents is not an array", where,
+                     where[0] == '\0' ? "" : ".");
+        goto failed;
+    }
+    return;
+failed:
+    x->err_slot = slot;
+    x->err_after_push = pushed;
+}
+
+/* One item of a components[] array, cursor on it. */
+static enum wh_err
+scan_cdx_item(struct wh_sbom_scan *s, struct cdx *x, const struct path *here, size_t slot,
+              struct wh_error *err)
+{
+    struct val f[CDX_N - 1] = {0};
+    enum wh_sbom_scan_kind kind, nested = WH_SBOM_SCAN_NONE;
+    unsigned seen = 0;
+    struct wh_str key;
+    bool has_key;
+    int idx;
+    enum wh_err rc;
+
+    if ((rc = wh_sbom_scan_peek(s, &kind, err)) != WH_OK)
+        return rc;
+    if (kind != WH_SBOM_SCAN_OBJECT) {
+        if ((rc = wh_sbom_scan_skip(s, err)) != WH_OK)
+            return rc;
+        if (slot < x->err_slot) {
+            invalid_at(&x->first, "CycloneDX", here, "not an object");
+            x->err_slot = slot;
+            x->err_after_push = false;
+        }
+        return WH_OK;
+    }
+    if ((rc = wh_sbom_scan_object_enter(s, err)) != WH_OK)
+        return rc;
+    for (;;) {
+        if ((rc = wh_sbom_scan_object_next(s, &key, &has_key, err)) != WH_OK)
+            return rc;
+        if (!has_key)
+            break;
+        if ((rc = field_index(s, key, cdx_fields, CDX_N, &seen, &idx, err)) != WH_OK)
+            return rc;
+        if (idx < 0) {
+            rc = wh_sbom_scan_skip(s, err);
+        } else if (idx == CDX_COMPONENTS) {
+            if ((rc = wh_sbom_scan_peek(s, &nested, err)) != WH_OK)
+                return rc;
+            rc = nested == WH_SBOM_SCAN_ARRAY ? scan_cdx_list(s, x, here, err)
+                                              : wh_sbom_scan_skip(s, err);
+        } else {
+            rc = read_val(s, &f[idx], err);
+        }
+        if (rc != WH_OK)
+            return rc;
+    }
+    /* A component earlier in walk order already failed: only the syntax still matters. */
+    if (slot < x->err_slot)
+        judge_cdx_item(x, here, slot, f, nested);
+    return WH_OK;
+}
+
+/* A components[] array, cursor on its '['. */
+static enum wh_err
+scan_cdx_list(struct wh_sbom_scan *s, struct cdx *x, const struct path *parent,
+              struct wh_error *err)
+{
+    bool has_item;
+    size_t i;
+    enum wh_err rc;
+
+    if ((rc = wh_sbom_scan_array_enter(s, err)) != WH_OK)
+        return rc;
+    for (i = 0;; i++) {
+        struct path here = {parent, "components", i};
+
+        if ((rc = wh_sbom_scan_array_next(s, &has_item, err)) != WH_OK)
+            return rc;
+        if (!has_item)
+            return WH_OK;
+        if ((rc = scan_cdx_item(s, x, &here, x->next_slot++, err)) != WH_OK)
+            return rc;
+    }
+}
+
+/* The walk's verdict: its first failure, unless the component limit was passed before it. */
+static enum wh_err
+cdx_result(struct cdx *x, const struct wh_limits *lim, struct wh_error *err)
+{
+    size_t pushes = x->c.n, i;
+
+    if (x->err_slot != SIZE_MAX) {
+        pushes = x->err_after_push ? 1 : 0;
+        for (i = 0; i < x->c.n; i++)
+            pushes += x->slots[i] < x->err_slot;
+    }
+    if (pushes > lim->sbom_components)
+        return wh_error_set(err, WH_E_LIMIT, "SBOM has more than %zu components",
+                            lim->sbom_components);
+    if (x->err_slot != SIZE_MAX) {
+        *err = x->first;
+        return err->code;
+    }
+    return WH_OK;
+}
+
+/*
+ * SPDX packages: whether a package is the document's own subject depends on documentDescribes
+ * and relationships, which may come after packages[], so packages are kept (up to the first
+ * failure that does not depend on that) and judged at the end.
+ */
+struct spdx_pkg {
+    size_t index;
+    struct val name, version;
+    struct wh_str purl, id, purpose;
+    bool has_purl, has_id, has_purpose;
+};
+
+struct spdx {
+    struct spdx_pkg *pkgs;
+    size_t n, cap;
+    bool failed; /* `first` holds the failure of the package after pkgs[n - 1] */
+    struct wh_error first;
+    struct wh_str *ids; /* SPDXIDs the document DESCRIBES */
+    size_t n_ids, cap_ids;
+};
+
+static void
+add_id(struct wh_arena *a, struct spdx *x, struct wh_str id)
+{
+    if (x->n_ids == x->cap_ids) {
+        size_t cap = x->cap_ids == 0 ? 16 : x->cap_ids * 2;
+        x->ids = wh_arena_grow(a, x->ids, x->n_ids, cap, sizeof(*x->ids));
+        x->cap_ids = cap;
+    }
+    x->ids[x->n_ids++] = id;
+}
+
+/* Objects whose string fields are read, by a list of names; other members are skipped. */
+static enum wh_err
+scan_fields(struct wh_sbom_scan *s, const char *const *names, size_t n, struct val *out,
+            struct wh_error *err)
+{
+    unsigned seen = 0;
+    struct wh_str key;
+    bool has_key;
+    int idx;
+    enum wh_err rc;
+
+    if ((rc = wh_sbom_scan_object_enter(s, err)) != WH_OK)
+        return rc;
+    for (;;) {
+        if ((rc = wh_sbom_scan_object_next(s, &key, &has_key, err)) != WH_OK)
+            return rc;
+        if (!has_key)
+            return WH_OK;
+        if ((rc = field_index(s, key, names, n, &seen, &idx, err)) != WH_OK)
+            return rc;
+        rc = idx < 0 ? wh_sbom_scan_skip(s, err) : read_val(s, &out[idx], err);
+        if (rc != WH_OK)
+            return rc;
+    }
+}
+
+/* Each item of the array at the cursor goes to fn; with objects_only, non-objects are skipped. */
+typedef enum wh_err item_fn(struct wh_sbom_scan *s, void *ctx, size_t index, struct wh_error *err);
+
+static enum wh_err
+scan_array(struct wh_sbom_scan *s, item_fn *fn, void *ctx, bool objects_only,
+           struct wh_error *err)
+{
+    enum wh_sbom_scan_kind kind;
+    bool has_item;
+    size_t i;
+    enum wh_err rc;
+
+    if ((rc = wh_sbom_scan_array_enter(s, err)) != WH_OK)
+        return rc;
+    for (i = 0;; i++) {
+        if ((rc = wh_sbom_scan_array_next(s, &has_item, err)) != WH_OK)
+            return rc;
+        if (!has_item)
+            return WH_OK;
+        if ((rc = wh_sbom_scan_peek(s, &kind, err)) != WH_OK)
+            return rc;
+        rc = kind == WH_SBOM_SCAN_OBJECT || !objects_only ? fn(s, ctx, i, err)
+                                                          : wh_sbom_scan_skip(s, err);
+        if (rc != WH_OK)
+            return rc;
+    }
+}
+
+/* externalRefs[i]: the first PACKAGE_MANAGER purl becomes the package's purl. */
+static enum wh_err
+scan_external_ref(struct wh_sbom_scan *s, void *ctx, size_t index, struct wh_error *err)
+{
+    static const char *const names[] = {"referenceCategory", "referenceType",
+                                        "referenceLocator"};
+    struct spdx_pkg *pkg = ctx;
+    struct val f[3] = {0};
+    enum wh_err rc;
+
+    (void)index;
+    if ((rc = scan_fields(s, names, 3, f, err)) != WH_OK)
+        return rc;
+    /* SPDX 2.2 spells the category PACKAGE_MANAGER, 2.3 PACKAGE-MANAGER. */
+    if (!pkg->has_purl && is_string(&f[2]) && val_eq(&f[1], "purl") &&
+        (val_eq(&f[0], "PACKAGE_MANAGER") || val_eq(&f[0], "PACKAGE-MANAGER"))) {
+        pkg->purl = f[2].str;
+        pkg->has_purl = true;
+    }
+    return WH_OK;
+}
+
+struct pkg_ctx {
+    struct spdx *x;
+    struct wh_arena *a;
+};
+
+static const char *const pkg_fields[] = {"SPDXID", "name", "versionInfo", "externalRefs",
+                                         "primaryPackagePurpose"};
+enum { PKG_ID, PKG_NAME, PKG_VERSION, PKG_REFS, PKG_PURPOSE, PKG_N };
+
+/* packages[index], cursor on it (any kind: a non-object is this package's failure). */
+static enum wh_err
+scan_package(struct wh_sbom_scan *s, void *ctx, size_t index, struct wh_error *err)
+{
+    struct pkg_ctx *pc = ctx;
+    struct spdx *x = pc->x;
+    struct spdx_pkg pkg = {.index = index};
+    struct val f[PKG_N] = {0};
+    struct path here = {NULL, "packages", index};
+    enum wh_sbom_scan_kind kind, refs = WH_SBOM_SCAN_NONE;
+    unsigned seen = 0;
+    struct wh_str key;
+    bool has_key;
+    int idx;
+    enum wh_err rc;
+
+    if ((rc = wh_sbom_scan_peek(s, &kind, err)) != WH_OK)
+        return rc;
+    if (x->failed || kind != WH_SBOM_SCAN_OBJECT) {
+        if ((rc = wh_sbom_scan_skip(s, err)) != WH_OK)
+            return rc;
+        if (!x->failed)
+            invalid_at(&x->first, "SPDX", &here, "not an object");
+        x->failed = true;
+        return WH_OK;
+    }
+    if ((rc = wh_sbom_scan_object_enter(s, err)) != WH_OK)
+        return rc;
+    for (;;) {
+        if ((rc = wh_sbom_scan_object_next(s, &key, &has_key, err)) != WH_OK)
+            return rc;
+        if (!has_key)
+            break;
+        if ((rc = field_index(s, key, pkg_fields, PKG_N, &seen, &idx, err)) != WH_OK)
+            return rc;
+        if (idx < 0) {
+            rc = wh_sbom_scan_skip(s, err);
+        } else if (idx == PKG_REFS) {
+            if ((rc = wh_sbom_scan_peek(s, &refs, err)) != WH_OK)
+                return rc;
+            rc = refs == WH_SBOM_SCAN_ARRAY ? scan_array(s, scan_external_ref, &pkg, true, err)
+                                            : wh_sbom_scan_skip(s, err);
+        } else {
+            rc = read_val(s, &f[idx], err);
+        }
+        if (rc != WH_OK)
+            return rc;
+    }
+    if (check_opt_string(&f[PKG_NAME], "name", "SPDX", &here, &x->first) != WH_OK ||
+        check_opt_string(&f[PKG_VERSION], "versionInfo", "SPDX", &here, &x->first) != WH_OK) {
+        x->failed = true;
+        return WH_OK;
+    }
+    if (refs != WH_SBOM_SCAN_NONE && refs != WH_SBOM_SCAN_ARRAY) {
+        invalid_at(&x->first, "SPDX", &here, "externalRefs is not an array");
+        x->failed = true;
+        return WH_OK;
+    }
+    pkg.name = f[PKG_NAME];
+    pkg.version = f[PKG_VERSION];
+    pkg.has_id = is_string(&f[PKG_ID]);
+    pkg.id = f[PKG_ID].str;
+    pkg.has_purpose = is_string(&f[PKG_PURPOSE]);
+    pkg.purpose = f[PKG_PURPOSE].str;
+    if (x->n == x->cap) {
+        size_t cap = x->cap == 0 ? 64 : x->cap * 2;
+        x->pkgs = wh_arena_grow(pc->a, x->pkgs, x->n, cap, sizeof(*x->pkgs));
+        x->cap = cap;
+    }
+    x->pkgs[x->n++] = pkg;
+    return WH_OK;
+}
+
+/* documentDescribes[i]: strings are described SPDXIDs, anything else is ignored. */
+static enum wh_err
+scan_describes(struct wh_sbom_scan *s, struct pkg_ctx *pc, struct wh_error *err)
+{
+    enum wh_sbom_scan_kind kind;
+    struct wh_str id;
+    bool has_item;
+    enum wh_err rc;
+
+    if ((rc = wh_sbom_scan_array_enter(s, err)) != WH_OK)
+        return rc;
+    for (;;) {
+        if ((rc = wh_sbom_scan_array_next(s, &has_item, err)) != WH_OK)
+            return rc;
+        if (!has_item)
+            return WH_OK;
+        if ((rc = wh_sbom_scan_peek(s, &kind, err)) != WH_OK)
+            return rc;
+        if (kind != WH_SBOM_SCAN_STRING) {
+            rc = wh_sbom_scan_skip(s, err);
+        } else if ((rc = wh_sbom_scan_string(s, &id, err)) == WH_OK) {
+            add_id(pc->a, pc->x, id);
+        }
+        if (rc != WH_OK)
+            return rc;
+    }
+}
+
+/* relationships[i]: "SPDXRef-DOCUMENT DESCRIBES x" and "x DESCRIBED_BY SPDXRef-DOCUMENT". */
+static enum wh_err
+scan_relationship(struct wh_sbom_scan *s, void *ctx, size_t index, struct wh_error *err)
+{
+    static const char *const names[] = {"spdxElementId", "relatedSpdxElement",
+                                        "relationshipType"};
+    struct pkg_ctx *pc = ctx;
+    struct val f[3] = {0};
+    enum wh_err rc;
+
+    (void)index;
+    if ((rc = scan_fields(s, names, 3, f, err)) != WH_OK)
+        return rc;
+    if (!is_string(&f[0]) || !is_string(&f[1]) || !is_string(&f[2]))
+        return WH_OK;
+    if (val_eq(&f[2], "DESCRIBES") && val_eq(&f[0], "SPDXRef-DOCUMENT"))
+        add_id(pc->a, pc->x, f[1].str);
+    else if (val_eq(&f[2], "DESCRIBED_BY") && val_eq(&f[1], "SPDXRef-DOCUMENT"))
+        add_id(pc->a, pc->x, f[0].str);
+    return WH_OK;
+}
+
+static int
+cmp_str(const void *x, const void *y)
+{
+    return wh_str_cmp(*(const struct wh_str *)x, *(const struct wh_str *)y);
+}
+
+static bool
+has_prefix_nocase(struct wh_str s, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return s.len >= n && strncasecmp(s.ptr, prefix, n) == 0;
+}
+
+/*
+ * A described package is the scanned source, not content, when it has no purl, an image purl, or
+ * purpose CONTAINER/FILE; a document that DESCRIBES ordinary packages keeps them.
+ */
+static bool
+is_document_root(const struct spdx_pkg *pkg, const struct spdx *x)
+{
+    if (!pkg->has_id || x->n_ids == 0 ||
+        bsearch(&pkg->id, x->ids, x->n_ids, sizeof(*x->ids), cmp_str) == NULL)
+        return false;
+    if (!pkg->has_purl || has_prefix_nocase(pkg->purl, "pkg:oci/") ||
+        has_prefix_nocase(pkg->purl, "pkg:docker/"))
+        return true;
+    return pkg->has_purpose &&
+           (wh_str_eq_c(pkg->purpose, "CONTAINER") || wh_str_eq_c(pkg->purpose, "FILE"));
+}
+
+/* The top-level fields, as read by one pass over the document. */
+struct root {
+    struct val bom_format, spec_version, spdx_version;
+    enum wh_sbom_scan_kind components, packages, relationships;
+};
+
+static const char *const root_fields[] = {"bomFormat", "specVersion",       "components",
+                                          "spdxVersion", "packages",        "documentDescribes",
+                                          "relationships"};
+enum {
+    ROOT_BOM_FORMAT,
+    ROOT_SPEC_VERSION,
+    ROOT_COMPONENTS,
+    ROOT_SPDX_VERSION,
+    ROOT_PACKAGES,
+    ROOT_DESCRIBES,
+    ROOT_RELATIONSHIPS,
+    ROOT_N
+};
+
+/* Either format's containers may come before the field that names the format: read both. */
+static enum wh_err
+scan_root(struct wh_sbom_scan *s, struct root *r, struct cdx *cx, struct pkg_ctx *pc,
+          struct wh_error *err)
+{
+    enum wh_sbom_scan_kind kind;
+    unsigned seen = 0;
+    struct wh_str key;
+    bool has_key;
+    int idx;
+    enum wh_err rc;
+
+    if ((rc = wh_sbom_scan_object_enter(s, err)) != WH_OK)
+        return rc;
+    for (;;) {
+        if ((rc = wh_sbom_scan_object_next(s, &key, &has_key, err)) != WH_OK)
+            return rc;
+        if (!has_key)
+            return WH_OK;
+        if ((rc = field_index(s, key, root_fields, ROOT_N, &seen, &idx, err)) != WH_OK)
+            return rc;
+        switch (idx) {
+        case ROOT_BOM_FORMAT:
+            rc = read_val(s, &r->bom_format, err);
+            break;
+        case ROOT_SPEC_VERSION:
+            rc = read_val(s, &r->spec_version, err);
+            break;
+        case ROOT_SPDX_VERSION:
+            rc = read_val(s, &r->spdx_version, err);
+            break;
+        case ROOT_COMPONENTS:
+        case ROOT_PACKAGES:
+        case ROOT_DESCRIBES:
+        case ROOT_RELATIONSHIPS:
+            if ((rc = wh_sbom_scan_peek(s, &kind, err)) != WH_OK)
+                return rc;
+            if (idx == ROOT_COMPONENTS)
+                r->components = kind;
+            else if (idx == ROOT_PACKAGES)
+                r->packages = kind;
+            else if (idx == ROOT_RELATIONSHIPS)
+                r->relationships = kind;
+            if (kind != WH_SBOM_SCAN_ARRAY)
+                rc = wh_sbom_scan_skip(s, err);
+            else if (idx == ROOT_COMPONENTS)
+                rc = scan_cdx_list(s, cx, NULL, err);
+            else if (idx == ROOT_PACKAGES)
+                rc = scan_array(s, scan_package, pc, false, err);
+            else if (idx == ROOT_DESCRIBES)
+                rc = scan_describes(s, pc, err);
+            else
+                rc = scan_array(s, scan_relationship, pc, true, err);
+            break;
+        default:
+            rc = wh_sbom_scan_skip(s, err);
+            break;
+        }
+        if (rc != WH_OK)
+            return rc;
+    }
+}
 static int
 hex_value(unsigned char c)
 {
@@ -220,275 +855,69 @@ wh_sbom_purl_key(struct wh_str purl, struct wh_arena *a, const char **key, const
     return WH_OK;
 }
 
-static struct wh_sbom_component *
-collector_push(struct collector *c, struct wh_error *err)
-{
-    if (c->n >= c->lim->sbom_components) {
-        wh_error_set(err, WH_E_LIMIT, "SBOM has more than %zu components", c->lim->sbom_components);
-        return NULL;
-    }
-    if (c->n == c->cap) {
-        size_t cap = c->cap == 0 ? 64 : c->cap * 2;
-        c->v = wh_arena_grow(c->a, c->v, c->n, cap, sizeof(*c->v));
-        c->cap = cap;
-    }
-    return &c->v[c->n++];
-}
-
-/* Optional string field: NULL if absent; WH_E_INVALID if present but not a string. */
-static enum wh_err
-opt_string(json_t *obj, const char *field, const char *format, const struct path *p,
-           const char **out, struct wh_error *err)
-{
-    json_t *v = json_object_get(obj, field);
-    char what[96];
-
-    *out = NULL;
-    if (v == NULL || json_is_null(v))
-        return WH_OK;
-    if (!json_is_string(v)) {
-        snprintf(what, sizeof(what), "\"%s\" is not a string", field);
-        return invalid_at(err, format, p, what);
-    }
-    *out = json_string_value(v);
-    return WH_OK;
-}
-
-/* Fills one component from name, version and purl (any may be borrowed from jansson). */
-static enum wh_err
-add_component(struct collector *c, const char *format, const struct path *p, const char *name,
-              const char *version, const char *purl, struct wh_error *err)
-{
-    struct wh_sbom_component *comp;
-    const char *key, *type, *purl_version;
-    char where[160];
-
-    if (name == NULL || name[0] == '\0')
-        return invalid_at(err, format, p, "component has no name");
-    comp = collector_push(c, err);
-    if (comp == NULL)
-        return WH_E_LIMIT;
-    if (purl != NULL) {
-        if (wh_sbom_purl_key(wh_str_c(purl), c->a, &key, &type, &purl_version, err) != WH_OK) {
-            render_path(p, where, sizeof(where));
-            return wh_error_wrap(err, "%s: %s", format, where);
-        }
-        comp->key = key;
-        comp->purl_type = type;
-        if (version == NULL)
-            version = purl_version;
-    } else {
-        comp->key = wh_arena_strdup(c->a, name);
-        comp->purl_type = "";
-    }
-    comp->name = purl == NULL ? comp->key : wh_arena_strdup(c->a, name);
-    comp->version = version == NULL ? "" : wh_arena_strdup(c->a, version);
-    return WH_OK;
-}
 
 static enum wh_err
-walk_cyclonedx(struct collector *c, json_t *list, const struct path *parent, struct wh_error *err)
+finish_cyclonedx(const struct root *r, struct cdx *cx, const struct wh_limits *lim,
+                 struct wh_error *err)
 {
-    size_t i;
-    json_t *item;
-    enum wh_err rc;
+    const struct val *format = &r->bom_format, *spec = &r->spec_version;
 
-    if (!json_is_array(list)) {
-        char where[160];
-        render_path(parent, where, sizeof(where));
-        return wh_error_set(err, WH_E_INVALID, "CycloneDX: %s%scomponents is not an array", where,
-                            where[0] == '\0' ? "" : ".");
-    }
-    json_array_foreach(list, i, item)
-    {
-        struct path here = {parent, "components", i};
-        const char *name, *version, *purl, *type;
-        json_t *nested;
-
-        if (!json_is_object(item))
-            return invalid_at(err, "CycloneDX", &here, "not an object");
-        if ((rc = opt_string(item, "type", "CycloneDX", &here, &type, err)) != WH_OK ||
-            (rc = opt_string(item, "name", "CycloneDX", &here, &name, err)) != WH_OK ||
-            (rc = opt_string(item, "version", "CycloneDX", &here, &version, err)) != WH_OK ||
-            (rc = opt_string(item, "purl", "CycloneDX", &here, &purl, err)) != WH_OK)
-            return rc;
-        /* CycloneDX "file" components (syft's file catalog) are not packages. */
-        if (type == NULL || strcmp(type, "file") != 0) {
-            rc = add_component(c, "CycloneDX", &here, name, version, purl, err);
-            if (rc != WH_OK)
-                return rc;
-        }
-        nested = json_object_get(item, "components");
-        if (nested != NULL && (rc = walk_cyclonedx(c, nested, &here, err)) != WH_OK)
-            return rc;
-    }
-    return WH_OK;
-}
-
-static enum wh_err
-parse_cyclonedx(json_t *root, struct collector *c, struct wh_error *err)
-{
-    json_t *format = json_object_get(root, "bomFormat");
-    json_t *spec = json_object_get(root, "specVersion");
-    json_t *list;
-    const char *s;
-
-    if (!json_is_string(format))
+    if (!is_string(format))
         return wh_error_set(err, WH_E_INVALID, "CycloneDX: bomFormat is not a string");
-    if (strcmp(json_string_value(format), "CycloneDX") != 0)
+    if (!wh_str_eq_c(format->str, "CycloneDX"))
         return wh_error_set(err, WH_E_INVALID,
-                            "CycloneDX: bomFormat \"%.16s\" is not \"CycloneDX\"",
-                            json_string_value(format));
-    if (!json_is_string(spec))
+                            "CycloneDX: bomFormat \"%.*s\" is not \"CycloneDX\"",
+                            (int)(format->str.len > 16 ? 16 : format->str.len), format->str.ptr);
+    if (!is_string(spec))
         return wh_error_set(err, WH_E_INVALID, "CycloneDX: specVersion is missing or not a string");
-    s = json_string_value(spec);
-    if (strcmp(s, "1.4") != 0 && strcmp(s, "1.5") != 0 && strcmp(s, "1.6") != 0)
+    if (!val_eq(spec, "1.4") && !val_eq(spec, "1.5") && !val_eq(spec, "1.6"))
         return wh_error_set(err, WH_E_INVALID,
-                            "CycloneDX: unsupported specVersion \"%.16s\" (want 1.4, 1.5 or 1.6)",
-                            s);
-    list = json_object_get(root, "components");
-    if (list == NULL)
+                            "CycloneDX: unsupported specVersion \"%.*s\" (want 1.4, 1.5 or 1.6)",
+                            (int)(spec->str.len > 16 ? 16 : spec->str.len), spec->str.ptr);
+    if (r->components == WH_SBOM_SCAN_NONE)
         return WH_OK; /* an empty image has no components */
-    return walk_cyclonedx(c, list, NULL, err);
+    if (r->components != WH_SBOM_SCAN_ARRAY)
+        return wh_error_set(err, WH_E_INVALID, "CycloneDX: components is not an array");
+    return cdx_result(cx, lim, err);
 }
 
-static int
-cmp_cstr(const void *x, const void *y)
-{
-    return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
-/* SPDXIDs the document itself DESCRIBES, sorted for bsearch. Borrowed from `root`. */
 static enum wh_err
-described_ids(json_t *root, struct wh_arena *a, const char ***out, size_t *n_out,
-              struct wh_error *err)
+finish_spdx(const struct root *r, struct spdx *x, struct collector *c, struct wh_error *err)
 {
-    json_t *describes = json_object_get(root, "documentDescribes");
-    json_t *rels = json_object_get(root, "relationships");
-    size_t cap = 0, n = 0, i;
-    const char **ids = NULL;
-    json_t *item;
-
-    if (json_is_array(describes))
-        cap += json_array_size(describes);
-    if (json_is_array(rels))
-        cap += json_array_size(rels);
-    ids = wh_arena_calloc(a, cap == 0 ? 1 : cap, sizeof(*ids));
-    if (json_is_array(describes)) {
-        json_array_foreach(describes, i, item)
-        {
-            if (json_is_string(item))
-                ids[n++] = json_string_value(item);
-        }
-    }
-    if (rels != NULL && !json_is_array(rels))
-        return wh_error_set(err, WH_E_INVALID, "SPDX: relationships is not an array");
-    if (json_is_array(rels)) {
-        json_array_foreach(rels, i, item)
-        {
-            const char *from = json_string_value(json_object_get(item, "spdxElementId"));
-            const char *to = json_string_value(json_object_get(item, "relatedSpdxElement"));
-            const char *type = json_string_value(json_object_get(item, "relationshipType"));
-
-            if (from == NULL || to == NULL || type == NULL)
-                continue;
-            if (strcmp(type, "DESCRIBES") == 0 && strcmp(from, "SPDXRef-DOCUMENT") == 0)
-                ids[n++] = to;
-            else if (strcmp(type, "DESCRIBED_BY") == 0 && strcmp(to, "SPDXRef-DOCUMENT") == 0)
-                ids[n++] = from;
-        }
-    }
-    qsort(ids, n, sizeof(*ids), cmp_cstr);
-    *out = ids;
-    *n_out = n;
-    return WH_OK;
-}
-
-/* The purl of an SPDX package from externalRefs, or NULL. */
-static enum wh_err
-spdx_purl(json_t *pkg, const struct path *p, const char **purl, struct wh_error *err)
-{
-    json_t *refs = json_object_get(pkg, "externalRefs"), *ref;
+    const struct val *version = &r->spdx_version;
     size_t i;
-
-    *purl = NULL;
-    if (refs == NULL)
-        return WH_OK;
-    if (!json_is_array(refs))
-        return invalid_at(err, "SPDX", p, "externalRefs is not an array");
-    json_array_foreach(refs, i, ref)
-    {
-        const char *cat = json_string_value(json_object_get(ref, "referenceCategory"));
-        const char *type = json_string_value(json_object_get(ref, "referenceType"));
-        const char *loc = json_string_value(json_object_get(ref, "referenceLocator"));
-
-        /* SPDX 2.2 spells the category PACKAGE_MANAGER, 2.3 PACKAGE-MANAGER. */
-        if (cat == NULL || type == NULL || loc == NULL || strcmp(type, "purl") != 0)
-            continue;
-        if (strcmp(cat, "PACKAGE_MANAGER") == 0 || strcmp(cat, "PACKAGE-MANAGER") == 0) {
-            *purl = loc;
-            return WH_OK;
-        }
-    }
-    return WH_OK;
-}
-
-/*
- * A described package is the scanned source, not content, when it has no purl, an image purl, or
- * purpose CONTAINER/FILE; a document that DESCRIBES ordinary packages keeps them.
- */
-static int
-is_document_root(json_t *pkg, const char *purl, const char **ids, size_t n_ids)
-{
-    const char *id = json_string_value(json_object_get(pkg, "SPDXID"));
-    const char *purpose = json_string_value(json_object_get(pkg, "primaryPackagePurpose"));
-
-    if (id == NULL || n_ids == 0 || bsearch(&id, ids, n_ids, sizeof(*ids), cmp_cstr) == NULL)
-        return 0;
-    if (purl == NULL || strncasecmp(purl, "pkg:oci/", 8) == 0 ||
-        strncasecmp(purl, "pkg:docker/", 11) == 0)
-        return 1;
-    return purpose != NULL && (strcmp(purpose, "CONTAINER") == 0 || strcmp(purpose, "FILE") == 0);
-}
-
-static enum wh_err
-parse_spdx(json_t *root, struct collector *c, struct wh_error *err)
-{
-    json_t *version = json_object_get(root, "spdxVersion");
-    json_t *list = json_object_get(root, "packages"), *pkg;
-    const char **ids = NULL;
-    size_t n_ids = 0, i;
     enum wh_err rc;
-    const char *s;
 
-    if (!json_is_string(version))
+    if (!is_string(version))
         return wh_error_set(err, WH_E_INVALID, "SPDX: spdxVersion is not a string");
-    s = json_string_value(version);
-    if (strcmp(s, "SPDX-2.2") != 0 && strcmp(s, "SPDX-2.3") != 0)
+    if (!val_eq(version, "SPDX-2.2") && !val_eq(version, "SPDX-2.3"))
         return wh_error_set(err, WH_E_INVALID,
-                            "SPDX: unsupported spdxVersion \"%.16s\" (want SPDX-2.2 or SPDX-2.3)",
-                            s);
-    if (list == NULL)
+                            "SPDX: unsupported spdxVersion \"%.*s\" (want SPDX-2.2 or SPDX-2.3)",
+                            (int)(version->str.len > 16 ? 16 : version->str.len),
+                            version->str.ptr);
+    if (r->packages == WH_SBOM_SCAN_NONE)
         return WH_OK;
-    if (!json_is_array(list))
+    if (r->packages != WH_SBOM_SCAN_ARRAY)
         return wh_error_set(err, WH_E_INVALID, "SPDX: packages is not an array");
-    if ((rc = described_ids(root, c->a, &ids, &n_ids, err)) != WH_OK)
-        return rc;
-    json_array_foreach(list, i, pkg)
-    {
-        struct path here = {NULL, "packages", i};
-        const char *name, *ver, *purl;
+    if (r->relationships != WH_SBOM_SCAN_NONE && r->relationships != WH_SBOM_SCAN_ARRAY)
+        return wh_error_set(err, WH_E_INVALID, "SPDX: relationships is not an array");
+    if (x->n_ids > 1)
+        qsort(x->ids, x->n_ids, sizeof(*x->ids), cmp_str);
+    for (i = 0; i < x->n; i++) {
+        const struct spdx_pkg *pkg = &x->pkgs[i];
+        struct path here = {NULL, "packages", pkg->index};
+        bool pushed;
 
-        if (!json_is_object(pkg))
-            return invalid_at(err, "SPDX", &here, "not an object");
-        if ((rc = opt_string(pkg, "name", "SPDX", &here, &name, err)) != WH_OK ||
-            (rc = opt_string(pkg, "versionInfo", "SPDX", &here, &ver, err)) != WH_OK ||
-            (rc = spdx_purl(pkg, &here, &purl, err)) != WH_OK)
-            return rc;
-        if (is_document_root(pkg, purl, ids, n_ids))
+        if (is_document_root(pkg, x))
             continue;
-        if ((rc = add_component(c, "SPDX", &here, name, ver, purl, err)) != WH_OK)
+        rc = add_component(c, "SPDX", &here, &pkg->name, &pkg->version,
+                           pkg->has_purl ? &pkg->purl : NULL, &pushed, err);
+        if (rc != WH_OK)
             return rc;
+    }
+    if (x->failed) {
+        *err = x->first;
+        return err->code;
     }
     return WH_OK;
 }
@@ -512,38 +941,49 @@ WH_MUST_CHECK enum wh_err
 wh_sbom_parse(struct wh_bytes json, const struct wh_limits *lim, struct wh_arena *a,
               struct wh_sbom *out, struct wh_error *err)
 {
-    struct collector c = {.a = a, .lim = lim};
-    json_error_t jerr;
-    json_t *root;
+    struct wh_sbom_scan s;
+    struct root r = {0};
+    struct cdx cx = {.c = {.a = a, .limit = SIZE_MAX}, .err_slot = SIZE_MAX};
+    struct spdx sx = {0};
+    struct pkg_ctx pc = {&sx, a};
+    struct collector spdx_c = {.a = a, .limit = lim->sbom_components};
+    struct collector *c;
+    enum wh_sbom_scan_kind kind;
     enum wh_err rc;
 
     if (json.len > lim->sbom_bytes)
         return wh_error_set(err, WH_E_LIMIT, "SBOM is %zu bytes, limit %zu", json.len,
                             lim->sbom_bytes);
-    if ((rc = check_depth(json, lim->json_depth, err)) != WH_OK)
-        return rc;
-    root = json_loadb((const char *)json.ptr, json.len, JSON_REJECT_DUPLICATES, &jerr);
-    if (root == NULL)
-        return wh_error_set(err, WH_E_INVALID, "SBOM JSON %d:%d: %s", jerr.line, jerr.column,
-                            jerr.text);
-    if (!json_is_object(root)) {
-        rc = wh_error_set(err, WH_E_INVALID, "SBOM is not a JSON object");
-    } else if (json_object_get(root, "bomFormat") != NULL) {
-        out->format = WH_SBOM_CYCLONEDX;
-        rc = parse_cyclonedx(root, &c, err);
-    } else if (json_object_get(root, "spdxVersion") != NULL) {
-        out->format = WH_SBOM_SPDX;
-        rc = parse_spdx(root, &c, err);
-    } else {
-        rc = wh_error_set(err, WH_E_INVALID,
-                          "SBOM is neither CycloneDX (no bomFormat) nor SPDX (no spdxVersion)");
+    wh_sbom_scan_init(&s, json, lim->json_depth, a);
+    if ((rc = wh_sbom_scan_peek(&s, &kind, err)) == WH_OK) {
+        rc = kind == WH_SBOM_SCAN_OBJECT ? scan_root(&s, &r, &cx, &pc, err)
+                                         : wh_sbom_scan_skip(&s, err);
+        if (rc == WH_OK)
+            rc = wh_sbom_scan_finish(&s, err);
     }
-    json_decref(root);
+    if (rc == WH_E_INVALID && check_depth(json, lim->json_depth, err) != WH_OK)
+        return err->code;
     if (rc != WH_OK)
         return rc;
-    if (c.n > 1)
-        qsort(c.v, c.n, sizeof(*c.v), cmp_component);
-    out->components = c.v;
-    out->n_components = c.n;
+    if (kind != WH_SBOM_SCAN_OBJECT)
+        return wh_error_set(err, WH_E_INVALID, "SBOM is not a JSON object");
+    if (r.bom_format.kind != WH_SBOM_SCAN_NONE) {
+        out->format = WH_SBOM_CYCLONEDX;
+        rc = finish_cyclonedx(&r, &cx, lim, err);
+        c = &cx.c;
+    } else if (r.spdx_version.kind != WH_SBOM_SCAN_NONE) {
+        out->format = WH_SBOM_SPDX;
+        rc = finish_spdx(&r, &sx, &spdx_c, err);
+        c = &spdx_c;
+    } else {
+        return wh_error_set(err, WH_E_INVALID,
+                            "SBOM is neither CycloneDX (no bomFormat) nor SPDX (no spdxVersion)");
+    }
+    if (rc != WH_OK)
+        return rc;
+    if (c->n > 1)
+        qsort(c->v, c->n, sizeof(*c->v), cmp_component);
+    out->components = c->v;
+    out->n_components = c->n;
     return WH_OK;
 }

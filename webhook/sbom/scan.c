@@ -1,0 +1,614 @@
+/*
+ * Validating single-pass JSON pull scanner for sbom/: accepts exactly what jansson's
+ * json_loadb(.., 0) accepts (RFC 8259 plus its overflow rules) without building a tree, so
+ * normalize.c reads a 50 MB SBOM at memory speed and only copies the strings it keeps.
+ */
+#include "sbom/scan.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* 1 for bytes that stand for themselves inside a string: printable ASCII except '"' and '\'. */
+static const unsigned char plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 10 */
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 20 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 30 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 40 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 50 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 60 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 70 */
+    /* 80..ff: zero (UTF-8 sequences are validated one by one) */
+};
+
+/* Error at byte `at`: line (1-based) and column (1-based, in characters, as jansson counts). */
+static enum wh_err WH_PRINTF(4, 5)
+    fail_at(const struct wh_sbom_scan *s, const unsigned char *at, struct wh_error *err,
+            const char *fmt, ...)
+{
+    const unsigned char *q;
+    size_t line = 1, col = 1;
+    char what[200];
+    va_list ap;
+
+    for (q = s->start; q < at && q < s->end; q++) {
+        if (*q == '\n') {
+            line++;
+            col = 1;
+        } else if ((*q & 0xC0) != 0x80) {
+            col++;
+        }
+    }
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    return wh_error_set(err, WH_E_INVALID, "SBOM JSON %zu:%zu: %s", line, col, what);
+}
+
+enum wh_err
+wh_sbom_scan_fail(const struct wh_sbom_scan *s, const char *what, struct wh_str detail,
+                  struct wh_error *err)
+{
+    int n = detail.len > 64 ? 64 : (int)detail.len;
+    return fail_at(s, s->p, err, "%s \"%.*s\"", what, n, detail.ptr);
+}
+
+void
+wh_sbom_scan_init(struct wh_sbom_scan *s, struct wh_bytes json, size_t max_depth,
+                  struct wh_arena *a)
+{
+    memset(s, 0, sizeof(*s));
+    s->start = s->p = json.ptr;
+    s->end = json.ptr + json.len;
+    s->max_depth = max_depth;
+    s->a = a;
+}
+
+static inline void
+skip_ws(struct wh_sbom_scan *s)
+{
+    const unsigned char *p = s->p, *end = s->end;
+
+    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+        p++;
+    s->p = p;
+}
+
+static const char *
+describe(const struct wh_sbom_scan *s)
+{
+    return s->p == s->end ? "end of input" : "unexpected character";
+}
+
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629 table 3-7), 0 if ill-formed. */
+static size_t
+utf8_len(const unsigned char *p, const unsigned char *end)
+{
+    size_t avail = (size_t)(end - p);
+    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+
+    if (c >= 0xC2 && c <= 0xDF)
+        return avail >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (c == 0xE0)
+            lo = 0xA0; /* overlong */
+        else if (c == 0xED)
+            hi = 0x9F; /* UTF-16 surrogates */
+        return avail >= 3 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 ? 3 : 0;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (c == 0xF0)
+            lo = 0x90; /* overlong */
+        else if (c == 0xF4)
+            hi = 0x8F; /* past U+10FFFF */
+        return avail >= 4 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 &&
+                       (p[3] & 0xC0) == 0x80
+                   ? 4
+                   : 0;
+    }
+    return 0;
+}
+
+static int
+hex4(const unsigned char *p, const unsigned char *end)
+{
+    int v = 0, i;
+
+    if (end - p < 4)
+        return -1;
+    for (i = 0; i < 4; i++) {
+        unsigned char c = p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= c - '0';
+        else if (c >= 'a' && c <= 'f')
+            v |= c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            v |= c - 'A' + 10;
+        else
+            return -1;
+    }
+    return v;
+}
+
+/*
+ * The escape at *pp (on the '\'): validates it, writes its UTF-8 bytes to out[*n] and moves *pp
+ * past it. RFC 8259 §7; jansson also refuses \u0000 and unpaired surrogates.
+ */
+static enum wh_err
+read_escape(const struct wh_sbom_scan *s, const unsigned char **pp, unsigned char out[4],
+            size_t *n, struct wh_error *err)
+{
+    const unsigned char *p = *pp, *end = s->end;
+    long cp;
+
+    if (end - p < 2)
+        return fail_at(s, p, err, "unterminated string");
+    *n = 1;
+    switch (p[1]) {
+    case '"':
+    case '\\':
+    case '/':
+        out[0] = p[1];
+        break;
+    case 'b':
+        out[0] = '\b';
+        break;
+    case 'f':
+        out[0] = '\f';
+        break;
+    case 'n':
+        out[0] = '\n';
+        break;
+    case 'r':
+        out[0] = '\r';
+        break;
+    case 't':
+        out[0] = '\t';
+        break;
+    case 'u':
+        if ((cp = hex4(p + 2, end)) < 0)
+            return fail_at(s, p, err, "invalid \\u escape");
+        if (cp == 0)
+            return fail_at(s, p, err, "\\u0000 is not allowed");
+        if (cp >= 0xDC00 && cp <= 0xDFFF)
+            return fail_at(s, p, err, "invalid Unicode '\\u%04lX' (lone low surrogate)", cp);
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            long low;
+            if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || (low = hex4(p + 8, end)) < 0xDC00 ||
+                low > 0xDFFF)
+                return fail_at(s, p, err, "invalid Unicode '\\u%04lX' (unpaired high surrogate)",
+                               cp);
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            p += 6;
+        }
+        if (cp < 0x80) {
+            out[0] = (unsigned char)cp;
+        } else if (cp < 0x800) {
+            out[0] = (unsigned char)(0xC0 | cp >> 6);
+            out[1] = (unsigned char)(0x80 | (cp & 0x3F));
+            *n = 2;
+        } else if (cp < 0x10000) {
+            out[0] = (unsigned char)(0xE0 | cp >> 12);
+            out[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+            out[2] = (unsigned char)(0x80 | (cp & 0x3F));
+            *n = 3;
+        } else {
+            out[0] = (unsigned char)(0xF0 | cp >> 18);
+            out[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+            out[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+            out[3] = (unsigned char)(0x80 | (cp & 0x3F));
+            *n = 4;
+        }
+        *pp = p + 6;
+        return WH_OK;
+    default:
+        return fail_at(s, p, err, "invalid escape '\\%c'", p[1] >= 0x20 && p[1] < 0x7F ? p[1] : '?');
+    }
+    *pp = p + 2;
+    return WH_OK;
+}
+
+/*
+ * The string at the cursor (on '"'): validated; [*raw, *raw + *len) is its undecoded content and
+ * *escaped says whether it holds escapes. The cursor ends past the closing quote.
+ */
+static enum wh_err
+scan_raw_string(struct wh_sbom_scan *s, const unsigned char **raw, size_t *len, bool *escaped,
+                struct wh_error *err)
+{
+    const unsigned char *p = s->p + 1, *end = s->end, *begin = p;
+    unsigned char buf[4];
+    size_t n;
+    enum wh_err rc;
+
+    *escaped = false;
+    for (;;) {
+        /* The common case, plain ASCII, eight bytes per round, then one at a time. */
+        while (end - p >= 8 && plain[p[0]] & plain[p[1]] & plain[p[2]] & plain[p[3]] &
+                                   plain[p[4]] & plain[p[5]] & plain[p[6]] & plain[p[7]])
+            p += 8;
+        while (p < end && plain[*p])
+            p++;
+        if (p == end)
+            return fail_at(s, p, err, "unterminated string");
+        if (*p == '"')
+            break;
+        if (*p == '\\') {
+            if ((rc = read_escape(s, &p, buf, &n, err)) != WH_OK)
+                return rc;
+            *escaped = true;
+        } else if (*p < 0x20) {
+            return fail_at(s, p, err, "control character 0x%02x in string", *p);
+        } else if ((n = utf8_len(p, end)) == 0) {
+            return fail_at(s, p, err, "invalid UTF-8 byte 0x%02x", *p);
+        } else {
+            p += n;
+        }
+    }
+    *raw = begin;
+    *len = (size_t)(p - begin);
+    s->p = p + 1;
+    return WH_OK;
+}
+
+enum wh_err
+wh_sbom_scan_string(struct wh_sbom_scan *s, struct wh_str *out, struct wh_error *err)
+{
+    const unsigned char *raw, *p, *end;
+    size_t len, n;
+    bool escaped;
+    char *dst;
+    enum wh_err rc;
+
+    if (s->p == s->end || *s->p != '"')
+        return fail_at(s, s->p, err, "string expected");
+    if ((rc = scan_raw_string(s, &raw, &len, &escaped, err)) != WH_OK)
+        return rc;
+    if (!escaped) {
+        *out = (struct wh_str){(const char *)raw, len};
+        return WH_OK;
+    }
+    /* Decoding never grows: "\n" is 2 bytes for 1, "\uXXXX" 6 for at most 3, a pair 12 for 4. */
+    dst = wh_arena_alloc(s->a, len + 1);
+    out->ptr = dst;
+    for (p = raw, end = raw + len, n = 0; p < end;) {
+        if (*p == '\\') {
+            unsigned char buf[4];
+            size_t k;
+            if ((rc = read_escape(s, &p, buf, &k, err)) != WH_OK)
+                return rc; /* WH_NEVER-grade: the bytes were validated just above */
+            memcpy(dst + n, buf, k);
+            n += k;
+        } else {
+            dst[n++] = (char)*p++;
+        }
+    }
+    dst[n] = '\0';
+    out->len = n;
+    return WH_OK;
+}
+
+static bool
+is_digit(const unsigned char *p, const unsigned char *end)
+{
+    return p < end && *p >= '0' && *p <= '9';
+}
+
+/* RFC 8259 §6, plus jansson's rules: an integer must fit int64_t, a real must not overflow. */
+static enum wh_err
+scan_number(struct wh_sbom_scan *s, struct wh_error *err)
+{
+    const unsigned char *p = s->p, *end = s->end, *begin = p, *int_begin;
+    bool neg = false, is_real = false, has_exp = false;
+    size_t int_digits;
+
+    if (*p == '-') {
+        neg = true;
+        p++;
+    }
+    if (!is_digit(p, end))
+        return fail_at(s, p, err, "invalid number");
+    int_begin = p;
+    if (*p == '0') {
+        if (is_digit(++p, end))
+            return fail_at(s, p, err, "invalid number (leading zero)");
+    } else {
+        while (is_digit(p, end))
+            p++;
+    }
+    int_digits = (size_t)(p - int_begin);
+    if (p < end && *p == '.') {
+        if (!is_digit(++p, end))
+            return fail_at(s, p, err, "invalid number (no digit after '.')");
+        while (is_digit(p, end))
+            p++;
+        is_real = true;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        if (!is_digit(p, end))
+            return fail_at(s, p, err, "invalid number (no digit in exponent)");
+        while (is_digit(p, end))
+            p++;
+        is_real = has_exp = true;
+    }
+    if (!is_real) {
+        if (int_digits > 19 ||
+            (int_digits == 19 &&
+             memcmp(int_begin, neg ? "9223372036854775808" : "9223372036854775807", 19) > 0))
+            return fail_at(s, begin, err, "too big %sinteger", neg ? "negative " : "");
+    } else if (has_exp || int_digits > 300) {
+        /* Only these can exceed DBL_MAX (~1.8e308); ask strtod like jansson does. */
+        size_t len = (size_t)(p - begin);
+        char small[64], *text = len < sizeof(small) ? small : wh_arena_alloc(s->a, len + 1);
+        double v;
+
+        memcpy(text, begin, len);
+        text[len] = '\0';
+        errno = 0;
+        v = strtod(text, NULL);
+        if ((v == HUGE_VAL || v == -HUGE_VAL) && errno == ERANGE)
+            return fail_at(s, begin, err, "real number overflow");
+    }
+    s->p = p;
+    return WH_OK;
+}
+
+static enum wh_err
+scan_literal(struct wh_sbom_scan *s, struct wh_error *err)
+{
+    static const char *const words[] = {"true", "false", "null"};
+    size_t i, avail = (size_t)(s->end - s->p);
+
+    for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        size_t n = strlen(words[i]);
+        if (avail >= n && memcmp(s->p, words[i], n) == 0) {
+            s->p += n;
+            return WH_OK;
+        }
+    }
+    return fail_at(s, s->p, err, "invalid token");
+}
+
+enum wh_err
+wh_sbom_scan_peek(struct wh_sbom_scan *s, enum wh_sbom_scan_kind *kind, struct wh_error *err)
+{
+    skip_ws(s);
+    if (s->p == s->end)
+        return fail_at(s, s->p, err, "end of input where a value was expected");
+    switch (*s->p) {
+    case '{':
+        *kind = WH_SBOM_SCAN_OBJECT;
+        return WH_OK;
+    case '[':
+        *kind = WH_SBOM_SCAN_ARRAY;
+        return WH_OK;
+    case '"':
+        *kind = WH_SBOM_SCAN_STRING;
+        return WH_OK;
+    case 't':
+    case 'f':
+        *kind = WH_SBOM_SCAN_BOOL;
+        return WH_OK;
+    case 'n':
+        *kind = WH_SBOM_SCAN_NULL;
+        return WH_OK;
+    default:
+        if (*s->p == '-' || (*s->p >= '0' && *s->p <= '9')) {
+            *kind = WH_SBOM_SCAN_NUMBER;
+            return WH_OK;
+        }
+        return fail_at(s, s->p, err, "unexpected character where a value was expected");
+    }
+}
+
+/* Cursor on '{' or '['. */
+static enum wh_err
+enter(struct wh_sbom_scan *s, bool is_object, struct wh_error *err)
+{
+    size_t d = s->depth + 1;
+
+    /* Same check and wording as the bracket count that ran before jansson did. */
+    if (d > s->max_depth)
+        return wh_error_set(err, WH_E_LIMIT, "SBOM JSON nesting exceeds %zu levels at byte %zu",
+                            s->max_depth, (size_t)(s->p - s->start));
+    if (d > WH_SBOM_SCAN_MAX_DEPTH)
+        return fail_at(s, s->p, err, "maximum parsing depth reached");
+    if (is_object)
+        s->is_object[d / 64] |= (uint64_t)1 << (d % 64);
+    else
+        s->is_object[d / 64] &= ~((uint64_t)1 << (d % 64));
+    s->depth = d;
+    s->p++;
+    s->fresh = true;
+    return WH_OK;
+}
+
+static bool
+top_is_object(const struct wh_sbom_scan *s)
+{
+    return (s->is_object[s->depth / 64] >> (s->depth % 64)) & 1;
+}
+
+/* Cursor on whitespace before a key: validates `"key"` and `:`, leaves the cursor after ':'. */
+static enum wh_err
+skip_key(struct wh_sbom_scan *s, struct wh_error *err)
+{
+    const unsigned char *raw;
+    size_t len;
+    bool escaped;
+    enum wh_err rc;
+
+    skip_ws(s);
+    if (s->p == s->end || *s->p != '"')
+        return fail_at(s, s->p, err, "%s where an object key was expected", describe(s));
+    if ((rc = scan_raw_string(s, &raw, &len, &escaped, err)) != WH_OK)
+        return rc;
+    skip_ws(s);
+    if (s->p == s->end || *s->p != ':')
+        return fail_at(s, s->p, err, "%s where ':' was expected", describe(s));
+    s->p++;
+    return WH_OK;
+}
+
+enum wh_err
+wh_sbom_scan_skip(struct wh_sbom_scan *s, struct wh_error *err)
+{
+    size_t base = s->depth;
+    const unsigned char *raw;
+    size_t len;
+    bool escaped;
+    enum wh_err rc;
+
+    for (;;) {
+        /* A value starts here. */
+        skip_ws(s);
+        if (s->p == s->end)
+            return fail_at(s, s->p, err, "end of input where a value was expected");
+        switch (*s->p) {
+        case '{':
+        case '[': {
+            unsigned char close = *s->p == '{' ? '}' : ']';
+            if ((rc = enter(s, close == '}', err)) != WH_OK)
+                return rc;
+            skip_ws(s);
+            if (s->p < s->end && *s->p == close) {
+                s->p++;
+                s->depth--;
+                break;
+            }
+            if (close == '}' && (rc = skip_key(s, err)) != WH_OK)
+                return rc;
+            continue;
+        }
+        case '"':
+            rc = scan_raw_string(s, &raw, &len, &escaped, err);
+            break;
+        case 't':
+        case 'f':
+        case 'n':
+            rc = scan_literal(s, err);
+            break;
+        default:
+            if (*s->p == '-' || (*s->p >= '0' && *s->p <= '9'))
+                rc = scan_number(s, err);
+            else
+                rc = fail_at(s, s->p, err, "unexpected character where a value was expected");
+            break;
+        }
+        if (rc != WH_OK)
+            return rc;
+        /* A value ended: close containers until a ',' asks for the next value. */
+        for (;;) {
+            bool obj;
+
+            if (s->depth == base) {
+                s->fresh = false;
+                return WH_OK;
+            }
+            skip_ws(s);
+            obj = top_is_object(s);
+            if (s->p < s->end && *s->p == ',') {
+                s->p++;
+                if (obj && (rc = skip_key(s, err)) != WH_OK)
+                    return rc;
+                break;
+            }
+            if (s->p < s->end && *s->p == (obj ? '}' : ']')) {
+                s->p++;
+                s->depth--;
+                continue;
+            }
+            return fail_at(s, s->p, err, "%s where ',' or '%c' was expected", describe(s),
+                           obj ? '}' : ']');
+        }
+    }
+}
+
+enum wh_err
+wh_sbom_scan_object_enter(struct wh_sbom_scan *s, struct wh_error *err)
+{
+    skip_ws(s);
+    if (s->p == s->end || *s->p != '{')
+        return fail_at(s, s->p, err, "%s where '{' was expected", describe(s));
+    return enter(s, true, err);
+}
+
+enum wh_err
+wh_sbom_scan_object_next(struct wh_sbom_scan *s, struct wh_str *key, bool *has_key,
+                         struct wh_error *err)
+{
+    enum wh_err rc;
+
+    skip_ws(s);
+    if (s->p < s->end && *s->p == '}') {
+        s->p++;
+        s->depth--;
+        s->fresh = false;
+        *has_key = false;
+        return WH_OK;
+    }
+    if (!s->fresh) {
+        if (s->p == s->end || *s->p != ',')
+            return fail_at(s, s->p, err, "%s where ',' or '}' was expected", describe(s));
+        s->p++;
+        skip_ws(s);
+    }
+    s->fresh = false;
+    if (s->p == s->end || *s->p != '"')
+        return fail_at(s, s->p, err, "%s where an object key was expected", describe(s));
+    if ((rc = wh_sbom_scan_string(s, key, err)) != WH_OK)
+        return rc;
+    skip_ws(s);
+    if (s->p == s->end || *s->p != ':')
+        return fail_at(s, s->p, err, "%s where ':' was expected", describe(s));
+    s->p++;
+    *has_key = true;
+    return WH_OK;
+}
+
+enum wh_err
+wh_sbom_scan_array_enter(struct wh_sbom_scan *s, struct wh_error *err)
+{
+    skip_ws(s);
+    if (s->p == s->end || *s->p != '[')
+        return fail_at(s, s->p, err, "%s where '[' was expected", describe(s));
+    return enter(s, false, err);
+}
+
+enum wh_err
+wh_sbom_scan_array_next(struct wh_sbom_scan *s, bool *has_item, struct wh_error *err)
+{
+    skip_ws(s);
+    if (s->p < s->end && *s->p == ']') {
+        s->p++;
+        s->depth--;
+        s->fresh = false;
+        *has_item = false;
+        return WH_OK;
+    }
+    if (!s->fresh) {
+        if (s->p == s->end || *s->p != ',')
+            return fail_at(s, s->p, err, "%s where ',' or ']' was expected", describe(s));
+        s->p++;
+    }
+    s->fresh = false;
+    *has_item = true;
+    return WH_OK;
+}
+
+enum wh_err
+wh_sbom_scan_finish(struct wh_sbom_scan *s, struct wh_error *err)
+{
+    skip_ws(s);
+    if (s->p != s->end)
+        return fail_at(s, s->p, err, "end of input expected after the document");
+    return WH_OK;
+}
