@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Decisions are bound to digests: a tag@digest reference is judged by its digest, a tag that
+# moves to another image is judged by what it points to now (and, in the server, once its tag TTL
+# has passed), eight containers of one image cost the registry requests of one, and a cached
+# review costs none. Real registry (mode none), signed fixture world, driftgate review and serve.
+# Env: BUILD (build dir with driftgate). Prints TAP.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+dg=${BUILD:-$top/build}/driftgate
+work=$(mktemp -d)
+serve_pid=
+cleanup() {
+  [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
+  "$top/tests/support/fixtures/world.sh" stop "$work/world" >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+ok() { # status name [detail]
+  if [ "$1" -eq 0 ]; then echo "ok - $2"; else echo "not ok - $2"; [ -n "${3:-}" ] && printf '#   %s\n' "${3:0:600}"; fi
+}
+
+if ! "$top/tests/support/fixtures/world.sh" "$work/world" none > "$work/world.log" 2>&1; then
+  ok 1 "fixture world builds" "$(tail -5 "$work/world.log")"
+  exit 1
+fi
+# shellcheck disable=SC1091
+source "$work/world/world.env"
+skopeo_copy() { skopeo copy -q --src-tls-verify=false --dest-tls-verify=false "docker://$1" "docker://$2"; }
+
+review() { # file → prints "allowed message" JSON line; stderr log in $work/review.log
+  "$dg" review --policy "$POLICY" --plain-http "$REGISTRY" "$1" 2> "$work/review.log" |
+    jq -c '.response | [.allowed, (.status.message // "")]'
+}
+render() { # outdir image...
+  local out=$1; shift
+  bash "$top/tests/integration/review-objects.sh" -o "$out" -k pod "$@" >/dev/null 2>&1
+}
+requests() { jq -s -r '[.[] | select(.review) | .registry_requests][0]' "$1"; }
+
+# 1. tag@digest: the digest decides, whatever the tag says now.
+render "$work/pin-ok" "$REGISTRY/demo/app:ok@$PROD_OK_DIGEST"
+r=$(review "$work/pin-ok/pod.json")
+[ "$(jq -r '.[0]' <<< "$r")" = true ]
+ok $? "app:ok@<ok digest> is allowed" "$r"
+render "$work/pin-bad" "$REGISTRY/demo/app:ok@$PROD_UNSIGNED_DIGEST"
+r=$(review "$work/pin-bad/pod.json")
+[ "$(jq -r '.[0]' <<< "$r")" = false ] && grep -qF "$PROD_UNSIGNED_DIGEST" <<< "$r" &&
+  grep -q 'no verified signature' <<< "$r"
+ok $? "app:ok@<unsigned digest> is denied by its digest, not its tag" "$r"
+
+# 2. A tag moved after an earlier review: judged by the image it points to now.
+skopeo_copy "$REGISTRY/demo/app:ok" "$REGISTRY/demo/app:moving"
+skopeo_copy "$REGISTRY/demo/devcontainer:ok" "$REGISTRY/demo/devcontainer:moving"
+render "$work/moving" "$REGISTRY/demo/app:moving"
+r=$(review "$work/moving/pod.json")
+[ "$(jq -r '.[0]' <<< "$r")" = true ]
+ok $? "app:moving (pointing at the signed image) is allowed" "$r"
+skopeo_copy "$REGISTRY/demo/app:unsigned" "$REGISTRY/demo/app:moving"
+r=$(review "$work/moving/pod.json")
+[ "$(jq -r '.[0]' <<< "$r")" = false ] && grep -qF "$PROD_UNSIGNED_DIGEST" <<< "$r"
+ok $? "after app:moving moved to the unsigned image it is denied, naming the new digest" "$r"
+
+# 3. Eight containers of one image cost what one costs.
+render "$work/one" "$REGISTRY/demo/app:ok"
+review "$work/one/pod.json" >/dev/null
+one=$(requests "$work/review.log")
+render "$work/eight" $(for _ in 1 2 3 4 5 6 7 8; do echo "$REGISTRY/demo/app:ok"; done)
+r=$(review "$work/eight/pod.json")
+eight=$(requests "$work/review.log")
+[ "$(jq -r '.[0]' <<< "$r")" = true ] && [ -n "$one" ] && [ "$one" -gt 0 ] && [ "$eight" = "$one" ]
+ok $? "8 containers of one image: $eight registry requests, same as 1 container ($one)" "$r"
+[ "$one" -le 8 ]
+ok $? "a cold review of a signed image with a dev reference costs at most 8 requests ($one)"
+
+# 4. The server caches: a repeated review costs no request; a moved tag is seen after its TTL.
+"$top/certs/mint.sh" "$work/certs" 127.0.0.1 >/dev/null 2>&1
+port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+cat > "$work/config.yaml" <<YAML
+listen: "127.0.0.1:$port"
+tls: {cert: "$work/certs/tls.crt", key: "$work/certs/tls.key"}
+policy: "$POLICY"
+registry: {plainHTTP: ["$REGISTRY"]}
+cache: {tagTTLSeconds: 5}
+workers: 1
+YAML
+"$dg" serve --config "$work/config.yaml" > "$work/serve.log" 2>&1 &
+serve_pid=$!
+for _ in $(seq 1 100); do
+  curl -sf --cacert "$work/certs/ca.crt" "https://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+post() { # file → allowed
+  curl -s --cacert "$work/certs/ca.crt" -H 'Content-Type: application/json' --data-binary "@$1" \
+    "https://127.0.0.1:$port/validate?timeout=10s" | jq -r .response.allowed
+}
+skopeo_copy "$REGISTRY/demo/app:ok" "$REGISTRY/demo/app:moving"
+a1=$(post "$work/moving/pod.json"); a2=$(post "$work/moving/pod.json")
+reqs=$(jq -s -r '[.[] | select(.review) | .registry_requests] | join(" ")' "$work/serve.log")
+[ "$a1" = true ] && [ "$a2" = true ] && [ "${reqs##* }" = 0 ]
+ok $? "serve: the second identical review is answered from the cache (requests per review: $reqs)"
+skopeo_copy "$REGISTRY/demo/app:unsigned" "$REGISTRY/demo/app:moving"
+a3=$(post "$work/moving/pod.json")
+sleep 5.5
+a4=$(post "$work/moving/pod.json")
+[ "$a3" = true ] && [ "$a4" = false ]
+ok $? "serve: a moved tag is seen once its 5 s TTL has passed (before: $a3, after: $a4)"
