@@ -26,7 +26,7 @@ top=$(cd "$here/../.." && pwd)
 build=${BUILD:-$top/build}
 review=${DG_BENCH_REVIEW:-}
 extra=${DG_BENCH_CONFIG_EXTRA:-}
-world=${DG_BENCH_WORLD:-}
+world=${DG_BENCH_WORLD:-1}
 dg=$build/driftgate
 nginx_only=
 dur=10s threads=2 conns=16

@@ -165,7 +165,7 @@ reply_error(struct wh_review_reply *reply, const char *msg)
 /* Log one JSON line per review: uid, verdict, images with digests and verdicts, timing. */
 static void
 log_review(const struct wh_admission_request *req, const struct wh_decision *d,
-           int64_t started_ms)
+           int64_t started_ms, unsigned long registry_requests)
 {
     struct wh_buf b;
     size_t i;
@@ -173,9 +173,11 @@ log_review(const struct wh_admission_request *req, const struct wh_decision *d,
     wh_buf_init(&b, 64 * 1024);
     wh_buf_append_c(&b, "{\"review\":");
     wh_buf_append_json_string(&b, wh_str_c(req->uid));
-    wh_buf_printf(&b, ",\"kind\":\"%s\",\"operation\":\"%s\",\"allowed\":%s,\"ms\":%lld",
+    wh_buf_printf(&b,
+                  ",\"kind\":\"%s\",\"operation\":\"%s\",\"allowed\":%s,\"ms\":%lld,"
+                  "\"images\":%zu,\"registry_requests\":%lu",
                   req->kind, req->operation, d->allowed ? "true" : "false",
-                  (long long)(wh_clock_mono_ms() - started_ms));
+                  (long long)(wh_clock_mono_ms() - started_ms), req->n_images, registry_requests);
     wh_buf_append_c(&b, ",\"namespace\":");
     wh_buf_append_json_string(&b, wh_str_c(req->namespace_));
     wh_buf_append_c(&b, ",\"annotations\":{");
@@ -203,6 +205,7 @@ wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadl
     struct wh_policy *policy;
     struct wh_image_check_ctx ctx;
     int64_t started = wh_clock_mono_ms();
+    unsigned long requests = w->registry != NULL ? wh_registry_client_requests(w->registry) : 0;
 
     wh_arena_init(&a);
     wh_buf_init(&reply->body, w->env->settings.limits.response_bytes);
@@ -236,7 +239,9 @@ wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadl
         reply->http_status = 200;
         reply->verdict = d.allowed ? (d.n_warnings > 0 ? "warn" : "allow") : "deny";
     }
-    log_review(&req, &d, started);
+    if (w->registry != NULL)
+        requests = wh_registry_client_requests(w->registry) - requests;
+    log_review(&req, &d, started, requests);
     wh_policy_unref(policy);
     wh_arena_fini(&a);
 }
