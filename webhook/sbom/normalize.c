@@ -104,6 +104,9 @@ collector_push(struct collector *c, struct wh_error *err)
     return &c->v[c->n++];
 }
 
+/* A field name as a constant view (WH_STR is a compound literal, not a static initializer). */
+#define FIELD(lit) {(lit), sizeof(lit) - 1}
+
 /* A field as the document gives it: kind NONE when absent; `str` only for strings. */
 struct val {
     enum wh_sbom_scan_kind kind;
@@ -141,14 +144,14 @@ read_val(struct wh_sbom_scan *s, struct val *v, struct wh_error *err)
  * counts would otherwise depend on the parser, the classic differential.
  */
 static enum wh_err
-field_index(struct wh_sbom_scan *s, struct wh_str key, const char *const *names, size_t n,
+field_index(struct wh_sbom_scan *s, struct wh_str key, const struct wh_str *names, size_t n,
             unsigned *seen, int *index, struct wh_error *err)
 {
     size_t i;
 
     *index = -1;
     for (i = 0; i < n; i++) {
-        if (wh_str_eq_c(key, names[i])) {
+        if (key.len == names[i].len && memcmp(key.ptr, names[i].ptr, key.len) == 0) {
             if (*seen & 1u << i)
                 return wh_sbom_scan_fail(s, "duplicate object key", key, err);
             *seen |= 1u << i;
@@ -227,7 +230,8 @@ struct cdx {
     struct wh_error first;
 };
 
-static const char *const cdx_fields[] = {"type", "name", "version", "purl", "components"};
+static const struct wh_str cdx_fields[] = {FIELD("type"), FIELD("name"), FIELD("version"),
+                                           FIELD("purl"), FIELD("components")};
 enum { CDX_TYPE, CDX_NAME, CDX_VERSION, CDX_PURL, CDX_COMPONENTS, CDX_N };
 
 static enum wh_err scan_cdx_list(struct wh_sbom_scan *s, struct cdx *x, const struct path *parent,
@@ -402,7 +406,7 @@ add_id(struct wh_arena *a, struct spdx *x, struct wh_str id)
 
 /* Objects whose string fields are read, by a list of names; other members are skipped. */
 static enum wh_err
-scan_fields(struct wh_sbom_scan *s, const char *const *names, size_t n, struct val *out,
+scan_fields(struct wh_sbom_scan *s, const struct wh_str *names, size_t n, struct val *out,
             struct wh_error *err)
 {
     unsigned seen = 0;
@@ -458,8 +462,8 @@ scan_array(struct wh_sbom_scan *s, item_fn *fn, void *ctx, bool objects_only,
 static enum wh_err
 scan_external_ref(struct wh_sbom_scan *s, void *ctx, size_t index, struct wh_error *err)
 {
-    static const char *const names[] = {"referenceCategory", "referenceType",
-                                        "referenceLocator"};
+    static const struct wh_str names[] = {FIELD("referenceCategory"), FIELD("referenceType"),
+                                          FIELD("referenceLocator")};
     struct spdx_pkg *pkg = ctx;
     struct val f[3] = {0};
     enum wh_err rc;
@@ -481,8 +485,8 @@ struct pkg_ctx {
     struct wh_arena *a;
 };
 
-static const char *const pkg_fields[] = {"SPDXID", "name", "versionInfo", "externalRefs",
-                                         "primaryPackagePurpose"};
+static const struct wh_str pkg_fields[] = {FIELD("SPDXID"), FIELD("name"), FIELD("versionInfo"),
+                                           FIELD("externalRefs"), FIELD("primaryPackagePurpose")};
 enum { PKG_ID, PKG_NAME, PKG_VERSION, PKG_REFS, PKG_PURPOSE, PKG_N };
 
 /* packages[index], cursor on it (any kind: a non-object is this package's failure). */
@@ -590,8 +594,8 @@ scan_describes(struct wh_sbom_scan *s, struct pkg_ctx *pc, struct wh_error *err)
 static enum wh_err
 scan_relationship(struct wh_sbom_scan *s, void *ctx, size_t index, struct wh_error *err)
 {
-    static const char *const names[] = {"spdxElementId", "relatedSpdxElement",
-                                        "relationshipType"};
+    static const struct wh_str names[] = {FIELD("spdxElementId"), FIELD("relatedSpdxElement"),
+                                          FIELD("relationshipType")};
     struct pkg_ctx *pc = ctx;
     struct val f[3] = {0};
     enum wh_err rc;
@@ -644,9 +648,10 @@ struct root {
     enum wh_sbom_scan_kind components, packages, relationships;
 };
 
-static const char *const root_fields[] = {"bomFormat", "specVersion",       "components",
-                                          "spdxVersion", "packages",        "documentDescribes",
-                                          "relationships"};
+static const struct wh_str root_fields[] = {
+    FIELD("bomFormat"), FIELD("specVersion"),       FIELD("components"),    FIELD("spdxVersion"),
+    FIELD("packages"),  FIELD("documentDescribes"), FIELD("relationships"),
+};
 enum {
     ROOT_BOM_FORMAT,
     ROOT_SPEC_VERSION,
@@ -738,6 +743,11 @@ append_decoded(char *dst, size_t *used, struct wh_str seg, struct wh_error *err)
 {
     size_t i;
 
+    if (memchr(seg.ptr, '%', seg.len) == NULL) {
+        memcpy(dst + *used, seg.ptr, seg.len); /* the usual segment: nothing to decode */
+        *used += seg.len;
+        return WH_OK;
+    }
     for (i = 0; i < seg.len; i++) {
         unsigned char c = (unsigned char)seg.ptr[i];
 
@@ -937,6 +947,64 @@ cmp_component(const void *x, const void *y)
     return strcmp(a->purl_type, b->purl_type);
 }
 
+/* Bytes [off, off + 8) of a key as a big-endian number, NUL-padded: orders as strcmp does. */
+static uint64_t
+key_word(const char *key, size_t len, size_t off)
+{
+    uint64_t w = 0;
+    size_t i;
+
+    for (i = 0; i < 8; i++)
+        w = w << 8 | (off + i < len ? (unsigned char)key[off + i] : 0);
+    return w;
+}
+
+struct sort_item {
+    uint64_t k0, k1, k2; /* the key's first 24 bytes */
+    const struct wh_sbom_component *c;
+};
+
+static int
+cmp_sort_item(const void *x, const void *y)
+{
+    const struct sort_item *a = x, *b = y;
+
+    if (a->k0 != b->k0)
+        return a->k0 < b->k0 ? -1 : 1;
+    if (a->k1 != b->k1)
+        return a->k1 < b->k1 ? -1 : 1;
+    if (a->k2 != b->k2)
+        return a->k2 < b->k2 ? -1 : 1;
+    return cmp_component(a->c, b->c);
+}
+
+/*
+ * Sorted copy in `a` (the order of cmp_component). Most keys differ in their first 24 bytes
+ * ("golang/github.com/" alone is 18), so comparing those as integers first spares most of the
+ * strcmp calls through pointers, which were a quarter of the parse time.
+ */
+static struct wh_sbom_component *
+sort_components(const struct wh_sbom_component *v, size_t n, struct wh_arena *a)
+{
+    struct sort_item *items = malloc(n * sizeof(*items));
+    struct wh_sbom_component *sorted;
+    size_t i;
+
+    if (items == NULL || n > SIZE_MAX / sizeof(*items))
+        wh_oom();
+    for (i = 0; i < n; i++) {
+        size_t len = strlen(v[i].key);
+        items[i] = (struct sort_item){key_word(v[i].key, len, 0), key_word(v[i].key, len, 8),
+                                      key_word(v[i].key, len, 16), &v[i]};
+    }
+    qsort(items, n, sizeof(*items), cmp_sort_item);
+    sorted = wh_arena_calloc(a, n, sizeof(*sorted));
+    for (i = 0; i < n; i++)
+        sorted[i] = *items[i].c;
+    free(items);
+    return sorted;
+}
+
 WH_MUST_CHECK enum wh_err
 wh_sbom_parse(struct wh_bytes json, const struct wh_limits *lim, struct wh_arena *a,
               struct wh_sbom *out, struct wh_error *err)
@@ -982,7 +1050,7 @@ wh_sbom_parse(struct wh_bytes json, const struct wh_limits *lim, struct wh_arena
     if (rc != WH_OK)
         return rc;
     if (c->n > 1)
-        qsort(c->v, c->n, sizeof(*c->v), cmp_component);
+        c->v = sort_components(c->v, c->n, a);
     out->components = c->v;
     out->n_components = c->n;
     return WH_OK;

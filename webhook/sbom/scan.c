@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* 1 for bytes that stand for themselves inside a string: printable ASCII except '"' and '\'. */
 static const unsigned char plain[256] = {
@@ -213,6 +216,35 @@ read_escape(const struct wh_sbom_scan *s, const unsigned char **pp, unsigned cha
     return WH_OK;
 }
 
+/* First byte at or after p that is not plain (or end): 16 bytes per step where SSE2 exists. */
+static inline const unsigned char *
+skip_plain(const unsigned char *p, const unsigned char *end)
+{
+#ifdef __SSE2__
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        /* Signed compare: bytes >= 0x80 are negative, so "< 0x20" catches them with controls. */
+        __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                                    _mm_cmpeq_epi8(v, backslash)),
+                                       _mm_cmplt_epi8(v, space));
+        unsigned mask = (unsigned)_mm_movemask_epi8(special);
+        if (mask != 0)
+            return p + __builtin_ctz(mask);
+        p += 16;
+    }
+#else
+    while (end - p >= 8 && plain[p[0]] & plain[p[1]] & plain[p[2]] & plain[p[3]] & plain[p[4]] &
+                               plain[p[5]] & plain[p[6]] & plain[p[7]])
+        p += 8;
+#endif
+    while (p < end && plain[*p])
+        p++;
+    return p;
+}
+
 /*
  * The string at the cursor (on '"'): validated; [*raw, *raw + *len) is its undecoded content and
  * *escaped says whether it holds escapes. The cursor ends past the closing quote.
@@ -228,12 +260,7 @@ scan_raw_string(struct wh_sbom_scan *s, const unsigned char **raw, size_t *len, 
 
     *escaped = false;
     for (;;) {
-        /* The common case, plain ASCII, eight bytes per round, then one at a time. */
-        while (end - p >= 8 && plain[p[0]] & plain[p[1]] & plain[p[2]] & plain[p[3]] &
-                                   plain[p[4]] & plain[p[5]] & plain[p[6]] & plain[p[7]])
-            p += 8;
-        while (p < end && plain[*p])
-            p++;
+        p = skip_plain(p, end);
         if (p == end)
             return fail_at(s, p, err, "unterminated string");
         if (*p == '"')
