@@ -386,7 +386,7 @@ cmp_component(const void *x, const void *y)
 
 static enum wh_err
 ref_parse(struct wh_bytes json, const struct wh_limits *lim, struct wh_arena *a,
-              struct wh_sbom *out, struct wh_error *err)
+          struct wh_sbom *out, struct wh_error *err)
 {
     struct collector c = {.a = a, .lim = lim};
     json_error_t jerr;

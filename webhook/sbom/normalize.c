@@ -105,7 +105,10 @@ collector_push(struct collector *c, struct wh_error *err)
 }
 
 /* A field name as a constant view (WH_STR is a compound literal, not a static initializer). */
-#define FIELD(lit) {(lit), sizeof(lit) - 1}
+#define FIELD(lit)                                                                                 \
+    {                                                                                              \
+        (lit), sizeof(lit) - 1                                                                     \
+    }
 
 /* A field as the document gives it: kind NONE when absent; `str` only for strings. */
 struct val {
@@ -180,9 +183,9 @@ check_opt_string(const struct val *v, const char *field, const char *format, con
  * whether the component limit was consulted (an error after it still counts as one push).
  */
 static enum wh_err
-add_component(struct collector *c, const char *format, const struct path *p,
-              const struct val *name, const struct val *version, const struct wh_str *purl,
-              bool *pushed, struct wh_error *err)
+add_component(struct collector *c, const char *format, const struct path *p, const struct val *name,
+              const struct val *version, const struct wh_str *purl, bool *pushed,
+              struct wh_error *err)
 {
     struct wh_sbom_component *comp;
     const char *key, *type, *purl_version;
@@ -434,8 +437,7 @@ scan_fields(struct wh_sbom_scan *s, const struct wh_str *names, size_t n, struct
 typedef enum wh_err item_fn(struct wh_sbom_scan *s, void *ctx, size_t index, struct wh_error *err);
 
 static enum wh_err
-scan_array(struct wh_sbom_scan *s, item_fn *fn, void *ctx, bool objects_only,
-           struct wh_error *err)
+scan_array(struct wh_sbom_scan *s, item_fn *fn, void *ctx, bool objects_only, struct wh_error *err)
 {
     enum wh_sbom_scan_kind kind;
     bool has_item;
@@ -865,7 +867,6 @@ wh_sbom_purl_key(struct wh_str purl, struct wh_arena *a, const char **key, const
     return WH_OK;
 }
 
-
 static enum wh_err
 finish_cyclonedx(const struct root *r, struct cdx *cx, const struct wh_limits *lim,
                  struct wh_error *err)
@@ -875,8 +876,7 @@ finish_cyclonedx(const struct root *r, struct cdx *cx, const struct wh_limits *l
     if (!is_string(format))
         return wh_error_set(err, WH_E_INVALID, "CycloneDX: bomFormat is not a string");
     if (!wh_str_eq_c(format->str, "CycloneDX"))
-        return wh_error_set(err, WH_E_INVALID,
-                            "CycloneDX: bomFormat \"%.*s\" is not \"CycloneDX\"",
+        return wh_error_set(err, WH_E_INVALID, "CycloneDX: bomFormat \"%.*s\" is not \"CycloneDX\"",
                             (int)(format->str.len > 16 ? 16 : format->str.len), format->str.ptr);
     if (!is_string(spec))
         return wh_error_set(err, WH_E_INVALID, "CycloneDX: specVersion is missing or not a string");
@@ -903,8 +903,7 @@ finish_spdx(const struct root *r, struct spdx *x, struct collector *c, struct wh
     if (!val_eq(version, "SPDX-2.2") && !val_eq(version, "SPDX-2.3"))
         return wh_error_set(err, WH_E_INVALID,
                             "SPDX: unsupported spdxVersion \"%.*s\" (want SPDX-2.2 or SPDX-2.3)",
-                            (int)(version->str.len > 16 ? 16 : version->str.len),
-                            version->str.ptr);
+                            (int)(version->str.len > 16 ? 16 : version->str.len), version->str.ptr);
     if (r->packages == WH_SBOM_SCAN_NONE)
         return WH_OK;
     if (r->packages != WH_SBOM_SCAN_ARRAY)

@@ -29,9 +29,8 @@ static const unsigned char plain[256] = {
 };
 
 /* Error at byte `at`: line (1-based) and column (1-based, in characters, as jansson counts). */
-static enum wh_err WH_PRINTF(4, 5)
-    fail_at(const struct wh_sbom_scan *s, const unsigned char *at, struct wh_error *err,
-            const char *fmt, ...)
+static enum wh_err WH_PRINTF(4, 5) fail_at(const struct wh_sbom_scan *s, const unsigned char *at,
+                                           struct wh_error *err, const char *fmt, ...)
 {
     const unsigned char *q;
     size_t line = 1, col = 1;
@@ -143,8 +142,8 @@ hex4(const unsigned char *p, const unsigned char *end)
  * past it. RFC 8259 §7; jansson also refuses \u0000 and unpaired surrogates.
  */
 static enum wh_err
-read_escape(const struct wh_sbom_scan *s, const unsigned char **pp, unsigned char out[4],
-            size_t *n, struct wh_error *err)
+read_escape(const struct wh_sbom_scan *s, const unsigned char **pp, unsigned char out[4], size_t *n,
+            struct wh_error *err)
 {
     const unsigned char *p = *pp, *end = s->end;
     long cp;
@@ -210,7 +209,8 @@ read_escape(const struct wh_sbom_scan *s, const unsigned char **pp, unsigned cha
         *pp = p + 6;
         return WH_OK;
     default:
-        return fail_at(s, p, err, "invalid escape '\\%c'", p[1] >= 0x20 && p[1] < 0x7F ? p[1] : '?');
+        return fail_at(s, p, err, "invalid escape '\\%c'",
+                       p[1] >= 0x20 && p[1] < 0x7F ? p[1] : '?');
     }
     *pp = p + 2;
     return WH_OK;
@@ -227,9 +227,9 @@ skip_plain(const unsigned char *p, const unsigned char *end)
     while (end - p >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
         /* Signed compare: bytes >= 0x80 are negative, so "< 0x20" catches them with controls. */
-        __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
-                                                    _mm_cmpeq_epi8(v, backslash)),
-                                       _mm_cmplt_epi8(v, space));
+        __m128i special =
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                         _mm_cmplt_epi8(v, space));
         unsigned mask = (unsigned)_mm_movemask_epi8(special);
         if (mask != 0)
             return p + __builtin_ctz(mask);

@@ -76,7 +76,7 @@ WH_MUST_CHECK enum wh_err wh_sbom_scan_finish(struct wh_sbom_scan *s, struct wh_
 
 /* WH_E_INVALID "SBOM JSON line:col: <what>" at the cursor (for the caller's own findings, such
  * as a duplicate key, that are syntax errors to jansson). */
-enum wh_err wh_sbom_scan_fail(const struct wh_sbom_scan *s, const char *what,
-                              struct wh_str detail, struct wh_error *err);
+enum wh_err wh_sbom_scan_fail(const struct wh_sbom_scan *s, const char *what, struct wh_str detail,
+                              struct wh_error *err);
 
 #endif

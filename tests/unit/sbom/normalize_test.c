@@ -338,6 +338,109 @@ test_duplicates_kept_sorted_and_file_components_skipped(void)
     wh_arena_fini(&a);
 }
 
+static void
+test_fields_may_come_in_any_order(void)
+{
+    const char *cdx =
+        "{\"components\":[{\"components\":[{\"name\":\"child\"}],\"name\":\"parent\"}],"
+        "\"specVersion\":\"1.6\",\"bomFormat\":\"CycloneDX\"}";
+    const char *spdx =
+        "{\"packages\":[{\"name\":\"img\",\"SPDXID\":\"SPDXRef-I\"},{\"name\":\"zlib\","
+        "\"externalRefs\":[{\"referenceLocator\":\"pkg:deb/debian/zlib1g@1\",\"referenceType\":"
+        "\"purl\",\"referenceCategory\":\"PACKAGE-MANAGER\"}]}],\"relationships\":[{"
+        "\"relationshipType\":\"DESCRIBES\",\"relatedSpdxElement\":\"SPDXRef-I\",\"spdxElementId\":"
+        "\"SPDXRef-DOCUMENT\"}],\"spdxVersion\":\"SPDX-2.3\"}";
+    struct wh_arena a;
+    struct wh_sbom s = {0};
+    struct wh_error err = {0};
+
+    wh_arena_init(&a);
+    ok(parse_text(&a, cdx, &limits, &s, &err) == WH_OK && s.format == WH_SBOM_CYCLONEDX &&
+           s.n_components == 2 && find_key(&s, "child") != NULL,
+       "CycloneDX: bomFormat after components, nested before name (%s)", err.msg);
+    ok(parse_text(&a, spdx, &limits, &s, &err) == WH_OK && s.format == WH_SBOM_SPDX &&
+           s.n_components == 1 && has(&s, "deb/debian/zlib1g", "zlib", "1"),
+       "SPDX: relationships after packages still skip the described root (%s)", err.msg);
+    wh_arena_fini(&a);
+}
+
+static void
+test_errors_keep_tree_walk_order(void)
+{
+    /* The parent's bad name is found after its children are read, yet reported first. */
+    const char *parent_first =
+        "{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[{\"components\":"
+        "[{\"version\":\"1\"}],\"name\":7}]}";
+    /* The format's own fields are judged before any component. */
+    const char *format_first = "{\"components\":[3],\"bomFormat\":\"CDX\"}";
+    /* A later package's failure waits for the earlier package that only fails once the
+     * relationships (at the end) show it is not the document root. */
+    const char *spdx_order =
+        "{\"spdxVersion\":\"SPDX-2.3\",\"packages\":[{\"SPDXID\":\"SPDXRef-X\"},5]}";
+    struct wh_limits lim = WH_LIMITS_DEFAULT;
+    struct wh_arena a;
+    struct wh_sbom s = {0};
+    struct wh_error err = {0};
+
+    wh_arena_init(&a);
+    ok(parse_text(&a, parent_first, &limits, &s, &err) == WH_E_INVALID &&
+           strstr(err.msg, "CycloneDX: components[0]: \"name\" is not a string") != NULL,
+       "parent's error before its child's (%s)", err.msg);
+    ok(parse_text(&a, format_first, &limits, &s, &err) == WH_E_INVALID &&
+           strstr(err.msg, "bomFormat \"CDX\"") != NULL,
+       "bomFormat error before component errors (%s)", err.msg);
+    ok(parse_text(&a, spdx_order, &limits, &s, &err) == WH_E_INVALID &&
+           strstr(err.msg, "SPDX: packages[0]: component has no name") != NULL,
+       "packages[0] fails before packages[1] (%s)", err.msg);
+    lim.sbom_components = 1;
+    ok(parse_text(&a,
+                  "{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":["
+                  "{\"name\":\"a\"},{\"name\":\"b\"},{\"name\":3}]}",
+                  &lim, &s, &err) == WH_E_LIMIT,
+       "the limit passed before a later error wins (%s)", err.msg);
+    ok(parse_text(&a,
+                  "{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":["
+                  "{\"components\":[{\"name\":\"a\"},{\"name\":\"b\"}],\"name\":3}]}",
+                  &lim, &s, &err) == WH_E_INVALID &&
+           strstr(err.msg, "\"name\" is not a string") != NULL,
+       "an ancestor's error comes before the limit its children pass (%s)", err.msg);
+    wh_arena_fini(&a);
+}
+
+static void
+test_duplicate_keys_refused_among_fields_read(void)
+{
+    struct wh_arena a;
+    struct wh_sbom s = {0};
+    struct wh_error err = {0};
+
+    wh_arena_init(&a);
+    ok(parse_text(&a,
+                  "{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":["
+                  "{\"name\":\"a\",\"purl\":\"pkg:npm/a@1\",\"purl\":\"pkg:npm/b@1\"}]}",
+                  &limits, &s, &err) == WH_E_INVALID &&
+           strstr(err.msg, "duplicate object key \"purl\"") != NULL,
+       "a component's purl twice: WH_E_INVALID (%s)", err.msg);
+    ok(parse_text(&a,
+                  "{\"spdxVersion\":\"SPDX-2.3\",\"packages\":[{\"name\":\"a\",\"externalRefs\":[{"
+                  "\"referenceLocator\":\"pkg:npm/a@1\",\"referenceLocator\":\"pkg:npm/b@1\"}]}]}",
+                  &limits, &s, &err) == WH_E_INVALID &&
+           strstr(err.msg, "duplicate object key \"referenceLocator\"") != NULL,
+       "an externalRef's locator twice: WH_E_INVALID (%s)", err.msg);
+    ok(parse_text(&a,
+                  "{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"c\\u006fmponents\":[],"
+                  "\"components\":[]}",
+                  &limits, &s, &err) == WH_E_INVALID &&
+           strstr(err.msg, "duplicate object key") != NULL,
+       "duplicates compare decoded keys (%s)", err.msg);
+    ok(parse_text(
+           &a,
+           "{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"metadata\":{\"x\":1,\"x\":2}}",
+           &limits, &s, &err) == WH_OK,
+       "a duplicate inside a skipped object is not read, so not refused (%s)", err.msg);
+    wh_arena_fini(&a);
+}
+
 int
 main(void)
 {
@@ -350,5 +453,8 @@ main(void)
     test_limits_on_bytes_components_and_depth();
     test_purl_key_decodes_and_normalises();
     test_duplicates_kept_sorted_and_file_components_skipped();
+    test_fields_may_come_in_any_order();
+    test_errors_keep_tree_walk_order();
+    test_duplicate_keys_refused_among_fields_read();
     return done_testing();
 }

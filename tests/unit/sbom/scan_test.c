@@ -97,8 +97,8 @@ test_invalid_documents_are_refused_with_reason(void)
         enum wh_err rc = validate(cases[i].text, len, 64, &err);
         ok(rc == WH_E_INVALID && strstr(err.msg, cases[i].msg) != NULL &&
                !jansson_accepts(cases[i].text, len),
-           "invalid %zu: WH_E_INVALID with \"%s\" (got %s: %s)", i, cases[i].msg,
-           wh_error_name(rc), err.msg);
+           "invalid %zu: WH_E_INVALID with \"%s\" (got %s: %s)", i, cases[i].msg, wh_error_name(rc),
+           err.msg);
     }
 }
 
@@ -135,8 +135,8 @@ test_depth_is_capped_with_limit_error(void)
     ok(validate("[[[[]]]]", 8, 3, &err) == WH_E_LIMIT &&
            strstr(err.msg, "nesting exceeds 3 levels at byte 3") != NULL,
        "4 levels past a cap of 3: WH_E_LIMIT at byte 3 (%s)", err.msg);
-    ok(validate("[{\"a\":[{}]}]", 12, 3, &err) == WH_E_LIMIT,
-       "objects and arrays both count (%s)", err.msg);
+    ok(validate("[{\"a\":[{}]}]", 12, 3, &err) == WH_E_LIMIT, "objects and arrays both count (%s)",
+       err.msg);
 }
 
 static void
