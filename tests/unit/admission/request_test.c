@@ -36,7 +36,7 @@ expect_error(const char *text, enum wh_err code, const char *msg, const char *na
 {
     struct wh_arena a;
     struct wh_admission_request r;
-    struct wh_error err;
+    struct wh_error err = {0};
     enum wh_err rc;
 
     memset(&err, 0, sizeof(err));
@@ -52,7 +52,7 @@ test_pod_fields_and_images_in_order(void)
 {
     struct wh_arena a;
     struct wh_admission_request r;
-    struct wh_error err;
+    struct wh_error err = {0};
     const char *pod =
         "{\"metadata\":{\"name\":\"web\",\"annotations\":{\"driftgate.dev/dev-image\":\"dev:1\","
         "\"other\":\"x\"}},\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"nginx:1\"},"
@@ -136,7 +136,7 @@ test_workload_kinds_use_their_pod_template(void)
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct wh_arena a;
         struct wh_admission_request r;
-        struct wh_error err;
+        struct wh_error err = {0};
         enum wh_err rc;
 
         wh_arena_init(&a);
@@ -154,7 +154,7 @@ test_template_annotations_are_the_pods(void)
 {
     struct wh_arena a;
     struct wh_admission_request r;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     wh_arena_init(&a);
     ok(parse(review("CREATE", "apps", "Deployment",
@@ -172,7 +172,7 @@ test_unknown_kind_and_delete_have_no_images(void)
 {
     struct wh_arena a;
     struct wh_admission_request r;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     wh_arena_init(&a);
     ok(parse(review("CREATE", "", "ConfigMap", "{\"data\":{\"image\":\"x\"}}"), &a, &r, &err) ==
@@ -269,7 +269,7 @@ test_limits_are_enforced(void)
     struct wh_limits lim = limits;
     struct wh_arena a;
     struct wh_admission_request r;
-    struct wh_error err;
+    struct wh_error err = {0};
     const char *two = review("CREATE", "", "Pod",
                              "{\"spec\":{\"containers\":[{\"image\":\"a\"},{\"image\":\"b\"}]}}");
     struct wh_bytes body = {(const unsigned char *)two, strlen(two)};
@@ -309,7 +309,7 @@ test_output_outlives_json_and_reads_only_the_body(void)
 {
     struct wh_arena a;
     struct wh_admission_request r;
-    struct wh_error err;
+    struct wh_error err = {0};
     const char *text =
         review("CREATE", "", "Pod", "{\"spec\":{\"containers\":[{\"image\":\"x\"}]}}");
     size_t n = strlen(text);

@@ -9,7 +9,7 @@ static json_t *
 render(const char *uid, const struct wh_decision *d)
 {
     struct wh_buf b;
-    struct wh_error err;
+    struct wh_error err = {0};
     json_error_t jerr;
     json_t *j = NULL;
 
@@ -159,7 +159,7 @@ test_render_errors(void)
     struct wh_arena a;
     struct wh_decision d;
     struct wh_buf b;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     wh_arena_init(&a);
     wh_decision_init(&d, &a);

@@ -7,7 +7,7 @@ static void
 test_buf_caps_and_reports_limit(void)
 {
     struct wh_buf b;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     wh_buf_init(&b, 8);
     wh_buf_append_c(&b, "12345");
@@ -34,7 +34,7 @@ test_base64_round_trip_and_rejects_garbage(void)
 {
     struct wh_arena a;
     struct wh_bytes out;
-    struct wh_error err;
+    struct wh_error err = {0};
     char *enc;
 
     wh_arena_init(&a);

@@ -53,7 +53,7 @@ static void
 test_empty_file_is_defaults(void)
 {
     struct wh_config c;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     ok(load_text("# nothing\n", &c, &err) == WH_OK, "comment-only file loads");
     ok(c.listen_port == 8443 && c.workers == 4, "comment-only file gives defaults");
@@ -66,7 +66,7 @@ static void
 test_overrides_apply(void)
 {
     struct wh_config c;
-    struct wh_error err;
+    struct wh_error err = {0};
     enum wh_err rc;
 
     rc = load_text(
@@ -107,7 +107,7 @@ static void
 test_tls_false_disables_tls(void)
 {
     struct wh_config c;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     ok(load_text("tls: false\n", &c, &err) == WH_OK && !c.tls_enabled, "tls: false is plain HTTP");
     wh_config_fini(&c);
@@ -117,7 +117,7 @@ static void
 expect_invalid(const char *text, enum wh_err code, const char *substr, const char *name)
 {
     struct wh_config c;
-    struct wh_error err;
+    struct wh_error err = {0};
     enum wh_err rc = load_text(text, &c, &err);
 
     ok(rc == code && strstr(err.msg, substr) != NULL, "%s: %s", name,
@@ -168,7 +168,7 @@ static void
 test_missing_file_names_path(void)
 {
     struct wh_config c;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     ok(wh_config_load("/nonexistent/dg.yaml", &c, &err) != WH_OK &&
            strstr(err.msg, "/nonexistent/dg.yaml") != NULL,

@@ -130,7 +130,7 @@ start_server(struct wh_config *cfg)
 
     WH_ASSERT(pid >= 0);
     if (pid == 0) {
-        struct wh_error err;
+        struct wh_error err = {0};
         int rc = wh_http_serve(cfg, NULL, &err) == WH_OK ? 0 : 3;
 
         if (rc != 0)
@@ -396,7 +396,7 @@ static void
 test_bad_certificate_fails_before_serving(void)
 {
     struct wh_config cfg;
-    struct wh_error err;
+    struct wh_error err = {0};
     enum wh_err rc;
 
     wh_config_defaults(&cfg);

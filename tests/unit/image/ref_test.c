@@ -102,7 +102,7 @@ test_valid_references_normalise(void)
         const struct good *g = &goods[i];
         struct wh_arena a;
         struct wh_image_ref r, again;
-        struct wh_error err;
+        struct wh_error err = {0};
         struct wh_str text;
         enum wh_err rc;
 
@@ -138,7 +138,7 @@ test_invalid_references_say_why(void)
     for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
         struct wh_arena a;
         struct wh_image_ref r;
-        struct wh_error err;
+        struct wh_error err = {0};
         enum wh_err rc;
 
         wh_arena_init(&a);
@@ -154,7 +154,7 @@ test_no_tag_no_digest_gets_latest(void)
 {
     struct wh_arena a;
     struct wh_image_ref r;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     wh_arena_init(&a);
     ok(wh_image_ref_parse(WH_STR("registry.example.com/payments/api"), &a, &r, &err) == WH_OK &&
@@ -170,7 +170,7 @@ test_view_is_not_read_past_its_length(void)
 {
     struct wh_arena a;
     struct wh_image_ref r;
-    struct wh_error err;
+    struct wh_error err = {0};
     char *buf = malloc(5);
 
     memcpy(buf, "nginx", 5); /* no NUL: ASan flags any read past the view */
@@ -190,7 +190,7 @@ test_name_length_capped_at_255(void)
 {
     struct wh_arena a;
     struct wh_image_ref r;
-    struct wh_error err;
+    struct wh_error err = {0};
     char name[400];
 
     /* "docker.io/library/" is 18 bytes: 237 letters make exactly 255. */
@@ -209,7 +209,7 @@ test_huge_input_rejected_before_work(void)
 {
     struct wh_arena a;
     struct wh_image_ref r;
-    struct wh_error err;
+    struct wh_error err = {0};
     char *big = malloc(5000);
 
     memset(big, 'a', 5000);
@@ -288,7 +288,7 @@ test_glob_pathological_pattern_is_fast(void)
 static void
 test_glob_valid_rejects_bad_patterns(void)
 {
-    struct wh_error err;
+    struct wh_error err = {0};
 
     ok(wh_image_glob_valid(WH_STR("registry.example.com/**"), &err) == WH_OK, "good glob valid");
     ok(wh_image_glob_valid(WH_STR(""), &err) == WH_E_INVALID &&

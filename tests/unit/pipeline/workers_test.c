@@ -66,7 +66,7 @@ test_every_job_runs_once(void)
     enum { N = 2000 };
     static struct test_job jobs[N];
     struct wh_workers *pool;
-    struct wh_error err;
+    struct wh_error err = {0};
     atomic_int counter = 0;
     int i, refused = 0, accepted = 0;
 
@@ -113,7 +113,7 @@ static void
 test_full_queue_refuses_at_once(void)
 {
     struct wh_workers *pool;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct test_job blocker, a, b, c;
     atomic_int counter = 0;
     enum wh_err rc;
@@ -153,7 +153,7 @@ static void
 test_bad_sizes_rejected(void)
 {
     struct wh_workers *pool;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     ok(wh_workers_new(NULL, 0, 4, &pool, &err) == WH_E_INVALID &&
            strstr(err.msg, "0 threads") != NULL,

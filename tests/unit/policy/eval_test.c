@@ -95,7 +95,7 @@ static void
 test_unmatched_finding_is_blocked(void)
 {
     struct wh_policy *p;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct wh_arena a;
     struct wh_sbom_finding f = dev_only("gdb", "13");
     struct wh_sbom_diff diff = {&f, 1, 0, 0, 0, 0};
@@ -339,7 +339,7 @@ static struct wh_policy *
 policy_from(const char *spec)
 {
     struct wh_policy *p = NULL;
-    struct wh_error err;
+    struct wh_error err = {0};
     char yaml[2048];
 
     snprintf(yaml, sizeof(yaml),
@@ -445,7 +445,7 @@ test_finish_allows_only_without_denials(void)
 int
 main(void)
 {
-    struct wh_error err;
+    struct wh_error err = {0};
 
     if (wh_policy_load("policy/default.yaml", &lim, &seed, &err) != WH_OK ||
         wh_policy_load("policy/examples/exemptions.yaml", &lim, &exempt, &err) != WH_OK) {

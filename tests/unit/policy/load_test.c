@@ -24,7 +24,7 @@ static void
 expect_error(const char *name, const char *yaml, enum wh_err code, const char *pos, const char *sub)
 {
     struct wh_policy *p = NULL;
-    struct wh_error err;
+    struct wh_error err = {0};
     char prefix[64];
     enum wh_err rc = parse(yaml, &p, &err);
 
@@ -42,7 +42,7 @@ static void
 test_shipped_policy_loads_with_seed_tiers(void)
 {
     struct wh_policy *p;
-    struct wh_error err;
+    struct wh_error err = {0};
     const struct wh_policy_image *img;
     const struct wh_policy_tiers *t;
 
@@ -79,7 +79,7 @@ test_every_example_loads(void)
         "policy/examples/key-signed.yaml", "policy/examples/keyless.yaml",
         "policy/examples/exemptions.yaml", "policy/examples/warn-mode.yaml"};
     struct wh_policy *p;
-    struct wh_error err;
+    struct wh_error err = {0};
     size_t i;
 
     for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -94,7 +94,7 @@ static void
 test_keyless_signer_is_kept_with_anchored_regex(void)
 {
     struct wh_policy *p;
-    struct wh_error err;
+    struct wh_error err = {0};
     const struct wh_policy_signer *s;
 
     if (!ok(parse(HEAD "  signers:\n"
@@ -129,7 +129,7 @@ static void
 test_inline_pem_key_is_parsed(void)
 {
     struct wh_policy *p;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     if (!ok(parse(HEAD
                   "  signers:\n"
@@ -248,7 +248,7 @@ test_oversized_policy_is_limit(void)
 {
     struct wh_limits small = WH_LIMITS_DEFAULT;
     struct wh_policy *p;
-    struct wh_error err;
+    struct wh_error err = {0};
     const char *yaml = HEAD "  {}\n";
 
     small.policy_bytes = 10;
@@ -262,7 +262,7 @@ static void
 test_relative_key_file_needs_base_dir(void)
 {
     struct wh_policy *p;
-    struct wh_error err;
+    struct wh_error err = {0};
     const char *yaml = HEAD "  signers: {k: {key: {file: keys/ci.pub}}}\n";
 
     ok(wh_policy_parse((struct wh_bytes){(const unsigned char *)yaml, strlen(yaml)}, "t.yaml", NULL,
@@ -276,7 +276,7 @@ static void
 test_first_matching_rule_wins_and_exclude_skips(void)
 {
     struct wh_policy *p;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     if (!ok(parse(HEAD "  images:\n"
                        "    - {name: payments, match: [\"reg.io/payments/**\"],"
@@ -310,7 +310,7 @@ static void
 test_exemption_expiry_is_end_of_day_utc(void)
 {
     struct wh_policy *p;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     if (!ok(parse(HEAD "  tiers: {t: [{tier: block, when: {}}]}\n  exemptions:\n"
                        "    - {images: [\"**\"], rule: \"t[0]\", expires: 2024-02-29, reason: r}\n",
@@ -327,7 +327,7 @@ static void
 test_generation_increments_per_load(void)
 {
     struct wh_policy *a, *b;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     if (!ok(parse(HEAD "  {}\n", &a, &err) == WH_OK && parse(HEAD "  {}\n", &b, &err) == WH_OK,
             "two loads"))
@@ -354,7 +354,7 @@ static void
 test_refcount_keeps_snapshot_until_last_unref(void)
 {
     struct wh_policy *p, *q;
-    struct wh_error err;
+    struct wh_error err = {0};
     pthread_t th[4];
     int i;
 

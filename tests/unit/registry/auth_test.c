@@ -15,7 +15,7 @@ test_bearer_challenge_with_quoted_params(void)
 {
     struct wh_arena a;
     struct wh_registry_challenge c;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     wh_arena_init(&a);
     ok(wh_registry_auth_challenge_parse(
@@ -35,7 +35,7 @@ test_challenge_escapes_tokens_and_case(void)
 {
     struct wh_arena a;
     struct wh_registry_challenge c;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     wh_arena_init(&a);
     ok(wh_registry_auth_challenge_parse(
@@ -62,7 +62,7 @@ expect_invalid(const char *header, const char *substring)
 {
     struct wh_arena a;
     struct wh_registry_challenge c;
-    struct wh_error err;
+    struct wh_error err = {0};
     enum wh_err rc;
 
     wh_arena_init(&a);
@@ -78,7 +78,7 @@ test_bad_challenges_are_invalid(void)
     char big[WH_REGISTRY_MAX_CHALLENGE + 16];
     struct wh_arena a;
     struct wh_registry_challenge c;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     expect_invalid("Digest realm=\"x\"", "unsupported scheme");
     expect_invalid("", "unsupported scheme");
@@ -113,7 +113,7 @@ test_docker_config_finds_by_host(void)
 {
     struct wh_arena a;
     struct wh_registry_credentials c;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     wh_arena_init(&a);
     ok(wh_registry_auth_config_find(bytes(config_json), "docker.io", &a, &c, &err) == WH_OK &&
@@ -145,7 +145,7 @@ expect_config_invalid(const char *json, const char *substring)
 {
     struct wh_arena a;
     struct wh_registry_credentials c;
-    struct wh_error err;
+    struct wh_error err = {0};
     enum wh_err rc;
 
     wh_arena_init(&a);
@@ -175,7 +175,7 @@ static void
 test_token_response(void)
 {
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     const char *tok;
     int64_t exp;
 

@@ -105,7 +105,7 @@ client(size_t blob_max_manifest)
     struct wh_registry_options o = {
         .plain_http_hosts = plain, .n_plain_http_hosts = 1, .limits = WH_LIMITS_DEFAULT};
     struct wh_registry_client *c = NULL;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     if (blob_max_manifest != 0)
         o.limits.manifest_bytes = blob_max_manifest;
@@ -125,7 +125,7 @@ test_head_without_digest_falls_back_to_get(void)
     struct wh_registry_client *c = client(0);
     struct wh_image_ref ref = {registry, "demo/app", "v1", NULL};
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     const char *digest = NULL;
     char want[WH_DIGEST_STR_LEN];
 
@@ -149,7 +149,7 @@ test_lying_registry_is_caught(void)
     struct wh_registry_client *c = client(0);
     struct wh_image_ref ref = {registry, "demo/app", "v1", NULL};
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct wh_registry_manifest m;
     struct wh_bytes blob;
     const char *digest;
@@ -180,7 +180,7 @@ test_caps_statuses_and_deadlines(void)
     struct wh_registry_client *c = client(40);
     struct wh_image_ref ref = {registry, "demo/app", "v1", NULL};
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct wh_registry_manifest m;
     struct wh_bytes blob;
     const char *digest;
@@ -226,7 +226,7 @@ test_realm_must_be_https_unless_plain(void)
     struct wh_registry_options o = {
         .plain_http_hosts = plain, .n_plain_http_hosts = 1, .limits = WH_LIMITS_DEFAULT};
     struct wh_registry_client *c;
-    struct wh_error err;
+    struct wh_error err = {0};
     bool p;
 
     WH_ASSERT(wh_registry_client_new(&o, &c, &err) == WH_OK);
@@ -246,7 +246,7 @@ test_bad_options(void)
 {
     struct wh_registry_options o = {.ca_file = "/nonexistent/ca.pem", .limits = WH_LIMITS_DEFAULT};
     struct wh_registry_client *c;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     ok(wh_registry_client_new(&o, &c, &err) == WH_E_INVALID &&
            strstr(err.msg, "cannot open CA file") != NULL,

@@ -11,7 +11,7 @@ static void
 test_tag_is_digest_with_dash_and_suffix(void)
 {
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     const char *tag;
 
     wh_arena_init(&a);
@@ -56,7 +56,7 @@ test_layers_from_manifest_pick_cosign_annotations(void)
     struct wh_cosign_layer *out;
     size_t n;
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     wh_arena_init(&a);
     ok(wh_registry_cosign_layers_from(&m, 32, &a, &out, &n, &err) == WH_OK && n == 2, "two layers");

@@ -45,7 +45,7 @@ test_oci_manifest_with_layers_annotations_subject(void)
 {
     struct wh_arena a;
     struct wh_registry_manifest m;
-    struct wh_error err;
+    struct wh_error err = {0};
     char want[WH_DIGEST_STR_LEN];
 
     wh_arena_init(&a);
@@ -73,7 +73,7 @@ test_docker_list_and_platform_find(void)
 {
     struct wh_arena a;
     struct wh_registry_manifest m;
-    struct wh_error err;
+    struct wh_error err = {0};
     const struct wh_registry_descriptor *d;
 
     wh_arena_init(&a);
@@ -93,7 +93,7 @@ test_media_type_from_header_or_shape(void)
 {
     struct wh_arena a;
     struct wh_registry_manifest m;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     wh_arena_init(&a);
     ok(parse("{\"schemaVersion\":2,\"manifests\":[]}",
@@ -111,7 +111,7 @@ expect(enum wh_err code, const char *json, const char *substring)
 {
     struct wh_arena a;
     struct wh_registry_manifest m;
-    struct wh_error err;
+    struct wh_error err = {0};
     enum wh_err rc;
 
     wh_arena_init(&a);
@@ -159,7 +159,7 @@ test_header_and_body_types_must_agree(void)
 {
     struct wh_arena a;
     struct wh_registry_manifest m;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     wh_arena_init(&a);
     ok(parse(docker_list, WH_REGISTRY_MT_OCI_MANIFEST, &a, &m, &err) == WH_E_INVALID &&
@@ -174,7 +174,7 @@ test_huge_and_deep_manifests_hit_limits(void)
     struct wh_limits limits = WH_LIMITS_DEFAULT;
     struct wh_arena a;
     struct wh_registry_manifest m;
-    struct wh_error err;
+    struct wh_error err = {0};
     size_t n = WH_REGISTRY_MAX_DESCRIPTORS + 1, len = 0;
     char *big = malloc(n * 120 + 100);
     enum wh_err rc;

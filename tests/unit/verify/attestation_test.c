@@ -22,7 +22,7 @@ static const struct wh_verify_key *
 pub(EVP_PKEY *priv, struct wh_arena *a)
 {
     struct wh_verify_key *key = NULL;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     WH_ASSERT(wh_verify_key_parse(testsign_pubkey_pem(priv, a), a, &key, &err) == WH_OK);
     return key;
@@ -69,7 +69,7 @@ static void
 test_verified_attestation_has_signer_type_and_predicate(void)
 {
     struct fixture f;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct wh_attestation att;
     char *env;
 
@@ -143,7 +143,7 @@ test_huge_envelope_is_limit(void)
 {
     struct fixture f;
     struct wh_limits small = WH_LIMITS_DEFAULT;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct wh_attestation att;
     char *env;
 
@@ -161,7 +161,7 @@ static void
 test_simple_signing_signature(void)
 {
     struct fixture f;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct wh_bytes payload, sig;
     const char *b64, *signer = NULL;
 

@@ -18,7 +18,7 @@ static const struct wh_verify_key *
 pub(EVP_PKEY *priv, struct wh_arena *a)
 {
     struct wh_verify_key *key = NULL;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     WH_ASSERT(wh_verify_key_parse(testsign_pubkey_pem(priv, a), a, &key, &err) == WH_OK);
     return key;
@@ -28,7 +28,7 @@ static void
 test_signed_payload_verifies_and_parses(void)
 {
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct wh_cosign_payload p;
     EVP_PKEY *signer;
     const struct wh_verify_key *keys[2];
@@ -54,7 +54,7 @@ static void
 test_wrong_key_tamper_and_replay_fail(void)
 {
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     EVP_PKEY *signer;
     const struct wh_verify_key *keys[2];
     struct wh_bytes payload, sig, tampered;
@@ -83,7 +83,7 @@ static void
 test_foreign_type_rejected_after_signature(void)
 {
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     EVP_PKEY *signer;
     const struct wh_verify_key *keys[1];
     struct wh_bytes payload;
@@ -139,7 +139,7 @@ static void
 test_oversized_payload_is_limit(void)
 {
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     static unsigned char big[WH_COSIGN_PAYLOAD_MAX + 1];
 
     wh_arena_init(&a);

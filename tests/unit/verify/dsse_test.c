@@ -16,7 +16,7 @@ static struct wh_verify_key *
 pub(EVP_PKEY *priv, struct wh_arena *a)
 {
     struct wh_verify_key *key = NULL;
-    struct wh_error err;
+    struct wh_error err = {0};
 
     WH_ASSERT(wh_verify_key_parse(testsign_pubkey_pem(priv, a), a, &key, &err) == WH_OK);
     return key;
@@ -40,7 +40,7 @@ static void
 test_signed_envelope_verifies_with_its_key(void)
 {
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct wh_dsse_envelope env;
     EVP_PKEY *signer;
     const struct wh_verify_key *keys[2];
@@ -72,7 +72,7 @@ static void
 test_tampered_payload_and_type_fail(void)
 {
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct wh_dsse_envelope env;
     EVP_PKEY *signer;
     const struct wh_verify_key *keys[1];
@@ -97,7 +97,7 @@ static void
 test_any_of_several_signatures_is_enough(void)
 {
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct wh_dsse_envelope env;
     EVP_PKEY *signer = NULL, *stranger;
     const struct wh_verify_key *keys[1];
@@ -129,7 +129,7 @@ static void
 test_url_safe_unpadded_base64_accepted(void)
 {
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct wh_dsse_envelope env;
 
     wh_arena_init(&a);
@@ -188,7 +188,7 @@ static void
 test_huge_envelopes_hit_limits(void)
 {
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct wh_dsse_envelope env;
     struct wh_limits small = WH_LIMITS_DEFAULT;
     struct wh_buf b;

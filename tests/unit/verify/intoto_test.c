@@ -20,7 +20,7 @@ static void
 test_v01_statement_parses_and_binds(void)
 {
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct wh_intoto_statement st;
     const char *json;
 
@@ -47,7 +47,7 @@ static void
 test_v1_statement_with_several_subjects(void)
 {
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct wh_intoto_statement st;
     const char *json = "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":"
                        "\"a.txt\",\"digest\":{\"sha512\":\"00\"}},{\"digest\":{\"sha256\":"

@@ -16,7 +16,7 @@ static void
 check_type_and_roundtrip(const char *kind, const char *want_type)
 {
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct wh_verify_key *key = NULL, *der_key = NULL;
     EVP_PKEY *priv;
     struct wh_bytes sig;
@@ -52,7 +52,7 @@ static void
 test_p384_accepts_sha384_too(void)
 {
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct wh_verify_key *key;
     EVP_PKEY *priv;
 
@@ -72,7 +72,7 @@ static void
 test_rsa_1024_rejected(void)
 {
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct wh_verify_key *key;
 
     wh_arena_init(&a);
@@ -87,7 +87,7 @@ static void
 test_other_key_types_rejected_by_name(void)
 {
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct wh_verify_key *key;
 
     wh_arena_init(&a);
@@ -106,7 +106,7 @@ static void
 test_malformed_pem_rejected(void)
 {
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct wh_verify_key *key;
     /* dsse/cosign_broken.pub from grype's test data: invalid base64 tail. */
     const char *broken = "-----BEGIN PUBLIC KEY-----\n"
@@ -135,7 +135,7 @@ static void
 test_oversized_pem_is_limit(void)
 {
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct wh_verify_key *key;
     static unsigned char big[WH_VERIFY_KEY_PEM_MAX + 1];
 
@@ -151,7 +151,7 @@ static void
 test_wrong_key_and_garbage_signature(void)
 {
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct wh_verify_key *key;
     EVP_PKEY *signer, *other;
 
@@ -175,7 +175,7 @@ static void
 test_rsa_pss_accepted(void)
 {
     struct wh_arena a;
-    struct wh_error err;
+    struct wh_error err = {0};
     struct wh_verify_key *key;
     EVP_PKEY *priv;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
