@@ -266,7 +266,7 @@ test_missing_signature_denies_with_cosign_fix(void)
 
     world_init(&w, seed, "registry.example.com/payments/api");
     w.facts.signature_signer = NULL;
-    w.in.verify_detail = "signature 1 of 1: signature does not match payload";
+    w.in.signature_detail = "signature 1 of 1: signature does not match payload";
     run(&w, seed);
     msg = w.d.n_denials == 1 ? w.d.denials[0] : "";
     ok(!w.d.allowed && strstr(msg, "no verified signature by ci-key (signature 1 of 1: signature "
