@@ -49,6 +49,13 @@ r=$(review "$work/pin-bad/pod.json")
   grep -q 'no verified signature' <<< "$r"
 ok $? "app:ok@<unsigned digest> is denied by its digest, not its tag" "$r"
 
+# An invalid reference is denied with the reason, before any registry request.
+render "$work/invalid" "$REGISTRY/demo/App:UPPER"
+r=$(review "$work/invalid/pod.json")
+[ "$(jq -r '.[0]' <<< "$r")" = false ] && grep -q 'invalid image reference' <<< "$r" &&
+  grep -q 'spec.containers\[0\].image' <<< "$r" && [ "$(requests "$work/review.log")" = 0 ]
+ok $? "an invalid image reference is denied with the reason and its JSON path" "$r"
+
 # 2. A tag moved after an earlier review: judged by the image it points to now.
 skopeo_copy "$REGISTRY/demo/app:ok" "$REGISTRY/demo/app:moving"
 skopeo_copy "$REGISTRY/demo/devcontainer:ok" "$REGISTRY/demo/devcontainer:moving"
