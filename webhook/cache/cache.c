@@ -2,10 +2,15 @@
  * under one mutex. */
 #include "cache/cache.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "base/clock.h"
 
 struct wh_cache_entry {
     char *key;
@@ -19,8 +24,18 @@ struct wh_cache_entry {
     struct wh_cache_entry *prev, *next; /* LRU: head is most recent */
 };
 
+/* One computation in progress. Lives until the leader ended it and every waiter has left. */
+struct wh_cache_flight {
+    char *key;
+    bool done;
+    int users; /* leader (until end) + waiters */
+    pthread_cond_t cond;
+    struct wh_cache_flight *next;
+};
+
 struct wh_cache {
     pthread_mutex_t lock;
+    struct wh_cache_flight *flights; /* in progress; few (at most one per worker) */
     struct wh_cache_entry **buckets;
     size_t n_buckets;
     struct wh_cache_entry *head, *tail;
@@ -129,6 +144,9 @@ find(struct wh_cache *c, const char *key, uint64_t h)
     return e;
 }
 
+static const void *lookup(struct wh_cache *c, const char *key, int64_t now_ms,
+                          struct wh_cache_entry **ref);
+
 static void
 move_to_front(struct wh_cache *c, struct wh_cache_entry *e)
 {
@@ -148,27 +166,11 @@ move_to_front(struct wh_cache *c, struct wh_cache_entry *e)
 const void *
 wh_cache_get(struct wh_cache *c, const char *key, int64_t now_ms, struct wh_cache_entry **ref)
 {
-    uint64_t h = hash_key(key);
-    struct wh_cache_entry *e;
-    const void *value = NULL;
+    const void *value;
 
     *ref = NULL;
     pthread_mutex_lock(&c->lock);
-    e = find(c, key, h);
-    if (e != NULL && e->expires_ms <= now_ms) {
-        remove_entry(c, e);
-        c->stats.expirations++;
-        e = NULL;
-    }
-    if (e != NULL) {
-        move_to_front(c, e);
-        atomic_fetch_add(&e->refs, 1);
-        *ref = e;
-        value = e->value;
-        c->stats.hits++;
-    } else {
-        c->stats.misses++;
-    }
+    value = lookup(c, key, now_ms, ref);
     pthread_mutex_unlock(&c->lock);
     return value;
 }
@@ -223,6 +225,119 @@ wh_cache_stats(struct wh_cache *c, struct wh_cache_stats *out)
 {
     pthread_mutex_lock(&c->lock);
     *out = c->stats;
+    pthread_mutex_unlock(&c->lock);
+}
+
+static struct wh_cache_flight *
+flight_find(struct wh_cache *c, const char *key)
+{
+    struct wh_cache_flight *f;
+
+    for (f = c->flights; f != NULL; f = f->next)
+        if (!f->done && strcmp(f->key, key) == 0)
+            return f;
+    return NULL;
+}
+
+/* Drops one user of `f`; the last one unlinks and frees it. Locked. */
+static void
+flight_release(struct wh_cache *c, struct wh_cache_flight *f)
+{
+    struct wh_cache_flight **p;
+
+    if (--f->users > 0)
+        return;
+    for (p = &c->flights; *p != f; p = &(*p)->next)
+        ;
+    *p = f->next;
+    pthread_cond_destroy(&f->cond);
+    free(f->key);
+    free(f);
+}
+
+/* Looks `key` up, expiring it when stale. Locked; takes a reference on a hit. */
+static const void *
+lookup(struct wh_cache *c, const char *key, int64_t now_ms, struct wh_cache_entry **ref)
+{
+    struct wh_cache_entry *e = find(c, key, hash_key(key));
+
+    if (e != NULL && e->expires_ms <= now_ms) {
+        remove_entry(c, e);
+        c->stats.expirations++;
+        e = NULL;
+    }
+    if (e == NULL) {
+        c->stats.misses++;
+        return NULL;
+    }
+    move_to_front(c, e);
+    atomic_fetch_add(&e->refs, 1);
+    *ref = e;
+    c->stats.hits++;
+    return e->value;
+}
+
+const void *
+wh_cache_flight_begin(struct wh_cache *c, const char *key, int64_t now_ms, int64_t wait_until_ms,
+                      struct wh_cache_entry **ref, struct wh_cache_flight **flight)
+{
+    struct wh_cache_flight *f;
+    const void *value;
+
+    *ref = NULL;
+    *flight = NULL;
+    pthread_mutex_lock(&c->lock);
+    for (;;) {
+        value = lookup(c, key, now_ms, ref);
+        if (value != NULL)
+            break;
+        f = flight_find(c, key);
+        if (f == NULL) {
+            f = calloc(1, sizeof(*f));
+            if (f == NULL || (f->key = strdup(key)) == NULL)
+                wh_oom();
+            f->users = 1;
+            pthread_condattr_t attr;
+            pthread_condattr_init(&attr);
+            /* Deadlines are wh_clock_mono_ms values: wait on the same clock. */
+            pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+            pthread_cond_init(&f->cond, &attr);
+            pthread_condattr_destroy(&attr);
+            f->next = c->flights;
+            c->flights = f;
+            c->stats.flights++;
+            *flight = f;
+            break;
+        }
+        f->users++;
+        c->stats.flight_waits++;
+        while (!f->done) {
+            struct timespec ts = {.tv_sec = (time_t)(wait_until_ms / 1000),
+                                  .tv_nsec = (long)(wait_until_ms % 1000) * 1000000L};
+            if (wait_until_ms <= wh_clock_mono_ms() ||
+                pthread_cond_timedwait(&f->cond, &c->lock, &ts) == ETIMEDOUT)
+                break;
+        }
+        if (!f->done) {
+            flight_release(c, f);
+            break; /* timed out: value NULL, no flight */
+        }
+        flight_release(c, f);
+        now_ms = wh_clock_mono_ms();
+    }
+    pthread_mutex_unlock(&c->lock);
+    return value;
+}
+
+void
+wh_cache_flight_end(struct wh_cache *c, struct wh_cache_flight *f)
+{
+    if (f == NULL)
+        return;
+    pthread_mutex_lock(&c->lock);
+    f->done = true;
+    pthread_cond_broadcast(&f->cond);
+    flight_release(c, f);
     pthread_mutex_unlock(&c->lock);
 }
 

@@ -18,6 +18,7 @@ struct wh_cache_entry;
 
 struct wh_cache_stats {
     unsigned long long hits, misses, puts, evictions, expirations;
+    unsigned long long flights, flight_waits; /* computations led; callers that waited */
     size_t entries, bytes;
 };
 
@@ -45,5 +46,22 @@ void wh_cache_entry_unref(struct wh_cache_entry *e);
 /* Drops every entry (a reload makes them unreachable anyway: generations are in the keys). */
 void wh_cache_clear(struct wh_cache *c);
 void wh_cache_stats(struct wh_cache *c, struct wh_cache_stats *out);
+
+/*
+ * Singleflight: concurrent reviews of one key share one computation. wh_cache_flight_begin
+ * returns the cached value (and *ref, as wh_cache_get) when there is one. Otherwise it makes
+ * the caller the key's leader (*flight set, returns NULL): the leader computes, wh_cache_puts the
+ * result (a failure too, with a short expiry: waiters then share it) and must call
+ * wh_cache_flight_end. A caller that finds a leader at work waits for it (at most until
+ * `wait_until_ms`, wh_clock_mono_ms) and then looks again; when the leader published nothing it
+ * becomes the leader itself. When the wait times out it returns NULL with *ref and *flight NULL:
+ * the caller reports a timeout. Thread-safe.
+ */
+struct wh_cache_flight;
+const void *wh_cache_flight_begin(struct wh_cache *c, const char *key, int64_t now_ms,
+                                  int64_t wait_until_ms, struct wh_cache_entry **ref,
+                                  struct wh_cache_flight **flight);
+/* Ends the flight `begin` handed out and wakes its waiters. NULL is a no-op. */
+void wh_cache_flight_end(struct wh_cache *c, struct wh_cache_flight *flight);
 
 #endif

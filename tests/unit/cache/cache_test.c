@@ -1,6 +1,10 @@
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "base/clock.h"
 
 #include "cache/cache.h"
 #include "unit/harness.h"
@@ -147,9 +151,154 @@ test_concurrent_readers_and_writers(void)
     wh_cache_free(c);
 }
 
+/* 16 threads ask for one key at once: one computes (slowly), the others wait and share it. */
+struct flight_arg {
+    struct wh_cache *c;
+    atomic_int *computed;
+    const char *seen;
+};
+
+static void *
+flight_worker(void *p)
+{
+    struct flight_arg *arg = p;
+    struct wh_cache_entry *ref, *e;
+    struct wh_cache_flight *f;
+    const char *v;
+    int64_t now = wh_clock_mono_ms();
+
+    v = wh_cache_flight_begin(arg->c, "digest", now, now + 10000, &ref, &f);
+    if (v == NULL && f != NULL) {
+        atomic_fetch_add(arg->computed, 1);
+        usleep(50 * 1000); /* the registry round trips */
+        e = wh_cache_entry_new("digest");
+        v = wh_arena_strdup(wh_cache_entry_arena(e), "facts");
+        wh_cache_entry_ref(e);
+        ref = e;
+        wh_cache_put(arg->c, e, v, wh_clock_mono_ms() + 60000);
+        wh_cache_flight_end(arg->c, f);
+    }
+    arg->seen = v != NULL && strcmp(v, "facts") == 0 ? "facts" : "other";
+    wh_cache_entry_unref(ref);
+    return NULL;
+}
+
+static void
+test_singleflight_shares_one_computation(void)
+{
+    struct wh_cache *c = wh_cache_new(16, 1 << 20);
+    struct flight_arg args[16];
+    pthread_t t[16];
+    atomic_int computed;
+    struct wh_cache_stats st;
+    int i, all_facts = 1;
+
+    atomic_init(&computed, 0);
+    for (i = 0; i < 16; i++) {
+        args[i] = (struct flight_arg){c, &computed, NULL};
+        pthread_create(&t[i], NULL, flight_worker, &args[i]);
+    }
+    for (i = 0; i < 16; i++) {
+        pthread_join(t[i], NULL);
+        all_facts &= strcmp(args[i].seen, "facts") == 0;
+    }
+    wh_cache_stats(c, &st);
+    ok(atomic_load(&computed) == 1, "16 concurrent callers: %d computation(s)",
+       atomic_load(&computed));
+    ok(all_facts, "every caller got the leader's value");
+    ok(st.flights == 1 && st.flight_waits >= 1, "one flight, %llu waits", st.flight_waits);
+    wh_cache_free(c);
+}
+
+/* The leader published nothing (it crashed into an error it did not cache): the next caller
+ * leads a new computation instead of waiting forever or seeing a value. */
+static void
+test_flight_without_value_hands_over_leadership(void)
+{
+    struct wh_cache *c = wh_cache_new(16, 1 << 20);
+    struct wh_cache_entry *ref;
+    struct wh_cache_flight *f1, *f2;
+    int64_t now = wh_clock_mono_ms();
+
+    ok(wh_cache_flight_begin(c, "k", now, now + 1000, &ref, &f1) == NULL && f1 != NULL,
+       "first caller leads");
+    wh_cache_flight_end(c, f1);
+    ok(wh_cache_flight_begin(c, "k", now, now + 1000, &ref, &f2) == NULL && f2 != NULL &&
+           ref == NULL,
+       "after a flight that published nothing, the next caller leads");
+    wh_cache_flight_end(c, f2);
+    wh_cache_flight_end(c, NULL);
+    wh_cache_free(c);
+}
+
+static void *
+hold_flight(void *p)
+{
+    struct wh_cache *c = p;
+    struct wh_cache_entry *ref;
+    struct wh_cache_flight *f;
+    int64_t now = wh_clock_mono_ms();
+
+    (void)wh_cache_flight_begin(c, "slow", now, now + 1000, &ref, &f);
+    usleep(300 * 1000);
+    wh_cache_flight_end(c, f);
+    return NULL;
+}
+
+/* A waiter whose deadline passes gives up with neither value nor flight (the caller reports a
+ * timeout); the leader is unaffected. */
+static void
+test_flight_wait_honours_the_deadline(void)
+{
+    struct wh_cache *c = wh_cache_new(16, 1 << 20);
+    struct wh_cache_entry *ref;
+    struct wh_cache_flight *f;
+    pthread_t t;
+    int64_t now, took;
+    const void *v;
+
+    pthread_create(&t, NULL, hold_flight, c);
+    usleep(50 * 1000);
+    now = wh_clock_mono_ms();
+    v = wh_cache_flight_begin(c, "slow", now, now + 50, &ref, &f);
+    took = wh_clock_mono_ms() - now;
+    ok(v == NULL && f == NULL && ref == NULL && took >= 40 && took < 250,
+       "a waiter gives up at its deadline (%lld ms), with no value and no flight",
+       (long long)took);
+    pthread_join(t, NULL);
+    wh_cache_free(c);
+}
+
+/* A cached failure (short expiry) is shared by waiters, then expires: the next caller leads. */
+static void
+test_failure_expires_and_is_recomputed(void)
+{
+    struct wh_cache *c = wh_cache_new(16, 1 << 20);
+    struct wh_cache_entry *ref, *e;
+    struct wh_cache_flight *f;
+    const char *v;
+
+    (void)wh_cache_flight_begin(c, "f", 0, 0, &ref, &f);
+    e = wh_cache_entry_new("f");
+    wh_cache_put(c, e, wh_arena_strdup(wh_cache_entry_arena(e), "error: HTTP 503"), 2000);
+    wh_cache_flight_end(c, f);
+    v = wh_cache_flight_begin(c, "f", 1999, 1999, &ref, &f);
+    ok(v != NULL && strcmp(v, "error: HTTP 503") == 0 && f == NULL,
+       "within its 2 s the failure is shared");
+    wh_cache_entry_unref(ref);
+    v = wh_cache_flight_begin(c, "f", 2000, 2000, &ref, &f);
+    ok(v == NULL && f != NULL, "at 2 s it has expired: the caller leads a new attempt");
+    wh_cache_flight_end(c, f);
+    wh_cache_free(c);
+}
+
 int
 main(void)
 {
+    test_singleflight_shares_one_computation();
+    test_flight_without_value_hands_over_leadership();
+    test_flight_wait_honours_the_deadline();
+    test_failure_expires_and_is_recomputed();
     test_hit_miss_and_expiry();
     test_replace_same_key();
     test_lru_eviction_by_entries();
