@@ -1,0 +1,207 @@
+/* metrics/metrics.c: exposition format, label handling, histogram buckets, bounded series,
+ * concurrent updates. */
+#include "metrics/metrics.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "unit/harness.h"
+
+static char *
+render(struct wh_metrics *m, struct wh_buf *b)
+{
+    wh_buf_reset(b);
+    wh_metrics_render(m, b);
+    wh_buf_append(b, "", 1); /* NUL for strstr */
+    return b->ptr;
+}
+
+static void
+test_counter_with_labels_renders_help_type_and_series(void)
+{
+    struct wh_metrics *m = wh_metrics_new();
+    struct wh_metrics_family *f =
+        wh_metrics_counter_new(m, "driftgate_admission_reviews_total", "Reviews.", "verdict");
+    struct wh_buf b;
+    char *t;
+
+    wh_buf_init(&b, 1 << 16);
+    wh_metrics_counter_add(f, (const char *[]){"allow"}, 2);
+    wh_metrics_counter_add(f, (const char *[]){"deny"}, 1);
+    wh_metrics_counter_add(f, (const char *[]){"allow"}, 3);
+    t = render(m, &b);
+    ok(strcmp(t, "# HELP driftgate_admission_reviews_total Reviews.\n"
+                 "# TYPE driftgate_admission_reviews_total counter\n"
+                 "driftgate_admission_reviews_total{verdict=\"allow\"} 5\n"
+                 "driftgate_admission_reviews_total{verdict=\"deny\"} 1\n") == 0,
+       "counter: exact exposition text (%s)", t);
+    ok(wh_metrics_value(f, (const char *[]){"allow"}) == 5, "value of a series");
+    ok(wh_metrics_value(f, (const char *[]){"warn"}) == 0, "an untouched series reads 0");
+    t = render(m, &b);
+    ok(strstr(t, "warn") == NULL, "reading a value does not create a series");
+    wh_buf_fini(&b);
+    wh_metrics_free(m);
+}
+
+static void
+test_gauge_without_labels_and_number_formats(void)
+{
+    struct wh_metrics *m = wh_metrics_new();
+    struct wh_metrics_family *g = wh_metrics_gauge_new(m, "x_seconds", "X.", NULL);
+    struct wh_metrics_family *h = wh_metrics_gauge_new(m, "y", "Y.", NULL);
+    struct wh_buf b;
+    char *t;
+
+    wh_buf_init(&b, 1 << 16);
+    wh_metrics_gauge_set(g, NULL, 1764150000.0);
+    wh_metrics_gauge_set(h, NULL, 0.25);
+    wh_metrics_gauge_add(h, NULL, -1.0);
+    t = render(m, &b);
+    ok(strstr(t, "\nx_seconds 1764150000\n") != NULL, "timestamps print as exact integers (%s)",
+       t);
+    ok(strstr(t, "\ny -0.75\n") != NULL, "gauge add goes below zero");
+    wh_buf_fini(&b);
+    wh_metrics_free(m);
+}
+
+static void
+test_histogram_buckets_are_cumulative_and_le_inclusive(void)
+{
+    static const double bounds[] = {0.01, 0.1, 1};
+    struct wh_metrics *m = wh_metrics_new();
+    struct wh_metrics_family *f =
+        wh_metrics_histogram_new(m, "d_seconds", "D.", "step", bounds, 3);
+    struct wh_buf b;
+    char *t;
+
+    wh_buf_init(&b, 1 << 16);
+    wh_metrics_histogram_observe(f, (const char *[]){"verify"}, 0.01); /* == bound: in it */
+    wh_metrics_histogram_observe(f, (const char *[]){"verify"}, 0.05);
+    wh_metrics_histogram_observe(f, (const char *[]){"verify"}, 0.5);
+    wh_metrics_histogram_observe(f, (const char *[]){"verify"}, 7);
+    t = render(m, &b);
+    ok(strstr(t, "d_seconds_bucket{step=\"verify\",le=\"0.01\"} 1\n"
+                 "d_seconds_bucket{step=\"verify\",le=\"0.1\"} 2\n"
+                 "d_seconds_bucket{step=\"verify\",le=\"1\"} 3\n"
+                 "d_seconds_bucket{step=\"verify\",le=\"+Inf\"} 4\n"
+                 "d_seconds_sum{step=\"verify\"} 7.56\n"
+                 "d_seconds_count{step=\"verify\"} 4\n") != NULL,
+       "histogram: cumulative buckets, +Inf, sum, count (%s)", t);
+    ok(strstr(t, "# TYPE d_seconds histogram\n") != NULL, "histogram TYPE line");
+    ok(wh_metrics_value(f, (const char *[]){"verify"}) == 4, "histogram value is its count");
+    wh_buf_fini(&b);
+    wh_metrics_free(m);
+}
+
+static void
+test_label_values_are_escaped_and_capped(void)
+{
+    struct wh_metrics *m = wh_metrics_new();
+    struct wh_metrics_family *f = wh_metrics_counter_new(m, "r_total", "R.", "registry,status");
+    char longv[300];
+    struct wh_buf b;
+    char *t;
+
+    wh_buf_init(&b, 1 << 16);
+    wh_metrics_counter_add(f, (const char *[]){"a\"b\\c\nd", "200"}, 1);
+    t = render(m, &b);
+    ok(strstr(t, "r_total{registry=\"a\\\"b\\\\c\\nd\",status=\"200\"} 1\n") != NULL,
+       "quote, backslash and newline escaped (%s)", t);
+    /* 94 ASCII bytes then a 3-byte UTF-8 sequence straddling the cap: cut before it. */
+    memset(longv, 'x', sizeof(longv));
+    memcpy(longv + 94, "\xe2\x82\xac", 3);
+    longv[299] = '\0';
+    wh_metrics_counter_add(f, (const char *[]){longv, NULL}, 1);
+    t = render(m, &b);
+    longv[94] = '\0';
+    {
+        char want[400];
+
+        snprintf(want, sizeof(want), "r_total{registry=\"%s\",status=\"\"} 1\n", longv);
+        ok(strstr(t, want) != NULL, "long value cut at 95 bytes on a UTF-8 boundary; NULL → \"\"");
+    }
+    wh_buf_fini(&b);
+    wh_metrics_free(m);
+}
+
+static void
+test_series_beyond_the_cap_fold_into_other(void)
+{
+    struct wh_metrics *m = wh_metrics_new();
+    struct wh_metrics_family *f = wh_metrics_counter_new(m, "c_total", "C.", "registry,status");
+    char name[32];
+    struct wh_buf b;
+    char *t;
+    size_t lines = 0;
+    int i;
+
+    wh_buf_init(&b, 1 << 20);
+    for (i = 0; i < 1000; i++) {
+        snprintf(name, sizeof(name), "reg%d.example", i);
+        wh_metrics_counter_add(f, (const char *[]){name, "200"}, 1);
+    }
+    t = render(m, &b);
+    for (char *p = t; (p = strstr(p, "\nc_total{")) != NULL; p++)
+        lines++;
+    ok(lines == WH_METRICS_MAX_SERIES, "1000 label sets render as %d series (got %zu)",
+       WH_METRICS_MAX_SERIES, lines);
+    ok(strstr(t, "c_total{registry=\"other\",status=\"other\"} 937\n") != NULL,
+       "the overflow is counted under other/other: 1000 - 63 = 937");
+    wh_buf_fini(&b);
+    wh_metrics_free(m);
+}
+
+struct hammer {
+    struct wh_metrics_family *c, *h;
+};
+
+static void *
+hammer_run(void *p)
+{
+    struct hammer *hm = p;
+    char v[8];
+
+    for (int i = 0; i < 20000; i++) {
+        snprintf(v, sizeof(v), "v%d", i % 8);
+        wh_metrics_counter_add(hm->c, (const char *[]){v}, 1);
+        wh_metrics_histogram_observe(hm->h, NULL, 0.001);
+    }
+    return NULL;
+}
+
+static void
+test_concurrent_updates_lose_nothing(void)
+{
+    static const double bounds[] = {0.01};
+    struct wh_metrics *m = wh_metrics_new();
+    struct hammer hm = {wh_metrics_counter_new(m, "h_total", "H.", "v"),
+                        wh_metrics_histogram_new(m, "h_seconds", "H.", NULL, bounds, 1)};
+    pthread_t t[4];
+    double total = 0;
+    char v[8];
+    int i;
+
+    for (i = 0; i < 4; i++)
+        pthread_create(&t[i], NULL, hammer_run, &hm);
+    for (i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    for (i = 0; i < 8; i++) {
+        snprintf(v, sizeof(v), "v%d", i);
+        total += wh_metrics_value(hm.c, (const char *[]){v});
+    }
+    ok(total == 80000, "4 threads x 20000 increments over 8 new label sets: %.0f", total);
+    ok(wh_metrics_value(hm.h, NULL) == 80000, "histogram count under contention");
+    wh_metrics_free(m);
+}
+
+int
+main(void)
+{
+    test_counter_with_labels_renders_help_type_and_series();
+    test_gauge_without_labels_and_number_formats();
+    test_histogram_buckets_are_cumulative_and_le_inclusive();
+    test_label_values_are_escaped_and_capped();
+    test_series_beyond_the_cap_fold_into_other();
+    test_concurrent_updates_lose_nothing();
+    return done_testing();
+}
