@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <pthread.h>
@@ -16,11 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "base/clock.h"
 #include "base/digest.h"
 #include "base/file.h"
 #include "registry/auth.h"
+#include "registry/retry.h"
 
 /* Wipes arena bytes reached through a const view: the arena is ours, const is only the view's. */
 static void
@@ -44,7 +47,12 @@ struct auth_entry {
     char *header;       /* "Authorization: ..." (secret: wiped when dropped) */
     int64_t expires_ms; /* monotonic; 0 = until the client is freed */
     int64_t last_used_ms;
+    /* Which credentials bought it: "" for the node-wide docker config, else the hex sha256 of
+     * the review's pull-secret documents (a token never serves a review without its secret). */
+    char cred_key[WH_DIGEST_STR_LEN];
 };
+
+#define MAX_REVIEW_CONFIGS 16
 
 struct wh_registry_client {
     CURL *curl;
@@ -57,6 +65,15 @@ struct wh_registry_client {
     size_t docker_config_len;
     struct auth_entry auth[AUTH_CACHE_SIZE];
     unsigned long requests;
+    unsigned long retries;
+    struct wh_registry_retry retry;
+    unsigned max_concurrent;
+    uint64_t rng; /* backoff jitter */
+    /* Per-review pull-secret docker configs (secret: wiped when cleared) and their hash. */
+    unsigned char *review_configs[MAX_REVIEW_CONFIGS];
+    size_t review_config_lens[MAX_REVIEW_CONFIGS];
+    size_t n_review_configs;
+    char cred_key[WH_DIGEST_STR_LEN];
 };
 
 /* What one HTTP exchange brought back. Strings and body live in the caller's arena. */
@@ -66,6 +83,8 @@ struct response {
     const char *content_type;     /* NULL when absent */
     const char *content_digest;   /* Docker-Content-Digest, NULL when absent */
     const char *www_authenticate; /* NULL when absent */
+    const char *retry_after;      /* NULL when absent */
+    bool transient; /* set on a transport error worth retrying (reset, empty reply, truncated) */
 };
 
 /* Transfer state shared with the curl callbacks. */
@@ -76,6 +95,7 @@ struct transfer {
     char content_type[MAX_HEADER_VALUE + 1];
     char content_digest[MAX_HEADER_VALUE + 1];
     char www[WH_REGISTRY_MAX_CHALLENGE + 2]; /* +1 so "too long" is detectable */
+    char retry_after[WH_REGISTRY_RETRY_AFTER_MAX * 4 + 2];
 };
 
 static void wipe_creds(struct wh_registry_credentials *cr);
@@ -131,6 +151,10 @@ wh_registry_client_new(const struct wh_registry_options *o, struct wh_registry_c
     if (c == NULL)
         wh_oom();
     c->limits = o->limits;
+    c->retry = o->retry;
+    wh_registry_retry_defaults(&c->retry);
+    c->max_concurrent = o->max_concurrent_per_registry;
+    c->rng = (uint64_t)(uintptr_t)c ^ (uint64_t)wh_clock_mono_ms() * 0x9e3779b97f4a7c15ull;
     if (o->docker_config != NULL) {
         struct wh_arena a;
         struct wh_bytes bytes;
@@ -197,6 +221,7 @@ wh_registry_client_free(struct wh_registry_client *c)
         OPENSSL_cleanse(c->docker_config, c->docker_config_len);
         free(c->docker_config);
     }
+    wh_registry_client_review_credentials_clear(c);
     for (size_t i = 0; i < c->n_plain_hosts; i++)
         free(c->plain_hosts[i]);
     free(c->plain_hosts);
@@ -208,6 +233,12 @@ unsigned long
 wh_registry_client_requests(const struct wh_registry_client *c)
 {
     return c->requests;
+}
+
+unsigned long
+wh_registry_client_retries(const struct wh_registry_client *c)
+{
+    return c->retries;
 }
 
 const struct wh_limits *
@@ -242,7 +273,8 @@ auth_find(struct wh_registry_client *c, const char *registry, const char *scope)
     for (size_t i = 0; i < AUTH_CACHE_SIZE; i++) {
         struct auth_entry *e = &c->auth[i];
 
-        if (e->header == NULL || strcmp(e->registry, registry) != 0)
+        if (e->header == NULL || strcmp(e->registry, registry) != 0 ||
+            strcmp(e->cred_key, c->cred_key) != 0)
             continue;
         if (e->expires_ms != 0 && now >= e->expires_ms) {
             auth_entry_drop(e);
@@ -267,7 +299,7 @@ auth_store(struct wh_registry_client *c, const char *registry, const char *scope
         struct auth_entry *e = &c->auth[i];
 
         if (e->header != NULL && strcmp(e->registry, registry) == 0 &&
-            strcmp(e->scope, scope) == 0) {
+            strcmp(e->scope, scope) == 0 && strcmp(e->cred_key, c->cred_key) == 0) {
             slot = e;
             break;
         }
@@ -284,6 +316,7 @@ auth_store(struct wh_registry_client *c, const char *registry, const char *scope
     slot->header = header_owned;
     slot->expires_ms = expires_ms;
     slot->last_used_ms = wh_clock_mono_ms();
+    memcpy(slot->cred_key, c->cred_key, sizeof(slot->cred_key));
 }
 
 /* ---- one HTTP exchange ---- */
@@ -346,12 +379,13 @@ on_header(char *line, size_t size, size_t nmemb, void *userdata)
 
     /* A new status line starts a new response (redirect, 100-continue): forget the old one. */
     if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
-        t->content_type[0] = t->content_digest[0] = t->www[0] = '\0';
+        t->content_type[0] = t->content_digest[0] = t->www[0] = t->retry_after[0] = '\0';
         return n;
     }
     capture_header(line, n, "Content-Type", t->content_type, sizeof(t->content_type));
     capture_header(line, n, "Docker-Content-Digest", t->content_digest, sizeof(t->content_digest));
     capture_header(line, n, "WWW-Authenticate", t->www, sizeof(t->www));
+    capture_header(line, n, "Retry-After", t->retry_after, sizeof(t->retry_after));
     return n;
 }
 
@@ -455,6 +489,11 @@ exchange(struct wh_registry_client *c, const struct exchange *x, struct wh_arena
         rc = wh_error_set(err, WH_E_TIMEOUT, "timed out: %s",
                           c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(cc));
     } else if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && t->over)) {
+        /* A connection the server reset or closed early is worth another try; TLS, DNS and
+         * protocol errors are not (they will fail the same way again). */
+        resp->transient = cc == CURLE_RECV_ERROR || cc == CURLE_SEND_ERROR ||
+                          cc == CURLE_GOT_NOTHING || cc == CURLE_PARTIAL_FILE ||
+                          cc == CURLE_COULDNT_CONNECT;
         rc = wh_error_set(err, WH_E_UNAVAILABLE, "%s",
                           c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(cc));
     } else {
@@ -468,6 +507,7 @@ exchange(struct wh_registry_client *c, const struct exchange *x, struct wh_arena
         resp->content_type = dup_or_null(a, t->content_type);
         resp->content_digest = dup_or_null(a, t->content_digest);
         resp->www_authenticate = dup_or_null(a, t->www);
+        resp->retry_after = dup_or_null(a, t->retry_after);
     }
     free(t->buf);
     free(t);
@@ -607,6 +647,16 @@ find_creds(struct wh_registry_client *c, const char *registry, struct wh_arena *
            struct wh_registry_credentials *cr, struct wh_error *err)
 {
     memset(cr, 0, sizeof(*cr));
+    for (size_t i = 0; i < c->n_review_configs; i++) {
+        enum wh_err rc = wh_registry_auth_config_find(
+            (struct wh_bytes){c->review_configs[i], c->review_config_lens[i]}, registry, a, cr,
+            err);
+
+        if (rc != WH_OK)
+            return wh_error_wrap(err, "pull secret %zu", i);
+        if (cr->username != NULL || cr->identity_token != NULL)
+            return WH_OK;
+    }
     if (c->docker_config == NULL)
         return WH_OK;
     return wh_registry_auth_config_find((struct wh_bytes){c->docker_config, c->docker_config_len},
@@ -777,8 +827,47 @@ request_once(struct wh_registry_client *c, const struct request *q, const char *
 }
 
 /*
- * Sends q, answering at most one auth challenge. WH_OK only for a 2xx response; every error is
- * prefixed "<registry>/<repository>: <what>: ".
+ * The wait before retrying after `r` (a retryable status, or a transient transport error when r
+ * has no status): Retry-After when the registry sent one we can read, else backoff with jitter.
+ */
+static int64_t
+retry_wait_ms(struct wh_registry_client *c, const struct response *r, unsigned attempt,
+              const char **why, struct wh_arena *a)
+{
+    int64_t ms;
+    struct wh_error ignored;
+
+    if (r->retry_after != NULL && wh_registry_retry_after_parse(wh_str_c(r->retry_after),
+                                                                wh_clock_wall(), &ms,
+                                                                &ignored) == WH_OK) {
+        *why = wh_arena_sprintf(a, "Retry-After %s", r->retry_after);
+        return ms;
+    }
+    ms = wh_registry_retry_backoff_ms(&c->retry, attempt, &c->rng);
+    *why = "backoff";
+    return ms;
+}
+
+/* One exchange inside a per-registry slot. */
+static enum wh_err
+request_slot(struct wh_registry_client *c, const struct request *q, const char *url, bool plain,
+             const struct auth_entry *auth, struct wh_arena *a, struct response *r,
+             struct wh_error *err)
+{
+    const char *host = q->ref->registry;
+    enum wh_err rc = wh_registry_slot_acquire(host, c->max_concurrent, q->deadline_ms, err);
+
+    if (rc != WH_OK)
+        return rc;
+    rc = request_once(c, q, url, plain, auth, a, r, err);
+    wh_registry_slot_release(host);
+    return rc;
+}
+
+/*
+ * Sends q, answering at most one auth challenge and retrying 429, 5xx and reset connections
+ * (GET and HEAD are idempotent) while attempts remain and the wait ends before the deadline.
+ * WH_OK only for a 2xx response; every error is prefixed "<registry>/<repository>: <what>: ".
  */
 static enum wh_err
 request(struct wh_registry_client *c, const struct request *q, struct wh_arena *a,
@@ -790,14 +879,21 @@ request(struct wh_registry_client *c, const struct request *q, struct wh_arena *
     const char *url = wh_arena_sprintf(a, "%s://%s%s", plain ? "http" : "https", host, q->path);
     const char *scope = wh_arena_sprintf(a, "repository:%s:pull", q->ref->repository);
     struct auth_entry *auth = auth_find(c, registry, scope);
+    bool authenticated = false;
+    unsigned attempt = 0;
     enum wh_err rc;
 
-    for (int attempt = 0;; attempt++) {
+    for (;;) {
+        bool retryable;
+        int64_t wait_ms, left;
+        const char *why = NULL;
+
         memset(r, 0, sizeof(*r));
-        rc = request_once(c, q, url, plain, auth, a, r, err);
-        if (rc != WH_OK)
-            break;
-        if (r->status == 401 && attempt == 0) {
+        attempt++;
+        rc = request_slot(c, q, url, plain, auth, a, r, err);
+        if (rc == WH_OK && r->status == 401 && !authenticated) {
+            authenticated = true;
+            attempt--; /* a challenge is not a failed attempt */
             rc = authenticate(c, registry, scope, r, q->deadline_ms, a, err);
             if (rc != WH_OK)
                 break;
@@ -808,9 +904,40 @@ request(struct wh_registry_client *c, const struct request *q, struct wh_arena *
             }
             continue;
         }
-        if (r->status < 200 || r->status >= 300)
+        if (rc == WH_OK && r->status >= 200 && r->status < 300)
+            break;
+        retryable = rc == WH_OK ? wh_registry_retry_status(r->status) : r->transient;
+        if (rc == WH_OK)
             rc = status_error(registry, r, a, err);
-        break;
+        if (!retryable)
+            break;
+        if (attempt >= c->retry.max_attempts) {
+            char detail[sizeof(err->msg)];
+
+            snprintf(detail, sizeof(detail), "%s", err->msg);
+            rc = wh_error_set(err, rc, "%s (after %u attempts)", detail, attempt);
+            break;
+        }
+        wait_ms = retry_wait_ms(c, r, attempt, &why, a);
+        left = wh_clock_left_ms(q->deadline_ms);
+        if (wait_ms > c->retry.max_wait_ms || wait_ms >= left) {
+            /* Waiting would pass the deadline (or the cap): fail now with the cause. */
+            char detail[sizeof(err->msg)];
+
+            snprintf(detail, sizeof(detail), "%s", err->msg);
+            rc = wh_error_set(err, rc == WH_E_TIMEOUT ? WH_E_TIMEOUT : WH_E_UNAVAILABLE,
+                              "%s; not retried: %s wait %lld ms, %lld ms left before the "
+                              "deadline",
+                              detail, why, (long long)wait_ms, (long long)(left > 0 ? left : 0));
+            break;
+        }
+        if (wait_ms > 0) {
+            struct timespec ts = {.tv_sec = wait_ms / 1000, .tv_nsec = (wait_ms % 1000) * 1000000};
+
+            while (nanosleep(&ts, &ts) != 0)
+                ;
+        }
+        c->retries++;
     }
     if (rc != WH_OK)
         return wh_error_wrap(err, "%s/%s: %s", registry, q->ref->repository, q->what);
@@ -951,5 +1078,100 @@ wh_registry_blob_get(struct wh_registry_client *c, const struct wh_image_ref *re
                             ref->repository, q.what, got);
     }
     *out = r.body;
+    return WH_OK;
+}
+
+enum wh_err
+wh_registry_get(struct wh_registry_client *c, const struct wh_image_ref *ref, const char *what,
+                const char *path, const char *accept, size_t max, int64_t deadline_ms,
+                struct wh_arena *a, struct wh_registry_response *out, struct wh_error *err)
+{
+    struct request q = {.method = "GET",
+                        .what = what,
+                        .ref = ref,
+                        .path = path,
+                        .accept = accept,
+                        .max = max,
+                        .deadline_ms = deadline_ms};
+    struct response r;
+    enum wh_err rc;
+
+    if (path == NULL || strncmp(path, "/v2/", 4) != 0 || strstr(path, "..") != NULL ||
+        strpbrk(path, " \r\n#") != NULL)
+        return wh_error_set(err, WH_E_INVALID, "%s/%s: %s: invalid request path", ref->registry,
+                            ref->repository, what);
+    if ((rc = check_reference(ref, "latest", err)) != WH_OK)
+        return rc;
+    if ((rc = request(c, &q, a, &r, err)) != WH_OK)
+        return rc;
+    out->status = r.status;
+    out->body = r.body;
+    out->content_type = r.content_type;
+    out->content_digest = r.content_digest;
+    return WH_OK;
+}
+
+void
+wh_registry_client_review_credentials_clear(struct wh_registry_client *c)
+{
+    for (size_t i = 0; i < c->n_review_configs; i++) {
+        OPENSSL_cleanse(c->review_configs[i], c->review_config_lens[i]);
+        free(c->review_configs[i]);
+        c->review_configs[i] = NULL;
+    }
+    c->n_review_configs = 0;
+    c->cred_key[0] = '\0';
+}
+
+enum wh_err
+wh_registry_client_review_credentials_set(struct wh_registry_client *c,
+                                          const struct wh_bytes *docker_configs, size_t n,
+                                          struct wh_error *err)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    EVP_MD_CTX *ctx;
+
+    wh_registry_client_review_credentials_clear(c);
+    if (n == 0)
+        return WH_OK;
+    if (n > MAX_REVIEW_CONFIGS)
+        return wh_error_set(err, WH_E_LIMIT, "%zu pull secrets (at most %d)", n,
+                            MAX_REVIEW_CONFIGS);
+    for (size_t i = 0; i < n; i++) {
+        struct wh_arena a;
+        struct wh_registry_credentials probe;
+        enum wh_err rc;
+
+        if (docker_configs[i].len > DOCKER_CONFIG_MAX)
+            return wh_error_set(err, WH_E_LIMIT, "pull secret %zu: %zu bytes (limit %u)", i,
+                                docker_configs[i].len, DOCKER_CONFIG_MAX);
+        wh_arena_init(&a);
+        rc = wh_registry_auth_config_find(docker_configs[i], "", &a, &probe, err);
+        if (rc == WH_OK)
+            wipe_creds(&probe);
+        wh_arena_fini(&a);
+        if (rc != WH_OK)
+            return wh_error_wrap(err, "pull secret %zu", i);
+    }
+    ctx = EVP_MD_CTX_new();
+    if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+        wh_oom();
+    for (size_t i = 0; i < n; i++) {
+        uint64_t len = docker_configs[i].len;
+
+        c->review_configs[i] = malloc(len + 1);
+        if (c->review_configs[i] == NULL)
+            wh_oom();
+        memcpy(c->review_configs[i], docker_configs[i].ptr, len);
+        c->review_config_lens[i] = len;
+        /* length-prefixed so ("ab","c") and ("a","bc") differ */
+        EVP_DigestUpdate(ctx, &len, sizeof(len));
+        EVP_DigestUpdate(ctx, docker_configs[i].ptr, len);
+    }
+    c->n_review_configs = n;
+    EVP_DigestFinal_ex(ctx, md, &md_len);
+    EVP_MD_CTX_free(ctx);
+    wh_digest_hex(md, 32, c->cred_key);
     return WH_OK;
 }

@@ -10,6 +10,7 @@
 #include "base/str.h"
 #include "image/ref.h"
 #include "registry/manifest.h"
+#include "registry/retry.h"
 
 /*
  * OCI distribution client over libcurl. One client per worker thread: it owns one long-lived CURL
@@ -32,6 +33,10 @@ struct wh_registry_options {
     const char *const *plain_http_hosts;
     size_t n_plain_http_hosts;
     struct wh_limits limits;
+    /* GET/HEAD retried on 429, 5xx and connection resets; zero fields take retry.h's defaults.
+     * A wait that would pass the deadline is not taken: the request fails at once. */
+    struct wh_registry_retry retry;
+    unsigned max_concurrent_per_registry; /* process-wide cap per registry host; 0 → 8 */
 };
 
 /*
@@ -74,8 +79,45 @@ WH_MUST_CHECK enum wh_err wh_registry_blob_get(struct wh_registry_client *c,
                                                size_t max, int64_t deadline_ms, struct wh_arena *a,
                                                struct wh_bytes *out, struct wh_error *err);
 
+/* One 2xx answer of wh_registry_get; strings and body in the caller's arena. */
+struct wh_registry_response {
+    long status;
+    struct wh_bytes body;       /* NUL-terminated */
+    const char *content_type;   /* NULL when absent */
+    const char *content_digest; /* Docker-Content-Digest, NULL when absent */
+};
+
+/*
+ * GET `path` ("/v2/<repository>/...", already escaped) on ref's registry with the client's auth,
+ * retries and caps; `accept` is a whole header line ("Accept: ...") or NULL; the body is capped at
+ * `max`. WH_OK only for a 2xx; errors are prefixed "<registry>/<repository>: <what>: " and a
+ * non-2xx status is WH_E_NOT_FOUND (404) or WH_E_UNAVAILABLE with "HTTP <status>" in the message.
+ * *out valid only on WH_OK.
+ */
+WH_MUST_CHECK enum wh_err wh_registry_get(struct wh_registry_client *c,
+                                          const struct wh_image_ref *ref, const char *what,
+                                          const char *path, const char *accept, size_t max,
+                                          int64_t deadline_ms, struct wh_arena *a,
+                                          struct wh_registry_response *out, struct wh_error *err);
+
+/*
+ * Per-review credentials: docker config JSON documents (from the pod's imagePullSecrets, in
+ * order) consulted before the node-wide docker config; the first with an entry for a registry
+ * wins. The bytes are copied (and wiped when replaced or cleared). Tokens obtained with them are
+ * cached apart from the node-wide ones, keyed by a hash of these documents, so a review without
+ * the secret never reuses a token bought with it. Malformed JSON → WH_E_INVALID (nothing set).
+ * Call with n == 0 (or wh_registry_client_review_credentials_clear) when the review ends.
+ */
+WH_MUST_CHECK enum wh_err
+wh_registry_client_review_credentials_set(struct wh_registry_client *c,
+                                          const struct wh_bytes *docker_configs, size_t n,
+                                          struct wh_error *err);
+void wh_registry_client_review_credentials_clear(struct wh_registry_client *c);
+
 /* HTTP requests made by this client since creation, token requests included. */
 unsigned long wh_registry_client_requests(const struct wh_registry_client *c);
+/* Of those, the ones that were retries (after a 429, a 5xx or a reset connection). */
+unsigned long wh_registry_client_retries(const struct wh_registry_client *c);
 
 /* The limits the client was created with (borrowed). */
 const struct wh_limits *wh_registry_client_limits(const struct wh_registry_client *c);
