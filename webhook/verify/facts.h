@@ -5,6 +5,8 @@
 
 #include "base/str.h"
 
+struct wh_predicates;
+
 /*
  * What verification established about one image digest, and nothing else: policy/ evaluates only
  * these. Every field was checked against a signer named in the policy and is bound to `digest`.
@@ -22,6 +24,9 @@ struct wh_facts {
     const char *signature_signer; /* signer of a verified cosign signature, NULL if none */
     struct wh_attestation *attestations;
     size_t n_attestations;
+    /* Provenance, vulnerability and agent predicates parsed from verified attestations
+     * (verify/predicates.h, wh_verify_predicates_parse); NULL when none was parsed. */
+    const struct wh_predicates *predicates;
 };
 
 #endif

@@ -1,0 +1,134 @@
+#ifndef WH_VERIFY_PREDICATES_H
+#define WH_VERIFY_PREDICATES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "base/arena.h"
+#include "base/error.h"
+#include "base/limits.h"
+#include "verify/facts.h"
+
+/*
+ * The predicates policy/ reads besides SBOMs, parsed from verified attestations into plain structs:
+ * SLSA provenance v0.2 and v1, vulnerability scans (cosign vuln v1 carrying a Trivy or Grype
+ * result; CycloneDX `vulnerabilities`) and agent provenance. Pure; everything lives in the arena
+ * given to the parser. Each value keeps the JSON field it came from, so policy messages name it.
+ */
+#define WH_PREDICATE_SLSA_V02 "https://slsa.dev/provenance/v0.2"
+#define WH_PREDICATE_SLSA_V1 "https://slsa.dev/provenance/v1"
+#define WH_PREDICATE_COSIGN_VULN "https://cosign.sigstore.dev/attestation/vuln/v1"
+#define WH_PREDICATE_CYCLONEDX "https://cyclonedx.org/bom"
+#define WH_PREDICATE_AGENT "https://crashoverride.com/attestations/agent-provenance/v1"
+
+#define WH_PREDICATE_VULNS_MAX 100000 /* findings in one scan; more is WH_E_LIMIT */
+#define WH_PREDICATE_ITEMS_MAX 10000  /* dependencies, agent commits, trailers */
+
+/* One digest of a resolved dependency: {"sha256": "<hex>"} → alg "sha256", hex. */
+struct wh_digest_entry {
+    const char *alg;
+    const char *hex;
+};
+
+struct wh_slsa_dependency {
+    const char *field; /* "materials[1]" or "buildDefinition.resolvedDependencies[0]" */
+    const char *uri;   /* "" when absent */
+    const char *name;  /* v1 ResourceDescriptor name, "" when absent */
+    struct wh_digest_entry *digests;
+    size_t n_digests;
+};
+
+struct wh_provenance {
+    const char *version;          /* "v0.2" or "v1" */
+    const char *builder_id;       /* builder.id / runDetails.builder.id */
+    const char *builder_id_field; /* the JSON field it came from */
+    const char *build_type;
+    const char *build_type_field;
+    /* The source repository, normalised ("github.com/acme/payments": no scheme, no "git+",
+     * no ".git", no "@ref"), its ref ("refs/heads/main") and commit, each NULL when the
+     * predicate does not say; *_field names where it was read. */
+    const char *source_repo;
+    const char *source_ref;
+    const char *source_commit;
+    const char *source_field;
+    struct wh_slsa_dependency *dependencies; /* materials / resolvedDependencies */
+    size_t n_dependencies;
+};
+
+enum wh_vuln_severity {
+    WH_SEVERITY_UNKNOWN, /* no or unrecognised severity: policy counts it as critical */
+    WH_SEVERITY_NONE,    /* Grype "Negligible", CycloneDX "none"/"info" */
+    WH_SEVERITY_LOW,
+    WH_SEVERITY_MEDIUM,
+    WH_SEVERITY_HIGH,
+    WH_SEVERITY_CRITICAL,
+};
+
+struct wh_vuln {
+    const char *id;            /* "CVE-2023-5363", "GHSA-..." */
+    const char *package;       /* "" when the scan does not say */
+    const char *version;       /* installed version, "" when unknown */
+    const char *fixed_version; /* "" when no fix is known */
+    enum wh_vuln_severity severity;
+    bool is_fixable;
+    const char *field; /* "scanner.result.Results[0].Vulnerabilities[3]" */
+};
+
+struct wh_vuln_report {
+    const char *format;  /* "trivy", "grype", "cyclonedx" or "empty" (scanner.result null) */
+    const char *scanner; /* "trivy 0.50.1", scanner.uri, or the CycloneDX tool; "" if unknown */
+    time_t scanned_at;   /* scanFinishedOn / metadata.timestamp */
+    bool has_scanned_at;
+    const char *scanned_at_text;
+    const char *scanned_at_field;
+    struct wh_vuln *vulns;
+    size_t n_vulns;
+};
+
+struct wh_agent_commit {
+    const char *sha;
+    const char *message;         /* "" when absent */
+    const char *const *trailers; /* "Co-authored-by: agent <a@b>", in order */
+    size_t n_trailers;
+};
+
+struct wh_agent_provenance {
+    struct wh_agent_commit *commits;
+    size_t n_commits;
+};
+
+/* Everything parsed from one image's verified attestations; a NULL member was not attested. */
+struct wh_predicates {
+    const struct wh_provenance *provenance;
+    const char *provenance_signer;
+    const struct wh_vuln_report *vulns;
+    const char *vulns_signer;
+    const struct wh_agent_provenance *agent;
+    const char *agent_signer;
+};
+
+/*
+ * Parses `att` (a verified attestation: its predicate is the statement's predicate as JSON) into
+ * the member of *out its predicate type selects: SLSA v0.2/v1 → provenance, cosign vuln v1 →
+ * vulns, CycloneDX → vulns (only when the BOM has a `vulnerabilities` array; an SBOM without one
+ * leaves *out unchanged), agent provenance → agent. Any other type leaves *out unchanged. A member
+ * already set is kept (the first verified attestation wins, as for SBOMs). WH_E_INVALID names the
+ * field that is malformed ("predicate.runDetails.builder.id is not a string"); WH_E_LIMIT past
+ * lim->blob_bytes / json_depth or the counts above. *out changes only on WH_OK.
+ */
+WH_MUST_CHECK enum wh_err wh_verify_predicates_parse(const struct wh_attestation *att,
+                                                     const struct wh_limits *lim,
+                                                     struct wh_arena *a, struct wh_predicates *out,
+                                                     struct wh_error *err);
+
+/* "critical", "high", "medium", "low", "none" (also Trivy/Grype/CycloneDX spellings, any case:
+ * "CRITICAL", "Negligible", "info") → severity; false when unrecognised. */
+bool wh_verify_severity_parse(const char *s, enum wh_vuln_severity *out);
+/* "critical" ... "unknown" */
+const char *wh_verify_severity_name(enum wh_vuln_severity s);
+/* RFC 3339 "2024-05-01T12:00:00Z" / "+02:00" offsets / fractional seconds → time_t; false if
+ * malformed. */
+bool wh_verify_time_parse(const char *s, time_t *out);
+
+#endif
