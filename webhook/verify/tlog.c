@@ -946,3 +946,72 @@ wh_verify_tlog_body(const struct wh_tlog_entry *entry, const struct wh_tlog_expe
         return wh_error_wrap(err, "tlog entry %s %s", kind, ver);
     return WH_OK;
 }
+
+/* ---- against a trust root ---- */
+
+/* "https://rekor.sigstore.dev/" → "rekor.sigstore.dev"; NULL when the log has no URL. */
+static const char *
+url_host(const char *url, char *buf, size_t size)
+{
+    const char *p = strstr(url, "://");
+    size_t n;
+
+    p = p != NULL ? p + 3 : url;
+    n = strcspn(p, "/");
+    if (n == 0 || n >= size)
+        return NULL;
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+enum wh_err
+wh_verify_tlog_entry(const struct wh_tlog_entry *entry, const struct wh_trust_root *root,
+                     const struct wh_tlog_expect *x, time_t timestamp_time, time_t *signed_time,
+                     struct wh_error *err)
+{
+    const struct wh_trust_log *log;
+    time_t at = entry->has_integrated_time ? (time_t)entry->integrated_time : timestamp_time;
+    char host[256];
+    char hex[2 * WH_TLOG_ID_LEN + 1];
+    bool set_ok = false;
+    enum wh_err rc;
+
+    if (!entry->has_integrated_time && timestamp_time == 0)
+        return wh_error_set(err, WH_E_VERIFY,
+                            "tlog entry has no integrated time and no signed timestamp vouches "
+                            "for a signing time");
+    log = wh_trust_tlog_find(root, entry->log_id, at);
+    if (log == NULL) {
+        wh_digest_hex(entry->log_id, WH_TLOG_ID_LEN, hex);
+        return wh_error_set(err, WH_E_NOT_FOUND, "no trusted transparency log %s valid at %lld",
+                            hex, (long long)at);
+    }
+    if ((rc = wh_verify_tlog_body(entry, x, err)) != WH_OK)
+        return rc;
+    if (entry->set.len > 0) {
+        if ((rc = wh_verify_tlog_set(entry, log->key, err)) != WH_OK)
+            return rc;
+        set_ok = true;
+    }
+    if (entry->proof.present) {
+        rc = wh_verify_tlog_inclusion(entry, log->key, url_host(log->base_url, host, sizeof(host)),
+                                      err);
+        if (rc != WH_OK)
+            return rc;
+    } else if (x->require_inclusion_proof) {
+        return wh_error_set(err, WH_E_VERIFY, "tlog entry has no inclusion proof");
+    } else if (!set_ok) {
+        return wh_error_set(err, WH_E_VERIFY,
+                            "tlog entry has neither a signed entry timestamp nor an inclusion "
+                            "proof");
+    }
+    if (set_ok)
+        *signed_time = (time_t)entry->integrated_time;
+    else if (timestamp_time != 0)
+        *signed_time = timestamp_time;
+    else
+        return wh_error_set(err, WH_E_VERIFY,
+                            "tlog entry time is not signed (no SET) and no timestamp was given");
+    return WH_OK;
+}

@@ -8,6 +8,7 @@
 #include "base/arena.h"
 #include "base/error.h"
 #include "base/str.h"
+#include "trust/root.h"
 
 /*
  * Rekor transparency-log entries: the Signed Entry Timestamp (SET, an inclusion promise), the
@@ -117,6 +118,7 @@ WH_MUST_CHECK enum wh_err wh_tlog_checkpoint_parse(struct wh_str envelope,
  * body's PEM (or DER, v0.0.2) must hold the same bytes.
  */
 struct wh_tlog_expect {
+    bool require_inclusion_proof; /* bundles v0.2+: a SET alone is not enough */
     bool has_artifact_sha256;
     unsigned char artifact_sha256[32];
     struct wh_bytes payload;
@@ -133,6 +135,21 @@ struct wh_tlog_expect {
 WH_MUST_CHECK enum wh_err wh_verify_tlog_body(const struct wh_tlog_entry *entry,
                                               const struct wh_tlog_expect *x,
                                               struct wh_error *err);
+
+/*
+ * The whole check against a trust root: finds the Rekor log by the entry's log ID whose window
+ * contains the entry's time (integrated time, else `timestamp_time`, a verified RFC 3161 genTime
+ * or 0), cross-checks the body (wh_verify_tlog_body), verifies the SET when present and the
+ * inclusion proof + checkpoint when present (origin = the log's baseUrl host); one of the two must
+ * be there, and `x->require_inclusion_proof` demands the proof. *signed_time is the integrated
+ * time when a SET vouches for it, else `timestamp_time`; with neither the entry proves no time and
+ * the result is WH_E_VERIFY. Errors: WH_E_NOT_FOUND (no log with that ID valid then), WH_E_VERIFY.
+ */
+WH_MUST_CHECK enum wh_err wh_verify_tlog_entry(const struct wh_tlog_entry *entry,
+                                               const struct wh_trust_root *root,
+                                               const struct wh_tlog_expect *x,
+                                               time_t timestamp_time, time_t *signed_time,
+                                               struct wh_error *err);
 
 /* RFC 6962 hashes, exposed for tests and the bundle verifier. */
 void wh_tlog_leaf_hash(struct wh_bytes body, unsigned char out[WH_TLOG_HASH_LEN]);
