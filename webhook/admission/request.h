@@ -20,6 +20,39 @@ struct wh_annotation_kv {
     const char *key, *value;
 };
 
+/* The pod's scheduling constraints on the node labels kubernetes.io/os and kubernetes.io/arch
+ * (and their beta.kubernetes.io/ aliases): the platforms of a multi-arch image it can run. */
+enum wh_admission_node_op {
+    WH_ADMISSION_NODE_IN,
+    WH_ADMISSION_NODE_NOT_IN,
+    WH_ADMISSION_NODE_EXISTS,
+    WH_ADMISSION_NODE_DOES_NOT_EXIST,
+    WH_ADMISSION_NODE_NEVER, /* Gt/Lt on a non-numeric label: matches no node */
+};
+struct wh_admission_node_expr {
+    bool is_arch; /* else os */
+    enum wh_admission_node_op op;
+    const char *const *values;
+    size_t n_values;
+};
+/* One requiredDuringScheduling nodeSelectorTerm (terms are ORed, expressions ANDed); expressions
+ * on other labels are assumed satisfiable. */
+struct wh_admission_node_term {
+    struct wh_admission_node_expr *exprs;
+    size_t n_exprs;
+    bool matches_nothing; /* an empty term selects no node */
+};
+struct wh_admission_platforms {
+    const char *os, *arch; /* spec.nodeSelector values, NULL when absent */
+    struct wh_admission_node_term *terms; /* required node affinity; n_terms 0: none */
+    size_t n_terms;
+};
+
+/* True when a node of `os`/`arch` can satisfy `p`. A pod that constrains no OS runs on linux
+ * (Kubernetes' own default for workloads without a nodeSelector is the cluster's linux nodes). */
+bool wh_admission_platform_allowed(const struct wh_admission_platforms *p, const char *os,
+                                   const char *arch);
+
 /*
  * What driftgate needs from an admission.k8s.io/v1 AdmissionReview request. Every string is
  * NUL-terminated in the arena (never NULL: absent optional fields are ""); no jansson object
@@ -39,6 +72,7 @@ struct wh_admission_request {
     /* metadata.annotations of the pod (or the pod template): driftgate.dev/dev-image */
     struct wh_annotation_kv *annotations;
     size_t n_annotations;
+    struct wh_admission_platforms platforms; /* from the pod spec; all zero: linux, any arch */
     bool has_object; /* request.object is a JSON object */
 };
 

@@ -1,9 +1,11 @@
 /*
- * Per image: parse the reference, pick the rule, resolve the digest, fetch and verify cosign
- * signatures and attestations, fetch the dev image's SBOM and diff. Each distinct image of a
- * review is checked once; every container using it is evaluated with the same result. Verified
- * facts are cached by (policy generation, rule, digest); tags by name:tag for a short TTL;
- * infrastructure errors are never cached.
+ * Per image: parse the reference, pick the rule, resolve the digest (one GET of the manifest,
+ * which also says whether it is a multi-arch index), select the platforms the pod can run, fetch
+ * and verify cosign signatures and attestations where the rule's `platforms` says, fetch the dev
+ * image's SBOM and diff. Each distinct image of a review is checked once. Verified facts are
+ * cached by (policy generation, rule, digest), manifests by digest, tags by name:tag for a short
+ * TTL; concurrent reviews of one key share one computation (cache singleflight). Infrastructure
+ * errors are cached for FAILURE_TTL_MS at most, as errors: never as verified facts.
  */
 #include "pipeline/image_check.h"
 
@@ -14,11 +16,35 @@
 #include "image/ref.h"
 #include "policy/model.h"
 #include "registry/cosign_refs.h"
+#include "registry/manifest.h"
 #include "sbom/diff.h"
 #include "sbom/normalize.h"
 #include "verify/attestation.h"
 
 #define DEV_IMAGE_ANNOTATION "driftgate.dev/dev-image"
+/* How long a registry failure is shared with other reviews before it is retried. */
+#define FAILURE_TTL_MS 2000
+/* Platforms of an index considered; more entries → WH_E_LIMIT (the registry's manifest caps
+ * already bound the list). */
+#define MAX_PLATFORMS 64
+
+/* What GET manifest said about a digest: cached per digest (it never changes). */
+struct platform {
+    const char *name;   /* "linux/arm64" or "linux/arm/v7" */
+    const char *os, *arch;
+    const char *digest; /* the platform manifest */
+};
+struct digest_info {
+    bool is_index;
+    struct platform *platforms;
+    size_t n_platforms;
+    const char *error; /* failure, cached FAILURE_TTL_MS */
+};
+/* A tag's resolution: the digest, or why it failed. */
+struct tag_result {
+    const char *digest;
+    const char *error;
+};
 
 /* What verification established about one digest under one rule: cached as a unit. */
 struct image_facts {
@@ -177,6 +203,73 @@ check_attestations(const struct wh_image_check_ctx *ctx, const struct wh_image_r
     }
 }
 
+static int64_t
+failure_ttl(const struct wh_image_check_ctx *ctx)
+{
+    return ctx->negative_ttl_ms > 0 && ctx->negative_ttl_ms < FAILURE_TTL_MS ? ctx->negative_ttl_ms
+                                                                           : FAILURE_TTL_MS;
+}
+
+/*
+ * Looks `key` up; on a miss makes this review the key's leader (*entry, *flight set: build the
+ * value in the entry's arena, then publish()). Waiting for another review's flight ends at the
+ * deadline: *timed_out. Without a cache every lookup is a miss with no entry.
+ */
+static const void *
+lookup(const struct wh_image_check_ctx *ctx, const char *key, struct wh_cache_entry **entry,
+       struct wh_cache_flight **flight, bool *timed_out)
+{
+    struct wh_cache_entry *ref;
+    const void *hit;
+
+    *entry = NULL;
+    *flight = NULL;
+    *timed_out = false;
+    if (ctx->cache == NULL)
+        return NULL;
+    hit = wh_cache_flight_begin(ctx->cache, key, wh_clock_mono_ms(), ctx->deadline_ms, &ref,
+                                flight);
+    if (hit != NULL) {
+        wh_arena_defer(ctx->arena, release_entry, ref);
+        return hit;
+    }
+    if (*flight == NULL) {
+        *timed_out = true;
+        return NULL;
+    }
+    *entry = wh_cache_entry_new(key);
+    return NULL;
+}
+
+/* Publishes the leader's value (this review keeps a reference of its own: the entry may be
+ * evicted before the review ends) and ends the flight. */
+static void
+publish(const struct wh_image_check_ctx *ctx, struct wh_cache_entry *entry,
+        struct wh_cache_flight *flight, const void *value, int64_t ttl_ms)
+{
+    if (entry != NULL) {
+        if (ttl_ms > 0) {
+            wh_cache_entry_ref(entry);
+            wh_arena_defer(ctx->arena, release_entry, entry);
+            wh_cache_put(ctx->cache, entry, value, wh_clock_mono_ms() + ttl_ms);
+        } else {
+            wh_arena_defer(ctx->arena, release_entry, entry);
+        }
+    }
+    wh_cache_flight_end(ctx->cache, flight);
+}
+
+static bool
+facts_complete(const struct image_facts *f, const struct wh_policy_image *rule,
+               bool want_signature)
+{
+    if (f->error != NULL)
+        return false;
+    if (want_signature && rule->signatures.n_signed_by > 0 && f->facts.signature_signer == NULL)
+        return false;
+    return !rule->sbom.required || f->sbom != NULL;
+}
+
 /* Fetches and verifies (or finds in the cache) the facts of `digest` under `rule`. The result
  * lives until the review's arena is finished. */
 static const struct image_facts *
@@ -184,90 +277,335 @@ image_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref
             const char *digest, const struct wh_policy_image *rule, bool want_signature)
 {
     struct wh_cache_entry *entry = NULL;
+    struct wh_cache_flight *flight = NULL;
     struct image_facts *f;
     struct wh_arena *keep = ctx->arena;
-    const char *key = NULL;
+    const struct image_facts *hit;
+    const char *key;
+    bool timed_out;
     int64_t ttl;
 
-    if (ctx->cache != NULL) {
-        const struct image_facts *hit;
-        key = wh_arena_sprintf(ctx->arena, "facts|%llu|%zu|%d|%s/%s@%s",
-                               (unsigned long long)ctx->generation, rule->index, want_signature,
-                               ref->registry, ref->repository, digest);
-        hit = wh_cache_get(ctx->cache, key, wh_clock_mono_ms(), &entry);
-        if (hit != NULL) {
-            wh_arena_defer(ctx->arena, release_entry, entry);
-            return hit;
-        }
-        entry = wh_cache_entry_new(key);
+    key = wh_arena_sprintf(ctx->arena, "facts|%llu|%zu|%d|%s/%s@%s",
+                           (unsigned long long)ctx->generation, rule->index, want_signature,
+                           ref->registry, ref->repository, digest);
+    hit = lookup(ctx, key, &entry, &flight, &timed_out);
+    if (hit != NULL)
+        return hit;
+    if (entry != NULL)
         keep = wh_cache_entry_arena(entry);
-    }
     f = wh_arena_alloc(keep, sizeof(*f));
     f->facts.digest = wh_arena_strdup(keep, digest);
+    if (timed_out) {
+        f->error = wh_arena_sprintf(keep, "timed out waiting for a concurrent verification of %s",
+                                    digest);
+        return f;
+    }
     if (want_signature && rule->signatures.n_signed_by > 0)
         check_signature(ctx, ref, rule, keep, f);
     if (f->error == NULL && rule->sbom.required)
         check_attestations(ctx, ref, rule, keep, f);
-    if (entry == NULL)
-        return f;
     if (f->error != NULL) {
-        /* Never cache an infrastructure failure: hand the caller a copy in its own arena. */
-        struct image_facts *copy = wh_arena_memdup(ctx->arena, f, sizeof(*f));
-        copy->facts.digest = wh_arena_strdup(ctx->arena, digest);
-        copy->facts.signature_signer = NULL;
-        copy->facts.n_attestations = 0;
-        copy->sbom = NULL;
-        copy->verify_detail = NULL;
-        copy->signature_detail = NULL;
-        wh_cache_entry_unref(entry);
-        return copy;
+        /* A failure is shared briefly, as a failure: nothing verified survives next to it. */
+        f->error = wh_arena_strdup(keep, f->error);
+        f->facts.signature_signer = NULL;
+        f->facts.n_attestations = 0;
+        f->sbom = NULL;
+        f->verify_detail = NULL;
+        f->signature_detail = NULL;
+        ttl = failure_ttl(ctx);
+    } else if (!facts_complete(f, rule, want_signature)) {
+        /* Missing facts are re-checked soon: the signature may be pushed a moment after the
+         * image. Complete facts live long (a digest never changes). */
+        ttl = ctx->negative_ttl_ms;
+    } else {
+        ttl = ctx->facts_ttl_ms;
     }
-    /* Complete facts live long (a digest never changes); missing ones are re-checked soon,
-     * since the signature may be pushed a moment after the image. */
-    ttl = (want_signature && rule->signatures.n_signed_by > 0 &&
-           f->facts.signature_signer == NULL) ||
-                  (rule->sbom.required && f->sbom == NULL)
-              ? ctx->negative_ttl_ms
-              : ctx->facts_ttl_ms;
-    /* This review keeps a reference of its own: the entry may be evicted before it ends. */
-    wh_cache_entry_ref(entry);
-    wh_arena_defer(ctx->arena, release_entry, entry);
-    wh_cache_put(ctx->cache, entry, f, wh_clock_mono_ms() + ttl);
+    publish(ctx, entry, flight, f, ttl);
     return f;
 }
 
-/* Tag → digest, through the tag cache. */
-static const char *
-resolve_digest(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
-               const char **error)
+/* The platforms of an index manifest, in index order. */
+static enum wh_err
+index_platforms(const struct wh_registry_manifest *m, struct wh_arena *a,
+                struct digest_info *out, struct wh_error *err)
 {
-    struct wh_cache_entry *entry;
-    const char *digest, *key = NULL;
+    size_t i;
+
+    if (m->n_manifests > MAX_PLATFORMS)
+        return wh_error_set(err, WH_E_LIMIT, "index %s lists %zu manifests, more than %d",
+                            m->digest, m->n_manifests, MAX_PLATFORMS);
+    out->platforms = wh_arena_calloc(a, m->n_manifests + 1, sizeof(*out->platforms));
+    for (i = 0; i < m->n_manifests; i++) {
+        const struct wh_registry_descriptor *d = &m->manifests[i];
+        struct platform *p = &out->platforms[out->n_platforms];
+
+        if (d->os == NULL || d->architecture == NULL)
+            continue; /* not a runnable image (e.g. an attestation manifest) */
+        p->os = wh_arena_strdup(a, d->os);
+        p->arch = wh_arena_strdup(a, d->architecture);
+        p->digest = wh_arena_strdup(a, d->digest);
+        p->name = d->variant != NULL
+                      ? wh_arena_sprintf(a, "%s/%s/%s", d->os, d->architecture, d->variant)
+                      : wh_arena_sprintf(a, "%s/%s", d->os, d->architecture);
+        out->n_platforms++;
+    }
+    out->is_index = true;
+    return WH_OK;
+}
+
+/* GET manifest `reference` (tag or digest) into a digest_info in `a`; *digest_out its digest. */
+static void
+fetch_manifest(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
+               const char *reference, struct wh_arena *a, struct digest_info *out,
+               const char **digest_out)
+{
+    struct wh_registry_manifest m;
     struct wh_error err;
 
+    memset(out, 0, sizeof(*out));
+    if (wh_registry_manifest_get(ctx->registry, ref, reference, ctx->deadline_ms, ctx->arena, &m,
+                                 &err) != WH_OK) {
+        out->error = wh_arena_sprintf(a, "fetching the manifest: %s", err.msg);
+        return;
+    }
+    *digest_out = wh_arena_strdup(a, m.digest);
+    if (m.is_index && index_platforms(&m, a, out, &err) != WH_OK)
+        out->error = wh_arena_strdup(a, err.msg);
+}
+
+/* Publishes `info` under the digest's manifest key (the tag's leader learnt it for free). */
+static void
+remember_manifest(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
+                  const char *digest, const struct digest_info *info)
+{
+    struct wh_cache_entry *e;
+    struct digest_info *copy;
+    struct wh_arena *a;
+    size_t i;
+
+    if (ctx->cache == NULL || info->error != NULL)
+        return;
+    e = wh_cache_entry_new(wh_arena_sprintf(ctx->arena, "manifest|%s/%s@%s", ref->registry,
+                                            ref->repository, digest));
+    a = wh_cache_entry_arena(e);
+    copy = wh_arena_memdup(a, info, sizeof(*info));
+    copy->platforms = wh_arena_calloc(a, info->n_platforms + 1, sizeof(*copy->platforms));
+    for (i = 0; i < info->n_platforms; i++) {
+        copy->platforms[i].name = wh_arena_strdup(a, info->platforms[i].name);
+        copy->platforms[i].os = wh_arena_strdup(a, info->platforms[i].os);
+        copy->platforms[i].arch = wh_arena_strdup(a, info->platforms[i].arch);
+        copy->platforms[i].digest = wh_arena_strdup(a, info->platforms[i].digest);
+    }
+    wh_cache_put(ctx->cache, e, copy, wh_clock_mono_ms() + ctx->facts_ttl_ms);
+}
+
+/* Tag → digest (and the manifest's kind), through the tag cache. NULL with *error on failure. */
+static const char *
+resolve_digest(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
+               const char **error, const struct digest_info **info_out)
+{
+    struct wh_cache_entry *entry;
+    struct wh_cache_flight *flight;
+    const struct tag_result *hit;
+    struct tag_result *t;
+    struct digest_info info;
+    struct wh_arena *keep;
+    bool timed_out;
+    const char *digest = NULL;
+
+    *info_out = NULL;
     if (ref->digest != NULL)
         return ref->digest;
-    if (ctx->cache != NULL) {
-        key = wh_arena_sprintf(ctx->arena, "tag|%s/%s:%s", ref->registry, ref->repository,
-                               ref->tag);
-        digest = wh_cache_get(ctx->cache, key, wh_clock_mono_ms(), &entry);
-        if (digest != NULL) {
-            digest = wh_arena_strdup(ctx->arena, digest);
-            wh_cache_entry_unref(entry);
-            return digest;
-        }
-    }
-    if (wh_registry_resolve(ctx->registry, ref, ctx->deadline_ms, ctx->arena, &digest, &err) !=
-        WH_OK) {
-        *error = wh_arena_sprintf(ctx->arena, "resolving the digest: %s", err.msg);
+    hit = lookup(ctx,
+                 wh_arena_sprintf(ctx->arena, "tag|%s/%s:%s", ref->registry, ref->repository,
+                                  ref->tag),
+                 &entry, &flight, &timed_out);
+    if (hit == NULL && timed_out) {
+        *error = "resolving the digest: timed out waiting for a concurrent resolution of the tag";
         return NULL;
     }
-    if (ctx->cache != NULL && ctx->tag_ttl_ms > 0) {
-        entry = wh_cache_entry_new(key);
-        wh_cache_put(ctx->cache, entry, wh_arena_strdup(wh_cache_entry_arena(entry), digest),
-                     wh_clock_mono_ms() + ctx->tag_ttl_ms);
+    if (hit == NULL) {
+        keep = entry != NULL ? wh_cache_entry_arena(entry) : ctx->arena;
+        t = wh_arena_calloc(keep, 1, sizeof(*t));
+        fetch_manifest(ctx, ref, ref->tag, keep, &info, &digest);
+        if (info.error != NULL) {
+            t->error = wh_arena_sprintf(keep, "resolving the digest: %s", info.error);
+        } else {
+            t->digest = digest;
+            remember_manifest(ctx, ref, digest, &info);
+            /* The GET that resolved the tag also said what the digest is: no second request. */
+            *info_out = wh_arena_memdup(ctx->arena, &info, sizeof(info));
+        }
+        publish(ctx, entry, flight, t,
+                t->error != NULL ? failure_ttl(ctx) : ctx->tag_ttl_ms);
+        hit = t;
     }
-    return digest;
+    if (hit->error != NULL) {
+        *error = wh_arena_strdup(ctx->arena, hit->error);
+        return NULL;
+    }
+    return wh_arena_strdup(ctx->arena, hit->digest);
+}
+
+/* What the manifest of `digest` is (index with platforms, or an image), through the cache. */
+static const struct digest_info *
+digest_info(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
+            const char *digest)
+{
+    struct wh_cache_entry *entry;
+    struct wh_cache_flight *flight;
+    const struct digest_info *hit;
+    struct digest_info *info;
+    struct wh_arena *keep;
+    const char *got = NULL;
+    bool timed_out;
+
+    hit = lookup(ctx,
+                 wh_arena_sprintf(ctx->arena, "manifest|%s/%s@%s", ref->registry,
+                                  ref->repository, digest),
+                 &entry, &flight, &timed_out);
+    if (hit != NULL)
+        return hit;
+    keep = entry != NULL ? wh_cache_entry_arena(entry) : ctx->arena;
+    info = wh_arena_calloc(keep, 1, sizeof(*info));
+    if (timed_out) {
+        info->error = "timed out waiting for a concurrent fetch of the manifest";
+        return info;
+    }
+    fetch_manifest(ctx, ref, digest, keep, info, &got);
+    publish(ctx, entry, flight, info, info->error != NULL ? failure_ttl(ctx) : ctx->facts_ttl_ms);
+    return info;
+}
+
+/* The facts one evaluation judges: for a multi-arch image, those of one selected platform. */
+struct selection {
+    const struct image_facts *facts;
+    const char *platform;     /* NULL unless a platform manifest is judged */
+    const char *digest;       /* what `facts` are bound to (platform or image digest) */
+    const char *index_digest; /* NULL unless multi-arch */
+    const char *error;
+    const char *invalid;
+};
+
+static const char *
+platform_names(const struct digest_info *info, struct wh_arena *a)
+{
+    const char *out = "";
+    size_t i;
+
+    for (i = 0; i < info->n_platforms; i++)
+        out = wh_arena_sprintf(a, "%s%s%s", out, i == 0 ? "" : ", ", info->platforms[i].name);
+    return info->n_platforms == 0 ? "none" : out;
+}
+
+/* `any`: a platform's own facts where they are complete, else the index's; missing parts of one
+ * filled from the other. Lives in the review arena. */
+static const struct image_facts *
+merge_facts(const struct wh_image_check_ctx *ctx, const struct image_facts *own,
+            const struct image_facts *index, const struct wh_policy_image *rule,
+            bool want_signature)
+{
+    struct image_facts *m;
+
+    if (facts_complete(own, rule, want_signature) || index == NULL)
+        return own;
+    m = wh_arena_memdup(ctx->arena, own, sizeof(*own));
+    if (m->facts.signature_signer == NULL && index->facts.signature_signer != NULL) {
+        m->facts.signature_signer = index->facts.signature_signer;
+        m->signature_detail = NULL;
+    }
+    if (m->sbom == NULL && index->sbom != NULL) {
+        m->sbom = index->sbom;
+        m->facts.attestations = index->facts.attestations;
+        m->facts.n_attestations = index->facts.n_attestations;
+        m->verify_detail = NULL;
+    }
+    return m;
+}
+
+/*
+ * Resolves what is judged for `digest`: the image itself, or for an index the platforms the pod
+ * can run (only `only_platform` when given and present) under `mode`. The first platform that
+ * fails is the one judged (so the message names it); otherwise the first selected one.
+ */
+static void
+select_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
+             const char *digest, const struct wh_policy_image *rule, bool want_signature,
+             enum wh_policy_platforms mode, const struct wh_admission_platforms *platforms,
+             const char *only_platform, const struct digest_info *info, struct selection *out)
+{
+    struct wh_arena *a = ctx->arena;
+
+    const struct image_facts *index = NULL, *f;
+    size_t i, n_selected = 0;
+    bool have_only = false;
+
+    memset(out, 0, sizeof(*out));
+    out->digest = digest;
+    if (info == NULL)
+        info = digest_info(ctx, ref, digest);
+    if (info->error != NULL) {
+        out->error = wh_arena_strdup(a, info->error);
+        return;
+    }
+    if (!info->is_index) {
+        out->facts = image_facts(ctx, ref, digest, rule, want_signature);
+        out->error = out->facts->error;
+        return;
+    }
+    out->index_digest = digest;
+    if (mode != WH_POLICY_PLATFORMS_EACH) {
+        index = image_facts(ctx, ref, digest, rule, want_signature);
+        if (index->error != NULL) {
+            out->error = wh_arena_sprintf(a, "index %s: %s", digest, index->error);
+            return;
+        }
+        /* `index`, or `any` with everything on the index: the index digest is judged. */
+        if (mode == WH_POLICY_PLATFORMS_INDEX || facts_complete(index, rule, want_signature)) {
+            out->facts = index;
+            out->index_digest = NULL;
+            for (i = 0; i < info->n_platforms && only_platform == NULL; i++)
+                if (wh_admission_platform_allowed(platforms, info->platforms[i].os,
+                                                  info->platforms[i].arch))
+                    n_selected++;
+            if (only_platform == NULL && n_selected == 0)
+                goto none;
+            return;
+        }
+    }
+    for (i = 0; i < info->n_platforms && only_platform != NULL; i++)
+        have_only |= strcmp(info->platforms[i].name, only_platform) == 0;
+    for (i = 0; i < info->n_platforms; i++) {
+        const struct platform *p = &info->platforms[i];
+
+        if (have_only ? strcmp(p->name, only_platform) != 0
+                      : !wh_admission_platform_allowed(platforms, p->os, p->arch))
+            continue;
+        n_selected++;
+        f = image_facts(ctx, ref, p->digest, rule, want_signature);
+        if (f->error != NULL) {
+            out->error = wh_arena_sprintf(a, "platform %s (%s): %s", p->name, p->digest, f->error);
+            return;
+        }
+        f = merge_facts(ctx, f, index, rule, want_signature);
+        if (out->facts == NULL || (facts_complete(out->facts, rule, want_signature) &&
+                                   !facts_complete(f, rule, want_signature))) {
+            out->facts = f;
+            out->platform = p->name;
+            out->digest = p->digest;
+        }
+        if (!facts_complete(f, rule, want_signature))
+            return;
+    }
+    if (n_selected > 0)
+        return;
+none:
+    out->facts = NULL;
+    out->invalid = wh_arena_sprintf(
+        a,
+        "no platform of the index %s can run this pod (the index has %s; the pod's "
+        "nodeSelector/affinity allows none of them)",
+        digest, platform_names(info, a));
 }
 
 /* "registry/devcontainer:{{tag}}" with the production tag substituted. NULL if it needs a tag
@@ -285,42 +623,50 @@ dev_reference(const struct wh_policy_image *rule, const char *tag, struct wh_are
     return wh_arena_sprintf(a, "%.*s%s%s", (int)(hole - tpl), tpl, tag, hole + 7);
 }
 
-/* Resolves the dev image, verifies its SBOM attestation with the same rule's signers, diffs. */
+/* Resolves the dev image, verifies its SBOM attestation with the same rule's signers, diffs. A
+ * multi-arch dev image is judged on the platform the production image was (else the pod's). */
 static void
 check_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_image *rule,
-                const struct wh_sbom *prod, struct wh_image_result *out)
+                const struct wh_sbom *prod, const struct wh_admission_platforms *platforms,
+                const char *prod_platform, struct wh_image_result *out)
 {
     struct wh_arena *a = ctx->arena;
     struct wh_image_ref ref;
-    const struct image_facts *dev;
-    const char *digest, *error = NULL;
+    struct selection dev;
+    const char *digest, *error = NULL, *where;
+    const struct digest_info *info;
     struct wh_error err;
 
     if (wh_image_ref_parse(wh_str_c(out->dev_image), a, &ref, &err) != WH_OK) {
         out->error = wh_arena_sprintf(a, "dev image %s: %s", out->dev_image, err.msg);
         return;
     }
-    digest = resolve_digest(ctx, &ref, &error);
+    digest = resolve_digest(ctx, &ref, &error, &info);
     if (digest == NULL) {
         out->error = wh_arena_sprintf(a, "dev image %s: %s", out->dev_image, error);
         return;
     }
-    dev = image_facts(ctx, &ref, digest, rule, false);
-    if (dev->error != NULL) {
-        out->error = wh_arena_sprintf(a, "dev image %s: %s", out->dev_image, dev->error);
+    select_facts(ctx, &ref, digest, rule, false, WH_POLICY_PLATFORMS_ANY, platforms,
+                 prod_platform, info, &dev);
+    if (dev.error != NULL || dev.invalid != NULL) {
+        out->error = wh_arena_sprintf(a, "dev image %s: %s", out->dev_image,
+                                      dev.error != NULL ? dev.error : dev.invalid);
         return;
     }
-    if (dev->sbom == NULL) {
+    if (dev.facts->sbom == NULL) {
+        where = dev.platform != NULL
+                    ? wh_arena_sprintf(a, "%s, platform %s %s", digest, dev.platform, dev.digest)
+                    : digest;
         out->error = wh_arena_sprintf(
             a,
             "dev image %s (%s) has no verified SBOM attestation%s%s: attest its SBOM with "
             "cosign attest --type cyclonedx",
-            out->dev_image, digest, dev->verify_detail != NULL ? ": " : "",
-            dev->verify_detail != NULL ? dev->verify_detail : "");
+            out->dev_image, where, dev.facts->verify_detail != NULL ? ": " : "",
+            dev.facts->verify_detail != NULL ? dev.facts->verify_detail : "");
         return;
     }
     out->diff = wh_arena_alloc(a, sizeof(*out->diff));
-    if (wh_sbom_diff(prod, dev->sbom, a, out->diff, &err) != WH_OK) {
+    if (wh_sbom_diff(prod, dev.facts->sbom, a, out->diff, &err) != WH_OK) {
         out->diff = NULL;
         out->error =
             wh_arena_sprintf(a, "diffing against dev image %s: %s", out->dev_image, err.msg);
@@ -329,16 +675,22 @@ check_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_ima
 
 void
 wh_image_check_one(const struct wh_image_check_ctx *ctx, const char *image,
-                   const char *pod_dev_image, struct wh_image_result *out)
+                   const char *pod_dev_image, const struct wh_admission_platforms *platforms,
+                   struct wh_image_result *out)
 {
+    static const struct wh_admission_platforms linux_any;
     struct wh_arena *a = ctx->arena;
     struct wh_image_ref ref;
     struct wh_error err;
     const struct wh_policy_image *rule;
-    const struct image_facts *prod;
+    struct selection prod;
+    const struct digest_info *info;
+    const char *digest;
 
     memset(out, 0, sizeof(*out));
     out->image = image;
+    if (platforms == NULL)
+        platforms = &linux_any;
     if (wh_image_ref_parse(wh_str_c(image), a, &ref, &err) != WH_OK) {
         out->invalid = wh_arena_sprintf(a, "invalid image reference: %s", err.msg);
         return;
@@ -358,15 +710,24 @@ wh_image_check_one(const struct wh_image_check_ctx *ctx, const char *image,
         out->error = wh_arena_sprintf(a, "registry client unavailable: %s", ctx->registry_error);
         return;
     }
-    out->digest = resolve_digest(ctx, &ref, &out->error);
-    if (out->digest == NULL)
+    digest = resolve_digest(ctx, &ref, &out->error, &info);
+    if (digest == NULL)
         return;
-    prod = image_facts(ctx, &ref, out->digest, rule, true);
-    out->facts = prod->facts;
-    out->verify_detail = prod->verify_detail;
-    out->signature_detail = prod->signature_detail;
-    out->error = prod->error;
-    if (out->error != NULL || prod->sbom == NULL || rule->dev_reference.image == NULL)
+    out->digest = digest;
+    select_facts(ctx, &ref, digest, rule, true, rule->platforms, platforms, NULL, info, &prod);
+    out->invalid = prod.invalid;
+    out->error = prod.error;
+    if (prod.facts == NULL)
+        return;
+    out->digest = prod.digest;
+    out->platform = prod.platform;
+    out->index_digest = prod.index_digest;
+    out->facts = prod.facts->facts;
+    out->facts.digest = prod.digest;
+    out->facts.platform = prod.platform;
+    out->verify_detail = prod.facts->verify_detail;
+    out->signature_detail = prod.facts->signature_detail;
+    if (out->error != NULL || prod.facts->sbom == NULL || rule->dev_reference.image == NULL)
         return;
     if (pod_dev_image != NULL && rule->dev_reference.allow_pod_annotation)
         out->dev_image = pod_dev_image;
@@ -380,7 +741,7 @@ wh_image_check_one(const struct wh_image_check_ctx *ctx, const char *image,
             rule->dev_reference.image, image);
         return;
     }
-    check_dev_image(ctx, rule, prod->sbom, out);
+    check_dev_image(ctx, rule, prod.facts->sbom, platforms, prod.platform, out);
 }
 
 static const char *
@@ -415,7 +776,7 @@ wh_image_check_request(const struct wh_image_check_ctx *ctx,
                 r = &results[j];
         if (r == NULL) {
             r = &results[n_results++];
-            wh_image_check_one(ctx, img->image, dev, r);
+            wh_image_check_one(ctx, img->image, dev, &req->platforms, r);
         }
         if (r->invalid != NULL) {
             wh_decision_deny(d, "%s %s: %s", img->path, img->image, r->invalid);
@@ -426,6 +787,8 @@ wh_image_check_request(const struct wh_image_check_ctx *ctx,
         ev.path = img->path;
         ev.image = img->image;
         ev.digest = r->digest;
+        ev.platform = r->platform;
+        ev.index_digest = r->index_digest;
         ev.name = r->name;
         ev.rule = r->rule;
         ev.facts = &r->facts;

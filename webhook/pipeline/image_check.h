@@ -27,14 +27,18 @@ struct wh_image_check_ctx {
     uint64_t generation;       /* policy generation: part of every facts key */
     int64_t tag_ttl_ms;        /* tag → digest */
     int64_t facts_ttl_ms;      /* verified facts of a digest */
-    int64_t negative_ttl_ms;   /* "no signature / no attestation" results */
+    int64_t negative_ttl_ms;   /* "no signature / no attestation" results; failures (registry
+                                * errors) are kept min(this, 2 s) and never as verified */
 };
 
 /* What the registry and verification established for one image, before policy evaluation. */
 struct wh_image_result {
     const char *image;   /* as written in the object */
     const char *name;    /* "registry/repository" (NULL if the reference did not parse) */
-    const char *digest;  /* resolved "sha256:<hex>" */
+    const char *digest;  /* resolved "sha256:<hex>"; for a multi-arch image, of the platform
+                          * manifest judged (index_digest then holds the index's) */
+    const char *platform;     /* "linux/arm64" when a platform manifest is judged, else NULL */
+    const char *index_digest; /* the index `digest` was selected from, else NULL */
     const char *tag;     /* the reference's tag, if any */
     const struct wh_policy_image *rule;
     struct wh_facts facts;
@@ -46,13 +50,17 @@ struct wh_image_result {
     const char *invalid; /* the reference itself is invalid: always a denial */
 };
 
-/* Checks every image of `req` (each distinct image once) and evaluates it into `d`. */
+/* Checks every image of `req` (each distinct image once) and evaluates it into `d`; a
+ * multi-arch image on the platforms req->platforms allows, as its rule's `platforms` says. */
 void wh_image_check_request(const struct wh_image_check_ctx *ctx,
                             const struct wh_admission_request *req, struct wh_decision *d);
 
-/* Resolves, fetches and verifies one image reference against `rule` (NULL = look it up). Never
- * fails: problems land in out->error / out->invalid / out->verify_detail. */
+/* Resolves, fetches and verifies one image reference against its rule, on the platforms
+ * `platforms` allows (NULL: every linux platform). Never fails: problems land in out->error /
+ * out->invalid / out->verify_detail / out->signature_detail. */
 void wh_image_check_one(const struct wh_image_check_ctx *ctx, const char *image,
-                        const char *pod_dev_image, struct wh_image_result *out);
+                        const char *pod_dev_image,
+                        const struct wh_admission_platforms *platforms,
+                        struct wh_image_result *out);
 
 #endif

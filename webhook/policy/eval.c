@@ -445,9 +445,13 @@ wh_policy_evaluate_image(const struct wh_policy *p, const struct wh_image_eval *
     memset(&v, 0, sizeof(v));
     v.d = d;
     v.in = in;
-    v.prefix = in->digest != NULL
-                   ? wh_arena_sprintf(a, "%s %s (%s)", in->path, in->image, in->digest)
-                   : wh_arena_sprintf(a, "%s %s", in->path, in->image);
+    if (in->digest != NULL && in->platform != NULL)
+        v.prefix = wh_arena_sprintf(a, "%s %s (index %s, platform %s %s)", in->path, in->image,
+                                    in->index_digest, in->platform, in->digest);
+    else if (in->digest != NULL)
+        v.prefix = wh_arena_sprintf(a, "%s %s (%s)", in->path, in->image, in->digest);
+    else
+        v.prefix = wh_arena_sprintf(a, "%s %s", in->path, in->image);
     if (in->rule == NULL) {
         v.mode = p->defaults.mode;
         apply_action(&v, p->defaults.no_match,
@@ -473,7 +477,12 @@ wh_policy_evaluate_image(const struct wh_policy *p, const struct wh_image_eval *
     else
         verdict = "allow";
     wh_decision_annotate(d, wh_arena_sprintf(a, "%d-digest", n), "%s",
-                         in->digest != NULL ? in->digest : "unresolved");
+                         in->index_digest != NULL ? in->index_digest
+                         : in->digest != NULL     ? in->digest
+                                                  : "unresolved");
+    if (in->platform != NULL)
+        wh_decision_annotate(d, wh_arena_sprintf(a, "%d-platform", n), "%s %s", in->platform,
+                             in->digest);
     wh_decision_annotate(d, wh_arena_sprintf(a, "%d-verdict", n), "%s", verdict);
     wh_decision_annotate(d, wh_arena_sprintf(a, "%d-signer", n), "%s",
                          signer != NULL ? signer : "none");

@@ -17,7 +17,9 @@
 #include "base/file.h"
 #include "image/ref.h"
 #include "policy/snapshot.h"
+#include "verify/attestation.h"
 #include "verify/keys.h"
+#include "verify/predicates.h"
 
 #define DEPTH_MAX 32 /* the format nests 6 deep; anything past this is hostile */
 #define API_VERSION "driftgate.dev/v1alpha1"
@@ -495,6 +497,8 @@ as_date(struct ctx *c, const struct node *n, const char *where, const char **tex
 
 static const char *const MODES[] = {"enforce", "warn", "audit", NULL};
 static const char *const ACTIONS[] = {"deny", "warn", "allow", NULL};
+/* Order matches enum wh_policy_platforms. */
+static const char *const PLATFORMS[] = {"any", "index", "each", NULL};
 
 static enum wh_err
 parse_defaults(struct ctx *c, const struct node *n)
@@ -875,11 +879,268 @@ parse_signatures(struct ctx *c, const struct node *n, const char *where,
     return WH_OK;
 }
 
+/* ---- attestations.provenance / vulns / agent ---- */
+
+/* signedBy, or the SBOM's signers when the rule has an SBOM attestation and omits it. */
+static enum wh_err
+attestation_signers(struct ctx *c, const struct node *n, const char *where,
+                    const struct wh_policy_image *img, const struct wh_policy_signer *const **out,
+                    size_t *n_out)
+{
+    const struct node *v = get(n, "signedBy");
+
+    if (v != NULL)
+        return parse_signed_by(c, v, wh_arena_sprintf(c->tmp, "%s.signedBy", where), out, n_out);
+    if (!img->sbom.required)
+        return fail(c, n, "%s: missing required key \"signedBy\" (no attestations.sbom to inherit "
+                          "it from)",
+                    where);
+    *out = img->sbom.signed_by;
+    *n_out = img->sbom.n_signed_by;
+    return WH_OK;
+}
+
+/* "30d", "12h", "90m", "3600s" → seconds. */
+static enum wh_err
+as_duration(struct ctx *c, const struct node *n, const char *where, const char **text,
+            long long *out)
+{
+    long long v = 0;
+    size_t i;
+    enum wh_err rc = as_string(c, n, where, text);
+
+    if (rc != WH_OK)
+        return rc;
+    for (i = 0; i + 1 < n->len && i < 9 && n->text[i] >= '0' && n->text[i] <= '9'; i++)
+        v = v * 10 + (n->text[i] - '0');
+    if (i == 0 || i + 1 != n->len || strchr("smhd", n->text[i]) == NULL || v == 0)
+        return fail(c, n, "%s: expected a duration such as 7d, 12h, 30m or 3600s, got \"%s\"",
+                    where, n->text);
+    *out = v * (n->text[i] == 'd' ? 86400 : n->text[i] == 'h' ? 3600 : n->text[i] == 'm' ? 60 : 1);
+    return WH_OK;
+}
+
+static enum wh_err
+parse_dependencies(struct ctx *c, const struct node *n, const char *where,
+                   struct wh_policy_provenance *pv)
+{
+    static const char *const keys[] = {"uri", "digest", NULL};
+    struct wh_policy_dependency *deps;
+    const struct node *v;
+    enum wh_err rc;
+    size_t i;
+
+    if ((rc = want(c, n, NODE_SEQ, where)) != WH_OK)
+        return rc;
+    if (n->n == 0)
+        return fail(c, n, "%s: expected at least one entry", where);
+    deps = wh_arena_calloc(&c->p->arena, n->n, sizeof(*deps));
+    for (i = 0; i < n->n; i++) {
+        const struct node *d = n->kids[i];
+        const char *w = wh_arena_sprintf(c->tmp, "%s[%zu]", where, i);
+        const char *colon;
+        if ((rc = want(c, d, NODE_MAP, w)) != WH_OK || (rc = check_keys(c, d, w, keys)) != WH_OK ||
+            (rc = need(c, d, "uri", w, &v)) != WH_OK ||
+            (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.uri", w), &deps[i].uri)) != WH_OK ||
+            (rc = need(c, d, "digest", w, &v)) != WH_OK ||
+            (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.digest", w), &deps[i].digest)) !=
+                WH_OK)
+            return rc;
+        colon = strchr(deps[i].digest, ':');
+        if (colon == NULL || colon == deps[i].digest || colon[1] == '\0')
+            return fail(c, v, "%s.digest: expected ALG:HEX such as sha256:<hex>, got \"%s\"", w,
+                        deps[i].digest);
+        deps[i].alg = wh_arena_strndup(&c->p->arena, deps[i].digest,
+                                       (size_t)(colon - deps[i].digest));
+        deps[i].hex = colon + 1;
+        deps[i].line = d->line;
+    }
+    pv->dependencies = deps;
+    pv->n_dependencies = n->n;
+    return WH_OK;
+}
+
+static enum wh_err
+parse_provenance(struct ctx *c, const struct node *n, const char *where,
+                 struct wh_policy_image *img)
+{
+    static const char *const keys[] = {"predicateType", "signedBy",  "builderId",
+                                       "builderIdRegExp", "buildType", "sourceRepo",
+                                       "sourceRef",     "dependencies", NULL};
+    struct wh_policy_provenance *pv = &img->provenance;
+    const struct node *v;
+    const char *type, *ref;
+    enum wh_err rc;
+
+    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, keys)) != WH_OK ||
+        (rc = attestation_signers(c, n, where, img, &pv->signed_by, &pv->n_signed_by)) != WH_OK)
+        return rc;
+    if ((v = get(n, "predicateType")) != NULL) {
+        if ((rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.predicateType", where), &type)) !=
+            WH_OK)
+            return rc;
+        pv->predicate_type = wh_verify_predicate_type_canonical(type);
+        if (strcmp(pv->predicate_type, WH_PREDICATE_SLSA_V1) != 0 &&
+            strcmp(pv->predicate_type, WH_PREDICATE_SLSA_V02) != 0)
+            return fail(c, v, "%s.predicateType: expected %s or %s, got \"%s\"", where,
+                        WH_PREDICATE_SLSA_V1, WH_PREDICATE_SLSA_V02, type);
+    }
+    if (((v = get(n, "builderId")) != NULL &&
+         (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.builderId", where),
+                         &pv->builder_id)) != WH_OK) ||
+        ((v = get(n, "builderIdRegExp")) != NULL &&
+         (rc = as_regex(c, v, wh_arena_sprintf(c->tmp, "%s.builderIdRegExp", where),
+                        &pv->builder_id_re)) != WH_OK) ||
+        ((v = get(n, "buildType")) != NULL &&
+         (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.buildType", where),
+                         &pv->build_type)) != WH_OK) ||
+        ((v = get(n, "sourceRef")) != NULL &&
+         (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.sourceRef", where),
+                         &pv->source_ref)) != WH_OK) ||
+        ((v = get(n, "dependencies")) != NULL &&
+         (rc = parse_dependencies(c, v, wh_arena_sprintf(c->tmp, "%s.dependencies", where), pv)) !=
+             WH_OK))
+        return rc;
+    if ((v = get(n, "sourceRepo")) != NULL) {
+        if ((rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.sourceRepo", where),
+                            &pv->source_repo)) != WH_OK)
+            return rc;
+        wh_verify_source_split(pv->source_repo, &c->p->arena, &pv->source_repo, &ref);
+        if (ref != NULL)
+            return fail(c, v, "%s.sourceRepo: write the ref in sourceRef, not after '@'", where);
+    }
+    pv->required = true;
+    pv->line = n->line;
+    return WH_OK;
+}
+
+/* Order matches enum wh_vuln_severity from WH_SEVERITY_NONE. */
+static const char *const SEVERITIES[] = {"none", "low", "medium", "high", "critical", NULL};
+
+static enum wh_err
+parse_vuln_allow(struct ctx *c, const struct node *n, const char *where, struct wh_policy_vulns *vl)
+{
+    static const char *const keys[] = {"id", "expires", "reason", NULL};
+    struct wh_policy_vuln_allow *allow;
+    const struct node *v;
+    enum wh_err rc;
+    size_t i;
+
+    if ((rc = want(c, n, NODE_SEQ, where)) != WH_OK)
+        return rc;
+    allow = wh_arena_calloc(&c->p->arena, n->n == 0 ? 1 : n->n, sizeof(*allow));
+    for (i = 0; i < n->n; i++) {
+        const struct node *e = n->kids[i];
+        const char *w = wh_arena_sprintf(c->tmp, "%s[%zu]", where, i);
+        /* An allow-list entry without an expiry or a reason is how risk acceptance rots. */
+        if ((rc = want(c, e, NODE_MAP, w)) != WH_OK || (rc = check_keys(c, e, w, keys)) != WH_OK ||
+            (rc = need(c, e, "id", w, &v)) != WH_OK ||
+            (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.id", w), &allow[i].id)) != WH_OK ||
+            (rc = need(c, e, "expires", w, &v)) != WH_OK ||
+            (rc = as_date(c, v, wh_arena_sprintf(c->tmp, "%s.expires", w), &allow[i].expires_text,
+                          &allow[i].expires)) != WH_OK ||
+            (rc = need(c, e, "reason", w, &v)) != WH_OK ||
+            (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.reason", w), &allow[i].reason)) !=
+                WH_OK)
+            return rc;
+        allow[i].line = e->line;
+    }
+    vl->allow = allow;
+    vl->n_allow = n->n;
+    return WH_OK;
+}
+
+static enum wh_err
+parse_vulns(struct ctx *c, const struct node *n, const char *where, struct wh_policy_image *img)
+{
+    static const char *const keys[] = {"predicateType", "signedBy", "maxSeverity", "onlyFixable",
+                                       "maxAge",        "allow",    NULL};
+    struct wh_policy_vulns *vl = &img->vulns;
+    const struct node *v;
+    const char *type;
+    enum wh_err rc;
+    int k;
+
+    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, keys)) != WH_OK ||
+        (rc = attestation_signers(c, n, where, img, &vl->signed_by, &vl->n_signed_by)) != WH_OK ||
+        (rc = need(c, n, "maxSeverity", where, &v)) != WH_OK ||
+        (rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.maxSeverity", where), SEVERITIES, &k)) !=
+            WH_OK)
+        return rc;
+    vl->max_severity = WH_SEVERITY_NONE + k;
+    vl->predicate_type = WH_PREDICATE_COSIGN_VULN;
+    if ((v = get(n, "predicateType")) != NULL) {
+        if ((rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.predicateType", where), &type)) !=
+            WH_OK)
+            return rc;
+        vl->predicate_type = wh_verify_predicate_type_canonical(type);
+        if (strcmp(vl->predicate_type, WH_PREDICATE_COSIGN_VULN) != 0 &&
+            strcmp(vl->predicate_type, WH_PREDICATE_CYCLONEDX) != 0)
+            return fail(c, v, "%s.predicateType: expected %s or %s, got \"%s\"", where,
+                        WH_PREDICATE_COSIGN_VULN, WH_PREDICATE_CYCLONEDX, type);
+    }
+    if (((v = get(n, "onlyFixable")) != NULL &&
+         (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.onlyFixable", where),
+                       &vl->only_fixable)) != WH_OK) ||
+        ((v = get(n, "maxAge")) != NULL &&
+         (rc = as_duration(c, v, wh_arena_sprintf(c->tmp, "%s.maxAge", where), &vl->max_age_text,
+                           &vl->max_age_s)) != WH_OK) ||
+        ((v = get(n, "allow")) != NULL &&
+         (rc = parse_vuln_allow(c, v, wh_arena_sprintf(c->tmp, "%s.allow", where), vl)) != WH_OK))
+        return rc;
+    vl->required = true;
+    vl->line = n->line;
+    return WH_OK;
+}
+
+static enum wh_err
+parse_agent(struct ctx *c, const struct node *n, const char *where, struct wh_policy_image *img)
+{
+    static const char *const keys[] = {"signedBy", "raiseDrift", NULL};
+    struct wh_policy_agent *ag = &img->agent;
+    const struct node *v;
+    enum wh_err rc;
+
+    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, keys)) != WH_OK ||
+        (rc = attestation_signers(c, n, where, img, &ag->signed_by, &ag->n_signed_by)) != WH_OK)
+        return rc;
+    if ((v = get(n, "raiseDrift")) != NULL &&
+        (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.raiseDrift", where), &ag->raise_drift)) !=
+            WH_OK)
+        return rc;
+    ag->required = true;
+    ag->line = n->line;
+    return WH_OK;
+}
+
+static enum wh_err
+parse_more_attestations(struct ctx *c, const struct node *n, const char *where,
+                        struct wh_policy_image *img)
+{
+    const struct node *v;
+    enum wh_err rc;
+
+    if ((v = get(n, "provenance")) != NULL &&
+        (rc = parse_provenance(c, v, wh_arena_sprintf(c->tmp, "%s.provenance", where), img)) !=
+            WH_OK)
+        return rc;
+    if ((v = get(n, "vulns")) != NULL &&
+        (rc = parse_vulns(c, v, wh_arena_sprintf(c->tmp, "%s.vulns", where), img)) != WH_OK)
+        return rc;
+    if ((v = get(n, "agent")) != NULL &&
+        (rc = parse_agent(c, v, wh_arena_sprintf(c->tmp, "%s.agent", where), img)) != WH_OK)
+        return rc;
+    return WH_OK;
+}
+
 static enum wh_err
 parse_attestations(struct ctx *c, const struct node *n, const char *where,
                    struct wh_policy_image *img)
 {
-    static const char *const keys[] = {"sbom", "provenance", "vulns", NULL};
+    static const char *const keys[] = {"sbom", "provenance", "vulns", "agent", NULL};
     static const char *const sbom_keys[] = {"predicateType", "signedBy", NULL};
     const char *sw = wh_arena_sprintf(c->tmp, "%s.sbom", where);
     const struct node *v, *sbom;
@@ -888,14 +1149,8 @@ parse_attestations(struct ctx *c, const struct node *n, const char *where,
     if ((rc = want(c, n, NODE_MAP, where)) != WH_OK ||
         (rc = check_keys(c, n, where, keys)) != WH_OK)
         return rc;
-    /* Fail closed: a rule this version cannot check must not load as if it were checked. */
-    if ((v = get(n, "provenance")) != NULL || (v = get(n, "vulns")) != NULL)
-        return fail(c, v,
-                    "%s.%s: not checked by this version of driftgate; remove it rather than "
-                    "rely on it",
-                    where, get(n, "provenance") == v ? "provenance" : "vulns");
     if ((sbom = get(n, "sbom")) == NULL)
-        return WH_OK;
+        return parse_more_attestations(c, n, where, img);
     if ((rc = want(c, sbom, NODE_MAP, sw)) != WH_OK ||
         (rc = check_keys(c, sbom, sw, sbom_keys)) != WH_OK ||
         (rc = need(c, sbom, "predicateType", sw, &v)) != WH_OK ||
@@ -906,7 +1161,7 @@ parse_attestations(struct ctx *c, const struct node *n, const char *where,
                               &img->sbom.signed_by, &img->sbom.n_signed_by)) != WH_OK)
         return rc;
     img->sbom.required = true;
-    return WH_OK;
+    return parse_more_attestations(c, n, where, img);
 }
 
 /* The template must become a valid reference once {{tag}} is filled in. */
@@ -948,7 +1203,7 @@ parse_image(struct ctx *c, const struct node *n, size_t index, struct wh_policy_
 {
     static const char *const keys[] = {
         "name",         "match", "exclude", "requireDigest", "signatures", "attestations",
-        "devReference", "tiers", "mode",    "onError",       NULL};
+        "devReference", "tiers", "mode",    "onError",       "platforms", NULL};
     const char *where = wh_arena_sprintf(c->tmp, "spec.images[%zu]", index);
     const struct node *v, *name;
     const char *tiers;
@@ -994,6 +1249,12 @@ parse_image(struct ctx *c, const struct node *n, size_t index, struct wh_policy_
             WH_OK)
             return rc;
         img->on_error = (enum wh_policy_action)k;
+    }
+    if ((v = get(n, "platforms")) != NULL) {
+        if ((rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s: platforms", where), PLATFORMS,
+                          &k)) != WH_OK)
+            return rc;
+        img->platforms = (enum wh_policy_platforms)k;
     }
     if ((v = get(n, "signatures")) != NULL &&
         (rc = parse_signatures(c, v, wh_arena_sprintf(c->tmp, "%s: signatures", where), img)) !=

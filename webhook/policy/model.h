@@ -20,6 +20,21 @@ enum wh_policy_mode { WH_POLICY_MODE_ENFORCE, WH_POLICY_MODE_WARN, WH_POLICY_MOD
 /* onError (infrastructure failure) and noMatch (no image rule) outcomes. Default: deny. */
 enum wh_policy_action { WH_POLICY_ACTION_DENY, WH_POLICY_ACTION_WARN, WH_POLICY_ACTION_ALLOW };
 
+/*
+ * Where a multi-arch image (an index) must carry its signature and SBOM attestation, checked for
+ * every platform the pod can run (its nodeSelector / required node affinity on kubernetes.io/os
+ * and kubernetes.io/arch; linux when the pod does not say):
+ *   any   (default) each such platform is covered by the index's verified facts or its own;
+ *   index the index digest carries them (what `cosign sign` of a multi-arch tag produces);
+ *   each  every such platform manifest carries its own (`cosign sign --recursive`, per-platform
+ *         SBOMs). A single-platform image is checked on its own digest in every mode.
+ */
+enum wh_policy_platforms {
+    WH_POLICY_PLATFORMS_ANY,
+    WH_POLICY_PLATFORMS_INDEX,
+    WH_POLICY_PLATFORMS_EACH,
+};
+
 enum wh_tier { WH_TIER_BLOCK, WH_TIER_WARN, WH_TIER_IGNORE };
 
 struct wh_policy_defaults {
@@ -106,6 +121,68 @@ struct wh_policy_exemption {
     int line;
 };
 
+/* A resolved dependency provenance must list: its uri matches `uri` (fnmatch pattern, '*' also
+ * crosses '/') and its digest for `alg` equals `hex`. */
+struct wh_policy_dependency {
+    const char *uri;
+    const char *digest; /* "sha256:<hex>" as written */
+    const char *alg;    /* "sha256" */
+    const char *hex;
+    int line;
+};
+
+/* attestations.provenance: SLSA v0.2/v1 from a signer of `signed_by`; each constraint set must
+ * hold. source_repo is normalised like the predicate's (verify/predicates.h). */
+struct wh_policy_provenance {
+    bool required;
+    const char *predicate_type; /* an SLSA URI, or NULL: v0.2 or v1 */
+    const struct wh_policy_signer *const *signed_by;
+    size_t n_signed_by;
+    const char *builder_id;
+    const struct wh_policy_regex *builder_id_re;
+    const char *build_type;
+    const char *source_repo;
+    const char *source_ref;
+    const struct wh_policy_dependency *dependencies;
+    size_t n_dependencies;
+    int line;
+};
+
+/* An accepted vulnerability until `expires` (first second after the day, UTC). */
+struct wh_policy_vuln_allow {
+    const char *id;
+    const char *expires_text;
+    time_t expires;
+    const char *reason;
+    int line;
+};
+
+/* attestations.vulns: a scan (cosign vuln v1 or CycloneDX vulnerabilities) whose findings above
+ * max_severity deny, unless allowed or (only_fixable) without a fix; older than max_age denies. */
+struct wh_policy_vulns {
+    bool required;
+    const char *predicate_type; /* cosign vuln URI (default) or https://cyclonedx.org/bom */
+    const struct wh_policy_signer *const *signed_by;
+    size_t n_signed_by;
+    int max_severity;          /* enum wh_vuln_severity (verify/predicates.h) */
+    bool only_fixable;
+    long long max_age_s;       /* 0: any age */
+    const char *max_age_text;  /* "7d" */
+    const struct wh_policy_vuln_allow *allow;
+    size_t n_allow;
+    int line;
+};
+
+/* attestations.agent: agent-provenance attestations on the image and its dev image, verified with
+ * `signed_by`; non-empty ones add a banner warning; raise_drift moves their drift up one tier. */
+struct wh_policy_agent {
+    bool required; /* attestations.agent is present (the attestation itself is optional) */
+    const struct wh_policy_signer *const *signed_by;
+    size_t n_signed_by;
+    bool raise_drift;
+    int line;
+};
+
 struct wh_policy_image {
     const char *name;
     size_t index;             /* position in spec.images */
@@ -116,6 +193,7 @@ struct wh_policy_image {
     enum wh_policy_mode mode;       /* rule's own, else defaults.mode */
     enum wh_policy_action on_error; /* rule's own, else defaults.onError */
     bool require_digest;
+    enum wh_policy_platforms platforms;
     struct wh_policy_signer_set signatures; /* n_signed_by == 0: no signature needed */
     struct {
         bool required; /* attestations.sbom is present */
@@ -123,6 +201,9 @@ struct wh_policy_image {
         const struct wh_policy_signer *const *signed_by;
         size_t n_signed_by;
     } sbom;
+    struct wh_policy_provenance provenance; /* attestations.provenance (policy/provenance.c) */
+    struct wh_policy_vulns vulns;           /* attestations.vulns (policy/vulns.c) */
+    struct wh_policy_agent agent;           /* attestations.agent (policy/provenance.c) */
     struct {
         const char *image; /* template with at most one "{{tag}}", or NULL */
         bool allow_pod_annotation;

@@ -78,6 +78,10 @@ struct wh_image_eval {
     const char *path;                   /* "spec.containers[1].image" */
     const char *image;                  /* as written */
     const char *digest;                 /* resolved, or NULL */
+    /* Multi-arch: the platform ("linux/arm64") whose manifest `digest` is, and the index it was
+     * selected from; both NULL for a single-platform image or when the index itself is judged. */
+    const char *platform;
+    const char *index_digest;
     const char *name;                   /* "registry/repository" */
     const struct wh_policy_image *rule; /* NULL: defaults.noMatch */
     const struct wh_facts *facts;       /* verified facts; NULL = nothing verified */
