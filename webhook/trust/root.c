@@ -558,12 +558,15 @@ parse_into(struct wh_trust_root *r, struct wh_bytes json, const char *name,
     }
     if ((rc = get_string(&c, doc, "mediaType", "$", true, &mt)) != WH_OK)
         goto out;
-    rc = bad(&c, "mediaType", wh_arena_sprintf(&c.tmp, "unsupported \"%s\"", mt));
-    for (size_t i = 0; MEDIA_TYPES[i] != NULL; i++)
-        if (strcmp(mt, MEDIA_TYPES[i]) == 0)
-            rc = WH_OK;
-    if (rc != WH_OK)
-        goto out;
+    {
+        size_t i = 0;
+        while (MEDIA_TYPES[i] != NULL && strcmp(mt, MEDIA_TYPES[i]) != 0)
+            i++;
+        if (MEDIA_TYPES[i] == NULL) {
+            rc = bad(&c, "mediaType", wh_arena_sprintf(&c.tmp, "unsupported \"%s\"", mt));
+            goto out;
+        }
+    }
     if ((rc = parse_list(&c, doc, "tlogs", parse_log, false)) != WH_OK ||
         (rc = parse_list(&c, doc, "ctlogs", parse_log, true)) != WH_OK ||
         (rc = parse_list(&c, doc, "certificateAuthorities", parse_authority, false)) != WH_OK ||

@@ -300,6 +300,7 @@ describe(X509_STORE_CTX *ctx, time_t at, char *buf, size_t n)
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
         snprintf(buf, n, "untrusted chain: %s", X509_verify_cert_error_string(e));
         break;
     default:
