@@ -92,7 +92,7 @@ expect false any "$work/onindex-s390x.json" "no platform of the index matches th
 expect false any "$work/onindex-windows.json" "a windows-only pod cannot run a linux-only index" \
   "can run this pod"
 r=$("$dg" review --policy "$work/world/policy-any.yaml" --plain-http "$REGISTRY" "$work/bad-affinity.json" 2>&1)
-grep -q 'matchExpressions[0].operator .*Near.* is not one of' <<< "$r"
+grep -q 'matchExpressions.0.\.operator .*Near.* is not one of' <<< "$r"
 ok $? "an unknown affinity operator is a malformed request naming its path" "$r"
 
 # Requests: the tag GET also tells index from image; cold costs GET + .sig + .att.
