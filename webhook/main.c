@@ -13,6 +13,9 @@ usage(void)
           "  driftgate diff PROD.sbom.json DEV.sbom.json --policy FILE [--image NAME]\n"
           "                 [--format text|markdown|json]\n"
           "  driftgate policy lint FILE...\n"
+          "  driftgate verify-bundle --bundle FILE (--certificate-identity ID\n"
+          "                 --certificate-oidc-issuer URL | --key FILE) --trusted-root FILE\n"
+          "                 FILE|sha256:<hex>\n"
           "exit: 0 allow, 1 deny (or blocking drift, or an invalid policy), 2 error\n",
           stderr);
     return 2;
@@ -31,6 +34,8 @@ main(int argc, char **argv)
         return wh_cli_diff(argc - 1, argv + 1);
     if (strcmp(argv[1], "policy") == 0)
         return wh_cli_policy(argc - 1, argv + 1);
+    if (strcmp(argv[1], "verify-bundle") == 0)
+        return wh_cli_verify_bundle(argc - 1, argv + 1);
     fprintf(stderr, "driftgate: unknown command %s\n", argv[1]);
     return usage();
 }

@@ -7,5 +7,7 @@ int wh_cli_review(int argc, char **argv);
 int wh_cli_diff(int argc, char **argv);
 int wh_cli_policy(int argc, char **argv);
 int wh_cli_serve(int argc, char **argv);
+/* 0 verified, 1 not verified, 2 usage or I/O error (the sigstore-conformance protocol). */
+int wh_cli_verify_bundle(int argc, char **argv);
 
 #endif

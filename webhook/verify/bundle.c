@@ -213,6 +213,15 @@ parse_entry(json_t *j, enum wh_bundle_version v, struct wh_arena *a, struct wh_b
         rc = parse_proof(proof, a, e, err);
     if (rc != WH_OK)
         return rc;
+    {
+        char *text = json_dumps(j, JSON_COMPACT);
+
+        if (text == NULL)
+            wh_oom();
+        e->json.len = strlen(text);
+        e->json.ptr = wh_arena_memdup(a, text, e->json.len + 1);
+        free(text);
+    }
     /* protobuf-specs: v0.1 requires the inclusion promise, v0.2+ the inclusion proof. */
     if (v == WH_BUNDLE_V0_1 && e->set.len == 0)
         return wh_error_set(err, WH_E_INVALID, "bundle v0.1 entry has no inclusion promise");

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs every bundle-verification case of $DG_SHARED/vectors/sigstore-conformance through
+# `driftgate verify-bundle` the way the sigstore-conformance client protocol does
+# (verify-bundle --bundle B --certificate-identity ID --certificate-oidc-issuer URL | --key K,
+# --trusted-root T, ARTIFACT), and compares the exit status with expectations.json: 0 for "pass"
+# cases, non-zero for "fail". Every case is judged; none is skipped. DSSE cases are run a second
+# time with the artifact given as sha256:<hex> (the digest form of the protocol).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+: "${BUILD:?BUILD must name the build dir}"
+: "${DG_SHARED:=$top/../shared}"
+V=$DG_SHARED/vectors
+C=$V/sigstore-conformance/expectations.json
+dg=$BUILD/driftgate
+command -v jq > /dev/null || { echo "not ok - conformance: jq is not installed"; exit 1; }
+[ -x "$dg" ] || { echo "not ok - conformance: $dg not built"; exit 1; }
+[ -f "$C" ] || { echo "not ok - conformance: $C missing"; exit 1; }
+
+agree=0 disagree=0 passes=0 fails=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+run_case() { # name expect args...
+  local name=$1 expect=$2 rc got
+  shift 2
+  "$dg" verify-bundle "$@" > "$tmp/out" 2>&1
+  rc=$?
+  got=fail
+  [ $rc -eq 0 ] && got=pass
+  if [ $rc -gt 1 ]; then
+    echo "not ok - conformance $name: exit $rc: $(head -c 300 "$tmp/out")"
+    disagree=$((disagree + 1))
+  elif [ "$got" = "$expect" ]; then
+    echo "ok - conformance $name ($expect): $(head -c 200 "$tmp/out")"
+    agree=$((agree + 1))
+  else
+    echo "not ok - conformance $name expected $expect, got $got: $(head -c 300 "$tmp/out")"
+    disagree=$((disagree + 1))
+  fi
+}
+
+while IFS=$'\t' read -r name expect bundle artifact sha root key identity issuer; do
+  args=(--bundle "$V/$bundle" --trusted-root "$V/$root")
+  if [ "$key" != - ]; then
+    args+=(--key "$V/$key")
+  else
+    args+=(--certificate-identity "$identity" --certificate-oidc-issuer "$issuer")
+  fi
+  [ "$expect" = pass ] && passes=$((passes + 1)) || fails=$((fails + 1))
+  run_case "$name" "$expect" "${args[@]}" "$V/$artifact"
+  if jq -e 'has("dsseEnvelope")' "$V/$bundle" > /dev/null 2>&1; then
+    run_case "$name (sha256:)" "$expect" "${args[@]}" "sha256:$sha"
+  fi
+done < <(jq -r '.cases | to_entries[] | [.key, .value.expect, .value.bundle, .value.artifact,
+  .value.artifact_sha256, .value.trusted_root, (.value.key // "-"), (.value.identity // "-"),
+  (.value.issuer // "-")] | @tsv' "$C")
+
+echo "# sigstore-conformance bundle-verify: $agree of $((agree + disagree)) runs agree" \
+     "($passes pass cases, $fails fail cases)"
+[ $disagree -eq 0 ]
