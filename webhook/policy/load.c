@@ -18,6 +18,7 @@
 #include "image/ref.h"
 #include "policy/snapshot.h"
 #include "verify/attestation.h"
+#include "verify/cert.h"
 #include "verify/keys.h"
 #include "verify/predicates.h"
 
@@ -610,11 +611,42 @@ opt_string(struct ctx *c, const struct node *map, const char *key, const char *w
     return as_string(c, v, wh_arena_sprintf(c->tmp, "%s.%s", where, key), out);
 }
 
+/* extensions: {sourceRepositoryURI: "https://github.com/acme/payments", ...}; names are Fulcio's
+ * (verify/cert.h), values exact strings. */
+static enum wh_err
+parse_keyless_extensions(struct ctx *c, const struct node *n, const char *where,
+                         struct wh_policy_keyless *k)
+{
+    struct wh_policy_keyless_ext *ext;
+    enum wh_err rc;
+
+    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK)
+        return rc;
+    ext = wh_arena_calloc(&c->p->arena, n->n / 2 + 1, sizeof(*ext));
+    for (size_t i = 0; i + 1 < n->n; i += 2) {
+        const struct node *key = n->kids[i], *val = n->kids[i + 1];
+        struct wh_policy_keyless_ext *e = &ext[k->n_extensions];
+
+        e->index = wh_cert_ext_find(key->text);
+        if (e->index < 0)
+            return fail(c, key, "%s: unknown Fulcio extension \"%s\" (e.g. sourceRepositoryURI, "
+                                "buildTrigger, githubWorkflowRepository)",
+                        where, key->text);
+        e->name = wh_arena_strdup(&c->p->arena, key->text);
+        if ((rc = as_string(c, val, wh_arena_sprintf(c->tmp, "%s.%s", where, key->text),
+                            &e->value)) != WH_OK)
+            return rc;
+        k->n_extensions++;
+    }
+    k->extensions = ext;
+    return WH_OK;
+}
+
 static enum wh_err
 parse_keyless(struct ctx *c, const struct node *n, const char *where, struct wh_policy_signer *s)
 {
-    static const char *const keys[] = {"issuer",        "subject", "issuerRegExp",
-                                       "subjectRegExp", "github",  NULL};
+    static const char *const keys[] = {"issuer", "subject",    "issuerRegExp", "subjectRegExp",
+                                       "github", "extensions", NULL};
     static const char *const gh_keys[] = {"repository", "ref", "workflow", "trigger", "sha", NULL};
     struct wh_policy_keyless *k = wh_arena_alloc(&c->p->arena, sizeof(*k));
     const struct node *v;
@@ -650,6 +682,10 @@ parse_keyless(struct ctx *c, const struct node *n, const char *where, struct wh_
             (rc = opt_string(c, v, "sha", gw, &k->github.sha)) != WH_OK)
             return rc;
     }
+    if ((v = get(n, "extensions")) != NULL &&
+        (rc = parse_keyless_extensions(c, v, wh_arena_sprintf(c->tmp, "%s.extensions", where),
+                                       k)) != WH_OK)
+        return rc;
     s->keyless = k;
     return WH_OK;
 }

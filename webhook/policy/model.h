@@ -49,7 +49,8 @@ struct wh_policy_regex {
     regex_t re;
 };
 
-/* Fulcio certificate identity (verification is a later issue; the model keeps it). */
+/* Fulcio certificate identity; policy/identity.c matches it against a verified certificate. */
+struct wh_policy_keyless_ext;
 struct wh_policy_keyless {
     const char *issuer;                       /* exact, or NULL */
     const char *subject;                      /* exact, or NULL */
@@ -62,6 +63,16 @@ struct wh_policy_keyless {
         const char *trigger;    /* "push" */
         const char *sha;        /* commit */
     } github;                   /* each NULL when not constrained */
+    /* extensions: {name: value}: Fulcio certificate extensions by name (verify/cert.h
+     * wh_cert_ext_name, e.g. "sourceRepositoryURI", "buildTrigger"), each matched exactly. */
+    const struct wh_policy_keyless_ext *extensions;
+    size_t n_extensions;
+};
+
+struct wh_policy_keyless_ext {
+    const char *name; /* as written */
+    int index;        /* enum wh_cert_ext */
+    const char *value;
 };
 
 /* A named signer. Exactly one of key / keyless is set. */
