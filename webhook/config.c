@@ -77,6 +77,11 @@ static const struct field timeouts_fields[] = {
     {NULL, K_MAP, 0, 0, 0, 0, NULL},
 };
 
+static const struct field reload_fields[] = {
+    {"pollMillis", K_INT64, OFF(reload_poll_ms), 0, 0, 3600000, NULL},
+    {NULL, K_MAP, 0, 0, 0, 0, NULL},
+};
+
 static const struct field cache_fields[] = {
     {"entries", K_SIZE, OFF(cache_entries), 0, 0, 100000000, NULL},
     {"bytes", K_SIZE, OFF(cache_bytes), 0, 0, 64 * GIB, NULL},
@@ -101,6 +106,7 @@ static const struct field root_fields[] = {
     {"workers", K_UINT, OFF(workers), 0, 1, 256, NULL},
     {"queue", K_SIZE, OFF(queue), 0, 1, 65536, NULL},
     {"cache", K_MAP, 0, 0, 0, 0, cache_fields},
+    {"reload", K_MAP, 0, 0, 0, 0, reload_fields},
     {"log", K_MAP, 0, 0, 0, 0, log_fields},
     {NULL, K_MAP, 0, 0, 0, 0, NULL},
 };
@@ -131,6 +137,7 @@ wh_config_defaults(struct wh_config *c)
     c->review_max_ms = 25000;
     c->margin_ms = 1000;
     c->registry_connect_ms = 2000;
+    c->reload_poll_ms = 10000;
     c->workers = 4;
     c->queue = 64;
     c->cache_entries = 4096;

@@ -46,6 +46,9 @@ struct wh_config {
     int64_t margin_ms;           /* answer this long before the apiserver's ?timeout; 1 s */
     int64_t registry_connect_ms; /* 2 s */
 
+    /* reload: {pollMillis}: stat fallback period of the file watcher (0: inotify only); 10 s */
+    int64_t reload_poll_ms;
+
     unsigned workers; /* worker threads; default 4 */
     size_t queue;     /* bounded job queue; default 64 */
 

@@ -1,6 +1,9 @@
 /* Liveness and readiness endpoints, and the small response helpers every route uses. */
 #include "http/internal.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "pipeline/review.h"
 
 static const char *
@@ -59,17 +62,19 @@ wh_http_healthz(struct wh_http_server *s, h2o_req_t *req)
 void
 wh_http_readyz(struct wh_http_server *s, h2o_req_t *req)
 {
-    const char *detail = "unknown";
-    char text[512];
+    char detail[1024], text[1100];
+    bool is_ready;
     int n;
 
-    /* wh_review_env_ready takes a short mutex; no I/O. */
-    if (wh_review_env_ready(s->env, &detail)) {
+    /* wh_review_env_ready takes a short mutex; no I/O. A failed reload keeps the pod ready
+     * (the last good snapshot serves) and says so: "ok: policy reload failed, ...". */
+    is_ready = wh_review_env_ready(s->env, detail, sizeof(detail));
+    if (is_ready && strcmp(detail, "ok") == 0) {
         wh_http_send(req, 200, "text/plain; charset=utf-8", WH_STR("ok\n"));
         return;
     }
-    n = snprintf(text, sizeof(text), "not ready: %s\n", detail);
-    wh_http_send(req, 503, "text/plain; charset=utf-8",
+    n = snprintf(text, sizeof(text), "%s: %s\n", is_ready ? "ok" : "not ready", detail);
+    wh_http_send(req, is_ready ? 200 : 503, "text/plain; charset=utf-8",
                  (struct wh_str){text, n < 0                       ? 0
                                        : (size_t)n >= sizeof(text) ? sizeof(text) - 1
                                                                    : (size_t)n});

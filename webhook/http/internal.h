@@ -10,7 +10,9 @@
 #include "base/str.h"
 
 struct wh_config;
+struct wh_reload;
 struct wh_review_env;
+struct wh_review_metrics;
 struct wh_workers;
 
 /* Lives on wh_http_serve's stack; every field is touched only by the loop thread, except
@@ -18,10 +20,14 @@ struct wh_workers;
 struct wh_http_server {
     const struct wh_config *cfg;
     struct wh_review_env *env;
+    struct wh_review_metrics *metrics; /* the env's */
     struct wh_workers *workers;
+    struct wh_reload *reload; /* policy and certificate watcher (its own thread) */
     h2o_context_t ctx;
+    h2o_accept_ctx_t accept_ctx; /* accept_ctx.ssl_ctx is swapped by tls_receiver */
     h2o_multithread_queue_t *queue;
     h2o_multithread_receiver_t done_receiver; /* finished reviews, back on the loop thread */
+    h2o_multithread_receiver_t tls_receiver;  /* a reloaded SSL_CTX, from the watcher */
     size_t in_flight;                         /* reviews submitted and not yet answered */
     unsigned long long queue_full; /* /validate answered 503 because the queue was full */
     struct wh_buf too_large_json;  /* the 413 body, rendered once */
@@ -36,6 +42,7 @@ void wh_http_send_json_error(h2o_req_t *req, int status, const char *msg);
 void wh_http_validate(struct wh_http_server *s, h2o_req_t *req);
 void wh_http_healthz(struct wh_http_server *s, h2o_req_t *req);
 void wh_http_readyz(struct wh_http_server *s, h2o_req_t *req);
+void wh_http_metrics(struct wh_http_server *s, h2o_req_t *req);
 /* The multithread receiver for finished reviews. */
 void wh_http_validate_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages);
 

@@ -9,16 +9,19 @@
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/clock.h"
 #include "base/log.h"
 #include "config.h"
 #include "http/internal.h"
+#include "metrics/metrics.h"
+#include "pipeline/reload.h"
 #include "pipeline/review.h"
 #include "pipeline/workers.h"
 
@@ -43,10 +46,10 @@ struct json_413_ostream {
     struct wh_str body;
 };
 
-struct reload_job {
-    struct wh_job job;
-    struct wh_review_env *env;
-    atomic_bool is_pending;
+/* A freshly loaded SSL_CTX on its way from the watcher thread to the loop thread. */
+struct tls_swap {
+    h2o_multithread_message_t msg;
+    SSL_CTX *ctx;
 };
 
 static void
@@ -87,13 +90,15 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
             send_405(req, "POST");
         else
             wh_http_validate(s, req);
-    } else if (path_is(req, "/healthz") || path_is(req, "/readyz")) {
+    } else if (path_is(req, "/healthz") || path_is(req, "/readyz") || path_is(req, "/metrics")) {
         if (!method_is(req, "GET") && !method_is(req, "HEAD"))
             send_405(req, "GET, HEAD");
         else if (path_is(req, "/healthz"))
             wh_http_healthz(s, req);
-        else
+        else if (path_is(req, "/readyz"))
             wh_http_readyz(s, req);
+        else
+            wh_http_metrics(s, req);
     } else {
         wh_http_send_json_error(req, 404, "not found: the webhook serves POST /validate");
     }
@@ -135,6 +140,18 @@ on_setup_ostream_413(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
         slot = &os->super.next;
     }
     h2o_setup_next_ostream(req, slot);
+}
+
+/* notAfter of the context's certificate as Unix time; 0 when unreadable. */
+static time_t
+cert_not_after(SSL_CTX *ctx)
+{
+    X509 *cert = SSL_CTX_get0_certificate(ctx);
+    struct tm tm;
+
+    if (cert == NULL || ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) != 1)
+        return 0;
+    return timegm(&tm);
 }
 
 static enum wh_err
@@ -221,30 +238,73 @@ on_accept(h2o_socket_t *listener, const char *err)
     h2o_accept(listener->data, sock);
 }
 
-/* Worker thread: file reads and YAML parsing stay off the loop thread. */
-static void
-run_reload(struct wh_job *job, struct wh_review_worker *w)
+/* Watcher thread: the policy file changed (or SIGHUP). The env logs, counts and keeps the
+ * last good snapshot on failure. */
+static enum wh_err
+reload_policy(void *arg, struct wh_error *err)
 {
-    struct reload_job *r = (struct reload_job *)job;
-    struct wh_error err;
+    struct wh_http_server *s = arg;
 
-    (void)w;
-    if (wh_review_env_reload(r->env, &err) != WH_OK)
-        wh_log(WH_LOG_ERROR, "SIGHUP: reload failed: %s", err.msg); /* reload logs details too */
-    atomic_store(&r->is_pending, false);
+    return wh_review_env_reload(s->env, err);
 }
 
-static void
-request_reload(struct wh_http_server *s, struct reload_job *r)
+/* Watcher thread: the certificate or key changed. A new SSL_CTX is built here (file reads and
+ * key parsing stay off the loop thread) and handed to the loop thread, which swaps it in for
+ * new connections; connections already open keep the context they were accepted with (OpenSSL
+ * reference-counts it). A pair that does not load or match keeps the old one. */
+static enum wh_err
+reload_tls(void *arg, struct wh_error *err)
 {
-    struct wh_error err;
+    struct wh_http_server *s = arg;
+    struct tls_swap *swap;
+    SSL_CTX *ctx;
+    enum wh_err rc;
 
-    if (atomic_exchange(&r->is_pending, true))
-        return; /* one reload at a time; it reads the newest file anyway */
-    if (wh_workers_submit(s->workers, &r->job, &err) != WH_OK) {
-        atomic_store(&r->is_pending, false);
-        reload_requested = 1; /* queue full: try again on the next loop turn */
+    if ((rc = new_ssl_ctx(s->cfg, &ctx, err)) != WH_OK) {
+        wh_error_wrap(err, "tls reload");
+        wh_review_env_note_reload(s->env, "tls", err->msg);
+        return rc;
     }
+    wh_metrics_gauge_set(s->metrics->cert_expiry, NULL, (double)cert_not_after(ctx));
+    swap = calloc(1, sizeof(*swap));
+    if (swap == NULL)
+        wh_oom();
+    swap->ctx = ctx;
+    h2o_multithread_send_message(&s->tls_receiver, &swap->msg);
+    wh_review_env_note_reload(s->env, "tls", NULL);
+    wh_log(WH_LOG_INFO, "tls: serving certificate reloaded from %s (expires %lld)", s->cfg->tls_cert,
+           (long long)cert_not_after(ctx));
+    return WH_OK;
+}
+
+/* Loop thread: installs reloaded contexts; the last one wins. */
+static void
+on_tls_swap(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    struct wh_http_server *s = H2O_STRUCT_FROM_MEMBER(struct wh_http_server, tls_receiver, receiver);
+
+    while (!h2o_linklist_is_empty(messages)) {
+        struct tls_swap *swap = H2O_STRUCT_FROM_MEMBER(struct tls_swap, msg.link, messages->next);
+
+        h2o_linklist_unlink(&swap->msg.link);
+        SSL_CTX_free(s->accept_ctx.ssl_ctx);
+        s->accept_ctx.ssl_ctx = swap->ctx;
+        free(swap);
+    }
+}
+
+static enum wh_err
+start_reload(struct wh_http_server *s, struct wh_error *err)
+{
+    const char *policy[] = {s->cfg->policy_path};
+    const char *tls[] = {s->cfg->tls_cert, s->cfg->tls_key};
+
+    s->reload = wh_reload_new(s->cfg->reload_poll_ms);
+    wh_reload_watch(s->reload, "policy", policy, 1, reload_policy, s);
+    if (s->cfg->tls_enabled)
+        wh_reload_watch(s->reload, "tls", tls, 2, reload_tls, s);
+    /* TODO(#7): trust roots join here (wh_reload_watch "trust") once the env holds them. */
+    return wh_reload_start(s->reload, err);
 }
 
 static void
@@ -325,13 +385,11 @@ enum wh_err
 wh_http_serve(const struct wh_config *cfg, struct wh_review_env *env, struct wh_error *err)
 {
     struct wh_http_server s;
-    struct reload_job reload;
     h2o_globalconf_t globalconf;
     h2o_hostconf_t *hostconf;
     h2o_pathconf_t *pathconf;
     struct route_handler *handler;
     struct json_413_filter *filter;
-    h2o_accept_ctx_t accept_ctx;
     h2o_evloop_t *loop;
     h2o_socket_t *listener;
     SSL_CTX *ssl_ctx = NULL;
@@ -343,6 +401,7 @@ wh_http_serve(const struct wh_config *cfg, struct wh_review_env *env, struct wh_
     memset(&s, 0, sizeof(s));
     s.cfg = cfg;
     s.env = env;
+    s.metrics = wh_review_env_metrics(env);
     if (make_413_body(&s) != WH_OK) {
         wh_buf_fini(&s.too_large_json);
         return wh_error_set(err, WH_E_INTERNAL, "413 body overflow");
@@ -350,6 +409,10 @@ wh_http_serve(const struct wh_config *cfg, struct wh_review_env *env, struct wh_
     if (cfg->tls_enabled && (rc = new_ssl_ctx(cfg, &ssl_ctx, err)) != WH_OK) {
         wh_buf_fini(&s.too_large_json);
         return wh_error_wrap(err, "tls");
+    }
+    if (ssl_ctx != NULL) {
+        wh_metrics_gauge_set(s.metrics->cert_expiry, NULL, (double)cert_not_after(ssl_ctx));
+        wh_review_env_note_reload(env, "tls", NULL);
     }
     if ((rc = open_listener(cfg, &fd, err)) != WH_OK) {
         SSL_CTX_free(ssl_ctx);
@@ -362,10 +425,6 @@ wh_http_serve(const struct wh_config *cfg, struct wh_review_env *env, struct wh_
         wh_buf_fini(&s.too_large_json);
         return rc;
     }
-    memset(&reload, 0, sizeof(reload));
-    reload.job.run = run_reload;
-    reload.env = env;
-
     h2o_config_init(&globalconf);
     globalconf.max_request_entity_size = cfg->limits.body_bytes;
     globalconf.http1.upgrade_to_http2 = 0; /* no h2c either */
@@ -384,13 +443,16 @@ wh_http_serve(const struct wh_config *cfg, struct wh_review_env *env, struct wh_
     h2o_context_init(&s.ctx, loop, &globalconf);
     s.queue = h2o_multithread_create_queue(loop);
     h2o_multithread_register_receiver(s.queue, &s.done_receiver, wh_http_validate_done);
-    memset(&accept_ctx, 0, sizeof(accept_ctx));
-    accept_ctx.ctx = &s.ctx;
-    accept_ctx.hosts = globalconf.hosts;
-    accept_ctx.ssl_ctx = ssl_ctx;
+    h2o_multithread_register_receiver(s.queue, &s.tls_receiver, on_tls_swap);
+    s.accept_ctx.ctx = &s.ctx;
+    s.accept_ctx.hosts = globalconf.hosts;
+    s.accept_ctx.ssl_ctx = ssl_ctx; /* owned by s from here: swapped on reload, freed at exit */
+    ssl_ctx = NULL;
     listener = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
-    listener->data = &accept_ctx;
+    listener->data = &s.accept_ctx;
     h2o_socket_read_start(listener, on_accept);
+    if ((rc = start_reload(&s, err)) != WH_OK) /* only when no thread can start */
+        wh_log(WH_LOG_ERROR, "%s: files will reload on restart only", err->msg);
 
     stop_requested = 0;
     reload_requested = 0;
@@ -402,14 +464,19 @@ wh_http_serve(const struct wh_config *cfg, struct wh_review_env *env, struct wh_
         h2o_evloop_run(loop, 1000); /* a signal interrupts the wait at once */
         if (reload_requested) {
             reload_requested = 0;
-            request_reload(&s, &reload);
+            wh_reload_request(s.reload);
         }
     }
     wh_log(WH_LOG_INFO, "shutting down: %zu reviews in flight", s.in_flight);
     is_clean = drain(&s, loop, listener);
-    wh_workers_free(s.workers); /* runs a pending reload, joins */
-    /* Anything the workers posted meanwhile (a reload has no message) is delivered here. */
+    wh_reload_free(s.reload); /* a load in progress finishes; no message comes after this */
+    wh_workers_free(s.workers);
+    /* Anything the workers or the watcher posted meanwhile is delivered here; a context swap
+     * still queued is installed (then freed below) so nothing leaks. */
     h2o_evloop_run(loop, 0);
+    if (!h2o_linklist_is_empty(&s.tls_receiver._messages))
+        on_tls_swap(&s.tls_receiver, &s.tls_receiver._messages);
+    h2o_multithread_unregister_receiver(s.queue, &s.tls_receiver);
     h2o_multithread_unregister_receiver(s.queue, &s.done_receiver);
     h2o_multithread_destroy_queue(s.queue);
     /* h2o 2.2.5's evloop destroy_queue closes the queue's sockets but never frees the struct
@@ -427,7 +494,7 @@ wh_http_serve(const struct wh_config *cfg, struct wh_review_env *env, struct wh_
          * is exiting, so leave them to the kernel. */
         wh_log(WH_LOG_WARN, "shutdown: connections still open after %d ms", CLOSE_GRACE_MS);
     }
-    SSL_CTX_free(ssl_ctx);
+    SSL_CTX_free(s.accept_ctx.ssl_ctx);
     wh_buf_fini(&s.too_large_json);
     sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGINT, &old_int, NULL);

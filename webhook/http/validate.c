@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "config.h"
 #include "http/internal.h"
+#include "metrics/metrics.h"
 #include "pipeline/review.h"
 #include "pipeline/workers.h"
 
@@ -192,7 +193,10 @@ wh_http_validate(struct wh_http_server *s, h2o_req_t *req)
         wh_oom();
     memcpy(vj->body, req->entity.base, vj->body_len);
     if (wh_workers_submit(s->workers, &vj->job, &err) != WH_OK) {
-        s->queue_full += err.code == WH_E_LIMIT;
+        if (err.code == WH_E_LIMIT) {
+            s->queue_full++;
+            wh_metrics_counter_add(s->metrics->queue_rejected, NULL, 1);
+        }
         wh_log(WH_LOG_WARN, "validate: answering 503: %s (%llu refused so far)", err.msg,
                s->queue_full);
         wh_http_send_json_error(req, 503, err.msg);

@@ -6,10 +6,10 @@
 #include "pipeline/review.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "admission/request.h"
 #include "admission/response.h"
@@ -18,24 +18,90 @@
 #include "base/log.h"
 #include "cache/cache.h"
 #include "decision/decision.h"
+#include "metrics/metrics.h"
 #include "pipeline/image_check.h"
 #include "policy/policy.h"
 #include "registry/client.h"
 
+/* The last reload outcome of one `what` (policy, trust, tls), for /readyz. */
+struct reload_state {
+    char what[16];
+    char error[sizeof(((struct wh_error *)0)->msg)]; /* "" after a success */
+};
+
+#define MAX_RELOAD_STATES 8
+
 struct wh_review_env {
     struct wh_review_settings settings;
-    pthread_mutex_t lock; /* guards `policy` (the pointer, not the immutable snapshot) */
+    pthread_mutex_t lock; /* guards `policy` (the pointer, not the snapshot) and `reloads` */
     struct wh_policy *policy;
     struct wh_cache *cache; /* NULL when settings.cache_entries == 0 */
-    char *last_error;
-    atomic_bool reload_failed; /* read by /readyz without the lock */
+    struct reload_state reloads[MAX_RELOAD_STATES];
+    size_t n_reloads;
+    struct wh_review_metrics m;
 };
+
+/* Latency buckets (seconds): a cached review takes well under a millisecond, a cold one with
+ * registry round trips tens to hundreds, and the apiserver gives up at 10-30 s. */
+static const double review_buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                        0.1,    0.25,  0.5,    1,     2.5,  5,     10,  30};
+#define N_BUCKETS (sizeof(review_buckets) / sizeof(review_buckets[0]))
 
 struct wh_review_worker {
     struct wh_review_env *env;
     struct wh_registry_client *registry;
     char registry_error[sizeof(((struct wh_error *)0)->msg)];
 };
+
+static void
+register_metrics(struct wh_review_metrics *m)
+{
+    struct wh_metrics *r = m->metrics = wh_metrics_new();
+
+    m->reviews = wh_metrics_counter_new(r, "driftgate_admission_reviews_total",
+                                        "AdmissionReviews answered, by verdict "
+                                        "(allow, warn, deny; error: malformed, HTTP 400).",
+                                        "verdict");
+    m->review_seconds = wh_metrics_histogram_new(
+        r, "driftgate_review_duration_seconds",
+        "Time from dequeue to rendered response of one AdmissionReview.", NULL, review_buckets,
+        N_BUCKETS);
+    m->step_seconds = wh_metrics_histogram_new(
+        r, "driftgate_review_step_duration_seconds",
+        "Time per pipeline step of one review (resolve, verify, sbom, evaluate).", "step",
+        review_buckets, N_BUCKETS);
+    m->registry_requests = wh_metrics_counter_new(
+        r, "driftgate_registry_requests_total",
+        "HTTP requests to OCI registries by registry host and status (error: no HTTP answer).",
+        "registry,status");
+    m->cache_hits = wh_metrics_counter_new(r, "driftgate_cache_hits_total",
+                                           "Verified-facts and tag cache hits.", NULL);
+    m->cache_misses = wh_metrics_counter_new(r, "driftgate_cache_misses_total",
+                                             "Verified-facts and tag cache misses.", NULL);
+    m->cache_entries =
+        wh_metrics_gauge_new(r, "driftgate_cache_entries", "Entries in the cache.", NULL);
+    m->verify_failures = wh_metrics_counter_new(
+        r, "driftgate_verification_failures_total",
+        "Images whose signature or attestation checks failed, by reason.", "reason");
+    m->reload_success = wh_metrics_gauge_new(
+        r, "driftgate_reload_success",
+        "1 if the last load of the file set succeeded, 0 if it failed (last good one serves).",
+        "what");
+    m->reload_time = wh_metrics_gauge_new(r, "driftgate_reload_timestamp_seconds",
+                                          "Unix time of the last successful load.", "what");
+    m->reload_failures = wh_metrics_counter_new(r, "driftgate_reload_failures_total",
+                                                "Failed reloads (the last good one kept).", "what");
+    m->cert_expiry = wh_metrics_gauge_new(r, "driftgate_certificate_expiry_seconds",
+                                          "Unix time at which the serving certificate expires.",
+                                          NULL);
+    m->queue_depth = wh_metrics_gauge_new(r, "driftgate_queue_depth",
+                                          "Reviews queued and not yet started by a worker.", NULL);
+    m->queue_rejected = wh_metrics_counter_new(
+        r, "driftgate_queue_rejected_total",
+        "Reviews answered 503 at once because the queue was full.", NULL);
+    m->in_flight = wh_metrics_gauge_new(r, "driftgate_reviews_in_flight",
+                                        "Reviews accepted and not yet answered.", NULL);
+}
 
 enum wh_err
 wh_review_env_new(const struct wh_review_settings *s, struct wh_review_env **out,
@@ -56,6 +122,8 @@ wh_review_env_new(const struct wh_review_settings *s, struct wh_review_env **out
     }
     if (s->cache_entries > 0)
         env->cache = wh_cache_new(s->cache_entries, s->cache_bytes);
+    register_metrics(&env->m);
+    wh_review_env_note_reload(env, "policy", NULL);
     *out = env;
     return WH_OK;
 }
@@ -67,7 +135,7 @@ wh_review_env_free(struct wh_review_env *env)
         return;
     wh_policy_unref(env->policy);
     wh_cache_free(env->cache);
-    free(env->last_error);
+    wh_metrics_free(env->m.metrics);
     pthread_mutex_destroy(&env->lock);
     free(env);
 }
@@ -78,34 +146,93 @@ wh_review_env_reload(struct wh_review_env *env, struct wh_error *err)
     struct wh_policy *fresh, *old;
     enum wh_err rc = wh_policy_load(env->settings.policy_path, &env->settings.limits, &fresh, err);
 
-    pthread_mutex_lock(&env->lock);
-    free(env->last_error);
-    env->last_error = NULL;
-    atomic_store(&env->reload_failed, rc != WH_OK);
     if (rc != WH_OK) {
-        env->last_error = strdup(err->msg);
+        wh_error_wrap(err, "policy reload");
+        wh_review_env_note_reload(env, "policy", err->msg);
+        pthread_mutex_lock(&env->lock);
+        wh_log(WH_LOG_ERROR, "%s; keeping generation %llu", err->msg,
+               (unsigned long long)wh_policy_generation(env->policy));
         pthread_mutex_unlock(&env->lock);
-        wh_log(WH_LOG_ERROR, "policy reload failed, keeping generation %llu: %s",
-               (unsigned long long)wh_policy_generation(env->policy), err->msg);
         return rc;
     }
+    pthread_mutex_lock(&env->lock);
     old = env->policy;
     env->policy = fresh;
     pthread_mutex_unlock(&env->lock);
+    wh_review_env_note_reload(env, "policy", NULL);
     wh_log(WH_LOG_INFO, "policy reloaded: generation %llu",
            (unsigned long long)wh_policy_generation(fresh));
+    /* Reviews in flight hold their own reference and finish on the old snapshot. */
     wh_policy_unref(old);
     return WH_OK;
 }
 
-bool
-wh_review_env_ready(const struct wh_review_env *env, const char **detail)
+void
+wh_review_env_note_reload(struct wh_review_env *env, const char *what, const char *error)
 {
-    /* The env never exists without a loaded policy; a failed reload keeps the last good one. */
-    *detail = atomic_load(&env->reload_failed)
-                  ? "policy reload failed; serving the last good policy (see the log)"
-                  : "ok";
+    struct reload_state *st = NULL;
+    const char *const labels[] = {what};
+    size_t i;
+
+    pthread_mutex_lock(&env->lock);
+    for (i = 0; i < env->n_reloads && st == NULL; i++)
+        if (strcmp(env->reloads[i].what, what) == 0)
+            st = &env->reloads[i];
+    if (st == NULL && env->n_reloads < MAX_RELOAD_STATES) {
+        st = &env->reloads[env->n_reloads++];
+        snprintf(st->what, sizeof(st->what), "%s", what);
+    }
+    if (st != NULL)
+        snprintf(st->error, sizeof(st->error), "%s", error != NULL ? error : "");
+    pthread_mutex_unlock(&env->lock);
+    wh_metrics_gauge_set(env->m.reload_success, labels, error == NULL ? 1 : 0);
+    if (error == NULL)
+        wh_metrics_gauge_set(env->m.reload_time, labels, (double)wh_clock_wall());
+    else
+        wh_metrics_counter_add(env->m.reload_failures, labels, 1);
+}
+
+bool
+wh_review_env_ready(struct wh_review_env *env, char *detail, size_t cap)
+{
+    size_t i, len = 0;
+    int n;
+
+    /* The env never exists without a loaded policy; a failed reload keeps the last good one,
+     * so this is always ready and the detail says what is stale. */
+    WH_ASSERT(cap > 0);
+    detail[0] = '\0';
+    pthread_mutex_lock(&env->lock);
+    for (i = 0; i < env->n_reloads && len < cap; i++) {
+        if (env->reloads[i].error[0] == '\0')
+            continue;
+        n = snprintf(detail + len, cap - len, "%s%s reload failed, serving the last good one: %s",
+                     len > 0 ? "; " : "", env->reloads[i].what, env->reloads[i].error);
+        len = n < 0 ? cap : len + (size_t)n;
+    }
+    pthread_mutex_unlock(&env->lock);
+    if (detail[0] == '\0')
+        snprintf(detail, cap, "ok");
     return true;
+}
+
+struct wh_review_metrics *
+wh_review_env_metrics(struct wh_review_env *env)
+{
+    return &env->m;
+}
+
+void
+wh_review_env_metrics_collect(struct wh_review_env *env)
+{
+    struct wh_cache_stats st;
+
+    if (env->cache == NULL)
+        return;
+    wh_cache_stats(env->cache, &st);
+    wh_metrics_counter_set(env->m.cache_hits, NULL, st.hits);
+    wh_metrics_counter_set(env->m.cache_misses, NULL, st.misses);
+    wh_metrics_gauge_set(env->m.cache_entries, NULL, (double)st.entries);
 }
 
 static struct wh_policy *
@@ -194,6 +321,36 @@ log_review(const struct wh_admission_request *req, const struct wh_decision *d,
     wh_buf_fini(&b);
 }
 
+static int64_t
+mono_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void
+observe_review(struct wh_review_metrics *m, const char *verdict, int64_t started_us,
+               const struct wh_review_timing *t)
+{
+    const struct {
+        const char *step;
+        int64_t us;
+    } steps[] = {{"resolve", t != NULL ? t->resolve_us : 0},
+                 {"verify", t != NULL ? t->verify_us : 0},
+                 {"sbom", t != NULL ? t->sbom_us : 0},
+                 {"evaluate", t != NULL ? t->evaluate_us : 0}};
+    size_t i;
+
+    wh_metrics_counter_add(m->reviews, (const char *const[]){verdict}, 1);
+    wh_metrics_histogram_observe(m->review_seconds, NULL, (double)(mono_us() - started_us) / 1e6);
+    for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+        if (steps[i].us > 0)
+            wh_metrics_histogram_observe(m->step_seconds, (const char *const[]){steps[i].step},
+                                         (double)steps[i].us / 1e6);
+}
+
 void
 wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
                  struct wh_review_reply *reply)
@@ -205,6 +362,8 @@ wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadl
     struct wh_policy *policy;
     struct wh_image_check_ctx ctx;
     int64_t started = wh_clock_mono_ms();
+    int64_t started_us = mono_us();
+    struct wh_review_timing timing;
     unsigned long requests = w->registry != NULL ? wh_registry_client_requests(w->registry) : 0;
 
     wh_arena_init(&a);
@@ -212,12 +371,14 @@ wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadl
     if (wh_admission_request_parse(body, &w->env->settings.limits, &a, &req, &err) != WH_OK) {
         reply_error(reply, err.msg);
         wh_log(WH_LOG_WARN, "rejected malformed AdmissionReview: %s", err.msg);
+        observe_review(&w->env->m, reply->verdict, started_us, NULL);
         wh_arena_fini(&a);
         return;
     }
     wh_decision_init(&d, &a);
     policy = current_policy(w->env);
     memset(&ctx, 0, sizeof(ctx));
+    memset(&timing, 0, sizeof(timing));
     ctx.policy = policy;
     ctx.registry = w->registry;
     ctx.registry_error = w->registry_error;
@@ -242,6 +403,7 @@ wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadl
     if (w->registry != NULL)
         requests = wh_registry_client_requests(w->registry) - requests;
     log_review(&req, &d, started, requests);
+    observe_review(&w->env->m, reply->verdict, started_us, &timing);
     wh_policy_unref(policy);
     wh_arena_fini(&a);
 }

@@ -54,7 +54,56 @@ void wh_review_worker_free(struct wh_review_worker *w);
 void wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
                       struct wh_review_reply *reply);
 
-/* True when policy and trust are loaded; *detail says what is missing or stale otherwise. */
-bool wh_review_env_ready(const struct wh_review_env *env, const char **detail);
+/* True when policy and trust are loaded. `detail` (cap bytes, NUL-terminated) gets "ok", or
+ * the reloads that failed since their last success: the env then still serves the last good
+ * snapshot and stays ready, so a bad ConfigMap never takes the webhook out of the Service. */
+bool wh_review_env_ready(struct wh_review_env *env, char *detail, size_t cap);
+
+/*
+ * Step latencies of one review in microseconds, summed over its images; 0 means the step did
+ * not run (a cache hit skips resolve and verify). wh_review_handle passes one to the image
+ * checks (wh_image_check_ctx.timing) and observes every non-zero step into
+ * driftgate_review_step_duration_seconds{step} when the review ends.
+ */
+struct wh_review_timing {
+    int64_t resolve_us;  /* tag → digest */
+    int64_t verify_us;   /* .sig/.att fetch and verification */
+    int64_t sbom_us;     /* SBOM normalisation and the dev-image diff */
+    int64_t evaluate_us; /* policy evaluation */
+};
+
+/*
+ * The process metrics (metrics/metrics.h), registered by wh_review_env_new and owned by the env;
+ * every family lives as long as the env. Updating is thread-safe. `metrics` renders /metrics.
+ */
+struct wh_metrics;
+struct wh_metrics_family;
+struct wh_review_metrics {
+    struct wh_metrics *metrics;
+    struct wh_metrics_family *reviews;         /* _admission_reviews_total{verdict} */
+    struct wh_metrics_family *review_seconds;  /* _review_duration_seconds */
+    struct wh_metrics_family *step_seconds;    /* _review_step_duration_seconds{step} */
+    struct wh_metrics_family *registry_requests; /* _registry_requests_total{registry,status} */
+    struct wh_metrics_family *cache_hits;      /* _cache_hits_total (mirrors wh_cache_stats) */
+    struct wh_metrics_family *cache_misses;    /* _cache_misses_total */
+    struct wh_metrics_family *cache_entries;   /* _cache_entries */
+    struct wh_metrics_family *verify_failures; /* _verification_failures_total{reason} */
+    struct wh_metrics_family *reload_success;  /* _reload_success{what}: 1 ok, 0 last failed */
+    struct wh_metrics_family *reload_time;     /* _reload_timestamp_seconds{what}: last success */
+    struct wh_metrics_family *reload_failures; /* _reload_failures_total{what} */
+    struct wh_metrics_family *cert_expiry;     /* _certificate_expiry_seconds: notAfter, Unix s */
+    struct wh_metrics_family *queue_depth;     /* _queue_depth: jobs waiting for a worker */
+    struct wh_metrics_family *queue_rejected;  /* _queue_rejected_total: 503 at once, queue full */
+    struct wh_metrics_family *in_flight;       /* _reviews_in_flight */
+};
+struct wh_review_metrics *wh_review_env_metrics(struct wh_review_env *env);
+
+/* Refreshes the metrics mirrored from elsewhere (cache statistics) just before a scrape. */
+void wh_review_env_metrics_collect(struct wh_review_env *env);
+
+/* Records the outcome of a reload of `what` ("policy", "trust", "tls") for metrics and
+ * /readyz: on failure `error` says why (copied), and readiness detail names it until the next
+ * success of the same `what`. Thread-safe. */
+void wh_review_env_note_reload(struct wh_review_env *env, const char *what, const char *error);
 
 #endif

@@ -42,6 +42,7 @@ test_defaults_fill_every_field(void)
     ok(c.review_max_ms == 25000 && c.margin_ms == 1000 && c.registry_connect_ms == 2000,
        "default timeouts");
     ok(c.workers == 4 && c.queue == 64, "default workers and queue");
+    ok(c.reload_poll_ms == 10000, "default reload poll 10 s");
     ok(c.cache_entries == 4096 && c.cache_tag_ttl_s == 30 && c.cache_failure_ttl_s == 5,
        "default cache");
     ok(c.log_level == WH_LOG_INFO && c.n_plain_http_hosts == 0 && c.docker_config == NULL,
@@ -79,7 +80,8 @@ test_overrides_apply(void)
         "timeouts: {reviewMaxSeconds: 9, marginMillis: 500, registryConnectMillis: 300}\n"
         "workers: 2\nqueue: 5\n"
         "cache: {entries: 10, bytes: 1000, tagTTLSeconds: 1, failureTTLSeconds: 2}\n"
-        "log: {level: debug}\n",
+        "log: {level: debug}\n"
+        "reload: {pollMillis: 250}\n",
         &c, &err);
     ok(rc == WH_OK, "full config loads (%s)", rc == WH_OK ? "" : err.msg);
     if (rc != WH_OK)
@@ -96,6 +98,7 @@ test_overrides_apply(void)
     ok(c.review_max_ms == 9000 && c.margin_ms == 500 && c.registry_connect_ms == 300,
        "timeouts, seconds become ms");
     ok(c.workers == 2 && c.queue == 5, "workers and queue");
+    ok(c.reload_poll_ms == 250, "reload.pollMillis");
     ok(c.cache_entries == 10 && c.cache_bytes == 1000 && c.cache_tag_ttl_s == 1 &&
            c.cache_failure_ttl_s == 2,
        "cache");
@@ -158,6 +161,10 @@ test_strict_rejections(void)
                    "review budget above apiserver max");
     expect_invalid("timeouts: {reviewMaxSeconds: 1, marginMillis: 1000}\n", WH_E_INVALID,
                    "marginMillis (1000) must be below", "margin swallows the budget");
+    expect_invalid("reload: {pollMillis: 3600001}\n", WH_E_INVALID, "out of range",
+                   "reload poll above an hour");
+    expect_invalid("reload: {pollSeconds: 1}\n", WH_E_INVALID, "pollSeconds",
+                   "unknown reload key");
     expect_invalid("workers: 1\n---\nworkers: 2\n", WH_E_INVALID, "only one YAML document",
                    "two documents");
     expect_invalid("log: {level: info\n", WH_E_INVALID, ":2:1:", "malformed YAML has a position");

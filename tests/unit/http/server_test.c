@@ -23,6 +23,7 @@
 
 #include "base/clock.h"
 #include "config.h"
+#include "metrics/metrics.h"
 #include "pipeline/review.h"
 #include "unit/harness.h"
 
@@ -33,12 +34,47 @@ struct wh_review_worker {
 
 static bool fake_ready = true;
 
+static struct wh_review_metrics fake_metrics;
+
 bool
-wh_review_env_ready(const struct wh_review_env *env, const char **detail)
+wh_review_env_ready(struct wh_review_env *env, char *detail, size_t cap)
 {
     (void)env;
-    *detail = fake_ready ? "ok" : "no policy loaded";
+    snprintf(detail, cap, "%s", fake_ready ? "ok" : "no policy loaded");
     return fake_ready;
+}
+
+/* The real metrics library behind the fake env: /metrics renders what the server sets. */
+struct wh_review_metrics *
+wh_review_env_metrics(struct wh_review_env *env)
+{
+    (void)env;
+    if (fake_metrics.metrics == NULL) {
+        fake_metrics.metrics = wh_metrics_new();
+        fake_metrics.queue_depth = wh_metrics_gauge_new(fake_metrics.metrics,
+                                                        "driftgate_queue_depth", "Q.", NULL);
+        fake_metrics.in_flight = wh_metrics_gauge_new(fake_metrics.metrics,
+                                                      "driftgate_reviews_in_flight", "F.", NULL);
+        fake_metrics.queue_rejected = wh_metrics_counter_new(
+            fake_metrics.metrics, "driftgate_queue_rejected_total", "R.", NULL);
+        fake_metrics.cert_expiry = wh_metrics_gauge_new(
+            fake_metrics.metrics, "driftgate_certificate_expiry_seconds", "E.", NULL);
+    }
+    return &fake_metrics;
+}
+
+void
+wh_review_env_metrics_collect(struct wh_review_env *env)
+{
+    (void)env;
+}
+
+void
+wh_review_env_note_reload(struct wh_review_env *env, const char *what, const char *error)
+{
+    (void)env;
+    (void)what;
+    (void)error;
 }
 
 enum wh_err

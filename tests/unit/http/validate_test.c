@@ -10,10 +10,10 @@ struct wh_review_worker {
 };
 
 bool
-wh_review_env_ready(const struct wh_review_env *env, const char **detail)
+wh_review_env_ready(struct wh_review_env *env, char *detail, size_t cap)
 {
     (void)env;
-    *detail = "stub";
+    snprintf(detail, cap, "stub");
     return true;
 }
 
