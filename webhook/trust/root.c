@@ -223,7 +223,7 @@ get_string(struct pctx *c, json_t *obj, const char *field, const char *path, boo
     json_t *v = json_object_get(obj, field);
 
     *out = NULL;
-    if (v == NULL) {
+    if (v == NULL || json_is_null(v)) { /* protobuf-JSON: null is the default value */
         if (required)
             return bad(c, path_of(c, path, field), "missing");
         return WH_OK;
@@ -349,10 +349,16 @@ parse_spki(struct pctx *c, struct wh_bytes der, const char *path, EVP_PKEY **out
     const unsigned char *p = der.ptr;
     EVP_PKEY *k = d2i_PUBKEY(NULL, &p, (long)der.len);
 
+    if (k == NULL || p != der.ptr + der.len) {
+        /* keyDetails PKCS1_RSA_*: sigstore staging's CT log key is a bare PKCS#1 RSAPublicKey */
+        EVP_PKEY_free(k);
+        p = der.ptr;
+        k = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)der.len);
+    }
     ERR_clear_error();
     if (k == NULL || p != der.ptr + der.len) {
         EVP_PKEY_free(k);
-        return bad(c, path, "not a DER SubjectPublicKeyInfo");
+        return bad(c, path, "neither DER SubjectPublicKeyInfo nor PKCS#1 RSAPublicKey");
     }
     *out = k;
     wh_arena_defer(&c->r->arena, release_pkey, k);
