@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Cold verify against the loopback registry (world.sh none):
+#  1. one image whose rule needs a key-signed SBOM attestation (classic .att), no cache (driftgate
+#     review, a fresh process each run): median and p99 of the review's own "ms" over N runs, and
+#     its registry request count; baseline: the same three fetches (manifest, .att manifest, .att
+#     blob) done with curl sequentially, in one curl process (keep-alive), timed the same way.
+#  2. eight containers of one image, cold: time and requests vs one container.
+#  3. serve (cache on, 16 workers): the world's 16 distinct images (8 prod, 8 dev), each cold and
+#     reviewed by 16 concurrent requests; registry requests in total vs 16 cold reviews' worth.
+# The curl baseline includes one curl process start (~5-10 ms) per run, as driftgate's "ms" does
+# not include its own: read the ratio as "no slower than fetching the bytes", not a speedup.
+# Env: BUILD, N (default 30). Prints "ratio" lines (tests/bench/run.sh collects them).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+dg=${BUILD:-$top/build}/driftgate
+N=${N:-30}
+work=$(mktemp -d)
+serve_pid=
+cleanup() {
+  [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
+  "$top/tests/support/fixtures/world.sh" stop "$work/world" >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+"$top/tests/support/fixtures/world.sh" "$work/world" none > "$work/world.log" 2>&1 ||
+  { tail -5 "$work/world.log"; exit 1; }
+# shellcheck disable=SC1091
+source "$work/world/world.env"
+cat > "$work/policy.yaml" <<YAML
+apiVersion: driftgate.dev/v1alpha1
+kind: Policy
+spec:
+  defaults: {mode: enforce, onError: deny, noMatch: deny}
+  signers:
+    ci-key: {key: {file: $CI_PUB}, transparencyLog: optional}
+  images:
+    - name: demo-app
+      match: ["$REGISTRY/demo/app", "$REGISTRY/demo/devcontainer"]
+      attestations:
+        sbom: {predicateType: "https://cyclonedx.org/bom", signedBy: [ci-key]}
+YAML
+objs=$top/tests/integration/review-objects.sh
+bash "$objs" -o "$work/one" -k pod "$PROD_OK" >/dev/null 2>&1
+bash "$objs" -o "$work/eight" -k pod $(for _ in 1 2 3 4 5 6 7 8; do echo "$PROD_OK"; done) >/dev/null 2>&1
+
+stats() { # file of numbers → "median p99"
+  sort -n "$1" | awk '{ v[NR] = $1 } END { m = v[int((NR + 1) / 2)]; i = int(NR * 0.99 + 0.999);
+    if (i < 1) i = 1; if (i > NR) i = NR; printf "%s %s\n", m, v[i] }'
+}
+: > "$work/dg.ms"
+for _ in $(seq 1 "$N"); do
+  "$dg" review --policy "$work/policy.yaml" --plain-http "$REGISTRY" "$work/one/pod.json" \
+    > "$work/out.json" 2> "$work/log"
+  [ "$(jq -r .response.allowed "$work/out.json")" = true ] || { echo "review denied:"; cat "$work/out.json"; exit 1; }
+  jq -s -r '[.[] | select(.review)][0] | .ms' "$work/log" >> "$work/dg.ms"
+done
+reqs=$(jq -s -r '[.[] | select(.review)][0] | .registry_requests' "$work/log")
+
+# Baseline: the same fetches with curl, one process (connection reused), sequentially.
+hex=${PROD_OK_DIGEST#sha256:}
+mt='application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json'
+att_blob=$(curl -s -H "Accept: $mt" "http://$REGISTRY/v2/demo/app/manifests/sha256-$hex.att" |
+  jq -r '.layers[0].digest')
+: > "$work/curl.ms"
+for _ in $(seq 1 "$N"); do
+  t0=$(date +%s%N)
+  curl -sf -o /dev/null -H "Accept: $mt" "http://$REGISTRY/v2/demo/app/manifests/ok" \
+    -o /dev/null -H "Accept: $mt" "http://$REGISTRY/v2/demo/app/manifests/sha256-$hex.att" \
+    -o /dev/null "http://$REGISTRY/v2/demo/app/blobs/$att_blob" || { echo "curl baseline failed"; exit 1; }
+  echo $((($(date +%s%N) - t0) / 1000000)) >> "$work/curl.ms"
+done
+read -r dmed dp99 <<< "$(stats "$work/dg.ms")"
+read -r cmed cp99 <<< "$(stats "$work/curl.ms")"
+echo "cold verify (1 image, key-signed SBOM .att, N=$N): median ${dmed} ms, p99 ${dp99} ms, $reqs registry requests"
+echo "curl baseline (same 3 fetches, one process): median ${cmed} ms, p99 ${cp99} ms"
+awk -v a="$dmed" -v b="$cmed" 'BEGIN { printf "ratio cold-verify/curl-fetch median: %.2f (%s ms vs %s ms)\n", a / (b > 0 ? b : 1), a, b }'
+
+# 2. Eight containers of one image, cold.
+"$dg" review --policy "$work/policy.yaml" --plain-http "$REGISTRY" "$work/eight/pod.json" > /dev/null 2> "$work/log8"
+r8=$(jq -s -r '[.[] | select(.review)][0] | "\(.ms) \(.registry_requests)"' "$work/log8")
+read -r ms8 req8 <<< "$r8"
+echo "ratio 8-containers/1-container cold requests: $(awk -v a="$req8" -v b="$reqs" 'BEGIN{printf "%.2f", a/b}') ($req8 vs $reqs; ${ms8} ms vs ${dmed} ms)"
+
+# 3. serve, 16 workers, cache on: every prod and dev image of the world (16 distinct), each
+# reviewed by 16 concurrent requests, cold.
+"$top/certs/mint.sh" "$work/certs" 127.0.0.1 >/dev/null 2>&1
+port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+cat > "$work/config.yaml" <<YAML
+listen: "127.0.0.1:$port"
+tls: {cert: "$work/certs/tls.crt", key: "$work/certs/tls.key"}
+policy: "$work/policy.yaml"
+registry: {plainHTTP: ["$REGISTRY"]}
+workers: 16
+YAML
+"$dg" serve --config "$work/config.yaml" > "$work/serve.log" 2>&1 &
+serve_pid=$!
+for _ in $(seq 1 100); do
+  curl -sf --cacert "$work/certs/ca.crt" "https://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+imgs=()
+for s in $SCENARIOS; do imgs+=("$REGISTRY/demo/app:$s" "$REGISTRY/demo/devcontainer:$s"); done
+i=0
+for img in "${imgs[@]}"; do
+  bash "$objs" -o "$work/p$i" -k pod "$img" >/dev/null 2>&1
+  i=$((i + 1))
+done
+t0=$(date +%s%N)
+for j in $(seq 0 $((i - 1))); do
+  for _ in $(seq 1 16); do
+    curl -s -o /dev/null --cacert "$work/certs/ca.crt" -H 'Content-Type: application/json' \
+      --data-binary "@$work/p$j/pod.json" "https://127.0.0.1:$port/validate?timeout=10s" &
+  done
+done
+for p in $(jobs -p); do [ "$p" = "$serve_pid" ] || wait "$p"; done
+wall=$((($(date +%s%N) - t0) / 1000000))
+tot=$(jq -s '[.[] | select(.review) | .registry_requests] | add' "$work/serve.log")
+nrev=$(jq -s '[.[] | select(.review)] | length' "$work/serve.log")
+echo "serve: $i distinct images x 16 concurrent reviews = $nrev reviews in ${wall} ms, $tot registry requests"
+echo "ratio concurrent-requests/distinct-cold-requests: $(awk -v a="$tot" -v b="$((i * reqs))" 'BEGIN{printf "%.2f", a/b}') ($tot vs $i x $reqs)"
