@@ -164,7 +164,9 @@ emit(json_t *v, int depth, struct wh_buf *out, struct wh_error *err)
     case JSON_REAL:
         /* ECMAScript prints an integral double as an integer ("1.0" → "1", "-0.0" → "0"). */
         d = json_real_value(v);
-        if (d != (double)(long long)d || d > (double)MAX_SAFE_INT || d < -(double)MAX_SAFE_INT)
+        /* Range first: casting an out-of-range double to an integer is undefined. */
+        if (!(d <= (double)MAX_SAFE_INT && d >= -(double)MAX_SAFE_INT) ||
+            d != (double)(long long)d)
             return wh_error_set(err, WH_E_INVALID,
                                 "number %g is not an integer (not supported in signed JSON)", d);
         wh_buf_printf(out, "%lld", (long long)d);
