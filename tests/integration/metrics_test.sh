@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# GET /metrics of a real `driftgate serve`: the exposition parses with the Prometheus client
+# library's own parser; reviews are counted by verdict with a duration histogram; reload
+# status and certificate expiry are set at start; a full queue is answered 503 at once and
+# counted, while the queued reviews still answer before their deadline.
+# Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$top/build}
+. "$top/tests/integration/serve-lib.sh"
+
+if [ ! -x "$dg" ]; then check 1 "driftgate binary at $dg"; exit 1; fi
+mint_cert "$work" 127.0.0.1; check $? "minted a serving certificate"
+cacert=$work/tls.crt
+port=$(free_port); bh=$(free_port)
+blackhole "$bh"; check $? "a registry that never answers listens on 127.0.0.1:$bh"
+policy_yaml deny "$bh" > "$work/policy.yaml"
+cat > "$work/config.yaml" <<YAML
+listen: "127.0.0.1:$port"
+tls: {cert: $work/tls.crt, key: $work/tls.key}
+policy: $work/policy.yaml
+registry: {plainHTTP: ["127.0.0.1:$bh"]}
+workers: 1
+queue: 1
+log: {level: warn}
+YAML
+base=https://127.0.0.1:$port
+start_serve "$work/config.yaml"; check $? "driftgate serve is up" "$(cat "$work/serve.log")"
+
+out=$(c -sS -D - -o "$work/m0.txt" "$base/metrics")
+[[ "$out" == *"200"* && "$out" == *"text/plain; version=0.0.4"* ]]
+check $? "GET /metrics → 200 text/plain; version=0.0.4" "$out"
+out=$(/usr/bin/python3 - "$work/m0.txt" <<'PY' 2>&1
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+names = [f.name for f in text_string_to_metric_families(open(sys.argv[1]).read())]
+need = ["driftgate_admission_reviews", "driftgate_review_duration_seconds",
+        "driftgate_review_step_duration_seconds", "driftgate_registry_requests",
+        "driftgate_cache_hits", "driftgate_cache_misses", "driftgate_verification_failures",
+        "driftgate_reload_success", "driftgate_reload_timestamp_seconds",
+        "driftgate_certificate_expiry_seconds", "driftgate_queue_depth",
+        "driftgate_queue_rejected", "driftgate_reviews_in_flight"]
+missing = [n for n in need if n not in names]
+print("missing", missing) if missing else print("families", len(names))
+sys.exit(1 if missing else 0)
+PY
+)
+check $? "exposition parses with prometheus_client and has every driftgate family ($out)" "$out"
+
+[ "$(metric 'driftgate_reload_success{what="policy"}')" = 1 ]; check $? "reload_success{policy} 1 at start"
+[ "$(metric 'driftgate_reload_success{what="tls"}')" = 1 ]; check $? "reload_success{tls} 1 at start"
+ts=$(metric 'driftgate_reload_timestamp_seconds{what="policy"}'); now=$(date +%s)
+[ -n "$ts" ] && [ $((now - ts)) -ge 0 ] && [ $((now - ts)) -lt 60 ]; check $? "reload timestamp is now ($ts vs $now)"
+want=$(date -d "$(openssl x509 -in "$work/tls.crt" -noout -enddate | cut -d= -f2)" +%s)
+got=$(metric driftgate_certificate_expiry_seconds)
+[ "$got" = "$want" ]; check $? "certificate_expiry_seconds is the cert's notAfter ($got = $want)"
+
+out=$(post '{"apiVersion":')
+[[ "$out" == *' 400' ]]; check $? "malformed review → 400" "$out"
+out=$(post "$(review_json u-deny docker.io/library/nginx:1)")
+[[ "$out" == *'"allowed":false'*' 200' ]]; check $? "unmatched image → deny" "$out"
+[ "$(metric 'driftgate_admission_reviews_total{verdict="error"}')" = 1 ]; check $? "reviews_total{error} 1"
+[ "$(metric 'driftgate_admission_reviews_total{verdict="deny"}')" = 1 ]; check $? "reviews_total{deny} 1"
+[ "$(metric driftgate_review_duration_seconds_count)" = 2 ]; check $? "duration histogram counted 2 reviews"
+[ "$(metric 'driftgate_review_duration_seconds_bucket{le="+Inf"}')" = 2 ]; check $? "+Inf bucket = count"
+
+# Overload: one worker, one queue slot. Two reviews of an image on the hung registry hold both;
+# the third is answered 503 at once instead of waiting past its deadline.
+slow=$(review_json u-slow "127.0.0.1:$bh/app:v1")
+for i in 1 2; do
+  ( post "$slow" '?timeout=4s' > "$work/slow$i.out"; echo "$(ms_now)" > "$work/slow$i.end" ) &
+  bg_pids+=($!)
+  sleep 0.2
+done
+start=$(ms_now)
+for _ in $(seq 30); do [ "$(metric driftgate_queue_depth)" = 1 ] && break; sleep 0.1; done
+[ "$(metric driftgate_queue_depth)" = 1 ] && [ "$(metric driftgate_reviews_in_flight)" = 2 ]
+check $? "queue_depth 1 and reviews_in_flight 2 while the registry hangs"
+t0=$(ms_now)
+out=$(post "$slow" '?timeout=4s')
+t1=$(ms_now)
+[[ "$out" == '{"error":'*'queue'*' 503' ]]; check $? "third review → 503 JSON naming the queue" "$out"
+[ $((t1 - t0)) -lt 500 ]; check $? "answered at once ($((t1 - t0)) ms)"
+[ "$(metric driftgate_queue_rejected_total)" = 1 ]; check $? "queue_rejected_total 1"
+wait "${bg_pids[@]:1}" 2>/dev/null
+for i in 1 2; do
+  out=$(cat "$work/slow$i.out"); end=$(cat "$work/slow$i.end")
+  [[ "$out" == *'"allowed":false'*' 200' ]]; check $? "queued review $i still answers: a denial" "$out"
+done
+# The second waited behind the first; each has a 3 s budget from its own arrival.
+e2=$(cat "$work/slow2.end")
+[ $((e2 - start)) -lt 4200 ]; check $? "the queued review answered before its 4 s timeout ($((e2 - start)) ms)"
+[ "$(metric 'driftgate_admission_reviews_total{verdict="deny"}')" = 3 ]; check $? "reviews_total{deny} 3"
+steps=$(c "$base/metrics" | grep -c '^driftgate_review_step_duration_seconds_count')
+echo "# step histograms present: $steps (filled once image_check sets wh_review_timing)"
+
+out=$(c -o /dev/null -w '%{http_code}' -X POST "$base/metrics")
+[ "$out" = 405 ]; check $? "POST /metrics → 405" "$out"
+exit $(( failed > 0 ))
