@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 pkgs=(build-essential pkg-config clang llvm libclang-rt-14-dev
       libh2o-evloop-dev libjansson-dev libcurl4-openssl-dev libyaml-dev libssl-dev
       docker-registry skopeo apache2-utils jq curl openssl ca-certificates
-      wrk nginx-light valgrind nodejs npm python3 kubernetes-client)
+      wrk nginx-light valgrind nodejs npm python3 python3-prometheus-client kubernetes-client)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
