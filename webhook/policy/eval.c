@@ -9,7 +9,10 @@
 #include <string.h>
 
 #include "image/ref.h"
+#include "policy/provenance.h"
 #include "policy/snapshot.h"
+#include "policy/vulns.h"
+#include "verify/predicates.h"
 
 #define MESSAGES_PER_IMAGE 5 /* more blocked packages than this are summarised, not listed */
 
@@ -353,6 +356,9 @@ check_drift(struct verdict *v, const struct wh_policy *p, const struct wh_policy
     const char *exempted = NULL;
 
     wh_policy_classify(p, rule, in->name, in->diff, now, a, &t);
+    if (wh_policy_agent_raises(rule, in->facts != NULL ? in->facts->predicates : NULL,
+                               in->dev_predicates))
+        wh_policy_agent_raise(t, in->diff->n_findings, a);
     for (i = 0; i < in->diff->n_findings; i++) {
         const struct wh_sbom_finding *f = t[i].finding;
         n[t[i].tier]++;
@@ -404,6 +410,28 @@ action_name(enum wh_policy_action action)
                                              : "allow";
 }
 
+/* Provenance, vulnerability and agent-provenance rules (policy/provenance.c, vulns.c). */
+static void
+check_predicates(struct verdict *v, const struct wh_policy_image *rule, time_t now)
+{
+    const struct wh_image_eval *in = v->in;
+    const struct wh_predicates *pred = in->facts != NULL ? in->facts->predicates : NULL;
+    struct wh_arena *a = v->d->arena;
+    struct wh_policy_messages m;
+    const char *banner = wh_policy_agent_banner(pred, in->dev_predicates, a);
+    size_t i;
+
+    memset(&m, 0, sizeof(m));
+    wh_policy_provenance_check(rule, pred, in->image, in->verify_detail, a, &m);
+    wh_policy_vulns_check(rule, pred, in->image, in->verify_detail, now, a, &m);
+    for (i = 0; i < m.n_deny; i++)
+        deny(v, m.deny[i]);
+    for (i = 0; i < m.n_warn; i++)
+        warn(v, m.warn[i]);
+    if (banner != NULL)
+        warn(v, banner);
+}
+
 static const char *
 evaluate_rule(struct verdict *v, const struct wh_policy *p, const struct wh_policy_image *rule,
               time_t now)
@@ -422,6 +450,7 @@ evaluate_rule(struct verdict *v, const struct wh_policy *p, const struct wh_poli
         check_signature(v, rule);
     if (rule->sbom.required)
         have_sbom = check_sbom(v, rule);
+    check_predicates(v, rule, now);
     if (in->diff != NULL)
         return check_drift(v, p, rule, now);
     if (rule->dev_reference.image != NULL && have_sbom) {

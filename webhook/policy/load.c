@@ -629,8 +629,9 @@ parse_keyless_extensions(struct ctx *c, const struct node *n, const char *where,
 
         e->index = wh_cert_ext_find(key->text);
         if (e->index < 0)
-            return fail(c, key, "%s: unknown Fulcio extension \"%s\" (e.g. sourceRepositoryURI, "
-                                "buildTrigger, githubWorkflowRepository)",
+            return fail(c, key,
+                        "%s: unknown Fulcio extension \"%s\" (e.g. sourceRepositoryURI, "
+                        "buildTrigger, githubWorkflowRepository)",
                         where, key->text);
         e->name = wh_arena_strdup(&c->p->arena, key->text);
         if ((rc = as_string(c, val, wh_arena_sprintf(c->tmp, "%s.%s", where, key->text),
@@ -645,8 +646,8 @@ parse_keyless_extensions(struct ctx *c, const struct node *n, const char *where,
 static enum wh_err
 parse_keyless(struct ctx *c, const struct node *n, const char *where, struct wh_policy_signer *s)
 {
-    static const char *const keys[] = {"issuer", "subject",    "issuerRegExp", "subjectRegExp",
-                                       "github", "extensions", NULL};
+    static const char *const keys[] = {
+        "issuer", "subject", "issuerRegExp", "subjectRegExp", "github", "extensions", NULL};
     static const char *const gh_keys[] = {"repository", "ref", "workflow", "trigger", "sha", NULL};
     struct wh_policy_keyless *k = wh_arena_alloc(&c->p->arena, sizeof(*k));
     const struct node *v;
@@ -928,8 +929,9 @@ attestation_signers(struct ctx *c, const struct node *n, const char *where,
     if (v != NULL)
         return parse_signed_by(c, v, wh_arena_sprintf(c->tmp, "%s.signedBy", where), out, n_out);
     if (!img->sbom.required)
-        return fail(c, n, "%s: missing required key \"signedBy\" (no attestations.sbom to inherit "
-                          "it from)",
+        return fail(c, n,
+                    "%s: missing required key \"signedBy\" (no attestations.sbom to inherit "
+                    "it from)",
                     where);
     *out = img->sbom.signed_by;
     *n_out = img->sbom.n_signed_by;
@@ -986,8 +988,8 @@ parse_dependencies(struct ctx *c, const struct node *n, const char *where,
         if (colon == NULL || colon == deps[i].digest || colon[1] == '\0')
             return fail(c, v, "%s.digest: expected ALG:HEX such as sha256:<hex>, got \"%s\"", w,
                         deps[i].digest);
-        deps[i].alg = wh_arena_strndup(&c->p->arena, deps[i].digest,
-                                       (size_t)(colon - deps[i].digest));
+        deps[i].alg =
+            wh_arena_strndup(&c->p->arena, deps[i].digest, (size_t)(colon - deps[i].digest));
         deps[i].hex = colon + 1;
         deps[i].line = d->line;
     }
@@ -1000,9 +1002,9 @@ static enum wh_err
 parse_provenance(struct ctx *c, const struct node *n, const char *where,
                  struct wh_policy_image *img)
 {
-    static const char *const keys[] = {"predicateType", "signedBy",  "builderId",
-                                       "builderIdRegExp", "buildType", "sourceRepo",
-                                       "sourceRef",     "dependencies", NULL};
+    static const char *const keys[] = {"predicateType",   "signedBy",     "builderId",
+                                       "builderIdRegExp", "buildType",    "sourceRepo",
+                                       "sourceRef",       "dependencies", NULL};
     struct wh_policy_provenance *pv = &img->provenance;
     const struct node *v;
     const char *type, *ref;
@@ -1023,17 +1025,17 @@ parse_provenance(struct ctx *c, const struct node *n, const char *where,
                         WH_PREDICATE_SLSA_V1, WH_PREDICATE_SLSA_V02, type);
     }
     if (((v = get(n, "builderId")) != NULL &&
-         (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.builderId", where),
-                         &pv->builder_id)) != WH_OK) ||
+         (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.builderId", where), &pv->builder_id)) !=
+             WH_OK) ||
         ((v = get(n, "builderIdRegExp")) != NULL &&
          (rc = as_regex(c, v, wh_arena_sprintf(c->tmp, "%s.builderIdRegExp", where),
                         &pv->builder_id_re)) != WH_OK) ||
         ((v = get(n, "buildType")) != NULL &&
-         (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.buildType", where),
-                         &pv->build_type)) != WH_OK) ||
+         (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.buildType", where), &pv->build_type)) !=
+             WH_OK) ||
         ((v = get(n, "sourceRef")) != NULL &&
-         (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.sourceRef", where),
-                         &pv->source_ref)) != WH_OK) ||
+         (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.sourceRef", where), &pv->source_ref)) !=
+             WH_OK) ||
         ((v = get(n, "dependencies")) != NULL &&
          (rc = parse_dependencies(c, v, wh_arena_sprintf(c->tmp, "%s.dependencies", where), pv)) !=
              WH_OK))
@@ -1239,7 +1241,7 @@ parse_image(struct ctx *c, const struct node *n, size_t index, struct wh_policy_
 {
     static const char *const keys[] = {
         "name",         "match", "exclude", "requireDigest", "signatures", "attestations",
-        "devReference", "tiers", "mode",    "onError",       "platforms", NULL};
+        "devReference", "tiers", "mode",    "onError",       "platforms",  NULL};
     const char *where = wh_arena_sprintf(c->tmp, "spec.images[%zu]", index);
     const struct node *v, *name;
     const char *tiers;
@@ -1287,8 +1289,8 @@ parse_image(struct ctx *c, const struct node *n, size_t index, struct wh_policy_
         img->on_error = (enum wh_policy_action)k;
     }
     if ((v = get(n, "platforms")) != NULL) {
-        if ((rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s: platforms", where), PLATFORMS,
-                          &k)) != WH_OK)
+        if ((rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s: platforms", where), PLATFORMS, &k)) !=
+            WH_OK)
             return rc;
         img->platforms = (enum wh_policy_platforms)k;
     }

@@ -85,6 +85,8 @@ struct wh_image_eval {
     const char *name;                   /* "registry/repository" */
     const struct wh_policy_image *rule; /* NULL: defaults.noMatch */
     const struct wh_facts *facts;       /* verified facts; NULL = nothing verified */
+    /* The dev image's parsed predicates (its agent provenance), NULL when none. */
+    const struct wh_predicates *dev_predicates;
     const struct wh_sbom_diff *diff;    /* NULL without a dev reference */
     const char *dev_image;
     const char *error;         /* infrastructure error for onError, or NULL */

@@ -223,8 +223,8 @@ severity_of(const char *s)
  * "refs/heads/main". Also "https://github.com/acme/pay", "git@github.com:acme/pay.git",
  * "ssh://git@host/x". The host is lowercased (DNS names are case-insensitive).
  */
-static void
-split_source(const char *uri, struct wh_arena *a, const char **repo, const char **ref)
+void
+wh_verify_source_split(const char *uri, struct wh_arena *a, const char **repo, const char **ref)
 {
     const char *s = uri, *slash, *at, *scheme;
     char *r;
@@ -371,7 +371,7 @@ parse_slsa_v02(struct pctx *c, json_t *pred, struct wh_provenance *p)
     if (uri != NULL && *uri != '\0') {
         struct wh_slsa_dependency src;
         memset(&src, 0, sizeof(src));
-        split_source(uri, c->a, &p->source_repo, &p->source_ref);
+        wh_verify_source_split(uri, c->a, &p->source_repo, &p->source_ref);
         p->source_field = "invocation.configSource.uri";
         if ((rc = parse_digest_map(c, json_object_get(config, "digest"),
                                    "invocation.configSource.digest", &src)) != WH_OK)
@@ -418,16 +418,16 @@ parse_slsa_v1(struct pctx *c, json_t *pred, struct wh_provenance *p)
         return rc;
     if (repo != NULL && *repo != '\0') {
         const char *ignored;
-        split_source(repo, c->a, &p->source_repo, &ignored);
+        wh_verify_source_split(repo, c->a, &p->source_repo, &ignored);
         p->source_ref = ref;
         p->source_field = "buildDefinition.externalParameters.workflow.repository";
     } else if (git != NULL) {
-        split_source(git->uri, c->a, &p->source_repo, &p->source_ref);
+        wh_verify_source_split(git->uri, c->a, &p->source_repo, &p->source_ref);
         p->source_field = wh_arena_sprintf(c->a, "%s.uri", git->field);
     }
     if (git != NULL && p->source_repo != NULL) {
         const char *grepo, *gref;
-        split_source(git->uri, c->a, &grepo, &gref);
+        wh_verify_source_split(git->uri, c->a, &grepo, &gref);
         if (strcmp(grepo, p->source_repo) == 0)
             p->source_commit = commit_of(git);
     }

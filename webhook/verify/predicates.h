@@ -127,6 +127,14 @@ WH_MUST_CHECK enum wh_err wh_verify_predicates_parse(const struct wh_attestation
 bool wh_verify_severity_parse(const char *s, enum wh_vuln_severity *out);
 /* "critical" ... "unknown" */
 const char *wh_verify_severity_name(enum wh_vuln_severity s);
+/*
+ * A source location as provenance writes it ("git+https://github.com/Acme/pay.git@refs/heads/main",
+ * "https://github.com/acme/pay", "git@github.com:acme/pay.git") → repo "github.com/acme/pay"
+ * (host lowercased; no scheme, userinfo, ".git" or trailing '/') and *ref ("refs/heads/main",
+ * NULL when none). Policy values are normalised the same way before comparing. Both in `a`.
+ */
+void wh_verify_source_split(const char *uri, struct wh_arena *a, const char **repo,
+                            const char **ref);
 /* RFC 3339 "2024-05-01T12:00:00Z" / "+02:00" offsets / fractional seconds → time_t; false if
  * malformed. */
 bool wh_verify_time_parse(const char *s, time_t *out);
