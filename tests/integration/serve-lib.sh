@@ -55,14 +55,14 @@ while True:
   return 1
 }
 
-# policy_yaml NOMATCH BLACKHOLE_PORT: images under 127.0.0.1:PORT need a signature (and so a
-# registry round trip); everything else gets `noMatch`.
+# policy_yaml NOMATCH BLACKHOLE_PORT [ONERROR]: images under 127.0.0.1:PORT need a signature
+# (and so a registry round trip; onError decides when it fails); everything else gets `noMatch`.
 policy_yaml() {
   cat <<YAML
 apiVersion: driftgate.dev/v1alpha1
 kind: Policy
 spec:
-  defaults: {mode: enforce, onError: deny, noMatch: $1}
+  defaults: {mode: enforce, onError: ${3:-deny}, noMatch: $1}
   signers:
     ci-key: {key: {file: $top/policy/keys/ci.pub}}
   images:
