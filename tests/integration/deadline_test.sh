@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The review budget against a registry that accepts connections and never answers: the
+# apiserver's ?timeout minus the margin, capped by reviewMaxSeconds, and the answer always comes
+# before the apiserver's deadline, as the rule's onError says (deny, or allow with a warning).
+# Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$top/build}
+. "$top/tests/integration/serve-lib.sh"
+
+if [ ! -x "$dg" ]; then check 1 "driftgate binary at $dg"; exit 1; fi
+mint_cert "$work" 127.0.0.1; cacert=$work/tls.crt
+port=$(free_port); bh=$(free_port)
+blackhole "$bh"; check $? "hung registry on 127.0.0.1:$bh"
+policy_yaml deny "$bh" > "$work/policy.yaml"
+cat > "$work/config.yaml" <<YAML
+listen: "127.0.0.1:$port"
+tls: {cert: $work/tls.crt, key: $work/tls.key}
+policy: $work/policy.yaml
+registry: {plainHTTP: ["127.0.0.1:$bh"]}
+timeouts: {reviewMaxSeconds: 3, marginMillis: 500}
+reload: {pollMillis: 0}
+log: {level: warn}
+YAML
+base=https://127.0.0.1:$port
+start_serve "$work/config.yaml"; check $? "driftgate serve is up" "$(cat "$work/serve.log")"
+# A new repository each time: registry failures are cached for failureTTLSeconds.
+i=0
+timed() { # QUERY → "<ms> <body+status>"
+  local t0 out
+  i=$((i + 1))
+  t0=$(ms_now); out=$(post "$(review_json u-slow "127.0.0.1:$bh/app$i:v1")" "$1")
+  echo "$(( $(ms_now) - t0 )) $out"
+}
+read -r ms out <<< "$(timed '?timeout=2s')"
+[[ "$out" == *'"allowed":false'*'timed out'*' 200' ]]; check $? "timeout=2s: denied by onError, message says timed out" "$out"
+[ "$ms" -ge 1400 ] && [ "$ms" -lt 2000 ]; check $? "timeout=2s: answered after the 1.5 s budget, before 2 s ($ms ms)"
+read -r ms out <<< "$(timed '?timeout=10s')"
+[ "$ms" -ge 2900 ] && [ "$ms" -lt 3500 ]; check $? "timeout=10s: capped by reviewMaxSeconds 3 ($ms ms)" "$out"
+read -r ms out <<< "$(timed '')"
+[ "$ms" -ge 2900 ] && [ "$ms" -lt 3500 ]; check $? "no timeout parameter: reviewMaxSeconds ($ms ms)" "$out"
+read -r ms out <<< "$(timed '?timeout=1s')"
+[ "$ms" -ge 450 ] && [ "$ms" -lt 1000 ]; check $? "timeout=1s (margin 0.5 s): half of it, still before 1 s ($ms ms)" "$out"
+
+policy_yaml deny "$bh" warn > "$work/policy.yaml"
+kill -HUP "$pid"; sleep 0.5
+read -r ms out <<< "$(timed '?timeout=2s')"
+[[ "$out" == *'"allowed":true'*'"warnings":['*' 200' ]] && [ "$ms" -ge 1400 ] && [ "$ms" -lt 2000 ]
+check $? "onError: warn → allowed with a warning, before the deadline ($ms ms)" "$out"
+exit $(( failed > 0 ))
