@@ -47,10 +47,27 @@ static const struct field tls_fields[] = {
     {NULL, K_MAP, 0, 0, 0, 0, NULL},
 };
 
+static const struct field registry_retry_fields[] = {
+    {"maxAttempts", K_UINT, OFF(registry_retry_attempts), 0, 1, 10, NULL},
+    {"baseMillis", K_INT64, OFF(registry_retry_base_ms), 0, 1, 60000, NULL},
+    {"maxWaitMillis", K_INT64, OFF(registry_retry_max_wait_ms), 0, 1, 30000, NULL},
+    {NULL, K_MAP, 0, 0, 0, 0, NULL},
+};
+
 static const struct field registry_fields[] = {
     {"dockerConfig", K_STRING, OFF(docker_config), 0, 0, 0, NULL},
     {"caFile", K_STRING, OFF(ca_file), 0, 0, 0, NULL},
     {"plainHTTP", K_STRING_LIST, OFF(plain_http_hosts), OFF(n_plain_http_hosts), 0, 0, NULL},
+    {"maxConcurrentPerRegistry", K_UINT, OFF(registry_max_concurrent), 0, 1, 1024, NULL},
+    {"retry", K_MAP, 0, 0, 0, 0, registry_retry_fields},
+    {NULL, K_MAP, 0, 0, 0, 0, NULL},
+};
+
+static const struct field kube_fields[] = {
+    {"apiServer", K_STRING, OFF(kube_api_server), 0, 0, 0, NULL},
+    {"tokenFile", K_STRING, OFF(kube_token_file), 0, 0, 0, NULL},
+    {"caFile", K_STRING, OFF(kube_ca_file), 0, 0, 0, NULL},
+    {"secretTTLSeconds", K_INT64, OFF(kube_secret_ttl_s), 0, 0, 3600, NULL},
     {NULL, K_MAP, 0, 0, 0, 0, NULL},
 };
 
@@ -101,6 +118,7 @@ static const struct field root_fields[] = {
     {"policy", K_STRING, OFF(policy_path), 0, 0, 0, NULL},
     {"trustRoots", K_STRING_LIST, OFF(trust_roots), OFF(n_trust_roots), 0, 0, NULL},
     {"registry", K_MAP, 0, 0, 0, 0, registry_fields},
+    {"kube", K_MAP, 0, 0, 0, 0, kube_fields},
     {"limits", K_MAP, 0, 0, 0, 0, limits_fields},
     {"timeouts", K_MAP, 0, 0, 0, 0, timeouts_fields},
     {"workers", K_UINT, OFF(workers), 0, 1, 256, NULL},
@@ -137,6 +155,13 @@ wh_config_defaults(struct wh_config *c)
     c->review_max_ms = 25000;
     c->margin_ms = 1000;
     c->registry_connect_ms = 2000;
+    c->registry_max_concurrent = 8;
+    c->registry_retry_attempts = 4;
+    c->registry_retry_base_ms = 200;
+    c->registry_retry_max_wait_ms = 10000;
+    c->kube_token_file = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+    c->kube_ca_file = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
+    c->kube_secret_ttl_s = 60;
     c->reload_poll_ms = 10000;
     c->workers = 4;
     c->queue = 64;

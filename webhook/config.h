@@ -38,6 +38,18 @@ struct wh_config {
     const char *ca_file;           /* NULL when unset */
     const char **plain_http_hosts; /* "host:port" of loopback test registries */
     size_t n_plain_http_hosts;
+    /* registry: {maxConcurrentPerRegistry, retry: {maxAttempts, baseMillis, maxWaitMillis}} */
+    unsigned registry_max_concurrent; /* requests in flight per registry, all workers; 8 */
+    unsigned registry_retry_attempts; /* attempts per GET/HEAD, first included; 4 */
+    int64_t registry_retry_base_ms;   /* first backoff ceiling, doubling; 200 */
+    int64_t registry_retry_max_wait_ms; /* cap on one wait (Retry-After included); 10000 */
+
+    /* kube: {apiServer, tokenFile, caFile, secretTTLSeconds} — reading imagePullSecrets.
+     * apiServer NULL: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT when set. */
+    const char *kube_api_server;
+    const char *kube_token_file; /* /var/run/secrets/kubernetes.io/serviceaccount/token */
+    const char *kube_ca_file;    /* /var/run/secrets/kubernetes.io/serviceaccount/ca.crt */
+    int64_t kube_secret_ttl_s;   /* pull secrets cached this long; 60 */
 
     struct wh_limits limits;
 

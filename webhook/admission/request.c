@@ -123,6 +123,70 @@ read_request(json_t *req, struct wh_arena *a, struct wh_admission_request *out,
     return WH_OK;
 }
 
+/*
+ * spec.imagePullSecrets[].name and spec.serviceAccountName of the pod spec at `path` ("spec",
+ * "spec.template.spec", ...; NULL for kinds without one). Wrong types are WH_E_INVALID with
+ * the field's path, as the apiserver would have refused them.
+ */
+static enum wh_err
+read_pull_secrets(json_t *object, const char *path, struct wh_arena *a,
+                  struct wh_admission_request *out, struct wh_error *err)
+{
+    json_t *spec = object, *list, *sa;
+    const char *p = path;
+    size_t n, k = 0;
+
+    out->image_pull_secrets = NULL;
+    out->n_image_pull_secrets = 0;
+    out->service_account = "";
+    if (path == NULL)
+        return WH_OK;
+    while (spec != NULL && *p != '\0') {
+        size_t len = strcspn(p, ".");
+        char key[64];
+
+        if (len >= sizeof(key))
+            return wh_error_set(err, WH_E_INTERNAL, "pod spec path too long");
+        memcpy(key, p, len);
+        key[len] = '\0';
+        spec = json_object_get(spec, key);
+        p += len + (p[len] == '.' ? 1 : 0);
+    }
+    if (!json_is_object(spec))
+        return WH_OK; /* podspec_images already refused a missing or malformed spec */
+    sa = json_object_get(spec, "serviceAccountName");
+    if (sa != NULL && !json_is_string(sa))
+        return wh_error_set(err, WH_E_INVALID, "%s.serviceAccountName is not a string", path);
+    if (sa != NULL)
+        out->service_account = wh_arena_strdup(a, json_string_value(sa));
+    list = json_object_get(spec, "imagePullSecrets");
+    if (list == NULL || json_is_null(list))
+        return WH_OK;
+    if (!json_is_array(list))
+        return wh_error_set(err, WH_E_INVALID, "%s.imagePullSecrets is not an array", path);
+    n = json_array_size(list);
+    if (n > WH_ADMISSION_MAX_PULL_SECRETS)
+        return wh_error_set(err, WH_E_LIMIT, "%s.imagePullSecrets has %zu entries (limit %d)",
+                            path, n, WH_ADMISSION_MAX_PULL_SECRETS);
+    out->image_pull_secrets = wh_arena_alloc(a, (n + 1) * sizeof(*out->image_pull_secrets));
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(list, i), *name;
+
+        if (!json_is_object(e))
+            return wh_error_set(err, WH_E_INVALID, "%s.imagePullSecrets[%zu] is not an object",
+                                path, i);
+        name = json_object_get(e, "name");
+        if (name != NULL && !json_is_string(name))
+            return wh_error_set(err, WH_E_INVALID,
+                                "%s.imagePullSecrets[%zu].name is not a string", path, i);
+        if (name == NULL || json_string_length(name) == 0)
+            continue;
+        out->image_pull_secrets[k++] = wh_arena_strdup(a, json_string_value(name));
+    }
+    out->n_image_pull_secrets = k;
+    return WH_OK;
+}
+
 enum wh_err
 wh_admission_request_parse(struct wh_bytes body, const struct wh_limits *lim, struct wh_arena *a,
                            struct wh_admission_request *out, struct wh_error *err)
@@ -150,12 +214,16 @@ wh_admission_request_parse(struct wh_bytes body, const struct wh_limits *lim, st
     }
     if ((rc = read_request(req, a, out, err)) != WH_OK)
         goto out;
+    out->service_account = "";
     object = json_object_get(req, "object");
     out->has_object = json_is_object(object);
     /* DELETE and CONNECT admit nothing new to run: uid and kind are all the caller needs. */
     if (out->has_object &&
         (strcmp(out->operation, "CREATE") == 0 || strcmp(out->operation, "UPDATE") == 0)) {
         rc = wh_admission_podspec_images(object, out->group, out->kind, lim->images, a, out, err);
+        if (rc == WH_OK)
+            rc = read_pull_secrets(object, wh_admission_podspec_path(out->group, out->kind), a,
+                                   out, err);
         if (rc != WH_OK) {
             wh_error_wrap(err, "request.object (%s)", out->kind);
             goto out;

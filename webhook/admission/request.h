@@ -74,7 +74,16 @@ struct wh_admission_request {
     size_t n_annotations;
     struct wh_admission_platforms platforms; /* from the pod spec; all zero: linux, any arch */
     bool has_object; /* request.object is a JSON object */
+    /* The pod spec's imagePullSecrets[].name in order (entries without a name skipped; at most
+     * WH_ADMISSION_MAX_PULL_SECRETS, else WH_E_LIMIT) and serviceAccountName ("" when absent).
+     * The ServiceAccount admission plugin has already copied the account's pull secrets into
+     * the pod spec by the time a validating webhook sees a Pod. */
+    const char **image_pull_secrets;
+    size_t n_image_pull_secrets;
+    const char *service_account;
 };
+
+#define WH_ADMISSION_MAX_PULL_SECRETS 256
 
 /*
  * Parses an AdmissionReview v1 body. Pod kinds: Pod (spec; also the pods/ephemeralcontainers
