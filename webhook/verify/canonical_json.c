@@ -80,13 +80,27 @@ append_string(struct wh_buf *out, const char *s, size_t n)
         wh_buf_append(out, s + run, i - run);
         run = i + 1;
         switch (c) {
-        case '\b': esc = "\\b"; break;
-        case '\t': esc = "\\t"; break;
-        case '\n': esc = "\\n"; break;
-        case '\f': esc = "\\f"; break;
-        case '\r': esc = "\\r"; break;
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
+        case '\b':
+            esc = "\\b";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\f':
+            esc = "\\f";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        case '"':
+            esc = "\\\"";
+            break;
+        case '\\':
+            esc = "\\\\";
+            break;
         default:
             memcpy(u, "\\u00", 4);
             u[4] = hex[c >> 4];
@@ -114,8 +128,7 @@ emit_object(json_t *v, int depth, struct wh_buf *out, struct wh_error *err)
     keys = calloc(n == 0 ? 1 : n, sizeof(*keys));
     if (keys == NULL)
         wh_oom();
-    json_object_foreach(v, key, member)
-        keys[i++] = key;
+    json_object_foreach(v, key, member) keys[i++] = key;
     qsort(keys, n, sizeof(*keys), compare_keys);
     wh_buf_append(out, "{", 1);
     for (i = 0; i < n && rc == WH_OK; i++) {
@@ -165,8 +178,7 @@ emit(json_t *v, int depth, struct wh_buf *out, struct wh_error *err)
         /* ECMAScript prints an integral double as an integer ("1.0" → "1", "-0.0" → "0"). */
         d = json_real_value(v);
         /* Range first: casting an out-of-range double to an integer is undefined. */
-        if (!(d <= (double)MAX_SAFE_INT && d >= -(double)MAX_SAFE_INT) ||
-            d != (double)(long long)d)
+        if (!(d <= (double)MAX_SAFE_INT && d >= -(double)MAX_SAFE_INT) || d != (double)(long long)d)
             return wh_error_set(err, WH_E_INVALID,
                                 "number %g is not an integer (not supported in signed JSON)", d);
         wh_buf_printf(out, "%lld", (long long)d);
@@ -193,11 +205,11 @@ wh_canonical_json(struct wh_bytes json, struct wh_buf *out, struct wh_error *err
 
     /* JSON_ALLOW_NUL would let "\u0000" through; jansson refuses it by default, and RFC 8785
      * strings may hold it, but no signed payload here does. */
-    root = json_loadb((const char *)json.ptr, json.len,
-                      JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    root = json_loadb((const char *)json.ptr, json.len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+                      &jerr);
     if (root == NULL)
-        return wh_error_set(err, WH_E_INVALID, "canonical JSON: %d:%d: %s", jerr.line,
-                            jerr.column, jerr.text);
+        return wh_error_set(err, WH_E_INVALID, "canonical JSON: %d:%d: %s", jerr.line, jerr.column,
+                            jerr.text);
     rc = emit(root, 0, out, err);
     json_decref(root);
     if (rc != WH_OK)

@@ -189,15 +189,15 @@ parse_proof(json_t *p, struct wh_arena *a, struct wh_tlog_proof *out, struct wh_
         return wh_error_set(err, WH_E_INVALID, "inclusionProof: hashes is not an array");
     out->n_hashes = json_array_size(hashes);
     if (out->n_hashes > WH_TLOG_MAX_HASHES)
-        return wh_error_set(err, WH_E_LIMIT, "inclusionProof: %zu hashes (limit %d)",
-                            out->n_hashes, WH_TLOG_MAX_HASHES);
+        return wh_error_set(err, WH_E_LIMIT, "inclusionProof: %zu hashes (limit %d)", out->n_hashes,
+                            WH_TLOG_MAX_HASHES);
     out->hashes = wh_arena_calloc(a, out->n_hashes + 1, WH_TLOG_HASH_LEN);
     for (i = 0; i < out->n_hashes; i++) {
         json_t *v = json_array_get(hashes, i);
 
         if (!json_is_string(v) ||
-            wh_digest_base64_decode((struct wh_str){json_string_value(v), json_string_length(v)},
-                                    a, &h, err) != WH_OK ||
+            wh_digest_base64_decode((struct wh_str){json_string_value(v), json_string_length(v)}, a,
+                                    &h, err) != WH_OK ||
             h.len != WH_TLOG_HASH_LEN)
             return wh_error_set(err, WH_E_INVALID,
                                 "inclusionProof: hashes[%zu] is not a base64 sha256", i);
@@ -210,7 +210,8 @@ parse_proof(json_t *p, struct wh_arena *a, struct wh_tlog_proof *out, struct wh_
             return wh_error_set(err, WH_E_INVALID,
                                 "inclusionProof: checkpoint.envelope is not a string");
         if (json_string_length(env) > WH_TLOG_CHECKPOINT_MAX)
-            return wh_error_set(err, WH_E_LIMIT, "inclusionProof: checkpoint is %zu bytes (limit %d)",
+            return wh_error_set(err, WH_E_LIMIT,
+                                "inclusionProof: checkpoint is %zu bytes (limit %d)",
                                 json_string_length(env), WH_TLOG_CHECKPOINT_MAX);
         out->checkpoint.ptr = wh_arena_memdup(a, json_string_value(env), json_string_length(env));
         out->checkpoint.len = json_string_length(env);
@@ -262,8 +263,8 @@ parse_bundle_entry(json_t *root, struct wh_arena *a, struct wh_tlog_entry *out,
             return wh_error_set(err, WH_E_INVALID, "kindVersion needs kind and version");
         if (strcmp(kind, out->kind) != 0 || strcmp(version, out->api_version) != 0)
             return wh_error_set(err, WH_E_INVALID,
-                                "kindVersion %s %s does not match the body's %s %s", kind,
-                                version, out->kind, out->api_version);
+                                "kindVersion %s %s does not match the body's %s %s", kind, version,
+                                out->kind, out->api_version);
     }
     return WH_OK;
 }
@@ -383,16 +384,17 @@ wh_tlog_set_payload(const struct wh_tlog_entry *entry, struct wh_arena *a, struc
     enum wh_err rc;
 
     if (entry->body.len > WH_TLOG_BODY_MAX)
-        return wh_error_set(err, WH_E_LIMIT, "entry body is %zu bytes (limit %d)",
-                            entry->body.len, WH_TLOG_BODY_MAX);
+        return wh_error_set(err, WH_E_LIMIT, "entry body is %zu bytes (limit %d)", entry->body.len,
+                            WH_TLOG_BODY_MAX);
     wh_digest_hex(entry->log_id, WH_TLOG_ID_LEN, hex);
     /* Build plain JSON, then canonicalise it: RFC 8785 decides the order and number form. */
     wh_buf_init(&raw, SET_PAYLOAD_MAX);
     wh_buf_init(&canon, SET_PAYLOAD_MAX);
     wh_buf_append_c(&raw, "{\"body\":");
-    wh_buf_append_json_string(&raw,
-                              wh_str_c(wh_digest_base64_encode(entry->body.ptr, entry->body.len, a)));
-    wh_buf_printf(&raw, ",\"logIndex\":%" PRId64 ",\"logID\":\"%s\",\"integratedTime\":%" PRId64 "}",
+    wh_buf_append_json_string(
+        &raw, wh_str_c(wh_digest_base64_encode(entry->body.ptr, entry->body.len, a)));
+    wh_buf_printf(&raw,
+                  ",\"logIndex\":%" PRId64 ",\"logID\":\"%s\",\"integratedTime\":%" PRId64 "}",
                   entry->log_index, hex, entry->integrated_time);
     rc = wh_buf_check(&raw, "SET payload", err);
     if (rc == WH_OK)
@@ -547,8 +549,8 @@ wh_tlog_checkpoint_parse(struct wh_str env, struct wh_tlog_checkpoint *out, stru
     wh_arena_init(&a);
     rc = wh_digest_base64_decode((struct wh_str){line.ptr, line.len}, &a, &root, err);
     if (rc == WH_OK && root.len != WH_TLOG_HASH_LEN)
-        rc = wh_error_set(err, WH_E_INVALID, "checkpoint root hash is %zu bytes, want 32",
-                          root.len);
+        rc =
+            wh_error_set(err, WH_E_INVALID, "checkpoint root hash is %zu bytes, want 32", root.len);
     if (rc == WH_OK)
         memcpy(out->root_hash, root.ptr, WH_TLOG_HASH_LEN);
     wh_arena_fini(&a);
@@ -584,7 +586,8 @@ verify_note_signatures(struct wh_str env, const struct wh_tlog_checkpoint *cp,
     wh_arena_init(&a);
     while (rc == WH_OK && next_line(&rest, &line)) {
         if (line.len < sizeof(dash) - 1 || memcmp(line.ptr, dash, sizeof(dash) - 1) != 0) {
-            rc = wh_error_set(err, WH_E_INVALID, "checkpoint signature line does not start with '—'");
+            rc = wh_error_set(err, WH_E_INVALID,
+                              "checkpoint signature line does not start with '—'");
             break;
         }
         line.ptr += sizeof(dash) - 1;
@@ -607,10 +610,9 @@ verify_note_signatures(struct wh_str env, const struct wh_tlog_checkpoint *cp,
         if (memcmp(sig.ptr, entry->log_id, 4) != 0)
             continue; /* a witness cosignature or another key: not ours to check */
         matched++;
-        rc = verify_signature(key, (struct wh_bytes){(const unsigned char *)cp->text.ptr,
-                                                     cp->text.len},
-                              (struct wh_bytes){sig.ptr + 4, sig.len - 4}, "checkpoint signature",
-                              err);
+        rc = verify_signature(
+            key, (struct wh_bytes){(const unsigned char *)cp->text.ptr, cp->text.len},
+            (struct wh_bytes){sig.ptr + 4, sig.len - 4}, "checkpoint signature", err);
     }
     wh_arena_fini(&a);
     if (rc == WH_OK && rest.len != 0)
@@ -635,8 +637,8 @@ wh_verify_tlog_inclusion(const struct wh_tlog_entry *entry, EVP_PKEY *key, const
         return wh_error_set(err, WH_E_NOT_FOUND, "tlog entry has no inclusion proof");
     wh_tlog_leaf_hash(entry->body, leaf);
     rc = wh_tlog_merkle_root(p->log_index, p->tree_size, leaf,
-                             (const unsigned char (*)[WH_TLOG_HASH_LEN])p->hashes, p->n_hashes,
-                             root, err);
+                             (const unsigned char(*)[WH_TLOG_HASH_LEN])p->hashes, p->n_hashes, root,
+                             err);
     if (rc != WH_OK)
         return rc;
     if (memcmp(root, p->root_hash, WH_TLOG_HASH_LEN) != 0)
@@ -749,8 +751,7 @@ check_b64_sig(const char *b64, const char *what, struct wh_bytes want, struct wh
     if (wh_digest_base64_decode(wh_str_c(b64), a, &got, err) != WH_OK)
         return wh_error_wrap(err, "body: %s", what);
     if (!bytes_eq(got, want))
-        return wh_error_set(err, WH_E_VERIFY, "body: %s differs from the verified signature",
-                            what);
+        return wh_error_set(err, WH_E_VERIFY, "body: %s differs from the verified signature", what);
     return WH_OK;
 }
 
@@ -795,15 +796,15 @@ check_hashedrekord(json_t *spec, bool v2, const struct wh_tlog_expect *x, struct
     if (v2) {
         json_t *s = json_object_get(spec, "hashedRekordV002");
 
-        if ((rc = check_b64_hash(json_object_get(s, "data"), "artifact hash", x->artifact_sha256,
-                                 a, err)) != WH_OK ||
-            (rc = check_b64_sig(string_at(json_object_get(s, "signature"), "content"),
-                                "signature", x->signature, a, err)) != WH_OK)
+        if ((rc = check_b64_hash(json_object_get(s, "data"), "artifact hash", x->artifact_sha256, a,
+                                 err)) != WH_OK ||
+            (rc = check_b64_sig(string_at(json_object_get(s, "signature"), "content"), "signature",
+                                x->signature, a, err)) != WH_OK)
             return rc;
         return check_v2_verifier(path(s, "signature", "verifier", NULL), x->verifier, a, err);
     }
-    if ((rc = check_hex_hash(path(spec, "data", "hash", NULL), "artifact hash",
-                             x->artifact_sha256, err)) != WH_OK ||
+    if ((rc = check_hex_hash(path(spec, "data", "hash", NULL), "artifact hash", x->artifact_sha256,
+                             err)) != WH_OK ||
         (rc = check_b64_sig(string_at(json_object_get(spec, "signature"), "content"), "signature",
                             x->signature, a, err)) != WH_OK)
         return rc;
@@ -822,7 +823,8 @@ check_dsse_signatures(json_t *sigs, bool v2, const struct wh_tlog_expect *x, str
 
     if (!json_is_array(sigs) || json_array_size(sigs) == 0)
         return wh_error_set(err, WH_E_INVALID, "body: signatures are missing");
-    json_array_foreach(sigs, i, s) {
+    json_array_foreach(sigs, i, s)
+    {
         if (v2) {
             if (check_b64_sig(string_at(s, "content"), "signature", x->signature, a, &ignored) ==
                 WH_OK)
@@ -846,8 +848,8 @@ check_dsse(json_t *spec, bool v2, const struct wh_tlog_expect *x, struct wh_aren
     if (v2) {
         json_t *s = json_object_get(spec, "dsseV002");
 
-        if ((rc = check_b64_hash(json_object_get(s, "payloadHash"), "payload hash", payload_hash,
-                                 a, err)) != WH_OK)
+        if ((rc = check_b64_hash(json_object_get(s, "payloadHash"), "payload hash", payload_hash, a,
+                                 err)) != WH_OK)
             return rc;
         return check_dsse_signatures(json_object_get(s, "signatures"), true, x, a, err);
     }
@@ -875,16 +877,14 @@ check_intoto2_signatures(json_t *sigs, const struct wh_tlog_expect *x, struct wh
 
     if (!json_is_array(sigs) || json_array_size(sigs) == 0)
         return wh_error_set(err, WH_E_INVALID, "body: envelope signatures are missing");
-    json_array_foreach(sigs, i, s) {
+    json_array_foreach(sigs, i, s)
+    {
         const char *sig = string_at(s, "sig");
 
-        if (sig == NULL ||
-            wh_digest_base64_decode(wh_str_c(sig), a, &inner, &ignored) != WH_OK)
+        if (sig == NULL || wh_digest_base64_decode(wh_str_c(sig), a, &inner, &ignored) != WH_OK)
             continue;
-        if (check_b64_sig((const char *)inner.ptr, "signature", x->signature, a, &ignored) ==
-            WH_OK)
-            return check_pem_verifier(string_at(s, "publicKey"), "public key", x->verifier, a,
-                                      err);
+        if (check_b64_sig((const char *)inner.ptr, "signature", x->signature, a, &ignored) == WH_OK)
+            return check_pem_verifier(string_at(s, "publicKey"), "public key", x->verifier, a, err);
     }
     return wh_error_set(err, WH_E_VERIFY, "body: no entry signature is the verified signature");
 }
@@ -900,8 +900,8 @@ check_intoto(json_t *spec, bool v2, const struct wh_tlog_expect *x, struct wh_ar
     if (!json_is_object(content))
         return wh_error_set(err, WH_E_INVALID, "body: content is missing");
     wh_digest_sha256(x->payload.ptr, x->payload.len, payload_hash);
-    if ((rc = check_hex_hash(json_object_get(content, "payloadHash"), "payload hash",
-                             payload_hash, err)) != WH_OK)
+    if ((rc = check_hex_hash(json_object_get(content, "payloadHash"), "payload hash", payload_hash,
+                             err)) != WH_OK)
         return rc;
     if (v2)
         return check_intoto2_signatures(path(content, "envelope", "signatures", NULL), x, a, err);

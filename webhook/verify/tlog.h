@@ -18,8 +18,8 @@
 
 #define WH_TLOG_ID_LEN 32
 #define WH_TLOG_HASH_LEN 32
-#define WH_TLOG_MAX_HASHES 64          /* a proof for a tree of 2^64 leaves has at most 64 */
-#define WH_TLOG_BODY_MAX (512 * 1024)  /* decoded canonical body (certs, intoto 0.0.1 envelopes) */
+#define WH_TLOG_MAX_HASHES 64           /* a proof for a tree of 2^64 leaves has at most 64 */
+#define WH_TLOG_BODY_MAX (512 * 1024)   /* decoded canonical body (certs, intoto 0.0.1 envelopes) */
 #define WH_TLOG_ENTRY_MAX (1024 * 1024) /* JSON of one entry (bundle or cosign annotation) */
 #define WH_TLOG_CHECKPOINT_MAX 16384
 
@@ -67,9 +67,8 @@ WH_MUST_CHECK enum wh_err wh_tlog_entry_parse_cosign(struct wh_bytes json, struc
  * The bytes a SET signs: RFC 8785 canonical JSON of {"body": b64(body), "integratedTime",
  * "logID": hex(log_id), "logIndex"}. NUL-terminated, in the arena.
  */
-WH_MUST_CHECK enum wh_err wh_tlog_set_payload(const struct wh_tlog_entry *entry,
-                                              struct wh_arena *a, struct wh_bytes *out,
-                                              struct wh_error *err);
+WH_MUST_CHECK enum wh_err wh_tlog_set_payload(const struct wh_tlog_entry *entry, struct wh_arena *a,
+                                              struct wh_bytes *out, struct wh_error *err);
 
 /*
  * Checks the SET with the log key `key` (ECDSA: SHA-256 for P-256, SHA-384/512 for P-384/521;
@@ -90,9 +89,8 @@ WH_MUST_CHECK enum wh_err wh_verify_tlog_set(const struct wh_tlog_entry *entry, 
  * malformed checkpoint. When `origin` is non-NULL the checkpoint's origin line must equal it or
  * start with it followed by " - " (Rekor v1: "rekor.sigstore.dev - <tree id>").
  */
-WH_MUST_CHECK enum wh_err wh_verify_tlog_inclusion(const struct wh_tlog_entry *entry,
-                                                   EVP_PKEY *key, const char *origin,
-                                                   struct wh_error *err);
+WH_MUST_CHECK enum wh_err wh_verify_tlog_inclusion(const struct wh_tlog_entry *entry, EVP_PKEY *key,
+                                                   const char *origin, struct wh_error *err);
 
 /* The parts of a checkpoint, for callers that need the origin (views into entry->proof). */
 struct wh_tlog_checkpoint {
@@ -133,8 +131,7 @@ struct wh_tlog_expect {
  * malformed body.
  */
 WH_MUST_CHECK enum wh_err wh_verify_tlog_body(const struct wh_tlog_entry *entry,
-                                              const struct wh_tlog_expect *x,
-                                              struct wh_error *err);
+                                              const struct wh_tlog_expect *x, struct wh_error *err);
 
 /*
  * The whole check against a trust root: finds the Rekor log by the entry's log ID whose window
@@ -156,8 +153,7 @@ void wh_tlog_leaf_hash(struct wh_bytes body, unsigned char out[WH_TLOG_HASH_LEN]
 WH_MUST_CHECK enum wh_err wh_tlog_merkle_root(int64_t index, int64_t size,
                                               const unsigned char leaf[WH_TLOG_HASH_LEN],
                                               const unsigned char (*hashes)[WH_TLOG_HASH_LEN],
-                                              size_t n_hashes,
-                                              unsigned char out[WH_TLOG_HASH_LEN],
+                                              size_t n_hashes, unsigned char out[WH_TLOG_HASH_LEN],
                                               struct wh_error *err);
 
 #endif

@@ -11,8 +11,8 @@
 #include <string.h>
 
 struct token {
-    TS_RESP *resp;  /* when the input was a TimeStampResp */
-    PKCS7 *pkcs7;   /* owned only when resp == NULL */
+    TS_RESP *resp; /* when the input was a TimeStampResp */
+    PKCS7 *pkcs7;  /* owned only when resp == NULL */
     TS_TST_INFO *tst;
     bool owns_tst;
 };
@@ -114,9 +114,9 @@ parse_gen_time(const ASN1_GENERALIZEDTIME *gt, time_t *out, struct wh_error *err
     tm.tm_hour = digits(s + 8, 2);
     tm.tm_min = digits(s + 10, 2);
     tm.tm_sec = digits(s + 12, 2);
-    if (tm.tm_year < 0 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
-        tm.tm_mday > 31 || tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 ||
-        tm.tm_sec < 0 || tm.tm_sec > 60)
+    if (tm.tm_year < 0 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+        tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 ||
+        tm.tm_sec > 60)
         return wh_error_set(err, WH_E_INVALID, "timestamp genTime is not a valid time");
     *out = timegm(&tm);
     return WH_OK;
@@ -128,7 +128,7 @@ verify_token(struct token *t, struct wh_bytes data, const struct wh_trust_author
 {
     TS_VERIFY_CTX *ctx;
     X509_STORE *store;
-    STACK_OF(X509) *untrusted;
+    STACK_OF(X509) * untrusted;
     BIO *bio;
     int n = sk_X509_num(tsa->chain);
     enum wh_err rc = WH_OK;
@@ -194,8 +194,8 @@ wh_verify_timestamp(struct wh_bytes ts_der, struct wh_bytes signed_data,
         return wh_error_set(err, WH_E_VERIFY, "trust root has no timestamp authority");
     for (i = 0; i < n; i++) {
         e = i == 0 ? &first : err;
-        if (wh_verify_timestamp_with(ts_der, signed_data, wh_trust_root_tsa_get(root, i),
-                                     gen_time, e) == WH_OK)
+        if (wh_verify_timestamp_with(ts_der, signed_data, wh_trust_root_tsa_get(root, i), gen_time,
+                                     e) == WH_OK)
             return WH_OK;
         if (first.code == WH_E_INVALID || first.code == WH_E_LIMIT)
             break; /* malformed for every authority alike */

@@ -120,7 +120,10 @@ test_rekor_set_vectors(void)
     payload = read_vec(&a, "cosign-classic/rekor-set/rekor-payload");
     x.has_artifact_sha256 = true;
     wh_digest_sha256(payload.ptr, payload.len, x.artifact_sha256);
-    x.signature = b64(wh_arena_strndup(&a, (const char *)read_vec(&a, "cosign-classic/rekor-set/rekor-sig").ptr, 96), &a);
+    x.signature =
+        b64(wh_arena_strndup(
+                &a, (const char *)read_vec(&a, "cosign-classic/rekor-set/rekor-sig").ptr, 96),
+            &a);
     x.verifier = pem_der(read_vec(&a, "cosign-classic/rekor-set/rekor-cert"), &a);
     ok(x.signature.len > 0, "rekor-sig decodes");
     ok(wh_verify_tlog_body(&e, &x, &err) == WH_OK, "body carries payload hash, sig and cert: %s",
@@ -133,18 +136,20 @@ test_rekor_set_vectors(void)
     ann = NULL;
     if (m == NULL) {
         /* containers/image "sigstore-json" file: a 1-byte prefix + "sigstore-json\n" + JSON */
-        struct wh_bytes raw = read_vec(&a, "cosign-classic/dir-img-cosign-fulcio-rekor-valid/signature-1");
+        struct wh_bytes raw =
+            read_vec(&a, "cosign-classic/dir-img-cosign-fulcio-rekor-valid/signature-1");
         const char *j = memchr(raw.ptr, '{', raw.len);
 
-        m = j != NULL ? json_loadb(j, raw.len - (size_t)(j - (const char *)raw.ptr), 0, NULL) : NULL;
+        m = j != NULL ? json_loadb(j, raw.len - (size_t)(j - (const char *)raw.ptr), 0, NULL)
+                      : NULL;
     }
     ann = json_string_value(
         json_object_get(json_object_get(m, "annotations"), "dev.sigstore.cosign/certificate"));
     ok(ann != NULL, "other signature's certificate found");
     if (ann != NULL) {
         struct wh_tlog_expect y = x;
-        const char *sig = json_string_value(json_object_get(
-            json_object_get(m, "annotations"), "dev.cosignproject.cosign/signature"));
+        const char *sig = json_string_value(json_object_get(json_object_get(m, "annotations"),
+                                                            "dev.cosignproject.cosign/signature"));
 
         y.verifier = pem_der((struct wh_bytes){(const unsigned char *)ann, strlen(ann)}, &a);
         ok(wh_verify_tlog_body(&e, &y, &err) == WH_E_VERIFY &&
@@ -220,9 +225,12 @@ check_with_local_tlogs(struct wh_bytes root_json, const struct wh_tlog_entry *e,
     enum wh_err rc = WH_E_NOT_FOUND;
 
     wh_error_set(err, WH_E_NOT_FOUND, "no trusted transparency log with the entry's ID");
-    json_array_foreach(json_object_get(tr, "tlogs"), i, t) {
-        struct wh_bytes id = b64(json_string_value(json_object_get(json_object_get(t, "logId"), "keyId")), a);
-        struct wh_bytes der = b64(json_string_value(json_object_get(json_object_get(t, "publicKey"), "rawBytes")), a);
+    json_array_foreach(json_object_get(tr, "tlogs"), i, t)
+    {
+        struct wh_bytes id =
+            b64(json_string_value(json_object_get(json_object_get(t, "logId"), "keyId")), a);
+        struct wh_bytes der =
+            b64(json_string_value(json_object_get(json_object_get(t, "publicKey"), "rawBytes")), a);
         const char *url = json_string_value(json_object_get(t, "baseUrl"));
         const unsigned char *p = der.ptr;
         EVP_PKEY *k;
@@ -279,8 +287,8 @@ check_case(json_t *c, struct wh_arena *a, struct wh_error *err)
         return wh_error_set(err, WH_E_NOT_FOUND, "no tlog entry");
     }
     dump = json_dumps(entry, JSON_COMPACT);
-    rc = wh_tlog_entry_parse_bundle((struct wh_bytes){(unsigned char *)dump, strlen(dump)}, a,
-                                    &e, err);
+    rc = wh_tlog_entry_parse_bundle((struct wh_bytes){(unsigned char *)dump, strlen(dump)}, a, &e,
+                                    err);
     free(dump);
     if (rc != WH_OK) {
         json_decref(b);
@@ -296,7 +304,8 @@ check_case(json_t *c, struct wh_arena *a, struct wh_error *err)
     x.require_inclusion_proof = media == NULL || strstr(media, "0.1") == NULL;
     key = json_string_value(json_object_get(c, "key"));
     if (json_object_get(vm, "certificate") != NULL)
-        cert = b64(json_string_value(json_object_get(json_object_get(vm, "certificate"), "rawBytes")), a);
+        cert = b64(
+            json_string_value(json_object_get(json_object_get(vm, "certificate"), "rawBytes")), a);
     else if (json_object_get(vm, "x509CertificateChain") != NULL)
         cert = b64(json_string_value(json_object_get(
                        json_array_get(json_object_get(json_object_get(vm, "x509CertificateChain"),
@@ -313,9 +322,8 @@ check_case(json_t *c, struct wh_arena *a, struct wh_error *err)
         struct wh_bytes pae;
 
         x.payload = b64(json_string_value(json_object_get(dsse, "payload")), a);
-        sigbytes = b64(json_string_value(
-                           json_object_get(json_array_get(json_object_get(dsse, "signatures"), 0),
-                                           "sig")),
+        sigbytes = b64(json_string_value(json_object_get(
+                           json_array_get(json_object_get(dsse, "signatures"), 0), "sig")),
                        a);
         /* Rekor v2 logs a DSSE signature as a hashedrekord over its PAE. */
         pae = testsign_pae(type != NULL ? type : "", x.payload, a);
@@ -325,9 +333,9 @@ check_case(json_t *c, struct wh_arena *a, struct wh_error *err)
         const char *hex = json_string_value(json_object_get(c, "artifact_sha256"));
         size_t i;
 
-        sigbytes = b64(json_string_value(json_object_get(json_object_get(b, "messageSignature"),
-                                                          "signature")),
-                       a);
+        sigbytes = b64(
+            json_string_value(json_object_get(json_object_get(b, "messageSignature"), "signature")),
+            a);
         x.has_artifact_sha256 = hex != NULL && strlen(hex) == 64;
         for (i = 0; x.has_artifact_sha256 && i < 32; i++) {
             char h[3] = {hex[2 * i], hex[2 * i + 1], 0};
@@ -335,9 +343,8 @@ check_case(json_t *c, struct wh_arena *a, struct wh_error *err)
         }
     }
     x.signature = sigbytes;
-    ts = json_array_get(json_object_get(json_object_get(vm, "timestampVerificationData"),
-                                        "rfc3161Timestamps"),
-                        0);
+    ts = json_array_get(
+        json_object_get(json_object_get(vm, "timestampVerificationData"), "rfc3161Timestamps"), 0);
     if (root == NULL) {
         rc = check_with_local_tlogs(root_json, &e, &x, a, err);
         /* Same rule as wh_verify_tlog_entry: some signed time must exist (SET or timestamp). */
@@ -373,7 +380,8 @@ test_conformance_tlog_entries(void)
     exp = json_load_file(vec(&a, "sigstore-conformance/expectations.json"), 0, NULL);
     cases = json_object_get(exp, "cases");
     ok(json_object_size(cases) > 50, "conformance cases: %zu", json_object_size(cases));
-    json_object_foreach(cases, name, c) {
+    json_object_foreach(cases, name, c)
+    {
         struct wh_error err = {0};
         const char *want = json_string_value(json_object_get(c, "expect"));
         enum wh_err rc = check_case(c, &a, &err);
@@ -382,8 +390,8 @@ test_conformance_tlog_entries(void)
             ok(rc == WH_OK, "conformance %s: tlog entry verifies: %s", name, err.msg);
             pass++;
         } else if (is_tlog_fail_case(name)) {
-            ok(rc != WH_OK, "conformance %s: tlog check fails: %s %s", name,
-               wh_error_name(rc), err.msg);
+            ok(rc != WH_OK, "conformance %s: tlog check fails: %s %s", name, wh_error_name(rc),
+               err.msg);
             fail++;
         } else {
             printf("# conformance %s: not a tlog defect; tlog check says %s %s\n", name,
@@ -395,7 +403,6 @@ test_conformance_tlog_entries(void)
     json_decref(exp);
     wh_arena_fini(&a);
 }
-
 
 /* ---- minted entries: an independent RFC 6962 tree, checkpoints and SETs ---- */
 
@@ -447,18 +454,18 @@ checkpoint(EVP_PKEY *key, const unsigned char id[32], const char *origin, int64_
 {
     char *text = wh_arena_sprintf(a, "%s\n%lld\n%s\n", origin, (long long)size,
                                   wh_digest_base64_encode(root, 32, a));
-    struct wh_bytes sig = testsign_sign(key, NULL, (struct wh_bytes){(unsigned char *)text,
-                                                                      strlen(text)}, a);
+    struct wh_bytes sig =
+        testsign_sign(key, NULL, (struct wh_bytes){(unsigned char *)text, strlen(text)}, a);
     unsigned char *blob = wh_arena_alloc(a, sig.len + 4);
 
     memcpy(blob, id, 4);
     memcpy(blob + 4, sig.ptr, sig.len);
     {
-    const char *dash = strstr(origin, " - ");
-    int name_len = dash != NULL ? (int)(dash - origin) : (int)strlen(origin);
+        const char *dash = strstr(origin, " - ");
+        int name_len = dash != NULL ? (int)(dash - origin) : (int)strlen(origin);
 
-    return wh_arena_sprintf(a, "%s\n\xE2\x80\x94 %.*s %s\n", text, name_len, origin,
-                            wh_digest_base64_encode(blob, sig.len + 4, a));
+        return wh_arena_sprintf(a, "%s\n\xE2\x80\x94 %.*s %s\n", text, name_len, origin,
+                                wh_digest_base64_encode(blob, sig.len + 4, a));
     }
 }
 
@@ -477,7 +484,7 @@ test_minted_tree_proofs_and_checkpoints(const char *kind)
     struct wh_error err = {0};
     EVP_PKEY *key, *other;
     unsigned char leaves[LEAVES][32], root[32], id[32], other_id[32];
-    unsigned char (*hashes)[32];
+    unsigned char(*hashes)[32];
     struct wh_tlog_entry e;
     char body[64];
     int m, good = 0;
@@ -538,8 +545,8 @@ test_minted_tree_proofs_and_checkpoints(const char *kind)
                "%s: index past the tree is WH_E_VERIFY: %s", kind, err.msg);
             /* checkpoint of another log: signed by its key (hint differs from our log ID) */
             f = e;
-            f.proof.checkpoint = wh_str_c(checkpoint(other, other_id, "log.test - 42", LEAVES,
-                                                     root, &a));
+            f.proof.checkpoint =
+                wh_str_c(checkpoint(other, other_id, "log.test - 42", LEAVES, root, &a));
             ok(wh_verify_tlog_inclusion(&f, key, NULL, &err) == WH_E_VERIFY &&
                    strstr(err.msg, "no signature with the log's key hint") != NULL,
                "%s: checkpoint of another log's key is WH_E_VERIFY: %s", kind, err.msg);
@@ -575,8 +582,8 @@ test_minted_tree_proofs_and_checkpoints(const char *kind)
 
                 ok(wh_tlog_set_payload(&f, &a, &p, &err) == WH_OK, "%s: SET payload", kind);
                 f.set = testsign_sign(key, NULL, p, &a);
-                ok(wh_verify_tlog_set(&f, key, &err) == WH_OK, "%s: minted SET verifies: %s",
-                   kind, err.msg);
+                ok(wh_verify_tlog_set(&f, key, &err) == WH_OK, "%s: minted SET verifies: %s", kind,
+                   err.msg);
                 f.set = testsign_sign(other, NULL, p, &a);
                 ok(wh_verify_tlog_set(&f, key, &err) == WH_E_VERIFY,
                    "%s: SET signed by another key is WH_E_VERIFY: %s", kind, err.msg);
@@ -617,7 +624,9 @@ static void
 test_malformed_entries_are_rejected(void)
 {
     static const char *const bad[] = {
-        "", "[]", "{\"SignedEntryTimestamp\":\"!!\",\"Payload\":{}}",
+        "",
+        "[]",
+        "{\"SignedEntryTimestamp\":\"!!\",\"Payload\":{}}",
         "{\"SignedEntryTimestamp\":\"AA==\",\"Payload\":{\"body\":\"e30=\",\"integratedTime\":1,"
         "\"logIndex\":-1,\"logID\":\"00\"}}",
         "{\"SignedEntryTimestamp\":\"AA==\",\"Payload\":{\"body\":\"e30=\",\"integratedTime\":1,"
@@ -631,9 +640,9 @@ test_malformed_entries_are_rejected(void)
 
     wh_arena_init(&a);
     for (i = 0; bad[i] != NULL; i++)
-        ok(wh_tlog_entry_parse_cosign((struct wh_bytes){(const unsigned char *)bad[i],
-                                                        strlen(bad[i])},
-                                      &a, &e, &err) == WH_E_INVALID,
+        ok(wh_tlog_entry_parse_cosign(
+               (struct wh_bytes){(const unsigned char *)bad[i], strlen(bad[i])}, &a, &e, &err) ==
+               WH_E_INVALID,
            "malformed cosign bundle %zu is WH_E_INVALID: %s", i, err.msg);
     ok(wh_tlog_entry_parse_bundle(
            (struct wh_bytes){(const unsigned char *)"{\"logIndex\":\"-5\"}", 17}, &a, &e, &err) ==

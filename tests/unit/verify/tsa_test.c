@@ -69,13 +69,15 @@ static struct wh_trust_authority
 authority(const char *dir, struct wh_arena *a)
 {
     struct wh_trust_authority t = {0};
-    json_t *root = json_load_file(vec(a, wh_arena_sprintf(a, "%s/trusted_root.json", dir)), 0, NULL);
+    json_t *root =
+        json_load_file(vec(a, wh_arena_sprintf(a, "%s/trusted_root.json", dir)), 0, NULL);
     json_t *tsa = json_array_get(json_object_get(root, "timestampAuthorities"), 0), *c;
     json_t *vf = json_object_get(tsa, "validFor");
     size_t i;
 
     t.chain = sk_X509_new_null();
-    json_array_foreach(json_object_get(json_object_get(tsa, "certChain"), "certificates"), i, c) {
+    json_array_foreach(json_object_get(json_object_get(tsa, "certChain"), "certificates"), i, c)
+    {
         struct wh_bytes der = b64(json_string_value(json_object_get(c, "rawBytes")), a);
         const unsigned char *p = der.ptr;
         X509 *x = d2i_X509(NULL, &p, (long)der.len);
@@ -100,23 +102,25 @@ static struct sample
 sample(const char *dir, struct wh_arena *a)
 {
     struct sample s;
-    json_t *b = json_load_file(vec(a, wh_arena_sprintf(a, "%s/bundle.sigstore.json", dir)), 0, NULL);
+    json_t *b =
+        json_load_file(vec(a, wh_arena_sprintf(a, "%s/bundle.sigstore.json", dir)), 0, NULL);
     json_t *ms = json_object_get(b, "messageSignature");
 
     s.ts = b64(json_string_value(json_object_get(
-                   json_array_get(json_object_get(json_object_get(json_object_get(b, "verificationMaterial"),
-                                                                  "timestampVerificationData"),
-                                                  "rfc3161Timestamps"),
-                                  0),
+                   json_array_get(
+                       json_object_get(json_object_get(json_object_get(b, "verificationMaterial"),
+                                                       "timestampVerificationData"),
+                                       "rfc3161Timestamps"),
+                       0),
                    "signedTimestamp")),
                a);
-    s.sig = ms != NULL ? b64(json_string_value(json_object_get(ms, "signature")), a)
-                       : b64(json_string_value(json_object_get(
-                                 json_array_get(json_object_get(json_object_get(b, "dsseEnvelope"),
-                                                                "signatures"),
-                                                0),
-                                 "sig")),
-                             a);
+    s.sig = ms != NULL
+                ? b64(json_string_value(json_object_get(ms, "signature")), a)
+                : b64(json_string_value(json_object_get(
+                          json_array_get(
+                              json_object_get(json_object_get(b, "dsseEnvelope"), "signatures"), 0),
+                          "sig")),
+                      a);
     json_decref(b);
     return s;
 }
@@ -184,11 +188,10 @@ test_genuine_timestamp_and_its_time(void)
     ok(wh_verify_timestamp_with((struct wh_bytes){(const unsigned char *)"\x30\x03\x02\x01\x00", 5},
                                 s.sig, &t, &gen, &err) == WH_E_INVALID,
        "garbage DER is WH_E_INVALID: %s", err.msg);
-    ok(wh_verify_timestamp_with((struct wh_bytes){s.ts.ptr, s.ts.len - 1}, s.sig, &t, &gen,
-                                &err) == WH_E_INVALID,
-       "truncated token is WH_E_INVALID: %s", err.msg);
-    ok(wh_verify_timestamp_with((struct wh_bytes){NULL, 0}, s.sig, &t, &gen, &err) ==
+    ok(wh_verify_timestamp_with((struct wh_bytes){s.ts.ptr, s.ts.len - 1}, s.sig, &t, &gen, &err) ==
            WH_E_INVALID,
+       "truncated token is WH_E_INVALID: %s", err.msg);
+    ok(wh_verify_timestamp_with((struct wh_bytes){NULL, 0}, s.sig, &t, &gen, &err) == WH_E_INVALID,
        "empty token is WH_E_INVALID: %s", err.msg);
     wh_arena_fini(&a);
 }
