@@ -1,4 +1,5 @@
-/* Fuzzes trust/root.c's trusted_root.json parser: never crashes; a parsed root is self-consistent. */
+/* Fuzzes trust/root.c's trusted_root.json parser: never crashes; a parsed root is self-consistent.
+ */
 #include "fuzz.h"
 #include "trust/root.h"
 

@@ -51,10 +51,9 @@ base_cert(EVP_PKEY *key, const char *cn, time_t nb, time_t na, long serial)
         die("time");
     if (cn != NULL) {
         name = X509_get_subject_name(x);
-        X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"testca", -1,
-                                   -1, 0);
-        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1,
+        X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"testca", -1, -1,
                                    0);
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
     }
     if (X509_set_pubkey(x, key) != 1)
         die("pubkey");
@@ -210,8 +209,8 @@ add_sct(X509 *x, X509 *issuer, EVP_PKEY *issuer_key, const struct testca_leaf *o
 }
 
 X509 *
-testca_leaf_new(const struct testca_leaf *o, EVP_PKEY *leaf_key, X509 *issuer,
-                EVP_PKEY *issuer_key, struct wh_arena *a)
+testca_leaf_new(const struct testca_leaf *o, EVP_PKEY *leaf_key, X509 *issuer, EVP_PKEY *issuer_key,
+                struct wh_arena *a)
 {
     X509 *x = base_cert(leaf_key, NULL, o->not_before, o->not_after, 0x11182004);
     char san[1024] = "critical,";
@@ -303,12 +302,12 @@ log_json(EVP_PKEY *k, const char *vf, struct wh_arena *a)
     char *id, *raw = spki_b64(k, a, &id);
     int bid = EVP_PKEY_get_base_id(k);
 
-    return wh_arena_sprintf(a,
-                            "{\"baseUrl\":\"http://127.0.0.1:1\",\"hashAlgorithm\":\"SHA2_256\","
-                            "\"publicKey\":{\"rawBytes\":\"%s\",\"keyDetails\":\"%s\","
-                            "\"validFor\":%s},\"logId\":{\"keyId\":\"%s\"}}",
-                            raw, bid == EVP_PKEY_ED25519 ? "PKIX_ED25519" : "PKIX_ECDSA_P256_SHA_256",
-                            vf, id);
+    return wh_arena_sprintf(
+        a,
+        "{\"baseUrl\":\"http://127.0.0.1:1\",\"hashAlgorithm\":\"SHA2_256\","
+        "\"publicKey\":{\"rawBytes\":\"%s\",\"keyDetails\":\"%s\","
+        "\"validFor\":%s},\"logId\":{\"keyId\":\"%s\"}}",
+        raw, bid == EVP_PKEY_ED25519 ? "PKIX_ED25519" : "PKIX_ECDSA_P256_SHA_256", vf, id);
 }
 
 char *

@@ -45,8 +45,7 @@ char *testca_pem(X509 *x, struct wh_arena *a);
 
 /* trusted_root.json with one CA (chain, leafmost first), one tlog and one CT log key, all
  * valid from `start` (ISO) to `end` (ISO or NULL). */
-char *testca_trusted_root(X509 *const *chain, size_t n_chain, EVP_PKEY *tlog_key,
-                          EVP_PKEY *ct_key, const char *start, const char *end,
-                          struct wh_arena *a);
+char *testca_trusted_root(X509 *const *chain, size_t n_chain, EVP_PKEY *tlog_key, EVP_PKEY *ct_key,
+                          const char *start, const char *end, struct wh_arena *a);
 
 #endif

@@ -67,8 +67,7 @@ wh_policy_keyless_match(const struct wh_policy_keyless *k, const struct wh_cert_
         return false;
     }
     if (!text_match(k->issuer, k->issuer_re, id->issuer)) {
-        *why = wh_arena_sprintf(a, "issuer %s does not %s %s",
-                                id->issuer ? id->issuer : "(none)",
+        *why = wh_arena_sprintf(a, "issuer %s does not %s %s", id->issuer ? id->issuer : "(none)",
                                 k->issuer != NULL ? "equal" : "match",
                                 k->issuer != NULL ? k->issuer : k->issuer_re->source);
         return false;
@@ -77,8 +76,8 @@ wh_policy_keyless_match(const struct wh_policy_keyless *k, const struct wh_cert_
         !claim(k->github.ref,
                pick(id, WH_CERT_EXT_GITHUB_WORKFLOW_REF, WH_CERT_EXT_SOURCE_REPOSITORY_REF),
                "github ref", a, why) ||
-        !claim(k->github.workflow, id->ext[WH_CERT_EXT_GITHUB_WORKFLOW_NAME], "github workflow",
-               a, why) ||
+        !claim(k->github.workflow, id->ext[WH_CERT_EXT_GITHUB_WORKFLOW_NAME], "github workflow", a,
+               why) ||
         !claim(k->github.trigger,
                pick(id, WH_CERT_EXT_GITHUB_WORKFLOW_TRIGGER, WH_CERT_EXT_BUILD_TRIGGER),
                "github trigger", a, why) ||

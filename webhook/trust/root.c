@@ -370,11 +370,21 @@ key_details_ok(const char *d)
 {
     /* protobuf-specs PublicKeyDetails that sigstore clients use for logs. */
     static const char *const OK[] = {
-        "PKIX_ECDSA_P256_SHA_256",   "PKIX_ECDSA_P384_SHA_384",    "PKIX_ECDSA_P521_SHA_512",
-        "PKIX_ED25519",              "PKIX_ED25519_PH",            "PKIX_RSA_PKCS1V15_2048_SHA256",
-        "PKIX_RSA_PKCS1V15_3072_SHA256", "PKIX_RSA_PKCS1V15_4096_SHA256", "PKIX_RSA_PSS_2048_SHA256",
-        "PKIX_RSA_PSS_3072_SHA256", "PKIX_RSA_PSS_4096_SHA256",  "PKCS1_RSA_PKCS1V5",
-        "PKIX_RSA_PKCS1V5",         "PKIX_ECDSA_P256_HMAC_SHA_256", NULL,
+        "PKIX_ECDSA_P256_SHA_256",
+        "PKIX_ECDSA_P384_SHA_384",
+        "PKIX_ECDSA_P521_SHA_512",
+        "PKIX_ED25519",
+        "PKIX_ED25519_PH",
+        "PKIX_RSA_PKCS1V15_2048_SHA256",
+        "PKIX_RSA_PKCS1V15_3072_SHA256",
+        "PKIX_RSA_PKCS1V15_4096_SHA256",
+        "PKIX_RSA_PSS_2048_SHA256",
+        "PKIX_RSA_PSS_3072_SHA256",
+        "PKIX_RSA_PSS_4096_SHA256",
+        "PKCS1_RSA_PKCS1V5",
+        "PKIX_RSA_PKCS1V5",
+        "PKIX_ECDSA_P256_HMAC_SHA_256",
+        NULL,
     };
     for (size_t i = 0; OK[i] != NULL; i++)
         if (strcmp(d, OK[i]) == 0)
@@ -439,7 +449,7 @@ parse_log(struct pctx *c, json_t *o, const char *path, bool is_ct)
 static enum wh_err
 parse_chain_der(struct pctx *c, json_t *certs, const char *path, STACK_OF(X509) * *out)
 {
-    STACK_OF(X509) *sk;
+    STACK_OF(X509) * sk;
     size_t i;
     json_t *cert;
 
@@ -609,8 +619,11 @@ split_kind(const char *spec, const char **path)
     static const struct {
         const char *prefix;
         enum kind kind;
-    } K[] = {{"trusted-root=", KIND_ROOT}, {"fulcio=", KIND_FULCIO}, {"tsa=", KIND_TSA},
-             {"tlog=", KIND_TLOG},         {"ctlog=", KIND_CTLOG}};
+    } K[] = {{"trusted-root=", KIND_ROOT},
+             {"fulcio=", KIND_FULCIO},
+             {"tsa=", KIND_TSA},
+             {"tlog=", KIND_TLOG},
+             {"ctlog=", KIND_CTLOG}};
 
     for (size_t i = 0; i < sizeof(K) / sizeof(K[0]); i++)
         if (strncmp(spec, K[i].prefix, strlen(K[i].prefix)) == 0) {

@@ -32,18 +32,18 @@ struct wh_trust_root;
 
 /* A transparency log (Rekor) or certificate transparency log. */
 struct wh_trust_log {
-    EVP_PKEY *key;                 /* public key; never NULL */
-    unsigned char log_id[32];      /* logId.keyId (sha256 of the DER SPKI for Rekor v1 and CT) */
-    const char *base_url;          /* baseUrl, "" when not given */
-    const char *key_details;       /* "PKIX_ECDSA_P256_SHA_256", ...; "" for legacy PEM keys */
-    time_t valid_from, valid_to;   /* publicKey.validFor */
+    EVP_PKEY *key;               /* public key; never NULL */
+    unsigned char log_id[32];    /* logId.keyId (sha256 of the DER SPKI for Rekor v1 and CT) */
+    const char *base_url;        /* baseUrl, "" when not given */
+    const char *key_details;     /* "PKIX_ECDSA_P256_SHA_256", ...; "" for legacy PEM keys */
+    time_t valid_from, valid_to; /* publicKey.validFor */
 };
 
 /* A Fulcio certificate authority or an RFC 3161 timestamp authority. */
 struct wh_trust_authority {
-    STACK_OF(X509) *chain; /* certChain as given: leafmost first, the self-signed root last */
-    const char *uri;       /* "" when not given */
-    const char *name;      /* subject.commonName, else organization, else "" */
+    STACK_OF(X509) * chain; /* certChain as given: leafmost first, the self-signed root last */
+    const char *uri;        /* "" when not given */
+    const char *name;       /* subject.commonName, else organization, else "" */
     time_t valid_from, valid_to;
 };
 

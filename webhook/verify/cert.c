@@ -202,8 +202,7 @@ read_san(const X509 *x, struct wh_arena *a, struct wh_cert_identity *out, struct
         } else if (g->type == GEN_EMAIL) {
             s = g->d.rfc822Name;
             kind = WH_CERT_SAN_EMAIL;
-        } else if (g->type == GEN_OTHERNAME &&
-                   OBJ_cmp(g->d.otherName->type_id, other) == 0) {
+        } else if (g->type == GEN_OTHERNAME && OBJ_cmp(g->d.otherName->type_id, other) == 0) {
             /* Fulcio: otherName SAN is a UTF8String (username identities) */
             if (g->d.otherName->value->type != V_ASN1_UTF8STRING) {
                 rc = wh_error_set(err, WH_E_INVALID, "otherName SAN is not a UTF8String");
@@ -231,8 +230,7 @@ out:
 }
 
 static enum wh_err
-read_identity(const X509 *x, struct wh_arena *a, struct wh_cert_identity *out,
-              struct wh_error *err)
+read_identity(const X509 *x, struct wh_arena *a, struct wh_cert_identity *out, struct wh_error *err)
 {
     const char *v1, *v2;
     enum wh_err rc;

@@ -13,17 +13,17 @@ struct wh_verify_key;
 
 /* Fulcio certificate extensions under 1.3.6.1.4.1.57264.1 (fulcio docs/oid-info.md), by index. */
 enum wh_cert_ext {
-    WH_CERT_EXT_GITHUB_WORKFLOW_TRIGGER,    /* .2 (deprecated, raw string) */
-    WH_CERT_EXT_GITHUB_WORKFLOW_SHA,        /* .3 */
-    WH_CERT_EXT_GITHUB_WORKFLOW_NAME,       /* .4 */
-    WH_CERT_EXT_GITHUB_WORKFLOW_REPOSITORY, /* .5 */
-    WH_CERT_EXT_GITHUB_WORKFLOW_REF,        /* .6 */
-    WH_CERT_EXT_BUILD_SIGNER_URI,           /* .9 (DER UTF8String from here on) */
-    WH_CERT_EXT_BUILD_SIGNER_DIGEST,        /* .10 */
-    WH_CERT_EXT_RUNNER_ENVIRONMENT,         /* .11 */
-    WH_CERT_EXT_SOURCE_REPOSITORY_URI,      /* .12 */
-    WH_CERT_EXT_SOURCE_REPOSITORY_DIGEST,   /* .13 */
-    WH_CERT_EXT_SOURCE_REPOSITORY_REF,      /* .14 */
+    WH_CERT_EXT_GITHUB_WORKFLOW_TRIGGER,            /* .2 (deprecated, raw string) */
+    WH_CERT_EXT_GITHUB_WORKFLOW_SHA,                /* .3 */
+    WH_CERT_EXT_GITHUB_WORKFLOW_NAME,               /* .4 */
+    WH_CERT_EXT_GITHUB_WORKFLOW_REPOSITORY,         /* .5 */
+    WH_CERT_EXT_GITHUB_WORKFLOW_REF,                /* .6 */
+    WH_CERT_EXT_BUILD_SIGNER_URI,                   /* .9 (DER UTF8String from here on) */
+    WH_CERT_EXT_BUILD_SIGNER_DIGEST,                /* .10 */
+    WH_CERT_EXT_RUNNER_ENVIRONMENT,                 /* .11 */
+    WH_CERT_EXT_SOURCE_REPOSITORY_URI,              /* .12 */
+    WH_CERT_EXT_SOURCE_REPOSITORY_DIGEST,           /* .13 */
+    WH_CERT_EXT_SOURCE_REPOSITORY_REF,              /* .14 */
     WH_CERT_EXT_SOURCE_REPOSITORY_IDENTIFIER,       /* .15 */
     WH_CERT_EXT_SOURCE_REPOSITORY_OWNER_URI,        /* .16 */
     WH_CERT_EXT_SOURCE_REPOSITORY_OWNER_IDENTIFIER, /* .17 */
@@ -49,7 +49,7 @@ enum wh_cert_san_kind { WH_CERT_SAN_URI, WH_CERT_SAN_EMAIL, WH_CERT_SAN_OTHERNAM
 struct wh_cert_identity {
     const char *san; /* the one SAN identity: URI, email, or otherName 1.3.6.1.4.1.57264.1.7 */
     enum wh_cert_san_kind san_kind;
-    const char *issuer;    /* OIDC issuer: .1.8 (DER UTF8String), else .1.1 (raw); NULL if none */
+    const char *issuer; /* OIDC issuer: .1.8 (DER UTF8String), else .1.1 (raw); NULL if none */
     const char *ext[WH_CERT_EXT_COUNT]; /* NULL where the certificate lacks the extension */
     struct wh_verify_key *key;          /* the leaf's public key; lives as long as the arena */
     time_t not_before, not_after;

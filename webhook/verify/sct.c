@@ -196,8 +196,7 @@ wh_verify_sct(const X509 *leaf, const X509 *issuer, const struct wh_trust_root *
             snprintf(first, sizeof(first), "SCT %zu signature does not verify with CT log %s",
                      n_scts, log->base_url);
     }
-    rc = wh_error_set(err, WH_E_VERIFY, "no valid SCT: %s",
-                      n_scts == 0 ? "empty SCT list" : first);
+    rc = wh_error_set(err, WH_E_VERIFY, "no valid SCT: %s", n_scts == 0 ? "empty SCT list" : first);
 out:
     ASN1_OCTET_STRING_free(inner);
     OPENSSL_free(tbs);

@@ -181,7 +181,8 @@ expect_match(const char *keyless, bool want, const char *why_sub, const char *na
 
 #define ISS "        issuer: https://token.actions.githubusercontent.com\n"
 #define SUBJ                                                                                       \
-    "        subject: https://github.com/acme/payments/.github/workflows/release.yml@refs/heads/main\n"
+    "        subject: "                                                                            \
+    "https://github.com/acme/payments/.github/workflows/release.yml@refs/heads/main\n"
 
 static void
 test_policy_conditions(void)

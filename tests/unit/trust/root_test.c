@@ -1,4 +1,5 @@
-/* trust/root.c: real trusted roots (public good, cosign, every conformance case) and legacy files. */
+/* trust/root.c: real trusted roots (public good, cosign, every conformance case) and legacy files.
+ */
 #include "trust/root.h"
 
 #include <glob.h>
@@ -36,8 +37,8 @@ test_public_good_root(void)
     const struct wh_trust_log *l;
 
     wh_arena_init(&a);
-    path = wh_arena_sprintf(&a, "%s/vectors/trust/sigstore-public-good.trusted_root.json",
-                            shared());
+    path =
+        wh_arena_sprintf(&a, "%s/vectors/trust/sigstore-public-good.trusted_root.json", shared());
     if (!ok(wh_trust_root_load(&path, 1, &limits, &r, &err) == WH_OK, "public good: %s", err.msg))
         return;
     ok(wh_trust_root_tlog_count(r) == 2 && wh_trust_root_ctlog_count(r) == 2 &&
@@ -69,8 +70,8 @@ test_every_vector_root(void)
     size_t good = 0, bad = 0;
 
     wh_arena_init(&a);
-    if (glob(wh_arena_sprintf(&a, "%s/vectors/sigstore-conformance/bundle-verify/*/trusted_root.json",
-                              shared()),
+    if (glob(wh_arena_sprintf(
+                 &a, "%s/vectors/sigstore-conformance/bundle-verify/*/trusted_root.json", shared()),
              0, NULL, &g) != 0) {
         ok(0, "conformance trusted roots found");
         wh_arena_fini(&a);
@@ -120,8 +121,8 @@ test_legacy_files_merge(void)
     wh_arena_init(&a);
     paths[0] = wh_arena_sprintf(&a, "%s/vectors/trust/fulcio_v1.crt.pem", shared());
     paths[1] = wh_arena_sprintf(&a, "tlog=%s/vectors/trust/rekor.pub", shared());
-    paths[2] = wh_arena_sprintf(&a, "%s/vectors/trust/sigstore-public-good.trusted_root.json",
-                                shared());
+    paths[2] =
+        wh_arena_sprintf(&a, "%s/vectors/trust/sigstore-public-good.trusted_root.json", shared());
     if (!ok(wh_trust_root_load(paths, 3, &limits, &r, &err) == WH_OK, "legacy + json merge: %s",
             err.msg))
         return;
@@ -155,7 +156,7 @@ test_legacy_files_merge(void)
 
 #define MT "\"mediaType\":\"application/vnd.dev.sigstore.trustedroot+json;version=0.1\""
 #define KEY                                                                                        \
-    "\"rawBytes\":\"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE2G2Y+2tabdTV5BcGiBIx0a9fAFwrkBbmLSGtks4L3"  \
+    "\"rawBytes\":\"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE2G2Y+2tabdTV5BcGiBIx0a9fAFwrkBbmLSGtks4L3" \
     "qX6yYY0zufBnhC8Ur/iy55GhWP/9A/bY2LhC30M9+RYtw==\",\"keyDetails\":\"PKIX_ECDSA_P256_SHA_256\""
 #define LID "\"logId\":{\"keyId\":\"wNI9atQGlz+VWfO6LRygH4QUfY/8W4RFwiT5i5WRgB0=\"}"
 
@@ -173,23 +174,25 @@ test_malformed_roots(void)
         {"{" MT ",\"tlogs\":{}}", WH_E_INVALID, "tlogs: not an array"},
         {"{" MT ",\"tlogs\":[{\"publicKey\":{" KEY "}," LID "}]}", WH_E_INVALID,
          "tlogs[0].publicKey.validFor: missing"},
-        {"{" MT ",\"tlogs\":[{\"publicKey\":{" KEY ",\"validFor\":{\"start\":\"2021-13-01T00:00:00Z\"}},"
-            LID "}]}",
+        {"{" MT ",\"tlogs\":[{\"publicKey\":{" KEY
+         ",\"validFor\":{\"start\":\"2021-13-01T00:00:00Z\"}}," LID "}]}",
          WH_E_INVALID, "validFor.start: not an RFC 3339 time"},
-        {"{" MT ",\"tlogs\":[{\"publicKey\":{" KEY ",\"validFor\":{\"start\":\"2022-01-01T00:00:00Z\","
-            "\"end\":\"2021-01-01T00:00:00Z\"}}," LID "}]}",
+        {"{" MT ",\"tlogs\":[{\"publicKey\":{" KEY
+         ",\"validFor\":{\"start\":\"2022-01-01T00:00:00Z\","
+         "\"end\":\"2021-01-01T00:00:00Z\"}}," LID "}]}",
          WH_E_INVALID, "end before start"},
         {"{" MT ",\"tlogs\":[{\"publicKey\":{\"rawBytes\":\"AAAA\",\"validFor\":{\"start\":"
-            "\"2022-01-01T00:00:00Z\"}}," LID "}]}",
+         "\"2022-01-01T00:00:00Z\"}}," LID "}]}",
          WH_E_INVALID, "neither DER SubjectPublicKeyInfo nor PKCS#1"},
-        {"{" MT ",\"tlogs\":[{\"publicKey\":{" KEY ",\"validFor\":{\"start\":\"2022-01-01T00:00:00Z\"}},"
-            "\"logId\":{\"keyId\":\"AAAA\"}}]}",
+        {"{" MT ",\"tlogs\":[{\"publicKey\":{" KEY
+         ",\"validFor\":{\"start\":\"2022-01-01T00:00:00Z\"}},"
+         "\"logId\":{\"keyId\":\"AAAA\"}}]}",
          WH_E_INVALID, "3 bytes, want 32"},
         {"{" MT ",\"certificateAuthorities\":[{\"certChain\":{\"certificates\":[]},"
-            "\"validFor\":{\"start\":\"2022-01-01T00:00:00Z\"}}]}",
+         "\"validFor\":{\"start\":\"2022-01-01T00:00:00Z\"}}]}",
          WH_E_INVALID, "certificateAuthorities[0].certChain.certificates: empty"},
         {"{" MT ",\"certificateAuthorities\":[{\"certChain\":{\"certificates\":[{\"rawBytes\":"
-            "\"AAAA\"}]},\"validFor\":{\"start\":\"2022-01-01T00:00:00Z\"}}]}",
+         "\"AAAA\"}]},\"validFor\":{\"start\":\"2022-01-01T00:00:00Z\"}}]}",
          WH_E_INVALID, "not a DER certificate"},
         {"{" MT "," MT "}", WH_E_INVALID, "duplicate"},
     };

@@ -48,8 +48,8 @@ world_init(struct world *w, const char *ct_kind)
                                        T0 - 86400 * 300, T0 + 86400 * 300, &w->a);
     chain[0] = w->inter;
     chain[1] = w->root;
-    json = testca_trusted_root(chain, 2, w->tlog_key, w->ct_key, "2023-01-01T00:00:00Z", NULL,
-                               &w->a);
+    json =
+        testca_trusted_root(chain, 2, w->tlog_key, w->ct_key, "2023-01-01T00:00:00Z", NULL, &w->a);
     if (wh_trust_root_parse((struct wh_bytes){(const unsigned char *)json, strlen(json)}, "test",
                             &limits, &w->trust, &err) != WH_OK) {
         fprintf(stderr, "world: %s\n", err.msg);
@@ -229,8 +229,7 @@ test_scts(void)
        "missing SCT: %s", err.msg);
     o = good_leaf(&w);
     o.ct_key = testsign_key_new("ec-p256", &w.a);
-    ok(check(&w, &o, T0 + 30, &id, &err) == WH_E_VERIFY &&
-           has(&err, WH_E_VERIFY, "unknown CT log"),
+    ok(check(&w, &o, T0 + 30, &id, &err) == WH_E_VERIFY && has(&err, WH_E_VERIFY, "unknown CT log"),
        "SCT from an unknown log: %s", err.msg);
     o = good_leaf(&w);
     o.sct_corrupt = true;
@@ -239,13 +238,11 @@ test_scts(void)
        "tampered SCT signature: %s", err.msg);
     o = good_leaf(&w);
     o.sct_time = 1600000000; /* before the CT log's validFor.start */
-    ok(check(&w, &o, T0 + 30, &id, &err) == WH_E_VERIFY &&
-           has(&err, WH_E_VERIFY, "no valid SCT"),
+    ok(check(&w, &o, T0 + 30, &id, &err) == WH_E_VERIFY && has(&err, WH_E_VERIFY, "no valid SCT"),
        "SCT outside the CT log's window: %s", err.msg);
     o = good_leaf(&w);
     o.sct_ext = true;
-    ok(check(&w, &o, T0 + 30, &id, &err) == WH_OK, "SCT with extensions (static CT): %s",
-       err.msg);
+    ok(check(&w, &o, T0 + 30, &id, &err) == WH_OK, "SCT with extensions (static CT): %s", err.msg);
     world_fini(&w);
 
     world_init(&w, "ed25519");
@@ -281,8 +278,8 @@ test_ca_window_and_san_rules(void)
     ok(check(&w, &o, T0 + 30, &id, &err) == WH_OK && id.san_kind == WH_CERT_SAN_EMAIL &&
            strcmp(id.san, "dev@example.com") == 0,
        "email SAN: %s", err.msg);
-    ok(wh_verify_cert((struct wh_bytes){(const unsigned char *)"garbage", 7}, NULL, 0, w.trust,
-                      T0, &w.a, &id, &err) == WH_E_INVALID &&
+    ok(wh_verify_cert((struct wh_bytes){(const unsigned char *)"garbage", 7}, NULL, 0, w.trust, T0,
+                      &w.a, &id, &err) == WH_E_INVALID &&
            has(&err, WH_E_INVALID, "not a DER or PEM certificate"),
        "garbage leaf: %s", err.msg);
     world_fini(&w);
@@ -306,16 +303,15 @@ test_production_fulcio_leaves(void)
     const char *path;
 
     wh_arena_init(&a);
-    path = wh_arena_sprintf(&a, "%s/vectors/trust/sigstore-public-good.trusted_root.json",
-                            shared());
+    path =
+        wh_arena_sprintf(&a, "%s/vectors/trust/sigstore-public-good.trusted_root.json", shared());
     ok(wh_trust_root_load(&path, 1, &limits, &root, &err) == WH_OK, "public-good root: %s",
        err.msg);
     if (root == NULL) {
         wh_arena_fini(&a);
         return;
     }
-    ok(wh_file_read(wh_arena_sprintf(&a, "%s/vectors/kyverno/fulcio-github-workflow.pem",
-                                     shared()),
+    ok(wh_file_read(wh_arena_sprintf(&a, "%s/vectors/kyverno/fulcio-github-workflow.pem", shared()),
                     1 << 16, &a, &pem, &err) == WH_OK,
        "read kyverno github cert");
     /* 2022-10-07T19:24:24Z: the leaf's notBefore (kyverno INDEX entry "chain") */
@@ -332,8 +328,8 @@ test_production_fulcio_leaves(void)
     ok(wh_verify_cert(pem, NULL, 0, root, 1665170664 + 3600, &a, &id, &err) == WH_E_VERIFY &&
            has(&err, WH_E_VERIFY, "expired at signing time"),
        "an hour later the 10-minute leaf had expired: %s", err.msg);
-    ok(wh_file_read(wh_arena_sprintf(&a, "%s/vectors/kyverno/fulcio-email.pem", shared()),
-                    1 << 16, &a, &pem, &err) == WH_OK &&
+    ok(wh_file_read(wh_arena_sprintf(&a, "%s/vectors/kyverno/fulcio-email.pem", shared()), 1 << 16,
+                    &a, &pem, &err) == WH_OK &&
            wh_verify_cert_identity_parse(pem, &a, &id, &err) == WH_OK &&
            id.san_kind == WH_CERT_SAN_EMAIL && strcmp(id.san, "jim@nirmata.com") == 0 &&
            strcmp(id.issuer, "https://github.com/login/oauth") == 0,
