@@ -37,6 +37,14 @@ settings_from_config(struct wh_cli_options *o)
     o->settings.tag_ttl_ms = c->cache_tag_ttl_s * 1000;
     o->settings.negative_ttl_ms = c->cache_failure_ttl_s * 1000;
     o->settings.facts_ttl_ms = 3600 * 1000;
+    o->settings.registry_max_concurrent = c->registry_max_concurrent;
+    o->settings.registry_retry_attempts = c->registry_retry_attempts;
+    o->settings.registry_retry_base_ms = c->registry_retry_base_ms;
+    o->settings.registry_retry_max_wait_ms = c->registry_retry_max_wait_ms;
+    o->settings.kube_api_server = c->kube_api_server;
+    o->settings.kube_token_file = c->kube_token_file;
+    o->settings.kube_ca_file = c->kube_ca_file;
+    o->settings.kube_secret_ttl_ms = c->kube_secret_ttl_s * 1000;
 }
 
 bool

@@ -5,7 +5,9 @@
  */
 #include "pipeline/review.h"
 
+#include <openssl/crypto.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 #include "pipeline/image_check.h"
 #include "policy/policy.h"
 #include "registry/client.h"
+#include "registry/kube.h"
 
 /* The last reload outcome of one `what` (policy, trust, tls), for /readyz. */
 struct reload_state {
@@ -36,6 +39,7 @@ struct wh_review_env {
     pthread_mutex_t lock; /* guards `policy` (the pointer, not the snapshot) and `reloads` */
     struct wh_policy *policy;
     struct wh_cache *cache; /* NULL when settings.cache_entries == 0 */
+    struct wh_kube_client *kube; /* NULL outside a cluster: pull secrets are not read */
     struct reload_state reloads[MAX_RELOAD_STATES];
     size_t n_reloads;
     struct wh_review_metrics m;
@@ -103,6 +107,54 @@ register_metrics(struct wh_review_metrics *m)
                                         "Reviews accepted and not yet answered.", NULL);
 }
 
+/* The Kubernetes API client for pull secrets; absent (NULL) outside a cluster. */
+static void
+kube_open(struct wh_review_env *env)
+{
+    struct wh_kube_options ko = {.api_server = env->settings.kube_api_server,
+                                 .token_file = env->settings.kube_token_file,
+                                 .ca_file = env->settings.kube_ca_file,
+                                 .secret_ttl_ms = env->settings.kube_secret_ttl_ms};
+    struct wh_error err;
+    enum wh_err rc = wh_kube_client_new(&ko, &env->kube, &err);
+
+    if (rc == WH_E_NOT_FOUND)
+        wh_log(WH_LOG_DEBUG, "imagePullSecrets are not read: %s", err.msg);
+    else if (rc != WH_OK)
+        wh_log(WH_LOG_ERROR, "imagePullSecrets are not read: %s", err.msg);
+    if (rc != WH_OK)
+        env->kube = NULL;
+}
+
+/*
+ * Reads the pod's imagePullSecrets and hands them to this worker's registry client for this
+ * review only (they take precedence over the node-wide docker config). A secret that cannot be
+ * read is logged (never its content) and skipped, as the kubelet skips it.
+ */
+static void
+use_pull_secrets(struct wh_review_worker *w, const struct wh_admission_request *req,
+                 int64_t deadline_ms, struct wh_arena *a)
+{
+    struct wh_bytes cfg[16];
+    size_t n = 0;
+    struct wh_error err;
+
+    if (w->env->kube == NULL || w->registry == NULL || req->n_image_pull_secrets == 0)
+        return;
+    for (size_t i = 0; i < req->n_image_pull_secrets && n < sizeof(cfg) / sizeof(cfg[0]); i++) {
+        if (wh_kube_pull_secret_get(w->env->kube, req->namespace_, req->image_pull_secrets[i],
+                                    deadline_ms, a, &cfg[n], &err) == WH_OK)
+            n++;
+        else
+            wh_log(WH_LOG_WARN, "review %s: %s", req->uid, err.msg);
+    }
+    if (wh_registry_client_review_credentials_set(w->registry, cfg, n, &err) != WH_OK)
+        wh_log(WH_LOG_WARN, "review %s: pull secrets of %s: %s", req->uid, req->namespace_,
+               err.msg);
+    for (size_t i = 0; i < n; i++) /* the client keeps its own copy */
+        OPENSSL_cleanse((void *)(uintptr_t)cfg[i].ptr, cfg[i].len);
+}
+
 enum wh_err
 wh_review_env_new(const struct wh_review_settings *s, struct wh_review_env **out,
                   struct wh_error *err)
@@ -122,6 +174,7 @@ wh_review_env_new(const struct wh_review_settings *s, struct wh_review_env **out
     }
     if (s->cache_entries > 0)
         env->cache = wh_cache_new(s->cache_entries, s->cache_bytes);
+    kube_open(env);
     register_metrics(&env->m);
     wh_review_env_note_reload(env, "policy", NULL);
     *out = env;
@@ -135,6 +188,7 @@ wh_review_env_free(struct wh_review_env *env)
         return;
     wh_policy_unref(env->policy);
     wh_cache_free(env->cache);
+    wh_kube_client_free(env->kube);
     wh_metrics_free(env->m.metrics);
     pthread_mutex_destroy(&env->lock);
     free(env);
@@ -262,6 +316,10 @@ wh_review_worker_new(struct wh_review_env *env)
     o.plain_http_hosts = env->settings.plain_http_hosts;
     o.n_plain_http_hosts = env->settings.n_plain_http_hosts;
     o.limits = env->settings.limits;
+    o.max_concurrent_per_registry = env->settings.registry_max_concurrent;
+    o.retry.max_attempts = env->settings.registry_retry_attempts;
+    o.retry.base_ms = env->settings.registry_retry_base_ms;
+    o.retry.max_wait_ms = env->settings.registry_retry_max_wait_ms;
     /* A worker without a registry client still answers: every image then fails by onError. */
     if (wh_registry_client_new(&o, &w->registry, &err) != WH_OK) {
         w->registry = NULL;
@@ -391,7 +449,10 @@ wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadl
     ctx.tag_ttl_ms = w->env->settings.tag_ttl_ms;
     ctx.facts_ttl_ms = w->env->settings.facts_ttl_ms;
     ctx.negative_ttl_ms = w->env->settings.negative_ttl_ms;
+    use_pull_secrets(w, &req, deadline_ms, &a);
     wh_image_check_request(&ctx, &req, &d);
+    if (w->registry != NULL)
+        wh_registry_client_review_credentials_clear(w->registry);
     wh_policy_finish(&d);
     if (wh_admission_response_render(req.uid, &d, &reply->body, &err) != WH_OK) {
         /* Too large to answer: the apiserver treats a 400 as a webhook failure (failurePolicy). */

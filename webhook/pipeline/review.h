@@ -30,6 +30,18 @@ struct wh_review_settings {
     int64_t tag_ttl_ms;      /* tag → digest */
     int64_t facts_ttl_ms;    /* verified facts of a digest (digests never change) */
     int64_t negative_ttl_ms; /* "unsigned" and other negative results */
+    /* Registry throttling (0 → the registry client's defaults: 8 in flight, 4 attempts,
+     * 200 ms first backoff, 10 s longest wait). */
+    unsigned registry_max_concurrent;
+    unsigned registry_retry_attempts;
+    int64_t registry_retry_base_ms;
+    int64_t registry_retry_max_wait_ms;
+    /* Kubernetes API for the pods' imagePullSecrets (registry/kube.h); api_server NULL: the
+     * in-cluster environment, and no pull secrets outside a cluster. */
+    const char *kube_api_server;
+    const char *kube_token_file;
+    const char *kube_ca_file;
+    int64_t kube_secret_ttl_ms;
 };
 
 /* Loads the policy; *out valid only on WH_OK. The settings' strings must outlive the env. */
