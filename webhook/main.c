@@ -12,6 +12,8 @@ usage(void)
           "  driftgate review FILE|- (--config FILE | --policy FILE) [--plain-http HOST:PORT]...\n"
           "  driftgate diff PROD.sbom.json DEV.sbom.json --policy FILE [--image NAME]\n"
           "                 [--format text|markdown|json]\n"
+          "  driftgate check IMAGE [--dev IMAGE] --policy FILE\n"
+          "                  [--format text|markdown|json|sarif] [--plain-http HOST:PORT]...\n"
           "  driftgate policy lint FILE...\n"
           "  driftgate verify-bundle --bundle FILE (--certificate-identity ID\n"
           "                 --certificate-oidc-issuer URL | --key FILE) --trusted-root FILE\n"
@@ -32,6 +34,8 @@ main(int argc, char **argv)
         return wh_cli_review(argc - 1, argv + 1);
     if (strcmp(argv[1], "diff") == 0)
         return wh_cli_diff(argc - 1, argv + 1);
+    if (strcmp(argv[1], "check") == 0)
+        return wh_cli_check(argc - 1, argv + 1);
     if (strcmp(argv[1], "policy") == 0)
         return wh_cli_policy(argc - 1, argv + 1);
     if (strcmp(argv[1], "verify-bundle") == 0)

@@ -100,7 +100,7 @@ wh_cli_diff(int argc, char **argv)
     if (!wh_cli_options_parse(argc, argv, &o) || o.n_args != 2 || o.settings.policy_path == NULL ||
         (o.format != NULL && !wh_report_format_parse(o.format, &fmt)))
         return usage("driftgate diff PROD.sbom.json DEV.sbom.json --policy FILE "
-                     "[--image NAME] [--format text|markdown|json]");
+                     "[--image NAME] [--format text|markdown|json|sarif]");
     wh_arena_init(&a);
     wh_buf_init(&out, 64u << 20);
     if (wh_policy_load(o.settings.policy_path, &o.settings.limits, &policy, &err) != WH_OK) {
@@ -127,6 +127,7 @@ wh_cli_diff(int argc, char **argv)
     }
     wh_policy_classify(policy, rule, o.image != NULL ? o.image : "", &diff, wh_clock_wall(), &a,
                        &tiered);
+    memset(&r, 0, sizeof(r));
     r.prod = o.args[0];
     r.dev = o.args[1];
     r.diff = &diff;

@@ -5,6 +5,8 @@
  * 0 allow / ok, 1 deny / findings that block / invalid, 2 usage or infrastructure error. */
 int wh_cli_review(int argc, char **argv);
 int wh_cli_diff(int argc, char **argv);
+/* `driftgate check IMAGE [--dev IMAGE] --policy FILE [--format ...]` (cli/check.c). */
+int wh_cli_check(int argc, char **argv);
 int wh_cli_policy(int argc, char **argv);
 int wh_cli_serve(int argc, char **argv);
 /* 0 verified, 1 not verified, 2 usage or I/O error (the sigstore-conformance protocol). */

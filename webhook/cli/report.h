@@ -2,20 +2,29 @@
 #define WH_CLI_REPORT_H
 
 #include "base/str.h"
+#include "decision/decision.h"
 #include "policy/policy.h"
 #include "sbom/sbom.h"
 
-enum wh_report_format { WH_REPORT_TEXT, WH_REPORT_MARKDOWN, WH_REPORT_JSON };
+enum wh_report_format { WH_REPORT_TEXT, WH_REPORT_MARKDOWN, WH_REPORT_JSON, WH_REPORT_SARIF };
 
 struct wh_report {
-    const char *prod;     /* what was diffed: file names or image references */
+    const char *prod; /* what was diffed: file names or image references */
     const char *dev;
     const struct wh_sbom_diff *diff;
     const struct wh_tiered_finding *tiered; /* diff->n_findings entries */
-    const char *tiers;    /* tier set name */
+    const char *tiers;                      /* tier set name */
+    /* `driftgate check` only (zero for `diff`): */
+    const char *digest;                 /* the production image's resolved digest */
+    const char *banner;                 /* agent-provenance banner, or NULL */
+    const struct wh_decision *decision; /* every denial and warning (provenance, vulns, ...) */
+    const char *error;                  /* why the check could not complete, or NULL */
 };
 
-/* "text", "markdown" or "json" → format; false if unknown. */
+/* "text", "markdown", "json" or "sarif" → format; false if unknown. A zero-initialised
+ * wh_report plus prod/dev/diff/tiered/tiers is what `diff` renders; diff may be NULL (no dev
+ * reference), then only the decision is reported. SARIF is 2.1.0 (one result per blocking or
+ * warning finding and per denial), for GitHub code scanning. */
 bool wh_report_format_parse(const char *s, enum wh_report_format *out);
 /* Renders the drift report (seed 000's layout for markdown: a table per tier, summary counts). */
 void wh_report_render(const struct wh_report *r, enum wh_report_format f, struct wh_buf *out);

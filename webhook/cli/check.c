@@ -1,0 +1,157 @@
+/*
+ * `driftgate check IMAGE [--dev IMAGE]`: the PR-time check. Resolves and verifies from the
+ * registry through the pipeline's own wh_image_check_one, evaluates with the webhook's policy
+ * code, and prints seed 000's report. Exit 0 allow, 1 deny, 2 error.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/clock.h"
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "cli/report.h"
+#include "decision/decision.h"
+#include "pipeline/image_check.h"
+#include "policy/policy.h"
+#include "policy/provenance.h"
+#include "registry/client.h"
+#include "verify/predicates.h"
+
+#define USAGE                                                                                      \
+    "driftgate check IMAGE [--dev IMAGE] --policy FILE [--format text|markdown|json|sarif] "       \
+    "[--plain-http HOST:PORT]... [--docker-config FILE] [--ca-file FILE] [--timeout SECONDS]"
+
+static int
+fail(const char *msg)
+{
+    fprintf(stderr, "driftgate check: %s\n", msg);
+    return 2;
+}
+
+/* Runs the check; everything lives in `a`. Returns the exit status. */
+static int
+run(const struct wh_cli_options *o, struct wh_policy *policy, struct wh_registry_client *client,
+    enum wh_report_format fmt, struct wh_arena *a)
+{
+    struct wh_image_check_ctx ctx;
+    struct wh_image_result res;
+    struct wh_image_eval ev;
+    struct wh_decision d;
+    struct wh_report rep;
+    struct wh_tiered_finding *tiered = NULL;
+    struct wh_error err;
+    struct wh_buf out;
+    int status;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.policy = policy;
+    ctx.registry = client;
+    ctx.registry_error = "";
+    ctx.limits = &o->settings.limits;
+    ctx.deadline_ms = wh_clock_mono_ms() + o->review_ms;
+    ctx.now = wh_clock_wall();
+    ctx.arena = a;
+    ctx.generation = wh_policy_generation(policy);
+    /* NULL platforms: every linux platform of a multi-arch image, as for a pod that does not say.
+     */
+    wh_image_check_one(&ctx, o->args[0], o->dev, NULL, &res);
+    if (res.invalid != NULL)
+        return fail(wh_arena_sprintf(a, "%s: %s", o->args[0], res.invalid));
+    /* --dev rides on the pod-annotation override, which the rule must allow (fail closed:
+     * the CLI must not judge against a different dev image than the webhook would). */
+    if (o->dev != NULL && res.dev_image != NULL && strcmp(res.dev_image, o->dev) != 0)
+        return fail(wh_arena_sprintf(
+            a,
+            "rule %s fixes the dev image to %s (devReference.allowPodAnnotation is false): "
+            "drop --dev or set allowPodAnnotation: true",
+            res.rule->name, res.dev_image));
+    wh_decision_init(&d, a);
+    memset(&ev, 0, sizeof(ev));
+    ev.path = "image";
+    ev.image = o->args[0];
+    ev.digest = res.digest;
+    ev.platform = res.platform;
+    ev.index_digest = res.index_digest;
+    ev.name = res.name;
+    ev.rule = res.rule;
+    ev.facts = &res.facts;
+    ev.diff = res.diff;
+    ev.dev_image = res.dev_image;
+    ev.error = res.error;
+    ev.verify_detail = res.verify_detail;
+    ev.signature_detail = res.signature_detail;
+    wh_policy_evaluate_image(policy, &ev, ctx.now, &d);
+    wh_policy_finish(&d);
+
+    memset(&rep, 0, sizeof(rep));
+    rep.prod = o->args[0];
+    rep.dev = res.dev_image != NULL ? res.dev_image : "(no dev reference)";
+    rep.digest = res.digest;
+    rep.decision = &d;
+    rep.error = res.error;
+    rep.banner = wh_policy_agent_banner(res.facts.predicates, NULL, a);
+    if (res.diff != NULL && res.rule != NULL && res.rule->tiers != NULL) {
+        /* The same tiers (and agent raise) eval.c applied, for the tables. */
+        wh_policy_classify(policy, res.rule, res.name, res.diff, ctx.now, a, &tiered);
+        if (wh_policy_agent_raises(res.rule, res.facts.predicates, NULL))
+            wh_policy_agent_raise(tiered, res.diff->n_findings, a);
+        rep.diff = res.diff;
+        rep.tiered = tiered;
+        rep.tiers = res.rule->tiers->name;
+    }
+    wh_buf_init(&out, 64u << 20);
+    wh_report_render(&rep, fmt, &out);
+    if (wh_buf_check(&out, "report", &err) != WH_OK) {
+        wh_buf_fini(&out);
+        return fail(err.msg);
+    }
+    fwrite(out.ptr, 1, out.len, stdout);
+    wh_buf_fini(&out);
+    status = res.error != NULL ? 2 : d.allowed ? 0 : 1;
+    if (res.error != NULL)
+        fprintf(stderr, "driftgate check: %s: %s\n", o->args[0], res.error);
+    return status;
+}
+
+int
+wh_cli_check(int argc, char **argv)
+{
+    struct wh_cli_options o;
+    struct wh_registry_options ro;
+    struct wh_registry_client *client = NULL;
+    struct wh_policy *policy = NULL;
+    enum wh_report_format fmt = WH_REPORT_TEXT;
+    struct wh_arena a;
+    struct wh_error err;
+    int status = 2;
+
+    if (!wh_cli_options_parse(argc, argv, &o) || o.n_args != 1 || o.settings.policy_path == NULL ||
+        (o.format != NULL && !wh_report_format_parse(o.format, &fmt))) {
+        fprintf(stderr, "usage: %s\n", USAGE);
+        wh_cli_options_fini(&o);
+        return 2;
+    }
+    wh_arena_init(&a);
+    if (wh_policy_load(o.settings.policy_path, &o.settings.limits, &policy, &err) != WH_OK) {
+        status = fail(err.msg);
+        goto out;
+    }
+    memset(&ro, 0, sizeof(ro));
+    ro.docker_config = o.settings.docker_config;
+    ro.ca_file = o.settings.ca_file;
+    ro.plain_http_hosts = o.settings.plain_http_hosts;
+    ro.n_plain_http_hosts = o.settings.n_plain_http_hosts;
+    ro.limits = o.settings.limits;
+    if (wh_registry_client_new(&ro, &client, &err) != WH_OK) {
+        status = fail(wh_arena_sprintf(&a, "registry client: %s", err.msg));
+        goto out;
+    }
+    status = run(&o, policy, client, fmt, &a);
+out:
+    wh_registry_client_free(client);
+    wh_policy_unref(policy);
+    wh_arena_fini(&a);
+    wh_cli_options_fini(&o);
+    return status;
+}
