@@ -159,7 +159,7 @@ static void *
 hammer_run(void *p)
 {
     struct hammer *hm = p;
-    char v[8];
+    char v[16];
 
     for (int i = 0; i < 20000; i++) {
         snprintf(v, sizeof(v), "v%d", i % 8);
@@ -178,7 +178,7 @@ test_concurrent_updates_lose_nothing(void)
                         wh_metrics_histogram_new(m, "h_seconds", "H.", NULL, bounds, 1)};
     pthread_t t[4];
     double total = 0;
-    char v[8];
+    char v[16];
     int i;
 
     for (i = 0; i < 4; i++)
