@@ -407,6 +407,9 @@ handle(struct fault_registry *f, int fd)
         req[len] = '\0';
         if (strstr(req, "\r\n\r\n") != NULL)
             break;
+        /* Not an HTTP method (a TLS ClientHello starts with 0x16): answer at once. */
+        if (req[0] < 'A' || req[0] > 'Z')
+            break;
     }
     req[len] = '\0';
     ml = strcspn(req, " ");
