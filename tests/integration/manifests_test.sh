@@ -41,8 +41,8 @@ def one(kind, name=None):
     xs = [d for d in by.get(kind, []) if name is None or d["metadata"]["name"] == name]
     return xs[0] if len(xs) == 1 else None
 kinds = sorted(by)
-want = ["ConfigMap", "Deployment", "Namespace", "PodDisruptionBudget", "Service",
-        "ServiceAccount", "ValidatingWebhookConfiguration"]
+want = ["ConfigMap", "Deployment", "Namespace", "PodDisruptionBudget", "Role", "RoleBinding",
+        "Service", "ServiceAccount", "ValidatingWebhookConfiguration"]
 t("kinds rendered: " + ", ".join(want), kinds == want, "got %s" % kinds)
 ns = one("Namespace", "driftgate")
 t("namespace driftgate", ns is not None)
@@ -197,6 +197,16 @@ sel = w.get("namespaceSelector", {}).get("matchExpressions", [])
 t("webhook: namespaceSelector kubernetes.io/metadata.name NotIn kube-system, driftgate",
   any(e.get("key") == "kubernetes.io/metadata.name" and e.get("operator") == "NotIn" and
       set(e.get("values", [])) == {"kube-system", "driftgate"} for e in sel), sel)
+role = one("Role", "driftgate-pull-secrets") or {}
+t("rbac: the Role allows only get on secrets (imagePullSecrets)",
+  role.get("rules") == [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}],
+  role.get("rules"))
+rb = one("RoleBinding", "driftgate-pull-secrets") or {}
+t("rbac: the RoleBinding binds that Role to the driftgate service account",
+  rb.get("roleRef", {}).get("kind") == "Role" and
+  rb.get("roleRef", {}).get("name") == "driftgate-pull-secrets" and
+  rb.get("subjects") == [{"kind": "ServiceAccount", "name": "driftgate", "namespace": "driftgate"}],
+  rb)
 
 for good, name, why in out:
     print(("ok" if good else "not ok") + " - " + name)

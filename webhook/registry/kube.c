@@ -286,7 +286,7 @@ status_detail(const struct sink *s, char *out, size_t n)
         const char *m = json_string_value(msg);
 
         for (size_t i = 0; m[i] != '\0' && k + 1 < n && i < 200; i++)
-            out[k++] = (m[i] >= 0x20 && m[i] < 0x7f && m[i] != '"') ? m[i] : '?';
+            out[k++] = m[i] == '"' ? '\'' : (m[i] >= 0x20 && m[i] < 0x7f && m[i] != '\\') ? m[i] : '?';
         out[k] = '\0';
     }
     json_decref(root);
