@@ -55,17 +55,12 @@ run(const struct wh_cli_options *o, struct wh_policy *policy, struct wh_registry
     ctx.generation = wh_policy_generation(policy);
     /* NULL platforms: every linux platform of a multi-arch image, as for a pod that does not say.
      */
+    /* --dev is the CI's own choice of dev image (at PR time the dev container may not be the
+     * one the policy's devReference names yet): trusted, unlike a pod's annotation. */
+    ctx.dev_override_trusted = true;
     wh_image_check_one(&ctx, o->args[0], o->dev, NULL, &res);
     if (res.invalid != NULL)
         return fail(wh_arena_sprintf(a, "%s: %s", o->args[0], res.invalid));
-    /* --dev rides on the pod-annotation override, which the rule must allow (fail closed:
-     * the CLI must not judge against a different dev image than the webhook would). */
-    if (o->dev != NULL && res.dev_image != NULL && strcmp(res.dev_image, o->dev) != 0)
-        return fail(wh_arena_sprintf(
-            a,
-            "rule %s fixes the dev image to %s (devReference.allowPodAnnotation is false): "
-            "drop --dev or set allowPodAnnotation: true",
-            res.rule->name, res.dev_image));
     wh_decision_init(&d, a);
     memset(&ev, 0, sizeof(ev));
     ev.path = "image";
@@ -81,6 +76,7 @@ run(const struct wh_cli_options *o, struct wh_policy *policy, struct wh_registry
     ev.error = res.error;
     ev.verify_detail = res.verify_detail;
     ev.signature_detail = res.signature_detail;
+    ev.dev_predicates = res.dev_predicates;
     wh_policy_evaluate_image(policy, &ev, ctx.now, &d);
     wh_policy_finish(&d);
 
@@ -90,11 +86,11 @@ run(const struct wh_cli_options *o, struct wh_policy *policy, struct wh_registry
     rep.digest = res.digest;
     rep.decision = &d;
     rep.error = res.error;
-    rep.banner = wh_policy_agent_banner(res.facts.predicates, NULL, a);
+    rep.banner = wh_policy_agent_banner(res.facts.predicates, res.dev_predicates, a);
     if (res.diff != NULL && res.rule != NULL && res.rule->tiers != NULL) {
         /* The same tiers (and agent raise) eval.c applied, for the tables. */
         wh_policy_classify(policy, res.rule, res.name, res.diff, ctx.now, a, &tiered);
-        if (wh_policy_agent_raises(res.rule, res.facts.predicates, NULL))
+        if (wh_policy_agent_raises(res.rule, res.facts.predicates, res.dev_predicates))
             wh_policy_agent_raise(tiered, res.diff->n_findings, a);
         rep.diff = res.diff;
         rep.tiered = tiered;

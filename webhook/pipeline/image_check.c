@@ -20,6 +20,7 @@
 #include "sbom/diff.h"
 #include "sbom/normalize.h"
 #include "verify/attestation.h"
+#include "verify/predicates.h"
 
 #define DEV_IMAGE_ANNOTATION "driftgate.dev/dev-image"
 /* How long a registry failure is shared with other reviews before it is retried. */
@@ -144,8 +145,103 @@ check_signature(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
     }
 }
 
-/* cosign .att: every layer is tried; the ones that verify become attestations, and the first
- * verified one of the rule's SBOM type is parsed into out->sbom. */
+/* A signer name listed in a rule's signer set. */
+static bool
+signer_listed(const struct wh_policy_signer *const *list, size_t n, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (strcmp(list[i]->name, name) == 0)
+            return true;
+    return false;
+}
+
+/* Adds the key-holding signers of `list` not yet in `all` (the union of every attestation kind's
+ * signers: an envelope is verified once, then routed by its signed predicate type). */
+static void
+add_signers(const struct wh_policy_signer *const *list, size_t n, struct wh_verify_signer *all,
+            size_t *n_all)
+{
+    size_t i, j;
+
+    for (i = 0; i < n; i++) {
+        bool seen = list[i]->key == NULL;
+        for (j = 0; j < *n_all && !seen; j++)
+            seen = strcmp(all[j].name, list[i]->name) == 0;
+        if (seen)
+            continue;
+        all[*n_all].name = list[i]->name;
+        all[*n_all].key = list[i]->key;
+        (*n_all)++;
+    }
+}
+
+static bool
+wants_attestations(const struct wh_policy_image *rule)
+{
+    return rule->sbom.required || rule->provenance.required || rule->vulns.required ||
+           rule->agent.required;
+}
+
+static bool
+is_type(const char *got, const char *want)
+{
+    return want != NULL && strcmp(got, wh_verify_predicate_type_canonical(want)) == 0;
+}
+
+/* Provenance, vulnerability and agent predicates the rule asks for, each only from its own
+ * signers and of its own predicate type; the first verified one of each kind wins. */
+static void
+route_predicate(const struct wh_image_check_ctx *ctx, const struct wh_policy_image *rule,
+                const struct wh_attestation *att, struct wh_arena *keep,
+                struct wh_predicates *preds, const char **detail, size_t i, size_t n)
+{
+    struct wh_predicates got;
+    struct wh_error err;
+    const char *type = att->predicate_type;
+    bool slsa = strncmp(type, "https://slsa.dev/provenance/", 28) == 0;
+    bool want_prov = rule->provenance.required && preds->provenance == NULL &&
+                     (rule->provenance.predicate_type != NULL
+                          ? is_type(type, rule->provenance.predicate_type)
+                          : slsa) &&
+                     signer_listed(rule->provenance.signed_by, rule->provenance.n_signed_by,
+                                   att->signer);
+    bool want_vulns = rule->vulns.required && preds->vulns == NULL &&
+                      is_type(type, rule->vulns.predicate_type != NULL
+                                        ? rule->vulns.predicate_type
+                                        : WH_PREDICATE_COSIGN_VULN) &&
+                      signer_listed(rule->vulns.signed_by, rule->vulns.n_signed_by, att->signer);
+    bool want_agent = rule->agent.required && preds->agent == NULL &&
+                      is_type(type, WH_PREDICATE_AGENT) &&
+                      signer_listed(rule->agent.signed_by, rule->agent.n_signed_by, att->signer);
+
+    if (!want_prov && !want_vulns && !want_agent)
+        return;
+    memset(&got, 0, sizeof(got));
+    if (wh_verify_predicates_parse(att, ctx->limits, keep, &got, &err) != WH_OK) {
+        *detail = wh_arena_sprintf(keep, "attestation %zu of %zu: %s predicate: %s", i + 1, n,
+                                   type, err.msg);
+        return;
+    }
+    if (want_prov && got.provenance != NULL) {
+        preds->provenance = got.provenance;
+        preds->provenance_signer = wh_arena_strdup(keep, att->signer);
+    }
+    if (want_vulns && got.vulns != NULL) {
+        preds->vulns = got.vulns;
+        preds->vulns_signer = wh_arena_strdup(keep, att->signer);
+    }
+    if (want_agent && got.agent != NULL) {
+        preds->agent = got.agent;
+        preds->agent_signer = wh_arena_strdup(keep, att->signer);
+    }
+}
+
+/* cosign .att: every layer is verified once with the union of the rule's attestation signers;
+ * a verified statement is then routed by its (signed) predicate type: the first SBOM of the
+ * rule's type by one of its SBOM signers is parsed into out->sbom; provenance, vulnerability and
+ * agent predicates go to out->facts.predicates. */
 static void
 check_attestations(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
                    const struct wh_policy_image *rule, struct wh_arena *keep,
@@ -155,11 +251,19 @@ check_attestations(const struct wh_image_check_ctx *ctx, const struct wh_image_r
     struct wh_cosign_layer *layers;
     struct wh_verify_signer *signers;
     struct wh_facts *facts = &out->facts;
-    size_t n_layers, n_signers, i;
+    struct wh_predicates *preds;
+    size_t n_layers, n_signers = 0, i;
     struct wh_error err;
     enum wh_err rc;
 
-    n_signers = collect_signers(rule->sbom.signed_by, rule->sbom.n_signed_by, tmp, &signers);
+    signers = wh_arena_calloc(tmp,
+                              rule->sbom.n_signed_by + rule->provenance.n_signed_by +
+                                  rule->vulns.n_signed_by + rule->agent.n_signed_by + 1,
+                              sizeof(*signers));
+    add_signers(rule->sbom.signed_by, rule->sbom.n_signed_by, signers, &n_signers);
+    add_signers(rule->provenance.signed_by, rule->provenance.n_signed_by, signers, &n_signers);
+    add_signers(rule->vulns.signed_by, rule->vulns.n_signed_by, signers, &n_signers);
+    add_signers(rule->agent.signed_by, rule->agent.n_signed_by, signers, &n_signers);
     rc = wh_registry_cosign_layers(ctx->registry, ref, facts->digest, "att", ctx->deadline_ms, tmp,
                                    &layers, &n_layers, &err);
     if (rc == WH_E_NOT_FOUND)
@@ -172,14 +276,15 @@ check_attestations(const struct wh_image_check_ctx *ctx, const struct wh_image_r
         out->verify_detail = no_key_detail(rule->sbom.signed_by, rule->sbom.n_signed_by, keep);
         return;
     }
+    preds = wh_arena_alloc(keep, sizeof(*preds));
     facts->attestations =
         wh_arena_calloc(keep, n_layers == 0 ? 1 : n_layers, sizeof(*facts->attestations));
     for (i = 0; i < n_layers; i++) {
         struct wh_attestation att, *kept;
         struct wh_sbom *sbom;
 
-        rc = wh_verify_attestation(layers[i].blob, signers, n_signers, facts->digest,
-                                   rule->sbom.predicate_type, ctx->limits, tmp, &att, &err);
+        rc = wh_verify_attestation(layers[i].blob, signers, n_signers, facts->digest, NULL,
+                                   ctx->limits, tmp, &att, &err);
         if (rc != WH_OK) {
             out->verify_detail =
                 wh_arena_sprintf(keep, "attestation %zu of %zu: %s", i + 1, n_layers, err.msg);
@@ -188,12 +293,25 @@ check_attestations(const struct wh_image_check_ctx *ctx, const struct wh_image_r
         kept = &facts->attestations[facts->n_attestations++];
         kept->predicate_type = wh_arena_strdup(keep, att.predicate_type);
         kept->signer = wh_arena_strdup(keep, att.signer);
-        if (out->sbom != NULL)
+        route_predicate(ctx, rule, &att, keep, preds, &out->verify_detail, i, n_layers);
+        if (!rule->sbom.required || out->sbom != NULL)
             continue;
+        if (!is_type(att.predicate_type, rule->sbom.predicate_type)) {
+            out->verify_detail = wh_arena_sprintf(
+                keep, "attestation %zu of %zu: predicateType \"%s\" is not the required %s", i + 1,
+                n_layers, att.predicate_type,
+                wh_verify_predicate_type_canonical(rule->sbom.predicate_type));
+            continue;
+        }
+        if (!signer_listed(rule->sbom.signed_by, rule->sbom.n_signed_by, att.signer)) {
+            out->verify_detail = wh_arena_sprintf(
+                keep, "attestation %zu of %zu: signed by %s, not by an SBOM signer of rule %s",
+                i + 1, n_layers, att.signer, rule->name);
+            continue;
+        }
         /* The SBOM is kept parsed, not as bytes: that is what every later review needs. */
         sbom = wh_arena_alloc(keep, sizeof(*sbom));
         if (wh_sbom_parse(att.predicate, ctx->limits, keep, sbom, &err) != WH_OK) {
-            facts->n_attestations--;
             out->verify_detail =
                 wh_arena_sprintf(keep, "attestation %zu of %zu: SBOM predicate: %s", i + 1,
                                  n_layers, err.msg);
@@ -201,6 +319,8 @@ check_attestations(const struct wh_image_check_ctx *ctx, const struct wh_image_r
         }
         out->sbom = sbom;
     }
+    if (preds->provenance != NULL || preds->vulns != NULL || preds->agent != NULL)
+        facts->predicates = preds;
 }
 
 static int64_t
@@ -267,6 +387,11 @@ facts_complete(const struct image_facts *f, const struct wh_policy_image *rule,
         return false;
     if (want_signature && rule->signatures.n_signed_by > 0 && f->facts.signature_signer == NULL)
         return false;
+    if (rule->provenance.required &&
+        (f->facts.predicates == NULL || f->facts.predicates->provenance == NULL))
+        return false;
+    if (rule->vulns.required && (f->facts.predicates == NULL || f->facts.predicates->vulns == NULL))
+        return false;
     return !rule->sbom.required || f->sbom != NULL;
 }
 
@@ -302,13 +427,14 @@ image_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref
     }
     if (want_signature && rule->signatures.n_signed_by > 0)
         check_signature(ctx, ref, rule, keep, f);
-    if (f->error == NULL && rule->sbom.required)
+    if (f->error == NULL && wants_attestations(rule))
         check_attestations(ctx, ref, rule, keep, f);
     if (f->error != NULL) {
         /* A failure is shared briefly, as a failure: nothing verified survives next to it. */
         f->error = wh_arena_strdup(keep, f->error);
         f->facts.signature_signer = NULL;
         f->facts.n_attestations = 0;
+        f->facts.predicates = NULL;
         f->sbom = NULL;
         f->verify_detail = NULL;
         f->signature_detail = NULL;
@@ -665,6 +791,7 @@ check_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_ima
             dev.facts->verify_detail != NULL ? dev.facts->verify_detail : "");
         return;
     }
+    out->dev_predicates = dev.facts->facts.predicates;
     out->diff = wh_arena_alloc(a, sizeof(*out->diff));
     if (wh_sbom_diff(prod, dev.facts->sbom, a, out->diff, &err) != WH_OK) {
         out->diff = NULL;
@@ -686,6 +813,7 @@ wh_image_check_one(const struct wh_image_check_ctx *ctx, const char *image,
     struct selection prod;
     const struct digest_info *info;
     const char *digest;
+    bool trusted_dev;
 
     memset(out, 0, sizeof(*out));
     out->image = image;
@@ -727,9 +855,12 @@ wh_image_check_one(const struct wh_image_check_ctx *ctx, const char *image,
     out->facts.platform = prod.platform;
     out->verify_detail = prod.facts->verify_detail;
     out->signature_detail = prod.facts->signature_detail;
-    if (out->error != NULL || prod.facts->sbom == NULL || rule->dev_reference.image == NULL)
+    trusted_dev = pod_dev_image != NULL &&
+                  (rule->dev_reference.allow_pod_annotation || ctx->dev_override_trusted);
+    if (out->error != NULL || prod.facts->sbom == NULL ||
+        (rule->dev_reference.image == NULL && !trusted_dev))
         return;
-    if (pod_dev_image != NULL && rule->dev_reference.allow_pod_annotation)
+    if (trusted_dev)
         out->dev_image = pod_dev_image;
     else
         out->dev_image = dev_reference(rule, ref.tag, a);
@@ -797,6 +928,7 @@ wh_image_check_request(const struct wh_image_check_ctx *ctx,
         ev.error = r->error;
         ev.verify_detail = r->verify_detail;
         ev.signature_detail = r->signature_detail;
+        ev.dev_predicates = r->dev_predicates;
         ev.index = (int)i;
         wh_policy_evaluate_image(ctx->policy, &ev, ctx->now, d);
     }

@@ -27,6 +27,7 @@ struct wh_image_check_ctx {
     uint64_t generation;       /* policy generation: part of every facts key */
     int64_t tag_ttl_ms;        /* tag → digest */
     int64_t facts_ttl_ms;      /* verified facts of a digest */
+    bool dev_override_trusted; /* the CLI's --dev: the caller chose the dev image (never a pod) */
     int64_t negative_ttl_ms;   /* "no signature / no attestation" results; failures (registry
                                 * errors) are kept min(this, 2 s) and never as verified */
 };
@@ -46,6 +47,7 @@ struct wh_image_result {
     const char *verify_detail;    /* why a present attestation did not verify */
     struct wh_sbom_diff *diff; /* NULL without a dev reference */
     const char *dev_image;
+    const struct wh_predicates *dev_predicates; /* the dev image's agent provenance etc. */
     const char *error; /* infrastructure error (onError decides), NULL if none */
     const char *invalid; /* the reference itself is invalid: always a denial */
 };
