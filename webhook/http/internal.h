@@ -3,6 +3,7 @@
 
 /* Shared between the files of http/ only: the server state and the route handlers. */
 #include <h2o.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include "base/str.h"
 
 struct wh_config;
+struct wh_http_tls_pair;
 struct wh_reload;
 struct wh_review_env;
 struct wh_review_metrics;
@@ -24,10 +26,13 @@ struct wh_http_server {
     struct wh_workers *workers;
     struct wh_reload *reload; /* policy and certificate watcher (its own thread) */
     h2o_context_t ctx;
-    h2o_accept_ctx_t accept_ctx; /* accept_ctx.ssl_ctx is swapped by tls_receiver */
+    h2o_accept_ctx_t accept_ctx;
     h2o_multithread_queue_t *queue;
     h2o_multithread_receiver_t done_receiver; /* finished reviews, back on the loop thread */
-    h2o_multithread_receiver_t tls_receiver;  /* a reloaded SSL_CTX, from the watcher */
+    /* The certificate and key handed to each new TLS handshake (server.c on_cert); NULL until
+     * the first reload: the SSL_CTX's own pair serves. Swapped by the watcher thread. */
+    pthread_mutex_t tls_lock;
+    struct wh_http_tls_pair *tls;
     size_t in_flight;                         /* reviews submitted and not yet answered */
     unsigned long long queue_full; /* /validate answered 503 because the queue was full */
     struct wh_buf too_large_json;  /* the 413 body, rendered once */

@@ -9,7 +9,9 @@
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -46,10 +48,12 @@ struct json_413_ostream {
     struct wh_str body;
 };
 
-/* A freshly loaded SSL_CTX on its way from the watcher thread to the loop thread. */
-struct tls_swap {
-    h2o_multithread_message_t msg;
-    SSL_CTX *ctx;
+/* A certificate (with its chain) and key read by the watcher thread; immutable once published.
+ * OpenSSL objects are reference-counted: each handshake takes its own references. */
+struct wh_http_tls_pair {
+    X509 *cert;
+    STACK_OF(X509) *chain; /* the intermediates after the leaf in the PEM file; may be empty */
+    EVP_PKEY *key;
 };
 
 static void
@@ -248,49 +252,104 @@ reload_policy(void *arg, struct wh_error *err)
     return wh_review_env_reload(s->env, err);
 }
 
-/* Watcher thread: the certificate or key changed. A new SSL_CTX is built here (file reads and
- * key parsing stay off the loop thread) and handed to the loop thread, which swaps it in for
- * new connections; connections already open keep the context they were accepted with (OpenSSL
- * reference-counts it). A pair that does not load or match keeps the old one. */
+static void
+tls_pair_free(struct wh_http_tls_pair *p)
+{
+    if (p == NULL)
+        return;
+    X509_free(p->cert);
+    sk_X509_pop_free(p->chain, X509_free);
+    EVP_PKEY_free(p->key);
+    free(p);
+}
+
+/* Reads cfg's certificate chain and key and checks they belong together. */
+static enum wh_err
+tls_pair_load(const struct wh_config *cfg, struct wh_http_tls_pair **out, struct wh_error *err)
+{
+    struct wh_http_tls_pair *p = calloc(1, sizeof(*p));
+    BIO *bio = NULL;
+    X509 *extra;
+    enum wh_err rc = WH_OK;
+
+    if (p == NULL || (p->chain = sk_X509_new_null()) == NULL)
+        wh_oom();
+    if ((bio = BIO_new_file(cfg->tls_cert, "r")) == NULL ||
+        (p->cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
+        rc = wh_error_openssl(err, WH_E_INVALID, cfg->tls_cert);
+        goto out;
+    }
+    while ((extra = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+        if (sk_X509_push(p->chain, extra) <= 0)
+            wh_oom();
+    ERR_clear_error(); /* the loop ends on "no start line" */
+    BIO_free(bio);
+    if ((bio = BIO_new_file(cfg->tls_key, "r")) == NULL ||
+        (p->key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) == NULL) {
+        rc = wh_error_openssl(err, WH_E_INVALID, cfg->tls_key);
+        goto out;
+    }
+    if (X509_check_private_key(p->cert, p->key) != 1) {
+        char what[600];
+
+        snprintf(what, sizeof(what), "%s does not match the certificate", cfg->tls_key);
+        rc = wh_error_openssl(err, WH_E_INVALID, what);
+        goto out;
+    }
+out:
+    BIO_free(bio);
+    if (rc != WH_OK)
+        tls_pair_free(p);
+    else
+        *out = p;
+    return rc;
+}
+
+/* Loop thread, in each handshake (SSL_CTX_set_cert_cb): the newest reloaded pair. The mutex is
+ * held for a few reference-count increments; the watcher holds it only to swap a pointer. */
+static int
+on_cert(SSL *ssl, void *arg)
+{
+    struct wh_http_server *s = arg;
+    int ok = 1;
+
+    pthread_mutex_lock(&s->tls_lock);
+    if (s->tls != NULL)
+        ok = SSL_use_cert_and_key(ssl, s->tls->cert, s->tls->key, s->tls->chain, 1) == 1;
+    pthread_mutex_unlock(&s->tls_lock);
+    return ok;
+}
+
+/* Watcher thread: the certificate or key changed. The new pair is read and checked here (file
+ * reads and key parsing stay off the loop thread) and published for new handshakes;
+ * connections already open keep theirs. A pair that does not load or match keeps the old one.
+ * [Why not swap SSL_CTXs: one context for the server's life has no cross-thread lifetime.] */
 static enum wh_err
 reload_tls(void *arg, struct wh_error *err)
 {
     struct wh_http_server *s = arg;
-    struct tls_swap *swap;
-    SSL_CTX *ctx;
+    struct wh_http_tls_pair *fresh, *old;
+    time_t not_after = 0;
+    struct tm tm;
     enum wh_err rc;
 
-    if ((rc = new_ssl_ctx(s->cfg, &ctx, err)) != WH_OK) {
+    if ((rc = tls_pair_load(s->cfg, &fresh, err)) != WH_OK) {
         wh_error_wrap(err, "tls reload");
         wh_review_env_note_reload(s->env, "tls", err->msg);
         return rc;
     }
-    wh_metrics_gauge_set(s->metrics->cert_expiry, NULL, (double)cert_not_after(ctx));
-    swap = calloc(1, sizeof(*swap));
-    if (swap == NULL)
-        wh_oom();
-    swap->ctx = ctx;
-    h2o_multithread_send_message(&s->tls_receiver, &swap->msg);
+    if (ASN1_TIME_to_tm(X509_get0_notAfter(fresh->cert), &tm) == 1)
+        not_after = timegm(&tm);
+    pthread_mutex_lock(&s->tls_lock);
+    old = s->tls;
+    s->tls = fresh;
+    pthread_mutex_unlock(&s->tls_lock);
+    tls_pair_free(old);
+    wh_metrics_gauge_set(s->metrics->cert_expiry, NULL, (double)not_after);
     wh_review_env_note_reload(s->env, "tls", NULL);
-    wh_log(WH_LOG_INFO, "tls: serving certificate reloaded from %s (expires %lld)", s->cfg->tls_cert,
-           (long long)cert_not_after(ctx));
+    wh_log(WH_LOG_INFO, "tls: serving certificate reloaded from %s (notAfter %lld)",
+           s->cfg->tls_cert, (long long)not_after);
     return WH_OK;
-}
-
-/* Loop thread: installs reloaded contexts; the last one wins. */
-static void
-on_tls_swap(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
-{
-    struct wh_http_server *s = H2O_STRUCT_FROM_MEMBER(struct wh_http_server, tls_receiver, receiver);
-
-    while (!h2o_linklist_is_empty(messages)) {
-        struct tls_swap *swap = H2O_STRUCT_FROM_MEMBER(struct tls_swap, msg.link, messages->next);
-
-        h2o_linklist_unlink(&swap->msg.link);
-        SSL_CTX_free(s->accept_ctx.ssl_ctx);
-        s->accept_ctx.ssl_ctx = swap->ctx;
-        free(swap);
-    }
 }
 
 static enum wh_err
@@ -443,11 +502,12 @@ wh_http_serve(const struct wh_config *cfg, struct wh_review_env *env, struct wh_
     h2o_context_init(&s.ctx, loop, &globalconf);
     s.queue = h2o_multithread_create_queue(loop);
     h2o_multithread_register_receiver(s.queue, &s.done_receiver, wh_http_validate_done);
-    h2o_multithread_register_receiver(s.queue, &s.tls_receiver, on_tls_swap);
+    pthread_mutex_init(&s.tls_lock, NULL);
+    if (ssl_ctx != NULL)
+        SSL_CTX_set_cert_cb(ssl_ctx, on_cert, &s);
     s.accept_ctx.ctx = &s.ctx;
     s.accept_ctx.hosts = globalconf.hosts;
-    s.accept_ctx.ssl_ctx = ssl_ctx; /* owned by s from here: swapped on reload, freed at exit */
-    ssl_ctx = NULL;
+    s.accept_ctx.ssl_ctx = ssl_ctx;
     listener = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     listener->data = &s.accept_ctx;
     h2o_socket_read_start(listener, on_accept);
@@ -471,12 +531,8 @@ wh_http_serve(const struct wh_config *cfg, struct wh_review_env *env, struct wh_
     is_clean = drain(&s, loop, listener);
     wh_reload_free(s.reload); /* a load in progress finishes; no message comes after this */
     wh_workers_free(s.workers);
-    /* Anything the workers or the watcher posted meanwhile is delivered here; a context swap
-     * still queued is installed (then freed below) so nothing leaks. */
+    /* Anything the workers posted meanwhile is delivered here. */
     h2o_evloop_run(loop, 0);
-    if (!h2o_linklist_is_empty(&s.tls_receiver._messages))
-        on_tls_swap(&s.tls_receiver, &s.tls_receiver._messages);
-    h2o_multithread_unregister_receiver(s.queue, &s.tls_receiver);
     h2o_multithread_unregister_receiver(s.queue, &s.done_receiver);
     h2o_multithread_destroy_queue(s.queue);
     /* h2o 2.2.5's evloop destroy_queue closes the queue's sockets but never frees the struct
@@ -494,7 +550,9 @@ wh_http_serve(const struct wh_config *cfg, struct wh_review_env *env, struct wh_
          * is exiting, so leave them to the kernel. */
         wh_log(WH_LOG_WARN, "shutdown: connections still open after %d ms", CLOSE_GRACE_MS);
     }
-    SSL_CTX_free(s.accept_ctx.ssl_ctx);
+    SSL_CTX_free(ssl_ctx);
+    tls_pair_free(s.tls);
+    pthread_mutex_destroy(&s.tls_lock);
     wh_buf_fini(&s.too_large_json);
     sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGINT, &old_int, NULL);
