@@ -344,6 +344,48 @@ fix_for(const struct wh_sbom_finding *f)
     return "build the production image with the version tested in dev, or align the dev image";
 }
 
+#define EXEMPTION_NOTICE_S (7 * 86400) /* warn this long before an exemption lapses */
+
+static bool
+exemption_names_image(const struct wh_policy_exemption *x, const char *image_name)
+{
+    for (size_t j = 0; image_name != NULL && j < x->n_images; j++)
+        if (wh_image_glob_match(wh_str_c(x->images[j]), wh_str_c(image_name)))
+            return true;
+    return false;
+}
+
+/* One warning per exemption of this image that lifted a block but lapses within 7 days, and per
+ * expired one whose rule blocks again now, so nobody learns of the expiry from a failed deploy. */
+static void
+warn_exemption_expiry(struct verdict *v, const struct wh_policy *p,
+                      const struct wh_tiered_finding *t, size_t n, time_t now)
+{
+    struct wh_arena *a = v->d->arena;
+
+    for (size_t k = 0; k < p->n_exemptions; k++) {
+        const struct wh_policy_exemption *x = &p->exemptions[k];
+        bool applied = false, enforced = false;
+        if (!exemption_names_image(x, v->in->name))
+            continue;
+        for (size_t i = 0; i < n; i++) {
+            applied |= t[i].exemption_expires == x->expires_text;
+            enforced |= t[i].tier == WH_TIER_BLOCK && strcmp(t[i].rule, x->rule->id) == 0;
+        }
+        if (now >= x->expires && enforced)
+            warn(v, wh_arena_sprintf(a,
+                                     "exemption spec.exemptions[%zu] for %s expired on %s: the "
+                                     "finding is enforced again (%s)",
+                                     k, x->rule->id, x->expires_text, x->reason));
+        else if (now < x->expires && applied && x->expires - now <= EXEMPTION_NOTICE_S)
+            warn(v, wh_arena_sprintf(a,
+                                     "exemption spec.exemptions[%zu] for %s expires on %s (%lld "
+                                     "day(s) left): fix the finding before then (%s)",
+                                     k, x->rule->id, x->expires_text,
+                                     (long long)((x->expires - now + 86399) / 86400), x->reason));
+    }
+}
+
 /* Tiers every finding; returns the drift annotation "block=1 warn=2 ignore=30". */
 static const char *
 check_drift(struct verdict *v, const struct wh_policy *p, const struct wh_policy_image *rule,
@@ -383,6 +425,7 @@ check_drift(struct verdict *v, const struct wh_policy *p, const struct wh_policy
                                  n[WH_TIER_WARN] - MESSAGES_PER_IMAGE));
     if (exempted != NULL)
         wh_decision_annotate(v->d, wh_arena_sprintf(a, "%d-exempted", in->index), "%s", exempted);
+    warn_exemption_expiry(v, p, t, in->diff->n_findings, now);
     return wh_arena_sprintf(a, "block=%zu warn=%zu ignore=%zu", n[WH_TIER_BLOCK], n[WH_TIER_WARN],
                             n[WH_TIER_IGNORE]);
 }

@@ -442,6 +442,94 @@ test_finish_allows_only_without_denials(void)
     wh_arena_fini(&a);
 }
 
+/* policy/examples/exemptions.yaml: spec.exemptions[0] lifts seed-default[2] for payments/legacy
+ * through 2026-12-31, i.e. until 2027-01-01T00:00:00Z. */
+#define LEGACY_EXPIRES ((time_t)1798761600)
+
+static const char *
+find_warning(const struct wh_decision *d, const char *needle)
+{
+    for (size_t i = 0; i < d->n_warnings; i++)
+        if (strstr(d->warnings[i], needle) != NULL)
+            return d->warnings[i];
+    return NULL;
+}
+
+static void
+run_legacy(struct world *w, const char *image_name, time_t now)
+{
+    world_init(w, exempt, image_name);
+    w->findings[0] = drift("libssl3", WH_DRIFT_PATCH, "3.0.13", "3.0.11");
+    wh_policy_evaluate_image(exempt, &w->in, now, &w->d);
+    wh_policy_finish(&w->d);
+}
+
+static void
+test_exemption_expiring_within_a_week_warns(void)
+{
+    struct world w;
+    const char *msg;
+
+    run_legacy(&w, "registry.example.com/payments/legacy", LEGACY_EXPIRES - 3 * 86400);
+    msg = find_warning(&w.d, "exemption spec.exemptions[0]");
+    ok(w.d.allowed && w.d.n_denials == 0,
+       "3 days before expiry the exemption still lifts the block");
+    ok(msg != NULL && strstr(msg, "exemption spec.exemptions[0] for seed-default[2] expires on "
+                                  "2026-12-31 (3 day(s) left): fix the finding before then "
+                                  "(INC-1234") != NULL,
+       "a warning names the exemption, its rule and expiry: %s", msg != NULL ? msg : "(none)");
+    ok(strcmp(annotation(&w.d, "1-verdict"), "warn") == 0, "1-verdict warn (got %s)",
+       annotation(&w.d, "1-verdict"));
+    wh_arena_fini(&w.a);
+
+    run_legacy(&w, "registry.example.com/payments/legacy", LEGACY_EXPIRES - 1);
+    msg = find_warning(&w.d, "exemption spec.exemptions[0]");
+    ok(w.d.allowed && msg != NULL && strstr(msg, "(1 day(s) left)") != NULL,
+       "on its last second it still applies and warns: %s", msg != NULL ? msg : "(none)");
+    wh_arena_fini(&w.a);
+
+    run_legacy(&w, "registry.example.com/payments/legacy", LEGACY_EXPIRES - 7 * 86400 - 1);
+    ok(w.d.allowed && w.d.n_warnings == 0,
+       "more than 7 days before expiry: allowed without a warning (%zu warnings)", w.d.n_warnings);
+    wh_arena_fini(&w.a);
+
+    run_legacy(&w, "registry.example.com/payments/legacy", LEGACY_EXPIRES - 7 * 86400);
+    ok(w.d.allowed && find_warning(&w.d, "(7 day(s) left)") != NULL,
+       "exactly 7 days before expiry the warning starts");
+    wh_arena_fini(&w.a);
+}
+
+static void
+test_expired_exemption_is_ignored_and_says_so(void)
+{
+    struct world w;
+    const char *msg;
+
+    run_legacy(&w, "registry.example.com/payments/legacy", LEGACY_EXPIRES);
+    msg = find_warning(&w.d, "exemption spec.exemptions[0]");
+    ok(!w.d.allowed && w.d.n_denials == 1 && strstr(w.d.denials[0], "blocked by seed-default[2]"),
+       "after expiry the block applies again: %s", w.d.n_denials ? w.d.denials[0] : "(none)");
+    ok(msg != NULL && strstr(msg, "exemption spec.exemptions[0] for seed-default[2] expired on "
+                                  "2026-12-31: the finding is enforced again (INC-1234") != NULL,
+       "a warning says the exemption expired: %s", msg != NULL ? msg : "(none)");
+    ok(strlen(annotation(&w.d, "1-exempted")) == 0, "no 1-exempted annotation once expired");
+    wh_arena_fini(&w.a);
+
+    /* Expired, but nothing of its rule is found: nothing to say. */
+    world_init(&w, exempt, "registry.example.com/payments/legacy");
+    wh_policy_evaluate_image(exempt, &w.in, LEGACY_EXPIRES + 86400, &w.d);
+    wh_policy_finish(&w.d);
+    ok(w.d.allowed && w.d.n_warnings == 0,
+       "an expired exemption with no blocked finding adds no warning (%zu)", w.d.n_warnings);
+    wh_arena_fini(&w.a);
+
+    /* An image the exemption does not name gets the plain denial only. */
+    run_legacy(&w, "registry.example.com/payments/api", LEGACY_EXPIRES - 86400);
+    ok(!w.d.allowed && find_warning(&w.d, "exemption") == NULL,
+       "an image outside the exemption's globs hears nothing about it");
+    wh_arena_fini(&w.a);
+}
+
 int
 main(void)
 {
@@ -465,6 +553,8 @@ main(void)
     test_modes_soften_denials();
     test_no_match_and_on_error_follow_the_policy();
     test_finish_allows_only_without_denials();
+    test_exemption_expiring_within_a_week_warns();
+    test_expired_exemption_is_ignored_and_says_so();
     wh_policy_unref(seed);
     wh_policy_unref(exempt);
     return done_testing();
