@@ -80,8 +80,8 @@ send_simple(int fd, int status, const char *reason, const char *headers, const c
 {
     char head[2048];
     int n = snprintf(head, sizeof(head),
-                     "HTTP/1.1 %d %s\r\nConnection: close\r\n%sContent-Length: %zu\r\n\r\n",
-                     status, reason, headers, strlen(body));
+                     "HTTP/1.1 %d %s\r\nConnection: close\r\n%sContent-Length: %zu\r\n\r\n", status,
+                     reason, headers, strlen(body));
 
     if (send_all(fd, head, (size_t)n))
         (void)send_all(fd, body, strlen(body));
@@ -656,9 +656,9 @@ fault_registry_addr(const struct fault_registry *f)
 bool
 fault_registry_set(struct fault_registry *f, const char *fault, const char *match, unsigned count)
 {
-    static const char *const known[] = {"none",     "slow",      "429",       "500",
-                                        "503",      "reset",     "truncated", "oversized",
-                                        "stream",   "wrongdigest", "redirect"};
+    static const char *const known[] = {"none",   "slow",        "429",       "500",
+                                        "503",    "reset",       "truncated", "oversized",
+                                        "stream", "wrongdigest", "redirect"};
     char mode[32] = "none", arg[128] = "";
     bool ok = false;
 

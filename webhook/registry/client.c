@@ -837,9 +837,9 @@ retry_wait_ms(struct wh_registry_client *c, const struct response *r, unsigned a
     int64_t ms;
     struct wh_error ignored;
 
-    if (r->retry_after != NULL && wh_registry_retry_after_parse(wh_str_c(r->retry_after),
-                                                                wh_clock_wall(), &ms,
-                                                                &ignored) == WH_OK) {
+    if (r->retry_after != NULL &&
+        wh_registry_retry_after_parse(wh_str_c(r->retry_after), wh_clock_wall(), &ms, &ignored) ==
+            WH_OK) {
         *why = wh_arena_sprintf(a, "Retry-After %s", r->retry_after);
         return ms;
     }

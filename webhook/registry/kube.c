@@ -24,7 +24,7 @@
 #define DEFAULT_CA "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt"
 
 struct entry {
-    char *key; /* "ns/name" */
+    char *key;             /* "ns/name" */
     unsigned char *config; /* secret: wiped when dropped */
     size_t len;
     int64_t expires_ms;
@@ -286,7 +286,9 @@ status_detail(const struct sink *s, char *out, size_t n)
         const char *m = json_string_value(msg);
 
         for (size_t i = 0; m[i] != '\0' && k + 1 < n && i < 200; i++)
-            out[k++] = m[i] == '"' ? '\'' : (m[i] >= 0x20 && m[i] < 0x7f && m[i] != '\\') ? m[i] : '?';
+            out[k++] = m[i] == '"'                                     ? '\''
+                       : (m[i] >= 0x20 && m[i] < 0x7f && m[i] != '\\') ? m[i]
+                                                                       : '?';
         out[k] = '\0';
     }
     json_decref(root);
@@ -318,8 +320,8 @@ fetch(struct wh_kube_client *k, const char *ns, const char *name, int64_t deadli
         return wh_error_wrap(err, "service account token");
     }
     tl = token.len;
-    while (tl > 0 && (token.ptr[tl - 1] == '\n' || token.ptr[tl - 1] == '\r' ||
-                      token.ptr[tl - 1] == ' '))
+    while (tl > 0 &&
+           (token.ptr[tl - 1] == '\n' || token.ptr[tl - 1] == '\r' || token.ptr[tl - 1] == ' '))
         tl--;
     auth_len = strlen("Authorization: Bearer ") + tl + 1;
     auth = malloc(auth_len);
@@ -432,8 +434,8 @@ wh_kube_pull_secret_get(struct wh_kube_client *k, const char *namespace_, const 
             slot = e; /* another worker fetched it meanwhile: refresh */
             break;
         }
-        if (slot == NULL || (slot->key != NULL && (e->key == NULL ||
-                                                   e->expires_ms < slot->expires_ms)))
+        if (slot == NULL ||
+            (slot->key != NULL && (e->key == NULL || e->expires_ms < slot->expires_ms)))
             slot = e;
     }
     entry_drop(slot);

@@ -56,10 +56,9 @@ WH_MUST_CHECK enum wh_err wh_kube_secret_parse(struct wh_bytes body, size_t json
  * WH_E_TIMEOUT, WH_E_INVALID (names not DNS-1123, a Secret that is not a pull secret).
  * *config_out is a copy in `a` (the caller wipes it when done) valid only on WH_OK.
  */
-WH_MUST_CHECK enum wh_err wh_kube_pull_secret_get(struct wh_kube_client *k,
-                                                  const char *namespace_, const char *name,
-                                                  int64_t deadline_ms, struct wh_arena *a,
-                                                  struct wh_bytes *config_out,
+WH_MUST_CHECK enum wh_err wh_kube_pull_secret_get(struct wh_kube_client *k, const char *namespace_,
+                                                  const char *name, int64_t deadline_ms,
+                                                  struct wh_arena *a, struct wh_bytes *config_out,
                                                   struct wh_error *err);
 
 /* API requests made since creation (cache hits make none). */

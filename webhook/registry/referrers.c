@@ -102,8 +102,9 @@ wh_registry_referrers(struct wh_registry_client *c, const struct wh_image_ref *r
         rc = wh_registry_referrers_parse(r.body, r.content_type, artifact_type, limits, a, out,
                                          n_out, err);
         if (rc == WH_OK || rc == WH_E_LIMIT)
-            return rc == WH_OK ? WH_OK : wh_error_wrap(err, "%s/%s: %s", ref->registry,
-                                                       ref->repository, what);
+            return rc == WH_OK
+                       ? WH_OK
+                       : wh_error_wrap(err, "%s/%s: %s", ref->registry, ref->repository, what);
         /* A 200 that is not an index: a registry (or proxy) without the API. Fall back. */
     } else if (rc != WH_E_NOT_FOUND && !(rc == WH_E_UNAVAILABLE && strstr(err->msg, "HTTP 400"))) {
         return rc;
@@ -144,8 +145,8 @@ wh_registry_referrer_fetch(struct wh_registry_client *c, const struct wh_image_r
                             ref->registry, ref->repository, d->digest);
     if (m.subject_digest == NULL || strcmp(m.subject_digest, image_digest) != 0)
         return wh_error_set(err, WH_E_VERIFY,
-                            "%s/%s: referrer %.19s…: subject %s is not the image %s",
-                            ref->registry, ref->repository, d->digest,
+                            "%s/%s: referrer %.19s…: subject %s is not the image %s", ref->registry,
+                            ref->repository, d->digest,
                             m.subject_digest == NULL ? "(none)" : m.subject_digest, image_digest);
     if (m.n_layers != 1)
         return wh_error_set(err, WH_E_INVALID,
@@ -153,9 +154,9 @@ wh_registry_referrer_fetch(struct wh_registry_client *c, const struct wh_image_r
                             ref->registry, ref->repository, d->digest, m.n_layers);
     layer = &m.layers[0];
     if ((size_t)layer->size > limits->blob_bytes)
-        return wh_error_set(err, WH_E_LIMIT, "%s/%s: referrer %.19s…: layer is %lld bytes (limit %zu)",
-                            ref->registry, ref->repository, d->digest, (long long)layer->size,
-                            limits->blob_bytes);
+        return wh_error_set(
+            err, WH_E_LIMIT, "%s/%s: referrer %.19s…: layer is %lld bytes (limit %zu)",
+            ref->registry, ref->repository, d->digest, (long long)layer->size, limits->blob_bytes);
     rc = wh_registry_blob_get(c, ref, layer->digest, limits->blob_bytes, deadline_ms, a, &out->blob,
                               err);
     if (rc != WH_OK)

@@ -26,13 +26,11 @@
  * limits->manifest_bytes, limits->json_depth and WH_REGISTRY_MAX_DESCRIPTORS. Not an image
  * index → WH_E_INVALID. *out, *n_out (in `a`) valid only on WH_OK.
  */
-WH_MUST_CHECK enum wh_err wh_registry_referrers_parse(struct wh_bytes body,
-                                                      const char *content_type,
-                                                      const char *artifact_type,
-                                                      const struct wh_limits *limits,
-                                                      struct wh_arena *a,
-                                                      struct wh_registry_descriptor **out,
-                                                      size_t *n_out, struct wh_error *err);
+WH_MUST_CHECK enum wh_err
+wh_registry_referrers_parse(struct wh_bytes body, const char *content_type,
+                            const char *artifact_type, const struct wh_limits *limits,
+                            struct wh_arena *a, struct wh_registry_descriptor **out, size_t *n_out,
+                            struct wh_error *err);
 
 /*
  * The referrers of `digest` in ref's repository, filtered by `artifact_type` (may be NULL; sent
@@ -41,9 +39,9 @@ WH_MUST_CHECK enum wh_err wh_registry_referrers_parse(struct wh_bytes body,
  * present → WH_OK with *n_out == 0. *out (in `a`) valid only on WH_OK.
  */
 WH_MUST_CHECK enum wh_err wh_registry_referrers(struct wh_registry_client *c,
-                                                const struct wh_image_ref *ref,
-                                                const char *digest, const char *artifact_type,
-                                                int64_t deadline_ms, struct wh_arena *a,
+                                                const struct wh_image_ref *ref, const char *digest,
+                                                const char *artifact_type, int64_t deadline_ms,
+                                                struct wh_arena *a,
                                                 struct wh_registry_descriptor **out, size_t *n_out,
                                                 struct wh_error *err);
 
@@ -53,7 +51,7 @@ struct wh_registry_referrer {
     const char *artifact_type; /* the manifest's artifactType, else its config mediaType */
     const char *layer_media_type;
     const char *layer_digest;
-    struct wh_bytes blob; /* NUL-terminated */
+    struct wh_bytes blob;               /* NUL-terminated */
     struct wh_registry_kv *annotations; /* the manifest's */
     size_t n_annotations;
 };

@@ -31,6 +31,8 @@ wh_registry_retry_status(long status)
     return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
 }
 
+#define RETRY_AFTER_MAX_S ((int64_t)9999999999) /* 10 digits of delay-seconds */
+
 /* RFC 9110 §5.6.7: IMF-fixdate, then the obsolete RFC 850 and asctime() forms. */
 static bool
 parse_http_date(const char *s, time_t *out)
@@ -72,8 +74,7 @@ wh_registry_retry_after_parse(struct wh_str value, time_t now, int64_t *delay_ms
     while (e > b && (value.ptr[e - 1] == ' ' || value.ptr[e - 1] == '\t'))
         e--;
     if (e - b == 0 || e - b >= sizeof(buf))
-        return wh_error_set(err, WH_E_INVALID, "Retry-After: %s",
-                            e == b ? "empty" : "too long");
+        return wh_error_set(err, WH_E_INVALID, "Retry-After: %s", e == b ? "empty" : "too long");
     memcpy(buf, value.ptr + b, e - b);
     buf[e - b] = '\0';
     if (strspn(buf, "0123456789") == e - b) {
@@ -91,7 +92,13 @@ wh_registry_retry_after_parse(struct wh_str value, time_t now, int64_t *delay_ms
             return wh_error_set(err, WH_E_INVALID, "Retry-After: not a number or an HTTP date");
     if (!parse_http_date(buf, &when))
         return wh_error_set(err, WH_E_INVALID, "Retry-After: not a number or an HTTP date");
-    *delay_ms = when <= now ? 0 : ((int64_t)when - (int64_t)now) * 1000;
+    /* Clamped to the delay-seconds range: a date in the year 2e9 must not overflow. */
+    if (when <= now)
+        *delay_ms = 0;
+    else if ((int64_t)when - (int64_t)now > RETRY_AFTER_MAX_S)
+        *delay_ms = RETRY_AFTER_MAX_S * 1000;
+    else
+        *delay_ms = ((int64_t)when - (int64_t)now) * 1000;
     return WH_OK;
 }
 

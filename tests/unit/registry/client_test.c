@@ -258,6 +258,40 @@ test_bad_options(void)
     wh_registry_client_free(NULL);
 }
 
+static void
+test_review_credentials(void)
+{
+    struct wh_registry_client *c = client(0);
+    struct wh_error err = {0};
+    const char *good = "{\"auths\":{\"r.example\":{\"auth\":\"dTpw\"}}}";
+    struct wh_bytes cfgs[17];
+    struct wh_arena a;
+    struct wh_registry_credentials cr;
+
+    for (size_t i = 0; i < 17; i++)
+        cfgs[i] = (struct wh_bytes){(const unsigned char *)good, strlen(good)};
+    ok(wh_registry_client_review_credentials_set(c, cfgs, 1, &err) == WH_OK &&
+           c->n_review_configs == 1 && strlen(c->cred_key) == 64,
+       "a pull secret is kept for the review, keyed by its hash");
+    wh_arena_init(&a);
+    ok(find_creds(c, "r.example", &a, &cr, &err) == WH_OK && cr.username != NULL &&
+           strcmp(cr.username, "u") == 0,
+       "its credentials are found for the registry");
+    wh_registry_client_review_credentials_clear(c);
+    ok(c->n_review_configs == 0 && c->cred_key[0] == '\0' &&
+           find_creds(c, "r.example", &a, &cr, &err) == WH_OK && cr.username == NULL,
+       "cleared: gone, node-wide key again");
+    cfgs[0] = (struct wh_bytes){(const unsigned char *)"{\"auths\":[", 10};
+    ok(wh_registry_client_review_credentials_set(c, cfgs, 1, &err) == WH_E_INVALID &&
+           strstr(err.msg, "pull secret 0") != NULL && c->n_review_configs == 0,
+       "malformed docker config → invalid, nothing set: %s", err.msg);
+    cfgs[0] = cfgs[1];
+    ok(wh_registry_client_review_credentials_set(c, cfgs, 17, &err) == WH_E_LIMIT,
+       "17 pull secrets → limit");
+    wh_arena_fini(&a);
+    wh_registry_client_free(c);
+}
+
 int
 main(void)
 {
@@ -291,5 +325,6 @@ main(void)
     test_caps_statuses_and_deadlines();
     test_realm_must_be_https_unless_plain();
     test_bad_options();
+    test_review_credentials();
     return done_testing();
 }

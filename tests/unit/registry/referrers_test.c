@@ -25,17 +25,18 @@ static char index_body[4096];
 static void
 make_artifact(char *out, size_t n, const char *subject, char *digest_out)
 {
-    snprintf(out, n,
-             "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-             "\"artifactType\":\"" BUNDLE_MT "\","
-             "\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":"
-             "\"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a\","
-             "\"size\":2},"
-             "\"layers\":[{\"mediaType\":\"" BUNDLE_MT "\",\"digest\":\"%s\",\"size\":%zu}],"
-             "\"subject\":{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-             "\"digest\":\"%s\",\"size\":10},"
-             "\"annotations\":{\"dev.sigstore.bundle.predicateType\":\"https://cyclonedx.org/bom\"}}",
-             blob_digest, strlen(blob), subject);
+    snprintf(
+        out, n,
+        "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+        "\"artifactType\":\"" BUNDLE_MT "\","
+        "\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":"
+        "\"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a\","
+        "\"size\":2},"
+        "\"layers\":[{\"mediaType\":\"" BUNDLE_MT "\",\"digest\":\"%s\",\"size\":%zu}],"
+        "\"subject\":{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+        "\"digest\":\"%s\",\"size\":10},"
+        "\"annotations\":{\"dev.sigstore.bundle.predicateType\":\"https://cyclonedx.org/bom\"}}",
+        blob_digest, strlen(blob), subject);
     wh_digest_sha256_str(out, strlen(out), digest_out);
 }
 
@@ -52,28 +53,28 @@ test_parse_filters(void)
                            "\"digest\":\"" IMG "\",\"size\":1},\"layers\":[]}";
 
     wh_arena_init(&a);
-    ok(wh_registry_referrers_parse((struct wh_bytes){(const unsigned char *)index_body,
-                                                     strlen(index_body)},
-                                   NULL, BUNDLE_MT, &lim, &a, &d, &n, &err) == WH_OK &&
+    ok(wh_registry_referrers_parse(
+           (struct wh_bytes){(const unsigned char *)index_body, strlen(index_body)}, NULL,
+           BUNDLE_MT, &lim, &a, &d, &n, &err) == WH_OK &&
            n == 2 && strcmp(d[0].digest, art_digest) == 0,
        "artifactType filter keeps the two bundles of three entries");
-    ok(wh_registry_referrers_parse((struct wh_bytes){(const unsigned char *)index_body,
-                                                     strlen(index_body)},
-                                   NULL, NULL, &lim, &a, &d, &n, &err) == WH_OK &&
+    ok(wh_registry_referrers_parse(
+           (struct wh_bytes){(const unsigned char *)index_body, strlen(index_body)}, NULL, NULL,
+           &lim, &a, &d, &n, &err) == WH_OK &&
            n == 3,
        "no filter → all three");
-    ok(wh_registry_referrers_parse((struct wh_bytes){(const unsigned char *)manifest,
-                                                     strlen(manifest)},
-                                   NULL, NULL, &lim, &a, &d, &n, &err) == WH_E_INVALID &&
+    ok(wh_registry_referrers_parse(
+           (struct wh_bytes){(const unsigned char *)manifest, strlen(manifest)}, NULL, NULL, &lim,
+           &a, &d, &n, &err) == WH_E_INVALID &&
            strstr(err.msg, "not an OCI image index") != NULL,
        "an image manifest is not a referrers index: %s", err.msg);
-    ok(wh_registry_referrers_parse((struct wh_bytes){(const unsigned char *)"[]", 2}, NULL, NULL, &lim, &a, &d, &n, &err) ==
-           WH_E_INVALID,
+    ok(wh_registry_referrers_parse((struct wh_bytes){(const unsigned char *)"[]", 2}, NULL, NULL,
+                                   &lim, &a, &d, &n, &err) == WH_E_INVALID,
        "JSON that is not an object → invalid: %s", err.msg);
     lim.manifest_bytes = 16;
-    ok(wh_registry_referrers_parse((struct wh_bytes){(const unsigned char *)index_body,
-                                                     strlen(index_body)},
-                                   NULL, NULL, &lim, &a, &d, &n, &err) == WH_E_LIMIT,
+    ok(wh_registry_referrers_parse(
+           (struct wh_bytes){(const unsigned char *)index_body, strlen(index_body)}, NULL, NULL,
+           &lim, &a, &d, &n, &err) == WH_E_LIMIT,
        "over manifest_bytes → limit: %s", err.msg);
     wh_arena_fini(&a);
 }
@@ -101,8 +102,7 @@ add_artifact_routes(struct fault_registry *f)
                          "Content-Type: application/vnd.oci.image.manifest.v1+json\r\n", art);
     snprintf(path, sizeof(path), "/v2/demo/app/manifests/%s", other_digest);
     fault_registry_route(f, path, 200,
-                         "Content-Type: application/vnd.oci.image.manifest.v1+json\r\n",
-                         art_other);
+                         "Content-Type: application/vnd.oci.image.manifest.v1+json\r\n", art_other);
     snprintf(path, sizeof(path), "/v2/demo/app/blobs/%s", blob_digest);
     fault_registry_route(f, path, 200, "", blob);
 }
@@ -128,15 +128,17 @@ test_api_and_fetch(void)
            n == 2,
        "referrers API → two bundles: %s", n == 2 ? "" : err.msg);
     ok(wh_registry_client_requests(c) == 1, "one request (%lu)", wh_registry_client_requests(c));
-    ok(n >= 1 && wh_registry_referrer_fetch(c, &ref, IMG, &d[0], wh_clock_mono_ms() + 5000, &a, &r,
-                                            &err) == WH_OK &&
+    ok(n >= 1 &&
+           wh_registry_referrer_fetch(c, &ref, IMG, &d[0], wh_clock_mono_ms() + 5000, &a, &r,
+                                      &err) == WH_OK &&
            r.blob.len == strlen(blob) && strcmp(r.artifact_type, BUNDLE_MT) == 0 &&
            strcmp(wh_registry_annotation_get(r.annotations, r.n_annotations,
                                              "dev.sigstore.bundle.predicateType"),
                   "https://cyclonedx.org/bom") == 0,
        "fetch: manifest, subject, one layer, blob: %s", err.msg);
-    ok(n >= 2 && wh_registry_referrer_fetch(c, &ref, IMG, &d[1], wh_clock_mono_ms() + 5000, &a, &r,
-                                            &err) == WH_E_VERIFY &&
+    ok(n >= 2 &&
+           wh_registry_referrer_fetch(c, &ref, IMG, &d[1], wh_clock_mono_ms() + 5000, &a, &r,
+                                      &err) == WH_E_VERIFY &&
            strstr(err.msg, "subject " OTHER " is not the image " IMG) != NULL,
        "a referrer whose subject is another image → verify: %s", err.msg);
     ok(wh_registry_referrers(c, &ref, IMG, "bad type", wh_clock_mono_ms() + 5000, &a, &d, &n,
@@ -168,8 +170,8 @@ test_fallback_tag(void)
 
     wh_arena_init(&a);
     snprintf(tag, sizeof(tag), "/v2/demo/app/manifests/sha256-%s", IMG + 7);
-    fault_registry_route(f, tag, 200,
-                         "Content-Type: application/vnd.oci.image.index.v1+json\r\n", index_body);
+    fault_registry_route(f, tag, 200, "Content-Type: application/vnd.oci.image.index.v1+json\r\n",
+                         index_body);
     ok(wh_registry_referrers(c, &ref, IMG, BUNDLE_MT, wh_clock_mono_ms() + 5000, &a, &d, &n,
                              &err) == WH_OK &&
            n == 2 && wh_registry_client_requests(c) == 2,

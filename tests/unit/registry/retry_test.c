@@ -39,14 +39,17 @@ test_retry_after_parse(void)
                WH_OK &&
            ms == 20000,
        "RFC 850 date → 20000 ms (%lld)", (long long)ms);
-    ok(wh_registry_retry_after_parse(WH_STR("Sun Nov  6 08:49:38 1994"), now, &ms, &err) ==
-               WH_OK &&
+    ok(wh_registry_retry_after_parse(WH_STR("Sun Nov  6 08:49:38 1994"), now, &ms, &err) == WH_OK &&
            ms == 1000,
        "asctime date → 1000 ms (%lld)", (long long)ms);
     ok(wh_registry_retry_after_parse(WH_STR("Sun, 06 Nov 1994 08:00:00 GMT"), now, &ms, &err) ==
                WH_OK &&
            ms == 0,
        "a date in the past → 0");
+    ok(wh_registry_retry_after_parse(WH_STR("Sun Nov  6 08:49:37 5994"), now, &ms, &err) ==
+               WH_OK &&
+           ms == 9999999999LL * 1000,
+       "a date in the year 5994 is clamped to 10 digits of seconds");
     ok(wh_registry_retry_after_parse(WH_STR("-5"), now, &ms, &err) == WH_E_INVALID &&
            strstr(err.msg, "Retry-After: not a number or an HTTP date") != NULL,
        "negative → invalid: %s", err.msg);
@@ -56,12 +59,12 @@ test_retry_after_parse(void)
     ok(wh_registry_retry_after_parse(WH_STR(""), now, &ms, &err) == WH_E_INVALID &&
            strstr(err.msg, "empty") != NULL,
        "empty → invalid");
-    ok(wh_registry_retry_after_parse(WH_STR("Sun, 06 Nov 1994 08:49:47 GMT trailing garbage"),
-                                     now, &ms, &err) == WH_E_INVALID,
+    ok(wh_registry_retry_after_parse(WH_STR("Sun, 06 Nov 1994 08:49:47 GMT trailing garbage"), now,
+                                     &ms, &err) == WH_E_INVALID,
        "trailing garbage after a date → invalid");
     ok(wh_registry_retry_after_parse(
-           WH_STR("Sun, 06 Nov 1994 08:49:47 GMT Sun, 06 Nov 1994 08:49:47 GMT xxxxxxxxxx"), now, &ms,
-           &err) == WH_E_INVALID &&
+           WH_STR("Sun, 06 Nov 1994 08:49:47 GMT Sun, 06 Nov 1994 08:49:47 GMT xxxxxxxxxx"), now,
+           &ms, &err) == WH_E_INVALID &&
            strstr(err.msg, "too long") != NULL,
        "over 64 bytes → invalid (too long)");
 }
@@ -213,7 +216,7 @@ test_client_retries(void)
        "1 GiB Content-Length → limit, not retried: %s", err.msg);
     WH_ASSERT(fault_registry_set(fr, "stream", "/manifests/", 0));
     ok(wh_registry_manifest_get(c, &ref, "v1", wh_clock_mono_ms() + 5000, &a, &m, &err) ==
-               WH_E_LIMIT,
+           WH_E_LIMIT,
        "endless body without Content-Length → limit: %s", err.msg);
 
     WH_ASSERT(fault_registry_set(fr, "slow:3000", "/manifests/", 0));
