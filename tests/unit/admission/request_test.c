@@ -326,6 +326,43 @@ test_output_outlives_json_and_reads_only_the_body(void)
     wh_arena_fini(&a);
 }
 
+static void
+test_pull_secrets_and_service_account(void)
+{
+    struct wh_arena a;
+    struct wh_admission_request r;
+    struct wh_error err = {0};
+
+    wh_arena_init(&a);
+    ok(parse(review("CREATE", "apps", "Deployment",
+                    "{\"spec\":{\"template\":{\"spec\":{\"serviceAccountName\":\"builder\","
+                    "\"imagePullSecrets\":[{\"name\":\"regcred\"},{},{\"name\":\"\"},"
+                    "{\"name\":\"other\"}],\"containers\":[{\"image\":\"a\"}]}}}}"),
+             &a, &r, &err) == WH_OK &&
+           r.n_image_pull_secrets == 2 && strcmp(r.image_pull_secrets[0], "regcred") == 0 &&
+           strcmp(r.image_pull_secrets[1], "other") == 0 &&
+           strcmp(r.service_account, "builder") == 0,
+       "template imagePullSecrets names in order (unnamed skipped), serviceAccountName");
+    ok(parse(review("CREATE", "", "Pod", "{\"spec\":{\"containers\":[{\"image\":\"a\"}]}}"), &a,
+             &r, &err) == WH_OK &&
+           r.n_image_pull_secrets == 0 && strcmp(r.service_account, "") == 0,
+       "none: no pull secrets, service account \"\"");
+    ok(parse(review("DELETE", "", "Pod", "null"), &a, &r, &err) == WH_OK &&
+           r.service_account != NULL && r.n_image_pull_secrets == 0,
+       "DELETE: service account \"\", never NULL");
+    wh_arena_fini(&a);
+    expect_error(review("CREATE", "", "Pod",
+                        "{\"spec\":{\"imagePullSecrets\":{},\"containers\":[{\"image\":\"a\"}]}}"),
+                 WH_E_INVALID, "spec.imagePullSecrets is not an array", "imagePullSecrets object");
+    expect_error(review("CREATE", "", "Pod",
+                        "{\"spec\":{\"imagePullSecrets\":[{\"name\":1}],\"containers\":[{"
+                        "\"image\":\"a\"}]}}"),
+                 WH_E_INVALID, "spec.imagePullSecrets[0].name is not a string", "numeric name");
+    expect_error(review("CREATE", "", "Pod",
+                        "{\"spec\":{\"serviceAccountName\":[],\"containers\":[{\"image\":\"a\"}]}}"),
+                 WH_E_INVALID, "spec.serviceAccountName is not a string", "array service account");
+}
+
 int
 main(void)
 {
@@ -337,5 +374,6 @@ main(void)
     test_bad_objects_name_the_path();
     test_limits_are_enforced();
     test_output_outlives_json_and_reads_only_the_body();
+    test_pull_secrets_and_service_account();
     return done_testing();
 }

@@ -182,6 +182,41 @@ test_missing_file_names_path(void)
        "missing file: %s", err.msg);
 }
 
+static void
+test_registry_throttling_and_kube(void)
+{
+    struct wh_config c;
+    struct wh_error err = {0};
+
+    wh_config_defaults(&c);
+    ok(c.registry_max_concurrent == 8 && c.registry_retry_attempts == 4 &&
+           c.registry_retry_base_ms == 200 && c.registry_retry_max_wait_ms == 10000 &&
+           c.kube_api_server == NULL && c.kube_secret_ttl_s == 60 &&
+           strcmp(c.kube_token_file, "/var/run/secrets/kubernetes.io/serviceaccount/token") == 0,
+       "registry throttling and kube defaults");
+    wh_config_fini(&c);
+    ok(load_text("registry:\n  maxConcurrentPerRegistry: 2\n  retry: {maxAttempts: 6, baseMillis: "
+                 "50, maxWaitMillis: 3000}\nkube: {apiServer: \"https://127.0.0.1:6443\", "
+                 "tokenFile: /t, caFile: /ca, secretTTLSeconds: 5}\n",
+                 &c, &err) == WH_OK &&
+           c.registry_max_concurrent == 2 && c.registry_retry_attempts == 6 &&
+           c.registry_retry_base_ms == 50 && c.registry_retry_max_wait_ms == 3000 &&
+           strcmp(c.kube_api_server, "https://127.0.0.1:6443") == 0 &&
+           strcmp(c.kube_token_file, "/t") == 0 && strcmp(c.kube_ca_file, "/ca") == 0 &&
+           c.kube_secret_ttl_s == 5,
+       "registry.retry, maxConcurrentPerRegistry and kube load: %s", err.msg);
+    wh_config_fini(&c);
+    expect_invalid("registry: {maxConcurrentPerRegistry: 0}\n", WH_E_INVALID,
+                   "maxConcurrentPerRegistry: 0 is out of range 1-1024", "zero concurrency");
+    expect_invalid("registry: {retry: {maxAttempts: 11}}\n", WH_E_INVALID,
+                   "maxAttempts: 11 is out of range 1-10", "too many attempts");
+    expect_invalid("registry: {retry: {backoff: 1}}\n", WH_E_INVALID, "backoff",
+                   "unknown key in registry.retry");
+    expect_invalid("kube: {secretTTLSeconds: -1}\n", WH_E_INVALID, "secretTTLSeconds",
+                   "negative secret TTL");
+    expect_invalid("kube: {apiserver: x}\n", WH_E_INVALID, "apiserver", "unknown key in kube");
+}
+
 int
 main(void)
 {
@@ -191,5 +226,6 @@ main(void)
     test_tls_false_disables_tls();
     test_strict_rejections();
     test_missing_file_names_path();
+    test_registry_throttling_and_kube();
     return done_testing();
 }
