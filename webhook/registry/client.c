@@ -1111,6 +1111,12 @@ wh_registry_get(struct wh_registry_client *c, const struct wh_image_ref *ref, co
     return WH_OK;
 }
 
+const char *
+wh_registry_client_credentials_key(const struct wh_registry_client *c)
+{
+    return c->cred_key;
+}
+
 void
 wh_registry_client_review_credentials_clear(struct wh_registry_client *c)
 {

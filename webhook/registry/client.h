@@ -113,6 +113,13 @@ wh_registry_client_review_credentials_set(struct wh_registry_client *c,
                                           const struct wh_bytes *docker_configs, size_t n,
                                           struct wh_error *err);
 void wh_registry_client_review_credentials_clear(struct wh_registry_client *c);
+/*
+ * "" while the node-wide credentials are in use, else the hex sha256 of the review's pull-secret
+ * documents (borrowed; valid until the next set/clear). Fold it into any key under which a
+ * registry *failure* is shared between reviews: a 401 without a secret must not answer a review
+ * that has one.
+ */
+const char *wh_registry_client_credentials_key(const struct wh_registry_client *c);
 
 /* HTTP requests made by this client since creation, token requests included. */
 unsigned long wh_registry_client_requests(const struct wh_registry_client *c);

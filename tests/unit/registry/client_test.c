@@ -273,6 +273,7 @@ test_review_credentials(void)
     ok(wh_registry_client_review_credentials_set(c, cfgs, 1, &err) == WH_OK &&
            c->n_review_configs == 1 && strlen(c->cred_key) == 64,
        "a pull secret is kept for the review, keyed by its hash");
+    ok(wh_registry_client_credentials_key(c) == c->cred_key, "credentials key exposed");
     wh_arena_init(&a);
     ok(find_creds(c, "r.example", &a, &cr, &err) == WH_OK && cr.username != NULL &&
            strcmp(cr.username, "u") == 0,
