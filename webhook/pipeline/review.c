@@ -326,6 +326,8 @@ wh_review_worker_new(struct wh_review_env *env)
         snprintf(w->registry_error, sizeof(w->registry_error), "%s", err.msg);
         wh_log(WH_LOG_ERROR, "registry client: %s", err.msg);
     }
+    /* TODO(#7): wh_registry_client_set_observer(w->registry, observe_registry, &env->m) once
+     * the registry client has the hook; until then driftgate_registry_requests_total is empty. */
     return w;
 }
 
