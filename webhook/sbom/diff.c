@@ -1,7 +1,8 @@
 /*
  * Drift between a production and a dev SBOM: one merge walk over the two key-sorted component
  * lists (O(n + m) after wh_sbom_parse's O(n log n) sort), grouping duplicate keys so a package
- * installed twice at different versions is compared as a set.
+ * installed twice at different versions is compared as a set: a version only one side has is
+ * drift (dev-only/prod-only of that version, or version drift when both sides have one).
  */
 #include "sbom/diff.h"
 
@@ -39,22 +40,32 @@ highest(struct group g)
     return best;
 }
 
-/* Both groups are sorted by version bytewise, so a shared version is found by merging. */
-static int
-share_version(struct group a, struct group b)
+/* Both groups are sorted by version bytewise: one merge finds the highest version each side has
+ * and the other lacks (NULL when it has none). */
+static void
+unshared_highest(struct group a, struct group b, const struct wh_sbom_component **only_a,
+                 const struct wh_sbom_component **only_b)
 {
     const struct wh_sbom_component *x = a.begin, *y = b.begin;
 
-    while (x < a.end && y < b.end) {
-        int r = strcmp(x->version, y->version);
-        if (r == 0)
-            return 1;
-        if (r < 0)
+    *only_a = *only_b = NULL;
+    while (x < a.end || y < b.end) {
+        int r = x == a.end ? 1 : y == b.end ? -1 : strcmp(x->version, y->version);
+        if (r == 0) {
             x++;
-        else
             y++;
+        } else if (r < 0) {
+            if (*only_a == NULL ||
+                wh_sbom_version_compare(x->purl_type, x->version, (*only_a)->version) > 0)
+                *only_a = x;
+            x++;
+        } else {
+            if (*only_b == NULL ||
+                wh_sbom_version_compare(y->purl_type, y->version, (*only_b)->version) > 0)
+                *only_b = y;
+            y++;
+        }
     }
-    return 0;
 }
 
 static int
@@ -117,12 +128,26 @@ wh_sbom_diff(const struct wh_sbom *prod, const struct wh_sbom *dev, struct wh_ar
             const struct wh_sbom_component *hp, *hd;
             enum wh_drift_size size;
 
-            if (share_version(p, d)) {
+            /* A package installed at several versions is a set: a version only one side has is
+             * drift even when others are shared (dev tested 5.7.2 that prod lacks, or prod runs
+             * 4.17.20 that dev never had); equal sets are the same. */
+            unshared_highest(p, d, &hp, &hd);
+            if (hp == NULL && hd == NULL) {
                 out->n_same++;
                 continue;
             }
-            hp = highest(p);
-            hd = highest(d);
+            if (hp == NULL || hd == NULL) {
+                const struct wh_sbom_component *c = hp != NULL ? hp : hd;
+                set_from(&f[n], hp != NULL ? WH_DRIFT_PROD_ONLY : WH_DRIFT_DEV_ONLY, c);
+                if (hp != NULL) {
+                    f[n++].prod_version = c->version;
+                    out->n_prod_only++;
+                } else {
+                    f[n++].dev_version = c->version;
+                    out->n_dev_only++;
+                }
+                continue;
+            }
             /* "1.0" and "1.0.0" spell one version: not drift. */
             size = wh_sbom_version_drift(hd->purl_type, hd->version, hp->version);
             if (size == WH_DRIFT_SIZE_NONE) {

@@ -8,11 +8,13 @@
 /*
  * Compares two normalised SBOMs (as wh_sbom_parse returns them: sorted by key, then version) in
  * one merge walk. One finding per key that differs, sorted by key:
- *   - DEV_ONLY / PROD_ONLY: the key is in one SBOM only (its highest version is reported);
- *   - VERSION: the key is in both but their version sets do not overlap; the finding compares
- *     the highest version on each side, with the drift size (wh_sbom_version_drift). Versions
- *     that are equivalent though spelt differently ("1.0" / "1.0.0") count as the same.
- * Keys present in both with a shared version count in n_same. WH_E_INTERNAL if an input is not
+ *   - DEV_ONLY / PROD_ONLY: the key is in one SBOM only (its highest version is reported), or
+ *     in both but only one side has versions the other lacks (a package installed at several
+ *     versions: the highest such version is reported);
+ *   - VERSION: the key is in both and each side has versions the other lacks; the finding
+ *     compares the highest of those on each side, with the drift size (wh_sbom_version_drift).
+ *     Versions that are equivalent though spelt differently ("1.0" / "1.0.0") count as the same.
+ * Keys whose version sets are equal count in n_same. WH_E_INTERNAL if an input is not
  * sorted. Findings and strings borrow from the inputs or live in `a`; *out valid only on WH_OK.
  */
 WH_MUST_CHECK enum wh_err wh_sbom_diff(const struct wh_sbom *prod, const struct wh_sbom *dev,

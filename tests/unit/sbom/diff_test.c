@@ -111,13 +111,43 @@ test_duplicate_keys_compare_as_sets(void)
     wh_arena_init(&a);
     p = sbom_of(&a, prod, 4);
     d = sbom_of(&a, dev, 4);
-    ok(wh_sbom_diff(&p, &d, &a, &diff, &err) == WH_OK && diff.n_same == 1 && diff.n_version == 1,
-       "overlapping version sets are the same; disjoint ones drift");
+    ok(wh_sbom_diff(&p, &d, &a, &diff, &err) == WH_OK && diff.n_same == 0 && diff.n_version == 1 &&
+           diff.n_prod_only == 1,
+       "a version only prod has is drift even beside a shared one; disjoint sets drift");
+    f = finding(&diff, "npm//lodash");
+    ok(f != NULL && f->kind == WH_DRIFT_PROD_ONLY && strcmp(f->prod_version, "4.17.20") == 0,
+       "prod-only lodash 4.17.20 (dev has only 4.17.21)");
     f = finding(&diff, "npm//ms");
     ok(f != NULL && strcmp(f->dev_version, "3.0.0-canary.1") == 0 &&
            strcmp(f->prod_version, "2.1.3") == 0 && f->size == WH_DRIFT_MAJOR,
        "drift is between the highest versions on each side (got dev %s prod %s)",
        f ? f->dev_version : "-", f ? f->prod_version : "-");
+    wh_arena_fini(&a);
+}
+
+static void
+test_extra_dev_version_of_installed_package_is_dev_only(void)
+{
+    static const char *const prod[] = {"pkg:npm/semver@6.3.1", "pkg:npm/semver@7.5.4",
+                                       "pkg:npm/debug@2.6.9"};
+    static const char *const dev[] = {"pkg:npm/semver@5.7.2", "pkg:npm/semver@6.3.1",
+                                      "pkg:npm/semver@7.5.4", "pkg:npm/debug@2.6.9"};
+    struct wh_arena a;
+    struct wh_sbom p, d;
+    struct wh_sbom_diff diff;
+    struct wh_error err;
+    const struct wh_sbom_finding *f;
+
+    wh_arena_init(&a);
+    p = sbom_of(&a, prod, 3);
+    d = sbom_of(&a, dev, 4);
+    ok(wh_sbom_diff(&p, &d, &a, &diff, &err) == WH_OK && diff.n_same == 1 &&
+           diff.n_dev_only == 1 && diff.n_findings == 1,
+       "equal sets are the same; one extra dev version is one dev-only finding");
+    f = finding(&diff, "npm//semver");
+    ok(f != NULL && f->kind == WH_DRIFT_DEV_ONLY && strcmp(f->dev_version, "5.7.2") == 0 &&
+           f->prod_version == NULL,
+       "dev-only semver 5.7.2 (got %s)", f != NULL ? f->dev_version : "-");
     wh_arena_fini(&a);
 }
 
@@ -161,6 +191,7 @@ main(void)
 {
     test_dev_only_prod_only_and_version_drift();
     test_duplicate_keys_compare_as_sets();
+    test_extra_dev_version_of_installed_package_is_dev_only();
     test_equivalent_spellings_and_empty_inputs();
     test_names_of_kinds_and_sizes();
     return done_testing();
