@@ -141,8 +141,8 @@ test_extra_dev_version_of_installed_package_is_dev_only(void)
     wh_arena_init(&a);
     p = sbom_of(&a, prod, 3);
     d = sbom_of(&a, dev, 4);
-    ok(wh_sbom_diff(&p, &d, &a, &diff, &err) == WH_OK && diff.n_same == 1 &&
-           diff.n_dev_only == 1 && diff.n_findings == 1,
+    ok(wh_sbom_diff(&p, &d, &a, &diff, &err) == WH_OK && diff.n_same == 1 && diff.n_dev_only == 1 &&
+           diff.n_findings == 1,
        "equal sets are the same; one extra dev version is one dev-only finding");
     f = finding(&diff, "npm//semver");
     ok(f != NULL && f->kind == WH_DRIFT_DEV_ONLY && strcmp(f->dev_version, "5.7.2") == 0 &&
