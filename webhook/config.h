@@ -39,9 +39,9 @@ struct wh_config {
     const char **plain_http_hosts; /* "host:port" of loopback test registries */
     size_t n_plain_http_hosts;
     /* registry: {maxConcurrentPerRegistry, retry: {maxAttempts, baseMillis, maxWaitMillis}} */
-    unsigned registry_max_concurrent; /* requests in flight per registry, all workers; 8 */
-    unsigned registry_retry_attempts; /* attempts per GET/HEAD, first included; 4 */
-    int64_t registry_retry_base_ms;   /* first backoff ceiling, doubling; 200 */
+    unsigned registry_max_concurrent;   /* requests in flight per registry, all workers; 8 */
+    unsigned registry_retry_attempts;   /* attempts per GET/HEAD, first included; 4 */
+    int64_t registry_retry_base_ms;     /* first backoff ceiling, doubling; 200 */
     int64_t registry_retry_max_wait_ms; /* cap on one wait (Retry-After included); 10000 */
 
     /* kube: {apiServer, tokenFile, caFile, secretTTLSeconds} — reading imagePullSecrets.

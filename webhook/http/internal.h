@@ -33,7 +33,7 @@ struct wh_http_server {
      * the first reload: the SSL_CTX's own pair serves. Swapped by the watcher thread. */
     pthread_mutex_t tls_lock;
     struct wh_http_tls_pair *tls;
-    size_t in_flight;                         /* reviews submitted and not yet answered */
+    size_t in_flight;              /* reviews submitted and not yet answered */
     unsigned long long queue_full; /* /validate answered 503 because the queue was full */
     struct wh_buf too_large_json;  /* the 413 body, rendered once */
 };

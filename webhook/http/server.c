@@ -8,8 +8,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
-#include <openssl/ssl.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <pthread.h>
 #include <signal.h>
@@ -52,7 +52,7 @@ struct json_413_ostream {
  * OpenSSL objects are reference-counted: each handshake takes its own references. */
 struct wh_http_tls_pair {
     X509 *cert;
-    STACK_OF(X509) *chain; /* the intermediates after the leaf in the PEM file; may be empty */
+    STACK_OF(X509) * chain; /* the intermediates after the leaf in the PEM file; may be empty */
     EVP_PKEY *key;
 };
 

@@ -25,7 +25,7 @@ enum kind { COUNTER, GAUGE, HISTOGRAM };
 struct series {
     char key[KEY_MAX]; /* label values, each NUL-terminated, back to back */
     size_t key_len;
-    _Atomic uint64_t value; /* counter: count; gauge: double bits */
+    _Atomic uint64_t value;                               /* counter: count; gauge: double bits */
     _Atomic uint64_t buckets[WH_METRICS_MAX_BUCKETS + 1]; /* per bucket, not cumulative */
     _Atomic uint64_t sum_bits;                            /* histogram sum (double bits) */
 };
@@ -133,8 +133,7 @@ add_family(struct wh_metrics *m, enum kind kind, const char *name, const char *h
 }
 
 struct wh_metrics_family *
-wh_metrics_counter_new(struct wh_metrics *m, const char *name, const char *help,
-                       const char *labels)
+wh_metrics_counter_new(struct wh_metrics *m, const char *name, const char *help, const char *labels)
 {
     return add_family(m, COUNTER, name, help, labels);
 }

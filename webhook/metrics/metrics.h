@@ -44,8 +44,7 @@ void wh_metrics_counter_add(struct wh_metrics_family *f, const char *const *valu
 void wh_metrics_counter_set(struct wh_metrics_family *f, const char *const *values, uint64_t v);
 void wh_metrics_gauge_set(struct wh_metrics_family *f, const char *const *values, double v);
 void wh_metrics_gauge_add(struct wh_metrics_family *f, const char *const *values, double d);
-void wh_metrics_histogram_observe(struct wh_metrics_family *f, const char *const *values,
-                                  double v);
+void wh_metrics_histogram_observe(struct wh_metrics_family *f, const char *const *values, double v);
 
 /* Current value of one series (0 when it was never touched): for tests and readyz. A histogram
  * answers its observation count. */

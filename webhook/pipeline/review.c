@@ -38,7 +38,7 @@ struct wh_review_env {
     struct wh_review_settings settings;
     pthread_mutex_t lock; /* guards `policy` (the pointer, not the snapshot) and `reloads` */
     struct wh_policy *policy;
-    struct wh_cache *cache; /* NULL when settings.cache_entries == 0 */
+    struct wh_cache *cache;      /* NULL when settings.cache_entries == 0 */
     struct wh_kube_client *kube; /* NULL outside a cluster: pull secrets are not read */
     struct reload_state reloads[MAX_RELOAD_STATES];
     size_t n_reloads;
@@ -47,8 +47,8 @@ struct wh_review_env {
 
 /* Latency buckets (seconds): a cached review takes well under a millisecond, a cold one with
  * registry round trips tens to hundreds, and the apiserver gives up at 10-30 s. */
-static const double review_buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                        0.1,    0.25,  0.5,    1,     2.5,  5,     10,  30};
+static const double review_buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                        0.25,   0.5,   1,      2.5,   5,    10,    30};
 #define N_BUCKETS (sizeof(review_buckets) / sizeof(review_buckets[0]))
 
 struct wh_review_worker {
@@ -66,10 +66,10 @@ register_metrics(struct wh_review_metrics *m)
                                         "AdmissionReviews answered, by verdict "
                                         "(allow, warn, deny; error: malformed, HTTP 400).",
                                         "verdict");
-    m->review_seconds = wh_metrics_histogram_new(
-        r, "driftgate_review_duration_seconds",
-        "Time from dequeue to rendered response of one AdmissionReview.", NULL, review_buckets,
-        N_BUCKETS);
+    m->review_seconds =
+        wh_metrics_histogram_new(r, "driftgate_review_duration_seconds",
+                                 "Time from dequeue to rendered response of one AdmissionReview.",
+                                 NULL, review_buckets, N_BUCKETS);
     m->step_seconds = wh_metrics_histogram_new(
         r, "driftgate_review_step_duration_seconds",
         "Time per pipeline step of one review (resolve, verify, sbom, evaluate).", "step",
@@ -95,14 +95,14 @@ register_metrics(struct wh_review_metrics *m)
                                           "Unix time of the last successful load.", "what");
     m->reload_failures = wh_metrics_counter_new(r, "driftgate_reload_failures_total",
                                                 "Failed reloads (the last good one kept).", "what");
-    m->cert_expiry = wh_metrics_gauge_new(r, "driftgate_certificate_expiry_seconds",
-                                          "Unix time at which the serving certificate expires.",
-                                          NULL);
+    m->cert_expiry =
+        wh_metrics_gauge_new(r, "driftgate_certificate_expiry_seconds",
+                             "Unix time at which the serving certificate expires.", NULL);
     m->queue_depth = wh_metrics_gauge_new(r, "driftgate_queue_depth",
                                           "Reviews queued and not yet started by a worker.", NULL);
-    m->queue_rejected = wh_metrics_counter_new(
-        r, "driftgate_queue_rejected_total",
-        "Reviews answered 503 at once because the queue was full.", NULL);
+    m->queue_rejected =
+        wh_metrics_counter_new(r, "driftgate_queue_rejected_total",
+                               "Reviews answered 503 at once because the queue was full.", NULL);
     m->in_flight = wh_metrics_gauge_new(r, "driftgate_reviews_in_flight",
                                         "Reviews accepted and not yet answered.", NULL);
 }
@@ -351,8 +351,8 @@ reply_error(struct wh_review_reply *reply, const char *msg)
 
 /* Log one JSON line per review: uid, verdict, images with digests and verdicts, timing. */
 static void
-log_review(const struct wh_admission_request *req, const struct wh_decision *d,
-           int64_t started_ms, unsigned long registry_requests)
+log_review(const struct wh_admission_request *req, const struct wh_decision *d, int64_t started_ms,
+           unsigned long registry_requests)
 {
     struct wh_buf b;
     size_t i;

@@ -21,11 +21,11 @@ struct wh_review_worker;
 struct wh_review_settings {
     const char *policy_path;
     struct wh_limits limits;
-    const char *docker_config;              /* registry credentials, may be NULL */
-    const char *ca_file;                    /* extra registry CA bundle, may be NULL */
-    const char *const *plain_http_hosts;    /* loopback test registries only */
+    const char *docker_config;           /* registry credentials, may be NULL */
+    const char *ca_file;                 /* extra registry CA bundle, may be NULL */
+    const char *const *plain_http_hosts; /* loopback test registries only */
     size_t n_plain_http_hosts;
-    size_t cache_entries;    /* 0: no cache (the CLI) */
+    size_t cache_entries; /* 0: no cache (the CLI) */
     size_t cache_bytes;
     int64_t tag_ttl_ms;      /* tag → digest */
     int64_t facts_ttl_ms;    /* verified facts of a digest (digests never change) */
@@ -53,9 +53,9 @@ void wh_review_env_free(struct wh_review_env *env);
 WH_MUST_CHECK enum wh_err wh_review_env_reload(struct wh_review_env *env, struct wh_error *err);
 
 struct wh_review_reply {
-    int http_status;       /* 200 with an AdmissionReview, 400 with {"error": ...} */
-    struct wh_buf body;    /* JSON; owned by the reply: wh_buf_fini when done */
-    const char *verdict;   /* "allow", "deny" or "error": for metrics and logs (static) */
+    int http_status;     /* 200 with an AdmissionReview, 400 with {"error": ...} */
+    struct wh_buf body;  /* JSON; owned by the reply: wh_buf_fini when done */
+    const char *verdict; /* "allow", "deny" or "error": for metrics and logs (static) */
 };
 
 struct wh_review_worker *wh_review_worker_new(struct wh_review_env *env);
@@ -92,21 +92,21 @@ struct wh_metrics;
 struct wh_metrics_family;
 struct wh_review_metrics {
     struct wh_metrics *metrics;
-    struct wh_metrics_family *reviews;         /* _admission_reviews_total{verdict} */
-    struct wh_metrics_family *review_seconds;  /* _review_duration_seconds */
-    struct wh_metrics_family *step_seconds;    /* _review_step_duration_seconds{step} */
+    struct wh_metrics_family *reviews;           /* _admission_reviews_total{verdict} */
+    struct wh_metrics_family *review_seconds;    /* _review_duration_seconds */
+    struct wh_metrics_family *step_seconds;      /* _review_step_duration_seconds{step} */
     struct wh_metrics_family *registry_requests; /* _registry_requests_total{registry,status} */
-    struct wh_metrics_family *cache_hits;      /* _cache_hits_total (mirrors wh_cache_stats) */
-    struct wh_metrics_family *cache_misses;    /* _cache_misses_total */
-    struct wh_metrics_family *cache_entries;   /* _cache_entries */
-    struct wh_metrics_family *verify_failures; /* _verification_failures_total{reason} */
-    struct wh_metrics_family *reload_success;  /* _reload_success{what}: 1 ok, 0 last failed */
-    struct wh_metrics_family *reload_time;     /* _reload_timestamp_seconds{what}: last success */
-    struct wh_metrics_family *reload_failures; /* _reload_failures_total{what} */
-    struct wh_metrics_family *cert_expiry;     /* _certificate_expiry_seconds: notAfter, Unix s */
-    struct wh_metrics_family *queue_depth;     /* _queue_depth: jobs waiting for a worker */
-    struct wh_metrics_family *queue_rejected;  /* _queue_rejected_total: 503 at once, queue full */
-    struct wh_metrics_family *in_flight;       /* _reviews_in_flight */
+    struct wh_metrics_family *cache_hits;        /* _cache_hits_total (mirrors wh_cache_stats) */
+    struct wh_metrics_family *cache_misses;      /* _cache_misses_total */
+    struct wh_metrics_family *cache_entries;     /* _cache_entries */
+    struct wh_metrics_family *verify_failures;   /* _verification_failures_total{reason} */
+    struct wh_metrics_family *reload_success;    /* _reload_success{what}: 1 ok, 0 last failed */
+    struct wh_metrics_family *reload_time;       /* _reload_timestamp_seconds{what}: last success */
+    struct wh_metrics_family *reload_failures;   /* _reload_failures_total{what} */
+    struct wh_metrics_family *cert_expiry;       /* _certificate_expiry_seconds: notAfter, Unix s */
+    struct wh_metrics_family *queue_depth;       /* _queue_depth: jobs waiting for a worker */
+    struct wh_metrics_family *queue_rejected; /* _queue_rejected_total: 503 at once, queue full */
+    struct wh_metrics_family *in_flight;      /* _reviews_in_flight */
 };
 struct wh_review_metrics *wh_review_env_metrics(struct wh_review_env *env);
 

@@ -163,8 +163,7 @@ test_strict_rejections(void)
                    "marginMillis (1000) must be below", "margin swallows the budget");
     expect_invalid("reload: {pollMillis: 3600001}\n", WH_E_INVALID, "out of range",
                    "reload poll above an hour");
-    expect_invalid("reload: {pollSeconds: 1}\n", WH_E_INVALID, "pollSeconds",
-                   "unknown reload key");
+    expect_invalid("reload: {pollSeconds: 1}\n", WH_E_INVALID, "pollSeconds", "unknown reload key");
     expect_invalid("workers: 1\n---\nworkers: 2\n", WH_E_INVALID, "only one YAML document",
                    "two documents");
     expect_invalid("log: {level: info\n", WH_E_INVALID, ":2:1:", "malformed YAML has a position");

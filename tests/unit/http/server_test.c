@@ -51,10 +51,10 @@ wh_review_env_metrics(struct wh_review_env *env)
     (void)env;
     if (fake_metrics.metrics == NULL) {
         fake_metrics.metrics = wh_metrics_new();
-        fake_metrics.queue_depth = wh_metrics_gauge_new(fake_metrics.metrics,
-                                                        "driftgate_queue_depth", "Q.", NULL);
-        fake_metrics.in_flight = wh_metrics_gauge_new(fake_metrics.metrics,
-                                                      "driftgate_reviews_in_flight", "F.", NULL);
+        fake_metrics.queue_depth =
+            wh_metrics_gauge_new(fake_metrics.metrics, "driftgate_queue_depth", "Q.", NULL);
+        fake_metrics.in_flight =
+            wh_metrics_gauge_new(fake_metrics.metrics, "driftgate_reviews_in_flight", "F.", NULL);
         fake_metrics.queue_rejected = wh_metrics_counter_new(
             fake_metrics.metrics, "driftgate_queue_rejected_total", "R.", NULL);
         fake_metrics.cert_expiry = wh_metrics_gauge_new(

@@ -57,8 +57,7 @@ test_gauge_without_labels_and_number_formats(void)
     wh_metrics_gauge_set(h, NULL, 0.25);
     wh_metrics_gauge_add(h, NULL, -1.0);
     t = render(m, &b);
-    ok(strstr(t, "\nx_seconds 1764150000\n") != NULL, "timestamps print as exact integers (%s)",
-       t);
+    ok(strstr(t, "\nx_seconds 1764150000\n") != NULL, "timestamps print as exact integers (%s)", t);
     ok(strstr(t, "\ny -0.75\n") != NULL, "gauge add goes below zero");
     wh_buf_fini(&b);
     wh_metrics_free(m);
@@ -69,8 +68,7 @@ test_histogram_buckets_are_cumulative_and_le_inclusive(void)
 {
     static const double bounds[] = {0.01, 0.1, 1};
     struct wh_metrics *m = wh_metrics_new();
-    struct wh_metrics_family *f =
-        wh_metrics_histogram_new(m, "d_seconds", "D.", "step", bounds, 3);
+    struct wh_metrics_family *f = wh_metrics_histogram_new(m, "d_seconds", "D.", "step", bounds, 3);
     struct wh_buf b;
     char *t;
 

@@ -122,8 +122,7 @@ main(void)
     write_file("..v2/tls.key", "key2-longer");
     ok(wait_loads(r, 3, 3000), "in-place write of the key loads");
     ok(atomic_load(&tls.calls) == 2 && atomic_load(&policy.calls) == 1,
-       "only the tls set (tls %d, policy %d)", atomic_load(&tls.calls),
-       atomic_load(&policy.calls));
+       "only the tls set (tls %d, policy %d)", atomic_load(&tls.calls), atomic_load(&policy.calls));
 
     /* A failing load is reported and does not stop the watcher. */
     policy.rc = WH_E_INVALID;
