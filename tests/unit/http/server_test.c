@@ -417,6 +417,15 @@ test_plain_http_full_queue_and_drain(void)
     ok(r.status == 503 && strstr(r.body, "review queue full") != NULL,
        "full queue: immediate 503 JSON: %s", r.body);
     ok(wh_clock_mono_ms() - t0 < 500, "the refusal did not wait for the queue");
+    snprintf(url, sizeof(url), "%s/metrics", base);
+    request(h, url, "GET", NULL, 0, &r);
+    ok(r.status == 200 && strstr(r.content_type, "text/plain; version=0.0.4") != NULL,
+       "GET /metrics 200 in the exposition format");
+    ok(strstr(r.body, "\ndriftgate_queue_depth 1\n") != NULL &&
+           strstr(r.body, "\ndriftgate_reviews_in_flight 2\n") != NULL &&
+           strstr(r.body, "\ndriftgate_queue_rejected_total 1\n") != NULL,
+       "metrics: one queued, two in flight, one rejected");
+    snprintf(url, sizeof(url), "%s/validate", base);
     curl_easy_cleanup(h);
     /* SIGTERM while reviews are in flight: they are answered before the server exits. */
     stopped = stop_server(pid, 5000, &status);
