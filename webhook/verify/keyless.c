@@ -293,6 +293,28 @@ check_material(const struct wh_bundle *b, const struct wh_bundle_key *key, struc
     return WH_OK;
 }
 
+/* sha256 of DSSE PAE: "DSSEv1 <len(type)> <type> <len(payload)> <payload>". */
+static void
+pae_sha256(const struct wh_dsse_envelope *env, unsigned char out[WH_SHA256_LEN])
+{
+    char head[64];
+    size_t type_len = strlen(env->payload_type);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int n;
+
+    if (ctx == NULL)
+        wh_oom();
+    WH_ASSERT(EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1);
+    n = snprintf(head, sizeof(head), "DSSEv1 %zu ", type_len);
+    WH_ASSERT(EVP_DigestUpdate(ctx, head, (size_t)n) == 1);
+    WH_ASSERT(EVP_DigestUpdate(ctx, env->payload_type, type_len) == 1);
+    n = snprintf(head, sizeof(head), " %zu ", env->payload.len);
+    WH_ASSERT(EVP_DigestUpdate(ctx, head, (size_t)n) == 1);
+    WH_ASSERT(EVP_DigestUpdate(ctx, env->payload.ptr, env->payload.len) == 1);
+    WH_ASSERT(EVP_DigestFinal_ex(ctx, out, NULL) == 1);
+    EVP_MD_CTX_free(ctx);
+}
+
 /* Signature over the content; fills the tlog expectation with what verified. */
 static enum wh_err
 verify_content(const struct wh_bundle *b, const struct wh_verify_artifact *art,
@@ -309,6 +331,9 @@ verify_content(const struct wh_bundle *b, const struct wh_verify_artifact *art,
             return rc;
         x->payload = b->dsse.payload;
         x->signature = b->dsse.signatures[0].sig;
+        /* Rekor v2 logs DSSE as hashedrekord 0.0.2 over sha256(PAE) (rekor-v2-spec §6.1.4). */
+        x->has_artifact_sha256 = true;
+        pae_sha256(&b->dsse, x->artifact_sha256);
         out->payload_type = b->dsse.payload_type;
         out->payload = b->dsse.payload;
         return WH_OK;
@@ -586,6 +611,8 @@ wh_verify_cosign_layer_keyless(const struct wh_cosign_layer *l, const char *dige
     x.verifier = leaf[0];
     if (l->is_dsse) {
         rc = wh_verify_dsse(&env, &vk, 1, NULL, err);
+        x.has_artifact_sha256 = true;
+        pae_sha256(&env, x.artifact_sha256);
         x.payload = env.payload;
         x.envelope = l->blob;
         out->content = WH_BUNDLE_DSSE;
