@@ -215,6 +215,25 @@ if [ $ready = 0 ]; then
     check $? "[review] $c: same decision, message and warnings as serve" "$(head -c 800 "$work/cli-$c.json")"
   done
 
+  # Again, from the facts cache (parsed predicates kept in the cache entries): the same answers.
+  hits() {
+    curl -s --cacert "$work/certs/ca.crt" "$base/metrics" |
+      awk '$1 ~ /^driftgate_cache_hits_total/ { s += $2 } END { print s + 0 }'
+  }
+  h1=$(hits)
+  same=0 diffs=
+  for c in $PRED_CASES; do
+    post "$work/reviews/$c/deployment.json" "$work/resp2-$c.json" > /dev/null
+    if ! jq -n -e --slurpfile a "$work/resp-$c.json" --slurpfile b "$work/resp2-$c.json" \
+         '$a[0].response == $b[0].response' > /dev/null 2>&1; then
+      same=1 diffs="$diffs $c"
+    fi
+  done
+  check $same "[serve] a second pass (cached facts) gives every case the same response" "differs:$diffs"
+  h2=$(hits)
+  [ "$h2" -gt "$h1" ]
+  check $? "[serve] the second pass was served from the cache (cache hits $h1 → $h2)"
+
   status=$(post "$work/reviews/multi-ok/deployment.json" "$work/resp-multi-ok.json")
   jq -e --arg x "${AGENT_PROD_SHA:0:12}" '.response.allowed == true and
       (.response.warnings | length == 2) and
