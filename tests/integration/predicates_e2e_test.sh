@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # backticks in grep patterns are markdown, not expansions
 # Provenance, vulnerability and agent-provenance attestations end to end: the real registry of
 # tests/support/fixtures/predicates-world.sh (images whose .att manifest carries SBOM, SLSA v1,
 # cosign vuln v1 (Trivy) and agent-provenance layers signed by npm's @sigstore/sign), judged by
