@@ -63,7 +63,8 @@ parse_x509(struct wh_bytes der, struct wh_arena *a, X509 **out, struct wh_error 
 static enum wh_err
 reject_self_signed(const struct wh_bundle *b, struct wh_arena *a, struct wh_error *err)
 {
-    for (size_t i = 0; i < b->n_certs; i++) {
+    /* The leaf (position 0) needs no check here: a self-signed leaf cannot chain to Fulcio. */
+    for (size_t i = 1; i < b->n_certs; i++) {
         X509 *x = NULL;
         enum wh_err rc = parse_x509(b->certs[i], a, &x, err);
 
@@ -432,7 +433,8 @@ wh_verify_bundle(const struct wh_bundle *b, const struct wh_verify_artifact *art
             return rc;
         /* The key to check the signature with; trusted only once the chain verifies below. */
         rc = wh_verify_cert_identity_parse(b->certs[0], a, &unverified, err);
-        if (rc == WH_OK)
+        /* Only a digest-only artifact needs the raw key (prehashed verification). */
+        if (rc == WH_OK && artifact->bytes.ptr == NULL)
             rc = leaf_spki(b->certs[0], a, &spki, err);
         if (rc != WH_OK)
             return wh_error_wrap(err, "bundle certificate");
