@@ -87,7 +87,7 @@ t("deployment: seccompProfile RuntimeDefault",
 t("deployment: capabilities drop ALL, no privilege escalation",
   sc.get("capabilities", {}).get("drop") == ["ALL"] and sc.get("allowPrivilegeEscalation") is False
   and not sc.get("capabilities", {}).get("add"))
-t("deployment: no service account token", pod.get("automountServiceAccountToken") is False)
+t("deployment: service account token mounted (pull secrets via the API)", pod.get("automountServiceAccountToken") is True)
 t("deployment: command is the image ENTRYPOINT, no args appended",
   c.get("command") == ["/usr/local/bin/driftgate", "serve", "--config", "/etc/driftgate/config.yaml"]
   and not c.get("args"), (c.get("command"), c.get("args")))

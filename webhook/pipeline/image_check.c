@@ -145,6 +145,16 @@ check_signature(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
     }
 }
 
+/* Cache keys of a review that reads with its pod's pull secrets are its own: a failure (a 401)
+ * seen without the secret must not answer a review that has one, nor the other way round. */
+static const char *
+creds_scope(const struct wh_image_check_ctx *ctx)
+{
+    const char *k = ctx->registry != NULL ? wh_registry_client_credentials_key(ctx->registry) : "";
+
+    return k == NULL || *k == '\0' ? "" : wh_arena_sprintf(ctx->arena, "creds=%s|", k);
+}
+
 /* A signer name listed in a rule's signer set. */
 static bool
 signer_listed(const struct wh_policy_signer *const *list, size_t n, const char *name)
@@ -410,8 +420,8 @@ image_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref
     bool timed_out;
     int64_t ttl;
 
-    key = wh_arena_sprintf(ctx->arena, "facts|%llu|%zu|%d|%s/%s@%s",
-                           (unsigned long long)ctx->generation, rule->index, want_signature,
+    key = wh_arena_sprintf(ctx->arena, "%sfacts|%llu|%zu|%d|%s/%s@%s",
+                           creds_scope(ctx), (unsigned long long)ctx->generation, rule->index, want_signature,
                            ref->registry, ref->repository, digest);
     hit = lookup(ctx, key, &entry, &flight, &timed_out);
     if (hit != NULL)
@@ -511,8 +521,8 @@ remember_manifest(const struct wh_image_check_ctx *ctx, const struct wh_image_re
 
     if (ctx->cache == NULL || info->error != NULL)
         return;
-    e = wh_cache_entry_new(wh_arena_sprintf(ctx->arena, "manifest|%s/%s@%s", ref->registry,
-                                            ref->repository, digest));
+    e = wh_cache_entry_new(wh_arena_sprintf(ctx->arena, "%smanifest|%s/%s@%s", creds_scope(ctx),
+                                            ref->registry, ref->repository, digest));
     a = wh_cache_entry_arena(e);
     copy = wh_arena_memdup(a, info, sizeof(*info));
     copy->platforms = wh_arena_calloc(a, info->n_platforms + 1, sizeof(*copy->platforms));
@@ -543,8 +553,8 @@ resolve_digest(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *
     if (ref->digest != NULL)
         return ref->digest;
     hit = lookup(ctx,
-                 wh_arena_sprintf(ctx->arena, "tag|%s/%s:%s", ref->registry, ref->repository,
-                                  ref->tag),
+                 wh_arena_sprintf(ctx->arena, "%stag|%s/%s:%s", creds_scope(ctx), ref->registry,
+                                  ref->repository, ref->tag),
                  &entry, &flight, &timed_out);
     if (hit == NULL && timed_out) {
         *error = "resolving the digest: timed out waiting for a concurrent resolution of the tag";
@@ -587,8 +597,8 @@ digest_info(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref
     bool timed_out;
 
     hit = lookup(ctx,
-                 wh_arena_sprintf(ctx->arena, "manifest|%s/%s@%s", ref->registry,
-                                  ref->repository, digest),
+                 wh_arena_sprintf(ctx->arena, "%smanifest|%s/%s@%s", creds_scope(ctx),
+                                  ref->registry, ref->repository, digest),
                  &entry, &flight, &timed_out);
     if (hit != NULL)
         return hit;
