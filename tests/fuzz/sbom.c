@@ -2,8 +2,8 @@
  * Fuzzes wh_sbom_parse (CycloneDX and SPDX) with small limits, and checks: errors are INVALID or
  * LIMIT; parsed SBOMs are sorted and within the component limit; diffing an SBOM against itself
  * finds nothing; version comparison is antisymmetric and reflexive on the versions found.
- * Differentially, against the jansson tree walk that scan.c replaced (kept below as ref_parse):
- * both accept or both refuse, with the same code, the same message for every failure that is not
+ * Differentially, against the jansson tree walk that base/json_scan.c replaced (kept below as
+ * ref_parse): both accept or both refuse, with the same code, the same message for every failure that is not
  * a JSON syntax error, and the same component list. The one intended difference: duplicate keys
  * are refused only among the fields normalize.c reads (jansson refused them everywhere).
  */
@@ -20,7 +20,7 @@
 #include "sbom/normalize.h"
 #include "sbom/version.h"
 
-/* ---- reference: normalize.c before scan.c (jansson tree, JSON_REJECT_DUPLICATES) ---- */
+/* ---- reference: normalize.c before json_scan.c (jansson tree, JSON_REJECT_DUPLICATES) ---- */
 
 /* Where a component sits, rendered only when an error names it: "components[3].components[0]". */
 struct path {

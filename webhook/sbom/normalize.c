@@ -1,8 +1,8 @@
 /*
  * SBOM normalisation: CycloneDX 1.4-1.6 and SPDX 2.2/2.3 JSON → one sorted list of components
  * keyed by package URL, so diff.c can compare SBOMs from either format (and either tool) in one
- * merge walk. One pass of scan.c over the bytes reads only the fields used here (no JSON tree);
- * the checks then run in the order of the tree walk this replaced, so errors read as before.
+ * merge walk. One pass of base/json_scan.c over the bytes reads only the fields used here (no
+ * JSON tree); the checks then run in the order of the tree walk this replaced, so errors read as before.
  */
 #include "sbom/normalize.h"
 
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sbom/scan.h"
+#include "base/json_scan.h"
 
 /* Where a component sits, rendered only when an error names it: "components[3].components[0]". */
 struct path {
@@ -112,14 +112,14 @@ collector_push(struct collector *c, struct wh_error *err)
 
 /* A field as the document gives it: kind NONE when absent; `str` only for strings. */
 struct val {
-    enum wh_sbom_scan_kind kind;
+    enum wh_json_scan_kind kind;
     struct wh_str str;
 };
 
 static bool
 is_string(const struct val *v)
 {
-    return v->kind == WH_SBOM_SCAN_STRING;
+    return v->kind == WH_JSON_SCAN_STRING;
 }
 
 static bool
@@ -130,15 +130,15 @@ val_eq(const struct val *v, const char *lit)
 
 /* Reads the value at the cursor into *v: strings decoded, anything else validated and passed. */
 static enum wh_err
-read_val(struct wh_sbom_scan *s, struct val *v, struct wh_error *err)
+read_val(struct wh_json_scan *s, struct val *v, struct wh_error *err)
 {
     enum wh_err rc;
 
-    if ((rc = wh_sbom_scan_peek(s, &v->kind, err)) != WH_OK)
+    if ((rc = wh_json_scan_peek(s, &v->kind, err)) != WH_OK)
         return rc;
-    if (v->kind == WH_SBOM_SCAN_STRING)
-        return wh_sbom_scan_string(s, &v->str, err);
-    return wh_sbom_scan_skip(s, err);
+    if (v->kind == WH_JSON_SCAN_STRING)
+        return wh_json_scan_string(s, &v->str, err);
+    return wh_json_scan_skip(s, err);
 }
 
 /*
@@ -147,7 +147,7 @@ read_val(struct wh_sbom_scan *s, struct val *v, struct wh_error *err)
  * counts would otherwise depend on the parser, the classic differential.
  */
 static enum wh_err
-field_index(struct wh_sbom_scan *s, struct wh_str key, const struct wh_str *names, size_t n,
+field_index(struct wh_json_scan *s, struct wh_str key, const struct wh_str *names, size_t n,
             unsigned *seen, int *index, struct wh_error *err)
 {
     size_t i;
@@ -156,7 +156,7 @@ field_index(struct wh_sbom_scan *s, struct wh_str key, const struct wh_str *name
     for (i = 0; i < n; i++) {
         if (key.len == names[i].len && memcmp(key.ptr, names[i].ptr, key.len) == 0) {
             if (*seen & 1u << i)
-                return wh_sbom_scan_fail(s, "duplicate object key", key, err);
+                return wh_json_scan_fail(s, "duplicate object key", key, err);
             *seen |= 1u << i;
             *index = (int)i;
             break;
@@ -172,7 +172,7 @@ check_opt_string(const struct val *v, const char *field, const char *format, con
 {
     char what[96];
 
-    if (v->kind == WH_SBOM_SCAN_NONE || v->kind == WH_SBOM_SCAN_NULL || is_string(v))
+    if (v->kind == WH_JSON_SCAN_NONE || v->kind == WH_JSON_SCAN_NULL || is_string(v))
         return WH_OK;
     snprintf(what, sizeof(what), "\"%s\" is not a string", field);
     return invalid_at(err, format, p, what);
@@ -237,13 +237,13 @@ static const struct wh_str cdx_fields[] = {FIELD("type"), FIELD("name"), FIELD("
                                            FIELD("purl"), FIELD("components")};
 enum { CDX_TYPE, CDX_NAME, CDX_VERSION, CDX_PURL, CDX_COMPONENTS, CDX_N };
 
-static enum wh_err scan_cdx_list(struct wh_sbom_scan *s, struct cdx *x, const struct path *parent,
+static enum wh_err scan_cdx_list(struct wh_json_scan *s, struct cdx *x, const struct path *parent,
                                  struct wh_error *err);
 
 /* Judges one component object after its fields were read (what the tree walk did per item). */
 static void
 judge_cdx_item(struct cdx *x, const struct path *here, size_t slot, const struct val *f,
-               enum wh_sbom_scan_kind nested)
+               enum wh_json_scan_kind nested)
 {
     static const char *const names[] = {"type", "name", "version", "purl"};
     size_t i;
@@ -265,7 +265,7 @@ judge_cdx_item(struct cdx *x, const struct path *here, size_t slot, const struct
         }
         x->slots[x->c.n - 1] = slot;
     }
-    if (nested != WH_SBOM_SCAN_NONE && nested != WH_SBOM_SCAN_ARRAY) {
+    if (nested != WH_JSON_SCAN_NONE && nested != WH_JSON_SCAN_ARRAY) {
         char where[160];
         render_path(here, where, sizeof(where));
         wh_error_set(&x->first, WH_E_INVALID, "CycloneDX: %s%scomponents is not an array", where,
@@ -280,21 +280,21 @@ failed:
 
 /* One item of a components[] array, cursor on it. */
 static enum wh_err
-scan_cdx_item(struct wh_sbom_scan *s, struct cdx *x, const struct path *here, size_t slot,
+scan_cdx_item(struct wh_json_scan *s, struct cdx *x, const struct path *here, size_t slot,
               struct wh_error *err)
 {
     struct val f[CDX_N - 1] = {0};
-    enum wh_sbom_scan_kind kind, nested = WH_SBOM_SCAN_NONE;
+    enum wh_json_scan_kind kind, nested = WH_JSON_SCAN_NONE;
     unsigned seen = 0;
     struct wh_str key;
     bool has_key;
     int idx;
     enum wh_err rc;
 
-    if ((rc = wh_sbom_scan_peek(s, &kind, err)) != WH_OK)
+    if ((rc = wh_json_scan_peek(s, &kind, err)) != WH_OK)
         return rc;
-    if (kind != WH_SBOM_SCAN_OBJECT) {
-        if ((rc = wh_sbom_scan_skip(s, err)) != WH_OK)
+    if (kind != WH_JSON_SCAN_OBJECT) {
+        if ((rc = wh_json_scan_skip(s, err)) != WH_OK)
             return rc;
         if (slot < x->err_slot) {
             invalid_at(&x->first, "CycloneDX", here, "not an object");
@@ -303,22 +303,22 @@ scan_cdx_item(struct wh_sbom_scan *s, struct cdx *x, const struct path *here, si
         }
         return WH_OK;
     }
-    if ((rc = wh_sbom_scan_object_enter(s, err)) != WH_OK)
+    if ((rc = wh_json_scan_object_enter(s, err)) != WH_OK)
         return rc;
     for (;;) {
-        if ((rc = wh_sbom_scan_object_next(s, &key, &has_key, err)) != WH_OK)
+        if ((rc = wh_json_scan_object_next(s, &key, &has_key, err)) != WH_OK)
             return rc;
         if (!has_key)
             break;
         if ((rc = field_index(s, key, cdx_fields, CDX_N, &seen, &idx, err)) != WH_OK)
             return rc;
         if (idx < 0) {
-            rc = wh_sbom_scan_skip(s, err);
+            rc = wh_json_scan_skip(s, err);
         } else if (idx == CDX_COMPONENTS) {
-            if ((rc = wh_sbom_scan_peek(s, &nested, err)) != WH_OK)
+            if ((rc = wh_json_scan_peek(s, &nested, err)) != WH_OK)
                 return rc;
-            rc = nested == WH_SBOM_SCAN_ARRAY ? scan_cdx_list(s, x, here, err)
-                                              : wh_sbom_scan_skip(s, err);
+            rc = nested == WH_JSON_SCAN_ARRAY ? scan_cdx_list(s, x, here, err)
+                                              : wh_json_scan_skip(s, err);
         } else {
             rc = read_val(s, &f[idx], err);
         }
@@ -333,19 +333,19 @@ scan_cdx_item(struct wh_sbom_scan *s, struct cdx *x, const struct path *here, si
 
 /* A components[] array, cursor on its '['. */
 static enum wh_err
-scan_cdx_list(struct wh_sbom_scan *s, struct cdx *x, const struct path *parent,
+scan_cdx_list(struct wh_json_scan *s, struct cdx *x, const struct path *parent,
               struct wh_error *err)
 {
     bool has_item;
     size_t i;
     enum wh_err rc;
 
-    if ((rc = wh_sbom_scan_array_enter(s, err)) != WH_OK)
+    if ((rc = wh_json_scan_array_enter(s, err)) != WH_OK)
         return rc;
     for (i = 0;; i++) {
         struct path here = {parent, "components", i};
 
-        if ((rc = wh_sbom_scan_array_next(s, &has_item, err)) != WH_OK)
+        if ((rc = wh_json_scan_array_next(s, &has_item, err)) != WH_OK)
             return rc;
         if (!has_item)
             return WH_OK;
@@ -409,7 +409,7 @@ add_id(struct wh_arena *a, struct spdx *x, struct wh_str id)
 
 /* Objects whose string fields are read, by a list of names; other members are skipped. */
 static enum wh_err
-scan_fields(struct wh_sbom_scan *s, const struct wh_str *names, size_t n, struct val *out,
+scan_fields(struct wh_json_scan *s, const struct wh_str *names, size_t n, struct val *out,
             struct wh_error *err)
 {
     unsigned seen = 0;
@@ -418,43 +418,43 @@ scan_fields(struct wh_sbom_scan *s, const struct wh_str *names, size_t n, struct
     int idx;
     enum wh_err rc;
 
-    if ((rc = wh_sbom_scan_object_enter(s, err)) != WH_OK)
+    if ((rc = wh_json_scan_object_enter(s, err)) != WH_OK)
         return rc;
     for (;;) {
-        if ((rc = wh_sbom_scan_object_next(s, &key, &has_key, err)) != WH_OK)
+        if ((rc = wh_json_scan_object_next(s, &key, &has_key, err)) != WH_OK)
             return rc;
         if (!has_key)
             return WH_OK;
         if ((rc = field_index(s, key, names, n, &seen, &idx, err)) != WH_OK)
             return rc;
-        rc = idx < 0 ? wh_sbom_scan_skip(s, err) : read_val(s, &out[idx], err);
+        rc = idx < 0 ? wh_json_scan_skip(s, err) : read_val(s, &out[idx], err);
         if (rc != WH_OK)
             return rc;
     }
 }
 
 /* Each item of the array at the cursor goes to fn; with objects_only, non-objects are skipped. */
-typedef enum wh_err item_fn(struct wh_sbom_scan *s, void *ctx, size_t index, struct wh_error *err);
+typedef enum wh_err item_fn(struct wh_json_scan *s, void *ctx, size_t index, struct wh_error *err);
 
 static enum wh_err
-scan_array(struct wh_sbom_scan *s, item_fn *fn, void *ctx, bool objects_only, struct wh_error *err)
+scan_array(struct wh_json_scan *s, item_fn *fn, void *ctx, bool objects_only, struct wh_error *err)
 {
-    enum wh_sbom_scan_kind kind;
+    enum wh_json_scan_kind kind;
     bool has_item;
     size_t i;
     enum wh_err rc;
 
-    if ((rc = wh_sbom_scan_array_enter(s, err)) != WH_OK)
+    if ((rc = wh_json_scan_array_enter(s, err)) != WH_OK)
         return rc;
     for (i = 0;; i++) {
-        if ((rc = wh_sbom_scan_array_next(s, &has_item, err)) != WH_OK)
+        if ((rc = wh_json_scan_array_next(s, &has_item, err)) != WH_OK)
             return rc;
         if (!has_item)
             return WH_OK;
-        if ((rc = wh_sbom_scan_peek(s, &kind, err)) != WH_OK)
+        if ((rc = wh_json_scan_peek(s, &kind, err)) != WH_OK)
             return rc;
-        rc = kind == WH_SBOM_SCAN_OBJECT || !objects_only ? fn(s, ctx, i, err)
-                                                          : wh_sbom_scan_skip(s, err);
+        rc = kind == WH_JSON_SCAN_OBJECT || !objects_only ? fn(s, ctx, i, err)
+                                                          : wh_json_scan_skip(s, err);
         if (rc != WH_OK)
             return rc;
     }
@@ -462,7 +462,7 @@ scan_array(struct wh_sbom_scan *s, item_fn *fn, void *ctx, bool objects_only, st
 
 /* externalRefs[i]: the first PACKAGE_MANAGER purl becomes the package's purl. */
 static enum wh_err
-scan_external_ref(struct wh_sbom_scan *s, void *ctx, size_t index, struct wh_error *err)
+scan_external_ref(struct wh_json_scan *s, void *ctx, size_t index, struct wh_error *err)
 {
     static const struct wh_str names[] = {FIELD("referenceCategory"), FIELD("referenceType"),
                                           FIELD("referenceLocator")};
@@ -493,46 +493,46 @@ enum { PKG_ID, PKG_NAME, PKG_VERSION, PKG_REFS, PKG_PURPOSE, PKG_N };
 
 /* packages[index], cursor on it (any kind: a non-object is this package's failure). */
 static enum wh_err
-scan_package(struct wh_sbom_scan *s, void *ctx, size_t index, struct wh_error *err)
+scan_package(struct wh_json_scan *s, void *ctx, size_t index, struct wh_error *err)
 {
     struct pkg_ctx *pc = ctx;
     struct spdx *x = pc->x;
     struct spdx_pkg pkg = {.index = index};
     struct val f[PKG_N] = {0};
     struct path here = {NULL, "packages", index};
-    enum wh_sbom_scan_kind kind, refs = WH_SBOM_SCAN_NONE;
+    enum wh_json_scan_kind kind, refs = WH_JSON_SCAN_NONE;
     unsigned seen = 0;
     struct wh_str key;
     bool has_key;
     int idx;
     enum wh_err rc;
 
-    if ((rc = wh_sbom_scan_peek(s, &kind, err)) != WH_OK)
+    if ((rc = wh_json_scan_peek(s, &kind, err)) != WH_OK)
         return rc;
-    if (x->failed || kind != WH_SBOM_SCAN_OBJECT) {
-        if ((rc = wh_sbom_scan_skip(s, err)) != WH_OK)
+    if (x->failed || kind != WH_JSON_SCAN_OBJECT) {
+        if ((rc = wh_json_scan_skip(s, err)) != WH_OK)
             return rc;
         if (!x->failed)
             invalid_at(&x->first, "SPDX", &here, "not an object");
         x->failed = true;
         return WH_OK;
     }
-    if ((rc = wh_sbom_scan_object_enter(s, err)) != WH_OK)
+    if ((rc = wh_json_scan_object_enter(s, err)) != WH_OK)
         return rc;
     for (;;) {
-        if ((rc = wh_sbom_scan_object_next(s, &key, &has_key, err)) != WH_OK)
+        if ((rc = wh_json_scan_object_next(s, &key, &has_key, err)) != WH_OK)
             return rc;
         if (!has_key)
             break;
         if ((rc = field_index(s, key, pkg_fields, PKG_N, &seen, &idx, err)) != WH_OK)
             return rc;
         if (idx < 0) {
-            rc = wh_sbom_scan_skip(s, err);
+            rc = wh_json_scan_skip(s, err);
         } else if (idx == PKG_REFS) {
-            if ((rc = wh_sbom_scan_peek(s, &refs, err)) != WH_OK)
+            if ((rc = wh_json_scan_peek(s, &refs, err)) != WH_OK)
                 return rc;
-            rc = refs == WH_SBOM_SCAN_ARRAY ? scan_array(s, scan_external_ref, &pkg, true, err)
-                                            : wh_sbom_scan_skip(s, err);
+            rc = refs == WH_JSON_SCAN_ARRAY ? scan_array(s, scan_external_ref, &pkg, true, err)
+                                            : wh_json_scan_skip(s, err);
         } else {
             rc = read_val(s, &f[idx], err);
         }
@@ -544,7 +544,7 @@ scan_package(struct wh_sbom_scan *s, void *ctx, size_t index, struct wh_error *e
         x->failed = true;
         return WH_OK;
     }
-    if (refs != WH_SBOM_SCAN_NONE && refs != WH_SBOM_SCAN_ARRAY) {
+    if (refs != WH_JSON_SCAN_NONE && refs != WH_JSON_SCAN_ARRAY) {
         invalid_at(&x->first, "SPDX", &here, "externalRefs is not an array");
         x->failed = true;
         return WH_OK;
@@ -566,25 +566,25 @@ scan_package(struct wh_sbom_scan *s, void *ctx, size_t index, struct wh_error *e
 
 /* documentDescribes[i]: strings are described SPDXIDs, anything else is ignored. */
 static enum wh_err
-scan_describes(struct wh_sbom_scan *s, struct pkg_ctx *pc, struct wh_error *err)
+scan_describes(struct wh_json_scan *s, struct pkg_ctx *pc, struct wh_error *err)
 {
-    enum wh_sbom_scan_kind kind;
+    enum wh_json_scan_kind kind;
     struct wh_str id;
     bool has_item;
     enum wh_err rc;
 
-    if ((rc = wh_sbom_scan_array_enter(s, err)) != WH_OK)
+    if ((rc = wh_json_scan_array_enter(s, err)) != WH_OK)
         return rc;
     for (;;) {
-        if ((rc = wh_sbom_scan_array_next(s, &has_item, err)) != WH_OK)
+        if ((rc = wh_json_scan_array_next(s, &has_item, err)) != WH_OK)
             return rc;
         if (!has_item)
             return WH_OK;
-        if ((rc = wh_sbom_scan_peek(s, &kind, err)) != WH_OK)
+        if ((rc = wh_json_scan_peek(s, &kind, err)) != WH_OK)
             return rc;
-        if (kind != WH_SBOM_SCAN_STRING) {
-            rc = wh_sbom_scan_skip(s, err);
-        } else if ((rc = wh_sbom_scan_string(s, &id, err)) == WH_OK) {
+        if (kind != WH_JSON_SCAN_STRING) {
+            rc = wh_json_scan_skip(s, err);
+        } else if ((rc = wh_json_scan_string(s, &id, err)) == WH_OK) {
             add_id(pc->a, pc->x, id);
         }
         if (rc != WH_OK)
@@ -594,7 +594,7 @@ scan_describes(struct wh_sbom_scan *s, struct pkg_ctx *pc, struct wh_error *err)
 
 /* relationships[i]: "SPDXRef-DOCUMENT DESCRIBES x" and "x DESCRIBED_BY SPDXRef-DOCUMENT". */
 static enum wh_err
-scan_relationship(struct wh_sbom_scan *s, void *ctx, size_t index, struct wh_error *err)
+scan_relationship(struct wh_json_scan *s, void *ctx, size_t index, struct wh_error *err)
 {
     static const struct wh_str names[] = {FIELD("spdxElementId"), FIELD("relatedSpdxElement"),
                                           FIELD("relationshipType")};
@@ -647,7 +647,7 @@ is_document_root(const struct spdx_pkg *pkg, const struct spdx *x)
 /* The top-level fields, as read by one pass over the document. */
 struct root {
     struct val bom_format, spec_version, spdx_version;
-    enum wh_sbom_scan_kind components, packages, relationships;
+    enum wh_json_scan_kind components, packages, relationships;
 };
 
 static const struct wh_str root_fields[] = {
@@ -667,20 +667,20 @@ enum {
 
 /* Either format's containers may come before the field that names the format: read both. */
 static enum wh_err
-scan_root(struct wh_sbom_scan *s, struct root *r, struct cdx *cx, struct pkg_ctx *pc,
+scan_root(struct wh_json_scan *s, struct root *r, struct cdx *cx, struct pkg_ctx *pc,
           struct wh_error *err)
 {
-    enum wh_sbom_scan_kind kind;
+    enum wh_json_scan_kind kind;
     unsigned seen = 0;
     struct wh_str key;
     bool has_key;
     int idx;
     enum wh_err rc;
 
-    if ((rc = wh_sbom_scan_object_enter(s, err)) != WH_OK)
+    if ((rc = wh_json_scan_object_enter(s, err)) != WH_OK)
         return rc;
     for (;;) {
-        if ((rc = wh_sbom_scan_object_next(s, &key, &has_key, err)) != WH_OK)
+        if ((rc = wh_json_scan_object_next(s, &key, &has_key, err)) != WH_OK)
             return rc;
         if (!has_key)
             return WH_OK;
@@ -700,7 +700,7 @@ scan_root(struct wh_sbom_scan *s, struct root *r, struct cdx *cx, struct pkg_ctx
         case ROOT_PACKAGES:
         case ROOT_DESCRIBES:
         case ROOT_RELATIONSHIPS:
-            if ((rc = wh_sbom_scan_peek(s, &kind, err)) != WH_OK)
+            if ((rc = wh_json_scan_peek(s, &kind, err)) != WH_OK)
                 return rc;
             if (idx == ROOT_COMPONENTS)
                 r->components = kind;
@@ -708,8 +708,8 @@ scan_root(struct wh_sbom_scan *s, struct root *r, struct cdx *cx, struct pkg_ctx
                 r->packages = kind;
             else if (idx == ROOT_RELATIONSHIPS)
                 r->relationships = kind;
-            if (kind != WH_SBOM_SCAN_ARRAY)
-                rc = wh_sbom_scan_skip(s, err);
+            if (kind != WH_JSON_SCAN_ARRAY)
+                rc = wh_json_scan_skip(s, err);
             else if (idx == ROOT_COMPONENTS)
                 rc = scan_cdx_list(s, cx, NULL, err);
             else if (idx == ROOT_PACKAGES)
@@ -720,7 +720,7 @@ scan_root(struct wh_sbom_scan *s, struct root *r, struct cdx *cx, struct pkg_ctx
                 rc = scan_array(s, scan_relationship, pc, true, err);
             break;
         default:
-            rc = wh_sbom_scan_skip(s, err);
+            rc = wh_json_scan_skip(s, err);
             break;
         }
         if (rc != WH_OK)
@@ -884,9 +884,9 @@ finish_cyclonedx(const struct root *r, struct cdx *cx, const struct wh_limits *l
         return wh_error_set(err, WH_E_INVALID,
                             "CycloneDX: unsupported specVersion \"%.*s\" (want 1.4, 1.5 or 1.6)",
                             (int)(spec->str.len > 16 ? 16 : spec->str.len), spec->str.ptr);
-    if (r->components == WH_SBOM_SCAN_NONE)
+    if (r->components == WH_JSON_SCAN_NONE)
         return WH_OK; /* an empty image has no components */
-    if (r->components != WH_SBOM_SCAN_ARRAY)
+    if (r->components != WH_JSON_SCAN_ARRAY)
         return wh_error_set(err, WH_E_INVALID, "CycloneDX: components is not an array");
     return cdx_result(cx, lim, err);
 }
@@ -904,11 +904,11 @@ finish_spdx(const struct root *r, struct spdx *x, struct collector *c, struct wh
         return wh_error_set(err, WH_E_INVALID,
                             "SPDX: unsupported spdxVersion \"%.*s\" (want SPDX-2.2 or SPDX-2.3)",
                             (int)(version->str.len > 16 ? 16 : version->str.len), version->str.ptr);
-    if (r->packages == WH_SBOM_SCAN_NONE)
+    if (r->packages == WH_JSON_SCAN_NONE)
         return WH_OK;
-    if (r->packages != WH_SBOM_SCAN_ARRAY)
+    if (r->packages != WH_JSON_SCAN_ARRAY)
         return wh_error_set(err, WH_E_INVALID, "SPDX: packages is not an array");
-    if (r->relationships != WH_SBOM_SCAN_NONE && r->relationships != WH_SBOM_SCAN_ARRAY)
+    if (r->relationships != WH_JSON_SCAN_NONE && r->relationships != WH_JSON_SCAN_ARRAY)
         return wh_error_set(err, WH_E_INVALID, "SPDX: relationships is not an array");
     if (x->n_ids > 1)
         qsort(x->ids, x->n_ids, sizeof(*x->ids), cmp_str);
@@ -1008,37 +1008,37 @@ WH_MUST_CHECK enum wh_err
 wh_sbom_parse(struct wh_bytes json, const struct wh_limits *lim, struct wh_arena *a,
               struct wh_sbom *out, struct wh_error *err)
 {
-    struct wh_sbom_scan s;
+    struct wh_json_scan s;
     struct root r = {0};
     struct cdx cx = {.c = {.a = a, .limit = SIZE_MAX}, .err_slot = SIZE_MAX};
     struct spdx sx = {0};
     struct pkg_ctx pc = {&sx, a};
     struct collector spdx_c = {.a = a, .limit = lim->sbom_components};
     struct collector *c;
-    enum wh_sbom_scan_kind kind;
+    enum wh_json_scan_kind kind;
     enum wh_err rc;
 
     if (json.len > lim->sbom_bytes)
         return wh_error_set(err, WH_E_LIMIT, "SBOM is %zu bytes, limit %zu", json.len,
                             lim->sbom_bytes);
-    wh_sbom_scan_init(&s, json, lim->json_depth, a);
-    if ((rc = wh_sbom_scan_peek(&s, &kind, err)) == WH_OK) {
-        rc = kind == WH_SBOM_SCAN_OBJECT ? scan_root(&s, &r, &cx, &pc, err)
-                                         : wh_sbom_scan_skip(&s, err);
+    wh_json_scan_init(&s, json, lim->json_depth, "SBOM JSON", a);
+    if ((rc = wh_json_scan_peek(&s, &kind, err)) == WH_OK) {
+        rc = kind == WH_JSON_SCAN_OBJECT ? scan_root(&s, &r, &cx, &pc, err)
+                                         : wh_json_scan_skip(&s, err);
         if (rc == WH_OK)
-            rc = wh_sbom_scan_finish(&s, err);
+            rc = wh_json_scan_finish(&s, err);
     }
     if (rc == WH_E_INVALID && check_depth(json, lim->json_depth, err) != WH_OK)
         return err->code;
     if (rc != WH_OK)
         return rc;
-    if (kind != WH_SBOM_SCAN_OBJECT)
+    if (kind != WH_JSON_SCAN_OBJECT)
         return wh_error_set(err, WH_E_INVALID, "SBOM is not a JSON object");
-    if (r.bom_format.kind != WH_SBOM_SCAN_NONE) {
+    if (r.bom_format.kind != WH_JSON_SCAN_NONE) {
         out->format = WH_SBOM_CYCLONEDX;
         rc = finish_cyclonedx(&r, &cx, lim, err);
         c = &cx.c;
-    } else if (r.spdx_version.kind != WH_SBOM_SCAN_NONE) {
+    } else if (r.spdx_version.kind != WH_JSON_SCAN_NONE) {
         out->format = WH_SBOM_SPDX;
         rc = finish_spdx(&r, &sx, &spdx_c, err);
         c = &spdx_c;

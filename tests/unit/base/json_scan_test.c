@@ -1,5 +1,5 @@
-/* sbom/scan.c: the validating JSON pull scanner, checked against RFC 8259 and jansson's rules. */
-#include "sbom/scan.c"
+/* base/json_scan.c: the validating JSON pull scanner, checked against RFC 8259 and jansson. */
+#include "base/json_scan.c"
 
 #include <jansson.h>
 
@@ -9,14 +9,15 @@
 static enum wh_err
 validate(const char *text, size_t len, size_t max_depth, struct wh_error *err)
 {
-    struct wh_sbom_scan s;
+    struct wh_json_scan s;
     struct wh_arena a;
     enum wh_err rc;
 
     wh_arena_init(&a);
-    wh_sbom_scan_init(&s, (struct wh_bytes){(const unsigned char *)text, len}, max_depth, &a);
-    if ((rc = wh_sbom_scan_skip(&s, err)) == WH_OK)
-        rc = wh_sbom_scan_finish(&s, err);
+    wh_json_scan_init(&s, (struct wh_bytes){(const unsigned char *)text, len}, max_depth,
+                      "SBOM JSON", &a);
+    if ((rc = wh_json_scan_skip(&s, err)) == WH_OK)
+        rc = wh_json_scan_finish(&s, err);
     wh_arena_fini(&a);
     return rc;
 }
@@ -144,40 +145,41 @@ test_pull_api_reads_fields_and_decodes_strings(void)
 {
     const char *text = "{\"k\\u0065y\": \"v\\n\\u00e9\", \"skip\": {\"x\": [1, {\"y\": null}]},"
                        " \"list\": [\"plain\", 2]}";
-    struct wh_sbom_scan s;
+    struct wh_json_scan s;
     struct wh_arena a;
     struct wh_error err = {0};
     struct wh_str key, v1 = {0}, v2 = {0};
-    enum wh_sbom_scan_kind kind, second = WH_SBOM_SCAN_NONE;
+    enum wh_json_scan_kind kind, second = WH_JSON_SCAN_NONE;
     bool has, more;
     int keys = 0;
 
     wh_arena_init(&a);
-    wh_sbom_scan_init(&s, (struct wh_bytes){(const unsigned char *)text, strlen(text)}, 8, &a);
-    WH_ASSERT(wh_sbom_scan_object_enter(&s, &err) == WH_OK);
-    while (wh_sbom_scan_object_next(&s, &key, &has, &err) == WH_OK && has) {
+    wh_json_scan_init(&s, (struct wh_bytes){(const unsigned char *)text, strlen(text)}, 8,
+                      "SBOM JSON", &a);
+    WH_ASSERT(wh_json_scan_object_enter(&s, &err) == WH_OK);
+    while (wh_json_scan_object_next(&s, &key, &has, &err) == WH_OK && has) {
         keys++;
         if (wh_str_eq_c(key, "key")) {
-            WH_ASSERT(wh_sbom_scan_peek(&s, &kind, &err) == WH_OK && kind == WH_SBOM_SCAN_STRING);
-            WH_ASSERT(wh_sbom_scan_string(&s, &v1, &err) == WH_OK);
+            WH_ASSERT(wh_json_scan_peek(&s, &kind, &err) == WH_OK && kind == WH_JSON_SCAN_STRING);
+            WH_ASSERT(wh_json_scan_string(&s, &v1, &err) == WH_OK);
         } else if (wh_str_eq_c(key, "list")) {
-            WH_ASSERT(wh_sbom_scan_array_enter(&s, &err) == WH_OK);
-            WH_ASSERT(wh_sbom_scan_array_next(&s, &more, &err) == WH_OK && more);
-            WH_ASSERT(wh_sbom_scan_string(&s, &v2, &err) == WH_OK);
-            WH_ASSERT(wh_sbom_scan_array_next(&s, &more, &err) == WH_OK && more);
-            WH_ASSERT(wh_sbom_scan_peek(&s, &second, &err) == WH_OK);
-            WH_ASSERT(wh_sbom_scan_skip(&s, &err) == WH_OK);
-            WH_ASSERT(wh_sbom_scan_array_next(&s, &more, &err) == WH_OK && !more);
+            WH_ASSERT(wh_json_scan_array_enter(&s, &err) == WH_OK);
+            WH_ASSERT(wh_json_scan_array_next(&s, &more, &err) == WH_OK && more);
+            WH_ASSERT(wh_json_scan_string(&s, &v2, &err) == WH_OK);
+            WH_ASSERT(wh_json_scan_array_next(&s, &more, &err) == WH_OK && more);
+            WH_ASSERT(wh_json_scan_peek(&s, &second, &err) == WH_OK);
+            WH_ASSERT(wh_json_scan_skip(&s, &err) == WH_OK);
+            WH_ASSERT(wh_json_scan_array_next(&s, &more, &err) == WH_OK && !more);
         } else {
-            WH_ASSERT(wh_sbom_scan_skip(&s, &err) == WH_OK);
+            WH_ASSERT(wh_json_scan_skip(&s, &err) == WH_OK);
         }
     }
     ok(err.msg[0] == '\0' && keys == 3, "three members walked (%s)", err.msg);
     ok(wh_str_eq_c(v1, "v\n\xc3\xa9"), "escaped key matched and value decoded");
     ok(wh_str_eq_c(v2, "plain") && v2.ptr > text && v2.ptr < text + strlen(text),
        "a string without escapes is a view into the input");
-    ok(second == WH_SBOM_SCAN_NUMBER, "peek names a number");
-    ok(wh_sbom_scan_finish(&s, &err) == WH_OK && s.depth == 0, "document finished at depth 0");
+    ok(second == WH_JSON_SCAN_NUMBER, "peek names a number");
+    ok(wh_json_scan_finish(&s, &err) == WH_OK && s.depth == 0, "document finished at depth 0");
     wh_arena_fini(&a);
 }
 

@@ -1,9 +1,9 @@
 /*
- * Validating single-pass JSON pull scanner for sbom/: accepts exactly what jansson's
- * json_loadb(.., 0) accepts (RFC 8259 plus its overflow rules) without building a tree, so
- * normalize.c reads a 50 MB SBOM at memory speed and only copies the strings it keeps.
+ * Validating single-pass JSON pull scanner: accepts exactly what jansson's json_loadb(.., 0)
+ * accepts (RFC 8259 plus its overflow rules) without building a tree, so sbom/normalize.c reads
+ * a 50 MB SBOM at memory speed and admission/ decodes a review without a malloc per value.
  */
-#include "sbom/scan.h"
+#include "base/json_scan.h"
 
 #include <errno.h>
 #include <math.h>
@@ -29,7 +29,7 @@ static const unsigned char plain[256] = {
 };
 
 /* Error at byte `at`: line (1-based) and column (1-based, in characters, as jansson counts). */
-static enum wh_err WH_PRINTF(4, 5) fail_at(const struct wh_sbom_scan *s, const unsigned char *at,
+static enum wh_err WH_PRINTF(4, 5) fail_at(const struct wh_json_scan *s, const unsigned char *at,
                                            struct wh_error *err, const char *fmt, ...)
 {
     const unsigned char *q;
@@ -48,11 +48,11 @@ static enum wh_err WH_PRINTF(4, 5) fail_at(const struct wh_sbom_scan *s, const u
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
-    return wh_error_set(err, WH_E_INVALID, "SBOM JSON %zu:%zu: %s", line, col, what);
+    return wh_error_set(err, WH_E_INVALID, "%s %zu:%zu: %s", s->label, line, col, what);
 }
 
 enum wh_err
-wh_sbom_scan_fail(const struct wh_sbom_scan *s, const char *what, struct wh_str detail,
+wh_json_scan_fail(const struct wh_json_scan *s, const char *what, struct wh_str detail,
                   struct wh_error *err)
 {
     int n = detail.len > 64 ? 64 : (int)detail.len;
@@ -60,7 +60,7 @@ wh_sbom_scan_fail(const struct wh_sbom_scan *s, const char *what, struct wh_str 
 }
 
 void
-wh_sbom_scan_init(struct wh_sbom_scan *s, struct wh_bytes json, size_t max_depth,
+wh_json_scan_init(struct wh_json_scan *s, struct wh_bytes json, size_t max_depth, const char *label,
                   struct wh_arena *a)
 {
     memset(s, 0, sizeof(*s));
@@ -68,10 +68,11 @@ wh_sbom_scan_init(struct wh_sbom_scan *s, struct wh_bytes json, size_t max_depth
     s->end = json.ptr + json.len;
     s->max_depth = max_depth;
     s->a = a;
+    s->label = label;
 }
 
 static inline void
-skip_ws(struct wh_sbom_scan *s)
+skip_ws(struct wh_json_scan *s)
 {
     const unsigned char *p = s->p, *end = s->end;
 
@@ -81,7 +82,7 @@ skip_ws(struct wh_sbom_scan *s)
 }
 
 static const char *
-describe(const struct wh_sbom_scan *s)
+describe(const struct wh_json_scan *s)
 {
     return s->p == s->end ? "end of input" : "unexpected character";
 }
@@ -142,7 +143,7 @@ hex4(const unsigned char *p, const unsigned char *end)
  * past it. RFC 8259 §7; jansson also refuses \u0000 and unpaired surrogates.
  */
 static enum wh_err
-read_escape(const struct wh_sbom_scan *s, const unsigned char **pp, unsigned char out[4], size_t *n,
+read_escape(const struct wh_json_scan *s, const unsigned char **pp, unsigned char out[4], size_t *n,
             struct wh_error *err)
 {
     const unsigned char *p = *pp, *end = s->end;
@@ -250,7 +251,7 @@ skip_plain(const unsigned char *p, const unsigned char *end)
  * *escaped says whether it holds escapes. The cursor ends past the closing quote.
  */
 static enum wh_err
-scan_raw_string(struct wh_sbom_scan *s, const unsigned char **raw, size_t *len, bool *escaped,
+scan_raw_string(struct wh_json_scan *s, const unsigned char **raw, size_t *len, bool *escaped,
                 struct wh_error *err)
 {
     const unsigned char *p = s->p + 1, *end = s->end, *begin = p;
@@ -284,7 +285,7 @@ scan_raw_string(struct wh_sbom_scan *s, const unsigned char **raw, size_t *len, 
 }
 
 enum wh_err
-wh_sbom_scan_string(struct wh_sbom_scan *s, struct wh_str *out, struct wh_error *err)
+wh_json_scan_string(struct wh_json_scan *s, struct wh_str *out, struct wh_error *err)
 {
     const unsigned char *raw, *p, *end;
     size_t len, n;
@@ -328,7 +329,7 @@ is_digit(const unsigned char *p, const unsigned char *end)
 
 /* RFC 8259 §6, plus jansson's rules: an integer must fit int64_t, a real must not overflow. */
 static enum wh_err
-scan_number(struct wh_sbom_scan *s, struct wh_error *err)
+scan_number(struct wh_json_scan *s, struct wh_error *err)
 {
     const unsigned char *p = s->p, *end = s->end, *begin = p, *int_begin;
     bool neg = false, is_real = false, has_exp = false;
@@ -389,7 +390,7 @@ scan_number(struct wh_sbom_scan *s, struct wh_error *err)
 }
 
 static enum wh_err
-scan_literal(struct wh_sbom_scan *s, struct wh_error *err)
+scan_literal(struct wh_json_scan *s, struct wh_error *err)
 {
     static const char *const words[] = {"true", "false", "null"};
     size_t i, avail = (size_t)(s->end - s->p);
@@ -405,31 +406,49 @@ scan_literal(struct wh_sbom_scan *s, struct wh_error *err)
 }
 
 enum wh_err
-wh_sbom_scan_peek(struct wh_sbom_scan *s, enum wh_sbom_scan_kind *kind, struct wh_error *err)
+wh_json_scan_bool(struct wh_json_scan *s, bool *out, struct wh_error *err)
+{
+    size_t avail = (size_t)(s->end - s->p);
+
+    if (avail >= 4 && memcmp(s->p, "true", 4) == 0) {
+        s->p += 4;
+        *out = true;
+        return WH_OK;
+    }
+    if (avail >= 5 && memcmp(s->p, "false", 5) == 0) {
+        s->p += 5;
+        *out = false;
+        return WH_OK;
+    }
+    return fail_at(s, s->p, err, "invalid token");
+}
+
+enum wh_err
+wh_json_scan_peek(struct wh_json_scan *s, enum wh_json_scan_kind *kind, struct wh_error *err)
 {
     skip_ws(s);
     if (s->p == s->end)
         return fail_at(s, s->p, err, "end of input where a value was expected");
     switch (*s->p) {
     case '{':
-        *kind = WH_SBOM_SCAN_OBJECT;
+        *kind = WH_JSON_SCAN_OBJECT;
         return WH_OK;
     case '[':
-        *kind = WH_SBOM_SCAN_ARRAY;
+        *kind = WH_JSON_SCAN_ARRAY;
         return WH_OK;
     case '"':
-        *kind = WH_SBOM_SCAN_STRING;
+        *kind = WH_JSON_SCAN_STRING;
         return WH_OK;
     case 't':
     case 'f':
-        *kind = WH_SBOM_SCAN_BOOL;
+        *kind = WH_JSON_SCAN_BOOL;
         return WH_OK;
     case 'n':
-        *kind = WH_SBOM_SCAN_NULL;
+        *kind = WH_JSON_SCAN_NULL;
         return WH_OK;
     default:
         if (*s->p == '-' || (*s->p >= '0' && *s->p <= '9')) {
-            *kind = WH_SBOM_SCAN_NUMBER;
+            *kind = WH_JSON_SCAN_NUMBER;
             return WH_OK;
         }
         return fail_at(s, s->p, err, "unexpected character where a value was expected");
@@ -438,15 +457,15 @@ wh_sbom_scan_peek(struct wh_sbom_scan *s, enum wh_sbom_scan_kind *kind, struct w
 
 /* Cursor on '{' or '['. */
 static enum wh_err
-enter(struct wh_sbom_scan *s, bool is_object, struct wh_error *err)
+enter(struct wh_json_scan *s, bool is_object, struct wh_error *err)
 {
     size_t d = s->depth + 1;
 
     /* Same check and wording as the bracket count that ran before jansson did. */
     if (d > s->max_depth)
-        return wh_error_set(err, WH_E_LIMIT, "SBOM JSON nesting exceeds %zu levels at byte %zu",
+        return wh_error_set(err, WH_E_LIMIT, "%s nesting exceeds %zu levels at byte %zu", s->label,
                             s->max_depth, (size_t)(s->p - s->start));
-    if (d > WH_SBOM_SCAN_MAX_DEPTH)
+    if (d > WH_JSON_SCAN_MAX_DEPTH)
         return fail_at(s, s->p, err, "maximum parsing depth reached");
     if (is_object)
         s->is_object[d / 64] |= (uint64_t)1 << (d % 64);
@@ -459,14 +478,14 @@ enter(struct wh_sbom_scan *s, bool is_object, struct wh_error *err)
 }
 
 static bool
-top_is_object(const struct wh_sbom_scan *s)
+top_is_object(const struct wh_json_scan *s)
 {
     return (s->is_object[s->depth / 64] >> (s->depth % 64)) & 1;
 }
 
 /* Cursor on whitespace before a key: validates `"key"` and `:`, leaves the cursor after ':'. */
 static enum wh_err
-skip_key(struct wh_sbom_scan *s, struct wh_error *err)
+skip_key(struct wh_json_scan *s, struct wh_error *err)
 {
     const unsigned char *raw;
     size_t len;
@@ -486,7 +505,7 @@ skip_key(struct wh_sbom_scan *s, struct wh_error *err)
 }
 
 enum wh_err
-wh_sbom_scan_skip(struct wh_sbom_scan *s, struct wh_error *err)
+wh_json_scan_skip(struct wh_json_scan *s, struct wh_error *err)
 {
     size_t base = s->depth;
     const unsigned char *raw;
@@ -560,7 +579,7 @@ wh_sbom_scan_skip(struct wh_sbom_scan *s, struct wh_error *err)
 }
 
 enum wh_err
-wh_sbom_scan_object_enter(struct wh_sbom_scan *s, struct wh_error *err)
+wh_json_scan_object_enter(struct wh_json_scan *s, struct wh_error *err)
 {
     skip_ws(s);
     if (s->p == s->end || *s->p != '{')
@@ -569,7 +588,7 @@ wh_sbom_scan_object_enter(struct wh_sbom_scan *s, struct wh_error *err)
 }
 
 enum wh_err
-wh_sbom_scan_object_next(struct wh_sbom_scan *s, struct wh_str *key, bool *has_key,
+wh_json_scan_object_next(struct wh_json_scan *s, struct wh_str *key, bool *has_key,
                          struct wh_error *err)
 {
     enum wh_err rc;
@@ -591,7 +610,7 @@ wh_sbom_scan_object_next(struct wh_sbom_scan *s, struct wh_str *key, bool *has_k
     s->fresh = false;
     if (s->p == s->end || *s->p != '"')
         return fail_at(s, s->p, err, "%s where an object key was expected", describe(s));
-    if ((rc = wh_sbom_scan_string(s, key, err)) != WH_OK)
+    if ((rc = wh_json_scan_string(s, key, err)) != WH_OK)
         return rc;
     skip_ws(s);
     if (s->p == s->end || *s->p != ':')
@@ -602,7 +621,7 @@ wh_sbom_scan_object_next(struct wh_sbom_scan *s, struct wh_str *key, bool *has_k
 }
 
 enum wh_err
-wh_sbom_scan_array_enter(struct wh_sbom_scan *s, struct wh_error *err)
+wh_json_scan_array_enter(struct wh_json_scan *s, struct wh_error *err)
 {
     skip_ws(s);
     if (s->p == s->end || *s->p != '[')
@@ -611,7 +630,7 @@ wh_sbom_scan_array_enter(struct wh_sbom_scan *s, struct wh_error *err)
 }
 
 enum wh_err
-wh_sbom_scan_array_next(struct wh_sbom_scan *s, bool *has_item, struct wh_error *err)
+wh_json_scan_array_next(struct wh_json_scan *s, bool *has_item, struct wh_error *err)
 {
     skip_ws(s);
     if (s->p < s->end && *s->p == ']') {
@@ -632,7 +651,7 @@ wh_sbom_scan_array_next(struct wh_sbom_scan *s, bool *has_item, struct wh_error 
 }
 
 enum wh_err
-wh_sbom_scan_finish(struct wh_sbom_scan *s, struct wh_error *err)
+wh_json_scan_finish(struct wh_json_scan *s, struct wh_error *err)
 {
     skip_ws(s);
     if (s->p != s->end)
