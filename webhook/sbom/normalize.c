@@ -2,7 +2,8 @@
  * SBOM normalisation: CycloneDX 1.4-1.6 and SPDX 2.2/2.3 JSON → one sorted list of components
  * keyed by package URL, so diff.c can compare SBOMs from either format (and either tool) in one
  * merge walk. One pass of base/json_scan.c over the bytes reads only the fields used here (no
- * JSON tree); the checks then run in the order of the tree walk this replaced, so errors read as before.
+ * JSON tree); the checks then run in the order of the tree walk this replaced, so errors read
+ * as before.
  */
 #include "sbom/normalize.h"
 
