@@ -461,7 +461,9 @@ check_predicates(struct verdict *v, const struct wh_policy_image *rule, time_t n
     const struct wh_predicates *pred = in->facts != NULL ? in->facts->predicates : NULL;
     struct wh_arena *a = v->d->arena;
     struct wh_policy_messages m;
-    const char *banner = wh_policy_agent_banner(pred, in->dev_predicates, a);
+    /* The banner is one warning per image so neither commit list is cut at 256 characters. */
+    const char *prod_banner = wh_policy_agent_warning(pred, false, a);
+    const char *dev_banner = wh_policy_agent_warning(in->dev_predicates, true, a);
     size_t i;
 
     memset(&m, 0, sizeof(m));
@@ -471,8 +473,10 @@ check_predicates(struct verdict *v, const struct wh_policy_image *rule, time_t n
         deny(v, m.deny[i]);
     for (i = 0; i < m.n_warn; i++)
         warn(v, m.warn[i]);
-    if (banner != NULL)
-        warn(v, banner);
+    if (dev_banner != NULL)
+        warn(v, dev_banner);
+    if (prod_banner != NULL)
+        warn(v, prod_banner);
 }
 
 static const char *

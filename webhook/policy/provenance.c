@@ -214,6 +214,17 @@ wh_policy_agent_banner(const struct wh_predicates *prod, const struct wh_predica
                             text);
 }
 
+const char *
+wh_policy_agent_warning(const struct wh_predicates *p, bool is_dev, struct wh_arena *a)
+{
+    if (!has_commits(p))
+        return NULL;
+    return wh_arena_sprintf(a,
+                            "agent-authored (agent-provenance attestation): %s commits %s; drift "
+                            "may originate in the agent's iteration",
+                            is_dev ? "dev image" : "image", commit_list(p->agent, a));
+}
+
 bool
 wh_policy_agent_raises(const struct wh_policy_image *rule, const struct wh_predicates *prod,
                        const struct wh_predicates *dev)
