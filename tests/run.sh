@@ -55,5 +55,14 @@ run_suite build ""
 if [ -z "${DG_NO_ASAN:-}" ]; then
   run_suite build-asan "address,undefined"
 fi
+# libFuzzer targets (CI sets DG_FUZZ_SECONDS=60): every parser of untrusted input, each for that
+# long on a copy of its seed corpus, two at a time.
+if [ -n "${DG_FUZZ_SECONDS:-}" ]; then
+  echo "== fuzz ${DG_FUZZ_SECONDS}s per target"
+  out="$log_dir/fuzz.tap"
+  bash tests/fuzz/run.sh "$DG_FUZZ_SECONDS" > "$out" 2>&1; rc=$?
+  count "tests/fuzz/run.sh ${DG_FUZZ_SECONDS}s" "$out" "$rc"
+  grep -E '^(ok|not ok) ' "$out"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -57,25 +57,23 @@ done < <(find webhook -name '*.c' ! -path webhook/main.c | sort)
 rm -f "$out/libfuzz.a"
 ar rcs "$out/libfuzz.a" "${objs[@]}"
 
-for t in "${targets[@]}"; do
-  src=tests/fuzz/$t.c
-  bin=$out/bin/$t
-  log=$out/logs/$t.log
+# One target: build, run on a fresh corpus copy, write its TAP line(s) to $out/results/<t>.
+run_target() {
+  local t=$1 src=tests/fuzz/$1.c bin=$out/bin/$1 log=$out/logs/$1.log res=$out/results/$1
+  local corpus rc execs crash dict=()
   if [ ! -f "$src" ]; then
-    echo "not ok - fuzz $t: no $src"; failed=$((failed + 1)); continue
+    echo "not ok - fuzz $t: no $src" > "$res"; return
   fi
   if ! "$CC" "${flags[@]}" -fsanitize=fuzzer,address,undefined "$src" "$out/libfuzz.a" \
         "${libs[@]}" -o "$bin" > "$log" 2>&1; then
-    echo "not ok - fuzz $t: build failed ($log)"
-    sed 's/^/#   /' "$log" | head -8
-    failed=$((failed + 1)); continue
+    { echo "not ok - fuzz $t: build failed ($log)"; sed 's/^/#   /' "$log" | head -8; } > "$res"
+    return
   fi
   corpus=$out/corpus/$t
   rm -rf "$corpus"
   mkdir -p "$corpus" "$out/crashes/$t"
   if [ -d "tests/fuzz/corpus/$t" ]; then cp -r "tests/fuzz/corpus/$t/." "$corpus/"; fi
   rm -f "$out/crashes/$t"/*
-  dict=()
   [ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
   "$bin" "${dict[@]}" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$out/crashes/$t/" "$corpus" > "$log" 2>&1
@@ -83,17 +81,34 @@ for t in "${targets[@]}"; do
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   crash=$(find "$out/crashes/$t" -type f | head -1)
   if [ "$rc" -eq 0 ] && [ -z "$crash" ] && [ -n "$execs" ]; then
-    echo "ok - fuzz $t (${execs} execs in ${secs}s, corpus $(find "$corpus" -type f | wc -l) files)"
+    echo "ok - fuzz $t (${execs} execs in ${secs}s, corpus $(find "$corpus" -type f | wc -l) files)" > "$res"
     if [ -n "${FUZZ_MERGE:-}" ]; then
       mkdir -p "tests/fuzz/corpus/$t"
       "$bin" -merge=1 "tests/fuzz/corpus/$t" "$corpus" > "$out/logs/$t.merge.log" 2>&1 ||
-        echo "# fuzz $t: merge failed ($out/logs/$t.merge.log)"
+        echo "# fuzz $t: merge failed ($out/logs/$t.merge.log)" >> "$res"
     fi
   else
-    echo "not ok - fuzz $t: exit $rc, crash file ${crash:-none} (log $log)"
-    grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|.*[Aa]ssert|#[0-9]+ 0x)' "$log" | head -12 | sed 's/^/#   /'
-    [ -n "$crash" ] && echo "#   reproduce: $bin $crash"
-    failed=$((failed + 1))
+    {
+      echo "not ok - fuzz $t: exit $rc, crash file ${crash:-none} (log $log)"
+      grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|.*[Aa]ssert|#[0-9]+ 0x)' "$log" | head -12 | sed 's/^/#   /'
+      [ -n "$crash" ] && echo "#   reproduce: $bin $crash"
+    } > "$res"
   fi
+}
+
+# FUZZ_JOBS targets at a time (default: one per core); results print in target order.
+jobs=${FUZZ_JOBS:-$(nproc)}
+mkdir -p "$out/results"
+running=0
+for t in "${targets[@]}"; do
+  rm -f "$out/results/$t"
+  run_target "$t" &
+  running=$((running + 1))
+  if [ "$running" -ge "$jobs" ]; then wait -n; running=$((running - 1)); fi
+done
+wait
+for t in "${targets[@]}"; do
+  if [ -f "$out/results/$t" ]; then cat "$out/results/$t"; else echo "not ok - fuzz $t: no result"; fi
+  grep -q '^not ok' "$out/results/$t" 2>/dev/null && failed=$((failed + 1))
 done
 [ "$failed" -eq 0 ]
