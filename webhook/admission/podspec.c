@@ -1,8 +1,7 @@
 /* Where each workload kind keeps its pod spec, and the images (with JSON paths) and pod
- * annotations found there. */
+ * annotations found there, read from the values request.c kept while scanning the review. */
 #include "admission/podspec.h"
 
-#include <jansson.h>
 #include <string.h>
 
 struct kind_spec {
@@ -27,6 +26,51 @@ static const struct kind_spec kinds[] = {
 /* Kubernetes: containers, then initContainers, then ephemeralContainers. */
 static const char *const lists[] = {"containers", "initContainers", "ephemeralContainers"};
 
+static bool
+is_kind(const struct wh_admission_jval *v, enum wh_json_scan_kind kind)
+{
+    return v != NULL && v->kind == kind;
+}
+
+/* Absent or JSON null: an optional field that is not there. */
+static bool
+is_absent(const struct wh_admission_jval *v)
+{
+    return v == NULL || v->kind == WH_JSON_SCAN_NULL;
+}
+
+/* Items of an array, 0 for anything else (jansson's json_array_size). */
+static size_t
+array_size(const struct wh_admission_jval *v)
+{
+    return is_kind(v, WH_JSON_SCAN_ARRAY) ? v->n : 0;
+}
+
+static const char *
+dup_str(struct wh_arena *a, const struct wh_admission_jval *v)
+{
+    return wh_arena_strndup(a, v->str.ptr, v->str.len);
+}
+
+static const struct wh_admission_jval *
+get_n(const struct wh_admission_jval *obj, const char *key, size_t len)
+{
+    const struct wh_admission_jval *m;
+
+    if (!is_kind(obj, WH_JSON_SCAN_OBJECT))
+        return NULL;
+    for (m = obj->first; m != NULL; m = m->next)
+        if (m->key.len == len && memcmp(m->key.ptr, key, len) == 0)
+            return m;
+    return NULL;
+}
+
+const struct wh_admission_jval *
+wh_admission_jval_get(const struct wh_admission_jval *obj, const char *key)
+{
+    return get_n(obj, key, strlen(key));
+}
+
 static const struct kind_spec *
 find_kind(const char *group, const char *kind)
 {
@@ -48,21 +92,22 @@ wh_admission_podspec_path(const char *group, const char *kind)
 
 /* Follows a dotted path of object keys. *found is NULL when a step is absent or null. */
 static enum wh_err
-walk(json_t *root, const char *path, json_t **found, struct wh_error *err)
+walk(const struct wh_admission_jval *root, const char *path, const struct wh_admission_jval **found,
+     struct wh_error *err)
 {
     const char *p = path;
-    json_t *cur = root;
+    const struct wh_admission_jval *cur = root;
 
     *found = NULL;
     while (*p != '\0') {
         const char *dot = strchr(p, '.');
         size_t n = dot == NULL ? strlen(p) : (size_t)(dot - p);
 
-        if (!json_is_object(cur))
+        if (!is_kind(cur, WH_JSON_SCAN_OBJECT))
             return wh_error_set(err, WH_E_INVALID, "%.*s: parent is not an object",
                                 (int)(p + n - path), path);
-        cur = json_object_getn(cur, p, n);
-        if (cur == NULL || json_is_null(cur))
+        cur = get_n(cur, p, n);
+        if (is_absent(cur))
             return WH_OK;
         p += n;
         if (*p == '.')
@@ -74,8 +119,11 @@ walk(json_t *root, const char *path, json_t **found, struct wh_error *err)
 
 static enum wh_err
 add_image(struct wh_admission_request *out, size_t *cap, size_t max_images, struct wh_arena *a,
-          char *path, const char *image, const char *container, struct wh_error *err)
+          char *path, const struct wh_admission_jval *image, const struct wh_admission_jval *name,
+          struct wh_error *err)
 {
+    struct wh_admission_image *img;
+
     if (out->n_images >= max_images)
         return wh_error_set(err, WH_E_LIMIT, "object has more than %zu container images",
                             max_images);
@@ -84,75 +132,72 @@ add_image(struct wh_admission_request *out, size_t *cap, size_t max_images, stru
         out->images = wh_arena_grow(a, out->images, out->n_images, want, sizeof(*out->images));
         *cap = want;
     }
-    out->images[out->n_images].path = path;
-    out->images[out->n_images].image = wh_arena_strdup(a, image);
-    out->images[out->n_images].container = wh_arena_strdup(a, container);
-    out->n_images++;
+    img = &out->images[out->n_images++];
+    img->path = path;
+    img->image = dup_str(a, image);
+    img->container = name == NULL ? "" : dup_str(a, name);
     return WH_OK;
 }
 
 static enum wh_err
-list_images(json_t *spec, const char *spec_path, const char *list, size_t max_images,
-            struct wh_arena *a, struct wh_admission_request *out, size_t *cap, struct wh_error *err)
+list_images(const struct wh_admission_jval *spec, const char *spec_path, const char *list,
+            size_t max_images, struct wh_arena *a, struct wh_admission_request *out, size_t *cap,
+            struct wh_error *err)
 {
-    json_t *arr = json_object_get(spec, list), *c;
-    size_t i;
+    const struct wh_admission_jval *arr = wh_admission_jval_get(spec, list), *c;
+    size_t i = 0;
 
-    if (arr == NULL || json_is_null(arr))
+    if (is_absent(arr))
         return WH_OK;
-    if (!json_is_array(arr))
+    if (arr->kind != WH_JSON_SCAN_ARRAY)
         return wh_error_set(err, WH_E_INVALID, "%s.%s is not an array", spec_path, list);
-    json_array_foreach(arr, i, c)
-    {
-        json_t *image, *name;
+    for (c = arr->first; c != NULL; c = c->next, i++) {
+        const struct wh_admission_jval *image, *name;
         char *path = wh_arena_sprintf(a, "%s.%s[%zu].image", spec_path, list, i);
 
-        if (!json_is_object(c))
+        if (c->kind != WH_JSON_SCAN_OBJECT)
             return wh_error_set(err, WH_E_INVALID, "%s.%s[%zu] is not an object", spec_path, list,
                                 i);
-        image = json_object_get(c, "image");
-        name = json_object_get(c, "name");
-        if (!json_is_string(image))
+        image = wh_admission_jval_get(c, "image");
+        name = wh_admission_jval_get(c, "name");
+        if (!is_kind(image, WH_JSON_SCAN_STRING))
             return wh_error_set(err, WH_E_INVALID, "%s is missing or not a string", path);
-        if (json_string_length(image) == 0)
+        if (image->str.len == 0)
             return wh_error_set(err, WH_E_INVALID, "%s is empty", path);
-        if (name != NULL && !json_is_string(name))
+        if (name != NULL && name->kind != WH_JSON_SCAN_STRING)
             return wh_error_set(err, WH_E_INVALID, "%s.%s[%zu].name is not a string", spec_path,
                                 list, i);
-        if (add_image(out, cap, max_images, a, path, json_string_value(image),
-                      name == NULL ? "" : json_string_value(name), err) != WH_OK)
+        if (add_image(out, cap, max_images, a, path, image, name, err) != WH_OK)
             return err->code;
     }
     return WH_OK;
 }
 
 static enum wh_err
-read_annotations(json_t *object, const char *meta_path, struct wh_arena *a,
+read_annotations(const struct wh_admission_jval *object, const char *meta_path, struct wh_arena *a,
                  struct wh_admission_request *out, struct wh_error *err)
 {
-    json_t *meta, *ann, *v;
-    const char *key;
+    const struct wh_admission_jval *meta, *ann, *v;
     size_t i = 0;
 
     if (walk(object, meta_path, &meta, err) != WH_OK)
         return err->code;
     if (meta == NULL)
         return WH_OK;
-    if (!json_is_object(meta))
+    if (meta->kind != WH_JSON_SCAN_OBJECT)
         return wh_error_set(err, WH_E_INVALID, "%s is not an object", meta_path);
-    ann = json_object_get(meta, "annotations");
-    if (ann == NULL || json_is_null(ann))
+    ann = wh_admission_jval_get(meta, "annotations");
+    if (is_absent(ann))
         return WH_OK;
-    if (!json_is_object(ann))
+    if (ann->kind != WH_JSON_SCAN_OBJECT)
         return wh_error_set(err, WH_E_INVALID, "%s.annotations is not an object", meta_path);
-    out->annotations = wh_arena_calloc(a, json_object_size(ann) + 1, sizeof(*out->annotations));
-    json_object_foreach(ann, key, v)
-    {
-        if (!json_is_string(v))
-            return wh_error_set(err, WH_E_INVALID, "%s.annotations[\"%.100s\"] is not a string",
-                                meta_path, key);
-        out->annotations[i].key = wh_arena_strdup(a, key);
-        out->annotations[i].value = wh_arena_strdup(a, json_string_value(v));
+    out->annotations = wh_arena_calloc(a, ann->n + 1, sizeof(*out->annotations));
+    for (v = ann->first; v != NULL; v = v->next) {
+        if (v->kind != WH_JSON_SCAN_STRING)
+            return wh_error_set(err, WH_E_INVALID, "%s.annotations[\"%.*s\"] is not a string",
+                                meta_path, v->key.len > 100 ? 100 : (int)v->key.len, v->key.ptr);
+        out->annotations[i].key = wh_arena_strndup(a, v->key.ptr, v->key.len);
+        out->annotations[i].value = dup_str(a, v);
         i++;
     }
     out->n_annotations = i;
@@ -165,95 +210,94 @@ read_annotations(json_t *object, const char *meta_path, struct wh_arena *a,
 #define MAX_NODE_VALUES 64
 
 static int
-platform_label(const char *key)
+platform_label(struct wh_str key)
 {
-    if (strcmp(key, "kubernetes.io/os") == 0 || strcmp(key, "beta.kubernetes.io/os") == 0)
+    if (wh_str_eq_c(key, "kubernetes.io/os") || wh_str_eq_c(key, "beta.kubernetes.io/os"))
         return 0;
-    if (strcmp(key, "kubernetes.io/arch") == 0 || strcmp(key, "beta.kubernetes.io/arch") == 0)
+    if (wh_str_eq_c(key, "kubernetes.io/arch") || wh_str_eq_c(key, "beta.kubernetes.io/arch"))
         return 1;
     return -1;
 }
 
 static enum wh_err
-read_node_selector(json_t *spec, const char *spec_path, struct wh_arena *a,
+read_node_selector(const struct wh_admission_jval *spec, const char *spec_path, struct wh_arena *a,
                    struct wh_admission_platforms *out, struct wh_error *err)
 {
-    json_t *sel = json_object_get(spec, "nodeSelector"), *v;
-    const char *key;
+    const struct wh_admission_jval *sel = wh_admission_jval_get(spec, "nodeSelector"), *v;
 
-    if (sel == NULL || json_is_null(sel))
+    if (is_absent(sel))
         return WH_OK;
-    if (!json_is_object(sel))
+    if (sel->kind != WH_JSON_SCAN_OBJECT)
         return wh_error_set(err, WH_E_INVALID, "%s.nodeSelector is not an object", spec_path);
-    json_object_foreach(sel, key, v)
-    {
-        int which = platform_label(key);
+    for (v = sel->first; v != NULL; v = v->next) {
+        int which = platform_label(v->key);
         if (which < 0)
             continue;
-        if (!json_is_string(v))
-            return wh_error_set(err, WH_E_INVALID, "%s.nodeSelector[\"%s\"] is not a string",
-                                spec_path, key);
+        if (v->kind != WH_JSON_SCAN_STRING)
+            return wh_error_set(err, WH_E_INVALID, "%s.nodeSelector[\"%.*s\"] is not a string",
+                                spec_path, (int)v->key.len, v->key.ptr);
         if (which == 0)
-            out->os = wh_arena_strdup(a, json_string_value(v));
+            out->os = dup_str(a, v);
         else
-            out->arch = wh_arena_strdup(a, json_string_value(v));
+            out->arch = dup_str(a, v);
     }
     return WH_OK;
 }
 
 static enum wh_err
-read_node_expr(json_t *e, const char *where, struct wh_arena *a,
+read_node_expr(const struct wh_admission_jval *e, const char *where, struct wh_arena *a,
                struct wh_admission_node_term *term, struct wh_error *err)
 {
     static const char *const ops[] = {"In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"};
-    json_t *key = json_object_get(e, "key"), *op = json_object_get(e, "operator");
-    json_t *values = json_object_get(e, "values"), *v;
+    const struct wh_admission_jval *key = wh_admission_jval_get(e, "key");
+    const struct wh_admission_jval *op = wh_admission_jval_get(e, "operator");
+    const struct wh_admission_jval *values = wh_admission_jval_get(e, "values"), *v;
     struct wh_admission_node_expr *x;
     const char **vals;
     size_t i, k;
     int which;
 
-    if (!json_is_object(e) || !json_is_string(key) || !json_is_string(op))
+    if (!is_kind(e, WH_JSON_SCAN_OBJECT) || !is_kind(key, WH_JSON_SCAN_STRING) ||
+        !is_kind(op, WH_JSON_SCAN_STRING))
         return wh_error_set(err, WH_E_INVALID, "%s needs string key and operator", where);
-    which = platform_label(json_string_value(key));
-    for (k = 0; k < 6 && strcmp(ops[k], json_string_value(op)) != 0; k++)
+    which = platform_label(key->str);
+    for (k = 0; k < 6 && !wh_str_eq_c(op->str, ops[k]); k++)
         ;
     if (k == 6)
-        return wh_error_set(err, WH_E_INVALID, "%s.operator \"%.40s\" is not one of In, NotIn, "
-                            "Exists, DoesNotExist, Gt, Lt", where, json_string_value(op));
+        return wh_error_set(err, WH_E_INVALID,
+                            "%s.operator \"%.*s\" is not one of In, NotIn, Exists, DoesNotExist, "
+                            "Gt, Lt",
+                            where, op->str.len > 40 ? 40 : (int)op->str.len, op->str.ptr);
     if (which < 0)
         return WH_OK;
-    if (values != NULL && !json_is_null(values) && !json_is_array(values))
+    if (!is_absent(values) && values->kind != WH_JSON_SCAN_ARRAY)
         return wh_error_set(err, WH_E_INVALID, "%s.values is not an array", where);
-    if (json_array_size(values) > MAX_NODE_VALUES)
-        return wh_error_set(err, WH_E_LIMIT, "%s has more than %d values", where,
-                            MAX_NODE_VALUES);
+    if (array_size(values) > MAX_NODE_VALUES)
+        return wh_error_set(err, WH_E_LIMIT, "%s has more than %d values", where, MAX_NODE_VALUES);
     if (term->n_exprs >= MAX_NODE_EXPRS)
         return wh_error_set(err, WH_E_LIMIT, "%s: more than %d platform expressions in a term",
                             where, MAX_NODE_EXPRS);
     x = &term->exprs[term->n_exprs++];
     x->is_arch = which == 1;
     x->op = k >= 4 ? WH_ADMISSION_NODE_NEVER : (enum wh_admission_node_op)k;
-    vals = wh_arena_calloc(a, json_array_size(values) + 1, sizeof(*vals));
-    json_array_foreach(values, i, v)
-    {
-        if (!json_is_string(v))
+    vals = wh_arena_calloc(a, array_size(values) + 1, sizeof(*vals));
+    for (i = 0, v = array_size(values) > 0 ? values->first : NULL; v != NULL; v = v->next, i++) {
+        if (v->kind != WH_JSON_SCAN_STRING)
             return wh_error_set(err, WH_E_INVALID, "%s.values[%zu] is not a string", where, i);
-        vals[i] = wh_arena_strdup(a, json_string_value(v));
+        vals[i] = dup_str(a, v);
     }
     x->values = vals;
-    x->n_values = json_array_size(values);
+    x->n_values = array_size(values);
     return WH_OK;
 }
 
 /* spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms */
 static enum wh_err
-read_node_affinity(json_t *spec, const char *spec_path, struct wh_arena *a,
+read_node_affinity(const struct wh_admission_jval *spec, const char *spec_path, struct wh_arena *a,
                    struct wh_admission_platforms *out, struct wh_error *err)
 {
-    const char *path = wh_arena_sprintf(
-        a, "%s.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution", spec_path);
-    json_t *req, *terms, *t, *exprs, *fields, *e;
+    const struct wh_admission_jval *req, *terms, *t, *exprs, *fields, *e;
+    const char *path;
     size_t i, j;
 
     if (walk(spec, "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution", &req,
@@ -261,31 +305,31 @@ read_node_affinity(json_t *spec, const char *spec_path, struct wh_arena *a,
         return err->code;
     if (req == NULL)
         return WH_OK;
-    terms = json_is_object(req) ? json_object_get(req, "nodeSelectorTerms") : NULL;
-    if (!json_is_array(terms))
+    path = wh_arena_sprintf(
+        a, "%s.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution", spec_path);
+    terms = wh_admission_jval_get(req, "nodeSelectorTerms");
+    if (!is_kind(terms, WH_JSON_SCAN_ARRAY))
         return wh_error_set(err, WH_E_INVALID, "%s.nodeSelectorTerms is missing or not an array",
                             path);
-    if (json_array_size(terms) > MAX_NODE_TERMS)
+    if (terms->n > MAX_NODE_TERMS)
         return wh_error_set(err, WH_E_LIMIT, "%s has more than %d nodeSelectorTerms", path,
                             MAX_NODE_TERMS);
-    out->terms = wh_arena_calloc(a, json_array_size(terms) + 1, sizeof(*out->terms));
-    json_array_foreach(terms, i, t)
-    {
+    out->terms = wh_arena_calloc(a, terms->n + 1, sizeof(*out->terms));
+    for (i = 0, t = terms->first; t != NULL; t = t->next, i++) {
         struct wh_admission_node_term *term = &out->terms[out->n_terms++];
         const char *where = wh_arena_sprintf(a, "%s.nodeSelectorTerms[%zu]", path, i);
 
-        if (!json_is_object(t))
+        if (t->kind != WH_JSON_SCAN_OBJECT)
             return wh_error_set(err, WH_E_INVALID, "%s is not an object", where);
-        exprs = json_object_get(t, "matchExpressions");
-        fields = json_object_get(t, "matchFields");
-        if ((exprs != NULL && !json_is_null(exprs) && !json_is_array(exprs)) ||
-            (fields != NULL && !json_is_null(fields) && !json_is_array(fields)))
+        exprs = wh_admission_jval_get(t, "matchExpressions");
+        fields = wh_admission_jval_get(t, "matchFields");
+        if ((!is_absent(exprs) && exprs->kind != WH_JSON_SCAN_ARRAY) ||
+            (!is_absent(fields) && fields->kind != WH_JSON_SCAN_ARRAY))
             return wh_error_set(err, WH_E_INVALID, "%s: matchExpressions/matchFields not arrays",
                                 where);
-        term->matches_nothing = json_array_size(exprs) == 0 && json_array_size(fields) == 0;
+        term->matches_nothing = array_size(exprs) == 0 && array_size(fields) == 0;
         term->exprs = wh_arena_calloc(a, MAX_NODE_EXPRS, sizeof(*term->exprs));
-        json_array_foreach(exprs, j, e)
-        {
+        for (j = 0, e = array_size(exprs) > 0 ? exprs->first : NULL; e != NULL; e = e->next, j++) {
             if (read_node_expr(e, wh_arena_sprintf(a, "%s.matchExpressions[%zu]", where, j), a,
                                term, err) != WH_OK)
                 return err->code;
@@ -363,12 +407,12 @@ wh_admission_platform_allowed(const struct wh_admission_platforms *p, const char
 }
 
 enum wh_err
-wh_admission_podspec_images(struct json_t *object, const char *group, const char *kind,
-                            size_t max_images, struct wh_arena *a, struct wh_admission_request *out,
-                            struct wh_error *err)
+wh_admission_podspec_images(const struct wh_admission_jval *object, const char *group,
+                            const char *kind, size_t max_images, struct wh_arena *a,
+                            struct wh_admission_request *out, struct wh_error *err)
 {
     const struct kind_spec *k = find_kind(group, kind);
-    json_t *spec;
+    const struct wh_admission_jval *spec;
     size_t i, cap = 0;
 
     out->images = NULL;
@@ -382,7 +426,7 @@ wh_admission_podspec_images(struct json_t *object, const char *group, const char
     /* A pod kind without its pod spec cannot be checked: refuse rather than admit blind. */
     if (spec == NULL)
         return wh_error_set(err, WH_E_INVALID, "%s object has no %s", kind, k->spec);
-    if (!json_is_object(spec))
+    if (spec->kind != WH_JSON_SCAN_OBJECT)
         return wh_error_set(err, WH_E_INVALID, "%s is not an object", k->spec);
     for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
         if (list_images(spec, k->spec, lists[i], max_images, a, out, &cap, err) != WH_OK)

@@ -343,8 +343,8 @@ test_pull_secrets_and_service_account(void)
            strcmp(r.image_pull_secrets[1], "other") == 0 &&
            strcmp(r.service_account, "builder") == 0,
        "template imagePullSecrets names in order (unnamed skipped), serviceAccountName");
-    ok(parse(review("CREATE", "", "Pod", "{\"spec\":{\"containers\":[{\"image\":\"a\"}]}}"), &a,
-             &r, &err) == WH_OK &&
+    ok(parse(review("CREATE", "", "Pod", "{\"spec\":{\"containers\":[{\"image\":\"a\"}]}}"), &a, &r,
+             &err) == WH_OK &&
            r.n_image_pull_secrets == 0 && strcmp(r.service_account, "") == 0,
        "none: no pull secrets, service account \"\"");
     ok(parse(review("DELETE", "", "Pod", "null"), &a, &r, &err) == WH_OK &&
@@ -358,9 +358,161 @@ test_pull_secrets_and_service_account(void)
                         "{\"spec\":{\"imagePullSecrets\":[{\"name\":1}],\"containers\":[{"
                         "\"image\":\"a\"}]}}"),
                  WH_E_INVALID, "spec.imagePullSecrets[0].name is not a string", "numeric name");
-    expect_error(review("CREATE", "", "Pod",
-                        "{\"spec\":{\"serviceAccountName\":[],\"containers\":[{\"image\":\"a\"}]}}"),
-                 WH_E_INVALID, "spec.serviceAccountName is not a string", "array service account");
+    expect_error(
+        review("CREATE", "", "Pod",
+               "{\"spec\":{\"serviceAccountName\":[],\"containers\":[{\"image\":\"a\"}]}}"),
+        WH_E_INVALID, "spec.serviceAccountName is not a string", "array service account");
+}
+
+/* The decoder is one pass over the bytes: members come in any order, and what it reads of the
+ * request is decided when the whole body has been validated. */
+static void
+test_member_order_does_not_matter(void)
+{
+    struct wh_arena a;
+    struct wh_admission_request r;
+    struct wh_error err = {0};
+    const char *text =
+        "{\"request\":{\"object\":{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"image\":"
+        "\"a\",\"name\":\"c\"}]},\"metadata\":{\"annotations\":{\"k\":\"v\"}}}}},"
+        "\"operation\":\"CREATE\",\"kind\":{\"kind\":\"Deployment\",\"group\":\"apps\"},"
+        "\"uid\":\"u\"},\"kind\":\"AdmissionReview\",\"apiVersion\":\"admission.k8s.io/v1\"}";
+
+    wh_arena_init(&a);
+    ok(parse(text, &a, &r, &err) == WH_OK && r.n_images == 1 &&
+           strcmp(r.images[0].path, "spec.template.spec.containers[0].image") == 0 &&
+           strcmp(r.images[0].container, "c") == 0 && r.n_annotations == 1 &&
+           strcmp(r.kind, "Deployment") == 0,
+       "kind after object, apiVersion last: %s", err.msg);
+    wh_arena_fini(&a);
+}
+
+static void
+test_escapes_are_decoded_in_keys_and_values(void)
+{
+    struct wh_arena a;
+    struct wh_admission_request r;
+    struct wh_error err = {0};
+
+    wh_arena_init(&a);
+    ok(parse(review("CREATE", "", "Pod",
+                    "{\"spec\":{\"containers\":[{\"\\u0069mage\":\"reg\\/app:\\u00e9\"}]}}"),
+             &a, &r, &err) == WH_OK &&
+           r.n_images == 1 && strcmp(r.images[0].image, "reg/app:\xc3\xa9") == 0,
+       "\\u0069mage is the image key; its value decoded: %s", err.msg);
+    wh_arena_fini(&a);
+}
+
+static void
+test_duplicate_keys_in_read_objects_are_invalid(void)
+{
+    static const char *const objects[] = {
+        "{\"spec\":{\"containers\":[{\"image\":\"a\",\"image\":\"b\"}]}}",
+        "{\"spec\":{\"containers\":[{\"image\":\"a\",\"ports\":[],\"ports\":[]}]}}",
+        "{\"spec\":{\"containers\":[],\"containers\":[{\"image\":\"b\"}]}}",
+        "{\"metadata\":{\"annotations\":{\"k\":\"1\",\"k\":\"2\"}},\"spec\":{}}",
+        "{\"spec\":{\"nodeSelector\":{\"kubernetes.io/os\":\"linux\",\"kubernetes.io/os\":\"x\"}}}",
+        "{\"spec\":{},\"spec\":{}}",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "duplicate key case %zu", i);
+        expect_error(review("CREATE", "", "Pod", objects[i]), WH_E_INVALID,
+                     "AdmissionReview is not valid JSON: 1:", name);
+    }
+    expect_error(
+        "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":"
+        "{\"uid\":\"u\",\"uid\":\"v\",\"operation\":\"DELETE\",\"kind\":{\"kind\":\"Pod\"}}}",
+        WH_E_INVALID, "duplicate object key \"uid\"", "duplicate request.uid");
+}
+
+static void
+test_duplicates_in_unread_objects_are_not_refused(void)
+{
+    struct wh_arena a;
+    struct wh_admission_request r;
+    struct wh_error err = {0};
+    const char *text =
+        review("CREATE", "", "Pod",
+               "{\"status\":{\"phase\":\"a\",\"phase\":\"b\"},\"spec\":{"
+               "\"containers\":[{\"image\":\"a\",\"resources\":{\"x\":1,\"x\":2}}]}}");
+
+    /* jansson refused these too; nothing driftgate reads can differ, so the decoder skips them. */
+    wh_arena_init(&a);
+    ok(parse(text, &a, &r, &err) == WH_OK && r.n_images == 1,
+       "duplicates inside object.status and a container's resources are skipped: %s", err.msg);
+    wh_arena_fini(&a);
+}
+
+/* Past 32 keys the duplicate check switches to a hash index: both sides of it are right. */
+static void
+test_duplicate_check_in_large_objects(void)
+{
+    static char obj[16384];
+    size_t n = 0, i;
+    int dup;
+
+    for (dup = 0; dup < 2; dup++) {
+        n = (size_t)snprintf(obj, sizeof(obj), "{\"metadata\":{\"annotations\":{");
+        for (i = 0; i < 300; i++)
+            n += (size_t)snprintf(obj + n, sizeof(obj) - n, "%s\"key-%zu\":\"v\"", i ? "," : "",
+                                  dup && i == 299 ? (size_t)7 : i);
+        snprintf(obj + n, sizeof(obj) - n, "}},\"spec\":{}}");
+        if (dup) {
+            expect_error(review("CREATE", "", "Pod", obj), WH_E_INVALID,
+                         "duplicate object key \"key-7\"", "300 annotations, key-7 twice");
+        } else {
+            struct wh_arena a;
+            struct wh_admission_request r;
+            struct wh_error err = {0};
+
+            wh_arena_init(&a);
+            ok(parse(review("CREATE", "", "Pod", obj), &a, &r, &err) == WH_OK &&
+                   r.n_annotations == 300 && strcmp(r.annotations[299].key, "key-299") == 0,
+               "300 distinct annotations in order: %s", err.msg);
+            wh_arena_fini(&a);
+        }
+    }
+}
+
+static void
+test_syntax_is_checked_before_meaning(void)
+{
+    struct wh_limits lim = limits;
+    struct wh_arena a;
+    struct wh_admission_request r;
+    struct wh_error err = {0};
+    char deep[64];
+
+    /* A wrong apiVersion followed by broken JSON is a JSON error, as it was with jansson. */
+    expect_error("{\"apiVersion\":\"v0\",\"kind\":\"AdmissionReview\",", WH_E_INVALID,
+                 "AdmissionReview is not valid JSON: 1:", "syntax error after a wrong field");
+    expect_error("{\"apiVersion\":\"admission.k8s.io/v1\"} x", WH_E_INVALID,
+                 "AdmissionReview is not valid JSON: 1:", "trailing bytes");
+    expect_error("\"AdmissionReview\"", WH_E_INVALID,
+                 "AdmissionReview is not valid JSON: 1:1:", "a string root");
+    expect_error("", WH_E_INVALID, "AdmissionReview is not valid JSON: 1:1:", "empty body");
+    expect_error(review("CREATE", "", "Pod", "{\"spec\":{\"containers\":[{\"image\":\"a\\x\"}]}}"),
+                 WH_E_INVALID, "AdmissionReview is not valid JSON: 1:", "bad escape in an image");
+    expect_error(
+        review("CREATE", "", "Pod", "{\"spec\":{\"containers\":[{\"image\":\"\xc0\xaf\"}]}}"),
+        WH_E_INVALID, "AdmissionReview is not valid JSON: 1:", "overlong UTF-8 in an image");
+    /* Too deep and malformed: the depth verdict wins, as the pre-scan ran first. */
+    memset(deep, '{', 40);
+    memcpy(deep + 40, "\"x\":", 5);
+    wh_arena_init(&a);
+    lim.json_depth = 10;
+    ok(wh_admission_request_parse((struct wh_bytes){(unsigned char *)deep, 44}, &lim, &a, &r,
+                                  &err) == WH_E_LIMIT &&
+           strstr(err.msg, "nests deeper than 10 levels") != NULL,
+       "unclosed and too deep: %s", err.msg);
+    ok(wh_admission_request_parse((struct wh_bytes){(unsigned char *)"{{", 2}, &lim, &a, &r,
+                                  &err) == WH_E_INVALID &&
+           strstr(err.msg, "AdmissionReview is not valid JSON: 1:2:") != NULL,
+       "shallow and malformed: %s", err.msg);
+    wh_arena_fini(&a);
 }
 
 int
@@ -375,5 +527,11 @@ main(void)
     test_limits_are_enforced();
     test_output_outlives_json_and_reads_only_the_body();
     test_pull_secrets_and_service_account();
+    test_member_order_does_not_matter();
+    test_escapes_are_decoded_in_keys_and_values();
+    test_duplicate_keys_in_read_objects_are_invalid();
+    test_duplicates_in_unread_objects_are_not_refused();
+    test_duplicate_check_in_large_objects();
+    test_syntax_is_checked_before_meaning();
     return done_testing();
 }
