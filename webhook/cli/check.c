@@ -16,11 +16,12 @@
 #include "policy/policy.h"
 #include "policy/provenance.h"
 #include "registry/client.h"
+#include "trust/root.h"
 #include "verify/predicates.h"
 
 #define USAGE                                                                                      \
     "driftgate check IMAGE [--dev IMAGE] --policy FILE [--format text|markdown|json|sarif] "       \
-    "[--plain-http HOST:PORT]... [--docker-config FILE] [--ca-file FILE] [--timeout SECONDS]"
+    "[--plain-http HOST:PORT]... [--docker-config FILE] [--ca-file FILE] [--trusted-root FILE]... [--timeout SECONDS]"
 
 static int
 fail(const char *msg)
@@ -31,8 +32,8 @@ fail(const char *msg)
 
 /* Runs the check; everything lives in `a`. Returns the exit status. */
 static int
-run(const struct wh_cli_options *o, struct wh_policy *policy, struct wh_registry_client *client,
-    enum wh_report_format fmt, struct wh_arena *a)
+run(const struct wh_cli_options *o, struct wh_policy *policy, const struct wh_trust_root *trust,
+    struct wh_registry_client *client, enum wh_report_format fmt, struct wh_arena *a)
 {
     struct wh_image_check_ctx ctx;
     struct wh_image_result res;
@@ -53,6 +54,7 @@ run(const struct wh_cli_options *o, struct wh_policy *policy, struct wh_registry
     ctx.now = wh_clock_wall();
     ctx.arena = a;
     ctx.generation = wh_policy_generation(policy);
+    ctx.trust = trust;
     /* NULL platforms: every linux platform of a multi-arch image, as for a pod that does not say.
      */
     /* --dev is the CI's own choice of dev image (at PR time the dev container may not be the
@@ -117,6 +119,7 @@ wh_cli_check(int argc, char **argv)
     struct wh_registry_options ro;
     struct wh_registry_client *client = NULL;
     struct wh_policy *policy = NULL;
+    struct wh_trust_root *trust = NULL;
     enum wh_report_format fmt = WH_REPORT_TEXT;
     struct wh_arena a;
     struct wh_error err;
@@ -133,9 +136,18 @@ wh_cli_check(int argc, char **argv)
         status = fail(err.msg);
         goto out;
     }
+    if (o.settings.n_trust_roots > 0 &&
+        wh_trust_root_load(o.settings.trust_roots, o.settings.n_trust_roots, &o.settings.limits,
+                           &trust, &err) != WH_OK) {
+        status = fail(wh_arena_sprintf(&a, "trust roots: %s", err.msg));
+        goto out;
+    }
     memset(&ro, 0, sizeof(ro));
     ro.docker_config = o.settings.docker_config;
     ro.ca_file = o.settings.ca_file;
+    ro.registry_ca_hosts = o.settings.registry_ca_hosts;
+    ro.registry_ca_files = o.settings.registry_ca_files;
+    ro.n_registry_ca_files = o.settings.n_registry_ca_files;
     ro.plain_http_hosts = o.settings.plain_http_hosts;
     ro.n_plain_http_hosts = o.settings.n_plain_http_hosts;
     ro.limits = o.settings.limits;
@@ -143,8 +155,9 @@ wh_cli_check(int argc, char **argv)
         status = fail(wh_arena_sprintf(&a, "registry client: %s", err.msg));
         goto out;
     }
-    status = run(&o, policy, client, fmt, &a);
+    status = run(&o, policy, trust, client, fmt, &a);
 out:
+    wh_trust_root_unref(trust);
     wh_registry_client_free(client);
     wh_policy_unref(policy);
     wh_arena_fini(&a);

@@ -40,7 +40,7 @@ wh_cli_review(int argc, char **argv)
 
     if (!wh_cli_options_parse(argc, argv, &o) || o.n_args != 1 || o.settings.policy_path == NULL)
         return usage("driftgate review FILE|- (--config FILE | --policy FILE [--plain-http "
-                     "HOST:PORT]... [--docker-config FILE])");
+                     "HOST:PORT]... [--docker-config FILE] [--trusted-root FILE]...)");
     o.settings.cache_entries = 0; /* one review: nothing to share */
     wh_arena_init(&a);
     if (wh_file_read(o.args[0], o.settings.limits.body_bytes, &a, &body, &err) != WH_OK) {

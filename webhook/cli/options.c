@@ -29,6 +29,9 @@ settings_from_config(struct wh_cli_options *o)
     o->settings.limits = c->limits;
     o->settings.docker_config = c->docker_config;
     o->settings.ca_file = c->ca_file;
+    o->settings.registry_ca_hosts = (const char *const *)c->registry_ca_hosts;
+    o->settings.registry_ca_files = (const char *const *)c->registry_ca_files;
+    o->settings.n_registry_ca_files = c->n_registry_ca_files;
     o->settings.plain_http_hosts = (const char *const *)c->plain_http_hosts;
     o->settings.n_plain_http_hosts = c->n_plain_http_hosts;
     o->review_ms = c->review_max_ms;
@@ -45,13 +48,15 @@ settings_from_config(struct wh_cli_options *o)
     o->settings.kube_token_file = c->kube_token_file;
     o->settings.kube_ca_file = c->kube_ca_file;
     o->settings.kube_secret_ttl_ms = c->kube_secret_ttl_s * 1000;
+    o->settings.trust_roots = (const char *const *)c->trust_roots;
+    o->settings.n_trust_roots = c->n_trust_roots;
 }
 
 bool
 wh_cli_options_parse(int argc, char **argv, struct wh_cli_options *o)
 {
     struct wh_error err;
-    size_t n_plain = 0;
+    size_t n_plain = 0, n_roots = 0;
     int i;
 
     memset(o, 0, sizeof(*o));
@@ -99,7 +104,13 @@ wh_cli_options_parse(int argc, char **argv, struct wh_cli_options *o)
             o->settings.n_plain_http_hosts = n_plain;
         } else if (strcmp(a, "--docker-config") == 0)
             o->settings.docker_config = v;
-        else if (strcmp(a, "--ca-file") == 0)
+        else if (strcmp(a, "--trusted-root") == 0) {
+            if (n_roots == sizeof(o->trusted_roots) / sizeof(o->trusted_roots[0]))
+                return false;
+            o->trusted_roots[n_roots++] = v;
+            o->settings.trust_roots = o->trusted_roots;
+            o->settings.n_trust_roots = n_roots;
+        } else if (strcmp(a, "--ca-file") == 0)
             o->settings.ca_file = v;
         else if (strcmp(a, "--format") == 0)
             o->format = v;

@@ -14,6 +14,7 @@ struct wh_cli_options {
     bool has_config;
     struct wh_review_settings settings;
     const char *plain_http[16];
+    const char *trusted_roots[8]; /* --trusted-root FILE (repeatable): replaces trustRoots */
     const char *format;
     const char *image;
     const char *dev;

@@ -362,7 +362,11 @@ start_reload(struct wh_http_server *s, struct wh_error *err)
     wh_reload_watch(s->reload, "policy", policy, 1, reload_policy, s);
     if (s->cfg->tls_enabled)
         wh_reload_watch(s->reload, "tls", tls, 2, reload_tls, s);
-    /* TODO(#7): trust roots join here (wh_reload_watch "trust") once the env holds them. */
+    /* Trust roots reload with the policy (wh_review_env_reload loads both); at most 4 paths
+     * are watched, more still reload on SIGHUP and policy changes. */
+    if (s->cfg->n_trust_roots > 0)
+        wh_reload_watch(s->reload, "trust", (const char *const *)s->cfg->trust_roots,
+                        s->cfg->n_trust_roots < 4 ? s->cfg->n_trust_roots : 4, reload_policy, s);
     return wh_reload_start(s->reload, err);
 }
 

@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "base/digest.h"
 #include "image/ref.h"
+#include "pipeline/keyless_check.h"
 #include "policy/model.h"
 #include "registry/cosign_refs.h"
 #include "registry/manifest.h"
@@ -81,27 +82,36 @@ collect_signers(const struct wh_policy_signer *const *in, size_t n, struct wh_ar
     return k;
 }
 
-static const char *
-no_key_detail(const struct wh_policy_signer *const *in, size_t n, struct wh_arena *a)
+/* The layer's cosign annotations for pipeline/keyless_check.c. */
+static struct wh_keyless_layer
+keyless_layer(const struct wh_cosign_layer *l, bool is_dsse)
 {
-    struct wh_buf b;
-    const char *out;
-    size_t i;
+    struct wh_keyless_layer k;
 
-    wh_buf_init(&b, 1024);
-    for (i = 0; i < n; i++) {
-        if (i > 0)
-            wh_buf_append_c(&b, ", ");
-        wh_buf_append_c(&b, in[i]->name);
-    }
-    out = wh_arena_sprintf(a, "signers %s have no public key (keyless verification is not "
-                              "enabled in this version)",
-                           b.ptr == NULL ? "" : b.ptr);
-    wh_buf_fini(&b);
-    return out;
+    memset(&k, 0, sizeof(k));
+    k.blob = l->blob;
+    k.is_dsse = is_dsse;
+    k.signature = l->signature;
+    k.certificate = l->certificate;
+    k.chain = l->chain;
+    k.bundle = l->bundle;
+    k.rfc3161 = l->rfc3161_timestamp;
+    return k;
 }
 
-/* cosign .sig: the first layer whose simple-signing payload verifies with a signer wins.
+/* Fail closed, and say so: keyless signers with no trust root can never be satisfied. */
+static const char *
+no_trust_detail(const struct wh_image_check_ctx *ctx, const struct wh_policy_signer *const *in,
+                size_t n)
+{
+    if (ctx->trust != NULL || !wh_keyless_signers_any(in, n))
+        return NULL;
+    return "keyless signers need a trust root (Fulcio, Rekor, CT log): configure trustRoots "
+           "(or --trusted-root)";
+}
+
+/* cosign .sig: the first layer that verifies wins: a key layer with a signer's key, a
+ * certificate layer keyless against the trust root and a keyless signer's identity.
  * Scratch work in `tmp`; what is kept goes to `keep`. */
 static void
 check_signature(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
@@ -119,25 +129,34 @@ check_signature(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
                                 &signers);
     rc = wh_registry_cosign_layers(ctx->registry, ref, out->facts.digest, "sig", ctx->deadline_ms,
                                    tmp, &layers, &n_layers, &err);
-    if (rc == WH_E_NOT_FOUND)
+    if (rc == WH_E_NOT_FOUND) {
+        out->signature_detail = no_trust_detail(ctx, rule->signatures.signed_by,
+                                                rule->signatures.n_signed_by);
         return;
+    }
     if (rc != WH_OK) {
         out->error = wh_arena_sprintf(tmp, "fetching cosign signatures: %s", err.msg);
         return;
     }
-    if (n_signers == 0) {
-        out->signature_detail =
-            no_key_detail(rule->signatures.signed_by, rule->signatures.n_signed_by, keep);
-        return;
-    }
     for (i = 0; i < n_layers; i++) {
-        const char *who;
-        if (layers[i].signature == NULL)
+        const char *who = NULL;
+        if (layers[i].certificate != NULL) {
+            struct wh_keyless_layer kl = keyless_layer(&layers[i], false);
+            rc = wh_keyless_check_layer(&kl, out->facts.digest, ctx->trust,
+                                        rule->signatures.signed_by, rule->signatures.n_signed_by,
+                                        ctx->limits, tmp, &who, NULL, &err);
+        } else if (layers[i].signature == NULL) {
             continue;
-        rc = wh_verify_signature(layers[i].blob, wh_str_c(layers[i].signature), signers, n_signers,
-                                 out->facts.digest, tmp, &who, &err);
+        } else if (n_signers == 0) {
+            rc = wh_error_set(&err, WH_E_VERIFY,
+                              "signed with a key, but the rule's signers are all keyless");
+        } else {
+            rc = wh_verify_signature(layers[i].blob, wh_str_c(layers[i].signature), signers,
+                                     n_signers, out->facts.digest, tmp, &who, &err);
+        }
         if (rc == WH_OK) {
             out->facts.signature_signer = wh_arena_strdup(keep, who);
+            out->signature_detail = NULL;
             return;
         }
         out->signature_detail =
@@ -248,10 +267,106 @@ route_predicate(const struct wh_image_check_ctx *ctx, const struct wh_policy_ima
     }
 }
 
-/* cosign .att: every layer is verified once with the union of the rule's attestation signers;
- * a verified statement is then routed by its (signed) predicate type: the first SBOM of the
- * rule's type by one of its SBOM signers is parsed into out->sbom; provenance, vulnerability and
- * agent predicates go to out->facts.predicates. */
+/* Every signer of the rule's attestation kinds, key and keyless, each once (by name). */
+static size_t
+attestation_signers(const struct wh_policy_image *rule, bool with_signatures, struct wh_arena *a,
+                    const struct wh_policy_signer ***out)
+{
+    struct {
+        const struct wh_policy_signer *const *list;
+        size_t n;
+    } sets[] = {{rule->sbom.signed_by, rule->sbom.n_signed_by},
+                {rule->provenance.signed_by, rule->provenance.n_signed_by},
+                {rule->vulns.signed_by, rule->vulns.n_signed_by},
+                {rule->agent.signed_by, rule->agent.n_signed_by},
+                {rule->signatures.signed_by, rule->signatures.n_signed_by}};
+    size_t n_sets = with_signatures ? 5 : 4, total = 1, k = 0, i, j, m;
+    const struct wh_policy_signer **all;
+
+    for (i = 0; i < n_sets; i++)
+        total += sets[i].n;
+    all = wh_arena_calloc(a, total, sizeof(*all));
+    for (i = 0; i < n_sets; i++)
+        for (j = 0; j < sets[i].n; j++) {
+            bool seen = false;
+            for (m = 0; m < k && !seen; m++)
+                seen = strcmp(all[m]->name, sets[i].list[j]->name) == 0;
+            if (!seen)
+                all[k++] = sets[i].list[j];
+        }
+    *out = all;
+    return k;
+}
+
+/* A verified statement (key, keyless or bundle): recorded, then routed by its signed predicate
+ * type: the first SBOM of the rule's type by one of its SBOM signers is parsed into out->sbom;
+ * provenance, vulnerability and agent predicates go to `preds`. `what` names it in details. */
+static void
+take_attestation(const struct wh_image_check_ctx *ctx, const struct wh_policy_image *rule,
+                 const struct wh_attestation *att, struct wh_arena *keep, struct image_facts *out,
+                 struct wh_predicates *preds, const char *what, size_t i, size_t n)
+{
+    struct wh_facts *facts = &out->facts;
+    struct wh_attestation *kept = &facts->attestations[facts->n_attestations++];
+    struct wh_sbom *sbom;
+    struct wh_error err;
+
+    kept->predicate_type = wh_arena_strdup(keep, att->predicate_type);
+    kept->signer = wh_arena_strdup(keep, att->signer);
+    route_predicate(ctx, rule, att, keep, preds, &out->verify_detail, i, n);
+    if (!rule->sbom.required || out->sbom != NULL)
+        return;
+    if (!is_type(att->predicate_type, rule->sbom.predicate_type)) {
+        out->verify_detail = wh_arena_sprintf(
+            keep, "%s %zu of %zu: predicateType \"%s\" is not the required %s", what, i + 1, n,
+            att->predicate_type, wh_verify_predicate_type_canonical(rule->sbom.predicate_type));
+        return;
+    }
+    if (!signer_listed(rule->sbom.signed_by, rule->sbom.n_signed_by, att->signer)) {
+        out->verify_detail = wh_arena_sprintf(
+            keep, "%s %zu of %zu: signed by %s, not by an SBOM signer of rule %s", what, i + 1, n,
+            att->signer, rule->name);
+        return;
+    }
+    /* The SBOM is kept parsed, not as bytes: that is what every later review needs. */
+    sbom = wh_arena_alloc(keep, sizeof(*sbom));
+    if (wh_sbom_parse(att->predicate, ctx->limits, keep, sbom, &err) != WH_OK) {
+        out->verify_detail =
+            wh_arena_sprintf(keep, "%s %zu of %zu: SBOM predicate: %s", what, i + 1, n, err.msg);
+        return;
+    }
+    out->sbom = sbom;
+}
+
+/* Room for `more` attestations next to those already kept. */
+static void
+grow_attestations(struct wh_facts *facts, size_t more, struct wh_arena *keep)
+{
+    struct wh_attestation *a = wh_arena_calloc(keep, facts->n_attestations + more + 1, sizeof(*a));
+
+    if (facts->n_attestations > 0)
+        memcpy(a, facts->attestations, facts->n_attestations * sizeof(*a));
+    facts->attestations = a;
+}
+
+static struct wh_predicates *
+predicates_of(struct image_facts *out, struct wh_arena *keep)
+{
+    if (out->facts.predicates != NULL)
+        return (struct wh_predicates *)(uintptr_t)out->facts.predicates;
+    return wh_arena_calloc(keep, 1, sizeof(struct wh_predicates));
+}
+
+static void
+publish_predicates(struct image_facts *out, struct wh_predicates *preds)
+{
+    if (preds->provenance != NULL || preds->vulns != NULL || preds->agent != NULL)
+        out->facts.predicates = preds;
+}
+
+/* cosign .att: every layer is verified once, a key layer with the union of the rule's
+ * attestation key signers, a certificate layer keyless against the trust root and the union's
+ * keyless signers; each verified statement then goes through take_attestation. */
 static void
 check_attestations(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
                    const struct wh_policy_image *rule, struct wh_arena *keep,
@@ -260,9 +375,10 @@ check_attestations(const struct wh_image_check_ctx *ctx, const struct wh_image_r
     struct wh_arena *tmp = ctx->arena;
     struct wh_cosign_layer *layers;
     struct wh_verify_signer *signers;
+    const struct wh_policy_signer **all;
     struct wh_facts *facts = &out->facts;
     struct wh_predicates *preds;
-    size_t n_layers, n_signers = 0, i;
+    size_t n_layers, n_signers = 0, n_all, i;
     struct wh_error err;
     enum wh_err rc;
 
@@ -274,63 +390,104 @@ check_attestations(const struct wh_image_check_ctx *ctx, const struct wh_image_r
     add_signers(rule->provenance.signed_by, rule->provenance.n_signed_by, signers, &n_signers);
     add_signers(rule->vulns.signed_by, rule->vulns.n_signed_by, signers, &n_signers);
     add_signers(rule->agent.signed_by, rule->agent.n_signed_by, signers, &n_signers);
+    n_all = attestation_signers(rule, false, tmp, &all);
     rc = wh_registry_cosign_layers(ctx->registry, ref, facts->digest, "att", ctx->deadline_ms, tmp,
                                    &layers, &n_layers, &err);
-    if (rc == WH_E_NOT_FOUND)
+    if (rc == WH_E_NOT_FOUND) {
+        out->verify_detail = no_trust_detail(ctx, (const struct wh_policy_signer *const *)all, n_all);
         return;
+    }
     if (rc != WH_OK) {
         out->error = wh_arena_sprintf(tmp, "fetching cosign attestations: %s", err.msg);
         return;
     }
-    if (n_signers == 0) {
-        out->verify_detail = no_key_detail(rule->sbom.signed_by, rule->sbom.n_signed_by, keep);
-        return;
-    }
-    preds = wh_arena_alloc(keep, sizeof(*preds));
-    facts->attestations =
-        wh_arena_calloc(keep, n_layers == 0 ? 1 : n_layers, sizeof(*facts->attestations));
+    preds = predicates_of(out, keep);
+    grow_attestations(facts, n_layers, keep);
     for (i = 0; i < n_layers; i++) {
-        struct wh_attestation att, *kept;
-        struct wh_sbom *sbom;
+        struct wh_attestation att;
 
-        rc = wh_verify_attestation(layers[i].blob, signers, n_signers, facts->digest, NULL,
-                                   ctx->limits, tmp, &att, &err);
+        memset(&att, 0, sizeof(att));
+        if (layers[i].certificate != NULL) {
+            struct wh_keyless_layer kl = keyless_layer(&layers[i], true);
+            const char *who = NULL;
+            rc = wh_keyless_check_layer(&kl, facts->digest, ctx->trust, all, n_all, ctx->limits,
+                                        tmp, &who, &att, &err);
+        } else if (n_signers == 0) {
+            rc = wh_error_set(&err, WH_E_VERIFY,
+                              "signed with a key, but the rule's attestation signers are all "
+                              "keyless");
+        } else {
+            rc = wh_verify_attestation(layers[i].blob, signers, n_signers, facts->digest, NULL,
+                                       ctx->limits, tmp, &att, &err);
+        }
         if (rc != WH_OK) {
             out->verify_detail =
                 wh_arena_sprintf(keep, "attestation %zu of %zu: %s", i + 1, n_layers, err.msg);
             continue;
         }
-        kept = &facts->attestations[facts->n_attestations++];
-        kept->predicate_type = wh_arena_strdup(keep, att.predicate_type);
-        kept->signer = wh_arena_strdup(keep, att.signer);
-        route_predicate(ctx, rule, &att, keep, preds, &out->verify_detail, i, n_layers);
-        if (!rule->sbom.required || out->sbom != NULL)
-            continue;
-        if (!is_type(att.predicate_type, rule->sbom.predicate_type)) {
-            out->verify_detail = wh_arena_sprintf(
-                keep, "attestation %zu of %zu: predicateType \"%s\" is not the required %s", i + 1,
-                n_layers, att.predicate_type,
-                wh_verify_predicate_type_canonical(rule->sbom.predicate_type));
-            continue;
-        }
-        if (!signer_listed(rule->sbom.signed_by, rule->sbom.n_signed_by, att.signer)) {
-            out->verify_detail = wh_arena_sprintf(
-                keep, "attestation %zu of %zu: signed by %s, not by an SBOM signer of rule %s",
-                i + 1, n_layers, att.signer, rule->name);
-            continue;
-        }
-        /* The SBOM is kept parsed, not as bytes: that is what every later review needs. */
-        sbom = wh_arena_alloc(keep, sizeof(*sbom));
-        if (wh_sbom_parse(att.predicate, ctx->limits, keep, sbom, &err) != WH_OK) {
-            out->verify_detail =
-                wh_arena_sprintf(keep, "attestation %zu of %zu: SBOM predicate: %s", i + 1,
-                                 n_layers, err.msg);
-            continue;
-        }
-        out->sbom = sbom;
+        take_attestation(ctx, rule, &att, keep, out, preds, "attestation", i, n_layers);
     }
-    if (preds->provenance != NULL || preds->vulns != NULL || preds->agent != NULL)
-        facts->predicates = preds;
+    publish_predicates(out, preds);
+}
+
+/* Sigstore bundles attached as OCI 1.1 referrers (cosign v3, @sigstore/oci), looked at when the
+ * classic tags left the facts incomplete: a signature bundle counts as the .sig, a DSSE statement
+ * as an .att. */
+static void
+check_referrers(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
+                const struct wh_policy_image *rule, bool want_signature, struct wh_arena *keep,
+                struct image_facts *out)
+{
+    struct wh_arena *tmp = ctx->arena;
+    const struct wh_policy_signer **all;
+    struct wh_keyless_referrer *refs;
+    struct wh_predicates *preds;
+    size_t n_all, n_refs, i;
+    struct wh_error err;
+    bool sig_missing = want_signature && rule->signatures.n_signed_by > 0 &&
+                       out->facts.signature_signer == NULL;
+
+    n_all = attestation_signers(rule, want_signature, tmp, &all);
+    if (wh_keyless_check_referrers(ctx->registry, ref, out->facts.digest, ctx->trust, all, n_all,
+                                   ctx->limits, ctx->deadline_ms, tmp, &refs, &n_refs,
+                                   &err) != WH_OK) {
+        out->error = wh_arena_sprintf(tmp, "sigstore bundle referrers: %s", err.msg);
+        return;
+    }
+    if (n_refs == 0)
+        return;
+    preds = predicates_of(out, keep);
+    grow_attestations(&out->facts, n_refs, keep);
+    for (i = 0; i < n_refs; i++) {
+        const struct wh_keyless_referrer *r = &refs[i];
+
+        if (r->signer == NULL) {
+            const char *d = wh_arena_sprintf(keep, "referrer %zu of %zu: %s", i + 1, n_refs,
+                                             r->detail);
+            if (sig_missing && out->facts.signature_signer == NULL)
+                out->signature_detail = d;
+            if (wants_attestations(rule))
+                out->verify_detail = d;
+            continue;
+        }
+        if (r->is_signature) {
+            if (!sig_missing || out->facts.signature_signer != NULL)
+                continue;
+            if (!signer_listed(rule->signatures.signed_by, rule->signatures.n_signed_by,
+                               r->signer)) {
+                out->signature_detail = wh_arena_sprintf(
+                    keep, "referrer %zu of %zu: signature bundle by %s, not a signer of rule %s",
+                    i + 1, n_refs, r->signer, rule->name);
+                continue;
+            }
+            out->facts.signature_signer = wh_arena_strdup(keep, r->signer);
+            out->signature_detail = NULL;
+            continue;
+        }
+        if (wants_attestations(rule))
+            take_attestation(ctx, rule, &r->att, keep, out, preds, "referrer", i, n_refs);
+    }
+    publish_predicates(out, preds);
 }
 
 static int64_t
@@ -420,8 +577,9 @@ image_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref
     bool timed_out;
     int64_t ttl;
 
-    key = wh_arena_sprintf(ctx->arena, "%sfacts|%llu|%zu|%d|%s/%s@%s",
-                           creds_scope(ctx), (unsigned long long)ctx->generation, rule->index, want_signature,
+    key = wh_arena_sprintf(ctx->arena, "%sfacts|%llu|t%llu|%zu|%d|%s/%s@%s", creds_scope(ctx),
+                           (unsigned long long)ctx->generation,
+                           (unsigned long long)ctx->trust_generation, rule->index, want_signature,
                            ref->registry, ref->repository, digest);
     hit = lookup(ctx, key, &entry, &flight, &timed_out);
     if (hit != NULL)
@@ -439,6 +597,8 @@ image_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref
         check_signature(ctx, ref, rule, keep, f);
     if (f->error == NULL && wants_attestations(rule))
         check_attestations(ctx, ref, rule, keep, f);
+    if (f->error == NULL && !facts_complete(f, rule, want_signature))
+        check_referrers(ctx, ref, rule, want_signature, keep, f);
     if (f->error != NULL) {
         /* A failure is shared briefly, as a failure: nothing verified survives next to it. */
         f->error = wh_arena_strdup(keep, f->error);

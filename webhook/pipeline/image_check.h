@@ -12,6 +12,7 @@
 #include "policy/policy.h"
 #include "registry/client.h"
 #include "sbom/sbom.h"
+#include "trust/root.h"
 #include "verify/facts.h"
 
 /* Everything one review's image checks share. Borrowed; valid for the review. */
@@ -30,6 +31,10 @@ struct wh_image_check_ctx {
     bool dev_override_trusted; /* the CLI's --dev: the caller chose the dev image (never a pod) */
     int64_t negative_ttl_ms;   /* "no signature / no attestation" results; failures (registry
                                 * errors) are kept min(this, 2 s) and never as verified */
+    /* The review's trust root snapshot (Fulcio CAs, Rekor, CT logs, TSAs) for keyless signers and
+     * sigstore bundles; NULL when none is configured: keyless signers then cannot be satisfied. */
+    const struct wh_trust_root *trust;
+    uint64_t trust_generation; /* part of every facts key (0 without a trust root) */
 };
 
 /* What the registry and verification established for one image, before policy evaluation. */

@@ -25,6 +25,7 @@
 #include "policy/policy.h"
 #include "registry/client.h"
 #include "registry/kube.h"
+#include "trust/root.h"
 
 /* The last reload outcome of one `what` (policy, trust, tls), for /readyz. */
 struct reload_state {
@@ -38,6 +39,7 @@ struct wh_review_env {
     struct wh_review_settings settings;
     pthread_mutex_t lock; /* guards `policy` (the pointer, not the snapshot) and `reloads` */
     struct wh_policy *policy;
+    struct wh_trust_root *trust; /* NULL without settings.trust_roots; guarded like `policy` */
     struct wh_cache *cache;      /* NULL when settings.cache_entries == 0 */
     struct wh_kube_client *kube; /* NULL outside a cluster: pull secrets are not read */
     struct reload_state reloads[MAX_RELOAD_STATES];
@@ -167,6 +169,13 @@ wh_review_env_new(const struct wh_review_settings *s, struct wh_review_env **out
     env->settings = *s;
     pthread_mutex_init(&env->lock, NULL);
     rc = wh_policy_load(s->policy_path, &s->limits, &env->policy, err);
+    if (rc == WH_OK && s->n_trust_roots > 0) {
+        rc = wh_trust_root_load(s->trust_roots, s->n_trust_roots, &s->limits, &env->trust, err);
+        if (rc != WH_OK) {
+            wh_error_wrap(err, "trust roots");
+            wh_policy_unref(env->policy);
+        }
+    }
     if (rc != WH_OK) {
         pthread_mutex_destroy(&env->lock);
         free(env);
@@ -177,6 +186,8 @@ wh_review_env_new(const struct wh_review_settings *s, struct wh_review_env **out
     kube_open(env);
     register_metrics(&env->m);
     wh_review_env_note_reload(env, "policy", NULL);
+    if (env->trust != NULL)
+        wh_review_env_note_reload(env, "trust", NULL);
     *out = env;
     return WH_OK;
 }
@@ -187,6 +198,7 @@ wh_review_env_free(struct wh_review_env *env)
     if (env == NULL)
         return;
     wh_policy_unref(env->policy);
+    wh_trust_root_unref(env->trust);
     wh_cache_free(env->cache);
     wh_kube_client_free(env->kube);
     wh_metrics_free(env->m.metrics);
@@ -194,8 +206,46 @@ wh_review_env_free(struct wh_review_env *env)
     free(env);
 }
 
+static enum wh_err reload_policy(struct wh_review_env *env, struct wh_error *err);
+
+/* Reloads the trust roots (a no-op without any); on error keeps the last good snapshot. */
+static enum wh_err
+reload_trust(struct wh_review_env *env, struct wh_error *err)
+{
+    struct wh_trust_root *fresh, *old;
+    enum wh_err rc;
+
+    if (env->settings.n_trust_roots == 0)
+        return WH_OK;
+    rc = wh_trust_root_load(env->settings.trust_roots, env->settings.n_trust_roots,
+                            &env->settings.limits, &fresh, err);
+    if (rc != WH_OK) {
+        wh_error_wrap(err, "trust roots reload");
+        wh_review_env_note_reload(env, "trust", err->msg);
+        wh_log(WH_LOG_ERROR, "%s; keeping the last good trust roots", err->msg);
+        return rc;
+    }
+    pthread_mutex_lock(&env->lock);
+    old = env->trust;
+    env->trust = fresh;
+    pthread_mutex_unlock(&env->lock);
+    wh_review_env_note_reload(env, "trust", NULL);
+    wh_log(WH_LOG_INFO, "trust roots reloaded: generation %llu",
+           (unsigned long long)wh_trust_root_generation(fresh));
+    wh_trust_root_unref(old);
+    return WH_OK;
+}
+
 enum wh_err
 wh_review_env_reload(struct wh_review_env *env, struct wh_error *err)
+{
+    if (reload_trust(env, err) != WH_OK)
+        return err->code;
+    return reload_policy(env, err);
+}
+
+static enum wh_err
+reload_policy(struct wh_review_env *env, struct wh_error *err)
 {
     struct wh_policy *fresh, *old;
     enum wh_err rc = wh_policy_load(env->settings.policy_path, &env->settings.limits, &fresh, err);
@@ -290,12 +340,13 @@ wh_review_env_metrics_collect(struct wh_review_env *env)
 }
 
 static struct wh_policy *
-current_policy(struct wh_review_env *env)
+current_policy(struct wh_review_env *env, struct wh_trust_root **trust)
 {
     struct wh_policy *p;
 
     pthread_mutex_lock(&env->lock);
     p = wh_policy_ref(env->policy);
+    *trust = env->trust != NULL ? wh_trust_root_ref(env->trust) : NULL;
     pthread_mutex_unlock(&env->lock);
     return p;
 }
@@ -313,6 +364,9 @@ wh_review_worker_new(struct wh_review_env *env)
     memset(&o, 0, sizeof(o));
     o.docker_config = env->settings.docker_config;
     o.ca_file = env->settings.ca_file;
+    o.registry_ca_hosts = env->settings.registry_ca_hosts;
+    o.registry_ca_files = env->settings.registry_ca_files;
+    o.n_registry_ca_files = env->settings.n_registry_ca_files;
     o.plain_http_hosts = env->settings.plain_http_hosts;
     o.n_plain_http_hosts = env->settings.n_plain_http_hosts;
     o.limits = env->settings.limits;
@@ -420,6 +474,7 @@ wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadl
     struct wh_decision d;
     struct wh_error err;
     struct wh_policy *policy;
+    struct wh_trust_root *trust;
     struct wh_image_check_ctx ctx;
     int64_t started = wh_clock_mono_ms();
     int64_t started_us = mono_us();
@@ -436,7 +491,7 @@ wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadl
         return;
     }
     wh_decision_init(&d, &a);
-    policy = current_policy(w->env);
+    policy = current_policy(w->env, &trust);
     memset(&ctx, 0, sizeof(ctx));
     memset(&timing, 0, sizeof(timing));
     ctx.policy = policy;
@@ -448,6 +503,8 @@ wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadl
     ctx.arena = &a;
     ctx.cache = w->env->cache;
     ctx.generation = wh_policy_generation(policy);
+    ctx.trust = trust;
+    ctx.trust_generation = trust != NULL ? wh_trust_root_generation(trust) : 0;
     ctx.tag_ttl_ms = w->env->settings.tag_ttl_ms;
     ctx.facts_ttl_ms = w->env->settings.facts_ttl_ms;
     ctx.negative_ttl_ms = w->env->settings.negative_ttl_ms;
@@ -468,5 +525,6 @@ wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadl
     log_review(&req, &d, started, requests);
     observe_review(&w->env->m, reply->verdict, started_us, &timing);
     wh_policy_unref(policy);
+    wh_trust_root_unref(trust);
     wh_arena_fini(&a);
 }

@@ -23,6 +23,9 @@ struct wh_review_settings {
     struct wh_limits limits;
     const char *docker_config;           /* registry credentials, may be NULL */
     const char *ca_file;                 /* extra registry CA bundle, may be NULL */
+    const char *const *registry_ca_hosts; /* per-registry CA bundles (registry/client.h) */
+    const char *const *registry_ca_files;
+    size_t n_registry_ca_files;
     const char *const *plain_http_hosts; /* loopback test registries only */
     size_t n_plain_http_hosts;
     size_t cache_entries; /* 0: no cache (the CLI) */
@@ -42,13 +45,18 @@ struct wh_review_settings {
     const char *kube_token_file;
     const char *kube_ca_file;
     int64_t kube_secret_ttl_ms;
+    /* trusted_root.json files (trust/root.h wh_trust_root_load) for keyless signers and sigstore
+     * bundles; none: keyless signers cannot be satisfied (fail closed). */
+    const char *const *trust_roots;
+    size_t n_trust_roots;
 };
 
 /* Loads the policy; *out valid only on WH_OK. The settings' strings must outlive the env. */
 WH_MUST_CHECK enum wh_err wh_review_env_new(const struct wh_review_settings *s,
                                             struct wh_review_env **out, struct wh_error *err);
 void wh_review_env_free(struct wh_review_env *env);
-/* Reloads the policy file; on error keeps the last good snapshot and returns the reason.
+/* Reloads the policy file and the trust roots; on error keeps the last good snapshots and
+ * returns the reason.
  * Reviews in flight finish on the snapshot they started with. */
 WH_MUST_CHECK enum wh_err wh_review_env_reload(struct wh_review_env *env, struct wh_error *err);
 

@@ -1,0 +1,258 @@
+/*
+ * Keyless verification for the per-image steps: certificate-carrying cosign layers and sigstore
+ * bundle referrers, checked with verify/keyless.c against the trust root, then matched against
+ * the rule's keyless signers (policy/identity.c). The identity is matched here, not inside
+ * verify/, because a rule may list several keyless signers and the match names the one that
+ * signed.
+ */
+#include "pipeline/keyless_check.h"
+
+#include <string.h>
+
+#include "base/digest.h"
+#include "policy/identity.h"
+#include "registry/referrers.h"
+#include "verify/attestation.h"
+#include "verify/bundle.h"
+#include "verify/intoto.h"
+#include "verify/keyless.h"
+
+/* The chain, SCT, tlog and time checks run in verify/; the identity is matched afterwards
+ * against each keyless signer, so verify/ is given a condition every identity meets. */
+static const struct wh_bundle_policy any_identity = {.san_regex = ".*", .issuer_regex = ".*"};
+
+static const char *const bundle_types[] = {
+    "application/vnd.dev.sigstore.bundle.v0.3+json",
+    "application/vnd.dev.sigstore.bundle+json;version=0.2",
+    "application/vnd.dev.sigstore.bundle+json;version=0.1",
+};
+
+bool
+wh_keyless_signers_any(const struct wh_policy_signer *const *signers, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (signers[i]->keyless != NULL)
+            return true;
+    return false;
+}
+
+static enum wh_err
+no_root(struct wh_error *err)
+{
+    return wh_error_set(err, WH_E_VERIFY,
+                        "signed keyless (Fulcio certificate) but no trust root is configured: "
+                        "set trustRoots in the config (or --trusted-root) to verify keyless "
+                        "signers");
+}
+
+/* The first keyless signer whose conditions the verified identity meets; else WH_E_VERIFY
+ * listing why each one failed. */
+static enum wh_err
+match_identity(const struct wh_cert_identity *id, const struct wh_policy_signer *const *signers,
+               size_t n, struct wh_arena *a, const char **signer_out, struct wh_error *err)
+{
+    struct wh_buf why;
+    size_t i, n_keyless = 0;
+    enum wh_err rc;
+
+    wh_buf_init(&why, 200);
+    for (i = 0; i < n; i++) {
+        const char *w = NULL;
+        if (signers[i]->keyless == NULL)
+            continue;
+        n_keyless++;
+        if (wh_policy_keyless_match(signers[i]->keyless, id, a, &w)) {
+            *signer_out = signers[i]->name;
+            wh_buf_fini(&why);
+            return WH_OK;
+        }
+        if (why.len > 0)
+            wh_buf_append_c(&why, "; ");
+        wh_buf_append_c(&why, signers[i]->name);
+        wh_buf_append_c(&why, ": ");
+        wh_buf_append_c(&why, w != NULL ? w : "no match");
+    }
+    if (n_keyless == 0)
+        rc = wh_error_set(err, WH_E_VERIFY,
+                          "certificate identity %s (issuer %s) signed, but the rule lists no "
+                          "keyless signer",
+                          id->san != NULL ? id->san : "-", id->issuer != NULL ? id->issuer : "-");
+    else
+        rc = wh_error_set(err, WH_E_VERIFY,
+                          "certificate identity %s (issuer %s) matches no keyless signer: %s",
+                          id->san != NULL ? id->san : "-", id->issuer != NULL ? id->issuer : "-",
+                          why.ptr != NULL ? why.ptr : "");
+    wh_buf_fini(&why);
+    return rc;
+}
+
+/* The checks a key-signed .att statement gets (verify/attestation.c), on a verified payload. */
+static enum wh_err
+check_statement(const char *payload_type, struct wh_bytes payload, const char *digest,
+                const char *signer, const struct wh_limits *lim, struct wh_arena *a,
+                struct wh_attestation *out, struct wh_error *err)
+{
+    struct wh_intoto_statement stmt;
+    enum wh_err rc;
+
+    if (payload_type == NULL || strcmp(payload_type, WH_INTOTO_PAYLOAD_TYPE) != 0)
+        return wh_error_set(err, WH_E_VERIFY, "envelope payloadType \"%.80s\" is not %s",
+                            payload_type != NULL ? payload_type : "", WH_INTOTO_PAYLOAD_TYPE);
+    rc = wh_verify_intoto_parse(payload, lim, a, &stmt, err);
+    if (rc != WH_OK)
+        return wh_error_wrap(err, "signed payload");
+    rc = wh_verify_intoto_subject(&stmt, digest, err);
+    if (rc != WH_OK)
+        return rc;
+    out->predicate_type = stmt.predicate_type;
+    out->signer = signer;
+    out->predicate = stmt.predicate;
+    return WH_OK;
+}
+
+static struct wh_str
+opt_str(const char *s)
+{
+    return s != NULL ? wh_str_c(s) : (struct wh_str){"", 0};
+}
+
+enum wh_err
+wh_keyless_check_layer(const struct wh_keyless_layer *l, const char *digest,
+                       const struct wh_trust_root *root,
+                       const struct wh_policy_signer *const *signers, size_t n_signers,
+                       const struct wh_limits *lim, struct wh_arena *a, const char **signer_out,
+                       struct wh_attestation *att_out, struct wh_error *err)
+{
+    struct wh_cosign_layer layer;
+    struct wh_bundle_result r;
+    enum wh_err rc;
+
+    if (root == NULL)
+        return no_root(err);
+    memset(&layer, 0, sizeof(layer));
+    layer.blob = l->blob;
+    layer.is_dsse = l->is_dsse;
+    layer.signature_b64 = opt_str(l->signature);
+    layer.certificate = opt_str(l->certificate);
+    layer.chain = opt_str(l->chain);
+    layer.bundle = opt_str(l->bundle);
+    layer.rfc3161 = opt_str(l->rfc3161);
+    rc = wh_verify_cosign_layer_keyless(&layer, digest, root, &any_identity, lim, a, &r, err);
+    if (rc != WH_OK)
+        return rc;
+    rc = match_identity(&r.identity, signers, n_signers, a, signer_out, err);
+    if (rc != WH_OK || !l->is_dsse)
+        return rc;
+    return check_statement(r.payload_type, r.payload, digest, *signer_out, lim, a, att_out, err);
+}
+
+/* Verifies one fetched bundle for image `digest` into *out. */
+static enum wh_err
+check_bundle(struct wh_bytes json, const char *digest, const struct wh_trust_root *root,
+             const struct wh_policy_signer *const *signers, size_t n_signers,
+             const struct wh_limits *lim, struct wh_arena *a, struct wh_keyless_referrer *out,
+             struct wh_error *err)
+{
+    struct wh_bundle b;
+    struct wh_bundle_result r;
+    struct wh_verify_artifact art;
+    struct wh_attestation att;
+    const char *signer = NULL;
+    enum wh_err rc;
+
+    rc = wh_verify_bundle_parse(json, lim, a, &b, err);
+    if (rc != WH_OK)
+        return rc;
+    if (b.material == WH_BUNDLE_PUBLIC_KEY)
+        return wh_error_set(err, WH_E_VERIFY,
+                            "bundle signed with a public key (hint \"%.80s\"): key-signed bundle "
+                            "referrers are not verified by this version; sign keyless or attach "
+                            "a cosign .sig/.att",
+                            b.key_hint);
+    if (root == NULL)
+        return no_root(err);
+    /* A message signature must be over the image manifest itself: messageDigest == digest. */
+    memset(&art, 0, sizeof(art));
+    if (b.content == WH_BUNDLE_MESSAGE_SIGNATURE) {
+        if (!wh_digest_is_sha256(wh_str_c(digest)))
+            return wh_error_set(err, WH_E_INVALID, "image digest %.80s is not sha256", digest);
+        art.has_sha256 = true;
+        for (size_t i = 0; i < WH_SHA256_LEN; i++) {
+            unsigned hi, lo;
+            char c1 = digest[7 + 2 * i], c2 = digest[8 + 2 * i];
+            hi = (unsigned)(c1 <= '9' ? c1 - '0' : c1 - 'a' + 10);
+            lo = (unsigned)(c2 <= '9' ? c2 - '0' : c2 - 'a' + 10);
+            art.sha256[i] = (unsigned char)(hi << 4 | lo);
+        }
+    }
+    rc = wh_verify_bundle(&b, &art, root, NULL, &any_identity, a, &r, err);
+    if (rc != WH_OK)
+        return rc;
+    rc = match_identity(&r.identity, signers, n_signers, a, &signer, err);
+    if (rc != WH_OK)
+        return rc;
+    if (r.content == WH_BUNDLE_MESSAGE_SIGNATURE) {
+        out->is_signature = true;
+        out->signer = signer;
+        return WH_OK;
+    }
+    memset(&att, 0, sizeof(att));
+    rc = check_statement(r.payload_type, r.payload, digest, signer, lim, a, &att, err);
+    if (rc != WH_OK)
+        return rc;
+    if (strcmp(att.predicate_type, WH_COSIGN_SIGN_V1_PREDICATE) == 0)
+        out->is_signature = true;
+    else
+        out->att = att;
+    out->signer = signer;
+    return WH_OK;
+}
+
+enum wh_err
+wh_keyless_check_referrers(struct wh_registry_client *c, const struct wh_image_ref *ref,
+                           const char *digest, const struct wh_trust_root *root,
+                           const struct wh_policy_signer *const *signers, size_t n_signers,
+                           const struct wh_limits *lim, int64_t deadline_ms, struct wh_arena *a,
+                           struct wh_keyless_referrer **out, size_t *n_out, struct wh_error *err)
+{
+    struct wh_registry_descriptor *all;
+    struct wh_keyless_referrer *res;
+    size_t n_all, k = 0, i;
+    enum wh_err rc;
+
+    /* One listing, filtered here: registries may ignore ?artifactType= anyway. */
+    rc = wh_registry_referrers(c, ref, digest, NULL, deadline_ms, a, &all, &n_all, err);
+    if (rc != WH_OK)
+        return wh_error_wrap(err, "listing referrers");
+    res = wh_arena_calloc(a, n_all == 0 ? 1 : n_all, sizeof(*res));
+    for (i = 0; i < n_all; i++) {
+        struct wh_registry_referrer got;
+        struct wh_error e;
+        bool is_bundle = false;
+
+        for (size_t t = 0; t < sizeof(bundle_types) / sizeof(bundle_types[0]); t++)
+            is_bundle |= all[i].artifact_type != NULL &&
+                         strcmp(all[i].artifact_type, bundle_types[t]) == 0;
+        if (!is_bundle)
+            continue;
+        if (k >= lim->signatures)
+            return wh_error_set(err, WH_E_LIMIT, "more than %zu sigstore bundle referrers of %s",
+                                lim->signatures, digest);
+        res[k].manifest_digest = all[i].digest;
+        rc = wh_registry_referrer_fetch(c, ref, digest, &all[i], deadline_ms, a, &got, &e);
+        if (rc == WH_E_UNAVAILABLE || rc == WH_E_TIMEOUT || rc == WH_E_INTERNAL) {
+            *err = e;
+            return wh_error_wrap(err, "fetching referrer %s", all[i].digest);
+        }
+        if (rc == WH_OK)
+            rc = check_bundle(got.blob, digest, root, signers, n_signers, lim, a, &res[k], &e);
+        if (rc != WH_OK) {
+            res[k].signer = NULL;
+            res[k].detail = wh_arena_sprintf(a, "bundle %s: %s", all[i].digest, e.msg);
+        }
+        k++;
+    }
+    *out = res;
+    *n_out = k;
+    return WH_OK;
+}
