@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
 #include "base/file.h"
@@ -27,6 +28,7 @@ enum field_kind {
     K_LISTEN,
     K_TLS,
     K_LOG_LEVEL,
+    K_HOST_MAP, /* {"host[:port]": string}: keys at off, values at off_n + count after them */
 };
 
 struct field {
@@ -54,10 +56,15 @@ static const struct field registry_retry_fields[] = {
     {NULL, K_MAP, 0, 0, 0, 0, NULL},
 };
 
+/* K_HOST_MAP stores its count right after its values array. */
+_Static_assert(OFF(n_registry_ca_files) == OFF(registry_ca_files) + sizeof(const char **),
+               "registry.caFiles: count must follow the values");
+
 static const struct field registry_fields[] = {
     {"dockerConfig", K_STRING, OFF(docker_config), 0, 0, 0, NULL},
     {"caFile", K_STRING, OFF(ca_file), 0, 0, 0, NULL},
     {"plainHTTP", K_STRING_LIST, OFF(plain_http_hosts), OFF(n_plain_http_hosts), 0, 0, NULL},
+    {"caFiles", K_HOST_MAP, OFF(registry_ca_hosts), OFF(registry_ca_files), 0, 0, NULL},
     {"maxConcurrentPerRegistry", K_UINT, OFF(registry_max_concurrent), 0, 1, 1024, NULL},
     {"retry", K_MAP, 0, 0, 0, 0, registry_retry_fields},
     {NULL, K_MAP, 0, 0, 0, 0, NULL},
@@ -321,6 +328,90 @@ parse_string_list(struct parser *p, const struct field *f)
 
 static enum wh_err parse_mapping(struct parser *p, const struct field *fields, const char *where);
 
+/* A registry host as image references spell it: DNS name or IPv4, or [IPv6], then :port. */
+static bool
+is_host_port(struct wh_str s)
+{
+    const char *colon;
+    size_t host_len;
+
+    if (s.len == 0 || s.len > 255)
+        return false;
+    if (s.ptr[0] == '[') {
+        const char *close = memchr(s.ptr, ']', s.len);
+
+        if (close == NULL || close == s.ptr + 1)
+            return false;
+        for (const char *q = s.ptr + 1; q < close; q++)
+            if (strchr("0123456789abcdefABCDEF:.", *q) == NULL)
+                return false;
+        host_len = (size_t)(close - s.ptr) + 1;
+    } else {
+        colon = memchr(s.ptr, ':', s.len);
+        host_len = colon == NULL ? s.len : (size_t)(colon - s.ptr);
+        if (host_len == 0)
+            return false;
+        for (size_t i = 0; i < host_len; i++)
+            if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-",
+                       s.ptr[i]) == NULL)
+                return false;
+    }
+    if (host_len == s.len)
+        return true;
+    if (s.ptr[host_len] != ':' || s.len - host_len < 2 || s.len - host_len > 6)
+        return false;
+    for (size_t i = host_len + 1; i < s.len; i++)
+        if (s.ptr[i] < '0' || s.ptr[i] > '9')
+            return false;
+    return true;
+}
+
+/* {"host[:port]": "value", ...}: unique hosts (case-insensitive), non-empty values. */
+static enum wh_err
+parse_host_map(struct parser *p, const struct field *f)
+{
+    const char **keys = wh_arena_calloc(&p->c->arena, CONFIG_MAX_LIST, sizeof(*keys));
+    const char **values = wh_arena_calloc(&p->c->arena, CONFIG_MAX_LIST, sizeof(*values));
+    size_t n = 0;
+    enum wh_err rc;
+
+    if (p->ev.type != YAML_MAPPING_START_EVENT)
+        return fail_at(p, p->ev.start_mark, WH_E_INVALID,
+                       "%s: expected a mapping of \"host[:port]\": path", f->key);
+    for (;;) {
+        if ((rc = next(p)) != WH_OK)
+            return rc;
+        if (p->ev.type == YAML_MAPPING_END_EVENT)
+            break;
+        if ((rc = expect_scalar(p, f->key, "a host[:port] key")) != WH_OK)
+            return rc;
+        if (n == CONFIG_MAX_LIST)
+            return fail_at(p, p->ev.start_mark, WH_E_LIMIT, "%s: more than %d entries", f->key,
+                           CONFIG_MAX_LIST);
+        if (!is_host_port(scalar(p)))
+            return fail_at(p, p->ev.start_mark, WH_E_INVALID,
+                           "%s: \"%.*s\" is not a registry host[:port]", f->key,
+                           (int)(scalar(p).len > 100 ? 100 : scalar(p).len), scalar(p).ptr);
+        keys[n] = wh_arena_strdup_view(&p->c->arena, scalar(p));
+        for (size_t i = 0; i < n; i++)
+            if (strcasecmp(keys[i], keys[n]) == 0)
+                return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: duplicate host \"%s\"",
+                               f->key, keys[n]);
+        if ((rc = next(p)) != WH_OK)
+            return rc;
+        if ((rc = expect_scalar(p, keys[n], "a file path")) != WH_OK)
+            return rc;
+        if (scalar(p).len == 0)
+            return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: %s: empty path", f->key,
+                           keys[n]);
+        values[n++] = wh_arena_strdup_view(&p->c->arena, scalar(p));
+    }
+    *(const char ***)((char *)p->c + f->off) = keys;
+    *(const char ***)((char *)p->c + f->off_n) = values;
+    *(size_t *)((char *)p->c + f->off_n + sizeof(const char **)) = n;
+    return WH_OK;
+}
+
 static enum wh_err
 parse_log_level(struct parser *p, const struct field *f)
 {
@@ -372,6 +463,8 @@ parse_value(struct parser *p, const struct field *f)
         return WH_OK;
     case K_STRING_LIST:
         return parse_string_list(p, f);
+    case K_HOST_MAP:
+        return parse_host_map(p, f);
     case K_LISTEN: {
         char host[46];
         uint16_t port;

@@ -38,6 +38,11 @@ struct wh_config {
     const char *ca_file;           /* NULL when unset */
     const char **plain_http_hosts; /* "host:port" of loopback test registries */
     size_t n_plain_http_hosts;
+    /* registry.caFiles: {"host[:port]": PEM}: a CA trusted (besides the system's and caFile) for
+     * TLS connections to that host only. Parallel arrays; hosts unique (case-insensitive). */
+    const char **registry_ca_hosts;
+    const char **registry_ca_files;
+    size_t n_registry_ca_files;
     /* registry: {maxConcurrentPerRegistry, retry: {maxAttempts, baseMillis, maxWaitMillis}} */
     unsigned registry_max_concurrent;   /* requests in flight per registry, all workers; 8 */
     unsigned registry_retry_attempts;   /* attempts per GET/HEAD, first included; 4 */

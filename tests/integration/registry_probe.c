@@ -2,9 +2,12 @@
  * registry_probe: drives webhook/registry against a real registry for
  * tests/integration/registry_test.sh. Resolves REF, then fetches the cosign layers for each
  * SUFFIX (sig|att), printing key=value lines (digest, layers, annotations, request counts).
- * On failure prints "error=<code>: <message>" and exits 1; usage errors exit 2.
+ * On failure prints "error=<code>: <message>" and exits 1; usage errors exit 2. --then resolves
+ * one more REF afterwards with the same client (same connections and TLS state), printing
+ * "then.digest=" or "then.error=<code>: <message>".
  *
  *   registry_probe [--docker-config FILE] [--ca-file PEM] [--plain HOST:PORT]...
+ *                  [--registry-ca HOST[:PORT]=PEM]... [--then REF]
  *                  [--timeout-ms N] [--repeat]
  *                  [--manifest REFERENCE] REF [SUFFIX...]
  */
@@ -21,6 +24,7 @@
 #include "registry/cosign_refs.h"
 
 #define MAX_PLAIN 8
+#define MAX_CAS 8
 
 static int
 fail(const struct wh_error *err)
@@ -32,7 +36,8 @@ fail(const struct wh_error *err)
 static int
 usage(void)
 {
-    fprintf(stderr, "usage: registry_probe [--docker-config FILE] [--plain HOST:PORT]... "
+    fprintf(stderr, "usage: registry_probe [--docker-config FILE] [--ca-file PEM] "
+                    "[--plain HOST:PORT]... [--registry-ca HOST=PEM]... [--then REF] "
                     "[--timeout-ms N] [--repeat] [--manifest REFERENCE] REF [sig|att]...\n");
     return 2;
 }
@@ -102,6 +107,8 @@ int
 main(int argc, char **argv)
 {
     const char *plain[MAX_PLAIN];
+    const char *ca_hosts[MAX_CAS], *ca_files[MAX_CAS];
+    const char *then_ref = NULL;
     struct wh_registry_options o = {.limits = WH_LIMITS_DEFAULT};
     struct wh_registry_client *c;
     struct wh_image_ref ref;
@@ -127,6 +134,16 @@ main(int argc, char **argv)
             if (o.n_plain_http_hosts == MAX_PLAIN)
                 return usage();
             plain[o.n_plain_http_hosts++] = argv[++i];
+        } else if (strcmp(argv[i], "--registry-ca") == 0) {
+            char *eq = strchr(argv[++i], '=');
+
+            if (eq == NULL || o.n_registry_ca_files == MAX_CAS)
+                return usage();
+            *eq = '\0';
+            ca_hosts[o.n_registry_ca_files] = argv[i];
+            ca_files[o.n_registry_ca_files++] = eq + 1;
+        } else if (strcmp(argv[i], "--then") == 0) {
+            then_ref = argv[++i];
         } else if (strcmp(argv[i], "--timeout-ms") == 0) {
             timeout_ms = strtoll(argv[++i], NULL, 10);
         } else if (strcmp(argv[i], "--manifest") == 0) {
@@ -138,6 +155,8 @@ main(int argc, char **argv)
     if (i >= argc)
         return usage();
     o.plain_http_hosts = plain;
+    o.registry_ca_hosts = ca_hosts;
+    o.registry_ca_files = ca_files;
     wh_arena_init(&a);
     if (wh_image_ref_parse(wh_str_c(argv[i]), &a, &ref, &err) != WH_OK) {
         rc = fail(&err);
@@ -148,6 +167,17 @@ main(int argc, char **argv)
         goto out;
     }
     rc = run(c, &a, &ref, timeout_ms, repeat, manifest_ref, argv + i + 1, argc - i - 1);
+    if (then_ref != NULL) {
+        struct wh_image_ref then;
+        const char *digest;
+
+        if (wh_image_ref_parse(wh_str_c(then_ref), &a, &then, &err) != WH_OK ||
+            wh_registry_resolve(c, &then, wh_clock_mono_ms() + timeout_ms, &a, &digest, &err) !=
+                WH_OK)
+            printf("then.error=%s: %s\n", wh_error_name(err.code), err.msg);
+        else
+            printf("then.digest=%s\n", digest);
+    }
     wh_registry_client_free(c);
 out:
     wh_arena_fini(&a);

@@ -257,6 +257,40 @@ run_tls() {
   out=$("$probe" "$REGISTRY/demo/app:v1" 2>&1)
   check "tls: without ca_file the certificate is refused (unavailable)" \
     has "$out" "error=unavailable: $REGISTRY/demo/app: HEAD manifest v1: "
+  # registry.caFiles: the CA is trusted for its own host only. The server certificate names both
+  # 127.0.0.1 and localhost, so the same registry reached as localhost:PORT is "another host".
+  local port=${REGISTRY##*:}
+  out=$("$probe" --registry-ca "$REGISTRY=$REGISTRY_CA" "$REGISTRY/demo/app:v1" 2>&1)
+  check "tls: a CA mapped to the registry's host resolves over https" \
+    eq "$(field "$out" digest)" "$layout_digest"
+  out=$("$probe" --registry-ca "LOCALHOST:$port=$REGISTRY_CA" "localhost:$port/demo/app:v1" 2>&1)
+  check "tls: host keys compare case-insensitively" eq "$(field "$out" digest)" "$layout_digest"
+  out=$("$probe" --registry-ca "registry.example.com=$REGISTRY_CA" "$REGISTRY/demo/app:v1" 2>&1)
+  check "tls: a CA mapped to another host is not trusted: TLS error naming the registry" \
+    has "$out" "error=unavailable: $REGISTRY/demo/app: HEAD manifest v1: SSL certificate problem"
+  out=$("$probe" --registry-ca "127.0.0.1:1=$REGISTRY_CA" "$REGISTRY/demo/app:v1" 2>&1)
+  check "tls: the port is part of the host: CA for another port refused" \
+    has "$out" "error=unavailable: $REGISTRY/demo/app: HEAD manifest v1: SSL certificate problem"
+  # One client, two hosts, both orders: a CA added for one connection must not reach the next
+  # (libcurl would otherwise hand its cached certificate store to every later connection).
+  out=$("$probe" --registry-ca "$REGISTRY=$REGISTRY_CA" --then "localhost:$port/demo/app:v1" \
+    "$REGISTRY/demo/app:v1" 2>&1)
+  check "tls: mapped host first: it resolves" eq "$(field "$out" digest)" "$layout_digest"
+  check "tls: mapped host first: the unmapped host after it is still refused" \
+    has "$out" "then.error=unavailable: localhost:$port/demo/app: HEAD manifest v1: SSL certificate problem"
+  out=$("$probe" --registry-ca "$REGISTRY=$REGISTRY_CA" --then "$REGISTRY/demo/app:v1" \
+    "localhost:$port/demo/app:v1" 2>&1)
+  check "tls: unmapped host first: it is refused" \
+    has "$out" "error=unavailable: localhost:$port/demo/app: HEAD manifest v1: SSL certificate problem"
+  check "tls: unmapped host first: the mapped host after it resolves" \
+    eq "$(field "$out" then.digest)" "$layout_digest"
+  out=$("$probe" --ca-file "$REGISTRY_CA" --registry-ca "registry.example.com=$REGISTRY_CA" \
+    --then "localhost:$port/demo/app:v1" "$REGISTRY/demo/app:v1" 2>&1)
+  check "tls: the global ca_file still serves every host beside per-registry CAs" \
+    eq "$(field "$out" digest) $(field "$out" then.digest)" "$layout_digest $layout_digest"
+  out=$("$probe" --registry-ca "$REGISTRY=$dir/server-key.pem" "$REGISTRY/demo/app:v1" 2>&1)
+  check "tls: a CA file without a certificate is refused at client creation (invalid)" \
+    has "$out" "error=invalid: registry client: CA file $dir/server-key.pem for $REGISTRY: no PEM certificate"
   "$registry_sh" stop "$dir"
 }
 

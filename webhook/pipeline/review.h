@@ -21,8 +21,8 @@ struct wh_review_worker;
 struct wh_review_settings {
     const char *policy_path;
     struct wh_limits limits;
-    const char *docker_config;           /* registry credentials, may be NULL */
-    const char *ca_file;                 /* extra registry CA bundle, may be NULL */
+    const char *docker_config;            /* registry credentials, may be NULL */
+    const char *ca_file;                  /* extra registry CA bundle, may be NULL */
     const char *const *registry_ca_hosts; /* per-registry CA bundles (registry/client.h) */
     const char *const *registry_ca_files;
     size_t n_registry_ca_files;

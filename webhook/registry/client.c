@@ -8,7 +8,9 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <pthread.h>
@@ -53,12 +55,20 @@ struct auth_entry {
 };
 
 #define MAX_REVIEW_CONFIGS 16
+#define MAX_CA_CERTS 1000
+
+/* A CA bundle read at creation: trusted on connections to `host`, or on all when host is NULL. */
+struct ca_bundle {
+    char *host;
+    STACK_OF(X509) * certs;
+};
 
 struct wh_registry_client {
     CURL *curl;
     char errbuf[CURL_ERROR_SIZE];
     struct wh_limits limits;
-    char *ca_file;
+    struct ca_bundle *cas; /* options' ca_file first (host NULL), then registry_ca_files */
+    size_t n_cas;
     char **plain_hosts;
     size_t n_plain_hosts;
     unsigned char *docker_config; /* secret: wiped when freed */
@@ -137,6 +147,62 @@ auth_entry_drop(struct auth_entry *e)
     memset(e, 0, sizeof(*e));
 }
 
+/*
+ * Reads every certificate of the PEM file `path` into *out (host copied; NULL: every host).
+ * On error *out holds what was read so far and is freed with the client.
+ */
+static enum wh_err
+load_ca_bundle(const char *path, const char *host, struct ca_bundle *out, struct wh_error *err)
+{
+    const char *for_host = host != NULL ? " for " : "";
+    BIO *bio;
+    X509 *x;
+    unsigned long e;
+    enum wh_err rc = WH_OK;
+
+    out->host = host != NULL ? xstrdup(host) : NULL;
+    out->certs = sk_X509_new_null();
+    if (out->certs == NULL)
+        wh_oom();
+    if (host != NULL && (host[0] == '\0' || strlen(host) > 255))
+        return wh_error_set(err, WH_E_INVALID, "CA file %s: empty or over-long registry host",
+                            path);
+    ERR_clear_error();
+    bio = BIO_new_file(path, "r");
+    if (bio == NULL) {
+        ERR_clear_error();
+        return wh_error_set(err, WH_E_INVALID, "cannot open CA file %s%s%s", path, for_host,
+                            host != NULL ? host : "");
+    }
+    while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+        if (sk_X509_num(out->certs) == MAX_CA_CERTS) {
+            X509_free(x);
+            rc = wh_error_set(err, WH_E_LIMIT, "CA file %s: more than %d certificates", path,
+                              MAX_CA_CERTS);
+            break;
+        }
+        if (sk_X509_push(out->certs, x) == 0)
+            wh_oom();
+    }
+    BIO_free(bio);
+    /* The loop ends on PEM_R_NO_START_LINE at the end of the file; any other error is a
+     * certificate that did not parse. */
+    e = ERR_peek_last_error();
+    if (rc == WH_OK && e != 0 &&
+        !(ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
+        char what[200];
+
+        snprintf(what, sizeof(what), "CA file %.100s%s%.80s: malformed certificate", path, for_host,
+                 host != NULL ? host : "");
+        rc = wh_error_openssl(err, WH_E_INVALID, what);
+    }
+    ERR_clear_error();
+    if (rc == WH_OK && sk_X509_num(out->certs) == 0)
+        rc = wh_error_set(err, WH_E_INVALID, "CA file %s%s%s: no PEM certificate", path, for_host,
+                          host != NULL ? host : "");
+    return rc;
+}
+
 enum wh_err
 wh_registry_client_new(const struct wh_registry_options *o, struct wh_registry_client **out,
                        struct wh_error *err)
@@ -182,16 +248,21 @@ wh_registry_client_new(const struct wh_registry_options *o, struct wh_registry_c
             return wh_error_wrap(err, "registry client: docker config %s", o->docker_config);
         }
     }
-    if (o->ca_file != NULL) {
-        FILE *f = fopen(o->ca_file, "r");
+    if (o->ca_file != NULL || o->n_registry_ca_files > 0) {
+        enum wh_err rc = WH_OK;
 
-        if (f == NULL) {
+        c->cas = calloc(1 + o->n_registry_ca_files, sizeof(*c->cas));
+        if (c->cas == NULL)
+            wh_oom();
+        if (o->ca_file != NULL)
+            rc = load_ca_bundle(o->ca_file, NULL, &c->cas[c->n_cas++], err);
+        for (size_t i = 0; rc == WH_OK && i < o->n_registry_ca_files; i++)
+            rc = load_ca_bundle(o->registry_ca_files[i], o->registry_ca_hosts[i],
+                                &c->cas[c->n_cas++], err);
+        if (rc != WH_OK) {
             wh_registry_client_free(c);
-            return wh_error_set(err, WH_E_INVALID, "registry client: cannot open CA file %s",
-                                o->ca_file);
+            return wh_error_wrap(err, "registry client");
         }
-        fclose(f);
-        c->ca_file = xstrdup(o->ca_file);
     }
     if (o->n_plain_http_hosts > 0) {
         c->plain_hosts = calloc(o->n_plain_http_hosts, sizeof(*c->plain_hosts));
@@ -225,7 +296,11 @@ wh_registry_client_free(struct wh_registry_client *c)
     for (size_t i = 0; i < c->n_plain_hosts; i++)
         free(c->plain_hosts[i]);
     free(c->plain_hosts);
-    free(c->ca_file);
+    for (size_t i = 0; i < c->n_cas; i++) {
+        free(c->cas[i].host);
+        sk_X509_pop_free(c->cas[i].certs, X509_free);
+    }
+    free(c->cas);
     free(c);
 }
 
@@ -389,14 +464,57 @@ on_header(char *line, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
+static struct wh_str url_host(const char *url);
+
+/* "host[:port]" without userinfo and without a default ":443". */
+static struct wh_str
+tls_authority(struct wh_str s)
+{
+    const char *at = s.len > 0 ? memrchr(s.ptr, '@', s.len) : NULL;
+
+    if (at != NULL) {
+        s.len -= (size_t)(at + 1 - s.ptr);
+        s.ptr = at + 1;
+    }
+    if (s.len > 4 && memcmp(s.ptr + s.len - 4, ":443", 4) == 0)
+        s.len -= 4;
+    return s;
+}
+
+static bool
+ca_host_matches(const char *key, struct wh_str authority)
+{
+    struct wh_str k = tls_authority(wh_str_c(key));
+
+    return k.len == authority.len && strncasecmp(k.ptr, authority.ptr, k.len) == 0;
+}
+
+/*
+ * curl, for each new TLS connection, before the handshake: adds the client's CA bundles for the
+ * host being connected to (the effective URL: a redirect's target, not the first URL) to the
+ * connection's own store, which curl then fills with the system bundle.
+ */
 static CURLcode
 on_ssl_ctx(CURL *curl, void *ssl_ctx, void *userdata)
 {
-    const char *ca_file = userdata;
+    const struct wh_registry_client *c = userdata;
+    X509_STORE *store = SSL_CTX_get_cert_store(ssl_ctx);
+    char *url = NULL;
+    struct wh_str host = {"", 0};
 
-    (void)curl;
-    if (X509_STORE_load_file(SSL_CTX_get_cert_store(ssl_ctx), ca_file) != 1)
-        return CURLE_SSL_CACERT_BADFILE;
+    if (curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url != NULL)
+        host = tls_authority(url_host(url));
+    for (size_t i = 0; i < c->n_cas; i++) {
+        const struct ca_bundle *b = &c->cas[i];
+
+        if (b->host != NULL && !ca_host_matches(b->host, host))
+            continue;
+        for (int k = 0; k < sk_X509_num(b->certs); k++)
+            if (X509_STORE_add_cert(store, sk_X509_value(b->certs, k)) != 1) {
+                ERR_clear_error();
+                return CURLE_SSL_CACERT_BADFILE;
+            }
+    }
     return CURLE_OK;
 }
 
@@ -463,9 +581,13 @@ exchange(struct wh_registry_client *c, const struct exchange *x, struct wh_arena
         curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
         curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
     }
-    if (c->ca_file != NULL) {
+    if (c->n_cas > 0) {
+        /* libcurl (7.87+) caches one X509_STORE per handle for 24 h and gives it to later
+         * connections: a CA added for one host would then be trusted for every host, or missing
+         * for its own. Without the cache each connection builds its own store. */
+        curl_easy_setopt(h, CURLOPT_CA_CACHE_TIMEOUT, 0L);
         curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
-        curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, c->ca_file);
+        curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, c);
     }
     if (strcmp(x->method, "HEAD") == 0) {
         curl_easy_setopt(h, CURLOPT_NOBODY, 1L);

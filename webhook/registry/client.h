@@ -29,6 +29,16 @@ struct wh_registry_client;
 struct wh_registry_options {
     const char *docker_config; /* path to a docker config.json; NULL: no credentials */
     const char *ca_file;       /* extra CA bundle (PEM) trusted besides the system's; may be NULL */
+    /*
+     * Per-registry CA bundles: registry_ca_files[i] (PEM, at least one certificate) is trusted,
+     * besides the system's and ca_file, for TLS connections to registry_ca_hosts[i] only
+     * ("host[:port]" as image references spell the registry; case-insensitive; "host" and
+     * "host:443" are the same). The host is the one connected to, so a token realm or a blob
+     * redirect on another host needs its own entry. Read once by wh_registry_client_new.
+     */
+    const char *const *registry_ca_hosts;
+    const char *const *registry_ca_files;
+    size_t n_registry_ca_files;
     /* "host:port" entries spoken to over plain http://; tests only (loopback registries). */
     const char *const *plain_http_hosts;
     size_t n_plain_http_hosts;

@@ -216,6 +216,64 @@ test_registry_throttling_and_kube(void)
     expect_invalid("kube: {apiserver: x}\n", WH_E_INVALID, "apiserver", "unknown key in kube");
 }
 
+static void
+test_registry_ca_files_per_host(void)
+{
+    struct wh_config c;
+    struct wh_error err = {0};
+
+    wh_config_defaults(&c);
+    ok(c.n_registry_ca_files == 0 && c.registry_ca_hosts == NULL, "no per-registry CA by default");
+    wh_config_fini(&c);
+    ok(load_text("registry:\n  caFile: /all.pem\n  caFiles:\n    \"registry.corp:5000\": "
+                 "/corp.pem\n    ghcr.io: /ghcr.pem\n    \"[fd00::1]:443\": /v6.pem\n",
+                 &c, &err) == WH_OK &&
+           c.n_registry_ca_files == 3 &&
+           strcmp(c.registry_ca_hosts[0], "registry.corp:5000") == 0 &&
+           strcmp(c.registry_ca_files[0], "/corp.pem") == 0 &&
+           strcmp(c.registry_ca_hosts[1], "ghcr.io") == 0 &&
+           strcmp(c.registry_ca_files[1], "/ghcr.pem") == 0 &&
+           strcmp(c.registry_ca_hosts[2], "[fd00::1]:443") == 0 &&
+           strcmp(c.ca_file, "/all.pem") == 0,
+       "caFiles maps hosts to CA files, beside the global caFile: %s", err.msg);
+    wh_config_fini(&c);
+    ok(load_text("registry: {caFiles: {}}\n", &c, &err) == WH_OK && c.n_registry_ca_files == 0,
+       "empty caFiles mapping");
+    wh_config_fini(&c);
+    expect_invalid("registry:\n  caFiles:\n    a.io: /a.pem\n    A.IO: /b.pem\n", WH_E_INVALID,
+                   ":4:5: caFiles: duplicate host \"A.IO\"", "duplicate host, case-insensitive");
+    expect_invalid("registry: {caFiles: [a.io]}\n", WH_E_INVALID,
+                   "caFiles: expected a mapping of \"host[:port]\": path", "list for caFiles");
+    expect_invalid("registry: {caFiles: {\"https://a.io\": /a.pem}}\n", WH_E_INVALID,
+                   "caFiles: \"https://a.io\" is not a registry host[:port]", "URL as host");
+    expect_invalid("registry: {caFiles: {\"a.io/x\": /a.pem}}\n", WH_E_INVALID,
+                   "is not a registry host[:port]", "path in host");
+    expect_invalid("registry: {caFiles: {\"a.io:\": /a.pem}}\n", WH_E_INVALID,
+                   "is not a registry host[:port]", "empty port");
+    expect_invalid("registry: {caFiles: {\"a.io:1234567\": /a.pem}}\n", WH_E_INVALID,
+                   "is not a registry host[:port]", "port too long");
+    expect_invalid("registry: {caFiles: {\":5000\": /a.pem}}\n", WH_E_INVALID,
+                   "is not a registry host[:port]", "port without host");
+    expect_invalid("registry: {caFiles: {\"[]:5000\": /a.pem}}\n", WH_E_INVALID,
+                   "is not a registry host[:port]", "empty IPv6 brackets");
+    expect_invalid("registry: {caFiles: {a.io: \"\"}}\n", WH_E_INVALID, "caFiles: a.io: empty path",
+                   "empty CA path");
+    expect_invalid("registry: {caFiles: {a.io: [/a.pem]}}\n", WH_E_INVALID,
+                   "a.io: expected a file path", "list as CA path");
+    expect_invalid("registry: {caFiles: {[a]: /a.pem}}\n", WH_E_INVALID,
+                   "caFiles: expected a host[:port] key", "non-scalar key");
+    expect_invalid("registry: {caFiles: {a.io: /a.pem}, caFiles: {b.io: /b.pem}}\n", WH_E_INVALID,
+                   "duplicate key \"caFiles\"", "caFiles twice");
+    {
+        char text[4096];
+        size_t n = (size_t)snprintf(text, sizeof(text), "registry:\n  caFiles:\n");
+
+        for (int i = 0; i <= 64; i++)
+            n += (size_t)snprintf(text + n, sizeof(text) - n, "    h%d.io: /c.pem\n", i);
+        expect_invalid(text, WH_E_LIMIT, "caFiles: more than 64 entries", "65 hosts");
+    }
+}
+
 int
 main(void)
 {
@@ -226,5 +284,6 @@ main(void)
     test_strict_rejections();
     test_missing_file_names_path();
     test_registry_throttling_and_kube();
+    test_registry_ca_files_per_host();
     return done_testing();
 }
