@@ -464,9 +464,11 @@ check_referrers(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
         if (r->signer == NULL) {
             const char *d = wh_arena_sprintf(keep, "referrer %zu of %zu: %s", i + 1, n_refs,
                                              r->detail);
-            if (sig_missing && out->facts.signature_signer == NULL)
+            /* A classic layer's reason, when there is one, is the more telling. */
+            if (sig_missing && out->facts.signature_signer == NULL &&
+                out->signature_detail == NULL)
                 out->signature_detail = d;
-            if (wants_attestations(rule))
+            if (wants_attestations(rule) && out->verify_detail == NULL)
                 out->verify_detail = d;
             continue;
         }
