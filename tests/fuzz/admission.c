@@ -8,6 +8,7 @@
  * The one intended difference: duplicate keys are refused only in the objects request.c reads
  * (jansson refused them everywhere); where jansson refused one, the decoder must either refuse a
  * duplicate too or agree with jansson reading the same bytes without JSON_REJECT_DUPLICATES.
+ * And a NUL byte is always a JSON error here (jansson skipped one after a number or literal).
  */
 #include "fuzz/fuzz.h"
 
@@ -640,6 +641,11 @@ check_against_jansson(struct wh_bytes body, const struct wh_limits *lim, enum wh
     struct wh_error rerr;
     enum wh_err rrc;
 
+    /* jansson drops a NUL byte that follows a number or literal (its lexer's unget of a 0 byte
+     * reads as "buffer empty"), so it takes "[1\0]" for "[1]". RFC 8259 allows no NUL outside
+     * strings, nor inside one unescaped: the decoder refusing such a body as JSON is right. */
+    if (rc == WH_E_INVALID && is_syntax(err->msg) && memchr(body.ptr, 0, body.len) != NULL)
+        return;
     wh_arena_init(&a);
     ref_flags = JSON_REJECT_DUPLICATES;
     rrc = ref_request_parse(body, lim, &a, &r, &rerr);
