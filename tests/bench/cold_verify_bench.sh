@@ -7,9 +7,13 @@
 #  2. eight containers of one image, cold: time and requests vs one container.
 #  3. serve (cache on, 16 workers): the world's 16 distinct images (8 prod, 8 dev), each cold and
 #     reviewed by 16 concurrent requests; registry requests in total vs 16 cold reviews' worth.
+#  4. M (default 50) distinct signed images (tests/bench/many_images.sh), one review each, 16 at a
+#     time against a fresh `driftgate serve` (cold cache): total time, p50/p99 per review (client
+#     side, TLS included), registry requests; baseline: the same 3 fetches per image with curl,
+#     16 at a time (one curl process per image).
 # The curl baseline includes one curl process start (~5-10 ms) per run, as driftgate's "ms" does
 # not include its own: read the ratio as "no slower than fetching the bytes", not a speedup.
-# Env: BUILD, N (default 30). Prints "ratio" lines (tests/bench/run.sh collects them).
+# Env: BUILD, N (default 30), M (default 50). Prints "ratio" lines (tests/bench/run.sh collects them).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 dg=${BUILD:-$top/build}/driftgate
@@ -35,7 +39,7 @@ spec:
     ci-key: {key: {file: $CI_PUB}, transparencyLog: optional}
   images:
     - name: demo-app
-      match: ["$REGISTRY/demo/app", "$REGISTRY/demo/devcontainer"]
+      match: ["$REGISTRY/demo/app", "$REGISTRY/demo/devcontainer", "$REGISTRY/demo/many"]
       attestations:
         sbom: {predicateType: "https://cyclonedx.org/bom", signedBy: [ci-key]}
 YAML
@@ -118,3 +122,51 @@ tot=$(jq -s '[.[] | select(.review) | .registry_requests] | add' "$work/serve.lo
 nrev=$(jq -s '[.[] | select(.review)] | length' "$work/serve.log")
 echo "serve: $i distinct images x 16 concurrent reviews = $nrev reviews in ${wall} ms, $tot registry requests"
 echo "ratio concurrent-requests/distinct-cold-requests: $(awk -v a="$tot" -v b="$((i * reqs))" 'BEGIN{printf "%.2f", a/b}') ($tot vs $i x $reqs)"
+
+# 4. M distinct images, one review each, 16 concurrent, against a fresh serve (cold cache).
+M=${M:-50}
+"$top/tests/bench/many_images.sh" "$work/world" "$M" > "$work/many.txt" 2> "$work/many.log" ||
+  { cat "$work/many.log"; exit 1; }
+cat "$work/many.log"
+kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null
+port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+sed -i "s/^listen: .*/listen: \"127.0.0.1:$port\"/" "$work/config.yaml"
+"$dg" serve --config "$work/config.yaml" > "$work/serve-many.log" 2>&1 &
+serve_pid=$!
+for _ in $(seq 1 100); do
+  curl -sf --cacert "$work/certs/ca.crt" "https://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+k=0
+mt_all="$mt, application/vnd.docker.distribution.manifest.v2+json"
+: > "$work/many.urls"
+while read -r ref d; do
+  mkdir -p "$work/m$k"
+  sed "s|$PROD_OK|$ref|g" "$work/one/pod.json" > "$work/m$k/pod.json"
+  # Baseline inputs (untimed): the .att manifest's layer blob of each image.
+  b=$(curl -s -H "Accept: $mt" "http://$REGISTRY/v2/demo/many/manifests/sha256-${d#sha256:}.att" |
+    jq -r '.layers[0].digest')
+  echo "${ref##*:} ${d#sha256:} $b" >> "$work/many.urls"
+  k=$((k + 1))
+done < "$work/many.txt"
+t0=$(date +%s%N)
+seq 0 $((k - 1)) | xargs -P 16 -I{} curl -s -o "$work/m{}/out.json" -w '%{time_total}\n' \
+  --cacert "$work/certs/ca.crt" -H 'Content-Type: application/json' \
+  --data-binary "@$work/m{}/pod.json" "https://127.0.0.1:$port/validate?timeout=10s" > "$work/many.times"
+wall=$((($(date +%s%N) - t0) / 1000000))
+allowed=$(cat "$work"/m*/out.json | jq -s '[.[] | select(.response.allowed == true)] | length')
+[ "$allowed" = "$k" ] || { echo "only $allowed of $k reviews allowed:"; cat "$work/m0/out.json"; exit 1; }
+awk '{ printf "%d\n", $1 * 1000 + 0.5 }' "$work/many.times" > "$work/many.ms"
+read -r mmed mp99 <<< "$(stats "$work/many.ms")"
+mtot=$(jq -s '[.[] | select(.review) | .registry_requests] | add' "$work/serve-many.log")
+t0=$(date +%s%N)
+# shellcheck disable=SC2016 # $0..$4 are sh -c's arguments
+xargs -P 16 -L 1 sh -c 'curl -sf -o /dev/null -H "Accept: $0" "http://$1/v2/demo/many/manifests/$2" \
+    -o /dev/null -H "Accept: $0" "http://$1/v2/demo/many/manifests/sha256-$3.att" \
+    -o /dev/null "http://$1/v2/demo/many/blobs/$4"' "$mt_all" "$REGISTRY" < "$work/many.urls" ||
+  { echo "curl baseline (many) failed"; exit 1; }
+cwall=$((($(date +%s%N) - t0) / 1000000))
+echo "serve: $k distinct images cold, 1 review each, 16 concurrent: ${wall} ms total, p50 ${mmed} ms, p99 ${mp99} ms per review, $mtot registry requests ($(awk -v a="$mtot" -v b="$k" 'BEGIN{printf "%.1f", a/b}') per image)"
+echo "curl baseline ($k images x the same 3 fetches, 16 at a time): ${cwall} ms total"
+awk -v a="$wall" -v b="$cwall" -v k="$k" 'BEGIN { printf "ratio %d-images-cold-16-concurrent/curl-fetch total: %.2f (%s ms vs %s ms)\n", k, a / (b > 0 ? b : 1), a, b }'
+awk -v a="$mmed" -v b="$cmed" -v k="$k" 'BEGIN { printf "ratio %d-images p50-per-review/1-image curl-fetch median: %.2f (%s ms vs %s ms)\n", k, a / (b > 0 ? b : 1), a, b }'
