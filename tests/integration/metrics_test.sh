@@ -91,8 +91,11 @@ done
 e2=$(cat "$work/slow2.end")
 [ $((e2 - start)) -lt 4200 ]; check $? "the queued review answered before its 4 s timeout ($((e2 - start)) ms)"
 [ "$(metric 'driftgate_admission_reviews_total{verdict="deny"}')" = 3 ]; check $? "reviews_total{deny} 3"
-steps=$(c "$base/metrics" | grep -c '^driftgate_review_step_duration_seconds_count')
-echo "# step histograms present: $steps (filled once image_check sets wh_review_timing)"
+# The hung registry: every denial spent its time resolving the tag, and counts as a registry failure.
+resolves=$(metric 'driftgate_review_step_duration_seconds_count{step="resolve"}')
+[ "${resolves:-0}" -ge 1 ]; check $? "step histogram: resolve observed (a failure is shared for 2 s, so not every review resolves) (${resolves:-none})"
+fails=$(metric 'driftgate_verification_failures_total{reason="registry"}')
+[ "${fails:-0}" -ge 1 ]; check $? "verification_failures_total{registry} counts the hung registry (${fails:-none})"
 
 out=$(c -o /dev/null -w '%{http_code}' -X POST "$base/metrics")
 [ "$out" = 405 ]; check $? "POST /metrics → 405" "$out"

@@ -164,6 +164,42 @@ check_signature(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
     }
 }
 
+static int64_t
+now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+enum step { STEP_RESOLVE, STEP_VERIFY, STEP_SBOM, STEP_EVALUATE };
+
+/* Adds the time since `since` (now_us) to one step of the review's timing, when measured. */
+static void
+account(const struct wh_image_check_ctx *ctx, enum step step, int64_t since)
+{
+    int64_t d;
+
+    if (ctx->timing == NULL)
+        return;
+    d = now_us() - since;
+    switch (step) {
+    case STEP_RESOLVE:
+        ctx->timing->resolve_us += d;
+        break;
+    case STEP_VERIFY:
+        ctx->timing->verify_us += d;
+        break;
+    case STEP_SBOM:
+        ctx->timing->sbom_us += d;
+        break;
+    case STEP_EVALUATE:
+        ctx->timing->evaluate_us += d;
+        break;
+    }
+}
+
 /* Cache keys of a review that reads with its pod's pull secrets are its own: a failure (a 401)
  * seen without the secret must not answer a review that has one, nor the other way round. */
 static const char *
@@ -934,18 +970,24 @@ check_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_ima
     const char *digest, *error = NULL, *where;
     const struct digest_info *info;
     struct wh_error err;
+    enum wh_err rc;
+    int64_t t0;
 
     if (wh_image_ref_parse(wh_str_c(out->dev_image), a, &ref, &err) != WH_OK) {
         out->error = wh_arena_sprintf(a, "dev image %s: %s", out->dev_image, err.msg);
         return;
     }
+    t0 = now_us();
     digest = resolve_digest(ctx, &ref, &error, &info);
+    account(ctx, STEP_RESOLVE, t0);
     if (digest == NULL) {
         out->error = wh_arena_sprintf(a, "dev image %s: %s", out->dev_image, error);
         return;
     }
+    t0 = now_us();
     select_facts(ctx, &ref, digest, rule, false, WH_POLICY_PLATFORMS_ANY, platforms,
                  prod_platform, info, &dev);
+    account(ctx, STEP_VERIFY, t0);
     if (dev.error != NULL || dev.invalid != NULL) {
         out->error = wh_arena_sprintf(a, "dev image %s: %s", out->dev_image,
                                       dev.error != NULL ? dev.error : dev.invalid);
@@ -965,7 +1007,10 @@ check_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_ima
     }
     out->dev_predicates = dev.facts->facts.predicates;
     out->diff = wh_arena_alloc(a, sizeof(*out->diff));
-    if (wh_sbom_diff(prod, dev.facts->sbom, a, out->diff, &err) != WH_OK) {
+    t0 = now_us();
+    rc = wh_sbom_diff(prod, dev.facts->sbom, a, out->diff, &err);
+    account(ctx, STEP_SBOM, t0);
+    if (rc != WH_OK) {
         out->diff = NULL;
         out->error =
             wh_arena_sprintf(a, "diffing against dev image %s: %s", out->dev_image, err.msg);
@@ -986,6 +1031,7 @@ wh_image_check_one(const struct wh_image_check_ctx *ctx, const char *image,
     const struct digest_info *info;
     const char *digest;
     bool trusted_dev;
+    int64_t t0;
 
     memset(out, 0, sizeof(*out));
     out->image = image;
@@ -1010,11 +1056,15 @@ wh_image_check_one(const struct wh_image_check_ctx *ctx, const char *image,
         out->error = wh_arena_sprintf(a, "registry client unavailable: %s", ctx->registry_error);
         return;
     }
+    t0 = now_us();
     digest = resolve_digest(ctx, &ref, &out->error, &info);
+    account(ctx, STEP_RESOLVE, t0);
     if (digest == NULL)
         return;
     out->digest = digest;
+    t0 = now_us();
     select_facts(ctx, &ref, digest, rule, true, rule->platforms, platforms, NULL, info, &prod);
+    account(ctx, STEP_VERIFY, t0);
     out->invalid = prod.invalid;
     out->error = prod.error;
     if (prod.facts == NULL)
@@ -1047,6 +1097,26 @@ wh_image_check_one(const struct wh_image_check_ctx *ctx, const char *image,
     check_dev_image(ctx, rule, prod.facts->sbom, platforms, prod.platform, out);
 }
 
+/* driftgate_verification_failures_total{reason}: why an image was not verified, by kind. */
+static void
+count_failures(const struct wh_image_check_ctx *ctx, const struct wh_image_result *r)
+{
+    const char *reason = NULL;
+
+    if (ctx->verify_failures == NULL || r->rule == NULL)
+        return;
+    if (r->invalid != NULL)
+        reason = "invalid_reference";
+    else if (r->error != NULL)
+        reason = "registry";
+    else if (r->rule->signatures.n_signed_by > 0 && r->facts.signature_signer == NULL)
+        reason = r->signature_detail != NULL ? "signature_invalid" : "signature_missing";
+    else if (r->rule->sbom.required && r->facts.n_attestations == 0)
+        reason = r->verify_detail != NULL ? "attestation_invalid" : "attestation_missing";
+    if (reason != NULL)
+        wh_metrics_counter_add(ctx->verify_failures, (const char *const[]){reason}, 1);
+}
+
 static const char *
 pod_dev_image(const struct wh_admission_request *req)
 {
@@ -1072,6 +1142,8 @@ wh_image_check_request(const struct wh_image_check_ctx *ctx,
         const struct wh_admission_image *img = &req->images[i];
         struct wh_image_result *r = NULL;
         struct wh_image_eval ev;
+        bool fresh = false;
+        int64_t t0;
 
         /* One image used by many containers is verified once per review. */
         for (j = 0; j < n_results && r == NULL; j++)
@@ -1079,6 +1151,7 @@ wh_image_check_request(const struct wh_image_check_ctx *ctx,
                 r = &results[j];
         if (r == NULL) {
             r = &results[n_results++];
+            fresh = true;
             wh_image_check_one(ctx, img->image, dev, &req->platforms, r);
         }
         if (r->invalid != NULL) {
@@ -1102,6 +1175,10 @@ wh_image_check_request(const struct wh_image_check_ctx *ctx,
         ev.signature_detail = r->signature_detail;
         ev.dev_predicates = r->dev_predicates;
         ev.index = (int)i;
+        t0 = now_us();
         wh_policy_evaluate_image(ctx->policy, &ev, ctx->now, d);
+        account(ctx, STEP_EVALUATE, t0);
+        if (fresh) /* the first container of this image: its failures count once */
+            count_failures(ctx, r);
     }
 }

@@ -9,6 +9,8 @@
 #include "base/limits.h"
 #include "cache/cache.h"
 #include "decision/decision.h"
+#include "metrics/metrics.h"
+#include "pipeline/review.h"
 #include "policy/policy.h"
 #include "registry/client.h"
 #include "sbom/sbom.h"
@@ -28,6 +30,8 @@ struct wh_image_check_ctx {
     uint64_t generation;       /* policy generation: part of every facts key */
     int64_t tag_ttl_ms;        /* tag → digest */
     int64_t facts_ttl_ms;      /* verified facts of a digest */
+    struct wh_review_timing *timing;          /* step latencies, summed; NULL: not measured */
+    struct wh_metrics_family *verify_failures; /* _verification_failures_total{reason}, or NULL */
     bool dev_override_trusted; /* the CLI's --dev: the caller chose the dev image (never a pod) */
     int64_t negative_ttl_ms;   /* "no signature / no attestation" results; failures (registry
                                 * errors) are kept min(this, 2 s) and never as verified */

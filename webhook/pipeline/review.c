@@ -508,6 +508,8 @@ wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadl
     ctx.tag_ttl_ms = w->env->settings.tag_ttl_ms;
     ctx.facts_ttl_ms = w->env->settings.facts_ttl_ms;
     ctx.negative_ttl_ms = w->env->settings.negative_ttl_ms;
+    ctx.timing = &timing;
+    ctx.verify_failures = w->env->m.verify_failures;
     use_pull_secrets(w, &req, deadline_ms, &a);
     wh_image_check_request(&ctx, &req, &d);
     if (w->registry != NULL)
