@@ -15,6 +15,7 @@
  * text, a boolean its truth; an array also its item count). */
 struct field {
     const char *name;
+    size_t len;
     const struct schema *schema;
 };
 struct schema {
@@ -24,6 +25,10 @@ struct schema {
     const struct schema *items;
 };
 
+/* A member to keep: its name, the name's length (compared first) and what to keep of it. */
+/* clang-format off */
+#define F(name, schema) {name, sizeof(name) - 1, schema}
+/* clang-format on */
 #define FIELDS(...)                                                                                \
     .fields = (const struct field[]){__VA_ARGS__},                                                 \
     .n_fields = sizeof((const struct field[]){__VA_ARGS__}) / sizeof(struct field)
@@ -32,47 +37,45 @@ static const struct schema leaf = {0};
 static const struct schema map = {.any = &leaf};
 static const struct schema values = {.items = &leaf};
 static const struct schema expr = {
-    FIELDS({"key", &leaf}, {"operator", &leaf}, {"values", &values})};
+    FIELDS(F("key", &leaf), F("operator", &leaf), F("values", &values))};
 static const struct schema exprs = {.items = &expr};
-static const struct schema term = {FIELDS({"matchExpressions", &exprs}, {"matchFields", &leaf})};
+static const struct schema term = {FIELDS(F("matchExpressions", &exprs), F("matchFields", &leaf))};
 static const struct schema terms = {.items = &term};
-static const struct schema node_required = {FIELDS({"nodeSelectorTerms", &terms})};
+static const struct schema node_required = {FIELDS(F("nodeSelectorTerms", &terms))};
 static const struct schema node_affinity = {
-    FIELDS({"requiredDuringSchedulingIgnoredDuringExecution", &node_required})};
-static const struct schema affinity = {FIELDS({"nodeAffinity", &node_affinity})};
-static const struct schema container = {FIELDS({"image", &leaf}, {"name", &leaf})};
+    FIELDS(F("requiredDuringSchedulingIgnoredDuringExecution", &node_required))};
+static const struct schema affinity = {FIELDS(F("nodeAffinity", &node_affinity))};
+static const struct schema container = {FIELDS(F("image", &leaf), F("name", &leaf))};
 static const struct schema container_list = {.items = &container};
-static const struct schema pull_secret = {FIELDS({"name", &leaf})};
+static const struct schema pull_secret = {FIELDS(F("name", &leaf))};
 static const struct schema pull_secrets = {.items = &pull_secret};
-static const struct schema metadata = {FIELDS({"annotations", &map})};
+static const struct schema metadata = {FIELDS(F("annotations", &map))};
 
 #define POD_SPEC_FIELDS                                                                            \
-    {"containers", &container_list}, {"initContainers", &container_list},                          \
-        {"ephemeralContainers", &container_list}, {"nodeSelector", &map}, {"affinity", &affinity}, \
-        {"imagePullSecrets", &pull_secrets},                                                       \
-    {                                                                                              \
-        "serviceAccountName", &leaf                                                                \
-    }
+    F("containers", &container_list), F("initContainers", &container_list),                        \
+        F("ephemeralContainers", &container_list), F("nodeSelector", &map),                        \
+        F("affinity", &affinity), F("imagePullSecrets", &pull_secrets),                            \
+        F("serviceAccountName", &leaf)
 
 static const struct schema pod_spec = {FIELDS(POD_SPEC_FIELDS)};
 /* PodTemplateSpec: in PodTemplate, workloads' spec and CronJob's jobTemplate.spec. */
-static const struct schema pod_template = {FIELDS({"metadata", &metadata}, {"spec", &pod_spec})};
-static const struct schema job_template_spec = {FIELDS({"template", &pod_template})};
-static const struct schema job_template = {FIELDS({"spec", &job_template_spec})};
+static const struct schema pod_template = {FIELDS(F("metadata", &metadata), F("spec", &pod_spec))};
+static const struct schema job_template_spec = {FIELDS(F("template", &pod_template))};
+static const struct schema job_template = {FIELDS(F("spec", &job_template_spec))};
 /* An object's spec: the pod spec of a Pod, or where a workload keeps its pod template. */
 static const struct schema object_spec = {
-    FIELDS(POD_SPEC_FIELDS, {"template", &pod_template}, {"jobTemplate", &job_template})};
+    FIELDS(POD_SPEC_FIELDS, F("template", &pod_template), F("jobTemplate", &job_template))};
 static const struct schema kube_object = {
-    FIELDS({"metadata", &metadata}, {"spec", &object_spec}, {"template", &pod_template})};
+    FIELDS(F("metadata", &metadata), F("spec", &object_spec), F("template", &pod_template))};
 static const struct schema group_version_kind = {
-    FIELDS({"group", &leaf}, {"version", &leaf}, {"kind", &leaf})};
-static const struct schema resource = {FIELDS({"resource", &leaf})};
+    FIELDS(F("group", &leaf), F("version", &leaf), F("kind", &leaf))};
+static const struct schema resource = {FIELDS(F("resource", &leaf))};
 static const struct schema request = {
-    FIELDS({"uid", &leaf}, {"operation", &leaf}, {"namespace", &leaf}, {"name", &leaf},
-           {"subResource", &leaf}, {"kind", &group_version_kind}, {"resource", &resource},
-           {"dryRun", &leaf}, {"object", &kube_object})};
+    FIELDS(F("uid", &leaf), F("operation", &leaf), F("namespace", &leaf), F("name", &leaf),
+           F("subResource", &leaf), F("kind", &group_version_kind), F("resource", &resource),
+           F("dryRun", &leaf), F("object", &kube_object))};
 static const struct schema review = {
-    FIELDS({"apiVersion", &leaf}, {"kind", &leaf}, {"request", &request})};
+    FIELDS(F("apiVersion", &leaf), F("kind", &leaf), F("request", &request))};
 
 /*
  * The keys of one object, for duplicates: jansson refused them (JSON_REJECT_DUPLICATES), and a
@@ -155,7 +158,7 @@ member_schema(const struct schema *sc, struct wh_str key)
     if (sc->any != NULL)
         return sc->any;
     for (i = 0; i < sc->n_fields; i++)
-        if (wh_str_eq_c(key, sc->fields[i].name))
+        if (key.len == sc->fields[i].len && memcmp(key.ptr, sc->fields[i].name, key.len) == 0)
             return sc->fields[i].schema;
     return NULL;
 }
