@@ -94,6 +94,8 @@ e2=$(cat "$work/slow2.end")
 # The hung registry: every denial spent its time resolving the tag, and counts as a registry failure.
 resolves=$(metric 'driftgate_review_step_duration_seconds_count{step="resolve"}')
 [ "${resolves:-0}" -ge 1 ]; check $? "step histogram: resolve observed (a failure is shared for 2 s, so not every review resolves) (${resolves:-none})"
+regreq=$(metric "driftgate_registry_requests_total{registry=\"127.0.0.1:$bh\",status=\"error\"}")
+[ "${regreq:-0}" -ge 1 ]; check $? "registry_requests_total{127.0.0.1:$bh,error} counts the unanswered requests (${regreq:-none})"
 fails=$(metric 'driftgate_verification_failures_total{reason="registry"}')
 [ "${fails:-0}" -ge 1 ]; check $? "verification_failures_total{registry} counts the hung registry (${fails:-none})"
 

@@ -351,6 +351,20 @@ current_policy(struct wh_review_env *env, struct wh_trust_root **trust)
     return p;
 }
 
+/* driftgate_registry_requests_total{registry,status}: "200", "404", ... or "error". */
+static void
+observe_registry(void *arg, const char *host, long status)
+{
+    struct wh_review_metrics *m = arg;
+    char code[24];
+
+    if (status > 0)
+        snprintf(code, sizeof(code), "%ld", status);
+    else
+        snprintf(code, sizeof(code), "error");
+    wh_metrics_counter_add(m->registry_requests, (const char *const[]){host, code}, 1);
+}
+
 struct wh_review_worker *
 wh_review_worker_new(struct wh_review_env *env)
 {
@@ -380,8 +394,8 @@ wh_review_worker_new(struct wh_review_env *env)
         snprintf(w->registry_error, sizeof(w->registry_error), "%s", err.msg);
         wh_log(WH_LOG_ERROR, "registry client: %s", err.msg);
     }
-    /* TODO(#7): wh_registry_client_set_observer(w->registry, observe_registry, &env->m) once
-     * the registry client has the hook; until then driftgate_registry_requests_total is empty. */
+    if (w->registry != NULL)
+        wh_registry_client_set_observer(w->registry, observe_registry, &env->m);
     return w;
 }
 

@@ -84,6 +84,8 @@ struct wh_registry_client {
     size_t review_config_lens[MAX_REVIEW_CONFIGS];
     size_t n_review_configs;
     char cred_key[WH_DIGEST_STR_LEN];
+    wh_registry_observe_fn *observe; /* per-request hook for metrics, or NULL */
+    void *observe_arg;
 };
 
 /* What one HTTP exchange brought back. Strings and body live in the caller's arena. */
@@ -529,6 +531,33 @@ struct exchange {
     int64_t deadline_ms;
 };
 
+/* Tells the observer which host answered what: the URL's authority without credentials. */
+static void
+observe_request(const struct wh_registry_client *c, const char *url, long status)
+{
+    char host[256];
+    const char *p = strstr(url, "://"), *end, *at;
+    size_t n;
+
+    p = p != NULL ? p + 3 : url;
+    end = p + strcspn(p, "/?#");
+    at = memchr(p, '@', (size_t)(end - p));
+    if (at != NULL)
+        p = at + 1;
+    n = (size_t)(end - p) < sizeof(host) - 1 ? (size_t)(end - p) : sizeof(host) - 1;
+    memcpy(host, p, n);
+    host[n] = '\0';
+    c->observe(c->observe_arg, host, status);
+}
+
+void
+wh_registry_client_set_observer(struct wh_registry_client *c, wh_registry_observe_fn *fn,
+                                void *arg)
+{
+    c->observe = fn;
+    c->observe_arg = arg;
+}
+
 static const char *
 dup_or_null(struct wh_arena *a, const char *s)
 {
@@ -599,6 +628,8 @@ exchange(struct wh_registry_client *c, const struct exchange *x, struct wh_arena
     c->requests++;
     cc = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    if (c->observe != NULL)
+        observe_request(c, x->url, cc == CURLE_OK ? status : 0);
     /* Unset pointers into `t` and the caller's header list before they go away. */
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);

@@ -131,6 +131,13 @@ void wh_registry_client_review_credentials_clear(struct wh_registry_client *c);
  */
 const char *wh_registry_client_credentials_key(const struct wh_registry_client *c);
 
+/* Called after every HTTP request with the host[:port] it went to (no credentials) and the
+ * HTTP status, 0 when no answer came (connection, TLS or timeout failure). Runs on the thread
+ * that owns the client; `fn` must be thread-safe if several clients share it. */
+typedef void wh_registry_observe_fn(void *arg, const char *host, long status);
+void wh_registry_client_set_observer(struct wh_registry_client *c, wh_registry_observe_fn *fn,
+                                     void *arg);
+
 /* HTTP requests made by this client since creation, token requests included. */
 unsigned long wh_registry_client_requests(const struct wh_registry_client *c);
 /* Of those, the ones that were retries (after a 429, a 5xx or a reset connection). */
