@@ -153,6 +153,14 @@ check_signature(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
         } else {
             rc = wh_verify_signature(layers[i].blob, wh_str_c(layers[i].signature), signers,
                                      n_signers, out->facts.digest, tmp, &who, &err);
+            if (rc == WH_OK) {
+                struct wh_keyless_layer kl = keyless_layer(&layers[i], false);
+                rc = wh_keyless_check_key_tlog(
+                    &kl,
+                    wh_keyless_signer_find(rule->signatures.signed_by,
+                                           rule->signatures.n_signed_by, who),
+                    ctx->trust, ctx->limits, tmp, &err);
+            }
         }
         if (rc == WH_OK) {
             out->facts.signature_signer = wh_arena_strdup(keep, who);
@@ -455,6 +463,13 @@ check_attestations(const struct wh_image_check_ctx *ctx, const struct wh_image_r
         } else {
             rc = wh_verify_attestation(layers[i].blob, signers, n_signers, facts->digest, NULL,
                                        ctx->limits, tmp, &att, &err);
+            if (rc == WH_OK) {
+                struct wh_keyless_layer kl = keyless_layer(&layers[i], true);
+                rc = wh_keyless_check_key_tlog(
+                    &kl, wh_keyless_signer_find((const struct wh_policy_signer *const *)all, n_all,
+                                                att.signer),
+                    ctx->trust, ctx->limits, tmp, &err);
+            }
         }
         if (rc != WH_OK) {
             out->verify_detail =

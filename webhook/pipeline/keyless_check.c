@@ -7,6 +7,7 @@
  */
 #include "pipeline/keyless_check.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "base/digest.h"
@@ -14,8 +15,11 @@
 #include "registry/referrers.h"
 #include "verify/attestation.h"
 #include "verify/bundle.h"
+#include "verify/dsse.h"
 #include "verify/intoto.h"
 #include "verify/keyless.h"
+#include "verify/keys.h"
+#include "verify/tlog.h"
 
 /* The chain, SCT, tlog and time checks run in verify/; the identity is matched afterwards
  * against each keyless signer, so verify/ is given a condition every identity meets. */
@@ -146,6 +150,82 @@ wh_keyless_check_layer(const struct wh_keyless_layer *l, const char *digest,
     return check_statement(r.payload_type, r.payload, digest, *signer_out, lim, a, att_out, err);
 }
 
+/* The artifact of a message-signature bundle: the image manifest, by its digest. */
+static enum wh_err
+manifest_artifact(const char *digest, struct wh_verify_artifact *art, struct wh_error *err)
+{
+    memset(art, 0, sizeof(*art));
+    if (!wh_digest_is_sha256(wh_str_c(digest)))
+        return wh_error_set(err, WH_E_INVALID, "image digest %.80s is not sha256", digest);
+    art->has_sha256 = true;
+    for (size_t i = 0; i < WH_SHA256_LEN; i++) {
+        unsigned hi, lo;
+        char c1 = digest[7 + 2 * i], c2 = digest[8 + 2 * i];
+        hi = (unsigned)(c1 <= '9' ? c1 - '0' : c1 - 'a' + 10);
+        lo = (unsigned)(c2 <= '9' ? c2 - '0' : c2 - 'a' + 10);
+        art->sha256[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return WH_OK;
+}
+
+/* A bundle carrying a public key hint: the key signers are tried in order (the hint is never
+ * trusted); the first whose key verifies it is *signer_out. Each needs a verified time from the
+ * trust root's Rekor/TSA; `transparencyLog: required` signers also a verified tlog entry. */
+static enum wh_err
+verify_key_bundle(const struct wh_bundle *b, const struct wh_verify_artifact *art,
+                  const struct wh_trust_root *root,
+                  const struct wh_policy_signer *const *signers, size_t n_signers,
+                  struct wh_arena *a, struct wh_bundle_result *r, const char **signer_out,
+                  struct wh_error *err)
+{
+    struct wh_buf why;
+    size_t i, n_key = 0;
+    enum wh_err rc;
+
+    for (i = 0; i < n_signers; i++)
+        n_key += signers[i]->key != NULL;
+    if (n_key == 0)
+        return wh_error_set(err, WH_E_VERIFY,
+                            "bundle signed with a public key (hint \"%.80s\"), but the rule lists "
+                            "no key signer",
+                            b->key_hint);
+    if (root == NULL)
+        return wh_error_set(err, WH_E_VERIFY,
+                            "bundle signed with a public key needs a trust root for its signing "
+                            "time (Rekor or TSA): set trustRoots in the config (or "
+                            "--trusted-root)");
+    wh_buf_init(&why, 200);
+    for (i = 0; i < n_signers; i++) {
+        struct wh_bundle_policy p = {0};
+        struct wh_bundle_key key;
+        struct wh_error e;
+
+        if (signers[i]->key == NULL)
+            continue;
+        key.key = signers[i]->key;
+        rc = wh_verify_key_spki_der(signers[i]->key, a, &key.spki_der, &e);
+        p.skip_tlog_unsafe = !signers[i]->tlog_required;
+        if (rc == WH_OK)
+            rc = wh_verify_bundle(b, art, root, &key, &p, a, r, &e);
+        if (rc == WH_OK) {
+            *signer_out = signers[i]->name;
+            wh_buf_fini(&why);
+            return WH_OK;
+        }
+        if (why.len > 0)
+            wh_buf_append_c(&why, "; ");
+        wh_buf_append_c(&why, signers[i]->name);
+        wh_buf_append_c(&why, signers[i]->tlog_required ? " (transparencyLog: required): "
+                                                        : ": ");
+        wh_buf_append_c(&why, e.msg);
+    }
+    rc = wh_error_set(err, WH_E_VERIFY, "bundle signed with a public key verifies with no key "
+                                        "signer: %s",
+                      why.ptr != NULL ? why.ptr : "");
+    wh_buf_fini(&why);
+    return rc;
+}
+
 /* Verifies one fetched bundle for image `digest` into *out. */
 static enum wh_err
 check_bundle(struct wh_bytes json, const char *digest, const struct wh_trust_root *root,
@@ -163,32 +243,20 @@ check_bundle(struct wh_bytes json, const char *digest, const struct wh_trust_roo
     rc = wh_verify_bundle_parse(json, lim, a, &b, err);
     if (rc != WH_OK)
         return rc;
-    if (b.material == WH_BUNDLE_PUBLIC_KEY)
-        return wh_error_set(err, WH_E_VERIFY,
-                            "bundle signed with a public key (hint \"%.80s\"): key-signed bundle "
-                            "referrers are not verified by this version; sign keyless or attach "
-                            "a cosign .sig/.att",
-                            b.key_hint);
-    if (root == NULL)
+    if (b.material != WH_BUNDLE_PUBLIC_KEY && root == NULL)
         return no_root(err);
     /* A message signature must be over the image manifest itself: messageDigest == digest. */
     memset(&art, 0, sizeof(art));
-    if (b.content == WH_BUNDLE_MESSAGE_SIGNATURE) {
-        if (!wh_digest_is_sha256(wh_str_c(digest)))
-            return wh_error_set(err, WH_E_INVALID, "image digest %.80s is not sha256", digest);
-        art.has_sha256 = true;
-        for (size_t i = 0; i < WH_SHA256_LEN; i++) {
-            unsigned hi, lo;
-            char c1 = digest[7 + 2 * i], c2 = digest[8 + 2 * i];
-            hi = (unsigned)(c1 <= '9' ? c1 - '0' : c1 - 'a' + 10);
-            lo = (unsigned)(c2 <= '9' ? c2 - '0' : c2 - 'a' + 10);
-            art.sha256[i] = (unsigned char)(hi << 4 | lo);
-        }
-    }
-    rc = wh_verify_bundle(&b, &art, root, NULL, &any_identity, a, &r, err);
-    if (rc != WH_OK)
+    if (b.content == WH_BUNDLE_MESSAGE_SIGNATURE &&
+        (rc = manifest_artifact(digest, &art, err)) != WH_OK)
         return rc;
-    rc = match_identity(&r.identity, signers, n_signers, a, &signer, err);
+    if (b.material == WH_BUNDLE_PUBLIC_KEY) {
+        rc = verify_key_bundle(&b, &art, root, signers, n_signers, a, &r, &signer, err);
+    } else {
+        rc = wh_verify_bundle(&b, &art, root, NULL, &any_identity, a, &r, err);
+        if (rc == WH_OK)
+            rc = match_identity(&r.identity, signers, n_signers, a, &signer, err);
+    }
     if (rc != WH_OK)
         return rc;
     if (r.content == WH_BUNDLE_MESSAGE_SIGNATURE) {
@@ -205,6 +273,106 @@ check_bundle(struct wh_bytes json, const char *digest, const struct wh_trust_roo
     else
         out->att = att;
     out->signer = signer;
+    return WH_OK;
+}
+
+/* sha256 of DSSE PAE (Rekor v2 hashedrekord form of a DSSE signature). */
+static void
+pae_sha256(const struct wh_dsse_envelope *env, unsigned char out[WH_SHA256_LEN])
+{
+    struct wh_buf pae;
+    char head[64];
+    int n;
+
+    wh_buf_init(&pae, 64 + env->payload.len);
+    n = snprintf(head, sizeof(head), "DSSEv1 %zu ", strlen(env->payload_type));
+    wh_buf_append(&pae, head, (size_t)n);
+    wh_buf_append_c(&pae, env->payload_type);
+    n = snprintf(head, sizeof(head), " %zu ", env->payload.len);
+    wh_buf_append(&pae, head, (size_t)n);
+    wh_buf_append(&pae, env->payload.ptr, env->payload.len);
+    wh_digest_sha256(pae.ptr, pae.len, out);
+    wh_buf_fini(&pae);
+}
+
+const struct wh_policy_signer *
+wh_keyless_signer_find(const struct wh_policy_signer *const *signers, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n && name != NULL; i++)
+        if (strcmp(signers[i]->name, name) == 0)
+            return signers[i];
+    return NULL;
+}
+
+enum wh_err
+wh_keyless_check_key_tlog(const struct wh_keyless_layer *l, const struct wh_policy_signer *s,
+                          const struct wh_trust_root *root, const struct wh_limits *lim,
+                          struct wh_arena *a, struct wh_error *err)
+{
+    struct wh_tlog_expect x;
+    struct wh_tlog_entry e;
+    enum wh_err rc;
+    time_t at;
+
+    if (s == NULL || s->key == NULL || !s->tlog_required)
+        return WH_OK;
+    if (root == NULL)
+        return wh_error_set(err, WH_E_VERIFY,
+                            "signer %s has transparencyLog: required, but no trust root (Rekor "
+                            "keys) is configured: set trustRoots in the config (or "
+                            "--trusted-root)",
+                            s->name);
+    if (l->bundle == NULL || l->bundle[0] == '\0')
+        return wh_error_set(err, WH_E_VERIFY,
+                            "signer %s has transparencyLog: required, but the layer carries no "
+                            "Rekor entry (dev.sigstore.cosign/bundle)",
+                            s->name);
+    memset(&x, 0, sizeof(x));
+    rc = wh_verify_key_spki_der(s->key, a, &x.verifier, err);
+    if (rc != WH_OK)
+        return rc;
+    if (l->is_dsse) {
+        struct wh_dsse_envelope env, one;
+        const struct wh_verify_key *k = s->key;
+        size_t i;
+
+        rc = wh_verify_dsse_parse(l->blob, lim, a, &env, err);
+        if (rc != WH_OK)
+            return wh_error_wrap(err, "signer %s: transparency log", s->name);
+        /* The body names one signature: the one this signer's key made. */
+        for (i = 0; i < env.n_signatures; i++) {
+            struct wh_error ignore;
+            one = env;
+            one.signatures = &env.signatures[i];
+            one.n_signatures = 1;
+            if (wh_verify_dsse(&one, &k, 1, NULL, &ignore) == WH_OK)
+                break;
+        }
+        if (i == env.n_signatures)
+            return wh_error_set(err, WH_E_VERIFY, "signer %s: no envelope signature verifies",
+                                s->name);
+        x.signature = env.signatures[i].sig;
+        x.payload = env.payload;
+        x.envelope = l->blob;
+        x.has_artifact_sha256 = true;
+        pae_sha256(&env, x.artifact_sha256);
+    } else {
+        if (l->signature == NULL)
+            return wh_error_set(err, WH_E_INVALID, "layer has no signature annotation");
+        rc = wh_digest_base64_decode(wh_str_c(l->signature), a, &x.signature, err);
+        if (rc != WH_OK)
+            return wh_error_wrap(err, "signature annotation");
+        x.has_artifact_sha256 = true;
+        wh_digest_sha256(l->blob.ptr, l->blob.len, x.artifact_sha256);
+    }
+    rc = wh_tlog_entry_parse_cosign(
+        (struct wh_bytes){(const unsigned char *)l->bundle, strlen(l->bundle)}, a, &e, err);
+    if (rc == WH_OK)
+        rc = wh_verify_tlog_entry(&e, root, &x, 0, &at, err);
+    if (rc != WH_OK)
+        return wh_error_wrap(err, "signer %s (transparencyLog: required): Rekor entry "
+                                  "(dev.sigstore.cosign/bundle)",
+                             s->name);
     return WH_OK;
 }
 

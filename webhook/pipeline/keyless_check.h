@@ -51,6 +51,23 @@ wh_keyless_check_layer(const struct wh_keyless_layer *l, const char *digest,
                        const struct wh_limits *lim, struct wh_arena *a, const char **signer_out,
                        struct wh_attestation *att_out, struct wh_error *err);
 
+/* The signer named `name` among `signers`, or NULL. */
+const struct wh_policy_signer *wh_keyless_signer_find(const struct wh_policy_signer *const *signers,
+                                                      size_t n, const char *name);
+
+/*
+ * `transparencyLog: required` for a key signer whose key verified layer `l`: the layer's
+ * dev.sigstore.cosign/bundle (a Rekor SET) must verify against `root`'s Rekor keys and its body
+ * must name this layer's signature, the signer's key and the payload (.sig) or envelope (.att).
+ * WH_OK at once when `s` is NULL, keyless or tlog-optional. WH_E_VERIFY names the signer and
+ * what is missing or wrong (no trust root, no bundle annotation, SET, body). Scratch in `a`.
+ */
+WH_MUST_CHECK enum wh_err wh_keyless_check_key_tlog(const struct wh_keyless_layer *l,
+                                                    const struct wh_policy_signer *s,
+                                                    const struct wh_trust_root *root,
+                                                    const struct wh_limits *lim,
+                                                    struct wh_arena *a, struct wh_error *err);
+
 /* One sigstore bundle referrer of an image, verified (signer != NULL) or not (detail says why). */
 struct wh_keyless_referrer {
     const char *manifest_digest;
@@ -63,7 +80,9 @@ struct wh_keyless_referrer {
 /*
  * Lists the sigstore bundle referrers (v0.1–v0.3 media types) of `digest`, fetches each (at most
  * lim->signatures) and verifies it: keyless bundles against `root` and the keyless `signers`;
- * bundles with a public key against the key signers that hold their key's PEM. A message
+ * bundles with a public key against each key signer's key in turn (the hint is never trusted;
+ * `root` must be given for the signing time; transparencyLog: required signers also need a
+ * verified tlog entry, optional ones accept a TSA time alone). A message
  * signature must be over the image manifest (messageDigest == digest). Infrastructure failures
  * return an error (WH_E_UNAVAILABLE / WH_E_TIMEOUT ...); per-bundle failures land in ->detail.
  * *out, *n_out valid only on WH_OK (n 0 when the image has none).

@@ -182,6 +182,21 @@ wh_verify_key_type(const struct wh_verify_key *key)
     return key->type;
 }
 
+enum wh_err
+wh_verify_key_spki_der(const struct wh_verify_key *key, struct wh_arena *a, struct wh_bytes *out,
+                       struct wh_error *err)
+{
+    unsigned char *der = NULL;
+    int len = i2d_PUBKEY(key->pkey, &der);
+
+    if (len <= 0)
+        return wh_error_openssl(err, WH_E_INTERNAL, "public key has no DER form");
+    out->ptr = wh_arena_memdup(a, der, (size_t)len);
+    out->len = (size_t)len;
+    OPENSSL_free(der);
+    return WH_OK;
+}
+
 /* One EVP_DigestVerify attempt: 1 verified, 0 mismatch, -1 malformed signature or input. */
 static int
 try_verify(const struct wh_verify_key *key, const EVP_MD *md, int padding, struct wh_bytes data,

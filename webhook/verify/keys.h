@@ -29,6 +29,11 @@ WH_MUST_CHECK enum wh_err wh_verify_key_parse_der(struct wh_bytes der, struct wh
 /* "ecdsa-p256", "ecdsa-p384", "ecdsa-p521", "rsa-<bits>" or "ed25519"; lives as long as the key. */
 const char *wh_verify_key_type(const struct wh_verify_key *key);
 
+/* The key's DER SubjectPublicKeyInfo (what a Rekor entry body names), copied into `a`. */
+WH_MUST_CHECK enum wh_err wh_verify_key_spki_der(const struct wh_verify_key *key,
+                                                 struct wh_arena *a, struct wh_bytes *out,
+                                                 struct wh_error *err);
+
 /*
  * Checks `sig` over `data`. ECDSA: DER signature, SHA-256 (cosign's default for every curve), and
  * for P-384/P-521 also SHA-384/SHA-512 (sigstore-go's choice for those curves). RSA: PKCS#1 v1.5
