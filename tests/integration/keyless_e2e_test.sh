@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Keyless cosign signatures through `driftgate check` and `driftgate review` against a real
 # registry (keyless-world.sh): the right identity is allowed; a wrong identity, another image's
-# signature, an untrusted Fulcio CA and a missing trust root are denied with messages naming why.
+# signature, an untrusted Fulcio CA and a missing trust root are denied with messages naming why;
+# then keyless .att SBOMs on a prod/dev pair, OCI referrer bundles (keyless and key-signed),
+# transparencyLog: required on key signers, and the same through `driftgate serve` over TLS.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$top/build}
@@ -33,5 +35,81 @@ ok "$(grep -q '"allowed": *true' "$work/rout" && echo 0 || echo 1)" "review: key
 bash "$top/tests/integration/review-objects.sh" -o "$work/rv2" -k pod "$KL_WRONGID" >/dev/null 2>&1
 "$dg" review "$work/rv2/pod.json" --policy "$KL_POLICY" --plain-http "$REGISTRY" --trusted-root "$KL_ROOT" > "$work/rout" 2>&1
 ok "$(grep -q '"allowed": *false' "$work/rout" && grep -q 'evil.fixture.test' "$work/rout" && echo 0 || echo 1)" "review: wrong identity denied"
+# The full policy: keyless .att SBOM on a prod/dev pair, referrers, key signers with a tlog.
+full() { "$dg" check "$1" --policy "$KL_POLICY_FULL" --plain-http "$REGISTRY" --trusted-root "$KL_ROOT" > "$work/out" 2>&1; }
+brief() { tr '\n' ' ' < "$work/out" | cut -c1-"${1:-220}"; }
+full "$KL_PAIR"; rc=$?
+ok "$([ $rc = 0 ] && grep -q 'dev-only [1-9]' "$work/out" && echo 0 || echo 1)" "keyless .sig + .att SBOM on a prod/dev pair: allowed, drift judged ($(brief))"
+full "$KL_ISSUER_BAD"; rc=$?
+ok "$([ $rc != 0 ] && grep -q 'issuer https://other-issuer.fixture.test' "$work/out" && grep -q "$KL_ISSUER" "$work/out" && echo 0 || echo 1)" \
+  "wrong issuer: denied naming expected vs got ($(grep -o 'certificate identity[^)]*)' "$work/out" | head -1))"
+full "$KL_BADSET"; rc=$?
+ok "$([ $rc != 0 ] && grep -q 'signed entry timestamp does not verify' "$work/out" && echo 0 || echo 1)" "Rekor SET signed by another key: denied ($(grep -o 'cosign bundle: [^)]*' "$work/out" | head -1))"
+full "$KL_REFONLY"; rc=$?
+ok "$([ $rc = 0 ] && echo 0 || echo 1)" "image with only OCI referrer bundles (keyless DSSE SBOM + cosign/sign/v1): allowed ($(brief))"
+full "$KL_REFCOPY"; rc=$?
+ok "$([ $rc != 0 ] && grep -q 'statement subject' "$work/out" && echo 0 || echo 1)" "another image's referrer bundles: denied ($(grep -o 'statement subject[^)]*' "$work/out" | head -1 | cut -c1-160))"
+"$dg" check "$KL_REFONLY" --policy "$KL_POLICY_FULL" --plain-http "$REGISTRY" --trusted-root "$KL_OTHER_ROOT" > "$work/out" 2>&1; rc=$?
+ok "$([ $rc != 0 ] && echo 0 || echo 1)" "referrer bundles with an untrusted Fulcio CA / Rekor: denied ($(grep -o 'referrer 1 of 2: [^)]*' "$work/out" | head -1 | cut -c1-160))"
+full "$KL_KEYREF"; rc=$?
+ok "$([ $rc = 0 ] && echo 0 || echo 1)" "key-signed bundle referrer with a Rekor entry (transparencyLog: required): allowed ($(brief 160))"
+full "$KL_KEYREF_NOTLOG"; rc=$?
+ok "$([ $rc != 0 ] && grep -q 'ci-key-rekor (transparencyLog: required)' "$work/out" && echo 0 || echo 1)" "key-signed bundle without a tlog entry, tlog required: denied ($(grep -o 'verifies with no key signer[^)]*)' "$work/out" | head -1 | cut -c1-200))"
+full "$KL_KEYSIG_SET"; rc=$?
+ok "$([ $rc = 0 ] && echo 0 || echo 1)" "key-signed .sig with a verified Rekor SET, tlog required: allowed ($(brief 160))"
+full "$KL_KEYSIG_NOSET"; rc=$?
+ok "$([ $rc != 0 ] && grep -q 'transparencyLog: required, but the layer carries no Rekor entry' "$work/out" && echo 0 || echo 1)" "key-signed .sig without a Rekor entry, tlog required: denied"
+sed 's/^\( *ci-key-rekor:\)$/\1\n      transparencyLog: optional/' "$KL_POLICY_FULL" > "$work/policy-optional.yaml"
+"$dg" check "$KL_KEYSIG_NOSET" --policy "$work/policy-optional.yaml" --plain-http "$REGISTRY" > "$work/out" 2>&1; rc=$?
+ok "$([ $rc = 0 ] && echo 0 || echo 1)" "the same with transparencyLog: optional: allowed as before ($(brief 160))"
+"$dg" check "$KL_KEYREF" --policy "$KL_POLICY_FULL" --plain-http "$REGISTRY" > "$work/out" 2>&1; rc=$?
+ok "$([ $rc != 0 ] && grep -q 'trustRoots' "$work/out" && echo 0 || echo 1)" "key-signed bundle, no trust root: denied, says to configure trustRoots"
+
+# driftgate serve over TLS with trustRoots in the config, and driftgate review on the same files
+if "$top/certs/mint.sh" "$work/certs" 127.0.0.1 localhost > /dev/null 2>&1; then
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  cat > "$work/config.yaml" <<YAML
+listen: "127.0.0.1:$port"
+tls: {cert: "$work/certs/tls.crt", key: "$work/certs/tls.key"}
+policy: "$KL_POLICY_FULL"
+trustRoots: ["$KL_ROOT"]
+registry:
+  plainHTTP: ["$REGISTRY"]
+workers: 2
+YAML
+  "$dg" serve --config "$work/config.yaml" > "$work/serve.log" 2>&1 &
+  serve_pid=$!
+  trap 'kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null; bash "$top/tests/support/fixtures/keyless-world.sh" stop "$work/w" >/dev/null 2>&1; rm -rf "$work"' EXIT
+  ready=1
+  for _ in $(seq 1 100); do
+    curl -sf --cacert "$work/certs/ca.crt" "https://127.0.0.1:$port/readyz" >/dev/null 2>&1 && { ready=0; break; }
+    kill -0 "$serve_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  ok $ready "serve: ready over TLS with trustRoots from the config"
+  post() {
+    curl -s --cacert "$work/certs/ca.crt" -o "$work/resp.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+      --data-binary "@$1" "https://127.0.0.1:$port/validate?timeout=10s"
+  }
+  for c in "PAIR true" "REFONLY true" "KEYREF true" "ISSUER_BAD false" "REFCOPY false" "KEYREF_NOTLOG false"; do
+    set -- $c; v=KL_$1
+    bash "$top/tests/integration/review-objects.sh" -o "$work/sv-$1" -k pod "${!v}" >/dev/null 2>&1
+    st=$(post "$work/sv-$1/pod.json")
+    ok "$([ "$st" = 200 ] && grep -q "\"allowed\": *$2" "$work/resp.json" && echo 0 || echo 1)" \
+      "serve: $1 pod allowed=$2 (HTTP $st, $(grep -o '"message": *"[^"]*' "$work/resp.json" | head -1 | cut -c1-160))"
+    "$dg" review --config "$work/config.yaml" "$work/sv-$1/pod.json" > "$work/cli.json" 2>/dev/null
+    ok "$(grep -q "\"allowed\": *$2" "$work/cli.json" && echo 0 || echo 1)" "review --config: $1 pod allowed=$2"
+  done
+  post "$work/sv-ISSUER_BAD/pod.json" >/dev/null
+  ok "$(grep -q 'issuer https://other-issuer.fixture.test' "$work/resp.json" && echo 0 || echo 1)" "serve: wrong-issuer message names the issuer got"
+  # cached: the same keyless review again costs no registry request
+  post "$work/sv-PAIR/pod.json" >/dev/null
+  sleep 0.2
+  last=$(grep -o '"registry_requests":[0-9]*' "$work/serve.log" | tail -1)
+  ok "$([ "$last" = '"registry_requests":0' ] && echo 0 || echo 1)" "serve: a cached keyless review costs 0 registry requests ($last)"
+  kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null
+else
+  ok 1 "certs/mint.sh made a serving certificate"
+fi
 echo "# keyless_e2e: $pass passed, $fail failed"
 [ "$fail" = 0 ]
