@@ -173,10 +173,9 @@ manifest_artifact(const char *digest, struct wh_verify_artifact *art, struct wh_
  * trust root's Rekor/TSA; `transparencyLog: required` signers also a verified tlog entry. */
 static enum wh_err
 verify_key_bundle(const struct wh_bundle *b, const struct wh_verify_artifact *art,
-                  const struct wh_trust_root *root,
-                  const struct wh_policy_signer *const *signers, size_t n_signers,
-                  struct wh_arena *a, struct wh_bundle_result *r, const char **signer_out,
-                  struct wh_error *err)
+                  const struct wh_trust_root *root, const struct wh_policy_signer *const *signers,
+                  size_t n_signers, struct wh_arena *a, struct wh_bundle_result *r,
+                  const char **signer_out, struct wh_error *err)
 {
     struct wh_buf why;
     size_t i, n_key = 0;
@@ -215,12 +214,12 @@ verify_key_bundle(const struct wh_bundle *b, const struct wh_verify_artifact *ar
         if (why.len > 0)
             wh_buf_append_c(&why, "; ");
         wh_buf_append_c(&why, signers[i]->name);
-        wh_buf_append_c(&why, signers[i]->tlog_required ? " (transparencyLog: required): "
-                                                        : ": ");
+        wh_buf_append_c(&why, signers[i]->tlog_required ? " (transparencyLog: required): " : ": ");
         wh_buf_append_c(&why, e.msg);
     }
-    rc = wh_error_set(err, WH_E_VERIFY, "bundle signed with a public key verifies with no key "
-                                        "signer: %s",
+    rc = wh_error_set(err, WH_E_VERIFY,
+                      "bundle signed with a public key verifies with no key "
+                      "signer: %s",
                       why.ptr != NULL ? why.ptr : "");
     wh_buf_fini(&why);
     return rc;
@@ -370,8 +369,9 @@ wh_keyless_check_key_tlog(const struct wh_keyless_layer *l, const struct wh_poli
     if (rc == WH_OK)
         rc = wh_verify_tlog_entry(&e, root, &x, 0, &at, err);
     if (rc != WH_OK)
-        return wh_error_wrap(err, "signer %s (transparencyLog: required): Rekor entry "
-                                  "(dev.sigstore.cosign/bundle)",
+        return wh_error_wrap(err,
+                             "signer %s (transparencyLog: required): Rekor entry "
+                             "(dev.sigstore.cosign/bundle)",
                              s->name);
     return WH_OK;
 }
@@ -399,8 +399,8 @@ wh_keyless_check_referrers(struct wh_registry_client *c, const struct wh_image_r
         bool is_bundle = false;
 
         for (size_t t = 0; t < sizeof(bundle_types) / sizeof(bundle_types[0]); t++)
-            is_bundle |= all[i].artifact_type != NULL &&
-                         strcmp(all[i].artifact_type, bundle_types[t]) == 0;
+            is_bundle |=
+                all[i].artifact_type != NULL && strcmp(all[i].artifact_type, bundle_types[t]) == 0;
         if (!is_bundle)
             continue;
         if (k >= lim->signatures)
