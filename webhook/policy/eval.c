@@ -183,18 +183,6 @@ warn(struct verdict *v, const char *text)
     wh_decision_warn(v->d, "%s: %s", v->in->image, text);
 }
 
-static const char *
-signer_list(const struct wh_policy_signer *const *s, size_t n, struct wh_arena *a)
-{
-    const char *out = "";
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        out = wh_arena_sprintf(a, "%s%s%s", out, i == 0 ? "" : (i + 1 == n ? " or " : ", "),
-                               s[i]->name);
-    return out;
-}
-
 /* How to produce what is missing, for the first signer of the list. */
 static const char *
 cosign_how(const struct wh_policy_signer *s, const char *verb, const char *extra,
@@ -213,37 +201,25 @@ cosign_how(const struct wh_policy_signer *s, const char *verb, const char *extra
                             verb, extra, s->name, subject);
 }
 
-static bool
-signer_in(const struct wh_policy_signer *const *list, size_t n, const char *name)
-{
-    size_t i;
-
-    if (name == NULL)
-        return false;
-    for (i = 0; i < n; i++)
-        if (strcmp(list[i]->name, name) == 0)
-            return true;
-    return false;
-}
-
 static void
 check_signature(struct verdict *v, const struct wh_policy_image *rule)
 {
     const struct wh_image_eval *in = v->in;
     struct wh_arena *a = v->d->arena;
     const char *who = in->facts != NULL ? in->facts->signature_signer : NULL;
-    size_t verified = signer_in(rule->signatures.signed_by, rule->signatures.n_signed_by, who);
+    size_t verified =
+        wh_policy_signer_listed(rule->signatures.signed_by, rule->signatures.n_signed_by, who);
 
     if (verified >= rule->signatures.count)
         return;
-    deny(v,
-         wh_arena_sprintf(a, "no %s signature by %s%s%s%s: %s",
-                          rule->signatures.count > 1 ? "sufficient" : "verified",
-                          signer_list(rule->signatures.signed_by, rule->signatures.n_signed_by, a),
-                          in->signature_detail != NULL ? " (" : "",
-                          in->signature_detail != NULL ? in->signature_detail : "",
-                          in->signature_detail != NULL ? ")" : "",
-                          cosign_how(rule->signatures.signed_by[0], "sign", "", in, a)));
+    deny(v, wh_arena_sprintf(
+                a, "no %s signature by %s%s%s%s: %s",
+                rule->signatures.count > 1 ? "sufficient" : "verified",
+                wh_policy_signer_names(rule->signatures.signed_by, rule->signatures.n_signed_by, a),
+                in->signature_detail != NULL ? " (" : "",
+                in->signature_detail != NULL ? in->signature_detail : "",
+                in->signature_detail != NULL ? ")" : "",
+                cosign_how(rule->signatures.signed_by[0], "sign", "", in, a)));
 }
 
 static const char *
@@ -268,7 +244,7 @@ sbom_attestation(const struct wh_policy_image *rule, const struct wh_facts *fact
         const struct wh_attestation *at = &facts->attestations[i];
         if (at->predicate_type != NULL &&
             strcmp(at->predicate_type, rule->sbom.predicate_type) == 0 &&
-            signer_in(rule->sbom.signed_by, rule->sbom.n_signed_by, at->signer))
+            wh_policy_signer_listed(rule->sbom.signed_by, rule->sbom.n_signed_by, at->signer))
             return at;
     }
     return NULL;
@@ -285,13 +261,13 @@ check_sbom(struct verdict *v, const struct wh_policy_image *rule)
         return true;
     extra = wh_arena_sprintf(a, " --type %s --predicate sbom.json",
                              cosign_type(rule->sbom.predicate_type));
-    deny(v, wh_arena_sprintf(a, "no verified SBOM attestation (%s) by %s%s%s%s: %s",
-                             rule->sbom.predicate_type,
-                             signer_list(rule->sbom.signed_by, rule->sbom.n_signed_by, a),
-                             in->verify_detail != NULL ? " (" : "",
-                             in->verify_detail != NULL ? in->verify_detail : "",
-                             in->verify_detail != NULL ? ")" : "",
-                             cosign_how(rule->sbom.signed_by[0], "attest", extra, in, a)));
+    deny(v, wh_arena_sprintf(
+                a, "no verified SBOM attestation (%s) by %s%s%s%s: %s", rule->sbom.predicate_type,
+                wh_policy_signer_names(rule->sbom.signed_by, rule->sbom.n_signed_by, a),
+                in->verify_detail != NULL ? " (" : "",
+                in->verify_detail != NULL ? in->verify_detail : "",
+                in->verify_detail != NULL ? ")" : "",
+                cosign_how(rule->sbom.signed_by[0], "attest", extra, in, a)));
     return false;
 }
 

@@ -1,6 +1,7 @@
 #ifndef WH_POLICY_POLICY_H
 #define WH_POLICY_POLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -49,6 +50,13 @@ const struct wh_policy_image *wh_policy_image_get(const struct wh_policy *p, siz
 const struct wh_policy_tiers *wh_policy_tiers_find(const struct wh_policy *p, const char *name);
 const struct wh_policy_signer *wh_policy_signer_find(const struct wh_policy *p, const char *name);
 
+/* True when `name` (a verified signer's) is one of the signer set's names; false for NULL. */
+bool wh_policy_signer_listed(const struct wh_policy_signer *const *list, size_t n,
+                             const char *name);
+/* "a, b or c" (arena), for messages. */
+const char *wh_policy_signer_names(const struct wh_policy_signer *const *s, size_t n,
+                                   struct wh_arena *a);
+
 /* A drift finding with its tier. */
 struct wh_tiered_finding {
     const struct wh_sbom_finding *finding;
@@ -75,9 +83,9 @@ void wh_policy_classify_tiers(const struct wh_policy *p, const struct wh_policy_
 
 /* One image (one container path) to evaluate. Borrowed. */
 struct wh_image_eval {
-    const char *path;                   /* "spec.containers[1].image" */
-    const char *image;                  /* as written */
-    const char *digest;                 /* resolved, or NULL */
+    const char *path;   /* "spec.containers[1].image" */
+    const char *image;  /* as written */
+    const char *digest; /* resolved, or NULL */
     /* Multi-arch: the platform ("linux/arm64") whose manifest `digest` is, and the index it was
      * selected from; both NULL for a single-platform image or when the index itself is judged. */
     const char *platform;
@@ -87,12 +95,12 @@ struct wh_image_eval {
     const struct wh_facts *facts;       /* verified facts; NULL = nothing verified */
     /* The dev image's parsed predicates (its agent provenance), NULL when none. */
     const struct wh_predicates *dev_predicates;
-    const struct wh_sbom_diff *diff;    /* NULL without a dev reference */
+    const struct wh_sbom_diff *diff; /* NULL without a dev reference */
     const char *dev_image;
-    const char *error;         /* infrastructure error for onError, or NULL */
+    const char *error;            /* infrastructure error for onError, or NULL */
     const char *signature_detail; /* why a present cosign signature did not verify, or NULL */
     const char *verify_detail;    /* why a present attestation did not verify, or NULL */
-    int index;                 /* annotation prefix "<index>-" */
+    int index;                    /* annotation prefix "<index>-" */
 };
 
 /*

@@ -27,29 +27,6 @@ wh_policy_messages_warn(struct wh_policy_messages *m, const char *text, struct w
         m->warn[m->n_warn++] = text;
 }
 
-static bool
-signer_in(const struct wh_policy_signer *const *list, size_t n, const char *name)
-{
-    size_t i;
-
-    for (i = 0; name != NULL && i < n; i++)
-        if (strcmp(list[i]->name, name) == 0)
-            return true;
-    return false;
-}
-
-static const char *
-signer_names(const struct wh_policy_signer *const *s, size_t n, struct wh_arena *a)
-{
-    const char *out = "";
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        out = wh_arena_sprintf(a, "%s%s%s", out, i == 0 ? "" : (i + 1 == n ? " or " : ", "),
-                               s[i]->name);
-    return out;
-}
-
 static void
 check_dependency(const struct wh_policy_dependency *want, const struct wh_provenance *p,
                  struct wh_arena *a, struct wh_policy_messages *out)
@@ -124,7 +101,8 @@ wh_policy_provenance_check(const struct wh_policy_image *rule, const struct wh_p
 
     if (!r->required)
         return;
-    if (p == NULL || !signer_in(r->signed_by, r->n_signed_by, pred->provenance_signer) ||
+    if (p == NULL ||
+        !wh_policy_signer_listed(r->signed_by, r->n_signed_by, pred->provenance_signer) ||
         (r->predicate_type != NULL &&
          strcmp(r->predicate_type, strcmp(p->version, "v1") == 0 ? WH_PREDICATE_SLSA_V1
                                                                  : WH_PREDICATE_SLSA_V02) != 0)) {
@@ -135,7 +113,7 @@ wh_policy_provenance_check(const struct wh_policy_image *rule, const struct wh_p
                              "build's provenance with cosign attest --type slsaprovenance1 "
                              "--predicate provenance.json %s (or from the builder, e.g. "
                              "slsa-github-generator)",
-                             type, signer_names(r->signed_by, r->n_signed_by, a),
+                             type, wh_policy_signer_names(r->signed_by, r->n_signed_by, a),
                              detail != NULL ? " (" : "", detail != NULL ? detail : "",
                              detail != NULL ? ")" : "", image),
             a);
@@ -232,9 +210,11 @@ wh_policy_agent_raises(const struct wh_policy_image *rule, const struct wh_predi
     if (rule == NULL || !rule->agent.required || !rule->agent.raise_drift)
         return false;
     return (has_commits(prod) &&
-            signer_in(rule->agent.signed_by, rule->agent.n_signed_by, prod->agent_signer)) ||
+            wh_policy_signer_listed(rule->agent.signed_by, rule->agent.n_signed_by,
+                                    prod->agent_signer)) ||
            (has_commits(dev) &&
-            signer_in(rule->agent.signed_by, rule->agent.n_signed_by, dev->agent_signer));
+            wh_policy_signer_listed(rule->agent.signed_by, rule->agent.n_signed_by,
+                                    dev->agent_signer));
 }
 
 void

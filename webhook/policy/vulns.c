@@ -8,29 +8,6 @@
 
 #define ALLOW_WARN_DAYS 7 /* an allow entry starts warning this many days before it expires */
 
-static bool
-signer_in(const struct wh_policy_signer *const *list, size_t n, const char *name)
-{
-    size_t i;
-
-    for (i = 0; name != NULL && i < n; i++)
-        if (strcmp(list[i]->name, name) == 0)
-            return true;
-    return false;
-}
-
-static const char *
-signer_names(const struct wh_policy_signer *const *s, size_t n, struct wh_arena *a)
-{
-    const char *out = "";
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        out = wh_arena_sprintf(a, "%s%s%s", out, i == 0 ? "" : (i + 1 == n ? " or " : ", "),
-                               s[i]->name);
-    return out;
-}
-
 static const char *
 age_text(long long s, struct wh_arena *a)
 {
@@ -84,7 +61,7 @@ scan_usable(const struct wh_policy_vulns *r, const struct wh_predicates *pred, c
     const struct wh_vuln_report *s = pred != NULL ? pred->vulns : NULL;
     long long age;
 
-    if (s == NULL || !signer_in(r->signed_by, r->n_signed_by, pred->vulns_signer) ||
+    if (s == NULL || !wh_policy_signer_listed(r->signed_by, r->n_signed_by, pred->vulns_signer) ||
         (strcmp(r->predicate_type, WH_PREDICATE_CYCLONEDX) == 0) !=
             (strcmp(s->format, "cyclonedx") == 0)) {
         wh_policy_messages_deny(
@@ -94,7 +71,7 @@ scan_usable(const struct wh_policy_vulns *r, const struct wh_predicates *pred, c
                 "no verified vulnerability scan (%s) by %s%s%s%s: scan the image "
                 "and attest the result with cosign attest --type %s --predicate "
                 "scan.json %s",
-                r->predicate_type, signer_names(r->signed_by, r->n_signed_by, a),
+                r->predicate_type, wh_policy_signer_names(r->signed_by, r->n_signed_by, a),
                 detail != NULL ? " (" : "", detail != NULL ? detail : "", detail != NULL ? ")" : "",
                 strcmp(r->predicate_type, WH_PREDICATE_CYCLONEDX) == 0 ? "cyclonedx" : "vuln",
                 image),
