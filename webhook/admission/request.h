@@ -43,7 +43,7 @@ struct wh_admission_node_term {
     bool matches_nothing; /* an empty term selects no node */
 };
 struct wh_admission_platforms {
-    const char *os, *arch; /* spec.nodeSelector values, NULL when absent */
+    const char *os, *arch;                /* spec.nodeSelector values, NULL when absent */
     struct wh_admission_node_term *terms; /* required node affinity; n_terms 0: none */
     size_t n_terms;
 };
@@ -73,7 +73,7 @@ struct wh_admission_request {
     struct wh_annotation_kv *annotations;
     size_t n_annotations;
     struct wh_admission_platforms platforms; /* from the pod spec; all zero: linux, any arch */
-    bool has_object; /* request.object is a JSON object */
+    bool has_object;                         /* request.object is a JSON object */
     /* The pod spec's imagePullSecrets[].name in order (entries without a name skipped; at most
      * WH_ADMISSION_MAX_PULL_SECRETS, else WH_E_LIMIT) and serviceAccountName ("" when absent).
      * The ServiceAccount admission plugin has already copied the account's pull secrets into

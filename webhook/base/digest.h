@@ -21,7 +21,8 @@ bool wh_digest_is_sha256(struct wh_str s);
 /* True when sha256(p) equals the digest string `want` ("sha256:<hex>"). */
 bool wh_digest_matches(const void *p, size_t n, struct wh_str want);
 
-/* Standard base64 (RFC 4648 §4), padding required, no whitespace. Output in the arena, NUL-ended. */
+/* Standard base64 (RFC 4648 §4), padding required, no whitespace. Output in the arena, NUL-ended.
+ */
 WH_MUST_CHECK enum wh_err wh_digest_base64_decode(struct wh_str in, struct wh_arena *a,
                                                   struct wh_bytes *out, struct wh_error *err);
 char *wh_digest_base64_encode(const void *p, size_t n, struct wh_arena *a);

@@ -3,7 +3,8 @@
 
 #include <stdarg.h>
 
-/* Error codes double as metric labels (wh_error_name). Add one only when a caller branches on it. */
+/* Error codes double as metric labels (wh_error_name). Add one only when a caller branches on it.
+ */
 enum wh_err {
     WH_OK = 0,
     WH_E_INVALID,     /* malformed input: JSON, YAML, reference, envelope */

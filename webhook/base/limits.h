@@ -8,16 +8,16 @@
  * zero-configured server uses; config.c may lower or raise each one.
  */
 struct wh_limits {
-    size_t body_bytes;          /* AdmissionReview request body */
-    size_t images;              /* container images in one object */
-    size_t manifest_bytes;      /* one OCI manifest or index */
-    size_t blob_bytes;          /* one signature/attestation layer blob */
-    size_t signatures;          /* layers considered per .sig/.att manifest */
-    size_t sbom_bytes;          /* one decoded SBOM predicate */
-    size_t sbom_components;     /* components in one SBOM */
-    size_t policy_bytes;        /* one policy file */
-    size_t json_depth;          /* nesting depth of any JSON document we parse */
-    size_t response_bytes;      /* rendered AdmissionReview response */
+    size_t body_bytes;      /* AdmissionReview request body */
+    size_t images;          /* container images in one object */
+    size_t manifest_bytes;  /* one OCI manifest or index */
+    size_t blob_bytes;      /* one signature/attestation layer blob */
+    size_t signatures;      /* layers considered per .sig/.att manifest */
+    size_t sbom_bytes;      /* one decoded SBOM predicate */
+    size_t sbom_components; /* components in one SBOM */
+    size_t policy_bytes;    /* one policy file */
+    size_t json_depth;      /* nesting depth of any JSON document we parse */
+    size_t response_bytes;  /* rendered AdmissionReview response */
 };
 
 #define WH_LIMITS_DEFAULT                                                                          \

@@ -4,8 +4,8 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdbool.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,7 +20,7 @@ struct wh_cache_entry {
     int64_t expires_ms;
     size_t bytes;
     atomic_int refs;
-    struct wh_cache_entry *chain;      /* hash bucket */
+    struct wh_cache_entry *chain;       /* hash bucket */
     struct wh_cache_entry *prev, *next; /* LRU: head is most recent */
 };
 

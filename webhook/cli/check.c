@@ -21,7 +21,8 @@
 
 #define USAGE                                                                                      \
     "driftgate check IMAGE [--dev IMAGE] --policy FILE [--format text|markdown|json|sarif] "       \
-    "[--plain-http HOST:PORT]... [--docker-config FILE] [--ca-file FILE] [--trusted-root FILE]... [--timeout SECONDS]"
+    "[--plain-http HOST:PORT]... [--docker-config FILE] [--ca-file FILE] [--trusted-root "         \
+    "FILE]... [--timeout SECONDS]"
 
 static int
 fail(const char *msg)

@@ -113,8 +113,9 @@ wh_cli_diff(int argc, char **argv)
         if (wh_policy_image_get(policy, i)->tiers != NULL)
             rule = wh_policy_image_get(policy, i);
     if (rule == NULL || rule->tiers == NULL) {
-        fprintf(stderr, "driftgate diff: no image rule with tiers in %s matches %s: pass --image "
-                        "registry/repository\n",
+        fprintf(stderr,
+                "driftgate diff: no image rule with tiers in %s matches %s: pass --image "
+                "registry/repository\n",
                 o.settings.policy_path, o.image != NULL ? o.image : "(any)");
         goto out;
     }

@@ -175,10 +175,10 @@ struct wh_policy_vulns {
     const char *predicate_type; /* cosign vuln URI (default) or https://cyclonedx.org/bom */
     const struct wh_policy_signer *const *signed_by;
     size_t n_signed_by;
-    int max_severity;          /* enum wh_vuln_severity (verify/predicates.h) */
+    int max_severity; /* enum wh_vuln_severity (verify/predicates.h) */
     bool only_fixable;
-    long long max_age_s;       /* 0: any age */
-    const char *max_age_text;  /* "7d" */
+    long long max_age_s;      /* 0: any age */
+    const char *max_age_text; /* "7d" */
     const struct wh_policy_vuln_allow *allow;
     size_t n_allow;
     int line;

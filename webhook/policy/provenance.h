@@ -49,8 +49,7 @@ const char *wh_policy_agent_banner(const struct wh_predicates *prod,
 
 /* One image's part of the banner as a warning that fits kubectl's 256 characters: the commit
  * list of the production (is_dev false) or the dev image; NULL without agent commits. */
-const char *wh_policy_agent_warning(const struct wh_predicates *p, bool is_dev,
-                                    struct wh_arena *a);
+const char *wh_policy_agent_warning(const struct wh_predicates *p, bool is_dev, struct wh_arena *a);
 
 /* True when the rule's agent.raiseDrift applies: either image has non-empty agent commits. */
 bool wh_policy_agent_raises(const struct wh_policy_image *rule, const struct wh_predicates *prod,

@@ -551,8 +551,7 @@ observe_request(const struct wh_registry_client *c, const char *url, long status
 }
 
 void
-wh_registry_client_set_observer(struct wh_registry_client *c, wh_registry_observe_fn *fn,
-                                void *arg)
+wh_registry_client_set_observer(struct wh_registry_client *c, wh_registry_observe_fn *fn, void *arg)
 {
     c->observe = fn;
     c->observe_arg = arg;

@@ -31,8 +31,13 @@ struct wh_sbom {
 enum wh_drift_kind { WH_DRIFT_DEV_ONLY, WH_DRIFT_PROD_ONLY, WH_DRIFT_VERSION };
 /* How far two versions of one package are apart; OTHER when they do not parse as
  * major.minor.patch-like (the policy treats OTHER as major: fail closed). */
-enum wh_drift_size { WH_DRIFT_SIZE_NONE, WH_DRIFT_PATCH, WH_DRIFT_MINOR, WH_DRIFT_MAJOR,
-                     WH_DRIFT_OTHER };
+enum wh_drift_size {
+    WH_DRIFT_SIZE_NONE,
+    WH_DRIFT_PATCH,
+    WH_DRIFT_MINOR,
+    WH_DRIFT_MAJOR,
+    WH_DRIFT_OTHER
+};
 
 struct wh_sbom_finding {
     enum wh_drift_kind kind;
