@@ -32,7 +32,7 @@
 
 /* What GET manifest said about a digest: cached per digest (it never changes). */
 struct platform {
-    const char *name;   /* "linux/arm64" or "linux/arm/v7" */
+    const char *name; /* "linux/arm64" or "linux/arm/v7" */
     const char *os, *arch;
     const char *digest; /* the platform manifest */
 };
@@ -53,8 +53,8 @@ struct image_facts {
     struct wh_facts facts;
     const char *signature_detail; /* why a present .sig layer did not verify */
     const char *verify_detail;    /* why a present .att layer did not verify */
-    const struct wh_sbom *sbom; /* the verified SBOM attestation, parsed; NULL if none */
-    const char *error;          /* infrastructure error: never cached */
+    const struct wh_sbom *sbom;   /* the verified SBOM attestation, parsed; NULL if none */
+    const char *error;            /* infrastructure error: never cached */
 };
 
 static void
@@ -115,8 +115,7 @@ no_trust_detail(const struct wh_image_check_ctx *ctx, const struct wh_policy_sig
  * Scratch work in `tmp`; what is kept goes to `keep`. */
 static void
 check_signature(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
-                const struct wh_policy_image *rule, struct wh_arena *keep,
-                struct image_facts *out)
+                const struct wh_policy_image *rule, struct wh_arena *keep, struct image_facts *out)
 {
     struct wh_arena *tmp = ctx->arena;
     struct wh_cosign_layer *layers;
@@ -125,13 +124,13 @@ check_signature(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
     struct wh_error err;
     enum wh_err rc;
 
-    n_signers = collect_signers(rule->signatures.signed_by, rule->signatures.n_signed_by, tmp,
-                                &signers);
+    n_signers =
+        collect_signers(rule->signatures.signed_by, rule->signatures.n_signed_by, tmp, &signers);
     rc = wh_registry_cosign_layers(ctx->registry, ref, out->facts.digest, "sig", ctx->deadline_ms,
                                    tmp, &layers, &n_layers, &err);
     if (rc == WH_E_NOT_FOUND) {
-        out->signature_detail = no_trust_detail(ctx, rule->signatures.signed_by,
-                                                rule->signatures.n_signed_by);
+        out->signature_detail =
+            no_trust_detail(ctx, rule->signatures.signed_by, rule->signatures.n_signed_by);
         return;
     }
     if (rc != WH_OK) {
@@ -155,11 +154,11 @@ check_signature(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
                                      n_signers, out->facts.digest, tmp, &who, &err);
             if (rc == WH_OK) {
                 struct wh_keyless_layer kl = keyless_layer(&layers[i], false);
-                rc = wh_keyless_check_key_tlog(
-                    &kl,
-                    wh_keyless_signer_find(rule->signatures.signed_by,
-                                           rule->signatures.n_signed_by, who),
-                    ctx->trust, ctx->limits, tmp, &err);
+                rc = wh_keyless_check_key_tlog(&kl,
+                                               wh_keyless_signer_find(rule->signatures.signed_by,
+                                                                      rule->signatures.n_signed_by,
+                                                                      who),
+                                               ctx->trust, ctx->limits, tmp, &err);
             }
         }
         if (rc == WH_OK) {
@@ -274,17 +273,16 @@ route_predicate(const struct wh_image_check_ctx *ctx, const struct wh_policy_ima
     struct wh_error err;
     const char *type = att->predicate_type;
     bool slsa = strncmp(type, "https://slsa.dev/provenance/", 28) == 0;
-    bool want_prov = rule->provenance.required && preds->provenance == NULL &&
-                     (rule->provenance.predicate_type != NULL
-                          ? is_type(type, rule->provenance.predicate_type)
-                          : slsa) &&
-                     signer_listed(rule->provenance.signed_by, rule->provenance.n_signed_by,
-                                   att->signer);
-    bool want_vulns = rule->vulns.required && preds->vulns == NULL &&
-                      is_type(type, rule->vulns.predicate_type != NULL
-                                        ? rule->vulns.predicate_type
-                                        : WH_PREDICATE_COSIGN_VULN) &&
-                      signer_listed(rule->vulns.signed_by, rule->vulns.n_signed_by, att->signer);
+    bool want_prov =
+        rule->provenance.required && preds->provenance == NULL &&
+        (rule->provenance.predicate_type != NULL ? is_type(type, rule->provenance.predicate_type)
+                                                 : slsa) &&
+        signer_listed(rule->provenance.signed_by, rule->provenance.n_signed_by, att->signer);
+    bool want_vulns =
+        rule->vulns.required && preds->vulns == NULL &&
+        is_type(type, rule->vulns.predicate_type != NULL ? rule->vulns.predicate_type
+                                                         : WH_PREDICATE_COSIGN_VULN) &&
+        signer_listed(rule->vulns.signed_by, rule->vulns.n_signed_by, att->signer);
     bool want_agent = rule->agent.required && preds->agent == NULL &&
                       is_type(type, WH_PREDICATE_AGENT) &&
                       signer_listed(rule->agent.signed_by, rule->agent.n_signed_by, att->signer);
@@ -293,8 +291,8 @@ route_predicate(const struct wh_image_check_ctx *ctx, const struct wh_policy_ima
         return;
     memset(&got, 0, sizeof(got));
     if (wh_verify_predicates_parse(att, ctx->limits, keep, &got, &err) != WH_OK) {
-        *detail = wh_arena_sprintf(keep, "attestation %zu of %zu: %s predicate: %s", i + 1, n,
-                                   type, err.msg);
+        *detail = wh_arena_sprintf(keep, "attestation %zu of %zu: %s predicate: %s", i + 1, n, type,
+                                   err.msg);
         return;
     }
     if (want_prov && got.provenance != NULL) {
@@ -367,9 +365,9 @@ take_attestation(const struct wh_image_check_ctx *ctx, const struct wh_policy_im
         return;
     }
     if (!signer_listed(rule->sbom.signed_by, rule->sbom.n_signed_by, att->signer)) {
-        out->verify_detail = wh_arena_sprintf(
-            keep, "%s %zu of %zu: signed by %s, not by an SBOM signer of rule %s", what, i + 1, n,
-            att->signer, rule->name);
+        out->verify_detail =
+            wh_arena_sprintf(keep, "%s %zu of %zu: signed by %s, not by an SBOM signer of rule %s",
+                             what, i + 1, n, att->signer, rule->name);
         return;
     }
     /* The SBOM is kept parsed, not as bytes: that is what every later review needs. */
@@ -438,7 +436,8 @@ check_attestations(const struct wh_image_check_ctx *ctx, const struct wh_image_r
     rc = wh_registry_cosign_layers(ctx->registry, ref, facts->digest, "att", ctx->deadline_ms, tmp,
                                    &layers, &n_layers, &err);
     if (rc == WH_E_NOT_FOUND) {
-        out->verify_detail = no_trust_detail(ctx, (const struct wh_policy_signer *const *)all, n_all);
+        out->verify_detail =
+            no_trust_detail(ctx, (const struct wh_policy_signer *const *)all, n_all);
         return;
     }
     if (rc != WH_OK) {
@@ -466,8 +465,9 @@ check_attestations(const struct wh_image_check_ctx *ctx, const struct wh_image_r
             if (rc == WH_OK) {
                 struct wh_keyless_layer kl = keyless_layer(&layers[i], true);
                 rc = wh_keyless_check_key_tlog(
-                    &kl, wh_keyless_signer_find((const struct wh_policy_signer *const *)all, n_all,
-                                                att.signer),
+                    &kl,
+                    wh_keyless_signer_find((const struct wh_policy_signer *const *)all, n_all,
+                                           att.signer),
                     ctx->trust, ctx->limits, tmp, &err);
             }
         }
@@ -495,8 +495,8 @@ check_referrers(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
     struct wh_predicates *preds;
     size_t n_all, n_refs, i;
     struct wh_error err;
-    bool sig_missing = want_signature && rule->signatures.n_signed_by > 0 &&
-                       out->facts.signature_signer == NULL;
+    bool sig_missing =
+        want_signature && rule->signatures.n_signed_by > 0 && out->facts.signature_signer == NULL;
 
     n_all = attestation_signers(rule, want_signature, tmp, &all);
     if (wh_keyless_check_referrers(ctx->registry, ref, out->facts.digest, ctx->trust, all, n_all,
@@ -513,11 +513,10 @@ check_referrers(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
         const struct wh_keyless_referrer *r = &refs[i];
 
         if (r->signer == NULL) {
-            const char *d = wh_arena_sprintf(keep, "referrer %zu of %zu: %s", i + 1, n_refs,
-                                             r->detail);
+            const char *d =
+                wh_arena_sprintf(keep, "referrer %zu of %zu: %s", i + 1, n_refs, r->detail);
             /* A classic layer's reason, when there is one, is the more telling. */
-            if (sig_missing && out->facts.signature_signer == NULL &&
-                out->signature_detail == NULL)
+            if (sig_missing && out->facts.signature_signer == NULL && out->signature_detail == NULL)
                 out->signature_detail = d;
             if (wants_attestations(rule) && out->verify_detail == NULL)
                 out->verify_detail = d;
@@ -547,7 +546,7 @@ static int64_t
 failure_ttl(const struct wh_image_check_ctx *ctx)
 {
     return ctx->negative_ttl_ms > 0 && ctx->negative_ttl_ms < FAILURE_TTL_MS ? ctx->negative_ttl_ms
-                                                                           : FAILURE_TTL_MS;
+                                                                             : FAILURE_TTL_MS;
 }
 
 /*
@@ -567,8 +566,8 @@ lookup(const struct wh_image_check_ctx *ctx, const char *key, struct wh_cache_en
     *timed_out = false;
     if (ctx->cache == NULL)
         return NULL;
-    hit = wh_cache_flight_begin(ctx->cache, key, wh_clock_mono_ms(), ctx->deadline_ms, &ref,
-                                flight);
+    hit =
+        wh_cache_flight_begin(ctx->cache, key, wh_clock_mono_ms(), ctx->deadline_ms, &ref, flight);
     if (hit != NULL) {
         wh_arena_defer(ctx->arena, release_entry, ref);
         return hit;
@@ -600,8 +599,7 @@ publish(const struct wh_image_check_ctx *ctx, struct wh_cache_entry *entry,
 }
 
 static bool
-facts_complete(const struct image_facts *f, const struct wh_policy_image *rule,
-               bool want_signature)
+facts_complete(const struct image_facts *f, const struct wh_policy_image *rule, bool want_signature)
 {
     if (f->error != NULL)
         return false;
@@ -642,8 +640,8 @@ image_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref
     f = wh_arena_alloc(keep, sizeof(*f));
     f->facts.digest = wh_arena_strdup(keep, digest);
     if (timed_out) {
-        f->error = wh_arena_sprintf(keep, "timed out waiting for a concurrent verification of %s",
-                                    digest);
+        f->error =
+            wh_arena_sprintf(keep, "timed out waiting for a concurrent verification of %s", digest);
         return f;
     }
     if (want_signature && rule->signatures.n_signed_by > 0)
@@ -675,8 +673,8 @@ image_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref
 
 /* The platforms of an index manifest, in index order. */
 static enum wh_err
-index_platforms(const struct wh_registry_manifest *m, struct wh_arena *a,
-                struct digest_info *out, struct wh_error *err)
+index_platforms(const struct wh_registry_manifest *m, struct wh_arena *a, struct digest_info *out,
+                struct wh_error *err)
 {
     size_t i;
 
@@ -785,8 +783,7 @@ resolve_digest(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *
             /* The GET that resolved the tag also said what the digest is: no second request. */
             *info_out = wh_arena_memdup(ctx->arena, &info, sizeof(info));
         }
-        publish(ctx, entry, flight, t,
-                t->error != NULL ? failure_ttl(ctx) : ctx->tag_ttl_ms);
+        publish(ctx, entry, flight, t, t->error != NULL ? failure_ttl(ctx) : ctx->tag_ttl_ms);
         hit = t;
     }
     if (hit->error != NULL) {
@@ -1000,8 +997,8 @@ check_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_ima
         return;
     }
     t0 = now_us();
-    select_facts(ctx, &ref, digest, rule, false, WH_POLICY_PLATFORMS_ANY, platforms,
-                 prod_platform, info, &dev);
+    select_facts(ctx, &ref, digest, rule, false, WH_POLICY_PLATFORMS_ANY, platforms, prod_platform,
+                 info, &dev);
     account(ctx, STEP_VERIFY, t0);
     if (dev.error != NULL || dev.invalid != NULL) {
         out->error = wh_arena_sprintf(a, "dev image %s: %s", out->dev_image,
@@ -1062,9 +1059,9 @@ wh_image_check_one(const struct wh_image_check_ctx *ctx, const char *image,
     if (rule == NULL)
         return; /* defaults.noMatch decides */
     if (rule->require_digest && ref.digest == NULL) {
-        out->invalid = wh_arena_sprintf(
-            a, "rule %s requires a digest: pin the image as %s@sha256:<digest>", rule->name,
-            out->name);
+        out->invalid =
+            wh_arena_sprintf(a, "rule %s requires a digest: pin the image as %s@sha256:<digest>",
+                             rule->name, out->name);
         return;
     }
     if (ctx->registry == NULL) {
@@ -1144,15 +1141,14 @@ pod_dev_image(const struct wh_admission_request *req)
 }
 
 void
-wh_image_check_request(const struct wh_image_check_ctx *ctx,
-                       const struct wh_admission_request *req, struct wh_decision *d)
+wh_image_check_request(const struct wh_image_check_ctx *ctx, const struct wh_admission_request *req,
+                       struct wh_decision *d)
 {
     struct wh_image_result *results;
     size_t i, j, n_results = 0;
     const char *dev = pod_dev_image(req);
 
-    results =
-        wh_arena_calloc(ctx->arena, req->n_images == 0 ? 1 : req->n_images, sizeof(*results));
+    results = wh_arena_calloc(ctx->arena, req->n_images == 0 ? 1 : req->n_images, sizeof(*results));
     for (i = 0; i < req->n_images; i++) {
         const struct wh_admission_image *img = &req->images[i];
         struct wh_image_result *r = NULL;

@@ -20,17 +20,18 @@
 /* Everything one review's image checks share. Borrowed; valid for the review. */
 struct wh_image_check_ctx {
     const struct wh_policy *policy;
-    struct wh_registry_client *registry; /* NULL when the worker has none: registry_error says why */
+    struct wh_registry_client
+        *registry; /* NULL when the worker has none: registry_error says why */
     const char *registry_error;
     const struct wh_limits *limits;
     int64_t deadline_ms;
     time_t now;
     struct wh_arena *arena;
-    struct wh_cache *cache;    /* NULL: no caching (the CLI) */
-    uint64_t generation;       /* policy generation: part of every facts key */
-    int64_t tag_ttl_ms;        /* tag → digest */
-    int64_t facts_ttl_ms;      /* verified facts of a digest */
-    struct wh_review_timing *timing;          /* step latencies, summed; NULL: not measured */
+    struct wh_cache *cache;                    /* NULL: no caching (the CLI) */
+    uint64_t generation;                       /* policy generation: part of every facts key */
+    int64_t tag_ttl_ms;                        /* tag → digest */
+    int64_t facts_ttl_ms;                      /* verified facts of a digest */
+    struct wh_review_timing *timing;           /* step latencies, summed; NULL: not measured */
     struct wh_metrics_family *verify_failures; /* _verification_failures_total{reason}, or NULL */
     bool dev_override_trusted; /* the CLI's --dev: the caller chose the dev image (never a pod) */
     int64_t negative_ttl_ms;   /* "no signature / no attestation" results; failures (registry
@@ -43,21 +44,21 @@ struct wh_image_check_ctx {
 
 /* What the registry and verification established for one image, before policy evaluation. */
 struct wh_image_result {
-    const char *image;   /* as written in the object */
-    const char *name;    /* "registry/repository" (NULL if the reference did not parse) */
-    const char *digest;  /* resolved "sha256:<hex>"; for a multi-arch image, of the platform
-                          * manifest judged (index_digest then holds the index's) */
+    const char *image;        /* as written in the object */
+    const char *name;         /* "registry/repository" (NULL if the reference did not parse) */
+    const char *digest;       /* resolved "sha256:<hex>"; for a multi-arch image, of the platform
+                               * manifest judged (index_digest then holds the index's) */
     const char *platform;     /* "linux/arm64" when a platform manifest is judged, else NULL */
     const char *index_digest; /* the index `digest` was selected from, else NULL */
-    const char *tag;     /* the reference's tag, if any */
+    const char *tag;          /* the reference's tag, if any */
     const struct wh_policy_image *rule;
     struct wh_facts facts;
     const char *signature_detail; /* why a present signature did not verify */
     const char *verify_detail;    /* why a present attestation did not verify */
-    struct wh_sbom_diff *diff; /* NULL without a dev reference */
+    struct wh_sbom_diff *diff;    /* NULL without a dev reference */
     const char *dev_image;
     const struct wh_predicates *dev_predicates; /* the dev image's agent provenance etc. */
-    const char *error; /* infrastructure error (onError decides), NULL if none */
+    const char *error;   /* infrastructure error (onError decides), NULL if none */
     const char *invalid; /* the reference itself is invalid: always a denial */
 };
 
@@ -70,8 +71,7 @@ void wh_image_check_request(const struct wh_image_check_ctx *ctx,
  * `platforms` allows (NULL: every linux platform). Never fails: problems land in out->error /
  * out->invalid / out->verify_detail / out->signature_detail. */
 void wh_image_check_one(const struct wh_image_check_ctx *ctx, const char *image,
-                        const char *pod_dev_image,
-                        const struct wh_admission_platforms *platforms,
+                        const char *pod_dev_image, const struct wh_admission_platforms *platforms,
                         struct wh_image_result *out);
 
 #endif

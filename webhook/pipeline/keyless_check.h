@@ -65,14 +65,15 @@ const struct wh_policy_signer *wh_keyless_signer_find(const struct wh_policy_sig
 WH_MUST_CHECK enum wh_err wh_keyless_check_key_tlog(const struct wh_keyless_layer *l,
                                                     const struct wh_policy_signer *s,
                                                     const struct wh_trust_root *root,
-                                                    const struct wh_limits *lim,
-                                                    struct wh_arena *a, struct wh_error *err);
+                                                    const struct wh_limits *lim, struct wh_arena *a,
+                                                    struct wh_error *err);
 
 /* One sigstore bundle referrer of an image, verified (signer != NULL) or not (detail says why). */
 struct wh_keyless_referrer {
     const char *manifest_digest;
-    const char *signer;    /* policy signer name, NULL when not verified */
-    bool is_signature;     /* message signature, or DSSE statement https://sigstore.dev/cosign/sign/v1 */
+    const char *signer; /* policy signer name, NULL when not verified */
+    bool
+        is_signature; /* message signature, or DSSE statement https://sigstore.dev/cosign/sign/v1 */
     struct wh_attestation att; /* DSSE in-toto statements other than the signature type */
     const char *detail;        /* why it did not verify */
 };
