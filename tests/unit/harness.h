@@ -27,7 +27,12 @@ harness_ok(int pass, const char *file, int line, const char *fmt, ...)
     return pass;
 }
 
-#define ok(cond, ...) harness_ok(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
+/* The comma operator sequences the condition before the message arguments are evaluated: a
+ * message may print what the condition's call just produced (`ok(parse(&x) == WH_OK, "%s",
+ * x.name)`), which a plain function call would read in unspecified order. */
+static int harness_pass;
+#define ok(cond, ...)                                                                              \
+    (harness_pass = !!(cond), harness_ok(harness_pass, __FILE__, __LINE__, __VA_ARGS__))
 
 static int
 done_testing(void)
