@@ -19,6 +19,7 @@ declare -A LOADER_ONLY=(
   [bad_key]="the PEM must parse as a public key"
   [count_over_signers]="signatures.count may not exceed the number of signedBy entries"
   [bad_regex]="the expression must compile as POSIX ERE"
+  [regex_stacked_quantifiers]="stacked quantifiers are refused (regcomp blows up on them)"
   [dup_image_name]="image rule names are unique across the list (a property, not an item, constraint)"
   [exemption_warn_rule]="the exempted rule must exist and be a block rule"
   [missing_key_file]="key files must exist"

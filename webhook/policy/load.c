@@ -418,6 +418,57 @@ release_regex(void *obj)
     regfree(obj);
 }
 
+/* glibc's regcomp builds automata whose size explodes with stacked quantifiers ("a++++...": a
+ * 508-byte policy took over 2 GiB in the fuzzer). A policy may come from any pull request, so
+ * quantifiers are bounded: none directly after another, at most REGEX_MAX_QUANTIFIERS in all. */
+#define REGEX_MAX_LEN 512
+#define REGEX_MAX_QUANTIFIERS 32
+
+static enum wh_err
+check_quantifiers(struct ctx *c, const struct node *n, const char *where, const char *src)
+{
+    const char *s = src;
+    bool prev_quant = false;
+    size_t quants = 0;
+
+    while (*s != '\0') {
+        bool quant = false;
+        if (*s == '\\') {
+            s += s[1] != '\0' ? 2 : 1;
+        } else if (*s == '[') {
+            /* A bracket expression is one atom; "[]...]" and "[^]...]" start with a literal ']'. */
+            s++;
+            if (*s == '^')
+                s++;
+            if (*s == ']')
+                s++;
+            while (*s != '\0' && *s != ']')
+                s++;
+            if (*s == ']')
+                s++;
+        } else if (*s == '*' || *s == '+' || *s == '?' || *s == '{') {
+            quant = true;
+            if (*s == '{')
+                while (*s != '\0' && *s != '}')
+                    s++;
+            if (*s != '\0')
+                s++;
+        } else {
+            s++;
+        }
+        if (quant && prev_quant)
+            return fail(c, n,
+                        "%s: stacked quantifiers in \"%s\" (a quantifier right after another): "
+                        "write one quantifier per atom",
+                        where, src);
+        if (quant && ++quants > REGEX_MAX_QUANTIFIERS)
+            return fail(c, n, "%s: more than %d quantifiers in one regular expression", where,
+                        REGEX_MAX_QUANTIFIERS);
+        prev_quant = quant;
+    }
+    return WH_OK;
+}
+
 /* Anchored POSIX ERE. Perl/RE2 spellings that ERE would read differently are refused. */
 static enum wh_err
 as_regex(struct ctx *c, const struct node *n, const char *where, const struct wh_policy_regex **out)
@@ -428,6 +479,12 @@ as_regex(struct ctx *c, const struct node *n, const char *where, const struct wh
     int rc;
     enum wh_err e = as_string(c, n, where, &src);
 
+    if (e != WH_OK)
+        return e;
+    if (strlen(src) > REGEX_MAX_LEN)
+        return fail(c, n, "%s: regular expression longer than %d characters", where,
+                    REGEX_MAX_LEN);
+    e = check_quantifiers(c, n, where, src);
     if (e != WH_OK)
         return e;
     for (s = src; *s != '\0'; s++) {
