@@ -301,7 +301,7 @@ wh_json_scan_string(struct wh_json_scan *s, struct wh_str *out, struct wh_error 
         *out = (struct wh_str){(const char *)raw, len};
         return WH_OK;
     }
-    /* Decoding never grows: "\n" is 2 bytes for 1, "\uXXXX" 6 for at most 3, a pair 12 for 4. */
+    /* Decoding never grows: "\n" is 2 bytes for 1, "\uHHHH" 6 for at most 3, a pair 12 for 4. */
     dst = wh_arena_alloc(s->a, len + 1);
     out->ptr = dst;
     for (p = raw, end = raw + len, n = 0; p < end;) {

@@ -6,49 +6,9 @@
 #include <string.h>
 
 #include "base/digest.h"
+#include "verify/json_depth.h"
 
 #define MAX_SUBJECTS 1024
-
-/* jansson's parser stops at 2048 levels itself, so this recursion is bounded. */
-static size_t
-json_depth(json_t *v, size_t limit)
-{
-    size_t max = 0;
-
-    if (limit == 0)
-        return 1;
-    if (json_is_object(v)) {
-        const char *key;
-        json_t *child;
-
-        json_object_foreach(v, key, child)
-        {
-            size_t d = json_depth(child, limit - 1);
-
-            if (d > max)
-                max = d;
-            if (max >= limit)
-                break;
-        }
-        return max + 1;
-    }
-    if (json_is_array(v)) {
-        size_t i;
-        json_t *child;
-
-        json_array_foreach(v, i, child)
-        {
-            size_t d = json_depth(child, limit - 1);
-
-            if (d > max)
-                max = d;
-            if (max >= limit)
-                break;
-        }
-        return max + 1;
-    }
-    return 0;
-}
 
 static enum wh_err
 parse_subject(json_t *s, size_t i, struct wh_arena *a, struct wh_intoto_subject *out,
@@ -161,7 +121,7 @@ wh_verify_intoto_parse(struct wh_bytes json, const struct wh_limits *lim, struct
     memset(out, 0, sizeof(*out));
     if (!json_is_object(root))
         rc = wh_error_set(err, WH_E_INVALID, "statement is not a JSON object");
-    else if (json_depth(root, lim->json_depth + 1) > lim->json_depth)
+    else if (wh_verify_json_depth(root, lim->json_depth + 1) > lim->json_depth)
         rc = wh_error_set(err, WH_E_LIMIT, "statement nests deeper than %zu levels",
                           lim->json_depth);
     else

@@ -5,6 +5,8 @@
  */
 #include "verify/predicates.h"
 
+#include "verify/json_depth.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,40 +18,6 @@ struct pctx {
     struct wh_arena *a;
     struct wh_error *err;
 };
-
-static size_t
-json_depth(json_t *v, size_t limit)
-{
-    size_t max = 0, i;
-    const char *key;
-    json_t *child;
-
-    if (limit == 0)
-        return 1;
-    if (json_is_object(v)) {
-        json_object_foreach(v, key, child)
-        {
-            size_t d = json_depth(child, limit - 1);
-            if (d > max)
-                max = d;
-            if (max >= limit)
-                break;
-        }
-        return max + 1;
-    }
-    if (json_is_array(v)) {
-        json_array_foreach(v, i, child)
-        {
-            size_t d = json_depth(child, limit - 1);
-            if (d > max)
-                max = d;
-            if (max >= limit)
-                break;
-        }
-        return max + 1;
-    }
-    return 0;
-}
 
 static enum wh_err
 bad(struct pctx *c, const char *field, const char *problem)
@@ -939,7 +907,7 @@ wh_verify_predicates_parse(const struct wh_attestation *att, const struct wh_lim
     if (root == NULL)
         return wh_error_set(err, WH_E_INVALID, "%s predicate: %d:%d: %s", c.what, jerr.line,
                             jerr.column, jerr.text);
-    if (json_depth(root, lim->json_depth + 1) > lim->json_depth) {
+    if (wh_verify_json_depth(root, lim->json_depth + 1) > lim->json_depth) {
         json_decref(root);
         return wh_error_set(err, WH_E_LIMIT, "%s predicate nests deeper than %zu levels", c.what,
                             lim->json_depth);
