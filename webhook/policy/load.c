@@ -12,32 +12,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "base/file.h"
 #include "image/ref.h"
 #include "policy/snapshot.h"
+#include "policy/tree.h"
 #include "verify/attestation.h"
 #include "verify/cert.h"
 #include "verify/keys.h"
 #include "verify/predicates.h"
 
-#define DEPTH_MAX 32 /* the format nests 6 deep; anything past this is hostile */
 #define API_VERSION "driftgate.dev/v1alpha1"
 
 static atomic_uint_fast64_t last_generation;
-
-enum node_kind { NODE_SCALAR, NODE_MAP, NODE_SEQ };
-
-struct node {
-    enum node_kind kind;
-    int line, col;    /* 1-based */
-    const char *text; /* scalar, NUL-terminated copy */
-    size_t len;
-    bool plain;
-    struct node **kids; /* map: key, value, key, value, ... */
-    size_t n, cap;
-};
 
 struct ctx {
     const char *file;
@@ -47,10 +34,11 @@ struct ctx {
     struct wh_error *err;
 };
 
-static enum wh_err fail(struct ctx *c, const struct node *n, const char *fmt, ...) WH_PRINTF(3, 4);
+static enum wh_err fail(struct ctx *c, const struct wh_policy_node *n, const char *fmt, ...)
+    WH_PRINTF(3, 4);
 
 static enum wh_err
-fail(struct ctx *c, const struct node *n, const char *fmt, ...)
+fail(struct ctx *c, const struct wh_policy_node *n, const char *fmt, ...)
 {
     char msg[400];
     va_list ap;
@@ -61,201 +49,18 @@ fail(struct ctx *c, const struct node *n, const char *fmt, ...)
     return wh_error_set(c->err, WH_E_INVALID, "%s:%d:%d: %s", c->file, n->line, n->col, msg);
 }
 
-static enum wh_err
-fail_at(struct ctx *c, enum wh_err code, yaml_mark_t m, const char *msg)
-{
-    return wh_error_set(c->err, code, "%s:%zu:%zu: %s", c->file, m.line + 1, m.column + 1, msg);
-}
-
-/* ---- YAML events → tree ---- */
-
-static struct node *
-node_new(struct ctx *c, enum node_kind kind, yaml_mark_t m)
-{
-    struct node *n = wh_arena_alloc(c->tmp, sizeof(*n));
-
-    n->kind = kind;
-    n->line = m.line + 1 > INT_MAX ? INT_MAX : (int)m.line + 1;
-    n->col = m.column + 1 > INT_MAX ? INT_MAX : (int)m.column + 1;
-    return n;
-}
-
-static const char *
-kind_name(const struct node *n)
-{
-    switch (n->kind) {
-    case NODE_MAP:
-        return "a mapping";
-    case NODE_SEQ:
-        return "a sequence";
-    case NODE_SCALAR:
-        break;
-    }
-    return "a scalar";
-}
-
-static enum wh_err
-attach(struct ctx *c, struct node *parent, struct node *kid)
-{
-    size_t i;
-
-    if (parent->kind == NODE_MAP && parent->n % 2 == 0) {
-        if (kid->kind != NODE_SCALAR)
-            return fail(c, kid, "mapping keys must be scalars, got %s", kind_name(kid));
-        for (i = 0; i < parent->n; i += 2)
-            if (parent->kids[i]->len == kid->len &&
-                memcmp(parent->kids[i]->text, kid->text, kid->len) == 0)
-                return fail(c, kid, "duplicate key \"%s\" (first at line %d)", kid->text,
-                            parent->kids[i]->line);
-    }
-    if (parent->n == parent->cap) {
-        size_t cap = parent->cap == 0 ? 8 : parent->cap * 2;
-        parent->kids = wh_arena_grow(c->tmp, parent->kids, parent->n, cap, sizeof(*parent->kids));
-        parent->cap = cap;
-    }
-    parent->kids[parent->n++] = kid;
-    return WH_OK;
-}
-
-/* What an event says about anchors and tags, which the format has no use for. */
-static const char *
-forbidden_feature(const yaml_event_t *ev)
-{
-    const yaml_char_t *anchor = NULL, *tag = NULL;
-
-    switch (ev->type) {
-    case YAML_ALIAS_EVENT:
-        return "aliases are not allowed in a policy";
-    case YAML_SCALAR_EVENT:
-        anchor = ev->data.scalar.anchor;
-        tag = ev->data.scalar.tag;
-        break;
-    case YAML_MAPPING_START_EVENT:
-        anchor = ev->data.mapping_start.anchor;
-        tag = ev->data.mapping_start.tag;
-        break;
-    case YAML_SEQUENCE_START_EVENT:
-        anchor = ev->data.sequence_start.anchor;
-        tag = ev->data.sequence_start.tag;
-        break;
-    default:
-        break;
-    }
-    if (anchor != NULL)
-        return "anchors are not allowed in a policy";
-    if (tag != NULL)
-        return "tags are not allowed in a policy";
-    return NULL;
-}
-
-static enum wh_err
-on_event(struct ctx *c, const yaml_event_t *ev, struct node **stack, size_t *depth, int *docs,
-         struct node **root)
-{
-    const char *bad = forbidden_feature(ev);
-    struct node *n;
-
-    if (bad != NULL)
-        return fail_at(c, WH_E_INVALID, ev->start_mark, bad);
-    switch (ev->type) {
-    case YAML_DOCUMENT_START_EVENT:
-        if (++*docs > 1)
-            return fail_at(c, WH_E_INVALID, ev->start_mark,
-                           "a policy file holds exactly one YAML document");
-        return WH_OK;
-    case YAML_SCALAR_EVENT:
-        n = node_new(c, NODE_SCALAR, ev->start_mark);
-        n->len = ev->data.scalar.length;
-        n->text = wh_arena_strndup(c->tmp, (const char *)ev->data.scalar.value, n->len);
-        n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-        break;
-    case YAML_MAPPING_START_EVENT:
-    case YAML_SEQUENCE_START_EVENT:
-        if (*depth >= DEPTH_MAX)
-            return fail_at(c, WH_E_LIMIT, ev->start_mark, "nesting deeper than 32 levels");
-        n = node_new(c, ev->type == YAML_MAPPING_START_EVENT ? NODE_MAP : NODE_SEQ, ev->start_mark);
-        break;
-    case YAML_MAPPING_END_EVENT:
-    case YAML_SEQUENCE_END_EVENT:
-        if (WH_NEVER(*depth == 0))
-            return wh_error_set(c->err, WH_E_INTERNAL, "%s: unbalanced YAML events", c->file);
-        (*depth)--;
-        return WH_OK;
-    default:
-        return WH_OK;
-    }
-    if (*depth > 0) {
-        enum wh_err rc = attach(c, stack[*depth - 1], n);
-        if (rc != WH_OK)
-            return rc;
-    } else {
-        *root = n;
-    }
-    if (n->kind != NODE_SCALAR)
-        stack[(*depth)++] = n;
-    return WH_OK;
-}
-
-static enum wh_err
-build_tree(struct ctx *c, struct wh_bytes yaml, struct node **root)
-{
-    yaml_parser_t parser;
-    yaml_event_t ev;
-    struct node *stack[DEPTH_MAX];
-    size_t depth = 0;
-    int docs = 0;
-    enum wh_err rc = WH_OK;
-    bool done = false;
-
-    *root = NULL;
-    if (yaml_parser_initialize(&parser) == 0)
-        wh_oom();
-    yaml_parser_set_input_string(&parser, yaml.ptr, yaml.len);
-    while (!done && rc == WH_OK) {
-        if (yaml_parser_parse(&parser, &ev) == 0) {
-            char msg[300];
-            snprintf(msg, sizeof(msg), "YAML syntax: %s%s%s",
-                     parser.problem != NULL ? parser.problem : "malformed",
-                     parser.context != NULL ? " " : "",
-                     parser.context != NULL ? parser.context : "");
-            rc = fail_at(c, WH_E_INVALID, parser.problem_mark, msg);
-            break;
-        }
-        rc = on_event(c, &ev, stack, &depth, &docs, root);
-        done = ev.type == YAML_STREAM_END_EVENT;
-        yaml_event_delete(&ev);
-    }
-    yaml_parser_delete(&parser);
-    if (rc == WH_OK && *root == NULL)
-        rc = wh_error_set(c->err, WH_E_INVALID,
-                          "%s:1:1: empty policy: expected apiVersion, kind "
-                          "and spec",
-                          c->file);
-    return rc;
-}
-
 /* ---- typed access ---- */
 
-static const struct node *
-get(const struct node *map, const char *key)
-{
-    size_t i;
-
-    for (i = 0; i + 1 < map->n; i += 2)
-        if (strcmp(map->kids[i]->text, key) == 0)
-            return map->kids[i + 1];
-    return NULL;
-}
-
 static enum wh_err
-check_keys(struct ctx *c, const struct node *map, const char *where, const char *const *allowed)
+check_keys(struct ctx *c, const struct wh_policy_node *map, const char *where,
+           const char *const *allowed)
 {
     size_t i, k;
     char list[256];
     size_t used = 0;
 
     for (i = 0; i + 1 < map->n; i += 2) {
-        const struct node *key = map->kids[i];
+        const struct wh_policy_node *key = map->kids[i];
         for (k = 0; allowed[k] != NULL; k++)
             if (strcmp(key->text, allowed[k]) == 0)
                 break;
@@ -276,27 +81,29 @@ check_keys(struct ctx *c, const struct node *map, const char *where, const char 
 }
 
 static enum wh_err
-want(struct ctx *c, const struct node *n, enum node_kind kind, const char *where)
+want(struct ctx *c, const struct wh_policy_node *n, enum wh_policy_node_kind kind,
+     const char *where)
 {
     static const char *const names[] = {"a scalar", "a mapping", "a sequence"};
 
     if (n->kind != kind)
-        return fail(c, n, "%s: expected %s, got %s", where, names[kind], kind_name(n));
+        return fail(c, n, "%s: expected %s, got %s", where, names[kind],
+                    wh_policy_tree_kind_name(n));
     return WH_OK;
 }
 
 static enum wh_err
-need(struct ctx *c, const struct node *map, const char *key, const char *where,
-     const struct node **out)
+need(struct ctx *c, const struct wh_policy_node *map, const char *key, const char *where,
+     const struct wh_policy_node **out)
 {
-    *out = get(map, key);
+    *out = wh_policy_tree_get(map, key);
     if (*out == NULL)
         return fail(c, map, "%s: missing required key \"%s\"", where, key);
     return WH_OK;
 }
 
 static bool
-is_null_plain(const struct node *n)
+is_null_plain(const struct wh_policy_node *n)
 {
     return n->plain && (n->len == 0 || strcmp(n->text, "~") == 0 || strcmp(n->text, "null") == 0 ||
                         strcmp(n->text, "Null") == 0 || strcmp(n->text, "NULL") == 0);
@@ -304,9 +111,9 @@ is_null_plain(const struct node *n)
 
 /* A non-empty string in the model arena. */
 static enum wh_err
-as_string(struct ctx *c, const struct node *n, const char *where, const char **out)
+as_string(struct ctx *c, const struct wh_policy_node *n, const char *where, const char **out)
 {
-    enum wh_err rc = want(c, n, NODE_SCALAR, where);
+    enum wh_err rc = want(c, n, WH_POLICY_SCALAR, where);
 
     if (rc != WH_OK)
         return rc;
@@ -319,11 +126,11 @@ as_string(struct ctx *c, const struct node *n, const char *where, const char **o
 }
 
 static enum wh_err
-as_bool(struct ctx *c, const struct node *n, const char *where, bool *out)
+as_bool(struct ctx *c, const struct wh_policy_node *n, const char *where, bool *out)
 {
-    if (n->kind == NODE_SCALAR && n->plain && strcmp(n->text, "true") == 0)
+    if (n->kind == WH_POLICY_SCALAR && n->plain && strcmp(n->text, "true") == 0)
         *out = true;
-    else if (n->kind == NODE_SCALAR && n->plain && strcmp(n->text, "false") == 0)
+    else if (n->kind == WH_POLICY_SCALAR && n->plain && strcmp(n->text, "false") == 0)
         *out = false;
     else
         return fail(c, n, "%s: expected true or false", where);
@@ -331,11 +138,11 @@ as_bool(struct ctx *c, const struct node *n, const char *where, bool *out)
 }
 
 static enum wh_err
-as_count(struct ctx *c, const struct node *n, const char *where, size_t max, size_t *out)
+as_count(struct ctx *c, const struct wh_policy_node *n, const char *where, size_t max, size_t *out)
 {
     size_t i, v = 0;
 
-    if (n->kind != NODE_SCALAR || !n->plain || n->len == 0 || n->len > 9)
+    if (n->kind != WH_POLICY_SCALAR || !n->plain || n->len == 0 || n->len > 9)
         return fail(c, n, "%s: expected a decimal integer", where);
     for (i = 0; i < n->len; i++) {
         if (n->text[i] < '0' || n->text[i] > '9')
@@ -350,13 +157,14 @@ as_count(struct ctx *c, const struct node *n, const char *where, size_t max, siz
 
 /* One of `names` (NULL-terminated); *out is its index. */
 static enum wh_err
-as_enum(struct ctx *c, const struct node *n, const char *where, const char *const *names, int *out)
+as_enum(struct ctx *c, const struct wh_policy_node *n, const char *where, const char *const *names,
+        int *out)
 {
     char list[128];
     size_t used = 0;
     int k;
 
-    if (n->kind == NODE_SCALAR)
+    if (n->kind == WH_POLICY_SCALAR)
         for (k = 0; names[k] != NULL; k++)
             if (strcmp(n->text, names[k]) == 0) {
                 *out = k;
@@ -369,18 +177,19 @@ as_enum(struct ctx *c, const struct node *n, const char *where, const char *cons
             break;
         used += (size_t)w;
     }
-    if (n->kind != NODE_SCALAR)
-        return fail(c, n, "%s: expected one of %s, got %s", where, list, kind_name(n));
+    if (n->kind != WH_POLICY_SCALAR)
+        return fail(c, n, "%s: expected one of %s, got %s", where, list,
+                    wh_policy_tree_kind_name(n));
     return fail(c, n, "%s: expected one of %s, got \"%s\"", where, list, n->text);
 }
 
 /* A non-empty sequence of non-empty strings. */
 static enum wh_err
-as_string_list(struct ctx *c, const struct node *n, const char *where, const char *const **out,
-               size_t *n_out)
+as_string_list(struct ctx *c, const struct wh_policy_node *n, const char *where,
+               const char *const **out, size_t *n_out)
 {
     const char **list;
-    enum wh_err rc = want(c, n, NODE_SEQ, where);
+    enum wh_err rc = want(c, n, WH_POLICY_SEQ, where);
     size_t i;
 
     if (rc != WH_OK)
@@ -399,8 +208,8 @@ as_string_list(struct ctx *c, const struct node *n, const char *where, const cha
 }
 
 static enum wh_err
-as_glob_list(struct ctx *c, const struct node *n, const char *where, const char *const **out,
-             size_t *n_out)
+as_glob_list(struct ctx *c, const struct wh_policy_node *n, const char *where,
+             const char *const **out, size_t *n_out)
 {
     struct wh_error e;
     enum wh_err rc = as_string_list(c, n, where, out, n_out);
@@ -425,7 +234,7 @@ release_regex(void *obj)
 #define REGEX_MAX_QUANTIFIERS 32
 
 static enum wh_err
-check_quantifiers(struct ctx *c, const struct node *n, const char *where, const char *src)
+check_quantifiers(struct ctx *c, const struct wh_policy_node *n, const char *where, const char *src)
 {
     const char *s = src;
     bool prev_quant = false;
@@ -471,7 +280,8 @@ check_quantifiers(struct ctx *c, const struct node *n, const char *where, const 
 
 /* Anchored POSIX ERE. Perl/RE2 spellings that ERE would read differently are refused. */
 static enum wh_err
-as_regex(struct ctx *c, const struct node *n, const char *where, const struct wh_policy_regex **out)
+as_regex(struct ctx *c, const struct wh_policy_node *n, const char *where,
+         const struct wh_policy_regex **out)
 {
     struct wh_policy_regex *r;
     const char *src, *s;
@@ -482,8 +292,7 @@ as_regex(struct ctx *c, const struct node *n, const char *where, const struct wh
     if (e != WH_OK)
         return e;
     if (strlen(src) > REGEX_MAX_LEN)
-        return fail(c, n, "%s: regular expression longer than %d characters", where,
-                    REGEX_MAX_LEN);
+        return fail(c, n, "%s: regular expression longer than %d characters", where, REGEX_MAX_LEN);
     e = check_quantifiers(c, n, where, src);
     if (e != WH_OK)
         return e;
@@ -514,7 +323,8 @@ as_regex(struct ctx *c, const struct node *n, const char *where, const struct wh
 
 /* "YYYY-MM-DD" → the first second (UTC) after that day: an exemption holds through its day. */
 static enum wh_err
-as_date(struct ctx *c, const struct node *n, const char *where, const char **text, time_t *out)
+as_date(struct ctx *c, const struct wh_policy_node *n, const char *where, const char **text,
+        time_t *out)
 {
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int y = 0, m = 0, d = 0, i, dim;
@@ -559,27 +369,27 @@ static const char *const ACTIONS[] = {"deny", "warn", "allow", NULL};
 static const char *const PLATFORMS[] = {"any", "index", "each", NULL};
 
 static enum wh_err
-parse_defaults(struct ctx *c, const struct node *n)
+parse_defaults(struct ctx *c, const struct wh_policy_node *n)
 {
     static const char *const keys[] = {"mode", "onError", "noMatch", NULL};
-    const struct node *v;
+    const struct wh_policy_node *v;
     enum wh_err rc;
     int k;
 
-    if ((rc = want(c, n, NODE_MAP, "spec.defaults")) != WH_OK ||
+    if ((rc = want(c, n, WH_POLICY_MAP, "spec.defaults")) != WH_OK ||
         (rc = check_keys(c, n, "spec.defaults", keys)) != WH_OK)
         return rc;
-    if ((v = get(n, "mode")) != NULL) {
+    if ((v = wh_policy_tree_get(n, "mode")) != NULL) {
         if ((rc = as_enum(c, v, "spec.defaults.mode", MODES, &k)) != WH_OK)
             return rc;
         c->p->defaults.mode = (enum wh_policy_mode)k;
     }
-    if ((v = get(n, "onError")) != NULL) {
+    if ((v = wh_policy_tree_get(n, "onError")) != NULL) {
         if ((rc = as_enum(c, v, "spec.defaults.onError", ACTIONS, &k)) != WH_OK)
             return rc;
         c->p->defaults.on_error = (enum wh_policy_action)k;
     }
-    if ((v = get(n, "noMatch")) != NULL) {
+    if ((v = wh_policy_tree_get(n, "noMatch")) != NULL) {
         if ((rc = as_enum(c, v, "spec.defaults.noMatch", ACTIONS, &k)) != WH_OK)
             return rc;
         c->p->defaults.no_match = (enum wh_policy_action)k;
@@ -589,7 +399,7 @@ parse_defaults(struct ctx *c, const struct node *n)
 
 /* Names appear in messages, annotations and metrics: keep them plain. */
 static enum wh_err
-check_name(struct ctx *c, const struct node *n, const char *what)
+check_name(struct ctx *c, const struct wh_policy_node *n, const char *what)
 {
     size_t i;
 
@@ -606,7 +416,7 @@ check_name(struct ctx *c, const struct node *n, const char *what)
 }
 
 static enum wh_err
-read_key_file(struct ctx *c, const struct node *n, const char *where, const char *file,
+read_key_file(struct ctx *c, const struct wh_policy_node *n, const char *where, const char *file,
               struct wh_bytes *pem)
 {
     struct wh_error e;
@@ -621,20 +431,21 @@ read_key_file(struct ctx *c, const struct node *n, const char *where, const char
 }
 
 static enum wh_err
-parse_key(struct ctx *c, const struct node *n, const char *where, struct wh_policy_signer *s)
+parse_key(struct ctx *c, const struct wh_policy_node *n, const char *where,
+          struct wh_policy_signer *s)
 {
     static const char *const keys[] = {"file", "pem", NULL};
-    const struct node *file = NULL, *pem_node = NULL, *at;
+    const struct wh_policy_node *file = NULL, *pem_node = NULL, *at;
     struct wh_bytes pem;
     struct wh_error e;
     enum wh_err rc;
     const char *text;
 
-    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
         (rc = check_keys(c, n, where, keys)) != WH_OK)
         return rc;
-    file = get(n, "file");
-    pem_node = get(n, "pem");
+    file = wh_policy_tree_get(n, "file");
+    pem_node = wh_policy_tree_get(n, "pem");
     if ((file == NULL) == (pem_node == NULL))
         return fail(c, n, "%s: give exactly one of file or pem", where);
     if (file != NULL) {
@@ -657,10 +468,10 @@ parse_key(struct ctx *c, const struct node *n, const char *where, struct wh_poli
 }
 
 static enum wh_err
-opt_string(struct ctx *c, const struct node *map, const char *key, const char *where,
+opt_string(struct ctx *c, const struct wh_policy_node *map, const char *key, const char *where,
            const char **out)
 {
-    const struct node *v = get(map, key);
+    const struct wh_policy_node *v = wh_policy_tree_get(map, key);
 
     *out = NULL;
     if (v == NULL)
@@ -671,17 +482,17 @@ opt_string(struct ctx *c, const struct node *map, const char *key, const char *w
 /* extensions: {sourceRepositoryURI: "https://github.com/acme/payments", ...}; names are Fulcio's
  * (verify/cert.h), values exact strings. */
 static enum wh_err
-parse_keyless_extensions(struct ctx *c, const struct node *n, const char *where,
+parse_keyless_extensions(struct ctx *c, const struct wh_policy_node *n, const char *where,
                          struct wh_policy_keyless *k)
 {
     struct wh_policy_keyless_ext *ext;
     enum wh_err rc;
 
-    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK)
+    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK)
         return rc;
     ext = wh_arena_calloc(&c->p->arena, n->n / 2 + 1, sizeof(*ext));
     for (size_t i = 0; i + 1 < n->n; i += 2) {
-        const struct node *key = n->kids[i], *val = n->kids[i + 1];
+        const struct wh_policy_node *key = n->kids[i], *val = n->kids[i + 1];
         struct wh_policy_keyless_ext *e = &ext[k->n_extensions];
 
         e->index = wh_cert_ext_find(key->text);
@@ -701,26 +512,27 @@ parse_keyless_extensions(struct ctx *c, const struct node *n, const char *where,
 }
 
 static enum wh_err
-parse_keyless(struct ctx *c, const struct node *n, const char *where, struct wh_policy_signer *s)
+parse_keyless(struct ctx *c, const struct wh_policy_node *n, const char *where,
+              struct wh_policy_signer *s)
 {
     static const char *const keys[] = {
         "issuer", "subject", "issuerRegExp", "subjectRegExp", "github", "extensions", NULL};
     static const char *const gh_keys[] = {"repository", "ref", "workflow", "trigger", "sha", NULL};
     struct wh_policy_keyless *k = wh_arena_alloc(&c->p->arena, sizeof(*k));
-    const struct node *v;
+    const struct wh_policy_node *v;
     enum wh_err rc;
 
-    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
         (rc = check_keys(c, n, where, keys)) != WH_OK)
         return rc;
     if ((rc = opt_string(c, n, "issuer", where, &k->issuer)) != WH_OK ||
         (rc = opt_string(c, n, "subject", where, &k->subject)) != WH_OK)
         return rc;
-    if ((v = get(n, "issuerRegExp")) != NULL &&
+    if ((v = wh_policy_tree_get(n, "issuerRegExp")) != NULL &&
         (rc = as_regex(c, v, wh_arena_sprintf(c->tmp, "%s.issuerRegExp", where), &k->issuer_re)) !=
             WH_OK)
         return rc;
-    if ((v = get(n, "subjectRegExp")) != NULL &&
+    if ((v = wh_policy_tree_get(n, "subjectRegExp")) != NULL &&
         (rc = as_regex(c, v, wh_arena_sprintf(c->tmp, "%s.subjectRegExp", where),
                        &k->subject_re)) != WH_OK)
         return rc;
@@ -729,9 +541,9 @@ parse_keyless(struct ctx *c, const struct node *n, const char *where, struct wh_
         return fail(c, n, "%s: give exactly one of issuer or issuerRegExp", where);
     if ((k->subject == NULL) == (k->subject_re == NULL))
         return fail(c, n, "%s: give exactly one of subject or subjectRegExp", where);
-    if ((v = get(n, "github")) != NULL) {
+    if ((v = wh_policy_tree_get(n, "github")) != NULL) {
         const char *gw = wh_arena_sprintf(c->tmp, "%s.github", where);
-        if ((rc = want(c, v, NODE_MAP, gw)) != WH_OK ||
+        if ((rc = want(c, v, WH_POLICY_MAP, gw)) != WH_OK ||
             (rc = check_keys(c, v, gw, gh_keys)) != WH_OK ||
             (rc = opt_string(c, v, "repository", gw, &k->github.repository)) != WH_OK ||
             (rc = opt_string(c, v, "ref", gw, &k->github.ref)) != WH_OK ||
@@ -740,7 +552,7 @@ parse_keyless(struct ctx *c, const struct node *n, const char *where, struct wh_
             (rc = opt_string(c, v, "sha", gw, &k->github.sha)) != WH_OK)
             return rc;
     }
-    if ((v = get(n, "extensions")) != NULL &&
+    if ((v = wh_policy_tree_get(n, "extensions")) != NULL &&
         (rc = parse_keyless_extensions(c, v, wh_arena_sprintf(c->tmp, "%s.extensions", where),
                                        k)) != WH_OK)
         return rc;
@@ -749,25 +561,25 @@ parse_keyless(struct ctx *c, const struct node *n, const char *where, struct wh_
 }
 
 static enum wh_err
-parse_signer(struct ctx *c, const struct node *name, const struct node *n,
+parse_signer(struct ctx *c, const struct wh_policy_node *name, const struct wh_policy_node *n,
              struct wh_policy_signer *s)
 {
     static const char *const keys[] = {"key", "keyless", "transparencyLog", NULL};
     static const char *const TLOG[] = {"required", "optional", NULL};
     const char *where = wh_arena_sprintf(c->tmp, "signer %s", name->text);
-    const struct node *key, *keyless, *tlog;
+    const struct wh_policy_node *key, *keyless, *tlog;
     enum wh_err rc;
     int k;
 
     if ((rc = check_name(c, name, "signer")) != WH_OK ||
-        (rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+        (rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
         (rc = check_keys(c, n, where, keys)) != WH_OK)
         return rc;
     s->name = wh_arena_strdup(&c->p->arena, name->text);
     s->line = name->line;
     s->tlog_required = true;
-    key = get(n, "key");
-    keyless = get(n, "keyless");
+    key = wh_policy_tree_get(n, "key");
+    keyless = wh_policy_tree_get(n, "keyless");
     if ((key == NULL) == (keyless == NULL))
         return fail(c, n, "%s: give exactly one of key or keyless", where);
     if (key != NULL)
@@ -776,7 +588,7 @@ parse_signer(struct ctx *c, const struct node *name, const struct node *n,
         rc = parse_keyless(c, keyless, wh_arena_sprintf(c->tmp, "%s: keyless", where), s);
     if (rc != WH_OK)
         return rc;
-    if ((tlog = get(n, "transparencyLog")) != NULL) {
+    if ((tlog = wh_policy_tree_get(n, "transparencyLog")) != NULL) {
         if ((rc = as_enum(c, tlog, wh_arena_sprintf(c->tmp, "%s: transparencyLog", where), TLOG,
                           &k)) != WH_OK)
             return rc;
@@ -789,10 +601,10 @@ parse_signer(struct ctx *c, const struct node *name, const struct node *n,
 }
 
 static enum wh_err
-parse_signers(struct ctx *c, const struct node *n)
+parse_signers(struct ctx *c, const struct wh_policy_node *n)
 {
     size_t i;
-    enum wh_err rc = want(c, n, NODE_MAP, "spec.signers");
+    enum wh_err rc = want(c, n, WH_POLICY_MAP, "spec.signers");
 
     if (rc != WH_OK)
         return rc;
@@ -819,31 +631,32 @@ find_tier_rule(const struct wh_policy *p, const char *id)
 }
 
 static enum wh_err
-parse_when(struct ctx *c, const struct node *n, const char *where, struct wh_policy_tier_rule *r)
+parse_when(struct ctx *c, const struct wh_policy_node *n, const char *where,
+           struct wh_policy_tier_rule *r)
 {
     static const char *const keys[] = {
         "devOnly", "prodOnly", "versionDrift", "names", "nameContains", "purlTypes", NULL};
     static const char *const DRIFT[] = {"any", "major", "minor", "patch", NULL};
-    const struct node *v;
+    const struct wh_policy_node *v;
     enum wh_err rc;
     bool b;
     int k;
 
-    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
         (rc = check_keys(c, n, where, keys)) != WH_OK)
         return rc;
     r->dev_only = r->prod_only = -1;
-    if ((v = get(n, "devOnly")) != NULL) {
+    if ((v = wh_policy_tree_get(n, "devOnly")) != NULL) {
         if ((rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.devOnly", where), &b)) != WH_OK)
             return rc;
         r->dev_only = b;
     }
-    if ((v = get(n, "prodOnly")) != NULL) {
+    if ((v = wh_policy_tree_get(n, "prodOnly")) != NULL) {
         if ((rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.prodOnly", where), &b)) != WH_OK)
             return rc;
         r->prod_only = b;
     }
-    if ((v = get(n, "versionDrift")) != NULL) {
+    if ((v = wh_policy_tree_get(n, "versionDrift")) != NULL) {
         if ((rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.versionDrift", where), DRIFT, &k)) !=
             WH_OK)
             return rc;
@@ -855,15 +668,15 @@ parse_when(struct ctx *c, const struct node *n, const char *where, struct wh_pol
                     r->prod_only == 1 ? "prodOnly: true" : "versionDrift");
     if (r->prod_only == 1 && r->version_drift != WH_POLICY_DRIFT_UNSET)
         return fail(c, n, "%s: prodOnly: true never matches together with versionDrift", where);
-    if ((v = get(n, "names")) != NULL &&
+    if ((v = wh_policy_tree_get(n, "names")) != NULL &&
         (rc = as_string_list(c, v, wh_arena_sprintf(c->tmp, "%s.names", where), &r->names,
                              &r->n_names)) != WH_OK)
         return rc;
-    if ((v = get(n, "nameContains")) != NULL &&
+    if ((v = wh_policy_tree_get(n, "nameContains")) != NULL &&
         (rc = as_string_list(c, v, wh_arena_sprintf(c->tmp, "%s.nameContains", where),
                              &r->name_contains, &r->n_name_contains)) != WH_OK)
         return rc;
-    if ((v = get(n, "purlTypes")) != NULL &&
+    if ((v = wh_policy_tree_get(n, "purlTypes")) != NULL &&
         (rc = as_string_list(c, v, wh_arena_sprintf(c->tmp, "%s.purlTypes", where), &r->purl_types,
                              &r->n_purl_types)) != WH_OK)
         return rc;
@@ -871,7 +684,7 @@ parse_when(struct ctx *c, const struct node *n, const char *where, struct wh_pol
 }
 
 static enum wh_err
-parse_tier_list(struct ctx *c, const struct node *name, const struct node *n,
+parse_tier_list(struct ctx *c, const struct wh_policy_node *name, const struct wh_policy_node *n,
                 struct wh_policy_tiers *t)
 {
     static const char *const keys[] = {"tier", "when", NULL};
@@ -884,15 +697,16 @@ parse_tier_list(struct ctx *c, const struct node *name, const struct node *n,
     if ((rc = check_name(c, name, "tier list")) != WH_OK)
         return rc;
     t->name = wh_arena_strdup(&c->p->arena, name->text);
-    if ((rc = want(c, n, NODE_SEQ, wh_arena_sprintf(c->tmp, "spec.tiers.%s", t->name))) != WH_OK)
+    if ((rc = want(c, n, WH_POLICY_SEQ, wh_arena_sprintf(c->tmp, "spec.tiers.%s", t->name))) !=
+        WH_OK)
         return rc;
     if (n->n == 0)
         return fail(c, n, "spec.tiers.%s: expected at least one rule", t->name);
     rules = wh_arena_calloc(&c->p->arena, n->n, sizeof(*rules));
     for (i = 0; i < n->n; i++) {
-        const struct node *r = n->kids[i], *v;
+        const struct wh_policy_node *r = n->kids[i], *v;
         const char *id = wh_arena_sprintf(&c->p->arena, "%s[%zu]", t->name, i);
-        if ((rc = want(c, r, NODE_MAP, id)) != WH_OK ||
+        if ((rc = want(c, r, WH_POLICY_MAP, id)) != WH_OK ||
             (rc = check_keys(c, r, id, keys)) != WH_OK ||
             (rc = need(c, r, "tier", id, &v)) != WH_OK ||
             (rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.tier", id), TIERS, &k)) != WH_OK)
@@ -910,10 +724,10 @@ parse_tier_list(struct ctx *c, const struct node *name, const struct node *n,
 }
 
 static enum wh_err
-parse_tiers(struct ctx *c, const struct node *n)
+parse_tiers(struct ctx *c, const struct wh_policy_node *n)
 {
     size_t i;
-    enum wh_err rc = want(c, n, NODE_MAP, "spec.tiers");
+    enum wh_err rc = want(c, n, WH_POLICY_MAP, "spec.tiers");
 
     if (rc != WH_OK)
         return rc;
@@ -927,7 +741,7 @@ parse_tiers(struct ctx *c, const struct node *n)
 
 /* signedBy: names of spec.signers → pointers. */
 static enum wh_err
-parse_signed_by(struct ctx *c, const struct node *n, const char *where,
+parse_signed_by(struct ctx *c, const struct wh_policy_node *n, const char *where,
                 const struct wh_policy_signer *const **out, size_t *n_out)
 {
     const struct wh_policy_signer **list;
@@ -953,21 +767,21 @@ parse_signed_by(struct ctx *c, const struct node *n, const char *where,
 }
 
 static enum wh_err
-parse_signatures(struct ctx *c, const struct node *n, const char *where,
+parse_signatures(struct ctx *c, const struct wh_policy_node *n, const char *where,
                  struct wh_policy_image *img)
 {
     static const char *const keys[] = {"signedBy", "count", NULL};
-    const struct node *v;
+    const struct wh_policy_node *v;
     enum wh_err rc;
 
-    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
         (rc = check_keys(c, n, where, keys)) != WH_OK ||
         (rc = need(c, n, "signedBy", where, &v)) != WH_OK ||
         (rc = parse_signed_by(c, v, wh_arena_sprintf(c->tmp, "%s.signedBy", where),
                               &img->signatures.signed_by, &img->signatures.n_signed_by)) != WH_OK)
         return rc;
     img->signatures.count = 1;
-    if ((v = get(n, "count")) != NULL)
+    if ((v = wh_policy_tree_get(n, "count")) != NULL)
         return as_count(c, v, wh_arena_sprintf(c->tmp, "%s.count", where),
                         img->signatures.n_signed_by, &img->signatures.count);
     return WH_OK;
@@ -977,11 +791,11 @@ parse_signatures(struct ctx *c, const struct node *n, const char *where,
 
 /* signedBy, or the SBOM's signers when the rule has an SBOM attestation and omits it. */
 static enum wh_err
-attestation_signers(struct ctx *c, const struct node *n, const char *where,
+attestation_signers(struct ctx *c, const struct wh_policy_node *n, const char *where,
                     const struct wh_policy_image *img, const struct wh_policy_signer *const **out,
                     size_t *n_out)
 {
-    const struct node *v = get(n, "signedBy");
+    const struct wh_policy_node *v = wh_policy_tree_get(n, "signedBy");
 
     if (v != NULL)
         return parse_signed_by(c, v, wh_arena_sprintf(c->tmp, "%s.signedBy", where), out, n_out);
@@ -997,7 +811,7 @@ attestation_signers(struct ctx *c, const struct node *n, const char *where,
 
 /* "30d", "12h", "90m", "3600s" → seconds. */
 static enum wh_err
-as_duration(struct ctx *c, const struct node *n, const char *where, const char **text,
+as_duration(struct ctx *c, const struct wh_policy_node *n, const char *where, const char **text,
             long long *out)
 {
     long long v = 0;
@@ -1016,26 +830,26 @@ as_duration(struct ctx *c, const struct node *n, const char *where, const char *
 }
 
 static enum wh_err
-parse_dependencies(struct ctx *c, const struct node *n, const char *where,
+parse_dependencies(struct ctx *c, const struct wh_policy_node *n, const char *where,
                    struct wh_policy_provenance *pv)
 {
     static const char *const keys[] = {"uri", "digest", NULL};
     struct wh_policy_dependency *deps;
-    const struct node *v;
+    const struct wh_policy_node *v;
     enum wh_err rc;
     size_t i;
 
-    if ((rc = want(c, n, NODE_SEQ, where)) != WH_OK)
+    if ((rc = want(c, n, WH_POLICY_SEQ, where)) != WH_OK)
         return rc;
     if (n->n == 0)
         return fail(c, n, "%s: expected at least one entry", where);
     deps = wh_arena_calloc(&c->p->arena, n->n, sizeof(*deps));
     for (i = 0; i < n->n; i++) {
-        const struct node *d = n->kids[i];
+        const struct wh_policy_node *d = n->kids[i];
         const char *w = wh_arena_sprintf(c->tmp, "%s[%zu]", where, i);
         const char *colon;
-        if ((rc = want(c, d, NODE_MAP, w)) != WH_OK || (rc = check_keys(c, d, w, keys)) != WH_OK ||
-            (rc = need(c, d, "uri", w, &v)) != WH_OK ||
+        if ((rc = want(c, d, WH_POLICY_MAP, w)) != WH_OK ||
+            (rc = check_keys(c, d, w, keys)) != WH_OK || (rc = need(c, d, "uri", w, &v)) != WH_OK ||
             (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.uri", w), &deps[i].uri)) != WH_OK ||
             (rc = need(c, d, "digest", w, &v)) != WH_OK ||
             (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.digest", w), &deps[i].digest)) !=
@@ -1056,22 +870,22 @@ parse_dependencies(struct ctx *c, const struct node *n, const char *where,
 }
 
 static enum wh_err
-parse_provenance(struct ctx *c, const struct node *n, const char *where,
+parse_provenance(struct ctx *c, const struct wh_policy_node *n, const char *where,
                  struct wh_policy_image *img)
 {
     static const char *const keys[] = {"predicateType",   "signedBy",     "builderId",
                                        "builderIdRegExp", "buildType",    "sourceRepo",
                                        "sourceRef",       "dependencies", NULL};
     struct wh_policy_provenance *pv = &img->provenance;
-    const struct node *v;
+    const struct wh_policy_node *v;
     const char *type, *ref;
     enum wh_err rc;
 
-    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
         (rc = check_keys(c, n, where, keys)) != WH_OK ||
         (rc = attestation_signers(c, n, where, img, &pv->signed_by, &pv->n_signed_by)) != WH_OK)
         return rc;
-    if ((v = get(n, "predicateType")) != NULL) {
+    if ((v = wh_policy_tree_get(n, "predicateType")) != NULL) {
         if ((rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.predicateType", where), &type)) !=
             WH_OK)
             return rc;
@@ -1081,23 +895,23 @@ parse_provenance(struct ctx *c, const struct node *n, const char *where,
             return fail(c, v, "%s.predicateType: expected %s or %s, got \"%s\"", where,
                         WH_PREDICATE_SLSA_V1, WH_PREDICATE_SLSA_V02, type);
     }
-    if (((v = get(n, "builderId")) != NULL &&
+    if (((v = wh_policy_tree_get(n, "builderId")) != NULL &&
          (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.builderId", where), &pv->builder_id)) !=
              WH_OK) ||
-        ((v = get(n, "builderIdRegExp")) != NULL &&
+        ((v = wh_policy_tree_get(n, "builderIdRegExp")) != NULL &&
          (rc = as_regex(c, v, wh_arena_sprintf(c->tmp, "%s.builderIdRegExp", where),
                         &pv->builder_id_re)) != WH_OK) ||
-        ((v = get(n, "buildType")) != NULL &&
+        ((v = wh_policy_tree_get(n, "buildType")) != NULL &&
          (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.buildType", where), &pv->build_type)) !=
              WH_OK) ||
-        ((v = get(n, "sourceRef")) != NULL &&
+        ((v = wh_policy_tree_get(n, "sourceRef")) != NULL &&
          (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.sourceRef", where), &pv->source_ref)) !=
              WH_OK) ||
-        ((v = get(n, "dependencies")) != NULL &&
+        ((v = wh_policy_tree_get(n, "dependencies")) != NULL &&
          (rc = parse_dependencies(c, v, wh_arena_sprintf(c->tmp, "%s.dependencies", where), pv)) !=
              WH_OK))
         return rc;
-    if ((v = get(n, "sourceRepo")) != NULL) {
+    if ((v = wh_policy_tree_get(n, "sourceRepo")) != NULL) {
         if ((rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.sourceRepo", where),
                             &pv->source_repo)) != WH_OK)
             return rc;
@@ -1114,23 +928,24 @@ parse_provenance(struct ctx *c, const struct node *n, const char *where,
 static const char *const SEVERITIES[] = {"none", "low", "medium", "high", "critical", NULL};
 
 static enum wh_err
-parse_vuln_allow(struct ctx *c, const struct node *n, const char *where, struct wh_policy_vulns *vl)
+parse_vuln_allow(struct ctx *c, const struct wh_policy_node *n, const char *where,
+                 struct wh_policy_vulns *vl)
 {
     static const char *const keys[] = {"id", "expires", "reason", NULL};
     struct wh_policy_vuln_allow *allow;
-    const struct node *v;
+    const struct wh_policy_node *v;
     enum wh_err rc;
     size_t i;
 
-    if ((rc = want(c, n, NODE_SEQ, where)) != WH_OK)
+    if ((rc = want(c, n, WH_POLICY_SEQ, where)) != WH_OK)
         return rc;
     allow = wh_arena_calloc(&c->p->arena, n->n == 0 ? 1 : n->n, sizeof(*allow));
     for (i = 0; i < n->n; i++) {
-        const struct node *e = n->kids[i];
+        const struct wh_policy_node *e = n->kids[i];
         const char *w = wh_arena_sprintf(c->tmp, "%s[%zu]", where, i);
         /* An allow-list entry without an expiry or a reason is how risk acceptance rots. */
-        if ((rc = want(c, e, NODE_MAP, w)) != WH_OK || (rc = check_keys(c, e, w, keys)) != WH_OK ||
-            (rc = need(c, e, "id", w, &v)) != WH_OK ||
+        if ((rc = want(c, e, WH_POLICY_MAP, w)) != WH_OK ||
+            (rc = check_keys(c, e, w, keys)) != WH_OK || (rc = need(c, e, "id", w, &v)) != WH_OK ||
             (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.id", w), &allow[i].id)) != WH_OK ||
             (rc = need(c, e, "expires", w, &v)) != WH_OK ||
             (rc = as_date(c, v, wh_arena_sprintf(c->tmp, "%s.expires", w), &allow[i].expires_text,
@@ -1147,17 +962,18 @@ parse_vuln_allow(struct ctx *c, const struct node *n, const char *where, struct 
 }
 
 static enum wh_err
-parse_vulns(struct ctx *c, const struct node *n, const char *where, struct wh_policy_image *img)
+parse_vulns(struct ctx *c, const struct wh_policy_node *n, const char *where,
+            struct wh_policy_image *img)
 {
     static const char *const keys[] = {"predicateType", "signedBy", "maxSeverity", "onlyFixable",
                                        "maxAge",        "allow",    NULL};
     struct wh_policy_vulns *vl = &img->vulns;
-    const struct node *v;
+    const struct wh_policy_node *v;
     const char *type;
     enum wh_err rc;
     int k;
 
-    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
         (rc = check_keys(c, n, where, keys)) != WH_OK ||
         (rc = attestation_signers(c, n, where, img, &vl->signed_by, &vl->n_signed_by)) != WH_OK ||
         (rc = need(c, n, "maxSeverity", where, &v)) != WH_OK ||
@@ -1166,7 +982,7 @@ parse_vulns(struct ctx *c, const struct node *n, const char *where, struct wh_po
         return rc;
     vl->max_severity = WH_SEVERITY_NONE + k;
     vl->predicate_type = WH_PREDICATE_COSIGN_VULN;
-    if ((v = get(n, "predicateType")) != NULL) {
+    if ((v = wh_policy_tree_get(n, "predicateType")) != NULL) {
         if ((rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.predicateType", where), &type)) !=
             WH_OK)
             return rc;
@@ -1176,13 +992,13 @@ parse_vulns(struct ctx *c, const struct node *n, const char *where, struct wh_po
             return fail(c, v, "%s.predicateType: expected %s or %s, got \"%s\"", where,
                         WH_PREDICATE_COSIGN_VULN, WH_PREDICATE_CYCLONEDX, type);
     }
-    if (((v = get(n, "onlyFixable")) != NULL &&
+    if (((v = wh_policy_tree_get(n, "onlyFixable")) != NULL &&
          (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.onlyFixable", where),
                        &vl->only_fixable)) != WH_OK) ||
-        ((v = get(n, "maxAge")) != NULL &&
+        ((v = wh_policy_tree_get(n, "maxAge")) != NULL &&
          (rc = as_duration(c, v, wh_arena_sprintf(c->tmp, "%s.maxAge", where), &vl->max_age_text,
                            &vl->max_age_s)) != WH_OK) ||
-        ((v = get(n, "allow")) != NULL &&
+        ((v = wh_policy_tree_get(n, "allow")) != NULL &&
          (rc = parse_vuln_allow(c, v, wh_arena_sprintf(c->tmp, "%s.allow", where), vl)) != WH_OK))
         return rc;
     vl->required = true;
@@ -1191,18 +1007,19 @@ parse_vulns(struct ctx *c, const struct node *n, const char *where, struct wh_po
 }
 
 static enum wh_err
-parse_agent(struct ctx *c, const struct node *n, const char *where, struct wh_policy_image *img)
+parse_agent(struct ctx *c, const struct wh_policy_node *n, const char *where,
+            struct wh_policy_image *img)
 {
     static const char *const keys[] = {"signedBy", "raiseDrift", NULL};
     struct wh_policy_agent *ag = &img->agent;
-    const struct node *v;
+    const struct wh_policy_node *v;
     enum wh_err rc;
 
-    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
         (rc = check_keys(c, n, where, keys)) != WH_OK ||
         (rc = attestation_signers(c, n, where, img, &ag->signed_by, &ag->n_signed_by)) != WH_OK)
         return rc;
-    if ((v = get(n, "raiseDrift")) != NULL &&
+    if ((v = wh_policy_tree_get(n, "raiseDrift")) != NULL &&
         (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.raiseDrift", where), &ag->raise_drift)) !=
             WH_OK)
         return rc;
@@ -1212,41 +1029,41 @@ parse_agent(struct ctx *c, const struct node *n, const char *where, struct wh_po
 }
 
 static enum wh_err
-parse_more_attestations(struct ctx *c, const struct node *n, const char *where,
+parse_more_attestations(struct ctx *c, const struct wh_policy_node *n, const char *where,
                         struct wh_policy_image *img)
 {
-    const struct node *v;
+    const struct wh_policy_node *v;
     enum wh_err rc;
 
-    if ((v = get(n, "provenance")) != NULL &&
+    if ((v = wh_policy_tree_get(n, "provenance")) != NULL &&
         (rc = parse_provenance(c, v, wh_arena_sprintf(c->tmp, "%s.provenance", where), img)) !=
             WH_OK)
         return rc;
-    if ((v = get(n, "vulns")) != NULL &&
+    if ((v = wh_policy_tree_get(n, "vulns")) != NULL &&
         (rc = parse_vulns(c, v, wh_arena_sprintf(c->tmp, "%s.vulns", where), img)) != WH_OK)
         return rc;
-    if ((v = get(n, "agent")) != NULL &&
+    if ((v = wh_policy_tree_get(n, "agent")) != NULL &&
         (rc = parse_agent(c, v, wh_arena_sprintf(c->tmp, "%s.agent", where), img)) != WH_OK)
         return rc;
     return WH_OK;
 }
 
 static enum wh_err
-parse_attestations(struct ctx *c, const struct node *n, const char *where,
+parse_attestations(struct ctx *c, const struct wh_policy_node *n, const char *where,
                    struct wh_policy_image *img)
 {
     static const char *const keys[] = {"sbom", "provenance", "vulns", "agent", NULL};
     static const char *const sbom_keys[] = {"predicateType", "signedBy", NULL};
     const char *sw = wh_arena_sprintf(c->tmp, "%s.sbom", where);
-    const struct node *v, *sbom;
+    const struct wh_policy_node *v, *sbom;
     enum wh_err rc;
 
-    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
         (rc = check_keys(c, n, where, keys)) != WH_OK)
         return rc;
-    if ((sbom = get(n, "sbom")) == NULL)
+    if ((sbom = wh_policy_tree_get(n, "sbom")) == NULL)
         return parse_more_attestations(c, n, where, img);
-    if ((rc = want(c, sbom, NODE_MAP, sw)) != WH_OK ||
+    if ((rc = want(c, sbom, WH_POLICY_MAP, sw)) != WH_OK ||
         (rc = check_keys(c, sbom, sw, sbom_keys)) != WH_OK ||
         (rc = need(c, sbom, "predicateType", sw, &v)) != WH_OK ||
         (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.predicateType", sw),
@@ -1261,17 +1078,17 @@ parse_attestations(struct ctx *c, const struct node *n, const char *where,
 
 /* The template must become a valid reference once {{tag}} is filled in. */
 static enum wh_err
-parse_dev_reference(struct ctx *c, const struct node *n, const char *where,
+parse_dev_reference(struct ctx *c, const struct wh_policy_node *n, const char *where,
                     struct wh_policy_image *img)
 {
     static const char *const keys[] = {"image", "allowPodAnnotation", NULL};
-    const struct node *v, *at;
+    const struct wh_policy_node *v, *at;
     const char *tpl, *hole, *filled;
     struct wh_image_ref ref;
     struct wh_error e;
     enum wh_err rc;
 
-    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
         (rc = check_keys(c, n, where, keys)) != WH_OK ||
         (rc = need(c, n, "image", where, &at)) != WH_OK ||
         (rc = as_string(c, at, wh_arena_sprintf(c->tmp, "%s.image", where), &tpl)) != WH_OK)
@@ -1287,26 +1104,27 @@ parse_dev_reference(struct ctx *c, const struct node *n, const char *where,
     if (wh_image_ref_parse(wh_str_c(filled), c->tmp, &ref, &e) != WH_OK)
         return fail(c, at, "%s.image: \"%s\" is not an image reference: %s", where, tpl, e.msg);
     img->dev_reference.image = tpl;
-    if ((v = get(n, "allowPodAnnotation")) != NULL)
+    if ((v = wh_policy_tree_get(n, "allowPodAnnotation")) != NULL)
         return as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.allowPodAnnotation", where),
                        &img->dev_reference.allow_pod_annotation);
     return WH_OK;
 }
 
 static enum wh_err
-parse_image(struct ctx *c, const struct node *n, size_t index, struct wh_policy_image *img)
+parse_image(struct ctx *c, const struct wh_policy_node *n, size_t index,
+            struct wh_policy_image *img)
 {
     static const char *const keys[] = {
         "name",         "match", "exclude", "requireDigest", "signatures", "attestations",
         "devReference", "tiers", "mode",    "onError",       "platforms",  NULL};
     const char *where = wh_arena_sprintf(c->tmp, "spec.images[%zu]", index);
-    const struct node *v, *name;
+    const struct wh_policy_node *v, *name;
     const char *tiers;
     enum wh_err rc;
     size_t i;
     int k;
 
-    if ((rc = want(c, n, NODE_MAP, where)) != WH_OK ||
+    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
         (rc = check_keys(c, n, where, keys)) != WH_OK ||
         (rc = need(c, n, "name", where, &name)) != WH_OK ||
         (rc = as_string(c, name, wh_arena_sprintf(c->tmp, "%s.name", where), &img->name)) !=
@@ -1326,47 +1144,47 @@ parse_image(struct ctx *c, const struct node *n, size_t index, struct wh_policy_
         (rc = as_glob_list(c, v, wh_arena_sprintf(c->tmp, "%s: match", where), &img->match,
                            &img->n_match)) != WH_OK)
         return rc;
-    if ((v = get(n, "exclude")) != NULL &&
+    if ((v = wh_policy_tree_get(n, "exclude")) != NULL &&
         (rc = as_glob_list(c, v, wh_arena_sprintf(c->tmp, "%s: exclude", where), &img->exclude,
                            &img->n_exclude)) != WH_OK)
         return rc;
-    if ((v = get(n, "requireDigest")) != NULL &&
+    if ((v = wh_policy_tree_get(n, "requireDigest")) != NULL &&
         (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s: requireDigest", where),
                       &img->require_digest)) != WH_OK)
         return rc;
-    if ((v = get(n, "mode")) != NULL) {
+    if ((v = wh_policy_tree_get(n, "mode")) != NULL) {
         if ((rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s: mode", where), MODES, &k)) != WH_OK)
             return rc;
         img->mode = (enum wh_policy_mode)k;
     }
-    if ((v = get(n, "onError")) != NULL) {
+    if ((v = wh_policy_tree_get(n, "onError")) != NULL) {
         if ((rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s: onError", where), ACTIONS, &k)) !=
             WH_OK)
             return rc;
         img->on_error = (enum wh_policy_action)k;
     }
-    if ((v = get(n, "platforms")) != NULL) {
+    if ((v = wh_policy_tree_get(n, "platforms")) != NULL) {
         if ((rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s: platforms", where), PLATFORMS, &k)) !=
             WH_OK)
             return rc;
         img->platforms = (enum wh_policy_platforms)k;
     }
-    if ((v = get(n, "signatures")) != NULL &&
+    if ((v = wh_policy_tree_get(n, "signatures")) != NULL &&
         (rc = parse_signatures(c, v, wh_arena_sprintf(c->tmp, "%s: signatures", where), img)) !=
             WH_OK)
         return rc;
-    if ((v = get(n, "attestations")) != NULL &&
+    if ((v = wh_policy_tree_get(n, "attestations")) != NULL &&
         (rc = parse_attestations(c, v, wh_arena_sprintf(c->tmp, "%s: attestations", where), img)) !=
             WH_OK)
         return rc;
-    if ((v = get(n, "tiers")) != NULL) {
+    if ((v = wh_policy_tree_get(n, "tiers")) != NULL) {
         if ((rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s: tiers", where), &tiers)) != WH_OK)
             return rc;
         img->tiers = wh_policy_tiers_find(c->p, tiers);
         if (img->tiers == NULL)
             return fail(c, v, "%s: unknown tier list \"%s\" (not in spec.tiers)", where, tiers);
     }
-    if ((v = get(n, "devReference")) != NULL) {
+    if ((v = wh_policy_tree_get(n, "devReference")) != NULL) {
         if ((rc = parse_dev_reference(c, v, wh_arena_sprintf(c->tmp, "%s: devReference", where),
                                       img)) != WH_OK)
             return rc;
@@ -1383,10 +1201,10 @@ parse_image(struct ctx *c, const struct node *n, size_t index, struct wh_policy_
 }
 
 static enum wh_err
-parse_images(struct ctx *c, const struct node *n)
+parse_images(struct ctx *c, const struct wh_policy_node *n)
 {
     size_t i;
-    enum wh_err rc = want(c, n, NODE_SEQ, "spec.images");
+    enum wh_err rc = want(c, n, WH_POLICY_SEQ, "spec.images");
 
     if (rc != WH_OK)
         return rc;
@@ -1400,10 +1218,10 @@ parse_images(struct ctx *c, const struct node *n)
 }
 
 static enum wh_err
-parse_exemptions(struct ctx *c, const struct node *n)
+parse_exemptions(struct ctx *c, const struct wh_policy_node *n)
 {
     static const char *const keys[] = {"images", "rule", "expires", "reason", NULL};
-    enum wh_err rc = want(c, n, NODE_SEQ, "spec.exemptions");
+    enum wh_err rc = want(c, n, WH_POLICY_SEQ, "spec.exemptions");
     size_t i;
 
     if (rc != WH_OK)
@@ -1413,8 +1231,8 @@ parse_exemptions(struct ctx *c, const struct node *n)
     for (i = 0; i < n->n; i++) {
         struct wh_policy_exemption *x = &c->p->exemptions[i];
         const char *where = wh_arena_sprintf(c->tmp, "spec.exemptions[%zu]", i), *id;
-        const struct node *e = n->kids[i], *v;
-        if ((rc = want(c, e, NODE_MAP, where)) != WH_OK ||
+        const struct wh_policy_node *e = n->kids[i], *v;
+        if ((rc = want(c, e, WH_POLICY_MAP, where)) != WH_OK ||
             (rc = check_keys(c, e, where, keys)) != WH_OK ||
             (rc = need(c, e, "images", where, &v)) != WH_OK ||
             (rc = as_glob_list(c, v, wh_arena_sprintf(c->tmp, "%s.images", where), &x->images,
@@ -1444,16 +1262,16 @@ parse_exemptions(struct ctx *c, const struct node *n)
 }
 
 static enum wh_err
-parse_document(struct ctx *c, const struct node *root)
+parse_document(struct ctx *c, const struct wh_policy_node *root)
 {
     static const char *const top_keys[] = {"apiVersion", "kind", "spec", NULL};
     static const char *const spec_keys[] = {"defaults", "signers",    "images",
                                             "tiers",    "exemptions", NULL};
-    const struct node *v, *spec;
+    const struct wh_policy_node *v, *spec;
     const char *s;
     enum wh_err rc;
 
-    if ((rc = want(c, root, NODE_MAP, "policy")) != WH_OK ||
+    if ((rc = want(c, root, WH_POLICY_MAP, "policy")) != WH_OK ||
         (rc = check_keys(c, root, "the policy", top_keys)) != WH_OK ||
         (rc = need(c, root, "apiVersion", "policy", &v)) != WH_OK ||
         (rc = as_string(c, v, "apiVersion", &s)) != WH_OK)
@@ -1466,19 +1284,20 @@ parse_document(struct ctx *c, const struct node *root)
     if (strcmp(s, "Policy") != 0)
         return fail(c, v, "kind: expected Policy, got \"%s\"", s);
     if ((rc = need(c, root, "spec", "policy", &spec)) != WH_OK ||
-        (rc = want(c, spec, NODE_MAP, "spec")) != WH_OK ||
+        (rc = want(c, spec, WH_POLICY_MAP, "spec")) != WH_OK ||
         (rc = check_keys(c, spec, "spec", spec_keys)) != WH_OK)
         return rc;
     /* References point backwards in this order: images → signers, tiers; exemptions → tiers. */
-    if ((v = get(spec, "defaults")) != NULL && (rc = parse_defaults(c, v)) != WH_OK)
+    if ((v = wh_policy_tree_get(spec, "defaults")) != NULL && (rc = parse_defaults(c, v)) != WH_OK)
         return rc;
-    if ((v = get(spec, "signers")) != NULL && (rc = parse_signers(c, v)) != WH_OK)
+    if ((v = wh_policy_tree_get(spec, "signers")) != NULL && (rc = parse_signers(c, v)) != WH_OK)
         return rc;
-    if ((v = get(spec, "tiers")) != NULL && (rc = parse_tiers(c, v)) != WH_OK)
+    if ((v = wh_policy_tree_get(spec, "tiers")) != NULL && (rc = parse_tiers(c, v)) != WH_OK)
         return rc;
-    if ((v = get(spec, "images")) != NULL && (rc = parse_images(c, v)) != WH_OK)
+    if ((v = wh_policy_tree_get(spec, "images")) != NULL && (rc = parse_images(c, v)) != WH_OK)
         return rc;
-    if ((v = get(spec, "exemptions")) != NULL && (rc = parse_exemptions(c, v)) != WH_OK)
+    if ((v = wh_policy_tree_get(spec, "exemptions")) != NULL &&
+        (rc = parse_exemptions(c, v)) != WH_OK)
         return rc;
     return WH_OK;
 }
@@ -1496,7 +1315,7 @@ wh_policy_parse(struct wh_bytes yaml, const char *filename, const char *base_dir
 {
     struct wh_arena tmp;
     struct wh_policy *p;
-    struct node *root;
+    struct wh_policy_node *root;
     struct ctx c;
     enum wh_err rc;
 
@@ -1519,7 +1338,7 @@ wh_policy_parse(struct wh_bytes yaml, const char *filename, const char *base_dir
     c.tmp = &tmp;
     c.p = p;
     c.err = err;
-    rc = build_tree(&c, yaml, &root);
+    rc = wh_policy_tree_build(yaml, filename, &tmp, &root, err);
     if (rc == WH_OK)
         rc = parse_document(&c, root);
     wh_arena_fini(&tmp);
