@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/json_scan.h"
+#include "sbom/tagvalue.h"
 
 /* Where a component sits, rendered only when an error names it: "components[3].components[0]". */
 struct path {
@@ -1022,6 +1023,11 @@ wh_sbom_parse(struct wh_bytes json, const struct wh_limits *lim, struct wh_arena
     if (json.len > lim->sbom_bytes)
         return wh_error_set(err, WH_E_LIMIT, "SBOM is %zu bytes, limit %zu", json.len,
                             lim->sbom_bytes);
+    /* Not a JSON object: SPDX tag-value text, or cosign's string predicate (sbom/tagvalue.h). */
+    if (wh_sbom_tagvalue_detect(json))
+        return wh_sbom_tagvalue_parse(json, lim, a, out, err);
+    if (wh_sbom_string_predicate_detect(json))
+        return wh_sbom_string_predicate_parse(json, lim, a, out, err);
     wh_json_scan_init(&s, json, lim->json_depth, "SBOM JSON", a);
     if ((rc = wh_json_scan_peek(&s, &kind, err)) == WH_OK) {
         rc = kind == WH_JSON_SCAN_OBJECT ? scan_root(&s, &r, &cx, &pc, err)
