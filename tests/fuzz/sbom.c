@@ -18,6 +18,7 @@
 #include "base/limits.h"
 #include "sbom/diff.h"
 #include "sbom/normalize.h"
+#include "sbom/tagvalue.h"
 #include "sbom/version.h"
 
 /* ---- reference: normalize.c before json_scan.c (jansson tree, JSON_REJECT_DUPLICATES) ---- */
@@ -484,7 +485,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lim.json_depth = 32;
     wh_arena_init(&a);
     rc = wh_sbom_parse((struct wh_bytes){data, size}, &lim, &a, &s, &err);
-    check_same_as_reference(data, size, &lim, rc, &s, &err);
+    /* The jansson reference reads JSON objects only: SPDX tag-value text and cosign's string
+     * predicate (sbom/tagvalue.h) have no reference to agree with. */
+    if (!wh_sbom_tagvalue_detect((struct wh_bytes){data, size}) &&
+        !wh_sbom_string_predicate_detect((struct wh_bytes){data, size}))
+        check_same_as_reference(data, size, &lim, rc, &s, &err);
     if (rc != WH_OK) {
         WH_ASSERT(err.code == WH_E_INVALID || err.code == WH_E_LIMIT);
         WH_ASSERT(err.msg[0] != '\0');
