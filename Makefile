@@ -44,6 +44,10 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# The schema `driftgate policy lint` checks with is built in; regenerated when the schema changes.
+webhook/policy/schema_text.c: policy/schema.json webhook/policy/embed-schema.sh
+	sh webhook/policy/embed-schema.sh policy/schema.json $@
+
 $(BUILD)/libdriftgate.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^

@@ -1,4 +1,4 @@
-/* `driftgate review`, `diff` and `policy lint`: the webhook's engine on files, for CI. */
+/* `driftgate review`, `diff` and `serve`: the webhook's engine on files, for CI. */
 #include "cli/commands.h"
 
 #include <stdio.h>
@@ -148,29 +148,6 @@ out:
     wh_arena_fini(&a);
     wh_cli_options_fini(&o);
     return status;
-}
-
-int
-wh_cli_policy(int argc, char **argv)
-{
-    struct wh_limits lim = WH_LIMITS_DEFAULT;
-    struct wh_policy *p;
-    struct wh_error err;
-    int i, bad = 0;
-
-    if (argc < 3 || strcmp(argv[1], "lint") != 0)
-        return usage("driftgate policy lint FILE...");
-    for (i = 2; i < argc; i++) {
-        if (wh_policy_load(argv[i], &lim, &p, &err) != WH_OK) {
-            /* The loader's message already starts with file:line:col. */
-            fprintf(stderr, "%s\n", err.msg);
-            bad = 1;
-            continue;
-        }
-        printf("%s: ok\n", argv[i]);
-        wh_policy_unref(p);
-    }
-    return bad;
 }
 
 int

@@ -7,6 +7,8 @@ int wh_cli_review(int argc, char **argv);
 int wh_cli_diff(int argc, char **argv);
 /* `driftgate check IMAGE [--dev IMAGE] --policy FILE [--format ...]` (cli/check.c). */
 int wh_cli_check(int argc, char **argv);
+/* `driftgate policy lint [--schema FILE] [--schema-only] FILE...` and `policy schema`
+ * (cli/lint.c). */
 int wh_cli_policy(int argc, char **argv);
 int wh_cli_serve(int argc, char **argv);
 /* 0 verified, 1 not verified, 2 usage or I/O error (the sigstore-conformance protocol). */
