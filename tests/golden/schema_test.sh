@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# policy/schema.json against the strict loader: every policy/default.yaml, policy/examples/*.yaml and
-# tests/golden/policy/*.yaml is checked by tests/support/schema-check.js (YAML → Ajv, draft 2020-12)
-# and by `driftgate policy lint`; both must accept or both reject. LOADER_ONLY lists the cases the
-# loader rejects for a reason no schema can see; the schema must accept exactly those, so the list
-# cannot go stale in either direction.
+# policy/schema.json, driftgate's own schema check and the strict loader, three ways:
+# 1. every policy/default.yaml, policy/examples/*.yaml and tests/golden/policy/*.yaml is checked by
+#    tests/support/schema-check.js (YAML → Ajv, draft 2020-12, the editor's view), by
+#    `driftgate policy lint --schema-only` (must give Ajv's verdict exactly) and by the full
+#    `driftgate policy lint`; LOADER_ONLY lists the cases the loader rejects for a reason no schema
+#    can see; the schema must accept exactly those, so the list cannot go stale in either direction;
+# 2. a differential run: tests/support/schema-mutants.js writes thousands of one-node mutants of the
+#    shipped policies (other YAML types, broken patterns/dates/enums, dropped and unknown keys,
+#    repeated items, emptied collections) and driftgate must agree with Ajv on every one;
+# 3. the schema built into the binary is byte-identical to policy/schema.json, --schema FILE is
+#    used when given, and a schema driftgate cannot evaluate fully is refused (exit 2).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -33,8 +39,15 @@ for yaml in policy/default.yaml policy/examples/*.yaml tests/golden/policy/*.yam
   name=$(basename "$yaml" .yaml)
   s=$(node "$check" "$yaml" 2>&1); src=$?
   l=$("$dg" policy lint "$yaml" 2>&1); lrc=$?
+  d=$("$dg" policy lint --schema-only "$yaml" 2>&1); drc=$?
   if [ $src -gt 1 ]; then echo "not ok - schema $yaml: checker failed: $s"; fail=1; continue; fi
   n=$((n + 1))
+  if [ $drc = $src ]; then
+    echo "ok - schema $yaml: driftgate's schema check agrees with Ajv (rc $src)"
+  else
+    echo "not ok - schema $yaml: driftgate schema rc=$drc, Ajv rc=$src"
+    echo "#   driftgate: $d"; echo "#   ajv: $s"; fail=1
+  fi
   case "$yaml" in tests/golden/policy/*) only=${LOADER_ONLY[$name]:-} ;; *) only= ;; esac
   if [ -n "$only" ]; then
     if [ $src = 0 ] && [ $lrc != 0 ]; then
@@ -62,4 +75,76 @@ for yaml in policy/examples/*.yaml policy/default.yaml; do
   fi
 done
 [ $n -ge 40 ] || { echo "not ok - schema: only $n policies compared"; fail=1; }
+
+# 2. Differential against Ajv on mutants. Ajv's verdicts depend only on the inputs: they are
+# cached under build/ by a hash of them, so the ASan run reuses the release run's.
+inputs=(policy/default.yaml policy/examples/*.yaml tests/golden/policy/valid_minimal.yaml)
+key=$(cat "${inputs[@]}" policy/schema.json tests/support/schema-mutants.js "$check" | sha256sum | cut -c1-16)
+cache=$top/build/schema-mutants-$key
+if [ ! -f "$cache/ajv.ok" ]; then
+  rm -rf "$top"/build/schema-mutants-* && mkdir -p "$cache/in"
+  node tests/support/schema-mutants.js "$cache/in" "${inputs[@]}" > "$cache/count" &&
+    (cd "$cache/in" && ls | xargs node "$top/$check" > ../ajv.out; [ $? -le 123 ]) &&
+    sed -n 's/^ok //p' "$cache/ajv.out" | sort > "$cache/ajv.ok.tmp" && mv "$cache/ajv.ok.tmp" "$cache/ajv.ok" ||
+    { echo "not ok - schema mutants: generating or checking with Ajv failed"; exit 1; }
+fi
+total=$(ls "$cache/in" | wc -l)
+(cd "$cache/in" && ls | xargs "$dg" policy lint --schema-only 2> /dev/null) |
+  sed -n 's/: ok (schema only)$//p' | sort > "$cache/dg.ok.$$"
+valid=$(wc -l < "$cache/ajv.ok")
+only_ajv=$(comm -23 "$cache/ajv.ok" "$cache/dg.ok.$$")
+only_dg=$(comm -13 "$cache/ajv.ok" "$cache/dg.ok.$$")
+rm -f "$cache/dg.ok.$$"
+if [ -z "$only_ajv" ] && [ -z "$only_dg" ]; then
+  echo "ok - schema mutants: driftgate and Ajv agree on all $total ($valid valid, $((total - valid)) invalid)"
+else
+  echo "not ok - schema mutants: driftgate and Ajv disagree"
+  for f in $(echo "$only_ajv" | head -10); do
+    echo "#   Ajv accepts, driftgate rejects $f: $("$dg" policy lint --schema-only "$cache/in/$f" 2>&1 | head -1)"
+  done
+  for f in $(echo "$only_dg" | head -10); do
+    echo "#   driftgate accepts, Ajv rejects $f: $(grep -F "$f:" "$cache/ajv.out" | head -1)"
+  done
+  fail=1
+fi
+if [ "$total" -ge 10000 ] && [ "$valid" -ge 2000 ] && [ $((total - valid)) -ge 5000 ]; then
+  echo "ok - schema mutants: enough of both verdicts to mean something"
+else
+  echo "not ok - schema mutants: only $total mutants, $valid valid"; fail=1
+fi
+
+# 3. The built-in schema, --schema and a schema driftgate cannot evaluate.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if "$dg" policy schema | cmp -s - policy/schema.json; then
+  echo "ok - schema: the built-in schema is policy/schema.json (make regenerates it)"
+else
+  echo "not ok - schema: driftgate policy schema differs from policy/schema.json"; fail=1
+fi
+# A stricter schema given with --schema is the one used: requiring spec.exemptions rejects a
+# policy the built-in schema accepts, and names the key.
+node -e 'const s=require(process.argv[1]); s.$defs.spec.required=["exemptions"]; console.log(JSON.stringify(s))' \
+  "$top/policy/schema.json" > "$tmp/strict.json"
+out=$("$dg" policy lint --schema "$tmp/strict.json" policy/default.yaml 2>&1); rc=$?
+if [ $rc = 1 ] && [[ $out == *'spec: missing required key "exemptions"'* ]]; then
+  echo "ok - schema: --schema FILE is used"
+else
+  echo "not ok - schema: --schema: rc=$rc $out"; fail=1
+fi
+# Unknown keywords and formats are refused, never skipped: a check that ignores part of the
+# schema would pass policies the editor flags.
+for edit in 's.$defs.name.contains={}:unsupported keyword "contains"' \
+            's.$defs.date.format="email":unsupported format' \
+            's.$defs.name.pattern="(a":pattern' \
+            's.properties.spec.$ref="#/$defs/nope":$ref is not a JSON pointer'; do
+  js=${edit%%:*}; want=${edit#*:}
+  node -e "const s=require(process.argv[1]); $js; console.log(JSON.stringify(s))" \
+    "$top/policy/schema.json" > "$tmp/bad.json"
+  out=$("$dg" policy lint --schema "$tmp/bad.json" policy/default.yaml 2>&1); rc=$?
+  if [ $rc = 2 ] && [[ $out == *"$want"* ]]; then
+    echo "ok - schema: refused ($want)"
+  else
+    echo "not ok - schema: $js: rc=$rc $out"; fail=1
+  fi
+done
 exit $fail
