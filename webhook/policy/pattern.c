@@ -66,8 +66,8 @@ struct node {
 
 struct parser {
     struct wh_str src;
-    uint32_t *cp;  /* source code points, then 0 */
-    size_t *off;   /* byte offset of each, off[n] = src.len */
+    uint32_t *cp; /* source code points, then 0 */
+    size_t *off;  /* byte offset of each, off[n] = src.len */
     size_t n, i;
     int depth;
     struct wh_arena *a;
@@ -79,10 +79,9 @@ struct parser {
 static const struct range digit_r[] = {{'0', '9'}};
 static const struct range word_r[] = {{'0', '9'}, {'A', 'Z'}, {'_', '_'}, {'a', 'z'}};
 /* ECMA-262 WhiteSpace (TAB VT FF ZWNBSP and Zs) plus LineTerminator (LF CR LS PS). */
-static const struct range space_r[] = {{0x09, 0x0d},     {0x20, 0x20},     {0xa0, 0xa0},
-                                       {0x1680, 0x1680}, {0x2000, 0x200a}, {0x2028, 0x2029},
-                                       {0x202f, 0x202f}, {0x205f, 0x205f}, {0x3000, 0x3000},
-                                       {0xfeff, 0xfeff}};
+static const struct range space_r[] = {
+    {0x09, 0x0d},     {0x20, 0x20},     {0xa0, 0xa0},     {0x1680, 0x1680}, {0x2000, 0x200a},
+    {0x2028, 0x2029}, {0x202f, 0x202f}, {0x205f, 0x205f}, {0x3000, 0x3000}, {0xfeff, 0xfeff}};
 
 /* One UTF-8 sequence (RFC 3629: no overlongs, surrogates or values past U+10FFFF); 0 if invalid. */
 static size_t
@@ -120,7 +119,7 @@ utf8_next(const unsigned char *s, size_t n, uint32_t *out)
 
 /* Sets `pattern "<src>": <what>`, the source cut at SRC_SHOWN bytes. */
 static enum wh_err WH_PRINTF(4, 5)
-pattern_error(struct wh_str src, struct wh_error *err, enum wh_err code, const char *fmt, ...)
+    pattern_error(struct wh_str src, struct wh_error *err, enum wh_err code, const char *fmt, ...)
 {
     char what[256];
     va_list ap;
@@ -235,8 +234,8 @@ is_syntax_char(uint32_t c)
  * table for \d \D \w \W \s \S (with *neg), else *cp. \b, \B and backreferences are the caller's.
  */
 static enum wh_err
-parse_escape(struct parser *p, bool in_class, uint32_t *cp, const struct range **set, uint32_t *nset,
-             bool *neg)
+parse_escape(struct parser *p, bool in_class, uint32_t *cp, const struct range **set,
+             uint32_t *nset, bool *neg)
 {
     uint32_t c = peek(p, 0);
     size_t at = p->off[p->i - 1]; /* the backslash */
@@ -246,23 +245,37 @@ parse_escape(struct parser *p, bool in_class, uint32_t *cp, const struct range *
         return fail_at(p, WH_E_INVALID, at, "\\ at end of pattern");
     p->i++;
     switch (c) {
-    case 'd': case 'D':
+    case 'd':
+    case 'D':
         *set = digit_r, *nset = 1, *neg = c == 'D';
         return WH_OK;
-    case 'w': case 'W':
+    case 'w':
+    case 'W':
         *set = word_r, *nset = 4, *neg = c == 'W';
         return WH_OK;
-    case 's': case 'S':
+    case 's':
+    case 'S':
         *set = space_r, *nset = sizeof(space_r) / sizeof(space_r[0]), *neg = c == 'S';
         return WH_OK;
-    case 't': *cp = '\t'; return WH_OK;
-    case 'n': *cp = '\n'; return WH_OK;
-    case 'v': *cp = '\v'; return WH_OK;
-    case 'f': *cp = '\f'; return WH_OK;
-    case 'r': *cp = '\r'; return WH_OK;
+    case 't':
+        *cp = '\t';
+        return WH_OK;
+    case 'n':
+        *cp = '\n';
+        return WH_OK;
+    case 'v':
+        *cp = '\v';
+        return WH_OK;
+    case 'f':
+        *cp = '\f';
+        return WH_OK;
+    case 'r':
+        *cp = '\r';
+        return WH_OK;
     case '0':
         if (peek(p, 0) >= '0' && peek(p, 0) <= '9')
-            return fail_at(p, WH_E_INVALID, at, "invalid decimal escape (octal escapes are not allowed)");
+            return fail_at(p, WH_E_INVALID, at,
+                           "invalid decimal escape (octal escapes are not allowed)");
         *cp = 0;
         return WH_OK;
     case 'c':
@@ -281,7 +294,8 @@ parse_escape(struct parser *p, bool in_class, uint32_t *cp, const struct range *
     case 'k':
         p->i--;
         return fail_at(p, WH_E_INVALID, at, "named backreference \\k is not supported");
-    case 'p': case 'P':
+    case 'p':
+    case 'P':
         p->i--;
         return fail_at(p, WH_E_INVALID, at, "unicode property escape is not supported");
     default:
@@ -289,7 +303,8 @@ parse_escape(struct parser *p, bool in_class, uint32_t *cp, const struct range *
     }
     p->i--;
     if (c >= '1' && c <= '9')
-        return fail_at(p, WH_E_INVALID, at, in_class ? "invalid class escape" : "backreference is not supported");
+        return fail_at(p, WH_E_INVALID, at,
+                       in_class ? "invalid class escape" : "backreference is not supported");
     if (is_syntax_char(c) || (in_class && c == '-')) {
         *cp = c;
         p->i++;
@@ -441,7 +456,8 @@ parse_group(struct parser *p, struct node **out)
         } else if (c == '<') {
             return fail_at(p, WH_E_INVALID, at, "named group is not supported");
         } else if (c != ':') {
-            return fail_at(p, WH_E_INVALID, at, "invalid group (modifier groups are not supported)");
+            return fail_at(p, WH_E_INVALID, at,
+                           "invalid group (modifier groups are not supported)");
         } else {
             p->i += 2;
         }
@@ -496,7 +512,9 @@ nullable(const struct node *nd)
     const struct node *k;
 
     switch (nd->kind) {
-    case K_CHAR: case K_ANY: case K_CLASS:
+    case K_CHAR:
+    case K_ANY:
+    case K_CLASS:
         return false;
     case K_CAT:
         for (k = nd->kid; k != NULL; k = k->next)
@@ -585,8 +603,9 @@ parse_term(struct parser *p, struct node **out)
     if (!rep->greedy)
         p->i++;
     if (rep->max == INF && nullable(nd))
-        return fail_at(p, WH_E_INVALID, rep->at,
-                       "a quantified group that can match the empty string (loop without progress)");
+        return fail_at(
+            p, WH_E_INVALID, rep->at,
+            "a quantified group that can match the empty string (loop without progress)");
     *out = rep;
     return WH_OK;
 }
@@ -855,7 +874,9 @@ run(struct vm *vm, uint32_t pc, uint32_t sp)
             return RUN_STEPS;
         in = &vm->code[pc];
         switch ((enum op)in->op) {
-        case OP_CHAR: case OP_ANY: case OP_CLASS:
+        case OP_CHAR:
+        case OP_ANY:
+        case OP_CLASS:
             if (sp >= vm->n || !one(vm, in, vm->s[sp]))
                 goto backtrack;
             pc++, sp++;
@@ -878,12 +899,14 @@ run(struct vm *vm, uint32_t pc, uint32_t sp)
         case OP_JMP:
             pc = in->x;
             continue;
-        case OP_BOL: case OP_EOL:
+        case OP_BOL:
+        case OP_EOL:
             if (sp != (in->op == OP_BOL ? 0 : vm->n))
                 goto backtrack;
             pc++;
             continue;
-        case OP_WORDB: case OP_NWORDB:
+        case OP_WORDB:
+        case OP_NWORDB:
             if ((is_word(vm->s, vm->n, (int64_t)sp - 1) != is_word(vm->s, vm->n, sp)) !=
                 (in->op == OP_WORDB))
                 goto backtrack;
@@ -896,7 +919,8 @@ run(struct vm *vm, uint32_t pc, uint32_t sp)
                 goto backtrack;
             pc = in->x;
             continue;
-        case OP_LMATCH: case OP_MATCH:
+        case OP_LMATCH:
+        case OP_MATCH:
             vm->top = base;
             return RUN_MATCH;
         }

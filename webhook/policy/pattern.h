@@ -22,10 +22,12 @@
  */
 struct wh_policy_pattern;
 
-#define WH_POLICY_PATTERN_MAX_SOURCE 4096   /* bytes of pattern source */
-#define WH_POLICY_PATTERN_MAX_INSNS 20000   /* program size after expanding {n,m} */
-#define WH_POLICY_PATTERN_STEPS 5000000     /* VM steps per search */
-#define WH_POLICY_PATTERN_STACK (1u << 20)  /* backtrack entries per search (12 bytes each) */
+#define WH_POLICY_PATTERN_MAX_SOURCE 4096 /* bytes of pattern source */
+#define WH_POLICY_PATTERN_MAX_INSNS 20000 /* program size after expanding {n,m} */
+#ifndef WH_POLICY_PATTERN_STEPS           /* the fuzz target lowers it for throughput */
+#define WH_POLICY_PATTERN_STEPS 5000000   /* VM steps per search */
+#endif
+#define WH_POLICY_PATTERN_STACK (1u << 20) /* backtrack entries per search (12 bytes each) */
 
 /*
  * Compiles `src`. *out lives in `a` and is valid only on WH_OK; it is immutable, so concurrent
