@@ -237,41 +237,28 @@ static enum wh_err
 parse_escape(struct parser *p, bool in_class, uint32_t *cp, const struct range **set,
              uint32_t *nset, bool *neg)
 {
+    static const struct {
+        const struct range *r;
+        uint32_t n;
+    } sets[] = {{digit_r, 1}, {word_r, 4}, {space_r, sizeof(space_r) / sizeof(space_r[0])}};
+    static const char letters[] = "dwstnvfr";
     uint32_t c = peek(p, 0);
     size_t at = p->off[p->i - 1]; /* the backslash */
+    const char *hit = c != 0 && c < 0x80 ? strchr(letters, (int)(c | 0x20)) : NULL;
 
     *set = NULL;
     if (at_end(p))
         return fail_at(p, WH_E_INVALID, at, "\\ at end of pattern");
     p->i++;
+    if (hit != NULL && hit - letters < 3) { /* \d \w \s; upper case is the complement */
+        *set = sets[hit - letters].r, *nset = sets[hit - letters].n, *neg = c < 'a';
+        return WH_OK;
+    }
+    if (hit != NULL && c >= 'a') {
+        *cp = (uint32_t) "\t\n\v\f\r"[hit - letters - 3];
+        return WH_OK;
+    }
     switch (c) {
-    case 'd':
-    case 'D':
-        *set = digit_r, *nset = 1, *neg = c == 'D';
-        return WH_OK;
-    case 'w':
-    case 'W':
-        *set = word_r, *nset = 4, *neg = c == 'W';
-        return WH_OK;
-    case 's':
-    case 'S':
-        *set = space_r, *nset = sizeof(space_r) / sizeof(space_r[0]), *neg = c == 'S';
-        return WH_OK;
-    case 't':
-        *cp = '\t';
-        return WH_OK;
-    case 'n':
-        *cp = '\n';
-        return WH_OK;
-    case 'v':
-        *cp = '\v';
-        return WH_OK;
-    case 'f':
-        *cp = '\f';
-        return WH_OK;
-    case 'r':
-        *cp = '\r';
-        return WH_OK;
     case '0':
         if (peek(p, 0) >= '0' && peek(p, 0) <= '9')
             return fail_at(p, WH_E_INVALID, at,
@@ -279,35 +266,26 @@ parse_escape(struct parser *p, bool in_class, uint32_t *cp, const struct range *
         *cp = 0;
         return WH_OK;
     case 'c':
-        if (((peek(p, 0) | 0x20) >= 'a' && (peek(p, 0) | 0x20) <= 'z')) {
-            *cp = peek(p, 0) % 32;
-            p->i++;
-            return WH_OK;
-        }
-        return fail_at(p, WH_E_INVALID, at, "invalid \\c escape (needs a letter)");
-    case 'x':
-        if (!read_hex(p, 2, cp))
-            return fail_at(p, WH_E_INVALID, at, "invalid \\x escape");
+        if ((peek(p, 0) | 0x20) < 'a' || (peek(p, 0) | 0x20) > 'z')
+            return fail_at(p, WH_E_INVALID, at, "invalid \\c escape (needs a letter)");
+        *cp = peek(p, 0) % 32;
+        p->i++;
         return WH_OK;
+    case 'x':
+        return read_hex(p, 2, cp) ? WH_OK : fail_at(p, WH_E_INVALID, at, "invalid \\x escape");
     case 'u':
         return parse_unicode_escape(p, at, cp);
     case 'k':
-        p->i--;
         return fail_at(p, WH_E_INVALID, at, "named backreference \\k is not supported");
     case 'p':
     case 'P':
-        p->i--;
         return fail_at(p, WH_E_INVALID, at, "unicode property escape is not supported");
-    default:
-        break;
     }
-    p->i--;
     if (c >= '1' && c <= '9')
         return fail_at(p, WH_E_INVALID, at,
                        in_class ? "invalid class escape" : "backreference is not supported");
     if (is_syntax_char(c) || (in_class && c == '-')) {
         *cp = c;
-        p->i++;
         return WH_OK;
     }
     return fail_at(p, WH_E_INVALID, at, in_class ? "invalid class escape" : "invalid escape");
@@ -659,14 +637,14 @@ emit_insn(struct emitter *e, enum op op, uint32_t x, uint32_t y, uint32_t *at)
     return WH_OK;
 }
 
-/* Points every link of a chain (threaded through x or y, ending at INF) at `to`. */
+/* Points every JMP of a chain (threaded through x, ending at INF) at `to`. */
 static void
-patch(struct emitter *e, uint32_t chain, bool via_y, uint32_t to)
+patch(struct emitter *e, uint32_t chain, uint32_t to)
 {
     while (chain != INF) {
-        uint32_t *f = via_y ? &e->code[chain].y : &e->code[chain].x;
-        chain = *f;
-        *f = to;
+        uint32_t next = e->code[chain].x;
+        e->code[chain].x = to;
+        chain = next;
     }
 }
 
@@ -704,7 +682,7 @@ emit(struct emitter *e, const struct node *nd)
             e->code[split].x = split + 1, e->code[split].y = e->n;
         }
         if ((rc = emit(e, k)) == WH_OK)
-            patch(e, chain, false, e->n);
+            patch(e, chain, e->n);
         return rc;
     case K_LOOK:
         if ((rc = emit_insn(e, OP_LOOK, 0, 0, &at)) != WH_OK || (rc = emit(e, nd->kid)) != WH_OK ||
