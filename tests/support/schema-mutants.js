@@ -10,10 +10,11 @@ const fs = require('fs');
 const path = require('path');
 const YAML = require('yaml');
 
-// Plain scalars are typed by YAML 1.2 core (bool, int in three bases, float, null); quoted ones
-// are strings that exercise minLength, patterns, the date format and the enums.
+// Source text spliced over a scalar. Plain ones are typed by YAML 1.2 core (bool, int in three
+// bases, float, null); quoted ones are strings that exercise minLength, patterns, the date
+// format and the enums.
 const SCALARS = [
-  'yes', 'true', 'True', 'false', '"true"', '1', '0x1f', '0o17', '1.0', '1.5', '-3', '1e3',
+  'yes', 'true', 'True', 'TRUE', 'false', 'False', 'Null', 'NULL', '+1', '01', '.5', '1.', '.NaN', '"true"', '1', '0x1f', '0o17', '1.0', '1.5', '-3', '1e3',
   '.inf', '~', 'null', '""', '" "', '"a b"', '"***"', '"a/**/b"', '"2024-02-29"',
   '"2023-02-29"', '"2024-13-01"', '"7d"', '"0d"', '"2w"', '"é"', '"x{{tag}}y{{tag}}"',
   '"(?i)abc"', '"\\\\d+"', '"ok[0]"', '"seed-default[2]"', '"sha256:ab"', '"https://x@y"',
@@ -44,16 +45,10 @@ function mutants(text) {
   };
   for (const { at, node } of all) {
     if (at.length === 0) continue;
-    if (YAML.isScalar(node)) {
-      for (const s of SCALARS) edit((doc) => doc.setIn(at, doc.createNode(YAML.parse(s))));
-      for (const s of SCALARS.filter((x) => /^[a-z~.0-9-]/i.test(x))) {
-        // the same text as a plain scalar, so the YAML type decides
-        edit((doc) => {
-          const n = doc.createNode(YAML.parse(s));
-          if (YAML.isScalar(n)) n.type = 'PLAIN';
-          doc.setIn(at, n);
-        });
-      }
+    if (YAML.isScalar(node) && node.range) {
+      // spliced into the source text, so plain scalars keep their spelling (True, 0x1f, ~)
+      const [start, end] = node.range;
+      for (const s of SCALARS) out.push(text.slice(0, start) + s + text.slice(end));
     }
     if (YAML.isMap(node)) {
       edit((doc) => doc.setIn(at.concat(['zzUnknown']), 1));
