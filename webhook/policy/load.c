@@ -6,6 +6,7 @@
 #include "policy/policy.h"
 
 #include <limits.h>
+#include <math.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -102,11 +103,13 @@ need(struct ctx *c, const struct wh_policy_node *map, const char *key, const cha
     return WH_OK;
 }
 
-static bool
-is_null_plain(const struct wh_policy_node *n)
+/* Scalars are typed as YAML 1.2 core types them (tree.h), like the schema check and editors. */
+static enum wh_policy_scalar_type
+scalar_type(const struct wh_policy_node *n, double *num, bool *boolean)
 {
-    return n->plain && (n->len == 0 || strcmp(n->text, "~") == 0 || strcmp(n->text, "null") == 0 ||
-                        strcmp(n->text, "Null") == 0 || strcmp(n->text, "NULL") == 0);
+    *num = 0;
+    *boolean = false;
+    return wh_policy_tree_scalar(n, false, num, boolean);
 }
 
 /* A non-empty string in the model arena. */
@@ -114,11 +117,18 @@ static enum wh_err
 as_string(struct ctx *c, const struct wh_policy_node *n, const char *where, const char **out)
 {
     enum wh_err rc = want(c, n, WH_POLICY_SCALAR, where);
+    enum wh_policy_scalar_type t;
+    double num;
+    bool b;
 
     if (rc != WH_OK)
         return rc;
-    if (is_null_plain(n) || n->len == 0)
+    t = scalar_type(n, &num, &b);
+    if (t == WH_POLICY_NULL || n->len == 0)
         return fail(c, n, "%s: expected a non-empty string", where);
+    if (t != WH_POLICY_STRING)
+        return fail(c, n, "%s: expected a string, got the %s %s (quote it: \"%s\")", where,
+                    t == WH_POLICY_BOOL ? "boolean" : "number", n->text, n->text);
     if (strlen(n->text) != n->len)
         return fail(c, n, "%s: string contains a NUL byte", where);
     *out = wh_arena_strndup(&c->p->arena, n->text, n->len);
@@ -128,30 +138,26 @@ as_string(struct ctx *c, const struct wh_policy_node *n, const char *where, cons
 static enum wh_err
 as_bool(struct ctx *c, const struct wh_policy_node *n, const char *where, bool *out)
 {
-    if (n->kind == WH_POLICY_SCALAR && n->plain && strcmp(n->text, "true") == 0)
-        *out = true;
-    else if (n->kind == WH_POLICY_SCALAR && n->plain && strcmp(n->text, "false") == 0)
-        *out = false;
-    else
+    double num;
+
+    if (n->kind != WH_POLICY_SCALAR || scalar_type(n, &num, out) != WH_POLICY_BOOL)
         return fail(c, n, "%s: expected true or false", where);
     return WH_OK;
 }
 
+/* An integer 1..max, in any YAML 1.2 core spelling (12, 0xc, 0o14, 12.0). */
 static enum wh_err
 as_count(struct ctx *c, const struct wh_policy_node *n, const char *where, size_t max, size_t *out)
 {
-    size_t i, v = 0;
+    double num;
+    bool b;
 
-    if (n->kind != WH_POLICY_SCALAR || !n->plain || n->len == 0 || n->len > 9)
-        return fail(c, n, "%s: expected a decimal integer", where);
-    for (i = 0; i < n->len; i++) {
-        if (n->text[i] < '0' || n->text[i] > '9')
-            return fail(c, n, "%s: expected a decimal integer", where);
-        v = v * 10 + (size_t)(n->text[i] - '0');
-    }
-    if (v < 1 || v > max)
-        return fail(c, n, "%s: %zu is out of range 1..%zu", where, v, max);
-    *out = v;
+    if (n->kind != WH_POLICY_SCALAR || scalar_type(n, &num, &b) != WH_POLICY_NUMBER ||
+        !(num == floor(num)) || num > 1e15 || num < -1e15)
+        return fail(c, n, "%s: expected an integer", where);
+    if (num < 1 || num > (double)max)
+        return fail(c, n, "%s: %.0f is out of range 1..%zu", where, num, max);
+    *out = (size_t)num;
     return WH_OK;
 }
 

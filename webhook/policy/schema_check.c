@@ -38,104 +38,27 @@ struct where {
     size_t index;
 };
 
-/* ---- YAML 1.2 core typing ---- */
-
-static bool
-all_in(const char *s, size_t n, const char *set)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        if (s[i] == '\0' || strchr(set, s[i]) == NULL)
-            return false;
-    return n > 0;
-}
-
-static bool
-is_one_of(const char *s, const char *const *names)
-{
-    size_t i;
-
-    for (i = 0; names[i] != NULL; i++)
-        if (strcmp(s, names[i]) == 0)
-            return true;
-    return false;
-}
-
-/* [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? — at least one of fraction or exponent. */
-static bool
-is_core_float(const char *s, size_t n)
-{
-    size_t i = 0, digits = 0, frac = 0;
-    bool dot = false, exp = false;
-
-    if (i < n && (s[i] == '-' || s[i] == '+'))
-        i++;
-    while (i < n && s[i] >= '0' && s[i] <= '9')
-        i++, digits++;
-    if (i < n && s[i] == '.') {
-        dot = true;
-        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-            frac++;
-    }
-    if (digits == 0 && frac == 0)
-        return false;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        size_t e = 0;
-        exp = true;
-        i++;
-        if (i < n && (s[i] == '-' || s[i] == '+'))
-            i++;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++, e++;
-        if (e == 0)
-            return false;
-    }
-    return i == n && (dot || exp);
-}
+/* ---- types ---- */
 
 /* The JSON Schema type of a node (one ST_* bit; ST_INTEGER for integral numbers). */
 static unsigned
 type_of(const struct wh_policy_node *n, bool as_key, double *num, bool *boolean)
 {
-    static const char *const nulls[] = {"~", "null", "Null", "NULL", NULL};
-    static const char *const trues[] = {"true", "True", "TRUE", NULL};
-    static const char *const falses[] = {"false", "False", "FALSE", NULL};
-    static const char *const infs[] = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", NULL};
-    static const char *const ninfs[] = {"-.inf", "-.Inf", "-.INF", NULL};
-    static const char *const nans[] = {".nan", ".NaN", ".NAN", NULL};
-    const char *t = n->text;
-    size_t len = n->len;
-
     if (n->kind == WH_POLICY_MAP)
         return ST_OBJECT;
     if (n->kind == WH_POLICY_SEQ)
         return ST_ARRAY;
-    if (as_key || !n->plain || strlen(t) != len)
-        return ST_STRING;
-    if (len == 0 || is_one_of(t, nulls))
+    switch (wh_policy_tree_scalar(n, as_key, num, boolean)) {
+    case WH_POLICY_NULL:
         return ST_NULL;
-    if (is_one_of(t, trues) || is_one_of(t, falses)) {
-        *boolean = is_one_of(t, trues);
+    case WH_POLICY_BOOL:
         return ST_BOOLEAN;
+    case WH_POLICY_NUMBER:
+        return isfinite(*num) && floor(*num) == *num ? ST_INTEGER : ST_NUMBER;
+    case WH_POLICY_STRING:
+        break;
     }
-    if (len > 2 && t[0] == '0' && t[1] == 'x' && all_in(t + 2, len - 2, "0123456789abcdefABCDEF"))
-        *num = strtod(t, NULL); /* glibc strtod reads hex */
-    else if (len > 2 && t[0] == '0' && t[1] == 'o' && all_in(t + 2, len - 2, "01234567"))
-        *num = (double)strtoull(t + 2, NULL, 8);
-    else if (all_in(t + (t[0] == '-' || t[0] == '+'), len - (t[0] == '-' || t[0] == '+'),
-                    "0123456789") ||
-             is_core_float(t, len))
-        *num = strtod(t, NULL);
-    else if (is_one_of(t, infs))
-        *num = INFINITY;
-    else if (is_one_of(t, ninfs))
-        *num = -INFINITY;
-    else if (is_one_of(t, nans))
-        *num = NAN;
-    else
-        return ST_STRING;
-    return isfinite(*num) && floor(*num) == *num ? ST_INTEGER : ST_NUMBER;
+    return ST_STRING;
 }
 
 static unsigned
@@ -382,10 +305,10 @@ is_date(const struct wh_policy_node *n)
     const char *t = n->text;
     int y, m, d, max;
 
-    if (n->len != 10 || !all_in(t, 4, "0123456789") || t[4] != '-' ||
-        !all_in(t + 5, 2, "0123456789") || t[7] != '-' || !all_in(t + 8, 2, "0123456789"))
+    if (n->len != 10 || strspn(t, "0123456789") != 4 || t[4] != '-' ||
+        strspn(t + 5, "0123456789") != 2 || t[7] != '-' || strspn(t + 8, "0123456789") != 2)
         return false;
-    y = atoi(t);
+    y = (t[0] - '0') * 1000 + (t[1] - '0') * 100 + (t[2] - '0') * 10 + (t[3] - '0');
     m = (t[5] - '0') * 10 + (t[6] - '0');
     d = (t[8] - '0') * 10 + (t[9] - '0');
     if (m < 1 || m > 12)

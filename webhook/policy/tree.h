@@ -36,6 +36,19 @@ WH_MUST_CHECK enum wh_err wh_policy_tree_build(struct wh_bytes yaml, const char 
 /* The value of `key` in mapping `map`, NULL if absent. */
 const struct wh_policy_node *wh_policy_tree_get(const struct wh_policy_node *map, const char *key);
 
+/* What a scalar means under the YAML 1.2 core schema, as editors' YAML libraries read it. */
+enum wh_policy_scalar_type {
+    WH_POLICY_STRING, /* quoted, block, a mapping key, or plain text that is nothing else */
+    WH_POLICY_NULL,   /* plain ~, null, Null, NULL or nothing */
+    WH_POLICY_BOOL,   /* plain true/True/TRUE, false/False/FALSE */
+    WH_POLICY_NUMBER, /* plain decimal/0x/0o integers and floats, [-+].inf, .nan */
+};
+
+/* The type of scalar `n` (as_key: a mapping key, always a string); *num and *boolean are set
+ * for numbers and booleans. */
+enum wh_policy_scalar_type wh_policy_tree_scalar(const struct wh_policy_node *n, bool as_key,
+                                                 double *num, bool *boolean);
+
 /* "a mapping", "a sequence" or "a scalar". */
 const char *wh_policy_tree_kind_name(const struct wh_policy_node *n);
 

@@ -172,11 +172,22 @@ test_load_errors_name_file_line_col(void)
     expect_error("quoted true is not a bool",
                  HEAD "  images:\n    - {name: a, match: [\"**\"], requireDigest: \"true\"}\n",
                  WH_E_INVALID, "5:47", "expected true or false");
-    expect_error("hex count",
+    expect_error("quoted count is a string",
                  HEAD "  signers: {k: {key: {file: keys/ci.pub}}}\n  images:\n"
                       "    - {name: a, match: [\"**\"], signatures: {signedBy: [k], "
-                      "count: 0x1}}\n",
-                 WH_E_INVALID, "6:67", "signatures.count: expected a decimal integer");
+                      "count: \"1\"}}\n",
+                 WH_E_INVALID, "6:67", "signatures.count: expected an integer");
+    expect_error("fractional count",
+                 HEAD "  signers: {k: {key: {file: keys/ci.pub}}}\n  images:\n"
+                      "    - {name: a, match: [\"**\"], signatures: {signedBy: [k], "
+                      "count: 1.5}}\n",
+                 WH_E_INVALID, "6:67", "signatures.count: expected an integer");
+    expect_error("a number where a string goes",
+                 HEAD "  images:\n    - {name: 123, match: [\"**\"]}\n", WH_E_INVALID, "5:14",
+                 "name: expected a string, got the number 123 (quote it: \"123\")");
+    expect_error("a boolean where a string goes",
+                 HEAD "  images:\n    - {name: a, match: [True]}\n", WH_E_INVALID, "5:25",
+                 "expected a string, got the boolean True");
     expect_error("count above signers",
                  HEAD "  signers: {k: {key: {file: keys/ci.pub}}}\n  images:\n"
                       "    - {name: a, match: [\"**\"], signatures: {signedBy: [k], "
