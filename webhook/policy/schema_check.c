@@ -748,7 +748,8 @@ wh_policy_schema_check(const struct wh_policy_schema *s, struct wh_bytes yaml, c
     if (e.broken != NULL)
         violation(&e, e.broken_at, NULL, NULL, "could not be checked against the schema: %s",
                   e.broken);
-    qsort(e.v, e.n, sizeof(*e.v), by_position);
+    if (e.n > 1)
+        qsort(e.v, e.n, sizeof(*e.v), by_position);
     for (i = 0; i < e.n; i++)
         if (kept == 0 || by_position(&e.v[kept - 1], &e.v[i]) != 0)
             e.v[kept++] = e.v[i];
