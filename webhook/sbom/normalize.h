@@ -20,6 +20,10 @@
  *     SPDXRef-DOCUMENT DESCRIBES relationship) is the scanned source itself (syft: the image with
  *     purpose CONTAINER, or the go.mod FILE), the SPDX twin of CycloneDX's metadata.component, and
  *     is skipped: it would otherwise show up as drift whenever prod and dev are different images.
+ *   - SPDX 2.2/2.3 tag-value text (syft -o spdx, trivy --format spdx): first non-comment line
+ *     `SPDXVersion:`; the same rules as SPDX JSON, errors naming the line (sbom/tagvalue.h).
+ *   - A JSON string holding either of the above: cosign `attest --type spdx` puts the file's
+ *     text in the predicate as one string.
  * Key: lowercase purl type "/" namespace "/" name, percent-decoded, or the SBOM's name when the
  * component has no purl. Components are sorted by key, then version (bytewise); duplicate keys
  * are all kept. Bounded by lim->sbom_bytes and lim->sbom_components (WH_E_LIMIT) and
