@@ -67,6 +67,18 @@ check $? "registry: prov-ok's .att has an SBOM layer and an SLSA v1 layer" "$(la
 check $? "registry: agent-dev's dev image .att has SBOM + agent-provenance layers"
 [ "$(layers_of pred/vuln "$PRED_VULN_CRITICAL_DIGEST")" = "https://cosign.sigstore.dev/attestation/vuln/v1" ]
 check $? "registry: vuln-critical's .att has one cosign vuln layer"
+statement_of() { # repo digest → the in-toto statement of the .att's first layer (DSSE payload)
+  local blob
+  blob=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    "http://$REGISTRY/v2/$1/manifests/sha256-${2#sha256:}.att" | jq -r '.layers[0].digest')
+  curl -s "http://$REGISTRY/v2/$1/blobs/$blob" | jq -r .payload | base64 -d
+}
+statement_of pred/tv "$PRED_TV_DRIFT_DIGEST" > "$work/tv-statement.json"
+jq -e '.predicateType == "https://spdx.dev/Document" and (.predicate | type) == "string" and
+       (.predicate | startswith("SPDXVersion: SPDX-2.3\n")) and (.predicate | contains("ExternalRef: PACKAGE-MANAGER purl pkg:deb/"))' \
+  "$work/tv-statement.json" > /dev/null
+check $? "registry: tv-drift's SBOM attestation carries SPDX tag-value text as a JSON string predicate" \
+  "$(head -c 600 "$work/tv-statement.json")"
 
 # --- expectations per case --------------------------------------------------------------------
 # allowed: true/false. D: a pattern (grep -E) the denial must contain; W: a pattern one warning
@@ -106,6 +118,7 @@ expect() {
       "W:agent-authored .*dev image commits ${AGENT_DEV_SHA:0:12}" ;;
     agent-none) printf '%s\n' allowed=true nW=1 'W:minor drift of python3: dev 3\.12\.1-1, prod 3\.11.* \(seed-default\[3\]\)$' \
       'N:agent-authored' ;;
+    tv-drift) printf '%s\n' allowed=true nW=1 'W:minor drift of python3: dev 3\.12\.1-1, prod 3\.11.* \(seed-default\[3\]\)$' ;;
   esac
 }
 
