@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "base/file.h"
 #include "image/ref.h"
 #include "policy/snapshot.h"
@@ -332,38 +333,22 @@ static enum wh_err
 as_date(struct ctx *c, const struct wh_policy_node *n, const char *where, const char **text,
         time_t *out)
 {
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y = 0, m = 0, d = 0, i, dim;
-    struct tm tm;
     enum wh_err rc = as_string(c, n, where, text);
+    time_t day = 0;
 
     if (rc != WH_OK)
         return rc;
-    if (n->len != 10 || n->text[4] != '-' || n->text[7] != '-')
+    switch (wh_clock_date((struct wh_str){n->text, n->len}, &day)) {
+    case WH_DATE_NOT_YYYY_MM_DD:
         return fail(c, n, "%s: expected a date YYYY-MM-DD, got \"%s\"", where, n->text);
-    for (i = 0; i < 10; i++) {
-        char ch = n->text[i];
-        if (i == 4 || i == 7)
-            continue;
-        if (ch < '0' || ch > '9')
-            return fail(c, n, "%s: expected a date YYYY-MM-DD, got \"%s\"", where, n->text);
-        if (i < 4)
-            y = y * 10 + (ch - '0');
-        else if (i < 7)
-            m = m * 10 + (ch - '0');
-        else
-            d = d * 10 + (ch - '0');
+    case WH_DATE_NO_SUCH_DAY:
+        return fail(c, n, "%s: no such date \"%s\"", where, n->text);
+    case WH_DATE_OK:
+        break;
     }
-    if (m < 1 || m > 12 || y < 1970)
+    if (day < 0) /* before 1970 */
         return fail(c, n, "%s: no such date \"%s\"", where, n->text);
-    dim = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
-    if (d < 1 || d > dim)
-        return fail(c, n, "%s: no such date \"%s\"", where, n->text);
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = y - 1900;
-    tm.tm_mon = m - 1;
-    tm.tm_mday = d + 1;
-    *out = timegm(&tm);
+    *out = day + 86400; /* holds through the end of that day */
     return WH_OK;
 }
 

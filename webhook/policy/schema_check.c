@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "policy/schema_node.h"
 #include "policy/tree.h"
 
@@ -301,20 +302,9 @@ code_points(const struct wh_policy_node *n)
 static bool
 is_date(const struct wh_policy_node *n)
 {
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    const char *t = n->text;
-    int y, m, d, max;
+    time_t day;
 
-    if (n->len != 10 || strspn(t, "0123456789") != 4 || t[4] != '-' ||
-        strspn(t + 5, "0123456789") != 2 || t[7] != '-' || strspn(t + 8, "0123456789") != 2)
-        return false;
-    y = (t[0] - '0') * 1000 + (t[1] - '0') * 100 + (t[2] - '0') * 10 + (t[3] - '0');
-    m = (t[5] - '0') * 10 + (t[6] - '0');
-    d = (t[8] - '0') * 10 + (t[9] - '0');
-    if (m < 1 || m > 12)
-        return false;
-    max = days[m - 1] + (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
-    return d >= 1 && d <= max;
+    return wh_clock_date((struct wh_str){n->text, n->len}, &day) == WH_DATE_OK;
 }
 
 static bool
