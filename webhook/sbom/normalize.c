@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/json_scan.h"
+#include "sbom/readers.h"
 #include "sbom/tagvalue.h"
 
 /* Where a component sits, rendered only when an error names it: "components[3].components[0]". */
@@ -616,36 +617,6 @@ scan_relationship(struct wh_json_scan *s, void *ctx, size_t index, struct wh_err
     return WH_OK;
 }
 
-static int
-cmp_str(const void *x, const void *y)
-{
-    return wh_str_cmp(*(const struct wh_str *)x, *(const struct wh_str *)y);
-}
-
-static bool
-has_prefix_nocase(struct wh_str s, const char *prefix)
-{
-    size_t n = strlen(prefix);
-    return s.len >= n && strncasecmp(s.ptr, prefix, n) == 0;
-}
-
-/*
- * A described package is the scanned source, not content, when it has no purl, an image purl, or
- * purpose CONTAINER/FILE; a document that DESCRIBES ordinary packages keeps them.
- */
-static bool
-is_document_root(const struct spdx_pkg *pkg, const struct spdx *x)
-{
-    if (!pkg->has_id || x->n_ids == 0 ||
-        bsearch(&pkg->id, x->ids, x->n_ids, sizeof(*x->ids), cmp_str) == NULL)
-        return false;
-    if (!pkg->has_purl || has_prefix_nocase(pkg->purl, "pkg:oci/") ||
-        has_prefix_nocase(pkg->purl, "pkg:docker/"))
-        return true;
-    return pkg->has_purpose &&
-           (wh_str_eq_c(pkg->purpose, "CONTAINER") || wh_str_eq_c(pkg->purpose, "FILE"));
-}
-
 /* The top-level fields, as read by one pass over the document. */
 struct root {
     struct val bom_format, spec_version, spdx_version;
@@ -913,13 +884,16 @@ finish_spdx(const struct root *r, struct spdx *x, struct collector *c, struct wh
     if (r->relationships != WH_JSON_SCAN_NONE && r->relationships != WH_JSON_SCAN_ARRAY)
         return wh_error_set(err, WH_E_INVALID, "SPDX: relationships is not an array");
     if (x->n_ids > 1)
-        qsort(x->ids, x->n_ids, sizeof(*x->ids), cmp_str);
+        wh_sbom_spdx_ids_sort(x->ids, x->n_ids);
     for (i = 0; i < x->n; i++) {
         const struct spdx_pkg *pkg = &x->pkgs[i];
         struct path here = {NULL, "packages", pkg->index};
         bool pushed;
 
-        if (is_document_root(pkg, x))
+        if (wh_sbom_spdx_is_root(&(struct wh_sbom_spdx_ident){pkg->id, pkg->purl, pkg->purpose,
+                                                              pkg->has_id, pkg->has_purl,
+                                                              pkg->has_purpose},
+                                 x->ids, x->n_ids))
             continue;
         rc = add_component(c, "SPDX", &here, &pkg->name, &pkg->version,
                            pkg->has_purl ? &pkg->purl : NULL, &pushed, err);
@@ -931,79 +905,6 @@ finish_spdx(const struct root *r, struct spdx *x, struct collector *c, struct wh
         return err->code;
     }
     return WH_OK;
-}
-
-static int
-cmp_component(const void *x, const void *y)
-{
-    const struct wh_sbom_component *a = x, *b = y;
-    int r;
-
-    if ((r = strcmp(a->key, b->key)) != 0)
-        return r;
-    if ((r = strcmp(a->version, b->version)) != 0)
-        return r;
-    if ((r = strcmp(a->name, b->name)) != 0)
-        return r;
-    return strcmp(a->purl_type, b->purl_type);
-}
-
-/* Bytes [off, off + 8) of a key as a big-endian number, NUL-padded: orders as strcmp does. */
-static uint64_t
-key_word(const char *key, size_t len, size_t off)
-{
-    uint64_t w = 0;
-    size_t i;
-
-    for (i = 0; i < 8; i++)
-        w = w << 8 | (off + i < len ? (unsigned char)key[off + i] : 0);
-    return w;
-}
-
-struct sort_item {
-    uint64_t k0, k1, k2; /* the key's first 24 bytes */
-    const struct wh_sbom_component *c;
-};
-
-static int
-cmp_sort_item(const void *x, const void *y)
-{
-    const struct sort_item *a = x, *b = y;
-
-    if (a->k0 != b->k0)
-        return a->k0 < b->k0 ? -1 : 1;
-    if (a->k1 != b->k1)
-        return a->k1 < b->k1 ? -1 : 1;
-    if (a->k2 != b->k2)
-        return a->k2 < b->k2 ? -1 : 1;
-    return cmp_component(a->c, b->c);
-}
-
-/*
- * Sorted copy in `a` (the order of cmp_component). Most keys differ in their first 24 bytes
- * ("golang/github.com/" alone is 18), so comparing those as integers first spares most of the
- * strcmp calls through pointers, which were a quarter of the parse time.
- */
-static struct wh_sbom_component *
-sort_components(const struct wh_sbom_component *v, size_t n, struct wh_arena *a)
-{
-    struct sort_item *items = malloc(n * sizeof(*items));
-    struct wh_sbom_component *sorted;
-    size_t i;
-
-    if (items == NULL || n > SIZE_MAX / sizeof(*items))
-        wh_oom();
-    for (i = 0; i < n; i++) {
-        size_t len = strlen(v[i].key);
-        items[i] = (struct sort_item){key_word(v[i].key, len, 0), key_word(v[i].key, len, 8),
-                                      key_word(v[i].key, len, 16), &v[i]};
-    }
-    qsort(items, n, sizeof(*items), cmp_sort_item);
-    sorted = wh_arena_calloc(a, n, sizeof(*sorted));
-    for (i = 0; i < n; i++)
-        sorted[i] = *items[i].c;
-    free(items);
-    return sorted;
 }
 
 WH_MUST_CHECK enum wh_err
@@ -1056,7 +957,7 @@ wh_sbom_parse(struct wh_bytes json, const struct wh_limits *lim, struct wh_arena
     if (rc != WH_OK)
         return rc;
     if (c->n > 1)
-        c->v = sort_components(c->v, c->n, a);
+        c->v = wh_sbom_components_sort(c->v, c->n, a);
     out->components = c->v;
     out->n_components = c->n;
     return WH_OK;

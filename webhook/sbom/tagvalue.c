@@ -11,6 +11,7 @@
 
 #include "base/json_scan.h"
 #include "sbom/normalize.h"
+#include "sbom/readers.h"
 
 /* Every WH_E_INVALID message of this file starts so: the line is the one a reader must fix. */
 #define TV "SPDX tag-value line %zu: "
@@ -245,33 +246,6 @@ add_id(struct walk *w, struct wh_str id)
     w->ids[w->n_ids++] = id;
 }
 
-static int
-cmp_str(const void *x, const void *y)
-{
-    return wh_str_cmp(*(const struct wh_str *)x, *(const struct wh_str *)y);
-}
-
-static bool
-has_prefix_nocase(struct wh_str s, const char *prefix)
-{
-    size_t n = strlen(prefix);
-    return s.len >= n && strncasecmp(s.ptr, prefix, n) == 0;
-}
-
-/* normalize.c's is_document_root: a described package that is the scanned source. */
-static bool
-is_document_root(const struct walk *w, const struct pkg *p)
-{
-    if (!p->has_id || w->n_ids == 0 ||
-        bsearch(&p->id, w->ids, w->n_ids, sizeof(*w->ids), cmp_str) == NULL)
-        return false;
-    if (!p->has_purl || has_prefix_nocase(p->purl, "pkg:oci/") ||
-        has_prefix_nocase(p->purl, "pkg:docker/"))
-        return true;
-    return p->has_purpose &&
-           (wh_str_eq_c(p->purpose, "CONTAINER") || wh_str_eq_c(p->purpose, "FILE"));
-}
-
 /* The package block that just ended, as normalize.c's add_component would fill it. */
 static enum wh_err
 emit_package(struct walk *w, struct wh_error *err)
@@ -280,7 +254,10 @@ emit_package(struct walk *w, struct wh_error *err)
     struct wh_sbom_component *c;
     const char *key, *type, *purl_version = "";
 
-    if (!w->emit || is_document_root(w, p))
+    if (!w->emit ||
+        wh_sbom_spdx_is_root(&(struct wh_sbom_spdx_ident){p->id, p->purl, p->purpose, p->has_id,
+                                                          p->has_purl, p->has_purpose},
+                             w->ids, w->n_ids))
         return WH_OK;
     if (w->n >= w->lim->sbom_components)
         return wh_error_set(err, WH_E_LIMIT, "SBOM has more than %zu components",
@@ -454,22 +431,6 @@ walk_text(struct walk *w, struct wh_bytes text, struct wh_error *err)
     return end_section(w, IN_OTHER, err);
 }
 
-/* normalize.c's order: key, version, name, purl type (bytewise). */
-static int
-cmp_component(const void *x, const void *y)
-{
-    const struct wh_sbom_component *a = x, *b = y;
-    int r;
-
-    if ((r = strcmp(a->key, b->key)) != 0)
-        return r;
-    if ((r = strcmp(a->version, b->version)) != 0)
-        return r;
-    if ((r = strcmp(a->name, b->name)) != 0)
-        return r;
-    return strcmp(a->purl_type, b->purl_type);
-}
-
 /* The text after a UTF-8 byte order mark, if it has one. */
 static struct wh_bytes
 skip_bom(struct wh_bytes b)
@@ -509,15 +470,12 @@ wh_sbom_tagvalue_parse(struct wh_bytes text, const struct wh_limits *lim, struct
     text = skip_bom(text);
     if ((rc = check_text(text, err)) != WH_OK || (rc = walk_text(&w, text, err)) != WH_OK)
         return rc;
-    if (w.n_ids > 1)
-        qsort(w.ids, w.n_ids, sizeof(*w.ids), cmp_str);
+    wh_sbom_spdx_ids_sort(w.ids, w.n_ids);
     w.emit = true;
     if ((rc = walk_text(&w, text, err)) != WH_OK)
         return rc;
-    if (w.n > 1)
-        qsort(w.v, w.n, sizeof(*w.v), cmp_component);
     out->format = WH_SBOM_SPDX;
-    out->components = w.v;
+    out->components = w.n > 1 ? wh_sbom_components_sort(w.v, w.n, a) : w.v;
     out->n_components = w.n;
     return WH_OK;
 }
