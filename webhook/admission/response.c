@@ -5,39 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s[0..n), or 0 if it is not one (RFC 3629 table 3-7). */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-    size_t len, i;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2;
-    else if (c >= 0xE0 && c <= 0xEF)
-        len = 3;
-    else if (c >= 0xF0 && c <= 0xF4)
-        len = 4;
-    else
-        return 0;
-    if (c == 0xE0)
-        lo = 0xA0;
-    else if (c == 0xED)
-        hi = 0x9F;
-    else if (c == 0xF0)
-        lo = 0x90;
-    else if (c == 0xF4)
-        hi = 0x8F;
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (i = 2; i < len; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    return len;
-}
-
 /* A JSON string must be valid UTF-8 (RFC 8259 §8.1); a message cut mid-character by a fixed-size
  * error buffer is not. Invalid bytes become U+FFFD so the apiserver can always decode us. */
 static void
@@ -47,7 +14,7 @@ append_text(struct wh_buf *out, const char *text)
     size_t n = strlen(text), i = 0, j = 0, len;
     char *fixed;
 
-    while (i < n && (len = utf8_len(s + i, n - i)) != 0)
+    while (i < n && (len = wh_utf8_next(s + i, n - i, NULL)) != 0)
         i += len;
     if (i == n) {
         wh_buf_append_json_string(out, (struct wh_str){text, n});
@@ -57,7 +24,7 @@ append_text(struct wh_buf *out, const char *text)
     if (fixed == NULL)
         wh_oom();
     for (i = 0; i < n; i += len) {
-        len = utf8_len(s + i, n - i);
+        len = wh_utf8_next(s + i, n - i, NULL);
         if (len == 0) {
             memcpy(fixed + j, "\xEF\xBF\xBD", 3);
             j += 3;

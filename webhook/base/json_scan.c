@@ -87,35 +87,6 @@ describe(const struct wh_json_scan *s)
     return s->p == s->end ? "end of input" : "unexpected character";
 }
 
-/* Length of the well-formed UTF-8 sequence at p (RFC 3629 table 3-7), 0 if ill-formed. */
-static size_t
-utf8_len(const unsigned char *p, const unsigned char *end)
-{
-    size_t avail = (size_t)(end - p);
-    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
-
-    if (c >= 0xC2 && c <= 0xDF)
-        return avail >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (c == 0xE0)
-            lo = 0xA0; /* overlong */
-        else if (c == 0xED)
-            hi = 0x9F; /* UTF-16 surrogates */
-        return avail >= 3 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 ? 3 : 0;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (c == 0xF0)
-            lo = 0x90; /* overlong */
-        else if (c == 0xF4)
-            hi = 0x8F; /* past U+10FFFF */
-        return avail >= 4 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 &&
-                       (p[3] & 0xC0) == 0x80
-                   ? 4
-                   : 0;
-    }
-    return 0;
-}
-
 static int
 hex4(const unsigned char *p, const unsigned char *end)
 {
@@ -272,7 +243,7 @@ scan_raw_string(struct wh_json_scan *s, const unsigned char **raw, size_t *len, 
             *escaped = true;
         } else if (*p < 0x20) {
             return fail_at(s, p, err, "control character 0x%02x in string", *p);
-        } else if ((n = utf8_len(p, end)) == 0) {
+        } else if ((n = wh_utf8_next(p, (size_t)(end - p), NULL)) == 0) {
             return fail_at(s, p, err, "invalid UTF-8 byte 0x%02x", *p);
         } else {
             p += n;

@@ -184,3 +184,37 @@ wh_buf_check(const struct wh_buf *b, const char *what, struct wh_error *err)
         return wh_error_set(err, WH_E_LIMIT, "%s exceeds %zu bytes", what, b->cap);
     return WH_OK;
 }
+
+size_t
+wh_utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    unsigned char b = s[0], lo = 0x80, hi = 0xbf;
+    size_t len, k;
+    uint32_t c;
+
+    if (b < 0x80) {
+        len = 1, c = b;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+        len = 2, c = b & 0x1f;
+    } else if (b >= 0xe0 && b <= 0xef) {
+        len = 3, c = b & 0x0f;
+        lo = b == 0xe0 ? 0xa0 : 0x80; /* overlong */
+        hi = b == 0xed ? 0x9f : 0xbf; /* UTF-16 surrogates */
+    } else if (b >= 0xf0 && b <= 0xf4) {
+        len = 4, c = b & 0x07;
+        lo = b == 0xf0 ? 0x90 : 0x80; /* overlong */
+        hi = b == 0xf4 ? 0x8f : 0xbf; /* past U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (n < len || (len > 1 && (s[1] < lo || s[1] > hi)))
+        return 0;
+    for (k = 1; k < len; k++) {
+        if ((s[k] & 0xc0) != 0x80)
+            return 0;
+        c = c << 6 | (s[k] & 0x3f);
+    }
+    if (cp != NULL)
+        *cp = c;
+    return len;
+}

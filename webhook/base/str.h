@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "base/error.h"
@@ -30,6 +31,13 @@ struct wh_buf {
     size_t cap;
     bool overflow;
 };
+
+/*
+ * The UTF-8 sequence at s[0..n) (n >= 1), RFC 3629 table 3-7: no overlongs, surrogates or code
+ * points past U+10FFFF. Returns its length (1 for ASCII) and sets *cp when cp is not NULL; 0 when
+ * the bytes are not one.
+ */
+size_t wh_utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
 
 #define WH_STR(lit) ((struct wh_str){(lit), sizeof(lit) - 1})
 

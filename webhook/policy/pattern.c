@@ -83,40 +83,6 @@ static const struct range space_r[] = {
     {0x09, 0x0d},     {0x20, 0x20},     {0xa0, 0xa0},     {0x1680, 0x1680}, {0x2000, 0x200a},
     {0x2028, 0x2029}, {0x202f, 0x202f}, {0x205f, 0x205f}, {0x3000, 0x3000}, {0xfeff, 0xfeff}};
 
-/* One UTF-8 sequence (RFC 3629: no overlongs, surrogates or values past U+10FFFF); 0 if invalid. */
-static size_t
-utf8_next(const unsigned char *s, size_t n, uint32_t *out)
-{
-    unsigned char b = s[0];
-    size_t len, k;
-    uint32_t c, lo = 0x80, hi = 0xbf;
-
-    if (b < 0x80) {
-        *out = b;
-        return 1;
-    }
-    if (b >= 0xc2 && b <= 0xdf) {
-        len = 2, c = b & 0x1f;
-    } else if (b >= 0xe0 && b <= 0xef) {
-        len = 3, c = b & 0x0f;
-        lo = b == 0xe0 ? 0xa0 : 0x80, hi = b == 0xed ? 0x9f : 0xbf;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-        len = 4, c = b & 0x07;
-        lo = b == 0xf0 ? 0x90 : 0x80, hi = b == 0xf4 ? 0x8f : 0xbf;
-    } else {
-        return 0;
-    }
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (k = 1; k < len; k++) {
-        if ((s[k] & 0xc0) != 0x80)
-            return 0;
-        c = c << 6 | (s[k] & 0x3f);
-    }
-    *out = c;
-    return len;
-}
-
 /* Sets `pattern "<src>": <what>`, the source cut at SRC_SHOWN bytes. */
 static enum wh_err WH_PRINTF(4, 5)
     pattern_error(struct wh_str src, struct wh_error *err, enum wh_err code, const char *fmt, ...)
@@ -747,7 +713,7 @@ wh_policy_pattern_compile(struct wh_str src, struct wh_arena *a,
     p.cp = wh_arena_calloc(a, src.len + 1, sizeof(*p.cp));
     p.off = wh_arena_calloc(a, src.len + 1, sizeof(*p.off));
     for (size_t b = 0; b < src.len;) {
-        size_t len = utf8_next((const unsigned char *)p.src.ptr + b, src.len - b, &p.cp[p.n]);
+        size_t len = wh_utf8_next((const unsigned char *)p.src.ptr + b, src.len - b, &p.cp[p.n]);
         if (len == 0)
             return fail_at(&p, WH_E_INVALID, b, "invalid UTF-8");
         p.off[p.n++] = b;
@@ -930,7 +896,8 @@ wh_policy_pattern_search(const struct wh_policy_pattern *p, struct wh_str subjec
     if (s == NULL)
         wh_oom();
     for (size_t b = 0; b < subject.len;) {
-        size_t len = utf8_next((const unsigned char *)subject.ptr + b, subject.len - b, &s[vm.n]);
+        size_t len =
+            wh_utf8_next((const unsigned char *)subject.ptr + b, subject.len - b, &s[vm.n]);
         if (len == 0)
             s[vm.n] = 0xfffd, len = 1;
         vm.n++, b += len;

@@ -147,42 +147,15 @@ check_text(struct wh_bytes text, struct wh_error *err)
     size_t i = 0, line = 1;
 
     while (i < text.len) {
-        unsigned char c = text.ptr[i];
-        size_t n, k;
-        uint32_t cp;
+        size_t n = wh_utf8_next(text.ptr + i, text.len - i, NULL);
 
-        if (c == '\n')
+        if (text.ptr[i] == '\n')
             line++;
-        if (c == '\0')
+        if (text.ptr[i] == '\0')
             return wh_error_set(err, WH_E_INVALID, TV "NUL byte", line);
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            n = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
+        if (n == 0)
             return wh_error_set(err, WH_E_INVALID, TV "not UTF-8", line);
-        }
-        if (text.len - i <= n)
-            return wh_error_set(err, WH_E_INVALID, TV "not UTF-8", line);
-        for (k = 1; k <= n; k++) {
-            unsigned char cc = text.ptr[i + k];
-            if ((cc & 0xc0) != 0x80)
-                return wh_error_set(err, WH_E_INVALID, TV "not UTF-8", line);
-            cp = cp << 6 | (cc & 0x3f);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return wh_error_set(err, WH_E_INVALID, TV "not UTF-8", line);
-        i += n + 1;
+        i += n;
     }
     return WH_OK;
 }
