@@ -559,14 +559,25 @@ wh_tlog_checkpoint_parse(struct wh_str env, struct wh_tlog_checkpoint *out, stru
     return WH_OK;
 }
 
-static bool
-origin_matches(struct wh_str got, const char *want)
+/* The 4-byte key hints a checkpoint signature of this log may carry: the first bytes of
+ * sha256(DER SubjectPublicKeyInfo) (Rekor v1, sigstore-go/rekor util.SignedNote), and the first
+ * bytes of the log's ID when it is not that hash (Rekor v2 names its C2SP signed-note key ID
+ * there). A hint only selects the lines to check: the log's key must verify them. */
+static void
+key_hints(EVP_PKEY *key, const unsigned char log_id[WH_TLOG_ID_LEN], unsigned char hints[2][4])
 {
-    size_t n = strlen(want);
+    unsigned char *der = NULL, sum[WH_SHA256_LEN];
+    int len = i2d_PUBKEY(key, &der);
 
-    if (got.len < n || memcmp(got.ptr, want, n) != 0)
-        return false;
-    return got.len == n || (got.len > n + 3 && memcmp(got.ptr + n, " - ", 3) == 0);
+    memcpy(hints[1], log_id, 4);
+    if (len <= 0) { /* no DER form: only the log ID names it */
+        ERR_clear_error();
+        memcpy(hints[0], log_id, 4);
+        return;
+    }
+    wh_digest_sha256(der, (size_t)len, sum);
+    OPENSSL_free(der);
+    memcpy(hints[0], sum, 4);
 }
 
 /* Verifies the signature lines after the note text: those with the log's key hint must all
@@ -580,9 +591,13 @@ verify_note_signatures(struct wh_str env, const struct wh_tlog_checkpoint *cp,
     struct wh_arena a;
     struct wh_bytes sig;
     const char *sp;
+    unsigned char hints[2][4];
     int matched = 0;
     enum wh_err rc = WH_OK;
 
+    if (WH_NEVER(key == NULL))
+        return wh_error_set(err, WH_E_INTERNAL, "checkpoint: no log key");
+    key_hints(key, entry->log_id, hints);
     wh_arena_init(&a);
     while (rc == WH_OK && next_line(&rest, &line)) {
         if (line.len < sizeof(dash) - 1 || memcmp(line.ptr, dash, sizeof(dash) - 1) != 0) {
@@ -607,7 +622,7 @@ verify_note_signatures(struct wh_str env, const struct wh_tlog_checkpoint *cp,
             rc = wh_error_set(err, WH_E_INVALID, "checkpoint signature is too short");
             break;
         }
-        if (memcmp(sig.ptr, entry->log_id, 4) != 0)
+        if (memcmp(sig.ptr, hints[0], 4) != 0 && memcmp(sig.ptr, hints[1], 4) != 0)
             continue; /* a witness cosignature or another key: not ours to check */
         matched++;
         rc = verify_signature(
@@ -617,16 +632,21 @@ verify_note_signatures(struct wh_str env, const struct wh_tlog_checkpoint *cp,
     wh_arena_fini(&a);
     if (rc == WH_OK && rest.len != 0)
         rc = wh_error_set(err, WH_E_INVALID, "checkpoint does not end with a newline");
-    if (rc == WH_OK && matched == 0)
+    if (rc == WH_OK && matched == 0) {
+        char h0[9], h1[9];
+
+        wh_digest_hex(hints[0], 4, h0);
+        wh_digest_hex(hints[1], 4, h1);
         rc = wh_error_set(err, WH_E_VERIFY,
-                          "checkpoint has no signature with the log's key hint %02x%02x%02x%02x",
-                          entry->log_id[0], entry->log_id[1], entry->log_id[2], entry->log_id[3]);
+                          "checkpoint has no signature with the log's key hint %s%s%s: only other "
+                          "keys signed it",
+                          h0, strcmp(h0, h1) != 0 ? " or " : "", strcmp(h0, h1) != 0 ? h1 : "");
+    }
     return rc;
 }
 
 enum wh_err
-wh_verify_tlog_inclusion(const struct wh_tlog_entry *entry, EVP_PKEY *key, const char *origin,
-                         struct wh_error *err)
+wh_verify_tlog_inclusion(const struct wh_tlog_entry *entry, EVP_PKEY *key, struct wh_error *err)
 {
     const struct wh_tlog_proof *p = &entry->proof;
     unsigned char leaf[WH_TLOG_HASH_LEN], root[WH_TLOG_HASH_LEN];
@@ -655,10 +675,9 @@ wh_verify_tlog_inclusion(const struct wh_tlog_entry *entry, EVP_PKEY *key, const
                             cp.tree_size, p->tree_size);
     if (memcmp(cp.root_hash, p->root_hash, WH_TLOG_HASH_LEN) != 0)
         return wh_error_set(err, WH_E_VERIFY, "checkpoint root hash differs from the proof's");
-    if (origin != NULL && !origin_matches(cp.origin, origin))
-        return wh_error_set(err, WH_E_VERIFY, "checkpoint origin \"%.*s\" is not the log's \"%s\"",
-                            (int)(cp.origin.len > 128 ? 128 : cp.origin.len), cp.origin.ptr,
-                            origin);
+    /* sigstore-go (rekor VerifyCheckpointSignature): the checkpoint is bound to the log by its
+     * key, not by its origin line, which private deployments set to their own name
+     * ("rekor-00001-deployment-... - <tree id>"), not the log URL's host. */
     return verify_note_signatures(p->checkpoint, &cp, entry, key, err);
 }
 
@@ -949,22 +968,6 @@ wh_verify_tlog_body(const struct wh_tlog_entry *entry, const struct wh_tlog_expe
 
 /* ---- against a trust root ---- */
 
-/* "https://rekor.sigstore.dev/" → "rekor.sigstore.dev"; NULL when the log has no URL. */
-static const char *
-url_host(const char *url, char *buf, size_t size)
-{
-    const char *p = strstr(url, "://");
-    size_t n;
-
-    p = p != NULL ? p + 3 : url;
-    n = strcspn(p, "/");
-    if (n == 0 || n >= size)
-        return NULL;
-    memcpy(buf, p, n);
-    buf[n] = '\0';
-    return buf;
-}
-
 enum wh_err
 wh_verify_tlog_entry(const struct wh_tlog_entry *entry, const struct wh_trust_root *root,
                      const struct wh_tlog_expect *x, time_t timestamp_time, time_t *signed_time,
@@ -972,7 +975,6 @@ wh_verify_tlog_entry(const struct wh_tlog_entry *entry, const struct wh_trust_ro
 {
     const struct wh_trust_log *log;
     time_t at = entry->has_integrated_time ? (time_t)entry->integrated_time : timestamp_time;
-    char host[256];
     char hex[2 * WH_TLOG_ID_LEN + 1];
     bool set_ok = false;
     enum wh_err rc;
@@ -995,8 +997,7 @@ wh_verify_tlog_entry(const struct wh_tlog_entry *entry, const struct wh_trust_ro
         set_ok = true;
     }
     if (entry->proof.present) {
-        rc = wh_verify_tlog_inclusion(entry, log->key, url_host(log->base_url, host, sizeof(host)),
-                                      err);
+        rc = wh_verify_tlog_inclusion(entry, log->key, err);
         if (rc != WH_OK)
             return rc;
     } else if (x->require_inclusion_proof) {

@@ -82,15 +82,17 @@ WH_MUST_CHECK enum wh_err wh_verify_tlog_set(const struct wh_tlog_entry *entry, 
  * Checks the inclusion proof (RFC 9162 §2.1.3.2: leaf = sha256(0x00||body), node =
  * sha256(0x01||left||right), from the proof's log index in a tree of tree_size) and its signed
  * checkpoint: a signed note "<origin>\n<size>\n<b64 root>\n[extra lines]\n\n— <name> <b64(hint[4]||
- * sig)>\n..." whose size and root equal the proof's, with at least one signature line whose key
- * hint is the first 4 bytes of the entry's log ID and which verifies with `key` over the note text;
- * every such line must verify. Lines with other hints (witness cosignatures) are ignored.
- * WH_E_NOT_FOUND without a proof or checkpoint; WH_E_VERIFY on any mismatch; WH_E_INVALID on a
- * malformed checkpoint. When `origin` is non-NULL the checkpoint's origin line must equal it or
- * start with it followed by " - " (Rekor v1: "rekor.sigstore.dev - <tree id>").
+ * sig)>\n..." whose size and root equal the proof's. The checkpoint is bound to the log by its key,
+ * as sigstore-go does, not by its origin line (private deployments name it "rekor-00001-
+ * deployment-... - <tree id>", not the log URL's host): at least one signature line must carry one
+ * of the log's key hints (the first 4 bytes of sha256 of `key`'s DER SubjectPublicKeyInfo, or of
+ * the entry's log ID: Rekor v2's C2SP key ID) and every such line must verify with `key` over the
+ * note text. Lines with other hints (witness cosignatures) are ignored. WH_E_NOT_FOUND without a
+ * proof or checkpoint; WH_E_VERIFY on any mismatch ("checkpoint has no signature with the log's
+ * key hint" when only another key signed it); WH_E_INVALID on a malformed checkpoint.
  */
 WH_MUST_CHECK enum wh_err wh_verify_tlog_inclusion(const struct wh_tlog_entry *entry, EVP_PKEY *key,
-                                                   const char *origin, struct wh_error *err);
+                                                   struct wh_error *err);
 
 /* The parts of a checkpoint, for callers that need the origin (views into entry->proof). */
 struct wh_tlog_checkpoint {
@@ -137,7 +139,7 @@ WH_MUST_CHECK enum wh_err wh_verify_tlog_body(const struct wh_tlog_entry *entry,
  * The whole check against a trust root: finds the Rekor log by the entry's log ID whose window
  * contains the entry's time (integrated time, else `timestamp_time`, a verified RFC 3161 genTime
  * or 0), cross-checks the body (wh_verify_tlog_body), verifies the SET when present and the
- * inclusion proof + checkpoint when present (origin = the log's baseUrl host); one of the two must
+ * inclusion proof + checkpoint when present (bound to the log by its key); one of the two must
  * be there, and `x->require_inclusion_proof` demands the proof. *signed_time is the integrated
  * time when a SET vouches for it, else `timestamp_time`; with neither the entry proves no time and
  * the result is WH_E_VERIFY. Errors: WH_E_NOT_FOUND (no log with that ID valid then), WH_E_VERIFY.

@@ -231,10 +231,8 @@ check_with_local_tlogs(struct wh_bytes root_json, const struct wh_tlog_entry *e,
             b64(json_string_value(json_object_get(json_object_get(t, "logId"), "keyId")), a);
         struct wh_bytes der =
             b64(json_string_value(json_object_get(json_object_get(t, "publicKey"), "rawBytes")), a);
-        const char *url = json_string_value(json_object_get(t, "baseUrl"));
         const unsigned char *p = der.ptr;
         EVP_PKEY *k;
-        char host[256] = "";
 
         if (id.len != 32 || memcmp(id.ptr, e->log_id, 32) != 0 || der.len == 0)
             continue;
@@ -242,16 +240,11 @@ check_with_local_tlogs(struct wh_bytes root_json, const struct wh_tlog_entry *e,
         if (k == NULL)
             continue;
         wh_arena_defer(a, free_pkey, k);
-        if (url != NULL) {
-            const char *h = strstr(url, "://");
-            h = h != NULL ? h + 3 : url;
-            snprintf(host, sizeof(host), "%.*s", (int)strcspn(h, "/"), h);
-        }
         rc = wh_verify_tlog_body(e, x, err);
         if (rc == WH_OK && e->set.len > 0)
             rc = wh_verify_tlog_set(e, k, err);
         if (rc == WH_OK && e->proof.present)
-            rc = wh_verify_tlog_inclusion(e, k, host[0] != '\0' ? host : NULL, err);
+            rc = wh_verify_tlog_inclusion(e, k, err);
         else if (rc == WH_OK && x->require_inclusion_proof)
             rc = wh_error_set(err, WH_E_VERIFY, "tlog entry has no inclusion proof");
         break;
@@ -512,65 +505,85 @@ test_minted_tree_proofs_and_checkpoints(const char *kind)
         e.proof.hashes = hashes;
         path(leaves, m, 0, LEAVES, hashes, &e.proof.n_hashes);
         e.proof.checkpoint = wh_str_c(checkpoint(key, id, "log.test - 42", LEAVES, root, &a));
-        good += wh_verify_tlog_inclusion(&e, key, "log.test", &err) == WH_OK;
+        good += wh_verify_tlog_inclusion(&e, key, &err) == WH_OK;
         if (m == 2) {
             struct wh_tlog_entry f = e;
 
             f.proof.log_index = 3; /* off by one */
-            ok(wh_verify_tlog_inclusion(&f, key, NULL, &err) == WH_E_VERIFY &&
+            ok(wh_verify_tlog_inclusion(&f, key, &err) == WH_E_VERIFY &&
                    strstr(err.msg, "computed root hash differs") != NULL,
                "%s: index off by one is WH_E_VERIFY: %s", kind, err.msg);
             f = e;
             f.proof.tree_size = LEAVES + 1;
-            ok(wh_verify_tlog_inclusion(&f, key, NULL, &err) == WH_E_VERIFY,
+            ok(wh_verify_tlog_inclusion(&f, key, &err) == WH_E_VERIFY,
                "%s: tree size off by one is WH_E_VERIFY: %s", kind, err.msg);
             f.proof.tree_size = LEAVES - 1;
-            ok(wh_verify_tlog_inclusion(&f, key, NULL, &err) == WH_E_VERIFY,
+            ok(wh_verify_tlog_inclusion(&f, key, &err) == WH_E_VERIFY,
                "%s: tree size one short is WH_E_VERIFY: %s", kind, err.msg);
             f = e;
             f.proof.hashes = wh_arena_memdup(&a, hashes, 8 * 32);
             f.proof.hashes[1][5] ^= 0x40;
-            ok(wh_verify_tlog_inclusion(&f, key, NULL, &err) == WH_E_VERIFY &&
+            ok(wh_verify_tlog_inclusion(&f, key, &err) == WH_E_VERIFY &&
                    strstr(err.msg, "computed root hash differs") != NULL,
                "%s: a wrong proof hash is WH_E_VERIFY: %s", kind, err.msg);
             f = e;
             f.proof.n_hashes--;
-            ok(wh_verify_tlog_inclusion(&f, key, NULL, &err) == WH_E_VERIFY &&
+            ok(wh_verify_tlog_inclusion(&f, key, &err) == WH_E_VERIFY &&
                    strstr(err.msg, "fewer than the tree needs") != NULL,
                "%s: a missing proof hash is WH_E_VERIFY: %s", kind, err.msg);
             f = e;
             f.proof.log_index = LEAVES;
-            ok(wh_verify_tlog_inclusion(&f, key, NULL, &err) == WH_E_VERIFY &&
+            ok(wh_verify_tlog_inclusion(&f, key, &err) == WH_E_VERIFY &&
                    strstr(err.msg, "outside a tree") != NULL,
                "%s: index past the tree is WH_E_VERIFY: %s", kind, err.msg);
             /* checkpoint of another log: signed by its key (hint differs from our log ID) */
             f = e;
             f.proof.checkpoint =
                 wh_str_c(checkpoint(other, other_id, "log.test - 42", LEAVES, root, &a));
-            ok(wh_verify_tlog_inclusion(&f, key, NULL, &err) == WH_E_VERIFY &&
+            ok(wh_verify_tlog_inclusion(&f, key, &err) == WH_E_VERIFY &&
                    strstr(err.msg, "no signature with the log's key hint") != NULL,
                "%s: checkpoint of another log's key is WH_E_VERIFY: %s", kind, err.msg);
             /* ... or claiming our hint but signed by the other key */
             f.proof.checkpoint = wh_str_c(checkpoint(other, id, "log.test - 42", LEAVES, root, &a));
-            ok(wh_verify_tlog_inclusion(&f, key, NULL, &err) == WH_E_VERIFY &&
+            ok(wh_verify_tlog_inclusion(&f, key, &err) == WH_E_VERIFY &&
                    strstr(err.msg, "checkpoint signature does not verify") != NULL,
                "%s: checkpoint forged with our hint is WH_E_VERIFY: %s", kind, err.msg);
-            /* ... or another origin */
-            f.proof.checkpoint = wh_str_c(checkpoint(key, id, "other.test - 42", LEAVES, root, &a));
-            ok(wh_verify_tlog_inclusion(&f, key, "log.test", &err) == WH_E_VERIFY &&
-                   strstr(err.msg, "checkpoint origin") != NULL,
-               "%s: checkpoint of another origin is WH_E_VERIFY: %s", kind, err.msg);
+            /* ... or another key under our hint and another origin */
+            f.proof.checkpoint = wh_str_c(
+                checkpoint(other, id, "rekor-00001-deployment-abc - 42", LEAVES, root, &a));
+            ok(wh_verify_tlog_inclusion(&f, key, &err) == WH_E_VERIFY &&
+                   strstr(err.msg, "checkpoint signature does not verify") != NULL,
+               "%s: another origin forged with our hint is WH_E_VERIFY: %s", kind, err.msg);
+            /* Issue 11: the origin line is the deployment's name, not the log URL's host; the
+             * log's key binds the checkpoint (sigstore-go). */
+            f.proof.checkpoint = wh_str_c(
+                checkpoint(key, id, "rekor-00001-deployment-abc - 6364", LEAVES, root, &a));
+            ok(wh_verify_tlog_inclusion(&f, key, &err) == WH_OK,
+               "%s: a checkpoint with a private deployment's origin, signed by the log key, "
+               "verifies: %s",
+               kind, err.msg);
+            /* The hint is sha256(SPKI)[0:4] even when the trust root names the log otherwise. */
+            f.log_id[0] ^= 0xff;
+            ok(wh_verify_tlog_inclusion(&f, key, &err) == WH_OK,
+               "%s: the key hint is the log key's SPKI hash, whatever the log ID: %s", kind,
+               err.msg);
+            f.proof.checkpoint =
+                wh_str_c(checkpoint(other, f.log_id, "log.test - 42", LEAVES, root, &a));
+            ok(wh_verify_tlog_inclusion(&f, key, &err) == WH_E_VERIFY &&
+                   strstr(err.msg, "checkpoint signature does not verify") != NULL,
+               "%s: another key under the log ID's hint is WH_E_VERIFY: %s", kind, err.msg);
+            f.log_id[0] ^= 0xff;
             /* a checkpoint of another tree size / root */
             f.proof.checkpoint = wh_str_c(checkpoint(key, id, "log.test", LEAVES + 1, root, &a));
-            ok(wh_verify_tlog_inclusion(&f, key, "log.test", &err) == WH_E_VERIFY &&
+            ok(wh_verify_tlog_inclusion(&f, key, &err) == WH_E_VERIFY &&
                    strstr(err.msg, "checkpoint tree size") != NULL,
                "%s: checkpoint of another size is WH_E_VERIFY: %s", kind, err.msg);
             f.proof.checkpoint = wh_str_c(checkpoint(key, id, "log.test", LEAVES, leaves[0], &a));
-            ok(wh_verify_tlog_inclusion(&f, key, "log.test", &err) == WH_E_VERIFY &&
+            ok(wh_verify_tlog_inclusion(&f, key, &err) == WH_E_VERIFY &&
                    strstr(err.msg, "checkpoint root hash differs") != NULL,
                "%s: checkpoint of another root is WH_E_VERIFY: %s", kind, err.msg);
             f.proof.checkpoint = (struct wh_str){NULL, 0};
-            ok(wh_verify_tlog_inclusion(&f, key, NULL, &err) == WH_E_NOT_FOUND,
+            ok(wh_verify_tlog_inclusion(&f, key, &err) == WH_E_NOT_FOUND,
                "%s: proof without checkpoint is WH_E_NOT_FOUND: %s", kind, err.msg);
             /* SET: signed by our key verifies, by another does not */
             f = e;
