@@ -555,6 +555,7 @@ parse_into(struct wh_trust_root *r, struct wh_bytes json, const char *name,
            const struct wh_limits *limits, struct wh_error *err)
 {
     struct pctx c = {.r = r, .name = name, .err = err};
+    size_t cas_before = r->n_cas, ctlogs_before = r->n_ctlogs;
     json_error_t jerr;
     json_t *doc;
     const char *mt;
@@ -588,6 +589,11 @@ parse_into(struct wh_trust_root *r, struct wh_bytes json, const char *name,
         (rc = parse_list(&c, doc, "certificateAuthorities", parse_authority, false)) != WH_OK ||
         (rc = parse_list(&c, doc, "timestampAuthorities", parse_authority, true)) != WH_OK)
         goto out;
+    /* Per document, not per merged snapshot: GitHub's root (no CT log) loaded beside the
+     * public-good one (which has one) still exempts only GitHub's CAs. */
+    if (r->n_ctlogs == ctlogs_before)
+        for (size_t i = cas_before; i < r->n_cas; i++)
+            r->cas[i].lists_no_ctlog = true;
 out:
     json_decref(doc);
     wh_arena_fini(&c.tmp);

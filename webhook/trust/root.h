@@ -45,6 +45,11 @@ struct wh_trust_authority {
     const char *uri;        /* "" when not given */
     const char *name;       /* subject.commonName, else organization, else "" */
     time_t valid_from, valid_to;
+    /* A CA from a trusted_root.json that lists no CT log (GitHub's instance for private
+     * repositories): its certificates carry no SCT and none is required of them (sigstore-go
+     * leaves the SCT threshold to the verifier; gh verifies GitHub's root with none). False for
+     * every other CA, for legacy PEM files and for timestamp authorities: SCTs required. */
+    bool lists_no_ctlog;
 };
 
 /*

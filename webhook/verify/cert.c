@@ -370,6 +370,7 @@ wh_verify_cert(struct wh_bytes leaf_der, const struct wh_bytes *chain_der, size_
                struct wh_cert_identity *out, struct wh_error *err)
 {
     X509 *leaf, *issuer = NULL;
+    const struct wh_trust_authority *used = NULL;
     STACK_OF(X509) *bundle = NULL;
     size_t tried = 0;
     char why[200] = "", ts[32];
@@ -397,8 +398,9 @@ wh_verify_cert(struct wh_bytes leaf_der, const struct wh_bytes *chain_der, size_
         if (!wh_trust_window_contains(ca->valid_from, ca->valid_to, at))
             continue;
         tried++;
-        if (try_ca(ca, leaf, bundle, at, &issuer, reason, sizeof(reason)) != 1 &&
-            (why[0] == 0 || strncmp(why, "untrusted chain", 15) == 0))
+        if (try_ca(ca, leaf, bundle, at, &issuer, reason, sizeof(reason)) == 1)
+            used = ca;
+        else if (why[0] == 0 || strncmp(why, "untrusted chain", 15) == 0)
             snprintf(why, sizeof(why), "%s", reason); /* prefer the more specific reason */
     }
     fmt_time(at, ts);
@@ -415,7 +417,9 @@ wh_verify_cert(struct wh_bytes leaf_der, const struct wh_bytes *chain_der, size_
         rc = wh_error_set(err, WH_E_VERIFY, "certificate has no code signing extended key usage");
         goto out;
     }
-    if ((rc = wh_verify_sct(leaf, issuer, root, err)) != WH_OK)
+    /* A CA whose trusted_root.json lists no CT log (GitHub's) issues certificates without SCTs. */
+    if ((used == NULL || !used->lists_no_ctlog) &&
+        (rc = wh_verify_sct(leaf, issuer, root, err)) != WH_OK)
         goto out;
     rc = read_identity(leaf, a, out, err);
 out:

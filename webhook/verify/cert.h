@@ -61,7 +61,8 @@ struct wh_cert_identity {
  * validFor contains `at`, with every certificate of the chain valid at `at`; the authority's own
  * chain supplies the trust anchor (its last certificate) and intermediates, `chain_der` (from the
  * bundle or the cosign chain annotation) only untrusted candidates. Then: code signing EKU, at
- * least one embedded SCT verified by a CT log of `root` (sct.h), exactly one SAN identity. Leaf
+ * least one embedded SCT verified by a CT log of `root` (sct.h; not for a CA whose trusted root
+ * lists no CT log, trust/root.h lists_no_ctlog), exactly one SAN identity. Leaf
  * and chain entries are DER or PEM. Fills *out (in `a`), valid only on WH_OK. WH_E_VERIFY names
  * the failed check ("certificate expired at signing time 2024-...", "untrusted chain: ...",
  * "no code signing extended key usage", "no valid SCT"); WH_E_INVALID for unparsable input.

@@ -3,11 +3,15 @@
 #include "trust/root.h"
 
 #include <glob.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/arena.h"
 #include "base/digest.h"
+#include "support/testca.h"
+#include "support/testsign.h"
 #include "unit/harness.h"
 
 static struct wh_limits limits = WH_LIMITS_DEFAULT;
@@ -134,6 +138,9 @@ test_legacy_files_merge(void)
            memcmp(wh_trust_root_tlog_get(r, 0)->log_id, id.ptr, 32) == 0,
        "legacy Rekor key's log ID is sha256(SPKI)");
     ok(wh_trust_tlog_find(r, id.ptr, 0) != NULL, "legacy key valid at any time");
+    ok(!wh_trust_root_ca_get(r, 0)->lists_no_ctlog && !wh_trust_root_ca_get(r, 1)->lists_no_ctlog &&
+           !wh_trust_root_ca_get(r, 2)->lists_no_ctlog,
+       "a legacy Fulcio PEM and the public-good CAs (a root with CT logs) require SCTs");
     ok(wh_trust_root_load(paths, 1, &limits, &r2, &err) == WH_OK &&
            wh_trust_root_generation(r2) > wh_trust_root_generation(r),
        "generation increases");
@@ -229,6 +236,73 @@ test_malformed_roots(void)
     }
 }
 
+/* A trusted root holding one CA and one TSA (both `cert_b64`) and the given "ctlogs" list. */
+static const char *
+ca_and_tsa_root(const char *ctlogs, const char *cert_b64, struct wh_arena *a)
+{
+    return wh_arena_sprintf(
+        a,
+        "{" MT ",\"tlogs\":[],\"ctlogs\":%s,\"certificateAuthorities\":[{\"certChain\":{"
+        "\"certificates\":[{\"rawBytes\":\"%s\"}]},\"validFor\":{\"start\":\"2022-01-01T00:00:"
+        "00Z\"}}],"
+        "\"timestampAuthorities\":[{\"certChain\":{\"certificates\":[{\"rawBytes\":\"%s\"}]},"
+        "\"validFor\":{\"start\":\"2022-01-01T00:00:00Z\"}}]}",
+        ctlogs, cert_b64, cert_b64);
+}
+
+/* Issue 11 item 5: GitHub's trusted root for private repositories lists a CA and a TSA, no CT
+ * log; its certificates carry no SCT. Per document: merged beside a root with CT logs, only its
+ * own CAs are exempt. */
+static void
+test_ca_of_a_root_without_ctlog(void)
+{
+    struct wh_arena a;
+    struct wh_error err = {0};
+    struct wh_trust_root *r = NULL;
+    const char *doc, *cert, *paths[2];
+    char file[] = "/tmp/dg-root-test-XXXXXX";
+    struct wh_bytes der;
+    FILE *f;
+    int fd;
+
+    wh_arena_init(&a);
+    der = testca_der(testca_root_new(testsign_key_new("ec-p256", &a), "Internal Services Root",
+                                     1600000000, 2000000000, &a),
+                     &a);
+    cert = wh_digest_base64_encode(der.ptr, der.len, &a);
+    doc = ca_and_tsa_root("[]", cert, &a);
+    if (ok(parse(doc, &r, &err) == WH_OK, "a root with a CA and a TSA only parses: %s", err.msg))
+        ok(wh_trust_root_ca_get(r, 0)->lists_no_ctlog &&
+               !wh_trust_root_tsa_get(r, 0)->lists_no_ctlog,
+           "its CA is marked: lists no CT log (no SCT required); the TSA is not");
+    wh_trust_root_unref(r);
+    r = NULL;
+    if (ok(parse(ca_and_tsa_root("[{\"publicKey\":{" KEY
+                                 ",\"validFor\":{\"start\":\"2022-01-01T00:00:00Z\"}}," LID "}]",
+                                 cert, &a),
+                 &r, &err) == WH_OK,
+           "the same root with a CT log parses: %s", err.msg))
+        ok(!wh_trust_root_ca_get(r, 0)->lists_no_ctlog,
+           "a CA whose root lists a CT log is not marked: SCT required");
+    wh_trust_root_unref(r);
+    r = NULL;
+    fd = mkstemp(file);
+    f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    WH_ASSERT(f != NULL && fputs(doc, f) >= 0 && fclose(f) == 0);
+    paths[0] =
+        wh_arena_sprintf(&a, "%s/vectors/trust/sigstore-public-good.trusted_root.json", shared());
+    paths[1] = file;
+    if (ok(wh_trust_root_load(paths, 2, &limits, &r, &err) == WH_OK,
+           "public good merged with a root without CT log: %s", err.msg))
+        ok(wh_trust_root_ca_count(r) == 3 && !wh_trust_root_ca_get(r, 0)->lists_no_ctlog &&
+               !wh_trust_root_ca_get(r, 1)->lists_no_ctlog &&
+               wh_trust_root_ca_get(r, 2)->lists_no_ctlog,
+           "merged: only the CA of the document without CT log is marked");
+    wh_trust_root_unref(r);
+    unlink(file);
+    wh_arena_fini(&a);
+}
+
 int
 main(void)
 {
@@ -236,5 +310,6 @@ main(void)
     test_every_vector_root();
     test_legacy_files_merge();
     test_malformed_roots();
+    test_ca_of_a_root_without_ctlog();
     return done_testing();
 }
