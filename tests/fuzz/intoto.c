@@ -1,5 +1,6 @@
 /* in-toto Statement parser: never crashes, errors are INVALID/LIMIT, the kept predicate is
- * compact JSON within the limit that re-parses, and subject matching answers OK or VERIFY. */
+ * compact JSON within the limit that re-parses, every kept sha256/sha512 subject digest is
+ * well-formed and matches itself, and subject matching answers OK or VERIFY. */
 #include <jansson.h>
 #include <string.h>
 
@@ -35,6 +36,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (st.subjects[i].sha256 != NULL) {
                 WH_ASSERT(wh_digest_is_sha256(wh_str_c(st.subjects[i].sha256)));
                 WH_ASSERT(wh_verify_intoto_subject(&st, st.subjects[i].sha256, &err) == WH_OK);
+            }
+            if (st.subjects[i].sha512 != NULL) { /* "sha512:" + 128 lowercase hex */
+                WH_ASSERT(strlen(st.subjects[i].sha512) == 7 + 128 &&
+                          strncmp(st.subjects[i].sha512, "sha512:", 7) == 0 &&
+                          strspn(st.subjects[i].sha512 + 7, "0123456789abcdef") == 128);
+                WH_ASSERT(wh_verify_intoto_subject(&st, st.subjects[i].sha512, &err) == WH_OK);
             }
         }
         rc = wh_verify_intoto_subject(

@@ -2,6 +2,7 @@
 #include "verify/intoto.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,15 +11,44 @@
 
 #define MAX_SUBJECTS 1024
 
+/* digest.<alg> of subject `i` as "<alg>:<lowercase hex>" into *out (NULL when absent). in-toto
+ * ResourceDescriptor: digests are lowercase hex; uppercase is accepted and compared lowered. */
+static enum wh_err
+parse_digest(json_t *digest, const char *alg, size_t hex_len, size_t i, struct wh_arena *a,
+             const char **out, struct wh_error *err)
+{
+    json_t *v = json_object_get(digest, alg);
+    size_t prefix = strlen(alg) + 1, n;
+    const char *hex;
+    char *text;
+
+    *out = NULL;
+    if (v == NULL)
+        return WH_OK;
+    if (!json_is_string(v))
+        return wh_error_set(err, WH_E_INVALID, "statement subject[%zu].digest.%s is not a string",
+                            i, alg);
+    hex = json_string_value(v);
+    n = json_string_length(v);
+    text = wh_arena_sprintf(a, "%s:%s", alg, hex);
+    for (char *p = text + prefix; *p != '\0'; p++)
+        if (*p >= 'A' && *p <= 'F')
+            *p = (char)(*p - 'A' + 'a');
+    if (n != hex_len || strlen(hex) != n || strspn(text + prefix, "0123456789abcdef") != n)
+        return wh_error_set(err, WH_E_INVALID,
+                            "statement subject[%zu].digest.%s \"%.80s\" is not %zu hex digits", i,
+                            alg, hex, hex_len);
+    *out = text;
+    return WH_OK;
+}
+
 static enum wh_err
 parse_subject(json_t *s, size_t i, struct wh_arena *a, struct wh_intoto_subject *out,
               struct wh_error *err)
 {
     json_t *name = json_object_get(s, "name");
     json_t *digest = json_object_get(s, "digest");
-    json_t *sha;
-    const char *hex;
-    char *text;
+    enum wh_err rc;
 
     if (!json_is_object(s))
         return wh_error_set(err, WH_E_INVALID, "statement subject[%zu] is not an object", i);
@@ -31,24 +61,11 @@ parse_subject(json_t *s, size_t i, struct wh_arena *a, struct wh_intoto_subject 
         return WH_OK;
     if (!json_is_object(digest))
         return wh_error_set(err, WH_E_INVALID, "statement subject[%zu].digest is not an object", i);
-    sha = json_object_get(digest, "sha256");
-    if (sha == NULL)
-        return WH_OK; /* other algorithms only: it cannot bind to an OCI sha256 digest */
-    if (!json_is_string(sha))
-        return wh_error_set(err, WH_E_INVALID,
-                            "statement subject[%zu].digest.sha256 is not a string", i);
-    hex = json_string_value(sha);
-    /* in-toto ResourceDescriptor: digests are lowercase hex; accept uppercase, compare lowered. */
-    text = wh_arena_sprintf(a, "sha256:%s", hex);
-    for (char *p = text + 7; *p != '\0'; p++)
-        if (*p >= 'A' && *p <= 'F')
-            *p = (char)(*p - 'A' + 'a');
-    if (!wh_digest_is_sha256(wh_str_c(text)))
-        return wh_error_set(err, WH_E_INVALID,
-                            "statement subject[%zu].digest.sha256 \"%.80s\" is not 64 hex digits",
-                            i, hex);
-    out->sha256 = text;
-    return WH_OK;
+    /* Other algorithms are ignored: nothing here binds to them. sha512 names npm tarballs. */
+    rc = parse_digest(digest, "sha256", 2 * 32, i, a, &out->sha256, err);
+    if (rc == WH_OK)
+        rc = parse_digest(digest, "sha512", 2 * 64, i, a, &out->sha512, err);
+    return rc;
 }
 
 static enum wh_err
@@ -134,21 +151,27 @@ enum wh_err
 wh_verify_intoto_subject(const struct wh_intoto_statement *stmt, const char *digest,
                          struct wh_error *err)
 {
+    bool is_sha512 = strncmp(digest, "sha512:", 7) == 0;
     char have[200];
     size_t used = 0;
 
-    for (size_t i = 0; i < stmt->n_subjects; i++)
-        if (stmt->subjects[i].sha256 != NULL && strcmp(stmt->subjects[i].sha256, digest) == 0)
+    for (size_t i = 0; i < stmt->n_subjects; i++) {
+        const char *d = is_sha512 ? stmt->subjects[i].sha512 : stmt->subjects[i].sha256;
+
+        if (d != NULL && strcmp(d, digest) == 0)
             return WH_OK;
+    }
     have[0] = '\0';
     for (size_t i = 0; i < stmt->n_subjects && used < sizeof(have); i++) {
-        int w =
-            snprintf(have + used, sizeof(have) - used, "%s%s", i == 0 ? "" : ", ",
-                     stmt->subjects[i].sha256 != NULL ? stmt->subjects[i].sha256 : "(no sha256)");
+        const char *d = is_sha512 ? stmt->subjects[i].sha512 : stmt->subjects[i].sha256;
+        int w = snprintf(have + used, sizeof(have) - used, "%s%s", i == 0 ? "" : ", ",
+                         d != NULL   ? d
+                         : is_sha512 ? "(no sha512)"
+                                     : "(no sha256)");
         if (w < 0)
             break;
         used += (size_t)w;
     }
-    return wh_error_set(err, WH_E_VERIFY,
-                        "statement subject %s does not include the image digest %s", have, digest);
+    return wh_error_set(err, WH_E_VERIFY, "statement subject %s does not include the %s digest %s",
+                        have, is_sha512 ? "artifact" : "image", digest);
 }

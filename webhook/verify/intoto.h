@@ -19,6 +19,7 @@
 struct wh_intoto_subject {
     const char *name;   /* "" when absent or empty (cosign writes the repository, grype "") */
     const char *sha256; /* "sha256:<64 lowercase hex>", NULL when the subject has no sha256 */
+    const char *sha512; /* "sha512:<128 lowercase hex>" (npm tarballs), NULL when absent */
 };
 
 struct wh_intoto_statement {
@@ -32,7 +33,8 @@ struct wh_intoto_statement {
 /*
  * Parses a Statement. WH_E_LIMIT when `json` exceeds lim->blob_bytes, nesting exceeds
  * lim->json_depth or the compact predicate exceeds lim->sbom_bytes; WH_E_INVALID for bad JSON
- * (line:col), an unknown _type, no subjects, a malformed sha256 digest or a missing predicateType.
+ * (line:col), an unknown _type, no subjects, a malformed sha256 or sha512 digest or a missing
+ * predicateType.
  * *out is valid only on WH_OK; everything lives in `a`.
  */
 WH_MUST_CHECK enum wh_err wh_verify_intoto_parse(struct wh_bytes json, const struct wh_limits *lim,
@@ -41,8 +43,10 @@ WH_MUST_CHECK enum wh_err wh_verify_intoto_parse(struct wh_bytes json, const str
                                                  struct wh_error *err);
 
 /*
- * WH_OK when some subject's sha256 equals `digest` ("sha256:<hex>"); WH_E_VERIFY naming both the
- * statement's digests and `digest` otherwise (an attestation replayed from another image).
+ * WH_OK when some subject's digest of `digest`'s algorithm equals it ("sha256:<hex>", or
+ * "sha512:<hex>" for npm-style subjects; lowercase hex); WH_E_VERIFY naming both the statement's
+ * digests of that algorithm and `digest` otherwise (an attestation replayed from another image or
+ * artifact).
  */
 WH_MUST_CHECK enum wh_err wh_verify_intoto_subject(const struct wh_intoto_statement *stmt,
                                                    const char *digest, struct wh_error *err);

@@ -50,7 +50,7 @@ test_v1_statement_with_several_subjects(void)
     struct wh_error err = {0};
     struct wh_intoto_statement st;
     const char *json = "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":"
-                       "\"a.txt\",\"digest\":{\"sha512\":\"00\"}},{\"digest\":{\"sha256\":"
+                       "\"a.txt\",\"digest\":{\"sha1\":\"00\"}},{\"digest\":{\"sha256\":"
                        "\"4EDBD2BEB5F78B1014028F4FBB99F3237D9561100B6881AABBF5ACCE2C4F9454\"}}],"
                        "\"predicateType\":\"https://slsa.dev/provenance/v1\"}";
 
@@ -69,6 +69,47 @@ test_v1_statement_with_several_subjects(void)
     ok(wh_verify_intoto_subject(&st, DIGEST, &err) == WH_E_VERIFY &&
            strstr(err.msg, "(no sha256) does not include") != NULL,
        "uri-only subject never binds: %s", err.msg);
+    wh_arena_fini(&a);
+}
+
+#define SHA512_HEX                                                                                 \
+    "6b869880c5072e6a31f8e2280f29fc947f595c53fdff8196a112886108bcd16b746937f22acc82c58a48202e6e91" \
+    "1f"                                                                                           \
+    "2cf1334768dcb3a0cf6760a6f29f33c3e8"
+
+/* Issue 11 item 6: npm provenance names the package tarball by sha512 only. */
+static void
+test_sha512_subjects_bind(void)
+{
+    struct wh_arena a;
+    struct wh_error err = {0};
+    struct wh_intoto_statement st;
+    char upper[sizeof(SHA512_HEX)], other[] = "sha512:" SHA512_HEX;
+    char *json;
+
+    wh_arena_init(&a);
+    for (size_t i = 0; i < sizeof(upper); i++)
+        upper[i] = (char)(SHA512_HEX[i] >= 'a' && SHA512_HEX[i] <= 'f' ? SHA512_HEX[i] - 32
+                                                                       : SHA512_HEX[i]);
+    json = wh_arena_sprintf(&a,
+                            "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":"
+                            "\"pkg:npm/left-pad@1.3.0\",\"digest\":{\"sha512\":\"%s\"}}],"
+                            "\"predicateType\":\"https://slsa.dev/provenance/v1\"}",
+                            upper);
+    ok(wh_verify_intoto_parse(lit(json), &lim, &a, &st, &err) == WH_OK && st.n_subjects == 1 &&
+           st.subjects[0].sha256 == NULL && st.subjects[0].sha512 != NULL &&
+           strcmp(st.subjects[0].sha512, "sha512:" SHA512_HEX) == 0,
+       "sha512 subject parses, lowered: %s", err.msg);
+    ok(wh_verify_intoto_subject(&st, "sha512:" SHA512_HEX, &err) == WH_OK,
+       "subject binds to its sha512: %s", err.msg);
+    other[7 + 127] = '9'; /* the last hex digit: one byte differs */
+    ok(wh_verify_intoto_subject(&st, other, &err) == WH_E_VERIFY &&
+           strstr(err.msg, "does not include the artifact digest sha512:") != NULL &&
+           strstr(err.msg, "sha512:" SHA512_HEX) != NULL,
+       "a sha512 differing in one byte is WH_E_VERIFY naming both: %s", err.msg);
+    ok(wh_verify_intoto_subject(&st, DIGEST, &err) == WH_E_VERIFY &&
+           strstr(err.msg, "(no sha256)") != NULL,
+       "a sha512-only subject never binds a sha256 digest: %s", err.msg);
     wh_arena_fini(&a);
 }
 
@@ -105,6 +146,12 @@ test_malformed_statements_rejected(void)
     check_invalid("{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"p\","
                   "\"subject\":[{\"digest\":{\"sha256\":\"abc\"}}]}",
                   &lim, WH_E_INVALID, "is not 64 hex digits");
+    check_invalid("{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"p\","
+                  "\"subject\":[{\"digest\":{\"sha512\":\"" DIGEST_HEX "\"}}]}",
+                  &lim, WH_E_INVALID, "digest.sha512 \"" DIGEST_HEX "\" is not 128 hex digits");
+    check_invalid("{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"p\","
+                  "\"subject\":[{\"digest\":{\"sha512\":7}}]}",
+                  &lim, WH_E_INVALID, "digest.sha512 is not a string");
     check_invalid("{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"p\","
                   "\"subject\":[{\"name\":\"x\",\"digest\":\"abc\"}]}",
                   &lim, WH_E_INVALID, "subject[0].digest is not an object");
@@ -146,6 +193,7 @@ main(void)
 {
     test_v01_statement_parses_and_binds();
     test_v1_statement_with_several_subjects();
+    test_sha512_subjects_bind();
     test_malformed_statements_rejected();
     test_limits_on_size_depth_and_predicate();
     return done_testing();
