@@ -340,7 +340,9 @@ verify_content(const struct wh_bundle *b, const struct wh_verify_artifact *art,
         return WH_OK;
     }
     if (art->bytes.ptr == NULL && !art->has_sha256)
-        return wh_error_set(err, WH_E_INVALID, "no artifact given for a message signature");
+        return wh_error_set(err, WH_E_INVALID,
+                            "a message signature needs the artifact or its sha256 (its "
+                            "messageDigest); none was given");
     x->has_artifact_sha256 = true;
     if (art->bytes.ptr != NULL)
         wh_digest_sha256(art->bytes.ptr, art->bytes.len, x->artifact_sha256);
@@ -386,15 +388,16 @@ static enum wh_err
 finish_times(const struct wh_bundle_policy *p, struct times *t, struct wh_bundle_result *out,
              struct wh_error *err)
 {
-    size_t need = p->tlog_threshold == 0 ? 1 : p->tlog_threshold;
+    size_t need = p->skip_tlog_unsafe ? 0 : p->tlog_threshold == 0 ? 1 : p->tlog_threshold;
 
-    if (t->n_tlog < need && !p->skip_tlog_unsafe)
+    if (t->n_tlog < need)
         return wh_error_set(err, WH_E_VERIFY,
                             "%zu verified transparency log entries, %zu "
                             "required",
                             t->n_tlog, need);
-    if (p->require_timestamp && t->n_tsa == 0)
-        return wh_error_set(err, WH_E_VERIFY, "no verified RFC 3161 timestamp (required)");
+    if (t->n_tsa < p->timestamp_threshold)
+        return wh_error_set(err, WH_E_VERIFY, "%zu verified RFC 3161 timestamps, %zu required",
+                            t->n_tsa, p->timestamp_threshold);
     if (t->n == 0)
         return wh_error_set(err, WH_E_VERIFY,
                             "no verified signing time: neither a signed entry "
@@ -537,6 +540,29 @@ layer_signature(const struct wh_cosign_layer *l, const struct wh_limits *lim, st
     return wh_digest_base64_decode(l->signature_b64, a, sig, err);
 }
 
+enum wh_err
+wh_verify_cosign_layer_timestamp(const struct wh_cosign_layer *l, struct wh_bytes signature,
+                                 const struct wh_trust_root *root, struct wh_arena *a, time_t *at,
+                                 struct wh_error *err)
+{
+    struct wh_bytes ts;
+    enum wh_err rc;
+
+    if (l->rfc3161.len == 0)
+        return wh_error_set(err, WH_E_NOT_FOUND,
+                            "layer has no dev.sigstore.cosign/rfc3161timestamp");
+    rc = parse_rfc3161(l->rfc3161, a, &ts, err);
+    if (rc == WH_OK) {
+        /* sigstore-js/cosign sign: over the signature; cosign attest: over the envelope. */
+        rc = wh_verify_timestamp(ts, signature, root, at, err);
+        if (rc != WH_OK && l->is_dsse)
+            rc = wh_verify_timestamp(ts, l->blob, root, at, err);
+    }
+    if (rc != WH_OK)
+        return wh_error_wrap(err, "rfc3161timestamp");
+    return WH_OK;
+}
+
 static enum wh_err
 layer_times(const struct wh_cosign_layer *l, struct wh_tlog_expect *x,
             const struct wh_trust_root *root, struct wh_arena *a, struct times *t,
@@ -545,18 +571,11 @@ layer_times(const struct wh_cosign_layer *l, struct wh_tlog_expect *x,
     enum wh_err rc;
 
     if (l->rfc3161.len > 0) {
-        struct wh_bytes ts;
         time_t at;
 
-        rc = parse_rfc3161(l->rfc3161, a, &ts, err);
-        if (rc == WH_OK) {
-            /* sigstore-js/cosign sign: over the signature; cosign attest: over the envelope. */
-            rc = wh_verify_timestamp(ts, x->signature, root, &at, err);
-            if (rc != WH_OK && l->is_dsse)
-                rc = wh_verify_timestamp(ts, l->blob, root, &at, err);
-        }
+        rc = wh_verify_cosign_layer_timestamp(l, x->signature, root, a, &at, err);
         if (rc != WH_OK)
-            return wh_error_wrap(err, "rfc3161timestamp");
+            return rc;
         t->first_tsa = at;
         add_time(t, at, true);
         t->n_tsa++;

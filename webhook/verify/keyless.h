@@ -41,15 +41,23 @@ struct wh_bundle_key {
  * `san_regex`/`issuer_regex` are POSIX extended regexes matched against the whole value (anchored:
  * "acme" does not match "https://github.com/acme/x"). Set one of san/san_regex and one of
  * issuer/issuer_regex for keyless; they are ignored with a key.
+ *
+ * Evidence (sigstore-go WithTransparencyLog / WithSignedTimestamps): every tlog entry and RFC 3161
+ * timestamp the bundle carries must verify, whatever the thresholds; the thresholds say how many
+ * must be there. The signing time is then the entries' integrated times (under a SET) and the
+ * timestamps' genTimes, and a certificate must be valid at each of them; with no verified time at
+ * all a bundle is refused, keyless or not (a certificate lives minutes: only a trusted time says
+ * it signed within them).
  */
 struct wh_bundle_policy {
     const char *san;
     const char *san_regex;
     const char *issuer;
     const char *issuer_regex;
-    size_t tlog_threshold;  /* verified tlog entries needed; 0 means 1 */
-    bool require_timestamp; /* also need a verified RFC 3161 timestamp */
-    bool skip_tlog_unsafe;  /* key mode only: accept a bundle with no tlog entry */
+    size_t tlog_threshold;      /* verified tlog entries needed; 0 means 1 */
+    size_t timestamp_threshold; /* verified RFC 3161 timestamps needed (0: none) */
+    bool skip_tlog_unsafe;      /* need no tlog entry (tlog_threshold ignored): GitHub's private
+                                   instance and key bundles with only a timestamp */
 };
 
 struct wh_bundle_result {
@@ -75,16 +83,18 @@ WH_MUST_CHECK enum wh_err wh_verify_bundle_key_parse(struct wh_bytes pem_or_der,
 
 /*
  * Verifies bundle `b` over `artifact` with `root` and either `key` (managed key) or, when `key` is
- * NULL, the bundle's Fulcio certificate and `p`'s identity. Steps (sigstore-go order): verified
+ * NULL, the bundle's certificate and `p`'s identity. Steps (sigstore-go order): verified
  * times from the tlog (SET and/or inclusion proof + checkpoint against the root's log key, body
  * cross-checked against the signature, key/cert and artifact/payload) and from RFC 3161
- * timestamps over the signature; at least p->tlog_threshold tlog entries and at least one verified
- * time; the certificate chains to a Fulcio CA with a valid SCT at every verified time; identity
+ * timestamps over the signature; at least p's tlog and timestamp thresholds of them and at least
+ * one verified time; the certificate chains to a CA of the root (with a valid SCT unless its
+ * trusted_root.json lists no CT log, trust/root.h) at every verified time; identity
  * matches; the signature verifies (message: over the artifact, whose digest must equal
  * messageDigest; DSSE: over PAE). A DSSE bundle's statement subject is NOT checked here: the caller
  * checks out->payload (verify/attestation or wh_verify_intoto_subject).
  * WH_E_VERIFY names the failed check; WH_E_INVALID for unusable input (e.g. a key bundle with no
- * key given). *out is valid only on WH_OK and lives in `a`. Pure: no clock, no I/O.
+ * key given, a message signature with neither the artifact nor its sha256). *out is valid only on
+ * WH_OK and lives in `a`. Pure: no clock, no I/O.
  */
 WH_MUST_CHECK enum wh_err wh_verify_bundle(const struct wh_bundle *b,
                                            const struct wh_verify_artifact *artifact,
@@ -117,6 +127,19 @@ wh_verify_cosign_layer_keyless(const struct wh_cosign_layer *layer, const char *
                                const struct wh_trust_root *root, const struct wh_bundle_policy *p,
                                const struct wh_limits *lim, struct wh_arena *a,
                                struct wh_bundle_result *out, struct wh_error *err);
+
+/*
+ * The layer's dev.sigstore.cosign/rfc3161timestamp annotation ({"SignedRFC3161Timestamp": b64 DER})
+ * verified against `root`'s timestamp authorities over `signature` (cosign sign, sigstore-js) or,
+ * for a .att layer, over its envelope (cosign attest). For key-signed layers whose signer demands
+ * timestamps. WH_E_NOT_FOUND when the layer has none; otherwise tsa.h's errors, prefixed
+ * "rfc3161timestamp". *at (genTime) valid only on WH_OK.
+ */
+WH_MUST_CHECK enum wh_err wh_verify_cosign_layer_timestamp(const struct wh_cosign_layer *l,
+                                                           struct wh_bytes signature,
+                                                           const struct wh_trust_root *root,
+                                                           struct wh_arena *a, time_t *at,
+                                                           struct wh_error *err);
 
 /*
  * The identity check alone (exact or anchored-regex SAN and issuer), for callers holding a

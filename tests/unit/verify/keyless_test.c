@@ -1,12 +1,16 @@
 /* wh_verify_bundle over real sigstore bundles (sigstore-conformance vectors in $DG_SHARED) with
- * the public-good trust root: happy paths and one negative test per check, each asserting its
+ * the public-good trust root, and over bundles sigstore-js makes here against a loopback mock
+ * (tests/support/fixtures/keyless-evidence.js: timestamp-only evidence, a private deployment's
+ * checkpoint, sha512 subjects): happy paths and one negative test per check, each asserting its
  * code and message. */
 #include "verify/keyless.c"
 
 #include <stdlib.h>
 
 #include "base/file.h"
+#include "support/evidence.h"
 #include "unit/harness.h"
+#include "verify/intoto.h"
 
 #define SAN                                                                                        \
     "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/"      \
@@ -218,9 +222,9 @@ test_tlog_checks(void)
     expect(wh_verify_bundle(&b, &art, good, NULL, &two, &a, &r, &err), &err, WH_E_VERIFY,
            "1 verified transparency log entries, 2 required", "tlog threshold 2");
     two = strict;
-    two.require_timestamp = true;
+    two.timestamp_threshold = 1;
     expect(wh_verify_bundle(&b, &art, good, NULL, &two, &a, &r, &err), &err, WH_E_VERIFY,
-           "no verified RFC 3161 timestamp", "timestamp required but absent");
+           "0 verified RFC 3161 timestamps, 1 required", "timestamp required but absent");
     b.n_tlog = 0;
     expect(wh_verify_bundle(&b, &art, good, NULL, &strict, &a, &r, &err), &err, WH_E_VERIFY,
            "0 verified transparency log entries", "missing tlog entry");
@@ -342,6 +346,194 @@ test_cosign_layer_without_certificate_is_not_found(void)
     wh_arena_fini(&a);
 }
 
+/* ---- bundles made by sigstore-js against the loopback mock (keyless-evidence.js) ---- */
+
+#define EV_SAN "https://ci.fixture.test/acme/app/.ci/release.yml@refs/heads/main"
+#define EV_ISSUER "https://issuer.fixture.test"
+
+static char evidence[512]; /* the fixture directory (support/evidence.h) */
+
+static struct wh_bytes
+ev_read(const char *name, struct wh_arena *a)
+{
+    return evidence_read(evidence, name, a);
+}
+
+static struct wh_bundle
+ev_bundle(const char *name, struct wh_arena *a)
+{
+    struct wh_bundle b;
+    struct wh_error err = {0};
+
+    WH_ASSERT(wh_verify_bundle_parse(ev_read(name, a), &lim, a, &b, &err) == WH_OK);
+    return b;
+}
+
+static struct wh_trust_root *
+ev_root(const char *name)
+{
+    return evidence_root(evidence, name);
+}
+
+/* Issue 11 item 5: GitHub's instance for private repositories signs with a CA that has no CT log
+ * and timestamps with its own TSA; there is no Rekor entry. */
+static void
+test_timestamp_only_evidence(void)
+{
+    struct wh_arena a;
+    struct wh_bundle b;
+    struct wh_verify_artifact art = {0};
+    struct wh_bundle_result r;
+    struct wh_error err = {0};
+    struct wh_trust_root *gh = ev_root("github_root.json");
+    struct wh_trust_root *gh_ct = ev_root("github-ctlog_root.json");
+    struct wh_trust_root *sig = ev_root("trusted_root.json");
+    const struct wh_bundle_policy tsa_only = {
+        .san = EV_SAN, .issuer = EV_ISSUER, .skip_tlog_unsafe = true, .timestamp_threshold = 1};
+    const struct wh_bundle_policy ev_strict = {.san = EV_SAN, .issuer = EV_ISSUER};
+    struct wh_bundle_policy p = tsa_only;
+    enum wh_err rc;
+
+    wh_arena_init(&a);
+    art.bytes = ev_read("artifact.txt", &a);
+    b = ev_bundle("gh-dsse.bundle.json", &a);
+    rc = wh_verify_bundle(&b, &art, gh, NULL, &tsa_only, &a, &r, &err);
+    expect(rc, &err, WH_OK, NULL,
+           "keyless DSSE with a timestamp and no tlog entry verifies (no tlog required, one "
+           "timestamp)");
+    ok(rc == WH_OK && r.is_keyless && strcmp(r.identity.san, EV_SAN) == 0 &&
+           r.n_tlog_verified == 0 && r.n_timestamps_verified == 1 &&
+           strcmp(r.time_source, "tsa") == 0 && r.signing_time > 0,
+       "the signing time is the verified TSA time (no tlog entry)");
+    expect(wh_verify_bundle(&b, &art, gh, NULL, &ev_strict, &a, &r, &err), &err, WH_E_VERIFY,
+           "0 verified transparency log entries, 1 required",
+           "the same bundle with a tlog entry required (the default) is refused");
+    p.timestamp_threshold = 2;
+    expect(wh_verify_bundle(&b, &art, gh, NULL, &p, &a, &r, &err), &err, WH_E_VERIFY,
+           "1 verified RFC 3161 timestamps, 2 required", "two timestamps required, one given");
+    expect(wh_verify_bundle(&b, &art, gh_ct, NULL, &tsa_only, &a, &r, &err), &err, WH_E_VERIFY,
+           "no valid SCT",
+           "a certificate without SCT from a CA whose root lists a CT log is refused");
+    expect(wh_verify_bundle(&b, &art, sig, NULL, &tsa_only, &a, &r, &err), &err, WH_E_VERIFY,
+           "timestamp 0", "a timestamp of a TSA the root does not hold is refused");
+    b = ev_bundle("gh-other-bytes.bundle.json", &a);
+    expect(wh_verify_bundle(&b, &art, gh, NULL, &tsa_only, &a, &r, &err), &err, WH_E_VERIFY,
+           "message imprint mismatch",
+           "a timestamp of the trusted TSA over other bytes is refused");
+    b = ev_bundle("gh-none.bundle.json", &a);
+    p = tsa_only;
+    p.timestamp_threshold = 0;
+    expect(wh_verify_bundle(&b, &art, gh, NULL, &p, &a, &r, &err), &err, WH_E_VERIFY,
+           "no verified signing time",
+           "keyless with neither tlog entry nor timestamp is refused (no trusted time)");
+    b = ev_bundle("gh-msg.bundle.json", &a);
+    expect(wh_verify_bundle(&b, &art, gh, NULL, &tsa_only, &a, &r, &err), &err, WH_OK, NULL,
+           "keyless message signature with only a timestamp verifies");
+    {
+        struct wh_bundle_key key, other;
+
+        WH_ASSERT(wh_verify_bundle_key_parse(ev_read("key.pub", &a), &a, &key, &err) == WH_OK);
+        WH_ASSERT(
+            wh_verify_bundle_key_parse(
+                slurp("sigstore-conformance/bundle-verify/managed-key-happy-path/key.pub", &a), &a,
+                &other, &err) == WH_OK);
+        b = ev_bundle("key-tsa.bundle.json", &a);
+        rc = wh_verify_bundle(&b, &art, sig, &key, &tsa_only, &a, &r, &err);
+        expect(rc, &err, WH_OK, NULL, "key-signed DSSE with only a timestamp verifies");
+        ok(rc == WH_OK && !r.is_keyless && r.n_timestamps_verified == 1 &&
+               strcmp(r.time_source, "tsa") == 0,
+           "key bundle: signing time from the timestamp");
+        expect(wh_verify_bundle(&b, &art, sig, &key, &ev_strict, &a, &r, &err), &err, WH_E_VERIFY,
+               "0 verified transparency log entries, 1 required",
+               "key bundle with only a timestamp, tlog required: refused");
+        expect(wh_verify_bundle(&b, &art, sig, &other, &tsa_only, &a, &r, &err), &err, WH_E_VERIFY,
+               "no signature on the envelope verifies",
+               "key bundle with only a timestamp, another key: refused");
+        expect(wh_verify_bundle(&b, &art, gh, &key, &tsa_only, &a, &r, &err), &err, WH_E_VERIFY,
+               "timestamp 0", "key bundle timestamped by a TSA the root does not hold: refused");
+    }
+    wh_trust_root_unref(gh);
+    wh_trust_root_unref(gh_ct);
+    wh_trust_root_unref(sig);
+    wh_arena_fini(&a);
+}
+
+/* Issue 11 item 4: a private deployment's checkpoint origin ("rekor-00001-deployment-abc - <tree
+ * id>") differs from the log URL's host; the log's key binds it. */
+static void
+test_checkpoint_bound_by_key(void)
+{
+    struct wh_arena a;
+    struct wh_bundle b;
+    struct wh_verify_artifact art = {0};
+    struct wh_bundle_result r;
+    struct wh_error err = {0};
+    struct wh_trust_root *sig = ev_root("trusted_root.json");
+    const struct wh_bundle_policy ev_strict = {.san = EV_SAN, .issuer = EV_ISSUER};
+    enum wh_err rc;
+
+    wh_arena_init(&a);
+    art.bytes = ev_read("artifact.txt", &a);
+    b = ev_bundle("origin.bundle.json", &a);
+    WH_ASSERT(b.n_tlog == 1 && b.tlog[0].checkpoint.len > 0);
+    ok(strncmp(b.tlog[0].checkpoint.ptr, "rekor-00001-deployment-abc - ", 29) == 0,
+       "fixture: the checkpoint origin is the private deployment's");
+    rc = wh_verify_bundle(&b, &art, sig, NULL, &ev_strict, &a, &r, &err);
+    expect(rc, &err, WH_OK, NULL,
+           "checkpoint whose origin is not the log URL's host, signed by the log key, verifies");
+    ok(rc == WH_OK && r.n_tlog_verified == 1, "... as one verified tlog entry");
+    b = ev_bundle("origin-other-key.bundle.json", &a);
+    expect(wh_verify_bundle(&b, &art, sig, NULL, &ev_strict, &a, &r, &err), &err, WH_E_VERIFY,
+           "checkpoint has no signature with the log's key hint",
+           "the same checkpoint signed by another log's key is refused");
+    b = ev_bundle("origin-forged-hint.bundle.json", &a);
+    expect(wh_verify_bundle(&b, &art, sig, NULL, &ev_strict, &a, &r, &err), &err, WH_E_VERIFY,
+           "checkpoint signature does not verify with the log key",
+           "the same checkpoint signed by another key under the log's hint is refused");
+    wh_trust_root_unref(sig);
+    wh_arena_fini(&a);
+}
+
+/* Issue 11 item 6: npm provenance names the tarball by sha512 only. */
+static void
+test_sha512_subject(void)
+{
+    struct wh_arena a;
+    struct wh_bundle b;
+    struct wh_verify_artifact art = {0};
+    struct wh_bundle_result r;
+    struct wh_intoto_statement st;
+    struct wh_error err = {0};
+    struct wh_trust_root *sig = ev_root("trusted_root.json");
+    const struct wh_bundle_policy ev_strict = {.san = EV_SAN, .issuer = EV_ISSUER};
+    unsigned char sum[64];
+    char digest[7 + 128 + 1] = "sha512:";
+    struct wh_bytes tgz;
+    enum wh_err rc;
+
+    wh_arena_init(&a);
+    b = ev_bundle("npm.bundle.json", &a);
+    rc = wh_verify_bundle(&b, &art, sig, NULL, &ev_strict, &a, &r, &err);
+    expect(rc, &err, WH_OK, NULL, "npm-style DSSE bundle verifies");
+    if (rc == WH_OK && wh_verify_intoto_parse(r.payload, &lim, &a, &st, &err) == WH_OK) {
+        tgz = ev_read("package.tgz", &a);
+        WH_ASSERT(EVP_Digest(tgz.ptr, tgz.len, sum, NULL, EVP_sha512(), NULL) == 1);
+        wh_digest_hex(sum, 64, digest + 7);
+        expect(wh_verify_intoto_subject(&st, digest, &err), &err, WH_OK, NULL,
+               "its subject is the tarball's sha512");
+        digest[7 + 127] = digest[7 + 127] == '0' ? '1' : '0';
+        expect(wh_verify_intoto_subject(&st, digest, &err), &err, WH_E_VERIFY, "does not include",
+               "a sha512 that differs in one byte is refused");
+        wh_digest_sha256(tgz.ptr, tgz.len, sum);
+        memcpy(digest, "sha256:", 7);
+        wh_digest_hex(sum, 32, digest + 7);
+        expect(wh_verify_intoto_subject(&st, digest, &err), &err, WH_E_VERIFY, "(no sha256)",
+               "the tarball's sha256 is not a subject (only its sha512 is)");
+    }
+    wh_trust_root_unref(sig);
+    wh_arena_fini(&a);
+}
+
 int
 main(void)
 {
@@ -365,6 +557,15 @@ main(void)
     test_certificate_checks();
     test_managed_keys();
     test_cosign_layer_without_certificate_is_not_found();
+    if (ok(evidence_make(evidence, sizeof(evidence)),
+           "sigstore-js made the evidence fixtures in %s (tests/support/fixtures/"
+           "keyless-evidence.js)",
+           evidence)) {
+        test_timestamp_only_evidence();
+        test_checkpoint_bound_by_key();
+        test_sha512_subject();
+    }
+    evidence_remove(evidence);
     wh_trust_root_unref(good);
     return done_testing();
 }
