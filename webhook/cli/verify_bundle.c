@@ -1,6 +1,8 @@
 /* `driftgate verify-bundle`: the sigstore-conformance client protocol for bundle verification,
- * so sigstore's suite (and any bundle) can be checked by hand. Exit 0 verified, 1 not, 2 usage or
- * I/O error. */
+ * so sigstore's suite (and any bundle) can be checked by hand, plus the evidence thresholds
+ * (--require-tlog, --require-timestamps) and sha512 artifacts (npm). Exit 0 verified, 1 not, 2
+ * usage or I/O error. */
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +19,7 @@
 
 #define ARTIFACT_MAX (256u << 20)
 #define MAX_ROOTS 8
+#define SHA512_LEN 64
 
 struct args {
     const char *bundle;
@@ -24,20 +27,72 @@ struct args {
     const char *roots[MAX_ROOTS];
     size_t n_roots;
     const char *artifact;
+    const char *require_tlog;       /* decimal, default "1" */
+    const char *require_timestamps; /* decimal, default "0" */
     struct wh_bundle_policy policy;
+};
+
+/* The artifact with the digests its subject may carry: sha512 only for npm-style statements. */
+struct artifact {
+    struct wh_verify_artifact v; /* bytes and/or sha256, for wh_verify_bundle */
+    bool has_sha512;
+    unsigned char sha512[SHA512_LEN];
 };
 
 static int
 usage(void)
 {
-    fputs("usage: driftgate verify-bundle --bundle FILE\n"
-          "         (--certificate-identity ID | --certificate-identity-regexp RE)\n"
-          "         (--certificate-oidc-issuer URL | --certificate-oidc-issuer-regexp RE)\n"
-          "         | --key FILE)\n"
-          "         --trusted-root FILE [--trusted-root FILE]... FILE|sha256:<hex>\n"
-          "exit: 0 verified, 1 not verified (the reason is printed), 2 usage or I/O error\n",
-          stderr);
+    fputs(
+        "usage: driftgate verify-bundle --bundle FILE\n"
+        "         (--certificate-identity ID | --certificate-identity-regexp RE)\n"
+        "         (--certificate-oidc-issuer URL | --certificate-oidc-issuer-regexp RE)\n"
+        "         | --key FILE)\n"
+        "         --trusted-root FILE [--trusted-root FILE]...\n"
+        "         [--require-tlog N] [--require-timestamps N]\n"
+        "         FILE|sha256:<hex>|sha512:<hex>\n"
+        "  --require-tlog N        verified transparency log entries needed (default 1; 0 accepts\n"
+        "                          a bundle whose only evidence is RFC 3161 timestamps)\n"
+        "  --require-timestamps N  verified RFC 3161 timestamps needed (default 0)\n"
+        "  sha512:<hex>            a DSSE statement's subject digest (npm provenance)\n"
+        "exit: 0 verified, 1 not verified (the reason is printed), 2 usage or I/O error\n",
+        stderr);
     return 2;
+}
+
+/* "0".."16" (a bundle carries at most WH_BUNDLE_MAX_ENTRIES of each); *out untouched on error. */
+static bool
+parse_count(const char *flag, const char *text, size_t *out)
+{
+    size_t n = 0;
+
+    if (text[0] == '\0' || strlen(text) > 2 || strspn(text, "0123456789") != strlen(text))
+        goto bad;
+    for (const char *p = text; *p != '\0'; p++)
+        n = n * 10 + (size_t)(*p - '0');
+    if (n > WH_BUNDLE_MAX_ENTRIES)
+        goto bad;
+    *out = n;
+    return true;
+bad:
+    fprintf(stderr, "driftgate verify-bundle: %s %s: expected a count from 0 to %d\n", flag, text,
+            WH_BUNDLE_MAX_ENTRIES);
+    return false;
+}
+
+/* Strict by default (one tlog entry, no timestamp needed); each relaxation is asked for. */
+static bool
+parse_thresholds(struct args *o)
+{
+    size_t tlog = 1;
+
+    if (o->require_tlog != NULL && !parse_count("--require-tlog", o->require_tlog, &tlog))
+        return false;
+    if (o->require_timestamps != NULL &&
+        !parse_count("--require-timestamps", o->require_timestamps, &o->policy.timestamp_threshold))
+        return false;
+    o->policy.tlog_threshold = tlog;
+    o->policy.skip_tlog_unsafe = tlog == 0;
+    return true;
 }
 
 static bool
@@ -62,6 +117,10 @@ parse_args(int argc, char **argv, struct args *o)
             slot = &o->policy.issuer_regex;
         else if (strcmp(f, "--trusted-root") == 0 && o->n_roots < MAX_ROOTS)
             slot = &o->roots[o->n_roots++];
+        else if (strcmp(f, "--require-tlog") == 0)
+            slot = &o->require_tlog;
+        else if (strcmp(f, "--require-timestamps") == 0)
+            slot = &o->require_timestamps;
         if (slot == NULL && f[0] == '-' && f[1] == '-') {
             fprintf(stderr, "driftgate verify-bundle: unknown flag %s\n", f);
             return false;
@@ -84,7 +143,7 @@ parse_args(int argc, char **argv, struct args *o)
         return false;
     if (o->key == NULL && (o->policy.issuer == NULL) == (o->policy.issuer_regex == NULL))
         return false;
-    return true;
+    return parse_thresholds(o);
 }
 
 static int
@@ -97,49 +156,95 @@ hexval(char c)
     return -1;
 }
 
-/* FILE, or "sha256:<64 lowercase hex>" for an artifact known only by its digest. */
+/* "<alg>:<2*n lowercase hex>" into out[n]; false when malformed. */
+static bool
+parse_hex_digest(const char *hex, size_t n, unsigned char *out)
+{
+    if (strlen(hex) != 2 * n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+
+        if (hi < 0 || lo < 0)
+            return false;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return true;
+}
+
+/* FILE, or "sha256:<64 lowercase hex>" / "sha512:<128 lowercase hex>" for an artifact known only
+ * by its digest (sha512: a DSSE statement's subject, as npm provenance names tarballs). */
 static int
-load_artifact(const char *arg, struct wh_arena *a, struct wh_verify_artifact *art)
+load_artifact(const char *arg, struct wh_arena *a, struct artifact *art)
 {
     struct wh_error err = {0};
 
     memset(art, 0, sizeof(*art));
     if (strncmp(arg, "sha256:", 7) == 0) {
-        if (!wh_digest_is_sha256(wh_str_c(arg))) {
+        if (!wh_digest_is_sha256(wh_str_c(arg)) ||
+            !parse_hex_digest(arg + 7, WH_SHA256_LEN, art->v.sha256)) {
             fprintf(stderr, "driftgate verify-bundle: %s is not sha256:<64 hex>\n", arg);
             return 2;
         }
-        for (size_t i = 0; i < WH_SHA256_LEN; i++)
-            art->sha256[i] = (unsigned char)(hexval(arg[7 + 2 * i]) << 4 | hexval(arg[8 + 2 * i]));
-        art->has_sha256 = true;
+        art->v.has_sha256 = true;
         return 0;
     }
-    if (wh_file_read(arg, ARTIFACT_MAX, a, &art->bytes, &err) != WH_OK) {
+    if (strncmp(arg, "sha512:", 7) == 0) {
+        if (!parse_hex_digest(arg + 7, SHA512_LEN, art->sha512)) {
+            fprintf(stderr, "driftgate verify-bundle: %s is not sha512:<128 lowercase hex>\n", arg);
+            return 2;
+        }
+        art->has_sha512 = true;
+        return 0;
+    }
+    if (wh_file_read(arg, ARTIFACT_MAX, a, &art->v.bytes, &err) != WH_OK) {
         fprintf(stderr, "driftgate verify-bundle: %s\n", err.msg);
         return 2;
     }
-    wh_digest_sha256(art->bytes.ptr, art->bytes.len, art->sha256);
-    art->has_sha256 = true;
+    wh_digest_sha256(art->v.bytes.ptr, art->v.bytes.len, art->v.sha256);
+    art->v.has_sha256 = true;
+    if (EVP_Digest(art->v.bytes.ptr, art->v.bytes.len, art->sha512, NULL, EVP_sha512(), NULL) != 1)
+        wh_oom();
+    art->has_sha512 = true;
     return 0;
 }
 
-/* conformance: for a DSSE bundle the artifact is the in-toto statement's subject. */
+static bool
+has_sha512(const struct wh_intoto_statement *st)
+{
+    for (size_t i = 0; i < st->n_subjects; i++)
+        if (st->subjects[i].sha512 != NULL)
+            return true;
+    return false;
+}
+
+/* conformance: for a DSSE bundle the artifact is the in-toto statement's subject, by its sha256,
+ * or by its sha512 (npm provenance subjects carry only that). */
 static enum wh_err
-check_subject(const struct wh_bundle_result *r, const struct wh_verify_artifact *art,
+check_subject(const struct wh_bundle_result *r, const struct artifact *art,
               const struct wh_limits *lim, struct wh_arena *a, struct wh_error *err)
 {
     struct wh_intoto_statement st;
-    char digest[WH_DIGEST_STR_LEN];
+    char digest[7 + 2 * SHA512_LEN + 1];
     enum wh_err rc;
 
     if (strcmp(r->payload_type, "application/vnd.in-toto+json") != 0)
         return wh_error_set(err, WH_E_VERIFY, "DSSE payloadType \"%.80s\" is not in-toto",
                             r->payload_type);
-    memcpy(digest, "sha256:", 7);
-    wh_digest_hex(art->sha256, WH_SHA256_LEN, digest + 7);
     rc = wh_verify_intoto_parse(r->payload, lim, a, &st, err);
-    if (rc == WH_OK)
+    if (rc == WH_OK && art->v.has_sha256) {
+        memcpy(digest, "sha256:", 7);
+        wh_digest_hex(art->v.sha256, WH_SHA256_LEN, digest + 7);
         rc = wh_verify_intoto_subject(&st, digest, err);
+    }
+    /* A file given by its bytes may be named by either digest: sha512 decides when sha256 was not
+     * given, or failed and the statement names subjects by sha512. */
+    if (((rc == WH_OK && !art->v.has_sha256) || (rc == WH_E_VERIFY && has_sha512(&st))) &&
+        art->has_sha512) {
+        memcpy(digest, "sha512:", 7);
+        wh_digest_hex(art->sha512, SHA512_LEN, digest + 7);
+        rc = wh_verify_intoto_subject(&st, digest, err);
+    }
     if (rc != WH_OK)
         return wh_error_wrap(err, "statement");
     return WH_OK;
@@ -165,7 +270,7 @@ print_verified(const struct wh_bundle_result *r)
 
 static enum wh_err
 run(const struct args *o, const struct wh_limits *lim, struct wh_arena *a,
-    const struct wh_verify_artifact *art, struct wh_trust_root **root, struct wh_bundle_result *r,
+    const struct artifact *art, struct wh_trust_root **root, struct wh_bundle_result *r,
     struct wh_error *err)
 {
     struct wh_bytes json, pem;
@@ -188,7 +293,11 @@ run(const struct args *o, const struct wh_limits *lim, struct wh_arena *a,
         if (rc != WH_OK)
             return wh_error_wrap(err, "%s", o->key);
     }
-    rc = wh_verify_bundle(&b, art, *root, o->key != NULL ? &key : NULL, &o->policy, a, r, err);
+    if (b.content == WH_BUNDLE_MESSAGE_SIGNATURE && art->v.bytes.ptr == NULL && !art->v.has_sha256)
+        return wh_error_set(err, WH_E_INVALID,
+                            "a message signature is over the artifact's sha256: give the file or "
+                            "sha256:<hex>, not only its sha512");
+    rc = wh_verify_bundle(&b, &art->v, *root, o->key != NULL ? &key : NULL, &o->policy, a, r, err);
     if (rc == WH_OK && r->content == WH_BUNDLE_DSSE)
         rc = check_subject(r, art, lim, a, err);
     return rc;
@@ -200,7 +309,7 @@ wh_cli_verify_bundle(int argc, char **argv)
     static const struct wh_limits lim = WH_LIMITS_DEFAULT;
     struct args o;
     struct wh_arena a;
-    struct wh_verify_artifact art;
+    struct artifact art;
     struct wh_trust_root *root = NULL;
     struct wh_bundle_result r;
     struct wh_error err = {0};
