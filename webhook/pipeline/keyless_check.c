@@ -25,6 +25,40 @@
  * against each keyless signer, so verify/ is given a condition every identity meets. */
 static const struct wh_bundle_policy any_identity = {.san_regex = ".*", .issuer_regex = ".*"};
 
+/* What verify/ must demand of certificate-carrying material before the identity picks a signer:
+ * the least any keyless signer of the rule accepts (every tlog entry and timestamp present must
+ * verify all the same); evidence_shortfall then holds the matched signer to its own demand. */
+static struct wh_bundle_policy
+keyless_evidence(const struct wh_policy_signer *const *signers, size_t n)
+{
+    struct wh_bundle_policy p = any_identity;
+    bool first = true;
+
+    for (size_t i = 0; i < n; i++) {
+        if (signers[i]->keyless == NULL)
+            continue;
+        p.skip_tlog_unsafe |= !signers[i]->tlog_required;
+        if (first || signers[i]->timestamps < p.timestamp_threshold)
+            p.timestamp_threshold = signers[i]->timestamps;
+        first = false;
+    }
+    return p;
+}
+
+/* NULL when the verified evidence `r` meets signer `s`'s transparencyLog and timestamps, else
+ * what is missing. */
+static const char *
+evidence_shortfall(const struct wh_policy_signer *s, const struct wh_bundle_result *r,
+                   struct wh_arena *a)
+{
+    if (s->tlog_required && r->n_tlog_verified == 0)
+        return "transparencyLog: required, but no verified Rekor entry";
+    if (r->n_timestamps_verified < s->timestamps)
+        return wh_arena_sprintf(a, "timestamps: %zu required, %zu verified", s->timestamps,
+                                r->n_timestamps_verified);
+    return NULL;
+}
+
 static const char *const bundle_types[] = {
     "application/vnd.dev.sigstore.bundle.v0.3+json",
     "application/vnd.dev.sigstore.bundle+json;version=0.2",
@@ -49,23 +83,27 @@ no_root(struct wh_error *err)
                         "signers");
 }
 
-/* The first keyless signer whose conditions the verified identity meets; else WH_E_VERIFY
- * listing why each one failed. */
+/* The first keyless signer whose conditions the verified identity meets and whose evidence
+ * demands `r` meets; else WH_E_VERIFY listing why each one failed. */
 static enum wh_err
-match_identity(const struct wh_cert_identity *id, const struct wh_policy_signer *const *signers,
+match_identity(const struct wh_bundle_result *r, const struct wh_policy_signer *const *signers,
                size_t n, struct wh_arena *a, const char **signer_out, struct wh_error *err)
 {
+    const struct wh_cert_identity *id = &r->identity;
     struct wh_buf why;
     size_t i, n_keyless = 0;
     enum wh_err rc;
 
-    wh_buf_init(&why, 200);
+    /* Room for every signer's reason: an append past the cap is dropped whole, while the error
+     * message below only cuts the tail. */
+    wh_buf_init(&why, 1024);
     for (i = 0; i < n; i++) {
         const char *w = NULL;
         if (signers[i]->keyless == NULL)
             continue;
         n_keyless++;
-        if (wh_policy_keyless_match(signers[i]->keyless, id, a, &w)) {
+        if (wh_policy_keyless_match(signers[i]->keyless, id, a, &w) &&
+            (w = evidence_shortfall(signers[i], r, a)) == NULL) {
             *signer_out = signers[i]->name;
             wh_buf_fini(&why);
             return WH_OK;
@@ -129,6 +167,7 @@ wh_keyless_check_layer(const struct wh_keyless_layer *l, const char *digest,
 {
     struct wh_cosign_layer layer;
     struct wh_bundle_result r;
+    struct wh_bundle_policy p = keyless_evidence(signers, n_signers);
     enum wh_err rc;
 
     if (root == NULL)
@@ -141,10 +180,10 @@ wh_keyless_check_layer(const struct wh_keyless_layer *l, const char *digest,
     layer.chain = opt_str(l->chain);
     layer.bundle = opt_str(l->bundle);
     layer.rfc3161 = opt_str(l->rfc3161);
-    rc = wh_verify_cosign_layer_keyless(&layer, digest, root, &any_identity, lim, a, &r, err);
+    rc = wh_verify_cosign_layer_keyless(&layer, digest, root, &p, lim, a, &r, err);
     if (rc != WH_OK)
         return rc;
-    rc = match_identity(&r.identity, signers, n_signers, a, signer_out, err);
+    rc = match_identity(&r, signers, n_signers, a, signer_out, err);
     if (rc != WH_OK || !l->is_dsse)
         return rc;
     return check_statement(r.payload_type, r.payload, digest, *signer_out, lim, a, att_out, err);
@@ -204,6 +243,7 @@ verify_key_bundle(const struct wh_bundle *b, const struct wh_verify_artifact *ar
         key.key = signers[i]->key;
         rc = wh_verify_key_spki_der(signers[i]->key, a, &key.spki_der, &e);
         p.skip_tlog_unsafe = !signers[i]->tlog_required;
+        p.timestamp_threshold = signers[i]->timestamps;
         if (rc == WH_OK)
             rc = wh_verify_bundle(b, art, root, &key, &p, a, r, &e);
         if (rc == WH_OK) {
@@ -252,9 +292,11 @@ check_bundle(struct wh_bytes json, const char *digest, const struct wh_trust_roo
     if (b.material == WH_BUNDLE_PUBLIC_KEY) {
         rc = verify_key_bundle(&b, &art, root, signers, n_signers, a, &r, &signer, err);
     } else {
-        rc = wh_verify_bundle(&b, &art, root, NULL, &any_identity, a, &r, err);
+        struct wh_bundle_policy p = keyless_evidence(signers, n_signers);
+
+        rc = wh_verify_bundle(&b, &art, root, NULL, &p, a, &r, err);
         if (rc == WH_OK)
-            rc = match_identity(&r.identity, signers, n_signers, a, &signer, err);
+            rc = match_identity(&r, signers, n_signers, a, &signer, err);
     }
     if (rc != WH_OK)
         return rc;
@@ -313,19 +355,26 @@ wh_keyless_check_key_tlog(const struct wh_keyless_layer *l, const struct wh_poli
     enum wh_err rc;
     time_t at;
 
-    if (s == NULL || s->key == NULL || !s->tlog_required)
+    if (s == NULL || s->key == NULL || (!s->tlog_required && s->timestamps == 0))
         return WH_OK;
     if (root == NULL)
         return wh_error_set(err, WH_E_VERIFY,
-                            "signer %s has transparencyLog: required, but no trust root (Rekor "
-                            "keys) is configured: set trustRoots in the config (or "
+                            "signer %s has %s, but no trust root (Rekor keys, timestamp "
+                            "authorities) is configured: set trustRoots in the config (or "
                             "--trusted-root)",
-                            s->name);
-    if (l->bundle == NULL || l->bundle[0] == '\0')
+                            s->name, s->tlog_required ? "transparencyLog: required" : "timestamps");
+    if (s->tlog_required && (l->bundle == NULL || l->bundle[0] == '\0'))
         return wh_error_set(err, WH_E_VERIFY,
                             "signer %s has transparencyLog: required, but the layer carries no "
                             "Rekor entry (dev.sigstore.cosign/bundle)",
                             s->name);
+    /* A cosign layer carries one timestamp annotation at most. */
+    if (s->timestamps > (l->rfc3161 != NULL && l->rfc3161[0] != '\0' ? 1u : 0u))
+        return wh_error_set(err, WH_E_VERIFY,
+                            "signer %s has timestamps: %zu, but the layer carries %s RFC 3161 "
+                            "timestamp (dev.sigstore.cosign/rfc3161timestamp)",
+                            s->name, s->timestamps,
+                            l->rfc3161 != NULL && l->rfc3161[0] != '\0' ? "one" : "no");
     memset(&x, 0, sizeof(x));
     rc = wh_verify_key_spki_der(s->key, a, &x.verifier, err);
     if (rc != WH_OK)
@@ -364,6 +413,19 @@ wh_keyless_check_key_tlog(const struct wh_keyless_layer *l, const struct wh_poli
         x.has_artifact_sha256 = true;
         wh_digest_sha256(l->blob.ptr, l->blob.len, x.artifact_sha256);
     }
+    if (s->timestamps > 0) {
+        struct wh_cosign_layer vl;
+
+        memset(&vl, 0, sizeof(vl));
+        vl.blob = l->blob;
+        vl.is_dsse = l->is_dsse;
+        vl.rfc3161 = wh_str_c(l->rfc3161);
+        rc = wh_verify_cosign_layer_timestamp(&vl, x.signature, root, a, &at, err);
+        if (rc != WH_OK)
+            return wh_error_wrap(err, "signer %s (timestamps: %zu)", s->name, s->timestamps);
+    }
+    if (!s->tlog_required)
+        return WH_OK;
     rc = wh_tlog_entry_parse_cosign(
         (struct wh_bytes){(const unsigned char *)l->bundle, strlen(l->bundle)}, a, &e, err);
     if (rc == WH_OK)

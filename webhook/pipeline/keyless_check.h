@@ -39,7 +39,8 @@ bool wh_keyless_signers_any(const struct wh_policy_signer *const *signers, size_
 /*
  * Verifies a certificate-carrying layer for image `digest` with `root` (NULL: fails closed, the
  * message says to configure trustRoots), then matches the certificate identity against the
- * keyless signers among `signers`: the first that matches is *signer_out. .att layers: the
+ * keyless signers among `signers`: the first that matches, and whose transparencyLog and
+ * timestamps the verified evidence meets, is *signer_out. .att layers: the
  * verified statement goes through the same checks as key-signed ones (in-toto payload type,
  * subject == digest) into *att_out. WH_E_VERIFY names the failed check (for identity: each
  * signer's expected condition and the certificate's value). Outputs valid only on WH_OK, in `a`.
@@ -56,11 +57,13 @@ const struct wh_policy_signer *wh_keyless_signer_find(const struct wh_policy_sig
                                                       size_t n, const char *name);
 
 /*
- * `transparencyLog: required` for a key signer whose key verified layer `l`: the layer's
- * dev.sigstore.cosign/bundle (a Rekor SET) must verify against `root`'s Rekor keys and its body
- * must name this layer's signature, the signer's key and the payload (.sig) or envelope (.att).
- * WH_OK at once when `s` is NULL, keyless or tlog-optional. WH_E_VERIFY names the signer and
- * what is missing or wrong (no trust root, no bundle annotation, SET, body). Scratch in `a`.
+ * The evidence a key signer whose key verified layer `l` demands. `transparencyLog: required`:
+ * the layer's dev.sigstore.cosign/bundle (a Rekor SET) must verify against `root`'s Rekor keys and
+ * its body must name this layer's signature, the signer's key and the payload (.sig) or envelope
+ * (.att). `timestamps: N`: the layer's one dev.sigstore.cosign/rfc3161timestamp must verify
+ * against `root`'s TSAs (so N > 1 cannot be met by a layer). WH_OK at once when `s` is NULL,
+ * keyless, or tlog-optional with no timestamps. WH_E_VERIFY names the signer and what is missing
+ * or wrong (no trust root, no annotation, SET, body, timestamp). Scratch in `a`.
  */
 WH_MUST_CHECK enum wh_err wh_keyless_check_key_tlog(const struct wh_keyless_layer *l,
                                                     const struct wh_policy_signer *s,
@@ -83,7 +86,8 @@ struct wh_keyless_referrer {
  * lim->signatures) and verifies it: keyless bundles against `root` and the keyless `signers`;
  * bundles with a public key against each key signer's key in turn (the hint is never trusted;
  * `root` must be given for the signing time; transparencyLog: required signers also need a
- * verified tlog entry, optional ones accept a TSA time alone). A message
+ * verified tlog entry, optional ones accept a TSA time alone; each signer's `timestamps` is the
+ * number of verified RFC 3161 timestamps it needs). A message
  * signature must be over the image manifest (messageDigest == digest). Infrastructure failures
  * return an error (WH_E_UNAVAILABLE / WH_E_TIMEOUT ...); per-bundle failures land in ->detail.
  * *out, *n_out valid only on WH_OK (n 0 when the image has none).

@@ -146,9 +146,10 @@ as_bool(struct ctx *c, const struct wh_policy_node *n, const char *where, bool *
     return WH_OK;
 }
 
-/* An integer 1..max, in any YAML 1.2 core spelling (12, 0xc, 0o14, 12.0). */
+/* An integer min..max, in any YAML 1.2 core spelling (12, 0xc, 0o14, 12.0). */
 static enum wh_err
-as_count(struct ctx *c, const struct wh_policy_node *n, const char *where, size_t max, size_t *out)
+as_range(struct ctx *c, const struct wh_policy_node *n, const char *where, size_t min, size_t max,
+         size_t *out)
 {
     double num;
     bool b;
@@ -156,10 +157,16 @@ as_count(struct ctx *c, const struct wh_policy_node *n, const char *where, size_
     if (n->kind != WH_POLICY_SCALAR || scalar_type(n, &num, &b) != WH_POLICY_NUMBER ||
         !(num == floor(num)) || num > 1e15 || num < -1e15)
         return fail(c, n, "%s: expected an integer", where);
-    if (num < 1 || num > (double)max)
-        return fail(c, n, "%s: %.0f is out of range 1..%zu", where, num, max);
+    if (num < (double)min || num > (double)max)
+        return fail(c, n, "%s: %.0f is out of range %zu..%zu", where, num, min, max);
     *out = (size_t)num;
     return WH_OK;
+}
+
+static enum wh_err
+as_count(struct ctx *c, const struct wh_policy_node *n, const char *where, size_t max, size_t *out)
+{
+    return as_range(c, n, where, 1, max, out);
 }
 
 /* One of `names` (NULL-terminated); *out is its index. */
@@ -555,10 +562,10 @@ static enum wh_err
 parse_signer(struct ctx *c, const struct wh_policy_node *name, const struct wh_policy_node *n,
              struct wh_policy_signer *s)
 {
-    static const char *const keys[] = {"key", "keyless", "transparencyLog", NULL};
+    static const char *const keys[] = {"key", "keyless", "transparencyLog", "timestamps", NULL};
     static const char *const TLOG[] = {"required", "optional", NULL};
     const char *where = wh_arena_sprintf(c->tmp, "signer %s", name->text);
-    const struct wh_policy_node *key, *keyless, *tlog;
+    const struct wh_policy_node *key, *keyless, *tlog, *ts;
     enum wh_err rc;
     int k;
 
@@ -583,11 +590,14 @@ parse_signer(struct ctx *c, const struct wh_policy_node *name, const struct wh_p
         if ((rc = as_enum(c, tlog, wh_arena_sprintf(c->tmp, "%s: transparencyLog", where), TLOG,
                           &k)) != WH_OK)
             return rc;
-        /* A Fulcio certificate lives minutes; only a tlog entry proves it signed in time. */
-        if (k == 1 && keyless != NULL)
-            return fail(c, tlog, "%s: keyless signers always need the transparency log", where);
+        /* optional: a verified RFC 3161 timestamp may stand in for the Rekor entry (GitHub's
+         * instance for private repositories logs nothing). A keyless signature still needs one
+         * trusted time or the other: verify/ refuses a certificate with no verified time. */
         s->tlog_required = k == 0;
     }
+    if ((ts = wh_policy_tree_get(n, "timestamps")) != NULL)
+        return as_range(c, ts, wh_arena_sprintf(c->tmp, "%s: timestamps", where), 0,
+                        WH_POLICY_MAX_TIMESTAMPS, &s->timestamps);
     return WH_OK;
 }
 

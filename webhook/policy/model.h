@@ -75,13 +75,17 @@ struct wh_policy_keyless_ext {
     const char *value;
 };
 
+/* timestamps: at most this many (a sigstore bundle carries at most 16, verify/bundle.h). */
+#define WH_POLICY_MAX_TIMESTAMPS 16
+
 /* A named signer. Exactly one of key / keyless is set. */
 struct wh_policy_signer {
     const char *name;
     struct wh_verify_key *key; /* parsed at load (verify/keys.h); NULL for keyless */
     const char *key_file;      /* "keys/ci.pub" as written, or NULL for pem: */
     const struct wh_policy_keyless *keyless;
-    bool tlog_required; /* transparencyLog: required (always true for keyless) */
+    bool tlog_required; /* transparencyLog: required (the default): a verified Rekor entry */
+    size_t timestamps;  /* timestamps: N verified RFC 3161 timestamps required (default 0) */
     int line;
 };
 

@@ -1,11 +1,16 @@
 /* pipeline/keyless_check.c: signer lookup, transparencyLog: required on key signers (each way it
- * fails closed), key-signed bundle inputs and the no-trust-root refusal. The end-to-end positives
- * (real Fulcio/Rekor mock material) are in tests/integration/keyless_e2e_test.sh. */
+ * fails closed), key-signed bundle inputs and the no-trust-root refusal; the signers' evidence
+ * demands (transparencyLog, timestamps) on layers sigstore-js made (support/evidence.h). The
+ * end-to-end positives (real Fulcio/Rekor mock material) are in
+ * tests/integration/keyless_e2e_test.sh. */
+#include <jansson.h>
 #include <string.h>
 
 #include "base/arena.h"
+#include "base/digest.h"
 #include "base/limits.h"
 #include "pipeline/keyless_check.h"
+#include "support/evidence.h"
 #include "support/testsign.h"
 #include "trust/root.h"
 #include "unit/harness.h"
@@ -16,6 +21,145 @@ static const char digest[] =
 static const char root_json[] =
     "{\"mediaType\":\"application/vnd.dev.sigstore.trustedroot+json;version=0.1\","
     "\"tlogs\":[],\"certificateAuthorities\":[],\"ctlogs\":[],\"timestampAuthorities\":[]}";
+
+/* A cosign layer from {blob (b64), annotations} as keyless-evidence.js writes it. */
+static struct wh_keyless_layer
+ev_layer(const char *dir, const char *name, bool is_dsse, struct wh_arena *a)
+{
+    struct wh_bytes json = evidence_read(dir, name, a);
+    json_t *root = json_loadb((const char *)json.ptr, json.len, 0, NULL), *ann;
+    struct wh_keyless_layer l;
+    struct wh_error err = {0};
+    const char *v;
+
+    WH_ASSERT(root != NULL);
+    memset(&l, 0, sizeof(l));
+    l.is_dsse = is_dsse;
+    WH_ASSERT(wh_digest_base64_decode(wh_str_c(json_string_value(json_object_get(root, "blob"))), a,
+                                      &l.blob, &err) == WH_OK);
+    ann = json_object_get(root, "annotations");
+    if ((v = json_string_value(json_object_get(ann, "dev.cosignproject.cosign/signature"))))
+        l.signature = wh_arena_strdup(a, v);
+    if ((v = json_string_value(json_object_get(ann, "dev.sigstore.cosign/certificate"))))
+        l.certificate = wh_arena_strdup(a, v);
+    if ((v = json_string_value(json_object_get(ann, "dev.sigstore.cosign/rfc3161timestamp"))))
+        l.rfc3161 = wh_arena_strdup(a, v);
+    json_decref(root);
+    return l;
+}
+
+/* Issue 11 item 5: transparencyLog: optional and timestamps: N, signer by signer. */
+static void
+test_evidence_demands(const char *dir)
+{
+    static const char digest_ab[] =
+        "sha256:abababababababababababababababababababababababababababababababab";
+    struct wh_arena a;
+    struct wh_limits lim = WH_LIMITS_DEFAULT;
+    struct wh_error err = {0};
+    struct wh_trust_root *gh = evidence_root(dir, "github_root.json");
+    struct wh_trust_root *sig = evidence_root(dir, "trusted_root.json");
+    struct wh_policy_keyless ident, other_ident;
+    struct wh_policy_signer req, opt, opt2, other, key;
+    const struct wh_policy_signer *list[2];
+    struct wh_keyless_layer l;
+    struct wh_verify_key *vk = NULL;
+    const char *who = NULL;
+    enum wh_err rc;
+
+    wh_arena_init(&a);
+    memset(&ident, 0, sizeof(ident));
+    ident.subject = "https://ci.fixture.test/acme/app/.ci/release.yml@refs/heads/main";
+    ident.issuer = "https://issuer.fixture.test";
+    other_ident = ident;
+    other_ident.subject = "https://ci.fixture.test/other/app/.ci/release.yml@refs/heads/main";
+    memset(&req, 0, sizeof(req));
+    req.name = "gh-required";
+    req.keyless = &ident;
+    req.tlog_required = true;
+    opt = req;
+    opt.name = "gh-private";
+    opt.tlog_required = false;
+    opt2 = opt;
+    opt2.name = "gh-two-timestamps";
+    opt2.timestamps = 2;
+    other = opt;
+    other.name = "other-repo";
+    other.keyless = &other_ident;
+
+    /* a keyless .sig with only a timestamp (GitHub's private-repository instance) */
+    l = ev_layer(dir, "gh-layer.json", false, &a);
+    list[0] = &req;
+    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 1, &lim, &a, &who, NULL, &err);
+    ok(rc == WH_E_VERIFY && strstr(err.msg, "0 verified transparency log entries, 1 required"),
+       "timestamp-only keyless layer, signer with transparencyLog: required: refused (%s)",
+       err.msg);
+    list[0] = &opt;
+    who = NULL;
+    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 1, &lim, &a, &who, NULL, &err);
+    ok(rc == WH_OK && who != NULL && strcmp(who, "gh-private") == 0,
+       "... signer with transparencyLog: optional: allowed as gh-private (%s)",
+       rc == WH_OK ? "" : err.msg);
+    list[0] = &req;
+    list[1] = &other;
+    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 2, &lim, &a, &who, NULL, &err);
+    ok(rc == WH_E_VERIFY &&
+           strstr(err.msg, "gh-required: transparencyLog: required, but no verified Rekor "
+                           "entry") != NULL &&
+           strstr(err.msg, "other-repo: subject") != NULL,
+       "identity of a tlog-required signer, optional signer of another identity: refused, each "
+       "reason named (%s)",
+       err.msg);
+    list[0] = &opt2;
+    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 1, &lim, &a, &who, NULL, &err);
+    ok(rc == WH_E_VERIFY && strstr(err.msg, "1 verified RFC 3161 timestamps, 2 required"),
+       "signer with timestamps: 2, one timestamp: refused (%s)", err.msg);
+    list[0] = &opt;
+    list[1] = &opt2;
+    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 2, &lim, &a, &who, NULL, &err);
+    ok(rc == WH_OK && strcmp(who, "gh-private") == 0,
+       "timestamps: the least demand reaches verify/, the match holds each signer to its own "
+       "(%s)",
+       rc == WH_OK ? "" : err.msg);
+    list[0] = &opt2;
+    list[1] = &opt;
+    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 2, &lim, &a, &who, NULL, &err);
+    ok(rc == WH_OK && strcmp(who, "gh-private") == 0,
+       "... whichever comes first: gh-two-timestamps is skipped (%s)", rc == WH_OK ? "" : err.msg);
+    rc = wh_keyless_check_layer(&l, digest_ab, sig, list, 2, &lim, &a, &who, NULL, &err);
+    ok(rc == WH_E_VERIFY, "the same layer against a root without GitHub's CA/TSA: refused (%s)",
+       err.msg);
+
+    /* a key-signed .att with a timestamp: timestamps: 1 on a key signer */
+    WH_ASSERT(wh_verify_key_parse(evidence_read(dir, "key.pub", &a), &a, &vk, &err) == WH_OK);
+    memset(&key, 0, sizeof(key));
+    key.name = "ci-key-ts";
+    key.key = vk;
+    key.timestamps = 1;
+    l = ev_layer(dir, "key-att-layer.json", true, &a);
+    rc = wh_keyless_check_key_tlog(&l, &key, sig, &lim, &a, &err);
+    ok(rc == WH_OK, "key signer with timestamps: 1, layer timestamped by a trusted TSA: OK (%s)",
+       rc == WH_OK ? "" : err.msg);
+    rc = wh_keyless_check_key_tlog(&l, &key, gh, &lim, &a, &err);
+    ok(rc == WH_E_VERIFY && strstr(err.msg, "ci-key-ts (timestamps: 1)") != NULL &&
+           strstr(err.msg, "rfc3161timestamp") != NULL,
+       "... by a TSA the root does not hold: refused naming the signer (%s)", err.msg);
+    key.timestamps = 2;
+    rc = wh_keyless_check_key_tlog(&l, &key, sig, &lim, &a, &err);
+    ok(rc == WH_E_VERIFY && strstr(err.msg, "has timestamps: 2, but the layer carries one") != NULL,
+       "... timestamps: 2 cannot be met by a layer (%s)", err.msg);
+    key.timestamps = 1;
+    l.rfc3161 = NULL;
+    rc = wh_keyless_check_key_tlog(&l, &key, sig, &lim, &a, &err);
+    ok(rc == WH_E_VERIFY && strstr(err.msg, "carries no RFC 3161 timestamp") != NULL,
+       "... a layer without the annotation: refused (%s)", err.msg);
+    rc = wh_keyless_check_key_tlog(&l, &key, NULL, &lim, &a, &err);
+    ok(rc == WH_E_VERIFY && strstr(err.msg, "trustRoots") != NULL,
+       "... no trust root: refused, says to configure trustRoots (%s)", err.msg);
+    wh_trust_root_unref(gh);
+    wh_trust_root_unref(sig);
+    wh_arena_fini(&a);
+}
 
 int
 main(void)
@@ -121,6 +265,14 @@ main(void)
        "keyless layer without a trust root: WH_E_VERIFY naming trustRoots");
 
     wh_trust_root_unref(root);
+    {
+        char dir[512];
+
+        if (ok(evidence_make(dir, sizeof(dir)), "sigstore-js made the evidence fixtures in %s",
+               dir))
+            test_evidence_demands(dir);
+        evidence_remove(dir);
+    }
     wh_arena_fini(&a);
     return done_testing();
 }
