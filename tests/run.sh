@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole suite, twice: a release build, then an ASan+UBSan build. Every suite prints TAP
 # ("ok ..." / "not ok ..."); this script counts them and ends with "N passed, N failed".
-# Suites: unit binaries (tests/unit/**/_test.c), then every tests/{golden,vectors,integration,security}/*_test.sh
+# Suites: unit binaries (tests/unit/**/_test.c), then every tests/{install,golden,vectors,integration,security}/*_test.sh
 # with BUILD=<build dir> in the environment.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,7 +41,7 @@ run_suite() { # build dir, sanitizer
     timeout 300 "$t" > "$out" 2>&1; rc=$?
     count "${t#"$build"/}" "$out" "$rc"
   done
-  for t in $(ls tests/golden/*_test.sh tests/vectors/*_test.sh tests/integration/*_test.sh tests/security/*_test.sh 2>/dev/null | sort); do
+  for t in $(ls tests/install/*_test.sh tests/golden/*_test.sh tests/vectors/*_test.sh tests/integration/*_test.sh tests/security/*_test.sh 2>/dev/null | sort); do
     [ -n "$only" ] && [[ "$t" != *"$only"* ]] && continue
     out="$log_dir/$(echo "$t" | tr / _).$(basename "$build").tap"
     BUILD="$top/$build" SAN="$san" timeout 900 bash "$t" > "$out" 2>&1; rc=$?
