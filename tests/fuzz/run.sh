@@ -10,7 +10,7 @@
 # Prints `ok - fuzz <target> (N execs)` or `not ok - fuzz <target>: <crash file>`.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 secs=${1:-60}
 shift || true
 if ! [[ $secs =~ ^[0-9]+$ ]] || [ "$secs" -lt 1 ]; then

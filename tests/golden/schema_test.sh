@@ -12,7 +12,7 @@
 #    used when given, and a schema driftgate cannot evaluate fully is refused (exit 2).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 : "${BUILD:=$top/build}"
 dg=$BUILD/driftgate
 check=tests/support/schema-check.js
@@ -59,7 +59,7 @@ for yaml in policy/default.yaml policy/examples/*.yaml tests/golden/policy/*.yam
     echo "ok - schema $yaml: both accept"
   elif [ $src != 0 ] && [ $lrc != 0 ]; then
     echo "ok - schema $yaml: both reject"
-    echo "#   schema: ${s#invalid $yaml: }"
+    echo "#   schema: ${s#invalid "$yaml": }"
   else
     echo "not ok - schema $yaml: schema rc=$src, lint rc=$lrc"
     echo "#   schema: $s"; echo "#   lint:   $l"; fail=1
@@ -83,9 +83,9 @@ cache=$top/build/schema-mutants-$key
 names() { find . -maxdepth 1 -name '*.yaml' -printf '%f\n' | sort; }
 if [ ! -f "$cache/ajv.ok" ]; then
   rm -rf "$top"/build/schema-mutants-* && mkdir -p "$cache/in"
-  node tests/support/schema-mutants.js "$cache/in" "${inputs[@]}" > "$cache/count" &&
+  { node tests/support/schema-mutants.js "$cache/in" "${inputs[@]}" > "$cache/count" &&
     (cd "$cache/in" && names | xargs node "$top/$check" > ../ajv.out; [ $? -le 123 ]) &&
-    sed -n 's/^ok //p' "$cache/ajv.out" | sort > "$cache/ajv.ok.tmp" && mv "$cache/ajv.ok.tmp" "$cache/ajv.ok" ||
+    sed -n 's/^ok //p' "$cache/ajv.out" | sort > "$cache/ajv.ok.tmp" && mv "$cache/ajv.ok.tmp" "$cache/ajv.ok"; } ||
     { echo "not ok - schema mutants: generating or checking with Ajv failed"; exit 1; }
 fi
 total=$(cd "$cache/in" && names | wc -l)
@@ -142,6 +142,7 @@ else
 fi
 # A stricter schema given with --schema is the one used: requiring spec.exemptions rejects a
 # policy the built-in schema accepts, and names the key.
+# shellcheck disable=SC2016 # $defs is JavaScript, not a shell expansion
 node -e 'const s=require(process.argv[1]); s.$defs.spec.required=["exemptions"]; console.log(JSON.stringify(s))' \
   "$top/policy/schema.json" > "$tmp/strict.json"
 out=$("$dg" policy lint --schema "$tmp/strict.json" policy/default.yaml 2>&1); rc=$?
@@ -152,6 +153,7 @@ else
 fi
 # Unknown keywords and formats are refused, never skipped: a check that ignores part of the
 # schema would pass policies the editor flags.
+# shellcheck disable=SC2016 # $defs and $ref are JavaScript and JSON Schema, not shell expansions
 for edit in 's.$defs.name.contains={}:unsupported keyword "contains"' \
             's.$defs.date.format="email":unsupported format' \
             's.$defs.name.pattern="(a":pattern' \

@@ -43,12 +43,13 @@ without() { # word list... -- words to drop: prints the rest, space-separated
   done
 }
 
+lines() { tr -s ' ' '\n' <<< "$1" | sed '/^$/d'; } # space-separated words → one a line
 # shape NAME "dpkg-installed packages" "commands on PATH" ["packages dpkg left as config-files"]
 shape() {
   local d=$work/$1 p
   rm -rf "$d"; mkdir -p "$d/bin"
-  printf '%s\n' $2 > "$d/installed"
-  printf '%s\n' ${4:-} > "$d/removed"
+  lines "$2" > "$d/installed"
+  lines "${4:-}" > "$d/removed"
   cat > "$d/bin/dpkg-query" <<EOF
 #!$bash_bin
 # fake: dpkg-query -W -f='\${Status}\n' PACKAGE
@@ -63,7 +64,7 @@ EOF
 # fake: records its arguments, installs nothing
 echo "\$*" >> "$d/apt.log"
 EOF
-  for p in $3; do printf '#!%s\nexit 0\n' "$bash_bin" > "$d/bin/$p"; done
+  for p in $(lines "$3"); do printf '#!%s\nexit 0\n' "$bash_bin" > "$d/bin/$p"; done
   chmod +x "$d/bin/"*
 }
 run() { # shape, args...: runs the script on that machine; stdout in $d/out, stderr in $d/err
@@ -73,12 +74,12 @@ run() { # shape, args...: runs the script on that machine; stdout in $d/out, std
 expect_plan() { # name, shape, expected packages (space-separated, in order)
   local d=$work/$2 want got
   run "$2" --plan; local rc=$?
-  want=$(printf '%s\n' $3)
+  want=$(lines "$3")
   got=$(cat "$d/out")
   if [ $rc -eq 0 ] && [ "$got" = "$want" ] && [ ! -e "$d/apt.log" ]; then
     ok "$1"
   else
-    not_ok "$1" "rc=$rc" "want: $(echo $want)" "got:  $(echo $got)" \
+    not_ok "$1" "rc=$rc" "want: ${want//$'\n'/ }" "got:  ${got//$'\n'/ }" \
       "apt-get calls: $(cat "$d/apt.log" 2>/dev/null)" "stderr: $(cat "$d/err")"
   fi
 }

@@ -23,7 +23,7 @@ if ! "$top/tests/support/fixtures/world.sh" "$work/world" none > "$work/world.lo
   echo "1..$n"
   exit 1
 fi
-# shellcheck disable=SC1091
+# shellcheck disable=SC1091 # written by a fixture at run time
 source "$work/world/world.env"
 host=${REGISTRY}
 
@@ -41,6 +41,7 @@ ok $? "ok: markdown has the heading, the verdict and summary counts" "$(cat "$wo
 grep -q "$PROD_OK_DIGEST" "$work/ok.md"; ok $? "ok: report names the resolved digest"
 
 check "warn scenario allowed with a warning" 0 "$work/warn.md" "$PROD_WARN" --format markdown
+# shellcheck disable=SC2016 # the backticks are markdown, not a command substitution
 grep -q '### :warning: Warn (1)' "$work/warn.md" && grep -q '| `python3` |' "$work/warn.md"
 ok $? "warn: a Warn table with python3 (package, dev, prod, rule)" "$(cat "$work/warn.md")"
 

@@ -14,8 +14,10 @@ pass=0 fail=0
 ok() { if [ "$1" = 0 ]; then pass=$((pass + 1)); echo "ok - $2"; else fail=$((fail + 1)); echo "not ok - $2"; fi; }
 bash "$top/tests/support/fixtures/keyless-world.sh" "$work/w" > "$work/world.log" 2>&1 ||
   { cat "$work/world.log"; echo "not ok - keyless world"; exit 1; }
-# shellcheck disable=SC1091
-. "$work/w/world.env"; . "$work/w/keyless.env"
+# shellcheck disable=SC1091 # written by the fixture at run time
+. "$work/w/world.env"
+# shellcheck disable=SC1091 # written by the fixture at run time
+. "$work/w/keyless.env"
 check() { "$dg" check "$1" --policy "$KL_POLICY" --plain-http "$REGISTRY" "${@:2}" > "$work/out" 2>&1; }
 check "$KL_OK" --trusted-root "$KL_ROOT"; rc=$?
 ok "$([ $rc = 0 ] && echo 0 || echo 1)" "keyless signature, right identity: allowed ($(tr '\n' ' ' < "$work/out" | cut -c1-200))"
@@ -92,7 +94,7 @@ YAML
       --data-binary "@$1" "https://127.0.0.1:$port/validate?timeout=10s"
   }
   for c in "PAIR true" "REFONLY true" "KEYREF true" "ISSUER_BAD false" "REFCOPY false" "KEYREF_NOTLOG false"; do
-    set -- $c; v=KL_$1
+    read -ra kv <<< "$c"; set -- "${kv[@]}"; v=KL_$1
     bash "$top/tests/integration/review-objects.sh" -o "$work/sv-$1" -k pod "${!v}" >/dev/null 2>&1
     st=$(post "$work/sv-$1/pod.json")
     ok "$([ "$st" = 200 ] && grep -q "\"allowed\": *$2" "$work/resp.json" && echo 0 || echo 1)" \

@@ -214,7 +214,8 @@ for good, name, why in out:
     if not good and why != "":
         print("# " + str(why).replace("\n", " ")[:400])
 PY
-[ $? -eq 0 ] || nok "python checks ran"
+py_rc=$?
+[ "$py_rc" -eq 0 ] || nok "python checks ran"
 
 # --- certs/mint.sh ---
 d=$tmp/certs
@@ -297,6 +298,7 @@ elif [ ! -x "$bin" ]; then
   nok "Dockerfile: runtime packages cover the libraries $bin links" "no binary at $bin"
 else
   # Everything the runtime apt-get would install (the packages and their dependency closure).
+  # shellcheck disable=SC2086 # $pkgs is RUNTIME_PKGS, a space-separated list of package names
   closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
               --no-replaces --no-enhances $pkgs libc6 2>/dev/null | grep -E '^[a-z0-9]' | sed 's/:.*//' | sort -u)
   missing=""

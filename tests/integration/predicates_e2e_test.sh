@@ -48,9 +48,9 @@ if ! bash "$top/tests/support/fixtures/predicates-world.sh" "$work/world" > "$wo
   exit 1
 fi
 check 0 "predicates fixture world built in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
-# shellcheck disable=SC1091
+# shellcheck disable=SC1091 # written by a fixture at run time
 . "$work/world/world.env"
-# shellcheck disable=SC1091
+# shellcheck disable=SC1091 # written by a fixture at run time
 . "$work/world/predicates.env"
 "$dg" policy lint "$PRED_POLICY" > "$work/lint.txt" 2>&1
 check $? "the generated policy lints clean" "$(cat "$work/lint.txt")"
