@@ -35,8 +35,8 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 TOOL_SRCS := $(sort $(wildcard tests/bench/*.c tests/integration/*.c))
 TOOL_BINS := $(TOOL_SRCS:%.c=$(BUILD)/%)
 
-.PHONY: all deps test check unit demo bench fuzz lint format format-check tidy check-layers \
-        check-banned clean install image
+.PHONY: all deps test check unit demo bench fuzz lint format format-check tidy shellcheck \
+        check-layers check-banned clean install image
 
 all: $(BUILD)/driftgate
 
@@ -81,7 +81,7 @@ bench: deps
 fuzz: deps
 	bash tests/fuzz/run.sh $(if $(FUZZ_SECONDS),$(FUZZ_SECONDS),60)
 
-lint: format-check check-layers check-banned tidy
+lint: format-check check-layers check-banned shellcheck tidy
 
 format:
 	clang-format -i $$(find webhook tests/unit tests/support tests/fuzz tests/bench -name '*.[ch]' 2>/dev/null)
@@ -91,6 +91,10 @@ format-check:
 
 tidy:
 	clang-tidy --quiet $(LIB_SRCS) -- $(CPPFLAGS) $(WARN)
+
+# Every shell script of the tests, the fixtures, certs/ and manifests/ (tests/node_modules aside).
+shellcheck:
+	shellcheck -x $$(find tests certs manifests -name node_modules -prune -o -name '*.sh' -print | sort)
 
 check-layers:
 	bash tests/lint/check-layers.sh
