@@ -11,8 +11,8 @@
 #include "verify/predicates.h"
 
 static const char *const TYPES[] = {
-    WH_PREDICATE_SLSA_V1,      WH_PREDICATE_SLSA_V02, WH_PREDICATE_COSIGN_VULN,
-    WH_PREDICATE_CYCLONEDX,    WH_PREDICATE_AGENT,    "https://in-toto.io/attestation/vulns/v0.1",
+    WH_PREDICATE_SLSA_V1,   WH_PREDICATE_SLSA_V02, WH_PREDICATE_COSIGN_VULN,
+    WH_PREDICATE_CYCLONEDX, WH_PREDICATE_AGENT,    "https://in-toto.io/attestation/vulns/v0.1",
 };
 
 static void

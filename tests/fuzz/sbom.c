@@ -3,9 +3,10 @@
  * LIMIT; parsed SBOMs are sorted and within the component limit; diffing an SBOM against itself
  * finds nothing; version comparison is antisymmetric and reflexive on the versions found.
  * Differentially, against the jansson tree walk that base/json_scan.c replaced (kept below as
- * ref_parse): both accept or both refuse, with the same code, the same message for every failure that is not
- * a JSON syntax error, and the same component list. The one intended difference: duplicate keys
- * are refused only among the fields normalize.c reads (jansson refused them everywhere).
+ * ref_parse): both accept or both refuse, with the same code, the same message for every failure
+ * that is not a JSON syntax error, and the same component list. The one intended difference:
+ * duplicate keys are refused only among the fields normalize.c reads (jansson refused them
+ * everywhere).
  */
 #include "fuzz/fuzz.h"
 

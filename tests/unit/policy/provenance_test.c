@@ -376,7 +376,7 @@ test_evaluate_routes_denials_and_banner(void)
        "evaluate denies with path, image, digest and field: %s",
        d.n_denials ? d.denials[0] : "(none)");
     ok(d.n_warnings == 1 && strstr(d.warnings[0], "agent-authored (agent-provenance attestation): "
-                                                   "dev image commits feedface (agent fix)"),
+                                                  "dev image commits feedface (agent fix)"),
        "banner is a warning: %s", d.n_warnings ? d.warnings[0] : "(none)");
     wh_arena_fini(&a);
     wh_policy_unref(p);
