@@ -223,7 +223,7 @@ wh_verify_source_split(const char *uri, struct wh_arena *a, const char **repo, c
     while (n > 0 && r[n - 1] == '/')
         r[--n] = '\0';
     if (n > 4 && strcmp(r + n - 4, ".git") == 0)
-        r[n -= 4] = '\0';
+        r[n - 4] = '\0';
     for (i = 0; r[i] != '\0' && r[i] != '/' && r[i] != ':'; i++)
         if (r[i] >= 'A' && r[i] <= 'Z')
             r[i] = (char)(r[i] - 'A' + 'a');
