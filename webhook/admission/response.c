@@ -26,6 +26,7 @@ append_text(struct wh_buf *out, const char *text)
     for (i = 0; i < n; i += len) {
         len = wh_utf8_next(s + i, n - i, NULL);
         if (len == 0) {
+            /* NOLINTNEXTLINE(bugprone-not-null-terminated-result): bytes; the NUL comes last */
             memcpy(fixed + j, "\xEF\xBF\xBD", 3);
             j += 3;
             len = 1;

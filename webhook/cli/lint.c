@@ -116,6 +116,7 @@ wh_cli_policy(int argc, char **argv)
         return 2;
     }
     for (i = 2; i < argc; i++) {
+        /* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): argv[i] is set for i < argc */
         if (strcmp(argv[i], "--schema") == 0) {
             i++;
             continue;

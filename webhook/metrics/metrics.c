@@ -122,6 +122,7 @@ add_family(struct wh_metrics *m, enum kind kind, const char *name, const char *h
 
         WH_ASSERT(f->n_labels < WH_METRICS_MAX_LABELS && len > 0 &&
                   len < sizeof(f->label_names[0]));
+        /* NOLINTNEXTLINE(bugprone-not-null-terminated-result): f is calloc'd and len < size */
         memcpy(f->label_names[f->n_labels], labels, len);
         WH_ASSERT(is_name(f->label_names[f->n_labels]));
         f->n_labels++;
