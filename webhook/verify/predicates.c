@@ -842,6 +842,34 @@ static enum wh_err
 parse_kind(struct pctx *c, enum kind k, json_t *pred, const char *signer, struct wh_predicates *out)
 {
     enum wh_err rc;
+/* A vulnerability predicate (cosign vuln, or a CycloneDX BOM with vulnerabilities) into out. */
+static enum wh_err
+parse_vuln_kind(struct pctx *c, enum kind k, json_t *pred, const char *signer,
+                struct wh_predicates *out)
+{
+    struct wh_vuln_report *r = wh_arena_calloc(c->a, 1, sizeof(*r));
+    json_t *vulns = NULL;
+    enum wh_err rc;
+
+    r->scanner = "";
+    if (!json_is_object(pred))
+        return wh_error_set(c->err, WH_E_INVALID, "%s predicate is not an object", c->what);
+    if (k == KIND_CYCLONEDX) {
+        if ((rc = opt_kind(c, pred, "vulnerabilities", "vulnerabilities", true, &vulns)) != WH_OK)
+            return rc;
+        if (vulns == NULL)
+            return WH_OK; /* an SBOM only: sbom/ reads it */
+        rc = parse_cyclonedx_vulns(c, pred, vulns, r);
+    } else {
+        rc = parse_cosign_vuln(c, pred, r);
+    }
+    if (rc == WH_OK) {
+        out->vulns = r;
+        out->vulns_signer = signer;
+    }
+    return rc;
+}
+
 
     if (k == KIND_SLSA_V02 || k == KIND_SLSA_V1) {
         struct wh_provenance *p = wh_arena_calloc(c->a, 1, sizeof(*p));
@@ -854,28 +882,8 @@ parse_kind(struct pctx *c, enum kind k, json_t *pred, const char *signer, struct
         }
         return rc;
     }
-    if (k == KIND_VULN || k == KIND_CYCLONEDX) {
-        struct wh_vuln_report *r = wh_arena_calloc(c->a, 1, sizeof(*r));
-        json_t *vulns = NULL;
-        r->scanner = "";
-        if (!json_is_object(pred))
-            return wh_error_set(c->err, WH_E_INVALID, "%s predicate is not an object", c->what);
-        if (k == KIND_CYCLONEDX) {
-            if ((rc = opt_kind(c, pred, "vulnerabilities", "vulnerabilities", true, &vulns)) !=
-                WH_OK)
-                return rc;
-            if (vulns == NULL)
-                return WH_OK; /* an SBOM only: sbom/ reads it */
-            rc = parse_cyclonedx_vulns(c, pred, vulns, r);
-        } else {
-            rc = parse_cosign_vuln(c, pred, r);
-        }
-        if (rc == WH_OK) {
-            out->vulns = r;
-            out->vulns_signer = signer;
-        }
-        return rc;
-    }
+    if (k == KIND_VULN || k == KIND_CYCLONEDX)
+        return parse_vuln_kind(c, k, pred, signer, out);
     {
         struct wh_agent_provenance *ap = wh_arena_calloc(c->a, 1, sizeof(*ap));
         rc = parse_agent(c, pred, ap);
