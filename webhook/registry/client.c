@@ -205,7 +205,9 @@ load_ca_bundle(const char *path, const char *host, struct ca_bundle *out, struct
     return rc;
 }
 
-enum wh_err
+/* TODO(#14): split the TLS and host-map setup; registry/ is being changed now (cognitive complexity
+ * 31 > 25, STYLE §8). */
+enum wh_err /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
 wh_registry_client_new(const struct wh_registry_options *o, struct wh_registry_client **out,
                        struct wh_error *err)
 {
@@ -567,7 +569,9 @@ dup_or_null(struct wh_arena *a, const char *s)
  * Performs one request. Returns WH_OK whenever an HTTP response arrived (any status); transport
  * failures, timeouts and caps are errors. resp strings live in `a`.
  */
-static enum wh_err
+/* TODO(#14): split the header collection out; registry/ is being changed now (cognitive complexity
+ * 27 > 25, STYLE §8). */
+static enum wh_err /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
 exchange(struct wh_registry_client *c, const struct exchange *x, struct wh_arena *a,
          struct response *resp, struct wh_error *err)
 {
@@ -1021,7 +1025,9 @@ request_slot(struct wh_registry_client *c, const struct request *q, const char *
  * (GET and HEAD are idempotent) while attempts remain and the wait ends before the deadline.
  * WH_OK only for a 2xx response; every error is prefixed "<registry>/<repository>: <what>: ".
  */
-static enum wh_err
+/* TODO(#14): split the retry and auth-challenge steps; registry/ is being changed now (cognitive
+ * complexity 40 > 25, STYLE §8). */
+static enum wh_err /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
 request(struct wh_registry_client *c, const struct request *q, struct wh_arena *a,
         struct response *r, struct wh_error *err)
 {
