@@ -39,25 +39,17 @@ const char *wh_error_name(enum wh_err code);
  * return their `code`, never WH_OK, so it walks "the callee failed, the caller took the WH_OK
  * branch" paths that cannot happen and reports every output an error path leaves unset (outputs
  * are valid only on WH_OK). Spelling the return out here removes those paths. wh_error_wrap is
- * only ever called on a failure, so it returns that failure's code. error.c #undefs these. */
-#define wh_error_set(err, code, ...)                                                               \
-    __extension__({                                                                                \
-        enum wh_err wh_code_ = (code);                                                             \
-        (void)(wh_error_set)((err), wh_code_, __VA_ARGS__);                                        \
-        wh_code_;                                                                                  \
-    })
-#define wh_error_openssl(err, code, what)                                                          \
-    __extension__({                                                                                \
-        enum wh_err wh_code_ = (code);                                                             \
-        (void)(wh_error_openssl)((err), wh_code_, (what));                                         \
-        wh_code_;                                                                                  \
-    })
-#define wh_error_wrap(err, ...)                                                                    \
-    __extension__({                                                                                \
-        enum wh_err wh_code_ = (wh_error_wrap)((err), __VA_ARGS__);                                \
-        __builtin_assume(wh_code_ != WH_OK);                                                       \
-        wh_code_;                                                                                  \
-    })
+ * only ever called on a failure, so it returns that failure's code. error.c #undefs these.
+ * (Comma expressions, not statement expressions: those would raise cognitive complexity.) */
+static inline enum wh_err
+wh_error_failed_(enum wh_err code)
+{
+    __builtin_assume(code != WH_OK);
+    return code;
+}
+#define wh_error_set(err, code, ...) ((void)(wh_error_set)((err), (code), __VA_ARGS__), (code))
+#define wh_error_openssl(err, code, what) ((void)(wh_error_openssl)((err), (code), (what)), (code))
+#define wh_error_wrap(...) wh_error_failed_((wh_error_wrap)(__VA_ARGS__))
 #endif
 
 /* Allocation failure: a restartable pod with capped inputs needs no OOM recovery paths. */
