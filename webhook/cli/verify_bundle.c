@@ -95,7 +95,9 @@ parse_thresholds(struct args *o)
     return true;
 }
 
-static bool
+/* TODO(#14): split the per-flag cases; cli/ is being changed now (cognitive complexity 28 > 25,
+ * STYLE §8). */
+static bool /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
 parse_args(int argc, char **argv, struct args *o)
 {
     memset(o, 0, sizeof(*o));
