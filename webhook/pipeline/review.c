@@ -505,6 +505,7 @@ wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadl
         return;
     }
     wh_decision_init(&d, &a);
+    wh_decision_subject_set(&d, req.kind, req.namespace_, req.name);
     policy = current_policy(w->env, &trust);
     memset(&ctx, 0, sizeof(ctx));
     memset(&timing, 0, sizeof(timing));
@@ -530,7 +531,8 @@ wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadl
         wh_registry_client_review_credentials_clear(w->registry);
     wh_policy_finish(&d);
     if (wh_admission_response_render(req.uid, &d, &reply->body, &err) != WH_OK) {
-        /* Too large to answer: the apiserver treats a 400 as a webhook failure (failurePolicy). */
+        /* Not even a short denial fits (a uid near the cap): the apiserver treats a 400 as a
+         * webhook failure (failurePolicy). */
         reply_error(reply, err.msg);
     } else {
         reply->http_status = 200;

@@ -15,6 +15,10 @@
 #include "verify/predicates.h"
 
 #define MESSAGES_PER_IMAGE 5 /* more blocked packages than this are summarised, not listed */
+/* Characters of an SBOM value (package name, version) or of a registry's error quoted in a
+ * message: the fix that follows must survive the renderer's cut (admission/response.h). */
+#define QUOTE_MAX 128
+#define DETAIL_MAX 300
 
 /* ---- tiers ---- */
 
@@ -151,7 +155,11 @@ wh_policy_classify(const struct wh_policy *p, const struct wh_policy_image *rule
 struct verdict {
     struct wh_decision *d;
     const struct wh_image_eval *in;
-    const char *prefix; /* "spec.containers[1].image reg/x:v2 (sha256:…)" */
+    /* "spec.containers[1].image reg/x:v2 (sha256:…), image rule payments": denials name the
+     * JSON path, the image, its digest and the rule; warnings (which the decision prefixes with
+     * the object) the path, the image and the rule, so no two containers' warnings read alike. */
+    const char *prefix;
+    const char *wprefix;
     enum wh_policy_mode mode;
     size_t denials, warnings;
     char *audit; /* mode audit: the would-be denials, joined */
@@ -166,8 +174,8 @@ deny(struct verdict *v, const char *text)
         wh_decision_deny(v->d, "%s: %s", v->prefix, text);
         break;
     case WH_POLICY_MODE_WARN:
-        /* Warnings are cut at 256 bytes: the marker goes first, the short image name next. */
-        wh_decision_warn(v->d, "not enforced (mode warn): %s: %s", v->in->image, text);
+        /* Warnings are cut at 256 characters: the marker and the container come first. */
+        wh_decision_warn(v->d, "not enforced (mode warn): %s: %s", v->wprefix, text);
         break;
     case WH_POLICY_MODE_AUDIT:
         v->audit = v->audit == NULL ? wh_arena_strdup(v->d->arena, text)
@@ -180,7 +188,7 @@ static void
 warn(struct verdict *v, const char *text)
 {
     v->warnings++;
-    wh_decision_warn(v->d, "%s: %s", v->in->image, text);
+    wh_decision_warn(v->d, "%s: %s", v->wprefix, text);
 }
 
 /* How to produce what is missing, for the first signer of the list. */
@@ -217,7 +225,9 @@ check_signature(struct verdict *v, const struct wh_policy_image *rule)
                 rule->signatures.count > 1 ? "sufficient" : "verified",
                 wh_policy_signer_names(rule->signatures.signed_by, rule->signatures.n_signed_by, a),
                 in->signature_detail != NULL ? " (" : "",
-                in->signature_detail != NULL ? in->signature_detail : "",
+                in->signature_detail != NULL
+                    ? wh_decision_text_clip(a, in->signature_detail, DETAIL_MAX)
+                    : "",
                 in->signature_detail != NULL ? ")" : "",
                 cosign_how(rule->signatures.signed_by[0], "sign", "", in, a)));
 }
@@ -265,7 +275,8 @@ check_sbom(struct verdict *v, const struct wh_policy_image *rule)
                 a, "no verified SBOM attestation (%s) by %s%s%s%s: %s", rule->sbom.predicate_type,
                 wh_policy_signer_names(rule->sbom.signed_by, rule->sbom.n_signed_by, a),
                 in->verify_detail != NULL ? " (" : "",
-                in->verify_detail != NULL ? in->verify_detail : "",
+                in->verify_detail != NULL ? wh_decision_text_clip(a, in->verify_detail, DETAIL_MAX)
+                                          : "",
                 in->verify_detail != NULL ? ")" : "",
                 cosign_how(rule->sbom.signed_by[0], "attest", extra, in, a)));
     return false;
@@ -289,6 +300,13 @@ size_name(enum wh_drift_size s)
     return "equivalent";
 }
 
+/* An SBOM value as a message quotes it: clean and at most QUOTE_MAX characters. */
+static const char *
+quote(const char *s, struct wh_arena *a)
+{
+    return wh_decision_text_clip(a, s != NULL ? s : "?", QUOTE_MAX);
+}
+
 /* "dev-only package libssl-dev 3.0.11" / "version drift of libssl3: dev 3.0.13, prod 3.0.11
  * (patch)" */
 static const char *
@@ -296,14 +314,16 @@ describe(const struct wh_sbom_finding *f, struct wh_arena *a)
 {
     switch (f->kind) {
     case WH_DRIFT_DEV_ONLY:
-        return wh_arena_sprintf(a, "dev-only package %s %s", f->name, f->dev_version);
+        return wh_arena_sprintf(a, "dev-only package %s %s", quote(f->name, a),
+                                quote(f->dev_version, a));
     case WH_DRIFT_PROD_ONLY:
-        return wh_arena_sprintf(a, "prod-only package %s %s", f->name, f->prod_version);
+        return wh_arena_sprintf(a, "prod-only package %s %s", quote(f->name, a),
+                                quote(f->prod_version, a));
     case WH_DRIFT_VERSION:
         break;
     }
-    return wh_arena_sprintf(a, "%s drift of %s: dev %s, prod %s", size_name(f->size), f->name,
-                            f->dev_version, f->prod_version);
+    return wh_arena_sprintf(a, "%s drift of %s: dev %s, prod %s", size_name(f->size),
+                            quote(f->name, a), quote(f->dev_version, a), quote(f->prod_version, a));
 }
 
 static const char *
@@ -382,7 +402,7 @@ check_drift(struct verdict *v, const struct wh_policy *p, const struct wh_policy
         n[t[i].tier]++;
         if (t[i].exemption_reason != NULL)
             exempted = wh_arena_sprintf(a, "%s%s%s by %s until %s: %s", exempted ? exempted : "",
-                                        exempted ? "; " : "", f->name, t[i].rule,
+                                        exempted ? "; " : "", quote(f->name, a), t[i].rule,
                                         t[i].exemption_expires, t[i].exemption_reason);
         if (t[i].tier == WH_TIER_IGNORE || shown[t[i].tier]++ >= MESSAGES_PER_IMAGE)
             continue;
@@ -465,8 +485,9 @@ evaluate_rule(struct verdict *v, const struct wh_policy *p, const struct wh_poli
 
     if (in->error != NULL) {
         apply_action(v, rule->on_error,
-                     wh_arena_sprintf(a, "rule %s could not be checked: %s (onError: %s)",
-                                      rule->name, in->error, action_name(rule->on_error)));
+                     wh_arena_sprintf(a, "could not be checked: %s (onError: %s)",
+                                      wh_decision_text_clip(a, in->error, DETAIL_MAX),
+                                      action_name(rule->on_error)));
         return "error";
     }
     if (rule->signatures.n_signed_by > 0)
@@ -478,8 +499,7 @@ evaluate_rule(struct verdict *v, const struct wh_policy *p, const struct wh_poli
         return check_drift(v, p, rule, now);
     if (rule->dev_reference.image != NULL && have_sbom) {
         /* Only a pipeline bug gets here: the SBOM verified but no diff and no error came back. */
-        deny(v,
-             wh_arena_sprintf(a, "rule %s: no drift result against the dev reference", rule->name));
+        deny(v, "no drift result against the dev reference");
         return "error";
     }
     return "none";
@@ -493,19 +513,21 @@ wh_policy_evaluate_image(const struct wh_policy *p, const struct wh_image_eval *
 {
     struct wh_arena *a = d->arena;
     struct verdict v;
-    const char *drift, *signer = NULL, *verdict;
+    const char *drift, *signer = NULL, *verdict, *rule;
     int n = in->index;
 
     memset(&v, 0, sizeof(v));
     v.d = d;
     v.in = in;
+    rule = in->rule != NULL ? wh_arena_sprintf(a, ", image rule %s", in->rule->name) : "";
     if (in->digest != NULL && in->platform != NULL)
-        v.prefix = wh_arena_sprintf(a, "%s %s (index %s, platform %s %s)", in->path, in->image,
-                                    in->index_digest, in->platform, in->digest);
+        v.prefix = wh_arena_sprintf(a, "%s %s (index %s, platform %s %s)%s", in->path, in->image,
+                                    in->index_digest, in->platform, in->digest, rule);
     else if (in->digest != NULL)
-        v.prefix = wh_arena_sprintf(a, "%s %s (%s)", in->path, in->image, in->digest);
+        v.prefix = wh_arena_sprintf(a, "%s %s (%s)%s", in->path, in->image, in->digest, rule);
     else
-        v.prefix = wh_arena_sprintf(a, "%s %s", in->path, in->image);
+        v.prefix = wh_arena_sprintf(a, "%s %s%s", in->path, in->image, rule);
+    v.wprefix = wh_arena_sprintf(a, "%s %s%s", in->path, in->image, rule);
     if (in->rule == NULL) {
         v.mode = p->defaults.mode;
         apply_action(&v, p->defaults.no_match,

@@ -232,7 +232,8 @@ test_blocked_drift_denies_naming_path_digest_rule_and_fix(void)
     msg = w.d.n_denials == 1 ? w.d.denials[0] : "";
     ok(!w.d.allowed && w.d.n_denials == 1, "dev-only libssl-dev → denied");
     ok(strstr(msg, "spec.containers[1].image registry.example.com/payments/api:v2 (" DIGEST
-                   "): blocked by seed-default[1] (dev-only package libssl-dev 3.0.11") == msg,
+                   "), image rule all-images: blocked by seed-default[1] (dev-only package "
+                   "libssl-dev 3.0.11") == msg,
        "message names path, image, digest, rule and package: %s", msg);
     ok(strstr(msg, "remove it from the dev image or add it to the production image") != NULL,
        "message gives the fix");
@@ -367,9 +368,9 @@ test_modes_soften_denials(void)
     w.facts.signature_signer = NULL;
     run(&w, p);
     ok(w.d.allowed && w.d.n_denials == 0 && w.d.n_warnings == 1 &&
-           strstr(w.d.warnings[0],
-                  "not enforced (mode warn): registry.example.com/payments/api:v2: "
-                  "no verified signature by ci-key") == w.d.warnings[0],
+           strstr(w.d.warnings[0], "not enforced (mode warn): spec.containers[1].image "
+                                   "registry.example.com/payments/api:v2, image rule w: "
+                                   "no verified signature by ci-key") == w.d.warnings[0],
        "mode warn: the denial becomes a warning");
     ok(strcmp(annotation(&w.d, "1-verdict"), "warn") == 0, "mode warn verdict warn");
     wh_arena_fini(&w.a);
@@ -410,8 +411,8 @@ test_no_match_and_on_error_follow_the_policy(void)
     run(&w, deny_all);
     ok(!w.d.allowed && w.d.n_denials == 1 &&
            strstr(w.d.denials[0],
-                  "spec.containers[1].image registry.example.com/payments/api:v2: "
-                  "rule r could not be checked: resolving the digest") == w.d.denials[0],
+                  "spec.containers[1].image registry.example.com/payments/api:v2, image rule r: "
+                  "could not be checked: resolving the digest") == w.d.denials[0],
        "onError deny: %s", w.d.n_denials ? w.d.denials[0] : "");
     ok(strcmp(annotation(&w.d, "1-digest"), "unresolved") == 0, "digest unresolved");
     wh_arena_fini(&w.a);
