@@ -19,6 +19,75 @@
 #include "sbom/diff.h"
 #include "sbom/normalize.h"
 
+/* `driftgate CMD --help`: what each command does, on stdout (cli/check.c, lint.c and
+ * verify_bundle.c print their synopsis on stderr after a usage error). */
+static const struct {
+    const char *name, *text;
+} helps[] = {
+    {"serve", "usage: driftgate serve --config FILE\n"
+              "The validating admission webhook over TLS: POST /validate (AdmissionReview v1),\n"
+              "GET /healthz, /readyz and /metrics (Prometheus text). SIGHUP or a changed file\n"
+              "reloads the policy, the trust roots and the serving certificate; a bad file keeps\n"
+              "the last good one. SIGTERM lets reviews in flight answer, then exits.\n"
+              "exit: 0 after SIGTERM, 2 when it cannot start (the reason on stderr)\n"},
+    {"review", "usage: driftgate review FILE|- (--config FILE | --policy FILE)\n"
+               "                        [--plain-http HOST:PORT]... [--docker-config FILE]\n"
+               "                        [--ca-file FILE] [--trusted-root FILE]... [--timeout "
+               "SECONDS]\n"
+               "One AdmissionReview (JSON; - reads stdin) through the webhook's engine, registry\n"
+               "included; prints the AdmissionReview response the webhook would send.\n"
+               "exit: 0 allowed, 1 denied, 2 error (a malformed review, an unreadable policy)\n"},
+    {"check", "usage: driftgate check IMAGE [--dev IMAGE] --policy FILE\n"
+              "                       [--format text|markdown|json|sarif] [--plain-http "
+              "HOST:PORT]...\n"
+              "                       [--docker-config FILE] [--ca-file FILE] [--trusted-root "
+              "FILE]...\n"
+              "                       [--timeout SECONDS]\n"
+              "The pull-request check: resolves and verifies IMAGE (and its dev image) from the\n"
+              "registry exactly as the webhook does and prints the drift report.\n"
+              "exit: 0 allowed, 1 denied (or blocking drift), 2 error\n"},
+    {"diff", "usage: driftgate diff PROD.sbom.json DEV.sbom.json --policy FILE [--image NAME]\n"
+             "                      [--format text|markdown|json|sarif]\n"
+             "The drift between two SBOM files (CycloneDX, SPDX JSON or tag-value) in the tiers\n"
+             "of the policy's image rule for NAME (default: the first rule with tiers).\n"
+             "exit: 0 no blocking drift, 1 blocking drift, 2 error\n"},
+    {"policy", "usage: driftgate policy lint [--schema FILE] [--schema-only] FILE...\n"
+               "       driftgate policy schema\n"
+               "lint checks each policy against the JSON Schema (built in, or FILE) and then\n"
+               "loads it strictly; every problem as file:line:col. schema prints the built-in\n"
+               "JSON Schema.\n"
+               "exit: 0 valid, 1 invalid, 2 usage or I/O error\n"},
+    {"verify-bundle",
+     "usage: driftgate verify-bundle --bundle FILE\n"
+     "         (--certificate-identity ID | --certificate-identity-regexp RE)\n"
+     "         (--certificate-oidc-issuer URL | --certificate-oidc-issuer-regexp RE)\n"
+     "         | --key FILE)\n"
+     "         --trusted-root FILE [--trusted-root FILE]... FILE|sha256:<hex>\n"
+     "Verifies one sigstore bundle over FILE or a digest (the sigstore-conformance client).\n"
+     "exit: 0 verified, 1 not verified (the reason is printed), 2 usage or I/O error\n"},
+};
+
+const char *
+wh_cli_help(const char *command)
+{
+    size_t i;
+
+    if (command == NULL)
+        return "usage: driftgate COMMAND [ARGS]\n"
+               "  serve --config FILE                  the admission webhook\n"
+               "  review FILE|- --policy FILE          one AdmissionReview, response on stdout\n"
+               "  check IMAGE [--dev IMAGE] --policy F the pull-request check of one image\n"
+               "  diff PROD.json DEV.json --policy F   drift between two SBOM files\n"
+               "  policy lint FILE... | policy schema  check a policy; print its JSON Schema\n"
+               "  verify-bundle --bundle FILE ...      verify one sigstore bundle\n"
+               "driftgate COMMAND --help shows a command's flags; driftgate --version the build.\n"
+               "exit: 0 allow, 1 deny (or blocking drift, or an invalid policy), 2 error\n";
+    for (i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
+        if (strcmp(helps[i].name, command) == 0)
+            return helps[i].text;
+    return NULL;
+}
+
 static int
 usage(const char *text)
 {

@@ -14,4 +14,8 @@ int wh_cli_serve(int argc, char **argv);
 /* 0 verified, 1 not verified, 2 usage or I/O error (the sigstore-conformance protocol). */
 int wh_cli_verify_bundle(int argc, char **argv);
 
+/* `driftgate COMMAND --help` text ("usage: ..." and what it does, newline-terminated), NULL for
+ * an unknown command; NULL `command` is the overview of all commands. Static text. */
+const char *wh_cli_help(const char *command);
+
 #endif
