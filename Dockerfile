@@ -17,12 +17,14 @@ RUN apt-get update \
       libh2o-evloop-dev libjansson-dev libcurl4-openssl-dev libyaml-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY Makefile ./
+COPY Makefile VERSION ./
 COPY webhook/ webhook/
 COPY policy/ policy/
 COPY manifests/configmap-config.yaml manifests/
 # Release flags come from the Makefile (-O2, FORTIFY_SOURCE=3, stack protector, PIE, full RELRO).
-RUN make -j"$(nproc)" BUILD=build-release build-release/driftgate \
+# No .git in the context: `docker build --build-arg DG_COMMIT=$(git rev-parse --short=12 HEAD)`.
+ARG DG_COMMIT=unknown
+RUN make -j"$(nproc)" BUILD=build-release DG_COMMIT="$DG_COMMIT" build-release/driftgate \
  && install -D -m 0755 build-release/driftgate /out/usr/local/bin/driftgate \
  && install -D -m 0644 policy/default.yaml /out/etc/driftgate/policy/policy.yaml \
  && install -D -m 0644 -t /out/etc/driftgate/policy/keys policy/keys/*.pub \

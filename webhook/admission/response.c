@@ -69,40 +69,33 @@ struct scratch {
 #define MORE_RESERVE 64 /* bytes for "; … and <N> more denials" */
 
 /*
- * Appends `text` cleaned (wh_decision_text_clean) and cut to `max_chars` characters, JSON-escaped
- * without quotes and cut again so the escaped bytes stay within `max_bytes` (a text of quotes or
+ * Appends `text` cleaned (wh_decision_text_clean) and cut to `max_bytes`, JSON-escaped without
+ * quotes and cut again so the escaped bytes stay within `max_escaped` (a text of quotes or
  * backslashes doubles in size), on a character boundary, ending in "…" when cut. Returns the
- * characters written.
+ * bytes of text written (before escaping).
  */
 static size_t
-append_escaped(struct wh_buf *out, struct scratch *sc, struct wh_str text, size_t max_chars,
-               size_t max_bytes)
+append_escaped(struct wh_buf *out, struct scratch *sc, struct wh_str text, size_t max_bytes,
+               size_t max_escaped)
 {
     const unsigned char *s;
-    size_t i, len, chars, bytes = 0, fit = 0, fit_chars = 0, run = 0;
+    size_t i, len, escaped = 0, fit = 0, run = 0;
 
     wh_buf_reset(&sc->clean);
-    chars = wh_decision_text_clean(&sc->clean, text, max_chars);
+    wh_decision_text_clean(&sc->clean, text, max_bytes);
     if (sc->clean.len == 0)
         return 0;
     s = (const unsigned char *)sc->clean.ptr;
     /* Clean text has no control characters: only '"' and '\\' grow (to two bytes). */
     for (i = 0; i < sc->clean.len; i += len) {
-        size_t e = 0;
         len = wh_utf8_next(s + i, sc->clean.len - i, NULL);
         WH_ASSERT(len > 0); /* cleaned: valid UTF-8 */
-        e = (s[i] == '"' || s[i] == '\\') ? 2 : len;
-        if (bytes + e + 3 <= max_bytes) {
-            fit = i + len; /* longest prefix that still leaves room for "…" */
-            fit_chars++;
-        }
-        bytes += e;
+        escaped += (s[i] == '"' || s[i] == '\\') ? 2 : len;
+        if (escaped + 3 <= max_escaped)
+            fit = i + len; /* the longest prefix that still leaves room for "…" */
     }
-    if (bytes > max_bytes) {
-        chars = fit_chars + 1;
-    } else {
+    if (escaped <= max_escaped)
         fit = sc->clean.len;
-    }
     for (i = 0; i < fit; i++) {
         if (s[i] != '"' && s[i] != '\\')
             continue;
@@ -111,9 +104,10 @@ append_escaped(struct wh_buf *out, struct scratch *sc, struct wh_str text, size_
         run = i; /* the quote or backslash itself goes out with the next run */
     }
     wh_buf_append(out, s + run, fit - run);
-    if (fit < sc->clean.len)
-        wh_buf_append(out, ELLIPSIS, 3);
-    return chars;
+    if (fit == sc->clean.len)
+        return fit;
+    wh_buf_append(out, ELLIPSIS, 3);
+    return fit + 3;
 }
 
 /* status.message: the denials joined with "; ", each within WH_RESPONSE_DENIAL_MAX, all within
@@ -157,9 +151,9 @@ append_status(const struct wh_decision *d, struct wh_buf *out, struct scratch *s
     wh_buf_append_c(out, "}");
 }
 
-/* Characters of a warning once cleaned and cut to WH_WARNING_MAX. */
+/* Bytes of a warning once cleaned and cut to WH_WARNING_MAX. */
 static size_t
-warning_chars(const char *text, struct scratch *sc)
+warning_bytes(const char *text, struct scratch *sc)
 {
     wh_buf_reset(&sc->clean);
     return wh_decision_text_clean(&sc->clean, wh_str_c(text), WH_WARNING_MAX);
@@ -175,8 +169,8 @@ is_shown_before(const struct wh_decision *d, size_t i, const bool *shown)
 }
 
 /*
- * "warnings": within the apiserver's limits (decision.h): WH_WARNING_MAX characters each, and
- * when all of them would pass WH_WARNINGS_COUNT_MAX or WH_WARNINGS_TOTAL_MAX characters, the
+ * "warnings": within the apiserver's limits (decision.h): WH_WARNING_MAX bytes each, and when
+ * all of them would pass WH_WARNINGS_COUNT_MAX or WH_WARNINGS_TOTAL_MAX bytes, the
  * first ones that fit and a last "<subject>: … and N more warnings" in their place.
  */
 static void
@@ -189,7 +183,7 @@ append_warnings(struct wh_buf *out, const struct wh_decision *d, struct scratch 
     if (d->n_warnings == 0)
         return;
     for (i = 0; i < d->n_warnings && total <= WH_WARNINGS_TOTAL_MAX; i++)
-        total += warning_chars(d->warnings[i], sc);
+        total += warning_bytes(d->warnings[i], sc);
     all_fit = d->n_warnings <= WH_WARNINGS_COUNT_MAX && total <= WH_WARNINGS_TOTAL_MAX;
     more = d->subject != NULL ? d->subject : "driftgate";
     /* The last line's length with the widest count it could carry. */
@@ -201,7 +195,9 @@ append_warnings(struct wh_buf *out, const struct wh_decision *d, struct scratch 
         shown[i] = false;
         if (is_shown_before(d, i, shown))
             continue;
-        c = warning_chars(d->warnings[i], sc);
+        c = warning_bytes(d->warnings[i], sc);
+        if (c == 0)
+            continue; /* the apiserver ignores an empty warning */
         if (!all_fit &&
             (n_shown + 1 >= WH_WARNINGS_COUNT_MAX || used + c + reserve > WH_WARNINGS_TOTAL_MAX))
             break;

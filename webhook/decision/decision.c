@@ -68,19 +68,29 @@ next_char(const unsigned char *s, size_t n, bool *is_clean)
 }
 
 size_t
-wh_decision_text_clean(struct wh_buf *out, struct wh_str text, size_t max_chars)
+wh_decision_text_clean(struct wh_buf *out, struct wh_str text, size_t max_bytes)
 {
     const unsigned char *s = (const unsigned char *)text.ptr;
-    size_t i, len, total = 0, keep, kept, run = 0;
+    size_t i, len, total = 0, fit = 0, fit_bytes = 0, run = 0;
     bool is_clean;
 
-    if (max_chars == 0 || text.len == 0)
+    if (text.len == 0 || max_bytes < 3)
         return 0;
-    for (i = 0; i < text.len && total <= max_chars; i += len, total++)
+    /* What the cleaned text weighs (U+FFFD is 3 bytes), and its longest prefix that leaves room
+     * for "…" should the whole not fit. */
+    for (i = 0; i < text.len && total <= max_bytes; i += len) {
         len = next_char(s + i, text.len - i, &is_clean);
-    /* Longer than max_chars: max_chars - 1 characters of the text, then "…". */
-    keep = total > max_chars ? max_chars - 1 : total;
-    for (i = 0, kept = 0; kept < keep; i += len, kept++) {
+        total += is_clean ? len : 3;
+        if (total + 3 <= max_bytes) {
+            fit = i + len;
+            fit_bytes = total;
+        }
+    }
+    if (total <= max_bytes && i == text.len) {
+        fit = text.len;
+        fit_bytes = total;
+    }
+    for (i = 0; i < fit; i += len) {
         len = next_char(s + i, text.len - i, &is_clean);
         if (is_clean)
             continue;
@@ -88,42 +98,42 @@ wh_decision_text_clean(struct wh_buf *out, struct wh_str text, size_t max_chars)
         wh_buf_append(out, REPLACEMENT, 3);
         run = i + len;
     }
-    wh_buf_append(out, s + run, i - run);
-    if (keep == total)
-        return kept;
+    wh_buf_append(out, s + run, fit - run);
+    if (fit == text.len)
+        return fit_bytes;
     wh_buf_append(out, ELLIPSIS, 3);
-    return kept + 1;
+    return fit_bytes + 3;
 }
 
-/* `text` (n bytes, NUL-terminated) itself when clean and at most max_chars long, else a cleaned
+/* `text` (n bytes, NUL-terminated) itself when clean and at most max_bytes long, else a cleaned
  * and cut copy in `a`. */
 static char *
-clip(struct wh_arena *a, char *text, size_t n, size_t max_chars)
+clip(struct wh_arena *a, char *text, size_t n, size_t max_bytes)
 {
     const unsigned char *s = (const unsigned char *)text;
-    size_t i, len, chars = 0;
+    size_t i, len;
     bool is_clean = true;
     struct wh_buf b;
     char *out;
 
-    for (i = 0; i < n && is_clean && chars <= max_chars; i += len, chars++)
+    for (i = 0; n <= max_bytes && i < n && is_clean; i += len)
         len = next_char(s + i, n - i, &is_clean);
-    if (is_clean && chars <= max_chars)
+    if (n <= max_bytes && is_clean)
         return text;
     wh_buf_init(&b, SIZE_MAX);
-    wh_decision_text_clean(&b, (struct wh_str){text, n}, max_chars);
+    wh_decision_text_clean(&b, (struct wh_str){text, n}, max_bytes);
     out = wh_arena_strndup(a, b.ptr != NULL ? b.ptr : "", b.len);
     wh_buf_fini(&b);
     return out;
 }
 
 const char *
-wh_decision_text_clip(struct wh_arena *a, const char *text, size_t max_chars)
+wh_decision_text_clip(struct wh_arena *a, const char *text, size_t max_bytes)
 {
     size_t n = strlen(text);
 
     /* clip() returns its argument unchanged or a copy: it never writes through it. */
-    return clip(a, (char *)(uintptr_t)text, n, max_chars);
+    return clip(a, (char *)(uintptr_t)text, n, max_bytes);
 }
 
 void

@@ -157,13 +157,26 @@ struct verdict {
     const struct wh_image_eval *in;
     /* "spec.containers[1].image reg/x:v2 (sha256:…), image rule payments": denials name the
      * JSON path, the image, its digest and the rule; warnings (which the decision prefixes with
-     * the object) the path, the image and the rule, so no two containers' warnings read alike. */
+     * the object) the path, the image and the rule, so no two containers' warnings read alike;
+     * `wshort` leaves the image out, for a warning that would otherwise be cut (record_warning). */
     const char *prefix;
-    const char *wprefix;
+    const char *wprefix, *wshort;
     enum wh_policy_mode mode;
     size_t denials, warnings;
     char *audit; /* mode audit: the would-be denials, joined */
 };
+
+/* Records "<object>: <marker><path> <image>, image rule R: <text>", or without the image when
+ * that would pass WH_WARNING_MAX: the finding and its fix at the end are never what is cut. */
+static void
+record_warning(struct verdict *v, const char *marker, const char *text)
+{
+    const char *subject = v->d->subject;
+    size_t n = (subject != NULL ? strlen(subject) + 2 : 0) + strlen(marker) + strlen(v->wprefix) +
+               2 + strlen(text);
+
+    wh_decision_warn(v->d, "%s%s: %s", marker, n <= WH_WARNING_MAX ? v->wprefix : v->wshort, text);
+}
 
 static void
 deny(struct verdict *v, const char *text)
@@ -174,8 +187,7 @@ deny(struct verdict *v, const char *text)
         wh_decision_deny(v->d, "%s: %s", v->prefix, text);
         break;
     case WH_POLICY_MODE_WARN:
-        /* Warnings are cut at 256 characters: the marker and the container come first. */
-        wh_decision_warn(v->d, "not enforced (mode warn): %s: %s", v->wprefix, text);
+        record_warning(v, "not enforced (mode warn): ", text);
         break;
     case WH_POLICY_MODE_AUDIT:
         v->audit = v->audit == NULL ? wh_arena_strdup(v->d->arena, text)
@@ -188,7 +200,7 @@ static void
 warn(struct verdict *v, const char *text)
 {
     v->warnings++;
-    wh_decision_warn(v->d, "%s: %s", v->wprefix, text);
+    record_warning(v, "", text);
 }
 
 /* How to produce what is missing, for the first signer of the list. */
@@ -528,6 +540,7 @@ wh_policy_evaluate_image(const struct wh_policy *p, const struct wh_image_eval *
     else
         v.prefix = wh_arena_sprintf(a, "%s %s%s", in->path, in->image, rule);
     v.wprefix = wh_arena_sprintf(a, "%s %s%s", in->path, in->image, rule);
+    v.wshort = wh_arena_sprintf(a, "%s%s", in->path, rule);
     if (in->rule == NULL) {
         v.mode = p->defaults.mode;
         apply_action(&v, p->defaults.no_match,
