@@ -52,7 +52,7 @@ got_commit=${BASH_REMATCH[2]:-}
 check $? "the commit is this checkout's ($got_commit; HEAD $want_commit)"
 
 for args in "" "bogus" "review" "review --bogus x" "diff only-one.json --policy p.yaml"; do
-  # shellcheck disable=SC2086
+  # shellcheck disable=SC2086 # each case is a list of arguments, split on purpose
   rc=$(run $args)
   [ "$rc" = 2 ] && [ -s "$work/err" ] && [ ! -s "$work/out" ]
   check $? "usage error '${args:-no arguments}': stderr, exit 2 (exit $rc)" "$(cat "$work/out" "$work/err")"

@@ -65,6 +65,7 @@ check $? "build_info names the version and commit of driftgate --version ($build
 
 # README's metric table is the list of families /metrics serves: neither side may have one the
 # other lacks, and the types agree.
+# shellcheck disable=SC2016 # the backquotes are README's markdown, not a command
 readme=$(sed -n 's/^  | `\(driftgate_[a-z_]*\)` | \([a-z]*\) |.*/\1 \2/p' "$top/README.md" | sort)
 served=$(awk '$1 == "#" && $2 == "TYPE" { print $3, $4 }' "$work/m0.txt" | sort)
 [ -n "$readme" ] && [ "$readme" = "$served" ]

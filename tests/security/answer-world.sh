@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # top and work are set by the test that sources this file
 # Sourced by tests/security/answer_*_test.sh: a loopback registry with signed prod/dev image pairs
 # whose attested SBOMs an attacker with push access wrote (the SBOM is evidence, not trust: the
 # signature only says which key signed it). Needs: top, work (temp dir), check(); sets REGISTRY,

@@ -11,7 +11,9 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$top/build}
+# shellcheck source=tests/integration/serve-lib.sh # make shellcheck runs from the top
 . "$top/tests/integration/serve-lib.sh"
+# shellcheck source=tests/security/answer-world.sh
 . "$top/tests/security/answer-world.sh"
 trap 'answer_world_stop; cleanup' EXIT
 answer_ok() { python3 "$top/tests/security/answer-check.py" "$@"; }

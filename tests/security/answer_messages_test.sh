@@ -10,7 +10,9 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$top/build}
+# shellcheck source=tests/integration/serve-lib.sh # make shellcheck runs from the top
 . "$top/tests/integration/serve-lib.sh"
+# shellcheck source=tests/security/answer-world.sh
 . "$top/tests/security/answer-world.sh"
 trap 'answer_world_stop; cleanup' EXIT
 answer_ok() { python3 "$top/tests/security/answer-check.py" "$@"; }
@@ -52,7 +54,7 @@ done
 
 # A 31-container Pod of that image.
 imgs=()
-for i in $(seq 31); do imgs+=("$PROD_WARN"); done
+for _ in $(seq 31); do imgs+=("$PROD_WARN"); done
 bash "$top/tests/integration/review-objects.sh" -n big -k pod "${imgs[@]}" > "$work/q-big.json" ||
   { check 1 "kubectl renders the 31-container Pod"; exit 1; }
 [ "$(jq '.request.object.spec.containers | length' "$work/q-big.json")" = 31 ]
