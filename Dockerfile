@@ -14,7 +14,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential pkg-config ca-certificates \
-      libh2o-evloop-dev libjansson-dev libcurl4-openssl-dev libyaml-dev libssl-dev \
+      libh2o-evloop-dev libjansson-dev libcurl4-openssl-dev libyaml-dev libpcre2-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile VERSION ./
@@ -34,7 +34,7 @@ RUN make -j"$(nproc)" BUILD=build-release DG_COMMIT="$DG_COMMIT" build-release/d
 
 FROM debian:bookworm-slim
 ARG DEBIAN_FRONTEND=noninteractive
-ARG RUNTIME_PKGS="libh2o-evloop0.13 libjansson4 libcurl4 libyaml-0-2 libssl3 ca-certificates"
+ARG RUNTIME_PKGS="libh2o-evloop0.13 libjansson4 libcurl4 libyaml-0-2 libpcre2-8-0 libssl3 ca-certificates"
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ${RUNTIME_PKGS} \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
