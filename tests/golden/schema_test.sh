@@ -23,8 +23,10 @@ fi
 declare -A LOADER_ONLY=(
   [bad_key]="the PEM must parse as a public key"
   [count_over_signers]="signatures.count may not exceed the number of signedBy entries"
-  [bad_regex]="the expression must compile as POSIX ERE"
-  [regex_stacked_quantifiers]="stacked quantifiers are refused (regcomp blows up on them)"
+  [bad_regex]="the expression must compile as RE2 (Go regexp syntax)"
+  [regex_stacked_quantifiers]="RE2 refuses a repetition of a repetition (a++ would be possessive in PCRE)"
+  [regex_anchor_escape]="an unbalanced ) cannot reopen the anchors: the pattern compiles on its own"
+  [regex_lookahead]="lookahead is not RE2 syntax"
   [dup_image_name]="image rule names are unique across the list (a property, not an item, constraint)"
   [exemption_warn_rule]="the exempted rule must exist and be a block rule"
   [missing_key_file]="key files must exist"

@@ -2,15 +2,18 @@
  * `driftgate policy lint`: each file is checked against the policy JSON Schema first (the
  * built-in copy of policy/schema.json, or --schema FILE), reporting every violation with its
  * position, then, when the schema holds, loaded by the strict loader, which also checks what a
- * schema cannot see (keys parse, regexes compile, references resolve). `policy schema` prints the
- * built-in schema for editors.
+ * schema cannot see (keys parse, regexes compile, references resolve). A policy that loads gets a
+ * line per regex with the effective pattern (what is matched, anchors included). `policy schema`
+ * prints the built-in schema for editors.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/arena.h"
 #include "base/file.h"
 #include "base/limits.h"
+#include "base/regex.h"
 #include "cli/commands.h"
 #include "policy/policy.h"
 #include "policy/schema.h"
@@ -24,6 +27,40 @@ usage(void)
 {
     fprintf(stderr, "usage: %s\n", LINT_USAGE);
     return 2;
+}
+
+static int
+by_position(const void *x, const void *y)
+{
+    const struct wh_policy_regex *a = *(const struct wh_policy_regex *const *)x;
+    const struct wh_policy_regex *b = *(const struct wh_policy_regex *const *)y;
+
+    return a->line != b->line ? (a->line > b->line) - (a->line < b->line)
+                              : (a->col > b->col) - (a->col < b->col);
+}
+
+/* "file:line:col: signer gh: keyless.subjectRegExp: whole value must match ^(?:...)$ (RE2)",
+ * in file order: the pattern as the engine anchors it, so a reviewer sees what is admitted. */
+static void
+print_regexes(const char *path, const struct wh_policy *p)
+{
+    const struct wh_policy_regex *r, **all;
+    size_t n = 0, i;
+
+    for (r = wh_policy_regexes(p); r != NULL; r = r->next)
+        n++;
+    if (n == 0)
+        return;
+    all = calloc(n, sizeof(*all));
+    if (all == NULL)
+        wh_oom();
+    for (i = 0, r = wh_policy_regexes(p); r != NULL; r = r->next)
+        all[i++] = r;
+    qsort(all, n, sizeof(*all), by_position);
+    for (i = 0; i < n; i++)
+        printf("%s:%d:%d: %s: whole value must match %s (RE2 syntax)\n", path, all[i]->line,
+               all[i]->col, all[i]->where, wh_regex_effective(all[i]->re));
+    free(all);
 }
 
 /* 0 valid, 1 not. */
@@ -69,6 +106,7 @@ lint_file(const char *path, const struct wh_policy_schema *schema, bool schema_o
         fprintf(stderr, "%s\n", err.msg); /* already "file:line:col: message" */
         return 1;
     }
+    print_regexes(path, p);
     wh_policy_unref(p);
     printf("%s: ok\n", path);
     return 0;

@@ -7,23 +7,32 @@
 
 #include <string.h>
 
-static bool
-regex_match(const struct wh_policy_regex *re, const char *s)
-{
-    /* model.h: compiled from "^(" source ")$", so a match is a whole-string match */
-    return regexec(&re->re, s, 0, NULL, 0) == 0;
-}
+#include "base/regex.h"
 
+/* SAN or issuer against `exact` or the whole-value regex `re`. On false, *why says which. */
 static bool
-text_match(const char *exact, const struct wh_policy_regex *re, const char *have)
+text_match(const char *what, const char *exact, const struct wh_policy_regex *re, const char *have,
+           struct wh_arena *a, const char **why)
 {
-    if (have == NULL)
+    struct wh_error err;
+    bool matched = false;
+
+    if (exact == NULL && re == NULL) /* no condition (the loader always sets one) */
+        return true;
+    if (have != NULL && exact != NULL) {
+        matched = strcmp(exact, have) == 0;
+    } else if (have != NULL && re != NULL &&
+               wh_regex_match(re->re, wh_str_c(have), &matched, &err) != WH_OK) {
+        /* a match that ran out of its bounds is not a match (fail closed) */
+        *why = wh_arena_sprintf(a, "%s %s could not be matched: %s", what, have, err.msg);
         return false;
-    if (exact != NULL && strcmp(exact, have) != 0)
-        return false;
-    if (re != NULL && !regex_match(re, have))
-        return false;
-    return true;
+    }
+    if (matched)
+        return true;
+    *why = wh_arena_sprintf(a, "%s %s does not %s %s", what, have != NULL ? have : "(none)",
+                            exact != NULL ? "equal" : "match",
+                            exact != NULL ? exact : wh_regex_effective(re->re));
+    return false;
 }
 
 static const char *
@@ -60,18 +69,9 @@ wh_policy_keyless_match(const struct wh_policy_keyless *k, const struct wh_cert_
                         struct wh_arena *a, const char **why)
 {
     *why = NULL;
-    if (!text_match(k->subject, k->subject_re, id->san)) {
-        *why = wh_arena_sprintf(a, "subject %s does not %s %s", id->san ? id->san : "(none)",
-                                k->subject != NULL ? "equal" : "match",
-                                k->subject != NULL ? k->subject : k->subject_re->source);
+    if (!text_match("subject", k->subject, k->subject_re, id->san, a, why) ||
+        !text_match("issuer", k->issuer, k->issuer_re, id->issuer, a, why))
         return false;
-    }
-    if (!text_match(k->issuer, k->issuer_re, id->issuer)) {
-        *why = wh_arena_sprintf(a, "issuer %s does not %s %s", id->issuer ? id->issuer : "(none)",
-                                k->issuer != NULL ? "equal" : "match",
-                                k->issuer != NULL ? k->issuer : k->issuer_re->source);
-        return false;
-    }
     if (!claim(k->github.repository, repository(id, a), "github repository", a, why) ||
         !claim(k->github.ref,
                pick(id, WH_CERT_EXT_GITHUB_WORKFLOW_REF, WH_CERT_EXT_SOURCE_REPOSITORY_REF),

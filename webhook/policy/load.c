@@ -7,7 +7,6 @@
 
 #include <limits.h>
 #include <math.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 
 #include "base/clock.h"
 #include "base/file.h"
+#include "base/regex.h"
 #include "image/ref.h"
 #include "policy/snapshot.h"
 #include "policy/tree.h"
@@ -243,101 +243,39 @@ as_glob_list(struct ctx *c, const struct wh_policy_node *n, const char *where,
 static void
 release_regex(void *obj)
 {
-    regfree(obj);
+    wh_regex_free(obj);
 }
 
-/* glibc's regcomp builds automata whose size explodes with stacked quantifiers ("a++++...": a
- * 508-byte policy took over 2 GiB in the fuzzer). A policy may come from any pull request, so
- * quantifiers are bounded: none directly after another, at most REGEX_MAX_QUANTIFIERS in all. */
+/* A policy may come from any pull request: its regexes are bounded in length here and in
+ * matching by PCRE2's limits (base/regex.c), which hold on the fuzz corpus. */
 #define REGEX_MAX_LEN 512
-#define REGEX_MAX_QUANTIFIERS 32
 
-/* TODO(#14): split the quantifier scanner; policy/load.c is being changed now (PCRE2) (cognitive
- * complexity 36 > 25, STYLE §8). */
-static enum wh_err /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
-check_quantifiers(struct ctx *c, const struct wh_policy_node *n, const char *where, const char *src)
-{
-    const char *s = src;
-    bool prev_quant = false;
-    size_t quants = 0;
-
-    while (*s != '\0') {
-        bool quant = false;
-        if (*s == '\\') {
-            s += s[1] != '\0' ? 2 : 1;
-        } else if (*s == '[') {
-            /* A bracket expression is one atom; "[]...]" and "[^]...]" start with a literal ']'. */
-            s++;
-            if (*s == '^')
-                s++;
-            if (*s == ']')
-                s++;
-            while (*s != '\0' && *s != ']')
-                s++;
-            if (*s == ']')
-                s++;
-        } else if (*s == '*' || *s == '+' || *s == '?' || *s == '{') {
-            quant = true;
-            if (*s == '{')
-                while (*s != '\0' && *s != '}')
-                    s++;
-            if (*s != '\0')
-                s++;
-        } else {
-            s++;
-        }
-        if (quant && prev_quant)
-            return fail(c, n,
-                        "%s: stacked quantifiers in \"%s\" (a quantifier right after another): "
-                        "write one quantifier per atom",
-                        where, src);
-        if (quant && ++quants > REGEX_MAX_QUANTIFIERS)
-            return fail(c, n, "%s: more than %d quantifiers in one regular expression", where,
-                        REGEX_MAX_QUANTIFIERS);
-        prev_quant = quant;
-    }
-    return WH_OK;
-}
-
-/* Anchored POSIX ERE. Perl/RE2 spellings that ERE would read differently are refused. */
+/* RE2 syntax (cosign's dialect), compiled on its own and anchored by the engine: whole value. */
 static enum wh_err
 as_regex(struct ctx *c, const struct wh_policy_node *n, const char *where,
          const struct wh_policy_regex **out)
 {
     struct wh_policy_regex *r;
-    const char *src, *s;
-    char *anchored, msg[160];
-    int rc;
-    enum wh_err e = as_string(c, n, where, &src);
+    struct wh_regex *re;
+    struct wh_error e;
+    const char *src;
+    enum wh_err rc = as_string(c, n, where, &src);
 
-    if (e != WH_OK)
-        return e;
+    if (rc != WH_OK)
+        return rc;
     if (strlen(src) > REGEX_MAX_LEN)
         return fail(c, n, "%s: regular expression longer than %d characters", where, REGEX_MAX_LEN);
-    e = check_quantifiers(c, n, where, src);
-    if (e != WH_OK)
-        return e;
-    for (s = src; *s != '\0'; s++) {
-        if (s[0] == '(' && s[1] == '?')
-            return fail(c, n, "%s: \"(?\" groups are Perl/RE2 syntax, not POSIX ERE", where);
-        if (s[0] == '\\' && s[1] != '\0' && strchr("dDpPAzZ", s[1]) != NULL)
-            return fail(c, n,
-                        "%s: \"\\%c\" is Perl/RE2 syntax, not POSIX ERE (use a bracket "
-                        "expression such as [0-9])",
-                        where, s[1]);
-        if (s[0] == '\\' && s[1] != '\0')
-            s++;
-    }
+    if (wh_regex_new(WH_REGEX_RE2, wh_str_c(src), &re, &e) != WH_OK)
+        return fail(c, n, "%s: %s", where, e.msg);
+    wh_arena_defer(&c->p->arena, release_regex, re);
     r = wh_arena_alloc(&c->p->arena, sizeof(*r));
     r->source = src;
-    anchored = wh_arena_sprintf(c->tmp, "^(%s)$", src);
-    rc = regcomp(&r->re, anchored, REG_EXTENDED | REG_NOSUB);
-    if (rc != 0) {
-        regerror(rc, &r->re, msg, sizeof(msg));
-        regfree(&r->re);
-        return fail(c, n, "%s: invalid regular expression \"%s\": %s", where, src, msg);
-    }
-    wh_arena_defer(&c->p->arena, release_regex, &r->re);
+    r->re = re;
+    r->where = wh_arena_strdup(&c->p->arena, where);
+    r->line = n->line;
+    r->col = n->col;
+    r->next = c->p->regexes;
+    c->p->regexes = r;
     *out = r;
     return WH_OK;
 }
@@ -1450,6 +1388,12 @@ wh_policy_signer_find(const struct wh_policy *p, const char *name)
         if (p->signers[i].name != NULL && strcmp(p->signers[i].name, name) == 0)
             return &p->signers[i];
     return NULL;
+}
+
+const struct wh_policy_regex *
+wh_policy_regexes(const struct wh_policy *p)
+{
+    return p->regexes;
 }
 
 static bool

@@ -1,7 +1,6 @@
 #ifndef WH_POLICY_MODEL_H
 #define WH_POLICY_MODEL_H
 
-#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -43,10 +42,16 @@ struct wh_policy_defaults {
     enum wh_policy_action no_match;
 };
 
-/* An anchored POSIX ERE: compiled from "^(" source ")$"; regexec on it is thread-safe. */
+/* A policy regex: RE2 syntax (Go regexp, as cosign and policy-controller take it) matched against
+ * the whole value (base/regex.h); wh_regex_match on it is thread-safe. The loader links every one
+ * of a policy in `next` (reverse file order) for `policy lint` to show. */
+struct wh_regex;
 struct wh_policy_regex {
-    const char *source; /* as written in the policy */
-    regex_t re;
+    const char *source;        /* as written in the policy */
+    const struct wh_regex *re; /* freed with the policy */
+    const char *where;         /* "signer gh: keyless.subjectRegExp" */
+    int line, col;             /* of the value */
+    const struct wh_policy_regex *next;
 };
 
 /* Fulcio certificate identity; policy/identity.c matches it against a verified certificate. */

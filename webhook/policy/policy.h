@@ -49,6 +49,9 @@ const struct wh_policy_image *wh_policy_image_get(const struct wh_policy *p, siz
 /* A tier list by name (spec.tiers), NULL if absent. */
 const struct wh_policy_tiers *wh_policy_tiers_find(const struct wh_policy *p, const char *name);
 const struct wh_policy_signer *wh_policy_signer_find(const struct wh_policy *p, const char *name);
+/* Every regex of the policy (subjectRegExp, issuerRegExp, builderIdRegExp), linked by ->next in
+ * reverse file order; NULL when there is none. */
+const struct wh_policy_regex *wh_policy_regexes(const struct wh_policy *p);
 
 /* True when `name` (a verified signer's) is one of the signer set's names; false for NULL. */
 bool wh_policy_signer_listed(const struct wh_policy_signer *const *list, size_t n,

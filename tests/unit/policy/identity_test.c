@@ -3,10 +3,12 @@
 #include "policy/identity.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/file.h"
+#include "base/regex.h"
 #include "policy/policy.h"
 #include "unit/harness.h"
 
@@ -22,19 +24,23 @@ shared(void)
 static void
 release_regex(void *p)
 {
-    regfree(&((struct wh_policy_regex *)p)->re);
+    wh_regex_free(p);
 }
 
 static const struct wh_policy_regex *
 regex(const char *src, struct wh_arena *a)
 {
     struct wh_policy_regex *r = wh_arena_calloc(a, 1, sizeof(*r));
-    char *full = wh_arena_sprintf(a, "^(%s)$", src);
+    struct wh_regex *re;
+    struct wh_error err;
 
     r->source = src;
-    if (regcomp(&r->re, full, REG_EXTENDED | REG_NOSUB) != 0)
+    if (wh_regex_new(WH_REGEX_RE2, wh_str_c(src), &re, &err) != WH_OK) {
+        printf("# %s\n", err.msg);
         abort();
-    wh_arena_defer(a, release_regex, r);
+    }
+    wh_arena_defer(a, release_regex, re);
+    r->re = re;
     return r;
 }
 
