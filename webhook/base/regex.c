@@ -427,8 +427,6 @@ static enum wh_err parse_alt(struct parser *p, uint32_t *weight);
 static bool
 re2_int(const struct parser *p, size_t *k, long *v)
 {
-    size_t start = *k;
-
     if (*k >= p->n || p->cp[*k] < '0' || p->cp[*k] > '9')
         return false;
     if (*k + 1 < p->n && p->cp[*k] == '0' && p->cp[*k + 1] >= '0' && p->cp[*k + 1] <= '9')
@@ -441,7 +439,6 @@ re2_int(const struct parser *p, size_t *k, long *v)
             *v = *v * 10 + (long)(p->cp[*k] - '0');
         (*k)++;
     }
-    (void)start;
     return true;
 }
 
