@@ -699,7 +699,7 @@ re2_class(struct parser *p)
     while (at_end(p) || peek(p, 0) != ']' || first) {
         struct set s;
         bool sneg;
-        uint32_t lo, hi;
+        uint32_t lo = 0, hi = 0;
         size_t item_at = p->i;
 
         if (at_end(p))
@@ -925,7 +925,7 @@ static enum wh_err
 re2_atom(struct parser *p, enum atom *kind, size_t *start, uint32_t *weight)
 {
     size_t at = p->i, items = 0;
-    uint32_t c = peek(p, 0), lit;
+    uint32_t c = peek(p, 0), lit = 0;
     long min, max;
     size_t end;
     struct set s;
@@ -1238,9 +1238,9 @@ ecma_class(struct parser *p)
     put_c(p, neg ? "[^" : "[");
     while (at_end(p) || peek(p, 0) != ']') {
         size_t at = p->i;
-        uint32_t lo, hi;
-        const struct set *set, *set2;
-        bool sneg, sneg2;
+        uint32_t lo = 0, hi = 0;
+        const struct set *set = NULL, *set2 = NULL;
+        bool sneg = false, sneg2 = false;
         if ((rc = ecma_class_atom(p, &lo, &set, &sneg)) != WH_OK)
             return rc;
         if (peek(p, 0) == '-' && p->i + 1 < p->n && peek(p, 1) != ']') {
@@ -1351,7 +1351,7 @@ static enum wh_err
 ecma_term(struct parser *p)
 {
     size_t start = p->o.len, at = p->i, end;
-    uint32_t c = peek(p, 0), cp;
+    uint32_t c = peek(p, 0), cp = 0;
     uint64_t min, max;
     enum atom kind = A_ATOM;
     const struct set *set;
@@ -1452,8 +1452,8 @@ decode(struct parser *p)
     const unsigned char *s = (const unsigned char *)p->src.ptr;
     size_t pos = 0;
 
-    p->cp = malloc((p->src.len + 1) * sizeof(*p->cp));
-    p->off = malloc((p->src.len + 1) * sizeof(*p->off));
+    p->cp = calloc(p->src.len + 1, sizeof(*p->cp));
+    p->off = calloc(p->src.len + 1, sizeof(*p->off));
     if (p->cp == NULL || p->off == NULL)
         wh_oom();
     p->n = 0;
