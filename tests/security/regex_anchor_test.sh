@@ -10,7 +10,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$top/build}
 : "${DG_SHARED:=$top/../shared}"
-# shellcheck source=../integration/serve-lib.sh
+# shellcheck source=tests/integration/serve-lib.sh # make shellcheck runs from the top
 . "$top/tests/integration/serve-lib.sh"
 trap 'bash "$top/tests/support/fixtures/world.sh" stop "$work/w" >/dev/null 2>&1; cleanup' EXIT
 

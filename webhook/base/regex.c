@@ -472,13 +472,55 @@ re2_repeat(const struct parser *p, size_t k, long *min, long *max, size_t *end)
     return true;
 }
 
+/* After "\[0-7]": up to three octal digits in all (Go: \1-\7 alone would be a backreference). */
+static enum wh_err
+re2_octal(struct parser *p, size_t at, uint32_t c, uint32_t *out)
+{
+    uint32_t v = c - '0';
+
+    if (c != '0' && (at_end(p) || peek(p, 0) < '0' || peek(p, 0) > '7'))
+        return fail_at(p, WH_E_INVALID, at,
+                       "invalid escape sequence \"\\%c\" (a backreference: not RE2 syntax)",
+                       (char)c);
+    for (int digits = 1; digits < 3 && !at_end(p) && peek(p, 0) >= '0' && peek(p, 0) <= '7';
+         digits++)
+        v = v * 8 + (peek(p, 0) - '0'), p->i++;
+    *out = v;
+    return WH_OK;
+}
+
+/* After "\x": two hex digits, or {H...} up to U+10FFFF. */
+static enum wh_err
+re2_hex(struct parser *p, size_t at, uint32_t *out)
+{
+    uint32_t v = 0;
+    int digits = 0;
+
+    if (peek(p, 0) == '{' && has(p, 0)) {
+        p->i++;
+        while (has(p, 0) && hex_value(peek(p, 0)) >= 0 && v <= 0x10ffff)
+            v = v * 16 + (uint32_t)hex_value(peek(p, 0)), p->i++, digits++;
+        if (digits == 0 || v > 0x10ffff || at_end(p) || peek(p, 0) != '}')
+            return fail_span(p, at, p->i + 1, "invalid escape sequence");
+        p->i++;
+        *out = v;
+        return WH_OK;
+    }
+    if (!has(p, 1) || hex_value(peek(p, 0)) < 0 || hex_value(peek(p, 1)) < 0)
+        return fail_span(p, at, p->i + 2 > p->n ? p->n : p->i + 2, "invalid escape sequence");
+    *out = (uint32_t)(hex_value(peek(p, 0)) * 16 + hex_value(peek(p, 1)));
+    p->i += 2;
+    return WH_OK;
+}
+
 /* After '\' (at p->i - 1): one character escape (Go parseEscape). */
 static enum wh_err
 re2_escape(struct parser *p, uint32_t *out)
 {
+    static const char controls[] = "afnrtv", values[] = "\a\f\n\r\t\v";
     size_t at = p->i - 1;
-    uint32_t c = peek(p, 0), v = 0;
-    int digits = 0;
+    uint32_t c = peek(p, 0);
+    const char *ctl = c != 0 && c < 0x80 ? strchr(controls, (int)c) : NULL;
 
     if (at_end(p))
         return fail_at(p, WH_E_INVALID, at, "trailing backslash at end of expression");
@@ -487,73 +529,37 @@ re2_escape(struct parser *p, uint32_t *out)
         *out = c;
         return WH_OK;
     }
-    switch (c) {
-    case '1':
-    case '2':
-    case '3':
-    case '4':
-    case '5':
-    case '6':
-    case '7':
-        if (peek(p, 0) < '0' || peek(p, 0) > '7' || at_end(p))
-            return fail_at(p, WH_E_INVALID, at,
-                           "invalid escape sequence \"\\%c\" (a backreference: not RE2 syntax)",
-                           (char)c);
-        /* fall through */
-    case '0':
-        v = c - '0';
-        for (digits = 1; digits < 3 && !at_end(p) && peek(p, 0) >= '0' && peek(p, 0) <= '7';
-             digits++)
-            v = v * 8 + (peek(p, 0) - '0'), p->i++;
-        *out = v;
+    if (c >= '0' && c <= '7')
+        return re2_octal(p, at, c, out);
+    if (c == 'x')
+        return re2_hex(p, at, out);
+    if (ctl != NULL) {
+        *out = (unsigned char)values[ctl - controls];
         return WH_OK;
-    case 'x':
-        if (peek(p, 0) == '{' && has(p, 0)) {
-            p->i++;
-            while (has(p, 0) && hex_value(peek(p, 0)) >= 0 && v <= 0x10ffff)
-                v = v * 16 + (uint32_t)hex_value(peek(p, 0)), p->i++, digits++;
-            if (digits == 0 || v > 0x10ffff || peek(p, 0) != '}' || at_end(p))
-                return fail_span(p, at, p->i + 1, "invalid escape sequence");
-            p->i++;
-            *out = v;
-            return WH_OK;
-        }
-        if (!has(p, 1) || hex_value(peek(p, 0)) < 0 || hex_value(peek(p, 1)) < 0)
-            return fail_span(p, at, p->i + 2 > p->n ? p->n : p->i + 2, "invalid escape sequence");
-        *out = (uint32_t)(hex_value(peek(p, 0)) * 16 + hex_value(peek(p, 1)));
-        p->i += 2;
-        return WH_OK;
-    case 'a':
-        *out = 7;
-        return WH_OK;
-    case 'f':
-        *out = '\f';
-        return WH_OK;
-    case 'n':
-        *out = '\n';
-        return WH_OK;
-    case 'r':
-        *out = '\r';
-        return WH_OK;
-    case 't':
-        *out = '\t';
-        return WH_OK;
-    case 'v':
-        *out = '\v';
-        return WH_OK;
-    case '8':
-    case '9':
+    }
+    if (c == '8' || c == '9')
         return fail_at(p, WH_E_INVALID, at,
                        "invalid escape sequence \"\\%c\" (a backreference: not RE2 syntax)",
                        (char)c);
-    case 'C':
+    if (c == 'C')
         return fail_at(p, WH_E_INVALID, at,
                        "invalid escape sequence \"\\C\" (any byte: not RE2 syntax)");
-    }
     if (c < 0x80 && strchr("GKRXZghHNVkEeoculLU", (int)c) != NULL)
         return fail_at(p, WH_E_INVALID, at,
                        "invalid escape sequence \"\\%c\" (PCRE or Perl syntax, not RE2)", (char)c);
     return fail_span(p, at, p->i, "invalid escape sequence");
+}
+
+/* A class character (literal or escape) at p->i into *out. */
+static enum wh_err
+re2_class_char(struct parser *p, uint32_t *out)
+{
+    if (peek(p, 0) != '\\') {
+        *out = p->cp[p->i++];
+        return WH_OK;
+    }
+    p->i++;
+    return re2_escape(p, out);
 }
 
 /* \d \D \s \S \w \W at p->i (a backslash): the set, or false. */
@@ -611,23 +617,43 @@ pcre2_knows_script(const char *name)
     return c != NULL;
 }
 
-/*
- * \pN \p{Name} \p{^Name} \PN ... at p->i (a backslash; Go parseUnicodeClass). Writes the PCRE2
- * item (usable inside or outside brackets) and counts it in *items.
- */
-static enum wh_err
-re2_unicode_class(struct parser *p, bool in_class, size_t *items)
+/* The PCRE2 property of a Go class name (canonical form): Any, Assigned, LC, a general category
+ * or one of its long aliases; NULL for anything else (a script, or unknown). */
+static const char *
+category(const char *canon, bool *invert)
 {
-    size_t at = p->i, name_at, name_end;
-    bool neg = peek(p, 1) == 'P';
-    char raw[72], canon[72], item[96];
-    size_t n = 0, k;
+    static char found[4];
 
-    p->i += 2;
+    *invert = false;
+    if (strcmp(canon, "any") == 0)
+        return "Any";
+    if (strcmp(canon, "assigned") == 0) {
+        *invert = true; /* Assigned is everything but Cn */
+        return "Cn";
+    }
+    if (strcmp(canon, "lc") == 0)
+        return "L&";
+    for (size_t k = 0; k < N(categories); k++) {
+        canonical(categories[k], strlen(categories[k]), found, sizeof(found));
+        if (strcmp(canon, found) == 0)
+            return categories[k];
+    }
+    for (size_t k = 0; k < N(category_aliases); k++)
+        if (strcmp(canon, category_aliases[k].alias) == 0)
+            return category_aliases[k].category;
+    return NULL;
+}
+
+/* The name of \pN / \p{Name} / \p{^Name} at p->i (past "\p"): into raw (NUL-terminated), with
+ * '^' flipping *neg. */
+static enum wh_err
+re2_class_name(struct parser *p, size_t at, bool *neg, char *raw, size_t cap)
+{
+    size_t name_at = p->i, name_end, k, n = 0;
+
     if (at_end(p))
         return fail_span(p, at, p->n, "invalid character class range");
     if (peek(p, 0) != '{') {
-        name_at = p->i;
         name_end = ++p->i;
     } else {
         for (k = p->i; k < p->n && p->cp[k] != '}'; k++)
@@ -639,49 +665,135 @@ re2_unicode_class(struct parser *p, bool in_class, size_t *items)
         p->i = k + 1;
     }
     if (name_at < name_end && p->cp[name_at] == '^')
-        neg = !neg, name_at++;
+        *neg = !*neg, name_at++;
     for (k = name_at; k < name_end; k++) {
         uint32_t c = p->cp[k];
-        if (n + 1 >= sizeof(raw) || !(is_alnum(c) || c == '_' || c == '-' || c == ' '))
+        if (n + 1 >= cap || !(is_alnum(c) || c == '_' || c == '-' || c == ' '))
             return fail_span(p, at, p->i, "invalid character class range");
         raw[n++] = (char)c;
     }
     raw[n] = '\0';
-    canonical(raw, n, canon, sizeof(canon));
+    return WH_OK;
+}
+
+/*
+ * \pN \p{Name} \p{^Name} \PN ... at p->i (a backslash; Go parseUnicodeClass). Writes the PCRE2
+ * item (usable inside brackets, and outside them when !in_class) and counts it in *items.
+ */
+static enum wh_err
+re2_unicode_class(struct parser *p, bool in_class, size_t *items)
+{
+    size_t at = p->i;
+    bool neg = peek(p, 1) == 'P', invert;
+    char raw[72] = {0}, canon[72], item[96];
+    const char *cat;
+    enum wh_err rc;
+
+    p->i += 2;
+    if ((rc = re2_class_name(p, at, &neg, raw, sizeof(raw))) != WH_OK)
+        return rc;
+    canonical(raw, strlen(raw), canon, sizeof(canon));
     if (canon[0] == '\0')
         return fail_span(p, at, p->i, "invalid character class range");
-    item[0] = '\0';
-    if (strcmp(canon, "any") == 0) {
-        snprintf(item, sizeof(item), "\\%c{Any}", neg ? 'P' : 'p');
-    } else if (strcmp(canon, "assigned") == 0) {
-        snprintf(item, sizeof(item), "\\%c{Cn}", neg ? 'p' : 'P');
-    } else if (strcmp(canon, "ascii") == 0) {
+    if (strcmp(canon, "ascii") == 0) {
         put_c(p, in_class ? "" : "[");
         put_set(p, (struct set){ascii_r, N(ascii_r)}, neg, items);
         put_c(p, in_class ? "" : "]");
         return WH_OK;
-    } else if (strcmp(canon, "lc") == 0) {
-        snprintf(item, sizeof(item), "\\%c{L&}", neg ? 'P' : 'p');
     }
-    for (k = 0; item[0] == '\0' && k < N(categories); k++) {
-        char c2[4];
-        canonical(categories[k], strlen(categories[k]), c2, sizeof(c2));
-        if (strcmp(canon, c2) == 0)
-            snprintf(item, sizeof(item), "\\%c{%s}", neg ? 'P' : 'p', categories[k]);
-    }
-    for (k = 0; item[0] == '\0' && k < N(category_aliases); k++)
-        if (strcmp(canon, category_aliases[k].alias) == 0)
-            snprintf(item, sizeof(item), "\\%c{%s}", neg ? 'P' : 'p', category_aliases[k].category);
-    if (item[0] == '\0') {
-        if (!pcre2_knows_script(raw))
-            return fail_at(p, WH_E_INVALID, at,
-                           "invalid character class range \"%.*s\" (no such Unicode class)",
-                           span_len(p, at, p->i), span(p, at));
+    if ((cat = category(canon, &invert)) != NULL) {
+        snprintf(item, sizeof(item), "\\%c{%s}", neg != invert ? 'P' : 'p', cat);
+    } else if (pcre2_knows_script(raw)) {
         snprintf(item, sizeof(item), "\\%c{sc:%s}", neg ? 'P' : 'p', raw);
+    } else {
+        return fail_at(p, WH_E_INVALID, at,
+                       "invalid character class range \"%.*s\" (no such Unicode class)",
+                       span_len(p, at, p->i), span(p, at));
     }
     put_c(p, item);
     (*items)++;
     return WH_OK;
+}
+
+/* [:alpha:] or [:^alpha:] at p->i inside brackets: Go looks for the first ":]" anywhere after
+ * "[:"; without one, '[' is a literal (*found false). */
+static enum wh_err
+re2_posix_class(struct parser *p, size_t *items, bool *found)
+{
+    size_t k, end = 0, nm = p->i + 2;
+    bool neg;
+
+    *found = false;
+    if (peek(p, 0) != '[' || peek(p, 1) != ':' || !has(p, 2))
+        return WH_OK;
+    for (k = p->i + 2; k + 1 < p->n && end == 0; k++)
+        if (p->cp[k] == ':' && p->cp[k + 1] == ']')
+            end = k;
+    if (end == 0)
+        return WH_OK;
+    neg = nm < end && p->cp[nm] == '^';
+    nm += neg;
+    for (k = 0; k < N(posix); k++) {
+        size_t len = strlen(posix[k].name), j = 0;
+        while (len == end - nm && j < len && p->cp[nm + j] == (uint32_t)posix[k].name[j])
+            j++;
+        if (len == end - nm && j == len) {
+            put_set(p, posix[k].s, neg, items);
+            p->i = end + 2;
+            *found = true;
+            return WH_OK;
+        }
+    }
+    return fail_span(p, p->i, end + 2, "invalid character class range");
+}
+
+/* One item of a bracket class at p->i: a POSIX class, \p, \d..., a character or a range. */
+static enum wh_err
+re2_class_item(struct parser *p, size_t *items)
+{
+    size_t item_at = p->i;
+    struct set s;
+    bool neg, found;
+    uint32_t lo = 0, hi = 0;
+    enum wh_err rc;
+
+    if ((rc = re2_posix_class(p, items, &found)) != WH_OK || found)
+        return rc;
+    if (peek(p, 0) == '\\' && (peek(p, 1) == 'p' || peek(p, 1) == 'P'))
+        return re2_unicode_class(p, true, items);
+    if (re2_perl_class(p, &s, &neg)) {
+        put_set(p, s, neg, items);
+        p->i += 2;
+        return WH_OK;
+    }
+    if ((rc = re2_class_char(p, &lo)) != WH_OK)
+        return rc;
+    hi = lo;
+    /* "[a-]" is 'a' and '-' */
+    if (has(p, 1) && peek(p, 0) == '-' && peek(p, 1) != ']') {
+        p->i++;
+        if ((rc = re2_class_char(p, &hi)) != WH_OK)
+            return rc;
+        if (hi < lo)
+            return fail_span(p, item_at, p->i, "invalid character class range");
+    }
+    put_range(p, lo, hi, items);
+    return WH_OK;
+}
+
+/* Closes a class: "]", or, when no item was left (only surrogates), nothing or anything. */
+static void
+close_class(struct parser *p, size_t open, bool neg, size_t items)
+{
+    if (items > 0 || p->o.full) {
+        put_c(p, "]");
+        return;
+    }
+    p->o.len = open;
+    if (neg)
+        put_any(p);
+    else
+        put_c(p, "(?!)");
 }
 
 /* "[" at p->i (Go parseClass with Perl flags: '-' is fine anywhere). */
@@ -696,88 +808,15 @@ re2_class(struct parser *p)
     if (peek(p, 0) == '^' && has(p, 0))
         neg = true, p->i++;
     put_c(p, neg ? "[^" : "[");
-    while (at_end(p) || peek(p, 0) != ']' || first) {
-        struct set s;
-        bool sneg;
-        uint32_t lo = 0, hi = 0;
-        size_t item_at = p->i;
-
+    while (at_end(p) || peek(p, 0) != ']' || first) { /* "[]a]": a first ']' is a literal */
         if (at_end(p))
             return fail_span(p, at, p->n, "missing closing ]");
         first = false;
-        /* [:alpha:] and [:^alpha:]: Go looks for the first ":]" anywhere after "[:" */
-        if (peek(p, 0) == '[' && peek(p, 1) == ':' && has(p, 2)) {
-            size_t k, end = 0;
-            for (k = p->i + 2; k + 1 < p->n; k++)
-                if (p->cp[k] == ':' && p->cp[k + 1] == ']') {
-                    end = k;
-                    break;
-                }
-            if (end != 0) {
-                size_t nm = p->i + 2;
-                bool pneg = nm < end && p->cp[nm] == '^';
-                bool found = false;
-                if (pneg)
-                    nm++;
-                for (k = 0; k < N(posix) && !found; k++) {
-                    size_t len = strlen(posix[k].name), j;
-                    if (len != end - nm)
-                        continue;
-                    for (j = 0; j < len && p->cp[nm + j] == (uint32_t)posix[k].name[j]; j++)
-                        ;
-                    if (j == len) {
-                        put_set(p, posix[k].s, pneg, &items);
-                        found = true;
-                    }
-                }
-                if (!found)
-                    return fail_span(p, item_at, end + 2, "invalid character class range");
-                p->i = end + 2;
-                continue;
-            }
-        }
-        if (peek(p, 0) == '\\' && (peek(p, 1) == 'p' || peek(p, 1) == 'P')) {
-            if ((rc = re2_unicode_class(p, true, &items)) != WH_OK)
-                return rc;
-            continue;
-        }
-        if (re2_perl_class(p, &s, &sneg)) {
-            put_set(p, s, sneg, &items);
-            p->i += 2;
-            continue;
-        }
-        if (peek(p, 0) == '\\') {
-            p->i++;
-            if ((rc = re2_escape(p, &lo)) != WH_OK)
-                return rc;
-        } else {
-            lo = p->cp[p->i++];
-        }
-        hi = lo;
-        if (has(p, 1) && peek(p, 0) == '-' && peek(p, 1) != ']') {
-            p->i++;
-            if (peek(p, 0) == '\\') {
-                p->i++;
-                if ((rc = re2_escape(p, &hi)) != WH_OK)
-                    return rc;
-            } else {
-                hi = p->cp[p->i++];
-            }
-            if (hi < lo)
-                return fail_span(p, item_at, p->i, "invalid character class range");
-        }
-        put_range(p, lo, hi, &items);
+        if ((rc = re2_class_item(p, &items)) != WH_OK)
+            return rc;
     }
     p->i++;
-    if (items == 0 && !p->o.full) { /* only surrogates: nothing (or, negated, anything) */
-        p->o.len = open;
-        if (neg)
-            put_any(p);
-        else
-            put_c(p, "(?!)");
-        return WH_OK;
-    }
-    put_c(p, "]");
+    close_class(p, open, neg, items);
     return WH_OK;
 }
 
@@ -837,75 +876,68 @@ perl_hint(uint32_t c, uint32_t c2)
     }
 }
 
-/* "(" at p->i. *kind A_NONE for a flags-only "(?i)". */
-static enum wh_err
-re2_group(struct parser *p, enum atom *kind, uint32_t *weight)
+static bool *
+flag_slot(struct flags *fl, uint32_t f)
 {
-    size_t at = p->i;
-    struct flags saved = p->fl, fl = p->fl;
-    enum wh_err rc;
+    switch (f) {
+    case 'i':
+        return &fl->fold;
+    case 'm':
+        return &fl->multiline;
+    case 's':
+        return &fl->dotnl;
+    case 'U':
+        return &fl->ungreedy;
+    default:
+        return NULL;
+    }
+}
 
-    if (peek(p, 1) == '?' && has(p, 1)) {
-        uint32_t c = peek(p, 2), c2 = peek(p, 3);
-        bool negate = false, saw = false;
-        if (c == 'P' && c2 == '<' && has(p, 3)) {
-            if ((rc = re2_name_group(p, at, p->i + 4)) != WH_OK)
-                return rc;
-            goto body;
-        }
-        if (c == '<' && c2 != '=' && c2 != '!' && has(p, 2)) {
-            if ((rc = re2_name_group(p, at, p->i + 3)) != WH_OK)
-                return rc;
-            goto body;
-        }
-        /* Go parsePerlFlags: [imsU]* ( '-' [imsU]+ )? then ':' (a group) or ')' */
-        for (size_t k = p->i + 2;; k++) {
-            uint32_t f = k < p->n ? p->cp[k] : 0;
-            bool *slot = f == 'i'   ? &fl.fold
-                         : f == 'm' ? &fl.multiline
-                         : f == 's' ? &fl.dotnl
-                         : f == 'U' ? &fl.ungreedy
-                                    : NULL;
-            if (k < p->n && slot != NULL) {
-                *slot = !negate;
-                saw = true;
-                continue;
-            }
-            if (k < p->n && f == '-' && !negate) {
-                negate = true;
-                saw = false;
-                continue;
-            }
-            if (k < p->n && (f == ':' || f == ')') && (!negate || saw)) {
-                if (fl.fold != p->fl.fold && f == ')')
-                    put_c(p, fl.fold ? "(?i)" : "(?-i)");
-                p->fl = fl;
-                p->i = k + 1;
-                if (f == ')') {
-                    *kind = A_NONE;
-                    return WH_OK;
-                }
-                put_c(p, "(?:");
-                if (fl.fold != saved.fold)
-                    put_c(p, fl.fold ? "(?i)" : "(?-i)");
-                goto group_body;
-            }
-            {
-                const char *hint = perl_hint(c, c2);
-                size_t end = k < p->n ? k + 1 : p->n;
-                if (hint != NULL && k == p->i + 2)
-                    return fail_at(p, WH_E_INVALID, at,
-                                   "invalid or unsupported Perl syntax \"%.*s\" (%s is not RE2 "
-                                   "syntax)",
-                                   span_len(p, at, end), span(p, at), hint);
-                return fail_span(p, at, end, "invalid or unsupported Perl syntax");
-            }
+/*
+ * Go parsePerlFlags after "(?" at `at`: [imsU]* ('-' [imsU]+)? then ':' (a group) or ')' (flags
+ * only). Sets *fl and *term (':' or ')') and moves p->i past it; anything else is refused, naming
+ * the PCRE construct when there is one.
+ */
+static enum wh_err
+re2_perl_flags(struct parser *p, size_t at, struct flags *fl, uint32_t *term)
+{
+    bool negate = false, saw = false;
+    size_t k;
+
+    for (k = at + 2; k < p->n; k++) {
+        uint32_t f = p->cp[k];
+        bool *slot = flag_slot(fl, f);
+        if (slot != NULL) {
+            *slot = !negate;
+            saw = true;
+        } else if (f == '-' && !negate) {
+            negate = true;
+            saw = false;
+        } else if ((f == ':' || f == ')') && (!negate || saw)) {
+            *term = f;
+            p->i = k + 1;
+            return WH_OK;
+        } else {
+            break;
         }
     }
-    p->i++;
-body:
-    put_c(p, "(?:");
-group_body:
+    {
+        const char *hint = perl_hint(peek(p, 2), peek(p, 3));
+        size_t end = k < p->n ? k + 1 : p->n;
+        if (hint != NULL && k == at + 2)
+            return fail_at(p, WH_E_INVALID, at,
+                           "invalid or unsupported Perl syntax \"%.*s\" (%s is not RE2 syntax)",
+                           span_len(p, at, end), span(p, at), hint);
+        return fail_span(p, at, end, "invalid or unsupported Perl syntax");
+    }
+}
+
+/* The body of a group opened at `at` (its "(?:" written), through ')'; flags restored. */
+static enum wh_err
+re2_group_body(struct parser *p, size_t at, struct flags saved, uint32_t *weight)
+{
+    enum wh_err rc;
+
     if (++p->depth > WH_REGEX_MAX_DEPTH)
         return fail_at(p, WH_E_LIMIT, at, "groups nested more than %d deep", WH_REGEX_MAX_DEPTH);
     if ((rc = parse_alt(p, weight)) != WH_OK)
@@ -916,7 +948,91 @@ group_body:
     p->depth--;
     p->fl = saved;
     put_c(p, ")");
+    return WH_OK;
+}
+
+/* "(" at p->i. *kind A_NONE for a flags-only "(?i)". Captures only group: nothing refers back. */
+static enum wh_err
+re2_group(struct parser *p, enum atom *kind, uint32_t *weight)
+{
+    size_t at = p->i;
+    struct flags saved = p->fl, fl = p->fl;
+    uint32_t c = peek(p, 2), c2 = peek(p, 3), term = 0;
+    enum wh_err rc;
+
     *kind = A_ATOM;
+    if (peek(p, 1) != '?' || !has(p, 1)) {
+        p->i++;
+        put_c(p, "(?:");
+        return re2_group_body(p, at, saved, weight);
+    }
+    if ((c == 'P' && c2 == '<' && has(p, 3)) || (c == '<' && c2 != '=' && c2 != '!' && has(p, 2))) {
+        if ((rc = re2_name_group(p, at, p->i + (c == 'P' ? 4 : 3))) != WH_OK)
+            return rc;
+        put_c(p, "(?:");
+        return re2_group_body(p, at, saved, weight);
+    }
+    if ((rc = re2_perl_flags(p, at, &fl, &term)) != WH_OK)
+        return rc;
+    p->fl = fl;
+    if (term == ')') { /* the flags hold to the end of the enclosing group, as in PCRE2 */
+        if (fl.fold != saved.fold)
+            put_c(p, fl.fold ? "(?i)" : "(?-i)");
+        *kind = A_NONE;
+        return WH_OK;
+    }
+    put_c(p, "(?:");
+    if (fl.fold != saved.fold)
+        put_c(p, fl.fold ? "(?i)" : "(?-i)");
+    return re2_group_body(p, at, saved, weight);
+}
+
+/* \Q...\E at p->i: literals up to the first \E (or the end); the last one is the atom. */
+static void
+re2_quoted(struct parser *p, enum atom *kind, size_t *start)
+{
+    size_t k = p->i + 2;
+
+    *kind = A_NONE;
+    while (k < p->n && !(p->cp[k] == '\\' && k + 1 < p->n && p->cp[k + 1] == 'E')) {
+        *start = p->o.len;
+        *kind = A_ATOM;
+        put_literal(p, p->cp[k++]);
+    }
+    p->i = k < p->n ? k + 2 : k;
+}
+
+/* A backslash at p->i outside brackets: an assertion, \Q..\E, a class or one character. */
+static enum wh_err
+re2_escape_atom(struct parser *p, enum atom *kind, size_t *start)
+{
+    uint32_t c = peek(p, 1), lit = 0;
+    size_t items = 0;
+    struct set s;
+    bool neg;
+    enum wh_err rc;
+
+    if (has(p, 1) && (c == 'A' || c == 'z' || c == 'b' || c == 'B')) {
+        *kind = A_ASSERT;
+        put_c(p, c == 'A' ? "\\A" : c == 'z' ? "\\z" : c == 'b' ? "\\b" : "\\B");
+        p->i += 2;
+        return WH_OK;
+    }
+    if (has(p, 1) && c == 'Q') {
+        re2_quoted(p, kind, start);
+        return WH_OK;
+    }
+    if (has(p, 1) && (c == 'p' || c == 'P'))
+        return re2_unicode_class(p, false, &items);
+    if (re2_perl_class(p, &s, &neg)) {
+        put_set_class(p, s, neg);
+        p->i += 2;
+        return WH_OK;
+    }
+    p->i++;
+    if ((rc = re2_escape(p, &lit)) != WH_OK)
+        return rc;
+    put_literal(p, lit);
     return WH_OK;
 }
 
@@ -924,13 +1040,9 @@ group_body:
 static enum wh_err
 re2_atom(struct parser *p, enum atom *kind, size_t *start, uint32_t *weight)
 {
-    size_t at = p->i, items = 0;
-    uint32_t c = peek(p, 0), lit = 0;
+    size_t at = p->i, end;
+    uint32_t c = peek(p, 0);
     long min, max;
-    size_t end;
-    struct set s;
-    bool neg;
-    enum wh_err rc;
 
     *kind = A_ATOM;
     *start = p->o.len;
@@ -948,146 +1060,120 @@ re2_atom(struct parser *p, enum atom *kind, size_t *start, uint32_t *weight)
             put_c(p, "[^\\x{a}]");
         return WH_OK;
     case '^':
-        p->i++;
-        *kind = A_ASSERT;
-        put_c(p, p->fl.multiline ? "(?<![^\\x{a}])" : "\\A");
-        return WH_OK;
     case '$':
         p->i++;
         *kind = A_ASSERT;
-        put_c(p, p->fl.multiline ? "(?![^\\x{a}])" : "\\z");
+        if (c == '^')
+            put_c(p, p->fl.multiline ? "(?<![^\\x{a}])" : "\\A");
+        else
+            put_c(p, p->fl.multiline ? "(?![^\\x{a}])" : "\\z");
         return WH_OK;
     case '*':
     case '+':
     case '?':
         return fail_span(p, at, at + 1, "missing argument to repetition operator");
-    case '{':
-        if (re2_repeat(p, at, &min, &max, &end))
-            return fail_span(p, at, end, "missing argument to repetition operator");
-        break;
     case '\\':
-        switch (peek(p, 1)) {
-        case 'A':
-        case 'z':
-        case 'b':
-        case 'B':
-            if (!has(p, 1))
-                break;
-            *kind = A_ASSERT;
-            put_c(p, peek(p, 1) == 'A'   ? "\\A"
-                     : peek(p, 1) == 'z' ? "\\z"
-                     : peek(p, 1) == 'b' ? "\\b"
-                                         : "\\B");
-            p->i += 2;
-            return WH_OK;
-        case 'Q': {
-            /* \Q...\E: literals up to the first \E (or the end); the last one is the atom */
-            size_t k = p->i + 2;
-            *kind = A_NONE;
-            while (k < p->n && !(p->cp[k] == '\\' && k + 1 < p->n && p->cp[k + 1] == 'E')) {
-                *start = p->o.len;
-                *kind = A_ATOM;
-                put_literal(p, p->cp[k++]);
-            }
-            p->i = k < p->n ? k + 2 : k;
-            return WH_OK;
-        }
-        case 'p':
-        case 'P':
-            if (!has(p, 1))
-                break;
-            return re2_unicode_class(p, false, &items);
-        default:
-            break;
-        }
-        if (re2_perl_class(p, &s, &neg)) {
-            put_set_class(p, s, neg);
-            p->i += 2;
-            return WH_OK;
-        }
-        p->i++;
-        if ((rc = re2_escape(p, &lit)) != WH_OK)
-            return rc;
-        put_literal(p, lit);
-        return WH_OK;
+        return re2_escape_atom(p, kind, start);
     default:
-        break;
+        if (c == '{' && re2_repeat(p, at, &min, &max, &end))
+            return fail_span(p, at, end, "missing argument to repetition operator");
+        put_literal(p, p->cp[p->i++]);
+        return WH_OK;
     }
-    put_literal(p, p->cp[p->i++]);
+}
+
+/* A quantifier at p->i (Go: * + ? {n} {n,} {n,m}; a '{' that is not one is a literal): its
+ * bounds (max -1 unbounded) and end; false when there is none. */
+static bool
+re2_quantifier(const struct parser *p, long *min, long *max, size_t *end)
+{
+    size_t q = p->i;
+
+    if (at_end(p))
+        return false;
+    switch (peek(p, 0)) {
+    case '*':
+        *min = 0, *max = -1, *end = q + 1;
+        return true;
+    case '+':
+        *min = 1, *max = -1, *end = q + 1;
+        return true;
+    case '?':
+        *min = 0, *max = 1, *end = q + 1;
+        return true;
+    default:
+        return re2_repeat(p, q, min, max, end);
+    }
+}
+
+/* Go repeatIsValid: the counts of nested {n,m} multiply to at most 1000 ({0} cuts the product;
+ * * + ? do not count). Updates *weight, the largest product inside the atom. */
+static enum wh_err
+re2_repeat_weight(struct parser *p, size_t q, size_t end, long min, long max, uint32_t *weight)
+{
+    long m = max < 0 ? min : max;
+
+    if (p->cp[q] != '{')
+        return WH_OK;
+    if (m == 0) {
+        *weight = 1;
+        return WH_OK;
+    }
+    if ((min >= 2 || max >= 2) && (uint64_t)m * *weight > WH_REGEX_RE2_MAX_REPEAT)
+        return fail_span(p, q, end, "invalid repeat count (nested repeats over 1000)");
+    *weight = (uint64_t)m * *weight > WH_REGEX_RE2_MAX_REPEAT + 1 ? WH_REGEX_RE2_MAX_REPEAT + 1
+                                                                  : (uint32_t)m * *weight;
     return WH_OK;
+}
+
+/* Writes the quantifier {min,max} (max < 0: unbounded) for the atom written from `start`,
+ * wrapping it in (?:...) unless it is a single item. */
+static void
+put_quantifier(struct parser *p, size_t start, uint64_t min, uint64_t max, bool bounded, bool lazy)
+{
+    char buf[64];
+    bool wrap = !is_single_item(p, start);
+
+    if (wrap)
+        insert(p, start, "(?:");
+    if (!bounded)
+        snprintf(buf, sizeof(buf), "%s{%llu,}%s", wrap ? ")" : "", (unsigned long long)min,
+                 lazy ? "?" : "");
+    else
+        snprintf(buf, sizeof(buf), "%s{%llu,%llu}%s", wrap ? ")" : "", (unsigned long long)min,
+                 (unsigned long long)max, lazy ? "?" : "");
+    put_c(p, buf);
 }
 
 static enum wh_err
 re2_term(struct parser *p, uint32_t *weight)
 {
     enum atom kind;
-    size_t start, q;
+    size_t start, q, end, end2;
     long min, max, min2, max2;
-    size_t end, end2;
-    bool lazy, wrap;
-    char buf[48];
+    bool lazy;
     enum wh_err rc = re2_atom(p, &kind, &start, weight);
 
     if (rc != WH_OK)
         return rc;
     q = p->i;
-    if (at_end(p))
+    if (!re2_quantifier(p, &min, &max, &end))
         return WH_OK;
-    switch (peek(p, 0)) {
-    case '*':
-        min = 0, max = -1, end = q + 1;
-        break;
-    case '+':
-        min = 1, max = -1, end = q + 1;
-        break;
-    case '?':
-        min = 0, max = 1, end = q + 1;
-        break;
-    case '{':
-        if (re2_repeat(p, q, &min, &max, &end))
-            break;
-        return WH_OK;
-    default:
-        return WH_OK;
-    }
     if (kind == A_NONE)
         return fail_span(p, q, end, "missing argument to repetition operator");
-    if (peek(p, 0) == '{' && (min < 0 || min > WH_REGEX_RE2_MAX_REPEAT ||
-                              max > WH_REGEX_RE2_MAX_REPEAT || (max >= 0 && min > max)))
+    if (p->cp[q] == '{' && (min < 0 || min > WH_REGEX_RE2_MAX_REPEAT ||
+                            max > WH_REGEX_RE2_MAX_REPEAT || (max >= 0 && min > max)))
         return fail_span(p, q, end, "invalid repeat count");
     p->i = end;
     lazy = !at_end(p) && peek(p, 0) == '?';
-    if (lazy)
-        p->i++;
+    p->i += lazy;
     /* Go: "a**" is an error, not a doubled star (and "a++" would be possessive in PCRE) */
-    if (!at_end(p) && (peek(p, 0) == '*' || peek(p, 0) == '+' || peek(p, 0) == '?' ||
-                       re2_repeat(p, p->i, &min2, &max2, &end2)))
-        return fail_span(
-            p, q, peek(p, 0) == '{' && re2_repeat(p, p->i, &min2, &max2, &end2) ? end2 : p->i + 1,
-            "invalid nested repetition operator");
-    /* Go repeatIsValid: nested {n,m} counts multiply to at most 1000; {0} cuts the product */
-    if (p->cp[q] == '{') {
-        long m = max < 0 ? min : max;
-        if (m == 0) {
-            *weight = 1;
-        } else {
-            if ((min >= 2 || max >= 2) && (uint64_t)m * *weight > WH_REGEX_RE2_MAX_REPEAT)
-                return fail_span(p, q, end, "invalid repeat count (nested repeats over 1000)");
-            *weight = (uint32_t)m * *weight > WH_REGEX_RE2_MAX_REPEAT + 1
-                          ? WH_REGEX_RE2_MAX_REPEAT + 1
-                          : (uint32_t)m * *weight;
-        }
-    }
-    wrap = !is_single_item(p, start);
-    if (wrap)
-        insert(p, start, "(?:");
-    if (max < 0)
-        snprintf(buf, sizeof(buf), "%s{%ld,}", wrap ? ")" : "", min);
-    else
-        snprintf(buf, sizeof(buf), "%s{%ld,%ld}", wrap ? ")" : "", min, max);
-    put_c(p, buf);
-    if (lazy != p->fl.ungreedy)
-        put_c(p, "?");
+    if (re2_quantifier(p, &min2, &max2, &end2))
+        return fail_span(p, q, end2, "invalid nested repetition operator");
+    if ((rc = re2_repeat_weight(p, q, end, min, max, weight)) != WH_OK)
+        return rc;
+    put_quantifier(p, start, (uint64_t)min, max < 0 ? 0 : (uint64_t)max, max >= 0,
+                   lazy != p->fl.ungreedy);
     return WH_OK;
 }
 
@@ -1225,6 +1311,37 @@ ecma_class_atom(struct parser *p, uint32_t *cp, const struct set **set, bool *ne
     return ecma_escape(p, true, cp, set, neg);
 }
 
+/* One class item at p->i: a character, a range or a builtin set. */
+static enum wh_err
+ecma_class_item(struct parser *p, size_t *items)
+{
+    size_t at = p->i;
+    uint32_t lo = 0, hi = 0;
+    const struct set *set = NULL, *set2 = NULL;
+    bool sneg = false, sneg2 = false;
+    enum wh_err rc;
+
+    if ((rc = ecma_class_atom(p, &lo, &set, &sneg)) != WH_OK)
+        return rc;
+    if (peek(p, 0) != '-' || p->i + 1 >= p->n || peek(p, 1) == ']') {
+        if (set != NULL)
+            put_set(p, *set, sneg, items);
+        else
+            put_range(p, lo, lo, items);
+        return WH_OK;
+    }
+    p->i++;
+    if ((rc = ecma_class_atom(p, &hi, &set2, &sneg2)) != WH_OK)
+        return rc;
+    if (set != NULL || set2 != NULL)
+        return fail_at(p, WH_E_INVALID, at, "character class escape in a range");
+    if (lo > hi)
+        return fail_at(p, WH_E_INVALID, at, "range out of order in character class");
+    put_range(p, lo, hi, items);
+    return WH_OK;
+}
+
+/* "[" at p->i. [] never matches; [^] matches any code point. */
 static enum wh_err
 ecma_class(struct parser *p)
 {
@@ -1236,38 +1353,11 @@ ecma_class(struct parser *p)
     if (peek(p, 0) == '^' && has(p, 0))
         neg = true, p->i++;
     put_c(p, neg ? "[^" : "[");
-    while (at_end(p) || peek(p, 0) != ']') {
-        size_t at = p->i;
-        uint32_t lo = 0, hi = 0;
-        const struct set *set = NULL, *set2 = NULL;
-        bool sneg = false, sneg2 = false;
-        if ((rc = ecma_class_atom(p, &lo, &set, &sneg)) != WH_OK)
+    while (at_end(p) || peek(p, 0) != ']')
+        if ((rc = ecma_class_item(p, &items)) != WH_OK)
             return rc;
-        if (peek(p, 0) == '-' && p->i + 1 < p->n && peek(p, 1) != ']') {
-            p->i++;
-            if ((rc = ecma_class_atom(p, &hi, &set2, &sneg2)) != WH_OK)
-                return rc;
-            if (set != NULL || set2 != NULL)
-                return fail_at(p, WH_E_INVALID, at, "character class escape in a range");
-            if (lo > hi)
-                return fail_at(p, WH_E_INVALID, at, "range out of order in character class");
-            put_range(p, lo, hi, &items);
-        } else if (set != NULL) {
-            put_set(p, *set, sneg, &items);
-        } else {
-            put_range(p, lo, lo, &items);
-        }
-    }
-    p->i++;                         /* ']' */
-    if (items == 0 && !p->o.full) { /* [] never matches, [^] matches any code point */
-        p->o.len = open;
-        if (neg)
-            put_any(p);
-        else
-            put_c(p, "(?!)");
-        return WH_OK;
-    }
-    put_c(p, "]");
+    p->i++; /* ']' */
+    close_class(p, open, neg, items);
     return WH_OK;
 }
 
@@ -1347,46 +1437,88 @@ ecma_braces(const struct parser *p, uint64_t *min, uint64_t *max, size_t *end)
     return true;
 }
 
+/* A backslash at p->i outside brackets (\b and \B are the caller's): a class or a character. */
+static enum wh_err
+ecma_escape_atom(struct parser *p)
+{
+    uint32_t cp = 0;
+    const struct set *set = NULL;
+    bool neg = false;
+    enum wh_err rc;
+
+    p->i++;
+    if ((rc = ecma_escape(p, false, &cp, &set, &neg)) != WH_OK)
+        return rc;
+    if (set != NULL)
+        put_set_class(p, *set, neg);
+    else
+        put_literal(p, cp);
+    return WH_OK;
+}
+
+/* ^ $ \b \B at p->i: written (u-mode without the m flag: ^ and $ are the input's ends). */
+static bool
+ecma_assertion(struct parser *p)
+{
+    uint32_t c = peek(p, 0), c1 = peek(p, 1);
+
+    if (c == '^' || c == '$') {
+        put_c(p, c == '^' ? "\\A" : "\\z");
+        p->i++;
+        return true;
+    }
+    if (c == '\\' && (c1 == 'b' || c1 == 'B')) {
+        put_c(p, c1 == 'b' ? "\\b" : "\\B");
+        p->i += 2;
+        return true;
+    }
+    return false;
+}
+
+/* One atom at p->i (u-mode grammar); *kind says whether it is an assertion. */
+static enum wh_err
+ecma_atom(struct parser *p, enum atom *kind)
+{
+    size_t at = p->i, end;
+    uint32_t c = peek(p, 0);
+    uint64_t min, max;
+
+    if (ecma_assertion(p)) {
+        *kind = A_ASSERT;
+        return WH_OK;
+    }
+    if (c == '(')
+        return ecma_group(p, kind);
+    if (c == '[')
+        return ecma_class(p);
+    if (c == '.') {
+        put_c(p, "[^\\x{a}\\x{d}\\x{2028}\\x{2029}]");
+        p->i++;
+        return WH_OK;
+    }
+    if (c == '*' || c == '+' || c == '?' || (c == '{' && ecma_braces(p, &min, &max, &end)))
+        return fail_at(p, WH_E_INVALID, at, "nothing to repeat");
+    if (c == '{' || c == '}' || c == ']')
+        return fail_at(p, WH_E_INVALID, at, c == ']' ? "lone ]" : "lone quantifier bracket");
+    if (c != '\\') {
+        put_literal(p, p->cp[p->i++]);
+        return WH_OK;
+    }
+    return ecma_escape_atom(p);
+}
+
 static enum wh_err
 ecma_term(struct parser *p)
 {
-    size_t start = p->o.len, at = p->i, end;
-    uint32_t c = peek(p, 0), cp = 0;
+    size_t start = p->o.len, at, end;
     uint64_t min, max;
     enum atom kind = A_ATOM;
-    const struct set *set;
-    bool neg, lazy, wrap;
-    char buf[64];
-    enum wh_err rc;
+    bool lazy;
+    uint32_t c;
+    enum wh_err rc = ecma_atom(p, &kind);
 
-    if (c == '^' || c == '$' || (c == '\\' && (peek(p, 1) == 'b' || peek(p, 1) == 'B'))) {
-        kind = A_ASSERT;
-        put_c(p, c == '^' ? "\\A" : c == '$' ? "\\z" : peek(p, 1) == 'b' ? "\\b" : "\\B");
-        p->i += c == '\\' ? 2 : 1;
-    } else if (c == '(') {
-        if ((rc = ecma_group(p, &kind)) != WH_OK)
-            return rc;
-    } else if (c == '[') {
-        if ((rc = ecma_class(p)) != WH_OK)
-            return rc;
-    } else if (c == '.') {
-        put_c(p, "[^\\x{a}\\x{d}\\x{2028}\\x{2029}]");
-        p->i++;
-    } else if (c == '*' || c == '+' || c == '?' || (c == '{' && ecma_braces(p, &min, &max, &end))) {
-        return fail_at(p, WH_E_INVALID, at, "nothing to repeat");
-    } else if (c == '{' || c == '}' || c == ']') {
-        return fail_at(p, WH_E_INVALID, at, c == ']' ? "lone ]" : "lone quantifier bracket");
-    } else if (c == '\\') {
-        p->i++;
-        if ((rc = ecma_escape(p, false, &cp, &set, &neg)) != WH_OK)
-            return rc;
-        if (set != NULL)
-            put_set_class(p, *set, neg);
-        else
-            put_literal(p, cp);
-    } else {
-        put_literal(p, p->cp[p->i++]);
-    }
+    if (rc != WH_OK)
+        return rc;
     c = peek(p, 0);
     if (at_end(p) || (c != '*' && c != '+' && c != '?' && c != '{'))
         return WH_OK;
@@ -1406,18 +1538,8 @@ ecma_term(struct parser *p)
         p->i++;
     }
     lazy = !at_end(p) && peek(p, 0) == '?';
-    if (lazy)
-        p->i++;
-    wrap = !is_single_item(p, start);
-    if (wrap)
-        insert(p, start, "(?:");
-    if (max == UINT64_MAX)
-        snprintf(buf, sizeof(buf), "%s{%llu,}%s", wrap ? ")" : "", (unsigned long long)min,
-                 lazy ? "?" : "");
-    else
-        snprintf(buf, sizeof(buf), "%s{%llu,%llu}%s", wrap ? ")" : "", (unsigned long long)min,
-                 (unsigned long long)max, lazy ? "?" : "");
-    put_c(p, buf);
+    p->i += lazy;
+    put_quantifier(p, start, min, max, max != UINT64_MAX, lazy);
     return WH_OK;
 }
 
@@ -1563,13 +1685,11 @@ wh_regex_new(enum wh_regex_dialect d, struct wh_str src, struct wh_regex **out,
     re->source_len = src.len;
     re->pcre = p.o.p;
     p.o.p = NULL;
-    if (d == WH_REGEX_RE2) {
+    if (d == WH_REGEX_RE2) { /* for display: a NUL in the source ends it there */
         re->effective = malloc(src.len + 8);
         if (re->effective == NULL)
             wh_oom();
-        memcpy(re->effective, "^(?:", 4);
-        memcpy(re->effective + 4, src.ptr, src.len);
-        memcpy(re->effective + 4 + src.len, ")$", 3);
+        snprintf(re->effective, src.len + 8, "^(?:%.*s)$", (int)src.len, src.ptr);
     } else {
         re->effective = dup_n(src.ptr, src.len);
     }
@@ -1691,9 +1811,10 @@ repair_utf8(struct wh_str s, size_t *len)
             memcpy(out, s.ptr, pos);
             k = pos;
         }
-        if (n == 0) {
-            memcpy(out + k, "\xef\xbf\xbd", 3);
-            k += 3;
+        if (n == 0) { /* U+FFFD */
+            out[k++] = (char)0xef;
+            out[k++] = (char)0xbf;
+            out[k++] = (char)0xbd;
             pos++;
             continue;
         }
