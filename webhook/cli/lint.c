@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/arena.h"
+#include "base/clock.h"
 #include "base/file.h"
 #include "base/limits.h"
 #include "base/regex.h"
@@ -19,7 +20,7 @@
 #include "policy/schema.h"
 
 #define LINT_USAGE                                                                                 \
-    "driftgate policy lint [--schema FILE] [--schema-only] FILE...\n"                              \
+    "driftgate policy lint [--schema FILE] [--schema-only] [--key-dir DIR]... FILE...\n"           \
     "       driftgate policy schema"
 
 static int
@@ -66,8 +67,9 @@ print_regexes(const char *path, const struct wh_policy *p)
 /* 0 valid, 1 not. */
 static int
 lint_file(const char *path, const struct wh_policy_schema *schema, bool schema_only,
-          const struct wh_limits *lim)
+          const struct wh_policy_load_options *lo)
 {
+    const struct wh_limits *lim = lo->limits;
     struct wh_policy_violations found;
     struct wh_policy *p;
     struct wh_arena a;
@@ -102,7 +104,7 @@ lint_file(const char *path, const struct wh_policy_schema *schema, bool schema_o
         return bad;
     }
     /* The loader reads the file itself so key files resolve next to it. */
-    if (wh_policy_load(path, lim, &p, &err) != WH_OK) {
+    if (wh_policy_load_with(path, lo, &p, &err) != WH_OK) {
         fprintf(stderr, "%s\n", err.msg); /* already "file:line:col: message" */
         return 1;
     }
@@ -116,6 +118,9 @@ int
 wh_cli_policy(int argc, char **argv)
 {
     struct wh_limits lim = WH_LIMITS_DEFAULT;
+    const char *key_dirs[8];
+    struct wh_policy_load_options lo = {
+        .limits = &lim, .now = wh_clock_wall(), .key_dirs = key_dirs};
     const struct wh_policy_schema *schema;
     const char *schema_path = NULL;
     struct wh_bytes text = {(const unsigned char *)wh_policy_schema_text,
@@ -137,6 +142,9 @@ wh_cli_policy(int argc, char **argv)
             schema_path = argv[++i];
         else if (strcmp(argv[i], "--schema-only") == 0)
             schema_only = true;
+        else if (strcmp(argv[i], "--key-dir") == 0 && i + 1 < argc &&
+                 lo.n_key_dirs < sizeof(key_dirs) / sizeof(key_dirs[0]))
+            key_dirs[lo.n_key_dirs++] = argv[++i];
         else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             wh_arena_fini(&a);
             return usage();
@@ -155,14 +163,14 @@ wh_cli_policy(int argc, char **argv)
     }
     for (i = 2; i < argc; i++) {
         /* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): argv[i] is set for i < argc */
-        if (strcmp(argv[i], "--schema") == 0) {
+        if (strcmp(argv[i], "--schema") == 0 || strcmp(argv[i], "--key-dir") == 0) {
             i++;
             continue;
         }
         if (strcmp(argv[i], "--schema-only") == 0)
             continue;
         files++;
-        bad |= lint_file(argv[i], schema, schema_only, &lim);
+        bad |= lint_file(argv[i], schema, schema_only, &lo);
     }
     wh_arena_fini(&a);
     return files == 0 ? usage() : bad;

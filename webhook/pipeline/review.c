@@ -182,6 +182,19 @@ use_pull_secrets(struct wh_review_worker *w, const struct wh_admission_request *
         OPENSSL_cleanse((void *)(uintptr_t)cfg[i].ptr, cfg[i].len);
 }
 
+/* The policy as the settings allow it: key files from its key directories, exemption lifetimes
+ * counted from now. */
+static enum wh_err
+load_policy(const struct wh_review_settings *s, struct wh_policy **out, struct wh_error *err)
+{
+    struct wh_policy_load_options o = {.limits = &s->limits,
+                                       .now = wh_clock_wall(),
+                                       .key_dirs = s->policy_key_dirs,
+                                       .n_key_dirs = s->n_policy_key_dirs};
+
+    return wh_policy_load_with(s->policy_path, &o, out, err);
+}
+
 enum wh_err
 wh_review_env_new(const struct wh_review_settings *s, struct wh_review_env **out,
                   struct wh_error *err)
@@ -193,7 +206,7 @@ wh_review_env_new(const struct wh_review_settings *s, struct wh_review_env **out
         wh_oom();
     env->settings = *s;
     pthread_mutex_init(&env->lock, NULL);
-    rc = wh_policy_load(s->policy_path, &s->limits, &env->policy, err);
+    rc = load_policy(s, &env->policy, err);
     if (rc == WH_OK && s->n_trust_roots > 0) {
         rc = wh_trust_root_load(s->trust_roots, s->n_trust_roots, &s->limits, &env->trust, err);
         if (rc != WH_OK) {
@@ -274,7 +287,7 @@ reload_policy(struct wh_review_env *env, struct wh_error *err)
 {
     struct wh_policy *fresh, *old;
     char why[sizeof(err->msg)];
-    enum wh_err rc = wh_policy_load(env->settings.policy_path, &env->settings.limits, &fresh, err);
+    enum wh_err rc = load_policy(&env->settings, &fresh, err);
 
     if (rc != WH_OK) {
         /* The watcher (pipeline/reload.c) logs the failure: one line, with this message. */

@@ -5,6 +5,8 @@
  */
 #include "policy/policy.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -12,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/clock.h"
 #include "base/file.h"
@@ -31,6 +35,9 @@ static atomic_uint_fast64_t last_generation;
 struct ctx {
     const char *file;
     const char *base_dir;
+    time_t now;                  /* the load's time, for maxExemptionDays */
+    const char *const *key_dirs; /* where key files may be; none: base_dir */
+    size_t n_key_dirs;
     struct wh_arena *tmp; /* tree and scratch text, freed when parsing ends */
     struct wh_policy *p;  /* the model lives in p->arena */
     struct wh_error *err;
@@ -311,10 +318,12 @@ static const char *const ACTIONS[] = {"deny", "warn", "allow", NULL};
 /* Order matches enum wh_policy_platforms. */
 static const char *const PLATFORMS[] = {"any", "index", "each", NULL};
 
+#define MAX_EXEMPTION_DAYS 3650
+
 static enum wh_err
 parse_defaults(struct ctx *c, const struct wh_policy_node *n)
 {
-    static const char *const keys[] = {"mode", "onError", "noMatch", NULL};
+    static const char *const keys[] = {"mode", "onError", "noMatch", "maxExemptionDays", NULL};
     const struct wh_policy_node *v;
     enum wh_err rc;
     int k;
@@ -337,6 +346,9 @@ parse_defaults(struct ctx *c, const struct wh_policy_node *n)
             return rc;
         c->p->defaults.no_match = (enum wh_policy_action)k;
     }
+    if ((v = wh_policy_tree_get(n, "maxExemptionDays")) != NULL)
+        return as_count(c, v, "spec.defaults.maxExemptionDays", MAX_EXEMPTION_DAYS,
+                        &c->p->defaults.max_exemption_days);
     return WH_OK;
 }
 
@@ -358,19 +370,105 @@ check_name(struct ctx *c, const struct wh_policy_node *n, const char *what)
     return WH_OK;
 }
 
+/* The directory `dir` names, symlinks resolved, with a trailing '/' (arena); NULL if absent. */
+static const char *
+real_dir(struct ctx *c, const char *dir)
+{
+    char *real = realpath(dir, NULL);
+    const char *out;
+
+    if (real == NULL)
+        return NULL;
+    out = wh_arena_sprintf(c->tmp, "%s%s", real, strcmp(real, "/") == 0 ? "" : "/");
+    free(real);
+    return out;
+}
+
+/* True when the file `real` (symlinks resolved) lies under one of the allowed key directories;
+ * *allowed gets their list for the message. */
+static bool
+key_path_allowed(struct ctx *c, const char *real, const char **allowed)
+{
+    const char *const *dirs = c->n_key_dirs > 0 ? c->key_dirs : &c->base_dir;
+    size_t i, n = c->n_key_dirs > 0 ? c->n_key_dirs : 1;
+    bool ok = false;
+
+    *allowed = "";
+    for (i = 0; i < n; i++) {
+        const char *d = real_dir(c, dirs[i]);
+        *allowed = wh_arena_sprintf(c->tmp, "%s%s%s", *allowed, i > 0 ? ", " : "", dirs[i]);
+        if (d != NULL && strncmp(real, d, strlen(d)) == 0)
+            ok = true;
+    }
+    return ok;
+}
+
+/* Reads up to `max` bytes of the open file `fd` into the arena; false past max or on error. */
+static bool
+read_fd(int fd, size_t max, struct wh_arena *a, struct wh_bytes *out)
+{
+    char *buf = wh_arena_alloc(a, max + 1);
+    size_t len = 0;
+
+    for (;;) {
+        ssize_t n = read(fd, buf + len, max + 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return false;
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (len > max)
+            return false;
+    }
+    buf[len] = '\0';
+    *out = (struct wh_bytes){(const unsigned char *)buf, len};
+    return true;
+}
+
+/*
+ * A policy may come from a pull request, so `key: {file: ...}` must not read whatever the
+ * process can (a service account token, another tenant's key): the file is opened, then the
+ * path of what was opened (/proc/self/fd, so a symlink swapped in between cannot redirect it)
+ * must lie under an allowed key directory, and it must be a regular file.
+ */
 static enum wh_err
 read_key_file(struct ctx *c, const struct wh_policy_node *n, const char *where, const char *file,
               struct wh_bytes *pem)
 {
-    struct wh_error e;
-    const char *path;
+    const char *path, *allowed;
+    char link[64], real[PATH_MAX];
+    struct stat st;
+    ssize_t len;
+    enum wh_err rc = WH_OK;
+    int fd;
 
     if (c->base_dir == NULL && file[0] != '/')
         return fail(c, n, "%s: a relative key file needs the policy's directory; use pem:", where);
     path = file[0] == '/' ? file : wh_arena_sprintf(c->tmp, "%s/%s", c->base_dir, file);
-    if (wh_file_read(path, WH_VERIFY_KEY_PEM_MAX, c->tmp, pem, &e) != WH_OK)
-        return fail(c, n, "%s: %s", where, e.msg);
-    return WH_OK;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        return fail(c, n, "%s: key file %s: %s", where, path, strerror(errno));
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    len = readlink(link, real, sizeof(real) - 1);
+    if (len < 0 && realpath(path, real) != NULL) /* no /proc: resolve the name instead */
+        len = (ssize_t)strlen(real);
+    if (len < 0 || len >= (ssize_t)sizeof(real))
+        rc = fail(c, n, "%s: key file %s: cannot resolve its path", where, path);
+    else if ((real[len] = '\0', !key_path_allowed(c, real, &allowed)))
+        rc = fail(c, n,
+                  "%s: key file %s is %s, outside the directories key files may be read from "
+                  "(%s): move the key there, or allow its directory (policyKeyDirs in the "
+                  "config, --key-dir on the command line)",
+                  where, file, real, allowed);
+    else if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        rc = fail(c, n, "%s: key file %s is not a regular file", where, path);
+    else if (!read_fd(fd, WH_VERIFY_KEY_PEM_MAX, c->tmp, pem))
+        rc = fail(c, n, "%s: key file %s: unreadable or larger than %d bytes", where, path,
+                  (int)WH_VERIFY_KEY_PEM_MAX);
+    close(fd);
+    return rc;
 }
 
 static enum wh_err
@@ -1027,7 +1125,7 @@ static enum wh_err
 parse_dev_reference(struct ctx *c, const struct wh_policy_node *n, const char *where,
                     struct wh_policy_image *img)
 {
-    static const char *const keys[] = {"image", "allowPodAnnotation", NULL};
+    static const char *const keys[] = {"image", "allowPodAnnotation", "allowCliOverride", NULL};
     const struct wh_policy_node *v, *at;
     const char *tpl, *hole, *filled;
     struct wh_image_ref ref;
@@ -1050,9 +1148,13 @@ parse_dev_reference(struct ctx *c, const struct wh_policy_node *n, const char *w
     if (wh_image_ref_parse(wh_str_c(filled), c->tmp, &ref, &e) != WH_OK)
         return fail(c, at, "%s.image: \"%s\" is not an image reference: %s", where, tpl, e.msg);
     img->dev_reference.image = tpl;
-    if ((v = wh_policy_tree_get(n, "allowPodAnnotation")) != NULL)
-        return as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.allowPodAnnotation", where),
-                       &img->dev_reference.allow_pod_annotation);
+    if ((v = wh_policy_tree_get(n, "allowPodAnnotation")) != NULL &&
+        (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.allowPodAnnotation", where),
+                      &img->dev_reference.allow_pod_annotation)) != WH_OK)
+        return rc;
+    if ((v = wh_policy_tree_get(n, "allowCliOverride")) != NULL)
+        return as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.allowCliOverride", where),
+                       &img->dev_reference.allow_cli_override);
     return WH_OK;
 }
 
@@ -1165,6 +1267,58 @@ parse_images(struct ctx *c, const struct wh_policy_node *n)
     return WH_OK;
 }
 
+/*
+ * Exemption globs match "registry/repository", as image rules do; DESIGN's
+ * "registry.example.com/payments/legacy:*" (any tag) means the repository, so a ":*" tag part is
+ * dropped. Any other tag is refused: anyone who can push can push under that tag, so a tag
+ * cannot narrow an exemption, and silently never matching would be worse.
+ */
+static enum wh_err
+exemption_images(struct ctx *c, const struct wh_policy_node *n, const char *where,
+                 struct wh_policy_exemption *x)
+{
+    enum wh_err rc = as_glob_list(c, n, where, &x->images, &x->n_images);
+    const char **names;
+    size_t i;
+
+    if (rc != WH_OK)
+        return rc;
+    names = wh_arena_calloc(&c->p->arena, x->n_images + 1, sizeof(*names));
+    for (i = 0; i < x->n_images; i++) {
+        const char *g = x->images[i], *slash = strrchr(g, '/');
+        const char *colon = strrchr(slash != NULL ? slash : g, ':');
+        names[i] = g;
+        if (colon == NULL)
+            continue;
+        if (strcmp(colon, ":*") != 0)
+            return fail(c, n->kids[i],
+                        "%s[%zu]: \"%s\" names a tag; exemptions match repositories "
+                        "(registry/repository), since a tag can be pushed by anyone with push "
+                        "access: write \"%.*s\" (every tag)",
+                        where, i, g, (int)(colon - g), g);
+        names[i] = wh_arena_strndup(&c->p->arena, g, (size_t)(colon - g));
+    }
+    x->images = names;
+    return WH_OK;
+}
+
+/* spec.defaults.maxExemptionDays: the expiry day at most that many days after today. */
+static enum wh_err
+check_exemption_lifetime(struct ctx *c, const struct wh_policy_node *n, const char *where,
+                         const struct wh_policy_exemption *x)
+{
+    size_t max = c->p->defaults.max_exemption_days;
+    time_t today = c->now - c->now % 86400, day = x->expires - 86400;
+    long long days = (long long)((day - today) / 86400);
+
+    if (max == 0 || days <= (long long)max)
+        return WH_OK;
+    return fail(c, n,
+                "%s.expires: %s is more than spec.defaults.maxExemptionDays (%zu) days after "
+                "today: pick an earlier day and renew the exemption then if it is still needed",
+                where, x->expires_text, max);
+}
+
 static enum wh_err
 parse_exemptions(struct ctx *c, const struct wh_policy_node *n)
 {
@@ -1183,8 +1337,8 @@ parse_exemptions(struct ctx *c, const struct wh_policy_node *n)
         if ((rc = want(c, e, WH_POLICY_MAP, where)) != WH_OK ||
             (rc = check_keys(c, e, where, keys)) != WH_OK ||
             (rc = need(c, e, "images", where, &v)) != WH_OK ||
-            (rc = as_glob_list(c, v, wh_arena_sprintf(c->tmp, "%s.images", where), &x->images,
-                               &x->n_images)) != WH_OK ||
+            (rc = exemption_images(c, v, wh_arena_sprintf(c->tmp, "%s.images", where), x)) !=
+                WH_OK ||
             (rc = need(c, e, "rule", where, &v)) != WH_OK ||
             (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.rule", where), &id)) != WH_OK)
             return rc;
@@ -1200,6 +1354,7 @@ parse_exemptions(struct ctx *c, const struct wh_policy_node *n)
         if ((rc = need(c, e, "expires", where, &v)) != WH_OK ||
             (rc = as_date(c, v, wh_arena_sprintf(c->tmp, "%s.expires", where), &x->expires_text,
                           &x->expires)) != WH_OK ||
+            (rc = check_exemption_lifetime(c, v, where, x)) != WH_OK ||
             (rc = need(c, e, "reason", where, &v)) != WH_OK ||
             (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.reason", where), &x->reason)) !=
                 WH_OK)
@@ -1261,6 +1416,17 @@ enum wh_err
 wh_policy_parse(struct wh_bytes yaml, const char *filename, const char *base_dir,
                 const struct wh_limits *lim, struct wh_policy **out, struct wh_error *err)
 {
+    struct wh_policy_load_options o = {.limits = lim};
+
+    return wh_policy_parse_with(yaml, filename, base_dir, &o, out, err);
+}
+
+enum wh_err
+wh_policy_parse_with(struct wh_bytes yaml, const char *filename, const char *base_dir,
+                     const struct wh_policy_load_options *o, struct wh_policy **out,
+                     struct wh_error *err)
+{
+    const struct wh_limits *lim = o->limits;
     struct wh_arena tmp;
     struct wh_policy *p;
     struct wh_policy_node *root;
@@ -1283,6 +1449,9 @@ wh_policy_parse(struct wh_bytes yaml, const char *filename, const char *base_dir
     p->filename = wh_arena_strdup(&p->arena, filename);
     c.file = filename;
     c.base_dir = base_dir;
+    c.now = o->now;
+    c.key_dirs = o->key_dirs;
+    c.n_key_dirs = o->n_key_dirs;
     c.tmp = &tmp;
     c.p = p;
     c.err = err;
@@ -1304,6 +1473,16 @@ enum wh_err
 wh_policy_load(const char *path, const struct wh_limits *lim, struct wh_policy **out,
                struct wh_error *err)
 {
+    struct wh_policy_load_options o = {.limits = lim};
+
+    return wh_policy_load_with(path, &o, out, err);
+}
+
+enum wh_err
+wh_policy_load_with(const char *path, const struct wh_policy_load_options *o,
+                    struct wh_policy **out, struct wh_error *err)
+{
+    const struct wh_limits *lim = o->limits;
     struct wh_arena a;
     struct wh_bytes yaml;
     const char *slash = strrchr(path, '/');
@@ -1322,7 +1501,7 @@ wh_policy_load(const char *path, const struct wh_limits *lim, struct wh_policy *
         dir = "/";
     else
         dir = wh_arena_strndup(&a, path, (size_t)(slash - path));
-    rc = wh_policy_parse(yaml, path, dir, lim, out, err);
+    rc = wh_policy_parse_with(yaml, path, dir, o, out, err);
     wh_arena_fini(&a);
     return rc;
 }

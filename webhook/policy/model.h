@@ -40,6 +40,8 @@ struct wh_policy_defaults {
     enum wh_policy_mode mode;
     enum wh_policy_action on_error;
     enum wh_policy_action no_match;
+    size_t max_exemption_days; /* 0: exemptions may expire any day; else at most this many days
+                                  after the day the policy is loaded */
 };
 
 /* A policy regex: RE2 syntax (Go regexp, as cosign and policy-controller take it) matched against
@@ -132,7 +134,7 @@ struct wh_policy_tiers {
 
 /* An exemption lifts blocks of one tier rule for matching images until `expires`. */
 struct wh_policy_exemption {
-    const char *const *images; /* globs over "registry/repository" */
+    const char *const *images; /* globs over "registry/repository" (a ":*" tag part dropped) */
     size_t n_images;
     const struct wh_policy_tier_rule *rule;
     const char *expires_text; /* "2026-12-31" */
@@ -225,8 +227,9 @@ struct wh_policy_image {
     struct wh_policy_vulns vulns;           /* attestations.vulns (policy/vulns.c) */
     struct wh_policy_agent agent;           /* attestations.agent (policy/provenance.c) */
     struct {
-        const char *image; /* template with at most one "{{tag}}", or NULL */
-        bool allow_pod_annotation;
+        const char *image;         /* template with at most one "{{tag}}", or NULL */
+        bool allow_pod_annotation; /* a pod's driftgate.dev/dev-image annotation may pick it */
+        bool allow_cli_override;   /* `driftgate check --dev IMAGE` may pick it */
     } dev_reference;
     const struct wh_policy_tiers *tiers; /* required with devReference, else may be NULL */
     int line;

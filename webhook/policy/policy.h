@@ -33,6 +33,30 @@ WH_MUST_CHECK enum wh_err wh_policy_parse(struct wh_bytes yaml, const char *file
 /* Reads `path` (capped by lim->policy_bytes) and parses it; key files are relative to it. */
 WH_MUST_CHECK enum wh_err wh_policy_load(const char *path, const struct wh_limits *lim,
                                          struct wh_policy **out, struct wh_error *err);
+
+/* What a load may read and when it happens. Zero fields are the strictest setting. */
+struct wh_policy_load_options {
+    const struct wh_limits *limits; /* required */
+    /* The wall-clock time of the load (the loader never reads the clock): an exemption may
+     * expire at most spec.defaults.maxExemptionDays after its day. 0 counts from 1970, so with
+     * that key set every exemption is refused. */
+    time_t now;
+    /* Directories key files may be read from (after symlinks are resolved, subdirectories
+     * included). None: the policy file's own directory only. A key file resolving anywhere
+     * else (a "..", an absolute path, a symlink leaving them) is a load error. */
+    const char *const *key_dirs;
+    size_t n_key_dirs;
+};
+
+/* wh_policy_parse and wh_policy_load with options; the two above are these with
+ * {.limits = lim} (key files from base_dir or the policy's directory only, now 0). */
+WH_MUST_CHECK enum wh_err wh_policy_parse_with(struct wh_bytes yaml, const char *filename,
+                                               const char *base_dir,
+                                               const struct wh_policy_load_options *o,
+                                               struct wh_policy **out, struct wh_error *err);
+WH_MUST_CHECK enum wh_err wh_policy_load_with(const char *path,
+                                              const struct wh_policy_load_options *o,
+                                              struct wh_policy **out, struct wh_error *err);
 /* Takes another reference and returns `p`. */
 struct wh_policy *wh_policy_ref(struct wh_policy *p);
 /* Drops a reference; the last one frees the snapshot. NULL is a no-op. */
