@@ -470,11 +470,15 @@ log_review(const struct wh_admission_request *req, const struct wh_decision *d, 
     wh_buf_init(&b, 64 * 1024);
     wh_buf_append_c(&b, "{\"review\":");
     wh_buf_append_json_string(&b, wh_str_c(req->uid));
-    wh_buf_printf(&b,
-                  ",\"kind\":\"%s\",\"operation\":\"%s\",\"allowed\":%s,\"ms\":%lld,"
-                  "\"images\":%zu,\"registry_requests\":%lu",
-                  req->kind, req->operation, d->allowed ? "true" : "false",
-                  (long long)(wh_clock_mono_ms() - started_ms), req->n_images, registry_requests);
+    /* Every string from the request goes through the JSON writer (kind and operation too): a
+     * kind of `Pod","allowed":true` must not forge a field of this line. */
+    wh_buf_append_c(&b, ",\"kind\":");
+    wh_buf_append_json_string(&b, wh_str_c(req->kind));
+    wh_buf_append_c(&b, ",\"operation\":");
+    wh_buf_append_json_string(&b, wh_str_c(req->operation));
+    wh_buf_printf(&b, ",\"allowed\":%s,\"ms\":%lld,\"images\":%zu,\"registry_requests\":%lu",
+                  d->allowed ? "true" : "false", (long long)(wh_clock_mono_ms() - started_ms),
+                  req->n_images, registry_requests);
     wh_buf_append_c(&b, ",\"namespace\":");
     wh_buf_append_json_string(&b, wh_str_c(req->namespace_));
     wh_buf_append_c(&b, ",\"annotations\":{");
