@@ -135,6 +135,21 @@ wh_cli_review(int argc, char **argv)
     return status;
 }
 
+/* "driftgate diff: <msg>" on stderr, escaped: SBOM errors quote package names, and stderr is a
+ * CI log where a line starting "::" is a workflow command. */
+static void
+diff_error(const char *msg)
+{
+    struct wh_buf b;
+
+    wh_buf_init(&b, 64 * 1024);
+    wh_buf_append_c(&b, "driftgate diff: ");
+    wh_report_text_safe(&b, msg);
+    wh_buf_append_c(&b, "\n");
+    fwrite(b.ptr, 1, b.len, stderr);
+    wh_buf_fini(&b);
+}
+
 static int
 load_sbom(const char *path, const struct wh_limits *lim, struct wh_arena *a, struct wh_sbom *out)
 {
@@ -143,7 +158,7 @@ load_sbom(const char *path, const struct wh_limits *lim, struct wh_arena *a, str
 
     if (wh_file_read(path, lim->sbom_bytes, a, &bytes, &err) != WH_OK ||
         wh_sbom_parse(bytes, lim, a, out, &err) != WH_OK) {
-        fprintf(stderr, "driftgate diff: %s: %s\n", path, err.msg);
+        diff_error(wh_arena_sprintf(a, "%s: %s", path, err.msg));
         return -1;
     }
     return 0;
@@ -154,6 +169,7 @@ wh_cli_diff(int argc, char **argv)
 {
     struct wh_cli_options o;
     struct wh_policy *policy = NULL;
+    struct wh_policy_load_options lo;
     const struct wh_policy_image *rule;
     struct wh_sbom prod, dev;
     struct wh_sbom_diff diff;
@@ -169,11 +185,15 @@ wh_cli_diff(int argc, char **argv)
     if (!wh_cli_options_parse(argc, argv, &o) || o.n_args != 2 || o.settings.policy_path == NULL ||
         (o.format != NULL && !wh_report_format_parse(o.format, &fmt)))
         return usage("driftgate diff PROD.sbom.json DEV.sbom.json --policy FILE "
-                     "[--image NAME] [--format text|markdown|json|sarif]");
+                     "[--image NAME] [--format text|markdown|json|sarif] [--key-dir DIR]...");
     wh_arena_init(&a);
     wh_buf_init(&out, 64u << 20);
-    if (wh_policy_load(o.settings.policy_path, &o.settings.limits, &policy, &err) != WH_OK) {
-        fprintf(stderr, "driftgate diff: %s\n", err.msg);
+    lo.limits = &o.settings.limits;
+    lo.now = wh_clock_wall();
+    lo.key_dirs = o.settings.policy_key_dirs;
+    lo.n_key_dirs = o.settings.n_policy_key_dirs;
+    if (wh_policy_load_with(o.settings.policy_path, &lo, &policy, &err) != WH_OK) {
+        diff_error(err.msg);
         goto out;
     }
     /* --image picks the rule (and its exemptions); otherwise the first rule with tiers. */
@@ -192,7 +212,7 @@ wh_cli_diff(int argc, char **argv)
         load_sbom(o.args[1], &o.settings.limits, &a, &dev) != 0)
         goto out;
     if (wh_sbom_diff(&prod, &dev, &a, &diff, &err) != WH_OK) {
-        fprintf(stderr, "driftgate diff: %s\n", err.msg);
+        diff_error(err.msg);
         goto out;
     }
     wh_policy_classify(policy, rule, o.image != NULL ? o.image : "", &diff, wh_clock_wall(), &a,
