@@ -104,6 +104,16 @@ for fmt in markdown text json sarif; do
   ok $? "diff --format $fmt: stderr has no control character or '::' line" "$res"
 done
 
+# Markdown prose (a check's denials, warnings and agent banner, which quote names, commit messages
+# and predicate fields) through markdown-it: the unit test renders such a report to a file.
+rt=${BUILD:-$top/build}/tests/unit/cli/report_test
+if "$rt" "$work/prose.md" > "$work/prose.tap" 2>&1; then
+  res=$(cd "$top/tests" && node "$chk" markdown "$work/prose.md" 2>&1)
+  ok $? "check report prose (denials, warnings, banner): no forged link, image, HTML or mention" "$res"
+else
+  ok 1 "report_test renders the check report with hostile denials" "$(grep -v '^ok' "$work/prose.tap")"
+fi
+
 # An errored check evaluated nothing: exit 2, and no format calls it clean. Port 9 (discard) on
 # loopback refuses connections.
 for fmt in markdown text json sarif; do

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "policy/policy.h"
+#include "policy/snapshot.h"
 #include "unit/harness.h"
 
 static const struct wh_limits lim = WH_LIMITS_DEFAULT;
@@ -466,6 +467,25 @@ run_legacy(struct world *w, const char *image_name, time_t now)
     wh_policy_finish(&w->d);
 }
 
+/* DESIGN's example writes the exemption as "registry.example.com/payments/legacy:*"; images are
+ * matched by repository, so it must lift the block for legacy:v1 at runtime (it never matched
+ * before: the ':*' was compared with a name that has no tag). */
+static void
+test_exemption_with_any_tag_lifts_the_block_at_runtime(void)
+{
+    struct world w;
+
+    ok(strcmp(exempt->exemptions[0].images[0], "registry.example.com/payments/legacy") == 0,
+       "legacy:* is loaded as the repository glob");
+    run_legacy(&w, "registry.example.com/payments/legacy", LEGACY_EXPIRES - 30 * 86400);
+    ok(w.d.allowed && w.d.n_denials == 0,
+       "an image of payments/legacy (any tag) is exempted from seed-default[2]");
+    wh_arena_fini(&w.a);
+    run_legacy(&w, "registry.example.com/payments/legacy-next", LEGACY_EXPIRES - 30 * 86400);
+    ok(!w.d.allowed, "payments/legacy-next is not: the glob names one repository");
+    wh_arena_fini(&w.a);
+}
+
 static void
 test_exemption_expiring_within_a_week_warns(void)
 {
@@ -536,15 +556,18 @@ int
 main(void)
 {
     struct wh_error err = {0};
+    /* The example caps exemptions at maxExemptionDays: load it as on a day within them. */
+    struct wh_policy_load_options o = {.limits = &lim, .now = LEGACY_EXPIRES - 30 * 86400};
 
     if (wh_policy_load("policy/default.yaml", &lim, &seed, &err) != WH_OK ||
-        wh_policy_load("policy/examples/exemptions.yaml", &lim, &exempt, &err) != WH_OK) {
+        wh_policy_load_with("policy/examples/exemptions.yaml", &o, &exempt, &err) != WH_OK) {
         ok(0, "policies load: %s", err.msg);
         return done_testing();
     }
     test_every_seed_rule_classifies();
     test_unmatched_finding_is_blocked();
     test_exemption_lifts_block_until_expiry();
+    test_exemption_with_any_tag_lifts_the_block_at_runtime();
     test_clean_image_is_allowed_with_annotations();
     test_blocked_drift_denies_naming_path_digest_rule_and_fix();
     test_warn_tier_allows_with_warning();
