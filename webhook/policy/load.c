@@ -1473,7 +1473,7 @@ enum wh_err
 wh_policy_load(const char *path, const struct wh_limits *lim, struct wh_policy **out,
                struct wh_error *err)
 {
-    struct wh_policy_load_options o = {.limits = lim};
+    struct wh_policy_load_options o = {.limits = lim, .now = wh_clock_wall()};
 
     return wh_policy_load_with(path, &o, out, err);
 }

@@ -30,14 +30,15 @@ struct wh_policy;
 WH_MUST_CHECK enum wh_err wh_policy_parse(struct wh_bytes yaml, const char *filename,
                                           const char *base_dir, const struct wh_limits *lim,
                                           struct wh_policy **out, struct wh_error *err);
-/* Reads `path` (capped by lim->policy_bytes) and parses it; key files are relative to it. */
+/* Reads `path` (capped by lim->policy_bytes) and parses it at the current wall-clock time (for
+ * maxExemptionDays); key files are relative to it, from its own directory only. */
 WH_MUST_CHECK enum wh_err wh_policy_load(const char *path, const struct wh_limits *lim,
                                          struct wh_policy **out, struct wh_error *err);
 
 /* What a load may read and when it happens. Zero fields are the strictest setting. */
 struct wh_policy_load_options {
     const struct wh_limits *limits; /* required */
-    /* The wall-clock time of the load (the loader never reads the clock): an exemption may
+    /* The wall-clock time of the load (wh_policy_load_with never reads the clock): an exemption may
      * expire at most spec.defaults.maxExemptionDays after its day. 0 counts from 1970, so with
      * that key set every exemption is refused. */
     time_t now;
