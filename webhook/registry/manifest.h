@@ -36,8 +36,9 @@ struct wh_registry_descriptor {
     const char *artifact_type; /* NULL when absent */
     struct wh_registry_kv *annotations;
     size_t n_annotations;
-    /* Index entries only; NULL when absent. */
+    /* Index entries only; NULL when absent. has_platform: a `platform` object was present. */
     const char *os, *architecture, *variant;
+    bool has_platform;
 };
 
 /*
@@ -65,8 +66,10 @@ struct wh_registry_manifest {
  * Parses an OCI/Docker v2 manifest or index. `content_type` is the response's Content-Type (may
  * be NULL); the body's `mediaType` wins when present, and the two must agree when both are.
  * Bounded by limits->manifest_bytes (WH_E_LIMIT), limits->json_depth (WH_E_LIMIT) and the caps
- * above. Docker schema 1 and unknown types are WH_E_INVALID. Pure; allocates only from `a`.
- * *out is valid only on WH_OK.
+ * above, which are enforced while the document is read: no tree is built, so memory is that of
+ * the result. Duplicate keys are refused among the members read (unknown members are validated
+ * and skipped). Docker schema 1 and unknown types are WH_E_INVALID. Pure; allocates only from
+ * `a`. *out is valid only on WH_OK.
  */
 WH_MUST_CHECK enum wh_err wh_registry_manifest_parse(struct wh_bytes body, const char *content_type,
                                                      const struct wh_limits *limits,

@@ -201,7 +201,7 @@ test_huge_and_deep_manifests_hit_limits(void)
         big[len++] = ']';
     rc = wh_registry_manifest_parse((struct wh_bytes){(unsigned char *)big, len}, NULL, &limits, &a,
                                     &m, &err);
-    ok(rc == WH_E_LIMIT && strstr(err.msg, "nests deeper than 64") != NULL,
+    ok(rc == WH_E_LIMIT && strstr(err.msg, "nesting exceeds 64 levels") != NULL,
        "deep nesting → limit: %s", err.msg);
     memcpy(big,
            "[\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"\"]",
