@@ -21,15 +21,19 @@ struct wh_dsse_signature {
 struct wh_dsse_envelope {
     const char *payload_type;
     struct wh_bytes payload; /* decoded; NUL-terminated in the arena (not counted in len) */
+    /* PAE(payload_type, payload) sharing payload's bytes, set by wh_verify_dsse_parse; an
+     * envelope built by hand leaves it empty and wh_verify_dsse builds it. */
+    struct wh_bytes pae;
     struct wh_dsse_signature *signatures;
     size_t n_signatures;
 };
 
 /*
- * Parses envelope JSON. WH_E_LIMIT when the text exceeds lim->blob_bytes or it holds more than
- * lim->signatures signatures; WH_E_INVALID for bad JSON (with line:col), missing fields or bad
- * base64 (standard or URL-safe alphabet, padding optional, as DSSE allows). *out is valid only on
- * WH_OK; everything lives in `a`.
+ * Parses envelope JSON without building a tree (base/json_scan.h): WH_E_LIMIT when the text
+ * exceeds lim->blob_bytes or lim->json_depth, or it holds more than lim->signatures signatures
+ * (counted while read, before the payload is decoded); WH_E_INVALID for bad JSON (with line:col),
+ * missing fields or bad base64 (standard or URL-safe alphabet, padding optional, as DSSE allows).
+ * *out is valid only on WH_OK; everything lives in `a`.
  */
 WH_MUST_CHECK enum wh_err wh_verify_dsse_parse(struct wh_bytes json, const struct wh_limits *lim,
                                                struct wh_arena *a, struct wh_dsse_envelope *out,
