@@ -545,7 +545,7 @@ scanner_name(struct pctx *c, const char *uri, const char *version)
     if (uri == NULL || *uri == '\0')
         return "";
     if (version == NULL || *version == '\0')
-        return uri;
+        return wh_arena_strdup(c->a, uri); /* `uri` may be jansson's: it dies with the tree */
     return wh_arena_sprintf(c->a, "%s %s", uri, version);
 }
 
