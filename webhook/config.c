@@ -90,6 +90,8 @@ static const struct field limits_fields[] = {
     {"policyBytes", K_SIZE, OFF(limits.policy_bytes), 0, 1024, GIB, NULL},
     {"jsonDepth", K_SIZE, OFF(limits.json_depth), 0, 2, 10000, NULL},
     {"responseBytes", K_SIZE, OFF(limits.response_bytes), 0, 1024, GIB, NULL},
+    {"reviewBytes", K_SIZE, OFF(limits.review_bytes), 0, 64 * 1024, 16 * GIB, NULL},
+    {"processBytes", K_SIZE, OFF(limits.process_bytes), 0, 64 * 1024, 64 * GIB, NULL},
     {NULL, K_MAP, 0, 0, 0, 0, NULL},
 };
 

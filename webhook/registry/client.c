@@ -14,6 +14,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,20 @@ struct auth_entry {
 };
 
 #define MAX_REVIEW_CONFIGS 16
+
+/* A manifest or blob fetched by digest during the review: kept (owned) until the review ends,
+ * so a digest is fetched, and its bytes counted, once per review. */
+struct memo {
+    char digest[WH_DIGEST_STR_LEN];
+    bool is_manifest;
+    unsigned char *buf; /* heap, NUL-terminated; len bytes of content */
+    size_t len;
+    char *content_type; /* manifests: the response's Content-Type, NULL when absent */
+};
+
+/* Registry answer bytes that reviews in flight hold beyond their floor, process-wide (every
+ * client of the process shares limits.process_bytes). */
+static atomic_size_t process_reserved;
 #define MAX_CA_CERTS 1000
 
 /* A CA bundle read at creation: trusted on connections to `host`, or on all when host is NULL. */
@@ -86,6 +101,12 @@ struct wh_registry_client {
     char cred_key[WH_DIGEST_STR_LEN];
     wh_registry_observe_fn *observe; /* per-request hook for metrics, or NULL */
     void *observe_arg;
+    /* The review in progress (wh_registry_client_review_begin .. _end). */
+    bool in_review;
+    size_t review_read;     /* answer bytes read during the review */
+    size_t review_reserved; /* of those, reserved in process_reserved (past the floor) */
+    struct memo *memo;
+    size_t n_memo, memo_cap;
 };
 
 /* What one HTTP exchange brought back. Strings and body live in the caller's arena. */
@@ -97,13 +118,19 @@ struct response {
     const char *www_authenticate; /* NULL when absent */
     const char *retry_after;      /* NULL when absent */
     bool transient; /* set on a transport error worth retrying (reset, empty reply, truncated) */
+    unsigned char *heap; /* the body's heap buffer when the caller took it (take), else NULL */
 };
+
+/* Why a transfer was cut short by a budget. */
+enum over_budget { BUDGET_OK, BUDGET_REVIEW, BUDGET_PROCESS };
 
 /* Transfer state shared with the curl callbacks. */
 struct transfer {
     unsigned char *buf;
     size_t len, alloc, max;
     bool over;
+    enum over_budget budget;
+    struct wh_registry_client *c; /* whose review the bytes count against */
     char content_type[MAX_HEADER_VALUE + 1];
     char content_digest[MAX_HEADER_VALUE + 1];
     char www[WH_REGISTRY_MAX_CHALLENGE + 2]; /* +1 so "too long" is detectable */
@@ -297,6 +324,8 @@ wh_registry_client_free(struct wh_registry_client *c)
         free(c->docker_config);
     }
     wh_registry_client_review_credentials_clear(c);
+    wh_registry_client_review_end(c);
+    free(c->memo);
     for (size_t i = 0; i < c->n_plain_hosts; i++)
         free(c->plain_hosts[i]);
     free(c->plain_hosts);
@@ -400,6 +429,36 @@ auth_store(struct wh_registry_client *c, const char *registry, const char *scope
 
 /* ---- one HTTP exchange ---- */
 
+/*
+ * Counts n more answer bytes against the review (limits.review_bytes) and, past the review's
+ * first WH_LIMITS_REVIEW_FLOOR, against the process (limits.process_bytes). Outside a review
+ * nothing is counted.
+ */
+static enum over_budget
+charge(struct wh_registry_client *c, size_t n)
+{
+    size_t read, past_floor, need;
+
+    if (c == NULL || !c->in_review)
+        return BUDGET_OK;
+    if (n > c->limits.review_bytes - c->review_read)
+        return BUDGET_REVIEW;
+    read = c->review_read + n;
+    past_floor = read > WH_LIMITS_REVIEW_FLOOR ? read - WH_LIMITS_REVIEW_FLOOR : 0;
+    need = past_floor > c->review_reserved ? past_floor - c->review_reserved : 0;
+    if (need > 0) {
+        size_t before = atomic_fetch_add(&process_reserved, need);
+
+        if (before + need > c->limits.process_bytes) {
+            atomic_fetch_sub(&process_reserved, need);
+            return BUDGET_PROCESS;
+        }
+        c->review_reserved += need;
+    }
+    c->review_read = read;
+    return BUDGET_OK;
+}
+
 static size_t
 on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
@@ -410,6 +469,8 @@ on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
         t->over = true;
         return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
     }
+    if ((t->budget = charge(t->c, n)) != BUDGET_OK)
+        return 0;
     if (t->len + n > t->alloc) {
         size_t want = t->alloc == 0 ? 4096 : t->alloc;
         unsigned char *p;
@@ -523,6 +584,7 @@ on_ssl_ctx(CURL *curl, void *ssl_ctx, void *userdata)
 }
 
 struct exchange {
+    bool take;          /* a 2xx body's heap buffer goes to the caller (resp->heap) */
     const char *method; /* "GET", "HEAD" or "POST" */
     const char *url;
     const char *post_fields; /* POST only (secret: caller wipes) */
@@ -591,6 +653,7 @@ exchange(struct wh_registry_client *c, const struct exchange *x, struct wh_arena
     /* Error bodies up to ERROR_BODY_MAX are read (for their error code) even when the success
      * cap is lower; a 2xx body over x->max is still refused below. */
     t->max = x->max > ERROR_BODY_MAX ? x->max : ERROR_BODY_MAX;
+    t->c = c;
     /* Reset keeps the connection cache, DNS cache and TLS sessions; only options go. */
     curl_easy_reset(h);
     c->errbuf[0] = '\0';
@@ -636,7 +699,17 @@ exchange(struct wh_registry_client *c, const struct exchange *x, struct wh_arena
     /* Unset pointers into `t` and the caller's header list before they go away. */
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
-    if ((t->over || t->len > x->max) && status >= 200 && status < 300) {
+    if (t->budget == BUDGET_REVIEW) {
+        rc = wh_error_set(err, WH_E_LIMIT,
+                          "this review has read %zu bytes of registry answers; more would exceed "
+                          "limits.reviewBytes (%zu)",
+                          c->review_read, c->limits.review_bytes);
+    } else if (t->budget == BUDGET_PROCESS) {
+        rc = wh_error_set(err, WH_E_LIMIT,
+                          "registry answers held by the reviews in flight would exceed "
+                          "limits.processBytes (%zu): too many large images at once, retry",
+                          c->limits.process_bytes);
+    } else if ((t->over || t->len > x->max) && status >= 200 && status < 300) {
         rc = wh_error_set(err, WH_E_LIMIT, "response body exceeds %zu bytes", x->max);
     } else if (cc == CURLE_FILESIZE_EXCEEDED) {
         rc = wh_error_set(err, WH_E_LIMIT, "response body exceeds %zu bytes (Content-Length)",
@@ -653,11 +726,19 @@ exchange(struct wh_registry_client *c, const struct exchange *x, struct wh_arena
         rc = wh_error_set(err, WH_E_UNAVAILABLE, "%s",
                           c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(cc));
     } else {
-        resp->status = status;
-        unsigned char *body = wh_arena_alloc(a, t->len + 1); /* zeroed: NUL-terminated */
+        /* The transfer buffer itself becomes the body (no copy: a 32 MiB blob costs 32 MiB),
+         * owned by the caller (take) or freed with the arena. */
+        unsigned char *body = realloc(t->buf, t->len + 1);
 
-        if (t->len > 0)
-            memcpy(body, t->buf, t->len);
+        if (body == NULL)
+            wh_oom();
+        t->buf = NULL;
+        body[t->len] = '\0';
+        resp->status = status;
+        if (x->take && status >= 200 && status < 300)
+            resp->heap = body;
+        else
+            wh_arena_defer(a, free, body);
         resp->body.ptr = body;
         resp->body.len = t->len;
         resp->content_type = dup_or_null(a, t->content_type);
@@ -943,6 +1024,7 @@ authenticate(struct wh_registry_client *c, const char *registry, const char *sco
 /* ---- registry requests ---- */
 
 struct request {
+    bool take;          /* the caller takes a 2xx body's heap buffer (r->heap) */
     const char *method; /* GET or HEAD */
     const char *what;   /* "GET manifest v1": the middle of every message */
     const struct wh_image_ref *ref;
@@ -959,7 +1041,8 @@ request_once(struct wh_registry_client *c, const struct request *q, const char *
              struct wh_error *err)
 {
     struct curl_slist *headers = NULL;
-    struct exchange x = {.method = q->method,
+    struct exchange x = {.take = q->take,
+                         .method = q->method,
                          .url = url,
                          .max = q->max,
                          .follow = q->follow,
@@ -1135,6 +1218,77 @@ short_ref(const char *reference, struct wh_arena *a)
     return reference;
 }
 
+/* ---- the review's budget and memo ---- */
+
+void
+wh_registry_client_review_begin(struct wh_registry_client *c)
+{
+    wh_registry_client_review_end(c);
+    c->in_review = true;
+}
+
+void
+wh_registry_client_review_end(struct wh_registry_client *c)
+{
+    for (size_t i = 0; i < c->n_memo; i++) {
+        free(c->memo[i].buf);
+        free(c->memo[i].content_type);
+    }
+    c->n_memo = 0;
+    if (c->review_reserved > 0)
+        atomic_fetch_sub(&process_reserved, c->review_reserved);
+    c->review_reserved = 0;
+    c->review_read = 0;
+    c->in_review = false;
+}
+
+bool
+wh_registry_client_in_review(const struct wh_registry_client *c)
+{
+    return c->in_review;
+}
+
+size_t
+wh_registry_client_review_bytes(const struct wh_registry_client *c)
+{
+    return c->review_read;
+}
+
+static const struct memo *
+memo_find(const struct wh_registry_client *c, const char *digest, bool is_manifest)
+{
+    for (size_t i = 0; i < c->n_memo; i++)
+        if (c->memo[i].is_manifest == is_manifest && strcmp(c->memo[i].digest, digest) == 0)
+            return &c->memo[i];
+    return NULL;
+}
+
+/* Keeps `buf_owned` (heap, NUL-terminated) for the rest of the review; the caller's view of it
+ * stays valid until wh_registry_client_review_end. */
+static void
+memo_add(struct wh_registry_client *c, const char *digest, bool is_manifest,
+         unsigned char *buf_owned, size_t len, const char *content_type)
+{
+    struct memo *e;
+
+    if (c->n_memo == c->memo_cap) {
+        size_t cap = c->memo_cap == 0 ? 16 : c->memo_cap * 2;
+        struct memo *m = realloc(c->memo, cap * sizeof(*m));
+
+        if (m == NULL)
+            wh_oom();
+        c->memo = m;
+        c->memo_cap = cap;
+    }
+    e = &c->memo[c->n_memo++];
+    memset(e, 0, sizeof(*e));
+    snprintf(e->digest, sizeof(e->digest), "%s", digest);
+    e->is_manifest = is_manifest;
+    e->buf = buf_owned;
+    e->len = len;
+    e->content_type = content_type != NULL ? xstrdup(content_type) : NULL;
+}
+
 enum wh_err
 wh_registry_resolve(struct wh_registry_client *c, const struct wh_image_ref *ref,
                     int64_t deadline_ms, struct wh_arena *a, const char **digest_out,
@@ -1182,28 +1336,53 @@ wh_registry_manifest_get(struct wh_registry_client *c, const struct wh_image_ref
                         .accept = WH_REGISTRY_MANIFEST_ACCEPT,
                         .max = c->limits.manifest_bytes,
                         .deadline_ms = deadline_ms};
-    struct response r;
+    struct response r = {0};
     struct wh_registry_manifest m;
+    const struct memo *hit = NULL, *same;
+    bool by_digest;
     enum wh_err rc;
 
     if ((rc = check_reference(ref, reference, err)) != WH_OK)
         return rc;
+    by_digest = wh_digest_is_sha256(wh_str_c(reference));
     q.what = wh_arena_sprintf(a, "GET manifest %s", short_ref(reference, a));
     q.path = wh_arena_sprintf(a, "/v2/%s/manifests/%s", ref->repository, reference);
-    if ((rc = request(c, &q, a, &r, err)) != WH_OK)
-        return rc;
+    if (by_digest && c->in_review)
+        hit = memo_find(c, reference, true);
+    if (hit != NULL) {
+        r.body = (struct wh_bytes){hit->buf, hit->len};
+        r.content_type = hit->content_type;
+    } else {
+        q.take = c->in_review;
+        if ((rc = request(c, &q, a, &r, err)) != WH_OK)
+            return rc;
+    }
     rc = wh_registry_manifest_parse(r.body, r.content_type, &c->limits, a, &m, err);
     if (rc != WH_OK)
-        return wh_error_wrap(err, "%s/%s: %s", ref->registry, ref->repository, q.what);
-    if (wh_digest_is_sha256(wh_str_c(reference)) && strcmp(m.digest, reference) != 0)
-        return wh_error_set(err, WH_E_VERIFY,
-                            "%s/%s: %s: manifest digest mismatch: the body hashes to %s",
-                            ref->registry, ref->repository, q.what, m.digest);
-    if (r.content_digest != NULL && wh_digest_is_sha256(wh_str_c(r.content_digest)) &&
-        strcmp(m.digest, r.content_digest) != 0)
-        return wh_error_set(err, WH_E_VERIFY,
-                            "%s/%s: %s: Docker-Content-Digest %s does not match the body (%s)",
-                            ref->registry, ref->repository, q.what, r.content_digest, m.digest);
+        rc = wh_error_wrap(err, "%s/%s: %s", ref->registry, ref->repository, q.what);
+    else if (by_digest && strcmp(m.digest, reference) != 0)
+        rc = wh_error_set(err, WH_E_VERIFY,
+                          "%s/%s: %s: manifest digest mismatch: the body hashes to %s",
+                          ref->registry, ref->repository, q.what, m.digest);
+    else if (r.content_digest != NULL && wh_digest_is_sha256(wh_str_c(r.content_digest)) &&
+             strcmp(m.digest, r.content_digest) != 0)
+        rc = wh_error_set(err, WH_E_VERIFY,
+                          "%s/%s: %s: Docker-Content-Digest %s does not match the body (%s)",
+                          ref->registry, ref->repository, q.what, r.content_digest, m.digest);
+    if (rc != WH_OK) {
+        free(r.heap);
+        return rc;
+    }
+    if (r.heap != NULL) {
+        /* Kept for the review under the body's digest (a tag's answer too: a later GET by that
+         * digest is then free). The parsed strings are in `a`; only m.body points here. */
+        if ((same = memo_find(c, m.digest, true)) != NULL) {
+            free(r.heap);
+            m.body = (struct wh_bytes){same->buf, same->len};
+        } else {
+            memo_add(c, m.digest, true, r.heap, r.body.len, r.content_type);
+        }
+    }
     *out = m;
     return WH_OK;
 }
@@ -1216,6 +1395,7 @@ wh_registry_blob_get(struct wh_registry_client *c, const struct wh_image_ref *re
     struct request q = {
         .method = "GET", .ref = ref, .max = max, .follow = true, .deadline_ms = deadline_ms};
     struct response r;
+    const struct memo *hit;
     enum wh_err rc;
 
     if (digest == NULL || !wh_digest_is_sha256(wh_str_c(digest)))
@@ -1225,16 +1405,28 @@ wh_registry_blob_get(struct wh_registry_client *c, const struct wh_image_ref *re
         return rc;
     q.what = wh_arena_sprintf(a, "GET blob %s", short_ref(digest, a));
     q.path = wh_arena_sprintf(a, "/v2/%s/blobs/%s", ref->repository, digest);
+    if (c->in_review && (hit = memo_find(c, digest, false)) != NULL) {
+        /* Fetched earlier in this review (e.g. one blob named by many layers): not again. */
+        if (hit->len > max)
+            return wh_error_set(err, WH_E_LIMIT, "%s/%s: %s: %zu bytes (limit %zu)", ref->registry,
+                                ref->repository, q.what, hit->len, max);
+        *out = (struct wh_bytes){hit->buf, hit->len};
+        return WH_OK;
+    }
+    q.take = c->in_review;
     if ((rc = request(c, &q, a, &r, err)) != WH_OK)
         return rc;
     if (!wh_digest_matches(r.body.ptr, r.body.len, wh_str_c(digest))) {
         char got[WH_DIGEST_STR_LEN];
 
         wh_digest_sha256_str(r.body.ptr, r.body.len, got);
+        free(r.heap);
         return wh_error_set(err, WH_E_VERIFY,
                             "%s/%s: %s: blob digest mismatch: the body hashes to %s", ref->registry,
                             ref->repository, q.what, got);
     }
+    if (r.heap != NULL)
+        memo_add(c, digest, false, r.heap, r.body.len, NULL);
     *out = r.body;
     return WH_OK;
 }

@@ -1,6 +1,7 @@
 #ifndef WH_REGISTRY_CLIENT_H
 #define WH_REGISTRY_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,6 +74,8 @@ WH_MUST_CHECK enum wh_err wh_registry_resolve(struct wh_registry_client *c,
  * GET manifest `reference` (a digest or a tag) of ref's repository, parsed (manifest.h) and capped
  * at limits.manifest_bytes. When `reference` is a digest the body must hash to it (WH_E_VERIFY);
  * for a tag, a Docker-Content-Digest header must match the body. *out (in `a`) valid only on WH_OK.
+ * In a review, a manifest fetched by digest (or whose tag answer hashed to it) is fetched once:
+ * out->body then belongs to the review and stays valid until wh_registry_client_review_end.
  */
 WH_MUST_CHECK enum wh_err
 wh_registry_manifest_get(struct wh_registry_client *c, const struct wh_image_ref *ref,
@@ -82,7 +85,8 @@ wh_registry_manifest_get(struct wh_registry_client *c, const struct wh_image_ref
 /*
  * GET blob `digest` of ref's repository, following redirects (https only, or http for plain
  * hosts), capped at `max` bytes (WH_E_LIMIT), content checked against `digest` (WH_E_VERIFY).
- * *out (in `a`, NUL-terminated) valid only on WH_OK.
+ * *out (NUL-terminated) valid only on WH_OK: in a review it belongs to the review (fetched once
+ * per review, kept until wh_registry_client_review_end), else to `a`.
  */
 WH_MUST_CHECK enum wh_err wh_registry_blob_get(struct wh_registry_client *c,
                                                const struct wh_image_ref *ref, const char *digest,
@@ -137,6 +141,21 @@ const char *wh_registry_client_credentials_key(const struct wh_registry_client *
 typedef void wh_registry_observe_fn(void *arg, const char *host, long status);
 void wh_registry_client_set_observer(struct wh_registry_client *c, wh_registry_observe_fn *fn,
                                      void *arg);
+
+/*
+ * One review's registry budget. Between _begin and _end every answer body read (manifests,
+ * blobs, referrers, tokens, error bodies) counts against limits.review_bytes, and, past the
+ * review's first WH_LIMITS_REVIEW_FLOOR, against limits.process_bytes shared by every client of
+ * the process; a transfer that would exceed either is cut off: WH_E_LIMIT naming the limit.
+ * Manifests and blobs fetched by digest are kept (the memo) and not fetched again in the review.
+ * _end frees them and returns the review's bytes to the process budget (views into them end
+ * then). _begin ends a review still open. Outside a review nothing is counted or kept.
+ */
+void wh_registry_client_review_begin(struct wh_registry_client *c);
+void wh_registry_client_review_end(struct wh_registry_client *c);
+bool wh_registry_client_in_review(const struct wh_registry_client *c);
+/* Answer bytes read in the current review. */
+size_t wh_registry_client_review_bytes(const struct wh_registry_client *c);
 
 /* HTTP requests made by this client since creation, token requests included. */
 unsigned long wh_registry_client_requests(const struct wh_registry_client *c);
