@@ -64,10 +64,10 @@ wh_registry_cosign_layers_from(const struct wh_registry_manifest *m, size_t max_
 }
 
 enum wh_err
-wh_registry_cosign_layers(struct wh_registry_client *c, const struct wh_image_ref *ref,
-                          const char *digest, const char *suffix, int64_t deadline_ms,
-                          struct wh_arena *a, struct wh_cosign_layer **out, size_t *n_out,
-                          struct wh_error *err)
+wh_registry_cosign_manifest(struct wh_registry_client *c, const struct wh_image_ref *ref,
+                            const char *digest, const char *suffix, size_t max_blob,
+                            int64_t deadline_ms, struct wh_arena *a, struct wh_cosign_layer **out,
+                            size_t *n_out, struct wh_error *err)
 {
     const struct wh_limits *limits = wh_registry_client_limits(c);
     struct wh_registry_manifest m;
@@ -84,15 +84,51 @@ wh_registry_cosign_layers(struct wh_registry_client *c, const struct wh_image_re
     if (rc != WH_OK)
         return wh_error_wrap(err, "%s/%s:%s", ref->registry, ref->repository, tag);
     for (size_t i = 0; i < n; i++) {
-        if ((size_t)m.layers[i].size > limits->blob_bytes)
+        /* The declared size is refused up front; a size that lies is cut off at the fetch. */
+        if ((uint64_t)m.layers[i].size > max_blob)
             return wh_error_set(err, WH_E_LIMIT, "%s/%s:%s: layer %zu is %lld bytes (limit %zu)",
                                 ref->registry, ref->repository, tag, i, (long long)m.layers[i].size,
-                                limits->blob_bytes);
-        rc = wh_registry_blob_get(c, ref, layers[i].digest, limits->blob_bytes, deadline_ms, a,
-                                  &layers[i].blob, err);
-        if (rc != WH_OK)
-            return wh_error_wrap(err, "%s layer %zu", tag, i);
+                                max_blob);
+        layers[i].tag = tag;
+        layers[i].index = i;
     }
+    *out = layers;
+    *n_out = n;
+    return WH_OK;
+}
+
+enum wh_err
+wh_registry_cosign_layer_fetch(struct wh_registry_client *c, const struct wh_image_ref *ref,
+                               struct wh_cosign_layer *l, size_t max_blob, int64_t deadline_ms,
+                               struct wh_arena *a, struct wh_error *err)
+{
+    enum wh_err rc =
+        wh_registry_blob_get(c, ref, l->digest, max_blob, deadline_ms, a, &l->blob, err);
+
+    if (rc != WH_OK)
+        return wh_error_wrap(err, "%s layer %zu", l->tag != NULL ? l->tag : "cosign", l->index);
+    return WH_OK;
+}
+
+enum wh_err
+wh_registry_cosign_layers(struct wh_registry_client *c, const struct wh_image_ref *ref,
+                          const char *digest, const char *suffix, int64_t deadline_ms,
+                          struct wh_arena *a, struct wh_cosign_layer **out, size_t *n_out,
+                          struct wh_error *err)
+{
+    const struct wh_limits *limits = wh_registry_client_limits(c);
+    struct wh_cosign_layer *layers;
+    size_t n;
+    enum wh_err rc;
+
+    rc = wh_registry_cosign_manifest(c, ref, digest, suffix, limits->blob_bytes, deadline_ms, a,
+                                     &layers, &n, err);
+    if (rc != WH_OK)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        if ((rc = wh_registry_cosign_layer_fetch(c, ref, &layers[i], limits->blob_bytes,
+                                                 deadline_ms, a, err)) != WH_OK)
+            return rc;
     *out = layers;
     *n_out = n;
     return WH_OK;

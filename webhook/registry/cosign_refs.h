@@ -25,6 +25,8 @@ struct wh_cosign_layer {
     const char *rfc3161_timestamp; /* dev.sigstore.cosign/rfc3161timestamp, NULL if absent */
     struct wh_registry_kv *annotations; /* all of them */
     size_t n_annotations;
+    const char *tag; /* "sha256-<hex>.att" it came from (messages); NULL when built by hand */
+    size_t index;    /* its position in that manifest */
 };
 
 /*
@@ -46,10 +48,32 @@ WH_MUST_CHECK enum wh_err wh_registry_cosign_layers_from(const struct wh_registr
                                                          size_t *n_out, struct wh_error *err);
 
 /*
- * Fetches tag sha256-<hex>.<suffix> (suffix "sig" or "att") of ref's repository: WH_E_NOT_FOUND
- * when the tag is absent; else every layer (≤ limits.signatures, WH_E_LIMIT beyond) with its
- * annotations and blob (≤ limits.blob_bytes, fetched and digest-checked). *out, *n_out (in `a`)
- * valid only on WH_OK.
+ * The manifest of tag sha256-<hex>.<suffix> (suffix "sig" or "att") of ref's repository, its blobs
+ * not fetched (so a caller verifies and frees one layer at a time): WH_E_NOT_FOUND when the tag is
+ * absent; more than limits.signatures layers, or a layer declaring more than `max_blob` bytes,
+ * WH_E_LIMIT. *out, *n_out (in `a`) valid only on WH_OK.
+ */
+WH_MUST_CHECK enum wh_err
+wh_registry_cosign_manifest(struct wh_registry_client *c, const struct wh_image_ref *ref,
+                            const char *digest, const char *suffix, size_t max_blob,
+                            int64_t deadline_ms, struct wh_arena *a, struct wh_cosign_layer **out,
+                            size_t *n_out, struct wh_error *err);
+
+/*
+ * Fetches layer l's blob into l->blob: at most `max_blob` bytes (WH_E_LIMIT), digest-checked
+ * (WH_E_VERIFY), once per review (client.h: the memo), else in `a`.
+ */
+WH_MUST_CHECK enum wh_err wh_registry_cosign_layer_fetch(struct wh_registry_client *c,
+                                                         const struct wh_image_ref *ref,
+                                                         struct wh_cosign_layer *l, size_t max_blob,
+                                                         int64_t deadline_ms, struct wh_arena *a,
+                                                         struct wh_error *err);
+
+/*
+ * Both at once: fetches tag sha256-<hex>.<suffix> (suffix "sig" or "att") of ref's repository:
+ * WH_E_NOT_FOUND when the tag is absent; else every layer (≤ limits.signatures, WH_E_LIMIT beyond)
+ * with its annotations and blob (≤ limits.blob_bytes, fetched and digest-checked). *out, *n_out (in
+ * `a`) valid only on WH_OK.
  */
 WH_MUST_CHECK enum wh_err wh_registry_cosign_layers(struct wh_registry_client *c,
                                                     const struct wh_image_ref *ref,
