@@ -18,27 +18,37 @@
 #include "policy/model.h"
 #include "registry/cosign_refs.h"
 #include "registry/manifest.h"
+#include "registry/platform.h"
 #include "sbom/diff.h"
 #include "sbom/normalize.h"
 #include "verify/attestation.h"
+#include "verify/cosign_sig.h"
 #include "verify/predicates.h"
 
 #define DEV_IMAGE_ANNOTATION "driftgate.dev/dev-image"
 /* How long a registry failure is shared with other reviews before it is retried. */
 #define FAILURE_TTL_MS 2000
-/* Platforms of an index considered; more entries → WH_E_LIMIT (the registry's manifest caps
- * already bound the list). */
+/* Image entries of an index (nested indexes included) considered; more → WH_E_LIMIT. */
 #define MAX_PLATFORMS 64
+/* Nested indexes: how deep below the image's own index, and how many per image. */
+#define MAX_INDEX_DEPTH 3
+#define MAX_NESTED_INDEXES 16
 
-/* What GET manifest said about a digest: cached per digest (it never changes). */
+/* One image entry of an index (registry/platform.h): a manifest a runtime may pull. */
 struct platform {
-    const char *name; /* "linux/arm64" or "linux/arm/v7" */
-    const char *os, *arch;
-    const char *digest; /* the platform manifest */
+    const char *name;      /* normalised: "linux/arm64", "linux/arm/v7", "?/amd64" */
+    const char *label;     /* for messages and the <n>-platform annotation: the name, how the index
+                            * spelled it when that differs, and the nested index it sits in */
+    const char *os, *arch; /* normalised; "" when absent */
+    bool is_known;         /* os and arch known: else runnable on every node */
+    const char *digest;    /* the platform manifest */
+    const char **parents;  /* nested indexes above it, innermost first (not the image's index) */
+    size_t n_parents;
 };
+/* What GET manifest said about a digest: cached per digest (it never changes). */
 struct digest_info {
     bool is_index;
-    struct platform *platforms;
+    struct platform *platforms; /* every image entry, in index order (depth first) */
     size_t n_platforms;
     const char *error; /* failure, cached FAILURE_TTL_MS */
 };
@@ -110,9 +120,73 @@ no_trust_detail(const struct wh_image_check_ctx *ctx, const struct wh_policy_sig
            "(or --trusted-root)";
 }
 
+static bool
+same_str(const char *x, const char *y)
+{
+    return x == y || (x != NULL && y != NULL && strcmp(x, y) == 0);
+}
+
+/* Layer i of a .sig/.att manifest repeats an earlier one: the same blob with the same
+ * signature material (for .att the blob alone decides: the DSSE envelope carries its
+ * signatures, and a certificate that signed it is the one whose key made them). Verifying it
+ * again could not change the outcome; it is skipped, so one blob named by every layer costs one
+ * verification. */
+static bool
+repeats_earlier(const struct wh_cosign_layer *layers, size_t i, bool is_dsse)
+{
+    size_t j;
+
+    for (j = 0; j < i; j++) {
+        const struct wh_cosign_layer *x = &layers[j], *y = &layers[i];
+
+        if (strcmp(x->digest, y->digest) != 0)
+            continue;
+        if (is_dsse ||
+            (same_str(x->signature, y->signature) && same_str(x->certificate, y->certificate) &&
+             same_str(x->chain, y->chain) && same_str(x->bundle, y->bundle) &&
+             same_str(x->rfc3161_timestamp, y->rfc3161_timestamp)))
+            return true;
+    }
+    return false;
+}
+
+/* One .sig layer (blob fetched) against the rule's signers; *who in `a` on WH_OK. */
+static enum wh_err
+verify_signature_layer(const struct wh_image_check_ctx *ctx, const struct wh_policy_image *rule,
+                       const struct wh_verify_signer *signers, size_t n_signers,
+                       const struct wh_cosign_layer *l, const char *digest, struct wh_arena *a,
+                       const char **who, struct wh_error *err)
+{
+    struct wh_keyless_layer kl = keyless_layer(l, false);
+    enum wh_err rc;
+
+    if (l->certificate != NULL)
+        return wh_keyless_check_layer(&kl, digest, ctx->trust, rule->signatures.signed_by,
+                                      rule->signatures.n_signed_by, ctx->limits, a, who, NULL, err);
+    if (n_signers == 0)
+        return wh_error_set(err, WH_E_VERIFY,
+                            "signed with a key, but the rule's signers are all keyless");
+    rc = wh_verify_signature(l->blob, wh_str_c(l->signature), signers, n_signers, digest, a, who,
+                             err);
+    if (rc != WH_OK)
+        return rc;
+    return wh_keyless_check_key_tlog(
+        &kl, wh_keyless_signer_find(rule->signatures.signed_by, rule->signatures.n_signed_by, *who),
+        ctx->trust, ctx->limits, a, err);
+}
+
+/* .sig blobs are simple-signing payloads: never more than verify/cosign_sig.h accepts. */
+static size_t
+signature_blob_max(const struct wh_image_check_ctx *ctx)
+{
+    return ctx->limits->blob_bytes < WH_COSIGN_PAYLOAD_MAX ? ctx->limits->blob_bytes
+                                                           : WH_COSIGN_PAYLOAD_MAX;
+}
+
 /* cosign .sig: the first layer that verifies wins: a key layer with a signer's key, a
- * certificate layer keyless against the trust root and a keyless signer's identity.
- * Scratch work in `tmp`; what is kept goes to `keep`. */
+ * certificate layer keyless against the trust root and a keyless signer's identity. Layers are
+ * fetched and verified one at a time, each in its own scratch arena freed before the next (blobs
+ * are the registry client's, once per review); what is kept goes to `keep`. */
 static void
 check_signature(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
                 const struct wh_policy_image *rule, struct wh_arena *keep, struct image_facts *out)
@@ -120,14 +194,14 @@ check_signature(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
     struct wh_arena *tmp = ctx->arena;
     struct wh_cosign_layer *layers;
     struct wh_verify_signer *signers;
-    size_t n_layers, n_signers, i;
+    size_t n_layers, n_signers, i, max = signature_blob_max(ctx);
     struct wh_error err;
     enum wh_err rc;
 
     n_signers =
         collect_signers(rule->signatures.signed_by, rule->signatures.n_signed_by, tmp, &signers);
-    rc = wh_registry_cosign_layers(ctx->registry, ref, out->facts.digest, "sig", ctx->deadline_ms,
-                                   tmp, &layers, &n_layers, &err);
+    rc = wh_registry_cosign_manifest(ctx->registry, ref, out->facts.digest, "sig", max,
+                                     ctx->deadline_ms, tmp, &layers, &n_layers, &err);
     if (rc == WH_E_NOT_FOUND) {
         out->signature_detail =
             no_trust_detail(ctx, rule->signatures.signed_by, rule->signatures.n_signed_by);
@@ -138,36 +212,31 @@ check_signature(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
         return;
     }
     for (i = 0; i < n_layers; i++) {
+        struct wh_arena scratch;
         const char *who = NULL;
-        if (layers[i].certificate != NULL) {
-            struct wh_keyless_layer kl = keyless_layer(&layers[i], false);
-            rc = wh_keyless_check_layer(&kl, out->facts.digest, ctx->trust,
-                                        rule->signatures.signed_by, rule->signatures.n_signed_by,
-                                        ctx->limits, tmp, &who, NULL, &err);
-        } else if (layers[i].signature == NULL) {
+
+        if ((layers[i].certificate == NULL && layers[i].signature == NULL) ||
+            repeats_earlier(layers, i, false))
             continue;
-        } else if (n_signers == 0) {
-            rc = wh_error_set(&err, WH_E_VERIFY,
-                              "signed with a key, but the rule's signers are all keyless");
-        } else {
-            rc = wh_verify_signature(layers[i].blob, wh_str_c(layers[i].signature), signers,
-                                     n_signers, out->facts.digest, tmp, &who, &err);
-            if (rc == WH_OK) {
-                struct wh_keyless_layer kl = keyless_layer(&layers[i], false);
-                rc = wh_keyless_check_key_tlog(&kl,
-                                               wh_keyless_signer_find(rule->signatures.signed_by,
-                                                                      rule->signatures.n_signed_by,
-                                                                      who),
-                                               ctx->trust, ctx->limits, tmp, &err);
-            }
+        wh_arena_init(&scratch);
+        rc = wh_registry_cosign_layer_fetch(ctx->registry, ref, &layers[i], max, ctx->deadline_ms,
+                                            &scratch, &err);
+        if (rc != WH_OK) {
+            out->error = wh_arena_sprintf(tmp, "fetching cosign signatures: %s", err.msg);
+            wh_arena_fini(&scratch);
+            return;
         }
+        rc = verify_signature_layer(ctx, rule, signers, n_signers, &layers[i], out->facts.digest,
+                                    &scratch, &who, &err);
         if (rc == WH_OK) {
             out->facts.signature_signer = wh_arena_strdup(keep, who);
             out->signature_detail = NULL;
+            wh_arena_fini(&scratch);
             return;
         }
         out->signature_detail =
             wh_arena_sprintf(keep, "signature %zu of %zu: %s", i + 1, n_layers, err.msg);
+        wh_arena_fini(&scratch);
     }
 }
 
@@ -406,9 +475,41 @@ publish_predicates(struct image_facts *out, struct wh_predicates *preds)
         out->facts.predicates = preds;
 }
 
+/* One .att layer (blob fetched): keyless against the trust root and the union's keyless signers,
+ * or with the union's key signers (then its tlog entry as transparencyLog says). *att in `a`. */
+static enum wh_err
+verify_attestation_layer(const struct wh_image_check_ctx *ctx,
+                         const struct wh_verify_signer *signers, size_t n_signers,
+                         const struct wh_policy_signer **all, size_t n_all,
+                         const struct wh_cosign_layer *l, const char *digest, struct wh_arena *a,
+                         struct wh_attestation *att, struct wh_error *err)
+{
+    struct wh_keyless_layer kl = keyless_layer(l, true);
+    const char *who = NULL;
+    enum wh_err rc;
+
+    memset(att, 0, sizeof(*att));
+    if (l->certificate != NULL)
+        return wh_keyless_check_layer(&kl, digest, ctx->trust, all, n_all, ctx->limits, a, &who,
+                                      att, err);
+    if (n_signers == 0)
+        return wh_error_set(err, WH_E_VERIFY,
+                            "signed with a key, but the rule's attestation signers are all "
+                            "keyless");
+    rc = wh_verify_attestation(l->blob, signers, n_signers, digest, NULL, ctx->limits, a, att, err);
+    if (rc != WH_OK)
+        return rc;
+    return wh_keyless_check_key_tlog(
+        &kl,
+        wh_keyless_signer_find((const struct wh_policy_signer *const *)all, n_all, att->signer),
+        ctx->trust, ctx->limits, a, err);
+}
+
 /* cosign .att: every layer is verified once, a key layer with the union of the rule's
  * attestation key signers, a certificate layer keyless against the trust root and the union's
- * keyless signers; each verified statement then goes through take_attestation. */
+ * keyless signers; each verified statement then goes through take_attestation. One layer at a
+ * time: its envelope, decoded payload and parsed statement live in a scratch arena freed before
+ * the next (what is kept is copied to `keep`); a layer repeating an earlier blob is skipped. */
 static void
 check_attestations(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
                    const struct wh_policy_image *rule, struct wh_arena *keep,
@@ -433,8 +534,9 @@ check_attestations(const struct wh_image_check_ctx *ctx, const struct wh_image_r
     add_signers(rule->vulns.signed_by, rule->vulns.n_signed_by, signers, &n_signers);
     add_signers(rule->agent.signed_by, rule->agent.n_signed_by, signers, &n_signers);
     n_all = attestation_signers(rule, false, tmp, &all);
-    rc = wh_registry_cosign_layers(ctx->registry, ref, facts->digest, "att", ctx->deadline_ms, tmp,
-                                   &layers, &n_layers, &err);
+    rc = wh_registry_cosign_manifest(ctx->registry, ref, facts->digest, "att",
+                                     ctx->limits->blob_bytes, ctx->deadline_ms, tmp, &layers,
+                                     &n_layers, &err);
     if (rc == WH_E_NOT_FOUND) {
         out->verify_detail =
             no_trust_detail(ctx, (const struct wh_policy_signer *const *)all, n_all);
@@ -447,36 +549,27 @@ check_attestations(const struct wh_image_check_ctx *ctx, const struct wh_image_r
     preds = predicates_of(out, keep);
     grow_attestations(facts, n_layers, keep);
     for (i = 0; i < n_layers; i++) {
+        struct wh_arena scratch;
         struct wh_attestation att;
 
-        memset(&att, 0, sizeof(att));
-        if (layers[i].certificate != NULL) {
-            struct wh_keyless_layer kl = keyless_layer(&layers[i], true);
-            const char *who = NULL;
-            rc = wh_keyless_check_layer(&kl, facts->digest, ctx->trust, all, n_all, ctx->limits,
-                                        tmp, &who, &att, &err);
-        } else if (n_signers == 0) {
-            rc = wh_error_set(&err, WH_E_VERIFY,
-                              "signed with a key, but the rule's attestation signers are all "
-                              "keyless");
-        } else {
-            rc = wh_verify_attestation(layers[i].blob, signers, n_signers, facts->digest, NULL,
-                                       ctx->limits, tmp, &att, &err);
-            if (rc == WH_OK) {
-                struct wh_keyless_layer kl = keyless_layer(&layers[i], true);
-                rc = wh_keyless_check_key_tlog(
-                    &kl,
-                    wh_keyless_signer_find((const struct wh_policy_signer *const *)all, n_all,
-                                           att.signer),
-                    ctx->trust, ctx->limits, tmp, &err);
-            }
-        }
+        if (repeats_earlier(layers, i, true))
+            continue;
+        wh_arena_init(&scratch);
+        rc = wh_registry_cosign_layer_fetch(ctx->registry, ref, &layers[i], ctx->limits->blob_bytes,
+                                            ctx->deadline_ms, &scratch, &err);
         if (rc != WH_OK) {
+            out->error = wh_arena_sprintf(tmp, "fetching cosign attestations: %s", err.msg);
+            wh_arena_fini(&scratch);
+            break;
+        }
+        rc = verify_attestation_layer(ctx, signers, n_signers, all, n_all, &layers[i],
+                                      facts->digest, &scratch, &att, &err);
+        if (rc != WH_OK)
             out->verify_detail =
                 wh_arena_sprintf(keep, "attestation %zu of %zu: %s", i + 1, n_layers, err.msg);
-            continue;
-        }
-        take_attestation(ctx, rule, &att, keep, out, preds, "attestation", i, n_layers);
+        else
+            take_attestation(ctx, rule, &att, keep, out, preds, "attestation", i, n_layers);
+        wh_arena_fini(&scratch);
     }
     publish_predicates(out, preds);
 }
@@ -671,33 +764,121 @@ image_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref
     return f;
 }
 
-/* The platforms of an index manifest, in index order. */
-static enum wh_err
-index_platforms(const struct wh_registry_manifest *m, struct wh_arena *a, struct digest_info *out,
-                struct wh_error *err)
+static bool
+is_index_media_type(const char *mt)
 {
-    size_t i;
+    return mt != NULL && (strcmp(mt, WH_REGISTRY_MT_OCI_INDEX) == 0 ||
+                          strcmp(mt, WH_REGISTRY_MT_DOCKER_LIST) == 0);
+}
 
-    if (m->n_manifests > MAX_PLATFORMS)
-        return wh_error_set(err, WH_E_LIMIT, "index %s lists %zu manifests, more than %d",
-                            m->digest, m->n_manifests, MAX_PLATFORMS);
-    out->platforms = wh_arena_calloc(a, m->n_manifests + 1, sizeof(*out->platforms));
+/* Where the walk of an index is: the nested indexes seen (each walked once) and the path. */
+struct walk {
+    const char *seen[MAX_NESTED_INDEXES];
+    size_t n_seen;
+    const char *path[MAX_INDEX_DEPTH]; /* nested indexes from the image's index down */
+    size_t depth;
+};
+
+/*
+ * Every image entry of index `m`, depth first: nested indexes (entries whose mediaType says
+ * index) are fetched and walked, buildkit attestation manifests are left out, and everything else
+ * is kept with its normalised platform, whatever it says (registry/platform.h: entries with a
+ * missing or unknown platform are runnable anywhere). A runtime would pull an entry whose
+ * mediaType lies about being an index as the image it claims to be: it is kept as one.
+ */
+static enum wh_err
+collect_entries(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
+                const struct wh_registry_manifest *m, struct walk *w, struct wh_arena *a,
+                struct digest_info *out, struct wh_error *err)
+{
+    size_t i, k;
+
     for (i = 0; i < m->n_manifests; i++) {
         const struct wh_registry_descriptor *d = &m->manifests[i];
-        struct platform *p = &out->platforms[out->n_platforms];
+        struct wh_registry_platform rp;
+        struct platform *p;
+        const char *where;
 
-        if (d->os == NULL || d->architecture == NULL)
-            continue; /* not a runnable image (e.g. an attestation manifest) */
-        p->os = wh_arena_strdup(a, d->os);
-        p->arch = wh_arena_strdup(a, d->architecture);
+        if (is_index_media_type(d->media_type)) {
+            struct wh_registry_manifest nested;
+            bool seen = false;
+            enum wh_err rc;
+
+            for (k = 0; k < w->n_seen && !seen; k++)
+                seen = strcmp(w->seen[k], d->digest) == 0;
+            if (seen)
+                continue; /* its entries are listed already */
+            if (w->depth == MAX_INDEX_DEPTH)
+                return wh_error_set(err, WH_E_LIMIT,
+                                    "index %s nests indexes deeper than %d levels (at %s)",
+                                    m->digest, MAX_INDEX_DEPTH, d->digest);
+            if (w->n_seen == MAX_NESTED_INDEXES)
+                return wh_error_set(err, WH_E_LIMIT, "the index lists more than %d nested indexes",
+                                    MAX_NESTED_INDEXES);
+            w->seen[w->n_seen++] = wh_arena_strdup(a, d->digest);
+            rc = wh_registry_manifest_get(ctx->registry, ref, d->digest, ctx->deadline_ms,
+                                          ctx->arena, &nested, err);
+            if (rc != WH_OK)
+                return wh_error_wrap(err, "nested index %s of %s", d->digest, m->digest);
+            if (!nested.is_index)
+                return wh_error_set(err, WH_E_INVALID,
+                                    "index %s lists %s as an index (%s), but it is an image "
+                                    "manifest (%s)",
+                                    m->digest, d->digest, d->media_type, nested.media_type);
+            w->path[w->depth++] = w->seen[w->n_seen - 1];
+            rc = collect_entries(ctx, ref, &nested, w, a, out, err);
+            w->depth--;
+            if (rc != WH_OK)
+                return rc;
+            continue;
+        }
+        wh_registry_platform_of(d, a, &rp);
+        if (rp.is_attestation)
+            continue; /* not an image: buildkit's provenance/SBOM manifest */
+        if (out->n_platforms == MAX_PLATFORMS)
+            return wh_error_set(err, WH_E_LIMIT, "index %s lists more than %d image manifests",
+                                m->digest, MAX_PLATFORMS);
+        p = &out->platforms[out->n_platforms++];
+        p->os = rp.os;
+        p->arch = rp.arch;
+        p->is_known = rp.is_known;
         p->digest = wh_arena_strdup(a, d->digest);
-        p->name = d->variant != NULL
-                      ? wh_arena_sprintf(a, "%s/%s/%s", d->os, d->architecture, d->variant)
-                      : wh_arena_sprintf(a, "%s/%s", d->os, d->architecture);
-        out->n_platforms++;
+        p->name = wh_registry_platform_name(&rp, a);
+        p->n_parents = w->depth;
+        p->parents = wh_arena_calloc(a, w->depth + 1, sizeof(*p->parents));
+        for (k = 0; k < w->depth; k++)
+            p->parents[k] = w->path[w->depth - 1 - k];
+        where =
+            w->depth > 0 ? wh_arena_sprintf(a, ", in nested index %s", w->path[w->depth - 1]) : "";
+        if (rp.written != NULL && !rp.is_known)
+            p->label = wh_arena_sprintf(a, "%s (index says %s: unknown, so any node may pull it%s)",
+                                        p->name, rp.written, where);
+        else if (rp.written != NULL)
+            p->label = wh_arena_sprintf(a, "%s (index says %s%s)", p->name, rp.written, where);
+        else if (!rp.is_known)
+            p->label = wh_arena_sprintf(a, "%s (unknown platform: any node may pull it%s)", p->name,
+                                        where);
+        else if (w->depth > 0)
+            p->label =
+                wh_arena_sprintf(a, "%s (in nested index %s)", p->name, w->path[w->depth - 1]);
+        else
+            p->label = p->name;
     }
-    out->is_index = true;
     return WH_OK;
+}
+
+/* The image entries of index `m` into out (in `a`). */
+static enum wh_err
+index_platforms(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
+                const struct wh_registry_manifest *m, struct wh_arena *a, struct digest_info *out,
+                struct wh_error *err)
+{
+    struct walk w;
+
+    memset(&w, 0, sizeof(w));
+    out->platforms = wh_arena_calloc(a, MAX_PLATFORMS + 1, sizeof(*out->platforms));
+    out->is_index = true;
+    return collect_entries(ctx, ref, m, &w, a, out, err);
 }
 
 /* GET manifest `reference` (tag or digest) into a digest_info in `a`; *digest_out its digest. */
@@ -716,7 +897,7 @@ fetch_manifest(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *
         return;
     }
     *digest_out = wh_arena_strdup(a, m.digest);
-    if (m.is_index && index_platforms(&m, a, out, &err) != WH_OK)
+    if (m.is_index && index_platforms(ctx, ref, &m, a, out, &err) != WH_OK)
         out->error = wh_arena_strdup(a, err.msg);
 }
 
@@ -738,10 +919,19 @@ remember_manifest(const struct wh_image_check_ctx *ctx, const struct wh_image_re
     copy = wh_arena_memdup(a, info, sizeof(*info));
     copy->platforms = wh_arena_calloc(a, info->n_platforms + 1, sizeof(*copy->platforms));
     for (i = 0; i < info->n_platforms; i++) {
-        copy->platforms[i].name = wh_arena_strdup(a, info->platforms[i].name);
-        copy->platforms[i].os = wh_arena_strdup(a, info->platforms[i].os);
-        copy->platforms[i].arch = wh_arena_strdup(a, info->platforms[i].arch);
-        copy->platforms[i].digest = wh_arena_strdup(a, info->platforms[i].digest);
+        const struct platform *from = &info->platforms[i];
+        struct platform *to = &copy->platforms[i];
+
+        to->name = wh_arena_strdup(a, from->name);
+        to->label = wh_arena_strdup(a, from->label);
+        to->os = wh_arena_strdup(a, from->os);
+        to->arch = wh_arena_strdup(a, from->arch);
+        to->is_known = from->is_known;
+        to->digest = wh_arena_strdup(a, from->digest);
+        to->n_parents = from->n_parents;
+        to->parents = wh_arena_calloc(a, from->n_parents + 1, sizeof(*to->parents));
+        for (size_t k = 0; k < from->n_parents; k++)
+            to->parents[k] = wh_arena_strdup(a, from->parents[k]);
     }
     wh_cache_put(ctx->cache, e, copy, wh_clock_mono_ms() + ctx->facts_ttl_ms);
 }
@@ -826,7 +1016,8 @@ digest_info(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref
 /* The facts one evaluation judges: for a multi-arch image, those of one selected platform. */
 struct selection {
     const struct image_facts *facts;
-    const char *platform;     /* NULL unless a platform manifest is judged */
+    const char *platform;     /* its label; NULL unless a platform manifest is judged */
+    const char *platform_key; /* its normalised name (the dev image's platform is matched on it) */
     const char *digest;       /* what `facts` are bound to (platform or image digest) */
     const char *index_digest; /* NULL unless multi-arch */
     const char *error;
@@ -842,6 +1033,29 @@ platform_names(const struct digest_info *info, struct wh_arena *a)
     for (i = 0; i < info->n_platforms; i++)
         out = wh_arena_sprintf(a, "%s%s%s", out, i == 0 ? "" : ", ", info->platforms[i].name);
     return info->n_platforms == 0 ? "none" : out;
+}
+
+/*
+ * May a runtime on a node the pod can land on pull this entry? An entry without a known os and
+ * architecture may be pulled anywhere (containerd normalises a missing os to the node's own and
+ * picks an entry without a platform when nothing else matches; skopeo and CRI-O take such an
+ * entry too): it always counts. A known one counts when a node of its os and of an architecture
+ * that runs it (its own; amd64 for 386, arm64 for arm) can satisfy the pod's constraints.
+ */
+static bool
+runnable(const struct platform *p, const struct wh_admission_platforms *pod)
+{
+    struct wh_registry_platform rp = {.os = p->os, .arch = p->arch, .variant = ""};
+    const char *archs[3];
+    size_t n, i;
+
+    if (!p->is_known)
+        return true;
+    n = wh_registry_platform_node_archs(&rp, archs);
+    for (i = 0; i < n; i++)
+        if (wh_admission_platform_allowed(pod, p->os, archs[i]))
+            return true;
+    return false;
 }
 
 /* `any`: a platform's own facts where they are complete, else the index's; missing parts of one
@@ -869,10 +1083,41 @@ merge_facts(const struct wh_image_check_ctx *ctx, const struct image_facts *own,
     return m;
 }
 
+/* `any`: an entry's own facts, completed from the nested indexes above it (innermost first) and
+ * then from the image's index: a signature on an index covers every digest it lists. NULL with
+ * *error when fetching a nested index's facts failed. */
+static const struct image_facts *
+covered_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
+              const struct platform *p, const struct image_facts *own,
+              const struct image_facts *index, const struct wh_policy_image *rule,
+              bool want_signature, const char **error)
+{
+    const struct image_facts *f = own;
+    size_t k;
+
+    for (k = 0; k < p->n_parents && !facts_complete(f, rule, want_signature); k++) {
+        const struct image_facts *nested =
+            image_facts(ctx, ref, p->parents[k], rule, want_signature);
+
+        if (nested->error != NULL) {
+            *error =
+                wh_arena_sprintf(ctx->arena, "nested index %s: %s", p->parents[k], nested->error);
+            return NULL;
+        }
+        f = merge_facts(ctx, f, nested, rule, want_signature);
+    }
+    return merge_facts(ctx, f, index, rule, want_signature);
+}
+
 /*
- * Resolves what is judged for `digest`: the image itself, or for an index the platforms the pod
- * can run (only `only_platform` when given and present) under `mode`. The first platform that
- * fails is the one judged (so the message names it); otherwise the first selected one.
+ * Resolves what is judged for `digest`: the image itself, or for an index every entry a runtime
+ * on the pod's platforms could pull (registry/platform.h; `only_platform`, the dev image's case,
+ * narrows that to the entries of that normalised name when there are any) under `mode`:
+ *   index  the index's own facts, which cover every entry it lists;
+ *   any    the index's facts when complete; else every runnable entry, each part (signature,
+ *          SBOM) on the entry, on a nested index above it or on the index;
+ *   each   every runnable entry's own facts.
+ * The first entry that fails is the one judged (so the message names it); otherwise the first.
  */
 /* TODO(#14): split the index and per-platform choice; pipeline/ is being changed now (cognitive
  * complexity 37 > 25, STYLE §8). */
@@ -883,10 +1128,9 @@ select_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *re
              const char *only_platform, const struct digest_info *info, struct selection *out)
 {
     struct wh_arena *a = ctx->arena;
-
     const struct image_facts *index = NULL, *f;
-    size_t i, n_selected = 0;
-    bool have_only = false;
+    const struct platform **sel;
+    size_t i, n_sel = 0;
 
     memset(out, 0, sizeof(*out));
     out->digest = digest;
@@ -902,6 +1146,22 @@ select_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *re
         return;
     }
     out->index_digest = digest;
+    sel = wh_arena_calloc(a, info->n_platforms + 1, sizeof(*sel));
+    for (i = 0; i < info->n_platforms && only_platform != NULL; i++)
+        if (strcmp(info->platforms[i].name, only_platform) == 0)
+            sel[n_sel++] = &info->platforms[i];
+    if (n_sel == 0)
+        for (i = 0; i < info->n_platforms; i++)
+            if (runnable(&info->platforms[i], platforms))
+                sel[n_sel++] = &info->platforms[i];
+    if (n_sel == 0) {
+        out->invalid = wh_arena_sprintf(
+            a,
+            "no platform of the index %s can run this pod (the index has %s; the pod's "
+            "nodeSelector/affinity allows none of them)",
+            digest, platform_names(info, a));
+        return;
+    }
     if (mode != WH_POLICY_PLATFORMS_EACH) {
         index = image_facts(ctx, ref, digest, rule, want_signature);
         if (index->error != NULL) {
@@ -912,48 +1172,37 @@ select_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *re
         if (mode == WH_POLICY_PLATFORMS_INDEX || facts_complete(index, rule, want_signature)) {
             out->facts = index;
             out->index_digest = NULL;
-            for (i = 0; i < info->n_platforms && only_platform == NULL; i++)
-                if (wh_admission_platform_allowed(platforms, info->platforms[i].os,
-                                                  info->platforms[i].arch))
-                    n_selected++;
-            if (only_platform == NULL && n_selected == 0)
-                goto none;
             return;
         }
     }
-    for (i = 0; i < info->n_platforms && only_platform != NULL; i++)
-        have_only |= strcmp(info->platforms[i].name, only_platform) == 0;
-    for (i = 0; i < info->n_platforms; i++) {
-        const struct platform *p = &info->platforms[i];
+    for (i = 0; i < n_sel; i++) {
+        const struct platform *p = sel[i];
 
-        if (have_only ? strcmp(p->name, only_platform) != 0
-                      : !wh_admission_platform_allowed(platforms, p->os, p->arch))
-            continue;
-        n_selected++;
         f = image_facts(ctx, ref, p->digest, rule, want_signature);
         if (f->error != NULL) {
-            out->error = wh_arena_sprintf(a, "platform %s (%s): %s", p->name, p->digest, f->error);
+            out->error = wh_arena_sprintf(a, "platform %s (%s): %s", p->label, p->digest, f->error);
             return;
         }
-        f = merge_facts(ctx, f, index, rule, want_signature);
+        if (mode == WH_POLICY_PLATFORMS_ANY) {
+            const char *error = NULL;
+
+            f = covered_facts(ctx, ref, p, f, index, rule, want_signature, &error);
+            if (f == NULL) {
+                out->error =
+                    wh_arena_sprintf(a, "platform %s (%s): %s", p->label, p->digest, error);
+                return;
+            }
+        }
         if (out->facts == NULL || (facts_complete(out->facts, rule, want_signature) &&
                                    !facts_complete(f, rule, want_signature))) {
             out->facts = f;
-            out->platform = p->name;
+            out->platform = p->label;
+            out->platform_key = p->name;
             out->digest = p->digest;
         }
         if (!facts_complete(f, rule, want_signature))
             return;
     }
-    if (n_selected > 0)
-        return;
-none:
-    out->facts = NULL;
-    out->invalid = wh_arena_sprintf(
-        a,
-        "no platform of the index %s can run this pod (the index has %s; the pod's "
-        "nodeSelector/affinity allows none of them)",
-        digest, platform_names(info, a));
 }
 
 /* "registry/devcontainer:{{tag}}" with the production tag substituted. NULL if it needs a tag
@@ -1034,10 +1283,9 @@ check_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_ima
     }
 }
 
-void
-wh_image_check_one(const struct wh_image_check_ctx *ctx, const char *image,
-                   const char *pod_dev_image, const struct wh_admission_platforms *platforms,
-                   struct wh_image_result *out)
+static void
+check_one(const struct wh_image_check_ctx *ctx, const char *image, const char *pod_dev_image,
+          const struct wh_admission_platforms *platforms, struct wh_image_result *out)
 {
     static const struct wh_admission_platforms linux_any;
     struct wh_arena *a = ctx->arena;
@@ -1111,7 +1359,30 @@ wh_image_check_one(const struct wh_image_check_ctx *ctx, const char *image,
             rule->dev_reference.image, image);
         return;
     }
-    check_dev_image(ctx, rule, prod.facts->sbom, platforms, prod.platform, out);
+    check_dev_image(ctx, rule, prod.facts->sbom, platforms, prod.platform_key, out);
+}
+
+/* The registry budget of one review (client.h): every answer counted against the review's and
+ * the process's limits, each digest fetched once. Returns whether this call opened it. */
+static bool
+budget_begin(const struct wh_image_check_ctx *ctx)
+{
+    if (ctx->registry == NULL || wh_registry_client_in_review(ctx->registry))
+        return false;
+    wh_registry_client_review_begin(ctx->registry);
+    return true;
+}
+
+void
+wh_image_check_one(const struct wh_image_check_ctx *ctx, const char *image,
+                   const char *pod_dev_image, const struct wh_admission_platforms *platforms,
+                   struct wh_image_result *out)
+{
+    bool opened = budget_begin(ctx);
+
+    check_one(ctx, image, pod_dev_image, platforms, out);
+    if (opened)
+        wh_registry_client_review_end(ctx->registry);
 }
 
 /* driftgate_verification_failures_total{reason}: why an image was not verified, by kind. */
@@ -1153,6 +1424,8 @@ wh_image_check_request(const struct wh_image_check_ctx *ctx, const struct wh_adm
     size_t i, j, n_results = 0;
     const char *dev = pod_dev_image(req);
 
+    bool opened = budget_begin(ctx);
+
     results = wh_arena_calloc(ctx->arena, req->n_images == 0 ? 1 : req->n_images, sizeof(*results));
     for (i = 0; i < req->n_images; i++) {
         const struct wh_admission_image *img = &req->images[i];
@@ -1168,7 +1441,7 @@ wh_image_check_request(const struct wh_image_check_ctx *ctx, const struct wh_adm
         if (r == NULL) {
             r = &results[n_results++];
             fresh = true;
-            wh_image_check_one(ctx, img->image, dev, &req->platforms, r);
+            check_one(ctx, img->image, dev, &req->platforms, r);
         }
         if (r->invalid != NULL) {
             wh_decision_deny(d, "%s %s: %s", img->path, img->image, r->invalid);
@@ -1197,4 +1470,6 @@ wh_image_check_request(const struct wh_image_check_ctx *ctx, const struct wh_adm
         if (fresh) /* the first container of this image: its failures count once */
             count_failures(ctx, r);
     }
+    if (opened)
+        wh_registry_client_review_end(ctx->registry);
 }
