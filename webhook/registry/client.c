@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -133,6 +134,7 @@ struct transfer {
     struct wh_registry_client *c; /* whose review the bytes count against */
     char content_type[MAX_HEADER_VALUE + 1];
     char content_digest[MAX_HEADER_VALUE + 1];
+    char content_length[32]; /* the body is allocated once at this size when it fits `max` */
     char www[WH_REGISTRY_MAX_CHALLENGE + 2]; /* +1 so "too long" is detectable */
     char retry_after[WH_REGISTRY_RETRY_AFTER_MAX * 4 + 2];
 };
@@ -475,6 +477,15 @@ on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
         size_t want = t->alloc == 0 ? 4096 : t->alloc;
         unsigned char *p;
 
+        /* One allocation of the announced size (within the cap) instead of doublings whose
+         * reallocations briefly hold the old and the new block: a 32 MiB blob costs 32 MiB. */
+        if (t->alloc == 0 && t->content_length[0] != '\0') {
+            char *end;
+            unsigned long long cl = strtoull(t->content_length, &end, 10);
+
+            if (*end == '\0' && cl >= n && cl < t->max)
+                want = (size_t)cl + 1;
+        }
         while (want < t->len + n)
             want *= 2;
         p = realloc(t->buf, want);
@@ -520,12 +531,14 @@ on_header(char *line, size_t size, size_t nmemb, void *userdata)
     /* A new status line starts a new response (redirect, 100-continue): forget the old one. */
     if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
         t->content_type[0] = t->content_digest[0] = t->www[0] = t->retry_after[0] = '\0';
+        t->content_length[0] = '\0';
         return n;
     }
     capture_header(line, n, "Content-Type", t->content_type, sizeof(t->content_type));
     capture_header(line, n, "Docker-Content-Digest", t->content_digest, sizeof(t->content_digest));
     capture_header(line, n, "WWW-Authenticate", t->www, sizeof(t->www));
     capture_header(line, n, "Retry-After", t->retry_after, sizeof(t->retry_after));
+    capture_header(line, n, "Content-Length", t->content_length, sizeof(t->content_length));
     return n;
 }
 
@@ -1230,6 +1243,8 @@ wh_registry_client_review_begin(struct wh_registry_client *c)
 void
 wh_registry_client_review_end(struct wh_registry_client *c)
 {
+    bool large = c->review_read > WH_LIMITS_REVIEW_FLOOR;
+
     for (size_t i = 0; i < c->n_memo; i++) {
         free(c->memo[i].buf);
         free(c->memo[i].content_type);
@@ -1240,6 +1255,11 @@ wh_registry_client_review_end(struct wh_registry_client *c)
     c->review_reserved = 0;
     c->review_read = 0;
     c->in_review = false;
+    /* glibc keeps freed blocks below its (self-raising) mmap threshold in the thread's arena:
+     * after a large review, hand them back, so one large review per worker does not stack up
+     * as resident memory the next one adds to. */
+    if (large)
+        malloc_trim(0);
 }
 
 bool

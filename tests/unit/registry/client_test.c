@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "base/digest.h"
 #include "registry/client.c"
+#include "support/fault_registry.h"
 #include "support/testca.h"
 #include "unit/harness.h"
 
@@ -399,6 +400,106 @@ test_review_credentials(void)
     wh_registry_client_free(c);
 }
 
+static const char memo_body[] = "the blob a review fetches once";
+static char memo_digest[WH_DIGEST_STR_LEN], memo_path[128];
+static char good_digest[WH_DIGEST_STR_LEN];
+
+static void
+test_review_fetches_a_digest_once(void)
+{
+    struct wh_registry_client *c = client(0);
+    struct wh_image_ref ref = {.registry = registry, .repository = "demo/app"};
+    struct wh_arena a;
+    struct wh_registry_manifest m;
+    struct wh_bytes b1, b2;
+    struct wh_error err = {0};
+    unsigned long n;
+
+    wh_arena_init(&a);
+    n = wh_registry_client_requests(c);
+    ok(wh_registry_blob_get(c, &ref, memo_digest, 1024, soon(), &a, &b1, &err) == WH_OK &&
+           wh_registry_blob_get(c, &ref, memo_digest, 1024, soon(), &a, &b2, &err) == WH_OK &&
+           wh_registry_client_requests(c) - n == 2 && wh_registry_client_review_bytes(c) == 0,
+       "outside a review every GET goes out and nothing is counted");
+    wh_registry_client_review_begin(c);
+    n = wh_registry_client_requests(c);
+    ok(wh_registry_blob_get(c, &ref, memo_digest, 1024, soon(), &a, &b1, &err) == WH_OK &&
+           wh_registry_blob_get(c, &ref, memo_digest, 1024, soon(), &a, &b2, &err) == WH_OK &&
+           wh_registry_client_requests(c) - n == 1 && b1.ptr == b2.ptr &&
+           b2.len == strlen(memo_body) && memcmp(b2.ptr, memo_body, b2.len) == 0,
+       "in a review a blob digest is fetched once (%lu requests)",
+       wh_registry_client_requests(c) - n);
+    ok(wh_registry_client_review_bytes(c) == strlen(memo_body),
+       "its bytes count once against the review (%zu)", wh_registry_client_review_bytes(c));
+    ok(wh_registry_blob_get(c, &ref, memo_digest, 8, soon(), &a, &b1, &err) == WH_E_LIMIT &&
+           strstr(err.msg, "(limit 8)") != NULL,
+       "a kept blob asked for with a smaller cap is over it: %s", err.msg);
+    n = wh_registry_client_requests(c);
+    ok(wh_registry_manifest_get(c, &ref, "v1", soon(), &a, &m, &err) == WH_OK &&
+           strcmp(m.digest, good_digest) == 0 &&
+           wh_registry_manifest_get(c, &ref, good_digest, soon(), &a, &m, &err) == WH_OK &&
+           wh_registry_client_requests(c) - n == 1,
+       "a tag's manifest is kept under its digest: the GET by digest is free (%s)", m.digest);
+    wh_registry_client_review_end(c);
+    ok(wh_registry_client_review_bytes(c) == 0 && !wh_registry_client_in_review(c) &&
+           atomic_load(&process_reserved) == 0,
+       "the review's end frees what it kept");
+    n = wh_registry_client_requests(c);
+    ok(wh_registry_blob_get(c, &ref, memo_digest, 1024, soon(), &a, &b1, &err) == WH_OK &&
+           wh_registry_client_requests(c) - n == 1,
+       "after the review the blob is fetched again");
+    wh_arena_fini(&a);
+    wh_registry_client_free(c);
+}
+
+/* A registry streaming zeros without Content-Length: only the budgets stop the transfer. */
+static void
+test_review_and_process_budgets_cut_transfers_off(void)
+{
+    struct fault_registry *f = fault_registry_start(NULL, 0);
+    const char *plain[] = {fault_registry_addr(f)};
+    struct wh_registry_options o = {
+        .plain_http_hosts = plain, .n_plain_http_hosts = 1, .limits = WH_LIMITS_DEFAULT};
+    struct wh_image_ref ref = {.registry = fault_registry_addr(f), .repository = "demo/app"};
+    struct wh_registry_client *c = NULL;
+    struct wh_arena a;
+    struct wh_bytes b;
+    struct wh_error err = {0};
+    enum wh_err rc;
+
+    WH_ASSERT(fault_registry_set(f, "stream", "/blobs/", 0));
+    wh_arena_init(&a);
+    o.limits.blob_bytes = 8u << 20;
+    o.limits.review_bytes = 2u << 20;
+    WH_ASSERT(wh_registry_client_new(&o, &c, &err) == WH_OK);
+    wh_registry_client_review_begin(c);
+    rc = wh_registry_blob_get(c, &ref, memo_digest, 8u << 20, soon(), &a, &b, &err);
+    ok(rc == WH_E_LIMIT && strstr(err.msg, "limits.reviewBytes (2097152)") != NULL &&
+           strstr(err.msg, "GET blob") != NULL,
+       "past limits.reviewBytes the transfer is cut off, naming the limit: %s", err.msg);
+    ok(wh_registry_client_review_bytes(c) <= 2u << 20 &&
+           atomic_load(&process_reserved) <= (1u << 20),
+       "the review read at most its budget (%zu), reserving only past the floor (%zu)",
+       wh_registry_client_review_bytes(c), atomic_load(&process_reserved));
+    wh_registry_client_review_end(c);
+    ok(atomic_load(&process_reserved) == 0, "the review's end returns its reservation");
+    wh_registry_client_free(c);
+
+    o.limits.review_bytes = 8u << 20;
+    o.limits.process_bytes = 1u << 20;
+    WH_ASSERT(wh_registry_client_new(&o, &c, &err) == WH_OK);
+    wh_registry_client_review_begin(c);
+    rc = wh_registry_blob_get(c, &ref, memo_digest, 8u << 20, soon(), &a, &b, &err);
+    ok(rc == WH_E_LIMIT && strstr(err.msg, "limits.processBytes (1048576)") != NULL,
+       "past the floor, limits.processBytes cuts the transfer off: %s", err.msg);
+    ok(wh_registry_client_review_bytes(c) <= (2u << 20) + 65536,
+       "at most floor + processBytes read (%zu)", wh_registry_client_review_bytes(c));
+    wh_registry_client_free(c); /* ends the review */
+    ok(atomic_load(&process_reserved) == 0, "freeing the client ends its review");
+    wh_arena_fini(&a);
+    fault_registry_stop(f);
+}
+
 int
 main(void)
 {
@@ -424,6 +525,10 @@ main(void)
     route("/v2/demo/app/manifests/401", "401 Unauthorized", "", "", 0);
     route("/v2/demo/app/blobs/sha256:1111", "200 OK", "", "not the blob", 0);
     route("/v2/demo/app/blobs/sha256:3333", "200 OK", "", "more than ten bytes", 0);
+    wh_digest_sha256_str(memo_body, strlen(memo_body), memo_digest);
+    snprintf(memo_path, sizeof(memo_path), "/v2/demo/app/blobs/%s", memo_digest);
+    route(memo_path, "200 OK", "", memo_body, 0);
+    wh_digest_sha256_str(GOOD, strlen(GOOD), good_digest);
     WH_ASSERT(pthread_create(&th, NULL, serve, NULL) == 0);
     pthread_detach(th);
 
@@ -434,5 +539,7 @@ main(void)
     test_bad_options();
     test_per_registry_ca_files();
     test_review_credentials();
+    test_review_fetches_a_digest_once();
+    test_review_and_process_budgets_cut_transfers_off();
     return done_testing();
 }

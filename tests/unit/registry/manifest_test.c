@@ -213,6 +213,101 @@ test_huge_and_deep_manifests_hit_limits(void)
     free(big);
 }
 
+/* `prefix` + `item` joined by ',' + `suffix`, about `size` bytes; caller frees. */
+static char *
+fill(const char *prefix, const char *item, const char *suffix, size_t size, size_t *len)
+{
+    char *b = malloc(size + 1);
+    size_t n = strlen(prefix), k = strlen(item);
+
+    memcpy(b, prefix, n);
+    while (n + k + 1 + strlen(suffix) < size) {
+        memcpy(b + n, item, k);
+        n += k;
+        b[n++] = ',';
+    }
+    n--; /* the last ',' */
+    memcpy(b + n, suffix, strlen(suffix));
+    n += strlen(suffix);
+    b[n] = '\0';
+    *len = n;
+    return b;
+}
+
+static void
+test_huge_arrays_cost_a_scan_not_a_tree(void)
+{
+    struct wh_limits limits = WH_LIMITS_DEFAULT;
+    struct wh_arena a;
+    struct wh_registry_manifest m;
+    struct wh_error err = {0};
+    size_t len;
+    char *big =
+        fill("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+             "\"manifests\":[",
+             "{}", "]}", (4u << 20) - 64, &len);
+    enum wh_err rc;
+
+    wh_arena_init(&a);
+    rc = wh_registry_manifest_parse((struct wh_bytes){(unsigned char *)big, len}, NULL, &limits, &a,
+                                    &m, &err);
+    ok(rc == WH_E_INVALID && strstr(err.msg, "manifests[0].digest is missing") != NULL &&
+           a.total < 4096,
+       "a 4 MiB index of empty entries fails at the first, %zu arena bytes: %s", a.total, err.msg);
+    free(big);
+    big = fill("{\"schemaVersion\":2,\"manifests\":[",
+               "{\"digest\":\"" D1 "\",\"size\":1,\"platform\":{\"os\":\"linux\","
+               "\"architecture\":\"amd64\"}}",
+               "]}", 2u << 20, &len);
+    rc = wh_registry_manifest_parse((struct wh_bytes){(unsigned char *)big, len}, NULL, &limits, &a,
+                                    &m, &err);
+    ok(rc == WH_E_LIMIT && strstr(err.msg, "entries (limit 1024)") != NULL && a.total < (1u << 20),
+       "2 MiB of well-formed entries stops at the cap, %zu arena bytes: %s", a.total, err.msg);
+    free(big);
+    wh_arena_fini(&a);
+}
+
+static void
+test_duplicates_caps_and_platform_presence(void)
+{
+    struct wh_arena a;
+    struct wh_registry_manifest m;
+    struct wh_error err = {0};
+    char ann[16384];
+    size_t n = 0;
+
+    expect(WH_E_INVALID,
+           "{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"" D1 "\",\"size\":1,"
+           "\"digest\":\"" D2 "\"}]}",
+           "duplicate object key");
+    expect(WH_E_INVALID,
+           "{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"" D1 "\",\"size\":1,"
+           "\"platform\":{\"os\":\"windows\",\"os\":\"linux\"}}]}",
+           "duplicate object key");
+    expect(WH_E_INVALID,
+           "{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"" D1 "\",\"size\":1,"
+           "\"annotations\":{\"a\":\"1\",\"a\":\"2\"}}]}",
+           "duplicate object key");
+    expect(WH_E_INVALID, "{\"schemaVersion\":2.0,\"manifests\":[]}", "schemaVersion is not 2");
+    expect(WH_E_INVALID,
+           "{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"" D1 "\",\"size\":1e3}]}",
+           "size is not a non-negative integer");
+    n += (size_t)snprintf(ann + n, sizeof(ann) - n,
+                          "{\"schemaVersion\":2,\"manifests\":[],\"annotations\":{");
+    for (int i = 0; i <= WH_REGISTRY_MAX_ANNOTATIONS; i++)
+        n += (size_t)snprintf(ann + n, sizeof(ann) - n, "%s\"k%d\":\"v\"", i ? "," : "", i);
+    snprintf(ann + n, sizeof(ann) - n, "}}");
+    expect(WH_E_LIMIT, ann, "more than 256 annotations");
+    wh_arena_init(&a);
+    ok(parse("{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"" D1 "\",\"size\":1},"
+             "{\"digest\":\"" D2 "\",\"size\":1,\"platform\":{\"os.version\":\"x\"},"
+             "\"urls\":[\"u\"],\"unknown\":{\"x\":1,\"x\":2}}]}",
+             NULL, &a, &m, &err) == WH_OK &&
+           !m.manifests[0].has_platform && m.manifests[1].has_platform && m.manifests[1].os == NULL,
+       "platform presence is recorded; unknown members are skipped: %s", err.msg);
+    wh_arena_fini(&a);
+}
+
 int
 main(void)
 {
@@ -222,5 +317,7 @@ main(void)
     test_bad_manifests();
     test_header_and_body_types_must_agree();
     test_huge_and_deep_manifests_hit_limits();
+    test_huge_arrays_cost_a_scan_not_a_tree();
+    test_duplicates_caps_and_platform_presence();
     return done_testing();
 }
