@@ -1256,9 +1256,10 @@ check_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_ima
                                       dev.error != NULL ? dev.error : dev.invalid);
         return;
     }
-    /* select_facts sets facts or error (wh_arena_strdup never returns NULL, which the analyzer
-     * does not know). */
-    /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
+    if (WH_NEVER(dev.facts == NULL)) {
+        out->error = wh_arena_sprintf(a, "dev image %s: nothing selected", out->dev_image);
+        return;
+    }
     if (dev.facts->sbom == NULL) {
         where = dev.platform != NULL
                     ? wh_arena_sprintf(a, "%s, platform %s %s", digest, dev.platform, dev.digest)

@@ -71,9 +71,9 @@ wh_registry_cosign_manifest(struct wh_registry_client *c, const struct wh_image_
 {
     const struct wh_limits *limits = wh_registry_client_limits(c);
     struct wh_registry_manifest m;
-    struct wh_cosign_layer *layers;
-    const char *tag;
-    size_t n;
+    struct wh_cosign_layer *layers = NULL;
+    const char *tag = NULL;
+    size_t n = 0;
     enum wh_err rc;
 
     if ((rc = wh_registry_cosign_tag(digest, suffix, a, &tag, err)) != WH_OK)
@@ -117,8 +117,8 @@ wh_registry_cosign_layers(struct wh_registry_client *c, const struct wh_image_re
                           struct wh_error *err)
 {
     const struct wh_limits *limits = wh_registry_client_limits(c);
-    struct wh_cosign_layer *layers;
-    size_t n;
+    struct wh_cosign_layer *layers = NULL;
+    size_t n = 0;
     enum wh_err rc;
 
     rc = wh_registry_cosign_manifest(c, ref, digest, suffix, limits->blob_bytes, deadline_ms, a,

@@ -57,7 +57,8 @@ is_known_type(const char *mt)
 static bool
 is_index_type(const char *mt)
 {
-    return strcmp(mt, WH_REGISTRY_MT_OCI_INDEX) == 0 || strcmp(mt, WH_REGISTRY_MT_DOCKER_LIST) == 0;
+    return mt != NULL && (strcmp(mt, WH_REGISTRY_MT_OCI_INDEX) == 0 ||
+                          strcmp(mt, WH_REGISTRY_MT_DOCKER_LIST) == 0);
 }
 
 static bool

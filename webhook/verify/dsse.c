@@ -65,7 +65,7 @@ decode_b64_any(const char *field, struct wh_str in, struct wh_arena *a, struct w
                struct wh_error *err)
 {
     unsigned char *p = wh_arena_alloc(a, (in.len + 3) / 4 * 3 + 1);
-    size_t n;
+    size_t n = 0;
     enum wh_err rc = decode_b64_into(field, in, p, &n, err);
 
     if (rc != WH_OK)
