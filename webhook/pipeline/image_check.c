@@ -779,6 +779,96 @@ struct walk {
     size_t depth;
 };
 
+static enum wh_err collect_entries(const struct wh_image_check_ctx *ctx,
+                                   const struct wh_image_ref *ref,
+                                   const struct wh_registry_manifest *m, struct walk *w,
+                                   struct wh_arena *a, struct digest_info *out,
+                                   struct wh_error *err);
+
+/* Entry `d` of index `m` says it is an index: fetched (once per walk) and walked in its turn. */
+static enum wh_err
+walk_nested(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
+            const struct wh_registry_manifest *m, const struct wh_registry_descriptor *d,
+            struct walk *w, struct wh_arena *a, struct digest_info *out, struct wh_error *err)
+{
+    struct wh_registry_manifest nested;
+    enum wh_err rc;
+    size_t k;
+
+    for (k = 0; k < w->n_seen; k++)
+        if (strcmp(w->seen[k], d->digest) == 0)
+            return WH_OK; /* its entries are listed already */
+    if (w->depth == MAX_INDEX_DEPTH)
+        return wh_error_set(err, WH_E_LIMIT, "index %s nests indexes deeper than %d levels (at %s)",
+                            m->digest, MAX_INDEX_DEPTH, d->digest);
+    if (w->n_seen == MAX_NESTED_INDEXES)
+        return wh_error_set(err, WH_E_LIMIT, "the index lists more than %d nested indexes",
+                            MAX_NESTED_INDEXES);
+    w->seen[w->n_seen++] = wh_arena_strdup(a, d->digest);
+    rc = wh_registry_manifest_get(ctx->registry, ref, d->digest, ctx->deadline_ms, ctx->arena,
+                                  &nested, err);
+    if (rc != WH_OK)
+        return wh_error_wrap(err, "nested index %s of %s", d->digest, m->digest);
+    if (!nested.is_index)
+        return wh_error_set(err, WH_E_INVALID,
+                            "index %s lists %s as an index (%s), but it is an image manifest (%s)",
+                            m->digest, d->digest, d->media_type, nested.media_type);
+    w->path[w->depth++] = w->seen[w->n_seen - 1];
+    rc = collect_entries(ctx, ref, &nested, w, a, out, err);
+    w->depth--;
+    return rc;
+}
+
+/* "linux/amd64 (index says Linux/x86_64)": the name, how the index spelled it when that
+ * differs, whether any node may pull it, and the nested index it sits in. */
+static const char *
+entry_label(const char *name, const struct wh_registry_platform *rp, const struct walk *w,
+            struct wh_arena *a)
+{
+    const char *nested = w->depth > 0 ? w->path[w->depth - 1] : NULL;
+    const char *where = nested != NULL ? wh_arena_sprintf(a, ", in nested index %s", nested) : "";
+
+    if (rp->written != NULL && !rp->is_known)
+        return wh_arena_sprintf(a, "%s (index says %s: unknown, so any node may pull it%s)", name,
+                                rp->written, where);
+    if (rp->written != NULL)
+        return wh_arena_sprintf(a, "%s (index says %s%s)", name, rp->written, where);
+    if (!rp->is_known)
+        return wh_arena_sprintf(a, "%s (unknown platform: any node may pull it%s)", name, where);
+    if (nested != NULL)
+        return wh_arena_sprintf(a, "%s (in nested index %s)", name, nested);
+    return name;
+}
+
+/* Image entry `d` (not an index) into out, unless it is a marked attestation manifest. */
+static enum wh_err
+add_entry(const struct wh_registry_manifest *m, const struct wh_registry_descriptor *d,
+          const struct walk *w, struct wh_arena *a, struct digest_info *out, struct wh_error *err)
+{
+    struct wh_registry_platform rp;
+    struct platform *p;
+    size_t k;
+
+    wh_registry_platform_of(d, a, &rp);
+    if (rp.is_attestation)
+        return WH_OK; /* not an image: buildkit's provenance/SBOM manifest */
+    if (out->n_platforms == MAX_PLATFORMS)
+        return wh_error_set(err, WH_E_LIMIT, "index %s lists more than %d image manifests",
+                            m->digest, MAX_PLATFORMS);
+    p = &out->platforms[out->n_platforms++];
+    p->os = rp.os;
+    p->arch = rp.arch;
+    p->is_known = rp.is_known;
+    p->digest = wh_arena_strdup(a, d->digest);
+    p->name = wh_registry_platform_name(&rp, a);
+    p->label = entry_label(p->name, &rp, w, a);
+    p->n_parents = w->depth;
+    p->parents = wh_arena_calloc(a, w->depth + 1, sizeof(*p->parents));
+    for (k = 0; k < w->depth; k++)
+        p->parents[k] = w->path[w->depth - 1 - k];
+    return WH_OK;
+}
+
 /*
  * Every image entry of index `m`, depth first: nested indexes (entries whose mediaType says
  * index) are fetched and walked, buildkit attestation manifests are left out, and everything else
@@ -791,78 +881,15 @@ collect_entries(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
                 const struct wh_registry_manifest *m, struct walk *w, struct wh_arena *a,
                 struct digest_info *out, struct wh_error *err)
 {
-    size_t i, k;
+    enum wh_err rc;
 
-    for (i = 0; i < m->n_manifests; i++) {
+    for (size_t i = 0; i < m->n_manifests; i++) {
         const struct wh_registry_descriptor *d = &m->manifests[i];
-        struct wh_registry_platform rp;
-        struct platform *p;
-        const char *where;
 
-        if (is_index_media_type(d->media_type)) {
-            struct wh_registry_manifest nested;
-            bool seen = false;
-            enum wh_err rc;
-
-            for (k = 0; k < w->n_seen && !seen; k++)
-                seen = strcmp(w->seen[k], d->digest) == 0;
-            if (seen)
-                continue; /* its entries are listed already */
-            if (w->depth == MAX_INDEX_DEPTH)
-                return wh_error_set(err, WH_E_LIMIT,
-                                    "index %s nests indexes deeper than %d levels (at %s)",
-                                    m->digest, MAX_INDEX_DEPTH, d->digest);
-            if (w->n_seen == MAX_NESTED_INDEXES)
-                return wh_error_set(err, WH_E_LIMIT, "the index lists more than %d nested indexes",
-                                    MAX_NESTED_INDEXES);
-            w->seen[w->n_seen++] = wh_arena_strdup(a, d->digest);
-            rc = wh_registry_manifest_get(ctx->registry, ref, d->digest, ctx->deadline_ms,
-                                          ctx->arena, &nested, err);
-            if (rc != WH_OK)
-                return wh_error_wrap(err, "nested index %s of %s", d->digest, m->digest);
-            if (!nested.is_index)
-                return wh_error_set(err, WH_E_INVALID,
-                                    "index %s lists %s as an index (%s), but it is an image "
-                                    "manifest (%s)",
-                                    m->digest, d->digest, d->media_type, nested.media_type);
-            w->path[w->depth++] = w->seen[w->n_seen - 1];
-            rc = collect_entries(ctx, ref, &nested, w, a, out, err);
-            w->depth--;
-            if (rc != WH_OK)
-                return rc;
-            continue;
-        }
-        wh_registry_platform_of(d, a, &rp);
-        if (rp.is_attestation)
-            continue; /* not an image: buildkit's provenance/SBOM manifest */
-        if (out->n_platforms == MAX_PLATFORMS)
-            return wh_error_set(err, WH_E_LIMIT, "index %s lists more than %d image manifests",
-                                m->digest, MAX_PLATFORMS);
-        p = &out->platforms[out->n_platforms++];
-        p->os = rp.os;
-        p->arch = rp.arch;
-        p->is_known = rp.is_known;
-        p->digest = wh_arena_strdup(a, d->digest);
-        p->name = wh_registry_platform_name(&rp, a);
-        p->n_parents = w->depth;
-        p->parents = wh_arena_calloc(a, w->depth + 1, sizeof(*p->parents));
-        for (k = 0; k < w->depth; k++)
-            p->parents[k] = w->path[w->depth - 1 - k];
-        where =
-            w->depth > 0 ? wh_arena_sprintf(a, ", in nested index %s", w->path[w->depth - 1]) : "";
-        if (rp.written != NULL && !rp.is_known)
-            p->label = wh_arena_sprintf(a, "%s (index says %s: unknown, so any node may pull it%s)",
-                                        p->name, rp.written, where);
-        else if (rp.written != NULL)
-            p->label = wh_arena_sprintf(a, "%s (index says %s%s)", p->name, rp.written, where);
-        else if (!rp.is_known)
-            p->label = wh_arena_sprintf(a, "%s (unknown platform: any node may pull it%s)", p->name,
-                                        where);
-        else if (w->depth > 0)
-            p->label =
-                wh_arena_sprintf(a, "%s (in nested index %s)", p->name, w->path[w->depth - 1]);
-        else
-            p->label = p->name;
+        rc = is_index_media_type(d->media_type) ? walk_nested(ctx, ref, m, d, w, a, out, err)
+                                                : add_entry(m, d, w, a, out, err);
+        if (rc != WH_OK)
+            return rc;
     }
     return WH_OK;
 }
@@ -1109,6 +1136,63 @@ covered_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *r
     return merge_facts(ctx, f, index, rule, want_signature);
 }
 
+/* The entries judged: those named `only_platform` when there are any (the dev image follows
+ * the production image's platform), else every entry runnable for the pod. In `a`. */
+static size_t
+select_entries(const struct digest_info *info, const struct wh_admission_platforms *platforms,
+               const char *only_platform, struct wh_arena *a, const struct platform ***out)
+{
+    const struct platform **sel = wh_arena_calloc(a, info->n_platforms + 1, sizeof(*sel));
+    size_t i, n = 0;
+
+    for (i = 0; i < info->n_platforms && only_platform != NULL; i++)
+        if (strcmp(info->platforms[i].name, only_platform) == 0)
+            sel[n++] = &info->platforms[i];
+    if (n == 0)
+        for (i = 0; i < info->n_platforms; i++)
+            if (runnable(&info->platforms[i], platforms))
+                sel[n++] = &info->platforms[i];
+    *out = sel;
+    return n;
+}
+
+/* Every selected entry, in order (`any`: completed from the indexes above it); the first that
+ * fails is judged, else the first. */
+static void
+judge_entries(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
+              const struct wh_policy_image *rule, bool want_signature,
+              enum wh_policy_platforms mode, const struct image_facts *index,
+              const struct platform *const *sel, size_t n_sel, struct selection *out)
+{
+    struct wh_arena *a = ctx->arena;
+    const struct image_facts *f;
+    const char *error = NULL;
+    size_t i;
+
+    for (i = 0; i < n_sel; i++) {
+        const struct platform *p = sel[i];
+
+        f = image_facts(ctx, ref, p->digest, rule, want_signature);
+        if (f->error != NULL)
+            error = f->error;
+        else if (mode == WH_POLICY_PLATFORMS_ANY)
+            f = covered_facts(ctx, ref, p, f, index, rule, want_signature, &error);
+        if (error != NULL) {
+            out->error = wh_arena_sprintf(a, "platform %s (%s): %s", p->label, p->digest, error);
+            return;
+        }
+        if (out->facts == NULL || (facts_complete(out->facts, rule, want_signature) &&
+                                   !facts_complete(f, rule, want_signature))) {
+            out->facts = f;
+            out->platform = p->label;
+            out->platform_key = p->name;
+            out->digest = p->digest;
+        }
+        if (!facts_complete(f, rule, want_signature))
+            return;
+    }
+}
+
 /*
  * Resolves what is judged for `digest`: the image itself, or for an index every entry a runtime
  * on the pod's platforms could pull (registry/platform.h; `only_platform`, the dev image's case,
@@ -1128,9 +1212,9 @@ select_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *re
              const char *only_platform, const struct digest_info *info, struct selection *out)
 {
     struct wh_arena *a = ctx->arena;
-    const struct image_facts *index = NULL, *f;
+    const struct image_facts *index = NULL;
     const struct platform **sel;
-    size_t i, n_sel = 0;
+    size_t n_sel;
 
     memset(out, 0, sizeof(*out));
     out->digest = digest;
@@ -1146,14 +1230,7 @@ select_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *re
         return;
     }
     out->index_digest = digest;
-    sel = wh_arena_calloc(a, info->n_platforms + 1, sizeof(*sel));
-    for (i = 0; i < info->n_platforms && only_platform != NULL; i++)
-        if (strcmp(info->platforms[i].name, only_platform) == 0)
-            sel[n_sel++] = &info->platforms[i];
-    if (n_sel == 0)
-        for (i = 0; i < info->n_platforms; i++)
-            if (runnable(&info->platforms[i], platforms))
-                sel[n_sel++] = &info->platforms[i];
+    n_sel = select_entries(info, platforms, only_platform, a, &sel);
     if (n_sel == 0) {
         out->invalid = wh_arena_sprintf(
             a,
@@ -1175,34 +1252,7 @@ select_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *re
             return;
         }
     }
-    for (i = 0; i < n_sel; i++) {
-        const struct platform *p = sel[i];
-
-        f = image_facts(ctx, ref, p->digest, rule, want_signature);
-        if (f->error != NULL) {
-            out->error = wh_arena_sprintf(a, "platform %s (%s): %s", p->label, p->digest, f->error);
-            return;
-        }
-        if (mode == WH_POLICY_PLATFORMS_ANY) {
-            const char *error = NULL;
-
-            f = covered_facts(ctx, ref, p, f, index, rule, want_signature, &error);
-            if (f == NULL) {
-                out->error =
-                    wh_arena_sprintf(a, "platform %s (%s): %s", p->label, p->digest, error);
-                return;
-            }
-        }
-        if (out->facts == NULL || (facts_complete(out->facts, rule, want_signature) &&
-                                   !facts_complete(f, rule, want_signature))) {
-            out->facts = f;
-            out->platform = p->label;
-            out->platform_key = p->name;
-            out->digest = p->digest;
-        }
-        if (!facts_complete(f, rule, want_signature))
-            return;
-    }
+    judge_entries(ctx, ref, rule, want_signature, mode, index, sel, n_sel, out);
 }
 
 /* "registry/devcontainer:{{tag}}" with the production tag substituted. NULL if it needs a tag

@@ -640,6 +640,63 @@ dup_or_null(struct wh_arena *a, const char *s)
     return s[0] == '\0' ? NULL : wh_arena_strdup(a, s);
 }
 
+/* The outcome of a performed transfer: a budget or cap error, a transport error, or the
+ * response (any status). */
+static enum wh_err
+finish_transfer(struct wh_registry_client *c, const struct exchange *x, struct transfer *t,
+                CURLcode cc, long status, struct wh_arena *a, struct response *resp,
+                struct wh_error *err)
+{
+    unsigned char *body;
+
+    if (t->budget == BUDGET_REVIEW)
+        return wh_error_set(err, WH_E_LIMIT,
+                            "this review has read %zu bytes of registry answers; more would exceed "
+                            "limits.reviewBytes (%zu)",
+                            c->review_read, c->limits.review_bytes);
+    if (t->budget == BUDGET_PROCESS)
+        return wh_error_set(err, WH_E_LIMIT,
+                            "registry answers held by the reviews in flight would exceed "
+                            "limits.processBytes (%zu): too many large images at once, retry",
+                            c->limits.process_bytes);
+    if ((t->over || t->len > x->max) && status >= 200 && status < 300)
+        return wh_error_set(err, WH_E_LIMIT, "response body exceeds %zu bytes", x->max);
+    if (cc == CURLE_FILESIZE_EXCEEDED)
+        return wh_error_set(err, WH_E_LIMIT, "response body exceeds %zu bytes (Content-Length)",
+                            t->max);
+    if (cc == CURLE_OPERATION_TIMEDOUT)
+        return wh_error_set(err, WH_E_TIMEOUT, "timed out: %s",
+                            c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(cc));
+    if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && t->over)) {
+        /* A connection the server reset or closed early is worth another try; TLS, DNS and
+         * protocol errors are not (they will fail the same way again). */
+        resp->transient = cc == CURLE_RECV_ERROR || cc == CURLE_SEND_ERROR ||
+                          cc == CURLE_GOT_NOTHING || cc == CURLE_PARTIAL_FILE ||
+                          cc == CURLE_COULDNT_CONNECT;
+        return wh_error_set(err, WH_E_UNAVAILABLE, "%s",
+                            c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(cc));
+    }
+    /* The transfer buffer itself becomes the body (no copy: a 32 MiB blob costs 32 MiB), owned
+     * by the caller (take) or freed with the arena. */
+    body = realloc(t->buf, t->len + 1);
+    if (body == NULL)
+        wh_oom();
+    t->buf = NULL;
+    body[t->len] = '\0';
+    resp->status = status;
+    if (x->take && status >= 200 && status < 300)
+        resp->heap = body;
+    else
+        wh_arena_defer(a, free, body);
+    resp->body.ptr = body;
+    resp->body.len = t->len;
+    resp->content_type = dup_or_null(a, t->content_type);
+    resp->content_digest = dup_or_null(a, t->content_digest);
+    resp->www_authenticate = dup_or_null(a, t->www);
+    resp->retry_after = dup_or_null(a, t->retry_after);
+    return WH_OK;
+}
+
 /*
  * Performs one request. Returns WH_OK whenever an HTTP response arrived (any status); transport
  * failures, timeouts and caps are errors. resp strings live in `a`.
@@ -712,53 +769,7 @@ exchange(struct wh_registry_client *c, const struct exchange *x, struct wh_arena
     /* Unset pointers into `t` and the caller's header list before they go away. */
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
-    if (t->budget == BUDGET_REVIEW) {
-        rc = wh_error_set(err, WH_E_LIMIT,
-                          "this review has read %zu bytes of registry answers; more would exceed "
-                          "limits.reviewBytes (%zu)",
-                          c->review_read, c->limits.review_bytes);
-    } else if (t->budget == BUDGET_PROCESS) {
-        rc = wh_error_set(err, WH_E_LIMIT,
-                          "registry answers held by the reviews in flight would exceed "
-                          "limits.processBytes (%zu): too many large images at once, retry",
-                          c->limits.process_bytes);
-    } else if ((t->over || t->len > x->max) && status >= 200 && status < 300) {
-        rc = wh_error_set(err, WH_E_LIMIT, "response body exceeds %zu bytes", x->max);
-    } else if (cc == CURLE_FILESIZE_EXCEEDED) {
-        rc = wh_error_set(err, WH_E_LIMIT, "response body exceeds %zu bytes (Content-Length)",
-                          t->max);
-    } else if (cc == CURLE_OPERATION_TIMEDOUT) {
-        rc = wh_error_set(err, WH_E_TIMEOUT, "timed out: %s",
-                          c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(cc));
-    } else if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && t->over)) {
-        /* A connection the server reset or closed early is worth another try; TLS, DNS and
-         * protocol errors are not (they will fail the same way again). */
-        resp->transient = cc == CURLE_RECV_ERROR || cc == CURLE_SEND_ERROR ||
-                          cc == CURLE_GOT_NOTHING || cc == CURLE_PARTIAL_FILE ||
-                          cc == CURLE_COULDNT_CONNECT;
-        rc = wh_error_set(err, WH_E_UNAVAILABLE, "%s",
-                          c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(cc));
-    } else {
-        /* The transfer buffer itself becomes the body (no copy: a 32 MiB blob costs 32 MiB),
-         * owned by the caller (take) or freed with the arena. */
-        unsigned char *body = realloc(t->buf, t->len + 1);
-
-        if (body == NULL)
-            wh_oom();
-        t->buf = NULL;
-        body[t->len] = '\0';
-        resp->status = status;
-        if (x->take && status >= 200 && status < 300)
-            resp->heap = body;
-        else
-            wh_arena_defer(a, free, body);
-        resp->body.ptr = body;
-        resp->body.len = t->len;
-        resp->content_type = dup_or_null(a, t->content_type);
-        resp->content_digest = dup_or_null(a, t->content_digest);
-        resp->www_authenticate = dup_or_null(a, t->www);
-        resp->retry_after = dup_or_null(a, t->retry_after);
-    }
+    rc = finish_transfer(c, x, t, cc, status, a, resp, err);
     free(t->buf);
     free(t);
     return rc;

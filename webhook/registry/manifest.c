@@ -142,6 +142,27 @@ read_size(struct parser *p, const char *where, int64_t *out)
     return WH_OK;
 }
 
+/* Annotation `key`, its value at the cursor, as kv[n]: a string, under a key not seen before. */
+static enum wh_err
+read_annotation(struct parser *p, const char *where, struct wh_str key, struct wh_registry_kv *kv,
+                size_t n)
+{
+    enum wh_json_scan_kind kind;
+    const char *k = wh_arena_strdup_view(p->a, key);
+    enum wh_err rc;
+
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(kv[i].key, k) == 0)
+            return wh_json_scan_fail(&p->s, "duplicate object key", key, p->err);
+    if ((rc = wh_json_scan_peek(&p->s, &kind, p->err)) != WH_OK)
+        return rc;
+    if (kind != WH_JSON_SCAN_STRING)
+        return wh_error_set(p->err, WH_E_INVALID, "%s.annotations[\"%.64s\"] is not a string",
+                            where, k);
+    kv[n].key = k;
+    return read_string(p, where, "annotations", &kv[n].value);
+}
+
 /* An object of string values, at most WH_REGISTRY_MAX_ANNOTATIONS, keys unique. */
 static enum wh_err
 read_annotations(struct parser *p, const char *where, struct wh_registry_kv **out, size_t *n_out)
@@ -164,8 +185,6 @@ read_annotations(struct parser *p, const char *where, struct wh_registry_kv **ou
     if ((rc = wh_json_scan_object_enter(&p->s, p->err)) != WH_OK)
         return rc;
     for (;;) {
-        const char *k;
-
         if ((rc = wh_json_scan_object_next(&p->s, &key, &has, p->err)) != WH_OK)
             return rc;
         if (!has)
@@ -173,22 +192,11 @@ read_annotations(struct parser *p, const char *where, struct wh_registry_kv **ou
         if (n == WH_REGISTRY_MAX_ANNOTATIONS)
             return wh_error_set(p->err, WH_E_LIMIT, "%s has more than %d annotations (limit %d)",
                                 where, WH_REGISTRY_MAX_ANNOTATIONS, WH_REGISTRY_MAX_ANNOTATIONS);
-        k = wh_arena_strdup_view(p->a, key);
-        for (size_t i = 0; i < n; i++)
-            if (strcmp(kv[i].key, k) == 0)
-                return wh_json_scan_fail(&p->s, "duplicate object key", key, p->err);
-        if ((rc = wh_json_scan_peek(&p->s, &kind, p->err)) != WH_OK)
-            return rc;
-        if (kind != WH_JSON_SCAN_STRING)
-            return wh_error_set(p->err, WH_E_INVALID, "%s.annotations[\"%.64s\"] is not a string",
-                                where, k);
         if (n == cap) {
-            size_t want = cap == 0 ? 8 : cap * 2;
-            kv = wh_arena_grow(p->a, kv, n, want + 1, sizeof(*kv));
-            cap = want;
+            cap = cap == 0 ? 8 : cap * 2;
+            kv = wh_arena_grow(p->a, kv, n, cap + 1, sizeof(*kv));
         }
-        kv[n].key = k;
-        if ((rc = read_string(p, where, "annotations", &kv[n].value)) != WH_OK)
+        if ((rc = read_annotation(p, where, key, kv, n)) != WH_OK)
             return rc;
         n++;
     }

@@ -8,6 +8,38 @@
 
 #include "base/json_scan.h"
 
+/* Both base64 alphabets: standard and URL-safe. -1 for anything else. */
+static int
+b64_digit(int c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+' || c == '-')
+        return 62;
+    if (c == '/' || c == '_')
+        return 63;
+    return -1;
+}
+
+/* Padding as wh_digest_base64_decode counts it on the text padded with '=' to a multiple of 4:
+ * '=' (or a missing character) in the last two positions, from the end. */
+static size_t
+b64_padding(struct wh_str in, size_t padded)
+{
+    size_t pad = 0;
+
+    for (size_t k = padded; k > 0 && pad < 2; k--) {
+        if (k - 1 < in.len && in.ptr[k - 1] != '=')
+            break;
+        pad++;
+    }
+    return pad;
+}
+
 /* DSSE envelope.md: "Base64() ... Either standard or URL-safe encoding is allowed"; padding is
  * optional in practice (go-securesystemslib accepts both). Decoded as the padded standard form
  * would be, straight into `dst` (room for (len + 3) / 4 * 3 bytes): a 24 MiB payload costs its
@@ -16,45 +48,39 @@ static enum wh_err
 decode_b64_into(const char *field, struct wh_str in, unsigned char *dst, size_t *n_out,
                 struct wh_error *err)
 {
-    size_t padded = (in.len + 3) / 4 * 4, o = 0, pad = 0;
+    size_t padded = (in.len + 3) / 4 * 4, o = 0, pad;
 
+    *n_out = 0; /* set on every path: the analyzer cannot see that wh_error_set is never WH_OK */
     if (in.len % 4 == 1)
         return wh_error_set(err, WH_E_INVALID, "%s: base64 length %zu is impossible", field,
                             in.len);
-    /* '=' counted as wh_digest_base64_decode counts it on the padded text: the last two chars. */
-    for (size_t k = padded; k > padded - 2 && k > 0; k--) {
-        size_t at = k - 1;
-        if (at >= in.len || in.ptr[at] == '=')
-            pad++;
-        else
+    pad = b64_padding(in, padded);
+    for (size_t at = 0; at < padded; at++) {
+        int c = at < in.len ? (unsigned char)in.ptr[at] : '=';
+        int v = c == '=' && at >= padded - pad ? 0 : b64_digit(c);
+        /* bits accumulate in the output bytes: 6 per character, 3 bytes per 4 characters */
+        size_t q = at / 4 * 3;
+
+        if (v < 0)
+            return wh_error_set(err, WH_E_INVALID, "%s: invalid base64 character at offset %zu",
+                                field, at);
+        switch (at % 4) {
+        case 0:
+            dst[q] = (unsigned char)(v << 2);
             break;
-    }
-    for (size_t i = 0; i < padded; i += 4) {
-        unsigned long w = 0;
-
-        for (size_t k = 0; k < 4; k++) {
-            size_t at = i + k;
-            int c = at < in.len ? (unsigned char)in.ptr[at] : '=';
-            int v;
-
-            if (c == '=' && i + 4 == padded && k >= 4 - pad) {
-                w <<= 6;
-                continue;
-            }
-            v = c >= 'A' && c <= 'Z'   ? c - 'A'
-                : c >= 'a' && c <= 'z' ? c - 'a' + 26
-                : c >= '0' && c <= '9' ? c - '0' + 52
-                : c == '+' || c == '-' ? 62
-                : c == '/' || c == '_' ? 63
-                                       : -1;
-            if (v < 0)
-                return wh_error_set(err, WH_E_INVALID, "%s: invalid base64 character at offset %zu",
-                                    field, at);
-            w = (w << 6) | (unsigned long)v;
+        case 1:
+            dst[q] |= (unsigned char)(v >> 4);
+            dst[q + 1] = (unsigned char)(v << 4);
+            break;
+        case 2:
+            dst[q + 1] |= (unsigned char)(v >> 2);
+            dst[q + 2] = (unsigned char)(v << 6);
+            break;
+        default:
+            dst[q + 2] |= (unsigned char)v;
+            o = q + 3;
+            break;
         }
-        dst[o++] = (unsigned char)(w >> 16);
-        dst[o++] = (unsigned char)(w >> 8);
-        dst[o++] = (unsigned char)w;
     }
     *n_out = o - pad;
     return WH_OK;
@@ -209,6 +235,52 @@ decode_payload(struct wh_str type, struct wh_str payload, struct wh_arena *a,
     return WH_OK;
 }
 
+/* What the pass over the envelope's members found. */
+struct members {
+    struct wh_str type, payload;
+    bool has_type, has_payload, has_sigs;
+};
+
+/* Member `key` of the envelope, its value at the cursor: read (each at most once) or skipped. */
+static enum wh_err
+read_member(struct wh_json_scan *s, struct wh_str key, const struct wh_limits *lim,
+            struct wh_arena *a, struct members *m, struct wh_dsse_envelope *out,
+            struct wh_error *err)
+{
+    bool *seen = key_is(key, "payloadType")  ? &m->has_type
+                 : key_is(key, "payload")    ? &m->has_payload
+                 : key_is(key, "signatures") ? &m->has_sigs
+                                             : NULL;
+
+    if (seen == NULL)
+        return wh_json_scan_skip(s, err);
+    if (*seen)
+        return wh_json_scan_fail(s, "duplicate object key", key, err);
+    *seen = true;
+    if (seen == &m->has_type)
+        return read_string(s, "payloadType", &m->type, err);
+    if (seen == &m->has_payload)
+        return read_string(s, "payload", &m->payload, err);
+    return read_signatures(s, lim, a, out, err);
+}
+
+/* The document must be an object: anything else is validated (a syntax error wins) and
+ * refused. */
+static enum wh_err
+enter_root(struct wh_json_scan *s, struct wh_error *err)
+{
+    enum wh_json_scan_kind kind;
+    enum wh_err rc;
+
+    if ((rc = wh_json_scan_peek(s, &kind, err)) != WH_OK)
+        return rc;
+    if (kind == WH_JSON_SCAN_OBJECT)
+        return wh_json_scan_object_enter(s, err);
+    if ((rc = wh_json_scan_skip(s, err)) != WH_OK || (rc = wh_json_scan_finish(s, err)) != WH_OK)
+        return rc;
+    return wh_error_set(err, WH_E_INVALID, "envelope is not a JSON object");
+}
+
 /*
  * One pass in document order, no tree: the members are read where they stand (a bad signature
  * list fails at its first bad entry or at entry lim->signatures + 1, not after the whole text),
@@ -219,65 +291,38 @@ wh_verify_dsse_parse(struct wh_bytes json, const struct wh_limits *lim, struct w
                      struct wh_dsse_envelope *out, struct wh_error *err)
 {
     struct wh_json_scan s;
-    enum wh_json_scan_kind kind;
-    struct wh_str key, type = {0}, payload = {0};
-    bool has, has_type = false, has_payload = false, has_sigs = false;
+    struct members m;
+    struct wh_str key;
+    bool has;
     enum wh_err rc;
 
     if (json.len > lim->blob_bytes)
         return wh_error_set(err, WH_E_LIMIT, "DSSE envelope of %zu bytes exceeds the limit of %zu",
                             json.len, lim->blob_bytes);
     memset(out, 0, sizeof(*out));
+    memset(&m, 0, sizeof(m));
     wh_json_scan_init(&s, json, lim->json_depth, "envelope JSON", a);
-    if ((rc = wh_json_scan_peek(&s, &kind, err)) != WH_OK)
-        return rc;
-    if (kind != WH_JSON_SCAN_OBJECT) {
-        if ((rc = wh_json_scan_skip(&s, err)) != WH_OK ||
-            (rc = wh_json_scan_finish(&s, err)) != WH_OK)
-            return rc;
-        return wh_error_set(err, WH_E_INVALID, "envelope is not a JSON object");
-    }
-    if ((rc = wh_json_scan_object_enter(&s, err)) != WH_OK)
+    if ((rc = enter_root(&s, err)) != WH_OK)
         return rc;
     for (;;) {
-        bool *seen = NULL;
-
         if ((rc = wh_json_scan_object_next(&s, &key, &has, err)) != WH_OK)
             return rc;
         if (!has)
             break;
-        if (key_is(key, "payloadType"))
-            seen = &has_type;
-        else if (key_is(key, "payload"))
-            seen = &has_payload;
-        else if (key_is(key, "signatures"))
-            seen = &has_sigs;
-        if (seen != NULL && *seen)
-            return wh_json_scan_fail(&s, "duplicate object key", key, err);
-        if (seen != NULL)
-            *seen = true;
-        if (seen == &has_type)
-            rc = read_string(&s, "payloadType", &type, err);
-        else if (seen == &has_payload)
-            rc = read_string(&s, "payload", &payload, err);
-        else if (seen == &has_sigs)
-            rc = read_signatures(&s, lim, a, out, err);
-        else
-            rc = wh_json_scan_skip(&s, err);
-        if (rc != WH_OK)
+        if ((rc = read_member(&s, key, lim, a, &m, out, err)) != WH_OK)
             return rc;
     }
     if ((rc = wh_json_scan_finish(&s, err)) != WH_OK)
         return rc;
-    if (!has_type)
+    if (!m.has_type)
         return wh_error_set(err, WH_E_INVALID, "envelope has no \"payloadType\"");
-    if (!has_payload)
+    if (!m.has_payload)
         return wh_error_set(err, WH_E_INVALID, "envelope has no \"payload\"");
-    if (!has_sigs)
+    if (!m.has_sigs)
         return wh_error_set(err, WH_E_INVALID, "envelope \"signatures\" is missing or not a list");
-    if ((rc = decode_payload(type, payload, a, out, err)) != WH_OK)
+    if ((rc = decode_payload(m.type, m.payload, a, out, err)) != WH_OK)
         return rc;
-    out->payload_type = wh_arena_strdup_view(a, type);
+    out->payload_type = wh_arena_strdup_view(a, m.type);
     return WH_OK;
 }
 
