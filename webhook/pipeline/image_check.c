@@ -1203,9 +1203,7 @@ judge_entries(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *r
  *   each   every runnable entry's own facts.
  * The first entry that fails is the one judged (so the message names it); otherwise the first.
  */
-/* TODO(#14): split the index and per-platform choice; pipeline/ is being changed now (cognitive
- * complexity 37 > 25, STYLE §8). */
-static void /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
+static void
 select_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
              const char *digest, const struct wh_policy_image *rule, bool want_signature,
              enum wh_policy_platforms mode, const struct wh_admission_platforms *platforms,

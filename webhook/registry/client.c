@@ -701,9 +701,7 @@ finish_transfer(struct wh_registry_client *c, const struct exchange *x, struct t
  * Performs one request. Returns WH_OK whenever an HTTP response arrived (any status); transport
  * failures, timeouts and caps are errors. resp strings live in `a`.
  */
-/* TODO(#14): split the header collection out; registry/ is being changed now (cognitive complexity
- * 27 > 25, STYLE §8). */
-static enum wh_err /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
+static enum wh_err
 exchange(struct wh_registry_client *c, const struct exchange *x, struct wh_arena *a,
          struct response *resp, struct wh_error *err)
 {
