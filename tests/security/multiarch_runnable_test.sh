@@ -41,8 +41,8 @@ die() { ok 1 "$1" "${2:-}"; echo "1..$n"; exit 1; }
 command -v skopeo >/dev/null || die "skopeo installed"
 [ -d "$top/tests/node_modules/@sigstore/sign" ] || die "tests/node_modules (tests/install-deps.sh)"
 eval "$("$top/tests/support/registry.sh" start none "$work/reg")" || die "registry starts"
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/ci.key" 2>/dev/null &&
-  openssl pkey -in "$work/ci.key" -pubout -out "$work/ci.pub" 2>/dev/null || die "ci key"
+{ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/ci.key" 2>/dev/null &&
+  openssl pkey -in "$work/ci.key" -pubout -out "$work/ci.pub" 2>/dev/null; } || die "ci key"
 
 # --- images: S and U, one-layer OCI images, in every repository -----------------------------
 REPOS="sign-s sign-u sign-all sign-index"
