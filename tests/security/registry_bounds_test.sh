@@ -126,6 +126,7 @@ cat > "$work/config.yaml" <<YAML
 listen: "127.0.0.1:$port"
 tls: {cert: $work/tls.crt, key: $work/tls.key}
 policy: $work/policy.yaml
+policyKeyDirs: ["$top/policy/keys"]
 registry: {plainHTTP: ["$REG"]}
 reload: {pollMillis: 0}
 log: {level: warn}
@@ -176,6 +177,7 @@ check $? "after the attacks the webhook still answers an ordinary review" "$out"
 budget() { # KEY VALUE TAG NAME
   cat > "$work/cfg-$1.yaml" <<YAML
 policy: $work/policy.yaml
+policyKeyDirs: ["$top/policy/keys"]
 registry: {plainHTTP: ["$REG"]}
 limits: {$1: $2}
 YAML
