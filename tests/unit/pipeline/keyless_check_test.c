@@ -260,7 +260,7 @@ main(void)
     /* a certificate layer with no trust root fails closed, saying what to configure */
     layer.is_dsse = false;
     layer.certificate = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
-    rc = wh_keyless_check_layer(&layer, digest, NULL, all, 3, &lim, &a, &who, NULL, &err);
+    rc = wh_keyless_check_layer(&layer, digest, NULL, all, 3, &lim, &a, &who, NULL, NULL, &err);
     ok(rc == WH_E_VERIFY && strstr(err.msg, "trustRoots") != NULL,
        "keyless layer without a trust root: WH_E_VERIFY naming trustRoots");
 
