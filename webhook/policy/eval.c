@@ -574,7 +574,7 @@ check_agent_required(struct verdict *v, const struct wh_policy_image *rule)
     struct wh_arena *a = v->d->arena;
     const struct wh_predicates *have[2] = {in->facts != NULL ? in->facts->predicates : NULL,
                                            in->dev_predicates};
-    const char *whose[2] = {"the image", wh_arena_sprintf(a, "dev image %s", in->dev_image)};
+    const char *whose[2] = {"the image", in->dev_image != NULL ? in->dev_image : "?"};
 
     if (!r->must_attest)
         return;
@@ -587,7 +587,8 @@ check_agent_required(struct verdict *v, const struct wh_policy_image *rule)
             a,
             "agent.required (absentTier %s): %s carries no verified agent-provenance attestation "
             "by %s%s: attest the agent's commits with cosign attest --type %s",
-            r->absent_tier == WH_TIER_BLOCK ? "block" : "warn", whose[i],
+            r->absent_tier == WH_TIER_BLOCK ? "block" : "warn",
+            i == 0 ? whose[0] : wh_arena_sprintf(a, "dev image %s", whose[1]),
             wh_policy_signer_names(r->signed_by, r->n_signed_by, a),
             have[i] != NULL && have[i]->agent != NULL &&
                     wh_policy_signer_listed(r->signed_by, r->n_signed_by, have[i]->agent_signer)
