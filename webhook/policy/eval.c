@@ -19,6 +19,9 @@
  * message: the fix that follows must survive the renderer's cut (admission/response.h). */
 #define QUOTE_MAX 128
 #define DETAIL_MAX 300
+/* Of why an image or its dev image could not be checked: the chain of causes is the message (a
+ * denial is cut at 1 KiB with the path, image and digest before it). */
+#define FAILURE_MAX 600
 
 /* ---- tiers ---- */
 
@@ -547,7 +550,7 @@ check_failure(struct verdict *v, const struct wh_policy_image *rule, const char 
 {
     struct wh_arena *a = v->d->arena;
 
-    text = wh_decision_text_clip(a, text, DETAIL_MAX);
+    text = wh_decision_text_clip(a, text, FAILURE_MAX);
     if (wh_policy_on_error_applies(code))
         apply_action(v, rule->on_error,
                      wh_arena_sprintf(a, "could not %s: %s (onError: %s)", what, text,

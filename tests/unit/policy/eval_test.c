@@ -459,7 +459,7 @@ test_evidence_is_not_an_error(void)
         w.in.error_code = evidence[i];
         run(&w, allow);
         ok(!w.d.allowed && w.d.n_denials == 1 &&
-               strstr(w.d.denials[0], "rule r could not be checked: resolving the digest") !=
+               strstr(w.d.denials[0], "image rule r: could not be checked: resolving the digest") !=
                    NULL &&
                strstr(w.d.denials[0], "onError") == NULL,
            "%s with onError: allow → denied: %s", wh_error_name(evidence[i]),
@@ -523,7 +523,7 @@ test_dev_failure_keeps_the_image_checks(void)
     w.in.dev_error_code = WH_E_NOT_FOUND;
     run(&w, allow);
     ok(!w.d.allowed && w.d.n_denials == 1 &&
-           strstr(w.d.denials[0], "rule r could not check drift against the dev image: dev image "
+           strstr(w.d.denials[0], "image rule r: could not check drift against the dev image: dev image "
                                   "registry.example.com/payments/devcontainer:v2") != NULL,
        "dev image without a verified SBOM, onError allow → denied: %s",
        w.d.n_denials ? w.d.denials[0] : "");
