@@ -101,8 +101,8 @@ check $? "control: onError: allow still admits an image whose registry is down (
 sed 's/onError: allow/onError: warn/' "$WORLD_DIR/allow-dead.yaml" > "$WORLD_DIR/warn-dead.yaml"
 r=$("$dg" review --policy "$WORLD_DIR/warn-dead.yaml" --plain-http "$REGISTRY" --plain-http "127.0.0.1:$dead" \
   "$work/obj/pod.json" 2> /dev/null | jq -r '.response | [.allowed, ((.warnings // []) | join(" | "))] | @tsv')
-[ "$(allowed "$r")" = true ] && grep -qF 'rule demo-app could not be checked (onError: warn): ' <<< "$r" &&
-  grep -qF "Couldn't connect" <<< "$r"
+[ "$(allowed "$r")" = true ] && grep -qF 'image rule demo-app: could not be checked (onError: warn): ' <<< "$r" &&
+  grep -qF 'Failed to connect' <<< "$r"
 check $? "control: onError: warn turns the same into a warning naming the cause" "$r"
 
 # --- issue 12 item 7: absence of agent provenance ------------------------------------------------

@@ -550,11 +550,12 @@ check_failure(struct verdict *v, const struct wh_policy_image *rule, const char 
 {
     struct wh_arena *a = v->d->arena;
 
+    /* onError before the cause: a warning is cut at 256 bytes, and the cause is the long part. */
     text = wh_decision_text_clip(a, text, FAILURE_MAX);
     if (wh_policy_on_error_applies(code))
         apply_action(v, rule->on_error,
-                     wh_arena_sprintf(a, "could not %s: %s (onError: %s)", what, text,
-                                      action_name(rule->on_error)));
+                     wh_arena_sprintf(a, "could not %s (onError: %s): %s", what,
+                                      action_name(rule->on_error), text));
     else
         deny(v, wh_arena_sprintf(a, "could not %s: %s", what, text));
 }

@@ -416,7 +416,7 @@ test_no_match_and_on_error_follow_the_policy(void)
     ok(!w.d.allowed && w.d.n_denials == 1 &&
            strstr(w.d.denials[0],
                   "spec.containers[1].image registry.example.com/payments/api:v2, image rule r: "
-                  "could not be checked: resolving the digest") == w.d.denials[0],
+                  "could not be checked (onError: deny): resolving the digest") == w.d.denials[0],
        "onError deny: %s", w.d.n_denials ? w.d.denials[0] : "");
     ok(strcmp(annotation(&w.d, "1-digest"), "unresolved") == 0, "digest unresolved");
     wh_arena_fini(&w.a);
