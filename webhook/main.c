@@ -11,8 +11,13 @@ static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
 } commands[] = {
-    {"serve", wh_cli_serve}, {"review", wh_cli_review}, {"diff", wh_cli_diff},
-    {"check", wh_cli_check}, {"policy", wh_cli_policy}, {"verify-bundle", wh_cli_verify_bundle},
+    {"serve", wh_cli_serve},
+    {"review", wh_cli_review},
+    {"diff", wh_cli_diff},
+    {"check", wh_cli_check},
+    {"policy", wh_cli_policy},
+    {"attest-dev", wh_cli_attest_dev},
+    {"verify-bundle", wh_cli_verify_bundle},
 };
 
 static bool

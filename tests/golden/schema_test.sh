@@ -27,6 +27,7 @@ declare -A LOADER_ONLY=(
   [regex_stacked_quantifiers]="RE2 refuses a repetition of a repetition (a++ would be possessive in PCRE)"
   [regex_anchor_escape]="an unbalanced ) cannot reopen the anchors: the pattern compiles on its own"
   [regex_lookahead]="lookahead is not RE2 syntax"
+  [count_same_key]="signers counted by signatures.count must hold distinct keys (key files)"
   [dup_image_name]="image rule names are unique across the list (a property, not an item, constraint)"
   [exemption_warn_rule]="the exempted rule must exist and be a block rule"
   [missing_key_file]="key files must exist"

@@ -383,8 +383,9 @@ check $? "[check] agent-none --dev <agent-authored dev image>: drift raised to b
   "exit $rc $(cat "$work/devoverride.txt")"
 dgcheck "$work/nodev.txt" "$PRED_AGENT" --dev "$REGISTRY/pred/agentdev:does-not-exist"
 rc=$?
-[ $rc = 2 ] && grep -q 'pred/agentdev:does-not-exist' "$work/nodev.txt.err"
-check $? "[check] a dev image that does not exist: exit 2 naming it" "exit $rc $(cat "$work/nodev.txt.err")"
+# missing evidence is a denial (exit 1), not an error (README "Infrastructure or evidence")
+[ $rc = 1 ] && grep -q 'pred/agentdev:does-not-exist.*HTTP 404' "$work/nodev.txt"
+check $? "[check] a dev image that does not exist: denied (exit 1) naming it" "exit $rc $(cat "$work/nodev.txt" "$work/nodev.txt.err")"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

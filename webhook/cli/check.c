@@ -84,6 +84,7 @@ run(const struct wh_cli_options *o, struct wh_policy *policy, const struct wh_tr
     struct wh_tiered_finding *tiered = NULL;
     struct wh_error err;
     struct wh_buf out;
+    const char *infra;
     int status;
 
     memset(&ctx, 0, sizeof(ctx));
@@ -115,7 +116,11 @@ run(const struct wh_cli_options *o, struct wh_policy *policy, const struct wh_tr
     ev.facts = &res.facts;
     ev.diff = res.diff;
     ev.dev_image = res.dev_image;
+    ev.dev_digest = res.dev_digest;
     ev.error = res.error;
+    ev.error_code = res.error_code;
+    ev.dev_error = res.dev_error;
+    ev.dev_error_code = res.dev_error_code;
     ev.verify_detail = res.verify_detail;
     ev.signature_detail = res.signature_detail;
     ev.dev_predicates = res.dev_predicates;
@@ -127,7 +132,11 @@ run(const struct wh_cli_options *o, struct wh_policy *policy, const struct wh_tr
     rep.dev = res.dev_image != NULL ? res.dev_image : "(no dev reference)";
     rep.digest = res.digest;
     rep.decision = &d;
-    rep.error = res.error;
+    /* "error" (exit 2) only for infrastructure: missing or malformed evidence is a denial. */
+    infra = res.error != NULL && wh_policy_on_error_applies(res.error_code) ? res.error : NULL;
+    if (infra == NULL && res.dev_error != NULL && wh_policy_on_error_applies(res.dev_error_code))
+        infra = res.dev_error;
+    rep.error = infra;
     rep.banner = wh_policy_agent_banner(res.facts.predicates, res.dev_predicates, a);
     if (res.diff != NULL && res.rule != NULL && res.rule->tiers != NULL) {
         /* The same tiers (and agent raise) eval.c applied, for the tables. */
@@ -146,9 +155,9 @@ run(const struct wh_cli_options *o, struct wh_policy *policy, const struct wh_tr
     }
     fwrite(out.ptr, 1, out.len, stdout);
     wh_buf_fini(&out);
-    status = res.error != NULL ? 2 : d.allowed ? 0 : 1;
-    if (res.error != NULL)
-        (void)fail(wh_arena_sprintf(a, "%s: %s", o->args[0], res.error));
+    status = infra != NULL ? 2 : d.allowed ? 0 : 1;
+    if (infra != NULL)
+        (void)fail(wh_arena_sprintf(a, "%s: %s", o->args[0], infra));
     return status;
 }
 

@@ -57,6 +57,13 @@ static const struct {
                "loads it strictly; every problem as file:line:col. schema prints the built-in\n"
                "JSON Schema.\n"
                "exit: 0 valid, 1 invalid, 2 usage or I/O error\n"},
+    {"attest-dev",
+     "usage: driftgate attest-dev IMAGE@sha256:<d> --dev DEV_IMAGE@sha256:<d> [--predicate-only]\n"
+     "Prints the in-toto statement (or with --predicate-only its predicate) of the\n"
+     "dev-environment attestation (https://driftgate.dev/dev-environment/v1): IMAGE was\n"
+     "tested in DEV_IMAGE. Sign it with cosign attest or any in-toto signer; a rule with\n"
+     "devReference.from: attestation takes its dev image from it.\n"
+     "exit: 0 printed, 2 usage error\n"},
     {"verify-bundle",
      "usage: driftgate verify-bundle --bundle FILE\n"
      "         (--certificate-identity ID | --certificate-identity-regexp RE)\n"
@@ -79,6 +86,7 @@ wh_cli_help(const char *command)
                "  check IMAGE [--dev IMAGE] --policy F the pull-request check of one image\n"
                "  diff PROD.json DEV.json --policy F   drift between two SBOM files\n"
                "  policy lint FILE... | policy schema  check a policy; print its JSON Schema\n"
+               "  attest-dev IMAGE@D --dev DEV@E       the dev-environment statement to sign\n"
                "  verify-bundle --bundle FILE ...      verify one sigstore bundle\n"
                "driftgate COMMAND --help shows a command's flags; driftgate --version the build.\n"
                "exit: 0 allow, 1 deny (or blocking drift, or an invalid policy), 2 error\n";

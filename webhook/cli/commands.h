@@ -11,6 +11,9 @@ int wh_cli_check(int argc, char **argv);
  * (cli/lint.c). */
 int wh_cli_policy(int argc, char **argv);
 int wh_cli_serve(int argc, char **argv);
+/* `driftgate attest-dev IMAGE@D --dev DEV@E [--predicate-only]` (cli/attest_dev.c): the
+ * dev-environment in-toto statement (or predicate) on stdout; 0 printed, 2 usage or invalid. */
+int wh_cli_attest_dev(int argc, char **argv);
 /* 0 verified, 1 not verified, 2 usage or I/O error (the sigstore-conformance protocol). */
 int wh_cli_verify_bundle(int argc, char **argv);
 

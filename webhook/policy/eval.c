@@ -19,6 +19,9 @@
  * message: the fix that follows must survive the renderer's cut (admission/response.h). */
 #define QUOTE_MAX 128
 #define DETAIL_MAX 300
+/* Of why an image or its dev image could not be checked: the chain of causes is the message (a
+ * denial is cut at 1 KiB with the path, image and digest before it). */
+#define FAILURE_MAX 600
 
 /* ---- tiers ---- */
 
@@ -221,17 +224,63 @@ cosign_how(const struct wh_policy_signer *s, const char *verb, const char *extra
                             verb, extra, s->name, subject);
 }
 
+/* "a, b" of the distinct signers whose signatures verified, or NULL. */
+static const char *
+found_signers(const struct wh_facts *facts, struct wh_arena *a)
+{
+    const char *out = NULL;
+
+    for (size_t i = 0; facts != NULL && i < facts->n_signature_signers; i++)
+        out = out == NULL ? facts->signature_signers[i]
+                          : wh_arena_sprintf(a, "%s, %s", out, facts->signature_signers[i]);
+    return out;
+}
+
+/* The first signer of the rule whose signature was not found (for the fix), else the first. */
+static const struct wh_policy_signer *
+missing_signer(const struct wh_policy_image *rule, const struct wh_facts *facts)
+{
+    for (size_t i = 0; i < rule->signatures.n_signed_by; i++) {
+        const char *name = rule->signatures.signed_by[i]->name;
+        bool found = false;
+        for (size_t j = 0; facts != NULL && j < facts->n_signature_signers && !found; j++)
+            found = strcmp(facts->signature_signers[j], name) == 0;
+        if (!found)
+            return rule->signatures.signed_by[i];
+    }
+    return rule->signatures.signed_by[0];
+}
+
+/* signatures.count: distinct signers (facts.signature_signers, which the pipeline fills with
+ * signers of the rule only), not layers: one key signing twice is one signer. */
 static void
 check_signature(struct verdict *v, const struct wh_policy_image *rule)
 {
     const struct wh_image_eval *in = v->in;
     struct wh_arena *a = v->d->arena;
     const char *who = in->facts != NULL ? in->facts->signature_signer : NULL;
-    size_t verified =
-        wh_policy_signer_listed(rule->signatures.signed_by, rule->signatures.n_signed_by, who);
+    size_t verified = in->facts != NULL ? in->facts->n_signature_signers : 0;
+    const char *found;
 
+    if (verified == 0)
+        verified =
+            wh_policy_signer_listed(rule->signatures.signed_by, rule->signatures.n_signed_by, who);
     if (verified >= rule->signatures.count)
         return;
+    if (rule->signatures.count > 1) {
+        found = found_signers(in->facts, a);
+        deny(v,
+             wh_arena_sprintf(a, "%zu distinct signers required (of %s), found %zu%s%s%s%s%s: %s",
+                              rule->signatures.count,
+                              wh_policy_signer_names(rule->signatures.signed_by,
+                                                     rule->signatures.n_signed_by, a),
+                              verified, found != NULL ? ": " : "", found != NULL ? found : "",
+                              in->signature_detail != NULL ? " (" : "",
+                              in->signature_detail != NULL ? in->signature_detail : "",
+                              in->signature_detail != NULL ? ")" : "",
+                              cosign_how(missing_signer(rule, in->facts), "sign", "", in, a)));
+        return;
+    }
     deny(v, wh_arena_sprintf(
                 a, "no %s signature by %s%s%s%s: %s",
                 rule->signatures.count > 1 ? "sufficient" : "verified",
@@ -487,19 +536,92 @@ check_predicates(struct verdict *v, const struct wh_policy_image *rule, time_t n
         warn(v, prod_banner);
 }
 
+bool
+wh_policy_on_error_applies(enum wh_err code)
+{
+    return code == WH_E_UNAVAILABLE || code == WH_E_TIMEOUT;
+}
+
+/* A failure with its code: infrastructure goes to onError; evidence (missing, malformed, over a
+ * limit, not verifying) is a failed verification, denied under the rule's mode. */
+static void
+check_failure(struct verdict *v, const struct wh_policy_image *rule, const char *what,
+              const char *text, enum wh_err code)
+{
+    struct wh_arena *a = v->d->arena;
+
+    /* onError before the cause: a warning is cut at 256 bytes, and the cause is the long part. */
+    text = wh_decision_text_clip(a, text, FAILURE_MAX);
+    if (wh_policy_on_error_applies(code))
+        apply_action(v, rule->on_error,
+                     wh_arena_sprintf(a, "could not %s (onError: %s): %s", what,
+                                      action_name(rule->on_error), text));
+    else
+        deny(v, wh_arena_sprintf(a, "could not %s: %s", what, text));
+}
+
+static bool
+has_commits(const struct wh_predicates *p, const struct wh_policy_agent *r)
+{
+    return p != NULL && p->agent != NULL && p->agent->n_commits > 0 &&
+           wh_policy_signer_listed(r->signed_by, r->n_signed_by, p->agent_signer);
+}
+
+/* agent.required: the image, and the dev image it was compared against, each carry a verified
+ * agent-provenance attestation listing commits; a missing (or stripped, or empty) one is a
+ * finding of agent.absentTier, so raiseDrift cannot be switched off by deleting a layer. */
+static void
+check_agent_required(struct verdict *v, const struct wh_policy_image *rule)
+{
+    const struct wh_image_eval *in = v->in;
+    const struct wh_policy_agent *r = &rule->agent;
+    struct wh_arena *a = v->d->arena;
+    const struct wh_predicates *have[2] = {in->facts != NULL ? in->facts->predicates : NULL,
+                                           in->dev_predicates};
+    const char *whose[2] = {"the image", in->dev_image != NULL ? in->dev_image : "?"};
+
+    if (!r->must_attest)
+        return;
+    for (int i = 0; i < (in->diff != NULL ? 2 : 1); i++) {
+        const char *text;
+        if (has_commits(have[i], r))
+            continue;
+        /* The tier and the image first: a warning is cut at 256 characters. */
+        text = wh_arena_sprintf(
+            a,
+            "agent.required (absentTier %s): %s carries no verified agent-provenance attestation "
+            "by %s%s: attest the agent's commits with cosign attest --type %s",
+            r->absent_tier == WH_TIER_BLOCK ? "block" : "warn",
+            i == 0 ? whose[0] : wh_arena_sprintf(a, "dev image %s", whose[1]),
+            wh_policy_signer_names(r->signed_by, r->n_signed_by, a),
+            have[i] != NULL && have[i]->agent != NULL &&
+                    wh_policy_signer_listed(r->signed_by, r->n_signed_by, have[i]->agent_signer)
+                ? " listing commits (its agent_commits is empty)"
+                : "",
+            WH_PREDICATE_AGENT);
+        if (r->absent_tier == WH_TIER_BLOCK)
+            deny(v, text);
+        else
+            warn(v, text);
+    }
+}
+
+static bool
+has_dev_reference(const struct wh_policy_image *rule)
+{
+    return rule->dev_reference.image != NULL ||
+           rule->dev_reference.from == WH_POLICY_DEV_FROM_ATTESTATION;
+}
+
 static const char *
 evaluate_rule(struct verdict *v, const struct wh_policy *p, const struct wh_policy_image *rule,
               time_t now)
 {
     const struct wh_image_eval *in = v->in;
-    struct wh_arena *a = v->d->arena;
     bool have_sbom = true;
 
     if (in->error != NULL) {
-        apply_action(v, rule->on_error,
-                     wh_arena_sprintf(a, "could not be checked: %s (onError: %s)",
-                                      wh_decision_text_clip(a, in->error, DETAIL_MAX),
-                                      action_name(rule->on_error)));
+        check_failure(v, rule, "be checked", in->error, in->error_code);
         return "error";
     }
     if (rule->signatures.n_signed_by > 0)
@@ -507,9 +629,16 @@ evaluate_rule(struct verdict *v, const struct wh_policy *p, const struct wh_poli
     if (rule->sbom.required)
         have_sbom = check_sbom(v, rule);
     check_predicates(v, rule, now);
+    check_agent_required(v, rule);
     if (in->diff != NULL)
         return check_drift(v, p, rule, now);
-    if (rule->dev_reference.image != NULL && have_sbom) {
+    if (in->dev_error != NULL) {
+        /* Only the drift part is unknown: the checks above stand either way. */
+        check_failure(v, rule, "check drift against the dev image", in->dev_error,
+                      in->dev_error_code);
+        return "error";
+    }
+    if (has_dev_reference(rule) && have_sbom) {
         /* Only a pipeline bug gets here: the SBOM verified but no diff and no error came back. */
         deny(v, "no drift result against the dev reference");
         return "error";
@@ -555,7 +684,9 @@ wh_policy_evaluate_image(const struct wh_policy *p, const struct wh_image_eval *
         drift = evaluate_rule(&v, p, in->rule, now);
         wh_decision_annotate(d, wh_arena_sprintf(a, "%d-rule", n), "%s", in->rule->name);
     }
-    if (in->facts != NULL && in->facts->signature_signer != NULL)
+    if (in->facts != NULL && in->facts->n_signature_signers > 1)
+        signer = found_signers(in->facts, a);
+    else if (in->facts != NULL && in->facts->signature_signer != NULL)
         signer = in->facts->signature_signer;
     else if (in->facts != NULL && in->facts->n_attestations > 0)
         signer = in->facts->attestations[0].signer;
@@ -576,6 +707,11 @@ wh_policy_evaluate_image(const struct wh_policy *p, const struct wh_image_eval *
     wh_decision_annotate(d, wh_arena_sprintf(a, "%d-signer", n), "%s",
                          signer != NULL ? signer : "none");
     wh_decision_annotate(d, wh_arena_sprintf(a, "%d-drift", n), "%s", drift);
+    /* The dev image the drift was judged against, by digest, however it was named. */
+    if (in->dev_image != NULL && in->dev_digest != NULL)
+        wh_decision_annotate(d, wh_arena_sprintf(a, "%d-dev-image", n), "%s%s%s", in->dev_image,
+                             strchr(in->dev_image, '@') != NULL ? "" : "@",
+                             strchr(in->dev_image, '@') != NULL ? "" : in->dev_digest);
     if (v.audit != NULL)
         wh_decision_annotate(d, wh_arena_sprintf(a, "%d-audit", n), "would deny: %s", v.audit);
 }

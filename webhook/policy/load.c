@@ -810,6 +810,33 @@ parse_signed_by(struct ctx *c, const struct wh_policy_node *n, const char *where
     return WH_OK;
 }
 
+/* count: N counts distinct signers, and a key counts once: two signer names for one key would
+ * let one private key pass for two signers. */
+static enum wh_err
+check_distinct_keys(struct ctx *c, const struct wh_policy_node *n, const char *where,
+                    const struct wh_policy_signer_set *set)
+{
+    struct wh_bytes *spki = wh_arena_calloc(c->tmp, set->n_signed_by, sizeof(*spki));
+    const struct wh_policy_node *names = wh_policy_tree_get(n, "signedBy");
+    struct wh_error e;
+    size_t i, j;
+
+    for (i = 0; i < set->n_signed_by; i++) {
+        if (set->signed_by[i]->key == NULL)
+            continue;
+        if (wh_verify_key_spki_der(set->signed_by[i]->key, c->tmp, &spki[i], &e) != WH_OK)
+            return fail(c, names->kids[i], "%s: signer %s: %s", where, set->signed_by[i]->name,
+                        e.msg);
+        for (j = 0; j < i; j++)
+            if (spki[j].len == spki[i].len && memcmp(spki[j].ptr, spki[i].ptr, spki[i].len) == 0)
+                return fail(c, names->kids[i],
+                            "%s: signers %s and %s hold the same public key, so they count as "
+                            "one signer toward count %zu: give each signer its own key",
+                            where, set->signed_by[j]->name, set->signed_by[i]->name, set->count);
+    }
+    return WH_OK;
+}
+
 static enum wh_err
 parse_signatures(struct ctx *c, const struct wh_policy_node *n, const char *where,
                  struct wh_policy_image *img)
@@ -825,10 +852,11 @@ parse_signatures(struct ctx *c, const struct wh_policy_node *n, const char *wher
                               &img->signatures.signed_by, &img->signatures.n_signed_by)) != WH_OK)
         return rc;
     img->signatures.count = 1;
-    if ((v = wh_policy_tree_get(n, "count")) != NULL)
-        return as_count(c, v, wh_arena_sprintf(c->tmp, "%s.count", where),
-                        img->signatures.n_signed_by, &img->signatures.count);
-    return WH_OK;
+    if ((v = wh_policy_tree_get(n, "count")) != NULL &&
+        (rc = as_count(c, v, wh_arena_sprintf(c->tmp, "%s.count", where),
+                       img->signatures.n_signed_by, &img->signatures.count)) != WH_OK)
+        return rc;
+    return img->signatures.count > 1 ? check_distinct_keys(c, n, where, &img->signatures) : WH_OK;
 }
 
 /* ---- attestations.provenance / vulns / agent ---- */
@@ -1050,23 +1078,42 @@ parse_vulns(struct ctx *c, const struct wh_policy_node *n, const char *where,
     return WH_OK;
 }
 
+/* Tiers an absence finding may take: ignoring it is `required: false`. */
+static const char *const ABSENT_TIERS[] = {"block", "warn", NULL};
+
 static enum wh_err
 parse_agent(struct ctx *c, const struct wh_policy_node *n, const char *where,
             struct wh_policy_image *img)
 {
-    static const char *const keys[] = {"signedBy", "raiseDrift", NULL};
+    static const char *const keys[] = {"signedBy", "raiseDrift", "required", "absentTier", NULL};
     struct wh_policy_agent *ag = &img->agent;
     const struct wh_policy_node *v;
     enum wh_err rc;
+    int k;
 
     if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
         (rc = check_keys(c, n, where, keys)) != WH_OK ||
         (rc = attestation_signers(c, n, where, img, &ag->signed_by, &ag->n_signed_by)) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "raiseDrift")) != NULL &&
-        (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.raiseDrift", where), &ag->raise_drift)) !=
-            WH_OK)
+    if (((v = wh_policy_tree_get(n, "raiseDrift")) != NULL &&
+         (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.raiseDrift", where), &ag->raise_drift)) !=
+             WH_OK) ||
+        ((v = wh_policy_tree_get(n, "required")) != NULL &&
+         (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.required", where), &ag->must_attest)) !=
+             WH_OK))
         return rc;
+    ag->absent_tier = WH_TIER_BLOCK;
+    if ((v = wh_policy_tree_get(n, "absentTier")) != NULL) {
+        if (!ag->must_attest)
+            return fail(c, v,
+                        "%s.absentTier: only with required: true (the tier of a missing "
+                        "agent-provenance attestation)",
+                        where);
+        if ((rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.absentTier", where), ABSENT_TIERS,
+                          &k)) != WH_OK)
+            return rc;
+        ag->absent_tier = k == 0 ? WH_TIER_BLOCK : WH_TIER_WARN;
+    }
     ag->required = true;
     ag->line = n->line;
     return WH_OK;
@@ -1116,8 +1163,39 @@ parse_attestations(struct ctx *c, const struct wh_policy_node *n, const char *wh
         (rc = parse_signed_by(c, v, wh_arena_sprintf(c->tmp, "%s.signedBy", sw),
                               &img->sbom.signed_by, &img->sbom.n_signed_by)) != WH_OK)
         return rc;
+    /* cosign's short names ("cyclonedx") mean the URIs statements carry: compared as those. */
+    img->sbom.predicate_type = wh_verify_predicate_type_canonical(img->sbom.predicate_type);
     img->sbom.required = true;
     return parse_more_attestations(c, n, where, img);
+}
+
+static const char *const DEV_FROM[] = {"tag", "attestation", NULL};
+
+/* from: attestation: the dev image is named by a signed dev-environment attestation on the
+ * production digest, so neither a pushed tag nor a pod annotation may choose it. */
+static enum wh_err
+parse_dev_from_attestation(struct ctx *c, const struct wh_policy_node *n, const char *where,
+                           struct wh_policy_image *img)
+{
+    const struct wh_policy_node *v;
+
+    if ((v = wh_policy_tree_get(n, "image")) != NULL)
+        return fail(c, v,
+                    "%s.image: from: attestation takes the dev image from the attestation; "
+                    "remove image (or use from: tag)",
+                    where);
+    if ((v = wh_policy_tree_get(n, "allowPodAnnotation")) != NULL)
+        return fail(c, v,
+                    "%s.allowPodAnnotation: from: attestation lets only a signed attestation "
+                    "name the dev image; remove allowPodAnnotation",
+                    where);
+    img->dev_reference.from = WH_POLICY_DEV_FROM_ATTESTATION;
+    if ((v = wh_policy_tree_get(n, "signedBy")) != NULL)
+        return parse_signed_by(c, v, wh_arena_sprintf(c->tmp, "%s.signedBy", where),
+                               &img->dev_reference.signed_by, &img->dev_reference.n_signed_by);
+    img->dev_reference.signed_by = img->sbom.signed_by;
+    img->dev_reference.n_signed_by = img->sbom.n_signed_by;
+    return WH_OK;
 }
 
 /* The template must become a valid reference once {{tag}} is filled in. */
@@ -1125,16 +1203,29 @@ static enum wh_err
 parse_dev_reference(struct ctx *c, const struct wh_policy_node *n, const char *where,
                     struct wh_policy_image *img)
 {
-    static const char *const keys[] = {"image", "allowPodAnnotation", "allowCliOverride", NULL};
+    static const char *const keys[] = {"image", "allowPodAnnotation", "allowCliOverride",
+                                       "from",  "signedBy",           NULL};
     const struct wh_policy_node *v, *at;
     const char *tpl, *hole, *filled;
     struct wh_image_ref ref;
     struct wh_error e;
     enum wh_err rc;
+    int k = 0;
 
     if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
-        (rc = check_keys(c, n, where, keys)) != WH_OK ||
-        (rc = need(c, n, "image", where, &at)) != WH_OK ||
+        (rc = check_keys(c, n, where, keys)) != WH_OK)
+        return rc;
+    if ((v = wh_policy_tree_get(n, "from")) != NULL &&
+        (rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.from", where), DEV_FROM, &k)) != WH_OK)
+        return rc;
+    if (k == 1)
+        return parse_dev_from_attestation(c, n, where, img);
+    if ((v = wh_policy_tree_get(n, "signedBy")) != NULL)
+        return fail(c, v,
+                    "%s.signedBy: only with from: attestation (who signs the dev-environment "
+                    "attestation)",
+                    where);
+    if ((rc = need(c, n, "image", where, &at)) != WH_OK ||
         (rc = as_string(c, at, wh_arena_sprintf(c->tmp, "%s.image", where), &tpl)) != WH_OK)
         return rc;
     hole = strstr(tpl, "{{tag}}");

@@ -196,13 +196,24 @@ struct wh_policy_vulns {
 };
 
 /* attestations.agent: agent-provenance attestations on the image and its dev image, verified with
- * `signed_by`; non-empty ones add a banner warning; raise_drift moves their drift up one tier. */
+ * `signed_by`; non-empty ones add a banner warning; raise_drift moves their drift up one tier.
+ * With `must_attest` (agent.required: true) an image or dev image without a verified one that
+ * lists commits is itself a finding of tier `absent_tier` (agent.absentTier; block by default):
+ * stripping the layer cannot make an agent-authored pair look human-made. */
 struct wh_policy_agent {
     bool required; /* attestations.agent is present (the attestation itself is optional) */
     const struct wh_policy_signer *const *signed_by;
     size_t n_signed_by;
     bool raise_drift;
+    bool must_attest;         /* agent.required */
+    enum wh_tier absent_tier; /* WH_TIER_BLOCK or WH_TIER_WARN */
     int line;
+};
+
+/* devReference.from: where the dev image to diff against comes from. */
+enum wh_policy_dev_from {
+    WH_POLICY_DEV_FROM_TAG,         /* devReference.image, "{{tag}}" filled from the admitted tag */
+    WH_POLICY_DEV_FROM_ATTESTATION, /* a dev-environment attestation on the production digest */
 };
 
 struct wh_policy_image {
@@ -230,7 +241,12 @@ struct wh_policy_image {
         const char *image;         /* template with at most one "{{tag}}", or NULL */
         bool allow_pod_annotation; /* a pod's driftgate.dev/dev-image annotation may pick it */
         bool allow_cli_override;   /* `driftgate check --dev IMAGE` may pick it */
-    } dev_reference;
+        enum wh_policy_dev_from from;
+        /* from: attestation: who may sign the dev-environment attestation (devReference.signedBy,
+         * else the SBOM's signers) */
+        const struct wh_policy_signer *const *signed_by;
+        size_t n_signed_by;
+    } dev_reference; /* configured when image != NULL or from == WH_POLICY_DEV_FROM_ATTESTATION */
     const struct wh_policy_tiers *tiers; /* required with devReference, else may be NULL */
     int line;
 };

@@ -109,6 +109,16 @@ void wh_policy_classify_tiers(const struct wh_policy *p, const struct wh_policy_
                               const char *image_name, const struct wh_sbom_diff *diff, time_t now,
                               struct wh_arena *a, struct wh_tiered_finding **out);
 
+/*
+ * Whether `onError` decides a failure with this code: only infrastructure, which no pusher can
+ * write (WH_E_UNAVAILABLE: registry down, TLS, 5xx/429 after retries, 401/403; WH_E_TIMEOUT).
+ * Every other code is about evidence an attacker with push access can write or remove (a missing
+ * tag, signature or SBOM, a malformed manifest or predicate, too many layers, a digest mismatch)
+ * and decides as a failed verification under the rule's `mode`. README "Infrastructure or
+ * evidence" has the table.
+ */
+bool wh_policy_on_error_applies(enum wh_err code);
+
 /* One image (one container path) to evaluate. Borrowed. */
 struct wh_image_eval {
     const char *path;   /* "spec.containers[1].image" */
@@ -125,7 +135,15 @@ struct wh_image_eval {
     const struct wh_predicates *dev_predicates;
     const struct wh_sbom_diff *diff; /* NULL without a dev reference */
     const char *dev_image;
-    const char *error;            /* infrastructure error for onError, or NULL */
+    const char *dev_digest; /* the dev image's resolved digest (audit annotation), or NULL */
+    /* Why the image could not be judged, or NULL; error_code says who decides: onError when
+     * wh_policy_on_error_applies, else the rule's mode (a failed verification). */
+    const char *error;
+    enum wh_err error_code;
+    /* Why the drift against the dev image could not be checked (the image's own checks still
+     * ran), or NULL; dev_error_code decides as error_code does. */
+    const char *dev_error;
+    enum wh_err dev_error_code;
     const char *signature_detail; /* why a present cosign signature did not verify, or NULL */
     const char *verify_detail;    /* why a present attestation did not verify, or NULL */
     int index;                    /* annotation prefix "<index>-" */

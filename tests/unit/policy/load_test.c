@@ -626,6 +626,148 @@ test_dev_reference_allow_cli_override(void)
     wh_policy_unref(p);
 }
 
+#define DEV_RULE(dev)                                                                              \
+    HEAD "  signers:\n"                                                                            \
+         "    ci-key: {key: {file: keys/ci.pub}}\n"                                                \
+         "    other: {keyless: {issuer: \"https://i\", subject: \"s\"}}\n"                         \
+         "  images:\n"                                                                             \
+         "    - name: r\n"                                                                         \
+         "      match: [\"x/*\"]\n"                                                                \
+         "      attestations: {sbom: {predicateType: cyclonedx, signedBy: [ci-key]}}\n"            \
+         "      devReference: " dev "\n"                                                           \
+         "      tiers: t\n"                                                                        \
+         "  tiers: {t: [{tier: ignore, when: {}}]}\n"
+
+/* devReference.from: tag (the template) or attestation (a signed dev-environment attestation,
+ * so that neither a pushed tag nor a pod annotation chooses the dev image). */
+static void
+test_dev_reference_from(void)
+{
+    struct wh_policy *p = NULL;
+    struct wh_error err = {0};
+    const struct wh_policy_image *img;
+
+    if (ok(parse(DEV_RULE("{from: attestation}"), &p, &err) == WH_OK, "from: attestation loads: %s",
+           err.msg)) {
+        img = wh_policy_image_get(p, 0);
+        ok(img->dev_reference.from == WH_POLICY_DEV_FROM_ATTESTATION &&
+               img->dev_reference.image == NULL && img->dev_reference.n_signed_by == 1 &&
+               strcmp(img->dev_reference.signed_by[0]->name, "ci-key") == 0,
+           "from: attestation, signedBy defaults to the SBOM's signers");
+        ok(strcmp(img->sbom.predicate_type, "https://cyclonedx.org/bom") == 0,
+           "the SBOM's predicateType is kept as the URI statements carry (%s)",
+           img->sbom.predicate_type);
+        wh_policy_unref(p);
+    }
+    if (ok(parse(DEV_RULE("{from: attestation, signedBy: [other]}"), &p, &err) == WH_OK,
+           "from: attestation with signedBy loads: %s", err.msg)) {
+        img = wh_policy_image_get(p, 0);
+        ok(img->dev_reference.n_signed_by == 1 &&
+               strcmp(img->dev_reference.signed_by[0]->name, "other") == 0,
+           "its own signedBy");
+        wh_policy_unref(p);
+    }
+    if (ok(parse(DEV_RULE("{from: tag, image: \"x/dev:{{tag}}\"}"), &p, &err) == WH_OK,
+           "from: tag loads: %s", err.msg)) {
+        img = wh_policy_image_get(p, 0);
+        ok(img->dev_reference.from == WH_POLICY_DEV_FROM_TAG &&
+               strcmp(img->dev_reference.image, "x/dev:{{tag}}") == 0,
+           "from: tag keeps the template");
+        wh_policy_unref(p);
+    }
+    expect_error("from: attestation with image",
+                 DEV_RULE("{from: attestation, image: \"x/dev:{{tag}}\"}"), WH_E_INVALID, "11:48",
+                 "from: attestation takes the dev image from the attestation");
+    expect_error("from: attestation with allowPodAnnotation",
+                 DEV_RULE("{from: attestation, allowPodAnnotation: true}"), WH_E_INVALID, "11:61",
+                 "lets only a signed attestation name the dev image");
+    expect_error("signedBy without from: attestation",
+                 DEV_RULE("{image: \"x/dev:{{tag}}\", signedBy: [ci-key]}"), WH_E_INVALID, "11:56",
+                 "only with from: attestation");
+    expect_error("from: tag without image", DEV_RULE("{from: tag}"), WH_E_INVALID, "11:21",
+                 "missing required key \"image\"");
+    expect_error("unknown from", DEV_RULE("{from: pod}"), WH_E_INVALID, "11:28",
+                 "devReference.from");
+    expect_error("from: attestation, unknown signer",
+                 DEV_RULE("{from: attestation, signedBy: [x]}"), WH_E_INVALID, "11:52",
+                 "unknown signer \"x\"");
+}
+
+#define AGENT_RULE(agent)                                                                          \
+    HEAD "  signers: {ci-key: {key: {file: keys/ci.pub}}}\n"                                       \
+         "  images:\n"                                                                             \
+         "    - name: r\n"                                                                         \
+         "      match: [\"x/*\"]\n"                                                                \
+         "      attestations:\n"                                                                   \
+         "        sbom: {predicateType: cyclonedx, signedBy: [ci-key]}\n"                          \
+         "        agent: " agent "\n"
+
+static void
+test_agent_required_and_absent_tier(void)
+{
+    struct wh_policy *p = NULL;
+    struct wh_error err = {0};
+    const struct wh_policy_agent *ag;
+
+    if (ok(parse(AGENT_RULE("{raiseDrift: true}"), &p, &err) == WH_OK, "agent loads: %s",
+           err.msg)) {
+        ag = &wh_policy_image_get(p, 0)->agent;
+        ok(ag->required && !ag->must_attest, "agent without required: absence is no finding");
+        wh_policy_unref(p);
+    }
+    if (ok(parse(AGENT_RULE("{required: true}"), &p, &err) == WH_OK, "required loads: %s",
+           err.msg)) {
+        ag = &wh_policy_image_get(p, 0)->agent;
+        ok(ag->must_attest && ag->absent_tier == WH_TIER_BLOCK, "required: absence blocks");
+        wh_policy_unref(p);
+    }
+    if (ok(parse(AGENT_RULE("{required: true, absentTier: warn}"), &p, &err) == WH_OK,
+           "absentTier loads: %s", err.msg)) {
+        ag = &wh_policy_image_get(p, 0)->agent;
+        ok(ag->must_attest && ag->absent_tier == WH_TIER_WARN, "absentTier warn");
+        wh_policy_unref(p);
+    }
+    expect_error("absentTier without required", AGENT_RULE("{absentTier: warn}"), WH_E_INVALID,
+                 "10:29", "only with required: true");
+    expect_error("absentTier ignore", AGENT_RULE("{required: true, absentTier: ignore}"),
+                 WH_E_INVALID, "10:45", "absentTier");
+    expect_error("required not a boolean", AGENT_RULE("{required: yes}"), WH_E_INVALID, "10:27",
+                 "expected true or false");
+}
+
+/* count: N counts distinct signers: two names for one key would let one key count twice. */
+static void
+test_count_needs_distinct_keys(void)
+{
+    struct wh_policy *p = NULL;
+    struct wh_error err = {0};
+    const char *two_names_one_key =
+        HEAD "  signers:\n"
+             "    a: {key: {file: keys/ci.pub}}\n"
+             "    b: {key: {file: keys/ci.pub}}\n"
+             "  images: [{name: r, match: [\"x/*\"], signatures: {signedBy: [a, b], count: 2}}]\n";
+
+    expect_error("count 2 over one key under two names", two_names_one_key, WH_E_INVALID, "7:65",
+                 "signers a and b hold the same public key");
+    ok(parse(HEAD "  signers:\n"
+                  "    a: {key: {file: keys/ci.pub}}\n"
+                  "    b: {key: {file: keys/ci.pub}}\n"
+                  "  images: [{name: r, match: [\"x/*\"], signatures: {signedBy: [a, b]}}]\n",
+             &p, &err) == WH_OK,
+       "count 1: either name is enough, the same key is fine: %s", err.msg);
+    wh_policy_unref(p);
+    p = NULL;
+    if (ok(parse(HEAD "  signers:\n"
+                      "    a: {key: {file: keys/ci.pub}}\n"
+                      "    k: {keyless: {issuer: \"https://i\", subject: \"s\"}}\n"
+                      "  images: [{name: r, match: [\"x/*\"], signatures: {signedBy: [a, k], "
+                      "count: 2}}]\n",
+                 &p, &err) == WH_OK,
+           "count 2 over a key and a keyless signer loads: %s", err.msg))
+        ok(wh_policy_image_get(p, 0)->signatures.count == 2, "count is 2");
+    wh_policy_unref(p);
+}
+
 int
 main(void)
 {
@@ -644,5 +786,8 @@ main(void)
     test_max_exemption_days_counts_from_now();
     test_exemption_any_tag_means_the_repository();
     test_dev_reference_allow_cli_override();
+    test_dev_reference_from();
+    test_agent_required_and_absent_tier();
+    test_count_needs_distinct_keys();
     return done_testing();
 }
