@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The whole suite, twice: a release build, then an ASan+UBSan build. Every suite prints TAP
 # ("ok ..." / "not ok ..."); this script counts them and ends with "N passed, N failed".
-# Suites: unit binaries (tests/unit/**/_test.c), then every tests/{golden,vectors,integration,security}/*_test.sh
+# Suites: unit binaries (tests/unit/**/_test.c), then every tests/{install,golden,vectors,integration,security}/*_test.sh
 # with BUILD=<build dir> in the environment.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 export DG_SHARED=${DG_SHARED:-$(cd "$top/.." && pwd)/shared}
 log_dir=${DG_TEST_LOG:-$top/build/test-logs}
 mkdir -p "$log_dir"
@@ -30,7 +30,7 @@ run_suite() { # build dir, sanitizer
   local build=$1 san=$2 t out rc
   echo "== build $build ${san:+(SAN=$san)}"
   if ! make -s -j"$(nproc)" BUILD="$build" SAN="$san" unit > "$log_dir/make-$(basename "$build").log" 2>&1; then
-    cat "$log_dir/make-$(basename "$build").log" | tail -40
+    tail -40 "$log_dir/make-$(basename "$build").log"
     echo "not ok - build $build"
     failed=$((failed + 1))
     return
@@ -41,7 +41,7 @@ run_suite() { # build dir, sanitizer
     timeout 300 "$t" > "$out" 2>&1; rc=$?
     count "${t#"$build"/}" "$out" "$rc"
   done
-  for t in $(ls tests/golden/*_test.sh tests/vectors/*_test.sh tests/integration/*_test.sh tests/security/*_test.sh 2>/dev/null | sort); do
+  for t in $(find tests/install tests/golden tests/vectors tests/integration tests/security -maxdepth 1 -name '*_test.sh' 2>/dev/null | sort); do
     [ -n "$only" ] && [[ "$t" != *"$only"* ]] && continue
     out="$log_dir/$(echo "$t" | tr / _).$(basename "$build").tap"
     BUILD="$top/$build" SAN="$san" timeout 900 bash "$t" > "$out" 2>&1; rc=$?

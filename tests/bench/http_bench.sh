@@ -83,7 +83,7 @@ if [ -n "$world" ]; then
   world_dir=$tmp/world
   "$top/tests/support/fixtures/world.sh" "$world_dir" none > "$tmp/world.log" 2>&1 ||
     fail "world.sh failed: $(tail -3 "$tmp/world.log")"
-  # shellcheck disable=SC1091
+  # shellcheck disable=SC1091 # written by a fixture at run time
   . "$world_dir/world.env"
   image=$PROD_OK
   if [ -z "$extra" ]; then
@@ -142,7 +142,7 @@ run_wrk() {
   RPS=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")
   P99=$(awk '$1 == "99%" {v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
          f = (u == "us") ? 0.001 : (u == "s") ? 1000 : (u == "m") ? 60000 : 1; printf "%.2f", v * f}' "$out")
-  [ -n "$RPS" ] && [ -n "$P99" ] || fail "$1: cannot parse wrk output: $(head -12 "$out")"
+  { [ -n "$RPS" ] && [ -n "$P99" ]; } || fail "$1: cannot parse wrk output: $(head -12 "$out")"
   sed 's/^/# '"$1"': /' "$out" | grep -E 'Latency|Req/Sec|requests in|Requests/sec|  (50|90|99)%'
 }
 
@@ -161,7 +161,7 @@ if [ -n "$extra" ]; then
   pids+=("$dg_pid")
   wait_up "https://127.0.0.1:$p1/readyz" "$dg_pid" 30 ||
     fail "driftgate did not become ready: $(tail -5 "$tmp/driftgate.log")"
-  url=https://127.0.0.1:$p1/validate?timeout=10s
+  url="https://127.0.0.1:$p1/validate?timeout=10s"
   # Warm-up: the first review verifies and fills the cache; its answer is what nginx will send.
   code=$(curl -s --cacert "$tmp/certs/ca.crt" -o "$tmp/response.json" -w '%{http_code}' \
            -H 'Content-Type: application/json' --data-binary "@$review" "$url")
@@ -241,7 +241,7 @@ ng_pid=$!
 pids+=("$ng_pid")
 wait_up "https://127.0.0.1:$p2/healthz" "$ng_pid" 10 ||
   fail "nginx did not start: $(cat "$tmp/nginx/logs/stdout.log" "$tmp/nginx/logs/error.log" 2> /dev/null | tail -5)"
-url=https://127.0.0.1:$p2/validate?timeout=10s
+url="https://127.0.0.1:$p2/validate?timeout=10s"
 code=$(curl -s --cacert "$tmp/certs/ca.crt" -o "$tmp/nginx-answer.json" -w '%{http_code}' \
          -H 'Content-Type: application/json' --data-binary "@$review" "$url")
 [ "$code" = 200 ] || fail "nginx answered HTTP $code"

@@ -11,7 +11,7 @@ world=$(cd "$1" && pwd) n=$2
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 fixtures=$top/tests/support/fixtures
-# shellcheck disable=SC1091
+# shellcheck disable=SC1091 # written by a fixture at run time
 source "$world/world.env"
 out=$world/many
 rm -rf "$out"

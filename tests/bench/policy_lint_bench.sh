@@ -8,7 +8,7 @@
 # Also checks the verdicts agree (the benchmark is void otherwise). Env: BUILD.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 BUILD=${BUILD:-$top/build}
 dg=$BUILD/driftgate
 [ -x "$dg" ] || { echo "not ok - $dg not built"; exit 1; }
@@ -17,12 +17,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 node tests/support/schema-mutants.js "$work/in" policy/default.yaml policy/examples/*.yaml \
   tests/golden/policy/valid_minimal.yaml > "$work/count" || { echo "not ok - mutants"; exit 1; }
-cd "$work/in"
+cd "$work/in" || exit 1
 find . -maxdepth 1 -name '*.yaml' -printf '%f\n' | sort > "$work/names"
 n=$(wc -l < "$work/names")
 best() { # command... → best wall time of 3 runs in ms (stdout of the last run in $work/out)
-  local b=0 t0 t i
-  for i in 1 2 3; do
+  local b=0 t0 t
+  for _ in 1 2 3; do
     t0=$(date +%s%N)
     "$@" > "$work/out" 2> /dev/null
     t=$((($(date +%s%N) - t0) / 1000000))

@@ -5,7 +5,7 @@
 # Logs: $BUILD/bench-logs/<name>.log. Exit 1 if any bench failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 export BUILD=${BUILD:-$top/build}
 case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
 export DG_SHARED=${DG_SHARED:-$(cd "$top/.." && pwd)/shared}

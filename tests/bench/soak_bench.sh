@@ -46,7 +46,7 @@ free_port() {
 "$top/certs/mint.sh" "$tmp/certs" 127.0.0.1 localhost > /dev/null 2>&1 || fail "certs/mint.sh failed"
 "$top/tests/support/fixtures/world.sh" "$world_dir" none > "$tmp/world.log" 2>&1 ||
   fail "world.sh failed: $(tail -3 "$tmp/world.log")"
-# shellcheck disable=SC1091
+# shellcheck disable=SC1091 # written by a fixture at run time
 . "$world_dir/world.env"
 bash "$top/tests/integration/review-objects.sh" -k pod "$PROD_OK" | python3 "$here/pod-review.py" > "$tmp/hit.json" ||
   fail "rendering the review failed"
@@ -164,7 +164,7 @@ if [[ " $skip " != *" asan "* ]]; then
   stop "$dg"
   reports=$(grep -cE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$tmp/asan.log")
   echo "asan: ${san_secs}s at ${arps} req/s, exit $rc, $reports reports"
-  [ "$rc" = 0 ] && [ "$reports" = 0 ] || fail "ASan/UBSan: $(grep -m3 -E 'ERROR|runtime error' "$tmp/asan.log")"
+  { [ "$rc" = 0 ] && [ "$reports" = 0 ]; } || fail "ASan/UBSan: $(grep -m3 -E 'ERROR|runtime error' "$tmp/asan.log")"
 fi
 
 # --- phase 3: valgrind memcheck on the release build ---
@@ -181,6 +181,6 @@ if [[ " $skip " != *" valgrind "* ]]; then
   stop "$dg"
   errors=$(grep -cE '^==[0-9]+== (Invalid|Conditional|Use of uninit|Syscall param|Mismatched|.*definitely lost)' "$tmp/valgrind.log")
   echo "valgrind: ${vg_secs}s at ${vrps} req/s, exit $rc, $errors errors"
-  [ "$rc" = 0 ] && [ "$errors" = 0 ] || fail "valgrind: $(head -20 "$tmp/valgrind.log")"
+  { [ "$rc" = 0 ] && [ "$errors" = 0 ]; } || fail "valgrind: $(head -20 "$tmp/valgrind.log")"
 fi
 echo "ok - soak"

@@ -27,7 +27,7 @@ if ! bash tests/support/fixtures/world.sh "$work/world" none > "$work/world.log"
   cat "$work/world.log" >&2
   exit 1
 fi
-# shellcheck disable=SC1091
+# shellcheck disable=SC1091 # written by a fixture at run time
 . "$work/world/world.env"
 echo "   registry $REGISTRY, ready in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 

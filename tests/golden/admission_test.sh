@@ -3,7 +3,7 @@
 # through the decoder: expected.txt is the exact `path image` list, or `CODE message-substring`
 # for a malformed request. Prints TAP. Needs BUILD (absolute build dir with the test tools).
 set -uo pipefail
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit 1
 driver=${BUILD:?BUILD must name the build dir}/tests/integration/admission_golden
 if [ ! -x "$driver" ]; then
   echo "not ok - admission golden driver missing: $driver (make unit)"

@@ -4,7 +4,7 @@
 # policy/default.yaml and policy/examples/*.yaml must lint clean; an oversized file is WH_E_LIMIT.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 : "${BUILD:=$top/build}"
 lint=$BUILD/tests/integration/policy_lint
 if [ ! -x "$lint" ]; then

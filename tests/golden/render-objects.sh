@@ -141,4 +141,4 @@ bad bad-no-image invalid "request.object (Deployment): spec.template.spec.contai
 jq '.spec.containers = [range(129) | {name: "c\(.)", image: "busybox:\(.)"}]' "$tmp/pod.json" > "$tmp/many.json"
 wrap bad-too-many-images "" v1 Pod pods CREATE "$tmp/many.json"
 bad bad-too-many-images limit "object has more than 128 container images"
-echo "render-objects: wrote $(ls "$out" | wc -l) cases to tests/golden/$out"
+echo "render-objects: wrote $(find "$out" -mindepth 1 -maxdepth 1 ! -name '.*' | wc -l) cases to tests/golden/$out"

@@ -12,7 +12,7 @@
 #    used when given, and a schema driftgate cannot evaluate fully is refused (exit 2).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 : "${BUILD:=$top/build}"
 dg=$BUILD/driftgate
 check=tests/support/schema-check.js
@@ -23,11 +23,17 @@ fi
 declare -A LOADER_ONLY=(
   [bad_key]="the PEM must parse as a public key"
   [count_over_signers]="signatures.count may not exceed the number of signedBy entries"
-  [bad_regex]="the expression must compile as POSIX ERE"
-  [regex_stacked_quantifiers]="stacked quantifiers are refused (regcomp blows up on them)"
+  [bad_regex]="the expression must compile as RE2 (Go regexp syntax)"
+  [regex_stacked_quantifiers]="RE2 refuses a repetition of a repetition (a++ would be possessive in PCRE)"
+  [regex_anchor_escape]="an unbalanced ) cannot reopen the anchors: the pattern compiles on its own"
+  [regex_lookahead]="lookahead is not RE2 syntax"
+  [count_same_key]="signers counted by signatures.count must hold distinct keys (key files)"
   [dup_image_name]="image rule names are unique across the list (a property, not an item, constraint)"
   [exemption_warn_rule]="the exempted rule must exist and be a block rule"
   [missing_key_file]="key files must exist"
+  [key_outside_dir]="key files must lie in an allowed key directory"
+  [exemption_tag]="exemptions match repositories: a tag other than :* is refused"
+  [exemption_too_long]="an exemption may expire at most maxExemptionDays after today"
   [unknown_rule]="exemption rule ids must name an existing tier rule"
   [unknown_signer]="signedBy names must be keys of spec.signers"
   [unknown_tiers]="an image rule's tiers must be a key of spec.tiers"
@@ -59,7 +65,7 @@ for yaml in policy/default.yaml policy/examples/*.yaml tests/golden/policy/*.yam
     echo "ok - schema $yaml: both accept"
   elif [ $src != 0 ] && [ $lrc != 0 ]; then
     echo "ok - schema $yaml: both reject"
-    echo "#   schema: ${s#invalid $yaml: }"
+    echo "#   schema: ${s#invalid "$yaml": }"
   else
     echo "not ok - schema $yaml: schema rc=$src, lint rc=$lrc"
     echo "#   schema: $s"; echo "#   lint:   $l"; fail=1
@@ -83,9 +89,9 @@ cache=$top/build/schema-mutants-$key
 names() { find . -maxdepth 1 -name '*.yaml' -printf '%f\n' | sort; }
 if [ ! -f "$cache/ajv.ok" ]; then
   rm -rf "$top"/build/schema-mutants-* && mkdir -p "$cache/in"
-  node tests/support/schema-mutants.js "$cache/in" "${inputs[@]}" > "$cache/count" &&
+  { node tests/support/schema-mutants.js "$cache/in" "${inputs[@]}" > "$cache/count" &&
     (cd "$cache/in" && names | xargs node "$top/$check" > ../ajv.out; [ $? -le 123 ]) &&
-    sed -n 's/^ok //p' "$cache/ajv.out" | sort > "$cache/ajv.ok.tmp" && mv "$cache/ajv.ok.tmp" "$cache/ajv.ok" ||
+    sed -n 's/^ok //p' "$cache/ajv.out" | sort > "$cache/ajv.ok.tmp" && mv "$cache/ajv.ok.tmp" "$cache/ajv.ok"; } ||
     { echo "not ok - schema mutants: generating or checking with Ajv failed"; exit 1; }
 fi
 total=$(cd "$cache/in" && names | wc -l)
@@ -142,6 +148,7 @@ else
 fi
 # A stricter schema given with --schema is the one used: requiring spec.exemptions rejects a
 # policy the built-in schema accepts, and names the key.
+# shellcheck disable=SC2016 # $defs is JavaScript, not a shell expansion
 node -e 'const s=require(process.argv[1]); s.$defs.spec.required=["exemptions"]; console.log(JSON.stringify(s))' \
   "$top/policy/schema.json" > "$tmp/strict.json"
 out=$("$dg" policy lint --schema "$tmp/strict.json" policy/default.yaml 2>&1); rc=$?
@@ -152,6 +159,7 @@ else
 fi
 # Unknown keywords and formats are refused, never skipped: a check that ignores part of the
 # schema would pass policies the editor flags.
+# shellcheck disable=SC2016 # $defs and $ref are JavaScript and JSON Schema, not shell expansions
 for edit in 's.$defs.name.contains={}:unsupported keyword "contains"' \
             's.$defs.date.format="email":unsupported format' \
             's.$defs.name.pattern="(a":pattern' \

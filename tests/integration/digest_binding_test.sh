@@ -24,7 +24,7 @@ if ! "$top/tests/support/fixtures/world.sh" "$work/world" none > "$work/world.lo
   ok 1 "fixture world builds" "$(tail -5 "$work/world.log")"
   exit 1
 fi
-# shellcheck disable=SC1091
+# shellcheck disable=SC1091 # written by a fixture at run time
 source "$work/world/world.env"
 skopeo_copy() { skopeo copy -q --src-tls-verify=false --dest-tls-verify=false "docker://$1" "docker://$2"; }
 
@@ -72,7 +72,8 @@ ok $? "after app:moving moved to the unsigned image it is denied, naming the new
 render "$work/one" "$REGISTRY/demo/app:ok"
 review "$work/one/pod.json" >/dev/null
 one=$(requests "$work/review.log")
-render "$work/eight" $(for _ in 1 2 3 4 5 6 7 8; do echo "$REGISTRY/demo/app:ok"; done)
+refs8=(); for _ in 1 2 3 4 5 6 7 8; do refs8+=("$REGISTRY/demo/app:ok"); done
+render "$work/eight" "${refs8[@]}"
 r=$(review "$work/eight/pod.json")
 eight=$(requests "$work/review.log")
 [ "$(jq -r '.[0]' <<< "$r")" = true ] && [ -n "$one" ] && [ "$one" -gt 0 ] && [ "$eight" = "$one" ]

@@ -135,7 +135,7 @@ for mode in $modes; do
     continue
   fi
   pass "[$mode] fixture world built in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
-  # shellcheck disable=SC1091
+  # shellcheck disable=SC1091 # written by a fixture at run time
   . "$wdir/world.env"
   if [ "$mode" = none ]; then
     bash "$top/tests/support/fixtures/self-check.sh" "$wdir" | sed "s/^\(\(not \)\{0,1\}ok - \)/\1[$mode] /"

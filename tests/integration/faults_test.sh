@@ -18,10 +18,12 @@ for b in "$dg" "$fault_main" "$probe"; do
   [ -x "$b" ] || { check 1 "binary $b"; exit 1; }
 done
 world=$work/world
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup_world() { "$top/tests/support/fixtures/world.sh" stop "$world" >/dev/null 2>&1 || true; cleanup; }
 trap cleanup_world EXIT
 "$top/tests/support/fixtures/world.sh" "$world" none > "$work/world.log" 2>&1
 check $? "fixture world (real registry, signed images)" "$(tail -20 "$work/world.log")"
+# shellcheck disable=SC1091 # written by world.sh at run time
 . "$world/world.env"
 
 "$fault_main" --upstream "$REGISTRY" --referrers --addr-file "$work/fault.addr" 2>> "$work/fault.log" &

@@ -11,7 +11,6 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$top/build}
 . "$top/tests/integration/serve-lib.sh"
-mounts=
 if [ "$(id -u)" != 0 ]; then echo "ok - image run # SKIP needs root for chroot"; exit 0; fi
 for c in skopeo unshare chroot; do command -v $c >/dev/null; check $? "$c present"; done
 if [ -n "${SAN:-}" ]; then
@@ -45,6 +44,7 @@ chgrp 65532 "$work/secret"/*; chmod 0640 "$work/secret"/*
 port=$(free_port)
 sed "s/listen: \"0.0.0.0:8443\"/listen: \"127.0.0.1:$port\"/" "$root/etc/driftgate/config.yaml" > "$work/config.yaml"
 grep -q "127.0.0.1:$port" "$work/config.yaml"; check $? "the image's own config, with a loopback listen address"
+# shellcheck disable=SC2016 # $1.. are the inner sh -c's arguments
 unshare -m --propagation private sh -c '
   set -e
   mount --bind "$1" "$1" && mount -o remount,bind,ro "$1"

@@ -14,8 +14,10 @@ pass=0 fail=0
 ok() { if [ "$1" = 0 ]; then pass=$((pass + 1)); echo "ok - $2"; else fail=$((fail + 1)); echo "not ok - $2"; fi; }
 bash "$top/tests/support/fixtures/keyless-world.sh" "$work/w" > "$work/world.log" 2>&1 ||
   { cat "$work/world.log"; echo "not ok - keyless world"; exit 1; }
-# shellcheck disable=SC1091
-. "$work/w/world.env"; . "$work/w/keyless.env"
+# shellcheck disable=SC1091 # written by the fixture at run time
+. "$work/w/world.env"
+# shellcheck disable=SC1091 # written by the fixture at run time
+. "$work/w/keyless.env"
 check() { "$dg" check "$1" --policy "$KL_POLICY" --plain-http "$REGISTRY" "${@:2}" > "$work/out" 2>&1; }
 check "$KL_OK" --trusted-root "$KL_ROOT"; rc=$?
 ok "$([ $rc = 0 ] && echo 0 || echo 1)" "keyless signature, right identity: allowed ($(tr '\n' ' ' < "$work/out" | cut -c1-200))"
@@ -59,8 +61,10 @@ full "$KL_KEYSIG_SET"; rc=$?
 ok "$([ $rc = 0 ] && echo 0 || echo 1)" "key-signed .sig with a verified Rekor SET, tlog required: allowed ($(brief 160))"
 full "$KL_KEYSIG_NOSET"; rc=$?
 ok "$([ $rc != 0 ] && grep -q 'transparencyLog: required, but the layer carries no Rekor entry' "$work/out" && echo 0 || echo 1)" "key-signed .sig without a Rekor entry, tlog required: denied"
-sed 's/^\( *ci-key-rekor:\)$/\1\n      transparencyLog: optional/' "$KL_POLICY_FULL" > "$work/policy-optional.yaml"
-"$dg" check "$KL_KEYSIG_NOSET" --policy "$work/policy-optional.yaml" --plain-http "$REGISTRY" > "$work/out" 2>&1; rc=$?
+# Beside the original: its key files are relative to it, and only its own directory may hold them.
+optional_policy="$(dirname "$KL_POLICY_FULL")/policy-optional.yaml"
+sed 's/^\( *ci-key-rekor:\)$/\1\n      transparencyLog: optional/' "$KL_POLICY_FULL" > "$optional_policy"
+"$dg" check "$KL_KEYSIG_NOSET" --policy "$optional_policy" --plain-http "$REGISTRY" > "$work/out" 2>&1; rc=$?
 ok "$([ $rc = 0 ] && echo 0 || echo 1)" "the same with transparencyLog: optional: allowed as before ($(brief 160))"
 "$dg" check "$KL_KEYREF" --policy "$KL_POLICY_FULL" --plain-http "$REGISTRY" > "$work/out" 2>&1; rc=$?
 ok "$([ $rc != 0 ] && grep -q 'trustRoots' "$work/out" && echo 0 || echo 1)" "key-signed bundle, no trust root: denied, says to configure trustRoots"
@@ -92,7 +96,7 @@ YAML
       --data-binary "@$1" "https://127.0.0.1:$port/validate?timeout=10s"
   }
   for c in "PAIR true" "REFONLY true" "KEYREF true" "ISSUER_BAD false" "REFCOPY false" "KEYREF_NOTLOG false"; do
-    set -- $c; v=KL_$1
+    read -ra kv <<< "$c"; set -- "${kv[@]}"; v=KL_$1
     bash "$top/tests/integration/review-objects.sh" -o "$work/sv-$1" -k pod "${!v}" >/dev/null 2>&1
     st=$(post "$work/sv-$1/pod.json")
     ok "$([ "$st" = 200 ] && grep -q "\"allowed\": *$2" "$work/resp.json" && echo 0 || echo 1)" \

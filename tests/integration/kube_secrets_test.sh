@@ -14,10 +14,12 @@ BUILD=${BUILD:-$top/build}
 [ -x "$dg" ] || { check 1 "driftgate binary at $dg"; exit 1; }
 command -v node > /dev/null || { check 1 "node is installed"; exit 1; }
 world=$work/world
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup_world() { "$top/tests/support/fixtures/world.sh" stop "$world" >/dev/null 2>&1 || true; cleanup; }
 trap cleanup_world EXIT
 "$top/tests/support/fixtures/world.sh" "$world" basic > "$work/world.log" 2>&1
 check $? "fixture world with a basic-auth registry" "$(tail -20 "$work/world.log")"
+# shellcheck disable=SC1091 # written by world.sh at run time
 . "$world/world.env"
 
 # --- the stand-in API server and its secrets ---------------------------------------------------

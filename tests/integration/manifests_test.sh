@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # manifests/ renders offline with `kubectl kustomize`, and the rendered objects carry what the
 # deployment depends on (probes, hardening, webhook rules, caBundle wiring). Also certs/mint.sh and
-# certs/ca-bundle.sh. Prints TAP. Needs kubectl, openssl, python3 with PyYAML (Debian python3-yaml).
+# certs/ca-bundle.sh. Prints TAP. Needs kubectl, openssl, Debian's /usr/bin/python3 with python3-yaml (the
+# python3 first on PATH, pyenv's say, may lack PyYAML).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
@@ -23,7 +24,7 @@ fi
 check "manifests/policy/ holds copies of policy/default.yaml and its keys" "$top/manifests/sync-policy.sh" --check
 
 # --- rendered objects, one TAP line per check ---
-python3 - "$tmp/render.yaml" "$top/policy/default.yaml" <<'PY'
+/usr/bin/python3 - "$tmp/render.yaml" "$top/policy/default.yaml" <<'PY'
 import sys, yaml
 render, policy_src = sys.argv[1], sys.argv[2]
 out = []
@@ -213,7 +214,8 @@ for good, name, why in out:
     if not good and why != "":
         print("# " + str(why).replace("\n", " ")[:400])
 PY
-[ $? -eq 0 ] || nok "python checks ran"
+py_rc=$?
+[ "$py_rc" -eq 0 ] || nok "python checks ran"
 
 # --- certs/mint.sh ---
 d=$tmp/certs
@@ -251,7 +253,7 @@ if kubectl kustomize "$top/manifests" 2> /dev/null | "$top/certs/ca-bundle.sh" "
 else
   nok "ca-bundle.sh fills the rendered kustomization" "$(cat "$tmp/cab.err")"
 fi
-check "ca-bundle.sh: caBundle decodes to the CA certificate" python3 - "$tmp/filled.yaml" "$d/ca.crt" <<'PY'
+check "ca-bundle.sh: caBundle decodes to the CA certificate" /usr/bin/python3 - "$tmp/filled.yaml" "$d/ca.crt" <<'PY'
 import sys, yaml, base64
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 vwc = [d for d in docs if d["kind"] == "ValidatingWebhookConfiguration"][0]
@@ -269,7 +271,7 @@ if "$top/certs/ca-bundle.sh" "$d/ca.crt" - < "$tmp/filled.yaml" > /dev/null 2> "
 # --- Dockerfile (no container engine here: check what can be checked without one) ---
 df=$top/Dockerfile
 entry=$(sed -n 's/^ENTRYPOINT //p' "$df")
-check "Dockerfile: ENTRYPOINT equals the Deployment's command" python3 - "$entry" "$top/manifests/deployment.yaml" <<'PY'
+check "Dockerfile: ENTRYPOINT equals the Deployment's command" /usr/bin/python3 - "$entry" "$top/manifests/deployment.yaml" <<'PY'
 import sys, json, yaml
 e = json.loads(sys.argv[1])
 d = yaml.safe_load(open(sys.argv[2]))
@@ -282,7 +284,7 @@ check "Dockerfile: runs as 65532:65532, two stages, bookworm" bash -c \
 # The awk program the build stage uses to extract config.yaml, run on the real ConfigMap.
 prog=$(grep -o "awk '[^']*'" "$df" | head -1 | sed "s/^awk '//; s/'$//")
 awk "$prog" "$top/manifests/configmap-config.yaml" > "$tmp/config.yaml"
-check "Dockerfile: baked config.yaml equals the ConfigMap's" python3 - "$tmp/config.yaml" "$top/manifests/configmap-config.yaml" <<'PY'
+check "Dockerfile: baked config.yaml equals the ConfigMap's" /usr/bin/python3 - "$tmp/config.yaml" "$top/manifests/configmap-config.yaml" <<'PY'
 import sys, yaml
 a = yaml.safe_load(open(sys.argv[1]))
 b = yaml.safe_load(yaml.safe_load(open(sys.argv[2]))["data"]["config.yaml"])
@@ -296,6 +298,7 @@ elif [ ! -x "$bin" ]; then
   nok "Dockerfile: runtime packages cover the libraries $bin links" "no binary at $bin"
 else
   # Everything the runtime apt-get would install (the packages and their dependency closure).
+  # shellcheck disable=SC2086 # $pkgs is RUNTIME_PKGS, a space-separated list of package names
   closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
               --no-replaces --no-enhances $pkgs libc6 2>/dev/null | grep -E '^[a-z0-9]' | sed 's/:.*//' | sort -u)
   missing=""

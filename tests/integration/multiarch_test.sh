@@ -23,7 +23,7 @@ if ! "$top/tests/support/fixtures/world.sh" "$work/world" none > "$work/world.lo
   ok 1 "fixture world with multi-arch images builds" "$(tail -5 "$work/world.log")"
   exit 1
 fi
-# shellcheck disable=SC1091
+# shellcheck disable=SC1091 # written by a fixture at run time
 source "$work/world/world.env"
 
 for mode in any index each; do

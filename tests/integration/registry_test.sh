@@ -161,7 +161,8 @@ docker_config() { # file user pass
 }
 
 run_mode() {
-  local mode=$1 dir=$tmp/$mode creds=() cfg=() out digest want_resolve
+  local mode=$1
+  local dir=$tmp/$mode creds=() cfg=() out digest want_resolve
   mkdir -p "$dir"
   started+=("$dir")
   if ! out=$("$registry_sh" start "$mode" "$dir"); then

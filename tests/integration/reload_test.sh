@@ -51,6 +51,7 @@ cat > "$work/config.yaml" <<YAML
 listen: "127.0.0.1:$port"
 tls: {cert: $work/tls/tls.crt, key: $work/tls/tls.key}
 policy: $work/policy/policy.yaml
+policyKeyDirs: ["$top/policy/keys"]
 registry: {plainHTTP: ["127.0.0.1:$bh"]}
 workers: 2
 reload: {pollMillis: 0}
@@ -64,12 +65,14 @@ verdict() { post "$nginx" | grep -o '"allowed":[a-z]*'; }
 [ "$(verdict)" = '"allowed":false' ]; check $? "policy v1 (noMatch: deny) denies nginx"
 
 policy_yaml allow "$bh" > "$work/policy/next/policy.yaml"; kubelet_update "$work/policy"
+# shellcheck disable=SC2317 # called through wait_for
 is_allowed() { [ "$(verdict)" = '"allowed":true' ]; }
 wait_for is_allowed; check $? "..data swap to v2 (noMatch: allow): nginx allowed without a restart"
 [ "$(metric 'driftgate_reload_success{what="policy"}')" = 1 ]; check $? "reload_success{policy} 1"
 
 printf 'apiVersion: driftgate.dev/v1alpha1\nkind: Policy\nspec: {defaults: {noMatch: maybe}}\n' \
   > "$work/policy/next/policy.yaml"; kubelet_update "$work/policy"
+# shellcheck disable=SC2317 # called through wait_for
 failed_metric() { [ "$(metric 'driftgate_reload_success{what="policy"}')" = 0 ]; }
 wait_for failed_metric; check $? "broken v3: reload_success{policy} 0"
 [ "$(metric 'driftgate_reload_failures_total{what="policy"}')" = 1 ]; check $? "reload_failures_total{policy} 1"
@@ -81,6 +84,7 @@ grep -q '"level":"error".*policy reload: .*policy.yaml:3:.*keeping generation' "
 check $? "the failure is logged with the reason" "$(tail -3 "$work/serve.log")"
 
 policy_yaml deny "$bh" > "$work/policy/next/policy.yaml"; kubelet_update "$work/policy"
+# shellcheck disable=SC2317 # called through wait_for
 is_denied() { [ "$(verdict)" = '"allowed":false' ]; }
 wait_for is_denied; check $? "good v4 (noMatch: deny) loads after the broken one"
 out=$(c "$base/readyz"); [ "$out" = ok ]; check $? "/readyz back to plain ok" "$out"
@@ -103,6 +107,7 @@ s2=$(openssl x509 -in "$work/certs/2/tls.crt" -noout -serial)
 [ "$(serial)" = "$s1" ]; check $? "serves certificate 1"
 exp1=$(metric driftgate_certificate_expiry_seconds)
 cp "$work/certs/2/"* "$work/tls/next/"; kubelet_update "$work/tls"
+# shellcheck disable=SC2317 # called through wait_for
 serves2() { [ "$(serial)" = "$s2" ]; }
 wait_for serves2; check $? "rotated Secret: new connections get certificate 2 without a restart"
 exp2=$(metric driftgate_certificate_expiry_seconds)
@@ -111,17 +116,20 @@ want=$(date -d "$(openssl x509 -in "$work/certs/2/tls.crt" -noout -enddate | cut
 
 cp "$work/certs/1/tls.crt" "$work/tls/next/tls.crt"   # cert 1 with key 2: mismatched
 kubelet_update "$work/tls"
+# shellcheck disable=SC2317 # called through wait_for
 tls_failed() { [ "$(metric 'driftgate_reload_success{what="tls"}')" = 0 ]; }
 wait_for tls_failed; check $? "mismatched pair: reload_success{tls} 0"
 [ "$(serial)" = "$s2" ]; check $? "mismatched pair: certificate 2 still served"
 out=$(c "$base/readyz"); [[ "$out" == *"tls reload failed"*"tls.key"*"mismatch"* ]]; check $? "/readyz names the tls failure" "$out"
 cp "$work/certs/2/"* "$work/tls/next/"; kubelet_update "$work/tls"
+# shellcheck disable=SC2317 # called through wait_for
 tls_ok() { [ "$(metric 'driftgate_reload_success{what="tls"}')" = 1 ]; }
 wait_for tls_ok; check $? "a good pair again: reload_success{tls} 1"
 
 t0=$(metric 'driftgate_reload_timestamp_seconds{what="policy"}')
 sleep 1.1
 kill -HUP "$pid"
+# shellcheck disable=SC2317 # called through wait_for
 hup() { [ "$(metric 'driftgate_reload_timestamp_seconds{what="policy"}')" -gt "$t0" ]; }
 wait_for hup; check $? "SIGHUP reloads unchanged files (timestamp moved past $t0)"
 grep -q 'reload policy: SIGHUP' "$work/serve.log"; check $? "SIGHUP reload logged"

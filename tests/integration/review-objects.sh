@@ -12,7 +12,7 @@
 # The uid is derived from kind, namespace, name and images, so output is stable for goldens.
 # The Pod is hand-written JSON: `kubectl run --dry-run=client` needs a server.
 set -euo pipefail
-out= name=app ns=default kinds=deployment,pod,cronjob,job
+out='' name=app ns=default kinds=deployment,pod,cronjob,job
 while getopts 'o:n:N:k:' opt; do
   case $opt in
     o) out=$OPTARG ;;
@@ -73,7 +73,7 @@ for k in "${kind_list[@]}"; do
   h=$(printf '%s\n' "$k" "$ns" "$name" "${images[@]}" | sha256sum | cut -c1-32)
   uid="${h:0:8}-${h:8:4}-4${h:13:3}-8${h:17:3}-${h:20:12}"
   [ -n "$out" ] && compact= || compact=-c
-  review=$(printf '%s' "$obj" | jq $compact --arg uid "$uid" --arg g "$group" --arg v "$version" --arg k "$kind" \
+  review=$(printf '%s' "$obj" | jq ${compact:+"$compact"} --arg uid "$uid" --arg g "$group" --arg v "$version" --arg k "$kind" \
       --arg r "$resource" --arg ns "$ns" --arg name "$name" '
     # What the apiserver has done by the time a webhook sees the object: namespace set,
     # containers defaulted.

@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # top, base and cacert are set by the test that sources this file
 # Sourced by the serve tests (metrics, reload, shutdown, deadline): TAP checks, certificates,
 # a running `driftgate serve`, AdmissionReview bodies and a registry that never answers.
 # Needs: top, BUILD set; defines work (temp dir) and an EXIT trap that stops what it started.

@@ -10,6 +10,7 @@ dg=$BUILD/driftgate
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/dg-server.XXXXXX")
 pid=
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
   rm -rf "$work"
@@ -103,7 +104,6 @@ pid=
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$rc" = 0 ]; check $? "SIGTERM → exit 0" "rc=$rc $(tail -5 "$work/serve.log")"
 [ "$ms" -lt 10000 ]; check $? "SIGTERM → exit within 10 s (${ms} ms)"
-curl -sk --max-time 2 -o /dev/null "$base/healthz" 2>/dev/null
-[ $? != 0 ]; check $? "port closed after exit"
+! curl -sk --max-time 2 -o /dev/null "$base/healthz" 2>/dev/null; check $? "port closed after exit"
 
 exit $(( failed > 0 ))

@@ -18,6 +18,7 @@ cat > "$work/config.yaml" <<YAML
 listen: "127.0.0.1:$port"
 tls: {cert: $work/tls.crt, key: $work/tls.key}
 policy: $work/policy.yaml
+policyKeyDirs: ["$top/policy/keys"]
 registry: {plainHTTP: ["127.0.0.1:$bh"]}
 workers: 2
 log: {level: info}
@@ -42,18 +43,17 @@ try:
 except Exception as e:
     print("error", e, flush=True)
 PY
-idle_pid=$!; bg_pids+=($idle_pid)
+idle_pid=$!; bg_pids+=("$idle_pid")
 for _ in $(seq 50); do grep -q answered "$work/idle.out" && break; sleep 0.1; done
 grep -q answered "$work/idle.out"; check $? "idle keep-alive connection open" "$(cat "$work/idle.out")"
 
 slow=$(review_json u-inflight "127.0.0.1:$bh/app:v1")
-( post "$slow" '?timeout=4s' > "$work/inflight.out" ) & inflight=$!; bg_pids+=($inflight)
+( post "$slow" '?timeout=4s' > "$work/inflight.out" ) & inflight=$!; bg_pids+=("$inflight")
 sleep 0.5
 t0=$(ms_now)
 kill -TERM "$pid"
 sleep 0.2
-curl -sk --max-time 1 -o /dev/null "$base/healthz" 2>/dev/null
-[ $? != 0 ]; check $? "new connections refused right after SIGTERM"
+! curl -sk --max-time 1 -o /dev/null "$base/healthz" 2>/dev/null; check $? "new connections refused right after SIGTERM"
 wait "$pid"; rc=$?; t1=$(ms_now); pid=
 [ "$rc" = 0 ]; check $? "exit 0" "rc=$rc $(tail -5 "$work/serve.log")"
 wait "$inflight"

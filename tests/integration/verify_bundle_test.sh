@@ -14,7 +14,7 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$top/build}
-# shellcheck source=serve-lib.sh
+# shellcheck source=tests/integration/serve-lib.sh # make shellcheck runs from the top
 . "$top/tests/integration/serve-lib.sh"
 [ -x "$dg" ] || { echo "not ok - verify-bundle: $dg not built"; exit 1; }
 ev=$work/ev

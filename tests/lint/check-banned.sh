@@ -2,7 +2,7 @@
 # STYLE §8: these calls are banned in webhook/; a line may break the rule only with a
 # "banned-ok:" comment saying why. Comments are not code: they are stripped before matching.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 re='\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|sscanf|strncpy|system|popen|alloca)[[:space:]]*\('
 hits=$(find webhook -name '*.[ch]' | sort | while read -r f; do
   python3 - "$f" <<'PY'

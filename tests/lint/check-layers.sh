@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # STYLE §2: which webhook/ module may include which. base/ is open to all.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 declare -A allow=(
   [image]="" [trust]="" [decision]="" [metrics]=""
   [verify]="image trust" [sbom]="verify" [policy]="image verify sbom decision"

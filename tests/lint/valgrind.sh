@@ -5,7 +5,7 @@
 # passed. FILTER keeps binaries whose path contains it. VALGRIND_TIMEOUT (default 600 s) per binary.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 build=${BUILD:-build}
 limit=${VALGRIND_TIMEOUT:-600}
 filter=${1:-}

@@ -42,11 +42,11 @@ pid_is() {
 }
 
 stop_one() { # NAME PIDFILE
-  local pid i
+  local pid
   if pid_is "$1" "$2"; then
     pid=$(cat "$2")
     kill "$pid" 2>/dev/null || true
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
       pid_is "$1" "$2" || break
       sleep 0.1
     done
@@ -63,7 +63,7 @@ cmd_stop() {
 }
 
 start_token() { # DIR → sets token_port, token_pid
-  local dir=$1 i
+  local dir=$1
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
     -subj /CN=fixture-token-issuer -keyout "$dir/token-key.pem" -out "$dir/token-cert.pem" \
     > "$dir/openssl.log" 2>&1 || die "openssl req failed: $(cat "$dir/openssl.log")"
@@ -74,7 +74,7 @@ start_token() { # DIR → sets token_port, token_pid
     < /dev/null > "$dir/token.log" 2>&1 &
   token_pid=$!
   echo "$token_pid" > "$dir/token.pid"
-  for i in $(seq 1 100); do
+  for _ in $(seq 1 100); do
     [ -s "$dir/token.port" ] && break
     kill -0 "$token_pid" 2>/dev/null || die "token server exited: $(cat "$dir/token.log")"
     sleep 0.05
@@ -82,7 +82,7 @@ start_token() { # DIR → sets token_port, token_pid
   [ -s "$dir/token.port" ] || die "token server did not listen within 5 s"
   token_port=$(cat "$dir/token.port")
   # Wait until it answers (an unauthenticated request is a 401, which proves it listens).
-  for i in $(seq 1 100); do
+  for _ in $(seq 1 100); do
     curl -s -o /dev/null "http://127.0.0.1:$token_port/stats" && return 0
     sleep 0.05
   done
@@ -129,7 +129,7 @@ make_tls() { # DIR: a throwaway CA and a server cert for 127.0.0.1 signed by it
 }
 
 cmd_start() {
-  local mode=$1 dir=$2 port attempt i code pid=
+  local mode=$1 dir=$2 port code pid=
   case $mode in none|basic|token|tls) ;; *) die "mode must be none, basic, token or tls, not '$mode'" ;; esac
   mkdir -p "$dir/storage"
   dir=$(cd "$dir" && pwd)
@@ -143,13 +143,13 @@ cmd_start() {
   [ "$mode" = token ] && start_token "$dir"
   [ "$mode" = tls ] && make_tls "$dir"
   # A free port can be taken between probing and binding: retry with a new one.
-  for attempt in 1 2 3 4 5; do
+  for _ in 1 2 3 4 5; do
     port=$(free_port)
     write_config "$dir" "$mode" "$port"
     docker-registry serve "$dir/config.yml" < /dev/null > "$dir/registry.log" 2>&1 &
     pid=$!
     echo "$pid" > "$dir/registry.pid"
-    for i in $(seq 1 200); do
+    for _ in $(seq 1 200); do
       kill -0 "$pid" 2>/dev/null || break
       if [ "$mode" = tls ]; then
         code=$(curl -s --cacert "$dir/ca.pem" -o /dev/null -w '%{http_code}' "https://127.0.0.1:$port/v2/" || true)

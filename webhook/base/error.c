@@ -6,6 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* This file defines these: not error.h's clang-analyzer spelling of them. */
+#undef wh_error_set
+#undef wh_error_openssl
+#undef wh_error_wrap
+
 enum wh_err
 wh_error_set(struct wh_error *err, enum wh_err code, const char *fmt, ...)
 {

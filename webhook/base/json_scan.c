@@ -50,6 +50,11 @@ static enum wh_err WH_PRINTF(4, 5) fail_at(const struct wh_json_scan *s, const u
     va_end(ap);
     return wh_error_set(err, WH_E_INVALID, "%s %zu:%zu: %s", s->label, line, col, what);
 }
+#ifdef __clang_analyzer__
+/* For clang-tidy only: the analyzer does not follow variadic calls, so it cannot see that
+ * fail_at() returns WH_E_INVALID, never WH_OK, and reports outputs unset on its paths. */
+#define fail_at(...) ((void)(fail_at)(__VA_ARGS__), WH_E_INVALID)
+#endif
 
 enum wh_err
 wh_json_scan_fail(const struct wh_json_scan *s, const char *what, struct wh_str detail,
@@ -299,7 +304,9 @@ is_digit(const unsigned char *p, const unsigned char *end)
 }
 
 /* RFC 8259 §6, plus jansson's rules: an integer must fit int64_t, a real must not overflow. */
-static enum wh_err
+/* TODO(#14): split the integer, fraction and exponent readers (cognitive complexity 43 > 25, STYLE
+ * §8). */
+static enum wh_err /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
 scan_number(struct wh_json_scan *s, struct wh_error *err)
 {
     const unsigned char *p = s->p, *end = s->end, *begin = p, *int_begin;
@@ -475,7 +482,9 @@ skip_key(struct wh_json_scan *s, struct wh_error *err)
     return WH_OK;
 }
 
-enum wh_err
+/* TODO(#14): split the per-token cases into helpers (hot path: measure with tests/bench) (cognitive
+ * complexity 51 > 25, STYLE §8). */
+enum wh_err /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
 wh_json_scan_skip(struct wh_json_scan *s, struct wh_error *err)
 {
     size_t base = s->depth;

@@ -214,9 +214,15 @@ wh_cache_put(struct wh_cache *c, struct wh_cache_entry *e, const void *value, in
 void
 wh_cache_clear(struct wh_cache *c)
 {
+    struct wh_cache_entry *e, *next;
+
     pthread_mutex_lock(&c->lock);
-    while (c->head != NULL)
-        remove_entry(c, c->head);
+    /* `next` is read before remove_entry can free `e` (the analyzer cannot tell that c->head
+     * moves on when the head is removed). */
+    for (e = c->head; e != NULL; e = next) {
+        next = e->next;
+        remove_entry(c, e);
+    }
     pthread_mutex_unlock(&c->lock);
 }
 

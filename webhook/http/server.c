@@ -469,7 +469,7 @@ wh_http_serve(const struct wh_config *cfg, struct wh_review_env *env, struct wh_
         wh_buf_fini(&s.too_large_json);
         return wh_error_set(err, WH_E_INTERNAL, "413 body overflow");
     }
-    if (cfg->tls_enabled && (rc = new_ssl_ctx(cfg, &ssl_ctx, err)) != WH_OK) {
+    if (cfg->tls_enabled && new_ssl_ctx(cfg, &ssl_ctx, err) != WH_OK) {
         wh_buf_fini(&s.too_large_json);
         return wh_error_wrap(err, "tls");
     }
@@ -515,7 +515,7 @@ wh_http_serve(const struct wh_config *cfg, struct wh_review_env *env, struct wh_
     listener = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     listener->data = &s.accept_ctx;
     h2o_socket_read_start(listener, on_accept);
-    if ((rc = start_reload(&s, err)) != WH_OK) /* only when no thread can start */
+    if (start_reload(&s, err) != WH_OK) /* only when no thread can start */
         wh_log(WH_LOG_ERROR, "%s: files will reload on restart only", err->msg);
 
     stop_requested = 0;

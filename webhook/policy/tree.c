@@ -232,33 +232,40 @@ is_one_of(const char *s, const char *const *names)
     return false;
 }
 
+/* Advances *i past decimal digits; returns how many there were. */
+static size_t
+skip_digits(const char *s, size_t n, size_t *i)
+{
+    size_t start = *i;
+
+    while (*i < n && s[*i] >= '0' && s[*i] <= '9')
+        (*i)++;
+    return *i - start;
+}
+
 /* [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? — at least one of fraction or exponent. */
 static bool
 is_core_float(const char *s, size_t n)
 {
-    size_t i = 0, digits = 0, frac = 0;
+    size_t i = 0, digits, frac = 0;
     bool dot = false, exp = false;
 
     if (i < n && (s[i] == '-' || s[i] == '+'))
         i++;
-    while (i < n && s[i] >= '0' && s[i] <= '9')
-        i++, digits++;
+    digits = skip_digits(s, n, &i);
     if (i < n && s[i] == '.') {
         dot = true;
-        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-            frac++;
+        i++;
+        frac = skip_digits(s, n, &i);
     }
     if (digits == 0 && frac == 0)
         return false;
     if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        size_t e = 0;
         exp = true;
         i++;
         if (i < n && (s[i] == '-' || s[i] == '+'))
             i++;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++, e++;
-        if (e == 0)
+        if (skip_digits(s, n, &i) == 0)
             return false;
     }
     return i == n && (dot || exp);

@@ -99,7 +99,9 @@ set_param(struct wh_registry_challenge *c, struct wh_str name, const char *value
     return WH_OK;
 }
 
-enum wh_err
+/* TODO(#14): split the token and quoted-string readers; registry/ is being changed now (cognitive
+ * complexity 43 > 25, STYLE §8). */
+enum wh_err /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
 wh_registry_auth_challenge_parse(struct wh_str h, struct wh_arena *a,
                                  struct wh_registry_challenge *out, struct wh_error *err)
 {

@@ -205,7 +205,9 @@ load_ca_bundle(const char *path, const char *host, struct ca_bundle *out, struct
     return rc;
 }
 
-enum wh_err
+/* TODO(#14): split the TLS and host-map setup; registry/ is being changed now (cognitive complexity
+ * 31 > 25, STYLE §8). */
+enum wh_err /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
 wh_registry_client_new(const struct wh_registry_options *o, struct wh_registry_client **out,
                        struct wh_error *err)
 {
@@ -567,7 +569,9 @@ dup_or_null(struct wh_arena *a, const char *s)
  * Performs one request. Returns WH_OK whenever an HTTP response arrived (any status); transport
  * failures, timeouts and caps are errors. resp strings live in `a`.
  */
-static enum wh_err
+/* TODO(#14): split the header collection out; registry/ is being changed now (cognitive complexity
+ * 27 > 25, STYLE §8). */
+static enum wh_err /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
 exchange(struct wh_registry_client *c, const struct exchange *x, struct wh_arena *a,
          struct response *resp, struct wh_error *err)
 {
@@ -916,10 +920,14 @@ authenticate(struct wh_registry_client *c, const char *registry, const char *sco
                             "HTTP 401 without WWW-Authenticate: check the credentials for %s",
                             registry);
     rc = wh_registry_auth_challenge_parse(wh_str_c(r->www_authenticate), a, &ch, err);
-    if (rc != WH_OK)
-        return wh_error_wrap(err, "HTTP 401");
-    if ((rc = find_creds(c, registry, a, &cr, err)) != WH_OK)
-        return wh_error_wrap(err, "docker config");
+    if (rc != WH_OK) {
+        wh_error_wrap(err, "HTTP 401");
+        return err->code = WH_E_UNAVAILABLE; /* the registry's challenge: infrastructure */
+    }
+    if ((rc = find_creds(c, registry, a, &cr, err)) != WH_OK) {
+        wh_error_wrap(err, "docker config");
+        return err->code = WH_E_UNAVAILABLE; /* the operator's credentials: infrastructure */
+    }
     if (ch.scheme == WH_REGISTRY_AUTH_BASIC) {
         if (cr.username == NULL)
             rc = wh_error_set(err, WH_E_UNAVAILABLE,
@@ -933,6 +941,11 @@ authenticate(struct wh_registry_client *c, const char *registry, const char *sco
         rc = fetch_token(c, registry, scope, &ch, &cr, deadline_ms, a, err);
     }
     wipe_creds(&cr);
+    /* A garbled token answer is the registry's auth service failing, not evidence a pusher can
+     * write: infrastructure, so the rule's onError decides it (README "Infrastructure or
+     * evidence"). */
+    if (rc != WH_OK && rc != WH_E_TIMEOUT)
+        rc = err->code = WH_E_UNAVAILABLE;
     return rc;
 }
 
@@ -1021,7 +1034,9 @@ request_slot(struct wh_registry_client *c, const struct request *q, const char *
  * (GET and HEAD are idempotent) while attempts remain and the wait ends before the deadline.
  * WH_OK only for a 2xx response; every error is prefixed "<registry>/<repository>: <what>: ".
  */
-static enum wh_err
+/* TODO(#14): split the retry and auth-challenge steps; registry/ is being changed now (cognitive
+ * complexity 40 > 25, STYLE §8). */
+static enum wh_err /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
 request(struct wh_registry_client *c, const struct request *q, struct wh_arena *a,
         struct response *r, struct wh_error *err)
 {

@@ -53,6 +53,33 @@ sign(int v)
     return (v > 0) - (v < 0);
 }
 
+/* dpkg's verrevcmp, the digit part: the runs of digits at *xp and *yp compared as numbers (leading
+ * zeros skipped); both pointers end past their run. 0 when equal. */
+static int
+cmp_digits(const struct span *a, const struct span *b, const char **xp, const char **yp)
+{
+    const char *x = *xp, *y = *yp;
+    int first_diff = 0;
+
+    while (x < a->end && *x == '0')
+        x++;
+    while (y < b->end && *y == '0')
+        y++;
+    while (is_digit(at(a, x)) && is_digit(at(b, y))) {
+        if (!first_diff)
+            first_diff = *x - *y;
+        x++;
+        y++;
+    }
+    *xp = x;
+    *yp = y;
+    if (is_digit(at(a, x)))
+        return 1;
+    if (is_digit(at(b, y)))
+        return -1;
+    return sign(first_diff);
+}
+
 /* dpkg's verrevcmp over byte ranges. */
 static int
 verrevcmp(struct span a, struct span b)
@@ -60,7 +87,7 @@ verrevcmp(struct span a, struct span b)
     const char *x = a.p, *y = b.p;
 
     while (x < a.end || y < b.end) {
-        int first_diff = 0;
+        int d;
 
         while ((x < a.end && !is_digit(at(&a, x))) || (y < b.end && !is_digit(at(&b, y)))) {
             int xc = order(at(&a, x)), yc = order(at(&b, y));
@@ -69,22 +96,8 @@ verrevcmp(struct span a, struct span b)
             x++;
             y++;
         }
-        while (x < a.end && *x == '0')
-            x++;
-        while (y < b.end && *y == '0')
-            y++;
-        while (is_digit(at(&a, x)) && is_digit(at(&b, y))) {
-            if (!first_diff)
-                first_diff = *x - *y;
-            x++;
-            y++;
-        }
-        if (is_digit(at(&a, x)))
-            return 1;
-        if (is_digit(at(&b, y)))
-            return -1;
-        if (first_diff)
-            return sign(first_diff);
+        if ((d = cmp_digits(&a, &b, &x, &y)) != 0)
+            return d;
     }
     return 0;
 }

@@ -252,6 +252,27 @@ get_b64(struct pctx *c, json_t *obj, const char *field, const char *path, struct
     return WH_OK;
 }
 
+/* RFC 3339's time zone: "Z" (0) or "+hh:mm" / "-hh:mm" (*off seconds east). Returns the byte
+ * after it, NULL if there is none. */
+static const char *
+parse_zone(const char *p, long *off)
+{
+    int sign = *p == '-' ? -1 : 1;
+
+    if (*p == 'Z' || *p == 'z') {
+        *off = 0;
+        return p + 1;
+    }
+    if (*p != '+' && *p != '-')
+        return NULL;
+    if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]) || p[3] != ':' ||
+        !isdigit((unsigned char)p[4]) || !isdigit((unsigned char)p[5]))
+        return NULL;
+    *off = sign *
+           (((p[1] - '0') * 10 + (p[2] - '0')) * 3600L + ((p[4] - '0') * 10 + (p[5] - '0')) * 60L);
+    return p + 6;
+}
+
 /* RFC 3339 as protobuf-JSON writes a Timestamp: "2021-01-12T11:53:27Z", optional fraction
  * (truncated: windows are compared in whole seconds), "Z" or a numeric offset. */
 static bool
@@ -284,19 +305,8 @@ parse_rfc3339(const char *s, time_t *out)
         while (isdigit((unsigned char)*p))
             p++;
     }
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int sign = *p == '-' ? -1 : 1;
-        if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]) || p[3] != ':' ||
-            !isdigit((unsigned char)p[4]) || !isdigit((unsigned char)p[5]))
-            return false;
-        off = sign * (((p[1] - '0') * 10 + (p[2] - '0')) * 3600L +
-                      ((p[4] - '0') * 10 + (p[5] - '0')) * 60L);
-        p += 6;
-    } else {
+    if ((p = parse_zone(p, &off)) == NULL)
         return false;
-    }
     if (*p != 0 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 ||
         v[5] > 60)
         return false;

@@ -263,8 +263,7 @@ test_flight_wait_honours_the_deadline(void)
     v = wh_cache_flight_begin(c, "slow", now, now + 50, &ref, &f);
     took = wh_clock_mono_ms() - now;
     ok(v == NULL && f == NULL && ref == NULL && took >= 40 && took < 250,
-       "a waiter gives up at its deadline (%lld ms), with no value and no flight",
-       (long long)took);
+       "a waiter gives up at its deadline (%lld ms), with no value and no flight", (long long)took);
     pthread_join(t, NULL);
     wh_cache_free(c);
 }

@@ -46,8 +46,7 @@ test_retry_after_parse(void)
                WH_OK &&
            ms == 0,
        "a date in the past → 0");
-    ok(wh_registry_retry_after_parse(WH_STR("Sun Nov  6 08:49:37 5994"), now, &ms, &err) ==
-               WH_OK &&
+    ok(wh_registry_retry_after_parse(WH_STR("Sun Nov  6 08:49:37 5994"), now, &ms, &err) == WH_OK &&
            ms == 9999999999LL * 1000,
        "a date in the year 5994 is clamped to 10 digits of seconds");
     ok(wh_registry_retry_after_parse(WH_STR("-5"), now, &ms, &err) == WH_E_INVALID &&

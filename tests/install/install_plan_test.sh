@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# tests/install-deps.sh against stubbed machines (issue 11): for each fresh-machine shape the exact
+# package list --plan prints, what install mode hands apt-get (never called when nothing is
+# missing, never by --plan), and --verify's failures naming the missing package, tool or module.
+# Nothing is installed: dpkg-query, apt-get and every tool are fakes in a temporary PATH.
+# DG_INSTALL_DEPS=<path> runs the same checks against another copy of the script.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+script=${DG_INSTALL_DEPS:-$top/tests/install-deps.sh}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+n=0
+fails=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; printf '#   %s\n' "$@"; }
+
+# The script runs from a copy in a directory without package-lock.json, so its npm step is idle.
+mkdir -p "$work/tests"
+cp "$script" "$work/tests/install-deps.sh"
+# What bash needs besides builtins; nothing else from the host is on PATH (node, kubectl, python3
+# and friends live in /usr/bin, so /usr/bin itself is not).
+mkdir -p "$work/base"
+for t in dirname grep; do ln -s "$(command -v "$t")" "$work/base/$t"; done
+bash_bin=$(command -v bash)
+
+# Every package of the table, in its order: the plan on a machine with nothing.
+all=(build-essential pkg-config clang llvm libclang-rt-14-dev clang-format clang-tidy shellcheck
+     libh2o-evloop-dev libjansson-dev libcurl4-openssl-dev libyaml-dev libssl-dev libpcre2-dev
+     docker-registry skopeo apache2-utils jq curl openssl ca-certificates wrk nginx-light valgrind
+     nodejs npm python3 python3-prometheus-client python3-yaml kubernetes-client)
+# Every command the table says the tests call.
+tools=(cc make pkg-config clang llvm-symbolizer clang-format clang-tidy shellcheck docker-registry
+       skopeo htpasswd jq curl openssl wrk nginx valgrind node npm python3 kubectl)
+without() { # word list... -- words to drop: prints the rest, space-separated
+  local -a out=() drop=() seen=0 w d
+  for w in "$@"; do
+    if [ "$w" = -- ]; then seen=1; continue; fi
+    if [ $seen -eq 0 ]; then out+=("$w"); else drop+=("$w"); fi
+  done
+  for w in "${out[@]}"; do
+    for d in "${drop[@]}"; do [ "$w" = "$d" ] && continue 2; done
+    printf '%s ' "$w"
+  done
+}
+
+lines() { tr -s ' ' '\n' <<< "$1" | sed '/^$/d'; } # space-separated words → one a line
+# shape NAME "dpkg-installed packages" "commands on PATH" ["packages dpkg left as config-files"]
+shape() {
+  local d=$work/$1 p
+  rm -rf "$d"; mkdir -p "$d/bin"
+  lines "$2" > "$d/installed"
+  lines "${4:-}" > "$d/removed"
+  cat > "$d/bin/dpkg-query" <<EOF
+#!$bash_bin
+# fake: dpkg-query -W -f='\${Status}\n' PACKAGE
+p=\${!#}
+while read -r q; do [ "\$q" = "\$p" ] && { echo 'install ok installed'; exit 0; }; done < "$d/installed"
+while read -r q; do [ "\$q" = "\$p" ] && { echo 'deinstall ok config-files'; exit 0; }; done < "$d/removed"
+echo "dpkg-query: no packages found matching \$p" >&2
+exit 1
+EOF
+  cat > "$d/bin/apt-get" <<EOF
+#!$bash_bin
+# fake: records its arguments, installs nothing
+echo "\$*" >> "$d/apt.log"
+EOF
+  for p in $(lines "$3"); do printf '#!%s\nexit 0\n' "$bash_bin" > "$d/bin/$p"; done
+  chmod +x "$d/bin/"*
+}
+run() { # shape, args...: runs the script on that machine; stdout in $d/out, stderr in $d/err
+  local d=$work/$1; shift
+  PATH="$d/bin:$work/base" "$bash_bin" "$work/tests/install-deps.sh" "$@" > "$d/out" 2> "$d/err"
+}
+expect_plan() { # name, shape, expected packages (space-separated, in order)
+  local d=$work/$2 want got
+  run "$2" --plan; local rc=$?
+  want=$(lines "$3")
+  got=$(cat "$d/out")
+  if [ $rc -eq 0 ] && [ "$got" = "$want" ] && [ ! -e "$d/apt.log" ]; then
+    ok "$1"
+  else
+    not_ok "$1" "rc=$rc" "want: ${want//$'\n'/ }" "got:  ${got//$'\n'/ }" \
+      "apt-get calls: $(cat "$d/apt.log" 2>/dev/null)" "stderr: $(cat "$d/err")"
+  fi
+}
+
+# 1. A fresh Debian 12: dpkg knows none of the packages, no tool is on PATH.
+shape fresh "" ""
+expect_plan "fresh machine: --plan prints every package, one a line, and calls no apt-get" fresh "${all[*]}"
+
+# 2. The issue's machine: python3, node, npm and kubectl on PATH from outside dpkg, nothing else.
+#    A substring-stripping plan drops "python3" out of python3-prometheus-client / python3-yaml.
+shape outside "" "python3 node npm kubectl"
+want=$(without "${all[@]}" -- nodejs npm python3 kubernetes-client)
+expect_plan "python3/node/npm/kubectl outside dpkg: only their own packages are dropped, python3-* kept whole" outside "$want"
+
+# 3. Everything installed by dpkg and on PATH.
+shape full "${all[*]}" "${tools[*]}"
+expect_plan "everything present: --plan prints nothing" full ""
+
+# 4. This project's own machine: nodesource's nodejs (which ships npm), kubectl from the
+#    Kubernetes repository (package "kubectl"), pyenv's python3 first on PATH.
+shape dev "$(without "${all[@]}" -- npm kubernetes-client) kubectl" "${tools[*]}"
+expect_plan "dev machine (npm and kubectl outside Debian's packages): --plan prints nothing" dev ""
+
+# 5. node on PATH without npm: npm is planned, nodejs is not. A package removed with its
+#    configuration left ("deinstall ok config-files") is not installed.
+shape half "$(without "${all[@]}" -- nodejs npm jq)" "node" "jq"
+expect_plan "node without npm, jq removed: --plan prints jq and npm" half "jq npm"
+
+# 6. kubectl alone is no stand-in for the npm it does not provide; names are whole words:
+#    a tool named like a prefix of a package (clang for clang-tidy) stands in for nothing.
+shape prefix "$(without "${all[@]}" -- clang-tidy clang-format nodejs npm kubernetes-client)" "kubectl clang"
+expect_plan "kubectl and clang on PATH: clang-format, clang-tidy, nodejs, npm still planned" prefix \
+  "clang-format clang-tidy nodejs npm"
+
+# Install mode hands apt-get the plan, verbatim.
+run outside; rc=$?
+want="update -qq
+install -y -qq --no-install-recommends $(without "${all[@]}" -- nodejs npm python3 kubernetes-client)"
+got=$(cat "$work/outside/apt.log" 2>/dev/null)
+if [ $rc -eq 0 ] && [ "$got" = "${want% }" ]; then
+  ok "install: apt-get update, then apt-get install of exactly the planned packages"
+else
+  not_ok "install: apt-get update, then apt-get install of exactly the planned packages" \
+    "rc=$rc" "want: $want" "got:  $got" "stderr: $(cat "$work/outside/err")"
+fi
+run full; rc=$?
+if [ $rc -eq 0 ] && [ ! -e "$work/full/apt.log" ]; then
+  ok "install with nothing missing: apt-get is not called"
+else
+  not_ok "install with nothing missing: apt-get is not called" "rc=$rc" "$(cat "$work/full/apt.log" 2>/dev/null)"
+fi
+run full --bogus; rc=$?
+if [ $rc -eq 2 ] && grep -q 'usage:' "$work/full/err" && [ ! -e "$work/full/apt.log" ]; then
+  ok "an unknown option is refused with the usage, nothing installed"
+else
+  not_ok "an unknown option is refused with the usage, nothing installed" "rc=$rc" "$(cat "$work/full/err")"
+fi
+
+# --verify. A fake /usr/bin/python3 that imports what DG_FAKE_MODULES lists.
+cat > "$work/base/sys-python3" <<EOF
+#!$bash_bin
+# fake: sys-python3 -c "import MOD"
+for m in \${DG_FAKE_MODULES:-}; do [ "\$2" = "import \$m" ] && exit 0; done
+exit 1
+EOF
+chmod +x "$work/base/sys-python3"
+verify() { # name, shape, modules, expected exit, stderr patterns (grep -F)...
+  local name=$1 d=$work/$2 mods=$3 want=$4 rc pat bad=""
+  shift 4
+  DG_SYSTEM_PYTHON="$work/base/sys-python3" DG_FAKE_MODULES=$mods run "${d##*/}" --verify; rc=$?
+  [ $rc -eq "$want" ] || bad="rc=$rc, want $want"
+  for pat in "$@"; do grep -qF -- "$pat" "$d/err" || bad="$bad; stderr lacks: $pat"; done
+  if [ -z "$bad" ] && [ ! -e "$d/apt.log" ] && [ ! -s "$d/out" ]; then ok "$name"; else
+    not_ok "$name" "$bad" "stderr: $(cat "$d/err")" "stdout: $(cat "$d/out")"; fi
+}
+rm -f "$work/full/apt.log"
+verify "--verify: everything present passes" full "prometheus_client yaml" 0 "install-deps --verify: ok"
+shape notool "${all[*]}" "$(without "${tools[@]}" -- htpasswd kubectl)"
+verify "--verify: a tool missing from PATH fails naming it and its package" notool "prometheus_client yaml" 1 \
+  "the tests call 'htpasswd', which is not on PATH" "Debian's apache2-utils" \
+  "the tests call 'kubectl', which is not on PATH" "Debian's kubernetes-client"
+shape nopkg "$(without "${all[@]}" -- jq python3-yaml)" "${tools[*]}"
+verify "--verify: a package still missing fails naming it" nopkg "prometheus_client yaml" 1 \
+  "package jq is not installed" "package python3-yaml is not installed" "apt-get install jq"
+verify "--verify: a module /usr/bin/python3 cannot import fails naming it and its package" full "yaml" 1 \
+  "cannot import prometheus_client" "apt-get install python3-prometheus-client"
+if grep -q 'install-deps --verify: ok' "$work/notool/err" "$work/nopkg/err"; then
+  not_ok "--verify: no 'ok' after a failure" "$(cat "$work/notool/err" "$work/nopkg/err")"
+else ok "--verify: no 'ok' after a failure"; fi
+
+echo "1..$n"
+[ $fails -eq 0 ]
