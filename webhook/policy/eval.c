@@ -260,7 +260,8 @@ missing_signer(const struct wh_policy_image *rule, const struct wh_facts *facts)
         const char *name = rule->signatures.signed_by[i]->name;
         bool found = false;
         for (size_t j = 0; facts != NULL && j < facts->n_signature_signers && !found; j++)
-            found = strcmp(facts->signature_signers[j], name) == 0;
+            found = facts->signature_signers[j] != NULL && name != NULL &&
+                    strcmp(facts->signature_signers[j], name) == 0;
         if (!found)
             return rule->signatures.signed_by[i];
     }

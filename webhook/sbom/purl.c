@@ -210,11 +210,35 @@ decode_namespace(const char *p, const char *end, char *dst, size_t *used, struct
     return WH_OK;
 }
 
+/* Version: after the rightmost '@' that follows the last '/' (an unencoded npm scope
+ * "@types/node" is not a version); decoded into *version ("" when none), *end moved before it. */
+static enum wh_err
+parse_version(const char *p, const char **end, struct wh_arena *a, const char **version,
+              struct wh_error *err)
+{
+    const char *at = rfind(p, *end, '@'), *slash = rfind(p, *end, '/');
+    char *v;
+    size_t vlen = 0;
+    enum wh_err rc;
+
+    *version = "";
+    if (at == NULL || (slash != NULL && at < slash))
+        return WH_OK;
+    v = wh_arena_alloc(a, (size_t)(*end - at));
+    rc = append_decoded(v, &vlen, (struct wh_str){at + 1, (size_t)(*end - at - 1)}, err);
+    if (rc != WH_OK)
+        return rc;
+    v[vlen] = '\0';
+    *version = v;
+    *end = at;
+    return WH_OK;
+}
+
 WH_MUST_CHECK enum wh_err
 wh_sbom_purl_parse(struct wh_str purl, struct wh_arena *a, struct wh_sbom_purl *out,
                    struct wh_error *err)
 {
-    const char *p = purl.ptr, *end = purl.ptr + purl.len, *slash, *at, *cut;
+    const char *p = purl.ptr, *end = purl.ptr + purl.len, *slash, *cut;
     const char *type = NULL;
     char *ns, *name, *k;
     size_t ns_len = 0, name_len = 0, type_len;
@@ -238,21 +262,8 @@ wh_sbom_purl_parse(struct wh_str purl, struct wh_arena *a, struct wh_sbom_purl *
     if ((rc = parse_type(p, slash, a, &type, err)) != WH_OK)
         return rc;
     p = slash + 1;
-    /* Version: after the rightmost '@' that follows the last '/' (an unencoded npm scope
-     * "@types/node" is not a version). */
-    out->version = "";
-    at = rfind(p, end, '@');
-    slash = rfind(p, end, '/');
-    if (at != NULL && (slash == NULL || at > slash)) {
-        char *v = wh_arena_alloc(a, (size_t)(end - at));
-        size_t vlen = 0;
-        rc = append_decoded(v, &vlen, (struct wh_str){at + 1, (size_t)(end - at - 1)}, err);
-        if (rc != WH_OK)
-            return rc;
-        v[vlen] = '\0';
-        out->version = v;
-        end = at;
-    }
+    if ((rc = parse_version(p, &end, a, &out->version, err)) != WH_OK)
+        return rc;
     while (end > p && end[-1] == '/')
         end--;
     slash = rfind(p, end, '/');
