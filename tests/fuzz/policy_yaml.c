@@ -51,12 +51,15 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const struct wh_limits lim = WH_LIMITS_DEFAULT;
-    struct wh_sbom_finding f[3] = {
-        {WH_DRIFT_DEV_ONLY, WH_DRIFT_SIZE_NONE, "deb/libssl-dev", "deb", "libssl-dev", "3", NULL},
-        {WH_DRIFT_VERSION, WH_DRIFT_OTHER, "python3", "", "python3", "3.12", "3.11"},
-        {WH_DRIFT_PROD_ONLY, WH_DRIFT_SIZE_NONE, "npm/x", "npm", "x", NULL, "1"},
+    struct wh_sbom_finding f[4] = {
+        {WH_DRIFT_DEV_ONLY, WH_DRIFT_SIZE_NONE, "deb//libssl-dev", "deb", "LibSSL-dev", "3", NULL,
+         "libssl-dev"},
+        {WH_DRIFT_VERSION, WH_DRIFT_OTHER, "python3", "", "python3", "3.12", "3.11", NULL},
+        {WH_DRIFT_PROD_ONLY, WH_DRIFT_SIZE_NONE, "npm//x", "npm", "x", NULL, "1", "x"},
+        {WH_DRIFT_VERSION, WH_DRIFT_BUILD, "pypi//torch", "pypi", "torch", "2.1.0+cu121",
+         "2.1.0+cpu", "torch"},
     };
-    struct wh_sbom_diff diff = {f, 3, 1, 1, 1, 0};
+    struct wh_sbom_diff diff = {f, 4, 1, 1, 2, 0};
     struct wh_policy *p;
     struct wh_error err;
     struct wh_arena a;

@@ -1,7 +1,8 @@
 /*
  * Fuzzes wh_sbom_parse (CycloneDX and SPDX) with small limits, and checks: errors are INVALID or
  * LIMIT; parsed SBOMs are sorted and within the component limit; diffing an SBOM against itself
- * finds nothing; version comparison is antisymmetric and reflexive on the versions found.
+ * finds nothing; version comparison is antisymmetric and reflexive on the versions found; every
+ * component's identity matches itself.
  * Differentially, against the jansson tree walk that base/json_scan.c replaced (kept below as
  * ref_parse): both accept or both refuse, with the same code, the same message for every failure
  * that is not a JSON syntax error, and the same component list. The one intended difference:
@@ -19,6 +20,7 @@
 #include "base/limits.h"
 #include "sbom/diff.h"
 #include "sbom/normalize.h"
+#include "sbom/purl.h"
 #include "sbom/tagvalue.h"
 #include "sbom/version.h"
 
@@ -138,7 +140,7 @@ add_component(struct collector *c, const char *format, const struct path *p, con
               const char *version, const char *purl, struct wh_error *err)
 {
     struct wh_sbom_component *comp;
-    const char *key, *type, *purl_version;
+    struct wh_sbom_purl id;
     char where[160];
 
     if (name == NULL || name[0] == '\0')
@@ -147,19 +149,23 @@ add_component(struct collector *c, const char *format, const struct path *p, con
     if (comp == NULL)
         return WH_E_LIMIT;
     if (purl != NULL) {
-        if (wh_sbom_purl_key(wh_str_c(purl), c->a, &key, &type, &purl_version, err) != WH_OK) {
+        if (wh_sbom_purl_parse(wh_str_c(purl), c->a, &id, err) != WH_OK) {
             render_path(p, where, sizeof(where));
             return wh_error_wrap(err, "%s: %s", format, where);
         }
-        comp->key = key;
-        comp->purl_type = type;
+        comp->key = id.key;
+        comp->purl_type = id.type;
+        comp->ident = id.ident;
         if (version == NULL)
-            version = purl_version;
+            version = id.version;
     } else {
         comp->key = wh_arena_strdup(c->a, name);
         comp->purl_type = "";
+        comp->ident = comp->key;
     }
     comp->name = purl == NULL ? comp->key : wh_arena_strdup(c->a, name);
+    if (purl != NULL && !wh_sbom_ident_equal(comp->purl_type, comp->ident, comp->name))
+        comp->name = comp->ident;
     comp->version = version == NULL ? "" : wh_arena_strdup(c->a, version);
     return WH_OK;
 }
@@ -472,7 +478,8 @@ check_same_as_reference(const uint8_t *data, size_t size, const struct wh_limits
     for (i = 0; i < s->n_components; i++) {
         const struct wh_sbom_component *x = &s->components[i], *y = &r.components[i];
         WH_ASSERT(strcmp(x->key, y->key) == 0 && strcmp(x->purl_type, y->purl_type) == 0 &&
-                  strcmp(x->name, y->name) == 0 && strcmp(x->version, y->version) == 0);
+                  strcmp(x->name, y->name) == 0 && strcmp(x->version, y->version) == 0 &&
+                  strcmp(x->ident, y->ident) == 0);
     }
 out:
     wh_arena_fini(&a);
@@ -507,6 +514,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (i = 0; i < s.n_components; i++) {
         const struct wh_sbom_component *c = &s.components[i];
         WH_ASSERT(c->key != NULL && c->key[0] != '\0' && c->name != NULL && c->version != NULL);
+        /* The identity is a fixed point: its ident names itself and contains itself, and the
+         * key ends in the folded name. */
+        WH_ASSERT(c->ident != NULL && c->ident[0] != '\0');
+        WH_ASSERT(wh_sbom_ident_equal(c->purl_type, c->ident, c->ident) &&
+                  wh_sbom_ident_contains(c->purl_type, c->ident, c->ident));
+        WH_ASSERT(strlen(c->key) >= strlen(c->ident) &&
+                  strcmp(c->key + strlen(c->key) - strlen(c->ident), c->ident) == 0);
+        WH_ASSERT(wh_sbom_purl_type_equal(c->purl_type, c->purl_type));
         if (i == 0 || strcmp(s.components[i - 1].key, c->key) != 0)
             groups++;
         if (i > 0) {
@@ -515,7 +530,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             WH_ASSERT(r < 0 || (r == 0 && strcmp(p->version, c->version) <= 0));
             WH_ASSERT(sgn(wh_sbom_version_compare(c->purl_type, p->version, c->version)) ==
                       -sgn(wh_sbom_version_compare(c->purl_type, c->version, p->version)));
-            (void)wh_sbom_version_drift(c->purl_type, p->version, c->version);
+            /* Drift is symmetric, and NONE only for versions that order equal (BUILD may be
+             * between equal ones: other build metadata). */
+            WH_ASSERT(wh_sbom_version_drift(c->purl_type, p->version, c->version) ==
+                      wh_sbom_version_drift(c->purl_type, c->version, p->version));
+            WH_ASSERT(wh_sbom_version_drift(c->purl_type, p->version, c->version) !=
+                          WH_DRIFT_SIZE_NONE ||
+                      wh_sbom_version_compare(c->purl_type, p->version, c->version) == 0);
         }
         WH_ASSERT(wh_sbom_version_compare(c->purl_type, c->version, c->version) == 0);
         WH_ASSERT(wh_sbom_version_drift(c->purl_type, c->version, c->version) ==

@@ -34,6 +34,8 @@ size_name(enum wh_drift_size s)
         return "major";
     case WH_DRIFT_OTHER:
         return "other";
+    case WH_DRIFT_BUILD:
+        return "build";
     }
     return "";
 }

@@ -12,6 +12,7 @@
 #include "policy/provenance.h"
 #include "policy/snapshot.h"
 #include "policy/vulns.h"
+#include "sbom/purl.h"
 #include "verify/predicates.h"
 
 #define MESSAGES_PER_IMAGE 5 /* more blocked packages than this are summarised, not listed */
@@ -24,17 +25,6 @@
 #define FAILURE_MAX 600
 
 /* ---- tiers ---- */
-
-static bool
-in_list(const char *const *list, size_t n, const char *s)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        if (strcmp(list[i], s) == 0)
-            return true;
-    return false;
-}
 
 static bool
 drift_matches(enum wh_policy_drift_match want, const struct wh_sbom_finding *f)
@@ -52,6 +42,8 @@ drift_matches(enum wh_policy_drift_match want, const struct wh_sbom_finding *f)
         return f->size == WH_DRIFT_MINOR;
     case WH_POLICY_DRIFT_PATCH:
         return f->size == WH_DRIFT_PATCH;
+    case WH_POLICY_DRIFT_BUILD:
+        return f->size == WH_DRIFT_BUILD;
     case WH_POLICY_DRIFT_UNSET:
         break;
     }
@@ -59,10 +51,40 @@ drift_matches(enum wh_policy_drift_match want, const struct wh_sbom_finding *f)
 }
 
 static bool
+in_names(const struct wh_policy_tier_rule *r, const char *type, const char *ident)
+{
+    for (size_t i = 0; i < r->n_names; i++)
+        if (wh_sbom_ident_equal(type, ident, r->names[i]))
+            return true;
+    return false;
+}
+
+static bool
+has_name_part(const struct wh_policy_tier_rule *r, const char *type, const char *ident)
+{
+    for (size_t i = 0; i < r->n_name_contains; i++)
+        if (wh_sbom_ident_contains(type, ident, r->name_contains[i]))
+            return true;
+    return false;
+}
+
+static bool
+in_types(const struct wh_policy_tier_rule *r, const char *type)
+{
+    for (size_t i = 0; i < r->n_purl_types; i++)
+        if (wh_sbom_purl_type_equal(r->purl_types[i], type))
+            return true;
+    return false;
+}
+
+/* names and nameContains see the package's identity (sbom/purl.h), not the SBOM's free-text
+ * name: "pkg:pypi/pyOpenSSL" is pyopenssl and meets `ssl`; a component named "vim" whose purl is
+ * libssl3 is libssl3. */
+static bool
 rule_matches(const struct wh_policy_tier_rule *r, const struct wh_sbom_finding *f)
 {
-    const char *name = f->name != NULL ? f->name : "";
-    size_t i;
+    const char *type = f->purl_type != NULL ? f->purl_type : "";
+    const char *ident = f->ident != NULL ? f->ident : f->name != NULL ? f->name : "";
 
     if (r->dev_only >= 0 && (f->kind == WH_DRIFT_DEV_ONLY) != (r->dev_only == 1))
         return false;
@@ -70,18 +92,12 @@ rule_matches(const struct wh_policy_tier_rule *r, const struct wh_sbom_finding *
         return false;
     if (!drift_matches(r->version_drift, f))
         return false;
-    if (r->n_names > 0 && !in_list(r->names, r->n_names, name))
+    if (r->n_names > 0 && !in_names(r, type, ident))
         return false;
-    if (r->n_purl_types > 0 &&
-        !in_list(r->purl_types, r->n_purl_types, f->purl_type != NULL ? f->purl_type : ""))
+    if (r->n_purl_types > 0 && !in_types(r, type))
         return false;
-    if (r->n_name_contains > 0) {
-        for (i = 0; i < r->n_name_contains; i++)
-            if (strstr(name, r->name_contains[i]) != NULL)
-                break;
-        if (i == r->n_name_contains)
-            return false;
-    }
+    if (r->n_name_contains > 0 && !has_name_part(r, type, ident))
+        return false;
     return true;
 }
 
@@ -244,7 +260,8 @@ missing_signer(const struct wh_policy_image *rule, const struct wh_facts *facts)
         const char *name = rule->signatures.signed_by[i]->name;
         bool found = false;
         for (size_t j = 0; facts != NULL && j < facts->n_signature_signers && !found; j++)
-            found = strcmp(facts->signature_signers[j], name) == 0;
+            found = facts->signature_signers[j] != NULL && name != NULL &&
+                    strcmp(facts->signature_signers[j], name) == 0;
         if (!found)
             return rule->signatures.signed_by[i];
     }
@@ -355,6 +372,8 @@ size_name(enum wh_drift_size s)
         return "major";
     case WH_DRIFT_OTHER:
         return "incomparable";
+    case WH_DRIFT_BUILD:
+        return "build";
     case WH_DRIFT_SIZE_NONE:
         break;
     }

@@ -680,7 +680,7 @@ parse_when(struct ctx *c, const struct wh_policy_node *n, const char *where,
 {
     static const char *const keys[] = {
         "devOnly", "prodOnly", "versionDrift", "names", "nameContains", "purlTypes", NULL};
-    static const char *const DRIFT[] = {"any", "major", "minor", "patch", NULL};
+    static const char *const DRIFT[] = {"any", "major", "minor", "patch", "build", NULL};
     const struct wh_policy_node *v;
     enum wh_err rc;
     bool b;

@@ -109,6 +109,7 @@ enum wh_policy_drift_match {
     WH_POLICY_DRIFT_MAJOR, /* sizes MAJOR and OTHER: an unparsable version fails closed */
     WH_POLICY_DRIFT_MINOR,
     WH_POLICY_DRIFT_PATCH,
+    WH_POLICY_DRIFT_BUILD, /* the same version in another build ("2.1.0+cpu" / "2.1.0+cu121") */
 };
 
 struct wh_policy_tier_rule {
@@ -117,9 +118,9 @@ struct wh_policy_tier_rule {
     int dev_only;  /* -1 unset, else the kind must (1) or must not (0) be dev-only */
     int prod_only; /* likewise for prod-only */
     enum wh_policy_drift_match version_drift;
-    const char *const *names; /* exact package names */
+    const char *const *names; /* package names (sbom/purl.h wh_sbom_ident_equal) */
     size_t n_names;
-    const char *const *name_contains; /* substrings */
+    const char *const *name_contains; /* substrings (wh_sbom_ident_contains) */
     size_t n_name_contains;
     const char *const *purl_types; /* "deb", "npm", ...; "" matches a component without purl */
     size_t n_purl_types;

@@ -1,8 +1,9 @@
 /*
- * Drift between a production and a dev SBOM: one merge walk over the two key-sorted component
- * lists (O(n + m) after wh_sbom_parse's O(n log n) sort), grouping duplicate keys so a package
- * installed twice at different versions is compared as a set: a version only one side has is
- * drift (dev-only/prod-only of that version, or version drift when both sides have one).
+ * Drift between a production and a dev SBOM: one merge walk over the two component lists sorted
+ * by package identity (sbom/purl.h: two spellings of one package share a key; O(n + m) after
+ * wh_sbom_parse's O(n log n) sort), grouping duplicate keys so a package installed twice at
+ * different versions is compared as a set: a version only one side has is drift (dev-only or
+ * prod-only of that version, or version drift when both sides have one).
  */
 #include "sbom/diff.h"
 
@@ -89,6 +90,7 @@ set_from(struct wh_sbom_finding *f, enum wh_drift_kind kind, const struct wh_sbo
     f->key = c->key;
     f->purl_type = c->purl_type;
     f->name = c->name;
+    f->ident = c->ident;
     f->dev_version = NULL;
     f->prod_version = NULL;
 }
@@ -150,7 +152,8 @@ wh_sbom_diff(const struct wh_sbom *prod, const struct wh_sbom *dev, struct wh_ar
                 }
                 continue;
             }
-            /* "1.0" and "1.0.0" spell one version: not drift. */
+            /* "1.0" and "1.0.0" spell one version: not drift; "2.1.0+cpu" and "2.1.0+cu121" are
+             * one version but two builds: BUILD drift. */
             size = wh_sbom_version_drift(hd->purl_type, hd->version, hp->version);
             if (size == WH_DRIFT_SIZE_NONE) {
                 out->n_same++;
@@ -196,6 +199,8 @@ wh_sbom_drift_size_name(enum wh_drift_size size)
         return "major";
     case WH_DRIFT_OTHER:
         return "other";
+    case WH_DRIFT_BUILD:
+        return "build";
     }
     return "unknown";
 }

@@ -13,7 +13,10 @@
  *     versions: the highest such version is reported);
  *   - VERSION: the key is in both and each side has versions the other lacks; the finding
  *     compares the highest of those on each side, with the drift size (wh_sbom_version_drift).
- *     Versions that are equivalent though spelt differently ("1.0" / "1.0.0") count as the same.
+ *     Versions that are equivalent though spelt differently ("1.0" / "1.0.0") count as the same;
+ *     one version in two builds ("2.1.0+cpu" / "2.1.0+cu121") is drift of size BUILD.
+ * Keys are identities (sbom/purl.h), so "pkg:pypi/pyOpenSSL" in one SBOM and "pkg:pypi/pyopenssl"
+ * in the other are one package.
  * Keys whose version sets are equal count in n_same. WH_E_INTERNAL if an input is not
  * sorted. Findings and strings borrow from the inputs or live in `a`; *out valid only on WH_OK.
  */
@@ -23,7 +26,7 @@ WH_MUST_CHECK enum wh_err wh_sbom_diff(const struct wh_sbom *prod, const struct 
 
 /* "dev-only", "prod-only", "version". */
 const char *wh_sbom_drift_kind_name(enum wh_drift_kind kind);
-/* "none", "patch", "minor", "major", "other". */
+/* "none", "patch", "minor", "major", "other", "build". */
 const char *wh_sbom_drift_size_name(enum wh_drift_size size);
 
 #endif

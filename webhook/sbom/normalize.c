@@ -1,9 +1,9 @@
 /*
  * SBOM normalisation: CycloneDX 1.4-1.6 and SPDX 2.2/2.3 JSON → one sorted list of components
- * keyed by package URL, so diff.c can compare SBOMs from either format (and either tool) in one
- * merge walk. One pass of base/json_scan.c over the bytes reads only the fields used here (no
- * JSON tree); the checks then run in the order of the tree walk this replaced, so errors read
- * as before.
+ * keyed by package identity (sbom/purl.h), so diff.c can compare SBOMs from either format (and
+ * either tool) in one merge walk. One pass of base/json_scan.c over the bytes reads only the fields
+ * used here (no JSON tree); the checks then run in the order of the tree walk this replaced, so
+ * errors read as before.
  */
 #include "sbom/normalize.h"
 
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/json_scan.h"
+#include "sbom/purl.h"
 #include "sbom/readers.h"
 #include "sbom/tagvalue.h"
 
@@ -191,7 +192,8 @@ add_component(struct collector *c, const char *format, const struct path *p, con
               struct wh_error *err)
 {
     struct wh_sbom_component *comp;
-    const char *key, *type, *purl_version;
+    struct wh_sbom_purl id;
+    const char *purl_version;
     char where[160];
 
     *pushed = false;
@@ -202,18 +204,24 @@ add_component(struct collector *c, const char *format, const struct path *p, con
     if (comp == NULL)
         return WH_E_LIMIT;
     if (purl != NULL) {
-        if (wh_sbom_purl_key(*purl, c->a, &key, &type, &purl_version, err) != WH_OK) {
+        if (wh_sbom_purl_parse(*purl, c->a, &id, err) != WH_OK) {
             c->n--;
             render_path(p, where, sizeof(where));
             return wh_error_wrap(err, "%s: %s", format, where);
         }
-        comp->key = key;
-        comp->purl_type = type;
+        comp->key = id.key;
+        comp->purl_type = id.type;
+        comp->ident = id.ident;
         comp->name = wh_arena_strdup_view(c->a, name->str);
+        /* The purl is the identity: a name that does not spell it is not shown as the package */
+        if (!wh_sbom_ident_equal(id.type, id.ident, comp->name))
+            comp->name = id.ident;
+        purl_version = id.version;
     } else {
         comp->key = wh_arena_strdup_view(c->a, name->str);
         comp->purl_type = "";
         comp->name = comp->key;
+        comp->ident = comp->key;
         purl_version = "";
     }
     comp->version = is_string(version) ? wh_arena_strdup_view(c->a, version->str) : purl_version;
@@ -702,147 +710,6 @@ scan_root(struct wh_json_scan *s, struct root *r, struct cdx *cx, struct pkg_ctx
         if (rc != WH_OK)
             return rc;
     }
-}
-static int
-hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Appends the percent-decoded segment to dst (sized by the caller: decoding never grows). */
-static enum wh_err
-append_decoded(char *dst, size_t *used, struct wh_str seg, struct wh_error *err)
-{
-    size_t i;
-
-    if (memchr(seg.ptr, '%', seg.len) == NULL) {
-        memcpy(dst + *used, seg.ptr, seg.len); /* the usual segment: nothing to decode */
-        *used += seg.len;
-        return WH_OK;
-    }
-    for (i = 0; i < seg.len; i++) {
-        unsigned char c = (unsigned char)seg.ptr[i];
-
-        if (c == '%') {
-            int hi, lo;
-
-            if (seg.len - i < 3)
-                return wh_error_set(err, WH_E_INVALID, "purl: truncated percent escape");
-            hi = hex_value((unsigned char)seg.ptr[i + 1]);
-            lo = hex_value((unsigned char)seg.ptr[i + 2]);
-            if (hi < 0 || lo < 0)
-                return wh_error_set(err, WH_E_INVALID, "purl: bad percent escape");
-            c = (unsigned char)(hi << 4 | lo);
-            if (c == '\0')
-                return wh_error_set(err, WH_E_INVALID, "purl: percent-encoded NUL");
-            i += 2;
-        }
-        dst[(*used)++] = (char)c;
-    }
-    return WH_OK;
-}
-
-static const char *
-rfind(const char *begin, const char *end, char c)
-{
-    while (end > begin) {
-        if (*--end == c)
-            return end;
-    }
-    return NULL;
-}
-
-/* TODO(#14): split the scheme, namespace and version readers (cognitive complexity 42 > 25, STYLE
- * §8). */
-WH_MUST_CHECK enum wh_err /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
-wh_sbom_purl_key(struct wh_str purl, struct wh_arena *a, const char **key, const char **type,
-                 const char **version, struct wh_error *err)
-{
-    const char *p = purl.ptr, *end = purl.ptr + purl.len, *slash, *at, *cut, *seg;
-    char *k, *t;
-    size_t used = 0, i;
-    enum wh_err rc;
-
-    /* purl-spec: scheme "pkg" (case-insensitive), then optional '/'s, then type. */
-    if (purl.len < 4 || strncasecmp(p, "pkg:", 4) != 0)
-        return wh_error_set(err, WH_E_INVALID, "purl: missing 'pkg:' scheme");
-    p += 4;
-    while (p < end && *p == '/')
-        p++;
-    /* Subpath after '#', qualifiers after '?': neither is part of the identity. */
-    if ((cut = memchr(p, '#', (size_t)(end - p))) != NULL)
-        end = cut;
-    if ((cut = memchr(p, '?', (size_t)(end - p))) != NULL)
-        end = cut;
-    slash = memchr(p, '/', (size_t)(end - p));
-    if (slash == NULL || slash == p)
-        return wh_error_set(err, WH_E_INVALID, "purl: missing type or name");
-    t = wh_arena_strndup(a, p, (size_t)(slash - p));
-    for (i = 0; t[i] != '\0'; i++) {
-        char c = t[i];
-        if (c >= 'A' && c <= 'Z')
-            t[i] = (char)(c - 'A' + 'a');
-        else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '+' ||
-                   c == '-'))
-            return wh_error_set(err, WH_E_INVALID, "purl: bad character in type");
-    }
-    p = slash + 1;
-    /* Version: after the rightmost '@' that follows the last '/' (an unencoded npm scope
-     * "@types/node" is not a version). */
-    *version = "";
-    at = rfind(p, end, '@');
-    slash = rfind(p, end, '/');
-    if (at != NULL && (slash == NULL || at > slash)) {
-        char *v = wh_arena_alloc(a, (size_t)(end - at));
-        size_t vlen = 0;
-        rc = append_decoded(v, &vlen, (struct wh_str){at + 1, (size_t)(end - at - 1)}, err);
-        if (rc != WH_OK)
-            return rc;
-        v[vlen] = '\0';
-        *version = v;
-        end = at;
-    }
-    while (end > p && end[-1] == '/')
-        end--;
-    /* key = type "/" namespace "/" name; empty namespace segments are dropped. */
-    k = wh_arena_alloc(a, strlen(t) + (size_t)(end - p) + 3);
-    memcpy(k, t, strlen(t));
-    used = strlen(t);
-    k[used++] = '/';
-    slash = rfind(p, end, '/');
-    if (slash != NULL) {
-        size_t ns_start = used;
-        for (seg = p; seg < slash;) {
-            const char *next = memchr(seg, '/', (size_t)(slash - seg));
-            if (next == NULL)
-                next = slash;
-            if (next > seg) {
-                if (used > ns_start)
-                    k[used++] = '/';
-                rc = append_decoded(k, &used, (struct wh_str){seg, (size_t)(next - seg)}, err);
-                if (rc != WH_OK)
-                    return rc;
-            }
-            seg = next + 1;
-        }
-        p = slash + 1;
-    }
-    k[used++] = '/';
-    if (p == end)
-        return wh_error_set(err, WH_E_INVALID, "purl: empty name");
-    rc = append_decoded(k, &used, (struct wh_str){p, (size_t)(end - p)}, err);
-    if (rc != WH_OK)
-        return rc;
-    k[used] = '\0';
-    *key = k;
-    *type = t;
-    return WH_OK;
 }
 
 static enum wh_err

@@ -24,23 +24,15 @@
  *     `SPDXVersion:`; the same rules as SPDX JSON, errors naming the line (sbom/tagvalue.h).
  *   - A JSON string holding either of the above: cosign `attest --type spdx` puts the file's
  *     text in the predicate as one string.
- * Key: lowercase purl type "/" namespace "/" name, percent-decoded, or the SBOM's name when the
- * component has no purl. Components are sorted by key, then version (bytewise); duplicate keys
- * are all kept. Bounded by lim->sbom_bytes and lim->sbom_components (WH_E_LIMIT) and
+ * Key: the package's identity, wh_sbom_purl_parse's key (lowercase purl type "/" namespace "/"
+ * name, percent-decoded and folded by the type's rules), or the SBOM's name when the component
+ * has no purl; ident likewise. Components are sorted by key, then version (bytewise); duplicate
+ * keys are all kept. Bounded by lim->sbom_bytes and lim->sbom_components (WH_E_LIMIT) and
  * lim->json_depth (WH_E_LIMIT); anything malformed is WH_E_INVALID naming the field.
  * Strings live in `a`. *out is valid only on WH_OK.
  */
 WH_MUST_CHECK enum wh_err wh_sbom_parse(struct wh_bytes json, const struct wh_limits *lim,
                                         struct wh_arena *a, struct wh_sbom *out,
                                         struct wh_error *err);
-
-/*
- * Splits a package URL ("pkg:type/namespace/name@version?qualifiers#subpath", purl-spec) into its
- * key ("type/namespace/name", type lowercased, segments percent-decoded), type and version ("" if
- * absent). WH_E_INVALID when it is not a purl. Strings live in `a`; outputs valid only on WH_OK.
- */
-WH_MUST_CHECK enum wh_err wh_sbom_purl_key(struct wh_str purl, struct wh_arena *a, const char **key,
-                                           const char **type, const char **version,
-                                           struct wh_error *err);
 
 #endif

@@ -10,16 +10,20 @@
 #include "base/str.h"
 
 /*
- * Normalised SBOM: components keyed by purl type + namespace + name (the name alone when there is
- * no purl), sorted by key, versions kept as written. Strings live in the arena.
+ * Normalised SBOM: components keyed by their identity (sbom/purl.h: purl type + namespace + name,
+ * folded as the type's ecosystem folds them; the name alone when there is no purl), sorted by key,
+ * versions kept as written. Strings live in the arena.
  */
 enum wh_sbom_format { WH_SBOM_CYCLONEDX, WH_SBOM_SPDX };
 
 struct wh_sbom_component {
-    const char *key;       /* "deb/debian/libssl3", "pypi//requests", or the bare name */
+    const char *key; /* "deb//libssl3", "pypi//pyopenssl", "npm/@types/node", or the bare name */
     const char *purl_type; /* "deb", "npm", "pypi", ... or "" when there is no purl */
-    const char *name;      /* the package name as the SBOM gives it */
+    const char *name;      /* shown: the SBOM's name when it spells the identity ("PyYAML"),
+                              else the ident (a purl-less name is both) */
     const char *version;   /* "" when absent */
+    const char *ident;     /* the name policy rules match: the purl's, folded ("pyopenssl",
+                              "@types/node"); the bare name without purl */
 };
 
 struct wh_sbom {
@@ -30,13 +34,15 @@ struct wh_sbom {
 
 enum wh_drift_kind { WH_DRIFT_DEV_ONLY, WH_DRIFT_PROD_ONLY, WH_DRIFT_VERSION };
 /* How far two versions of one package are apart; OTHER when they do not parse as
- * major.minor.patch-like (the policy treats OTHER as major: fail closed). */
+ * major.minor.patch-like (the policy treats OTHER as major: fail closed); BUILD when they order
+ * equal but their build metadata differs ("2.1.0+cpu" / "2.1.0+cu121": another build). */
 enum wh_drift_size {
     WH_DRIFT_SIZE_NONE,
     WH_DRIFT_PATCH,
     WH_DRIFT_MINOR,
     WH_DRIFT_MAJOR,
-    WH_DRIFT_OTHER
+    WH_DRIFT_OTHER,
+    WH_DRIFT_BUILD
 };
 
 struct wh_sbom_finding {
@@ -47,6 +53,7 @@ struct wh_sbom_finding {
     const char *name;
     const char *dev_version;  /* NULL for prod-only */
     const char *prod_version; /* NULL for dev-only */
+    const char *ident;        /* the component's ident; NULL: rules match `name` */
 };
 
 struct wh_sbom_diff {

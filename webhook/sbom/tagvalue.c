@@ -11,6 +11,7 @@
 
 #include "base/json_scan.h"
 #include "sbom/normalize.h"
+#include "sbom/purl.h"
 #include "sbom/readers.h"
 
 /* Every WH_E_INVALID message of this file starts so: the line is the one a reader must fix. */
@@ -225,7 +226,8 @@ emit_package(struct walk *w, struct wh_error *err)
 {
     const struct pkg *p = &w->pkg;
     struct wh_sbom_component *c;
-    const char *key, *type, *purl_version = "";
+    struct wh_sbom_purl id;
+    const char *purl_version = "";
 
     if (!w->emit ||
         wh_sbom_spdx_is_root(&(struct wh_sbom_spdx_ident){p->id, p->purl, p->purpose, p->has_id,
@@ -243,13 +245,18 @@ emit_package(struct walk *w, struct wh_error *err)
     c = &w->v[w->n];
     c->name = wh_arena_strdup_view(w->a, p->name);
     if (p->has_purl) {
-        if (wh_sbom_purl_key(p->purl, w->a, &key, &type, &purl_version, err) != WH_OK)
+        if (wh_sbom_purl_parse(p->purl, w->a, &id, err) != WH_OK)
             return wh_error_wrap(err, TV "ExternalRef", p->purl_line);
-        c->key = key;
-        c->purl_type = type;
+        c->key = id.key;
+        c->purl_type = id.type;
+        c->ident = id.ident;
+        if (!wh_sbom_ident_equal(id.type, id.ident, c->name))
+            c->name = id.ident; /* as normalize.c: the purl is the identity */
+        purl_version = id.version;
     } else {
         c->key = c->name;
         c->purl_type = "";
+        c->ident = c->name;
     }
     c->version = p->has_version ? wh_arena_strdup_view(w->a, p->version) : purl_version;
     w->n++;

@@ -1,7 +1,8 @@
 /*
  * Version ordering and drift size. "deb" follows dpkg (lib/dpkg/version.c: verrevcmp); other
  * package types are compared semver-like, falling back to dpkg's character ordering for parts
- * that are not plain numbers, which keeps the order total for arbitrary strings.
+ * that are not plain numbers, which keeps the order total for arbitrary strings. Build metadata
+ * ('+...') does not order semver-like versions but is drift of its own size (BUILD).
  */
 #include "sbom/version.h"
 
@@ -197,6 +198,7 @@ compare_deb(const char *a, const char *b)
 struct semver {
     struct span core, pre; /* pre empty: a release */
     int has_pre;
+    struct span build; /* after the first '+', the '+' included; empty when there is none */
 };
 
 static struct semver
@@ -204,11 +206,14 @@ split_semver(const char *v)
 {
     struct span s = span_c(v);
     struct semver out;
-    const char *hyphen;
+    const char *hyphen, *plus;
 
     if (s.p < s.end && (*s.p == 'v' || *s.p == 'V') && s.p + 1 < s.end && is_digit(s.p[1]))
         s.p++;
-    s.end = find(s, '+'); /* build metadata does not order */
+    /* semver §10: build metadata does not order, but it names another build of the version */
+    plus = find(s, '+');
+    out.build = (struct span){plus, s.end};
+    s.end = plus;
     hyphen = find(s, '-');
     out.core = (struct span){s.p, hyphen};
     out.has_pre = hyphen != s.end;
@@ -343,18 +348,29 @@ drift_of(struct span a, struct span b)
     return WH_DRIFT_PATCH; /* differs after the third field, or in a suffix or revision */
 }
 
+static int
+span_eq(struct span a, struct span b)
+{
+    return a.end - a.p == b.end - b.p && memcmp(a.p, b.p, (size_t)(a.end - a.p)) == 0;
+}
+
 enum wh_drift_size
 wh_sbom_version_drift(const char *purl_type, const char *a, const char *b)
 {
-    if (wh_sbom_version_compare(purl_type, a, b) == 0)
-        return WH_DRIFT_SIZE_NONE;
     if (is_deb(purl_type)) {
         struct debver x = split_deb(a), y = split_deb(b);
+        if (compare_deb(a, b) == 0)
+            return WH_DRIFT_SIZE_NONE;
         if (numcmp(x.epoch, y.epoch) != 0)
             return WH_DRIFT_MAJOR;
         return drift_of(x.upstream, y.upstream);
     } else {
         struct semver x = split_semver(a), y = split_semver(b);
+        /* "2.1.0+cpu" and "2.1.0+cu121" order equal and are different builds: drift of its own
+         * size, so a policy can judge it (versionDrift: build); the same build metadata
+         * (bytewise) on equal versions is the same build ("1.0+x" / "1.0.0+x"). */
+        if (compare_semver(a, b) == 0)
+            return span_eq(x.build, y.build) ? WH_DRIFT_SIZE_NONE : WH_DRIFT_BUILD;
         return drift_of(x.core, y.core);
     }
 }

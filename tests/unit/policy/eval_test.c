@@ -18,20 +18,20 @@ static struct wh_sbom_finding
 dev_only(const char *name, const char *version)
 {
     return (struct wh_sbom_finding){
-        WH_DRIFT_DEV_ONLY, WH_DRIFT_SIZE_NONE, name, "deb", name, version, NULL};
+        WH_DRIFT_DEV_ONLY, WH_DRIFT_SIZE_NONE, name, "deb", name, version, NULL, NULL};
 }
 
 static struct wh_sbom_finding
 prod_only(const char *name, const char *version)
 {
     return (struct wh_sbom_finding){
-        WH_DRIFT_PROD_ONLY, WH_DRIFT_SIZE_NONE, name, "deb", name, NULL, version};
+        WH_DRIFT_PROD_ONLY, WH_DRIFT_SIZE_NONE, name, "deb", name, NULL, version, NULL};
 }
 
 static struct wh_sbom_finding
 drift(const char *name, enum wh_drift_size size, const char *dev, const char *prod)
 {
-    return (struct wh_sbom_finding){WH_DRIFT_VERSION, size, name, "deb", name, dev, prod};
+    return (struct wh_sbom_finding){WH_DRIFT_VERSION, size, name, "deb", name, dev, prod, NULL};
 }
 
 static const char *
@@ -80,17 +80,160 @@ test_every_seed_rule_classifies(void)
                 drift("ruby", WH_DRIFT_OTHER, "3.1~rc", "weird"), WH_TIER_BLOCK, "seed-default[4]");
     expect_tier("python3 patch drift falls to the catch-all",
                 drift("python3", WH_DRIFT_PATCH, "3.11.3", "3.11.2"), WH_TIER_IGNORE,
-                "seed-default[8]");
+                "seed-default[9]");
     expect_tier("tzdata drift", drift("tzdata", WH_DRIFT_MAJOR, "2024a", "2023c"), WH_TIER_WARN,
                 "seed-default[5]");
     expect_tier("dev-only libfoo", dev_only("libyaml-0-2", "0.2.5"), WH_TIER_WARN,
                 "seed-default[6]");
     expect_tier("prod-only package", prod_only("libssl3", "3.0.11"), WH_TIER_IGNORE,
                 "seed-default[7]");
+    expect_tier("build drift of anything else warns", drift("bash", WH_DRIFT_BUILD, "5.2+x", "5.2"),
+                WH_TIER_WARN, "seed-default[8]");
     expect_tier("dev-only graphviz", dev_only("graphviz", "2.42"), WH_TIER_IGNORE,
-                "seed-default[8]");
+                "seed-default[9]");
     expect_tier("unrelated drift", drift("bash", WH_DRIFT_MAJOR, "5.2", "4.4"), WH_TIER_IGNORE,
-                "seed-default[8]");
+                "seed-default[9]");
+}
+
+/* A finding as wh_sbom_diff makes it: the SBOM's spelling in `name`, the identity in `ident`. */
+static struct wh_sbom_finding
+pkg(enum wh_drift_kind kind, enum wh_drift_size size, const char *type, const char *name,
+    const char *ident, const char *dev, const char *prod)
+{
+    return (struct wh_sbom_finding){kind, size, ident, type, name, dev, prod, ident};
+}
+
+/* Issue 13 item 3: spellings hid blocked packages. Each ecosystem's spelling now meets the seed's
+ * rules, and build-metadata drift has a tier of its own. */
+static void
+test_seed_rules_see_identities_and_builds(void)
+{
+    expect_tier("dev-only pypi pyOpenSSL meets `ssl`",
+                pkg(WH_DRIFT_DEV_ONLY, WH_DRIFT_SIZE_NONE, "pypi", "pyOpenSSL", "pyopenssl",
+                    "24.0.0", NULL),
+                WH_TIER_BLOCK, "seed-default[1]");
+    expect_tier(
+        "dev-only pypi M2Crypto meets `crypto`",
+        pkg(WH_DRIFT_DEV_ONLY, WH_DRIFT_SIZE_NONE, "pypi", "M2Crypto", "m2crypto", "0.40", NULL),
+        WH_TIER_BLOCK, "seed-default[1]");
+    expect_tier(
+        "without an ident the name is matched, case-insensitively",
+        pkg(WH_DRIFT_DEV_ONLY, WH_DRIFT_SIZE_NONE, "pypi", "PyOpenSSL", NULL, "24.0.0", NULL),
+        WH_TIER_BLOCK, "seed-default[1]");
+    expect_tier("dev-only npm @Peculiar/WebCrypto meets `crypto`",
+                pkg(WH_DRIFT_DEV_ONLY, WH_DRIFT_SIZE_NONE, "npm", "@Peculiar/WebCrypto",
+                    "@peculiar/webcrypto", "1.4.0", NULL),
+                WH_TIER_BLOCK, "seed-default[1]");
+    expect_tier(
+        "deb LibSSL3 drift meets names: [libssl3]",
+        pkg(WH_DRIFT_VERSION, WH_DRIFT_PATCH, "deb", "LibSSL3", "libssl3", "3.0.13-1", "3.0.11-1"),
+        WH_TIER_BLOCK, "seed-default[2]");
+    expect_tier(
+        "maven OpenSSL (case-sensitive ecosystem) still meets `ssl`",
+        pkg(WH_DRIFT_DEV_ONLY, WH_DRIFT_SIZE_NONE, "maven", "OpenSSL", "OpenSSL", "1", NULL),
+        WH_TIER_BLOCK, "seed-default[1]");
+    expect_tier(
+        "a component named vim whose purl is libssl-dev is libssl-dev",
+        pkg(WH_DRIFT_DEV_ONLY, WH_DRIFT_SIZE_NONE, "deb", "vim", "libssl-dev", "3.0.13", NULL),
+        WH_TIER_BLOCK, "seed-default[1]");
+    expect_tier("dev-only Vim (deb, folded) is still allowlisted",
+                pkg(WH_DRIFT_DEV_ONLY, WH_DRIFT_SIZE_NONE, "deb", "Vim", "vim", "9.0", NULL),
+                WH_TIER_IGNORE, "seed-default[0]");
+    expect_tier("openssl build drift blocks (versionDrift: any)",
+                pkg(WH_DRIFT_VERSION, WH_DRIFT_BUILD, "generic", "openssl", "openssl",
+                    "3.0.13+quic", "3.0.13"),
+                WH_TIER_BLOCK, "seed-default[2]");
+    expect_tier("ca-certificates build drift warns (versionDrift: any)",
+                pkg(WH_DRIFT_VERSION, WH_DRIFT_BUILD, "deb", "ca-certificates", "ca-certificates",
+                    "1+b", "1"),
+                WH_TIER_WARN, "seed-default[5]");
+    expect_tier(
+        "torch build drift warns (versionDrift: build)",
+        pkg(WH_DRIFT_VERSION, WH_DRIFT_BUILD, "pypi", "torch", "torch", "2.1.0+cu121", "2.1.0+cpu"),
+        WH_TIER_WARN, "seed-default[8]");
+    expect_tier("python3 build drift is not minor or major: warns by [8]",
+                pkg(WH_DRIFT_VERSION, WH_DRIFT_BUILD, "generic", "python3", "python3", "3.12.1+x",
+                    "3.12.1"),
+                WH_TIER_WARN, "seed-default[8]");
+    expect_tier("pyopenssl2 patch drift: no seed rule names it",
+                pkg(WH_DRIFT_VERSION, WH_DRIFT_PATCH, "pypi", "pyopenssl2", "pyopenssl2", "2", "1"),
+                WH_TIER_IGNORE, "seed-default[9]");
+}
+
+/* names fold like the ecosystem (PEP 503 for pypi), purlTypes take syft's older "alpine" as apk,
+ * versionDrift: build matches build drift only. */
+static void
+test_names_types_and_build_rules(void)
+{
+    struct wh_policy *p;
+    struct wh_error err = {0};
+    const char *yaml = "apiVersion: driftgate.dev/v1alpha1\nkind: Policy\nspec:\n"
+                       "  tiers: {t: [\n"
+                       "    {tier: block, when: {names: [zope.interface, Django]}},\n"
+                       "    {tier: warn, when: {purlTypes: [alpine]}},\n"
+                       "    {tier: block, when: {versionDrift: build}},\n"
+                       "    {tier: ignore, when: {}}]}\n";
+    static const struct {
+        const char *what;
+        struct wh_sbom_finding f;
+        enum wh_tier tier;
+        const char *rule;
+    } cases[] = {
+        {"pypi Zope_Interface is zope.interface",
+         {WH_DRIFT_DEV_ONLY, WH_DRIFT_SIZE_NONE, "pypi//zope-interface", "pypi", "Zope_Interface",
+          "6", NULL, "zope-interface"},
+         WH_TIER_BLOCK,
+         "t[0]"},
+        {"pypi django is Django",
+         {WH_DRIFT_DEV_ONLY, WH_DRIFT_SIZE_NONE, "pypi//django", "pypi", "django", "5", NULL,
+          "django"},
+         WH_TIER_BLOCK,
+         "t[0]"},
+        {"pypi zope-interfaces is not zope.interface",
+         {WH_DRIFT_DEV_ONLY, WH_DRIFT_SIZE_NONE, "pypi//zope-interfaces", "pypi", "zope-interfaces",
+          "6", NULL, "zope-interfaces"},
+         WH_TIER_IGNORE,
+         "t[3]"},
+        {"deb zope_interface is not zope.interface (only pypi folds separators)",
+         {WH_DRIFT_DEV_ONLY, WH_DRIFT_SIZE_NONE, "deb//zope_interface", "deb", "zope_interface",
+          "6", NULL, "zope_interface"},
+         WH_TIER_IGNORE,
+         "t[3]"},
+        {"purlTypes: [alpine] matches apk",
+         {WH_DRIFT_DEV_ONLY, WH_DRIFT_SIZE_NONE, "apk//musl", "apk", "musl", "1", NULL, "musl"},
+         WH_TIER_WARN,
+         "t[1]"},
+        {"versionDrift: build matches build drift",
+         {WH_DRIFT_VERSION, WH_DRIFT_BUILD, "pypi//torch", "pypi", "torch", "2.1.0+cu121",
+          "2.1.0+cpu", "torch"},
+         WH_TIER_BLOCK,
+         "t[2]"},
+        {"versionDrift: build does not match patch drift",
+         {WH_DRIFT_VERSION, WH_DRIFT_PATCH, "pypi//torch", "pypi", "torch", "2.1.1", "2.1.0",
+          "torch"},
+         WH_TIER_IGNORE,
+         "t[3]"},
+    };
+    size_t i;
+
+    if (!ok(wh_policy_parse((struct wh_bytes){(const unsigned char *)yaml, strlen(yaml)}, "t.yaml",
+                            NULL, &lim, &p, &err) == WH_OK,
+            "a policy with versionDrift: build loads (%s)", err.msg))
+        return;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct wh_arena a;
+        struct wh_sbom_finding f = cases[i].f;
+        struct wh_sbom_diff diff = {&f, 1, 0, 0, 0, 0};
+        struct wh_tiered_finding *t;
+
+        wh_arena_init(&a);
+        wh_policy_classify_tiers(p, wh_policy_tiers_find(p, "t"), "x/y", &diff, 0, &a, &t);
+        ok(t[0].tier == cases[i].tier && strcmp(t[0].rule, cases[i].rule) == 0,
+           "%s → %s by %s (got %s by %s)", cases[i].what, tier_name(cases[i].tier), cases[i].rule,
+           tier_name(t[0].tier), t[0].rule);
+        wh_arena_fini(&a);
+    }
+    wh_policy_unref(p);
 }
 
 static void
@@ -812,6 +955,8 @@ main(void)
         return done_testing();
     }
     test_every_seed_rule_classifies();
+    test_seed_rules_see_identities_and_builds();
+    test_names_types_and_build_rules();
     test_unmatched_finding_is_blocked();
     test_exemption_lifts_block_until_expiry();
     test_exemption_with_any_tag_lifts_the_block_at_runtime();

@@ -80,7 +80,11 @@ test_shipped_policy_loads_with_seed_tiers(void)
            img->sbom.n_signed_by == 1,
        "CycloneDX SBOM attestation required");
     t = wh_policy_tiers_find(p, "seed-default");
-    ok(t != NULL && img->tiers == t && t->n_rules == 9, "seed-default has the seed's 9 rules");
+    ok(t != NULL && img->tiers == t && t->n_rules == 10,
+       "seed-default has the seed's 9 rules and the build-drift warning");
+    ok(t != NULL && t->rules[8].version_drift == WH_POLICY_DRIFT_BUILD &&
+           t->rules[8].tier == WH_TIER_WARN,
+       "seed-default[8] warns on build drift");
     ok(t != NULL && strcmp(t->rules[1].id, "seed-default[1]") == 0 &&
            t->rules[1].tier == WH_TIER_BLOCK && t->rules[1].dev_only == 1 &&
            t->rules[1].n_name_contains == 5,

@@ -1,4 +1,4 @@
-/* sbom/diff.c: merge walk, duplicate keys as version sets, drift sizes, counts. */
+/* sbom/diff.c: merge walk, duplicate keys as version sets, drift sizes, counts, identities. */
 #include "sbom/diff.h"
 
 #include <string.h>
@@ -69,7 +69,7 @@ test_dev_only_prod_only_and_version_drift(void)
            diff.n_findings == 5,
        "counts: 2 dev-only, 1 prod-only, 2 version, 2 same (got %zu %zu %zu %zu)", diff.n_dev_only,
        diff.n_prod_only, diff.n_version, diff.n_same);
-    f = finding(&diff, "deb/debian/libc6");
+    f = finding(&diff, "deb//libc6");
     ok(f != NULL && f->kind == WH_DRIFT_VERSION && f->size == WH_DRIFT_PATCH &&
            strcmp(f->dev_version, "2.36-9+deb12u14") == 0 &&
            strcmp(f->prod_version, "2.36-9+deb12u4") == 0 && strcmp(f->name, "libc6") == 0,
@@ -78,15 +78,15 @@ test_dev_only_prod_only_and_version_drift(void)
     ok(f != NULL && f->kind == WH_DRIFT_VERSION && f->size == WH_DRIFT_MAJOR &&
            strcmp(f->purl_type, "pypi") == 0,
        "requests: major drift");
-    f = finding(&diff, "deb/debian/libssl-dev");
+    f = finding(&diff, "deb//libssl-dev");
     ok(f != NULL && f->kind == WH_DRIFT_DEV_ONLY && f->size == WH_DRIFT_SIZE_NONE &&
            f->prod_version == NULL && strcmp(f->dev_version, "3.0.11-1~deb12u2") == 0,
        "libssl-dev: dev-only");
-    f = finding(&diff, "deb/debian/prodtool");
+    f = finding(&diff, "deb//prodtool");
     ok(f != NULL && f->kind == WH_DRIFT_PROD_ONLY && f->dev_version == NULL &&
            strcmp(f->prod_version, "1.0") == 0,
        "prodtool: prod-only");
-    ok(finding(&diff, "deb/debian/libssl3") == NULL, "libssl3 at equal versions: no finding");
+    ok(finding(&diff, "deb//libssl3") == NULL, "libssl3 at equal versions: no finding");
     for (i = 1; i < diff.n_findings; i++) {
         if (strcmp(diff.findings[i - 1].key, diff.findings[i].key) >= 0)
             break;
@@ -173,6 +173,75 @@ test_equivalent_spellings_and_empty_inputs(void)
     wh_arena_fini(&a);
 }
 
+/* Per ecosystem, two spellings of one package in prod and dev are one package (a version drift
+ * or the same), never a dev-only + prod-only pair; case-sensitive ecosystems keep two. */
+static void
+test_spellings_of_one_package_pair_up(void)
+{
+    static const char *const prod[] = {
+        "pkg:pypi/pyopenssl@24.0.0",        "pkg:pypi/m2crypto@0.39",
+        "pkg:npm/jsonstream@1.3.5",         "pkg:deb/debian/libssl3@3.0.11-1",
+        "pkg:deb/debian/libc6@2.36-9",      "pkg:pypi/torch@2.1.0+cpu",
+        "pkg:generic/openssl@3.0.13",       "pkg:apk/alpine/musl@1.2.4-r2",
+        "pkg:nuget/Newtonsoft.Json@13.0.1", "pkg:golang/github.com/sirupsen/logrus@v1.9.0",
+        "pkg:maven/org.x/foo@1.0",          "pkg:pypi/zope.interface@6.0",
+    };
+    static const char *const dev[] = {
+        "pkg:pypi/pyOpenSSL@24.0.0",
+        "pkg:pypi/M2Crypto@0.40",
+        "pkg:npm/JSONStream@1.3.5",
+        "pkg:deb/debian/LibSSL3@3.0.13-1",
+        "pkg:deb/ubuntu/libc6@2.35-0ubuntu3",
+        "pkg:pypi/torch@2.1.0+cu121",
+        "pkg:generic/openssl@3.0.13+quic",
+        "pkg:alpine/musl@1.2.4-r2",
+        "pkg:nuget/newtonsoft.json@13.0.1",
+        "pkg:golang/github.com/Sirupsen/logrus@v1.9.0",
+        "pkg:maven/org.x/Foo@1.0",
+        "pkg:pypi/Zope_Interface@6.0",
+    };
+    static const struct {
+        const char *key, *ident;
+        enum wh_drift_size size;
+    } drifts[] = {
+        {"pypi//m2crypto", "m2crypto", WH_DRIFT_MINOR},
+        {"deb//libssl3", "libssl3", WH_DRIFT_PATCH},
+        {"deb//libc6", "libc6", WH_DRIFT_MINOR},
+        {"pypi//torch", "torch", WH_DRIFT_BUILD},
+        {"generic//openssl", "openssl", WH_DRIFT_BUILD},
+    };
+    struct wh_arena a;
+    struct wh_sbom p, d;
+    struct wh_sbom_diff diff;
+    struct wh_error err;
+    const struct wh_sbom_finding *f;
+    size_t i;
+
+    wh_arena_init(&a);
+    p = sbom_of(&a, prod, sizeof(prod) / sizeof(prod[0]));
+    d = sbom_of(&a, dev, sizeof(dev) / sizeof(dev[0]));
+    ok(wh_sbom_diff(&p, &d, &a, &diff, &err) == WH_OK && diff.n_version == 5 && diff.n_same == 5 &&
+           diff.n_dev_only == 2 && diff.n_prod_only == 2,
+       "5 drifts, 5 same (pyOpenSSL, JSONStream, musl, Newtonsoft.Json, Zope_Interface), golang "
+       "and maven case twins apart (got %zu version %zu same %zu dev-only %zu prod-only)",
+       diff.n_version, diff.n_same, diff.n_dev_only, diff.n_prod_only);
+    for (i = 0; i < sizeof(drifts) / sizeof(drifts[0]); i++) {
+        f = finding(&diff, drifts[i].key);
+        ok(f != NULL && f->kind == WH_DRIFT_VERSION && f->size == drifts[i].size &&
+               strcmp(f->ident, drifts[i].ident) == 0,
+           "%s: %s drift, ident %s (got %s %s)", drifts[i].key,
+           wh_sbom_drift_size_name(drifts[i].size), drifts[i].ident,
+           f != NULL ? wh_sbom_drift_size_name(f->size) : "no finding", f != NULL ? f->ident : "");
+    }
+    f = finding(&diff, "pypi//m2crypto");
+    ok(f != NULL && strcmp(f->name, "M2Crypto") == 0, "the finding shows dev's spelling M2Crypto");
+    f = finding(&diff, "golang/github.com/Sirupsen/logrus");
+    ok(f != NULL && f->kind == WH_DRIFT_DEV_ONLY &&
+           finding(&diff, "golang/github.com/sirupsen/logrus") != NULL,
+       "golang module paths are case-sensitive: Sirupsen and sirupsen are two modules");
+    wh_arena_fini(&a);
+}
+
 static void
 test_names_of_kinds_and_sizes(void)
 {
@@ -182,6 +251,7 @@ test_names_of_kinds_and_sizes(void)
        "kind names");
     ok(strcmp(wh_sbom_drift_size_name(WH_DRIFT_MAJOR), "major") == 0 &&
            strcmp(wh_sbom_drift_size_name(WH_DRIFT_OTHER), "other") == 0 &&
+           strcmp(wh_sbom_drift_size_name(WH_DRIFT_BUILD), "build") == 0 &&
            strcmp(wh_sbom_drift_size_name(WH_DRIFT_SIZE_NONE), "none") == 0,
        "size names");
 }
@@ -193,6 +263,7 @@ main(void)
     test_duplicate_keys_compare_as_sets();
     test_extra_dev_version_of_installed_package_is_dev_only();
     test_equivalent_spellings_and_empty_inputs();
+    test_spellings_of_one_package_pair_up();
     test_names_of_kinds_and_sizes();
     return done_testing();
 }

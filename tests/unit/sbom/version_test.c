@@ -102,11 +102,41 @@ test_drift_sizes(void)
     check_drift("npm", "1.0", "1.0.0", WH_DRIFT_SIZE_NONE);
 }
 
+/* One version, two builds: build metadata does not order (semver §10) but is drift of its own
+ * size, for every semver-like type; for the dpkg-ordered types '+' is part of the version. */
+static void
+test_build_metadata_is_build_drift(void)
+{
+    check_order("pypi", "2.1.0+cpu", "2.1.0+cu121", 0);
+    check_drift("pypi", "2.1.0+cpu", "2.1.0+cu121", WH_DRIFT_BUILD);
+    check_drift("pypi", "2.1.0", "2.1.0+cpu", WH_DRIFT_BUILD);
+    check_drift("pypi", "2.1.0+cpu", "2.1.0+cpu", WH_DRIFT_SIZE_NONE);
+    check_drift("pypi", "2.1.0+cpu", "2.1.1+cpu", WH_DRIFT_PATCH); /* the version decides first */
+    check_drift("pypi", "2.1.0+cpu", "2.2.0+cu121", WH_DRIFT_MINOR);
+    check_drift("generic", "3.0.13", "3.0.13+quic", WH_DRIFT_BUILD);
+    check_drift("", "3.0.13", "3.0.13+quic", WH_DRIFT_BUILD);
+    check_drift("npm", "1.0.0+build.5", "1.0.0+build.9", WH_DRIFT_BUILD);
+    check_drift("npm", "1.0.0-rc.1+a", "1.0.0-rc.1+b", WH_DRIFT_BUILD);
+    check_drift("npm", "1.0+x", "1.0.0+x", WH_DRIFT_SIZE_NONE); /* one version, one build */
+    check_drift("npm", "1.0.0+", "1.0.0", WH_DRIFT_BUILD);      /* an empty build is still one */
+    check_drift("golang", "v2.0.0+incompatible", "v2.0.0", WH_DRIFT_BUILD);
+    check_drift("golang", "v1.2.3+x", "1.2.3+x", WH_DRIFT_SIZE_NONE);
+    check_drift("maven", "2.11+1", "2.11", WH_DRIFT_BUILD);
+    check_drift("cargo", "0.4.20+deprecated", "0.4.20", WH_DRIFT_BUILD);
+    check_drift("nuget", "13.0.1+abc", "13.0.1+ABC", WH_DRIFT_BUILD); /* bytewise */
+    /* dpkg: "+quic" is more upstream version, which orders: patch drift as before */
+    check_order("deb", "3.0.13", "3.0.13+quic", -1);
+    check_drift("deb", "3.0.13", "3.0.13+quic", WH_DRIFT_PATCH);
+    check_drift("apk", "1.2.3-r0", "1.2.3+x-r0", WH_DRIFT_PATCH);
+    check_drift("rpm", "3.0.7-27.el9", "3.0.7-27.el9+fips", WH_DRIFT_PATCH);
+}
+
 int
 main(void)
 {
     test_dpkg_ordering();
     test_semver_like_ordering();
     test_drift_sizes();
+    test_build_metadata_is_build_drift();
     return done_testing();
 }
