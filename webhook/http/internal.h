@@ -48,6 +48,10 @@ struct wh_http_server {
     unsigned long long rejected; /* connections closed at accept: over the cap */
     int64_t rejected_logged_ms;  /* last log line about them (one a second at most) */
     struct wh_metrics_family *m_conns, *m_rejected, *m_body_bytes, *m_paused;
+    /* TLS handshakes refused (server.c on_tls_info), and their rate-limited log lines. */
+    struct wh_metrics_family *m_tls_refused;
+    int64_t tls_refused_window_ms;
+    unsigned tls_refused_logged;
 };
 
 /*

@@ -39,6 +39,8 @@
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
+/* SSL_CTX ex_data slot holding the struct wh_http_server (on_tls_info); -1 until first serve. */
+static int server_ex_index = -1;
 
 struct route_handler {
     h2o_handler_t super;
@@ -173,6 +175,50 @@ cert_not_after(SSL_CTX *ctx)
     return timegm(&tm);
 }
 
+/* Loop thread, OpenSSL's info callback: a handshake driftgate ends with a fatal alert (no client
+ * certificate, an unknown CA, an old protocol...) is counted by alert and logged with the reason,
+ * at most 10 lines a second. h2o 2.2.5 closes such a connection without flushing the alert, so
+ * the peer only sees the connection end; this is where an operator learns why. */
+static void
+on_tls_info(const SSL *ssl, int where, int value)
+{
+    struct wh_http_server *s;
+    const char *alert;
+    struct sockaddr_storage ss;
+    char addr[INET6_ADDRSTRLEN] = "?";
+    h2o_socket_t *sock;
+    int64_t now;
+    long verify;
+
+    if ((where & SSL_CB_WRITE_ALERT) == 0 || (value >> 8) != SSL3_AL_FATAL)
+        return;
+    s = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), server_ex_index);
+    if (s == NULL)
+        return;
+    /* OpenSSL 3.0's table predates TLS 1.3's certificate_required (RFC 8446 §6.2). */
+    alert = (value & 0xff) == 116 ? "certificate required" : SSL_alert_desc_string_long(value);
+    wh_metrics_counter_add(s->m_tls_refused, (const char *const[]){alert}, 1);
+    now = wh_clock_mono_ms();
+    if (now - s->tls_refused_window_ms >= 1000) {
+        s->tls_refused_window_ms = now;
+        s->tls_refused_logged = 0;
+    }
+    if (s->tls_refused_logged++ >= 10)
+        return;
+    /* h2o's BIO carries its socket (socket.c reads it back the same way). */
+    sock = BIO_get_data(SSL_get_rbio(ssl));
+    if (sock != NULL && h2o_socket_getpeername(sock, (struct sockaddr *)&ss) != 0) {
+        if (ss.ss_family == AF_INET)
+            inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, addr, sizeof(addr));
+        else if (ss.ss_family == AF_INET6)
+            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, addr, sizeof(addr));
+    }
+    verify = SSL_get_verify_result(ssl);
+    wh_log(WH_LOG_WARN, "tls: handshake from %s refused: %s%s%s", addr, alert,
+           verify != X509_V_OK ? ": client certificate: " : "",
+           verify != X509_V_OK ? X509_verify_cert_error_string(verify) : "");
+}
+
 /* tls.clientCA (and tls.clientNames): a handshake without a certificate chaining to the CA,
  * valid for TLS client authentication and carrying one of the names, is refused. */
 static enum wh_err
@@ -239,6 +285,7 @@ new_ssl_ctx(const struct wh_config *cfg, bool with_client_auth, SSL_CTX **out, s
         return err->code;
     }
     h2o_ssl_register_alpn_protocols(ctx, alpn);
+    SSL_CTX_set_info_callback(ctx, on_tls_info);
     *out = ctx;
     return WH_OK;
 }
@@ -629,10 +676,21 @@ wh_http_serve(const struct wh_config *cfg, struct wh_review_env *env, struct wh_
     s.queue = h2o_multithread_create_queue(loop);
     h2o_multithread_register_receiver(s.queue, &s.done_receiver, wh_http_validate_done);
     pthread_mutex_init(&s.tls_lock, NULL);
-    if (ssl_ctx != NULL)
+    if (server_ex_index < 0)
+        server_ex_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    s.m_tls_refused =
+        wh_metrics_counter_new(s.metrics->metrics, "driftgate_tls_handshakes_refused_total",
+                               "TLS handshakes ended with a fatal alert, by alert (certificate "
+                               "required, unknown CA, ...).",
+                               "alert");
+    if (ssl_ctx != NULL) {
         SSL_CTX_set_cert_cb(ssl_ctx, on_cert, &s);
-    if (probe_ssl_ctx != NULL)
+        SSL_CTX_set_ex_data(ssl_ctx, server_ex_index, &s);
+    }
+    if (probe_ssl_ctx != NULL) {
         SSL_CTX_set_cert_cb(probe_ssl_ctx, on_cert, &s);
+        SSL_CTX_set_ex_data(probe_ssl_ctx, server_ex_index, &s);
+    }
     s.accept_ctx.ctx = &s.ctx;
     s.accept_ctx.hosts = hosts;
     s.accept_ctx.ssl_ctx = ssl_ctx;
