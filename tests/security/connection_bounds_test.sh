@@ -47,7 +47,7 @@ def closed_after(s, limit):
 if mode == "hold":  # N connections, Content-Length BODY, BODY-1 bytes sent, held HOLD seconds
     n, body, hold = int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
     st = {"handshakes": 0, "handshake_failed": 0, "sent_all": 0, "stalled": 0, "closed": 0}
-    lock = threading.Lock(); keep = []
+    lock = threading.Lock(); keep = []; t0 = time.time()
     def one():
         try: t = tls()
         except OSError:
@@ -56,7 +56,7 @@ if mode == "hold":  # N connections, Content-Length BODY, BODY-1 bytes sent, hel
         with lock: st["handshakes"] += 1; keep.append(t)
         head = b"POST /validate?timeout=10s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % body
         left, chunk, k = body - 1, b"a" * 65536, "sent_all"
-        t.settimeout(3)
+        t.settimeout(1.5)  # no progress for this long: the server stopped reading
         try:
             t.sendall(head)
             while left > 0:
@@ -67,6 +67,7 @@ if mode == "hold":  # N connections, Content-Length BODY, BODY-1 bytes sent, hel
     ths = [threading.Thread(target=one, daemon=True) for _ in range(n)]
     for th in ths: th.start()
     for th in ths: th.join()
+    st["seconds"] = round(time.time() - t0, 1)
     print(json.dumps(st), flush=True)
     time.sleep(hold)
 elif mode == "idle":  # N-1 TLS connections left idle, then one more; seconds until each closes
@@ -115,16 +116,21 @@ for _ in $(seq 150); do [ -s "$work/hold.out" ] && break; sleep 0.1; done
 hold=$(head -1 "$work/hold.out")
 [ "$(jq -r .handshakes <<< "$hold" 2>/dev/null)" = 150 ]
 check $? "150 TLS connections hold 3 MiB bodies one byte short: $hold"
+# The attackers' request timeout (10 s from their handshakes) has not run out yet.
+metrics=$(c "$base/metrics")
+paused=$(awk '$1 == "driftgate_connections_paused" { print $2 }' <<< "$metrics")
+inflight=$(awk '$1 == "driftgate_request_body_bytes" { print $2 }' <<< "$metrics")
+# A loaded machine may take seconds for 150 handshakes, and the first connections' timeout runs
+# from theirs: a third of them still paused is the mechanism at work. What is in flight is the
+# budget (16 MiB) plus at most one loop iteration's reads per connection (64 KiB).
+[ -n "$paused" ] && [ "${paused%.*}" -ge 50 ] && [ -n "$inflight" ] &&
+  [ "${inflight%.*}" -le $((16 * 1024 * 1024 + 150 * 64 * 1024)) ]
+check $? "/metrics: ${paused:-no} connections no longer read, ${inflight:-no} request bytes in flight (budget 16 MiB)"
 t0=$(ms_now)
 out=$(post "$(review_json during-attack "registry.example/not-covered:v1")")
 ms=$(( $(ms_now) - t0 ))
 [[ "$out" == *'"uid":"during-attack"'*' 200' ]]
 check $? "a normal review is answered during the attack (${ms} ms)" "$out"
-metrics=$(c "$base/metrics")
-paused=$(awk '$1 == "driftgate_connections_paused" { print $2 }' <<< "$metrics")
-inflight=$(awk '$1 == "driftgate_request_body_bytes" { print $2 }' <<< "$metrics")
-[ -n "$paused" ] && [ "${paused%.*}" -ge 100 ]
-check $? "/metrics: ${paused:-no} connections no longer read, ${inflight:-no} request bytes in flight"
 sleep 1
 peak=$(rss VmHWM); now=$(rss VmRSS)
 [ -n "$peak" ] && [ "$peak" -lt "$rss_bound_kb" ]
