@@ -7,7 +7,8 @@
 # registry metrics); a patched object gets no patch again (reinvocation); an image that cannot be
 # verified, matches no rule or already names a digest is left alone and the mutate still allows;
 # a bare Pod's UPDATE is never patched; the ephemeralcontainers subresource only pins ephemeral
-# containers; a malformed review is a 400.
+# containers; a multi-arch image is pinned to its index (each node still pulls its platform);
+# a malformed review is a 400.
 # Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,16 +19,23 @@ BUILD=${BUILD:-$top/build}
 world=$work/world
 cleanup_world() { "$top/tests/support/fixtures/world.sh" stop "$world" >/dev/null 2>&1 || true; cleanup; }
 trap cleanup_world EXIT
-"$top/tests/support/fixtures/world.sh" "$world" none > "$work/world.log" 2>&1
-check $? "fixture world with a registry and signed images" "$(tail -20 "$work/world.log")"
+"$top/tests/support/fixtures/world.sh" "$world" none > "$work/world.log" 2>&1 &&
+  "$top/tests/support/fixtures/multiarch.sh" "$world" >> "$work/world.log" 2>&1
+check $? "fixture world with a registry, signed images and multi-arch indexes" "$(tail -20 "$work/world.log")"
 . "$world/world.env"
+# The world's policy plus a rule for the multi-arch repository (signature and SBOM per platform).
+awk -v reg="$REGISTRY" '
+  /^  images:/ { print; print "    - name: multi"; print "      match: [\"" reg "/demo/multi\"]";
+                 print "      signatures: {signedBy: [ci-key]}"; print "      attestations:";
+                 print "        sbom: {predicateType: \"https://cyclonedx.org/bom\", signedBy: [ci-key]}";
+                 next } { print }' "$POLICY" > "$world/policy-mutate.yaml"
 
 mint_cert "$work" 127.0.0.1; cacert=$work/tls.crt
 port=$(free_port); base=https://127.0.0.1:$port
 cat > "$work/serve.yaml" <<YAML
 listen: "127.0.0.1:$port"
 tls: {cert: $work/tls.crt, key: $work/tls.key}
-policy: $POLICY
+policy: $world/policy-mutate.yaml
 registry: {plainHTTP: ["$REGISTRY"]}
 reload: {pollMillis: 0}
 workers: 1
@@ -117,6 +125,17 @@ check $? "Deployment of a verified image: answered from the cache"
 resp=$(mutate "$work/pod/cronjob.json")
 [ "$(patch_of "$resp" | jq -r '.[0].path')" = /spec/jobTemplate/spec/template/spec/containers/0/image ]
 check $? "CronJob: /spec/jobTemplate/spec/template/spec/containers/0/image pinned" "$(patch_of "$resp")"
+
+# --- multi-arch: the index digest is pinned, validate judges the platforms from the cache -------
+bash "$top/tests/integration/review-objects.sh" -o "$work/multi" -k pod "$MULTI_ONEACH" >/dev/null 2>&1
+resp=$(mutate "$work/multi/pod.json")
+p=$(patch_of "$resp")
+[ "$(jq -r '.[0].value' <<< "$p" 2>/dev/null)" = "$MULTI_ONEACH@$MULTI_ONEACH_DIGEST" ]
+check $? "multi-arch: pinned to the index digest, not a platform's ($MULTI_ONEACH_DIGEST)" "$resp / $p"
+apply "$work/multi/pod.json" "$p" > "$work/multi-pinned.json"
+resp=$(validate "$work/multi-pinned.json")
+[ "$(jq -r .response.allowed <<< "$resp")" = true ] && [ "$(last_requests review)" = 0 ]
+check $? "multi-arch: the pinned pod is allowed, its platforms judged from the cache" "$resp"
 
 # --- what is left alone: unverifiable, unmatched, already pinned -------------------------------
 bash "$top/tests/integration/review-objects.sh" -o "$work/mixed" -k pod \

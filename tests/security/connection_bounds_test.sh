@@ -151,7 +151,9 @@ server:
   probeListen: "127.0.0.1:$probe_port"
 log: {level: warn}
 YAML
-start_serve "$work/capped.yaml"; check $? "driftgate serve is up with maxConnections 8" "$(tail -5 "$work/serve.log")"
+start_serve "$work/capped.yaml"; up=$?
+check $up "driftgate serve is up with maxConnections 8" "$(tail -5 "$work/serve.log")"
+[ "$up" = 0 ] || exit 1
 probe_metric() { curl -sS --cacert "$cacert" "https://127.0.0.1:$probe_port/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
 mkfifo "$work/idle.in"
 python3 "$work/peer.py" idle "$port" "$cacert" 9 < "$work/idle.in" > "$work/idle.out" 2>&1 &

@@ -643,11 +643,13 @@ log_mutate(const struct wh_admission_request *req, size_t n_ops, int64_t started
     wh_buf_init(&b, 4096);
     wh_buf_append_c(&b, "{\"mutate\":");
     wh_buf_append_json_string(&b, wh_str_c(req->uid));
-    wh_buf_printf(&b,
-                  ",\"kind\":\"%s\",\"operation\":\"%s\",\"images\":%zu,\"pinned\":%zu,"
-                  "\"ms\":%lld,\"registry_requests\":%lu,\"namespace\":",
-                  req->kind, req->operation, req->n_images, n_ops,
-                  (long long)(wh_clock_mono_ms() - started_ms), registry_requests);
+    wh_buf_append_c(&b, ",\"kind\":");
+    wh_buf_append_json_string(&b, wh_str_c(req->kind));
+    wh_buf_append_c(&b, ",\"operation\":");
+    wh_buf_append_json_string(&b, wh_str_c(req->operation));
+    wh_buf_printf(
+        &b, ",\"images\":%zu,\"pinned\":%zu,\"ms\":%lld,\"registry_requests\":%lu,\"namespace\":",
+        req->n_images, n_ops, (long long)(wh_clock_mono_ms() - started_ms), registry_requests);
     wh_buf_append_json_string(&b, wh_str_c(req->namespace_));
     wh_buf_append_c(&b, "}\n");
     if (!b.overflow)
