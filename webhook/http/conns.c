@@ -72,8 +72,10 @@ on_conn_close(void *data)
     struct wh_http_server *s = c->server;
 
     h2o_linklist_unlink(&c->link);
-    if (c->is_paused)
+    if (c->is_paused) {
         h2o_linklist_unlink(&c->paused_link);
+        s->n_paused--;
+    }
     if (c->is_probe)
         s->n_probe_conns--;
     else
@@ -133,12 +135,14 @@ pause_conn(struct wh_http_server *s, struct wh_http_conn *c)
     h2o_socket_read_stop(c->sock);
     c->is_paused = true;
     h2o_linklist_insert(&s->paused, &c->paused_link);
+    s->n_paused++;
 }
 
 static void
-resume_conn(struct wh_http_conn *c)
+resume_conn(struct wh_http_server *s, struct wh_http_conn *c)
 {
     h2o_linklist_unlink(&c->paused_link);
+    s->n_paused--;
     c->is_paused = false;
     h2o_socket_read_start(c->sock, c->resume_cb);
 }
@@ -146,7 +150,7 @@ resume_conn(struct wh_http_conn *c)
 void
 wh_http_conns_balance(struct wh_http_server *s)
 {
-    size_t buffered = 0, total, budget = s->cfg->max_inflight_body_bytes, n_paused = 0;
+    size_t buffered = 0, total, budget = s->cfg->max_inflight_body_bytes;
     h2o_linklist_t *node;
 
     for (node = s->conns.next; node != &s->conns; node = node->next)
@@ -165,12 +169,11 @@ wh_http_conns_balance(struct wh_http_server *s)
         size_t room = budget - total;
 
         while (!h2o_linklist_is_empty(&s->paused) && room >= RESUME_STEP_BYTES) {
-            resume_conn(H2O_STRUCT_FROM_MEMBER(struct wh_http_conn, paused_link, s->paused.next));
+            resume_conn(s,
+                        H2O_STRUCT_FROM_MEMBER(struct wh_http_conn, paused_link, s->paused.next));
             room -= RESUME_STEP_BYTES;
         }
     }
-    for (node = s->paused.next; node != &s->paused; node = node->next)
-        n_paused++;
     wh_metrics_gauge_set(s->m_body_bytes, NULL, (double)total);
-    wh_metrics_gauge_set(s->m_paused, NULL, (double)n_paused);
+    wh_metrics_gauge_set(s->m_paused, NULL, (double)s->n_paused);
 }

@@ -43,6 +43,7 @@ struct wh_http_server {
     h2o_linklist_t paused;       /* connections whose reads wait for body budget, oldest first */
     size_t n_conns;              /* on `listen` */
     size_t n_probe_conns;        /* on server.probeListen */
+    size_t n_paused;             /* connections on `paused` */
     size_t queued_body_bytes;    /* request bodies copied into reviews not yet answered */
     size_t buffered_body_bytes;  /* connections' input buffers at the last balance */
     unsigned long long rejected; /* connections closed at accept: over the cap */
