@@ -74,7 +74,10 @@ out=$(c -o /dev/null -w '%{http_code}' -X DELETE "$base/readyz")
 [ "$out" = 405 ]; check $? "DELETE /readyz → 405" "$out"
 
 head -c 70000 /dev/zero | tr '\0' a > "$work/big.json"
-out=$(c -H 'Content-Type: application/json' --data-binary @"$work/big.json" -w ' %{http_code} %{content_type}' \
+# Expect: 100-continue, as a careful client sends a large body: h2o answers 413 from the
+# Content-Length alone and closes, and a body already in flight to a socket closed unread would
+# turn the answer into a reset (h2o 2.2.5 has no lingering close).
+out=$(c -H 'Content-Type: application/json' -H 'Expect: 100-continue' --data-binary @"$work/big.json" -w ' %{http_code} %{content_type}' \
   "$base/validate?timeout=10s")
 [[ "$out" == '{"error":"request body exceeds limits.bodyBytes (65536 bytes)"}'*' 413 application/json' ]]
 check $? "body over limits.bodyBytes → 413 JSON" "$out"
@@ -92,7 +95,7 @@ out=$(c -o /dev/null -w '%{http_code}' "$base/mutate")
 [ "$out" = 405 ]; check $? "GET /mutate → 405" "$out"
 out=$(c -H 'Content-Type: application/json' --data-binary '{"apiVersion":' -w ' %{http_code}' "$base/mutate?timeout=10s")
 [[ "$out" == '{"error":'*' 400' ]]; check $? "POST /mutate, malformed JSON → 400 JSON error" "$out"
-out=$(c -H 'Content-Type: application/json' --data-binary @"$work/big.json" -w ' %{http_code}' "$base/mutate?timeout=10s")
+out=$(c -H 'Content-Type: application/json' -H 'Expect: 100-continue' --data-binary @"$work/big.json" -w ' %{http_code}' "$base/mutate?timeout=10s")
 [[ "$out" == '{"error":"request body exceeds limits.bodyBytes (65536 bytes)"}'*' 413' ]]
 check $? "POST /mutate, body over limits.bodyBytes → 413 JSON" "$out"
 out=$(c -H 'Content-Type: application/json' -w ' %{http_code}' --data-binary \
