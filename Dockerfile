@@ -14,15 +14,17 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential pkg-config ca-certificates \
-      libh2o-evloop-dev libjansson-dev libcurl4-openssl-dev libyaml-dev libssl-dev \
+      libh2o-evloop-dev libjansson-dev libcurl4-openssl-dev libyaml-dev libpcre2-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY Makefile ./
+COPY Makefile VERSION ./
 COPY webhook/ webhook/
 COPY policy/ policy/
 COPY manifests/configmap-config.yaml manifests/
 # Release flags come from the Makefile (-O2, FORTIFY_SOURCE=3, stack protector, PIE, full RELRO).
-RUN make -j"$(nproc)" BUILD=build-release build-release/driftgate \
+# No .git in the context: `docker build --build-arg DG_COMMIT=$(git rev-parse --short=12 HEAD)`.
+ARG DG_COMMIT=unknown
+RUN make -j"$(nproc)" BUILD=build-release DG_COMMIT="$DG_COMMIT" build-release/driftgate \
  && install -D -m 0755 build-release/driftgate /out/usr/local/bin/driftgate \
  && install -D -m 0644 policy/default.yaml /out/etc/driftgate/policy/policy.yaml \
  && install -D -m 0644 -t /out/etc/driftgate/policy/keys policy/keys/*.pub \
@@ -32,7 +34,7 @@ RUN make -j"$(nproc)" BUILD=build-release build-release/driftgate \
 
 FROM debian:bookworm-slim
 ARG DEBIAN_FRONTEND=noninteractive
-ARG RUNTIME_PKGS="libh2o-evloop0.13 libjansson4 libcurl4 libyaml-0-2 libssl3 ca-certificates"
+ARG RUNTIME_PKGS="libh2o-evloop0.13 libjansson4 libcurl4 libyaml-0-2 libpcre2-8-0 libssl3 ca-certificates"
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ${RUNTIME_PKGS} \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb

@@ -16,7 +16,17 @@ LDOPT    := -fsanitize=$(SAN)
 endif
 CFLAGS   ?=
 CFLAGS   += $(WARN) $(OPT)
-LDLIBS   := -lh2o-evloop -ljansson -lcurl -lyaml -lssl -lcrypto -lpthread -lm
+LDLIBS   := -lh2o-evloop -ljansson -lcurl -lyaml -lpcre2-8 -lssl -lcrypto -lpthread -lm
+
+# Build identity (`driftgate --version`, driftgate_build_info): the VERSION file and the git
+# commit; `make DG_COMMIT=...` where the tree is no git checkout (a container build).
+DG_VERSION ?= $(shell cat VERSION 2>/dev/null || echo 0.0.0-dev)
+DG_COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+# Only base/version.o sees them; it is rebuilt when they change (the stamp is rewritten only then).
+VERSION_STAMP := $(BUILD)/version.stamp
+$(shell mkdir -p $(BUILD) && printf '%s %s\n' '$(DG_VERSION)' '$(DG_COMMIT)' | cmp -s - $(VERSION_STAMP) || printf '%s %s\n' '$(DG_VERSION)' '$(DG_COMMIT)' > $(VERSION_STAMP))
+$(BUILD)/obj/webhook/base/version.o: CPPFLAGS += -DWH_VERSION='"$(DG_VERSION)"' -DWH_COMMIT='"$(DG_COMMIT)"'
+$(BUILD)/obj/webhook/base/version.o: $(VERSION_STAMP)
 
 # MODULES="image admission" builds only base/ plus those dirs (a helper working on one module
 # is not blocked by another's half-written code).

@@ -138,6 +138,7 @@ static const struct field root_fields[] = {
     {"server", K_MAP, 0, 0, 0, 0, server_fields},
     {"policy", K_STRING, OFF(policy_path), 0, 0, 0, NULL},
     {"trustRoots", K_STRING_LIST, OFF(trust_roots), OFF(n_trust_roots), 0, 0, NULL},
+    {"policyKeyDirs", K_STRING_LIST, OFF(policy_key_dirs), OFF(n_policy_key_dirs), 0, 0, NULL},
     {"registry", K_MAP, 0, 0, 0, 0, registry_fields},
     {"kube", K_MAP, 0, 0, 0, 0, kube_fields},
     {"limits", K_MAP, 0, 0, 0, 0, limits_fields},

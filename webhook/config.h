@@ -50,6 +50,8 @@ struct wh_config {
     uint16_t probe_port;
 
     const char *policy_path;
+    const char **policy_key_dirs; /* where the policy's key files may be (none: its directory) */
+    size_t n_policy_key_dirs;
     const char **trust_roots; /* trusted_root.json paths */
     size_t n_trust_roots;
 

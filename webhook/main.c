@@ -1,46 +1,62 @@
-/* Wiring only: dispatches the command line to the subcommands. */
+/* Wiring only: dispatches the command line to the subcommands. Asked-for help and the version go
+ * to stdout with exit 0; a usage error goes to stderr with exit 2. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "base/version.h"
 #include "cli/commands.h"
 
-static int
-usage(void)
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+    {"serve", wh_cli_serve},
+    {"review", wh_cli_review},
+    {"diff", wh_cli_diff},
+    {"check", wh_cli_check},
+    {"policy", wh_cli_policy},
+    {"attest-dev", wh_cli_attest_dev},
+    {"verify-bundle", wh_cli_verify_bundle},
+};
+
+static bool
+is_help(const char *arg)
 {
-    fputs("usage:\n"
-          "  driftgate serve --config FILE\n"
-          "  driftgate review FILE|- (--config FILE | --policy FILE) [--plain-http HOST:PORT]...\n"
-          "  driftgate diff PROD.sbom.json DEV.sbom.json --policy FILE [--image NAME]\n"
-          "                 [--format text|markdown|json]\n"
-          "  driftgate check IMAGE [--dev IMAGE] --policy FILE\n"
-          "                  [--format text|markdown|json|sarif] [--plain-http HOST:PORT]...\n"
-          "  driftgate policy lint [--schema FILE] [--schema-only] FILE...\n"
-          "  driftgate policy schema\n"
-          "  driftgate verify-bundle --bundle FILE (--certificate-identity ID\n"
-          "                 --certificate-oidc-issuer URL | --key FILE) --trusted-root FILE\n"
-          "                 FILE|sha256:<hex>\n"
-          "exit: 0 allow, 1 deny (or blocking drift, or an invalid policy), 2 error\n",
-          stderr);
-    return 2;
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
 }
 
 int
 main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
-        return usage();
-    if (strcmp(argv[1], "serve") == 0)
-        return wh_cli_serve(argc - 1, argv + 1);
-    if (strcmp(argv[1], "review") == 0)
-        return wh_cli_review(argc - 1, argv + 1);
-    if (strcmp(argv[1], "diff") == 0)
-        return wh_cli_diff(argc - 1, argv + 1);
-    if (strcmp(argv[1], "check") == 0)
-        return wh_cli_check(argc - 1, argv + 1);
-    if (strcmp(argv[1], "policy") == 0)
-        return wh_cli_policy(argc - 1, argv + 1);
-    if (strcmp(argv[1], "verify-bundle") == 0)
-        return wh_cli_verify_bundle(argc - 1, argv + 1);
+    size_t i;
+    int j;
+
+    if (argc < 2) {
+        fputs(wh_cli_help(NULL), stderr);
+        return 2;
+    }
+    if (is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
+        const char *text = argc > 2 ? wh_cli_help(argv[2]) : NULL;
+        fputs(text != NULL ? text : wh_cli_help(NULL), stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("driftgate %s (commit %s)\n", wh_version(), wh_version_commit());
+        return 0;
+    }
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(argv[1], commands[i].name) != 0)
+            continue;
+        for (j = 2; j < argc; j++) {
+            if (is_help(argv[j])) {
+                fputs(wh_cli_help(commands[i].name), stdout);
+                return 0;
+            }
+        }
+        return commands[i].run(argc - 1, argv + 1);
+    }
     fprintf(stderr, "driftgate: unknown command %s\n", argv[1]);
-    return usage();
+    fputs(wh_cli_help(NULL), stderr);
+    return 2;
 }

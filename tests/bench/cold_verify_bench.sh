@@ -94,6 +94,7 @@ cat > "$work/config.yaml" <<YAML
 listen: "127.0.0.1:$port"
 tls: {cert: "$work/certs/tls.crt", key: "$work/certs/tls.key"}
 policy: "$work/policy.yaml"
+policyKeyDirs: ["$(dirname "$CI_PUB")"]
 registry: {plainHTTP: ["$REGISTRY"]}
 workers: 16
 YAML

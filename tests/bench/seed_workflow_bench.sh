@@ -60,7 +60,7 @@ spec:
       signatures: {signedBy: [ci-key]}
       attestations:
         sbom: {predicateType: "https://cyclonedx.org/bom", signedBy: [ci-key]}
-      devReference: {image: "$REGISTRY/bench/devcontainer:{{tag}}"}
+      devReference: {image: "$REGISTRY/bench/devcontainer:{{tag}}", allowCliOverride: true}
       tiers: seed-default
 YAML
 # The seed's tiers, as shipped.

@@ -1,10 +1,12 @@
 /* Attestation predicate parser (SLSA v0.2/v1, cosign vuln, CycloneDX vulnerabilities, agent
- * provenance): never crashes; errors are INVALID/LIMIT and leave *out unchanged; on OK every
- * parsed member holds non-NULL strings, counts within the documented bounds and known severities.
- * The first input byte picks the predicate type, the rest is the predicate JSON. */
+ * provenance, dev environment): never crashes; errors are INVALID/LIMIT and leave *out
+ * unchanged; on OK every parsed member holds non-NULL strings, counts within the documented
+ * bounds and known severities, and a dev environment renders (attest-dev) and parses back to
+ * itself. The first input byte picks the predicate type, the rest is the predicate JSON. */
 #include <string.h>
 
 #include "base/arena.h"
+#include "base/digest.h"
 #include "base/limits.h"
 #include "fuzz/fuzz.h"
 #include "verify/facts.h"
@@ -13,6 +15,7 @@
 static const char *const TYPES[] = {
     WH_PREDICATE_SLSA_V1,   WH_PREDICATE_SLSA_V02, WH_PREDICATE_COSIGN_VULN,
     WH_PREDICATE_CYCLONEDX, WH_PREDICATE_AGENT,    "https://in-toto.io/attestation/vulns/v0.1",
+    WH_PREDICATE_DEV_ENV,
 };
 
 static void
@@ -53,6 +56,32 @@ check_agent(const struct wh_agent_provenance *ag)
     }
 }
 
+static void
+check_dev_env(const struct wh_dev_environment *d, const struct wh_limits *lim, struct wh_arena *a)
+{
+    struct wh_attestation att;
+    struct wh_predicates again;
+    struct wh_error err;
+    const char *text;
+
+    WH_ASSERT(d->name != NULL && d->reference != NULL && d->digest != NULL);
+    WH_ASSERT(wh_digest_is_sha256(wh_str_c(d->digest)));
+    WH_ASSERT(strncmp(d->reference, d->name, strlen(d->name)) == 0);
+    /* attest-dev's rendering of it parses back to the same dev image */
+    WH_ASSERT(wh_verify_dev_environment_render(
+                  "r/app",
+                  "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+                  d->reference, d->digest, true, a, &text, &err) == WH_OK);
+    att.predicate_type = WH_PREDICATE_DEV_ENV;
+    att.signer = "fuzz-key";
+    att.predicate = (struct wh_bytes){(const unsigned char *)text, strlen(text)};
+    memset(&again, 0, sizeof(again));
+    WH_ASSERT(wh_verify_predicates_parse(&att, lim, a, &again, &err) == WH_OK);
+    WH_ASSERT(strcmp(again.dev_env->reference, d->reference) == 0 &&
+              strcmp(again.dev_env->digest, d->digest) == 0 &&
+              strcmp(again.dev_env->name, d->name) == 0);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -79,6 +108,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check_vulns(out.vulns);
         if (out.agent != NULL)
             check_agent(out.agent);
+        if (out.dev_env != NULL)
+            check_dev_env(out.dev_env, &lim, &a);
     } else {
         WH_ASSERT(err.code == WH_E_INVALID || err.code == WH_E_LIMIT);
         WH_ASSERT(memcmp(&out, &zero, sizeof(out)) == 0);

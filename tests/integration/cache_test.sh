@@ -51,7 +51,7 @@ att_policy "$work/policy.yaml" "https://cyclonedx.org/bom"
 bash "$top/tests/integration/review-objects.sh" -o "$work/one" -k pod "$PROD_OK" >/dev/null 2>&1
 
 # 1. Round trips, CLI (no cache): one cold review.
-"$dg" review --policy "$work/policy.yaml" --plain-http "$REGISTRY" "$work/one/pod.json" \
+"$dg" review --policy "$work/policy.yaml" --key-dir "$(dirname "$CI_PUB")" --plain-http "$REGISTRY" "$work/one/pod.json" \
   > "$work/one.out" 2> "$work/one.log"
 cold=$(jq -s -r '[.[] | select(.review) | .registry_requests][0]' "$work/one.log")
 [ "$(jq -r .response.allowed "$work/one.out")" = true ] && [ -n "$cold" ] && [ "$cold" -le 4 ]
@@ -64,6 +64,7 @@ cat > "$work/config.yaml" <<YAML
 listen: "127.0.0.1:$port"
 tls: {cert: "$work/certs/tls.crt", key: "$work/certs/tls.key"}
 policy: "$work/policy.yaml"
+policyKeyDirs: ["$(dirname "$CI_PUB")"]
 registry: {plainHTTP: ["$REGISTRY"]}
 cache: {tagTTLSeconds: 300}
 workers: 16

@@ -68,12 +68,22 @@ check "tampered denied" 1 "$work/tampered.txt" "$PROD_TAMPERED"
 check "replayed denied" 1 "$work/replayed.txt" "$PROD_REPLAYED"
 check "wrongtype denied" 1 "$work/wrongtype.txt" "$PROD_WRONGTYPE"
 
+# --dev replaces the policy's dev reference, so only a rule with devReference.allowCliOverride
+# takes it (a pull request must not pick the baseline its drift is measured against).
+check "--dev refused without allowCliOverride" 2 "$work/devrefused.txt" "$PROD_OK" --dev "$DEV_DEVSSL"
+grep -q 'allowCliOverride' "$work/devrefused.txt.err" && [ ! -s "$work/devrefused.txt" ]
+ok $? "--dev refused: says to set devReference.allowCliOverride, prints no report" "$(cat "$work/devrefused.txt.err")"
+real_policy=$POLICY
+POLICY=$(dirname "$real_policy")/dev-override-policy.yaml
+sed 's/^\(      devReference:\)$/\1\n        allowCliOverride: true/' "$real_policy" > "$POLICY"
+grep -q 'allowCliOverride: true' "$POLICY"; ok $? "policy copy with allowCliOverride: true"
 check "--dev equal to the rule's dev reference" 0 "$work/dev.txt" "$PROD_OK" --dev "$DEV_OK"
-# --dev is the CI's own choice (a PR may change the dev container): the ok image against the
-# devssl dev container is blocked for libssl-dev, naming that dev image.
+# With allowCliOverride the ok image against the devssl dev container is blocked for libssl-dev,
+# naming that dev image.
 check "--dev overrides the rule's dev reference" 1 "$work/devother.txt" "$PROD_OK" --dev "$DEV_DEVSSL"
 grep -q 'libssl-dev' "$work/devother.txt" && grep -qF "$DEV_DEVSSL" "$work/devother.txt"
 ok $? "--dev: the report diffs against the given dev image" "$(cat "$work/devother.txt")"
+POLICY=$real_policy
 
 # Infrastructure failure: a registry nobody listens on → exit 2 with the reason.
 # (the policy copy sits beside the original so its relative key paths still resolve)

@@ -19,6 +19,7 @@ cat > "$work/config.yaml" <<YAML
 listen: "127.0.0.1:$port"
 tls: {cert: $work/tls.crt, key: $work/tls.key}
 policy: $work/policy.yaml
+policyKeyDirs: ["$top/policy/keys"]
 registry: {plainHTTP: ["127.0.0.1:$bh"]}
 workers: 1
 queue: 1
@@ -46,6 +47,31 @@ sys.exit(1 if missing else 0)
 PY
 )
 check $? "exposition parses with prometheus_client and has every driftgate family ($out)" "$out"
+
+# Before any review: each known label value and each family without labels has a 0 sample.
+zero() { awk -v k="$1" '$1 == k { found = 1; if ($2 != 0) bad = 1 } END { exit !(found && !bad) }' "$work/m0.txt"; }
+for k in 'driftgate_admission_reviews_total{verdict="allow"}' 'driftgate_admission_reviews_total{verdict="warn"}' \
+         'driftgate_admission_reviews_total{verdict="deny"}' 'driftgate_admission_reviews_total{verdict="error"}' \
+         driftgate_queue_rejected_total driftgate_cache_hits_total driftgate_review_duration_seconds_count \
+         'driftgate_review_step_duration_seconds_count{step="resolve"}' 'driftgate_review_step_duration_seconds_count{step="evaluate"}' \
+         'driftgate_verification_failures_total{reason="registry"}' 'driftgate_verification_failures_total{reason="signature_invalid"}' \
+         'driftgate_reload_failures_total{what="policy"}' 'driftgate_reload_failures_total{what="tls"}'; do
+  zero "$k"; check $? "at start: $k 0" "$(grep -F "${k%%\{*}" "$work/m0.txt" | head -8)"
+done
+version_line=$("$dg" --version)
+build=$(awk '$1 ~ /^driftgate_build_info\{/ { print $1, $2 }' "$work/m0.txt")
+[[ "$version_line" =~ ^driftgate\ ([^ ]+)\ \(commit\ ([^ ]+)\)$ ]] &&
+  [ "$build" = "driftgate_build_info{version=\"${BASH_REMATCH[1]}\",commit=\"${BASH_REMATCH[2]}\"} 1" ]
+check $? "build_info names the version and commit of driftgate --version ($build; $version_line)"
+
+# README's metric table is the list of families /metrics serves: neither side may have one the
+# other lacks, and the types agree.
+# shellcheck disable=SC2016 # the backquotes are README's markdown, not a command
+readme=$(sed -n 's/^  | `\(driftgate_[a-z_]*\)` | \([a-z]*\) |.*/\1 \2/p' "$top/README.md" | sort)
+served=$(awk '$1 == "#" && $2 == "TYPE" { print $3, $4 }' "$work/m0.txt" | sort)
+[ -n "$readme" ] && [ "$readme" = "$served" ]
+check $? "README's metric table equals /metrics ($(printf '%s\n' "$readme" | wc -l) families)" \
+  "$(diff <(printf '%s\n' "$readme") <(printf '%s\n' "$served") | sed 's/^</README:/; s/^>/metrics:/')"
 
 [ "$(metric 'driftgate_reload_success{what="policy"}')" = 1 ]; check $? "reload_success{policy} 1 at start"
 [ "$(metric 'driftgate_reload_success{what="tls"}')" = 1 ]; check $? "reload_success{tls} 1 at start"
@@ -98,6 +124,19 @@ regreq=$(metric "driftgate_registry_requests_total{registry=\"127.0.0.1:$bh\",st
 [ "${regreq:-0}" -ge 1 ]; check $? "registry_requests_total{127.0.0.1:$bh,error} counts the unanswered requests (${regreq:-none})"
 fails=$(metric 'driftgate_verification_failures_total{reason="registry"}')
 [ "${fails:-0}" -ge 1 ]; check $? "verification_failures_total{registry} counts the hung registry (${fails:-none})"
+
+# A bad policy file: reload_success 0, one failure counted, and exactly one log line says why.
+lines_before=$(wc -l < "$work/serve.log")
+printf 'apiVersion: driftgate.dev/v1alpha1\nkind: Policy\nspec: {maybe: [\n' > "$work/policy.yaml"
+kill -HUP "$pid"
+for _ in $(seq 50); do [ "$(metric 'driftgate_reload_success{what="policy"}')" = 0 ] && break; sleep 0.1; done
+[ "$(metric 'driftgate_reload_success{what="policy"}')" = 0 ] && [ "$(metric 'driftgate_reload_failures_total{what="policy"}')" = 1 ]
+check $? "a bad policy: reload_success{policy} 0, reload_failures_total{policy} 1"
+sleep 0.3
+new_lines=$(tail -n +"$((lines_before + 1))" "$work/serve.log")
+[ "$(printf '%s\n' "$new_lines" | grep -c 'policy.yaml')" = 1 ] &&
+  printf '%s\n' "$new_lines" | grep -q '"level":"error".*reload policy failed.*policy.yaml:[0-9]*:[0-9]*: .*keeping generation'
+check $? "the failed reload is logged once, at error, with the file position" "$new_lines"
 
 out=$(c -o /dev/null -w '%{http_code}' -X POST "$base/metrics")
 [ "$out" = 405 ]; check $? "POST /metrics → 405" "$out"

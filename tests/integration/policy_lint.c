@@ -1,11 +1,13 @@
 /*
  * Golden driver: loads each policy file strictly and prints one line per file, "ok" or
  * "<code> <line>:<col> <message>" (the "file:" prefix dropped so goldens do not depend on paths).
- * Exit 0 when every file loaded, 1 otherwise.
+ * Exit 0 when every file loaded, 1 otherwise. `--key-dir DIR` (repeatable, before the files)
+ * allows key files there as `driftgate policy lint --key-dir` does; the load's time is now.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "base/limits.h"
 #include "policy/policy.h"
 
@@ -13,19 +15,24 @@ int
 main(int argc, char **argv)
 {
     struct wh_limits lim = WH_LIMITS_DEFAULT;
-    int i, status = 0;
+    const char *key_dirs[8];
+    struct wh_policy_load_options lo = {
+        .limits = &lim, .now = wh_clock_wall(), .key_dirs = key_dirs};
+    int i = 1, status = 0;
 
-    if (argc < 2) {
-        fprintf(stderr, "usage: policy_lint FILE...\n");
+    for (; i + 1 < argc && strcmp(argv[i], "--key-dir") == 0 && lo.n_key_dirs < 8; i += 2)
+        key_dirs[lo.n_key_dirs++] = argv[i + 1];
+    if (i >= argc) {
+        fprintf(stderr, "usage: policy_lint [--key-dir DIR]... FILE...\n");
         return 2;
     }
-    for (i = 1; i < argc; i++) {
+    for (; i < argc; i++) {
         struct wh_policy *p;
         struct wh_error err;
         size_t n = strlen(argv[i]), pos;
         const char *msg;
 
-        if (wh_policy_load(argv[i], &lim, &p, &err) == WH_OK) {
+        if (wh_policy_load_with(argv[i], &lo, &p, &err) == WH_OK) {
             printf("ok\n");
             wh_policy_unref(p);
             continue;

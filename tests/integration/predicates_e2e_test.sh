@@ -312,23 +312,32 @@ for c in $PRED_CASES; do
     "$(head -c 800 "$work/check-$c.json")"
 done
 
+# What a reader sees of a markdown report: the prose escapes (a backslash before ASCII punctuation,
+# a zero-width space breaking @mentions and #references) removed, as a renderer removes them.
+md_seen() {
+  sed -E 's/\\([][!"#$%&'"'"'()*+,.\/:;<=>?@\\^_`{|}~-])/\1/g; s/\xe2\x80\x8b//g' "$1" > "$1.seen"
+}
+
 dgcheck "$work/agent-dev.md" "$PRED_AGENT_DEV" --format markdown
 rc=$?
-[ $rc = 1 ] && grep -q '^> :robot: \*\*Agent-authored environment\.\*\* .*dev image commits '"${AGENT_DEV_SHA:0:12}" "$work/agent-dev.md" &&
-  grep -q '### :no_entry: Block (1)' "$work/agent-dev.md" &&
-  grep -qE '^\| `python3` \| version minor \| `3\.12\.1-1` \| `3\.11[^|]*` \| seed-default\[3\]\+agent \|' "$work/agent-dev.md" &&
-  grep -q '\*\*Verdict: deny\*\*' "$work/agent-dev.md" && grep -q -- '- Block: \*\*1\*\*' "$work/agent-dev.md"
+md_seen "$work/agent-dev.md"
+[ $rc = 1 ] && grep -q '^> :robot: \*\*Agent-authored environment\.\*\* .*dev image commits '"${AGENT_DEV_SHA:0:12}" "$work/agent-dev.md.seen" &&
+  grep -q '### :no_entry: Block (1)' "$work/agent-dev.md.seen" &&
+  grep -qE '^\| `python3` \| version minor \| `3\.12\.1-1` \| `3\.11[^|]*` \| seed-default\[3\]\+agent \|' "$work/agent-dev.md.seen" &&
+  grep -q '\*\*Verdict: deny\*\*' "$work/agent-dev.md.seen" && grep -q -- '- Block: \*\*1\*\*' "$work/agent-dev.md.seen"
 check $? "[check] agent-dev markdown: agent banner with the dev commit, python3 in the Block table as seed-default[3]+agent, exit 1" \
   "exit $rc $(cat "$work/agent-dev.md")"
 dgcheck "$work/agent-none.md" "$PRED_AGENT_NONE" --format markdown
 rc=$?
-[ $rc = 0 ] && ! grep -q 'Agent-authored' "$work/agent-none.md" && grep -q '### :warning: Warn (1)' "$work/agent-none.md" &&
-  grep -qE '^\| `python3` .*\| seed-default\[3\] ' "$work/agent-none.md"
+md_seen "$work/agent-none.md"
+[ $rc = 0 ] && ! grep -q 'Agent-authored' "$work/agent-none.md.seen" && grep -q '### :warning: Warn (1)' "$work/agent-none.md.seen" &&
+  grep -qE '^\| `python3` .*\| seed-default\[3\] ' "$work/agent-none.md.seen"
 check $? "[check] agent-none markdown: no banner, python3 in the Warn table (seed-default[3]), exit 0" \
   "exit $rc $(cat "$work/agent-none.md")"
 dgcheck "$work/agent-both.md" "$PRED_AGENT_BOTH" --format markdown
 rc=$?
-[ $rc = 0 ] && grep -q "dev image commits ${AGENT_DEV_SHA:0:12} (install graphviz in the devcontainer); image commits ${AGENT_PROD_SHA:0:12} (pin base image)" "$work/agent-both.md"
+md_seen "$work/agent-both.md"
+[ $rc = 0 ] && grep -q "dev image commits ${AGENT_DEV_SHA:0:12} (install graphviz in the devcontainer); image commits ${AGENT_PROD_SHA:0:12} (pin base image)" "$work/agent-both.md.seen"
 check $? "[check] agent-both markdown: the banner names the dev and the prod image's commits, exit 0" \
   "exit $rc $(cat "$work/agent-both.md")"
 jq -e --arg d "${AGENT_DEV_SHA:0:12}" --arg p "${AGENT_PROD_SHA:0:12}" \
@@ -338,8 +347,9 @@ check $? "[check] agent-both json: agentBanner names both images' commits" "$(he
 
 dgcheck "$work/badbuilder.md" "$PRED_PROV_BADBUILDER" --format markdown
 rc=$?
-[ $rc = 1 ] && grep -qF "runDetails.builder.id is \"$FORK_BUILDER\"" "$work/badbuilder.md" &&
-  grep -q '\*\*Verdict: deny\*\*' "$work/badbuilder.md"
+md_seen "$work/badbuilder.md"
+[ $rc = 1 ] && grep -qF "runDetails.builder.id is \"$FORK_BUILDER\"" "$work/badbuilder.md.seen" &&
+  grep -q '\*\*Verdict: deny\*\*' "$work/badbuilder.md.seen"
 check $? "[check] prov-badbuilder markdown: verdict deny naming runDetails.builder.id, exit 1" \
   "exit $rc $(cat "$work/badbuilder.md")"
 dgcheck "$work/critical.sarif" "$PRED_VULN_CRITICAL" --format sarif
@@ -373,8 +383,9 @@ check $? "[check] agent-none --dev <agent-authored dev image>: drift raised to b
   "exit $rc $(cat "$work/devoverride.txt")"
 dgcheck "$work/nodev.txt" "$PRED_AGENT" --dev "$REGISTRY/pred/agentdev:does-not-exist"
 rc=$?
-[ $rc = 2 ] && grep -q 'pred/agentdev:does-not-exist' "$work/nodev.txt.err"
-check $? "[check] a dev image that does not exist: exit 2 naming it" "exit $rc $(cat "$work/nodev.txt.err")"
+# missing evidence is a denial (exit 1), not an error (README "Infrastructure or evidence")
+[ $rc = 1 ] && grep -q 'pred/agentdev:does-not-exist.*HTTP 404' "$work/nodev.txt"
+check $? "[check] a dev image that does not exist: denied (exit 1) naming it" "exit $rc $(cat "$work/nodev.txt" "$work/nodev.txt.err")"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

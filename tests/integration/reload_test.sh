@@ -51,6 +51,7 @@ cat > "$work/config.yaml" <<YAML
 listen: "127.0.0.1:$port"
 tls: {cert: $work/tls/tls.crt, key: $work/tls/tls.key}
 policy: $work/policy/policy.yaml
+policyKeyDirs: ["$top/policy/keys"]
 registry: {plainHTTP: ["127.0.0.1:$bh"]}
 workers: 2
 reload: {pollMillis: 0}

@@ -18,6 +18,7 @@ cat > "$work/config.yaml" <<YAML
 listen: "127.0.0.1:$port"
 tls: {cert: $work/tls.crt, key: $work/tls.key}
 policy: $work/policy.yaml
+policyKeyDirs: ["$top/policy/keys"]
 registry: {plainHTTP: ["127.0.0.1:$bh"]}
 workers: 2
 log: {level: info}

@@ -20,7 +20,7 @@
 
 #define HEAD_MAX (16 * 1024)
 #define UPSTREAM_MAX (64u << 20)
-#define MAX_ROUTES 32
+#define MAX_ROUTES 128
 
 struct route {
     char path[256];

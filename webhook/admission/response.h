@@ -5,19 +5,33 @@
 #include "base/str.h"
 #include "decision/decision.h"
 
+/* What one answer may hold, in bytes after JSON escaping (quotes excluded). kubectl prints the
+ * message on one line, and an audit annotation is copied into every audit event of the request. */
+#define WH_RESPONSE_DENIAL_MAX 1024    /* one denial within status.message */
+#define WH_RESPONSE_MESSAGE_MAX 4096   /* status.message; then "; … and N more denials" */
+#define WH_RESPONSE_ANNOTATION_MAX 512 /* one audit annotation value */
+
 /*
- * Appends the AdmissionReview v1 response for `d` to `out` (whose cap bounds it):
+ * Appends the AdmissionReview v1 response for `d` to `out` (empty; its cap bounds the answer):
  * {"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":..,
  *  "allowed":..,"status":{"code":403,"reason":"Forbidden","message":..} (denied only),
  *  "warnings":[..] (when any),"auditAnnotations":{..} (when any)}}.
- * Audit annotation keys are written as recorded ("0-digest"): the apiserver itself prefixes
- * "<webhook name>/" and drops a key that then has two '/' or is not a qualified name.
- * `d` is allowed only if d->allowed and it holds no denial. A denial without a recorded reason
- * still carries a message. WH_E_LIMIT when the cap is exceeded; WH_E_INTERNAL for an empty uid
- * or an annotation key the apiserver would reject (a bug in the caller). On error `out` holds
- * partial output: reset it before writing an error body.
+ * Every text but the uid is cleaned (wh_decision_text_clean: no control characters, valid UTF-8)
+ * and cut after escaping, on a character boundary, with "…": each denial to
+ * WH_RESPONSE_DENIAL_MAX and the message to WH_RESPONSE_MESSAGE_MAX, each annotation value to
+ * WH_RESPONSE_ANNOTATION_MAX; warnings keep to the apiserver's limits (WH_WARNING_MAX characters
+ * each, WH_WARNINGS_TOTAL_MAX in all, WH_WARNINGS_COUNT_MAX of them), the last one saying how many
+ * more there were. When the answer still exceeds the cap, `out` is reset and holds a short
+ * denial saying so (fail closed), and `d` becomes what was sent: not allowed, with that reason
+ * recorded as its last denial. Audit annotation keys are written as recorded ("0-digest"): the
+ * apiserver itself prefixes "<webhook name>/" and drops a key that then has two '/' or is not a
+ * qualified name. `d` is allowed only if d->allowed and it holds no denial. A denial without a
+ * recorded reason still carries a message. WH_E_LIMIT when not even the short denial fits (a uid
+ * near the cap); WH_E_INTERNAL for an empty uid or an annotation key the apiserver would reject
+ * (a bug in the caller). On error `out` holds partial output: reset it before writing an error
+ * body.
  */
-WH_MUST_CHECK enum wh_err wh_admission_response_render(const char *uid, const struct wh_decision *d,
+WH_MUST_CHECK enum wh_err wh_admission_response_render(const char *uid, struct wh_decision *d,
                                                        struct wh_buf *out, struct wh_error *err);
 
 /* Appends {"error":"<msg>"}: the HTTP 400 body for a request that could not be decoded. */

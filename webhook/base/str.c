@@ -127,51 +127,87 @@ wh_buf_printf(struct wh_buf *b, const char *fmt, ...)
     free(big);
 }
 
+bool
+wh_utf8_is_unsafe(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x200e || cp == 0x200f ||
+           cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+size_t
+wh_utf8_cut(const char *s, size_t len, size_t max)
+{
+    size_t i = max, need;
+    unsigned char lead;
+
+    if (len <= max)
+        return len;
+    /* Back up over the continuation bytes (at most 3) before max to their lead byte; only the
+     * bytes before max are read, so `s` may end at max. */
+    while (i > 0 && max - i < 3 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+        i--;
+    if (i == 0 || ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+        return max; /* no lead byte: not UTF-8 there anyway */
+    lead = (unsigned char)s[i - 1];
+    need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+    return i - 1 + need > max ? i - 1 : max;
+}
+
+/* The escape of one code point the JSON writer does not copy: the short forms of RFC 8259 §7,
+ * else \uXXXX (every code point escaped here is in the BMP). */
+static void
+append_json_escape(struct wh_buf *b, uint32_t cp)
+{
+    static const char hex[] = "0123456789abcdef";
+    char u[6] = {'\\',        'u', hex[(cp >> 12) & 15], hex[(cp >> 8) & 15], hex[(cp >> 4) & 15],
+                 hex[cp & 15]};
+
+    switch (cp) {
+    case '"':
+        wh_buf_append_c(b, "\\\"");
+        return;
+    case '\\':
+        wh_buf_append_c(b, "\\\\");
+        return;
+    case '\n':
+        wh_buf_append_c(b, "\\n");
+        return;
+    case '\r':
+        wh_buf_append_c(b, "\\r");
+        return;
+    case '\t':
+        wh_buf_append_c(b, "\\t");
+        return;
+    default:
+        wh_buf_append(b, u, sizeof(u));
+    }
+}
+
 void
 wh_buf_append_json_string(struct wh_buf *b, struct wh_str s)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t i, run = 0;
+    const unsigned char *p = (const unsigned char *)s.ptr;
+    size_t i = 0, run = 0;
 
     wh_buf_append(b, "\"", 1);
-    for (i = 0; i < s.len; i++) {
-        unsigned char c = (unsigned char)s.ptr[i];
-        const char *esc = NULL;
-        char u[6];
+    while (i < s.len) {
+        uint32_t cp = p[i];
+        size_t n = 1;
 
-        switch (c) {
-        case '"':
-            esc = "\\\"";
-            break;
-        case '\\':
-            esc = "\\\\";
-            break;
-        case '\n':
-            esc = "\\n";
-            break;
-        case '\r':
-            esc = "\\r";
-            break;
-        case '\t':
-            esc = "\\t";
-            break;
-        default:
-            if (c >= 0x20)
-                continue;
-            u[0] = '\\';
-            u[1] = 'u';
-            u[2] = '0';
-            u[3] = '0';
-            u[4] = hex[c >> 4];
-            u[5] = hex[c & 15];
-            break;
+        if (p[i] >= 0x80) {
+            n = wh_utf8_next(p + i, s.len - i, &cp);
+            if (n == 0) /* not UTF-8: U+FFFD, so the output always is (RFC 8259 §8.1) */
+                n = 1, cp = 0xfffd;
+        }
+        if (cp != 0xfffd && cp != '"' && cp != '\\' && !wh_utf8_is_unsafe(cp)) {
+            i += n;
+            continue;
         }
         wh_buf_append(b, s.ptr + run, i - run);
-        if (esc != NULL)
-            wh_buf_append_c(b, esc);
-        else
-            wh_buf_append(b, u, 6);
-        run = i + 1;
+        append_json_escape(b, cp);
+        i += n;
+        run = i;
     }
     wh_buf_append(b, s.ptr + run, s.len - run);
     wh_buf_append(b, "\"", 1);

@@ -38,6 +38,13 @@ struct wh_buf {
  * the bytes are not one.
  */
 size_t wh_utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
+/* True for the code points a terminal, a log viewer or a renderer acts on instead of showing:
+ * C0 controls, DEL, C1 controls, LRM/RLM, the line and paragraph separators and the
+ * bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069). */
+bool wh_utf8_is_unsafe(uint32_t cp);
+/* The largest length <= max at which `s` (len bytes) can be cut without splitting a UTF-8
+ * sequence: a text truncated there stays UTF-8 if it was. */
+size_t wh_utf8_cut(const char *s, size_t len, size_t max);
 
 #define WH_STR(lit) ((struct wh_str){(lit), sizeof(lit) - 1})
 
@@ -60,7 +67,11 @@ void wh_buf_reset(struct wh_buf *b);
 void wh_buf_append(struct wh_buf *b, const void *p, size_t n);
 void wh_buf_append_c(struct wh_buf *b, const char *s);
 void wh_buf_printf(struct wh_buf *b, const char *fmt, ...) WH_PRINTF(2, 3);
-/* Appends `s` as a JSON string literal, quotes included, escaping per RFC 8259. */
+/*
+ * Appends `s` as a JSON string literal, quotes included, escaping per RFC 8259. The output is
+ * valid UTF-8 JSON whatever `s` holds: a byte that is not part of a UTF-8 sequence becomes
+ * \ufffd, and the code points of wh_utf8_is_unsafe are \u-escaped, never copied raw.
+ */
 void wh_buf_append_json_string(struct wh_buf *b, struct wh_str s);
 /* WH_E_LIMIT if any append overflowed the cap. */
 WH_MUST_CHECK enum wh_err wh_buf_check(const struct wh_buf *b, const char *what,

@@ -12,6 +12,7 @@
 #include "cli/options.h"
 #include "cli/report.h"
 #include "decision/decision.h"
+#include "image/ref.h"
 #include "pipeline/image_check.h"
 #include "policy/policy.h"
 #include "policy/provenance.h"
@@ -22,13 +23,52 @@
 #define USAGE                                                                                      \
     "driftgate check IMAGE [--dev IMAGE] --policy FILE [--format text|markdown|json|sarif] "       \
     "[--plain-http HOST:PORT]... [--docker-config FILE] [--ca-file FILE] [--trusted-root "         \
-    "FILE]... [--timeout SECONDS]"
+    "FILE]... [--key-dir DIR]... [--timeout SECONDS]"
 
+/* stderr is a CI log too: what is printed there is escaped (report.h wh_report_text_safe), so an
+ * image reference or registry answer cannot start a "::" workflow command line. */
 static int
 fail(const char *msg)
 {
-    fprintf(stderr, "driftgate check: %s\n", msg);
+    struct wh_buf b;
+
+    wh_buf_init(&b, 64 * 1024);
+    wh_buf_append_c(&b, "driftgate check: ");
+    wh_report_text_safe(&b, msg);
+    wh_buf_append_c(&b, "\n");
+    fwrite(b.ptr, 1, b.len, stderr);
+    wh_buf_fini(&b);
     return 2;
+}
+
+/*
+ * --dev replaces the dev image the policy names, so it is accepted only where the policy allows
+ * it (devReference.allowCliOverride): a pull request that changes the workflow's --dev (or the
+ * devcontainer.json it reads) must not pick the baseline its drift is measured against.
+ */
+static const char *
+dev_override_refused(const struct wh_policy *policy, const char *image, struct wh_arena *a)
+{
+    const struct wh_policy_image *rule;
+    struct wh_image_ref ref;
+    struct wh_error err;
+    const char *name;
+
+    if (wh_image_ref_parse(wh_str_c(image), a, &ref, &err) != WH_OK)
+        return NULL; /* wh_image_check_one says why */
+    name = wh_image_ref_name(&ref, a);
+    rule = wh_policy_image_find(policy, name);
+    if (rule != NULL && rule->dev_reference.allow_cli_override)
+        return NULL;
+    if (rule == NULL)
+        return wh_arena_sprintf(a, "--dev: no image rule matches %s, so none allows --dev", name);
+    return wh_arena_sprintf(a,
+                            "--dev: image rule %s (%s) does not allow a dev image from the command "
+                            "line: set devReference.allowCliOverride: true in the policy of the "
+                            "base branch, or drop --dev to check against its devReference %s",
+                            rule->name != NULL ? rule->name : "?", name,
+                            rule->dev_reference.image != NULL ? rule->dev_reference.image
+                                                              : "(none)");
 }
 
 /* Runs the check; everything lives in `a`. Returns the exit status. */
@@ -44,6 +84,7 @@ run(const struct wh_cli_options *o, struct wh_policy *policy, const struct wh_tr
     struct wh_tiered_finding *tiered = NULL;
     struct wh_error err;
     struct wh_buf out;
+    const char *infra;
     int status;
 
     memset(&ctx, 0, sizeof(ctx));
@@ -58,8 +99,7 @@ run(const struct wh_cli_options *o, struct wh_policy *policy, const struct wh_tr
     ctx.trust = trust;
     /* NULL platforms: every linux platform of a multi-arch image, as for a pod that does not say.
      */
-    /* --dev is the CI's own choice of dev image (at PR time the dev container may not be the
-     * one the policy's devReference names yet): trusted, unlike a pod's annotation. */
+    /* --dev got here only when the rule allows it (dev_override_refused). */
     ctx.dev_override_trusted = true;
     wh_image_check_one(&ctx, o->args[0], o->dev, NULL, &res);
     if (res.invalid != NULL)
@@ -76,7 +116,11 @@ run(const struct wh_cli_options *o, struct wh_policy *policy, const struct wh_tr
     ev.facts = &res.facts;
     ev.diff = res.diff;
     ev.dev_image = res.dev_image;
+    ev.dev_digest = res.dev_digest;
     ev.error = res.error;
+    ev.error_code = res.error_code;
+    ev.dev_error = res.dev_error;
+    ev.dev_error_code = res.dev_error_code;
     ev.verify_detail = res.verify_detail;
     ev.signature_detail = res.signature_detail;
     ev.dev_predicates = res.dev_predicates;
@@ -88,7 +132,11 @@ run(const struct wh_cli_options *o, struct wh_policy *policy, const struct wh_tr
     rep.dev = res.dev_image != NULL ? res.dev_image : "(no dev reference)";
     rep.digest = res.digest;
     rep.decision = &d;
-    rep.error = res.error;
+    /* "error" (exit 2) only for infrastructure: missing or malformed evidence is a denial. */
+    infra = res.error != NULL && wh_policy_on_error_applies(res.error_code) ? res.error : NULL;
+    if (infra == NULL && res.dev_error != NULL && wh_policy_on_error_applies(res.dev_error_code))
+        infra = res.dev_error;
+    rep.error = infra;
     rep.banner = wh_policy_agent_banner(res.facts.predicates, res.dev_predicates, a);
     if (res.diff != NULL && res.rule != NULL && res.rule->tiers != NULL) {
         /* The same tiers (and agent raise) eval.c applied, for the tables. */
@@ -107,9 +155,9 @@ run(const struct wh_cli_options *o, struct wh_policy *policy, const struct wh_tr
     }
     fwrite(out.ptr, 1, out.len, stdout);
     wh_buf_fini(&out);
-    status = res.error != NULL ? 2 : d.allowed ? 0 : 1;
-    if (res.error != NULL)
-        fprintf(stderr, "driftgate check: %s: %s\n", o->args[0], res.error);
+    status = infra != NULL ? 2 : d.allowed ? 0 : 1;
+    if (infra != NULL)
+        (void)fail(wh_arena_sprintf(a, "%s: %s", o->args[0], infra));
     return status;
 }
 
@@ -118,6 +166,8 @@ wh_cli_check(int argc, char **argv)
 {
     struct wh_cli_options o;
     struct wh_registry_options ro;
+    struct wh_policy_load_options lo;
+    const char *refused;
     struct wh_registry_client *client = NULL;
     struct wh_policy *policy = NULL;
     struct wh_trust_root *trust = NULL;
@@ -133,8 +183,16 @@ wh_cli_check(int argc, char **argv)
         return 2;
     }
     wh_arena_init(&a);
-    if (wh_policy_load(o.settings.policy_path, &o.settings.limits, &policy, &err) != WH_OK) {
+    lo.limits = &o.settings.limits;
+    lo.now = wh_clock_wall();
+    lo.key_dirs = o.settings.policy_key_dirs;
+    lo.n_key_dirs = o.settings.n_policy_key_dirs;
+    if (wh_policy_load_with(o.settings.policy_path, &lo, &policy, &err) != WH_OK) {
         status = fail(err.msg);
+        goto out;
+    }
+    if (o.dev != NULL && (refused = dev_override_refused(policy, o.args[0], &a)) != NULL) {
+        status = fail(refused);
         goto out;
     }
     if (o.settings.n_trust_roots > 0 &&

@@ -19,6 +19,83 @@
 #include "sbom/diff.h"
 #include "sbom/normalize.h"
 
+/* `driftgate CMD --help`: what each command does, on stdout (cli/check.c, lint.c and
+ * verify_bundle.c print their synopsis on stderr after a usage error). */
+static const struct {
+    const char *name, *text;
+} helps[] = {
+    {"serve", "usage: driftgate serve --config FILE\n"
+              "The validating admission webhook over TLS: POST /validate (AdmissionReview v1),\n"
+              "GET /healthz, /readyz and /metrics (Prometheus text). SIGHUP or a changed file\n"
+              "reloads the policy, the trust roots and the serving certificate; a bad file keeps\n"
+              "the last good one. SIGTERM lets reviews in flight answer, then exits.\n"
+              "exit: 0 after SIGTERM, 2 when it cannot start (the reason on stderr)\n"},
+    {"review", "usage: driftgate review FILE|- (--config FILE | --policy FILE)\n"
+               "                        [--plain-http HOST:PORT]... [--docker-config FILE]\n"
+               "                        [--ca-file FILE] [--trusted-root FILE]... [--timeout "
+               "SECONDS]\n"
+               "One AdmissionReview (JSON; - reads stdin) through the webhook's engine, registry\n"
+               "included; prints the AdmissionReview response the webhook would send.\n"
+               "exit: 0 allowed, 1 denied, 2 error (a malformed review, an unreadable policy)\n"},
+    {"check", "usage: driftgate check IMAGE [--dev IMAGE] --policy FILE\n"
+              "                       [--format text|markdown|json|sarif] [--plain-http "
+              "HOST:PORT]...\n"
+              "                       [--docker-config FILE] [--ca-file FILE] [--trusted-root "
+              "FILE]...\n"
+              "                       [--timeout SECONDS]\n"
+              "The pull-request check: resolves and verifies IMAGE (and its dev image) from the\n"
+              "registry exactly as the webhook does and prints the drift report.\n"
+              "exit: 0 allowed, 1 denied (or blocking drift), 2 error\n"},
+    {"diff", "usage: driftgate diff PROD.sbom.json DEV.sbom.json --policy FILE [--image NAME]\n"
+             "                      [--format text|markdown|json|sarif]\n"
+             "The drift between two SBOM files (CycloneDX, SPDX JSON or tag-value) in the tiers\n"
+             "of the policy's image rule for NAME (default: the first rule with tiers).\n"
+             "exit: 0 no blocking drift, 1 blocking drift, 2 error\n"},
+    {"policy", "usage: driftgate policy lint [--schema FILE] [--schema-only] FILE...\n"
+               "       driftgate policy schema\n"
+               "lint checks each policy against the JSON Schema (built in, or FILE) and then\n"
+               "loads it strictly; every problem as file:line:col. schema prints the built-in\n"
+               "JSON Schema.\n"
+               "exit: 0 valid, 1 invalid, 2 usage or I/O error\n"},
+    {"attest-dev",
+     "usage: driftgate attest-dev IMAGE@sha256:<d> --dev DEV_IMAGE@sha256:<d> [--predicate-only]\n"
+     "Prints the in-toto statement (or with --predicate-only its predicate) of the\n"
+     "dev-environment attestation (https://driftgate.dev/dev-environment/v1): IMAGE was\n"
+     "tested in DEV_IMAGE. Sign it with cosign attest or any in-toto signer; a rule with\n"
+     "devReference.from: attestation takes its dev image from it.\n"
+     "exit: 0 printed, 2 usage error\n"},
+    {"verify-bundle",
+     "usage: driftgate verify-bundle --bundle FILE\n"
+     "         (--certificate-identity ID | --certificate-identity-regexp RE)\n"
+     "         (--certificate-oidc-issuer URL | --certificate-oidc-issuer-regexp RE)\n"
+     "         | --key FILE)\n"
+     "         --trusted-root FILE [--trusted-root FILE]... FILE|sha256:<hex>\n"
+     "Verifies one sigstore bundle over FILE or a digest (the sigstore-conformance client).\n"
+     "exit: 0 verified, 1 not verified (the reason is printed), 2 usage or I/O error\n"},
+};
+
+const char *
+wh_cli_help(const char *command)
+{
+    size_t i;
+
+    if (command == NULL)
+        return "usage: driftgate COMMAND [ARGS]\n"
+               "  serve --config FILE                  the admission webhook\n"
+               "  review FILE|- --policy FILE          one AdmissionReview, response on stdout\n"
+               "  check IMAGE [--dev IMAGE] --policy F the pull-request check of one image\n"
+               "  diff PROD.json DEV.json --policy F   drift between two SBOM files\n"
+               "  policy lint FILE... | policy schema  check a policy; print its JSON Schema\n"
+               "  attest-dev IMAGE@D --dev DEV@E       the dev-environment statement to sign\n"
+               "  verify-bundle --bundle FILE ...      verify one sigstore bundle\n"
+               "driftgate COMMAND --help shows a command's flags; driftgate --version the build.\n"
+               "exit: 0 allow, 1 deny (or blocking drift, or an invalid policy), 2 error\n";
+    for (i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
+        if (strcmp(helps[i].name, command) == 0)
+            return helps[i].text;
+    return NULL;
+}
+
 static int
 usage(const char *text)
 {
@@ -66,6 +143,21 @@ wh_cli_review(int argc, char **argv)
     return status;
 }
 
+/* "driftgate diff: <msg>" on stderr, escaped: SBOM errors quote package names, and stderr is a
+ * CI log where a line starting "::" is a workflow command. */
+static void
+diff_error(const char *msg)
+{
+    struct wh_buf b;
+
+    wh_buf_init(&b, 64 * 1024);
+    wh_buf_append_c(&b, "driftgate diff: ");
+    wh_report_text_safe(&b, msg);
+    wh_buf_append_c(&b, "\n");
+    fwrite(b.ptr, 1, b.len, stderr);
+    wh_buf_fini(&b);
+}
+
 static int
 load_sbom(const char *path, const struct wh_limits *lim, struct wh_arena *a, struct wh_sbom *out)
 {
@@ -74,7 +166,7 @@ load_sbom(const char *path, const struct wh_limits *lim, struct wh_arena *a, str
 
     if (wh_file_read(path, lim->sbom_bytes, a, &bytes, &err) != WH_OK ||
         wh_sbom_parse(bytes, lim, a, out, &err) != WH_OK) {
-        fprintf(stderr, "driftgate diff: %s: %s\n", path, err.msg);
+        diff_error(wh_arena_sprintf(a, "%s: %s", path, err.msg));
         return -1;
     }
     return 0;
@@ -85,6 +177,7 @@ wh_cli_diff(int argc, char **argv)
 {
     struct wh_cli_options o;
     struct wh_policy *policy = NULL;
+    struct wh_policy_load_options lo;
     const struct wh_policy_image *rule;
     struct wh_sbom prod, dev;
     struct wh_sbom_diff diff;
@@ -100,11 +193,15 @@ wh_cli_diff(int argc, char **argv)
     if (!wh_cli_options_parse(argc, argv, &o) || o.n_args != 2 || o.settings.policy_path == NULL ||
         (o.format != NULL && !wh_report_format_parse(o.format, &fmt)))
         return usage("driftgate diff PROD.sbom.json DEV.sbom.json --policy FILE "
-                     "[--image NAME] [--format text|markdown|json|sarif]");
+                     "[--image NAME] [--format text|markdown|json|sarif] [--key-dir DIR]...");
     wh_arena_init(&a);
     wh_buf_init(&out, 64u << 20);
-    if (wh_policy_load(o.settings.policy_path, &o.settings.limits, &policy, &err) != WH_OK) {
-        fprintf(stderr, "driftgate diff: %s\n", err.msg);
+    lo.limits = &o.settings.limits;
+    lo.now = wh_clock_wall();
+    lo.key_dirs = o.settings.policy_key_dirs;
+    lo.n_key_dirs = o.settings.n_policy_key_dirs;
+    if (wh_policy_load_with(o.settings.policy_path, &lo, &policy, &err) != WH_OK) {
+        diff_error(err.msg);
         goto out;
     }
     /* --image picks the rule (and its exemptions); otherwise the first rule with tiers. */
@@ -123,7 +220,7 @@ wh_cli_diff(int argc, char **argv)
         load_sbom(o.args[1], &o.settings.limits, &a, &dev) != 0)
         goto out;
     if (wh_sbom_diff(&prod, &dev, &a, &diff, &err) != WH_OK) {
-        fprintf(stderr, "driftgate diff: %s\n", err.msg);
+        diff_error(err.msg);
         goto out;
     }
     wh_policy_classify(policy, rule, o.image != NULL ? o.image : "", &diff, wh_clock_wall(), &a,

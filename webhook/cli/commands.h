@@ -11,7 +11,14 @@ int wh_cli_check(int argc, char **argv);
  * (cli/lint.c). */
 int wh_cli_policy(int argc, char **argv);
 int wh_cli_serve(int argc, char **argv);
+/* `driftgate attest-dev IMAGE@D --dev DEV@E [--predicate-only]` (cli/attest_dev.c): the
+ * dev-environment in-toto statement (or predicate) on stdout; 0 printed, 2 usage or invalid. */
+int wh_cli_attest_dev(int argc, char **argv);
 /* 0 verified, 1 not verified, 2 usage or I/O error (the sigstore-conformance protocol). */
 int wh_cli_verify_bundle(int argc, char **argv);
+
+/* `driftgate COMMAND --help` text ("usage: ..." and what it does, newline-terminated), NULL for
+ * an unknown command; NULL `command` is the overview of all commands. Static text. */
+const char *wh_cli_help(const char *command);
 
 #endif

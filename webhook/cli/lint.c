@@ -2,21 +2,25 @@
  * `driftgate policy lint`: each file is checked against the policy JSON Schema first (the
  * built-in copy of policy/schema.json, or --schema FILE), reporting every violation with its
  * position, then, when the schema holds, loaded by the strict loader, which also checks what a
- * schema cannot see (keys parse, regexes compile, references resolve). `policy schema` prints the
- * built-in schema for editors.
+ * schema cannot see (keys parse, regexes compile, references resolve). A policy that loads gets a
+ * line per regex with the effective pattern (what is matched, anchors included). `policy schema`
+ * prints the built-in schema for editors.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/arena.h"
+#include "base/clock.h"
 #include "base/file.h"
 #include "base/limits.h"
+#include "base/regex.h"
 #include "cli/commands.h"
 #include "policy/policy.h"
 #include "policy/schema.h"
 
 #define LINT_USAGE                                                                                 \
-    "driftgate policy lint [--schema FILE] [--schema-only] FILE...\n"                              \
+    "driftgate policy lint [--schema FILE] [--schema-only] [--key-dir DIR]... FILE...\n"           \
     "       driftgate policy schema"
 
 static int
@@ -26,11 +30,46 @@ usage(void)
     return 2;
 }
 
+static int
+by_position(const void *x, const void *y)
+{
+    const struct wh_policy_regex *a = *(const struct wh_policy_regex *const *)x;
+    const struct wh_policy_regex *b = *(const struct wh_policy_regex *const *)y;
+
+    return a->line != b->line ? (a->line > b->line) - (a->line < b->line)
+                              : (a->col > b->col) - (a->col < b->col);
+}
+
+/* "file:line:col: signer gh: keyless.subjectRegExp: whole value must match ^(?:...)$ (RE2)",
+ * in file order: the pattern as the engine anchors it, so a reviewer sees what is admitted. */
+static void
+print_regexes(const char *path, const struct wh_policy *p)
+{
+    const struct wh_policy_regex *r, **all;
+    size_t n = 0, i;
+
+    for (r = wh_policy_regexes(p); r != NULL; r = r->next)
+        n++;
+    if (n == 0)
+        return;
+    all = calloc(n, sizeof(*all));
+    if (all == NULL)
+        wh_oom();
+    for (i = 0, r = wh_policy_regexes(p); r != NULL; r = r->next)
+        all[i++] = r;
+    qsort(all, n, sizeof(*all), by_position);
+    for (i = 0; i < n; i++)
+        printf("%s:%d:%d: %s: whole value must match %s (RE2 syntax)\n", path, all[i]->line,
+               all[i]->col, all[i]->where, wh_regex_effective(all[i]->re));
+    free(all);
+}
+
 /* 0 valid, 1 not. */
 static int
 lint_file(const char *path, const struct wh_policy_schema *schema, bool schema_only,
-          const struct wh_limits *lim)
+          const struct wh_policy_load_options *lo)
 {
+    const struct wh_limits *lim = lo->limits;
     struct wh_policy_violations found;
     struct wh_policy *p;
     struct wh_arena a;
@@ -65,10 +104,11 @@ lint_file(const char *path, const struct wh_policy_schema *schema, bool schema_o
         return bad;
     }
     /* The loader reads the file itself so key files resolve next to it. */
-    if (wh_policy_load(path, lim, &p, &err) != WH_OK) {
+    if (wh_policy_load_with(path, lo, &p, &err) != WH_OK) {
         fprintf(stderr, "%s\n", err.msg); /* already "file:line:col: message" */
         return 1;
     }
+    print_regexes(path, p);
     wh_policy_unref(p);
     printf("%s: ok\n", path);
     return 0;
@@ -78,6 +118,9 @@ int
 wh_cli_policy(int argc, char **argv)
 {
     struct wh_limits lim = WH_LIMITS_DEFAULT;
+    const char *key_dirs[8];
+    struct wh_policy_load_options lo = {
+        .limits = &lim, .now = wh_clock_wall(), .key_dirs = key_dirs};
     const struct wh_policy_schema *schema;
     const char *schema_path = NULL;
     struct wh_bytes text = {(const unsigned char *)wh_policy_schema_text,
@@ -99,6 +142,9 @@ wh_cli_policy(int argc, char **argv)
             schema_path = argv[++i];
         else if (strcmp(argv[i], "--schema-only") == 0)
             schema_only = true;
+        else if (strcmp(argv[i], "--key-dir") == 0 && i + 1 < argc &&
+                 lo.n_key_dirs < sizeof(key_dirs) / sizeof(key_dirs[0]))
+            key_dirs[lo.n_key_dirs++] = argv[++i];
         else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             wh_arena_fini(&a);
             return usage();
@@ -117,14 +163,14 @@ wh_cli_policy(int argc, char **argv)
     }
     for (i = 2; i < argc; i++) {
         /* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): argv[i] is set for i < argc */
-        if (strcmp(argv[i], "--schema") == 0) {
+        if (strcmp(argv[i], "--schema") == 0 || strcmp(argv[i], "--key-dir") == 0) {
             i++;
             continue;
         }
         if (strcmp(argv[i], "--schema-only") == 0)
             continue;
         files++;
-        bad |= lint_file(argv[i], schema, schema_only, &lim);
+        bad |= lint_file(argv[i], schema, schema_only, &lo);
     }
     wh_arena_fini(&a);
     return files == 0 ? usage() : bad;

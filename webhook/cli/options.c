@@ -50,6 +50,8 @@ settings_from_config(struct wh_cli_options *o)
     o->settings.kube_secret_ttl_ms = c->kube_secret_ttl_s * 1000;
     o->settings.trust_roots = (const char *const *)c->trust_roots;
     o->settings.n_trust_roots = c->n_trust_roots;
+    o->settings.policy_key_dirs = (const char *const *)c->policy_key_dirs;
+    o->settings.n_policy_key_dirs = c->n_policy_key_dirs;
 }
 
 /* TODO(#14): split the per-flag cases; cli/ is being changed now (cognitive complexity 38 > 25,
@@ -58,7 +60,7 @@ bool /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
 wh_cli_options_parse(int argc, char **argv, struct wh_cli_options *o)
 {
     struct wh_error err;
-    size_t n_plain = 0, n_roots = 0;
+    size_t n_plain = 0, n_roots = 0, n_key_dirs = 0;
     int i;
 
     memset(o, 0, sizeof(*o));
@@ -112,6 +114,12 @@ wh_cli_options_parse(int argc, char **argv, struct wh_cli_options *o)
             o->trusted_roots[n_roots++] = v;
             o->settings.trust_roots = o->trusted_roots;
             o->settings.n_trust_roots = n_roots;
+        } else if (strcmp(a, "--key-dir") == 0) {
+            if (n_key_dirs == sizeof(o->key_dirs) / sizeof(o->key_dirs[0]))
+                return false;
+            o->key_dirs[n_key_dirs++] = v;
+            o->settings.policy_key_dirs = o->key_dirs;
+            o->settings.n_policy_key_dirs = n_key_dirs;
         } else if (strcmp(a, "--ca-file") == 0)
             o->settings.ca_file = v;
         else if (strcmp(a, "--format") == 0)

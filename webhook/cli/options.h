@@ -15,6 +15,7 @@ struct wh_cli_options {
     struct wh_review_settings settings;
     const char *plain_http[16];
     const char *trusted_roots[8]; /* --trusted-root FILE (repeatable): replaces trustRoots */
+    const char *key_dirs[8];      /* --key-dir DIR (repeatable): replaces policyKeyDirs */
     const char *format;
     const char *image;
     const char *dev;

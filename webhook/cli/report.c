@@ -2,6 +2,7 @@
  * layout: a table per tier, then summary counts) or JSON. */
 #include "cli/report.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -81,22 +82,153 @@ or_dash(const char *s)
     return s == NULL || *s == '\0' ? "-" : s;
 }
 
-/* Markdown table cells: a '|' or newline in a package name must not break the table. */
+/* ---- hostile text ----
+ * Everything a report shows (package names, versions and purls from SBOMs, image references,
+ * signer identities, predicate fields, commit messages) may come from an attacker's pull request
+ * or image. Each format gets its own escaping, and all of it goes through the walk below: one
+ * code point at a time, a byte that is not UTF-8 reported as such. */
+
+/* Calls `emit` for each code point of s[0..len): cp, its bytes, and whether they were UTF-8. */
+typedef void emit_fn(struct wh_buf *b, uint32_t cp, const char *bytes, size_t n, bool is_utf8);
+
+static void
+walk_utf8(struct wh_buf *b, const char *s, size_t len, emit_fn *emit)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    while (i < len) {
+        uint32_t cp = p[i];
+        size_t n = p[i] < 0x80 ? 1 : wh_utf8_next(p + i, len - i, &cp);
+
+        if (n == 0) {
+            emit(b, p[i], s + i, 1, false);
+            i++;
+            continue;
+        }
+        emit(b, cp, s + i, n, true);
+        i += n;
+    }
+}
+
+/* A control character, a bidi override or a byte that is not UTF-8, as visible text: "\x1b",
+ * "\u{202e}". `slash` is how the backslash itself is written ("\\" in markdown prose). */
+static void
+visible_escape(struct wh_buf *b, uint32_t cp, bool is_utf8, const char *slash)
+{
+    wh_buf_append_c(b, slash);
+    if (!is_utf8 || cp < 0x100)
+        wh_buf_printf(b, "x%02x", (unsigned)cp);
+    else
+        wh_buf_printf(b, "u{%04x}", (unsigned)cp);
+}
+
+/* Text output (terminals, CI logs): no control character reaches the output, so a name can
+ * neither start a new line (a "::set-output" workflow command) nor move the cursor or recolour
+ * (ANSI escapes). Backslashes are doubled so an escape is never ambiguous. */
+static void
+emit_text(struct wh_buf *b, uint32_t cp, const char *bytes, size_t n, bool is_utf8)
+{
+    if (!is_utf8 || wh_utf8_is_unsafe(cp))
+        visible_escape(b, cp, is_utf8, "\\");
+    else if (cp == '\\')
+        wh_buf_append_c(b, "\\\\");
+    else
+        wh_buf_append(b, bytes, n);
+}
+
+void
+wh_report_text_safe(struct wh_buf *b, const char *s)
+{
+    if (s != NULL)
+        walk_utf8(b, s, strlen(s), emit_text);
+}
+
+/* `s` escaped for text, then padded with spaces to `width` bytes. */
+static void
+text_field(struct wh_buf *b, const char *s, size_t width)
+{
+    size_t start = b->len, written;
+
+    wh_report_text_safe(b, or_dash(s));
+    for (written = b->len - start; written < width && !b->overflow; written++)
+        wh_buf_append_c(b, " ");
+}
+
+/* Markdown prose (CommonMark + GitHub): every ASCII punctuation character is backslash-escaped,
+ * so no link, image, raw HTML, entity, emphasis, table pipe or code span can start from it; a
+ * zero-width space after '@' and '#' keeps GitHub from turning them into @mentions (which notify
+ * people) or issue references; controls become visible escapes. */
+static void
+emit_md(struct wh_buf *b, uint32_t cp, const char *bytes, size_t n, bool is_utf8)
+{
+    if (!is_utf8 || wh_utf8_is_unsafe(cp)) {
+        visible_escape(b, cp, is_utf8, "\\\\");
+        return;
+    }
+    if (cp < 0x80 && ispunct((int)cp)) {
+        wh_buf_append_c(b, "\\");
+        wh_buf_append(b, bytes, n);
+        if (cp == '@' || cp == '#')
+            wh_buf_append_c(b, "\xe2\x80\x8b"); /* U+200B ZERO WIDTH SPACE */
+        return;
+    }
+    wh_buf_append(b, bytes, n);
+}
+
+static void
+md_text(struct wh_buf *b, const char *s)
+{
+    walk_utf8(b, or_dash(s), strlen(or_dash(s)), emit_md);
+}
+
+/* Inside a code span nothing is markup (no links, HTML or mentions); only the table's '|' needs
+ * its backslash (GFM splits cells before it parses spans) and controls are made visible. */
+static void
+emit_code(struct wh_buf *b, uint32_t cp, const char *bytes, size_t n, bool is_utf8)
+{
+    if (!is_utf8 || wh_utf8_is_unsafe(cp))
+        visible_escape(b, cp, is_utf8, "\\");
+    else if (cp == '|')
+        wh_buf_append_c(b, "\\|");
+    else
+        wh_buf_append(b, bytes, n);
+}
+
+/* A code span holding `s` exactly (CommonMark 6.1): its fence is one backtick longer than the
+ * longest run inside, and a space pads both ends when the text starts or ends with a backtick
+ * (or with spaces at both ends, which the parser would strip). */
+static void
+md_code(struct wh_buf *b, const char *s)
+{
+    size_t len, i, run = 0, longest = 0;
+    bool pad;
+
+    s = or_dash(s);
+    len = strlen(s);
+    for (i = 0; i < len; i++) {
+        run = s[i] == '`' ? run + 1 : 0;
+        longest = run > longest ? run : longest;
+    }
+    pad = s[0] == '`' || s[len - 1] == '`' || (s[0] == ' ' && s[len - 1] == ' ');
+    for (i = 0; i <= longest; i++)
+        wh_buf_append_c(b, "`");
+    if (pad)
+        wh_buf_append_c(b, " ");
+    walk_utf8(b, s, len, emit_code);
+    if (pad)
+        wh_buf_append_c(b, " ");
+    for (i = 0; i <= longest; i++)
+        wh_buf_append_c(b, "`");
+}
+
+/* A markdown table cell with a code span. */
 static void
 md_cell(struct wh_buf *b, const char *s)
 {
-    const char *p;
-
-    wh_buf_append_c(b, " `");
-    for (p = or_dash(s); *p != '\0'; p++) {
-        if (*p == '|')
-            wh_buf_append_c(b, "\\|");
-        else if (*p == '`' || *p == '\n' || *p == '\r')
-            wh_buf_append_c(b, " ");
-        else
-            wh_buf_append(b, p, 1);
-    }
-    wh_buf_append_c(b, "` |");
+    wh_buf_append_c(b, " ");
+    md_code(b, s);
+    wh_buf_append_c(b, " |");
 }
 
 static void
@@ -124,29 +256,18 @@ render_markdown_tier(const struct wh_report *r, enum wh_tier t, const char *titl
                       size_name(f->size));
         md_cell(b, f->dev_version);
         md_cell(b, f->prod_version);
-        if (tf->exemption_reason != NULL)
-            wh_buf_printf(b, " %s (exempt: %s) |\n", or_dash(tf->rule), tf->exemption_reason);
-        else
-            wh_buf_printf(b, " %s |\n", or_dash(tf->rule));
+        wh_buf_append_c(b, " ");
+        md_text(b, tf->rule);
+        if (tf->exemption_reason != NULL) {
+            wh_buf_append_c(b, " (exempt: ");
+            md_text(b, tf->exemption_reason);
+            wh_buf_append_c(b, ")");
+        }
+        wh_buf_append_c(b, " |\n");
     }
     if (t == WH_TIER_IGNORE)
         wh_buf_append_c(b, "\n</details>\n");
     wh_buf_append_c(b, "\n");
-}
-
-/* Plain markdown text: no raw HTML, no line breaks, no table pipes from untrusted names. */
-static void
-md_text(struct wh_buf *b, const char *s)
-{
-    for (; *s != '\0'; s++) {
-        if (*s == '\n' || *s == '\r')
-            wh_buf_append_c(b, " ");
-        else if (strchr("<>|`*_[]", *s) != NULL) {
-            wh_buf_append_c(b, "\\");
-            wh_buf_append(b, s, 1);
-        } else
-            wh_buf_append(b, s, 1);
-    }
 }
 
 /* `check`: the verdict and every denial/warning that is not a drift table row. */
@@ -158,12 +279,18 @@ render_markdown_decision(const struct wh_report *r, struct wh_buf *b)
 
     if (d == NULL)
         return;
-    wh_buf_printf(b, "**Verdict: %s**%s%s%s\n\n",
-                  r->error != NULL ? "error"
-                  : d->allowed     ? "allow"
-                                   : "deny",
-                  r->digest != NULL ? " (`" : "", r->digest != NULL ? r->digest : "",
-                  r->digest != NULL ? "`)" : "");
+    wh_buf_printf(b, "**Verdict: %s**", r->error != NULL ? "error" : d->allowed ? "allow" : "deny");
+    if (r->digest != NULL) {
+        wh_buf_append_c(b, " (");
+        md_code(b, r->digest);
+        wh_buf_append_c(b, ")");
+    }
+    wh_buf_append_c(b, "\n\n");
+    if (r->error != NULL) {
+        wh_buf_append_c(b, "- :x: the check could not complete, nothing was evaluated: ");
+        md_text(b, r->error);
+        wh_buf_append_c(b, "\n");
+    }
     for (i = 0; i < d->n_denials; i++) {
         wh_buf_append_c(b, "- :no_entry: ");
         md_text(b, d->denials[i]);
@@ -174,8 +301,18 @@ render_markdown_decision(const struct wh_report *r, struct wh_buf *b)
         md_text(b, d->warnings[i]);
         wh_buf_append_c(b, "\n");
     }
-    if (d->n_denials + d->n_warnings > 0)
+    if (r->error != NULL || d->n_denials + d->n_warnings > 0)
         wh_buf_append_c(b, "\n");
+}
+
+/* The one-word outcome of the drift tables; an errored check evaluated nothing, so it is never
+ * "clean". */
+static const char *
+drift_outcome(const struct wh_report *r, size_t block, size_t warn)
+{
+    if (r->error != NULL)
+        return "not evaluated (error)";
+    return block > 0 ? "blocked" : warn > 0 ? "warnings" : "clean";
 }
 
 static void
@@ -192,11 +329,13 @@ render_markdown(const struct wh_report *r, struct wh_buf *b)
         wh_buf_append_c(b, "\n\n");
     }
     render_markdown_decision(r, b);
-    wh_buf_printf(b, "Production `%s` against dev `%s` (tiers `%s`): **%s**\n\n", r->prod, r->dev,
-                  or_dash(r->tiers),
-                  block > 0  ? "blocked"
-                  : warn > 0 ? "warnings"
-                             : "clean");
+    wh_buf_append_c(b, "Production ");
+    md_code(b, r->prod);
+    wh_buf_append_c(b, " against dev ");
+    md_code(b, r->dev);
+    wh_buf_append_c(b, " (tiers ");
+    md_code(b, r->tiers);
+    wh_buf_printf(b, "): **%s**\n\n", drift_outcome(r, block, warn));
     render_markdown_tier(r, WH_TIER_BLOCK, ":no_entry: Block",
                          "Drift that breaks production: fix the images before merging.", b);
     render_markdown_tier(r, WH_TIER_WARN, ":warning: Warn",
@@ -206,11 +345,22 @@ render_markdown(const struct wh_report *r, struct wh_buf *b)
     render_markdown_tier(r, WH_TIER_IGNORE, "Ignored",
                          "Expected differences (dev tools, production-only packages).", b);
     wh_buf_append_c(b, "### Summary\n\n");
+    if (r->error != NULL)
+        wh_buf_append_c(b, "- Not evaluated: the check failed (see above)\n");
     wh_buf_printf(b, "- Block: **%zu**\n- Warn: **%zu**\n- Ignore: **%zu**\n", block, warn, ignore);
     wh_buf_printf(b,
                   "- Dev-only: **%zu**\n- Prod-only: **%zu**\n- Version drift: **%zu**\n- Same: "
                   "**%zu**\n",
                   r->diff->n_dev_only, r->diff->n_prod_only, r->diff->n_version, r->diff->n_same);
+}
+
+/* One text line: a fixed tag, then `s` escaped (never a line of its own). */
+static void
+text_line(struct wh_buf *b, const char *tag, const char *s)
+{
+    wh_buf_append_c(b, tag);
+    wh_report_text_safe(b, s);
+    wh_buf_append_c(b, "\n");
 }
 
 static void
@@ -220,23 +370,34 @@ render_text(const struct wh_report *r, struct wh_buf *b)
 
     wh_report_count(r, &block, &warn, &ignore);
     if (r->banner != NULL)
-        wh_buf_printf(b, "AGENT  %s\n", r->banner);
+        text_line(b, "AGENT  ", r->banner);
+    if (r->error != NULL)
+        text_line(b, "error  not evaluated: ", r->error);
     for (i = 0; r->decision != NULL && i < r->decision->n_denials; i++)
-        wh_buf_printf(b, "deny   %s\n", r->decision->denials[i]);
+        text_line(b, "deny   ", r->decision->denials[i]);
     for (i = 0; r->decision != NULL && i < r->decision->n_warnings; i++)
-        wh_buf_printf(b, "warn   %s\n", r->decision->warnings[i]);
+        text_line(b, "warn   ", r->decision->warnings[i]);
     for (i = 0; i < r->diff->n_findings; i++) {
         const struct wh_tiered_finding *tf = &r->tiered[i];
         const struct wh_sbom_finding *f = tf->finding;
         if (tf->tier == WH_TIER_IGNORE)
             continue;
-        wh_buf_printf(b, "%-6s %-10s %-40s dev %-24s prod %-24s %s%s%s\n", tier_name(tf->tier),
-                      kind_name(f->kind), f->name, or_dash(f->dev_version),
-                      or_dash(f->prod_version), or_dash(tf->rule),
-                      f->size != WH_DRIFT_SIZE_NONE ? " " : "", size_name(f->size));
+        wh_buf_printf(b, "%-6s %-10s ", tier_name(tf->tier), kind_name(f->kind));
+        text_field(b, f->name, 40);
+        wh_buf_append_c(b, " dev ");
+        text_field(b, f->dev_version, 24);
+        wh_buf_append_c(b, " prod ");
+        text_field(b, f->prod_version, 24);
+        wh_buf_append_c(b, " ");
+        wh_report_text_safe(b, or_dash(tf->rule));
+        wh_buf_printf(b, "%s%s\n", f->size != WH_DRIFT_SIZE_NONE ? " " : "", size_name(f->size));
     }
+    if (r->error != NULL)
+        wh_buf_append_c(b, "summary: not evaluated (error); ");
+    else
+        wh_buf_append_c(b, "summary: ");
     wh_buf_printf(b,
-                  "summary: block %zu, warn %zu, ignore %zu; dev-only %zu, prod-only %zu, version "
+                  "block %zu, warn %zu, ignore %zu; dev-only %zu, prod-only %zu, version "
                   "drift %zu, same %zu\n",
                   block, warn, ignore, r->diff->n_dev_only, r->diff->n_prod_only,
                   r->diff->n_version, r->diff->n_same);
@@ -312,26 +473,78 @@ render_json(const struct wh_report *r, struct wh_buf *b)
     wh_buf_append_c(b, "]}\n");
 }
 
+/* SARIF strings are bounded (code scanning shows a line, not a 100 KB package name): cut at a
+ * UTF-8 boundary, never inside a sequence, and marked with an ellipsis. */
+#define SARIF_TEXT_MAX 1024
+#define SARIF_NAME_MAX 512
+
+static void
+json_field_cut(struct wh_buf *b, const char *key, const char *value, size_t max, bool comma)
+{
+    size_t len = strlen(value), cut = wh_utf8_cut(value, len, max);
+    struct wh_buf t;
+
+    if (cut == len) {
+        json_field(b, key, value, comma);
+        return;
+    }
+    wh_buf_init(&t, max + 8);
+    wh_buf_append(&t, value, cut);
+    wh_buf_append_c(&t, "\xe2\x80\xa6"); /* U+2026 HORIZONTAL ELLIPSIS */
+    json_field(b, key, t.ptr, comma);
+    wh_buf_fini(&t);
+}
+
 /* One SARIF result. Locations are logical (the image and the package): an image has no source
  * file, and GitHub code scanning accepts logicalLocations. */
 static void
 sarif_result(struct wh_buf *b, bool *first, const char *rule, const char *level, const char *text,
              const char *image, const char *package)
 {
-    char where[512];
+    struct wh_buf where;
 
-    snprintf(where, sizeof(where), "%s%s%s", image != NULL ? image : "-",
-             package != NULL ? "/" : "", package != NULL ? package : "");
+    wh_buf_init(&where, 2 * SARIF_NAME_MAX);
+    wh_buf_append_c(&where, image != NULL ? image : "-");
+    if (package != NULL) {
+        wh_buf_append_c(&where, "/");
+        wh_buf_append(&where, package, wh_utf8_cut(package, strlen(package), SARIF_NAME_MAX));
+    }
     wh_buf_append_c(b, *first ? "{" : ",{");
     *first = false;
     json_field(b, "ruleId", rule, false);
     json_field(b, "level", level, true);
     wh_buf_append_c(b, ",\"message\":{");
-    json_field(b, "text", text, false);
+    json_field_cut(b, "text", text, SARIF_TEXT_MAX, false);
     wh_buf_append_c(b, "},\"locations\":[{\"logicalLocations\":[{");
-    json_field(b, "fullyQualifiedName", where, false);
+    json_field_cut(b, "fullyQualifiedName", where.len > 0 ? where.ptr : "-", SARIF_NAME_MAX, false);
     json_field(b, "kind", package != NULL ? "package" : "module", true);
     wh_buf_append_c(b, "}]}]}");
+    wh_buf_fini(&where);
+}
+
+static void
+sarif_finding(struct wh_buf *b, bool *first, const struct wh_report *r,
+              const struct wh_tiered_finding *tf)
+{
+    const struct wh_sbom_finding *f = tf->finding;
+    struct wh_buf text;
+
+    /* Each part is cut first, so a 100 KB name cannot push the versions and rule out. */
+    wh_buf_init(&text, 4 * SARIF_TEXT_MAX);
+    wh_buf_printf(&text, "%s ", kind_name(f->kind));
+    wh_buf_append(&text, f->name, wh_utf8_cut(f->name, strlen(f->name), SARIF_NAME_MAX));
+    wh_buf_printf(&text, "%s%s: dev ", f->size != WH_DRIFT_SIZE_NONE ? " " : "",
+                  size_name(f->size));
+    wh_buf_append(&text, or_dash(f->dev_version),
+                  wh_utf8_cut(or_dash(f->dev_version), strlen(or_dash(f->dev_version)), 128));
+    wh_buf_append_c(&text, ", prod ");
+    wh_buf_append(&text, or_dash(f->prod_version),
+                  wh_utf8_cut(or_dash(f->prod_version), strlen(or_dash(f->prod_version)), 128));
+    wh_buf_printf(&text, " (%s)", or_dash(tf->rule));
+    sarif_result(b, first, tf->tier == WH_TIER_BLOCK ? "drift/block" : "drift/warn",
+                 tf->tier == WH_TIER_BLOCK ? "error" : "warning", text.len > 0 ? text.ptr : "-",
+                 r->prod, f->name);
+    wh_buf_fini(&text);
 }
 
 static void
@@ -339,7 +552,6 @@ render_sarif(const struct wh_report *r, struct wh_buf *b)
 {
     bool first = true;
     size_t i;
-    char text[1024];
 
     wh_buf_append_c(b, "{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\","
                        "\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{"
@@ -352,18 +564,14 @@ render_sarif(const struct wh_report *r, struct wh_buf *b)
                        "{\"id\":\"policy/deny\",\"shortDescription\":{\"text\":\"Admission "
                        "policy denial\"}},"
                        "{\"id\":\"policy/warn\",\"shortDescription\":{\"text\":\"Admission "
-                       "policy warning\"}}]}},\"results\":[");
-    for (i = 0; i < r->diff->n_findings; i++) {
-        const struct wh_tiered_finding *tf = &r->tiered[i];
-        const struct wh_sbom_finding *f = tf->finding;
-        if (tf->tier == WH_TIER_IGNORE)
-            continue;
-        snprintf(text, sizeof(text), "%s %s%s%s: dev %s, prod %s (%s)", kind_name(f->kind), f->name,
-                 f->size != WH_DRIFT_SIZE_NONE ? " " : "", size_name(f->size),
-                 or_dash(f->dev_version), or_dash(f->prod_version), or_dash(tf->rule));
-        sarif_result(b, &first, tf->tier == WH_TIER_BLOCK ? "drift/block" : "drift/warn",
-                     tf->tier == WH_TIER_BLOCK ? "error" : "warning", text, r->prod, f->name);
-    }
+                       "policy warning\"}},"
+                       "{\"id\":\"check/error\",\"shortDescription\":{\"text\":\"The check "
+                       "could not complete: nothing was evaluated\"}}]}},\"results\":[");
+    if (r->error != NULL)
+        sarif_result(b, &first, "check/error", "error", r->error, r->prod, NULL);
+    for (i = 0; i < r->diff->n_findings; i++)
+        if (r->tiered[i].tier != WH_TIER_IGNORE)
+            sarif_finding(b, &first, r, &r->tiered[i]);
     for (i = 0; r->decision != NULL && i < r->decision->n_denials; i++)
         sarif_result(b, &first, "policy/deny", "error", r->decision->denials[i], r->prod, NULL);
     for (i = 0; r->decision != NULL && i < r->decision->n_warnings; i++)

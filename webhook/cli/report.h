@@ -18,7 +18,8 @@ struct wh_report {
     const char *digest;                 /* the production image's resolved digest */
     const char *banner;                 /* agent-provenance banner, or NULL */
     const struct wh_decision *decision; /* every denial and warning (provenance, vulns, ...) */
-    const char *error;                  /* why the check could not complete, or NULL */
+    const char *error; /* why the check could not complete, or NULL: the report says "error" and
+                          "not evaluated", never "clean" */
 };
 
 /* "text", "markdown", "json" or "sarif" → format; false if unknown. A zero-initialised
@@ -28,6 +29,10 @@ struct wh_report {
 bool wh_report_format_parse(const char *s, enum wh_report_format *out);
 /* Renders the drift report (seed 000's layout for markdown: a table per tier, summary counts). */
 void wh_report_render(const struct wh_report *r, enum wh_report_format f, struct wh_buf *out);
+/* Appends `s` for a terminal or a CI log: control characters, bidi overrides and bytes that are
+ * not UTF-8 as visible escapes ("\x1b"), backslashes doubled; so it never starts a line of its
+ * own (a "::" workflow command) nor sends an ANSI escape. For every untrusted string on stderr. */
+void wh_report_text_safe(struct wh_buf *b, const char *s);
 /* Findings per tier. */
 void wh_report_count(const struct wh_report *r, size_t *block, size_t *warn, size_t *ignore);
 

@@ -129,6 +129,10 @@ add_family(struct wh_metrics *m, enum kind kind, const char *name, const char *h
         labels = comma != NULL ? comma + 1 : labels + len;
     }
     pthread_mutex_init(&f->lock, NULL);
+    /* A family without labels has exactly one series: it renders (as 0) from the start, so a
+     * dashboard or an alert on it works before the first event (no "absent" series). */
+    if (f->n_labels == 0)
+        atomic_store_explicit(&f->n_series, 1, memory_order_release);
     m->families[m->n_families++] = f;
     return f;
 }
@@ -227,6 +231,12 @@ find_series(struct wh_metrics_family *f, const char *const *values, bool create)
     }
     pthread_mutex_unlock(&f->lock);
     return s;
+}
+
+void
+wh_metrics_declare(struct wh_metrics_family *f, const char *const *values)
+{
+    (void)find_series(f, values, true);
 }
 
 void

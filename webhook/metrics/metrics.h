@@ -38,6 +38,12 @@ struct wh_metrics_family *wh_metrics_histogram_new(struct wh_metrics *m, const c
                                                    const char *help, const char *labels,
                                                    const double *bounds, size_t n_bounds);
 
+/* Creates the series of a label set with value 0 (a histogram: no observations), so it renders
+ * from the start: every known label value of a family ("verdict" allow, warn, deny, error) is
+ * declared at registration, and a rate over it exists before the first event. A family without
+ * labels has its one series from registration. */
+void wh_metrics_declare(struct wh_metrics_family *f, const char *const *values);
+
 /* `values` holds one value per label name (NULL for a family without labels). */
 void wh_metrics_counter_add(struct wh_metrics_family *f, const char *const *values, uint64_t n);
 /* For counters owned elsewhere (cache stats): sets the running total. */

@@ -5,7 +5,9 @@
  * image's SBOM and diff. Each distinct image of a review is checked once. Verified facts are
  * cached by (policy generation, rule, digest), manifests by digest, tags by name:tag for a short
  * TTL; concurrent reviews of one key share one computation (cache singleflight). Infrastructure
- * errors are cached for FAILURE_TTL_MS at most, as errors: never as verified facts.
+ * errors are cached for FAILURE_TTL_MS at most, as errors: never as verified facts. A failure
+ * keeps its enum wh_err: infrastructure (onError decides) or evidence a pusher can write, which
+ * counts as missing evidence (README "Infrastructure or evidence").
  */
 #include "pipeline/image_check.h"
 
@@ -41,11 +43,13 @@ struct digest_info {
     struct platform *platforms;
     size_t n_platforms;
     const char *error; /* failure, cached FAILURE_TTL_MS */
+    enum wh_err code;  /* error's */
 };
 /* A tag's resolution: the digest, or why it failed. */
 struct tag_result {
     const char *digest;
     const char *error;
+    enum wh_err code;
 };
 
 /* What verification established about one digest under one rule: cached as a unit. */
@@ -54,7 +58,10 @@ struct image_facts {
     const char *signature_detail; /* why a present .sig layer did not verify */
     const char *verify_detail;    /* why a present .att layer did not verify */
     const struct wh_sbom *sbom;   /* the verified SBOM attestation, parsed; NULL if none */
+    const char *dev_env_detail;   /* why a dev-environment attestation was not taken */
+    bool dev_env_conflict;        /* verified ones name different dev images: none is taken */
     const char *error;            /* infrastructure error: never cached */
+    enum wh_err error_code;
 };
 
 static void
@@ -110,9 +117,49 @@ no_trust_detail(const struct wh_image_check_ctx *ctx, const struct wh_policy_sig
            "(or --trusted-root)";
 }
 
-/* cosign .sig: the first layer that verifies wins: a key layer with a signer's key, a
- * certificate layer keyless against the trust root and a keyless signer's identity.
- * Scratch work in `tmp`; what is kept goes to `keep`. */
+/* Records a verified signature by policy signer `who` (keyless: certificate `identity`) unless
+ * that signer already counted: a key signer counts once by name (the loader refuses two names
+ * for one key when count > 1), a keyless identity once however many policy signers it meets. */
+static void
+add_signature_signer(struct wh_facts *facts, const char *who, const char *identity,
+                     struct wh_arena *keep)
+{
+    const char *id = identity != NULL ? identity : who;
+    const char **list;
+    size_t i;
+
+    for (i = 0; i < facts->n_signature_signers; i++)
+        if (strcmp(facts->signature_signers[i], id) == 0)
+            return;
+    list = wh_arena_calloc(keep, facts->n_signature_signers + 2, sizeof(*list));
+    if (facts->n_signature_signers > 0)
+        memcpy(list, facts->signature_signers, facts->n_signature_signers * sizeof(*list));
+    list[facts->n_signature_signers] = wh_arena_strdup(keep, id);
+    facts->signature_signers = list;
+    facts->n_signature_signers++;
+    if (facts->signature_signer == NULL)
+        facts->signature_signer = wh_arena_strdup(keep, who);
+}
+
+/* A failed fetch of cosign evidence (.sig, .att, referrers): infrastructure becomes the facts'
+ * error (onError decides); anything a pusher can write (an index or garbage at the tag, too many
+ * layers, a missing or altered blob) is returned as a detail: the evidence is missing. */
+static const char *
+fetch_failed(struct image_facts *out, const char *what, const struct wh_error *err,
+             struct wh_arena *keep)
+{
+    if (wh_policy_on_error_applies(err->code)) {
+        out->error = wh_arena_sprintf(keep, "fetching %s: %s", what, err->msg);
+        out->error_code = err->code;
+        return NULL;
+    }
+    return wh_arena_sprintf(keep, "%s: %s", what, err->msg);
+}
+
+/* cosign .sig: layers are verified in order until signatures.count distinct signers verified
+ * (count 1: the first that verifies wins): a key layer with a signer's key, a certificate layer
+ * keyless against the trust root and a keyless signer's identity. Scratch work in `tmp`; what
+ * is kept goes to `keep`. */
 static void
 check_signature(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
                 const struct wh_policy_image *rule, struct wh_arena *keep, struct image_facts *out)
@@ -134,16 +181,16 @@ check_signature(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
         return;
     }
     if (rc != WH_OK) {
-        out->error = wh_arena_sprintf(tmp, "fetching cosign signatures: %s", err.msg);
+        out->signature_detail = fetch_failed(out, "cosign signatures", &err, keep);
         return;
     }
-    for (i = 0; i < n_layers; i++) {
-        const char *who = NULL;
+    for (i = 0; i < n_layers && out->facts.n_signature_signers < rule->signatures.count; i++) {
+        const char *who = NULL, *identity = NULL;
         if (layers[i].certificate != NULL) {
             struct wh_keyless_layer kl = keyless_layer(&layers[i], false);
             rc = wh_keyless_check_layer(&kl, out->facts.digest, ctx->trust,
                                         rule->signatures.signed_by, rule->signatures.n_signed_by,
-                                        ctx->limits, tmp, &who, NULL, &err);
+                                        ctx->limits, tmp, &who, &identity, NULL, &err);
         } else if (layers[i].signature == NULL) {
             continue;
         } else if (n_signers == 0) {
@@ -162,13 +209,14 @@ check_signature(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
             }
         }
         if (rc == WH_OK) {
-            out->facts.signature_signer = wh_arena_strdup(keep, who);
-            out->signature_detail = NULL;
-            return;
+            add_signature_signer(&out->facts, who, identity, keep);
+            continue;
         }
         out->signature_detail =
             wh_arena_sprintf(keep, "signature %zu of %zu: %s", i + 1, n_layers, err.msg);
     }
+    if (out->facts.n_signature_signers >= rule->signatures.count)
+        out->signature_detail = NULL;
 }
 
 static int64_t
@@ -250,10 +298,16 @@ add_signers(const struct wh_policy_signer *const *list, size_t n, struct wh_veri
 }
 
 static bool
+dev_from_attestation(const struct wh_policy_image *rule)
+{
+    return rule->dev_reference.from == WH_POLICY_DEV_FROM_ATTESTATION;
+}
+
+static bool
 wants_attestations(const struct wh_policy_image *rule)
 {
     return rule->sbom.required || rule->provenance.required || rule->vulns.required ||
-           rule->agent.required;
+           rule->agent.required || dev_from_attestation(rule);
 }
 
 static bool
@@ -262,13 +316,48 @@ is_type(const char *got, const char *want)
     return want != NULL && strcmp(got, wh_verify_predicate_type_canonical(want)) == 0;
 }
 
-/* Provenance, vulnerability and agent predicates the rule asks for, each only from its own
- * signers and of its own predicate type; the first verified one of each kind wins. */
+/* A verified dev-environment attestation: taken when by a devReference signer; one that names
+ * another dev image than an earlier one makes the choice ambiguous, so none is taken (a pusher
+ * could otherwise pick by reordering the .att layers). */
+static void
+take_dev_env(const struct wh_policy_image *rule, const struct wh_attestation *att,
+             const struct wh_dev_environment *got, struct wh_arena *keep,
+             struct wh_predicates *preds, struct image_facts *out, size_t i, size_t n)
+{
+    const struct wh_dev_environment *had = preds->dev_env;
+
+    if (!signer_listed(rule->dev_reference.signed_by, rule->dev_reference.n_signed_by,
+                       att->signer)) {
+        out->dev_env_detail = wh_arena_sprintf(
+            keep,
+            "attestation %zu of %zu: dev-environment attestation signed by %s, not by a "
+            "devReference signer",
+            i + 1, n, att->signer);
+        return;
+    }
+    if (had == NULL) {
+        preds->dev_env = got;
+        preds->dev_env_signer = wh_arena_strdup(keep, att->signer);
+        return;
+    }
+    if (strcmp(had->digest, got->digest) != 0) {
+        out->dev_env_conflict = true;
+        out->dev_env_detail = wh_arena_sprintf(
+            keep, "verified dev-environment attestations name different dev images (%s@%s, %s@%s)",
+            had->reference, had->digest, got->reference, got->digest);
+    }
+}
+
+/* Provenance, vulnerability, agent and dev-environment predicates the rule asks for, each only
+ * from its own signers and of its own predicate type; the first verified one of each kind wins,
+ * except that an agent-provenance attestation listing commits wins over an empty one (the order
+ * of .att layers is the pusher's to choose). */
 static void
 route_predicate(const struct wh_image_check_ctx *ctx, const struct wh_policy_image *rule,
                 const struct wh_attestation *att, struct wh_arena *keep,
-                struct wh_predicates *preds, const char **detail, size_t i, size_t n)
+                struct wh_predicates *preds, struct image_facts *out, size_t i, size_t n)
 {
+    const char **detail = &out->verify_detail;
     struct wh_predicates got;
     struct wh_error err;
     const char *type = att->predicate_type;
@@ -283,18 +372,26 @@ route_predicate(const struct wh_image_check_ctx *ctx, const struct wh_policy_ima
         is_type(type, rule->vulns.predicate_type != NULL ? rule->vulns.predicate_type
                                                          : WH_PREDICATE_COSIGN_VULN) &&
         signer_listed(rule->vulns.signed_by, rule->vulns.n_signed_by, att->signer);
-    bool want_agent = rule->agent.required && preds->agent == NULL &&
+    bool want_agent = rule->agent.required &&
+                      (preds->agent == NULL || preds->agent->n_commits == 0) &&
                       is_type(type, WH_PREDICATE_AGENT) &&
                       signer_listed(rule->agent.signed_by, rule->agent.n_signed_by, att->signer);
+    bool want_dev = dev_from_attestation(rule) && strcmp(type, WH_PREDICATE_DEV_ENV) == 0;
 
-    if (!want_prov && !want_vulns && !want_agent)
+    if (!want_prov && !want_vulns && !want_agent && !want_dev)
         return;
     memset(&got, 0, sizeof(got));
     if (wh_verify_predicates_parse(att, ctx->limits, keep, &got, &err) != WH_OK) {
-        *detail = wh_arena_sprintf(keep, "attestation %zu of %zu: %s predicate: %s", i + 1, n, type,
-                                   err.msg);
+        const char *d = wh_arena_sprintf(keep, "attestation %zu of %zu: %s predicate: %s", i + 1, n,
+                                         type, err.msg);
+        if (want_dev)
+            out->dev_env_detail = d;
+        else
+            *detail = d;
         return;
     }
+    if (want_dev && got.dev_env != NULL)
+        take_dev_env(rule, att, got.dev_env, keep, preds, out, i, n);
     if (want_prov && got.provenance != NULL) {
         preds->provenance = got.provenance;
         preds->provenance_signer = wh_arena_strdup(keep, att->signer);
@@ -321,8 +418,9 @@ attestation_signers(const struct wh_policy_image *rule, bool with_signatures, st
                 {rule->provenance.signed_by, rule->provenance.n_signed_by},
                 {rule->vulns.signed_by, rule->vulns.n_signed_by},
                 {rule->agent.signed_by, rule->agent.n_signed_by},
+                {rule->dev_reference.signed_by, rule->dev_reference.n_signed_by},
                 {rule->signatures.signed_by, rule->signatures.n_signed_by}};
-    size_t n_sets = with_signatures ? 5 : 4, total = 1, k = 0, i, j, m;
+    size_t n_sets = with_signatures ? 6 : 5, total = 1, k = 0, i, j, m;
     const struct wh_policy_signer **all;
 
     for (i = 0; i < n_sets; i++)
@@ -355,7 +453,7 @@ take_attestation(const struct wh_image_check_ctx *ctx, const struct wh_policy_im
 
     kept->predicate_type = wh_arena_strdup(keep, att->predicate_type);
     kept->signer = wh_arena_strdup(keep, att->signer);
-    route_predicate(ctx, rule, att, keep, preds, &out->verify_detail, i, n);
+    route_predicate(ctx, rule, att, keep, preds, out, i, n);
     if (!rule->sbom.required || out->sbom != NULL)
         return;
     if (!is_type(att->predicate_type, rule->sbom.predicate_type)) {
@@ -402,7 +500,8 @@ predicates_of(struct image_facts *out, struct wh_arena *keep)
 static void
 publish_predicates(struct image_facts *out, struct wh_predicates *preds)
 {
-    if (preds->provenance != NULL || preds->vulns != NULL || preds->agent != NULL)
+    if (preds->provenance != NULL || preds->vulns != NULL || preds->agent != NULL ||
+        preds->dev_env != NULL)
         out->facts.predicates = preds;
 }
 
@@ -426,12 +525,15 @@ check_attestations(const struct wh_image_check_ctx *ctx, const struct wh_image_r
 
     signers = wh_arena_calloc(tmp,
                               rule->sbom.n_signed_by + rule->provenance.n_signed_by +
-                                  rule->vulns.n_signed_by + rule->agent.n_signed_by + 1,
+                                  rule->vulns.n_signed_by + rule->agent.n_signed_by +
+                                  rule->dev_reference.n_signed_by + 1,
                               sizeof(*signers));
     add_signers(rule->sbom.signed_by, rule->sbom.n_signed_by, signers, &n_signers);
     add_signers(rule->provenance.signed_by, rule->provenance.n_signed_by, signers, &n_signers);
     add_signers(rule->vulns.signed_by, rule->vulns.n_signed_by, signers, &n_signers);
     add_signers(rule->agent.signed_by, rule->agent.n_signed_by, signers, &n_signers);
+    add_signers(rule->dev_reference.signed_by, rule->dev_reference.n_signed_by, signers,
+                &n_signers);
     n_all = attestation_signers(rule, false, tmp, &all);
     rc = wh_registry_cosign_layers(ctx->registry, ref, facts->digest, "att", ctx->deadline_ms, tmp,
                                    &layers, &n_layers, &err);
@@ -441,7 +543,7 @@ check_attestations(const struct wh_image_check_ctx *ctx, const struct wh_image_r
         return;
     }
     if (rc != WH_OK) {
-        out->error = wh_arena_sprintf(tmp, "fetching cosign attestations: %s", err.msg);
+        out->verify_detail = fetch_failed(out, "cosign attestations", &err, keep);
         return;
     }
     preds = predicates_of(out, keep);
@@ -454,7 +556,7 @@ check_attestations(const struct wh_image_check_ctx *ctx, const struct wh_image_r
             struct wh_keyless_layer kl = keyless_layer(&layers[i], true);
             const char *who = NULL;
             rc = wh_keyless_check_layer(&kl, facts->digest, ctx->trust, all, n_all, ctx->limits,
-                                        tmp, &who, &att, &err);
+                                        tmp, &who, NULL, &att, &err);
         } else if (n_signers == 0) {
             rc = wh_error_set(&err, WH_E_VERIFY,
                               "signed with a key, but the rule's attestation signers are all "
@@ -495,14 +597,18 @@ check_referrers(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
     struct wh_predicates *preds;
     size_t n_all, n_refs, i;
     struct wh_error err;
-    bool sig_missing =
-        want_signature && rule->signatures.n_signed_by > 0 && out->facts.signature_signer == NULL;
+    bool sig_missing = want_signature && rule->signatures.n_signed_by > 0 &&
+                       out->facts.n_signature_signers < rule->signatures.count;
 
     n_all = attestation_signers(rule, want_signature, tmp, &all);
     if (wh_keyless_check_referrers(ctx->registry, ref, out->facts.digest, ctx->trust, all, n_all,
                                    ctx->limits, ctx->deadline_ms, tmp, &refs, &n_refs,
                                    &err) != WH_OK) {
-        out->error = wh_arena_sprintf(tmp, "sigstore bundle referrers: %s", err.msg);
+        const char *d = fetch_failed(out, "sigstore bundle referrers", &err, keep);
+        if (d != NULL && sig_missing && out->signature_detail == NULL)
+            out->signature_detail = d;
+        if (d != NULL && wants_attestations(rule) && out->verify_detail == NULL)
+            out->verify_detail = d;
         return;
     }
     if (n_refs == 0)
@@ -516,14 +622,14 @@ check_referrers(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
             const char *d =
                 wh_arena_sprintf(keep, "referrer %zu of %zu: %s", i + 1, n_refs, r->detail);
             /* A classic layer's reason, when there is one, is the more telling. */
-            if (sig_missing && out->facts.signature_signer == NULL && out->signature_detail == NULL)
+            if (sig_missing && out->signature_detail == NULL)
                 out->signature_detail = d;
             if (wants_attestations(rule) && out->verify_detail == NULL)
                 out->verify_detail = d;
             continue;
         }
         if (r->is_signature) {
-            if (!sig_missing || out->facts.signature_signer != NULL)
+            if (!sig_missing || out->facts.n_signature_signers >= rule->signatures.count)
                 continue;
             if (!signer_listed(rule->signatures.signed_by, rule->signatures.n_signed_by,
                                r->signer)) {
@@ -532,8 +638,9 @@ check_referrers(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
                     i + 1, n_refs, r->signer, rule->name);
                 continue;
             }
-            out->facts.signature_signer = wh_arena_strdup(keep, r->signer);
-            out->signature_detail = NULL;
+            add_signature_signer(&out->facts, r->signer, r->identity, keep);
+            if (out->facts.n_signature_signers >= rule->signatures.count)
+                out->signature_detail = NULL;
             continue;
         }
         if (wants_attestations(rule))
@@ -601,9 +708,18 @@ publish(const struct wh_image_check_ctx *ctx, struct wh_cache_entry *entry,
 static bool
 facts_complete(const struct image_facts *f, const struct wh_policy_image *rule, bool want_signature)
 {
+    const struct wh_predicates *p = f->facts.predicates;
+
     if (f->error != NULL)
         return false;
-    if (want_signature && rule->signatures.n_signed_by > 0 && f->facts.signature_signer == NULL)
+    if (want_signature && rule->signatures.n_signed_by > 0 &&
+        f->facts.n_signature_signers < rule->signatures.count)
+        return false;
+    /* Evidence whose absence is itself a finding is looked for everywhere it may be. */
+    if (want_signature && dev_from_attestation(rule) &&
+        (p == NULL || p->dev_env == NULL || f->dev_env_conflict))
+        return false;
+    if (rule->agent.must_attest && (p == NULL || p->agent == NULL || p->agent->n_commits == 0))
         return false;
     if (rule->provenance.required &&
         (f->facts.predicates == NULL || f->facts.predicates->provenance == NULL))
@@ -642,6 +758,7 @@ image_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref
     if (timed_out) {
         f->error =
             wh_arena_sprintf(keep, "timed out waiting for a concurrent verification of %s", digest);
+        f->error_code = WH_E_TIMEOUT;
         return f;
     }
     if (want_signature && rule->signatures.n_signed_by > 0)
@@ -654,6 +771,7 @@ image_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref
         /* A failure is shared briefly, as a failure: nothing verified survives next to it. */
         f->error = wh_arena_strdup(keep, f->error);
         f->facts.signature_signer = NULL;
+        f->facts.n_signature_signers = 0;
         f->facts.n_attestations = 0;
         f->facts.predicates = NULL;
         f->sbom = NULL;
@@ -713,11 +831,14 @@ fetch_manifest(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *
     if (wh_registry_manifest_get(ctx->registry, ref, reference, ctx->deadline_ms, ctx->arena, &m,
                                  &err) != WH_OK) {
         out->error = wh_arena_sprintf(a, "fetching the manifest: %s", err.msg);
+        out->code = err.code;
         return;
     }
     *digest_out = wh_arena_strdup(a, m.digest);
-    if (m.is_index && index_platforms(&m, a, out, &err) != WH_OK)
+    if (m.is_index && index_platforms(&m, a, out, &err) != WH_OK) {
         out->error = wh_arena_strdup(a, err.msg);
+        out->code = err.code;
+    }
 }
 
 /* Publishes `info` under the digest's manifest key (the tag's leader learnt it for free). */
@@ -746,10 +867,11 @@ remember_manifest(const struct wh_image_check_ctx *ctx, const struct wh_image_re
     wh_cache_put(ctx->cache, e, copy, wh_clock_mono_ms() + ctx->facts_ttl_ms);
 }
 
-/* Tag → digest (and the manifest's kind), through the tag cache. NULL with *error on failure. */
+/* Tag → digest (and the manifest's kind), through the tag cache. NULL with *error and *code on
+ * failure. */
 static const char *
 resolve_digest(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
-               const char **error, const struct digest_info **info_out)
+               const char **error, enum wh_err *code, const struct digest_info **info_out)
 {
     struct wh_cache_entry *entry;
     struct wh_cache_flight *flight;
@@ -769,6 +891,7 @@ resolve_digest(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *
                  &entry, &flight, &timed_out);
     if (hit == NULL && timed_out) {
         *error = "resolving the digest: timed out waiting for a concurrent resolution of the tag";
+        *code = WH_E_TIMEOUT;
         return NULL;
     }
     if (hit == NULL) {
@@ -777,6 +900,7 @@ resolve_digest(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *
         fetch_manifest(ctx, ref, ref->tag, keep, &info, &digest);
         if (info.error != NULL) {
             t->error = wh_arena_sprintf(keep, "resolving the digest: %s", info.error);
+            t->code = info.code;
         } else {
             t->digest = digest;
             remember_manifest(ctx, ref, digest, &info);
@@ -788,6 +912,7 @@ resolve_digest(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *
     }
     if (hit->error != NULL) {
         *error = wh_arena_strdup(ctx->arena, hit->error);
+        *code = hit->code;
         return NULL;
     }
     return wh_arena_strdup(ctx->arena, hit->digest);
@@ -816,6 +941,7 @@ digest_info(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref
     info = wh_arena_calloc(keep, 1, sizeof(*info));
     if (timed_out) {
         info->error = "timed out waiting for a concurrent fetch of the manifest";
+        info->code = WH_E_TIMEOUT;
         return info;
     }
     fetch_manifest(ctx, ref, digest, keep, info, &got);
@@ -830,6 +956,7 @@ struct selection {
     const char *digest;       /* what `facts` are bound to (platform or image digest) */
     const char *index_digest; /* NULL unless multi-arch */
     const char *error;
+    enum wh_err error_code;
     const char *invalid;
 };
 
@@ -856,9 +983,15 @@ merge_facts(const struct wh_image_check_ctx *ctx, const struct image_facts *own,
     if (facts_complete(own, rule, want_signature) || index == NULL)
         return own;
     m = wh_arena_memdup(ctx->arena, own, sizeof(*own));
-    if (m->facts.signature_signer == NULL && index->facts.signature_signer != NULL) {
+    if (m->facts.n_signature_signers < index->facts.n_signature_signers) {
         m->facts.signature_signer = index->facts.signature_signer;
+        m->facts.signature_signers = index->facts.signature_signers;
+        m->facts.n_signature_signers = index->facts.n_signature_signers;
         m->signature_detail = NULL;
+    }
+    if (m->facts.predicates == NULL && index->facts.predicates != NULL) {
+        m->facts.predicates = index->facts.predicates;
+        m->dev_env_conflict = index->dev_env_conflict;
     }
     if (m->sbom == NULL && index->sbom != NULL) {
         m->sbom = index->sbom;
@@ -894,11 +1027,13 @@ select_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *re
         info = digest_info(ctx, ref, digest);
     if (info->error != NULL) {
         out->error = wh_arena_strdup(a, info->error);
+        out->error_code = info->code;
         return;
     }
     if (!info->is_index) {
         out->facts = image_facts(ctx, ref, digest, rule, want_signature);
         out->error = out->facts->error;
+        out->error_code = out->facts->error_code;
         return;
     }
     out->index_digest = digest;
@@ -906,6 +1041,7 @@ select_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *re
         index = image_facts(ctx, ref, digest, rule, want_signature);
         if (index->error != NULL) {
             out->error = wh_arena_sprintf(a, "index %s: %s", digest, index->error);
+            out->error_code = index->error_code;
             return;
         }
         /* `index`, or `any` with everything on the index: the index digest is judged. */
@@ -933,6 +1069,7 @@ select_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *re
         f = image_facts(ctx, ref, p->digest, rule, want_signature);
         if (f->error != NULL) {
             out->error = wh_arena_sprintf(a, "platform %s (%s): %s", p->name, p->digest, f->error);
+            out->error_code = f->error_code;
             return;
         }
         f = merge_facts(ctx, f, index, rule, want_signature);
@@ -956,23 +1093,132 @@ none:
         digest, platform_names(info, a));
 }
 
-/* "registry/devcontainer:{{tag}}" with the production tag substituted. NULL if it needs a tag
- * the production reference lacks. */
-static const char *
-dev_reference(const struct wh_policy_image *rule, const char *tag, struct wh_arena *a)
+/* The drift check against the dev image could not run: `code` decides who judges it (onError
+ * for infrastructure, the rule's mode for evidence). */
+static void
+dev_failed(struct wh_image_result *out, enum wh_err code, const char *text)
 {
-    const char *tpl = rule->dev_reference.image;
-    const char *hole = strstr(tpl, "{{tag}}");
+    out->dev_error = text;
+    out->dev_error_code = code;
+}
 
+/* Does `tag` (of ref's repository) name `digest`, itself or as an entry of the index it names?
+ * A name:TAG@sha256:D reference is pulled by D, so when the dev image is chosen by TAG, TAG must
+ * name D: otherwise app:ok@<digest of another build> borrows ok's dev image. */
+static bool
+tag_names_digest(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
+                 const char *dev_tpl, struct wh_image_result *out)
+{
+    struct wh_arena *a = ctx->arena;
+    struct wh_image_ref tagged = *ref;
+    const struct digest_info *info;
+    const char *got, *error = NULL;
+    enum wh_err code = WH_E_INTERNAL;
+    size_t i;
+
+    tagged.digest = NULL;
+    got = resolve_digest(ctx, &tagged, &error, &code, &info);
+    if (got == NULL) {
+        dev_failed(out, code,
+                   wh_arena_sprintf(a,
+                                    "the dev reference %s is chosen by the tag %s, which did not "
+                                    "resolve: %s",
+                                    dev_tpl, ref->tag, error));
+        return false;
+    }
+    if (strcmp(got, ref->digest) == 0)
+        return true;
+    if (info == NULL)
+        info = digest_info(ctx, &tagged, got);
+    if (info->error != NULL) {
+        dev_failed(out, info->code,
+                   wh_arena_sprintf(a, "the tag %s names %s, which could not be read: %s", ref->tag,
+                                    got, info->error));
+        return false;
+    }
+    for (i = 0; info->is_index && i < info->n_platforms; i++)
+        if (strcmp(info->platforms[i].digest, ref->digest) == 0)
+            return true;
+    dev_failed(
+        out, WH_E_VERIFY,
+        wh_arena_sprintf(a,
+                         "the tag %s names %s, not %s: the dev reference %s is chosen by the "
+                         "tag, so a tag that does not name the image cannot choose its dev "
+                         "image; reference the image by the tag that names it, or name the "
+                         "dev image in a signed attestation (devReference.from: "
+                         "attestation)",
+                         ref->tag, got, ref->digest, dev_tpl));
+    return false;
+}
+
+/* devReference.from: attestation: the dev image the verified dev-environment attestation on the
+ * production digest names, as "registry/devcontainer:tag@sha256:<digest>". NULL (and
+ * out->dev_error, evidence) when there is none or they disagree. */
+static const char *
+attested_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_image *rule,
+                   const struct image_facts *prod, struct wh_image_result *out)
+{
+    struct wh_arena *a = ctx->arena;
+    const struct wh_predicates *p = prod->facts.predicates;
+    const char *why = prod->dev_env_detail;
+
+    if (p != NULL && p->dev_env != NULL && !prod->dev_env_conflict)
+        return strchr(p->dev_env->reference, '@') != NULL
+                   ? p->dev_env->reference
+                   : wh_arena_sprintf(a, "%s@%s", p->dev_env->reference, p->dev_env->digest);
+    dev_failed(out, prod->dev_env_conflict ? WH_E_VERIFY : WH_E_NOT_FOUND,
+               wh_arena_sprintf(
+                   a,
+                   "no verified dev-environment attestation (%s) by %s names the dev image of "
+                   "%s@%s%s%s%s: "
+                   "attest the dev image it was tested in (driftgate attest-dev %s@%s --dev "
+                   "<devcontainer>@sha256:<digest>, signed by cosign attest or any in-toto signer)",
+                   WH_PREDICATE_DEV_ENV,
+                   wh_policy_signer_names(rule->dev_reference.signed_by,
+                                          rule->dev_reference.n_signed_by, a),
+                   out->name, out->digest, why != NULL ? " (" : "", why != NULL ? why : "",
+                   why != NULL ? ")" : "", out->name, out->digest));
+    return NULL;
+}
+
+/* Which dev image the production image is diffed against: the caller's (a trusted override),
+ * the attested one, or the template with the admitted tag, which must name the digest when
+ * both are given. NULL with out->dev_error when none can be named. */
+static const char *
+choose_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_image *rule,
+                 const struct wh_image_ref *ref, const char *image, const char *trusted,
+                 const struct image_facts *prod, struct wh_image_result *out)
+{
+    struct wh_arena *a = ctx->arena;
+    const char *tpl = rule->dev_reference.image;
+    const char *hole;
+
+    if (trusted != NULL)
+        return trusted;
+    if (dev_from_attestation(rule))
+        return attested_dev_image(ctx, rule, prod, out);
+    hole = strstr(tpl, "{{tag}}");
     if (hole == NULL)
         return tpl;
-    if (tag == NULL)
+    if (ref->tag == NULL) {
+        dev_failed(out, WH_E_INVALID,
+                   wh_arena_sprintf(a,
+                                    "the dev reference %s needs the image tag, but %s has none: "
+                                    "reference the image by tag (and digest), or name the dev "
+                                    "image in a signed attestation (devReference.from: "
+                                    "attestation)",
+                                    tpl, image));
         return NULL;
-    return wh_arena_sprintf(a, "%.*s%s%s", (int)(hole - tpl), tpl, tag, hole + 7);
+    }
+    if (ref->digest != NULL && !tag_names_digest(ctx, ref, tpl, out))
+        return NULL;
+    return wh_arena_sprintf(a, "%.*s%s%s", (int)(hole - tpl), tpl, ref->tag, hole + 7);
 }
 
 /* Resolves the dev image, verifies its SBOM attestation with the same rule's signers, diffs. A
- * multi-arch dev image is judged on the platform the production image was (else the pod's). */
+ * multi-arch dev image is judged on the platform the production image was (else the pod's).
+ * Every failure lands in out->dev_error with its code: a dev tag re-pointed at an image without
+ * a verified SBOM is missing evidence, not an error onError may wave through. */
 static void
 check_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_image *rule,
                 const struct wh_sbom *prod, const struct wh_admission_platforms *platforms,
@@ -983,28 +1229,31 @@ check_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_ima
     struct selection dev;
     const char *digest, *error = NULL, *where;
     const struct digest_info *info;
+    enum wh_err code = WH_E_INTERNAL;
     struct wh_error err;
     enum wh_err rc;
     int64_t t0;
 
     if (wh_image_ref_parse(wh_str_c(out->dev_image), a, &ref, &err) != WH_OK) {
-        out->error = wh_arena_sprintf(a, "dev image %s: %s", out->dev_image, err.msg);
+        dev_failed(out, err.code, wh_arena_sprintf(a, "dev image %s: %s", out->dev_image, err.msg));
         return;
     }
     t0 = now_us();
-    digest = resolve_digest(ctx, &ref, &error, &info);
+    digest = resolve_digest(ctx, &ref, &error, &code, &info);
     account(ctx, STEP_RESOLVE, t0);
     if (digest == NULL) {
-        out->error = wh_arena_sprintf(a, "dev image %s: %s", out->dev_image, error);
+        dev_failed(out, code, wh_arena_sprintf(a, "dev image %s: %s", out->dev_image, error));
         return;
     }
+    out->dev_digest = digest;
     t0 = now_us();
     select_facts(ctx, &ref, digest, rule, false, WH_POLICY_PLATFORMS_ANY, platforms, prod_platform,
                  info, &dev);
     account(ctx, STEP_VERIFY, t0);
     if (dev.error != NULL || dev.invalid != NULL) {
-        out->error = wh_arena_sprintf(a, "dev image %s: %s", out->dev_image,
-                                      dev.error != NULL ? dev.error : dev.invalid);
+        dev_failed(out, dev.error != NULL ? dev.error_code : WH_E_INVALID,
+                   wh_arena_sprintf(a, "dev image %s: %s", out->dev_image,
+                                    dev.error != NULL ? dev.error : dev.invalid));
         return;
     }
     /* select_facts sets facts or error (wh_arena_strdup never returns NULL, which the analyzer
@@ -1014,12 +1263,13 @@ check_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_ima
         where = dev.platform != NULL
                     ? wh_arena_sprintf(a, "%s, platform %s %s", digest, dev.platform, dev.digest)
                     : digest;
-        out->error = wh_arena_sprintf(
-            a,
-            "dev image %s (%s) has no verified SBOM attestation%s%s: attest its SBOM with "
-            "cosign attest --type cyclonedx",
-            out->dev_image, where, dev.facts->verify_detail != NULL ? ": " : "",
-            dev.facts->verify_detail != NULL ? dev.facts->verify_detail : "");
+        dev_failed(
+            out, dev.facts->verify_detail != NULL ? WH_E_VERIFY : WH_E_NOT_FOUND,
+            wh_arena_sprintf(a,
+                             "dev image %s (%s) has no verified SBOM attestation%s%s: "
+                             "attest its SBOM with cosign attest --type cyclonedx",
+                             out->dev_image, where, dev.facts->verify_detail != NULL ? ": " : "",
+                             dev.facts->verify_detail != NULL ? dev.facts->verify_detail : ""));
         return;
     }
     out->dev_predicates = dev.facts->facts.predicates;
@@ -1029,8 +1279,9 @@ check_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_ima
     account(ctx, STEP_SBOM, t0);
     if (rc != WH_OK) {
         out->diff = NULL;
-        out->error =
-            wh_arena_sprintf(a, "diffing against dev image %s: %s", out->dev_image, err.msg);
+        dev_failed(
+            out, rc,
+            wh_arena_sprintf(a, "diffing against dev image %s: %s", out->dev_image, err.msg));
     }
 }
 
@@ -1071,10 +1322,11 @@ wh_image_check_one(const struct wh_image_check_ctx *ctx, const char *image,
     }
     if (ctx->registry == NULL) {
         out->error = wh_arena_sprintf(a, "registry client unavailable: %s", ctx->registry_error);
+        out->error_code = WH_E_UNAVAILABLE;
         return;
     }
     t0 = now_us();
-    digest = resolve_digest(ctx, &ref, &out->error, &info);
+    digest = resolve_digest(ctx, &ref, &out->error, &out->error_code, &info);
     account(ctx, STEP_RESOLVE, t0);
     if (digest == NULL)
         return;
@@ -1084,6 +1336,7 @@ wh_image_check_one(const struct wh_image_check_ctx *ctx, const char *image,
     account(ctx, STEP_VERIFY, t0);
     out->invalid = prod.invalid;
     out->error = prod.error;
+    out->error_code = prod.error_code;
     if (prod.facts == NULL)
         return;
     out->digest = prod.digest;
@@ -1097,21 +1350,12 @@ wh_image_check_one(const struct wh_image_check_ctx *ctx, const char *image,
     trusted_dev = pod_dev_image != NULL &&
                   (rule->dev_reference.allow_pod_annotation || ctx->dev_override_trusted);
     if (out->error != NULL || prod.facts->sbom == NULL ||
-        (rule->dev_reference.image == NULL && !trusted_dev))
+        (rule->dev_reference.image == NULL && !dev_from_attestation(rule) && !trusted_dev))
         return;
-    if (trusted_dev)
-        out->dev_image = pod_dev_image;
-    else
-        out->dev_image = dev_reference(rule, ref.tag, a);
-    if (out->dev_image == NULL) {
-        out->error = wh_arena_sprintf(
-            a,
-            "the dev reference %s needs the image tag, but %s has none: reference the image "
-            "by tag (and digest)",
-            rule->dev_reference.image, image);
-        return;
-    }
-    check_dev_image(ctx, rule, prod.facts->sbom, platforms, prod.platform, out);
+    out->dev_image = choose_dev_image(ctx, rule, &ref, image, trusted_dev ? pod_dev_image : NULL,
+                                      prod.facts, out);
+    if (out->dev_image != NULL)
+        check_dev_image(ctx, rule, prod.facts->sbom, platforms, prod.platform, out);
 }
 
 /* driftgate_verification_failures_total{reason}: why an image was not verified, by kind. */
@@ -1125,11 +1369,14 @@ count_failures(const struct wh_image_check_ctx *ctx, const struct wh_image_resul
     if (r->invalid != NULL)
         reason = "invalid_reference";
     else if (r->error != NULL)
-        reason = "registry";
-    else if (r->rule->signatures.n_signed_by > 0 && r->facts.signature_signer == NULL)
+        reason = wh_policy_on_error_applies(r->error_code) ? "registry" : "evidence";
+    else if (r->rule->signatures.n_signed_by > 0 &&
+             r->facts.n_signature_signers < r->rule->signatures.count)
         reason = r->signature_detail != NULL ? "signature_invalid" : "signature_missing";
     else if (r->rule->sbom.required && r->facts.n_attestations == 0)
         reason = r->verify_detail != NULL ? "attestation_invalid" : "attestation_missing";
+    else if (r->dev_error != NULL)
+        reason = wh_policy_on_error_applies(r->dev_error_code) ? "registry" : "dev_evidence";
     if (reason != NULL)
         wh_metrics_counter_add(ctx->verify_failures, (const char *const[]){reason}, 1);
 }
@@ -1186,7 +1433,11 @@ wh_image_check_request(const struct wh_image_check_ctx *ctx, const struct wh_adm
         ev.facts = &r->facts;
         ev.diff = r->diff;
         ev.dev_image = r->dev_image;
+        ev.dev_digest = r->dev_digest;
         ev.error = r->error;
+        ev.error_code = r->error_code;
+        ev.dev_error = r->dev_error;
+        ev.dev_error_code = r->dev_error_code;
         ev.verify_detail = r->verify_detail;
         ev.signature_detail = r->signature_detail;
         ev.dev_predicates = r->dev_predicates;

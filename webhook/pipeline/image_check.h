@@ -56,9 +56,18 @@ struct wh_image_result {
     const char *signature_detail; /* why a present signature did not verify */
     const char *verify_detail;    /* why a present attestation did not verify */
     struct wh_sbom_diff *diff;    /* NULL without a dev reference */
-    const char *dev_image;
+    const char *dev_image;        /* the dev reference judged (template filled, attested, ...) */
+    const char *dev_digest;       /* what dev_image resolved to, NULL if it did not */
     const struct wh_predicates *dev_predicates; /* the dev image's agent provenance etc. */
-    const char *error;   /* infrastructure error (onError decides), NULL if none */
+    /* Why the image could not be judged, NULL if it could. error_code says who decides it:
+     * onError for infrastructure (wh_policy_on_error_applies: registry down, TLS, 5xx, timeout),
+     * the rule's mode for evidence a pusher can write (a missing tag, a malformed manifest). */
+    const char *error;
+    enum wh_err error_code;
+    /* Why the drift against the dev image could not be checked (the image itself was judged),
+     * NULL if it was or the rule has no dev reference; dev_error_code decides as error_code. */
+    const char *dev_error;
+    enum wh_err dev_error_code;
     const char *invalid; /* the reference itself is invalid: always a denial */
 };
 
@@ -69,7 +78,8 @@ void wh_image_check_request(const struct wh_image_check_ctx *ctx,
 
 /* Resolves, fetches and verifies one image reference against its rule, on the platforms
  * `platforms` allows (NULL: every linux platform). Never fails: problems land in out->error /
- * out->invalid / out->verify_detail / out->signature_detail. */
+ * out->dev_error (each with its code) / out->invalid / out->verify_detail /
+ * out->signature_detail. */
 void wh_image_check_one(const struct wh_image_check_ctx *ctx, const char *image,
                         const char *pod_dev_image, const struct wh_admission_platforms *platforms,
                         struct wh_image_result *out);

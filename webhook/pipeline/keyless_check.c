@@ -83,6 +83,14 @@ no_root(struct wh_error *err)
                         "signers");
 }
 
+/* "SAN (issuer ISSUER)": a keyless signer's identity, which signatures.count counts once. */
+static const char *
+identity_text(const struct wh_cert_identity *id, struct wh_arena *a)
+{
+    return wh_arena_sprintf(a, "%s (issuer %s)", id->san != NULL ? id->san : "-",
+                            id->issuer != NULL ? id->issuer : "-");
+}
+
 /* The first keyless signer whose conditions the verified identity meets and whose evidence
  * demands `r` meets; else WH_E_VERIFY listing why each one failed. */
 static enum wh_err
@@ -163,7 +171,8 @@ wh_keyless_check_layer(const struct wh_keyless_layer *l, const char *digest,
                        const struct wh_trust_root *root,
                        const struct wh_policy_signer *const *signers, size_t n_signers,
                        const struct wh_limits *lim, struct wh_arena *a, const char **signer_out,
-                       struct wh_attestation *att_out, struct wh_error *err)
+                       const char **identity_out, struct wh_attestation *att_out,
+                       struct wh_error *err)
 {
     struct wh_cosign_layer layer;
     struct wh_bundle_result r;
@@ -184,6 +193,8 @@ wh_keyless_check_layer(const struct wh_keyless_layer *l, const char *digest,
     if (rc != WH_OK)
         return rc;
     rc = match_identity(&r, signers, n_signers, a, signer_out, err);
+    if (rc == WH_OK && identity_out != NULL)
+        *identity_out = identity_text(&r.identity, a);
     if (rc != WH_OK || !l->is_dsse)
         return rc;
     return check_statement(r.payload_type, r.payload, digest, *signer_out, lim, a, att_out, err);
@@ -297,6 +308,8 @@ check_bundle(struct wh_bytes json, const char *digest, const struct wh_trust_roo
         rc = wh_verify_bundle(&b, &art, root, NULL, &p, a, &r, err);
         if (rc == WH_OK)
             rc = match_identity(&r, signers, n_signers, a, &signer, err);
+        if (rc == WH_OK)
+            out->identity = identity_text(&r.identity, a);
     }
     if (rc != WH_OK)
         return rc;

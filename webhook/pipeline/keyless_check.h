@@ -40,17 +40,17 @@ bool wh_keyless_signers_any(const struct wh_policy_signer *const *signers, size_
  * Verifies a certificate-carrying layer for image `digest` with `root` (NULL: fails closed, the
  * message says to configure trustRoots), then matches the certificate identity against the
  * keyless signers among `signers`: the first that matches, and whose transparencyLog and
- * timestamps the verified evidence meets, is *signer_out. .att layers: the
+ * timestamps the verified evidence meets, is *signer_out, and *identity_out (when not NULL) the
+ * certificate identity "SAN (issuer ISSUER)". .att layers: the
  * verified statement goes through the same checks as key-signed ones (in-toto payload type,
  * subject == digest) into *att_out. WH_E_VERIFY names the failed check (for identity: each
  * signer's expected condition and the certificate's value). Outputs valid only on WH_OK, in `a`.
  */
-WH_MUST_CHECK enum wh_err
-wh_keyless_check_layer(const struct wh_keyless_layer *l, const char *digest,
-                       const struct wh_trust_root *root,
-                       const struct wh_policy_signer *const *signers, size_t n_signers,
-                       const struct wh_limits *lim, struct wh_arena *a, const char **signer_out,
-                       struct wh_attestation *att_out, struct wh_error *err);
+WH_MUST_CHECK enum wh_err wh_keyless_check_layer(
+    const struct wh_keyless_layer *l, const char *digest, const struct wh_trust_root *root,
+    const struct wh_policy_signer *const *signers, size_t n_signers, const struct wh_limits *lim,
+    struct wh_arena *a, const char **signer_out, const char **identity_out,
+    struct wh_attestation *att_out, struct wh_error *err);
 
 /* The signer named `name` among `signers`, or NULL. */
 const struct wh_policy_signer *wh_keyless_signer_find(const struct wh_policy_signer *const *signers,
@@ -74,7 +74,8 @@ WH_MUST_CHECK enum wh_err wh_keyless_check_key_tlog(const struct wh_keyless_laye
 /* One sigstore bundle referrer of an image, verified (signer != NULL) or not (detail says why). */
 struct wh_keyless_referrer {
     const char *manifest_digest;
-    const char *signer; /* policy signer name, NULL when not verified */
+    const char *signer;   /* policy signer name, NULL when not verified */
+    const char *identity; /* keyless: the certificate identity "SAN (issuer ISSUER)", else NULL */
     bool
         is_signature; /* message signature, or DSSE statement https://sigstore.dev/cosign/sign/v1 */
     struct wh_attestation att; /* DSSE in-toto statements other than the signature type */
@@ -89,7 +90,9 @@ struct wh_keyless_referrer {
  * verified tlog entry, optional ones accept a TSA time alone; each signer's `timestamps` is the
  * number of verified RFC 3161 timestamps it needs). A message
  * signature must be over the image manifest (messageDigest == digest). Infrastructure failures
- * return an error (WH_E_UNAVAILABLE / WH_E_TIMEOUT ...); per-bundle failures land in ->detail.
+ * return WH_E_UNAVAILABLE / WH_E_TIMEOUT; what a pusher can write (a malformed referrers list,
+ * more bundles than the limit) returns its own code (WH_E_INVALID, WH_E_LIMIT, ...): evidence,
+ * which the caller treats as missing bundles. Per-bundle failures land in ->detail.
  * *out, *n_out valid only on WH_OK (n 0 when the image has none).
  */
 WH_MUST_CHECK enum wh_err

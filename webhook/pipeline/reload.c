@@ -140,8 +140,9 @@ load(struct wh_reload *r, struct file_set *set, const char *why)
 
     memset(&err, 0, sizeof(err));
     wh_log(WH_LOG_INFO, "reload %s: %s", set->what, why);
+    /* The one log line of a failed reload: fn only records it (metrics, /readyz). */
     if (set->fn(set->arg, &err) != WH_OK)
-        wh_log(WH_LOG_WARN, "reload %s failed, the last good one stays: %s", set->what, err.msg);
+        wh_log(WH_LOG_ERROR, "reload %s failed, the last good one stays: %s", set->what, err.msg);
     atomic_fetch_add(&r->loads, 1);
 }
 

@@ -20,7 +20,8 @@
  */
 struct wh_reload;
 
-/* Loads the set; runs on the watcher's thread. The return value is only logged. */
+/* Loads the set; runs on the watcher's thread. A failure is logged by the watcher, once, with
+ * err->msg: fn records it (metrics, /readyz) but does not log it. */
 typedef enum wh_err wh_reload_fn(void *arg, struct wh_error *err);
 
 /* poll_ms: the stat fallback period (0: inotify only). Never fails. */

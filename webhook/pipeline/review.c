@@ -19,6 +19,7 @@
 #include "base/arena.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/version.h"
 #include "cache/cache.h"
 #include "decision/decision.h"
 #include "metrics/metrics.h"
@@ -61,10 +62,26 @@ struct wh_review_worker {
     char registry_error[sizeof(((struct wh_error *)0)->msg)];
 };
 
+/* Label values known in advance: their series render 0 from the start (wh_metrics_declare). The
+ * failure reasons are those of count_failures() in pipeline/image_check.c. */
+static const char *const verdicts[] = {"allow", "warn", "deny", "error"};
+static const char *const step_names[] = {"resolve", "verify", "sbom", "evaluate"};
+static const char *const failure_reasons[] = {"invalid_reference",   "registry",
+                                              "signature_missing",   "signature_invalid",
+                                              "attestation_missing", "attestation_invalid"};
+
+static void
+declare_each(struct wh_metrics_family *f, const char *const *values, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        wh_metrics_declare(f, &values[i]);
+}
+
 static void
 register_metrics(struct wh_review_metrics *m)
 {
     struct wh_metrics *r = m->metrics = wh_metrics_new();
+    struct wh_metrics_family *build;
 
     m->reviews = wh_metrics_counter_new(r, "driftgate_admission_reviews_total",
                                         "AdmissionReviews answered, by verdict "
@@ -109,6 +126,14 @@ register_metrics(struct wh_review_metrics *m)
                                "Reviews answered 503 at once because the queue was full.", NULL);
     m->in_flight = wh_metrics_gauge_new(r, "driftgate_reviews_in_flight",
                                         "Reviews accepted and not yet answered.", NULL);
+    build = wh_metrics_gauge_new(r, "driftgate_build_info",
+                                 "Always 1: the version and git commit of this binary.",
+                                 "version,commit");
+    wh_metrics_gauge_set(build, (const char *const[]){wh_version(), wh_version_commit()}, 1);
+    declare_each(m->reviews, verdicts, sizeof(verdicts) / sizeof(verdicts[0]));
+    declare_each(m->step_seconds, step_names, sizeof(step_names) / sizeof(step_names[0]));
+    declare_each(m->verify_failures, failure_reasons,
+                 sizeof(failure_reasons) / sizeof(failure_reasons[0]));
 }
 
 /* The Kubernetes API client for pull secrets; absent (NULL) outside a cluster. */
@@ -160,6 +185,19 @@ use_pull_secrets(struct wh_review_worker *w, const struct wh_admission_request *
         OPENSSL_cleanse((void *)(uintptr_t)cfg[i].ptr, cfg[i].len);
 }
 
+/* The policy as the settings allow it: key files from its key directories, exemption lifetimes
+ * counted from now. */
+static enum wh_err
+load_policy(const struct wh_review_settings *s, struct wh_policy **out, struct wh_error *err)
+{
+    struct wh_policy_load_options o = {.limits = &s->limits,
+                                       .now = wh_clock_wall(),
+                                       .key_dirs = s->policy_key_dirs,
+                                       .n_key_dirs = s->n_policy_key_dirs};
+
+    return wh_policy_load_with(s->policy_path, &o, out, err);
+}
+
 enum wh_err
 wh_review_env_new(const struct wh_review_settings *s, struct wh_review_env **out,
                   struct wh_error *err)
@@ -171,7 +209,7 @@ wh_review_env_new(const struct wh_review_settings *s, struct wh_review_env **out
         wh_oom();
     env->settings = *s;
     pthread_mutex_init(&env->lock, NULL);
-    rc = wh_policy_load(s->policy_path, &s->limits, &env->policy, err);
+    rc = load_policy(s, &env->policy, err);
     if (rc == WH_OK && s->n_trust_roots > 0) {
         rc = wh_trust_root_load(s->trust_roots, s->n_trust_roots, &s->limits, &env->trust, err);
         if (rc != WH_OK) {
@@ -223,9 +261,9 @@ reload_trust(struct wh_review_env *env, struct wh_error *err)
     rc = wh_trust_root_load(env->settings.trust_roots, env->settings.n_trust_roots,
                             &env->settings.limits, &fresh, err);
     if (rc != WH_OK) {
+        /* The watcher (pipeline/reload.c) logs the failure: one line, with this message. */
         wh_error_wrap(err, "trust roots reload");
         wh_review_env_note_reload(env, "trust", err->msg);
-        wh_log(WH_LOG_ERROR, "%s; keeping the last good trust roots", err->msg);
         return rc;
     }
     pthread_mutex_lock(&env->lock);
@@ -251,14 +289,17 @@ static enum wh_err
 reload_policy(struct wh_review_env *env, struct wh_error *err)
 {
     struct wh_policy *fresh, *old;
-    enum wh_err rc = wh_policy_load(env->settings.policy_path, &env->settings.limits, &fresh, err);
+    char why[sizeof(err->msg)];
+    enum wh_err rc = load_policy(&env->settings, &fresh, err);
 
     if (rc != WH_OK) {
+        /* The watcher (pipeline/reload.c) logs the failure: one line, with this message. */
         wh_error_wrap(err, "policy reload");
         wh_review_env_note_reload(env, "policy", err->msg);
+        snprintf(why, sizeof(why), "%s", err->msg);
         pthread_mutex_lock(&env->lock);
-        wh_log(WH_LOG_ERROR, "%s; keeping generation %llu", err->msg,
-               (unsigned long long)wh_policy_generation(env->policy));
+        wh_error_set(err, rc, "%s; keeping generation %llu", why,
+                     (unsigned long long)wh_policy_generation(env->policy));
         pthread_mutex_unlock(&env->lock);
         return rc;
     }
@@ -292,6 +333,7 @@ wh_review_env_note_reload(struct wh_review_env *env, const char *what, const cha
     if (st != NULL)
         snprintf(st->error, sizeof(st->error), "%s", error != NULL ? error : "");
     pthread_mutex_unlock(&env->lock);
+    wh_metrics_declare(env->m.reload_failures, labels); /* 0 until the first failure */
     wh_metrics_gauge_set(env->m.reload_success, labels, error == NULL ? 1 : 0);
     if (error == NULL)
         wh_metrics_gauge_set(env->m.reload_time, labels, (double)wh_clock_wall());
@@ -431,11 +473,15 @@ log_review(const struct wh_admission_request *req, const struct wh_decision *d, 
     wh_buf_init(&b, 64 * 1024);
     wh_buf_append_c(&b, "{\"review\":");
     wh_buf_append_json_string(&b, wh_str_c(req->uid));
-    wh_buf_printf(&b,
-                  ",\"kind\":\"%s\",\"operation\":\"%s\",\"allowed\":%s,\"ms\":%lld,"
-                  "\"images\":%zu,\"registry_requests\":%lu",
-                  req->kind, req->operation, d->allowed ? "true" : "false",
-                  (long long)(wh_clock_mono_ms() - started_ms), req->n_images, registry_requests);
+    /* Every string from the request goes through the JSON writer (kind and operation too): a
+     * kind of `Pod","allowed":true` must not forge a field of this line. */
+    wh_buf_append_c(&b, ",\"kind\":");
+    wh_buf_append_json_string(&b, wh_str_c(req->kind));
+    wh_buf_append_c(&b, ",\"operation\":");
+    wh_buf_append_json_string(&b, wh_str_c(req->operation));
+    wh_buf_printf(&b, ",\"allowed\":%s,\"ms\":%lld,\"images\":%zu,\"registry_requests\":%lu",
+                  d->allowed ? "true" : "false", (long long)(wh_clock_mono_ms() - started_ms),
+                  req->n_images, registry_requests);
     wh_buf_append_c(&b, ",\"namespace\":");
     wh_buf_append_json_string(&b, wh_str_c(req->namespace_));
     wh_buf_append_c(&b, ",\"annotations\":{");
@@ -534,6 +580,7 @@ wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadl
         return;
     }
     wh_decision_init(&d, &a);
+    wh_decision_subject_set(&d, req.kind, req.namespace_, req.name);
     policy = current_policy(w->env, &trust);
     check_ctx_init(w, policy, trust, deadline_ms, &a, &timing, &ctx);
     use_pull_secrets(w, &req, deadline_ms, &a);
@@ -542,7 +589,8 @@ wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadl
         wh_registry_client_review_credentials_clear(w->registry);
     wh_policy_finish(&d);
     if (wh_admission_response_render(req.uid, &d, &reply->body, &err) != WH_OK) {
-        /* Too large to answer: the apiserver treats a 400 as a webhook failure (failurePolicy). */
+        /* Not even a short denial fits (a uid near the cap): the apiserver treats a 400 as a
+         * webhook failure (failurePolicy). */
         reply_error(reply, err.msg);
     } else {
         reply->http_status = 200;

@@ -20,6 +20,10 @@ struct wh_review_worker;
 /* What an env is built from (main.c maps the config onto it; the CLI fills it from flags). */
 struct wh_review_settings {
     const char *policy_path;
+    /* Directories the policy's key files may be read from; none: the policy's own directory
+     * (policy/policy.h wh_policy_load_options). */
+    const char *const *policy_key_dirs;
+    size_t n_policy_key_dirs;
     struct wh_limits limits;
     const char *docker_config;            /* registry credentials, may be NULL */
     const char *ca_file;                  /* extra registry CA bundle, may be NULL */

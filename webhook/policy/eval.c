@@ -15,6 +15,13 @@
 #include "verify/predicates.h"
 
 #define MESSAGES_PER_IMAGE 5 /* more blocked packages than this are summarised, not listed */
+/* Characters of an SBOM value (package name, version) or of a registry's error quoted in a
+ * message: the fix that follows must survive the renderer's cut (admission/response.h). */
+#define QUOTE_MAX 128
+#define DETAIL_MAX 300
+/* Of why an image or its dev image could not be checked: the chain of causes is the message (a
+ * denial is cut at 1 KiB with the path, image and digest before it). */
+#define FAILURE_MAX 600
 
 /* ---- tiers ---- */
 
@@ -151,11 +158,28 @@ wh_policy_classify(const struct wh_policy *p, const struct wh_policy_image *rule
 struct verdict {
     struct wh_decision *d;
     const struct wh_image_eval *in;
-    const char *prefix; /* "spec.containers[1].image reg/x:v2 (sha256:…)" */
+    /* "spec.containers[1].image reg/x:v2 (sha256:…), image rule payments": denials name the
+     * JSON path, the image, its digest and the rule; warnings (which the decision prefixes with
+     * the object) the path, the image and the rule, so no two containers' warnings read alike;
+     * `wshort` leaves the image out, for a warning that would otherwise be cut (record_warning). */
+    const char *prefix;
+    const char *wprefix, *wshort;
     enum wh_policy_mode mode;
     size_t denials, warnings;
     char *audit; /* mode audit: the would-be denials, joined */
 };
+
+/* Records "<object>: <marker><path> <image>, image rule R: <text>", or without the image when
+ * that would pass WH_WARNING_MAX: the finding and its fix at the end are never what is cut. */
+static void
+record_warning(struct verdict *v, const char *marker, const char *text)
+{
+    const char *subject = v->d->subject;
+    size_t n = (subject != NULL ? strlen(subject) + 2 : 0) + strlen(marker) + strlen(v->wprefix) +
+               2 + strlen(text);
+
+    wh_decision_warn(v->d, "%s%s: %s", marker, n <= WH_WARNING_MAX ? v->wprefix : v->wshort, text);
+}
 
 static void
 deny(struct verdict *v, const char *text)
@@ -166,8 +190,7 @@ deny(struct verdict *v, const char *text)
         wh_decision_deny(v->d, "%s: %s", v->prefix, text);
         break;
     case WH_POLICY_MODE_WARN:
-        /* Warnings are cut at 256 bytes: the marker goes first, the short image name next. */
-        wh_decision_warn(v->d, "not enforced (mode warn): %s: %s", v->in->image, text);
+        record_warning(v, "not enforced (mode warn): ", text);
         break;
     case WH_POLICY_MODE_AUDIT:
         v->audit = v->audit == NULL ? wh_arena_strdup(v->d->arena, text)
@@ -180,7 +203,7 @@ static void
 warn(struct verdict *v, const char *text)
 {
     v->warnings++;
-    wh_decision_warn(v->d, "%s: %s", v->in->image, text);
+    record_warning(v, "", text);
 }
 
 /* How to produce what is missing, for the first signer of the list. */
@@ -201,23 +224,71 @@ cosign_how(const struct wh_policy_signer *s, const char *verb, const char *extra
                             verb, extra, s->name, subject);
 }
 
+/* "a, b" of the distinct signers whose signatures verified, or NULL. */
+static const char *
+found_signers(const struct wh_facts *facts, struct wh_arena *a)
+{
+    const char *out = NULL;
+
+    for (size_t i = 0; facts != NULL && i < facts->n_signature_signers; i++)
+        out = out == NULL ? facts->signature_signers[i]
+                          : wh_arena_sprintf(a, "%s, %s", out, facts->signature_signers[i]);
+    return out;
+}
+
+/* The first signer of the rule whose signature was not found (for the fix), else the first. */
+static const struct wh_policy_signer *
+missing_signer(const struct wh_policy_image *rule, const struct wh_facts *facts)
+{
+    for (size_t i = 0; i < rule->signatures.n_signed_by; i++) {
+        const char *name = rule->signatures.signed_by[i]->name;
+        bool found = false;
+        for (size_t j = 0; facts != NULL && j < facts->n_signature_signers && !found; j++)
+            found = strcmp(facts->signature_signers[j], name) == 0;
+        if (!found)
+            return rule->signatures.signed_by[i];
+    }
+    return rule->signatures.signed_by[0];
+}
+
+/* signatures.count: distinct signers (facts.signature_signers, which the pipeline fills with
+ * signers of the rule only), not layers: one key signing twice is one signer. */
 static void
 check_signature(struct verdict *v, const struct wh_policy_image *rule)
 {
     const struct wh_image_eval *in = v->in;
     struct wh_arena *a = v->d->arena;
     const char *who = in->facts != NULL ? in->facts->signature_signer : NULL;
-    size_t verified =
-        wh_policy_signer_listed(rule->signatures.signed_by, rule->signatures.n_signed_by, who);
+    size_t verified = in->facts != NULL ? in->facts->n_signature_signers : 0;
+    const char *found;
 
+    if (verified == 0)
+        verified =
+            wh_policy_signer_listed(rule->signatures.signed_by, rule->signatures.n_signed_by, who);
     if (verified >= rule->signatures.count)
         return;
+    if (rule->signatures.count > 1) {
+        found = found_signers(in->facts, a);
+        deny(v,
+             wh_arena_sprintf(a, "%zu distinct signers required (of %s), found %zu%s%s%s%s%s: %s",
+                              rule->signatures.count,
+                              wh_policy_signer_names(rule->signatures.signed_by,
+                                                     rule->signatures.n_signed_by, a),
+                              verified, found != NULL ? ": " : "", found != NULL ? found : "",
+                              in->signature_detail != NULL ? " (" : "",
+                              in->signature_detail != NULL ? in->signature_detail : "",
+                              in->signature_detail != NULL ? ")" : "",
+                              cosign_how(missing_signer(rule, in->facts), "sign", "", in, a)));
+        return;
+    }
     deny(v, wh_arena_sprintf(
                 a, "no %s signature by %s%s%s%s: %s",
                 rule->signatures.count > 1 ? "sufficient" : "verified",
                 wh_policy_signer_names(rule->signatures.signed_by, rule->signatures.n_signed_by, a),
                 in->signature_detail != NULL ? " (" : "",
-                in->signature_detail != NULL ? in->signature_detail : "",
+                in->signature_detail != NULL
+                    ? wh_decision_text_clip(a, in->signature_detail, DETAIL_MAX)
+                    : "",
                 in->signature_detail != NULL ? ")" : "",
                 cosign_how(rule->signatures.signed_by[0], "sign", "", in, a)));
 }
@@ -265,7 +336,8 @@ check_sbom(struct verdict *v, const struct wh_policy_image *rule)
                 a, "no verified SBOM attestation (%s) by %s%s%s%s: %s", rule->sbom.predicate_type,
                 wh_policy_signer_names(rule->sbom.signed_by, rule->sbom.n_signed_by, a),
                 in->verify_detail != NULL ? " (" : "",
-                in->verify_detail != NULL ? in->verify_detail : "",
+                in->verify_detail != NULL ? wh_decision_text_clip(a, in->verify_detail, DETAIL_MAX)
+                                          : "",
                 in->verify_detail != NULL ? ")" : "",
                 cosign_how(rule->sbom.signed_by[0], "attest", extra, in, a)));
     return false;
@@ -289,6 +361,13 @@ size_name(enum wh_drift_size s)
     return "equivalent";
 }
 
+/* An SBOM value as a message quotes it: clean and at most QUOTE_MAX characters. */
+static const char *
+quote(const char *s, struct wh_arena *a)
+{
+    return wh_decision_text_clip(a, s != NULL ? s : "?", QUOTE_MAX);
+}
+
 /* "dev-only package libssl-dev 3.0.11" / "version drift of libssl3: dev 3.0.13, prod 3.0.11
  * (patch)" */
 static const char *
@@ -296,14 +375,16 @@ describe(const struct wh_sbom_finding *f, struct wh_arena *a)
 {
     switch (f->kind) {
     case WH_DRIFT_DEV_ONLY:
-        return wh_arena_sprintf(a, "dev-only package %s %s", f->name, f->dev_version);
+        return wh_arena_sprintf(a, "dev-only package %s %s", quote(f->name, a),
+                                quote(f->dev_version, a));
     case WH_DRIFT_PROD_ONLY:
-        return wh_arena_sprintf(a, "prod-only package %s %s", f->name, f->prod_version);
+        return wh_arena_sprintf(a, "prod-only package %s %s", quote(f->name, a),
+                                quote(f->prod_version, a));
     case WH_DRIFT_VERSION:
         break;
     }
-    return wh_arena_sprintf(a, "%s drift of %s: dev %s, prod %s", size_name(f->size), f->name,
-                            f->dev_version, f->prod_version);
+    return wh_arena_sprintf(a, "%s drift of %s: dev %s, prod %s", size_name(f->size),
+                            quote(f->name, a), quote(f->dev_version, a), quote(f->prod_version, a));
 }
 
 static const char *
@@ -382,7 +463,7 @@ check_drift(struct verdict *v, const struct wh_policy *p, const struct wh_policy
         n[t[i].tier]++;
         if (t[i].exemption_reason != NULL)
             exempted = wh_arena_sprintf(a, "%s%s%s by %s until %s: %s", exempted ? exempted : "",
-                                        exempted ? "; " : "", f->name, t[i].rule,
+                                        exempted ? "; " : "", quote(f->name, a), t[i].rule,
                                         t[i].exemption_expires, t[i].exemption_reason);
         if (t[i].tier == WH_TIER_IGNORE || shown[t[i].tier]++ >= MESSAGES_PER_IMAGE)
             continue;
@@ -455,18 +536,92 @@ check_predicates(struct verdict *v, const struct wh_policy_image *rule, time_t n
         warn(v, prod_banner);
 }
 
+bool
+wh_policy_on_error_applies(enum wh_err code)
+{
+    return code == WH_E_UNAVAILABLE || code == WH_E_TIMEOUT;
+}
+
+/* A failure with its code: infrastructure goes to onError; evidence (missing, malformed, over a
+ * limit, not verifying) is a failed verification, denied under the rule's mode. */
+static void
+check_failure(struct verdict *v, const struct wh_policy_image *rule, const char *what,
+              const char *text, enum wh_err code)
+{
+    struct wh_arena *a = v->d->arena;
+
+    /* onError before the cause: a warning is cut at 256 bytes, and the cause is the long part. */
+    text = wh_decision_text_clip(a, text, FAILURE_MAX);
+    if (wh_policy_on_error_applies(code))
+        apply_action(v, rule->on_error,
+                     wh_arena_sprintf(a, "could not %s (onError: %s): %s", what,
+                                      action_name(rule->on_error), text));
+    else
+        deny(v, wh_arena_sprintf(a, "could not %s: %s", what, text));
+}
+
+static bool
+has_commits(const struct wh_predicates *p, const struct wh_policy_agent *r)
+{
+    return p != NULL && p->agent != NULL && p->agent->n_commits > 0 &&
+           wh_policy_signer_listed(r->signed_by, r->n_signed_by, p->agent_signer);
+}
+
+/* agent.required: the image, and the dev image it was compared against, each carry a verified
+ * agent-provenance attestation listing commits; a missing (or stripped, or empty) one is a
+ * finding of agent.absentTier, so raiseDrift cannot be switched off by deleting a layer. */
+static void
+check_agent_required(struct verdict *v, const struct wh_policy_image *rule)
+{
+    const struct wh_image_eval *in = v->in;
+    const struct wh_policy_agent *r = &rule->agent;
+    struct wh_arena *a = v->d->arena;
+    const struct wh_predicates *have[2] = {in->facts != NULL ? in->facts->predicates : NULL,
+                                           in->dev_predicates};
+    const char *whose[2] = {"the image", in->dev_image != NULL ? in->dev_image : "?"};
+
+    if (!r->must_attest)
+        return;
+    for (int i = 0; i < (in->diff != NULL ? 2 : 1); i++) {
+        const char *text;
+        if (has_commits(have[i], r))
+            continue;
+        /* The tier and the image first: a warning is cut at 256 characters. */
+        text = wh_arena_sprintf(
+            a,
+            "agent.required (absentTier %s): %s carries no verified agent-provenance attestation "
+            "by %s%s: attest the agent's commits with cosign attest --type %s",
+            r->absent_tier == WH_TIER_BLOCK ? "block" : "warn",
+            i == 0 ? whose[0] : wh_arena_sprintf(a, "dev image %s", whose[1]),
+            wh_policy_signer_names(r->signed_by, r->n_signed_by, a),
+            have[i] != NULL && have[i]->agent != NULL &&
+                    wh_policy_signer_listed(r->signed_by, r->n_signed_by, have[i]->agent_signer)
+                ? " listing commits (its agent_commits is empty)"
+                : "",
+            WH_PREDICATE_AGENT);
+        if (r->absent_tier == WH_TIER_BLOCK)
+            deny(v, text);
+        else
+            warn(v, text);
+    }
+}
+
+static bool
+has_dev_reference(const struct wh_policy_image *rule)
+{
+    return rule->dev_reference.image != NULL ||
+           rule->dev_reference.from == WH_POLICY_DEV_FROM_ATTESTATION;
+}
+
 static const char *
 evaluate_rule(struct verdict *v, const struct wh_policy *p, const struct wh_policy_image *rule,
               time_t now)
 {
     const struct wh_image_eval *in = v->in;
-    struct wh_arena *a = v->d->arena;
     bool have_sbom = true;
 
     if (in->error != NULL) {
-        apply_action(v, rule->on_error,
-                     wh_arena_sprintf(a, "rule %s could not be checked: %s (onError: %s)",
-                                      rule->name, in->error, action_name(rule->on_error)));
+        check_failure(v, rule, "be checked", in->error, in->error_code);
         return "error";
     }
     if (rule->signatures.n_signed_by > 0)
@@ -474,12 +629,18 @@ evaluate_rule(struct verdict *v, const struct wh_policy *p, const struct wh_poli
     if (rule->sbom.required)
         have_sbom = check_sbom(v, rule);
     check_predicates(v, rule, now);
+    check_agent_required(v, rule);
     if (in->diff != NULL)
         return check_drift(v, p, rule, now);
-    if (rule->dev_reference.image != NULL && have_sbom) {
+    if (in->dev_error != NULL) {
+        /* Only the drift part is unknown: the checks above stand either way. */
+        check_failure(v, rule, "check drift against the dev image", in->dev_error,
+                      in->dev_error_code);
+        return "error";
+    }
+    if (has_dev_reference(rule) && have_sbom) {
         /* Only a pipeline bug gets here: the SBOM verified but no diff and no error came back. */
-        deny(v,
-             wh_arena_sprintf(a, "rule %s: no drift result against the dev reference", rule->name));
+        deny(v, "no drift result against the dev reference");
         return "error";
     }
     return "none";
@@ -493,19 +654,22 @@ wh_policy_evaluate_image(const struct wh_policy *p, const struct wh_image_eval *
 {
     struct wh_arena *a = d->arena;
     struct verdict v;
-    const char *drift, *signer = NULL, *verdict;
+    const char *drift, *signer = NULL, *verdict, *rule;
     int n = in->index;
 
     memset(&v, 0, sizeof(v));
     v.d = d;
     v.in = in;
+    rule = in->rule != NULL ? wh_arena_sprintf(a, ", image rule %s", in->rule->name) : "";
     if (in->digest != NULL && in->platform != NULL)
-        v.prefix = wh_arena_sprintf(a, "%s %s (index %s, platform %s %s)", in->path, in->image,
-                                    in->index_digest, in->platform, in->digest);
+        v.prefix = wh_arena_sprintf(a, "%s %s (index %s, platform %s %s)%s", in->path, in->image,
+                                    in->index_digest, in->platform, in->digest, rule);
     else if (in->digest != NULL)
-        v.prefix = wh_arena_sprintf(a, "%s %s (%s)", in->path, in->image, in->digest);
+        v.prefix = wh_arena_sprintf(a, "%s %s (%s)%s", in->path, in->image, in->digest, rule);
     else
-        v.prefix = wh_arena_sprintf(a, "%s %s", in->path, in->image);
+        v.prefix = wh_arena_sprintf(a, "%s %s%s", in->path, in->image, rule);
+    v.wprefix = wh_arena_sprintf(a, "%s %s%s", in->path, in->image, rule);
+    v.wshort = wh_arena_sprintf(a, "%s%s", in->path, rule);
     if (in->rule == NULL) {
         v.mode = p->defaults.mode;
         apply_action(&v, p->defaults.no_match,
@@ -520,7 +684,9 @@ wh_policy_evaluate_image(const struct wh_policy *p, const struct wh_image_eval *
         drift = evaluate_rule(&v, p, in->rule, now);
         wh_decision_annotate(d, wh_arena_sprintf(a, "%d-rule", n), "%s", in->rule->name);
     }
-    if (in->facts != NULL && in->facts->signature_signer != NULL)
+    if (in->facts != NULL && in->facts->n_signature_signers > 1)
+        signer = found_signers(in->facts, a);
+    else if (in->facts != NULL && in->facts->signature_signer != NULL)
         signer = in->facts->signature_signer;
     else if (in->facts != NULL && in->facts->n_attestations > 0)
         signer = in->facts->attestations[0].signer;
@@ -541,6 +707,11 @@ wh_policy_evaluate_image(const struct wh_policy *p, const struct wh_image_eval *
     wh_decision_annotate(d, wh_arena_sprintf(a, "%d-signer", n), "%s",
                          signer != NULL ? signer : "none");
     wh_decision_annotate(d, wh_arena_sprintf(a, "%d-drift", n), "%s", drift);
+    /* The dev image the drift was judged against, by digest, however it was named. */
+    if (in->dev_image != NULL && in->dev_digest != NULL)
+        wh_decision_annotate(d, wh_arena_sprintf(a, "%d-dev-image", n), "%s%s%s", in->dev_image,
+                             strchr(in->dev_image, '@') != NULL ? "" : "@",
+                             strchr(in->dev_image, '@') != NULL ? "" : in->dev_digest);
     if (v.audit != NULL)
         wh_decision_annotate(d, wh_arena_sprintf(a, "%d-audit", n), "would deny: %s", v.audit);
 }

@@ -5,17 +5,21 @@
  */
 #include "policy/policy.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/clock.h"
 #include "base/file.h"
+#include "base/regex.h"
 #include "image/ref.h"
 #include "policy/snapshot.h"
 #include "policy/tree.h"
@@ -31,6 +35,9 @@ static atomic_uint_fast64_t last_generation;
 struct ctx {
     const char *file;
     const char *base_dir;
+    time_t now;                  /* the load's time, for maxExemptionDays */
+    const char *const *key_dirs; /* where key files may be; none: base_dir */
+    size_t n_key_dirs;
     struct wh_arena *tmp; /* tree and scratch text, freed when parsing ends */
     struct wh_policy *p;  /* the model lives in p->arena */
     struct wh_error *err;
@@ -243,101 +250,39 @@ as_glob_list(struct ctx *c, const struct wh_policy_node *n, const char *where,
 static void
 release_regex(void *obj)
 {
-    regfree(obj);
+    wh_regex_free(obj);
 }
 
-/* glibc's regcomp builds automata whose size explodes with stacked quantifiers ("a++++...": a
- * 508-byte policy took over 2 GiB in the fuzzer). A policy may come from any pull request, so
- * quantifiers are bounded: none directly after another, at most REGEX_MAX_QUANTIFIERS in all. */
+/* A policy may come from any pull request: its regexes are bounded in length here and in
+ * matching by PCRE2's limits (base/regex.c), which hold on the fuzz corpus. */
 #define REGEX_MAX_LEN 512
-#define REGEX_MAX_QUANTIFIERS 32
 
-/* TODO(#14): split the quantifier scanner; policy/load.c is being changed now (PCRE2) (cognitive
- * complexity 36 > 25, STYLE §8). */
-static enum wh_err /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
-check_quantifiers(struct ctx *c, const struct wh_policy_node *n, const char *where, const char *src)
-{
-    const char *s = src;
-    bool prev_quant = false;
-    size_t quants = 0;
-
-    while (*s != '\0') {
-        bool quant = false;
-        if (*s == '\\') {
-            s += s[1] != '\0' ? 2 : 1;
-        } else if (*s == '[') {
-            /* A bracket expression is one atom; "[]...]" and "[^]...]" start with a literal ']'. */
-            s++;
-            if (*s == '^')
-                s++;
-            if (*s == ']')
-                s++;
-            while (*s != '\0' && *s != ']')
-                s++;
-            if (*s == ']')
-                s++;
-        } else if (*s == '*' || *s == '+' || *s == '?' || *s == '{') {
-            quant = true;
-            if (*s == '{')
-                while (*s != '\0' && *s != '}')
-                    s++;
-            if (*s != '\0')
-                s++;
-        } else {
-            s++;
-        }
-        if (quant && prev_quant)
-            return fail(c, n,
-                        "%s: stacked quantifiers in \"%s\" (a quantifier right after another): "
-                        "write one quantifier per atom",
-                        where, src);
-        if (quant && ++quants > REGEX_MAX_QUANTIFIERS)
-            return fail(c, n, "%s: more than %d quantifiers in one regular expression", where,
-                        REGEX_MAX_QUANTIFIERS);
-        prev_quant = quant;
-    }
-    return WH_OK;
-}
-
-/* Anchored POSIX ERE. Perl/RE2 spellings that ERE would read differently are refused. */
+/* RE2 syntax (cosign's dialect), compiled on its own and anchored by the engine: whole value. */
 static enum wh_err
 as_regex(struct ctx *c, const struct wh_policy_node *n, const char *where,
          const struct wh_policy_regex **out)
 {
     struct wh_policy_regex *r;
-    const char *src, *s;
-    char *anchored, msg[160];
-    int rc;
-    enum wh_err e = as_string(c, n, where, &src);
+    struct wh_regex *re;
+    struct wh_error e;
+    const char *src;
+    enum wh_err rc = as_string(c, n, where, &src);
 
-    if (e != WH_OK)
-        return e;
+    if (rc != WH_OK)
+        return rc;
     if (strlen(src) > REGEX_MAX_LEN)
         return fail(c, n, "%s: regular expression longer than %d characters", where, REGEX_MAX_LEN);
-    e = check_quantifiers(c, n, where, src);
-    if (e != WH_OK)
-        return e;
-    for (s = src; *s != '\0'; s++) {
-        if (s[0] == '(' && s[1] == '?')
-            return fail(c, n, "%s: \"(?\" groups are Perl/RE2 syntax, not POSIX ERE", where);
-        if (s[0] == '\\' && s[1] != '\0' && strchr("dDpPAzZ", s[1]) != NULL)
-            return fail(c, n,
-                        "%s: \"\\%c\" is Perl/RE2 syntax, not POSIX ERE (use a bracket "
-                        "expression such as [0-9])",
-                        where, s[1]);
-        if (s[0] == '\\' && s[1] != '\0')
-            s++;
-    }
+    if (wh_regex_new(WH_REGEX_RE2, wh_str_c(src), &re, &e) != WH_OK)
+        return fail(c, n, "%s: %s", where, e.msg);
+    wh_arena_defer(&c->p->arena, release_regex, re);
     r = wh_arena_alloc(&c->p->arena, sizeof(*r));
     r->source = src;
-    anchored = wh_arena_sprintf(c->tmp, "^(%s)$", src);
-    rc = regcomp(&r->re, anchored, REG_EXTENDED | REG_NOSUB);
-    if (rc != 0) {
-        regerror(rc, &r->re, msg, sizeof(msg));
-        regfree(&r->re);
-        return fail(c, n, "%s: invalid regular expression \"%s\": %s", where, src, msg);
-    }
-    wh_arena_defer(&c->p->arena, release_regex, &r->re);
+    r->re = re;
+    r->where = wh_arena_strdup(&c->p->arena, where);
+    r->line = n->line;
+    r->col = n->col;
+    r->next = c->p->regexes;
+    c->p->regexes = r;
     *out = r;
     return WH_OK;
 }
@@ -373,10 +318,12 @@ static const char *const ACTIONS[] = {"deny", "warn", "allow", NULL};
 /* Order matches enum wh_policy_platforms. */
 static const char *const PLATFORMS[] = {"any", "index", "each", NULL};
 
+#define MAX_EXEMPTION_DAYS 3650
+
 static enum wh_err
 parse_defaults(struct ctx *c, const struct wh_policy_node *n)
 {
-    static const char *const keys[] = {"mode", "onError", "noMatch", NULL};
+    static const char *const keys[] = {"mode", "onError", "noMatch", "maxExemptionDays", NULL};
     const struct wh_policy_node *v;
     enum wh_err rc;
     int k;
@@ -399,6 +346,9 @@ parse_defaults(struct ctx *c, const struct wh_policy_node *n)
             return rc;
         c->p->defaults.no_match = (enum wh_policy_action)k;
     }
+    if ((v = wh_policy_tree_get(n, "maxExemptionDays")) != NULL)
+        return as_count(c, v, "spec.defaults.maxExemptionDays", MAX_EXEMPTION_DAYS,
+                        &c->p->defaults.max_exemption_days);
     return WH_OK;
 }
 
@@ -420,19 +370,105 @@ check_name(struct ctx *c, const struct wh_policy_node *n, const char *what)
     return WH_OK;
 }
 
+/* The directory `dir` names, symlinks resolved, with a trailing '/' (arena); NULL if absent. */
+static const char *
+real_dir(struct ctx *c, const char *dir)
+{
+    char *real = realpath(dir, NULL);
+    const char *out;
+
+    if (real == NULL)
+        return NULL;
+    out = wh_arena_sprintf(c->tmp, "%s%s", real, strcmp(real, "/") == 0 ? "" : "/");
+    free(real);
+    return out;
+}
+
+/* True when the file `real` (symlinks resolved) lies under one of the allowed key directories;
+ * *allowed gets their list for the message. */
+static bool
+key_path_allowed(struct ctx *c, const char *real, const char **allowed)
+{
+    const char *const *dirs = c->n_key_dirs > 0 ? c->key_dirs : &c->base_dir;
+    size_t i, n = c->n_key_dirs > 0 ? c->n_key_dirs : 1;
+    bool ok = false;
+
+    *allowed = "";
+    for (i = 0; i < n; i++) {
+        const char *d = real_dir(c, dirs[i]);
+        *allowed = wh_arena_sprintf(c->tmp, "%s%s%s", *allowed, i > 0 ? ", " : "", dirs[i]);
+        if (d != NULL && strncmp(real, d, strlen(d)) == 0)
+            ok = true;
+    }
+    return ok;
+}
+
+/* Reads up to `max` bytes of the open file `fd` into the arena; false past max or on error. */
+static bool
+read_fd(int fd, size_t max, struct wh_arena *a, struct wh_bytes *out)
+{
+    char *buf = wh_arena_alloc(a, max + 1);
+    size_t len = 0;
+
+    for (;;) {
+        ssize_t n = read(fd, buf + len, max + 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return false;
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (len > max)
+            return false;
+    }
+    buf[len] = '\0';
+    *out = (struct wh_bytes){(const unsigned char *)buf, len};
+    return true;
+}
+
+/*
+ * A policy may come from a pull request, so `key: {file: ...}` must not read whatever the
+ * process can (a service account token, another tenant's key): the file is opened, then the
+ * path of what was opened (/proc/self/fd, so a symlink swapped in between cannot redirect it)
+ * must lie under an allowed key directory, and it must be a regular file.
+ */
 static enum wh_err
 read_key_file(struct ctx *c, const struct wh_policy_node *n, const char *where, const char *file,
               struct wh_bytes *pem)
 {
-    struct wh_error e;
-    const char *path;
+    const char *path, *allowed;
+    char link[64], real[PATH_MAX];
+    struct stat st;
+    ssize_t len;
+    enum wh_err rc = WH_OK;
+    int fd;
 
     if (c->base_dir == NULL && file[0] != '/')
         return fail(c, n, "%s: a relative key file needs the policy's directory; use pem:", where);
     path = file[0] == '/' ? file : wh_arena_sprintf(c->tmp, "%s/%s", c->base_dir, file);
-    if (wh_file_read(path, WH_VERIFY_KEY_PEM_MAX, c->tmp, pem, &e) != WH_OK)
-        return fail(c, n, "%s: %s", where, e.msg);
-    return WH_OK;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        return fail(c, n, "%s: key file %s: %s", where, path, strerror(errno));
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    len = readlink(link, real, sizeof(real) - 1);
+    if (len < 0 && realpath(path, real) != NULL) /* no /proc: resolve the name instead */
+        len = (ssize_t)strlen(real);
+    if (len < 0 || len >= (ssize_t)sizeof(real))
+        rc = fail(c, n, "%s: key file %s: cannot resolve its path", where, path);
+    else if ((real[len] = '\0', !key_path_allowed(c, real, &allowed)))
+        rc = fail(c, n,
+                  "%s: key file %s is %s, outside the directories key files may be read from "
+                  "(%s): move the key there, or allow its directory (policyKeyDirs in the "
+                  "config, --key-dir on the command line)",
+                  where, file, real, allowed);
+    else if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        rc = fail(c, n, "%s: key file %s is not a regular file", where, path);
+    else if (!read_fd(fd, WH_VERIFY_KEY_PEM_MAX, c->tmp, pem))
+        rc = fail(c, n, "%s: key file %s: unreadable or larger than %d bytes", where, path,
+                  (int)WH_VERIFY_KEY_PEM_MAX);
+    close(fd);
+    return rc;
 }
 
 static enum wh_err
@@ -774,6 +810,33 @@ parse_signed_by(struct ctx *c, const struct wh_policy_node *n, const char *where
     return WH_OK;
 }
 
+/* count: N counts distinct signers, and a key counts once: two signer names for one key would
+ * let one private key pass for two signers. */
+static enum wh_err
+check_distinct_keys(struct ctx *c, const struct wh_policy_node *n, const char *where,
+                    const struct wh_policy_signer_set *set)
+{
+    struct wh_bytes *spki = wh_arena_calloc(c->tmp, set->n_signed_by, sizeof(*spki));
+    const struct wh_policy_node *names = wh_policy_tree_get(n, "signedBy");
+    struct wh_error e;
+    size_t i, j;
+
+    for (i = 0; i < set->n_signed_by; i++) {
+        if (set->signed_by[i]->key == NULL)
+            continue;
+        if (wh_verify_key_spki_der(set->signed_by[i]->key, c->tmp, &spki[i], &e) != WH_OK)
+            return fail(c, names->kids[i], "%s: signer %s: %s", where, set->signed_by[i]->name,
+                        e.msg);
+        for (j = 0; j < i; j++)
+            if (spki[j].len == spki[i].len && memcmp(spki[j].ptr, spki[i].ptr, spki[i].len) == 0)
+                return fail(c, names->kids[i],
+                            "%s: signers %s and %s hold the same public key, so they count as "
+                            "one signer toward count %zu: give each signer its own key",
+                            where, set->signed_by[j]->name, set->signed_by[i]->name, set->count);
+    }
+    return WH_OK;
+}
+
 static enum wh_err
 parse_signatures(struct ctx *c, const struct wh_policy_node *n, const char *where,
                  struct wh_policy_image *img)
@@ -789,10 +852,11 @@ parse_signatures(struct ctx *c, const struct wh_policy_node *n, const char *wher
                               &img->signatures.signed_by, &img->signatures.n_signed_by)) != WH_OK)
         return rc;
     img->signatures.count = 1;
-    if ((v = wh_policy_tree_get(n, "count")) != NULL)
-        return as_count(c, v, wh_arena_sprintf(c->tmp, "%s.count", where),
-                        img->signatures.n_signed_by, &img->signatures.count);
-    return WH_OK;
+    if ((v = wh_policy_tree_get(n, "count")) != NULL &&
+        (rc = as_count(c, v, wh_arena_sprintf(c->tmp, "%s.count", where),
+                       img->signatures.n_signed_by, &img->signatures.count)) != WH_OK)
+        return rc;
+    return img->signatures.count > 1 ? check_distinct_keys(c, n, where, &img->signatures) : WH_OK;
 }
 
 /* ---- attestations.provenance / vulns / agent ---- */
@@ -1014,23 +1078,42 @@ parse_vulns(struct ctx *c, const struct wh_policy_node *n, const char *where,
     return WH_OK;
 }
 
+/* Tiers an absence finding may take: ignoring it is `required: false`. */
+static const char *const ABSENT_TIERS[] = {"block", "warn", NULL};
+
 static enum wh_err
 parse_agent(struct ctx *c, const struct wh_policy_node *n, const char *where,
             struct wh_policy_image *img)
 {
-    static const char *const keys[] = {"signedBy", "raiseDrift", NULL};
+    static const char *const keys[] = {"signedBy", "raiseDrift", "required", "absentTier", NULL};
     struct wh_policy_agent *ag = &img->agent;
     const struct wh_policy_node *v;
     enum wh_err rc;
+    int k;
 
     if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
         (rc = check_keys(c, n, where, keys)) != WH_OK ||
         (rc = attestation_signers(c, n, where, img, &ag->signed_by, &ag->n_signed_by)) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "raiseDrift")) != NULL &&
-        (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.raiseDrift", where), &ag->raise_drift)) !=
-            WH_OK)
+    if (((v = wh_policy_tree_get(n, "raiseDrift")) != NULL &&
+         (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.raiseDrift", where), &ag->raise_drift)) !=
+             WH_OK) ||
+        ((v = wh_policy_tree_get(n, "required")) != NULL &&
+         (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.required", where), &ag->must_attest)) !=
+             WH_OK))
         return rc;
+    ag->absent_tier = WH_TIER_BLOCK;
+    if ((v = wh_policy_tree_get(n, "absentTier")) != NULL) {
+        if (!ag->must_attest)
+            return fail(c, v,
+                        "%s.absentTier: only with required: true (the tier of a missing "
+                        "agent-provenance attestation)",
+                        where);
+        if ((rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.absentTier", where), ABSENT_TIERS,
+                          &k)) != WH_OK)
+            return rc;
+        ag->absent_tier = k == 0 ? WH_TIER_BLOCK : WH_TIER_WARN;
+    }
     ag->required = true;
     ag->line = n->line;
     return WH_OK;
@@ -1080,8 +1163,39 @@ parse_attestations(struct ctx *c, const struct wh_policy_node *n, const char *wh
         (rc = parse_signed_by(c, v, wh_arena_sprintf(c->tmp, "%s.signedBy", sw),
                               &img->sbom.signed_by, &img->sbom.n_signed_by)) != WH_OK)
         return rc;
+    /* cosign's short names ("cyclonedx") mean the URIs statements carry: compared as those. */
+    img->sbom.predicate_type = wh_verify_predicate_type_canonical(img->sbom.predicate_type);
     img->sbom.required = true;
     return parse_more_attestations(c, n, where, img);
+}
+
+static const char *const DEV_FROM[] = {"tag", "attestation", NULL};
+
+/* from: attestation: the dev image is named by a signed dev-environment attestation on the
+ * production digest, so neither a pushed tag nor a pod annotation may choose it. */
+static enum wh_err
+parse_dev_from_attestation(struct ctx *c, const struct wh_policy_node *n, const char *where,
+                           struct wh_policy_image *img)
+{
+    const struct wh_policy_node *v;
+
+    if ((v = wh_policy_tree_get(n, "image")) != NULL)
+        return fail(c, v,
+                    "%s.image: from: attestation takes the dev image from the attestation; "
+                    "remove image (or use from: tag)",
+                    where);
+    if ((v = wh_policy_tree_get(n, "allowPodAnnotation")) != NULL)
+        return fail(c, v,
+                    "%s.allowPodAnnotation: from: attestation lets only a signed attestation "
+                    "name the dev image; remove allowPodAnnotation",
+                    where);
+    img->dev_reference.from = WH_POLICY_DEV_FROM_ATTESTATION;
+    if ((v = wh_policy_tree_get(n, "signedBy")) != NULL)
+        return parse_signed_by(c, v, wh_arena_sprintf(c->tmp, "%s.signedBy", where),
+                               &img->dev_reference.signed_by, &img->dev_reference.n_signed_by);
+    img->dev_reference.signed_by = img->sbom.signed_by;
+    img->dev_reference.n_signed_by = img->sbom.n_signed_by;
+    return WH_OK;
 }
 
 /* The template must become a valid reference once {{tag}} is filled in. */
@@ -1089,16 +1203,29 @@ static enum wh_err
 parse_dev_reference(struct ctx *c, const struct wh_policy_node *n, const char *where,
                     struct wh_policy_image *img)
 {
-    static const char *const keys[] = {"image", "allowPodAnnotation", NULL};
+    static const char *const keys[] = {"image", "allowPodAnnotation", "allowCliOverride",
+                                       "from",  "signedBy",           NULL};
     const struct wh_policy_node *v, *at;
     const char *tpl, *hole, *filled;
     struct wh_image_ref ref;
     struct wh_error e;
     enum wh_err rc;
+    int k = 0;
 
     if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
-        (rc = check_keys(c, n, where, keys)) != WH_OK ||
-        (rc = need(c, n, "image", where, &at)) != WH_OK ||
+        (rc = check_keys(c, n, where, keys)) != WH_OK)
+        return rc;
+    if ((v = wh_policy_tree_get(n, "from")) != NULL &&
+        (rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.from", where), DEV_FROM, &k)) != WH_OK)
+        return rc;
+    if (k == 1)
+        return parse_dev_from_attestation(c, n, where, img);
+    if ((v = wh_policy_tree_get(n, "signedBy")) != NULL)
+        return fail(c, v,
+                    "%s.signedBy: only with from: attestation (who signs the dev-environment "
+                    "attestation)",
+                    where);
+    if ((rc = need(c, n, "image", where, &at)) != WH_OK ||
         (rc = as_string(c, at, wh_arena_sprintf(c->tmp, "%s.image", where), &tpl)) != WH_OK)
         return rc;
     hole = strstr(tpl, "{{tag}}");
@@ -1112,9 +1239,13 @@ parse_dev_reference(struct ctx *c, const struct wh_policy_node *n, const char *w
     if (wh_image_ref_parse(wh_str_c(filled), c->tmp, &ref, &e) != WH_OK)
         return fail(c, at, "%s.image: \"%s\" is not an image reference: %s", where, tpl, e.msg);
     img->dev_reference.image = tpl;
-    if ((v = wh_policy_tree_get(n, "allowPodAnnotation")) != NULL)
-        return as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.allowPodAnnotation", where),
-                       &img->dev_reference.allow_pod_annotation);
+    if ((v = wh_policy_tree_get(n, "allowPodAnnotation")) != NULL &&
+        (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.allowPodAnnotation", where),
+                      &img->dev_reference.allow_pod_annotation)) != WH_OK)
+        return rc;
+    if ((v = wh_policy_tree_get(n, "allowCliOverride")) != NULL)
+        return as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.allowCliOverride", where),
+                       &img->dev_reference.allow_cli_override);
     return WH_OK;
 }
 
@@ -1227,6 +1358,58 @@ parse_images(struct ctx *c, const struct wh_policy_node *n)
     return WH_OK;
 }
 
+/*
+ * Exemption globs match "registry/repository", as image rules do; DESIGN's
+ * "registry.example.com/payments/legacy:*" (any tag) means the repository, so a ":*" tag part is
+ * dropped. Any other tag is refused: anyone who can push can push under that tag, so a tag
+ * cannot narrow an exemption, and silently never matching would be worse.
+ */
+static enum wh_err
+exemption_images(struct ctx *c, const struct wh_policy_node *n, const char *where,
+                 struct wh_policy_exemption *x)
+{
+    enum wh_err rc = as_glob_list(c, n, where, &x->images, &x->n_images);
+    const char **names;
+    size_t i;
+
+    if (rc != WH_OK)
+        return rc;
+    names = wh_arena_calloc(&c->p->arena, x->n_images + 1, sizeof(*names));
+    for (i = 0; i < x->n_images; i++) {
+        const char *g = x->images[i], *slash = strrchr(g, '/');
+        const char *colon = strrchr(slash != NULL ? slash : g, ':');
+        names[i] = g;
+        if (colon == NULL)
+            continue;
+        if (strcmp(colon, ":*") != 0)
+            return fail(c, n->kids[i],
+                        "%s[%zu]: \"%s\" names a tag; exemptions match repositories "
+                        "(registry/repository), since a tag can be pushed by anyone with push "
+                        "access: write \"%.*s\" (every tag)",
+                        where, i, g, (int)(colon - g), g);
+        names[i] = wh_arena_strndup(&c->p->arena, g, (size_t)(colon - g));
+    }
+    x->images = names;
+    return WH_OK;
+}
+
+/* spec.defaults.maxExemptionDays: the expiry day at most that many days after today. */
+static enum wh_err
+check_exemption_lifetime(struct ctx *c, const struct wh_policy_node *n, const char *where,
+                         const struct wh_policy_exemption *x)
+{
+    size_t max = c->p->defaults.max_exemption_days;
+    time_t today = c->now - c->now % 86400, day = x->expires - 86400;
+    long long days = (long long)((day - today) / 86400);
+
+    if (max == 0 || days <= (long long)max)
+        return WH_OK;
+    return fail(c, n,
+                "%s.expires: %s is more than spec.defaults.maxExemptionDays (%zu) days after "
+                "today: pick an earlier day and renew the exemption then if it is still needed",
+                where, x->expires_text, max);
+}
+
 static enum wh_err
 parse_exemptions(struct ctx *c, const struct wh_policy_node *n)
 {
@@ -1245,8 +1428,8 @@ parse_exemptions(struct ctx *c, const struct wh_policy_node *n)
         if ((rc = want(c, e, WH_POLICY_MAP, where)) != WH_OK ||
             (rc = check_keys(c, e, where, keys)) != WH_OK ||
             (rc = need(c, e, "images", where, &v)) != WH_OK ||
-            (rc = as_glob_list(c, v, wh_arena_sprintf(c->tmp, "%s.images", where), &x->images,
-                               &x->n_images)) != WH_OK ||
+            (rc = exemption_images(c, v, wh_arena_sprintf(c->tmp, "%s.images", where), x)) !=
+                WH_OK ||
             (rc = need(c, e, "rule", where, &v)) != WH_OK ||
             (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.rule", where), &id)) != WH_OK)
             return rc;
@@ -1262,6 +1445,7 @@ parse_exemptions(struct ctx *c, const struct wh_policy_node *n)
         if ((rc = need(c, e, "expires", where, &v)) != WH_OK ||
             (rc = as_date(c, v, wh_arena_sprintf(c->tmp, "%s.expires", where), &x->expires_text,
                           &x->expires)) != WH_OK ||
+            (rc = check_exemption_lifetime(c, v, where, x)) != WH_OK ||
             (rc = need(c, e, "reason", where, &v)) != WH_OK ||
             (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.reason", where), &x->reason)) !=
                 WH_OK)
@@ -1323,6 +1507,17 @@ enum wh_err
 wh_policy_parse(struct wh_bytes yaml, const char *filename, const char *base_dir,
                 const struct wh_limits *lim, struct wh_policy **out, struct wh_error *err)
 {
+    struct wh_policy_load_options o = {.limits = lim};
+
+    return wh_policy_parse_with(yaml, filename, base_dir, &o, out, err);
+}
+
+enum wh_err
+wh_policy_parse_with(struct wh_bytes yaml, const char *filename, const char *base_dir,
+                     const struct wh_policy_load_options *o, struct wh_policy **out,
+                     struct wh_error *err)
+{
+    const struct wh_limits *lim = o->limits;
     struct wh_arena tmp;
     struct wh_policy *p;
     struct wh_policy_node *root;
@@ -1345,6 +1540,9 @@ wh_policy_parse(struct wh_bytes yaml, const char *filename, const char *base_dir
     p->filename = wh_arena_strdup(&p->arena, filename);
     c.file = filename;
     c.base_dir = base_dir;
+    c.now = o->now;
+    c.key_dirs = o->key_dirs;
+    c.n_key_dirs = o->n_key_dirs;
     c.tmp = &tmp;
     c.p = p;
     c.err = err;
@@ -1366,6 +1564,16 @@ enum wh_err
 wh_policy_load(const char *path, const struct wh_limits *lim, struct wh_policy **out,
                struct wh_error *err)
 {
+    struct wh_policy_load_options o = {.limits = lim, .now = wh_clock_wall()};
+
+    return wh_policy_load_with(path, &o, out, err);
+}
+
+enum wh_err
+wh_policy_load_with(const char *path, const struct wh_policy_load_options *o,
+                    struct wh_policy **out, struct wh_error *err)
+{
+    const struct wh_limits *lim = o->limits;
     struct wh_arena a;
     struct wh_bytes yaml;
     const char *slash = strrchr(path, '/');
@@ -1384,7 +1592,7 @@ wh_policy_load(const char *path, const struct wh_limits *lim, struct wh_policy *
         dir = "/";
     else
         dir = wh_arena_strndup(&a, path, (size_t)(slash - path));
-    rc = wh_policy_parse(yaml, path, dir, lim, out, err);
+    rc = wh_policy_parse_with(yaml, path, dir, o, out, err);
     wh_arena_fini(&a);
     return rc;
 }
@@ -1450,6 +1658,12 @@ wh_policy_signer_find(const struct wh_policy *p, const char *name)
         if (p->signers[i].name != NULL && strcmp(p->signers[i].name, name) == 0)
             return &p->signers[i];
     return NULL;
+}
+
+const struct wh_policy_regex *
+wh_policy_regexes(const struct wh_policy *p)
+{
+    return p->regexes;
 }
 
 static bool

@@ -1,7 +1,6 @@
 #ifndef WH_POLICY_MODEL_H
 #define WH_POLICY_MODEL_H
 
-#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -41,12 +40,20 @@ struct wh_policy_defaults {
     enum wh_policy_mode mode;
     enum wh_policy_action on_error;
     enum wh_policy_action no_match;
+    size_t max_exemption_days; /* 0: exemptions may expire any day; else at most this many days
+                                  after the day the policy is loaded */
 };
 
-/* An anchored POSIX ERE: compiled from "^(" source ")$"; regexec on it is thread-safe. */
+/* A policy regex: RE2 syntax (Go regexp, as cosign and policy-controller take it) matched against
+ * the whole value (base/regex.h); wh_regex_match on it is thread-safe. The loader links every one
+ * of a policy in `next` (reverse file order) for `policy lint` to show. */
+struct wh_regex;
 struct wh_policy_regex {
-    const char *source; /* as written in the policy */
-    regex_t re;
+    const char *source;        /* as written in the policy */
+    const struct wh_regex *re; /* freed with the policy */
+    const char *where;         /* "signer gh: keyless.subjectRegExp" */
+    int line, col;             /* of the value */
+    const struct wh_policy_regex *next;
 };
 
 /* Fulcio certificate identity; policy/identity.c matches it against a verified certificate. */
@@ -127,7 +134,7 @@ struct wh_policy_tiers {
 
 /* An exemption lifts blocks of one tier rule for matching images until `expires`. */
 struct wh_policy_exemption {
-    const char *const *images; /* globs over "registry/repository" */
+    const char *const *images; /* globs over "registry/repository" (a ":*" tag part dropped) */
     size_t n_images;
     const struct wh_policy_tier_rule *rule;
     const char *expires_text; /* "2026-12-31" */
@@ -189,13 +196,24 @@ struct wh_policy_vulns {
 };
 
 /* attestations.agent: agent-provenance attestations on the image and its dev image, verified with
- * `signed_by`; non-empty ones add a banner warning; raise_drift moves their drift up one tier. */
+ * `signed_by`; non-empty ones add a banner warning; raise_drift moves their drift up one tier.
+ * With `must_attest` (agent.required: true) an image or dev image without a verified one that
+ * lists commits is itself a finding of tier `absent_tier` (agent.absentTier; block by default):
+ * stripping the layer cannot make an agent-authored pair look human-made. */
 struct wh_policy_agent {
     bool required; /* attestations.agent is present (the attestation itself is optional) */
     const struct wh_policy_signer *const *signed_by;
     size_t n_signed_by;
     bool raise_drift;
+    bool must_attest;         /* agent.required */
+    enum wh_tier absent_tier; /* WH_TIER_BLOCK or WH_TIER_WARN */
     int line;
+};
+
+/* devReference.from: where the dev image to diff against comes from. */
+enum wh_policy_dev_from {
+    WH_POLICY_DEV_FROM_TAG,         /* devReference.image, "{{tag}}" filled from the admitted tag */
+    WH_POLICY_DEV_FROM_ATTESTATION, /* a dev-environment attestation on the production digest */
 };
 
 struct wh_policy_image {
@@ -220,9 +238,15 @@ struct wh_policy_image {
     struct wh_policy_vulns vulns;           /* attestations.vulns (policy/vulns.c) */
     struct wh_policy_agent agent;           /* attestations.agent (policy/provenance.c) */
     struct {
-        const char *image; /* template with at most one "{{tag}}", or NULL */
-        bool allow_pod_annotation;
-    } dev_reference;
+        const char *image;         /* template with at most one "{{tag}}", or NULL */
+        bool allow_pod_annotation; /* a pod's driftgate.dev/dev-image annotation may pick it */
+        bool allow_cli_override;   /* `driftgate check --dev IMAGE` may pick it */
+        enum wh_policy_dev_from from;
+        /* from: attestation: who may sign the dev-environment attestation (devReference.signedBy,
+         * else the SBOM's signers) */
+        const struct wh_policy_signer *const *signed_by;
+        size_t n_signed_by;
+    } dev_reference; /* configured when image != NULL or from == WH_POLICY_DEV_FROM_ATTESTATION */
     const struct wh_policy_tiers *tiers; /* required with devReference, else may be NULL */
     int line;
 };

@@ -30,9 +30,34 @@ struct wh_policy;
 WH_MUST_CHECK enum wh_err wh_policy_parse(struct wh_bytes yaml, const char *filename,
                                           const char *base_dir, const struct wh_limits *lim,
                                           struct wh_policy **out, struct wh_error *err);
-/* Reads `path` (capped by lim->policy_bytes) and parses it; key files are relative to it. */
+/* Reads `path` (capped by lim->policy_bytes) and parses it at the current wall-clock time (for
+ * maxExemptionDays); key files are relative to it, from its own directory only. */
 WH_MUST_CHECK enum wh_err wh_policy_load(const char *path, const struct wh_limits *lim,
                                          struct wh_policy **out, struct wh_error *err);
+
+/* What a load may read and when it happens. Zero fields are the strictest setting. */
+struct wh_policy_load_options {
+    const struct wh_limits *limits; /* required */
+    /* The wall-clock time of the load (wh_policy_load_with never reads the clock): an exemption may
+     * expire at most spec.defaults.maxExemptionDays after its day. 0 counts from 1970, so with
+     * that key set every exemption is refused. */
+    time_t now;
+    /* Directories key files may be read from (after symlinks are resolved, subdirectories
+     * included). None: the policy file's own directory only. A key file resolving anywhere
+     * else (a "..", an absolute path, a symlink leaving them) is a load error. */
+    const char *const *key_dirs;
+    size_t n_key_dirs;
+};
+
+/* wh_policy_parse and wh_policy_load with options; the two above are these with
+ * {.limits = lim} (key files from base_dir or the policy's directory only, now 0). */
+WH_MUST_CHECK enum wh_err wh_policy_parse_with(struct wh_bytes yaml, const char *filename,
+                                               const char *base_dir,
+                                               const struct wh_policy_load_options *o,
+                                               struct wh_policy **out, struct wh_error *err);
+WH_MUST_CHECK enum wh_err wh_policy_load_with(const char *path,
+                                              const struct wh_policy_load_options *o,
+                                              struct wh_policy **out, struct wh_error *err);
 /* Takes another reference and returns `p`. */
 struct wh_policy *wh_policy_ref(struct wh_policy *p);
 /* Drops a reference; the last one frees the snapshot. NULL is a no-op. */
@@ -49,6 +74,9 @@ const struct wh_policy_image *wh_policy_image_get(const struct wh_policy *p, siz
 /* A tier list by name (spec.tiers), NULL if absent. */
 const struct wh_policy_tiers *wh_policy_tiers_find(const struct wh_policy *p, const char *name);
 const struct wh_policy_signer *wh_policy_signer_find(const struct wh_policy *p, const char *name);
+/* Every regex of the policy (subjectRegExp, issuerRegExp, builderIdRegExp), linked by ->next in
+ * reverse file order; NULL when there is none. */
+const struct wh_policy_regex *wh_policy_regexes(const struct wh_policy *p);
 
 /* True when `name` (a verified signer's) is one of the signer set's names; false for NULL. */
 bool wh_policy_signer_listed(const struct wh_policy_signer *const *list, size_t n,
@@ -81,6 +109,16 @@ void wh_policy_classify_tiers(const struct wh_policy *p, const struct wh_policy_
                               const char *image_name, const struct wh_sbom_diff *diff, time_t now,
                               struct wh_arena *a, struct wh_tiered_finding **out);
 
+/*
+ * Whether `onError` decides a failure with this code: only infrastructure, which no pusher can
+ * write (WH_E_UNAVAILABLE: registry down, TLS, 5xx/429 after retries, 401/403; WH_E_TIMEOUT).
+ * Every other code is about evidence an attacker with push access can write or remove (a missing
+ * tag, signature or SBOM, a malformed manifest or predicate, too many layers, a digest mismatch)
+ * and decides as a failed verification under the rule's `mode`. README "Infrastructure or
+ * evidence" has the table.
+ */
+bool wh_policy_on_error_applies(enum wh_err code);
+
 /* One image (one container path) to evaluate. Borrowed. */
 struct wh_image_eval {
     const char *path;   /* "spec.containers[1].image" */
@@ -97,7 +135,15 @@ struct wh_image_eval {
     const struct wh_predicates *dev_predicates;
     const struct wh_sbom_diff *diff; /* NULL without a dev reference */
     const char *dev_image;
-    const char *error;            /* infrastructure error for onError, or NULL */
+    const char *dev_digest; /* the dev image's resolved digest (audit annotation), or NULL */
+    /* Why the image could not be judged, or NULL; error_code says who decides: onError when
+     * wh_policy_on_error_applies, else the rule's mode (a failed verification). */
+    const char *error;
+    enum wh_err error_code;
+    /* Why the drift against the dev image could not be checked (the image's own checks still
+     * ran), or NULL; dev_error_code decides as error_code does. */
+    const char *dev_error;
+    enum wh_err dev_error_code;
     const char *signature_detail; /* why a present cosign signature did not verify, or NULL */
     const char *verify_detail;    /* why a present attestation did not verify, or NULL */
     int index;                    /* annotation prefix "<index>-" */

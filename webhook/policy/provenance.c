@@ -7,6 +7,8 @@
 #include <fnmatch.h>
 #include <string.h>
 
+#include "base/regex.h"
+
 void
 wh_policy_messages_deny(struct wh_policy_messages *m, const char *text, struct wh_arena *a)
 {
@@ -89,6 +91,34 @@ mismatch(struct wh_policy_messages *out, struct wh_arena *a, const char *field, 
                                 a);
 }
 
+/* builderIdRegExp: the whole builder id must match (RE2, anchored by the engine); a match that
+ * exceeds its bounds denies too. */
+static void
+check_builder_regex(const struct wh_policy_provenance *r, const struct wh_provenance *p,
+                    struct wh_policy_messages *out, struct wh_arena *a)
+{
+    struct wh_error err;
+    bool matched = false;
+
+    if (p->builder_id != NULL &&
+        wh_regex_match(r->builder_id_re->re, wh_str_c(p->builder_id), &matched, &err) != WH_OK)
+        wh_policy_messages_deny(out,
+                                wh_arena_sprintf(a,
+                                                 "provenance %s \"%s\" could not be matched "
+                                                 "against the policy's builderIdRegExp: %s",
+                                                 p->builder_id_field, p->builder_id, err.msg),
+                                a);
+    else if (!matched)
+        wh_policy_messages_deny(
+            out,
+            wh_arena_sprintf(a,
+                             "provenance %s is \"%s\", which does not match the policy's "
+                             "builderIdRegExp \"%s\" (the whole value must match %s)",
+                             p->builder_id_field, p->builder_id ? p->builder_id : "(none)",
+                             r->builder_id_re->source, wh_regex_effective(r->builder_id_re->re)),
+            a);
+}
+
 /* TODO(#14): split the builder, source and parameter checks (cognitive complexity 32 > 25, STYLE
  * §8). */
 void /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
@@ -124,14 +154,8 @@ wh_policy_provenance_check(const struct wh_policy_image *rule, const struct wh_p
     if (r->builder_id != NULL &&
         (p->builder_id == NULL || strcmp(p->builder_id, r->builder_id) != 0))
         mismatch(out, a, p->builder_id_field, p->builder_id, "builderId", r->builder_id);
-    if (r->builder_id_re != NULL && regexec(&r->builder_id_re->re, p->builder_id, 0, NULL, 0) != 0)
-        wh_policy_messages_deny(
-            out,
-            wh_arena_sprintf(a,
-                             "provenance %s is \"%s\", which does not match the policy's "
-                             "builderIdRegExp \"%s\"",
-                             p->builder_id_field, p->builder_id, r->builder_id_re->source),
-            a);
+    if (r->builder_id_re != NULL)
+        check_builder_regex(r, p, out, a);
     if (r->build_type != NULL &&
         (p->build_type == NULL || strcmp(p->build_type, r->build_type) != 0))
         mismatch(out, a, p->build_type_field, p->build_type, "buildType", r->build_type);

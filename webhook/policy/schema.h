@@ -16,7 +16,7 @@
  * subset (anything else is refused when the schema is parsed, never ignored):
  *   type, const, enum, $ref ("#" JSON pointers), $defs, properties, additionalProperties,
  *   propertyNames, required, dependentRequired, dependentSchemas, items, minItems, maxItems,
- *   uniqueItems, minLength, maxLength, pattern (ECMAScript, policy/pattern.h), format ("date"),
+ *   uniqueItems, minLength, maxLength, pattern (ECMAScript, base/regex.h), format ("date"),
  *   minimum, maximum, exclusiveMinimum, exclusiveMaximum, allOf, anyOf, oneOf, not, if/then/else;
  *   annotations ($schema, $id, $comment, title, description, default, examples) are skipped.
  */
@@ -54,8 +54,8 @@ struct wh_policy_violations {
  * Checks the policy `yaml` against `s`. The YAML must build the tree of tree.h (same refusals
  * and "file:line:col: message" errors as the loader: WH_E_INVALID, WH_E_LIMIT over
  * lim->policy_bytes); then every violation is collected in *out (in `a`), WH_OK with
- * out->total == 0 meaning valid. A value the check could not finish (a pattern over its step
- * budget, schema recursion past 128 levels) is itself a violation: the check fails closed.
+ * out->total == 0 meaning valid. A value the check could not finish (a pattern past its match
+ * bounds, schema recursion past 128 levels) is itself a violation: the check fails closed.
  */
 WH_MUST_CHECK enum wh_err wh_policy_schema_check(const struct wh_policy_schema *s,
                                                  struct wh_bytes yaml, const char *file,

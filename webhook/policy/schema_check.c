@@ -5,8 +5,8 @@
  * branches are only tried (first failure ends a branch) and the combinator reports one message.
  * A description is the hint of its schema's messages and of the schemas applied in place ($ref,
  * allOf, not, ...), never of the values below (properties, items).
- * Anything that stops the evaluation (pattern step budget, recursion) marks it broken, and a
- * broken check is a violation: it fails closed whichever branch it happened in.
+ * Anything that stops the evaluation (a pattern past PCRE2's match bounds, recursion) marks it
+ * broken, and a broken check is a violation: it fails closed whichever branch it happened in.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -335,8 +335,7 @@ check_string(struct eval *e, const struct schema_node *s, const struct wh_policy
         violation(e, n, w, NULL, "is %zu characters; at most %lld are allowed", len, s->max_length);
     }
     if (s->pattern != NULL) {
-        if (wh_policy_pattern_search(s->pattern, (struct wh_str){n->text, n->len}, &found, &perr) !=
-            WH_OK) {
+        if (wh_regex_match(s->pattern, (struct wh_str){n->text, n->len}, &found, &perr) != WH_OK) {
             broken(e, n, perr.msg);
             return false;
         }

@@ -4,8 +4,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/regex.h"
 #include "base/str.h"
-#include "policy/pattern.h"
 #include "policy/schema.h"
 
 /* The parsed schema, shared by schema_parse.c (JSON → nodes) and schema_check.c (evaluation). */
@@ -73,7 +73,7 @@ struct schema_node {
     const struct schema_node *items;
     const struct schema_json *const_value; /* NULL = no const */
     const struct schema_json *enum_values; /* an array, NULL = no enum */
-    const struct wh_policy_pattern *pattern;
+    const struct wh_regex *pattern;        /* ECMAScript dialect, freed with the schema arena */
     const char *pattern_src;
     long long min_length, max_length, min_items, max_items; /* -1 = absent */
     bool unique_items;

@@ -351,16 +351,25 @@ compile_dep_required(struct parse *p, const struct schema_json *v, const char *l
     return WH_OK;
 }
 
+static void
+release_pattern(void *obj)
+{
+    wh_regex_free(obj);
+}
+
 static enum wh_err
 compile_pattern(struct parse *p, const struct schema_json *v, const char *loc,
                 struct schema_node *s)
 {
     struct wh_error perr;
+    struct wh_regex *re;
 
     if (v->kind != SJ_STRING)
         return bad(p, loc, "pattern must be a string");
-    if (wh_policy_pattern_compile(v->string, p->a, &s->pattern, &perr) != WH_OK)
+    if (wh_regex_new(WH_REGEX_ECMASCRIPT, v->string, &re, &perr) != WH_OK)
         return wh_error_set(p->err, perr.code, "%s: %s at %s", p->label, perr.msg, loc);
+    wh_arena_defer(p->a, release_pattern, re);
+    s->pattern = re;
     s->pattern_src = cstr(p, v->string);
     return WH_OK;
 }

@@ -14,7 +14,7 @@
 struct wh_policy {
     atomic_uint refs;
     uint64_t generation;
-    struct wh_arena arena; /* every model object, and the deferred regfree/key releases */
+    struct wh_arena arena; /* every model object, and the deferred regex/key releases */
     const char *filename;
     struct wh_policy_defaults defaults;
     struct wh_policy_signer *signers;
@@ -25,6 +25,7 @@ struct wh_policy {
     size_t n_tiers;
     struct wh_policy_exemption *exemptions;
     size_t n_exemptions;
+    const struct wh_policy_regex *regexes; /* every regex, linked by ->next (for lint) */
 };
 
 #endif

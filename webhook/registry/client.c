@@ -920,10 +920,14 @@ authenticate(struct wh_registry_client *c, const char *registry, const char *sco
                             "HTTP 401 without WWW-Authenticate: check the credentials for %s",
                             registry);
     rc = wh_registry_auth_challenge_parse(wh_str_c(r->www_authenticate), a, &ch, err);
-    if (rc != WH_OK)
-        return wh_error_wrap(err, "HTTP 401");
-    if ((rc = find_creds(c, registry, a, &cr, err)) != WH_OK)
-        return wh_error_wrap(err, "docker config");
+    if (rc != WH_OK) {
+        wh_error_wrap(err, "HTTP 401");
+        return err->code = WH_E_UNAVAILABLE; /* the registry's challenge: infrastructure */
+    }
+    if ((rc = find_creds(c, registry, a, &cr, err)) != WH_OK) {
+        wh_error_wrap(err, "docker config");
+        return err->code = WH_E_UNAVAILABLE; /* the operator's credentials: infrastructure */
+    }
     if (ch.scheme == WH_REGISTRY_AUTH_BASIC) {
         if (cr.username == NULL)
             rc = wh_error_set(err, WH_E_UNAVAILABLE,
@@ -937,6 +941,11 @@ authenticate(struct wh_registry_client *c, const char *registry, const char *sco
         rc = fetch_token(c, registry, scope, &ch, &cr, deadline_ms, a, err);
     }
     wipe_creds(&cr);
+    /* A garbled token answer is the registry's auth service failing, not evidence a pusher can
+     * write: infrastructure, so the rule's onError decides it (README "Infrastructure or
+     * evidence"). */
+    if (rc != WH_OK && rc != WH_E_TIMEOUT)
+        rc = err->code = WH_E_UNAVAILABLE;
     return rc;
 }
 

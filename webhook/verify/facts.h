@@ -27,6 +27,12 @@ struct wh_facts {
     /* Provenance, vulnerability and agent predicates parsed from verified attestations
      * (verify/predicates.h, wh_verify_predicates_parse); NULL when none was parsed. */
     const struct wh_predicates *predicates;
+    /* Every distinct signer whose cosign signature verified: a key signer once, by its name; a
+     * keyless identity once per (issuer, SAN), as "SAN (issuer ISSUER)", whichever policy signers
+     * it meets. Collected until the rule's signatures.count is met (last, so positional
+     * initialisers of the fields above stay valid). */
+    const char *const *signature_signers;
+    size_t n_signature_signers;
 };
 
 #endif

@@ -10,10 +10,10 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/regex.h"
 #include "verify/cosign_sig.h"
 #include "verify/dsse.h"
 #include "verify/tlog.h"
@@ -83,10 +83,10 @@ static enum wh_err
 match_one(const char *what, const char *got, const char *exact, const char *re,
           struct wh_error *err)
 {
-    regex_t rx;
-    char *anchored;
-    size_t n;
-    int rc;
+    struct wh_regex *rx;
+    struct wh_error e;
+    bool matched = false;
+    enum wh_err rc;
 
     if (exact == NULL && re == NULL)
         return wh_error_set(err, WH_E_INVALID,
@@ -101,23 +101,19 @@ match_one(const char *what, const char *got, const char *exact, const char *re,
                                 what, got, exact);
         return WH_OK;
     }
-    /* Anchored: the regex must match the whole value, never a substring. */
-    n = strlen(re) + 5;
-    anchored = malloc(n);
-    if (anchored == NULL)
-        wh_oom();
-    snprintf(anchored, n, "^(%s)$", re);
-    rc = regcomp(&rx, anchored, REG_EXTENDED | REG_NOSUB);
-    free(anchored);
-    if (rc != 0)
-        return wh_error_set(err, WH_E_INVALID, "certificate %s regex \"%.100s\" is invalid", what,
-                            re);
-    rc = regexec(&rx, got, 0, NULL, 0);
-    regfree(&rx);
-    if (rc != 0)
-        return wh_error_set(err, WH_E_VERIFY, "certificate %s \"%.100s\" does not match ^(%.100s)$",
-                            what, got, re);
-    return WH_OK;
+    /* RE2 syntax, as cosign's --certificate-*-regexp; the pattern is compiled on its own and the
+     * engine anchors it, so it must match the whole value, never a substring. */
+    if (wh_regex_new(WH_REGEX_RE2, wh_str_c(re), &rx, &e) != WH_OK)
+        return wh_error_set(err, e.code == WH_E_LIMIT ? WH_E_LIMIT : WH_E_INVALID,
+                            "certificate %s regex: %s", what, e.msg);
+    rc = wh_regex_match(rx, wh_str_c(got), &matched, &e);
+    if (rc == WH_OK && !matched)
+        rc = wh_error_set(err, WH_E_VERIFY, "certificate %s \"%.100s\" does not match %.120s", what,
+                          got, wh_regex_effective(rx));
+    else if (rc != WH_OK)
+        rc = wh_error_set(err, WH_E_VERIFY, "certificate %s \"%.100s\": %s", what, got, e.msg);
+    wh_regex_free(rx);
+    return rc;
 }
 
 enum wh_err

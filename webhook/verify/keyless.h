@@ -38,9 +38,10 @@ struct wh_bundle_key {
 /*
  * Who must have signed and how much evidence is needed. Zero-initialised is the strictest: one
  * verified tlog entry required, identity required for keyless. `san`/`issuer` match exactly;
- * `san_regex`/`issuer_regex` are POSIX extended regexes matched against the whole value (anchored:
- * "acme" does not match "https://github.com/acme/x"). Set one of san/san_regex and one of
- * issuer/issuer_regex for keyless; they are ignored with a key.
+ * `san_regex`/`issuer_regex` are RE2 (Go regexp) syntax, as cosign's --certificate-*-regexp,
+ * matched against the whole value (anchored by the engine: "acme" does not match
+ * "https://github.com/acme/x", and no text in the pattern undoes that). Set one of san/san_regex
+ * and one of issuer/issuer_regex for keyless; they are ignored with a key.
  *
  * Evidence (sigstore-go WithTransparencyLog / WithSignedTimestamps): every tlog entry and RFC 3161
  * timestamp the bundle carries must verify, whatever the thresholds; the thresholds say how many
@@ -143,8 +144,9 @@ WH_MUST_CHECK enum wh_err wh_verify_cosign_layer_timestamp(const struct wh_cosig
 
 /*
  * The identity check alone (exact or anchored-regex SAN and issuer), for callers holding a
- * certificate identity. WH_E_VERIFY "certificate identity ... does not match ..."; WH_E_INVALID
- * for a bad regex or a policy with no identity.
+ * certificate identity. WH_E_VERIFY "certificate identity ... does not match ^(?:...)$" (also when
+ * the match exceeds its bounds); WH_E_INVALID for a bad regex (WH_E_LIMIT for one past its size
+ * bounds) or a policy with no identity.
  */
 WH_MUST_CHECK enum wh_err wh_verify_identity(const struct wh_cert_identity *id,
                                              const struct wh_bundle_policy *p,

@@ -1,14 +1,17 @@
 /*
- * Provenance, vulnerability and agent-provenance predicates → plain structs. Runs only on the
- * predicate of an attestation whose envelope already verified; every value keeps the JSON field
- * it was read from so a denial can name it.
+ * Provenance, vulnerability, agent-provenance and dev-environment predicates → plain structs.
+ * Runs only on the predicate of an attestation whose envelope already verified; every value keeps
+ * the JSON field it was read from so a denial can name it.
  */
 #include "verify/predicates.h"
 
+#include "base/digest.h"
+#include "image/ref.h"
 #include "verify/json_depth.h"
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -782,9 +785,108 @@ parse_agent(struct pctx *c, json_t *pred, struct wh_agent_provenance *out)
     return WH_OK;
 }
 
+/* ---- dev environment (policy/dev-environment.schema.json) ---- */
+
+#define DEV_REFERENCE_MAX 1024 /* bytes of devImage.reference */
+
+static enum wh_err
+parse_dev_env(struct pctx *c, json_t *pred, struct wh_dev_environment *out)
+{
+    struct wh_image_ref ref;
+    struct wh_error e;
+    json_t *dev, *digests;
+    const char *reference, *hex;
+    enum wh_err rc;
+
+    if (!json_is_object(pred))
+        return wh_error_set(c->err, WH_E_INVALID, "%s predicate is not an object", c->what);
+    if ((rc = opt_kind(c, pred, "devImage", "devImage", false, &dev)) != WH_OK)
+        return rc;
+    if (dev == NULL)
+        return bad(c, "devImage", "is missing");
+    if ((rc = req_str(c, dev, "reference", "devImage.reference", &reference)) != WH_OK ||
+        (rc = opt_kind(c, dev, "digest", "devImage.digest", false, &digests)) != WH_OK ||
+        (rc = req_str(c, digests, "sha256", "devImage.digest.sha256", &hex)) != WH_OK)
+        return rc;
+    if (strlen(reference) > DEV_REFERENCE_MAX)
+        return wh_error_set(c->err, WH_E_LIMIT,
+                            "%s predicate.devImage.reference is %zu bytes (limit %d)", c->what,
+                            strlen(reference), DEV_REFERENCE_MAX);
+    out->digest = wh_arena_sprintf(c->a, "sha256:%s", hex);
+    if (!wh_digest_is_sha256(wh_str_c(out->digest)))
+        return bad(c, "devImage.digest.sha256", "is not 64 lowercase hex digits");
+    if (wh_image_ref_parse(wh_str_c(reference), c->a, &ref, &e) != WH_OK)
+        return bad(c, "devImage.reference",
+                   wh_arena_sprintf(c->a, "is not an image reference: %s", e.msg));
+    if (ref.digest != NULL && strcmp(ref.digest, out->digest) != 0)
+        return bad(c, "devImage.reference",
+                   wh_arena_sprintf(c->a, "carries digest %s, not devImage.digest %s", ref.digest,
+                                    out->digest));
+    out->name = wh_image_ref_name(&ref, c->a);
+    /* "name:tag", or "name@sha256:<hex>" for a reference that had only the digest */
+    ref.digest = ref.tag != NULL ? NULL : out->digest;
+    out->reference = wh_image_ref_render(&ref, c->a).ptr;
+    return WH_OK;
+}
+
+enum wh_err
+wh_verify_dev_environment_render(const char *prod_name, const char *prod_digest,
+                                 const char *dev_reference, const char *dev_digest,
+                                 bool predicate_only, struct wh_arena *a, const char **out,
+                                 struct wh_error *err)
+{
+    struct wh_image_ref prod, dev;
+    json_t *pred, *root;
+    char *text;
+
+    if (prod_digest == NULL || !wh_digest_is_sha256(wh_str_c(prod_digest)))
+        return wh_error_set(err, WH_E_INVALID, "production digest \"%.80s\" is not sha256:<hex>",
+                            prod_digest != NULL ? prod_digest : "");
+    if (dev_digest == NULL || !wh_digest_is_sha256(wh_str_c(dev_digest)))
+        return wh_error_set(err, WH_E_INVALID, "dev image digest \"%.80s\" is not sha256:<hex>",
+                            dev_digest != NULL ? dev_digest : "");
+    if (wh_image_ref_parse(wh_str_c(prod_name), a, &prod, err) != WH_OK)
+        return wh_error_wrap(err, "production image %.200s", prod_name);
+    if (wh_image_ref_parse(wh_str_c(dev_reference), a, &dev, err) != WH_OK)
+        return wh_error_wrap(err, "dev image %.200s", dev_reference);
+    if (dev.digest != NULL && strcmp(dev.digest, dev_digest) != 0)
+        return wh_error_set(err, WH_E_INVALID, "dev image %.200s is not digest %s", dev_reference,
+                            dev_digest);
+    /* as the parser keeps it: "name:tag", or "name@sha256:<hex>" without a tag */
+    dev.digest = dev.tag != NULL ? NULL : dev_digest;
+    pred = json_pack("{s:{s:s,s:{s:s}}}", "devImage", "reference", wh_image_ref_render(&dev, a).ptr,
+                     "digest", "sha256", dev_digest + 7);
+    if (pred == NULL)
+        wh_oom();
+    root = predicate_only
+               ? json_incref(pred)
+               : json_pack("{s:s,s:[{s:s,s:{s:s}}],s:s,s:O}", "_type",
+                           "https://in-toto.io/Statement/v1", "subject", "name",
+                           wh_image_ref_name(&prod, a), "digest", "sha256", prod_digest + 7,
+                           "predicateType", WH_PREDICATE_DEV_ENV, "predicate", pred);
+    if (root == NULL)
+        wh_oom();
+    text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    json_decref(pred);
+    if (text == NULL)
+        wh_oom();
+    *out = wh_arena_strdup(a, text);
+    free(text);
+    return WH_OK;
+}
+
 /* ---- entry point ---- */
 
-enum kind { KIND_NONE, KIND_SLSA_V02, KIND_SLSA_V1, KIND_VULN, KIND_CYCLONEDX, KIND_AGENT };
+enum kind {
+    KIND_NONE,
+    KIND_SLSA_V02,
+    KIND_SLSA_V1,
+    KIND_VULN,
+    KIND_CYCLONEDX,
+    KIND_AGENT,
+    KIND_DEV_ENV
+};
 
 static enum kind
 kind_of(const char *type)
@@ -801,6 +903,8 @@ kind_of(const char *type)
         return KIND_CYCLONEDX;
     if (strcmp(type, WH_PREDICATE_AGENT) == 0)
         return KIND_AGENT;
+    if (strcmp(type, WH_PREDICATE_DEV_ENV) == 0)
+        return KIND_DEV_ENV;
     return KIND_NONE;
 }
 
@@ -818,6 +922,8 @@ kind_what(enum kind k)
         return "CycloneDX";
     case KIND_AGENT:
         return "agent provenance";
+    case KIND_DEV_ENV:
+        return "dev environment";
     case KIND_NONE:
         break;
     }
@@ -836,6 +942,8 @@ slot_taken(enum kind k, const struct wh_predicates *out)
         return out->vulns != NULL;
     case KIND_AGENT:
         return out->agent != NULL;
+    case KIND_DEV_ENV:
+        return out->dev_env != NULL;
     case KIND_NONE:
         break;
     }
@@ -888,6 +996,15 @@ parse_kind(struct pctx *c, enum kind k, json_t *pred, const char *signer, struct
     }
     if (k == KIND_VULN || k == KIND_CYCLONEDX)
         return parse_vuln_kind(c, k, pred, signer, out);
+    if (k == KIND_DEV_ENV) {
+        struct wh_dev_environment *de = wh_arena_calloc(c->a, 1, sizeof(*de));
+        rc = parse_dev_env(c, pred, de);
+        if (rc == WH_OK) {
+            out->dev_env = de;
+            out->dev_env_signer = signer;
+        }
+        return rc;
+    }
     {
         struct wh_agent_provenance *ap = wh_arena_calloc(c->a, 1, sizeof(*ap));
         rc = parse_agent(c, pred, ap);

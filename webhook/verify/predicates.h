@@ -21,6 +21,9 @@
 #define WH_PREDICATE_COSIGN_VULN "https://cosign.sigstore.dev/attestation/vuln/v1"
 #define WH_PREDICATE_CYCLONEDX "https://cyclonedx.org/bom"
 #define WH_PREDICATE_AGENT "https://crashoverride.com/attestations/agent-provenance/v1"
+/* driftgate's own: the dev image a production digest was tested in
+ * (policy/dev-environment.schema.json) */
+#define WH_PREDICATE_DEV_ENV "https://driftgate.dev/dev-environment/v1"
 
 #define WH_PREDICATE_VULNS_MAX 100000 /* findings in one scan; more is WH_E_LIMIT */
 #define WH_PREDICATE_ITEMS_MAX 10000  /* dependencies, agent commits, trailers */
@@ -98,6 +101,18 @@ struct wh_agent_provenance {
     size_t n_commits;
 };
 
+/*
+ * The dev-environment predicate: {"devImage": {"reference": "registry/devcontainer:v2",
+ * "digest": {"sha256": "<64 hex>"}}}. The production image (the statement's subject) was tested
+ * in the dev image `name`@`digest`; devReference.from: attestation diffs against exactly that.
+ */
+struct wh_dev_environment {
+    const char *reference; /* "registry/repository:tag" (normalised), or
+                            * "registry/repository@sha256:<hex>" when it named no tag */
+    const char *name;      /* "registry/repository" (normalised, as policy globs see it) */
+    const char *digest;    /* "sha256:<64 lowercase hex>" */
+};
+
 /* Everything parsed from one image's verified attestations; a NULL member was not attested. */
 struct wh_predicates {
     const struct wh_provenance *provenance;
@@ -106,13 +121,17 @@ struct wh_predicates {
     const char *vulns_signer;
     const struct wh_agent_provenance *agent;
     const char *agent_signer;
+    const struct wh_dev_environment *dev_env;
+    const char *dev_env_signer;
 };
 
 /*
  * Parses `att` (a verified attestation: its predicate is the statement's predicate as JSON) into
  * the member of *out its predicate type selects: SLSA v0.2/v1 → provenance, cosign vuln v1 →
  * vulns, CycloneDX → vulns (only when the BOM has a `vulnerabilities` array; an SBOM without one
- * leaves *out unchanged), agent provenance → agent. Any other type leaves *out unchanged. A member
+ * leaves *out unchanged), agent provenance → agent, dev environment → dev_env (its reference must
+ * parse as an image reference whose digest, if any, is devImage.digest.sha256). Any other type
+ * leaves *out unchanged. A member
  * already set is kept (the first verified attestation wins, as for SBOMs). WH_E_INVALID names the
  * field that is malformed ("predicate.runDetails.builder.id is not a string"); WH_E_LIMIT past
  * lim->blob_bytes / json_depth or the counts above. *out changes only on WH_OK.
@@ -121,6 +140,21 @@ WH_MUST_CHECK enum wh_err wh_verify_predicates_parse(const struct wh_attestation
                                                      const struct wh_limits *lim,
                                                      struct wh_arena *a, struct wh_predicates *out,
                                                      struct wh_error *err);
+
+/*
+ * The in-toto Statement v1 `driftgate attest-dev` prints: subject `prod_name` (registry/repository)
+ * with `prod_digest`, predicate type WH_PREDICATE_DEV_ENV, predicate devImage {reference,
+ * digest} from `dev_reference` ("registry/repo[:tag][@dev_digest]") and `dev_digest`; only the
+ * predicate when `predicate_only` (for cosign attest --predicate). *out (in `a`, NUL-terminated,
+ * one line) round-trips through wh_verify_predicates_parse. WH_E_INVALID for a digest that is not
+ * sha256:<64 lowercase hex> or a reference that does not parse.
+ */
+WH_MUST_CHECK enum wh_err wh_verify_dev_environment_render(const char *prod_name,
+                                                           const char *prod_digest,
+                                                           const char *dev_reference,
+                                                           const char *dev_digest,
+                                                           bool predicate_only, struct wh_arena *a,
+                                                           const char **out, struct wh_error *err);
 
 /* "critical", "high", "medium", "low", "none" (also Trivy/Grype/CycloneDX spellings, any case:
  * "CRITICAL", "Negligible", "info") → severity; false when unrecognised. */

@@ -6,7 +6,7 @@
 
 /* Renders `d` and parses the result back with jansson (strictly: one value, no duplicates). */
 static json_t *
-render(const char *uid, const struct wh_decision *d)
+render(const char *uid, struct wh_decision *d)
 {
     struct wh_buf b;
     struct wh_error err = {0};
@@ -48,7 +48,7 @@ test_denial_has_code_reason_message_and_uid(void)
     wh_arena_init(&a);
     wh_decision_init(&d, &a);
     wh_decision_deny(&d, "spec.containers[0].image %s: unsigned", "nginx:1");
-    wh_decision_deny(&d, "second \"quoted\"\nline");
+    wh_decision_deny(&d, "second \"quoted\"\nline\x1b[2J");
     j = render("uid-1", &d);
     ok(j != NULL, "denial renders valid JSON");
     if (j == NULL) {
@@ -65,8 +65,9 @@ test_denial_has_code_reason_message_and_uid(void)
        "status.code 403");
     ok(strcmp(str_at(j, "status.reason"), "Forbidden") == 0, "status.reason Forbidden");
     ok(strcmp(str_at(j, "status.message"),
-              "spec.containers[0].image nginx:1: unsigned; second \"quoted\"\nline") == 0,
-       "message joins denials and survives escaping");
+              "spec.containers[0].image nginx:1: unsigned; second \"quoted\"\xef\xbf\xbdline"
+              "\xef\xbf\xbd[2J") == 0,
+       "message joins denials, quotes survive escaping, controls become U+FFFD");
     ok(json_object_get(json_object_get(j, "response"), "warnings") == NULL &&
            json_object_get(json_object_get(j, "response"), "auditAnnotations") == NULL,
        "no empty warnings or auditAnnotations");
@@ -124,8 +125,9 @@ test_allow_with_warnings_and_annotations(void)
     ok(json_array_size(w) == 2 &&
            strcmp(json_string_value(json_array_get(w, 0)),
                   "drift: python3 3.11 -> 3.12 in registry.example.com/p/api") == 0 &&
-           strcmp(json_string_value(json_array_get(w, 1)), "tab\there and \xc3\xa9") == 0,
-       "warnings in order, escaped and UTF-8 intact");
+           strcmp(json_string_value(json_array_get(w, 1)), "tab\xef\xbf\xbdhere and \xc3\xa9") == 0,
+       "warnings in order, UTF-8 intact, a tab (a control: the apiserver would drop the "
+       "warning) replaced");
     ann = json_object_get(json_object_get(j, "response"), "auditAnnotations");
     ok(json_object_size(ann) == 2 &&
            strcmp(json_string_value(json_object_get(ann, "0-digest")), "sha256:ab") == 0 &&
@@ -200,6 +202,229 @@ test_error_body_is_json(void)
     wh_buf_fini(&b);
 }
 
+/* Bytes of `s` once written as a JSON string body (no quotes; no control characters left). */
+static size_t
+escaped_len(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s != '\0'; s++)
+        n += (*s == '"' || *s == '\\') ? 2 : 1;
+    return n;
+}
+
+static size_t
+chars_of(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s != '\0'; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+static bool
+ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static void
+test_denial_cut_after_escaping(void)
+{
+    struct wh_arena a;
+    struct wh_decision d;
+    char quotes[2001], accents[1201];
+    const char *msg;
+    json_t *j;
+    size_t i;
+
+    wh_arena_init(&a);
+    wh_decision_init(&d, &a);
+    /* 2000 quotes: 2000 bytes raw, 4000 escaped; the cut is on the escaped form */
+    memset(quotes, '"', 2000);
+    quotes[2000] = '\0';
+    wh_decision_deny(&d, "%s", quotes);
+    j = render("u", &d);
+    msg = j != NULL ? str_at(j, "status.message") : "";
+    ok(escaped_len(msg) <= WH_RESPONSE_DENIAL_MAX && ends_with(msg, "\xe2\x80\xa6") &&
+           escaped_len(msg) >= WH_RESPONSE_DENIAL_MAX - 4,
+       "a denial of quotes is cut to %d bytes once escaped (%zu)", WH_RESPONSE_DENIAL_MAX,
+       escaped_len(msg));
+    json_decref(j);
+    /* 600 two-byte characters: the cut must not split one */
+    wh_decision_init(&d, &a);
+    for (i = 0; i < 600; i++)
+        memcpy(accents + 2 * i, "\xc3\xa9", 2);
+    accents[1200] = '\0';
+    wh_decision_deny(&d, "%s", accents);
+    j = render("u", &d);
+    msg = j != NULL ? str_at(j, "status.message") : "";
+    ok(strlen(msg) == 510 * 2 + 3 && strncmp(msg, accents, 1020) == 0 &&
+           ends_with(msg, "\xe2\x80\xa6"),
+       "cut on a character boundary: 510 whole characters and an ellipsis (%zu bytes)",
+       strlen(msg));
+    json_decref(j);
+    wh_arena_fini(&a);
+}
+
+static void
+test_message_capped_with_a_count(void)
+{
+    struct wh_arena a;
+    struct wh_decision d;
+    const char *msg;
+    json_t *j;
+    int i;
+
+    wh_arena_init(&a);
+    wh_decision_init(&d, &a);
+    for (i = 0; i < 20; i++)
+        wh_decision_deny(&d, "denial %02d %0900d", i, 0);
+    j = render("u", &d);
+    msg = j != NULL ? str_at(j, "status.message") : "";
+    ok(strlen(msg) <= WH_RESPONSE_MESSAGE_MAX, "message within %d bytes (%zu)",
+       WH_RESPONSE_MESSAGE_MAX, strlen(msg));
+    ok(strncmp(msg, "denial 00 ", 10) == 0 && strstr(msg, "; denial 03 ") != NULL &&
+           strstr(msg, "denial 04") == NULL && ends_with(msg, "; \xe2\x80\xa6 and 16 more denials"),
+       "the first four whole, then how many more: %s", msg + strlen(msg) - 40);
+    json_decref(j);
+    wh_arena_fini(&a);
+}
+
+static void
+test_warnings_within_apiserver_limits(void)
+{
+    struct wh_arena a;
+    struct wh_decision d;
+    json_t *j, *w;
+    size_t i, total = 0;
+    char *s;
+
+    wh_arena_init(&a);
+    wh_decision_init(&d, &a);
+    wh_decision_subject_set(&d, "Pod", "ns", "p");
+    for (i = 0; i < 16; i++)
+        wh_decision_warn(&d, "spec.containers[%zu].image x: short", i);
+    wh_decision_allow(&d);
+    j = render("u", &d);
+    w = json_object_get(json_object_get(j, "response"), "warnings");
+    ok(json_array_size(w) == 16 && strcmp(json_string_value(json_array_get(w, 15)),
+                                          "Pod ns/p: spec.containers[15].image x: short") == 0,
+       "sixteen short warnings all shown (%zu)", json_array_size(w));
+    json_decref(j);
+    wh_decision_warn(&d, "spec.containers[16].image x: short");
+    j = render("u", &d);
+    w = json_object_get(json_object_get(j, "response"), "warnings");
+    ok(json_array_size(w) == WH_WARNINGS_COUNT_MAX &&
+           strcmp(json_string_value(json_array_get(w, 15)),
+                  "Pod ns/p: \xe2\x80\xa6 and 2 more warnings") == 0,
+       "seventeen: fifteen and the count of the rest: %s",
+       json_string_value(json_array_get(w, 15)));
+    json_decref(j);
+    /* 30 warnings of 250 characters: the total, not the count, binds */
+    wh_decision_init(&d, &a);
+    wh_decision_subject_set(&d, "Pod", "ns", "p");
+    for (i = 0; i < 30; i++)
+        wh_decision_warn(&d, "spec.containers[%02zu].image %0225d", i, 0);
+    wh_decision_allow(&d);
+    j = render("u", &d);
+    w = json_object_get(json_object_get(j, "response"), "warnings");
+    for (i = 0; i < json_array_size(w); i++) {
+        total += chars_of(json_string_value(json_array_get(w, i)));
+        ok(chars_of(json_string_value(json_array_get(w, i))) <= WH_WARNING_MAX,
+           "warning %zu within %d characters", i, WH_WARNING_MAX);
+    }
+    ok(total <= WH_WARNINGS_TOTAL_MAX && json_array_size(w) == 16,
+       "all warnings within %d characters (%zu in %zu)", WH_WARNINGS_TOTAL_MAX, total,
+       json_array_size(w));
+    ok(strcmp(json_string_value(json_array_get(w, json_array_size(w) - 1)),
+              "Pod ns/p: \xe2\x80\xa6 and 15 more warnings") == 0,
+       "the last one counts the rest: %s",
+       json_string_value(json_array_get(w, json_array_size(w) - 1)));
+    json_decref(j);
+    /* A warning written around wh_decision_warn is still cleaned and cut by the renderer. */
+    wh_decision_init(&d, &a);
+    s = wh_arena_alloc(&a, 1001);
+    memset(s, 'q', 1000);
+    s[1000] = '\0';
+    s[3] = '\x1b';
+    d.warnings = wh_arena_calloc(&a, 2, sizeof(*d.warnings));
+    d.warnings[0] = s;
+    d.warnings[1] = s;
+    d.n_warnings = 2;
+    wh_decision_allow(&d);
+    j = render("u", &d);
+    w = json_object_get(json_object_get(j, "response"), "warnings");
+    ok(json_array_size(w) == 1 && strlen(json_string_value(json_array_get(w, 0))) == 256 &&
+           strncmp(json_string_value(json_array_get(w, 0)), "qqq\xef\xbf\xbdqq", 8) == 0,
+       "the renderer cleans, cuts and dedups on its own too");
+    json_decref(j);
+    wh_arena_fini(&a);
+}
+
+static void
+test_annotation_value_cut_after_escaping(void)
+{
+    struct wh_arena a;
+    struct wh_decision d;
+    char slashes[3001];
+    const char *v;
+    json_t *j;
+
+    wh_arena_init(&a);
+    wh_decision_init(&d, &a);
+    memset(slashes, '\\', 3000);
+    slashes[3000] = '\0';
+    wh_decision_annotate(&d, "0-exempted", "%s", slashes);
+    wh_decision_allow(&d);
+    j = render("u", &d);
+    v = json_string_value(json_object_get(
+        json_object_get(json_object_get(j, "response"), "auditAnnotations"), "0-exempted"));
+    ok(v != NULL && escaped_len(v) <= WH_RESPONSE_ANNOTATION_MAX && ends_with(v, "\xe2\x80\xa6"),
+       "annotation value within %d bytes escaped (%zu)", WH_RESPONSE_ANNOTATION_MAX,
+       v != NULL ? escaped_len(v) : 0);
+    json_decref(j);
+    wh_arena_fini(&a);
+}
+
+static void
+test_oversized_answer_becomes_a_short_denial(void)
+{
+    struct wh_arena a;
+    struct wh_decision d;
+    struct wh_buf b;
+    struct wh_error err = {0};
+    json_error_t jerr;
+    json_t *j;
+    char key[32];
+    const char *msg;
+    int i;
+
+    wh_arena_init(&a);
+    wh_decision_init(&d, &a);
+    for (i = 0; i < 100; i++) {
+        snprintf(key, sizeof(key), "%d-digest", i);
+        wh_decision_annotate(&d, key, "sha256:%064d", i);
+    }
+    wh_decision_allow(&d);
+    wh_buf_init(&b, 2048);
+    ok(wh_admission_response_render("u", &d, &b, &err) == WH_OK, "renders: %s", err.msg);
+    j = json_loadb(b.ptr, b.len, JSON_REJECT_DUPLICATES, &jerr);
+    msg = j != NULL ? str_at(j, "status.message") : NULL;
+    ok(j != NULL && b.len <= 2048 &&
+           json_is_false(json_object_get(json_object_get(j, "response"), "allowed")) &&
+           msg != NULL && strstr(msg, "exceeds limits.responseBytes (2048 bytes)") != NULL,
+       "an allowed answer too large for the cap is a short denial: %s", b.ptr);
+    ok(!d.allowed && d.n_denials == 1 && strstr(d.denials[0], "responseBytes") != NULL,
+       "the decision says what was sent");
+    json_decref(j);
+    wh_buf_fini(&b);
+    wh_arena_fini(&a);
+}
+
 int
 main(void)
 {
@@ -209,5 +434,10 @@ main(void)
     test_invalid_utf8_is_replaced_not_emitted();
     test_render_errors();
     test_error_body_is_json();
+    test_denial_cut_after_escaping();
+    test_message_capped_with_a_count();
+    test_warnings_within_apiserver_limits();
+    test_annotation_value_cut_after_escaping();
+    test_oversized_answer_becomes_a_short_denial();
     return done_testing();
 }

@@ -192,6 +192,39 @@ test_concurrent_updates_lose_nothing(void)
     wh_metrics_free(m);
 }
 
+static void
+test_known_series_render_zero_from_the_start(void)
+{
+    static const double bounds[] = {0.1, 1};
+    struct wh_metrics *m = wh_metrics_new();
+    struct wh_metrics_family *q = wh_metrics_counter_new(m, "q_total", "Q.", NULL);
+    struct wh_metrics_family *v = wh_metrics_counter_new(m, "v_total", "V.", "verdict");
+    struct wh_metrics_family *h = wh_metrics_histogram_new(m, "h_seconds", "H.", "step", bounds, 2);
+    struct wh_buf b;
+    char *t;
+
+    wh_buf_init(&b, 1 << 16);
+    wh_metrics_declare(v, (const char *[]){"allow"});
+    wh_metrics_declare(v, (const char *[]){"error"});
+    wh_metrics_declare(h, (const char *[]){"verify"});
+    t = render(m, &b);
+    ok(strstr(t, "# TYPE q_total counter\nq_total 0\n") != NULL,
+       "a family without labels renders 0 before any update (%s)", t);
+    ok(strstr(t, "v_total{verdict=\"allow\"} 0\nv_total{verdict=\"error\"} 0\n") != NULL,
+       "declared label values render 0, in declaration order");
+    ok(strstr(t, "h_seconds_bucket{step=\"verify\",le=\"+Inf\"} 0\n") != NULL &&
+           strstr(t, "h_seconds_count{step=\"verify\"} 0\n") != NULL,
+       "a declared histogram series renders empty buckets and count 0");
+    wh_metrics_counter_add(v, (const char *[]){"error"}, 2);
+    wh_metrics_counter_add(q, NULL, 1);
+    wh_metrics_declare(v, (const char *[]){"error"});
+    t = render(m, &b);
+    ok(strstr(t, "v_total{verdict=\"error\"} 2\n") != NULL && strstr(t, "\nq_total 1\n") != NULL,
+       "updates add to the declared series; declaring again changes nothing");
+    wh_buf_fini(&b);
+    wh_metrics_free(m);
+}
+
 int
 main(void)
 {
@@ -201,5 +234,6 @@ main(void)
     test_label_values_are_escaped_and_capped();
     test_series_beyond_the_cap_fold_into_other();
     test_concurrent_updates_lose_nothing();
+    test_known_series_render_zero_from_the_start();
     return done_testing();
 }

@@ -90,19 +90,19 @@ test_evidence_demands(const char *dir)
     /* a keyless .sig with only a timestamp (GitHub's private-repository instance) */
     l = ev_layer(dir, "gh-layer.json", false, &a);
     list[0] = &req;
-    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 1, &lim, &a, &who, NULL, &err);
+    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 1, &lim, &a, &who, NULL, NULL, &err);
     ok(rc == WH_E_VERIFY && strstr(err.msg, "0 verified transparency log entries, 1 required"),
        "timestamp-only keyless layer, signer with transparencyLog: required: refused (%s)",
        err.msg);
     list[0] = &opt;
     who = NULL;
-    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 1, &lim, &a, &who, NULL, &err);
+    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 1, &lim, &a, &who, NULL, NULL, &err);
     ok(rc == WH_OK && who != NULL && strcmp(who, "gh-private") == 0,
        "... signer with transparencyLog: optional: allowed as gh-private (%s)",
        rc == WH_OK ? "" : err.msg);
     list[0] = &req;
     list[1] = &other;
-    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 2, &lim, &a, &who, NULL, &err);
+    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 2, &lim, &a, &who, NULL, NULL, &err);
     ok(rc == WH_E_VERIFY &&
            strstr(err.msg, "gh-required: transparencyLog: required, but no verified Rekor "
                            "entry") != NULL &&
@@ -111,22 +111,22 @@ test_evidence_demands(const char *dir)
        "reason named (%s)",
        err.msg);
     list[0] = &opt2;
-    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 1, &lim, &a, &who, NULL, &err);
+    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 1, &lim, &a, &who, NULL, NULL, &err);
     ok(rc == WH_E_VERIFY && strstr(err.msg, "1 verified RFC 3161 timestamps, 2 required"),
        "signer with timestamps: 2, one timestamp: refused (%s)", err.msg);
     list[0] = &opt;
     list[1] = &opt2;
-    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 2, &lim, &a, &who, NULL, &err);
+    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 2, &lim, &a, &who, NULL, NULL, &err);
     ok(rc == WH_OK && strcmp(who, "gh-private") == 0,
        "timestamps: the least demand reaches verify/, the match holds each signer to its own "
        "(%s)",
        rc == WH_OK ? "" : err.msg);
     list[0] = &opt2;
     list[1] = &opt;
-    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 2, &lim, &a, &who, NULL, &err);
+    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 2, &lim, &a, &who, NULL, NULL, &err);
     ok(rc == WH_OK && strcmp(who, "gh-private") == 0,
        "... whichever comes first: gh-two-timestamps is skipped (%s)", rc == WH_OK ? "" : err.msg);
-    rc = wh_keyless_check_layer(&l, digest_ab, sig, list, 2, &lim, &a, &who, NULL, &err);
+    rc = wh_keyless_check_layer(&l, digest_ab, sig, list, 2, &lim, &a, &who, NULL, NULL, &err);
     ok(rc == WH_E_VERIFY, "the same layer against a root without GitHub's CA/TSA: refused (%s)",
        err.msg);
 
@@ -260,7 +260,7 @@ main(void)
     /* a certificate layer with no trust root fails closed, saying what to configure */
     layer.is_dsse = false;
     layer.certificate = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
-    rc = wh_keyless_check_layer(&layer, digest, NULL, all, 3, &lim, &a, &who, NULL, &err);
+    rc = wh_keyless_check_layer(&layer, digest, NULL, all, 3, &lim, &a, &who, NULL, NULL, &err);
     ok(rc == WH_E_VERIFY && strstr(err.msg, "trustRoots") != NULL,
        "keyless layer without a trust root: WH_E_VERIFY naming trustRoots");
 

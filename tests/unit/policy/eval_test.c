@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "policy/policy.h"
+#include "policy/snapshot.h"
 #include "unit/harness.h"
+#include "verify/predicates.h"
 
 static const struct wh_limits lim = WH_LIMITS_DEFAULT;
 static struct wh_policy *seed;   /* policy/default.yaml */
@@ -169,7 +171,7 @@ world_init(struct world *w, const struct wh_policy *p, const char *image_name)
     wh_arena_init(&w->a);
     wh_decision_init(&w->d, &w->a);
     w->att = (struct wh_attestation){"https://cyclonedx.org/bom", "ci-key", {NULL, 0}};
-    w->facts = (struct wh_facts){DIGEST, NULL, "ci-key", &w->att, 1, NULL};
+    w->facts = (struct wh_facts){DIGEST, NULL, "ci-key", &w->att, 1, NULL, NULL, 0};
     w->findings[0] = dev_only("vim", "9.0");
     w->diff = (struct wh_sbom_diff){w->findings, 1, 1, 0, 0, 10};
     w->in.path = "spec.containers[1].image";
@@ -232,7 +234,8 @@ test_blocked_drift_denies_naming_path_digest_rule_and_fix(void)
     msg = w.d.n_denials == 1 ? w.d.denials[0] : "";
     ok(!w.d.allowed && w.d.n_denials == 1, "dev-only libssl-dev → denied");
     ok(strstr(msg, "spec.containers[1].image registry.example.com/payments/api:v2 (" DIGEST
-                   "): blocked by seed-default[1] (dev-only package libssl-dev 3.0.11") == msg,
+                   "), image rule all-images: blocked by seed-default[1] (dev-only package "
+                   "libssl-dev 3.0.11") == msg,
        "message names path, image, digest, rule and package: %s", msg);
     ok(strstr(msg, "remove it from the dev image or add it to the production image") != NULL,
        "message gives the fix");
@@ -367,10 +370,11 @@ test_modes_soften_denials(void)
     w.facts.signature_signer = NULL;
     run(&w, p);
     ok(w.d.allowed && w.d.n_denials == 0 && w.d.n_warnings == 1 &&
-           strstr(w.d.warnings[0],
-                  "not enforced (mode warn): registry.example.com/payments/api:v2: "
-                  "no verified signature by ci-key") == w.d.warnings[0],
-       "mode warn: the denial becomes a warning");
+           strstr(w.d.warnings[0], "not enforced (mode warn): spec.containers[1].image, image "
+                                   "rule w: no verified signature by ci-key: sign it with "
+                                   "cosign sign") == w.d.warnings[0],
+       "mode warn: the denial becomes a warning, without the image that its fix names: %s",
+       w.d.n_warnings ? w.d.warnings[0] : "");
     ok(strcmp(annotation(&w.d, "1-verdict"), "warn") == 0, "mode warn verdict warn");
     wh_arena_fini(&w.a);
     world_init(&w, p, "audit/x");
@@ -406,23 +410,269 @@ test_no_match_and_on_error_follow_the_policy(void)
     wh_arena_fini(&w.a);
     world_init(&w, deny_all, "x/y");
     w.in.error = "resolving the digest: registry 127.0.0.1:5000: HTTP 503";
+    w.in.error_code = WH_E_UNAVAILABLE;
     w.in.digest = NULL;
     run(&w, deny_all);
     ok(!w.d.allowed && w.d.n_denials == 1 &&
            strstr(w.d.denials[0],
-                  "spec.containers[1].image registry.example.com/payments/api:v2: "
-                  "rule r could not be checked: resolving the digest") == w.d.denials[0],
+                  "spec.containers[1].image registry.example.com/payments/api:v2, image rule r: "
+                  "could not be checked (onError: deny): resolving the digest") == w.d.denials[0],
        "onError deny: %s", w.d.n_denials ? w.d.denials[0] : "");
     ok(strcmp(annotation(&w.d, "1-digest"), "unresolved") == 0, "digest unresolved");
     wh_arena_fini(&w.a);
     world_init(&w, lenient, "x/y");
     w.in.error = "timed out";
+    w.in.error_code = WH_E_TIMEOUT;
     run(&w, lenient);
     ok(w.d.allowed && w.d.n_warnings == 1 && strstr(w.d.warnings[0], "(onError: warn)") != NULL,
        "onError warn → allowed with a warning");
     wh_arena_fini(&w.a);
     wh_policy_unref(deny_all);
     wh_policy_unref(lenient);
+}
+
+/* Issue 13: onError decides infrastructure only; evidence a pusher can write (or remove) decides
+ * as a failed verification under the rule's mode, whatever onError says. */
+static void
+test_evidence_is_not_an_error(void)
+{
+    struct wh_policy *allow =
+        policy_from("  defaults: {onError: allow}\n"
+                    "  images: [{name: r, match: [\"x/*\"], signatures: {signedBy: [ci-key]}}]\n");
+    struct wh_policy *warn_mode =
+        policy_from("  defaults: {onError: allow, mode: warn}\n"
+                    "  images: [{name: r, match: [\"x/*\"], signatures: {signedBy: [ci-key]}}]\n");
+    static const enum wh_err evidence[] = {WH_E_NOT_FOUND, WH_E_INVALID,  WH_E_LIMIT,
+                                           WH_E_VERIFY,    WH_E_INTERNAL, WH_OK};
+    struct world w;
+    size_t i;
+
+    if (!ok(allow != NULL && warn_mode != NULL, "policies load"))
+        return;
+    ok(wh_policy_on_error_applies(WH_E_UNAVAILABLE) && wh_policy_on_error_applies(WH_E_TIMEOUT),
+       "onError decides WH_E_UNAVAILABLE and WH_E_TIMEOUT");
+    for (i = 0; i < sizeof(evidence) / sizeof(evidence[0]); i++) {
+        ok(!wh_policy_on_error_applies(evidence[i]), "onError does not decide %s",
+           wh_error_name(evidence[i]));
+        world_init(&w, allow, "x/y");
+        w.in.error = "resolving the digest: GET manifest notyet: HTTP 404 (MANIFEST_UNKNOWN)";
+        w.in.error_code = evidence[i];
+        run(&w, allow);
+        ok(!w.d.allowed && w.d.n_denials == 1 &&
+               strstr(w.d.denials[0], "image rule r: could not be checked: resolving the digest") !=
+                   NULL &&
+               strstr(w.d.denials[0], "onError") == NULL,
+           "%s with onError: allow → denied: %s", wh_error_name(evidence[i]),
+           w.d.n_denials ? w.d.denials[0] : "");
+        wh_arena_fini(&w.a);
+    }
+    world_init(&w, warn_mode, "x/y");
+    w.in.error = "resolving the digest: HTTP 404";
+    w.in.error_code = WH_E_NOT_FOUND;
+    run(&w, warn_mode);
+    ok(w.d.allowed && w.d.n_warnings == 1 &&
+           strstr(w.d.warnings[0], "not enforced (mode warn)") != NULL,
+       "the same under mode warn → a warning, as any failed verification: %s",
+       w.d.n_warnings ? w.d.warnings[0] : "");
+    wh_arena_fini(&w.a);
+    wh_policy_unref(allow);
+    wh_policy_unref(warn_mode);
+}
+
+/* A failure of the drift part alone leaves the image's own checks standing: onError: allow for a
+ * dev registry that is down never waves through a missing signature. */
+static void
+test_dev_failure_keeps_the_image_checks(void)
+{
+    struct wh_policy *allow = policy_from(
+        "  defaults: {onError: allow}\n"
+        "  images:\n"
+        "    - name: r\n"
+        "      match: [\"registry.example.com/payments/api\"]\n"
+        "      signatures: {signedBy: [ci-key]}\n"
+        "      attestations: {sbom: {predicateType: cyclonedx, signedBy: [ci-key]}}\n"
+        "      devReference: {image: \"registry.example.com/payments/devcontainer:{{tag}}\"}\n"
+        "      tiers: t\n"
+        "  tiers: {t: [{tier: ignore, when: {}}]}\n");
+    struct world w;
+
+    if (!ok(allow != NULL, "policy loads"))
+        return;
+    world_init(&w, allow, "registry.example.com/payments/api");
+    w.in.diff = NULL;
+    w.in.dev_error = "dev image registry.example.com/payments/devcontainer:v2: HTTP 503";
+    w.in.dev_error_code = WH_E_UNAVAILABLE;
+    run(&w, allow);
+    ok(w.d.allowed && strcmp(annotation(&w.d, "1-drift"), "error") == 0,
+       "dev registry down, onError allow, image signed → allowed, drift error");
+    wh_arena_fini(&w.a);
+    world_init(&w, allow, "registry.example.com/payments/api");
+    w.in.diff = NULL;
+    w.facts.signature_signer = NULL;
+    w.in.dev_error = "dev image registry.example.com/payments/devcontainer:v2: HTTP 503";
+    w.in.dev_error_code = WH_E_UNAVAILABLE;
+    run(&w, allow);
+    ok(!w.d.allowed && w.d.n_denials == 1 &&
+           strstr(w.d.denials[0], "no verified signature by ci-key") != NULL,
+       "… but unsigned → still denied for the signature: %s", w.d.n_denials ? w.d.denials[0] : "");
+    wh_arena_fini(&w.a);
+    world_init(&w, allow, "registry.example.com/payments/api");
+    w.in.diff = NULL;
+    w.in.dev_error = "dev image registry.example.com/payments/devcontainer:v2 (sha256:…) has no "
+                     "verified SBOM attestation";
+    w.in.dev_error_code = WH_E_NOT_FOUND;
+    run(&w, allow);
+    ok(!w.d.allowed && w.d.n_denials == 1 &&
+           strstr(w.d.denials[0], "image rule r: could not check drift against the dev image: dev image "
+                                  "registry.example.com/payments/devcontainer:v2") != NULL,
+       "dev image without a verified SBOM, onError allow → denied: %s",
+       w.d.n_denials ? w.d.denials[0] : "");
+    wh_arena_fini(&w.a);
+    world_init(&w, allow, "registry.example.com/payments/api");
+    w.in.dev_digest = "sha256:73990922160ec1ac9f32d0fb32f86a40d444253713deaecdb37bcec1c466c9d3";
+    run(&w, allow);
+    ok(w.d.allowed &&
+           strcmp(annotation(&w.d, "1-dev-image"),
+                  "registry.example.com/payments/devcontainer:v2@sha256:"
+                  "73990922160ec1ac9f32d0fb32f86a40d444253713deaecdb37bcec1c466c9d3") == 0,
+       "the dev image judged is annotated by digest: %s", annotation(&w.d, "1-dev-image"));
+    wh_arena_fini(&w.a);
+    wh_policy_unref(allow);
+}
+
+/* signatures.count counts distinct signers, and the denial names the ones found. */
+static void
+test_signature_count_is_distinct_signers(void)
+{
+    struct wh_policy *p = NULL;
+    struct wh_error err = {0};
+    const char *yaml =
+        "apiVersion: driftgate.dev/v1alpha1\nkind: Policy\nspec:\n"
+        "  signers:\n"
+        "    ci-key: {key: {file: keys/ci.pub}}\n"
+        "    release: {keyless: {issuer: \"https://token.actions.githubusercontent.com\", "
+        "subjectRegExp: \"https://github.com/acme/.*\"}}\n"
+        "  images: [{name: r, match: [\"x/*\"], signatures: {signedBy: [ci-key, release], count: "
+        "2}}]\n";
+    const char *one[] = {"ci-key"};
+    const char *two[] = {"ci-key", "https://github.com/acme/r/.github/workflows/r.yml@refs/heads/"
+                                   "main (issuer https://token.actions.githubusercontent.com)"};
+    struct world w;
+
+    if (!ok(wh_policy_parse((struct wh_bytes){(const unsigned char *)yaml, strlen(yaml)}, "t.yaml",
+                            "policy", &lim, &p, &err) == WH_OK,
+            "count: 2 policy loads: %s", err.msg))
+        return;
+    world_init(&w, p, "x/y");
+    w.facts.signature_signers = one;
+    w.facts.n_signature_signers = 1;
+    run(&w, p);
+    ok(!w.d.allowed && w.d.n_denials == 1 &&
+           strstr(w.d.denials[0], "2 distinct signers required (of ci-key or release), found 1: "
+                                  "ci-key: sign it in CI with cosign sign --yes") != NULL,
+       "one signer of two → denied naming it: %s", w.d.n_denials ? w.d.denials[0] : "");
+    wh_arena_fini(&w.a);
+    world_init(&w, p, "x/y");
+    w.facts.signature_signers = two;
+    w.facts.n_signature_signers = 2;
+    run(&w, p);
+    ok(w.d.allowed && strstr(annotation(&w.d, "1-signer"), "ci-key, https://github.com/acme/r/") ==
+                          annotation(&w.d, "1-signer"),
+       "two distinct signers → allowed, both annotated: %s", annotation(&w.d, "1-signer"));
+    wh_arena_fini(&w.a);
+    world_init(&w, p, "x/y");
+    w.facts.signature_signer = NULL;
+    run(&w, p);
+    ok(!w.d.allowed &&
+           strstr(w.d.denials[0], "2 distinct signers required (of ci-key or release), found 0:") !=
+               NULL,
+       "none → found 0: %s", w.d.denials[0]);
+    wh_arena_fini(&w.a);
+    wh_policy_unref(p);
+}
+
+static size_t
+count_warnings(const struct wh_decision *d, const char *prefix)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < d->n_warnings; i++)
+        n += strstr(d->warnings[i], prefix) != NULL;
+    return n;
+}
+
+/* agent.required: no (or an empty) agent-provenance attestation is a finding of absentTier. */
+static void
+test_agent_required_makes_absence_a_finding(void)
+{
+#define AGENT_RULE(extra)                                                                          \
+    "  images:\n"                                                                                  \
+    "    - name: r\n"                                                                              \
+    "      match: [\"registry.example.com/payments/api\"]\n"                                       \
+    "      attestations:\n"                                                                        \
+    "        sbom: {predicateType: cyclonedx, signedBy: [ci-key]}\n"                               \
+    "        agent: {raiseDrift: true, required: true" extra "}\n"                                 \
+    "      devReference: {image: \"registry.example.com/payments/devcontainer:{{tag}}\"}\n"        \
+    "      tiers: t\n"                                                                             \
+    "  tiers: {t: [{tier: ignore, when: {}}]}\n"
+    struct wh_policy *block = policy_from(AGENT_RULE(""));
+    struct wh_policy *warn_tier = policy_from(AGENT_RULE(", absentTier: warn"));
+    struct wh_agent_commit commit = {"a1b2c3d4e5f60718293a4b5c6d7e8f9012345678", "pin", NULL, 0};
+    struct wh_agent_provenance with = {&commit, 1}, empty = {NULL, 0};
+    struct wh_predicates prod, dev;
+    struct world w;
+
+    memset(&prod, 0, sizeof(prod));
+    memset(&dev, 0, sizeof(dev));
+    if (!ok(block != NULL && warn_tier != NULL, "agent.required policies load"))
+        return;
+    prod.agent = &with;
+    prod.agent_signer = "ci-key";
+    dev.agent = &with;
+    dev.agent_signer = "ci-key";
+    world_init(&w, block, "registry.example.com/payments/api");
+    w.facts.predicates = &prod;
+    w.in.dev_predicates = &dev;
+    run(&w, block);
+    ok(w.d.allowed, "both images attest agent commits → allowed (%zu denials)", w.d.n_denials);
+    wh_arena_fini(&w.a);
+
+    world_init(&w, block, "registry.example.com/payments/api");
+    w.facts.predicates = &prod;
+    w.in.dev_predicates = NULL; /* the dev image's agent layer was stripped */
+    run(&w, block);
+    ok(!w.d.allowed && w.d.n_denials == 1 &&
+           strstr(w.d.denials[0], "agent.required (absentTier block): dev image "
+                                  "registry.example.com/payments/devcontainer:v2 carries no "
+                                  "verified agent-provenance attestation by ci-key") != NULL,
+       "stripped dev attestation → denied naming the dev image: %s",
+       w.d.n_denials ? w.d.denials[0] : "");
+    wh_arena_fini(&w.a);
+
+    dev.agent = &empty;
+    world_init(&w, block, "registry.example.com/payments/api");
+    w.facts.predicates = &prod;
+    w.in.dev_predicates = &dev;
+    run(&w, block);
+    ok(!w.d.allowed && w.d.n_denials == 1 &&
+           strstr(w.d.denials[0], "(its agent_commits is empty)") != NULL,
+       "an empty commit list is a finding too: %s", w.d.n_denials ? w.d.denials[0] : "");
+    wh_arena_fini(&w.a);
+
+    dev.agent = &with;
+    dev.agent_signer = "someone-else";
+    world_init(&w, warn_tier, "registry.example.com/payments/api");
+    w.facts.predicates = NULL;
+    w.in.dev_predicates = &dev;
+    run(&w, warn_tier);
+    ok(w.d.allowed && w.d.n_denials == 0 &&
+           count_warnings(&w.d, "agent.required (absentTier warn): the image") == 1 &&
+           count_warnings(&w.d, "agent.required (absentTier warn): dev image") == 1,
+       "absentTier warn → allowed, warning for the image (none) and the dev image (signed by a "
+       "signer the rule does not list)");
+    wh_arena_fini(&w.a);
+    wh_policy_unref(block);
+    wh_policy_unref(warn_tier);
 }
 
 static void
@@ -462,6 +712,25 @@ run_legacy(struct world *w, const char *image_name, time_t now)
     w->findings[0] = drift("libssl3", WH_DRIFT_PATCH, "3.0.13", "3.0.11");
     wh_policy_evaluate_image(exempt, &w->in, now, &w->d);
     wh_policy_finish(&w->d);
+}
+
+/* DESIGN's example writes the exemption as "registry.example.com/payments/legacy:*"; images are
+ * matched by repository, so it must lift the block for legacy:v1 at runtime (it never matched
+ * before: the ':*' was compared with a name that has no tag). */
+static void
+test_exemption_with_any_tag_lifts_the_block_at_runtime(void)
+{
+    struct world w;
+
+    ok(strcmp(exempt->exemptions[0].images[0], "registry.example.com/payments/legacy") == 0,
+       "legacy:* is loaded as the repository glob");
+    run_legacy(&w, "registry.example.com/payments/legacy", LEGACY_EXPIRES - 30 * 86400);
+    ok(w.d.allowed && w.d.n_denials == 0,
+       "an image of payments/legacy (any tag) is exempted from seed-default[2]");
+    wh_arena_fini(&w.a);
+    run_legacy(&w, "registry.example.com/payments/legacy-next", LEGACY_EXPIRES - 30 * 86400);
+    ok(!w.d.allowed, "payments/legacy-next is not: the glob names one repository");
+    wh_arena_fini(&w.a);
 }
 
 static void
@@ -534,15 +803,18 @@ int
 main(void)
 {
     struct wh_error err = {0};
+    /* The example caps exemptions at maxExemptionDays: load it as on a day within them. */
+    struct wh_policy_load_options o = {.limits = &lim, .now = LEGACY_EXPIRES - 30 * 86400};
 
     if (wh_policy_load("policy/default.yaml", &lim, &seed, &err) != WH_OK ||
-        wh_policy_load("policy/examples/exemptions.yaml", &lim, &exempt, &err) != WH_OK) {
+        wh_policy_load_with("policy/examples/exemptions.yaml", &o, &exempt, &err) != WH_OK) {
         ok(0, "policies load: %s", err.msg);
         return done_testing();
     }
     test_every_seed_rule_classifies();
     test_unmatched_finding_is_blocked();
     test_exemption_lifts_block_until_expiry();
+    test_exemption_with_any_tag_lifts_the_block_at_runtime();
     test_clean_image_is_allowed_with_annotations();
     test_blocked_drift_denies_naming_path_digest_rule_and_fix();
     test_warn_tier_allows_with_warning();
@@ -553,6 +825,10 @@ main(void)
     test_modes_soften_denials();
     test_no_match_and_on_error_follow_the_policy();
     test_finish_allows_only_without_denials();
+    test_evidence_is_not_an_error();
+    test_dev_failure_keeps_the_image_checks();
+    test_signature_count_is_distinct_signers();
+    test_agent_required_makes_absence_a_finding();
     test_exemption_expiring_within_a_week_warns();
     test_expired_exemption_is_ignored_and_says_so();
     wh_policy_unref(seed);

@@ -3,10 +3,12 @@
 #include "policy/identity.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/file.h"
+#include "base/regex.h"
 #include "policy/policy.h"
 #include "unit/harness.h"
 
@@ -22,19 +24,23 @@ shared(void)
 static void
 release_regex(void *p)
 {
-    regfree(&((struct wh_policy_regex *)p)->re);
+    wh_regex_free(p);
 }
 
 static const struct wh_policy_regex *
 regex(const char *src, struct wh_arena *a)
 {
     struct wh_policy_regex *r = wh_arena_calloc(a, 1, sizeof(*r));
-    char *full = wh_arena_sprintf(a, "^(%s)$", src);
+    struct wh_regex *re;
+    struct wh_error err;
 
     r->source = src;
-    if (regcomp(&r->re, full, REG_EXTENDED | REG_NOSUB) != 0)
+    if (wh_regex_new(WH_REGEX_RE2, wh_str_c(src), &re, &err) != WH_OK) {
+        printf("# %s\n", err.msg);
         abort();
-    wh_arena_defer(a, release_regex, r);
+    }
+    wh_arena_defer(a, release_regex, re);
+    r->re = re;
     return r;
 }
 
@@ -228,10 +234,100 @@ test_policy_conditions(void)
     }
 }
 
+/* A GitHub Actions certificate as Fulcio issues it: both extension generations, same values. */
+static struct wh_cert_identity
+both_generations(void)
+{
+    struct wh_cert_identity id = gh_identity();
+
+    id.ext[WH_CERT_EXT_GITHUB_WORKFLOW_REPOSITORY] = "acme/payments";
+    id.ext[WH_CERT_EXT_GITHUB_WORKFLOW_REF] = "refs/heads/main";
+    id.ext[WH_CERT_EXT_GITHUB_WORKFLOW_TRIGGER] = "push";
+    id.ext[WH_CERT_EXT_GITHUB_WORKFLOW_SHA] = "0123abcd";
+    return id;
+}
+
+static void
+judge(const struct wh_cert_identity *id, const char *github, bool want, const char *why_sub,
+      const char *name)
+{
+    char keyless[512];
+    struct wh_error err = {0};
+    struct wh_policy *p;
+    struct wh_arena a;
+    const char *why = NULL;
+    bool got;
+
+    snprintf(keyless, sizeof(keyless), ISS SUBJ "        github: {%s}\n", github);
+    if (!ok((p = policy(keyless, &err)) != NULL, "%s: policy loads: %s", name, err.msg))
+        return;
+    wh_arena_init(&a);
+    got = wh_policy_keyless_match(wh_policy_signer_find(p, "gh")->keyless, id, &a, &why);
+    ok(got == want && (why_sub == NULL || (why != NULL && strstr(why, why_sub) != NULL)), "%s: %s",
+       name, why ? why : "match");
+    wh_arena_fini(&a);
+    wh_policy_unref(p);
+}
+
+/* Issue 13: github claims read the issuer's generation (v2, .12-.14 and .20) first; a
+ * certificate whose v1 (.2-.6) and v2 values disagree answers nothing. */
+static void
+test_extension_generations(void)
+{
+    struct wh_cert_identity id = both_generations();
+    static const char ALL[] =
+        "repository: acme/payments, ref: refs/heads/main, trigger: push, sha: 0123abcd";
+
+    judge(&id, ALL, true, NULL, "v1 and v2 agree");
+    id = gh_identity();
+    judge(&id, ALL, true, NULL, "only v2");
+    id = both_generations();
+    for (int e = WH_CERT_EXT_BUILD_SIGNER_URI; e < WH_CERT_EXT_COUNT; e++)
+        id.ext[e] = NULL;
+    judge(&id, ALL, true, NULL, "only v1");
+    judge(&id, "ref: refs/heads/dev", false, "github ref \"refs/heads/main\" is not",
+          "only v1, wrong ref");
+
+    id = both_generations();
+    id.ext[WH_CERT_EXT_GITHUB_WORKFLOW_REF] = "refs/heads/evil";
+    judge(&id, "ref: refs/heads/main", false,
+          "certificate's github ref is ambiguous: sourceRepositoryRef (1.3.6.1.4.1.57264.1.14) is "
+          "\"refs/heads/main\" but githubWorkflowRef (1.3.6.1.4.1.57264.1.6) is "
+          "\"refs/heads/evil\"",
+          "refs disagree: refused, both named");
+    judge(&id, "ref: refs/heads/evil", false, "ambiguous",
+          "refs disagree: the v1 value does not win either");
+    judge(&id, "repository: acme/payments", true, NULL,
+          "a claim the policy does not ask for is not read");
+    id = both_generations();
+    id.ext[WH_CERT_EXT_GITHUB_WORKFLOW_TRIGGER] = "workflow_dispatch";
+    judge(&id, "trigger: push", false,
+          "buildTrigger (1.3.6.1.4.1.57264.1.20) is \"push\" but githubWorkflowTrigger "
+          "(1.3.6.1.4.1.57264.1.2) is \"workflow_dispatch\"",
+          "triggers disagree");
+    id = both_generations();
+    id.ext[WH_CERT_EXT_GITHUB_WORKFLOW_SHA] = "ffff0000";
+    judge(&id, "sha: 0123abcd", false, "github sha is ambiguous", "shas disagree");
+    id = both_generations();
+    id.ext[WH_CERT_EXT_GITHUB_WORKFLOW_REPOSITORY] = "mallory/payments";
+    judge(&id, "repository: acme/payments", false,
+          "github repository is ambiguous: sourceRepositoryURI (1.3.6.1.4.1.57264.1.12) is "
+          "\"https://github.com/acme/payments\" but githubWorkflowRepository "
+          "(1.3.6.1.4.1.57264.1.5) is \"mallory/payments\"",
+          "repositories disagree");
+    judge(&id, "repository: mallory/payments", false, "ambiguous",
+          "repositories disagree: v1 does not win");
+    id = both_generations();
+    id.ext[WH_CERT_EXT_SOURCE_REPOSITORY_URI] = "https://gitlab.com/acme/payments";
+    judge(&id, "repository: acme/payments", false, "ambiguous",
+          "a non-GitHub v2 repository with a v1 GitHub one");
+}
+
 int
 main(void)
 {
     test_index_certificate_entries();
     test_policy_conditions();
+    test_extension_generations();
     return done_testing();
 }

@@ -1,15 +1,33 @@
 /* Strict policy loading: the shipped policy's model, every class of load error with its
  * file:line:col, first-match image rules, generations and reference counting. */
+#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "base/regex.h"
 #include "policy/policy.h"
 #include "policy/snapshot.h"
 #include "unit/harness.h"
 
 static const struct wh_limits lim = WH_LIMITS_DEFAULT;
 
+static bool
+re_matches(const struct wh_policy_regex *r, const char *s)
+{
+    struct wh_error err;
+    bool m = false;
+
+    return wh_regex_match(r->re, wh_str_c(s), &m, &err) == WH_OK && m;
+}
+
+#define R100                                                                                       \
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
+    "aaaaaaaa"
+#define R600 R100 R100 R100 R100 R100 R100
 #define HEAD "apiVersion: driftgate.dev/v1alpha1\nkind: Policy\nspec:\n"
 
 static enum wh_err
@@ -112,16 +130,18 @@ test_keyless_signer_is_kept_with_anchored_regex(void)
     ok(strcmp(s->keyless->issuer, "https://token.actions.githubusercontent.com") == 0 &&
            strcmp(s->keyless->github.repository, "acme/payments") == 0,
        "issuer and github repository kept");
-    ok(regexec(&s->keyless->subject_re->re,
-               "https://github.com/acme/payments/.github/workflows/b.yml@refs/heads/main", 0, NULL,
-               0) == 0,
+    ok(re_matches(s->keyless->subject_re,
+                  "https://github.com/acme/payments/.github/workflows/b.yml@refs/heads/main"),
        "subject regex matches the main-branch workflow");
-    ok(regexec(&s->keyless->subject_re->re, "https://github.com/acme/x@refs/heads/main.evil", 0,
-               NULL, 0) != 0,
+    ok(!re_matches(s->keyless->subject_re, "https://github.com/acme/x@refs/heads/main.evil"),
        "subject regex is anchored at the end");
-    ok(regexec(&s->keyless->subject_re->re, "evil/https://github.com/acme/x@refs/heads/main", 0,
-               NULL, 0) != 0,
+    ok(!re_matches(s->keyless->subject_re, "evil/https://github.com/acme/x@refs/heads/main"),
        "subject regex is anchored at the start");
+    ok(s->keyless->subject_re->line == 8 && s->keyless->subject_re->col == 24 &&
+           strcmp(s->keyless->subject_re->where, "signer gh: keyless.subjectRegExp") == 0 &&
+           wh_policy_regexes(p) == s->keyless->subject_re && s->keyless->subject_re->next == NULL,
+       "the regex is listed with its position for lint (%d:%d %s)", s->keyless->subject_re->line,
+       s->keyless->subject_re->col, s->keyless->subject_re->where);
     wh_policy_unref(p);
 }
 
@@ -201,9 +221,15 @@ test_load_errors_name_file_line_col(void)
     expect_error("bad regex",
                  HEAD "  signers:\n    s: {keyless: {issuer: i, subjectRegExp: \"a[b\"}}\n",
                  WH_E_INVALID, "5:45", "invalid regular expression \"a[b\"");
-    expect_error("perl group",
-                 HEAD "  signers:\n    s: {keyless: {issuerRegExp: \"(?:a)\", subject: s}}\n",
-                 WH_E_INVALID, "5:33", "Perl/RE2 syntax");
+    expect_error("lookahead is not RE2",
+                 HEAD "  signers:\n    s: {keyless: {issuerRegExp: \"a(?=b)\", subject: s}}\n",
+                 WH_E_INVALID, "5:33", "(lookahead is not RE2 syntax) at offset 1");
+    expect_error("unbalanced regex cannot reopen the anchors",
+                 HEAD "  signers:\n    s: {keyless: {issuer: i, subjectRegExp: \"A)|(B\"}}\n",
+                 WH_E_INVALID, "5:45", "unexpected \")\" at offset 1");
+    expect_error("regex past the policy bound",
+                 HEAD "  signers:\n    s: {keyless: {issuer: i, subjectRegExp: \"" R600 "\"}}\n",
+                 WH_E_INVALID, "5:45", "longer than 512 characters");
     expect_error("keyless needs an issuer", HEAD "  signers:\n    s: {keyless: {subject: s}}\n",
                  WH_E_INVALID, "5:18", "exactly one of issuer or issuerRegExp");
     expect_error("signer needs key or keyless",
@@ -386,6 +412,362 @@ test_refcount_keeps_snapshot_until_last_unref(void)
     ok(1, "unref(NULL) is a no-op");
 }
 
+/* Loads `yaml` written to dir/policy.yaml with `o` (limits filled in); rc and err as the load's. */
+static enum wh_err
+load_in(const char *dir, const char *yaml, struct wh_policy_load_options o, struct wh_error *err)
+{
+    char path[512];
+    struct wh_policy *p = NULL;
+    enum wh_err rc;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/policy.yaml", dir);
+    f = fopen(path, "w");
+    if (f == NULL)
+        return WH_E_INTERNAL;
+    fputs(yaml, f);
+    fclose(f);
+    o.limits = &lim;
+    rc = wh_policy_load_with(path, &o, &p, err);
+    wh_policy_unref(p);
+    return rc;
+}
+
+/* dir/name with the contents of policy/keys/ci.pub. */
+static bool
+copy_key(const char *dir, const char *name)
+{
+    char path[512], buf[4096];
+    FILE *in = fopen("policy/keys/ci.pub", "rb"), *out;
+    size_t n;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    out = fopen(path, "wb");
+    if (in == NULL || out == NULL) {
+        if (in != NULL)
+            fclose(in);
+        if (out != NULL)
+            fclose(out);
+        return false;
+    }
+    n = fread(buf, 1, sizeof(buf), in);
+    fwrite(buf, 1, n, out);
+    fclose(in);
+    return fclose(out) == 0 && n > 0;
+}
+
+#define KEY_POLICY(file) HEAD "  signers: {k: {key: {file: " file "}}}\n"
+
+/* policy/ holds the policy, sub/ci.pub, a FIFO and symlinks: in.pub → sub/ci.pub (stays),
+ * out.pub → ../keys/ci.pub and outdir → ../keys (leave); keys/ and other/ lie beside it. */
+static bool
+key_fixture(const char *root)
+{
+    char p[8][600];
+
+    snprintf(p[0], sizeof(p[0]), "%s/policy", root);
+    snprintf(p[1], sizeof(p[1]), "%s/policy/sub", root);
+    snprintf(p[2], sizeof(p[2]), "%s/keys", root);
+    snprintf(p[3], sizeof(p[3]), "%s/other", root);
+    snprintf(p[4], sizeof(p[4]), "%s/policy/in.pub", root);
+    snprintf(p[5], sizeof(p[5]), "%s/policy/out.pub", root);
+    snprintf(p[6], sizeof(p[6]), "%s/policy/outdir", root);
+    snprintf(p[7], sizeof(p[7]), "%s/policy/sub/fifo.pub", root);
+    return mkdir(p[0], 0700) == 0 && mkdir(p[1], 0700) == 0 && mkdir(p[2], 0700) == 0 &&
+           mkdir(p[3], 0700) == 0 && copy_key(p[1], "ci.pub") && copy_key(p[2], "ci.pub") &&
+           copy_key(p[3], "ci.pub") && symlink("sub/ci.pub", p[4]) == 0 &&
+           symlink("../keys/ci.pub", p[5]) == 0 && symlink("../keys", p[6]) == 0 &&
+           mkfifo(p[7], 0600) == 0;
+}
+
+static int
+remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static void
+test_key_files_only_from_allowed_dirs(void)
+{
+    char root[] = "/tmp/dg-keydirs-XXXXXX", pol[600], keys[600], yaml[1024];
+    struct wh_policy_load_options o = {0};
+    const char *dirs[1];
+    struct wh_error err = {0};
+    enum wh_err rc;
+
+    if (!ok(mkdtemp(root) != NULL && key_fixture(root), "key directory fixture"))
+        return;
+    snprintf(pol, sizeof(pol), "%s/policy", root);
+    snprintf(keys, sizeof(keys), "%s/keys", root);
+    ok(load_in(pol, KEY_POLICY("sub/ci.pub"), o, &err) == WH_OK,
+       "a key in a subdirectory of the policy's directory loads (%s)", err.msg);
+    ok(load_in(pol, KEY_POLICY("in.pub"), o, &err) == WH_OK,
+       "a symlink that stays in the policy's directory loads (%s)", err.msg);
+    rc = load_in(pol, KEY_POLICY("../keys/ci.pub"), o, &err);
+    ok(rc == WH_E_INVALID &&
+           strstr(err.msg, "outside the directories key files may be read from") &&
+           strstr(err.msg, "--key-dir"),
+       "a '..' escape is refused and says how to allow it (%s)", err.msg);
+    rc = load_in(pol, KEY_POLICY("out.pub"), o, &err);
+    ok(rc == WH_E_INVALID && strstr(err.msg, "/keys/ci.pub, outside"),
+       "a symlink leaving the directory is refused, naming where it leads (%s)", err.msg);
+    rc = load_in(pol, KEY_POLICY("outdir/ci.pub"), o, &err);
+    ok(rc == WH_E_INVALID && strstr(err.msg, "outside"),
+       "a symlinked directory leaving it too (%s)", err.msg);
+    snprintf(yaml, sizeof(yaml), HEAD "  signers: {k: {key: {file: %s/other/ci.pub}}}\n", root);
+    rc = load_in(pol, yaml, o, &err);
+    ok(rc == WH_E_INVALID && strstr(err.msg, "outside"),
+       "an absolute path elsewhere is refused (%s)", err.msg);
+    rc = load_in(pol, KEY_POLICY("/proc/self/environ"), o, &err);
+    ok(rc == WH_E_INVALID && strstr(err.msg, "outside"), "/proc/self/environ is refused (%s)",
+       err.msg);
+    rc = load_in(pol, KEY_POLICY("sub/fifo.pub"), o, &err);
+    ok(rc == WH_E_INVALID && strstr(err.msg, "not a regular file"),
+       "a FIFO is refused without blocking (%s)", err.msg);
+    /* Allowed directories replace the default: keys/ yes, the policy's own no longer. */
+    dirs[0] = keys;
+    o.key_dirs = dirs;
+    o.n_key_dirs = 1;
+    ok(load_in(pol, KEY_POLICY("../keys/ci.pub"), o, &err) == WH_OK,
+       "with keys/ allowed, ../keys/ci.pub loads (%s)", err.msg);
+    ok(load_in(pol, KEY_POLICY("out.pub"), o, &err) == WH_OK,
+       "and so does the symlink into keys/ (%s)", err.msg);
+    rc = load_in(pol, KEY_POLICY("sub/ci.pub"), o, &err);
+    ok(rc == WH_E_INVALID && strstr(err.msg, keys) != NULL,
+       "the policy's directory is no longer allowed; the message lists keys/ (%s)", err.msg);
+    nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+test_max_exemption_days_counts_from_now(void)
+{
+    const char *yaml = HEAD "  defaults: {maxExemptionDays: 30}\n"
+                            "  tiers:\n    t:\n      - {tier: block, when: {devOnly: true}}\n"
+                            "  exemptions:\n"
+                            "    - {images: [\"a.example/x\"], rule: \"t[0]\", expires: "
+                            "\"2026-01-31\", reason: r}\n";
+    struct wh_policy_load_options o = {.limits = &lim};
+    struct wh_policy *p = NULL;
+    struct wh_error err = {0};
+    struct wh_bytes b = {(const unsigned char *)yaml, strlen(yaml)};
+    enum wh_err rc;
+
+    o.now = 1767225600 + 12 * 3600; /* 2026-01-01T12:00:00Z: the 31st is 30 days later */
+    rc = wh_policy_parse_with(b, "t.yaml", NULL, &o, &p, &err);
+    ok(rc == WH_OK, "an exemption 30 days out loads with maxExemptionDays 30 (%s)", err.msg);
+    ok(rc != WH_OK || wh_policy_defaults(p)->max_exemption_days == 30, "the model keeps 30");
+    wh_policy_unref(p);
+    p = NULL;
+    o.now = 1767225600 - 3600; /* 2025-12-31T23:00:00Z: 31 days before */
+    rc = wh_policy_parse_with(b, "t.yaml", NULL, &o, &p, &err);
+    ok(rc == WH_E_INVALID && strstr(err.msg, "t.yaml:9:56: spec.exemptions[0].expires: 2026-01-31 "
+                                             "is more than spec.defaults.maxExemptionDays (30)"),
+       "31 days out is refused at the expires value (%s)", err.msg);
+    wh_policy_unref(rc == WH_OK ? p : NULL);
+    o.now = 1800000000; /* 2027: an expired exemption is not too far out */
+    p = NULL;
+    rc = wh_policy_parse_with(b, "t.yaml", NULL, &o, &p, &err);
+    ok(rc == WH_OK, "an already expired exemption loads (%s)", err.msg);
+    wh_policy_unref(p);
+    expect_error("maxExemptionDays 0", HEAD "  defaults: {maxExemptionDays: 0}\n", WH_E_INVALID,
+                 "4:32", "out of range 1..3650");
+}
+
+static void
+test_exemption_any_tag_means_the_repository(void)
+{
+    struct wh_policy *p = NULL;
+    struct wh_error err = {0};
+    const char *yaml = HEAD
+        "  tiers:\n    t:\n      - {tier: block, when: {devOnly: true}}\n"
+        "  exemptions:\n"
+        "    - {images: [\"registry.example.com/payments/legacy:*\", \"127.0.0.1:5000/a/**:*\","
+        " \"127.0.0.1:5000/b\"], rule: \"t[0]\", expires: \"2026-12-31\", reason: r}\n";
+
+    if (!ok(parse(yaml, &p, &err) == WH_OK, "legacy:* loads (%s)", err.msg))
+        return;
+    ok(strcmp(p->exemptions[0].images[0], "registry.example.com/payments/legacy") == 0,
+       "legacy:* is kept as the repository glob (got %s)", p->exemptions[0].images[0]);
+    ok(strcmp(p->exemptions[0].images[1], "127.0.0.1:5000/a/**") == 0 &&
+           strcmp(p->exemptions[0].images[2], "127.0.0.1:5000/b") == 0,
+       "a registry port is not a tag");
+    wh_policy_unref(p);
+    expect_error("tag in an exemption",
+                 HEAD "  tiers:\n    t:\n      - {tier: block, when: {devOnly: true}}\n"
+                      "  exemptions:\n    - {images: [\"a.example/x:v1\"], rule: \"t[0]\", "
+                      "expires: \"2026-12-31\", reason: r}\n",
+                 WH_E_INVALID, "8:17", "names a tag; exemptions match repositories");
+}
+
+static void
+test_dev_reference_allow_cli_override(void)
+{
+    struct wh_policy *p = NULL;
+    struct wh_error err = {0};
+    const char *yaml =
+        HEAD "  signers: {k: {key: {file: keys/ci.pub}}}\n  images:\n"
+             "    - name: a\n      match: [\"a.example/**\"]\n"
+             "      attestations: {sbom: {predicateType: \"https://cyclonedx.org/bom\", signedBy: "
+             "[k]}}\n"
+             "      devReference: {image: \"a.example/dev:{{tag}}\", allowCliOverride: true}\n"
+             "      tiers: t\n    - name: b\n      match: [\"b.example/**\"]\n"
+             "      attestations: {sbom: {predicateType: \"https://cyclonedx.org/bom\", signedBy: "
+             "[k]}}\n"
+             "      devReference: {image: \"b.example/dev:{{tag}}\"}\n      tiers: t\n"
+             "  tiers:\n    t:\n      - {tier: ignore, when: {}}\n";
+
+    if (!ok(parse(yaml, &p, &err) == WH_OK, "allowCliOverride loads (%s)", err.msg))
+        return;
+    ok(wh_policy_image_get(p, 0)->dev_reference.allow_cli_override &&
+           !wh_policy_image_get(p, 0)->dev_reference.allow_pod_annotation,
+       "allowCliOverride: true is kept, apart from allowPodAnnotation");
+    ok(!wh_policy_image_get(p, 1)->dev_reference.allow_cli_override, "it defaults to false");
+    wh_policy_unref(p);
+}
+
+#define DEV_RULE(dev)                                                                              \
+    HEAD "  signers:\n"                                                                            \
+         "    ci-key: {key: {file: keys/ci.pub}}\n"                                                \
+         "    other: {keyless: {issuer: \"https://i\", subject: \"s\"}}\n"                         \
+         "  images:\n"                                                                             \
+         "    - name: r\n"                                                                         \
+         "      match: [\"x/*\"]\n"                                                                \
+         "      attestations: {sbom: {predicateType: cyclonedx, signedBy: [ci-key]}}\n"            \
+         "      devReference: " dev "\n"                                                           \
+         "      tiers: t\n"                                                                        \
+         "  tiers: {t: [{tier: ignore, when: {}}]}\n"
+
+/* devReference.from: tag (the template) or attestation (a signed dev-environment attestation,
+ * so that neither a pushed tag nor a pod annotation chooses the dev image). */
+static void
+test_dev_reference_from(void)
+{
+    struct wh_policy *p = NULL;
+    struct wh_error err = {0};
+    const struct wh_policy_image *img;
+
+    if (ok(parse(DEV_RULE("{from: attestation}"), &p, &err) == WH_OK, "from: attestation loads: %s",
+           err.msg)) {
+        img = wh_policy_image_get(p, 0);
+        ok(img->dev_reference.from == WH_POLICY_DEV_FROM_ATTESTATION &&
+               img->dev_reference.image == NULL && img->dev_reference.n_signed_by == 1 &&
+               strcmp(img->dev_reference.signed_by[0]->name, "ci-key") == 0,
+           "from: attestation, signedBy defaults to the SBOM's signers");
+        ok(strcmp(img->sbom.predicate_type, "https://cyclonedx.org/bom") == 0,
+           "the SBOM's predicateType is kept as the URI statements carry (%s)",
+           img->sbom.predicate_type);
+        wh_policy_unref(p);
+    }
+    if (ok(parse(DEV_RULE("{from: attestation, signedBy: [other]}"), &p, &err) == WH_OK,
+           "from: attestation with signedBy loads: %s", err.msg)) {
+        img = wh_policy_image_get(p, 0);
+        ok(img->dev_reference.n_signed_by == 1 &&
+               strcmp(img->dev_reference.signed_by[0]->name, "other") == 0,
+           "its own signedBy");
+        wh_policy_unref(p);
+    }
+    if (ok(parse(DEV_RULE("{from: tag, image: \"x/dev:{{tag}}\"}"), &p, &err) == WH_OK,
+           "from: tag loads: %s", err.msg)) {
+        img = wh_policy_image_get(p, 0);
+        ok(img->dev_reference.from == WH_POLICY_DEV_FROM_TAG &&
+               strcmp(img->dev_reference.image, "x/dev:{{tag}}") == 0,
+           "from: tag keeps the template");
+        wh_policy_unref(p);
+    }
+    expect_error("from: attestation with image",
+                 DEV_RULE("{from: attestation, image: \"x/dev:{{tag}}\"}"), WH_E_INVALID, "11:48",
+                 "from: attestation takes the dev image from the attestation");
+    expect_error("from: attestation with allowPodAnnotation",
+                 DEV_RULE("{from: attestation, allowPodAnnotation: true}"), WH_E_INVALID, "11:61",
+                 "lets only a signed attestation name the dev image");
+    expect_error("signedBy without from: attestation",
+                 DEV_RULE("{image: \"x/dev:{{tag}}\", signedBy: [ci-key]}"), WH_E_INVALID, "11:56",
+                 "only with from: attestation");
+    expect_error("from: tag without image", DEV_RULE("{from: tag}"), WH_E_INVALID, "11:21",
+                 "missing required key \"image\"");
+    expect_error("unknown from", DEV_RULE("{from: pod}"), WH_E_INVALID, "11:28",
+                 "devReference.from");
+    expect_error("from: attestation, unknown signer",
+                 DEV_RULE("{from: attestation, signedBy: [x]}"), WH_E_INVALID, "11:52",
+                 "unknown signer \"x\"");
+}
+
+#define AGENT_RULE(agent)                                                                          \
+    HEAD "  signers: {ci-key: {key: {file: keys/ci.pub}}}\n"                                       \
+         "  images:\n"                                                                             \
+         "    - name: r\n"                                                                         \
+         "      match: [\"x/*\"]\n"                                                                \
+         "      attestations:\n"                                                                   \
+         "        sbom: {predicateType: cyclonedx, signedBy: [ci-key]}\n"                          \
+         "        agent: " agent "\n"
+
+static void
+test_agent_required_and_absent_tier(void)
+{
+    struct wh_policy *p = NULL;
+    struct wh_error err = {0};
+    const struct wh_policy_agent *ag;
+
+    if (ok(parse(AGENT_RULE("{raiseDrift: true}"), &p, &err) == WH_OK, "agent loads: %s",
+           err.msg)) {
+        ag = &wh_policy_image_get(p, 0)->agent;
+        ok(ag->required && !ag->must_attest, "agent without required: absence is no finding");
+        wh_policy_unref(p);
+    }
+    if (ok(parse(AGENT_RULE("{required: true}"), &p, &err) == WH_OK, "required loads: %s",
+           err.msg)) {
+        ag = &wh_policy_image_get(p, 0)->agent;
+        ok(ag->must_attest && ag->absent_tier == WH_TIER_BLOCK, "required: absence blocks");
+        wh_policy_unref(p);
+    }
+    if (ok(parse(AGENT_RULE("{required: true, absentTier: warn}"), &p, &err) == WH_OK,
+           "absentTier loads: %s", err.msg)) {
+        ag = &wh_policy_image_get(p, 0)->agent;
+        ok(ag->must_attest && ag->absent_tier == WH_TIER_WARN, "absentTier warn");
+        wh_policy_unref(p);
+    }
+    expect_error("absentTier without required", AGENT_RULE("{absentTier: warn}"), WH_E_INVALID,
+                 "10:29", "only with required: true");
+    expect_error("absentTier ignore", AGENT_RULE("{required: true, absentTier: ignore}"),
+                 WH_E_INVALID, "10:45", "absentTier");
+    expect_error("required not a boolean", AGENT_RULE("{required: yes}"), WH_E_INVALID, "10:27",
+                 "expected true or false");
+}
+
+/* count: N counts distinct signers: two names for one key would let one key count twice. */
+static void
+test_count_needs_distinct_keys(void)
+{
+    struct wh_policy *p = NULL;
+    struct wh_error err = {0};
+    const char *two_names_one_key =
+        HEAD "  signers:\n"
+             "    a: {key: {file: keys/ci.pub}}\n"
+             "    b: {key: {file: keys/ci.pub}}\n"
+             "  images: [{name: r, match: [\"x/*\"], signatures: {signedBy: [a, b], count: 2}}]\n";
+
+    expect_error("count 2 over one key under two names", two_names_one_key, WH_E_INVALID, "7:65",
+                 "signers a and b hold the same public key");
+    ok(parse(HEAD "  signers:\n"
+                  "    a: {key: {file: keys/ci.pub}}\n"
+                  "    b: {key: {file: keys/ci.pub}}\n"
+                  "  images: [{name: r, match: [\"x/*\"], signatures: {signedBy: [a, b]}}]\n",
+             &p, &err) == WH_OK,
+       "count 1: either name is enough, the same key is fine: %s", err.msg);
+    wh_policy_unref(p);
+    p = NULL;
+    if (ok(parse(HEAD "  signers:\n"
+                      "    a: {key: {file: keys/ci.pub}}\n"
+                      "    k: {keyless: {issuer: \"https://i\", subject: \"s\"}}\n"
+                      "  images: [{name: r, match: [\"x/*\"], signatures: {signedBy: [a, k], "
+                      "count: 2}}]\n",
+                 &p, &err) == WH_OK,
+           "count 2 over a key and a keyless signer loads: %s", err.msg))
+        ok(wh_policy_image_get(p, 0)->signatures.count == 2, "count is 2");
+    wh_policy_unref(p);
+}
+
 int
 main(void)
 {
@@ -400,5 +782,12 @@ main(void)
     test_exemption_expiry_is_end_of_day_utc();
     test_generation_increments_per_load();
     test_refcount_keeps_snapshot_until_last_unref();
+    test_key_files_only_from_allowed_dirs();
+    test_max_exemption_days_counts_from_now();
+    test_exemption_any_tag_means_the_repository();
+    test_dev_reference_allow_cli_override();
+    test_dev_reference_from();
+    test_agent_required_and_absent_tier();
+    test_count_needs_distinct_keys();
     return done_testing();
 }

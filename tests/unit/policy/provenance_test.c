@@ -372,7 +372,7 @@ test_evaluate_routes_denials_and_banner(void)
     wh_policy_finish(&d);
     ok(!d.allowed && d.n_denials == 1 &&
            strstr(d.denials[0], "spec.containers[0].image reg/app:v1 (" BASE
-                                "): provenance runDetails.builder.id") != NULL,
+                                "), image rule app: provenance runDetails.builder.id") != NULL,
        "evaluate denies with path, image, digest and field: %s",
        d.n_denials ? d.denials[0] : "(none)");
     ok(d.n_warnings == 1 && strstr(d.warnings[0], "agent-authored (agent-provenance attestation): "

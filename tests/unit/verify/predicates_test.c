@@ -433,6 +433,122 @@ test_time_and_severity_parsers(void)
     ok(strcmp(wh_verify_severity_name(WH_SEVERITY_UNKNOWN), "unknown") == 0, "unknown name");
 }
 
+#define HEX_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define HEX_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+/* Parses `predicate` as a dev-environment predicate; NULL (err set) when it does not parse. */
+static const struct wh_dev_environment *
+dev_env(struct wh_arena *a, const char *predicate, struct wh_error *err)
+{
+    struct wh_attestation att = {WH_PREDICATE_DEV_ENV, "ci-key", lit(predicate)};
+    struct wh_predicates out;
+
+    memset(&out, 0, sizeof(out));
+    if (wh_verify_predicates_parse(&att, &lim, a, &out, err) != WH_OK)
+        return NULL;
+    return out.dev_env;
+}
+
+/* https://driftgate.dev/dev-environment/v1 (policy/dev-environment.schema.json). */
+static void
+test_dev_environment(void)
+{
+    static const struct {
+        const char *predicate;
+        enum wh_err code;
+        const char *msg;
+    } bad[] = {
+        {"[]", WH_E_INVALID, "dev environment predicate is not an object"},
+        {"{}", WH_E_INVALID, "predicate.devImage is missing"},
+        {"{\"devImage\":\"x\"}", WH_E_INVALID, "predicate.devImage is not an object"},
+        {"{\"devImage\":{\"digest\":{\"sha256\":\"" HEX_B "\"}}}", WH_E_INVALID,
+         "predicate.devImage.reference is missing or empty"},
+        {"{\"devImage\":{\"reference\":\"r/dev\"}}", WH_E_INVALID,
+         "predicate.devImage.digest.sha256 is missing or empty"},
+        {"{\"devImage\":{\"reference\":\"r/dev\",\"digest\":{\"sha512\":\"" HEX_B "\"}}}",
+         WH_E_INVALID, "predicate.devImage.digest.sha256 is missing"},
+        {"{\"devImage\":{\"reference\":\"r/dev\",\"digest\":{\"sha256\":\"" HEX_A "A\"}}}",
+         WH_E_INVALID, "predicate.devImage.digest.sha256 is not 64 lowercase hex digits"},
+        {"{\"devImage\":{\"reference\":\"r/dev\",\"digest\":{\"sha256\":\"" HEX_A "\"[:64]}}}",
+         WH_E_INVALID, "dev environment predicate: "},
+        {"{\"devImage\":{\"reference\":\"R/Dev\",\"digest\":{\"sha256\":\"" HEX_B "\"}}}",
+         WH_E_INVALID, "predicate.devImage.reference is not an image reference"},
+        {"{\"devImage\":{\"reference\":\"r/dev\\u0000x\",\"digest\":{\"sha256\":\"" HEX_B "\"}}}",
+         WH_E_INVALID, "is not allowed without JSON_ALLOW_NUL"}, /* jansson refuses it */
+        {"{\"devImage\":{\"reference\":\"r/dev@sha256:" HEX_A "\",\"digest\":{\"sha256\":\"" HEX_B
+         "\"}}}",
+         WH_E_INVALID, "carries digest sha256:" HEX_A ", not devImage.digest sha256:" HEX_B},
+    };
+    struct wh_arena a;
+    struct wh_error err = {0};
+    const struct wh_dev_environment *d;
+    const char *text;
+    char *huge;
+    size_t i;
+
+    wh_arena_init(&a);
+    d = dev_env(&a,
+                "{\"devImage\":{\"reference\":\"registry.example.com/payments/devcontainer:v2\","
+                "\"digest\":{\"sha256\":\"" HEX_B "\",\"sha512\":\"ff\"},\"builtBy\":\"ci\"},"
+                "\"note\":\"unknown members are ignored\"}",
+                &err);
+    ok(d != NULL && strcmp(d->name, "registry.example.com/payments/devcontainer") == 0 &&
+           strcmp(d->reference, "registry.example.com/payments/devcontainer:v2") == 0 &&
+           strcmp(d->digest, "sha256:" HEX_B) == 0,
+       "dev environment: name, reference and digest (other digests and members ignored): %s",
+       d == NULL ? err.msg : d->reference);
+    d = dev_env(&a,
+                "{\"devImage\":{\"reference\":\"dev@sha256:" HEX_B
+                "\",\"digest\":{\"sha256\":\"" HEX_B "\"}}}",
+                &err);
+    ok(d != NULL && strcmp(d->reference, "docker.io/library/dev@sha256:" HEX_B) == 0,
+       "a reference with only the digest keeps it (no tag to show): %s",
+       d == NULL ? err.msg : d->reference);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        d = dev_env(&a, bad[i].predicate, &err);
+        ok(d == NULL && err.code == bad[i].code && strstr(err.msg, bad[i].msg) != NULL,
+           "refused: %s (%s)", bad[i].msg, err.msg);
+    }
+    huge = wh_arena_alloc(&a, 2200);
+    memcpy(huge, "{\"devImage\":{\"reference\":\"r/", 28);
+    memset(huge + 28, 'a', 1100);
+    snprintf(huge + 1128, 1000, "\",\"digest\":{\"sha256\":\"%s\"}}}", HEX_B);
+    d = dev_env(&a, huge, &err);
+    ok(d == NULL && err.code == WH_E_LIMIT && strstr(err.msg, "(limit 1024)") != NULL,
+       "a reference over 1024 bytes is WH_E_LIMIT: %s", err.msg);
+
+    /* The statement attest-dev prints round-trips through the parser. */
+    ok(wh_verify_dev_environment_render("registry.example.com/payments/api", "sha256:" HEX_A,
+                                        "registry.example.com/payments/devcontainer:v2",
+                                        "sha256:" HEX_B, false, &a, &text, &err) == WH_OK,
+       "render the statement: %s", err.msg);
+    {
+        struct wh_attestation att;
+        struct wh_predicates out;
+        memset(&out, 0, sizeof(out));
+        ok(from_statement(&a, lit(text), &att) &&
+               strcmp(att.predicate_type, WH_PREDICATE_DEV_ENV) == 0 &&
+               wh_verify_predicates_parse(&att, &lim, &a, &out, &err) == WH_OK &&
+               out.dev_env != NULL && strcmp(out.dev_env->digest, "sha256:" HEX_B) == 0 &&
+               strstr(text, "\"subject\":[{\"name\":\"registry.example.com/payments/api\","
+                            "\"digest\":{\"sha256\":\"" HEX_A "\"}}]") != NULL,
+           "statement: subject the production digest, predicate parses back: %s", text);
+    }
+    ok(wh_verify_dev_environment_render("r/api", "sha256:" HEX_A, "r/dev:v2", "sha256:" HEX_B, true,
+                                        &a, &text, &err) == WH_OK &&
+           strcmp(text, "{\"devImage\":{\"reference\":\"docker.io/r/dev:v2\",\"digest\":{"
+                        "\"sha256\":\"" HEX_B "\"}}}") == 0,
+       "predicate only: %s", text);
+    ok(wh_verify_dev_environment_render("r/api", "sha256:abc", "r/dev", "sha256:" HEX_B, false, &a,
+                                        &text, &err) == WH_E_INVALID &&
+           strstr(err.msg, "production digest") != NULL,
+       "a short production digest is refused: %s", err.msg);
+    ok(wh_verify_dev_environment_render("r/api", "sha256:" HEX_A, "r/dev@sha256:" HEX_A,
+                                        "sha256:" HEX_B, false, &a, &text, &err) == WH_E_INVALID,
+       "a dev reference pinned to another digest is refused: %s", err.msg);
+    wh_arena_fini(&a);
+}
+
 int
 main(void)
 {
@@ -447,5 +563,6 @@ main(void)
     test_first_attestation_wins();
     test_malformed_predicates_name_the_field();
     test_time_and_severity_parsers();
+    test_dev_environment();
     return done_testing();
 }

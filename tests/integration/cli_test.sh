@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Command-line conventions: `driftgate --help` and `driftgate CMD --help` print usage on stdout and
+# exit 0; `driftgate --version` names the version (the VERSION file) and the git commit; a usage
+# error still goes to stderr with exit 2.
+# Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$top/build}
+dg=$BUILD/driftgate
+work=$(mktemp -d "${TMPDIR:-/tmp}/dg-cli.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+n=0 failed=0
+check() { # status description [detail]
+  n=$((n + 1))
+  if [ "$1" = 0 ]; then echo "ok $n - $2"; else
+    echo "not ok $n - $2"; failed=$((failed + 1))
+    [ -n "${3:-}" ] && printf '%s\n' "$3" | head -c 1500 | sed 's/^/# /'
+  fi
+}
+run() { "$dg" "$@" > "$work/out" 2> "$work/err"; echo $?; }
+
+for args in "--help" "-h" "help"; do
+  rc=$(run $args)
+  [ "$rc" = 0 ] && [ -s "$work/out" ] && [ ! -s "$work/err" ] && grep -q '^usage: driftgate COMMAND' "$work/out"
+  check $? "driftgate $args: usage on stdout, nothing on stderr, exit 0 (exit $rc)" "$(cat "$work/out" "$work/err")"
+done
+for cmd in serve review check diff policy verify-bundle; do
+  for flag in --help -h; do
+    rc=$(run "$cmd" "$flag")
+    [ "$rc" = 0 ] && [ ! -s "$work/err" ] && grep -q "^usage: driftgate $cmd" "$work/out" &&
+      grep -q '^exit: ' "$work/out"
+    check $? "driftgate $cmd $flag: its usage and exit codes on stdout, exit 0 (exit $rc)" "$(cat "$work/out" "$work/err")"
+  done
+done
+rc=$(run policy lint --help)
+[ "$rc" = 0 ] && grep -q '^usage: driftgate policy lint' "$work/out"
+check $? "driftgate policy lint --help: the policy usage, exit 0 (exit $rc)" "$(cat "$work/err")"
+rc=$(run review x.json --policy p.yaml --help)
+[ "$rc" = 0 ] && grep -q '^usage: driftgate review' "$work/out"
+check $? "--help after other arguments still asks for help (exit $rc)"
+
+want_version=$(cat "$top/VERSION")
+want_commit=$(git -C "$top" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+rc=$(run --version)
+out=$(cat "$work/out")
+[ "$rc" = 0 ] && [ ! -s "$work/err" ] && [[ "$out" =~ ^driftgate\ ([^ ]+)\ \(commit\ ([0-9a-f]+|unknown)\)$ ]]
+check $? "driftgate --version: one line on stdout, exit 0 ($out)" "$(cat "$work/err")"
+[ "${BASH_REMATCH[1]:-}" = "$want_version" ]; check $? "the version is the VERSION file's ($want_version)"
+# The binary may predate the last commit (built, then committed): it must name a real commit.
+got_commit=${BASH_REMATCH[2]:-}
+[ "$got_commit" = "$want_commit" ] || git -C "$top" cat-file -e "$got_commit^{commit}" 2>/dev/null
+check $? "the commit is this checkout's ($got_commit; HEAD $want_commit)"
+
+for args in "" "bogus" "review" "review --bogus x" "diff only-one.json --policy p.yaml"; do
+  # shellcheck disable=SC2086 # each case is a list of arguments, split on purpose
+  rc=$(run $args)
+  [ "$rc" = 2 ] && [ -s "$work/err" ] && [ ! -s "$work/out" ]
+  check $? "usage error '${args:-no arguments}': stderr, exit 2 (exit $rc)" "$(cat "$work/out" "$work/err")"
+done
+echo "1..$n"
+exit $(( failed > 0 ))

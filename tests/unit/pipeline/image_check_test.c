@@ -1,0 +1,791 @@
+/*
+ * pipeline/image_check.c against tests/support/fault_registry.c serving a signed registry world
+ * from static routes (keys from testsign.c, real curl, real verification): every row of README's
+ * "Infrastructure or evidence" table that a registry answer produces, each with the code it must
+ * carry and the verdict it must reach under onError: allow (infrastructure: allowed; evidence:
+ * denied); signatures.count over distinct signers; the tag of name:TAG@sha256:D bound to D before
+ * it chooses the dev image; devReference.from: attestation; agent attestations that list commits
+ * winning over empty ones.
+ */
+#include "pipeline/image_check.c"
+
+#include <stdio.h>
+
+#include "base/clock.h"
+#include "base/digest.h"
+#include "support/fault_registry.h"
+#include "support/testsign.h"
+#include "unit/harness.h"
+
+#define OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define CDX_PROD                                                                                   \
+    "{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[{\"type\":\"library\","  \
+    "\"name\":\"libssl3\",\"version\":\"3.0.11\",\"purl\":\"pkg:deb/debian/libssl3@3.0.11\"}]}"
+#define CDX_DEV_SSL                                                                                \
+    "{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[{\"type\":\"library\","  \
+    "\"name\":\"libssl3\",\"version\":\"3.0.11\",\"purl\":\"pkg:deb/debian/libssl3@3.0.11\"},"     \
+    "{\"type\":\"library\",\"name\":\"libssl-dev\",\"version\":\"3.0.11\",\"purl\":"               \
+    "\"pkg:deb/debian/libssl-dev@3.0.11\"}]}"
+
+static struct wh_limits lim = WH_LIMITS_DEFAULT;
+static EVP_PKEY *ci, *other;
+static struct wh_arena keys_arena;
+
+/* One registry world: a fault registry with static routes, a client and a policy for it. */
+struct world {
+    struct wh_arena a;
+    struct fault_registry *f;
+    const char *addr;
+    struct wh_registry_client *client;
+    struct wh_policy *policy;
+};
+
+static char *
+pem_block(EVP_PKEY *key, struct wh_arena *a)
+{
+    struct wh_bytes pem = testsign_pubkey_pem(key, a);
+    char *out = wh_arena_alloc(a, pem.len * 2 + 64);
+    size_t i, k = 0;
+
+    /* indented for a YAML block scalar */
+    for (i = 0; i < pem.len; i++) {
+        if (i == 0 || pem.ptr[i - 1] == '\n') {
+            memcpy(out + k, "          ", 10);
+            k += 10;
+        }
+        out[k++] = (char)pem.ptr[i];
+    }
+    return out;
+}
+
+static void
+world_start(struct world *w)
+{
+    struct wh_registry_options o;
+    struct wh_error err = {0};
+    const char *hosts[2];
+
+    memset(w, 0, sizeof(*w));
+    wh_arena_init(&w->a);
+    w->f = fault_registry_start(NULL, 0);
+    w->addr = wh_arena_strdup(&w->a, fault_registry_addr(w->f));
+    hosts[0] = w->addr;
+    hosts[1] = "127.0.0.1:1"; /* nothing listens: connection refused */
+    memset(&o, 0, sizeof(o));
+    o.plain_http_hosts = hosts;
+    o.n_plain_http_hosts = 2;
+    o.limits = lim;
+    o.retry.max_attempts = 2;
+    o.retry.base_ms = 5;
+    WH_ASSERT(wh_registry_client_new(&o, &w->client, &err) == WH_OK);
+}
+
+static void
+world_stop(struct world *w)
+{
+    wh_policy_unref(w->policy);
+    wh_registry_client_free(w->client);
+    fault_registry_stop(w->f);
+    wh_arena_fini(&w->a);
+}
+
+/* The policy for this world: `rule` is the YAML of spec.images[0] after its name and match. */
+static bool
+world_policy(struct world *w, const char *defaults, const char *rule)
+{
+    struct wh_error err = {0};
+    const char *yaml = wh_arena_sprintf(
+        &w->a,
+        "apiVersion: driftgate.dev/v1alpha1\nkind: Policy\nspec:\n"
+        "  defaults: {%s}\n"
+        "  signers:\n"
+        "    ci-key:\n      transparencyLog: optional\n      key:\n        pem: |\n%s"
+        "    other-key:\n      transparencyLog: optional\n      key:\n        pem: |\n%s"
+        "  images:\n"
+        "    - name: app\n"
+        "      match: [\"%s/demo/app\", \"127.0.0.1:1/demo/app\", \"localhost:*/demo/app\"]\n"
+        "%s"
+        "  tiers: {t: [{tier: ignore, when: {devOnly: true, names: [vim]}},"
+        " {tier: block, when: {devOnly: true, nameContains: [ssl]}}, {tier: ignore, when: {}}]}\n",
+        defaults, pem_block(ci, &w->a), pem_block(other, &w->a), w->addr, rule);
+
+    wh_policy_unref(w->policy);
+    w->policy = NULL;
+    if (wh_policy_parse((struct wh_bytes){(const unsigned char *)yaml, strlen(yaml)}, "t.yaml",
+                        NULL, &lim, &w->policy, &err) != WH_OK) {
+        printf("# policy: %s\n", err.msg);
+        return false;
+    }
+    return true;
+}
+
+#define RULE_TAG                                                                                   \
+    "      signatures: {signedBy: [ci-key]}\n"                                                     \
+    "      attestations: {sbom: {predicateType: cyclonedx, signedBy: [ci-key]}}\n"                 \
+    "      devReference: {image: \"%s/demo/dev:{{tag}}\"}\n"                                       \
+    "      tiers: t\n"
+
+static void
+route(struct world *w, const char *repo, const char *kind, const char *ref, const char *headers,
+      const char *body)
+{
+    fault_registry_route(w->f, wh_arena_sprintf(&w->a, "/v2/%s/%s/%s", repo, kind, ref), 200,
+                         headers, body);
+}
+
+static const char *
+blob(struct world *w, const char *repo, const char *body)
+{
+    char d[WH_DIGEST_STR_LEN];
+
+    wh_digest_sha256_str(body, strlen(body), d);
+    route(w, repo, "blobs", d, "", body);
+    return wh_arena_strdup(&w->a, d);
+}
+
+static const char *
+digest_of(struct world *w, const char *body)
+{
+    char d[WH_DIGEST_STR_LEN];
+
+    wh_digest_sha256_str(body, strlen(body), d);
+    return wh_arena_strdup(&w->a, d);
+}
+
+/* A manifest body under `tag` (if any) and its digest; returns the digest. */
+static const char *
+manifest(struct world *w, const char *repo, const char *tag, const char *media_type,
+         const char *body)
+{
+    const char *d = digest_of(w, body);
+    const char *h = wh_arena_sprintf(&w->a, "Content-Type: %s\r\n", media_type);
+
+    if (tag != NULL)
+        route(w, repo, "manifests", tag, h, body);
+    route(w, repo, "manifests", d, h, body);
+    return d;
+}
+
+/* An image manifest whose content is `label` (a distinct digest per label). */
+static const char *
+image(struct world *w, const char *repo, const char *tag, const char *label)
+{
+    return manifest(
+        w, repo, tag, OCI_MANIFEST,
+        wh_arena_sprintf(&w->a,
+                         "{\"schemaVersion\":2,\"mediaType\":\"" OCI_MANIFEST "\",\"config\":{"
+                         "\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":"
+                         "\"%s\",\"size\":%zu},\"layers\":[]}",
+                         digest_of(w, label), strlen(label)));
+}
+
+/* A cosign .sig/.att manifest at sha256-<hex>.<suffix> with `layers` ("{...},{...}"). */
+static void
+cosign_manifest(struct world *w, const char *repo, const char *digest, const char *suffix,
+                const char *layers)
+{
+    route(w, repo, "manifests", wh_arena_sprintf(&w->a, "sha256-%s.%s", digest + 7, suffix),
+          "Content-Type: " OCI_MANIFEST "\r\n",
+          wh_arena_sprintf(&w->a,
+                           "{\"schemaVersion\":2,\"mediaType\":\"" OCI_MANIFEST "\",\"config\":{"
+                           "\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
+                           "\"digest\":\"sha256:%064d\",\"size\":2},\"layers\":[%s]}",
+                           0, layers));
+}
+
+/* One .sig layer: a simple-signing payload for `digest` signed by `key`. */
+static const char *
+sig_layer(struct world *w, const char *repo, const char *digest, EVP_PKEY *key)
+{
+    const char *payload =
+        testsign_simple_signing(wh_arena_sprintf(&w->a, "%s/%s", w->addr, repo), digest, &w->a);
+    struct wh_bytes sig = testsign_sign(
+        key, NULL, (struct wh_bytes){(const unsigned char *)payload, strlen(payload)}, &w->a);
+
+    return wh_arena_sprintf(
+        &w->a,
+        "{\"mediaType\":\"application/vnd.dev.cosign.simplesigning.v1+json\",\"digest\":\"%s\","
+        "\"size\":%zu,\"annotations\":{\"dev.cosignproject.cosign/signature\":\"%s\"}}",
+        blob(w, repo, payload), strlen(payload), wh_digest_base64_encode(sig.ptr, sig.len, &w->a));
+}
+
+/* One .att layer: an in-toto statement about `digest` signed by `key` in a DSSE envelope. */
+static const char *
+att_layer(struct world *w, const char *repo, const char *digest, EVP_PKEY *key, const char *type,
+          const char *predicate)
+{
+    const char *st = testsign_statement(digest, type, predicate, &w->a);
+    const char *env =
+        testsign_dsse_envelope(key, "application/vnd.in-toto+json",
+                               (struct wh_bytes){(const unsigned char *)st, strlen(st)}, &w->a);
+
+    return wh_arena_sprintf(&w->a,
+                            "{\"mediaType\":\"application/vnd.dsse.envelope.v1+json\",\"digest\":"
+                            "\"%s\",\"size\":%zu,\"annotations\":{\"predicateType\":\"%s\"}}",
+                            blob(w, repo, env), strlen(env), type);
+}
+
+/* A signed image with a CycloneDX SBOM attestation (and `more` .att layers, "" for none). */
+static const char *
+signed_image(struct world *w, const char *repo, const char *tag, const char *label,
+             const char *sbom, const char *more)
+{
+    const char *d = image(w, repo, tag, label);
+
+    cosign_manifest(w, repo, d, "sig", sig_layer(w, repo, d, ci));
+    cosign_manifest(w, repo, d, "att",
+                    wh_arena_sprintf(&w->a, "%s%s%s",
+                                     att_layer(w, repo, d, ci, "https://cyclonedx.org/bom", sbom),
+                                     *more != '\0' ? "," : "", more));
+    return d;
+}
+
+/* What one image check produced, and the verdict policy evaluation reaches on it. */
+struct outcome {
+    struct wh_image_result r;
+    struct wh_decision d;
+    const char *message; /* first denial, else first warning, else "" */
+};
+
+static void
+check(struct world *w, const char *image_ref, const char *pod_dev, int64_t budget_ms,
+      struct outcome *out)
+{
+    struct wh_image_check_ctx ctx;
+    struct wh_image_eval ev;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.policy = w->policy;
+    ctx.registry = w->client;
+    ctx.registry_error = "";
+    ctx.limits = &lim;
+    ctx.deadline_ms = wh_clock_mono_ms() + budget_ms;
+    ctx.now = wh_clock_wall();
+    ctx.arena = &w->a;
+    ctx.generation = wh_policy_generation(w->policy);
+    wh_image_check_one(&ctx, image_ref, pod_dev, NULL, &out->r);
+    wh_decision_init(&out->d, &w->a);
+    memset(&ev, 0, sizeof(ev));
+    ev.path = "spec.containers[0].image";
+    ev.image = image_ref;
+    ev.digest = out->r.digest;
+    ev.name = out->r.name;
+    ev.rule = out->r.rule;
+    ev.facts = &out->r.facts;
+    ev.diff = out->r.diff;
+    ev.dev_image = out->r.dev_image;
+    ev.dev_digest = out->r.dev_digest;
+    ev.error = out->r.error;
+    ev.error_code = out->r.error_code;
+    ev.dev_error = out->r.dev_error;
+    ev.dev_error_code = out->r.dev_error_code;
+    ev.verify_detail = out->r.verify_detail;
+    ev.signature_detail = out->r.signature_detail;
+    ev.dev_predicates = out->r.dev_predicates;
+    if (out->r.invalid != NULL)
+        wh_decision_deny(&out->d, "%s", out->r.invalid);
+    else
+        wh_policy_evaluate_image(w->policy, &ev, ctx.now, &out->d);
+    wh_policy_finish(&out->d);
+    out->message = out->d.n_denials > 0    ? out->d.denials[0]
+                   : out->d.n_warnings > 0 ? out->d.warnings[0]
+                                           : "";
+}
+
+static bool
+has(const char *s, const char *sub)
+{
+    return s != NULL && strstr(s, sub) != NULL;
+}
+
+/* A world with app:ok (signed, SBOM) and dev:ok (SBOM) under a rule with a {{tag}} dev reference
+ * and onError: allow, so only infrastructure may be waved through. */
+static void
+standard_world(struct world *w)
+{
+    world_start(w);
+    WH_ASSERT(world_policy(w, "onError: allow", wh_arena_sprintf(&w->a, RULE_TAG, w->addr)));
+    signed_image(w, "demo/app", "ok", "app-ok", CDX_PROD, "");
+    signed_image(w, "demo/dev", "ok", "dev-ok", CDX_PROD, "");
+}
+
+static void
+test_clean_world_is_allowed(void)
+{
+    struct world w;
+    struct outcome o;
+
+    standard_world(&w);
+    check(&w, wh_arena_sprintf(&w.a, "%s/demo/app:ok", w.addr), NULL, 5000, &o);
+    ok(o.d.allowed && o.r.error == NULL && o.r.dev_error == NULL && o.r.diff != NULL &&
+           o.r.dev_digest != NULL,
+       "signed app:ok with a dev image → allowed, drift checked: %s", o.message);
+    world_stop(&w);
+}
+
+/* Infrastructure: onError decides (allow here), and the code says so. */
+static void
+test_infrastructure_rows(void)
+{
+    static const struct {
+        const char *what, *fault, *match;
+        enum wh_err code;
+        int64_t budget_ms;
+    } rows[] = {
+        {"HTTP 503 (after retries)", "503", "/manifests/ok", WH_E_UNAVAILABLE, 5000},
+        {"HTTP 429 (after retries)", "429:0", "/manifests/ok", WH_E_UNAVAILABLE, 5000},
+        {"connection reset", "reset", "/manifests/ok", WH_E_UNAVAILABLE, 5000},
+        {"truncated body", "truncated", "/manifests/ok", WH_E_UNAVAILABLE, 5000},
+        {"registry slower than the deadline", "slow:3000", "/manifests/ok", WH_E_TIMEOUT, 600},
+        {"HTTP 503 on the .sig", "503", ".sig", WH_E_UNAVAILABLE, 5000},
+        {"HTTP 503 on a blob", "503", "/blobs/", WH_E_UNAVAILABLE, 5000},
+    };
+    struct world w;
+    struct outcome o;
+    size_t i;
+
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        standard_world(&w);
+        fault_registry_set(w.f, rows[i].fault, rows[i].match, 0);
+        check(&w, wh_arena_sprintf(&w.a, "%s/demo/app:ok", w.addr), NULL, rows[i].budget_ms, &o);
+        ok(o.r.error != NULL && o.r.error_code == rows[i].code &&
+               wh_policy_on_error_applies(o.r.error_code) && o.d.allowed,
+           "infrastructure: %s → %s, onError: allow admits it (%s)", rows[i].what,
+           wh_error_name(rows[i].code), o.r.error != NULL ? o.r.error : "no error");
+        world_stop(&w);
+    }
+
+    standard_world(&w);
+    check(&w, "127.0.0.1:1/demo/app:ok", NULL, 5000, &o);
+    ok(o.r.error_code == WH_E_UNAVAILABLE && o.d.allowed,
+       "infrastructure: registry down (connection refused) → WH_E_UNAVAILABLE (%s)",
+       o.r.error != NULL ? o.r.error : "no error");
+    /* localhost:PORT is not a plain-http host: TLS to a server that answers HTTP */
+    check(&w, wh_arena_sprintf(&w.a, "localhost:%s/demo/app:ok", strchr(w.addr, ':') + 1), NULL,
+          5000, &o);
+    ok(o.r.error_code == WH_E_UNAVAILABLE && o.d.allowed,
+       "infrastructure: TLS handshake fails → WH_E_UNAVAILABLE (%s)",
+       o.r.error != NULL ? o.r.error : "no error");
+    world_stop(&w);
+
+    world_start(&w);
+    WH_ASSERT(world_policy(&w, "onError: allow", wh_arena_sprintf(&w.a, RULE_TAG, w.addr)));
+    fault_registry_route(w.f, "/v2/demo/app/manifests/ok", 401, "", "{}");
+    fault_registry_route(w.f, "/v2/demo/app/manifests/bad-auth", 401,
+                         "WWW-Authenticate: Negotiate\r\n", "{}");
+    check(&w, wh_arena_sprintf(&w.a, "%s/demo/app:ok", w.addr), NULL, 5000, &o);
+    ok(o.r.error_code == WH_E_UNAVAILABLE && o.d.allowed,
+       "infrastructure: HTTP 401 → WH_E_UNAVAILABLE (%s)", o.r.error);
+    check(&w, wh_arena_sprintf(&w.a, "%s/demo/app:bad-auth", w.addr), NULL, 5000, &o);
+    ok(o.r.error_code == WH_E_UNAVAILABLE && o.d.allowed,
+       "infrastructure: an unusable WWW-Authenticate challenge → WH_E_UNAVAILABLE (%s)", o.r.error);
+    world_stop(&w);
+
+    /* the dev image's registry down: only the drift part goes to onError */
+    world_start(&w);
+    WH_ASSERT(world_policy(&w, "onError: allow",
+                           "      signatures: {signedBy: [ci-key]}\n"
+                           "      attestations: {sbom: {predicateType: cyclonedx, signedBy: "
+                           "[ci-key]}}\n"
+                           "      devReference: {image: \"127.0.0.1:1/demo/dev:{{tag}}\"}\n"
+                           "      tiers: t\n"));
+    signed_image(&w, "demo/app", "ok", "app-ok", CDX_PROD, "");
+    check(&w, wh_arena_sprintf(&w.a, "%s/demo/app:ok", w.addr), NULL, 5000, &o);
+    ok(o.r.error == NULL && o.r.dev_error_code == WH_E_UNAVAILABLE && o.d.allowed,
+       "infrastructure: the dev image's registry down → dev_error WH_E_UNAVAILABLE, onError (%s)",
+       o.r.dev_error);
+    world_stop(&w);
+}
+
+/* Evidence: what a pusher can write decides as a failed verification, whatever onError says. */
+static void
+test_evidence_rows(void)
+{
+    struct world w;
+    struct outcome o;
+    const char *d, *app;
+    const char *many;
+    size_t i;
+
+    standard_world(&w);
+    app = wh_arena_sprintf(&w.a, "%s/demo/app", w.addr);
+    check(&w, wh_arena_sprintf(&w.a, "%s:notyet", app), NULL, 5000, &o);
+    ok(o.r.error_code == WH_E_NOT_FOUND && !o.d.allowed && has(o.message, "HTTP 404"),
+       "evidence: tag absent → WH_E_NOT_FOUND, denied: %s", o.message);
+    route(&w, "demo/app", "manifests", "garbage", "Content-Type: " OCI_MANIFEST "\r\n",
+          "{not json");
+    check(&w, wh_arena_sprintf(&w.a, "%s:garbage", app), NULL, 5000, &o);
+    ok(o.r.error_code == WH_E_INVALID && !o.d.allowed && has(o.message, "manifest JSON"),
+       "evidence: malformed manifest at the tag → WH_E_INVALID, denied: %s", o.message);
+    route(&w, "demo/app", "manifests", "helm", "Content-Type: application/vnd.cncf.helm.x\r\n",
+          "{\"schemaVersion\":2}");
+    check(&w, wh_arena_sprintf(&w.a, "%s:helm", app), NULL, 5000, &o);
+    ok(o.r.error_code == WH_E_INVALID && !o.d.allowed,
+       "evidence: not an image manifest → WH_E_INVALID, denied: %s", o.message);
+    d = digest_of(&w, "another body");
+    route(&w, "demo/app", "manifests", d, "Content-Type: " OCI_MANIFEST "\r\n",
+          "{\"schemaVersion\":2,\"mediaType\":\"" OCI_MANIFEST "\",\"config\":{\"mediaType\":\"x\","
+          "\"digest\":\"sha256:"
+          "0000000000000000000000000000000000000000000000000000000000000000"
+          "\",\"size\":1},\"layers\":[]}");
+    check(&w, wh_arena_sprintf(&w.a, "%s@%s", app, d), NULL, 5000, &o);
+    ok(o.r.error_code == WH_E_VERIFY && !o.d.allowed && has(o.message, "digest mismatch"),
+       "evidence: manifest that does not hash to its digest → WH_E_VERIFY, denied: %s", o.message);
+    /* an index listing more platforms than the pipeline considers */
+    many = "";
+    for (i = 0; i <= MAX_PLATFORMS; i++)
+        many = wh_arena_sprintf(
+            &w.a,
+            "%s%s{\"mediaType\":\"" OCI_MANIFEST "\",\"digest\":\"sha256:%064zx\","
+            "\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":\"a%zu\"}}",
+            many, i == 0 ? "" : ",", i, i);
+    many = wh_arena_sprintf(
+        &w.a, "{\"schemaVersion\":2,\"mediaType\":\"" OCI_INDEX "\",\"manifests\":[%s]}", many);
+    manifest(&w, "demo/app", "wide", OCI_INDEX, many);
+    check(&w, wh_arena_sprintf(&w.a, "%s:wide", app), NULL, 5000, &o);
+    ok(o.r.error_code == WH_E_LIMIT && !o.d.allowed,
+       "evidence: an index over %d platforms → WH_E_LIMIT, denied: %s", MAX_PLATFORMS, o.message);
+    world_stop(&w);
+
+    standard_world(&w);
+    fault_registry_set(w.f, "oversized", "/manifests/ok", 0);
+    check(&w, wh_arena_sprintf(&w.a, "%s/demo/app:ok", w.addr), NULL, 5000, &o);
+    ok(o.r.error_code == WH_E_LIMIT && !o.d.allowed,
+       "evidence: oversized manifest → WH_E_LIMIT, denied: %s", o.message);
+    world_stop(&w);
+
+    /* .sig / .att / referrers a pusher wrote: missing evidence, never onError */
+    world_start(&w);
+    WH_ASSERT(world_policy(&w, "onError: allow", wh_arena_sprintf(&w.a, RULE_TAG, w.addr)));
+    d = image(&w, "demo/app", "idx", "app-idx");
+    route(&w, "demo/app", "manifests", wh_arena_sprintf(&w.a, "sha256-%s.sig", d + 7),
+          "Content-Type: " OCI_INDEX "\r\n",
+          "{\"schemaVersion\":2,\"mediaType\":\"" OCI_INDEX "\",\"manifests\":[]}");
+    check(&w, wh_arena_sprintf(&w.a, "%s/demo/app:idx", w.addr), NULL, 5000, &o);
+    ok(o.r.error == NULL && has(o.r.signature_detail, "cosign manifest is an index") &&
+           !o.d.allowed && has(o.message, "no verified signature by ci-key"),
+       "evidence: an empty index at sha256-<hex>.sig → no signature, denied: %s", o.message);
+    d = image(&w, "demo/app", "many", "app-many");
+    {
+        const char *l = sig_layer(&w, "demo/app", d, ci);
+        const char *all = l;
+        for (i = 1; i <= lim.signatures; i++)
+            all = wh_arena_sprintf(&w.a, "%s,%s", all, l);
+        cosign_manifest(&w, "demo/app", d, "sig", all);
+    }
+    check(&w, wh_arena_sprintf(&w.a, "%s/demo/app:many", w.addr), NULL, 5000, &o);
+    ok(o.r.error == NULL && has(o.r.signature_detail, "layers (limit") && !o.d.allowed,
+       "evidence: more .sig layers than limits.signatures → no signature, denied: %s",
+       o.r.signature_detail);
+    d = image(&w, "demo/app", "alt", "app-alt");
+    {
+        const char *payload = testsign_simple_signing("x", d, &w.a);
+        char bd[WH_DIGEST_STR_LEN];
+        wh_digest_sha256_str(payload, strlen(payload), bd);
+        route(&w, "demo/app", "blobs", bd, "", "not the payload");
+        cosign_manifest(&w, "demo/app", d, "sig",
+                        wh_arena_sprintf(&w.a,
+                                         "{\"mediaType\":\"x\",\"digest\":\"%s\",\"size\":%zu,"
+                                         "\"annotations\":{\"dev.cosignproject.cosign/signature\":"
+                                         "\"AA==\"}}",
+                                         bd, strlen(payload)));
+    }
+    check(&w, wh_arena_sprintf(&w.a, "%s/demo/app:alt", w.addr), NULL, 5000, &o);
+    ok(o.r.error == NULL && has(o.r.signature_detail, "blob digest mismatch") && !o.d.allowed,
+       "evidence: a .sig blob that does not hash to its digest → no signature, denied: %s",
+       o.r.signature_detail);
+    d = image(&w, "demo/app", "attidx", "app-attidx");
+    cosign_manifest(&w, "demo/app", d, "sig", sig_layer(&w, "demo/app", d, ci));
+    route(&w, "demo/app", "manifests", wh_arena_sprintf(&w.a, "sha256-%s.att", d + 7),
+          "Content-Type: " OCI_INDEX "\r\n",
+          "{\"schemaVersion\":2,\"mediaType\":\"" OCI_INDEX "\",\"manifests\":[]}");
+    check(&w, wh_arena_sprintf(&w.a, "%s/demo/app:attidx", w.addr), NULL, 5000, &o);
+    ok(o.r.error == NULL && has(o.r.verify_detail, "cosign manifest is an index") && !o.d.allowed &&
+           has(o.message, "no verified SBOM attestation"),
+       "evidence: an index at sha256-<hex>.att → no SBOM, denied: %s", o.message);
+    d = image(&w, "demo/app", "refs", "app-refs");
+    /* the referrers fallback tag sha256-<hex> holds an image manifest, not an index */
+    image(&w, "demo/app", wh_arena_sprintf(&w.a, "sha256-%s", d + 7), "junk");
+    check(&w, wh_arena_sprintf(&w.a, "%s/demo/app:refs", w.addr), NULL, 5000, &o);
+    ok(o.r.error == NULL && has(o.r.signature_detail, "sigstore bundle referrers") && !o.d.allowed,
+       "evidence: a manifest that is not an index at the referrers fallback tag → missing "
+       "bundles, denied: %s",
+       o.r.signature_detail);
+    world_stop(&w);
+}
+
+/* The dev side: every failure is evidence except an unreachable registry. */
+static void
+test_dev_evidence_rows(void)
+{
+    struct world w;
+    struct outcome o;
+    const char *app;
+
+    standard_world(&w);
+    app = wh_arena_sprintf(&w.a, "%s/demo/app", w.addr);
+    signed_image(&w, "demo/app", "nodev", "app-nodev", CDX_PROD, "");
+    check(&w, wh_arena_sprintf(&w.a, "%s:nodev", app), NULL, 5000, &o);
+    ok(o.r.error == NULL && o.r.dev_error_code == WH_E_NOT_FOUND && !o.d.allowed &&
+           has(o.message, "could not check drift against the dev image"),
+       "evidence: dev tag absent → dev_error WH_E_NOT_FOUND, denied: %s", o.message);
+    signed_image(&w, "demo/app", "bare", "app-bare", CDX_PROD, "");
+    image(&w, "demo/dev", "bare", "dev-bare");
+    check(&w, wh_arena_sprintf(&w.a, "%s:bare", app), NULL, 5000, &o);
+    ok(o.r.dev_error_code == WH_E_NOT_FOUND && !o.d.allowed &&
+           has(o.message, "has no verified SBOM attestation"),
+       "evidence: dev image without an SBOM attestation → denied: %s", o.message);
+    check(&w, wh_arena_sprintf(&w.a, "%s@%s", app, o.r.digest), NULL, 5000, &o);
+    ok(o.r.dev_error_code == WH_E_INVALID && !o.d.allowed &&
+           has(o.message, "needs the image tag, but"),
+       "evidence: digest-only reference with a {{tag}} dev reference → denied: %s", o.message);
+    world_stop(&w);
+
+    world_start(&w);
+    WH_ASSERT(world_policy(&w, "onError: allow",
+                           "      attestations: {sbom: {predicateType: cyclonedx, signedBy: "
+                           "[ci-key]}}\n"
+                           "      devReference: {image: \"x/dev:{{tag}}\", allowPodAnnotation: "
+                           "true}\n"
+                           "      tiers: t\n"));
+    signed_image(&w, "demo/app", "ok", "app-ok", CDX_PROD, "");
+    check(&w, wh_arena_sprintf(&w.a, "%s/demo/app:ok", w.addr), "Not A Reference", 5000, &o);
+    ok(o.r.dev_error_code == WH_E_INVALID && !o.d.allowed,
+       "evidence: a pod's dev-image annotation that is no reference → denied: %s", o.message);
+    world_stop(&w);
+}
+
+/* name:TAG@sha256:D: the tag chooses the dev image, so it must name D (or an index holding D). */
+static void
+test_tag_must_name_the_digest(void)
+{
+    struct world w;
+    struct outcome o;
+    const char *app, *ok_d, *ssl_d, *plat, *idx;
+
+    standard_world(&w);
+    app = wh_arena_sprintf(&w.a, "%s/demo/app", w.addr);
+    ok_d = image(&w, "demo/app", NULL, "app-ok"); /* app:ok's digest */
+    ssl_d = signed_image(&w, "demo/app", "devssl", "app-devssl", CDX_PROD, "");
+    signed_image(&w, "demo/dev", "devssl", "dev-devssl", CDX_DEV_SSL, "");
+    check(&w, wh_arena_sprintf(&w.a, "%s:devssl", app), NULL, 5000, &o);
+    ok(!o.d.allowed && has(o.message, "blocked by t[1]"),
+       "app:devssl → blocked by its dev image: %s", o.message);
+    check(&w, wh_arena_sprintf(&w.a, "%s:ok@%s", app, ssl_d), NULL, 5000, &o);
+    ok(!o.d.allowed && o.r.dev_error_code == WH_E_VERIFY &&
+           has(o.message, wh_arena_sprintf(&w.a, "the tag ok names %s, not %s", ok_d, ssl_d)),
+       "app:ok@<devssl digest> → denied: the tag does not name the digest: %s", o.message);
+    check(&w, wh_arena_sprintf(&w.a, "%s:ok@%s", app, ok_d), NULL, 5000, &o);
+    ok(o.d.allowed && o.r.diff != NULL, "app:ok@<ok digest> → allowed, drift checked: %s",
+       o.message);
+    check(&w, wh_arena_sprintf(&w.a, "%s:devssl@%s", app, ssl_d), NULL, 5000, &o);
+    ok(!o.d.allowed && has(o.message, "blocked by t[1]"),
+       "app:devssl@<devssl digest> → judged against dev:devssl: %s", o.message);
+    /* a tag naming an index that lists D */
+    plat = signed_image(&w, "demo/app", NULL, "app-arm64", CDX_PROD, "");
+    idx = manifest(&w, "demo/app", "multi", OCI_INDEX,
+                   wh_arena_sprintf(&w.a,
+                                    "{\"schemaVersion\":2,\"mediaType\":\"" OCI_INDEX "\","
+                                    "\"manifests\":[{\"mediaType\":\"" OCI_MANIFEST "\",\"digest\":"
+                                    "\"%s\",\"size\":1,\"platform\":{\"os\":\"linux\","
+                                    "\"architecture\":\"arm64\"}}]}",
+                                    plat));
+    (void)idx;
+    signed_image(&w, "demo/dev", "multi", "dev-multi", CDX_PROD, "");
+    check(&w, wh_arena_sprintf(&w.a, "%s:multi@%s", app, plat), NULL, 5000, &o);
+    ok(o.d.allowed && o.r.dev_error == NULL,
+       "app:multi@<platform digest of the index multi names> → the tag names it: %s", o.message);
+    world_stop(&w);
+}
+
+static void
+test_dev_reference_from_attestation(void)
+{
+    struct world w;
+    struct outcome o;
+    const char *app, *dev_ok, *dev_ssl, *env_ok, *env_ssl, *d;
+    const char *rule = "      signatures: {signedBy: [ci-key]}\n"
+                       "      attestations: {sbom: {predicateType: cyclonedx, signedBy: "
+                       "[ci-key]}}\n"
+                       "      devReference: {from: attestation}\n"
+                       "      tiers: t\n";
+
+    world_start(&w);
+    WH_ASSERT(world_policy(&w, "onError: allow", rule));
+    app = wh_arena_sprintf(&w.a, "%s/demo/app", w.addr);
+    dev_ok = signed_image(&w, "demo/dev", "ok", "dev-ok", CDX_PROD, "");
+    dev_ssl = signed_image(&w, "demo/dev", "devssl", "dev-devssl", CDX_DEV_SSL, "");
+    env_ok = wh_arena_sprintf(&w.a,
+                              "{\"devImage\":{\"reference\":\"%s/demo/dev:ok\",\"digest\":{"
+                              "\"sha256\":\"%s\"}}}",
+                              w.addr, dev_ok + 7);
+    env_ssl = wh_arena_sprintf(&w.a,
+                               "{\"devImage\":{\"reference\":\"%s/demo/dev:devssl\",\"digest\":{"
+                               "\"sha256\":\"%s\"}}}",
+                               w.addr, dev_ssl + 7);
+    d = image(&w, "demo/app", "ok", "app-ok");
+    cosign_manifest(&w, "demo/app", d, "sig", sig_layer(&w, "demo/app", d, ci));
+    cosign_manifest(
+        &w, "demo/app", d, "att",
+        wh_arena_sprintf(&w.a, "%s,%s",
+                         att_layer(&w, "demo/app", d, ci, "https://cyclonedx.org/bom", CDX_PROD),
+                         att_layer(&w, "demo/app", d, ci, WH_PREDICATE_DEV_ENV, env_ok)));
+    d = image(&w, "demo/app", "devssl", "app-devssl");
+    cosign_manifest(&w, "demo/app", d, "sig", sig_layer(&w, "demo/app", d, ci));
+    cosign_manifest(
+        &w, "demo/app", d, "att",
+        wh_arena_sprintf(&w.a, "%s,%s",
+                         att_layer(&w, "demo/app", d, ci, "https://cyclonedx.org/bom", CDX_PROD),
+                         att_layer(&w, "demo/app", d, ci, WH_PREDICATE_DEV_ENV, env_ssl)));
+    check(&w, wh_arena_sprintf(&w.a, "%s:ok", app), NULL, 5000, &o);
+    ok(o.d.allowed && o.r.dev_digest != NULL && strcmp(o.r.dev_digest, dev_ok) == 0,
+       "from: attestation: app:ok → diffed against the attested dev image: %s", o.r.dev_image);
+    check(&w, wh_arena_sprintf(&w.a, "%s:ok@%s", app, d), NULL, 5000, &o);
+    ok(!o.d.allowed && has(o.message, "blocked by t[1]") && has(o.message, dev_ssl),
+       "from: attestation: app:ok@<devssl digest> → the attestation, not the tag, names the dev "
+       "image: %s",
+       o.message);
+    check(&w, wh_arena_sprintf(&w.a, "%s@%s", app, d), NULL, 5000, &o);
+    ok(!o.d.allowed && has(o.message, "blocked by t[1]"),
+       "from: attestation: a digest-only reference is checked too: %s", o.message);
+    /* no attestation; one by a key the rule does not list; two that disagree */
+    signed_image(&w, "demo/app", "none", "app-none", CDX_PROD, "");
+    check(&w, wh_arena_sprintf(&w.a, "%s:none", app), NULL, 5000, &o);
+    ok(!o.d.allowed && o.r.dev_error_code == WH_E_NOT_FOUND &&
+           has(o.message, "no verified dev-environment attestation"),
+       "from: attestation: none → denied: %s", o.message);
+    d = image(&w, "demo/app", "two", "app-two");
+    cosign_manifest(&w, "demo/app", d, "sig", sig_layer(&w, "demo/app", d, ci));
+    cosign_manifest(
+        &w, "demo/app", d, "att",
+        wh_arena_sprintf(&w.a, "%s,%s,%s",
+                         att_layer(&w, "demo/app", d, ci, "https://cyclonedx.org/bom", CDX_PROD),
+                         att_layer(&w, "demo/app", d, ci, WH_PREDICATE_DEV_ENV, env_ok),
+                         att_layer(&w, "demo/app", d, ci, WH_PREDICATE_DEV_ENV, env_ssl)));
+    check(&w, wh_arena_sprintf(&w.a, "%s:two", app), NULL, 5000, &o);
+    ok(!o.d.allowed && o.r.dev_error_code == WH_E_VERIFY &&
+           has(o.message, "name different dev images"),
+       "from: attestation: two that disagree → denied, neither taken: %s", o.message);
+    world_stop(&w);
+
+    world_start(&w);
+    WH_ASSERT(world_policy(&w, "onError: allow",
+                           "      attestations: {sbom: {predicateType: cyclonedx, signedBy: "
+                           "[ci-key, other-key]}}\n"
+                           "      devReference: {from: attestation, signedBy: [ci-key]}\n"
+                           "      tiers: t\n"));
+    dev_ok = signed_image(&w, "demo/dev", "ok", "dev-ok", CDX_PROD, "");
+    d = image(&w, "demo/app", "byother", "app-other");
+    cosign_manifest(
+        &w, "demo/app", d, "att",
+        wh_arena_sprintf(&w.a, "%s,%s",
+                         att_layer(&w, "demo/app", d, ci, "https://cyclonedx.org/bom", CDX_PROD),
+                         att_layer(&w, "demo/app", d, other, WH_PREDICATE_DEV_ENV,
+                                   wh_arena_sprintf(&w.a,
+                                                    "{\"devImage\":{\"reference\":\"%s/demo/"
+                                                    "dev:ok\",\"digest\":{\"sha256\":\"%s\"}}}",
+                                                    w.addr, dev_ok + 7))));
+    check(&w, wh_arena_sprintf(&w.a, "%s/demo/app:byother", w.addr), NULL, 5000, &o);
+    ok(!o.d.allowed && has(o.message, "signed by other-key, not by a devReference signer"),
+       "from: attestation: one signed by a signer devReference does not list → denied: %s",
+       o.message);
+    world_stop(&w);
+}
+
+static void
+test_signature_count(void)
+{
+    struct world w;
+    struct outcome o;
+    const char *d;
+    struct wh_facts f;
+    struct wh_arena tmp;
+
+    world_start(&w);
+    WH_ASSERT(
+        world_policy(&w, "", "      signatures: {signedBy: [ci-key, other-key], count: 2}\n"));
+    d = image(&w, "demo/app", "one", "app-one");
+    cosign_manifest(&w, "demo/app", d, "sig", sig_layer(&w, "demo/app", d, ci));
+    d = image(&w, "demo/app", "same", "app-same");
+    cosign_manifest(&w, "demo/app", d, "sig",
+                    wh_arena_sprintf(&w.a, "%s,%s", sig_layer(&w, "demo/app", d, ci),
+                                     sig_layer(&w, "demo/app", d, ci)));
+    d = image(&w, "demo/app", "two", "app-two");
+    cosign_manifest(&w, "demo/app", d, "sig",
+                    wh_arena_sprintf(&w.a, "%s,%s", sig_layer(&w, "demo/app", d, ci),
+                                     sig_layer(&w, "demo/app", d, other)));
+    check(&w, wh_arena_sprintf(&w.a, "%s/demo/app:one", w.addr), NULL, 5000, &o);
+    ok(!o.d.allowed &&
+           has(o.message, "2 distinct signers required (of ci-key or other-key), found 1: ci-key: "
+                          "sign it with cosign sign --key <private key of signer other-key>"),
+       "count 2, signed by ci-key → denied naming it: %s", o.message);
+    check(&w, wh_arena_sprintf(&w.a, "%s/demo/app:same", w.addr), NULL, 5000, &o);
+    ok(!o.d.allowed && o.r.facts.n_signature_signers == 1 && has(o.message, "found 1: ci-key:"),
+       "count 2, two layers by ci-key → one signer, denied: %s", o.message);
+    check(&w, wh_arena_sprintf(&w.a, "%s/demo/app:two", w.addr), NULL, 5000, &o);
+    ok(o.d.allowed && o.r.facts.n_signature_signers == 2,
+       "count 2, ci-key and other-key → allowed: %s", o.message);
+    world_stop(&w);
+
+    /* keyless identities count once each, whichever policy signer they met */
+    memset(&f, 0, sizeof(f));
+    wh_arena_init(&tmp);
+    add_signature_signer(&f, "release", "https://github.com/acme/a (issuer https://t)", &tmp);
+    add_signature_signer(&f, "release-2", "https://github.com/acme/a (issuer https://t)", &tmp);
+    add_signature_signer(&f, "release", "https://github.com/acme/b (issuer https://t)", &tmp);
+    add_signature_signer(&f, "ci-key", NULL, &tmp);
+    add_signature_signer(&f, "ci-key", NULL, &tmp);
+    ok(f.n_signature_signers == 3 && strcmp(f.signature_signer, "release") == 0 &&
+           strcmp(f.signature_signers[2], "ci-key") == 0,
+       "one identity under two policy signers counts once; a key counts once (%zu)",
+       f.n_signature_signers);
+    wh_arena_fini(&tmp);
+}
+
+static void
+test_agent_commits_win_over_empty(void)
+{
+    struct world w;
+    struct outcome o;
+    const char *rule = "      attestations:\n"
+                       "        sbom: {predicateType: cyclonedx, signedBy: [ci-key]}\n"
+                       "        agent: {raiseDrift: true}\n";
+
+    world_start(&w);
+    WH_ASSERT(world_policy(&w, "", rule));
+    {
+        const char *d = image(&w, "demo/app", "agent", "app-agent");
+        cosign_manifest(
+            &w, "demo/app", d, "att",
+            wh_arena_sprintf(
+                &w.a, "%s,%s,%s",
+                att_layer(&w, "demo/app", d, ci, "https://cyclonedx.org/bom", CDX_PROD),
+                att_layer(&w, "demo/app", d, ci, WH_PREDICATE_AGENT, "{\"agent_commits\":[]}"),
+                att_layer(&w, "demo/app", d, ci, WH_PREDICATE_AGENT,
+                          "{\"agent_commits\":[{\"sha\":\"a1b2c3d4e5f6\",\"message\":\"x\"}]}")));
+    }
+    check(&w, wh_arena_sprintf(&w.a, "%s/demo/app:agent", w.addr), NULL, 5000, &o);
+    ok(o.r.facts.predicates != NULL && o.r.facts.predicates->agent != NULL &&
+           o.r.facts.predicates->agent->n_commits == 1,
+       "an empty agent attestation first does not hide the one listing commits");
+    world_stop(&w);
+}
+
+int
+main(void)
+{
+    wh_arena_init(&keys_arena);
+    ci = testsign_key_new("ec-p256", &keys_arena);
+    other = testsign_key_new("ec-p256", &keys_arena);
+    test_clean_world_is_allowed();
+    test_infrastructure_rows();
+    test_evidence_rows();
+    test_dev_evidence_rows();
+    test_tag_must_name_the_digest();
+    test_dev_reference_from_attestation();
+    test_signature_count();
+    test_agent_commits_win_over_empty();
+    wh_arena_fini(&keys_arena);
+    return done_testing();
+}
