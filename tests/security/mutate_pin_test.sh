@@ -74,11 +74,27 @@ jq --arg v "$stored" '.request.kind.kind = "Pod" | .request.resource.resource = 
     | .request.kind.group = "" | .request.resource.group = ""
     | .request.object = {apiVersion: "v1", kind: "Pod", metadata: {name: "app-1", namespace: "default"},
                          spec: {containers: [{name: "app", image: $v}]}}' "$work/stored.json" > "$work/pod.json"
+# This rule picks its dev image by tag (devcontainer:{{tag}}), and the tag now names another
+# image: a pinned name:TAG@D is then indistinguishable from an attacker's app:ok@<other digest>
+# (issue 12.3), so it is denied, saying so and pointing at devReference.from: attestation, which
+# names the dev image by the production digest and so survives the move.
 resp=$(call validate "$work/pod.json")
-[ "$(jq -r .response.allowed <<< "$resp")" = true ] &&
-  [ "$(jq -r '.response.auditAnnotations["0-digest"]' <<< "$resp")" = "$PROD_OK_DIGEST" ]
-check $? "the Deployment's pods, created after the move, are judged (and run) by the pinned digest" "$resp"
-
+[ "$(jq -r .response.allowed <<< "$resp")" = false ] &&
+  grep -qF "the tag release names $PROD_UNSIGNED_DIGEST, not $PROD_OK_DIGEST" <<< "$resp" &&
+  grep -qF 'devReference.from: attestation' <<< "$resp"
+check $? "a tag-chosen dev image cannot judge the pinned digest once the tag moved: denied, naming the fix" "$resp"
+# A rule whose evidence is bound to the digest (signature and SBOM, no tag-chosen dev image):
+# the Deployment's pods, created after the move, are judged by the pinned digest and admitted.
+sed -e '/^      devReference:$/d' -e '/devcontainer:{{tag}}"$/d' -e '/^      tiers: seed-default$/d' \
+  "$POLICY" > "$world/policy-pinned.yaml"
+! grep -q devReference "$world/policy-pinned.yaml"
+check $? "policy variant without a tag-chosen dev image"
+"$dg" review --policy "$world/policy-pinned.yaml" --plain-http "$REGISTRY" "$work/pod.json" \
+  > "$work/pinned.json" 2> "$work/pinned.err"
+[ "$(jq -r .response.allowed "$work/pinned.json")" = true ] &&
+  [ "$(jq -r '.response.auditAnnotations["0-digest"]' "$work/pinned.json")" = "$PROD_OK_DIGEST" ]
+check $? "the Deployment's pods, created after the move, are judged (and run) by the pinned digest" \
+  "$(head -c 600 "$work/pinned.json") $(head -c 300 "$work/pinned.err")"
 # Without the mutating webhook the same object was admitted by tag, and the kubelet now pulls the
 # moved tag: the race the issue describes (shown, not asserted against driftgate).
 [ "$(pulled "$REGISTRY/demo/app:release")" = "$PROD_UNSIGNED_DIGEST" ]
@@ -86,7 +102,7 @@ check $? "without pinning, the admitted tag would now pull another image: the ra
 
 # requireDigest: true closes it too, by refusing tags that name no digest.
 sed 's/^      signatures: {signedBy: \[ci-key\]}/      requireDigest: true\n      signatures: {signedBy: [ci-key]}/' \
-  "$POLICY" > "$world/policy-digest.yaml"
+  "$world/policy-pinned.yaml" > "$world/policy-digest.yaml"
 grep -q 'requireDigest: true' "$world/policy-digest.yaml"
 check $? "policy variant with requireDigest: true"
 "$dg" review --policy "$world/policy-digest.yaml" --plain-http "$REGISTRY" "$work/obj/deployment.json" \
