@@ -26,6 +26,7 @@ enum field_kind {
     K_UINT,       /* unsigned */
     K_SECONDS_MS, /* value in seconds, stored as int64_t milliseconds */
     K_LISTEN,
+    K_PROBE_LISTEN, /* like K_LISTEN, into probe_listen/probe_host/probe_port */
     K_TLS,
     K_LOG_LEVEL,
     K_HOST_MAP, /* {"host[:port]": string}: keys at off, values at off_n + count after them */
@@ -46,6 +47,18 @@ struct field {
 static const struct field tls_fields[] = {
     {"cert", K_STRING, OFF(tls_cert), 0, 0, 0, NULL},
     {"key", K_STRING, OFF(tls_key), 0, 0, 0, NULL},
+    {"clientCA", K_STRING, OFF(tls_client_ca), 0, 0, 0, NULL},
+    {"clientNames", K_STRING_LIST, OFF(tls_client_names), OFF(n_tls_client_names), 0, 0, NULL},
+    {NULL, K_MAP, 0, 0, 0, 0, NULL},
+};
+
+#define MIB ((int64_t)1 << 20)
+static const struct field server_fields[] = {
+    {"maxConnections", K_SIZE, OFF(max_connections), 0, 1, 100000, NULL},
+    {"maxBodyBytesInFlight", K_SIZE, OFF(max_inflight_body_bytes), 0, MIB, 64 * 1024 * MIB, NULL},
+    {"requestTimeoutMillis", K_INT64, OFF(request_timeout_ms), 0, 100, 600000, NULL},
+    {"handshakeTimeoutMillis", K_INT64, OFF(handshake_timeout_ms), 0, 100, 600000, NULL},
+    {"probeListen", K_PROBE_LISTEN, 0, 0, 0, 0, NULL},
     {NULL, K_MAP, 0, 0, 0, 0, NULL},
 };
 
@@ -124,6 +137,7 @@ static const struct field log_fields[] = {
 static const struct field root_fields[] = {
     {"listen", K_LISTEN, OFF(listen), 0, 0, 0, NULL},
     {"tls", K_TLS, 0, 0, 0, 0, tls_fields},
+    {"server", K_MAP, 0, 0, 0, 0, server_fields},
     {"policy", K_STRING, OFF(policy_path), 0, 0, 0, NULL},
     {"trustRoots", K_STRING_LIST, OFF(trust_roots), OFF(n_trust_roots), 0, 0, NULL},
     {"policyKeyDirs", K_STRING_LIST, OFF(policy_key_dirs), OFF(n_policy_key_dirs), 0, 0, NULL},
@@ -180,6 +194,12 @@ wh_config_defaults(struct wh_config *c)
     c->cache_tag_ttl_s = 30;
     c->cache_failure_ttl_s = 5;
     c->log_level = WH_LOG_INFO;
+    /* One peer holding max-size bodies one byte short on every connection it may open must not
+     * grow the process past its memory limit (manifests: 256 MiB). */
+    c->max_connections = 256;
+    c->max_inflight_body_bytes = 16u << 20;
+    c->request_timeout_ms = 10000;
+    c->handshake_timeout_ms = 5000;
     wh_arena_init(&c->arena);
 }
 
@@ -472,7 +492,8 @@ parse_value(struct parser *p, const struct field *f)
         return parse_string_list(p, f);
     case K_HOST_MAP:
         return parse_host_map(p, f);
-    case K_LISTEN: {
+    case K_LISTEN:
+    case K_PROBE_LISTEN: {
         char host[46];
         uint16_t port;
         char *text;
@@ -481,10 +502,16 @@ parse_value(struct parser *p, const struct field *f)
             return rc;
         text = wh_arena_strdup_view(&p->c->arena, scalar(p));
         if (wh_config_listen_parse(text, host, &port, p->err) != WH_OK)
-            return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s", p->err->msg);
-        p->c->listen = text;
-        memcpy(p->c->listen_host, host, sizeof(host));
-        p->c->listen_port = port;
+            return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: %s", f->key, p->err->msg);
+        if (f->kind == K_LISTEN) {
+            p->c->listen = text;
+            memcpy(p->c->listen_host, host, sizeof(host));
+            p->c->listen_port = port;
+        } else {
+            p->c->probe_listen = text;
+            memcpy(p->c->probe_host, host, sizeof(host));
+            p->c->probe_port = port;
+        }
         return WH_OK;
     }
     case K_LOG_LEVEL:
@@ -581,6 +608,24 @@ check_consistent(const struct wh_config *c, struct wh_error *err)
                             c->path, (long long)c->margin_ms);
     if (c->policy_path == NULL)
         return wh_error_set(err, WH_E_INVALID, "%s: policy must not be empty", c->path);
+    if (!c->tls_enabled && c->tls_client_ca != NULL)
+        return wh_error_set(err, WH_E_INVALID, "%s: tls.clientCA needs tls (it is false)", c->path);
+    if (c->n_tls_client_names > 0 && c->tls_client_ca == NULL)
+        return wh_error_set(err, WH_E_INVALID,
+                            "%s: tls.clientNames needs tls.clientCA (the CA that signs them)",
+                            c->path);
+    if (c->probe_port != 0 && !c->tls_enabled)
+        return wh_error_set(err, WH_E_INVALID, "%s: server.probeListen needs tls", c->path);
+    if (c->probe_port != 0 && c->probe_port == c->listen_port)
+        return wh_error_set(err, WH_E_INVALID, "%s: server.probeListen must not be listen's port",
+                            c->path);
+    /* A body of limits.bodyBytes may hold twice its size while it arrives (the buffer doubles):
+     * a smaller budget could never finish reading one. */
+    if (c->max_inflight_body_bytes < 2 * c->limits.body_bytes)
+        return wh_error_set(err, WH_E_INVALID,
+                            "%s: server.maxBodyBytesInFlight (%zu) must be at least twice "
+                            "limits.bodyBytes (%zu)",
+                            c->path, c->max_inflight_body_bytes, c->limits.body_bytes);
     return WH_OK;
 }
 

@@ -28,6 +28,26 @@ struct wh_config {
     bool tls_enabled;
     const char *tls_cert;
     const char *tls_key;
+    /* tls.clientCA: PEM CA file; when set, every handshake on `listen` must present a client
+     * certificate chaining to it (the kube-apiserver's, from its admission-control kubeconfig),
+     * or it is refused. tls.clientNames: when set, that certificate must also carry one of these
+     * names (a DNS SAN, or the CN when it has no DNS SAN). NULL / 0: no client authentication. */
+    const char *tls_client_ca;
+    const char **tls_client_names;
+    size_t n_tls_client_names;
+
+    /* server: what one peer can make the front hold (webhook/http/server.c). */
+    size_t max_connections; /* open connections on `listen`; more are closed at accept; 256 */
+    size_t max_inflight_body_bytes; /* request bytes buffered or queued, all connections; 16 MiB */
+    int64_t request_timeout_ms;     /* a request's header and body must arrive within this, and a
+                                     * keep-alive connection may idle this long; 10 s */
+    int64_t handshake_timeout_ms;   /* TLS handshake; 5 s */
+    /* server.probeListen "HOST:PORT": a second TLS port serving only GET /healthz, /readyz and
+     * /metrics, without client authentication (for kubelet probes and scrapers when
+     * tls.clientCA is set); probe_port 0 when unset. */
+    const char *probe_listen;
+    char probe_host[46];
+    uint16_t probe_port;
 
     const char *policy_path;
     const char **policy_key_dirs; /* where the policy's key files may be (none: its directory) */

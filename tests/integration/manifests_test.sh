@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # manifests/ renders offline with `kubectl kustomize`, and the rendered objects carry what the
-# deployment depends on (probes, hardening, webhook rules, caBundle wiring). Also certs/mint.sh and
-# certs/ca-bundle.sh. Prints TAP. Needs kubectl, openssl, Debian's /usr/bin/python3 with python3-yaml (the
-# python3 first on PATH, pyenv's say, may lack PyYAML).
+# deployment depends on (probes, hardening, webhook rules, caBundle wiring, the NetworkPolicy, the
+# mutating webhook). Also certs/mint.sh, certs/ca-bundle.sh, manifests/control-plane.sh, the
+# apiserver's admission-control files and the client-auth component. Prints TAP. Needs kubectl,
+# openssl, Debian's /usr/bin/python3 with python3-yaml (the python3 first on PATH, pyenv's say,
+# may lack PyYAML).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
@@ -42,13 +44,14 @@ def one(kind, name=None):
     xs = [d for d in by.get(kind, []) if name is None or d["metadata"]["name"] == name]
     return xs[0] if len(xs) == 1 else None
 kinds = sorted(by)
-want = ["ConfigMap", "Deployment", "Namespace", "PodDisruptionBudget", "Role", "RoleBinding",
-        "Service", "ServiceAccount", "ValidatingWebhookConfiguration"]
+want = ["ConfigMap", "Deployment", "MutatingWebhookConfiguration", "Namespace", "NetworkPolicy",
+        "PodDisruptionBudget", "Role", "RoleBinding", "Service", "ServiceAccount",
+        "ValidatingWebhookConfiguration"]
 t("kinds rendered: " + ", ".join(want), kinds == want, "got %s" % kinds)
 ns = one("Namespace", "driftgate")
 t("namespace driftgate", ns is not None)
 for d in docs:
-    if d["kind"] not in ("Namespace", "ValidatingWebhookConfiguration"):
+    if d["kind"] not in ("Namespace", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"):
         if d["metadata"].get("namespace") != "driftgate":
             t("%s/%s in namespace driftgate" % (d["kind"], d["metadata"]["name"]), False)
 
@@ -198,6 +201,52 @@ sel = w.get("namespaceSelector", {}).get("matchExpressions", [])
 t("webhook: namespaceSelector kubernetes.io/metadata.name NotIn kube-system, driftgate",
   any(e.get("key") == "kubernetes.io/metadata.name" and e.get("operator") == "NotIn" and
       set(e.get("values", [])) == {"kube-system", "driftgate"} for e in sel), sel)
+srv = cfg.get("server") or {}
+t("config: server bounds spelled out (maxConnections, maxBodyBytesInFlight, request and handshake timeouts)",
+  srv.get("maxConnections") == 256 and srv.get("maxBodyBytesInFlight") == 16777216 and
+  srv.get("requestTimeoutMillis") == 10000 and srv.get("handshakeTimeoutMillis") == 5000, srv)
+
+mwc = one("MutatingWebhookConfiguration") or {}
+mws = mwc.get("webhooks", [])
+m = mws[0] if len(mws) == 1 else {}
+t("mutating webhook: one webhook with a qualified name", len(mws) == 1 and m.get("name", "").count(".") >= 2)
+t("mutating webhook: reinvocationPolicy IfNeeded", m.get("reinvocationPolicy") == "IfNeeded")
+t("mutating webhook: failurePolicy Fail, sideEffects None, timeoutSeconds 10, v1 reviews",
+  m.get("failurePolicy") == "Fail" and m.get("sideEffects") == "None" and m.get("timeoutSeconds") == 10
+  and m.get("admissionReviewVersions") == ["v1"])
+ms = m.get("clientConfig", {}).get("service", {})
+t("mutating webhook: calls service driftgate/driftgate:443 /mutate",
+  ms.get("name") == svc.get("metadata", {}).get("name") and ms.get("namespace") == "driftgate"
+  and ms.get("port") == 443 and ms.get("path") == "/mutate", ms)
+t("mutating webhook: caBundle placeholder", m.get("clientConfig", {}).get("caBundle") == "CA_BUNDLE_PLACEHOLDER")
+t("mutating webhook: same namespaceSelector as the validating one",
+  m.get("namespaceSelector") == w.get("namespaceSelector"), m.get("namespaceSelector"))
+mops = {}
+for r in m.get("rules", []):
+    for g in r.get("apiGroups", []):
+        for res_ in r.get("resources", []):
+            mops.setdefault((g, res_), set()).update(r.get("operations", []))
+t("mutating webhook: covers what the validating one does",
+  set(mops) == want_res, "missing %s extra %s" % (sorted(want_res - set(mops)), sorted(set(mops) - want_res)))
+t("mutating webhook: bare pods on CREATE only, ephemeral containers on UPDATE, templates on both",
+  mops.get(("", "pods")) == {"CREATE"} and mops.get(("", "pods/ephemeralcontainers")) == {"UPDATE"}
+  and all(v == {"CREATE", "UPDATE"} for k, v in mops.items() if k[1] not in ("pods", "pods/ephemeralcontainers")),
+  {"%s/%s" % k: sorted(v) for k, v in mops.items()})
+
+np_ = one("NetworkPolicy", "driftgate") or {}
+nps = np_.get("spec", {})
+t("networkpolicy: selects the deployment's pods, Ingress only",
+  nps.get("podSelector", {}).get("matchLabels") == spec.get("selector", {}).get("matchLabels")
+  and nps.get("policyTypes") == ["Ingress"], nps)
+ing = nps.get("ingress", [])
+t("networkpolicy: one rule, TCP 8443 only",
+  len(ing) == 1 and ing[0].get("ports") == [{"protocol": "TCP", "port": 8443}], ing)
+peers = ing[0].get("from", []) if ing else []
+t("networkpolicy: from the control plane only (an ipBlock, no pod or namespace selector)",
+  len(peers) >= 1 and all(list(p) == ["ipBlock"] for p in peers), peers)
+t("networkpolicy: the control plane's address is the placeholder control-plane.sh fills",
+  peers and peers[0]["ipBlock"].get("cidr") == "CONTROL_PLANE_CIDR", peers)
+
 role = one("Role", "driftgate-pull-secrets") or {}
 t("rbac: the Role allows only get on secrets (imagePullSecrets)",
   role.get("rules") == [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}],
@@ -253,12 +302,12 @@ if kubectl kustomize "$top/manifests" 2> /dev/null | "$top/certs/ca-bundle.sh" "
 else
   nok "ca-bundle.sh fills the rendered kustomization" "$(cat "$tmp/cab.err")"
 fi
-check "ca-bundle.sh: caBundle decodes to the CA certificate" /usr/bin/python3 - "$tmp/filled.yaml" "$d/ca.crt" <<'PY'
+check "ca-bundle.sh: both webhook configurations' caBundle decode to the CA certificate" /usr/bin/python3 - "$tmp/filled.yaml" "$d/ca.crt" <<'PY'
 import sys, yaml, base64
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
-vwc = [d for d in docs if d["kind"] == "ValidatingWebhookConfiguration"][0]
-b = vwc["webhooks"][0]["clientConfig"]["caBundle"]
-sys.exit(0 if base64.b64decode(b, validate=True) == open(sys.argv[2], "rb").read() else 1)
+ca = open(sys.argv[2], "rb").read()
+whs = [d for d in docs if d["kind"] in ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration")]
+sys.exit(0 if len(whs) == 2 and all(base64.b64decode(d["webhooks"][0]["clientConfig"]["caBundle"], validate=True) == ca for d in whs) else 1)
 PY
 check "ca-bundle.sh: default input is the webhook configuration" bash -c \
   "'$top/certs/ca-bundle.sh' '$d/ca.crt' | grep -q '^kind: ValidatingWebhookConfiguration'"
@@ -267,6 +316,103 @@ if "$top/certs/ca-bundle.sh" "$d/tls.key" 2> "$tmp/e1"; then nok "ca-bundle.sh r
 if "$top/certs/ca-bundle.sh" "$d/ca.crt" - < "$tmp/filled.yaml" > /dev/null 2> "$tmp/e2"; then
   nok "ca-bundle.sh fails when there is no placeholder"; else
   check "ca-bundle.sh fails when there is no placeholder" grep -q "no 'caBundle: CA_BUNDLE_PLACEHOLDER'" "$tmp/e2"; fi
+
+# --- manifests/control-plane.sh ---
+if kubectl kustomize "$top/manifests" 2> /dev/null | "$top/manifests/control-plane.sh" 10.0.0.10/32,fd00:10::/64 - > "$tmp/np.yaml" 2> "$tmp/cp.err"; then
+  ok "control-plane.sh fills the rendered kustomization"
+else
+  nok "control-plane.sh fills the rendered kustomization" "$(cat "$tmp/cp.err")"
+fi
+check "control-plane.sh: the NetworkPolicy admits exactly the given CIDRs, the rest unchanged" /usr/bin/python3 - "$tmp/np.yaml" "$tmp/render.yaml" <<'PY'
+import sys, yaml
+new = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+old = [d for d in yaml.safe_load_all(open(sys.argv[2])) if d]
+np_ = [d for d in new if d["kind"] == "NetworkPolicy"][0]
+peers = np_["spec"]["ingress"][0]["from"]
+rest_same = [d for d in new if d["kind"] != "NetworkPolicy"] == [d for d in old if d["kind"] != "NetworkPolicy"]
+sys.exit(0 if peers == [{"ipBlock": {"cidr": "10.0.0.10/32"}}, {"ipBlock": {"cidr": "fd00:10::/64"}}] and rest_same else 1)
+PY
+for bad in 10.0.0.1/24 10.0.0.0 not-a-cidr; do
+  if "$top/manifests/control-plane.sh" "$bad" > /dev/null 2> "$tmp/cpbad.err"; then
+    nok "control-plane.sh rejects '$bad'"
+  else
+    check "control-plane.sh rejects '$bad'" grep -q "is not a CIDR" "$tmp/cpbad.err"
+  fi
+done
+if "$top/manifests/control-plane.sh" 10.0.0.0/8 - < "$tmp/np.yaml" > /dev/null 2> "$tmp/cp2.err"; then
+  nok "control-plane.sh fails when there is no placeholder"; else
+  check "control-plane.sh fails when there is no placeholder" grep -q "no '- ipBlock: {cidr: CONTROL_PLANE_CIDR}'" "$tmp/cp2.err"; fi
+
+# --- the apiserver's admission-control files ---
+check "admission-control-config.yaml: both webhook plugins read admission-kubeconfig.yaml, which sends driftgate's Service a client certificate" \
+  /usr/bin/python3 - "$top/manifests/admission-control-config.yaml" "$top/manifests/admission-kubeconfig.yaml" "$tmp/render.yaml" <<'PY'
+import sys, yaml
+ac = yaml.safe_load(open(sys.argv[1])); kc = yaml.safe_load(open(sys.argv[2]))
+docs = [d for d in yaml.safe_load_all(open(sys.argv[3])) if d]
+assert ac["apiVersion"] == "apiserver.config.k8s.io/v1" and ac["kind"] == "AdmissionConfiguration"
+plugins = {p["name"]: p["configuration"] for p in ac["plugins"]}
+assert set(plugins) == {"ValidatingAdmissionWebhook", "MutatingAdmissionWebhook"}, plugins
+paths = {c["kubeConfigFile"] for c in plugins.values()}
+assert all(c["apiVersion"] == "apiserver.config.k8s.io/v1" and c["kind"] == "WebhookAdmissionConfiguration" for c in plugins.values())
+assert len(paths) == 1 and paths.pop().endswith("/admission-kubeconfig.yaml")
+assert kc["kind"] == "Config"
+# A user entry matches "<service>.<namespace>.svc" for a Service on port 443.
+for d in docs:
+    if d["kind"].endswith("WebhookConfiguration"):
+        s = d["webhooks"][0]["clientConfig"]["service"]
+        assert s["port"] == 443
+        name = "%s.%s.svc" % (s["name"], s["namespace"])
+        users = [u for u in kc["users"] if u["name"] == name]
+        assert len(users) == 1 and {"client-certificate", "client-key"} <= set(users[0]["user"]), (name, kc["users"])
+PY
+
+# --- the client-auth component ---
+ov=$(mktemp -d "$top/.ca-overlay.XXXXXX")
+printf 'resources: [../manifests]\ncomponents: [../manifests/client-auth, ../manifests/cert-manager]\n' > "$ov/kustomization.yaml"
+if kubectl kustomize "$ov" > "$tmp/client-auth.yaml" 2> "$tmp/ca.err"; then ok "client-auth + cert-manager components render"; else
+  nok "client-auth + cert-manager components render" "$(tail -3 "$tmp/ca.err")"; fi
+rm -rf "$ov"
+/usr/bin/python3 - "$tmp/client-auth.yaml" "$tmp/render.yaml" <<'PY'
+import sys, yaml
+new = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+old = [d for d in yaml.safe_load_all(open(sys.argv[2])) if d]
+def by(docs, k, n): return next(d for d in docs if d["kind"] == k and d["metadata"]["name"] == n)
+out = []
+def t(name, cond, why=""): out.append((bool(cond), name, why))
+cfg = yaml.safe_load(by(new, "ConfigMap", "driftgate-config")["data"]["config.yaml"])
+base = yaml.safe_load(by(old, "ConfigMap", "driftgate-config")["data"]["config.yaml"])
+tls = cfg.get("tls", {}); srv = cfg.get("server", {})
+dep = by(new, "Deployment", "driftgate")["spec"]["template"]["spec"]
+c = dep["containers"][0]
+mounts = {m["name"]: m["mountPath"] for m in c["volumeMounts"]}
+vols = {v["name"]: v for v in dep["volumes"]}
+t("client-auth: tls.clientCA is ca.crt of the mounted Secret driftgate-client-ca",
+  tls.get("clientCA") == mounts.get("client-ca", "?") + "/ca.crt" and
+  vols.get("client-ca", {}).get("secret", {}).get("secretName") == "driftgate-client-ca", (tls, mounts))
+t("client-auth: clientNames is the CN of the apiserver's client Certificate",
+  tls.get("clientNames") == [by(new, "Certificate", "driftgate-apiserver-client")["spec"]["commonName"]], tls)
+strip = dict(cfg); strip["tls"] = {k: v for k, v in tls.items() if k not in ("clientCA", "clientNames")}
+strip["server"] = {k: v for k, v in srv.items() if k != "probeListen"}
+t("client-auth: its config.yaml is the base's plus clientCA, clientNames and probeListen", strip == base)
+ports = {p["name"]: p["containerPort"] for p in c["ports"]}
+pport = int(srv.get("probeListen", ":0").rsplit(":", 1)[1])
+t("client-auth: probes use the probe port (server.probeListen), over HTTPS",
+  all(ports.get(c[p]["httpGet"]["port"]) == pport and c[p]["httpGet"]["scheme"] == "HTTPS"
+      for p in ("readinessProbe", "livenessProbe")) and ports.get("https") == 8443, (ports, pport))
+crt = by(new, "Certificate", "driftgate-apiserver-client")["spec"]
+t("cert-manager: the apiserver's client Certificate has the client auth usage only, from the CA Issuer",
+  "client auth" in crt["usages"] and "server auth" not in crt["usages"] and crt["issuerRef"]["name"] == "driftgate-ca", crt)
+mwc = by(new, "MutatingWebhookConfiguration", "driftgate")
+t("cert-manager: the CA injector fills the mutating webhook too",
+  mwc["metadata"].get("annotations", {}).get("cert-manager.io/inject-ca-from") == "driftgate/driftgate-tls"
+  and "caBundle" not in mwc["webhooks"][0]["clientConfig"])
+for good, name, why in out:
+    print(("ok" if good else "not ok") + " - " + name)
+    if not good and why != "":
+        print("# " + str(why).replace("\n", " ")[:400])
+PY
+py_rc=$?
+[ "$py_rc" -eq 0 ] || nok "client-auth python checks ran"
 
 # --- Dockerfile (no container engine here: check what can be checked without one) ---
 df=$top/Dockerfile

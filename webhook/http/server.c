@@ -1,6 +1,8 @@
 /*
- * The HTTPS front: one h2o event loop on the caller's thread, TLS via OpenSSL 3, routing, the
- * 413 rewrite, signals and graceful shutdown. Reviews run on the worker pool (validate.c).
+ * The HTTPS front: one h2o event loop on the caller's thread, TLS via OpenSSL 3 (client
+ * certificates when tls.clientCA is set), the probe port, routing, the 413 rewrite, timeouts,
+ * signals and graceful shutdown. Connection and body bounds are conns.c's; reviews run on the
+ * worker pool (validate.c, mutate.c).
  */
 #include "http/server.h"
 
@@ -11,6 +13,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -29,13 +32,20 @@
 
 /* How long shutdown waits for idle keep-alive connections to close once reviews are done. */
 #define CLOSE_GRACE_MS 2000
+/* Kernel receive buffer of each connection (Linux doubles it): what one connection can add to
+ * its input in one loop iteration, so conns.c's budget is checked in steps this small. A 3 MiB
+ * review still arrives in milliseconds on a cluster network. */
+#define RECV_BUFFER_BYTES (16 * 1024)
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
+/* SSL_CTX ex_data slot holding the struct wh_http_server (on_tls_info); -1 until first serve. */
+static int server_ex_index = -1;
 
 struct route_handler {
     h2o_handler_t super;
     struct wh_http_server *server;
+    bool is_probe; /* server.probeListen: health and metrics only */
 };
 
 struct json_413_filter {
@@ -88,12 +98,15 @@ static int
 on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     struct wh_http_server *s = ((struct route_handler *)self)->server;
+    bool is_probe = ((struct route_handler *)self)->is_probe;
 
-    if (path_is(req, "/validate")) {
+    if (!is_probe && (path_is(req, "/validate") || path_is(req, "/mutate"))) {
         if (!method_is(req, "POST"))
             send_405(req, "POST");
-        else
+        else if (path_is(req, "/validate"))
             wh_http_validate(s, req);
+        else
+            wh_http_mutate(s, req);
     } else if (path_is(req, "/healthz") || path_is(req, "/readyz") || path_is(req, "/metrics")) {
         if (!method_is(req, "GET") && !method_is(req, "HEAD"))
             send_405(req, "GET, HEAD");
@@ -103,8 +116,12 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
             wh_http_readyz(s, req);
         else
             wh_http_metrics(s, req);
+    } else if (is_probe) {
+        wh_http_send_json_error(req, 404,
+                                "not found: this port serves only /healthz, /readyz and /metrics");
     } else {
-        wh_http_send_json_error(req, 404, "not found: the webhook serves POST /validate");
+        wh_http_send_json_error(req, 404,
+                                "not found: the webhook serves POST /validate and POST /mutate");
     }
     return 0;
 }
@@ -158,8 +175,82 @@ cert_not_after(SSL_CTX *ctx)
     return timegm(&tm);
 }
 
+/* Loop thread, OpenSSL's info callback: a handshake driftgate ends with a fatal alert (no client
+ * certificate, an unknown CA, an old protocol...) is counted by alert and logged with the reason,
+ * at most 10 lines a second. h2o 2.2.5 closes such a connection without flushing the alert, so
+ * the peer only sees the connection end; this is where an operator learns why. */
+static void
+on_tls_info(const SSL *ssl, int where, int value)
+{
+    struct wh_http_server *s;
+    const char *alert;
+    struct sockaddr_storage ss;
+    char addr[INET6_ADDRSTRLEN] = "?";
+    h2o_socket_t *sock;
+    int64_t now;
+    long verify;
+
+    if ((where & SSL_CB_WRITE_ALERT) == 0 || (value >> 8) != SSL3_AL_FATAL)
+        return;
+    s = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), server_ex_index);
+    if (s == NULL)
+        return;
+    /* OpenSSL 3.0's table predates TLS 1.3's certificate_required (RFC 8446 §6.2). */
+    alert = (value & 0xff) == 116 ? "certificate required" : SSL_alert_desc_string_long(value);
+    wh_metrics_counter_add(s->m_tls_refused, (const char *const[]){alert}, 1);
+    now = wh_clock_mono_ms();
+    if (now - s->tls_refused_window_ms >= 1000) {
+        s->tls_refused_window_ms = now;
+        s->tls_refused_logged = 0;
+    }
+    if (s->tls_refused_logged++ >= 10)
+        return;
+    /* h2o's BIO carries its socket (socket.c reads it back the same way). */
+    sock = BIO_get_data(SSL_get_rbio(ssl));
+    if (sock != NULL && h2o_socket_getpeername(sock, (struct sockaddr *)&ss) != 0) {
+        if (ss.ss_family == AF_INET)
+            inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, addr, sizeof(addr));
+        else if (ss.ss_family == AF_INET6)
+            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, addr, sizeof(addr));
+    }
+    verify = SSL_get_verify_result(ssl);
+    wh_log(WH_LOG_WARN, "tls: handshake from %s refused: %s%s%s", addr, alert,
+           verify != X509_V_OK ? ": client certificate: " : "",
+           verify != X509_V_OK ? X509_verify_cert_error_string(verify) : "");
+}
+
+/* tls.clientCA (and tls.clientNames): a handshake without a certificate chaining to the CA,
+ * valid for TLS client authentication and carrying one of the names, is refused. */
 static enum wh_err
-new_ssl_ctx(const struct wh_config *cfg, SSL_CTX **out, struct wh_error *err)
+require_client_cert(const struct wh_config *cfg, SSL_CTX *ctx, struct wh_error *err)
+{
+    STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(cfg->tls_client_ca);
+    X509_VERIFY_PARAM *param = SSL_CTX_get0_param(ctx);
+    char what[600];
+    size_t i;
+
+    snprintf(what, sizeof(what), "tls.clientCA %s", cfg->tls_client_ca);
+    if (names == NULL)
+        return wh_error_openssl(err, WH_E_INVALID, what);
+    SSL_CTX_set_client_CA_list(ctx, names); /* the CertificateRequest names it */
+    if (SSL_CTX_load_verify_locations(ctx, cfg->tls_client_ca, NULL) != 1)
+        return wh_error_openssl(err, WH_E_INVALID, what);
+    /* OpenSSL checks a server's peer for the sslclient purpose (extendedKeyUsage clientAuth when
+     * present), so driftgate's own serving certificate, signed by the same CA, is refused. */
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    SSL_CTX_set_verify_depth(ctx, 4);
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_WILDCARDS);
+    for (i = 0; i < cfg->n_tls_client_names; i++)
+        if (X509_VERIFY_PARAM_add1_host(param, cfg->tls_client_names[i], 0) != 1)
+            return wh_error_openssl(err, WH_E_INVALID, "tls.clientNames");
+    /* Resumed sessions keep the verified peer; OpenSSL refuses to resume without this. */
+    if (SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"driftgate", 9) != 1)
+        return wh_error_openssl(err, WH_E_INTERNAL, "SSL_CTX_set_session_id_context");
+    return WH_OK;
+}
+
+static enum wh_err
+new_ssl_ctx(const struct wh_config *cfg, bool with_client_auth, SSL_CTX **out, struct wh_error *err)
 {
     /* ALPN: http/1.1 only. h2 would be picked by a loopback apiserver, and this h2o build
      * predates the HTTP/2 rapid-reset fixes (notes/c-stack.md). */
@@ -174,6 +265,8 @@ new_ssl_ctx(const struct wh_config *cfg, SSL_CTX **out, struct wh_error *err)
     }
     SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
                                  SSL_OP_CIPHER_SERVER_PREFERENCE);
+    /* An idle connection gives its 34 KB of record buffers back (server.maxConnections). */
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     if (SSL_CTX_use_certificate_chain_file(ctx, cfg->tls_cert) != 1) {
         SSL_CTX_free(ctx);
         return wh_error_openssl(err, WH_E_INVALID, cfg->tls_cert);
@@ -186,45 +279,55 @@ new_ssl_ctx(const struct wh_config *cfg, SSL_CTX **out, struct wh_error *err)
         SSL_CTX_free(ctx);
         return wh_error_openssl(err, WH_E_INVALID, "tls key does not match the certificate");
     }
+    if (with_client_auth && cfg->tls_client_ca != NULL &&
+        require_client_cert(cfg, ctx, err) != WH_OK) {
+        SSL_CTX_free(ctx);
+        return err->code;
+    }
     h2o_ssl_register_alpn_protocols(ctx, alpn);
+    SSL_CTX_set_info_callback(ctx, on_tls_info);
     *out = ctx;
     return WH_OK;
 }
 
+/* `what` names the setting in errors ("listen", "server.probeListen"); `text` its value. */
 static enum wh_err
-open_listener(const struct wh_config *cfg, int *out, struct wh_error *err)
+open_listener(const char *what, const char *text, const char *host, uint16_t port, int *out,
+              struct wh_error *err)
 {
     struct sockaddr_storage ss;
     socklen_t len;
-    int fd, on = 1;
+    int fd, on = 1, rcvbuf = RECV_BUFFER_BYTES;
 
     memset(&ss, 0, sizeof(ss));
-    if (strchr(cfg->listen_host, ':') != NULL) {
+    if (strchr(host, ':') != NULL) {
         struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
 
         a->sin6_family = AF_INET6;
-        a->sin6_port = htons(cfg->listen_port);
-        if (inet_pton(AF_INET6, cfg->listen_host, &a->sin6_addr) != 1)
-            return wh_error_set(err, WH_E_INVALID, "listen: bad address %s", cfg->listen_host);
+        a->sin6_port = htons(port);
+        if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
+            return wh_error_set(err, WH_E_INVALID, "%s: bad address %s", what, host);
         len = sizeof(*a);
     } else {
         struct sockaddr_in *a = (struct sockaddr_in *)&ss;
 
         a->sin_family = AF_INET;
-        a->sin_port = htons(cfg->listen_port);
-        if (inet_pton(AF_INET, cfg->listen_host, &a->sin_addr) != 1)
-            return wh_error_set(err, WH_E_INVALID, "listen: bad address %s", cfg->listen_host);
+        a->sin_port = htons(port);
+        if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
+            return wh_error_set(err, WH_E_INVALID, "%s: bad address %s", what, host);
         len = sizeof(*a);
     }
     fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return wh_error_set(err, WH_E_UNAVAILABLE, "listen: socket: %s", strerror(errno));
+        return wh_error_set(err, WH_E_UNAVAILABLE, "%s: socket: %s", what, strerror(errno));
+    /* Set on the listener, accepted sockets inherit it before their first window is sent. */
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) != 0 ||
         bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, SOMAXCONN) != 0) {
         int e = errno;
 
         close(fd);
-        return wh_error_set(err, WH_E_UNAVAILABLE, "listen on %s: %s", cfg->listen, strerror(e));
+        return wh_error_set(err, WH_E_UNAVAILABLE, "%s on %s: %s", what, text, strerror(e));
     }
     *out = fd;
     return WH_OK;
@@ -233,13 +336,19 @@ open_listener(const struct wh_config *cfg, int *out, struct wh_error *err)
 static void
 on_accept(h2o_socket_t *listener, const char *err)
 {
-    h2o_socket_t *sock;
+    struct wh_http_server *s = listener->data;
 
-    if (err != NULL)
-        return;
-    if ((sock = h2o_evloop_socket_accept(listener)) == NULL)
-        return;
-    h2o_accept(listener->data, sock);
+    if (err == NULL)
+        wh_http_conns_accept(s, listener, &s->accept_ctx, false);
+}
+
+static void
+on_accept_probe(h2o_socket_t *listener, const char *err)
+{
+    struct wh_http_server *s = listener->data;
+
+    if (err == NULL)
+        wh_http_conns_accept(s, listener, &s->probe_accept_ctx, true);
 }
 
 /* Watcher thread: the policy file changed (or SIGHUP). The env logs, counts and keeps the
@@ -409,17 +518,25 @@ is_quiet(h2o_context_t *ctx)
 
 /* Stop accepting, let reviews in flight answer, then close idle keep-alive connections. */
 static bool
-drain(struct wh_http_server *s, h2o_evloop_t *loop, h2o_socket_t *listener)
+drain(struct wh_http_server *s, h2o_evloop_t *loop, h2o_socket_t *listener,
+      h2o_socket_t *probe_listener)
 {
     int64_t close_deadline;
 
     h2o_socket_read_stop(listener);
     h2o_socket_close(listener);
+    if (probe_listener != NULL) {
+        h2o_socket_read_stop(probe_listener);
+        h2o_socket_close(probe_listener);
+    }
     /* http1 closes each connection after its next response once shutdown is requested. */
     h2o_context_request_shutdown(&s->ctx);
     /* Reviews are bounded by their own deadlines (≤ reviewMaxSeconds), so this ends. */
-    while (s->in_flight > 0)
+    while (s->in_flight > 0) {
         h2o_evloop_run(loop, 100);
+        wh_http_conns_balance(s);
+    }
+    /* Paused connections wait in h2o's request timeout too, so they close with the idle ones. */
     /* Idle keep-alive connections wait on req_timeout and handshakes on handshake_timeout;
      * timeouts are compared at run time, so zero makes them all expire now. */
     s->ctx.http1.req_timeout.timeout = 0;
@@ -444,22 +561,76 @@ make_413_body(struct wh_http_server *s)
     return s->too_large_json.overflow ? WH_E_INTERNAL : WH_OK;
 }
 
+/* One host with one path whose handler routes every request; its fallback path carries the JSON
+ * 413 filter (h2o sends the 413 before routing). Each listener's accept context names its own
+ * host, so the probe port never routes to /validate whatever Host header a peer sends. */
+static h2o_hostconf_t *
+register_host(h2o_globalconf_t *globalconf, const char *name, struct wh_http_server *s,
+              bool is_probe)
+{
+    h2o_hostconf_t *hostconf =
+        h2o_config_register_host(globalconf, h2o_iovec_init(name, strlen(name)), 65535);
+    h2o_pathconf_t *pathconf = h2o_config_register_path(hostconf, "/", 0);
+    struct route_handler *handler =
+        (struct route_handler *)h2o_create_handler(pathconf, sizeof(*handler));
+    struct json_413_filter *filter =
+        (struct json_413_filter *)h2o_create_filter(&hostconf->fallback_path, sizeof(*filter));
+
+    handler->super.on_req = on_req;
+    handler->server = s;
+    handler->is_probe = is_probe;
+    filter->super.on_setup_ostream = on_setup_ostream_413;
+    filter->server = s;
+    return hostconf;
+}
+
+/* The TLS contexts and listening sockets, before anything else starts; on error nothing is
+ * left open. */
+static enum wh_err
+open_front(const struct wh_config *cfg, SSL_CTX **ssl_ctx, SSL_CTX **probe_ssl_ctx, int *fd,
+           int *probe_fd, struct wh_error *err)
+{
+    enum wh_err rc;
+
+    *ssl_ctx = *probe_ssl_ctx = NULL;
+    *fd = *probe_fd = -1;
+    if (cfg->tls_enabled && (rc = new_ssl_ctx(cfg, true, ssl_ctx, err)) != WH_OK)
+        return wh_error_wrap(err, "tls");
+    if (cfg->probe_port != 0 && (rc = new_ssl_ctx(cfg, false, probe_ssl_ctx, err)) != WH_OK) {
+        wh_error_wrap(err, "tls (server.probeListen)");
+        goto fail;
+    }
+    if ((rc = open_listener("listen", cfg->listen, cfg->listen_host, cfg->listen_port, fd, err)) !=
+        WH_OK)
+        goto fail;
+    if (cfg->probe_port != 0 &&
+        (rc = open_listener("server.probeListen", cfg->probe_listen, cfg->probe_host,
+                            cfg->probe_port, probe_fd, err)) != WH_OK)
+        goto fail;
+    return WH_OK;
+fail:
+    if (*fd >= 0)
+        close(*fd);
+    SSL_CTX_free(*ssl_ctx);
+    SSL_CTX_free(*probe_ssl_ctx);
+    *ssl_ctx = *probe_ssl_ctx = NULL;
+    *fd = -1;
+    return rc;
+}
+
 enum wh_err
 wh_http_serve(const struct wh_config *cfg, struct wh_review_env *env, struct wh_error *err)
 {
     struct wh_http_server s;
     h2o_globalconf_t globalconf;
-    h2o_hostconf_t *hostconf;
-    h2o_pathconf_t *pathconf;
-    struct route_handler *handler;
-    struct json_413_filter *filter;
+    h2o_hostconf_t *hosts[2] = {NULL, NULL}, *probe_hosts[2] = {NULL, NULL};
     h2o_evloop_t *loop;
-    h2o_socket_t *listener;
-    SSL_CTX *ssl_ctx = NULL;
+    h2o_socket_t *listener, *probe_listener = NULL;
+    SSL_CTX *ssl_ctx, *probe_ssl_ctx;
     struct sigaction old_term, old_int, old_hup, old_pipe;
     bool is_clean;
     enum wh_err rc;
-    int fd = -1;
+    int fd, probe_fd;
 
     memset(&s, 0, sizeof(s));
     s.cfg = cfg;
@@ -469,70 +640,99 @@ wh_http_serve(const struct wh_config *cfg, struct wh_review_env *env, struct wh_
         wh_buf_fini(&s.too_large_json);
         return wh_error_set(err, WH_E_INTERNAL, "413 body overflow");
     }
-    if (cfg->tls_enabled && new_ssl_ctx(cfg, &ssl_ctx, err) != WH_OK) {
+    if ((rc = open_front(cfg, &ssl_ctx, &probe_ssl_ctx, &fd, &probe_fd, err)) != WH_OK) {
         wh_buf_fini(&s.too_large_json);
-        return wh_error_wrap(err, "tls");
+        return rc;
     }
     if (ssl_ctx != NULL) {
         wh_metrics_gauge_set(s.metrics->cert_expiry, NULL, (double)cert_not_after(ssl_ctx));
         wh_review_env_note_reload(env, "tls", NULL);
     }
-    if ((rc = open_listener(cfg, &fd, err)) != WH_OK) {
-        SSL_CTX_free(ssl_ctx);
-        wh_buf_fini(&s.too_large_json);
-        return rc;
-    }
     if ((rc = wh_workers_new(env, cfg->workers, cfg->queue, &s.workers, err)) != WH_OK) {
         close(fd);
+        if (probe_fd >= 0)
+            close(probe_fd);
         SSL_CTX_free(ssl_ctx);
+        SSL_CTX_free(probe_ssl_ctx);
         wh_buf_fini(&s.too_large_json);
         return rc;
     }
+    wh_http_conns_init(&s);
     h2o_config_init(&globalconf);
     globalconf.max_request_entity_size = cfg->limits.body_bytes;
     globalconf.http1.upgrade_to_http2 = 0; /* no h2c either */
+    /* h2o 2.2.5 has one timer for a request's header and body and for the idle time before the
+     * next request on a keep-alive connection: slowloris headers, a body one byte short and an
+     * idle connection all end there. The handshake has its own. */
+    globalconf.http1.req_timeout = (uint64_t)cfg->request_timeout_ms;
+    globalconf.handshake_timeout = (uint64_t)cfg->handshake_timeout_ms;
     globalconf.server_name = h2o_iovec_init(H2O_STRLIT("driftgate"));
-    hostconf = h2o_config_register_host(&globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
-    pathconf = h2o_config_register_path(hostconf, "/", 0);
-    handler = (struct route_handler *)h2o_create_handler(pathconf, sizeof(*handler));
-    handler->super.on_req = on_req;
-    handler->server = &s;
-    /* The 413 is sent before routing, on the host's fallback path. */
-    filter = (struct json_413_filter *)h2o_create_filter(&hostconf->fallback_path, sizeof(*filter));
-    filter->super.on_setup_ostream = on_setup_ostream_413;
-    filter->server = &s;
+    hosts[0] = register_host(&globalconf, "default", &s, false);
+    if (probe_fd >= 0)
+        probe_hosts[0] = register_host(&globalconf, "probe", &s, true);
 
     loop = h2o_evloop_create();
     h2o_context_init(&s.ctx, loop, &globalconf);
     s.queue = h2o_multithread_create_queue(loop);
     h2o_multithread_register_receiver(s.queue, &s.done_receiver, wh_http_validate_done);
     pthread_mutex_init(&s.tls_lock, NULL);
-    if (ssl_ctx != NULL)
+    if (server_ex_index < 0)
+        server_ex_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    s.m_tls_refused =
+        wh_metrics_counter_new(s.metrics->metrics, "driftgate_tls_handshakes_refused_total",
+                               "TLS handshakes ended with a fatal alert, by alert (certificate "
+                               "required, unknown CA, ...).",
+                               "alert");
+    if (ssl_ctx != NULL) {
         SSL_CTX_set_cert_cb(ssl_ctx, on_cert, &s);
+        SSL_CTX_set_ex_data(ssl_ctx, server_ex_index, &s);
+    }
+    if (probe_ssl_ctx != NULL) {
+        SSL_CTX_set_cert_cb(probe_ssl_ctx, on_cert, &s);
+        SSL_CTX_set_ex_data(probe_ssl_ctx, server_ex_index, &s);
+    }
     s.accept_ctx.ctx = &s.ctx;
-    s.accept_ctx.hosts = globalconf.hosts;
+    s.accept_ctx.hosts = hosts;
     s.accept_ctx.ssl_ctx = ssl_ctx;
     listener = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
-    listener->data = &s.accept_ctx;
+    listener->data = &s;
     h2o_socket_read_start(listener, on_accept);
+    if (probe_fd >= 0) {
+        s.probe_accept_ctx.ctx = &s.ctx;
+        s.probe_accept_ctx.hosts = probe_hosts;
+        s.probe_accept_ctx.ssl_ctx = probe_ssl_ctx;
+        probe_listener = h2o_evloop_socket_create(loop, probe_fd, H2O_SOCKET_FLAG_DONT_READ);
+        probe_listener->data = &s;
+        h2o_socket_read_start(probe_listener, on_accept_probe);
+    }
     if (start_reload(&s, err) != WH_OK) /* only when no thread can start */
         wh_log(WH_LOG_ERROR, "%s: files will reload on restart only", err->msg);
 
     stop_requested = 0;
     reload_requested = 0;
     install_signals(&old_term, &old_int, &old_hup, &old_pipe);
-    wh_log(WH_LOG_INFO, "serving on %s (%s, %u workers, queue %zu)", cfg->listen,
-           cfg->tls_enabled ? "https" : "plain http: tests only", cfg->workers, cfg->queue);
+    wh_log(WH_LOG_INFO,
+           "serving on %s (%s%s, %u workers, queue %zu, at most %zu connections and %zu request "
+           "bytes in flight)%s%s",
+           cfg->listen, cfg->tls_enabled ? "https" : "plain http: tests only",
+           cfg->tls_client_ca != NULL ? " with client certificates" : "", cfg->workers, cfg->queue,
+           cfg->max_connections, cfg->max_inflight_body_bytes,
+           cfg->probe_port != 0 ? "; probes on " : "",
+           cfg->probe_port != 0 ? cfg->probe_listen : "");
+    if (cfg->tls_client_ca != NULL && cfg->probe_port == 0)
+        wh_log(WH_LOG_WARN, "tls.clientCA is set and server.probeListen is not: kubelet probes "
+                            "and scrapers need a client certificate too");
 
     while (!stop_requested) {
         h2o_evloop_run(loop, 1000); /* a signal interrupts the wait at once */
+        wh_http_conns_balance(&s);
         if (reload_requested) {
             reload_requested = 0;
             wh_reload_request(s.reload);
         }
     }
     wh_log(WH_LOG_INFO, "shutting down: %zu reviews in flight", s.in_flight);
-    is_clean = drain(&s, loop, listener);
+    is_clean = drain(&s, loop, listener, probe_listener);
     wh_reload_free(s.reload); /* a load in progress finishes; no message comes after this */
     wh_workers_free(s.workers);
     /* Anything the workers posted meanwhile is delivered here. */
@@ -555,6 +755,7 @@ wh_http_serve(const struct wh_config *cfg, struct wh_review_env *env, struct wh_
         wh_log(WH_LOG_WARN, "shutdown: connections still open after %d ms", CLOSE_GRACE_MS);
     }
     SSL_CTX_free(ssl_ctx);
+    SSL_CTX_free(probe_ssl_ctx);
     tls_pair_free(s.tls);
     pthread_mutex_destroy(&s.tls_lock);
     wh_buf_fini(&s.too_large_json);
@@ -562,6 +763,8 @@ wh_http_serve(const struct wh_config *cfg, struct wh_review_env *env, struct wh_
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGHUP, &old_hup, NULL);
     sigaction(SIGPIPE, &old_pipe, NULL);
-    wh_log(WH_LOG_INFO, "stopped (%llu reviews refused with a full queue)", s.queue_full);
+    wh_log(WH_LOG_INFO,
+           "stopped (%llu reviews refused with a full queue, %llu connections over the cap)",
+           s.queue_full, s.rejected);
     return WH_OK;
 }

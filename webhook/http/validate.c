@@ -1,7 +1,9 @@
 /*
- * POST /validate on the loop thread: copy the body into a job, queue it, and later send the
- * worker's rendered reply. The loop thread never parses JSON; a full queue is answered at once
- * with 503 (the webhook's failurePolicy decides), never queued past the apiserver's deadline.
+ * POST /validate (and the queueing POST /mutate shares) on the loop thread: copy the body into a
+ * job, queue it, and later send the worker's rendered reply. The loop thread never parses JSON; a
+ * full queue is answered at once with 503 (the webhook's failurePolicy decides), never queued
+ * past the apiserver's deadline. Copied bodies count against server.maxBodyBytesInFlight
+ * (conns.c) until they are answered.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -31,6 +33,7 @@ struct validate_job {
     unsigned char *body;
     size_t body_len;
     int64_t deadline_ms;
+    bool is_mutate;
     bool has_reply;
     struct wh_review_reply reply;
 };
@@ -125,7 +128,12 @@ run_review(struct wh_job *job, struct wh_review_worker *w)
     struct validate_job *vj = (struct validate_job *)job;
 
     if (!atomic_load(&vj->is_abandoned)) {
-        wh_review_handle(w, (struct wh_bytes){vj->body, vj->body_len}, vj->deadline_ms, &vj->reply);
+        if (vj->is_mutate)
+            wh_review_mutate(w, (struct wh_bytes){vj->body, vj->body_len}, vj->deadline_ms,
+                             &vj->reply);
+        else
+            wh_review_handle(w, (struct wh_bytes){vj->body, vj->body_len}, vj->deadline_ms,
+                             &vj->reply);
         vj->has_reply = true;
     }
     h2o_multithread_send_message(&vj->server->done_receiver, &vj->msg);
@@ -154,6 +162,7 @@ wh_http_validate_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mess
         (void)receiver;
         h2o_linklist_unlink(&m->link);
         vj->server->in_flight--;
+        vj->server->queued_body_bytes -= vj->body_len;
         if (vj->req != NULL) {
             vj->link->job = NULL;
             if (vj->has_reply)
@@ -168,6 +177,12 @@ wh_http_validate_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mess
 
 void
 wh_http_validate(struct wh_http_server *s, h2o_req_t *req)
+{
+    wh_http_review_submit(s, req, false);
+}
+
+void
+wh_http_review_submit(struct wh_http_server *s, h2o_req_t *req, bool is_mutate)
 {
     struct validate_job *vj;
     struct wh_error err;
@@ -188,6 +203,7 @@ wh_http_validate(struct wh_http_server *s, h2o_req_t *req)
         wh_oom();
     vj->job.run = run_review;
     vj->server = s;
+    vj->is_mutate = is_mutate;
     vj->req = req;
     vj->deadline_ms = wh_clock_mono_ms() +
                       wh_http_budget_ms(timeout_ms, s->cfg->margin_ms, s->cfg->review_max_ms);
@@ -202,8 +218,8 @@ wh_http_validate(struct wh_http_server *s, h2o_req_t *req)
             s->queue_full++;
             wh_metrics_counter_add(s->metrics->queue_rejected, NULL, 1);
         }
-        wh_log(WH_LOG_WARN, "validate: answering 503: %s (%llu refused so far)", err.msg,
-               s->queue_full);
+        wh_log(WH_LOG_WARN, "%s: answering 503: %s (%llu refused so far)",
+               is_mutate ? "mutate" : "validate", err.msg, s->queue_full);
         wh_http_send_json_error(req, 503, err.msg);
         free(vj->body);
         free(vj);
@@ -214,4 +230,5 @@ wh_http_validate(struct wh_http_server *s, h2o_req_t *req)
     vj->link = h2o_mem_alloc_shared(&req->pool, sizeof(*vj->link), on_request_disposed);
     vj->link->job = vj;
     s->in_flight++;
+    s->queued_body_bytes += vj->body_len;
 }

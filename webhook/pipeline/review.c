@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "admission/patch.h"
 #include "admission/request.h"
 #include "admission/response.h"
 #include "base/arena.h"
@@ -23,6 +24,7 @@
 #include "decision/decision.h"
 #include "metrics/metrics.h"
 #include "pipeline/image_check.h"
+#include "policy/model.h"
 #include "policy/policy.h"
 #include "registry/client.h"
 #include "registry/kube.h"
@@ -168,6 +170,7 @@ use_pull_secrets(struct wh_review_worker *w, const struct wh_admission_request *
 
     if (w->env->kube == NULL || w->registry == NULL || req->n_image_pull_secrets == 0)
         return;
+    memset(cfg, 0, sizeof(cfg)); /* gcc 12 cannot see that only cfg[0..n) is read */
     for (size_t i = 0; i < req->n_image_pull_secrets && n < sizeof(cfg) / sizeof(cfg[0]); i++) {
         if (wh_kube_pull_secret_get(w->env->kube, req->namespace_, req->image_pull_secrets[i],
                                     deadline_ms, a, &cfg[n], &err) == WH_OK)
@@ -525,6 +528,32 @@ observe_review(struct wh_review_metrics *m, const char *verdict, int64_t started
                                          (double)steps[i].us / 1e6);
 }
 
+/* The image checks' context for one review of `w` on the snapshots it holds. */
+static void
+check_ctx_init(struct wh_review_worker *w, const struct wh_policy *policy,
+               const struct wh_trust_root *trust, int64_t deadline_ms, struct wh_arena *a,
+               struct wh_review_timing *timing, struct wh_image_check_ctx *ctx)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    memset(timing, 0, sizeof(*timing));
+    ctx->policy = policy;
+    ctx->registry = w->registry;
+    ctx->registry_error = w->registry_error;
+    ctx->limits = &w->env->settings.limits;
+    ctx->deadline_ms = deadline_ms;
+    ctx->now = wh_clock_wall();
+    ctx->arena = a;
+    ctx->cache = w->env->cache;
+    ctx->generation = wh_policy_generation(policy);
+    ctx->trust = trust;
+    ctx->trust_generation = trust != NULL ? wh_trust_root_generation(trust) : 0;
+    ctx->tag_ttl_ms = w->env->settings.tag_ttl_ms;
+    ctx->facts_ttl_ms = w->env->settings.facts_ttl_ms;
+    ctx->negative_ttl_ms = w->env->settings.negative_ttl_ms;
+    ctx->timing = timing;
+    ctx->verify_failures = w->env->m.verify_failures;
+}
+
 void
 wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
                  struct wh_review_reply *reply)
@@ -553,24 +582,7 @@ wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadl
     wh_decision_init(&d, &a);
     wh_decision_subject_set(&d, req.kind, req.namespace_, req.name);
     policy = current_policy(w->env, &trust);
-    memset(&ctx, 0, sizeof(ctx));
-    memset(&timing, 0, sizeof(timing));
-    ctx.policy = policy;
-    ctx.registry = w->registry;
-    ctx.registry_error = w->registry_error;
-    ctx.limits = &w->env->settings.limits;
-    ctx.deadline_ms = deadline_ms;
-    ctx.now = wh_clock_wall();
-    ctx.arena = &a;
-    ctx.cache = w->env->cache;
-    ctx.generation = wh_policy_generation(policy);
-    ctx.trust = trust;
-    ctx.trust_generation = trust != NULL ? wh_trust_root_generation(trust) : 0;
-    ctx.tag_ttl_ms = w->env->settings.tag_ttl_ms;
-    ctx.facts_ttl_ms = w->env->settings.facts_ttl_ms;
-    ctx.negative_ttl_ms = w->env->settings.negative_ttl_ms;
-    ctx.timing = &timing;
-    ctx.verify_failures = w->env->m.verify_failures;
+    check_ctx_init(w, policy, trust, deadline_ms, &a, &timing, &ctx);
     use_pull_secrets(w, &req, deadline_ms, &a);
     wh_image_check_request(&ctx, &req, &d);
     if (w->registry != NULL)
@@ -588,6 +600,180 @@ wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadl
         requests = wh_registry_client_requests(w->registry) - requests;
     log_review(&req, &d, started, requests);
     observe_review(&w->env->m, reply->verdict, started_us, &timing);
+    wh_policy_unref(policy);
+    wh_trust_root_unref(trust);
+    wh_arena_fini(&a);
+}
+
+/* ---- POST /mutate ---- */
+
+/* The pod's driftgate.dev/dev-image annotation, read as pipeline/image_check.c reads it, so a
+ * mutate checks (and caches) exactly what the validate after it will. */
+static const char *
+dev_annotation(const struct wh_admission_request *req)
+{
+    size_t i;
+
+    for (i = 0; i < req->n_annotations; i++)
+        if (strcmp(req->annotations[i].key, "driftgate.dev/dev-image") == 0)
+            return req->annotations[i].value;
+    return NULL;
+}
+
+/*
+ * Which images of `req` a patch may touch. A bare Pod's UPDATE touches none: the kubelet restarts
+ * a container whose image string changes, and /validate still judges an image an update sets.
+ * The pods/ephemeralcontainers subresource touches only ephemeral containers (the apiserver
+ * keeps the rest of the pod as it was).
+ */
+static bool
+may_pin(const struct wh_admission_request *req, const char *path)
+{
+    if (strcmp(req->operation, "CREATE") != 0 && strcmp(req->operation, "UPDATE") != 0)
+        return false;
+    if (strcmp(req->sub_resource, "ephemeralcontainers") == 0)
+        return strstr(path, "ephemeralContainers[") != NULL;
+    if (strcmp(req->kind, "Pod") == 0 && strcmp(req->group, "") == 0 &&
+        strcmp(req->operation, "UPDATE") == 0)
+        return false;
+    return true;
+}
+
+/*
+ * The digest to pin `image` to, or NULL. The image is checked as /validate checks it (same
+ * cache, so the validate that follows costs no verification); it is pinned only when its digest
+ * resolved without error and the policy, judging it in enforce mode whatever the rule's mode,
+ * records no denial. The pinned digest is the one the reference resolved to: an index's for a
+ * multi-arch image, so the kubelet still picks its node's platform and /validate judges the
+ * platforms again from the cache.
+ */
+static const char *
+pin_digest(const struct wh_image_check_ctx *ctx, const struct wh_admission_request *req,
+           const struct wh_admission_image *img, const char *dev)
+{
+    struct wh_image_result r;
+    struct wh_policy_image *strict;
+    struct wh_image_eval ev;
+    struct wh_decision d;
+
+    wh_image_check_one(ctx, img->image, dev, &req->platforms, &r);
+    if (r.rule == NULL || r.digest == NULL || r.error != NULL || r.invalid != NULL)
+        return NULL;
+    strict = wh_arena_memdup(ctx->arena, r.rule, sizeof(*r.rule));
+    strict->mode = WH_POLICY_MODE_ENFORCE;
+    memset(&ev, 0, sizeof(ev));
+    ev.path = img->path;
+    ev.image = img->image;
+    ev.digest = r.digest;
+    ev.platform = r.platform;
+    ev.index_digest = r.index_digest;
+    ev.name = r.name;
+    ev.rule = strict;
+    ev.facts = &r.facts;
+    ev.diff = r.diff;
+    ev.dev_image = r.dev_image;
+    ev.verify_detail = r.verify_detail;
+    ev.signature_detail = r.signature_detail;
+    ev.dev_predicates = r.dev_predicates;
+    wh_decision_init(&d, ctx->arena);
+    wh_policy_evaluate_image(ctx->policy, &ev, ctx->now, &d);
+    if (d.n_denials > 0)
+        return NULL;
+    return r.index_digest != NULL ? r.index_digest : r.digest;
+}
+
+static void
+log_mutate(const struct wh_admission_request *req, size_t n_ops, int64_t started_ms,
+           unsigned long registry_requests)
+{
+    struct wh_buf b;
+
+    wh_buf_init(&b, 4096);
+    wh_buf_append_c(&b, "{\"mutate\":");
+    wh_buf_append_json_string(&b, wh_str_c(req->uid));
+    wh_buf_append_c(&b, ",\"kind\":");
+    wh_buf_append_json_string(&b, wh_str_c(req->kind));
+    wh_buf_append_c(&b, ",\"operation\":");
+    wh_buf_append_json_string(&b, wh_str_c(req->operation));
+    wh_buf_printf(
+        &b, ",\"images\":%zu,\"pinned\":%zu,\"ms\":%lld,\"registry_requests\":%lu,\"namespace\":",
+        req->n_images, n_ops, (long long)(wh_clock_mono_ms() - started_ms), registry_requests);
+    wh_buf_append_json_string(&b, wh_str_c(req->namespace_));
+    wh_buf_append_c(&b, "}\n");
+    if (!b.overflow)
+        wh_log_json_line(b.ptr, b.len);
+    wh_buf_fini(&b);
+}
+
+void
+wh_review_mutate(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
+                 struct wh_review_reply *reply)
+{
+    struct wh_arena a;
+    struct wh_admission_request req;
+    struct wh_admission_pin *pins;
+    struct wh_error err;
+    struct wh_policy *policy;
+    struct wh_trust_root *trust;
+    struct wh_image_check_ctx ctx;
+    struct wh_review_timing timing;
+    struct wh_buf patch;
+    const char *dev;
+    size_t i, j, n_pins = 0, n_ops = 0;
+    int64_t started = wh_clock_mono_ms();
+    unsigned long requests = w->registry != NULL ? wh_registry_client_requests(w->registry) : 0;
+
+    wh_arena_init(&a);
+    wh_buf_init(&reply->body, w->env->settings.limits.response_bytes);
+    if (wh_admission_request_parse(body, &w->env->settings.limits, &a, &req, &err) != WH_OK) {
+        reply_error(reply, err.msg);
+        wh_log(WH_LOG_WARN, "mutate: rejected malformed AdmissionReview: %s", err.msg);
+        wh_arena_fini(&a);
+        return;
+    }
+    policy = current_policy(w->env, &trust);
+    check_ctx_init(w, policy, trust, deadline_ms, &a, &timing, &ctx);
+    dev = dev_annotation(&req);
+    pins = wh_arena_calloc(&a, req.n_images == 0 ? 1 : req.n_images, sizeof(*pins));
+    use_pull_secrets(w, &req, deadline_ms, &a);
+    for (i = 0; i < req.n_images; i++) {
+        const struct wh_admission_image *img = &req.images[i];
+        const char *digest = NULL;
+        bool seen = false;
+
+        if (!may_pin(&req, img->path) || wh_admission_pin_is_pinned(img->image))
+            continue;
+        /* One image used by many containers is checked once per review. */
+        for (j = 0; j < n_pins && !seen; j++)
+            if (strcmp(pins[j].image, img->image) == 0) {
+                seen = true;
+                digest = pins[j].digest;
+            }
+        if (!seen)
+            digest = pin_digest(&ctx, &req, img, dev);
+        if (digest != NULL)
+            pins[n_pins++] = (struct wh_admission_pin){img->path, img->image, digest};
+    }
+    if (w->registry != NULL)
+        wh_registry_client_review_credentials_clear(w->registry);
+    wh_buf_init(&patch, w->env->settings.limits.response_bytes);
+    if (wh_admission_patch_render(pins, n_pins, &patch, &n_ops, &err) != WH_OK) {
+        /* Never a denial: unpinned, the object still meets /validate. */
+        wh_log(WH_LOG_ERROR, "mutate %s: no patch: %s", req.uid, err.msg);
+        wh_buf_reset(&patch);
+        n_ops = 0;
+    }
+    if (wh_admission_mutate_response_render(req.uid, (struct wh_str){patch.ptr, patch.len},
+                                            &reply->body, &err) != WH_OK) {
+        reply_error(reply, err.msg); /* a webhook failure: failurePolicy decides */
+    } else {
+        reply->http_status = 200;
+        reply->verdict = "allow";
+    }
+    if (w->registry != NULL)
+        requests = wh_registry_client_requests(w->registry) - requests;
+    log_mutate(&req, n_ops, started, requests);
+    wh_buf_fini(&patch);
     wh_policy_unref(policy);
     wh_trust_root_unref(trust);
     wh_arena_fini(&a);

@@ -78,6 +78,19 @@ void wh_review_worker_free(struct wh_review_worker *w);
 void wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
                       struct wh_review_reply *reply);
 
+/*
+ * Runs one AdmissionReview for POST /mutate on the same engine, cache and pull secrets as
+ * wh_review_handle. The answer always allows: with a JSONPatch (admission/patch.h) rewriting each
+ * image whose digest resolved and which the policy, judging it in enforce mode, would admit, to
+ * IMAGE@DIGEST ("name:TAG@sha256:D"). An image already naming a digest, one that cannot be
+ * verified, or one the policy would deny is left as written: /validate decides about it. A bare
+ * Pod's UPDATE is never patched (the kubelet would restart the container), and for the
+ * pods/ephemeralcontainers subresource only ephemeral containers are. A malformed review is a
+ * 400 as for /validate. Never fails; safe to call concurrently from different workers.
+ */
+void wh_review_mutate(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
+                      struct wh_review_reply *reply);
+
 /* True when policy and trust are loaded. `detail` (cap bytes, NUL-terminated) gets "ok", or
  * the reloads that failed since their last success: the env then still serves the last good
  * snapshot and stays ready, so a bad ConfigMap never takes the webhook out of the Service. */

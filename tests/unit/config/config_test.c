@@ -274,6 +274,54 @@ test_registry_ca_files_per_host(void)
     }
 }
 
+static void
+test_server_bounds_and_client_auth(void)
+{
+    struct wh_config c;
+    struct wh_error err = {0};
+
+    wh_config_defaults(&c);
+    ok(c.max_connections == 256 && c.max_inflight_body_bytes == 16u << 20 &&
+           c.request_timeout_ms == 10000 && c.handshake_timeout_ms == 5000 && c.probe_port == 0,
+       "default server bounds: 256 connections, 16 MiB in flight, 10 s request, 5 s handshake");
+    ok(c.tls_client_ca == NULL && c.n_tls_client_names == 0, "no client authentication by default");
+    wh_config_fini(&c);
+    ok(load_text("tls:\n  cert: /c\n  key: /k\n  clientCA: /ca.pem\n"
+                 "  clientNames: [kube-apiserver, apiserver.example]\n"
+                 "server:\n  maxConnections: 64\n  maxBodyBytesInFlight: 8388608\n"
+                 "  requestTimeoutMillis: 3000\n  handshakeTimeoutMillis: 2000\n"
+                 "  probeListen: \"0.0.0.0:8081\"\n",
+                 &c, &err) == WH_OK,
+       "server and tls.clientCA load: %s", err.msg);
+    ok(strcmp(c.tls_client_ca, "/ca.pem") == 0 && c.n_tls_client_names == 2 &&
+           strcmp(c.tls_client_names[1], "apiserver.example") == 0,
+       "clientCA and clientNames");
+    ok(c.max_connections == 64 && c.max_inflight_body_bytes == 8388608 &&
+           c.request_timeout_ms == 3000 && c.handshake_timeout_ms == 2000,
+       "server bounds");
+    ok(strcmp(c.probe_listen, "0.0.0.0:8081") == 0 && strcmp(c.probe_host, "0.0.0.0") == 0 &&
+           c.probe_port == 8081,
+       "probeListen");
+    wh_config_fini(&c);
+    expect_invalid("server: {maxConnections: 0}\n", WH_E_INVALID, "out of range 1-100000",
+                   "zero connections");
+    expect_invalid("server: {maxBodyBytesInFlight: 4194304}\n", WH_E_INVALID,
+                   "maxBodyBytesInFlight (4194304) must be at least twice limits.bodyBytes",
+                   "a budget that cannot hold one body while it arrives");
+    expect_invalid("server: {requestTimeoutMillis: 50}\n", WH_E_INVALID, "out of range 100-",
+                   "request timeout under 100 ms");
+    expect_invalid("server: {probeListen: \"localhost:1\"}\n", WH_E_INVALID,
+                   "probeListen: listen address", "probeListen needs a numeric host");
+    expect_invalid("server: {probeListen: \"0.0.0.0:8443\"}\n", WH_E_INVALID,
+                   "probeListen must not be listen's port", "probe port equal to listen's");
+    expect_invalid("server: {idleSeconds: 1}\n", WH_E_INVALID,
+                   "unknown key \"idleSeconds\" in server", "unknown server key");
+    expect_invalid("tls: {cert: /c, key: /k, clientNames: [a]}\n", WH_E_INVALID,
+                   "tls.clientNames needs tls.clientCA", "clientNames without clientCA");
+    expect_invalid("tls: false\nserver: {probeListen: \"127.0.0.1:9\"}\n", WH_E_INVALID,
+                   "probeListen needs tls", "probe port without tls");
+}
+
 int
 main(void)
 {
@@ -285,5 +333,6 @@ main(void)
     test_missing_file_names_path();
     test_registry_throttling_and_kube();
     test_registry_ca_files_per_host();
+    test_server_bounds_and_client_auth();
     return done_testing();
 }

@@ -12,6 +12,7 @@
 #include <openssl/ec.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +109,18 @@ wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadl
     wh_buf_init(&reply->body, 1024);
     wh_buf_printf(&reply->body, "{\"echo\":%zu,\"budget_ms\":%lld}", body.len,
                   (long long)(deadline_ms - wh_clock_mono_ms()));
+    reply->http_status = 200;
+    reply->verdict = "allow";
+}
+
+void
+wh_review_mutate(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
+                 struct wh_review_reply *reply)
+{
+    (void)w;
+    (void)deadline_ms;
+    wh_buf_init(&reply->body, 1024);
+    wh_buf_printf(&reply->body, "{\"mutate\":%zu}", body.len);
     reply->http_status = 200;
     reply->verdict = "allow";
 }
@@ -324,6 +337,13 @@ test_tls_routes_limits_and_keepalive(void)
     ok(strstr(r.body, "\"budget_ms\":8") != NULL || strstr(r.body, "\"budget_ms\":9") != NULL,
        "budget is timeout minus the 1 s margin: %s", r.body);
     ok(r.connects == 0, "keep-alive: the connection was reused for every request so far");
+    snprintf(url, sizeof(url), "%s/mutate?timeout=10s", base);
+    request(h, url, "POST", "{\"x\":1}", 7, &r);
+    ok(r.status == 200 && strcmp(r.body, "{\"mutate\":7}") == 0,
+       "POST /mutate reaches the worker's mutate entry point: %s", r.body);
+    request(h, url, "GET", NULL, 0, &r);
+    ok(r.status == 405, "GET /mutate 405");
+    snprintf(url, sizeof(url), "%s/validate?timeout=10s", base);
     request(h, url, "POST", "", 0, &r);
     ok(r.status == 400 && strstr(r.body, "empty request body") != NULL, "empty body 400: %s",
        r.body);
@@ -437,6 +457,256 @@ test_plain_http_full_queue_and_drain(void)
     wh_config_fini(&cfg);
 }
 
+/* A TCP connection to 127.0.0.1:port, or -1. */
+static int
+connect_raw(uint16_t port)
+{
+    struct sockaddr_in a = {
+        .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+/* Sends what the socket takes now; the rest is dropped (a peer the server stopped reading). */
+static void
+send_some(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = send(fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+        if (k <= 0)
+            return;
+        p += k;
+        n -= (size_t)k;
+    }
+}
+
+/* Milliseconds until the server closes `fd` (reads end-of-file or a reset), or -1 past `ms`.
+ * Anything the server sends first (a response) is read and ignored. */
+static int64_t
+closed_within(int fd, int64_t ms)
+{
+    int64_t t0 = wh_clock_mono_ms();
+    char buf[4096];
+
+    while (wh_clock_mono_ms() - t0 < ms) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+
+        if (poll(&p, 1, 50) == 1) {
+            ssize_t k = recv(fd, buf, sizeof(buf), 0);
+
+            if (k <= 0)
+                return wh_clock_mono_ms() - t0;
+        }
+    }
+    return -1;
+}
+
+/* The value of one unlabeled series in a /metrics body; -1 when absent. */
+static double
+metric_value(const char *body, const char *name)
+{
+    char key[128];
+    const char *p;
+
+    snprintf(key, sizeof(key), "\n%s ", name);
+    p = strstr(body, key);
+    return p == NULL ? -1 : strtod(p + strlen(key), NULL);
+}
+
+static void
+test_connection_cap_and_request_timeout(void)
+{
+    struct wh_config cfg;
+    struct response r;
+    char base[64], url[128];
+    const char *slow = "POST /validate HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n";
+    int fds[3], status, i;
+    int64_t t;
+    CURL *h;
+    pid_t pid;
+
+    wh_config_defaults(&cfg);
+    snprintf(cfg.listen_host, sizeof(cfg.listen_host), "127.0.0.1");
+    cfg.listen_port = free_port();
+    cfg.listen = "127.0.0.1:test";
+    cfg.tls_enabled = false;
+    cfg.max_connections = 2;
+    cfg.request_timeout_ms = 600;
+    snprintf(base, sizeof(base), "http://127.0.0.1:%u", cfg.listen_port);
+    pid = start_server(&cfg);
+    ok(wait_ready(base), "plain HTTP server with maxConnections 2, requestTimeoutMillis 600");
+    usleep(100 * 1000); /* wait_ready's connection is closed */
+    for (i = 0; i < 3; i++) {
+        fds[i] = connect_raw(cfg.listen_port);
+        usleep(100 * 1000); /* accepted in order */
+    }
+    ok(fds[0] >= 0 && fds[1] >= 0 && fds[2] >= 0, "three TCP connections made");
+    t = closed_within(fds[2], 300);
+    ok(t >= 0, "the third connection is closed at once (%lld ms): over the cap", (long long)t);
+    /* Slowloris: a header line every 100 ms never completes the request; the timer started when
+     * the connection did and is not extended by them. */
+    send_some(fds[0], slow, strlen(slow));
+    for (i = 0; i < 4; i++) {
+        usleep(100 * 1000);
+        send_some(fds[0], "X-A: b\r\n", 8);
+    }
+    t = closed_within(fds[0], 2000);
+    ok(t >= 0 && t < 600,
+       "a request whose header trickles in is closed at the request timeout "
+       "(%lld ms after its last byte)",
+       (long long)t);
+    /* The other one never sends a byte: an idle connection ends at the same timeout. */
+    t = closed_within(fds[1], 2000);
+    ok(t >= 0, "an idle connection is closed at the request timeout (%lld ms more)", (long long)t);
+    for (i = 0; i < 3; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    /* A body one byte short ends the same way. */
+    fds[0] = connect_raw(cfg.listen_port);
+    send_some(fds[0], slow, strlen(slow));
+    send_some(fds[0], "\r\n123456789", 11);
+    t = closed_within(fds[0], 2000);
+    ok(t > 300 && t < 1500, "a body one byte short is closed at the request timeout (%lld ms)",
+       (long long)t);
+    close(fds[0]);
+    usleep(100 * 1000);
+    h = curl_easy_init();
+    snprintf(url, sizeof(url), "%s/metrics", base);
+    request(h, url, "GET", NULL, 0, &r);
+    ok(r.status == 200 && metric_value(r.body, "driftgate_connections_rejected_total") == 1 &&
+           metric_value(r.body, "driftgate_connections") == 1,
+       "metrics: one connection rejected, one open (this one): rejected %g, open %g",
+       metric_value(r.body, "driftgate_connections_rejected_total"),
+       metric_value(r.body, "driftgate_connections"));
+    curl_easy_cleanup(h);
+    ok(stop_server(pid, 3000, &status), "SIGTERM: exit 0 (status %d)", status);
+    wh_config_fini(&cfg);
+}
+
+#define HOLDERS 40
+#define BODY (64 * 1024)
+
+/* 40 connections each sending a 64 KiB body one byte short into a 1 MiB budget: the server
+ * stops reading most of them, still answers a small review at once, and reads a large one
+ * completely once their request timeout has closed the holders. */
+static void
+test_body_budget_holds_back_large_bodies(void)
+{
+    struct wh_config cfg;
+    struct response r;
+    char base[64], url[128], head[256];
+    char *body = malloc(BODY);
+    int fds[HOLDERS], status, i;
+    double held, paused;
+    CURL *h;
+    pid_t pid;
+
+    memset(body, 'a', BODY);
+    wh_config_defaults(&cfg);
+    snprintf(cfg.listen_host, sizeof(cfg.listen_host), "127.0.0.1");
+    cfg.listen_port = free_port();
+    cfg.listen = "127.0.0.1:test";
+    cfg.tls_enabled = false;
+    cfg.limits.body_bytes = BODY;
+    cfg.max_inflight_body_bytes = 1u << 20;
+    cfg.request_timeout_ms = 2000;
+    snprintf(base, sizeof(base), "http://127.0.0.1:%u", cfg.listen_port);
+    pid = start_server(&cfg);
+    ok(wait_ready(base), "plain HTTP server with a 1 MiB body budget");
+    snprintf(head, sizeof(head), "POST /validate HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n",
+             BODY);
+    for (i = 0; i < HOLDERS; i++) {
+        fds[i] = connect_raw(cfg.listen_port);
+        send_some(fds[i], head, strlen(head));
+        send_some(fds[i], body, BODY - 1);
+    }
+    usleep(300 * 1000);
+    for (i = 0; i < HOLDERS; i++) /* a second push: what the first could not send */
+        send_some(fds[i], body, BODY - 1);
+    usleep(300 * 1000);
+    h = curl_easy_init();
+    snprintf(url, sizeof(url), "%s/metrics", base);
+    request(h, url, "GET", NULL, 0, &r);
+    held = metric_value(r.body, "driftgate_request_body_bytes");
+    paused = metric_value(r.body, "driftgate_connections_paused");
+    ok(r.status == 200 && paused >= HOLDERS / 2, "most holders are no longer read: %g of %d paused",
+       paused, HOLDERS);
+    /* Budget plus one loop iteration's reads: each connection reads at most its kernel buffer
+     * (2 x 16 KiB) between two checks. */
+    ok(held > 0 && held <= (1u << 20) + HOLDERS * 40 * 1024,
+       "request bytes held stay near the 1 MiB budget: %g", held);
+    snprintf(url, sizeof(url), "%s/validate?timeout=10s", base);
+    request(h, url, "POST", "{\"small\":1}", 11, &r);
+    ok(r.status == 200 && strstr(r.body, "\"echo\":11") != NULL,
+       "a small review is answered while the budget is full: %s", r.body);
+    for (i = 0; i < HOLDERS; i++)
+        close(fds[i]);
+    /* Their unread bytes sit in the kernel ahead of their end of file: the request timeout
+     * (2 s from their first byte) is what closes them. */
+    usleep(2000 * 1000);
+    request(h, url, "POST", body, BODY, &r);
+    ok(r.status == 200 && strstr(r.body, "\"echo\":65536") != NULL,
+       "once the holders timed out a full-size body is read and answered: %ld %s", r.status,
+       r.body);
+    snprintf(url, sizeof(url), "%s/metrics", base);
+    request(h, url, "GET", NULL, 0, &r);
+    ok(metric_value(r.body, "driftgate_connections_paused") == 0, "nothing paused any more (%g)",
+       metric_value(r.body, "driftgate_connections_paused"));
+    curl_easy_cleanup(h);
+    ok(stop_server(pid, 3000, &status), "SIGTERM: exit 0 (status %d)", status);
+    free(body);
+    wh_config_fini(&cfg);
+}
+
+static void
+test_probe_port_serves_health_only(void)
+{
+    struct wh_config cfg;
+    struct response r;
+    char base[64], probe[64], url[128];
+    CURL *h;
+    pid_t pid;
+    int status;
+
+    wh_config_defaults(&cfg);
+    snprintf(cfg.listen_host, sizeof(cfg.listen_host), "127.0.0.1");
+    cfg.listen_port = free_port();
+    cfg.listen = "127.0.0.1:test";
+    cfg.tls_cert = cert_path;
+    cfg.tls_key = key_path;
+    snprintf(cfg.probe_host, sizeof(cfg.probe_host), "127.0.0.1");
+    cfg.probe_port = free_port();
+    cfg.probe_listen = "127.0.0.1:probe";
+    snprintf(base, sizeof(base), "https://127.0.0.1:%u", cfg.listen_port);
+    snprintf(probe, sizeof(probe), "https://127.0.0.1:%u", cfg.probe_port);
+    pid = start_server(&cfg);
+    ok(wait_ready(base) && wait_ready(probe), "webhook and probe ports answer /healthz over TLS");
+    h = curl_easy_init();
+    snprintf(url, sizeof(url), "%s/readyz", probe);
+    request(h, url, "GET", NULL, 0, &r);
+    ok(r.status == 200, "probe port: /readyz 200");
+    snprintf(url, sizeof(url), "%s/metrics", probe);
+    request(h, url, "GET", NULL, 0, &r);
+    ok(r.status == 200 && strstr(r.body, "driftgate_connections") != NULL,
+       "probe port: /metrics 200");
+    snprintf(url, sizeof(url), "%s/validate?timeout=10s", probe);
+    request(h, url, "POST", "{}", 2, &r);
+    ok(r.status == 404 && strstr(r.body, "only /healthz, /readyz and /metrics") != NULL,
+       "probe port: POST /validate 404: %s", r.body);
+    snprintf(url, sizeof(url), "%s/mutate?timeout=10s", probe);
+    request(h, url, "POST", "{}", 2, &r);
+    ok(r.status == 404, "probe port: POST /mutate 404");
+    curl_easy_cleanup(h);
+    ok(stop_server(pid, 3000, &status), "SIGTERM with two listeners: exit 0 (status %d)", status);
+    wh_config_fini(&cfg);
+}
+
 static void
 test_bad_certificate_fails_before_serving(void)
 {
@@ -466,6 +736,9 @@ main(void)
     mint_cert();
     test_tls_routes_limits_and_keepalive();
     test_plain_http_full_queue_and_drain();
+    test_connection_cap_and_request_timeout();
+    test_body_budget_holds_back_large_bodies();
+    test_probe_port_serves_health_only();
     test_bad_certificate_fails_before_serving();
     unlink(cert_path);
     unlink(key_path);

@@ -31,6 +31,13 @@ wh_review_worker_free(struct wh_review_worker *w)
 }
 
 void
+wh_review_mutate(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
+                 struct wh_review_reply *reply)
+{
+    wh_review_handle(w, body, deadline_ms, reply);
+}
+
+void
 wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
                  struct wh_review_reply *reply)
 {
