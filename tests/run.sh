@@ -55,7 +55,7 @@ run_suite build ""
 if [ -z "${DG_NO_ASAN:-}" ]; then
   run_suite build-asan "address,undefined"
 fi
-# libFuzzer targets (CI sets DG_FUZZ_SECONDS=60): every parser of untrusted input, each for that
+# libFuzzer targets (CI sets DG_FUZZ_SECONDS=30): every parser of untrusted input, each for that
 # long on a copy of its seed corpus, two at a time.
 if [ -n "${DG_FUZZ_SECONDS:-}" ]; then
   echo "== fuzz ${DG_FUZZ_SECONDS}s per target"
