@@ -13,15 +13,18 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$top/build}
+# shellcheck source=tests/integration/serve-lib.sh # make shellcheck runs from the top
 . "$top/tests/integration/serve-lib.sh"
 
 [ -x "$dg" ] || { check 1 "driftgate binary at $dg"; exit 1; }
 world=$work/world
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup_world() { "$top/tests/support/fixtures/world.sh" stop "$world" >/dev/null 2>&1 || true; cleanup; }
 trap cleanup_world EXIT
 "$top/tests/support/fixtures/world.sh" "$world" none > "$work/world.log" 2>&1 &&
   "$top/tests/support/fixtures/multiarch.sh" "$world" >> "$work/world.log" 2>&1
 check $? "fixture world with a registry, signed images and multi-arch indexes" "$(tail -20 "$work/world.log")"
+# shellcheck disable=SC1091 # written by the fixture at run time
 . "$world/world.env"
 # The world's policy plus a rule for the multi-arch repository (signature and SBOM per platform).
 awk -v reg="$REGISTRY" '
@@ -50,7 +53,7 @@ validate() { # BODY-FILE → response body
   c -H 'Content-Type: application/json' --data-binary "@$1" "$base/validate?timeout=10s"
 }
 patch_of() { # RESPONSE (first line) → the decoded JSONPatch, or "none"
-  head -1 <<< "$1" | jq -r '.response.patch // "none"' | { read -r p; [ "$p" = none ] && echo none || base64 -d <<< "$p"; }
+  head -1 <<< "$1" | jq -r '.response.patch // "none"' | { read -r p; if [ "$p" = none ]; then echo none; else base64 -d <<< "$p"; fi; }
 }
 # apply REVIEW-FILE PATCH-JSON → the review with the patch applied to request.object (replace
 # ops only, RFC 6901 pointers); fails if a path does not exist.

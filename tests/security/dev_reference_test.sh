@@ -10,7 +10,7 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$top/build}
-# shellcheck source=../integration/serve-lib.sh
+# shellcheck source=tests/integration/serve-lib.sh # make shellcheck runs from the top
 . "$top/tests/integration/serve-lib.sh"
 fixtures=$top/tests/support/fixtures
 trap '"$fixtures/world.sh" stop "$work/world" >/dev/null 2>&1; cleanup' EXIT

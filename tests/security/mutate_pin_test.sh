@@ -10,14 +10,17 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$top/build}
+# shellcheck source=tests/integration/serve-lib.sh # make shellcheck runs from the top
 . "$top/tests/integration/serve-lib.sh"
 
 [ -x "$dg" ] || { check 1 "driftgate binary at $dg"; exit 1; }
 world=$work/world
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup_world() { "$top/tests/support/fixtures/world.sh" stop "$world" >/dev/null 2>&1 || true; cleanup; }
 trap cleanup_world EXIT
 "$top/tests/support/fixtures/world.sh" "$world" none > "$work/world.log" 2>&1
 check $? "fixture world with a registry and signed images" "$(tail -20 "$work/world.log")"
+# shellcheck disable=SC1091 # written by the fixture at run time
 . "$world/world.env"
 skopeo_copy() { skopeo copy -q --src-tls-verify=false --dest-tls-verify=false "docker://$1" "docker://$2"; }
 # What the kubelet would pull for REF (a tag or a digest): the registry's digest for it.

@@ -13,15 +13,19 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$top/build}
+# shellcheck source=tests/integration/serve-lib.sh # make shellcheck runs from the top
 . "$top/tests/integration/serve-lib.sh"
+strip_rc() { sed 's/^rc=[0-9]* //'; } # the answer without the rc= prefix send() adds
 
 [ -x "$dg" ] || { check 1 "driftgate binary at $dg"; exit 1; }
 command -v node > /dev/null || { check 1 "node is installed"; exit 1; }
 world=$work/world
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup_world() { "$top/tests/support/fixtures/world.sh" stop "$world" >/dev/null 2>&1 || true; cleanup; }
 trap cleanup_world EXIT
 "$top/tests/support/fixtures/world.sh" "$world" basic > "$work/world.log" 2>&1
 check $? "fixture world with a basic-auth registry" "$(tail -20 "$work/world.log")"
+# shellcheck disable=SC1091 # written by the fixture at run time
 . "$world/world.env"
 
 # --- the payments team's pull secret, served by the stand-in API server -----------------------
@@ -87,8 +91,8 @@ write_config "" > "$work/open.yaml"
 start_serve "$work/open.yaml"; check $? "driftgate serve is up without client authentication" "$(tail -5 "$work/serve.log")"
 before=$(secrets_read)
 r=$(send)
-digest=$(sed 's/^rc=[0-9]* //' <<< "$r" | jq -r '.response.auditAnnotations["0-digest"] // empty' 2>/dev/null)
-leak=$(sed 's/^rc=[0-9]* //' <<< "$r" | jq -r '.response.warnings[]? // empty' 2>/dev/null | grep -o 'python3: dev [^,]*, prod [^ ]*' | head -1)
+digest=$(strip_rc <<< "$r" | jq -r '.response.auditAnnotations["0-digest"] // empty' 2>/dev/null)
+leak=$(strip_rc <<< "$r" | jq -r '.response.warnings[]? // empty' 2>/dev/null | grep -o 'python3: dev [^,]*, prod [^ ]*' | head -1)
 [ "$digest" = "$PROD_WARN_DIGEST" ] && [ "$(secrets_read)" -gt "$before" ] && [ -n "$leak" ]
 check $? "exposure shown: an unauthenticated caller made driftgate read payments/regcred and got back $digest and the SBOM's '$leak'" "$r"
 kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=
@@ -113,7 +117,7 @@ r=$(send)
   grep -q 'handshake from 127.0.0.1 refused: certificate required' "$work/serve.log"
 check $? "the same request without the apiserver's certificate: refused at the handshake, no secret read ($(head -c 100 "$work/send.err"))" "$r"
 r=$(send --cert "$work/pki/apiserver.crt" --key "$work/pki/apiserver.key")
-[ "$(sed 's/^rc=[0-9]* //' <<< "$r" | jq -r '.response.auditAnnotations["0-digest"]' 2>/dev/null)" = "$PROD_WARN_DIGEST" ] &&
+[ "$(strip_rc <<< "$r" | jq -r '.response.auditAnnotations["0-digest"]' 2>/dev/null)" = "$PROD_WARN_DIGEST" ] &&
   [ "$(secrets_read)" -gt "$before" ]
 check $? "the apiserver, presenting its client certificate, gets the review answered with the pod's secret" "$r"
 kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=

@@ -14,7 +14,7 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$top/build}
-# shellcheck source=../integration/serve-lib.sh
+# shellcheck source=tests/integration/serve-lib.sh # make shellcheck runs from the top
 . "$top/tests/integration/serve-lib.sh"
 
 # prod: what ships, an SPDX 2.3 document as syft writes it (spelt as the distro spells it).

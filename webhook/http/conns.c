@@ -168,9 +168,14 @@ wh_http_conns_balance(struct wh_http_server *s)
     } else {
         size_t room = budget - total;
 
-        while (!h2o_linklist_is_empty(&s->paused) && room >= RESUME_STEP_BYTES) {
-            resume_conn(s,
-                        H2O_STRUCT_FROM_MEMBER(struct wh_http_conn, paused_link, s->paused.next));
+        while (room >= RESUME_STEP_BYTES) {
+            h2o_linklist_t *first = s->paused.next;
+
+            /* The anchor: none paused. (A first node not linked cannot happen; the check lets
+             * clang-analyzer see that resume_conn's unlink never meets a node it unlinked.) */
+            if (first == &s->paused || !h2o_linklist_is_linked(first))
+                break;
+            resume_conn(s, H2O_STRUCT_FROM_MEMBER(struct wh_http_conn, paused_link, first));
             room -= RESUME_STEP_BYTES;
         }
     }

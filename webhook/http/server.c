@@ -594,7 +594,7 @@ open_front(const struct wh_config *cfg, SSL_CTX **ssl_ctx, SSL_CTX **probe_ssl_c
 
     *ssl_ctx = *probe_ssl_ctx = NULL;
     *fd = *probe_fd = -1;
-    if (cfg->tls_enabled && (rc = new_ssl_ctx(cfg, true, ssl_ctx, err)) != WH_OK)
+    if (cfg->tls_enabled && new_ssl_ctx(cfg, true, ssl_ctx, err) != WH_OK)
         return wh_error_wrap(err, "tls");
     if (cfg->probe_port != 0 && (rc = new_ssl_ctx(cfg, false, probe_ssl_ctx, err)) != WH_OK) {
         wh_error_wrap(err, "tls (server.probeListen)");

@@ -688,6 +688,37 @@ check_attestations(const struct wh_image_check_ctx *ctx, const struct wh_image_r
     publish_predicates(out, preds);
 }
 
+/* Why the referrers did not help, where the facts lack the part they were looked at for; a
+ * classic layer's reason, when there is one, is the more telling and is kept. */
+static void
+note_referrer_failure(const struct wh_policy_image *rule, bool sig_missing, const char *detail,
+                      struct image_facts *out)
+{
+    if (sig_missing && out->signature_detail == NULL)
+        out->signature_detail = detail;
+    if (wants_attestations(rule) && out->verify_detail == NULL)
+        out->verify_detail = detail;
+}
+
+/* A verified signature bundle among the referrers (i of n) counts toward signatures.count when
+ * its signer is one of the rule's. */
+static void
+take_signature_referrer(const struct wh_policy_image *rule, const struct wh_keyless_referrer *r,
+                        size_t i, size_t n, struct wh_arena *keep, struct image_facts *out)
+{
+    if (out->facts.n_signature_signers >= rule->signatures.count)
+        return;
+    if (!signer_listed(rule->signatures.signed_by, rule->signatures.n_signed_by, r->signer)) {
+        out->signature_detail = wh_arena_sprintf(
+            keep, "referrer %zu of %zu: signature bundle by %s, not a signer of rule %s", i + 1, n,
+            r->signer, rule->name);
+        return;
+    }
+    add_signature_signer(&out->facts, r->signer, r->identity, keep);
+    if (out->facts.n_signature_signers >= rule->signatures.count)
+        out->signature_detail = NULL;
+}
+
 /* Sigstore bundles attached as OCI 1.1 referrers (cosign v3, @sigstore/oci), looked at when the
  * classic tags left the facts incomplete: a signature bundle counts as the .sig, a DSSE statement
  * as an .att. */
@@ -710,10 +741,8 @@ check_referrers(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
                                    ctx->limits, ctx->deadline_ms, tmp, &refs, &n_refs,
                                    &err) != WH_OK) {
         const char *d = fetch_failed(out, "sigstore bundle referrers", &err, keep);
-        if (d != NULL && sig_missing && out->signature_detail == NULL)
-            out->signature_detail = d;
-        if (d != NULL && wants_attestations(rule) && out->verify_detail == NULL)
-            out->verify_detail = d;
+        if (d != NULL)
+            note_referrer_failure(rule, sig_missing, d, out);
         return;
     }
     if (n_refs == 0)
@@ -724,28 +753,14 @@ check_referrers(const struct wh_image_check_ctx *ctx, const struct wh_image_ref 
         const struct wh_keyless_referrer *r = &refs[i];
 
         if (r->signer == NULL) {
-            const char *d =
-                wh_arena_sprintf(keep, "referrer %zu of %zu: %s", i + 1, n_refs, r->detail);
-            /* A classic layer's reason, when there is one, is the more telling. */
-            if (sig_missing && out->signature_detail == NULL)
-                out->signature_detail = d;
-            if (wants_attestations(rule) && out->verify_detail == NULL)
-                out->verify_detail = d;
+            note_referrer_failure(
+                rule, sig_missing,
+                wh_arena_sprintf(keep, "referrer %zu of %zu: %s", i + 1, n_refs, r->detail), out);
             continue;
         }
         if (r->is_signature) {
-            if (!sig_missing || out->facts.n_signature_signers >= rule->signatures.count)
-                continue;
-            if (!signer_listed(rule->signatures.signed_by, rule->signatures.n_signed_by,
-                               r->signer)) {
-                out->signature_detail = wh_arena_sprintf(
-                    keep, "referrer %zu of %zu: signature bundle by %s, not a signer of rule %s",
-                    i + 1, n_refs, r->signer, rule->name);
-                continue;
-            }
-            add_signature_signer(&out->facts, r->signer, r->identity, keep);
-            if (out->facts.n_signature_signers >= rule->signatures.count)
-                out->signature_detail = NULL;
+            if (sig_missing)
+                take_signature_referrer(rule, r, i, n_refs, keep, out);
             continue;
         }
         if (wants_attestations(rule))

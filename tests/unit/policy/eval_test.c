@@ -666,8 +666,9 @@ test_dev_failure_keeps_the_image_checks(void)
     w.in.dev_error_code = WH_E_NOT_FOUND;
     run(&w, allow);
     ok(!w.d.allowed && w.d.n_denials == 1 &&
-           strstr(w.d.denials[0], "image rule r: could not check drift against the dev image: dev image "
-                                  "registry.example.com/payments/devcontainer:v2") != NULL,
+           strstr(w.d.denials[0],
+                  "image rule r: could not check drift against the dev image: dev image "
+                  "registry.example.com/payments/devcontainer:v2") != NULL,
        "dev image without a verified SBOM, onError allow → denied: %s",
        w.d.n_denials ? w.d.denials[0] : "");
     wh_arena_fini(&w.a);
