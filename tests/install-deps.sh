@@ -109,6 +109,10 @@ verify() { # after an install: nothing left to install, every tool and module pr
   if [ -f "$here/package-lock.json" ] && [ ! -f "$here/node_modules/.package-lock.json" ]; then
     echo "install-deps --verify: tests/node_modules is missing; run 'cd tests && npm ci'" >&2
     bad=1
+  elif [ "$here/package-lock.json" -nt "$here/node_modules/.package-lock.json" ]; then
+    echo "install-deps --verify: tests/node_modules predates tests/package-lock.json (a package" \
+      "was added or changed); run 'cd tests && npm ci'" >&2
+    bad=1
   fi
   [ $bad -eq 0 ] && echo "install-deps --verify: ok" >&2
   return $bad

@@ -170,5 +170,19 @@ if grep -q 'install-deps --verify: ok' "$work/notool/err" "$work/nopkg/err"; the
   not_ok "--verify: no 'ok' after a failure" "$(cat "$work/notool/err" "$work/nopkg/err")"
 else ok "--verify: no 'ok' after a failure"; fi
 
+# --verify and tests/node_modules: missing, or older than the lock file (a merge added a package),
+# names `npm ci`; installed after the lock file passes.
+echo '{}' > "$work/tests/package-lock.json"
+verify "--verify: tests/node_modules missing fails naming npm ci" full "prometheus_client yaml" 1 \
+  "tests/node_modules is missing" "npm ci"
+mkdir -p "$work/tests/node_modules"
+echo '{}' > "$work/tests/node_modules/.package-lock.json"
+touch -d '2020-01-01' "$work/tests/node_modules/.package-lock.json"
+verify "--verify: tests/node_modules older than tests/package-lock.json fails naming npm ci" full \
+  "prometheus_client yaml" 1 "predates tests/package-lock.json" "npm ci"
+touch "$work/tests/node_modules/.package-lock.json"
+verify "--verify: tests/node_modules installed after the lock file passes" full "prometheus_client yaml" 0 \
+  "install-deps --verify: ok"
+
 echo "1..$n"
 [ $fails -eq 0 ]
