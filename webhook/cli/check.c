@@ -107,7 +107,7 @@ run(const struct wh_cli_options *o, struct wh_policy *policy, const struct wh_tr
     wh_decision_init(&d, a);
     memset(&ev, 0, sizeof(ev));
     ev.path = "image";
-    ev.image = o->args[0];
+    ev.image = res.shown != NULL ? res.shown : o->args[0];
     ev.digest = res.digest;
     ev.platform = res.platform;
     ev.index_digest = res.index_digest;

@@ -2,6 +2,9 @@
  * the way Docker does it, and the anchored globs policy rules match image names with. */
 #include "image/ref.h"
 
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,6 +159,136 @@ check_domain(struct wh_str d)
     return NULL;
 }
 
+/*
+ * Docker Hub's names. distribution/reference (normalize.go) folds only the legacy
+ * "index.docker.io" into "docker.io"; containerd's resolver and moby (registry/config.go,
+ * DefaultRegistryHost) fetch "docker.io" from registry-1.docker.io, and registry.hub.docker.com
+ * is the Hub's older registry host. All four reach the same repositories, so a policy rule for
+ * docker.io must see every one of them as docker.io (the fetch host stays registry-1.docker.io).
+ */
+static const char *const docker_hub_aliases[] = {"docker.io", "index.docker.io",
+                                                 "registry-1.docker.io", "registry.hub.docker.com"};
+
+static bool
+is_docker_hub(const char *host)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(docker_hub_aliases) / sizeof(docker_hub_aliases[0]); i++)
+        if (strcmp(host, docker_hub_aliases[i]) == 0)
+            return true;
+    return false;
+}
+
+/* RFC 5952 section 4: lowercase hex without leading zeros, the longest run (first on a tie) of
+ * two or more zero groups as "::". Writes at most 40 bytes (with the NUL) into out[48]. */
+static void
+format_ipv6(const unsigned char addr[16], char out[48])
+{
+    unsigned g[8];
+    int i, best = -1, best_len = 0, run = 0;
+    size_t n = 0;
+
+    for (i = 0; i < 8; i++) {
+        g[i] = (unsigned)addr[2 * i] << 8 | addr[2 * i + 1];
+        run = g[i] == 0 ? run + 1 : 0;
+        if (run > best_len) {
+            best_len = run;
+            best = i - run + 1;
+        }
+    }
+    if (best_len < 2)
+        best = -1;
+    for (i = 0; i < 8; i++) {
+        if (i == best) {
+            n += (size_t)snprintf(out + n, 48 - n, "::");
+            i += best_len - 1;
+            continue;
+        }
+        n += (size_t)snprintf(out + n, 48 - n, "%s%x", n > 0 && out[n - 1] != ':' ? ":" : "", g[i]);
+    }
+}
+
+/*
+ * The one spelling of a registry host[:port] (already valid per check_domain) that rules match
+ * and reports show: the host lowercased (DNS names are case-insensitive), an IPv6 literal in
+ * RFC 5952 form, the port without leading zeros and without the https default 443, Docker Hub's
+ * aliases as "docker.io". A host that glibc's resolver reads as IPv4 (inet_aton: "127.1",
+ * "0x7f.0.0.1", "127.000.0.1") must be written as a dotted quad: such spellings name the same
+ * address to one resolver and nothing to another, so they get no rule of their own.
+ * NULL and *why on an invalid host; else the arena string.
+ */
+static char *
+canonical_domain(struct wh_str d, struct wh_arena *a, const char **why)
+{
+    struct wh_str host = d, port = {NULL, 0};
+    const char *colon;
+    char *h, v6[48];
+    unsigned long port_num = 0;
+    size_t i;
+
+    *why = NULL;
+    if (d.ptr[0] == '[') {
+        const char *close = memchr(d.ptr, ']', d.len);
+        host.len = (size_t)(close - d.ptr) + 1;
+    } else if ((colon = memchr(d.ptr, ':', d.len)) != NULL) {
+        host.len = (size_t)(colon - d.ptr);
+    }
+    if (host.len < d.len)
+        port = (struct wh_str){d.ptr + host.len + 1, d.len - host.len - 1};
+    if (host.ptr[0] == '[') {
+        unsigned char addr[16];
+        char inside[48];
+
+        if (host.len - 2 >= sizeof(inside)) {
+            *why = "invalid IPv6 address in registry host";
+            return NULL;
+        }
+        memcpy(inside, host.ptr + 1, host.len - 2);
+        inside[host.len - 2] = '\0';
+        if (inet_pton(AF_INET6, inside, addr) != 1) {
+            *why = "invalid IPv6 address in registry host";
+            return NULL;
+        }
+        format_ipv6(addr, v6);
+        h = wh_arena_sprintf(a, "[%s]", v6);
+    } else {
+        struct in_addr in;
+        const unsigned char *q;
+
+        h = wh_arena_strdup_view(a, host);
+        for (i = 0; h[i] != '\0'; i++)
+            if (h[i] >= 'A' && h[i] <= 'Z')
+                h[i] = (char)(h[i] - 'A' + 'a');
+        if (inet_aton(h, &in) != 0) {
+            q = (const unsigned char *)&in.s_addr;
+            snprintf(v6, sizeof(v6), "%u.%u.%u.%u", q[0], q[1], q[2], q[3]);
+            if (strcmp(v6, h) != 0) {
+                *why = wh_arena_sprintf(a,
+                                        "registry host \"%.64s\" is an IPv4 address in a "
+                                        "non-canonical form: write it as %s",
+                                        h, v6);
+                return NULL;
+            }
+        }
+    }
+    if (port.ptr != NULL) {
+        while (port.len > 1 && port.ptr[0] == '0') {
+            port.ptr++;
+            port.len--;
+        }
+        for (i = 0; i < port.len && i < 6; i++)
+            port_num = port_num * 10 + (unsigned long)(port.ptr[i] - '0');
+        if (port.len > 5 || port_num == 0 || port_num > 65535) {
+            *why = "registry port must be 1-65535";
+            return NULL;
+        }
+    }
+    if (port_num != 0 && port_num != 443)
+        return wh_arena_sprintf(a, "%s:%lu", h, port_num);
+    return is_docker_hub(h) ? wh_arena_strdup(a, "docker.io") : h;
+}
+
 static bool
 all_dashes(const char *s, size_t n)
 {
@@ -278,9 +411,11 @@ wh_image_ref_parse(struct wh_str text, struct wh_arena *a, struct wh_image_ref *
         return fail(err, text, why);
     if (!explicit_domain && is_hex64(path))
         return fail(err, text, "a 64-character hex name is an image ID, not a repository");
-    if (wh_str_eq_c(domain, "index.docker.io"))
-        domain = WH_STR("docker.io");
-    reg = wh_arena_strdup_view(a, domain);
+    if (!explicit_domain) {
+        reg = wh_arena_strdup(a, "docker.io");
+    } else if ((reg = canonical_domain(domain, a, &why)) == NULL) {
+        return fail(err, text, why);
+    }
     if (strcmp(reg, "docker.io") == 0 && memchr(path.ptr, '/', path.len) == NULL)
         repo = wh_arena_sprintf(a, "library/%.*s", (int)path.len, path.ptr);
     else
@@ -305,6 +440,21 @@ wh_image_ref_render(const struct wh_image_ref *ref, struct wh_arena *a)
                          ref->digest != NULL ? "@" : "", ref->digest != NULL ? ref->digest : "");
 
     return wh_str_c(s);
+}
+
+const char *
+wh_image_ref_display(struct wh_str text, const struct wh_image_ref *ref, struct wh_arena *a)
+{
+    const char *slash = memchr(text.ptr, '/', text.len);
+    struct wh_str first = {text.ptr, slash == NULL ? 0 : (size_t)(slash - text.ptr)};
+    bool explicit_domain = slash != NULL && (memchr(first.ptr, '.', first.len) != NULL ||
+                                             memchr(first.ptr, ':', first.len) != NULL ||
+                                             wh_str_eq_c(first, "localhost"));
+
+    if (!explicit_domain || wh_str_eq_c(first, ref->registry))
+        return wh_arena_strdup_view(a, text);
+    return wh_arena_sprintf(a, "%s (written %.*s)", wh_image_ref_render(ref, a).ptr, (int)text.len,
+                            text.ptr);
 }
 
 const char *
@@ -402,4 +552,199 @@ wh_image_glob_valid(struct wh_str pattern, struct wh_error *err)
                 (int)(pattern.len > SHOW_MAX ? SHOW_MAX : pattern.len), pattern.ptr, i);
     }
     return WH_OK;
+}
+
+const char *
+wh_image_glob_canonical(struct wh_str pattern, struct wh_arena *a)
+{
+    const char *slash = memchr(pattern.ptr, '/', pattern.len), *why;
+    size_t host_len = slash == NULL ? pattern.len : (size_t)(slash - pattern.ptr), i;
+    char *out = wh_arena_strdup_view(a, pattern), *host;
+
+    for (i = 0; i < host_len; i++)
+        if (out[i] >= 'A' && out[i] <= 'Z')
+            out[i] = (char)(out[i] - 'A' + 'a');
+    if (host_len == 0 || memchr(out, '*', host_len) != NULL || memchr(out, '?', host_len) != NULL)
+        return out;
+    if (check_domain((struct wh_str){out, host_len}) != NULL ||
+        (host = canonical_domain((struct wh_str){out, host_len}, a, &why)) == NULL)
+        return out;
+    return wh_arena_sprintf(a, "%s%s", host, out + host_len);
+}
+
+/* One glob token: a literal character, '?', '*' or '**'. */
+enum glob_tok { TOK_LIT, TOK_ONE, TOK_STAR, TOK_DSTAR };
+
+static size_t
+glob_tokens(struct wh_str p, unsigned char *kind, char *lit)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < p.len; i++, n++) {
+        lit[n] = p.ptr[i];
+        if (p.ptr[i] == '*' && i + 1 < p.len && p.ptr[i + 1] == '*') {
+            kind[n] = TOK_DSTAR;
+            i++;
+        } else {
+            kind[n] = p.ptr[i] == '*' ? TOK_STAR : p.ptr[i] == '?' ? TOK_ONE : TOK_LIT;
+        }
+    }
+    return n;
+}
+
+static bool
+is_star(unsigned char k)
+{
+    return k == TOK_STAR || k == TOK_DSTAR;
+}
+
+/* Whether glob token `k` (literal `lit`) reads character `c`. */
+static bool
+token_reads(unsigned char k, char lit, char c)
+{
+    switch (k) {
+    case TOK_LIT:
+        return c == lit;
+    case TOK_DSTAR:
+        return true;
+    default:
+        return c != '/';
+    }
+}
+
+/*
+ * The shape of an image name as rules see it (wh_image_ref_name): a registry of host
+ * characters, then '/'-separated non-empty repository components. A small DFA: 0 start,
+ * 1 in the registry, 2 after a '/', 3 in a component (accepting). -1: no name continues so.
+ */
+#define NAME_STATES 4
+static int
+name_step(int q, char c)
+{
+    bool host = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+                c == ':' || c == '[' || c == ']';
+    bool component =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+
+    if (c == '/')
+        return q == 1 || q == 3 ? 2 : -1;
+    if (q <= 1)
+        return host ? 1 : -1;
+    return component ? 3 : -1;
+}
+
+struct overlap_walk {
+    size_t nx, ny;
+    const unsigned char *kx, *ky;
+    const char *cx, *cy;
+    uint32_t *parent, *queue;
+    char *via; /* character read on the edge into a state; 0 for a wildcard skipped */
+    unsigned char *seen;
+    size_t tail;
+};
+
+static uint32_t
+state_of(const struct overlap_walk *w, size_t i, size_t j, int q)
+{
+    return (uint32_t)((i * (w->ny + 1) + j) * NAME_STATES + (size_t)q);
+}
+
+static void
+visit(struct overlap_walk *w, uint32_t from, size_t i, size_t j, int q, char c)
+{
+    uint32_t to = state_of(w, i, j, q);
+
+    if (w->seen[to])
+        return;
+    w->seen[to] = 1;
+    w->parent[to] = from;
+    w->via[to] = c;
+    w->queue[w->tail++] = to;
+}
+
+/* Every edge out of (i, j, q): a wildcard skipped by either glob, or one character read by
+ * both and by the name DFA. The characters worth trying are each token's literal, '/' and
+ * 'a' (any other character a wildcard reads moves the name DFA as 'a' does). */
+static void
+expand(struct overlap_walk *w, uint32_t s, size_t i, size_t j, int q)
+{
+    char cand[4];
+    size_t n = 0, k;
+
+    if (i < w->nx && is_star(w->kx[i]))
+        visit(w, s, i + 1, j, q, 0);
+    if (j < w->ny && is_star(w->ky[j]))
+        visit(w, s, i, j + 1, q, 0);
+    if (i == w->nx || j == w->ny)
+        return;
+    if (w->kx[i] == TOK_LIT)
+        cand[n++] = w->cx[i];
+    if (w->ky[j] == TOK_LIT)
+        cand[n++] = w->cy[j];
+    cand[n++] = '/';
+    cand[n++] = 'a';
+    for (k = 0; k < n; k++) {
+        char c = cand[k];
+        int q2 = name_step(q, c);
+
+        if (q2 < 0 || !token_reads(w->kx[i], w->cx[i], c) || !token_reads(w->ky[j], w->cy[j], c))
+            continue;
+        visit(w, s, i + (is_star(w->kx[i]) ? 0 : 1), j + (is_star(w->ky[j]) ? 0 : 1), q2, c);
+    }
+}
+
+bool
+wh_image_glob_overlap(struct wh_str x, struct wh_str y, struct wh_arena *a, const char **example)
+{
+    unsigned char *kx = malloc(x.len + 1), *ky = malloc(y.len + 1);
+    char *cx = malloc(x.len + 1), *cy = malloc(y.len + 1), *text;
+    struct overlap_walk w;
+    size_t states, head = 0, n = 0;
+    uint32_t goal, s;
+
+    *example = NULL;
+    if (kx == NULL || ky == NULL || cx == NULL || cy == NULL)
+        wh_oom();
+    memset(&w, 0, sizeof(w));
+    w.nx = glob_tokens(x, kx, cx);
+    w.ny = glob_tokens(y, ky, cy);
+    w.kx = kx;
+    w.ky = ky;
+    w.cx = cx;
+    w.cy = cy;
+    states = (w.nx + 1) * (w.ny + 1) * NAME_STATES;
+    w.parent = malloc(states * sizeof(*w.parent));
+    w.queue = malloc(states * sizeof(*w.queue));
+    w.via = malloc(states);
+    w.seen = calloc(states, 1);
+    if (w.parent == NULL || w.queue == NULL || w.via == NULL || w.seen == NULL)
+        wh_oom();
+    goal = state_of(&w, w.nx, w.ny, 3);
+    w.seen[0] = 1;
+    w.queue[w.tail++] = 0;
+    /* Breadth first, each state once: the example is one of the fewest steps. */
+    while (head < w.tail && !w.seen[goal]) {
+        s = w.queue[head++];
+        expand(&w, s, s / NAME_STATES / (w.ny + 1), s / NAME_STATES % (w.ny + 1),
+               (int)(s % NAME_STATES));
+    }
+    if (w.seen[goal]) {
+        for (s = goal; s != 0; s = w.parent[s])
+            n += w.via[s] != 0;
+        text = wh_arena_alloc(a, n + 1);
+        text[n] = '\0';
+        for (s = goal; s != 0; s = w.parent[s])
+            if (w.via[s] != 0)
+                text[--n] = w.via[s];
+        *example = text;
+    }
+    free(w.parent);
+    free(w.queue);
+    free(w.via);
+    free(w.seen);
+    free(kx);
+    free(ky);
+    free(cx);
+    free(cy);
+    return *example != NULL;
 }

@@ -1638,6 +1638,8 @@ check_one(const struct wh_image_check_ctx *ctx, const char *image, const char *p
         return;
     }
     out->name = wh_image_ref_name(&ref, a);
+    out->canonical = wh_image_ref_render(&ref, a).ptr;
+    out->shown = wh_image_ref_display(wh_str_c(image), &ref, a);
     out->tag = ref.tag;
     rule = out->rule = wh_policy_image_find(ctx->policy, out->name);
     if (rule == NULL)
@@ -1770,14 +1772,19 @@ wh_image_check_request(const struct wh_image_check_ctx *ctx, const struct wh_adm
             fresh = true;
             check_one(ctx, img->image, dev, &req->platforms, r);
         }
+        /* Reports name the canonical reference the rules judged (and the spelling written). */
+        if (r->canonical != NULL)
+            wh_decision_annotate(d, wh_arena_sprintf(ctx->arena, "%zu-image", i), "%s",
+                                 r->canonical);
         if (r->invalid != NULL) {
-            wh_decision_deny(d, "%s %s: %s", img->path, img->image, r->invalid);
+            wh_decision_deny(d, "%s %s: %s", img->path, r->shown != NULL ? r->shown : img->image,
+                             r->invalid);
             wh_decision_annotate(d, wh_arena_sprintf(ctx->arena, "%zu-verdict", i), "deny");
             continue;
         }
         memset(&ev, 0, sizeof(ev));
         ev.path = img->path;
-        ev.image = img->image;
+        ev.image = r->shown;
         ev.digest = r->digest;
         ev.platform = r->platform;
         ev.index_digest = r->index_digest;

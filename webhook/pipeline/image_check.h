@@ -46,6 +46,8 @@ struct wh_image_check_ctx {
 struct wh_image_result {
     const char *image;        /* as written in the object */
     const char *name;         /* "registry/repository" (NULL if the reference did not parse) */
+    const char *canonical;    /* the canonical reference rules judged (NULL likewise) */
+    const char *shown;        /* how messages name it (image/ref.h wh_image_ref_display) */
     const char *digest;       /* resolved "sha256:<hex>"; for a multi-arch image, of the platform
                                * manifest judged (index_digest then holds the index's) */
     const char *platform;     /* "linux/arm64" when a platform manifest is judged, else NULL */

@@ -244,6 +244,14 @@ as_glob_list(struct ctx *c, const struct wh_policy_node *n, const char *where,
     for (i = 0; rc == WH_OK && i < *n_out; i++)
         if (wh_image_glob_valid(wh_str_c((*out)[i]), &e) != WH_OK)
             rc = fail(c, n->kids[i], "%s[%zu]: %s", where, i, e.msg);
+    /* Names are matched in their canonical spelling (image/ref.h), so are globs' hosts:
+     * "LOCALHOST:5000/app" keeps matching what it was written for. */
+    if (rc == WH_OK) {
+        const char **canon = wh_arena_calloc(&c->p->arena, *n_out, sizeof(*canon));
+        for (i = 0; i < *n_out; i++)
+            canon[i] = wh_image_glob_canonical(wh_str_c((*out)[i]), &c->p->arena);
+        *out = canon;
+    }
     return rc;
 }
 

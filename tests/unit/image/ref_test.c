@@ -24,7 +24,29 @@ static const struct good goods[] = {
     {"127.0.0.1:5000/team/app", "127.0.0.1:5000", "team/app", "latest", NULL, NULL},
     {"[::1]:5000/app", "[::1]:5000", "app", "latest", NULL, NULL},
     {"[fe80::1]/app:x", "[fe80::1]", "app", "x", NULL, NULL},
-    {"Registry.Example.COM/app", "Registry.Example.COM", "app", "latest", NULL, NULL},
+    {"Registry.Example.COM/app", "registry.example.com", "app", "latest", NULL,
+     "registry.example.com/app:latest"},
+    /* One spelling per registry (issue 12 item 4): case, :443, leading zeros, Docker Hub. */
+    {"LOCALHOST:5000/app:v1", "localhost:5000", "app", "v1", NULL, "localhost:5000/app:v1"},
+    {"Localhost:5000/app", "localhost:5000", "app", "latest", NULL, NULL},
+    {"host.example:443/app", "host.example", "app", "latest", NULL, "host.example/app:latest"},
+    {"host.example:0443/app", "host.example", "app", "latest", NULL, NULL},
+    {"host.example:05000/app", "host.example:5000", "app", "latest", NULL, NULL},
+    {"host.example:80/app", "host.example:80", "app", "latest", NULL, NULL},
+    {"registry-1.docker.io/library/nginx", "docker.io", "library/nginx", "latest", NULL,
+     "docker.io/library/nginx:latest"},
+    {"registry-1.docker.io/nginx:1", "docker.io", "library/nginx", "1", NULL, NULL},
+    {"registry.hub.docker.com/library/nginx:1", "docker.io", "library/nginx", "1", NULL, NULL},
+    {"REGISTRY-1.DOCKER.IO:443/acme/app", "docker.io", "acme/app", "latest", NULL, NULL},
+    {"Index.Docker.IO:443/nginx", "docker.io", "library/nginx", "latest", NULL, NULL},
+    {"docker.io:5000/app", "docker.io:5000", "app", "latest", NULL, NULL},
+    {"[0:0:0:0:0:0:0:1]:5000/app", "[::1]:5000", "app", "latest", NULL, "[::1]:5000/app:latest"},
+    {"[FE80::0001]/app", "[fe80::1]", "app", "latest", NULL, NULL},
+    {"[2001:db8:0:0:1:0:0:1]/a", "[2001:db8::1:0:0:1]", "a", "latest", NULL, NULL},
+    {"[2001:0DB8::]:443/a", "[2001:db8::]", "a", "latest", NULL, NULL},
+    {"[1:0:2:3:4:5:6:7]/a", "[1:0:2:3:4:5:6:7]", "a", "latest", NULL, NULL},
+    {"[::]/a", "[::]", "a", "latest", NULL, NULL},
+    {"10.0.0.255:5000/a", "10.0.0.255:5000", "a", "latest", NULL, NULL},
     {"my-registry.io/a/b/c/d", "my-registry.io", "a/b/c/d", "latest", NULL, NULL},
     {"nginx@" D64, "docker.io", "library/nginx", NULL, D64, "docker.io/library/nginx@" D64},
     {"nginx:1.25@" D64, "docker.io", "library/nginx", "1.25", D64, NULL},
@@ -85,6 +107,15 @@ static const struct bad bads[] = {
     {"[::1/app", "invalid IPv6 address"},
     {"[]:5000/app", "invalid IPv6 address"},
     {"[::g]/app", "invalid IPv6 address"},
+    {"[::1::2]/app", "invalid IPv6 address"},
+    {"[1:2:3:4:5:6:7:8:9]/app", "invalid IPv6 address"},
+    {"127.1:5000/app", "IPv4 address in a non-canonical form: write it as 127.0.0.1"},
+    {"127.000.0.1/app", "write it as 127.0.0.1"},
+    {"0x7f.0.0.1:5000/app", "write it as 127.0.0.1"},
+    {"2130706433:5000/app", "write it as 127.0.0.1"},
+    {"host.example:0/app", "registry port must be 1-65535"},
+    {"host.example:65536/app", "registry port must be 1-65535"},
+    {"host.example:99999999999999999999/app", "registry port must be 1-65535"},
     {"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
      "a 64-character hex name is an image ID"},
     {"foo/bar:" /* 129-char tag */
@@ -302,6 +333,163 @@ test_glob_valid_rejects_bad_patterns(void)
        "space: %s", err.msg);
 }
 
+static void
+test_display_shows_the_canonical_name_when_respelled(void)
+{
+    static const struct {
+        const char *in, *shown;
+    } cases[] = {
+        {"LOCALHOST:5000/app:v1", "localhost:5000/app:v1 (written LOCALHOST:5000/app:v1)"},
+        {"registry-1.docker.io/library/nginx@" D64,
+         "docker.io/library/nginx@" D64 " (written registry-1.docker.io/library/nginx@" D64 ")"},
+        {"host.example:443/a", "host.example/a:latest (written host.example:443/a)"},
+        {"localhost:5000/app", "localhost:5000/app"},
+        {"nginx:1.25", "nginx:1.25"},
+        {"docker.io/nginx", "docker.io/nginx"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct wh_arena a;
+        struct wh_image_ref r;
+        struct wh_error err = {0};
+        const char *shown = "";
+
+        wh_arena_init(&a);
+        if (wh_image_ref_parse(wh_str_c(cases[i].in), &a, &r, &err) == WH_OK)
+            shown = wh_image_ref_display(wh_str_c(cases[i].in), &r, &a);
+        ok(strcmp(shown, cases[i].shown) == 0, "%s shown as %s", cases[i].in, shown);
+        wh_arena_fini(&a);
+    }
+}
+
+static void
+test_spellings_of_one_registry_have_one_name(void)
+{
+    static const char *const spellings[] = {
+        "localhost:5000/team/app:v1", "LOCALHOST:5000/team/app:v1", "Localhost:5000/team/app:v1",
+        "localhost:05000/team/app:v1"};
+    static const char *const hub[] = {"nginx",
+                                      "docker.io/library/nginx",
+                                      "index.docker.io/library/nginx",
+                                      "registry-1.docker.io/nginx",
+                                      "registry.hub.docker.com/library/nginx",
+                                      "Docker.IO:443/library/nginx"};
+    struct wh_arena a;
+    struct wh_image_ref r;
+    struct wh_error err = {0};
+    size_t i;
+
+    wh_arena_init(&a);
+    for (i = 0; i < sizeof(spellings) / sizeof(spellings[0]); i++)
+        ok(wh_image_ref_parse(wh_str_c(spellings[i]), &a, &r, &err) == WH_OK &&
+               strcmp(wh_image_ref_name(&r, &a), "localhost:5000/team/app") == 0,
+           "%s is named localhost:5000/team/app", spellings[i]);
+    for (i = 0; i < sizeof(hub) / sizeof(hub[0]); i++)
+        ok(wh_image_ref_parse(wh_str_c(hub[i]), &a, &r, &err) == WH_OK &&
+               strcmp(wh_image_ref_name(&r, &a), "docker.io/library/nginx") == 0,
+           "%s is named docker.io/library/nginx", hub[i]);
+    wh_arena_fini(&a);
+}
+
+static void
+test_glob_host_is_canonical(void)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"LOCALHOST:5000/**", "localhost:5000/**"},
+        {"Registry-1.Docker.IO/library/*", "docker.io/library/*"},
+        {"registry.hub.docker.com:443/acme/**", "docker.io/acme/**"},
+        {"host.example:443/a/*", "host.example/a/*"},
+        {"*.Example.COM/**", "*.example.com/**"},
+        {"[0::1]:05000/x", "[::1]:5000/x"},
+        {"**", "**"},
+        {"127.1/**", "127.1/**"},                     /* never a name: left as written */
+        {"reg.io/Payments/**", "reg.io/Payments/**"}, /* only the host is case-folded */
+        {"docker.io:5000/a", "docker.io:5000/a"},
+    };
+    struct wh_arena a;
+    size_t i;
+
+    wh_arena_init(&a);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *got = wh_image_glob_canonical(wh_str_c(cases[i].in), &a);
+        ok(strcmp(got, cases[i].out) == 0, "glob %s matches as %s", cases[i].in, got);
+    }
+    wh_arena_fini(&a);
+}
+
+static void
+test_glob_overlap_is_exact(void)
+{
+    static const struct {
+        const char *x, *y, *example; /* NULL example: no common name */
+    } cases[] = {
+        {"localhost:5000/**", "**", "localhost:5000/a"},
+        {"**", "localhost:5000/**", "localhost:5000/a"},
+        {"reg.io/payments/**", "reg.io/*/api", "reg.io/payments/api"},
+        {"reg.io/payments/*", "reg.io/payments/debug-*", "reg.io/payments/debug-"},
+        {"reg.io/*/api", "reg.io/a/b/api", NULL}, /* '*' stops at '/' */
+        {"reg.io/**/api", "reg.io/a/b/api", "reg.io/a/b/api"},
+        {"reg.io/payments/**", "reg.io/web/**", NULL},
+        {"a.io/x?", "a.io/x/", NULL}, /* '?' is never '/' */
+        {"a.io/x", "a.io/x", "a.io/x"},
+        {"a.io/x", "a.io/y", NULL},
+        {"**", "**", "a/a"},
+        {"*", "**", NULL},          /* a name has a '/' */
+        {"a.io/**", "a.io/", NULL}, /* nor ends with one */
+        {"A.io/**", "**", NULL},    /* nor has capitals */
+        {"*a*b*", "*b*a*", NULL},   /* '*' never reads the '/' a name needs */
+        {"**a**b**", "**b**a**", "ab/a"},
+        {"**/x", "a.io/**", "a.io/x"},
+    };
+    struct wh_arena a;
+    size_t i;
+
+    wh_arena_init(&a);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *ex = NULL;
+        bool got = wh_image_glob_overlap(wh_str_c(cases[i].x), wh_str_c(cases[i].y), &a, &ex);
+
+        if (cases[i].example == NULL) {
+            ok(!got && ex == NULL, "%s and %s match no common name%s%s", cases[i].x, cases[i].y,
+               ex != NULL ? ": " : "", ex != NULL ? ex : "");
+            continue;
+        }
+        ok(got && ex != NULL && wh_image_glob_match(wh_str_c(cases[i].x), wh_str_c(ex)) &&
+               wh_image_glob_match(wh_str_c(cases[i].y), wh_str_c(ex)),
+           "%s and %s both match %s", cases[i].x, cases[i].y, ex != NULL ? ex : "(none)");
+        ok(ex != NULL && strcmp(ex, cases[i].example) == 0, "example %s (want %s)",
+           ex != NULL ? ex : "(none)", cases[i].example);
+    }
+    wh_arena_fini(&a);
+}
+
+static void
+test_glob_overlap_of_long_patterns_is_bounded(void)
+{
+    char x[1025], y[1025];
+    struct wh_arena a;
+    const char *ex;
+    size_t i;
+
+    /* 1024-character globs: about 4 million product states, each visited at most once. */
+    for (i = 0; i < 1024; i++) {
+        x[i] = i % 2 == 0 ? '*' : 'a';
+        y[i] = i % 3 == 0 ? '?' : 'a';
+    }
+    x[1] = '/';
+    y[1] = '/';
+    x[1024] = y[1024] = '\0';
+    wh_arena_init(&a);
+    ok(wh_image_glob_overlap(wh_str_c(x), wh_str_c(y), &a, &ex) &&
+           wh_image_glob_match(wh_str_c(x), wh_str_c(ex)) &&
+           wh_image_glob_match(wh_str_c(y), wh_str_c(ex)),
+       "1024-character globs overlap with a common name");
+    wh_arena_fini(&a);
+}
+
 int
 main(void)
 {
@@ -314,5 +502,10 @@ main(void)
     test_glob_semantics();
     test_glob_pathological_pattern_is_fast();
     test_glob_valid_rejects_bad_patterns();
+    test_display_shows_the_canonical_name_when_respelled();
+    test_spellings_of_one_registry_have_one_name();
+    test_glob_host_is_canonical();
+    test_glob_overlap_is_exact();
+    test_glob_overlap_of_long_patterns_is_bounded();
     return done_testing();
 }
