@@ -212,7 +212,8 @@ format_ipv6(const unsigned char addr[16], char out[48])
 /*
  * The one spelling of a registry host[:port] (already valid per check_domain) that rules match
  * and reports show: the host lowercased (DNS names are case-insensitive), an IPv6 literal in
- * RFC 5952 form, the port without leading zeros and without the https default 443, Docker Hub's
+ * RFC 5952 form, the port without leading zeros and without the https default 443 (kept on a
+ * single-label host, which without a port would read as a Docker Hub namespace), Docker Hub's
  * aliases as "docker.io". A host that glibc's resolver reads as IPv4 (inet_aton: "127.1",
  * "0x7f.0.0.1", "127.000.0.1") must be written as a dotted quad: such spellings name the same
  * address to one resolver and nothing to another, so they get no rule of their own.
@@ -284,7 +285,11 @@ canonical_domain(struct wh_str d, struct wh_arena *a, const char **why)
             return NULL;
         }
     }
-    if (port_num != 0 && port_num != 443)
+    /* 443 is dropped only where the bare host still reads as a registry: "r:443/x" must not
+     * become the Docker Hub name "r/x". */
+    if (port_num != 0 &&
+        (port_num != 443 || !(strchr(h, '.') != NULL || strchr(h, ':') != NULL ||
+                              strcmp(h, "localhost") == 0)))
         return wh_arena_sprintf(a, "%s:%lu", h, port_num);
     return is_docker_hub(h) ? wh_arena_strdup(a, "docker.io") : h;
 }

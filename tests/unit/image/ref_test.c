@@ -33,6 +33,8 @@ static const struct good goods[] = {
     {"host.example:0443/app", "host.example", "app", "latest", NULL, NULL},
     {"host.example:05000/app", "host.example:5000", "app", "latest", NULL, NULL},
     {"host.example:80/app", "host.example:80", "app", "latest", NULL, NULL},
+    {"r:0443/app", "r:443", "app", "latest", NULL, "r:443/app:latest"}, /* "r/app": Docker Hub */
+    {"LocalHost:443/app", "localhost", "app", "latest", NULL, "localhost/app:latest"},
     {"registry-1.docker.io/library/nginx", "docker.io", "library/nginx", "latest", NULL,
      "docker.io/library/nginx:latest"},
     {"registry-1.docker.io/nginx:1", "docker.io", "library/nginx", "1", NULL, NULL},
