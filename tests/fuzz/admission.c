@@ -9,6 +9,8 @@
  * (jansson refused them everywhere); where jansson refused one, the decoder must either refuse a
  * duplicate too or agree with jansson reading the same bytes without JSON_REJECT_DUPLICATES.
  * And a NUL byte is always a JSON error here (jansson skipped one after a number or literal).
+ * The reference also lists image volumes (spec.volumes[N].image.reference) and refuses a pod
+ * resource whose object is not its pod kind: the same rules, read from jansson's tree.
  */
 #include "fuzz/fuzz.h"
 
@@ -44,6 +46,21 @@ static const struct kind_spec kinds[] = {
 
 /* Kubernetes: containers, then initContainers, then ephemeralContainers. */
 static const char *const lists[] = {"containers", "initContainers", "ephemeralContainers"};
+
+/* request.resource → the pod kind its objects must be (issue 12: every pod write is checked). */
+static const struct {
+    const char *group, *resource, *kind;
+} resources[] = {
+    {"", "pods", "Pod"},
+    {"", "podtemplates", "PodTemplate"},
+    {"", "replicationcontrollers", "ReplicationController"},
+    {"apps", "deployments", "Deployment"},
+    {"apps", "replicasets", "ReplicaSet"},
+    {"apps", "statefulsets", "StatefulSet"},
+    {"apps", "daemonsets", "DaemonSet"},
+    {"batch", "jobs", "Job"},
+    {"batch", "cronjobs", "CronJob"},
+};
 
 static const struct kind_spec *
 find_kind(const char *group, const char *kind)
@@ -138,6 +155,57 @@ list_images(json_t *spec, const char *spec_path, const char *list, size_t max_im
             return wh_error_set(err, WH_E_INVALID, "%s.%s[%zu].name is not a string", spec_path,
                                 list, i);
         if (add_image(out, cap, max_images, a, path, json_string_value(image),
+                      name == NULL ? "" : json_string_value(name), err) != WH_OK)
+            return err->code;
+    }
+    return WH_OK;
+}
+
+/* volumes[].image.reference (Kubernetes 1.31+ image volumes), after the containers. */
+static enum wh_err
+volume_images(json_t *spec, const char *spec_path, size_t max_images, struct wh_arena *a,
+              struct wh_admission_request *out, size_t *cap, struct wh_error *err)
+{
+    json_t *arr = json_object_get(spec, "volumes"), *v;
+    size_t i;
+
+    if (arr == NULL || json_is_null(arr))
+        return WH_OK;
+    if (!json_is_array(arr))
+        return wh_error_set(err, WH_E_INVALID, "%s.volumes is not an array", spec_path);
+    json_array_foreach(arr, i, v)
+    {
+        json_t *image, *ref, *name, *policy;
+        char *path;
+
+        if (!json_is_object(v))
+            return wh_error_set(err, WH_E_INVALID, "%s.volumes[%zu] is not an object", spec_path,
+                                i);
+        name = json_object_get(v, "name");
+        if (name != NULL && !json_is_string(name))
+            return wh_error_set(err, WH_E_INVALID, "%s.volumes[%zu].name is not a string",
+                                spec_path, i);
+        image = json_object_get(v, "image");
+        if (image == NULL || json_is_null(image))
+            continue;
+        if (!json_is_object(image))
+            return wh_error_set(err, WH_E_INVALID, "%s.volumes[%zu].image is not an object",
+                                spec_path, i);
+        path = wh_arena_sprintf(a, "%s.volumes[%zu].image.reference", spec_path, i);
+        ref = json_object_get(image, "reference");
+        policy = json_object_get(image, "pullPolicy");
+        if (!json_is_string(ref))
+            return wh_error_set(err, WH_E_INVALID,
+                                "%s is missing or not a string: an image volume must name the "
+                                "image it mounts",
+                                path);
+        if (json_string_length(ref) == 0)
+            return wh_error_set(err, WH_E_INVALID,
+                                "%s is empty: an image volume must name the image it mounts", path);
+        if (policy != NULL && !json_is_null(policy) && !json_is_string(policy))
+            return wh_error_set(err, WH_E_INVALID,
+                                "%s.volumes[%zu].image.pullPolicy is not a string", spec_path, i);
+        if (add_image(out, cap, max_images, a, path, json_string_value(ref),
                       name == NULL ? "" : json_string_value(name), err) != WH_OK)
             return err->code;
     }
@@ -337,6 +405,8 @@ ref_podspec_images(json_t *object, const char *group, const char *kind, size_t m
     for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
         if (list_images(spec, k->spec, lists[i], max_images, a, out, &cap, err) != WH_OK)
             return err->code;
+    if (volume_images(spec, k->spec, max_images, a, out, &cap, err) != WH_OK)
+        return err->code;
     memset(&out->platforms, 0, sizeof(out->platforms));
     if (read_node_selector(spec, k->spec, a, &out->platforms, err) != WH_OK ||
         read_node_affinity(spec, k->spec, a, &out->platforms, err) != WH_OK)
@@ -448,10 +518,13 @@ read_request(json_t *req, struct wh_arena *a, struct wh_admission_request *out,
         get_string(kind, "kind", "request.kind", true, a, &out->kind, err) != WH_OK)
         return err->code;
     out->resource = "";
+    out->resource_group = "";
     if (res != NULL && !json_is_null(res)) {
         if (!json_is_object(res))
             return wh_error_set(err, WH_E_INVALID, "request.resource is not an object");
-        if (get_string(res, "resource", "request.resource", false, a, &out->resource, err) != WH_OK)
+        if (get_string(res, "group", "request.resource", false, a, &out->resource_group, err) !=
+                WH_OK ||
+            get_string(res, "resource", "request.resource", false, a, &out->resource, err) != WH_OK)
             return err->code;
     }
     if (dry != NULL && !json_is_null(dry) && !json_is_boolean(dry))
@@ -524,6 +597,33 @@ read_pull_secrets(json_t *object, const char *path, struct wh_arena *a,
     return WH_OK;
 }
 
+/* A CREATE/UPDATE of a pod resource (or pods/ephemeralcontainers) must carry its pod kind. */
+static enum wh_err
+check_pod_kind(const struct wh_admission_request *r, struct wh_error *err)
+{
+    const char *want = NULL, *slash_g, *slash_rg;
+    size_t i;
+
+    for (i = 0; i < sizeof(resources) / sizeof(resources[0]); i++)
+        if (strcmp(resources[i].group, r->resource_group) == 0 &&
+            strcmp(resources[i].resource, r->resource) == 0)
+            want = resources[i].kind;
+    if (want == NULL ||
+        (strcmp(r->operation, "CREATE") != 0 && strcmp(r->operation, "UPDATE") != 0) ||
+        (strcmp(r->sub_resource, "") != 0 && strcmp(r->sub_resource, "ephemeralcontainers") != 0))
+        return WH_OK;
+    if (strcmp(r->group, r->resource_group) == 0 && strcmp(r->kind, want) == 0)
+        return WH_OK;
+    slash_g = r->group[0] != '\0' ? "/" : "";
+    slash_rg = r->resource_group[0] != '\0' ? "/" : "";
+    return wh_error_set(err, WH_E_INVALID,
+                        "request.kind %.64s%s%.64s for resource %.64s%s%.64s%s%.64s is not %s%s%s: "
+                        "its images cannot be checked",
+                        r->group, slash_g, r->kind, r->resource_group, slash_rg, r->resource,
+                        r->sub_resource[0] != '\0' ? "/" : "", r->sub_resource, r->resource_group,
+                        slash_rg, want);
+}
+
 static enum wh_err
 ref_request_parse(struct wh_bytes body, const struct wh_limits *lim, struct wh_arena *a,
                   struct wh_admission_request *out, struct wh_error *err)
@@ -549,7 +649,7 @@ ref_request_parse(struct wh_bytes body, const struct wh_limits *lim, struct wh_a
         rc = wh_error_set(err, WH_E_INVALID, "AdmissionReview has no request");
         goto out;
     }
-    if ((rc = read_request(req, a, out, err)) != WH_OK)
+    if ((rc = read_request(req, a, out, err)) != WH_OK || (rc = check_pod_kind(out, err)) != WH_OK)
         goto out;
     out->service_account = "";
     object = json_object_get(req, "object");
@@ -597,7 +697,8 @@ check_same(const struct wh_admission_request *x, const struct wh_admission_reque
     WH_ASSERT(same_str(x->namespace_, y->namespace_) && same_str(x->name, y->name));
     WH_ASSERT(same_str(x->group, y->group) && same_str(x->version, y->version) &&
               same_str(x->kind, y->kind));
-    WH_ASSERT(same_str(x->resource, y->resource) && same_str(x->sub_resource, y->sub_resource));
+    WH_ASSERT(same_str(x->resource, y->resource) && same_str(x->sub_resource, y->sub_resource) &&
+              same_str(x->resource_group, y->resource_group));
     WH_ASSERT(x->dry_run == y->dry_run && x->has_object == y->has_object);
     WH_ASSERT(x->n_images == y->n_images);
     for (i = 0; i < x->n_images; i++)

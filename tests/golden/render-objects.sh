@@ -38,13 +38,28 @@ wrap() {
         + (if $sub == "" then {} else {subResource: $sub} end))}' > "$out/$case/request.json"
 }
 
-# expect CASE OBJECT_FILE SPEC_PATH (jq path of the pod spec, e.g. .spec.template.spec)
+# expect CASE OBJECT_FILE SPEC_PATH (jq path of the pod spec, e.g. .spec.template.spec): the
+# containers' images by list, then every image volume's reference (Kubernetes 1.31+).
 expect() {
   local case=$1 obj=$2 spec=$3 prefix
   prefix=${spec#.}
-  jq -r --arg p "$prefix" "$spec as \$s | [\"containers\", \"initContainers\", \"ephemeralContainers\"][] as \$l
-    | (\$s[\$l] // []) | to_entries[] | \"\(\$p).\(\$l)[\(.key)].image \(.value.image)\"" "$obj" \
+  jq -r --arg p "$prefix" "$spec as \$s | ([\"containers\", \"initContainers\", \"ephemeralContainers\"][] as \$l
+    | (\$s[\$l] // []) | to_entries[] | \"\(\$p).\(\$l)[\(.key)].image \(.value.image)\"),
+    ((\$s.volumes // []) | to_entries[] | select(.value.image != null)
+    | \"\(\$p).volumes[\(.key)].image.reference \(.value.image.reference)\")" "$obj" \
     > "$out/$case/expected.txt"
+}
+
+# with_image_volumes OBJECT_FILE SPEC_PATH REF...: adds image volumes (one per REF, plus a
+# configMap volume that is not an image) to a rendered object, and mounts them in container 0,
+# as `kubectl create` has no flag for volumes.
+with_image_volumes() {
+  local obj=$1 spec=$2; shift 2
+  jq --argjson refs "$(printf '%s\n' "$@" | jq -R . | jq -s .)" "
+    $spec.volumes = ([{name: \"config\", configMap: {name: \"app-config\"}}]
+      + [\$refs | to_entries[] | {name: \"data-\(.key)\", image: {reference: .value, pullPolicy: \"IfNotPresent\"}}])
+    | $spec.containers[0].volumeMounts = [$spec.volumes[] | {name, mountPath: \"/mnt/\(.name)\", readOnly: true}]" \
+    "$obj" > "$obj.tmp" && mv "$obj.tmp" "$obj"
 }
 
 rm -rf "$out"
@@ -57,6 +72,16 @@ kubectl create job migrate --image=registry.example.com/payments/migrate@sha256:
   --dry-run=client -o json > "$tmp/job.json"
 kubectl create cronjob nightly --image=busybox:1.36 --schedule="0 3 * * *" \
   --dry-run=client -o json > "$tmp/cronjob.json"
+
+# Image volumes (issue 12): a kubectl-rendered Deployment and CronJob given image volumes.
+kubectl create deployment models --image=registry.example.com/ml/server:v3 \
+  --dry-run=client -o json > "$tmp/deployment-image-volume.json"
+with_image_volumes "$tmp/deployment-image-volume.json" .spec.template.spec \
+  registry.example.com/ml/weights:2024-06 "quay.io/acme/dataset@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+kubectl create cronjob reindex --image=registry.example.com/search/indexer:v1 --schedule="0 * * * *" \
+  --dry-run=client -o json > "$tmp/cronjob-image-volume.json"
+with_image_volumes "$tmp/cronjob-image-volume.json" .spec.jobTemplate.spec.template.spec \
+  registry.example.com/search/dictionary:v7
 
 # --- hand-written objects (kubectl run needs a server), defaulted as the apiserver sends them ---
 cat > "$tmp/pod.json" <<'JSON'
@@ -105,6 +130,15 @@ wrap pod "" v1 Pod pods CREATE "$tmp/pod.json"
 expect pod "$tmp/pod.json" .spec
 wrap pod-ephemeral "" v1 Pod pods UPDATE "$tmp/pod.json" ephemeralcontainers
 expect pod-ephemeral "$tmp/pod.json" .spec
+wrap deployment-image-volume apps v1 Deployment deployments CREATE "$tmp/deployment-image-volume.json"
+expect deployment-image-volume "$tmp/deployment-image-volume.json" .spec.template.spec
+wrap cronjob-image-volume batch v1 CronJob cronjobs CREATE "$tmp/cronjob-image-volume.json"
+expect cronjob-image-volume "$tmp/cronjob-image-volume.json" .spec.jobTemplate.spec.template.spec
+# pods/ephemeralcontainers carries the whole Pod: its image volumes are checked as well.
+jq '.spec.volumes = [{name: "tools", image: {reference: "registry.example.com/debug/tools:1.2", pullPolicy: "Always"}}]' \
+  "$tmp/pod.json" > "$tmp/pod-image-volume.json"
+wrap pod-ephemeral-image-volume "" v1 Pod pods UPDATE "$tmp/pod-image-volume.json" ephemeralcontainers
+expect pod-ephemeral-image-volume "$tmp/pod-image-volume.json" .spec
 wrap statefulset apps v1 StatefulSet statefulsets CREATE "$tmp/statefulset.json"
 expect statefulset "$tmp/statefulset.json" .spec.template.spec
 wrap daemonset apps v1 DaemonSet daemonsets CREATE "$tmp/daemonset.json"
@@ -138,6 +172,16 @@ bad bad-truncated invalid "AdmissionReview is not valid JSON"
 jq 'del(.spec.template.spec.containers[1].image)' "$tmp/deployment.json" > "$tmp/noimage.json"
 wrap bad-no-image apps v1 Deployment deployments CREATE "$tmp/noimage.json"
 bad bad-no-image invalid "request.object (Deployment): spec.template.spec.containers[1].image is missing or not a string"
+jq '.spec.volumes[0].image.reference = ""' "$tmp/pod-image-volume.json" > "$tmp/emptyref.json"
+wrap bad-image-volume-empty "" v1 Pod pods CREATE "$tmp/emptyref.json"
+bad bad-image-volume-empty invalid "request.object (Pod): spec.volumes[0].image.reference is empty: an image volume must name the image it mounts"
+jq 'del(.spec.volumes[0].image.reference)' "$tmp/pod-image-volume.json" > "$tmp/noref.json"
+wrap bad-image-volume-no-reference "" v1 Pod pods CREATE "$tmp/noref.json"
+bad bad-image-volume-no-reference invalid "request.object (Pod): spec.volumes[0].image.reference is missing or not a string"
+jq '.kind = "EphemeralContainers" | {apiVersion, kind, metadata, ephemeralContainers: .spec.ephemeralContainers}' \
+  "$tmp/pod.json" > "$tmp/ephemeral-kind.json"
+wrap bad-ephemeral-other-kind "" v1 EphemeralContainers pods UPDATE "$tmp/ephemeral-kind.json" ephemeralcontainers
+bad bad-ephemeral-other-kind invalid "request.kind EphemeralContainers for resource pods/ephemeralcontainers is not Pod"
 jq '.spec.containers = [range(129) | {name: "c\(.)", image: "busybox:\(.)"}]' "$tmp/pod.json" > "$tmp/many.json"
 wrap bad-too-many-images "" v1 Pod pods CREATE "$tmp/many.json"
 bad bad-too-many-images limit "object has more than 128 container images"

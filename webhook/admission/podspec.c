@@ -26,6 +26,21 @@ static const struct kind_spec kinds[] = {
 /* Kubernetes: containers, then initContainers, then ephemeralContainers. */
 static const char *const lists[] = {"containers", "initContainers", "ephemeralContainers"};
 
+/* The resources (plural, as in request.resource) whose objects are the pod kinds above. */
+static const struct {
+    const char *group, *resource, *kind;
+} resources[] = {
+    {"", "pods", "Pod"},
+    {"", "podtemplates", "PodTemplate"},
+    {"", "replicationcontrollers", "ReplicationController"},
+    {"apps", "deployments", "Deployment"},
+    {"apps", "replicasets", "ReplicaSet"},
+    {"apps", "statefulsets", "StatefulSet"},
+    {"apps", "daemonsets", "DaemonSet"},
+    {"batch", "jobs", "Job"},
+    {"batch", "cronjobs", "CronJob"},
+};
+
 static bool
 is_kind(const struct wh_admission_jval *v, enum wh_json_scan_kind kind)
 {
@@ -88,6 +103,17 @@ wh_admission_podspec_path(const char *group, const char *kind)
     const struct kind_spec *k = find_kind(group, kind);
 
     return k == NULL ? NULL : k->spec;
+}
+
+const char *
+wh_admission_pod_resource_kind(const char *group, const char *resource)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(resources) / sizeof(resources[0]); i++)
+        if (strcmp(resources[i].group, group) == 0 && strcmp(resources[i].resource, resource) == 0)
+            return resources[i].kind;
+    return NULL;
 }
 
 /* Follows a dotted path of object keys. *found is NULL when a step is absent or null. */
@@ -168,6 +194,62 @@ list_images(const struct wh_admission_jval *spec, const char *spec_path, const c
             return wh_error_set(err, WH_E_INVALID, "%s.%s[%zu].name is not a string", spec_path,
                                 list, i);
         if (add_image(out, cap, max_images, a, path, image, name, err) != WH_OK)
+            return err->code;
+    }
+    return WH_OK;
+}
+
+/*
+ * Image volumes (Kubernetes 1.31+): volumes[].image = {reference, pullPolicy}, an OCI image or
+ * artifact the kubelet pulls "in the same way as pod.spec.containers[*].image" and mounts. Each
+ * is checked like a container image, at spec.volumes[N].image.reference. A volume without
+ * `image` is another kind of volume; an image volume without a reference is malformed (the
+ * apiserver refuses it too) and never skipped.
+ */
+static enum wh_err
+volume_images(const struct wh_admission_jval *spec, const char *spec_path, size_t max_images,
+              struct wh_arena *a, struct wh_admission_request *out, size_t *cap,
+              struct wh_error *err)
+{
+    const struct wh_admission_jval *arr = wh_admission_jval_get(spec, "volumes"), *v;
+    size_t i = 0;
+
+    if (is_absent(arr))
+        return WH_OK;
+    if (arr->kind != WH_JSON_SCAN_ARRAY)
+        return wh_error_set(err, WH_E_INVALID, "%s.volumes is not an array", spec_path);
+    for (v = arr->first; v != NULL; v = v->next, i++) {
+        const struct wh_admission_jval *image, *ref, *name, *policy;
+        char *path;
+
+        if (v->kind != WH_JSON_SCAN_OBJECT)
+            return wh_error_set(err, WH_E_INVALID, "%s.volumes[%zu] is not an object", spec_path,
+                                i);
+        name = wh_admission_jval_get(v, "name");
+        if (name != NULL && name->kind != WH_JSON_SCAN_STRING)
+            return wh_error_set(err, WH_E_INVALID, "%s.volumes[%zu].name is not a string",
+                                spec_path, i);
+        image = wh_admission_jval_get(v, "image");
+        if (is_absent(image))
+            continue;
+        if (image->kind != WH_JSON_SCAN_OBJECT)
+            return wh_error_set(err, WH_E_INVALID, "%s.volumes[%zu].image is not an object",
+                                spec_path, i);
+        path = wh_arena_sprintf(a, "%s.volumes[%zu].image.reference", spec_path, i);
+        ref = wh_admission_jval_get(image, "reference");
+        policy = wh_admission_jval_get(image, "pullPolicy");
+        if (!is_kind(ref, WH_JSON_SCAN_STRING))
+            return wh_error_set(err, WH_E_INVALID,
+                                "%s is missing or not a string: an image volume must name the "
+                                "image it mounts",
+                                path);
+        if (ref->str.len == 0)
+            return wh_error_set(err, WH_E_INVALID,
+                                "%s is empty: an image volume must name the image it mounts", path);
+        if (!is_absent(policy) && policy->kind != WH_JSON_SCAN_STRING)
+            return wh_error_set(err, WH_E_INVALID,
+                                "%s.volumes[%zu].image.pullPolicy is not a string", spec_path, i);
+        if (add_image(out, cap, max_images, a, path, ref, name, err) != WH_OK)
             return err->code;
     }
     return WH_OK;
@@ -431,6 +513,8 @@ wh_admission_podspec_images(const struct wh_admission_jval *object, const char *
     for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
         if (list_images(spec, k->spec, lists[i], max_images, a, out, &cap, err) != WH_OK)
             return err->code;
+    if (volume_images(spec, k->spec, max_images, a, out, &cap, err) != WH_OK)
+        return err->code;
     memset(&out->platforms, 0, sizeof(out->platforms));
     if (read_node_selector(spec, k->spec, a, &out->platforms, err) != WH_OK ||
         read_node_affinity(spec, k->spec, a, &out->platforms, err) != WH_OK)

@@ -33,10 +33,16 @@ const struct wh_admission_jval *wh_admission_jval_get(const struct wh_admission_
  * kind holds no pod spec. `group` is "" for the core API group. */
 const char *wh_admission_podspec_path(const char *group, const char *kind);
 
+/* The pod kind a resource's objects are ("pods" -> "Pod", "cronjobs" in "batch" -> "CronJob"),
+ * or NULL when the resource holds no pod spec. */
+const char *wh_admission_pod_resource_kind(const char *group, const char *resource);
+
 /*
- * Fills out->images, out->annotations and out->platforms from `object` (a kept JSON object) of
- * `group`/`kind`. Unknown kinds leave them empty. WH_E_INVALID names the JSON path of what is
- * wrong; WH_E_LIMIT when there are more than `max_images` images. Allocates from `a`.
+ * Fills out->images (containers, initContainers, ephemeralContainers, then image volumes at
+ * spec.volumes[N].image.reference), out->annotations and out->platforms from `object` (a kept
+ * JSON object) of `group`/`kind`. Unknown kinds leave them empty. WH_E_INVALID names the JSON
+ * path of what is wrong; WH_E_LIMIT when there are more than `max_images` images. Allocates
+ * from `a`.
  */
 WH_MUST_CHECK enum wh_err wh_admission_podspec_images(const struct wh_admission_jval *object,
                                                       const char *group, const char *kind,

@@ -47,14 +47,17 @@ static const struct schema node_affinity = {
 static const struct schema affinity = {FIELDS(F("nodeAffinity", &node_affinity))};
 static const struct schema container = {FIELDS(F("image", &leaf), F("name", &leaf))};
 static const struct schema container_list = {.items = &container};
+static const struct schema image_volume = {FIELDS(F("reference", &leaf), F("pullPolicy", &leaf))};
+static const struct schema volume = {FIELDS(F("name", &leaf), F("image", &image_volume))};
+static const struct schema volume_list = {.items = &volume};
 static const struct schema pull_secret = {FIELDS(F("name", &leaf))};
 static const struct schema pull_secrets = {.items = &pull_secret};
 static const struct schema metadata = {FIELDS(F("annotations", &map))};
 
 #define POD_SPEC_FIELDS                                                                            \
     F("containers", &container_list), F("initContainers", &container_list),                        \
-        F("ephemeralContainers", &container_list), F("nodeSelector", &map),                        \
-        F("affinity", &affinity), F("imagePullSecrets", &pull_secrets),                            \
+        F("ephemeralContainers", &container_list), F("volumes", &volume_list),                     \
+        F("nodeSelector", &map), F("affinity", &affinity), F("imagePullSecrets", &pull_secrets),   \
         F("serviceAccountName", &leaf)
 
 static const struct schema pod_spec = {FIELDS(POD_SPEC_FIELDS)};
@@ -69,7 +72,7 @@ static const struct schema kube_object = {
     FIELDS(F("metadata", &metadata), F("spec", &object_spec), F("template", &pod_template))};
 static const struct schema group_version_kind = {
     FIELDS(F("group", &leaf), F("version", &leaf), F("kind", &leaf))};
-static const struct schema resource = {FIELDS(F("resource", &leaf))};
+static const struct schema resource = {FIELDS(F("group", &leaf), F("resource", &leaf))};
 static const struct schema request = {
     FIELDS(F("uid", &leaf), F("operation", &leaf), F("namespace", &leaf), F("name", &leaf),
            F("subResource", &leaf), F("kind", &group_version_kind), F("resource", &resource),
@@ -417,10 +420,13 @@ read_request(const struct wh_admission_jval *req, struct wh_arena *a,
         get_string(kind, "kind", "request.kind", true, a, &out->kind, err) != WH_OK)
         return err->code;
     out->resource = "";
+    out->resource_group = "";
     if (res != NULL && res->kind != WH_JSON_SCAN_NULL) {
         if (res->kind != WH_JSON_SCAN_OBJECT)
             return wh_error_set(err, WH_E_INVALID, "request.resource is not an object");
-        if (get_string(res, "resource", "request.resource", false, a, &out->resource, err) != WH_OK)
+        if (get_string(res, "group", "request.resource", false, a, &out->resource_group, err) !=
+                WH_OK ||
+            get_string(res, "resource", "request.resource", false, a, &out->resource, err) != WH_OK)
             return err->code;
     }
     if (dry != NULL && dry->kind != WH_JSON_SCAN_NULL && dry->kind != WH_JSON_SCAN_BOOL)
@@ -497,6 +503,31 @@ admits_new(const char *operation)
     return strcmp(operation, "CREATE") == 0 || strcmp(operation, "UPDATE") == 0;
 }
 
+/*
+ * A write to a pod-bearing resource (or to pods/ephemeralcontainers, whose object is the whole
+ * Pod since Kubernetes 1.22) must carry that resource's pod kind: another kind there (the
+ * EphemeralContainers kind of 1.16-1.21, a kind this decoder does not know) would list no images
+ * and be admitted unchecked, so it is refused. Other subresources (scale, status) hold no images.
+ */
+static enum wh_err
+check_pod_kind(const struct wh_admission_request *r, struct wh_error *err)
+{
+    const char *want = wh_admission_pod_resource_kind(r->resource_group, r->resource);
+
+    if (want == NULL || !admits_new(r->operation) ||
+        (r->sub_resource[0] != '\0' && strcmp(r->sub_resource, "ephemeralcontainers") != 0))
+        return WH_OK;
+    if (strcmp(r->group, r->resource_group) == 0 && strcmp(r->kind, want) == 0)
+        return WH_OK;
+    return wh_error_set(err, WH_E_INVALID,
+                        "request.kind %.64s%s%.64s for resource %.64s%s%.64s%s%.64s is not %s%s%s: "
+                        "its images cannot be checked",
+                        r->group, r->group[0] != '\0' ? "/" : "", r->kind, r->resource_group,
+                        r->resource_group[0] != '\0' ? "/" : "", r->resource,
+                        r->sub_resource[0] != '\0' ? "/" : "", r->sub_resource, r->resource_group,
+                        r->resource_group[0] != '\0' ? "/" : "", want);
+}
+
 enum wh_err
 wh_admission_request_parse(struct wh_bytes body, const struct wh_limits *lim, struct wh_arena *a,
                            struct wh_admission_request *out, struct wh_error *err)
@@ -525,7 +556,7 @@ wh_admission_request_parse(struct wh_bytes body, const struct wh_limits *lim, st
         rc = wh_error_set(err, WH_E_INVALID, "AdmissionReview has no request");
         goto out;
     }
-    if ((rc = read_request(req, a, out, err)) != WH_OK)
+    if ((rc = read_request(req, a, out, err)) != WH_OK || (rc = check_pod_kind(out, err)) != WH_OK)
         goto out;
     out->service_account = "";
     object = wh_admission_jval_get(req, "object");

@@ -64,6 +64,7 @@ struct wh_admission_request {
     const char *namespace_, *name;
     const char *group, *version, *kind;  /* request.kind */
     const char *resource, *sub_resource; /* "pods", "ephemeralcontainers" or "" */
+    const char *resource_group;          /* request.resource.group: "" (core), "apps", ... */
     bool dry_run;
     /* Containers, then initContainers, then ephemeralContainers, in document order. Empty for
      * DELETE, CONNECT and kinds that hold no pod spec (the caller allows those). */
@@ -89,9 +90,12 @@ struct wh_admission_request {
  * Parses an AdmissionReview v1 body. Pod kinds: Pod (spec; also the pods/ephemeralcontainers
  * subresource), PodTemplate (template.spec), Deployment, ReplicaSet, StatefulSet, DaemonSet
  * (apps), Job (batch), ReplicationController (spec.template.spec), CronJob (batch,
- * spec.jobTemplate.spec.template.spec).
+ * spec.jobTemplate.spec.template.spec). Images: every container, init and ephemeral container
+ * image and every image volume's reference (spec.volumes[N].image.reference).
  * WH_E_INVALID: not JSON, duplicate keys, wrong apiVersion/kind, no request, no uid, bad field
- * types, a container without an image (the caller answers HTTP 400). WH_E_LIMIT: body larger
+ * types, a container without an image or an image volume without a reference, a CREATE/UPDATE
+ * of a pod resource (or pods/ephemeralcontainers) whose object is not its pod kind (the caller
+ * answers HTTP 400). WH_E_LIMIT: body larger
  * than lim->body_bytes, nesting deeper than lim->json_depth, more than lim->images images.
  * *out is valid only on WH_OK and lives as long as `a`.
  */

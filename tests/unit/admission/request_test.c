@@ -7,6 +7,29 @@
 
 static const struct wh_limits limits = WH_LIMITS_DEFAULT;
 
+/* request.resource.resource of a kind, as the apiserver names it. */
+static const char *
+resource_of(const char *kind)
+{
+    static const char *const map[][2] = {
+        {"Pod", "pods"},
+        {"PodTemplate", "podtemplates"},
+        {"ReplicationController", "replicationcontrollers"},
+        {"Deployment", "deployments"},
+        {"ReplicaSet", "replicasets"},
+        {"StatefulSet", "statefulsets"},
+        {"DaemonSet", "daemonsets"},
+        {"Job", "jobs"},
+        {"CronJob", "cronjobs"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (strcmp(map[i][0], kind) == 0)
+            return map[i][1];
+    return "configmaps";
+}
+
 /* An AdmissionReview as the apiserver sends it, around `object` (JSON text or "null"). */
 static char *
 review(const char *op, const char *group, const char *kind, const char *object)
@@ -17,10 +40,10 @@ review(const char *op, const char *group, const char *kind, const char *object)
              "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{"
              "\"uid\":\"705ab4f5-6393-11e8-b7cc-42010a800002\",\"kind\":{\"group\":\"%s\","
              "\"version\":\"v1\",\"kind\":\"%s\"},\"resource\":{\"group\":\"%s\",\"version\":"
-             "\"v1\",\"resource\":\"pods\"},\"namespace\":\"prod\",\"name\":\"web\","
+             "\"v1\",\"resource\":\"%s\"},\"namespace\":\"prod\",\"name\":\"web\","
              "\"operation\":\"%s\",\"userInfo\":{\"username\":\"admin\"},\"dryRun\":true,"
              "\"object\":%s,\"oldObject\":null}}",
-             group, kind, group, op, object);
+             group, kind, group, resource_of(kind), op, object);
     return buf;
 }
 
@@ -515,6 +538,197 @@ test_syntax_is_checked_before_meaning(void)
     wh_arena_fini(&a);
 }
 
+/* An AdmissionReview of `resource`/`sub` whose object is of `group`/`kind`. */
+static char *
+review_of(const char *op, const char *rgroup, const char *resource, const char *sub,
+          const char *group, const char *kind, const char *object)
+{
+    static char buf[16384];
+
+    snprintf(buf, sizeof(buf),
+             "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{"
+             "\"uid\":\"u\",\"kind\":{\"group\":\"%s\",\"version\":\"v1\",\"kind\":\"%s\"},"
+             "\"resource\":{\"group\":\"%s\",\"version\":\"v1\",\"resource\":\"%s\"},"
+             "\"subResource\":\"%s\",\"namespace\":\"prod\",\"operation\":\"%s\","
+             "\"object\":%s}}",
+             group, kind, rgroup, resource, sub, op, object);
+    return buf;
+}
+
+static void
+test_image_volumes_are_checked_like_containers(void)
+{
+    struct wh_arena a;
+    struct wh_admission_request r;
+    struct wh_error err = {0};
+    const char *pod =
+        "{\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"reg.io/app:v1\"}],"
+        "\"volumes\":[{\"name\":\"data\",\"image\":{\"reference\":\"reg.io/data:v1\","
+        "\"pullPolicy\":\"IfNotPresent\"}},{\"name\":\"cfg\",\"configMap\":{\"name\":\"c\"}},"
+        "{\"name\":\"none\",\"image\":null},{\"name\":\"model\",\"image\":{\"reference\":"
+        "\"reg.io/model@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}}"
+        "]}}";
+
+    wh_arena_init(&a);
+    ok(parse(review("CREATE", "", "Pod", pod), &a, &r, &err) == WH_OK && r.n_images == 3 &&
+           strcmp(r.images[0].path, "spec.containers[0].image") == 0 &&
+           strcmp(r.images[1].path, "spec.volumes[0].image.reference") == 0 &&
+           strcmp(r.images[1].image, "reg.io/data:v1") == 0 &&
+           strcmp(r.images[1].container, "data") == 0 &&
+           strcmp(r.images[2].path, "spec.volumes[3].image.reference") == 0 &&
+           strncmp(r.images[2].image, "reg.io/model@sha256:", 20) == 0,
+       "image volumes listed after the containers, at spec.volumes[N].image.reference (%s)",
+       err.msg);
+    /* pods/ephemeralcontainers carries the whole Pod: its image volumes are checked too. */
+    ok(parse(review_of("UPDATE", "", "pods", "ephemeralcontainers", "", "Pod",
+                       "{\"spec\":{\"ephemeralContainers\":[{\"name\":\"d\",\"image\":\"dbg\"}],"
+                       "\"volumes\":[{\"name\":\"v\",\"image\":{\"reference\":\"vol\"}}]}}"),
+             &a, &r, &err) == WH_OK &&
+           r.n_images == 2 && strcmp(r.images[1].path, "spec.volumes[0].image.reference") == 0 &&
+           strcmp(r.images[1].image, "vol") == 0,
+       "pods/ephemeralcontainers: the pod's image volumes too (%s)", err.msg);
+    wh_arena_fini(&a);
+}
+
+static void
+test_image_volumes_in_every_pod_kind(void)
+{
+    static const struct {
+        const char *group, *kind, *before, *after, *path;
+    } cases[] = {
+        {"", "Pod", "{\"spec\":", "}", "spec"},
+        {"", "PodTemplate", "{\"template\":{\"spec\":", "}}", "template.spec"},
+        {"", "ReplicationController", "{\"spec\":{\"template\":{\"spec\":", "}}}",
+         "spec.template.spec"},
+        {"apps", "Deployment", "{\"spec\":{\"template\":{\"spec\":", "}}}", "spec.template.spec"},
+        {"apps", "ReplicaSet", "{\"spec\":{\"template\":{\"spec\":", "}}}", "spec.template.spec"},
+        {"apps", "StatefulSet", "{\"spec\":{\"template\":{\"spec\":", "}}}", "spec.template.spec"},
+        {"apps", "DaemonSet", "{\"spec\":{\"template\":{\"spec\":", "}}}", "spec.template.spec"},
+        {"batch", "Job", "{\"spec\":{\"template\":{\"spec\":", "}}}", "spec.template.spec"},
+        {"batch", "CronJob", "{\"spec\":{\"jobTemplate\":{\"spec\":{\"template\":{\"spec\":",
+         "}}}}}", "spec.jobTemplate.spec.template.spec"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct wh_arena a;
+        struct wh_admission_request r;
+        struct wh_error err = {0};
+        char obj[512], want[128];
+        enum wh_err rc;
+
+        snprintf(obj, sizeof(obj),
+                 "%s{\"containers\":[{\"name\":\"c\",\"image\":\"app\"}],\"volumes\":[{\"name\":"
+                 "\"v\",\"image\":{\"reference\":\"vol\",\"pullPolicy\":\"Always\"}}]}%s",
+                 cases[i].before, cases[i].after);
+        snprintf(want, sizeof(want), "%s.volumes[0].image.reference", cases[i].path);
+        wh_arena_init(&a);
+        rc = parse(review("CREATE", cases[i].group, cases[i].kind, obj), &a, &r, &err);
+        ok(rc == WH_OK && r.n_images == 2 && strcmp(r.images[1].path, want) == 0 &&
+               strcmp(r.images[1].image, "vol") == 0,
+           "%s: image volume at %s (%s)", cases[i].kind, want,
+           rc != WH_OK      ? err.msg
+           : r.n_images > 1 ? r.images[1].path
+                            : "not listed");
+        wh_arena_fini(&a);
+    }
+}
+
+static void
+test_malformed_image_volumes_are_refused(void)
+{
+    static const struct {
+        const char *spec, *msg;
+    } cases[] = {
+        {"{\"volumes\":[{\"name\":\"v\",\"image\":{}}]}",
+         "request.object (Pod): spec.volumes[0].image.reference is missing or not a string: an "
+         "image volume must name the image it mounts"},
+        {"{\"volumes\":[{\"name\":\"v\",\"image\":{\"pullPolicy\":\"Always\"}}]}",
+         "spec.volumes[0].image.reference is missing"},
+        {"{\"volumes\":[{\"name\":\"v\",\"image\":{\"reference\":\"\"}}]}",
+         "spec.volumes[0].image.reference is empty: an image volume must name the image it mounts"},
+        {"{\"volumes\":[{\"name\":\"v\",\"image\":{\"reference\":null}}]}",
+         "spec.volumes[0].image.reference is missing or not a string"},
+        {"{\"volumes\":[{\"name\":\"v\",\"image\":{\"reference\":7}}]}",
+         "spec.volumes[0].image.reference is missing or not a string"},
+        {"{\"volumes\":[{\"name\":\"v\",\"image\":\"reg.io/x\"}]}",
+         "spec.volumes[0].image is not an object"},
+        {"{\"volumes\":[{\"name\":\"v\",\"image\":{\"reference\":\"x\",\"pullPolicy\":1}}]}",
+         "spec.volumes[0].image.pullPolicy is not a string"},
+        {"{\"volumes\":[{\"name\":1}]}", "spec.volumes[0].name is not a string"},
+        {"{\"volumes\":[7]}", "spec.volumes[0] is not an object"},
+        {"{\"volumes\":{}}", "spec.volumes is not an array"},
+        {"{\"volumes\":[{\"name\":\"a\"},{\"name\":\"b\",\"image\":{\"reference\":\"x\","
+         "\"reference\":\"y\"}}]}",
+         "duplicate object key"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char obj[512];
+
+        snprintf(obj, sizeof(obj), "{\"spec\":%s}", cases[i].spec);
+        expect_error(review("CREATE", "", "Pod", obj), WH_E_INVALID, cases[i].msg, cases[i].msg);
+    }
+}
+
+static void
+test_image_volumes_count_toward_the_image_limit(void)
+{
+    struct wh_limits lim = limits;
+    struct wh_arena a;
+    struct wh_admission_request r;
+    struct wh_error err = {0};
+    const char *text = review("CREATE", "", "Pod",
+                              "{\"spec\":{\"containers\":[{\"image\":\"a\"}],\"volumes\":[{"
+                              "\"name\":\"v\",\"image\":{\"reference\":\"b\"}}]}}");
+
+    lim.images = 1;
+    wh_arena_init(&a);
+    ok(wh_admission_request_parse((struct wh_bytes){(const unsigned char *)text, strlen(text)},
+                                  &lim, &a, &r, &err) == WH_E_LIMIT &&
+           strstr(err.msg, "more than 1 container images") != NULL,
+       "an image volume past the image limit: %s", err.msg);
+    wh_arena_fini(&a);
+}
+
+static void
+test_pod_resources_must_carry_their_pod_kind(void)
+{
+    struct wh_arena a;
+    struct wh_admission_request r;
+    struct wh_error err = {0};
+
+    expect_error(
+        review_of("UPDATE", "", "pods", "ephemeralcontainers", "", "EphemeralContainers",
+                  "{\"ephemeralContainers\":[{\"name\":\"d\",\"image\":\"evil\"}]}"),
+        WH_E_INVALID,
+        "request.kind EphemeralContainers for resource pods/ephemeralcontainers is not Pod: "
+        "its images cannot be checked",
+        "pods/ephemeralcontainers of another kind");
+    expect_error(review_of("CREATE", "apps", "deployments", "", "apps", "Pod", "{\"spec\":{}}"),
+                 WH_E_INVALID,
+                 "request.kind apps/Pod for resource apps/deployments is not "
+                 "apps/Deployment",
+                 "deployments of another kind");
+    expect_error(
+        review_of("CREATE", "apps", "deployments", "", "extensions", "Deployment", "{\"spec\":{}}"),
+        WH_E_INVALID, "is not apps/Deployment", "deployments of another group's kind");
+    wh_arena_init(&a);
+    ok(parse(review_of("UPDATE", "apps", "deployments", "scale", "autoscaling", "Scale",
+                       "{\"spec\":{\"replicas\":3}}"),
+             &a, &r, &err) == WH_OK &&
+           r.n_images == 0,
+       "deployments/scale (a Scale) holds no images: %s", err.msg);
+    ok(parse(review_of("DELETE", "", "pods", "", "", "Binding", "null"), &a, &r, &err) == WH_OK,
+       "DELETE admits nothing new: kind not checked");
+    ok(parse(review_of("CREATE", "", "configmaps", "", "", "ConfigMap", "{}"), &a, &r, &err) ==
+               WH_OK &&
+           r.n_images == 0,
+       "other resources: no images");
+    wh_arena_fini(&a);
+}
+
 int
 main(void)
 {
@@ -533,5 +747,10 @@ main(void)
     test_duplicates_in_unread_objects_are_not_refused();
     test_duplicate_check_in_large_objects();
     test_syntax_is_checked_before_meaning();
+    test_image_volumes_are_checked_like_containers();
+    test_image_volumes_in_every_pod_kind();
+    test_malformed_image_volumes_are_refused();
+    test_image_volumes_count_toward_the_image_limit();
+    test_pod_resources_must_carry_their_pod_kind();
     return done_testing();
 }
