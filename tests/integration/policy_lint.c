@@ -1,6 +1,7 @@
 /*
  * Golden driver: loads each policy file strictly and prints one line per file, "ok" or
  * "<code> <line>:<col> <message>" (the "file:" prefix dropped so goldens do not depend on paths).
+ * After "ok", one "warning <line>:<col> <message>" line per lint warning (policy/overlap.h).
  * Exit 0 when every file loaded, 1 otherwise. `--key-dir DIR` (repeatable, before the files)
  * allows key files there as `driftgate policy lint --key-dir` does; the load's time is now.
  */
@@ -9,7 +10,27 @@
 
 #include "base/clock.h"
 #include "base/limits.h"
+#include "policy/overlap.h"
 #include "policy/policy.h"
+
+/* "12:7: warning: text" → "warning 12:7 text" */
+static void
+print_warnings(const struct wh_policy *p)
+{
+    struct wh_policy_overlap *o;
+    struct wh_arena a;
+    size_t i, n;
+
+    wh_arena_init(&a);
+    n = wh_policy_overlaps(p, &a, &o);
+    for (i = 0; i < n; i++) {
+        const char *msg = wh_policy_overlap_message(&o[i], NULL, &a);
+        size_t pos = strspn(msg, "0123456789:");
+
+        printf("warning %.*s %s\n", (int)(pos - 1), msg, msg + pos + strlen(" warning: "));
+    }
+    wh_arena_fini(&a);
+}
 
 int
 main(int argc, char **argv)
@@ -34,6 +55,7 @@ main(int argc, char **argv)
 
         if (wh_policy_load_with(argv[i], &lo, &p, &err) == WH_OK) {
             printf("ok\n");
+            print_warnings(p);
             wh_policy_unref(p);
             continue;
         }

@@ -3,8 +3,9 @@
  * built-in copy of policy/schema.json, or --schema FILE), reporting every violation with its
  * position, then, when the schema holds, loaded by the strict loader, which also checks what a
  * schema cannot see (keys parse, regexes compile, references resolve). A policy that loads gets a
- * line per regex with the effective pattern (what is matched, anchors included). `policy schema`
- * prints the built-in schema for editors.
+ * line per regex with the effective pattern (what is matched, anchors included), and may still
+ * get warnings (exit 0): a lenient image rule after a stricter one it shares names with
+ * (policy/overlap.h). `policy schema` prints the built-in schema for editors.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "base/limits.h"
 #include "base/regex.h"
 #include "cli/commands.h"
+#include "policy/overlap.h"
 #include "policy/policy.h"
 #include "policy/schema.h"
 
@@ -64,6 +66,21 @@ print_regexes(const char *path, const struct wh_policy *p)
     free(all);
 }
 
+/* Warnings do not fail the lint: a lenient rule after a stricter one it shares names with. */
+static void
+warn_overlaps(const char *path, const struct wh_policy *p)
+{
+    struct wh_policy_overlap *o;
+    struct wh_arena a;
+    size_t i, n;
+
+    wh_arena_init(&a);
+    n = wh_policy_overlaps(p, &a, &o);
+    for (i = 0; i < n; i++)
+        fprintf(stderr, "%s\n", wh_policy_overlap_message(&o[i], path, &a));
+    wh_arena_fini(&a);
+}
+
 /* 0 valid, 1 not. */
 static int
 lint_file(const char *path, const struct wh_policy_schema *schema, bool schema_only,
@@ -109,6 +126,7 @@ lint_file(const char *path, const struct wh_policy_schema *schema, bool schema_o
         return 1;
     }
     print_regexes(path, p);
+    warn_overlaps(path, p);
     wh_policy_unref(p);
     printf("%s: ok\n", path);
     return 0;

@@ -287,9 +287,8 @@ canonical_domain(struct wh_str d, struct wh_arena *a, const char **why)
     }
     /* 443 is dropped only where the bare host still reads as a registry: "r:443/x" must not
      * become the Docker Hub name "r/x". */
-    if (port_num != 0 &&
-        (port_num != 443 || !(strchr(h, '.') != NULL || strchr(h, ':') != NULL ||
-                              strcmp(h, "localhost") == 0)))
+    if (port_num != 0 && (port_num != 443 || !(strchr(h, '.') != NULL || strchr(h, ':') != NULL ||
+                                               strcmp(h, "localhost") == 0)))
         return wh_arena_sprintf(a, "%s:%lu", h, port_num);
     return is_docker_hub(h) ? wh_arena_strdup(a, "docker.io") : h;
 }
@@ -619,23 +618,25 @@ token_reads(unsigned char k, char lit, char c)
 
 /*
  * The shape of an image name as rules see it (wh_image_ref_name): a registry of host
- * characters, then '/'-separated non-empty repository components. A small DFA: 0 start,
- * 1 in the registry, 2 after a '/', 3 in a component (accepting). -1: no name continues so.
+ * characters, then '/'-separated repository components of [a-z0-9._-] that start and end with a
+ * letter or digit. A small DFA: 0 start, 1 in the registry, 2 after a '/', 3 in a component after
+ * a letter or digit (accepting), 4 in a component after a separator. -1: no name continues so.
  */
-#define NAME_STATES 4
+#define NAME_STATES 5
 static int
 name_step(int q, char c)
 {
-    bool host = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-                c == ':' || c == '[' || c == ']';
-    bool component =
-        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    bool host = alnum || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+    bool sep = c == '.' || c == '-' || c == '_';
 
     if (c == '/')
         return q == 1 || q == 3 ? 2 : -1;
     if (q <= 1)
         return host ? 1 : -1;
-    return component ? 3 : -1;
+    if (alnum)
+        return 3;
+    return sep && q != 2 ? 4 : -1;
 }
 
 struct overlap_walk {

@@ -59,7 +59,8 @@ const char *wh_image_glob_canonical(struct wh_str pattern, struct wh_arena *a);
 
 /*
  * Whether two valid globs match a common name: a text of the shape names have (lowercase
- * registry characters, '/', non-empty lowercase repository components). Exact, not a heuristic:
+ * registry characters, then '/'-separated repository components of [a-z0-9._-] that start and end
+ * with a letter or digit). Exact, not a heuristic:
  * a breadth-first walk of the product of the two patterns and that shape, each state visited
  * once, so O(len(x) * len(y)) time and space. On true, *example (arena) is such a name matched by
  * both, wildcards filled with 'a' ("localhost:5000/a"); NULL on false.

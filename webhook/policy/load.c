@@ -1287,6 +1287,7 @@ parse_image(struct ctx *c, const struct wh_policy_node *n, size_t index,
     where = wh_arena_sprintf(c->tmp, "image rule %s", img->name);
     img->index = index;
     img->line = n->line;
+    img->col = n->col;
     img->mode = c->p->defaults.mode;
     img->on_error = c->p->defaults.on_error;
     if ((rc = need(c, n, "match", where, &v)) != WH_OK ||

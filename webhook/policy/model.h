@@ -249,7 +249,7 @@ struct wh_policy_image {
         size_t n_signed_by;
     } dev_reference; /* configured when image != NULL or from == WH_POLICY_DEV_FROM_ATTESTATION */
     const struct wh_policy_tiers *tiers; /* required with devReference, else may be NULL */
-    int line;
+    int line, col;                       /* of the rule's entry in spec.images */
 };
 
 #endif

@@ -66,7 +66,9 @@ uint64_t wh_policy_generation(const struct wh_policy *p);
 const struct wh_policy_defaults *wh_policy_defaults(const struct wh_policy *p);
 
 /* First image rule (file order) whose match globs match `name` ("registry/repo" from
- * wh_image_ref_name) and no exclude glob does; NULL = no rule (caller applies noMatch). */
+ * wh_image_ref_name, so in canonical spelling: the loader canonicalised the globs' hosts the same
+ * way, wh_image_glob_canonical) and no exclude glob does; NULL = no rule (caller applies noMatch).
+ */
 const struct wh_policy_image *wh_policy_image_find(const struct wh_policy *p, const char *name);
 /* Rules in file order: i < wh_policy_image_count(p), else NULL. */
 size_t wh_policy_image_count(const struct wh_policy *p);

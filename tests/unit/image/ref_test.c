@@ -431,7 +431,8 @@ test_glob_overlap_is_exact(void)
         {"localhost:5000/**", "**", "localhost:5000/a"},
         {"**", "localhost:5000/**", "localhost:5000/a"},
         {"reg.io/payments/**", "reg.io/*/api", "reg.io/payments/api"},
-        {"reg.io/payments/*", "reg.io/payments/debug-*", "reg.io/payments/debug-"},
+        {"reg.io/payments/*", "reg.io/payments/debug-*", "reg.io/payments/debug-a"},
+        {"a.io/x-", "a.io/**", NULL},             /* a component ends with a letter or digit */
         {"reg.io/*/api", "reg.io/a/b/api", NULL}, /* '*' stops at '/' */
         {"reg.io/**/api", "reg.io/a/b/api", "reg.io/a/b/api"},
         {"reg.io/payments/**", "reg.io/web/**", NULL},

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "base/regex.h"
+#include "image/ref.h"
 #include "policy/policy.h"
 #include "policy/snapshot.h"
 #include "unit/harness.h"
@@ -772,6 +773,55 @@ test_count_needs_distinct_keys(void)
     wh_policy_unref(p);
 }
 
+/* Issue 12 item 4: every spelling of a registry reaches the rule written for it, whichever
+ * spelling the rule's glob used, and never falls through to a later lenient rule. */
+static void
+test_rules_match_canonical_names(void)
+{
+    static const char *const local[] = {"localhost:5000/app:v1", "LOCALHOST:5000/app:v1",
+                                        "Localhost:5000/app", "localhost:05000/app"};
+    static const char *const hub[] = {"nginx",
+                                      "docker.io/library/nginx:1",
+                                      "registry-1.docker.io/library/nginx",
+                                      "index.docker.io/nginx",
+                                      "registry.hub.docker.com/library/nginx",
+                                      "DOCKER.IO:443/library/nginx"};
+    static const char *const host[] = {"reg.example.com/a", "REG.example.com/a",
+                                       "reg.example.com:443/a", "Reg.Example.Com:0443/a"};
+    const char *yaml = HEAD "  images:\n"
+                            "    - {name: local, match: [\"LOCALHOST:5000/**\"]}\n"
+                            "    - {name: hub, match: [\"registry-1.docker.io/library/*\"]}\n"
+                            "    - {name: host, match: [\"reg.example.com:443/*\"],\n"
+                            "       exclude: [\"REG.EXAMPLE.COM/debug\"]}\n"
+                            "    - {name: lenient, match: [\"**\"], mode: warn}\n";
+    struct wh_policy *p;
+    struct wh_error err = {0};
+    struct wh_arena a;
+    size_t i;
+
+    if (!ok(parse(yaml, &p, &err) == WH_OK, "policy with respelled hosts loads: %s", err.msg))
+        return;
+    wh_arena_init(&a);
+    for (i = 0; i < sizeof(local) / sizeof(local[0]) + sizeof(hub) / sizeof(hub[0]) +
+                        sizeof(host) / sizeof(host[0]);
+         i++) {
+        size_t nl = sizeof(local) / sizeof(local[0]), nh = sizeof(hub) / sizeof(hub[0]);
+        const char *in = i < nl ? local[i] : i < nl + nh ? hub[i - nl] : host[i - nl - nh];
+        const char *want = i < nl ? "local" : i < nl + nh ? "hub" : "host";
+        const struct wh_policy_image *rule = NULL;
+        struct wh_image_ref ref;
+
+        if (wh_image_ref_parse(wh_str_c(in), &a, &ref, &err) == WH_OK)
+            rule = wh_policy_image_find(p, wh_image_ref_name(&ref, &a));
+        ok(rule != NULL && strcmp(rule->name, want) == 0, "%s -> rule %s (got %s)", in, want,
+           rule != NULL ? rule->name : "none");
+    }
+    ok(strcmp(wh_policy_image_find(p, "reg.example.com/debug")->name, "lenient") == 0,
+       "an exclude glob's host is canonical too");
+    wh_arena_fini(&a);
+    wh_policy_unref(p);
+}
+
 int
 main(void)
 {
@@ -793,5 +843,6 @@ main(void)
     test_dev_reference_from();
     test_agent_required_and_absent_tier();
     test_count_needs_distinct_keys();
+    test_rules_match_canonical_names();
     return done_testing();
 }
