@@ -2,7 +2,7 @@
 # Attack (issue 12 item 4): registry hosts are canonical before any rule matches. The policy has
 # strict rules for some registries and, after them, a lenient catch-all (mode warn, nothing to
 # verify). An attacker respells a covered registry (LOCALHOST:5000, host:443, host:0443,
-# registry-1.docker.io, an uncompressed IPv6 literal, 127.1) so the strict rule's glob misses and
+# registry-1.docker.io, an uncompressed or IPv4-mapped IPv6 literal, 127.1) so the strict rule's glob misses and
 # the lenient rule admits the image; the kubelet pulls from the same registry all the same. Every
 # spelling must reach the strict rule and be denied naming the canonical reference (and the
 # spelling written); `policy lint` must warn about the lenient rule after the strict ones. No
@@ -76,6 +76,7 @@ Localhost:5000/team/app:v1|strict-local|localhost:5000/team/app|localhost:5000/t
 localhost:05000/app:v1|strict-local|localhost:5000/app|localhost:5000/app:v1
 [0:0:0:0:0:0:0:1]:5000/app:v1|strict-loopback|[::1]:5000/app|[::1]:5000/app:v1
 [0::0001]:5000/app:v1|strict-loopback|[::1]:5000/app|[::1]:5000/app:v1
+[::ffff:7f00:1]:5000/app:v1|strict-loopback|127.0.0.1:5000/app|127.0.0.1:5000/app:v1
 registry.example.com:443/app:v1|strict-corp|registry.example.com/app|registry.example.com/app:v1
 Registry.Example.COM/app:v1|strict-corp|registry.example.com/app|registry.example.com/app:v1
 REGISTRY.EXAMPLE.COM:0443/team/app:v1|strict-corp|registry.example.com/team/app|registry.example.com/team/app:v1

@@ -212,12 +212,12 @@ format_ipv6(const unsigned char addr[16], char out[48])
 /*
  * The one spelling of a registry host[:port] (already valid per check_domain) that rules match
  * and reports show: the host lowercased (DNS names are case-insensitive), an IPv6 literal in
- * RFC 5952 form, the port without leading zeros and without the https default 443 (kept on a
- * single-label host, which without a port would read as a Docker Hub namespace), Docker Hub's
- * aliases as "docker.io". A host that glibc's resolver reads as IPv4 (inet_aton: "127.1",
- * "0x7f.0.0.1", "127.000.0.1") must be written as a dotted quad: such spellings name the same
- * address to one resolver and nothing to another, so they get no rule of their own.
- * NULL and *why on an invalid host; else the arena string.
+ * RFC 5952 form (an IPv4-mapped one as its dotted quad), the port without leading zeros and without
+ * the https default 443 (kept on a single-label host, which without a port would read as a Docker
+ * Hub namespace), Docker Hub's aliases as "docker.io". A host that glibc's resolver reads as IPv4
+ * (inet_aton: "127.1", "0x7f.0.0.1", "127.000.0.1") must be written as a dotted quad: such
+ * spellings name the same address to one resolver and nothing to another, so they get no rule of
+ * their own. NULL and *why on an invalid host; else the arena string.
  */
 static char *
 canonical_domain(struct wh_str d, struct wh_arena *a, const char **why)
@@ -251,8 +251,14 @@ canonical_domain(struct wh_str d, struct wh_arena *a, const char **why)
             *why = "invalid IPv6 address in registry host";
             return NULL;
         }
-        format_ipv6(addr, v6);
-        h = wh_arena_sprintf(a, "[%s]", v6);
+        /* An IPv4-mapped address (::ffff:a.b.c.d) is that IPv4 address to the socket layer
+         * (Go's net dials it as IPv4): it is named as the dotted quad. */
+        if (memcmp(addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+            h = wh_arena_sprintf(a, "%u.%u.%u.%u", addr[12], addr[13], addr[14], addr[15]);
+        } else {
+            format_ipv6(addr, v6);
+            h = wh_arena_sprintf(a, "[%s]", v6);
+        }
     } else {
         struct in_addr in;
         const unsigned char *q;

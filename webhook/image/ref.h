@@ -11,11 +11,11 @@
  * An image reference in the distribution grammar, normalised: Docker Hub short names become
  * registry "docker.io", repository "library/<name>"; a reference with neither tag nor digest
  * gets tag "latest". The registry is canonical, so one registry has one spelling before any
- * policy rule sees it: the host lowercased, an IPv6 literal in RFC 5952 form ("[::1]:5000"), the
- * port without leading zeros and without the default 443, and Docker Hub's aliases
- * (index.docker.io, registry-1.docker.io, registry.hub.docker.com) as "docker.io", which the
- * registry client fetches from registry-1.docker.io. Strings live in the arena passed to
- * wh_image_ref_parse.
+ * policy rule sees it: the host lowercased, an IPv6 literal in RFC 5952 form ("[::1]:5000"; an
+ * IPv4-mapped one, "[::ffff:7f00:1]", as its dotted quad), the port without leading zeros and
+ * without the default 443, and Docker Hub's aliases (index.docker.io, registry-1.docker.io,
+ * registry.hub.docker.com) as "docker.io", which the registry client fetches from
+ * registry-1.docker.io. Strings live in the arena passed to wh_image_ref_parse.
  */
 struct wh_image_ref {
     const char *registry;   /* "docker.io", "ghcr.io", "127.0.0.1:5000" */

@@ -48,6 +48,9 @@ static const struct good goods[] = {
     {"[2001:0DB8::]:443/a", "[2001:db8::]", "a", "latest", NULL, NULL},
     {"[1:0:2:3:4:5:6:7]/a", "[1:0:2:3:4:5:6:7]", "a", "latest", NULL, NULL},
     {"[::]/a", "[::]", "a", "latest", NULL, NULL},
+    {"[::ffff:7f00:1]:5000/a", "127.0.0.1:5000", "a", "latest", NULL, "127.0.0.1:5000/a:latest"},
+    {"[0:0:0:0:0:FFFF:0A00:0001]/a", "10.0.0.1", "a", "latest", NULL, NULL},
+    {"[::7f00:1]/a", "[::7f00:1]", "a", "latest", NULL, NULL}, /* IPv4-compatible: not mapped */
     {"10.0.0.255:5000/a", "10.0.0.255:5000", "a", "latest", NULL, NULL},
     {"my-registry.io/a/b/c/d", "my-registry.io", "a/b/c/d", "latest", NULL, NULL},
     {"nginx@" D64, "docker.io", "library/nginx", NULL, D64, "docker.io/library/nginx@" D64},
