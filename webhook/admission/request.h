@@ -13,7 +13,7 @@
 struct wh_admission_image {
     const char *path;      /* "spec.template.spec.initContainers[0].image" */
     const char *image;     /* as written */
-    const char *container; /* the container's name; "" when it has none */
+    const char *container; /* the container's (or image volume's) name; "" when it has none */
 };
 
 struct wh_annotation_kv {
@@ -66,8 +66,9 @@ struct wh_admission_request {
     const char *resource, *sub_resource; /* "pods", "ephemeralcontainers" or "" */
     const char *resource_group;          /* request.resource.group: "" (core), "apps", ... */
     bool dry_run;
-    /* Containers, then initContainers, then ephemeralContainers, in document order. Empty for
-     * DELETE, CONNECT and kinds that hold no pod spec (the caller allows those). */
+    /* Containers, then initContainers, then ephemeralContainers, then image volumes (path
+     * "spec.volumes[N].image.reference", `container` the volume's name), in document order. Empty
+     * for DELETE, CONNECT and kinds that hold no pod spec (the caller allows those). */
     struct wh_admission_image *images;
     size_t n_images;
     /* metadata.annotations of the pod (or the pod template): driftgate.dev/dev-image */
@@ -95,8 +96,8 @@ struct wh_admission_request {
  * WH_E_INVALID: not JSON, duplicate keys, wrong apiVersion/kind, no request, no uid, bad field
  * types, a container without an image or an image volume without a reference, a CREATE/UPDATE
  * of a pod resource (or pods/ephemeralcontainers) whose object is not its pod kind (the caller
- * answers HTTP 400). WH_E_LIMIT: body larger
- * than lim->body_bytes, nesting deeper than lim->json_depth, more than lim->images images.
+ * answers HTTP 400). WH_E_LIMIT: body larger than lim->body_bytes, nesting deeper than
+ * lim->json_depth, more than lim->images images.
  * *out is valid only on WH_OK and lives as long as `a`.
  */
 WH_MUST_CHECK enum wh_err
