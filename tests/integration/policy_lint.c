@@ -1,7 +1,8 @@
 /*
  * Golden driver: loads each policy file strictly and prints one line per file, "ok" or
  * "<code> <line>:<col> <message>" (the "file:" prefix dropped so goldens do not depend on paths).
- * After "ok", one "warning <line>:<col> <message>" line per lint warning (policy/overlap.h).
+ * After "ok", one "warning <line>:<col> <message>" line per lint warning (policy/overlap.h) on
+ * stderr, so stdout keeps one line per file (tests/golden/schema_test.sh pastes it to the names).
  * Exit 0 when every file loaded, 1 otherwise. `--key-dir DIR` (repeatable, before the files)
  * allows key files there as `driftgate policy lint --key-dir` does; the load's time is now.
  */
@@ -23,11 +24,12 @@ print_warnings(const struct wh_policy *p)
 
     wh_arena_init(&a);
     n = wh_policy_overlaps(p, &a, &o);
+    fflush(stdout);
     for (i = 0; i < n; i++) {
         const char *msg = wh_policy_overlap_message(&o[i], NULL, &a);
         size_t pos = strspn(msg, "0123456789:");
 
-        printf("warning %.*s %s\n", (int)(pos - 1), msg, msg + pos + strlen(" warning: "));
+        fprintf(stderr, "warning %.*s %s\n", (int)(pos - 1), msg, msg + pos + strlen(" warning: "));
     }
     wh_arena_fini(&a);
 }
