@@ -11,6 +11,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 dg=${BUILD:-$top/build}/driftgate
 work=$(mktemp -d "${TMPDIR:-/tmp}/dg-imgvol.XXXXXX")
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
   "$top/tests/support/fixtures/world.sh" stop "$work/world" >/dev/null 2>&1
   rm -rf "$work"
