@@ -219,14 +219,95 @@ format_ipv6(const unsigned char addr[16], char out[48])
  * spellings name the same address to one resolver and nothing to another, so they get no rule of
  * their own. NULL and *why on an invalid host; else the arena string.
  */
+/* "[...]" (check_domain's shape) in RFC 5952 form, an IPv4-mapped one as its dotted quad. */
+static char *
+canonical_ipv6_host(struct wh_str host, struct wh_arena *a, const char **why)
+{
+    unsigned char addr[16];
+    char inside[48], v6[48];
+
+    if (host.len - 2 >= sizeof(inside)) {
+        *why = "invalid IPv6 address in registry host";
+        return NULL;
+    }
+    memcpy(inside, host.ptr + 1, host.len - 2);
+    inside[host.len - 2] = '\0';
+    if (inet_pton(AF_INET6, inside, addr) != 1) {
+        *why = "invalid IPv6 address in registry host";
+        return NULL;
+    }
+    /* An IPv4-mapped address (::ffff:a.b.c.d) is that IPv4 address to the socket layer
+     * (Go's net dials it as IPv4): it is named as the dotted quad. */
+    if (memcmp(addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
+        return wh_arena_sprintf(a, "%u.%u.%u.%u", addr[12], addr[13], addr[14], addr[15]);
+    format_ipv6(addr, v6);
+    return wh_arena_sprintf(a, "[%s]", v6);
+}
+
+/* A DNS name or IPv4 address lowercased; an IPv4 address only as a dotted quad. */
+static char *
+canonical_name_host(struct wh_str host, struct wh_arena *a, const char **why)
+{
+    struct in_addr in;
+    const unsigned char *q;
+    char quad[16];
+    char *h = wh_arena_strdup_view(a, host);
+    size_t i;
+
+    for (i = 0; h[i] != '\0'; i++)
+        if (h[i] >= 'A' && h[i] <= 'Z')
+            h[i] = (char)(h[i] - 'A' + 'a');
+    if (inet_aton(h, &in) == 0)
+        return h;
+    q = (const unsigned char *)&in.s_addr;
+    snprintf(quad, sizeof(quad), "%u.%u.%u.%u", q[0], q[1], q[2], q[3]);
+    if (strcmp(quad, h) == 0)
+        return h;
+    *why = wh_arena_sprintf(a,
+                            "registry host \"%.64s\" is an IPv4 address in a "
+                            "non-canonical form: write it as %s",
+                            h, quad);
+    return NULL;
+}
+
+/* The port's value (digits per check_domain), leading zeros ignored; 0 and *why when out of range.
+ */
+static unsigned long
+canonical_port(struct wh_str port, const char **why)
+{
+    unsigned long port_num = 0;
+    size_t i;
+
+    while (port.len > 1 && port.ptr[0] == '0') {
+        port.ptr++;
+        port.len--;
+    }
+    for (i = 0; i < port.len && i < 6; i++)
+        port_num = port_num * 10 + (unsigned long)(port.ptr[i] - '0');
+    if (port.len > 5 || port_num == 0 || port_num > 65535) {
+        *why = "registry port must be 1-65535";
+        return 0;
+    }
+    return port_num;
+}
+
+/*
+ * The one spelling of a registry host[:port] (already valid per check_domain) that rules match
+ * and reports show: the host lowercased (DNS names are case-insensitive), an IPv6 literal in
+ * RFC 5952 form (an IPv4-mapped one as its dotted quad), the port without leading zeros and without
+ * the https default 443 (kept on a single-label host, which without a port would read as a Docker
+ * Hub namespace), Docker Hub's aliases as "docker.io". A host that glibc's resolver reads as IPv4
+ * (inet_aton: "127.1", "0x7f.0.0.1", "127.000.0.1") must be written as a dotted quad: such
+ * spellings name the same address to one resolver and nothing to another, so they get no rule of
+ * their own. NULL and *why on an invalid host; else the arena string.
+ */
 static char *
 canonical_domain(struct wh_str d, struct wh_arena *a, const char **why)
 {
-    struct wh_str host = d, port = {NULL, 0};
+    struct wh_str host = d;
     const char *colon;
-    char *h, v6[48];
     unsigned long port_num = 0;
-    size_t i;
+    char *h;
 
     *why = NULL;
     if (d.ptr[0] == '[') {
@@ -235,61 +316,13 @@ canonical_domain(struct wh_str d, struct wh_arena *a, const char **why)
     } else if ((colon = memchr(d.ptr, ':', d.len)) != NULL) {
         host.len = (size_t)(colon - d.ptr);
     }
-    if (host.len < d.len)
-        port = (struct wh_str){d.ptr + host.len + 1, d.len - host.len - 1};
-    if (host.ptr[0] == '[') {
-        unsigned char addr[16];
-        char inside[48];
-
-        if (host.len - 2 >= sizeof(inside)) {
-            *why = "invalid IPv6 address in registry host";
+    h = host.ptr[0] == '[' ? canonical_ipv6_host(host, a, why) : canonical_name_host(host, a, why);
+    if (h == NULL)
+        return NULL;
+    if (host.len < d.len) {
+        port_num = canonical_port((struct wh_str){d.ptr + host.len + 1, d.len - host.len - 1}, why);
+        if (port_num == 0)
             return NULL;
-        }
-        memcpy(inside, host.ptr + 1, host.len - 2);
-        inside[host.len - 2] = '\0';
-        if (inet_pton(AF_INET6, inside, addr) != 1) {
-            *why = "invalid IPv6 address in registry host";
-            return NULL;
-        }
-        /* An IPv4-mapped address (::ffff:a.b.c.d) is that IPv4 address to the socket layer
-         * (Go's net dials it as IPv4): it is named as the dotted quad. */
-        if (memcmp(addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
-            h = wh_arena_sprintf(a, "%u.%u.%u.%u", addr[12], addr[13], addr[14], addr[15]);
-        } else {
-            format_ipv6(addr, v6);
-            h = wh_arena_sprintf(a, "[%s]", v6);
-        }
-    } else {
-        struct in_addr in;
-        const unsigned char *q;
-
-        h = wh_arena_strdup_view(a, host);
-        for (i = 0; h[i] != '\0'; i++)
-            if (h[i] >= 'A' && h[i] <= 'Z')
-                h[i] = (char)(h[i] - 'A' + 'a');
-        if (inet_aton(h, &in) != 0) {
-            q = (const unsigned char *)&in.s_addr;
-            snprintf(v6, sizeof(v6), "%u.%u.%u.%u", q[0], q[1], q[2], q[3]);
-            if (strcmp(v6, h) != 0) {
-                *why = wh_arena_sprintf(a,
-                                        "registry host \"%.64s\" is an IPv4 address in a "
-                                        "non-canonical form: write it as %s",
-                                        h, v6);
-                return NULL;
-            }
-        }
-    }
-    if (port.ptr != NULL) {
-        while (port.len > 1 && port.ptr[0] == '0') {
-            port.ptr++;
-            port.len--;
-        }
-        for (i = 0; i < port.len && i < 6; i++)
-            port_num = port_num * 10 + (unsigned long)(port.ptr[i] - '0');
-        if (port.len > 5 || port_num == 0 || port_num > 65535) {
-            *why = "registry port must be 1-65535";
-            return NULL;
-        }
     }
     /* 443 is dropped only where the bare host still reads as a registry: "r:443/x" must not
      * become the Docker Hub name "r/x". */
