@@ -142,11 +142,16 @@ rc=$?
 res=$(cd "$top/tests" && node "$chk" text "$work/ref.err" 2>&1)
 ok $? "check of a reference with a newline: stderr has no '::' line or escape" "$res$(printf '\n')$(head -c 300 "$work/ref.err")"
 
-# The review's log line: request.kind.kind and the namespace are the requester's text.
+# The review's log line: request.kind.kind and the namespace are the requester's text. On a
+# resource that holds no pod the review runs and logs them; on pods a kind that is not Pod is
+# refused before any review (admission/request.c, issue 12 item 1) and the refusal's log line
+# carries the kind as text. Both go to review.err for the stderr check below.
 cat > "$work/review.json" <<'JSON'
-{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u1\"},\"forged\":{\"x\":\"","kind":{"group":"","version":"v1","kind":"Pod\",\"allowed\":true,\"forged\":\"\n::error::x"},"resource":{"group":"","version":"v1","resource":"pods"},"operation":"CREATE","namespace":"ns\u001b[31m","object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"docker.io/library/busybox:1"}]}}}}
+{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u1\"},\"forged\":{\"x\":\"","kind":{"group":"","version":"v1","kind":"Pod\",\"allowed\":true,\"forged\":\"\n::error::x"},"resource":{"group":"","version":"v1","resource":"widgets"},"operation":"CREATE","namespace":"ns\u001b[31m","object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"docker.io/library/busybox:1"}]}}}}
 JSON
+sed 's/"resource":"widgets"/"resource":"pods"/' "$work/review.json" > "$work/review-pods.json"
 "$dg" review "$work/review.json" --policy "$work/policy.yaml" > "$work/review.out" 2> "$work/review.err"
+"$dg" review "$work/review-pods.json" --policy "$work/policy.yaml" > "$work/review-pods.out" 2>> "$work/review.err"
 line=$(grep '"review"' "$work/review.err")
 node -e '
 const l = JSON.parse(process.argv[1]);
@@ -155,6 +160,13 @@ if (l.kind !== want || "forged" in l || typeof l.allowed !== "boolean" || l.name
     l.review !== "u1\"},\"forged\":{\"x\":\"") process.exit(1);
 ' "$line"
 ok $? "review log line: kind, uid and namespace are JSON strings, no forged field" "$line"
+line=$(grep 'malformed AdmissionReview' "$work/review.err")
+node -e '
+const l = JSON.parse(process.argv[1]);
+if ("forged" in l || "allowed" in l || !l.msg.includes("request.kind Pod\",\"allowed\":true,\"forged\":\"\n::error::x for resource pods is not Pod"))
+  process.exit(1);
+' "$line"
+ok $? "a forged kind on pods is refused; the refusal's log line holds it as a JSON string, no forged field" "$line"
 res=$(cd "$top/tests" && node "$chk" text "$work/review.err" 2>&1)
 ok $? "review log: no control character or '::' line on stderr" "$res"
 
