@@ -132,8 +132,28 @@ lint_file(const char *path, const struct wh_policy_schema *schema, bool schema_o
     return 0;
 }
 
-/* TODO(#14): split option parsing from the lint loop (cognitive complexity 26 > 25, STYLE §8). */
-int /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
+/* `policy lint`'s options (argv[2..]); false on an unknown one. Files are taken in a second pass.
+ */
+static bool
+parse_options(int argc, char **argv, const char **schema_path, bool *schema_only,
+              struct wh_policy_load_options *lo, const char **key_dirs, size_t max_key_dirs)
+{
+    int i;
+
+    for (i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--schema") == 0 && i + 1 < argc)
+            *schema_path = argv[++i];
+        else if (strcmp(argv[i], "--schema-only") == 0)
+            *schema_only = true;
+        else if (strcmp(argv[i], "--key-dir") == 0 && i + 1 < argc && lo->n_key_dirs < max_key_dirs)
+            key_dirs[lo->n_key_dirs++] = argv[++i];
+        else if (argv[i][0] == '-' && argv[i][1] != '\0')
+            return false;
+    }
+    return true;
+}
+
+int
 wh_cli_policy(int argc, char **argv)
 {
     struct wh_limits lim = WH_LIMITS_DEFAULT;
@@ -155,20 +175,10 @@ wh_cli_policy(int argc, char **argv)
     }
     if (argc < 3 || strcmp(argv[1], "lint") != 0)
         return usage();
+    if (!parse_options(argc, argv, &schema_path, &schema_only, &lo, key_dirs,
+                       sizeof(key_dirs) / sizeof(key_dirs[0])))
+        return usage();
     wh_arena_init(&a);
-    for (i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--schema") == 0 && i + 1 < argc)
-            schema_path = argv[++i];
-        else if (strcmp(argv[i], "--schema-only") == 0)
-            schema_only = true;
-        else if (strcmp(argv[i], "--key-dir") == 0 && i + 1 < argc &&
-                 lo.n_key_dirs < sizeof(key_dirs) / sizeof(key_dirs[0]))
-            key_dirs[lo.n_key_dirs++] = argv[++i];
-        else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            wh_arena_fini(&a);
-            return usage();
-        }
-    }
     if (schema_path != NULL && wh_file_read(schema_path, 1u << 20, &a, &text, &err) != WH_OK) {
         fprintf(stderr, "driftgate policy lint: schema %s: %s\n", schema_path, err.msg);
         wh_arena_fini(&a);
