@@ -114,6 +114,10 @@ ref_dsse_parse(size_t flags, struct wh_bytes json, const struct wh_limits *lim, 
     if (json.len > lim->blob_bytes)
         return wh_error_set(err, WH_E_LIMIT, "DSSE envelope of %zu bytes exceeds the limit of %zu",
                             json.len, lim->blob_bytes);
+    /* jansson skips a NUL byte between tokens ({"a":5\0,...} loads); JSON has no place for one
+     * and the scanner refuses it, so the reference does too. */
+    if (json.len > 0 && memchr(json.ptr, '\0', json.len) != NULL)
+        return wh_error_set(err, WH_E_INVALID, "envelope JSON holds a NUL byte");
     root = json_loadb((const char *)json.ptr, json.len, flags, &jerr);
     if (root == NULL)
         return wh_error_set(err, WH_E_INVALID, "envelope JSON %d:%d: %s", jerr.line, jerr.column,

@@ -281,6 +281,10 @@ ref_manifest_parse(struct wh_bytes body, const char *content_type, size_t flags,
                             limits->manifest_bytes);
     if ((rc = ref_check_depth(body, limits->json_depth, err)) != WH_OK)
         return rc;
+    /* jansson skips a NUL byte between tokens ({"a":5\0,...} loads); JSON has no place for one
+     * and the scanner refuses it, so the reference does too. */
+    if (body.len > 0 && memchr(body.ptr, '\0', body.len) != NULL)
+        return wh_error_set(err, WH_E_INVALID, "manifest JSON holds a NUL byte");
     root = json_loadb((const char *)body.ptr, body.len, flags, &jerr);
     if (root == NULL)
         return wh_error_set(err, WH_E_INVALID, "manifest JSON %d:%d: %s", jerr.line, jerr.column,
