@@ -648,8 +648,18 @@ test_body_budget_holds_back_large_bodies(void)
     for (i = 0; i < HOLDERS; i++)
         close(fds[i]);
     /* Their unread bytes sit in the kernel ahead of their end of file: the request timeout
-     * (2 s from their first byte) is what closes them. */
-    usleep(2000 * 1000);
+     * (2 s from their first byte) is what closes them. Wait for the server to say so (a fixed
+     * sleep raced the timer on a loaded machine), at most 10 s. */
+    snprintf(url, sizeof(url), "%s/metrics", base);
+    for (i = 0; i < 100; i++) {
+        request(h, url, "GET", NULL, 0, &r);
+        if (r.status == 200 && metric_value(r.body, "driftgate_connections_paused") == 0 &&
+            metric_value(r.body, "driftgate_request_body_bytes") == 0)
+            break;
+        usleep(100 * 1000);
+    }
+    ok(i < 100, "the request timeout closes every holder (%d polls)", i);
+    snprintf(url, sizeof(url), "%s/validate?timeout=10s", base);
     request(h, url, "POST", body, BODY, &r);
     ok(r.status == 200 && strstr(r.body, "\"echo\":65536") != NULL,
        "once the holders timed out a full-size body is read and answered: %ld %s", r.status,
