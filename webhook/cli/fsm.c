@@ -690,7 +690,7 @@ cmd_attest(const struct fsm_opts *o, struct wh_arena *a)
 {
     struct image_result r;
     struct wh_error err;
-    struct wh_bytes statement;
+    struct wh_bytes statement = {NULL, 0};
     struct wh_buf b;
     const char *why;
 

@@ -549,11 +549,43 @@ header_name(const unsigned char *h, const struct ext *x, struct layer *l, const 
     *n = field_len(h, 100);
 }
 
+/* The link target (symlink) or the normalised hardlink target. */
+static enum wh_err
+entry_link(struct layer *l, const unsigned char *h, const struct ext *x, struct pending *pd,
+           bool hardlink)
+{
+    const char *t = x->link != NULL ? x->link : (const char *)h + 157;
+    size_t tn = x->link != NULL ? x->link_len : field_len(h + 157, 100);
+
+    if (tn == 0 || memchr(t, '\0', tn) != NULL || tn > WH_FSM_MAX_PATH)
+        return fail(l, WH_E_INVALID, "empty or malformed link target of ", pd->path);
+    if (hardlink)
+        return normalise(l, t, tn, &pd->hardlink);
+    pd->e.link = wh_arena_strndup(l->tmp, t, tn);
+    return WH_OK;
+}
+
+/* ".wh.NAME" and ".wh..wh..opq" (OCI image-spec layer.md, "Whiteouts"). */
+static enum wh_err
+mark_whiteout(struct layer *l, struct pending *pd)
+{
+    const char *base = strrchr(pd->path, '/');
+
+    base = base != NULL ? base + 1 : pd->path;
+    if (strncmp(base, ".wh.", 4) != 0)
+        return WH_OK;
+    pd->is_opaque = strcmp(base, ".wh..wh..opq") == 0;
+    pd->is_whiteout = !pd->is_opaque;
+    if (pd->is_whiteout && base[4] == '\0')
+        return fail(l, WH_E_INVALID, "whiteout without a name: ", pd->path);
+    return WH_OK;
+}
+
 static enum wh_err
 finish_entry(struct layer *l, const unsigned char *h, struct ext *x, struct pending *pd,
              uint64_t size)
 {
-    const char *name, *base;
+    const char *name;
     size_t nlen;
     uint64_t mode;
     bool hardlink;
@@ -563,9 +595,8 @@ finish_entry(struct layer *l, const unsigned char *h, struct ext *x, struct pend
     if ((rc = normalise(l, name, nlen, &pd->path)) != WH_OK ||
         (rc = entry_type(l, h[156], &pd->e.type, &hardlink)) != WH_OK)
         return rc;
-    if (!parse_number(h + 100, 8, &mode) ||
-        (!x->has_uid && !parse_number(h + 108, 8, &pd->e.uid)) ||
-        (!x->has_gid && !parse_number(h + 116, 8, &pd->e.gid)))
+    if (!parse_number(h + 100, 8, &mode) || !parse_number(h + 108, 8, &pd->e.uid) ||
+        !parse_number(h + 116, 8, &pd->e.gid))
         return fail(l, WH_E_INVALID, "bad mode, uid or gid field in ", pd->path);
     pd->e.mode = (uint32_t)(mode & 07777);
     if (x->has_uid)
@@ -577,27 +608,10 @@ finish_entry(struct layer *l, const unsigned char *h, struct ext *x, struct pend
         pd->e.caps = wh_arena_memdup(l->tmp, x->caps, x->n_caps);
         pd->e.n_caps = x->n_caps;
     }
-    if (pd->e.type == WH_FSM_LINK || hardlink) {
-        const char *t = x->link != NULL ? x->link : (const char *)h + 157;
-        size_t tn = x->link != NULL ? x->link_len : field_len(h + 157, 100);
-        if (tn == 0 || memchr(t, '\0', tn) != NULL || tn > WH_FSM_MAX_PATH)
-            return fail(l, WH_E_INVALID, "empty or malformed link target of ", pd->path);
-        if (hardlink)
-            rc = normalise(l, t, tn, &pd->hardlink);
-        else
-            pd->e.link = wh_arena_strndup(l->tmp, t, tn);
-        if (rc != WH_OK)
-            return rc;
-    }
-    base = strrchr(pd->path, '/');
-    base = base != NULL ? base + 1 : pd->path;
-    if (strncmp(base, ".wh.", 4) == 0) {
-        pd->is_opaque = strcmp(base, ".wh..wh..opq") == 0;
-        pd->is_whiteout = !pd->is_opaque;
-        if (pd->is_whiteout && base[4] == '\0')
-            return fail(l, WH_E_INVALID, "whiteout without a name: ", pd->path);
-    }
-    return WH_OK;
+    if ((pd->e.type == WH_FSM_LINK || hardlink) &&
+        (rc = entry_link(l, h, x, pd, hardlink)) != WH_OK)
+        return rc;
+    return mark_whiteout(l, pd);
 }
 
 static enum wh_err
@@ -635,6 +649,58 @@ all_zero(const unsigned char *h)
     return true;
 }
 
+/* A pax ('x'), global pax ('g') or GNU long name/link ('L', 'K') header: read into `x`. */
+static enum wh_err
+read_meta(struct layer *l, unsigned char flag, uint64_t size, struct ext *x)
+{
+    size_t max = flag == 'x' || flag == 'g' ? MAX_PAX : MAX_LONGNAME;
+    char *data = NULL;
+    size_t n;
+    enum wh_err rc;
+
+    if ((rc = read_blob(l, size, max, "pax or GNU long-name header", &data)) != WH_OK)
+        return rc;
+    if (flag == 'x')
+        return parse_pax(l, x, data, (size_t)size);
+    if (flag == 'g')
+        return WH_OK; /* global pax headers carry nothing a manifest records */
+    n = field_len((const unsigned char *)data, (size_t)size);
+    if (flag == 'L') {
+        x->path = data;
+        x->path_len = n;
+    } else {
+        x->link = data;
+        x->link_len = n;
+    }
+    return WH_OK;
+}
+
+static bool
+at_end(const struct layer *l)
+{
+    return l->gz ? l->gz_done : l->raw_pos == l->blob.len;
+}
+
+/* Reads one header block; *end when it is the end-of-archive (zero) block. */
+static enum wh_err
+read_header(struct layer *l, unsigned char h[BLOCK], uint64_t *size, bool *end)
+{
+    enum wh_err rc;
+
+    if (at_end(l))
+        return fail(l, WH_E_INVALID, "tar ends without its end-of-archive blocks", NULL);
+    if ((rc = read_exact(l, h, BLOCK)) != WH_OK)
+        return rc;
+    *end = all_zero(h);
+    if (*end)
+        return WH_OK; /* anything after is padding */
+    if (!checksum_ok(h))
+        return fail(l, WH_E_INVALID, "tar header checksum mismatch (not a tar, or corrupt)", NULL);
+    if (!parse_number(h + 124, 12, size))
+        return fail(l, WH_E_INVALID, "bad size field in a tar header", NULL);
+    return WH_OK;
+}
+
 /* Reads the tar stream into l->items. */
 static enum wh_err
 read_tar(struct layer *l)
@@ -645,38 +711,16 @@ read_tar(struct layer *l)
 
     memset(&x, 0, sizeof(x));
     for (;;) {
-        uint64_t size;
+        uint64_t size = 0;
         struct pending pd;
-        char *data = NULL;
+        bool end = false;
 
-        if ((!l->gz && l->raw_pos == l->blob.len) || (l->gz && l->gz_done))
-            return fail(l, WH_E_INVALID, "tar ends without its end-of-archive blocks", NULL);
-        if ((rc = read_exact(l, h, BLOCK)) != WH_OK)
+        if ((rc = read_header(l, h, &size, &end)) != WH_OK || end)
             return rc;
-        if (all_zero(h))
-            return WH_OK; /* end of archive; anything after is padding */
-        if (!checksum_ok(h))
-            return fail(l, WH_E_INVALID, "tar header checksum mismatch (not a tar, or corrupt)",
-                        NULL);
-        if (!parse_number(h + 124, 12, &size))
-            return fail(l, WH_E_INVALID, "bad size field in a tar header", NULL);
         if (h[156] == 'x' || h[156] == 'g' || h[156] == 'L' || h[156] == 'K') {
-            size_t max = h[156] == 'x' || h[156] == 'g' ? MAX_PAX : MAX_LONGNAME;
-            if ((rc = read_blob(l, size, max, "pax or GNU long-name header", &data)) != WH_OK)
+            if ((rc = read_meta(l, h[156], size, &x)) != WH_OK)
                 return rc;
-            if (h[156] == 'x' && (rc = parse_pax(l, &x, data, (size_t)size)) != WH_OK)
-                return rc;
-            if (h[156] == 'L' || h[156] == 'K') {
-                size_t n = field_len((const unsigned char *)data, (size_t)size);
-                if (h[156] == 'L') {
-                    x.path = data;
-                    x.path_len = n;
-                } else {
-                    x.link = data;
-                    x.link_len = n;
-                }
-            }
-            continue; /* global pax headers ('g') carry nothing a manifest records */
+            continue;
         }
         if (x.has_size)
             size = x.size;
@@ -875,7 +919,7 @@ void
 wh_fsm_image_manifest(const struct wh_fsm_image *img, struct wh_arena *a,
                       struct wh_fsm_manifest *out)
 {
-    const struct node *cur = &img->root;
+    const struct node *cur;
     struct wh_fsm_entry e;
 
     memset(out, 0, sizeof(*out));

@@ -270,7 +270,7 @@ hex_bytes(struct parser *ps, unsigned char *out, size_t max, size_t *n_out)
     size_t n = 0;
 
     while (ps->p + 1 < ps->end && n < max) {
-        int hi = ps->p[0], lo = ps->p[1];
+        int hi = (unsigned char)ps->p[0], lo = (unsigned char)ps->p[1];
         int h = hi >= '0' && hi <= '9' ? hi - '0' : hi >= 'a' && hi <= 'f' ? hi - 'a' + 10 : -1;
         int l = lo >= '0' && lo <= '9' ? lo - '0' : lo >= 'a' && lo <= 'f' ? lo - 'a' + 10 : -1;
         if (h < 0 || l < 0)

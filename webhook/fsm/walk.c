@@ -60,6 +60,36 @@ unescape_mount(const char *p, size_t n, struct wh_arena *a)
     return out;
 }
 
+/* One line: its mount id and mount point (field 5, a manifest path; NULL for "/"). */
+static enum wh_err
+parse_mount_line(const char *p, const char *eol, size_t line, struct wh_arena *a, long *id,
+                 const char **point, struct wh_error *err)
+{
+    const char *f[5], *q, *sp;
+    size_t nf = 0, flen;
+    char *stop;
+
+    for (q = p; q < eol && nf < 5;) {
+        while (q < eol && *q == ' ')
+            q++;
+        f[nf++] = q;
+        while (q < eol && *q != ' ')
+            q++;
+    }
+    if (nf < 5 || f[4] >= eol)
+        return wh_error_set(err, WH_E_INVALID, "mountinfo line %zu: fewer than 5 fields", line);
+    *id = strtol(f[0], &stop, 10);
+    if (stop == f[0] || *stop != ' ' || *id < 0)
+        return wh_error_set(err, WH_E_INVALID, "mountinfo line %zu: bad mount id", line);
+    sp = memchr(f[4], ' ', (size_t)(eol - f[4]));
+    flen = (size_t)((sp != NULL ? sp : eol) - f[4]);
+    if (flen == 0 || f[4][0] != '/')
+        return wh_error_set(err, WH_E_INVALID, "mountinfo line %zu: mount point not absolute",
+                            line);
+    *point = flen == 1 ? NULL : unescape_mount(f[4], flen, a);
+    return WH_OK;
+}
+
 enum wh_err
 wh_fsm_mountinfo_parse(struct wh_str text, size_t max, struct wh_arena *a, const char ***points,
                        size_t *n_points, long *root_id, struct wh_error *err)
@@ -71,40 +101,24 @@ wh_fsm_mountinfo_parse(struct wh_str text, size_t max, struct wh_arena *a, const
     *root_id = -1;
     while (p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
-        const char *f[5], *q, *sp;
-        size_t nf = 0, flen;
-        char *stop;
-        long id;
+        const char *point = NULL;
+        long id = 0;
+        enum wh_err rc;
 
         if (eol == NULL)
             eol = end;
         if (++line > max)
             return wh_error_set(err, WH_E_LIMIT, "mountinfo: more than %zu lines", max);
-        for (q = p; q < eol && nf < 5;) {
-            while (q < eol && *q == ' ')
-                q++;
-            f[nf++] = q;
-            while (q < eol && *q != ' ')
-                q++;
-        }
-        if (nf < 5 || f[4] >= eol)
-            return wh_error_set(err, WH_E_INVALID, "mountinfo line %zu: fewer than 5 fields", line);
-        id = strtol(f[0], &stop, 10);
-        if (stop == f[0] || *stop != ' ' || id < 0)
-            return wh_error_set(err, WH_E_INVALID, "mountinfo line %zu: bad mount id", line);
-        sp = memchr(f[4], ' ', (size_t)(eol - f[4]));
-        flen = (size_t)((sp != NULL ? sp : eol) - f[4]);
-        if (flen == 0 || f[4][0] != '/')
-            return wh_error_set(err, WH_E_INVALID, "mountinfo line %zu: mount point not absolute",
-                                line);
-        if (flen == 1) {
+        if ((rc = parse_mount_line(p, eol, line, a, &id, &point, err)) != WH_OK)
+            return rc;
+        if (point == NULL) {
             *root_id = id;
         } else {
             if (n == alloc) {
                 alloc = alloc == 0 ? 16 : alloc * 2;
                 list = wh_arena_grow(a, list, n, alloc, sizeof(*list));
             }
-            list[n++] = unescape_mount(f[4], flen, a);
+            list[n++] = point;
         }
         p = eol + 1;
     }
@@ -348,7 +362,7 @@ load_mounts(struct walker *w, int pid, struct wh_error *err)
     enum wh_err rc;
 
     snprintf(path, sizeof(path), "/proc/%d/mountinfo", pid);
-    if ((rc = wh_file_read(path, MAX_MOUNTINFO, w->a, &text, err)) != WH_OK)
+    if (wh_file_read(path, MAX_MOUNTINFO, w->a, &text, err) != WH_OK)
         return wh_error_wrap(err, "process %d", pid);
     rc = wh_fsm_mountinfo_parse((struct wh_str){(const char *)text.ptr, text.len}, MAX_MOUNTS, w->a,
                                 &w->skip, &w->n_skip, &root_id, err);
