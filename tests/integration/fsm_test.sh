@@ -173,7 +173,7 @@ container() {
     mount -t proc proc "$M/proc"
     chroot --userspec="$RUID:$RUID" "$M" /bin/sleep 600 &
     PID=$!
-    sleep 0.3
+    for _ in $(seq 100); do [ "$(readlink /proc/$PID/root)" = "$M" ] && [ "$(stat -c %u /proc/$PID)" = "$RUID" ] && break; sleep 0.1; done
     export PID
     '"$script"'
     kill $PID'
