@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# `driftgate trust update` against TUF repositories built by tests/support/tuf-repo.js and served
+# on 127.0.0.1, with tuf-js's Updater as the oracle on the same URLs: every good repository gives
+# both clients the same trusted_root.json; every attack of the TUF specification (root rotation
+# below threshold, rollback, freeze, mix-and-match, threshold not met, expired metadata, oversized
+# metadata and targets) is refused by both, driftgate with exit 1, a message naming the attack and
+# the output file untouched. Multi-step scenarios keep one --state directory (and one tuf-js
+# metadata directory), as a CronJob's runs do. Then: the atomic write, file:// mirrors, usage and
+# network errors. Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$top/build}
+. "$top/tests/integration/serve-lib.sh"
+tufjs=$top/tests/support/tuf-repo.js
+
+repo=$work/repo
+node "$tufjs" build "$repo" 2> "$work/build.log"
+check $? "TUF repositories built with @tufjs/canonical-json" "$(cat "$work/build.log")"
+node "$tufjs" serve "$repo" "$work/port" 2>> "$work/serve.log" &
+bg_pids+=($!)
+for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
+port=$(cat "$work/port" 2>/dev/null)
+[ -n "$port" ]; check $? "repository server on 127.0.0.1:$port"
+base=http://127.0.0.1:$port
+
+sha() { sha256sum "$1" 2>/dev/null | cut -d' ' -f1; }
+
+# scenario NAME STEP DIR EXPECT WHY: one run of both clients on $base/DIR
+scenario() {
+  local name=$1 step=$2 dir=$3 expect=$4 why=$5
+  local st=$work/state/$name or=$work/oracle/$name out=$work/out/$name.json
+  if [ "$step" = 0 ]; then
+    mkdir -p "$st" "$or/meta" "$work/out"
+    cp "$repo/$name/root.json" "$or/meta/root.json"
+  fi
+  local before rc oracle err
+  before=$(sha "$out")
+  "$dg" trust update --repo "$base/$dir" --root "$repo/$name/root.json" --out "$out" \
+    --state "$st" > "$work/dg.out" 2> "$work/dg.err"
+  rc=$?
+  err=$(cat "$work/dg.err")
+  oracle=$(node "$tufjs" oracle "$base/$dir" "$or/meta" "$or/target.json" 2>&1)
+  if [ "$expect" = ok ]; then
+    [ "$rc" = 0 ] && [ "${oracle%% *}" = ok ] && [ "$(sha "$out")" = "${oracle#ok }" ] &&
+      grep -q "from root version" "$work/dg.out"
+    check $? "$name step $step: driftgate and tuf-js fetch the same trusted_root.json" \
+      "driftgate rc=$rc: $err$(cat "$work/dg.out")
+tuf-js: $oracle"
+  else
+    [ "$rc" = 1 ] && [[ $err == *"$why"* ]] && [[ $err == *"trust root was not changed"* ]] &&
+      [ "${oracle%% *}" = refused ] && [ "$(sha "$out")" = "$before" ]
+    check $? "$name step $step: refused by driftgate ($why) and by tuf-js" \
+      "driftgate rc=$rc: $err
+tuf-js: $oracle"
+  fi
+}
+
+while IFS=$'\t' read -r name step dir expect why; do
+  scenario "$name" "$step" "$dir" "$expect" "$why"
+done < "$repo/scenarios.tsv"
+
+# The update-target scenario wrote the second trust root over the first one: a new file (rename),
+# the content the repository's second targets.json lists.
+out=$work/out/update-target.json
+cmp -s "$out" "$top/tests/fuzz/corpus/trusted_root/staging.json"
+check $? "a newer target replaces the trust root"
+
+# Unchanged content is not rewritten (serve does not reload for nothing).
+ino=$(stat -c %i "$work/out/good.json")
+"$dg" trust update --repo "$base/good/0" --root "$repo/good/root.json" \
+  --out "$work/out/good.json" > "$work/dg.out" 2>&1
+rc=$?
+[ "$rc" = 0 ] && grep -q unchanged "$work/dg.out" && [ "$(stat -c %i "$work/out/good.json")" = "$ino" ]
+check $? "an unchanged trust root is left in place" "rc=$rc $(cat "$work/dg.out")"
+ls "$work/out" | grep -q '\.tmp\.'
+check $((!$?)) "no temporary files are left next to the output"
+
+# An air-gapped cluster mirrors the repository as files.
+"$dg" trust update --repo "file://$repo/good/0" --root "$repo/good/root.json" \
+  --out "$work/out/mirror.json" > "$work/dg.out" 2>&1
+rc=$?
+[ "$rc" = 0 ] && cmp -s "$work/out/mirror.json" "$work/out/good.json"
+check $? "a file:// mirror of the repository works" "rc=$rc $(cat "$work/dg.out")"
+
+# The state directory is what rollback protection across runs rests on: after the good run it
+# holds root version 3, so the attacker-signed 2.root.json is not even fetched.
+"$dg" trust update --repo "$base/root-attacker-key/0" --root "$repo/good/root.json" \
+  --state "$work/state/good" --out "$work/out/x.json" > "$work/dg.out" 2>&1
+rc=$?
+[ "$rc" = 1 ] && ! grep -q "root.json" "$work/dg.out" &&
+  grep -q '"version": 3' "$work/state/good/root.json"
+check $? "--state keeps the newest verified root" "rc=$rc $(cat "$work/dg.out")"
+
+# A --root that is not signed by its own keys is a usage error (2), before any network.
+sed 's/"version": 1/"version": 9/' "$repo/good/root.json" > "$work/bad-root.json"
+"$dg" trust update --repo "$base/good/0" --root "$work/bad-root.json" --out "$work/out/y.json" \
+  > "$work/dg.out" 2>&1
+rc=$?
+[ "$rc" = 2 ] && grep -q "threshold" "$work/dg.out" && [ ! -e "$work/out/y.json" ]
+check $? "a tampered --root is refused" "rc=$rc $(cat "$work/dg.out")"
+
+# Unreachable repository: exit 2, the URL in the message, nothing written.
+dead=$(free_port)
+"$dg" trust update --repo "http://127.0.0.1:$dead" --root "$repo/good/root.json" \
+  --out "$work/out/z.json" --timeout 5 > "$work/dg.out" 2>&1
+rc=$?
+[ "$rc" = 2 ] && grep -q "127.0.0.1:$dead" "$work/dg.out" && [ ! -e "$work/out/z.json" ]
+check $? "an unreachable repository is exit 2 and writes nothing" "rc=$rc $(cat "$work/dg.out")"
+
+# Usage errors.
+"$dg" trust update --repo "$base/good/0" --out "$work/out/u.json" > /dev/null 2>&1
+check $(($? != 2)) "--root is required (exit 2)"
+"$dg" trust update --repo "$base/good/0" --root "$repo/good/root.json" --out "$work/out/u.json" \
+  --target ../etc/passwd > /dev/null 2>&1
+check $(($? != 2)) "a --target that is a path is refused (exit 2)"
+"$dg" trust frob > /dev/null 2>&1
+check $(($? != 2)) "an unknown trust subcommand is exit 2"
+"$dg" trust update --repo "$base/good/0" --root "$repo/good/root.json" --out "$work/out/u.json" \
+  --target registry.json > "$work/dg.out" 2>&1
+rc=$?
+[ "$rc" = 1 ] && grep -q "not in targets.json" "$work/dg.out"
+check $? "a target the repository does not list is refused" "rc=$rc $(cat "$work/dg.out")"
+
+echo "1..$(($(wc -l < "$repo/scenarios.tsv") + 13))"
+exit $((failed > 0))
