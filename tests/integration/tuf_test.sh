@@ -72,7 +72,7 @@ ino=$(stat -c %i "$work/out/good.json")
 rc=$?
 [ "$rc" = 0 ] && grep -q unchanged "$work/dg.out" && [ "$(stat -c %i "$work/out/good.json")" = "$ino" ]
 check $? "an unchanged trust root is left in place" "rc=$rc $(cat "$work/dg.out")"
-ls "$work/out" | grep -q '\.tmp\.'
+compgen -G "$work/out/*.tmp.*" > /dev/null
 check $((!$?)) "no temporary files are left next to the output"
 
 # An air-gapped cluster mirrors the repository as files.

@@ -654,6 +654,8 @@ parse_doc(struct wh_tuf *t, struct wh_bytes json, enum role role, size_t max,
     struct doc *d = wh_arena_alloc(&t->arena, sizeof(*d));
     enum wh_err rc;
 
+    /* canonical JSON is never longer than the JSON it re-encodes (escapes only shrink) */
+    wh_buf_init(canon, json.len + 64);
     if (json.len > max)
         return wh_error_set(err, WH_E_LIMIT, "%s: %zu bytes, more than the %zu allowed", what,
                             json.len, max);
@@ -666,7 +668,6 @@ parse_doc(struct wh_tuf *t, struct wh_bytes json, enum role role, size_t max,
                           what, MAX_SIGS);
         goto out;
     }
-    wh_buf_init(canon, json.len + 64);
     if ((rc = canon_value(s, 0, canon, err)) != WH_OK ||
         (rc = wh_buf_check(canon, "canonical JSON", err)) != WH_OK) {
         wh_error_wrap(err, "%s: signed", what);
