@@ -121,5 +121,47 @@ rc=$?
 [ "$rc" = 1 ] && grep -q "not in targets.json" "$work/dg.out"
 check $? "a target the repository does not list is refused" "rc=$rc $(cat "$work/dg.out")"
 
-echo "1..$(($(wc -l < "$repo/scenarios.tsv") + 13))"
+# The trust-update component's CronJob script, as rendered, run here: its paths mapped to
+# directories, TUF_REPO to the test repository. It writes a kustomization that renders ConfigMap
+# driftgate-trust-root with the verified trusted_root.json and the TUF state; a refused
+# repository fails the script before the kustomization exists (kubectl never runs).
+cronjob_script() { # REPO_URL INITIAL_ROOT DIR → exit status of the script
+  local d=$3
+  rm -rf "$d" && mkdir -p "$d/trust" "$d/work" && cp "$2" "$d/trust/root.json"
+  /usr/bin/python3 - "$top/manifests/trust-update/cronjob.yaml" > "$d/script.sh" <<'PY' || return 2
+import sys, yaml
+cj = yaml.safe_load(open(sys.argv[1]))
+c = cj["spec"]["jobTemplate"]["spec"]["template"]["spec"]["initContainers"][0]
+assert c["command"][:2] == ["/bin/sh", "-ec"]
+print(c["command"][2])
+PY
+  sed -i "s|/work|@W@|g; s|/trust/|@T@/|g; s|@W@|$d/work|g; s|@T@|$d/trust|g" "$d/script.sh"
+  sed -i "s|/usr/local/bin/driftgate|$dg|g" "$d/script.sh"
+  TUF_REPO=$1 NAMESPACE=driftgate sh -ec "$(cat "$d/script.sh")" > "$d/out" 2>&1
+}
+cj=$work/cronjob
+cronjob_script "$base/good/0" "$repo/good/root.json" "$cj"
+rc=$?
+kubectl kustomize "$cj/work" > "$cj/render.yaml" 2> "$cj/kerr"
+krc=$?
+/usr/bin/python3 - "$cj/render.yaml" "$work/out/good.json" <<'PY'
+import json, sys, yaml
+d = yaml.safe_load(open(sys.argv[1]))
+data = d["data"]
+assert d["kind"] == "ConfigMap" and d["metadata"]["name"] == "driftgate-trust-root", d["metadata"]
+assert d["metadata"]["namespace"] == "driftgate"
+assert data["trusted_root.json"] == open(sys.argv[2]).read()
+assert json.loads(data["root.json"])["signed"]["version"] == 3
+assert json.loads(data["timestamp.json"])["signed"]["_type"] == "timestamp"
+assert json.loads(data["snapshot.json"])["signed"]["_type"] == "snapshot"
+PY
+check $((rc + krc + $?)) "the CronJob's script yields ConfigMap driftgate-trust-root: trusted_root.json, root v3, timestamp, snapshot" \
+  "script rc=$rc kustomize rc=$krc $(cat "$cj/out" "$cj/kerr" 2>/dev/null)"
+cronjob_script "$base/timestamp-expired/0" "$repo/timestamp-expired/root.json" "$cj"
+rc=$?
+[ "$rc" != 0 ] && [ ! -e "$cj/work/kustomization.yaml" ] && grep -q "expired" "$cj/out"
+check $? "the CronJob's script fails on a refused repository and leaves nothing to apply" \
+  "rc=$rc $(cat "$cj/out")"
+
+echo "1..$(($(wc -l < "$repo/scenarios.tsv") + 15))"
 exit $((failed > 0))
