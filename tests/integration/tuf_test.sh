@@ -21,11 +21,11 @@ bg_pids+=($!)
 for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
 port=$(cat "$work/port" 2>/dev/null)
 [ -n "$port" ]; check $? "repository server on 127.0.0.1:$port"
-base=http://127.0.0.1:$port
+rbase=http://127.0.0.1:$port
 
 sha() { sha256sum "$1" 2>/dev/null | cut -d' ' -f1; }
 
-# scenario NAME STEP DIR EXPECT WHY: one run of both clients on $base/DIR
+# scenario NAME STEP DIR EXPECT WHY: one run of both clients on $rbase/DIR
 scenario() {
   local name=$1 step=$2 dir=$3 expect=$4 why=$5
   local st=$work/state/$name or=$work/oracle/$name out=$work/out/$name.json
@@ -35,11 +35,11 @@ scenario() {
   fi
   local before rc oracle err
   before=$(sha "$out")
-  "$dg" trust update --repo "$base/$dir" --root "$repo/$name/root.json" --out "$out" \
+  "$dg" trust update --repo "$rbase/$dir" --root "$repo/$name/root.json" --out "$out" \
     --state "$st" > "$work/dg.out" 2> "$work/dg.err"
   rc=$?
   err=$(cat "$work/dg.err")
-  oracle=$(node "$tufjs" oracle "$base/$dir" "$or/meta" "$or/target.json" 2>&1)
+  oracle=$(node "$tufjs" oracle "$rbase/$dir" "$or/meta" "$or/target.json" 2>&1)
   if [ "$expect" = ok ]; then
     [ "$rc" = 0 ] && [ "${oracle%% *}" = ok ] && [ "$(sha "$out")" = "${oracle#ok }" ] &&
       grep -q "from root version" "$work/dg.out"
@@ -67,7 +67,7 @@ check $? "a newer target replaces the trust root"
 
 # Unchanged content is not rewritten (serve does not reload for nothing).
 ino=$(stat -c %i "$work/out/good.json")
-"$dg" trust update --repo "$base/good/0" --root "$repo/good/root.json" \
+"$dg" trust update --repo "$rbase/good/0" --root "$repo/good/root.json" \
   --out "$work/out/good.json" > "$work/dg.out" 2>&1
 rc=$?
 [ "$rc" = 0 ] && grep -q unchanged "$work/dg.out" && [ "$(stat -c %i "$work/out/good.json")" = "$ino" ]
@@ -84,7 +84,7 @@ check $? "a file:// mirror of the repository works" "rc=$rc $(cat "$work/dg.out"
 
 # The state directory is what rollback protection across runs rests on: after the good run it
 # holds root version 3, so the attacker-signed 2.root.json is not even fetched.
-"$dg" trust update --repo "$base/root-attacker-key/0" --root "$repo/good/root.json" \
+"$dg" trust update --repo "$rbase/root-attacker-key/0" --root "$repo/good/root.json" \
   --state "$work/state/good" --out "$work/out/x.json" > "$work/dg.out" 2>&1
 rc=$?
 [ "$rc" = 1 ] && ! grep -q "root.json" "$work/dg.out" &&
@@ -93,7 +93,7 @@ check $? "--state keeps the newest verified root" "rc=$rc $(cat "$work/dg.out")"
 
 # A --root that is not signed by its own keys is a usage error (2), before any network.
 sed 's/"version": 1/"version": 9/' "$repo/good/root.json" > "$work/bad-root.json"
-"$dg" trust update --repo "$base/good/0" --root "$work/bad-root.json" --out "$work/out/y.json" \
+"$dg" trust update --repo "$rbase/good/0" --root "$work/bad-root.json" --out "$work/out/y.json" \
   > "$work/dg.out" 2>&1
 rc=$?
 [ "$rc" = 2 ] && grep -q "threshold" "$work/dg.out" && [ ! -e "$work/out/y.json" ]
@@ -108,14 +108,14 @@ rc=$?
 check $? "an unreachable repository is exit 2 and writes nothing" "rc=$rc $(cat "$work/dg.out")"
 
 # Usage errors.
-"$dg" trust update --repo "$base/good/0" --out "$work/out/u.json" > /dev/null 2>&1
+"$dg" trust update --repo "$rbase/good/0" --out "$work/out/u.json" > /dev/null 2>&1
 check $(($? != 2)) "--root is required (exit 2)"
-"$dg" trust update --repo "$base/good/0" --root "$repo/good/root.json" --out "$work/out/u.json" \
+"$dg" trust update --repo "$rbase/good/0" --root "$repo/good/root.json" --out "$work/out/u.json" \
   --target ../etc/passwd > /dev/null 2>&1
 check $(($? != 2)) "a --target that is a path is refused (exit 2)"
 "$dg" trust frob > /dev/null 2>&1
 check $(($? != 2)) "an unknown trust subcommand is exit 2"
-"$dg" trust update --repo "$base/good/0" --root "$repo/good/root.json" --out "$work/out/u.json" \
+"$dg" trust update --repo "$rbase/good/0" --root "$repo/good/root.json" --out "$work/out/u.json" \
   --target registry.json > "$work/dg.out" 2>&1
 rc=$?
 [ "$rc" = 1 ] && grep -q "not in targets.json" "$work/dg.out"
@@ -140,7 +140,7 @@ PY
   TUF_REPO=$1 NAMESPACE=driftgate sh -ec "$(cat "$d/script.sh")" > "$d/out" 2>&1
 }
 cj=$work/cronjob
-cronjob_script "$base/good/0" "$repo/good/root.json" "$cj"
+cronjob_script "$rbase/good/0" "$repo/good/root.json" "$cj"
 rc=$?
 kubectl kustomize "$cj/work" > "$cj/render.yaml" 2> "$cj/kerr"
 krc=$?
@@ -157,11 +157,37 @@ assert json.loads(data["snapshot.json"])["signed"]["_type"] == "snapshot"
 PY
 check $((rc + krc + $?)) "the CronJob's script yields ConfigMap driftgate-trust-root: trusted_root.json, root v3, timestamp, snapshot" \
   "script rc=$rc kustomize rc=$krc $(cat "$cj/out" "$cj/kerr" 2>/dev/null)"
-cronjob_script "$base/timestamp-expired/0" "$repo/timestamp-expired/root.json" "$cj"
+cronjob_script "$rbase/timestamp-expired/0" "$repo/timestamp-expired/root.json" "$cj"
 rc=$?
 [ "$rc" != 0 ] && [ ! -e "$cj/work/kustomization.yaml" ] && grep -q "expired" "$cj/out"
 check $? "the CronJob's script fails on a refused repository and leaves nothing to apply" \
   "rc=$rc $(cat "$cj/out")"
 
-echo "1..$(($(wc -l < "$repo/scenarios.tsv") + 15))"
+# serve reloads the trust root trust update replaces (rename over the watched path).
+mkdir -p "$work/tls" "$work/serve-trust"
+mint_cert "$work/tls" 127.0.0.1
+cacert=$work/tls/tls.crt
+tfile=$work/serve-trust/trusted_root.json
+cp "$work/out/good.json" "$tfile"
+sport=$(free_port)
+cat > "$work/serve.yaml" <<YAML
+listen: "127.0.0.1:$sport"
+tls: {cert: $work/tls/tls.crt, key: $work/tls/tls.key}
+policy: $top/policy/default.yaml
+trustRoots: ["$tfile"]
+reload: {pollMillis: 0}
+log: {level: info}
+YAML
+base=https://127.0.0.1:$sport
+start_serve "$work/serve.yaml"; check $? "serve is up with the trust root" "$(tail -5 "$work/serve.log")"
+before=$(grep -c "trust roots reloaded" "$work/serve.log")
+"$dg" trust update --repo "$rbase/update-target/1" --root "$repo/update-target/root.json" \
+  --out "$tfile" > "$work/dg.out" 2>&1
+rc=$?
+reloaded() { [ "$(grep -c "trust roots reloaded" "$work/serve.log")" -gt "$before" ]; }
+for _ in $(seq 50); do reloaded && break; sleep 0.1; done
+[ "$rc" = 0 ] && reloaded && [ "$(metric 'driftgate_reload_success{what="trust"}')" = 1 ]
+check $? "serve reloads the trust root trust update wrote" "rc=$rc $(cat "$work/dg.out"; tail -3 "$work/serve.log")"
+
+echo "1..$(($(wc -l < "$repo/scenarios.tsv") + 17))"
 exit $((failed > 0))
