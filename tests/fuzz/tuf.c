@@ -101,56 +101,72 @@ canonical_fixed_point(struct wh_bytes in)
     wh_buf_fini(&once);
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* A trusted root, then the role `which` picks (1..3) fed `in`, after valid earlier metadata. */
+static void
+fuzz_role(int which, bool trusted_state, struct wh_bytes in)
 {
     struct wh_tuf *t = NULL;
     struct wh_error err;
-    struct wh_bytes in;
     struct wh_tuf_target target;
     int64_t version;
     size_t max;
+    enum wh_err rc;
+
+    WH_ASSERT(wh_tuf_new(root, NOW, &t, &err) == WH_OK);
+    if (which == 1) {
+        WH_ASSERT(expected(wh_tuf_timestamp_update(t, in, trusted_state, &err)));
+        goto out;
+    }
+    WH_ASSERT(wh_tuf_timestamp_update(t, timestamp, false, &err) == WH_OK);
+    wh_tuf_snapshot_want(t, &version, &max);
+    WH_ASSERT(version == 1 && max == WH_TUF_SNAPSHOT_MAX);
+    if (which == 2) {
+        WH_ASSERT(expected(wh_tuf_snapshot_update(t, in, trusted_state, &err)));
+        goto out;
+    }
+    WH_ASSERT(wh_tuf_snapshot_update(t, snapshot, false, &err) == WH_OK);
+    WH_ASSERT(wh_tuf_targets_want(t, &version, &max, &err) == WH_OK);
+    if (wh_tuf_targets_update(t, in, &err) != WH_OK)
+        goto out;
+    rc = wh_tuf_target_find(t, "trusted_root.json", &target, &err);
+    WH_ASSERT(rc == WH_OK || rc == WH_E_NOT_FOUND || rc == WH_E_VERIFY);
+    WH_ASSERT(rc != WH_OK || target.sha256[0] != '\0' || target.sha512[0] != '\0');
+out:
+    wh_tuf_free(t);
+}
+
+static void
+fuzz_root(struct wh_bytes in)
+{
+    struct wh_tuf *t = NULL;
+    struct wh_error err;
+    enum wh_err rc = wh_tuf_new(in, NOW, &t, &err);
+
+    WH_ASSERT(expected(rc));
+    WH_ASSERT(rc != WH_OK || wh_tuf_root_version(t) >= 1);
+    wh_tuf_free(t);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct wh_bytes in;
 
     if (key == NULL)
         init();
     if (size < 1)
         return 0;
     in = (struct wh_bytes){data + 1, size - 1};
-    if (data[0] % 5 == 4) {
+    switch (data[0] % 5) {
+    case 0:
+        fuzz_root(in);
+        break;
+    case 4:
         canonical_fixed_point(in);
-        return 0;
+        break;
+    default:
+        fuzz_role(data[0] % 5, data[0] >= 128, in);
+        break;
     }
-    if (data[0] % 5 == 0) {
-        enum wh_err rc = wh_tuf_new(in, NOW, &t, &err);
-
-        WH_ASSERT(expected(rc));
-        if (rc == WH_OK)
-            WH_ASSERT(wh_tuf_root_version(t) >= 1);
-        wh_tuf_free(t);
-        return 0;
-    }
-    WH_ASSERT(wh_tuf_new(root, NOW, &t, &err) == WH_OK);
-    if (data[0] % 5 == 1) {
-        WH_ASSERT(expected(wh_tuf_timestamp_update(t, in, data[0] >= 128, &err)));
-        goto out;
-    }
-    WH_ASSERT(wh_tuf_timestamp_update(t, timestamp, false, &err) == WH_OK);
-    wh_tuf_snapshot_want(t, &version, &max);
-    WH_ASSERT(version == 1 && max == WH_TUF_SNAPSHOT_MAX);
-    if (data[0] % 5 == 2) {
-        WH_ASSERT(expected(wh_tuf_snapshot_update(t, in, data[0] >= 128, &err)));
-        goto out;
-    }
-    WH_ASSERT(wh_tuf_snapshot_update(t, snapshot, false, &err) == WH_OK);
-    WH_ASSERT(wh_tuf_targets_want(t, &version, &max, &err) == WH_OK);
-    if (wh_tuf_targets_update(t, in, &err) == WH_OK) {
-        enum wh_err rc = wh_tuf_target_find(t, "trusted_root.json", &target, &err);
-
-        WH_ASSERT(rc == WH_OK || rc == WH_E_NOT_FOUND || rc == WH_E_VERIFY);
-        if (rc == WH_OK)
-            WH_ASSERT(target.sha256[0] != '\0' || target.sha512[0] != '\0');
-    }
-out:
-    wh_tuf_free(t);
     return 0;
 }

@@ -390,9 +390,10 @@ fetch_target(const struct args *a, CURL *h, struct wh_tuf *t, struct wh_arena *a
     const char *base =
         a->targets_url != NULL ? a->targets_url : wh_arena_sprintf(ar, "%s/targets", a->repo);
     char *url;
+    enum wh_err rc;
 
-    if (wh_tuf_target_find(t, a->target, &tg, err) != WH_OK)
-        return err->code;
+    if ((rc = wh_tuf_target_find(t, a->target, &tg, err)) != WH_OK)
+        return rc;
     if (tg.length > TARGET_MAX)
         return wh_error_set(err, WH_E_LIMIT, "target %s: %zu bytes, more than the %zu allowed",
                             a->target, tg.length, TARGET_MAX);
@@ -400,12 +401,13 @@ fetch_target(const struct args *a, CURL *h, struct wh_tuf *t, struct wh_arena *a
     url = !wh_tuf_consistent_snapshot(t) ? wh_arena_sprintf(ar, "%s/%s", base, a->target)
           : tg.sha256[0] != '\0' ? wh_arena_sprintf(ar, "%s/%s.%s", base, tg.sha256, a->target)
                                  : wh_arena_sprintf(ar, "%s/%s.%s", base, tg.sha512, a->target);
-    if (fetch(h, url, tg.length, a->timeout_ms, ar, out, err) != WH_OK)
-        return err->code == WH_E_LIMIT ? wh_error_set(err, WH_E_VERIFY,
-                                                      "target %s: longer than the %zu bytes "
-                                                      "targets.json says",
-                                                      a->target, tg.length)
-                                       : err->code;
+    rc = fetch(h, url, tg.length, a->timeout_ms, ar, out, err);
+    if (rc == WH_E_LIMIT)
+        return wh_error_set(err, WH_E_VERIFY,
+                            "target %s: longer than the %zu bytes targets.json says", a->target,
+                            tg.length);
+    if (rc != WH_OK)
+        return rc;
     return wh_tuf_target_verify(&tg, *out, err);
 }
 
@@ -432,7 +434,7 @@ run_update(const struct args *a)
     struct wh_arena ar;
     struct wh_error err = {0};
     struct wh_tuf *t = NULL;
-    struct wh_bytes data;
+    struct wh_bytes data = {0};
     char digest[WH_DIGEST_STR_LEN];
     CURL *h = curl_easy_init();
     int status = 2;

@@ -659,8 +659,8 @@ parse_doc(struct wh_tuf *t, struct wh_bytes json, enum role role, size_t max,
     if (json.len > max)
         return wh_error_set(err, WH_E_LIMIT, "%s: %zu bytes, more than the %zu allowed", what,
                             json.len, max);
-    if (load_json(json, what, &top, err) != WH_OK)
-        return err->code;
+    if ((rc = load_json(json, what, &top, err)) != WH_OK)
+        return rc;
     s = json_object_get(top, "signed");
     sigs = json_object_get(top, "signatures");
     if (!json_is_object(s) || !json_is_array(sigs) || json_array_size(sigs) > MAX_SIGS) {
