@@ -75,6 +75,13 @@ check $? "an unchanged trust root is left in place" "rc=$rc $(cat "$work/dg.out"
 compgen -G "$work/out/*.tmp.*" > /dev/null
 check $((!$?)) "no temporary files are left next to the output"
 
+# A trailing slash on --repo names the same repository.
+"$dg" trust update --repo "$rbase/good/0/" --root "$repo/good/root.json" \
+  --out "$work/out/slash.json" > "$work/dg.out" 2>&1
+rc=$?
+[ "$rc" = 0 ] && grep -q "root version 3" "$work/dg.out" && cmp -s "$work/out/slash.json" "$work/out/good.json"
+check $? "--repo URL/ with a trailing slash follows the whole root chain" "rc=$rc $(cat "$work/dg.out")"
+
 # An air-gapped cluster mirrors the repository as files.
 "$dg" trust update --repo "file://$repo/good/0" --root "$repo/good/root.json" \
   --out "$work/out/mirror.json" > "$work/dg.out" 2>&1
@@ -189,5 +196,5 @@ for _ in $(seq 50); do reloaded && break; sleep 0.1; done
 [ "$rc" = 0 ] && reloaded && [ "$(metric 'driftgate_reload_success{what="trust"}')" = 1 ]
 check $? "serve reloads the trust root trust update wrote" "rc=$rc $(cat "$work/dg.out"; tail -3 "$work/serve.log")"
 
-echo "1..$(($(wc -l < "$repo/scenarios.tsv") + 17))"
+echo "1..$(($(wc -l < "$repo/scenarios.tsv") + 18))"
 exit $((failed > 0))

@@ -188,7 +188,8 @@ function cmdServe(dir, portFile) {
   const server = http.createServer((req, res) => {
     const p = path.normalize(decodeURIComponent(req.url.split('?')[0]));
     const file = path.join(dir, p);
-    if (!file.startsWith(dir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    // An empty path segment is a 404, as object stores answer it (no silent normalising).
+    if (req.url.includes('//') || !file.startsWith(dir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404);
       res.end('not found');
       return;

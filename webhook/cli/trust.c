@@ -28,8 +28,8 @@
 #define TARGET_MAX ((size_t)16 << 20)
 
 struct args {
-    const char *repo;
-    const char *targets_url; /* default REPO/targets */
+    char *repo;        /* trailing '/' removed */
+    char *targets_url; /* default REPO/targets */
     const char *root;
     const char *out;
     const char *target;
@@ -62,6 +62,18 @@ usage(void)
           "      2 usage, network or file error\n",
           stderr);
     return 2;
+}
+
+/* "https://host/repo/" names the same repository as "https://host/repo": file names are appended
+ * after one '/', and some servers answer "//1.root.json" with a 404 (which would end the root
+ * rotation early). C11 5.1.2.2.1: argv strings are modifiable. */
+static void
+trim_slashes(char *url)
+{
+    size_t n = strlen(url);
+
+    while (n > 1 && url[n - 1] == '/')
+        url[--n] = '\0';
 }
 
 static bool
@@ -116,6 +128,9 @@ parse_args(int argc, char **argv, struct args *a)
         fputs("driftgate trust update: --repo, --root and --out are required\n", stderr);
         return false;
     }
+    trim_slashes(a->repo);
+    if (a->targets_url != NULL)
+        trim_slashes(a->targets_url);
     /* The name goes into a URL and a state file name: a path or a query would fetch another. */
     if (a->target[0] == '\0' || strpbrk(a->target, "/?#%\\") != NULL ||
         strcmp(a->target, "..") == 0 || strcmp(a->target, ".") == 0) {
