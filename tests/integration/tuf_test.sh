@@ -114,7 +114,13 @@ rc=$?
 [ "$rc" = 2 ] && grep -q "127.0.0.1:$dead" "$work/dg.out" && [ ! -e "$work/out/z.json" ]
 check $? "an unreachable repository is exit 2 and writes nothing" "rc=$rc $(cat "$work/dg.out")"
 
-# Usage errors.
+# Help and usage errors.
+"$dg" trust update --help > "$work/help" 2> "$work/help.err"
+rc=$?
+[ "$rc" = 0 ] && [ ! -s "$work/help.err" ] && grep -q '^usage: driftgate trust update' "$work/help" &&
+  grep -q '^exit: ' "$work/help" && "$dg" --help | grep -q 'trust update'
+check $? "driftgate trust update --help: usage and exit codes on stdout, exit 0; listed in --help" \
+  "rc=$rc $(cat "$work/help" "$work/help.err")"
 "$dg" trust update --repo "$rbase/good/0" --out "$work/out/u.json" > /dev/null 2>&1
 check $(($? != 2)) "--root is required (exit 2)"
 "$dg" trust update --repo "$rbase/good/0" --root "$repo/good/root.json" --out "$work/out/u.json" \
@@ -196,5 +202,5 @@ for _ in $(seq 50); do reloaded && break; sleep 0.1; done
 [ "$rc" = 0 ] && reloaded && [ "$(metric 'driftgate_reload_success{what="trust"}')" = 1 ]
 check $? "serve reloads the trust root trust update wrote" "rc=$rc $(cat "$work/dg.out"; tail -3 "$work/serve.log")"
 
-echo "1..$(($(wc -l < "$repo/scenarios.tsv") + 18))"
+echo "1..$(($(wc -l < "$repo/scenarios.tsv") + 19))"
 exit $((failed > 0))
