@@ -20,6 +20,7 @@ static const struct {
     {"attest-dev", wh_cli_attest_dev},
     {"verify-bundle", wh_cli_verify_bundle},
     {"fsm", wh_cli_fsm},
+    {"trust", wh_cli_trust},
 };
 
 static bool
