@@ -41,16 +41,6 @@ struct wh_kube_client {
     unsigned long requests;
 };
 
-static char *
-xstrdup(const char *s)
-{
-    char *p = strdup(s);
-
-    if (p == NULL)
-        wh_oom();
-    return p;
-}
-
 static void
 entry_drop(struct entry *e)
 {
@@ -97,12 +87,12 @@ wh_kube_client_new(const struct wh_kube_options *o, struct wh_kube_client **out,
         wh_oom();
     while (strlen(url) > 8 && url[strlen(url) - 1] == '/')
         url[strlen(url) - 1] = '\0';
-    k->api_server = xstrdup(url);
-    k->token_file = xstrdup(o->token_file != NULL ? o->token_file : DEFAULT_TOKEN);
+    k->api_server = wh_str_dup(url);
+    k->token_file = wh_str_dup(o->token_file != NULL ? o->token_file : DEFAULT_TOKEN);
     f = fopen(ca, "r");
     if (f != NULL) {
         fclose(f);
-        k->ca_file = xstrdup(ca);
+        k->ca_file = wh_str_dup(ca);
     } else if (o->ca_file != NULL) {
         wh_kube_client_free(k);
         return wh_error_set(err, WH_E_INVALID, "kube: cannot open caFile %s", o->ca_file);
@@ -411,7 +401,7 @@ wh_kube_pull_secret_get(struct wh_kube_client *k, const char *namespace_, const 
             slot = e;
     }
     entry_drop(slot);
-    slot->key = xstrdup(key);
+    slot->key = wh_str_dup(key);
     slot->config = malloc(got.len + 1);
     if (slot->config == NULL)
         wh_oom();

@@ -372,16 +372,6 @@ out:
 
 /* ---- the client's credentials ---- */
 
-static char *
-dup_heap(const char *s)
-{
-    char *p = strdup(s);
-
-    if (p == NULL)
-        wh_oom();
-    return p;
-}
-
 static void
 wipe_free(char *s)
 {
@@ -592,8 +582,8 @@ store(struct wh_registry_auth *au, const char *registry, const char *scope, char
         }
     }
     entry_drop(slot);
-    slot->registry = dup_heap(registry);
-    slot->scope = dup_heap(scope);
+    slot->registry = wh_str_dup(registry);
+    slot->scope = wh_str_dup(scope);
     slot->header = header_owned;
     slot->expires_ms = expires_ms;
     slot->last_used_ms = wh_clock_mono_ms();

@@ -42,16 +42,6 @@ struct wh_registry_client {
     size_t n_memo, memo_cap;
 };
 
-static char *
-dup_heap(const char *s)
-{
-    char *p = strdup(s);
-
-    if (p == NULL)
-        wh_oom();
-    return p;
-}
-
 /*
  * The transport's charge hook: counts n more answer bytes against the review
  * (limits.review_bytes) and, past the review's first WH_LIMITS_REVIEW_FLOOR, against the process
@@ -460,5 +450,5 @@ wh_registry_client_memo_add(struct wh_registry_client *c, const char *digest, bo
     e->is_manifest = is_manifest;
     e->buf = buf_owned;
     e->len = len;
-    e->content_type = content_type != NULL ? dup_heap(content_type) : NULL;
+    e->content_type = content_type != NULL ? wh_str_dup(content_type) : NULL;
 }

@@ -71,16 +71,6 @@ init_curl(void)
     curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static char *
-dup_heap(const char *s)
-{
-    char *p = strdup(s);
-
-    if (p == NULL)
-        wh_oom();
-    return p;
-}
-
 /* free() for a secret heap block: wiped first (glibc knows the block's size). */
 static void
 free_wiped(void *p)
@@ -104,7 +94,7 @@ load_ca_bundle(const char *path, const char *host, struct ca_bundle *out, struct
     unsigned long e;
     enum wh_err rc = WH_OK;
 
-    out->host = host != NULL ? dup_heap(host) : NULL;
+    out->host = host != NULL ? wh_str_dup(host) : NULL;
     out->certs = sk_X509_new_null();
     if (out->certs == NULL)
         wh_oom();
@@ -182,13 +172,13 @@ wh_registry_http_new(const struct wh_registry_http_options *o, struct wh_registr
         return err->code;
     }
     if (o->ca_only_file != NULL)
-        h->ca_only_file = dup_heap(o->ca_only_file);
+        h->ca_only_file = wh_str_dup(o->ca_only_file);
     if (o->n_plain_hosts > 0) {
         h->plain_hosts = calloc(o->n_plain_hosts, sizeof(*h->plain_hosts));
         if (h->plain_hosts == NULL)
             wh_oom();
         for (size_t i = 0; i < o->n_plain_hosts; i++)
-            h->plain_hosts[i] = dup_heap(o->plain_hosts[i]);
+            h->plain_hosts[i] = wh_str_dup(o->plain_hosts[i]);
         h->n_plain_hosts = o->n_plain_hosts;
     }
     h->curl = curl_easy_init();
