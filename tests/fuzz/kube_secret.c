@@ -4,7 +4,7 @@
 
 #include "base/arena.h"
 #include "fuzz/fuzz.h"
-#include "registry/kube.h"
+#include "kube/kube.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

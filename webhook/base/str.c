@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 bool
 wh_str_eq(struct wh_str a, struct wh_str b)
@@ -253,4 +254,14 @@ wh_utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
     if (cp != NULL)
         *cp = c;
     return len;
+}
+
+char *
+wh_str_dup(const char *s)
+{
+    char *p = strdup(s);
+
+    if (p == NULL)
+        wh_oom();
+    return p;
 }

@@ -77,4 +77,7 @@ void wh_buf_append_json_string(struct wh_buf *b, struct wh_str s);
 WH_MUST_CHECK enum wh_err wh_buf_check(const struct wh_buf *b, const char *what,
                                        struct wh_error *err);
 
+/* strdup(s) that calls wh_oom() instead of returning NULL; the caller frees it. */
+char *wh_str_dup(const char *s);
+
 #endif

@@ -22,12 +22,12 @@
 #include "base/version.h"
 #include "cache/cache.h"
 #include "decision/decision.h"
+#include "kube/kube.h"
 #include "metrics/metrics.h"
 #include "pipeline/image_check.h"
 #include "policy/model.h"
 #include "policy/policy.h"
 #include "registry/client.h"
-#include "registry/kube.h"
 #include "trust/root.h"
 
 /* The last reload outcome of one `what` (policy, trust, tls), for /readyz. */

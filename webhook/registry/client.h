@@ -6,24 +6,27 @@
 #include <stdint.h>
 
 #include "base/arena.h"
+#include "base/digest.h"
 #include "base/error.h"
 #include "base/limits.h"
 #include "base/str.h"
 #include "image/ref.h"
+#include "registry/http.h"
 #include "registry/manifest.h"
 #include "registry/retry.h"
 
 /*
- * OCI distribution client over libcurl. One client per worker thread: it owns one long-lived CURL
- * easy handle (connection and TLS session reuse), the credentials read from the docker config,
- * and a token cache per (registry, scope). Not thread-safe; distinct clients may run on distinct
- * threads. Every call takes an absolute deadline (wh_clock_mono_ms); a passed deadline is
- * WH_E_TIMEOUT before anything is sent. Errors name the registry, repository, request and HTTP
- * status: "127.0.0.1:5000/demo/app: GET manifest v1: HTTP 404 (MANIFEST_UNKNOWN)".
- * Codes: 404 → WH_E_NOT_FOUND; 401/403 after authenticating → WH_E_UNAVAILABLE ("check the
- * credentials for <registry>"); 5xx, 429, connection and TLS failures → WH_E_UNAVAILABLE; timeout
- * → WH_E_TIMEOUT; over a cap → WH_E_LIMIT; content not matching its digest → WH_E_VERIFY.
- * Tokens and passwords are never logged or put in messages, and are wiped when freed.
+ * OCI distribution client over libcurl (the calls themselves: registry/oci.h, included below). One
+ * client per worker thread: it owns one long-lived CURL easy handle (connection and TLS session
+ * reuse), the credentials read from the docker config, and a token cache per (registry, scope). Not
+ * thread-safe; distinct clients may run on distinct threads. Every call takes an absolute deadline
+ * (wh_clock_mono_ms); a passed deadline is WH_E_TIMEOUT before anything is sent. Errors name the
+ * registry, repository, request and HTTP status: "127.0.0.1:5000/demo/app: GET manifest v1: HTTP
+ * 404 (MANIFEST_UNKNOWN)". Codes: 404 → WH_E_NOT_FOUND; 401/403 after authenticating →
+ * WH_E_UNAVAILABLE ("check the credentials for <registry>"); 5xx, 429, connection and TLS failures
+ * → WH_E_UNAVAILABLE; timeout → WH_E_TIMEOUT; over a cap → WH_E_LIMIT; content not matching its
+ * digest → WH_E_VERIFY. Tokens and passwords are never logged or put in messages, and are wiped
+ * when freed.
  */
 struct wh_registry_client;
 
@@ -60,61 +63,6 @@ WH_MUST_CHECK enum wh_err wh_registry_client_new(const struct wh_registry_option
 void wh_registry_client_free(struct wh_registry_client *c);
 
 /*
- * Tag → digest: HEAD manifest with an Accept for OCI and Docker v2 manifests and indexes; a GET
- * (body digest computed and compared with any Docker-Content-Digest) when HEAD gives no usable
- * Docker-Content-Digest. A ref with a digest returns it unchanged (no request). *digest_out
- * ("sha256:<hex>", in `a`) is valid only on WH_OK.
- */
-WH_MUST_CHECK enum wh_err wh_registry_resolve(struct wh_registry_client *c,
-                                              const struct wh_image_ref *ref, int64_t deadline_ms,
-                                              struct wh_arena *a, const char **digest_out,
-                                              struct wh_error *err);
-
-/*
- * GET manifest `reference` (a digest or a tag) of ref's repository, parsed (manifest.h) and capped
- * at limits.manifest_bytes. When `reference` is a digest the body must hash to it (WH_E_VERIFY);
- * for a tag, a Docker-Content-Digest header must match the body. *out (in `a`) valid only on WH_OK.
- * In a review, a manifest fetched by digest (or whose tag answer hashed to it) is fetched once:
- * out->body then belongs to the review and stays valid until wh_registry_client_review_end.
- */
-WH_MUST_CHECK enum wh_err
-wh_registry_manifest_get(struct wh_registry_client *c, const struct wh_image_ref *ref,
-                         const char *reference, int64_t deadline_ms, struct wh_arena *a,
-                         struct wh_registry_manifest *out, struct wh_error *err);
-
-/*
- * GET blob `digest` of ref's repository, following redirects (https only, or http for plain
- * hosts), capped at `max` bytes (WH_E_LIMIT), content checked against `digest` (WH_E_VERIFY).
- * *out (NUL-terminated) valid only on WH_OK: in a review it belongs to the review (fetched once
- * per review, kept until wh_registry_client_review_end), else to `a`.
- */
-WH_MUST_CHECK enum wh_err wh_registry_blob_get(struct wh_registry_client *c,
-                                               const struct wh_image_ref *ref, const char *digest,
-                                               size_t max, int64_t deadline_ms, struct wh_arena *a,
-                                               struct wh_bytes *out, struct wh_error *err);
-
-/* One 2xx answer of wh_registry_get; strings and body in the caller's arena. */
-struct wh_registry_response {
-    long status;
-    struct wh_bytes body;       /* NUL-terminated */
-    const char *content_type;   /* NULL when absent */
-    const char *content_digest; /* Docker-Content-Digest, NULL when absent */
-};
-
-/*
- * GET `path` ("/v2/<repository>/...", already escaped) on ref's registry with the client's auth,
- * retries and caps; `accept` is a whole header line ("Accept: ...") or NULL; the body is capped at
- * `max`. WH_OK only for a 2xx; errors are prefixed "<registry>/<repository>: <what>: " and a
- * non-2xx status is WH_E_NOT_FOUND (404) or WH_E_UNAVAILABLE with "HTTP <status>" in the message.
- * *out valid only on WH_OK.
- */
-WH_MUST_CHECK enum wh_err wh_registry_get(struct wh_registry_client *c,
-                                          const struct wh_image_ref *ref, const char *what,
-                                          const char *path, const char *accept, size_t max,
-                                          int64_t deadline_ms, struct wh_arena *a,
-                                          struct wh_registry_response *out, struct wh_error *err);
-
-/*
  * Per-review credentials: docker config JSON documents (from the pod's imagePullSecrets, in
  * order) consulted before the node-wide docker config; the first with an entry for a registry
  * wins. The bytes are copied (and wiped when replaced or cleared). Tokens obtained with them are
@@ -135,10 +83,7 @@ void wh_registry_client_review_credentials_clear(struct wh_registry_client *c);
  */
 const char *wh_registry_client_credentials_key(const struct wh_registry_client *c);
 
-/* Called after every HTTP request with the host[:port] it went to (no credentials) and the
- * HTTP status, 0 when no answer came (connection, TLS or timeout failure). Runs on the thread
- * that owns the client; `fn` must be thread-safe if several clients share it. */
-typedef void wh_registry_observe_fn(void *arg, const char *host, long status);
+/* Every HTTP request of the client, token requests included, is reported to fn (http.h). */
 void wh_registry_client_set_observer(struct wh_registry_client *c, wh_registry_observe_fn *fn,
                                      void *arg);
 
@@ -164,5 +109,53 @@ unsigned long wh_registry_client_retries(const struct wh_registry_client *c);
 
 /* The limits the client was created with (borrowed). */
 const struct wh_limits *wh_registry_client_limits(const struct wh_registry_client *c);
+
+/* ---- for the OCI calls (registry/oci.c) ---- */
+
+/* One registry request: a GET or HEAD of `path` on ref's registry. */
+struct wh_registry_request {
+    bool take;          /* the caller takes a 2xx body's heap buffer (r->heap) */
+    const char *method; /* GET or HEAD */
+    const char *what;   /* "GET manifest v1": the middle of every message */
+    const struct wh_image_ref *ref;
+    const char *path;   /* "/v2/<repo>/manifests/<reference>", already escaped */
+    const char *accept; /* a whole "Accept: ..." line, or NULL */
+    size_t max;         /* cap on a 2xx body */
+    bool follow;        /* follow redirects (blobs) */
+    int64_t deadline_ms;
+};
+
+/*
+ * Sends q in a per-registry slot, answering at most one auth challenge and retrying 429, 5xx and
+ * reset connections (GET and HEAD are idempotent) while attempts remain and the wait ends before
+ * the deadline. WH_OK only for a 2xx; every error is prefixed "<registry>/<repository>: <what>: ",
+ * a non-2xx status is WH_E_NOT_FOUND (404) or WH_E_UNAVAILABLE with "HTTP <status>" and the
+ * registry's error code. r->status is the last answer's status (0 when none came), also on error.
+ */
+WH_MUST_CHECK enum wh_err wh_registry_client_request(struct wh_registry_client *c,
+                                                     const struct wh_registry_request *q,
+                                                     struct wh_arena *a,
+                                                     struct wh_registry_http_response *r,
+                                                     struct wh_error *err);
+
+/* A manifest or blob fetched by digest during the review: kept (owned) until the review ends,
+ * so a digest is fetched, and its bytes counted, once per review. */
+struct wh_registry_memo {
+    char digest[WH_DIGEST_STR_LEN];
+    bool is_manifest;
+    unsigned char *buf; /* heap, NUL-terminated; len bytes of content */
+    size_t len;
+    char *content_type; /* manifests: the response's Content-Type, NULL when absent */
+};
+
+/* The review's memo entry for `digest`, or NULL (borrowed until wh_registry_client_review_end). */
+const struct wh_registry_memo *wh_registry_client_memo_find(const struct wh_registry_client *c,
+                                                            const char *digest, bool is_manifest);
+/* Keeps `buf_owned` (heap, NUL-terminated) for the rest of the review; the caller's view of it
+ * stays valid until wh_registry_client_review_end. */
+void wh_registry_client_memo_add(struct wh_registry_client *c, const char *digest, bool is_manifest,
+                                 unsigned char *buf_owned, size_t len, const char *content_type);
+
+#include "registry/oci.h" /* the OCI calls, for the client's users */
 
 #endif

@@ -106,7 +106,9 @@ wh_registry_referrers(struct wh_registry_client *c, const struct wh_image_ref *r
                        ? WH_OK
                        : wh_error_wrap(err, "%s/%s: %s", ref->registry, ref->repository, what);
         /* A 200 that is not an index: a registry (or proxy) without the API. Fall back. */
-    } else if (rc != WH_E_NOT_FOUND && !(rc == WH_E_UNAVAILABLE && strstr(err->msg, "HTTP 400"))) {
+    } else if (rc != WH_E_NOT_FOUND && !(rc == WH_E_UNAVAILABLE && r.status == 400)) {
+        /* 404 or 400 from the referrers endpoint: a registry without the API. Anything else
+         * (a failed token request included) is the answer. */
         return rc;
     }
     /* OCI distribution-spec 1.1: fallback tag = "<alg>-<ref>" of the subject digest */

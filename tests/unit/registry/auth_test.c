@@ -1,4 +1,5 @@
-/* WWW-Authenticate challenges, docker config credentials, token responses. */
+/* WWW-Authenticate challenges, docker config credentials, token responses, the 401 answer. */
+#include <stdint.h>
 #include <string.h>
 
 #include "registry/auth.c"
@@ -206,6 +207,74 @@ test_token_response(void)
     wh_arena_fini(&a);
 }
 
+static void
+test_realm_must_be_https_unless_plain(void)
+{
+    const char *plain[] = {"127.0.0.1:5000"};
+    struct wh_registry_http_options o = {.plain_hosts = plain, .n_plain_hosts = 1};
+    struct wh_registry_http *h;
+    struct wh_error err = {0};
+    bool p;
+
+    WH_ASSERT(wh_registry_http_new(&o, &h, &err) == WH_OK);
+    ok(check_realm(h, "ghcr.io", "https://ghcr.io/token", &p, &err) == WH_OK && !p, "https realm");
+    ok(check_realm(h, "ghcr.io", "http://ghcr.io/token", &p, &err) == WH_E_UNAVAILABLE &&
+           strstr(err.msg, "not an https URL") != NULL,
+       "http realm for an https registry → refused");
+    ok(check_realm(h, "127.0.0.1:5000", "http://127.0.0.1:6000/token", &p, &err) == WH_OK && p,
+       "http realm on the host of a plain-http registry");
+    ok(check_realm(h, "127.0.0.1:5000", "http://10.0.0.1/token", &p, &err) == WH_E_UNAVAILABLE,
+       "http realm on another host → refused");
+    wh_registry_http_free(h);
+}
+
+/* The answer to a 401 fails closed as infrastructure, before any token request, when the
+ * challenge or the credentials are unusable. */
+static void
+test_answer_without_usable_challenge(void)
+{
+    struct wh_registry_http_options o = {0};
+    struct wh_registry_http *h;
+    struct wh_registry_auth au;
+    struct wh_arena a;
+    struct wh_error err = {0};
+    const struct wh_bytes cfg = bytes("{\"auths\":{\"r.example\":{\"username\":\"u\"}}}");
+
+    wh_arena_init(&a);
+    WH_ASSERT(wh_registry_http_new(&o, &h, &err) == WH_OK);
+    WH_ASSERT(wh_registry_auth_init(&au, NULL, &err) == WH_OK);
+    ok(wh_registry_auth_answer(&au, h, "r.example", "repository:x:pull", NULL, INT64_MAX, &a,
+                               &err) == WH_E_UNAVAILABLE &&
+           strstr(err.msg, "without WWW-Authenticate: check the credentials for r.example"),
+       "401 without a challenge → unavailable: %s", err.msg);
+    ok(wh_registry_auth_answer(&au, h, "r.example", "repository:x:pull", "Negotiate abc", INT64_MAX,
+                               &a, &err) == WH_E_UNAVAILABLE &&
+           strstr(err.msg, "HTTP 401: WWW-Authenticate: unsupported scheme"),
+       "an unsupported scheme → unavailable, not invalid: %s", err.msg);
+    ok(wh_registry_auth_answer(&au, h, "r.example", "repository:x:pull", "Basic realm=\"r\"",
+                               INT64_MAX, &a, &err) == WH_E_UNAVAILABLE &&
+           strstr(err.msg, "wants Basic credentials and the docker config has none"),
+       "Basic without credentials → unavailable: %s", err.msg);
+    ok(wh_registry_auth_answer(&au, h, "r.example", "repository:x:pull",
+                               "Bearer realm=\"http://r.example/token\"", INT64_MAX, &a,
+                               &err) == WH_E_UNAVAILABLE &&
+           strstr(err.msg, "is not an https URL") && wh_registry_http_requests(h) == 0,
+       "a Bearer realm over plain http → refused before any request: %s", err.msg);
+    ok(wh_registry_auth_header_find(&au, "r.example", "repository:x:pull") == NULL,
+       "nothing cached after failures");
+    WH_ASSERT(wh_registry_auth_review_set(&au, &cfg, 1, &err) == WH_OK);
+    ok(wh_registry_auth_answer(&au, h, "r.example", "repository:x:pull", "Basic realm=\"r\"",
+                               INT64_MAX, &a, &err) == WH_OK &&
+           wh_registry_auth_header_find(&au, "r.example", "repository:y:pull") != NULL,
+       "Basic with the review's credentials → one header for the whole registry: %s", err.msg);
+    wh_registry_auth_review_clear(&au);
+    ok(wh_registry_auth_header_find(&au, "r.example", "repository:x:pull") == NULL,
+       "a header bought with a pull secret does not serve the node-wide credentials");
+    wh_registry_auth_fini(&au);
+    wh_registry_http_free(h);
+    wh_arena_fini(&a);
+}
+
 int
 main(void)
 {
@@ -215,5 +284,7 @@ main(void)
     test_docker_config_finds_by_host();
     test_bad_docker_configs_are_invalid();
     test_token_response();
+    test_realm_must_be_https_unless_plain();
+    test_answer_without_usable_challenge();
     return done_testing();
 }

@@ -222,28 +222,6 @@ test_caps_statuses_and_deadlines(void)
 }
 
 static void
-test_realm_must_be_https_unless_plain(void)
-{
-    const char *plain[] = {"127.0.0.1:5000"};
-    struct wh_registry_options o = {
-        .plain_http_hosts = plain, .n_plain_http_hosts = 1, .limits = WH_LIMITS_DEFAULT};
-    struct wh_registry_client *c;
-    struct wh_error err = {0};
-    bool p;
-
-    WH_ASSERT(wh_registry_client_new(&o, &c, &err) == WH_OK);
-    ok(check_realm(c, "ghcr.io", "https://ghcr.io/token", &p, &err) == WH_OK && !p, "https realm");
-    ok(check_realm(c, "ghcr.io", "http://ghcr.io/token", &p, &err) == WH_E_UNAVAILABLE &&
-           strstr(err.msg, "not an https URL") != NULL,
-       "http realm for an https registry → refused");
-    ok(check_realm(c, "127.0.0.1:5000", "http://127.0.0.1:6000/token", &p, &err) == WH_OK && p,
-       "http realm on the host of a plain-http registry");
-    ok(check_realm(c, "127.0.0.1:5000", "http://10.0.0.1/token", &p, &err) == WH_E_UNAVAILABLE,
-       "http realm on another host → refused");
-    wh_registry_client_free(c);
-}
-
-static void
 test_bad_options(void)
 {
     struct wh_registry_options o = {.ca_file = "/nonexistent/ca.pem", .limits = WH_LIMITS_DEFAULT};
@@ -260,109 +238,24 @@ test_bad_options(void)
     wh_registry_client_free(NULL);
 }
 
-static const char *
-write_file(struct wh_arena *a, const char *dir, const char *name, const char *text)
-{
-    char *p = wh_arena_sprintf(a, "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-
-    if (f != NULL) {
-        fputs(text, f);
-        fclose(f);
-    }
-    return p;
-}
-
+/* The CA bundles themselves are http.c's (tests/unit/registry/http_test.c); the client names
+ * itself in their errors. */
 static void
-test_per_registry_ca_files(void)
+test_ca_file_errors_name_the_client(void)
 {
-    char dir[] = "/tmp/client_test_ca.XXXXXX";
-    struct wh_arena a;
-    EVP_PKEY *k1, *k2;
-    char *pem1, *pem2, *both;
-    const char *hosts[2] = {"r.example:5000", "Other.Example"};
-    const char *files[2];
+    const char *hosts[1] = {"Other.Example"};
+    const char *files[1] = {"/nonexistent/ca.pem"};
     struct wh_registry_options o = {.limits = WH_LIMITS_DEFAULT,
                                     .registry_ca_hosts = hosts,
                                     .registry_ca_files = files,
-                                    .n_registry_ca_files = 2};
+                                    .n_registry_ca_files = 1};
     struct wh_registry_client *c = NULL;
     struct wh_error err = {0};
-    time_t now = time(NULL);
 
-    wh_arena_init(&a);
-    if (mkdtemp(dir) == NULL) {
-        ok(0, "mkdtemp");
-        return;
-    }
-    k1 = EVP_EC_gen("P-256");
-    k2 = EVP_EC_gen("P-256");
-    pem1 = testca_pem(testca_root_new(k1, "ca one", now - 60, now + 3600, &a), &a);
-    pem2 = testca_pem(testca_root_new(k2, "ca two", now - 60, now + 3600, &a), &a);
-    both = wh_arena_sprintf(&a, "# a comment\n%s%s", pem1, pem2);
-    files[0] = write_file(&a, dir, "both.pem", both);
-    files[1] = write_file(&a, dir, "one.pem", pem1);
-    o.ca_file = write_file(&a, dir, "global.pem", pem2);
-    ok(wh_registry_client_new(&o, &c, &err) == WH_OK && c->n_cas == 3 && c->cas[0].host == NULL &&
-           sk_X509_num(c->cas[0].certs) == 1 && strcmp(c->cas[1].host, "r.example:5000") == 0 &&
-           sk_X509_num(c->cas[1].certs) == 2 && strcmp(c->cas[2].host, "Other.Example") == 0 &&
-           sk_X509_num(c->cas[2].certs) == 1,
-       "global caFile and two per-registry bundles load (every certificate of a file): %s",
-       err.msg);
-    wh_registry_client_free(c);
-
-    o.ca_file = NULL;
-    files[1] = "/nonexistent/ca.pem";
     ok(wh_registry_client_new(&o, &c, &err) == WH_E_INVALID &&
            strcmp(err.msg, "registry client: cannot open CA file /nonexistent/ca.pem for "
                            "Other.Example") == 0,
        "missing per-registry CA file → invalid, names file and host: %s", err.msg);
-    files[1] = write_file(&a, dir, "empty.pem", "no certificates here\n");
-    ok(wh_registry_client_new(&o, &c, &err) == WH_E_INVALID &&
-           strstr(err.msg, "empty.pem for Other.Example: no PEM certificate") != NULL,
-       "CA file without a certificate → invalid: %s", err.msg);
-    files[1] = write_file(&a, dir, "bad.pem",
-                          "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
-    ok(wh_registry_client_new(&o, &c, &err) == WH_E_INVALID &&
-           strstr(err.msg, "bad.pem for Other.Example: malformed certificate") != NULL,
-       "malformed certificate in a CA file → invalid: %s", err.msg);
-    files[1] = write_file(&a, dir, "cut.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n");
-    ok(wh_registry_client_new(&o, &c, &err) == WH_E_INVALID &&
-           strstr(err.msg, "cut.pem for Other.Example") != NULL,
-       "truncated PEM → invalid: %s", err.msg);
-    files[1] = files[0];
-    hosts[1] = "";
-    ok(wh_registry_client_new(&o, &c, &err) == WH_E_INVALID &&
-           strstr(err.msg, "empty or over-long registry host") != NULL,
-       "empty registry host → invalid: %s", err.msg);
-    hosts[1] = "Other.Example";
-
-    /* Which connections a bundle applies to: the authority connected to, ":443" implied. */
-    ok(ca_host_matches("other.example", tls_authority(wh_str_c("OTHER.example:443"))),
-       "host match ignores case and a default :443");
-    ok(ca_host_matches("other.example:443", tls_authority(wh_str_c("other.example"))),
-       "a :443 key matches the bare host");
-    ok(!ca_host_matches("r.example:5000", tls_authority(wh_str_c("r.example"))),
-       "the port is part of the host");
-    ok(!ca_host_matches("r.example", tls_authority(wh_str_c("r.example:4430"))),
-       ":4430 is not :443");
-    ok(!ca_host_matches("r.example", tls_authority(wh_str_c("r.example.evil"))),
-       "no prefix matches");
-    ok(ca_host_matches("r.example", tls_authority(url_host("https://u:p@r.example/v2/"))),
-       "userinfo of a redirect URL is not the host");
-    ok(!ca_host_matches("r.example", tls_authority(url_host("https://r.example@evil.example/"))),
-       "userinfo that looks like the host does not match");
-
-    EVP_PKEY_free(k1);
-    EVP_PKEY_free(k2);
-    unlink(wh_arena_sprintf(&a, "%s/both.pem", dir));
-    unlink(wh_arena_sprintf(&a, "%s/one.pem", dir));
-    unlink(wh_arena_sprintf(&a, "%s/global.pem", dir));
-    unlink(wh_arena_sprintf(&a, "%s/empty.pem", dir));
-    unlink(wh_arena_sprintf(&a, "%s/bad.pem", dir));
-    unlink(wh_arena_sprintf(&a, "%s/cut.pem", dir));
-    rmdir(dir);
-    wh_arena_fini(&a);
 }
 
 static void
@@ -378,20 +271,21 @@ test_review_credentials(void)
     for (size_t i = 0; i < 17; i++)
         cfgs[i] = (struct wh_bytes){(const unsigned char *)good, strlen(good)};
     ok(wh_registry_client_review_credentials_set(c, cfgs, 1, &err) == WH_OK &&
-           c->n_review_configs == 1 && strlen(c->cred_key) == 64,
+           c->auth.n_review_configs == 1 && strlen(c->auth.cred_key) == 64,
        "a pull secret is kept for the review, keyed by its hash");
-    ok(wh_registry_client_credentials_key(c) == c->cred_key, "credentials key exposed");
+    ok(wh_registry_client_credentials_key(c) == c->auth.cred_key, "credentials key exposed");
     wh_arena_init(&a);
-    ok(find_creds(c, "r.example", &a, &cr, &err) == WH_OK && cr.username != NULL &&
-           strcmp(cr.username, "u") == 0,
+    ok(wh_registry_auth_credentials_find(&c->auth, "r.example", &a, &cr, &err) == WH_OK &&
+           cr.username != NULL && strcmp(cr.username, "u") == 0,
        "its credentials are found for the registry");
     wh_registry_client_review_credentials_clear(c);
-    ok(c->n_review_configs == 0 && c->cred_key[0] == '\0' &&
-           find_creds(c, "r.example", &a, &cr, &err) == WH_OK && cr.username == NULL,
+    ok(c->auth.n_review_configs == 0 && c->auth.cred_key[0] == '\0' &&
+           wh_registry_auth_credentials_find(&c->auth, "r.example", &a, &cr, &err) == WH_OK &&
+           cr.username == NULL,
        "cleared: gone, node-wide key again");
     cfgs[0] = (struct wh_bytes){(const unsigned char *)"{\"auths\":[", 10};
     ok(wh_registry_client_review_credentials_set(c, cfgs, 1, &err) == WH_E_INVALID &&
-           strstr(err.msg, "pull secret 0") != NULL && c->n_review_configs == 0,
+           strstr(err.msg, "pull secret 0") != NULL && c->auth.n_review_configs == 0,
        "malformed docker config → invalid, nothing set: %s", err.msg);
     cfgs[0] = cfgs[1];
     ok(wh_registry_client_review_credentials_set(c, cfgs, 17, &err) == WH_E_LIMIT,
@@ -535,9 +429,8 @@ main(void)
     test_head_without_digest_falls_back_to_get();
     test_lying_registry_is_caught();
     test_caps_statuses_and_deadlines();
-    test_realm_must_be_https_unless_plain();
     test_bad_options();
-    test_per_registry_ca_files();
+    test_ca_file_errors_name_the_client();
     test_review_credentials();
     test_review_fetches_a_digest_once();
     test_review_and_process_budgets_cut_transfers_off();

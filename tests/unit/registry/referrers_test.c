@@ -204,6 +204,54 @@ test_fallback_tag(void)
     wh_arena_fini(&a);
 }
 
+/*
+ * Only the referrers endpoint's own 404 or 400 means "no referrers API": the fallback is chosen on
+ * the answer's status, not on the error text, so a token request that fails with HTTP 400 stays
+ * an infrastructure error instead of sending the lookup to the unauthenticated fallback tag.
+ */
+static void
+test_fallback_only_on_the_endpoints_status(void)
+{
+    struct fault_registry *f = fault_registry_start(NULL, 0);
+    struct wh_registry_client *c = client(fault_registry_addr(f));
+    struct wh_image_ref ref = {fault_registry_addr(f), "demo/app", NULL, IMG};
+    struct wh_registry_descriptor *d;
+    struct wh_arena a;
+    struct wh_error err = {0};
+    size_t n = 0;
+    char tag[256], challenge[256];
+
+    wh_arena_init(&a);
+    snprintf(tag, sizeof(tag), "/v2/demo/app/manifests/sha256-%s", IMG + 7);
+    fault_registry_route(f, tag, 200, "Content-Type: application/vnd.oci.image.index.v1+json\r\n",
+                         index_body);
+    snprintf(challenge, sizeof(challenge),
+             "WWW-Authenticate: Bearer realm=\"http://%s/token\",service=\"t\"\r\n",
+             fault_registry_addr(f));
+    fault_registry_route(f, "/v2/demo/app/referrers/" IMG, 401, challenge, "");
+    fault_registry_route(f, "/token", 400, "", "{\"error\":\"bad request\"}");
+    ok(wh_registry_referrers(c, &ref, IMG, BUNDLE_MT, wh_clock_mono_ms() + 5000, &a, &d, &n,
+                             &err) == WH_E_UNAVAILABLE &&
+           strstr(err.msg, "token from http://") != NULL && strstr(err.msg, "HTTP 400") != NULL,
+       "a token request answered 400 → unavailable, no fallback: %s",
+       err.code == WH_OK ? "fell back" : err.msg);
+    fault_registry_stop(f);
+    f = fault_registry_start(NULL, 0);
+    wh_registry_client_free(c);
+    c = client(fault_registry_addr(f));
+    ref.registry = fault_registry_addr(f);
+    fault_registry_route(f, tag, 200, "Content-Type: application/vnd.oci.image.index.v1+json\r\n",
+                         index_body);
+    fault_registry_route(f, "/v2/demo/app/referrers/" IMG, 400, "", "");
+    ok(wh_registry_referrers(c, &ref, IMG, BUNDLE_MT, wh_clock_mono_ms() + 5000, &a, &d, &n,
+                             &err) == WH_OK &&
+           n == 2,
+       "the referrers endpoint answering 400 → the fallback tag: %s", n == 2 ? "" : err.msg);
+    fault_registry_stop(f);
+    wh_registry_client_free(c);
+    wh_arena_fini(&a);
+}
+
 int
 main(void)
 {
@@ -224,5 +272,6 @@ main(void)
     test_parse_filters();
     test_api_and_fetch();
     test_fallback_tag();
+    test_fallback_only_on_the_endpoints_status();
     return done_testing();
 }

@@ -9,7 +9,7 @@
 
 #include "base/clock.h"
 #include "base/digest.h"
-#include "registry/kube.c"
+#include "kube/kube.c"
 #include "unit/harness.h"
 
 static enum wh_err

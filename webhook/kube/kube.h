@@ -1,5 +1,5 @@
-#ifndef WH_REGISTRY_KUBE_H
-#define WH_REGISTRY_KUBE_H
+#ifndef WH_KUBE_KUBE_H
+#define WH_KUBE_KUBE_H
 
 #include <stddef.h>
 #include <stdint.h>

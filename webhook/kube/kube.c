@@ -1,11 +1,11 @@
 /*
- * Kubernetes API client for pull secrets: GET one Secret with the service account token, parse
- * the docker config out of it, cache it per (namespace, name) for a TTL. Secrets and tokens are
- * wiped when dropped and never appear in messages.
+ * Kubernetes API client for pull secrets: GET one Secret with the service account token (over the
+ * registry's bounded HTTP exchange, registry/http.h), parse the docker config out of it, cache it
+ * per (namespace, name) for a TTL. Secrets and tokens are wiped when dropped and never appear in
+ * messages.
  */
-#include "registry/kube.h"
+#include "kube/kube.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
@@ -17,6 +17,7 @@
 #include "base/clock.h"
 #include "base/digest.h"
 #include "base/file.h"
+#include "registry/http.h"
 
 #define CACHE_SIZE 64
 #define TOKEN_MAX (64u * 1024)
@@ -39,16 +40,6 @@ struct wh_kube_client {
     struct entry cache[CACHE_SIZE];
     unsigned long requests;
 };
-
-static char *
-xstrdup(const char *s)
-{
-    char *p = strdup(s);
-
-    if (p == NULL)
-        wh_oom();
-    return p;
-}
 
 static void
 entry_drop(struct entry *e)
@@ -96,12 +87,12 @@ wh_kube_client_new(const struct wh_kube_options *o, struct wh_kube_client **out,
         wh_oom();
     while (strlen(url) > 8 && url[strlen(url) - 1] == '/')
         url[strlen(url) - 1] = '\0';
-    k->api_server = xstrdup(url);
-    k->token_file = xstrdup(o->token_file != NULL ? o->token_file : DEFAULT_TOKEN);
+    k->api_server = wh_str_dup(url);
+    k->token_file = wh_str_dup(o->token_file != NULL ? o->token_file : DEFAULT_TOKEN);
     f = fopen(ca, "r");
     if (f != NULL) {
         fclose(f);
-        k->ca_file = xstrdup(ca);
+        k->ca_file = wh_str_dup(ca);
     } else if (o->ca_file != NULL) {
         wh_kube_client_free(k);
         return wh_error_set(err, WH_E_INVALID, "kube: cannot open caFile %s", o->ca_file);
@@ -153,57 +144,39 @@ decode_field(json_t *data, const char *key, struct wh_arena *a, struct wh_bytes 
     return WH_OK;
 }
 
-/* TODO(#14): split the dockerconfigjson reader out; registry/ is being changed now (cognitive
- * complexity 28 > 25, STYLE §8). */
-enum wh_err /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
-wh_kube_secret_parse(struct wh_bytes body, size_t json_depth, struct wh_arena *a,
-                     struct wh_bytes *config_out, struct wh_error *err)
+/* The secret's type: legacy (kubernetes.io/dockercfg) or not (dockerconfigjson); else invalid. */
+static enum wh_err
+secret_type(json_t *root, bool *legacy, struct wh_error *err)
 {
-    json_t *root, *data, *type, *inner = NULL;
-    json_error_t jerr;
-    struct wh_bytes raw = {0};
-    const char *t;
-    enum wh_err rc = WH_OK;
-    bool legacy;
+    json_t *kind = json_object_get(root, "kind"), *type = json_object_get(root, "type");
+    const char *t = json_is_string(type) ? json_string_value(type) : "";
 
-    (void)json_depth; /* jansson caps depth itself (2048); config_find re-parses with its own */
-    if (body.len > WH_KUBE_SECRET_MAX)
-        return wh_error_set(err, WH_E_LIMIT, "secret is %zu bytes (limit %u)", body.len,
-                            WH_KUBE_SECRET_MAX);
-    root = json_loadb((const char *)body.ptr, body.len, JSON_REJECT_DUPLICATES, &jerr);
-    if (root == NULL)
-        return wh_error_set(err, WH_E_INVALID, "secret JSON %d:%d: %s", jerr.line, jerr.column,
-                            jerr.text);
-    if (!json_is_object(root) || !json_is_string(json_object_get(root, "kind")) ||
-        strcmp(json_string_value(json_object_get(root, "kind")), "Secret") != 0) {
-        rc = wh_error_set(err, WH_E_INVALID, "not a v1 Secret object");
-        goto out;
-    }
-    type = json_object_get(root, "type");
-    t = json_is_string(type) ? json_string_value(type) : "";
-    legacy = strcmp(t, "kubernetes.io/dockercfg") == 0;
-    if (!legacy && strcmp(t, "kubernetes.io/dockerconfigjson") != 0) {
-        rc = wh_error_set(err, WH_E_INVALID,
-                          "secret type \"%.80s\" is not kubernetes.io/dockerconfigjson or "
-                          "kubernetes.io/dockercfg",
-                          t);
-        goto out;
-    }
-    data = json_object_get(root, "data");
-    if (!json_is_object(data)) {
-        rc = wh_error_set(err, WH_E_INVALID, "secret has no data object");
-        goto out;
-    }
-    rc = decode_field(data, legacy ? ".dockercfg" : ".dockerconfigjson", a, &raw, err);
-    if (rc != WH_OK)
-        goto out;
-    inner = json_loadb((const char *)raw.ptr, raw.len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!json_is_object(inner)) {
+    if (!json_is_string(kind) || strcmp(json_string_value(kind), "Secret") != 0)
+        return wh_error_set(err, WH_E_INVALID, "not a v1 Secret object");
+    *legacy = strcmp(t, "kubernetes.io/dockercfg") == 0;
+    if (!*legacy && strcmp(t, "kubernetes.io/dockerconfigjson") != 0)
+        return wh_error_set(err, WH_E_INVALID,
+                            "secret type \"%.80s\" is not kubernetes.io/dockerconfigjson or "
+                            "kubernetes.io/dockercfg",
+                            t);
+    return WH_OK;
+}
+
+/* The decoded docker config must be a JSON object; dockercfg's bare "auths" map gets wrapped. */
+static enum wh_err
+docker_config(struct wh_bytes raw, bool legacy, struct wh_arena *a, struct wh_bytes *config_out,
+              struct wh_error *err)
+{
+    json_error_t jerr;
+    json_t *inner = json_loadb((const char *)raw.ptr, raw.len, JSON_REJECT_DUPLICATES, &jerr);
+    bool is_object = json_is_object(inner);
+
+    json_decref(inner);
+    if (!is_object)
         /* jerr.text may quote the secret's bytes: say only where. */
-        rc = wh_error_set(err, WH_E_INVALID, "secret's docker config is not a JSON object (%d:%d)",
-                          inner == NULL ? jerr.line : 0, inner == NULL ? jerr.column : 0);
-        goto out;
-    }
+        return wh_error_set(err, WH_E_INVALID,
+                            "secret's docker config is not a JSON object (%d:%d)",
+                            inner == NULL ? jerr.line : 0, inner == NULL ? jerr.column : 0);
     if (legacy) {
         /* dockercfg is the bare "auths" map of the old ~/.dockercfg */
         size_t n = raw.len + sizeof("{\"auths\":}");
@@ -216,8 +189,38 @@ wh_kube_secret_parse(struct wh_bytes body, size_t json_depth, struct wh_arena *a
     } else {
         *config_out = raw;
     }
-out:
-    json_decref(inner);
+    return WH_OK;
+}
+
+enum wh_err
+wh_kube_secret_parse(struct wh_bytes body, size_t json_depth, struct wh_arena *a,
+                     struct wh_bytes *config_out, struct wh_error *err)
+{
+    json_t *root, *data;
+    json_error_t jerr;
+    struct wh_bytes raw = {0};
+    enum wh_err rc;
+    bool legacy = false;
+
+    (void)json_depth; /* jansson caps depth itself (2048); config_find re-parses with its own */
+    if (body.len > WH_KUBE_SECRET_MAX)
+        return wh_error_set(err, WH_E_LIMIT, "secret is %zu bytes (limit %u)", body.len,
+                            WH_KUBE_SECRET_MAX);
+    root = json_loadb((const char *)body.ptr, body.len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL)
+        return wh_error_set(err, WH_E_INVALID, "secret JSON %d:%d: %s", jerr.line, jerr.column,
+                            jerr.text);
+    if (!json_is_object(root))
+        rc = wh_error_set(err, WH_E_INVALID, "not a v1 Secret object");
+    else
+        rc = secret_type(root, &legacy, err);
+    data = json_object_get(root, "data");
+    if (rc == WH_OK && !json_is_object(data))
+        rc = wh_error_set(err, WH_E_INVALID, "secret has no data object");
+    if (rc == WH_OK)
+        rc = decode_field(data, legacy ? ".dockercfg" : ".dockerconfigjson", a, &raw, err);
+    if (rc == WH_OK)
+        rc = docker_config(raw, legacy, a, config_out, err);
     json_decref(root);
     if (rc != WH_OK && raw.ptr != NULL)
         OPENSSL_cleanse((void *)(uintptr_t)raw.ptr, raw.len);
@@ -225,46 +228,6 @@ out:
 }
 
 /* ---- the API request ---- */
-
-struct sink {
-    unsigned char *buf;
-    size_t len, alloc, max;
-    bool over;
-};
-
-static size_t
-on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    struct sink *s = userdata;
-    size_t n = size * nmemb;
-
-    if (n > s->max - s->len) {
-        s->over = true;
-        return 0;
-    }
-    if (s->len + n > s->alloc) {
-        size_t want = s->alloc == 0 ? 8192 : s->alloc;
-        unsigned char *p;
-
-        while (want < s->len + n)
-            want *= 2;
-        p = malloc(want);
-        if (p == NULL)
-            wh_oom();
-        /* Copy, then wipe the old block: secret bytes never linger in freed memory. */
-        if (s->len > 0)
-            memcpy(p, s->buf, s->len);
-        if (s->buf != NULL) {
-            OPENSSL_cleanse(s->buf, s->alloc);
-            free(s->buf);
-        }
-        s->buf = p;
-        s->alloc = want;
-    }
-    memcpy(s->buf + s->len, ptr, n);
-    s->len += n;
-    return n;
-}
 
 static bool
 is_dns_name(const char *s, size_t max)
@@ -275,11 +238,11 @@ is_dns_name(const char *s, size_t max)
            s[0] != '-' && s[0] != '.' && s[n - 1] != '-' && s[n - 1] != '.';
 }
 
-/* The API's Status `reason` and `message` for a failed request, sanitised, or "". */
+/* The API's Status `message` for a failed request, sanitised, or "". */
 static void
-status_detail(const struct sink *s, char *out, size_t n)
+status_detail(struct wh_bytes body, char *out, size_t n)
 {
-    json_t *root = json_loadb((const char *)s->buf, s->len, 0, NULL);
+    json_t *root = json_loadb((const char *)body.ptr, body.len, 0, NULL);
     json_t *msg = json_object_get(root, "message");
 
     out[0] = '\0';
@@ -296,30 +259,17 @@ status_detail(const struct sink *s, char *out, size_t n)
     json_decref(root);
 }
 
-/* TODO(#14): split the response checks out; registry/ is being changed now (cognitive complexity 27
- * > 25, STYLE §8). */
-static enum wh_err /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
-fetch(struct wh_kube_client *k, const char *ns, const char *name, int64_t deadline_ms,
-      struct wh_arena *a, struct wh_bytes *config_out, struct wh_error *err)
+/* "Authorization: Bearer <token>" from the token file, re-read each time (kubelet rotates it);
+ * heap, secret: the caller wipes and frees it. */
+static enum wh_err
+bearer_header(const struct wh_kube_client *k, char **out, struct wh_error *err)
 {
     struct wh_arena ta;
     struct wh_bytes token;
-    struct sink s = {.max = WH_KUBE_SECRET_MAX};
-    struct curl_slist *headers = NULL;
-    char errbuf[CURL_ERROR_SIZE] = "", url[600], detail[256];
-    char *auth = NULL;
-    size_t auth_len = 0, tl;
-    int64_t left = wh_clock_left_ms(deadline_ms);
-    long status = 0;
-    CURLcode cc;
-    CURL *h;
-    enum wh_err rc;
+    size_t n, tl;
 
-    if (left <= 0)
-        return wh_error_set(err, WH_E_TIMEOUT, "deadline passed before the request was sent");
     wh_arena_init(&ta);
-    rc = wh_file_read(k->token_file, TOKEN_MAX, &ta, &token, err);
-    if (rc != WH_OK) {
+    if (wh_file_read(k->token_file, TOKEN_MAX, &ta, &token, err) != WH_OK) {
         wh_arena_fini(&ta);
         return wh_error_wrap(err, "service account token");
     }
@@ -327,71 +277,79 @@ fetch(struct wh_kube_client *k, const char *ns, const char *name, int64_t deadli
     while (tl > 0 &&
            (token.ptr[tl - 1] == '\n' || token.ptr[tl - 1] == '\r' || token.ptr[tl - 1] == ' '))
         tl--;
-    auth_len = strlen("Authorization: Bearer ") + tl + 1;
-    auth = malloc(auth_len);
-    if (auth == NULL)
+    n = strlen("Authorization: Bearer ") + tl + 1;
+    *out = malloc(n);
+    if (*out == NULL)
         wh_oom();
-    snprintf(auth, auth_len, "Authorization: Bearer %.*s", (int)tl, (const char *)token.ptr);
+    snprintf(*out, n, "Authorization: Bearer %.*s", (int)tl, (const char *)token.ptr);
     OPENSSL_cleanse((void *)(uintptr_t)token.ptr, token.len);
     wh_arena_fini(&ta);
-    if ((headers = curl_slist_append(headers, auth)) == NULL ||
-        (headers = curl_slist_append(headers, "Accept: application/json")) == NULL)
-        wh_oom();
-    snprintf(url, sizeof(url), "%s/api/v1/namespaces/%s/secrets/%s", k->api_server, ns, name);
-    h = curl_easy_init();
-    if (h == NULL)
-        wh_oom();
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)left);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)left);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "driftgate/0");
-    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s.max);
-    if (k->ca_file != NULL)
-        curl_easy_setopt(h, CURLOPT_CAINFO, k->ca_file);
+    return WH_OK;
+}
+
+/* A non-200 answer of the API server, with its Status message where it helps. */
+static enum wh_err
+status_error(const struct wh_registry_http_response *r, struct wh_error *err)
+{
+    char detail[256];
+
+    status_detail(r->body, detail, sizeof(detail));
+    if (r->status == 404)
+        return wh_error_set(err, WH_E_NOT_FOUND, "HTTP 404: not found");
+    if (r->status == 401)
+        return wh_error_set(err, WH_E_UNAVAILABLE,
+                            "HTTP 401: the API server rejected the service account token");
+    if (r->status == 403)
+        return wh_error_set(err, WH_E_UNAVAILABLE,
+                            "HTTP 403: forbidden (%s): grant `get` on secrets "
+                            "(manifests/rbac.yaml)",
+                            detail);
+    return wh_error_set(err, WH_E_UNAVAILABLE, "HTTP %ld%s%s", r->status,
+                        detail[0] != '\0' ? ": " : "", detail);
+}
+
+/* GET the Secret over a transport of its own (the client is shared by every worker). */
+static enum wh_err
+fetch(struct wh_kube_client *k, const char *ns, const char *name, int64_t deadline_ms,
+      struct wh_arena *a, struct wh_bytes *config_out, struct wh_error *err)
+{
+    struct wh_registry_http_options ho = {.ca_only_file = k->ca_file};
+    struct wh_registry_http_request x = {
+        .method = "GET", .max = WH_KUBE_SECRET_MAX, .secret = true, .deadline_ms = deadline_ms};
+    struct wh_registry_http_response r = {0};
+    struct wh_registry_http *h;
+    struct wh_arena ra;
+    char *auth = NULL;
+    enum wh_err rc;
+
+    if (wh_clock_left_ms(deadline_ms) <= 0)
+        return wh_error_set(err, WH_E_TIMEOUT, "deadline passed before the request was sent");
+    if ((rc = bearer_header(k, &auth, err)) != WH_OK)
+        return rc;
+    if ((rc = wh_registry_http_new(&ho, &h, err)) != WH_OK) {
+        OPENSSL_cleanse(auth, strlen(auth));
+        free(auth);
+        return rc;
+    }
+    x.url = wh_arena_sprintf(a, "%s/api/v1/namespaces/%s/secrets/%s", k->api_server, ns, name);
+    x.headers[0] = auth;
+    x.headers[1] = "Accept: application/json";
     pthread_mutex_lock(&k->lock);
     k->requests++;
     pthread_mutex_unlock(&k->lock);
-    cc = curl_easy_perform(h);
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(h);
-    curl_slist_free_all(headers);
-    OPENSSL_cleanse(auth, auth_len);
+    /* The answer (a secret) lives in its own arena, wiped with it, while it is parsed. */
+    wh_arena_init(&ra);
+    rc = wh_registry_http_exchange(h, &x, &ra, &r, err);
+    wh_registry_http_free(h);
+    OPENSSL_cleanse(auth, strlen(auth));
     free(auth);
-    if (s.over || cc == CURLE_FILESIZE_EXCEEDED)
-        rc = wh_error_set(err, WH_E_LIMIT, "response exceeds %zu bytes", s.max);
-    else if (cc == CURLE_OPERATION_TIMEDOUT)
-        rc = wh_error_set(err, WH_E_TIMEOUT, "timed out: %s", errbuf);
-    else if (cc != CURLE_OK)
-        rc = wh_error_set(err, WH_E_UNAVAILABLE, "%s",
-                          errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
-    else if (status == 200)
-        rc = wh_kube_secret_parse((struct wh_bytes){s.buf, s.len}, 64, a, config_out, err);
-    else {
-        status_detail(&s, detail, sizeof(detail));
-        if (status == 404)
-            rc = wh_error_set(err, WH_E_NOT_FOUND, "HTTP 404: not found");
-        else if (status == 401)
-            rc = wh_error_set(err, WH_E_UNAVAILABLE,
-                              "HTTP 401: the API server rejected the service account token");
-        else if (status == 403)
-            rc = wh_error_set(err, WH_E_UNAVAILABLE,
-                              "HTTP 403: forbidden (%s): grant `get` on secrets "
-                              "(manifests/rbac.yaml)",
-                              detail);
-        else
-            rc = wh_error_set(err, WH_E_UNAVAILABLE, "HTTP %ld%s%s", status,
-                              detail[0] != '\0' ? ": " : "", detail);
-    }
-    if (s.buf != NULL) {
-        OPENSSL_cleanse(s.buf, s.alloc);
-        free(s.buf);
-    }
+    if (rc == WH_E_LIMIT || (rc == WH_OK && r.truncated))
+        rc = wh_error_set(err, WH_E_LIMIT, "response exceeds %u bytes", WH_KUBE_SECRET_MAX);
+    else if (rc == WH_OK && r.status == 200)
+        rc = wh_kube_secret_parse(r.body, 64, a, config_out, err);
+    else if (rc == WH_OK)
+        rc = status_error(&r, err);
+    wh_arena_fini(&ra);
     return rc;
 }
 
@@ -443,7 +401,7 @@ wh_kube_pull_secret_get(struct wh_kube_client *k, const char *namespace_, const 
             slot = e;
     }
     entry_drop(slot);
-    slot->key = xstrdup(key);
+    slot->key = wh_str_dup(key);
     slot->config = malloc(got.len + 1);
     if (slot->config == NULL)
         wh_oom();
