@@ -101,7 +101,7 @@ run(const struct wh_cli_options *o, struct wh_policy *policy, const struct wh_tr
      */
     /* --dev got here only when the rule allows it (dev_override_refused). */
     ctx.dev_override_trusted = true;
-    wh_image_check_one(&ctx, o->args[0], o->dev, NULL, &res);
+    wh_pipeline_image_check_one(&ctx, o->args[0], o->dev, NULL, &res);
     if (res.invalid != NULL)
         return fail(wh_arena_sprintf(a, "%s: %s", o->args[0], res.invalid));
     wh_decision_init(&d, a);

@@ -56,13 +56,13 @@ struct wh_review_settings {
 };
 
 /* Loads the policy; *out valid only on WH_OK. The settings' strings must outlive the env. */
-WH_MUST_CHECK enum wh_err wh_review_env_new(const struct wh_review_settings *s,
-                                            struct wh_review_env **out, struct wh_error *err);
-void wh_review_env_free(struct wh_review_env *env);
+WH_MUST_CHECK enum wh_err wh_pipeline_env_new(const struct wh_review_settings *s,
+                                              struct wh_review_env **out, struct wh_error *err);
+void wh_pipeline_env_free(struct wh_review_env *env);
 /* Reloads the policy file and the trust roots; on error keeps the last good snapshots and
  * returns the reason.
  * Reviews in flight finish on the snapshot they started with. */
-WH_MUST_CHECK enum wh_err wh_review_env_reload(struct wh_review_env *env, struct wh_error *err);
+WH_MUST_CHECK enum wh_err wh_pipeline_env_reload(struct wh_review_env *env, struct wh_error *err);
 
 struct wh_review_reply {
     int http_status;     /* 200 with an AdmissionReview, 400 with {"error": ...} */
@@ -70,47 +70,34 @@ struct wh_review_reply {
     const char *verdict; /* "allow", "deny" or "error": for metrics and logs (static) */
 };
 
-struct wh_review_worker *wh_review_worker_new(struct wh_review_env *env);
-void wh_review_worker_free(struct wh_review_worker *w);
+struct wh_review_worker *wh_pipeline_worker_new(struct wh_review_env *env);
+void wh_pipeline_worker_free(struct wh_review_worker *w);
 
 /* Runs one review. Never fails: every error becomes a 400 or a denial in `reply`, answered before
  * `deadline_ms` (wh_clock_mono_ms). Safe to call concurrently from different workers. */
-void wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
-                      struct wh_review_reply *reply);
+void wh_pipeline_review_handle(struct wh_review_worker *w, struct wh_bytes body,
+                               int64_t deadline_ms, struct wh_review_reply *reply);
 
 /*
  * Runs one AdmissionReview for POST /mutate on the same engine, cache and pull secrets as
- * wh_review_handle. The answer always allows: with a JSONPatch (admission/patch.h) rewriting each
- * image whose digest resolved and which the policy, judging it in enforce mode, would admit, to
- * IMAGE@DIGEST ("name:TAG@sha256:D"). An image already naming a digest, one that cannot be
- * verified, or one the policy would deny is left as written: /validate decides about it. A bare
- * Pod's UPDATE is never patched (the kubelet would restart the container), and for the
+ * wh_pipeline_review_handle. The answer always allows: with a JSONPatch (admission/patch.h)
+ * rewriting each image whose digest resolved and which the policy, judging it in enforce mode,
+ * would admit, to IMAGE@DIGEST ("name:TAG@sha256:D"). An image already naming a digest, one that
+ * cannot be verified, or one the policy would deny is left as written: /validate decides about it.
+ * A bare Pod's UPDATE is never patched (the kubelet would restart the container), and for the
  * pods/ephemeralcontainers subresource only ephemeral containers are. A malformed review is a
  * 400 as for /validate. Never fails; safe to call concurrently from different workers.
  */
-void wh_review_mutate(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
-                      struct wh_review_reply *reply);
+void wh_pipeline_review_mutate(struct wh_review_worker *w, struct wh_bytes body,
+                               int64_t deadline_ms, struct wh_review_reply *reply);
 
 /* True when policy and trust are loaded. `detail` (cap bytes, NUL-terminated) gets "ok", or
  * the reloads that failed since their last success: the env then still serves the last good
  * snapshot and stays ready, so a bad ConfigMap never takes the webhook out of the Service. */
-bool wh_review_env_ready(struct wh_review_env *env, char *detail, size_t cap);
+bool wh_pipeline_env_ready(struct wh_review_env *env, char *detail, size_t cap);
 
 /*
- * Step latencies of one review in microseconds, summed over its images; 0 means the step did
- * not run (a cache hit skips resolve and verify). wh_review_handle passes one to the image
- * checks (wh_image_check_ctx.timing) and observes every non-zero step into
- * driftgate_review_step_duration_seconds{step} when the review ends.
- */
-struct wh_review_timing {
-    int64_t resolve_us;  /* tag → digest */
-    int64_t verify_us;   /* .sig/.att fetch and verification */
-    int64_t sbom_us;     /* SBOM normalisation and the dev-image diff */
-    int64_t evaluate_us; /* policy evaluation */
-};
-
-/*
- * The process metrics (metrics/metrics.h), registered by wh_review_env_new and owned by the env;
+ * The process metrics (metrics/metrics.h), registered by wh_pipeline_env_new and owned by the env;
  * every family lives as long as the env. Updating is thread-safe. `metrics` renders /metrics.
  */
 struct wh_metrics;
@@ -133,14 +120,14 @@ struct wh_review_metrics {
     struct wh_metrics_family *queue_rejected; /* _queue_rejected_total: 503 at once, queue full */
     struct wh_metrics_family *in_flight;      /* _reviews_in_flight */
 };
-struct wh_review_metrics *wh_review_env_metrics(struct wh_review_env *env);
+struct wh_review_metrics *wh_pipeline_env_metrics(struct wh_review_env *env);
 
 /* Refreshes the metrics mirrored from elsewhere (cache statistics) just before a scrape. */
-void wh_review_env_metrics_collect(struct wh_review_env *env);
+void wh_pipeline_env_metrics_collect(struct wh_review_env *env);
 
 /* Records the outcome of a reload of `what` ("policy", "trust", "tls") for metrics and
  * /readyz: on failure `error` says why (copied), and readiness detail names it until the next
  * success of the same `what`. Thread-safe. */
-void wh_review_env_note_reload(struct wh_review_env *env, const char *what, const char *error);
+void wh_pipeline_env_note_reload(struct wh_review_env *env, const char *what, const char *error);
 
 #endif
