@@ -201,14 +201,7 @@ wh_cli_check(int argc, char **argv)
         status = fail(wh_arena_sprintf(&a, "trust roots: %s", err.msg));
         goto out;
     }
-    memset(&ro, 0, sizeof(ro));
-    ro.docker_config = o.settings.docker_config;
-    ro.ca_file = o.settings.ca_file;
-    ro.registry_ca_hosts = o.settings.registry_ca_hosts;
-    ro.registry_ca_files = o.settings.registry_ca_files;
-    ro.n_registry_ca_files = o.settings.n_registry_ca_files;
-    ro.plain_http_hosts = o.settings.plain_http_hosts;
-    ro.n_plain_http_hosts = o.settings.n_plain_http_hosts;
+    ro = o.settings.registry;
     ro.limits = o.settings.limits;
     if (wh_registry_client_new(&ro, &client, &err) != WH_OK) {
         status = fail(wh_arena_sprintf(&a, "registry client: %s", err.msg));

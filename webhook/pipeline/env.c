@@ -347,25 +347,13 @@ struct wh_review_worker *
 wh_pipeline_worker_new(struct wh_review_env *env)
 {
     struct wh_review_worker *w = calloc(1, sizeof(*w));
-    struct wh_registry_options o;
+    struct wh_registry_options o = env->settings.registry;
     struct wh_error err;
 
     if (w == NULL)
         wh_oom();
     w->env = env;
-    memset(&o, 0, sizeof(o));
-    o.docker_config = env->settings.docker_config;
-    o.ca_file = env->settings.ca_file;
-    o.registry_ca_hosts = env->settings.registry_ca_hosts;
-    o.registry_ca_files = env->settings.registry_ca_files;
-    o.n_registry_ca_files = env->settings.n_registry_ca_files;
-    o.plain_http_hosts = env->settings.plain_http_hosts;
-    o.n_plain_http_hosts = env->settings.n_plain_http_hosts;
     o.limits = env->settings.limits;
-    o.max_concurrent_per_registry = env->settings.registry_max_concurrent;
-    o.retry.max_attempts = env->settings.registry_retry_attempts;
-    o.retry.base_ms = env->settings.registry_retry_base_ms;
-    o.retry.max_wait_ms = env->settings.registry_retry_max_wait_ms;
     /* A worker without a registry client still answers: every image then fails by onError. */
     if (wh_registry_client_new(&o, &w->registry, &err) != WH_OK) {
         w->registry = NULL;

@@ -7,6 +7,7 @@
 #include "base/error.h"
 #include "base/limits.h"
 #include "base/str.h"
+#include "registry/client.h"
 
 /*
  * The only entry point http/ and the CLI use to run one AdmissionReview through the pipeline.
@@ -25,24 +26,14 @@ struct wh_review_settings {
     const char *const *policy_key_dirs;
     size_t n_policy_key_dirs;
     struct wh_limits limits;
-    const char *docker_config;            /* registry credentials, may be NULL */
-    const char *ca_file;                  /* extra registry CA bundle, may be NULL */
-    const char *const *registry_ca_hosts; /* per-registry CA bundles (registry/client.h) */
-    const char *const *registry_ca_files;
-    size_t n_registry_ca_files;
-    const char *const *plain_http_hosts; /* loopback test registries only */
-    size_t n_plain_http_hosts;
+    /* Each worker's registry client, as given (its limits are `limits`); zero fields take the
+     * client's defaults (8 in flight, 4 attempts, 200 ms first backoff, 10 s longest wait). */
+    struct wh_registry_options registry;
     size_t cache_entries; /* 0: no cache (the CLI) */
     size_t cache_bytes;
     int64_t tag_ttl_ms;      /* tag → digest */
     int64_t facts_ttl_ms;    /* verified facts of a digest (digests never change) */
     int64_t negative_ttl_ms; /* "unsigned" and other negative results */
-    /* Registry throttling (0 → the registry client's defaults: 8 in flight, 4 attempts,
-     * 200 ms first backoff, 10 s longest wait). */
-    unsigned registry_max_concurrent;
-    unsigned registry_retry_attempts;
-    int64_t registry_retry_base_ms;
-    int64_t registry_retry_max_wait_ms;
     /* Kubernetes API for the pods' imagePullSecrets (registry/kube.h); api_server NULL: the
      * in-cluster environment, and no pull secrets outside a cluster. */
     const char *kube_api_server;
