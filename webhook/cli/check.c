@@ -1,7 +1,7 @@
 /*
  * `driftgate check IMAGE [--dev IMAGE]`: the PR-time check. Resolves and verifies from the
- * registry through the pipeline's own wh_image_check_one, evaluates with the webhook's policy
- * code, and prints seed 000's report. Exit 0 allow, 1 deny, 2 error.
+ * registry through the pipeline's own wh_pipeline_image_check_one, evaluates with the webhook's
+ * policy code, and prints seed 000's report. Exit 0 allow, 1 deny, 2 error.
  */
 #include <stdio.h>
 #include <string.h>
@@ -55,7 +55,7 @@ dev_override_refused(const struct wh_policy *policy, const char *image, struct w
     const char *name;
 
     if (wh_image_ref_parse(wh_str_c(image), a, &ref, &err) != WH_OK)
-        return NULL; /* wh_image_check_one says why */
+        return NULL; /* wh_pipeline_image_check_one says why */
     name = wh_image_ref_name(&ref, a);
     rule = wh_policy_image_find(policy, name);
     if (rule != NULL && rule->dev_reference.allow_cli_override)
