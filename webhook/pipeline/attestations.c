@@ -356,28 +356,3 @@ wh_pipeline_attestations_check(const struct wh_image_check_ctx *ctx, const struc
     }
     wh_pipeline_attestations_publish(out, preds);
 }
-
-/* The checks a key-signed .att statement gets (verify/attestation.c), on a verified payload. */
-enum wh_err
-wh_pipeline_attestations_statement(const char *payload_type, struct wh_bytes payload,
-                                   const char *digest, const char *signer,
-                                   const struct wh_limits *lim, struct wh_arena *a,
-                                   struct wh_attestation *out, struct wh_error *err)
-{
-    struct wh_intoto_statement stmt;
-    enum wh_err rc;
-
-    if (payload_type == NULL || strcmp(payload_type, WH_INTOTO_PAYLOAD_TYPE) != 0)
-        return wh_error_set(err, WH_E_VERIFY, "envelope payloadType \"%.80s\" is not %s",
-                            payload_type != NULL ? payload_type : "", WH_INTOTO_PAYLOAD_TYPE);
-    rc = wh_verify_intoto_parse(payload, lim, a, &stmt, err);
-    if (rc != WH_OK)
-        return wh_error_wrap(err, "signed payload");
-    rc = wh_verify_intoto_subject(&stmt, digest, err);
-    if (rc != WH_OK)
-        return rc;
-    out->predicate_type = stmt.predicate_type;
-    out->signer = signer;
-    out->predicate = stmt.predicate;
-    return WH_OK;
-}

@@ -60,15 +60,4 @@ struct wh_predicates *wh_pipeline_attestations_predicates(struct wh_pipeline_fac
 /* Sets out->facts.predicates to `preds` when they hold anything. */
 void wh_pipeline_attestations_publish(struct wh_pipeline_facts *out, struct wh_predicates *preds);
 
-/*
- * The checks a key-signed .att statement gets (verify/attestation.c), on a verified payload:
- * payloadType in-toto, the statement parsed, its subject naming `digest`. *out (signer `signer`,
- * borrowed) valid only on WH_OK, in `a`.
- */
-WH_MUST_CHECK enum wh_err
-wh_pipeline_attestations_statement(const char *payload_type, struct wh_bytes payload,
-                                   const char *digest, const char *signer,
-                                   const struct wh_limits *lim, struct wh_arena *a,
-                                   struct wh_attestation *out, struct wh_error *err);
-
 #endif

@@ -144,8 +144,8 @@ check_bundle(const struct wh_image_check_ctx *ctx, struct wh_bytes json, const c
         return WH_OK;
     }
     memset(&att, 0, sizeof(att));
-    rc = wh_pipeline_attestations_statement(r.payload_type, r.payload, digest, signer, ctx->limits,
-                                            a, &att, err);
+    rc = wh_pipeline_signatures_statement(r.payload_type, r.payload, digest, signer, ctx->limits, a,
+                                          &att, err);
     if (rc != WH_OK)
         return rc;
     if (strcmp(att.predicate_type, WH_COSIGN_SIGN_V1_PREDICATE) == 0)

@@ -11,12 +11,12 @@
 #include <string.h>
 
 #include "base/digest.h"
-#include "pipeline/attestations.h"
 #include "policy/identity.h"
 #include "policy/policy.h"
 #include "verify/attestation.h"
 #include "verify/cosign_sig.h"
 #include "verify/dsse.h"
+#include "verify/intoto.h"
 #include "verify/keys.h"
 #include "verify/tlog.h"
 
@@ -255,6 +255,31 @@ wh_pipeline_signatures_no_root(struct wh_error *err)
                         "signers");
 }
 
+/* The checks a key-signed .att statement gets (verify/attestation.c), on a verified payload. */
+enum wh_err
+wh_pipeline_signatures_statement(const char *payload_type, struct wh_bytes payload,
+                                 const char *digest, const char *signer,
+                                 const struct wh_limits *lim, struct wh_arena *a,
+                                 struct wh_attestation *out, struct wh_error *err)
+{
+    struct wh_intoto_statement stmt;
+    enum wh_err rc;
+
+    if (payload_type == NULL || strcmp(payload_type, WH_INTOTO_PAYLOAD_TYPE) != 0)
+        return wh_error_set(err, WH_E_VERIFY, "envelope payloadType \"%.80s\" is not %s",
+                            payload_type != NULL ? payload_type : "", WH_INTOTO_PAYLOAD_TYPE);
+    rc = wh_verify_intoto_parse(payload, lim, a, &stmt, err);
+    if (rc != WH_OK)
+        return wh_error_wrap(err, "signed payload");
+    rc = wh_verify_intoto_subject(&stmt, digest, err);
+    if (rc != WH_OK)
+        return rc;
+    out->predicate_type = stmt.predicate_type;
+    out->signer = signer;
+    out->predicate = stmt.predicate;
+    return WH_OK;
+}
+
 enum wh_err
 wh_pipeline_signatures_keyless(const struct wh_image_check_ctx *ctx,
                                const struct wh_verify_cosign_layer *l, const char *digest,
@@ -277,8 +302,8 @@ wh_pipeline_signatures_keyless(const struct wh_image_check_ctx *ctx,
         *identity_out = wh_policy_identity_text(&r.identity, a);
     if (rc != WH_OK || !l->is_dsse)
         return rc;
-    return wh_pipeline_attestations_statement(r.payload_type, r.payload, digest, *signer_out,
-                                              ctx->limits, a, att_out, err);
+    return wh_pipeline_signatures_statement(r.payload_type, r.payload, digest, *signer_out,
+                                            ctx->limits, a, att_out, err);
 }
 
 /* sha256 of DSSE PAE (Rekor v2 hashedrekord form of a DSSE signature). */

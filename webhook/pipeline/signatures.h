@@ -6,6 +6,8 @@
 
 #include "base/arena.h"
 #include "base/error.h"
+#include "base/limits.h"
+#include "base/str.h"
 #include "image/ref.h"
 #include "pipeline/types.h"
 #include "policy/model.h"
@@ -43,7 +45,7 @@ struct wh_verify_cosign_layer wh_pipeline_signatures_layer(const struct wh_regis
  * keyless signers among `signers`: the first that matches, and whose transparencyLog and
  * timestamps the verified evidence meets, is *signer_out, and *identity_out (when not NULL) the
  * certificate identity "SAN (issuer ISSUER)". .att layers: the verified statement goes through
- * the same checks as key-signed ones (wh_pipeline_attestations_statement) into *att_out.
+ * the same checks as key-signed ones (wh_pipeline_signatures_statement) into *att_out.
  * WH_E_VERIFY names the failed check. Outputs valid only on WH_OK, in `a`.
  */
 WH_MUST_CHECK enum wh_err wh_pipeline_signatures_keyless(
@@ -64,6 +66,17 @@ WH_MUST_CHECK enum wh_err wh_pipeline_signatures_keyless(
 WH_MUST_CHECK enum wh_err wh_pipeline_signatures_key_evidence(
     const struct wh_image_check_ctx *ctx, const struct wh_verify_cosign_layer *l,
     const struct wh_policy_signer *s, struct wh_arena *a, struct wh_error *err);
+
+/*
+ * The checks a key-signed .att statement gets (verify/attestation.c), on a verified payload:
+ * payloadType in-toto, the statement parsed, its subject naming `digest`. *out (signer `signer`,
+ * borrowed) valid only on WH_OK, in `a`.
+ */
+WH_MUST_CHECK enum wh_err
+wh_pipeline_signatures_statement(const char *payload_type, struct wh_bytes payload,
+                                 const char *digest, const char *signer,
+                                 const struct wh_limits *lim, struct wh_arena *a,
+                                 struct wh_attestation *out, struct wh_error *err);
 
 /* WH_E_VERIFY: keyless material (a certificate, a keyless bundle) with no trust root. */
 WH_MUST_CHECK enum wh_err wh_pipeline_signatures_no_root(struct wh_error *err);
