@@ -14,7 +14,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential pkg-config ca-certificates \
-      libh2o-evloop-dev libjansson-dev libcurl4-openssl-dev libyaml-dev libpcre2-dev libssl-dev \
+      libh2o-evloop-dev libjansson-dev libcurl4-openssl-dev libyaml-dev libpcre2-dev libssl-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile VERSION ./

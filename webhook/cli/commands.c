@@ -1,5 +1,6 @@
 /* `driftgate review`, `diff` and `serve`: the webhook's engine on files, for CI. */
 #include "cli/commands.h"
+#include "cli/fsm.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,8 +89,11 @@ wh_cli_help(const char *command)
                "  policy lint FILE... | policy schema  check a policy; print its JSON Schema\n"
                "  attest-dev IMAGE@D --dev DEV@E       the dev-environment statement to sign\n"
                "  verify-bundle --bundle FILE ...      verify one sigstore bundle\n"
+               "  fsm image|dir|diff|attest ...        filesystem manifests and runtime drift\n"
                "driftgate COMMAND --help shows a command's flags; driftgate --version the build.\n"
                "exit: 0 allow, 1 deny (or blocking drift, or an invalid policy), 2 error\n";
+    if (strcmp(command, "fsm") == 0)
+        return wh_cli_fsm_help;
     for (i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
         if (strcmp(helps[i].name, command) == 0)
             return helps[i].text;
@@ -164,7 +168,7 @@ load_sbom(const char *path, const struct wh_limits *lim, struct wh_arena *a, str
     struct wh_bytes bytes;
     struct wh_error err;
 
-    if (wh_file_read(path, lim->sbom_bytes, a, &bytes, &err) != WH_OK ||
+    if (wh_file_map(path, lim->sbom_bytes, a, &bytes, &err) != WH_OK ||
         wh_sbom_parse(bytes, lim, a, out, &err) != WH_OK) {
         diff_error(wh_arena_sprintf(a, "%s: %s", path, err.msg));
         return -1;
