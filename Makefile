@@ -46,7 +46,7 @@ TOOL_SRCS := $(sort $(wildcard tests/bench/*.c tests/integration/*.c))
 TOOL_BINS := $(TOOL_SRCS:%.c=$(BUILD)/%)
 
 .PHONY: all deps test check unit demo bench fuzz lint format format-check tidy shellcheck \
-        check-layers check-banned clean install image
+        check-layers check-banned check-names clean install image
 
 all: $(BUILD)/driftgate
 
@@ -91,7 +91,7 @@ bench: deps
 fuzz: deps
 	bash tests/fuzz/run.sh $(if $(FUZZ_SECONDS),$(FUZZ_SECONDS),60)
 
-lint: format-check check-layers check-banned shellcheck tidy
+lint: format-check check-layers check-banned check-names shellcheck tidy
 
 FORMAT_DIRS := webhook tests/unit tests/support tests/fuzz tests/bench tests/integration
 
@@ -114,6 +114,11 @@ check-layers:
 
 check-banned:
 	bash tests/lint/check-banned.sh
+
+# STYLE §3: external names carry their folder's prefix; the script's own test runs with it.
+check-names:
+	bash tests/lint/check-names.sh
+	bash tests/lint/check-names_test.sh
 
 install: $(BUILD)/driftgate
 	install -D -m 0755 $(BUILD)/driftgate $(DESTDIR)$(PREFIX)/bin/driftgate

@@ -63,22 +63,26 @@ static const struct field server_fields[] = {
 };
 
 static const struct field registry_retry_fields[] = {
-    {"maxAttempts", K_UINT, OFF(registry_retry_attempts), 0, 1, 10, NULL},
-    {"baseMillis", K_INT64, OFF(registry_retry_base_ms), 0, 1, 60000, NULL},
-    {"maxWaitMillis", K_INT64, OFF(registry_retry_max_wait_ms), 0, 1, 30000, NULL},
+    {"maxAttempts", K_UINT, OFF(registry.retry.max_attempts), 0, 1, 10, NULL},
+    {"baseMillis", K_INT64, OFF(registry.retry.base_ms), 0, 1, 60000, NULL},
+    {"maxWaitMillis", K_INT64, OFF(registry.retry.max_wait_ms), 0, 1, 30000, NULL},
     {NULL, K_MAP, 0, 0, 0, 0, NULL},
 };
 
 /* K_HOST_MAP stores its count right after its values array. */
-_Static_assert(OFF(n_registry_ca_files) == OFF(registry_ca_files) + sizeof(const char **),
+_Static_assert(OFF(registry.n_registry_ca_files) ==
+                   OFF(registry.registry_ca_files) + sizeof(const char **),
                "registry.caFiles: count must follow the values");
 
 static const struct field registry_fields[] = {
-    {"dockerConfig", K_STRING, OFF(docker_config), 0, 0, 0, NULL},
-    {"caFile", K_STRING, OFF(ca_file), 0, 0, 0, NULL},
-    {"plainHTTP", K_STRING_LIST, OFF(plain_http_hosts), OFF(n_plain_http_hosts), 0, 0, NULL},
-    {"caFiles", K_HOST_MAP, OFF(registry_ca_hosts), OFF(registry_ca_files), 0, 0, NULL},
-    {"maxConcurrentPerRegistry", K_UINT, OFF(registry_max_concurrent), 0, 1, 1024, NULL},
+    {"dockerConfig", K_STRING, OFF(registry.docker_config), 0, 0, 0, NULL},
+    {"caFile", K_STRING, OFF(registry.ca_file), 0, 0, 0, NULL},
+    {"plainHTTP", K_STRING_LIST, OFF(registry.plain_http_hosts), OFF(registry.n_plain_http_hosts),
+     0, 0, NULL},
+    {"caFiles", K_HOST_MAP, OFF(registry.registry_ca_hosts), OFF(registry.registry_ca_files), 0, 0,
+     NULL},
+    {"maxConcurrentPerRegistry", K_UINT, OFF(registry.max_concurrent_per_registry), 0, 1, 1024,
+     NULL},
     {"retry", K_MAP, 0, 0, 0, 0, registry_retry_fields},
     {NULL, K_MAP, 0, 0, 0, 0, NULL},
 };
@@ -179,10 +183,10 @@ wh_config_defaults(struct wh_config *c)
     c->review_max_ms = 25000;
     c->margin_ms = 1000;
     c->registry_connect_ms = 2000;
-    c->registry_max_concurrent = 8;
-    c->registry_retry_attempts = 4;
-    c->registry_retry_base_ms = 200;
-    c->registry_retry_max_wait_ms = 10000;
+    c->registry.max_concurrent_per_registry = 8;
+    c->registry.retry.max_attempts = 4;
+    c->registry.retry.base_ms = 200;
+    c->registry.retry.max_wait_ms = 10000;
     c->kube_token_file = "/var/run/secrets/kubernetes.io/serviceaccount/token";
     c->kube_ca_file = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
     c->kube_secret_ttl_s = 60;

@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "base/limits.h"
 #include "base/log.h"
+#include "registry/client.h"
 
 /*
  * The server configuration (`driftgate serve --config FILE`). Transparent: every field has a
@@ -55,21 +56,12 @@ struct wh_config {
     const char **trust_roots; /* trusted_root.json paths */
     size_t n_trust_roots;
 
-    /* registry: {dockerConfig, caFile, plainHTTP} */
-    const char *docker_config;     /* NULL when unset */
-    const char *ca_file;           /* NULL when unset */
-    const char **plain_http_hosts; /* "host:port" of loopback test registries */
-    size_t n_plain_http_hosts;
-    /* registry.caFiles: {"host[:port]": PEM}: a CA trusted (besides the system's and caFile) for
-     * TLS connections to that host only. Parallel arrays; hosts unique (case-insensitive). */
-    const char **registry_ca_hosts;
-    const char **registry_ca_files;
-    size_t n_registry_ca_files;
-    /* registry: {maxConcurrentPerRegistry, retry: {maxAttempts, baseMillis, maxWaitMillis}} */
-    unsigned registry_max_concurrent;   /* requests in flight per registry, all workers; 8 */
-    unsigned registry_retry_attempts;   /* attempts per GET/HEAD, first included; 4 */
-    int64_t registry_retry_base_ms;     /* first backoff ceiling, doubling; 200 */
-    int64_t registry_retry_max_wait_ms; /* cap on one wait (Retry-After included); 10000 */
+    /* registry: {dockerConfig, caFile, plainHTTP, caFiles, maxConcurrentPerRegistry, retry:
+     * {maxAttempts, baseMillis, maxWaitMillis}}, read straight into the registry client's options
+     * (registry/client.h), which the pipeline passes on whole (its `limits` are `limits` below).
+     * Defaults: 8 in flight per registry, 4 attempts, 200 ms first backoff, 10 s longest wait;
+     * caFiles hosts unique (case-insensitive). */
+    struct wh_registry_options registry;
 
     /* kube: {apiServer, tokenFile, caFile, secretTTLSeconds} — reading imagePullSecrets.
      * apiServer NULL: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT when set. */

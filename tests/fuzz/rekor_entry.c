@@ -19,7 +19,7 @@ check_entry(const struct wh_tlog_entry *e, struct wh_arena *a)
     WH_ASSERT(e->kind != NULL && e->api_version != NULL);
     WH_ASSERT(e->body.len <= WH_TLOG_BODY_MAX);
     WH_ASSERT(!e->proof.present || e->proof.n_hashes <= WH_TLOG_MAX_HASHES);
-    if (wh_tlog_set_payload(e, a, &p, &err) == WH_OK) {
+    if (wh_verify_tlog_set_payload(e, a, &p, &err) == WH_OK) {
         wh_buf_init(&again, p.len + 1);
         WH_ASSERT(wh_canonical_json(p, &again, &err) == WH_OK); /* idempotent */
         WH_ASSERT(again.len == p.len && memcmp(again.ptr, p.ptr, p.len) == 0);
@@ -27,7 +27,7 @@ check_entry(const struct wh_tlog_entry *e, struct wh_arena *a)
     }
     if (e->proof.present && e->proof.checkpoint.ptr != NULL) {
         struct wh_tlog_checkpoint cp;
-        enum wh_err rc = wh_tlog_checkpoint_parse(e->proof.checkpoint, &cp, &err);
+        enum wh_err rc = wh_verify_tlog_checkpoint_parse(e->proof.checkpoint, &cp, &err);
 
         WH_ASSERT(rc == WH_OK || rc == WH_E_INVALID || rc == WH_E_LIMIT);
     }
@@ -45,15 +45,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     enum wh_err rc;
 
     wh_arena_init(&a);
-    rc = wh_tlog_entry_parse_bundle(in, &a, &e, &err);
+    rc = wh_verify_tlog_entry_parse_bundle(in, &a, &e, &err);
     WH_ASSERT(rc == WH_OK || rc == WH_E_INVALID || rc == WH_E_LIMIT);
     if (rc == WH_OK)
         check_entry(&e, &a);
-    rc = wh_tlog_entry_parse_cosign(in, &a, &e, &err);
+    rc = wh_verify_tlog_entry_parse_cosign(in, &a, &e, &err);
     WH_ASSERT(rc == WH_OK || rc == WH_E_INVALID || rc == WH_E_LIMIT);
     if (rc == WH_OK)
         check_entry(&e, &a);
-    rc = wh_tlog_checkpoint_parse((struct wh_str){(const char *)data, size}, &cp, &err);
+    rc = wh_verify_tlog_checkpoint_parse((struct wh_str){(const char *)data, size}, &cp, &err);
     WH_ASSERT(rc == WH_OK || rc == WH_E_INVALID || rc == WH_E_LIMIT);
     wh_buf_init(&b, 1 << 16);
     rc = wh_canonical_json(in, &b, &err);

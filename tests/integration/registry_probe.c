@@ -80,7 +80,7 @@ run(struct wh_registry_client *c, struct wh_arena *a, const struct wh_image_ref 
         printf("requests.manifest=%lu\n", wh_registry_client_requests(c) - before);
     }
     for (int s = 0; s < n_suffixes; s++) {
-        struct wh_cosign_layer *layers;
+        struct wh_registry_cosign_layer *layers;
         size_t n;
 
         before = wh_registry_client_requests(c);

@@ -177,7 +177,7 @@ cmd_statement(char **argv, struct wh_arena *a)
  * keyless annotations. */
 static enum wh_err
 read_sig_layer(struct wh_bytes file, struct wh_arena *a, struct wh_bytes *payload,
-               const char **sig_b64, struct wh_cosign_layer *l, struct wh_error *err)
+               const char **sig_b64, struct wh_verify_cosign_layer *l, struct wh_error *err)
 {
     static const char magic[] = "\0sigstore-json\n";
     json_error_t jerr;
@@ -267,7 +267,7 @@ cmd_keyless_sig(char **argv, int argc, struct wh_arena *a)
 {
     struct wh_bytes file, payload;
     const char *sig_b64 = NULL, *want_ref = opt(argv[2]);
-    struct wh_cosign_layer layer;
+    struct wh_verify_cosign_layer layer;
     struct wh_bundle_policy p = {.san = argv[3], .issuer = argv[4]};
     struct wh_bundle_result r;
     struct wh_trust_root *root = NULL;
@@ -300,7 +300,7 @@ read_cert(const char *path, struct wh_arena *a, struct wh_str *pem, struct wh_er
 {
     struct wh_bytes file, payload;
     const char *sig_b64;
-    struct wh_cosign_layer l;
+    struct wh_verify_cosign_layer l;
     enum wh_err rc = wh_file_read(path, FILE_MAX, a, &file, err);
 
     if (rc != WH_OK)
@@ -343,7 +343,7 @@ cmd_rekor_set(char **argv, int argc, struct wh_arena *a)
     if (rc == WH_OK)
         rc = load_root(argv + 4, argc - 4, &root, &err);
     if (rc == WH_OK)
-        rc = wh_tlog_entry_parse_cosign(set, a, &e, &err);
+        rc = wh_verify_tlog_entry_parse_cosign(set, a, &e, &err);
     if (rc == WH_OK) {
         struct wh_cert_identity id;
         BIO *bio = BIO_new_mem_buf(pem.ptr, (int)pem.len);
@@ -427,7 +427,7 @@ cmd_cert(char **argv, int argc, struct wh_arena *a)
         const char *eq = strchr(argv[i + 1], '=');
         char *name =
             eq != NULL ? wh_arena_strndup(a, argv[i + 1], (size_t)(eq - argv[i + 1])) : argv[i + 1];
-        int ext = wh_cert_ext_find(name);
+        int ext = wh_verify_cert_ext_find(name);
 
         if (eq == NULL || ext < 0)
             rc = wh_error_set(&err, WH_E_INVALID, "unknown extension %s", argv[i + 1]);

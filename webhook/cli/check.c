@@ -1,7 +1,7 @@
 /*
  * `driftgate check IMAGE [--dev IMAGE]`: the PR-time check. Resolves and verifies from the
- * registry through the pipeline's own wh_image_check_one, evaluates with the webhook's policy
- * code, and prints seed 000's report. Exit 0 allow, 1 deny, 2 error.
+ * registry through the pipeline's own wh_pipeline_image_check_one, evaluates with the webhook's
+ * policy code, and prints seed 000's report. Exit 0 allow, 1 deny, 2 error.
  */
 #include <stdio.h>
 #include <string.h>
@@ -55,7 +55,7 @@ dev_override_refused(const struct wh_policy *policy, const char *image, struct w
     const char *name;
 
     if (wh_image_ref_parse(wh_str_c(image), a, &ref, &err) != WH_OK)
-        return NULL; /* wh_image_check_one says why */
+        return NULL; /* wh_pipeline_image_check_one says why */
     name = wh_image_ref_name(&ref, a);
     rule = wh_policy_image_find(policy, name);
     if (rule != NULL && rule->dev_reference.allow_cli_override)
@@ -101,7 +101,7 @@ run(const struct wh_cli_options *o, struct wh_policy *policy, const struct wh_tr
      */
     /* --dev got here only when the rule allows it (dev_override_refused). */
     ctx.dev_override_trusted = true;
-    wh_image_check_one(&ctx, o->args[0], o->dev, NULL, &res);
+    wh_pipeline_image_check_one(&ctx, o->args[0], o->dev, NULL, &res);
     if (res.invalid != NULL)
         return fail(wh_arena_sprintf(a, "%s: %s", o->args[0], res.invalid));
     wh_decision_init(&d, a);
@@ -201,14 +201,7 @@ wh_cli_check(int argc, char **argv)
         status = fail(wh_arena_sprintf(&a, "trust roots: %s", err.msg));
         goto out;
     }
-    memset(&ro, 0, sizeof(ro));
-    ro.docker_config = o.settings.docker_config;
-    ro.ca_file = o.settings.ca_file;
-    ro.registry_ca_hosts = o.settings.registry_ca_hosts;
-    ro.registry_ca_files = o.settings.registry_ca_files;
-    ro.n_registry_ca_files = o.settings.n_registry_ca_files;
-    ro.plain_http_hosts = o.settings.plain_http_hosts;
-    ro.n_plain_http_hosts = o.settings.n_plain_http_hosts;
+    ro = o.settings.registry;
     ro.limits = o.settings.limits;
     if (wh_registry_client_new(&ro, &client, &err) != WH_OK) {
         status = fail(wh_arena_sprintf(&a, "registry client: %s", err.msg));

@@ -137,19 +137,19 @@ wh_cli_review(int argc, char **argv)
         wh_arena_fini(&a);
         return 2;
     }
-    if (wh_review_env_new(&o.settings, &env, &err) != WH_OK) {
+    if (wh_pipeline_env_new(&o.settings, &env, &err) != WH_OK) {
         fprintf(stderr, "driftgate review: policy: %s\n", err.msg);
         wh_arena_fini(&a);
         return 2;
     }
-    w = wh_review_worker_new(env);
-    wh_review_handle(w, body, wh_clock_mono_ms() + o.review_ms, &reply);
+    w = wh_pipeline_worker_new(env);
+    wh_pipeline_review_handle(w, body, wh_clock_mono_ms() + o.review_ms, &reply);
     fwrite(reply.body.ptr, 1, reply.body.len, stdout);
     fputc('\n', stdout);
     status = reply.http_status != 200 ? 2 : strcmp(reply.verdict, "deny") == 0 ? 1 : 0;
     wh_buf_fini(&reply.body);
-    wh_review_worker_free(w);
-    wh_review_env_free(env);
+    wh_pipeline_worker_free(w);
+    wh_pipeline_env_free(env);
     wh_cli_options_fini(&o);
     wh_arena_fini(&a);
     return status;
@@ -275,7 +275,7 @@ wh_cli_serve(int argc, char **argv)
         return 2;
     }
     wh_log_set_level(o.config.log_level);
-    if (wh_review_env_new(&o.settings, &env, &err) != WH_OK) {
+    if (wh_pipeline_env_new(&o.settings, &env, &err) != WH_OK) {
         fprintf(stderr, "driftgate serve: policy: %s\n", err.msg);
         wh_cli_options_fini(&o);
         return 2;
@@ -284,7 +284,7 @@ wh_cli_serve(int argc, char **argv)
         fprintf(stderr, "driftgate serve: %s\n", err.msg);
         status = 2;
     }
-    wh_review_env_free(env);
+    wh_pipeline_env_free(env);
     wh_cli_options_fini(&o);
     return status;
 }

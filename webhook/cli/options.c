@@ -27,23 +27,13 @@ settings_from_config(struct wh_cli_options *o)
 
     o->settings.policy_path = c->policy_path;
     o->settings.limits = c->limits;
-    o->settings.docker_config = c->docker_config;
-    o->settings.ca_file = c->ca_file;
-    o->settings.registry_ca_hosts = (const char *const *)c->registry_ca_hosts;
-    o->settings.registry_ca_files = (const char *const *)c->registry_ca_files;
-    o->settings.n_registry_ca_files = c->n_registry_ca_files;
-    o->settings.plain_http_hosts = (const char *const *)c->plain_http_hosts;
-    o->settings.n_plain_http_hosts = c->n_plain_http_hosts;
+    o->settings.registry = c->registry;
     o->review_ms = c->review_max_ms;
     o->settings.cache_entries = c->cache_entries;
     o->settings.cache_bytes = c->cache_bytes;
     o->settings.tag_ttl_ms = c->cache_tag_ttl_s * 1000;
     o->settings.negative_ttl_ms = c->cache_failure_ttl_s * 1000;
     o->settings.facts_ttl_ms = 3600 * 1000;
-    o->settings.registry_max_concurrent = c->registry_max_concurrent;
-    o->settings.registry_retry_attempts = c->registry_retry_attempts;
-    o->settings.registry_retry_base_ms = c->registry_retry_base_ms;
-    o->settings.registry_retry_max_wait_ms = c->registry_retry_max_wait_ms;
     o->settings.kube_api_server = c->kube_api_server;
     o->settings.kube_token_file = c->kube_token_file;
     o->settings.kube_ca_file = c->kube_ca_file;
@@ -104,10 +94,10 @@ wh_cli_options_parse(int argc, char **argv, struct wh_cli_options *o)
             if (n_plain == sizeof(o->plain_http) / sizeof(o->plain_http[0]))
                 return false;
             o->plain_http[n_plain++] = v;
-            o->settings.plain_http_hosts = o->plain_http;
-            o->settings.n_plain_http_hosts = n_plain;
+            o->settings.registry.plain_http_hosts = o->plain_http;
+            o->settings.registry.n_plain_http_hosts = n_plain;
         } else if (strcmp(a, "--docker-config") == 0)
-            o->settings.docker_config = v;
+            o->settings.registry.docker_config = v;
         else if (strcmp(a, "--trusted-root") == 0) {
             if (n_roots == sizeof(o->trusted_roots) / sizeof(o->trusted_roots[0]))
                 return false;
@@ -121,7 +111,7 @@ wh_cli_options_parse(int argc, char **argv, struct wh_cli_options *o)
             o->settings.policy_key_dirs = o->key_dirs;
             o->settings.n_policy_key_dirs = n_key_dirs;
         } else if (strcmp(a, "--ca-file") == 0)
-            o->settings.ca_file = v;
+            o->settings.registry.ca_file = v;
         else if (strcmp(a, "--format") == 0)
             o->format = v;
         else if (strcmp(a, "--image") == 0)

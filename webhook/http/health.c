@@ -66,9 +66,9 @@ wh_http_readyz(struct wh_http_server *s, h2o_req_t *req)
     bool is_ready;
     int n;
 
-    /* wh_review_env_ready takes a short mutex; no I/O. A failed reload keeps the pod ready
+    /* wh_pipeline_env_ready takes a short mutex; no I/O. A failed reload keeps the pod ready
      * (the last good snapshot serves) and says so: "ok: policy reload failed, ...". */
-    is_ready = wh_review_env_ready(s->env, detail, sizeof(detail));
+    is_ready = wh_pipeline_env_ready(s->env, detail, sizeof(detail));
     if (is_ready && strcmp(detail, "ok") == 0) {
         wh_http_send(req, 200, "text/plain; charset=utf-8", WH_STR("ok\n"));
         return;

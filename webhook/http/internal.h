@@ -79,8 +79,8 @@ void wh_http_send_json_error(h2o_req_t *req, int status, const char *msg);
 /* Route handlers (loop thread). */
 void wh_http_validate(struct wh_http_server *s, h2o_req_t *req);
 void wh_http_mutate(struct wh_http_server *s, h2o_req_t *req);
-/* validate.c: queues `req`'s body for a worker that runs wh_review_mutate when `is_mutate`, else
- * wh_review_handle, and answers with its reply (or 400/503 at once). */
+/* validate.c: queues `req`'s body for a worker that runs wh_pipeline_review_mutate when
+ * `is_mutate`, else wh_pipeline_review_handle, and answers with its reply (or 400/503 at once). */
 void wh_http_review_submit(struct wh_http_server *s, h2o_req_t *req, bool is_mutate);
 void wh_http_healthz(struct wh_http_server *s, h2o_req_t *req);
 void wh_http_readyz(struct wh_http_server *s, h2o_req_t *req);

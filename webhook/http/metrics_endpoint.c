@@ -14,8 +14,9 @@ wh_http_metrics(struct wh_http_server *s, h2o_req_t *req)
     struct wh_buf b;
 
     /* Loop thread: rendering is a few kilobytes of formatting from atomics, no I/O. */
-    wh_review_env_metrics_collect(s->env);
-    wh_metrics_gauge_set(s->metrics->queue_depth, NULL, (double)wh_workers_queued(s->workers));
+    wh_pipeline_env_metrics_collect(s->env);
+    wh_metrics_gauge_set(s->metrics->queue_depth, NULL,
+                         (double)wh_pipeline_workers_queued(s->workers));
     wh_metrics_gauge_set(s->metrics->in_flight, NULL, (double)s->in_flight);
     wh_buf_init(&b, METRICS_MAX_BYTES);
     wh_metrics_render(s->metrics->metrics, &b);

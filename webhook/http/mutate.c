@@ -1,7 +1,7 @@
 /*
  * POST /mutate: the MutatingWebhookConfiguration's endpoint. The loop thread queues it exactly
- * like /validate (validate.c); the worker runs wh_review_mutate, which verifies each image (or
- * finds it in the cache /validate then reads) and answers allowed with a JSONPatch pinning the
+ * like /validate (validate.c); the worker runs wh_pipeline_review_mutate, which verifies each image
+ * (or finds it in the cache /validate then reads) and answers allowed with a JSONPatch pinning the
  * verified images to their digests. It never denies: the validating webhook decides.
  */
 #include "http/internal.h"

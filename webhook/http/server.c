@@ -358,7 +358,7 @@ reload_policy(void *arg, struct wh_error *err)
 {
     struct wh_http_server *s = arg;
 
-    return wh_review_env_reload(s->env, err);
+    return wh_pipeline_env_reload(s->env, err);
 }
 
 static void
@@ -444,7 +444,7 @@ reload_tls(void *arg, struct wh_error *err)
 
     if ((rc = tls_pair_load(s->cfg, &fresh, err)) != WH_OK) {
         wh_error_wrap(err, "tls reload");
-        wh_review_env_note_reload(s->env, "tls", err->msg);
+        wh_pipeline_env_note_reload(s->env, "tls", err->msg);
         return rc;
     }
     if (ASN1_TIME_to_tm(X509_get0_notAfter(fresh->cert), &tm) == 1)
@@ -455,7 +455,7 @@ reload_tls(void *arg, struct wh_error *err)
     pthread_mutex_unlock(&s->tls_lock);
     tls_pair_free(old);
     wh_metrics_gauge_set(s->metrics->cert_expiry, NULL, (double)not_after);
-    wh_review_env_note_reload(s->env, "tls", NULL);
+    wh_pipeline_env_note_reload(s->env, "tls", NULL);
     wh_log(WH_LOG_INFO, "tls: serving certificate reloaded from %s (notAfter %lld)",
            s->cfg->tls_cert, (long long)not_after);
     return WH_OK;
@@ -467,16 +467,17 @@ start_reload(struct wh_http_server *s, struct wh_error *err)
     const char *policy[] = {s->cfg->policy_path};
     const char *tls[] = {s->cfg->tls_cert, s->cfg->tls_key};
 
-    s->reload = wh_reload_new(s->cfg->reload_poll_ms);
-    wh_reload_watch(s->reload, "policy", policy, 1, reload_policy, s);
+    s->reload = wh_pipeline_reload_new(s->cfg->reload_poll_ms);
+    wh_pipeline_reload_watch(s->reload, "policy", policy, 1, reload_policy, s);
     if (s->cfg->tls_enabled)
-        wh_reload_watch(s->reload, "tls", tls, 2, reload_tls, s);
-    /* Trust roots reload with the policy (wh_review_env_reload loads both); at most 4 paths
+        wh_pipeline_reload_watch(s->reload, "tls", tls, 2, reload_tls, s);
+    /* Trust roots reload with the policy (wh_pipeline_env_reload loads both); at most 4 paths
      * are watched, more still reload on SIGHUP and policy changes. */
     if (s->cfg->n_trust_roots > 0)
-        wh_reload_watch(s->reload, "trust", (const char *const *)s->cfg->trust_roots,
-                        s->cfg->n_trust_roots < 4 ? s->cfg->n_trust_roots : 4, reload_policy, s);
-    return wh_reload_start(s->reload, err);
+        wh_pipeline_reload_watch(s->reload, "trust", (const char *const *)s->cfg->trust_roots,
+                                 s->cfg->n_trust_roots < 4 ? s->cfg->n_trust_roots : 4,
+                                 reload_policy, s);
+    return wh_pipeline_reload_start(s->reload, err);
 }
 
 static void
@@ -635,7 +636,7 @@ wh_http_serve(const struct wh_config *cfg, struct wh_review_env *env, struct wh_
     memset(&s, 0, sizeof(s));
     s.cfg = cfg;
     s.env = env;
-    s.metrics = wh_review_env_metrics(env);
+    s.metrics = wh_pipeline_env_metrics(env);
     if (make_413_body(&s) != WH_OK) {
         wh_buf_fini(&s.too_large_json);
         return wh_error_set(err, WH_E_INTERNAL, "413 body overflow");
@@ -646,9 +647,9 @@ wh_http_serve(const struct wh_config *cfg, struct wh_review_env *env, struct wh_
     }
     if (ssl_ctx != NULL) {
         wh_metrics_gauge_set(s.metrics->cert_expiry, NULL, (double)cert_not_after(ssl_ctx));
-        wh_review_env_note_reload(env, "tls", NULL);
+        wh_pipeline_env_note_reload(env, "tls", NULL);
     }
-    if ((rc = wh_workers_new(env, cfg->workers, cfg->queue, &s.workers, err)) != WH_OK) {
+    if ((rc = wh_pipeline_workers_new(env, cfg->workers, cfg->queue, &s.workers, err)) != WH_OK) {
         close(fd);
         if (probe_fd >= 0)
             close(probe_fd);
@@ -728,13 +729,14 @@ wh_http_serve(const struct wh_config *cfg, struct wh_review_env *env, struct wh_
         wh_http_conns_balance(&s);
         if (reload_requested) {
             reload_requested = 0;
-            wh_reload_request(s.reload);
+            wh_pipeline_reload_request(s.reload);
         }
     }
     wh_log(WH_LOG_INFO, "shutting down: %zu reviews in flight", s.in_flight);
     is_clean = drain(&s, loop, listener, probe_listener);
-    wh_reload_free(s.reload); /* a load in progress finishes; no message comes after this */
-    wh_workers_free(s.workers);
+    wh_pipeline_reload_free(
+        s.reload); /* a load in progress finishes; no message comes after this */
+    wh_pipeline_workers_free(s.workers);
     /* Anything the workers posted meanwhile is delivered here. */
     h2o_evloop_run(loop, 0);
     h2o_multithread_unregister_receiver(s.queue, &s.done_receiver);

@@ -129,11 +129,11 @@ run_review(struct wh_job *job, struct wh_review_worker *w)
 
     if (!atomic_load(&vj->is_abandoned)) {
         if (vj->is_mutate)
-            wh_review_mutate(w, (struct wh_bytes){vj->body, vj->body_len}, vj->deadline_ms,
-                             &vj->reply);
+            wh_pipeline_review_mutate(w, (struct wh_bytes){vj->body, vj->body_len}, vj->deadline_ms,
+                                      &vj->reply);
         else
-            wh_review_handle(w, (struct wh_bytes){vj->body, vj->body_len}, vj->deadline_ms,
-                             &vj->reply);
+            wh_pipeline_review_handle(w, (struct wh_bytes){vj->body, vj->body_len}, vj->deadline_ms,
+                                      &vj->reply);
         vj->has_reply = true;
     }
     h2o_multithread_send_message(&vj->server->done_receiver, &vj->msg);
@@ -213,7 +213,7 @@ wh_http_review_submit(struct wh_http_server *s, h2o_req_t *req, bool is_mutate)
     if (vj->body == NULL)
         wh_oom();
     memcpy(vj->body, req->entity.base, vj->body_len);
-    if (wh_workers_submit(s->workers, &vj->job, &err) != WH_OK) {
+    if (wh_pipeline_workers_submit(s->workers, &vj->job, &err) != WH_OK) {
         if (err.code == WH_E_LIMIT) {
             s->queue_full++;
             wh_metrics_counter_add(s->metrics->queue_rejected, NULL, 1);

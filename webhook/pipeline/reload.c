@@ -42,7 +42,7 @@ struct file_set {
     const char *paths[MAX_PATHS];
     struct identity ids[MAX_PATHS];
     size_t n;
-    wh_reload_fn *fn;
+    wh_pipeline_reload_fn *fn;
     void *arg;
 };
 
@@ -59,7 +59,7 @@ struct wh_reload {
 };
 
 struct wh_reload *
-wh_reload_new(int64_t poll_ms)
+wh_pipeline_reload_new(int64_t poll_ms)
 {
     struct wh_reload *r = calloc(1, sizeof(*r));
 
@@ -72,8 +72,8 @@ wh_reload_new(int64_t poll_ms)
 }
 
 void
-wh_reload_watch(struct wh_reload *r, const char *what, const char *const *paths, size_t n,
-                wh_reload_fn *fn, void *arg)
+wh_pipeline_reload_watch(struct wh_reload *r, const char *what, const char *const *paths, size_t n,
+                         wh_pipeline_reload_fn *fn, void *arg)
 {
     struct file_set *set;
     size_t i;
@@ -260,7 +260,7 @@ watch_dirs(struct wh_reload *r, bool is_quiet)
 }
 
 enum wh_err
-wh_reload_start(struct wh_reload *r, struct wh_error *err)
+wh_pipeline_reload_start(struct wh_reload *r, struct wh_error *err)
 {
     sigset_t all, old;
     size_t i;
@@ -289,7 +289,7 @@ wh_reload_start(struct wh_reload *r, struct wh_error *err)
 }
 
 void
-wh_reload_request(struct wh_reload *r)
+wh_pipeline_reload_request(struct wh_reload *r)
 {
     uint64_t one = 1;
     int saved = errno; /* callable from a signal handler */
@@ -301,13 +301,13 @@ wh_reload_request(struct wh_reload *r)
 }
 
 unsigned long
-wh_reload_loads(struct wh_reload *r)
+wh_pipeline_reload_loads(struct wh_reload *r)
 {
     return atomic_load(&r->loads);
 }
 
 void
-wh_reload_free(struct wh_reload *r)
+wh_pipeline_reload_free(struct wh_reload *r)
 {
     uint64_t one = 1;
 

@@ -7,6 +7,7 @@
 #include "base/error.h"
 #include "base/limits.h"
 #include "base/str.h"
+#include "registry/client.h"
 
 /*
  * The only entry point http/ and the CLI use to run one AdmissionReview through the pipeline.
@@ -25,24 +26,14 @@ struct wh_review_settings {
     const char *const *policy_key_dirs;
     size_t n_policy_key_dirs;
     struct wh_limits limits;
-    const char *docker_config;            /* registry credentials, may be NULL */
-    const char *ca_file;                  /* extra registry CA bundle, may be NULL */
-    const char *const *registry_ca_hosts; /* per-registry CA bundles (registry/client.h) */
-    const char *const *registry_ca_files;
-    size_t n_registry_ca_files;
-    const char *const *plain_http_hosts; /* loopback test registries only */
-    size_t n_plain_http_hosts;
+    /* Each worker's registry client, as given (its limits are `limits`); zero fields take the
+     * client's defaults (8 in flight, 4 attempts, 200 ms first backoff, 10 s longest wait). */
+    struct wh_registry_options registry;
     size_t cache_entries; /* 0: no cache (the CLI) */
     size_t cache_bytes;
     int64_t tag_ttl_ms;      /* tag → digest */
     int64_t facts_ttl_ms;    /* verified facts of a digest (digests never change) */
     int64_t negative_ttl_ms; /* "unsigned" and other negative results */
-    /* Registry throttling (0 → the registry client's defaults: 8 in flight, 4 attempts,
-     * 200 ms first backoff, 10 s longest wait). */
-    unsigned registry_max_concurrent;
-    unsigned registry_retry_attempts;
-    int64_t registry_retry_base_ms;
-    int64_t registry_retry_max_wait_ms;
     /* Kubernetes API for the pods' imagePullSecrets (registry/kube.h); api_server NULL: the
      * in-cluster environment, and no pull secrets outside a cluster. */
     const char *kube_api_server;
@@ -56,13 +47,13 @@ struct wh_review_settings {
 };
 
 /* Loads the policy; *out valid only on WH_OK. The settings' strings must outlive the env. */
-WH_MUST_CHECK enum wh_err wh_review_env_new(const struct wh_review_settings *s,
-                                            struct wh_review_env **out, struct wh_error *err);
-void wh_review_env_free(struct wh_review_env *env);
+WH_MUST_CHECK enum wh_err wh_pipeline_env_new(const struct wh_review_settings *s,
+                                              struct wh_review_env **out, struct wh_error *err);
+void wh_pipeline_env_free(struct wh_review_env *env);
 /* Reloads the policy file and the trust roots; on error keeps the last good snapshots and
  * returns the reason.
  * Reviews in flight finish on the snapshot they started with. */
-WH_MUST_CHECK enum wh_err wh_review_env_reload(struct wh_review_env *env, struct wh_error *err);
+WH_MUST_CHECK enum wh_err wh_pipeline_env_reload(struct wh_review_env *env, struct wh_error *err);
 
 struct wh_review_reply {
     int http_status;     /* 200 with an AdmissionReview, 400 with {"error": ...} */
@@ -70,47 +61,34 @@ struct wh_review_reply {
     const char *verdict; /* "allow", "deny" or "error": for metrics and logs (static) */
 };
 
-struct wh_review_worker *wh_review_worker_new(struct wh_review_env *env);
-void wh_review_worker_free(struct wh_review_worker *w);
+struct wh_review_worker *wh_pipeline_worker_new(struct wh_review_env *env);
+void wh_pipeline_worker_free(struct wh_review_worker *w);
 
 /* Runs one review. Never fails: every error becomes a 400 or a denial in `reply`, answered before
  * `deadline_ms` (wh_clock_mono_ms). Safe to call concurrently from different workers. */
-void wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
-                      struct wh_review_reply *reply);
+void wh_pipeline_review_handle(struct wh_review_worker *w, struct wh_bytes body,
+                               int64_t deadline_ms, struct wh_review_reply *reply);
 
 /*
  * Runs one AdmissionReview for POST /mutate on the same engine, cache and pull secrets as
- * wh_review_handle. The answer always allows: with a JSONPatch (admission/patch.h) rewriting each
- * image whose digest resolved and which the policy, judging it in enforce mode, would admit, to
- * IMAGE@DIGEST ("name:TAG@sha256:D"). An image already naming a digest, one that cannot be
- * verified, or one the policy would deny is left as written: /validate decides about it. A bare
- * Pod's UPDATE is never patched (the kubelet would restart the container), and for the
+ * wh_pipeline_review_handle. The answer always allows: with a JSONPatch (admission/patch.h)
+ * rewriting each image whose digest resolved and which the policy, judging it in enforce mode,
+ * would admit, to IMAGE@DIGEST ("name:TAG@sha256:D"). An image already naming a digest, one that
+ * cannot be verified, or one the policy would deny is left as written: /validate decides about it.
+ * A bare Pod's UPDATE is never patched (the kubelet would restart the container), and for the
  * pods/ephemeralcontainers subresource only ephemeral containers are. A malformed review is a
  * 400 as for /validate. Never fails; safe to call concurrently from different workers.
  */
-void wh_review_mutate(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
-                      struct wh_review_reply *reply);
+void wh_pipeline_review_mutate(struct wh_review_worker *w, struct wh_bytes body,
+                               int64_t deadline_ms, struct wh_review_reply *reply);
 
 /* True when policy and trust are loaded. `detail` (cap bytes, NUL-terminated) gets "ok", or
  * the reloads that failed since their last success: the env then still serves the last good
  * snapshot and stays ready, so a bad ConfigMap never takes the webhook out of the Service. */
-bool wh_review_env_ready(struct wh_review_env *env, char *detail, size_t cap);
+bool wh_pipeline_env_ready(struct wh_review_env *env, char *detail, size_t cap);
 
 /*
- * Step latencies of one review in microseconds, summed over its images; 0 means the step did
- * not run (a cache hit skips resolve and verify). wh_review_handle passes one to the image
- * checks (wh_image_check_ctx.timing) and observes every non-zero step into
- * driftgate_review_step_duration_seconds{step} when the review ends.
- */
-struct wh_review_timing {
-    int64_t resolve_us;  /* tag → digest */
-    int64_t verify_us;   /* .sig/.att fetch and verification */
-    int64_t sbom_us;     /* SBOM normalisation and the dev-image diff */
-    int64_t evaluate_us; /* policy evaluation */
-};
-
-/*
- * The process metrics (metrics/metrics.h), registered by wh_review_env_new and owned by the env;
+ * The process metrics (metrics/metrics.h), registered by wh_pipeline_env_new and owned by the env;
  * every family lives as long as the env. Updating is thread-safe. `metrics` renders /metrics.
  */
 struct wh_metrics;
@@ -133,14 +111,14 @@ struct wh_review_metrics {
     struct wh_metrics_family *queue_rejected; /* _queue_rejected_total: 503 at once, queue full */
     struct wh_metrics_family *in_flight;      /* _reviews_in_flight */
 };
-struct wh_review_metrics *wh_review_env_metrics(struct wh_review_env *env);
+struct wh_review_metrics *wh_pipeline_env_metrics(struct wh_review_env *env);
 
 /* Refreshes the metrics mirrored from elsewhere (cache statistics) just before a scrape. */
-void wh_review_env_metrics_collect(struct wh_review_env *env);
+void wh_pipeline_env_metrics_collect(struct wh_review_env *env);
 
 /* Records the outcome of a reload of `what` ("policy", "trust", "tls") for metrics and
  * /readyz: on failure `error` says why (copied), and readiness detail names it until the next
  * success of the same `what`. Thread-safe. */
-void wh_review_env_note_reload(struct wh_review_env *env, const char *what, const char *error);
+void wh_pipeline_env_note_reload(struct wh_review_env *env, const char *what, const char *error);
 
 #endif

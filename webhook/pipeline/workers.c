@@ -68,8 +68,8 @@ run_thread(void *arg)
 }
 
 enum wh_err
-wh_workers_new(struct wh_review_env *env, size_t n, size_t queue_cap, struct wh_workers **out,
-               struct wh_error *err)
+wh_pipeline_workers_new(struct wh_review_env *env, size_t n, size_t queue_cap,
+                        struct wh_workers **out, struct wh_error *err)
 {
     struct wh_workers *pool;
     sigset_t all, old;
@@ -95,15 +95,15 @@ wh_workers_new(struct wh_review_env *env, size_t n, size_t queue_cap, struct wh_
 
         if (ta == NULL)
             wh_oom();
-        pool->workers[i] = wh_review_worker_new(env);
+        pool->workers[i] = wh_pipeline_worker_new(env);
         ta->pool = pool;
         ta->w = pool->workers[i];
         rc = pthread_create(&pool->threads[i], NULL, run_thread, ta);
         if (rc != 0) {
             free(ta);
-            wh_review_worker_free(pool->workers[i]);
+            wh_pipeline_worker_free(pool->workers[i]);
             pthread_sigmask(SIG_SETMASK, &old, NULL);
-            wh_workers_free(pool); /* joins the i threads already started */
+            wh_pipeline_workers_free(pool); /* joins the i threads already started */
             return wh_error_set(err, WH_E_INTERNAL, "workers: pthread_create: error %d", rc);
         }
         pool->n_threads = i + 1;
@@ -114,7 +114,7 @@ wh_workers_new(struct wh_review_env *env, size_t n, size_t queue_cap, struct wh_
 }
 
 enum wh_err
-wh_workers_submit(struct wh_workers *pool, struct wh_job *job, struct wh_error *err)
+wh_pipeline_workers_submit(struct wh_workers *pool, struct wh_job *job, struct wh_error *err)
 {
     enum wh_err rc = WH_OK;
 
@@ -139,7 +139,7 @@ wh_workers_submit(struct wh_workers *pool, struct wh_job *job, struct wh_error *
 }
 
 size_t
-wh_workers_queued(struct wh_workers *pool)
+wh_pipeline_workers_queued(struct wh_workers *pool)
 {
     size_t n;
 
@@ -150,7 +150,7 @@ wh_workers_queued(struct wh_workers *pool)
 }
 
 unsigned long long
-wh_workers_rejected(struct wh_workers *pool)
+wh_pipeline_workers_rejected(struct wh_workers *pool)
 {
     unsigned long long n;
 
@@ -161,7 +161,7 @@ wh_workers_rejected(struct wh_workers *pool)
 }
 
 void
-wh_workers_stop(struct wh_workers *pool)
+wh_pipeline_workers_stop(struct wh_workers *pool)
 {
     size_t i;
 
@@ -179,15 +179,15 @@ wh_workers_stop(struct wh_workers *pool)
 }
 
 void
-wh_workers_free(struct wh_workers *pool)
+wh_pipeline_workers_free(struct wh_workers *pool)
 {
     size_t i;
 
     if (pool == NULL)
         return;
-    wh_workers_stop(pool);
+    wh_pipeline_workers_stop(pool);
     for (i = 0; i < pool->n_threads; i++)
-        wh_review_worker_free(pool->workers[i]);
+        wh_pipeline_worker_free(pool->workers[i]);
     pthread_cond_destroy(&pool->nonempty);
     pthread_mutex_destroy(&pool->lock);
     free(pool);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/regex.h"
+#include "base/str.h"
 
 /* SAN or issuer against `exact` or the whole-value regex `re`. On false, *why says which. */
 static bool
@@ -52,8 +53,8 @@ pick(const struct wh_cert_identity *id, enum wh_cert_ext v1, enum wh_cert_ext v2
         *why = wh_arena_sprintf(a,
                                 "certificate's %s is ambiguous: %s (%s) is \"%s\" but %s (%s) is "
                                 "\"%s\"",
-                                what, wh_cert_ext_name(v2), wh_cert_ext_oid(v2), cur,
-                                wh_cert_ext_name(v1), wh_cert_ext_oid(v1), old);
+                                what, wh_verify_cert_ext_name(v2), wh_verify_cert_ext_oid(v2), cur,
+                                wh_verify_cert_ext_name(v1), wh_verify_cert_ext_oid(v1), old);
         return false;
     }
     *have = cur != NULL ? cur : old;
@@ -77,10 +78,10 @@ repository(const struct wh_cert_identity *id, struct wh_arena *a, const char **h
             wh_arena_sprintf(a,
                              "certificate's github repository is ambiguous: %s (%s) is \"%s\" but "
                              "%s (%s) is \"%s\"",
-                             wh_cert_ext_name(WH_CERT_EXT_SOURCE_REPOSITORY_URI),
-                             wh_cert_ext_oid(WH_CERT_EXT_SOURCE_REPOSITORY_URI), uri,
-                             wh_cert_ext_name(WH_CERT_EXT_GITHUB_WORKFLOW_REPOSITORY),
-                             wh_cert_ext_oid(WH_CERT_EXT_GITHUB_WORKFLOW_REPOSITORY), old);
+                             wh_verify_cert_ext_name(WH_CERT_EXT_SOURCE_REPOSITORY_URI),
+                             wh_verify_cert_ext_oid(WH_CERT_EXT_SOURCE_REPOSITORY_URI), uri,
+                             wh_verify_cert_ext_name(WH_CERT_EXT_GITHUB_WORKFLOW_REPOSITORY),
+                             wh_verify_cert_ext_oid(WH_CERT_EXT_GITHUB_WORKFLOW_REPOSITORY), old);
         return false;
     }
     *have = cur != NULL ? cur : old;
@@ -138,8 +139,102 @@ wh_policy_keyless_match(const struct wh_policy_keyless *k, const struct wh_cert_
             *why = "extension index out of range";
             return false;
         }
-        if (!claim(e->value, id->ext[e->index], wh_cert_ext_name(e->index), a, why))
+        if (!claim(e->value, id->ext[e->index], wh_verify_cert_ext_name(e->index), a, why))
             return false;
     }
     return true;
+}
+
+/* The chain, SCT, tlog and time checks run in verify/; the identity is matched afterwards against
+ * each keyless signer, so verify/ is given a condition every identity meets. */
+static const struct wh_bundle_policy any_identity = {.san_regex = ".*", .issuer_regex = ".*"};
+
+struct wh_bundle_policy
+wh_policy_identity_evidence(const struct wh_policy_signer *const *signers, size_t n)
+{
+    struct wh_bundle_policy p = any_identity;
+    bool first = true;
+
+    for (size_t i = 0; i < n; i++) {
+        if (signers[i]->keyless == NULL)
+            continue;
+        p.skip_tlog_unsafe |= !signers[i]->tlog_required;
+        if (first || signers[i]->timestamps < p.timestamp_threshold)
+            p.timestamp_threshold = signers[i]->timestamps;
+        first = false;
+    }
+    return p;
+}
+
+/* NULL when the verified evidence `r` meets signer `s`'s transparencyLog and timestamps, else
+ * what is missing. */
+static const char *
+evidence_shortfall(const struct wh_policy_signer *s, const struct wh_bundle_result *r,
+                   struct wh_arena *a)
+{
+    if (s->tlog_required && r->n_tlog_verified == 0)
+        return "transparencyLog: required, but no verified Rekor entry";
+    if (r->n_timestamps_verified < s->timestamps)
+        return wh_arena_sprintf(a, "timestamps: %zu required, %zu verified", s->timestamps,
+                                r->n_timestamps_verified);
+    return NULL;
+}
+
+const char *
+wh_policy_identity_text(const struct wh_cert_identity *id, struct wh_arena *a)
+{
+    return wh_arena_sprintf(a, "%s (issuer %s)", id->san != NULL ? id->san : "-",
+                            id->issuer != NULL ? id->issuer : "-");
+}
+
+/* Appends "NAME: REASON" to the reasons of the signers that did not match. */
+static void
+note_mismatch(struct wh_buf *why, const char *name, const char *reason)
+{
+    if (why->len > 0)
+        wh_buf_append_c(why, "; ");
+    wh_buf_append_c(why, name);
+    wh_buf_append_c(why, ": ");
+    wh_buf_append_c(why, reason != NULL ? reason : "no match");
+}
+
+enum wh_err
+wh_policy_identity_match(const struct wh_bundle_result *r,
+                         const struct wh_policy_signer *const *signers, size_t n,
+                         struct wh_arena *a, const char **signer_out, struct wh_error *err)
+{
+    const struct wh_cert_identity *id = &r->identity;
+    const char *san = id->san != NULL ? id->san : "-";
+    const char *issuer = id->issuer != NULL ? id->issuer : "-";
+    struct wh_buf why;
+    size_t i, n_keyless = 0;
+    enum wh_err rc;
+
+    /* Room for every signer's reason: an append past the cap is dropped whole, while the error
+     * message below only cuts the tail. */
+    wh_buf_init(&why, 1024);
+    for (i = 0; i < n; i++) {
+        const char *w = NULL;
+        if (signers[i]->keyless == NULL)
+            continue;
+        n_keyless++;
+        if (wh_policy_keyless_match(signers[i]->keyless, id, a, &w) &&
+            (w = evidence_shortfall(signers[i], r, a)) == NULL) {
+            *signer_out = signers[i]->name;
+            wh_buf_fini(&why);
+            return WH_OK;
+        }
+        note_mismatch(&why, signers[i]->name, w);
+    }
+    if (n_keyless == 0)
+        rc = wh_error_set(err, WH_E_VERIFY,
+                          "certificate identity %s (issuer %s) signed, but the rule lists no "
+                          "keyless signer",
+                          san, issuer);
+    else
+        rc = wh_error_set(err, WH_E_VERIFY,
+                          "certificate identity %s (issuer %s) matches no keyless signer: %s", san,
+                          issuer, why.ptr != NULL ? why.ptr : "");
+    wh_buf_fini(&why);
+    return rc;
 }

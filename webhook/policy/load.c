@@ -606,7 +606,7 @@ parse_keyless_extensions(struct ctx *c, const struct wh_policy_node *n, const ch
         const struct wh_policy_node *key = n->kids[i], *val = n->kids[i + 1];
         struct wh_policy_keyless_ext *e = &ext[k->n_extensions];
 
-        e->index = wh_cert_ext_find(key->text);
+        e->index = wh_verify_cert_ext_find(key->text);
         if (e->index < 0)
             return fail(c, key,
                         "%s: unknown Fulcio extension \"%s\" (e.g. sourceRepositoryURI, "

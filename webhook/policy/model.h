@@ -84,7 +84,8 @@ struct wh_policy_keyless {
         const char *sha;        /* commit */
     } github;                   /* each NULL when not constrained */
     /* extensions: {name: value}: Fulcio certificate extensions by name (verify/cert.h
-     * wh_cert_ext_name, e.g. "sourceRepositoryURI", "buildTrigger"), each matched exactly. */
+     * wh_verify_cert_ext_name, e.g. "sourceRepositoryURI", "buildTrigger"), each matched exactly.
+     */
     const struct wh_policy_keyless_ext *extensions;
     size_t n_extensions;
 };

@@ -85,6 +85,11 @@ const struct wh_policy_regex *wh_policy_regexes(const struct wh_policy *p);
 /* True when `name` (a verified signer's) is one of the signer set's names; false for NULL. */
 bool wh_policy_signer_listed(const struct wh_policy_signer *const *list, size_t n,
                              const char *name);
+/* The signer named `name` in the signer set, or NULL (also for a NULL name). */
+const struct wh_policy_signer *wh_policy_signer_in(const struct wh_policy_signer *const *list,
+                                                   size_t n, const char *name);
+/* True when any signer of the set is keyless. */
+bool wh_policy_signers_any_keyless(const struct wh_policy_signer *const *list, size_t n);
 /* "a, b or c" (arena), for messages. */
 const char *wh_policy_signer_names(const struct wh_policy_signer *const *s, size_t n,
                                    struct wh_arena *a);

@@ -1,4 +1,4 @@
-/* Small helpers over a rule's signer set, shared by the evaluators. */
+/* Queries over a rule's signer set (by name, by kind), shared by the evaluators and pipeline/. */
 #include <string.h>
 
 #include "policy/policy.h"
@@ -6,12 +6,7 @@
 bool
 wh_policy_signer_listed(const struct wh_policy_signer *const *list, size_t n, const char *name)
 {
-    size_t i;
-
-    for (i = 0; name != NULL && i < n; i++)
-        if (strcmp(list[i]->name, name) == 0)
-            return true;
-    return false;
+    return wh_policy_signer_in(list, n, name) != NULL;
 }
 
 const char *
@@ -24,4 +19,22 @@ wh_policy_signer_names(const struct wh_policy_signer *const *s, size_t n, struct
         out = wh_arena_sprintf(a, "%s%s%s", out, i == 0 ? "" : (i + 1 == n ? " or " : ", "),
                                s[i]->name);
     return out;
+}
+
+const struct wh_policy_signer *
+wh_policy_signer_in(const struct wh_policy_signer *const *list, size_t n, const char *name)
+{
+    for (size_t i = 0; name != NULL && i < n; i++)
+        if (strcmp(list[i]->name, name) == 0)
+            return list[i];
+    return NULL;
+}
+
+bool
+wh_policy_signers_any_keyless(const struct wh_policy_signer *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i]->keyless != NULL)
+            return true;
+    return false;
 }

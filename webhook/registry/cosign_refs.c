@@ -25,10 +25,10 @@ wh_registry_cosign_tag(const char *digest, const char *suffix, struct wh_arena *
 
 enum wh_err
 wh_registry_cosign_layers_from(const struct wh_registry_manifest *m, size_t max_layers,
-                               struct wh_arena *a, struct wh_cosign_layer **out, size_t *n_out,
-                               struct wh_error *err)
+                               struct wh_arena *a, struct wh_registry_cosign_layer **out,
+                               size_t *n_out, struct wh_error *err)
 {
-    struct wh_cosign_layer *layers;
+    struct wh_registry_cosign_layer *layers;
 
     if (m->is_index)
         return wh_error_set(err, WH_E_INVALID, "cosign manifest is an index (%s), not a manifest",
@@ -39,7 +39,7 @@ wh_registry_cosign_layers_from(const struct wh_registry_manifest *m, size_t max_
     layers = wh_arena_calloc(a, m->n_layers + 1, sizeof(*layers));
     for (size_t i = 0; i < m->n_layers; i++) {
         const struct wh_registry_descriptor *d = &m->layers[i];
-        struct wh_cosign_layer *l = &layers[i];
+        struct wh_registry_cosign_layer *l = &layers[i];
 
         l->media_type = d->media_type;
         l->digest = d->digest;
@@ -66,12 +66,13 @@ wh_registry_cosign_layers_from(const struct wh_registry_manifest *m, size_t max_
 enum wh_err
 wh_registry_cosign_manifest(struct wh_registry_client *c, const struct wh_image_ref *ref,
                             const char *digest, const char *suffix, size_t max_blob,
-                            int64_t deadline_ms, struct wh_arena *a, struct wh_cosign_layer **out,
-                            size_t *n_out, struct wh_error *err)
+                            int64_t deadline_ms, struct wh_arena *a,
+                            struct wh_registry_cosign_layer **out, size_t *n_out,
+                            struct wh_error *err)
 {
     const struct wh_limits *limits = wh_registry_client_limits(c);
     struct wh_registry_manifest m;
-    struct wh_cosign_layer *layers = NULL;
+    struct wh_registry_cosign_layer *layers = NULL;
     const char *tag = NULL;
     size_t n = 0;
     enum wh_err rc;
@@ -99,8 +100,8 @@ wh_registry_cosign_manifest(struct wh_registry_client *c, const struct wh_image_
 
 enum wh_err
 wh_registry_cosign_layer_fetch(struct wh_registry_client *c, const struct wh_image_ref *ref,
-                               struct wh_cosign_layer *l, size_t max_blob, int64_t deadline_ms,
-                               struct wh_arena *a, struct wh_error *err)
+                               struct wh_registry_cosign_layer *l, size_t max_blob,
+                               int64_t deadline_ms, struct wh_arena *a, struct wh_error *err)
 {
     enum wh_err rc =
         wh_registry_blob_get(c, ref, l->digest, max_blob, deadline_ms, a, &l->blob, err);
@@ -113,11 +114,11 @@ wh_registry_cosign_layer_fetch(struct wh_registry_client *c, const struct wh_ima
 enum wh_err
 wh_registry_cosign_layers(struct wh_registry_client *c, const struct wh_image_ref *ref,
                           const char *digest, const char *suffix, int64_t deadline_ms,
-                          struct wh_arena *a, struct wh_cosign_layer **out, size_t *n_out,
+                          struct wh_arena *a, struct wh_registry_cosign_layer **out, size_t *n_out,
                           struct wh_error *err)
 {
     const struct wh_limits *limits = wh_registry_client_limits(c);
-    struct wh_cosign_layer *layers = NULL;
+    struct wh_registry_cosign_layer *layers = NULL;
     size_t n = 0;
     enum wh_err rc;
 

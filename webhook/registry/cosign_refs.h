@@ -14,7 +14,7 @@
 /* cosign's classic signature layout: tags sha256-<hex>.sig / .att next to the image. */
 
 /* One layer of a .sig/.att manifest: its blob (fetched, digest-checked) and cosign annotations. */
-struct wh_cosign_layer {
+struct wh_registry_cosign_layer {
     const char *media_type, *digest;
     struct wh_bytes blob;
     const char *signature;         /* dev.cosignproject.cosign/signature (base64), NULL if absent */
@@ -44,7 +44,7 @@ WH_MUST_CHECK enum wh_err wh_registry_cosign_tag(const char *digest, const char 
  */
 WH_MUST_CHECK enum wh_err wh_registry_cosign_layers_from(const struct wh_registry_manifest *m,
                                                          size_t max_layers, struct wh_arena *a,
-                                                         struct wh_cosign_layer **out,
+                                                         struct wh_registry_cosign_layer **out,
                                                          size_t *n_out, struct wh_error *err);
 
 /*
@@ -53,11 +53,10 @@ WH_MUST_CHECK enum wh_err wh_registry_cosign_layers_from(const struct wh_registr
  * absent; more than limits.signatures layers, or a layer declaring more than `max_blob` bytes,
  * WH_E_LIMIT. *out, *n_out (in `a`) valid only on WH_OK.
  */
-WH_MUST_CHECK enum wh_err
-wh_registry_cosign_manifest(struct wh_registry_client *c, const struct wh_image_ref *ref,
-                            const char *digest, const char *suffix, size_t max_blob,
-                            int64_t deadline_ms, struct wh_arena *a, struct wh_cosign_layer **out,
-                            size_t *n_out, struct wh_error *err);
+WH_MUST_CHECK enum wh_err wh_registry_cosign_manifest(
+    struct wh_registry_client *c, const struct wh_image_ref *ref, const char *digest,
+    const char *suffix, size_t max_blob, int64_t deadline_ms, struct wh_arena *a,
+    struct wh_registry_cosign_layer **out, size_t *n_out, struct wh_error *err);
 
 /*
  * Fetches layer l's blob into l->blob: at most `max_blob` bytes (WH_E_LIMIT), digest-checked
@@ -65,9 +64,9 @@ wh_registry_cosign_manifest(struct wh_registry_client *c, const struct wh_image_
  */
 WH_MUST_CHECK enum wh_err wh_registry_cosign_layer_fetch(struct wh_registry_client *c,
                                                          const struct wh_image_ref *ref,
-                                                         struct wh_cosign_layer *l, size_t max_blob,
-                                                         int64_t deadline_ms, struct wh_arena *a,
-                                                         struct wh_error *err);
+                                                         struct wh_registry_cosign_layer *l,
+                                                         size_t max_blob, int64_t deadline_ms,
+                                                         struct wh_arena *a, struct wh_error *err);
 
 /*
  * Both at once: fetches tag sha256-<hex>.<suffix> (suffix "sig" or "att") of ref's repository:
@@ -79,7 +78,7 @@ WH_MUST_CHECK enum wh_err wh_registry_cosign_layers(struct wh_registry_client *c
                                                     const struct wh_image_ref *ref,
                                                     const char *digest, const char *suffix,
                                                     int64_t deadline_ms, struct wh_arena *a,
-                                                    struct wh_cosign_layer **out, size_t *n_out,
-                                                    struct wh_error *err);
+                                                    struct wh_registry_cosign_layer **out,
+                                                    size_t *n_out, struct wh_error *err);
 
 #endif

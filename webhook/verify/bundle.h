@@ -56,7 +56,8 @@ struct wh_bundle_tlog_entry {
     size_t n_hashes;
     struct wh_str checkpoint; /* inclusionProof.checkpoint.envelope (signed note text) */
     struct wh_bytes body;     /* canonicalizedBody, decoded JSON */
-    struct wh_bytes json;     /* the entry re-serialised (compact) for wh_tlog_entry_parse_bundle */
+    struct wh_bytes
+        json; /* the entry re-serialised (compact) for wh_verify_tlog_entry_parse_bundle */
 };
 
 struct wh_bundle {

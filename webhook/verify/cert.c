@@ -47,19 +47,19 @@ static const struct {
 #define OID_SAN_OTHERNAME "1.3.6.1.4.1.57264.1.7"
 
 const char *
-wh_cert_ext_name(enum wh_cert_ext e)
+wh_verify_cert_ext_name(enum wh_cert_ext e)
 {
     return (unsigned)e < WH_CERT_EXT_COUNT ? EXT[e].name : "?";
 }
 
 const char *
-wh_cert_ext_oid(enum wh_cert_ext e)
+wh_verify_cert_ext_oid(enum wh_cert_ext e)
 {
     return (unsigned)e < WH_CERT_EXT_COUNT ? EXT[e].oid : "?";
 }
 
 int
-wh_cert_ext_find(const char *name)
+wh_verify_cert_ext_find(const char *name)
 {
     if (strcmp(name, "githubWorkflowSha") == 0) /* kyverno's spelling */
         return WH_CERT_EXT_GITHUB_WORKFLOW_SHA;

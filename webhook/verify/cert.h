@@ -36,11 +36,11 @@ enum wh_cert_ext {
 };
 
 /* "githubWorkflowTrigger", ..., "sourceRepositoryVisibilityAtSigning" (vectors/README.md names). */
-const char *wh_cert_ext_name(enum wh_cert_ext e);
+const char *wh_verify_cert_ext_name(enum wh_cert_ext e);
 /* "1.3.6.1.4.1.57264.1.2", ... */
-const char *wh_cert_ext_oid(enum wh_cert_ext e);
+const char *wh_verify_cert_ext_oid(enum wh_cert_ext e);
 /* The extension with this name (kyverno's "githubWorkflowSha" too), or -1. */
-int wh_cert_ext_find(const char *name);
+int wh_verify_cert_ext_find(const char *name);
 
 enum wh_cert_san_kind { WH_CERT_SAN_URI, WH_CERT_SAN_EMAIL, WH_CERT_SAN_OTHERNAME };
 

@@ -232,7 +232,7 @@ verify_tlog(const struct wh_bundle *b, const struct wh_tlog_expect *x,
     for (size_t i = 0; i < b->n_tlog; i++) {
         struct wh_tlog_entry e;
         time_t at;
-        enum wh_err rc = wh_tlog_entry_parse_bundle(b->tlog[i].json, a, &e, err);
+        enum wh_err rc = wh_verify_tlog_entry_parse_bundle(b->tlog[i].json, a, &e, err);
 
         if (rc == WH_OK)
             rc = wh_verify_tlog_entry(&e, root, x, t->first_tsa, &at, err);
@@ -520,8 +520,9 @@ parse_rfc3161(struct wh_str text, struct wh_arena *a, struct wh_bytes *out, stru
 }
 
 static enum wh_err
-layer_signature(const struct wh_cosign_layer *l, const struct wh_limits *lim, struct wh_arena *a,
-                struct wh_dsse_envelope *env, struct wh_bytes *sig, struct wh_error *err)
+layer_signature(const struct wh_verify_cosign_layer *l, const struct wh_limits *lim,
+                struct wh_arena *a, struct wh_dsse_envelope *env, struct wh_bytes *sig,
+                struct wh_error *err)
 {
     if (l->is_dsse) {
         enum wh_err rc = wh_verify_dsse_parse(l->blob, lim, a, env, err);
@@ -537,7 +538,7 @@ layer_signature(const struct wh_cosign_layer *l, const struct wh_limits *lim, st
 }
 
 enum wh_err
-wh_verify_cosign_layer_timestamp(const struct wh_cosign_layer *l, struct wh_bytes signature,
+wh_verify_cosign_layer_timestamp(const struct wh_verify_cosign_layer *l, struct wh_bytes signature,
                                  const struct wh_trust_root *root, struct wh_arena *a, time_t *at,
                                  struct wh_error *err)
 {
@@ -560,7 +561,7 @@ wh_verify_cosign_layer_timestamp(const struct wh_cosign_layer *l, struct wh_byte
 }
 
 static enum wh_err
-layer_times(const struct wh_cosign_layer *l, struct wh_tlog_expect *x,
+layer_times(const struct wh_verify_cosign_layer *l, struct wh_tlog_expect *x,
             const struct wh_trust_root *root, struct wh_arena *a, struct times *t,
             struct wh_error *err)
 {
@@ -580,7 +581,7 @@ layer_times(const struct wh_cosign_layer *l, struct wh_tlog_expect *x,
         struct wh_tlog_entry e;
         time_t at;
 
-        rc = wh_tlog_entry_parse_cosign(
+        rc = wh_verify_tlog_entry_parse_cosign(
             (struct wh_bytes){(const unsigned char *)l->bundle.ptr, l->bundle.len}, a, &e, err);
         if (rc == WH_OK)
             rc = wh_verify_tlog_entry(&e, root, x, t->first_tsa, &at, err);
@@ -594,7 +595,7 @@ layer_times(const struct wh_cosign_layer *l, struct wh_tlog_expect *x,
 }
 
 enum wh_err
-wh_verify_cosign_layer_keyless(const struct wh_cosign_layer *l, const char *digest,
+wh_verify_cosign_layer_keyless(const struct wh_verify_cosign_layer *l, const char *digest,
                                const struct wh_trust_root *root, const struct wh_bundle_policy *p,
                                const struct wh_limits *lim, struct wh_arena *a,
                                struct wh_bundle_result *out, struct wh_error *err)

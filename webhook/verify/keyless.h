@@ -105,7 +105,7 @@ WH_MUST_CHECK enum wh_err wh_verify_bundle(const struct wh_bundle *b,
                                            struct wh_bundle_result *out, struct wh_error *err);
 
 /* One cosign classic `.sig` or `.att` layer with its annotations, as fetched (borrowed views). */
-struct wh_cosign_layer {
+struct wh_verify_cosign_layer {
     struct wh_bytes blob; /* simple-signing payload (.sig) or DSSE envelope JSON (.att) */
     bool is_dsse;
     struct wh_str signature_b64; /* dev.cosignproject.cosign/signature (.sig; "" for .att) */
@@ -124,7 +124,7 @@ struct wh_cosign_layer {
  * as with bundles). WH_E_NOT_FOUND when the layer has no certificate. *out valid only on WH_OK.
  */
 WH_MUST_CHECK enum wh_err
-wh_verify_cosign_layer_keyless(const struct wh_cosign_layer *layer, const char *digest,
+wh_verify_cosign_layer_keyless(const struct wh_verify_cosign_layer *layer, const char *digest,
                                const struct wh_trust_root *root, const struct wh_bundle_policy *p,
                                const struct wh_limits *lim, struct wh_arena *a,
                                struct wh_bundle_result *out, struct wh_error *err);
@@ -136,7 +136,7 @@ wh_verify_cosign_layer_keyless(const struct wh_cosign_layer *layer, const char *
  * timestamps. WH_E_NOT_FOUND when the layer has none; otherwise tsa.h's errors, prefixed
  * "rfc3161timestamp". *at (genTime) valid only on WH_OK.
  */
-WH_MUST_CHECK enum wh_err wh_verify_cosign_layer_timestamp(const struct wh_cosign_layer *l,
+WH_MUST_CHECK enum wh_err wh_verify_cosign_layer_timestamp(const struct wh_verify_cosign_layer *l,
                                                            struct wh_bytes signature,
                                                            const struct wh_trust_root *root,
                                                            struct wh_arena *a, time_t *at,

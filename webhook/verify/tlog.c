@@ -271,8 +271,8 @@ parse_bundle_entry(json_t *root, struct wh_arena *a, struct wh_tlog_entry *out,
 }
 
 enum wh_err
-wh_tlog_entry_parse_bundle(struct wh_bytes json, struct wh_arena *a, struct wh_tlog_entry *out,
-                           struct wh_error *err)
+wh_verify_tlog_entry_parse_bundle(struct wh_bytes json, struct wh_arena *a,
+                                  struct wh_tlog_entry *out, struct wh_error *err)
 {
     json_t *root;
     enum wh_err rc;
@@ -310,8 +310,8 @@ parse_cosign_entry(json_t *root, struct wh_arena *a, struct wh_tlog_entry *out,
 }
 
 enum wh_err
-wh_tlog_entry_parse_cosign(struct wh_bytes json, struct wh_arena *a, struct wh_tlog_entry *out,
-                           struct wh_error *err)
+wh_verify_tlog_entry_parse_cosign(struct wh_bytes json, struct wh_arena *a,
+                                  struct wh_tlog_entry *out, struct wh_error *err)
 {
     json_t *root;
     enum wh_err rc;
@@ -376,8 +376,8 @@ out:
 }
 
 enum wh_err
-wh_tlog_set_payload(const struct wh_tlog_entry *entry, struct wh_arena *a, struct wh_bytes *out,
-                    struct wh_error *err)
+wh_verify_tlog_set_payload(const struct wh_tlog_entry *entry, struct wh_arena *a,
+                           struct wh_bytes *out, struct wh_error *err)
 {
     char hex[2 * WH_TLOG_ID_LEN + 1];
     struct wh_buf raw, canon;
@@ -421,7 +421,7 @@ wh_verify_tlog_set(const struct wh_tlog_entry *entry, EVP_PKEY *key, struct wh_e
     if (!entry->has_integrated_time)
         return wh_error_set(err, WH_E_NOT_FOUND, "tlog entry has no integrated time");
     wh_arena_init(&a);
-    rc = wh_tlog_set_payload(entry, &a, &payload, err);
+    rc = wh_verify_tlog_set_payload(entry, &a, &payload, err);
     if (rc == WH_OK)
         rc = verify_signature(key, payload, entry->set, "signed entry timestamp", err);
     wh_arena_fini(&a);
@@ -431,7 +431,7 @@ wh_verify_tlog_set(const struct wh_tlog_entry *entry, EVP_PKEY *key, struct wh_e
 /* ---- Merkle proofs (RFC 9162 §2.1.3.2) ---- */
 
 void
-wh_tlog_leaf_hash(struct wh_bytes body, unsigned char out[WH_TLOG_HASH_LEN])
+wh_verify_tlog_leaf_hash(struct wh_bytes body, unsigned char out[WH_TLOG_HASH_LEN])
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     static const unsigned char zero = 0x00;
@@ -455,9 +455,9 @@ node_hash(const unsigned char *l, const unsigned char *r, unsigned char out[WH_T
 }
 
 enum wh_err
-wh_tlog_merkle_root(int64_t index, int64_t size, const unsigned char leaf[WH_TLOG_HASH_LEN],
-                    const unsigned char (*hashes)[WH_TLOG_HASH_LEN], size_t n_hashes,
-                    unsigned char out[WH_TLOG_HASH_LEN], struct wh_error *err)
+wh_verify_tlog_merkle_root(int64_t index, int64_t size, const unsigned char leaf[WH_TLOG_HASH_LEN],
+                           const unsigned char (*hashes)[WH_TLOG_HASH_LEN], size_t n_hashes,
+                           unsigned char out[WH_TLOG_HASH_LEN], struct wh_error *err)
 {
     uint64_t fn, sn;
     unsigned char r[WH_TLOG_HASH_LEN];
@@ -511,7 +511,8 @@ next_line(struct wh_str *rest, struct wh_str *line)
 }
 
 enum wh_err
-wh_tlog_checkpoint_parse(struct wh_str env, struct wh_tlog_checkpoint *out, struct wh_error *err)
+wh_verify_tlog_checkpoint_parse(struct wh_str env, struct wh_tlog_checkpoint *out,
+                                struct wh_error *err)
 {
     struct wh_str rest = env, line;
     struct wh_arena a;
@@ -655,10 +656,10 @@ wh_verify_tlog_inclusion(const struct wh_tlog_entry *entry, EVP_PKEY *key, struc
 
     if (!p->present)
         return wh_error_set(err, WH_E_NOT_FOUND, "tlog entry has no inclusion proof");
-    wh_tlog_leaf_hash(entry->body, leaf);
-    rc = wh_tlog_merkle_root(p->log_index, p->tree_size, leaf,
-                             (const unsigned char(*)[WH_TLOG_HASH_LEN])p->hashes, p->n_hashes, root,
-                             err);
+    wh_verify_tlog_leaf_hash(entry->body, leaf);
+    rc = wh_verify_tlog_merkle_root(p->log_index, p->tree_size, leaf,
+                                    (const unsigned char(*)[WH_TLOG_HASH_LEN])p->hashes,
+                                    p->n_hashes, root, err);
     if (rc != WH_OK)
         return rc;
     if (memcmp(root, p->root_hash, WH_TLOG_HASH_LEN) != 0)
@@ -666,7 +667,7 @@ wh_verify_tlog_inclusion(const struct wh_tlog_entry *entry, EVP_PKEY *key, struc
                             "inclusion proof: computed root hash differs from the proof's");
     if (p->checkpoint.ptr == NULL)
         return wh_error_set(err, WH_E_NOT_FOUND, "inclusion proof has no checkpoint");
-    rc = wh_tlog_checkpoint_parse(p->checkpoint, &cp, err);
+    rc = wh_verify_tlog_checkpoint_parse(p->checkpoint, &cp, err);
     if (rc != WH_OK)
         return rc;
     if (cp.tree_size != p->tree_size)

@@ -52,23 +52,26 @@ struct wh_tlog_entry {
  * agree with the body. WH_E_INVALID on malformed input (negative indexes, bad base64, wrong hash
  * sizes), WH_E_LIMIT past the WH_TLOG_* bounds. *out is valid only on WH_OK, for the life of `a`.
  */
-WH_MUST_CHECK enum wh_err wh_tlog_entry_parse_bundle(struct wh_bytes json, struct wh_arena *a,
-                                                     struct wh_tlog_entry *out,
-                                                     struct wh_error *err);
+WH_MUST_CHECK enum wh_err wh_verify_tlog_entry_parse_bundle(struct wh_bytes json,
+                                                            struct wh_arena *a,
+                                                            struct wh_tlog_entry *out,
+                                                            struct wh_error *err);
 /*
  * Parses cosign's `dev.sigstore.cosign/bundle` annotation: {"SignedEntryTimestamp": b64,
  * "Payload": {"body": b64, "integratedTime": n, "logIndex": n, "logID": hex}}. No proof.
  */
-WH_MUST_CHECK enum wh_err wh_tlog_entry_parse_cosign(struct wh_bytes json, struct wh_arena *a,
-                                                     struct wh_tlog_entry *out,
-                                                     struct wh_error *err);
+WH_MUST_CHECK enum wh_err wh_verify_tlog_entry_parse_cosign(struct wh_bytes json,
+                                                            struct wh_arena *a,
+                                                            struct wh_tlog_entry *out,
+                                                            struct wh_error *err);
 
 /*
  * The bytes a SET signs: RFC 8785 canonical JSON of {"body": b64(body), "integratedTime",
  * "logID": hex(log_id), "logIndex"}. NUL-terminated, in the arena.
  */
-WH_MUST_CHECK enum wh_err wh_tlog_set_payload(const struct wh_tlog_entry *entry, struct wh_arena *a,
-                                              struct wh_bytes *out, struct wh_error *err);
+WH_MUST_CHECK enum wh_err wh_verify_tlog_set_payload(const struct wh_tlog_entry *entry,
+                                                     struct wh_arena *a, struct wh_bytes *out,
+                                                     struct wh_error *err);
 
 /*
  * Checks the SET with the log key `key` (ECDSA: SHA-256 for P-256, SHA-384/512 for P-384/521;
@@ -102,9 +105,9 @@ struct wh_tlog_checkpoint {
     struct wh_str text; /* the signed note body: every line up to and including the blank line's
                            first '\n' */
 };
-WH_MUST_CHECK enum wh_err wh_tlog_checkpoint_parse(struct wh_str envelope,
-                                                   struct wh_tlog_checkpoint *out,
-                                                   struct wh_error *err);
+WH_MUST_CHECK enum wh_err wh_verify_tlog_checkpoint_parse(struct wh_str envelope,
+                                                          struct wh_tlog_checkpoint *out,
+                                                          struct wh_error *err);
 
 /*
  * What the caller verified, for the body cross-check. Fill what applies to the entry kind:
@@ -151,11 +154,10 @@ WH_MUST_CHECK enum wh_err wh_verify_tlog_entry(const struct wh_tlog_entry *entry
                                                struct wh_error *err);
 
 /* RFC 6962 hashes, exposed for tests and the bundle verifier. */
-void wh_tlog_leaf_hash(struct wh_bytes body, unsigned char out[WH_TLOG_HASH_LEN]);
-WH_MUST_CHECK enum wh_err wh_tlog_merkle_root(int64_t index, int64_t size,
-                                              const unsigned char leaf[WH_TLOG_HASH_LEN],
-                                              const unsigned char (*hashes)[WH_TLOG_HASH_LEN],
-                                              size_t n_hashes, unsigned char out[WH_TLOG_HASH_LEN],
-                                              struct wh_error *err);
+void wh_verify_tlog_leaf_hash(struct wh_bytes body, unsigned char out[WH_TLOG_HASH_LEN]);
+WH_MUST_CHECK enum wh_err
+wh_verify_tlog_merkle_root(int64_t index, int64_t size, const unsigned char leaf[WH_TLOG_HASH_LEN],
+                           const unsigned char (*hashes)[WH_TLOG_HASH_LEN], size_t n_hashes,
+                           unsigned char out[WH_TLOG_HASH_LEN], struct wh_error *err);
 
 #endif

@@ -45,7 +45,8 @@ test_defaults_fill_every_field(void)
     ok(c.reload_poll_ms == 10000, "default reload poll 10 s");
     ok(c.cache_entries == 4096 && c.cache_tag_ttl_s == 30 && c.cache_failure_ttl_s == 5,
        "default cache");
-    ok(c.log_level == WH_LOG_INFO && c.n_plain_http_hosts == 0 && c.docker_config == NULL,
+    ok(c.log_level == WH_LOG_INFO && c.registry.n_plain_http_hosts == 0 &&
+           c.registry.docker_config == NULL,
        "default log level and registry");
     wh_config_fini(&c);
 }
@@ -90,8 +91,10 @@ test_overrides_apply(void)
     ok(strcmp(c.tls_cert, "/tmp/c.pem") == 0 && strcmp(c.tls_key, "/tmp/k.pem") == 0, "tls paths");
     ok(strcmp(c.policy_path, "/tmp/p.yaml") == 0, "policy path");
     ok(c.n_trust_roots == 2 && strcmp(c.trust_roots[1], "/b.json") == 0, "trust roots list");
-    ok(strcmp(c.docker_config, "/d.json") == 0 && c.ca_file == NULL, "empty caFile is NULL");
-    ok(c.n_plain_http_hosts == 1 && strcmp(c.plain_http_hosts[0], "127.0.0.1:5000") == 0,
+    ok(strcmp(c.registry.docker_config, "/d.json") == 0 && c.registry.ca_file == NULL,
+       "empty caFile is NULL");
+    ok(c.registry.n_plain_http_hosts == 1 &&
+           strcmp(c.registry.plain_http_hosts[0], "127.0.0.1:5000") == 0,
        "plainHTTP list");
     ok(c.limits.body_bytes == 4096 && c.limits.images == 3 && c.limits.manifest_bytes == 4u << 20,
        "limits overridden, others default");
@@ -188,8 +191,8 @@ test_registry_throttling_and_kube(void)
     struct wh_error err = {0};
 
     wh_config_defaults(&c);
-    ok(c.registry_max_concurrent == 8 && c.registry_retry_attempts == 4 &&
-           c.registry_retry_base_ms == 200 && c.registry_retry_max_wait_ms == 10000 &&
+    ok(c.registry.max_concurrent_per_registry == 8 && c.registry.retry.max_attempts == 4 &&
+           c.registry.retry.base_ms == 200 && c.registry.retry.max_wait_ms == 10000 &&
            c.kube_api_server == NULL && c.kube_secret_ttl_s == 60 &&
            strcmp(c.kube_token_file, "/var/run/secrets/kubernetes.io/serviceaccount/token") == 0,
        "registry throttling and kube defaults");
@@ -198,8 +201,8 @@ test_registry_throttling_and_kube(void)
                  "50, maxWaitMillis: 3000}\nkube: {apiServer: \"https://127.0.0.1:6443\", "
                  "tokenFile: /t, caFile: /ca, secretTTLSeconds: 5}\n",
                  &c, &err) == WH_OK &&
-           c.registry_max_concurrent == 2 && c.registry_retry_attempts == 6 &&
-           c.registry_retry_base_ms == 50 && c.registry_retry_max_wait_ms == 3000 &&
+           c.registry.max_concurrent_per_registry == 2 && c.registry.retry.max_attempts == 6 &&
+           c.registry.retry.base_ms == 50 && c.registry.retry.max_wait_ms == 3000 &&
            strcmp(c.kube_api_server, "https://127.0.0.1:6443") == 0 &&
            strcmp(c.kube_token_file, "/t") == 0 && strcmp(c.kube_ca_file, "/ca") == 0 &&
            c.kube_secret_ttl_s == 5,
@@ -223,21 +226,23 @@ test_registry_ca_files_per_host(void)
     struct wh_error err = {0};
 
     wh_config_defaults(&c);
-    ok(c.n_registry_ca_files == 0 && c.registry_ca_hosts == NULL, "no per-registry CA by default");
+    ok(c.registry.n_registry_ca_files == 0 && c.registry.registry_ca_hosts == NULL,
+       "no per-registry CA by default");
     wh_config_fini(&c);
     ok(load_text("registry:\n  caFile: /all.pem\n  caFiles:\n    \"registry.corp:5000\": "
                  "/corp.pem\n    ghcr.io: /ghcr.pem\n    \"[fd00::1]:443\": /v6.pem\n",
                  &c, &err) == WH_OK &&
-           c.n_registry_ca_files == 3 &&
-           strcmp(c.registry_ca_hosts[0], "registry.corp:5000") == 0 &&
-           strcmp(c.registry_ca_files[0], "/corp.pem") == 0 &&
-           strcmp(c.registry_ca_hosts[1], "ghcr.io") == 0 &&
-           strcmp(c.registry_ca_files[1], "/ghcr.pem") == 0 &&
-           strcmp(c.registry_ca_hosts[2], "[fd00::1]:443") == 0 &&
-           strcmp(c.ca_file, "/all.pem") == 0,
+           c.registry.n_registry_ca_files == 3 &&
+           strcmp(c.registry.registry_ca_hosts[0], "registry.corp:5000") == 0 &&
+           strcmp(c.registry.registry_ca_files[0], "/corp.pem") == 0 &&
+           strcmp(c.registry.registry_ca_hosts[1], "ghcr.io") == 0 &&
+           strcmp(c.registry.registry_ca_files[1], "/ghcr.pem") == 0 &&
+           strcmp(c.registry.registry_ca_hosts[2], "[fd00::1]:443") == 0 &&
+           strcmp(c.registry.ca_file, "/all.pem") == 0,
        "caFiles maps hosts to CA files, beside the global caFile: %s", err.msg);
     wh_config_fini(&c);
-    ok(load_text("registry: {caFiles: {}}\n", &c, &err) == WH_OK && c.n_registry_ca_files == 0,
+    ok(load_text("registry: {caFiles: {}}\n", &c, &err) == WH_OK &&
+           c.registry.n_registry_ca_files == 0,
        "empty caFiles mapping");
     wh_config_fini(&c);
     expect_invalid("registry:\n  caFiles:\n    a.io: /a.pem\n    A.IO: /b.pem\n", WH_E_INVALID,

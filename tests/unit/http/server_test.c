@@ -38,7 +38,7 @@ static bool fake_ready = true;
 static struct wh_review_metrics fake_metrics;
 
 bool
-wh_review_env_ready(struct wh_review_env *env, char *detail, size_t cap)
+wh_pipeline_env_ready(struct wh_review_env *env, char *detail, size_t cap)
 {
     (void)env;
     snprintf(detail, cap, "%s", fake_ready ? "ok" : "no policy loaded");
@@ -47,7 +47,7 @@ wh_review_env_ready(struct wh_review_env *env, char *detail, size_t cap)
 
 /* The real metrics library behind the fake env: /metrics renders what the server sets. */
 struct wh_review_metrics *
-wh_review_env_metrics(struct wh_review_env *env)
+wh_pipeline_env_metrics(struct wh_review_env *env)
 {
     (void)env;
     if (fake_metrics.metrics == NULL) {
@@ -65,13 +65,13 @@ wh_review_env_metrics(struct wh_review_env *env)
 }
 
 void
-wh_review_env_metrics_collect(struct wh_review_env *env)
+wh_pipeline_env_metrics_collect(struct wh_review_env *env)
 {
     (void)env;
 }
 
 void
-wh_review_env_note_reload(struct wh_review_env *env, const char *what, const char *error)
+wh_pipeline_env_note_reload(struct wh_review_env *env, const char *what, const char *error)
 {
     (void)env;
     (void)what;
@@ -79,7 +79,7 @@ wh_review_env_note_reload(struct wh_review_env *env, const char *what, const cha
 }
 
 enum wh_err
-wh_review_env_reload(struct wh_review_env *env, struct wh_error *err)
+wh_pipeline_env_reload(struct wh_review_env *env, struct wh_error *err)
 {
     (void)env;
     (void)err;
@@ -87,21 +87,21 @@ wh_review_env_reload(struct wh_review_env *env, struct wh_error *err)
 }
 
 struct wh_review_worker *
-wh_review_worker_new(struct wh_review_env *env)
+wh_pipeline_worker_new(struct wh_review_env *env)
 {
     (void)env;
     return calloc(1, sizeof(struct wh_review_worker));
 }
 
 void
-wh_review_worker_free(struct wh_review_worker *w)
+wh_pipeline_worker_free(struct wh_review_worker *w)
 {
     free(w);
 }
 
 void
-wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
-                 struct wh_review_reply *reply)
+wh_pipeline_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
+                          struct wh_review_reply *reply)
 {
     (void)w;
     if (body.len >= 4 && memcmp(body.ptr, "slow", 4) == 0)
@@ -114,8 +114,8 @@ wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadl
 }
 
 void
-wh_review_mutate(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
-                 struct wh_review_reply *reply)
+wh_pipeline_review_mutate(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
+                          struct wh_review_reply *reply)
 {
     (void)w;
     (void)deadline_ms;

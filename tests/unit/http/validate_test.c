@@ -10,7 +10,7 @@ struct wh_review_worker {
 };
 
 bool
-wh_review_env_ready(struct wh_review_env *env, char *detail, size_t cap)
+wh_pipeline_env_ready(struct wh_review_env *env, char *detail, size_t cap)
 {
     (void)env;
     snprintf(detail, cap, "stub");
@@ -18,28 +18,28 @@ wh_review_env_ready(struct wh_review_env *env, char *detail, size_t cap)
 }
 
 struct wh_review_worker *
-wh_review_worker_new(struct wh_review_env *env)
+wh_pipeline_worker_new(struct wh_review_env *env)
 {
     (void)env;
     return calloc(1, sizeof(struct wh_review_worker));
 }
 
 void
-wh_review_worker_free(struct wh_review_worker *w)
+wh_pipeline_worker_free(struct wh_review_worker *w)
 {
     free(w);
 }
 
 void
-wh_review_mutate(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
-                 struct wh_review_reply *reply)
+wh_pipeline_review_mutate(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
+                          struct wh_review_reply *reply)
 {
-    wh_review_handle(w, body, deadline_ms, reply);
+    wh_pipeline_review_handle(w, body, deadline_ms, reply);
 }
 
 void
-wh_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
-                 struct wh_review_reply *reply)
+wh_pipeline_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
+                          struct wh_review_reply *reply)
 {
     (void)w;
     (void)body;

@@ -7,15 +7,20 @@
  * it chooses the dev image; devReference.from: attestation; agent attestations that list commits
  * winning over empty ones.
  */
-#include "pipeline/image_check.c"
+#include "pipeline/image_check.h"
 
 #include <stdio.h>
 
 #include "base/clock.h"
 #include "base/digest.h"
+#include "pipeline/resolve.h"
+#include "pipeline/signatures.h"
+#include "policy/policy.h"
+#include "registry/client.h"
 #include "support/fault_registry.h"
 #include "support/testsign.h"
 #include "unit/harness.h"
+#include "verify/predicates.h"
 
 #define OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define OCI_INDEX "application/vnd.oci.image.index.v1+json"
@@ -264,7 +269,7 @@ check(struct world *w, const char *image_ref, const char *pod_dev, int64_t budge
     ctx.now = wh_clock_wall();
     ctx.arena = &w->a;
     ctx.generation = wh_policy_generation(w->policy);
-    wh_image_check_one(&ctx, image_ref, pod_dev, NULL, &out->r);
+    wh_pipeline_image_check_one(&ctx, image_ref, pod_dev, NULL, &out->r);
     wh_decision_init(&out->d, &w->a);
     memset(&ev, 0, sizeof(ev));
     ev.path = "spec.containers[0].image";
@@ -434,7 +439,7 @@ test_evidence_rows(void)
        "evidence: manifest that does not hash to its digest → WH_E_VERIFY, denied: %s", o.message);
     /* an index listing more platforms than the pipeline considers */
     many = "";
-    for (i = 0; i <= MAX_PLATFORMS; i++)
+    for (i = 0; i <= WH_PIPELINE_MAX_PLATFORMS; i++)
         many = wh_arena_sprintf(
             &w.a,
             "%s%s{\"mediaType\":\"" OCI_MANIFEST "\",\"digest\":\"sha256:%064zx\","
@@ -445,7 +450,8 @@ test_evidence_rows(void)
     manifest(&w, "demo/app", "wide", OCI_INDEX, many);
     check(&w, wh_arena_sprintf(&w.a, "%s:wide", app), NULL, 5000, &o);
     ok(o.r.error_code == WH_E_LIMIT && !o.d.allowed,
-       "evidence: an index over %d platforms → WH_E_LIMIT, denied: %s", MAX_PLATFORMS, o.message);
+       "evidence: an index over %d platforms → WH_E_LIMIT, denied: %s", WH_PIPELINE_MAX_PLATFORMS,
+       o.message);
     world_stop(&w);
 
     standard_world(&w);
@@ -731,11 +737,14 @@ test_signature_count(void)
     /* keyless identities count once each, whichever policy signer they met */
     memset(&f, 0, sizeof(f));
     wh_arena_init(&tmp);
-    add_signature_signer(&f, "release", "https://github.com/acme/a (issuer https://t)", &tmp);
-    add_signature_signer(&f, "release-2", "https://github.com/acme/a (issuer https://t)", &tmp);
-    add_signature_signer(&f, "release", "https://github.com/acme/b (issuer https://t)", &tmp);
-    add_signature_signer(&f, "ci-key", NULL, &tmp);
-    add_signature_signer(&f, "ci-key", NULL, &tmp);
+    wh_pipeline_signatures_add_signer(&f, "release", "https://github.com/acme/a (issuer https://t)",
+                                      &tmp);
+    wh_pipeline_signatures_add_signer(&f, "release-2",
+                                      "https://github.com/acme/a (issuer https://t)", &tmp);
+    wh_pipeline_signatures_add_signer(&f, "release", "https://github.com/acme/b (issuer https://t)",
+                                      &tmp);
+    wh_pipeline_signatures_add_signer(&f, "ci-key", NULL, &tmp);
+    wh_pipeline_signatures_add_signer(&f, "ci-key", NULL, &tmp);
     ok(f.n_signature_signers == 3 && strcmp(f.signature_signer, "release") == 0 &&
            strcmp(f.signature_signers[2], "ci-key") == 0,
        "one identity under two policy signers counts once; a key counts once (%zu)",

@@ -67,9 +67,9 @@ wait_loads(struct wh_reload *r, unsigned long loads, int ms)
 {
     int64_t end = wh_clock_mono_ms() + ms;
 
-    while (wh_reload_loads(r) < loads && wh_clock_mono_ms() < end)
+    while (wh_pipeline_reload_loads(r) < loads && wh_clock_mono_ms() < end)
         usleep(5000);
-    return wh_reload_loads(r) >= loads;
+    return wh_pipeline_reload_loads(r) >= loads;
 }
 
 int
@@ -99,13 +99,13 @@ main(void)
     ts[0] = p_crt;
     ts[1] = p_key;
 
-    r = wh_reload_new(0); /* inotify only: a pass proves the event path, not the poll */
-    wh_reload_watch(r, "policy", ps, 1, count_load, &policy);
-    wh_reload_watch(r, "tls", ts, 2, count_load, &tls);
-    ok(wh_reload_start(r, &err) == WH_OK, "watcher starts");
+    r = wh_pipeline_reload_new(0); /* inotify only: a pass proves the event path, not the poll */
+    wh_pipeline_reload_watch(r, "policy", ps, 1, count_load, &policy);
+    wh_pipeline_reload_watch(r, "tls", ts, 2, count_load, &tls);
+    ok(wh_pipeline_reload_start(r, &err) == WH_OK, "watcher starts");
 
     usleep(300 * 1000);
-    ok(wh_reload_loads(r) == 0, "nothing loads while nothing changes");
+    ok(wh_pipeline_reload_loads(r) == 0, "nothing loads while nothing changes");
 
     /* kubelet's update: new dir, new ..data_tmp symlink, rename over ..data. Only the policy
      * differs; tls files are new inodes too, as kubelet writes every key afresh. */
@@ -134,7 +134,7 @@ main(void)
        "the watcher keeps going after a failed load (policy %d)", atomic_load(&policy.calls));
 
     /* SIGHUP: every set, changed or not. */
-    wh_reload_request(r);
+    wh_pipeline_reload_request(r);
     ok(wait_loads(r, 7, 3000), "a request loads every set");
     ok(atomic_load(&policy.calls) == 4 && atomic_load(&tls.calls) == 3,
        "request: policy %d, tls %d", atomic_load(&policy.calls), atomic_load(&tls.calls));
@@ -142,7 +142,7 @@ main(void)
     /* A deleted file is a change too; the loader decides it is an error. */
     sh("rm @/..v2/policy.yaml");
     ok(wait_loads(r, 8, 3000) && atomic_load(&policy.calls) == 5, "a deleted file loads (fails)");
-    wh_reload_free(r);
+    wh_pipeline_reload_free(r);
 
     /* The stat fallback alone: the file's directory is the ..data symlink, which inotify is
      * told not to follow (IN_DONT_FOLLOW | IN_ONLYDIR), so only the 50 ms poll can see it. */
@@ -154,16 +154,16 @@ main(void)
         snprintf(p, sizeof(p), "%s/..data/nested.yaml", dir);
         write_file("..v2/nested.yaml", "a");
         one[0] = p;
-        r = wh_reload_new(50);
-        wh_reload_watch(r, "nested", one, 1, count_load, &c);
-        ok(wh_reload_start(r, &err) == WH_OK, "polling watcher starts");
+        r = wh_pipeline_reload_new(50);
+        wh_pipeline_reload_watch(r, "nested", one, 1, count_load, &c);
+        ok(wh_pipeline_reload_start(r, &err) == WH_OK, "polling watcher starts");
         usleep(150 * 1000);
         ok(atomic_load(&c.calls) == 0, "polling alone: no load without a change");
         write_file("..v2/nested.yaml", "bb");
         ok(wait_loads(r, 1, 2000) && atomic_load(&c.calls) == 1, "a changed file loads once");
-        wh_reload_free(r);
+        wh_pipeline_reload_free(r);
     }
-    wh_reload_free(NULL);
+    wh_pipeline_reload_free(NULL);
     sh("rm -rf @");
     return done_testing();
 }

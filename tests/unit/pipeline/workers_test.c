@@ -17,7 +17,7 @@ struct wh_review_worker {
 static atomic_int workers_alive;
 
 struct wh_review_worker *
-wh_review_worker_new(struct wh_review_env *env)
+wh_pipeline_worker_new(struct wh_review_env *env)
 {
     struct wh_review_worker *w = calloc(1, sizeof(*w));
 
@@ -28,7 +28,7 @@ wh_review_worker_new(struct wh_review_env *env)
 }
 
 void
-wh_review_worker_free(struct wh_review_worker *w)
+wh_pipeline_worker_free(struct wh_review_worker *w)
 {
     if (w == NULL)
         return;
@@ -70,21 +70,21 @@ test_every_job_runs_once(void)
     atomic_int counter = 0;
     int i, refused = 0, accepted = 0;
 
-    ok(wh_workers_new(NULL, 4, N, &pool, &err) == WH_OK, "pool of 4 starts");
+    ok(wh_pipeline_workers_new(NULL, 4, N, &pool, &err) == WH_OK, "pool of 4 starts");
     ok(atomic_load(&workers_alive) == 4, "one review worker per thread");
     for (i = 0; i < N; i++) {
         jobs[i].job.run = count_run;
         jobs[i].counter = &counter;
-        if (wh_workers_submit(pool, &jobs[i].job, &err) == WH_OK)
+        if (wh_pipeline_workers_submit(pool, &jobs[i].job, &err) == WH_OK)
             accepted++;
         else
             refused++;
     }
-    wh_workers_stop(pool);
+    wh_pipeline_workers_stop(pool);
     ok(accepted == N && refused == 0, "queue as large as the load accepts everything");
     ok(atomic_load(&counter) == N, "stop drains: %d of %d jobs ran", atomic_load(&counter), N);
     ok(!atomic_load(&mixed_owner), "each review worker stays on its thread");
-    wh_workers_free(pool);
+    wh_pipeline_workers_free(pool);
     ok(atomic_load(&workers_alive) == 0, "free releases every review worker");
 }
 
@@ -118,35 +118,35 @@ test_full_queue_refuses_at_once(void)
     atomic_int counter = 0;
     enum wh_err rc;
 
-    ok(wh_workers_new(NULL, 1, 2, &pool, &err) == WH_OK, "pool of 1 with queue 2");
+    ok(wh_pipeline_workers_new(NULL, 1, 2, &pool, &err) == WH_OK, "pool of 1 with queue 2");
     blocker.job.run = gate_run;
     blocker.counter = &counter;
     a = b = c = blocker;
     a.job.run = b.job.run = c.job.run = count_run;
-    ok(wh_workers_submit(pool, &blocker.job, &err) == WH_OK, "blocking job accepted");
+    ok(wh_pipeline_workers_submit(pool, &blocker.job, &err) == WH_OK, "blocking job accepted");
     pthread_mutex_lock(&gate_lock);
     while (!gate_entered)
         pthread_cond_wait(&gate_cond, &gate_lock);
     pthread_mutex_unlock(&gate_lock);
-    ok(wh_workers_submit(pool, &a.job, &err) == WH_OK, "first queued job accepted");
-    ok(wh_workers_submit(pool, &b.job, &err) == WH_OK, "second queued job accepted");
-    ok(wh_workers_queued(pool) == 2, "two jobs waiting");
-    rc = wh_workers_submit(pool, &c.job, &err);
+    ok(wh_pipeline_workers_submit(pool, &a.job, &err) == WH_OK, "first queued job accepted");
+    ok(wh_pipeline_workers_submit(pool, &b.job, &err) == WH_OK, "second queued job accepted");
+    ok(wh_pipeline_workers_queued(pool) == 2, "two jobs waiting");
+    rc = wh_pipeline_workers_submit(pool, &c.job, &err);
     ok(rc == WH_E_LIMIT && strstr(err.msg, "review queue full (2 waiting)") != NULL,
        "third is refused with WH_E_LIMIT: %s", err.msg);
-    ok(wh_workers_rejected(pool) == 1, "refusal counted");
+    ok(wh_pipeline_workers_rejected(pool) == 1, "refusal counted");
     pthread_mutex_lock(&gate_lock);
     gate_open = true;
     pthread_cond_broadcast(&gate_cond);
     pthread_mutex_unlock(&gate_lock);
-    wh_workers_stop(pool);
+    wh_pipeline_workers_stop(pool);
     ok(atomic_load(&counter) == 3, "blocker and both queued jobs ran before stop returned");
-    rc = wh_workers_submit(pool, &c.job, &err);
+    rc = wh_pipeline_workers_submit(pool, &c.job, &err);
     ok(rc == WH_E_UNAVAILABLE && strstr(err.msg, "shutting down") != NULL,
        "submit after stop is WH_E_UNAVAILABLE: %s", err.msg);
-    wh_workers_stop(pool);
+    wh_pipeline_workers_stop(pool);
     ok(1, "stop is idempotent");
-    wh_workers_free(pool);
+    wh_pipeline_workers_free(pool);
 }
 
 static void
@@ -155,14 +155,14 @@ test_bad_sizes_rejected(void)
     struct wh_workers *pool;
     struct wh_error err = {0};
 
-    ok(wh_workers_new(NULL, 0, 4, &pool, &err) == WH_E_INVALID &&
+    ok(wh_pipeline_workers_new(NULL, 0, 4, &pool, &err) == WH_E_INVALID &&
            strstr(err.msg, "0 threads") != NULL,
        "zero threads refused: %s", err.msg);
-    ok(wh_workers_new(NULL, 257, 4, &pool, &err) == WH_E_INVALID, "257 threads refused");
-    ok(wh_workers_new(NULL, 2, 0, &pool, &err) == WH_E_INVALID &&
+    ok(wh_pipeline_workers_new(NULL, 257, 4, &pool, &err) == WH_E_INVALID, "257 threads refused");
+    ok(wh_pipeline_workers_new(NULL, 2, 0, &pool, &err) == WH_E_INVALID &&
            strstr(err.msg, "queue capacity") != NULL,
        "zero queue refused: %s", err.msg);
-    wh_workers_free(NULL);
+    wh_pipeline_workers_free(NULL);
     ok(atomic_load(&workers_alive) == 0, "failed starts leak no worker; free(NULL) is a no-op");
 }
 

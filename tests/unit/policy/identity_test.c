@@ -111,7 +111,7 @@ test_index_certificate_entries(void)
         json_object_foreach(exts, name, v)
         {
             ext[k.n_extensions].name = name;
-            ext[k.n_extensions].index = wh_cert_ext_find(name);
+            ext[k.n_extensions].index = wh_verify_cert_ext_find(name);
             ext[k.n_extensions].value = json_string_value(v);
             ok(ext[k.n_extensions].index >= 0, "INDEX extension name %s is known", name);
             k.n_extensions++;

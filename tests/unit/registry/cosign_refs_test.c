@@ -53,7 +53,7 @@ test_layers_from_manifest_pick_cosign_annotations(void)
     };
     struct wh_registry_manifest m = {
         .media_type = WH_REGISTRY_MT_OCI_MANIFEST, .layers = layers, .n_layers = 2};
-    struct wh_cosign_layer *out;
+    struct wh_registry_cosign_layer *out;
     size_t n;
     struct wh_arena a;
     struct wh_error err = {0};

@@ -334,10 +334,10 @@ test_production_fulcio_leaves(void)
            id.san_kind == WH_CERT_SAN_EMAIL && strcmp(id.san, "jim@nirmata.com") == 0 &&
            strcmp(id.issuer, "https://github.com/login/oauth") == 0,
        "email leaf identity: %s", err.msg);
-    ok(wh_cert_ext_find("githubWorkflowSha") == WH_CERT_EXT_GITHUB_WORKFLOW_SHA &&
-           wh_cert_ext_find("sourceRepositoryVisibilityAtSigning") ==
+    ok(wh_verify_cert_ext_find("githubWorkflowSha") == WH_CERT_EXT_GITHUB_WORKFLOW_SHA &&
+           wh_verify_cert_ext_find("sourceRepositoryVisibilityAtSigning") ==
                WH_CERT_EXT_SOURCE_REPOSITORY_VISIBILITY &&
-           wh_cert_ext_find("nope") == -1,
+           wh_verify_cert_ext_find("nope") == -1,
        "extension names");
     wh_trust_root_unref(root);
     wh_arena_fini(&a);

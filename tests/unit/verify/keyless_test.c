@@ -335,7 +335,7 @@ static void
 test_cosign_layer_without_certificate_is_not_found(void)
 {
     struct wh_arena a;
-    struct wh_cosign_layer l = {0};
+    struct wh_verify_cosign_layer l = {0};
     struct wh_bundle_result r;
     struct wh_error err = {0};
 

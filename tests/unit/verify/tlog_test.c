@@ -105,8 +105,8 @@ test_rekor_set_vectors(void)
     wh_arena_init(&a);
     rekor = pem_pubkey(read_vec(&a, "trust/rekor.pub"), &a);
     other = pem_pubkey(read_vec(&a, "cosign-classic/keys/cosign.pub"), &a);
-    ok(wh_tlog_entry_parse_cosign(read_vec(&a, "cosign-classic/rekor-set/rekor-set"), &a, &e,
-                                  &err) == WH_OK,
+    ok(wh_verify_tlog_entry_parse_cosign(read_vec(&a, "cosign-classic/rekor-set/rekor-set"), &a, &e,
+                                         &err) == WH_OK,
        "rekor-set parses: %s", err.msg);
     ok(strcmp(e.kind, "hashedrekord") == 0 && strcmp(e.api_version, "0.0.1") == 0,
        "rekor-set is a hashedrekord 0.0.1");
@@ -280,8 +280,8 @@ check_case(json_t *c, struct wh_arena *a, struct wh_error *err)
         return wh_error_set(err, WH_E_NOT_FOUND, "no tlog entry");
     }
     dump = json_dumps(entry, JSON_COMPACT);
-    rc = wh_tlog_entry_parse_bundle((struct wh_bytes){(unsigned char *)dump, strlen(dump)}, a, &e,
-                                    err);
+    rc = wh_verify_tlog_entry_parse_bundle((struct wh_bytes){(unsigned char *)dump, strlen(dump)},
+                                           a, &e, err);
     free(dump);
     if (rc != WH_OK) {
         json_decref(b);
@@ -489,7 +489,7 @@ test_minted_tree_proofs_and_checkpoints(const char *kind)
     log_id_of(other, &a, other_id);
     for (m = 0; m < LEAVES; m++) {
         snprintf(body, sizeof(body), "{\"leaf\":%d}", m);
-        wh_tlog_leaf_hash((struct wh_bytes){(unsigned char *)body, strlen(body)}, leaves[m]);
+        wh_verify_tlog_leaf_hash((struct wh_bytes){(unsigned char *)body, strlen(body)}, leaves[m]);
     }
     mth(leaves, 0, LEAVES, root);
     for (m = 0; m < LEAVES; m++) {
@@ -593,7 +593,7 @@ test_minted_tree_proofs_and_checkpoints(const char *kind)
             {
                 struct wh_bytes p;
 
-                ok(wh_tlog_set_payload(&f, &a, &p, &err) == WH_OK, "%s: SET payload", kind);
+                ok(wh_verify_tlog_set_payload(&f, &a, &p, &err) == WH_OK, "%s: SET payload", kind);
                 f.set = testsign_sign(key, NULL, p, &a);
                 ok(wh_verify_tlog_set(&f, key, &err) == WH_OK, "%s: minted SET verifies: %s", kind,
                    err.msg);
@@ -624,7 +624,7 @@ test_set_payload_matches_cosign_form(void)
     e.log_index = 7;
     e.integrated_time = 1674247893;
     e.has_integrated_time = true;
-    ok(wh_tlog_set_payload(&e, &a, &p, &err) == WH_OK &&
+    ok(wh_verify_tlog_set_payload(&e, &a, &p, &err) == WH_OK &&
            strcmp((const char *)p.ptr,
                   "{\"body\":\"aGk=\",\"integratedTime\":1674247893,\"logID\":"
                   "\"abababababababababababababababababababababababababababababababab\","
@@ -653,11 +653,11 @@ test_malformed_entries_are_rejected(void)
 
     wh_arena_init(&a);
     for (i = 0; bad[i] != NULL; i++)
-        ok(wh_tlog_entry_parse_cosign(
+        ok(wh_verify_tlog_entry_parse_cosign(
                (struct wh_bytes){(const unsigned char *)bad[i], strlen(bad[i])}, &a, &e, &err) ==
                WH_E_INVALID,
            "malformed cosign bundle %zu is WH_E_INVALID: %s", i, err.msg);
-    ok(wh_tlog_entry_parse_bundle(
+    ok(wh_verify_tlog_entry_parse_bundle(
            (struct wh_bytes){(const unsigned char *)"{\"logIndex\":\"-5\"}", 17}, &a, &e, &err) ==
                WH_E_INVALID &&
            strstr(err.msg, "negative") != NULL,

@@ -1,5 +1,6 @@
-/* pipeline/keyless_check.c: signer lookup, transparencyLog: required on key signers (each way it
- * fails closed), key-signed bundle inputs and the no-trust-root refusal; the signers' evidence
+/* pipeline/signatures.c: policy/ signer lookup as the layer checks use it, transparencyLog:
+ * required on key signers (each way it fails closed), key-signed bundle inputs and the
+ * no-trust-root refusal; the signers' evidence
  * demands (transparencyLog, timestamps) on layers sigstore-js made (support/evidence.h). The
  * end-to-end positives (real Fulcio/Rekor mock material) are in
  * tests/integration/keyless_e2e_test.sh. */
@@ -9,7 +10,8 @@
 #include "base/arena.h"
 #include "base/digest.h"
 #include "base/limits.h"
-#include "pipeline/keyless_check.h"
+#include "pipeline/signatures.h"
+#include "policy/policy.h"
 #include "support/evidence.h"
 #include "support/testsign.h"
 #include "trust/root.h"
@@ -22,13 +24,35 @@ static const char root_json[] =
     "{\"mediaType\":\"application/vnd.dev.sigstore.trustedroot+json;version=0.1\","
     "\"tlogs\":[],\"certificateAuthorities\":[],\"ctlogs\":[],\"timestampAuthorities\":[]}";
 
+/* The review context the layer checks read (trust root, limits), around one call. */
+static enum wh_err
+check_layer(const struct wh_verify_cosign_layer *l, const char *d, const struct wh_trust_root *root,
+            const struct wh_policy_signer *const *s, size_t n, const struct wh_limits *lim,
+            struct wh_arena *a, const char **who, const char **identity, struct wh_attestation *att,
+            struct wh_error *err)
+{
+    struct wh_image_check_ctx ctx = {.trust = root, .limits = lim};
+
+    return wh_pipeline_signatures_keyless(&ctx, l, d, s, n, a, who, identity, att, err);
+}
+
+static enum wh_err
+key_evidence(const struct wh_verify_cosign_layer *l, const struct wh_policy_signer *s,
+             const struct wh_trust_root *root, const struct wh_limits *lim, struct wh_arena *a,
+             struct wh_error *err)
+{
+    struct wh_image_check_ctx ctx = {.trust = root, .limits = lim};
+
+    return wh_pipeline_signatures_key_evidence(&ctx, l, s, a, err);
+}
+
 /* A cosign layer from {blob (b64), annotations} as keyless-evidence.js writes it. */
-static struct wh_keyless_layer
+static struct wh_verify_cosign_layer
 ev_layer(const char *dir, const char *name, bool is_dsse, struct wh_arena *a)
 {
     struct wh_bytes json = evidence_read(dir, name, a);
     json_t *root = json_loadb((const char *)json.ptr, json.len, 0, NULL), *ann;
-    struct wh_keyless_layer l;
+    struct wh_verify_cosign_layer l;
     struct wh_error err = {0};
     const char *v;
 
@@ -39,11 +63,11 @@ ev_layer(const char *dir, const char *name, bool is_dsse, struct wh_arena *a)
                                       &l.blob, &err) == WH_OK);
     ann = json_object_get(root, "annotations");
     if ((v = json_string_value(json_object_get(ann, "dev.cosignproject.cosign/signature"))))
-        l.signature = wh_arena_strdup(a, v);
+        l.signature_b64 = wh_str_c(wh_arena_strdup(a, v));
     if ((v = json_string_value(json_object_get(ann, "dev.sigstore.cosign/certificate"))))
-        l.certificate = wh_arena_strdup(a, v);
+        l.certificate = wh_str_c(wh_arena_strdup(a, v));
     if ((v = json_string_value(json_object_get(ann, "dev.sigstore.cosign/rfc3161timestamp"))))
-        l.rfc3161 = wh_arena_strdup(a, v);
+        l.rfc3161 = wh_str_c(wh_arena_strdup(a, v));
     json_decref(root);
     return l;
 }
@@ -62,7 +86,7 @@ test_evidence_demands(const char *dir)
     struct wh_policy_keyless ident, other_ident;
     struct wh_policy_signer req, opt, opt2, other, key;
     const struct wh_policy_signer *list[2];
-    struct wh_keyless_layer l;
+    struct wh_verify_cosign_layer l;
     struct wh_verify_key *vk = NULL;
     const char *who = NULL;
     enum wh_err rc;
@@ -90,19 +114,19 @@ test_evidence_demands(const char *dir)
     /* a keyless .sig with only a timestamp (GitHub's private-repository instance) */
     l = ev_layer(dir, "gh-layer.json", false, &a);
     list[0] = &req;
-    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 1, &lim, &a, &who, NULL, NULL, &err);
+    rc = check_layer(&l, digest_ab, gh, list, 1, &lim, &a, &who, NULL, NULL, &err);
     ok(rc == WH_E_VERIFY && strstr(err.msg, "0 verified transparency log entries, 1 required"),
        "timestamp-only keyless layer, signer with transparencyLog: required: refused (%s)",
        err.msg);
     list[0] = &opt;
     who = NULL;
-    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 1, &lim, &a, &who, NULL, NULL, &err);
+    rc = check_layer(&l, digest_ab, gh, list, 1, &lim, &a, &who, NULL, NULL, &err);
     ok(rc == WH_OK && who != NULL && strcmp(who, "gh-private") == 0,
        "... signer with transparencyLog: optional: allowed as gh-private (%s)",
        rc == WH_OK ? "" : err.msg);
     list[0] = &req;
     list[1] = &other;
-    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 2, &lim, &a, &who, NULL, NULL, &err);
+    rc = check_layer(&l, digest_ab, gh, list, 2, &lim, &a, &who, NULL, NULL, &err);
     ok(rc == WH_E_VERIFY &&
            strstr(err.msg, "gh-required: transparencyLog: required, but no verified Rekor "
                            "entry") != NULL &&
@@ -111,22 +135,22 @@ test_evidence_demands(const char *dir)
        "reason named (%s)",
        err.msg);
     list[0] = &opt2;
-    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 1, &lim, &a, &who, NULL, NULL, &err);
+    rc = check_layer(&l, digest_ab, gh, list, 1, &lim, &a, &who, NULL, NULL, &err);
     ok(rc == WH_E_VERIFY && strstr(err.msg, "1 verified RFC 3161 timestamps, 2 required"),
        "signer with timestamps: 2, one timestamp: refused (%s)", err.msg);
     list[0] = &opt;
     list[1] = &opt2;
-    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 2, &lim, &a, &who, NULL, NULL, &err);
+    rc = check_layer(&l, digest_ab, gh, list, 2, &lim, &a, &who, NULL, NULL, &err);
     ok(rc == WH_OK && strcmp(who, "gh-private") == 0,
        "timestamps: the least demand reaches verify/, the match holds each signer to its own "
        "(%s)",
        rc == WH_OK ? "" : err.msg);
     list[0] = &opt2;
     list[1] = &opt;
-    rc = wh_keyless_check_layer(&l, digest_ab, gh, list, 2, &lim, &a, &who, NULL, NULL, &err);
+    rc = check_layer(&l, digest_ab, gh, list, 2, &lim, &a, &who, NULL, NULL, &err);
     ok(rc == WH_OK && strcmp(who, "gh-private") == 0,
        "... whichever comes first: gh-two-timestamps is skipped (%s)", rc == WH_OK ? "" : err.msg);
-    rc = wh_keyless_check_layer(&l, digest_ab, sig, list, 2, &lim, &a, &who, NULL, NULL, &err);
+    rc = check_layer(&l, digest_ab, sig, list, 2, &lim, &a, &who, NULL, NULL, &err);
     ok(rc == WH_E_VERIFY, "the same layer against a root without GitHub's CA/TSA: refused (%s)",
        err.msg);
 
@@ -137,23 +161,23 @@ test_evidence_demands(const char *dir)
     key.key = vk;
     key.timestamps = 1;
     l = ev_layer(dir, "key-att-layer.json", true, &a);
-    rc = wh_keyless_check_key_tlog(&l, &key, sig, &lim, &a, &err);
+    rc = key_evidence(&l, &key, sig, &lim, &a, &err);
     ok(rc == WH_OK, "key signer with timestamps: 1, layer timestamped by a trusted TSA: OK (%s)",
        rc == WH_OK ? "" : err.msg);
-    rc = wh_keyless_check_key_tlog(&l, &key, gh, &lim, &a, &err);
+    rc = key_evidence(&l, &key, gh, &lim, &a, &err);
     ok(rc == WH_E_VERIFY && strstr(err.msg, "ci-key-ts (timestamps: 1)") != NULL &&
            strstr(err.msg, "rfc3161timestamp") != NULL,
        "... by a TSA the root does not hold: refused naming the signer (%s)", err.msg);
     key.timestamps = 2;
-    rc = wh_keyless_check_key_tlog(&l, &key, sig, &lim, &a, &err);
+    rc = key_evidence(&l, &key, sig, &lim, &a, &err);
     ok(rc == WH_E_VERIFY && strstr(err.msg, "has timestamps: 2, but the layer carries one") != NULL,
        "... timestamps: 2 cannot be met by a layer (%s)", err.msg);
     key.timestamps = 1;
-    l.rfc3161 = NULL;
-    rc = wh_keyless_check_key_tlog(&l, &key, sig, &lim, &a, &err);
+    l.rfc3161 = (struct wh_str){"", 0};
+    rc = key_evidence(&l, &key, sig, &lim, &a, &err);
     ok(rc == WH_E_VERIFY && strstr(err.msg, "carries no RFC 3161 timestamp") != NULL,
        "... a layer without the annotation: refused (%s)", err.msg);
-    rc = wh_keyless_check_key_tlog(&l, &key, NULL, &lim, &a, &err);
+    rc = key_evidence(&l, &key, NULL, &lim, &a, &err);
     ok(rc == WH_E_VERIFY && strstr(err.msg, "trustRoots") != NULL,
        "... no trust root: refused, says to configure trustRoots (%s)", err.msg);
     wh_trust_root_unref(gh);
@@ -172,7 +196,7 @@ main(void)
     struct wh_policy_keyless kl;
     struct wh_policy_signer key_req, key_opt, keyless;
     const struct wh_policy_signer *all[3];
-    struct wh_keyless_layer layer;
+    struct wh_verify_cosign_layer layer;
     struct wh_bytes der;
     EVP_PKEY *pk;
     const char *who = NULL;
@@ -199,11 +223,11 @@ main(void)
     all[2] = &keyless;
 
     /* signer lookup */
-    ok(wh_keyless_signers_any(all, 3), "keyless signer found among three");
-    ok(!wh_keyless_signers_any(all, 2), "no keyless signer among two key signers");
-    ok(wh_keyless_signer_find(all, 3, "ci-key-opt") == &key_opt, "find by name");
-    ok(wh_keyless_signer_find(all, 3, "nope") == NULL, "unknown name: NULL");
-    ok(wh_keyless_signer_find(all, 3, NULL) == NULL, "NULL name: NULL");
+    ok(wh_policy_signers_any_keyless(all, 3), "keyless signer found among three");
+    ok(!wh_policy_signers_any_keyless(all, 2), "no keyless signer among two key signers");
+    ok(wh_policy_signer_in(all, 3, "ci-key-opt") == &key_opt, "find by name");
+    ok(wh_policy_signer_in(all, 3, "nope") == NULL, "unknown name: NULL");
+    ok(wh_policy_signer_in(all, 3, NULL) == NULL, "NULL name: NULL");
 
     /* the key's SPKI DER, as a Rekor body names it */
     rc = wh_verify_key_spki_der(vk, &a, &der, &err);
@@ -217,50 +241,51 @@ main(void)
 
     memset(&layer, 0, sizeof(layer));
     layer.blob = (struct wh_bytes){(const unsigned char *)"{}", 2};
-    layer.signature = "MEUCIQ==";
+    layer.signature_b64 = wh_str_c("MEUCIQ==");
 
     /* transparencyLog: optional, keyless or unknown signers: nothing more to check */
-    ok(wh_keyless_check_key_tlog(&layer, &key_opt, NULL, &lim, &a, &err) == WH_OK,
+    ok(key_evidence(&layer, &key_opt, NULL, &lim, &a, &err) == WH_OK,
        "tlog optional: OK without a root or bundle");
-    ok(wh_keyless_check_key_tlog(&layer, &keyless, NULL, &lim, &a, &err) == WH_OK,
+    ok(key_evidence(&layer, &keyless, NULL, &lim, &a, &err) == WH_OK,
        "keyless signer: not this check's business");
-    ok(wh_keyless_check_key_tlog(&layer, NULL, NULL, &lim, &a, &err) == WH_OK, "no signer: OK");
+    ok(key_evidence(&layer, NULL, NULL, &lim, &a, &err) == WH_OK, "no signer: OK");
 
     /* required: no trust root */
-    rc = wh_keyless_check_key_tlog(&layer, &key_req, NULL, &lim, &a, &err);
+    rc = key_evidence(&layer, &key_req, NULL, &lim, &a, &err);
     ok(rc == WH_E_VERIFY && strstr(err.msg, "ci-key") != NULL &&
            strstr(err.msg, "transparencyLog: required") != NULL &&
            strstr(err.msg, "trustRoots") != NULL,
        "required, no trust root: WH_E_VERIFY naming signer and trustRoots (%s)", err.msg);
     /* required: no bundle annotation */
-    rc = wh_keyless_check_key_tlog(&layer, &key_req, root, &lim, &a, &err);
+    rc = key_evidence(&layer, &key_req, root, &lim, &a, &err);
     ok(rc == WH_E_VERIFY && strstr(err.msg, "carries no Rekor entry") != NULL,
        "required, no dev.sigstore.cosign/bundle: WH_E_VERIFY (%s)", err.msg);
-    layer.bundle = "";
-    rc = wh_keyless_check_key_tlog(&layer, &key_req, root, &lim, &a, &err);
+    layer.bundle = wh_str_c("");
+    rc = key_evidence(&layer, &key_req, root, &lim, &a, &err);
     ok(rc == WH_E_VERIFY && strstr(err.msg, "carries no Rekor entry") != NULL,
        "required, empty bundle annotation: WH_E_VERIFY");
     /* required: malformed bundle */
-    layer.bundle = "{not json";
-    rc = wh_keyless_check_key_tlog(&layer, &key_req, root, &lim, &a, &err);
+    layer.bundle = wh_str_c("{not json");
+    rc = key_evidence(&layer, &key_req, root, &lim, &a, &err);
     ok(rc != WH_OK && strstr(err.msg, "Rekor entry") != NULL && strstr(err.msg, "ci-key") != NULL,
        "required, malformed bundle annotation: refused naming the signer (%s)", err.msg);
     /* required: a well-formed SET from a log the trust root does not hold */
-    layer.bundle = "{\"SignedEntryTimestamp\":\"MEUCIQ==\",\"Payload\":{\"body\":\"e30=\","
-                   "\"integratedTime\":1700000000,\"logIndex\":1,\"logID\":"
-                   "\"c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d\"}}";
-    rc = wh_keyless_check_key_tlog(&layer, &key_req, root, &lim, &a, &err);
+    layer.bundle =
+        wh_str_c("{\"SignedEntryTimestamp\":\"MEUCIQ==\",\"Payload\":{\"body\":\"e30=\","
+                 "\"integratedTime\":1700000000,\"logIndex\":1,\"logID\":"
+                 "\"c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d\"}}");
+    rc = key_evidence(&layer, &key_req, root, &lim, &a, &err);
     ok(rc != WH_OK && strstr(err.msg, "transparencyLog: required") != NULL,
        "required, SET of a log not in the trust root: refused (%s)", err.msg);
     /* required: .att whose envelope does not parse */
     layer.is_dsse = true;
-    rc = wh_keyless_check_key_tlog(&layer, &key_req, root, &lim, &a, &err);
+    rc = key_evidence(&layer, &key_req, root, &lim, &a, &err);
     ok(rc == WH_E_INVALID, "required, .att with a bad envelope: WH_E_INVALID (%s)", err.msg);
 
     /* a certificate layer with no trust root fails closed, saying what to configure */
     layer.is_dsse = false;
-    layer.certificate = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
-    rc = wh_keyless_check_layer(&layer, digest, NULL, all, 3, &lim, &a, &who, NULL, NULL, &err);
+    layer.certificate = wh_str_c("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n");
+    rc = check_layer(&layer, digest, NULL, all, 3, &lim, &a, &who, NULL, NULL, &err);
     ok(rc == WH_E_VERIFY && strstr(err.msg, "trustRoots") != NULL,
        "keyless layer without a trust root: WH_E_VERIFY naming trustRoots");
 

@@ -1,0 +1,222 @@
+/*
+ * The drift check: which dev image the production image is diffed against (a trusted override,
+ * the attested one, or the rule's template with the admitted tag), resolved and verified like any
+ * image (its SBOM attestation by the rule's signers), then the two SBOMs diffed (sbom/diff.c).
+ */
+#include "pipeline/dev_drift.h"
+
+#include <string.h>
+
+#include "pipeline/attestations.h"
+#include "pipeline/platforms.h"
+#include "pipeline/resolve.h"
+#include "pipeline/timing.h"
+#include "policy/policy.h"
+#include "sbom/diff.h"
+#include "verify/predicates.h"
+
+/* The drift check against the dev image could not run: `code` decides who judges it (onError
+ * for infrastructure, the rule's mode for evidence). */
+static void
+dev_failed(struct wh_image_result *out, enum wh_err code, const char *text)
+{
+    out->dev_error = text;
+    out->dev_error_code = code;
+}
+
+/* Does `tag` (of ref's repository) name `digest`, itself or as an entry of the index it names?
+ * A name:TAG@sha256:D reference is pulled by D, so when the dev image is chosen by TAG, TAG must
+ * name D: otherwise app:ok@<digest of another build> borrows ok's dev image. */
+static bool
+tag_names_digest(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
+                 const char *dev_tpl, struct wh_image_result *out)
+{
+    struct wh_arena *a = ctx->arena;
+    struct wh_image_ref tagged = *ref;
+    const struct wh_pipeline_manifest *info;
+    const char *got, *error = NULL;
+    enum wh_err code = WH_E_INTERNAL;
+    size_t i;
+
+    tagged.digest = NULL;
+    got = wh_pipeline_resolve_digest(ctx, &tagged, &error, &code, &info);
+    if (got == NULL) {
+        dev_failed(out, code,
+                   wh_arena_sprintf(a,
+                                    "the dev reference %s is chosen by the tag %s, which did not "
+                                    "resolve: %s",
+                                    dev_tpl, ref->tag, error));
+        return false;
+    }
+    if (strcmp(got, ref->digest) == 0)
+        return true;
+    if (info == NULL)
+        info = wh_pipeline_resolve_manifest(ctx, &tagged, got);
+    if (info->error != NULL) {
+        dev_failed(out, info->code,
+                   wh_arena_sprintf(a, "the tag %s names %s, which could not be read: %s", ref->tag,
+                                    got, info->error));
+        return false;
+    }
+    for (i = 0; info->is_index && i < info->n_platforms; i++)
+        if (strcmp(info->platforms[i].digest, ref->digest) == 0)
+            return true;
+    dev_failed(
+        out, WH_E_VERIFY,
+        wh_arena_sprintf(a,
+                         "the tag %s names %s, not %s: the dev reference %s is chosen by the "
+                         "tag, so a tag that does not name the image cannot choose its dev "
+                         "image; reference the image by the tag that names it, or name the "
+                         "dev image in a signed attestation (devReference.from: "
+                         "attestation)",
+                         ref->tag, got, ref->digest, dev_tpl));
+    return false;
+}
+
+/* devReference.from: attestation: the dev image the verified dev-environment attestation on the
+ * production digest names, as "registry/devcontainer:tag@sha256:<digest>". NULL (and
+ * out->dev_error, evidence) when there is none or they disagree. */
+static const char *
+attested_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_image *rule,
+                   const struct wh_pipeline_facts *prod, struct wh_image_result *out)
+{
+    struct wh_arena *a = ctx->arena;
+    const struct wh_predicates *p = prod->facts.predicates;
+    const char *why = prod->dev_env_detail;
+
+    if (p != NULL && p->dev_env != NULL && !prod->dev_env_conflict)
+        return strchr(p->dev_env->reference, '@') != NULL
+                   ? p->dev_env->reference
+                   : wh_arena_sprintf(a, "%s@%s", p->dev_env->reference, p->dev_env->digest);
+    dev_failed(out, prod->dev_env_conflict ? WH_E_VERIFY : WH_E_NOT_FOUND,
+               wh_arena_sprintf(
+                   a,
+                   "no verified dev-environment attestation (%s) by %s names the dev image of "
+                   "%s@%s%s%s%s: "
+                   "attest the dev image it was tested in (driftgate attest-dev %s@%s --dev "
+                   "<devcontainer>@sha256:<digest>, signed by cosign attest or any in-toto signer)",
+                   WH_PREDICATE_DEV_ENV,
+                   wh_policy_signer_names(rule->dev_reference.signed_by,
+                                          rule->dev_reference.n_signed_by, a),
+                   out->name, out->digest, why != NULL ? " (" : "", why != NULL ? why : "",
+                   why != NULL ? ")" : "", out->name, out->digest));
+    return NULL;
+}
+
+/* Which dev image the production image is diffed against: the caller's (a trusted override),
+ * the attested one, or the template with the admitted tag, which must name the digest when
+ * both are given. NULL with out->dev_error when none can be named. */
+static const char *
+choose_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_image *rule,
+                 const struct wh_image_ref *ref, const char *image, const char *trusted,
+                 const struct wh_pipeline_facts *prod, struct wh_image_result *out)
+{
+    struct wh_arena *a = ctx->arena;
+    const char *tpl = rule->dev_reference.image;
+    const char *hole;
+
+    if (trusted != NULL)
+        return trusted;
+    if (wh_pipeline_attestations_dev_from(rule))
+        return attested_dev_image(ctx, rule, prod, out);
+    hole = strstr(tpl, "{{tag}}");
+    if (hole == NULL)
+        return tpl;
+    if (ref->tag == NULL) {
+        dev_failed(out, WH_E_INVALID,
+                   wh_arena_sprintf(a,
+                                    "the dev reference %s needs the image tag, but %s has none: "
+                                    "reference the image by tag (and digest), or name the dev "
+                                    "image in a signed attestation (devReference.from: "
+                                    "attestation)",
+                                    tpl, image));
+        return NULL;
+    }
+    if (ref->digest != NULL && !tag_names_digest(ctx, ref, tpl, out))
+        return NULL;
+    return wh_arena_sprintf(a, "%.*s%s%s", (int)(hole - tpl), tpl, ref->tag, hole + 7);
+}
+
+/* Resolves the dev image, verifies its SBOM attestation with the same rule's signers, diffs. A
+ * multi-arch dev image is judged on the platform the production image was (else the pod's).
+ * Every failure lands in out->dev_error with its code: a dev tag re-pointed at an image without
+ * a verified SBOM is missing evidence, not an error onError may wave through. */
+static void
+check_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_image *rule,
+                const struct wh_sbom *prod, const struct wh_admission_platforms *platforms,
+                const char *prod_platform, struct wh_image_result *out)
+{
+    struct wh_arena *a = ctx->arena;
+    struct wh_image_ref ref;
+    struct wh_pipeline_selection dev;
+    const char *digest, *error = NULL, *where;
+    const struct wh_pipeline_manifest *info;
+    enum wh_err code = WH_E_INTERNAL;
+    struct wh_error err;
+    enum wh_err rc;
+    int64_t t0;
+
+    if (wh_image_ref_parse(wh_str_c(out->dev_image), a, &ref, &err) != WH_OK) {
+        dev_failed(out, err.code, wh_arena_sprintf(a, "dev image %s: %s", out->dev_image, err.msg));
+        return;
+    }
+    t0 = wh_pipeline_timing_now_us();
+    digest = wh_pipeline_resolve_digest(ctx, &ref, &error, &code, &info);
+    wh_pipeline_timing_add(ctx, WH_PIPELINE_STEP_RESOLVE, t0);
+    if (digest == NULL) {
+        dev_failed(out, code, wh_arena_sprintf(a, "dev image %s: %s", out->dev_image, error));
+        return;
+    }
+    out->dev_digest = digest;
+    t0 = wh_pipeline_timing_now_us();
+    wh_pipeline_platforms_select(ctx, &ref, digest, rule, false, WH_POLICY_PLATFORMS_ANY, platforms,
+                                 prod_platform, info, &dev);
+    wh_pipeline_timing_add(ctx, WH_PIPELINE_STEP_VERIFY, t0);
+    if (dev.error != NULL || dev.invalid != NULL) {
+        dev_failed(out, dev.error != NULL ? dev.error_code : WH_E_INVALID,
+                   wh_arena_sprintf(a, "dev image %s: %s", out->dev_image,
+                                    dev.error != NULL ? dev.error : dev.invalid));
+        return;
+    }
+    if (WH_NEVER(dev.facts == NULL)) {
+        out->error = wh_arena_sprintf(a, "dev image %s: nothing selected", out->dev_image);
+        return;
+    }
+    if (dev.facts->sbom == NULL) {
+        where = dev.platform != NULL
+                    ? wh_arena_sprintf(a, "%s, platform %s %s", digest, dev.platform, dev.digest)
+                    : digest;
+        dev_failed(
+            out, dev.facts->verify_detail != NULL ? WH_E_VERIFY : WH_E_NOT_FOUND,
+            wh_arena_sprintf(a,
+                             "dev image %s (%s) has no verified SBOM attestation%s%s: "
+                             "attest its SBOM with cosign attest --type cyclonedx",
+                             out->dev_image, where, dev.facts->verify_detail != NULL ? ": " : "",
+                             dev.facts->verify_detail != NULL ? dev.facts->verify_detail : ""));
+        return;
+    }
+    out->dev_predicates = dev.facts->facts.predicates;
+    out->diff = wh_arena_alloc(a, sizeof(*out->diff));
+    t0 = wh_pipeline_timing_now_us();
+    rc = wh_sbom_diff(prod, dev.facts->sbom, a, out->diff, &err);
+    wh_pipeline_timing_add(ctx, WH_PIPELINE_STEP_SBOM, t0);
+    if (rc != WH_OK) {
+        out->diff = NULL;
+        dev_failed(
+            out, rc,
+            wh_arena_sprintf(a, "diffing against dev image %s: %s", out->dev_image, err.msg));
+    }
+}
+
+void
+wh_pipeline_dev_drift_check(const struct wh_image_check_ctx *ctx,
+                            const struct wh_policy_image *rule, const struct wh_image_ref *ref,
+                            const char *image, const char *trusted,
+                            const struct wh_pipeline_facts *prod,
+                            const struct wh_admission_platforms *platforms,
+                            const char *prod_platform, struct wh_image_result *out)
+{
+    out->dev_image = choose_dev_image(ctx, rule, ref, image, trusted, prod, out);
+    if (out->dev_image != NULL)
+        check_dev_image(ctx, rule, prod->sbom, platforms, prod_platform, out);
+}

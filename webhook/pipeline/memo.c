@@ -1,0 +1,177 @@
+/*
+ * The cache memo of the per-image steps: every lookup joins one flight per key (cache
+ * singleflight), so concurrent reviews of one key share one computation; keys carry the review's
+ * credential scope. Verified facts are cached by (policy generation, trust generation, rule,
+ * digest); infrastructure errors for FAILURE_TTL_MS at most, as errors: never as verified facts.
+ */
+#include "pipeline/memo.h"
+
+#include <string.h>
+
+#include "base/clock.h"
+#include "pipeline/attestations.h"
+#include "pipeline/referrers.h"
+#include "pipeline/signatures.h"
+#include "registry/client.h"
+#include "verify/predicates.h"
+
+/* How long a registry failure is shared with other reviews before it is retried. */
+#define FAILURE_TTL_MS 2000
+
+static void
+release_entry(void *entry)
+{
+    wh_cache_entry_unref(entry);
+}
+
+/* Cache keys of a review that reads with its pod's pull secrets are its own: a failure (a 401)
+ * seen without the secret must not answer a review that has one, nor the other way round. */
+const char *
+wh_pipeline_memo_creds_scope(const struct wh_image_check_ctx *ctx)
+{
+    const char *k = ctx->registry != NULL ? wh_registry_client_credentials_key(ctx->registry) : "";
+
+    return k == NULL || *k == '\0' ? "" : wh_arena_sprintf(ctx->arena, "creds=%s|", k);
+}
+
+int64_t
+wh_pipeline_memo_failure_ttl(const struct wh_image_check_ctx *ctx)
+{
+    return ctx->negative_ttl_ms > 0 && ctx->negative_ttl_ms < FAILURE_TTL_MS ? ctx->negative_ttl_ms
+                                                                             : FAILURE_TTL_MS;
+}
+
+/*
+ * Looks `key` up; on a miss makes this review the key's leader (*entry, *flight set: build the
+ * value in the entry's arena, then wh_pipeline_memo_publish()). Waiting for another review's flight
+ * ends at the deadline: *timed_out. Without a cache every lookup is a miss with no entry.
+ */
+const void *
+wh_pipeline_memo_lookup(const struct wh_image_check_ctx *ctx, const char *key,
+                        struct wh_cache_entry **entry, struct wh_cache_flight **flight,
+                        bool *timed_out)
+{
+    struct wh_cache_entry *ref;
+    const void *hit;
+
+    *entry = NULL;
+    *flight = NULL;
+    *timed_out = false;
+    if (ctx->cache == NULL)
+        return NULL;
+    hit =
+        wh_cache_flight_begin(ctx->cache, key, wh_clock_mono_ms(), ctx->deadline_ms, &ref, flight);
+    if (hit != NULL) {
+        wh_arena_defer(ctx->arena, release_entry, ref);
+        return hit;
+    }
+    if (*flight == NULL) {
+        *timed_out = true;
+        return NULL;
+    }
+    *entry = wh_cache_entry_new(key);
+    return NULL;
+}
+
+/* Publishes the leader's value (this review keeps a reference of its own: the entry may be
+ * evicted before the review ends) and ends the flight. */
+void
+wh_pipeline_memo_publish(const struct wh_image_check_ctx *ctx, struct wh_cache_entry *entry,
+                         struct wh_cache_flight *flight, const void *value, int64_t ttl_ms)
+{
+    if (entry != NULL) {
+        if (ttl_ms > 0) {
+            wh_cache_entry_ref(entry);
+            wh_arena_defer(ctx->arena, release_entry, entry);
+            wh_cache_put(ctx->cache, entry, value, wh_clock_mono_ms() + ttl_ms);
+        } else {
+            wh_arena_defer(ctx->arena, release_entry, entry);
+        }
+    }
+    wh_cache_flight_end(ctx->cache, flight);
+}
+
+bool
+wh_pipeline_memo_facts_complete(const struct wh_pipeline_facts *f,
+                                const struct wh_policy_image *rule, bool want_signature)
+{
+    const struct wh_predicates *p = f->facts.predicates;
+
+    if (f->error != NULL)
+        return false;
+    if (want_signature && rule->signatures.n_signed_by > 0 &&
+        f->facts.n_signature_signers < rule->signatures.count)
+        return false;
+    /* Evidence whose absence is itself a finding is looked for everywhere it may be. */
+    if (want_signature && wh_pipeline_attestations_dev_from(rule) &&
+        (p == NULL || p->dev_env == NULL || f->dev_env_conflict))
+        return false;
+    if (rule->agent.must_attest && (p == NULL || p->agent == NULL || p->agent->n_commits == 0))
+        return false;
+    if (rule->provenance.required &&
+        (f->facts.predicates == NULL || f->facts.predicates->provenance == NULL))
+        return false;
+    if (rule->vulns.required && (f->facts.predicates == NULL || f->facts.predicates->vulns == NULL))
+        return false;
+    return !rule->sbom.required || f->sbom != NULL;
+}
+
+/* Fetches and verifies (or finds in the cache) the facts of `digest` under `rule`. The result
+ * lives until the review's arena is finished. */
+const struct wh_pipeline_facts *
+wh_pipeline_memo_facts(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
+                       const char *digest, const struct wh_policy_image *rule, bool want_signature)
+{
+    struct wh_cache_entry *entry = NULL;
+    struct wh_cache_flight *flight = NULL;
+    struct wh_pipeline_facts *f;
+    struct wh_arena *keep = ctx->arena;
+    const struct wh_pipeline_facts *hit;
+    const char *key;
+    bool timed_out;
+    int64_t ttl;
+
+    key = wh_arena_sprintf(ctx->arena, "%sfacts|%llu|t%llu|%zu|%d|%s/%s@%s",
+                           wh_pipeline_memo_creds_scope(ctx), (unsigned long long)ctx->generation,
+                           (unsigned long long)ctx->trust_generation, rule->index, want_signature,
+                           ref->registry, ref->repository, digest);
+    hit = wh_pipeline_memo_lookup(ctx, key, &entry, &flight, &timed_out);
+    if (hit != NULL)
+        return hit;
+    if (entry != NULL)
+        keep = wh_cache_entry_arena(entry);
+    f = wh_arena_alloc(keep, sizeof(*f));
+    f->facts.digest = wh_arena_strdup(keep, digest);
+    if (timed_out) {
+        f->error =
+            wh_arena_sprintf(keep, "timed out waiting for a concurrent verification of %s", digest);
+        f->error_code = WH_E_TIMEOUT;
+        return f;
+    }
+    if (want_signature && rule->signatures.n_signed_by > 0)
+        wh_pipeline_signatures_check(ctx, ref, rule, keep, f);
+    if (f->error == NULL && wh_pipeline_attestations_wanted(rule))
+        wh_pipeline_attestations_check(ctx, ref, rule, keep, f);
+    if (f->error == NULL && !wh_pipeline_memo_facts_complete(f, rule, want_signature))
+        wh_pipeline_referrers_check(ctx, ref, rule, want_signature, keep, f);
+    if (f->error != NULL) {
+        /* A failure is shared briefly, as a failure: nothing verified survives next to it. */
+        f->error = wh_arena_strdup(keep, f->error);
+        f->facts.signature_signer = NULL;
+        f->facts.n_signature_signers = 0;
+        f->facts.n_attestations = 0;
+        f->facts.predicates = NULL;
+        f->sbom = NULL;
+        f->verify_detail = NULL;
+        f->signature_detail = NULL;
+        ttl = wh_pipeline_memo_failure_ttl(ctx);
+    } else if (!wh_pipeline_memo_facts_complete(f, rule, want_signature)) {
+        /* Missing facts are re-checked soon: the signature may be pushed a moment after the
+         * image. Complete facts live long (a digest never changes). */
+        ttl = ctx->negative_ttl_ms;
+    } else {
+        ttl = ctx->facts_ttl_ms;
+    }
+    wh_pipeline_memo_publish(ctx, entry, flight, f, ttl);
+    return f;
+}
