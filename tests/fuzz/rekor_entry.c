@@ -21,7 +21,7 @@ check_entry(const struct wh_tlog_entry *e, struct wh_arena *a)
     WH_ASSERT(!e->proof.present || e->proof.n_hashes <= WH_TLOG_MAX_HASHES);
     if (wh_verify_tlog_set_payload(e, a, &p, &err) == WH_OK) {
         wh_buf_init(&again, p.len + 1);
-        WH_ASSERT(wh_canonical_json(p, &again, &err) == WH_OK); /* idempotent */
+        WH_ASSERT(wh_verify_canonical_json(p, &again, &err) == WH_OK); /* idempotent */
         WH_ASSERT(again.len == p.len && memcmp(again.ptr, p.ptr, p.len) == 0);
         wh_buf_fini(&again);
     }
@@ -56,7 +56,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rc = wh_verify_tlog_checkpoint_parse((struct wh_str){(const char *)data, size}, &cp, &err);
     WH_ASSERT(rc == WH_OK || rc == WH_E_INVALID || rc == WH_E_LIMIT);
     wh_buf_init(&b, 1 << 16);
-    rc = wh_canonical_json(in, &b, &err);
+    rc = wh_verify_canonical_json(in, &b, &err);
     WH_ASSERT(rc == WH_OK || rc == WH_E_INVALID || rc == WH_E_LIMIT);
     wh_buf_fini(&b);
     wh_arena_fini(&a);

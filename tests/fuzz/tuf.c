@@ -33,8 +33,8 @@ sign(const char *s)
 
     wh_buf_init(&canon, DOC_MAX);
     wh_buf_init(&out, DOC_MAX);
-    WH_ASSERT(wh_tuf_canonical_json((struct wh_bytes){(const unsigned char *)s, strlen(s)}, &canon,
-                                    &err) == WH_OK);
+    WH_ASSERT(wh_trust_tuf_canonical_json((struct wh_bytes){(const unsigned char *)s, strlen(s)},
+                                          &canon, &err) == WH_OK);
     WH_ASSERT(ctx != NULL && EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) == 1 &&
               EVP_DigestSign(ctx, sig, &n, (const unsigned char *)canon.ptr, canon.len) == 1);
     EVP_MD_CTX_free(ctx);
@@ -86,13 +86,13 @@ canonical_fixed_point(struct wh_bytes in)
     enum wh_err rc;
 
     wh_buf_init(&once, in.len + 64);
-    rc = wh_tuf_canonical_json(in, &once, &err);
+    rc = wh_trust_tuf_canonical_json(in, &once, &err);
     WH_ASSERT(rc == WH_OK || rc == WH_E_INVALID || rc == WH_E_LIMIT);
     if (rc == WH_OK) {
         WH_ASSERT(once.len <= in.len); /* re-encoding never grows: the parse_doc buffer bound */
         wh_buf_init(&twice, once.len + 64);
-        rc = wh_tuf_canonical_json((struct wh_bytes){(const unsigned char *)once.ptr, once.len},
-                                   &twice, &err);
+        rc = wh_trust_tuf_canonical_json(
+            (struct wh_bytes){(const unsigned char *)once.ptr, once.len}, &twice, &err);
         /* a NUL inside a string cannot come back in (jansson refuses it), nor can a real */
         if (rc == WH_OK)
             WH_ASSERT(twice.len == once.len && memcmp(twice.ptr, once.ptr, once.len) == 0);
@@ -107,32 +107,32 @@ fuzz_role(int which, bool trusted_state, struct wh_bytes in)
 {
     struct wh_tuf *t = NULL;
     struct wh_error err;
-    struct wh_tuf_target target;
+    struct wh_trust_tuf_target target;
     int64_t version;
     size_t max;
     enum wh_err rc;
 
-    WH_ASSERT(wh_tuf_new(root, NOW, &t, &err) == WH_OK);
+    WH_ASSERT(wh_trust_tuf_new(root, NOW, &t, &err) == WH_OK);
     if (which == 1) {
-        WH_ASSERT(expected(wh_tuf_timestamp_update(t, in, trusted_state, &err)));
+        WH_ASSERT(expected(wh_trust_tuf_timestamp_update(t, in, trusted_state, &err)));
         goto out;
     }
-    WH_ASSERT(wh_tuf_timestamp_update(t, timestamp, false, &err) == WH_OK);
-    wh_tuf_snapshot_want(t, &version, &max);
-    WH_ASSERT(version == 1 && max == WH_TUF_SNAPSHOT_MAX);
+    WH_ASSERT(wh_trust_tuf_timestamp_update(t, timestamp, false, &err) == WH_OK);
+    wh_trust_tuf_snapshot_want(t, &version, &max);
+    WH_ASSERT(version == 1 && max == WH_TRUST_TUF_SNAPSHOT_MAX);
     if (which == 2) {
-        WH_ASSERT(expected(wh_tuf_snapshot_update(t, in, trusted_state, &err)));
+        WH_ASSERT(expected(wh_trust_tuf_snapshot_update(t, in, trusted_state, &err)));
         goto out;
     }
-    WH_ASSERT(wh_tuf_snapshot_update(t, snapshot, false, &err) == WH_OK);
-    WH_ASSERT(wh_tuf_targets_want(t, &version, &max, &err) == WH_OK);
-    if (wh_tuf_targets_update(t, in, &err) != WH_OK)
+    WH_ASSERT(wh_trust_tuf_snapshot_update(t, snapshot, false, &err) == WH_OK);
+    WH_ASSERT(wh_trust_tuf_targets_want(t, &version, &max, &err) == WH_OK);
+    if (wh_trust_tuf_targets_update(t, in, &err) != WH_OK)
         goto out;
-    rc = wh_tuf_target_find(t, "trusted_root.json", &target, &err);
+    rc = wh_trust_tuf_target_find(t, "trusted_root.json", &target, &err);
     WH_ASSERT(rc == WH_OK || rc == WH_E_NOT_FOUND || rc == WH_E_VERIFY);
     WH_ASSERT(rc != WH_OK || target.sha256[0] != '\0' || target.sha512[0] != '\0');
 out:
-    wh_tuf_free(t);
+    wh_trust_tuf_free(t);
 }
 
 static void
@@ -140,11 +140,11 @@ fuzz_root(struct wh_bytes in)
 {
     struct wh_tuf *t = NULL;
     struct wh_error err;
-    enum wh_err rc = wh_tuf_new(in, NOW, &t, &err);
+    enum wh_err rc = wh_trust_tuf_new(in, NOW, &t, &err);
 
     WH_ASSERT(expected(rc));
-    WH_ASSERT(rc != WH_OK || wh_tuf_root_version(t) >= 1);
-    wh_tuf_free(t);
+    WH_ASSERT(rc != WH_OK || wh_trust_tuf_root_version(t) >= 1);
+    wh_trust_tuf_free(t);
 }
 
 int

@@ -312,20 +312,20 @@ load_trusted_root(const struct args *a, time_t now, struct wh_arena *ar, struct 
     struct wh_bytes json;
     struct wh_tuf *t = NULL, *kept = NULL;
 
-    if (wh_file_read(a->root, WH_TUF_ROOT_MAX, ar, &json, err) != WH_OK ||
-        wh_tuf_new(json, now, &t, err) != WH_OK)
+    if (wh_file_read(a->root, WH_TRUST_TUF_ROOT_MAX, ar, &json, err) != WH_OK ||
+        wh_trust_tuf_new(json, now, &t, err) != WH_OK)
         return wh_error_wrap(err, "--root %s", a->root);
-    if (read_state(a, "root.json", WH_TUF_ROOT_MAX, ar, &json)) {
-        if (wh_tuf_new(json, now, &kept, err) != WH_OK) {
-            wh_tuf_free(t);
+    if (read_state(a, "root.json", WH_TRUST_TUF_ROOT_MAX, ar, &json)) {
+        if (wh_trust_tuf_new(json, now, &kept, err) != WH_OK) {
+            wh_trust_tuf_free(t);
             return wh_error_wrap(err, "--state %s/root.json (remove it to start from --root)",
                                  a->state);
         }
-        if (wh_tuf_root_version(kept) > wh_tuf_root_version(t)) {
-            wh_tuf_free(t);
+        if (wh_trust_tuf_root_version(kept) > wh_trust_tuf_root_version(t)) {
+            wh_trust_tuf_free(t);
             t = kept;
         } else {
-            wh_tuf_free(kept);
+            wh_trust_tuf_free(kept);
         }
     }
     *out = t;
@@ -337,20 +337,20 @@ static enum wh_err
 update_root(const struct args *a, CURL *h, struct wh_tuf *t, struct wh_arena *ar,
             struct wh_error *err)
 {
-    for (int i = 0; i < WH_TUF_MAX_ROOT_ROTATIONS; i++) {
+    for (int i = 0; i < WH_TRUST_TUF_MAX_ROOT_ROTATIONS; i++) {
         char *url = wh_arena_sprintf(ar, "%s/%lld.root.json", a->repo,
-                                     (long long)wh_tuf_root_version(t) + 1);
+                                     (long long)wh_trust_tuf_root_version(t) + 1);
         struct wh_bytes json;
-        enum wh_err rc = fetch(h, url, WH_TUF_ROOT_MAX, a->timeout_ms, ar, &json, err);
+        enum wh_err rc = fetch(h, url, WH_TRUST_TUF_ROOT_MAX, a->timeout_ms, ar, &json, err);
 
         if (rc == WH_E_NOT_FOUND)
-            return wh_tuf_root_check_fresh(t, err);
-        if (rc != WH_OK || wh_tuf_root_update(t, json, err) != WH_OK ||
+            return wh_trust_tuf_root_check_fresh(t, err);
+        if (rc != WH_OK || wh_trust_tuf_root_update(t, json, err) != WH_OK ||
             save_state(a, "root.json", json, err) != WH_OK)
             return err->code;
     }
     return wh_error_set(err, WH_E_LIMIT, "root.json: more than %d rotations in one update",
-                        WH_TUF_MAX_ROOT_ROTATIONS);
+                        WH_TRUST_TUF_MAX_ROOT_ROTATIONS);
 }
 
 /* Spec §5.4, §5.5, §5.6, with the state directory's timestamp and snapshot as the trusted ones
@@ -362,36 +362,36 @@ update_metadata(const struct args *a, CURL *h, struct wh_tuf *t, struct wh_arena
     struct wh_bytes json;
     int64_t version;
     size_t max;
-    bool cs = wh_tuf_consistent_snapshot(t);
+    bool cs = wh_trust_tuf_consistent_snapshot(t);
     struct wh_error ignored;
     char *url;
 
-    if (read_state(a, "timestamp.json", WH_TUF_TIMESTAMP_MAX, ar, &json) &&
-        wh_tuf_timestamp_update(t, json, true, &ignored) != WH_OK)
+    if (read_state(a, "timestamp.json", WH_TRUST_TUF_TIMESTAMP_MAX, ar, &json) &&
+        wh_trust_tuf_timestamp_update(t, json, true, &ignored) != WH_OK)
         fprintf(stderr, "driftgate trust update: state ignored: %s\n", ignored.msg);
     url = wh_arena_sprintf(ar, "%s/timestamp.json", a->repo);
-    if (fetch(h, url, WH_TUF_TIMESTAMP_MAX, a->timeout_ms, ar, &json, err) != WH_OK ||
-        wh_tuf_timestamp_update(t, json, false, err) != WH_OK ||
+    if (fetch(h, url, WH_TRUST_TUF_TIMESTAMP_MAX, a->timeout_ms, ar, &json, err) != WH_OK ||
+        wh_trust_tuf_timestamp_update(t, json, false, err) != WH_OK ||
         save_state(a, "timestamp.json", json, err) != WH_OK)
         return err->code;
 
-    wh_tuf_snapshot_want(t, &version, &max);
-    if (read_state(a, "snapshot.json", WH_TUF_SNAPSHOT_MAX, ar, &json) &&
-        wh_tuf_snapshot_update(t, json, true, &ignored) != WH_OK)
+    wh_trust_tuf_snapshot_want(t, &version, &max);
+    if (read_state(a, "snapshot.json", WH_TRUST_TUF_SNAPSHOT_MAX, ar, &json) &&
+        wh_trust_tuf_snapshot_update(t, json, true, &ignored) != WH_OK)
         fprintf(stderr, "driftgate trust update: state ignored: %s\n", ignored.msg);
     url = cs ? wh_arena_sprintf(ar, "%s/%lld.snapshot.json", a->repo, (long long)version)
              : wh_arena_sprintf(ar, "%s/snapshot.json", a->repo);
     if (fetch(h, url, max, a->timeout_ms, ar, &json, err) != WH_OK ||
-        wh_tuf_snapshot_update(t, json, false, err) != WH_OK ||
+        wh_trust_tuf_snapshot_update(t, json, false, err) != WH_OK ||
         save_state(a, "snapshot.json", json, err) != WH_OK)
         return err->code;
 
-    if (wh_tuf_targets_want(t, &version, &max, err) != WH_OK)
+    if (wh_trust_tuf_targets_want(t, &version, &max, err) != WH_OK)
         return err->code;
     url = cs ? wh_arena_sprintf(ar, "%s/%lld.targets.json", a->repo, (long long)version)
              : wh_arena_sprintf(ar, "%s/targets.json", a->repo);
     if (fetch(h, url, max, a->timeout_ms, ar, &json, err) != WH_OK ||
-        wh_tuf_targets_update(t, json, err) != WH_OK)
+        wh_trust_tuf_targets_update(t, json, err) != WH_OK)
         return err->code;
     return WH_OK;
 }
@@ -401,19 +401,19 @@ static enum wh_err
 fetch_target(const struct args *a, CURL *h, struct wh_tuf *t, struct wh_arena *ar,
              struct wh_bytes *out, struct wh_error *err)
 {
-    struct wh_tuf_target tg;
+    struct wh_trust_tuf_target tg;
     const char *base =
         a->targets_url != NULL ? a->targets_url : wh_arena_sprintf(ar, "%s/targets", a->repo);
     char *url;
     enum wh_err rc;
 
-    if ((rc = wh_tuf_target_find(t, a->target, &tg, err)) != WH_OK)
+    if ((rc = wh_trust_tuf_target_find(t, a->target, &tg, err)) != WH_OK)
         return rc;
     if (tg.length > TARGET_MAX)
         return wh_error_set(err, WH_E_LIMIT, "target %s: %zu bytes, more than the %zu allowed",
                             a->target, tg.length, TARGET_MAX);
     /* consistent snapshots: targets/<hash>.<name>, python-tuf and tuf-js take the first hash */
-    url = !wh_tuf_consistent_snapshot(t) ? wh_arena_sprintf(ar, "%s/%s", base, a->target)
+    url = !wh_trust_tuf_consistent_snapshot(t) ? wh_arena_sprintf(ar, "%s/%s", base, a->target)
           : tg.sha256[0] != '\0' ? wh_arena_sprintf(ar, "%s/%s.%s", base, tg.sha256, a->target)
                                  : wh_arena_sprintf(ar, "%s/%s.%s", base, tg.sha512, a->target);
     rc = fetch(h, url, tg.length, a->timeout_ms, ar, out, err);
@@ -423,7 +423,7 @@ fetch_target(const struct args *a, CURL *h, struct wh_tuf *t, struct wh_arena *a
                             tg.length);
     if (rc != WH_OK)
         return rc;
-    return wh_tuf_target_verify(&tg, *out, err);
+    return wh_trust_tuf_target_verify(&tg, *out, err);
 }
 
 /* serve must be able to load what is written: a trusted root that fails to parse is refused. */
@@ -471,7 +471,7 @@ run_update(const struct args *a)
         goto out;
     wh_digest_sha256_str(data.ptr, data.len, digest);
     printf("driftgate trust update: %s (%zu bytes, %s) from root version %lld: %s %s\n", a->target,
-           data.len, digest, (long long)wh_tuf_root_version(t),
+           data.len, digest, (long long)wh_trust_tuf_root_version(t),
            unchanged ? "unchanged" : "written to", a->out);
     status = 0;
 out:
@@ -487,7 +487,7 @@ out:
                   "it has\n",
                   stderr);
     }
-    wh_tuf_free(t);
+    wh_trust_tuf_free(t);
     curl_easy_cleanup(h);
     wh_arena_fini(&ar);
     return status;

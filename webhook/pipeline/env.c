@@ -13,10 +13,10 @@
 #include "base/log.h"
 #include "base/version.h"
 #include "cache/cache.h"
+#include "kube/kube.h"
 #include "metrics/metrics.h"
 #include "policy/policy.h"
 #include "registry/client.h"
-#include "registry/kube.h"
 #include "trust/root.h"
 
 /* Latency buckets (seconds): a cached review takes well under a millisecond, a cold one with

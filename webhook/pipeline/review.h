@@ -34,7 +34,7 @@ struct wh_review_settings {
     int64_t tag_ttl_ms;      /* tag → digest */
     int64_t facts_ttl_ms;    /* verified facts of a digest (digests never change) */
     int64_t negative_ttl_ms; /* "unsigned" and other negative results */
-    /* Kubernetes API for the pods' imagePullSecrets (registry/kube.h); api_server NULL: the
+    /* Kubernetes API for the pods' imagePullSecrets (kube/kube.h); api_server NULL: the
      * in-cluster environment, and no pull secrets outside a cluster. */
     const char *kube_api_server;
     const char *kube_token_file;

@@ -189,7 +189,7 @@ load_json(struct wh_bytes json, const char *what, json_t **out, struct wh_error 
 }
 
 enum wh_err
-wh_tuf_canonical_json(struct wh_bytes json, struct wh_buf *out, struct wh_error *err)
+wh_trust_tuf_canonical_json(struct wh_bytes json, struct wh_buf *out, struct wh_error *err)
 {
     json_t *v;
     enum wh_err rc;
@@ -723,7 +723,7 @@ check_expiry(const struct wh_tuf *t, const struct doc *d, const char *what, stru
 }
 
 enum wh_err
-wh_tuf_new(struct wh_bytes root_json, time_t now, struct wh_tuf **out, struct wh_error *err)
+wh_trust_tuf_new(struct wh_bytes root_json, time_t now, struct wh_tuf **out, struct wh_error *err)
 {
     struct wh_tuf *t = calloc(1, sizeof(*t));
     struct wh_buf canon;
@@ -733,11 +733,11 @@ wh_tuf_new(struct wh_bytes root_json, time_t now, struct wh_tuf **out, struct wh
         wh_oom();
     wh_arena_init(&t->arena);
     t->now = now;
-    rc = parse_doc(t, root_json, ROLE_ROOT, WH_TUF_ROOT_MAX, NULL, "trusted root.json", &t->root,
-                   NULL, &canon, err);
+    rc = parse_doc(t, root_json, ROLE_ROOT, WH_TRUST_TUF_ROOT_MAX, NULL, "trusted root.json",
+                   &t->root, NULL, &canon, err);
     wh_buf_fini(&canon);
     if (rc != WH_OK) {
-        wh_tuf_free(t);
+        wh_trust_tuf_free(t);
         return rc;
     }
     *out = t;
@@ -745,7 +745,7 @@ wh_tuf_new(struct wh_bytes root_json, time_t now, struct wh_tuf **out, struct wh
 }
 
 void
-wh_tuf_free(struct wh_tuf *t)
+wh_trust_tuf_free(struct wh_tuf *t)
 {
     if (t == NULL)
         return;
@@ -754,19 +754,19 @@ wh_tuf_free(struct wh_tuf *t)
 }
 
 int64_t
-wh_tuf_root_version(const struct wh_tuf *t)
+wh_trust_tuf_root_version(const struct wh_tuf *t)
 {
     return t->root->version;
 }
 
 bool
-wh_tuf_consistent_snapshot(const struct wh_tuf *t)
+wh_trust_tuf_consistent_snapshot(const struct wh_tuf *t)
 {
     return t->root->consistent_snapshot;
 }
 
 enum wh_err
-wh_tuf_root_update(struct wh_tuf *t, struct wh_bytes json, struct wh_error *err)
+wh_trust_tuf_root_update(struct wh_tuf *t, struct wh_bytes json, struct wh_error *err)
 {
     struct doc *d = NULL;
     struct wh_buf canon;
@@ -778,7 +778,8 @@ wh_tuf_root_update(struct wh_tuf *t, struct wh_bytes json, struct wh_error *err)
         return wh_error_set(err, WH_E_INTERNAL, "root.json: updated after timestamp.json");
     snprintf(what, sizeof(what), "%lld.root.json", (long long)t->root->version + 1);
     /* §5.3.5: signed by a threshold of the trusted root's root keys ... */
-    rc = parse_doc(t, json, ROLE_ROOT, WH_TUF_ROOT_MAX, t->root, what, &d, &sigs, &canon, err);
+    rc =
+        parse_doc(t, json, ROLE_ROOT, WH_TRUST_TUF_ROOT_MAX, t->root, what, &d, &sigs, &canon, err);
     if (rc == WH_OK && d->version != t->root->version + 1) /* §5.3.6 */
         rc = wh_error_set(err, WH_E_VERIFY,
                           "%s: holds version %lld: a rollback or a misnamed file on the mirror",
@@ -795,14 +796,14 @@ wh_tuf_root_update(struct wh_tuf *t, struct wh_bytes json, struct wh_error *err)
 }
 
 enum wh_err
-wh_tuf_root_check_fresh(const struct wh_tuf *t, struct wh_error *err)
+wh_trust_tuf_root_check_fresh(const struct wh_tuf *t, struct wh_error *err)
 {
     return check_expiry(t, t->root, "root.json", err);
 }
 
 enum wh_err
-wh_tuf_timestamp_update(struct wh_tuf *t, struct wh_bytes json, bool trusted_state,
-                        struct wh_error *err)
+wh_trust_tuf_timestamp_update(struct wh_tuf *t, struct wh_bytes json, bool trusted_state,
+                              struct wh_error *err)
 {
     struct doc *d = NULL;
     struct wh_buf canon;
@@ -813,8 +814,8 @@ wh_tuf_timestamp_update(struct wh_tuf *t, struct wh_bytes json, bool trusted_sta
         return wh_error_set(err, WH_E_INTERNAL, "timestamp.json: updated after snapshot.json");
     if (!trusted_state && check_expiry(t, t->root, "root.json", err) != WH_OK)
         return err->code;
-    rc = parse_doc(t, json, ROLE_TIMESTAMP, WH_TUF_TIMESTAMP_MAX, t->root, "timestamp.json", &d,
-                   NULL, &canon, err);
+    rc = parse_doc(t, json, ROLE_TIMESTAMP, WH_TRUST_TUF_TIMESTAMP_MAX, t->root, "timestamp.json",
+                   &d, NULL, &canon, err);
     wh_buf_fini(&canon);
     if (rc != WH_OK)
         return rc;
@@ -840,12 +841,12 @@ wh_tuf_timestamp_update(struct wh_tuf *t, struct wh_bytes json, bool trusted_sta
 }
 
 void
-wh_tuf_snapshot_want(const struct wh_tuf *t, int64_t *version, size_t *max)
+wh_trust_tuf_snapshot_want(const struct wh_tuf *t, int64_t *version, size_t *max)
 {
     const struct meta *m = find_meta(t->timestamp, "snapshot.json");
 
     *version = m->version;
-    *max = m->length > 0 ? (size_t)m->length : WH_TUF_SNAPSHOT_MAX;
+    *max = m->length > 0 ? (size_t)m->length : WH_TRUST_TUF_SNAPSHOT_MAX;
 }
 
 static enum wh_err
@@ -883,8 +884,8 @@ check_snapshot_rollback(const struct doc *old, const struct doc *d, struct wh_er
 }
 
 enum wh_err
-wh_tuf_snapshot_update(struct wh_tuf *t, struct wh_bytes json, bool trusted_state,
-                       struct wh_error *err)
+wh_trust_tuf_snapshot_update(struct wh_tuf *t, struct wh_bytes json, bool trusted_state,
+                             struct wh_error *err)
 {
     struct doc *d = NULL;
     struct wh_buf canon;
@@ -897,16 +898,16 @@ wh_tuf_snapshot_update(struct wh_tuf *t, struct wh_bytes json, bool trusted_stat
     if (!trusted_state) {
         if (check_expiry(t, t->timestamp, "timestamp.json", err) != WH_OK)
             return err->code;
-        if (json.len > WH_TUF_SNAPSHOT_MAX)
+        if (json.len > WH_TRUST_TUF_SNAPSHOT_MAX)
             return wh_error_set(err, WH_E_LIMIT,
                                 "snapshot.json: %zu bytes, more than the %zu "
                                 "allowed",
-                                json.len, WH_TUF_SNAPSHOT_MAX);
+                                json.len, WH_TRUST_TUF_SNAPSHOT_MAX);
         if (check_against_meta(want, json, "snapshot.json", err) != WH_OK)
             return err->code;
     }
-    rc = parse_doc(t, json, ROLE_SNAPSHOT, WH_TUF_SNAPSHOT_MAX, t->root, "snapshot.json", &d, NULL,
-                   &canon, err);
+    rc = parse_doc(t, json, ROLE_SNAPSHOT, WH_TRUST_TUF_SNAPSHOT_MAX, t->root, "snapshot.json", &d,
+                   NULL, &canon, err);
     wh_buf_fini(&canon);
     if (rc != WH_OK)
         return rc;
@@ -926,7 +927,8 @@ wh_tuf_snapshot_update(struct wh_tuf *t, struct wh_bytes json, bool trusted_stat
 }
 
 enum wh_err
-wh_tuf_targets_want(const struct wh_tuf *t, int64_t *version, size_t *max, struct wh_error *err)
+wh_trust_tuf_targets_want(const struct wh_tuf *t, int64_t *version, size_t *max,
+                          struct wh_error *err)
 {
     const struct meta *m;
 
@@ -934,12 +936,12 @@ wh_tuf_targets_want(const struct wh_tuf *t, int64_t *version, size_t *max, struc
         return wh_error_set(err, WH_E_INTERNAL, "targets.json: no trusted snapshot");
     m = find_meta(t->snapshot, "targets.json");
     *version = m->version;
-    *max = m->length > 0 ? (size_t)m->length : WH_TUF_TARGETS_MAX;
+    *max = m->length > 0 ? (size_t)m->length : WH_TRUST_TUF_TARGETS_MAX;
     return WH_OK;
 }
 
 enum wh_err
-wh_tuf_targets_update(struct wh_tuf *t, struct wh_bytes json, struct wh_error *err)
+wh_trust_tuf_targets_update(struct wh_tuf *t, struct wh_bytes json, struct wh_error *err)
 {
     struct doc *d = NULL;
     struct wh_buf canon;
@@ -951,13 +953,13 @@ wh_tuf_targets_update(struct wh_tuf *t, struct wh_bytes json, struct wh_error *e
     if (check_expiry(t, t->snapshot, "snapshot.json", err) != WH_OK)
         return err->code;
     want = find_meta(t->snapshot, "targets.json");
-    if (json.len > WH_TUF_TARGETS_MAX)
+    if (json.len > WH_TRUST_TUF_TARGETS_MAX)
         return wh_error_set(err, WH_E_LIMIT, "targets.json: %zu bytes, more than the %zu allowed",
-                            json.len, WH_TUF_TARGETS_MAX);
+                            json.len, WH_TRUST_TUF_TARGETS_MAX);
     if (check_against_meta(want, json, "targets.json", err) != WH_OK)
         return err->code;
-    rc = parse_doc(t, json, ROLE_TARGETS, WH_TUF_TARGETS_MAX, t->root, "targets.json", &d, NULL,
-                   &canon, err);
+    rc = parse_doc(t, json, ROLE_TARGETS, WH_TRUST_TUF_TARGETS_MAX, t->root, "targets.json", &d,
+                   NULL, &canon, err);
     wh_buf_fini(&canon);
     if (rc != WH_OK)
         return rc;
@@ -973,8 +975,8 @@ wh_tuf_targets_update(struct wh_tuf *t, struct wh_bytes json, struct wh_error *e
 }
 
 enum wh_err
-wh_tuf_target_find(const struct wh_tuf *t, const char *name, struct wh_tuf_target *out,
-                   struct wh_error *err)
+wh_trust_tuf_target_find(const struct wh_tuf *t, const char *name, struct wh_trust_tuf_target *out,
+                         struct wh_error *err)
 {
     if (t->targets == NULL)
         return wh_error_set(err, WH_E_INTERNAL, "target %s: no trusted targets.json", name);
@@ -1002,7 +1004,8 @@ wh_tuf_target_find(const struct wh_tuf *t, const char *name, struct wh_tuf_targe
 }
 
 enum wh_err
-wh_tuf_target_verify(const struct wh_tuf_target *target, struct wh_bytes data, struct wh_error *err)
+wh_trust_tuf_target_verify(const struct wh_trust_tuf_target *target, struct wh_bytes data,
+                           struct wh_error *err)
 {
     struct hashes h = {.present = true};
     char what[200];

@@ -197,7 +197,7 @@ emit(json_t *v, int depth, struct wh_buf *out, struct wh_error *err)
 }
 
 enum wh_err
-wh_canonical_json(struct wh_bytes json, struct wh_buf *out, struct wh_error *err)
+wh_verify_canonical_json(struct wh_bytes json, struct wh_buf *out, struct wh_error *err)
 {
     json_error_t jerr;
     json_t *root;

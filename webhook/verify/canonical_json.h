@@ -17,7 +17,7 @@
 
 struct wh_buf;
 
-WH_MUST_CHECK enum wh_err wh_canonical_json(struct wh_bytes json, struct wh_buf *out,
-                                            struct wh_error *err);
+WH_MUST_CHECK enum wh_err wh_verify_canonical_json(struct wh_bytes json, struct wh_buf *out,
+                                                   struct wh_error *err);
 
 #endif

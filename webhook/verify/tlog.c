@@ -398,8 +398,8 @@ wh_verify_tlog_set_payload(const struct wh_tlog_entry *entry, struct wh_arena *a
                   entry->log_index, hex, entry->integrated_time);
     rc = wh_buf_check(&raw, "SET payload", err);
     if (rc == WH_OK)
-        rc = wh_canonical_json((struct wh_bytes){(const unsigned char *)raw.ptr, raw.len}, &canon,
-                               err);
+        rc = wh_verify_canonical_json((struct wh_bytes){(const unsigned char *)raw.ptr, raw.len},
+                                      &canon, err);
     if (rc == WH_OK) {
         out->ptr = wh_arena_memdup(a, canon.ptr, canon.len + 1);
         out->len = canon.len;

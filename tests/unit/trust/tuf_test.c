@@ -70,7 +70,7 @@ sign_doc(const char *signed_json, const struct tkey *const *signers, size_t n, c
 
     wh_buf_init(&canon, 1 << 20);
     wh_buf_init(&out, 1 << 20);
-    if (wh_tuf_canonical_json(
+    if (wh_trust_tuf_canonical_json(
             (struct wh_bytes){(const unsigned char *)signed_json, strlen(signed_json)}, &canon,
             &err) != WH_OK) {
         printf("# canonical: %s\n", err.msg);
@@ -128,7 +128,7 @@ static enum wh_err
 start(struct wh_bytes json, struct wh_tuf **t, struct wh_error *err)
 {
     *t = NULL;
-    return wh_tuf_new(json, NOW, t, err);
+    return wh_trust_tuf_new(json, NOW, t, err);
 }
 
 static void
@@ -143,17 +143,18 @@ test_canonical_json(void)
     enum wh_err rc;
 
     wh_buf_init(&b, 4096);
-    rc = wh_tuf_canonical_json((struct wh_bytes){(const unsigned char *)in, strlen(in)}, &b, &err);
+    rc = wh_trust_tuf_canonical_json((struct wh_bytes){(const unsigned char *)in, strlen(in)}, &b,
+                                     &err);
     ok(rc == WH_OK && strcmp(b.ptr, want) == 0,
        "canonical JSON: keys sorted bytewise, only \" and \\ escaped, no whitespace: %s",
        rc == WH_OK ? b.ptr : err.msg);
     wh_buf_reset(&b);
-    rc =
-        wh_tuf_canonical_json((struct wh_bytes){(const unsigned char *)"{\"a\":1.5}", 9}, &b, &err);
+    rc = wh_trust_tuf_canonical_json((struct wh_bytes){(const unsigned char *)"{\"a\":1.5}", 9}, &b,
+                                     &err);
     ok(rc == WH_E_INVALID && strstr(err.msg, "non-integer") != NULL, "a real number is refused");
     wh_buf_reset(&b);
-    rc = wh_tuf_canonical_json((struct wh_bytes){(const unsigned char *)"{\"a\":1,\"a\":2}", 13},
-                               &b, &err);
+    rc = wh_trust_tuf_canonical_json(
+        (struct wh_bytes){(const unsigned char *)"{\"a\":1,\"a\":2}", 13}, &b, &err);
     ok(rc == WH_E_INVALID && strstr(err.msg, "duplicate") != NULL, "a duplicate key is refused: %s",
        err.msg);
     wh_buf_fini(&b);
@@ -162,12 +163,12 @@ test_canonical_json(void)
     memset(deep, '[', 40);
     memset(deep + 40, ']', 40);
     wh_buf_init(&b, 4096);
-    rc = wh_tuf_canonical_json((struct wh_bytes){(const unsigned char *)deep, 80}, &b, &err);
+    rc = wh_trust_tuf_canonical_json((struct wh_bytes){(const unsigned char *)deep, 80}, &b, &err);
     ok(rc == WH_E_LIMIT, "nesting past 32 is WH_E_LIMIT");
     wh_buf_fini(&b);
     wh_buf_init(&b, 8);
-    rc = wh_tuf_canonical_json((struct wh_bytes){(const unsigned char *)"[1,2,3,4,5,6,7]", 15}, &b,
-                               &err);
+    rc = wh_trust_tuf_canonical_json(
+        (struct wh_bytes){(const unsigned char *)"[1,2,3,4,5,6,7]", 15}, &b, &err);
     ok(rc == WH_E_LIMIT, "output past the buffer's cap is WH_E_LIMIT");
     wh_buf_fini(&b);
 }
@@ -187,10 +188,10 @@ test_sigstore_root(void)
     if (rc != WH_OK)
         goto out;
     rc = start(json, &t, &err);
-    ok(rc == WH_OK && wh_tuf_root_version(t) == 14 && wh_tuf_consistent_snapshot(t),
+    ok(rc == WH_OK && wh_trust_tuf_root_version(t) == 14 && wh_trust_tuf_consistent_snapshot(t),
        "its ecdsa P-256 keys sign it over canonical JSON (threshold met): %s",
        rc == WH_OK ? "ok" : err.msg);
-    wh_tuf_free(t);
+    wh_trust_tuf_free(t);
     t = NULL;
 
     /* one character of "signed" changed: no signature holds */
@@ -201,7 +202,7 @@ test_sigstore_root(void)
         rc = start((struct wh_bytes){(unsigned char *)copy, json.len}, &t, &err);
         ok(rc == WH_E_VERIFY && strstr(err.msg, "0 of the root role's keys") != NULL,
            "a changed expiry breaks every signature: %s", err.msg);
-        wh_tuf_free(t);
+        wh_trust_tuf_free(t);
     }
 out:
     wh_arena_fini(&a);
@@ -224,14 +225,14 @@ test_key_schemes(void)
     rc = start(sign_doc(root, keys, 3, NULL, &a), &t, &err);
     ok(rc == WH_OK, "ed25519, ecdsa-sha2-nistp256 and -nistp384 keys each count: %s",
        rc == WH_OK ? "ok" : err.msg);
-    wh_tuf_free(t);
+    wh_trust_tuf_free(t);
 
     const struct tkey *only384[] = {&p384};
     char *r384 = root_json(1, FUTURE, only384, 1, 1, &a);
     rc = start(sign_doc(r384, only384, 1, "SHA256", &a), &t, &err);
     ok(rc == WH_E_VERIFY, "a nistp384 signature over SHA-256 does not count (the scheme binds "
                           "SHA-384)");
-    wh_tuf_free(t);
+    wh_trust_tuf_free(t);
 
     /* the same key twice under one keyid is one key */
     const struct tkey *twice[] = {&ed, &ed};
@@ -240,7 +241,7 @@ test_key_schemes(void)
     rc = start(sign_doc(r2, twice, 2, NULL, &a), &t, &err);
     ok(rc == WH_E_VERIFY && strstr(err.msg, "1 of the root role's keys") != NULL,
        "two signatures by one key count once toward a threshold of 2: %s", err.msg);
-    wh_tuf_free(t);
+    wh_trust_tuf_free(t);
 
     /* a signature by a key the role does not list does not count */
     struct tkey evil = mint("ed25519", "ked", &a); /* same keyid, other key */
@@ -248,7 +249,7 @@ test_key_schemes(void)
     const struct tkey *edonly[] = {&ed};
     rc = start(sign_doc(root_json(1, FUTURE, edonly, 1, 1, &a), forged, 1, NULL, &a), &t, &err);
     ok(rc == WH_E_VERIFY, "a signature under a listed keyid by another key is refused");
-    wh_tuf_free(t);
+    wh_trust_tuf_free(t);
 
     /* an RSA key (not verified here) listed with threshold 1 never meets it */
     char *rsa = wh_arena_sprintf(
@@ -264,7 +265,7 @@ test_key_schemes(void)
         &a, "{\"signed\":%s,\"signatures\":[{\"keyid\":\"r\",\"sig\":\"00\"}]}", rsa);
     rc = start((struct wh_bytes){(unsigned char *)doc, strlen(doc)}, &t, &err);
     ok(rc == WH_E_VERIFY, "a key type this client does not verify never counts");
-    wh_tuf_free(t);
+    wh_trust_tuf_free(t);
     wh_arena_fini(&a);
 }
 
@@ -276,7 +277,7 @@ expect_invalid_n(const char *doc, size_t n, enum wh_err code, const char *needle
     enum wh_err rc = start((struct wh_bytes){(const unsigned char *)doc, n}, &t, &err);
 
     ok(rc == code && strstr(err.msg, needle) != NULL, "%s: %s", name, err.msg);
-    wh_tuf_free(t);
+    wh_trust_tuf_free(t);
 }
 
 static void
@@ -321,15 +322,15 @@ test_malformed(void)
         enum wh_err rc = start(d, &t, &err);
         ok(rc == WH_E_INVALID && strstr(err.msg, "twice") != NULL,
            "a role listing one key twice is refused: %s", err.msg);
-        wh_tuf_free(t);
+        wh_trust_tuf_free(t);
     }
 
     /* over the root bound: refused before parsing */
-    size_t big = WH_TUF_ROOT_MAX + 1;
+    size_t big = WH_TRUST_TUF_ROOT_MAX + 1;
     char *huge = wh_arena_alloc(&a, big + 1);
     memset(huge, ' ', big);
     enum wh_err rc = start((struct wh_bytes){(unsigned char *)huge, big}, &t, &err);
-    ok(rc == WH_E_LIMIT, "a root past %zu bytes is WH_E_LIMIT", WH_TUF_ROOT_MAX);
+    ok(rc == WH_E_LIMIT, "a root past %zu bytes is WH_E_LIMIT", WH_TRUST_TUF_ROOT_MAX);
     wh_arena_fini(&a);
 }
 
@@ -350,42 +351,43 @@ test_rotation_and_expiry(void)
     ok(rc == WH_OK, "root v1");
     if (rc != WH_OK)
         goto out;
-    rc = wh_tuf_root_update(t, sign_doc(root_json(2, FUTURE, v2k, 1, 1, &a), v2k, 1, NULL, &a),
-                            &err);
-    ok(rc == WH_E_VERIFY && wh_tuf_root_version(t) == 1,
+    rc = wh_trust_tuf_root_update(
+        t, sign_doc(root_json(2, FUTURE, v2k, 1, 1, &a), v2k, 1, NULL, &a), &err);
+    ok(rc == WH_E_VERIFY && wh_trust_tuf_root_version(t) == 1,
        "v2 signed only by its new key is refused (the old root did not authorise it): %s", err.msg);
-    rc = wh_tuf_root_update(t, sign_doc(root_json(2, FUTURE, v2k, 1, 1, &a), v1k, 1, NULL, &a),
-                            &err);
+    rc = wh_trust_tuf_root_update(
+        t, sign_doc(root_json(2, FUTURE, v2k, 1, 1, &a), v1k, 1, NULL, &a), &err);
     ok(rc == WH_E_VERIFY && strstr(err.msg, "new root keys") != NULL,
        "v2 signed only by the old key is refused (its own keys did not sign): %s", err.msg);
-    rc = wh_tuf_root_update(t, sign_doc(root_json(3, FUTURE, v2k, 1, 1, &a), both, 2, NULL, &a),
-                            &err);
+    rc = wh_trust_tuf_root_update(
+        t, sign_doc(root_json(3, FUTURE, v2k, 1, 1, &a), both, 2, NULL, &a), &err);
     ok(rc == WH_E_VERIFY && strstr(err.msg, "holds version 3") != NULL,
        "a skipped version is refused: %s", err.msg);
-    rc = wh_tuf_root_update(t, sign_doc(root_json(2, FUTURE, v2k, 1, 1, &a), both, 2, NULL, &a),
-                            &err);
-    ok(rc == WH_OK && wh_tuf_root_version(t) == 2, "v2 signed by old and new keys is trusted");
-    ok(wh_tuf_root_check_fresh(t, &err) == WH_OK, "a root expiring in 2099 is fresh");
-    wh_tuf_free(t);
+    rc = wh_trust_tuf_root_update(
+        t, sign_doc(root_json(2, FUTURE, v2k, 1, 1, &a), both, 2, NULL, &a), &err);
+    ok(rc == WH_OK && wh_trust_tuf_root_version(t) == 2,
+       "v2 signed by old and new keys is trusted");
+    ok(wh_trust_tuf_root_check_fresh(t, &err) == WH_OK, "a root expiring in 2099 is fresh");
+    wh_trust_tuf_free(t);
 
     /* expired exactly at `now`: python-tuf and tuf-js say expired when now >= expires */
     struct wh_bytes old =
         sign_doc(root_json(1, "2025-11-24T16:00:00Z", v1k, 1, 1, &a), v1k, 1, NULL, &a);
     t = NULL;
-    rc = wh_tuf_new(old, (time_t)1764000000, &t, &err); /* 2025-11-24T16:00:00Z */
+    rc = wh_trust_tuf_new(old, (time_t)1764000000, &t, &err); /* 2025-11-24T16:00:00Z */
     ok(rc == WH_OK, "an expired root still starts the rotation chain");
     if (rc == WH_OK) {
-        rc = wh_tuf_root_check_fresh(t, &err);
+        rc = wh_trust_tuf_root_check_fresh(t, &err);
         ok(rc == WH_E_VERIFY && strstr(err.msg, "expired at 2025-11-24T16:00:00Z") != NULL &&
                strstr(err.msg, "freeze") != NULL,
            "a root expiring at the update's start is refused: %s", err.msg);
         struct wh_error e2;
-        ok(wh_tuf_timestamp_update(t, (struct wh_bytes){(const unsigned char *)"{}", 2}, false,
-                                   &e2) == WH_E_VERIFY,
+        ok(wh_trust_tuf_timestamp_update(t, (struct wh_bytes){(const unsigned char *)"{}", 2},
+                                         false, &e2) == WH_E_VERIFY,
            "no timestamp is taken under an expired root");
     }
 out:
-    wh_tuf_free(t);
+    wh_trust_tuf_free(t);
     wh_arena_fini(&a);
 }
 

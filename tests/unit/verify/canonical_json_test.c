@@ -13,7 +13,8 @@ check(const char *in, const char *want)
     enum wh_err rc;
 
     wh_buf_init(&b, 4096);
-    rc = wh_canonical_json((struct wh_bytes){(const unsigned char *)in, strlen(in)}, &b, &err);
+    rc = wh_verify_canonical_json((struct wh_bytes){(const unsigned char *)in, strlen(in)}, &b,
+                                  &err);
     ok(rc == WH_OK && b.ptr != NULL && strcmp(b.ptr, want) == 0, "%s -> %s (got %s) %s", in, want,
        b.ptr != NULL ? b.ptr : "", rc == WH_OK ? "" : err.msg);
     wh_buf_fini(&b);
@@ -27,7 +28,8 @@ refuse(const char *in, size_t cap, enum wh_err want, const char *part)
     enum wh_err rc;
 
     wh_buf_init(&b, cap);
-    rc = wh_canonical_json((struct wh_bytes){(const unsigned char *)in, strlen(in)}, &b, &err);
+    rc = wh_verify_canonical_json((struct wh_bytes){(const unsigned char *)in, strlen(in)}, &b,
+                                  &err);
     ok(rc == want && strstr(err.msg, part) != NULL, "%s is %s: %s", in, wh_error_name(want),
        err.msg);
     wh_buf_fini(&b);
