@@ -18,9 +18,9 @@
 #include "base/regex.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "lint/schema.h"
 #include "policy/overlap.h"
 #include "policy/policy.h"
-#include "policy/schema.h"
 
 #define LINT_USAGE                                                                                 \
     "driftgate policy lint [--schema FILE] [--schema-only] [--key-dir DIR]... FILE...\n"           \
@@ -84,11 +84,11 @@ warn_overlaps(const char *path, const struct wh_policy *p)
 
 /* 0 valid, 1 not. */
 static int
-lint_file(const char *path, const struct wh_policy_schema *schema, bool schema_only,
+lint_file(const char *path, const struct wh_lint_schema *schema, bool schema_only,
           const struct wh_policy_load_options *lo)
 {
     const struct wh_limits *lim = lo->limits;
-    struct wh_policy_violations found;
+    struct wh_lint_violations found;
     struct wh_policy *p;
     struct wh_arena a;
     struct wh_bytes yaml;
@@ -102,7 +102,7 @@ lint_file(const char *path, const struct wh_policy_schema *schema, bool schema_o
         wh_arena_fini(&a);
         return 1;
     }
-    if (wh_policy_schema_check(schema, yaml, path, lim, &a, &found, &err) != WH_OK) {
+    if (wh_lint_schema_check(schema, yaml, path, lim, &a, &found, &err) != WH_OK) {
         fprintf(stderr, "%s\n", err.msg); /* YAML-level: already "file:line:col: ..." */
         bad = 1;
     } else if (found.total > 0) {
@@ -181,18 +181,17 @@ parse_options(int argc, char **argv, struct lint_args *o, struct wh_policy_load_
 
 /* The schema lint checks with: built in, or read from --schema FILE. 0, or 2 when unusable. */
 static int
-load_schema(const char *path, struct wh_arena *a, const struct wh_policy_schema **schema)
+load_schema(const char *path, struct wh_arena *a, const struct wh_lint_schema **schema)
 {
-    struct wh_bytes text = {(const unsigned char *)wh_policy_schema_text,
-                            wh_policy_schema_text_len};
+    struct wh_bytes text = {(const unsigned char *)wh_lint_schema_text, wh_lint_schema_text_len};
     struct wh_error err;
 
     if (path != NULL && wh_file_read(path, 1u << 20, a, &text, &err) != WH_OK) {
         fprintf(stderr, "driftgate policy lint: schema %s: %s\n", path, err.msg);
         return 2;
     }
-    if (wh_policy_schema_parse(text, path != NULL ? path : "built-in policy schema", a, schema,
-                               &err) != WH_OK) {
+    if (wh_lint_schema_parse(text, path != NULL ? path : "built-in policy schema", a, schema,
+                             &err) != WH_OK) {
         fprintf(stderr, "driftgate policy lint: %s\n", err.msg);
         return 2;
     }
@@ -206,13 +205,13 @@ wh_cli_policy(int argc, char **argv)
     struct lint_args o = {0};
     struct wh_policy_load_options lo = {
         .limits = &lim, .now = wh_clock_wall(), .key_dirs = o.key_dirs};
-    const struct wh_policy_schema *schema;
+    const struct wh_lint_schema *schema;
     struct wh_arena a;
     size_t i;
     int status;
 
     if (argc == 2 && strcmp(argv[1], "schema") == 0) {
-        fwrite(wh_policy_schema_text, 1, wh_policy_schema_text_len, stdout);
+        fwrite(wh_lint_schema_text, 1, wh_lint_schema_text_len, stdout);
         return ferror(stdout) ? 2 : 0;
     }
     if (argc < 3 || strcmp(argv[1], "lint") != 0)

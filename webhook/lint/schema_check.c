@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "base/clock.h"
-#include "policy/schema_node.h"
+#include "lint/schema_node.h"
 #include "policy/tree.h"
 
 #define EVAL_DEPTH 128
@@ -24,7 +24,7 @@
 
 struct eval {
     struct wh_arena *a;
-    struct wh_policy_violation *v;
+    struct wh_lint_violation *v;
     size_t n, cap, total;
     const char *broken; /* why the check could not finish, NULL if it could */
     const struct wh_policy_node *broken_at;
@@ -717,7 +717,7 @@ check(struct eval *e, const struct schema_node *s, const struct wh_policy_node *
 static int
 by_position(const void *x, const void *y)
 {
-    const struct wh_policy_violation *a = x, *b = y;
+    const struct wh_lint_violation *a = x, *b = y;
 
     if (a->line != b->line)
         return a->line < b->line ? -1 : 1;
@@ -727,9 +727,9 @@ by_position(const void *x, const void *y)
 }
 
 enum wh_err
-wh_policy_schema_check(const struct wh_policy_schema *s, struct wh_bytes yaml, const char *file,
-                       const struct wh_limits *lim, struct wh_arena *a,
-                       struct wh_policy_violations *out, struct wh_error *err)
+wh_lint_schema_check(const struct wh_lint_schema *s, struct wh_bytes yaml, const char *file,
+                     const struct wh_limits *lim, struct wh_arena *a,
+                     struct wh_lint_violations *out, struct wh_error *err)
 {
     struct wh_policy_node *root;
     struct eval e = {0};
@@ -753,7 +753,7 @@ wh_policy_schema_check(const struct wh_policy_schema *s, struct wh_bytes yaml, c
         if (kept == 0 || by_position(&e.v[kept - 1], &e.v[i]) != 0)
             e.v[kept++] = e.v[i];
     out->v = e.v;
-    out->n = kept > WH_POLICY_VIOLATIONS_MAX ? WH_POLICY_VIOLATIONS_MAX : kept;
+    out->n = kept > WH_LINT_VIOLATIONS_MAX ? WH_LINT_VIOLATIONS_MAX : kept;
     out->total = e.total - (e.n - kept);
     return WH_OK;
 }
