@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,7 +261,8 @@ fail_at(struct parser *p, yaml_mark_t m, enum wh_err code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return wh_error_set(p->err, code, "%s:%zu:%zu: %s", p->path, m.line + 1, m.column + 1, msg);
+    return wh_error_set_at(p->err, code, p->path, m.line + 1 > INT_MAX ? INT_MAX : (int)m.line + 1,
+                           m.column + 1 > INT_MAX ? INT_MAX : (int)m.column + 1, "%s", msg);
 }
 
 /* Advances to the next event; refuses aliases and anchors (they buy nothing in a config). */

@@ -30,13 +30,20 @@ fail(struct ctx *c, const struct wh_policy_node *n, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return wh_error_set(c->err, WH_E_INVALID, "%s:%d:%d: %s", c->file, n->line, n->col, msg);
+    return wh_error_set_at(c->err, WH_E_INVALID, c->file, n->line, n->col, "%s", msg);
+}
+
+/* libyaml's 0-based mark as a 1-based line or column. */
+static int
+mark_int(size_t zero_based)
+{
+    return zero_based + 1 > INT_MAX ? INT_MAX : (int)zero_based + 1;
 }
 
 static enum wh_err
 fail_at(struct ctx *c, enum wh_err code, yaml_mark_t m, const char *msg)
 {
-    return wh_error_set(c->err, code, "%s:%zu:%zu: %s", c->file, m.line + 1, m.column + 1, msg);
+    return wh_error_set_at(c->err, code, c->file, mark_int(m.line), mark_int(m.column), "%s", msg);
 }
 
 static struct wh_policy_node *
@@ -45,8 +52,8 @@ node_new(struct ctx *c, enum wh_policy_node_kind kind, yaml_mark_t m)
     struct wh_policy_node *n = wh_arena_alloc(c->a, sizeof(*n));
 
     n->kind = kind;
-    n->line = m.line + 1 > INT_MAX ? INT_MAX : (int)m.line + 1;
-    n->col = m.column + 1 > INT_MAX ? INT_MAX : (int)m.column + 1;
+    n->line = mark_int(m.line);
+    n->col = mark_int(m.column);
     return n;
 }
 
