@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/json_scan.h"
+#include "lint/pattern.h"
 #include "lint/schema_node.h"
 
 #define SCHEMA_BYTES (1u << 20)
@@ -366,7 +367,7 @@ compile_pattern(struct parse *p, const struct schema_json *v, const char *loc,
 
     if (v->kind != SJ_STRING)
         return bad(p, loc, "pattern must be a string");
-    if (wh_regex_new(WH_REGEX_ECMASCRIPT, v->string, &re, &perr) != WH_OK)
+    if (wh_lint_pattern_new(v->string, &re, &perr) != WH_OK)
         return wh_error_set(p->err, perr.code, "%s: %s at %s", p->label, perr.msg, loc);
     wh_arena_defer(p->a, release_pattern, re);
     s->pattern = re;
