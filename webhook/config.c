@@ -14,6 +14,7 @@
 #include <yaml.h>
 
 #include "base/file.h"
+#include "base/yaml_scalar.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
 #define CONFIG_MAX_LIST 64
@@ -290,6 +291,17 @@ scalar(const struct parser *p)
     return (struct wh_str){(const char *)p->ev.data.scalar.value, p->ev.data.scalar.length};
 }
 
+/* A boolean by the policy's rule too (base/yaml_scalar.h): plain true/True/TRUE, false/... */
+static bool
+is_bool(const struct parser *p, bool *out)
+{
+    double num;
+
+    return p->ev.type == YAML_SCALAR_EVENT &&
+           wh_yaml_scalar_type(scalar(p), p->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE, &num,
+                               out) == WH_YAML_BOOL;
+}
+
 static enum wh_err
 expect_scalar(struct parser *p, const char *key, const char *what)
 {
@@ -475,11 +487,8 @@ parse_value(struct parser *p, const struct field *f)
             return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: expected a mapping", f->key);
         return parse_mapping(p, f->sub, f->key);
     case K_TLS:
-        if (p->ev.type == YAML_SCALAR_EVENT && p->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-            (wh_str_eq_c(scalar(p), "false") || wh_str_eq_c(scalar(p), "true"))) {
-            p->c->tls_enabled = wh_str_eq_c(scalar(p), "true");
+        if (is_bool(p, &p->c->tls_enabled))
             return WH_OK;
-        }
         if (p->ev.type != YAML_MAPPING_START_EVENT)
             return fail_at(p, p->ev.start_mark, WH_E_INVALID,
                            "tls: expected {cert: FILE, key: FILE} or false");
