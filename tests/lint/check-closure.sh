@@ -9,7 +9,10 @@ cd "$(dirname "$0")/../.." || exit 1
 build=${1:-build}
 bin=$build/serve-closure
 map=$bin.map
-[ -x "$bin" ] && [ -s "$map" ] || { echo "check-closure: $bin or its map is missing (make $bin)"; exit 1; }
+if [ ! -x "$bin" ] || [ ! -s "$map" ]; then
+  echo "check-closure: $bin or its map is missing (make $bin)"
+  exit 1
+fi
 bad=0
 mapfile -t members < <(grep -oE 'libdriftgate\.a\([^)]+\.o\)' "$map" | sed -E 's/.*\((.*)\)/\1/' | sort -u)
 for src in webhook/lint/*.c webhook/cli/lint.c; do
