@@ -5,13 +5,13 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 declare -A allow=(
-  [image]="" [trust]="" [decision]="" [metrics]=""
+  [image]="" [trust]="" [decision]="" [metrics]="" [fsm]=""
   [verify]="image trust" [sbom]="verify" [policy]="image verify sbom decision"
   [admission]="decision" [registry]="image" [cache]="verify"
   [pipeline]="image trust verify sbom decision policy admission registry cache metrics config.h"
   [http]="pipeline admission metrics config.h"
   [lint]="policy"
-  [cli]="image trust verify sbom decision policy admission registry cache metrics pipeline http lint config.h"
+  [cli]="image trust verify sbom decision policy admission registry cache metrics pipeline http fsm lint config.h"
 )
 bad=0
 for dir in "${!allow[@]}"; do
