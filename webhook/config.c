@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <yaml.h>
 
 #include "base/file.h"
+#include "base/yaml_scalar.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
 #define CONFIG_MAX_LIST 64
@@ -264,7 +266,8 @@ fail_at(struct parser *p, yaml_mark_t m, enum wh_err code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return wh_error_set(p->err, code, "%s:%zu:%zu: %s", p->path, m.line + 1, m.column + 1, msg);
+    return wh_error_set_at(p->err, code, p->path, m.line + 1 > INT_MAX ? INT_MAX : (int)m.line + 1,
+                           m.column + 1 > INT_MAX ? INT_MAX : (int)m.column + 1, "%s", msg);
 }
 
 /* Advances to the next event; refuses aliases and anchors (they buy nothing in a config). */
@@ -290,6 +293,17 @@ static struct wh_str
 scalar(const struct parser *p)
 {
     return (struct wh_str){(const char *)p->ev.data.scalar.value, p->ev.data.scalar.length};
+}
+
+/* A boolean by the policy's rule too (base/yaml_scalar.h): plain true/True/TRUE, false/... */
+static bool
+is_bool(const struct parser *p, bool *out)
+{
+    double num;
+
+    return p->ev.type == YAML_SCALAR_EVENT &&
+           wh_yaml_scalar_type(scalar(p), p->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE, &num,
+                               out) == WH_YAML_BOOL;
 }
 
 static enum wh_err
@@ -477,11 +491,8 @@ parse_value(struct parser *p, const struct field *f)
             return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: expected a mapping", f->key);
         return parse_mapping(p, f->sub, f->key);
     case K_TLS:
-        if (p->ev.type == YAML_SCALAR_EVENT && p->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-            (wh_str_eq_c(scalar(p), "false") || wh_str_eq_c(scalar(p), "true"))) {
-            p->c->tls_enabled = wh_str_eq_c(scalar(p), "true");
+        if (is_bool(p, &p->c->tls_enabled))
             return WH_OK;
-        }
         if (p->ev.type != YAML_MAPPING_START_EVENT)
             return fail_at(p, p->ev.start_mark, WH_E_INVALID,
                            "tls: expected {cert: FILE, key: FILE} or false");

@@ -1,7 +1,7 @@
-/* Regexes in both dialects (base/regex.c): input is "pattern\0subject". Compiling fails only with
- * WH_E_INVALID or WH_E_LIMIT and a message naming the source; matching ends with a verdict or
- * WH_E_LIMIT (PCRE2's bounds), never a hang or crash; wrapping a compiled pattern in (?:...)
- * changes neither outcome (unless an RE2 \Q is left open); an RE2 \Q<subject>\E matches the
+/* Regexes in both dialects (base/regex.c, lint/pattern.c): input is "pattern\0subject". Compiling
+ * fails only with WH_E_INVALID or WH_E_LIMIT and a message naming the source; matching ends with a
+ * verdict or WH_E_LIMIT (PCRE2's bounds), never a hang or crash; wrapping a compiled pattern in
+ * (?:...) changes neither outcome (unless an RE2 \Q is left open); an RE2 \Q<subject>\E matches the
  * subject. */
 #include "fuzz/fuzz.h"
 
@@ -12,6 +12,15 @@
 #define MATCH_LIMIT_JIT 200000u
 #define MATCH_LIMIT_INTERPRETER 50000u
 #include "base/regex.c"
+#include "lint/pattern.h"
+
+/* ECMAScript patterns compile in lint/pattern.c (linked; its parser calls the writers above). */
+static enum wh_err
+new_regex(enum wh_regex_dialect d, struct wh_str src, struct wh_regex **re, struct wh_error *err)
+{
+    return d == WH_REGEX_ECMASCRIPT ? wh_lint_pattern_new(src, re, err)
+                                    : wh_regex_new(d, src, re, err);
+}
 
 static bool
 match_ok(enum wh_err rc, const struct wh_error *err)
@@ -29,7 +38,7 @@ one(enum wh_regex_dialect d, struct wh_str pat, struct wh_str subj)
     bool found = false, found2 = false;
     char *w;
 
-    rc = wh_regex_new(d, pat, &re, &err);
+    rc = new_regex(d, pat, &re, &err);
     if (rc != WH_OK) {
         WH_ASSERT(err.code == rc && (rc == WH_E_INVALID || rc == WH_E_LIMIT));
         WH_ASSERT(strncmp(err.msg, prefix[d], strlen(prefix[d])) == 0);
@@ -45,7 +54,7 @@ one(enum wh_regex_dialect d, struct wh_str pat, struct wh_str subj)
         memcpy(w, "(?:", 3);
         memcpy(w + 3, pat.ptr, pat.len);
         w[pat.len + 3] = ')';
-        rc2 = wh_regex_new(d, (struct wh_str){w, pat.len + 4}, &wrapped, &err);
+        rc2 = new_regex(d, (struct wh_str){w, pat.len + 4}, &wrapped, &err);
         WH_ASSERT(rc2 == WH_OK || rc2 == WH_E_LIMIT);
         if (rc2 == WH_OK && rc == WH_OK) { /* a limit-bound match is not repeated */
             rc2 = wh_regex_match(wrapped, subj, &found2, &err);

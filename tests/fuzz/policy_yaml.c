@@ -8,16 +8,16 @@
 #include <string.h>
 
 #include "fuzz/fuzz.h"
+#include "lint/schema.h"
 #include "policy/policy.h"
-#include "policy/schema.h"
 
 /* The schema check's verdict: 0 valid, 1 violations, 2 YAML-level error. */
 static int
 schema_verdict(const uint8_t *data, size_t size, const struct wh_limits *lim)
 {
     static struct wh_arena schema_arena;
-    static const struct wh_policy_schema *schema;
-    struct wh_policy_violations v;
+    static const struct wh_lint_schema *schema;
+    struct wh_lint_violations v;
     struct wh_error err;
     struct wh_arena a;
     enum wh_err rc;
@@ -25,21 +25,21 @@ schema_verdict(const uint8_t *data, size_t size, const struct wh_limits *lim)
 
     if (schema == NULL) {
         wh_arena_init(&schema_arena);
-        rc = wh_policy_schema_parse((struct wh_bytes){(const unsigned char *)wh_policy_schema_text,
-                                                      wh_policy_schema_text_len},
-                                    "built-in", &schema_arena, &schema, &err);
+        rc = wh_lint_schema_parse(
+            (struct wh_bytes){(const unsigned char *)wh_lint_schema_text, wh_lint_schema_text_len},
+            "built-in", &schema_arena, &schema, &err);
         WH_ASSERT(rc == WH_OK);
     }
     wh_arena_init(&a);
-    rc = wh_policy_schema_check(schema, (struct wh_bytes){data, size}, "fuzz.yaml", lim, &a, &v,
-                                &err);
+    rc =
+        wh_lint_schema_check(schema, (struct wh_bytes){data, size}, "fuzz.yaml", lim, &a, &v, &err);
     if (rc != WH_OK) {
         WH_ASSERT(rc == WH_E_INVALID || rc == WH_E_LIMIT);
         WH_ASSERT(strncmp(err.msg, "fuzz.yaml:", 10) == 0);
         wh_arena_fini(&a);
         return 2;
     }
-    WH_ASSERT(v.n <= WH_POLICY_VIOLATIONS_MAX && v.n <= v.total);
+    WH_ASSERT(v.n <= WH_LINT_VIOLATIONS_MAX && v.n <= v.total);
     WH_ASSERT((v.n == 0) == (v.total == 0));
     for (i = 0; i < v.n; i++)
         WH_ASSERT(v.v[i].line >= 1 && v.v[i].col >= 1 && v.v[i].text != NULL);

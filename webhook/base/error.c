@@ -8,6 +8,7 @@
 
 /* This file defines these: not error.h's clang-analyzer spelling of them. */
 #undef wh_error_set
+#undef wh_error_set_at
 #undef wh_error_openssl
 #undef wh_error_wrap
 
@@ -17,9 +18,26 @@ wh_error_set(struct wh_error *err, enum wh_err code, const char *fmt, ...)
     va_list ap;
 
     err->code = code;
+    err->line = err->col = 0;
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     va_end(ap);
+    return code;
+}
+
+enum wh_err
+wh_error_set_at(struct wh_error *err, enum wh_err code, const char *file, int line, int col,
+                const char *fmt, ...)
+{
+    char cause[sizeof(err->msg)];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(cause, sizeof(cause), fmt, ap);
+    va_end(ap);
+    wh_error_set(err, code, "%s:%d:%d: %s", file, line, col, cause);
+    err->line = line;
+    err->col = col;
     return code;
 }
 

@@ -19,6 +19,9 @@ enum wh_err {
 struct wh_error {
     enum wh_err code;
     char msg[512]; /* "outer context: inner context: cause"; 512 fits image + path + cause */
+    /* Where in a text input (policy, config YAML) the cause is, 1-based; 0 when it has none. The
+     * message says it too ("file:line:col: cause"), for people; these are for tools. */
+    int line, col;
 };
 
 #define WH_MUST_CHECK __attribute__((warn_unused_result))
@@ -27,7 +30,11 @@ struct wh_error {
 /* Sets *err and returns `code`: callers write `return wh_error_set(err, WH_E_X, "...")`. */
 enum wh_err wh_error_set(struct wh_error *err, enum wh_err code, const char *fmt, ...)
     WH_PRINTF(3, 4);
-/* Prepends "<context>: " to err->msg; returns err->code unchanged. */
+/* wh_error_set for a cause at a position of `file`: msg "file:line:col: <fmt>", err->line and
+ * err->col set. */
+enum wh_err wh_error_set_at(struct wh_error *err, enum wh_err code, const char *file, int line,
+                            int col, const char *fmt, ...) WH_PRINTF(6, 7);
+/* Prepends "<context>: " to err->msg; returns err->code (and the position) unchanged. */
 enum wh_err wh_error_wrap(struct wh_error *err, const char *fmt, ...) WH_PRINTF(2, 3);
 /* Sets *err from the OpenSSL error queue (drained) prefixed by `what`. */
 enum wh_err wh_error_openssl(struct wh_error *err, enum wh_err code, const char *what);
@@ -48,6 +55,8 @@ wh_error_failed_(enum wh_err code)
     return code;
 }
 #define wh_error_set(err, code, ...) ((void)(wh_error_set)((err), (code), __VA_ARGS__), (code))
+#define wh_error_set_at(err, code, ...)                                                            \
+    ((void)(wh_error_set_at)((err), (code), __VA_ARGS__), (code))
 #define wh_error_openssl(err, code, what) ((void)(wh_error_openssl)((err), (code), (what)), (code))
 #define wh_error_wrap(...) wh_error_failed_((wh_error_wrap)(__VA_ARGS__))
 #endif

@@ -5,6 +5,7 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "base/regex.h"
+#include "base/regex_syntax.h"
 
 #include <pcre2.h>
 #include <pthread.h>
@@ -15,8 +16,7 @@
 #include <string.h>
 
 #define SRC_SHOWN 100
-#define OUT_MAX (256u * 1024)   /* bytes of translated pattern */
-#define PCRE2_MAX_REPEAT 65535u /* PCRE2's largest {n,m} count */
+#define OUT_MAX (256u * 1024) /* bytes of translated pattern */
 /* Backtracking points per match (pcre2_set_match_limit): a 1 MiB value may need a step per byte
  * (^[!-~]+$ on a value ending in a space); past it catastrophic backtracking stops in ~0.1 s with
  * JIT. The interpreter, about 20 times slower, gets a fifth of it. */
@@ -39,70 +39,32 @@ struct wh_regex {
     pcre2_code *code;
 };
 
-struct range {
-    uint32_t lo, hi;
-};
-
-/* Go regexp flags: i (fold case), m (multi-line ^ $), s (. matches \n), U (ungreedy). */
-struct flags {
-    bool fold, multiline, dotnl, ungreedy;
-};
-
-struct out {
-    char *p;
-    size_t len, cap;
-    bool full;
-};
-
-struct parser {
-    enum wh_regex_dialect d;
-    struct wh_str src;
-    uint32_t *cp; /* source code points */
-    size_t *off;  /* byte offset of each, off[n] = src.len */
-    size_t n, i;
-    int depth;
-    struct flags fl;
-    struct out o;
-    struct wh_error *err;
-};
-
-enum atom { A_NONE, A_ATOM, A_ASSERT, A_LOOK };
-
 /* ---- tables ---- */
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static const struct range digit_r[] = {{'0', '9'}};
-static const struct range word_r[] = {{'0', '9'}, {'A', 'Z'}, {'_', '_'}, {'a', 'z'}};
+static const struct wh_regex_range digit_r[] = {{'0', '9'}};
+static const struct wh_regex_range word_r[] = {{'0', '9'}, {'A', 'Z'}, {'_', '_'}, {'a', 'z'}};
 /* Go's \s is Perl's: no \v. */
-static const struct range re2_space_r[] = {{'\t', '\n'}, {'\f', '\r'}, {' ', ' '}};
-/* ECMA-262 WhiteSpace (TAB VT FF ZWNBSP and Zs) plus LineTerminator (LF CR LS PS). */
-static const struct range ecma_space_r[] = {
-    {0x09, 0x0d},     {0x20, 0x20},     {0xa0, 0xa0},     {0x1680, 0x1680}, {0x2000, 0x200a},
-    {0x2028, 0x2029}, {0x202f, 0x202f}, {0x205f, 0x205f}, {0x3000, 0x3000}, {0xfeff, 0xfeff}};
-
-struct set {
-    const struct range *r;
-    size_t n;
-};
+static const struct wh_regex_range re2_space_r[] = {{'\t', '\n'}, {'\f', '\r'}, {' ', ' '}};
 
 /* Go regexp/syntax perl_groups.go: the POSIX classes inside brackets. */
-static const struct range alnum_r[] = {{'0', '9'}, {'A', 'Z'}, {'a', 'z'}};
-static const struct range alpha_r[] = {{'A', 'Z'}, {'a', 'z'}};
-static const struct range ascii_r[] = {{0, 0x7f}};
-static const struct range blank_r[] = {{'\t', '\t'}, {' ', ' '}};
-static const struct range cntrl_r[] = {{0, 0x1f}, {0x7f, 0x7f}};
-static const struct range graph_r[] = {{'!', '~'}};
-static const struct range lower_r[] = {{'a', 'z'}};
-static const struct range print_r[] = {{' ', '~'}};
-static const struct range punct_r[] = {{'!', '/'}, {':', '@'}, {'[', '`'}, {'{', '~'}};
-static const struct range space_r[] = {{'\t', '\r'}, {' ', ' '}};
-static const struct range upper_r[] = {{'A', 'Z'}};
-static const struct range xdigit_r[] = {{'0', '9'}, {'A', 'F'}, {'a', 'f'}};
+static const struct wh_regex_range alnum_r[] = {{'0', '9'}, {'A', 'Z'}, {'a', 'z'}};
+static const struct wh_regex_range alpha_r[] = {{'A', 'Z'}, {'a', 'z'}};
+static const struct wh_regex_range ascii_r[] = {{0, 0x7f}};
+static const struct wh_regex_range blank_r[] = {{'\t', '\t'}, {' ', ' '}};
+static const struct wh_regex_range cntrl_r[] = {{0, 0x1f}, {0x7f, 0x7f}};
+static const struct wh_regex_range graph_r[] = {{'!', '~'}};
+static const struct wh_regex_range lower_r[] = {{'a', 'z'}};
+static const struct wh_regex_range print_r[] = {{' ', '~'}};
+static const struct wh_regex_range punct_r[] = {{'!', '/'}, {':', '@'}, {'[', '`'}, {'{', '~'}};
+static const struct wh_regex_range space_r[] = {{'\t', '\r'}, {' ', ' '}};
+static const struct wh_regex_range upper_r[] = {{'A', 'Z'}};
+static const struct wh_regex_range xdigit_r[] = {{'0', '9'}, {'A', 'F'}, {'a', 'f'}};
 
 static const struct {
     const char *name;
-    struct set s;
+    struct wh_regex_set s;
 } posix[] = {
     {"alnum", {alnum_r, N(alnum_r)}}, {"alpha", {alpha_r, N(alpha_r)}},
     {"ascii", {ascii_r, N(ascii_r)}}, {"blank", {blank_r, N(blank_r)}},
@@ -194,14 +156,14 @@ static enum wh_err WH_PRINTF(6, 7)
 }
 
 static size_t
-off_at(const struct parser *p, size_t k)
+off_at(const struct wh_regex_parser *p, size_t k)
 {
     return p->off[k < p->n ? k : p->n];
 }
 
 /* "<what> at offset N", N the byte offset of code point `at`. */
-static enum wh_err WH_PRINTF(4, 5)
-    fail_at(struct parser *p, enum wh_err code, size_t at, const char *fmt, ...)
+enum wh_err
+wh_regex_fail_at(struct wh_regex_parser *p, enum wh_err code, size_t at, const char *fmt, ...)
 {
     char what[160];
     va_list ap;
@@ -214,31 +176,31 @@ static enum wh_err WH_PRINTF(4, 5)
 
 /* The source text of code points [a, b), for quoting a construct. */
 static int
-span_len(const struct parser *p, size_t a, size_t b)
+span_len(const struct wh_regex_parser *p, size_t a, size_t b)
 {
     size_t len = off_at(p, b) - off_at(p, a);
     return (int)(len > 40 ? 40 : len);
 }
 
 static const char *
-span(const struct parser *p, size_t a)
+span(const struct wh_regex_parser *p, size_t a)
 {
     return p->src.ptr + off_at(p, a);
 }
 
 /* "<what> \"<source a..b>\" at offset <a>" */
 static enum wh_err
-fail_span(struct parser *p, size_t a, size_t b, const char *what)
+fail_span(struct wh_regex_parser *p, size_t a, size_t b, const char *what)
 {
-    return fail_at(p, WH_E_INVALID, a, "%s \"%.*s\"", what, span_len(p, a, b), span(p, a));
+    return wh_regex_fail_at(p, WH_E_INVALID, a, "%s \"%.*s\"", what, span_len(p, a, b), span(p, a));
 }
 
 /* ---- output ---- */
 
 static void
-put(struct parser *p, const char *s, size_t n)
+put(struct wh_regex_parser *p, const char *s, size_t n)
 {
-    struct out *o = &p->o;
+    struct wh_regex_out *o = &p->o;
 
     if (o->full)
         return;
@@ -258,14 +220,14 @@ put(struct parser *p, const char *s, size_t n)
     o->p[o->len] = '\0';
 }
 
-static void
-put_c(struct parser *p, const char *s)
+void
+wh_regex_put_c(struct wh_regex_parser *p, const char *s)
 {
     put(p, s, strlen(s));
 }
 
 static void
-put_hex(struct parser *p, uint32_t c)
+put_hex(struct wh_regex_parser *p, uint32_t c)
 {
     char b[16];
     int w = snprintf(b, sizeof(b), "\\x{%x}", (unsigned)c);
@@ -275,7 +237,7 @@ put_hex(struct parser *p, uint32_t c)
 
 /* Inserts `s` at byte `at` of the output (wrapping the atom that starts there). */
 static void
-insert(struct parser *p, size_t at, const char *s)
+insert(struct wh_regex_parser *p, size_t at, const char *s)
 {
     size_t n = strlen(s), len = p->o.len;
 
@@ -299,13 +261,13 @@ is_alnum(uint32_t c)
 }
 
 /* A literal code point. A lone surrogate (only writable as an escape) never matches UTF-8. */
-static void
-put_literal(struct parser *p, uint32_t c)
+void
+wh_regex_put_literal(struct wh_regex_parser *p, uint32_t c)
 {
     char ch = (char)c;
 
     if (is_surrogate(c))
-        put_c(p, "(?!)");
+        wh_regex_put_c(p, "(?!)");
     else if (is_alnum(c))
         put(p, &ch, 1);
     else
@@ -313,56 +275,56 @@ put_literal(struct parser *p, uint32_t c)
 }
 
 /* Class items; *items counts what was written. Surrogates are cut out of ranges. */
-static void
-put_range(struct parser *p, uint32_t lo, uint32_t hi, size_t *items)
+void
+wh_regex_put_range(struct wh_regex_parser *p, uint32_t lo, uint32_t hi, size_t *items)
 {
     if (lo <= 0xdfff && hi >= 0xd800) {
         if (lo < 0xd800)
-            put_range(p, lo, 0xd7ff, items);
+            wh_regex_put_range(p, lo, 0xd7ff, items);
         if (hi > 0xdfff)
-            put_range(p, 0xe000, hi, items);
+            wh_regex_put_range(p, 0xe000, hi, items);
         return;
     }
     put_hex(p, lo);
     if (hi != lo) {
-        put_c(p, "-");
+        wh_regex_put_c(p, "-");
         put_hex(p, hi);
     }
     (*items)++;
 }
 
-static void
-put_set(struct parser *p, struct set s, bool neg, size_t *items)
+void
+wh_regex_put_set(struct wh_regex_parser *p, struct wh_regex_set s, bool neg, size_t *items)
 {
     uint32_t next = 0;
 
     for (size_t k = 0; k < s.n; k++) {
         if (!neg)
-            put_range(p, s.r[k].lo, s.r[k].hi, items);
+            wh_regex_put_range(p, s.r[k].lo, s.r[k].hi, items);
         else if (s.r[k].lo > next)
-            put_range(p, next, s.r[k].lo - 1, items);
+            wh_regex_put_range(p, next, s.r[k].lo - 1, items);
         next = s.r[k].hi + 1;
     }
     if (neg && next <= 0x10ffff)
-        put_range(p, next, 0x10ffff, items);
+        wh_regex_put_range(p, next, 0x10ffff, items);
 }
 
 /* Any code point (UTF-8 holds no surrogates). */
 static void
-put_any(struct parser *p)
+put_any(struct wh_regex_parser *p)
 {
     size_t items = 0;
 
-    put_c(p, "[");
-    put_range(p, 0, 0x10ffff, &items);
-    put_c(p, "]");
+    wh_regex_put_c(p, "[");
+    wh_regex_put_range(p, 0, 0x10ffff, &items);
+    wh_regex_put_c(p, "]");
 }
 
 /* Is the PCRE2 text from `start` one item a quantifier can follow directly (a literal, a class,
  * a \p item)? Anything else is wrapped in (?:...) first. Wrapping a single item would cost
  * PCRE2 its fast single-character repeats. */
 static bool
-is_single_item(const struct parser *p, size_t start)
+is_single_item(const struct wh_regex_parser *p, size_t start)
 {
     const char *t = p->o.p + start;
     size_t n = p->o.len - start;
@@ -379,38 +341,38 @@ is_single_item(const struct parser *p, size_t start)
 }
 
 /* A standalone class of one set: [..] or [^..]. */
-static void
-put_set_class(struct parser *p, struct set s, bool neg)
+void
+wh_regex_put_set_class(struct wh_regex_parser *p, struct wh_regex_set s, bool neg)
 {
     size_t items = 0;
 
-    put_c(p, neg ? "[^" : "[");
-    put_set(p, s, false, &items);
-    put_c(p, "]");
+    wh_regex_put_c(p, neg ? "[^" : "[");
+    wh_regex_put_set(p, s, false, &items);
+    wh_regex_put_c(p, "]");
 }
 
 /* ---- shared scanning ---- */
 
-static uint32_t
-peek(const struct parser *p, size_t ahead)
+uint32_t
+wh_regex_peek(const struct wh_regex_parser *p, size_t ahead)
 {
     return p->i + ahead < p->n ? p->cp[p->i + ahead] : 0;
 }
 
-static bool
-at_end(const struct parser *p)
+bool
+wh_regex_at_end(const struct wh_regex_parser *p)
 {
     return p->i >= p->n;
 }
 
-static bool
-has(const struct parser *p, size_t ahead)
+bool
+wh_regex_has(const struct wh_regex_parser *p, size_t ahead)
 {
     return p->i + ahead < p->n;
 }
 
-static int
-hex_value(uint32_t c)
+int
+wh_regex_hex_value(uint32_t c)
 {
     if (c >= '0' && c <= '9')
         return (int)(c - '0');
@@ -419,13 +381,11 @@ hex_value(uint32_t c)
     return -1;
 }
 
-static enum wh_err parse_alt(struct parser *p, uint32_t *weight);
-
 /* ==== RE2 (Go regexp/syntax, Perl flags) ==== */
 
 /* Go parseInt: decimal digits without a leading zero; past 1e8 it is "too big" (-2). */
 static bool
-re2_int(const struct parser *p, size_t *k, long *v)
+re2_int(const struct wh_regex_parser *p, size_t *k, long *v)
 {
     if (*k >= p->n || p->cp[*k] < '0' || p->cp[*k] > '9')
         return false;
@@ -445,7 +405,7 @@ re2_int(const struct parser *p, size_t *k, long *v)
 /* Go parseRepeat: {n}, {n,} or {n,m} at code point k; *end is past '}'. max -1 = unbounded;
  * a number too big gives min -2. False when the text is not of that form ('{' is a literal). */
 static bool
-re2_repeat(const struct parser *p, size_t k, long *min, long *max, size_t *end)
+re2_repeat(const struct wh_regex_parser *p, size_t k, long *min, long *max, size_t *end)
 {
     if (k >= p->n || p->cp[k] != '{')
         return false;
@@ -474,56 +434,59 @@ re2_repeat(const struct parser *p, size_t k, long *min, long *max, size_t *end)
 
 /* After "\[0-7]": up to three octal digits in all (Go: \1-\7 alone would be a backreference). */
 static enum wh_err
-re2_octal(struct parser *p, size_t at, uint32_t c, uint32_t *out)
+re2_octal(struct wh_regex_parser *p, size_t at, uint32_t c, uint32_t *out)
 {
     uint32_t v = c - '0';
 
-    if (c != '0' && (at_end(p) || peek(p, 0) < '0' || peek(p, 0) > '7'))
-        return fail_at(p, WH_E_INVALID, at,
-                       "invalid escape sequence \"\\%c\" (a backreference: not RE2 syntax)",
-                       (char)c);
-    for (int digits = 1; digits < 3 && !at_end(p) && peek(p, 0) >= '0' && peek(p, 0) <= '7';
+    if (c != '0' && (wh_regex_at_end(p) || wh_regex_peek(p, 0) < '0' || wh_regex_peek(p, 0) > '7'))
+        return wh_regex_fail_at(
+            p, WH_E_INVALID, at,
+            "invalid escape sequence \"\\%c\" (a backreference: not RE2 syntax)", (char)c);
+    for (int digits = 1; digits < 3 && !wh_regex_at_end(p) && wh_regex_peek(p, 0) >= '0' &&
+                         wh_regex_peek(p, 0) <= '7';
          digits++)
-        v = v * 8 + (peek(p, 0) - '0'), p->i++;
+        v = v * 8 + (wh_regex_peek(p, 0) - '0'), p->i++;
     *out = v;
     return WH_OK;
 }
 
 /* After "\x": two hex digits, or {H...} up to U+10FFFF. */
 static enum wh_err
-re2_hex(struct parser *p, size_t at, uint32_t *out)
+re2_hex(struct wh_regex_parser *p, size_t at, uint32_t *out)
 {
     uint32_t v = 0;
     int digits = 0;
 
-    if (peek(p, 0) == '{' && has(p, 0)) {
+    if (wh_regex_peek(p, 0) == '{' && wh_regex_has(p, 0)) {
         p->i++;
-        while (has(p, 0) && hex_value(peek(p, 0)) >= 0 && v <= 0x10ffff)
-            v = v * 16 + (uint32_t)hex_value(peek(p, 0)), p->i++, digits++;
-        if (digits == 0 || v > 0x10ffff || at_end(p) || peek(p, 0) != '}')
+        while (wh_regex_has(p, 0) && wh_regex_hex_value(wh_regex_peek(p, 0)) >= 0 && v <= 0x10ffff)
+            v = v * 16 + (uint32_t)wh_regex_hex_value(wh_regex_peek(p, 0)), p->i++, digits++;
+        if (digits == 0 || v > 0x10ffff || wh_regex_at_end(p) || wh_regex_peek(p, 0) != '}')
             return fail_span(p, at, p->i + 1, "invalid escape sequence");
         p->i++;
         *out = v;
         return WH_OK;
     }
-    if (!has(p, 1) || hex_value(peek(p, 0)) < 0 || hex_value(peek(p, 1)) < 0)
+    if (!wh_regex_has(p, 1) || wh_regex_hex_value(wh_regex_peek(p, 0)) < 0 ||
+        wh_regex_hex_value(wh_regex_peek(p, 1)) < 0)
         return fail_span(p, at, p->i + 2 > p->n ? p->n : p->i + 2, "invalid escape sequence");
-    *out = (uint32_t)(hex_value(peek(p, 0)) * 16 + hex_value(peek(p, 1)));
+    *out = (uint32_t)(wh_regex_hex_value(wh_regex_peek(p, 0)) * 16 +
+                      wh_regex_hex_value(wh_regex_peek(p, 1)));
     p->i += 2;
     return WH_OK;
 }
 
 /* After '\' (at p->i - 1): one character escape (Go parseEscape). */
 static enum wh_err
-re2_escape(struct parser *p, uint32_t *out)
+re2_escape(struct wh_regex_parser *p, uint32_t *out)
 {
     static const char controls[] = "afnrtv", values[] = "\a\f\n\r\t\v";
     size_t at = p->i - 1;
-    uint32_t c = peek(p, 0);
+    uint32_t c = wh_regex_peek(p, 0);
     const char *ctl = c != 0 && c < 0x80 ? strchr(controls, (int)c) : NULL;
 
-    if (at_end(p))
-        return fail_at(p, WH_E_INVALID, at, "trailing backslash at end of expression");
+    if (wh_regex_at_end(p))
+        return wh_regex_fail_at(p, WH_E_INVALID, at, "trailing backslash at end of expression");
     p->i++;
     if (c < 0x80 && !is_alnum(c)) {
         *out = c;
@@ -538,23 +501,24 @@ re2_escape(struct parser *p, uint32_t *out)
         return WH_OK;
     }
     if (c == '8' || c == '9')
-        return fail_at(p, WH_E_INVALID, at,
-                       "invalid escape sequence \"\\%c\" (a backreference: not RE2 syntax)",
-                       (char)c);
+        return wh_regex_fail_at(
+            p, WH_E_INVALID, at,
+            "invalid escape sequence \"\\%c\" (a backreference: not RE2 syntax)", (char)c);
     if (c == 'C')
-        return fail_at(p, WH_E_INVALID, at,
-                       "invalid escape sequence \"\\C\" (any byte: not RE2 syntax)");
+        return wh_regex_fail_at(p, WH_E_INVALID, at,
+                                "invalid escape sequence \"\\C\" (any byte: not RE2 syntax)");
     if (c < 0x80 && strchr("GKRXZghHNVkEeoculLU", (int)c) != NULL)
-        return fail_at(p, WH_E_INVALID, at,
-                       "invalid escape sequence \"\\%c\" (PCRE or Perl syntax, not RE2)", (char)c);
+        return wh_regex_fail_at(p, WH_E_INVALID, at,
+                                "invalid escape sequence \"\\%c\" (PCRE or Perl syntax, not RE2)",
+                                (char)c);
     return fail_span(p, at, p->i, "invalid escape sequence");
 }
 
 /* A class character (literal or escape) at p->i into *out. */
 static enum wh_err
-re2_class_char(struct parser *p, uint32_t *out)
+re2_class_char(struct wh_regex_parser *p, uint32_t *out)
 {
-    if (peek(p, 0) != '\\') {
+    if (wh_regex_peek(p, 0) != '\\') {
         *out = p->cp[p->i++];
         return WH_OK;
     }
@@ -564,21 +528,21 @@ re2_class_char(struct parser *p, uint32_t *out)
 
 /* \d \D \s \S \w \W at p->i (a backslash): the set, or false. */
 static bool
-re2_perl_class(const struct parser *p, struct set *s, bool *neg)
+re2_perl_class(const struct wh_regex_parser *p, struct wh_regex_set *s, bool *neg)
 {
-    uint32_t c = peek(p, 1);
+    uint32_t c = wh_regex_peek(p, 1);
 
-    if (peek(p, 0) != '\\' || !has(p, 1) || c >= 0x80)
+    if (wh_regex_peek(p, 0) != '\\' || !wh_regex_has(p, 1) || c >= 0x80)
         return false;
     switch (c | 0x20) {
     case 'd':
-        *s = (struct set){digit_r, N(digit_r)};
+        *s = (struct wh_regex_set){digit_r, N(digit_r)};
         break;
     case 's':
-        *s = (struct set){re2_space_r, N(re2_space_r)};
+        *s = (struct wh_regex_set){re2_space_r, N(re2_space_r)};
         break;
     case 'w':
-        *s = (struct set){word_r, N(word_r)};
+        *s = (struct wh_regex_set){word_r, N(word_r)};
         break;
     default:
         return false;
@@ -647,13 +611,13 @@ category(const char *canon, bool *invert)
 /* The name of \pN / \p{Name} / \p{^Name} at p->i (past "\p"): into raw (NUL-terminated), with
  * '^' flipping *neg. */
 static enum wh_err
-re2_class_name(struct parser *p, size_t at, bool *neg, char *raw, size_t cap)
+re2_class_name(struct wh_regex_parser *p, size_t at, bool *neg, char *raw, size_t cap)
 {
     size_t name_at = p->i, name_end, k, n = 0;
 
-    if (at_end(p))
+    if (wh_regex_at_end(p))
         return fail_span(p, at, p->n, "invalid character class range");
-    if (peek(p, 0) != '{') {
+    if (wh_regex_peek(p, 0) != '{') {
         name_end = ++p->i;
     } else {
         for (k = p->i; k < p->n && p->cp[k] != '}'; k++)
@@ -681,10 +645,10 @@ re2_class_name(struct parser *p, size_t at, bool *neg, char *raw, size_t cap)
  * item (usable inside brackets, and outside them when !in_class) and counts it in *items.
  */
 static enum wh_err
-re2_unicode_class(struct parser *p, bool in_class, size_t *items)
+re2_unicode_class(struct wh_regex_parser *p, bool in_class, size_t *items)
 {
     size_t at = p->i;
-    bool neg = peek(p, 1) == 'P', invert;
+    bool neg = wh_regex_peek(p, 1) == 'P', invert;
     char raw[72] = {0}, canon[72], item[96];
     const char *cat;
     enum wh_err rc;
@@ -696,9 +660,9 @@ re2_unicode_class(struct parser *p, bool in_class, size_t *items)
     if (canon[0] == '\0')
         return fail_span(p, at, p->i, "invalid character class range");
     if (strcmp(canon, "ascii") == 0) {
-        put_c(p, in_class ? "" : "[");
-        put_set(p, (struct set){ascii_r, N(ascii_r)}, neg, items);
-        put_c(p, in_class ? "" : "]");
+        wh_regex_put_c(p, in_class ? "" : "[");
+        wh_regex_put_set(p, (struct wh_regex_set){ascii_r, N(ascii_r)}, neg, items);
+        wh_regex_put_c(p, in_class ? "" : "]");
         return WH_OK;
     }
     if ((cat = category(canon, &invert)) != NULL) {
@@ -706,11 +670,11 @@ re2_unicode_class(struct parser *p, bool in_class, size_t *items)
     } else if (pcre2_knows_script(raw)) {
         snprintf(item, sizeof(item), "\\%c{sc:%s}", neg ? 'P' : 'p', raw);
     } else {
-        return fail_at(p, WH_E_INVALID, at,
-                       "invalid character class range \"%.*s\" (no such Unicode class)",
-                       span_len(p, at, p->i), span(p, at));
+        return wh_regex_fail_at(p, WH_E_INVALID, at,
+                                "invalid character class range \"%.*s\" (no such Unicode class)",
+                                span_len(p, at, p->i), span(p, at));
     }
-    put_c(p, item);
+    wh_regex_put_c(p, item);
     (*items)++;
     return WH_OK;
 }
@@ -718,13 +682,13 @@ re2_unicode_class(struct parser *p, bool in_class, size_t *items)
 /* [:alpha:] or [:^alpha:] at p->i inside brackets: Go looks for the first ":]" anywhere after
  * "[:"; without one, '[' is a literal (*found false). */
 static enum wh_err
-re2_posix_class(struct parser *p, size_t *items, bool *found)
+re2_posix_class(struct wh_regex_parser *p, size_t *items, bool *found)
 {
     size_t k, end = 0, nm = p->i + 2;
     bool neg;
 
     *found = false;
-    if (peek(p, 0) != '[' || peek(p, 1) != ':' || !has(p, 2))
+    if (wh_regex_peek(p, 0) != '[' || wh_regex_peek(p, 1) != ':' || !wh_regex_has(p, 2))
         return WH_OK;
     for (k = p->i + 2; k + 1 < p->n && end == 0; k++)
         if (p->cp[k] == ':' && p->cp[k + 1] == ']')
@@ -738,7 +702,7 @@ re2_posix_class(struct parser *p, size_t *items, bool *found)
         while (len == end - nm && j < len && p->cp[nm + j] == (uint32_t)posix[k].name[j])
             j++;
         if (len == end - nm && j == len) {
-            put_set(p, posix[k].s, neg, items);
+            wh_regex_put_set(p, posix[k].s, neg, items);
             p->i = end + 2;
             *found = true;
             return WH_OK;
@@ -749,20 +713,20 @@ re2_posix_class(struct parser *p, size_t *items, bool *found)
 
 /* One item of a bracket class at p->i: a POSIX class, \p, \d..., a character or a range. */
 static enum wh_err
-re2_class_item(struct parser *p, size_t *items)
+re2_class_item(struct wh_regex_parser *p, size_t *items)
 {
     size_t item_at = p->i;
-    struct set s;
+    struct wh_regex_set s;
     bool neg, found;
     uint32_t lo = 0, hi = 0;
     enum wh_err rc;
 
     if ((rc = re2_posix_class(p, items, &found)) != WH_OK || found)
         return rc;
-    if (peek(p, 0) == '\\' && (peek(p, 1) == 'p' || peek(p, 1) == 'P'))
+    if (wh_regex_peek(p, 0) == '\\' && (wh_regex_peek(p, 1) == 'p' || wh_regex_peek(p, 1) == 'P'))
         return re2_unicode_class(p, true, items);
     if (re2_perl_class(p, &s, &neg)) {
-        put_set(p, s, neg, items);
+        wh_regex_put_set(p, s, neg, items);
         p->i += 2;
         return WH_OK;
     }
@@ -770,58 +734,59 @@ re2_class_item(struct parser *p, size_t *items)
         return rc;
     hi = lo;
     /* "[a-]" is 'a' and '-' */
-    if (has(p, 1) && peek(p, 0) == '-' && peek(p, 1) != ']') {
+    if (wh_regex_has(p, 1) && wh_regex_peek(p, 0) == '-' && wh_regex_peek(p, 1) != ']') {
         p->i++;
         if ((rc = re2_class_char(p, &hi)) != WH_OK)
             return rc;
         if (hi < lo)
             return fail_span(p, item_at, p->i, "invalid character class range");
     }
-    put_range(p, lo, hi, items);
+    wh_regex_put_range(p, lo, hi, items);
     return WH_OK;
 }
 
 /* Closes a class: "]", or, when no item was left (only surrogates), nothing or anything. */
-static void
-close_class(struct parser *p, size_t open, bool neg, size_t items)
+void
+wh_regex_close_class(struct wh_regex_parser *p, size_t open, bool neg, size_t items)
 {
     if (items > 0 || p->o.full) {
-        put_c(p, "]");
+        wh_regex_put_c(p, "]");
         return;
     }
     p->o.len = open;
     if (neg)
         put_any(p);
     else
-        put_c(p, "(?!)");
+        wh_regex_put_c(p, "(?!)");
 }
 
 /* "[" at p->i (Go parseClass with Perl flags: '-' is fine anywhere). */
 static enum wh_err
-re2_class(struct parser *p)
+re2_class(struct wh_regex_parser *p)
 {
     size_t at = p->i, items = 0, open = p->o.len;
     bool neg = false, first = true;
     enum wh_err rc;
 
     p->i++;
-    if (peek(p, 0) == '^' && has(p, 0))
+    if (wh_regex_peek(p, 0) == '^' && wh_regex_has(p, 0))
         neg = true, p->i++;
-    put_c(p, neg ? "[^" : "[");
-    while (at_end(p) || peek(p, 0) != ']' || first) { /* "[]a]": a first ']' is a literal */
-        if (at_end(p))
+    wh_regex_put_c(p, neg ? "[^" : "[");
+    while (wh_regex_at_end(p) || wh_regex_peek(p, 0) != ']' ||
+           first) { /* "[]a]": a first ']' is a literal */
+        if (wh_regex_at_end(p))
             return fail_span(p, at, p->n, "missing closing ]");
         first = false;
         if ((rc = re2_class_item(p, &items)) != WH_OK)
             return rc;
     }
     p->i++;
-    close_class(p, open, neg, items);
+    wh_regex_close_class(p, open, neg, items);
     return WH_OK;
 }
 
 static enum wh_err
-re2_name_group(struct parser *p, size_t at, size_t name_at)
+re2_name_group(struct wh_regex_parser *p, size_t at, size_t name_at)
 {
     size_t k;
 
@@ -877,7 +842,7 @@ perl_hint(uint32_t c, uint32_t c2)
 }
 
 static bool *
-flag_slot(struct flags *fl, uint32_t f)
+flag_slot(struct wh_regex_flags *fl, uint32_t f)
 {
     switch (f) {
     case 'i':
@@ -899,7 +864,7 @@ flag_slot(struct flags *fl, uint32_t f)
  * the PCRE construct when there is one.
  */
 static enum wh_err
-re2_perl_flags(struct parser *p, size_t at, struct flags *fl, uint32_t *term)
+re2_perl_flags(struct wh_regex_parser *p, size_t at, struct wh_regex_flags *fl, uint32_t *term)
 {
     bool negate = false, saw = false;
     size_t k;
@@ -922,54 +887,58 @@ re2_perl_flags(struct parser *p, size_t at, struct flags *fl, uint32_t *term)
         }
     }
     {
-        const char *hint = perl_hint(peek(p, 2), peek(p, 3));
+        const char *hint = perl_hint(wh_regex_peek(p, 2), wh_regex_peek(p, 3));
         size_t end = k < p->n ? k + 1 : p->n;
         if (hint != NULL && k == at + 2)
-            return fail_at(p, WH_E_INVALID, at,
-                           "invalid or unsupported Perl syntax \"%.*s\" (%s is not RE2 syntax)",
-                           span_len(p, at, end), span(p, at), hint);
+            return wh_regex_fail_at(
+                p, WH_E_INVALID, at,
+                "invalid or unsupported Perl syntax \"%.*s\" (%s is not RE2 syntax)",
+                span_len(p, at, end), span(p, at), hint);
         return fail_span(p, at, end, "invalid or unsupported Perl syntax");
     }
 }
 
 /* The body of a group opened at `at` (its "(?:" written), through ')'; flags restored. */
 static enum wh_err
-re2_group_body(struct parser *p, size_t at, struct flags saved, uint32_t *weight)
+re2_group_body(struct wh_regex_parser *p, size_t at, struct wh_regex_flags saved, uint32_t *weight)
 {
     enum wh_err rc;
 
     if (++p->depth > WH_REGEX_MAX_DEPTH)
-        return fail_at(p, WH_E_LIMIT, at, "groups nested more than %d deep", WH_REGEX_MAX_DEPTH);
-    if ((rc = parse_alt(p, weight)) != WH_OK)
+        return wh_regex_fail_at(p, WH_E_LIMIT, at, "groups nested more than %d deep",
+                                WH_REGEX_MAX_DEPTH);
+    if ((rc = wh_regex_parse_alt(p, weight)) != WH_OK)
         return rc;
-    if (at_end(p))
+    if (wh_regex_at_end(p))
         return fail_span(p, at, p->n, "missing closing )");
     p->i++; /* ')' */
     p->depth--;
     p->fl = saved;
-    put_c(p, ")");
+    wh_regex_put_c(p, ")");
     return WH_OK;
 }
 
-/* "(" at p->i. *kind A_NONE for a flags-only "(?i)". Captures only group: nothing refers back. */
+/* "(" at p->i. *kind WH_REGEX_ATOM_NONE for a flags-only "(?i)". Captures only group: nothing
+ * refers back. */
 static enum wh_err
-re2_group(struct parser *p, enum atom *kind, uint32_t *weight)
+re2_group(struct wh_regex_parser *p, enum wh_regex_atom *kind, uint32_t *weight)
 {
     size_t at = p->i;
-    struct flags saved = p->fl, fl = p->fl;
-    uint32_t c = peek(p, 2), c2 = peek(p, 3), term = 0;
+    struct wh_regex_flags saved = p->fl, fl = p->fl;
+    uint32_t c = wh_regex_peek(p, 2), c2 = wh_regex_peek(p, 3), term = 0;
     enum wh_err rc;
 
-    *kind = A_ATOM;
-    if (peek(p, 1) != '?' || !has(p, 1)) {
+    *kind = WH_REGEX_ATOM_ATOM;
+    if (wh_regex_peek(p, 1) != '?' || !wh_regex_has(p, 1)) {
         p->i++;
-        put_c(p, "(?:");
+        wh_regex_put_c(p, "(?:");
         return re2_group_body(p, at, saved, weight);
     }
-    if ((c == 'P' && c2 == '<' && has(p, 3)) || (c == '<' && c2 != '=' && c2 != '!' && has(p, 2))) {
+    if ((c == 'P' && c2 == '<' && wh_regex_has(p, 3)) ||
+        (c == '<' && c2 != '=' && c2 != '!' && wh_regex_has(p, 2))) {
         if ((rc = re2_name_group(p, at, p->i + (c == 'P' ? 4 : 3))) != WH_OK)
             return rc;
-        put_c(p, "(?:");
+        wh_regex_put_c(p, "(?:");
         return re2_group_body(p, at, saved, weight);
     }
     if ((rc = re2_perl_flags(p, at, &fl, &term)) != WH_OK)
@@ -977,74 +946,74 @@ re2_group(struct parser *p, enum atom *kind, uint32_t *weight)
     p->fl = fl;
     if (term == ')') { /* the flags hold to the end of the enclosing group, as in PCRE2 */
         if (fl.fold != saved.fold)
-            put_c(p, fl.fold ? "(?i)" : "(?-i)");
-        *kind = A_NONE;
+            wh_regex_put_c(p, fl.fold ? "(?i)" : "(?-i)");
+        *kind = WH_REGEX_ATOM_NONE;
         return WH_OK;
     }
-    put_c(p, "(?:");
+    wh_regex_put_c(p, "(?:");
     if (fl.fold != saved.fold)
-        put_c(p, fl.fold ? "(?i)" : "(?-i)");
+        wh_regex_put_c(p, fl.fold ? "(?i)" : "(?-i)");
     return re2_group_body(p, at, saved, weight);
 }
 
 /* \Q...\E at p->i: literals up to the first \E (or the end); the last one is the atom. */
 static void
-re2_quoted(struct parser *p, enum atom *kind, size_t *start)
+re2_quoted(struct wh_regex_parser *p, enum wh_regex_atom *kind, size_t *start)
 {
     size_t k = p->i + 2;
 
-    *kind = A_NONE;
+    *kind = WH_REGEX_ATOM_NONE;
     while (k < p->n && !(p->cp[k] == '\\' && k + 1 < p->n && p->cp[k + 1] == 'E')) {
         *start = p->o.len;
-        *kind = A_ATOM;
-        put_literal(p, p->cp[k++]);
+        *kind = WH_REGEX_ATOM_ATOM;
+        wh_regex_put_literal(p, p->cp[k++]);
     }
     p->i = k < p->n ? k + 2 : k;
 }
 
 /* A backslash at p->i outside brackets: an assertion, \Q..\E, a class or one character. */
 static enum wh_err
-re2_escape_atom(struct parser *p, enum atom *kind, size_t *start)
+re2_escape_atom(struct wh_regex_parser *p, enum wh_regex_atom *kind, size_t *start)
 {
-    uint32_t c = peek(p, 1), lit = 0;
+    uint32_t c = wh_regex_peek(p, 1), lit = 0;
     size_t items = 0;
-    struct set s;
+    struct wh_regex_set s;
     bool neg;
     enum wh_err rc;
 
-    if (has(p, 1) && (c == 'A' || c == 'z' || c == 'b' || c == 'B')) {
-        *kind = A_ASSERT;
-        put_c(p, c == 'A' ? "\\A" : c == 'z' ? "\\z" : c == 'b' ? "\\b" : "\\B");
+    if (wh_regex_has(p, 1) && (c == 'A' || c == 'z' || c == 'b' || c == 'B')) {
+        *kind = WH_REGEX_ATOM_ASSERT;
+        wh_regex_put_c(p, c == 'A' ? "\\A" : c == 'z' ? "\\z" : c == 'b' ? "\\b" : "\\B");
         p->i += 2;
         return WH_OK;
     }
-    if (has(p, 1) && c == 'Q') {
+    if (wh_regex_has(p, 1) && c == 'Q') {
         re2_quoted(p, kind, start);
         return WH_OK;
     }
-    if (has(p, 1) && (c == 'p' || c == 'P'))
+    if (wh_regex_has(p, 1) && (c == 'p' || c == 'P'))
         return re2_unicode_class(p, false, &items);
     if (re2_perl_class(p, &s, &neg)) {
-        put_set_class(p, s, neg);
+        wh_regex_put_set_class(p, s, neg);
         p->i += 2;
         return WH_OK;
     }
     p->i++;
     if ((rc = re2_escape(p, &lit)) != WH_OK)
         return rc;
-    put_literal(p, lit);
+    wh_regex_put_literal(p, lit);
     return WH_OK;
 }
 
 /* One atom at p->i. *start is where its PCRE2 text begins (a quantifier wraps from there). */
 static enum wh_err
-re2_atom(struct parser *p, enum atom *kind, size_t *start, uint32_t *weight)
+re2_atom(struct wh_regex_parser *p, enum wh_regex_atom *kind, size_t *start, uint32_t *weight)
 {
     size_t at = p->i, end;
-    uint32_t c = peek(p, 0);
+    uint32_t c = wh_regex_peek(p, 0);
     long min, max;
 
-    *kind = A_ATOM;
+    *kind = WH_REGEX_ATOM_ATOM;
     *start = p->o.len;
     *weight = 1;
     switch (c) {
@@ -1057,16 +1026,16 @@ re2_atom(struct parser *p, enum atom *kind, size_t *start, uint32_t *weight)
         if (p->fl.dotnl)
             put_any(p);
         else
-            put_c(p, "[^\\x{a}]");
+            wh_regex_put_c(p, "[^\\x{a}]");
         return WH_OK;
     case '^':
     case '$':
         p->i++;
-        *kind = A_ASSERT;
+        *kind = WH_REGEX_ATOM_ASSERT;
         if (c == '^')
-            put_c(p, p->fl.multiline ? "(?<![^\\x{a}])" : "\\A");
+            wh_regex_put_c(p, p->fl.multiline ? "(?<![^\\x{a}])" : "\\A");
         else
-            put_c(p, p->fl.multiline ? "(?![^\\x{a}])" : "\\z");
+            wh_regex_put_c(p, p->fl.multiline ? "(?![^\\x{a}])" : "\\z");
         return WH_OK;
     case '*':
     case '+':
@@ -1077,7 +1046,7 @@ re2_atom(struct parser *p, enum atom *kind, size_t *start, uint32_t *weight)
     default:
         if (c == '{' && re2_repeat(p, at, &min, &max, &end))
             return fail_span(p, at, end, "missing argument to repetition operator");
-        put_literal(p, p->cp[p->i++]);
+        wh_regex_put_literal(p, p->cp[p->i++]);
         return WH_OK;
     }
 }
@@ -1085,13 +1054,13 @@ re2_atom(struct parser *p, enum atom *kind, size_t *start, uint32_t *weight)
 /* A quantifier at p->i (Go: * + ? {n} {n,} {n,m}; a '{' that is not one is a literal): its
  * bounds (max -1 unbounded) and end; false when there is none. */
 static bool
-re2_quantifier(const struct parser *p, long *min, long *max, size_t *end)
+re2_quantifier(const struct wh_regex_parser *p, long *min, long *max, size_t *end)
 {
     size_t q = p->i;
 
-    if (at_end(p))
+    if (wh_regex_at_end(p))
         return false;
-    switch (peek(p, 0)) {
+    switch (wh_regex_peek(p, 0)) {
     case '*':
         *min = 0, *max = -1, *end = q + 1;
         return true;
@@ -1109,7 +1078,8 @@ re2_quantifier(const struct parser *p, long *min, long *max, size_t *end)
 /* Go repeatIsValid: the counts of nested {n,m} multiply to at most 1000 ({0} cuts the product;
  * * + ? do not count). Updates *weight, the largest product inside the atom. */
 static enum wh_err
-re2_repeat_weight(struct parser *p, size_t q, size_t end, long min, long max, uint32_t *weight)
+re2_repeat_weight(struct wh_regex_parser *p, size_t q, size_t end, long min, long max,
+                  uint32_t *weight)
 {
     long m = max < 0 ? min : max;
 
@@ -1128,8 +1098,9 @@ re2_repeat_weight(struct parser *p, size_t q, size_t end, long min, long max, ui
 
 /* Writes the quantifier {min,max} (max < 0: unbounded) for the atom written from `start`,
  * wrapping it in (?:...) unless it is a single item. */
-static void
-put_quantifier(struct parser *p, size_t start, uint64_t min, uint64_t max, bool bounded, bool lazy)
+void
+wh_regex_put_quantifier(struct wh_regex_parser *p, size_t start, uint64_t min, uint64_t max,
+                        bool bounded, bool lazy)
 {
     char buf[64];
     bool wrap = !is_single_item(p, start);
@@ -1142,13 +1113,13 @@ put_quantifier(struct parser *p, size_t start, uint64_t min, uint64_t max, bool 
     else
         snprintf(buf, sizeof(buf), "%s{%llu,%llu}%s", wrap ? ")" : "", (unsigned long long)min,
                  (unsigned long long)max, lazy ? "?" : "");
-    put_c(p, buf);
+    wh_regex_put_c(p, buf);
 }
 
 static enum wh_err
-re2_term(struct parser *p, uint32_t *weight)
+re2_term(struct wh_regex_parser *p, uint32_t *weight)
 {
-    enum atom kind;
+    enum wh_regex_atom kind;
     size_t start, q, end, end2;
     long min, max, min2, max2;
     bool lazy;
@@ -1159,417 +1130,51 @@ re2_term(struct parser *p, uint32_t *weight)
     q = p->i;
     if (!re2_quantifier(p, &min, &max, &end))
         return WH_OK;
-    if (kind == A_NONE)
+    if (kind == WH_REGEX_ATOM_NONE)
         return fail_span(p, q, end, "missing argument to repetition operator");
     if (p->cp[q] == '{' && (min < 0 || min > WH_REGEX_RE2_MAX_REPEAT ||
                             max > WH_REGEX_RE2_MAX_REPEAT || (max >= 0 && min > max)))
         return fail_span(p, q, end, "invalid repeat count");
     p->i = end;
-    lazy = !at_end(p) && peek(p, 0) == '?';
+    lazy = !wh_regex_at_end(p) && wh_regex_peek(p, 0) == '?';
     p->i += lazy;
     /* Go: "a**" is an error, not a doubled star (and "a++" would be possessive in PCRE) */
     if (re2_quantifier(p, &min2, &max2, &end2))
         return fail_span(p, q, end2, "invalid nested repetition operator");
     if ((rc = re2_repeat_weight(p, q, end, min, max, weight)) != WH_OK)
         return rc;
-    put_quantifier(p, start, (uint64_t)min, max < 0 ? 0 : (uint64_t)max, max >= 0,
-                   lazy != p->fl.ungreedy);
-    return WH_OK;
-}
-
-/* ==== ECMAScript (u flag) ==== */
-
-/* Exactly `count` hex digits at p->i into *out; false (nothing consumed) otherwise. */
-static bool
-read_hex(struct parser *p, int count, uint32_t *out)
-{
-    uint32_t v = 0;
-
-    for (int k = 0; k < count; k++) {
-        if (!has(p, (size_t)k) || hex_value(peek(p, (size_t)k)) < 0)
-            return false;
-        v = v << 4 | (uint32_t)hex_value(peek(p, (size_t)k));
-    }
-    p->i += (size_t)count;
-    *out = v;
-    return true;
-}
-
-/* After "\u": HHHH (a lead+trail surrogate pair of escapes is one code point) or {H...}. */
-static enum wh_err
-ecma_unicode_escape(struct parser *p, size_t at, uint32_t *out)
-{
-    uint32_t v = 0, trail;
-
-    if (peek(p, 0) == '{' && has(p, 0)) {
-        size_t digits = 0;
-        p->i++;
-        while (has(p, 0) && hex_value(peek(p, 0)) >= 0 && v <= 0x10ffff)
-            v = v << 4 | (uint32_t)hex_value(peek(p, 0)), p->i++, digits++;
-        if (digits == 0 || v > 0x10ffff || peek(p, 0) != '}' || at_end(p))
-            return fail_at(p, WH_E_INVALID, at, "invalid \\u{...} escape");
-        p->i++;
-        *out = v;
-        return WH_OK;
-    }
-    if (!read_hex(p, 4, &v))
-        return fail_at(p, WH_E_INVALID, at, "invalid \\u escape");
-    if (v >= 0xd800 && v <= 0xdbff && peek(p, 0) == '\\' && peek(p, 1) == 'u') {
-        size_t save = p->i;
-        p->i += 2;
-        if (read_hex(p, 4, &trail) && trail >= 0xdc00 && trail <= 0xdfff)
-            v = 0x10000 + ((v - 0xd800) << 10) + (trail - 0xdc00);
-        else
-            p->i = save;
-    }
-    *out = v;
-    return WH_OK;
-}
-
-static bool
-is_syntax_char(uint32_t c)
-{
-    return c != 0 && c < 0x80 && strchr("^$\\.*+?()[]{}|/", (int)c) != NULL;
-}
-
-/*
- * One escape after '\' (already consumed), shared by atoms and classes. Sets *set for \d \D \w \W
- * \s \S (with *neg), else *cp. \b, \B and [\b] are the caller's.
- */
-static enum wh_err
-ecma_escape(struct parser *p, bool in_class, uint32_t *cp, const struct set **set, bool *neg)
-{
-    static const struct set sets[] = {
-        {digit_r, N(digit_r)}, {word_r, N(word_r)}, {ecma_space_r, N(ecma_space_r)}};
-    static const char letters[] = "dwstnvfr";
-    uint32_t c = peek(p, 0);
-    size_t at = p->i - 1; /* the backslash */
-    const char *hit = c != 0 && c < 0x80 ? strchr(letters, (int)(c | 0x20)) : NULL;
-
-    *set = NULL;
-    if (at_end(p))
-        return fail_at(p, WH_E_INVALID, at, "\\ at end of pattern");
-    p->i++;
-    if (hit != NULL && hit - letters < 3) { /* \d \w \s; upper case is the complement */
-        *set = &sets[hit - letters], *neg = c < 'a';
-        return WH_OK;
-    }
-    if (hit != NULL && c >= 'a') {
-        *cp = (uint32_t) "\t\n\v\f\r"[hit - letters - 3];
-        return WH_OK;
-    }
-    switch (c) {
-    case '0':
-        if (peek(p, 0) >= '0' && peek(p, 0) <= '9' && has(p, 0))
-            return fail_at(p, WH_E_INVALID, at,
-                           "invalid decimal escape (octal escapes are not allowed)");
-        *cp = 0;
-        return WH_OK;
-    case 'c':
-        if ((peek(p, 0) | 0x20) < 'a' || (peek(p, 0) | 0x20) > 'z' || at_end(p))
-            return fail_at(p, WH_E_INVALID, at, "invalid \\c escape (needs a letter)");
-        *cp = peek(p, 0) % 32;
-        p->i++;
-        return WH_OK;
-    case 'x':
-        return read_hex(p, 2, cp) ? WH_OK : fail_at(p, WH_E_INVALID, at, "invalid \\x escape");
-    case 'u':
-        return ecma_unicode_escape(p, at, cp);
-    case 'k':
-        return fail_at(p, WH_E_INVALID, at, "named backreference \\k is not supported");
-    case 'p':
-    case 'P':
-        return fail_at(p, WH_E_INVALID, at, "unicode property escape is not supported");
-    }
-    if (c >= '1' && c <= '9')
-        return fail_at(p, WH_E_INVALID, at,
-                       in_class ? "invalid class escape" : "backreference is not supported");
-    if (is_syntax_char(c) || (in_class && c == '-')) {
-        *cp = c;
-        return WH_OK;
-    }
-    return fail_at(p, WH_E_INVALID, at, in_class ? "invalid class escape" : "invalid escape");
-}
-
-/* One class atom: a code point (*set NULL) or a builtin set. */
-static enum wh_err
-ecma_class_atom(struct parser *p, uint32_t *cp, const struct set **set, bool *neg)
-{
-    *set = NULL;
-    if (at_end(p))
-        return fail_at(p, WH_E_INVALID, p->i, "unterminated character class");
-    if (peek(p, 0) != '\\') {
-        *cp = p->cp[p->i++];
-        return WH_OK;
-    }
-    p->i++;
-    if (peek(p, 0) == 'b' && has(p, 0)) {
-        p->i++;
-        *cp = '\b';
-        return WH_OK;
-    }
-    return ecma_escape(p, true, cp, set, neg);
-}
-
-/* One class item at p->i: a character, a range or a builtin set. */
-static enum wh_err
-ecma_class_item(struct parser *p, size_t *items)
-{
-    size_t at = p->i;
-    uint32_t lo = 0, hi = 0;
-    const struct set *set = NULL, *set2 = NULL;
-    bool sneg = false, sneg2 = false;
-    enum wh_err rc;
-
-    if ((rc = ecma_class_atom(p, &lo, &set, &sneg)) != WH_OK)
-        return rc;
-    if (peek(p, 0) != '-' || p->i + 1 >= p->n || peek(p, 1) == ']') {
-        if (set != NULL)
-            put_set(p, *set, sneg, items);
-        else
-            put_range(p, lo, lo, items);
-        return WH_OK;
-    }
-    p->i++;
-    if ((rc = ecma_class_atom(p, &hi, &set2, &sneg2)) != WH_OK)
-        return rc;
-    if (set != NULL || set2 != NULL)
-        return fail_at(p, WH_E_INVALID, at, "character class escape in a range");
-    if (lo > hi)
-        return fail_at(p, WH_E_INVALID, at, "range out of order in character class");
-    put_range(p, lo, hi, items);
-    return WH_OK;
-}
-
-/* "[" at p->i. [] never matches; [^] matches any code point. */
-static enum wh_err
-ecma_class(struct parser *p)
-{
-    size_t items = 0, open = p->o.len;
-    bool neg = false;
-    enum wh_err rc;
-
-    p->i++; /* '[' */
-    if (peek(p, 0) == '^' && has(p, 0))
-        neg = true, p->i++;
-    put_c(p, neg ? "[^" : "[");
-    while (at_end(p) || peek(p, 0) != ']')
-        if ((rc = ecma_class_item(p, &items)) != WH_OK)
-            return rc;
-    p->i++; /* ']' */
-    close_class(p, open, neg, items);
-    return WH_OK;
-}
-
-/* "(" at p->i: a group or lookahead. */
-static enum wh_err
-ecma_group(struct parser *p, enum atom *kind)
-{
-    size_t at = p->i;
-    uint32_t weight;
-    enum wh_err rc;
-
-    *kind = A_ATOM;
-    if (++p->depth > WH_REGEX_MAX_DEPTH)
-        return fail_at(p, WH_E_LIMIT, at, "groups nested too deeply (more than %d)",
-                       WH_REGEX_MAX_DEPTH);
-    p->i++;
-    if (peek(p, 0) == '?' && has(p, 0)) {
-        uint32_t c = peek(p, 1), c2 = peek(p, 2);
-        if ((c == '=' || c == '!') && has(p, 1)) {
-            *kind = A_LOOK;
-            put_c(p, c == '=' ? "(?=" : "(?!");
-            p->i += 2;
-        } else if (c == '<' && (c2 == '=' || c2 == '!') && has(p, 2)) {
-            return fail_at(p, WH_E_INVALID, at, "lookbehind is not supported");
-        } else if (c == '<' && has(p, 1)) {
-            return fail_at(p, WH_E_INVALID, at, "named group is not supported");
-        } else if (c != ':' || !has(p, 1)) {
-            return fail_at(p, WH_E_INVALID, at,
-                           "invalid group (modifier groups are not supported)");
-        } else {
-            put_c(p, "(?:");
-            p->i += 2;
-        }
-    } else {
-        put_c(p, "(?:");
-    }
-    if ((rc = parse_alt(p, &weight)) != WH_OK)
-        return rc;
-    if (at_end(p) || peek(p, 0) != ')')
-        return fail_at(p, WH_E_INVALID, at, "unterminated group");
-    p->i++;
-    p->depth--;
-    put_c(p, ")");
-    return WH_OK;
-}
-
-/* {n}, {n,} or {n,m} at p->i (leading zeros allowed, values capped); false if it is not one. */
-static bool
-ecma_braces(const struct parser *p, uint64_t *min, uint64_t *max, size_t *end)
-{
-    size_t k = p->i + 1, start;
-    uint64_t v[2] = {0, 0};
-    int which = 0;
-
-    for (;;) {
-        start = k;
-        while (k < p->n && p->cp[k] >= '0' && p->cp[k] <= '9') {
-            v[which] = v[which] * 10 + (p->cp[k++] - '0');
-            if (v[which] > 1000000000000ULL)
-                v[which] = 1000000000000ULL;
-        }
-        if (k == start && !(which == 1 && k < p->n && p->cp[k] == '}'))
-            return false;
-        if (k == start)
-            v[1] = UINT64_MAX;
-        if (which == 0 && k < p->n && p->cp[k] == ',') {
-            which = 1, k++;
-            continue;
-        }
-        break;
-    }
-    if (k >= p->n || p->cp[k] != '}')
-        return false;
-    *min = v[0];
-    *max = which == 0 ? v[0] : v[1];
-    *end = k + 1;
-    return true;
-}
-
-/* A backslash at p->i outside brackets (\b and \B are the caller's): a class or a character. */
-static enum wh_err
-ecma_escape_atom(struct parser *p)
-{
-    uint32_t cp = 0;
-    const struct set *set = NULL;
-    bool neg = false;
-    enum wh_err rc;
-
-    p->i++;
-    if ((rc = ecma_escape(p, false, &cp, &set, &neg)) != WH_OK)
-        return rc;
-    if (set != NULL)
-        put_set_class(p, *set, neg);
-    else
-        put_literal(p, cp);
-    return WH_OK;
-}
-
-/* ^ $ \b \B at p->i: written (u-mode without the m flag: ^ and $ are the input's ends). */
-static bool
-ecma_assertion(struct parser *p)
-{
-    uint32_t c = peek(p, 0), c1 = peek(p, 1);
-
-    if (c == '^' || c == '$') {
-        put_c(p, c == '^' ? "\\A" : "\\z");
-        p->i++;
-        return true;
-    }
-    if (c == '\\' && (c1 == 'b' || c1 == 'B')) {
-        put_c(p, c1 == 'b' ? "\\b" : "\\B");
-        p->i += 2;
-        return true;
-    }
-    return false;
-}
-
-/* One atom at p->i (u-mode grammar); *kind says whether it is an assertion. */
-static enum wh_err
-ecma_atom(struct parser *p, enum atom *kind)
-{
-    size_t at = p->i, end;
-    uint32_t c = peek(p, 0);
-    uint64_t min, max;
-
-    if (ecma_assertion(p)) {
-        *kind = A_ASSERT;
-        return WH_OK;
-    }
-    if (c == '(')
-        return ecma_group(p, kind);
-    if (c == '[')
-        return ecma_class(p);
-    if (c == '.') {
-        put_c(p, "[^\\x{a}\\x{d}\\x{2028}\\x{2029}]");
-        p->i++;
-        return WH_OK;
-    }
-    if (c == '*' || c == '+' || c == '?' || (c == '{' && ecma_braces(p, &min, &max, &end)))
-        return fail_at(p, WH_E_INVALID, at, "nothing to repeat");
-    if (c == '{' || c == '}' || c == ']')
-        return fail_at(p, WH_E_INVALID, at, c == ']' ? "lone ]" : "lone quantifier bracket");
-    if (c != '\\') {
-        put_literal(p, p->cp[p->i++]);
-        return WH_OK;
-    }
-    return ecma_escape_atom(p);
-}
-
-static enum wh_err
-ecma_term(struct parser *p)
-{
-    size_t start = p->o.len, at, end;
-    uint64_t min, max;
-    enum atom kind = A_ATOM;
-    bool lazy;
-    uint32_t c;
-    enum wh_err rc = ecma_atom(p, &kind);
-
-    if (rc != WH_OK)
-        return rc;
-    c = peek(p, 0);
-    if (at_end(p) || (c != '*' && c != '+' && c != '?' && c != '{'))
-        return WH_OK;
-    at = p->i;
-    if (kind == A_ASSERT || kind == A_LOOK)
-        return fail_at(p, WH_E_INVALID, at, "an assertion cannot be repeated");
-    if (c == '{') {
-        if (!ecma_braces(p, &min, &max, &end))
-            return fail_at(p, WH_E_INVALID, at, "incomplete quantifier");
-        if (min > max)
-            return fail_at(p, WH_E_INVALID, at, "numbers out of order in {} quantifier");
-        if (min > PCRE2_MAX_REPEAT || (max != UINT64_MAX && max > PCRE2_MAX_REPEAT))
-            return fail_at(p, WH_E_LIMIT, at, "repeat count over %u", PCRE2_MAX_REPEAT);
-        p->i = end;
-    } else {
-        min = c == '+', max = c == '?' ? 1 : UINT64_MAX;
-        p->i++;
-    }
-    lazy = !at_end(p) && peek(p, 0) == '?';
-    p->i += lazy;
-    put_quantifier(p, start, min, max, max != UINT64_MAX, lazy);
+    wh_regex_put_quantifier(p, start, (uint64_t)min, max < 0 ? 0 : (uint64_t)max, max >= 0,
+                            lazy != p->fl.ungreedy);
     return WH_OK;
 }
 
 /* ==== both ==== */
 
-static enum wh_err
-parse_alt(struct parser *p, uint32_t *weight)
+enum wh_err
+wh_regex_parse_alt(struct wh_regex_parser *p, uint32_t *weight)
 {
     enum wh_err rc;
 
     *weight = 1;
     for (;;) {
-        while (!at_end(p) && peek(p, 0) != '|' && peek(p, 0) != ')') {
+        while (!wh_regex_at_end(p) && wh_regex_peek(p, 0) != '|' && wh_regex_peek(p, 0) != ')') {
             uint32_t w = 1;
-            rc = p->d == WH_REGEX_RE2 ? re2_term(p, &w) : ecma_term(p);
+            rc = p->term(p, &w);
             if (rc != WH_OK)
                 return rc;
             if (w > *weight)
                 *weight = w;
         }
-        if (at_end(p) || peek(p, 0) != '|')
+        if (wh_regex_at_end(p) || wh_regex_peek(p, 0) != '|')
             return WH_OK;
-        put_c(p, "|");
+        wh_regex_put_c(p, "|");
         p->i++;
     }
 }
 
 /* Decodes src into code points; invalid UTF-8 is an error naming its offset. */
 static enum wh_err
-decode(struct parser *p)
+decode(struct wh_regex_parser *p)
 {
     const unsigned char *s = (const unsigned char *)p->src.ptr;
     size_t pos = 0;
@@ -1594,18 +1199,18 @@ decode(struct parser *p)
 }
 
 static enum wh_err
-translate(struct parser *p)
+translate(struct wh_regex_parser *p)
 {
     uint32_t weight;
     enum wh_err rc;
 
     if ((rc = decode(p)) != WH_OK)
         return rc;
-    if ((rc = parse_alt(p, &weight)) != WH_OK)
+    if ((rc = wh_regex_parse_alt(p, &weight)) != WH_OK)
         return rc;
-    if (!at_end(p)) /* a ')' with no group open */
+    if (!wh_regex_at_end(p)) /* a ')' with no group open */
         return p->d == WH_REGEX_RE2 ? fail_span(p, p->i, p->i + 1, "unexpected")
-                                    : fail_at(p, WH_E_INVALID, p->i, "unmatched )");
+                                    : wh_regex_fail_at(p, WH_E_INVALID, p->i, "unmatched )");
     put(p, "", 0);
     if (p->o.full)
         return src_error(p->d, true, p->src, p->err, WH_E_LIMIT, "too large once translated");
@@ -1613,7 +1218,7 @@ translate(struct parser *p)
 }
 
 static void
-release(struct parser *p)
+release(struct wh_regex_parser *p)
 {
     free(p->cp);
     free(p->off);
@@ -1633,10 +1238,10 @@ dup_n(const char *s, size_t n)
 }
 
 enum wh_err
-wh_regex_new(enum wh_regex_dialect d, struct wh_str src, struct wh_regex **out,
-             struct wh_error *err)
+wh_regex_compile(enum wh_regex_dialect d, wh_regex_term_fn *term, struct wh_str src,
+                 struct wh_regex **out, struct wh_error *err)
 {
-    struct parser p = {.d = d, .src = src, .err = err};
+    struct wh_regex_parser p = {.d = d, .src = src, .err = err, .term = term};
     struct wh_regex *re;
     pcre2_compile_context *cc;
     PCRE2_SIZE at;
@@ -1696,6 +1301,18 @@ wh_regex_new(enum wh_regex_dialect d, struct wh_str src, struct wh_regex **out,
     release(&p);
     *out = re;
     return WH_OK;
+}
+
+/* The request path's dialect; ECMAScript patterns are compiled by lint/pattern.c. */
+enum wh_err
+wh_regex_new(enum wh_regex_dialect d, struct wh_str src, struct wh_regex **out,
+             struct wh_error *err)
+{
+    *out = NULL;
+    if (WH_NEVER(d != WH_REGEX_RE2))
+        return wh_error_set(err, WH_E_INTERNAL,
+                            "wh_regex_new compiles RE2 only (ECMAScript: wh_lint_pattern_new)");
+    return wh_regex_compile(d, re2_term, src, out, err);
 }
 
 void

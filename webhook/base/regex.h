@@ -24,8 +24,10 @@
  *   \p class and a negated class inside brackets ([\W], [[:^lower:]]) do not fold case; names of
  *   Unicode scripts are looked up by PCRE2 (which also knows four-letter script codes).
  * WH_REGEX_ECMASCRIPT: JSON Schema `pattern`, i.e. `new RegExp(src, "u").test(value)`: an
- *   unanchored search. The u-mode grammar with lookahead; refused, naming the feature:
- *   backreferences, named groups, lookbehind and \p{..}.
+ *   unanchored search, for policy lint only: compiled by lint/pattern.h's wh_lint_pattern_new
+ *   (wh_regex_new takes RE2 only), so the request path links no ECMAScript grammar. The u-mode
+ * grammar with lookahead; refused, naming the feature: backreferences, named groups, lookbehind and
+ * \p{..}.
  *
  * Invalid UTF-8 in a pattern is an error; in a value each invalid byte is one U+FFFD (Go's and
  * a JavaScript decoder's reading).

@@ -16,10 +16,11 @@
 #include "base/file.h"
 #include "base/limits.h"
 #include "base/regex.h"
+#include "cli/args.h"
 #include "cli/commands.h"
+#include "lint/schema.h"
 #include "policy/overlap.h"
 #include "policy/policy.h"
-#include "policy/schema.h"
 
 #define LINT_USAGE                                                                                 \
     "driftgate policy lint [--schema FILE] [--schema-only] [--key-dir DIR]... FILE...\n"           \
@@ -83,11 +84,11 @@ warn_overlaps(const char *path, const struct wh_policy *p)
 
 /* 0 valid, 1 not. */
 static int
-lint_file(const char *path, const struct wh_policy_schema *schema, bool schema_only,
+lint_file(const char *path, const struct wh_lint_schema *schema, bool schema_only,
           const struct wh_policy_load_options *lo)
 {
     const struct wh_limits *lim = lo->limits;
-    struct wh_policy_violations found;
+    struct wh_lint_violations found;
     struct wh_policy *p;
     struct wh_arena a;
     struct wh_bytes yaml;
@@ -101,7 +102,7 @@ lint_file(const char *path, const struct wh_policy_schema *schema, bool schema_o
         wh_arena_fini(&a);
         return 1;
     }
-    if (wh_policy_schema_check(schema, yaml, path, lim, &a, &found, &err) != WH_OK) {
+    if (wh_lint_schema_check(schema, yaml, path, lim, &a, &found, &err) != WH_OK) {
         fprintf(stderr, "%s\n", err.msg); /* YAML-level: already "file:line:col: ..." */
         bad = 1;
     } else if (found.total > 0) {
@@ -132,75 +133,98 @@ lint_file(const char *path, const struct wh_policy_schema *schema, bool schema_o
     return 0;
 }
 
-/* `policy lint`'s options (argv[2..]); false on an unknown one. Files are taken in a second pass.
- */
-static bool
-parse_options(int argc, char **argv, const char **schema_path, bool *schema_only,
-              struct wh_policy_load_options *lo, const char **key_dirs, size_t max_key_dirs)
-{
-    int i;
+enum flag { F_SCHEMA = 256, F_SCHEMA_ONLY, F_KEY_DIR };
 
-    for (i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--schema") == 0 && i + 1 < argc)
-            *schema_path = argv[++i];
-        else if (strcmp(argv[i], "--schema-only") == 0)
-            *schema_only = true;
-        else if (strcmp(argv[i], "--key-dir") == 0 && i + 1 < argc && lo->n_key_dirs < max_key_dirs)
-            key_dirs[lo->n_key_dirs++] = argv[++i];
-        else if (argv[i][0] == '-' && argv[i][1] != '\0')
+static const struct option flags[] = {
+    {"schema", required_argument, NULL, F_SCHEMA},
+    {"schema-only", no_argument, NULL, F_SCHEMA_ONLY},
+    {"key-dir", required_argument, NULL, F_KEY_DIR},
+    {NULL, 0, NULL, 0},
+};
+
+struct lint_args {
+    const char *schema_path;
+    bool schema_only;
+    const char *key_dirs[8];
+    const char **files; /* argc entries, from calloc */
+    size_t n_files;
+};
+
+/* `policy lint`'s flags and files (argv[1..], argv[1] is "lint"); false on an unknown flag, a
+ * missing value or too many key directories or files. */
+static bool
+parse_options(int argc, char **argv, struct lint_args *o, struct wh_policy_load_options *lo)
+{
+    struct wh_cli_args walk = {.argc = argc - 1, .argv = argv + 1, .flags = flags};
+    const char *v;
+    int c;
+
+    o->files = calloc((size_t)argc, sizeof(*o->files));
+    if (o->files == NULL)
+        wh_oom();
+    while ((c = wh_cli_args_next(&walk, &v)) != -1) {
+        if (c == F_SCHEMA)
+            o->schema_path = v;
+        else if (c == F_SCHEMA_ONLY)
+            o->schema_only = true;
+        else if (c == F_KEY_DIR && lo->n_key_dirs < sizeof(o->key_dirs) / sizeof(o->key_dirs[0]))
+            o->key_dirs[lo->n_key_dirs++] = v;
+        else if (c == WH_CLI_ARG_POSITIONAL && v[0] == '-' && v[1] != '\0')
+            return false; /* "-x": no such flag ("-" is a file name) */
+        else if (c == WH_CLI_ARG_POSITIONAL)
+            o->files[o->n_files++] = v;
+        else
             return false;
     }
     return true;
+}
+
+/* The schema lint checks with: built in, or read from --schema FILE. 0, or 2 when unusable. */
+static int
+load_schema(const char *path, struct wh_arena *a, const struct wh_lint_schema **schema)
+{
+    struct wh_bytes text = {(const unsigned char *)wh_lint_schema_text, wh_lint_schema_text_len};
+    struct wh_error err;
+
+    if (path != NULL && wh_file_read(path, 1u << 20, a, &text, &err) != WH_OK) {
+        fprintf(stderr, "driftgate policy lint: schema %s: %s\n", path, err.msg);
+        return 2;
+    }
+    if (wh_lint_schema_parse(text, path != NULL ? path : "built-in policy schema", a, schema,
+                             &err) != WH_OK) {
+        fprintf(stderr, "driftgate policy lint: %s\n", err.msg);
+        return 2;
+    }
+    return 0;
 }
 
 int
 wh_cli_policy(int argc, char **argv)
 {
     struct wh_limits lim = WH_LIMITS_DEFAULT;
-    const char *key_dirs[8];
+    struct lint_args o = {0};
     struct wh_policy_load_options lo = {
-        .limits = &lim, .now = wh_clock_wall(), .key_dirs = key_dirs};
-    const struct wh_policy_schema *schema;
-    const char *schema_path = NULL;
-    struct wh_bytes text = {(const unsigned char *)wh_policy_schema_text,
-                            wh_policy_schema_text_len};
+        .limits = &lim, .now = wh_clock_wall(), .key_dirs = o.key_dirs};
+    const struct wh_lint_schema *schema;
     struct wh_arena a;
-    struct wh_error err;
-    bool schema_only = false;
-    int i, bad = 0, files = 0;
+    size_t i;
+    int status;
 
     if (argc == 2 && strcmp(argv[1], "schema") == 0) {
-        fwrite(wh_policy_schema_text, 1, wh_policy_schema_text_len, stdout);
+        fwrite(wh_lint_schema_text, 1, wh_lint_schema_text_len, stdout);
         return ferror(stdout) ? 2 : 0;
     }
     if (argc < 3 || strcmp(argv[1], "lint") != 0)
         return usage();
-    if (!parse_options(argc, argv, &schema_path, &schema_only, &lo, key_dirs,
-                       sizeof(key_dirs) / sizeof(key_dirs[0])))
+    if (!parse_options(argc, argv, &o, &lo) || o.n_files == 0) {
+        free(o.files);
         return usage();
+    }
     wh_arena_init(&a);
-    if (schema_path != NULL && wh_file_read(schema_path, 1u << 20, &a, &text, &err) != WH_OK) {
-        fprintf(stderr, "driftgate policy lint: schema %s: %s\n", schema_path, err.msg);
-        wh_arena_fini(&a);
-        return 2;
-    }
-    if (wh_policy_schema_parse(text, schema_path != NULL ? schema_path : "built-in policy schema",
-                               &a, &schema, &err) != WH_OK) {
-        fprintf(stderr, "driftgate policy lint: %s\n", err.msg);
-        wh_arena_fini(&a);
-        return 2;
-    }
-    for (i = 2; i < argc; i++) {
-        /* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): argv[i] is set for i < argc */
-        if (strcmp(argv[i], "--schema") == 0 || strcmp(argv[i], "--key-dir") == 0) {
-            i++;
-            continue;
-        }
-        if (strcmp(argv[i], "--schema-only") == 0)
-            continue;
-        files++;
-        bad |= lint_file(argv[i], schema, schema_only, &lo);
-    }
+    status = load_schema(o.schema_path, &a, &schema);
+    for (i = 0; status != 2 && i < o.n_files; i++)
+        status |= lint_file(o.files[i], schema, o.schema_only, &lo);
     wh_arena_fini(&a);
-    return files == 0 ? usage() : bad;
+    free(o.files);
+    return status;
 }

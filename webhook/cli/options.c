@@ -1,6 +1,8 @@
 /* Command-line flags shared by the subcommands; `--config` first, flags override it. */
 #include "cli/options.h"
 
+#include "cli/args.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,89 +46,158 @@ settings_from_config(struct wh_cli_options *o)
     o->settings.n_policy_key_dirs = c->n_policy_key_dirs;
 }
 
-/* TODO(#14): split the per-flag cases; cli/ is being changed now (cognitive complexity 38 > 25,
- * STYLE §8). */
-bool /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
+enum flag {
+    F_CONFIG = 256,
+    F_POLICY,
+    F_PLAIN_HTTP,
+    F_DOCKER_CONFIG,
+    F_TRUSTED_ROOT,
+    F_KEY_DIR,
+    F_CA_FILE,
+    F_FORMAT,
+    F_IMAGE,
+    F_DEV,
+    F_TIMEOUT,
+};
+
+static const struct option flags[] = {
+    {"config", required_argument, NULL, F_CONFIG},
+    {"policy", required_argument, NULL, F_POLICY},
+    {"plain-http", required_argument, NULL, F_PLAIN_HTTP},
+    {"docker-config", required_argument, NULL, F_DOCKER_CONFIG},
+    {"trusted-root", required_argument, NULL, F_TRUSTED_ROOT},
+    {"key-dir", required_argument, NULL, F_KEY_DIR},
+    {"ca-file", required_argument, NULL, F_CA_FILE},
+    {"format", required_argument, NULL, F_FORMAT},
+    {"image", required_argument, NULL, F_IMAGE},
+    {"dev", required_argument, NULL, F_DEV},
+    {"timeout", required_argument, NULL, F_TIMEOUT},
+    {NULL, 0, NULL, 0},
+};
+
+/* --config is applied first wherever it stands, so the other flags override it. */
+static bool
+load_config(int argc, char **argv, struct wh_cli_options *o)
+{
+    struct wh_cli_args walk = {.argc = argc, .argv = argv, .flags = flags};
+    struct wh_error err;
+    const char *v;
+    int c;
+
+    while ((c = wh_cli_args_next(&walk, &v)) != -1) {
+        if (c != F_CONFIG)
+            continue;
+        wh_config_fini(&o->config);
+        if (wh_config_load(v, &o->config, &err) != WH_OK) {
+            fprintf(stderr, "driftgate: config: %s\n", err.msg);
+            wh_config_defaults(&o->config);
+            return false;
+        }
+        o->has_config = true;
+        settings_from_config(o);
+    }
+    return true;
+}
+
+/* Appends v to a repeatable flag's list (at most max); false when it is full. */
+static bool
+push(const char **list, size_t max, size_t *n, const char *v)
+{
+    if (*n == max)
+        return false;
+    list[(*n)++] = v;
+    return true;
+}
+
+#define PUSH(list, n, v) push((list), sizeof(list) / sizeof((list)[0]), (n), (v))
+
+/* A repeatable flag: --plain-http, --trusted-root or --key-dir. The first one replaces the list
+ * --config gave; the next ones add to it. */
+static bool
+take_list(struct wh_cli_options *o, int c, const char *v)
+{
+    struct wh_review_settings *s = &o->settings;
+
+    switch (c) {
+    case F_PLAIN_HTTP:
+        if (s->registry.plain_http_hosts != o->plain_http) {
+            s->registry.plain_http_hosts = o->plain_http;
+            s->registry.n_plain_http_hosts = 0;
+        }
+        return PUSH(o->plain_http, &s->registry.n_plain_http_hosts, v);
+    case F_TRUSTED_ROOT:
+        if (s->trust_roots != o->trusted_roots) {
+            s->trust_roots = o->trusted_roots;
+            s->n_trust_roots = 0;
+        }
+        return PUSH(o->trusted_roots, &s->n_trust_roots, v);
+    default:
+        if (s->policy_key_dirs != o->key_dirs) {
+            s->policy_key_dirs = o->key_dirs;
+            s->n_policy_key_dirs = 0;
+        }
+        return PUSH(o->key_dirs, &s->n_policy_key_dirs, v);
+    }
+}
+
+static bool
+take_flag(struct wh_cli_options *o, int c, const char *v)
+{
+    switch (c) {
+    case F_CONFIG:
+        return true;
+    case F_POLICY:
+        o->settings.policy_path = v;
+        return true;
+    case F_DOCKER_CONFIG:
+        o->settings.registry.docker_config = v;
+        return true;
+    case F_CA_FILE:
+        o->settings.registry.ca_file = v;
+        return true;
+    case F_FORMAT:
+        o->format = v;
+        return true;
+    case F_IMAGE:
+        o->image = v;
+        return true;
+    case F_DEV:
+        o->dev = v;
+        return true;
+    case F_TIMEOUT:
+        if (parse_seconds(v, &o->review_ms))
+            return true;
+        fprintf(stderr, "driftgate: --timeout takes whole seconds (1-3600), not %s\n", v);
+        return false;
+    default:
+        return take_list(o, c, v);
+    }
+}
+
+bool
 wh_cli_options_parse(int argc, char **argv, struct wh_cli_options *o)
 {
-    struct wh_error err;
-    size_t n_plain = 0, n_roots = 0, n_key_dirs = 0;
-    int i;
+    struct wh_cli_args walk = {.argc = argc, .argv = argv, .flags = flags, .prog = "driftgate"};
+    const char *v;
+    int c;
 
     memset(o, 0, sizeof(*o));
     wh_config_defaults(&o->config);
     settings_from_config(o);
     o->settings.policy_path = NULL;
-    /* --config is applied first wherever it stands, so later flags override it. */
-    for (i = 1; i + 1 < argc; i++) {
-        if (strcmp(argv[i], "--config") == 0) {
-            wh_config_fini(&o->config);
-            if (wh_config_load(argv[i + 1], &o->config, &err) != WH_OK) {
-                fprintf(stderr, "driftgate: config: %s\n", err.msg);
-                wh_config_defaults(&o->config);
+    if (!load_config(argc, argv, o))
+        return false;
+    while ((c = wh_cli_args_next(&walk, &v)) != -1) {
+        if (c == WH_CLI_ARG_BAD)
+            return false;
+        if (c != WH_CLI_ARG_POSITIONAL) {
+            if (!take_flag(o, c, v))
                 return false;
-            }
-            o->has_config = true;
-            settings_from_config(o);
-        }
-    }
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        bool takes_value = strncmp(a, "--", 2) == 0;
-
-        if (!takes_value || strcmp(a, "-") == 0) {
-            if (o->n_args == (int)(sizeof(o->args) / sizeof(o->args[0])))
-                return false;
-            o->args[o->n_args++] = a;
             continue;
         }
-        if (v == NULL) {
-            fprintf(stderr, "driftgate: %s needs a value\n", a);
+        if (o->n_args == (int)(sizeof(o->args) / sizeof(o->args[0])))
             return false;
-        }
-        i++;
-        if (strcmp(a, "--config") == 0)
-            continue;
-        else if (strcmp(a, "--policy") == 0)
-            o->settings.policy_path = v;
-        else if (strcmp(a, "--plain-http") == 0) {
-            if (n_plain == sizeof(o->plain_http) / sizeof(o->plain_http[0]))
-                return false;
-            o->plain_http[n_plain++] = v;
-            o->settings.registry.plain_http_hosts = o->plain_http;
-            o->settings.registry.n_plain_http_hosts = n_plain;
-        } else if (strcmp(a, "--docker-config") == 0)
-            o->settings.registry.docker_config = v;
-        else if (strcmp(a, "--trusted-root") == 0) {
-            if (n_roots == sizeof(o->trusted_roots) / sizeof(o->trusted_roots[0]))
-                return false;
-            o->trusted_roots[n_roots++] = v;
-            o->settings.trust_roots = o->trusted_roots;
-            o->settings.n_trust_roots = n_roots;
-        } else if (strcmp(a, "--key-dir") == 0) {
-            if (n_key_dirs == sizeof(o->key_dirs) / sizeof(o->key_dirs[0]))
-                return false;
-            o->key_dirs[n_key_dirs++] = v;
-            o->settings.policy_key_dirs = o->key_dirs;
-            o->settings.n_policy_key_dirs = n_key_dirs;
-        } else if (strcmp(a, "--ca-file") == 0)
-            o->settings.registry.ca_file = v;
-        else if (strcmp(a, "--format") == 0)
-            o->format = v;
-        else if (strcmp(a, "--image") == 0)
-            o->image = v;
-        else if (strcmp(a, "--dev") == 0)
-            o->dev = v;
-        else if (strcmp(a, "--timeout") == 0) {
-            if (!parse_seconds(v, &o->review_ms)) {
-                fprintf(stderr, "driftgate: --timeout takes whole seconds (1-3600), not %s\n", v);
-                return false;
-            }
-        } else {
-            fprintf(stderr, "driftgate: unknown flag %s\n", a);
-            return false;
-        }
+        o->args[o->n_args++] = v;
     }
     return true;
 }

@@ -6,38 +6,13 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *
-kind_name(enum wh_drift_kind k)
-{
-    switch (k) {
-    case WH_DRIFT_DEV_ONLY:
-        return "dev-only";
-    case WH_DRIFT_PROD_ONLY:
-        return "prod-only";
-    case WH_DRIFT_VERSION:
-        return "version";
-    }
-    return "?";
-}
+#include "sbom/diff.h"
 
+/* A version finding's size as the report prints it: nothing for a finding without one. */
 static const char *
 size_name(enum wh_drift_size s)
 {
-    switch (s) {
-    case WH_DRIFT_SIZE_NONE:
-        return "";
-    case WH_DRIFT_PATCH:
-        return "patch";
-    case WH_DRIFT_MINOR:
-        return "minor";
-    case WH_DRIFT_MAJOR:
-        return "major";
-    case WH_DRIFT_OTHER:
-        return "other";
-    case WH_DRIFT_BUILD:
-        return "build";
-    }
-    return "";
+    return s == WH_DRIFT_SIZE_NONE ? "" : wh_sbom_drift_size_name(s);
 }
 
 static const char *
@@ -254,8 +229,8 @@ render_markdown_tier(const struct wh_report *r, enum wh_tier t, const char *titl
             continue;
         wh_buf_append_c(b, "|");
         md_cell(b, f->name);
-        wh_buf_printf(b, " %s%s%s |", kind_name(f->kind), f->size != WH_DRIFT_SIZE_NONE ? " " : "",
-                      size_name(f->size));
+        wh_buf_printf(b, " %s%s%s |", wh_sbom_drift_kind_name(f->kind),
+                      f->size != WH_DRIFT_SIZE_NONE ? " " : "", size_name(f->size));
         md_cell(b, f->dev_version);
         md_cell(b, f->prod_version);
         wh_buf_append_c(b, " ");
@@ -384,7 +359,7 @@ render_text(const struct wh_report *r, struct wh_buf *b)
         const struct wh_sbom_finding *f = tf->finding;
         if (tf->tier == WH_TIER_IGNORE)
             continue;
-        wh_buf_printf(b, "%-6s %-10s ", tier_name(tf->tier), kind_name(f->kind));
+        wh_buf_printf(b, "%-6s %-10s ", tier_name(tf->tier), wh_sbom_drift_kind_name(f->kind));
         text_field(b, f->name, 40);
         wh_buf_append_c(b, " dev ");
         text_field(b, f->dev_version, 24);
@@ -462,7 +437,7 @@ render_json(const struct wh_report *r, struct wh_buf *b)
         const struct wh_sbom_finding *f = tf->finding;
         wh_buf_append_c(b, i > 0 ? ",{" : "{");
         json_field(b, "tier", tier_name(tf->tier), false);
-        json_field(b, "kind", kind_name(f->kind), true);
+        json_field(b, "kind", wh_sbom_drift_kind_name(f->kind), true);
         json_field(b, "size", f->size == WH_DRIFT_SIZE_NONE ? NULL : size_name(f->size), true);
         json_field(b, "name", f->name, true);
         json_field(b, "key", f->key, true);
@@ -533,7 +508,7 @@ sarif_finding(struct wh_buf *b, bool *first, const struct wh_report *r,
 
     /* Each part is cut first, so a 100 KB name cannot push the versions and rule out. */
     wh_buf_init(&text, 4 * SARIF_TEXT_MAX);
-    wh_buf_printf(&text, "%s ", kind_name(f->kind));
+    wh_buf_printf(&text, "%s ", wh_sbom_drift_kind_name(f->kind));
     wh_buf_append(&text, f->name, wh_utf8_cut(f->name, strlen(f->name), SARIF_NAME_MAX));
     wh_buf_printf(&text, "%s%s: dev ", f->size != WH_DRIFT_SIZE_NONE ? " " : "",
                   size_name(f->size));

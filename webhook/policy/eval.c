@@ -12,6 +12,7 @@
 #include "policy/provenance.h"
 #include "policy/snapshot.h"
 #include "policy/vulns.h"
+#include "sbom/diff.h"
 #include "sbom/purl.h"
 #include "verify/predicates.h"
 
@@ -360,24 +361,14 @@ check_sbom(struct verdict *v, const struct wh_policy_image *rule)
     return false;
 }
 
+/* The size as a denial's prose says it ("incomparable drift of ...", "equivalent drift of ..."):
+ * sbom/diff.h's names, but for the two whose name reads badly in a sentence. */
 static const char *
 size_name(enum wh_drift_size s)
 {
-    switch (s) {
-    case WH_DRIFT_PATCH:
-        return "patch";
-    case WH_DRIFT_MINOR:
-        return "minor";
-    case WH_DRIFT_MAJOR:
-        return "major";
-    case WH_DRIFT_OTHER:
+    if (s == WH_DRIFT_OTHER)
         return "incomparable";
-    case WH_DRIFT_BUILD:
-        return "build";
-    case WH_DRIFT_SIZE_NONE:
-        break;
-    }
-    return "equivalent";
+    return s == WH_DRIFT_SIZE_NONE ? "equivalent" : wh_sbom_drift_size_name(s);
 }
 
 /* An SBOM value as a message quotes it: clean and at most QUOTE_MAX characters. */

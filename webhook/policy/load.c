@@ -55,7 +55,7 @@ fail(struct ctx *c, const struct wh_policy_node *n, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return wh_error_set(c->err, WH_E_INVALID, "%s:%d:%d: %s", c->file, n->line, n->col, msg);
+    return wh_error_set_at(c->err, WH_E_INVALID, c->file, n->line, n->col, "%s", msg);
 }
 #ifdef __clang_analyzer__
 /* For clang-tidy only: the analyzer does not follow variadic calls, so it cannot see that fail()

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "base/yaml_scalar.h"
+
 struct ctx {
     const char *file;
     struct wh_arena *a;
@@ -30,13 +32,20 @@ fail(struct ctx *c, const struct wh_policy_node *n, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return wh_error_set(c->err, WH_E_INVALID, "%s:%d:%d: %s", c->file, n->line, n->col, msg);
+    return wh_error_set_at(c->err, WH_E_INVALID, c->file, n->line, n->col, "%s", msg);
+}
+
+/* libyaml's 0-based mark as a 1-based line or column. */
+static int
+mark_int(size_t zero_based)
+{
+    return zero_based + 1 > INT_MAX ? INT_MAX : (int)zero_based + 1;
 }
 
 static enum wh_err
 fail_at(struct ctx *c, enum wh_err code, yaml_mark_t m, const char *msg)
 {
-    return wh_error_set(c->err, code, "%s:%zu:%zu: %s", c->file, m.line + 1, m.column + 1, msg);
+    return wh_error_set_at(c->err, code, c->file, mark_int(m.line), mark_int(m.column), "%s", msg);
 }
 
 static struct wh_policy_node *
@@ -45,8 +54,8 @@ node_new(struct ctx *c, enum wh_policy_node_kind kind, yaml_mark_t m)
     struct wh_policy_node *n = wh_arena_alloc(c->a, sizeof(*n));
 
     n->kind = kind;
-    n->line = m.line + 1 > INT_MAX ? INT_MAX : (int)m.line + 1;
-    n->col = m.column + 1 > INT_MAX ? INT_MAX : (int)m.column + 1;
+    n->line = mark_int(m.line);
+    n->col = mark_int(m.column);
     return n;
 }
 
@@ -208,105 +217,19 @@ wh_policy_tree_build(struct wh_bytes yaml, const char *file, struct wh_arena *a,
     return rc;
 }
 
-/* ---- YAML 1.2 core scalars ---- */
-
-static bool
-all_in(const char *s, size_t n, const char *set)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        if (s[i] == '\0' || strchr(set, s[i]) == NULL)
-            return false;
-    return n > 0;
-}
-
-static bool
-is_one_of(const char *s, const char *const *names)
-{
-    size_t i;
-
-    for (i = 0; names[i] != NULL; i++)
-        if (strcmp(s, names[i]) == 0)
-            return true;
-    return false;
-}
-
-/* Advances *i past decimal digits; returns how many there were. */
-static size_t
-skip_digits(const char *s, size_t n, size_t *i)
-{
-    size_t start = *i;
-
-    while (*i < n && s[*i] >= '0' && s[*i] <= '9')
-        (*i)++;
-    return *i - start;
-}
-
-/* [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? — at least one of fraction or exponent. */
-static bool
-is_core_float(const char *s, size_t n)
-{
-    size_t i = 0, digits, frac = 0;
-    bool dot = false, exp = false;
-
-    if (i < n && (s[i] == '-' || s[i] == '+'))
-        i++;
-    digits = skip_digits(s, n, &i);
-    if (i < n && s[i] == '.') {
-        dot = true;
-        i++;
-        frac = skip_digits(s, n, &i);
-    }
-    if (digits == 0 && frac == 0)
-        return false;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        exp = true;
-        i++;
-        if (i < n && (s[i] == '-' || s[i] == '+'))
-            i++;
-        if (skip_digits(s, n, &i) == 0)
-            return false;
-    }
-    return i == n && (dot || exp);
-}
-
 enum wh_policy_scalar_type
 wh_policy_tree_scalar(const struct wh_policy_node *n, bool as_key, double *num, bool *boolean)
 {
-    static const char *const nulls[] = {"~", "null", "Null", "NULL", NULL};
-    static const char *const trues[] = {"true", "True", "TRUE", NULL};
-    static const char *const falses[] = {"false", "False", "FALSE", NULL};
-    static const char *const infs[] = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", NULL};
-    static const char *const ninfs[] = {"-.inf", "-.Inf", "-.INF", NULL};
-    static const char *const nans[] = {".nan", ".NaN", ".NAN", NULL};
-    const char *t = n->text;
-    size_t len = n->len;
-    size_t sign = len > 0 && (t[0] == '-' || t[0] == '+');
+    static const enum wh_policy_scalar_type types[] = {
+        [WH_YAML_STRING] = WH_POLICY_STRING,
+        [WH_YAML_NULL] = WH_POLICY_NULL,
+        [WH_YAML_BOOL] = WH_POLICY_BOOL,
+        [WH_YAML_NUMBER] = WH_POLICY_NUMBER,
+    };
 
-    if (n->kind != WH_POLICY_SCALAR || as_key || !n->plain || strlen(t) != len)
+    if (n->kind != WH_POLICY_SCALAR || as_key)
         return WH_POLICY_STRING;
-    if (len == 0 || is_one_of(t, nulls))
-        return WH_POLICY_NULL;
-    if (is_one_of(t, trues) || is_one_of(t, falses)) {
-        *boolean = is_one_of(t, trues);
-        return WH_POLICY_BOOL;
-    }
-    if (len > 2 && t[0] == '0' && t[1] == 'x' && all_in(t + 2, len - 2, "0123456789abcdefABCDEF"))
-        *num = strtod(t, NULL); /* glibc strtod reads hex */
-    else if (len > 2 && t[0] == '0' && t[1] == 'o' && all_in(t + 2, len - 2, "01234567"))
-        *num = (double)strtoull(t + 2, NULL, 8);
-    else if (all_in(t + sign, len - sign, "0123456789") || is_core_float(t, len))
-        *num = strtod(t, NULL);
-    else if (is_one_of(t, infs))
-        *num = INFINITY;
-    else if (is_one_of(t, ninfs))
-        *num = -INFINITY;
-    else if (is_one_of(t, nans))
-        *num = NAN;
-    else
-        return WH_POLICY_STRING;
-    return WH_POLICY_NUMBER;
+    return types[wh_yaml_scalar_type((struct wh_str){n->text, n->len}, n->plain, num, boolean)];
 }
 
 const struct wh_policy_node *

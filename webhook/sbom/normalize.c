@@ -3,7 +3,9 @@
  * keyed by package identity (sbom/purl.h), so diff.c can compare SBOMs from either format (and
  * either tool) in one merge walk. One pass of base/json_scan.c over the bytes reads only the fields
  * used here (no JSON tree); the checks then run in the order of the tree walk this replaced, so
- * errors read as before.
+ * errors read as before. wh_sbom_parse also dispatches what is not a JSON object: SPDX tag-value
+ * text to tagvalue.c, and cosign's string predicate (unwrapped here, so tagvalue.c never calls
+ * back: sbom/ has no include circle).
  */
 #include "sbom/normalize.h"
 
@@ -776,6 +778,63 @@ finish_spdx(const struct root *r, struct spdx *x, struct collector *c, struct wh
         *err = x->first;
         return err->code;
     }
+    return WH_OK;
+}
+
+bool
+wh_sbom_string_predicate_detect(struct wh_bytes doc)
+{
+    size_t i = 0;
+
+    while (i < doc.len &&
+           (doc.ptr[i] == ' ' || doc.ptr[i] == '\t' || doc.ptr[i] == '\r' || doc.ptr[i] == '\n'))
+        i++;
+    return i < doc.len && doc.ptr[i] == '"';
+}
+
+/*
+ * cosign (pkg/cosign/attestation/attestation.go, generateSPDXStatement): `--type spdx` sets the
+ * predicate to `data = string(rawPayload)`, the file's bytes as one JSON string, and `--type
+ * spdxjson` to the parsed JSON. So a tag-value SBOM attested with cosign arrives as a string, and
+ * so does a JSON SBOM attested with --type spdx. The {"Data": ..., "Timestamp": ...} object is
+ * cosign's "custom" predicate type only (generateCustomPredicate), never an SPDX one.
+ */
+WH_MUST_CHECK enum wh_err
+wh_sbom_string_predicate_parse(struct wh_bytes doc, const struct wh_limits *lim, struct wh_arena *a,
+                               struct wh_sbom *out, struct wh_error *err)
+{
+    struct wh_json_scan s;
+    enum wh_json_scan_kind kind;
+    struct wh_str str;
+    struct wh_bytes text;
+    size_t i = 0;
+    enum wh_err rc;
+
+    if (doc.len > lim->sbom_bytes)
+        return wh_error_set(err, WH_E_LIMIT, "SBOM is %zu bytes, limit %zu", doc.len,
+                            lim->sbom_bytes);
+    wh_json_scan_init(&s, doc, lim->json_depth, "SBOM JSON", a);
+    if ((rc = wh_json_scan_peek(&s, &kind, err)) != WH_OK)
+        return rc;
+    if (kind != WH_JSON_SCAN_STRING)
+        return wh_error_set(err, WH_E_INVALID, "SBOM predicate is not a JSON string");
+    if ((rc = wh_json_scan_string(&s, &str, err)) != WH_OK ||
+        (rc = wh_json_scan_finish(&s, err)) != WH_OK)
+        return rc;
+    text = (struct wh_bytes){(const unsigned char *)str.ptr, str.len};
+    if (wh_sbom_tagvalue_detect(text)) {
+        rc = wh_sbom_tagvalue_parse(text, lim, a, out, err);
+    } else {
+        while (i < str.len && (str.ptr[i] == ' ' || (str.ptr[i] >= '\t' && str.ptr[i] <= '\r')))
+            i++;
+        if (i == str.len || str.ptr[i] != '{')
+            return wh_error_set(err, WH_E_INVALID,
+                                "SBOM predicate is a JSON string holding neither SPDX tag-value "
+                                "(SPDXVersion: first) nor a JSON SBOM");
+        rc = wh_sbom_parse(text, lim, a, out, err);
+    }
+    if (rc != WH_OK)
+        return wh_error_wrap(err, "SBOM predicate string");
     return WH_OK;
 }
 

@@ -35,4 +35,19 @@ WH_MUST_CHECK enum wh_err wh_sbom_parse(struct wh_bytes json, const struct wh_li
                                         struct wh_arena *a, struct wh_sbom *out,
                                         struct wh_error *err);
 
+/* True when `doc`, after whitespace, is a JSON string: cosign's `--type spdx` predicate. */
+bool wh_sbom_string_predicate_detect(struct wh_bytes doc);
+
+/*
+ * `cosign attest --type spdx` puts the predicate file into the in-toto statement as one JSON string
+ * (whatever the file holds). Decodes that string (a JSON document holding only one string, bounded
+ * by lim->sbom_bytes and lim->json_depth) and parses what it holds: SPDX tag-value text with
+ * wh_sbom_tagvalue_parse, or an SBOM JSON document with wh_sbom_parse. Anything else is
+ * WH_E_INVALID. Strings live in `a`; *out is valid only on WH_OK.
+ */
+WH_MUST_CHECK enum wh_err wh_sbom_string_predicate_parse(struct wh_bytes doc,
+                                                         const struct wh_limits *lim,
+                                                         struct wh_arena *a, struct wh_sbom *out,
+                                                         struct wh_error *err);
+
 #endif

@@ -1,7 +1,8 @@
 /*
  * SPDX 2.2/2.3 tag-value text ("Tag: value" lines, SPDX 2.3 spec clause 5 and annex) → the sorted
  * component list of sbom.h, read with the rules normalize.c applies to SPDX JSON so that either
- * spelling of one SBOM diffs as equal. Also cosign's `--type spdx` predicate: the file as a string.
+ * spelling of one SBOM diffs as equal. (cosign's `--type spdx` string predicate, which may hold
+ * either, is unwrapped by normalize.c's dispatcher, so this file never calls back into it.)
  */
 #include "sbom/tagvalue.h"
 
@@ -9,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/json_scan.h"
-#include "sbom/normalize.h"
 #include "sbom/purl.h"
 #include "sbom/readers.h"
 
@@ -457,62 +456,5 @@ wh_sbom_tagvalue_parse(struct wh_bytes text, const struct wh_limits *lim, struct
     out->format = WH_SBOM_SPDX;
     out->components = w.n > 1 ? wh_sbom_components_sort(w.v, w.n, a) : w.v;
     out->n_components = w.n;
-    return WH_OK;
-}
-
-bool
-wh_sbom_string_predicate_detect(struct wh_bytes doc)
-{
-    size_t i = 0;
-
-    while (i < doc.len &&
-           (doc.ptr[i] == ' ' || doc.ptr[i] == '\t' || doc.ptr[i] == '\r' || doc.ptr[i] == '\n'))
-        i++;
-    return i < doc.len && doc.ptr[i] == '"';
-}
-
-/*
- * cosign (pkg/cosign/attestation/attestation.go, generateSPDXStatement): `--type spdx` sets the
- * predicate to `data = string(rawPayload)`, the file's bytes as one JSON string, and `--type
- * spdxjson` to the parsed JSON. So a tag-value SBOM attested with cosign arrives as a string, and
- * so does a JSON SBOM attested with --type spdx. The {"Data": ..., "Timestamp": ...} object is
- * cosign's "custom" predicate type only (generateCustomPredicate), never an SPDX one.
- */
-WH_MUST_CHECK enum wh_err
-wh_sbom_string_predicate_parse(struct wh_bytes doc, const struct wh_limits *lim, struct wh_arena *a,
-                               struct wh_sbom *out, struct wh_error *err)
-{
-    struct wh_json_scan s;
-    enum wh_json_scan_kind kind;
-    struct wh_str str;
-    struct wh_bytes text;
-    size_t i = 0;
-    enum wh_err rc;
-
-    if (doc.len > lim->sbom_bytes)
-        return wh_error_set(err, WH_E_LIMIT, "SBOM is %zu bytes, limit %zu", doc.len,
-                            lim->sbom_bytes);
-    wh_json_scan_init(&s, doc, lim->json_depth, "SBOM JSON", a);
-    if ((rc = wh_json_scan_peek(&s, &kind, err)) != WH_OK)
-        return rc;
-    if (kind != WH_JSON_SCAN_STRING)
-        return wh_error_set(err, WH_E_INVALID, "SBOM predicate is not a JSON string");
-    if ((rc = wh_json_scan_string(&s, &str, err)) != WH_OK ||
-        (rc = wh_json_scan_finish(&s, err)) != WH_OK)
-        return rc;
-    text = (struct wh_bytes){(const unsigned char *)str.ptr, str.len};
-    if (wh_sbom_tagvalue_detect(text)) {
-        rc = wh_sbom_tagvalue_parse(text, lim, a, out, err);
-    } else {
-        while (i < str.len && is_space(str.ptr[i]))
-            i++;
-        if (i == str.len || str.ptr[i] != '{')
-            return wh_error_set(err, WH_E_INVALID,
-                                "SBOM predicate is a JSON string holding neither SPDX tag-value "
-                                "(SPDXVersion: first) nor a JSON SBOM");
-        rc = wh_sbom_parse(text, lim, a, out, err);
-    }
-    if (rc != WH_OK)
-        return wh_error_wrap(err, "SBOM predicate string");
     return WH_OK;
 }

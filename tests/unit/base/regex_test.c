@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lint/pattern.h"
 #include "unit/harness.h"
 
 static double
@@ -34,11 +35,19 @@ now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* ECMAScript patterns compile in lint/ (policy lint's dialect), RE2 in base/. */
+static enum wh_err
+new_regex(enum wh_regex_dialect d, struct wh_str src, struct wh_regex **re, struct wh_error *err)
+{
+    return d == WH_REGEX_ECMASCRIPT ? wh_lint_pattern_new(src, re, err)
+                                    : wh_regex_new(d, src, re, err);
+}
+
 static enum wh_err
 compile(enum wh_regex_dialect d, const char *src, size_t len, struct wh_error *err)
 {
     struct wh_regex *re = NULL;
-    enum wh_err rc = wh_regex_new(d, (struct wh_str){src, len}, &re, err);
+    enum wh_err rc = new_regex(d, (struct wh_str){src, len}, &re, err);
 
     wh_regex_free(re);
     return rc;
@@ -52,7 +61,7 @@ match(enum wh_regex_dialect d, const char *src, struct wh_str subject, bool *fou
     struct wh_regex *re;
     enum wh_err rc;
 
-    if (wh_regex_new(d, wh_str_c(src), &re, err) != WH_OK) {
+    if (new_regex(d, wh_str_c(src), &re, err) != WH_OK) {
         printf("# compile %s: %s\n", src, err->msg);
         abort();
     }

@@ -117,6 +117,13 @@ test_tls_false_disables_tls(void)
 
     ok(load_text("tls: false\n", &c, &err) == WH_OK && !c.tls_enabled, "tls: false is plain HTTP");
     wh_config_fini(&c);
+    /* The policy's typing rule (base/yaml_scalar.h): YAML 1.2 core spells false three ways. */
+    ok(load_text("tls: FALSE\n", &c, &err) == WH_OK && !c.tls_enabled,
+       "tls: FALSE is a boolean as in the policy (%s)", err.msg);
+    wh_config_fini(&c);
+    ok(load_text("tls: \"false\"\n", &c, &err) == WH_E_INVALID,
+       "tls: \"false\" (quoted) is a string, not a boolean");
+    wh_config_fini(&c);
 }
 
 static void

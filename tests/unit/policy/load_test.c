@@ -55,6 +55,8 @@ expect_error(const char *name, const char *yaml, enum wh_err code, const char *p
     }
     ok(strncmp(err.msg, prefix, strlen(prefix)) == 0, "%s: at %s (got \"%s\")", name, pos, err.msg);
     ok(strstr(err.msg, sub) != NULL, "%s: says \"%s\" (got \"%s\")", name, sub, err.msg);
+    snprintf(prefix, sizeof(prefix), "%d:%d", err.line, err.col);
+    ok(strcmp(prefix, pos) == 0, "%s: err.line:err.col %s (got %s)", name, pos, prefix);
 }
 
 static void

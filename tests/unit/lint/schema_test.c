@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "policy/schema.h"
+#include "lint/schema.h"
 #include "unit/harness.h"
 
 static const struct wh_limits lim = WH_LIMITS_DEFAULT;
@@ -20,15 +20,15 @@ bytes(const char *s)
 static const char *
 run(struct wh_arena *a, const char *schema, const char *yaml, size_t *total)
 {
-    const struct wh_policy_schema *s;
-    struct wh_policy_violations v;
+    const struct wh_lint_schema *s;
+    struct wh_lint_violations v;
     struct wh_error err = {0};
     const char *out = "";
     size_t i;
 
-    if (wh_policy_schema_parse(bytes(schema), "t.json", a, &s, &err) != WH_OK)
+    if (wh_lint_schema_parse(bytes(schema), "t.json", a, &s, &err) != WH_OK)
         return wh_arena_sprintf(a, "SCHEMA %s", err.msg);
-    if (wh_policy_schema_check(s, bytes(yaml), "t.yaml", &lim, a, &v, &err) != WH_OK)
+    if (wh_lint_schema_check(s, bytes(yaml), "t.yaml", &lim, a, &v, &err) != WH_OK)
         return wh_arena_sprintf(a, "ERR %s %s", wh_error_name(err.code), err.msg);
     for (i = 0; i < v.n; i++)
         out = wh_arena_sprintf(a, "%s%s%d:%d %s", out, i > 0 ? "|" : "", v.v[i].line, v.v[i].col,
@@ -68,13 +68,13 @@ verdict(const char *name, const char *schema, const char *yaml, bool valid)
 static void
 schema_refused(const char *name, const char *schema, enum wh_err code, const char *sub)
 {
-    const struct wh_policy_schema *s;
+    const struct wh_lint_schema *s;
     struct wh_error err = {0};
     struct wh_arena a;
     enum wh_err rc;
 
     wh_arena_init(&a);
-    rc = wh_policy_schema_parse(bytes(schema), "t.json", &a, &s, &err);
+    rc = wh_lint_schema_parse(bytes(schema), "t.json", &a, &s, &err);
     ok(rc == code && strstr(err.msg, sub) != NULL, "%s: %s \"%s\" (got %s \"%s\")", name,
        wh_error_name(code), sub, wh_error_name(rc), rc == WH_OK ? "" : err.msg);
     wh_arena_fini(&a);
@@ -111,17 +111,17 @@ test_schema_refusals(void)
 static void
 test_builtin_schema_parses(void)
 {
-    const struct wh_policy_schema *s;
+    const struct wh_lint_schema *s;
     struct wh_error err = {0};
     struct wh_arena a;
 
     wh_arena_init(&a);
-    ok(wh_policy_schema_parse((struct wh_bytes){(const unsigned char *)wh_policy_schema_text,
-                                                wh_policy_schema_text_len},
-                              "built-in", &a, &s, &err) == WH_OK,
+    ok(wh_lint_schema_parse(
+           (struct wh_bytes){(const unsigned char *)wh_lint_schema_text, wh_lint_schema_text_len},
+           "built-in", &a, &s, &err) == WH_OK,
        "the built-in schema parses: %s", err.msg);
-    ok(wh_policy_schema_text_len > 1000 && wh_policy_schema_text[0] == '{',
-       "the built-in schema is the JSON document (%zu bytes)", wh_policy_schema_text_len);
+    ok(wh_lint_schema_text_len > 1000 && wh_lint_schema_text[0] == '{',
+       "the built-in schema is the JSON document (%zu bytes)", wh_lint_schema_text_len);
     wh_arena_fini(&a);
 }
 
@@ -260,14 +260,13 @@ test_yaml_refusals_are_errors(void)
        "duplicate keys are the tree's error (got %s)", got);
     {
         struct wh_limits small = lim;
-        const struct wh_policy_schema *s;
-        struct wh_policy_violations v;
+        const struct wh_lint_schema *s;
+        struct wh_lint_violations v;
         struct wh_error err = {0};
         small.policy_bytes = 8;
         snprintf(big, sizeof(big), "a: 123456789\n");
-        ok(wh_policy_schema_parse(bytes("{}"), "t.json", &a, &s, &err) == WH_OK &&
-               wh_policy_schema_check(s, bytes(big), "t.yaml", &small, &a, &v, &err) ==
-                   WH_E_LIMIT &&
+        ok(wh_lint_schema_parse(bytes("{}"), "t.json", &a, &s, &err) == WH_OK &&
+               wh_lint_schema_check(s, bytes(big), "t.yaml", &small, &a, &v, &err) == WH_E_LIMIT &&
                strstr(err.msg, "over the 8 byte limit") != NULL,
            "a policy over policy_bytes is WH_E_LIMIT (%s)", err.msg);
     }
@@ -321,9 +320,9 @@ test_violation_cap(void)
     got = run(&a, "{\"additionalProperties\": {\"type\": \"integer\"}}", yaml.ptr, &total);
     for (i = 0; got[i] != '\0'; i++)
         bars += got[i] == '|';
-    ok(total == 70 && bars + 1 == WH_POLICY_VIOLATIONS_MAX,
-       "70 violations: all counted, %d shown (total %zu, shown %zu)", WH_POLICY_VIOLATIONS_MAX,
-       total, bars + 1);
+    ok(total == 70 && bars + 1 == WH_LINT_VIOLATIONS_MAX,
+       "70 violations: all counted, %d shown (total %zu, shown %zu)", WH_LINT_VIOLATIONS_MAX, total,
+       bars + 1);
     wh_buf_fini(&yaml);
     wh_arena_fini(&a);
 }

@@ -1,8 +1,8 @@
-/* Generated from policy/schema.json by webhook/policy/embed-schema.sh; do not edit. */
-#include "policy/schema.h"
+/* Generated from policy/schema.json by webhook/lint/embed-schema.sh; do not edit. */
+#include "lint/schema.h"
 
 /* clang-format off */
-const char wh_policy_schema_text[] =
+const char wh_lint_schema_text[] =
     "{\n"
     "  \"$schema\": \"https://json-schema.org/draft/2020-12/schema\",\n"
     "  \"$id\": \"https://driftgate.dev/schemas/policy/v1alpha1/schema.json\",\n"
@@ -906,4 +906,4 @@ const char wh_policy_schema_text[] =
     ;
 /* clang-format on */
 
-const size_t wh_policy_schema_text_len = sizeof(wh_policy_schema_text) - 1;
+const size_t wh_lint_schema_text_len = sizeof(wh_lint_schema_text) - 1;

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "base/clock.h"
-#include "policy/schema_node.h"
+#include "lint/schema_node.h"
 #include "policy/tree.h"
 
 #define EVAL_DEPTH 128
@@ -24,7 +24,7 @@
 
 struct eval {
     struct wh_arena *a;
-    struct wh_policy_violation *v;
+    struct wh_lint_violation *v;
     size_t n, cap, total;
     const char *broken; /* why the check could not finish, NULL if it could */
     const struct wh_policy_node *broken_at;
@@ -198,14 +198,54 @@ type_names(struct eval *e, unsigned types)
 
 /* ---- equality (const, enum, uniqueItems) ---- */
 
-/* TODO(#14): split the object and array comparisons (cognitive complexity 30 > 25, STYLE §8). */
-static bool /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
+static bool equal_json(const struct wh_policy_node *n, bool as_key, const struct schema_json *v);
+static bool equal_nodes(const struct wh_policy_node *x, const struct wh_policy_node *y);
+
+static bool
+key_is(const struct wh_policy_node *key, const char *text, size_t len)
+{
+    return key->len == len && memcmp(key->text, text, len) == 0;
+}
+
+/* A sequence equal to a JSON array, item by item. */
+static bool
+equal_json_array(const struct wh_policy_node *n, const struct schema_json *v)
+{
+    size_t i;
+
+    if (n->n != v->n)
+        return false;
+    for (i = 0; i < n->n; i++)
+        if (!equal_json(n->kids[i], false, v->items[i]))
+            return false;
+    return true;
+}
+
+/* A mapping equal to a JSON object: the same number of keys, each with an equal value. */
+static bool
+equal_json_object(const struct wh_policy_node *n, const struct schema_json *v)
+{
+    size_t i, k;
+
+    if (n->n / 2 != v->n)
+        return false;
+    for (k = 0; k < v->n; k++) {
+        bool found = false;
+        for (i = 0; i + 1 < n->n && !found; i += 2)
+            if (key_is(n->kids[i], v->keys[k].ptr, v->keys[k].len))
+                found = equal_json(n->kids[i + 1], false, v->items[k]);
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+static bool
 equal_json(const struct wh_policy_node *n, bool as_key, const struct schema_json *v)
 {
     double num = 0;
     bool b = false;
     unsigned t = type_of(n, as_key, &num, &b);
-    size_t i, k;
 
     switch (v->kind) {
     case SJ_NULL:
@@ -215,41 +255,54 @@ equal_json(const struct wh_policy_node *n, bool as_key, const struct schema_json
     case SJ_NUMBER:
         return (t == ST_INTEGER || t == ST_NUMBER) && num == v->number;
     case SJ_STRING:
-        return t == ST_STRING && n->len == v->string.len &&
-               memcmp(n->text, v->string.ptr, n->len) == 0;
+        return t == ST_STRING && key_is(n, v->string.ptr, v->string.len);
     case SJ_ARRAY:
-        if (t != ST_ARRAY || n->n != v->n)
-            return false;
-        for (i = 0; i < n->n; i++)
-            if (!equal_json(n->kids[i], false, v->items[i]))
-                return false;
-        return true;
+        return t == ST_ARRAY && equal_json_array(n, v);
     case SJ_OBJECT:
-        if (t != ST_OBJECT || n->n / 2 != v->n)
-            return false;
-        for (k = 0; k < v->n; k++) {
-            bool found = false;
-            for (i = 0; i + 1 < n->n && !found; i += 2)
-                if (n->kids[i]->len == v->keys[k].len &&
-                    memcmp(n->kids[i]->text, v->keys[k].ptr, v->keys[k].len) == 0)
-                    found = equal_json(n->kids[i + 1], false, v->items[k]);
-            if (!found)
-                return false;
-        }
-        return true;
+        return t == ST_OBJECT && equal_json_object(n, v);
     }
     return false;
 }
 
-/* TODO(#14): split the mapping and sequence comparisons (cognitive complexity 26 > 25, STYLE §8).
- */
-static bool /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
+/* Two sequences equal item by item. */
+static bool
+equal_seqs(const struct wh_policy_node *x, const struct wh_policy_node *y)
+{
+    size_t i;
+
+    if (x->n != y->n)
+        return false;
+    for (i = 0; i < x->n; i++)
+        if (!equal_nodes(x->kids[i], y->kids[i]))
+            return false;
+    return true;
+}
+
+/* Two mappings with the same keys, each with equal values (in any order). */
+static bool
+equal_maps(const struct wh_policy_node *x, const struct wh_policy_node *y)
+{
+    size_t i, k;
+
+    if (x->n != y->n)
+        return false;
+    for (i = 0; i + 1 < x->n; i += 2) {
+        bool found = false;
+        for (k = 0; k + 1 < y->n && !found; k += 2)
+            if (key_is(x->kids[i], y->kids[k]->text, y->kids[k]->len))
+                found = equal_nodes(x->kids[i + 1], y->kids[k + 1]);
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+static bool
 equal_nodes(const struct wh_policy_node *x, const struct wh_policy_node *y)
 {
     double nx = 0, ny = 0;
     bool bx = false, by = false;
     unsigned tx = type_of(x, false, &nx, &bx), ty = type_of(y, false, &ny, &by);
-    size_t i, k;
 
     if ((type_bits(tx) & type_bits(ty)) == 0)
         return false;
@@ -262,27 +315,11 @@ equal_nodes(const struct wh_policy_node *x, const struct wh_policy_node *y)
     case ST_NUMBER:
         return nx == ny;
     case ST_STRING:
-        return x->len == y->len && memcmp(x->text, y->text, x->len) == 0;
+        return key_is(x, y->text, y->len);
     case ST_ARRAY:
-        if (x->n != y->n)
-            return false;
-        for (i = 0; i < x->n; i++)
-            if (!equal_nodes(x->kids[i], y->kids[i]))
-                return false;
-        return true;
+        return equal_seqs(x, y);
     default:
-        if (x->n != y->n)
-            return false;
-        for (i = 0; i + 1 < x->n; i += 2) {
-            bool found = false;
-            for (k = 0; k + 1 < y->n && !found; k += 2)
-                if (x->kids[i]->len == y->kids[k]->len &&
-                    memcmp(x->kids[i]->text, y->kids[k]->text, x->kids[i]->len) == 0)
-                    found = equal_nodes(x->kids[i + 1], y->kids[k + 1]);
-            if (!found)
-                return false;
-        }
-        return true;
+        return equal_maps(x, y);
     }
 }
 
@@ -717,7 +754,7 @@ check(struct eval *e, const struct schema_node *s, const struct wh_policy_node *
 static int
 by_position(const void *x, const void *y)
 {
-    const struct wh_policy_violation *a = x, *b = y;
+    const struct wh_lint_violation *a = x, *b = y;
 
     if (a->line != b->line)
         return a->line < b->line ? -1 : 1;
@@ -727,9 +764,9 @@ by_position(const void *x, const void *y)
 }
 
 enum wh_err
-wh_policy_schema_check(const struct wh_policy_schema *s, struct wh_bytes yaml, const char *file,
-                       const struct wh_limits *lim, struct wh_arena *a,
-                       struct wh_policy_violations *out, struct wh_error *err)
+wh_lint_schema_check(const struct wh_lint_schema *s, struct wh_bytes yaml, const char *file,
+                     const struct wh_limits *lim, struct wh_arena *a,
+                     struct wh_lint_violations *out, struct wh_error *err)
 {
     struct wh_policy_node *root;
     struct eval e = {0};
@@ -753,7 +790,7 @@ wh_policy_schema_check(const struct wh_policy_schema *s, struct wh_bytes yaml, c
         if (kept == 0 || by_position(&e.v[kept - 1], &e.v[i]) != 0)
             e.v[kept++] = e.v[i];
     out->v = e.v;
-    out->n = kept > WH_POLICY_VIOLATIONS_MAX ? WH_POLICY_VIOLATIONS_MAX : kept;
+    out->n = kept > WH_LINT_VIOLATIONS_MAX ? WH_LINT_VIOLATIONS_MAX : kept;
     out->total = e.total - (e.n - kept);
     return WH_OK;
 }

@@ -1,12 +1,12 @@
-#ifndef WH_POLICY_SCHEMA_NODE_H
-#define WH_POLICY_SCHEMA_NODE_H
+#ifndef WH_LINT_SCHEMA_NODE_H
+#define WH_LINT_SCHEMA_NODE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "base/regex.h"
 #include "base/str.h"
-#include "policy/schema.h"
+#include "lint/schema.h"
 
 /* The parsed schema, shared by schema_parse.c (JSON → nodes) and schema_check.c (evaluation). */
 
@@ -84,7 +84,7 @@ struct schema_node {
     enum schema_format format;
 };
 
-struct wh_policy_schema {
+struct wh_lint_schema {
     const struct schema_node *root;
 };
 

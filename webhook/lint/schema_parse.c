@@ -10,7 +10,8 @@
 #include <string.h>
 
 #include "base/json_scan.h"
-#include "policy/schema_node.h"
+#include "lint/pattern.h"
+#include "lint/schema_node.h"
 
 #define SCHEMA_BYTES (1u << 20)
 #define SCHEMA_DEPTH 64
@@ -366,7 +367,7 @@ compile_pattern(struct parse *p, const struct schema_json *v, const char *loc,
 
     if (v->kind != SJ_STRING)
         return bad(p, loc, "pattern must be a string");
-    if (wh_regex_new(WH_REGEX_ECMASCRIPT, v->string, &re, &perr) != WH_OK)
+    if (wh_lint_pattern_new(v->string, &re, &perr) != WH_OK)
         return wh_error_set(p->err, perr.code, "%s: %s at %s", p->label, perr.msg, loc);
     wh_arena_defer(p->a, release_pattern, re);
     s->pattern = re;
@@ -496,7 +497,7 @@ compile_keyword(struct parse *p, struct wh_str key, struct schema_json *v, const
         return WH_OK;
     return wh_error_set(p->err, WH_E_INVALID,
                         "%s: unsupported keyword \"%.*s\" at %s (driftgate checks draft 2020-12 "
-                        "validation keywords only; see webhook/policy/schema.h)",
+                        "validation keywords only; see webhook/lint/schema.h)",
                         p->label, (int)(key.len > 64 ? 64 : key.len), key.ptr, kloc);
 }
 
@@ -537,11 +538,11 @@ compile(struct parse *p, struct schema_json *v, const char *loc, const struct sc
 }
 
 enum wh_err
-wh_policy_schema_parse(struct wh_bytes json, const char *label, struct wh_arena *a,
-                       const struct wh_policy_schema **out, struct wh_error *err)
+wh_lint_schema_parse(struct wh_bytes json, const char *label, struct wh_arena *a,
+                     const struct wh_lint_schema **out, struct wh_error *err)
 {
     struct wh_json_scan s;
-    struct wh_policy_schema *schema;
+    struct wh_lint_schema *schema;
     struct schema_json *doc;
     struct parse p = {label, a, err, NULL};
     enum wh_err rc;
