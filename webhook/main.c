@@ -18,6 +18,7 @@ static const struct {
     {"policy", wh_cli_policy},
     {"attest-dev", wh_cli_attest_dev},
     {"verify-bundle", wh_cli_verify_bundle},
+    {"audit", wh_cli_audit},
 };
 
 static bool

@@ -8,7 +8,8 @@ declare -A allow=(
   [admission]="decision" [registry]="image" [cache]="verify"
   [pipeline]="image trust verify sbom decision policy admission registry cache metrics config.h"
   [http]="pipeline admission metrics config.h"
-  [cli]="image trust verify sbom decision policy admission registry cache metrics pipeline http config.h"
+  [audit]="image policy decision verify sbom"
+  [cli]="image trust verify sbom decision policy admission registry cache metrics pipeline http audit config.h"
 )
 bad=0
 for dir in "${!allow[@]}"; do

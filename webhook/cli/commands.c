@@ -64,6 +64,14 @@ static const struct {
      "tested in DEV_IMAGE. Sign it with cosign attest or any in-toto signer; a rule with\n"
      "devReference.from: attestation takes its dev image from it.\n"
      "exit: 0 printed, 2 usage error\n"},
+    {"audit",
+     "usage: driftgate audit pins [DIR] [--policy FILE] [--format text|markdown|json|sarif]\n"
+     "Offline pin audit of the repository at DIR (default .): GitHub workflow and action uses:,\n"
+     "job containers and services, Dockerfile FROM/COPY --from/RUN --mount=from, ADD and\n"
+     "download-then-run, devcontainer.json image and features (actions.lock and\n"
+     "devcontainer-lock.json count as locks). Unpinned references get the tier of the\n"
+     "policy's first matching spec.pins rule (built-in defaults without --policy).\n"
+     "exit: 0 nothing blocks, 1 a block-tier reference or a file not audited, 2 error\n"},
     {"verify-bundle",
      "usage: driftgate verify-bundle --bundle FILE\n"
      "         (--certificate-identity ID | --certificate-identity-regexp RE)\n"
@@ -88,6 +96,7 @@ wh_cli_help(const char *command)
                "  policy lint FILE... | policy schema  check a policy; print its JSON Schema\n"
                "  attest-dev IMAGE@D --dev DEV@E       the dev-environment statement to sign\n"
                "  verify-bundle --bundle FILE ...      verify one sigstore bundle\n"
+               "  audit pins [DIR] [--policy F]        unpinned actions, images, features\n"
                "driftgate COMMAND --help shows a command's flags; driftgate --version the build.\n"
                "exit: 0 allow, 1 deny (or blocking drift, or an invalid policy), 2 error\n";
     for (i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)

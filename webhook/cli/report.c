@@ -224,6 +224,18 @@ md_code(struct wh_buf *b, const char *s)
         wh_buf_append_c(b, "`");
 }
 
+void
+wh_report_md_code(struct wh_buf *b, const char *s)
+{
+    md_code(b, s);
+}
+
+void
+wh_report_md_text(struct wh_buf *b, const char *s)
+{
+    md_text(b, s);
+}
+
 /* A markdown table cell with a code span. */
 static void
 md_cell(struct wh_buf *b, const char *s)

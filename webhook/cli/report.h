@@ -33,6 +33,10 @@ void wh_report_render(const struct wh_report *r, enum wh_report_format f, struct
  * not UTF-8 as visible escapes ("\x1b"), backslashes doubled; so it never starts a line of its
  * own (a "::" workflow command) nor sends an ANSI escape. For every untrusted string on stderr. */
 void wh_report_text_safe(struct wh_buf *b, const char *s);
+/* Markdown: `s` as one code span (nothing inside is markup; '|' escaped for tables), or as prose
+ * with every ASCII punctuation escaped (no link, HTML, mention or emphasis can start). */
+void wh_report_md_code(struct wh_buf *b, const char *s);
+void wh_report_md_text(struct wh_buf *b, const char *s);
 /* Findings per tier. */
 void wh_report_count(const struct wh_report *r, size_t *block, size_t *warn, size_t *ignore);
 
