@@ -63,7 +63,7 @@ wh_audit_classify(struct wh_audit *au, const struct wh_policy *p)
         if (r->status == WH_AUDIT_PINNED || r->status == WH_AUDIT_LOCKED)
             continue;
         r->tier = WH_TIER_BLOCK; /* no rule holds: fail closed */
-        r->rule = "none";
+        r->rule = "pins[none]";
         for (k = 0; k < n_rules; k++)
             if (rule_holds(&rules[k], r)) {
                 r->tier = rules[k].tier;

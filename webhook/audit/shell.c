@@ -79,6 +79,12 @@ output_file(struct scan *s, const struct cmd *c, size_t at, const char *url, boo
 
     for (i = at + 1; i < c->n; i++) {
         const char *w = c->words[i];
+        size_t len = strlen(w);
+        /* Bundled short options: curl -fsSLo FILE, wget -qO FILE. */
+        bool bundled = len > 2 && w[0] == '-' && w[1] != '-' &&
+                       (w[len - 1] == 'o' || (is_wget && w[len - 1] == 'O'));
+        if (bundled && i + 1 < c->n)
+            return strcmp(c->words[i + 1], "-") == 0 ? NULL : c->words[i + 1];
         if ((strcmp(w, "-o") == 0 || strcmp(w, "--output") == 0 ||
              (is_wget && strcmp(w, "-O") == 0)) &&
             i + 1 < c->n)
@@ -107,27 +113,47 @@ add_ref(struct scan *s, int line, const char *url, bool pinned, const char *why)
     r->why = why;
 }
 
-/* A verification command vouches for every download before it. */
+/* A verification command (any stage of a pipeline: echo "<hex>  f" | sha256sum -c) vouches for
+ * every download before it. */
+static bool
+is_verify_at(const struct cmd *c, size_t from, size_t end)
+{
+    static const char *const SUMS[] = {"sha256sum", "sha512sum", "sha384sum", "shasum", NULL};
+    size_t i, k = command_word(c, from);
+    const char *w;
+
+    if (k >= end)
+        return false;
+    w = base_name(c->words[k]);
+    if (word_in(w, SUMS)) {
+        for (i = k + 1; i < end; i++)
+            if (strcmp(c->words[i], "-c") == 0 || strcmp(c->words[i], "--check") == 0)
+                return true;
+        return false;
+    }
+    if (strcmp(w, "cosign") == 0)
+        return k + 1 < end && strcmp(c->words[k + 1], "verify-blob") == 0;
+    if (strcmp(w, "gpg") == 0) {
+        for (i = k + 1; i < end; i++)
+            if (strcmp(c->words[i], "--verify") == 0)
+                return true;
+        return false;
+    }
+    return strcmp(w, "gpgv") == 0 || strcmp(w, "minisign") == 0;
+}
+
 static bool
 is_verify(const struct cmd *c)
 {
-    static const char *const SUMS[] = {"sha256sum", "sha512sum", "sha384sum", "shasum", NULL};
-    size_t i, k = command_word(c, 0);
-    bool check = false;
+    size_t start = 0, end;
 
-    if (k >= c->n)
-        return false;
-    if (word_in(base_name(c->words[k]), SUMS)) {
-        for (i = k + 1; i < c->n; i++)
-            check = check || strcmp(c->words[i], "-c") == 0 || strcmp(c->words[i], "--check") == 0;
-        return check;
+    while (start < c->n) {
+        for (end = start; end < c->n && strcmp(c->words[end], "|") != 0; end++)
+            ;
+        if (is_verify_at(c, start, end))
+            return true;
+        start = end + 1;
     }
-    if (strcmp(base_name(c->words[k]), "gpg") == 0 || strcmp(base_name(c->words[k]), "gpgv") == 0)
-        return true;
-    if (strcmp(base_name(c->words[k]), "cosign") == 0 && k + 1 < c->n)
-        return strcmp(c->words[k + 1], "verify-blob") == 0;
-    if (strcmp(base_name(c->words[k]), "minisign") == 0)
-        return true;
     return false;
 }
 
