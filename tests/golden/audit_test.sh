@@ -151,6 +151,23 @@ else
   flunk "control characters in a uses: reached the text report"
 fi
 
+# Renovate's offline extraction must find the dependencies and digests driftgate reports (npm
+# renovate; 39.x is the last line that runs on Node 20, 44.x needs Node 24). It is not in
+# tests/package.json (hundreds of packages): DG_RENOVATE=path/to/renovate enables this check.
+ren=${DG_RENOVATE:-$top/tests/node_modules/.bin/renovate}
+if [ -x "$ren" ]; then
+  cp -r tests/golden/audit/repo "$tmp/ren"
+  (cd "$tmp/ren" && git init -q . && git add -A && git -c user.email=t@t -c user.name=t commit -qm x)
+  if (cd "$tmp/ren" && RENOVATE_X_IGNORE_NODE_WARN=true LOG_LEVEL=warn timeout 600 "$ren"         --platform=local --dry-run=extract --onboarding=false --report-type=file         --report-path="$tmp/renovate.json" >"$tmp/renovate.log" 2>&1) &&
+     out=$(node tests/support/renovate-compare.js "$tmp/renovate.json" "$tmp/repo.json" 2>&1); then
+    pass "renovate extraction agrees: $(printf '%s\n' "$out" | grep '^matched' | cut -d: -f1)"
+  else
+    flunk "renovate extraction disagrees: $(printf '%s\n' "${out:-$(tail -3 "$tmp/renovate.log")}" | grep -v '^extra' | head -5)"
+  fi
+else
+  echo "ok - audit: renovate extraction # SKIP no renovate (DG_RENOVATE=path, npm renovate@39)"
+fi
+
 # Usage and policy errors exit 2 with a reason.
 expect_2() {
   local what=$1 needle=$2 out status

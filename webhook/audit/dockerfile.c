@@ -442,7 +442,7 @@ trim(struct wh_str s)
 
 /* "# escape=`" (or "# syntax=..."): parser directives, only before anything else. */
 static bool
-directive(struct df *d, struct wh_str t)
+directive(struct df *d, struct wh_str t, int line)
 {
     struct wh_str v;
 
@@ -454,7 +454,22 @@ directive(struct df *d, struct wh_str t)
         d->escape = v.ptr[7];
         return true;
     }
-    return v.len > 7 && strncasecmp(v.ptr, "syntax=", 7) == 0;
+    if (v.len > 7 && strncasecmp(v.ptr, "syntax=", 7) == 0) {
+        /* The BuildKit frontend image runs the whole build (with its secrets and mounts). */
+        struct wh_str img = trim((struct wh_str){v.ptr + 7, v.len - 7});
+        struct wh_audit_ref *r = wh_audit_add(d->au, d->file, line, 1, WH_PIN_BASE_IMAGE);
+        if (r != NULL) {
+            wh_audit_image(d->au, r, wh_arena_strndup(d->au->a, img.ptr, img.len));
+            r->stage = 1;
+            if (r->status == WH_AUDIT_UNPINNED)
+                r->why = wh_arena_sprintf(d->au->a,
+                                          "the BuildKit frontend %s (# syntax=) runs the build: "
+                                          "pin it as %s@sha256:<digest>",
+                                          r->text, r->name);
+        }
+        return true;
+    }
+    return false;
 }
 
 /* Heredoc words (<<EOF, <<-EOF, <<"EOF") in an instruction line: appends each body to `b`. */
@@ -589,7 +604,7 @@ wh_audit_dockerfile(struct wh_audit *au, const char *file, struct wh_bytes text,
         return wh_error_set(err, WH_E_INVALID, "1:1: a NUL byte: not a Dockerfile");
     while (rc == WH_OK && next_line(&r, &l, &line)) {
         struct wh_str t = trim(l);
-        if (directives && directive(d, t))
+        if (directives && directive(d, t, line))
             continue;
         directives = false;
         if (t.len == 0 || t.ptr[0] == '#')
