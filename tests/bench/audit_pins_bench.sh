@@ -37,8 +37,10 @@ done
 for d in $(seq 50); do
   mkdir -p "$repo/svc$d"
   {
+    # shellcheck disable=SC2016 # ${GO} and $GO are Dockerfile ARG references, written literally
     printf 'ARG GO=golang:1.22@%s\nFROM ${GO} AS build\n' "$dig"
     printf 'RUN --mount=type=bind,from=ghcr.io/acme/tools:1,target=/t go build ./...\n'
+    # shellcheck disable=SC2016 # as above
     printf 'COPY --from=alpine:3.20 /bin/sh /sh\nFROM $GO AS test\nRUN go test ./...\n'
     printf 'FROM gcr.io/distroless/static-debian12:nonroot\nCOPY --from=build /app /app\n'
   } > "$repo/svc$d/Dockerfile"

@@ -3,8 +3,8 @@
  * devcontainer.json, actions.lock, devcontainer-lock.json, a shell script, JSONC stripping); the
  * rest is the file. Each either succeeds or fails with WH_E_INVALID/WH_E_LIMIT and a "line:col: "
  * message; every reference it produced is complete (text, name, a position, a digest when pinned
- * or locked, a reason when unpinned) and gets a tier from the default rules. JSONC stripping keeps
- * the length and every newline where it was.
+ * or locked but for checksum-verified downloads, a reason when unpinned) and gets a tier from the
+ * default rules. JSONC stripping keeps the length and every newline where it was.
  */
 #include <stdio.h>
 #include <string.h>
@@ -41,8 +41,9 @@ check_refs(struct wh_audit *au)
         const struct wh_audit_ref *r = &au->refs[i];
         WH_ASSERT(r->text != NULL && r->name != NULL && r->file != NULL && r->line >= 1);
         WH_ASSERT((unsigned)r->kind < WH_PIN_KIND_COUNT);
+        /* A download checked by sha256sum -c is pinned by a check, not a digest it names. */
         if (r->status == WH_AUDIT_PINNED || r->status == WH_AUDIT_LOCKED)
-            WH_ASSERT(r->digest != NULL && r->rule == NULL);
+            WH_ASSERT((r->digest != NULL || r->kind == WH_PIN_DOWNLOAD) && r->rule == NULL);
         else
             WH_ASSERT(r->rule != NULL);
         if (r->status == WH_AUDIT_UNPINNED)

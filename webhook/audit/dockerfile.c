@@ -472,31 +472,43 @@ directive(struct df *d, struct wh_str t, int line)
     return false;
 }
 
+/* The heredoc word of "<<[-]["']WORD" at args[i] ("<<"), copied to word[64]; its length, 0 when
+ * this is not one (a shift "1<<2"). *end is the index past it. */
+static size_t
+heredoc_word(struct wh_str args, size_t i, char *word, bool *strip, size_t *end)
+{
+    size_t j = i + 2, k = 0;
+
+    *strip = false;
+    if (j < args.len && args.ptr[j] == '-') {
+        *strip = true;
+        j++;
+    }
+    if (j < args.len && (args.ptr[j] == '"' || args.ptr[j] == '\''))
+        j++;
+    if (j >= args.len || !(isalpha((unsigned char)args.ptr[j]) || args.ptr[j] == '_'))
+        return 0;
+    while (j < args.len && k + 1 < 64 && is_name_char(args.ptr[j]))
+        word[k++] = args.ptr[j++];
+    word[k] = '\0';
+    *end = j;
+    return k;
+}
+
 /* Heredoc words (<<EOF, <<-EOF, <<"EOF") in an instruction line: appends each body to `b`. */
 static void
 read_heredocs(struct reader *r, struct wh_str args, struct wh_buf *b)
 {
-    size_t i;
+    size_t i, k, end = 0;
+    char word[64];
+    bool strip;
+    struct wh_str l;
+    int line;
 
     for (i = 0; i + 2 < args.len; i++) {
-        char word[64];
-        size_t j = i + 2, k = 0;
-        bool strip = false;
-        struct wh_str l;
-        int line;
         if (args.ptr[i] != '<' || args.ptr[i + 1] != '<')
             continue;
-        if (j < args.len && args.ptr[j] == '-') {
-            strip = true;
-            j++;
-        }
-        if (j < args.len && (args.ptr[j] == '"' || args.ptr[j] == '\''))
-            j++;
-        if (j >= args.len || !(isalpha((unsigned char)args.ptr[j]) || args.ptr[j] == '_'))
-            continue;
-        while (j < args.len && k + 1 < sizeof(word) && is_name_char(args.ptr[j]))
-            word[k++] = args.ptr[j++];
-        word[k] = '\0';
+        k = heredoc_word(args, i, word, &strip, &end);
         if (k == 0)
             continue;
         while (next_line(r, &l, &line)) {
@@ -506,7 +518,7 @@ read_heredocs(struct reader *r, struct wh_str args, struct wh_buf *b)
             wh_buf_append(b, "\n", 1);
             wh_buf_append(b, l.ptr, l.len);
         }
-        i = j;
+        i = end;
     }
 }
 

@@ -72,6 +72,21 @@ has_url(const char *w)
 }
 
 /* The file a curl/wget writes, or NULL (curl to stdout). */
+/* Whether word `w` is an option whose value (the next word) is the output file. */
+static bool
+takes_output(const char *w, bool is_wget)
+{
+    size_t len = strlen(w);
+
+    /* Bundled short options: curl -fsSLo FILE, wget -qO FILE. */
+    if (len > 2 && w[0] == '-' && w[1] != '-' &&
+        (w[len - 1] == 'o' || (is_wget && w[len - 1] == 'O')))
+        return true;
+    return strcmp(w, "-o") == 0 || strcmp(w, "--output") == 0 || strcmp(w, ">") == 0 ||
+           (is_wget && strcmp(w, "-O") == 0);
+}
+
+/* The file a curl/wget writes, or NULL (curl to stdout). */
 static const char *
 output_file(struct scan *s, const struct cmd *c, size_t at, const char *url, bool is_wget)
 {
@@ -79,20 +94,10 @@ output_file(struct scan *s, const struct cmd *c, size_t at, const char *url, boo
 
     for (i = at + 1; i < c->n; i++) {
         const char *w = c->words[i];
-        size_t len = strlen(w);
-        /* Bundled short options: curl -fsSLo FILE, wget -qO FILE. */
-        bool bundled = len > 2 && w[0] == '-' && w[1] != '-' &&
-                       (w[len - 1] == 'o' || (is_wget && w[len - 1] == 'O'));
-        if (bundled && i + 1 < c->n)
-            return strcmp(c->words[i + 1], "-") == 0 ? NULL : c->words[i + 1];
-        if ((strcmp(w, "-o") == 0 || strcmp(w, "--output") == 0 ||
-             (is_wget && strcmp(w, "-O") == 0)) &&
-            i + 1 < c->n)
+        if (takes_output(w, is_wget) && i + 1 < c->n)
             return strcmp(c->words[i + 1], "-") == 0 ? NULL : c->words[i + 1];
         if (strncmp(w, "--output-document=", 18) == 0)
             return w + 18;
-        if (strcmp(w, ">") == 0 && i + 1 < c->n)
-            return c->words[i + 1];
         if (!is_wget && (strcmp(w, "-O") == 0 || strcmp(w, "--remote-name") == 0))
             return wh_arena_strdup(s->au->a, base_name(url));
     }
@@ -247,70 +252,112 @@ on_command(struct scan *s, const struct cmd *c)
     }
 }
 
+/* What one character does to the scanner (outside quotes). */
+enum act { ACT_CHAR, ACT_QUOTE, ACT_CONT, ACT_BLANK, ACT_END, ACT_AND_OR, ACT_PIPE, ACT_REDIRECT };
+
+static enum act
+classify(const char *p)
+{
+    switch (*p) {
+    case '\'':
+    case '"':
+        return ACT_QUOTE;
+    case '\\':
+        return p[1] == '\n' ? ACT_CONT : ACT_CHAR;
+    case '\n':
+    case ';':
+    case '\0':
+        return ACT_END;
+    case '&':
+        return p[1] == '&' ? ACT_AND_OR : ACT_BLANK;
+    case '|':
+        return p[1] == '|' ? ACT_AND_OR : ACT_PIPE;
+    case '>':
+        return ACT_REDIRECT;
+    case ' ':
+    case '\t':
+    case '\r':
+        return ACT_BLANK;
+    default:
+        return ACT_CHAR;
+    }
+}
+
+struct splitter {
+    struct scan *s;
+    struct cmd c;
+    struct wh_buf word;
+    int line;
+};
+
+static void
+end_word(struct splitter *sp)
+{
+    if (sp->word.len > 0 && sp->c.n < MAX_WORDS)
+        sp->c.words[sp->c.n++] = wh_arena_strndup(sp->s->au->a, sp->word.ptr, sp->word.len);
+    wh_buf_reset(&sp->word);
+}
+
+static void
+end_command(struct splitter *sp, bool newline)
+{
+    end_word(sp);
+    if (sp->c.n > 0)
+        on_command(sp->s, &sp->c);
+    sp->c.n = 0;
+    sp->c.line = newline ? sp->line + 1 : sp->line;
+}
+
+/* Copies a quoted run (the quote at *p) into the word; returns the position of the closing quote
+ * (or of the terminating NUL). */
+static const char *
+quoted(struct splitter *sp, const char *p)
+{
+    char q = *p++;
+
+    for (; *p != '\0' && *p != q; p++) {
+        wh_buf_append(&sp->word, p, 1);
+        if (*p == '\n')
+            sp->line++;
+    }
+    return *p == '\0' ? p - 1 : p;
+}
+
 /* Splits `script` into commands and words (quotes removed; no expansion). */
 static void
 scan_script(struct scan *s, const char *script)
 {
-    struct wh_buf word;
-    struct cmd c = {.n = 0, .line = 0};
-    const char *p = script;
-    int line = 0;
-    char quote = 0;
+    struct splitter sp = {.s = s, .c = {.n = 0, .line = 0}, .line = 0};
+    const char *p;
 
-    wh_buf_init(&word, WH_AUDIT_FILE_MAX);
-    for (;; p++) {
-        char ch = *p;
-        bool end_word = false, end_cmd = false, pipe = false;
-        if (ch == '\0') {
-            end_word = end_cmd = true;
-        } else if (quote != 0) {
-            if (ch == quote)
-                quote = 0;
-            else
-                wh_buf_append(&word, p, 1);
-            if (ch == '\n')
-                line++;
-            continue;
-        } else if (ch == '\'' || ch == '"') {
-            quote = ch;
-            wh_buf_append(&word, "", 0);
-            continue;
-        } else if (ch == '\\' && p[1] == '\n') {
+    wh_buf_init(&sp.word, WH_AUDIT_FILE_MAX);
+    for (p = script;; p++) {
+        enum act a = classify(p);
+        if (a == ACT_CHAR) {
+            wh_buf_append(&sp.word, p, 1);
+        } else if (a == ACT_QUOTE) {
+            p = quoted(&sp, p);
+        } else if (a == ACT_CONT) {
+            end_word(&sp);
             p++;
-            line++;
-            end_word = true;
-        } else if (ch == '\n' || ch == ';') {
-            end_word = end_cmd = true;
-        } else if ((ch == '&' || ch == '|') && p[1] == ch) {
-            p++;
-            end_word = end_cmd = true;
-        } else if (ch == '|') {
-            end_word = pipe = true;
-        } else if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '&') {
-            end_word = true;
-        } else if (ch == '>') {
-            end_word = true;
+            sp.line++;
+        } else if (a == ACT_BLANK) {
+            end_word(&sp);
+        } else if (a == ACT_PIPE || a == ACT_REDIRECT) {
+            end_word(&sp);
+            if (sp.c.n < MAX_WORDS)
+                sp.c.words[sp.c.n++] = a == ACT_PIPE ? "|" : ">";
         } else {
-            wh_buf_append(&word, p, 1);
-            continue;
+            end_command(&sp, *p == '\n');
+            if (*p == '\0')
+                break;
+            if (*p == '\n')
+                sp.line++;
+            if (a == ACT_AND_OR)
+                p++;
         }
-        if (end_word && word.len > 0 && c.n < MAX_WORDS)
-            c.words[c.n++] = wh_arena_strndup(s->au->a, word.ptr, word.len);
-        wh_buf_reset(&word);
-        if ((pipe || ch == '>') && c.n < MAX_WORDS)
-            c.words[c.n++] = pipe ? "|" : ">";
-        if (end_cmd) {
-            if (c.n > 0)
-                on_command(s, &c);
-            c.n = 0;
-            c.line = ch == '\n' ? line + 1 : line;
-        }
-        if (ch == '\n')
-            line++;
-        if (ch == '\0')
-            break;
     }
-    wh_buf_fini(&word);
+    wh_buf_fini(&sp.word);
 }
 
 void
