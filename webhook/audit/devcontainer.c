@@ -92,7 +92,9 @@ wh_audit_devcontainer(struct wh_audit *au, const char *file, struct wh_bytes tex
         return rc;
     root = json_loadb((const char *)json.ptr, json.len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL)
-        return wh_error_set(err, WH_E_INVALID, "%d:%d: %s", jerr.line, jerr.column, jerr.text);
+        /* jansson says -1 where it has no position (invalid UTF-8 input) */
+        return wh_error_set(err, WH_E_INVALID, "%d:%d: %s", jerr.line > 0 ? jerr.line : 1,
+                            jerr.column > 0 ? jerr.column : 1, jerr.text);
     if (!json_is_object(root)) {
         json_decref(root);
         return wh_error_set(err, WH_E_INVALID, "1:1: devcontainer.json is not an object");

@@ -115,7 +115,9 @@ wh_audit_devcontainer_lock_parse(struct wh_bytes text, struct wh_arena *a,
     memset(out, 0, sizeof(*out));
     root = json_loadb((const char *)json.ptr, json.len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL)
-        return wh_error_set(err, WH_E_INVALID, "%d:%d: %s", jerr.line, jerr.column, jerr.text);
+        /* jansson says -1 where it has no position (invalid UTF-8 input) */
+        return wh_error_set(err, WH_E_INVALID, "%d:%d: %s", jerr.line > 0 ? jerr.line : 1,
+                            jerr.column > 0 ? jerr.column : 1, jerr.text);
     features = json_object_get(root, "features");
     if (!json_is_object(features)) {
         json_decref(root);
