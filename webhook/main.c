@@ -21,6 +21,7 @@ static const struct {
     {"verify-bundle", wh_cli_verify_bundle},
     {"fsm", wh_cli_fsm},
     {"trust", wh_cli_trust},
+    {"audit", wh_cli_audit},
 };
 
 static bool

@@ -12,7 +12,8 @@ declare -A allow=(
   [pipeline]="image trust verify sbom decision policy admission registry kube cache metrics config.h"
   [http]="pipeline admission metrics config.h"
   [lint]="policy"
-  [cli]="image trust verify sbom decision policy admission registry kube cache metrics pipeline http fsm lint config.h"
+  [audit]="image policy decision verify sbom"
+  [cli]="image trust verify sbom decision policy admission registry kube cache metrics pipeline http fsm lint audit config.h"
 )
 bad=0
 for dir in "${!allow[@]}"; do

@@ -25,8 +25,8 @@
     "[--plain-http HOST:PORT]... [--docker-config FILE] [--ca-file FILE] [--trusted-root "         \
     "FILE]... [--key-dir DIR]... [--timeout SECONDS]"
 
-/* stderr is a CI log too: what is printed there is escaped (report.h wh_report_text_safe), so an
- * image reference or registry answer cannot start a "::" workflow command line. */
+/* stderr is a CI log too: what is printed there is escaped (report.h wh_cli_report_text_safe), so
+ * an image reference or registry answer cannot start a "::" workflow command line. */
 static int
 fail(const char *msg)
 {
@@ -34,7 +34,7 @@ fail(const char *msg)
 
     wh_buf_init(&b, 64 * 1024);
     wh_buf_append_c(&b, "driftgate check: ");
-    wh_report_text_safe(&b, msg);
+    wh_cli_report_text_safe(&b, msg);
     wh_buf_append_c(&b, "\n");
     fwrite(b.ptr, 1, b.len, stderr);
     wh_buf_fini(&b);
@@ -148,7 +148,7 @@ run(const struct wh_cli_options *o, struct wh_policy *policy, const struct wh_tr
         rep.tiers = res.rule->tiers->name;
     }
     wh_buf_init(&out, 64u << 20);
-    wh_report_render(&rep, fmt, &out);
+    wh_cli_report_render(&rep, fmt, &out);
     if (wh_buf_check(&out, "report", &err) != WH_OK) {
         wh_buf_fini(&out);
         return fail(err.msg);
@@ -177,7 +177,7 @@ wh_cli_check(int argc, char **argv)
     int status = 2;
 
     if (!wh_cli_options_parse(argc, argv, &o) || o.n_args != 1 || o.settings.policy_path == NULL ||
-        (o.format != NULL && !wh_report_format_parse(o.format, &fmt))) {
+        (o.format != NULL && !wh_cli_report_format_parse(o.format, &fmt))) {
         fprintf(stderr, "usage: %s\n", USAGE);
         wh_cli_options_fini(&o);
         return 2;

@@ -65,6 +65,14 @@ static const struct {
      "tested in DEV_IMAGE. Sign it with cosign attest or any in-toto signer; a rule with\n"
      "devReference.from: attestation takes its dev image from it.\n"
      "exit: 0 printed, 2 usage error\n"},
+    {"audit",
+     "usage: driftgate audit pins [DIR] [--policy FILE] [--format text|markdown|json|sarif]\n"
+     "Offline pin audit of the repository at DIR (default .): GitHub workflow and action uses:,\n"
+     "job containers and services, Dockerfile FROM/COPY --from/RUN --mount=from, ADD and\n"
+     "download-then-run, devcontainer.json image and features (actions.lock and\n"
+     "devcontainer-lock.json count as locks). Unpinned references get the tier of the\n"
+     "policy's first matching spec.pins rule (built-in defaults without --policy).\n"
+     "exit: 0 nothing blocks, 1 a block-tier reference or a file not audited, 2 error\n"},
     {"verify-bundle",
      "usage: driftgate verify-bundle --bundle FILE\n"
      "         (--certificate-identity ID | --certificate-identity-regexp RE)\n"
@@ -98,6 +106,7 @@ wh_cli_help(const char *command)
                "  verify-bundle --bundle FILE ...      verify one sigstore bundle\n"
                "  fsm image|dir|diff|attest ...        filesystem manifests and runtime drift\n"
                "  trust update --repo URL --root F ... refresh trusted_root.json over TUF\n"
+               "  audit pins [DIR] [--policy F]        unpinned actions, images, features\n"
                "driftgate COMMAND --help shows a command's flags; driftgate --version the build.\n"
                "exit: 0 allow, 1 deny (or blocking drift, or an invalid policy), 2 error\n";
     if (strcmp(command, "fsm") == 0)
@@ -164,7 +173,7 @@ diff_error(const char *msg)
 
     wh_buf_init(&b, 64 * 1024);
     wh_buf_append_c(&b, "driftgate diff: ");
-    wh_report_text_safe(&b, msg);
+    wh_cli_report_text_safe(&b, msg);
     wh_buf_append_c(&b, "\n");
     fwrite(b.ptr, 1, b.len, stderr);
     wh_buf_fini(&b);
@@ -203,7 +212,7 @@ wh_cli_diff(int argc, char **argv)
     int status = 2;
 
     if (!wh_cli_options_parse(argc, argv, &o) || o.n_args != 2 || o.settings.policy_path == NULL ||
-        (o.format != NULL && !wh_report_format_parse(o.format, &fmt)))
+        (o.format != NULL && !wh_cli_report_format_parse(o.format, &fmt)))
         return usage("driftgate diff PROD.sbom.json DEV.sbom.json --policy FILE "
                      "[--image NAME] [--format text|markdown|json|sarif] [--key-dir DIR]...");
     wh_arena_init(&a);
@@ -243,13 +252,13 @@ wh_cli_diff(int argc, char **argv)
     r.diff = &diff;
     r.tiered = tiered;
     r.tiers = rule->tiers->name;
-    wh_report_render(&r, fmt, &out);
+    wh_cli_report_render(&r, fmt, &out);
     if (wh_buf_check(&out, "report", &err) != WH_OK) {
         fprintf(stderr, "driftgate diff: %s\n", err.msg);
         goto out;
     }
     fwrite(out.ptr, 1, out.len, stdout);
-    wh_report_count(&r, &block, &warn, &ignore);
+    wh_cli_report_count(&r, &block, &warn, &ignore);
     status = block > 0 ? 1 : 0;
 out:
     wh_policy_unref(policy);

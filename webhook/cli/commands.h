@@ -14,6 +14,9 @@ int wh_cli_serve(int argc, char **argv);
 /* `driftgate attest-dev IMAGE@D --dev DEV@E [--predicate-only]` (cli/attest_dev.c): the
  * dev-environment in-toto statement (or predicate) on stdout; 0 printed, 2 usage or invalid. */
 int wh_cli_attest_dev(int argc, char **argv);
+/* `driftgate audit pins [DIR] [--policy FILE] [--format ...]` (cli/audit.c): 0 nothing blocks,
+ * 1 a block-tier unpinned reference or a file that could not be audited, 2 usage or I/O error. */
+int wh_cli_audit(int argc, char **argv);
 /* 0 verified, 1 not verified, 2 usage or I/O error (the sigstore-conformance protocol). */
 int wh_cli_verify_bundle(int argc, char **argv);
 

@@ -69,7 +69,7 @@ fail(const char *cmd, const char *msg)
 
     wh_buf_init(&b, 64 * 1024);
     wh_buf_printf(&b, "driftgate fsm %s: ", cmd);
-    wh_report_text_safe(&b, msg);
+    wh_cli_report_text_safe(&b, msg);
     wh_buf_append_c(&b, "\n");
     fwrite(b.ptr, 1, b.len, stderr);
     wh_buf_fini(&b);
@@ -398,18 +398,18 @@ render_text(const struct diff_report *r, struct wh_buf *b, struct wh_arena *a)
     wh_buf_printf(b, "filesystem drift: %zu block, %zu warn, %zu ignore\n", r->count[0],
                   r->count[1], r->count[2]);
     wh_buf_append_c(b, "expected: ");
-    wh_report_text_safe(b, r->expected_name);
+    wh_cli_report_text_safe(b, r->expected_name);
     wh_buf_printf(b, " (root %s)\nactual:   ", r->expected_root);
-    wh_report_text_safe(b, r->actual_name);
+    wh_cli_report_text_safe(b, r->actual_name);
     wh_buf_printf(b, " (root %s)\n", r->actual_root);
     for (i = 0; i < r->n; i++) {
         const struct wh_fsm_finding *f = &r->f[i];
         wh_buf_printf(b, "%-6s %-7s ", wh_fsm_tier_name(f->tier), wh_fsm_kind_name(f->kind));
-        wh_report_text_safe(b, shown_path(f->path, a));
+        wh_cli_report_text_safe(b, shown_path(f->path, a));
         wh_buf_append_c(b, ": ");
-        wh_report_text_safe(b, f->detail);
+        wh_cli_report_text_safe(b, f->detail);
         wh_buf_append_c(b, " [");
-        wh_report_text_safe(b, f->why);
+        wh_cli_report_text_safe(b, f->why);
         wh_buf_append_c(b, "]\n");
     }
 }
@@ -456,7 +456,7 @@ md_cell(struct wh_buf *b, const char *s)
     size_t i;
 
     wh_buf_init(&t, 64 * 1024);
-    wh_report_text_safe(&t, s);
+    wh_cli_report_text_safe(&t, s);
     for (i = 0; i < t.len; i++) {
         char c = t.ptr[i];
         if (c == '|' || c == '<' || c == '>' || c == '`' || c == '*' || c == '_' || c == '[' ||
@@ -589,7 +589,7 @@ cmd_diff(const struct fsm_opts *o, struct wh_arena *a)
     size_t i;
 
     if (o->n_args != 2 || o->policy == NULL ||
-        (o->format != NULL && !wh_report_format_parse(o->format, &fmt)))
+        (o->format != NULL && !wh_cli_report_format_parse(o->format, &fmt)))
         return fail("diff", "expected EXPECTED ACTUAL --policy FILE [--format "
                             "text|markdown|json|sarif]");
     if (load_rules(o->policy, &rules, &policy, &err) != WH_OK ||

@@ -22,7 +22,7 @@ tier_name(enum wh_tier t)
 }
 
 bool
-wh_report_format_parse(const char *s, enum wh_report_format *out)
+wh_cli_report_format_parse(const char *s, enum wh_report_format *out)
 {
     if (strcmp(s, "text") == 0)
         *out = WH_REPORT_TEXT;
@@ -38,7 +38,7 @@ wh_report_format_parse(const char *s, enum wh_report_format *out)
 }
 
 void
-wh_report_count(const struct wh_report *r, size_t *block, size_t *warn, size_t *ignore)
+wh_cli_report_count(const struct wh_report *r, size_t *block, size_t *warn, size_t *ignore)
 {
     size_t i;
 
@@ -115,7 +115,7 @@ emit_text(struct wh_buf *b, uint32_t cp, const char *bytes, size_t n, bool is_ut
 }
 
 void
-wh_report_text_safe(struct wh_buf *b, const char *s)
+wh_cli_report_text_safe(struct wh_buf *b, const char *s)
 {
     if (s != NULL)
         walk_utf8(b, s, strlen(s), emit_text);
@@ -127,7 +127,7 @@ text_field(struct wh_buf *b, const char *s, size_t width)
 {
     size_t start = b->len, written;
 
-    wh_report_text_safe(b, or_dash(s));
+    wh_cli_report_text_safe(b, or_dash(s));
     for (written = b->len - start; written < width && !b->overflow; written++)
         wh_buf_append_c(b, " ");
 }
@@ -197,6 +197,18 @@ md_code(struct wh_buf *b, const char *s)
         wh_buf_append_c(b, " ");
     for (i = 0; i <= longest; i++)
         wh_buf_append_c(b, "`");
+}
+
+void
+wh_cli_report_md_code(struct wh_buf *b, const char *s)
+{
+    md_code(b, s);
+}
+
+void
+wh_cli_report_md_text(struct wh_buf *b, const char *s)
+{
+    md_text(b, s);
 }
 
 /* A markdown table cell with a code span. */
@@ -297,7 +309,7 @@ render_markdown(const struct wh_report *r, struct wh_buf *b)
 {
     size_t block, warn, ignore;
 
-    wh_report_count(r, &block, &warn, &ignore);
+    wh_cli_report_count(r, &block, &warn, &ignore);
     wh_buf_append_c(b, "## Dev/prod environment drift\n\n");
     if (r->banner != NULL) {
         /* Seed 000 step 4: say plainly when an agent drove the dev environment. */
@@ -336,7 +348,7 @@ static void
 text_line(struct wh_buf *b, const char *tag, const char *s)
 {
     wh_buf_append_c(b, tag);
-    wh_report_text_safe(b, s);
+    wh_cli_report_text_safe(b, s);
     wh_buf_append_c(b, "\n");
 }
 
@@ -345,7 +357,7 @@ render_text(const struct wh_report *r, struct wh_buf *b)
 {
     size_t i, block, warn, ignore;
 
-    wh_report_count(r, &block, &warn, &ignore);
+    wh_cli_report_count(r, &block, &warn, &ignore);
     if (r->banner != NULL)
         text_line(b, "AGENT  ", r->banner);
     if (r->error != NULL)
@@ -366,7 +378,7 @@ render_text(const struct wh_report *r, struct wh_buf *b)
         wh_buf_append_c(b, " prod ");
         text_field(b, f->prod_version, 24);
         wh_buf_append_c(b, " ");
-        wh_report_text_safe(b, or_dash(tf->rule));
+        wh_cli_report_text_safe(b, or_dash(tf->rule));
         wh_buf_printf(b, "%s%s\n", f->size != WH_DRIFT_SIZE_NONE ? " " : "", size_name(f->size));
     }
     if (r->error != NULL)
@@ -409,7 +421,7 @@ render_json(const struct wh_report *r, struct wh_buf *b)
 {
     size_t i, block, warn, ignore;
 
-    wh_report_count(r, &block, &warn, &ignore);
+    wh_cli_report_count(r, &block, &warn, &ignore);
     wh_buf_append_c(b, "{");
     json_field(b, "prod", r->prod, false);
     json_field(b, "dev", r->dev, true);
@@ -557,7 +569,7 @@ render_sarif(const struct wh_report *r, struct wh_buf *b)
 }
 
 void
-wh_report_render(const struct wh_report *in, enum wh_report_format f, struct wh_buf *out)
+wh_cli_report_render(const struct wh_report *in, enum wh_report_format f, struct wh_buf *out)
 {
     static const struct wh_sbom_diff no_diff;
     struct wh_report copy = *in;

@@ -26,14 +26,18 @@ struct wh_report {
  * wh_report plus prod/dev/diff/tiered/tiers is what `diff` renders; diff may be NULL (no dev
  * reference), then only the decision is reported. SARIF is 2.1.0 (one result per blocking or
  * warning finding and per denial), for GitHub code scanning. */
-bool wh_report_format_parse(const char *s, enum wh_report_format *out);
+bool wh_cli_report_format_parse(const char *s, enum wh_report_format *out);
 /* Renders the drift report (seed 000's layout for markdown: a table per tier, summary counts). */
-void wh_report_render(const struct wh_report *r, enum wh_report_format f, struct wh_buf *out);
+void wh_cli_report_render(const struct wh_report *r, enum wh_report_format f, struct wh_buf *out);
 /* Appends `s` for a terminal or a CI log: control characters, bidi overrides and bytes that are
  * not UTF-8 as visible escapes ("\x1b"), backslashes doubled; so it never starts a line of its
  * own (a "::" workflow command) nor sends an ANSI escape. For every untrusted string on stderr. */
-void wh_report_text_safe(struct wh_buf *b, const char *s);
+void wh_cli_report_text_safe(struct wh_buf *b, const char *s);
+/* Markdown: `s` as one code span (nothing inside is markup; '|' escaped for tables), or as prose
+ * with every ASCII punctuation escaped (no link, HTML, mention or emphasis can start). */
+void wh_cli_report_md_code(struct wh_buf *b, const char *s);
+void wh_cli_report_md_text(struct wh_buf *b, const char *s);
 /* Findings per tier. */
-void wh_report_count(const struct wh_report *r, size_t *block, size_t *warn, size_t *ignore);
+void wh_cli_report_count(const struct wh_report *r, size_t *block, size_t *warn, size_t *ignore);
 
 #endif

@@ -853,6 +853,121 @@ parse_tiers(struct ctx *c, const struct wh_policy_node *n)
     return WH_OK;
 }
 
+/* ---- spec.pins (driftgate audit pins) ---- */
+
+static const char *const PIN_KINDS[] = {
+    "action",    "workflow",           "docker-action", "container", "base-image",
+    "copy-from", "devcontainer-image", "feature",       "download",  "local",
+    NULL};
+
+const char *
+wh_policy_pin_kind_name(enum wh_pin_kind k)
+{
+    return (unsigned)k < WH_PIN_KIND_COUNT ? PIN_KINDS[k] : "?";
+}
+
+/* Image globs (image/ref.h), kept as written: names and paths are matched as the audit spells
+ * them. */
+static enum wh_err
+as_plain_globs(struct ctx *c, const struct wh_policy_node *n, const char *where,
+               const char *const **out, size_t *n_out)
+{
+    struct wh_error e;
+    enum wh_err rc = as_string_list(c, n, where, out, n_out);
+    size_t i;
+
+    for (i = 0; rc == WH_OK && i < *n_out; i++)
+        if (wh_image_glob_valid(wh_str_c((*out)[i]), &e) != WH_OK)
+            rc = fail(c, n->kids[i], "%s[%zu]: %s", where, i, e.msg);
+    return rc;
+}
+
+static enum wh_err
+parse_pin_kinds(struct ctx *c, const struct wh_policy_node *n, const char *where, unsigned *out)
+{
+    enum wh_err rc = want(c, n, WH_POLICY_SEQ, where);
+    size_t i;
+    int k;
+
+    if (rc != WH_OK)
+        return rc;
+    if (n->n == 0)
+        return fail(c, n, "%s: expected at least one entry", where);
+    for (i = 0; i < n->n; i++) {
+        rc = as_enum(c, n->kids[i], wh_arena_sprintf(c->tmp, "%s[%zu]", where, i), PIN_KINDS, &k);
+        if (rc != WH_OK)
+            return rc;
+        *out |= 1u << (unsigned)k;
+    }
+    return WH_OK;
+}
+
+static enum wh_err
+parse_pin_when(struct ctx *c, const struct wh_policy_node *n, const char *where,
+               struct wh_policy_pin_rule *r)
+{
+    static const char *const keys[] = {"kinds", "names", "stage", "files", NULL};
+    static const char *const STAGES[] = {"final", "builder", NULL};
+    const struct wh_policy_node *v;
+    enum wh_err rc;
+
+    r->stage = -1;
+    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, keys)) != WH_OK)
+        return rc;
+    if ((v = wh_policy_tree_get(n, "kinds")) != NULL &&
+        (rc = parse_pin_kinds(c, v, wh_arena_sprintf(c->tmp, "%s.kinds", where), &r->kinds)) !=
+            WH_OK)
+        return rc;
+    if ((v = wh_policy_tree_get(n, "stage")) != NULL &&
+        (rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.stage", where), STAGES, &r->stage)) !=
+            WH_OK)
+        return rc;
+    if ((v = wh_policy_tree_get(n, "names")) != NULL &&
+        (rc = as_plain_globs(c, v, wh_arena_sprintf(c->tmp, "%s.names", where), &r->names,
+                             &r->n_names)) != WH_OK)
+        return rc;
+    if ((v = wh_policy_tree_get(n, "files")) != NULL &&
+        (rc = as_plain_globs(c, v, wh_arena_sprintf(c->tmp, "%s.files", where), &r->files,
+                             &r->n_files)) != WH_OK)
+        return rc;
+    return WH_OK;
+}
+
+static enum wh_err
+parse_pins(struct ctx *c, const struct wh_policy_node *n)
+{
+    static const char *const keys[] = {"tier", "when", NULL};
+    static const char *const TIERS[] = {"block", "warn", "ignore", NULL};
+    enum wh_err rc = want(c, n, WH_POLICY_SEQ, "spec.pins");
+    size_t i;
+    int k;
+
+    if (rc != WH_OK)
+        return rc;
+    if (n->n == 0)
+        return fail(c, n, "spec.pins: expected at least one rule");
+    c->p->pins = wh_arena_calloc(&c->p->arena, n->n, sizeof(*c->p->pins));
+    c->p->n_pins = n->n;
+    for (i = 0; i < n->n; i++) {
+        struct wh_policy_pin_rule *r = &c->p->pins[i];
+        const struct wh_policy_node *e = n->kids[i], *v;
+        const char *id = wh_arena_sprintf(&c->p->arena, "pins[%zu]", i);
+        if ((rc = want(c, e, WH_POLICY_MAP, id)) != WH_OK ||
+            (rc = check_keys(c, e, id, keys)) != WH_OK ||
+            (rc = need(c, e, "tier", id, &v)) != WH_OK ||
+            (rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.tier", id), TIERS, &k)) != WH_OK)
+            return rc;
+        r->id = id;
+        r->tier = (enum wh_tier)k;
+        r->line = e->line;
+        if ((rc = need(c, e, "when", id, &v)) != WH_OK ||
+            (rc = parse_pin_when(c, v, wh_arena_sprintf(c->tmp, "%s.when", id), r)) != WH_OK)
+            return rc;
+    }
+    return WH_OK;
+}
+
 /* signedBy: names of spec.signers → pointers. */
 static enum wh_err
 parse_signed_by(struct ctx *c, const struct wh_policy_node *n, const char *where,
@@ -1531,7 +1646,7 @@ parse_document(struct ctx *c, const struct wh_policy_node *root)
 {
     static const char *const top_keys[] = {"apiVersion", "kind", "spec", NULL};
     static const char *const spec_keys[] = {"defaults",   "signers", "images", "tiers",
-                                            "exemptions", "runtime", NULL};
+                                            "exemptions", "runtime", "pins",   NULL};
     const struct wh_policy_node *v, *spec;
     const char *s;
     enum wh_err rc;
@@ -1565,6 +1680,8 @@ parse_document(struct ctx *c, const struct wh_policy_node *root)
         return rc;
     if ((v = wh_policy_tree_get(spec, "exemptions")) != NULL &&
         (rc = parse_exemptions(c, v)) != WH_OK)
+        return rc;
+    if ((v = wh_policy_tree_get(spec, "pins")) != NULL && (rc = parse_pins(c, v)) != WH_OK)
         return rc;
     return WH_OK;
 }
@@ -1737,6 +1854,13 @@ wh_policy_signer_find(const struct wh_policy *p, const char *name)
         if (p->signers[i].name != NULL && strcmp(p->signers[i].name, name) == 0)
             return &p->signers[i];
     return NULL;
+}
+
+const struct wh_policy_pin_rule *
+wh_policy_pins(const struct wh_policy *p, size_t *n)
+{
+    *n = p->n_pins;
+    return p->pins;
 }
 
 const struct wh_policy_regex *

@@ -147,6 +147,36 @@ struct wh_policy_tiers {
     size_t n_rules;
 };
 
+/* What `driftgate audit pins` found a reference in (audit/pins.h). Order matches the names
+ * wh_policy_pin_kind_name gives and the policy's `kinds:` enum. */
+enum wh_pin_kind {
+    WH_PIN_ACTION,             /* a step's uses: owner/repo[/path]@ref */
+    WH_PIN_WORKFLOW,           /* a job's uses: (reusable workflow) */
+    WH_PIN_DOCKER_ACTION,      /* uses: docker://image, an action's runs.image */
+    WH_PIN_CONTAINER,          /* a job's container: or services.*.image */
+    WH_PIN_BASE_IMAGE,         /* Dockerfile FROM */
+    WH_PIN_COPY_FROM,          /* COPY --from= / RUN --mount=from= an external image */
+    WH_PIN_DEVCONTAINER_IMAGE, /* devcontainer.json image */
+    WH_PIN_FEATURE,            /* devcontainer.json features key */
+    WH_PIN_DOWNLOAD,           /* a download run without a checksum check */
+    WH_PIN_LOCAL,              /* ./path: the repository's own action, workflow or feature */
+    WH_PIN_KIND_COUNT
+};
+
+/* spec.pins: the tier of an unpinned reference; the first rule whose conditions all hold wins.
+ * An absent condition holds for every reference. */
+struct wh_policy_pin_rule {
+    const char *id; /* "pins[0]" */
+    enum wh_tier tier;
+    unsigned kinds; /* bit (1u << enum wh_pin_kind) per listed kind; 0: any kind */
+    int stage;      /* -1 any; 0 the final stage's; 1 a builder stage's (Dockerfile refs only) */
+    const char *const *names; /* image globs (image/ref.h) over the reference's name */
+    size_t n_names;
+    const char *const *files; /* image globs over the repository-relative file path */
+    size_t n_files;
+    int line;
+};
+
 /* An exemption lifts blocks of one tier rule for matching images until `expires`. */
 struct wh_policy_exemption {
     const char *const *images; /* globs over "registry/repository" (a ":*" tag part dropped) */

@@ -78,6 +78,11 @@ const struct wh_policy_image *wh_policy_image_get(const struct wh_policy *p, siz
 /* A tier list by name (spec.tiers), NULL if absent. */
 const struct wh_policy_tiers *wh_policy_tiers_find(const struct wh_policy *p, const char *name);
 const struct wh_policy_signer *wh_policy_signer_find(const struct wh_policy *p, const char *name);
+/* spec.pins rules in file order (*n of them); NULL with *n = 0 when the policy has no pins:
+ * section (audit/pins.h then applies its built-in defaults). */
+const struct wh_policy_pin_rule *wh_policy_pins(const struct wh_policy *p, size_t *n);
+/* "action", "workflow", ...: the policy's name of a pin kind (static). */
+const char *wh_policy_pin_kind_name(enum wh_pin_kind k);
 /* Every regex of the policy (subjectRegExp, issuerRegExp, builderIdRegExp), linked by ->next in
  * reverse file order; NULL when there is none. */
 const struct wh_policy_regex *wh_policy_regexes(const struct wh_policy *p);

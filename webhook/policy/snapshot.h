@@ -26,6 +26,8 @@ struct wh_policy {
     size_t n_tiers;
     struct wh_policy_exemption *exemptions;
     size_t n_exemptions;
+    struct wh_policy_pin_rule *pins; /* spec.pins, NULL when absent */
+    size_t n_pins;
     const struct wh_policy_regex *regexes; /* every regex, linked by ->next (for lint) */
 };
 

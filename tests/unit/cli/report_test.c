@@ -19,7 +19,7 @@ static const char *
 render(const struct wh_report *r, enum wh_report_format f, struct wh_buf *b)
 {
     wh_buf_reset(b);
-    wh_report_render(r, f, b);
+    wh_cli_report_render(r, f, b);
     return b->ptr;
 }
 
@@ -125,7 +125,7 @@ test_text_has_no_control_characters(void)
     ok(strstr(text, "new\\x0a::set-output") != NULL && strstr(text, "\\x1b[31mred") != NULL,
        "newline and ESC shown as \\x0a and \\x1b");
     wh_buf_reset(&b);
-    wh_report_text_safe(&b, "a\\b\xff\xe2\x80\xae");
+    wh_cli_report_text_safe(&b, "a\\b\xff\xe2\x80\xae");
     ok(strcmp(b.ptr, "a\\\\b\\xff\\u{202e}") == 0,
        "backslash doubled, a stray byte and a bidi override escaped (got %s)", b.ptr);
     wh_buf_fini(&b);
