@@ -5,7 +5,7 @@
 # shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
 . "$(dirname "$0")/../lib/tap.sh"
 cd "$top/tests/golden" || exit 1
-driver=$BUILD/tests/integration/admission_golden
+driver=$BUILD/tests/golden/admission_golden
 need_exec "$driver"
 for dir in admission/*/; do
   case=$(basename "$dir")

@@ -5,7 +5,7 @@
 # shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
 . "$(dirname "$0")/../lib/tap.sh"
 cd "$top" || exit 1
-lint=$BUILD/tests/integration/policy_lint
+lint=$BUILD/tests/golden/policy_lint
 need_exec "$lint"
 for yaml in tests/golden/policy/*.yaml; do
   case=${yaml%.yaml}

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Golden SBOM drift: each tests/golden/sbom/<case>/ holds prod.json + dev.json (or `vectors`:
 # two file names under $DG_SHARED/vectors/sbom, or `dev-vector`: one) and expected.txt, the output
-# of $BUILD/tests/integration/sbom_diff followed by "exit <status>". UPDATE=1 rewrites expected.txt.
+# of $BUILD/tests/golden/sbom_diff followed by "exit <status>". UPDATE=1 rewrites expected.txt.
 # shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
 . "$(dirname "$0")/../lib/tap.sh"
 : "${DG_SHARED:=$top/../shared}"
-tool=$BUILD/tests/integration/sbom_diff
+tool=$BUILD/tests/golden/sbom_diff
 vec=$DG_SHARED/vectors/sbom
 need_exec "$tool"
 for dir in "$top"/tests/golden/sbom/*/; do

@@ -113,7 +113,7 @@ fi
 # schema rejects (it rejects more: references, keys, regexes). Key files resolve from both levels.
 mkdir -p "$cache/keys" "$cache/in/keys"
 cp policy/keys/ci.pub "$cache/keys/ci.pub"; cp policy/keys/ci.pub "$cache/in/keys/ci.pub"
-loader=$BUILD/tests/integration/policy_lint
+loader=$BUILD/tests/golden/policy_lint
 (cd "$cache/in" && paste -d' ' <(names) <(names | xargs "$loader" 2> /dev/null)) |
   sed -n 's/ ok$//p' | sort > "$cache/loader.ok.$$"
 loader_only=$(comm -23 "$cache/loader.ok.$$" "$cache/ajv.ok")

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 : "${DG_SHARED:=$top/../shared}"
 V=$DG_SHARED/vectors
-drv=$BUILD/tests/integration/vectors
+drv=$BUILD/tests/vectors/vectors
 command -v jq > /dev/null || bail "vectors: jq is not installed"
 need_exec "$drv"
 [ -f "$V/INDEX.json" ] || bail "vectors: $V/INDEX.json missing"
