@@ -20,10 +20,12 @@ has() { grep -qF -- "$2" <<< "$1" || { printf 'expected %s in:\n%s\n' "$2" "$1";
 eq() { [ "$1" = "$2" ] || { printf 'expected [%s], got [%s]\n' "$2" "$1"; return 1; }; }
 # A pid is gone when /proc has no live process for it (an unreaped zombie counts as gone).
 not_running() {
-  local pid
+  local pid state
   for pid in "$@"; do
     [ -z "$pid" ] && continue
-    if [ -r "/proc/$pid/stat" ] && [ "$(cut -d' ' -f3 "/proc/$pid/stat")" != Z ]; then
+    # read once: a process that exits between a test for the file and the read is gone too
+    state=$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null) || continue
+    if [ -n "$state" ] && [ "$state" != Z ]; then
       echo "pid $pid still running"; return 1
     fi
   done
