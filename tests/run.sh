@@ -13,7 +13,7 @@ passed=0
 failed=0
 only=${DG_ONLY:-}
 
-count() { # name, file with TAP output, exit code
+count() { # name, file with TAP output, exit code, seconds
   local p f
   p=$(grep -cE '^ok ' "$2" || true)
   f=$(grep -cE '^not ok ' "$2" || true)
@@ -22,12 +22,28 @@ count() { # name, file with TAP output, exit code
     f=$((f + 1))
   fi
   passed=$((passed + p)); failed=$((failed + f))
-  printf '%-60s %4d passed %3d failed\n' "$1" "$p" "$f"
+  printf '%-60s %4d passed %3d failed %5s s\n' "$1" "$p" "$f" "${4:-}"
   if [ "$f" -ne 0 ]; then grep -E '^not ok |^#' "$2" | head -40; tail -20 "$2" | grep -vE '^(ok|not ok) ' | head -20; fi
 }
 
+# Suites run $jobs at a time (DG_JOBS, default the core count), each into its own TAP file; the
+# ones that measure time (request timeouts, deadlines, slow peers, retry back-off) run alone
+# first, with the machine to themselves. They are counted in name order either way.
+jobs=${DG_JOBS:-$(nproc)}
+timed='http/server_test|registry/retry_test|pipeline/workers_test|faults_test|deadline_test|connection_bounds_test|registry_bounds_test|shutdown_test|metrics_test|server_test.sh|reload_test|cache_test.sh'
+
+launch() { # out file, timeout seconds, command...: runs it, leaves <out>.rc and <out>.secs
+  local out=$1 limit=$2 start rc
+  shift 2
+  start=$(date +%s)
+  timeout "$limit" "$@" > "$out" 2>&1; rc=$?
+  echo "$rc" > "$out.rc"
+  echo $(($(date +%s) - start)) > "$out.secs"
+}
+
 run_suite() { # build dir, sanitizer
-  local build=$1 san=$2 t out rc
+  local build=$1 san=$2 t out i
+  local -a names=() outs=() cmds=()
   echo "== build $build ${san:+(SAN=$san)}"
   if ! make -s -j"$(nproc)" BUILD="$build" SAN="$san" unit > "$log_dir/make-$(basename "$build").log" 2>&1; then
     tail -40 "$log_dir/make-$(basename "$build").log"
@@ -37,17 +53,36 @@ run_suite() { # build dir, sanitizer
   fi
   for t in $(find "$build/tests/unit" -type f -name '*_test' | sort); do
     [ -n "$only" ] && [[ "$t" != *"$only"* ]] && continue
-    out="$log_dir/$(echo "${t#"$build"/}" | tr / _).$(basename "$build").tap"
-    timeout 300 "$t" > "$out" 2>&1; rc=$?
-    count "${t#"$build"/}" "$out" "$rc"
+    names+=("${t#"$build"/}")
+    outs+=("$log_dir/$(echo "${t#"$build"/}" | tr / _).$(basename "$build").tap")
+    cmds+=("300 $t")
   done
   for t in $(find tests/install tests/golden tests/vectors tests/integration tests/security -maxdepth 1 -name '*_test.sh' 2>/dev/null | sort); do
     [ -n "$only" ] && [[ "$t" != *"$only"* ]] && continue
     # tests/install runs no C (install-deps.sh with stubbed package tools): once is enough.
     [ -n "$san" ] && [[ "$t" == tests/install/* ]] && continue
-    out="$log_dir/$(echo "$t" | tr / _).$(basename "$build").tap"
-    BUILD="$top/$build" SAN="$san" timeout 900 bash "$t" > "$out" 2>&1; rc=$?
-    count "$t [$(basename "$build")]" "$out" "$rc"
+    names+=("$t [$(basename "$build")]")
+    outs+=("$log_dir/$(echo "$t" | tr / _).$(basename "$build").tap")
+    cmds+=("900 env BUILD=$top/$build SAN=$san bash $t")
+  done
+  for i in "${!names[@]}"; do # the timed ones, alone
+    [[ "${names[$i]}" =~ $timed ]] || continue
+    rm -f "${outs[$i]}.rc"
+    # shellcheck disable=SC2086 # cmds holds "limit command..." in plain words (no spaces in paths)
+    launch "${outs[$i]}" ${cmds[$i]}
+  done
+  for i in "${!names[@]}"; do # the rest, $jobs at a time
+    [[ "${names[$i]}" =~ $timed ]] && continue
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+    rm -f "${outs[$i]}.rc"
+    # shellcheck disable=SC2086
+    launch "${outs[$i]}" ${cmds[$i]} &
+  done
+  wait
+  for i in "${!names[@]}"; do
+    out=${outs[$i]}
+    [ -f "$out.rc" ] || { echo "not ok - ${names[$i]} left no exit code" >> "$out"; echo 1 > "$out.rc"; }
+    count "${names[$i]}" "$out" "$(cat "$out.rc")" "$(cat "$out.secs" 2> /dev/null)"
   done
 }
 

@@ -1,29 +1,68 @@
 #!/usr/bin/env bash
-# SBOM diff: driftgate (C: wh_sbom_parse x2 + wh_sbom_diff) vs the seed's Python algorithm
-# (env_drift.py: json.loads x2 + name diff + markdown), same generated CycloneDX files, both timed
-# in-process (median of K runs; file reads and process start excluded). Prints one line per N:
-#   sbom-diff N=10000: driftgate X ms, python Y ms, ratio Y/X = Z
-# env: BUILD (dir holding tests/bench/sbom_bench; default build), SIZES, SEED.
+# SBOM diff, like for like, on the same generated CycloneDX files (prod and dev, N components):
+#  - process vs process: `driftgate diff PROD DEV --policy policy/default.yaml --format markdown`
+#    against the seed's Python algorithm run the same way (`env_drift.py DEV PROD`: read both
+#    files, json.loads, diff, markdown on stdout); each round runs one of each, the order
+#    alternating between rounds; wall time of each process;
+#  - in process vs in process: tests/bench/sbom_bench (wh_sbom_parse x2 + wh_sbom_diff) against
+#    env_drift.py --bench (json.loads x2 + diff + markdown), file reads and process start excluded,
+#    the median of K runs per round.
+# Per N it prints the ratio python/driftgate of each round as min/median/max:
+#   sbom-diff process N=10000: ratio python/driftgate min A median B max C (R rounds; driftgate
+#     median X ms, python Y ms)
+# env: BUILD (dir with driftgate and tests/bench/sbom_bench; default build), SIZES, SEED, ROUNDS.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-$top/build}
+dg=$build/driftgate
 bench=$build/tests/bench/sbom_bench
 sizes=${SIZES:-1000 10000 100000}
 seed=${SEED:-42}
-if [ ! -x "$bench" ]; then
-  echo "sbom_diff_bench: $bench not built (make BUILD=$build $bench)" >&2
-  exit 1
-fi
+rounds=${ROUNDS:-5}
+for exe in "$dg" "$bench"; do
+  [ -x "$exe" ] || { echo "sbom_diff_bench: $exe not built (make BUILD=$build all $bench)" >&2; exit 1; }
+done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+ms_of() { # command...: wall milliseconds of one run, its output discarded (exit 1 = drift found)
+  local start end
+  start=$(date +%s%N)
+  "$@" > /dev/null 2>&1 || [ $? -eq 1 ]
+  end=$(date +%s%N)
+  echo $(((end - start) / 1000000))
+}
+
+summary() { # label, file of "dg_ms py_ms" lines: min/median/max of py/dg
+  awk -v label="$1" '{ r[NR] = ($1 > 0 ? $2 / $1 : 0); d[NR] = $1; p[NR] = $2 }
+    function sort(a, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t } }
+    function median(a, n) { return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    END { n = NR; sort(r, n); sort(d, n); sort(p, n)
+          printf "%s: ratio python/driftgate min %.1f median %.1f max %.1f (%d rounds; driftgate median %.1f ms, python %.1f ms)\n",
+                 label, r[1], median(r, n), r[n], n, median(d, n), median(p, n) }' "$2"
+}
+
 for n in $sizes; do
-  if [ "$n" -ge 100000 ]; then k=5; elif [ "$n" -ge 10000 ]; then k=11; else k=31; fi
+  if [ "$n" -ge 100000 ]; then k=3; elif [ "$n" -ge 10000 ]; then k=7; else k=21; fi
   python3 "$top/tests/bench/gen_sbom.py" "$n" "$seed" "$work/prod.json" "$work/dev.json"
-  c_out=$("$bench" "$work/prod.json" "$work/dev.json" "$k")
-  py_out=$(python3 "$top/tests/bench/env_drift.py" --bench "$k" "$work/dev.json" "$work/prod.json")
-  c_ms=$(echo "$c_out" | awk '/^median_ms/ {print $2}')
-  py_ms=$(echo "$py_out" | awk '/^median_ms/ {print $2}')
-  ratio=$(awk -v c="$c_ms" -v p="$py_ms" 'BEGIN { printf "%.1f", (c > 0 ? p / c : 0) }')
-  echo "sbom-diff N=$n: driftgate $c_ms ms, python $py_ms ms, ratio Y/X = $ratio"
-  echo "# N=$n $(echo "$c_out" | head -1), $(du -h "$work/prod.json" | cut -f1) prod SBOM" >&2
+  : > "$work/proc.$n"
+  : > "$work/inproc.$n"
+  for r in $(seq 1 "$rounds"); do
+    dg_run=("$dg" diff "$work/prod.json" "$work/dev.json" --policy "$top/policy/default.yaml" --format markdown)
+    py_run=(python3 "$top/tests/bench/env_drift.py" "$work/dev.json" "$work/prod.json")
+    if [ $((r % 2)) -eq 1 ]; then
+      d=$(ms_of "${dg_run[@]}"); p=$(ms_of "${py_run[@]}")
+      di=$("$bench" "$work/prod.json" "$work/dev.json" "$k" | awk '/^median_ms/ {print $2}')
+      pi=$(python3 "$top/tests/bench/env_drift.py" --bench "$k" "$work/dev.json" "$work/prod.json" | awk '/^median_ms/ {print $2}')
+    else
+      p=$(ms_of "${py_run[@]}"); d=$(ms_of "${dg_run[@]}")
+      pi=$(python3 "$top/tests/bench/env_drift.py" --bench "$k" "$work/dev.json" "$work/prod.json" | awk '/^median_ms/ {print $2}')
+      di=$("$bench" "$work/prod.json" "$work/dev.json" "$k" | awk '/^median_ms/ {print $2}')
+    fi
+    echo "$d $p" >> "$work/proc.$n"
+    echo "$di $pi" >> "$work/inproc.$n"
+  done
+  summary "sbom-diff process N=$n" "$work/proc.$n"
+  summary "sbom-diff in-process N=$n" "$work/inproc.$n"
+  echo "# N=$n $(du -h "$work/prod.json" | cut -f1) prod SBOM, $k in-process runs per round" >&2
 done

@@ -32,6 +32,10 @@ registry: {plainHTTP: ["$REGISTRY"]}
 reload: {pollMillis: 0}
 workers: 1
 log: {level: info}
+# This suite asserts that mutate and validate share one verification through the cache, not
+# when entries expire (cache_test does): on a loaded machine a multi-arch mutate can outlast
+# the default 30 s tag TTL before its validate runs.
+cache: {tagTTLSeconds: 3600}
 YAML
 start_serve "$work/serve.yaml"; check $? "driftgate serve is up" "$(tail -5 "$work/serve.log")"
 

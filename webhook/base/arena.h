@@ -28,6 +28,8 @@ void wh_arena_init(struct wh_arena *a);
 void wh_arena_fini(struct wh_arena *a);
 /* Zeroed, aligned for any type. Never returns NULL (wh_oom). */
 void *wh_arena_alloc(struct wh_arena *a, size_t size);
+/* Like wh_arena_alloc, for memory the caller writes whole next: not zeroed. */
+void *wh_arena_alloc_raw(struct wh_arena *a, size_t size);
 /* Zeroed array of n elements of size each; aborts on overflow. */
 void *wh_arena_calloc(struct wh_arena *a, size_t n, size_t size);
 /* Grows an arena array: copies the old n elements into a new block of new_n. */

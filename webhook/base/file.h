@@ -11,4 +11,14 @@
 WH_MUST_CHECK enum wh_err wh_file_read(const char *path, size_t max, struct wh_arena *a,
                                        struct wh_bytes *out, struct wh_error *err);
 
+/* Files from WH_FILE_MAP_MIN bytes up that wh_file_map maps instead of reading. */
+#define WH_FILE_MAP_MIN ((size_t)1 << 20)
+
+/* wh_file_read for large inputs the CLI parses once (SBOMs): a regular file of 1 MiB or more is
+ * mapped read-only (no copy, no zeroed buffer; unmapped at wh_arena_fini), NUL-terminated by the
+ * kernel's zero fill of the last page; anything else is read. The CLI only: a file truncated by
+ * another process while mapped faults (SIGBUS), which a server must never risk. */
+WH_MUST_CHECK enum wh_err wh_file_map(const char *path, size_t max, struct wh_arena *a,
+                                      struct wh_bytes *out, struct wh_error *err);
+
 #endif

@@ -164,7 +164,7 @@ load_sbom(const char *path, const struct wh_limits *lim, struct wh_arena *a, str
     struct wh_bytes bytes;
     struct wh_error err;
 
-    if (wh_file_read(path, lim->sbom_bytes, a, &bytes, &err) != WH_OK ||
+    if (wh_file_map(path, lim->sbom_bytes, a, &bytes, &err) != WH_OK ||
         wh_sbom_parse(bytes, lim, a, out, &err) != WH_OK) {
         diff_error(wh_arena_sprintf(a, "%s: %s", path, err.msg));
         return -1;
