@@ -66,6 +66,9 @@ trustRoots: ["$KL_ROOT"]
 registry:
   plainHTTP: ["$REGISTRY"]
 workers: 2
+# The last check asserts a cached review costs no request, not when entries expire: on a loaded
+# machine the reviews before it can outlast the default 30 s tag TTL (as in mutate_test).
+cache: {tagTTLSeconds: 3600}
 YAML
   ready=$?
   ok $ready "serve: ready over TLS with trustRoots from the config"
