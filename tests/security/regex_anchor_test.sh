@@ -8,6 +8,7 @@
 # them at both ends; lint shows the effective pattern.
 # shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
 . "$(dirname "$0")/../lib/tap.sh"
+: "${DG_SHARED:=$top/../shared}"
 
 # A registry with two keyless-signed images: the main-branch workflow's and the attacker's.
 world_up none "$work/w"
