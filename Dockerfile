@@ -14,13 +14,14 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential pkg-config ca-certificates \
-      libh2o-evloop-dev libjansson-dev libcurl4-openssl-dev libyaml-dev libpcre2-dev libssl-dev \
+      libh2o-evloop-dev libjansson-dev libcurl4-openssl-dev libyaml-dev libpcre2-dev libssl-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile VERSION ./
 COPY webhook/ webhook/
 COPY policy/ policy/
 COPY manifests/configmap-config.yaml manifests/
+COPY manifests/trust/ manifests/trust/
 # Release flags come from the Makefile (-O2, FORTIFY_SOURCE=3, stack protector, PIE, full RELRO).
 # No .git in the context: `docker build --build-arg DG_COMMIT=$(git rev-parse --short=12 HEAD)`.
 ARG DG_COMMIT=unknown
@@ -28,6 +29,7 @@ RUN make -j"$(nproc)" BUILD=build-release DG_COMMIT="$DG_COMMIT" build-release/d
  && install -D -m 0755 build-release/driftgate /out/usr/local/bin/driftgate \
  && install -D -m 0644 policy/default.yaml /out/etc/driftgate/policy/policy.yaml \
  && install -D -m 0644 -t /out/etc/driftgate/policy/keys policy/keys/*.pub \
+ && install -D -m 0644 -t /out/etc/driftgate/trust manifests/trust/trusted_root.json manifests/trust/root.json \
  && awk '/^  config.yaml: \|$/ {on = 1; next} on && /^    / {print substr($0, 5); next} on && /^$/ {print; next} on {exit}' \
       manifests/configmap-config.yaml > /out/etc/driftgate/config.yaml \
  && test -s /out/etc/driftgate/config.yaml

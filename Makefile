@@ -16,7 +16,7 @@ LDOPT    := -fsanitize=$(SAN)
 endif
 CFLAGS   ?=
 CFLAGS   += $(WARN) $(OPT)
-LDLIBS   := -lh2o-evloop -ljansson -lcurl -lyaml -lpcre2-8 -lssl -lcrypto -lpthread -lm
+LDLIBS   := -lh2o-evloop -ljansson -lcurl -lyaml -lpcre2-8 -lssl -lcrypto -lz -lpthread -lm
 
 # Build identity (`driftgate --version`, driftgate_build_info): the VERSION file and the git
 # commit; `make DG_COMMIT=...` where the tree is no git checkout (a container build).

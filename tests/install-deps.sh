@@ -36,8 +36,13 @@ libcurl4-openssl-dev       -        -
 libyaml-dev                -        -
 libssl-dev                 -        -
 libpcre2-dev               -        -
+zlib1g-dev                 -        -
 docker-registry            -        docker-registry
 skopeo                     -        skopeo
+umoci                      -        umoci
+mtree-netbsd               -        mtree
+libarchive-tools           -        bsdtar
+libcap2-bin                -        setcap
 apache2-utils              -        htpasswd
 jq                         -        jq
 curl                       -        curl

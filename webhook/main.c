@@ -6,6 +6,7 @@
 
 #include "base/version.h"
 #include "cli/commands.h"
+#include "cli/fsm.h"
 
 static const struct {
     const char *name;
@@ -18,6 +19,8 @@ static const struct {
     {"policy", wh_cli_policy},
     {"attest-dev", wh_cli_attest_dev},
     {"verify-bundle", wh_cli_verify_bundle},
+    {"fsm", wh_cli_fsm},
+    {"trust", wh_cli_trust},
 };
 
 static bool

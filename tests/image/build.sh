@@ -29,10 +29,12 @@ ldd "$bin" | awk '/=> \// {print $3} /^\t\/[^ ]+ \(/ {print $1}' | sort -u | whi
 done
 [ -e "$rootfs/lib64/ld-linux-x86-64.so.2" ] || { echo "build.sh: no dynamic loader in ldd output" >&2; exit 1; }
 
-# Files the process reads: CA bundle (registries over https), policy, config; users; /tmp.
+# Files the process reads: CA bundle (registries over https), policy, trust root, config; users;
+# /tmp.
 install -D -m 0644 /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
 install -D -m 0644 "$top/policy/default.yaml" "$rootfs/etc/driftgate/policy/policy.yaml"
 for k in "$top"/policy/keys/*.pub; do install -D -m 0644 "$k" "$rootfs/etc/driftgate/policy/keys/$(basename "$k")"; done
+install -D -m 0644 -t "$rootfs/etc/driftgate/trust" "$top/manifests/trust/trusted_root.json" "$top/manifests/trust/root.json"
 awk '/^  config.yaml: \|$/ {on = 1; next} on && /^    / {print substr($0, 5); next} on && /^$/ {print; next} on {exit}' \
   "$top/manifests/configmap-config.yaml" > "$rootfs/etc/driftgate/config.yaml"
 [ -s "$rootfs/etc/driftgate/config.yaml" ] || { echo "build.sh: no config.yaml in the ConfigMap" >&2; exit 1; }

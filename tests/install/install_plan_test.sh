@@ -25,11 +25,12 @@ bash_bin=$(command -v bash)
 # Every package of the table, in its order: the plan on a machine with nothing.
 all=(build-essential pkg-config clang llvm libclang-rt-14-dev clang-format clang-tidy shellcheck
      libh2o-evloop-dev libjansson-dev libcurl4-openssl-dev libyaml-dev libssl-dev libpcre2-dev
-     docker-registry skopeo apache2-utils jq curl openssl ca-certificates wrk nginx-light valgrind
+     zlib1g-dev docker-registry skopeo umoci mtree-netbsd libarchive-tools libcap2-bin
+     apache2-utils jq curl openssl ca-certificates wrk nginx-light valgrind
      nodejs npm python3 python3-prometheus-client python3-yaml kubernetes-client)
 # Every command the table says the tests call.
 tools=(cc make pkg-config clang llvm-symbolizer clang-format clang-tidy shellcheck docker-registry
-       skopeo htpasswd jq curl openssl wrk nginx valgrind node npm python3 kubectl)
+       skopeo umoci mtree bsdtar setcap htpasswd jq curl openssl wrk nginx valgrind node npm python3 kubectl)
 without() { # word list... -- words to drop: prints the rest, space-separated
   local -a out=() drop=() seen=0 w d
   for w in "$@"; do

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # manifests/ renders offline with `kubectl kustomize`, and the rendered objects carry what the
 # deployment depends on (probes, hardening, webhook rules, caBundle wiring, the NetworkPolicy, the
-# mutating webhook). Also certs/mint.sh, certs/ca-bundle.sh, manifests/control-plane.sh, the
+# mutating webhook, the keyless trust root). Also certs/mint.sh, certs/ca-bundle.sh, manifests/control-plane.sh, the
 # apiserver's admission-control files and the client-auth component. Prints TAP. Needs kubectl,
 # openssl, Debian's /usr/bin/python3 with python3-yaml (the python3 first on PATH, pyenv's say,
 # may lack PyYAML).
@@ -412,6 +412,82 @@ py_rc=$?
 tap_lines "$(cat "$work/py.out")"
 [ "$py_rc" -eq 0 ] || fail "client-auth python checks ran"
 
+# --- the keyless trust root and the trust-update component ---
+ov=$(mktemp -d "$top/.tu-overlay.XXXXXX")
+printf 'resources: [../manifests]\ncomponents: [../manifests/trust-update]\n' > "$ov/kustomization.yaml"
+if kubectl kustomize "$ov" > "$work/trust-update.yaml" 2> "$work/tu.err"; then pass "trust-update component renders"; else
+  fail "trust-update component renders" "$(tail -3 "$work/tu.err")"; fi
+rm -rf "$ov"
+/usr/bin/python3 - "$work/render.yaml" "$work/trust-update.yaml" "$top/manifests/trust" > "$work/py.out" <<'PY'
+import json, sys, yaml
+base = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+new = [d for d in yaml.safe_load_all(open(sys.argv[2])) if d]
+src = sys.argv[3]
+def by(docs, k, n): return next((d for d in docs if d["kind"] == k and d["metadata"]["name"] == n), None)
+out = []
+def t(name, cond, why=""): out.append((bool(cond), name, why))
+cm = by(base, "ConfigMap", "driftgate-trust-root") or {}
+data = cm.get("data", {})
+t("trust root: ConfigMap driftgate-trust-root, no hash suffix (the CronJob updates it by name)", cm)
+want = {k: open("%s/%s" % (src, k)).read() for k in ("trusted_root.json", "root.json")}
+t("trust root: it holds manifests/trust/trusted_root.json and root.json verbatim",
+  all(data.get(k) == v for k, v in want.items()), sorted(data))
+tr = json.loads(data.get("trusted_root.json", "{}"))
+t("trust root: trusted_root.json is a Sigstore trusted root",
+  tr.get("mediaType", "").startswith("application/vnd.dev.sigstore.trustedroot+json"))
+root = json.loads(data.get("root.json", "{}")).get("signed", {})
+t("trust root: root.json is a TUF root (Sigstore's, v14)", root.get("_type") == "root" and root.get("version") == 14)
+dep = by(base, "Deployment", "driftgate")["spec"]["template"]["spec"]
+c = dep["containers"][0]
+mounts = {m["name"]: m for m in c["volumeMounts"]}
+vols = {v["name"]: v for v in dep["volumes"]}
+tv = vols.get("trust-root", {}).get("configMap", {})
+tm = mounts.get("trust-root", {})
+t("deployment: trust-root volume is ConfigMap driftgate-trust-root, required, mounted whole (no subPath)",
+  tv.get("name") == "driftgate-trust-root" and not tv.get("optional") and not tv.get("items")
+  and tm.get("readOnly") and "subPath" not in tm, (tv, tm))
+cfg = yaml.safe_load(by(base, "ConfigMap", "driftgate-config")["data"]["config.yaml"])
+roots = cfg.get("trustRoots") or []
+t("config: trustRoots is trusted_root.json of the trust-root volume",
+  roots == [tm.get("mountPath", "?") + "/trusted_root.json"], roots)
+
+cj = by(new, "CronJob", "driftgate-trust-update") or {}
+pod = cj.get("spec", {}).get("jobTemplate", {}).get("spec", {}).get("template", {}).get("spec", {})
+t("trust-update: CronJob driftgate-trust-update, one run at a time", cj and cj["spec"].get("concurrencyPolicy") == "Forbid")
+inits = pod.get("initContainers", [])
+upd = inits[0] if len(inits) == 1 else {}
+script = " ".join(upd.get("command", []))
+t("trust-update: the init container runs `driftgate trust update` from the kept root into the work volume",
+  upd.get("image", "").split(":")[0] == c["image"].split(":")[0] and "driftgate trust update" in script and "--root /work/root.json" in script
+  and "--state /work" in script and "--out /work/trusted_root.json" in script, script[:300])
+pub = (pod.get("containers") or [{}])[0]
+t("trust-update: kubectl server-side-applies the work volume's kustomization",
+  pub.get("args", [])[:2] == ["apply", "--server-side"] and pub.get("args", [])[-2:] == ["-k", "/work"], pub.get("args"))
+pvols = {v["name"]: v for v in pod.get("volumes", [])}
+t("trust-update: it reads ConfigMap driftgate-trust-root and shares an emptyDir",
+  pvols.get("trust-root", {}).get("configMap", {}).get("name") == "driftgate-trust-root" and "emptyDir" in pvols.get("work", {}))
+role = by(new, "Role", "driftgate-trust-update") or {}
+t("trust-update: its Role gets and patches ConfigMap driftgate-trust-root only",
+  role.get("rules") == [{"apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["driftgate-trust-root"],
+                         "verbs": ["get", "patch"]}], role.get("rules"))
+rb = by(new, "RoleBinding", "driftgate-trust-update") or {}
+t("trust-update: bound to its own service account, which the CronJob uses",
+  rb.get("subjects") == [{"kind": "ServiceAccount", "name": "driftgate-trust-update", "namespace": "driftgate"}]
+  and pod.get("serviceAccountName") == "driftgate-trust-update")
+for ctr in inits + pod.get("containers", []):
+    sc = ctr.get("securityContext", {})
+    t("trust-update: %s runs non-root, read-only root, no capabilities" % ctr["name"],
+      sc.get("readOnlyRootFilesystem") and sc.get("allowPrivilegeEscalation") is False
+      and sc.get("capabilities", {}).get("drop") == ["ALL"] and pod["securityContext"].get("runAsNonRoot"))
+for good, name, why in out:
+    print(("ok" if good else "not ok") + " - " + name)
+    if not good and why != "":
+        print("# " + str(why).replace("\n", " ")[:400])
+PY
+py_rc=$?
+tap_lines "$(cat "$work/py.out")"
+[ "$py_rc" -eq 0 ] || fail "trust root python checks ran"
+
 # --- Dockerfile (no container engine here: check what can be checked without one) ---
 df=$top/Dockerfile
 entry=$(sed -n 's/^ENTRYPOINT //p' "$df")
@@ -467,7 +543,7 @@ fi
 d=$work/serve-certs
 "$top/certs/mint.sh" "$d" 127.0.0.1 2> /dev/null
 port=$(free_port)
-sed "s|\"0.0.0.0:8443\"|\"127.0.0.1:$port\"|; s|/etc/driftgate/tls/|$d/|; s|/etc/driftgate/policy/policy.yaml|$top/policy/default.yaml|" \
+sed "s|\"0.0.0.0:8443\"|\"127.0.0.1:$port\"|; s|/etc/driftgate/tls/|$d/|; s|/etc/driftgate/policy/policy.yaml|$top/policy/default.yaml|; s|/etc/driftgate/trust/|$top/manifests/trust/|" \
   "$work/config.yaml" > "$work/serve.yaml"
 if [ ! -x "$bin" ]; then
   fail "driftgate serve accepts the ConfigMap's config.yaml" "no binary at $bin"

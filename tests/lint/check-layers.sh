@@ -3,12 +3,12 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 declare -A allow=(
-  [image]="" [trust]="" [decision]="" [metrics]=""
+  [image]="" [trust]="" [decision]="" [metrics]="" [fsm]=""
   [verify]="image trust" [sbom]="verify" [policy]="image verify sbom decision"
   [admission]="decision" [registry]="image" [cache]="verify"
   [pipeline]="image trust verify sbom decision policy admission registry cache metrics config.h"
   [http]="pipeline admission metrics config.h"
-  [cli]="image trust verify sbom decision policy admission registry cache metrics pipeline http config.h"
+  [cli]="image trust verify sbom decision policy admission registry cache metrics pipeline http fsm config.h"
 )
 bad=0
 for dir in "${!allow[@]}"; do

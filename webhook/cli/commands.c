@@ -1,5 +1,6 @@
 /* `driftgate review`, `diff` and `serve`: the webhook's engine on files, for CI. */
 #include "cli/commands.h"
+#include "cli/fsm.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,13 @@ static const struct {
      "         --trusted-root FILE [--trusted-root FILE]... FILE|sha256:<hex>\n"
      "Verifies one sigstore bundle over FILE or a digest (the sigstore-conformance client).\n"
      "exit: 0 verified, 1 not verified (the reason is printed), 2 usage or I/O error\n"},
+    {"trust",
+     "usage: driftgate trust update --repo URL --root ROOT.json --out FILE\n"
+     "         [--target NAME] [--targets-url URL] [--state DIR] [--timeout SECONDS]\n"
+     "Refreshes the keyless trust root (trusted_root.json) from a TUF repository (Sigstore's\n"
+     "or a mirror), verified from ROOT.json, and writes it atomically so serve reloads it.\n"
+     "exit: 0 written or unchanged, 1 the repository was refused, 2 usage, network or file "
+     "error\n"},
 };
 
 const char *
@@ -88,8 +96,12 @@ wh_cli_help(const char *command)
                "  policy lint FILE... | policy schema  check a policy; print its JSON Schema\n"
                "  attest-dev IMAGE@D --dev DEV@E       the dev-environment statement to sign\n"
                "  verify-bundle --bundle FILE ...      verify one sigstore bundle\n"
+               "  fsm image|dir|diff|attest ...        filesystem manifests and runtime drift\n"
+               "  trust update --repo URL --root F ... refresh trusted_root.json over TUF\n"
                "driftgate COMMAND --help shows a command's flags; driftgate --version the build.\n"
                "exit: 0 allow, 1 deny (or blocking drift, or an invalid policy), 2 error\n";
+    if (strcmp(command, "fsm") == 0)
+        return wh_cli_fsm_help;
     for (i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
         if (strcmp(helps[i].name, command) == 0)
             return helps[i].text;

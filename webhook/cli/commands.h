@@ -17,6 +17,10 @@ int wh_cli_attest_dev(int argc, char **argv);
 /* 0 verified, 1 not verified, 2 usage or I/O error (the sigstore-conformance protocol). */
 int wh_cli_verify_bundle(int argc, char **argv);
 
+/* `driftgate trust update --repo URL --root ROOT.json --out FILE` (cli/trust.c): 0 written or
+ * unchanged, 1 the TUF repository was refused, 2 usage, network or file error. */
+int wh_cli_trust(int argc, char **argv);
+
 /* `driftgate COMMAND --help` text ("usage: ..." and what it does, newline-terminated), NULL for
  * an unknown command; NULL `command` is the overview of all commands. Static text. */
 const char *wh_cli_help(const char *command);

@@ -360,6 +360,68 @@ parse_defaults(struct ctx *c, const struct wh_policy_node *n)
     return WH_OK;
 }
 
+/* A mutablePaths glob: absolute, no "." or ".." component, no NUL, a valid fnmatch pattern. */
+static enum wh_err
+check_path_glob(struct ctx *c, const struct wh_policy_node *n, const char *where, const char *g)
+{
+    const char *p = g;
+
+    if (g[0] != '/' || strlen(g) > 4096)
+        return fail(c, n,
+                    "%s: expected an absolute path glob (\"/tmp\", \"/var/cache/*\"), got "
+                    "\"%s\"",
+                    where, g);
+    while ((p = strchr(p, '/')) != NULL) {
+        p++;
+        if ((p[0] == '.' && (p[1] == '/' || p[1] == '\0')) ||
+            (p[0] == '.' && p[1] == '.' && (p[2] == '/' || p[2] == '\0')) || p[0] == '/' ||
+            p[0] == '\0')
+            return fail(c, n, "%s: \"%s\" has an empty, \".\" or \"..\" component", where, g);
+    }
+    if (strcmp(g, "/") == 0 || strcmp(g, "/*") == 0)
+        return fail(c, n, "%s: \"%s\" would make the whole filesystem mutable", where, g);
+    return WH_OK;
+}
+
+static enum wh_err
+parse_runtime(struct ctx *c, const struct wh_policy_node *n)
+{
+    static const char *const keys[] = {"mutablePaths", "blockOn", NULL};
+    static const char *const block_on[] = {"exec", "setuid", "caps", "owner", NULL};
+    struct wh_policy_runtime *r = &c->p->runtime;
+    const struct wh_policy_node *v;
+    enum wh_err rc;
+    size_t i;
+    int k;
+
+    if ((rc = want(c, n, WH_POLICY_MAP, "spec.runtime")) != WH_OK ||
+        (rc = check_keys(c, n, "spec.runtime", keys)) != WH_OK)
+        return rc;
+    if ((v = wh_policy_tree_get(n, "mutablePaths")) != NULL) {
+        if ((rc = as_string_list(c, v, "spec.runtime.mutablePaths", &r->mutable_paths,
+                                 &r->n_mutable_paths)) != WH_OK)
+            return rc;
+        for (i = 0; i < r->n_mutable_paths; i++)
+            if ((rc = check_path_glob(c, v->kids[i],
+                                      wh_arena_sprintf(c->tmp, "spec.runtime.mutablePaths[%zu]", i),
+                                      r->mutable_paths[i])) != WH_OK)
+                return rc;
+    }
+    if ((v = wh_policy_tree_get(n, "blockOn")) != NULL) {
+        if ((rc = want(c, v, WH_POLICY_SEQ, "spec.runtime.blockOn")) != WH_OK)
+            return rc;
+        for (i = 0; i < v->n; i++) {
+            const char *where = wh_arena_sprintf(c->tmp, "spec.runtime.blockOn[%zu]", i);
+            if ((rc = as_enum(c, v->kids[i], where, block_on, &k)) != WH_OK)
+                return rc;
+            if (r->block_on & (1u << k))
+                return fail(c, v->kids[i], "%s: %s is listed twice", where, block_on[k]);
+            r->block_on |= 1u << k;
+        }
+    }
+    return WH_OK;
+}
+
 /* Names appear in messages, annotations and metrics: keep them plain. */
 static enum wh_err
 check_name(struct ctx *c, const struct wh_policy_node *n, const char *what)
@@ -1468,8 +1530,8 @@ static enum wh_err
 parse_document(struct ctx *c, const struct wh_policy_node *root)
 {
     static const char *const top_keys[] = {"apiVersion", "kind", "spec", NULL};
-    static const char *const spec_keys[] = {"defaults", "signers",    "images",
-                                            "tiers",    "exemptions", NULL};
+    static const char *const spec_keys[] = {"defaults",   "signers", "images", "tiers",
+                                            "exemptions", "runtime", NULL};
     const struct wh_policy_node *v, *spec;
     const char *s;
     enum wh_err rc;
@@ -1494,6 +1556,8 @@ parse_document(struct ctx *c, const struct wh_policy_node *root)
     if ((v = wh_policy_tree_get(spec, "defaults")) != NULL && (rc = parse_defaults(c, v)) != WH_OK)
         return rc;
     if ((v = wh_policy_tree_get(spec, "signers")) != NULL && (rc = parse_signers(c, v)) != WH_OK)
+        return rc;
+    if ((v = wh_policy_tree_get(spec, "runtime")) != NULL && (rc = parse_runtime(c, v)) != WH_OK)
         return rc;
     if ((v = wh_policy_tree_get(spec, "tiers")) != NULL && (rc = parse_tiers(c, v)) != WH_OK)
         return rc;
@@ -1633,6 +1697,12 @@ const struct wh_policy_defaults *
 wh_policy_defaults(const struct wh_policy *p)
 {
     return &p->defaults;
+}
+
+const struct wh_policy_runtime *
+wh_policy_runtime(const struct wh_policy *p)
+{
+    return &p->runtime;
 }
 
 size_t

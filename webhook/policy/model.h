@@ -44,6 +44,19 @@ struct wh_policy_defaults {
                                   after the day the policy is loaded */
 };
 
+/* spec.runtime: how `driftgate fsm diff` tiers filesystem drift of a running container
+ * (fsm/diff.h). */
+#define WH_POLICY_RUNTIME_EXEC 1u   /* blockOn: exec */
+#define WH_POLICY_RUNTIME_SETUID 2u /* blockOn: setuid */
+#define WH_POLICY_RUNTIME_CAPS 4u   /* blockOn: caps */
+#define WH_POLICY_RUNTIME_OWNER 8u  /* blockOn: owner */
+struct wh_policy_runtime {
+    /* mutablePaths: absolute path globs (fnmatch, FNM_PATHNAME) whose drift is ignored */
+    const char *const *mutable_paths;
+    size_t n_mutable_paths;
+    unsigned block_on; /* WH_POLICY_RUNTIME_* */
+};
+
 /* A policy regex: RE2 syntax (Go regexp, as cosign and policy-controller take it) matched against
  * the whole value (base/regex.h); wh_regex_match on it is thread-safe. The loader links every one
  * of a policy in `next` (reverse file order) for `policy lint` to show. */

@@ -64,6 +64,8 @@ struct wh_policy *wh_policy_ref(struct wh_policy *p);
 void wh_policy_unref(struct wh_policy *p);
 uint64_t wh_policy_generation(const struct wh_policy *p);
 const struct wh_policy_defaults *wh_policy_defaults(const struct wh_policy *p);
+/* spec.runtime (all zero when absent). */
+const struct wh_policy_runtime *wh_policy_runtime(const struct wh_policy *p);
 
 /* First image rule (file order) whose match globs match `name` ("registry/repo" from
  * wh_image_ref_name, so in canonical spelling: the loader canonicalised the globs' hosts the same

@@ -17,6 +17,7 @@ struct wh_policy {
     struct wh_arena arena; /* every model object, and the deferred regex/key releases */
     const char *filename;
     struct wh_policy_defaults defaults;
+    struct wh_policy_runtime runtime;
     struct wh_policy_signer *signers;
     size_t n_signers;
     struct wh_policy_image *images;
