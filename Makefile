@@ -42,7 +42,7 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 SUP_SRCS  := $(sort $(wildcard tests/support/*.c))
 SUP_OBJS  := $(SUP_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
-TOOL_SRCS := $(sort $(wildcard tests/bench/*.c tests/integration/*.c))
+TOOL_SRCS := $(sort $(wildcard tests/bench/*.c tests/integration/*.c tests/golden/*.c tests/vectors/*.c))
 TOOL_BINS := $(TOOL_SRCS:%.c=$(BUILD)/%)
 
 .PHONY: all deps test check unit demo bench fuzz lint format format-check tidy shellcheck \
@@ -98,7 +98,8 @@ fuzz: deps
 
 lint: format-check check-layers check-banned check-names shellcheck tidy
 
-FORMAT_DIRS := webhook tests/unit tests/support tests/fuzz tests/bench tests/integration
+FORMAT_DIRS := webhook tests/unit tests/support tests/fuzz tests/bench tests/integration tests/golden \
+               tests/vectors
 
 format:
 	clang-format -i $$(find $(FORMAT_DIRS) -name '*.[ch]' 2>/dev/null)

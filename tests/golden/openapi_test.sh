@@ -6,29 +6,13 @@
 # Pod setting each to a distinct image. `driftgate review` must then check each: its path and image
 # in the denial (the policy matches none of them, noMatch: deny) and a <n>-image audit
 # annotation. A field the decoder forgets (image volumes on e430284) fails here. Env: BUILD.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-dg=${BUILD:-$top/build}/driftgate
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 dir=$top/tests/golden/openapi
-work=$(mktemp -d "${TMPDIR:-/tmp}/dg-openapi.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
-n=0
-failed=0
-ok() { # status name [detail]
-  n=$((n + 1))
-  if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else
-    echo "not ok $n - $2"; failed=$((failed + 1))
-    [ -n "${3:-}" ] && printf '%s\n' "$3" | head -c 1500 | sed 's/^/#   /'
-  fi
-  return 0
-}
 
 src=$(jq -r '.source | "\(.repository)@\(.commit[0:12]) \(.path) (Kubernetes \(.kubernetes))"' "$dir/podspec-schemas.json")
 if ! node "$dir/podspec_walk.js" "$dir/podspec-schemas.json" "$dir/not-image-references.json" "$work" > "$work/report.json"; then
-  ok 1 "the walk of $src runs"
-  echo "1..$n"
-  exit 1
+  bail "the walk of $src runs"
 fi
 jq -e '.missingSchemas == []' "$work/report.json" >/dev/null
 ok $? "every \$ref reachable from PodSpec resolves in the excerpt of $src" "$(jq -c .missingSchemas "$work/report.json")"
@@ -64,5 +48,4 @@ done < "$work/expect.tsv"
 jq -e --rawfile want "$work/expect.tsv" '[.response.auditAnnotations | to_entries[] | select(.key | endswith("-image")) | .value] | sort
     == ($want | split("\n") | map(select(. != "") | split("\t")[1]) | sort)' "$work/out.json" >/dev/null
 ok $? "each of them has its <n>-image audit annotation" "$(jq -c '.response.auditAnnotations' "$work/out.json" 2>/dev/null)"
-echo "1..$n"
-[ "$failed" -eq 0 ]
+done_testing

@@ -1,18 +1,13 @@
 #!/usr/bin/env bash
 # Golden SBOM drift: each tests/golden/sbom/<case>/ holds prod.json + dev.json (or `vectors`:
 # two file names under $DG_SHARED/vectors/sbom, or `dev-vector`: one) and expected.txt, the output
-# of $BUILD/tests/integration/sbom_diff followed by "exit <status>". UPDATE=1 rewrites expected.txt.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-: "${BUILD:?BUILD must name the build directory}"
+# of $BUILD/tests/golden/sbom_diff followed by "exit <status>". UPDATE=1 rewrites expected.txt.
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 : "${DG_SHARED:=$top/../shared}"
-tool=$BUILD/tests/integration/sbom_diff
+tool=$BUILD/tests/golden/sbom_diff
 vec=$DG_SHARED/vectors/sbom
-if [ ! -x "$tool" ]; then
-  echo "not ok - sbom golden: $tool not built"
-  exit 1
-fi
-fail=0
+need_exec "$tool"
 for dir in "$top"/tests/golden/sbom/*/; do
   name=$(basename "$dir")
   if [ -f "$dir/vectors" ]; then
@@ -28,11 +23,10 @@ for dir in "$top"/tests/golden/sbom/*/; do
     printf '%s\n' "$got" > "$dir/expected.txt"
   fi
   if [ "$got" = "$(cat "$dir/expected.txt" 2>/dev/null)" ]; then
-    echo "ok - sbom golden $name"
+    pass "sbom golden $name"
   else
-    echo "not ok - sbom golden $name"
+    fail "sbom golden $name"
     diff <(printf '%s\n' "$got") "$dir/expected.txt" | sed 's/^/# /'
-    fail=1
   fi
 done
 # The two-file invocation is symmetric in what it finds: swapping prod and dev swaps the kinds.
@@ -41,9 +35,8 @@ a=$("$tool" "$top/tests/golden/sbom/seed-debian-cyclonedx/prod.json" \
 b=$("$tool" "$top/tests/golden/sbom/seed-debian-cyclonedx/dev.json" \
              "$top/tests/golden/sbom/seed-debian-cyclonedx/prod.json" | grep -c '^prod-only')
 if [ "$a" = "$b" ] && [ "$a" -gt 0 ]; then
-  echo "ok - sbom golden swap prod/dev swaps dev-only and prod-only ($a)"
+  pass "sbom golden swap prod/dev swaps dev-only and prod-only ($a)"
 else
-  echo "not ok - sbom golden swap prod/dev swaps dev-only and prod-only ($a vs $b)"
-  fail=1
+  fail "sbom golden swap prod/dev swaps dev-only and prod-only ($a vs $b)"
 fi
-exit $fail
+done_testing

@@ -10,15 +10,13 @@
 #    repeated items, emptied collections) and driftgate must agree with Ajv on every one;
 # 3. the schema built into the binary is byte-identical to policy/schema.json, --schema FILE is
 #    used when given, and a schema driftgate cannot evaluate fully is refused (exit 2).
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 cd "$top" || exit 1
-: "${BUILD:=$top/build}"
-dg=$BUILD/driftgate
 check=tests/support/schema-check.js
-if [ ! -x "$dg" ]; then echo "not ok - schema: $dg not built"; exit 1; fi
+need_exec "$dg"
 if [ ! -d tests/node_modules/ajv ] || [ ! -d tests/node_modules/yaml ]; then
-  echo "not ok - schema: tests/node_modules lacks ajv/yaml (cd tests && npm ci)"; exit 1
+  bail "schema: tests/node_modules lacks ajv/yaml (cd tests && npm ci)"
 fi
 declare -A LOADER_ONLY=(
   [bad_key]="the PEM must parse as a public key"
@@ -38,48 +36,47 @@ declare -A LOADER_ONLY=(
   [unknown_signer]="signedBy names must be keys of spec.signers"
   [unknown_tiers]="an image rule's tiers must be a key of spec.tiers"
 )
-fail=0
 n=0
 for yaml in policy/default.yaml policy/examples/*.yaml tests/golden/policy/*.yaml; do
   name=$(basename "$yaml" .yaml)
   s=$(node "$check" "$yaml" 2>&1); src=$?
   l=$("$dg" policy lint "$yaml" 2>&1); lrc=$?
   d=$("$dg" policy lint --schema-only "$yaml" 2>&1); drc=$?
-  if [ $src -gt 1 ]; then echo "not ok - schema $yaml: checker failed: $s"; fail=1; continue; fi
+  if [ $src -gt 1 ]; then fail "schema $yaml: checker failed: $s"; continue; fi
   n=$((n + 1))
   if [ $drc = $src ]; then
-    echo "ok - schema $yaml: driftgate's schema check agrees with Ajv (rc $src)"
+    pass "schema $yaml: driftgate's schema check agrees with Ajv (rc $src)"
   else
-    echo "not ok - schema $yaml: driftgate schema rc=$drc, Ajv rc=$src"
-    echo "#   driftgate: $d"; echo "#   ajv: $s"; fail=1
+    fail "schema $yaml: driftgate schema rc=$drc, Ajv rc=$src"
+    echo "#   driftgate: $d"; echo "#   ajv: $s"
   fi
   case "$yaml" in tests/golden/policy/*) only=${LOADER_ONLY[$name]:-} ;; *) only= ;; esac
   if [ -n "$only" ]; then
     if [ $src = 0 ] && [ $lrc != 0 ]; then
-      echo "ok - schema $yaml: loader-only ($only)"
+      pass "schema $yaml: loader-only ($only)"
     else
-      echo "not ok - schema $yaml: listed loader-only but schema rc=$src lint rc=$lrc"
-      echo "#   schema: $s"; echo "#   lint:   $l"; fail=1
+      fail "schema $yaml: listed loader-only but schema rc=$src lint rc=$lrc"
+      echo "#   schema: $s"; echo "#   lint:   $l"
     fi
   elif [ $src = 0 ] && [ $lrc = 0 ]; then
-    echo "ok - schema $yaml: both accept"
+    pass "schema $yaml: both accept"
   elif [ $src != 0 ] && [ $lrc != 0 ]; then
-    echo "ok - schema $yaml: both reject"
+    pass "schema $yaml: both reject"
     echo "#   schema: ${s#invalid "$yaml": }"
   else
-    echo "not ok - schema $yaml: schema rc=$src, lint rc=$lrc"
-    echo "#   schema: $s"; echo "#   lint:   $l"; fail=1
+    fail "schema $yaml: schema rc=$src, lint rc=$lrc"
+    echo "#   schema: $s"; echo "#   lint:   $l"
   fi
 done
 # The shipped policies point editors at the schema.
 for yaml in policy/examples/*.yaml policy/default.yaml; do
   if grep -Eq '^# yaml-language-server: [$]schema=(\.\./)?schema\.json$' "$yaml"; then
-    echo "ok - schema modeline in $yaml"
+    pass "schema modeline in $yaml"
   else
-    echo "not ok - $yaml lacks a '# yaml-language-server: \$schema=' line for schema.json"; fail=1
+    fail "$yaml lacks a '# yaml-language-server: \$schema=' line for schema.json"
   fi
 done
-[ $n -ge 40 ] || { echo "not ok - schema: only $n policies compared"; fail=1; }
+[ $n -ge 40 ] || { fail "schema: only $n policies compared"; }
 
 # 2. Differential against Ajv on mutants. Ajv's verdicts depend only on the inputs: they are
 # cached under build/ by a hash of them, so the ASan run reuses the release run's.
@@ -92,7 +89,7 @@ if [ ! -f "$cache/ajv.ok" ]; then
   { node tests/support/schema-mutants.js "$cache/in" "${inputs[@]}" > "$cache/count" &&
     (cd "$cache/in" && names | xargs node "$top/$check" > ../ajv.out; [ $? -le 123 ]) &&
     sed -n 's/^ok //p' "$cache/ajv.out" | sort > "$cache/ajv.ok.tmp" && mv "$cache/ajv.ok.tmp" "$cache/ajv.ok"; } ||
-    { echo "not ok - schema mutants: generating or checking with Ajv failed"; exit 1; }
+    bail "schema mutants: generating or checking with Ajv failed"
 fi
 total=$(cd "$cache/in" && names | wc -l)
 (cd "$cache/in" && names | xargs "$dg" policy lint --schema-only 2> /dev/null) |
@@ -102,60 +99,56 @@ only_ajv=$(comm -23 "$cache/ajv.ok" "$cache/dg.ok.$$")
 only_dg=$(comm -13 "$cache/ajv.ok" "$cache/dg.ok.$$")
 rm -f "$cache/dg.ok.$$"
 if [ -z "$only_ajv" ] && [ -z "$only_dg" ]; then
-  echo "ok - schema mutants: driftgate and Ajv agree on all $total ($valid valid, $((total - valid)) invalid)"
+  pass "schema mutants: driftgate and Ajv agree on all $total ($valid valid, $((total - valid)) invalid)"
 else
-  echo "not ok - schema mutants: driftgate and Ajv disagree"
+  fail "schema mutants: driftgate and Ajv disagree"
   for f in $(echo "$only_ajv" | head -10); do
     echo "#   Ajv accepts, driftgate rejects $f: $("$dg" policy lint --schema-only "$cache/in/$f" 2>&1 | head -1)"
   done
   for f in $(echo "$only_dg" | head -10); do
     echo "#   driftgate accepts, Ajv rejects $f: $(grep -F "$f:" "$cache/ajv.out" | head -1)"
   done
-  fail=1
 fi
 # The loader reads scalars with the same YAML 1.2 core types, so it never accepts a mutant the
 # schema rejects (it rejects more: references, keys, regexes). Key files resolve from both levels.
 mkdir -p "$cache/keys" "$cache/in/keys"
 cp policy/keys/ci.pub "$cache/keys/ci.pub"; cp policy/keys/ci.pub "$cache/in/keys/ci.pub"
-loader=$BUILD/tests/integration/policy_lint
+loader=$BUILD/tests/golden/policy_lint
 (cd "$cache/in" && paste -d' ' <(names) <(names | xargs "$loader" 2> /dev/null)) |
   sed -n 's/ ok$//p' | sort > "$cache/loader.ok.$$"
 loader_only=$(comm -23 "$cache/loader.ok.$$" "$cache/ajv.ok")
 loaded=$(wc -l < "$cache/loader.ok.$$")
 rm -f "$cache/loader.ok.$$"
 if [ -z "$loader_only" ] && [ "$loaded" -ge 1000 ]; then
-  echo "ok - schema mutants: the loader accepts none the schema rejects ($loaded of $valid schema-valid load)"
+  pass "schema mutants: the loader accepts none the schema rejects ($loaded of $valid schema-valid load)"
 else
-  echo "not ok - schema mutants: the loader accepts what the schema rejects ($loaded loaded)"
+  fail "schema mutants: the loader accepts what the schema rejects ($loaded loaded)"
   for f in $(echo "$loader_only" | head -10); do
     echo "#   $f: $("$dg" policy lint --schema-only "$cache/in/$f" 2>&1 | head -1)"
   done
-  fail=1
 fi
 if [ "$total" -ge 10000 ] && [ "$valid" -ge 2000 ] && [ $((total - valid)) -ge 5000 ]; then
-  echo "ok - schema mutants: enough of both verdicts to mean something"
+  pass "schema mutants: enough of both verdicts to mean something"
 else
-  echo "not ok - schema mutants: only $total mutants, $valid valid"; fail=1
+  fail "schema mutants: only $total mutants, $valid valid"
 fi
 
 # 3. The built-in schema, --schema and a schema driftgate cannot evaluate.
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 if "$dg" policy schema | cmp -s - policy/schema.json; then
-  echo "ok - schema: the built-in schema is policy/schema.json (make regenerates it)"
+  pass "schema: the built-in schema is policy/schema.json (make regenerates it)"
 else
-  echo "not ok - schema: driftgate policy schema differs from policy/schema.json"; fail=1
+  fail "schema: driftgate policy schema differs from policy/schema.json"
 fi
 # A stricter schema given with --schema is the one used: requiring spec.exemptions rejects a
 # policy the built-in schema accepts, and names the key.
 # shellcheck disable=SC2016 # $defs is JavaScript, not a shell expansion
 node -e 'const s=require(process.argv[1]); s.$defs.spec.required=["exemptions"]; console.log(JSON.stringify(s))' \
-  "$top/policy/schema.json" > "$tmp/strict.json"
-out=$("$dg" policy lint --schema "$tmp/strict.json" policy/default.yaml 2>&1); rc=$?
+  "$top/policy/schema.json" > "$work/strict.json"
+out=$("$dg" policy lint --schema "$work/strict.json" policy/default.yaml 2>&1); rc=$?
 if [ $rc = 1 ] && [[ $out == *'spec: missing required key "exemptions"'* ]]; then
-  echo "ok - schema: --schema FILE is used"
+  pass "schema: --schema FILE is used"
 else
-  echo "not ok - schema: --schema: rc=$rc $out"; fail=1
+  fail "schema: --schema: rc=$rc $out"
 fi
 # Unknown keywords and formats are refused, never skipped: a check that ignores part of the
 # schema would pass policies the editor flags.
@@ -166,12 +159,12 @@ for edit in 's.$defs.name.contains={}:unsupported keyword "contains"' \
             's.properties.spec.$ref="#/$defs/nope":$ref is not a JSON pointer'; do
   js=${edit%%:*}; want=${edit#*:}
   node -e "const s=require(process.argv[1]); $js; console.log(JSON.stringify(s))" \
-    "$top/policy/schema.json" > "$tmp/bad.json"
-  out=$("$dg" policy lint --schema "$tmp/bad.json" policy/default.yaml 2>&1); rc=$?
+    "$top/policy/schema.json" > "$work/bad.json"
+  out=$("$dg" policy lint --schema "$work/bad.json" policy/default.yaml 2>&1); rc=$?
   if [ $rc = 2 ] && [[ $out == *"$want"* ]]; then
-    echo "ok - schema: refused ($want)"
+    pass "schema: refused ($want)"
   else
-    echo "not ok - schema: $js: rc=$rc $out"; fail=1
+    fail "schema: $js: rc=$rc $out"
   fi
 done
-exit $fail
+done_testing

@@ -4,15 +4,14 @@
 # missing, never by --plan), and --verify's failures naming the missing package, tool or module.
 # Nothing is installed: dpkg-query, apt-get and every tool are fakes in a temporary PATH.
 # DG_INSTALL_DEPS=<path> runs the same checks against another copy of the script.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 script=${DG_INSTALL_DEPS:-$top/tests/install-deps.sh}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; printf '#   %s\n' "$@"; }
+not_ok() { # NAME DETAIL...: a failure with one "# " line per detail
+  local name=$1
+  shift
+  fail "$name" "$(printf '  %s\n' "$@")"
+}
 
 # The script runs from a copy in a directory without package-lock.json, so its npm step is idle.
 mkdir -p "$work/tests"
@@ -78,7 +77,7 @@ expect_plan() { # name, shape, expected packages (space-separated, in order)
   want=$(lines "$3")
   got=$(cat "$d/out")
   if [ $rc -eq 0 ] && [ "$got" = "$want" ] && [ ! -e "$d/apt.log" ]; then
-    ok "$1"
+    pass "$1"
   else
     not_ok "$1" "rc=$rc" "want: ${want//$'\n'/ }" "got:  ${got//$'\n'/ }" \
       "apt-get calls: $(cat "$d/apt.log" 2>/dev/null)" "stderr: $(cat "$d/err")"
@@ -121,20 +120,20 @@ want="update -qq
 install -y -qq --no-install-recommends $(without "${all[@]}" -- nodejs npm python3 kubernetes-client)"
 got=$(cat "$work/outside/apt.log" 2>/dev/null)
 if [ $rc -eq 0 ] && [ "$got" = "${want% }" ]; then
-  ok "install: apt-get update, then apt-get install of exactly the planned packages"
+  pass "install: apt-get update, then apt-get install of exactly the planned packages"
 else
   not_ok "install: apt-get update, then apt-get install of exactly the planned packages" \
     "rc=$rc" "want: $want" "got:  $got" "stderr: $(cat "$work/outside/err")"
 fi
 run full; rc=$?
 if [ $rc -eq 0 ] && [ ! -e "$work/full/apt.log" ]; then
-  ok "install with nothing missing: apt-get is not called"
+  pass "install with nothing missing: apt-get is not called"
 else
   not_ok "install with nothing missing: apt-get is not called" "rc=$rc" "$(cat "$work/full/apt.log" 2>/dev/null)"
 fi
 run full --bogus; rc=$?
 if [ $rc -eq 2 ] && grep -q 'usage:' "$work/full/err" && [ ! -e "$work/full/apt.log" ]; then
-  ok "an unknown option is refused with the usage, nothing installed"
+  pass "an unknown option is refused with the usage, nothing installed"
 else
   not_ok "an unknown option is refused with the usage, nothing installed" "rc=$rc" "$(cat "$work/full/err")"
 fi
@@ -153,7 +152,7 @@ verify() { # name, shape, modules, expected exit, stderr patterns (grep -F)...
   DG_SYSTEM_PYTHON="$work/base/sys-python3" DG_FAKE_MODULES=$mods run "${d##*/}" --verify; rc=$?
   [ $rc -eq "$want" ] || bad="rc=$rc, want $want"
   for pat in "$@"; do grep -qF -- "$pat" "$d/err" || bad="$bad; stderr lacks: $pat"; done
-  if [ -z "$bad" ] && [ ! -e "$d/apt.log" ] && [ ! -s "$d/out" ]; then ok "$name"; else
+  if [ -z "$bad" ] && [ ! -e "$d/apt.log" ] && [ ! -s "$d/out" ]; then pass "$name"; else
     not_ok "$name" "$bad" "stderr: $(cat "$d/err")" "stdout: $(cat "$d/out")"; fi
 }
 rm -f "$work/full/apt.log"
@@ -169,7 +168,7 @@ verify "--verify: a module /usr/bin/python3 cannot import fails naming it and it
   "cannot import prometheus_client" "apt-get install python3-prometheus-client"
 if grep -q 'install-deps --verify: ok' "$work/notool/err" "$work/nopkg/err"; then
   not_ok "--verify: no 'ok' after a failure" "$(cat "$work/notool/err" "$work/nopkg/err")"
-else ok "--verify: no 'ok' after a failure"; fi
+else pass "--verify: no 'ok' after a failure"; fi
 
 # --verify and tests/node_modules: missing, or older than the lock file (a merge added a package),
 # names `npm ci`; installed after the lock file passes.
@@ -185,5 +184,4 @@ touch "$work/tests/node_modules/.package-lock.json"
 verify "--verify: tests/node_modules installed after the lock file passes" full "prometheus_client yaml" 0 \
   "install-deps --verify: ok"
 
-echo "1..$n"
-[ $fails -eq 0 ]
+done_testing

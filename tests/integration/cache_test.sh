@@ -8,28 +8,9 @@
 #  - a registry failure is never cached as verified: after the registry comes back (and the
 #    failure's <= 2 s), the same review is allowed.
 # The moved-tag-after-TTL proof lives in digest_binding_test.sh. Env: BUILD. Prints TAP.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-dg=${BUILD:-$top/build}/driftgate
-work=$(mktemp -d)
-serve_pid=
-cleanup() {
-  [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
-  "$top/tests/support/fixtures/world.sh" stop "$work/world" >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-ok() { # status name [detail]
-  if [ "$1" -eq 0 ]; then echo "ok - $2"; else echo "not ok - $2"; [ -n "${3:-}" ] && printf '#   %s\n' "${3:0:600}"; fi
-}
-
-if ! "$top/tests/support/fixtures/world.sh" "$work/world" none > "$work/world.log" 2>&1; then
-  ok 1 "fixture world builds" "$(tail -5 "$work/world.log")"
-  exit 1
-fi
-# shellcheck disable=SC1091 # written by a fixture at run time
-source "$work/world/world.env"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
+world_up none
 
 # A rule that needs only the SBOM attestation (classic .att), no .sig, no dev reference.
 att_policy() { # out predicateType
@@ -58,31 +39,21 @@ cold=$(jq -s -r '[.[] | select(.review) | .registry_requests][0]' "$work/one.log
 ok $? "cold review of one image with a classic .att: $cold registry requests (<= 4)" "$(cat "$work/one.out")"
 
 # 2. serve with 16 workers.
-"$top/certs/mint.sh" "$work/certs" 127.0.0.1 >/dev/null 2>&1
-port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-cat > "$work/config.yaml" <<YAML
-listen: "127.0.0.1:$port"
-tls: {cert: "$work/certs/tls.crt", key: "$work/certs/tls.key"}
+serve_up readyz <<YAML; check $? "driftgate serve is ready" "$(tail -20 "$serve_log")"
 policy: "$work/policy.yaml"
 policyKeyDirs: ["$(dirname "$CI_PUB")"]
 registry: {plainHTTP: ["$REGISTRY"]}
 cache: {tagTTLSeconds: 300}
 workers: 16
 YAML
-"$dg" serve --config "$work/config.yaml" > "$work/serve.log" 2>&1 &
-serve_pid=$!
-for _ in $(seq 1 100); do
-  curl -sf --cacert "$work/certs/ca.crt" "https://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
 post() { # file → allowed
-  curl -s --cacert "$work/certs/ca.crt" -H 'Content-Type: application/json' --data-binary "@$1" \
-    "https://127.0.0.1:$port/validate?timeout=10s" | jq -r .response.allowed
+  curl -s --cacert "$cacert" -H 'Content-Type: application/json' --data-binary "@$1" \
+    "$base/validate?timeout=10s" | jq -r .response.allowed
 }
 reviews() { jq -s -c '[.[] | select(.review)]' "$work/serve.log"; }
 
 for i in $(seq 1 16); do post "$work/one/pod.json" > "$work/c$i.out" & done
-wait_posts() { local p; for p in $(jobs -p); do [ "$p" = "$serve_pid" ] || wait "$p"; done; }
+wait_posts() { local p; for p in $(jobs -p); do [ "$p" = "$pid" ] || wait "$p"; done; }
 wait_posts
 allowed=$(cat "$work"/c*.out | sort | uniq -c | tr -s ' ')
 total=$(reviews | jq '[.[].registry_requests] | add')
@@ -98,13 +69,13 @@ ok $? "a cached review costs 0 registry requests ($last)"
 
 # 3. A policy change is seen at once: demand SPDX instead of CycloneDX, SIGHUP, next review.
 att_policy "$work/policy.yaml" "https://spdx.dev/Document"
-kill -HUP "$serve_pid"
+kill -HUP "$pid"
 for _ in $(seq 1 50); do grep -q 'policy reloaded' "$work/serve.log" && break; sleep 0.1; done
 a=$(post "$work/one/pod.json")
 [ "$a" = false ]
 ok $? "after SIGHUP with a changed rule the next review is denied (was allowed from the cache)" "$a"
 att_policy "$work/policy.yaml" "https://cyclonedx.org/bom"
-kill -HUP "$serve_pid"
+kill -HUP "$pid"
 sleep 0.5
 a=$(post "$work/one/pod.json")
 [ "$a" = true ]
@@ -115,8 +86,8 @@ ok $? "and reverting the rule allows again" "$a"
 bash "$top/tests/integration/review-objects.sh" -o "$work/warn" -k pod "$PROD_WARN" >/dev/null 2>&1
 "$top/tests/support/registry.sh" stop "$work/world/registry" >/dev/null 2>&1
 full() {
-  curl -s --cacert "$work/certs/ca.crt" -H 'Content-Type: application/json' \
-    --data-binary "@$1" "https://127.0.0.1:$port/validate?timeout=10s"
+  curl -s --cacert "$cacert" -H 'Content-Type: application/json' \
+    --data-binary "@$1" "$base/validate?timeout=10s"
 }
 r1=$(full "$work/warn/pod.json"); n1=$(reviews | jq '.[-1].registry_requests')
 r2=$(full "$work/warn/pod.json"); n2=$(reviews | jq '.[-1].registry_requests')
@@ -129,3 +100,4 @@ sleep 2.1
 r3=$(full "$work/warn/pod.json"); n3=$(reviews | jq '.[-1].registry_requests')
 [ "$(jq -r .response.allowed <<< "$r3")" = false ] && [ "$n3" -ge 1 ]
 ok $? "after 2 s the failure has expired: retried ($n3 requests), still denied, never cached as verified"
+done_testing

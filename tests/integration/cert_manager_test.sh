@@ -4,18 +4,12 @@
 # covers the Service's DNS names, is signed by a namespaced CA Issuer, and the webhook
 # configuration carries the CA injector annotation for it and no placeholder caBundle.
 # Env: none. Prints TAP lines.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-failed=0
-check() {
-  if [ "$1" = 0 ]; then echo "ok - $2"; else
-    echo "not ok - $2"; failed=$((failed + 1)); [ -n "${3:-}" ] && printf '%s\n' "$3" | head -c 2000 | sed 's/^/# /'
-  fi
-}
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 command -v kubectl >/dev/null; check $? "kubectl present (kustomize is built in)"
 # kustomize wants overlays to refer to bases by relative path, from outside the base.
 ov=$(mktemp -d "$top/.cm-overlay.XXXXXX")
-trap 'rm -rf "$ov"' EXIT
+on_exit rm -rf "$ov"
 printf 'resources: [../manifests]\ncomponents: [../manifests/cert-manager]\n' > "$ov/kustomization.yaml"
 kubectl kustomize "$ov" > "$ov/out.yaml" 2> "$ov/err"; check $? "kubectl kustomize renders the overlay" "$(cat "$ov/err")"
 out=$(/usr/bin/python3 - "$ov/out.yaml" <<'PY'
@@ -40,5 +34,5 @@ for k, v in checks.items():
     print(("ok - " if v else "not ok - ") + k)
 PY
 )
-echo "$out"; failed=$((failed + $(grep -c '^not ok' <<< "$out")))
-exit $(( failed > 0 ))
+tap_lines "$out"
+done_testing

@@ -2,29 +2,9 @@
 # `driftgate check IMAGE` against the fixture world (real registry on 127.0.0.1, images signed
 # and attested by npm's sigstore tools): the same verification as the webhook, the seed's report
 # in every format, exit 0 allow / 1 deny / 2 error. Env: BUILD. Prints TAP.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-dg=${BUILD:-$top/build}/driftgate
-work=$(mktemp -d)
-cleanup() {
-  "$top/tests/support/fixtures/world.sh" stop "$work/world" >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-n=0
-ok() { # status name [detail]
-  n=$((n + 1))
-  if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; [ -n "${3:-}" ] && printf '#   %s\n' "${3:0:800}"; fi
-}
-
-if ! "$top/tests/support/fixtures/world.sh" "$work/world" none > "$work/world.log" 2>&1; then
-  ok 1 "fixture world builds" "$(tail -5 "$work/world.log")"
-  echo "1..$n"
-  exit 1
-fi
-# shellcheck disable=SC1091 # written by a fixture at run time
-source "$work/world/world.env"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
+world_up none
 host=${REGISTRY}
 
 check() { # name expected-exit out-file args...
@@ -101,4 +81,4 @@ ok $? "registry down: exit 2 naming the failed step (got $rc)" "$(cat "$work/dow
 "$dg" check "$PROD_OK" --policy "$work/nope.yaml" > /dev/null 2> "$work/nopol.err"
 [ $? -eq 2 ]; ok $? "missing policy: exit 2" "$(cat "$work/nopol.err")"
 
-echo "1..$n"
+done_testing

@@ -3,20 +3,8 @@
 # exit 0; `driftgate --version` names the version (the VERSION file) and the git commit; a usage
 # error still goes to stderr with exit 2.
 # Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-dg=$BUILD/driftgate
-work=$(mktemp -d "${TMPDIR:-/tmp}/dg-cli.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-n=0 failed=0
-check() { # status description [detail]
-  n=$((n + 1))
-  if [ "$1" = 0 ]; then echo "ok $n - $2"; else
-    echo "not ok $n - $2"; failed=$((failed + 1))
-    [ -n "${3:-}" ] && printf '%s\n' "$3" | head -c 1500 | sed 's/^/# /'
-  fi
-}
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 run() { "$dg" "$@" > "$work/out" 2> "$work/err"; echo $?; }
 
 for args in "--help" "-h" "help"; do
@@ -57,5 +45,4 @@ for args in "" "bogus" "review" "review --bogus x" "diff only-one.json --policy 
   [ "$rc" = 2 ] && [ -s "$work/err" ] && [ ! -s "$work/out" ]
   check $? "usage error '${args:-no arguments}': stderr, exit 2 (exit $rc)" "$(cat "$work/out" "$work/err")"
 done
-echo "1..$n"
-exit $(( failed > 0 ))
+done_testing

@@ -3,28 +3,17 @@
 # apiserver's ?timeout minus the margin, capped by reviewMaxSeconds, and the answer always comes
 # before the apiserver's deadline, as the rule's onError says (deny, or allow with a warning).
 # Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-. "$top/tests/integration/serve-lib.sh"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 
-if [ ! -x "$dg" ]; then check 1 "driftgate binary at $dg"; exit 1; fi
-mint_cert "$work" 127.0.0.1; cacert=$work/tls.crt
-port=$(free_port); bh=$(free_port)
-blackhole "$bh"; check $? "hung registry on 127.0.0.1:$bh"
-policy_yaml deny "$bh" > "$work/policy.yaml"
-cat > "$work/config.yaml" <<YAML
-listen: "127.0.0.1:$port"
-tls: {cert: $work/tls.crt, key: $work/tls.key}
-policy: $work/policy.yaml
-policyKeyDirs: ["$top/policy/keys"]
-registry: {plainHTTP: ["127.0.0.1:$bh"]}
+need_exec "$dg"
+hung_registry; check $? "hung registry on 127.0.0.1:$bh"
+serve_up healthz <<YAML; check $? "driftgate serve is up" "$(cat "$serve_log")"
+$(hung_config)
 timeouts: {reviewMaxSeconds: 3, marginMillis: 500}
 reload: {pollMillis: 0}
 log: {level: warn}
 YAML
-base=https://127.0.0.1:$port
-start_serve "$work/config.yaml"; check $? "driftgate serve is up" "$(cat "$work/serve.log")"
 # A new repository each time: registry failures are cached for failureTTLSeconds.
 timed() { # QUERY N → "<ms> <body+status>"; N names the repository
   local t0 out
@@ -46,4 +35,4 @@ kill -HUP "$pid"; sleep 0.5
 read -r ms out <<< "$(timed '?timeout=2s' 5)"
 [[ "$out" == *'"allowed":true'*'"warnings":['*' 200' ]] && [ "$ms" -ge 1400 ] && [ "$ms" -lt 2000 ]
 check $? "onError: warn → allowed with a warning, before the deadline ($ms ms)" "$out"
-exit $(( failed > 0 ))
+done_testing

@@ -4,28 +4,9 @@
 # has passed), eight containers of one image cost the registry requests of one, and a cached
 # review costs none. Real registry (mode none), signed fixture world, driftgate review and serve.
 # Env: BUILD (build dir with driftgate). Prints TAP.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-dg=${BUILD:-$top/build}/driftgate
-work=$(mktemp -d)
-serve_pid=
-cleanup() {
-  [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
-  "$top/tests/support/fixtures/world.sh" stop "$work/world" >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-ok() { # status name [detail]
-  if [ "$1" -eq 0 ]; then echo "ok - $2"; else echo "not ok - $2"; [ -n "${3:-}" ] && printf '#   %s\n' "${3:0:600}"; fi
-}
-
-if ! "$top/tests/support/fixtures/world.sh" "$work/world" none > "$work/world.log" 2>&1; then
-  ok 1 "fixture world builds" "$(tail -5 "$work/world.log")"
-  exit 1
-fi
-# shellcheck disable=SC1091 # written by a fixture at run time
-source "$work/world/world.env"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
+world_up none
 skopeo_copy() { skopeo copy -q --src-tls-verify=false --dest-tls-verify=false "docker://$1" "docker://$2"; }
 
 review() { # file → prints "allowed message" JSON line; stderr log in $work/review.log
@@ -82,25 +63,15 @@ ok $? "8 containers of one image: $eight registry requests, same as 1 container 
 ok $? "a cold review of a signed image with a dev reference costs at most 8 requests ($one)"
 
 # 4. The server caches: a repeated review costs no request; a moved tag is seen after its TTL.
-"$top/certs/mint.sh" "$work/certs" 127.0.0.1 >/dev/null 2>&1
-port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-cat > "$work/config.yaml" <<YAML
-listen: "127.0.0.1:$port"
-tls: {cert: "$work/certs/tls.crt", key: "$work/certs/tls.key"}
+serve_up readyz <<YAML; check $? "driftgate serve is ready" "$(tail -20 "$serve_log")"
 policy: "$POLICY"
 registry: {plainHTTP: ["$REGISTRY"]}
 cache: {tagTTLSeconds: 5}
 workers: 1
 YAML
-"$dg" serve --config "$work/config.yaml" > "$work/serve.log" 2>&1 &
-serve_pid=$!
-for _ in $(seq 1 100); do
-  curl -sf --cacert "$work/certs/ca.crt" "https://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
 post() { # file → allowed
-  curl -s --cacert "$work/certs/ca.crt" -H 'Content-Type: application/json' --data-binary "@$1" \
-    "https://127.0.0.1:$port/validate?timeout=10s" | jq -r .response.allowed
+  curl -s --cacert "$cacert" -H 'Content-Type: application/json' --data-binary "@$1" \
+    "$base/validate?timeout=10s" | jq -r .response.allowed
 }
 skopeo_copy "$REGISTRY/demo/app:ok" "$REGISTRY/demo/app:moving"
 a1=$(post "$work/moving/pod.json"); a2=$(post "$work/moving/pod.json")
@@ -113,3 +84,4 @@ sleep 5.5
 a4=$(post "$work/moving/pod.json")
 [ "$a3" = true ] && [ "$a4" = false ]
 ok $? "serve: a moved tag is seen once its 5 s TTL has passed (before: $a3, after: $a4)"
+done_testing

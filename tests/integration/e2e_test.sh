@@ -3,43 +3,15 @@
 # serve over TLS, AdmissionReviews rendered by kubectl, POSTed with curl like the apiserver does.
 # Env: BUILD (dir holding driftgate; default ./build), SAN (non-empty: sanitizer build → only mode
 # none), DG_E2E_MODES (override the modes, e.g. "token"). Prints TAP lines.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 SAN=${SAN:-}
-dg=$BUILD/driftgate
 modes=${DG_E2E_MODES:-none basic token}
 [ -n "$SAN" ] && [ -z "${DG_E2E_MODES:-}" ] && modes=none
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/dg-e2e.XXXXXX")
-serve_pid=
-worlds=()
-cleanup() {
-  if [ -n "$serve_pid" ]; then kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null; fi
-  for w in "${worlds[@]}"; do bash "$top/tests/support/fixtures/world.sh" stop "$w" >/dev/null 2>&1; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-failed=0
-pass() { echo "ok - $*"; }
-fail() { echo "not ok - $*"; failed=$((failed + 1)); }
-check() { # cond-exit-code description [detail on failure]
-  if [ "$1" = 0 ]; then pass "$2"; else fail "$2"; [ -n "${3:-}" ] && printf '%s\n' "$3" | head -c 2000 | sed 's/^/# /'; fi
-}
-free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{process.stdout.write(String(s.address().port));s.close();});'
-}
-
-if [ ! -x "$dg" ]; then
-  fail "driftgate binary at $dg (build it: make BUILD=... all)"
-  exit 1
-fi
-if ! "$top/certs/mint.sh" "$work/certs" 127.0.0.1 localhost 2>/dev/null; then
-  fail "certs/mint.sh made a serving certificate"
-  exit 1
-fi
+need_exec "$dg"
+"$top/certs/mint.sh" "$work/certs" 127.0.0.1 localhost 2>/dev/null ||
+  bail "certs/mint.sh made a serving certificate"
 
 # path of containers[0].image for each kind
 json_path() {
@@ -128,18 +100,18 @@ assert_response() {
 
 for mode in $modes; do
   wdir=$work/world-$mode
-  worlds+=("$wdir")
+  on_exit bash "$fixtures/world.sh" stop "$wdir"
   t0=$(date +%s%N)
-  if ! bash "$top/tests/support/fixtures/world.sh" "$wdir" "$mode" > "$work/world-$mode.log" 2>&1; then
+  if ! world_build "$mode" "$wdir" > "$work/world-$mode.log" 2>&1; then
     fail "[$mode] fixture world built" "$(tail -20 "$work/world-$mode.log")"
     continue
   fi
   pass "[$mode] fixture world built in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
-  # shellcheck disable=SC1091 # written by a fixture at run time
-  . "$wdir/world.env"
+  world_source "$wdir"
   if [ "$mode" = none ]; then
-    bash "$top/tests/support/fixtures/self-check.sh" "$wdir" | sed "s/^\(\(not \)\{0,1\}ok - \)/\1[$mode] /"
-    [ "${PIPESTATUS[0]}" = 0 ] || failed=$((failed + 1))
+    bash "$fixtures/self-check.sh" "$wdir" > "$work/self-check.out" 2>&1; rc=$?
+    tap_lines "$(sed "s/^\(\(not \)\{0,1\}ok - \)/\1[$mode] /" "$work/self-check.out")"
+    [ "$rc" = 0 ] || failed=$((failed + 1))
   fi
 
   # objects: every kind for each scenario in mode none, Deployments only with auth
@@ -152,27 +124,18 @@ for mode in $modes; do
       fail "[$mode] review-objects.sh rendered $s"
   done
 
-  port=$(free_port)
-  cat > "$work/config-$mode.yaml" <<YAML
-listen: "127.0.0.1:$port"
-tls: {cert: "$work/certs/tls.crt", key: "$work/certs/tls.key"}
+  serve_log=$work/serve-$mode.log
+  serve_up readyz <<YAML
 policy: "$POLICY"
 registry:
   plainHTTP: ["$REGISTRY"]
   dockerConfig: "$DOCKER_CONFIG"
 workers: 2
 YAML
-  "$dg" serve --config "$work/config-$mode.yaml" > "$work/serve-$mode.log" 2>&1 &
-  serve_pid=$!
-  ready=1
-  for _ in $(seq 1 100); do
-    if curl -sf --cacert "$work/certs/ca.crt" "https://127.0.0.1:$port/readyz" >/dev/null 2>&1; then ready=0; break; fi
-    kill -0 "$serve_pid" 2>/dev/null || break
-    sleep 0.1
-  done
+  ready=$?
   check $ready "[$mode] driftgate serve is ready on 127.0.0.1:$port (TLS)" "$(tail -20 "$work/serve-$mode.log")"
   if [ $ready != 0 ]; then
-    kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null; serve_pid=
+    serve_stop
     continue
   fi
 
@@ -180,13 +143,13 @@ YAML
     for f in "$work/reviews-$mode/$s"/*.json; do
       kind=$(basename "$f" .json)
       label="[$mode] $s $kind"
-      status=$(curl -s --cacert "$work/certs/ca.crt" -o "$work/resp.json" -w '%{http_code}' \
+      status=$(curl -s --cacert "$cacert" -o "$work/resp.json" -w '%{http_code}' \
         -H 'Content-Type: application/json' -H 'Accept: application/json, */*' \
         -H 'User-Agent: kube-apiserver-admission' --data-binary "@$f" \
-        "https://127.0.0.1:$port/validate?timeout=10s")
+        "$base/validate?timeout=10s")
       assert_response "$s" "$kind" "$f" "$work/resp.json" "$status" "$label"
       # the CLI on the same file: same decision, same message, same warnings
-      "$dg" review --config "$work/config-$mode.yaml" "$f" > "$work/cli.json" 2> "$work/cli.err"
+      "$dg" review --config "$work/config.yaml" "$f" > "$work/cli.json" 2> "$work/cli.err"
       rc=$?
       # exit 0 allow, 1 deny; 2 is an error
       if [ $rc = 0 ] || [ $rc = 1 ]; then
@@ -203,20 +166,20 @@ YAML
     done
   done
 
-  status=$(curl -s --cacert "$work/certs/ca.crt" -o "$work/resp.json" -w '%{http_code}' \
+  status=$(curl -s --cacert "$cacert" -o "$work/resp.json" -w '%{http_code}' \
     -H 'Content-Type: application/json' --data-binary '{"kind":"AdmissionReview",' \
-    "https://127.0.0.1:$port/validate?timeout=10s")
+    "$base/validate?timeout=10s")
   [ "$status" = 400 ]
   check $? "[$mode] a malformed AdmissionReview gets HTTP 400 (got $status)"
 
-  kill "$serve_pid" 2>/dev/null
-  wait "$serve_pid" 2>/dev/null
+  kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
   rc=$?
-  serve_pid=
+  pid=
   # 143 = SIGTERM not handled; 0 = clean shutdown. A sanitizer report exits otherwise.
   [ $rc = 0 ] || [ $rc = 143 ]
   check $? "[$mode] driftgate serve stopped cleanly on SIGTERM (exit $rc)" "$(tail -20 "$work/serve-$mode.log")"
-  bash "$top/tests/support/fixtures/world.sh" stop "$wdir" >/dev/null 2>&1
+  bash "$fixtures/world.sh" stop "$wdir" >/dev/null 2>&1
 done
 
-[ "$failed" -eq 0 ]
+done_testing

@@ -7,24 +7,15 @@
 # OCI referrers of the world's images, by the fallback tag (real registry) and by the referrers
 # API (the fault registry serves one). Prints each case's time against its deadline.
 # Env: BUILD (dir holding driftgate and tests/integration/*; default ./build). Prints TAP lines.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-. "$top/tests/integration/serve-lib.sh"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 fault_main=$BUILD/tests/integration/fault_registry_main
 probe=$BUILD/tests/integration/referrers_probe
 
 for b in "$dg" "$fault_main" "$probe"; do
   [ -x "$b" ] || { check 1 "binary $b"; exit 1; }
 done
-world=$work/world
-# shellcheck disable=SC2317 # called by the EXIT trap
-cleanup_world() { "$top/tests/support/fixtures/world.sh" stop "$world" >/dev/null 2>&1 || true; cleanup; }
-trap cleanup_world EXIT
-"$top/tests/support/fixtures/world.sh" "$world" none > "$work/world.log" 2>&1
-check $? "fixture world (real registry, signed images)" "$(tail -20 "$work/world.log")"
-# shellcheck disable=SC1091 # written by world.sh at run time
-. "$world/world.env"
+world_up none
 
 "$fault_main" --upstream "$REGISTRY" --referrers --addr-file "$work/fault.addr" 2>> "$work/fault.log" &
 bg_pids+=($!)
@@ -130,4 +121,4 @@ fault none "" 0
 
 echo "# mode   case         result  time vs deadline"
 printf '# %s\n' "${summary[@]}"
-exit $(( failed > 0 ))
+done_testing

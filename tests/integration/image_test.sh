@@ -7,10 +7,8 @@
 # (chroot + unshare: the daemonless stand-in for `docker run --read-only --user 65532`); it
 # answers /healthz, /readyz and a review, and stops on SIGTERM.
 # Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines. Needs root (chroot).
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-. "$top/tests/integration/serve-lib.sh"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 if [ "$(id -u)" != 0 ]; then echo "ok - image run # SKIP needs root for chroot"; exit 0; fi
 for c in skopeo unshare chroot; do command -v $c >/dev/null; check $? "$c present"; done
 if [ -n "${SAN:-}" ]; then
@@ -69,4 +67,4 @@ uid=$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")
 awk '$5 == "/" {print $6}' "/proc/$pid/mountinfo" | grep -q '^ro'; check $? "its / is mounted read-only" "$(awk '$5 == "/"' "/proc/$pid/mountinfo")"
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
 [ "$rc" = 0 ]; check $? "SIGTERM → exit 0" "rc=$rc $(tail -3 "$work/serve.log")"
-exit $(( failed > 0 ))
+done_testing

@@ -6,21 +6,12 @@
 # message telling to check the credentials for the registry. Tokens bought with a secret never
 # serve a review without it; secrets are cached per (namespace, name); nothing secret is logged.
 # Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-. "$top/tests/integration/serve-lib.sh"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 
-[ -x "$dg" ] || { check 1 "driftgate binary at $dg"; exit 1; }
+need_exec "$dg"
 command -v node > /dev/null || { check 1 "node is installed"; exit 1; }
-world=$work/world
-# shellcheck disable=SC2317 # called by the EXIT trap
-cleanup_world() { "$top/tests/support/fixtures/world.sh" stop "$world" >/dev/null 2>&1 || true; cleanup; }
-trap cleanup_world EXIT
-"$top/tests/support/fixtures/world.sh" "$world" basic > "$work/world.log" 2>&1
-check $? "fixture world with a basic-auth registry" "$(tail -20 "$work/world.log")"
-# shellcheck disable=SC1091 # written by world.sh at run time
-. "$world/world.env"
+world_up basic
 
 # --- the stand-in API server and its secrets ---------------------------------------------------
 mkdir -p "$work/kube"
@@ -118,8 +109,8 @@ out=$(post "$(pod_review s3 default regcred)")
 [[ "$out" == *'"allowed":true'*' 200' ]]; check $? "serve: the secret again → allowed" "$out"
 after=$(kstats | jq .secrets)
 [ $((after - before)) = 1 ]; check $? "the secret was read from the API once for two reviews (TTL cache): $((after - before))"
-kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=
+serve_stop
 cat "$work/serve.log" >> "$work/all.log"
 ! grep -qF -e "$sa_token" -e "$good_auth" -e "$REGISTRY_PASS" "$work/all.log"
 check $? "neither the service account token nor the registry credentials appear in any log"
-exit $(( failed > 0 ))
+done_testing

@@ -5,28 +5,24 @@
 # apiserver's admission-control files and the client-auth component. Prints TAP. Needs kubectl,
 # openssl, Debian's /usr/bin/python3 with python3-yaml (the python3 first on PATH, pyenv's say,
 # may lack PyYAML).
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 
-ok() { echo "ok - $1"; }
-nok() { echo "not ok - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { # name, command...
   local name=$1; shift
-  if out=$("$@" 2>&1); then ok "$name"; else nok "$name" "$(echo "$out" | tail -5)"; fi
+  if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$(echo "$out" | tail -5)"; fi
 }
 
 # --- render ---
-if kubectl kustomize "$top/manifests" > "$tmp/render.yaml" 2> "$tmp/render.err"; then
-  ok "kubectl kustomize manifests/ renders offline"
+if kubectl kustomize "$top/manifests" > "$work/render.yaml" 2> "$work/render.err"; then
+  pass "kubectl kustomize manifests/ renders offline"
 else
-  nok "kubectl kustomize manifests/ renders offline" "$(tail -3 "$tmp/render.err")"
+  fail "kubectl kustomize manifests/ renders offline" "$(tail -3 "$work/render.err")"
 fi
 check "manifests/policy/ holds copies of policy/default.yaml and its keys" "$top/manifests/sync-policy.sh" --check
 
 # --- rendered objects, one TAP line per check ---
-/usr/bin/python3 - "$tmp/render.yaml" "$top/policy/default.yaml" <<'PY'
+/usr/bin/python3 - "$work/render.yaml" "$top/policy/default.yaml" > "$work/py.out" <<'PY'
 import sys, yaml
 render, policy_src = sys.argv[1], sys.argv[2]
 out = []
@@ -264,14 +260,15 @@ for good, name, why in out:
         print("# " + str(why).replace("\n", " ")[:400])
 PY
 py_rc=$?
-[ "$py_rc" -eq 0 ] || nok "python checks ran"
+tap_lines "$(cat "$work/py.out")"
+[ "$py_rc" -eq 0 ] || fail "python checks ran"
 
 # --- certs/mint.sh ---
-d=$tmp/certs
-if "$top/certs/mint.sh" "$d" driftgate.driftgate.svc 127.0.0.1 ::1 2> "$tmp/mint.err"; then
-  ok "mint.sh makes a CA and a serving cert"
+d=$work/certs
+if "$top/certs/mint.sh" "$d" driftgate.driftgate.svc 127.0.0.1 ::1 2> "$work/mint.err"; then
+  pass "mint.sh makes a CA and a serving cert"
 else
-  nok "mint.sh makes a CA and a serving cert" "$(tail -3 "$tmp/mint.err")"
+  fail "mint.sh makes a CA and a serving cert" "$(tail -3 "$work/mint.err")"
 fi
 txt=$(openssl x509 -in "$d/tls.crt" -noout -text 2>&1)
 check "mint.sh: serving cert verifies against the CA for sslserver" \
@@ -290,19 +287,19 @@ tls_before=$(sha256sum < "$d/tls.crt")
 "$top/certs/mint.sh" "$d" localhost 2> /dev/null
 check "mint.sh: second run reuses the CA and re-signs the serving cert" bash -c \
   "[ '$ca_before' = \"\$(sha256sum < '$d/ca.crt')\" ] && [ '$tls_before' != \"\$(sha256sum < '$d/tls.crt')\" ] && openssl verify -CAfile '$d/ca.crt' '$d/tls.crt'"
-if "$top/certs/mint.sh" "$tmp/bad" "bad name" 2> "$tmp/bad.err"; then
-  nok "mint.sh rejects a name with a space"
+if "$top/certs/mint.sh" "$work/bad" "bad name" 2> "$work/bad.err"; then
+  fail "mint.sh rejects a name with a space"
 else
-  check "mint.sh rejects a name with a space" grep -q "invalid name 'bad name'" "$tmp/bad.err"
+  check "mint.sh rejects a name with a space" grep -q "invalid name 'bad name'" "$work/bad.err"
 fi
 
 # --- certs/ca-bundle.sh ---
-if kubectl kustomize "$top/manifests" 2> /dev/null | "$top/certs/ca-bundle.sh" "$d/ca.crt" - > "$tmp/filled.yaml" 2> "$tmp/cab.err"; then
-  ok "ca-bundle.sh fills the rendered kustomization"
+if kubectl kustomize "$top/manifests" 2> /dev/null | "$top/certs/ca-bundle.sh" "$d/ca.crt" - > "$work/filled.yaml" 2> "$work/cab.err"; then
+  pass "ca-bundle.sh fills the rendered kustomization"
 else
-  nok "ca-bundle.sh fills the rendered kustomization" "$(cat "$tmp/cab.err")"
+  fail "ca-bundle.sh fills the rendered kustomization" "$(cat "$work/cab.err")"
 fi
-check "ca-bundle.sh: both webhook configurations' caBundle decode to the CA certificate" /usr/bin/python3 - "$tmp/filled.yaml" "$d/ca.crt" <<'PY'
+check "ca-bundle.sh: both webhook configurations' caBundle decode to the CA certificate" /usr/bin/python3 - "$work/filled.yaml" "$d/ca.crt" <<'PY'
 import sys, yaml, base64
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 ca = open(sys.argv[2], "rb").read()
@@ -311,19 +308,19 @@ sys.exit(0 if len(whs) == 2 and all(base64.b64decode(d["webhooks"][0]["clientCon
 PY
 check "ca-bundle.sh: default input is the webhook configuration" bash -c \
   "'$top/certs/ca-bundle.sh' '$d/ca.crt' | grep -q '^kind: ValidatingWebhookConfiguration'"
-if "$top/certs/ca-bundle.sh" "$d/tls.key" 2> "$tmp/e1"; then nok "ca-bundle.sh rejects a non-certificate"; else
-  check "ca-bundle.sh rejects a non-certificate" grep -q "is not a PEM certificate" "$tmp/e1"; fi
-if "$top/certs/ca-bundle.sh" "$d/ca.crt" - < "$tmp/filled.yaml" > /dev/null 2> "$tmp/e2"; then
-  nok "ca-bundle.sh fails when there is no placeholder"; else
-  check "ca-bundle.sh fails when there is no placeholder" grep -q "no 'caBundle: CA_BUNDLE_PLACEHOLDER'" "$tmp/e2"; fi
+if "$top/certs/ca-bundle.sh" "$d/tls.key" 2> "$work/e1"; then fail "ca-bundle.sh rejects a non-certificate"; else
+  check "ca-bundle.sh rejects a non-certificate" grep -q "is not a PEM certificate" "$work/e1"; fi
+if "$top/certs/ca-bundle.sh" "$d/ca.crt" - < "$work/filled.yaml" > /dev/null 2> "$work/e2"; then
+  fail "ca-bundle.sh fails when there is no placeholder"; else
+  check "ca-bundle.sh fails when there is no placeholder" grep -q "no 'caBundle: CA_BUNDLE_PLACEHOLDER'" "$work/e2"; fi
 
 # --- manifests/control-plane.sh ---
-if kubectl kustomize "$top/manifests" 2> /dev/null | "$top/manifests/control-plane.sh" 10.0.0.10/32,fd00:10::/64 - > "$tmp/np.yaml" 2> "$tmp/cp.err"; then
-  ok "control-plane.sh fills the rendered kustomization"
+if kubectl kustomize "$top/manifests" 2> /dev/null | "$top/manifests/control-plane.sh" 10.0.0.10/32,fd00:10::/64 - > "$work/np.yaml" 2> "$work/cp.err"; then
+  pass "control-plane.sh fills the rendered kustomization"
 else
-  nok "control-plane.sh fills the rendered kustomization" "$(cat "$tmp/cp.err")"
+  fail "control-plane.sh fills the rendered kustomization" "$(cat "$work/cp.err")"
 fi
-check "control-plane.sh: the NetworkPolicy admits exactly the given CIDRs, the rest unchanged" /usr/bin/python3 - "$tmp/np.yaml" "$tmp/render.yaml" <<'PY'
+check "control-plane.sh: the NetworkPolicy admits exactly the given CIDRs, the rest unchanged" /usr/bin/python3 - "$work/np.yaml" "$work/render.yaml" <<'PY'
 import sys, yaml
 new = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 old = [d for d in yaml.safe_load_all(open(sys.argv[2])) if d]
@@ -333,19 +330,19 @@ rest_same = [d for d in new if d["kind"] != "NetworkPolicy"] == [d for d in old 
 sys.exit(0 if peers == [{"ipBlock": {"cidr": "10.0.0.10/32"}}, {"ipBlock": {"cidr": "fd00:10::/64"}}] and rest_same else 1)
 PY
 for bad in 10.0.0.1/24 10.0.0.0 not-a-cidr; do
-  if "$top/manifests/control-plane.sh" "$bad" > /dev/null 2> "$tmp/cpbad.err"; then
-    nok "control-plane.sh rejects '$bad'"
+  if "$top/manifests/control-plane.sh" "$bad" > /dev/null 2> "$work/cpbad.err"; then
+    fail "control-plane.sh rejects '$bad'"
   else
-    check "control-plane.sh rejects '$bad'" grep -q "is not a CIDR" "$tmp/cpbad.err"
+    check "control-plane.sh rejects '$bad'" grep -q "is not a CIDR" "$work/cpbad.err"
   fi
 done
-if "$top/manifests/control-plane.sh" 10.0.0.0/8 - < "$tmp/np.yaml" > /dev/null 2> "$tmp/cp2.err"; then
-  nok "control-plane.sh fails when there is no placeholder"; else
-  check "control-plane.sh fails when there is no placeholder" grep -q "no '- ipBlock: {cidr: CONTROL_PLANE_CIDR}'" "$tmp/cp2.err"; fi
+if "$top/manifests/control-plane.sh" 10.0.0.0/8 - < "$work/np.yaml" > /dev/null 2> "$work/cp2.err"; then
+  fail "control-plane.sh fails when there is no placeholder"; else
+  check "control-plane.sh fails when there is no placeholder" grep -q "no '- ipBlock: {cidr: CONTROL_PLANE_CIDR}'" "$work/cp2.err"; fi
 
 # --- the apiserver's admission-control files ---
 check "admission-control-config.yaml: both webhook plugins read admission-kubeconfig.yaml, which sends driftgate's Service a client certificate" \
-  /usr/bin/python3 - "$top/manifests/admission-control-config.yaml" "$top/manifests/admission-kubeconfig.yaml" "$tmp/render.yaml" <<'PY'
+  /usr/bin/python3 - "$top/manifests/admission-control-config.yaml" "$top/manifests/admission-kubeconfig.yaml" "$work/render.yaml" <<'PY'
 import sys, yaml
 ac = yaml.safe_load(open(sys.argv[1])); kc = yaml.safe_load(open(sys.argv[2]))
 docs = [d for d in yaml.safe_load_all(open(sys.argv[3])) if d]
@@ -369,10 +366,10 @@ PY
 # --- the client-auth component ---
 ov=$(mktemp -d "$top/.ca-overlay.XXXXXX")
 printf 'resources: [../manifests]\ncomponents: [../manifests/client-auth, ../manifests/cert-manager]\n' > "$ov/kustomization.yaml"
-if kubectl kustomize "$ov" > "$tmp/client-auth.yaml" 2> "$tmp/ca.err"; then ok "client-auth + cert-manager components render"; else
-  nok "client-auth + cert-manager components render" "$(tail -3 "$tmp/ca.err")"; fi
+if kubectl kustomize "$ov" > "$work/client-auth.yaml" 2> "$work/ca.err"; then pass "client-auth + cert-manager components render"; else
+  fail "client-auth + cert-manager components render" "$(tail -3 "$work/ca.err")"; fi
 rm -rf "$ov"
-/usr/bin/python3 - "$tmp/client-auth.yaml" "$tmp/render.yaml" <<'PY'
+/usr/bin/python3 - "$work/client-auth.yaml" "$work/render.yaml" > "$work/py.out" <<'PY'
 import sys, yaml
 new = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 old = [d for d in yaml.safe_load_all(open(sys.argv[2])) if d]
@@ -412,15 +409,16 @@ for good, name, why in out:
         print("# " + str(why).replace("\n", " ")[:400])
 PY
 py_rc=$?
-[ "$py_rc" -eq 0 ] || nok "client-auth python checks ran"
+tap_lines "$(cat "$work/py.out")"
+[ "$py_rc" -eq 0 ] || fail "client-auth python checks ran"
 
 # --- the keyless trust root and the trust-update component ---
 ov=$(mktemp -d "$top/.tu-overlay.XXXXXX")
 printf 'resources: [../manifests]\ncomponents: [../manifests/trust-update]\n' > "$ov/kustomization.yaml"
-if kubectl kustomize "$ov" > "$tmp/trust-update.yaml" 2> "$tmp/tu.err"; then ok "trust-update component renders"; else
-  nok "trust-update component renders" "$(tail -3 "$tmp/tu.err")"; fi
+if kubectl kustomize "$ov" > "$work/trust-update.yaml" 2> "$work/tu.err"; then pass "trust-update component renders"; else
+  fail "trust-update component renders" "$(tail -3 "$work/tu.err")"; fi
 rm -rf "$ov"
-/usr/bin/python3 - "$tmp/render.yaml" "$tmp/trust-update.yaml" "$top/manifests/trust" <<'PY'
+/usr/bin/python3 - "$work/render.yaml" "$work/trust-update.yaml" "$top/manifests/trust" > "$work/py.out" <<'PY'
 import json, sys, yaml
 base = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 new = [d for d in yaml.safe_load_all(open(sys.argv[2])) if d]
@@ -487,7 +485,8 @@ for good, name, why in out:
         print("# " + str(why).replace("\n", " ")[:400])
 PY
 py_rc=$?
-[ "$py_rc" -eq 0 ] || nok "trust root python checks ran"
+tap_lines "$(cat "$work/py.out")"
+[ "$py_rc" -eq 0 ] || fail "trust root python checks ran"
 
 # --- Dockerfile (no container engine here: check what can be checked without one) ---
 df=$top/Dockerfile
@@ -504,8 +503,8 @@ check "Dockerfile: runs as 65532:65532, two stages, bookworm" bash -c \
   "grep -qx 'USER 65532:65532' '$df' && grep -q '^FROM debian:bookworm AS build' '$df' && grep -qx 'FROM debian:bookworm-slim' '$df'"
 # The awk program the build stage uses to extract config.yaml, run on the real ConfigMap.
 prog=$(grep -o "awk '[^']*'" "$df" | head -1 | sed "s/^awk '//; s/'$//")
-awk "$prog" "$top/manifests/configmap-config.yaml" > "$tmp/config.yaml"
-check "Dockerfile: baked config.yaml equals the ConfigMap's" /usr/bin/python3 - "$tmp/config.yaml" "$top/manifests/configmap-config.yaml" <<'PY'
+awk "$prog" "$top/manifests/configmap-config.yaml" > "$work/config.yaml"
+check "Dockerfile: baked config.yaml equals the ConfigMap's" /usr/bin/python3 - "$work/config.yaml" "$top/manifests/configmap-config.yaml" <<'PY'
 import sys, yaml
 a = yaml.safe_load(open(sys.argv[1]))
 b = yaml.safe_load(yaml.safe_load(open(sys.argv[2]))["data"]["config.yaml"])
@@ -514,9 +513,9 @@ PY
 pkgs=$(sed -n 's/^ARG RUNTIME_PKGS="\(.*\)"$/\1/p' "$df")
 bin=${BUILD:-$top/build}/driftgate
 if [ -z "$pkgs" ]; then
-  nok "Dockerfile: RUNTIME_PKGS found"
+  fail "Dockerfile: RUNTIME_PKGS found"
 elif [ ! -x "$bin" ]; then
-  nok "Dockerfile: runtime packages cover the libraries $bin links" "no binary at $bin"
+  fail "Dockerfile: runtime packages cover the libraries $bin links" "no binary at $bin"
 else
   # Everything the runtime apt-get would install (the packages and their dependency closure).
   # shellcheck disable=SC2086 # $pkgs is RUNTIME_PKGS, a space-separated list of package names
@@ -531,9 +530,9 @@ else
     if [ -z "$pkg" ] || ! grep -qx "$pkg" <<< "$closure"; then missing+=" $lib(${pkg:-no package})"; fi
   done < <(ldd "$bin" | awk '$2 == "=>" {print $3} $1 ~ /^\// {print $1}')
   if [ -z "$missing" ]; then
-    ok "Dockerfile: runtime packages cover the libraries $(basename "$bin") links ($(ldd "$bin" | grep -c '=>') libs)"
+    pass "Dockerfile: runtime packages cover the libraries $(basename "$bin") links ($(ldd "$bin" | grep -c '=>') libs)"
   else
-    nok "Dockerfile: runtime packages cover the libraries $(basename "$bin") links" "missing:$missing"
+    fail "Dockerfile: runtime packages cover the libraries $(basename "$bin") links" "missing:$missing"
   fi
   check "Dockerfile: runtime packages exist in the Debian archive" bash -c \
     "for p in $pkgs; do apt-cache show \"\$p\" >/dev/null 2>&1 || { echo \"no package \$p\"; exit 1; }; done"
@@ -541,30 +540,32 @@ fi
 
 # --- the ConfigMap's config.yaml is a config driftgate accepts ---
 # Same file, with the in-cluster paths mapped to this machine and a loopback port.
-d=$tmp/serve-certs
+d=$work/serve-certs
 "$top/certs/mint.sh" "$d" 127.0.0.1 2> /dev/null
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 sed "s|\"0.0.0.0:8443\"|\"127.0.0.1:$port\"|; s|/etc/driftgate/tls/|$d/|; s|/etc/driftgate/policy/policy.yaml|$top/policy/default.yaml|; s|/etc/driftgate/trust/|$top/manifests/trust/|" \
-  "$tmp/config.yaml" > "$tmp/serve.yaml"
+  "$work/config.yaml" > "$work/serve.yaml"
 if [ ! -x "$bin" ]; then
-  nok "driftgate serve accepts the ConfigMap's config.yaml" "no binary at $bin"
-elif ! grep -q "127.0.0.1:$port" "$tmp/serve.yaml" || ! grep -q "$d/tls.crt" "$tmp/serve.yaml"; then
-  nok "driftgate serve accepts the ConfigMap's config.yaml" "listen/tls lines not found to remap"
+  fail "driftgate serve accepts the ConfigMap's config.yaml" "no binary at $bin"
+elif ! grep -q "127.0.0.1:$port" "$work/serve.yaml" || ! grep -q "$d/tls.crt" "$work/serve.yaml"; then
+  fail "driftgate serve accepts the ConfigMap's config.yaml" "listen/tls lines not found to remap"
 else
-  "$bin" serve --config "$tmp/serve.yaml" > "$tmp/serve.log" 2>&1 &
+  "$bin" serve --config "$work/serve.yaml" > "$work/serve.log" 2>&1 &
   spid=$!
+  track_pid "$spid"
   up=""
   for _ in $(seq 1 100); do
     if [ "$(curl -s --cacert "$d/ca.crt" "https://127.0.0.1:$port/readyz" -o /dev/null -w '%{http_code}')" = 200 ]; then up=1; break; fi
     kill -0 "$spid" 2> /dev/null || break
     sleep 0.1
   done
-  if [ -n "$up" ]; then ok "driftgate serve accepts the ConfigMap's config.yaml and is ready"; else
-    nok "driftgate serve accepts the ConfigMap's config.yaml and is ready" "$(tail -3 "$tmp/serve.log")"; fi
+  if [ -n "$up" ]; then pass "driftgate serve accepts the ConfigMap's config.yaml and is ready"; else
+    fail "driftgate serve accepts the ConfigMap's config.yaml and is ready" "$(tail -3 "$work/serve.log")"; fi
   check "driftgate serve: /healthz over HTTPS with the minted cert" \
     curl -sf --cacert "$d/ca.crt" "https://127.0.0.1:$port/healthz"
   kill "$spid" 2> /dev/null
   wait "$spid"
   rc=$?
-  if [ "$rc" -eq 0 ] || [ "$rc" -eq 143 ]; then ok "driftgate serve stops on SIGTERM"; else nok "driftgate serve stops on SIGTERM" "exit $rc"; fi
+  if [ "$rc" -eq 0 ] || [ "$rc" -eq 143 ]; then pass "driftgate serve stops on SIGTERM"; else fail "driftgate serve stops on SIGTERM" "exit $rc"; fi
 fi
+done_testing

@@ -4,29 +4,18 @@
 # status and certificate expiry are set at start; a full queue is answered 503 at once and
 # counted, while the queued reviews still answer before their deadline.
 # Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-. "$top/tests/integration/serve-lib.sh"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 
-if [ ! -x "$dg" ]; then check 1 "driftgate binary at $dg"; exit 1; fi
+need_exec "$dg"
 mint_cert "$work" 127.0.0.1; check $? "minted a serving certificate"
-cacert=$work/tls.crt
-port=$(free_port); bh=$(free_port)
-blackhole "$bh"; check $? "a registry that never answers listens on 127.0.0.1:$bh"
-policy_yaml deny "$bh" > "$work/policy.yaml"
-cat > "$work/config.yaml" <<YAML
-listen: "127.0.0.1:$port"
-tls: {cert: $work/tls.crt, key: $work/tls.key}
-policy: $work/policy.yaml
-policyKeyDirs: ["$top/policy/keys"]
-registry: {plainHTTP: ["127.0.0.1:$bh"]}
+hung_registry; check $? "a registry that never answers listens on 127.0.0.1:$bh"
+serve_up healthz <<YAML; check $? "driftgate serve is up" "$(cat "$serve_log")"
+$(hung_config)
 workers: 1
 queue: 1
 log: {level: warn}
 YAML
-base=https://127.0.0.1:$port
-start_serve "$work/config.yaml"; check $? "driftgate serve is up" "$(cat "$work/serve.log")"
 
 out=$(c -sS -D - -o "$work/m0.txt" "$base/metrics")
 [[ "$out" == *"200"* && "$out" == *"text/plain; version=0.0.4"* ]]
@@ -140,4 +129,4 @@ check $? "the failed reload is logged once, at error, with the file position" "$
 
 out=$(c -o /dev/null -w '%{http_code}' -X POST "$base/metrics")
 [ "$out" = 405 ]; check $? "POST /metrics → 405" "$out"
-exit $(( failed > 0 ))
+done_testing

@@ -4,27 +4,9 @@
 # `platforms: any|index|each` says where the signature and SBOM attestation must be. Denials
 # name the platform and its digest. Real registry (world.sh none + multiarch.sh), driftgate review.
 # Env: BUILD (build dir with driftgate). Prints TAP.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-dg=${BUILD:-$top/build}/driftgate
-work=$(mktemp -d)
-cleanup() {
-  "$top/tests/support/fixtures/world.sh" stop "$work/world" >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-ok() { # status name [detail]
-  if [ "$1" -eq 0 ]; then echo "ok - $2"; else echo "not ok - $2"; [ -n "${3:-}" ] && printf '#   %s\n' "${3:0:600}"; fi
-}
-
-if ! "$top/tests/support/fixtures/world.sh" "$work/world" none > "$work/world.log" 2>&1 ||
-   ! "$top/tests/support/fixtures/multiarch.sh" "$work/world" >> "$work/world.log" 2>&1; then
-  ok 1 "fixture world with multi-arch images builds" "$(tail -5 "$work/world.log")"
-  exit 1
-fi
-# shellcheck disable=SC1091 # written by a fixture at run time
-source "$work/world/world.env"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
+world_up multiarch
 
 for mode in any index each; do
   awk -v reg="$REGISTRY" -v mode="$mode" '
@@ -105,3 +87,4 @@ a=$("$dg" review --policy "$work/world/policy-each.yaml" --plain-http "$REGISTRY
   jq -r '.response.auditAnnotations["0-platform"] // empty')
 [ "$a" = "linux/arm64 $MULTI_AMDONLY_ARM64" ]
 ok $? "audit annotation 0-platform names the platform judged ($a)"
+done_testing

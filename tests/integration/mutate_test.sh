@@ -10,22 +10,11 @@
 # containers; a multi-arch image is pinned to its index (each node still pulls its platform);
 # a malformed review is a 400.
 # Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-# shellcheck source=tests/integration/serve-lib.sh # make shellcheck runs from the top
-. "$top/tests/integration/serve-lib.sh"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 
-[ -x "$dg" ] || { check 1 "driftgate binary at $dg"; exit 1; }
-world=$work/world
-# shellcheck disable=SC2317 # called by the EXIT trap
-cleanup_world() { "$top/tests/support/fixtures/world.sh" stop "$world" >/dev/null 2>&1 || true; cleanup; }
-trap cleanup_world EXIT
-"$top/tests/support/fixtures/world.sh" "$world" none > "$work/world.log" 2>&1 &&
-  "$top/tests/support/fixtures/multiarch.sh" "$world" >> "$work/world.log" 2>&1
-check $? "fixture world with a registry, signed images and multi-arch indexes" "$(tail -20 "$work/world.log")"
-# shellcheck disable=SC1091 # written by the fixture at run time
-. "$world/world.env"
+need_exec "$dg"
+world_up multiarch
 # The world's policy plus a rule for the multi-arch repository (signature and SBOM per platform).
 awk -v reg="$REGISTRY" '
   /^  images:/ { print; print "    - name: multi"; print "      match: [\"" reg "/demo/multi\"]";
@@ -177,5 +166,5 @@ check $? "a malformed review: 400 with a JSON error (a webhook failure, not an a
 out=$(c -o /dev/null -w '%{http_code}' "$base/mutate")
 [ "$out" = 405 ]; check $? "GET /mutate: 405" "$out"
 
-kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=
-exit $(( failed > 0 ))
+serve_stop
+done_testing

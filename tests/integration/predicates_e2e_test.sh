@@ -6,52 +6,18 @@
 # `driftgate serve` over TLS (Deployments rendered by kubectl, POSTed like the apiserver does),
 # `driftgate review` on the same files, and `driftgate check --format text|markdown|json|sarif`.
 # Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-dg=$BUILD/driftgate
-work=$(mktemp -d "${TMPDIR:-/tmp}/dg-pred.XXXXXX")
-serve_pid=
-cleanup() {
-  if [ -n "$serve_pid" ]; then kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null; fi
-  bash "$top/tests/support/fixtures/predicates-world.sh" stop "$work/world" >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-failed=0
-n=0
-check() { # exit-code description [detail on failure]
-  n=$((n + 1))
-  if [ "$1" = 0 ]; then echo "ok $n - $2"; else
-    echo "not ok $n - $2"; failed=$((failed + 1))
-    [ -n "${3:-}" ] && printf '%s\n' "$3" | head -c 2000 | sed 's/^/# /'
-  fi
-  return 0
-}
-free_port() {
-  python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
-}
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 upper() { printf '%s' "$1" | tr '[:lower:]-' '[:upper:]_'; }
 re() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|/]/\\&/g'; } # literal → ERE
 
-if [ ! -x "$dg" ]; then
-  check 1 "driftgate binary at $dg"
-  echo "1..$n"
-  exit 1
-fi
+need_exec "$dg"
 t0=$(date +%s%N)
-if ! bash "$top/tests/support/fixtures/predicates-world.sh" "$work/world" > "$work/world.log" 2>&1; then
-  check 1 "predicates fixture world built" "$(tail -20 "$work/world.log")"
-  echo "1..$n"
-  exit 1
-fi
-check 0 "predicates fixture world built in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
-# shellcheck disable=SC1091 # written by a fixture at run time
-. "$work/world/world.env"
-# shellcheck disable=SC1091 # written by a fixture at run time
-. "$work/world/predicates.env"
+on_exit bash "$fixtures/predicates-world.sh" stop "$work/world"
+world_build predicates "$work/world" > "$work/world.log" 2>&1 ||
+  bail "predicates fixture world built" "$(tail -20 "$work/world.log")"
+pass "predicates fixture world built in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+world_source "$work/world"
 "$dg" policy lint "$PRED_POLICY" > "$work/lint.txt" 2>&1
 check $? "the generated policy lints clean" "$(cat "$work/lint.txt")"
 
@@ -169,11 +135,8 @@ judge() {
 }
 
 # --- driftgate serve over TLS + driftgate review on the same AdmissionReviews ------------------
-if ! "$top/certs/mint.sh" "$work/certs" 127.0.0.1 localhost > /dev/null 2>&1; then
-  check 1 "certs/mint.sh made a serving certificate"
-  echo "1..$n"
-  exit 1
-fi
+"$top/certs/mint.sh" "$work/certs" 127.0.0.1 localhost > /dev/null 2>&1 ||
+  bail "certs/mint.sh made a serving certificate"
 for c in $PRED_CASES; do
   C=$(upper "$c")
   img=PRED_$C
@@ -186,29 +149,18 @@ bash "$top/tests/integration/review-objects.sh" -o "$work/reviews/multi-ok" -n m
 bash "$top/tests/integration/review-objects.sh" -o "$work/reviews/multi-deny" -n multi-deny -k deployment \
   "$PRED_PROV_OK" "$PRED_VULN_CRITICAL"
 
-port=$(free_port)
-base="https://127.0.0.1:$port"
-cat > "$work/config.yaml" <<YAML
-listen: "127.0.0.1:$port"
-tls: {cert: "$work/certs/tls.crt", key: "$work/certs/tls.key"}
+serve_up readyz <<YAML
 policy: "$PRED_POLICY"
 registry:
   plainHTTP: ["$REGISTRY"]
   dockerConfig: "$DOCKER_CONFIG"
 workers: 2
 YAML
-"$dg" serve --config "$work/config.yaml" > "$work/serve.log" 2>&1 &
-serve_pid=$!
-ready=1
-for _ in $(seq 1 100); do
-  if curl -sf --cacert "$work/certs/ca.crt" "$base/readyz" > /dev/null 2>&1; then ready=0; break; fi
-  kill -0 "$serve_pid" 2>/dev/null || break
-  sleep 0.1
-done
+ready=$?
 check $ready "driftgate serve is ready on 127.0.0.1:$port (TLS)" "$(tail -20 "$work/serve.log")"
 
 post() { # REVIEW-FILE OUT-FILE → HTTP status
-  curl -s --cacert "$work/certs/ca.crt" -o "$2" -w '%{http_code}' \
+  curl -s --cacert "$cacert" -o "$2" -w '%{http_code}' \
     -H 'Content-Type: application/json' -H 'User-Agent: kube-apiserver-admission' \
     --data-binary "@$1" "$base/validate?timeout=10s"
 }
@@ -232,7 +184,7 @@ if [ $ready = 0 ]; then
 
   # Again, from the facts cache (parsed predicates kept in the cache entries): the same answers.
   hits() {
-    curl -s --cacert "$work/certs/ca.crt" "$base/metrics" |
+    curl -s --cacert "$cacert" "$base/metrics" |
       awk '$1 ~ /^driftgate_cache_hits_total/ { s += $2 } END { print s + 0 }'
   }
   h1=$(hits)
@@ -265,10 +217,10 @@ if [ $ready = 0 ]; then
   check $? "[serve] provenance-ok + critical CVE: denied for containers[1] only" \
     "$status $(head -c 1500 "$work/resp-multi-deny.json")"
 
-  kill "$serve_pid" 2>/dev/null
-  wait "$serve_pid" 2>/dev/null
+  kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
   rc=$?
-  serve_pid=
+  pid=
   [ $rc = 0 ] || [ $rc = 143 ]
   check $? "driftgate serve stopped cleanly on SIGTERM (exit $rc)" "$(tail -20 "$work/serve.log")"
 fi
@@ -387,5 +339,4 @@ rc=$?
 [ $rc = 1 ] && grep -q 'pred/agentdev:does-not-exist.*HTTP 404' "$work/nodev.txt"
 check $? "[check] a dev image that does not exist: denied (exit 1) naming it" "exit $rc $(cat "$work/nodev.txt" "$work/nodev.txt.err")"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+done_testing

@@ -1,87 +1,65 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317 # has, eq, not_running and the push helpers run through check's "$@"
 # webhook/registry against Debian's real docker-registry on 127.0.0.1, in no-auth, basic and token
 # modes: a hand-made OCI image pushed with skopeo, cosign classic .att/.sig manifests pushed with
 # curl (random blobs: this tests transport, not crypto), then tests/integration/registry_probe
 # (resolve, cosign layers, request counts) checked against skopeo and the registry.
 # Env: BUILD=<absolute build dir holding tests/integration/registry_probe>. Prints TAP.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 probe=$BUILD/tests/integration/registry_probe
 registry_sh=$top/tests/support/registry.sh
-tmp=$(mktemp -d)
-n=0
-failed=0
-started=()
 
-cleanup() {
-  local d
-  for d in "${started[@]}"; do "$registry_sh" stop "$d"; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-ok() { # cond-status name [detail]
-  n=$((n + 1))
-  if [ "$1" -eq 0 ]; then
-    echo "ok $n - $2"
-  else
-    failed=$((failed + 1))
-    echo "not ok $n - $2"
-    [ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/#   /' | head -20
-  fi
-}
 check() { # name command...
   local name=$1
   shift
-  "$@" > "$tmp/check.out" 2>&1
-  ok $? "$name" "$(cat "$tmp/check.out")"
+  "$@" > "$work/check.out" 2>&1
+  ok $? "$name" "$(cat "$work/check.out")"
 }
 has() { grep -qF -- "$2" <<< "$1" || { printf 'expected %s in:\n%s\n' "$2" "$1"; return 1; }; }
 eq() { [ "$1" = "$2" ] || { printf 'expected [%s], got [%s]\n' "$2" "$1"; return 1; }; }
 # A pid is gone when /proc has no live process for it (an unreaped zombie counts as gone).
 not_running() {
-  local pid
+  local pid state
   for pid in "$@"; do
     [ -z "$pid" ] && continue
-    if [ -r "/proc/$pid/stat" ] && [ "$(cut -d' ' -f3 "/proc/$pid/stat")" != Z ]; then
+    # read once: a process that exits between a test for the file and the read is gone too
+    state=$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null) || continue
+    if [ -n "$state" ] && [ "$state" != Z ]; then
       echo "pid $pid still running"; return 1
     fi
   done
 }
 field() { sed -n "s/^$2=//p" <<< "$1" | head -1; }
 
-if [ ! -x "$probe" ]; then
-  echo "not ok 1 - registry_probe is built ($probe missing)"
-  exit 1
-fi
+need_exec "$probe"
 for tool in docker-registry skopeo htpasswd node jq curl openssl; do
-  command -v "$tool" > /dev/null || { echo "not ok 1 - $tool is installed"; exit 1; }
+  command -v "$tool" > /dev/null || bail "$tool is installed"
 done
 
 # ---- a reproducible one-layer OCI layout (notes/sigstore-fixtures.md §2) ----
-layout=$tmp/layout
+layout=$work/layout
 build_layout() {
-  local root=$tmp/rootfs diff layer config manifest
+  local root=$work/rootfs diff layer config manifest
   mkdir -p "$root/etc" "$layout/blobs/sha256"
   printf 'driftgate registry test\n' > "$root/etc/motd"
   tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=posix \
-    --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -C "$root" -cf "$tmp/layer.tar" .
-  gzip -n -9 -c "$tmp/layer.tar" > "$tmp/layer.tar.gz"
-  diff=$(sha256sum < "$tmp/layer.tar" | cut -d' ' -f1)
-  layer=$(sha256sum < "$tmp/layer.tar.gz" | cut -d' ' -f1)
-  cp "$tmp/layer.tar.gz" "$layout/blobs/sha256/$layer"
+    --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -C "$root" -cf "$work/layer.tar" .
+  gzip -n -9 -c "$work/layer.tar" > "$work/layer.tar.gz"
+  diff=$(sha256sum < "$work/layer.tar" | cut -d' ' -f1)
+  layer=$(sha256sum < "$work/layer.tar.gz" | cut -d' ' -f1)
+  cp "$work/layer.tar.gz" "$layout/blobs/sha256/$layer"
   printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/true"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
-    "$diff" > "$tmp/config.json"
-  config=$(sha256sum < "$tmp/config.json" | cut -d' ' -f1)
-  cp "$tmp/config.json" "$layout/blobs/sha256/$config"
+    "$diff" > "$work/config.json"
+  config=$(sha256sum < "$work/config.json" | cut -d' ' -f1)
+  cp "$work/config.json" "$layout/blobs/sha256/$config"
   printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%d},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%d}]}' \
-    "$config" "$(stat -c %s "$tmp/config.json")" "$layer" "$(stat -c %s "$tmp/layer.tar.gz")" > "$tmp/manifest.json"
-  manifest=$(sha256sum < "$tmp/manifest.json" | cut -d' ' -f1)
-  cp "$tmp/manifest.json" "$layout/blobs/sha256/$manifest"
+    "$config" "$(stat -c %s "$work/config.json")" "$layer" "$(stat -c %s "$work/layer.tar.gz")" > "$work/manifest.json"
+  manifest=$(sha256sum < "$work/manifest.json" | cut -d' ' -f1)
+  cp "$work/manifest.json" "$layout/blobs/sha256/$manifest"
   printf '{"imageLayoutVersion":"1.0.0"}' > "$layout/oci-layout"
   printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%d,"annotations":{"org.opencontainers.image.ref.name":"v1"}}]}' \
-    "$manifest" "$(stat -c %s "$tmp/manifest.json")" > "$layout/index.json"
+    "$manifest" "$(stat -c %s "$work/manifest.json")" > "$layout/index.json"
   echo "sha256:$manifest"
 }
 layout_digest=$(build_layout)
@@ -125,7 +103,7 @@ push_manifest() { # repo tag file
 push_cosign() {
   local repo=$1 digest=$2 suffix=$3 count=$4 i blob d size mt layers='[]' diffs='[]' ann cfg
   for i in $(seq 0 $((count - 1))); do
-    blob=$tmp/$suffix-blob-$i
+    blob=$work/$suffix-blob-$i
     head -c $((100 + i * 37)) /dev/urandom | base64 -w0 > "$blob"
     d=$(push_blob "$repo" "$blob") || return 1
     size=$(stat -c %s "$blob")
@@ -146,13 +124,13 @@ push_cosign() {
   done
   jq -cn --argjson diffs "$diffs" '{architecture:"",created:"0001-01-01T00:00:00Z",
     history:[{created:"0001-01-01T00:00:00Z"}],os:"",rootfs:{type:"layers",diff_ids:$diffs},config:{}}' \
-    > "$tmp/$suffix-config.json"
-  cfg=$(push_blob "$repo" "$tmp/$suffix-config.json") || return 1
-  jq -cn --arg cfg "$cfg" --argjson size "$(stat -c %s "$tmp/$suffix-config.json")" --argjson layers "$layers" \
+    > "$work/$suffix-config.json"
+  cfg=$(push_blob "$repo" "$work/$suffix-config.json") || return 1
+  jq -cn --arg cfg "$cfg" --argjson size "$(stat -c %s "$work/$suffix-config.json")" --argjson layers "$layers" \
     '{schemaVersion:2,mediaType:"application/vnd.oci.image.manifest.v1+json",
       config:{mediaType:"application/vnd.oci.image.config.v1+json",digest:$cfg,size:$size},layers:$layers}' \
-    > "$tmp/$suffix-manifest.json"
-  push_manifest "$repo" "sha256-${digest#sha256:}.$suffix" "$tmp/$suffix-manifest.json"
+    > "$work/$suffix-manifest.json"
+  push_manifest "$repo" "sha256-${digest#sha256:}.$suffix" "$work/$suffix-manifest.json"
 }
 
 docker_config() { # file user pass
@@ -162,9 +140,9 @@ docker_config() { # file user pass
 
 run_mode() {
   local mode=$1
-  local dir=$tmp/$mode creds=() cfg=() out digest want_resolve
+  local dir=$work/$mode creds=() cfg=() out digest want_resolve
   mkdir -p "$dir"
-  started+=("$dir")
+  on_exit "$registry_sh" stop "$dir"
   if ! out=$("$registry_sh" start "$mode" "$dir"); then
     ok 1 "$mode: registry starts"
     return
@@ -194,7 +172,7 @@ run_mode() {
   check "$mode: .att predicateType annotation" eq "$(field "$out" 'layer\[1\].predicate_type')" "https://cyclonedx.org/bom"
   check "$mode: .att certificate annotation keeps its newlines" has "$out" "layer[0].certificate=-----BEGIN CERTIFICATE-----"
   check "$mode: .att bundle annotation" has "$out" 'layer[1].bundle={"SignedEntryTimestamp":"c2V0"'
-  check "$mode: .att layer blob fetched" eq "$(field "$out" 'layer\[0\].blob_bytes')" "$(stat -c %s "$tmp/att-blob-0")"
+  check "$mode: .att layer blob fetched" eq "$(field "$out" 'layer\[0\].blob_bytes')" "$(stat -c %s "$work/att-blob-0")"
   check "$mode: .sig layer with its signature annotation" has "$out" "layer[0].signature=TUVVQ0lR0"
   check "$mode: .sig has one layer" eq "$(field "$out" sig.layers)" 1
   case $mode in none) want_resolve=1 ;; basic) want_resolve=2 ;; token) want_resolve=3 ;; esac
@@ -242,9 +220,9 @@ run_mode() {
 
 # https with the registry's own CA: trusted only through ca_file (on top of the system bundle).
 run_tls() {
-  local dir=$tmp/tls out digest
+  local dir=$work/tls out digest
   mkdir -p "$dir"
-  started+=("$dir")
+  on_exit "$registry_sh" stop "$dir"
   if ! out=$("$registry_sh" start tls "$dir"); then
     ok 1 "tls: registry starts"
     return
@@ -299,5 +277,4 @@ for mode in none basic token; do
   run_mode "$mode"
 done
 run_tls
-echo "1..$n"
-[ "$failed" -eq 0 ]
+done_testing

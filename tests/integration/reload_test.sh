@@ -7,12 +7,10 @@
 # flight finishes on the policy it started with; a rotated certificate is served to new
 # connections; a mismatched pair keeps the old one; SIGHUP reloads.
 # Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-. "$top/tests/integration/serve-lib.sh"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 
-if [ ! -x "$dg" ]; then check 1 "driftgate binary at $dg"; exit 1; fi
+need_exec "$dg"
 n=0
 # kubelet_update DIR: moves DIR/..data to a new timestamped dir holding the files of DIR/next/.
 kubelet_update() {
@@ -142,4 +140,4 @@ for _ in $(seq 200); do
 done
 wait_for serves2; check $? "after a SIGHUP storm during handshakes: certificate 2, still answering"
 kill -0 "$pid"; check $? "still serving after all reloads" "$(tail -40 "$work/serve.log")"
-exit $(( failed > 0 ))
+done_testing

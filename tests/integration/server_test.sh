@@ -4,38 +4,14 @@
 # /validate and /mutate),
 # keep-alive, TLS ≥ 1.2 only, ALPN http/1.1 only, and a quick clean exit on SIGTERM.
 # Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-dg=$BUILD/driftgate
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/dg-server.XXXXXX")
-pid=
-# shellcheck disable=SC2317 # called by the EXIT trap
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-failed=0
-check() { # exit-code description [detail on failure]
-  if [ "$1" = 0 ]; then echo "ok - $2"; else
-    echo "not ok - $2"; failed=$((failed + 1))
-    [ -n "${3:-}" ] && printf '%s\n' "$3" | head -c 1500 | sed 's/^/# /'
-  fi
-}
-free_port() {
-  python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
-}
-
-if [ ! -x "$dg" ]; then check 1 "driftgate binary at $dg"; exit 1; fi
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
+need_exec "$dg"
 
 # A serving certificate for 127.0.0.1, minted here.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
-  -addext subjectAltName=IP:127.0.0.1 -keyout "$work/tls.key" -out "$work/tls.crt" 2>/dev/null
+mint_cert "$work" 127.0.0.1
 check $? "openssl minted a serving certificate"
+cacert=$work/tls.crt
 
 port=$(free_port)
 cat > "$work/config.yaml" <<YAML
@@ -48,18 +24,11 @@ queue: 8
 log: {level: warn}
 YAML
 
-"$dg" serve --config "$work/config.yaml" 2> "$work/serve.log" &
-pid=$!
 base=https://127.0.0.1:$port
-c() { curl -sS --cacert "$work/tls.crt" --max-time 10 "$@"; }
-up=1
-for _ in $(seq 100); do
-  if c -o /dev/null "$base/healthz" 2>/dev/null; then up=0; break; fi
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.1
-done
+c() { curl -sS --cacert "$cacert" --max-time 10 "$@"; }
+start_serve "$work/config.yaml"; up=$?
 check $up "driftgate serve is up on $base" "$(cat "$work/serve.log")"
-if [ $up != 0 ]; then exit 1; fi
+if [ $up != 0 ]; then done_testing; fi
 
 out=$(c -w ' %{http_code}' "$base/healthz")
 [ "$out" = "ok
@@ -124,4 +93,4 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$ms" -lt 10000 ]; check $? "SIGTERM → exit within 10 s (${ms} ms)"
 ! curl -sk --max-time 2 -o /dev/null "$base/healthz" 2>/dev/null; check $? "port closed after exit"
 
-exit $(( failed > 0 ))
+done_testing

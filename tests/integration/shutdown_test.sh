@@ -4,27 +4,16 @@
 # keep-alive connection is closed by the server, and the process exits 0 within the review's
 # budget plus the 2 s close grace.
 # Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-. "$top/tests/integration/serve-lib.sh"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 
-if [ ! -x "$dg" ]; then check 1 "driftgate binary at $dg"; exit 1; fi
-mint_cert "$work" 127.0.0.1; cacert=$work/tls.crt
-port=$(free_port); bh=$(free_port)
-blackhole "$bh"; check $? "hung registry on 127.0.0.1:$bh"
-policy_yaml deny "$bh" > "$work/policy.yaml"
-cat > "$work/config.yaml" <<YAML
-listen: "127.0.0.1:$port"
-tls: {cert: $work/tls.crt, key: $work/tls.key}
-policy: $work/policy.yaml
-policyKeyDirs: ["$top/policy/keys"]
-registry: {plainHTTP: ["127.0.0.1:$bh"]}
+need_exec "$dg"
+hung_registry; check $? "hung registry on 127.0.0.1:$bh"
+serve_up healthz <<YAML; check $? "driftgate serve is up" "$(cat "$serve_log")"
+$(hung_config)
 workers: 2
 log: {level: info}
 YAML
-base=https://127.0.0.1:$port
-start_serve "$work/config.yaml"; check $? "driftgate serve is up" "$(cat "$work/serve.log")"
 
 # An idle keep-alive client: one request, then it waits for the server to close.
 /usr/bin/python3 - "$port" "$cacert" > "$work/idle.out" 2>&1 <<'PY' &
@@ -66,4 +55,4 @@ grep -q '^eof' "$work/idle.out"; check $? "the idle keep-alive connection was cl
 # Budget: 4 s timeout - 1 s margin = 3 s from arrival (0.5 s before SIGTERM), + 2 s grace.
 [ $((t1 - t0)) -lt 4500 ]; check $? "exited within the review budget + grace ($((t1 - t0)) ms)"
 grep -q 'shutting down: 1 reviews in flight' "$work/serve.log"; check $? "logged the in-flight count"
-exit $(( failed > 0 ))
+done_testing

@@ -11,11 +11,8 @@
 # - sha512 artifacts (npm provenance subjects): sha512:<hex> and the file itself verify, a sha512
 #   differing in one byte is refused;
 # - the flags' own errors (exit 2).
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-# shellcheck source=tests/integration/serve-lib.sh # make shellcheck runs from the top
-. "$top/tests/integration/serve-lib.sh"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 [ -x "$dg" ] || { echo "not ok - verify-bundle: $dg not built"; exit 1; }
 ev=$work/ev
 (cd "$top/tests" && node support/fixtures/keyless-evidence.js "$ev") > "$work/fixtures.log" 2>&1

@@ -8,22 +8,9 @@
 # (or empty) agent-provenance attestation a finding of its own tier.
 # Real registry (tests/support/fixtures/predicates-world.sh: world.sh plus attestation layers
 # signed by npm's @sigstore/sign), `driftgate review`. Env: BUILD. Prints TAP.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-# shellcheck source=tests/integration/serve-lib.sh # make shellcheck runs from the top
-. "$top/tests/integration/serve-lib.sh"
-fixtures=$top/tests/support/fixtures
-trap '"$fixtures/predicates-world.sh" stop "$work/world" >/dev/null 2>&1; cleanup' EXIT
-
-if ! "$fixtures/predicates-world.sh" "$work/world" > "$work/world.log" 2>&1; then
-  check 1 "fixture world builds" "$(tail -5 "$work/world.log")"
-  exit 1
-fi
-# shellcheck disable=SC1091
-. "$work/world/world.env"
-# shellcheck disable=SC1091
-. "$work/world/predicates.env"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
+world_up predicates
 APP=$REGISTRY/demo/app
 OCI_INDEX=application/vnd.oci.image.index.v1+json
 OCI_MANIFEST=application/vnd.oci.image.manifest.v1+json
@@ -161,4 +148,4 @@ r=$(review "$PRED_AGENT_DEV" "$PRED_POLICY")
 [ "$(allowed "$r")" = false ] && grep -qF 'seed-default[3]+agent' <<< "$r"
 check $? "raiseDrift: an empty agent attestation layered before one listing commits does not hide it" "$r"
 
-exit $((failed > 0))
+done_testing

@@ -2,7 +2,7 @@
 # shellcheck disable=SC2154 # top and work are set by the test that sources this file
 # Sourced by tests/security/answer_*_test.sh: a loopback registry with signed prod/dev image pairs
 # whose attested SBOMs an attacker with push access wrote (the SBOM is evidence, not trust: the
-# signature only says which key signed it). Needs: top, work (temp dir), check(); sets REGISTRY,
+# signature only says which key signed it). Needs tests/lib/tap.sh (top, work, on_exit); sets REGISTRY,
 # POLICY (the fixture world's tiers), DOCKER_CONFIG and, per scenario S, PROD_S (image with tag).
 # Scenarios (prod tag = dev tag; prod holds python3 3.11.2-1, dev what is listed):
 #   warn      python3 3.12.1-1: a minor drift, the warn tier             → allowed with a warning
@@ -10,12 +10,13 @@
 #   ctrl      dev-only packages named with newlines, ESC and C1 controls (warn and block tiers)
 #   many      300 dev-only libssl-N-<3,000 y> (block) and 300 libwarn-N (warn) packages
 #   unsigned  the prod image carries no signature and no attestation     → denied
-# answer_world_stop stops the registry (the test's EXIT trap calls it).
+# answer_world registers answer_world_stop (stops the registry) on the library's cleanup stack.
 answer_world_stop() { "$top/tests/support/registry.sh" stop "$work/registry" >/dev/null 2>&1 || true; }
 
 answer_world() {
   local fx=$top/tests/support/fixtures s role repo id key
   [ -d "$top/tests/node_modules/@sigstore/sign" ] || { echo "# tests/node_modules missing: run tests/install-deps.sh"; return 1; }
+  on_exit answer_world_stop
   eval "$("$top/tests/support/registry.sh" start none "$work/registry")" || return 1
   mkdir -p "$work/keys" "$work/sbom" "$work/oci" "$work/signed"
   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/keys/ci.key" 2>/dev/null &&

@@ -8,16 +8,12 @@
 # a denial that still says what to fix. Through `driftgate review` and `driftgate serve` over TLS
 # (with limits.responseBytes lowered so the cap itself is exercised).
 # Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-# shellcheck source=tests/integration/serve-lib.sh # make shellcheck runs from the top
-. "$top/tests/integration/serve-lib.sh"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 # shellcheck source=tests/security/answer-world.sh
 . "$top/tests/security/answer-world.sh"
-trap 'answer_world_stop; cleanup' EXIT
 answer_ok() { python3 "$top/tests/security/answer-check.py" "$@"; }
-if [ ! -x "$dg" ]; then check 1 "driftgate binary at $dg"; exit 1; fi
+need_exec "$dg"
 
 # Objects only (no registry): every image a container of one Pod.
 pod_review() { # UID IMAGE... → an AdmissionReview with one container per image
@@ -107,4 +103,4 @@ for name in long longname ctrl many; do
 done
 grep -q 'exceeds limits.responseBytes (16384 bytes), so the request is denied; the first denial: spec.containers\[0\].image' "$work/s-many.json"
 check $? "serve: the 128-container answer (over 16 KiB with its audit annotations) is a short denial saying so, with its first reason" "$(head -c 600 "$work/s-many.json")"
-exit $(( failed > 0 ))
+done_testing

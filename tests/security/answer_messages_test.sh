@@ -7,16 +7,12 @@
 # (tests/integration/review-objects.sh); kubectl's de-duplication is applied to the warnings of
 # all answers of one "command". Every answer also passes answer-check.py (the apiserver's limits).
 # Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-# shellcheck source=tests/integration/serve-lib.sh # make shellcheck runs from the top
-. "$top/tests/integration/serve-lib.sh"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 # shellcheck source=tests/security/answer-world.sh
 . "$top/tests/security/answer-world.sh"
-trap 'answer_world_stop; cleanup' EXIT
 answer_ok() { python3 "$top/tests/security/answer-check.py" "$@"; }
-if [ ! -x "$dg" ]; then check 1 "driftgate binary at $dg"; exit 1; fi
+need_exec "$dg"
 answer_world; check $? "a registry with signed image pairs" || exit 1
 review() { # REVIEW_FILE OUT → exit status of driftgate review
   "$dg" review "$1" --policy "$POLICY" --plain-http "$REGISTRY" --docker-config "$DOCKER_CONFIG" \
@@ -78,4 +74,4 @@ out=$(answer_ok "$work/r-unsigned.json" 1048576 denied \
   ", image rule demo-app: no verified signature by ci-key: sign it with cosign sign" \
   ", image rule demo-app: no verified SBOM attestation (https://cyclonedx.org/bom) by ci-key")
 [ $rc = 1 ]; check $(( $? + ${#out} > 0 )) "an unsigned image: both denials name the JSON path, the digest and the image rule (exit $rc)" "$out"
-exit $(( failed > 0 ))
+done_testing

@@ -8,23 +8,8 @@
 # spelling written); `policy lint` must warn about the lenient rule after the strict ones. No
 # registry is needed: the strict rules require a digest, which decides before any fetch.
 # Env: BUILD. Prints TAP.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-dg=${BUILD:-$top/build}/driftgate
-work=$(mktemp -d "${TMPDIR:-/tmp}/dg-canon.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-trap 'exit 130' INT TERM
-
-n=0
-failed=0
-ok() { # status name [detail]
-  n=$((n + 1))
-  if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else
-    echo "not ok $n - $2"; failed=$((failed + 1))
-    [ -n "${3:-}" ] && printf '%s\n' "$3" | head -c 1500 | sed 's/^/#   /'
-  fi
-  return 0
-}
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 
 cp "$top/policy/keys/ci.pub" "$work/ci.pub"
 cat > "$work/policy.yaml" <<'YAML'
@@ -130,5 +115,4 @@ want="$work/policy.yaml:28:7: warning: image rule lenient (mode warn) shares nam
 [ "$rc" -eq 0 ] && grep -qF "$want" "$work/lint.err" && [ "$(grep -c ': warning: image rule lenient ' "$work/lint.err")" -eq 5 ] &&
   grep -q "strict-odd-spelling before it ($work/policy.yaml:24:7, enforce, signatures by ci-key): \"\*\*\" and \"registry.corp.example/\*\*\"" "$work/lint.err"
 ok $? "policy lint warns: lenient (28:7) after each of the 5 strict rules, with positions and an example" "rc=$rc $(cat "$work/lint.err" "$work/lint.out")"
-echo "1..$n"
-[ "$failed" -eq 0 ]
+done_testing

@@ -7,12 +7,10 @@
 # read, on TLS 1.3 and 1.2. The probe port (server.probeListen) answers /readyz and /metrics
 # without a certificate and nothing else. On e430284 tls.clientCA did not exist.
 # Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-. "$top/tests/integration/serve-lib.sh"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 
-[ -x "$dg" ] || { check 1 "driftgate binary at $dg"; exit 1; }
+need_exec "$dg"
 pki=$work/pki; mkdir -p "$pki"
 # ca NAME: a self-signed P-256 CA.
 ca() {
@@ -116,7 +114,7 @@ out=$(curl -sS --cacert "$cacert" -w ' %{http_code}' -H 'Content-Type: applicati
 [[ "$out" == *' 404' ]] && [ "$(reviews)" = 2 ]
 check $? "probe port: POST /validate is 404, no review" "$out"
 
-kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=
+serve_stop
 # A clientCA that is not a certificate stops serve before it listens.
 printf 'not a certificate\n' > "$pki/bad-ca.pem"
 sed "s|clientCA: .*|clientCA: $pki/bad-ca.pem|" "$work/serve.yaml" > "$work/bad.yaml"
@@ -124,4 +122,4 @@ sed "s|clientCA: .*|clientCA: $pki/bad-ca.pem|" "$work/serve.yaml" > "$work/bad.
 rc=$?
 [ "$rc" != 0 ] && grep -q "tls.clientCA $pki/bad-ca.pem" "$work/bad.out"
 check $? "a clientCA file without a certificate fails at start, naming it (exit $rc)" "$(cat "$work/bad.out")"
-exit $(( failed > 0 ))
+done_testing

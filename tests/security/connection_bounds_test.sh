@@ -12,12 +12,10 @@
 # Env: BUILD (dir holding driftgate; default ./build), SAN (set for sanitizer builds: ASan's
 # allocator holds freed memory back, so the RSS bound is raised and its quarantine capped).
 # Prints TAP lines.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-. "$top/tests/integration/serve-lib.sh"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 
-[ -x "$dg" ] || { check 1 "driftgate binary at $dg"; exit 1; }
+need_exec "$dg"
 mint_cert "$work" 127.0.0.1; cacert=$work/tls.crt
 if [ -n "${SAN:-}" ]; then
   export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=16"
@@ -136,7 +134,7 @@ peak=$(rss VmHWM); now=$(rss VmRSS)
 [ -n "$peak" ] && [ "$peak" -lt "$rss_bound_kb" ]
 check $? "serve's peak RSS stays under $((rss_bound_kb / 1024)) MiB: ${before} kB before, ${peak} kB peak, ${now} kB now"
 kill "$hold_pid" 2>/dev/null; wait "$hold_pid" 2>/dev/null
-kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=
+serve_stop
 
 # --- 2. the connection cap and the timeouts ---------------------------------------------------
 port=$(free_port); base=https://127.0.0.1:$port; probe_port=$(free_port)
@@ -180,5 +178,5 @@ notls=$(python3 "$work/peer.py" notls "$port" "$cacert")
 python3 -c 'import json,sys; t=json.loads(sys.argv[1])["closed_after"]; sys.exit(0 if t is not None and 0.5 < t < 2.5 else 1)' "$notls" 2>/dev/null
 check $? "a TCP connection that never sends a ClientHello is cut at handshakeTimeoutMillis (1 s): $notls"
 
-kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=
-exit $(( failed > 0 ))
+serve_stop
+done_testing

@@ -7,20 +7,9 @@
 # signed here by npm's @sigstore/sign as any in-toto signer), so no pushed tag chooses it.
 # Real registry (tests/support/fixtures/world.sh), `driftgate review`, `check` and `attest-dev`.
 # Env: BUILD (build dir with driftgate). Prints TAP.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-# shellcheck source=tests/integration/serve-lib.sh # make shellcheck runs from the top
-. "$top/tests/integration/serve-lib.sh"
-fixtures=$top/tests/support/fixtures
-trap '"$fixtures/world.sh" stop "$work/world" >/dev/null 2>&1; cleanup' EXIT
-
-if ! "$fixtures/world.sh" "$work/world" none > "$work/world.log" 2>&1; then
-  check 1 "fixture world builds" "$(tail -5 "$work/world.log")"
-  exit 1
-fi
-# shellcheck disable=SC1091
-. "$work/world/world.env"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
+world_up none
 APP=$REGISTRY/demo/app DEV=$REGISTRY/demo/devcontainer
 
 review() { # image policy → "allowed<TAB>message<TAB>drift annotation<TAB>dev-image annotation"
@@ -143,4 +132,4 @@ r=$(review "$APP:warn" "$WORLD_DIR/attested.yaml")
   grep -qF 'driftgate attest-dev' <<< "$r"
 check $? "from: attestation: a dev-environment attestation by an untrusted key is not taken; the denial says how to attest" "$r"
 
-exit $((failed > 0))
+done_testing

@@ -7,37 +7,10 @@
 # Real registry on 127.0.0.1 (tests/support/fixtures/world.sh: demo/app:ok signed and attested,
 # demo/app:unsigned not), objects rendered by `kubectl create --dry-run=client` where kubectl has
 # a command for the kind, `driftgate review` with the world's policy. Env: BUILD. Prints TAP.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-dg=${BUILD:-$top/build}/driftgate
-work=$(mktemp -d "${TMPDIR:-/tmp}/dg-imgvol.XXXXXX")
-# shellcheck disable=SC2317 # called by the EXIT trap
-cleanup() {
-  "$top/tests/support/fixtures/world.sh" stop "$work/world" >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-n=0
-failed=0
-ok() { # status name [detail]
-  n=$((n + 1))
-  if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else
-    echo "not ok $n - $2"; failed=$((failed + 1))
-    [ -n "${3:-}" ] && printf '%s\n' "$3" | head -c 1500 | sed 's/^/#   /'
-  fi
-  return 0
-}
-finish() { echo "1..$n"; [ "$failed" -eq 0 ]; exit $?; }
-
-command -v kubectl >/dev/null || { ok 1 "kubectl is installed (renders the objects)"; finish; }
-if ! "$top/tests/support/fixtures/world.sh" "$work/world" none > "$work/world.log" 2>&1; then
-  ok 1 "fixture world builds" "$(tail -5 "$work/world.log")"
-  finish
-fi
-# shellcheck disable=SC1091
-source "$work/world/world.env"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
+command -v kubectl >/dev/null || bail "kubectl is installed (renders the objects)"
+world_up none
 
 # wrap KIND GROUP RESOURCE OP OBJECT_FILE [SUBRESOURCE] → AdmissionReview on stdout
 wrap() {
@@ -152,4 +125,4 @@ for variant in 'del(.spec.volumes[0].image.reference)' '.spec.volumes[0].image.r
   [ "$rc" -eq 2 ] && jq -e '.error | test("^request.object \\(Pod\\): spec.volumes\\[0\\].image.reference is (missing or not a string|empty): an image volume must name the image it mounts$")' <<< "$resp" >/dev/null
   ok $? "image volume ($variant) is refused with a clear message" "rc=$rc $resp"
 done
-finish
+done_testing

@@ -16,44 +16,27 @@
 # manifest is not an image, every case is admitted once everything is signed, and `index` mode
 # accepts a signed index for all its entries. Real registry (Debian's docker-registry), images
 # pushed with skopeo, signatures by @sigstore/sign (fixtures/sign.js). Env: BUILD. Prints TAP.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-dg=${BUILD:-$top/build}/driftgate
-work=$(mktemp -d)
-cleanup() {
-  "$top/tests/support/registry.sh" stop "$work/reg" >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-n=0
-failed=0
-ok() { # status name [detail]
-  n=$((n + 1))
-  if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else
-    failed=$((failed + 1)); echo "not ok $n - $2"
-    [ -n "${3:-}" ] && printf '%s\n' "${3:0:900}" | sed 's/^/#   /'
-  fi
-  return 0
-}
-die() { ok 1 "$1" "${2:-}"; echo "1..$n"; exit 1; }
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
+on_exit "$top/tests/support/registry.sh" stop "$work/reg"
 
-[ -x "$dg" ] || die "driftgate binary at $dg"
-command -v skopeo >/dev/null || die "skopeo installed"
-[ -d "$top/tests/node_modules/@sigstore/sign" ] || die "tests/node_modules (tests/install-deps.sh)"
-eval "$("$top/tests/support/registry.sh" start none "$work/reg")" || die "registry starts"
+need_exec "$dg"
+command -v skopeo >/dev/null || bail "skopeo installed"
+[ -d "$top/tests/node_modules/@sigstore/sign" ] || bail "tests/node_modules (tests/install-deps.sh)"
+eval "$("$top/tests/support/registry.sh" start none "$work/reg")" || bail "registry starts"
 { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/ci.key" 2>/dev/null &&
-  openssl pkey -in "$work/ci.key" -pubout -out "$work/ci.pub" 2>/dev/null; } || die "ci key"
+  openssl pkey -in "$work/ci.key" -pubout -out "$work/ci.pub" 2>/dev/null; } || bail "ci key"
 
 # --- images: S and U, one-layer OCI images, in every repository -----------------------------
 REPOS="sign-s sign-u sign-all sign-index"
 for v in s u; do
   mkdir -p "$work/rootfs-$v/etc"
   printf 'multiarch-runnable=%s\n' "$v" > "$work/rootfs-$v/etc/driftgate-fixture"
-  d=$("$top/tests/support/fixtures/oci-image.sh" "$work/rootfs-$v" "$work/lay-$v" "$v") || die "oci-image $v"
+  d=$("$top/tests/support/fixtures/oci-image.sh" "$work/rootfs-$v" "$work/lay-$v" "$v") || bail "oci-image $v"
   printf -v "$(tr '[:lower:]' '[:upper:]' <<< "$v")" '%s' "$d"
   for r in $REPOS; do
     skopeo copy -q --preserve-digests --dest-tls-verify=false "oci:$work/lay-$v:$v" \
-      "docker://$REGISTRY/sec/$r:$v" 2>> "$work/push.log" || die "skopeo push $v to $r" "$(tail -3 "$work/push.log")"
+      "docker://$REGISTRY/sec/$r:$v" 2>> "$work/push.log" || bail "skopeo push $v to $r" "$(tail -3 "$work/push.log")"
   done
 done
 SIZE_S=$(stat -c %s "$work/lay-s/blobs/sha256/${S#sha256:}")
@@ -97,10 +80,10 @@ CASES=(
 )
 declare -A IDX
 for r in $REPOS; do
-  put_index "$r" nested "$NESTED" > /dev/null || die "push the nested index to $r"
+  put_index "$r" nested "$NESTED" > /dev/null || bail "push the nested index to $r"
   for c in "${CASES[@]}"; do
     IFS='|' read -r name entries _ <<< "$c"
-    IDX[$name]=$(put_index "$r" "$name" "$(index_body "$entries")") || die "push index $name to $r"
+    IDX[$name]=$(put_index "$r" "$name" "$(index_body "$entries")") || bail "push index $name to $r"
   done
 done
 
@@ -117,7 +100,7 @@ jq -n --arg reg "$REGISTRY" --arg out "$work/signed" --arg key "$work/ci.key" --
   --argjson images "$images" '{registry: $reg, out: $out, images: $images, keys: {ci: {key: $key, pub: $pub}}}' \
   > "$work/plan.json"
 (cd "$top/tests" && node "$top/tests/support/fixtures/sign.js" "$work/plan.json") > "$work/sign.log" 2>&1 ||
-  die "sign.js signs the fixtures" "$(tail -5 "$work/sign.log")"
+  bail "sign.js signs the fixtures" "$(tail -5 "$work/sign.log")"
 
 for mode in any each index; do
   cat > "$work/policy-$mode.yaml" <<YAML
@@ -215,5 +198,4 @@ expect_deny each "$REGISTRY/sec/sign-index:noplat" "" \
 expect_deny index "$REGISTRY/sec/sign-all:noplat" "" \
   "noplat, index: entry signatures without an index signature deny, naming the index" "${IDX[noplat]}"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+done_testing

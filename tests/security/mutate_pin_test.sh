@@ -7,21 +7,11 @@
 # other way to close it (an unpinned tag is denied).
 # Real registry (tests/support/fixtures/world.sh), images moved with skopeo, driftgate serve.
 # Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-# shellcheck source=tests/integration/serve-lib.sh # make shellcheck runs from the top
-. "$top/tests/integration/serve-lib.sh"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 
-[ -x "$dg" ] || { check 1 "driftgate binary at $dg"; exit 1; }
-world=$work/world
-# shellcheck disable=SC2317 # called by the EXIT trap
-cleanup_world() { "$top/tests/support/fixtures/world.sh" stop "$world" >/dev/null 2>&1 || true; cleanup; }
-trap cleanup_world EXIT
-"$top/tests/support/fixtures/world.sh" "$world" none > "$work/world.log" 2>&1
-check $? "fixture world with a registry and signed images" "$(tail -20 "$work/world.log")"
-# shellcheck disable=SC1091 # written by the fixture at run time
-. "$world/world.env"
+need_exec "$dg"
+world_up none
 skopeo_copy() { skopeo copy -q --src-tls-verify=false --dest-tls-verify=false "docker://$1" "docker://$2"; }
 # What the kubelet would pull for REF (a tag or a digest): the registry's digest for it.
 pulled() {
@@ -117,5 +107,5 @@ check $? "requireDigest: true denies the unpinned tag" "$(head -c 400 "$work/rd.
 [ "$(jq -r .response.allowed "$work/rd2.json")" = true ]
 check $? "requireDigest: true admits the image mutate pinned" "$(head -c 400 "$work/rd2.json")"
 
-kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=
-exit $(( failed > 0 ))
+serve_stop
+done_testing

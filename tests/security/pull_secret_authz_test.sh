@@ -10,23 +10,13 @@
 # A basic-auth fixture registry (real docker-registry), no node-wide credentials, and the stand-in
 # kube-apiserver (tests/support/kube-api.js) serving the payments/regcred Secret.
 # Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-# shellcheck source=tests/integration/serve-lib.sh # make shellcheck runs from the top
-. "$top/tests/integration/serve-lib.sh"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 strip_rc() { sed 's/^rc=[0-9]* //'; } # the answer without the rc= prefix send() adds
 
-[ -x "$dg" ] || { check 1 "driftgate binary at $dg"; exit 1; }
+need_exec "$dg"
 command -v node > /dev/null || { check 1 "node is installed"; exit 1; }
-world=$work/world
-# shellcheck disable=SC2317 # called by the EXIT trap
-cleanup_world() { "$top/tests/support/fixtures/world.sh" stop "$world" >/dev/null 2>&1 || true; cleanup; }
-trap cleanup_world EXIT
-"$top/tests/support/fixtures/world.sh" "$world" basic > "$work/world.log" 2>&1
-check $? "fixture world with a basic-auth registry" "$(tail -20 "$work/world.log")"
-# shellcheck disable=SC1091 # written by the fixture at run time
-. "$world/world.env"
+world_up basic
 
 # --- the payments team's pull secret, served by the stand-in API server -----------------------
 mkdir -p "$work/kube" "$work/pki"
@@ -95,7 +85,7 @@ digest=$(strip_rc <<< "$r" | jq -r '.response.auditAnnotations["0-digest"] // em
 leak=$(strip_rc <<< "$r" | jq -r '.response.warnings[]? // empty' 2>/dev/null | grep -o 'python3: dev [^,]*, prod [^ ]*' | head -1)
 [ "$digest" = "$PROD_WARN_DIGEST" ] && [ "$(secrets_read)" -gt "$before" ] && [ -n "$leak" ]
 check $? "exposure shown: an unauthenticated caller made driftgate read payments/regcred and got back $digest and the SBOM's '$leak'" "$r"
-kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=
+serve_stop
 
 # --- 2. tls.clientCA: refused before a byte of the review is read -----------------------------
 write_config "  clientCA: $work/pki/ca.crt" > "$work/closed.yaml"
@@ -120,5 +110,5 @@ r=$(send --cert "$work/pki/apiserver.crt" --key "$work/pki/apiserver.key")
 [ "$(strip_rc <<< "$r" | jq -r '.response.auditAnnotations["0-digest"]' 2>/dev/null)" = "$PROD_WARN_DIGEST" ] &&
   [ "$(secrets_read)" -gt "$before" ]
 check $? "the apiserver, presenting its client certificate, gets the review answered with the pod's secret" "$r"
-kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=
-exit $(( failed > 0 ))
+serve_stop
+done_testing

@@ -6,19 +6,12 @@
 # certificate (SAN ...@refs/heads/main-x). Now every policy regex and verify-bundle's are compiled
 # on their own (unbalanced is refused by lint, check, serve and verify-bundle) and PCRE2 anchors
 # them at both ends; lint shows the effective pattern.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 : "${DG_SHARED:=$top/../shared}"
-# shellcheck source=tests/integration/serve-lib.sh # make shellcheck runs from the top
-. "$top/tests/integration/serve-lib.sh"
-trap 'bash "$top/tests/support/fixtures/world.sh" stop "$work/w" >/dev/null 2>&1; cleanup' EXIT
 
 # A registry with two keyless-signed images: the main-branch workflow's and the attacker's.
-bash "$top/tests/support/fixtures/world.sh" "$work/w" none > "$work/world.log" 2>&1 ||
-  { cat "$work/world.log"; echo "not ok - fixture world"; exit 1; }
-# shellcheck disable=SC1091
-. "$work/w/world.env"
+world_up none "$work/w"
 main='https://ci.fixture.test/acme/app/.ci/release.yml@refs/heads/main'
 evil="$main-x"
 img_main="$REGISTRY/demo/app@$PROD_UNSIGNED_DIGEST"
@@ -91,7 +84,7 @@ if start_serve "$work/config.yaml"; then
   rj=$(review_json evil "$img_evil")
   check 1 "serve refuses to start with the prefix attack policy" \
     "it started; the main-x pod got: $(post "$rj" | head -c 300)"
-  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=
+  serve_stop
 else
   check "$(grep -q 'unexpected ")"' "$work/serve.log" && echo 0 || echo 1)" \
     "serve refuses to start with the prefix attack policy, naming the regex" "$(cat "$work/serve.log")"
@@ -107,7 +100,7 @@ for p in good alternation; do
   out=$(post "$(review_json evil "$img_evil")")
   check "$([[ $out == *'"allowed":false'* || $out == *'"allowed": false'* ]] && [[ $out == *'refs/heads/main-x'* ]] && echo 0 || echo 1)" \
     "$p policy: SAN ...@refs/heads/main-x is denied, named in the message" "$out"
-  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=
+  serve_stop
 done
 
 # lint shows what is matched.

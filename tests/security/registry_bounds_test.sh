@@ -18,12 +18,10 @@
 # docker-registry refuses descriptors without digests, so it cannot hold these). It counts GETs.
 # Env: BUILD, SAN (set: the RSS bound is reported, not asserted: ASan's shadow and quarantine
 # are not the product's memory). Prints TAP.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-. "$top/tests/integration/serve-lib.sh"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 
-if [ ! -x "$dg" ]; then check 1 "driftgate binary at $dg"; exit 1; fi
+need_exec "$dg"
 MIB=$((1 << 20))
 
 # --- the attacker's registry content ---------------------------------------------------------
@@ -107,8 +105,6 @@ curl -sf -o /dev/null "http://127.0.0.1:$regport/v2/"; check $? "attacker regist
 REG=127.0.0.1:$regport
 
 # --- driftgate serve with the shipped limits ---------------------------------------------------
-mint_cert "$work" 127.0.0.1; cacert=$work/tls.crt
-port=$(free_port)
 cat > "$work/policy.yaml" <<YAML
 apiVersion: driftgate.dev/v1alpha1
 kind: Policy
@@ -122,19 +118,15 @@ spec:
       attestations:
         sbom: {predicateType: "https://cyclonedx.org/bom", signedBy: [ci-key]}
 YAML
-cat > "$work/config.yaml" <<YAML
-listen: "127.0.0.1:$port"
-tls: {cert: $work/tls.crt, key: $work/tls.key}
+# ASan keeps freed memory in quarantine; keep it small so the run stays lean.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}:quarantine_size_mb=16"
+serve_up healthz <<YAML; check $? "driftgate serve is up" "$(cat "$serve_log")"
 policy: $work/policy.yaml
 policyKeyDirs: ["$top/policy/keys"]
 registry: {plainHTTP: ["$REG"]}
 reload: {pollMillis: 0}
 log: {level: warn}
 YAML
-base=https://127.0.0.1:$port
-# ASan keeps freed memory in quarantine; keep it small so the run stays lean.
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}:quarantine_size_mb=16"
-start_serve "$work/config.yaml"; check $? "driftgate serve is up" "$(cat "$work/serve.log")"
 hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null; }
 start_kb=$(hwm)
 
@@ -189,4 +181,4 @@ YAML
 }
 budget reviewBytes $((8 * MIB)) att32 "limits.reviewBytes 8 MiB: the 32 MiB layer is cut off, the denial names the limit"
 budget processBytes $((8 * MIB)) att32 "limits.processBytes 8 MiB: the 32 MiB layer is cut off, the denial names the limit"
-exit $(( failed > 0 ))
+done_testing

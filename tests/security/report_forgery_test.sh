@@ -9,22 +9,9 @@
 # an AdmissionReview whose kind holds JSON must not forge a field of the review's log line.
 # Markdown is rendered by markdown-it, SARIF validated against the SARIF 2.1.0 schema
 # (tests/security/report-check.js). Env: BUILD. Prints TAP.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-dg=${BUILD:-$top/build}/driftgate
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 chk=$top/tests/security/report-check.js
-work=$(mktemp -d "${TMPDIR:-/tmp}/dg-forgery.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
-n=0
-failed=0
-ok() { # status name [detail]
-  n=$((n + 1))
-  if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else
-    echo "not ok $n - $2"; failed=$((failed + 1))
-    [ -n "${3:-}" ] && printf '%s\n' "$3" | head -c 1500 | sed 's/^/#   /'
-  fi
-}
 
 # The hostile names, and the SBOM pair: each name dev-only (block), and as a version on both
 # sides (version drift, block) so versions take the hostile text too.
@@ -170,5 +157,4 @@ ok $? "a forged kind on pods is refused; the refusal's log line holds it as a JS
 res=$(cd "$top/tests" && node "$chk" text "$work/review.err" 2>&1)
 ok $? "review log: no control character or '::' line on stderr" "$res"
 
-echo "1..$n"
-[ $failed = 0 ]
+done_testing

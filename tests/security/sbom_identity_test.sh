@@ -11,11 +11,8 @@
 # Now the identity follows each ecosystem (sbom/purl.h, policy/README.md), rules match it, and a
 # build-metadata difference is drift of its own (versionDrift: build; the seed warns, and blocks
 # it where any drift blocks). `driftgate diff PROD DEV --policy policy/default.yaml` on each.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-# shellcheck source=tests/integration/serve-lib.sh # make shellcheck runs from the top
-. "$top/tests/integration/serve-lib.sh"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 
 # prod: what ships, an SPDX 2.3 document as syft writes it (spelt as the distro spells it).
 python3 - "$work/prod.json" <<'PY'

@@ -4,20 +4,9 @@
 # does not say who signed. Real registry (tests/support/fixtures/world.sh), layers signed by npm's
 # @sigstore/sign (sign.js), `driftgate review` and `policy lint`.
 # Env: BUILD (build dir with driftgate). Prints TAP.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-# shellcheck source=tests/integration/serve-lib.sh # make shellcheck runs from the top
-. "$top/tests/integration/serve-lib.sh"
-fixtures=$top/tests/support/fixtures
-trap '"$fixtures/world.sh" stop "$work/world" >/dev/null 2>&1; cleanup' EXIT
-
-if ! "$fixtures/world.sh" "$work/world" none > "$work/world.log" 2>&1; then
-  check 1 "fixture world builds" "$(tail -5 "$work/world.log")"
-  exit 1
-fi
-# shellcheck disable=SC1091
-. "$work/world/world.env"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
+world_up none
 
 review() { # image policy → the response as "allowed<TAB>message<TAB>signer annotation"
   bash "$top/tests/integration/review-objects.sh" -o "$work/obj" -k pod "$1" > /dev/null 2>&1
@@ -82,4 +71,4 @@ out=$("$dg" policy lint "$WORLD_DIR/samekey.yaml" 2>&1); rc=$?
 [ $rc = 1 ] && grep -qF 'signers ci-key and other-key hold the same public key' <<< "$out"
 check $? "count 2 over one key under two names → policy lint refuses it" "$out"
 
-exit $((failed > 0))
+done_testing

@@ -5,36 +5,32 @@
 # --trusted-root T, ARTIFACT), and compares the exit status with expectations.json: 0 for "pass"
 # cases, non-zero for "fail". Every case is judged; none is skipped. DSSE cases are run a second
 # time with the artifact given as sha256:<hex> (the digest form of the protocol).
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-: "${BUILD:?BUILD must name the build dir}"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 : "${DG_SHARED:=$top/../shared}"
 V=$DG_SHARED/vectors
 C=$V/sigstore-conformance/expectations.json
-dg=$BUILD/driftgate
-command -v jq > /dev/null || { echo "not ok - conformance: jq is not installed"; exit 1; }
-[ -x "$dg" ] || { echo "not ok - conformance: $dg not built"; exit 1; }
-[ -f "$C" ] || { echo "not ok - conformance: $C missing"; exit 1; }
+command -v jq > /dev/null || bail "conformance: jq is not installed"
+need_exec "$dg"
+[ -f "$C" ] || bail "conformance: $C missing"
 
 agree=0 disagree=0 passes=0 fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 run_case() { # name expect args...
   local name=$1 expect=$2 rc got
   shift 2
-  "$dg" verify-bundle "$@" > "$tmp/out" 2>&1
+  "$dg" verify-bundle "$@" > "$work/out" 2>&1
   rc=$?
   got=fail
   [ $rc -eq 0 ] && got=pass
   if [ $rc -gt 1 ]; then
-    echo "not ok - conformance $name: exit $rc: $(head -c 300 "$tmp/out")"
+    fail "conformance $name: exit $rc: $(head -c 300 "$work/out")"
     disagree=$((disagree + 1))
   elif [ "$got" = "$expect" ]; then
-    echo "ok - conformance $name ($expect): $(head -c 200 "$tmp/out")"
+    pass "conformance $name ($expect): $(head -c 200 "$work/out")"
     agree=$((agree + 1))
   else
-    echo "not ok - conformance $name expected $expect, got $got: $(head -c 300 "$tmp/out")"
+    fail "conformance $name expected $expect, got $got: $(head -c 300 "$work/out")"
     disagree=$((disagree + 1))
   fi
 }
@@ -57,4 +53,4 @@ done < <(jq -r '.cases | to_entries[] | [.key, .value.expect, .value.bundle, .va
 
 echo "# sigstore-conformance bundle-verify: $agree of $((agree + disagree)) runs agree" \
      "($passes pass cases, $fails fail cases)"
-[ $disagree -eq 0 ]
+done_testing

@@ -1,26 +1,22 @@
 #!/usr/bin/env bash
 # Walks $DG_SHARED/vectors/INDEX.json and judges EVERY entry: public keys, DSSE envelopes, cosign
 # .sig layers (key-based and keyless), Rekor SETs, Fulcio certificates, trust roots, in-toto
-# envelopes/statements and SBOM documents through $BUILD/tests/integration/vectors, sigstore bundles
+# envelopes/statements and SBOM documents through $BUILD/tests/vectors/vectors, sigstore bundles
 # through `$BUILD/driftgate verify-bundle` (artifact given as sha256:<digest>). Prints `ok - <path>
 # <reason>` when the verdict equals `expect`; an entry no route can judge is a failure.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-: "${BUILD:?BUILD must name the build dir}"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 : "${DG_SHARED:=$top/../shared}"
 V=$DG_SHARED/vectors
-drv=$BUILD/tests/integration/vectors
-dg=$BUILD/driftgate
-command -v jq > /dev/null || { echo "not ok - vectors: jq is not installed"; exit 1; }
-[ -x "$drv" ] || { echo "not ok - vectors: driver $drv not built (make unit)"; exit 1; }
-[ -f "$V/INDEX.json" ] || { echo "not ok - vectors: $V/INDEX.json missing"; exit 1; }
+drv=$BUILD/tests/vectors/vectors
+command -v jq > /dev/null || bail "vectors: jq is not installed"
+need_exec "$drv"
+[ -f "$V/INDEX.json" ] || bail "vectors: $V/INDEX.json missing"
 
 agree=0 disagree=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 i=0
 while IFS= read -r raw; do
-  base64 -d <<< "$raw" | openssl pkey -pubin -inform DER -out "$tmp/ctfe-$i.pem" 2> /dev/null
+  base64 -d <<< "$raw" | openssl pkey -pubin -inform DER -out "$work/ctfe-$i.pem" 2> /dev/null
   i=$((i + 1))
 done < <(jq -r '.ctlogs[].publicKey.rawBytes' "$V/trust/sigstore-public-good.trusted_root.json")
 
@@ -44,7 +40,7 @@ trust_args() {
         # cosign's legacy custom roots (Fulcio PEM + Rekor key) take the CT log key from the same
         # TUF root (SIGSTORE_CT_LOG_PUBLIC_KEY_FILE); driftgate always requires a verified SCT,
         # so a legacy Fulcio root comes with the production CT keys.
-        for ct in "$tmp"/ctfe-*.pem; do echo "ctlog=$ct"; done ;;
+        for ct in "$work"/ctfe-*.pem; do echo "ctlog=$ct"; done ;;
       *) echo "tlog=$V/$f" ;;
     esac
   done
@@ -118,34 +114,34 @@ while IFS= read -r row; do
     esac
   fi
   if [ ${#cmd[@]} -eq 0 ]; then
-    echo "not ok - $path ($kind): no route judges this entry"
+    fail "$path ($kind): no route judges this entry"
     disagree=$((disagree + 1))
     continue
   fi
   if [ -n "$want_sha" ] && [ "sha256:$(sha256sum "$file" | cut -d' ' -f1)" != "$want_sha" ]; then
-    echo "not ok - $path: file sha256 differs from INDEX.json (vector altered?)"
+    fail "$path: file sha256 differs from INDEX.json (vector altered?)"
     disagree=$((disagree + 1))
     continue
   fi
   if [ "$kind" = sigstore-bundle ]; then
-    "$dg" verify-bundle "${cmd[@]}" > "$tmp/out" 2>&1
+    "$dg" verify-bundle "${cmd[@]}" > "$work/out" 2>&1
   else
-    "$drv" "${cmd[@]}" > "$tmp/out" 2>&1
+    "$drv" "${cmd[@]}" > "$work/out" 2>&1
   fi
   rc=$?
   got=fail
   [ $rc -eq 0 ] && got=pass
   if [ $rc -gt 1 ]; then
-    echo "not ok - $path ($kind): driver exited $rc: $(head -c 300 "$tmp/out")"
+    fail "$path ($kind): driver exited $rc: $(head -c 300 "$work/out")"
     disagree=$((disagree + 1))
   elif [ "$got" = "$expect" ]; then
-    echo "ok - $path $reason"
+    pass "$path $reason"
     agree=$((agree + 1))
   else
-    echo "not ok - $path ($kind) expected $expect, got $got: $reason :: $(head -c 300 "$tmp/out")"
+    fail "$path ($kind) expected $expect, got $got: $reason :: $(head -c 300 "$work/out")"
     disagree=$((disagree + 1))
   fi
 done < <(jq -c '.[]' "$V/INDEX.json")
 
 echo "# INDEX.json entries agreeing: $agree of $((agree + disagree)) (none skipped)"
-[ $disagree -eq 0 ]
+done_testing

@@ -1,0 +1,118 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # top, dg and work are for the suite that sources this file
+# The test library: every tests/**/*_test.sh sources this file, which sources serve.sh (a running
+# driftgate serve, certificates, review bodies) and world.sh (the fixture world) beside it:
+#   # shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+#   . "$(dirname "$0")/../lib/tap.sh"
+# It sets `set -uo pipefail` and defines:
+#   top    the checkout;  BUILD  the build dir (default $top/build);  dg  $BUILD/driftgate
+#   work   a temp dir, removed at exit
+# TAP (stdout): ok STATUS NAME [DETAIL]  "ok N - NAME" when STATUS is 0, else "not ok N - NAME"
+#               and DETAIL as "# " lines (2000 bytes at most); always returns 0.
+#   check       the same as ok (the name the serve suites use)
+#   pass NAME, fail NAME [DETAIL], skip NAME REASON ("ok N - NAME # SKIP REASON"), diag TEXT
+#   tap_lines TEXT   re-emits "ok - X" / "not ok - X" lines a helper program printed (numbered,
+#                    counted); "# " lines pass through, other lines become diagnostics
+#   bail NAME [DETAIL]  one failing test, then done_testing (for a missing prerequisite)
+#   done_testing     prints the plan "1..N" and exits 0 when nothing failed, else 1
+#   need_exec FILE... bails unless each FILE is executable (a binary `make unit` builds)
+#   failed counts failures (a suite may add to it); tap_n counts tests.
+# Cleanup stack: on_exit CMD [ARG...] registers a command; at exit (also on INT/TERM) they run
+#   in reverse order of registration, output discarded. track_pid PID stops PID at exit, as
+#   does adding it to the array bg_pids.
+# Helpers: free_port (a free TCP port on 127.0.0.1), ms_now (milliseconds since the epoch).
+[ -n "${DG_TAP_LIB:-}" ] && return 0
+DG_TAP_LIB=1
+set -uo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-$top/build}
+dg=$BUILD/driftgate
+
+# --- TAP ----------------------------------------------------------------------------------
+tap_n=0
+failed=0
+diag() { printf '%s\n' "$1" | head -c 2000 | sed 's/^/# /'; }
+ok() { # STATUS NAME [DETAIL]
+  tap_n=$((tap_n + 1))
+  if [ "$1" = 0 ]; then
+    echo "ok $tap_n - $2"
+  else
+    echo "not ok $tap_n - $2"
+    failed=$((failed + 1))
+    if [ -n "${3:-}" ]; then diag "$3"; fi
+  fi
+  return 0
+}
+check() { ok "$@"; }
+pass() { ok 0 "$1"; }
+fail() { ok 1 "$1" "${2:-}"; }
+skip() { # NAME REASON
+  tap_n=$((tap_n + 1))
+  echo "ok $tap_n - $1 # SKIP $2"
+}
+tap_lines() { # TEXT: lines "ok - NAME" / "not ok - NAME" (others pass through as diagnostics)
+  local line
+  while IFS= read -r line; do
+    case $line in
+      "ok - "*) pass "${line#ok - }" ;;
+      "not ok - "*) fail "${line#not ok - }" ;;
+      '' | '#'*) [ -z "$line" ] || printf '%s\n' "$line" ;;
+      *) diag "$line" ;;
+    esac
+  done <<< "$1"
+}
+done_testing() {
+  echo "1..$tap_n"
+  exit $((failed > 0))
+}
+bail() { # NAME [DETAIL]
+  ok 1 "$1" "${2:-}"
+  done_testing
+}
+need_exec() { # FILE...
+  local f
+  for f in "$@"; do
+    [ -x "$f" ] || bail "$f is built (make unit)"
+  done
+}
+
+# --- cleanup stack ------------------------------------------------------------------------
+tap_cleanups=()
+on_exit() { # CMD [ARG...]
+  tap_cleanups+=("$(printf '%q ' "$@")")
+}
+tap_run_cleanups() {
+  local i
+  for ((i = ${#tap_cleanups[@]} - 1; i >= 0; i--)); do
+    eval "${tap_cleanups[i]}" > /dev/null 2>&1
+  done
+  tap_cleanups=()
+}
+stop_pid() { # PID: TERM, then reap
+  kill "$1" 2> /dev/null
+  wait "$1" 2> /dev/null
+  return 0
+}
+track_pid() { on_exit stop_pid "$1"; }
+trap tap_run_cleanups EXIT
+trap 'exit 130' INT TERM
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/dg-$(basename "$0" .sh).XXXXXX")
+on_exit rm -rf "$work"
+bg_pids=() # background helpers a suite started (bg_pids+=($!)): stopped at exit
+stop_bg() {
+  local p
+  for p in "${bg_pids[@]}"; do stop_pid "$p"; done
+}
+on_exit stop_bg
+
+# --- small helpers ------------------------------------------------------------------------
+free_port() {
+  python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
+}
+ms_now() { echo $(($(date +%s%N) / 1000000)); }
+
+# shellcheck source=tests/lib/serve.sh # make shellcheck runs from the top
+. "$top/tests/lib/serve.sh"
+# shellcheck source=tests/lib/world.sh # make shellcheck runs from the top
+. "$top/tests/lib/world.sh"
