@@ -8,28 +8,18 @@
 # non-root uid) must show no drift; then the container's view is mutated and every finding and tier
 # asserted. Also `fsm attest` (+ --check) and the report formats. Env: BUILD. Prints TAP.
 # shellcheck disable=SC2016 # single-quoted scripts expand in the container's shell, later
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-dg=${BUILD:-$top/build}/driftgate
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
 conv="node $top/tests/fsm/mtree-to-fsm.js"
-work=$(mktemp -d)
-cleanup() {
-  "$top/tests/support/registry.sh" stop "$work/reg" >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-n=0
-ok() { # status name [detail]
-  n=$((n + 1))
-  if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; [ -n "${3:-}" ] && printf '#   %s\n' "${3:0:1500}" | head -40; fi
-}
 if [ "$(id -u)" != 0 ]; then
-  echo "ok 1 # SKIP fsm: needs root (unshare --mount, overlay, chown, setcap)"; echo "1..1"; exit 0
+  skip "fsm" "needs root (unshare --mount, overlay, chown, setcap)"
+  done_testing
 fi
+need_exec "$dg"
 # jq -e on an empty file exits 0 (jq 1.6): every JSON assertion goes through this.
 jqe() { [ -s "${!#}" ] && jq -e "$@" > /dev/null; }
 for tool in umoci mtree bsdtar skopeo docker-registry setcap unshare setpriv; do
-  if ! command -v "$tool" >/dev/null; then echo "not ok 1 - fsm: $tool missing (tests/install-deps.sh)"; exit 1; fi
+  command -v "$tool" >/dev/null || bail "fsm: $tool is installed (tests/install-deps.sh)"
 done
 
 # ---- the image: layer 1 a small rootfs, layer 2 whiteouts, an opaque dir, a hardlink ----
@@ -86,12 +76,15 @@ printf '{"imageLayoutVersion":"1.0.0"}' > "$layout/oci-layout"
 printf '{"schemaVersion":2,"manifests":[%s,%s]}' "$(mkimage v1 "$layers_json" "$diff_ids")" \
   "$(mkimage base "$one_layer" "$one_diff")" > "$layout/index.json"
 
-if ! eval "$("$top/tests/support/registry.sh" start none "$work/reg")"; then
-  echo "not ok 1 - fsm: registry starts"; exit 1
+on_exit "$top/tests/support/registry.sh" stop "$work/reg"
+if ! reg_env=$("$top/tests/support/registry.sh" start none "$work/reg" 2> "$work/reg.log") ||
+   ! eval "$reg_env"; then
+  bail "fsm: registry starts" "$(tail -20 "$work/reg.log")"
 fi
+pass "fsm: registry starts on $REGISTRY"
 for tag in v1 base; do
   skopeo copy -q --dest-tls-verify=false "oci:$layout:$tag" "docker://$REGISTRY/fsm/app:$tag" \
-    > "$work/push.log" 2>&1 || { ok 1 "skopeo pushes $tag" "$(cat "$work/push.log")"; exit 1; }
+    > "$work/push.log" 2>&1 || bail "skopeo pushes $tag" "$(cat "$work/push.log")"
 done
 img=$REGISTRY/fsm/app:v1
 
@@ -268,4 +261,4 @@ sed '3s/ uid=0 / uid=00 /' "$work/actual.fsm" > "$work/bad.fsm"
 out=$("$dg" fsm diff "$work/expected.fsm" "$work/bad.fsm" --policy "$work/policy.yaml" 2>&1); rc=$?
 [ $rc = 2 ] && grep -q 'line 3: uid: expected a canonical decimal' <<< "$out"
 ok $? "a non-canonical manifest is an error (exit 2) naming the line" "rc=$rc $out"
-echo "1..$n"
+done_testing
