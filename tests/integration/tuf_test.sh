@@ -7,17 +7,16 @@
 # the output file untouched. Multi-step scenarios keep one --state directory (and one tuf-js
 # metadata directory), as a CronJob's runs do. Then: the atomic write, file:// mirrors, usage and
 # network errors. Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$top/build}
-. "$top/tests/integration/serve-lib.sh"
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
+need_exec "$dg"
 tufjs=$top/tests/support/tuf-repo.js
 
 repo=$work/repo
 node "$tufjs" build "$repo" 2> "$work/build.log"
 check $? "TUF repositories built with @tufjs/canonical-json" "$(cat "$work/build.log")"
 node "$tufjs" serve "$repo" "$work/port" 2>> "$work/serve.log" &
-bg_pids+=($!)
+track_pid $!
 for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
 port=$(cat "$work/port" 2>/dev/null)
 [ -n "$port" ]; check $? "repository server on 127.0.0.1:$port"
@@ -202,5 +201,4 @@ for _ in $(seq 50); do reloaded && break; sleep 0.1; done
 [ "$rc" = 0 ] && reloaded && [ "$(metric 'driftgate_reload_success{what="trust"}')" = 1 ]
 check $? "serve reloads the trust root trust update wrote" "rc=$rc $(cat "$work/dg.out"; tail -3 "$work/serve.log")"
 
-echo "1..$(($(wc -l < "$repo/scenarios.tsv") + 19))"
-exit $((failed > 0))
+done_testing
