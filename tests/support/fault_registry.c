@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/str.h"
+
 #define HEAD_MAX (16 * 1024)
 #define UPSTREAM_MAX (64u << 20)
 #define MAX_ROUTES 128
@@ -230,18 +232,6 @@ send_upstream(int fd, const struct upstream_resp *u, bool head, const char *body
 
 /* ---- control ---- */
 
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* The decoded value of query parameter `name` in `query` into dst; false when absent. */
 static bool
 query_get(const char *query, const char *name, char *dst, size_t dst_size)
@@ -257,9 +247,9 @@ query_get(const char *query, const char *name, char *dst, size_t dst_size)
             size_t k = 0;
 
             for (size_t i = nl + 1; i < seg && k + 1 < dst_size; i++) {
-                if (p[i] == '%' && i + 2 < seg + 1 && hexval(p[i + 1]) >= 0 &&
-                    hexval(p[i + 2]) >= 0) {
-                    dst[k++] = (char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2]));
+                if (p[i] == '%' && i + 2 < seg + 1 && wh_str_hex_value(p[i + 1]) >= 0 &&
+                    wh_str_hex_value(p[i + 2]) >= 0) {
+                    dst[k++] = (char)(wh_str_hex_value(p[i + 1]) * 16 + wh_str_hex_value(p[i + 2]));
                     i += 2;
                 } else {
                     dst[k++] = p[i] == '+' ? ' ' : p[i];

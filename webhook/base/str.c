@@ -265,3 +265,15 @@ wh_str_dup(const char *s)
         wh_oom();
     return p;
 }
+
+int
+wh_str_hex_value(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

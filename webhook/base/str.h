@@ -79,5 +79,7 @@ WH_MUST_CHECK enum wh_err wh_buf_check(const struct wh_buf *b, const char *what,
 
 /* strdup(s) that calls wh_oom() instead of returning NULL; the caller frees it. */
 char *wh_str_dup(const char *s);
+/* The value of one hex digit (either case), or -1 when c is not one. */
+int wh_str_hex_value(int c);
 
 #endif

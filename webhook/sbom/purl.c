@@ -94,18 +94,6 @@ lower(int c)
     return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
-static int
-hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Appends the percent-decoded segment to dst (sized by the caller: decoding never grows). */
 static enum wh_err
 append_decoded(char *dst, size_t *used, struct wh_str seg, struct wh_error *err)
@@ -125,8 +113,8 @@ append_decoded(char *dst, size_t *used, struct wh_str seg, struct wh_error *err)
 
             if (seg.len - i < 3)
                 return wh_error_set(err, WH_E_INVALID, "purl: truncated percent escape");
-            hi = hex_value((unsigned char)seg.ptr[i + 1]);
-            lo = hex_value((unsigned char)seg.ptr[i + 2]);
+            hi = wh_str_hex_value((unsigned char)seg.ptr[i + 1]);
+            lo = wh_str_hex_value((unsigned char)seg.ptr[i + 2]);
             if (hi < 0 || lo < 0)
                 return wh_error_set(err, WH_E_INVALID, "purl: bad percent escape");
             c = (unsigned char)(hi << 4 | lo);

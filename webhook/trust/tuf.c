@@ -15,6 +15,7 @@
 
 #include "base/arena.h"
 #include "base/digest.h"
+#include "base/str.h"
 
 #define CANON_DEPTH 32
 #define MAX_KEYS 256
@@ -331,18 +332,6 @@ free_pkey(void *p)
     EVP_PKEY_free(p);
 }
 
-static int
-hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes hex into arena bytes; false when it is not hex. */
 static bool
 decode_hex(const char *s, struct wh_arena *a, struct wh_bytes *out)
@@ -354,7 +343,7 @@ decode_hex(const char *s, struct wh_arena *a, struct wh_bytes *out)
         return false;
     p = wh_arena_alloc(a, n / 2 + 1);
     for (size_t i = 0; i < n / 2; i++) {
-        int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
+        int hi = wh_str_hex_value(s[2 * i]), lo = wh_str_hex_value(s[2 * i + 1]);
 
         if (hi < 0 || lo < 0)
             return false;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "base/digest.h"
+#include "base/str.h"
 #include "verify/canonical_json.h"
 
 #define SET_PAYLOAD_MAX (WH_TLOG_BODY_MAX * 4 / 3 + 512)
@@ -90,18 +91,6 @@ string_at(json_t *obj, const char *key)
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-static int
-hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool
 decode_hex(const char *s, unsigned char *out, size_t n)
 {
@@ -110,7 +99,7 @@ decode_hex(const char *s, unsigned char *out, size_t n)
     if (s == NULL || strlen(s) != 2 * n)
         return false;
     for (i = 0; i < n; i++) {
-        int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
+        int hi = wh_str_hex_value(s[2 * i]), lo = wh_str_hex_value(s[2 * i + 1]);
 
         if (hi < 0 || lo < 0)
             return false;
