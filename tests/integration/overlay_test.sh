@@ -193,6 +193,22 @@ sed -i "s/^    digest: .*/    digest: $(cat "$work/driftgate.digest")/" "$work/c
 kubectl kustomize "$work/copy/overlays/example-org" > "$work/pinned.yaml" 2>&1 &&
   grep -qx "        image: registry.acme.example/platform/driftgate@$digest" "$work/pinned.yaml"
 ok $? "README pin step: the sed line sets the Deployment's image to the pushed digest" "$(grep 'image:' "$work/pinned.yaml")"
+# The README's registry Secret command (client dry run): the key the Deployment's volume reads.
+readme=$top/README.md
+cmd=$(grep -A1 -- '-n driftgate create secret generic driftgate-registry' "$readme" | tr -d '\\\n' | sed 's/^ *//')
+[[ $cmd == kubectl* ]]; ok $? "README: the registry Secret command is there" "$cmd"
+secret=$(HOME=$work/home; mkdir -p "$HOME/.docker"; cp "$work/registry/config.json" "$HOME/.docker/config.json"
+         eval "$cmd --dry-run=client -o yaml" 2>&1)
+grep -q '^type: kubernetes.io/dockerconfigjson$' <<< "$secret" && grep -q '^  \.dockerconfigjson: ' <<< "$secret" &&
+  grep -q '^  name: driftgate-registry$' <<< "$secret"
+ok $? "README: it makes Secret driftgate-registry with the .dockerconfigjson key the volume reads" "$secret"
+# The README's enforce step (the preview's sed) turns the overlay's warn policy into one that lints.
+expr=$(grep -o "sed 's/{mode: warn[^']*'" "$readme" | head -1 | sed "s/^sed '//; s/'\$//")
+cp -r "$ov/policy" "$work/enforce"
+sed "$expr" "$ov/policy/policy.yaml" > "$work/enforce/enforce-preview.yaml"
+out=$("$dg" policy lint "$work/enforce/enforce-preview.yaml" 2>&1) &&
+  grep -q '^  defaults: {mode: enforce, onError: deny, noMatch: deny}$' "$work/enforce/enforce-preview.yaml"
+ok $? "README: the enforce sed gives defaults enforce/deny/deny, and that policy lints" "$expr $out"
 # Dropping the opt-in component (the last rollout step) gates every namespace but the two.
 sed -i '/^  - opt-in$/d' "$work/copy/overlays/example-org/kustomization.yaml"
 kubectl kustomize "$work/copy/overlays/example-org" > "$work/all.yaml" 2>&1 && ! grep -q 'driftgate.dev/gate' "$work/all.yaml" &&
