@@ -24,8 +24,10 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 vline=$("$bin" --version 2>/dev/null || true)
 version=$(sed -n 's/^driftgate \([0-9A-Za-z.+~-]*\) (commit [0-9a-z]*)$/\1/p' <<< "$vline")
 revision=$(sed -n 's/^driftgate [0-9A-Za-z.+~-]* (commit \([0-9a-z]*\))$/\1/p' <<< "$vline")
-[ -n "$version" ] && [ -n "$revision" ] ||
-  { echo "build.sh: $bin --version printed '$vline', not 'driftgate VERSION (commit REV)'" >&2; exit 1; }
+if [ -z "$version" ] || [ -z "$revision" ]; then
+  echo "build.sh: $bin --version printed '$vline', not 'driftgate VERSION (commit REV)'" >&2
+  exit 1
+fi
 rootfs=$out/rootfs layout=$out/layout
 rm -rf "$rootfs" "$layout" "$out/driftgate-oci.tar"
 mkdir -p "$rootfs" "$layout/blobs/sha256"
