@@ -4,8 +4,8 @@
 # (key file, type and key id) and the dev image by digest, say "not evaluated" (never "clean")
 # when the drift was not checked, tell a downgrade (prod older than dev) from an upgrade, and list
 # each finding once (in its table, not again as a denial or warning). The registry's host:port
-# and the key id (new keys every run) are replaced by REGISTRY and CI_KEY_ID; image digests are
-# the same every run. UPDATE=1 rewrites the goldens. Env: BUILD. Prints TAP.
+# (raw and as markdown escapes it) and the key id (new keys every run) are replaced by REGISTRY
+# and CI_KEY_ID; image digests are the same every run. UPDATE=1 rewrites the goldens. Env: BUILD. Prints TAP.
 # shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
 . "$(dirname "$0")/../lib/tap.sh"
 need_exec "$dg"
@@ -41,6 +41,8 @@ YAML
 } > "$policy2"
 "$dg" policy lint "$policy2" > "$work/lint.out" 2>&1; ok $? "the second policy lints" "$(cat "$work/lint.out")"
 
+# The registry as markdown prose escapes it (127\.0\.0\.1\:PORT), as a sed pattern.
+md_registry=$(printf '%s' "$REGISTRY" | sed 's/[.:]/\\\\\\&/g')
 # case policy image: what each golden is about
 cases="ok:$POLICY:$PROD_OK warn:$POLICY:$PROD_WARN devssl:$POLICY:$PROD_DEVSSL
 unsigned:$POLICY:$PROD_UNSIGNED upgrade:$policy2:$DEV_WARN nodev:$policy2:$PROD_OK"
@@ -50,7 +52,7 @@ for c in $cases; do
   for fmt in text markdown json sarif; do
     "$dg" check "$img" --policy "$pol" --plain-http "$REGISTRY" --format "$fmt" > "$work/raw" 2>&1
     rc=$?
-    sed -e "s/$REGISTRY/REGISTRY/g" -e "s/$key_id/CI_KEY_ID/g" "$work/raw" > "$work/$name.$fmt"
+    sed -e "s/$md_registry/REGISTRY/g" -e "s/$REGISTRY/REGISTRY/g" -e "s/$key_id/CI_KEY_ID/g" "$work/raw" > "$work/$name.$fmt"
     { cat "$work/$name.$fmt"; echo "exit $rc"; } > "$work/$name.$fmt.got"
     if [ "${UPDATE:-}" = 1 ]; then cp "$work/$name.$fmt.got" "$gold/$name.$fmt"; fi
     if cmp -s "$work/$name.$fmt.got" "$gold/$name.$fmt"; then
