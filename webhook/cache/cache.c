@@ -1,5 +1,7 @@
 /* Bounded LRU cache of refcounted immutable entries: a chained hash table plus an LRU list,
- * under one mutex. */
+ * under one mutex. An entry counts what it holds from malloc (its arena's chunks, its key and
+ * itself), and expired entries are swept at most once a second, so entries nobody asks for again
+ * (a never-seen tag's negative answer) leave when they expire, not when the LRU bound is met. */
 #include "cache/cache.h"
 
 #include <errno.h>
@@ -11,6 +13,10 @@
 #include <time.h>
 
 #include "base/clock.h"
+
+/* A cache value is a few hundred bytes: its arena starts small (chunks then double). */
+#define ENTRY_FIRST_CHUNK 512u
+#define SWEEP_EVERY_MS 1000
 
 struct wh_cache_entry {
     char *key;
@@ -40,6 +46,7 @@ struct wh_cache {
     size_t n_buckets;
     struct wh_cache_entry *head, *tail;
     size_t max_entries, max_bytes;
+    int64_t next_sweep_ms;
     struct wh_cache_stats stats;
 };
 
@@ -85,7 +92,7 @@ wh_cache_entry_new(const char *key)
     if (e->key == NULL)
         wh_oom();
     e->hash = hash_key(key);
-    wh_arena_init(&e->arena);
+    wh_arena_init_small(&e->arena, ENTRY_FIRST_CHUNK);
     atomic_init(&e->refs, 1);
     return e;
 }
@@ -175,6 +182,30 @@ wh_cache_get(struct wh_cache *c, const char *key, int64_t now_ms, struct wh_cach
     return value;
 }
 
+size_t
+wh_cache_entry_bytes(const struct wh_cache_entry *e)
+{
+    return sizeof(*e) + strlen(e->key) + 1 + wh_arena_footprint(&e->arena);
+}
+
+/* Drops every expired entry, at most once per SWEEP_EVERY_MS. Locked. */
+static void
+sweep_expired(struct wh_cache *c, int64_t now_ms)
+{
+    struct wh_cache_entry *e, *next;
+
+    if (now_ms < c->next_sweep_ms)
+        return;
+    c->next_sweep_ms = now_ms + SWEEP_EVERY_MS;
+    for (e = c->head; e != NULL; e = next) {
+        next = e->next;
+        if (e->expires_ms <= now_ms) {
+            remove_entry(c, e);
+            c->stats.expirations++;
+        }
+    }
+}
+
 void
 wh_cache_put(struct wh_cache *c, struct wh_cache_entry *e, const void *value, int64_t expires_ms)
 {
@@ -182,12 +213,13 @@ wh_cache_put(struct wh_cache *c, struct wh_cache_entry *e, const void *value, in
 
     e->value = value;
     e->expires_ms = expires_ms;
-    e->bytes = e->arena.total + sizeof(*e) + strlen(e->key);
+    e->bytes = wh_cache_entry_bytes(e);
     if (e->bytes > c->max_bytes) {
         wh_cache_entry_unref(e);
         return;
     }
     pthread_mutex_lock(&c->lock);
+    sweep_expired(c, wh_clock_mono_ms());
     old = find(c, e->key, e->hash);
     if (old != NULL)
         remove_entry(c, old);
