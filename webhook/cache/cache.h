@@ -23,7 +23,8 @@ struct wh_cache_stats {
 };
 
 /* max_entries and max_bytes bound the cache (bytes: wh_cache_entry_bytes summed). Expired
- * entries are dropped on a lookup of their key and by a sweep (at most once a second) on put. */
+ * entries are dropped on a lookup of their key, and all of them by a sweep that a lookup runs
+ * at most once a second (of its now_ms). */
 struct wh_cache *wh_cache_new(size_t max_entries, size_t max_bytes);
 void wh_cache_free(struct wh_cache *c);
 
