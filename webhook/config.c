@@ -195,7 +195,7 @@ wh_config_defaults(struct wh_config *c)
     c->reload_poll_ms = 10000;
     c->workers = 4;
     c->queue = 64;
-    c->cache_entries = 4096;
+    c->cache_entries = 65536;
     c->cache_bytes = 64u << 20;
     c->cache_tag_ttl_s = 30;
     c->cache_failure_ttl_s = 5;

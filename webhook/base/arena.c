@@ -31,6 +31,28 @@ wh_arena_init(struct wh_arena *a)
     a->chunks = NULL;
     a->defers = NULL;
     a->total = 0;
+    a->chunk_min = 0;
+}
+
+void
+wh_arena_init_small(struct wh_arena *a, size_t first_chunk)
+{
+    wh_arena_init(a);
+    a->chunk_min = first_chunk < 64 ? 64 : first_chunk;
+}
+
+size_t
+wh_arena_footprint(const struct wh_arena *a)
+{
+    const struct wh_arena_chunk *c;
+    const struct wh_arena_defer *d;
+    size_t n = 0;
+
+    for (c = a->chunks; c != NULL; c = c->next)
+        n += sizeof(*c) + c->size;
+    for (d = a->defers; d != NULL; d = d->next)
+        n += sizeof(*d);
+    return n;
 }
 
 void
@@ -50,7 +72,9 @@ wh_arena_fini(struct wh_arena *a)
         free(c);
         c = next;
     }
-    wh_arena_init(a);
+    a->chunks = NULL;
+    a->defers = NULL;
+    a->total = 0;
 }
 
 /* A block of many megabytes (a whole SBOM file, its component table) is touched page by page
@@ -76,7 +100,8 @@ wh_arena_alloc_raw(struct wh_arena *a, size_t size)
     if (need < size)
         wh_oom();
     if (c == NULL || c->size - c->used < need) {
-        size_t csize = need > CHUNK_MIN ? need : CHUNK_MIN;
+        size_t min = a->chunk_min != 0 ? a->chunk_min : CHUNK_MIN;
+        size_t csize = need > min ? need : min;
         if (c != NULL && c->size * 2 > csize && c->size < ((size_t)32 << 20))
             csize = c->size * 2 > need ? c->size * 2 : need;
         c = malloc(sizeof(*c) + csize);
@@ -86,7 +111,7 @@ wh_arena_alloc_raw(struct wh_arena *a, size_t size)
         c->used = 0;
         advise_huge(c->data, csize);
         /* A large block goes behind the current chunk so its free space stays usable. */
-        if (a->chunks != NULL && need > CHUNK_MIN) {
+        if (a->chunks != NULL && need > min) {
             c->next = a->chunks->next;
             a->chunks->next = c;
         } else {

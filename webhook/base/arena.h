@@ -18,12 +18,20 @@ struct wh_arena_defer;
 struct wh_arena {
     struct wh_arena_chunk *chunks;
     struct wh_arena_defer *defers;
-    size_t total; /* bytes handed out, for limits and metrics */
+    size_t total;     /* bytes handed out, for limits and metrics */
+    size_t chunk_min; /* first chunk's size; 0: the default (4 KB) */
 };
 
 typedef void wh_release_fn(void *obj);
 
 void wh_arena_init(struct wh_arena *a);
+/* wh_arena_init with a smaller first chunk (at least 64 bytes; later chunks double): for
+ * long-lived values of a few hundred bytes, such as cache entries, that would waste most of a
+ * 4 KB chunk. */
+void wh_arena_init_small(struct wh_arena *a, size_t first_chunk);
+/* Bytes the arena holds from malloc: its chunks with their headers, and its deferred-release
+ * records (not what those releases free). What a bounded cache counts. */
+size_t wh_arena_footprint(const struct wh_arena *a);
 /* Runs deferred releases (last added first), then frees every chunk. */
 void wh_arena_fini(struct wh_arena *a);
 /* Zeroed, aligned for any type. Never returns NULL (wh_oom). */

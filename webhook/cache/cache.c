@@ -1,5 +1,9 @@
 /* Bounded LRU cache of refcounted immutable entries: a chained hash table plus an LRU list,
- * under one mutex. */
+ * under one mutex. An entry counts what it holds from malloc (its arena's chunks, its key and
+ * itself), and expired entries are swept at most once a second, so entries nobody asks for again
+ * (a never-seen tag's negative answer) leave soon after they expire, not when the LRU bound is
+ * met.
+ * Time is the callers' (the now_ms of lookups). */
 #include "cache/cache.h"
 
 #include <errno.h>
@@ -11,6 +15,11 @@
 #include <time.h>
 
 #include "base/clock.h"
+
+/* A cache value is a few hundred bytes: its arena starts small (chunks then double). */
+#define ENTRY_FIRST_CHUNK 512u
+#define SWEEP_EVERY_MS 1000
+#define SWEEP_BATCH 4096
 
 struct wh_cache_entry {
     char *key;
@@ -40,6 +49,8 @@ struct wh_cache {
     size_t n_buckets;
     struct wh_cache_entry *head, *tail;
     size_t max_entries, max_bytes;
+    int64_t next_sweep_ms;
+    struct wh_cache_entry *sweep_at; /* where the next sweep goes on (towards the head) */
     struct wh_cache_stats stats;
 };
 
@@ -85,7 +96,7 @@ wh_cache_entry_new(const char *key)
     if (e->key == NULL)
         wh_oom();
     e->hash = hash_key(key);
-    wh_arena_init(&e->arena);
+    wh_arena_init_small(&e->arena, ENTRY_FIRST_CHUNK);
     atomic_init(&e->refs, 1);
     return e;
 }
@@ -121,6 +132,8 @@ remove_entry(struct wh_cache *c, struct wh_cache_entry *e)
     while (*p != e)
         p = &(*p)->chain;
     *p = e->chain;
+    if (c->sweep_at == e)
+        c->sweep_at = e->prev;
     if (e->prev != NULL)
         e->prev->next = e->next;
     else
@@ -175,6 +188,12 @@ wh_cache_get(struct wh_cache *c, const char *key, int64_t now_ms, struct wh_cach
     return value;
 }
 
+size_t
+wh_cache_entry_bytes(const struct wh_cache_entry *e)
+{
+    return sizeof(*e) + strlen(e->key) + 1 + wh_arena_footprint(&e->arena);
+}
+
 void
 wh_cache_put(struct wh_cache *c, struct wh_cache_entry *e, const void *value, int64_t expires_ms)
 {
@@ -182,7 +201,7 @@ wh_cache_put(struct wh_cache *c, struct wh_cache_entry *e, const void *value, in
 
     e->value = value;
     e->expires_ms = expires_ms;
-    e->bytes = e->arena.total + sizeof(*e) + strlen(e->key);
+    e->bytes = wh_cache_entry_bytes(e);
     if (e->bytes > c->max_bytes) {
         wh_cache_entry_unref(e);
         return;
@@ -261,12 +280,38 @@ flight_release(struct wh_cache *c, struct wh_cache_flight *f)
     free(f);
 }
 
+/* Drops the expired entries among the next SWEEP_BATCH of the LRU list, walking from the tail
+ * towards the head and wrapping around, at most once per SWEEP_EVERY_MS: every entry is looked at
+ * within (entries / SWEEP_BATCH) seconds, and the lock is never held for a walk of the whole
+ * list. Locked. */
+static void
+sweep_expired(struct wh_cache *c, int64_t now_ms)
+{
+    struct wh_cache_entry *e, *prev;
+    size_t n;
+
+    if (now_ms < c->next_sweep_ms)
+        return;
+    c->next_sweep_ms = now_ms + SWEEP_EVERY_MS;
+    e = c->sweep_at != NULL ? c->sweep_at : c->tail;
+    for (n = 0; e != NULL && n < SWEEP_BATCH; n++, e = prev) {
+        prev = e->prev;
+        if (e->expires_ms <= now_ms) {
+            remove_entry(c, e);
+            c->stats.expirations++;
+        }
+    }
+    c->sweep_at = e; /* NULL: the next sweep starts at the tail again */
+}
+
 /* Looks `key` up, expiring it when stale. Locked; takes a reference on a hit. */
 static const void *
 lookup(struct wh_cache *c, const char *key, int64_t now_ms, struct wh_cache_entry **ref)
 {
-    struct wh_cache_entry *e = find(c, key, hash_key(key));
+    struct wh_cache_entry *e;
 
+    sweep_expired(c, now_ms);
+    e = find(c, key, hash_key(key));
     if (e != NULL && e->expires_ms <= now_ms) {
         remove_entry(c, e);
         c->stats.expirations++;

@@ -22,7 +22,9 @@ struct wh_cache_stats {
     size_t entries, bytes;
 };
 
-/* max_entries and max_bytes bound the cache (bytes: the entries' arena totals). */
+/* max_entries and max_bytes bound the cache (bytes: wh_cache_entry_bytes summed). Expired
+ * entries are dropped on a lookup of their key, and all of them by a sweep that a lookup runs
+ * at most once a second (of its now_ms). */
 struct wh_cache *wh_cache_new(size_t max_entries, size_t max_bytes);
 void wh_cache_free(struct wh_cache *c);
 
@@ -40,6 +42,9 @@ struct wh_arena *wh_cache_entry_arena(struct wh_cache_entry *e);
  * An entry larger than the cache's byte bound is dropped. */
 void wh_cache_put(struct wh_cache *c, struct wh_cache_entry *e_owned, const void *value,
                   int64_t expires_ms);
+/* What `e` holds from malloc: itself, its key and its arena's chunks (wh_arena_footprint), not
+ * only the bytes its value uses. What the byte bound and wh_cache_stats.bytes count. */
+size_t wh_cache_entry_bytes(const struct wh_cache_entry *e);
 /* Another reference to an entry the caller holds one for (e.g. before handing it to put). */
 void wh_cache_entry_ref(struct wh_cache_entry *e);
 void wh_cache_entry_unref(struct wh_cache_entry *e);

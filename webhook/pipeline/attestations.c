@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "pipeline/memo.h"
 #include "pipeline/signatures.h"
 #include "policy/policy.h"
 #include "registry/cosign_refs.h"
@@ -190,7 +191,8 @@ wh_pipeline_attestations_take(const struct wh_image_check_ctx *ctx,
 {
     struct wh_facts *facts = &out->facts;
     struct wh_attestation *kept = &facts->attestations[facts->n_attestations++];
-    struct wh_sbom *sbom;
+    const struct wh_sbom *sbom;
+    const char *key;
     struct wh_error err;
 
     kept->predicate_type = wh_arena_strdup(keep, att->predicate_type);
@@ -210,14 +212,16 @@ wh_pipeline_attestations_take(const struct wh_image_check_ctx *ctx,
                              what, i + 1, n, att->signer, rule->name);
         return;
     }
-    /* The SBOM is kept parsed, not as bytes: that is what every later review needs. */
-    sbom = wh_arena_alloc(keep, sizeof(*sbom));
-    if (wh_sbom_parse(att->predicate, ctx->limits, keep, sbom, &err) != WH_OK) {
+    /* The SBOM is kept parsed, not as bytes: that is what every later review needs; with a
+     * cache, in the SBOM cache (memo.c), the facts naming it by the hash of its bytes. */
+    if (wh_pipeline_memo_sbom_keep(ctx, att->predicate, keep, &sbom, &key, &err) != WH_OK) {
         out->verify_detail =
             wh_arena_sprintf(keep, "%s %zu of %zu: SBOM predicate: %s", what, i + 1, n, err.msg);
         return;
     }
     out->sbom = sbom;
+    out->sbom_key = key;
+    out->sbom_digest = wh_arena_strdup(keep, facts->digest);
 }
 
 /* Room for `more` attestations next to those already kept. */

@@ -2,12 +2,17 @@
  * The drift check: which dev image the production image is diffed against (a trusted override,
  * the attested one, or the rule's template with the admitted tag), resolved and verified like any
  * image (its SBOM attestation by the rule's signers), then the two SBOMs diffed (sbom/diff.c).
+ * The diff of a (prod SBOM, dev SBOM) pair is a pure function of their bytes: it is cached under
+ * their hashes (the drift summary), so a cached admission neither diffs again nor needs the
+ * SBOMs, which live in their own byte-bounded cache (memo.c).
  */
 #include "pipeline/dev_drift.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "pipeline/attestations.h"
+#include "pipeline/memo.h"
 #include "pipeline/platforms.h"
 #include "pipeline/resolve.h"
 #include "pipeline/timing.h"
@@ -137,14 +142,118 @@ choose_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_im
     return wh_arena_sprintf(a, "%.*s%s%s", (int)(hole - tpl), tpl, ref->tag, hole + 7);
 }
 
+static const char *
+dup_or_null(struct wh_arena *a, const char *s)
+{
+    return s != NULL ? wh_arena_strdup(a, s) : NULL;
+}
+
+/* A diff whose strings borrow from the SBOMs, copied whole into `a` (the drift summary kept). */
+static struct wh_sbom_diff *
+copy_diff(const struct wh_sbom_diff *d, struct wh_arena *a)
+{
+    struct wh_sbom_diff *c = wh_arena_memdup(a, d, sizeof(*d));
+    size_t i;
+
+    c->findings = wh_arena_calloc(a, d->n_findings + 1, sizeof(*c->findings));
+    for (i = 0; i < d->n_findings; i++) {
+        const struct wh_sbom_finding *f = &d->findings[i];
+        struct wh_sbom_finding *g = &c->findings[i];
+
+        *g = *f;
+        g->key = dup_or_null(a, f->key);
+        g->purl_type = dup_or_null(a, f->purl_type);
+        g->name = dup_or_null(a, f->name);
+        g->dev_version = dup_or_null(a, f->dev_version);
+        g->prod_version = dup_or_null(a, f->prod_version);
+        g->ident = dup_or_null(a, f->ident);
+    }
+    return c;
+}
+
+/* Diffs the SBOMs `prod` and `dev` name, through the drift cache. A failure lands in out->error
+ * (the production image's SBOM could not be read again) or out->dev_error. */
+static void
+diff_sboms(const struct wh_image_check_ctx *ctx, const struct wh_policy_image *rule,
+           const struct wh_image_ref *prod_ref, const struct wh_pipeline_facts *prod,
+           const struct wh_image_ref *dev_ref, const struct wh_pipeline_facts *dev,
+           struct wh_image_result *out)
+{
+    struct wh_arena *a = ctx->arena;
+    struct wh_cache_entry *entry;
+    struct wh_cache_flight *flight;
+    const struct wh_sbom *ps, *ds;
+    const char *pk = NULL, *dk = NULL, *error;
+    const void *hit;
+    enum wh_err code = WH_E_INTERNAL;
+    struct wh_sbom_diff *d;
+    struct wh_error err;
+    bool timed_out;
+
+    entry = NULL;
+    flight = NULL;
+    hit = NULL;
+    timed_out = false;
+    if (prod->sbom_key != NULL && dev->sbom_key != NULL)
+        hit = wh_pipeline_memo_lookup(
+            ctx, wh_arena_sprintf(a, "drift|%s|%s", prod->sbom_key, dev->sbom_key), &entry, &flight,
+            &timed_out);
+    if (hit != NULL) {
+        out->diff = (struct wh_sbom_diff *)(uintptr_t)hit; /* read only: policy/ takes it const */
+        return;
+    }
+    if (timed_out) {
+        dev_failed(out, WH_E_TIMEOUT,
+                   wh_arena_sprintf(a,
+                                    "timed out waiting for a concurrent diff against dev image %s",
+                                    out->dev_image));
+        return;
+    }
+    d = NULL;
+    ps = wh_pipeline_memo_sbom(ctx, prod_ref, rule, prod, &pk, &error, &code);
+    if (ps == NULL) {
+        out->error = wh_arena_sprintf(a, "SBOM of %s: %s", out->digest,
+                                      error != NULL ? error : "none verified");
+        out->error_code = error != NULL ? code : WH_E_INTERNAL;
+        goto out;
+    }
+    ds = wh_pipeline_memo_sbom(ctx, dev_ref, rule, dev, &dk, &error, &code);
+    if (ds == NULL) {
+        dev_failed(out, error != NULL ? code : WH_E_INTERNAL,
+                   wh_arena_sprintf(a, "dev image %s: SBOM: %s", out->dev_image,
+                                    error != NULL ? error : "none verified"));
+        goto out;
+    }
+    d = wh_arena_alloc(a, sizeof(*d));
+    if (wh_sbom_diff(ps, ds, a, d, &err) != WH_OK) {
+        d = NULL;
+        dev_failed(
+            out, err.code,
+            wh_arena_sprintf(a, "diffing against dev image %s: %s", out->dev_image, err.msg));
+        goto out;
+    }
+    out->diff = d;
+out:
+    /* Kept only under the hashes of the SBOMs it was computed from (verified again after an
+     * eviction, they may be other bytes than the facts recorded). */
+    if (d != NULL && entry != NULL && pk != NULL && dk != NULL && strcmp(pk, prod->sbom_key) == 0 &&
+        strcmp(dk, dev->sbom_key) == 0) {
+        wh_pipeline_memo_publish(ctx, entry, flight, copy_diff(d, wh_cache_entry_arena(entry)),
+                                 ctx->facts_ttl_ms);
+        return;
+    }
+    wh_pipeline_memo_publish(ctx, entry, flight, NULL, 0);
+}
+
 /* Resolves the dev image, verifies its SBOM attestation with the same rule's signers, diffs. A
  * multi-arch dev image is judged on the platform the production image was (else the pod's).
  * Every failure lands in out->dev_error with its code: a dev tag re-pointed at an image without
  * a verified SBOM is missing evidence, not an error onError may wave through. */
 static void
 check_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_image *rule,
-                const struct wh_sbom *prod, const struct wh_admission_platforms *platforms,
-                const char *prod_platform, struct wh_image_result *out)
+                const struct wh_image_ref *prod_ref, const struct wh_pipeline_facts *prod,
+                const struct wh_admission_platforms *platforms, const char *prod_platform,
+                struct wh_image_result *out)
 {
     struct wh_arena *a = ctx->arena;
     struct wh_image_ref ref;
@@ -153,7 +262,6 @@ check_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_ima
     const struct wh_pipeline_manifest *info;
     enum wh_err code = WH_E_INTERNAL;
     struct wh_error err;
-    enum wh_err rc;
     int64_t t0;
 
     if (wh_image_ref_parse(wh_str_c(out->dev_image), a, &ref, &err) != WH_OK) {
@@ -182,7 +290,7 @@ check_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_ima
         out->error = wh_arena_sprintf(a, "dev image %s: nothing selected", out->dev_image);
         return;
     }
-    if (dev.facts->sbom == NULL) {
+    if (!wh_pipeline_memo_has_sbom(dev.facts)) {
         where = dev.platform != NULL
                     ? wh_arena_sprintf(a, "%s, platform %s %s", digest, dev.platform, dev.digest)
                     : digest;
@@ -196,16 +304,9 @@ check_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_ima
         return;
     }
     out->dev_predicates = dev.facts->facts.predicates;
-    out->diff = wh_arena_alloc(a, sizeof(*out->diff));
     t0 = wh_pipeline_timing_now_us();
-    rc = wh_sbom_diff(prod, dev.facts->sbom, a, out->diff, &err);
+    diff_sboms(ctx, rule, prod_ref, prod, &ref, dev.facts, out);
     wh_pipeline_timing_add(ctx, WH_PIPELINE_STEP_SBOM, t0);
-    if (rc != WH_OK) {
-        out->diff = NULL;
-        dev_failed(
-            out, rc,
-            wh_arena_sprintf(a, "diffing against dev image %s: %s", out->dev_image, err.msg));
-    }
 }
 
 void
@@ -218,5 +319,5 @@ wh_pipeline_dev_drift_check(const struct wh_image_check_ctx *ctx,
 {
     out->dev_image = choose_dev_image(ctx, rule, ref, image, trusted, prod, out);
     if (out->dev_image != NULL)
-        check_dev_image(ctx, rule, prod->sbom, platforms, prod_platform, out);
+        check_dev_image(ctx, rule, ref, prod, platforms, prod_platform, out);
 }

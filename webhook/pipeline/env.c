@@ -155,8 +155,12 @@ wh_pipeline_env_new(const struct wh_review_settings *s, struct wh_review_env **o
         free(env);
         return rc;
     }
-    if (s->cache_entries > 0)
-        env->cache = wh_cache_new(s->cache_entries, s->cache_bytes);
+    /* cache.bytes bounds both: three quarters for the per-image entries (verdict facts, tags,
+     * manifests, drift summaries: a few hundred bytes each), a quarter for parsed SBOMs. */
+    if (s->cache_entries > 0) {
+        env->cache = wh_cache_new(s->cache_entries, s->cache_bytes - s->cache_bytes / 4);
+        env->sbom_cache = wh_cache_new(s->cache_entries, s->cache_bytes / 4);
+    }
     kube_open(env);
     register_metrics(&env->m);
     wh_pipeline_env_note_reload(env, "policy", NULL);
@@ -174,6 +178,7 @@ wh_pipeline_env_free(struct wh_review_env *env)
     wh_policy_unref(env->policy);
     wh_trust_root_unref(env->trust);
     wh_cache_free(env->cache);
+    wh_cache_free(env->sbom_cache);
     wh_kube_client_free(env->kube);
     wh_metrics_free(env->m.metrics);
     pthread_mutex_destroy(&env->lock);

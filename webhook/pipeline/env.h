@@ -34,6 +34,7 @@ struct wh_review_env {
     struct wh_policy *policy;
     struct wh_trust_root *trust; /* NULL without settings.trust_roots; guarded like `policy` */
     struct wh_cache *cache;      /* NULL when settings.cache_entries == 0 */
+    struct wh_cache *sbom_cache; /* parsed SBOMs (wh_image_check_ctx.sbom_cache); NULL likewise */
     struct wh_kube_client *kube; /* NULL outside a cluster: pull secrets are not read */
     struct reload_state reloads[MAX_RELOAD_STATES];
     size_t n_reloads;

@@ -13,6 +13,7 @@
 #include "metrics/metrics.h"
 #include "pipeline/attestations.h"
 #include "pipeline/dev_drift.h"
+#include "pipeline/memo.h"
 #include "pipeline/platforms.h"
 #include "pipeline/resolve.h"
 #include "pipeline/timing.h"
@@ -87,7 +88,7 @@ check_one(const struct wh_image_check_ctx *ctx, const char *image, const char *p
     out->signature_detail = prod.facts->signature_detail;
     trusted_dev = pod_dev_image != NULL &&
                   (rule->dev_reference.allow_pod_annotation || ctx->dev_override_trusted);
-    if (out->error != NULL || prod.facts->sbom == NULL ||
+    if (out->error != NULL || !wh_pipeline_memo_has_sbom(prod.facts) ||
         (rule->dev_reference.image == NULL && !wh_pipeline_attestations_dev_from(rule) &&
          !trusted_dev))
         return;

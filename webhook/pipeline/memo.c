@@ -9,10 +9,12 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/digest.h"
 #include "pipeline/attestations.h"
 #include "pipeline/referrers.h"
 #include "pipeline/signatures.h"
 #include "registry/client.h"
+#include "sbom/normalize.h"
 #include "verify/predicates.h"
 
 /* How long a registry failure is shared with other reviews before it is retried. */
@@ -113,7 +115,104 @@ wh_pipeline_memo_facts_complete(const struct wh_pipeline_facts *f,
         return false;
     if (rule->vulns.required && (f->facts.predicates == NULL || f->facts.predicates->vulns == NULL))
         return false;
-    return !rule->sbom.required || f->sbom != NULL;
+    return !rule->sbom.required || wh_pipeline_memo_has_sbom(f);
+}
+
+bool
+wh_pipeline_memo_has_sbom(const struct wh_pipeline_facts *f)
+{
+    return f->sbom != NULL || f->sbom_key != NULL;
+}
+
+/* The SBOM cache's key of a predicate hash. */
+static const char *
+sbom_cache_key(const struct wh_image_check_ctx *ctx, const char *hash)
+{
+    return wh_arena_sprintf(ctx->arena, "sbom|%s", hash);
+}
+
+enum wh_err
+wh_pipeline_memo_sbom_keep(const struct wh_image_check_ctx *ctx, struct wh_bytes predicate,
+                           struct wh_arena *keep, const struct wh_sbom **sbom, const char **key,
+                           struct wh_error *err)
+{
+    char hash[WH_DIGEST_STR_LEN];
+    struct wh_cache_entry *e;
+    struct wh_sbom *parsed;
+    const char *ck;
+
+    wh_digest_sha256_str(predicate.ptr, predicate.len, hash);
+    if (ctx->sbom_cache == NULL) {
+        parsed = wh_arena_alloc(keep, sizeof(*parsed));
+        if (wh_sbom_parse(predicate, ctx->limits, keep, parsed, err) != WH_OK)
+            return err->code;
+        *sbom = parsed;
+        *key = wh_arena_strdup(keep, hash);
+        return WH_OK;
+    }
+    /* Bytes already parsed (the same SBOM attested on another digest, or re-verified after its
+     * facts expired) are not parsed again: the key is their hash. */
+    ck = sbom_cache_key(ctx, hash);
+    *sbom = wh_cache_get(ctx->sbom_cache, ck, wh_clock_mono_ms(), &e);
+    if (*sbom == NULL) {
+        e = wh_cache_entry_new(ck);
+        parsed = wh_arena_alloc(wh_cache_entry_arena(e), sizeof(*parsed));
+        if (wh_sbom_parse(predicate, ctx->limits, wh_cache_entry_arena(e), parsed, err) != WH_OK) {
+            wh_cache_entry_unref(e);
+            return err->code;
+        }
+        /* This review's reference keeps it readable even if the put drops it (over the bound). */
+        wh_cache_entry_ref(e);
+        wh_cache_put(ctx->sbom_cache, e, parsed, wh_clock_mono_ms() + ctx->facts_ttl_ms);
+        *sbom = parsed;
+    }
+    wh_arena_defer(ctx->arena, release_entry, e);
+    *key = wh_arena_strdup(keep, hash);
+    return WH_OK;
+}
+
+const struct wh_sbom *
+wh_pipeline_memo_sbom(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
+                      const struct wh_policy_image *rule, const struct wh_pipeline_facts *f,
+                      const char **key, const char **error, enum wh_err *code)
+{
+    struct wh_cache_entry *e;
+    struct wh_pipeline_facts *again;
+    const struct wh_sbom *hit;
+
+    *key = f->sbom_key;
+    *error = NULL;
+    if (f->sbom != NULL || f->sbom_key == NULL)
+        return f->sbom;
+    if (ctx->sbom_cache != NULL) {
+        hit =
+            wh_cache_get(ctx->sbom_cache, sbom_cache_key(ctx, f->sbom_key), wh_clock_mono_ms(), &e);
+        if (hit != NULL) {
+            wh_arena_defer(ctx->arena, release_entry, e);
+            return hit;
+        }
+    }
+    /* Evicted from its byte-bounded cache while the facts naming it stayed: verified again,
+     * attestations as memo_facts reads them, for the digest that carried it. What is verified
+     * now is what is used (its own key), whatever the facts recorded. */
+    again = wh_arena_alloc(ctx->arena, sizeof(*again));
+    again->facts.digest = f->sbom_digest;
+    wh_pipeline_attestations_check(ctx, ref, rule, ctx->arena, again);
+    if (again->error == NULL && again->sbom == NULL)
+        wh_pipeline_referrers_check(ctx, ref, rule, false, ctx->arena, again);
+    if (again->error != NULL || again->sbom == NULL) {
+        *error = again->error != NULL
+                     ? again->error
+                     : wh_arena_sprintf(ctx->arena,
+                                        "the SBOM attestation of %s verified before no longer "
+                                        "verifies%s%s",
+                                        f->sbom_digest, again->verify_detail != NULL ? ": " : "",
+                                        again->verify_detail != NULL ? again->verify_detail : "");
+        *code = again->error != NULL ? again->error_code : WH_E_VERIFY;
+        return NULL;
+    }
+    *key = again->sbom_key;
+    return again->sbom;
 }
 
 /* Fetches and verifies (or finds in the cache) the facts of `digest` under `rule`. The result
@@ -125,6 +224,7 @@ wh_pipeline_memo_facts(const struct wh_image_check_ctx *ctx, const struct wh_ima
     struct wh_cache_entry *entry = NULL;
     struct wh_cache_flight *flight = NULL;
     struct wh_pipeline_facts *f;
+    const struct wh_pipeline_facts *mine;
     struct wh_arena *keep = ctx->arena;
     const struct wh_pipeline_facts *hit;
     const char *key;
@@ -162,6 +262,8 @@ wh_pipeline_memo_facts(const struct wh_image_check_ctx *ctx, const struct wh_ima
         f->facts.n_attestations = 0;
         f->facts.predicates = NULL;
         f->sbom = NULL;
+        f->sbom_key = NULL;
+        f->sbom_digest = NULL;
         f->verify_detail = NULL;
         f->signature_detail = NULL;
         ttl = wh_pipeline_memo_failure_ttl(ctx);
@@ -172,6 +274,13 @@ wh_pipeline_memo_facts(const struct wh_image_check_ctx *ctx, const struct wh_ima
     } else {
         ttl = ctx->facts_ttl_ms;
     }
+    /* The cached value names its SBOM only by key (the SBOM cache holds it, bounded apart);
+     * this review reads the copy that still points at it. */
+    mine = f;
+    if (entry != NULL && f->sbom != NULL) {
+        mine = wh_arena_memdup(ctx->arena, f, sizeof(*f));
+        f->sbom = NULL;
+    }
     wh_pipeline_memo_publish(ctx, entry, flight, f, ttl);
-    return f;
+    return mine;
 }

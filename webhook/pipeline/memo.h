@@ -41,6 +41,33 @@ void wh_pipeline_memo_publish(const struct wh_image_check_ctx *ctx, struct wh_ca
 bool wh_pipeline_memo_facts_complete(const struct wh_pipeline_facts *f,
                                      const struct wh_policy_image *rule, bool want_signature);
 
+/* True when `f` holds a verified SBOM (this review's, or named by key in the cached value). */
+bool wh_pipeline_memo_has_sbom(const struct wh_pipeline_facts *f);
+
+/*
+ * Parses a verified SBOM predicate. With an SBOM cache the parse lives there (one per distinct
+ * predicate bytes, reused when already there) and this review holds a reference until its arena
+ * ends; without one it lives in `keep`. *key is "sha256:<hex>" of the bytes, in `keep`. Outputs
+ * valid only on WH_OK; a malformed SBOM is err (WH_E_INVALID, WH_E_LIMIT).
+ */
+WH_MUST_CHECK enum wh_err wh_pipeline_memo_sbom_keep(const struct wh_image_check_ctx *ctx,
+                                                     struct wh_bytes predicate,
+                                                     struct wh_arena *keep,
+                                                     const struct wh_sbom **sbom, const char **key,
+                                                     struct wh_error *err);
+
+/*
+ * The verified SBOM that facts `f` (of an image of ref's repository, under `rule`) name, and
+ * *key its hash: f->sbom when set, else the SBOM cache's, else, evicted, its attestations
+ * verified again (registry requests, counted as any). NULL when `f` names none (*error NULL),
+ * or with *error and *code when verifying again failed. Valid until the review's arena ends.
+ */
+const struct wh_sbom *wh_pipeline_memo_sbom(const struct wh_image_check_ctx *ctx,
+                                            const struct wh_image_ref *ref,
+                                            const struct wh_policy_image *rule,
+                                            const struct wh_pipeline_facts *f, const char **key,
+                                            const char **error, enum wh_err *code);
+
 /*
  * Fetches and verifies (or finds in the cache) the facts of `digest` under `rule`: the classic
  * .sig (when `want_signature`), the .att, then the sigstore bundle referrers when those left the

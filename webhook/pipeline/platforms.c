@@ -68,8 +68,10 @@ merge_facts(const struct wh_image_check_ctx *ctx, const struct wh_pipeline_facts
         m->facts.predicates = index->facts.predicates;
         m->dev_env_conflict = index->dev_env_conflict;
     }
-    if (m->sbom == NULL && index->sbom != NULL) {
+    if (!wh_pipeline_memo_has_sbom(m) && wh_pipeline_memo_has_sbom(index)) {
         m->sbom = index->sbom;
+        m->sbom_key = index->sbom_key;
+        m->sbom_digest = index->sbom_digest;
         m->facts.attestations = index->facts.attestations;
         m->facts.n_attestations = index->facts.n_attestations;
         m->verify_detail = NULL;

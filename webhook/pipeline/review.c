@@ -147,6 +147,7 @@ check_ctx_init(struct wh_review_worker *w, const struct wh_policy *policy,
     ctx->now = wh_clock_wall();
     ctx->arena = a;
     ctx->cache = w->env->cache;
+    ctx->sbom_cache = w->env->sbom_cache;
     ctx->generation = wh_policy_generation(policy);
     ctx->trust = trust;
     ctx->trust_generation = trust != NULL ? wh_trust_root_generation(trust) : 0;

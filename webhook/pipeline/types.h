@@ -51,7 +51,12 @@ struct wh_image_check_ctx {
     int64_t deadline_ms;
     time_t now;
     struct wh_arena *arena;
-    struct wh_cache *cache;                    /* NULL: no caching (the CLI) */
+    struct wh_cache *cache; /* NULL: no caching (the CLI) */
+    /* Parsed SBOMs, by the sha256 of their predicate bytes, bounded apart from `cache` (a
+     * component table is kilobytes to megabytes): the facts in `cache` name their SBOM by that
+     * key, and the drift summary of a (prod, dev) pair is cached in `cache`. NULL when `cache`
+     * is: SBOMs then live in the review arena. */
+    struct wh_cache *sbom_cache;
     uint64_t generation;                       /* policy generation: part of every facts key */
     int64_t tag_ttl_ms;                        /* tag → digest */
     int64_t facts_ttl_ms;                      /* verified facts of a digest */
@@ -123,10 +128,15 @@ struct wh_pipeline_facts {
     struct wh_facts facts;
     const char *signature_detail; /* why a present .sig layer did not verify */
     const char *verify_detail;    /* why a present .att layer did not verify */
-    const struct wh_sbom *sbom;   /* the verified SBOM attestation, parsed; NULL if none */
-    const char *dev_env_detail;   /* why a dev-environment attestation was not taken */
-    bool dev_env_conflict;        /* verified ones name different dev images: none is taken */
-    const char *error;            /* infrastructure error: never cached */
+    /* The verified SBOM attestation, parsed, for this review; NULL if none, and NULL in the
+     * value the cache keeps: wh_pipeline_memo_sbom finds it (SBOM cache, else verified again). */
+    const struct wh_sbom *sbom;
+    const char *sbom_key;       /* "sha256:<hex>" of its predicate bytes; NULL: no verified SBOM */
+    const char *sbom_digest;    /* the image digest whose attestation carried it (an index's for a
+                                 * platform whose own has none) */
+    const char *dev_env_detail; /* why a dev-environment attestation was not taken */
+    bool dev_env_conflict;      /* verified ones name different dev images: none is taken */
+    const char *error;          /* infrastructure error: never cached */
     enum wh_err error_code;
 };
 

@@ -291,6 +291,57 @@ test_failure_expires_and_is_recomputed(void)
     wh_cache_free(c);
 }
 
+/* Entries nobody asks for again leave once expired: a lookup of any key sweeps them (at most
+ * once a second of its now_ms), so a stream of never-repeated keys does not fill the cache. */
+static void
+test_expired_entries_are_swept(void)
+{
+    struct wh_cache *c = wh_cache_new(64, 1u << 20);
+    struct wh_cache_entry *ref;
+    struct wh_cache_stats st;
+    char key[32];
+    int i;
+
+    for (i = 0; i < 20; i++) {
+        snprintf(key, sizeof(key), "neg-%d", i);
+        put_text(c, key, "no such tag", 10);
+    }
+    put_text(c, "keep", "digest", 1000000);
+    ok(wh_cache_get(c, "other", 5, &ref) == NULL, "a lookup before they expire finds no key");
+    wh_cache_stats(c, &st);
+    ok(st.entries == 21 && st.expirations == 0, "nothing expired yet: 21 entries");
+    ok(wh_cache_get(c, "other", 500, &ref) == NULL, "a lookup within the second sweeps nothing");
+    wh_cache_stats(c, &st);
+    ok(st.entries == 21, "no second sweep within a second (%zu entries)", st.entries);
+    ok(wh_cache_get(c, "other", 2000, &ref) == NULL, "a lookup a second later");
+    wh_cache_stats(c, &st);
+    ok(st.entries == 1 && st.expirations == 20,
+       "sweeps the 20 expired entries nobody looked up (%zu left, %llu expired)", st.entries,
+       st.expirations);
+    ok(wh_cache_get(c, "keep", 2000, &ref) != NULL, "the live one stays");
+    wh_cache_entry_unref(ref);
+    wh_cache_free(c);
+}
+
+/* The byte bound counts what an entry holds from malloc (its chunks), not what its value uses:
+ * a 6-byte value costs its first chunk, and the stats say the same. */
+static void
+test_entry_bytes_count_the_footprint(void)
+{
+    struct wh_cache *c = wh_cache_new(8, 1u << 20);
+    struct wh_cache_entry *e = wh_cache_entry_new("k");
+    struct wh_cache_stats st;
+    size_t bytes;
+
+    (void)wh_arena_strdup(wh_cache_entry_arena(e), "value");
+    bytes = wh_cache_entry_bytes(e);
+    ok(bytes >= 512 && bytes <= 1024, "a small value costs its first chunk: %zu bytes", bytes);
+    wh_cache_put(c, e, "value", 1000);
+    wh_cache_stats(c, &st);
+    ok(st.bytes == bytes, "stats count the same bytes (%zu)", st.bytes);
+    wh_cache_free(c);
+}
+
 int
 main(void)
 {
@@ -304,5 +355,7 @@ main(void)
     test_bytes_bound_and_oversized_entry();
     test_reference_outlives_eviction();
     test_concurrent_readers_and_writers();
+    test_expired_entries_are_swept();
+    test_entry_bytes_count_the_footprint();
     return done_testing();
 }

@@ -13,6 +13,8 @@
 
 #include "base/clock.h"
 #include "base/digest.h"
+#include "base/str.h"
+#include "pipeline/memo.h"
 #include "pipeline/resolve.h"
 #include "pipeline/signatures.h"
 #include "policy/policy.h"
@@ -781,6 +783,131 @@ test_agent_commits_win_over_empty(void)
     world_stop(&w);
 }
 
+/* A CycloneDX SBOM of `n` components pkg0..pkg<n-1> (and `extra` more, dev-only drift). */
+static const char *
+big_sbom(struct world *w, size_t n, const char *extra)
+{
+    struct wh_buf b;
+    size_t i;
+    const char *out;
+
+    wh_buf_init(&b, 1 << 20);
+    wh_buf_append_c(&b, "{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[");
+    for (i = 0; i < n; i++)
+        wh_buf_printf(&b,
+                      "%s{\"type\":\"library\",\"name\":\"pkg%zu\",\"version\":\"1.%zu.0\","
+                      "\"purl\":\"pkg:deb/debian/pkg%zu@1.%zu.0\"}",
+                      i > 0 ? "," : "", i, i, i, i);
+    wh_buf_printf(&b, "%s]}", extra);
+    WH_ASSERT(!b.overflow);
+    out = wh_arena_strndup(&w->a, b.ptr, b.len);
+    wh_buf_fini(&b);
+    return out;
+}
+
+/*
+ * Issue 15 item 4: what the cache keeps per image is its verdict facts and the drift summary,
+ * a few hundred bytes, measured with the cache's own accounting (every chunk its entries hold
+ * from malloc); the 300-component SBOMs live in the SBOM cache, bounded apart. A cached review
+ * then costs no registry request and needs no SBOM; an SBOM evicted from its cache is verified
+ * again when a new diff needs it, and a failure to do so is a failure, never an allowance.
+ */
+static void
+test_cache_entries_are_small(void)
+{
+    struct world w;
+    struct wh_cache *cache = wh_cache_new(1024, 64u << 20);
+    struct wh_cache *sboms = wh_cache_new(1024, 16u << 20);
+    struct wh_cache_stats st, sst;
+    struct wh_image_check_ctx ctx;
+    struct wh_image_result r, again;
+    struct wh_image_ref ref;
+    struct wh_error err;
+    const struct wh_pipeline_facts *f;
+    const struct wh_sbom *sbom;
+    const char *prod = NULL, *key = NULL, *error = NULL;
+    enum wh_err code = WH_OK;
+    unsigned long before;
+
+    world_start(&w);
+    WH_ASSERT(world_policy(&w, "onError: allow", wh_arena_sprintf(&w.a, RULE_TAG, w.addr)));
+    prod = big_sbom(&w, 300, "");
+    signed_image(&w, "demo/app", "ok", "app-big", prod, "");
+    signed_image(&w, "demo/dev", "ok", "dev-big",
+                 big_sbom(&w, 300,
+                          ",{\"type\":\"library\",\"name\":\"vim\",\"version\":\"9.0\","
+                          "\"purl\":\"pkg:deb/debian/vim@9.0\"}"),
+                 "");
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.policy = w.policy;
+    ctx.registry = w.client;
+    ctx.registry_error = "";
+    ctx.limits = &lim;
+    ctx.now = wh_clock_wall();
+    ctx.arena = &w.a;
+    ctx.cache = cache;
+    ctx.sbom_cache = sboms;
+    ctx.generation = wh_policy_generation(w.policy);
+    ctx.tag_ttl_ms = 30000;
+    ctx.facts_ttl_ms = 600000;
+    ctx.negative_ttl_ms = 30000;
+    ctx.deadline_ms = wh_clock_mono_ms() + 5000;
+    wh_pipeline_image_check_one(&ctx, wh_arena_sprintf(&w.a, "%s/demo/app:ok", w.addr), NULL, NULL,
+                                &r);
+    ok(r.error == NULL && r.dev_error == NULL && r.diff != NULL && r.diff->n_dev_only == 1 &&
+           r.diff->n_same == 300,
+       "cold: app:ok verified and diffed against dev:ok (1 dev-only, 300 same): %s %s",
+       r.error != NULL ? r.error : "", r.dev_error != NULL ? r.dev_error : "");
+    wh_cache_stats(cache, &st);
+    wh_cache_stats(sboms, &sst);
+    printf("# per-image cache: %zu entries, %zu bytes for 2 images (%zu per image); SBOM cache: "
+           "%zu entries, %zu bytes\n",
+           st.entries, st.bytes, st.bytes / 2, sst.entries, sst.bytes);
+    ok(st.bytes / 2 <= 4096, "per image, the cache keeps %zu bytes (<= 4096): facts and drift",
+       st.bytes / 2);
+    ok(sst.entries == 2 && sst.bytes > st.bytes,
+       "the two 300-component SBOMs are in the SBOM cache (%zu entries, %zu bytes)", sst.entries,
+       sst.bytes);
+
+    /* Cached: no request, and no SBOM needed (the drift summary answers). */
+    wh_cache_clear(sboms);
+    before = wh_registry_client_requests(w.client);
+    wh_pipeline_image_check_one(&ctx, wh_arena_sprintf(&w.a, "%s/demo/app:ok", w.addr), NULL, NULL,
+                                &again);
+    ok(again.error == NULL && again.dev_error == NULL && again.diff != NULL &&
+           again.diff->n_dev_only == 1 && again.diff->n_findings == r.diff->n_findings &&
+           strcmp(again.diff->findings[0].name, "vim") == 0 &&
+           wh_registry_client_requests(w.client) == before,
+       "cached: the same drift (%s), no registry request (%lu), SBOMs not needed",
+       again.diff != NULL && again.diff->n_findings > 0 ? again.diff->findings[0].name : "-",
+       wh_registry_client_requests(w.client) - before);
+
+    /* A diff that needs an evicted SBOM verifies it again: the same bytes, the same key. */
+    WH_ASSERT(wh_image_ref_parse(wh_str_c(wh_arena_sprintf(&w.a, "%s/demo/app:ok", w.addr)), &w.a,
+                                 &ref, &err) == WH_OK);
+    f = wh_pipeline_memo_facts(&ctx, &ref, r.digest, r.rule, true);
+    ok(f->error == NULL && f->sbom == NULL && f->sbom_key != NULL,
+       "the cached facts name their SBOM by key only");
+    before = wh_registry_client_requests(w.client);
+    sbom = wh_pipeline_memo_sbom(&ctx, &ref, r.rule, f, &key, &error, &code);
+    ok(sbom != NULL && sbom->n_components == 300 && key != NULL && strcmp(key, f->sbom_key) == 0 &&
+           wh_registry_client_requests(w.client) > before,
+       "evicted: verified again (%lu requests), 300 components, the same key",
+       wh_registry_client_requests(w.client) - before);
+    sbom = wh_pipeline_memo_sbom(&ctx, &ref, r.rule, f, &key, &error, &code);
+    ok(sbom != NULL && sbom->n_components == 300, "then found in the SBOM cache");
+    wh_cache_clear(sboms);
+    fault_registry_set(w.f, "503", ".att", 0);
+    sbom = wh_pipeline_memo_sbom(&ctx, &ref, r.rule, f, &key, &error, &code);
+    ok(sbom == NULL && error != NULL && code == WH_E_UNAVAILABLE,
+       "evicted, and the .att store fails: no SBOM, an infrastructure error (%s)",
+       error != NULL ? error : "none");
+    fault_registry_set(w.f, NULL, NULL, 0);
+    world_stop(&w);
+    wh_cache_free(cache);
+    wh_cache_free(sboms);
+}
+
 int
 main(void)
 {
@@ -795,6 +922,7 @@ main(void)
     test_dev_reference_from_attestation();
     test_signature_count();
     test_agent_commits_win_over_empty();
+    test_cache_entries_are_small();
     wh_arena_fini(&keys_arena);
     return done_testing();
 }
