@@ -178,8 +178,7 @@ EOF
 ok $? "the policy with attestations.fsManifest lints clean (loader and schema)" "$(cat "$work/lint.txt")"
 
 # ---- judged by check and by the webhook's engine ----
-judge() {
-  local s0; s0=$(ms_now) # REPO:TAG WANT_ALLOWED PATTERN (grep -E, in check's report and in the review's message)
+judge() { # REPO:TAG WANT_ALLOWED PATTERN (grep -E, in check's report and in the review's message)
   local ref=$REGISTRY/$1 want=$2 pat=$3 name rc rrc
   name=${1//[:\/]/-}
   "$dg" check "$ref" --policy "$work/policy.yaml" --plain-http "$REGISTRY" > "$work/check-$name.txt" 2>&1
