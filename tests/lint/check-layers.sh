@@ -9,7 +9,7 @@ declare -A allow=(
   [image]="" [trust]="" [decision]="" [metrics]="" [fsm]=""
   [verify]="image trust" [sbom]="verify" [policy]="image verify sbom decision"
   [admission]="decision" [registry]="image" [cache]="verify" [kube]="registry/http.h"
-  [pipeline]="image trust verify sbom decision policy admission registry kube cache metrics config.h"
+  [pipeline]="image trust verify sbom decision policy admission registry kube cache metrics fsm config.h"
   [http]="pipeline admission metrics config.h"
   [lint]="policy"
   [audit]="image policy decision verify sbom"

@@ -18,6 +18,7 @@
 #include "cli/commands.h"
 #include "cli/fsm.h"
 #include "cli/report.h"
+#include "fsm/attest.h"
 #include "fsm/diff.h"
 #include "fsm/layer.h"
 #include "fsm/manifest.h"
@@ -27,7 +28,6 @@
 #include "registry/client.h"
 #include "registry/manifest.h"
 
-#define PREDICATE_TYPE "https://driftgate.dev/fs-manifest/v1"
 #define MAX_MANIFEST_TEXT ((size_t)1 << 30)
 #define MAX_LAYER_BYTES_DEFAULT ((size_t)2 << 30)
 
@@ -36,13 +36,15 @@ const char wh_cli_fsm_help[] =
     "       driftgate fsm dir (ROOT | --pid PID) [LIMITS]\n"
     "       driftgate fsm diff EXPECTED ACTUAL --policy FILE [--format "
     "text|markdown|json|sarif]\n"
-    "       driftgate fsm attest IMAGE [--check STATEMENT] [--platform OS/ARCH] [REGISTRY "
-    "FLAGS]\n"
+    "       driftgate fsm attest IMAGE [--blob FILE] [--check STATEMENT] [--platform OS/ARCH]\n"
+    "                            [REGISTRY FLAGS]\n"
     "image: the expected filesystem manifest from IMAGE's layers in the registry.\n"
     "dir: the actual one of a directory, or of process PID's root (other mounts skipped).\n"
     "diff: drift of ACTUAL against EXPECTED in block/warn/ignore tiers (policy spec.runtime).\n"
-    "attest: the in-toto statement (predicate " PREDICATE_TYPE ") of IMAGE's\n"
-    "manifest; with --check, recomputes it and compares with STATEMENT.\n"
+    "attest: the in-toto statement (predicate " WH_FSM_PREDICATE_TYPE ") of IMAGE's\n"
+    "manifest, subject = the (platform) manifest digest; --blob FILE writes the manifest to FILE\n"
+    "and the statement names it by descriptor (push FILE as a referrer of the image); with\n"
+    "--check, recomputes it and compares with STATEMENT (and its --blob FILE).\n"
     "REGISTRY FLAGS: [--plain-http HOST:PORT]... [--docker-config FILE] [--ca-file FILE]\n"
     "                [--timeout SECONDS] [--max-layer-bytes N]\n"
     "LIMITS: [--max-entries N] [--max-bytes N] [--max-depth N]\n"
@@ -53,7 +55,7 @@ const char wh_cli_fsm_help[] =
 struct fsm_opts {
     const char *args[4];
     int n_args;
-    const char *platform, *policy, *format, *check, *docker_config, *ca_file;
+    const char *platform, *policy, *format, *check, *blob, *docker_config, *ca_file;
     const char *plain_http[16];
     size_t n_plain_http;
     int pid;
@@ -129,6 +131,7 @@ string_flag(const char *flag, const char *v, struct fsm_opts *o)
         {"--policy", offsetof(struct fsm_opts, policy)},
         {"--format", offsetof(struct fsm_opts, format)},
         {"--check", offsetof(struct fsm_opts, check)},
+        {"--blob", offsetof(struct fsm_opts, blob)},
         {"--docker-config", offsetof(struct fsm_opts, docker_config)},
         {"--ca-file", offsetof(struct fsm_opts, ca_file)},
     };
@@ -624,63 +627,88 @@ cmd_diff(const struct fsm_opts *o, struct wh_arena *a)
 
 /* ---- fsm attest ---- */
 
+/* The statement's subject: the manifest whose layers were computed (for an index, the platform
+ * manifest picked; the webhook binds the attestation to that digest). */
+static const char *
+subject_digest(const struct image_result *r)
+{
+    return r->platform_digest != NULL ? r->platform_digest : r->digest;
+}
+
 static void
-render_statement(const struct image_result *r, struct wh_buf *b)
+render_statement(const struct image_result *r, bool as_blob, struct wh_buf *b)
 {
     wh_buf_append_c(b, "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":");
     wh_buf_append_json_string(b, wh_str_c(r->name));
     wh_buf_printf(b,
-                  ",\"digest\":{\"sha256\":\"%s\"}}],\"predicateType\":\"" PREDICATE_TYPE
-                  "\",\"predicate\":{\"format\":\"driftgate-fsm/v1\",\"digestAlgorithm\":"
+                  ",\"digest\":{\"sha256\":\"%s\"}}],\"predicateType\":\"" WH_FSM_PREDICATE_TYPE
+                  "\",\"predicate\":{\"format\":\"" WH_FSM_FORMAT "\",\"digestAlgorithm\":"
                   "\"sha256\",\"root\":\"%s\",\"entries\":%zu,",
-                  r->digest + 7, r->root, r->n_entries);
+                  subject_digest(r) + 7, r->root, r->n_entries);
     if (r->platform_digest != NULL)
-        wh_buf_printf(b, "\"platform\":\"%s\",\"platformDigest\":\"%s\",", r->platform,
-                      r->platform_digest);
+        wh_buf_printf(b, "\"platform\":\"%s\",\"index\":\"%s\",", r->platform, r->digest);
     wh_buf_append_c(b, "\"generator\":{\"name\":\"driftgate\",\"version\":");
     wh_buf_append_json_string(b, wh_str_c(wh_version()));
+    if (as_blob) {
+        wh_buf_printf(b,
+                      "},\"manifestDescriptor\":{\"mediaType\":\"" WH_FSM_MEDIA_TYPE
+                      "\",\"digest\":\"%s\",\"size\":%zu}}}\n",
+                      r->root, r->text.len);
+        return;
+    }
     wh_buf_append_c(b, "},\"manifest\":");
     wh_buf_append_json_string(b, r->text);
     wh_buf_append_c(b, "}}\n");
 }
 
-/* Why `statement` does not attest what was computed, or NULL when it does. */
+/* Why `statement` does not attest what was computed, or NULL when it does: the envelope fields
+ * here, the predicate through fsm/attest.h as the webhook reads it (`blob`: the manifest file of a
+ * statement that names one). */
 static const char *
-statement_mismatch(struct wh_bytes statement, const struct image_result *r, struct wh_arena *a)
+statement_mismatch(struct wh_bytes statement, const char *blob, const struct image_result *r,
+                   struct wh_arena *a)
 {
     json_error_t jerr;
     json_t *root =
         json_loadb((const char *)statement.ptr, statement.len, JSON_REJECT_DUPLICATES, &jerr);
-    const char *why = NULL, *type, *ptype, *sha, *rd, *text;
-    size_t text_len = 0;
-    json_t *subj, *pred;
+    const char *why = NULL, *type, *ptype, *sha;
+    struct wh_fsm_attested att;
+    struct wh_bytes pred = {NULL, 0}, raw;
+    struct wh_error err;
+    json_t *subj;
+    char *dumped = NULL;
 
     if (root == NULL)
         return wh_arena_sprintf(a, "statement is not JSON: %d:%d: %s", jerr.line, jerr.column,
                                 jerr.text);
     subj = json_object_get(root, "subject");
-    pred = json_object_get(root, "predicate");
     type = json_string_value(json_object_get(root, "_type"));
     ptype = json_string_value(json_object_get(root, "predicateType"));
     sha = json_string_value(
         json_object_get(json_object_get(json_array_get(subj, 0), "digest"), "sha256"));
-    rd = json_string_value(json_object_get(pred, "root"));
-    text = json_string_value(json_object_get(pred, "manifest"));
-    if (text != NULL)
-        text_len = json_string_length(json_object_get(pred, "manifest"));
+    if (json_object_get(root, "predicate") != NULL &&
+        (dumped = json_dumps(json_object_get(root, "predicate"), JSON_COMPACT)) != NULL)
+        pred = (struct wh_bytes){(const unsigned char *)dumped, strlen(dumped)};
     if (type == NULL || strcmp(type, "https://in-toto.io/Statement/v1") != 0)
         why = "_type is not https://in-toto.io/Statement/v1";
-    else if (ptype == NULL || strcmp(ptype, PREDICATE_TYPE) != 0)
-        why = "predicateType is not " PREDICATE_TYPE;
-    else if (json_array_size(subj) != 1 || sha == NULL || strcmp(sha, r->digest + 7) != 0)
-        why = wh_arena_sprintf(a, "the subject is not the image %s", r->digest);
-    else if (rd == NULL || strcmp(rd, r->root) != 0)
-        why = wh_arena_sprintf(a, "attested root %s, computed %s", rd != NULL ? rd : "(none)",
-                               r->root);
-    else if (text != NULL && (text_len != r->text.len || memcmp(text, r->text.ptr, text_len) != 0))
-        why = "the inline manifest is not the computed one";
-    else if (text == NULL)
-        why = "the statement carries no inline manifest";
+    else if (ptype == NULL || strcmp(ptype, WH_FSM_PREDICATE_TYPE) != 0)
+        why = "predicateType is not " WH_FSM_PREDICATE_TYPE;
+    else if (json_array_size(subj) != 1 || sha == NULL || strcmp(sha, subject_digest(r) + 7) != 0)
+        why = wh_arena_sprintf(a, "the subject is not the image %s", subject_digest(r));
+    else if (wh_fsm_attested_parse(pred, MAX_MANIFEST_TEXT, a, &att, &err) != WH_OK)
+        why = wh_arena_strdup(a, err.msg);
+    else if (att.blob_digest != NULL && blob == NULL)
+        why = "the statement names a manifest blob: pass its file with --blob FILE";
+    else if (att.blob_digest != NULL &&
+             wh_file_read(blob, MAX_MANIFEST_TEXT, a, &raw, &err) != WH_OK)
+        why = wh_arena_sprintf(a, "--blob %s: %s", blob, err.msg);
+    else
+        why = wh_fsm_attested_mismatch(&att,
+                                       att.blob_digest != NULL
+                                           ? (struct wh_str){(const char *)raw.ptr, raw.len}
+                                           : att.manifest,
+                                       r->text, a);
+    free(dumped);
     json_decref(root);
     return why;
 }
@@ -693,6 +721,7 @@ cmd_attest(const struct fsm_opts *o, struct wh_arena *a)
     struct wh_bytes statement = {NULL, 0};
     struct wh_buf b;
     const char *why;
+    FILE *f;
 
     if (o->n_args != 1)
         return fail("attest", "expected one IMAGE (see driftgate fsm --help)");
@@ -701,20 +730,32 @@ cmd_attest(const struct fsm_opts *o, struct wh_arena *a)
     if (compute_image(o, o->args[0], a, &r, &err) != WH_OK)
         return fail("attest", err.msg);
     if (o->check != NULL) {
-        why = statement_mismatch(statement, &r, a);
+        why = statement_mismatch(statement, o->blob, &r, a);
         if (why != NULL) {
             (void)fail("attest", wh_arena_sprintf(a, "%s: does not match %s@%s: %s", o->check,
-                                                  r.name, r.digest, why));
+                                                  r.name, subject_digest(&r), why));
             return 1;
         }
-        printf("attested = computed: %s@%s root %s\n", r.name, r.digest, r.root);
+        printf("attested = computed: %s@%s root %s\n", r.name, subject_digest(&r), r.root);
         return 0;
     }
+    if (o->blob != NULL) {
+        f = fopen(o->blob, "wb");
+        if (f == NULL || fwrite(r.text.ptr, 1, r.text.len, f) != r.text.len || fclose(f) != 0)
+            return fail("attest", wh_arena_sprintf(a, "--blob %s: cannot write: %s", o->blob,
+                                                   strerror(errno)));
+    }
     wh_buf_init(&b, 2 * MAX_MANIFEST_TEXT);
-    render_statement(&r, &b);
+    render_statement(&r, o->blob != NULL, &b);
     fwrite(b.ptr, 1, b.len, stdout);
     wh_buf_fini(&b);
     fprintf(stderr, "root %s\n", r.root);
+    if (o->blob != NULL)
+        fprintf(stderr,
+                "push %s to %s as a referrer of %s@%s, e.g. oras attach --artifact-type "
+                "%s %s@%s %s:%s\n",
+                o->blob, r.name, r.name, subject_digest(&r), WH_FSM_MEDIA_TYPE, r.name,
+                subject_digest(&r), o->blob, WH_FSM_MEDIA_TYPE);
     return 0;
 }
 

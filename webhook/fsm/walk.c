@@ -171,6 +171,14 @@ type_of(mode_t mode)
     return WH_FSM_FILE;
 }
 
+/* Test seam: tests/unit/fsm/walk_changed_test.c #includes this file with a hook that changes the
+ * tree at two points ("lookup": before an object is opened; "read": between a regular file's
+ * stat and the read of its content), so that "changed during scan" is tested deterministically.
+ * Compiled out everywhere else. */
+#ifndef WH_FSM_WALK_TEST_HOOK
+#define WH_FSM_WALK_TEST_HOOK(stage, path) ((void)0)
+#endif
+
 static bool
 same_state(const struct statx *a, const struct stat *b)
 {
@@ -245,6 +253,7 @@ read_file(struct walker *w, int pfd, const struct statx *sx, struct wh_fsm_entry
         e->caps = wh_arena_memdup(w->a, caps, (size_t)nc);
         e->n_caps = (size_t)nc;
     }
+    WH_FSM_WALK_TEST_HOOK("read", e->path);
     if (!hash_fd(w, fd, e->sha256)) {
         wh_fsm_manifest_note(w->m, WH_FSM_NOTE_UNREADABLE, e->path, w->a);
     } else if (fstat(fd, &after) != 0 || !same_state(sx, &after)) {
@@ -275,6 +284,7 @@ visit(struct walker *w, int dfd, const char *name, const char *path, size_t dept
         w->stopped = true;
         return;
     }
+    WH_FSM_WALK_TEST_HOOK("lookup", path);
     pfd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (pfd < 0) {
         wh_fsm_manifest_note(w->m, errno == ENOENT ? WH_FSM_NOTE_CHANGED : WH_FSM_NOTE_UNREADABLE,

@@ -1,13 +1,15 @@
 /*
  * cosign .att layers and every verified in-toto statement: recorded, then routed by signed
- * predicate type (SBOM, provenance, vulnerabilities, agent, dev environment), each kind only from
- * its own signers; the first verified one of each kind wins (an agent attestation listing commits
- * over an empty one), and dev-environment attestations naming different dev images cancel out.
+ * predicate type (SBOM, provenance, vulnerabilities, agent, dev environment, fs manifest), each
+ * kind only from its own signers; the first verified one of each kind wins (an agent attestation
+ * listing commits over an empty one), and dev-environment attestations naming different dev images
+ * cancel out.
  */
 #include "pipeline/attestations.h"
 
 #include <string.h>
 
+#include "pipeline/fs_manifest.h"
 #include "pipeline/memo.h"
 #include "pipeline/signatures.h"
 #include "policy/policy.h"
@@ -47,7 +49,8 @@ bool
 wh_pipeline_attestations_wanted(const struct wh_policy_image *rule)
 {
     return rule->sbom.required || rule->provenance.required || rule->vulns.required ||
-           rule->agent.required || wh_pipeline_attestations_dev_from(rule);
+           rule->agent.required || rule->fs_manifest.required ||
+           wh_pipeline_attestations_dev_from(rule);
 }
 
 static bool
@@ -161,8 +164,9 @@ wh_pipeline_attestations_signers(const struct wh_policy_image *rule, bool with_s
                 {rule->vulns.signed_by, rule->vulns.n_signed_by},
                 {rule->agent.signed_by, rule->agent.n_signed_by},
                 {rule->dev_reference.signed_by, rule->dev_reference.n_signed_by},
+                {rule->fs_manifest.signed_by, rule->fs_manifest.n_signed_by},
                 {rule->signatures.signed_by, rule->signatures.n_signed_by}};
-    size_t n_sets = with_signatures ? 6 : 5, total = 1, k = 0, i, j, m;
+    size_t n_sets = with_signatures ? 7 : 6, total = 1, k = 0, i, j, m;
     const struct wh_policy_signer **all;
 
     for (i = 0; i < n_sets; i++)
@@ -197,6 +201,12 @@ wh_pipeline_attestations_take(const struct wh_image_check_ctx *ctx,
 
     kept->predicate_type = wh_arena_strdup(keep, att->predicate_type);
     kept->signer = wh_arena_strdup(keep, att->signer);
+    /* fsManifest's proof (pipeline/fs_manifest.c) reads it before the review ends, then drops
+     * it: the review arena, never the cache's. */
+    if (wh_pipeline_fs_manifest_candidate(rule, att))
+        kept->predicate =
+            (struct wh_bytes){wh_arena_memdup(ctx->arena, att->predicate.ptr, att->predicate.len),
+                              att->predicate.len};
     route_predicate(ctx, rule, att, keep, preds, out, i, n);
     if (!rule->sbom.required || out->sbom != NULL)
         return;
@@ -301,17 +311,19 @@ wh_pipeline_attestations_check(const struct wh_image_check_ctx *ctx, const struc
     struct wh_error err;
     enum wh_err rc;
 
-    signers = wh_arena_calloc(tmp,
-                              rule->sbom.n_signed_by + rule->provenance.n_signed_by +
-                                  rule->vulns.n_signed_by + rule->agent.n_signed_by +
-                                  rule->dev_reference.n_signed_by + 1,
-                              sizeof(*signers));
+    signers =
+        wh_arena_calloc(tmp,
+                        rule->sbom.n_signed_by + rule->provenance.n_signed_by +
+                            rule->vulns.n_signed_by + rule->agent.n_signed_by +
+                            rule->dev_reference.n_signed_by + rule->fs_manifest.n_signed_by + 1,
+                        sizeof(*signers));
     add_signers(rule->sbom.signed_by, rule->sbom.n_signed_by, signers, &n_signers);
     add_signers(rule->provenance.signed_by, rule->provenance.n_signed_by, signers, &n_signers);
     add_signers(rule->vulns.signed_by, rule->vulns.n_signed_by, signers, &n_signers);
     add_signers(rule->agent.signed_by, rule->agent.n_signed_by, signers, &n_signers);
     add_signers(rule->dev_reference.signed_by, rule->dev_reference.n_signed_by, signers,
                 &n_signers);
+    add_signers(rule->fs_manifest.signed_by, rule->fs_manifest.n_signed_by, signers, &n_signers);
     n_all = wh_pipeline_attestations_signers(rule, false, tmp, &all);
     rc = wh_registry_cosign_manifest(ctx->registry, ref, facts->digest, "att",
                                      ctx->limits->blob_bytes, ctx->deadline_ms, tmp, &layers,

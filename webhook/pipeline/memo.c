@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "base/digest.h"
 #include "pipeline/attestations.h"
+#include "pipeline/fs_manifest.h"
 #include "pipeline/referrers.h"
 #include "pipeline/signatures.h"
 #include "registry/client.h"
@@ -114,6 +115,8 @@ wh_pipeline_memo_facts_complete(const struct wh_pipeline_facts *f,
         (f->facts.predicates == NULL || f->facts.predicates->provenance == NULL))
         return false;
     if (rule->vulns.required && (f->facts.predicates == NULL || f->facts.predicates->vulns == NULL))
+        return false;
+    if (rule->fs_manifest.must_attest && f->facts.fs_manifest_root == NULL)
         return false;
     return !rule->sbom.required || wh_pipeline_memo_has_sbom(f);
 }
@@ -254,6 +257,8 @@ wh_pipeline_memo_facts(const struct wh_image_check_ctx *ctx, const struct wh_ima
         wh_pipeline_attestations_check(ctx, ref, rule, keep, f);
     if (f->error == NULL && !wh_pipeline_memo_facts_complete(f, rule, want_signature))
         wh_pipeline_referrers_check(ctx, ref, rule, want_signature, keep, f);
+    if (f->error == NULL && rule->fs_manifest.required)
+        wh_pipeline_fs_manifest_prove(ctx, ref, rule, keep, f);
     if (f->error != NULL) {
         /* A failure is shared briefly, as a failure: nothing verified survives next to it. */
         f->error = wh_arena_strdup(keep, f->error);
@@ -261,6 +266,9 @@ wh_pipeline_memo_facts(const struct wh_image_check_ctx *ctx, const struct wh_ima
         f->facts.n_signature_signers = 0;
         f->facts.n_attestations = 0;
         f->facts.predicates = NULL;
+        f->facts.fs_manifest_root = NULL;
+        f->facts.fs_manifest_signer = NULL;
+        f->facts.fs_manifest_detail = NULL;
         f->sbom = NULL;
         f->sbom_key = NULL;
         f->sbom_digest = NULL;

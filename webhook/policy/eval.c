@@ -616,6 +616,47 @@ check_agent_required(struct verdict *v, const struct wh_policy_image *rule)
     }
 }
 
+/* attestations.fsManifest: a verified fs-manifest attestation by one of its signers whose root the
+ * pipeline recomputed from the image's layers. One that verified but did not prove out denies
+ * whatever `required` says (a signer attested another filesystem); a missing one denies, or with
+ * required: false warns. */
+static void
+check_fs_manifest(struct verdict *v, const struct wh_policy_image *rule)
+{
+    const struct wh_image_eval *in = v->in;
+    const struct wh_policy_fs_manifest *r = &rule->fs_manifest;
+    const struct wh_facts *f = in->facts;
+    struct wh_arena *a = v->d->arena;
+    const char *how, *subject, *text;
+
+    if (!r->required ||
+        (f != NULL && f->fs_manifest_root != NULL &&
+         wh_policy_signer_listed(r->signed_by, r->n_signed_by, f->fs_manifest_signer)))
+        return;
+    if (f != NULL && f->fs_manifest_detail != NULL) {
+        deny(v, wh_arena_sprintf(a,
+                                 "attestations.fsManifest: the verified fs-manifest attestation "
+                                 "does not prove the image's filesystem: %s",
+                                 f->fs_manifest_detail));
+        return;
+    }
+    subject = in->digest != NULL ? wh_arena_sprintf(a, "%s@%s", in->name, in->digest) : in->image;
+    how = cosign_how(r->signed_by[0], "attest",
+                     " --type " WH_POLICY_FS_MANIFEST_PREDICATE " --predicate fsm.json", in, a);
+    text = wh_arena_sprintf(
+        a,
+        "attestations.fsManifest%s: no verified fs-manifest attestation (%s) by %s%s%s%s: "
+        "compute it with driftgate fsm attest %s | jq .predicate > fsm.json, then %s",
+        r->must_attest ? "" : " (required: false)", WH_POLICY_FS_MANIFEST_PREDICATE,
+        wh_policy_signer_names(r->signed_by, r->n_signed_by, a),
+        in->verify_detail != NULL ? " (" : "", in->verify_detail != NULL ? in->verify_detail : "",
+        in->verify_detail != NULL ? ")" : "", subject, how);
+    if (r->must_attest)
+        deny(v, text);
+    else
+        warn(v, text);
+}
+
 static bool
 has_dev_reference(const struct wh_policy_image *rule)
 {
@@ -640,6 +681,7 @@ evaluate_rule(struct verdict *v, const struct wh_policy *p, const struct wh_poli
         have_sbom = check_sbom(v, rule);
     check_predicates(v, rule, now);
     check_agent_required(v, rule);
+    check_fs_manifest(v, rule);
     if (in->diff != NULL)
         return check_drift(v, p, rule, now);
     if (in->dev_error != NULL) {

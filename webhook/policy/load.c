@@ -1304,6 +1304,39 @@ parse_agent(struct ctx *c, const struct wh_policy_node *n, const char *where,
     return WH_OK;
 }
 
+/* Bounds of the proof (uncompressed layer bytes, objects): the defaults fit a review. */
+#define FSM_MAX_BYTES_CAP ((size_t)64 << 30)
+#define FSM_MAX_ENTRIES_CAP ((size_t)10000000)
+
+static enum wh_err
+parse_fs_manifest(struct ctx *c, const struct wh_policy_node *n, const char *where,
+                  struct wh_policy_image *img)
+{
+    static const char *const keys[] = {"signedBy", "required", "maxBytes", "maxEntries", NULL};
+    struct wh_policy_fs_manifest *fm = &img->fs_manifest;
+    const struct wh_policy_node *v;
+    enum wh_err rc;
+
+    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, keys)) != WH_OK ||
+        (rc = attestation_signers(c, n, where, img, &fm->signed_by, &fm->n_signed_by)) != WH_OK)
+        return rc;
+    fm->must_attest = true;
+    if (((v = wh_policy_tree_get(n, "required")) != NULL &&
+         (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.required", where), &fm->must_attest)) !=
+             WH_OK) ||
+        ((v = wh_policy_tree_get(n, "maxBytes")) != NULL &&
+         (rc = as_count(c, v, wh_arena_sprintf(c->tmp, "%s.maxBytes", where), FSM_MAX_BYTES_CAP,
+                        &fm->max_bytes)) != WH_OK) ||
+        ((v = wh_policy_tree_get(n, "maxEntries")) != NULL &&
+         (rc = as_count(c, v, wh_arena_sprintf(c->tmp, "%s.maxEntries", where), FSM_MAX_ENTRIES_CAP,
+                        &fm->max_entries)) != WH_OK))
+        return rc;
+    fm->required = true;
+    fm->line = n->line;
+    return WH_OK;
+}
+
 static enum wh_err
 parse_more_attestations(struct ctx *c, const struct wh_policy_node *n, const char *where,
                         struct wh_policy_image *img)
@@ -1321,6 +1354,10 @@ parse_more_attestations(struct ctx *c, const struct wh_policy_node *n, const cha
     if ((v = wh_policy_tree_get(n, "agent")) != NULL &&
         (rc = parse_agent(c, v, wh_arena_sprintf(c->tmp, "%s.agent", where), img)) != WH_OK)
         return rc;
+    if ((v = wh_policy_tree_get(n, "fsManifest")) != NULL &&
+        (rc = parse_fs_manifest(c, v, wh_arena_sprintf(c->tmp, "%s.fsManifest", where), img)) !=
+            WH_OK)
+        return rc;
     return WH_OK;
 }
 
@@ -1328,7 +1365,7 @@ static enum wh_err
 parse_attestations(struct ctx *c, const struct wh_policy_node *n, const char *where,
                    struct wh_policy_image *img)
 {
-    static const char *const keys[] = {"sbom", "provenance", "vulns", "agent", NULL};
+    static const char *const keys[] = {"sbom", "provenance", "vulns", "agent", "fsManifest", NULL};
     static const char *const sbom_keys[] = {"predicateType", "signedBy", NULL};
     const char *sw = wh_arena_sprintf(c->tmp, "%s.sbom", where);
     const struct wh_policy_node *v, *sbom;

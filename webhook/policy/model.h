@@ -255,6 +255,23 @@ struct wh_policy_agent {
     int line;
 };
 
+/* attestations.fsManifest: a DSSE-signed fs-manifest attestation (predicate
+ * https://driftgate.dev/fs-manifest/v1, docs/fs-manifest.md) on the image digest whose attested
+ * root digest equals the manifest computed from the image's own layers (pipeline/fs_manifest.c). */
+#define WH_POLICY_FS_MANIFEST_PREDICATE                                                            \
+    "https://driftgate.dev/fs-manifest/v1" /* fsm/attest.h's                                       \
+                                            */
+
+struct wh_policy_fs_manifest {
+    bool required;    /* attestations.fsManifest is present */
+    bool must_attest; /* fsManifest.required (default true): a missing one denies, else warns */
+    const struct wh_policy_signer *const *signed_by;
+    size_t n_signed_by;
+    size_t max_bytes;   /* uncompressed layer bytes the proof may read; 0: the default */
+    size_t max_entries; /* filesystem objects; 0: the default */
+    int line;
+};
+
 /* devReference.from: where the dev image to diff against comes from. */
 enum wh_policy_dev_from {
     WH_POLICY_DEV_FROM_TAG,         /* devReference.image, "{{tag}}" filled from the admitted tag */
@@ -279,9 +296,10 @@ struct wh_policy_image {
         const struct wh_policy_signer *const *signed_by;
         size_t n_signed_by;
     } sbom;
-    struct wh_policy_provenance provenance; /* attestations.provenance (policy/provenance.c) */
-    struct wh_policy_vulns vulns;           /* attestations.vulns (policy/vulns.c) */
-    struct wh_policy_agent agent;           /* attestations.agent (policy/provenance.c) */
+    struct wh_policy_provenance provenance;   /* attestations.provenance (policy/provenance.c) */
+    struct wh_policy_vulns vulns;             /* attestations.vulns (policy/vulns.c) */
+    struct wh_policy_agent agent;             /* attestations.agent (policy/provenance.c) */
+    struct wh_policy_fs_manifest fs_manifest; /* attestations.fsManifest */
     struct {
         const char *image;         /* template with at most one "{{tag}}", or NULL */
         bool allow_pod_annotation; /* a pod's driftgate.dev/dev-image annotation may pick it */

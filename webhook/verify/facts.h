@@ -33,6 +33,13 @@ struct wh_facts {
      * initialisers of the fields above stay valid). */
     const char *const *signature_signers;
     size_t n_signature_signers;
+    /* attestations.fsManifest: the root digest of a verified fs-manifest attestation by
+     * fs_manifest_signer that the pipeline recomputed from this digest's own layers (NULL: none
+     * proved); fs_manifest_detail says why a present one was not (the digest that did not match,
+     * the bound that was hit). */
+    const char *fs_manifest_root;
+    const char *fs_manifest_signer;
+    const char *fs_manifest_detail;
 };
 
 #endif

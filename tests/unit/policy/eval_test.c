@@ -314,7 +314,8 @@ world_init(struct world *w, const struct wh_policy *p, const char *image_name)
     wh_arena_init(&w->a);
     wh_decision_init(&w->d, &w->a);
     w->att = (struct wh_attestation){"https://cyclonedx.org/bom", "ci-key", {NULL, 0}};
-    w->facts = (struct wh_facts){DIGEST, NULL, "ci-key", &w->att, 1, NULL, NULL, 0};
+    w->facts =
+        (struct wh_facts){DIGEST, NULL, "ci-key", &w->att, 1, NULL, NULL, 0, NULL, NULL, NULL};
     w->findings[0] = dev_only("vim", "9.0");
     w->diff = (struct wh_sbom_diff){w->findings, 1, 1, 0, 0, 10};
     w->in.path = "spec.containers[1].image";
