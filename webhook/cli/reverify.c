@@ -124,7 +124,7 @@ parse_count(const char *v, long lo, long hi, long *out)
 static bool
 take_own(struct rv_opts *ro, const char *name, const char *v, bool *bad)
 {
-    long n;
+    long n = 0;
 
     if (strcmp(name, "api-server") == 0)
         ro->api_server = v;
@@ -153,35 +153,42 @@ take_own(struct rv_opts *ro, const char *name, const char *v, bool *bad)
     return true;
 }
 
+/* argv[*i] when it is one of reverify's flags: taken into ro (and its value, *i moved past it);
+ * false when it is not ours. *bad: ours, with a bad value. */
+static bool
+own_flag(struct rv_opts *ro, int argc, char **argv, int *i, bool *bad)
+{
+    const char *arg = argv[*i], *eq = strchr(arg, '='), *v;
+    char name[32];
+
+    if (strcmp(arg, "--once") == 0 || strcmp(arg, "--dry-run") == 0) {
+        *(arg[2] == 'o' ? &ro->once : &ro->dry_run) = true;
+        return true;
+    }
+    if (strncmp(arg, "--", 2) != 0 || (size_t)(eq != NULL ? eq - arg : 0) >= sizeof(name))
+        return false;
+    snprintf(name, sizeof(name), "%.*s", eq != NULL ? (int)(eq - arg - 2) : 29, arg + 2);
+    v = eq != NULL ? eq + 1 : (*i + 1 < argc ? argv[*i + 1] : NULL);
+    if (v == NULL || !take_own(ro, name, v, bad))
+        return false;
+    if (eq == NULL)
+        (*i)++;
+    return true;
+}
+
 /* Splits argv into reverify's own flags (into ro) and the rest (the shared flags, into rest). */
 static bool
 split_args(int argc, char **argv, struct rv_opts *ro, char **rest, int *n_rest)
 {
     *n_rest = 0;
     rest[(*n_rest)++] = argv[0];
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *eq = strchr(arg, '='), *v;
-        char name[32];
+    for (int i = 1; i < argc && argv[i] != NULL; i++) {
         bool bad = false;
 
-        if (strcmp(arg, "--once") == 0 || strcmp(arg, "--dry-run") == 0) {
-            *(arg[2] == 'o' ? &ro->once : &ro->dry_run) = true;
-            continue;
-        }
-        if (strncmp(arg, "--", 2) != 0 || (size_t)(eq != NULL ? eq - arg : 0) >= sizeof(name)) {
+        if (!own_flag(ro, argc, argv, &i, &bad))
             rest[(*n_rest)++] = argv[i];
-            continue;
-        }
-        snprintf(name, sizeof(name), "%.*s", eq != NULL ? (int)(eq - arg - 2) : 29, arg + 2);
-        v = eq != NULL ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
-        if (v == NULL || !take_own(ro, name, v, &bad)) {
-            rest[(*n_rest)++] = argv[i];
-            continue;
-        }
-        if (bad)
+        else if (bad)
             return false;
-        if (eq == NULL)
-            i++;
     }
     return true;
 }

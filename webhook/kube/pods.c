@@ -242,38 +242,59 @@ wh_kube_pod_list_parse(struct wh_bytes body, struct wh_arena *a, struct wh_kube_
 
 #define RBAC_PODS "`list` on pods (manifests/reverify/rbac.yaml)"
 
+/* One page: GET and parse. */
+static enum wh_err
+list_page(struct wh_kube_client *k, size_t page, const char *cont, size_t n, int64_t deadline_ms,
+          struct wh_arena *a, struct wh_kube_pod_page *pg, struct wh_error *err)
+{
+    struct wh_kube_call q = {.method = "GET",
+                             .max = WH_KUBE_POD_PAGE_MAX,
+                             .need = RBAC_PODS,
+                             .deadline_ms = deadline_ms};
+    struct wh_bytes body;
+    long status;
+
+    q.path = wh_arena_sprintf(a, "/api/v1/pods?limit=%zu&fieldSelector=status.phase%%3DRunning%s%s",
+                              page, cont != NULL ? "&continue=" : "",
+                              cont != NULL ? wh_registry_http_escape(cont, a) : "");
+    if (wh_kube_request(k, &q, a, &status, &body, err) != WH_OK)
+        return wh_error_wrap(err, "list pods");
+    if (wh_kube_pod_list_parse(body, a, pg, err) != WH_OK)
+        return wh_error_wrap(err, "list pods: page %zu", n);
+    return WH_OK;
+}
+
+/* A server that hands back one of the last two tokens would page forever. */
+static bool
+is_repeated(const char *cont, const char *const seen[2])
+{
+    return cont != NULL && ((seen[0] != NULL && strcmp(seen[0], cont) == 0) ||
+                            (seen[1] != NULL && strcmp(seen[1], cont) == 0));
+}
+
 enum wh_err
 wh_kube_pods_list(struct wh_kube_client *k, size_t page, size_t max_pods, int64_t deadline_ms,
                   struct wh_arena *a, struct wh_kube_pod **pods, size_t *n_pods,
                   struct wh_error *err)
 {
-    struct wh_kube_pod *all = wh_arena_calloc(a, max_pods + 1, sizeof(*all));
+    struct wh_kube_pod *all;
     const char *cont = NULL, *seen[2] = {NULL, NULL};
-    size_t n = 0, pages = 0, max_pages = max_pods / (page > 0 ? page : 1) + 1;
+    size_t n = 0, pages = 0, max_pages;
 
     if (page == 0 || page > WH_KUBE_PODS_PER_PAGE_MAX)
         return wh_error_set(err, WH_E_INVALID, "page size %zu is not 1-%u", page,
                             WH_KUBE_PODS_PER_PAGE_MAX);
+    max_pages = max_pods / page + 1;
+    all = wh_arena_calloc(a, max_pods + 1, sizeof(*all));
     do {
-        struct wh_kube_call q = {.method = "GET",
-                                 .max = WH_KUBE_POD_PAGE_MAX,
-                                 .need = RBAC_PODS,
-                                 .deadline_ms = deadline_ms};
         struct wh_kube_pod_page pg;
-        struct wh_bytes body;
-        long status;
 
         if (++pages > max_pages)
             return wh_error_set(err, WH_E_LIMIT,
                                 "list pods: more than %zu pages of %zu (raise --max-pods)",
                                 max_pages, page);
-        q.path = wh_arena_sprintf(
-            a, "/api/v1/pods?limit=%zu&fieldSelector=status.phase%%3DRunning%s%s", page,
-            cont != NULL ? "&continue=" : "", cont != NULL ? wh_registry_http_escape(cont, a) : "");
-        if (wh_kube_request(k, &q, a, &status, &body, err) != WH_OK)
-            return wh_error_wrap(err, "list pods");
-        if (wh_kube_pod_list_parse(body, a, &pg, err) != WH_OK)
-            return wh_error_wrap(err, "list pods: page %zu", pages);
+        if (list_page(k, page, cont, pages, deadline_ms, a, &pg, err) != WH_OK)
+            return err->code;
         for (size_t i = 0; i < pg.n_pods; i++) {
             if (strcmp(pg.pods[i].phase, "Running") != 0)
                 continue;
@@ -284,12 +305,9 @@ wh_kube_pods_list(struct wh_kube_client *k, size_t page, size_t max_pods, int64_
             all[n++] = pg.pods[i];
         }
         cont = pg.continue_token;
-        /* A server that hands the same token back would page forever. */
-        if (cont != NULL && ((seen[0] != NULL && strcmp(seen[0], cont) == 0) ||
-                             (seen[1] != NULL && strcmp(seen[1], cont) == 0)))
+        if (is_repeated(cont, seen))
             return wh_error_set(err, WH_E_INVALID,
-                                "list pods: the API server repeated a continue "
-                                "token");
+                                "list pods: the API server repeated a continue token");
         seen[pages % 2] = cont;
     } while (cont != NULL);
     *pods = all;
