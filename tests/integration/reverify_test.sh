@@ -13,8 +13,9 @@
 . "$(dirname "$0")/../lib/tap.sh"
 
 need_exec "$dg"
-command -v skopeo > /dev/null && command -v node > /dev/null && /usr/bin/python3 -c 'import yaml' ||
+if ! command -v skopeo > /dev/null || ! command -v node > /dev/null || ! /usr/bin/python3 -c 'import yaml'; then
   bail "skopeo, node and python3-yaml are installed"
+fi
 
 # --- registry and images -------------------------------------------------------------------
 on_exit "$top/tests/support/registry.sh" stop "$work/reg"
@@ -151,7 +152,7 @@ for _ in $(seq 200); do [ -s "$work/kube.port" ] && break; sleep 0.05; done
 [ -s "$work/kube.port" ]
 ok $? "stand-in kube-apiserver enforcing manifests/reverify/rbac.yaml's ClusterRole" "$(cat "$work/kube.log")"
 kport=$(cat "$work/kube.port")
-state() { curl -sk "https://127.0.0.1:${1:-$kport}/_state"; }
+state() { curl -sk "https://127.0.0.1:$kport/_state"; }
 # rv PORT ARGS...: driftgate reverify against the API server on PORT
 rv() {
   local port=$1; shift
@@ -259,11 +260,11 @@ PY
 cp "$work/no-list.yaml" "$work/rbac.yaml"
 rv "$kport" --once > "$work/nolist.out" 2> "$work/nolist.err"; rc=$?
 [ "$rc" = 2 ] && [ ! -s "$work/nolist.out" ] && grep -q 'list pods: GET /api/v1/pods.*HTTP 403: forbidden (pods is forbidden: User .system:serviceaccount:driftgate:driftgate-reverify. cannot list resource .pods.' "$work/nolist.err" &&
-  grep -qF 'grant `list` on pods (manifests/reverify/rbac.yaml)' "$work/nolist.err"
+  grep -qF "grant \`list\` on pods (manifests/reverify/rbac.yaml)" "$work/nolist.err"
 ok $? "a ClusterRole without list on pods: 403, exit 2, the error names the rule to grant, no report printed" "rc=$rc $(cat "$work/nolist.err")"
 cp "$work/no-events.yaml" "$work/rbac.yaml"
 rv "$kport" --once > /dev/null 2> "$work/noev.err"; rc=$?
-[ "$rc" = 2 ] && grep -qF 'grant `create` on events' "$work/noev.err"
+[ "$rc" = 2 ] && grep -qF "grant \`create\` on events" "$work/noev.err"
 ok $? "a ClusterRole without create on events: exit 2 naming the rule" "rc=$rc $(cat "$work/noev.err")"
 printf 'wrong\n' > "$work/kube/wrong-token"
 cp "$rbac" "$work/rbac.yaml"
@@ -296,6 +297,37 @@ raw_case bad 'list pods: page 1: PodList JSON' "a malformed pod list: exit 2 wit
 raw_case many 'PodList page holds 1001 items (limit 1000)' "a page with more items than any page we ask for: exit 2"
 raw_case loop 'repeated a continue token' "a server that hands back the same continue token: exit 2, no endless paging"
 raw_case deep 'list pods: page 1:' "deeply nested JSON in a pod list: exit 2, no crash"
+
+# --- the manifests: the component renders; the role is the minimum the server above enforced ---
+if command -v kubectl > /dev/null; then
+  mkdir -p "$work/ov"
+  printf 'resources: [%s]\ncomponents: [%s]\n' "$top/manifests" "$top/manifests/reverify" > "$work/ov/kustomization.yaml"
+  kubectl kustomize --load-restrictor LoadRestrictionsNone "$work/ov" > "$work/ov.yaml" 2> "$work/ov.err"
+  ok $? "manifests/reverify renders as a component of manifests/" "$(tail -3 "$work/ov.err")"
+  /usr/bin/python3 - "$work/ov.yaml" > "$work/ov.out" 2>&1 <<'PY'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+by = {(d["kind"], d["metadata"]["name"]): d for d in docs}
+role = by[("ClusterRole", "driftgate-reverify")]
+rules = sorted((tuple(r["apiGroups"]), tuple(r["resources"]), tuple(sorted(r["verbs"]))) for r in role["rules"])
+assert rules == sorted([(("",), ("pods",), ("list",)), (("wgpolicyk8s.io",), ("policyreports",), ("create", "get", "update")),
+                        (("",), ("events",), ("create",))]), rules
+b = by[("ClusterRoleBinding", "driftgate-reverify")]
+assert b["subjects"] == [{"kind": "ServiceAccount", "name": "driftgate-reverify", "namespace": "driftgate"}], b
+dep = by[("Deployment", "driftgate-reverify")]
+spec = dep["spec"]["template"]["spec"]
+c = spec["containers"][0]
+assert spec["serviceAccountName"] == "driftgate-reverify" and dep["spec"]["replicas"] == 1
+assert c["command"][1:3] == ["reverify", "--interval"] and "--metrics-listen" in c["command"], c["command"]
+assert c["securityContext"]["readOnlyRootFilesystem"] and c["securityContext"]["capabilities"]["drop"] == ["ALL"]
+cms = {v["configMap"]["name"] for v in spec["volumes"] if "configMap" in v}
+assert all(n in {d["metadata"]["name"] for d in docs if d["kind"] == "ConfigMap"} for n in cms), cms
+assert not any(d["kind"] == "CronJob" and "reverify" in d["metadata"]["name"] for d in docs)
+PY
+  ok $? "the component: ClusterRole = list pods, get/create/update policyreports, create events; a one-replica Deployment (not a CronJob) on its own ServiceAccount, hardened, with the webhook's ConfigMaps" "$(cat "$work/ov.out")"
+else
+  skip "manifests/reverify renders" "kubectl is not installed"
+fi
 
 out=$("$dg" reverify --policy "$work/policy/policy.yaml" 2>&1); rc=$?
 [ "$rc" = 2 ] && [[ "$out" == *"give exactly one of --once and --interval"* ]]
