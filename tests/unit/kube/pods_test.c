@@ -64,10 +64,15 @@ test_join(void)
     const struct wh_kube_pod *p;
 
     wh_arena_init(&a);
-    ok(parse(page, &a, &pg, &err) == WH_OK && pg.n_pods == 2, "a page with two pods parses (%s)",
-       err.msg);
+    if (parse(page, &a, &pg, &err) != WH_OK || pg.n_pods != 2 || pg.pods == NULL) {
+        ok(0, "a page with two pods parses (%s)", err.msg);
+        wh_arena_fini(&a);
+        return;
+    }
+    ok(1, "a page with two pods parses");
     p = &pg.pods[0];
-    ok(strcmp(pg.continue_token, "tok") == 0, "metadata.continue kept");
+    ok(pg.continue_token != NULL && strcmp(pg.continue_token, "tok") == 0,
+       "metadata.continue kept");
     ok(p->n_containers == 4 && strcmp(p->phase, "Running") == 0 && strcmp(p->uid, "u") == 0,
        "init, app and ephemeral statuses: 4");
     ok(strcmp(p->containers[0].field, "initContainers") == 0 && p->containers[0].index == 0 &&
