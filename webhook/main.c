@@ -22,6 +22,7 @@ static const struct {
     {"fsm", wh_cli_fsm},
     {"trust", wh_cli_trust},
     {"audit", wh_cli_audit},
+    {"reverify", wh_cli_reverify},
 };
 
 static bool

@@ -81,6 +81,17 @@ static const struct {
      "         --trusted-root FILE [--trusted-root FILE]... FILE|sha256:<hex>\n"
      "Verifies one sigstore bundle over FILE or a digest (the sigstore-conformance client).\n"
      "exit: 0 verified, 1 not verified (the reason is printed), 2 usage or I/O error\n"},
+    {"reverify",
+     "usage: driftgate reverify (--once | --interval SECONDS) (--config FILE | --policy FILE)\n"
+     "         [--api-server URL --token-file FILE --kube-ca FILE] [--format markdown|json]\n"
+     "         [--dry-run] [--metrics-listen HOST:PORT] [--metrics-file FILE]\n"
+     "         [--page-size N] [--max-pods N] [--event-every SECONDS] [registry flags]\n"
+     "Re-verifies every running pod: lists pods through the Kubernetes API (in-cluster service\n"
+     "account, or --api-server with --token-file and --kube-ca), judges the digest each\n"
+     "container pulled with the webhook's engine (signatures fetched again, time rules at\n"
+     "now), flags moved tags, unpinned specs and expired exemptions; writes a PolicyReport per\n"
+     "namespace and Warning Events (not with --dry-run). --once prints the findings.\n"
+     "exit (--once): 0 no block finding, 1 a block finding, 2 error\n"},
     {"trust",
      "usage: driftgate trust update --repo URL --root ROOT.json --out FILE\n"
      "         [--target NAME] [--targets-url URL] [--state DIR] [--timeout SECONDS]\n"
@@ -107,6 +118,7 @@ wh_cli_help(const char *command)
                "  fsm image|dir|diff|attest ...        filesystem manifests and runtime drift\n"
                "  trust update --repo URL --root F ... refresh trusted_root.json over TUF\n"
                "  audit pins [DIR] [--policy F]        unpinned actions, images, features\n"
+               "  reverify --once|--interval S ...     re-verify running pods, PolicyReports\n"
                "driftgate COMMAND --help shows a command's flags; driftgate --version the build.\n"
                "exit: 0 allow, 1 deny (or blocking drift, or an invalid policy), 2 error\n";
     if (strcmp(command, "fsm") == 0)

@@ -17,6 +17,9 @@ int wh_cli_attest_dev(int argc, char **argv);
 /* `driftgate audit pins [DIR] [--policy FILE] [--format ...]` (cli/audit.c): 0 nothing blocks,
  * 1 a block-tier unpinned reference or a file that could not be audited, 2 usage or I/O error. */
 int wh_cli_audit(int argc, char **argv);
+/* `driftgate reverify (--once | --interval SECONDS)` (cli/reverify.c): running pods re-verified;
+ * --once: 0 no block finding, 1 a block finding, 2 the cluster or registry could not be read. */
+int wh_cli_reverify(int argc, char **argv);
 /* 0 verified, 1 not verified, 2 usage or I/O error (the sigstore-conformance protocol). */
 int wh_cli_verify_bundle(int argc, char **argv);
 

@@ -1,8 +1,8 @@
 /*
- * Kubernetes API client for pull secrets: GET one Secret with the service account token (over the
- * registry's bounded HTTP exchange, registry/http.h), parse the docker config out of it, cache it
- * per (namespace, name) for a TTL. Secrets and tokens are wiped when dropped and never appear in
- * messages.
+ * Kubernetes API client: GET one Secret with the service account token (over the registry's
+ * bounded HTTP exchange, registry/http.h), parse the docker config out of it, cache it per
+ * (namespace, name) for a TTL; and plain JSON calls for reverify (kube/pods.c, cli/reverify.c).
+ * Secrets and tokens are wiped when dropped and never appear in messages.
  */
 #include "kube/kube.h"
 
@@ -287,9 +287,10 @@ bearer_header(const struct wh_kube_client *k, char **out, struct wh_error *err)
     return WH_OK;
 }
 
-/* A non-200 answer of the API server, with its Status message where it helps. */
+/* A non-2xx answer of the API server, with its Status message where it helps; `need` names the
+ * RBAC rule a 403 asks for. */
 static enum wh_err
-status_error(const struct wh_registry_http_response *r, struct wh_error *err)
+status_error(const struct wh_registry_http_response *r, const char *need, struct wh_error *err)
 {
     char detail[256];
 
@@ -300,29 +301,24 @@ status_error(const struct wh_registry_http_response *r, struct wh_error *err)
         return wh_error_set(err, WH_E_UNAVAILABLE,
                             "HTTP 401: the API server rejected the service account token");
     if (r->status == 403)
-        return wh_error_set(err, WH_E_UNAVAILABLE,
-                            "HTTP 403: forbidden (%s): grant `get` on secrets "
-                            "(manifests/rbac.yaml)",
-                            detail);
+        return wh_error_set(err, WH_E_UNAVAILABLE, "HTTP 403: forbidden (%s): grant %s", detail,
+                            need);
     return wh_error_set(err, WH_E_UNAVAILABLE, "HTTP %ld%s%s", r->status,
                         detail[0] != '\0' ? ": " : "", detail);
 }
 
-/* GET the Secret over a transport of its own (the client is shared by every worker). */
+/* One exchange over a transport of its own (the client is shared by every worker). The answer
+ * lives in `ra` (secret: wiped with it). */
 static enum wh_err
-fetch(struct wh_kube_client *k, const char *ns, const char *name, int64_t deadline_ms,
-      struct wh_arena *a, struct wh_bytes *config_out, struct wh_error *err)
+exchange(struct wh_kube_client *k, struct wh_registry_http_request *x, struct wh_arena *ra,
+         struct wh_registry_http_response *r, struct wh_error *err)
 {
     struct wh_registry_http_options ho = {.ca_only_file = k->ca_file};
-    struct wh_registry_http_request x = {
-        .method = "GET", .max = WH_KUBE_SECRET_MAX, .secret = true, .deadline_ms = deadline_ms};
-    struct wh_registry_http_response r = {0};
     struct wh_registry_http *h;
-    struct wh_arena ra;
     char *auth = NULL;
     enum wh_err rc;
 
-    if (wh_clock_left_ms(deadline_ms) <= 0)
+    if (wh_clock_left_ms(x->deadline_ms) <= 0)
         return wh_error_set(err, WH_E_TIMEOUT, "deadline passed before the request was sent");
     if ((rc = bearer_header(k, &auth, err)) != WH_OK)
         return rc;
@@ -331,26 +327,70 @@ fetch(struct wh_kube_client *k, const char *ns, const char *name, int64_t deadli
         free(auth);
         return rc;
     }
-    x.url = wh_arena_sprintf(a, "%s/api/v1/namespaces/%s/secrets/%s", k->api_server, ns, name);
-    x.headers[0] = auth;
-    x.headers[1] = "Accept: application/json";
+    x->headers[0] = auth;
     pthread_mutex_lock(&k->lock);
     k->requests++;
     pthread_mutex_unlock(&k->lock);
-    /* The answer (a secret) lives in its own arena, wiped with it, while it is parsed. */
-    wh_arena_init(&ra);
-    rc = wh_registry_http_exchange(h, &x, &ra, &r, err);
+    rc = wh_registry_http_exchange(h, x, ra, r, err);
     wh_registry_http_free(h);
     OPENSSL_cleanse(auth, strlen(auth));
     free(auth);
-    if (rc == WH_E_LIMIT || (rc == WH_OK && r.truncated))
-        rc = wh_error_set(err, WH_E_LIMIT, "response exceeds %u bytes", WH_KUBE_SECRET_MAX);
-    else if (rc == WH_OK && r.status == 200)
+    x->headers[0] = NULL;
+    if (rc == WH_E_LIMIT || (rc == WH_OK && r->truncated))
+        return wh_error_set(err, WH_E_LIMIT, "response exceeds %zu bytes", x->max);
+    return rc;
+}
+
+/* GET the Secret. */
+static enum wh_err
+fetch(struct wh_kube_client *k, const char *ns, const char *name, int64_t deadline_ms,
+      struct wh_arena *a, struct wh_bytes *config_out, struct wh_error *err)
+{
+    struct wh_registry_http_request x = {
+        .method = "GET", .max = WH_KUBE_SECRET_MAX, .secret = true, .deadline_ms = deadline_ms};
+    struct wh_registry_http_response r = {0};
+    struct wh_arena ra;
+    enum wh_err rc;
+
+    x.url = wh_arena_sprintf(a, "%s/api/v1/namespaces/%s/secrets/%s", k->api_server, ns, name);
+    x.headers[1] = "Accept: application/json";
+    /* The answer (a secret) lives in its own arena, wiped with it, while it is parsed. */
+    wh_arena_init(&ra);
+    rc = exchange(k, &x, &ra, &r, err);
+    if (rc == WH_OK && r.status == 200)
         rc = wh_kube_secret_parse(r.body, 64, a, config_out, err);
     else if (rc == WH_OK)
-        rc = status_error(&r, err);
+        rc = status_error(&r, "`get` on secrets (manifests/rbac.yaml)", err);
     wh_arena_fini(&ra);
     return rc;
+}
+
+enum wh_err
+wh_kube_request(struct wh_kube_client *k, const struct wh_kube_call *q, struct wh_arena *a,
+                long *status_out, struct wh_bytes *body_out, struct wh_error *err)
+{
+    struct wh_registry_http_request x = {
+        .method = q->method, .max = q->max, .error_max = 64u << 10, .deadline_ms = q->deadline_ms};
+    struct wh_registry_http_response r = {0};
+    enum wh_err rc;
+
+    *status_out = 0;
+    if (q->path[0] != '/' || strpbrk(q->path, " \r\n#") != NULL)
+        return wh_error_set(err, WH_E_INTERNAL, "kube: bad request path");
+    x.url = wh_arena_sprintf(a, "%s%s", k->api_server, q->path);
+    x.headers[1] = "Accept: application/json";
+    if (q->body != NULL) {
+        x.post_fields = q->body;
+        x.headers[2] = "Content-Type: application/json";
+    }
+    rc = exchange(k, &x, a, &r, err);
+    *status_out = r.status;
+    if (rc == WH_OK && r.status / 100 != 2)
+        rc = status_error(&r, q->need != NULL ? q->need : "access", err);
+    if (rc != WH_OK)
+        return wh_error_wrap(err, "%s %s", q->method, q->path);
+    *body_out = r.body;
+    return WH_OK;
 }
 
 enum wh_err

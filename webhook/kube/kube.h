@@ -61,6 +61,26 @@ WH_MUST_CHECK enum wh_err wh_kube_pull_secret_get(struct wh_kube_client *k, cons
                                                   struct wh_arena *a, struct wh_bytes *config_out,
                                                   struct wh_error *err);
 
+/* One JSON call to the API server with the service account token. */
+struct wh_kube_call {
+    const char *method; /* "GET", "POST" or "PUT" */
+    const char *path;   /* "/api/v1/pods?limit=250", already escaped */
+    const char *body;   /* JSON for POST and PUT, else NULL */
+    size_t max;         /* cap on a 2xx body: more is WH_E_LIMIT */
+    const char *need;   /* the RBAC rule a 403 names: "`list` on pods (manifests/reverify/...)" */
+    int64_t deadline_ms;
+};
+
+/*
+ * Performs q. WH_OK only for a 2xx answer (*body_out, NUL-terminated in `a`); else WH_E_NOT_FOUND
+ * (404), WH_E_UNAVAILABLE (401, 403 naming q->need, other statuses with the API's Status message,
+ * network, TLS), WH_E_TIMEOUT or WH_E_LIMIT, each prefixed "<method> <path>: ". *status_out is the
+ * HTTP status (0 when no answer came), set on error too (a caller tells 409 Conflict apart).
+ */
+WH_MUST_CHECK enum wh_err wh_kube_request(struct wh_kube_client *k, const struct wh_kube_call *q,
+                                          struct wh_arena *a, long *status_out,
+                                          struct wh_bytes *body_out, struct wh_error *err);
+
 /* API requests made since creation (cache hits make none). */
 unsigned long wh_kube_client_requests(struct wh_kube_client *k);
 

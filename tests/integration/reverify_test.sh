@@ -1,0 +1,336 @@
+#!/usr/bin/env bash
+# `driftgate reverify` end to end: a real registry (Debian's docker-registry) with images signed by
+# sigstore-js (tests/support/fixtures/sign.js), and a stand-in kube-apiserver
+# (tests/support/kube-reverify-api.py: HTTPS, Bearer token, the API reference's PodList paging,
+# Event and PolicyReport create/update shapes) that grants exactly the rules of the ClusterRole in
+# manifests/reverify/rbac.yaml and answers 403 to anything else. Cases: findings per kind (engine
+# denial of an unsigned init container, expired exemption, moved tag, unpinned spec, a runtime
+# with no digest), a signature deleted after the first run shows on the next run of the same
+# --interval process, pagination and de-duplication, PolicyReport create then update, rate-limited
+# Events, metrics, 403 fails closed naming the missing rule, huge / malformed / looping pod lists
+# are refused. Env: BUILD (dir holding driftgate; default ./build). Prints TAP lines.
+# shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
+. "$(dirname "$0")/../lib/tap.sh"
+
+need_exec "$dg"
+if ! command -v skopeo > /dev/null || ! command -v node > /dev/null || ! /usr/bin/python3 -c 'import yaml'; then
+  bail "skopeo, node and python3-yaml are installed"
+fi
+
+# --- registry and images -------------------------------------------------------------------
+on_exit "$top/tests/support/registry.sh" stop "$work/reg"
+if ! reg_env=$("$top/tests/support/registry.sh" start none "$work/reg" 2> "$work/reg.log") ||
+   ! eval "$reg_env"; then
+  bail "registry starts" "$(tail -20 "$work/reg.log")"
+fi
+mkdir -p "$work/keys" "$work/img" "$work/signed"
+for k in ci other; do
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/keys/$k.key" 2>/dev/null
+  openssl pkey -in "$work/keys/$k.key" -pubout -out "$work/keys/$k.pub" 2>/dev/null
+done
+
+# mkimg ID REPO TAG REVISION: a one-layer OCI layout whose config carries the revision label,
+# pushed to REGISTRY/REPO:TAG in the background; the digest goes to $work/img/ID.digest.
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+mkimg() {
+  local d=$work/img/$1 h c m
+  mkdir -p "$d/root" "$d/layout/blobs/sha256"
+  printf '%s\n' "$1" > "$d/root/id"
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$d/root" -cf "$d/layer.tar" .
+  gzip -n -c "$d/layer.tar" > "$d/layer.tar.gz"
+  h=$(sha "$d/layer.tar.gz"); cp "$d/layer.tar.gz" "$d/layout/blobs/sha256/$h"
+  printf '{"architecture":"amd64","os":"linux","config":{"Labels":{"org.opencontainers.image.revision":"%s"}},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+    "$4" "$(sha "$d/layer.tar")" > "$d/config.json"
+  c=$(sha "$d/config.json"); cp "$d/config.json" "$d/layout/blobs/sha256/$c"
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s}]}' \
+    "$c" "$(stat -c %s "$d/config.json")" "$h" "$(stat -c %s "$d/layer.tar.gz")" > "$d/manifest.json"
+  m=$(sha "$d/manifest.json"); cp "$d/manifest.json" "$d/layout/blobs/sha256/$m"
+  printf '{"imageLayoutVersion":"1.0.0"}' > "$d/layout/oci-layout"
+  printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"%s"}}]}' \
+    "$m" "$(stat -c %s "$d/manifest.json")" "$3" > "$d/layout/index.json"
+  printf 'sha256:%s' "$m" > "$d.digest"
+  skopeo copy -q --dest-tls-verify=false "oci:$d/layout:$3" "docker://$REGISTRY/$2:$3" > "$d.push.log" 2>&1 &
+  pids+=($!)
+}
+pids=()
+mkimg good demo/app good rev-good
+mkimg gone demo/app gone rev-gone
+mkimg moved demo/app moved rev-moved
+mkimg unsigned demo/app unsigned rev-unsigned
+mkimg exempt demo/exempt v1 rev-exempt
+mkimg exemptdev demo/exemptdev v1 rev-dev
+pushed=0
+for p in "${pids[@]}"; do wait "$p" || pushed=1; done
+ok $pushed "registry on $REGISTRY with six images pushed" "$(cat "$work"/img/*.push.log)"
+d() { cat "$work/img/$1.digest"; }
+GOOD=$(d good) GONE=$(d gone) MOVED=$(d moved) UNSIGNED=$(d unsigned) EXEMPT=$(d exempt)
+
+# SBOMs for the exemption case: the dev image has libssl-dev, the image does not (a block rule).
+printf 'libc6 2.36-9 amd64\n' | "$top/tests/support/fixtures/make-sbom.sh" cyclonedx demo/exempt v1 > "$work/prod.cdx.json"
+printf 'libc6 2.36-9 amd64\nlibssl-dev 3.0.11-1 amd64\n' |
+  "$top/tests/support/fixtures/make-sbom.sh" cyclonedx demo/exemptdev v1 > "$work/dev.cdx.json"
+{
+  for id in good gone moved; do
+    jq -nc --arg id "$id" --arg d "$(d "$id")" '{id: $id, repo: "demo/app", tag: $id, digest: $d, sig: "ci", att: null, referrer: false}'
+  done
+  jq -nc --arg d "$EXEMPT" --arg s "$work/prod.cdx.json" '{id: "exempt", repo: "demo/exempt", tag: "v1", digest: $d, sbom: $s, sig: "ci", att: "ci", attMode: "good", referrer: false}'
+  jq -nc --arg d "$(d exemptdev)" --arg s "$work/dev.cdx.json" '{id: "exemptdev", repo: "demo/exemptdev", tag: "v1", digest: $d, sbom: $s, sig: "ci", att: "ci", attMode: "good", referrer: false}'
+} | jq -s --arg reg "$REGISTRY" --arg out "$work/signed" --arg k "$work/keys" \
+  '{registry: $reg, out: $out, images: ., keys: {ci: {key: ($k + "/ci.key"), pub: ($k + "/ci.pub")}, other: {key: ($k + "/other.key"), pub: ($k + "/other.pub")}}}' > "$work/plan.json"
+(cd "$top/tests" && node "$top/tests/support/fixtures/sign.js" "$work/plan.json") > "$work/sign.log" 2>&1
+ok $? "sign.js signs five images (the unsigned one stays unsigned)" "$(tail -5 "$work/sign.log")"
+
+mkdir -p "$work/policy/keys"
+cp "$work/keys/ci.pub" "$work/policy/keys/ci.pub"
+cat > "$work/policy/policy.yaml" <<YAML
+apiVersion: driftgate.dev/v1alpha1
+kind: Policy
+spec:
+  defaults: {mode: enforce, onError: deny, noMatch: deny}
+  signers:
+    ci-key: {key: {file: keys/ci.pub}, transparencyLog: optional}
+  images:
+    - name: app
+      match: ["$REGISTRY/demo/app"]
+      signatures: {signedBy: [ci-key]}
+    - name: exempt
+      match: ["$REGISTRY/demo/exempt"]
+      signatures: {signedBy: [ci-key]}
+      attestations:
+        sbom: {predicateType: "https://cyclonedx.org/bom", signedBy: [ci-key]}
+      devReference: {image: "$REGISTRY/demo/exemptdev:v1"}
+      tiers: t
+  tiers:
+    t:
+      - {tier: block, when: {devOnly: true, nameContains: [ssl]}}
+      - {tier: ignore, when: {}}
+  exemptions:
+    - {images: ["$REGISTRY/demo/exempt"], rule: "t[0]", expires: "2020-01-31", reason: "TICKET-1 waiver"}
+YAML
+
+# --- pods ----------------------------------------------------------------------------------
+# pod NS NAME PHASE CONTAINERS_JSON INITS_JSON: a v1 Pod as the API returns it; a container is
+# {name, image, imageID}.
+pod() {
+  jq -nc --arg ns "$1" --arg n "$2" --arg ph "$3" --argjson cs "$4" --argjson is "${5:-[]}" '{
+    apiVersion: "v1", kind: "Pod",
+    metadata: {name: $n, namespace: $ns, uid: ("uid-" + $ns + "-" + $n), resourceVersion: "7"},
+    spec: {containers: [$cs[] | {name, image}], initContainers: [$is[] | {name, image}]},
+    status: {phase: $ph,
+      containerStatuses: [$cs[] | {name, image, imageID, ready: true, restartCount: 0, started: true,
+                                   state: {running: {startedAt: "2026-12-05T10:00:00Z"}}}],
+      initContainerStatuses: [$is[] | {name, image, imageID, ready: true, restartCount: 0,
+                                       state: {terminated: {exitCode: 0, reason: "Completed"}}}]}}'
+}
+ctr() { jq -nc --arg n "$1" --arg i "$2" --arg id "$3" '[{name: $n, image: $i, imageID: $id}]'; }
+{
+  for i in 0 1 2 3 4 5 6; do
+    pod team-a "good-$i" Running "$(ctr app "$REGISTRY/demo/app@$GOOD" "docker-pullable://$REGISTRY/demo/app@$GOOD")"
+  done
+  pod team-a gone Running "$(ctr app "$REGISTRY/demo/app@$GONE" "$REGISTRY/demo/app@$GONE")"
+  pod team-a moved Running "$(ctr app "$REGISTRY/demo/app:moved" "$REGISTRY/demo/app@$MOVED")"
+  pod team-a init Running "$(ctr app "$REGISTRY/demo/app@$GOOD" "$REGISTRY/demo/app@$GOOD")" \
+    "$(ctr setup "$REGISTRY/demo/app@$UNSIGNED" "$REGISTRY/demo/app@$UNSIGNED")"
+  pod team-a pending Pending "$(ctr app "$REGISTRY/demo/app:unsigned" "")"
+  pod team-b exempt Running "$(ctr app "$REGISTRY/demo/exempt@$EXEMPT" "$REGISTRY/demo/exempt@$EXEMPT")"
+  pod team-b local Running "$(ctr app "$REGISTRY/demo/app:good" "docker://sha256:$(printf x | sha256sum | cut -d' ' -f1)")"
+} | jq -s . > "$work/pods.json"
+
+# --- the stand-in API server ----------------------------------------------------------------
+mkdir -p "$work/kube"
+mint_cert "$work/kube" 127.0.0.1
+printf 'sa-token-%s\n' "$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$work/kube/token"
+# The server reads both files on every request: cases swap the role and the pod list in place.
+rbac=$top/manifests/reverify/rbac.yaml
+cp "$rbac" "$work/rbac.yaml"
+cp "$work/pods.json" "$work/served.json"
+/usr/bin/python3 "$top/tests/support/kube-reverify-api.py" --cert "$work/kube/tls.crt" --key "$work/kube/tls.key" \
+  --token-file "$work/kube/token" --rbac "$work/rbac.yaml" --role driftgate-reverify --pods "$work/served.json" \
+  --port-file "$work/kube.port" 2>> "$work/kube.log" &
+track_pid $!
+for _ in $(seq 200); do [ -s "$work/kube.port" ] && break; sleep 0.05; done
+[ -s "$work/kube.port" ]
+ok $? "stand-in kube-apiserver enforcing manifests/reverify/rbac.yaml's ClusterRole" "$(cat "$work/kube.log")"
+kport=$(cat "$work/kube.port")
+state() { curl -sk "https://127.0.0.1:$kport/_state"; }
+# rv PORT ARGS...: driftgate reverify against the API server on PORT
+rv() {
+  local port=$1; shift
+  "$dg" reverify --policy "$work/policy/policy.yaml" --plain-http "$REGISTRY" \
+    --api-server "https://127.0.0.1:$port" --token-file "$work/kube/token" --kube-ca "$work/kube/tls.crt" "$@"
+}
+
+# --- one --once run: findings, reports, events ---------------------------------------------
+rv "$kport" --once --format json --page-size 3 > "$work/once.json" 2> "$work/once.err"; rc=$?
+[ "$rc" = 1 ] && jq -e . "$work/once.json" > /dev/null
+ok $? "--once --format json: exit 1 (block findings) and a JSON report" "rc=$rc $(cat "$work/once.err")"
+f() { jq -c --arg p "$1" --arg k "$2" '[.findings[] | select(.pod == $p and .kind == $k)]' "$work/once.json"; }
+[ "$(f init verification | jq 'length')" = 1 ] &&
+  f init verification | jq -e --arg d "$UNSIGNED" '.[0].properties | .container == "setup" and .path == "spec.initContainers[0].image" and .digest == $d and .tier == "block" and .revision == "rev-unsigned"' > /dev/null &&
+  f init verification | jq -e '.[0].message | test("no signature|not signed|signature"; "i")' > /dev/null
+ok $? "an unsigned init container: a block finding with its JSON path, digest and revision label" "$(f init verification)"
+[ "$(jq '[.findings[] | select(.pod | startswith("good-"))] | length' "$work/once.json")" = 0 ] &&
+  [ "$(jq '[.findings[] | select(.pod == "gone")] | length' "$work/once.json")" = 0 ] &&
+  [ "$(jq '[.findings[] | select(.pod == "pending")] | length' "$work/once.json")" = 0 ]
+ok $? "signed, pinned pods have no finding; a Pending pod is not judged" "$(jq -c '.findings | map([.pod, .kind])' "$work/once.json")"
+f exempt exemption-expired | jq -e 'length == 1 and (.[0].message | test("expired on 2020-01-31")) and .[0].properties.revision == "rev-exempt"' > /dev/null &&
+  f exempt verification | jq -e 'length == 1 and .[0].properties.tier == "block"' > /dev/null
+ok $? "an exemption that expired after admission: exemption-expired, and the lifted block is back" "$(jq -c '[.findings[] | select(.pod == "exempt")]' "$work/once.json")"
+f moved unpinned | jq -e 'length == 1 and .[0].properties.tier == "warn" and (.[0].message | test("not pinned by digest"))' > /dev/null &&
+  [ "$(f moved tag-moved | jq length)" = 0 ]
+ok $? "a tag in the spec: unpinned (warn); the tag still names the running digest: no tag-moved" "$(jq -c '[.findings[] | select(.pod == "moved")]' "$work/once.json")"
+f local no-digest | jq -e 'length == 1 and .[0].properties.tier == "block" and (.[0].message | test("names no registry digest"))' > /dev/null
+ok $? "a runtime imageID without a registry digest (docker://sha256:...): block, nothing to verify" "$(f local no-digest)"
+jq -e '.pods == 12 and (.images.allowed + .images.warned + .images.denied + .images.error) == 5' "$work/once.json" > /dev/null
+ok $? "12 running pods over 4 pages of 3; 5 distinct (repository, digest) judged, each once" "$(jq -c '{pods, images}' "$work/once.json")"
+state > "$work/state1.json"
+jq -e '[.requests[] | select(.path | startswith("/api/v1/pods"))] | length == 4 and
+  (.[1].path | test("continue=")) and (.[0].path | test("limit=3")) and (.[0].path | test("fieldSelector=status.phase%3DRunning"))' "$work/state1.json" > /dev/null
+ok $? "the pod list is paged: limit=3, fieldSelector, continue tokens followed (4 requests)" "$(jq -c '[.requests[].path]' "$work/state1.json" | head -c 1500)"
+jq -e '.reports["team-a/driftgate"] as $r | $r.apiVersion == "wgpolicyk8s.io/v1alpha2" and $r.kind == "PolicyReport" and
+  $r.summary.pass == 9 and $r.summary.fail == 1 and $r.summary.warn == 1 and $r.summary.error == 0 and
+  ($r.results | length) == 2 and ($r.results | all(.source == "driftgate" and .result != "pass" and
+  (.resources[0] | .kind == "Pod" and .namespace == "team-a" and (.uid | startswith("uid-")))))' "$work/state1.json" > /dev/null
+ok $? "PolicyReport team-a/driftgate created: non-pass results only, summary counts passes (9 pass, 1 fail, 1 warn)" "$(jq -c '.reports["team-a/driftgate"] | {summary, results: [.results[] | {rule, result}]}' "$work/state1.json")"
+jq -e '.reports["team-b/driftgate"].results | map(.rule) | sort == ["exemption-expired", "no-digest", "verification"]' "$work/state1.json" > /dev/null &&
+  jq -e '.reports["team-b/driftgate"].results[] | select(.rule == "verification") | .properties.revision == "rev-exempt" and .severity == "high"' "$work/state1.json" > /dev/null
+ok $? "PolicyReport team-b/driftgate: one result per finding, properties carry the revision" "$(jq -c '.reports["team-b/driftgate"].results | map({rule, properties})' "$work/state1.json")"
+jq -e '.events | length == 5 and all(.type == "Warning" and .involvedObject.kind == "Pod") and
+  any(.reason == "ImageNoLongerVerified" and .involvedObject.name == "init" and .involvedObject.fieldPath == "spec.initContainers{setup}")' "$work/state1.json" > /dev/null
+ok $? "one Warning Event per finding on its pod (5), with reason and container field path" "$(jq -c '[.events[] | [.involvedObject.name, .reason]]' "$work/state1.json")"
+
+rv "$kport" --once --format markdown --dry-run > "$work/once.md" 2> "$work/md.err"; rc=$?
+n_before=$(jq '.requests | length' "$work/state1.json")
+state > "$work/state2.json"
+[ "$rc" = 1 ] && grep -q '^| tier | finding | pod ' "$work/once.md" && grep -q '| block | verification | team-a/init | setup |.*| rev-unsigned |' "$work/once.md" &&
+  jq -e --argjson n "$n_before" '.requests[$n:] | all(.method == "GET")' "$work/state2.json" > /dev/null
+ok $? "--format markdown --dry-run: a table naming the revision, and nothing written to the cluster" "$(head -c 1500 "$work/once.md") $(cat "$work/md.err")"
+
+# --- --interval: a signature deleted and a tag moved after the first run show on the next ----
+mport=$(free_port)
+rv "$kport" --interval 1 --metrics-listen "127.0.0.1:$mport" > "$work/interval.out" 2> "$work/interval.err" &
+ivpid=$!
+track_pid "$ivpid"
+metric_v() { curl -s "http://127.0.0.1:$mport/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+for _ in $(seq 100); do [ "$(metric_v driftgate_reverify_last_success_timestamp_seconds)" -gt 0 ] 2>/dev/null && break; sleep 0.1; done
+[ "$(metric_v driftgate_reverify_last_success_timestamp_seconds)" -gt 0 ] 2>/dev/null
+ok $? "--interval: the first run succeeds and /metrics says when" "$(curl -s "http://127.0.0.1:$mport/metrics" | head -20) $(cat "$work/interval.err")"
+ev_init=$(state | jq '[.events[] | select(.involvedObject.name == "init")] | length')
+hex=${GONE#sha256:}
+sigd=$(curl -sI -H 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' \
+  "http://$REGISTRY/v2/demo/app/manifests/sha256-$hex.sig" | tr -d '\r' | awk -F': ' 'tolower($1) == "docker-content-digest" {print $2}')
+code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "http://$REGISTRY/v2/demo/app/manifests/$sigd")
+skopeo copy -q --src-tls-verify=false --dest-tls-verify=false "docker://$REGISTRY/demo/app:good" "docker://$REGISTRY/demo/app:moved" > "$work/retag.log" 2>&1
+[ "$code" = 202 ]; ok $? "the gone image's .sig deleted from the registry ($sigd: $code); tag moved retagged to the good image" "$(cat "$work/retag.log")"
+gone_shows() { state | jq -e '.reports["team-a/driftgate"].results | any(.rule == "verification" and .resources[0].name == "gone") and any(.rule == "tag-moved" and .resources[0].name == "moved")' > /dev/null; }
+for _ in $(seq 100); do gone_shows && break; sleep 0.1; done
+gone_shows
+ok $? "the same process's next run: the deleted signature and the moved tag show in the updated PolicyReport (no cache)" "$(state | jq -c '.reports["team-a/driftgate"] | {rv: .metadata.resourceVersion, results: [.results[] | [.resources[0].name, .rule]]}')"
+state | jq -e '.reports["team-a/driftgate"].results[] | select(.rule == "tag-moved") | (.message | test("now resolves to")) and .result == "fail"' > /dev/null
+ok $? "tag-moved says what the tag resolves to now and fails"
+state | jq -e '[.requests[] | select(.method == "PUT" and (.path | endswith("/namespaces/team-a/policyreports/driftgate")))] | length >= 2' > /dev/null
+ok $? "the existing PolicyReport is updated with PUT (its resourceVersion; the server refuses a stale one with 409)" "$(state | jq -c '[.requests[] | select(.method != "GET") | [.method, .path]] | unique')"
+sleep 1.2
+[ "$ev_init" = 2 ] && [ "$(state | jq '[.events[] | select(.involvedObject.name == "init")] | length')" = 2 ]
+ok $? "Events are rate-limited: the init pod's finding was sent once by --once and once by this process over several runs" "before=$ev_init $(state | jq -c '[.events[] | [.involvedObject.name, .reason]]')"
+curl -s "http://127.0.0.1:$mport/metrics" > "$work/metrics.txt"
+grep -q '^driftgate_running_images{verdict="denied"} [1-9]' "$work/metrics.txt" &&
+  grep -q '^driftgate_running_findings{tier="block"} [1-9]' "$work/metrics.txt" &&
+  grep -q '^driftgate_running_findings{tier="warn"} [1-9]' "$work/metrics.txt" &&
+  grep -q '^driftgate_reverify_runs_total{result="ok"} [2-9]' "$work/metrics.txt" &&
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/other")" = 404 ]
+ok $? "/metrics: running images by verdict, findings by tier, runs; other paths 404" "$(cat "$work/metrics.txt")"
+stop_pid "$ivpid"
+
+# --- fails closed --------------------------------------------------------------------------
+/usr/bin/python3 - "$rbac" "$work/no-list.yaml" "$work/no-events.yaml" <<'PY'
+import sys, yaml
+docs = list(yaml.safe_load_all(open(sys.argv[1])))
+for out, drop in ((sys.argv[2], "pods"), (sys.argv[3], "events")):
+    for d in docs:
+        if d and d["kind"] == "ClusterRole":
+            d = dict(d)
+    new = []
+    for d in docs:
+        if d and d["kind"] == "ClusterRole":
+            d = dict(d, rules=[r for r in d["rules"] if drop not in r["resources"]])
+        new.append(d)
+    yaml.safe_dump_all(new, open(out, "w"))
+PY
+cp "$work/no-list.yaml" "$work/rbac.yaml"
+rv "$kport" --once > "$work/nolist.out" 2> "$work/nolist.err"; rc=$?
+[ "$rc" = 2 ] && [ ! -s "$work/nolist.out" ] && grep -q 'list pods: GET /api/v1/pods.*HTTP 403: forbidden (pods is forbidden: User .system:serviceaccount:driftgate:driftgate-reverify. cannot list resource .pods.' "$work/nolist.err" &&
+  grep -qF "grant \`list\` on pods (manifests/reverify/rbac.yaml)" "$work/nolist.err"
+ok $? "a ClusterRole without list on pods: 403, exit 2, the error names the rule to grant, no report printed" "rc=$rc $(cat "$work/nolist.err")"
+cp "$work/no-events.yaml" "$work/rbac.yaml"
+rv "$kport" --once > /dev/null 2> "$work/noev.err"; rc=$?
+[ "$rc" = 2 ] && grep -qF "grant \`create\` on events" "$work/noev.err"
+ok $? "a ClusterRole without create on events: exit 2 naming the rule" "rc=$rc $(cat "$work/noev.err")"
+printf 'wrong\n' > "$work/kube/wrong-token"
+cp "$rbac" "$work/rbac.yaml"
+rv "$kport" --once --token-file "$work/kube/wrong-token" > /dev/null 2> "$work/tok.err"; rc=$?
+[ "$rc" = 2 ] && grep -q 'HTTP 401: the API server rejected the service account token' "$work/tok.err"
+ok $? "a wrong service account token: exit 2 (401)" "rc=$rc $(cat "$work/tok.err")"
+rv "$kport" --once --max-pods 5 --page-size 2 > /dev/null 2> "$work/max.err"; rc=$?
+[ "$rc" = 2 ] && grep -q 'more than 5 running pods (raise --max-pods)' "$work/max.err"
+ok $? "more running pods than --max-pods: exit 2, not a partial report" "rc=$rc $(cat "$work/max.err")"
+
+# raw pages: huge, malformed, too many items, a continue token that never ends
+/usr/bin/python3 - "$work" <<'PY'
+import json, sys
+w = sys.argv[1]
+pod = {"metadata": {"name": "p", "namespace": "n"}, "status": {"phase": "Running"}}
+open(w + "/huge.raw", "w").write(json.dumps({"kind": "PodList", "items": [dict(pod, pad="x" * 1024)] * 17000}))
+open(w + "/bad.raw", "w").write('{"kind": "PodList", "items": [{"metadata": ')
+open(w + "/many.raw", "w").write(json.dumps({"kind": "PodList", "items": [pod] * 1001}))
+open(w + "/loop.raw", "w").write(json.dumps({"kind": "PodList", "metadata": {"continue": "again"}, "items": [pod]}))
+open(w + "/deep.raw", "w").write('{"kind": "PodList", "items": [' + '[' * 5000 + ']' * 5000 + ']}')
+PY
+raw_case() { # FILE PATTERN NAME
+  cp "$work/$1.raw" "$work/served.json"
+  rv "$kport" --once > /dev/null 2> "$work/raw-$1.err"; rc=$?
+  [ "$rc" = 2 ] && grep -q "$2" "$work/raw-$1.err"
+  ok $? "$3" "rc=$rc $(head -c 600 "$work/raw-$1.err")"
+}
+raw_case huge 'response exceeds 16777216 bytes' "a pod list page over 16 MiB is refused while it streams (exit 2)"
+raw_case bad 'list pods: page 1: PodList JSON' "a malformed pod list: exit 2 with the JSON position"
+raw_case many 'PodList page holds 1001 items (limit 1000)' "a page with more items than any page we ask for: exit 2"
+raw_case loop 'repeated a continue token' "a server that hands back the same continue token: exit 2, no endless paging"
+raw_case deep 'list pods: page 1:' "deeply nested JSON in a pod list: exit 2, no crash"
+
+# --- the manifests: the component renders; the role is the minimum the server above enforced ---
+if command -v kubectl > /dev/null; then
+  mkdir -p "$work/ov"
+  rel=$(/usr/bin/python3 -c 'import os, sys; print(os.path.relpath(sys.argv[1], sys.argv[2]))' "$top/manifests" "$work/ov")
+  printf 'resources: [%s]\ncomponents: [%s/reverify]\n' "$rel" "$rel" > "$work/ov/kustomization.yaml"
+  kubectl kustomize "$work/ov" > "$work/ov.yaml" 2> "$work/ov.err"
+  ok $? "manifests/reverify renders as a component of manifests/" "$(tail -3 "$work/ov.err")"
+  /usr/bin/python3 - "$work/ov.yaml" > "$work/ov.out" 2>&1 <<'PY'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+by = {(d["kind"], d["metadata"]["name"]): d for d in docs}
+role = by[("ClusterRole", "driftgate-reverify")]
+rules = sorted((tuple(r["apiGroups"]), tuple(r["resources"]), tuple(sorted(r["verbs"]))) for r in role["rules"])
+assert rules == sorted([(("",), ("pods",), ("list",)), (("wgpolicyk8s.io",), ("policyreports",), ("create", "get", "update")),
+                        (("",), ("events",), ("create",))]), rules
+b = by[("ClusterRoleBinding", "driftgate-reverify")]
+assert b["subjects"] == [{"kind": "ServiceAccount", "name": "driftgate-reverify", "namespace": "driftgate"}], b
+dep = by[("Deployment", "driftgate-reverify")]
+spec = dep["spec"]["template"]["spec"]
+c = spec["containers"][0]
+assert spec["serviceAccountName"] == "driftgate-reverify" and dep["spec"]["replicas"] == 1
+assert c["command"][1:3] == ["reverify", "--interval"] and "--metrics-listen" in c["command"], c["command"]
+assert c["securityContext"]["readOnlyRootFilesystem"] and c["securityContext"]["capabilities"]["drop"] == ["ALL"]
+cms = {v["configMap"]["name"] for v in spec["volumes"] if "configMap" in v}
+assert all(n in {d["metadata"]["name"] for d in docs if d["kind"] == "ConfigMap"} for n in cms), cms
+assert not any(d["kind"] == "CronJob" and "reverify" in d["metadata"]["name"] for d in docs)
+PY
+  ok $? "the component: ClusterRole = list pods, get/create/update policyreports, create events; a one-replica Deployment (not a CronJob) on its own ServiceAccount, hardened, with the webhook's ConfigMaps" "$(cat "$work/ov.out")"
+else
+  skip "manifests/reverify renders" "kubectl is not installed"
+fi
+
+out=$("$dg" reverify --policy "$work/policy/policy.yaml" 2>&1); rc=$?
+[ "$rc" = 2 ] && [[ "$out" == *"give exactly one of --once and --interval"* ]]
+ok $? "neither --once nor --interval: usage error" "$out"
+done_testing

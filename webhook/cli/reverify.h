@@ -1,0 +1,76 @@
+#ifndef WH_CLI_REVERIFY_H
+#define WH_CLI_REVERIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "base/arena.h"
+#include "base/error.h"
+#include "base/str.h"
+#include "kube/pods.h"
+
+/*
+ * `driftgate reverify` (cli/reverify.c: listing and judging; cli/reverify_report.c: what it
+ * writes). A finding is one thing wrong with one container of one running pod.
+ */
+
+/* What a finding is about; each has its Event reason and PolicyReport rule. */
+enum wh_reverify_kind {
+    WH_REVERIFY_VERIFY,    /* the engine denies the digest now (signature gone, re-keyed, drift) */
+    WH_REVERIFY_WARNING,   /* the engine allows it with a warning */
+    WH_REVERIFY_EXEMPTION, /* it was allowed under an exemption that has expired */
+    WH_REVERIFY_TAG_MOVED, /* the spec's tag resolves to another digest than the one running */
+    WH_REVERIFY_UNPINNED,  /* the spec names a tag, not a digest */
+    WH_REVERIFY_NO_DIGEST, /* the runtime reports no registry digest: nothing can be verified */
+    WH_REVERIFY_ERROR,     /* the registry could not be asked (infrastructure) */
+};
+
+enum wh_reverify_tier { WH_REVERIFY_BLOCK, WH_REVERIFY_WARN };
+
+struct wh_reverify_finding {
+    const struct wh_kube_pod *pod;
+    const struct wh_kube_container *c;
+    const char *path; /* "spec.containers[0].image" */
+    enum wh_reverify_kind kind;
+    enum wh_reverify_tier tier;
+    const char *message;
+    const char *revision; /* org.opencontainers.image.revision of the running image, or NULL */
+};
+
+/* Verdicts of the distinct running images, for driftgate_running_images{verdict}. */
+struct wh_reverify_counts {
+    size_t allowed, warned, denied, error;
+    size_t pods, containers;
+};
+
+struct wh_reverify_run {
+    time_t now;
+    struct wh_kube_pod *pods;
+    size_t n_pods;
+    struct wh_reverify_finding *findings;
+    size_t n_findings;
+    struct wh_reverify_counts counts;
+};
+
+const char *wh_cli_reverify_kind_name(enum wh_reverify_kind k);
+const char *wh_cli_reverify_tier_name(enum wh_reverify_tier t);
+
+/* Pure: the image config's Labels["org.opencontainers.image.revision"] (NULL when absent or the
+ * config is not a JSON object; over 1 MiB → NULL). In `a`, cleaned for display. */
+const char *wh_cli_reverify_revision_parse(struct wh_bytes config, struct wh_arena *a);
+
+/* --format json|markdown of one run, into `out`. */
+void wh_cli_reverify_render(const struct wh_reverify_run *r, bool markdown, struct wh_buf *out);
+/* The Prometheus text of the last run (last_success 0: none yet). */
+void wh_cli_reverify_metrics(const struct wh_reverify_run *r, time_t last_success,
+                             unsigned long runs_ok, unsigned long runs_failed, struct wh_buf *out);
+
+/* The PolicyReport of namespace `ns` (results capped at WH_REVERIFY_REPORT_RESULTS). */
+#define WH_REVERIFY_REPORT_RESULTS 200
+void wh_cli_reverify_policy_report(const struct wh_reverify_run *r, const char *ns,
+                                   const char *resource_version, struct wh_buf *out);
+/* One v1 Event on the finding's pod. */
+void wh_cli_reverify_event(const struct wh_reverify_finding *f, time_t now, struct wh_buf *out);
+
+#endif
