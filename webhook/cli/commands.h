@@ -17,6 +17,12 @@ int wh_cli_attest_dev(int argc, char **argv);
 /* `driftgate audit pins [DIR] [--policy FILE] [--format ...]` (cli/audit.c): 0 nothing blocks,
  * 1 a block-tier unpinned reference or a file that could not be audited, 2 usage or I/O error. */
 int wh_cli_audit(int argc, char **argv);
+/* NULL when `policy` lets the command line name IMAGE's dev image (devReference.allowCliOverride),
+ * else why not, starting "--dev: " (cli/check.c). */
+struct wh_policy;
+struct wh_arena;
+const char *wh_cli_check_dev_refused(const struct wh_policy *policy, const char *image,
+                                     struct wh_arena *a);
 /* 0 verified, 1 not verified, 2 usage or I/O error (the sigstore-conformance protocol). */
 int wh_cli_verify_bundle(int argc, char **argv);
 
