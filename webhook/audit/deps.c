@@ -390,6 +390,59 @@ sum_has(struct wh_bytes sum, struct wh_str mod, struct wh_str ver)
     return false;
 }
 
+/* The next `require` entry (single or block form) of go.mod: its line, module and version. */
+static bool
+next_require(struct lines *l, bool *in_block, struct wh_str *line, struct wh_str *rest)
+{
+    struct wh_str s;
+
+    while (next_line(l, line)) {
+        s = go_uncomment(*line);
+        if (*in_block && wh_str_eq_c(s, ")")) {
+            *in_block = false;
+            continue;
+        }
+        if (!*in_block) {
+            if (!wh_str_eq_c(go_word(&s), "require"))
+                continue;
+            if (wh_str_eq_c(s, "(")) {
+                *in_block = true;
+                continue;
+            }
+        }
+        if (s.len > 0) {
+            *rest = s;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void
+gomod_report(struct wh_repo *r, const char *mod_file, const char *sum_file, bool has_sum,
+             size_t n_req, int first_line, const struct diffs *d)
+{
+    if (n_req > 0 && !has_sum)
+        wh_audit_repo_finding(r, WH_REPO_DEPS, "deps/no-lockfile", WH_TIER_BLOCK, mod_file,
+                              first_line,
+                              wh_arena_sprintf(r->au->a,
+                                               "%s requires %zu module%s but there is no go.sum "
+                                               "beside it: run go mod tidy and commit go.sum",
+                                               mod_file, n_req, n_req == 1 ? "" : "s"));
+    else if (d->n > 0)
+        wh_audit_repo_finding(
+            r, WH_REPO_DEPS, "deps/lock-out-of-sync", WH_TIER_BLOCK, sum_file, 1,
+            wh_arena_sprintf(r->au->a,
+                             "%s has no checksum for %zu of the %zu modules %s requires (%s%s): "
+                             "run go mod tidy and commit go.sum",
+                             sum_file, d->n, n_req, mod_file, d->b.ptr,
+                             d->n > SHOWN_MAX ? "; ..." : ""));
+    else if (n_req > 0)
+        wh_audit_repo_note(
+            r, WH_REPO_DEPS,
+            wh_arena_sprintf(r->au->a, "%s: %zu requires, each in %s", mod_file, n_req, sum_file));
+}
+
 enum wh_err
 wh_audit_deps_gomod(struct wh_repo *r, const char *mod_file, struct wh_bytes mod,
                     const char *sum_file, struct wh_bytes sum, struct wh_error *err)
@@ -402,22 +455,7 @@ wh_audit_deps_gomod(struct wh_repo *r, const char *mod_file, struct wh_bytes mod
     int first_line = 0;
 
     wh_buf_init(&d.b, 4096);
-    while (next_line(&l, &line)) {
-        s = go_uncomment(line);
-        if (in_block && wh_str_eq_c(s, ")")) {
-            in_block = false;
-            continue;
-        }
-        if (!in_block) {
-            if (!wh_str_eq_c(go_word(&s), "require"))
-                continue;
-            if (wh_str_eq_c(s, "(")) {
-                in_block = true;
-                continue;
-            }
-        }
-        if (s.len == 0)
-            continue;
+    while (next_require(&l, &in_block, &line, &s)) {
         m = go_word(&s);
         v = go_word(&s);
         if (v.len == 0 || v.ptr[0] != 'v') {
@@ -426,33 +464,13 @@ wh_audit_deps_gomod(struct wh_repo *r, const char *mod_file, struct wh_bytes mod
                                 (int)(m.ptr - line.ptr) + 1, (int)(m.len > 200 ? 200 : m.len),
                                 m.ptr);
         }
-        n_req++;
-        if (first_line == 0)
+        if (n_req++ == 0)
             first_line = l.line;
-        if (sum.ptr != NULL && !sum_has(sum, m, v)) {
+        if (sum.ptr != NULL && !sum_has(sum, m, v))
             diff_add(&d, wh_arena_sprintf(r->au->a, "%.*s %.*s", (int)(m.len > 200 ? 200 : m.len),
                                           m.ptr, (int)(v.len > 100 ? 100 : v.len), v.ptr));
-        }
     }
-    if (n_req > 0 && sum.ptr == NULL)
-        wh_audit_repo_finding(r, WH_REPO_DEPS, "deps/no-lockfile", WH_TIER_BLOCK, mod_file,
-                              first_line,
-                              wh_arena_sprintf(r->au->a,
-                                               "%s requires %zu modules but there is no go.sum "
-                                               "beside it: run go mod tidy and commit go.sum",
-                                               mod_file, n_req));
-    else if (d.n > 0)
-        wh_audit_repo_finding(
-            r, WH_REPO_DEPS, "deps/lock-out-of-sync", WH_TIER_BLOCK, sum_file, 1,
-            wh_arena_sprintf(r->au->a,
-                             "%s has no checksum for %zu of the %zu modules %s requires (%s%s): "
-                             "run go mod tidy and commit go.sum",
-                             sum_file, d.n, n_req, mod_file, d.b.ptr,
-                             d.n > SHOWN_MAX ? "; ..." : ""));
-    else if (n_req > 0)
-        wh_audit_repo_note(
-            r, WH_REPO_DEPS,
-            wh_arena_sprintf(r->au->a, "%s: %zu requires, each in %s", mod_file, n_req, sum_file));
+    gomod_report(r, mod_file, sum_file, sum.ptr != NULL, n_req, first_line, &d);
     wh_buf_fini(&d.b);
     return WH_OK;
 }

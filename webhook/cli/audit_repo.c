@@ -426,45 +426,50 @@ text_finding(struct wh_buf *b, const struct wh_repo_finding *f)
 }
 
 static void
+text_layer(const struct wh_repo *r, int l, struct wh_buf *b)
+{
+    size_t i;
+    int pass;
+
+    wh_buf_printf(b, "\n== %s: ", wh_audit_repo_layer_name((enum wh_repo_layer)l));
+    wh_cli_report_text_safe(b, layer_status(r, (enum wh_repo_layer)l, r->au->a));
+    wh_buf_append_c(b, "\n");
+    for (i = 0; i < r->layers[l].n_notes; i++) {
+        wh_buf_append_c(b, "  - ");
+        wh_cli_report_text_safe(b, r->layers[l].notes[i]);
+        wh_buf_append_c(b, "\n");
+    }
+    for (pass = 0; pass < 2; pass++)
+        for (i = 0; i < r->n_findings; i++)
+            if ((int)r->findings[i].layer == l &&
+                r->findings[i].tier == (pass == 0 ? WH_TIER_BLOCK : WH_TIER_WARN))
+                text_finding(b, &r->findings[i]);
+    if (l == WH_REPO_PIPELINE)
+        wh_cli_audit_pins_lines(r->au, b);
+}
+
+static void
 render_text(const struct repo_run *run, struct wh_buf *b)
 {
     const struct wh_repo *r = &run->r;
-    size_t i, block, warn;
-    int l, pass;
+    size_t block, warn, pb, pw, pi;
+    int l, n = 0;
 
     wh_audit_repo_count(r, &block, &warn);
+    wh_audit_count(r->au, &pb, &pw, &pi);
     wh_buf_append_c(b, "driftgate audit repo ");
     wh_cli_report_text_safe(b, run->dir);
     wh_buf_printf(b, ": %zu files\n", r->au->n_files + r->n_files);
-    for (l = 0; l < WH_REPO_LAYER_COUNT; l++) {
-        wh_buf_printf(b, "\n== %s: ", wh_audit_repo_layer_name((enum wh_repo_layer)l));
-        wh_cli_report_text_safe(b, layer_status(r, (enum wh_repo_layer)l, r->au->a));
-        wh_buf_append_c(b, "\n");
-        for (i = 0; i < r->layers[l].n_notes; i++) {
-            wh_buf_append_c(b, "  - ");
-            wh_cli_report_text_safe(b, r->layers[l].notes[i]);
-            wh_buf_append_c(b, "\n");
-        }
-        for (pass = 0; pass < 2; pass++)
-            for (i = 0; i < r->n_findings; i++)
-                if ((int)r->findings[i].layer == l &&
-                    r->findings[i].tier == (pass == 0 ? WH_TIER_BLOCK : WH_TIER_WARN))
-                    text_finding(b, &r->findings[i]);
-        if (l == WH_REPO_PIPELINE)
-            wh_cli_audit_pins_lines(r->au, b);
-    }
+    for (l = 0; l < WH_REPO_LAYER_COUNT; l++)
+        text_layer(r, l, b);
     if (r->au->n_errors > 0)
         wh_buf_append_c(b, "\n");
     wh_cli_audit_error_lines(r->au, b);
-    {
-        size_t pb, pw, pi;
-        wh_audit_count(r->au, &pb, &pw, &pi);
-        wh_buf_printf(b, "\nsummary: block %zu, warn %zu, errors %zu", block + pb, warn + pw,
-                      r->au->n_errors);
-    }
-    for (l = 0, pass = 0; l < WH_REPO_LAYER_COUNT; l++)
+    wh_buf_printf(b, "\nsummary: block %zu, warn %zu, errors %zu", block + pb, warn + pw,
+                  r->au->n_errors);
+    for (l = 0; l < WH_REPO_LAYER_COUNT; l++)
         if (!r->layers[l].evaluated)
-            wh_buf_printf(b, "%s%s", pass++ == 0 ? "; not evaluated: " : ", ",
+            wh_buf_printf(b, "%s%s", n++ == 0 ? "; not evaluated: " : ", ",
                           wh_audit_repo_layer_name((enum wh_repo_layer)l));
     wh_buf_append_c(b, "\n");
 }
@@ -574,10 +579,48 @@ render_sarif(const struct repo_run *run, struct wh_buf *b)
 }
 
 static void
+md_findings(const struct wh_repo *r, int l, struct wh_buf *b)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < r->n_findings; i++) {
+        const struct wh_repo_finding *f = &r->findings[i];
+        if ((int)f->layer != l)
+            continue;
+        if (n++ == 0)
+            wh_buf_append_c(b, "\n| Tier | Where | Layer | Rule | Why |\n"
+                               "| --- | --- | --- | --- | --- |\n");
+        wh_buf_printf(b, "| %s | ", tier_word(f->tier));
+        wh_cli_report_md_code(
+            b, f->file != NULL ? wh_arena_sprintf(r->au->a, "%s:%d", f->file, f->line) : "-");
+        wh_buf_printf(b, " | %s | %s | ", wh_audit_repo_layer_name(f->layer), f->rule);
+        wh_cli_report_md_text(b, f->msg);
+        wh_buf_append_c(b, " |\n");
+    }
+}
+
+static void
+md_pins(const struct wh_repo *r, struct wh_buf *b)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < r->au->n_refs; i++) {
+        const struct wh_audit_ref *ref = &r->au->refs[i];
+        if ((ref->status != WH_AUDIT_UNPINNED && ref->status != WH_AUDIT_LOCAL) ||
+            ref->tier == WH_TIER_IGNORE)
+            continue;
+        if (n++ == 0)
+            wh_buf_append_c(b, "\n| Where | Kind | Reference | Why | Rule |\n"
+                               "| --- | --- | --- | --- | --- |\n");
+        wh_cli_audit_md_row(b, ref, r->au->a);
+    }
+}
+
+static void
 render_markdown(const struct repo_run *run, struct wh_buf *b)
 {
     const struct wh_repo *r = &run->r;
-    size_t i, n;
+    size_t i;
     int l;
 
     wh_buf_append_c(b, "## driftgate audit repo: ");
@@ -592,32 +635,9 @@ render_markdown(const struct repo_run *run, struct wh_buf *b)
             wh_cli_report_md_text(b, r->layers[l].notes[i]);
             wh_buf_append_c(b, "\n");
         }
-        for (i = 0, n = 0; i < r->n_findings; i++) {
-            const struct wh_repo_finding *f = &r->findings[i];
-            if ((int)f->layer != l)
-                continue;
-            if (n++ == 0)
-                wh_buf_append_c(b, "\n| Tier | Where | Layer | Rule | Why |\n"
-                                   "| --- | --- | --- | --- | --- |\n");
-            wh_buf_printf(b, "| %s | ", tier_word(f->tier));
-            wh_cli_report_md_code(
-                b, f->file != NULL ? wh_arena_sprintf(r->au->a, "%s:%d", f->file, f->line) : "-");
-            wh_buf_printf(b, " | %s | %s | ", wh_audit_repo_layer_name(f->layer), f->rule);
-            wh_cli_report_md_text(b, f->msg);
-            wh_buf_append_c(b, " |\n");
-        }
-        if (l != WH_REPO_PIPELINE)
-            continue;
-        for (i = 0, n = 0; i < r->au->n_refs; i++) {
-            const struct wh_audit_ref *ref = &r->au->refs[i];
-            if ((ref->status != WH_AUDIT_UNPINNED && ref->status != WH_AUDIT_LOCAL) ||
-                ref->tier == WH_TIER_IGNORE)
-                continue;
-            if (n++ == 0)
-                wh_buf_append_c(b, "\n| Where | Kind | Reference | Why | Rule |\n"
-                                   "| --- | --- | --- | --- | --- |\n");
-            wh_cli_audit_md_row(b, ref, r->au->a);
-        }
+        md_findings(r, l, b);
+        if (l == WH_REPO_PIPELINE)
+            md_pins(r, b);
     }
     for (i = 0; i < r->au->n_errors; i++) {
         wh_buf_append_c(b, i == 0 ? "\n### Errors\n\n- " : "- ");

@@ -227,9 +227,8 @@ wh_cli_check(int argc, char **argv)
         status = fail(err.msg);
         goto out;
     }
-    if (o.dev_from != NULL && (status = dev_from(&o, &a)) != 0)
+    if (o.dev_from != NULL && dev_from(&o, &a) != 0)
         goto out;
-    status = 2;
     if (o.dev != NULL && (refused = wh_cli_check_dev_refused(policy, o.args[0], &a)) != NULL) {
         status = fail(refused);
         goto out;
