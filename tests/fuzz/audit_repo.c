@@ -52,8 +52,9 @@ check_repo(struct wh_repo *r)
     }
 }
 
-static const char *const toolchain_files[] = {".tool-versions", ".python-version", ".nvmrc",
-                                              "go.mod", "rust-toolchain.toml", "rust-toolchain"};
+static const char *const toolchain_files[] = {
+    ".tool-versions", ".python-version",     ".nvmrc",
+    "go.mod",         "rust-toolchain.toml", "rust-toolchain"};
 
 /* Splits `text` at the first "\n----\n" into two files (the second empty when there is none). */
 static void
