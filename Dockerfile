@@ -1,7 +1,12 @@
 # driftgate image: build through the project Makefile on Debian 12, run on bookworm-slim as a
 # non-root user with a read-only root filesystem (manifests/deployment.yaml).
 #
-#   docker build -t driftgate .          (or: buildah bud -t driftgate .)
+#   docker build --build-arg DG_VERSION="$(cat VERSION)" \
+#     --build-arg DG_COMMIT="$(git rev-parse --short=12 HEAD)" -t driftgate:"$(cat VERSION)" .
+#   (or: buildah bud with the same arguments)
+# DG_VERSION is required: it becomes the org.opencontainers.image.version label, and the build
+# fails unless it equals VERSION and what the built binary's --version prints (as `make image`,
+# the daemonless path, labels its archive from the binary itself).
 #
 # Runtime library packages are the Debian packages the release binary links (`ldd` + `dpkg -S`);
 # tests/integration/manifests_test.sh checks that RUNTIME_PKGS covers them.
@@ -25,7 +30,11 @@ COPY manifests/trust/ manifests/trust/
 # Release flags come from the Makefile (-O2, FORTIFY_SOURCE=3, stack protector, PIE, full RELRO).
 # No .git in the context: `docker build --build-arg DG_COMMIT=$(git rev-parse --short=12 HEAD)`.
 ARG DG_COMMIT=unknown
-RUN make -j"$(nproc)" BUILD=build-release DG_COMMIT="$DG_COMMIT" build-release/driftgate \
+ARG DG_VERSION
+RUN test "$DG_VERSION" = "$(cat VERSION)" \
+      || { echo "build with --build-arg DG_VERSION=$(cat VERSION) (got '$DG_VERSION')" >&2; exit 1; } \
+ && make -j"$(nproc)" BUILD=build-release DG_COMMIT="$DG_COMMIT" build-release/driftgate \
+ && test "$(build-release/driftgate --version | cut -d' ' -f2)" = "$DG_VERSION" \
  && install -D -m 0755 build-release/driftgate /out/usr/local/bin/driftgate \
  && install -D -m 0644 policy/default.yaml /out/etc/driftgate/policy/policy.yaml \
  && install -D -m 0644 -t /out/etc/driftgate/policy/keys policy/keys/*.pub \
@@ -36,6 +45,11 @@ RUN make -j"$(nproc)" BUILD=build-release DG_COMMIT="$DG_COMMIT" build-release/d
 
 FROM debian:bookworm-slim
 ARG DEBIAN_FRONTEND=noninteractive
+ARG DG_VERSION
+ARG DG_COMMIT=unknown
+LABEL org.opencontainers.image.title="driftgate" \
+      org.opencontainers.image.version="$DG_VERSION" \
+      org.opencontainers.image.revision="$DG_COMMIT"
 ARG RUNTIME_PKGS="libh2o-evloop0.13 libjansson4 libcurl4 libyaml-0-2 libpcre2-8-0 libssl3 ca-certificates"
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ${RUNTIME_PKGS} \

@@ -131,6 +131,20 @@ check-names:
 install: $(BUILD)/driftgate
 	install -D -m 0755 $(BUILD)/driftgate $(DESTDIR)$(PREFIX)/bin/driftgate
 
+# The runtime image as a versioned OCI archive, IMAGE_OUT/driftgate-<version>.oci.tar, <version>
+# being what the binary's --version prints (also the image's tag and its
+# org.opencontainers.image.version label and annotation). Built without a container engine by
+# tests/image/build.sh from the release binary and its shared libraries; the Dockerfile is the
+# engine path. Push: skopeo copy --digestfile IMAGE_OUT/driftgate.digest
+#   oci-archive:IMAGE_OUT/driftgate-<version>.oci.tar docker://REGISTRY/driftgate:<version>
+IMAGE_OUT ?= $(BUILD)
+image: $(BUILD)/driftgate
+	@if [ -n "$(SAN)" ]; then echo "make image: the image ships the release build; run it without SAN=" >&2; exit 2; fi
+	mkdir -p $(IMAGE_OUT)/image && v=$$($(BUILD)/driftgate --version | sed -n 's/^driftgate \([^ ]*\) .*/\1/p') && test -n "$$v" && \
+	  bash tests/image/build.sh $(BUILD)/driftgate $(IMAGE_OUT)/image "$$v" > $(IMAGE_OUT)/image/digest.tmp && \
+	  mv $(IMAGE_OUT)/image/driftgate-oci.tar $(IMAGE_OUT)/driftgate-$$v.oci.tar && \
+	  echo "$(IMAGE_OUT)/driftgate-$$v.oci.tar $$(cat $(IMAGE_OUT)/image/digest.tmp)"
+
 clean:
 	rm -rf build build-asan
 

@@ -45,11 +45,40 @@ launch() { # out file, timeout seconds, command...: runs it, leaves <out>.rc and
   echo "$(($(date +%s) - start)) ${cpu:-?}" > "$out.secs"
 }
 
+# The next build (the ASan tree, then the fuzz targets) starts in the background, at low
+# priority, once the current build's timed suites are done: the other suites spend much of their
+# time waiting on registries and servers, and the build uses that idle CPU.
+build_tree() { # build dir, sanitizer: leaves make's log and exit code under $log_dir
+  local log
+  log=$log_dir/make-$(basename "$1")
+  make -s -j"$(nproc)" BUILD="$1" SAN="$2" unit > "$log.log" 2>&1
+  echo $? > "$log.rc"
+}
+next_build=() # what to start in the background after the timed suites: build dir, sanitizer
+prebuilt=''   # the build dir started in the background, and its pid
+prebuild_pid=''
+start_next_build() {
+  if [ ${#next_build[@]} -eq 2 ]; then
+    rm -f "$log_dir/make-$(basename "${next_build[0]}").rc"
+    (renice -n 10 "$BASHPID" > /dev/null; build_tree "${next_build[@]}") &
+    prebuild_pid=$!; prebuilt=${next_build[0]}
+  elif [ "${next_build[0]:-}" = fuzz ]; then
+    FUZZ_BUILD_ONLY=1 nice -n 10 bash tests/fuzz/run.sh 1 > "$log_dir/fuzz-build.log" 2>&1 &
+    prebuild_pid=$!; prebuilt=fuzz
+  fi
+  next_build=()
+}
+
 run_suite() { # build dir, sanitizer
   local build=$1 san=$2 t out i
   local -a names=() outs=() cmds=()
   echo "== build $build ${san:+(SAN=$san)}"
-  if ! make -s -j"$(nproc)" BUILD="$build" SAN="$san" unit > "$log_dir/make-$(basename "$build").log" 2>&1; then
+  if [ "$prebuilt" = "$build" ]; then
+    wait "$prebuild_pid"; prebuilt=''
+  else
+    build_tree "$build" "$san"
+  fi
+  if [ "$(cat "$log_dir/make-$(basename "$build").rc" 2> /dev/null)" != 0 ]; then
     tail -40 "$log_dir/make-$(basename "$build").log"
     echo "not ok - build $build"
     failed=$((failed + 1))
@@ -75,6 +104,7 @@ run_suite() { # build dir, sanitizer
     # shellcheck disable=SC2086 # cmds holds "limit command..." in plain words (no spaces in paths)
     launch "${outs[$i]}" ${cmds[$i]}
   done
+  start_next_build
   for i in "${!names[@]}"; do # the rest, $jobs at a time
     [[ "${names[$i]}" =~ $timed ]] && continue
     while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
@@ -92,14 +122,17 @@ run_suite() { # build dir, sanitizer
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+if [ -z "${DG_NO_ASAN:-}" ]; then next_build=(build-asan "address,undefined"); fi
 run_suite build ""
 if [ -z "${DG_NO_ASAN:-}" ]; then
+  if [ -n "${DG_FUZZ_SECONDS:-}" ]; then next_build=(fuzz); fi
   run_suite build-asan "address,undefined"
 fi
 # libFuzzer targets (CI sets DG_FUZZ_SECONDS=15): every parser of untrusted input, each for that
 # long on a copy of its seed corpus, two at a time.
 if [ -n "${DG_FUZZ_SECONDS:-}" ]; then
   echo "== fuzz ${DG_FUZZ_SECONDS}s per target"
+  if [ "$prebuilt" = fuzz ]; then wait "$prebuild_pid"; prebuilt=''; fi
   out="$log_dir/fuzz.tap"
   bash tests/fuzz/run.sh "$DG_FUZZ_SECONDS" > "$out" 2>&1; rc=$?
   count "tests/fuzz/run.sh ${DG_FUZZ_SECONDS}s" "$out" "$rc"

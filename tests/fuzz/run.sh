@@ -7,6 +7,7 @@
 # one module that does not compile only fails the targets that need it. Each target runs SECONDS
 # on a fresh copy of tests/fuzz/corpus/<target>/ (new seeds stay in build-fuzz/, not in git;
 # FUZZ_MERGE=1 merges them back with -merge=1). tests/fuzz/<target>.dict is used when present.
+# FUZZ_BUILD_ONLY=1 builds every target and runs none (tests/run.sh builds them while suites run).
 # Prints `ok - fuzz <target> (N execs)` or `not ok - fuzz <target>: <crash file>`.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -38,24 +39,43 @@ if [ ${#targets[@]} -eq 0 ]; then
   exit 1
 fi
 
-# Library objects: instrumented for coverage (fuzzer-no-link), rebuilt when the source is newer.
-objs=()
-while read -r src; do
-  o=$out/obj/${src%.c}.o
+# Library objects: instrumented for coverage (fuzzer-no-link), rebuilt when the source or any
+# header is newer, FUZZ_JOBS (default: one per core) compiles at a time.
+jobs=${FUZZ_JOBS:-$(nproc)}
+compile_one() { # src: compiles it into $out/obj, or leaves no object and says why
+  local src=$1 o=$out/obj/${1%.c}.o log
+  log=$out/logs/$(echo "${src%.c}" | tr / _).log
   mkdir -p "$(dirname "$o")"
-  if [ ! -f "$o" ] || [ "$src" -nt "$o" ] || [ -n "$(find webhook -name '*.h' -newer "$o" -print -quit)" ]; then
-    if ! "$CC" "${flags[@]}" -fsanitize=fuzzer-no-link,address,undefined -c "$src" -o "$o" \
-          2> "$out/logs/$(echo "${src%.c}" | tr / _).log"; then
-      echo "# fuzz: $src does not compile (targets needing it will fail to link):"
-      sed 's/^/#   /' "$out/logs/$(echo "${src%.c}" | tr / _).log" | head -5
-      rm -f "$o"
-      continue
-    fi
+  if ! "$CC" "${flags[@]}" -fsanitize=fuzzer-no-link,address,undefined -c "$src" -o "$o.tmp" 2> "$log"; then
+    { echo "# fuzz: $src does not compile (targets needing it will fail to link):"; sed 's/^/#   /' "$log" | head -5; } > "$log.why"
+    rm -f "$o" "$o.tmp"
+    return
   fi
-  objs+=("$o")
-done < <(find webhook -name '*.c' ! -path webhook/main.c | sort)
-rm -f "$out/libfuzz.a"
-ar rcs "$out/libfuzz.a" "${objs[@]}"
+  mv "$o.tmp" "$o"
+}
+mapfile -t srcs < <(find webhook -name '*.c' ! -path webhook/main.c | sort)
+stale=0
+for src in "${srcs[@]}"; do
+  o=$out/obj/${src%.c}.o
+  if [ ! -f "$o" ] || [ "$src" -nt "$o" ] || [ -n "$(find webhook -name '*.h' -newer "$o" -print -quit)" ]; then
+    stale=1
+    rm -f "$out/logs/$(echo "${src%.c}" | tr / _).log.why"
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+    compile_one "$src" &
+  fi
+done
+wait
+objs=()
+for src in "${srcs[@]}"; do
+  o=$out/obj/${src%.c}.o
+  why=$out/logs/$(echo "${src%.c}" | tr / _).log.why
+  if [ -f "$why" ]; then cat "$why"; fi
+  if [ -f "$o" ]; then objs+=("$o"); else stale=1; fi
+done
+if [ "$stale" = 1 ] || [ ! -f "$out/libfuzz.a" ]; then
+  rm -f "$out/libfuzz.a"
+  ar rcs "$out/libfuzz.a" "${objs[@]}"
+fi
 
 # One target: build, run on a fresh corpus copy, write its TAP line(s) to $out/results/<t>.
 run_target() {
@@ -64,11 +84,16 @@ run_target() {
   if [ ! -f "$src" ]; then
     echo "not ok - fuzz $t: no $src" > "$res"; return
   fi
-  if ! "$CC" "${flags[@]}" -fsanitize=fuzzer,address,undefined "$src" "$out/libfuzz.a" \
-        "${libs[@]}" -o "$bin" > "$log" 2>&1; then
-    { echo "not ok - fuzz $t: build failed ($log)"; sed 's/^/#   /' "$log" | head -8; } > "$res"
-    return
+  # Linked again when the target or the library is newer (FUZZ_BUILD_ONLY=1 links them ahead).
+  if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$out/libfuzz.a" -nt "$bin" ]; then
+    if ! "$CC" "${flags[@]}" -fsanitize=fuzzer,address,undefined "$src" "$out/libfuzz.a" \
+          "${libs[@]}" -o "$bin" > "$log" 2>&1; then
+      rm -f "$bin"
+      { echo "not ok - fuzz $t: build failed ($log)"; sed 's/^/#   /' "$log" | head -8; } > "$res"
+      return
+    fi
   fi
+  if [ -n "${FUZZ_BUILD_ONLY:-}" ]; then echo "ok - fuzz $t built" > "$res"; return; fi
   corpus=$out/corpus/$t
   rm -rf "$corpus"
   mkdir -p "$corpus" "$out/crashes/$t"
@@ -97,7 +122,6 @@ run_target() {
 }
 
 # FUZZ_JOBS targets at a time (default: one per core); results print in target order.
-jobs=${FUZZ_JOBS:-$(nproc)}
 mkdir -p "$out/results"
 running=0
 for t in "${targets[@]}"; do

@@ -12,12 +12,22 @@
 #   tests/image/build.sh BINARY OUT_DIR [TAG]
 # Writes OUT_DIR/rootfs/, OUT_DIR/layout/ (OCI image layout, ref TAG, default "latest") and
 # OUT_DIR/driftgate-oci.tar (the layout as one archive: `skopeo copy oci-archive:... docker://...`
-# or `podman load -i`). Prints the manifest digest.
+# or `podman load -i`). Prints the manifest digest. The image is labelled (config Labels, and
+# annotations of the manifest and its index entry) with org.opencontainers.image.version and
+# .revision as the binary's own `--version` prints them, so the two cannot disagree (`make image`).
 set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: build.sh BINARY OUT_DIR [TAG]" >&2; exit 2; }
 bin=$1 out=$2 tag=${3:-latest}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 [ -x "$bin" ] || { echo "build.sh: $bin is not an executable" >&2; exit 2; }
+# "driftgate 0.1.0 (commit 6eb15486ba94)"
+vline=$("$bin" --version 2>/dev/null || true)
+version=$(sed -n 's/^driftgate \([0-9A-Za-z.+~-]*\) (commit [0-9a-z]*)$/\1/p' <<< "$vline")
+revision=$(sed -n 's/^driftgate [0-9A-Za-z.+~-]* (commit \([0-9a-z]*\))$/\1/p' <<< "$vline")
+if [ -z "$version" ] || [ -z "$revision" ]; then
+  echo "build.sh: $bin --version printed '$vline', not 'driftgate VERSION (commit REV)'" >&2
+  exit 1
+fi
 rootfs=$out/rootfs layout=$out/layout
 rm -rf "$rootfs" "$layout" "$out/driftgate-oci.tar"
 mkdir -p "$rootfs" "$layout/blobs/sha256"
@@ -57,14 +67,15 @@ put() { local h; h=$(sha "$1"); cp "$1" "$layout/blobs/sha256/$h"; printf '%s' "
 diff_id=$(sha "$tmp/layer.tar")
 layer=$(put "$tmp/layer.tar.gz"); layer_size=$(stat -c %s "$tmp/layer.tar.gz")
 cat > "$tmp/config.json" <<JSON
-{"architecture":"amd64","os":"linux","config":{"User":"65532:65532","ExposedPorts":{"8443/tcp":{}},"Env":["PATH=/usr/local/bin:/usr/bin:/bin","SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"],"Entrypoint":["/usr/local/bin/driftgate","serve","--config","/etc/driftgate/config.yaml"],"WorkingDir":"/","Labels":{"org.opencontainers.image.title":"driftgate","org.opencontainers.image.source":"Dockerfile (daemonless equivalent: tests/image/build.sh)"}},"rootfs":{"type":"layers","diff_ids":["sha256:$diff_id"]},"history":[{"created_by":"tests/image/build.sh"}]}
+{"architecture":"amd64","os":"linux","config":{"User":"65532:65532","ExposedPorts":{"8443/tcp":{}},"Env":["PATH=/usr/local/bin:/usr/bin:/bin","SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"],"Entrypoint":["/usr/local/bin/driftgate","serve","--config","/etc/driftgate/config.yaml"],"WorkingDir":"/","Labels":{"org.opencontainers.image.title":"driftgate","org.opencontainers.image.version":"$version","org.opencontainers.image.revision":"$revision","org.opencontainers.image.source":"Dockerfile (daemonless equivalent: tests/image/build.sh)"}},"rootfs":{"type":"layers","diff_ids":["sha256:$diff_id"]},"history":[{"created_by":"tests/image/build.sh"}]}
 JSON
 config=$(put "$tmp/config.json"); config_size=$(stat -c %s "$tmp/config.json")
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s}]}' \
-  "$config" "$config_size" "$layer" "$layer_size" > "$tmp/manifest.json"
+annotations=$(printf '"org.opencontainers.image.title":"driftgate","org.opencontainers.image.version":"%s","org.opencontainers.image.revision":"%s"' "$version" "$revision")
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s}],"annotations":{%s}}' \
+  "$config" "$config_size" "$layer" "$layer_size" "$annotations" > "$tmp/manifest.json"
 manifest=$(put "$tmp/manifest.json"); manifest_size=$(stat -c %s "$tmp/manifest.json")
 printf '{"imageLayoutVersion":"1.0.0"}' > "$layout/oci-layout"
-printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"%s"}}]}' \
-  "$manifest" "$manifest_size" "$tag" > "$layout/index.json"
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"%s",%s}}]}' \
+  "$manifest" "$manifest_size" "$tag" "$annotations" > "$layout/index.json"
 tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$layout" -cf "$out/driftgate-oci.tar" .
 echo "sha256:$manifest"

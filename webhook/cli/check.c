@@ -10,6 +10,7 @@
 #include "audit/devcontainer.h"
 #include "base/arena.h"
 #include "base/clock.h"
+#include "base/digest.h"
 #include "base/file.h"
 #include "cli/commands.h"
 #include "cli/options.h"
@@ -21,6 +22,7 @@
 #include "policy/provenance.h"
 #include "registry/client.h"
 #include "trust/root.h"
+#include "verify/keys.h"
 #include "verify/predicates.h"
 
 #define USAGE                                                                                      \
@@ -107,6 +109,128 @@ dev_from(struct wh_cli_options *o, struct wh_arena *a)
                                  df != NULL ? wh_arena_sprintf(a, "%s)", df) : ""));
 }
 
+/* A verified signer as the report names it: a key signer of the policy with its key file, type
+ * and key id (sha256 of its DER SubjectPublicKeyInfo: `openssl pkey -pubin -in KEY -outform DER |
+ * sha256sum`); a keyless identity is already "SAN (issuer ISSUER)". */
+static const char *
+describe_signer(const struct wh_policy *policy, const char *name, struct wh_arena *a)
+{
+    const struct wh_policy_signer *s = wh_policy_signer_find(policy, name);
+    unsigned char md[WH_SHA256_LEN];
+    char hex[2 * WH_SHA256_LEN + 1];
+    struct wh_bytes der;
+    struct wh_error err;
+
+    if (s == NULL || s->key == NULL || wh_verify_key_spki_der(s->key, a, &der, &err) != WH_OK)
+        return name;
+    wh_digest_sha256(der.ptr, der.len, md);
+    wh_digest_hex(md, sizeof(md), hex);
+    return wh_arena_sprintf(a, "%s (key %s, %s, sha256:%s)", name,
+                            s->key_file != NULL ? s->key_file : "inline PEM",
+                            wh_verify_key_type(s->key), hex);
+}
+
+/* Every signer whose cosign signature verified, joined; NULL if none did. */
+static const char *
+signers(const struct wh_policy *policy, const struct wh_facts *f, struct wh_arena *a)
+{
+    const char *out = NULL;
+    size_t i;
+
+    if (f->n_signature_signers == 0)
+        return f->signature_signer != NULL ? describe_signer(policy, f->signature_signer, a) : NULL;
+    for (i = 0; i < f->n_signature_signers; i++) {
+        const char *one = describe_signer(policy, f->signature_signers[i], a);
+        out = out == NULL ? one : wh_arena_sprintf(a, "%s; %s", out, one);
+    }
+    return out;
+}
+
+/* "https://cyclonedx.org/bom by ci" for each verified attestation (each pair once); NULL if none.
+ */
+static const char *
+attested(const struct wh_facts *f, struct wh_arena *a)
+{
+    const char *out = NULL;
+    size_t i, j;
+
+    for (i = 0; i < f->n_attestations; i++) {
+        const struct wh_attestation *at = &f->attestations[i];
+        bool seen = false;
+        for (j = 0; j < i && !seen; j++)
+            seen = strcmp(f->attestations[j].predicate_type, at->predicate_type) == 0 &&
+                   strcmp(f->attestations[j].signer, at->signer) == 0;
+        if (seen)
+            continue;
+        out = wh_arena_sprintf(a, "%s%s%s by %s", out != NULL ? out : "", out != NULL ? "; " : "",
+                               at->predicate_type, at->signer);
+    }
+    return out;
+}
+
+/* Why the drift was not checked, or NULL when it was (res->diff). */
+static const char *
+drift_not_evaluated(const struct wh_image_result *res)
+{
+    const struct wh_policy_image *rule = res->rule;
+
+    if (res->diff != NULL)
+        return NULL;
+    if (res->error != NULL)
+        return "the image itself could not be checked";
+    if (rule == NULL)
+        return "no image rule matches the image";
+    if (rule->dev_reference.image == NULL &&
+        rule->dev_reference.from != WH_POLICY_DEV_FROM_ATTESTATION)
+        return "the image rule names no dev image (devReference)";
+    if (res->dev_error != NULL)
+        return res->dev_error;
+    return "there is no verified SBOM of the production image to compare";
+}
+
+/* True when `s` is one of the n strings of `list`. */
+static bool
+listed(const char *s, char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i], s) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * The denials and warnings the report lists besides its drift tables. The webhook's decision
+ * repeats up to 5 drift findings per tier as messages (the apiserver shows no table); the report
+ * prints each finding once, in its table. So the image is evaluated a second time against an
+ * empty diff: messages of `d` that evaluation also gives are kept, the rest are the findings'
+ * own (dropped) except the exemption notices eval.c derives from them (no table row says those).
+ * `d`'s verdict is not touched.
+ */
+static void
+drop_finding_messages(const struct wh_policy *policy, const struct wh_image_eval *ev, time_t now,
+                      struct wh_decision *d, struct wh_arena *a)
+{
+    struct wh_sbom_diff empty;
+    struct wh_image_eval ev2 = *ev;
+    struct wh_decision d2;
+    size_t i, n;
+
+    memset(&empty, 0, sizeof(empty));
+    ev2.diff = &empty;
+    wh_decision_init(&d2, a);
+    wh_policy_evaluate_image(policy, &ev2, now, &d2);
+    for (i = n = 0; i < d->n_denials; i++)
+        if (listed(d->denials[i], d2.denials, d2.n_denials) ||
+            strstr(d->denials[i], "exemption") != NULL)
+            d->denials[n++] = d->denials[i];
+    d->n_denials = n;
+    for (i = n = 0; i < d->n_warnings; i++)
+        if (listed(d->warnings[i], d2.warnings, d2.n_warnings) ||
+            strstr(d->warnings[i], "exemption") != NULL)
+            d->warnings[n++] = d->warnings[i];
+    d->n_warnings = n;
+}
+
 /* Runs the check; everything lives in `a`. Returns the exit status. */
 static int
 run(const struct wh_cli_options *o, struct wh_policy *policy, const struct wh_trust_root *trust,
@@ -162,11 +286,21 @@ run(const struct wh_cli_options *o, struct wh_policy *policy, const struct wh_tr
     ev.dev_predicates = res.dev_predicates;
     wh_policy_evaluate_image(policy, &ev, ctx.now, &d);
     wh_policy_finish(&d);
+    if (res.diff != NULL)
+        drop_finding_messages(policy, &ev, ctx.now, &d, a);
 
     memset(&rep, 0, sizeof(rep));
     rep.prod = o->args[0];
-    rep.dev = res.dev_image != NULL ? res.dev_image : "(no dev reference)";
+    rep.dev = res.dev_image != NULL ? res.dev_image
+              : res.rule != NULL && (res.rule->dev_reference.image != NULL ||
+                                     res.rule->dev_reference.from == WH_POLICY_DEV_FROM_ATTESTATION)
+                  ? "(not resolved)"
+                  : "(no dev reference)";
     rep.digest = res.digest;
+    rep.dev_digest = res.dev_digest;
+    rep.signer = signers(policy, &res.facts, a);
+    rep.attested = attested(&res.facts, a);
+    rep.not_evaluated = drift_not_evaluated(&res);
     rep.decision = &d;
     /* "error" (exit 2) only for infrastructure: missing or malformed evidence is a denial. */
     infra = res.error != NULL && wh_policy_on_error_applies(res.error_code) ? res.error : NULL;
@@ -174,14 +308,14 @@ run(const struct wh_cli_options *o, struct wh_policy *policy, const struct wh_tr
         infra = res.dev_error;
     rep.error = infra;
     rep.banner = wh_policy_agent_banner(res.facts.predicates, res.dev_predicates, a);
-    if (res.diff != NULL && res.rule != NULL && res.rule->tiers != NULL) {
+    if (res.diff != NULL && res.rule != NULL) {
         /* The same tiers (and agent raise) eval.c applied, for the tables. */
         wh_policy_classify(policy, res.rule, res.name, res.diff, ctx.now, a, &tiered);
         if (wh_policy_agent_raises(res.rule, res.facts.predicates, res.dev_predicates))
             wh_policy_agent_raise(tiered, res.diff->n_findings, a);
         rep.diff = res.diff;
         rep.tiered = tiered;
-        rep.tiers = res.rule->tiers->name;
+        rep.tiers = res.rule->tiers != NULL ? res.rule->tiers->name : "(none)";
     }
     wh_buf_init(&out, 64u << 20);
     wh_cli_report_render(&rep, fmt, &out);

@@ -7,12 +7,36 @@
 #include <string.h>
 
 #include "sbom/diff.h"
+#include "sbom/version.h"
 
 /* A version finding's size as the report prints it: nothing for a finding without one. */
 static const char *
 size_name(enum wh_drift_size s)
 {
     return s == WH_DRIFT_SIZE_NONE ? "" : wh_sbom_drift_size_name(s);
+}
+
+const char *
+wh_cli_report_direction(const struct wh_sbom_finding *f)
+{
+    int c;
+
+    if (f->kind != WH_DRIFT_VERSION || f->dev_version == NULL || f->prod_version == NULL)
+        return NULL;
+    c = wh_sbom_version_compare(f->purl_type, f->prod_version, f->dev_version);
+    return c < 0 ? "downgrade" : c > 0 ? "upgrade" : NULL;
+}
+
+/* Appends " minor downgrade", " patch" or nothing: what follows a finding's kind in a row. */
+static void
+append_change(struct wh_buf *b, const struct wh_sbom_finding *f)
+{
+    const char *dir = wh_cli_report_direction(f);
+
+    if (f->size != WH_DRIFT_SIZE_NONE)
+        wh_buf_printf(b, " %s", size_name(f->size));
+    if (dir != NULL)
+        wh_buf_printf(b, " %s", dir);
 }
 
 static const char *
@@ -241,8 +265,9 @@ render_markdown_tier(const struct wh_report *r, enum wh_tier t, const char *titl
             continue;
         wh_buf_append_c(b, "|");
         md_cell(b, f->name);
-        wh_buf_printf(b, " %s%s%s |", wh_sbom_drift_kind_name(f->kind),
-                      f->size != WH_DRIFT_SIZE_NONE ? " " : "", size_name(f->size));
+        wh_buf_printf(b, " %s", wh_sbom_drift_kind_name(f->kind));
+        append_change(b, f);
+        wh_buf_append_c(b, " |");
         md_cell(b, f->dev_version);
         md_cell(b, f->prod_version);
         wh_buf_append_c(b, " ");
@@ -257,6 +282,30 @@ render_markdown_tier(const struct wh_report *r, enum wh_tier t, const char *titl
     if (t == WH_TIER_IGNORE)
         wh_buf_append_c(b, "\n</details>\n");
     wh_buf_append_c(b, "\n");
+}
+
+/* `check`: what the verdict rests on (signer, attestations, the dev image by digest). */
+static void
+render_markdown_checked(const struct wh_report *r, struct wh_buf *b)
+{
+    wh_buf_append_c(b, "- Signed by: ");
+    if (r->signer != NULL)
+        md_code(b, r->signer);
+    else
+        wh_buf_append_c(b, "none verified");
+    wh_buf_append_c(b, "\n- Attestations: ");
+    if (r->attested != NULL)
+        md_code(b, r->attested);
+    else
+        wh_buf_append_c(b, "none verified");
+    wh_buf_append_c(b, "\n- Dev image: ");
+    md_code(b, r->dev);
+    if (r->dev_digest != NULL) {
+        wh_buf_append_c(b, " (");
+        md_code(b, r->dev_digest);
+        wh_buf_append_c(b, ")");
+    }
+    wh_buf_append_c(b, "\n\n");
 }
 
 /* `check`: the verdict and every denial/warning that is not a drift table row. */
@@ -275,6 +324,7 @@ render_markdown_decision(const struct wh_report *r, struct wh_buf *b)
         wh_buf_append_c(b, ")");
     }
     wh_buf_append_c(b, "\n\n");
+    render_markdown_checked(r, b);
     if (r->error != NULL) {
         wh_buf_append_c(b, "- :x: the check could not complete, nothing was evaluated: ");
         md_text(b, r->error);
@@ -301,6 +351,8 @@ drift_outcome(const struct wh_report *r, size_t block, size_t warn)
 {
     if (r->error != NULL)
         return "not evaluated (error)";
+    if (r->not_evaluated != NULL)
+        return "not evaluated";
     return block > 0 ? "blocked" : warn > 0 ? "warnings" : "clean";
 }
 
@@ -324,7 +376,12 @@ render_markdown(const struct wh_report *r, struct wh_buf *b)
     md_code(b, r->dev);
     wh_buf_append_c(b, " (tiers ");
     md_code(b, r->tiers);
-    wh_buf_printf(b, "): **%s**\n\n", drift_outcome(r, block, warn));
+    wh_buf_printf(b, "): **%s**", drift_outcome(r, block, warn));
+    if (r->error == NULL && r->not_evaluated != NULL) {
+        wh_buf_append_c(b, ": ");
+        md_text(b, r->not_evaluated);
+    }
+    wh_buf_append_c(b, "\n\n");
     render_markdown_tier(r, WH_TIER_BLOCK, ":no_entry: Block",
                          "Drift that breaks production: fix the images before merging.", b);
     render_markdown_tier(r, WH_TIER_WARN, ":warning: Warn",
@@ -336,6 +393,8 @@ render_markdown(const struct wh_report *r, struct wh_buf *b)
     wh_buf_append_c(b, "### Summary\n\n");
     if (r->error != NULL)
         wh_buf_append_c(b, "- Not evaluated: the check failed (see above)\n");
+    else if (r->not_evaluated != NULL)
+        wh_buf_append_c(b, "- Drift: **not evaluated** (see above)\n");
     wh_buf_printf(b, "- Block: **%zu**\n- Warn: **%zu**\n- Ignore: **%zu**\n", block, warn, ignore);
     wh_buf_printf(b,
                   "- Dev-only: **%zu**\n- Prod-only: **%zu**\n- Version drift: **%zu**\n- Same: "
@@ -352,6 +411,25 @@ text_line(struct wh_buf *b, const char *tag, const char *s)
     wh_buf_append_c(b, "\n");
 }
 
+/* `check`: what the verdict rests on, one tagged line each. */
+static void
+render_text_checked(const struct wh_report *r, struct wh_buf *b)
+{
+    text_line(b, "image  ", r->prod);
+    text_line(b, "digest ", or_dash(r->digest));
+    text_line(b, "signer ", r->signer != NULL ? r->signer : "none verified");
+    text_line(b, "attest ", r->attested != NULL ? r->attested : "none verified");
+    wh_buf_append_c(b, "dev    ");
+    wh_cli_report_text_safe(b, r->dev);
+    if (r->dev_digest != NULL) {
+        wh_buf_append_c(b, " ");
+        wh_cli_report_text_safe(b, r->dev_digest);
+    }
+    wh_buf_append_c(b, "\n");
+    if (r->error == NULL && r->not_evaluated != NULL)
+        text_line(b, "drift  not evaluated: ", r->not_evaluated);
+}
+
 static void
 render_text(const struct wh_report *r, struct wh_buf *b)
 {
@@ -360,6 +438,8 @@ render_text(const struct wh_report *r, struct wh_buf *b)
     wh_cli_report_count(r, &block, &warn, &ignore);
     if (r->banner != NULL)
         text_line(b, "AGENT  ", r->banner);
+    if (r->decision != NULL)
+        render_text_checked(r, b);
     if (r->error != NULL)
         text_line(b, "error  not evaluated: ", r->error);
     for (i = 0; r->decision != NULL && i < r->decision->n_denials; i++)
@@ -379,10 +459,13 @@ render_text(const struct wh_report *r, struct wh_buf *b)
         text_field(b, f->prod_version, 24);
         wh_buf_append_c(b, " ");
         wh_cli_report_text_safe(b, or_dash(tf->rule));
-        wh_buf_printf(b, "%s%s\n", f->size != WH_DRIFT_SIZE_NONE ? " " : "", size_name(f->size));
+        append_change(b, f);
+        wh_buf_append_c(b, "\n");
     }
     if (r->error != NULL)
         wh_buf_append_c(b, "summary: not evaluated (error); ");
+    else if (r->not_evaluated != NULL)
+        wh_buf_append_c(b, "summary: drift not evaluated; ");
     else
         wh_buf_append_c(b, "summary: ");
     wh_buf_printf(b,
@@ -434,6 +517,11 @@ render_json(const struct wh_report *r, struct wh_buf *b)
                                           : "deny",
                    true);
         json_field(b, "error", r->error, true);
+        json_field(b, "signer", r->signer, true);
+        json_field(b, "attestations", r->attested, true);
+        json_field(b, "devDigest", r->dev_digest, true);
+        json_field(b, "drift", drift_outcome(r, block, warn), true);
+        json_field(b, "driftNotEvaluated", r->error != NULL ? r->error : r->not_evaluated, true);
         json_field(b, "agentBanner", r->banner, true);
         json_list(b, "denials", (const char *const *)r->decision->denials, r->decision->n_denials);
         json_list(b, "warnings", (const char *const *)r->decision->warnings,
@@ -451,6 +539,7 @@ render_json(const struct wh_report *r, struct wh_buf *b)
         json_field(b, "tier", tier_name(tf->tier), false);
         json_field(b, "kind", wh_sbom_drift_kind_name(f->kind), true);
         json_field(b, "size", f->size == WH_DRIFT_SIZE_NONE ? NULL : size_name(f->size), true);
+        json_field(b, "direction", wh_cli_report_direction(f), true);
         json_field(b, "name", f->name, true);
         json_field(b, "key", f->key, true);
         json_field(b, "dev", f->dev_version, true);
@@ -522,8 +611,8 @@ sarif_finding(struct wh_buf *b, bool *first, const struct wh_report *r,
     wh_buf_init(&text, 4 * SARIF_TEXT_MAX);
     wh_buf_printf(&text, "%s ", wh_sbom_drift_kind_name(f->kind));
     wh_buf_append(&text, f->name, wh_utf8_cut(f->name, strlen(f->name), SARIF_NAME_MAX));
-    wh_buf_printf(&text, "%s%s: dev ", f->size != WH_DRIFT_SIZE_NONE ? " " : "",
-                  size_name(f->size));
+    append_change(&text, f);
+    wh_buf_append_c(&text, ": dev ");
     wh_buf_append(&text, or_dash(f->dev_version),
                   wh_utf8_cut(or_dash(f->dev_version), strlen(or_dash(f->dev_version)), 128));
     wh_buf_append_c(&text, ", prod ");
@@ -555,9 +644,13 @@ render_sarif(const struct wh_report *r, struct wh_buf *b)
                        "{\"id\":\"policy/warn\",\"shortDescription\":{\"text\":\"Admission "
                        "policy warning\"}},"
                        "{\"id\":\"check/error\",\"shortDescription\":{\"text\":\"The check "
-                       "could not complete: nothing was evaluated\"}}]}},\"results\":[");
+                       "could not complete: nothing was evaluated\"}},"
+                       "{\"id\":\"drift/not-evaluated\",\"shortDescription\":{\"text\":"
+                       "\"Drift against the dev image was not evaluated\"}}]}},\"results\":[");
     if (r->error != NULL)
         sarif_result(b, &first, "check/error", "error", r->error, r->prod, NULL);
+    else if (r->not_evaluated != NULL)
+        sarif_result(b, &first, "drift/not-evaluated", "note", r->not_evaluated, r->prod, NULL);
     for (i = 0; i < r->diff->n_findings; i++)
         if (r->tiered[i].tier != WH_TIER_IGNORE)
             sarif_finding(b, &first, r, &r->tiered[i]);

@@ -20,8 +20,20 @@ struct wh_report {
     const struct wh_decision *decision; /* every denial and warning (provenance, vulns, ...) */
     const char *error; /* why the check could not complete, or NULL: the report says "error" and
                           "not evaluated", never "clean" */
+    /* What was checked (`check` only; NULL prints "none verified" / is left out): */
+    const char *signer;     /* verified signature signers: "ci (key keys/ci.pub, ecdsa-p256,
+                               sha256:<SPKI hash>)", keyless "SAN (issuer ISSUER)" */
+    const char *attested;   /* verified attestations: "<predicateType> by <signer>", joined */
+    const char *dev_digest; /* what the dev image resolved to */
+    /* Why the drift against the dev image was not checked, or NULL when it was: the report says
+     * "not evaluated" and this reason, never "clean". */
+    const char *not_evaluated;
 };
 
+/* A version finding's direction: "downgrade" when production has the older version (dev was
+ * tested with a newer one), "upgrade" when production's is newer, NULL otherwise (not a version
+ * finding, or the same version in another build). */
+const char *wh_cli_report_direction(const struct wh_sbom_finding *f);
 /* "text", "markdown", "json" or "sarif" → format; false if unknown. A zero-initialised
  * wh_report plus prod/dev/diff/tiered/tiers is what `diff` renders; diff may be NULL (no dev
  * reference), then only the decision is reported. SARIF is 2.1.0 (one result per blocking or

@@ -207,6 +207,93 @@ test_errored_check_is_never_clean(void)
     wh_arena_fini(&a);
 }
 
+/* What `check` names (issue 18 item 6): a hostile signer stays one code span, a hostile reason
+ * for "not evaluated" stays prose; every format says "not evaluated", none "clean". */
+static void
+test_checked_fields_and_not_evaluated(void)
+{
+    static const struct wh_sbom_diff none;
+    struct wh_arena a;
+    struct wh_decision d;
+    struct wh_report r;
+    struct wh_buf b;
+    const char *s, *p;
+    bool clean = true;
+
+    wh_arena_init(&a);
+    wh_buf_init(&b, 1 << 20);
+    wh_decision_init(&d, &a);
+    memset(&r, 0, sizeof(r));
+    r.prod = "registry.example.com/app:v1";
+    r.dev = "(not resolved)";
+    r.diff = &none;
+    r.decision = &d;
+    r.signer =
+        "https://github.com/x/y/.github/workflows/r.yml@refs/tags/v1` [z](https://evil.example)";
+    r.attested = "https://cyclonedx.org/bom by ci";
+    r.not_evaluated = "dev image: " HOSTILE;
+    s = render(&r, WH_REPORT_MARKDOWN, &b);
+    ok(strstr(s, "- Signed by: ``https://github.com/x/y/.github/workflows/r.yml@refs/tags/v1` "
+                 "[z](https://evil.example)``\n") != NULL,
+       "markdown: the signer is one code span, fenced past its backtick");
+    ok(strstr(s, "**not evaluated**: dev image\\: \\[x\\]\\(https\\:\\/\\/evil\\.example\\)") !=
+               NULL &&
+           strstr(s, "\n::") == NULL && strstr(s, "clean") == NULL,
+       "markdown: not evaluated, the reason escaped as prose, never clean");
+    s = render(&r, WH_REPORT_TEXT, &b);
+    for (p = s; *p != '\0'; p++)
+        if (((unsigned char)*p < 0x20 && *p != '\n') || *p == 0x7f)
+            clean = false;
+    ok(clean && strstr(s, "\ndrift  not evaluated: dev image: [x](https://evil.example)") != NULL &&
+           strstr(s, "summary: drift not evaluated;") != NULL && strstr(s, "\n::") == NULL,
+       "text: a drift line and summary say not evaluated; no control character");
+    s = render(&r, WH_REPORT_JSON, &b);
+    ok(strstr(s, "\"drift\":\"not evaluated\",\"driftNotEvaluated\":\"dev image: ") != NULL,
+       "JSON: drift not evaluated with the reason");
+    s = render(&r, WH_REPORT_SARIF, &b);
+    ok(strstr(s, "\"ruleId\":\"drift/not-evaluated\",\"level\":\"note\"") != NULL,
+       "SARIF: a drift/not-evaluated note");
+    wh_buf_fini(&b);
+    wh_arena_fini(&a);
+}
+
+static const char *
+direction(const char *type, enum wh_drift_kind kind, const char *prod, const char *dev)
+{
+    struct wh_sbom_finding f;
+
+    memset(&f, 0, sizeof(f));
+    f.kind = kind;
+    f.purl_type = type;
+    f.prod_version = prod;
+    f.dev_version = dev;
+    return wh_cli_report_direction(&f);
+}
+
+static bool
+is(const char *got, const char *want)
+{
+    return got == NULL ? want == NULL : want != NULL && strcmp(got, want) == 0;
+}
+
+static void
+test_downgrade_or_upgrade(void)
+{
+    ok(is(direction("deb", WH_DRIFT_VERSION, "3.11.2-1+b1", "3.12.1-1"), "downgrade"),
+       "deb: prod 3.11 against dev 3.12 is a downgrade");
+    ok(is(direction("deb", WH_DRIFT_VERSION, "3.12.1-1", "3.11.2-1+b1"), "upgrade"),
+       "deb: prod 3.12 against dev 3.11 is an upgrade");
+    ok(is(direction("deb", WH_DRIFT_VERSION, "1:1.0-1", "2.0-1"), "upgrade"),
+       "deb: an epoch outranks the upstream version");
+    ok(is(direction("npm", WH_DRIFT_VERSION, "1.10.0", "1.9.0"), "upgrade"),
+       "semver: 1.10.0 is newer than 1.9.0 (numbers, not text)");
+    ok(is(direction("npm", WH_DRIFT_VERSION, "2.0.0-rc.1", "2.0.0"), "downgrade"),
+       "semver: a pre-release is older than its release");
+    ok(is(direction("pypi", WH_DRIFT_VERSION, "2.1.0+cpu", "2.1.0+cu121"), NULL),
+       "another build of the same version is neither");
+    ok(is(direction("deb", WH_DRIFT_DEV_ONLY, NULL, "1.0"), NULL), "a dev-only finding has none");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -214,5 +301,7 @@ main(int argc, char **argv)
     test_text_has_no_control_characters();
     test_sarif_cuts_on_utf8_boundaries();
     test_errored_check_is_never_clean();
+    test_checked_fields_and_not_evaluated();
+    test_downgrade_or_upgrade();
     return done_testing();
 }
