@@ -52,8 +52,11 @@ struct wh_audit_error {
     const char *msg;
 };
 
+struct wh_repo;
+
 struct wh_audit {
-    struct wh_arena *a; /* everything below lives here */
+    struct wh_arena *a;   /* everything below lives here */
+    struct wh_repo *repo; /* `audit repo`: the walk records the files it reads here too */
     struct wh_audit_ref *refs;
     size_t n_refs, cap_refs;
     struct wh_audit_error *errors;

@@ -13,6 +13,7 @@
 #include "audit/devcontainer.h"
 #include "audit/dockerfile.h"
 #include "audit/lock.h"
+#include "audit/repo.h"
 #include "audit/workflow.h"
 
 #define MAX_DEPTH 32
@@ -68,10 +69,11 @@ wh_audit_file_kind(const char *path)
 /* ---- reading ---- */
 
 /* A regular file (no symlink, FIFO or device: a repository can hold any of them) under the cap. */
-static enum wh_err
-read_regular(struct walk *w, const char *rel, struct wh_bytes *out, struct wh_error *err)
+enum wh_err
+wh_audit_read(struct wh_audit *au, const char *root, const char *rel, struct wh_bytes *out,
+              struct wh_error *err)
 {
-    const char *path = wh_arena_sprintf(w->au->a, "%s/%s", w->root, rel);
+    const char *path = wh_arena_sprintf(au->a, "%s/%s", root, rel);
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
     unsigned char *buf;
@@ -89,7 +91,7 @@ read_regular(struct walk *w, const char *rel, struct wh_bytes *out, struct wh_er
         return wh_error_set(err, WH_E_LIMIT, "%lld bytes, over the %d byte limit",
                             (long long)st.st_size, WH_AUDIT_FILE_MAX);
     }
-    buf = wh_arena_alloc(w->au->a, (size_t)st.st_size + 1);
+    buf = wh_arena_alloc(au->a, (size_t)st.st_size + 1);
     while (got < (size_t)st.st_size) {
         ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
         if (n < 0 && errno == EINTR)
@@ -105,8 +107,14 @@ read_regular(struct walk *w, const char *rel, struct wh_bytes *out, struct wh_er
     return WH_OK;
 }
 
-static void
-file_error(struct wh_audit *au, const char *file, const struct wh_error *e)
+static enum wh_err
+read_regular(struct walk *w, const char *rel, struct wh_bytes *out, struct wh_error *err)
+{
+    return wh_audit_read(w->au, w->root, rel, out, err);
+}
+
+void
+wh_audit_file_error(struct wh_audit *au, const char *file, const struct wh_error *e)
 {
     int line = 0, col = 0;
     const char *msg = e->msg;
@@ -164,6 +172,13 @@ on_entry(struct walk *w, const char *rel, const char *name, int depth)
         if (strcmp(name, ".git") == 0 || strcmp(name, "node_modules") == 0)
             return WH_OK;
         return walk_dir(w, child, depth + 1);
+    }
+    if (w->au->repo != NULL && wh_audit_repo_wants(w->au->repo, child)) {
+        if (w->au->repo->n_files == WH_AUDIT_MAX_FILES)
+            return wh_error_set(w->err, WH_E_LIMIT,
+                                "more than %d manifest, lock and toolchain files",
+                                WH_AUDIT_MAX_FILES);
+        wh_audit_repo_add_file(w->au->repo, child);
     }
     if (wh_audit_file_kind(child) != WH_AUDIT_FILE_NONE || strcmp(child, ".github/workflows/"
                                                                          "actions.lock") == 0)
@@ -229,7 +244,7 @@ load_lock(struct walk *w, const char *rel, bool is_json)
         rc = is_json ? wh_audit_devcontainer_lock_parse(text, w->au->a, lock, &e)
                      : wh_audit_actions_lock_parse(text, w->au->a, lock, &e);
     if (rc != WH_OK) {
-        file_error(w->au, rel, &e);
+        wh_audit_file_error(w->au, rel, &e);
         return NULL;
     }
     lock->file = rel;
@@ -292,7 +307,7 @@ audit_devcontainer(struct walk *w, const char *rel, struct wh_bytes text)
         lock_rel += 2;
     lock = load_lock(w, lock_rel, true);
     if (wh_audit_devcontainer(w->au, rel, text, lock, &df, &e) != WH_OK) {
-        file_error(w->au, rel, &e);
+        wh_audit_file_error(w->au, rel, &e);
         return;
     }
     if (df == NULL)
@@ -308,7 +323,7 @@ audit_devcontainer(struct walk *w, const char *rel, struct wh_bytes text)
         return; /* audited as a Dockerfile already */
     if (read_regular(w, df_rel, &df_text, &e) != WH_OK ||
         wh_audit_dockerfile(w->au, df_rel, df_text, &e) != WH_OK)
-        file_error(w->au, df_rel, &e);
+        wh_audit_file_error(w->au, df_rel, &e);
     else
         w->au->n_files++;
 }
@@ -324,7 +339,7 @@ audit_file(struct walk *w, const char *rel, const struct wh_audit_lock *actions_
     if (kind == WH_AUDIT_FILE_NONE)
         return;
     if (read_regular(w, rel, &text, &e) != WH_OK) {
-        file_error(w->au, rel, &e);
+        wh_audit_file_error(w->au, rel, &e);
         return;
     }
     w->au->n_files++;
@@ -343,7 +358,7 @@ audit_file(struct walk *w, const char *rel, const struct wh_audit_lock *actions_
         return;
     }
     if (rc != WH_OK)
-        file_error(w->au, rel, &e);
+        wh_audit_file_error(w->au, rel, &e);
 }
 
 enum wh_err

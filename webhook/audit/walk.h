@@ -15,6 +15,13 @@
  */
 WH_MUST_CHECK enum wh_err wh_audit_walk(struct wh_audit *au, const char *dir, struct wh_error *err);
 
+/* Reads the regular file `root/rel` (no symlink, FIFO or device) capped at WH_AUDIT_FILE_MAX
+ * into the audit's arena, NUL-terminated. WH_E_NOT_FOUND when absent; *out valid on WH_OK. */
+WH_MUST_CHECK enum wh_err wh_audit_read(struct wh_audit *au, const char *root, const char *rel,
+                                        struct wh_bytes *out, struct wh_error *err);
+/* Records `e` (a parser's "line:col: message", or a message without position) for `file`. */
+void wh_audit_file_error(struct wh_audit *au, const char *file, const struct wh_error *e);
+
 /* What kind of file `path` (repository-relative) is for the audit. */
 enum wh_audit_file {
     WH_AUDIT_FILE_NONE,

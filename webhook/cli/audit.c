@@ -11,6 +11,7 @@
 #include "audit/walk.h"
 #include "base/arena.h"
 #include "base/limits.h"
+#include "cli/audit.h"
 #include "cli/commands.h"
 #include "cli/report.h"
 #include "policy/policy.h"
@@ -32,8 +33,8 @@ fail(const char *msg)
     return 2;
 }
 
-static const char *
-status_name(enum wh_audit_status s)
+const char *
+wh_cli_audit_status_name(enum wh_audit_status s)
 {
     static const char *const names[] = {"pinned", "locked", "local", "unpinned"};
 
@@ -92,14 +93,24 @@ static void
 render_text(const struct wh_audit *au, const char *dir, struct wh_buf *b)
 {
     struct summary s;
-    size_t i;
-    int pass;
 
     summarize(au, &s);
     wh_buf_append_c(b, "driftgate audit pins ");
     wh_cli_report_text_safe(b, dir);
     wh_buf_printf(b, ": %zu files, %zu references (%zu pinned, %zu locked)\n", au->n_files,
                   au->n_refs, s.pinned, s.locked);
+    wh_cli_audit_pins_lines(au, b);
+    wh_cli_audit_error_lines(au, b);
+    wh_buf_printf(b, "summary: block %zu, warn %zu, ignore %zu, errors %zu\n", s.block, s.warn,
+                  s.ignore, au->n_errors);
+}
+
+void
+wh_cli_audit_pins_lines(const struct wh_audit *au, struct wh_buf *b)
+{
+    size_t i;
+    int pass;
+
     for (pass = 0; pass < 2; pass++)
         for (i = 0; i < au->n_refs; i++) {
             const struct wh_audit_ref *r = &au->refs[i];
@@ -120,6 +131,13 @@ render_text(const struct wh_audit *au, const char *dir, struct wh_buf *b)
             wh_cli_report_text_safe(b, message(r, au->a));
             wh_buf_printf(b, " [%s]\n", r->rule);
         }
+}
+
+void
+wh_cli_audit_error_lines(const struct wh_audit *au, struct wh_buf *b)
+{
+    size_t i;
+
     for (i = 0; i < au->n_errors; i++) {
         wh_buf_append_c(b, "ERROR ");
         text_location(b, au->errors[i].file, au->errors[i].line, au->errors[i].col);
@@ -127,14 +145,12 @@ render_text(const struct wh_audit *au, const char *dir, struct wh_buf *b)
         wh_cli_report_text_safe(b, au->errors[i].msg);
         wh_buf_append_c(b, "\n");
     }
-    wh_buf_printf(b, "summary: block %zu, warn %zu, ignore %zu, errors %zu\n", s.block, s.warn,
-                  s.ignore, au->n_errors);
 }
 
 /* ---- json ---- */
 
-static void
-json_str(struct wh_buf *b, const char *key, const char *v, bool comma)
+void
+wh_cli_audit_json_str(struct wh_buf *b, const char *key, const char *v, bool comma)
 {
     wh_buf_printf(b, "%s\"%s\":", comma ? "," : "", key);
     if (v == NULL)
@@ -146,35 +162,48 @@ json_str(struct wh_buf *b, const char *key, const char *v, bool comma)
 static void
 json_ref(struct wh_buf *b, const struct wh_audit_ref *r, struct wh_arena *a)
 {
-    json_str(b, "file", r->file, false);
+    wh_cli_audit_json_str(b, "file", r->file, false);
     wh_buf_printf(b, ",\"line\":%d,\"column\":%d", r->line, r->col);
-    json_str(b, "kind", wh_policy_pin_kind_name(r->kind), true);
-    json_str(b, "text", r->text, true);
-    json_str(b, "name", r->name, true);
-    json_str(b, "version", r->version, true);
-    json_str(b, "digest", r->digest, true);
-    json_str(b, "comment", r->comment, true);
-    json_str(b, "stage", r->stage == 0 ? "final" : r->stage == 1 ? "builder" : NULL, true);
-    json_str(b, "status", status_name(r->status), true);
-    json_str(b, "tier", needs_decision(r) ? tier_name(r->tier) : NULL, true);
-    json_str(b, "rule", needs_decision(r) ? r->rule : NULL, true);
-    json_str(b, "message", r->status == WH_AUDIT_PINNED ? r->why : message(r, a), true);
+    wh_cli_audit_json_str(b, "kind", wh_policy_pin_kind_name(r->kind), true);
+    wh_cli_audit_json_str(b, "text", r->text, true);
+    wh_cli_audit_json_str(b, "name", r->name, true);
+    wh_cli_audit_json_str(b, "version", r->version, true);
+    wh_cli_audit_json_str(b, "digest", r->digest, true);
+    wh_cli_audit_json_str(b, "comment", r->comment, true);
+    wh_cli_audit_json_str(b, "stage",
+                          r->stage == 0   ? "final"
+                          : r->stage == 1 ? "builder"
+                                          : NULL,
+                          true);
+    wh_cli_audit_json_str(b, "status", wh_cli_audit_status_name(r->status), true);
+    wh_cli_audit_json_str(b, "tier", needs_decision(r) ? tier_name(r->tier) : NULL, true);
+    wh_cli_audit_json_str(b, "rule", needs_decision(r) ? r->rule : NULL, true);
+    wh_cli_audit_json_str(b, "message", r->status == WH_AUDIT_PINNED ? r->why : message(r, a),
+                          true);
 }
 
 static void
 render_json(const struct wh_audit *au, const char *dir, struct wh_buf *b)
 {
     struct summary s;
-    size_t i;
 
     summarize(au, &s);
     wh_buf_append_c(b, "{\"command\":\"audit pins\"");
-    json_str(b, "dir", dir, true);
+    wh_cli_audit_json_str(b, "dir", dir, true);
     wh_buf_printf(b,
                   ",\"summary\":{\"files\":%zu,\"references\":%zu,\"pinned\":%zu,\"locked\":%zu,"
                   "\"block\":%zu,\"warn\":%zu,\"ignore\":%zu,\"errors\":%zu},\"references\":[",
                   au->n_files, au->n_refs, s.pinned, s.locked, s.block, s.warn, s.ignore,
                   au->n_errors);
+    wh_cli_audit_json_refs(au, b);
+    wh_buf_append_c(b, "}\n");
+}
+
+void
+wh_cli_audit_json_refs(const struct wh_audit *au, struct wh_buf *b)
+{
+    size_t i;
+
     for (i = 0; i < au->n_refs; i++) {
         wh_buf_append_c(b, i > 0 ? ",\n{" : "\n{");
         json_ref(b, &au->refs[i], au->a);
@@ -183,28 +212,28 @@ render_json(const struct wh_audit *au, const char *dir, struct wh_buf *b)
     wh_buf_append_c(b, "],\"errors\":[");
     for (i = 0; i < au->n_errors; i++) {
         wh_buf_append_c(b, i > 0 ? ",\n{" : "\n{");
-        json_str(b, "file", au->errors[i].file, false);
+        wh_cli_audit_json_str(b, "file", au->errors[i].file, false);
         wh_buf_printf(b, ",\"line\":%d,\"column\":%d", au->errors[i].line, au->errors[i].col);
-        json_str(b, "message", au->errors[i].msg, true);
+        wh_cli_audit_json_str(b, "message", au->errors[i].msg, true);
         wh_buf_append_c(b, "}");
     }
-    wh_buf_append_c(b, "]}\n");
+    wh_buf_append_c(b, "]");
 }
 
 /* ---- sarif ---- */
 
-static void
-sarif_result(struct wh_buf *b, bool *first, const char *rule, const char *level, const char *text,
-             const char *file, int line, int col)
+void
+wh_cli_audit_sarif_result(struct wh_buf *b, bool *first, const char *rule, const char *level,
+                          const char *text, const char *file, int line, int col)
 {
     wh_buf_append_c(b, *first ? "\n{" : ",\n{");
     *first = false;
-    json_str(b, "ruleId", rule, false);
-    json_str(b, "level", level, true);
+    wh_cli_audit_json_str(b, "ruleId", rule, false);
+    wh_cli_audit_json_str(b, "level", level, true);
     wh_buf_append_c(b, ",\"message\":{");
-    json_str(b, "text", text, false);
+    wh_cli_audit_json_str(b, "text", text, false);
     wh_buf_append_c(b, "},\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{");
-    json_str(b, "uri", file, false);
+    wh_cli_audit_json_str(b, "uri", file, false);
     wh_buf_append_c(b, ",\"uriBaseId\":\"%SRCROOT%\"}");
     if (line > 0)
         wh_buf_printf(b, ",\"region\":{\"startLine\":%d,\"startColumn\":%d}", line,
@@ -212,12 +241,11 @@ sarif_result(struct wh_buf *b, bool *first, const char *rule, const char *level,
     wh_buf_append_c(b, "}}]}");
 }
 
-static void
-sarif_rules(struct wh_buf *b)
+void
+wh_cli_audit_sarif_pin_rules(struct wh_buf *b)
 {
     int k;
 
-    wh_buf_append_c(b, "\"rules\":[");
     for (k = 0; k < WH_PIN_KIND_COUNT; k++)
         wh_buf_printf(b,
                       "{\"id\":\"pins/%s\",\"shortDescription\":{\"text\":\"Unpinned %s "
@@ -225,40 +253,48 @@ sarif_rules(struct wh_buf *b)
                       wh_policy_pin_kind_name((enum wh_pin_kind)k),
                       wh_policy_pin_kind_name((enum wh_pin_kind)k));
     wh_buf_append_c(b, "{\"id\":\"pins/error\",\"shortDescription\":{\"text\":\"A file that "
-                       "could not be audited\"}}]");
+                       "could not be audited\"}}");
 }
 
 static void
 render_sarif(const struct wh_audit *au, struct wh_buf *b)
 {
     bool first = true;
-    size_t i;
 
     wh_buf_append_c(b, "{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\","
                        "\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{"
                        "\"name\":\"driftgate\",\"informationUri\":\"https://driftgate.dev\",");
-    sarif_rules(b);
-    wh_buf_append_c(b, "}},\"results\":[");
+    wh_buf_append_c(b, "\"rules\":[");
+    wh_cli_audit_sarif_pin_rules(b);
+    wh_buf_append_c(b, "]}},\"results\":[");
+    wh_cli_audit_sarif_pins(au, b, &first);
+    wh_buf_append_c(b, "]}]}\n");
+}
+
+void
+wh_cli_audit_sarif_pins(const struct wh_audit *au, struct wh_buf *b, bool *first)
+{
+    size_t i;
+
     for (i = 0; i < au->n_refs; i++) {
         const struct wh_audit_ref *r = &au->refs[i];
         if (!needs_decision(r) || r->tier == WH_TIER_IGNORE)
             continue;
-        sarif_result(b, &first,
-                     wh_arena_sprintf(au->a, "pins/%s", wh_policy_pin_kind_name(r->kind)),
-                     r->tier == WH_TIER_BLOCK ? "error" : "warning",
-                     wh_arena_sprintf(au->a, "%s [%s]", message(r, au->a), r->rule), r->file,
-                     r->line, r->col);
+        wh_cli_audit_sarif_result(
+            b, first, wh_arena_sprintf(au->a, "pins/%s", wh_policy_pin_kind_name(r->kind)),
+            r->tier == WH_TIER_BLOCK ? "error" : "warning",
+            wh_arena_sprintf(au->a, "%s [%s]", message(r, au->a), r->rule), r->file, r->line,
+            r->col);
     }
     for (i = 0; i < au->n_errors; i++)
-        sarif_result(b, &first, "pins/error", "error", au->errors[i].msg, au->errors[i].file,
-                     au->errors[i].line, au->errors[i].col);
-    wh_buf_append_c(b, "]}]}\n");
+        wh_cli_audit_sarif_result(b, first, "pins/error", "error", au->errors[i].msg,
+                                  au->errors[i].file, au->errors[i].line, au->errors[i].col);
 }
 
 /* ---- markdown ---- */
 
-static void
-md_row(struct wh_buf *b, const struct wh_audit_ref *r, struct wh_arena *a)
+void
+wh_cli_audit_md_row(struct wh_buf *b, const struct wh_audit_ref *r, struct wh_arena *a)
 {
     wh_buf_append_c(b, "| ");
     wh_cli_report_md_code(b, wh_arena_sprintf(a, "%s:%d", r->file, r->line));
@@ -294,7 +330,7 @@ render_markdown(const struct wh_audit *au, const char *dir, struct wh_buf *b)
                       pass == 0 ? "Block" : "Warn");
         for (i = 0; i < au->n_refs; i++)
             if (needs_decision(&au->refs[i]) && au->refs[i].tier == t)
-                md_row(b, &au->refs[i], au->a);
+                wh_cli_audit_md_row(b, &au->refs[i], au->a);
     }
     if (au->n_errors > 0)
         wh_buf_append_c(b, "\n### Errors\n\n");
@@ -395,6 +431,8 @@ wh_cli_audit(int argc, char **argv)
     struct args o;
     int status;
 
+    if (argc >= 2 && strcmp(argv[1], "repo") == 0)
+        return wh_cli_audit_repo(argc, argv);
     if (argc < 2 || strcmp(argv[1], "pins") != 0) {
         fprintf(stderr, "usage: %s\n", USAGE);
         return 2;

@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit/audit.h"
+#include "audit/devcontainer.h"
 #include "base/arena.h"
 #include "base/clock.h"
 #include "base/digest.h"
+#include "base/file.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/report.h"
@@ -23,7 +26,8 @@
 #include "verify/predicates.h"
 
 #define USAGE                                                                                      \
-    "driftgate check IMAGE [--dev IMAGE] --policy FILE [--format text|markdown|json|sarif] "       \
+    "driftgate check IMAGE [--dev IMAGE | --dev-from DEVCONTAINER.json] --policy FILE [--format "  \
+    "text|markdown|json|sarif] "                                                                   \
     "[--plain-http HOST:PORT]... [--docker-config FILE] [--ca-file FILE] [--trusted-root "         \
     "FILE]... [--key-dir DIR]... [--timeout SECONDS]"
 
@@ -48,8 +52,8 @@ fail(const char *msg)
  * it (devReference.allowCliOverride): a pull request that changes the workflow's --dev (or the
  * devcontainer.json it reads) must not pick the baseline its drift is measured against.
  */
-static const char *
-dev_override_refused(const struct wh_policy *policy, const char *image, struct wh_arena *a)
+const char *
+wh_cli_check_dev_refused(const struct wh_policy *policy, const char *image, struct wh_arena *a)
 {
     const struct wh_policy_image *rule;
     struct wh_image_ref ref;
@@ -71,6 +75,38 @@ dev_override_refused(const struct wh_policy *policy, const char *image, struct w
                             rule->name != NULL ? rule->name : "?", name,
                             rule->dev_reference.image != NULL ? rule->dev_reference.image
                                                               : "(none)");
+}
+
+/*
+ * --dev-from FILE: the dev image is the `image` devcontainer.json names (JSONC, parsed by the pin
+ * audit's reader), so the workflow need not repeat it. It is a --dev like any other: the policy
+ * must allow it (wh_cli_check_dev_refused).
+ */
+static int
+dev_from(struct wh_cli_options *o, struct wh_arena *a)
+{
+    struct wh_audit au;
+    struct wh_bytes text;
+    struct wh_error err;
+    const char *df = NULL;
+    size_t i;
+
+    if (o->dev != NULL)
+        return fail("--dev and --dev-from name the dev image twice: give one");
+    wh_audit_init(&au, a);
+    if (wh_file_read(o->dev_from, WH_AUDIT_FILE_MAX, a, &text, &err) != WH_OK ||
+        wh_audit_devcontainer(&au, o->dev_from, text, NULL, &df, &err) != WH_OK)
+        return fail(wh_arena_sprintf(a, "--dev-from %s: %s", o->dev_from, err.msg));
+    for (i = 0; i < au.n_refs; i++)
+        if (au.refs[i].kind == WH_PIN_DEVCONTAINER_IMAGE) {
+            o->dev = au.refs[i].text;
+            return 0;
+        }
+    return fail(wh_arena_sprintf(a,
+                                 "--dev-from %s: it names no image%s%s: name the dev image with "
+                                 "--dev",
+                                 o->dev_from, df != NULL ? " (it builds from " : "",
+                                 df != NULL ? wh_arena_sprintf(a, "%s)", df) : ""));
 }
 
 /* A verified signer as the report names it: a key signer of the policy with its key file, type
@@ -325,7 +361,9 @@ wh_cli_check(int argc, char **argv)
         status = fail(err.msg);
         goto out;
     }
-    if (o.dev != NULL && (refused = dev_override_refused(policy, o.args[0], &a)) != NULL) {
+    if (o.dev_from != NULL && dev_from(&o, &a) != 0)
+        goto out;
+    if (o.dev != NULL && (refused = wh_cli_check_dev_refused(policy, o.args[0], &a)) != NULL) {
         status = fail(refused);
         goto out;
     }

@@ -38,15 +38,16 @@ static const struct {
                "One AdmissionReview (JSON; - reads stdin) through the webhook's engine, registry\n"
                "included; prints the AdmissionReview response the webhook would send.\n"
                "exit: 0 allowed, 1 denied, 2 error (a malformed review, an unreadable policy)\n"},
-    {"check", "usage: driftgate check IMAGE [--dev IMAGE] --policy FILE\n"
-              "                       [--format text|markdown|json|sarif] [--plain-http "
-              "HOST:PORT]...\n"
-              "                       [--docker-config FILE] [--ca-file FILE] [--trusted-root "
-              "FILE]...\n"
-              "                       [--timeout SECONDS]\n"
-              "The pull-request check: resolves and verifies IMAGE (and its dev image) from the\n"
-              "registry exactly as the webhook does and prints the drift report.\n"
-              "exit: 0 allowed, 1 denied (or blocking drift), 2 error\n"},
+    {"check",
+     "usage: driftgate check IMAGE [--dev IMAGE | --dev-from DEVCONTAINER.json] --policy FILE\n"
+     "                       [--format text|markdown|json|sarif] [--plain-http "
+     "HOST:PORT]...\n"
+     "                       [--docker-config FILE] [--ca-file FILE] [--trusted-root "
+     "FILE]...\n"
+     "                       [--timeout SECONDS]\n"
+     "The pull-request check: resolves and verifies IMAGE (and its dev image) from the\n"
+     "registry exactly as the webhook does and prints the drift report.\n"
+     "exit: 0 allowed, 1 denied (or blocking drift), 2 error\n"},
     {"diff", "usage: driftgate diff PROD.sbom.json DEV.sbom.json --policy FILE [--image NAME]\n"
              "                      [--format text|markdown|json|sarif]\n"
              "The drift between two SBOM files (CycloneDX, SPDX JSON or tag-value) in the tiers\n"
@@ -72,7 +73,12 @@ static const struct {
      "download-then-run, devcontainer.json image and features (actions.lock and\n"
      "devcontainer-lock.json count as locks). Unpinned references get the tier of the\n"
      "policy's first matching spec.pins rule (built-in defaults without --policy).\n"
-     "exit: 0 nothing blocks, 1 a block-tier reference or a file not audited, 2 error\n"},
+     "exit: 0 nothing blocks, 1 a block-tier reference or a file not audited, 2 error\n"
+     "       driftgate audit repo [DIR] --policy FILE [--format ...] [--offline] [--image PROD]\n"
+     "         [--max-dev-age DAYS] [--cluster] [registry flags as check]\n"
+     "Seed 002's drift report per layer: dev container (verified, aged, drift), toolchain,\n"
+     "pipeline (the pins), dependencies (lockfiles, Renovate/Dependabot), runtime.\n"
+     "exit: as check\n"},
     {"verify-bundle",
      "usage: driftgate verify-bundle --bundle FILE\n"
      "         (--certificate-identity ID | --certificate-identity-regexp RE)\n"
@@ -119,6 +125,7 @@ wh_cli_help(const char *command)
                "  trust update --repo URL --root F ... refresh trusted_root.json over TUF\n"
                "  audit pins [DIR] [--policy F]        unpinned actions, images, features\n"
                "  reverify --once|--interval S ...     re-verify running pods, PolicyReports\n"
+               "  audit repo [DIR] --policy F          the drift report of every layer\n"
                "driftgate COMMAND --help shows a command's flags; driftgate --version the build.\n"
                "exit: 0 allow, 1 deny (or blocking drift, or an invalid policy), 2 error\n";
     if (strcmp(command, "fsm") == 0)

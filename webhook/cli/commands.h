@@ -20,6 +20,12 @@ int wh_cli_audit(int argc, char **argv);
 /* `driftgate reverify (--once | --interval SECONDS)` (cli/reverify.c): running pods re-verified;
  * --once: 0 no block finding, 1 a block finding, 2 the cluster or registry could not be read. */
 int wh_cli_reverify(int argc, char **argv);
+/* NULL when `policy` lets the command line name IMAGE's dev image (devReference.allowCliOverride),
+ * else why not, starting "--dev: " (cli/check.c). */
+struct wh_policy;
+struct wh_arena;
+const char *wh_cli_check_dev_refused(const struct wh_policy *policy, const char *image,
+                                     struct wh_arena *a);
 /* 0 verified, 1 not verified, 2 usage or I/O error (the sigstore-conformance protocol). */
 int wh_cli_verify_bundle(int argc, char **argv);
 

@@ -57,6 +57,7 @@ enum flag {
     F_FORMAT,
     F_IMAGE,
     F_DEV,
+    F_DEV_FROM,
     F_TIMEOUT,
 };
 
@@ -71,6 +72,7 @@ static const struct option flags[] = {
     {"format", required_argument, NULL, F_FORMAT},
     {"image", required_argument, NULL, F_IMAGE},
     {"dev", required_argument, NULL, F_DEV},
+    {"dev-from", required_argument, NULL, F_DEV_FROM},
     {"timeout", required_argument, NULL, F_TIMEOUT},
     {NULL, 0, NULL, 0},
 };
@@ -163,6 +165,9 @@ take_flag(struct wh_cli_options *o, int c, const char *v)
         return true;
     case F_DEV:
         o->dev = v;
+        return true;
+    case F_DEV_FROM:
+        o->dev_from = v;
         return true;
     case F_TIMEOUT:
         if (parse_seconds(v, &o->review_ms))

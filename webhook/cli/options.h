@@ -19,7 +19,8 @@ struct wh_cli_options {
     const char *format;
     const char *image;
     const char *dev;
-    int64_t review_ms; /* budget of one review: --timeout SECONDS, default 25 s */
+    const char *dev_from; /* --dev-from devcontainer.json: its image is the --dev (check.c) */
+    int64_t review_ms;    /* budget of one review: --timeout SECONDS, default 25 s */
     const char *args[8];
     int n_args;
 };

@@ -86,6 +86,7 @@ check_one(const struct wh_image_check_ctx *ctx, const char *image, const char *p
     out->facts.platform = prod.platform;
     out->verify_detail = prod.facts->verify_detail;
     out->signature_detail = prod.facts->signature_detail;
+    out->sbom = prod.facts->sbom;
     trusted_dev = pod_dev_image != NULL &&
                   (rule->dev_reference.allow_pod_annotation || ctx->dev_override_trusted);
     if (out->error != NULL || !wh_pipeline_memo_has_sbom(prod.facts) ||

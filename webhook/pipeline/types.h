@@ -87,6 +87,7 @@ struct wh_image_result {
     const char *signature_detail; /* why a present signature did not verify */
     const char *verify_detail;    /* why a present attestation did not verify */
     struct wh_sbom_diff *diff;    /* NULL without a dev reference */
+    const struct wh_sbom *sbom;   /* the verified SBOM, parsed (as long as facts); NULL if none */
     const char *dev_image;        /* the dev reference judged (template filled, attested, ...) */
     const char *dev_digest;       /* what dev_image resolved to, NULL if it did not */
     const struct wh_predicates *dev_predicates; /* the dev image's agent provenance etc. */

@@ -1,0 +1,60 @@
+#ifndef WH_AUDIT_DEPS_H
+#define WH_AUDIT_DEPS_H
+
+#include <stdbool.h>
+
+#include "audit/repo.h"
+
+/*
+ * The dependencies layer's parsers, pure over file bytes (repo.c reads the files and decides
+ * which lock belongs to which manifest). Each adds findings to `r` (layer WH_REPO_DEPS) and fails
+ * only on a file it cannot read as its format: WH_E_INVALID "line:col: message".
+ */
+
+/* package.json against package-lock.json / npm-shrinkwrap.json: the lock's root package must list
+ * the same dependencies, devDependencies, optionalDependencies and peerDependencies with the same
+ * specs, and (lockfileVersion >= 2) every dependency and devDependency must have its
+ * node_modules/<name> entry; lockfileVersion 1 locks by name. Out of sync blocks. On an error
+ * *bad_file says which of the two files it is in. */
+WH_MUST_CHECK enum wh_err wh_audit_deps_npm(struct wh_repo *r, const char *pkg_file,
+                                            struct wh_bytes pkg, const char *lock_file,
+                                            struct wh_bytes lock, const char **bad_file,
+                                            struct wh_error *err);
+
+/* Does package.json list any dependencies (of the four kinds above)? Does it declare
+ * "workspaces"? false for what is not a JSON object. */
+bool wh_audit_deps_npm_has_deps(struct wh_bytes pkg);
+bool wh_audit_deps_npm_has_workspaces(struct wh_bytes pkg);
+
+/* A requirements file: every requirement needs --hash= (pip --require-hashes); an unhashed or
+ * editable one warns. *is_hashed: every requirement is hashed (and there is at least one). */
+WH_MUST_CHECK enum wh_err wh_audit_deps_requirements(struct wh_repo *r, const char *file,
+                                                     struct wh_bytes text, bool *is_hashed,
+                                                     struct wh_error *err);
+
+/* Does pyproject.toml declare dependencies ([project] dependencies, optional-dependencies,
+ * [dependency-groups], [tool.poetry.*dependencies])? */
+bool wh_audit_deps_pyproject_has_deps(struct wh_bytes text);
+
+/* go.mod's requires (single and block form) must each have a go.sum line ("mod ver " or
+ * "mod ver/go.mod "); `sum` with ptr NULL: there is no go.sum (blocks when anything is required).
+ */
+WH_MUST_CHECK enum wh_err wh_audit_deps_gomod(struct wh_repo *r, const char *mod_file,
+                                              struct wh_bytes mod, const char *sum_file,
+                                              struct wh_bytes sum, struct wh_error *err);
+
+/* Which ecosystems (1u << enum wh_repo_eco) an update bot's configuration covers, and for which
+ * it pins digests (Renovate: config:best-practices, helpers:pinGitHubActionDigests[ToSemver],
+ * docker:pinDigests, pinDigests: true globally or in a packageRule for the manager; Dependabot
+ * keeps SHA and digest pins as written, so it counts for every ecosystem it covers). `presets`
+ * gets the extends entries that are not built-in (not read offline), comma-separated, or NULL. */
+struct wh_audit_bot {
+    unsigned covered, pins_digests;
+    const char *presets;
+};
+WH_MUST_CHECK enum wh_err wh_audit_deps_renovate(struct wh_bytes text, struct wh_arena *a,
+                                                 struct wh_audit_bot *out, struct wh_error *err);
+WH_MUST_CHECK enum wh_err wh_audit_deps_dependabot(struct wh_bytes text, struct wh_arena *a,
+                                                   struct wh_audit_bot *out, struct wh_error *err);
+
+#endif
