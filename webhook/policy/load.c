@@ -1078,8 +1078,10 @@ resolve_tier_list(struct ctx *c, struct tier_parts *parts, size_t i, size_t dept
     if (pt->state == 2 || pt->extends == NULL)
         return WH_OK;
     if (pt->state == 1)
-        return fail(c, pt->extends_node, "spec.tiers.%s.extends: \"%s\" extends itself (a cycle)",
-                    t->name, pt->extends);
+        return fail(c, pt->extends_node,
+                    "spec.tiers.%s.extends: a cycle: %s extends %s, which leads back to %s; one of "
+                    "the lists must stand on its own",
+                    t->name, t->name, pt->extends, t->name);
     if (depth >= EXTENDS_DEPTH)
         return fail(c, pt->extends_node,
                     "spec.tiers.%s.extends: extends chains may be at most %d lists deep", t->name,
@@ -1142,10 +1144,10 @@ parse_tiers(struct ctx *c, const struct wh_policy_node *n)
     }
     for (i = 0; i < c->p->n_tiers; i++) {
         rc = resolve_tier_list(c, parts, i, 0);
-        if (rc != WH_OK) {
-            c->tiers_failed = true;
-            parts[i].state = 2;
-        }
+        for (size_t j = 0; rc != WH_OK && j < c->p->n_tiers; j++)
+            if (parts[j].state == 1 || j == i) /* the chain that failed: said once */
+                parts[j].state = 2;
+        c->tiers_failed |= rc != WH_OK;
         if ((rc = note(c, rc)) != WH_OK)
             return rc;
     }
@@ -1900,6 +1902,20 @@ check_exemption_lifetime(struct ctx *c, const struct wh_policy_node *n, const ch
                 where, x->expires_text, max);
 }
 
+/* Whether rule id `id` ("<list>[i]", "<list>.before[i]") is of a list that did not load (left
+ * without rules). */
+static bool
+names_failed_list(const struct wh_policy *p, const char *id)
+{
+    for (size_t i = 0; i < p->n_tiers; i++) {
+        size_t n = p->tiers[i].name != NULL ? strlen(p->tiers[i].name) : 0;
+        if (n > 0 && p->tiers[i].n_rules == 0 && strncmp(id, p->tiers[i].name, n) == 0 &&
+            (id[n] == '[' || id[n] == '.'))
+            return true;
+    }
+    return false;
+}
+
 /* rule: a block rule of spec.tiers (scope finding). */
 static enum wh_err
 exemption_rule(struct ctx *c, const struct wh_policy_node *e, const char *where,
@@ -1913,8 +1929,8 @@ exemption_rule(struct ctx *c, const struct wh_policy_node *e, const char *where,
         (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.rule", where), &id)) != WH_OK)
         return rc;
     x->rule = find_tier_rule(c->p, id);
-    if (x->rule == NULL && c->tiers_failed)
-        return WH_OK; /* its list may be the one that did not load: said already */
+    if (x->rule == NULL && c->tiers_failed && names_failed_list(c->p, id))
+        return WH_OK; /* its list did not load: said already */
     if (x->rule == NULL)
         return fail(c, v,
                     "%s.rule: unknown tier rule \"%s\" (write <tier list>[<index>], "

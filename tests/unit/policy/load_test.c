@@ -853,9 +853,9 @@ test_reusable_tiers(void)
     wh_policy_unref(p);
 
     expect_error("extends cycle", HEAD "  tiers:\n    a: {extends: b}\n    b: {extends: a}\n",
-                 WH_E_INVALID, "5:18", "\"b\" extends itself (a cycle)");
+                 WH_E_INVALID, "5:18", "a cycle: a extends b, which leads back to a");
     expect_error("extends itself", HEAD "  tiers:\n    a: {extends: a}\n", WH_E_INVALID, "5:18",
-                 "extends itself");
+                 "a cycle: a extends a");
     expect_error("extends unknown", HEAD "  tiers:\n    a: {extends: nope}\n", WH_E_INVALID, "5:18",
                  "unknown tier list \"nope\"");
     expect_error("extends, unknown key",
