@@ -22,7 +22,9 @@ count() { # name, file with TAP output, exit code, seconds
     f=$((f + 1))
   fi
   passed=$((passed + p)); failed=$((failed + f))
-  printf '%-60s %4d passed %3d failed %5s s\n' "$1" "$p" "$f" "${4:-}"
+  local wall cpu
+  read -r wall cpu <<< "${4:-}"
+  printf '%-60s %4d passed %3d failed %s\n' "$1" "$p" "$f" "${wall:+$(printf '%4s s (cpu %s s)' "$wall" "$cpu")}"
   if [ "$f" -ne 0 ]; then grep -E '^not ok |^#' "$2" | head -40; tail -20 "$2" | grep -vE '^(ok|not ok) ' | head -20; fi
 }
 
@@ -33,12 +35,14 @@ jobs=${DG_JOBS:-$(nproc)}
 timed='http/server_test|registry/retry_test|pipeline/workers_test|faults_test|deadline_test|connection_bounds_test|registry_bounds_test|shutdown_test|metrics_test|server_test.sh|reload_test|cache_test.sh'
 
 launch() { # out file, timeout seconds, command...: runs it, leaves <out>.rc and <out>.secs
-  local out=$1 limit=$2 start rc
+  local out=$1 limit=$2 start rc cpu TIMEFORMAT='%U %S'
   shift 2
   start=$(date +%s)
-  timeout "$limit" "$@" > "$out" 2>&1; rc=$?
+  { time timeout "$limit" "$@" > "$out" 2>&1; } 2> "$out.cpu"; rc=$?
   echo "$rc" > "$out.rc"
-  echo $(($(date +%s) - start)) > "$out.secs"
+  # wall seconds, then CPU seconds (user + system, the suite and everything it started)
+  cpu=$(awk '{ printf "%.0f", $1 + $2 }' "$out.cpu" 2> /dev/null)
+  echo "$(($(date +%s) - start)) ${cpu:-?}" > "$out.secs"
 }
 
 run_suite() { # build dir, sanitizer
