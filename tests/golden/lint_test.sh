@@ -16,7 +16,7 @@ for yaml in tests/golden/lint/*.yaml; do
   [ -f "$case.explain" ] && args+=(--explain "$(cat "$case.explain")")
   got=$("$dg" "${args[@]}" "$yaml" 2>&1; echo "exit $?")
   if [ ! -f "$case.expected" ]; then
-    fail "lint/$name: no $case.expected"; echo "$got" | sed 's/^/#   /'; continue
+    fail "lint/$name: no $case.expected"; diff <(echo "$got") /dev/null | sed 's/^/#   /'; continue
   fi
   if [ "$got" = "$(cat "$case.expected")" ]; then
     pass "lint/$name"
