@@ -57,6 +57,8 @@ $(BUILD)/obj/%.o: %.c
 # The schema `driftgate policy lint` checks with is built in; regenerated when the schema changes.
 webhook/lint/schema_text.c: policy/schema.json webhook/lint/embed-schema.sh
 	sh webhook/lint/embed-schema.sh policy/schema.json $@
+webhook/policy/seed_text.c: policy/default.yaml webhook/policy/embed-seed.sh
+	sh webhook/policy/embed-seed.sh policy/default.yaml $@
 
 $(BUILD)/libdriftgate.a: $(LIB_OBJS)
 	@rm -f $@

@@ -336,7 +336,7 @@ wh_cli_check(int argc, char **argv)
 {
     struct wh_cli_options o;
     struct wh_registry_options ro;
-    struct wh_policy_load_options lo;
+    struct wh_policy_load_options lo = {0};
     const char *refused;
     struct wh_registry_client *client = NULL;
     struct wh_policy *policy = NULL;

@@ -217,7 +217,7 @@ wh_cli_diff(int argc, char **argv)
 {
     struct wh_cli_options o;
     struct wh_policy *policy = NULL;
-    struct wh_policy_load_options lo;
+    struct wh_policy_load_options lo = {0};
     const struct wh_policy_image *rule;
     struct wh_sbom prod, dev;
     struct wh_sbom_diff diff;

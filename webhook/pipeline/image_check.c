@@ -69,6 +69,10 @@ check_one(const struct wh_image_check_ctx *ctx, const char *image, const char *p
     if (digest == NULL)
         return;
     out->digest = digest;
+    /* An image exemption in force lifts the rule's signature and attestation requirements:
+     * nothing is fetched (policy/eval.c reports the exemption and its expiry). */
+    if (wh_policy_image_exemption(ctx->policy, out->name, ctx->now) != NULL)
+        return;
     t0 = wh_pipeline_timing_now_us();
     wh_pipeline_platforms_select(ctx, &ref, digest, rule, true, rule->platforms, platforms, NULL,
                                  info, &prod);
@@ -127,7 +131,8 @@ count_failures(const struct wh_image_check_ctx *ctx, const struct wh_image_resul
 {
     const char *reason = NULL;
 
-    if (ctx->verify_failures == NULL || r->rule == NULL)
+    if (ctx->verify_failures == NULL || r->rule == NULL ||
+        wh_policy_image_exemption(ctx->policy, r->name, ctx->now) != NULL)
         return;
     if (r->invalid != NULL)
         reason = "invalid_reference";

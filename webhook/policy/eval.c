@@ -102,6 +102,35 @@ rule_matches(const struct wh_policy_tier_rule *r, const struct wh_sbom_finding *
     return true;
 }
 
+static bool
+exemption_names_image(const struct wh_policy_exemption *x, const char *image_name)
+{
+    for (size_t j = 0; image_name != NULL && j < x->n_images; j++)
+        if (wh_image_glob_match(wh_str_c(x->images[j]), wh_str_c(image_name)))
+            return true;
+    return false;
+}
+
+const struct wh_policy_exemption *
+wh_policy_image_exemption(const struct wh_policy *p, const char *name, time_t now)
+{
+    for (size_t i = 0; name != NULL && i < p->n_exemptions; i++) {
+        const struct wh_policy_exemption *x = &p->exemptions[i];
+        /* Fail closed: only a loaded image exemption whose last day has not ended lifts. */
+        if (x->whole_image && now < x->expires && exemption_names_image(x, name))
+            return x;
+    }
+    return NULL;
+}
+
+long long
+wh_policy_exemption_days_left(const struct wh_policy_exemption *x, time_t now)
+{
+    time_t last_day = x->expires - 86400, today = now - (now % 86400 + 86400) % 86400;
+
+    return (long long)((last_day - today) / 86400);
+}
+
 static const struct wh_policy_exemption *
 find_exemption(const struct wh_policy *p, const struct wh_policy_tier_rule *rule,
                const char *image_name, time_t now)
@@ -112,7 +141,8 @@ find_exemption(const struct wh_policy *p, const struct wh_policy_tier_rule *rule
         return NULL;
     for (i = 0; i < p->n_exemptions; i++) {
         const struct wh_policy_exemption *x = &p->exemptions[i];
-        if (x->rule != rule || now >= x->expires)
+        /* By id: a rule inherited through extends is a copy of the one the exemption names. */
+        if (x->whole_image || now >= x->expires || strcmp(x->rule->id, rule->id) != 0)
             continue;
         for (j = 0; j < x->n_images; j++)
             if (wh_image_glob_match(wh_str_c(x->images[j]), wh_str_c(image_name)))
@@ -411,16 +441,9 @@ fix_for(const struct wh_sbom_finding *f)
     return "build the production image with the version tested in dev, or align the dev image";
 }
 
-#define EXEMPTION_NOTICE_S (7 * 86400) /* warn this long before an exemption lapses */
-
-static bool
-exemption_names_image(const struct wh_policy_exemption *x, const char *image_name)
-{
-    for (size_t j = 0; image_name != NULL && j < x->n_images; j++)
-        if (wh_image_glob_match(wh_str_c(x->images[j]), wh_str_c(image_name)))
-            return true;
-    return false;
-}
+/* Exemptions warn, every admission, in the 7 days before they lapse (the requirement applies
+ * again at 00:00 UTC after the expiry day): from the day "7 day(s) left" on, the last day "1". */
+#define EXEMPTION_NOTICE_DAYS 7
 
 /* One warning per exemption of this image that lifted a block but lapses within 7 days, and per
  * expired one whose rule blocks again now, so nobody learns of the expiry from a failed deploy. */
@@ -433,7 +456,7 @@ warn_exemption_expiry(struct verdict *v, const struct wh_policy *p,
     for (size_t k = 0; k < p->n_exemptions; k++) {
         const struct wh_policy_exemption *x = &p->exemptions[k];
         bool applied = false, enforced = false;
-        if (!exemption_names_image(x, v->in->name))
+        if (x->whole_image || !exemption_names_image(x, v->in->name))
             continue;
         for (size_t i = 0; i < n; i++) {
             applied |= t[i].exemption_expires == x->expires_text;
@@ -444,12 +467,13 @@ warn_exemption_expiry(struct verdict *v, const struct wh_policy *p,
                                      "exemption spec.exemptions[%zu] for %s expired on %s: the "
                                      "finding is enforced again (%s)",
                                      k, x->rule->id, x->expires_text, x->reason));
-        else if (now < x->expires && applied && x->expires - now <= EXEMPTION_NOTICE_S)
+        else if (now < x->expires && applied &&
+                 wh_policy_exemption_days_left(x, now) + 1 <= EXEMPTION_NOTICE_DAYS)
             warn(v, wh_arena_sprintf(a,
                                      "exemption spec.exemptions[%zu] for %s expires on %s (%lld "
                                      "day(s) left): fix the finding before then (%s)",
                                      k, x->rule->id, x->expires_text,
-                                     (long long)((x->expires - now + 86399) / 86400), x->reason));
+                                     wh_policy_exemption_days_left(x, now) + 1, x->reason));
     }
 }
 
@@ -657,6 +681,45 @@ check_fs_manifest(struct verdict *v, const struct wh_policy_image *rule)
         warn(v, text);
 }
 
+/* An image exemption: one warning (its expiry and days left from a week before), the `-exempted`
+ * annotation; an expired one naming the image warns that its requirements apply again. */
+static bool
+check_image_exemption(struct verdict *v, const struct wh_policy *p, time_t now)
+{
+    struct wh_arena *a = v->d->arena;
+    const struct wh_policy_exemption *x = wh_policy_image_exemption(p, v->in->name, now);
+    long long left;
+    size_t k;
+
+    if (x == NULL) {
+        for (k = 0; k < p->n_exemptions; k++) {
+            const struct wh_policy_exemption *old = &p->exemptions[k];
+            if (old->whole_image && exemption_names_image(old, v->in->name))
+                warn(v, wh_arena_sprintf(a,
+                                         "image exemption spec.exemptions[%zu] expired on %s: "
+                                         "signatures and attestations are required again (%s)",
+                                         k, old->expires_text, old->reason));
+        }
+        return false;
+    }
+    k = (size_t)(x - p->exemptions);
+    left = wh_policy_exemption_days_left(x, now);
+    wh_decision_annotate(v->d, wh_arena_sprintf(a, "%d-exempted", v->in->index),
+                         "signatures and attestations by spec.exemptions[%zu] until %s: %s", k,
+                         x->expires_text, x->reason);
+    if (left + 1 > EXEMPTION_NOTICE_DAYS)
+        warn(v, wh_arena_sprintf(a,
+                                 "not verified: signatures and attestations exempt by "
+                                 "spec.exemptions[%zu] until %s (%s)",
+                                 k, x->expires_text, x->reason));
+    else
+        warn(v, wh_arena_sprintf(a,
+                                 "not verified: image exemption spec.exemptions[%zu] expires on %s "
+                                 "(%lld day(s) left): sign and attest the image before then (%s)",
+                                 k, x->expires_text, left + 1, x->reason));
+    return true;
+}
+
 static bool
 has_dev_reference(const struct wh_policy_image *rule)
 {
@@ -675,6 +738,8 @@ evaluate_rule(struct verdict *v, const struct wh_policy *p, const struct wh_poli
         check_failure(v, rule, "be checked", in->error, in->error_code);
         return "error";
     }
+    if (check_image_exemption(v, p, now))
+        return "exempt";
     if (rule->signatures.n_signed_by > 0)
         check_signature(v, rule);
     if (rule->sbom.required)

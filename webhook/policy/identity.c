@@ -88,26 +88,39 @@ repository(const struct wh_cert_identity *id, struct wh_arena *a, const char **h
     return true;
 }
 
+/* A claim against the exact `want` or the whole-value regex `re` (at most one is set). */
 static bool
-claim(const char *want, const char *have, const char *what, struct wh_arena *a, const char **why)
+claim(const char *want, const struct wh_policy_regex *re, const char *have, const char *what,
+      struct wh_arena *a, const char **why)
 {
-    if (want == NULL || (have != NULL && strcmp(want, have) == 0))
+    if (want == NULL && re == NULL)
         return true;
-    *why = have == NULL ? wh_arena_sprintf(a, "certificate has no %s (want \"%s\")", what, want)
-                        : wh_arena_sprintf(a, "%s \"%s\" is not \"%s\"", what, have, want);
-    return false;
+    if (have == NULL) {
+        *why = wh_arena_sprintf(a, "certificate has no %s (want %s\"%s\")", what,
+                                want != NULL ? "" : "a match of ",
+                                want != NULL ? want : wh_regex_effective(re->re));
+        return false;
+    }
+    if (want != NULL) {
+        if (strcmp(want, have) == 0)
+            return true;
+        *why = wh_arena_sprintf(a, "%s \"%s\" is not \"%s\"", what, have, want);
+        return false;
+    }
+    return text_match(what, NULL, re, have, a, why);
 }
 
 /* A github claim the policy asks for, read from the extension pair (v1, v2). */
 static bool
-gh_claim(const char *want, const struct wh_cert_identity *id, enum wh_cert_ext v1,
-         enum wh_cert_ext v2, const char *what, struct wh_arena *a, const char **why)
+gh_claim(const char *want, const struct wh_policy_regex *re, const struct wh_cert_identity *id,
+         enum wh_cert_ext v1, enum wh_cert_ext v2, const char *what, struct wh_arena *a,
+         const char **why)
 {
     const char *have = NULL;
 
-    if (want == NULL)
+    if (want == NULL && re == NULL)
         return true;
-    return pick(id, v1, v2, what, a, &have, why) && claim(want, have, what, a, why);
+    return pick(id, v1, v2, what, a, &have, why) && claim(want, re, have, what, a, why);
 }
 
 bool
@@ -120,17 +133,17 @@ wh_policy_keyless_match(const struct wh_policy_keyless *k, const struct wh_cert_
     if (!text_match("subject", k->subject, k->subject_re, id->san, a, why) ||
         !text_match("issuer", k->issuer, k->issuer_re, id->issuer, a, why))
         return false;
-    if (k->github.repository != NULL &&
+    if ((k->github.repository != NULL || k->github.repository_re != NULL) &&
         (!repository(id, a, &repo, why) ||
-         !claim(k->github.repository, repo, "github repository", a, why)))
+         !claim(k->github.repository, k->github.repository_re, repo, "github repository", a, why)))
         return false;
-    if (!gh_claim(k->github.ref, id, WH_CERT_EXT_GITHUB_WORKFLOW_REF,
+    if (!gh_claim(k->github.ref, k->github.ref_re, id, WH_CERT_EXT_GITHUB_WORKFLOW_REF,
                   WH_CERT_EXT_SOURCE_REPOSITORY_REF, "github ref", a, why) ||
-        !claim(k->github.workflow, id->ext[WH_CERT_EXT_GITHUB_WORKFLOW_NAME], "github workflow", a,
-               why) ||
-        !gh_claim(k->github.trigger, id, WH_CERT_EXT_GITHUB_WORKFLOW_TRIGGER,
+        !claim(k->github.workflow, k->github.workflow_re, id->ext[WH_CERT_EXT_GITHUB_WORKFLOW_NAME],
+               "github workflow", a, why) ||
+        !gh_claim(k->github.trigger, k->github.trigger_re, id, WH_CERT_EXT_GITHUB_WORKFLOW_TRIGGER,
                   WH_CERT_EXT_BUILD_TRIGGER, "github trigger", a, why) ||
-        !gh_claim(k->github.sha, id, WH_CERT_EXT_GITHUB_WORKFLOW_SHA,
+        !gh_claim(k->github.sha, NULL, id, WH_CERT_EXT_GITHUB_WORKFLOW_SHA,
                   WH_CERT_EXT_SOURCE_REPOSITORY_DIGEST, "github sha", a, why))
         return false;
     for (size_t i = 0; i < k->n_extensions; i++) {
@@ -139,7 +152,7 @@ wh_policy_keyless_match(const struct wh_policy_keyless *k, const struct wh_cert_
             *why = "extension index out of range";
             return false;
         }
-        if (!claim(e->value, id->ext[e->index], wh_verify_cert_ext_name(e->index), a, why))
+        if (!claim(e->value, NULL, id->ext[e->index], wh_verify_cert_ext_name(e->index), a, why))
             return false;
     }
     return true;

@@ -21,6 +21,7 @@
 #include "base/file.h"
 #include "base/regex.h"
 #include "image/ref.h"
+#include "policy/seed.h"
 #include "policy/snapshot.h"
 #include "policy/tree.h"
 #include "verify/attestation.h"
@@ -41,6 +42,22 @@ struct ctx {
     struct wh_arena *tmp; /* tree and scratch text, freed when parsing ends */
     struct wh_policy *p;  /* the model lives in p->arena */
     struct wh_error *err;
+    bool builtin; /* parsing the built-in seed-default (policy/seed.h) */
+    /* Errors noted so far (note()); the first is returned. */
+    size_t n_errors;
+    struct wh_error first;
+    wh_policy_error_fn *on_error;
+    void *on_error_arg;
+    bool tiers_failed; /* a tier list did not load: rule references to it are not checked */
+};
+
+/* A tier list written as {extends, before, after}, until resolve_tier_list puts it together. */
+struct tier_parts {
+    const char *extends; /* NULL: a plain sequence of rules */
+    const struct wh_policy_node *extends_node;
+    struct wh_policy_tier_rule *before, *after;
+    size_t n_before, n_after;
+    int state; /* 0 not yet, 1 being put together (a cycle if met again), 2 done */
 };
 
 static enum wh_err fail(struct ctx *c, const struct wh_policy_node *n, const char *fmt, ...)
@@ -62,6 +79,20 @@ fail(struct ctx *c, const struct wh_policy_node *n, const char *fmt, ...)
  * returns WH_E_INVALID, never WH_OK, and reports outputs unset on its paths (base/error.h). */
 #define fail(...) ((void)(fail)(__VA_ARGS__), WH_E_INVALID)
 #endif
+
+/* Where a load may go on past an error: an invalid entry is noted (told to on_error, the first
+ * kept) and WH_OK returned, so the next entry is read; anything else (WH_E_LIMIT) stops. */
+static enum wh_err
+note(struct ctx *c, enum wh_err rc)
+{
+    if (rc != WH_E_INVALID)
+        return rc;
+    if (c->n_errors++ == 0)
+        c->first = *c->err;
+    if (c->on_error != NULL)
+        c->on_error(c->on_error_arg, c->err);
+    return WH_OK;
+}
 
 /* ---- typed access ---- */
 
@@ -590,6 +621,44 @@ opt_string(struct ctx *c, const struct wh_policy_node *map, const char *key, con
     return as_string(c, v, wh_arena_sprintf(c->tmp, "%s.%s", where, key), out);
 }
 
+/* A glob written where the value is compared exactly ("refs/tags/v*") lints clean and never
+ * matches: pattern characters are refused there, with the regex form to write instead. */
+static enum wh_err
+check_exact(struct ctx *c, const struct wh_policy_node *n, const char *where, const char *value,
+            const char *regexp_key)
+{
+    size_t bad = strcspn(value, "*?[");
+    const char *p;
+    char *re, *o;
+
+    if (value[bad] == '\0')
+        return WH_OK;
+    if (regexp_key == NULL)
+        return fail(c, n,
+                    "%s: \"%s\" holds '%c', but this value is compared exactly, so it would match "
+                    "only that literal text: pattern characters (*, ?, [) are refused here",
+                    where, value, value[bad]);
+    /* The glob as RE2: '*' any run, '?' one character, regex metacharacters escaped. */
+    o = re = wh_arena_alloc(c->tmp, strlen(value) * 2 + 1);
+    for (p = value; *p != '\0'; p++) {
+        if (*p == '*') {
+            *o++ = '.';
+            *o++ = '*';
+        } else if (*p == '?') {
+            *o++ = '.';
+        } else {
+            if (strchr(".+()|{}^$\\[]", *p) != NULL)
+                *o++ = '\\';
+            *o++ = *p;
+        }
+    }
+    *o = '\0';
+    return fail(c, n,
+                "%s: \"%s\" holds '%c', but this value is compared exactly, so it never matches "
+                "what the pattern means: write %s: \"%s\" (RE2, whole value) instead",
+                where, value, value[bad], regexp_key, re);
+}
+
 /* extensions: {sourceRepositoryURI: "https://github.com/acme/payments", ...}; names are Fulcio's
  * (verify/cert.h), values exact strings. */
 static enum wh_err
@@ -614,11 +683,57 @@ parse_keyless_extensions(struct ctx *c, const struct wh_policy_node *n, const ch
                         where, key->text);
         e->name = wh_arena_strdup(&c->p->arena, key->text);
         if ((rc = as_string(c, val, wh_arena_sprintf(c->tmp, "%s.%s", where, key->text),
-                            &e->value)) != WH_OK)
+                            &e->value)) != WH_OK ||
+            (rc = check_exact(c, val, wh_arena_sprintf(c->tmp, "%s.%s", where, key->text), e->value,
+                              NULL)) != WH_OK)
             return rc;
         k->n_extensions++;
     }
     k->extensions = ext;
+    return WH_OK;
+}
+
+/* An optional exact field `key` of `map` and its optional regex form `key`RegExp (at most one of
+ * the two); regexp_key NULL: exact only. */
+static enum wh_err
+opt_claim(struct ctx *c, const struct wh_policy_node *map, const char *key, const char *where,
+          const char **exact, const struct wh_policy_regex **re)
+{
+    const char *rk = re != NULL ? wh_arena_sprintf(c->tmp, "%sRegExp", key) : NULL;
+    const struct wh_policy_node *v = wh_policy_tree_get(map, key);
+    const struct wh_policy_node *r = rk != NULL ? wh_policy_tree_get(map, rk) : NULL;
+    enum wh_err rc;
+
+    if (v != NULL && r != NULL)
+        return fail(c, r, "%s: give one of %s or %s, not both", where, key, rk);
+    if ((rc = opt_string(c, map, key, where, exact)) != WH_OK)
+        return rc;
+    if (*exact != NULL)
+        return check_exact(c, v, wh_arena_sprintf(c->tmp, "%s.%s", where, key), *exact, rk);
+    if (r != NULL)
+        return as_regex(c, r, wh_arena_sprintf(c->tmp, "%s.%s", where, rk), re);
+    return WH_OK;
+}
+
+static enum wh_err
+parse_github(struct ctx *c, const struct wh_policy_node *v, const char *gw,
+             struct wh_policy_keyless *k)
+{
+    static const char *const gh_keys[] = {
+        "repository",       "ref",       "workflow",       "trigger",       "sha",
+        "repositoryRegExp", "refRegExp", "workflowRegExp", "triggerRegExp", NULL};
+    enum wh_err rc;
+
+    if ((rc = want(c, v, WH_POLICY_MAP, gw)) != WH_OK ||
+        (rc = check_keys(c, v, gw, gh_keys)) != WH_OK ||
+        (rc = opt_claim(c, v, "repository", gw, &k->github.repository, &k->github.repository_re)) !=
+            WH_OK ||
+        (rc = opt_claim(c, v, "ref", gw, &k->github.ref, &k->github.ref_re)) != WH_OK ||
+        (rc = opt_claim(c, v, "workflow", gw, &k->github.workflow, &k->github.workflow_re)) !=
+            WH_OK ||
+        (rc = opt_claim(c, v, "trigger", gw, &k->github.trigger, &k->github.trigger_re)) != WH_OK ||
+        (rc = opt_claim(c, v, "sha", gw, &k->github.sha, NULL)) != WH_OK)
+        return rc;
     return WH_OK;
 }
 
@@ -628,7 +743,6 @@ parse_keyless(struct ctx *c, const struct wh_policy_node *n, const char *where,
 {
     static const char *const keys[] = {
         "issuer", "subject", "issuerRegExp", "subjectRegExp", "github", "extensions", NULL};
-    static const char *const gh_keys[] = {"repository", "ref", "workflow", "trigger", "sha", NULL};
     struct wh_policy_keyless *k = wh_arena_alloc(&c->p->arena, sizeof(*k));
     const struct wh_policy_node *v;
     enum wh_err rc;
@@ -636,33 +750,19 @@ parse_keyless(struct ctx *c, const struct wh_policy_node *n, const char *where,
     if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
         (rc = check_keys(c, n, where, keys)) != WH_OK)
         return rc;
-    if ((rc = opt_string(c, n, "issuer", where, &k->issuer)) != WH_OK ||
-        (rc = opt_string(c, n, "subject", where, &k->subject)) != WH_OK)
-        return rc;
-    if ((v = wh_policy_tree_get(n, "issuerRegExp")) != NULL &&
-        (rc = as_regex(c, v, wh_arena_sprintf(c->tmp, "%s.issuerRegExp", where), &k->issuer_re)) !=
-            WH_OK)
-        return rc;
-    if ((v = wh_policy_tree_get(n, "subjectRegExp")) != NULL &&
-        (rc = as_regex(c, v, wh_arena_sprintf(c->tmp, "%s.subjectRegExp", where),
-                       &k->subject_re)) != WH_OK)
-        return rc;
     /* sigstore: an identity is only meaningful with the issuer that vouched for it. */
-    if ((k->issuer == NULL) == (k->issuer_re == NULL))
+    if ((wh_policy_tree_get(n, "issuer") == NULL) ==
+        (wh_policy_tree_get(n, "issuerRegExp") == NULL))
         return fail(c, n, "%s: give exactly one of issuer or issuerRegExp", where);
-    if ((k->subject == NULL) == (k->subject_re == NULL))
+    if ((wh_policy_tree_get(n, "subject") == NULL) ==
+        (wh_policy_tree_get(n, "subjectRegExp") == NULL))
         return fail(c, n, "%s: give exactly one of subject or subjectRegExp", where);
-    if ((v = wh_policy_tree_get(n, "github")) != NULL) {
-        const char *gw = wh_arena_sprintf(c->tmp, "%s.github", where);
-        if ((rc = want(c, v, WH_POLICY_MAP, gw)) != WH_OK ||
-            (rc = check_keys(c, v, gw, gh_keys)) != WH_OK ||
-            (rc = opt_string(c, v, "repository", gw, &k->github.repository)) != WH_OK ||
-            (rc = opt_string(c, v, "ref", gw, &k->github.ref)) != WH_OK ||
-            (rc = opt_string(c, v, "workflow", gw, &k->github.workflow)) != WH_OK ||
-            (rc = opt_string(c, v, "trigger", gw, &k->github.trigger)) != WH_OK ||
-            (rc = opt_string(c, v, "sha", gw, &k->github.sha)) != WH_OK)
-            return rc;
-    }
+    if ((rc = opt_claim(c, n, "issuer", where, &k->issuer, &k->issuer_re)) != WH_OK ||
+        (rc = opt_claim(c, n, "subject", where, &k->subject, &k->subject_re)) != WH_OK)
+        return rc;
+    if ((v = wh_policy_tree_get(n, "github")) != NULL &&
+        (rc = parse_github(c, v, wh_arena_sprintf(c->tmp, "%s.github", where), k)) != WH_OK)
+        return rc;
     if ((v = wh_policy_tree_get(n, "extensions")) != NULL &&
         (rc = parse_keyless_extensions(c, v, wh_arena_sprintf(c->tmp, "%s.extensions", where),
                                        k)) != WH_OK)
@@ -682,12 +782,13 @@ parse_signer(struct ctx *c, const struct wh_policy_node *name, const struct wh_p
     enum wh_err rc;
     int k;
 
+    /* Named first: images naming a signer that did not load get no second error. */
+    s->name = wh_arena_strdup(&c->p->arena, name->text);
+    s->line = name->line;
     if ((rc = check_name(c, name, "signer")) != WH_OK ||
         (rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
         (rc = check_keys(c, n, where, keys)) != WH_OK)
         return rc;
-    s->name = wh_arena_strdup(&c->p->arena, name->text);
-    s->line = name->line;
     s->tlog_required = true;
     key = wh_policy_tree_get(n, "key");
     keyless = wh_policy_tree_get(n, "keyless");
@@ -724,11 +825,10 @@ parse_signers(struct ctx *c, const struct wh_policy_node *n)
         return rc;
     c->p->n_signers = n->n / 2;
     c->p->signers = wh_arena_calloc(&c->p->arena, c->p->n_signers + 1, sizeof(*c->p->signers));
-    for (i = 0; i < c->p->n_signers; i++) {
-        rc = parse_signer(c, n->kids[2 * i], n->kids[2 * i + 1], &c->p->signers[i]);
-        if (rc != WH_OK)
+    for (i = 0; i < c->p->n_signers; i++)
+        if ((rc = note(c, parse_signer(c, n->kids[2 * i], n->kids[2 * i + 1],
+                                       &c->p->signers[i]))) != WH_OK)
             return rc;
-    }
     return WH_OK;
 }
 
@@ -797,9 +897,10 @@ parse_when(struct ctx *c, const struct wh_policy_node *n, const char *where,
     return WH_OK;
 }
 
+/* Rules of a sequence; rule i gets the id "<prefix>[i]". */
 static enum wh_err
-parse_tier_list(struct ctx *c, const struct wh_policy_node *name, const struct wh_policy_node *n,
-                struct wh_policy_tiers *t)
+parse_tier_rules(struct ctx *c, const struct wh_policy_node *n, const char *prefix,
+                 struct wh_policy_tier_rule **out, size_t *n_out)
 {
     static const char *const keys[] = {"tier", "when", NULL};
     static const char *const TIERS[] = {"block", "warn", "ignore", NULL};
@@ -808,49 +909,249 @@ parse_tier_list(struct ctx *c, const struct wh_policy_node *name, const struct w
     size_t i;
     int k;
 
-    if ((rc = check_name(c, name, "tier list")) != WH_OK)
-        return rc;
-    t->name = wh_arena_strdup(&c->p->arena, name->text);
-    if ((rc = want(c, n, WH_POLICY_SEQ, wh_arena_sprintf(c->tmp, "spec.tiers.%s", t->name))) !=
+    if ((rc = want(c, n, WH_POLICY_SEQ, wh_arena_sprintf(c->tmp, "spec.tiers.%s", prefix))) !=
         WH_OK)
         return rc;
     if (n->n == 0)
-        return fail(c, n, "spec.tiers.%s: expected at least one rule", t->name);
+        return fail(c, n, "spec.tiers.%s: expected at least one rule", prefix);
     rules = wh_arena_calloc(&c->p->arena, n->n, sizeof(*rules));
     for (i = 0; i < n->n; i++) {
         const struct wh_policy_node *r = n->kids[i], *v;
-        const char *id = wh_arena_sprintf(&c->p->arena, "%s[%zu]", t->name, i);
+        const char *id = wh_arena_sprintf(&c->p->arena, "%s[%zu]", prefix, i);
         if ((rc = want(c, r, WH_POLICY_MAP, id)) != WH_OK ||
             (rc = check_keys(c, r, id, keys)) != WH_OK ||
             (rc = need(c, r, "tier", id, &v)) != WH_OK ||
             (rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.tier", id), TIERS, &k)) != WH_OK)
             return rc;
         rules[i].id = id;
+        rules[i].is_builtin = c->builtin;
         rules[i].tier = (enum wh_tier)k;
         rules[i].line = r->line;
         if ((rc = need(c, r, "when", id, &v)) != WH_OK ||
             (rc = parse_when(c, v, wh_arena_sprintf(c->tmp, "%s.when", id), &rules[i])) != WH_OK)
             return rc;
     }
+    *out = rules;
+    *n_out = n->n;
+    return WH_OK;
+}
+
+/* {extends: NAME, before: [...], after: [...]}: the rules are put together by resolve_tiers
+ * once every list is known; here they are read and the base's name kept in t->name's slot. */
+static enum wh_err
+parse_tier_extends(struct ctx *c, const struct wh_policy_node *n, struct wh_policy_tiers *t,
+                   struct tier_parts *parts)
+{
+    static const char *const keys[] = {"extends", "before", "after", NULL};
+    const char *where = wh_arena_sprintf(c->tmp, "spec.tiers.%s", t->name);
+    const struct wh_policy_node *v;
+    enum wh_err rc;
+
+    if ((rc = check_keys(c, n, where, keys)) != WH_OK ||
+        (rc = need(c, n, "extends", where, &v)) != WH_OK ||
+        (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.extends", where), &parts->extends)) !=
+            WH_OK)
+        return rc;
+    parts->extends_node = v;
+    if ((v = wh_policy_tree_get(n, "before")) != NULL &&
+        (rc = parse_tier_rules(c, v, wh_arena_sprintf(c->tmp, "%s.before", t->name), &parts->before,
+                               &parts->n_before)) != WH_OK)
+        return rc;
+    if ((v = wh_policy_tree_get(n, "after")) != NULL &&
+        (rc = parse_tier_rules(c, v, wh_arena_sprintf(c->tmp, "%s.after", t->name), &parts->after,
+                               &parts->n_after)) != WH_OK)
+        return rc;
+    return WH_OK;
+}
+
+static enum wh_err
+parse_tier_list(struct ctx *c, const struct wh_policy_node *name, const struct wh_policy_node *n,
+                struct wh_policy_tiers *t, struct tier_parts *parts)
+{
+    struct wh_policy_tier_rule *rules;
+    enum wh_err rc;
+
+    t->name = wh_arena_strdup(&c->p->arena, name->text);
+    if ((rc = check_name(c, name, "tier list")) != WH_OK)
+        return rc;
+    t->line = name->line;
+    t->col = name->col;
+    t->is_builtin = c->builtin;
+    if (n->kind == WH_POLICY_MAP)
+        return parse_tier_extends(c, n, t, parts);
+    if (n->kind != WH_POLICY_SEQ)
+        return fail(c, n,
+                    "spec.tiers.%s: expected a sequence of rules, or a mapping {extends: LIST, "
+                    "before: [...], after: [...]}, got %s",
+                    t->name, wh_policy_tree_kind_name(n));
+    if ((rc = parse_tier_rules(c, n, t->name, &rules, &t->n_rules)) != WH_OK)
+        return rc;
     t->rules = rules;
-    t->n_rules = n->n;
+    return WH_OK;
+}
+
+/* The built-in seed-default (policy/default.yaml's, policy/seed.h), for a policy that names it
+ * without defining it. Errors (a broken build) name the built-in copy. */
+static enum wh_err
+parse_builtin_seed(struct ctx *c, struct wh_policy_tiers *t, struct tier_parts *parts)
+{
+    struct wh_bytes text = {(const unsigned char *)wh_policy_seed_text, wh_policy_seed_text_len};
+    const struct wh_policy_node *spec = NULL, *tiers = NULL, *list = NULL;
+    const char *file = c->file;
+    struct wh_policy_node *root = NULL;
+    enum wh_err rc;
+    size_t i;
+
+    c->file = "built-in policy/default.yaml";
+    rc = wh_policy_tree_build(text, c->file, c->tmp, &root, c->err);
+    if (rc == WH_OK && ((spec = wh_policy_tree_get(root, "spec")) == NULL ||
+                        (tiers = wh_policy_tree_get(spec, "tiers")) == NULL ||
+                        (list = wh_policy_tree_get(tiers, WH_POLICY_SEED_TIERS)) == NULL))
+        rc = fail(c, root, "no spec.tiers.%s", WH_POLICY_SEED_TIERS);
+    for (i = 0; rc == WH_OK && tiers != NULL && i + 1 < tiers->n; i += 2)
+        if (tiers->kids[i + 1] == list) {
+            c->builtin = true;
+            rc = parse_tier_list(c, tiers->kids[i], list, t, parts);
+            c->builtin = false;
+            t->line = t->col = 0;
+        }
+    c->file = file;
+    return rc;
+}
+
+static int
+by_rule_id(const void *x, const void *y)
+{
+    return strcmp((*(const struct wh_policy_tier_rule *const *)x)->id,
+                  (*(const struct wh_policy_tier_rule *const *)y)->id);
+}
+
+/* Exemptions name tier rules by id, so an id must name one rule: "a.before[0]" of list a and
+ * rule 0 of a list called "a.before" would be two. Only rules written in a list are compared
+ * (inherited copies share their origin's id); sorted, so O(R log R). */
+static enum wh_err
+check_rule_ids(struct ctx *c, const struct wh_policy_node *n, const struct tier_parts *parts)
+{
+    const struct wh_policy *p = c->p;
+    const struct wh_policy_tier_rule **own;
+    size_t i, j, count = 0;
+
+    for (i = 0; i < p->n_tiers; i++)
+        count +=
+            parts[i].extends != NULL ? parts[i].n_before + parts[i].n_after : p->tiers[i].n_rules;
+    own = wh_arena_calloc(c->tmp, count + 1, sizeof(*own));
+    count = 0;
+    for (i = 0; i < p->n_tiers; i++) {
+        const struct tier_parts *pt = &parts[i];
+        for (j = 0; pt->extends == NULL && j < p->tiers[i].n_rules; j++)
+            own[count++] = &p->tiers[i].rules[j];
+        for (j = 0; j < pt->n_before; j++)
+            own[count++] = &pt->before[j];
+        for (j = 0; j < pt->n_after; j++)
+            own[count++] = &pt->after[j];
+    }
+    qsort(own, count, sizeof(*own), by_rule_id);
+    for (i = 1; n != NULL && i < count; i++)
+        if (strcmp(own[i - 1]->id, own[i]->id) == 0)
+            return fail(c, n,
+                        "spec.tiers: two rules have the id %s (lines %d and %d): rename the list "
+                        "called %.*s",
+                        own[i]->id, own[i - 1]->line, own[i]->line, (int)strcspn(own[i]->id, "["),
+                        own[i]->id);
+    return WH_OK;
+}
+
+/* Depth of extends chains: each level copies its base's rules, so this bounds the model. */
+#define EXTENDS_DEPTH 8
+
+/* Puts together list i (and, first, what it extends): before + base's rules + after. A cycle or
+ * an unknown base is an error at the extends value. */
+static enum wh_err
+resolve_tier_list(struct ctx *c, struct tier_parts *parts, size_t i, size_t depth)
+{
+    struct wh_policy_tiers *t = &c->p->tiers[i], *base;
+    struct tier_parts *pt = &parts[i];
+    struct wh_policy_tier_rule *rules;
+    size_t j, n;
+    enum wh_err rc;
+
+    if (pt->state == 2 || pt->extends == NULL)
+        return WH_OK;
+    if (pt->state == 1)
+        return fail(c, pt->extends_node,
+                    "spec.tiers.%s.extends: a cycle: %s extends %s, which leads back to %s; one of "
+                    "the lists must stand on its own",
+                    t->name, t->name, pt->extends, t->name);
+    if (depth >= EXTENDS_DEPTH)
+        return fail(c, pt->extends_node,
+                    "spec.tiers.%s.extends: extends chains may be at most %d lists deep", t->name,
+                    EXTENDS_DEPTH);
+    for (j = 0, base = NULL; j < c->p->n_tiers && base == NULL; j++)
+        if (c->p->tiers[j].name != NULL && strcmp(c->p->tiers[j].name, pt->extends) == 0)
+            base = &c->p->tiers[j];
+    if (base == NULL)
+        return fail(c, pt->extends_node,
+                    "spec.tiers.%s.extends: unknown tier list \"%s\" (not in spec.tiers, and not "
+                    "the built-in %s)",
+                    t->name, pt->extends, WH_POLICY_SEED_TIERS);
+    pt->state = 1;
+    if ((rc = resolve_tier_list(c, parts, (size_t)(base - c->p->tiers), depth + 1)) != WH_OK)
+        return rc;
+    pt->state = 2;
+    n = pt->n_before + base->n_rules + pt->n_after;
+    rules = wh_arena_calloc(&c->p->arena, n, sizeof(*rules));
+    for (j = 0; j < pt->n_before; j++)
+        rules[j] = pt->before[j];
+    for (j = 0; j < base->n_rules; j++)
+        rules[pt->n_before + j] = base->rules[j];
+    for (j = 0; j < pt->n_after; j++)
+        rules[pt->n_before + base->n_rules + j] = pt->after[j];
+    t->rules = rules;
+    t->n_rules = n;
+    t->base = base;
     return WH_OK;
 }
 
 static enum wh_err
 parse_tiers(struct ctx *c, const struct wh_policy_node *n)
 {
-    size_t i;
-    enum wh_err rc = want(c, n, WH_POLICY_MAP, "spec.tiers");
+    struct tier_parts *parts;
+    size_t i, n_lists = n != NULL ? n->n / 2 : 0;
+    enum wh_err rc = n != NULL ? want(c, n, WH_POLICY_MAP, "spec.tiers") : WH_OK;
 
     if (rc != WH_OK)
         return rc;
-    c->p->n_tiers = n->n / 2;
-    c->p->tiers = wh_arena_calloc(&c->p->arena, c->p->n_tiers + 1, sizeof(*c->p->tiers));
-    for (i = 0; i < c->p->n_tiers; i++)
-        if ((rc = parse_tier_list(c, n->kids[2 * i], n->kids[2 * i + 1], &c->p->tiers[i])) != WH_OK)
+    /* Room for the built-in seed-default after the policy's own lists. */
+    c->p->tiers = wh_arena_calloc(&c->p->arena, n_lists + 2, sizeof(*c->p->tiers));
+    parts = wh_arena_calloc(c->tmp, n_lists + 1, sizeof(*parts));
+    c->p->n_tiers = n_lists;
+    for (i = 0; i < n_lists; i++) {
+        rc = parse_tier_list(c, n->kids[2 * i], n->kids[2 * i + 1], &c->p->tiers[i], &parts[i]);
+        if (rc != WH_OK) {
+            /* Left empty: what names it gets no second error, and it is not put together. */
+            parts[i].state = 2;
+            c->p->tiers[i].rules = NULL;
+            c->p->tiers[i].n_rules = 0;
+            c->tiers_failed = true;
+        }
+        if ((rc = note(c, rc)) != WH_OK)
             return rc;
-    return WH_OK;
+    }
+    if (wh_policy_tiers_find(c->p, WH_POLICY_SEED_TIERS) == NULL) {
+        if ((rc = parse_builtin_seed(c, &c->p->tiers[n_lists], &parts[n_lists])) != WH_OK)
+            return rc;
+        c->p->n_tiers = n_lists + 1;
+    }
+    for (i = 0; i < c->p->n_tiers; i++) {
+        rc = resolve_tier_list(c, parts, i, 0);
+        for (size_t j = 0; rc != WH_OK && j < c->p->n_tiers; j++)
+            if (parts[j].state == 1 || j == i) /* the chain that failed: said once */
+                parts[j].state = 2;
+        c->tiers_failed |= rc != WH_OK;
+        if ((rc = note(c, rc)) != WH_OK)
+            return rc;
+    }
+    return check_rule_ids(c, n, parts);
 }
 
 /* ---- spec.pins (driftgate audit pins) ---- */
@@ -1495,7 +1796,7 @@ parse_image(struct ctx *c, const struct wh_policy_node *n, size_t index,
         (rc = check_name(c, name, "image rule")) != WH_OK)
         return rc;
     for (i = 0; i < index; i++)
-        if (strcmp(c->p->images[i].name, img->name) == 0)
+        if (c->p->images[i].name != NULL && strcmp(c->p->images[i].name, img->name) == 0)
             return fail(c, name, "%s: image rule name \"%s\" is already used by spec.images[%zu]",
                         where, img->name, i);
     where = wh_arena_sprintf(c->tmp, "image rule %s", img->name);
@@ -1574,9 +1875,9 @@ parse_images(struct ctx *c, const struct wh_policy_node *n)
         return rc;
     c->p->images = wh_arena_calloc(&c->p->arena, n->n + 1, sizeof(*c->p->images));
     for (i = 0; i < n->n; i++) {
-        if ((rc = parse_image(c, n->kids[i], i, &c->p->images[i])) != WH_OK)
-            return rc;
         c->p->n_images = i + 1;
+        if ((rc = note(c, parse_image(c, n->kids[i], i, &c->p->images[i]))) != WH_OK)
+            return rc;
     }
     return WH_OK;
 }
@@ -1602,6 +1903,11 @@ exemption_images(struct ctx *c, const struct wh_policy_node *n, const char *wher
         const char *g = x->images[i], *slash = strrchr(g, '/');
         const char *colon = strrchr(slash != NULL ? slash : g, ':');
         names[i] = g;
+        if (strchr(g, '@') != NULL)
+            return fail(c, n->kids[i],
+                        "%s[%zu]: \"%s\" names a digest; exemptions match repositories "
+                        "(registry/repository), as image rules do: write \"%.*s\"",
+                        where, i, g, (int)(strchr(g, '@') - g), g);
         if (colon == NULL)
             continue;
         if (strcmp(colon, ":*") != 0)
@@ -1633,10 +1939,99 @@ check_exemption_lifetime(struct ctx *c, const struct wh_policy_node *n, const ch
                 where, x->expires_text, max);
 }
 
+/* Whether rule id `id` ("<list>[i]", "<list>.before[i]") is of a list that did not load (left
+ * without rules). */
+static bool
+names_failed_list(const struct wh_policy *p, const char *id)
+{
+    for (size_t i = 0; i < p->n_tiers; i++) {
+        size_t n = p->tiers[i].name != NULL ? strlen(p->tiers[i].name) : 0;
+        if (n > 0 && p->tiers[i].n_rules == 0 && strncmp(id, p->tiers[i].name, n) == 0 &&
+            (id[n] == '[' || id[n] == '.'))
+            return true;
+    }
+    return false;
+}
+
+/* rule: a block rule of spec.tiers (scope finding). */
+static enum wh_err
+exemption_rule(struct ctx *c, const struct wh_policy_node *e, const char *where,
+               struct wh_policy_exemption *x)
+{
+    const struct wh_policy_node *v;
+    const char *id;
+    enum wh_err rc;
+
+    if ((rc = need(c, e, "rule", where, &v)) != WH_OK ||
+        (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.rule", where), &id)) != WH_OK)
+        return rc;
+    x->rule = find_tier_rule(c->p, id);
+    if (x->rule == NULL && c->tiers_failed && names_failed_list(c->p, id))
+        return WH_OK; /* its list did not load: said already */
+    if (x->rule == NULL)
+        return fail(c, v,
+                    "%s.rule: unknown tier rule \"%s\" (write <tier list>[<index>], "
+                    "e.g. seed-default[2])",
+                    where, id);
+    if (x->rule->tier != WH_TIER_BLOCK)
+        return fail(c, v, "%s.rule: %s is not a block rule; exemptions only lift blocks", where,
+                    id);
+    return WH_OK;
+}
+
+/* scope: finding (the default, with rule:) or image (no rule: the image's own requirements). */
+static enum wh_err
+exemption_scope(struct ctx *c, const struct wh_policy_node *e, const char *where,
+                struct wh_policy_exemption *x)
+{
+    static const char *const SCOPES[] = {"finding", "image", NULL};
+    const struct wh_policy_node *v = wh_policy_tree_get(e, "scope"), *rule;
+    enum wh_err rc;
+    int k = 0;
+
+    if (v != NULL &&
+        (rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.scope", where), SCOPES, &k)) != WH_OK)
+        return rc;
+    if (k == 0)
+        return exemption_rule(c, e, where, x);
+    if ((rule = wh_policy_tree_get(e, "rule")) != NULL)
+        return fail(c, rule,
+                    "%s.rule: scope: image lifts the image's signature and attestation "
+                    "requirements, not one tier rule: remove rule (or scope, to lift only "
+                    "that rule's blocks)",
+                    where);
+    x->whole_image = true;
+    return WH_OK;
+}
+
+static enum wh_err
+parse_exemption(struct ctx *c, const struct wh_policy_node *e, const char *where,
+                struct wh_policy_exemption *x)
+{
+    static const char *const keys[] = {"images", "scope", "rule", "expires", "reason", NULL};
+    const struct wh_policy_node *v;
+    enum wh_err rc;
+
+    if ((rc = want(c, e, WH_POLICY_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, e, where, keys)) != WH_OK ||
+        (rc = need(c, e, "images", where, &v)) != WH_OK ||
+        (rc = exemption_images(c, v, wh_arena_sprintf(c->tmp, "%s.images", where), x)) != WH_OK ||
+        (rc = exemption_scope(c, e, where, x)) != WH_OK ||
+        (rc = need(c, e, "expires", where, &v)) != WH_OK ||
+        (rc = as_date(c, v, wh_arena_sprintf(c->tmp, "%s.expires", where), &x->expires_text,
+                      &x->expires)) != WH_OK ||
+        (rc = check_exemption_lifetime(c, v, where, x)) != WH_OK ||
+        (rc = need(c, e, "reason", where, &v)) != WH_OK ||
+        (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.reason", where), &x->reason)) != WH_OK)
+        return rc;
+    x->line = e->line;
+    x->col = e->col;
+    return WH_OK;
+}
+
 static enum wh_err
 parse_exemptions(struct ctx *c, const struct wh_policy_node *n)
 {
-    static const char *const keys[] = {"images", "rule", "expires", "reason", NULL};
     enum wh_err rc = want(c, n, WH_POLICY_SEQ, "spec.exemptions");
     size_t i;
 
@@ -1644,52 +2039,23 @@ parse_exemptions(struct ctx *c, const struct wh_policy_node *n)
         return rc;
     c->p->exemptions = wh_arena_calloc(&c->p->arena, n->n + 1, sizeof(*c->p->exemptions));
     c->p->n_exemptions = n->n;
-    for (i = 0; i < n->n; i++) {
-        struct wh_policy_exemption *x = &c->p->exemptions[i];
-        const char *where = wh_arena_sprintf(c->tmp, "spec.exemptions[%zu]", i), *id;
-        const struct wh_policy_node *e = n->kids[i], *v;
-        if ((rc = want(c, e, WH_POLICY_MAP, where)) != WH_OK ||
-            (rc = check_keys(c, e, where, keys)) != WH_OK ||
-            (rc = need(c, e, "images", where, &v)) != WH_OK ||
-            (rc = exemption_images(c, v, wh_arena_sprintf(c->tmp, "%s.images", where), x)) !=
-                WH_OK ||
-            (rc = need(c, e, "rule", where, &v)) != WH_OK ||
-            (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.rule", where), &id)) != WH_OK)
+    for (i = 0; i < n->n; i++)
+        if ((rc = note(c, parse_exemption(c, n->kids[i],
+                                          wh_arena_sprintf(c->tmp, "spec.exemptions[%zu]", i),
+                                          &c->p->exemptions[i]))) != WH_OK)
             return rc;
-        x->rule = find_tier_rule(c->p, id);
-        if (x->rule == NULL)
-            return fail(c, v,
-                        "%s.rule: unknown tier rule \"%s\" (write <tier list>[<index>], "
-                        "e.g. seed-default[2])",
-                        where, id);
-        if (x->rule->tier != WH_TIER_BLOCK)
-            return fail(c, v, "%s.rule: %s is not a block rule; exemptions only lift blocks", where,
-                        id);
-        if ((rc = need(c, e, "expires", where, &v)) != WH_OK ||
-            (rc = as_date(c, v, wh_arena_sprintf(c->tmp, "%s.expires", where), &x->expires_text,
-                          &x->expires)) != WH_OK ||
-            (rc = check_exemption_lifetime(c, v, where, x)) != WH_OK ||
-            (rc = need(c, e, "reason", where, &v)) != WH_OK ||
-            (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.reason", where), &x->reason)) !=
-                WH_OK)
-            return rc;
-        x->line = e->line;
-    }
     return WH_OK;
 }
 
 static enum wh_err
-parse_document(struct ctx *c, const struct wh_policy_node *root)
+parse_header(struct ctx *c, const struct wh_policy_node *root)
 {
     static const char *const top_keys[] = {"apiVersion", "kind", "spec", NULL};
-    static const char *const spec_keys[] = {"defaults",   "signers", "images", "tiers",
-                                            "exemptions", "runtime", "pins",   NULL};
-    const struct wh_policy_node *v, *spec;
+    const struct wh_policy_node *v;
     const char *s;
     enum wh_err rc;
 
-    if ((rc = want(c, root, WH_POLICY_MAP, "policy")) != WH_OK ||
-        (rc = check_keys(c, root, "the policy", top_keys)) != WH_OK ||
+    if ((rc = check_keys(c, root, "the policy", top_keys)) != WH_OK ||
         (rc = need(c, root, "apiVersion", "policy", &v)) != WH_OK ||
         (rc = as_string(c, v, "apiVersion", &s)) != WH_OK)
         return rc;
@@ -1700,27 +2066,48 @@ parse_document(struct ctx *c, const struct wh_policy_node *root)
         return rc;
     if (strcmp(s, "Policy") != 0)
         return fail(c, v, "kind: expected Policy, got \"%s\"", s);
-    if ((rc = need(c, root, "spec", "policy", &spec)) != WH_OK ||
+    return WH_OK;
+}
+
+/* Each section is read even when one before it failed (note()); references point backwards in
+ * this order: images → signers, tiers; exemptions → tiers. */
+static enum wh_err
+parse_document(struct ctx *c, const struct wh_policy_node *root)
+{
+    static const char *const spec_keys[] = {"defaults",   "signers", "images", "tiers",
+                                            "exemptions", "runtime", "pins",   NULL};
+    const struct wh_policy_node *v, *spec;
+    enum wh_err rc;
+
+    if ((rc = want(c, root, WH_POLICY_MAP, "policy")) != WH_OK ||
+        (rc = note(c, parse_header(c, root))) != WH_OK ||
+        (rc = need(c, root, "spec", "policy", &spec)) != WH_OK ||
         (rc = want(c, spec, WH_POLICY_MAP, "spec")) != WH_OK ||
-        (rc = check_keys(c, spec, "spec", spec_keys)) != WH_OK)
+        (rc = note(c, check_keys(c, spec, "spec", spec_keys))) != WH_OK)
         return rc;
-    /* References point backwards in this order: images → signers, tiers; exemptions → tiers. */
-    if ((v = wh_policy_tree_get(spec, "defaults")) != NULL && (rc = parse_defaults(c, v)) != WH_OK)
+    if ((v = wh_policy_tree_get(spec, "defaults")) != NULL &&
+        (rc = note(c, parse_defaults(c, v))) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(spec, "signers")) != NULL && (rc = parse_signers(c, v)) != WH_OK)
+    if ((v = wh_policy_tree_get(spec, "signers")) != NULL &&
+        (rc = note(c, parse_signers(c, v))) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(spec, "runtime")) != NULL && (rc = parse_runtime(c, v)) != WH_OK)
+    if ((v = wh_policy_tree_get(spec, "runtime")) != NULL &&
+        (rc = note(c, parse_runtime(c, v))) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(spec, "tiers")) != NULL && (rc = parse_tiers(c, v)) != WH_OK)
+    if ((rc = note(c, parse_tiers(c, wh_policy_tree_get(spec, "tiers")))) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(spec, "images")) != NULL && (rc = parse_images(c, v)) != WH_OK)
+    if ((v = wh_policy_tree_get(spec, "images")) != NULL &&
+        (rc = note(c, parse_images(c, v))) != WH_OK)
         return rc;
     if ((v = wh_policy_tree_get(spec, "exemptions")) != NULL &&
-        (rc = parse_exemptions(c, v)) != WH_OK)
+        (rc = note(c, parse_exemptions(c, v))) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(spec, "pins")) != NULL && (rc = parse_pins(c, v)) != WH_OK)
+    if ((v = wh_policy_tree_get(spec, "pins")) != NULL && (rc = note(c, parse_pins(c, v))) != WH_OK)
         return rc;
-    return WH_OK;
+    if (c->n_errors == 0)
+        return WH_OK;
+    *c->err = c->first;
+    return c->err->code;
 }
 
 static void
@@ -1765,6 +2152,9 @@ wh_policy_parse_with(struct wh_bytes yaml, const char *filename, const char *bas
     p->defaults.on_error = WH_POLICY_ACTION_DENY;
     p->defaults.no_match = WH_POLICY_ACTION_DENY;
     p->filename = wh_arena_strdup(&p->arena, filename);
+    memset(&c, 0, sizeof(c));
+    c.on_error = o->on_error;
+    c.on_error_arg = o->on_error_arg;
     c.file = filename;
     c.base_dir = base_dir;
     c.now = o->now;
@@ -1871,13 +2261,19 @@ wh_policy_image_get(const struct wh_policy *p, size_t i)
     return i < p->n_images ? &p->images[i] : NULL;
 }
 
+const struct wh_policy_exemption *
+wh_policy_exemption_get(const struct wh_policy *p, size_t i)
+{
+    return i < p->n_exemptions ? &p->exemptions[i] : NULL;
+}
+
 const struct wh_policy_tiers *
 wh_policy_tiers_find(const struct wh_policy *p, const char *name)
 {
     size_t i;
 
     for (i = 0; i < p->n_tiers; i++)
-        if (strcmp(p->tiers[i].name, name) == 0)
+        if (p->tiers[i].name != NULL && strcmp(p->tiers[i].name, name) == 0)
             return &p->tiers[i];
     return NULL;
 }

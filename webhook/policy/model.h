@@ -82,7 +82,10 @@ struct wh_policy_keyless {
         const char *workflow;   /* workflow name */
         const char *trigger;    /* "push" */
         const char *sha;        /* commit */
-    } github;                   /* each NULL when not constrained */
+        /* repositoryRegExp, refRegExp, workflowRegExp, triggerRegExp: whole-value RE2, each
+         * instead of its exact field ("refs/tags/v.*"); NULL when not given */
+        const struct wh_policy_regex *repository_re, *ref_re, *workflow_re, *trigger_re;
+    } github; /* each NULL when not constrained */
     /* extensions: {name: value}: Fulcio certificate extensions by name (verify/cert.h
      * wh_verify_cert_ext_name, e.g. "sourceRepositoryURI", "buildTrigger"), each matched exactly.
      */
@@ -127,7 +130,10 @@ enum wh_policy_drift_match {
 };
 
 struct wh_policy_tier_rule {
-    const char *id; /* "seed-default[1]": tier list name and 0-based index */
+    /* "seed-default[1]": the tier list that wrote it and its 0-based index; in a list that
+     * extends another, "<list>.before[i]" / "<list>.after[i]", and inherited rules keep their id */
+    const char *id;
+    bool is_builtin; /* from the built-in seed-default (policy/seed.h), not the policy file */
     enum wh_tier tier;
     int dev_only;  /* -1 unset, else the kind must (1) or must not (0) be dev-only */
     int prod_only; /* likewise for prod-only */
@@ -141,10 +147,16 @@ struct wh_policy_tier_rule {
     int line;
 };
 
+/* A tier list: its effective rules, first match wins. A list written as a mapping extends
+ * another ({extends: NAME, before: [...], after: [...]}): its rules are `before`, then the
+ * effective rules of `base`, then `after`. */
 struct wh_policy_tiers {
     const char *name;
     const struct wh_policy_tier_rule *rules;
     size_t n_rules;
+    const struct wh_policy_tiers *base; /* extends, or NULL */
+    bool is_builtin;                    /* the built-in seed-default */
+    int line, col;                      /* of its key in spec.tiers (0 when built in) */
 };
 
 /* What `driftgate audit pins` found a reference in (audit/pins.h). Order matches the names
@@ -177,15 +189,18 @@ struct wh_policy_pin_rule {
     int line;
 };
 
-/* An exemption lifts blocks of one tier rule for matching images until `expires`. */
+/* An exemption, until `expires`, for matching images: scope finding (`rule:`) lifts blocks of one
+ * tier rule; scope image (`scope: image`) lifts the image's signature and attestation
+ * requirements (and the drift check, which needs the SBOM attestation). */
 struct wh_policy_exemption {
     const char *const *images; /* globs over "registry/repository" (a ":*" tag part dropped) */
     size_t n_images;
-    const struct wh_policy_tier_rule *rule;
-    const char *expires_text; /* "2026-12-31" */
-    time_t expires;           /* first second after the expiry day (UTC) */
+    const struct wh_policy_tier_rule *rule; /* scope finding; NULL for scope image */
+    bool whole_image;                       /* scope: image */
+    const char *expires_text;               /* "2026-12-31" */
+    time_t expires;                         /* first second after the expiry day (UTC) */
     const char *reason;
-    int line;
+    int line, col;
 };
 
 /* A resolved dependency provenance must list: its uri matches `uri` (fnmatch pattern, '*' also

@@ -35,6 +35,9 @@ WH_MUST_CHECK enum wh_err wh_policy_parse(struct wh_bytes yaml, const char *file
 WH_MUST_CHECK enum wh_err wh_policy_load(const char *path, const struct wh_limits *lim,
                                          struct wh_policy **out, struct wh_error *err);
 
+/* Told of one load error (e->msg is "file:line:col: message"); see on_error below. */
+typedef void wh_policy_error_fn(void *arg, const struct wh_error *e);
+
 /* What a load may read and when it happens. Zero fields are the strictest setting. */
 struct wh_policy_load_options {
     const struct wh_limits *limits; /* required */
@@ -47,6 +50,11 @@ struct wh_policy_load_options {
      * else (a "..", an absolute path, a symlink leaving them) is a load error. */
     const char *const *key_dirs;
     size_t n_key_dirs;
+    /* A load goes on past an error to the next section and the next entry (signer, tier list,
+     * image rule, exemption, pin), so one run finds every entry's first error: each is passed to
+     * on_error (NULL: none is) in that order, and the load fails with the first in *err. */
+    wh_policy_error_fn *on_error;
+    void *on_error_arg;
 };
 
 /* wh_policy_parse and wh_policy_load with options; the two above are these with
@@ -72,6 +80,19 @@ const struct wh_policy_runtime *wh_policy_runtime(const struct wh_policy *p);
  * way, wh_image_glob_canonical) and no exclude glob does; NULL = no rule (caller applies noMatch).
  */
 const struct wh_policy_image *wh_policy_image_find(const struct wh_policy *p, const char *name);
+/*
+ * The image exemption (spec.exemptions entry with scope: image) in force for `name` at `now`: the
+ * first, in file order, one of whose globs matches `name` (canonical "registry/repository", as
+ * for wh_policy_image_find) and whose expiry day (UTC) has not ended; NULL when none (and for a
+ * NULL name). It lifts the signature and attestation requirements of the image's rule: the
+ * pipeline then fetches no evidence and wh_policy_evaluate_image reports the exemption. Pure.
+ */
+const struct wh_policy_exemption *wh_policy_image_exemption(const struct wh_policy *p,
+                                                            const char *name, time_t now);
+/* spec.exemptions in file order: i < their count, else NULL. */
+const struct wh_policy_exemption *wh_policy_exemption_get(const struct wh_policy *p, size_t i);
+/* Days from the day of `now` to an exemption's last day (UTC): 0 on that day, -1 the day after. */
+long long wh_policy_exemption_days_left(const struct wh_policy_exemption *x, time_t now);
 /* Rules in file order: i < wh_policy_image_count(p), else NULL. */
 size_t wh_policy_image_count(const struct wh_policy *p);
 const struct wh_policy_image *wh_policy_image_get(const struct wh_policy *p, size_t i);

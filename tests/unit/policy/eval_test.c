@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "image/ref.h"
 #include "policy/policy.h"
 #include "policy/snapshot.h"
 #include "unit/harness.h"
@@ -944,6 +945,135 @@ test_expired_exemption_is_ignored_and_says_so(void)
     wh_arena_fini(&w.a);
 }
 
+/* spec.exemptions[2] (scope: image) lifts payments/vendor-billing's signature and SBOM
+ * requirements through 2026-12-31: no evidence at all is allowed, with a warning and an
+ * annotation, until the first second of 2027-01-01, when both are required again. */
+static void
+run_vendor(struct world *w, time_t now)
+{
+    world_init(w, exempt, "registry.example.com/payments/vendor-billing");
+    w->in.image = "registry.example.com/payments/vendor-billing:v7";
+    w->in.facts = NULL; /* unsigned, no attestation: the pipeline fetched nothing */
+    w->in.diff = NULL;
+    wh_policy_evaluate_image(exempt, &w->in, now, &w->d);
+    wh_policy_finish(&w->d);
+}
+
+static void
+test_image_exemption_lifts_signature_and_attestations_through_its_day(void)
+{
+    struct world w;
+    const char *msg;
+
+    run_vendor(&w, LEGACY_EXPIRES - 1);
+    msg = find_warning(&w.d, "spec.exemptions[2]");
+    ok(w.d.allowed && w.d.n_denials == 0, "on its last second the image exemption lifts both");
+    ok(msg != NULL && strstr(msg, "expires on 2026-12-31 (1 day(s) left): sign and attest the "
+                                  "image before then (VENDOR-77") != NULL,
+       "the last day warns with the days left: %s", msg != NULL ? msg : "(none)");
+    ok(strstr(annotation(&w.d, "1-exempted"),
+              "signatures and attestations by "
+              "spec.exemptions[2] until 2026-12-31: VENDOR-77") == annotation(&w.d, "1-exempted"),
+       "1-exempted names the exemption, its day and reason: %s", annotation(&w.d, "1-exempted"));
+    ok(strcmp(annotation(&w.d, "1-drift"), "exempt") == 0 &&
+           strcmp(annotation(&w.d, "1-verdict"), "warn") == 0,
+       "1-drift exempt, 1-verdict warn (got %s, %s)", annotation(&w.d, "1-drift"),
+       annotation(&w.d, "1-verdict"));
+    wh_arena_fini(&w.a);
+
+    run_vendor(&w, LEGACY_EXPIRES);
+    msg = find_warning(&w.d, "spec.exemptions[2]");
+    ok(!w.d.allowed && w.d.n_denials == 2 && strstr(w.d.denials[0], "no verified signature") &&
+           strstr(w.d.denials[1], "no verified SBOM attestation"),
+       "the day after, signature and SBOM are required again (%zu denials)", w.d.n_denials);
+    ok(msg != NULL && strstr(msg, "image exemption spec.exemptions[2] expired on 2026-12-31: "
+                                  "signatures and attestations are required again") != NULL,
+       "and a warning says the exemption expired: %s", msg != NULL ? msg : "(none)");
+    ok(strlen(annotation(&w.d, "1-exempted")) == 0, "no 1-exempted annotation once expired");
+    wh_arena_fini(&w.a);
+}
+
+static void
+test_image_exemption_warns_in_its_last_week(void)
+{
+    struct world w;
+    const char *msg;
+
+    run_vendor(&w, LEGACY_EXPIRES - 7 * 86400);
+    msg = find_warning(&w.d, "spec.exemptions[2]");
+    ok(w.d.allowed && msg != NULL && strstr(msg, "(7 day(s) left)") != NULL,
+       "7 days before it lapses the countdown starts: %s", msg != NULL ? msg : "(none)");
+    wh_arena_fini(&w.a);
+    run_vendor(&w, LEGACY_EXPIRES - 7 * 86400 - 1);
+    msg = find_warning(&w.d, "spec.exemptions[2]");
+    ok(w.d.allowed && msg != NULL && strstr(msg, "day(s) left") == NULL &&
+           strstr(msg, "not verified: signatures and attestations exempt by spec.exemptions[2] "
+                       "until 2026-12-31 (VENDOR-77") != NULL,
+       "8 days before, the exemption is reported without a countdown: %s",
+       msg != NULL ? msg : "(none)");
+    wh_arena_fini(&w.a);
+}
+
+static bool
+exempt_as_written(const char *image, time_t now)
+{
+    struct wh_arena a;
+    struct wh_image_ref ref;
+    struct wh_error err;
+    bool hit = false;
+
+    wh_arena_init(&a);
+    if (wh_image_ref_parse(wh_str_c(image), &a, &ref, &err) == WH_OK)
+        hit = wh_policy_image_exemption(exempt, wh_image_ref_name(&ref, &a), now) != NULL;
+    wh_arena_fini(&a);
+    return hit;
+}
+
+/* Matched as image rules match: the canonical registry/repository, whatever the spelling, tag or
+ * digest of the admitted reference; nothing beside it, nothing after it lapses. */
+static void
+test_image_exemption_matches_names_as_rules_do(void)
+{
+    time_t t = LEGACY_EXPIRES - 30 * 86400;
+
+    ok(exempt_as_written("registry.example.com/payments/vendor-billing:v7", t), "tag form");
+    ok(exempt_as_written("REGISTRY.Example.com:443/payments/vendor-billing", t),
+       "another spelling of the registry");
+    ok(exempt_as_written("registry.example.com/payments/vendor-billing@sha256:"
+                         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                         t),
+       "digest form");
+    ok(!exempt_as_written("registry.example.com/payments/vendor-billing-next:v7", t),
+       "a repository sharing its prefix is not exempt");
+    ok(!exempt_as_written("registry.example.com/payments/vendor-billing/sub:v7", t),
+       "a repository below it is not exempt");
+    ok(!exempt_as_written("evil.example.com/payments/vendor-billing:v7", t),
+       "the same path on another registry is not exempt");
+    ok(!exempt_as_written("registry.example.com/payments/legacy:v1", t),
+       "a finding exemption (scope finding) never lifts an image's requirements");
+    ok(!exempt_as_written("registry.example.com/payments/vendor-billing:v7", LEGACY_EXPIRES),
+       "an expired image exemption lifts nothing");
+    ok(wh_policy_image_exemption(exempt, NULL, t) == NULL, "no name, no exemption");
+}
+
+/* An image that could not be checked (registry down) still goes to onError, exempt or not. */
+static void
+test_image_exemption_does_not_hide_failures(void)
+{
+    struct world w;
+
+    world_init(&w, exempt, "registry.example.com/payments/vendor-billing");
+    w.in.facts = NULL;
+    w.in.diff = NULL;
+    w.in.error = "registry.example.com: connection refused";
+    w.in.error_code = WH_E_UNAVAILABLE;
+    wh_policy_evaluate_image(exempt, &w.in, LEGACY_EXPIRES - 30 * 86400, &w.d);
+    wh_policy_finish(&w.d);
+    ok(!w.d.allowed && w.d.n_denials == 1 && strstr(w.d.denials[0], "could not be checked"),
+       "an infrastructure failure still denies under onError: deny (%zu denials)", w.d.n_denials);
+    wh_arena_fini(&w.a);
+}
+
 int
 main(void)
 {
@@ -978,6 +1108,10 @@ main(void)
     test_agent_required_makes_absence_a_finding();
     test_exemption_expiring_within_a_week_warns();
     test_expired_exemption_is_ignored_and_says_so();
+    test_image_exemption_lifts_signature_and_attestations_through_its_day();
+    test_image_exemption_warns_in_its_last_week();
+    test_image_exemption_matches_names_as_rules_do();
+    test_image_exemption_does_not_hide_failures();
     wh_policy_unref(seed);
     wh_policy_unref(exempt);
     return done_testing();

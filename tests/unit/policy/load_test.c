@@ -824,6 +824,166 @@ test_rules_match_canonical_names(void)
     wh_policy_unref(p);
 }
 
+/* Issue 18: the built-in seed-default, extends with before/after, cycles. */
+static void
+test_reusable_tiers(void)
+{
+    struct wh_policy *p = NULL;
+    struct wh_error err = {0};
+    const struct wh_policy_tiers *t, *seed_tiers;
+    enum wh_err rc;
+
+    rc = parse(HEAD "  images:\n    - {name: a, match: [\"**\"], tiers: strict}\n"
+                    "  tiers:\n    strict:\n      extends: seed-default\n"
+                    "      before: [{tier: block, when: {names: [openssl]}}]\n"
+                    "      after: [{tier: warn, when: {devOnly: true}}]\n",
+               &p, &err);
+    ok(rc == WH_OK, "a list extends the built-in seed-default without copying it: %s", err.msg);
+    if (rc != WH_OK)
+        return;
+    t = wh_policy_tiers_find(p, "strict");
+    seed_tiers = wh_policy_tiers_find(p, "seed-default");
+    ok(seed_tiers != NULL && seed_tiers->is_builtin && seed_tiers->n_rules == 10,
+       "seed-default is built in, with policy/default.yaml's 10 rules");
+    ok(t != NULL && t->base == seed_tiers && t->n_rules == 12 &&
+           strcmp(t->rules[0].id, "strict.before[0]") == 0 &&
+           strcmp(t->rules[1].id, "seed-default[0]") == 0 && t->rules[1].is_builtin &&
+           strcmp(t->rules[11].id, "strict.after[0]") == 0,
+       "effective list: before, the base's rules with their ids, after");
+    wh_policy_unref(p);
+
+    expect_error("extends cycle", HEAD "  tiers:\n    a: {extends: b}\n    b: {extends: a}\n",
+                 WH_E_INVALID, "5:18", "a cycle: a extends b, which leads back to a");
+    expect_error("extends itself", HEAD "  tiers:\n    a: {extends: a}\n", WH_E_INVALID, "5:18",
+                 "a cycle: a extends a");
+    expect_error("extends unknown", HEAD "  tiers:\n    a: {extends: nope}\n", WH_E_INVALID, "5:18",
+                 "unknown tier list \"nope\"");
+    expect_error("extends, unknown key",
+                 HEAD "  tiers:\n    a: {extends: seed-default, middle: []}\n", WH_E_INVALID,
+                 "5:32", "unknown key \"middle\"");
+    expect_error("exemption of a built-in rule needs it to block",
+                 HEAD "  exemptions:\n    - {images: [\"**\"], rule: \"seed-default[0]\", "
+                      "expires: 2026-01-01, reason: r}\n",
+                 WH_E_INVALID, "5:30", "seed-default[0] is not a block rule");
+}
+
+/* Issue 18: an image exemption's shape; fail closed on anything malformed. */
+static void
+test_image_exemption_shape(void)
+{
+    expect_error("scope image with a rule",
+                 HEAD "  exemptions:\n    - {images: [\"a/b\"], scope: image, rule: "
+                      "\"seed-default[1]\", expires: 2026-01-01, reason: r}\n",
+                 WH_E_INVALID, "5:45", "scope: image lifts the image's signature");
+    expect_error("scope image without a reason",
+                 HEAD "  exemptions:\n    - {images: [\"a/b\"], scope: image, expires: "
+                      "2026-01-01}\n",
+                 WH_E_INVALID, "5:7", "missing required key \"reason\"");
+    expect_error("scope image without an expiry",
+                 HEAD "  exemptions:\n    - {images: [\"a/b\"], scope: image, reason: r}\n",
+                 WH_E_INVALID, "5:7", "missing required key \"expires\"");
+    expect_error("unknown scope",
+                 HEAD "  exemptions:\n    - {images: [\"a/b\"], scope: all, expires: "
+                      "2026-01-01, reason: r}\n",
+                 WH_E_INVALID, "5:32", "expected one of finding|image");
+    expect_error("a digest cannot narrow an exemption",
+                 HEAD "  exemptions:\n    - {images: [\"r.io/a/b@sha256:00\"], scope: image, "
+                      "expires: 2026-01-01, reason: r}\n",
+                 WH_E_INVALID, "5:17", "names a digest");
+    expect_error("a tag cannot narrow an exemption",
+                 HEAD "  exemptions:\n    - {images: [\"r.io/a/b:v1\"], scope: image, "
+                      "expires: 2026-01-01, reason: r}\n",
+                 WH_E_INVALID, "5:17", "names a tag");
+    expect_error("finding scope still needs its rule",
+                 HEAD "  exemptions:\n    - {images: [\"a/b\"], expires: 2026-01-01, "
+                      "reason: r}\n",
+                 WH_E_INVALID, "5:7", "missing required key \"rule\"");
+}
+
+/* Issue 18 item 4: GitHub claims take a regex form; pattern characters in exact fields are
+ * refused with the regex to write. */
+static void
+test_exact_claims_refuse_patterns(void)
+{
+    struct wh_policy *p = NULL;
+    struct wh_error err = {0};
+    const struct wh_policy_signer *s;
+    enum wh_err rc;
+
+    expect_error("glob in github.ref",
+                 HEAD "  signers:\n    gh: {keyless: {issuer: i, subject: s, github: {ref: "
+                      "\"refs/tags/v*\"}}}\n",
+                 WH_E_INVALID, "5:57",
+                 "write refRegExp: \"refs/tags/v.*\" (RE2, whole value) instead");
+    expect_error("glob in subject",
+                 HEAD "  signers:\n    gh: {keyless: {issuer: i, subject: \"https://x/*.yml\"}}\n",
+                 WH_E_INVALID, "5:40", "write subjectRegExp: \"https://x/.*\\.yml\"");
+    expect_error("bracket in an extension value",
+                 HEAD "  signers:\n    gh: {keyless: {issuer: i, subject: s, extensions: "
+                      "{buildTrigger: \"[push]\"}}}\n",
+                 WH_E_INVALID, "5:70", "pattern characters (*, ?, [) are refused here");
+    expect_error("ref and refRegExp",
+                 HEAD "  signers:\n    gh: {keyless: {issuer: i, subject: s, github: {ref: r, "
+                      "refRegExp: \"r.*\"}}}\n",
+                 WH_E_INVALID, "5:71", "give one of ref or refRegExp, not both");
+    rc = parse(HEAD "  signers:\n    gh: {keyless: {issuer: i, subject: s, github: "
+                    "{refRegExp: \"refs/tags/v.*\", repositoryRegExp: \"acme/.*\"}}}\n",
+               &p, &err);
+    ok(rc == WH_OK, "refRegExp and repositoryRegExp load: %s", err.msg);
+    if (rc != WH_OK)
+        return;
+    s = wh_policy_signer_find(p, "gh");
+    ok(s != NULL && s->keyless->github.ref == NULL && s->keyless->github.ref_re != NULL &&
+           re_matches(s->keyless->github.ref_re, "refs/tags/v1.2") &&
+           !re_matches(s->keyless->github.ref_re, "refs/heads/refs/tags/v1"),
+       "refRegExp is matched against the whole ref");
+    wh_policy_unref(p);
+}
+
+struct seen {
+    size_t n;
+    char first[600], last[600];
+};
+
+static void
+collect(void *arg, const struct wh_error *e)
+{
+    struct seen *s = arg;
+
+    if (s->n++ == 0)
+        snprintf(s->first, sizeof(s->first), "%s", e->msg);
+    snprintf(s->last, sizeof(s->last), "%s", e->msg);
+}
+
+/* Issue 18 item 4: one load reports every entry's error, and returns the first. */
+static void
+test_every_error_in_one_run(void)
+{
+    static const char yaml[] =
+        HEAD "  signers:\n    bad: {keyless: {issuer: i}}\n"
+             "  images:\n    - {name: a, match: [\"**\"], signatures: {signedBy: [bad]}}\n"
+             "    - {name: b, match: [\"x/**\"], tiers: nope}\n"
+             "  exemptions:\n    - {images: [\"**\"], rule: \"t[0]\", expires: 2026-01-01, "
+             "reason: r}\n";
+    struct seen seen = {0};
+    struct wh_policy_load_options o = {.limits = &lim, .on_error = collect, .on_error_arg = &seen};
+    struct wh_policy *p = NULL;
+    struct wh_error err = {0};
+    enum wh_err rc;
+
+    rc = wh_policy_parse_with((struct wh_bytes){(const unsigned char *)yaml, strlen(yaml)},
+                              "t.yaml", "policy", &o, &p, &err);
+    ok(rc == WH_E_INVALID && seen.n == 3, "three broken entries, three errors (got %zu)", seen.n);
+    ok(strstr(seen.first, "t.yaml:5:20: signer bad: keyless: give exactly one of subject") ==
+           seen.first,
+       "the signer's first: %s", seen.first);
+    ok(strstr(seen.last, "t.yaml:10:30: spec.exemptions[0].rule: unknown tier rule") == seen.last,
+       "the exemption's last: %s", seen.last);
+    ok(strcmp(err.msg, seen.first) == 0, "the load fails with the first: %s", err.msg);
+    if (rc == WH_OK)
+        wh_policy_unref(p);
+}
+
 int
 main(void)
 {
@@ -846,5 +1006,9 @@ main(void)
     test_agent_required_and_absent_tier();
     test_count_needs_distinct_keys();
     test_rules_match_canonical_names();
+    test_reusable_tiers();
+    test_image_exemption_shape();
+    test_exact_claims_refuse_patterns();
+    test_every_error_in_one_run();
     return done_testing();
 }
