@@ -175,6 +175,31 @@ wh_cache_get(struct wh_cache *c, const char *key, int64_t now_ms, struct wh_cach
     return value;
 }
 
+const void *
+wh_cache_peek(struct wh_cache *c, const char *key, int64_t now_ms, struct wh_cache_entry **ref)
+{
+    const void *value;
+    unsigned long long hits, misses;
+
+    *ref = NULL;
+    pthread_mutex_lock(&c->lock);
+    hits = c->stats.hits;
+    misses = c->stats.misses;
+    value = lookup(c, key, now_ms, ref);
+    c->stats.hits = hits;
+    c->stats.misses = misses;
+    pthread_mutex_unlock(&c->lock);
+    return value;
+}
+
+void
+wh_cache_count_hits(struct wh_cache *c, unsigned long long n)
+{
+    pthread_mutex_lock(&c->lock);
+    c->stats.hits += n;
+    pthread_mutex_unlock(&c->lock);
+}
+
 void
 wh_cache_put(struct wh_cache *c, struct wh_cache_entry *e, const void *value, int64_t expires_ms)
 {
