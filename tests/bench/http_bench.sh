@@ -16,7 +16,8 @@
 #   --perf               also count each server's CPU time and context switches over its wrk run
 #                        (perf stat -e task-clock,context-switches -p PID, every thread) and print
 #                        them per request: a measure the machine's other load does not skew
-#   Env: DG_BENCH_REVIEW, DG_BENCH_CONFIG_EXTRA, DG_BENCH_WORLD=1, DG_BENCH_PERF=1 as the flags.
+#   Env: DG_BENCH_REVIEW, DG_BENCH_CONFIG_EXTRA, DG_BENCH_WORLD=1 (set and empty: no world), and
+#   DG_BENCH_PERF=1 as the flags.
 # Without a driftgate config (no --config-extra/--world) only nginx is measured.
 #
 # nginx returns driftgate's own response body (captured after the warm-up request, which also
@@ -30,7 +31,7 @@ top=$(cd "$here/../.." && pwd)
 build=${BUILD:-$top/build}
 review=${DG_BENCH_REVIEW:-}
 extra=${DG_BENCH_CONFIG_EXTRA:-}
-world=${DG_BENCH_WORLD:-1}
+world=${DG_BENCH_WORLD-1}
 dg=$build/driftgate
 nginx_only=
 perf=${DG_BENCH_PERF:-}
