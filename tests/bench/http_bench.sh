@@ -149,8 +149,8 @@ pct_ms() {
 # run_wrk NAME URL [LUA] [PID] → sets RPS, P50 and P99 (ms), and with --perf and PID, CPU_US and
 # CS (per request, every thread of PID); fails on non-2xx or socket errors
 run_wrk() {
-  local out=$tmp/wrk-$1.txt pstat=$tmp/perf-$1.txt perf_pid= n
-  CPU_US= CS=
+  local out=$tmp/wrk-$1.txt pstat=$tmp/perf-$1.txt perf_pid='' n
+  CPU_US='' CS=''
   if [ -n "$perf" ] && [ -n "${4:-}" ]; then
     perf stat -x, -e task-clock,context-switches -p "$4" -o "$pstat" &
     perf_pid=$!
