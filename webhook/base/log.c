@@ -20,8 +20,9 @@
 #include "base/str.h"
 
 /* How long the writer lets lines gather before it writes them (it writes at once when the
- * buffer is half full): one wake-up per batch, not per line. */
-#define GATHER_MS 10
+ * buffer is half full): one wake-up per batch, not per line, and a review's line still reaches
+ * the file about when its answer reaches the client (suites read the log after a response). */
+#define GATHER_MS 1
 
 static enum wh_log_level min_level = WH_LOG_INFO;
 

@@ -20,7 +20,7 @@ void wh_log_json_line(const char *json, size_t len);
  * Buffered logging, for a server whose loop thread must never wait on stderr. Until started (and
  * after wh_log_buffer_stop) every line is one write(2) by the thread that logs. Once started,
  * lines are copied into a buffer of `cap` bytes (under a mutex held only for the copy) and a
- * writer thread writes them to `fd` in batches, at most a few milliseconds after they were
+ * writer thread writes them to `fd` in batches, about a millisecond after they were
  * logged. When a line does not fit in what is left of the buffer (stderr read slower than lines
  * come, or not at all) the line is dropped whole and counted, never waited for: the writer then
  * writes a warning saying how many lines were lost, and wh_log_dropped counts them all. false
