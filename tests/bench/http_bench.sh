@@ -13,22 +13,28 @@
 #   --world              build tests/support/fixtures/world.sh (mode none) and review its `ok`
 #                        prod image: config-extra and review made here (unless given)
 #   --driftgate BIN      default $BUILD/driftgate (BUILD default build/)
-#   Env: DG_BENCH_REVIEW, DG_BENCH_CONFIG_EXTRA, DG_BENCH_WORLD=1 as the flags.
+#   --perf               also count each server's CPU time and context switches over its wrk run
+#                        (perf stat -e task-clock,context-switches -p PID, every thread) and print
+#                        them per request: a measure the machine's other load does not skew
+#   Env: DG_BENCH_REVIEW, DG_BENCH_CONFIG_EXTRA, DG_BENCH_WORLD=1 (set and empty: no world), and
+#   DG_BENCH_PERF=1 as the flags.
 # Without a driftgate config (no --config-extra/--world) only nginx is measured.
 #
 # nginx returns driftgate's own response body (captured after the warm-up request, which also
 # fills the verification cache), so both send the same bytes; without driftgate, a fixed allow
 # response of typical size. nginx: one worker (driftgate has one loop thread).
 # Prints: http: driftgate R1 req/s p99 X ms; nginx R2 req/s p99 Y ms; ratio R1/R2 = Z
+# (and with --perf: cpu: driftgate U us/req C cs/req; nginx ...; the p50s for -c1 runs)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build=${BUILD:-$top/build}
 review=${DG_BENCH_REVIEW:-}
 extra=${DG_BENCH_CONFIG_EXTRA:-}
-world=${DG_BENCH_WORLD:-1}
+world=${DG_BENCH_WORLD-1}
 dg=$build/driftgate
 nginx_only=
+perf=${DG_BENCH_PERF:-}
 dur=10s threads=2 conns=16
 while [ $# -gt 0 ]; do
   case $1 in
@@ -37,6 +43,7 @@ while [ $# -gt 0 ]; do
     --driftgate) dg=$2; shift ;;
     --world) world=1 ;;
     --nginx-only) nginx_only=1 ;;
+    --perf) perf=1 ;;
     --duration) dur=$2; shift ;;
     --threads) threads=$2; shift ;;
     --connections) conns=$2; shift ;;
@@ -48,6 +55,7 @@ done
 
 fail() { echo "not ok - http bench: $*"; exit 1; }
 for c in wrk nginx curl openssl python3; do command -v "$c" > /dev/null || fail "$c not installed"; done
+[ -z "$perf" ] || command -v perf > /dev/null || fail "--perf: perf not installed"
 
 tmp=$(mktemp -d)
 pids=()
@@ -132,16 +140,38 @@ request = function()
 end
 LUA
 
-# run_wrk NAME URL [LUA] → sets RPS and P99 (ms); fails on non-2xx or socket errors
+# A wrk latency percentile line ("99%", "50%") in ms.
+pct_ms() {
+  awk -v p="$1" '$1 == p {v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+       f = (u == "us") ? 0.001 : (u == "s") ? 1000 : (u == "m") ? 60000 : 1; printf "%.3f", v * f}' "$2"
+}
+
+# run_wrk NAME URL [LUA] [PID] → sets RPS, P50 and P99 (ms), and with --perf and PID, CPU_US and
+# CS (per request, every thread of PID); fails on non-2xx or socket errors
 run_wrk() {
-  local out=$tmp/wrk-$1.txt
+  local out=$tmp/wrk-$1.txt pstat=$tmp/perf-$1.txt perf_pid='' n
+  CPU_US='' CS=''
+  if [ -n "$perf" ] && [ -n "${4:-}" ]; then
+    perf stat -x, -e task-clock,context-switches -p "$4" -o "$pstat" &
+    perf_pid=$!
+    sleep 0.2 # attached before the first request
+  fi
   BENCH_BODY=$review BENCH_IMAGE=$image wrk -t"$threads" -c"$conns" -d"$dur" --latency -s "${3:-$tmp/post.lua}" "$2" > "$out" 2>&1 ||
     fail "wrk against $1 failed: $(tail -3 "$out")"
+  if [ -n "$perf_pid" ]; then
+    kill -INT "$perf_pid" 2> /dev/null
+    wait "$perf_pid" 2> /dev/null
+    n=$(awk '/requests in/ {print $1}' "$out")
+    CPU_US=$(awk -F, -v n="$n" '$3 == "task-clock" {printf "%.1f", $1 * 1000 / n}' "$pstat")
+    CS=$(awk -F, -v n="$n" '$3 == "context-switches" {printf "%.3f", $1 / n}' "$pstat")
+    { [ -n "$CPU_US" ] && [ -n "$CS" ]; } || fail "$1: cannot parse perf stat output: $(cat "$pstat")"
+    echo "# $1: perf: $n requests, $CPU_US us CPU and $CS context switches per request"
+  fi
   if grep -q 'Non-2xx or 3xx responses' "$out"; then fail "$1: $(grep 'Non-2xx' "$out")"; fi
   if grep -qE 'Socket errors:.*(connect [1-9]|timeout [1-9])' "$out"; then fail "$1: $(grep 'Socket errors' "$out")"; fi
   RPS=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")
-  P99=$(awk '$1 == "99%" {v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
-         f = (u == "us") ? 0.001 : (u == "s") ? 1000 : (u == "m") ? 60000 : 1; printf "%.2f", v * f}' "$out")
+  P50=$(pct_ms 50% "$out")
+  P99=$(pct_ms 99% "$out")
   { [ -n "$RPS" ] && [ -n "$P99" ]; } || fail "$1: cannot parse wrk output: $(head -12 "$out")"
   sed 's/^/# '"$1"': /' "$out" | grep -E 'Latency|Req/Sec|requests in|Requests/sec|  (50|90|99)%'
 }
@@ -175,8 +205,8 @@ assert resp["kind"] == "AdmissionReview" and r["uid"] == req["request"]["uid"]
 print("# driftgate: allowed=%s %s" % (r["allowed"], (r.get("status") or {}).get("message", "")[:200]))
 PY
   response=$tmp/response.json
-  run_wrk driftgate "$url"
-  dg_rps=$RPS dg_p99=$P99
+  run_wrk driftgate "$url" "" "$dg_pid"
+  dg_rps=$RPS dg_p50=$P50 dg_p99=$P99 dg_cpu=$CPU_US dg_cs=$CS
   dg_line="driftgate $dg_rps req/s p99 $dg_p99 ms; "
   if [ -n "$world" ]; then
     run_wrk driftgate-mix "$url" "$tmp/mix.lua"
@@ -247,13 +277,18 @@ code=$(curl -s --cacert "$tmp/certs/ca.crt" -o "$tmp/nginx-answer.json" -w '%{ht
 [ "$code" = 200 ] || fail "nginx answered HTTP $code"
 python3 -c 'import sys; a = open(sys.argv[1], "rb").read().rstrip(b"\n"); sys.exit(a != open(sys.argv[2], "rb").read())' \
   "$response" "$tmp/nginx-answer.json" || fail "nginx does not send the response bytes it was given"
-run_wrk nginx "$url"
-ng_rps=$RPS ng_p99=$P99
+# nginx's one worker process (its master only waits).
+ng_worker=$(pgrep -P "$ng_pid" | head -1)
+run_wrk nginx "$url" "" "$ng_worker"
+ng_rps=$RPS ng_p50=$P50 ng_p99=$P99 ng_cpu=$CPU_US ng_cs=$CS
 
 echo "# request body $body_bytes bytes, response $(wc -c < "$tmp/nginx-answer.json") bytes, wrk -t$threads -c$conns -d$dur, TLS 1.3, keep-alive"
 if [ -n "$dg_line" ]; then
   ratio=$(awk -v a="$dg_rps" -v b="$ng_rps" 'BEGIN {printf "%.2f", a / b}')
   echo "http: ${dg_line}nginx $ng_rps req/s p99 $ng_p99 ms; ratio R1/R2 = $ratio"
+  awk -v a="$dg_p99" -v b="$ng_p99" -v c="$dg_p50" -v d="$ng_p50" \
+    'BEGIN {printf "latency: p99 driftgate/nginx = %.2f; p50 %s ms vs %s ms = %.2f\n", a / b, c, d, c / d}'
+  [ -n "$dg_cpu" ] && echo "cpu: driftgate $dg_cpu us/req $dg_cs cs/req; nginx $ng_cpu us/req $ng_cs cs/req"
   if [ -n "${mix_rps:-}" ]; then
     ratio=$(awk -v a="$mix_rps" -v b="$ng_rps" 'BEGIN {printf "%.2f", a / b}')
     echo "http 95% cache hits (every 20th review a never-seen tag): driftgate $mix_rps req/s p99 $mix_p99 ms; nginx $ng_rps req/s; ratio R1/R2 = $ratio"

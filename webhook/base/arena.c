@@ -195,17 +195,23 @@ wh_arena_memdup(struct wh_arena *a, const void *p, size_t n)
 char *
 wh_arena_vsprintf(struct wh_arena *a, const char *fmt, va_list ap)
 {
+    char small[256];
     va_list ap2;
     int n;
     char *p;
 
+    /* One formatting pass for the common short string (cache keys, annotation names): the
+     * second pass, formatting straight into the arena, only when it did not fit. */
     va_copy(ap2, ap);
-    n = vsnprintf(NULL, 0, fmt, ap2);
+    n = vsnprintf(small, sizeof(small), fmt, ap2);
     va_end(ap2);
     if (n < 0)
         wh_oom();
     p = wh_arena_alloc(a, (size_t)n + 1);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    if ((size_t)n < sizeof(small))
+        memcpy(p, small, (size_t)n + 1);
+    else
+        vsnprintf(p, (size_t)n + 1, fmt, ap);
     return p;
 }
 

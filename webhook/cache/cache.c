@@ -194,6 +194,31 @@ wh_cache_entry_bytes(const struct wh_cache_entry *e)
     return sizeof(*e) + strlen(e->key) + 1 + wh_arena_footprint(&e->arena);
 }
 
+const void *
+wh_cache_peek(struct wh_cache *c, const char *key, int64_t now_ms, struct wh_cache_entry **ref)
+{
+    const void *value;
+    unsigned long long hits, misses;
+
+    *ref = NULL;
+    pthread_mutex_lock(&c->lock);
+    hits = c->stats.hits;
+    misses = c->stats.misses;
+    value = lookup(c, key, now_ms, ref);
+    c->stats.hits = hits;
+    c->stats.misses = misses;
+    pthread_mutex_unlock(&c->lock);
+    return value;
+}
+
+void
+wh_cache_count_hits(struct wh_cache *c, unsigned long long n)
+{
+    pthread_mutex_lock(&c->lock);
+    c->stats.hits += n;
+    pthread_mutex_unlock(&c->lock);
+}
+
 void
 wh_cache_put(struct wh_cache *c, struct wh_cache_entry *e, const void *value, int64_t expires_ms)
 {

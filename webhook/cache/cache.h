@@ -33,6 +33,14 @@ void wh_cache_free(struct wh_cache *c);
 const void *wh_cache_get(struct wh_cache *c, const char *key, int64_t now_ms,
                          struct wh_cache_entry **ref);
 
+/* wh_cache_get that counts neither a hit nor a miss (an expired entry is still dropped and
+ * counted as an expiration): for a lookup that may be made again, e.g. the loop thread's
+ * cache-only attempt at a review that then goes to a worker. wh_cache_count_hits adds the hits
+ * of an attempt that was kept. Never waits for a flight. */
+const void *wh_cache_peek(struct wh_cache *c, const char *key, int64_t now_ms,
+                          struct wh_cache_entry **ref);
+void wh_cache_count_hits(struct wh_cache *c, unsigned long long n);
+
 /* A new, unpublished entry: build the value in wh_cache_entry_arena, then wh_cache_put it (or
  * wh_cache_entry_unref to drop it). */
 struct wh_cache_entry *wh_cache_entry_new(const char *key);

@@ -51,6 +51,9 @@ struct wh_http_server {
     struct wh_metrics_family *m_conns, *m_rejected, *m_body_bytes, *m_paused;
     /* TLS handshakes refused (server.c on_tls_info), and their rate-limited log lines. */
     struct wh_metrics_family *m_tls_refused;
+    /* Reviews answered on this thread from the cache (validate.c answer_on_loop), and log lines
+     * base/log.c dropped because its buffer was full (set at each scrape). */
+    struct wh_metrics_family *m_loop_reviews, *m_log_dropped;
     int64_t tls_refused_window_ms;
     unsigned tls_refused_logged;
 };

@@ -1,6 +1,7 @@
 /* GET /metrics: the env's metrics plus the server's own gauges, in Prometheus text format. */
 #include "http/internal.h"
 
+#include "base/log.h"
 #include "metrics/metrics.h"
 #include "pipeline/review.h"
 #include "pipeline/workers.h"
@@ -18,6 +19,7 @@ wh_http_metrics(struct wh_http_server *s, h2o_req_t *req)
     wh_metrics_gauge_set(s->metrics->queue_depth, NULL,
                          (double)wh_pipeline_workers_queued(s->workers));
     wh_metrics_gauge_set(s->metrics->in_flight, NULL, (double)s->in_flight);
+    wh_metrics_counter_set(s->m_log_dropped, NULL, wh_log_dropped());
     wh_buf_init(&b, METRICS_MAX_BYTES);
     wh_metrics_render(s->metrics->metrics, &b);
     if (b.overflow) {

@@ -1,9 +1,10 @@
 /*
- * POST /validate (and the queueing POST /mutate shares) on the loop thread: copy the body into a
- * job, queue it, and later send the worker's rendered reply. The loop thread never parses JSON; a
- * full queue is answered at once with 503 (the webhook's failurePolicy decides), never queued
- * past the apiserver's deadline. Copied bodies count against server.maxBodyBytesInFlight
- * (conns.c) until they are answered.
+ * POST /validate (and the queueing POST /mutate shares) on the loop thread. A validate whose
+ * every image is fresh in the cache is answered right here (answer_on_loop); anything else has
+ * its body copied into a job, queued, and the worker's rendered reply sent later. A full queue
+ * is answered at once with 503 (the webhook's failurePolicy decides), never queued past the
+ * apiserver's deadline. Copied bodies count against server.maxBodyBytesInFlight (conns.c) until
+ * they are answered.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -175,6 +176,31 @@ wh_http_validate_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mess
     }
 }
 
+/*
+ * Loop thread: the cached review, answered without the hand-off to a worker and back (two
+ * context switches and most of a cached review's CPU). The loop thread still never waits on the
+ * network, verifies a signature or waits on a lock a worker holds across I/O: the pipeline's
+ * attempt has no registry client at all, reads no pull secret, only peeks at the cache (never
+ * joins a worker's flight), is bounded in body, images and SBOM size, and logs into a buffer
+ * (pipeline/review.h wh_pipeline_review_cached and review.c say how). Whatever would need more
+ * (a miss, a flight in progress, pull secrets, a large review) returns false untouched and goes
+ * to a worker: tests/unit/http/loop_review_test.c checks both sides against a live registry.
+ */
+static bool
+answer_on_loop(struct wh_http_server *s, h2o_req_t *req, int64_t deadline_ms)
+{
+    struct wh_review_reply reply;
+    struct wh_bytes body = {(const unsigned char *)req->entity.base, req->entity.len};
+
+    if (!wh_pipeline_review_cached(s->env, body, deadline_ms, &reply))
+        return false;
+    wh_http_send(req, reply.http_status, "application/json",
+                 (struct wh_str){reply.body.ptr, reply.body.len});
+    wh_buf_fini(&reply.body);
+    wh_metrics_counter_add(s->m_loop_reviews, NULL, 1);
+    return true;
+}
+
 void
 wh_http_validate(struct wh_http_server *s, h2o_req_t *req)
 {
@@ -186,7 +212,7 @@ wh_http_review_submit(struct wh_http_server *s, h2o_req_t *req, bool is_mutate)
 {
     struct validate_job *vj;
     struct wh_error err;
-    int64_t timeout_ms = -1;
+    int64_t timeout_ms = -1, deadline_ms;
 
     if (req->query_at != SIZE_MAX) {
         struct wh_str q = {req->path.base + req->query_at + 1, req->path.len - req->query_at - 1};
@@ -198,6 +224,10 @@ wh_http_review_submit(struct wh_http_server *s, h2o_req_t *req, bool is_mutate)
         wh_http_send_json_error(req, 400, "empty request body: expected an AdmissionReview");
         return;
     }
+    deadline_ms = wh_clock_mono_ms() +
+                  wh_http_budget_ms(timeout_ms, s->cfg->margin_ms, s->cfg->review_max_ms);
+    if (!is_mutate && answer_on_loop(s, req, deadline_ms))
+        return;
     vj = calloc(1, sizeof(*vj));
     if (vj == NULL)
         wh_oom();
@@ -205,8 +235,7 @@ wh_http_review_submit(struct wh_http_server *s, h2o_req_t *req, bool is_mutate)
     vj->server = s;
     vj->is_mutate = is_mutate;
     vj->req = req;
-    vj->deadline_ms = wh_clock_mono_ms() +
-                      wh_http_budget_ms(timeout_ms, s->cfg->margin_ms, s->cfg->review_max_ms);
+    vj->deadline_ms = deadline_ms;
     /* Copy: the worker must not read the request pool, which the loop thread may free. */
     vj->body_len = req->entity.len;
     vj->body = malloc(vj->body_len);

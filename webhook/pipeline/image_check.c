@@ -58,7 +58,9 @@ check_one(const struct wh_image_check_ctx *ctx, const char *image, const char *p
                              rule->name, out->name);
         return;
     }
-    if (ctx->registry == NULL) {
+    /* The loop thread's cache-only attempt has no client by design (types.h): a lookup that
+     * would need one misses instead. */
+    if (ctx->registry == NULL && ctx->cache_only == NULL) {
         out->error = wh_arena_sprintf(a, "registry client unavailable: %s", ctx->registry_error);
         out->error_code = WH_E_UNAVAILABLE;
         return;
@@ -149,6 +151,13 @@ count_failures(const struct wh_image_check_ctx *ctx, const struct wh_image_resul
         wh_metrics_counter_add(ctx->verify_failures, (const char *const[]){reason}, 1);
 }
 
+/* The loop thread's cache-only attempt met a miss: the review goes to a worker (types.h). */
+static bool
+cache_only_missed(const struct wh_image_check_ctx *ctx)
+{
+    return ctx->cache_only != NULL && ctx->cache_only->missed;
+}
+
 static const char *
 pod_dev_image(const struct wh_admission_request *req)
 {
@@ -171,7 +180,7 @@ wh_pipeline_image_check_request(const struct wh_image_check_ctx *ctx,
     bool opened = budget_begin(ctx);
 
     results = wh_arena_calloc(ctx->arena, req->n_images == 0 ? 1 : req->n_images, sizeof(*results));
-    for (i = 0; i < req->n_images; i++) {
+    for (i = 0; i < req->n_images && !cache_only_missed(ctx); i++) {
         const struct wh_admission_image *img = &req->images[i];
         struct wh_image_result *r = NULL;
         struct wh_image_eval ev;
@@ -220,9 +229,12 @@ wh_pipeline_image_check_request(const struct wh_image_check_ctx *ctx,
         t0 = wh_pipeline_timing_now_us();
         wh_policy_evaluate_image(ctx->policy, &ev, ctx->now, d);
         wh_pipeline_timing_add(ctx, WH_PIPELINE_STEP_EVALUATE, t0);
-        if (fresh) /* the first container of this image: its failures count once */
+        if (fresh && ctx->cache_only == NULL) /* the first container: its failures count once */
             count_failures(ctx, r);
     }
+    /* A cache-only attempt counts only once it is the answer (a miss goes to a worker). */
+    for (j = 0; ctx->cache_only != NULL && !cache_only_missed(ctx) && j < n_results; j++)
+        count_failures(ctx, &results[j]);
     if (opened)
         wh_registry_client_review_end(ctx->registry);
 }

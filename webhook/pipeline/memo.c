@@ -60,6 +60,18 @@ wh_pipeline_memo_lookup(const struct wh_image_check_ctx *ctx, const char *key,
     *entry = NULL;
     *flight = NULL;
     *timed_out = false;
+    if (ctx->cache_only != NULL) {
+        /* The loop thread: look, never lead a flight or wait for one (types.h). */
+        hit = ctx->cache != NULL ? wh_cache_peek(ctx->cache, key, wh_clock_mono_ms(), &ref) : NULL;
+        if (hit == NULL) {
+            ctx->cache_only->missed = true;
+            *timed_out = true;
+            return NULL;
+        }
+        ctx->cache_only->hits++;
+        wh_arena_defer(ctx->arena, release_entry, ref);
+        return hit;
+    }
     if (ctx->cache == NULL)
         return NULL;
     hit =
@@ -239,6 +251,9 @@ wh_pipeline_memo_facts(const struct wh_image_check_ctx *ctx, const struct wh_ima
                            (unsigned long long)ctx->trust_generation, rule->index, want_signature,
                            ref->registry, ref->repository, digest);
     hit = wh_pipeline_memo_lookup(ctx, key, &entry, &flight, &timed_out);
+    if (hit != NULL && ctx->cache_only != NULL && hit->sbom != NULL &&
+        hit->sbom->n_components > WH_PIPELINE_LOOP_SBOM_COMPONENTS)
+        ctx->cache_only->missed = true; /* its drift diff is a worker's job (types.h) */
     if (hit != NULL)
         return hit;
     if (entry != NULL)

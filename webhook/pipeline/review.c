@@ -158,9 +158,28 @@ check_ctx_init(struct wh_review_worker *w, const struct wh_policy *policy,
     ctx->verify_failures = w->env->m.verify_failures;
 }
 
-void
-wh_pipeline_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
-                          struct wh_review_reply *reply)
+/* What the loop thread takes on (wh_pipeline_review_cached): bounded parse and evaluation work.
+ * A larger review goes to a worker whatever the cache holds. */
+#define LOOP_BODY_BYTES (64 * 1024)
+#define LOOP_IMAGES 32
+
+/* The first half of a cache-only attempt failed: drop everything, answer nothing. */
+static bool
+hand_off(struct wh_review_reply *reply, struct wh_arena *a)
+{
+    wh_buf_fini(&reply->body);
+    wh_arena_fini(a);
+    return false;
+}
+
+/*
+ * One review on `w`. With `co` (the loop thread: `w` has no registry client), every lookup only
+ * peeks at the cache (types.h); a review that reads pull secrets, has more than LOOP_IMAGES
+ * images or meets a miss returns false before anything is answered, logged or counted.
+ */
+static bool
+run_review(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
+           struct wh_pipeline_cache_only *co, struct wh_review_reply *reply)
 {
     struct wh_arena a;
     struct wh_admission_request req;
@@ -181,16 +200,28 @@ wh_pipeline_review_handle(struct wh_review_worker *w, struct wh_bytes body, int6
         wh_log(WH_LOG_WARN, "rejected malformed AdmissionReview: %s", err.msg);
         observe_review(&w->env->m, reply->verdict, started_us, NULL);
         wh_arena_fini(&a);
-        return;
+        return true;
     }
+    /* Pull secrets are read from the API server (and scope every cache key): a worker's job. */
+    if (co != NULL &&
+        (req.n_images > LOOP_IMAGES || (w->env->kube != NULL && req.n_image_pull_secrets > 0)))
+        return hand_off(reply, &a);
     wh_decision_init(&d, &a);
     wh_decision_subject_set(&d, req.kind, req.namespace_, req.name);
     policy = wh_pipeline_env_snapshot(w->env, &trust);
     check_ctx_init(w, policy, trust, deadline_ms, &a, &timing, &ctx);
+    ctx.cache_only = co;
     use_pull_secrets(w, &req, deadline_ms, &a);
     wh_pipeline_image_check_request(&ctx, &req, &d);
     if (w->registry != NULL)
         wh_registry_client_review_credentials_clear(w->registry);
+    if (co != NULL && co->missed) {
+        wh_policy_unref(policy);
+        wh_trust_root_unref(trust);
+        return hand_off(reply, &a);
+    }
+    if (co != NULL)
+        wh_cache_count_hits(w->env->cache, co->hits);
     wh_policy_finish(&d);
     if (wh_admission_response_render(req.uid, &d, &reply->body, &err) != WH_OK) {
         /* Not even a short denial fits (a uid near the cap): the apiserver treats a 400 as a
@@ -207,6 +238,36 @@ wh_pipeline_review_handle(struct wh_review_worker *w, struct wh_bytes body, int6
     wh_policy_unref(policy);
     wh_trust_root_unref(trust);
     wh_arena_fini(&a);
+    return true;
+}
+
+void
+wh_pipeline_review_handle(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
+                          struct wh_review_reply *reply)
+{
+    (void)run_review(w, body, deadline_ms, NULL, reply);
+}
+
+/*
+ * The loop thread's attempt (review.h). What keeps it from blocking: `loop` has no registry
+ * client, so no step can reach the network; pull-secret reviews (a Kubernetes API read) are
+ * handed off before any lookup; lookups only peek (memo.c: no flight is led or waited for, the
+ * cache mutex is held by anyone only for a table operation, never across I/O); cached facts
+ * were verified by the worker that fetched them, so no signature is checked here; the work is
+ * bounded by LOOP_BODY_BYTES, LOOP_IMAGES and WH_PIPELINE_LOOP_SBOM_COMPONENTS; the policy
+ * snapshot's mutex is held for a reference count; the review line goes to base/log.c's buffer,
+ * never to a write(2).
+ */
+bool
+wh_pipeline_review_cached(struct wh_review_env *env, struct wh_bytes body, int64_t deadline_ms,
+                          struct wh_review_reply *reply)
+{
+    struct wh_review_worker loop = {.env = env, .registry = NULL};
+    struct wh_pipeline_cache_only co = {.missed = false, .hits = 0};
+
+    if (env->cache == NULL || body.len > LOOP_BODY_BYTES)
+        return false;
+    return run_review(&loop, body, deadline_ms, &co, reply);
 }
 
 /* ---- POST /mutate ---- */

@@ -70,6 +70,18 @@ void wh_pipeline_review_handle(struct wh_review_worker *w, struct wh_bytes body,
                                int64_t deadline_ms, struct wh_review_reply *reply);
 
 /*
+ * Answers `body` as wh_pipeline_review_handle would, without a worker, when that needs no I/O:
+ * every image's tag, manifest and facts are fresh in the cache, the pod names no pull secret the
+ * env would read, and the review is small (64 KiB, 32 images, SBOMs of at most 2048
+ * components). Then `reply` is set, the review logged and counted, and true returned. Otherwise
+ * false with nothing answered, logged or counted (cache statistics included): hand the review to
+ * a worker. Never fetches, waits for another review or verifies a signature: the h2o loop thread
+ * calls it. A malformed review is answered (400) here too.
+ */
+bool wh_pipeline_review_cached(struct wh_review_env *env, struct wh_bytes body, int64_t deadline_ms,
+                               struct wh_review_reply *reply);
+
+/*
  * Runs one AdmissionReview for POST /mutate on the same engine, cache and pull secrets as
  * wh_pipeline_review_handle. The answer always allows: with a JSONPatch (admission/patch.h)
  * rewriting each image whose digest resolved and which the policy, judging it in enforce mode,

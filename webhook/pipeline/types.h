@@ -41,6 +41,22 @@ struct wh_review_timing {
     int64_t evaluate_us; /* policy evaluation */
 };
 
+/*
+ * The loop thread's cache-only attempt at a review (review.c wh_pipeline_review_cached). Its
+ * context has no registry client, and memo.c's lookups then only peek at the cache: a key that
+ * is absent, stale, being computed by a worker (an open flight) or too costly to use on the
+ * loop (an SBOM over WH_PIPELINE_LOOP_SBOM_COMPONENTS) sets `missed` and reads as a timeout, so
+ * nothing is fetched, led or waited for; a review with a miss is handed to a worker whole.
+ */
+struct wh_pipeline_cache_only {
+    bool missed;
+    unsigned long long hits; /* counted into the cache's statistics only if the answer is kept */
+};
+
+/* Largest SBOM (components) a loop-thread review may diff: the drift diff is the one step whose
+ * CPU grows with evidence size once everything is cached. */
+#define WH_PIPELINE_LOOP_SBOM_COMPONENTS 2048
+
 /* Everything one review's image checks share. Borrowed; valid for the review. */
 struct wh_image_check_ctx {
     const struct wh_policy *policy;
@@ -69,6 +85,7 @@ struct wh_image_check_ctx {
      * sigstore bundles; NULL when none is configured: keyless signers then cannot be satisfied. */
     const struct wh_trust_root *trust;
     uint64_t trust_generation; /* part of every facts key (0 without a trust root) */
+    struct wh_pipeline_cache_only *cache_only; /* NULL: a worker's review, which may fetch */
 };
 
 /* What the registry and verification established for one image, before policy evaluation. */

@@ -113,6 +113,23 @@ wh_pipeline_review_handle(struct wh_review_worker *w, struct wh_bytes body, int6
     reply->verdict = "allow";
 }
 
+/* The loop thread's cache-only attempt: a body starting "cached" is answered there, anything
+ * else goes to a worker (the real rule is pipeline/review.c's; this checks http/'s side). */
+bool
+wh_pipeline_review_cached(struct wh_review_env *env, struct wh_bytes body, int64_t deadline_ms,
+                          struct wh_review_reply *reply)
+{
+    (void)env;
+    (void)deadline_ms;
+    if (body.len < 6 || memcmp(body.ptr, "cached", 6) != 0)
+        return false;
+    wh_buf_init(&reply->body, 1024);
+    wh_buf_printf(&reply->body, "{\"on_loop\":%zu}", body.len);
+    reply->http_status = 200;
+    reply->verdict = "allow";
+    return true;
+}
+
 void
 wh_pipeline_review_mutate(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
                           struct wh_review_reply *reply)
@@ -437,6 +454,11 @@ test_plain_http_full_queue_and_drain(void)
     ok(r.status == 503 && strstr(r.body, "review queue full") != NULL,
        "full queue: immediate 503 JSON: %s", r.body);
     ok(wh_clock_mono_ms() - t0 < 500, "the refusal did not wait for the queue");
+    /* The pipeline says this one needs no worker: answered on the loop thread, though the only
+     * worker sleeps and the queue is full. */
+    request(h, url, "POST", "cached:{}", 9, &r);
+    ok(r.status == 200 && strcmp(r.body, "{\"on_loop\":9}") == 0,
+       "a review the pipeline answers from the cache needs no worker (queue full): %s", r.body);
     snprintf(url, sizeof(url), "%s/metrics", base);
     request(h, url, "GET", NULL, 0, &r);
     ok(r.status == 200 && strstr(r.content_type, "text/plain; version=0.0.4") != NULL,
@@ -445,6 +467,9 @@ test_plain_http_full_queue_and_drain(void)
            strstr(r.body, "\ndriftgate_reviews_in_flight 2\n") != NULL &&
            strstr(r.body, "\ndriftgate_queue_rejected_total 1\n") != NULL,
        "metrics: one queued, two in flight, one rejected");
+    ok(strstr(r.body, "\ndriftgate_loop_reviews_total 1\n") != NULL &&
+           strstr(r.body, "\ndriftgate_log_lines_dropped_total 0\n") != NULL,
+       "metrics: one review answered on the loop, no log line dropped");
     snprintf(url, sizeof(url), "%s/validate", base);
     curl_easy_cleanup(h);
     /* SIGTERM while reviews are in flight: they are answered before the server exits. */

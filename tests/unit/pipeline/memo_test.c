@@ -175,10 +175,68 @@ test_facts_unavailable(void)
     wh_arena_fini(&a);
 }
 
+/* The loop thread's cache-only lookups (types.h): a peek that never leads, waits or counts, and
+ * facts whose SBOM is over the loop's bound are left to a worker. */
+static void
+test_cache_only(void)
+{
+    static const struct wh_policy_image rule;
+    struct wh_cache *cache = wh_cache_new(16, 1 << 20);
+    struct wh_image_check_ctx ctx;
+    struct wh_pipeline_cache_only co = {0};
+    struct wh_arena a;
+    struct wh_image_ref ref = {.registry = "r.example", .repository = "app"};
+    struct wh_cache_entry *entry, *e;
+    struct wh_cache_flight *flight, *lead;
+    struct wh_cache_stats st;
+    struct wh_pipeline_facts *f;
+    struct wh_sbom *sbom;
+    const struct wh_pipeline_facts *got;
+    const char *key = "facts|0|t0|0|1|r.example/app@sha256:d";
+    bool timed_out;
+    int64_t t0;
+
+    wh_arena_init(&a);
+    ctx_init(&ctx, &a, cache);
+    ctx.cache_only = &co;
+    /* A worker leads the key's flight: the peek neither waits for it nor counts a miss. */
+    ctx.deadline_ms = wh_clock_mono_ms() + 2000;
+    WH_ASSERT(wh_cache_flight_begin(cache, key, wh_clock_mono_ms(), 0, &e, &lead) == NULL &&
+              lead != NULL);
+    t0 = wh_clock_mono_ms();
+    got = wh_pipeline_memo_lookup(&ctx, key, &entry, &flight, &timed_out);
+    wh_cache_stats(cache, &st);
+    ok(got == NULL && co.missed && entry == NULL && wh_clock_mono_ms() - t0 < 500 &&
+           st.misses == 1 && st.flight_waits == 0,
+       "cache-only, a key in flight: a miss at once, no flight joined, no miss counted");
+    /* The flight's leader publishes facts with an SBOM of `n` components. */
+    for (size_t n = 10; n <= 3000; n += 2990) {
+        e = wh_cache_entry_new(key);
+        f = wh_arena_calloc(wh_cache_entry_arena(e), 1, sizeof(*f));
+        sbom = wh_arena_calloc(wh_cache_entry_arena(e), 1, sizeof(*sbom));
+        sbom->n_components = n;
+        f->sbom = sbom;
+        wh_cache_put(cache, e, f, wh_clock_mono_ms() + 60000);
+        co.missed = false;
+        got = wh_pipeline_memo_facts(&ctx, &ref, "sha256:d", &rule, true);
+        ok(got == f && co.missed == (n > WH_PIPELINE_LOOP_SBOM_COMPONENTS),
+           "cache-only facts with a %zu-component SBOM: %s", n,
+           n > WH_PIPELINE_LOOP_SBOM_COMPONENTS
+               ? "left to a worker (its diff is too long for the loop)"
+               : "used on the loop");
+    }
+    wh_cache_flight_end(cache, lead);
+    wh_cache_stats(cache, &st);
+    ok(st.hits == 0 && co.hits == 2, "peeks count no hit until the answer is kept (%llu)", co.hits);
+    wh_arena_fini(&a);
+    wh_cache_free(cache);
+}
+
 int
 main(void)
 {
     test_flights();
+    test_cache_only();
     test_complete();
     test_facts_unavailable();
     return done_testing();
