@@ -43,7 +43,7 @@ test_defaults_fill_every_field(void)
        "default timeouts");
     ok(c.workers == 4 && c.queue == 64, "default workers and queue");
     ok(c.reload_poll_ms == 10000, "default reload poll 10 s");
-    ok(c.cache_entries == 4096 && c.cache_tag_ttl_s == 30 && c.cache_failure_ttl_s == 5,
+    ok(c.cache_entries == 65536 && c.cache_tag_ttl_s == 30 && c.cache_failure_ttl_s == 5,
        "default cache");
     ok(c.log_level == WH_LOG_INFO && c.registry.n_plain_http_hosts == 0 &&
            c.registry.docker_config == NULL,
