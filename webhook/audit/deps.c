@@ -191,42 +191,6 @@ wh_audit_deps_npm_has_workspaces(struct wh_bytes pkg)
 
 /* ---- pip ---- */
 
-struct lines {
-    struct wh_bytes text;
-    size_t pos;
-    int line;
-};
-
-/* The next physical line (no newline, no CR). */
-static bool
-next_line(struct lines *l, struct wh_str *out)
-{
-    size_t start = l->pos, end;
-
-    if (l->pos >= l->text.len)
-        return false;
-    while (l->pos < l->text.len && l->text.ptr[l->pos] != '\n')
-        l->pos++;
-    end = l->pos;
-    if (l->pos < l->text.len)
-        l->pos++;
-    if (end > start && l->text.ptr[end - 1] == '\r')
-        end--;
-    l->line++;
-    *out = (struct wh_str){(const char *)l->text.ptr + start, end - start};
-    return true;
-}
-
-static struct wh_str
-trim(struct wh_str s)
-{
-    while (s.len > 0 && (s.ptr[0] == ' ' || s.ptr[0] == '\t'))
-        s.ptr++, s.len--;
-    while (s.len > 0 && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t'))
-        s.len--;
-    return s;
-}
-
 /* pip: a comment starts at "#" at the line start or after whitespace. */
 static struct wh_str
 pip_uncomment(struct wh_str s)
@@ -238,7 +202,7 @@ pip_uncomment(struct wh_str s)
             s.len = i;
             break;
         }
-    return trim(s);
+    return wh_str_trim_blanks(s);
 }
 
 static bool
@@ -263,7 +227,7 @@ struct req_state {
 static void
 req_finish(struct req_state *st, struct wh_arena *a)
 {
-    struct wh_str s = trim((struct wh_str){st->logical.ptr, st->logical.len});
+    struct wh_str s = wh_str_trim_blanks((struct wh_str){st->logical.ptr, st->logical.len});
     bool option = s.len > 0 && s.ptr[0] == '-';
     bool editable = wh_str_has_prefix(s, "-e") || wh_str_has_prefix(s, "--editable");
 
@@ -286,7 +250,7 @@ enum wh_err
 wh_audit_deps_requirements(struct wh_repo *r, const char *file, struct wh_bytes text,
                            bool *is_hashed, struct wh_error *err)
 {
-    struct lines l = {text, 0, 0};
+    struct wh_str_lines l = {text, 0, 0};
     struct req_state st = {.n = 0};
     struct wh_str line;
     bool cont = false;
@@ -295,7 +259,7 @@ wh_audit_deps_requirements(struct wh_repo *r, const char *file, struct wh_bytes 
     if (memchr(text.ptr, '\0', text.len) != NULL)
         return wh_error_set(err, WH_E_INVALID, "1:1: a NUL byte: not a requirements file");
     wh_buf_init(&st.logical, WH_AUDIT_FILE_MAX + 1);
-    while (next_line(&l, &line)) {
+    while (wh_str_lines_next(&l, &line)) {
         struct wh_str s = pip_uncomment(line);
         bool more = s.len > 0 && s.ptr[s.len - 1] == '\\';
         if (!cont)
@@ -327,17 +291,17 @@ wh_audit_deps_requirements(struct wh_repo *r, const char *file, struct wh_bytes 
 bool
 wh_audit_deps_pyproject_has_deps(struct wh_bytes text)
 {
-    struct lines l = {text, 0, 0};
+    struct wh_str_lines l = {text, 0, 0};
     struct wh_str line;
 
-    while (next_line(&l, &line)) {
-        struct wh_str s = trim(line);
+    while (wh_str_lines_next(&l, &line)) {
+        struct wh_str s = wh_str_trim_blanks(line);
         if (wh_str_has_prefix(s, "[dependency-groups]") ||
             wh_str_has_prefix(s, "[project.optional-dependencies]") ||
             (wh_str_has_prefix(s, "[tool.poetry") && contains(s, "dependencies]")))
             return true;
         if (wh_str_has_prefix(s, "dependencies")) {
-            s = trim((struct wh_str){s.ptr + 12, s.len - 12});
+            s = wh_str_trim_blanks((struct wh_str){s.ptr + 12, s.len - 12});
             if (s.len > 0 && s.ptr[0] == '=')
                 return true;
         }
@@ -354,7 +318,7 @@ go_word(struct wh_str *s)
 
     while (w.len < s->len && s->ptr[w.len] != ' ' && s->ptr[w.len] != '\t')
         w.len++;
-    *s = trim((struct wh_str){s->ptr + w.len, s->len - w.len});
+    *s = wh_str_trim_blanks((struct wh_str){s->ptr + w.len, s->len - w.len});
     return w;
 }
 
@@ -368,18 +332,18 @@ go_uncomment(struct wh_str s)
             s.len = i;
             break;
         }
-    return trim(s);
+    return wh_str_trim_blanks(s);
 }
 
 /* Does go.sum hold "mod ver " or "mod ver/go.mod " at a line start? */
 static bool
 sum_has(struct wh_bytes sum, struct wh_str mod, struct wh_str ver)
 {
-    struct lines l = {sum, 0, 0};
+    struct wh_str_lines l = {sum, 0, 0};
     struct wh_str line, m, v;
 
-    while (next_line(&l, &line)) {
-        line = trim(line);
+    while (wh_str_lines_next(&l, &line)) {
+        line = wh_str_trim_blanks(line);
         m = go_word(&line);
         v = go_word(&line);
         if (wh_str_eq(m, mod) && v.len >= ver.len && memcmp(v.ptr, ver.ptr, ver.len) == 0 &&
@@ -392,11 +356,11 @@ sum_has(struct wh_bytes sum, struct wh_str mod, struct wh_str ver)
 
 /* The next `require` entry (single or block form) of go.mod: its line, module and version. */
 static bool
-next_require(struct lines *l, bool *in_block, struct wh_str *line, struct wh_str *rest)
+next_require(struct wh_str_lines *l, bool *in_block, struct wh_str *line, struct wh_str *rest)
 {
     struct wh_str s;
 
-    while (next_line(l, line)) {
+    while (wh_str_lines_next(l, line)) {
         s = go_uncomment(*line);
         if (*in_block && wh_str_eq_c(s, ")")) {
             *in_block = false;
@@ -447,7 +411,7 @@ enum wh_err
 wh_audit_deps_gomod(struct wh_repo *r, const char *mod_file, struct wh_bytes mod,
                     const char *sum_file, struct wh_bytes sum, struct wh_error *err)
 {
-    struct lines l = {mod, 0, 0};
+    struct wh_str_lines l = {mod, 0, 0};
     struct wh_str line, s, m, v;
     struct diffs d = {.n = 0};
     bool in_block = false;

@@ -14,42 +14,6 @@ wh_audit_toolchain_file(const char *base)
            strcmp(base, "rust-toolchain.toml") == 0 || strcmp(base, "rust-toolchain") == 0;
 }
 
-/* One line of `text` at a time: [*pos, end of line), without the newline or a CR before it. */
-struct lines {
-    struct wh_bytes text;
-    size_t pos;
-    int line;
-};
-
-static bool
-next_line(struct lines *l, struct wh_str *out)
-{
-    size_t start = l->pos, end;
-
-    if (l->pos >= l->text.len)
-        return false;
-    while (l->pos < l->text.len && l->text.ptr[l->pos] != '\n')
-        l->pos++;
-    end = l->pos;
-    if (l->pos < l->text.len)
-        l->pos++;
-    if (end > start && l->text.ptr[end - 1] == '\r')
-        end--;
-    l->line++;
-    *out = (struct wh_str){(const char *)l->text.ptr + start, end - start};
-    return true;
-}
-
-static struct wh_str
-trim(struct wh_str s)
-{
-    while (s.len > 0 && (s.ptr[0] == ' ' || s.ptr[0] == '\t'))
-        s.ptr++, s.len--;
-    while (s.len > 0 && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t'))
-        s.len--;
-    return s;
-}
-
 /* s up to the first '#' (asdf and nvm comments), trimmed. */
 static struct wh_str
 uncomment(struct wh_str s)
@@ -58,7 +22,7 @@ uncomment(struct wh_str s)
 
     if (hash != NULL)
         s.len = (size_t)(hash - s.ptr);
-    return trim(s);
+    return wh_str_trim_blanks(s);
 }
 
 static bool
@@ -89,7 +53,7 @@ word(struct wh_str *s)
 
     while (w.len < s->len && s->ptr[w.len] != ' ' && s->ptr[w.len] != '\t')
         w.len++;
-    *s = trim((struct wh_str){s->ptr + w.len, s->len - w.len});
+    *s = wh_str_trim_blanks((struct wh_str){s->ptr + w.len, s->len - w.len});
     return w;
 }
 
@@ -154,11 +118,11 @@ add_tool(struct wh_repo *r, const char *file, int line, struct wh_str line_text,
 static enum wh_err
 parse_tool_versions(struct wh_repo *r, const char *file, struct wh_bytes text, struct wh_error *err)
 {
-    struct lines l = {text, 0, 0};
+    struct wh_str_lines l = {text, 0, 0};
     struct wh_str line, rest, tool;
     enum wh_err rc;
 
-    while (next_line(&l, &line)) {
+    while (wh_str_lines_next(&l, &line)) {
         rest = uncomment(line);
         if (rest.len == 0)
             continue;
@@ -177,10 +141,10 @@ static enum wh_err
 parse_one_line(struct wh_repo *r, const char *file, const char *tool, struct wh_bytes text,
                struct wh_error *err)
 {
-    struct lines l = {text, 0, 0};
+    struct wh_str_lines l = {text, 0, 0};
     struct wh_str line, v;
 
-    while (next_line(&l, &line)) {
+    while (wh_str_lines_next(&l, &line)) {
         v = uncomment(line);
         if (v.len == 0)
             continue;
@@ -194,15 +158,15 @@ parse_one_line(struct wh_repo *r, const char *file, const char *tool, struct wh_
 static enum wh_err
 parse_go_mod(struct wh_repo *r, const char *file, struct wh_bytes text, struct wh_error *err)
 {
-    struct lines l = {text, 0, 0};
+    struct wh_str_lines l = {text, 0, 0};
     struct wh_str line, rest;
 
-    while (next_line(&l, &line)) {
+    while (wh_str_lines_next(&l, &line)) {
         const char *slashes;
-        rest = trim(line);
+        rest = wh_str_trim_blanks(line);
         slashes = rest.len >= 2 ? memchr(rest.ptr, '/', rest.len) : NULL;
         if (slashes != NULL && slashes + 1 < rest.ptr + rest.len && slashes[1] == '/')
-            rest = trim((struct wh_str){rest.ptr, (size_t)(slashes - rest.ptr)});
+            rest = wh_str_trim_blanks((struct wh_str){rest.ptr, (size_t)(slashes - rest.ptr)});
         if (wh_str_eq_c(word(&rest), "toolchain"))
             return add_tool(r, file, l.line, line, wh_str_c("go"), word(&rest), err);
     }
@@ -214,11 +178,11 @@ parse_go_mod(struct wh_repo *r, const char *file, struct wh_bytes text, struct w
 static enum wh_err
 parse_rust_toml(struct wh_repo *r, const char *file, struct wh_bytes text, struct wh_error *err)
 {
-    struct lines l = {text, 0, 0};
+    struct wh_str_lines l = {text, 0, 0};
     struct wh_str line, s, key, v;
     bool in_toolchain = false;
 
-    while (next_line(&l, &line)) {
+    while (wh_str_lines_next(&l, &line)) {
         s = uncomment(line);
         if (s.len == 0)
             continue;
@@ -233,8 +197,8 @@ parse_rust_toml(struct wh_repo *r, const char *file, struct wh_bytes text, struc
             key.len--;
         if (key.len == 0)
             continue;
-        v = trim((struct wh_str){key.ptr + key.len, s.len - key.len});
-        key = trim((struct wh_str){key.ptr, key.len - 1});
+        v = wh_str_trim_blanks((struct wh_str){key.ptr + key.len, s.len - key.len});
+        key = wh_str_trim_blanks((struct wh_str){key.ptr, key.len - 1});
         if (!wh_str_eq_c(key, "channel"))
             continue;
         if (v.len < 2 || (v.ptr[0] != '"' && v.ptr[0] != '\'') || v.ptr[v.len - 1] != v.ptr[0])

@@ -45,6 +45,35 @@ wh_str_cmp(struct wh_str a, struct wh_str b)
     return a.len < b.len ? -1 : a.len > b.len ? 1 : 0;
 }
 
+struct wh_str
+wh_str_trim_blanks(struct wh_str s)
+{
+    while (s.len > 0 && (s.ptr[0] == ' ' || s.ptr[0] == '\t'))
+        s.ptr++, s.len--;
+    while (s.len > 0 && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t'))
+        s.len--;
+    return s;
+}
+
+bool
+wh_str_lines_next(struct wh_str_lines *l, struct wh_str *out)
+{
+    size_t start = l->pos, end;
+
+    if (l->pos >= l->text.len)
+        return false;
+    while (l->pos < l->text.len && l->text.ptr[l->pos] != '\n')
+        l->pos++;
+    end = l->pos;
+    if (l->pos < l->text.len)
+        l->pos++;
+    if (end > start && l->text.ptr[end - 1] == '\r')
+        end--;
+    l->line++;
+    *out = (struct wh_str){(const char *)l->text.ptr + start, end - start};
+    return true;
+}
+
 void
 wh_buf_init(struct wh_buf *b, size_t cap)
 {

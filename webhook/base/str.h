@@ -61,6 +61,20 @@ bool wh_str_has_suffix(struct wh_str s, const char *suffix);
 /* Byte-wise comparison like strcmp, for sorting views. */
 int wh_str_cmp(struct wh_str a, struct wh_str b);
 
+/* `s` without the spaces and tabs at either end. */
+struct wh_str wh_str_trim_blanks(struct wh_str s);
+
+/* Reads `text` a physical line at a time: start with {.text = bytes}; `line` is the 1-based
+ * number of the line last returned. */
+struct wh_str_lines {
+    struct wh_bytes text;
+    size_t pos;
+    int line;
+};
+
+/* The next line, without its newline or a CR before it; false at the end of the text. */
+bool wh_str_lines_next(struct wh_str_lines *l, struct wh_str *out);
+
 void wh_buf_init(struct wh_buf *b, size_t cap);
 void wh_buf_fini(struct wh_buf *b);
 void wh_buf_reset(struct wh_buf *b);

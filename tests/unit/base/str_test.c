@@ -79,6 +79,22 @@ test_arena_large_and_small_allocations(void)
     wh_arena_fini(&a);
 }
 
+static void
+test_lines_and_trim(void)
+{
+    static const char text[] = "a\r\n\n b\t \nlast";
+    struct wh_str_lines l = {.text = {(const unsigned char *)text, sizeof(text) - 1}};
+    struct wh_str s;
+
+    ok(wh_str_lines_next(&l, &s) && wh_str_eq_c(s, "a") && l.line == 1, "CRLF line without CR");
+    ok(wh_str_lines_next(&l, &s) && s.len == 0 && l.line == 2, "an empty line is a line");
+    ok(wh_str_lines_next(&l, &s) && wh_str_eq_c(wh_str_trim_blanks(s), "b") && l.line == 3,
+       "blanks trimmed at both ends");
+    ok(wh_str_lines_next(&l, &s) && wh_str_eq_c(s, "last"), "a last line without a newline");
+    ok(!wh_str_lines_next(&l, &s), "then the end");
+    ok(wh_str_trim_blanks((struct wh_str){" \t ", 3}).len == 0, "all blanks trim to empty");
+}
+
 int
 main(void)
 {
@@ -87,5 +103,6 @@ main(void)
     test_base64_round_trip_and_rejects_garbage();
     test_digest_string_form();
     test_arena_large_and_small_allocations();
+    test_lines_and_trim();
     return done_testing();
 }
