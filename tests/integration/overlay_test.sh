@@ -20,6 +20,16 @@ else
   bail "kubectl kustomize overlays/example-org renders offline" "$(tail -3 "$work/render.err")"
 fi
 out=$("$dg" policy lint "$ov/policy/policy.yaml" 2>&1); ok $? "the org's policy lints" "$out"
+# Issue 18's org policy without copying seed-default: the stricter repository extends it by name,
+# the release signer's GitHub claims are patterns, and the legacy image is exempt until a date.
+out=$("$dg" policy lint --explain registry.acme.example/payments/api:v1 "$ov/policy/policy.yaml" 2>&1)
+[[ $out == *"tiers: payments extends seed-default (built in)"* && $out == *"seed-default[9], built in"* ]]
+ok $? "the org's payments tiers extend the built-in seed-default (no copy)" "$out"
+out=$("$dg" policy lint --explain registry.acme.example/legacy/batch:2024 "$ov/policy/policy.yaml" 2>&1)
+[[ $out == *"ACME-412"* && $out != *"exemption: none"* ]]
+ok $? "the org's legacy image is exempt (scope: image) until its date" "$out"
+! grep -q "^    acme:" "$ov/policy/policy.yaml"
+ok $? "the org's policy holds no copy of seed-default"
 
 # --- manifests_test.sh's checks on the overlay's render ---
 # The first python program of manifests_test.sh, run on this render. Every check must pass but
