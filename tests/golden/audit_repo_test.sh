@@ -147,13 +147,15 @@ expect_2 "unknown --format" "usage: driftgate audit repo" audit repo $fx/clean -
 expect_2 "unknown flag" "unknown" audit repo $fx/clean --frobnicate
 expect_2 "bad --max-dev-age" "--max-dev-age takes days" audit repo $fx/clean --max-dev-age soon
 expect_2 "missing directory" "no/such/dir: No such file or directory" audit repo no/such/dir --offline
-expect_2 "--cluster without reverify is an error, not a clean runtime" \
-  "--cluster: not supported by this build" audit repo $fx/clean --offline --cluster
+# --cluster reads the running pods (tests/integration/reverify_test.sh runs it against the stand-in
+# API server); with --offline it cannot, and that is an error, never a clean runtime layer.
+expect_2 "--cluster --offline is an error, not a clean runtime" \
+  "--cluster needs the registry and a --policy" audit repo $fx/clean --offline --cluster
 out=$("$dg" audit repo $fx/clean --offline --cluster 2>/dev/null)
-if printf '%s\n' "$out" | grep -q '^== runtime: not evaluated: --cluster'; then
-  pass "audit repo: --cluster: the runtime layer reads not evaluated"
+if printf '%s\n' "$out" | grep -q '^== runtime: not evaluated: --offline'; then
+  pass "audit repo: --cluster --offline: the runtime layer reads not evaluated"
 else
-  fail "audit repo: --cluster: the runtime layer does not read not evaluated"
+  fail "audit repo: --cluster --offline: the runtime layer does not read not evaluated" "$out"
 fi
 
 # check --dev-from: usage and refusal need no registry.

@@ -206,6 +206,30 @@ state > "$work/state2.json"
   jq -e --argjson n "$n_before" '.requests[$n:] | all(.method == "GET")' "$work/state2.json" > /dev/null
 ok $? "--format markdown --dry-run: a table naming the revision, and nothing written to the cluster" "$(head -c 1500 "$work/once.md") $(cat "$work/md.err")"
 
+# audit repo --cluster: the runtime layer of the repository report is this same run, dry.
+mkdir -p "$work/repo"
+"$dg" audit repo "$work/repo" --policy "$work/policy/policy.yaml" --plain-http "$REGISTRY" --format json \
+  --cluster --api-server "https://127.0.0.1:$kport" --token-file "$work/kube/token" --kube-ca "$work/kube/tls.crt" \
+  > "$work/repo.json" 2> "$work/repo.err"; rc=$?
+rt() { jq -c '.layers[] | select(.layer == "runtime")' "$work/repo.json"; }
+[ "$rc" = 1 ] && rt | jq -e --arg u "$UNSIGNED" '.evaluated == true and
+  any(.findings[]; .rule == "runtime/verification" and .tier == "block" and (.message | contains("pod team-a/init spec.initContainers[0].image")) and (.message | contains("rev-unsigned"))) and
+  any(.findings[]; .rule == "runtime/unpinned" and .tier == "warn") and
+  any(.findings[]; .rule == "runtime/no-digest") and
+  any(.notes[]; test("12 running pods, 5 images")) and
+  any(.notes[]; contains($u) and test(": denied, "))' > /dev/null
+ok $? "audit repo --cluster: the runtime layer holds reverify's findings, verdicts and pod counts (exit 1)" "rc=$rc $(rt | head -c 1500) $(cat "$work/repo.err")"
+rt | jq -e '[.notes[] | select(test("no readable creation time"))] | length == 5' > /dev/null
+ok $? "audit repo --cluster: every running image's age is judged from its config (none has a created time here)" "$(rt | jq -c .notes)"
+"$dg" audit repo "$work/repo" --policy "$work/policy/policy.yaml" --plain-http "$REGISTRY" \
+  --cluster --api-server "https://127.0.0.1:$kport" --token-file "$work/kube/ca-missing" --kube-ca "$work/kube/tls.crt" \
+  > "$work/repo2.out" 2>&1; rc=$?
+[ "$rc" = 2 ] && grep -q "^== runtime: not evaluated: --cluster:" "$work/repo2.out"
+ok $? "audit repo --cluster with an unreadable token: exit 2, runtime not evaluated (never clean)" "rc=$rc $(cat "$work/repo2.out")"
+n_before=$(jq '.requests | length' "$work/state2.json")
+state | jq -e --argjson n "$n_before" '.requests[$n:] | length > 0 and all(.method == "GET")' > /dev/null
+ok $? "audit repo --cluster writes nothing to the cluster (GET requests only)"
+
 # --- --interval: a signature deleted and a tag moved after the first run show on the next ----
 mport=$(free_port)
 rv "$kport" --interval 1 --metrics-listen "127.0.0.1:$mport" > "$work/interval.out" 2> "$work/interval.err" &

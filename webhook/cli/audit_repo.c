@@ -22,6 +22,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/report.h"
+#include "cli/reverify.h"
 #include "decision/decision.h"
 #include "image/ref.h"
 #include "pipeline/image_check.h"
@@ -32,7 +33,8 @@
 
 #define USAGE                                                                                      \
     "driftgate audit repo [DIR] --policy FILE [--format text|markdown|json|sarif] [--offline] "    \
-    "[--image PROD] [--max-dev-age DAYS] [--cluster] [--plain-http HOST:PORT]... "                 \
+    "[--image PROD] [--max-dev-age DAYS] "                                                         \
+    "[--cluster [--api-server URL --token-file F --kube-ca F]] [--plain-http HOST:PORT]... "       \
     "[--docker-config FILE] [--ca-file FILE] [--trusted-root FILE]... [--timeout SECONDS]"
 #define OUT_MAX (64u * 1024 * 1024)
 #define CONFIG_MAX (1024 * 1024)
@@ -41,6 +43,8 @@ struct repo_run {
     struct wh_cli_options o;
     bool offline, cluster;
     long max_age_days;
+    const char *api_server, *token_file,
+        *kube_ca; /* --cluster: NULL for the config or in-cluster */
     const char *dir;
     enum wh_report_format fmt;
     struct wh_policy *policy;
@@ -337,17 +341,81 @@ dev_layer(struct repo_run *run)
         dev_drift(run);
 }
 
+/* A running image's age against --max-dev-age: a note, or a warning past it. */
+static void
+runtime_age(struct repo_run *run, const struct wh_reverify_image *im, time_t now)
+{
+    struct wh_repo *r = &run->r;
+    time_t t;
+    long days;
+
+    if (im->created == NULL || !parse_time(im->created, &t)) {
+        wh_audit_repo_note(
+            r, WH_REPO_RUNTIME,
+            wh_arena_sprintf(&run->a, "%s: %s, no readable creation time", im->image, im->verdict));
+        return;
+    }
+    days = t > now ? 0 : (long)((now - t) / 86400);
+    if (days > run->max_age_days)
+        wh_audit_repo_finding(r, WH_REPO_RUNTIME, "runtime/stale-image", WH_TIER_WARN, NULL, 0,
+                              wh_arena_sprintf(&run->a,
+                                               "the running image %s was built %s, %ld days ago "
+                                               "(more than %ld): rebuild and roll it out",
+                                               im->image, im->created, days, run->max_age_days));
+    wh_audit_repo_note(r, WH_REPO_RUNTIME,
+                       wh_arena_sprintf(&run->a, "%s: %s, built %s (%ld days ago)", im->image,
+                                        im->verdict, im->created, days));
+}
+
+/* --cluster: the running pods through the Kubernetes API, judged as `driftgate reverify --once
+ * --dry-run` judges them (the same function): each distinct running image's verdict and age,
+ * and reverify's findings (signature gone, tag moved, unpinned spec, expired exemption, ...). */
 static void
 runtime_layer(struct repo_run *run)
 {
-    /* TODO(#17): `driftgate reverify` (issue 16) reports the running images; until it is in
-     * this binary the runtime layer is not evaluated, and --cluster says so with exit 2. */
-    wh_audit_repo_not_evaluated(&run->r, WH_REPO_RUNTIME,
-                                run->cluster ? "--cluster: this driftgate has no reverify, so the "
-                                               "running images were not read"
-                                             : "no --cluster: the running images were not read");
-    if (run->cluster)
-        run->infra = "--cluster: not supported by this build (driftgate reverify is not in it)";
+    struct wh_repo *r = &run->r;
+    struct wh_reverify_run rv;
+    struct wh_error err;
+    time_t now = wh_clock_wall();
+    size_t i;
+
+    if (!run->cluster || run->offline || run->policy == NULL) {
+        wh_audit_repo_not_evaluated(r, WH_REPO_RUNTIME,
+                                    !run->cluster ? "no --cluster: the running images were not read"
+                                    : run->offline ? "--offline: the cluster was not read"
+                                                   : "no --policy: its rules judge the running "
+                                                     "images");
+        if (run->cluster)
+            run->infra = "--cluster needs the registry and a --policy (not --offline)";
+        return;
+    }
+    if (wh_cli_reverify_collect(&run->o, run->api_server, run->token_file, run->kube_ca, &run->a,
+                                &rv, &err) != WH_OK) {
+        run->infra = wh_arena_sprintf(&run->a, "--cluster: %s", err.msg);
+        wh_audit_repo_not_evaluated(r, WH_REPO_RUNTIME, run->infra);
+        return;
+    }
+    r->layers[WH_REPO_RUNTIME].evaluated = true;
+    wh_audit_repo_note(r, WH_REPO_RUNTIME,
+                       wh_arena_sprintf(&run->a,
+                                        "%zu running pods, %zu images: %zu allowed, %zu warned, "
+                                        "%zu denied, %zu could not be checked",
+                                        rv.counts.pods, rv.n_images, rv.counts.allowed,
+                                        rv.counts.warned, rv.counts.denied, rv.counts.error));
+    for (i = 0; i < rv.n_images; i++)
+        runtime_age(run, &rv.images[i], now);
+    for (i = 0; i < rv.n_findings; i++) {
+        const struct wh_reverify_finding *f = &rv.findings[i];
+
+        wh_audit_repo_finding(
+            r, WH_REPO_RUNTIME,
+            wh_arena_sprintf(&run->a, "runtime/%s", wh_cli_reverify_kind_name(f->kind)),
+            f->tier == WH_REVERIFY_BLOCK ? WH_TIER_BLOCK : WH_TIER_WARN, NULL, 0,
+            wh_arena_sprintf(&run->a, "pod %s/%s %s: %s%s%s", f->pod->namespace_, f->pod->name,
+                             f->path, f->message, f->revision != NULL ? " (revision " : "",
+                             f->revision != NULL ? wh_arena_sprintf(&run->a, "%s)", f->revision)
+                                                 : ""));
+    }
 }
 
 /* ---- rendering ---- */
@@ -666,6 +734,12 @@ own_flags(int argc, char **argv, struct repo_run *run, char **rest, int *n_rest)
             run->offline = true;
         } else if (strcmp(argv[i], "--cluster") == 0) {
             run->cluster = true;
+        } else if (strcmp(argv[i], "--api-server") == 0 && i + 1 < argc) {
+            run->api_server = argv[++i];
+        } else if (strcmp(argv[i], "--token-file") == 0 && i + 1 < argc) {
+            run->token_file = argv[++i];
+        } else if (strcmp(argv[i], "--kube-ca") == 0 && i + 1 < argc) {
+            run->kube_ca = argv[++i];
         } else if (strcmp(argv[i], "--max-dev-age") == 0 && i + 1 < argc) {
             run->max_age_days = strtol(argv[++i], &end, 10);
             if (*end != '\0' || end == argv[i] || run->max_age_days < 0 ||

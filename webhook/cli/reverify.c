@@ -101,7 +101,7 @@ struct judge {
     struct image_memo *images;
     size_t n_images;
     struct tag_memo *tags;
-    size_t n_tags, cap_findings, cap_images, cap_tags;
+    size_t n_tags, cap_findings, cap_images, cap_tags, cap_run_images;
 };
 
 /* ---- flags ---- */
@@ -260,13 +260,12 @@ check_ctx(struct judge *j)
     return ctx;
 }
 
-/* The running image's org.opencontainers.image.revision label, or NULL. */
-static const char *
-revision_of(struct judge *j, const char *name, const char *digest)
+/* The running image's config (its revision label and created time), or false. */
+static bool
+config_of(struct judge *j, const char *name, const char *digest, struct wh_bytes *config)
 {
     struct wh_image_ref ref;
     struct wh_registry_manifest m;
-    struct wh_bytes config;
     struct wh_error err;
     int64_t deadline = wh_clock_mono_ms() + 10000;
 
@@ -275,9 +274,9 @@ revision_of(struct judge *j, const char *name, const char *digest)
             WH_OK ||
         m.is_index || m.config.digest == NULL ||
         wh_registry_blob_get(j->st->registry, &ref, m.config.digest, 1u << 20, deadline, j->a,
-                             &config, &err) != WH_OK)
-        return NULL;
-    return wh_cli_reverify_revision_parse(config, j->a);
+                             config, &err) != WH_OK)
+        return false;
+    return true;
 }
 
 static void
@@ -313,6 +312,8 @@ judge_image(struct judge *j, const char *image)
     struct wh_image_eval ev;
     struct wh_decision d;
     struct image_memo *m;
+    struct wh_bytes config;
+    const char *created = NULL;
 
     for (size_t i = 0; i < j->n_images; i++)
         if (strcmp(j->images[i].key, image) == 0)
@@ -336,7 +337,11 @@ judge_image(struct judge *j, const char *image)
     m->n_denials = d.n_denials;
     m->warnings = d.warnings;
     m->n_warnings = d.n_warnings;
-    m->revision = m->infra ? NULL : revision_of(j, res.name != NULL ? res.name : image, res.digest);
+    m->revision = NULL;
+    if (!m->infra && config_of(j, res.name != NULL ? res.name : image, res.digest, &config)) {
+        m->revision = wh_cli_reverify_revision_parse(config, j->a);
+        created = wh_cli_reverify_created_parse(config, j->a);
+    }
     if (m->infra)
         j->run->counts.error++;
     else if (!m->allowed)
@@ -345,6 +350,17 @@ judge_image(struct judge *j, const char *image)
         j->run->counts.warned++;
     else
         j->run->counts.allowed++;
+    j->run->images =
+        grow(j->a, j->run->images, j->run->n_images, &j->cap_run_images, sizeof(*j->run->images));
+    j->run->images[j->run->n_images++] = (struct wh_reverify_image){
+        .image = image,
+        .verdict = m->infra            ? "error"
+                   : !m->allowed       ? "denied"
+                   : m->n_warnings > 0 ? "warned"
+                                       : "allowed",
+        .created = created,
+        .revision = m->revision,
+    };
     return m;
 }
 
@@ -811,6 +827,32 @@ setup(struct rv_state *st, struct wh_error *err)
     if (wh_registry_client_new(&reg, &st->registry, err) != WH_OK)
         return wh_error_wrap(err, "registry client");
     return WH_OK;
+}
+
+enum wh_err
+wh_cli_reverify_collect(const struct wh_cli_options *o, const char *api_server,
+                        const char *token_file, const char *kube_ca, struct wh_arena *a,
+                        struct wh_reverify_run *out, struct wh_error *err)
+{
+    static struct rv_state st; /* the event table is large: not on the stack (one caller) */
+    enum wh_err rc;
+
+    memset(&st, 0, sizeof(st));
+    memset(out, 0, sizeof(*out));
+    st.o = *o; /* borrowed: never finished here */
+    st.ro = (struct rv_opts){.once = true, .dry_run = true, .page = 250, .max_pods = 20000};
+    st.ro.api_server = api_server;
+    st.ro.token_file = token_file;
+    st.ro.kube_ca = kube_ca;
+    rc = setup(&st, err);
+    if (rc == WH_OK)
+        rc = run_once(&st, out, a, err);
+    if (rc != WH_OK)
+        memset(out, 0, sizeof(*out));
+    wh_kube_client_free(st.kube);
+    wh_registry_client_free(st.registry);
+    wh_trust_root_unref(st.trust);
+    return rc;
 }
 
 /* One run, its output and metrics; returns the --once exit status. */

@@ -44,8 +44,18 @@ struct wh_reverify_counts {
     size_t pods, containers;
 };
 
+/* One distinct running image a run judged. */
+struct wh_reverify_image {
+    const char *image;    /* "name@digest" */
+    const char *verdict;  /* "allowed", "warned", "denied" or "error" */
+    const char *created;  /* the image config's `created` (RFC 3339), or NULL */
+    const char *revision; /* org.opencontainers.image.revision, or NULL */
+};
+
 struct wh_reverify_run {
     time_t now;
+    struct wh_reverify_image *images;
+    size_t n_images;
     struct wh_kube_pod *pods;
     size_t n_pods;
     struct wh_reverify_finding *findings;
@@ -59,6 +69,24 @@ const char *wh_cli_reverify_tier_name(enum wh_reverify_tier t);
 /* Pure: the image config's Labels["org.opencontainers.image.revision"] (NULL when absent or the
  * config is not a JSON object; over 1 MiB → NULL). In `a`, cleaned for display. */
 const char *wh_cli_reverify_revision_parse(struct wh_bytes config, struct wh_arena *a);
+/* Pure: the image config's `created` time as written (NULL when absent, not a string, over 64
+ * bytes or the config is not JSON), cleaned for display, in `a`. */
+const char *wh_cli_reverify_created_parse(struct wh_bytes config, struct wh_arena *a);
+
+struct wh_cli_options;
+/*
+ * One run of reverify that writes nothing (no PolicyReport, Event or metric): lists the running
+ * pods through the Kubernetes API (api_server/token_file/kube_ca, each NULL for the settings'
+ * `kube:` block or the in-cluster defaults), judges every distinct running image with the
+ * settings' policy, registry and trust roots, and fills *out (in `a`). `audit repo --cluster`
+ * reads the runtime layer from it. Not WH_OK: the cluster, the policy or a registry client
+ * could not be set up or read (err says which); *out is then empty.
+ */
+WH_MUST_CHECK enum wh_err wh_cli_reverify_collect(const struct wh_cli_options *o,
+                                                  const char *api_server, const char *token_file,
+                                                  const char *kube_ca, struct wh_arena *a,
+                                                  struct wh_reverify_run *out,
+                                                  struct wh_error *err);
 
 /* --format json|markdown of one run, into `out`. */
 void wh_cli_reverify_render(const struct wh_reverify_run *r, bool markdown, struct wh_buf *out);

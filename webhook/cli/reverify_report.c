@@ -62,6 +62,22 @@ wh_cli_reverify_revision_parse(struct wh_bytes config, struct wh_arena *a)
     return out;
 }
 
+const char *
+wh_cli_reverify_created_parse(struct wh_bytes config, struct wh_arena *a)
+{
+    json_t *root, *v;
+    const char *out = NULL;
+
+    if (config.len > (1u << 20))
+        return NULL;
+    root = json_loadb((const char *)config.ptr, config.len, JSON_REJECT_DUPLICATES, NULL);
+    v = json_object_get(root, "created");
+    if (json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= 64)
+        out = wh_decision_text_clip(a, wh_arena_strdup(a, json_string_value(v)), 64);
+    json_decref(root);
+    return out;
+}
+
 static void
 json_str(struct wh_buf *b, const char *s)
 {

@@ -693,15 +693,28 @@ parse_keyless_extensions(struct ctx *c, const struct wh_policy_node *n, const ch
     return WH_OK;
 }
 
+/* An optional exact field `key` of `map` that has no regex form (github.sha). */
+static enum wh_err
+opt_exact(struct ctx *c, const struct wh_policy_node *map, const char *key, const char *where,
+          const char **exact)
+{
+    enum wh_err rc;
+
+    if ((rc = opt_string(c, map, key, where, exact)) != WH_OK || *exact == NULL)
+        return rc;
+    return check_exact(c, wh_policy_tree_get(map, key),
+                       wh_arena_sprintf(c->tmp, "%s.%s", where, key), *exact, NULL);
+}
+
 /* An optional exact field `key` of `map` and its optional regex form `key`RegExp (at most one of
- * the two); regexp_key NULL: exact only. */
+ * the two). */
 static enum wh_err
 opt_claim(struct ctx *c, const struct wh_policy_node *map, const char *key, const char *where,
           const char **exact, const struct wh_policy_regex **re)
 {
-    const char *rk = re != NULL ? wh_arena_sprintf(c->tmp, "%sRegExp", key) : NULL;
+    const char *rk = wh_arena_sprintf(c->tmp, "%sRegExp", key);
     const struct wh_policy_node *v = wh_policy_tree_get(map, key);
-    const struct wh_policy_node *r = rk != NULL ? wh_policy_tree_get(map, rk) : NULL;
+    const struct wh_policy_node *r = wh_policy_tree_get(map, rk);
     enum wh_err rc;
 
     if (v != NULL && r != NULL)
@@ -732,7 +745,7 @@ parse_github(struct ctx *c, const struct wh_policy_node *v, const char *gw,
         (rc = opt_claim(c, v, "workflow", gw, &k->github.workflow, &k->github.workflow_re)) !=
             WH_OK ||
         (rc = opt_claim(c, v, "trigger", gw, &k->github.trigger, &k->github.trigger_re)) != WH_OK ||
-        (rc = opt_claim(c, v, "sha", gw, &k->github.sha, NULL)) != WH_OK)
+        (rc = opt_exact(c, v, "sha", gw, &k->github.sha)) != WH_OK)
         return rc;
     return WH_OK;
 }
