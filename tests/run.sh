@@ -74,7 +74,8 @@ run_suite() { # build dir, sanitizer
   local -a names=() outs=() cmds=()
   echo "== build $build ${san:+(SAN=$san)}"
   if [ "$prebuilt" = "$build" ]; then
-    wait "$prebuild_pid"; prebuilt=''
+    # Already reaped when the suites' `wait` collected it: its exit code is in the .rc file.
+    wait "$prebuild_pid" 2> /dev/null; prebuilt=''
   else
     build_tree "$build" "$san"
   fi
@@ -132,7 +133,7 @@ fi
 # long on a copy of its seed corpus, two at a time.
 if [ -n "${DG_FUZZ_SECONDS:-}" ]; then
   echo "== fuzz ${DG_FUZZ_SECONDS}s per target"
-  if [ "$prebuilt" = fuzz ]; then wait "$prebuild_pid"; prebuilt=''; fi
+  if [ "$prebuilt" = fuzz ]; then wait "$prebuild_pid" 2> /dev/null; prebuilt=''; fi
   out="$log_dir/fuzz.tap"
   bash tests/fuzz/run.sh "$DG_FUZZ_SECONDS" > "$out" 2>&1; rc=$?
   count "tests/fuzz/run.sh ${DG_FUZZ_SECONDS}s" "$out" "$rc"

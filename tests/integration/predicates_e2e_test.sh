@@ -259,7 +259,8 @@ for c in $PRED_CASES; do
   jq -n -e --slurpfile r "$work/check-$c.json" --slurpfile a "$work/resp-$c.json" '
       ($r[0].verdict == (if $a[0].response.allowed then "allow" else "deny" end)) and
       ($r[0].denials | all(. as $d | $a[0].response.status.message | contains($d))) and
-      (($r[0].denials | length > 0) == ($a[0].response.allowed | not))' > /dev/null 2>&1
+      # a drift block is reported once, in findings (summary.block), not again as a denial
+      ((($r[0].denials | length > 0) or ($r[0].summary.block > 0)) == ($a[0].response.allowed | not))' > /dev/null 2>&1
   check $? "[check] $c: json verdict and denials agree with the webhook's answer" \
     "$(head -c 800 "$work/check-$c.json")"
 done
@@ -275,7 +276,7 @@ rc=$?
 md_seen "$work/agent-dev.md"
 [ $rc = 1 ] && grep -q '^> :robot: \*\*Agent-authored environment\.\*\* .*dev image commits '"${AGENT_DEV_SHA:0:12}" "$work/agent-dev.md.seen" &&
   grep -q '### :no_entry: Block (1)' "$work/agent-dev.md.seen" &&
-  grep -qE '^\| `python3` \| version minor \| `3\.12\.1-1` \| `3\.11[^|]*` \| seed-default\[3\]\+agent \|' "$work/agent-dev.md.seen" &&
+  grep -qE '^\| `python3` \| version minor downgrade \| `3\.12\.1-1` \| `3\.11[^|]*` \| seed-default\[3\]\+agent \|' "$work/agent-dev.md.seen" &&
   grep -q '\*\*Verdict: deny\*\*' "$work/agent-dev.md.seen" && grep -q -- '- Block: \*\*1\*\*' "$work/agent-dev.md.seen"
 check $? "[check] agent-dev markdown: agent banner with the dev commit, python3 in the Block table as seed-default[3]+agent, exit 1" \
   "exit $rc $(cat "$work/agent-dev.md")"
