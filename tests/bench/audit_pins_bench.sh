@@ -5,8 +5,8 @@
 # the same files and grep the lines a pin check reads (uses:, image:, container:, FROM, COPY
 # --from, --mount=from). grep only finds the lines; driftgate parses, resolves and judges them.
 # 3 rounds, the two alternated within each round (10 runs each per round, so a round is long
-# enough to time); prints min/median/max per tool and the ratio of medians (driftgate / grep,
-# lower = closer to grep's cost). Not in `make test`. Env: BUILD.
+# enough to time); prints the per-round ratio driftgate / grep as min/median/max (tests/bench/
+# lib.sh; lower = closer to grep's cost). Not in `make test`. Env: BUILD.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
@@ -65,15 +65,12 @@ ms() { # `times` must run in the shell that started the runs, not in a $(...) of
   times > "$work/t1"
   echo $((($(cpu_us "$work/t1") - $(cpu_us "$work/t0")) / 10))
 }
-dgs=() greps=()
+# shellcheck source=tests/bench/lib.sh
+. "$top/tests/bench/lib.sh"
+: > "$work/rounds"
 for round in 1 2 3; do
-  if [ $((round % 2)) = 1 ]; then dgs+=("$(ms run_dg)"); greps+=("$(ms run_grep)")
-  else greps+=("$(ms run_grep)"); dgs+=("$(ms run_dg)"); fi
+  if bench_first_odd "$round"; then d=$(ms run_dg); g=$(ms run_grep); else g=$(ms run_grep); d=$(ms run_dg); fi
+  echo "$d $g" >> "$work/rounds"
 done
-stats() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {printf "%.2f %.2f %.2f", v[1]/1000, v[2]/1000, v[3]/1000}'; }
-read -r dmin dmed dmax < <(stats "${dgs[@]}")
-read -r gmin gmed gmax < <(stats "${greps[@]}")
-echo "# 200 workflows + 50 Dockerfiles, $(grep -c '' "$work/dg.txt") report lines; CPU ms per run (user+sys; 3 rounds x 10 runs, alternated)"
-echo "# driftgate audit pins: min $dmin, median $dmed, max $dmax"
-echo "# find + grep:          min $gmin, median $gmed, max $gmax"
-awk -v d="$dmed" -v g="$gmed" 'BEGIN { printf "audit pins ratio (driftgate median / find+grep median, 250 files): %.2fx\n", d / (g > 0 ? g : 1) }'
+echo "# 200 workflows + 50 Dockerfiles, $(grep -c '' "$work/dg.txt") report lines; CPU microseconds per run (user+sys; 3 rounds x 10 runs, alternated)"
+bench_ratio "audit pins (200 workflows + 50 Dockerfiles, CPU time per run)" driftgate find+grep us "$work/rounds"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Cold verify against the loopback registry (world.sh none):
-#  1. one image whose rule needs a key-signed SBOM attestation (classic .att), no cache (driftgate
-#     review, a fresh process each run): median and p99 of the review's own "ms" over N runs, and
-#     its registry request count; baseline: the same three fetches (manifest, .att manifest, .att
-#     blob) done with curl sequentially, in one curl process (keep-alive), timed the same way.
+#  1. one image whose rule needs a key-signed SBOM attestation (classic .att), no cache: a
+#     `driftgate review` process against one curl process doing the same three fetches (manifest,
+#     .att manifest, .att blob; keep-alive), process wall time of each, alternated over N rounds;
+#     the per-round ratio as min/median/max (tests/bench/lib.sh), and the request count.
 #  2. eight containers of one image, cold: time and requests vs one container.
 #  3. serve (cache on, 16 workers): the world's 16 distinct images (8 prod, 8 dev), each cold and
 #     reviewed by 16 concurrent requests; registry requests in total vs 16 cold reviews' worth.
@@ -11,8 +11,6 @@
 #     time against a fresh `driftgate serve` (cold cache): total time, p50/p99 per review (client
 #     side, TLS included), registry requests; baseline: the same 3 fetches per image with curl,
 #     16 at a time (one curl process per image).
-# The curl baseline includes one curl process start (~5-10 ms) per run, as driftgate's "ms" does
-# not include its own: read the ratio as "no slower than fetching the bytes", not a speedup.
 # Env: BUILD, N (default 30), M (default 50). Prints "ratio" lines (tests/bench/run.sh collects them).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -52,33 +50,40 @@ stats() { # file of numbers → "median p99"
   sort -n "$1" | awk '{ v[NR] = $1 } END { m = v[int((NR + 1) / 2)]; i = int(NR * 0.99 + 0.999);
     if (i < 1) i = 1; if (i > NR) i = NR; printf "%s %s\n", m, v[i] }'
 }
-: > "$work/dg.ms"
-for _ in $(seq 1 "$N"); do
-  "$dg" review --policy "$work/policy.yaml" --plain-http "$REGISTRY" "$work/one/pod.json" \
-    > "$work/out.json" 2> "$work/log"
-  [ "$(jq -r .response.allowed "$work/out.json")" = true ] || { echo "review denied:"; cat "$work/out.json"; exit 1; }
-  jq -s -r '[.[] | select(.review)][0] | .ms' "$work/log" >> "$work/dg.ms"
-done
-reqs=$(jq -s -r '[.[] | select(.review)][0] | .registry_requests' "$work/log")
-
-# Baseline: the same fetches with curl, one process (connection reused), sequentially.
+# Like for like: each round runs one `driftgate review` process (cold: a new process has no
+# cache) and one curl process fetching the same 3 objects (keep-alive), wall time of each process,
+# the order alternating between rounds.
 hex=${PROD_OK_DIGEST#sha256:}
 mt='application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json'
 att_blob=$(curl -s -H "Accept: $mt" "http://$REGISTRY/v2/demo/app/manifests/sha256-$hex.att" |
   jq -r '.layers[0].digest')
-: > "$work/curl.ms"
-for _ in $(seq 1 "$N"); do
-  t0=$(date +%s%N)
+dg_side() {
+  "$dg" review --policy "$work/policy.yaml" --plain-http "$REGISTRY" "$work/one/pod.json" \
+    > "$work/out.json" 2> "$work/log"
+  [ "$(jq -r .response.allowed "$work/out.json")" = true ] || { echo "review denied:"; cat "$work/out.json"; exit 1; }
+}
+curl_side() {
   curl -sf -o /dev/null -H "Accept: $mt" "http://$REGISTRY/v2/demo/app/manifests/ok" \
     -o /dev/null -H "Accept: $mt" "http://$REGISTRY/v2/demo/app/manifests/sha256-$hex.att" \
     -o /dev/null "http://$REGISTRY/v2/demo/app/blobs/$att_blob" || { echo "curl baseline failed"; exit 1; }
-  echo $((($(date +%s%N) - t0) / 1000000)) >> "$work/curl.ms"
+}
+# shellcheck source=tests/bench/lib.sh
+. "$top/tests/bench/lib.sh"
+: > "$work/rounds"
+: > "$work/dg.ms"
+for r in $(seq 1 "$N"); do
+  if bench_first_odd "$r"; then
+    t0=$(bench_now_us); dg_side; t1=$(bench_now_us); curl_side; t2=$(bench_now_us); d=$((t1 - t0)) c=$((t2 - t1))
+  else
+    t0=$(bench_now_us); curl_side; t1=$(bench_now_us); dg_side; t2=$(bench_now_us); c=$((t1 - t0)) d=$((t2 - t1))
+  fi
+  echo "$((d / 1000)) $((c / 1000))" >> "$work/rounds"
+  jq -s -r '[.[] | select(.review)][0] | .ms' "$work/log" >> "$work/dg.ms"
 done
+reqs=$(jq -s -r '[.[] | select(.review)][0] | .registry_requests' "$work/log")
 read -r dmed dp99 <<< "$(stats "$work/dg.ms")"
-read -r cmed cp99 <<< "$(stats "$work/curl.ms")"
-echo "cold verify (1 image, key-signed SBOM .att, N=$N): median ${dmed} ms, p99 ${dp99} ms, $reqs registry requests"
-echo "curl baseline (same 3 fetches, one process): median ${cmed} ms, p99 ${cp99} ms"
-awk -v a="$dmed" -v b="$cmed" 'BEGIN { printf "ratio cold-verify/curl-fetch median: %.2f (%s ms vs %s ms)\n", a / (b > 0 ? b : 1), a, b }'
+echo "# cold verify (1 image, key-signed SBOM .att): the review's own time median ${dmed} ms, p99 ${dp99} ms, $reqs registry requests"
+bench_ratio "cold verify, 1 image, key-signed SBOM .att ($reqs requests; process wall ms, $N rounds)" driftgate-review curl-same-fetches ms "$work/rounds"
 
 # 2. Eight containers of one image, cold.
 "$dg" review --policy "$work/policy.yaml" --plain-http "$REGISTRY" "$work/eight/pod.json" > /dev/null 2> "$work/log8"
@@ -171,4 +176,3 @@ cwall=$((($(date +%s%N) - t0) / 1000000))
 echo "serve: $k distinct images cold, 1 review each, 16 concurrent: ${wall} ms total, p50 ${mmed} ms, p99 ${mp99} ms per review, $mtot registry requests ($(awk -v a="$mtot" -v b="$k" 'BEGIN{printf "%.1f", a/b}') per image)"
 echo "curl baseline ($k images x the same 3 fetches, 16 at a time): ${cwall} ms total"
 awk -v a="$wall" -v b="$cwall" -v k="$k" 'BEGIN { printf "ratio %d-images-cold-16-concurrent/curl-fetch total: %.2f (%s ms vs %s ms)\n", k, a / (b > 0 ? b : 1), a, b }'
-awk -v a="$mmed" -v b="$cmed" -v k="$k" 'BEGIN { printf "ratio %d-images p50-per-review/1-image curl-fetch median: %.2f (%s ms vs %s ms)\n", k, a / (b > 0 ? b : 1), a, b }'

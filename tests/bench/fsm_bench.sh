@@ -2,7 +2,8 @@
 # fsm bench (issue 16): `driftgate fsm image` (registry layers → expected manifest) and `fsm dir`
 # (walk + hash of the unpacked tree) on a 10,000-file image, against seed 001's method on the same
 # tree, `find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum` (content
-# only). 3 rounds, the methods alternated within each round; min/median/max wall seconds.
+# only). 3 rounds, the methods alternated within each round; per-round ratios to the seed's
+# method as min/median/max (tests/bench/lib.sh).
 # Env: BUILD, FILES (10000), ROUNDS (3). Not part of `make test` (tests/bench/run.sh runs it).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -45,16 +46,19 @@ secs() { # command... → wall seconds on stdout (3 decimals)
 seed() { (cd "$root" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum); }
 image() { "$dg" fsm image "$REGISTRY/bench/fsm:v1" --plain-http "$REGISTRY"; }
 dir() { "$dg" fsm dir "$root"; }
-declare -A t
+# shellcheck source=tests/bench/lib.sh
+. "$top/tests/bench/lib.sh"
+: > "$work/image.rounds"
+: > "$work/dir.rounds"
 for r in $(seq 1 "$rounds"); do
   # alternate the order each round so caches favour no method
-  if [ $((r % 2)) = 1 ]; then order="seed image dir"; else order="dir image seed"; fi
-  for m in $order; do t[$m]+="$(secs "$m") "; done
+  if bench_first_odd "$r"; then
+    s=$(secs seed); i=$(secs image); d=$(secs dir)
+  else
+    d=$(secs dir); i=$(secs image); s=$(secs seed)
+  fi
+  echo "$i $s" >> "$work/image.rounds"
+  echo "$d $s" >> "$work/dir.rounds"
 done
-stats() { tr ' ' '\n' <<< "$1" | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { printf "min %.3f median %.3f max %.3f", v[1], v[int((NR + 1) / 2)], v[NR] }'; }
-median() { tr ' ' '\n' <<< "$1" | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-for m in seed image dir; do echo "# $m: $(stats "${t[$m]}") s over $rounds rounds"; done
-awk -v a="$(median "${t[image]}")" -v b="$(median "${t[seed]}")" \
-  'BEGIN { printf "fsm image / seed find|sort|sha256sum median ratio %.2f (%.3f s vs %.3f s)\n", a / b, a, b }'
-awk -v a="$(median "${t[dir]}")" -v b="$(median "${t[seed]}")" \
-  'BEGIN { printf "fsm dir / seed find|sort|sha256sum median ratio %.2f (%.3f s vs %.3f s)\n", a / b, a, b }'
+bench_ratio "fsm image ($files files, wall s)" "fsm-image" "seed-find|sort|sha256sum" s "$work/image.rounds"
+bench_ratio "fsm dir ($files files, wall s)" "fsm-dir" "seed-find|sort|sha256sum" s "$work/dir.rounds"

@@ -8,8 +8,8 @@
 #    env_drift.py --bench (json.loads x2 + diff + markdown), file reads and process start excluded,
 #    the median of K runs per round.
 # Per N it prints the ratio python/driftgate of each round as min/median/max:
-#   sbom-diff process N=10000: ratio python/driftgate min A median B max C (R rounds; driftgate
-#     median X ms, python Y ms)
+#   sbom-diff process N=10000: ratio python/driftgate min A median B max C (R rounds alternated;
+#     driftgate median X ms, python median Y ms)
 # env: BUILD (dir with driftgate and tests/bench/sbom_bench; default build), SIZES, SEED, ROUNDS.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,6 +22,8 @@ rounds=${ROUNDS:-5}
 for exe in "$dg" "$bench"; do
   [ -x "$exe" ] || { echo "sbom_diff_bench: $exe not built (make BUILD=$build all $bench)" >&2; exit 1; }
 done
+# shellcheck source=tests/bench/lib.sh
+. "$top/tests/bench/lib.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -31,15 +33,6 @@ ms_of() { # command...: wall milliseconds of one run, its output discarded (exit
   "$@" > /dev/null 2>&1 || [ $? -eq 1 ]
   end=$(date +%s%N)
   echo $(((end - start) / 1000000))
-}
-
-summary() { # label, file of "dg_ms py_ms" lines: min/median/max of py/dg
-  awk -v label="$1" '{ r[NR] = ($1 > 0 ? $2 / $1 : 0); d[NR] = $1; p[NR] = $2 }
-    function sort(a, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t } }
-    function median(a, n) { return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-    END { n = NR; sort(r, n); sort(d, n); sort(p, n)
-          printf "%s: ratio python/driftgate min %.1f median %.1f max %.1f (%d rounds; driftgate median %.1f ms, python %.1f ms)\n",
-                 label, r[1], median(r, n), r[n], n, median(d, n), median(p, n) }' "$2"
 }
 
 for n in $sizes; do
@@ -62,7 +55,7 @@ for n in $sizes; do
     echo "$d $p" >> "$work/proc.$n"
     echo "$di $pi" >> "$work/inproc.$n"
   done
-  summary "sbom-diff process N=$n" "$work/proc.$n"
-  summary "sbom-diff in-process N=$n" "$work/inproc.$n"
+  bench_ratio "sbom-diff process N=$n" driftgate python ms "$work/proc.$n" B/A
+  bench_ratio "sbom-diff in-process N=$n" driftgate python ms "$work/inproc.$n" B/A
   echo "# N=$n $(du -h "$work/prod.json" | cut -f1) prod SBOM, $k in-process runs per round" >&2
 done

@@ -6,9 +6,9 @@
 #   seed:      what the seed's workflow does without verifying anything: curl resolves both tags,
 #              fetches each .att manifest (jq) and its layer, and one Python process decodes the
 #              DSSE payloads and runs the seed's algorithm (tests/bench/env_drift.py) on them.
-# Both are timed wall-clock per run, process start included, alternating, median of RUNS. Prints
-#   seed-workflow N=2000: driftgate X ms (median of R), seed curl+python Y ms, ratio Y/X = Z
-# and a `ratio` line. env: BUILD (default build), N (2000), RUNS (15), SEED (7).
+# Both are timed wall-clock per run, process start included, RUNS rounds with the order
+# alternating; prints the per-round ratio seed/driftgate as min/median/max (tests/bench/lib.sh).
+# env: BUILD (default build), N (2000), RUNS (15), SEED (7).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-$top/build}
@@ -112,15 +112,18 @@ import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2]));
   "$work/prod.fetched.json" "$work/prod.cdx.json" || { echo "seed side fetched another SBOM" >&2; exit 1; }
 grep -q '^|' "$work/dg.md" || { echo "driftgate report has no table" >&2; exit 1; }
 grep -q . "$work/seed.md" || { echo "seed report is empty" >&2; exit 1; }
-: > "$work/dg.times"; : > "$work/seed.times"
-for _ in $(seq "$runs"); do
-  t0=$(ms); dg_run; t1=$(ms); "$work/seed.sh" "$REGISTRY" "$work"; t2=$(ms)
-  echo $(((t1 - t0) / 1000)) >> "$work/dg.times"; echo $(((t2 - t1) / 1000)) >> "$work/seed.times"
+# shellcheck source=tests/bench/lib.sh
+. "$top/tests/bench/lib.sh"
+: > "$work/rounds"
+seed_run() { "$work/seed.sh" "$REGISTRY" "$work"; }
+for r in $(seq "$runs"); do
+  if bench_first_odd "$r"; then
+    t0=$(ms); dg_run; t1=$(ms); seed_run; t2=$(ms); d=$((t1 - t0)) s=$((t2 - t1))
+  else
+    t0=$(ms); seed_run; t1=$(ms); dg_run; t2=$(ms); s=$((t1 - t0)) d=$((t2 - t1))
+  fi
+  echo "$((d / 1000000)) $((s / 1000000))" >> "$work/rounds"
 done
-median() { sort -n "$1" | awk '{v[NR]=$1} END {m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "%.1f", m/1000}'; }
-d=$(median "$work/dg.times"); s=$(median "$work/seed.times")
-ratio=$(awk -v d="$d" -v s="$s" 'BEGIN { printf "%.2f", (d > 0 ? s / d : 0) }')
 findings=$(grep -c '^| ' "$work/dg.md" || true)
-echo "seed-workflow N=$n: driftgate check $d ms (median of $runs, verify 2 signatures + 2 attestations), seed curl+python $s ms (no verification), ratio Y/X = $ratio"
-echo "# report: $(wc -c < "$work/dg.md") bytes markdown, $findings table lines; $(du -h "$work/prod.cdx.json" | cut -f1) prod SBOM" >&2
-echo "ratio $ratio"
+echo "# report: $(wc -c < "$work/dg.md") bytes markdown, $findings table lines; $(du -h "$work/prod.cdx.json" | cut -f1) prod SBOM"
+bench_ratio "seed-workflow N=$n (check, verifying, vs curl+python, verifying nothing; process wall ms)" driftgate seed ms "$work/rounds" B/A
