@@ -13,6 +13,8 @@ logs=$BUILD/bench-logs
 mkdir -p "$logs"
 failed=0
 ran=0
+# What README quotes is this output verbatim: say when and on what it ran.
+echo "# make bench $(date -u '+%Y-%m-%d %H:%M UTC'), $(git rev-parse --short HEAD 2> /dev/null || echo '?'), $(nproc) cores, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 for b in tests/bench/*_bench.sh; do
   [ -e "$b" ] || continue
   [ -n "${DG_ONLY:-}" ] && [[ "$b" != *"$DG_ONLY"* ]] && continue
@@ -33,4 +35,5 @@ for b in tests/bench/*_bench.sh; do
   fi
 done
 [ "$ran" -gt 0 ] || { echo "not ok - no tests/bench/*_bench.sh"; exit 1; }
+echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 [ "$failed" -eq 0 ]
