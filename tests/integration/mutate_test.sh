@@ -39,10 +39,16 @@ cache: {tagTTLSeconds: 3600}
 YAML
 start_serve "$work/serve.yaml"; check $? "driftgate serve is up" "$(tail -5 "$work/serve.log")"
 
+# The server writes its log from a buffer (base/log.c's writer thread), so a review's line may
+# reach serve.log a little after its answer: each request marks how many lines the log had, and
+# last_requests waits (at most 10 s) for the first line of its kind after the mark.
+mark() { wc -l < "$work/serve.log" > "$work/log-mark"; }
 mutate() { # BODY-FILE → response body (HTTP status appended on its own line)
+  mark
   c -H 'Content-Type: application/json' --data-binary "@$1" -w '\n%{http_code}' "$base/mutate?timeout=10s"
 }
 validate() { # BODY-FILE → response body
+  mark
   c -H 'Content-Type: application/json' --data-binary "@$1" "$base/validate?timeout=10s"
 }
 patch_of() { # RESPONSE (first line) → the decoded JSONPatch, or "none"
@@ -70,8 +76,16 @@ for op in ops:
 print(json.dumps(review))
 PY
 }
-# requests of the last review log line of KIND (mutate|review) in serve.log
-last_requests() { jq -rs --arg k "$1" '[.[] | select(has($k)) | .registry_requests] | last' "$work/serve.log" 2>/dev/null; }
+# requests of the log line of KIND (mutate|review) the last request wrote; empty after 10 s without
+last_requests() {
+  local r _
+  for _ in $(seq 200); do
+    r=$(tail -n +"$(($(cat "$work/log-mark") + 1))" "$work/serve.log" |
+      jq -rs --arg k "$1" '[.[] | select(has($k)) | .registry_requests] | first // empty' 2>/dev/null)
+    if [ -n "$r" ]; then echo "$r"; return; fi
+    sleep 0.05
+  done
+}
 registry_total() { c "$base/metrics" | awk '/^driftgate_registry_requests_total\{/ { s += $2 } END { print s + 0 }'; }
 
 ok_pin="$PROD_OK@$PROD_OK_DIGEST"
@@ -113,11 +127,14 @@ resp=$(mutate "$work/pod-pinned.json")
 check $? "mutate of the pinned Pod: allowed, no patch, no registry request (idempotent)" "$resp"
 
 # --- Deployment and CronJob: pod template paths ------------------------------------------------
+loop_before=$(metric driftgate_loop_reviews_total)
 resp=$(mutate "$work/pod/deployment.json")
 [ "$(patch_of "$resp" | jq -c '[.[] | [.path, .value]]')" = "$(jq -cn --arg v "$ok_pin" '[["/spec/template/spec/containers/0/image", $v]]')" ]
 check $? "Deployment: /spec/template/spec/containers/0/image pinned" "$(patch_of "$resp")"
 [ "$(last_requests mutate)" = 0 ]
 check $? "Deployment of a verified image: answered from the cache"
+[ "$(metric driftgate_loop_reviews_total)" = $((${loop_before:-0} + 1)) ]
+check $? "... on the loop thread, without a worker (driftgate_loop_reviews_total $loop_before → $(metric driftgate_loop_reviews_total))"
 resp=$(mutate "$work/pod/cronjob.json")
 [ "$(patch_of "$resp" | jq -r '.[0].path')" = /spec/jobTemplate/spec/template/spec/containers/0/image ]
 check $? "CronJob: /spec/jobTemplate/spec/template/spec/containers/0/image pinned" "$(patch_of "$resp")"

@@ -19,9 +19,10 @@
 
 #include "base/str.h"
 
-/* How long the writer lets lines gather before it writes them (it writes at once when the
- * buffer is half full): one wake-up per batch, not per line, and a review's line still reaches
- * the file about when its answer reaches the client (suites read the log after a response). */
+/* The writer writes at most once per GATHER_MS (at once when the buffer is half full, when a
+ * flush is asked for, and when its last write is older than that): a lone line reaches the file
+ * as soon as the writer runs, and a busy server costs one wake-up and one write(2) per batch,
+ * not per line. */
 #define GATHER_MS 1
 
 static enum wh_log_level min_level = WH_LOG_INFO;
@@ -33,11 +34,13 @@ static struct {
     pthread_cond_t wake; /* CLOCK_MONOTONIC; initialised by wh_log_buffer_start */
     bool is_on;          /* lines go to `front` */
     bool is_stopping;
+    bool is_flush_asked; /* wh_log_buffer_flush: write without gathering */
     bool has_thread;
     int fd;
     char *front, *back; /* each `cap` bytes */
     size_t len, cap;
     unsigned long long unreported; /* dropped since the writer last said so */
+    struct timespec last_write;    /* CLOCK_MONOTONIC, the writer's last batch */
     pthread_t thread;
 } lg = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -159,19 +162,19 @@ write_dropped(int fd, unsigned long long n, size_t cap)
     wh_buf_fini(&b);
 }
 
-/* Waits (locked) at most GATHER_MS for more lines, or until the buffer is half full. */
+/* Waits (locked) until GATHER_MS after the last batch, unless the buffer is half full, a flush
+ * is asked for or the writer stops. A last batch older than that: no wait at all. */
 static void
 gather(void)
 {
-    struct timespec ts;
+    struct timespec ts = lg.last_write;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
     ts.tv_nsec += GATHER_MS * 1000000L;
     if (ts.tv_nsec >= 1000000000L) {
         ts.tv_sec++;
         ts.tv_nsec -= 1000000000L;
     }
-    while (!lg.is_stopping && lg.len < lg.cap / 2)
+    while (!lg.is_stopping && !lg.is_flush_asked && lg.len < lg.cap / 2)
         if (pthread_cond_timedwait(&lg.wake, &lg.lock, &ts) == ETIMEDOUT)
             break;
 }
@@ -198,11 +201,13 @@ run_writer(void *arg)
         lg.len = 0;
         dropped = lg.unreported;
         lg.unreported = 0;
+        lg.is_flush_asked = false;
         pthread_mutex_unlock(&lg.lock);
         write_all(lg.fd, out, n);
         if (dropped > 0)
             write_dropped(lg.fd, dropped, lg.cap);
         pthread_mutex_lock(&lg.lock);
+        clock_gettime(CLOCK_MONOTONIC, &lg.last_write);
     }
     /* Empty and stopping: lines from now on are written by their threads, nothing is lost. */
     lg.is_on = false;
@@ -231,6 +236,8 @@ wh_log_buffer_start(int fd, size_t cap)
     lg.fd = fd;
     lg.unreported = 0;
     lg.is_stopping = false;
+    lg.is_flush_asked = false;
+    lg.last_write = (struct timespec){0, 0};
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&lg.wake, &attr);
@@ -252,6 +259,17 @@ wh_log_buffer_start(int fd, size_t cap)
     lg.is_on = true;
     pthread_mutex_unlock(&lg.lock);
     return true;
+}
+
+void
+wh_log_buffer_flush(void)
+{
+    pthread_mutex_lock(&lg.lock);
+    if (lg.is_on && lg.len > 0) {
+        lg.is_flush_asked = true;
+        pthread_cond_signal(&lg.wake);
+    }
+    pthread_mutex_unlock(&lg.lock);
 }
 
 void

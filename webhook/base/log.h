@@ -20,13 +20,17 @@ void wh_log_json_line(const char *json, size_t len);
  * Buffered logging, for a server whose loop thread must never wait on stderr. Until started (and
  * after wh_log_buffer_stop) every line is one write(2) by the thread that logs. Once started,
  * lines are copied into a buffer of `cap` bytes (under a mutex held only for the copy) and a
- * writer thread writes them to `fd` in batches, about a millisecond after they were
- * logged. When a line does not fit in what is left of the buffer (stderr read slower than lines
- * come, or not at all) the line is dropped whole and counted, never waited for: the writer then
- * writes a warning saying how many lines were lost, and wh_log_dropped counts them all. false
- * (and logging stays unbuffered) when the thread cannot start or the buffer is already started.
+ * writer thread writes them to `fd`: a line logged after a quiet millisecond as soon as the
+ * writer runs, a busy stream in batches at most a millisecond apart. When a line does not fit in
+ * what is left of the buffer (stderr read slower than lines come, or not at all) the line is
+ * dropped whole and counted, never waited for: the writer then writes a warning saying how many
+ * lines were lost, and wh_log_dropped counts them all. false (and logging stays unbuffered) when
+ * the thread cannot start or the buffer is already started.
  */
 bool wh_log_buffer_start(int fd, size_t cap);
+/* Asks the writer to write what is buffered now, without waiting for it (a reload, so its lines
+ * and the ones before it reach the file at once). A no-op when unbuffered or empty. */
+void wh_log_buffer_flush(void);
 /* Writes out what is buffered, stops the writer; logging is unbuffered again. Idempotent. */
 void wh_log_buffer_stop(void);
 /* Lines dropped because the buffer was full, since the process started. Thread-safe. */

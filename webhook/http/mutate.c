@@ -1,8 +1,10 @@
 /*
- * POST /mutate: the MutatingWebhookConfiguration's endpoint. The loop thread queues it exactly
- * like /validate (validate.c); the worker runs wh_pipeline_review_mutate, which verifies each image
- * (or finds it in the cache /validate then reads) and answers allowed with a JSONPatch pinning the
- * verified images to their digests. It never denies: the validating webhook decides.
+ * POST /mutate: the MutatingWebhookConfiguration's endpoint, handled exactly like /validate
+ * (validate.c): answered on the loop thread when every image is fresh in the cache
+ * (wh_pipeline_review_mutate_cached, the bytes a worker would send), else queued for a worker
+ * running wh_pipeline_review_mutate, which verifies each image (or finds it in the cache /validate
+ * then reads) and answers allowed with a JSONPatch pinning the verified images to their digests.
+ * It never denies: the validating webhook decides.
  */
 #include "http/internal.h"
 

@@ -1,6 +1,6 @@
 /*
- * POST /validate (and the queueing POST /mutate shares) on the loop thread. A validate whose
- * every image is fresh in the cache is answered right here (answer_on_loop); anything else has
+ * POST /validate (and the queueing POST /mutate shares) on the loop thread. A review whose every
+ * image is fresh in the cache is answered right here (answer_on_loop); anything else has
  * its body copied into a job, queued, and the worker's rendered reply sent later. A full queue
  * is answered at once with 503 (the webhook's failurePolicy decides), never queued past the
  * apiserver's deadline. Copied bodies count against server.maxBodyBytesInFlight (conns.c) until
@@ -187,12 +187,13 @@ wh_http_validate_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mess
  * to a worker: tests/unit/http/loop_review_test.c checks both sides against a live registry.
  */
 static bool
-answer_on_loop(struct wh_http_server *s, h2o_req_t *req, int64_t deadline_ms)
+answer_on_loop(struct wh_http_server *s, h2o_req_t *req, bool is_mutate, int64_t deadline_ms)
 {
     struct wh_review_reply reply;
     struct wh_bytes body = {(const unsigned char *)req->entity.base, req->entity.len};
 
-    if (!wh_pipeline_review_cached(s->env, body, deadline_ms, &reply))
+    if (!(is_mutate ? wh_pipeline_review_mutate_cached(s->env, body, deadline_ms, &reply)
+                    : wh_pipeline_review_cached(s->env, body, deadline_ms, &reply)))
         return false;
     wh_http_send(req, reply.http_status, "application/json",
                  (struct wh_str){reply.body.ptr, reply.body.len});
@@ -226,7 +227,7 @@ wh_http_review_submit(struct wh_http_server *s, h2o_req_t *req, bool is_mutate)
     }
     deadline_ms = wh_clock_mono_ms() +
                   wh_http_budget_ms(timeout_ms, s->cfg->margin_ms, s->cfg->review_max_ms);
-    if (!is_mutate && answer_on_loop(s, req, deadline_ms))
+    if (answer_on_loop(s, req, is_mutate, deadline_ms))
         return;
     vj = calloc(1, sizeof(*vj));
     if (vj == NULL)

@@ -370,9 +370,40 @@ log_mutate(const struct wh_admission_request *req, size_t n_ops, int64_t started
     wh_buf_fini(&b);
 }
 
-void
-wh_pipeline_review_mutate(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
-                          struct wh_review_reply *reply)
+/* The images of `req` to pin, into `pins` (n_pins); with ctx->cache_only, stops at a miss. */
+static size_t
+collect_pins(const struct wh_image_check_ctx *ctx, const struct wh_admission_request *req,
+             struct wh_admission_pin *pins)
+{
+    const char *dev = dev_annotation(req);
+    size_t i, j, n_pins = 0;
+
+    for (i = 0; i < req->n_images && !(ctx->cache_only != NULL && ctx->cache_only->missed); i++) {
+        const struct wh_admission_image *img = &req->images[i];
+        const char *digest = NULL;
+        bool seen = false;
+
+        if (!may_pin(req, img->path) || wh_admission_pin_is_pinned(img->image))
+            continue;
+        /* One image used by many containers is checked once per review. */
+        for (j = 0; j < n_pins && !seen; j++)
+            if (strcmp(pins[j].image, img->image) == 0) {
+                seen = true;
+                digest = pins[j].digest;
+            }
+        if (!seen)
+            digest = pin_digest(ctx, req, img, dev);
+        if (digest != NULL)
+            pins[n_pins++] = (struct wh_admission_pin){img->path, img->image, digest};
+    }
+    return n_pins;
+}
+
+/* One mutate on `w`; with `co` (the loop thread), as run_review: false, with nothing answered,
+ * logged or counted, when any image needs more than the cache. */
+static bool
+run_mutate(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
+           struct wh_pipeline_cache_only *co, struct wh_review_reply *reply)
 {
     struct wh_arena a;
     struct wh_admission_request req;
@@ -383,8 +414,7 @@ wh_pipeline_review_mutate(struct wh_review_worker *w, struct wh_bytes body, int6
     struct wh_image_check_ctx ctx;
     struct wh_review_timing timing;
     struct wh_buf patch;
-    const char *dev;
-    size_t i, j, n_pins = 0, n_ops = 0;
+    size_t n_pins, n_ops = 0;
     int64_t started = wh_clock_mono_ms();
     unsigned long requests = w->registry != NULL ? wh_registry_client_requests(w->registry) : 0;
 
@@ -394,33 +424,26 @@ wh_pipeline_review_mutate(struct wh_review_worker *w, struct wh_bytes body, int6
         reply_error(reply, err.msg);
         wh_log(WH_LOG_WARN, "mutate: rejected malformed AdmissionReview: %s", err.msg);
         wh_arena_fini(&a);
-        return;
+        return true;
     }
+    if (co != NULL &&
+        (req.n_images > LOOP_IMAGES || (w->env->kube != NULL && req.n_image_pull_secrets > 0)))
+        return hand_off(reply, &a);
     policy = wh_pipeline_env_snapshot(w->env, &trust);
     check_ctx_init(w, policy, trust, deadline_ms, &a, &timing, &ctx);
-    dev = dev_annotation(&req);
+    ctx.cache_only = co;
     pins = wh_arena_calloc(&a, req.n_images == 0 ? 1 : req.n_images, sizeof(*pins));
     use_pull_secrets(w, &req, deadline_ms, &a);
-    for (i = 0; i < req.n_images; i++) {
-        const struct wh_admission_image *img = &req.images[i];
-        const char *digest = NULL;
-        bool seen = false;
-
-        if (!may_pin(&req, img->path) || wh_admission_pin_is_pinned(img->image))
-            continue;
-        /* One image used by many containers is checked once per review. */
-        for (j = 0; j < n_pins && !seen; j++)
-            if (strcmp(pins[j].image, img->image) == 0) {
-                seen = true;
-                digest = pins[j].digest;
-            }
-        if (!seen)
-            digest = pin_digest(&ctx, &req, img, dev);
-        if (digest != NULL)
-            pins[n_pins++] = (struct wh_admission_pin){img->path, img->image, digest};
-    }
+    n_pins = collect_pins(&ctx, &req, pins);
     if (w->registry != NULL)
         wh_registry_client_review_credentials_clear(w->registry);
+    if (co != NULL && co->missed) {
+        wh_policy_unref(policy);
+        wh_trust_root_unref(trust);
+        return hand_off(reply, &a);
+    }
+    if (co != NULL)
+        wh_cache_count_hits(w->env->cache, co->hits);
     wh_buf_init(&patch, w->env->settings.limits.response_bytes);
     if (wh_admission_patch_render(pins, n_pins, &patch, &n_ops, &err) != WH_OK) {
         /* Never a denial: unpinned, the object still meets /validate. */
@@ -442,4 +465,25 @@ wh_pipeline_review_mutate(struct wh_review_worker *w, struct wh_bytes body, int6
     wh_policy_unref(policy);
     wh_trust_root_unref(trust);
     wh_arena_fini(&a);
+    return true;
+}
+
+void
+wh_pipeline_review_mutate(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
+                          struct wh_review_reply *reply)
+{
+    (void)run_mutate(w, body, deadline_ms, NULL, reply);
+}
+
+/* The loop thread's mutate: what wh_pipeline_review_cached says, for run_mutate. */
+bool
+wh_pipeline_review_mutate_cached(struct wh_review_env *env, struct wh_bytes body,
+                                 int64_t deadline_ms, struct wh_review_reply *reply)
+{
+    struct wh_review_worker loop = {.env = env, .registry = NULL};
+    struct wh_pipeline_cache_only co = {.missed = false, .hits = 0};
+
+    if (env->cache == NULL || body.len > LOOP_BODY_BYTES)
+        return false;
+    return run_mutate(&loop, body, deadline_ms, &co, reply);
 }

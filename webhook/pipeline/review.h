@@ -93,6 +93,11 @@ bool wh_pipeline_review_cached(struct wh_review_env *env, struct wh_bytes body, 
  */
 void wh_pipeline_review_mutate(struct wh_review_worker *w, struct wh_bytes body,
                                int64_t deadline_ms, struct wh_review_reply *reply);
+/* wh_pipeline_review_mutate's answer without a worker, on wh_pipeline_review_cached's terms:
+ * true with `reply` set (the same bytes a worker sends) when every image to pin is fresh in the
+ * cache; false with nothing answered, logged or counted otherwise. The h2o loop thread calls it. */
+bool wh_pipeline_review_mutate_cached(struct wh_review_env *env, struct wh_bytes body,
+                                      int64_t deadline_ms, struct wh_review_reply *reply);
 
 /* True when policy and trust are loaded. `detail` (cap bytes, NUL-terminated) gets "ok", or
  * the reloads that failed since their last success: the env then still serves the last good

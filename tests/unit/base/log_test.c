@@ -1,11 +1,13 @@
 /*
  * base/log.c's buffer: lines reach the file whole and in order; when the file is not read the
  * buffer fills, and then lines are dropped and counted, never waited for (an alarm fails the
- * test if a logging call blocks); the writer reports the loss once the file drains; stopping
- * flushes, and logging is unbuffered again.
+ * test if a logging call blocks); the writer reports the loss once the file drains; a lone line
+ * and a flushed one reach the file while the buffer runs (a server's log is read as it serves);
+ * stopping flushes, and logging is unbuffered again.
  */
 #include "base/log.h"
 
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -159,9 +161,62 @@ test_flush_and_unbuffered_after(void)
     free(d.buf);
 }
 
+/* Reads `fd` until `needle` arrived or `ms` passed; the milliseconds it took, or -1. */
+static long
+read_until(int fd, const char *needle, long ms, char *buf, size_t cap)
+{
+    size_t len = 0;
+    long waited = 0;
+
+    buf[0] = '\0';
+    while (strstr(buf, needle) == NULL) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        ssize_t n;
+
+        if (waited >= ms || len + 1 >= cap)
+            return -1;
+        if (poll(&pfd, 1, 10) == 0) {
+            waited += 10;
+            continue;
+        }
+        n = read(fd, buf + len, cap - len - 1);
+        if (n <= 0)
+            return -1;
+        len += (size_t)n;
+        buf[len] = '\0';
+    }
+    return waited;
+}
+
+static void
+test_lines_reach_the_file_while_running(void)
+{
+    char buf[8192];
+    int fds[2];
+    long ms;
+
+    WH_ASSERT(pipe(fds) == 0);
+    wh_log_buffer_flush(); /* unbuffered: nothing to do, returns */
+    WH_ASSERT(wh_log_buffer_start(fds[1], 1 << 16));
+    usleep(5 * 1000); /* a quiet spell: the writer's last batch is long past */
+    wh_log_json_line("{\"lone\":1}\n", 11);
+    ms = read_until(fds[0], "{\"lone\":1}\n", 2000, buf, sizeof(buf));
+    ok(ms >= 0, "a lone line reaches the file while the buffer runs, without a stop (%ld ms)", ms);
+    wh_log_json_line("{\"a\":2}\n", 8);
+    wh_log_json_line("{\"b\":3}\n", 8);
+    wh_log_buffer_flush();
+    ms = read_until(fds[0], "{\"b\":3}\n", 2000, buf, sizeof(buf));
+    ok(ms >= 0 && strstr(buf, "{\"a\":2}\n{\"b\":3}\n") != NULL,
+       "a flushed burst reaches the file, in order (%ld ms)", ms);
+    wh_log_buffer_stop();
+    close(fds[1]);
+    close(fds[0]);
+}
+
 int
 main(void)
 {
+    test_lines_reach_the_file_while_running();
     test_full_drops_never_blocks();
     test_flush_and_unbuffered_after();
     return done_testing();

@@ -4,6 +4,7 @@
  * image is cached is answered with the same bytes a worker gives, with no registry request; one
  * that needs I/O (a cold tag, pull secrets to read, a key a worker is still fetching, a large
  * body) is handed back untouched, without a request, a wait or a count, and a worker answers it.
+ * POST /mutate's attempt (wh_pipeline_review_mutate_cached) keeps the same terms.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -145,6 +146,64 @@ test_handed_back(struct wh_review_env *env)
     free(big);
 }
 
+static bool
+same_reply(const struct wh_review_reply *a, const struct wh_review_reply *b)
+{
+    return a->http_status == b->http_status && a->body.len == b->body.len &&
+           memcmp(a->body.ptr, b->body.ptr, a->body.len) == 0;
+}
+
+/* POST /mutate: cold handed back, cached answered with the worker's bytes (the JSONPatch). */
+static void
+test_mutate(struct wh_review_env *env, struct wh_review_worker *w)
+{
+    struct wh_review_reply worker, loop, again;
+    char *v3 = review("u-m3", "v3", "");
+    char *mixed;
+    char *secrets = review("u-m5", "v3", "\"imagePullSecrets\":[{\"name\":\"pull\"}],");
+    char *with_init = NULL;
+    unsigned long before = fault_registry_requests(reg), requests;
+    int64_t deadline = wh_clock_mono_ms() + 10000;
+
+    image("v3", "third image");
+    image("v4", "fourth image");
+    WH_ASSERT(asprintf(&with_init,
+                       "\"initContainers\":[{\"name\":\"i\",\"image\":\"%s/demo/app:v4\"}],",
+                       addr) > 0);
+    mixed = review("u-m4", "v3", with_init);
+    ok(!wh_pipeline_review_mutate_cached(env, bytes(v3), deadline, &loop) &&
+           fault_registry_requests(reg) == before,
+       "mutate, cold: handed to a worker, no registry request");
+    wh_pipeline_review_mutate(w, bytes(v3), deadline, &worker);
+    requests = fault_registry_requests(reg);
+    ok(worker.http_status == 200 && strstr(worker.body.ptr, "\"patch\":") != NULL &&
+           requests > before,
+       "the worker verifies (%lu requests) and pins: %.160s", requests - before, worker.body.ptr);
+    ok(wh_pipeline_review_mutate_cached(env, bytes(v3), deadline, &loop) &&
+           same_reply(&loop, &worker) && strcmp(loop.verdict, "allow") == 0,
+       "mutate, cached: answered without a worker, byte for byte the worker's answer");
+    wh_pipeline_review_mutate(w, bytes(v3), deadline, &again);
+    ok(same_reply(&again, &loop) && fault_registry_requests(reg) == requests,
+       "a worker's cached answer is the same bytes; neither made a request");
+    wh_buf_fini(&again.body);
+    ok(!wh_pipeline_review_mutate_cached(env, bytes(mixed), deadline, &again) &&
+           fault_registry_requests(reg) == requests,
+       "one cached image and one cold (init container): handed to a worker, no request");
+    ok(!wh_pipeline_review_mutate_cached(env, bytes(secrets), deadline, &again) &&
+           wh_kube_client_requests(env->kube) == 0,
+       "mutate naming a pull secret: handed to a worker, nothing read");
+    ok(wh_pipeline_review_mutate_cached(env, bytes("{\"kind\":"), deadline, &again) &&
+           again.http_status == 400,
+       "a malformed mutate: 400 without a worker");
+    wh_buf_fini(&again.body);
+    wh_buf_fini(&loop.body);
+    wh_buf_fini(&worker.body);
+    free(v3);
+    free(mixed);
+    free(secrets);
+    free(with_init);
+}
+
 int
 main(void)
 {
@@ -217,6 +276,7 @@ main(void)
     wh_buf_fini(&again.body);
     test_handed_back(env);
     test_flight_not_joined(env, w);
+    test_mutate(env, w);
 
     if (answered)
         wh_buf_fini(&reply.body);

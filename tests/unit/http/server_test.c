@@ -130,6 +130,22 @@ wh_pipeline_review_cached(struct wh_review_env *env, struct wh_bytes body, int64
     return true;
 }
 
+/* The same for POST /mutate's attempt. */
+bool
+wh_pipeline_review_mutate_cached(struct wh_review_env *env, struct wh_bytes body,
+                                 int64_t deadline_ms, struct wh_review_reply *reply)
+{
+    (void)env;
+    (void)deadline_ms;
+    if (body.len < 6 || memcmp(body.ptr, "cached", 6) != 0)
+        return false;
+    wh_buf_init(&reply->body, 1024);
+    wh_buf_printf(&reply->body, "{\"mutate_on_loop\":%zu}", body.len);
+    reply->http_status = 200;
+    reply->verdict = "allow";
+    return true;
+}
+
 void
 wh_pipeline_review_mutate(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms,
                           struct wh_review_reply *reply)
@@ -470,6 +486,10 @@ test_plain_http_full_queue_and_drain(void)
     ok(strstr(r.body, "\ndriftgate_loop_reviews_total 1\n") != NULL &&
            strstr(r.body, "\ndriftgate_log_lines_dropped_total 0\n") != NULL,
        "metrics: one review answered on the loop, no log line dropped");
+    snprintf(url, sizeof(url), "%s/mutate?timeout=10s", base);
+    request(h, url, "POST", "cached:{}", 9, &r);
+    ok(r.status == 200 && strcmp(r.body, "{\"mutate_on_loop\":9}") == 0,
+       "a mutate the pipeline answers from the cache needs no worker either: %s", r.body);
     snprintf(url, sizeof(url), "%s/validate", base);
     curl_easy_cleanup(h);
     /* SIGTERM while reviews are in flight: they are answered before the server exits. */
