@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # tests/bench/http_bench.sh — a cached admission review through `driftgate serve` versus nginx
-# answering the same bytes with a fixed 200, both over TLS 1.3 with keep-alive on 127.0.0.1,
-# both driven by wrk (-t2 -c16 -d10s --latency) POSTing the same AdmissionReview body.
+# answering the same bytes with a fixed 200, both over TLS 1.3 with keep-alive on 127.0.0.1, both
+# driven by wrk POSTing the same AdmissionReview body, in the shapes issue 15 sets targets for:
+# -t1 -c16, -t2 -c16, -t2 -c32 (req/s ≥ 0.7× nginx, p99 ≤ 1.5× nginx) and one connection
+# (-t1 -c1: p50 ≤ 1.3× nginx). Each round runs every shape on both servers, one after the other,
+# the order swapped every round; each ratio is printed as min/median/max over the rounds.
 #
 #   http_bench.sh [--review FILE] [--config-extra FILE] [--driftgate BIN] [--world] [--nginx-only]
-#                 [--duration 10s] [--threads 2] [--connections 16]
+#                 [--duration 5s] [--rounds 3] [--shapes "1x16 2x16 2x32 1x1"] [--perf] [--no-mix]
 #
 #   --review FILE        AdmissionReview JSON POSTed by wrk (default: review-objects.sh's Pod,
 #                        apiserver-defaulted by pod-review.py, ~3 KB)
@@ -13,18 +16,23 @@
 #   --world              build tests/support/fixtures/world.sh (mode none) and review its `ok`
 #                        prod image: config-extra and review made here (unless given)
 #   --driftgate BIN      default $BUILD/driftgate (BUILD default build/)
-#   --perf               also count each server's CPU time and context switches over its wrk run
+#   --shapes LIST        wrk shapes THREADSxCONNECTIONS; 1x1 gives the one-connection p50 ratio
+#   --perf               also count each server's CPU time and context switches over each wrk run
 #                        (perf stat -e task-clock,context-switches -p PID, every thread) and print
-#                        them per request: a measure the machine's other load does not skew
-#   Env: DG_BENCH_REVIEW, DG_BENCH_CONFIG_EXTRA, DG_BENCH_WORLD=1 (set and empty: no world), and
-#   DG_BENCH_PERF=1 as the flags.
+#                        the per-request medians: the measure the machine's other load skews least
+#   --record FILE        after the rounds, one more driftgate -t2 -c16 run under
+#                        `perf record -g` (every thread), written to FILE for `perf report -i FILE`
+#   --no-mix             skip the 95 % cache-hit mix (driftgate only, -t2 -c16, once a round)
+#   Env: DG_BENCH_REVIEW, DG_BENCH_CONFIG_EXTRA, DG_BENCH_WORLD=1 (set and empty: no world),
+#   DG_BENCH_PERF=1, DG_BENCH_ROUNDS, DG_BENCH_DURATION, DG_BENCH_SHAPES as the flags.
 # Without a driftgate config (no --config-extra/--world) only nginx is measured.
 #
 # nginx returns driftgate's own response body (captured after the warm-up request, which also
 # fills the verification cache), so both send the same bytes; without driftgate, a fixed allow
 # response of typical size. nginx: one worker (driftgate has one loop thread).
-# Prints: http: driftgate R1 req/s p99 X ms; nginx R2 req/s p99 Y ms; ratio R1/R2 = Z
-# (and with --perf: cpu: driftgate U us/req C cs/req; nginx ...; the p50s for -c1 runs)
+# Prints per shape: "http -tT -cC: req/s ratio driftgate/nginx MIN/MED/MAX (target >= 0.70, ...);
+# p99 ratio MIN/MED/MAX (target <= 1.50, ...)", for 1x1 "p50 ratio ... (target <= 1.30, ...)",
+# with --perf "cpu -tT -cC: driftgate U us/req C cs/req; nginx ...", and the load (uptime).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -35,7 +43,11 @@ world=${DG_BENCH_WORLD-1}
 dg=$build/driftgate
 nginx_only=
 perf=${DG_BENCH_PERF:-}
-dur=10s threads=2 conns=16
+dur=${DG_BENCH_DURATION:-5s}
+rounds=${DG_BENCH_ROUNDS:-3}
+shapes=${DG_BENCH_SHAPES:-1x16 2x16 2x32 1x1}
+mix=1
+record=
 while [ $# -gt 0 ]; do
   case $1 in
     --review) review=$2; shift ;;
@@ -45,8 +57,10 @@ while [ $# -gt 0 ]; do
     --nginx-only) nginx_only=1 ;;
     --perf) perf=1 ;;
     --duration) dur=$2; shift ;;
-    --threads) threads=$2; shift ;;
-    --connections) conns=$2; shift ;;
+    --rounds) rounds=$2; shift ;;
+    --shapes) shapes=$2; shift ;;
+    --no-mix) mix= ;;
+    --record) record=$2; shift ;;
     *) echo "usage: see the header of $0" >&2; exit 2 ;;
   esac
   shift
@@ -146,10 +160,11 @@ pct_ms() {
        f = (u == "us") ? 0.001 : (u == "s") ? 1000 : (u == "m") ? 60000 : 1; printf "%.3f", v * f}' "$2"
 }
 
-# run_wrk NAME URL [LUA] [PID] → sets RPS, P50 and P99 (ms), and with --perf and PID, CPU_US and
-# CS (per request, every thread of PID); fails on non-2xx or socket errors
+# run_wrk NAME URL THREADS CONNS [LUA] [PID] → sets RPS, P50 and P99 (ms), and with --perf and
+# PID, CPU_US and CS (per request, every thread of PID); fails on non-2xx or socket errors
 run_wrk() {
-  local out=$tmp/wrk-$1.txt pstat=$tmp/perf-$1.txt perf_pid='' n
+  local out=$tmp/wrk-$1.txt pstat=$tmp/perf-$1.txt perf_pid='' n threads=$3 conns=$4
+  set -- "$1" "$2" "${5:-}" "${6:-}"
   CPU_US='' CS=''
   if [ -n "$perf" ] && [ -n "${4:-}" ]; then
     perf stat -x, -e task-clock,context-switches -p "$4" -o "$pstat" &
@@ -165,7 +180,7 @@ run_wrk() {
     CPU_US=$(awk -F, -v n="$n" '$3 == "task-clock" {printf "%.1f", $1 * 1000 / n}' "$pstat")
     CS=$(awk -F, -v n="$n" '$3 == "context-switches" {printf "%.3f", $1 / n}' "$pstat")
     { [ -n "$CPU_US" ] && [ -n "$CS" ]; } || fail "$1: cannot parse perf stat output: $(cat "$pstat")"
-    echo "# $1: perf: $n requests, $CPU_US us CPU and $CS context switches per request"
+    echo "# $1 -t$threads -c$conns: perf: $n requests, $CPU_US us CPU and $CS context switches per request"
   fi
   if grep -q 'Non-2xx or 3xx responses' "$out"; then fail "$1: $(grep 'Non-2xx' "$out")"; fi
   if grep -qE 'Socket errors:.*(connect [1-9]|timeout [1-9])' "$out"; then fail "$1: $(grep 'Socket errors' "$out")"; fi
@@ -173,11 +188,11 @@ run_wrk() {
   P50=$(pct_ms 50% "$out")
   P99=$(pct_ms 99% "$out")
   { [ -n "$RPS" ] && [ -n "$P99" ]; } || fail "$1: cannot parse wrk output: $(head -12 "$out")"
-  sed 's/^/# '"$1"': /' "$out" | grep -E 'Latency|Req/Sec|requests in|Requests/sec|  (50|90|99)%'
+  sed 's/^/# '"$1"' -t'"$threads"' -c'"$conns"': /' "$out" | grep -E 'requests in|Requests/sec|  (50|99)%'
 }
 
 # --- driftgate ---
-dg_line=""
+dg_url=""
 response=""
 if [ -n "$extra" ]; then
   [ -x "$dg" ] || fail "no driftgate binary at $dg"
@@ -205,13 +220,7 @@ assert resp["kind"] == "AdmissionReview" and r["uid"] == req["request"]["uid"]
 print("# driftgate: allowed=%s %s" % (r["allowed"], (r.get("status") or {}).get("message", "")[:200]))
 PY
   response=$tmp/response.json
-  run_wrk driftgate "$url" "" "$dg_pid"
-  dg_rps=$RPS dg_p50=$P50 dg_p99=$P99 dg_cpu=$CPU_US dg_cs=$CS
-  dg_line="driftgate $dg_rps req/s p99 $dg_p99 ms; "
-  if [ -n "$world" ]; then
-    run_wrk driftgate-mix "$url" "$tmp/mix.lua"
-    mix_rps=$RPS mix_p99=$P99
-  fi
+  dg_url=$url
 fi
 
 # --- nginx ---
@@ -279,21 +288,74 @@ python3 -c 'import sys; a = open(sys.argv[1], "rb").read().rstrip(b"\n"); sys.ex
   "$response" "$tmp/nginx-answer.json" || fail "nginx does not send the response bytes it was given"
 # nginx's one worker process (its master only waits).
 ng_worker=$(pgrep -P "$ng_pid" | head -1)
-run_wrk nginx "$url" "" "$ng_worker"
-ng_rps=$RPS ng_p50=$P50 ng_p99=$P99 ng_cpu=$CPU_US ng_cs=$CS
+ng_url=$url
 
-echo "# request body $body_bytes bytes, response $(wc -c < "$tmp/nginx-answer.json") bytes, wrk -t$threads -c$conns -d$dur, TLS 1.3, keep-alive"
-if [ -n "$dg_line" ]; then
-  ratio=$(awk -v a="$dg_rps" -v b="$ng_rps" 'BEGIN {printf "%.2f", a / b}')
-  echo "http: ${dg_line}nginx $ng_rps req/s p99 $ng_p99 ms; ratio R1/R2 = $ratio"
-  awk -v a="$dg_p99" -v b="$ng_p99" -v c="$dg_p50" -v d="$ng_p50" \
-    'BEGIN {printf "latency: p99 driftgate/nginx = %.2f; p50 %s ms vs %s ms = %.2f\n", a / b, c, d, c / d}'
-  [ -n "$dg_cpu" ] && echo "cpu: driftgate $dg_cpu us/req $dg_cs cs/req; nginx $ng_cpu us/req $ng_cs cs/req"
-  if [ -n "${mix_rps:-}" ]; then
-    ratio=$(awk -v a="$mix_rps" -v b="$ng_rps" 'BEGIN {printf "%.2f", a / b}')
-    echo "http 95% cache hits (every 20th review a never-seen tag): driftgate $mix_rps req/s p99 $mix_p99 ms; nginx $ng_rps req/s; ratio R1/R2 = $ratio"
-  fi
-else
+# min/median/max of the numbers on stdin, "%.2f" each
+mmm() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) {print "n/a"; exit}
+  printf "%.2f/%.2f/%.2f", v[1], (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[NR]}'; }
+median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) {print "n/a"; exit}
+  printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+# verdict MMM OP TARGET: whether the median meets the target
+verdict() { awk -v m="${1#*/}" -v op="$2" -v t="$3" 'BEGIN {split(m, a, "/"); m = a[1];
+  ok = (op == ">=") ? m >= t : m <= t; print ok ? "median meets it" : "median MISSES it"}'; }
+# one_shape SHAPE ROUND: both servers in SHAPE, order by round; appends to $tmp/r-SHAPE
+one_shape() {
+  local t=${1%x*} c=${1#*x} order=(dg ng) who
+  [ $(($2 % 2)) = 0 ] && order=(ng dg)
+  for who in "${order[@]}"; do
+    if [ "$who" = dg ]; then
+      run_wrk "driftgate" "$dg_url" "$t" "$c" "" "$dg_pid"
+      d_rps=$RPS d_p50=$P50 d_p99=$P99 d_cpu=$CPU_US d_cs=$CS
+    else
+      run_wrk "nginx" "$ng_url" "$t" "$c" "" "$ng_worker"
+      n_rps=$RPS n_p50=$P50 n_p99=$P99 n_cpu=$CPU_US n_cs=$CS
+    fi
+  done
+  echo "$d_rps $d_p50 $d_p99 $n_rps $n_p50 $n_p99 ${d_cpu:--} ${d_cs:--} ${n_cpu:--} ${n_cs:--}" >> "$tmp/r-$1"
+}
+
+echo "# load before: $(uptime)"
+echo "# request body $body_bytes bytes, response $(wc -c < "$tmp/nginx-answer.json") bytes, wrk -d$dur per run, TLS 1.3, keep-alive, $rounds rounds"
+if [ -z "$dg_url" ]; then
+  run_wrk nginx "$ng_url" 2 16 "" "$ng_worker"
   echo "# driftgate not measured: no --config-extra / --world (see header)"
-  echo "http: nginx $ng_rps req/s p99 $ng_p99 ms; ratio R1/R2 = n/a"
+  echo "http: nginx $RPS req/s p99 $P99 ms; ratio R1/R2 = n/a"
+  exit 0
+fi
+for ((r = 1; r <= rounds; r++)); do
+  echo "# round $r"
+  for shape in $shapes; do one_shape "$shape" "$r"; done
+  if [ -n "$world" ] && [ -n "$mix" ]; then
+    run_wrk driftgate-mix "$dg_url" 2 16 "$tmp/mix.lua"
+    echo "$RPS" >> "$tmp/r-mix"
+  fi
+done
+echo "# load after: $(uptime)"
+if [ -n "$record" ]; then
+  perf record -g -o "$record" -p "$dg_pid" > "$tmp/record.log" 2>&1 &
+  rec_pid=$!
+  sleep 0.2
+  perf_was=$perf perf=
+  run_wrk driftgate-recorded "$dg_url" 2 16 > /dev/null
+  perf=$perf_was
+  kill -INT "$rec_pid" 2> /dev/null
+  wait "$rec_pid" 2> /dev/null
+  echo "# perf record of driftgate -t2 -c16 in $record ($(tail -1 "$tmp/record.log"))"
+fi
+for shape in $shapes; do
+  t=${shape%x*} c=${shape#*x} f=$tmp/r-$shape
+  if [ "$c" = 1 ]; then
+    p50=$(awk '{print $2 / $5}' "$f" | mmm)
+    echo "http -t$t -c$c (one connection): p50 ratio driftgate/nginx $p50 (target <= 1.30: $(verdict "$p50" '<=' 1.30)); p50 ms driftgate $(awk '{print $2}' "$f" | median), nginx $(awk '{print $5}' "$f" | median)"
+  else
+    rps=$(awk '{print $1 / $4}' "$f" | mmm)
+    p99=$(awk '{print $3 / $6}' "$f" | mmm)
+    echo "http -t$t -c$c: req/s ratio driftgate/nginx $rps (target >= 0.70: $(verdict "$rps" '>=' 0.70)); p99 ratio $p99 (target <= 1.50: $(verdict "$p99" '<=' 1.50)); median req/s driftgate $(awk '{print $1}' "$f" | median), nginx $(awk '{print $4}' "$f" | median)"
+  fi
+  if [ -n "$perf" ]; then
+    echo "cpu -t$t -c$c: CPU/req ratio driftgate/nginx $(awk '{print $7 / $9}' "$f" | mmm); medians: driftgate $(awk '{print $7}' "$f" | median) us/req $(awk '{print $8}' "$f" | median) cs/req, nginx $(awk '{print $9}' "$f" | median) us/req $(awk '{print $10}' "$f" | median) cs/req"
+  fi
+done
+if [ -s "$tmp/r-mix" ] && [ -s "$tmp/r-2x16" ]; then
+  echo "http 95% cache hits -t2 -c16 (every 20th review a never-seen tag): req/s ratio driftgate/nginx $(paste -d' ' "$tmp/r-mix" "$tmp/r-2x16" | awk '{print $1 / $5}' | mmm)"
 fi
