@@ -21,7 +21,7 @@
 #                        (perf stat -e task-clock,context-switches -p PID, every thread) and print
 #                        the per-request medians: the measure the machine's other load skews least
 #   --record FILE        after the rounds, one more driftgate -t2 -c16 run under
-#                        `perf record -g` (every thread), written to FILE for `perf report -i FILE`
+#                        `perf record --call-graph dwarf` (every thread), written to FILE for `perf report -i FILE`
 #   --no-mix             skip the 95 % cache-hit mix (driftgate only, -t2 -c16, once a round)
 #   Env: DG_BENCH_REVIEW, DG_BENCH_CONFIG_EXTRA, DG_BENCH_WORLD=1 (set and empty: no world),
 #   DG_BENCH_PERF=1, DG_BENCH_ROUNDS, DG_BENCH_DURATION, DG_BENCH_SHAPES as the flags.
@@ -332,7 +332,7 @@ for ((r = 1; r <= rounds; r++)); do
 done
 echo "# load after: $(uptime)"
 if [ -n "$record" ]; then
-  perf record -g -o "$record" -p "$dg_pid" > "$tmp/record.log" 2>&1 &
+  perf record -F 999 --call-graph dwarf,16384 -o "$record" -p "$dg_pid" > "$tmp/record.log" 2>&1 &
   rec_pid=$!
   sleep 0.2
   perf_was=$perf perf=

@@ -225,6 +225,12 @@ wh_buf_append_json_string(struct wh_buf *b, struct wh_str s)
         uint32_t cp = p[i];
         size_t n = 1;
 
+        /* Printable ASCII but '"' and '\\', nearly every byte of a review's annotations and log
+         * lines: copied as they are, one compare each. */
+        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\') {
+            i++;
+            continue;
+        }
         if (p[i] >= 0x80) {
             n = wh_utf8_next(p + i, s.len - i, &cp);
             if (n == 0) /* not UTF-8: U+FFFD, so the output always is (RFC 8259 §8.1) */
