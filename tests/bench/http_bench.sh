@@ -30,9 +30,11 @@
 # nginx returns driftgate's own response body (captured after the warm-up request, which also
 # fills the verification cache), so both send the same bytes; without driftgate, a fixed allow
 # response of typical size. nginx: one worker (driftgate has one loop thread).
-# Prints per shape: "http -tT -cC: req/s ratio driftgate/nginx MIN/MED/MAX (target >= 0.70, ...);
-# p99 ratio MIN/MED/MAX (target <= 1.50, ...)", for 1x1 "p50 ratio ... (target <= 1.30, ...)",
-# with --perf "cpu -tT -cC: driftgate U us/req C cs/req; nginx ...", and the load (uptime).
+# Prints (tests/bench/lib.sh bench_ratio, with the target appended) per shape
+# "http -tT -cC req/s: ratio driftgate/nginx min X median Y max Z (...); target >= 0.70: median
+# meets it" and the same for p99 latency (<= 1.50), for 1x1 the p50 latency (<= 1.30); with
+# --perf the CPU per request ratio and the context switches; the load before and after (uptime).
+# Exits 1 when a ratio has fewer than 3 rounds (a missed target is printed, not a failure).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -74,6 +76,7 @@ for c in wrk nginx curl openssl python3; do command -v "$c" > /dev/null || fail 
 tmp=$(mktemp -d)
 pids=()
 world_dir=
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
   local p
   for p in "${pids[@]}"; do kill "$p" 2> /dev/null; done
@@ -290,18 +293,23 @@ python3 -c 'import sys; a = open(sys.argv[1], "rb").read().rstrip(b"\n"); sys.ex
 ng_worker=$(pgrep -P "$ng_pid" | head -1)
 ng_url=$url
 
-# min/median/max of the numbers on stdin, "%.2f" each
-mmm() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) {print "n/a"; exit}
-  printf "%.2f/%.2f/%.2f", v[1], (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[NR]}'; }
+# shellcheck source=tests/bench/lib.sh
+. "$top/tests/bench/lib.sh"
 median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) {print "n/a"; exit}
   printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-# verdict MMM OP TARGET: whether the median meets the target
-verdict() { awk -v m="${1#*/}" -v op="$2" -v t="$3" 'BEGIN {split(m, a, "/"); m = a[1];
-  ok = (op == ">=") ? m >= t : m <= t; print ok ? "median meets it" : "median MISSES it"}'; }
+# ratio_line LABEL UNIT FILE OP TARGET: bench_ratio's line (driftgate/nginx over the rounds) with
+# whether its median meets the target (OP ">=" or "<=") appended
+ratio_line() {
+  local line
+  line=$(bench_ratio "$1" driftgate nginx "$2" "$3") || { echo "$line"; return 1; }
+  awk -v op="$4" -v t="$5" '{for (i = 1; i < NF; i++) if ($i == "median") {m = $(i + 1); break}
+    ok = (op == ">=") ? m + 0 >= t : m + 0 <= t
+    printf "%s; target %s %.2f: %s\n", $0, op, t, ok ? "median meets it" : "median MISSES it"; exit}' <<< "$line"
+}
 # one_shape SHAPE ROUND: both servers in SHAPE, order by round; appends to $tmp/r-SHAPE
 one_shape() {
   local t=${1%x*} c=${1#*x} order=(dg ng) who
-  [ $(($2 % 2)) = 0 ] && order=(ng dg)
+  bench_first_odd "$2" || order=(ng dg)
   for who in "${order[@]}"; do
     if [ "$who" = dg ]; then
       run_wrk "driftgate" "$dg_url" "$t" "$c" "" "$dg_pid"
@@ -342,20 +350,26 @@ if [ -n "$record" ]; then
   wait "$rec_pid" 2> /dev/null
   echo "# perf record of driftgate -t2 -c16 in $record ($(tail -1 "$tmp/record.log"))"
 fi
+status=0
 for shape in $shapes; do
   t=${shape%x*} c=${shape#*x} f=$tmp/r-$shape
   if [ "$c" = 1 ]; then
-    p50=$(awk '{print $2 / $5}' "$f" | mmm)
-    echo "http -t$t -c$c (one connection): p50 ratio driftgate/nginx $p50 (target <= 1.30: $(verdict "$p50" '<=' 1.30)); p50 ms driftgate $(awk '{print $2}' "$f" | median), nginx $(awk '{print $5}' "$f" | median)"
+    awk '{print $2, $5}' "$f" > "$f.p50"
+    ratio_line "http -t$t -c$c (one connection) p50 latency" ms "$f.p50" '<=' 1.30 || status=1
   else
-    rps=$(awk '{print $1 / $4}' "$f" | mmm)
-    p99=$(awk '{print $3 / $6}' "$f" | mmm)
-    echo "http -t$t -c$c: req/s ratio driftgate/nginx $rps (target >= 0.70: $(verdict "$rps" '>=' 0.70)); p99 ratio $p99 (target <= 1.50: $(verdict "$p99" '<=' 1.50)); median req/s driftgate $(awk '{print $1}' "$f" | median), nginx $(awk '{print $4}' "$f" | median)"
+    awk '{print $1, $4}' "$f" > "$f.rps"
+    awk '{print $3, $6}' "$f" > "$f.p99"
+    ratio_line "http -t$t -c$c req/s" req/s "$f.rps" '>=' 0.70 || status=1
+    ratio_line "http -t$t -c$c p99 latency" ms "$f.p99" '<=' 1.50 || status=1
   fi
   if [ -n "$perf" ]; then
-    echo "cpu -t$t -c$c: CPU/req ratio driftgate/nginx $(awk '{print $7 / $9}' "$f" | mmm); medians: driftgate $(awk '{print $7}' "$f" | median) us/req $(awk '{print $8}' "$f" | median) cs/req, nginx $(awk '{print $9}' "$f" | median) us/req $(awk '{print $10}' "$f" | median) cs/req"
+    awk '{print $7, $9}' "$f" > "$f.cpu"
+    bench_ratio "cpu -t$t -c$c CPU per request (perf stat, every thread)" driftgate nginx us "$f.cpu" || status=1
+    echo "# cpu -t$t -c$c context switches per request, medians: driftgate $(awk '{print $8}' "$f" | median), nginx $(awk '{print $10}' "$f" | median)"
   fi
 done
 if [ -s "$tmp/r-mix" ] && [ -s "$tmp/r-2x16" ]; then
-  echo "http 95% cache hits -t2 -c16 (every 20th review a never-seen tag): req/s ratio driftgate/nginx $(paste -d' ' "$tmp/r-mix" "$tmp/r-2x16" | awk '{print $1 / $5}' | mmm)"
+  paste -d' ' "$tmp/r-mix" "$tmp/r-2x16" | awk '{print $1, $5}' > "$tmp/r-mix.rps"
+  bench_ratio "http 95% cache hits -t2 -c16 (every 20th review a never-seen tag) req/s" driftgate nginx req/s "$tmp/r-mix.rps" || status=1
 fi
+exit "$status"

@@ -113,7 +113,20 @@ wh_pipeline_review_handle(struct wh_review_worker *w, struct wh_bytes body, int6
     reply->verdict = "allow";
 }
 
-/* The loop thread's cache-only attempt: a body starting "cached" is answered there, anything
+/* A body starting "cached" is answered on the loop thread as {"KEY":<body length>}. */
+static bool
+answer_cached(struct wh_bytes body, const char *key, struct wh_review_reply *reply)
+{
+    if (body.len < 6 || memcmp(body.ptr, "cached", 6) != 0)
+        return false;
+    wh_buf_init(&reply->body, 1024);
+    wh_buf_printf(&reply->body, "{\"%s\":%zu}", key, body.len);
+    reply->http_status = 200;
+    reply->verdict = "allow";
+    return true;
+}
+
+/* The loop thread's cache-only attempts: a body starting "cached" is answered there, anything
  * else goes to a worker (the real rule is pipeline/review.c's; this checks http/'s side). */
 bool
 wh_pipeline_review_cached(struct wh_review_env *env, struct wh_bytes body, int64_t deadline_ms,
@@ -121,29 +134,16 @@ wh_pipeline_review_cached(struct wh_review_env *env, struct wh_bytes body, int64
 {
     (void)env;
     (void)deadline_ms;
-    if (body.len < 6 || memcmp(body.ptr, "cached", 6) != 0)
-        return false;
-    wh_buf_init(&reply->body, 1024);
-    wh_buf_printf(&reply->body, "{\"on_loop\":%zu}", body.len);
-    reply->http_status = 200;
-    reply->verdict = "allow";
-    return true;
+    return answer_cached(body, "on_loop", reply);
 }
 
-/* The same for POST /mutate's attempt. */
 bool
 wh_pipeline_review_mutate_cached(struct wh_review_env *env, struct wh_bytes body,
                                  int64_t deadline_ms, struct wh_review_reply *reply)
 {
     (void)env;
     (void)deadline_ms;
-    if (body.len < 6 || memcmp(body.ptr, "cached", 6) != 0)
-        return false;
-    wh_buf_init(&reply->body, 1024);
-    wh_buf_printf(&reply->body, "{\"mutate_on_loop\":%zu}", body.len);
-    reply->http_status = 200;
-    reply->verdict = "allow";
-    return true;
+    return answer_cached(body, "mutate_on_loop", reply);
 }
 
 void
