@@ -34,8 +34,10 @@ workers: 1
 log: {level: info}
 # This suite asserts that mutate and validate share one verification through the cache, not
 # when entries expire (cache_test does): on a loaded machine a multi-arch mutate can outlast
-# the default 30 s tag TTL before its validate runs.
-cache: {tagTTLSeconds: 3600}
+# the default 30 s tag TTL before its validate runs, and the index of a per-platform-signed image
+# has facts kept only failureTTLSeconds (5 s by default; its validate then refetched them with 4
+# registry requests when python and jq took that long between the two).
+cache: {tagTTLSeconds: 3600, failureTTLSeconds: 3600}
 YAML
 start_serve "$work/serve.yaml"; check $? "driftgate serve is up" "$(tail -5 "$work/serve.log")"
 
