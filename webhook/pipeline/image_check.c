@@ -243,6 +243,28 @@ check_distinct_at_once(const struct wh_image_check_ctx *ctx, const struct wh_adm
     return n;
 }
 
+/*
+ * The result for `img`: one image used by many containers is verified once per review. A new
+ * image takes the next result, checked now unless check_distinct_at_once did (the first
+ * n_checked, in the same order); *fresh says it is new.
+ */
+static struct wh_image_result *
+result_for(const struct wh_image_check_ctx *ctx, const struct wh_admission_request *req,
+           const struct wh_admission_image *img, const char *dev, struct wh_image_result *results,
+           size_t *n_results, size_t n_checked, bool *fresh)
+{
+    struct wh_image_result *r;
+
+    for (size_t j = 0; j < *n_results; j++)
+        if (strcmp(results[j].image, img->image) == 0)
+            return &results[j];
+    r = &results[(*n_results)++];
+    *fresh = true;
+    if (*n_results > n_checked)
+        check_one(ctx, img->image, dev, &req->platforms, r);
+    return r;
+}
+
 void
 wh_pipeline_image_check_request(const struct wh_image_check_ctx *ctx,
                                 const struct wh_admission_request *req, struct wh_decision *d)
@@ -257,21 +279,12 @@ wh_pipeline_image_check_request(const struct wh_image_check_ctx *ctx,
     n_checked = check_distinct_at_once(ctx, req, dev, results);
     for (i = 0; i < req->n_images && !cache_only_missed(ctx); i++) {
         const struct wh_admission_image *img = &req->images[i];
-        struct wh_image_result *r = NULL;
+        struct wh_image_result *r;
         struct wh_image_eval ev;
         bool fresh = false;
         int64_t t0;
 
-        /* One image used by many containers is verified once per review. */
-        for (j = 0; j < n_results && r == NULL; j++)
-            if (strcmp(results[j].image, img->image) == 0)
-                r = &results[j];
-        if (r == NULL) {
-            r = &results[n_results++];
-            fresh = true;
-            if (n_results > n_checked) /* else checked at once above, same order */
-                check_one(ctx, img->image, dev, &req->platforms, r);
-        }
+        r = result_for(ctx, req, img, dev, results, &n_results, n_checked, &fresh);
         /* Reports name the canonical reference the rules judged (and the spelling written). */
         if (r->canonical != NULL)
             wh_decision_annotate(d, wh_arena_sprintf(ctx->arena, "%zu-image", i), "%s",
