@@ -21,6 +21,7 @@ static struct fault_registry *f;
 static const char *addr;
 static char digest[WH_DIGEST_STR_LEN];
 static const char *const body = "a blob of the shared review";
+static const char *const repos[THREADS] = {"r/a", "r/b", "r/c", "r/d"}; /* a scope each */
 
 struct job {
     struct wh_registry_client *c;
@@ -50,16 +51,16 @@ fetch(void *p)
     return NULL;
 }
 
-/* Runs fetch for repos[i] on clients[i], on THREADS threads at once or one after another. */
+/* Runs fetch for which[i] on clients[i], on THREADS threads at once or one after another. */
 static bool
-run(struct wh_registry_client **clients, const char *const *repos, bool at_once)
+run(struct wh_registry_client **clients, const char *const *which, bool at_once)
 {
     pthread_t t[THREADS];
     struct job jobs[THREADS];
     bool all_ok = true;
 
     for (size_t i = 0; i < THREADS; i++) {
-        jobs[i] = (struct job){.c = clients[i], .repo = repos[i]};
+        jobs[i] = (struct job){.c = clients[i], .repo = which[i]};
         if (at_once)
             WH_ASSERT(pthread_create(&t[i], NULL, fetch, &jobs[i]) == 0);
         else
@@ -76,8 +77,9 @@ run(struct wh_registry_client **clients, const char *const *repos, bool at_once)
     return all_ok;
 }
 
+/* A root client for the registry, reading at most `review_bytes` per review (0: the default). */
 static struct wh_registry_client *
-root_new(void)
+root_new(size_t review_bytes)
 {
     const char *plain[] = {addr};
     struct wh_registry_options o = {.plain_http_hosts = plain,
@@ -87,6 +89,8 @@ root_new(void)
     struct wh_registry_client *c = NULL;
     struct wh_error err = {0};
 
+    if (review_bytes != 0)
+        o.limits.review_bytes = review_bytes;
     WH_ASSERT(wh_registry_client_new(&o, &c, &err) == WH_OK);
     return c;
 }
@@ -94,8 +98,7 @@ root_new(void)
 static void
 test_shares_at_once(void)
 {
-    static const char *const repos[THREADS] = {"r/a", "r/b", "r/c", "r/d"};
-    struct wh_registry_client *seq = root_new(), *clients[THREADS];
+    struct wh_registry_client *seq = root_new(0), *clients[THREADS];
     struct wh_error err = {0};
     unsigned long n_seq, n_par, tokens_seq, tokens_par;
 
@@ -113,7 +116,7 @@ test_shares_at_once(void)
 
     /* a root and its shares at once */
     fault_registry_require_token(f, "T0k3n");
-    clients[0] = root_new();
+    clients[0] = root_new(0);
     for (size_t i = 1; i < THREADS; i++)
         WH_ASSERT(wh_registry_client_share(clients[0], &clients[i], &err) == WH_OK);
     wh_registry_client_review_begin(clients[0]);
@@ -155,25 +158,17 @@ test_shares_at_once(void)
 static void
 test_shares_one_budget(void)
 {
-    const char *plain[] = {addr};
-    struct wh_registry_options o = {.plain_http_hosts = plain,
-                                    .n_plain_http_hosts = 1,
-                                    .limits = WH_LIMITS_DEFAULT,
-                                    .retry = {.max_attempts = 1}};
     struct wh_registry_client *clients[THREADS];
-    static const char *const repos[THREADS] = {"r/a", "r/b", "r/c", "r/d"};
     struct wh_error err = {0};
 
     /* room for about two of the four manifests: the others are cut off */
-    o.limits.review_bytes = 200;
-    WH_ASSERT(wh_registry_client_new(&o, &clients[0], &err) == WH_OK);
+    clients[0] = root_new(200);
     for (size_t i = 1; i < THREADS; i++)
         WH_ASSERT(wh_registry_client_share(clients[0], &clients[i], &err) == WH_OK);
     wh_registry_client_review_begin(clients[0]);
-    ok(!run(clients, repos, true) &&
-           wh_registry_client_review_bytes(clients[0]) <= o.limits.review_bytes,
-       "shares at once stay within one reviewBytes budget (%zu of %zu)",
-       wh_registry_client_review_bytes(clients[0]), o.limits.review_bytes);
+    ok(!run(clients, repos, true) && wh_registry_client_review_bytes(clients[0]) <= 200,
+       "shares at once stay within one reviewBytes budget (%zu of 200)",
+       wh_registry_client_review_bytes(clients[0]));
     wh_registry_client_review_end(clients[0]);
     for (size_t i = THREADS; i-- > 1;)
         wh_registry_client_free(clients[i]);
@@ -183,7 +178,6 @@ test_shares_one_budget(void)
 int
 main(void)
 {
-    static const char *const repos[] = {"r/a", "r/b", "r/c", "r/d"};
     static const char manifest[] =
         "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
         "\"manifests\":[]}";
