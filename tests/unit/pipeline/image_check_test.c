@@ -912,7 +912,7 @@ test_cache_entries_are_small(void)
 /* ---- a pod's images checked at once (fanout.h) ---- */
 
 #define POD_IMAGES 8
-#define POD_SLOW_MS 40
+#define POD_SLOW_MS 25
 
 /* A pod over tags t0..t7 (t6 unsigned, t7 an alias of t0's digest), t3 used twice, and one
  * invalid reference, in a world whose every request waits POD_SLOW_MS. */
@@ -1045,14 +1045,14 @@ test_pod_deadline_at_once(void)
 
     pod_world(&w, &req);
     fo = wh_pipeline_fanout_new(w.client, 4);
-    fault_registry_set(w.f, "slow:900", "/v2/", 0);
-    pod_review(&w, &req, fo, 300, &par);
+    fault_registry_set(w.f, "slow:500", "/v2/", 0);
+    pod_review(&w, &req, fo, 200, &par);
     for (const char *p = par.text; (p = strstr(p, "could not be checked (onError: deny)")) != NULL;
          p++)
         failed++;
     ok(!has(par.text, "allowed=1") && failed == POD_IMAGES + 1 && !has(par.text, "verdict=allow"),
-       "a 300 ms deadline against 0.9 s answers: every container denied by onError (%zu)", failed);
-    ok(par.ms < 800, "the review ended at its deadline: %lld ms for a 300 ms budget",
+       "a 200 ms deadline against 0.5 s answers: every container denied by onError (%zu)", failed);
+    ok(par.ms < 450, "the review ended at its deadline: %lld ms for a 200 ms budget",
        (long long)par.ms);
     wh_pipeline_fanout_free(fo);
     world_stop(&w);
