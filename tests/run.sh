@@ -34,7 +34,7 @@ count() { # name, file with TAP output, exit code, seconds
 # slow peers, retry back-off) run alone first, with the machine to themselves. They are counted
 # in name order either way.
 jobs=${DG_JOBS:-$(($(nproc) + 1))}
-timed='http/server_test|http/loop_review_test|registry/retry_test|pipeline/workers_test|faults_test|deadline_test|connection_bounds_test|registry_bounds_test|shutdown_test|metrics_test|server_test.sh|reload_test|cache_test.sh'
+timed='http/server_test|pipeline/image_check_test|http/loop_review_test|registry/retry_test|pipeline/workers_test|faults_test|deadline_test|connection_bounds_test|registry_bounds_test|shutdown_test|metrics_test|server_test.sh|reload_test|cache_test.sh'
 
 launch() { # out file, timeout seconds, command...: runs it, leaves <out>.rc and <out>.secs
   local out=$1 limit=$2 start rc cpu TIMEFORMAT='%U %S'

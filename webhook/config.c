@@ -85,6 +85,8 @@ static const struct field registry_fields[] = {
      NULL},
     {"maxConcurrentPerRegistry", K_UINT, OFF(registry.max_concurrent_per_registry), 0, 1, 1024,
      NULL},
+    {"parallelFetches", K_UINT, OFF(registry.parallel_fetches), 0, 1,
+     WH_REGISTRY_PARALLEL_FETCHES_MAX, NULL},
     {"retry", K_MAP, 0, 0, 0, 0, registry_retry_fields},
     {NULL, K_MAP, 0, 0, 0, 0, NULL},
 };
@@ -186,6 +188,7 @@ wh_config_defaults(struct wh_config *c)
     c->margin_ms = 1000;
     c->registry_connect_ms = 2000;
     c->registry.max_concurrent_per_registry = 8;
+    c->registry.parallel_fetches = WH_REGISTRY_PARALLEL_FETCHES;
     c->registry.retry.max_attempts = 4;
     c->registry.retry.base_ms = 200;
     c->registry.retry.max_wait_ms = 10000;

@@ -56,11 +56,12 @@ struct wh_config {
     const char **trust_roots; /* trusted_root.json paths */
     size_t n_trust_roots;
 
-    /* registry: {dockerConfig, caFile, plainHTTP, caFiles, maxConcurrentPerRegistry, retry:
-     * {maxAttempts, baseMillis, maxWaitMillis}}, read straight into the registry client's options
-     * (registry/client.h), which the pipeline passes on whole (its `limits` are `limits` below).
-     * Defaults: 8 in flight per registry, 4 attempts, 200 ms first backoff, 10 s longest wait;
-     * caFiles hosts unique (case-insensitive). */
+    /* registry: {dockerConfig, caFile, plainHTTP, caFiles, maxConcurrentPerRegistry,
+     * parallelFetches, retry: {maxAttempts, baseMillis, maxWaitMillis}}, read straight into the
+     * registry client's options (registry/client.h), which the pipeline passes on whole (its
+     * `limits` are `limits` below). Defaults: 8 in flight per registry, 4 fetches at once per
+     * review, 4 attempts, 200 ms first backoff, 10 s longest wait; caFiles hosts unique
+     * (case-insensitive). */
     struct wh_registry_options registry;
 
     /* kube: {apiServer, tokenFile, caFile, secretTTLSeconds} — reading imagePullSecrets.

@@ -4,12 +4,14 @@
 #   curl:      one `curl --parallel` process fetching the same objects the review fetches for each
 #              image (the manifest by tag, the .att manifest, the .att blob), wall time likewise.
 # Both sides alternate which goes first, over R (default 5, at least 3) rounds; min/median/max of
-# each side and of the per-round ratio are printed, and the review's registry request count (its
+# the per-round ratio (tests/bench/lib.sh) are printed, and the review's registry request count (its
 # log line's registry_requests) next to the number of objects curl fetches: the same network work.
 # Issue 15 item 2 aims at ratio <= 1.0 (the images of one pod, and each image's fetches, overlapped).
 # Env: BUILD, K, R. Prints a "ratio" line (tests/bench/run.sh collects them).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/bench/lib.sh
+source "$top/tests/bench/lib.sh"
 dg=${BUILD:-$top/build}/driftgate
 K=${K:-32}
 R=${R:-5}
@@ -84,11 +86,9 @@ run_curl() {
 }
 : > "$work/dg.ms"; : > "$work/dg.req"; : > "$work/curl.ms"
 for r in $(seq 1 "$R"); do
-  if [ $((r % 2)) = 1 ]; then run_dg; run_curl; else run_curl; run_dg; fi
+  if bench_first_odd "$r"; then run_dg; run_curl; else run_curl; run_dg; fi
 done
-mmm() { sort -n "$1" | awk '{ v[NR] = $1 } END { printf "%s/%s/%s", v[1], v[int((NR + 1) / 2)], v[NR] }'; }
-paste "$work/dg.ms" "$work/curl.ms" | awk '{ printf "%.3f\n", $1 / ($2 > 0 ? $2 : 1) }' > "$work/ratio"
 req=$(sort -u "$work/dg.req" | tr '\n' ' ')
-echo "cold pod, $K distinct images, $R rounds alternated (min/median/max ms): driftgate review $(mmm "$work/dg.ms"); curl --parallel $(mmm "$work/curl.ms")"
-echo "registry requests per review: ${req% } (curl fetches $n_urls objects)"
-echo "ratio cold-pod-${K}-images/curl-parallel (min/median/max of rounds): $(mmm "$work/ratio") (target <= 1.0)"
+paste "$work/dg.ms" "$work/curl.ms" > "$work/rounds"
+echo "cold pod, $K distinct images: registry requests per review: ${req% } (curl fetches $n_urls objects)"
+bench_ratio "cold-pod-${K}-images (target <= 1.0)" "driftgate-review" "curl-parallel" ms "$work/rounds"

@@ -45,6 +45,8 @@ struct fault_registry {
     unsigned long requests, injected;
     unsigned in_flight;      /* connection threads alive */
     unsigned busy, max_busy; /* requests inside a slow wait (no answer sent yet) */
+    char token[64];          /* fault_registry_require_token; "" = none */
+    unsigned long token_requests;
 };
 
 struct conn {
@@ -376,6 +378,35 @@ forward_headers(const char *req, char *out, size_t out_size)
     }
 }
 
+/* With a token required: GET /token answers it; a /v2/ request without it gets a Bearer
+ * challenge. Returns whether `fd` was answered. */
+static bool
+require_token(struct fault_registry *f, int fd, const char *req, const char *path)
+{
+    char token[64], want[128], h[256], body[128];
+
+    pthread_mutex_lock(&f->lock);
+    snprintf(token, sizeof(token), "%s", f->token);
+    if (token[0] != '\0' && strncmp(path, "/token", 6) == 0)
+        f->token_requests++;
+    pthread_mutex_unlock(&f->lock);
+    if (token[0] == '\0')
+        return false;
+    if (strncmp(path, "/token", 6) == 0) {
+        snprintf(body, sizeof(body), "{\"token\":\"%s\",\"expires_in\":300}", token);
+        send_simple(fd, 200, "OK", "Content-Type: application/json\r\n", body);
+        return true;
+    }
+    snprintf(want, sizeof(want), "Authorization: Bearer %s\r\n", token);
+    if (strncmp(path, "/v2/", 4) != 0 || strstr(req, want) != NULL)
+        return false;
+    snprintf(h, sizeof(h),
+             "WWW-Authenticate: Bearer realm=\"http://%s/token\",service=\"fault\"\r\n", f->addr);
+    send_simple(fd, 401, "Unauthorized", h,
+                "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"token\"}]}");
+    return true;
+}
+
 static void
 handle(struct fault_registry *f, int fd)
 {
@@ -418,6 +449,8 @@ handle(struct fault_registry *f, int fd)
         control(f, fd, path);
         return;
     }
+    if (require_token(f, fd, req, path))
+        return;
     head = strcmp(method, "HEAD") == 0;
     forward_headers(req, fwd, sizeof(fwd));
     pthread_mutex_lock(&f->lock);
@@ -743,4 +776,24 @@ fault_registry_reset_stats(struct fault_registry *f)
     f->requests = f->injected = 0;
     f->max_busy = f->busy;
     pthread_mutex_unlock(&f->lock);
+}
+
+void
+fault_registry_require_token(struct fault_registry *f, const char *token)
+{
+    pthread_mutex_lock(&f->lock);
+    snprintf(f->token, sizeof(f->token), "%s", token != NULL ? token : "");
+    f->token_requests = 0;
+    pthread_mutex_unlock(&f->lock);
+}
+
+unsigned long
+fault_registry_token_requests(struct fault_registry *f)
+{
+    unsigned long n;
+
+    pthread_mutex_lock(&f->lock);
+    n = f->token_requests;
+    pthread_mutex_unlock(&f->lock);
+    return n;
 }

@@ -44,5 +44,10 @@ unsigned long fault_registry_requests(struct fault_registry *f);
 unsigned long fault_registry_injected(struct fault_registry *f);
 unsigned fault_registry_max_in_flight(struct fault_registry *f);
 void fault_registry_reset_stats(struct fault_registry *f);
+/* Requires "Authorization: Bearer <token>" on every /v2/ request (NULL/"": none): one without it
+ * gets a Bearer challenge whose realm, http://<addr>/token, answers the token. Resets the count
+ * of token requests. */
+void fault_registry_require_token(struct fault_registry *f, const char *token);
+unsigned long fault_registry_token_requests(struct fault_registry *f);
 
 #endif

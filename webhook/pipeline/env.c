@@ -15,6 +15,7 @@
 #include "cache/cache.h"
 #include "kube/kube.h"
 #include "metrics/metrics.h"
+#include "pipeline/fanout.h"
 #include "policy/policy.h"
 #include "registry/client.h"
 #include "trust/root.h"
@@ -367,6 +368,8 @@ wh_pipeline_worker_new(struct wh_review_env *env)
     }
     if (w->registry != NULL)
         wh_registry_client_set_observer(w->registry, observe_registry, &env->m);
+    w->fanout = wh_pipeline_fanout_new(
+        w->registry, o.parallel_fetches != 0 ? o.parallel_fetches : WH_REGISTRY_PARALLEL_FETCHES);
     return w;
 }
 
@@ -375,6 +378,7 @@ wh_pipeline_worker_free(struct wh_review_worker *w)
 {
     if (w == NULL)
         return;
+    wh_pipeline_fanout_free(w->fanout); /* its clients share w->registry */
     wh_registry_client_free(w->registry);
     free(w);
 }

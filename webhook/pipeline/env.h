@@ -44,6 +44,7 @@ struct wh_review_env {
 struct wh_review_worker {
     struct wh_review_env *env;
     struct wh_registry_client *registry;
+    struct wh_pipeline_fanout *fanout; /* registry's fetch helpers; NULL: none (fanout.h) */
     char registry_error[sizeof(((struct wh_error *)0)->msg)];
 };
 

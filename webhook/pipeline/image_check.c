@@ -13,6 +13,7 @@
 #include "metrics/metrics.h"
 #include "pipeline/attestations.h"
 #include "pipeline/dev_drift.h"
+#include "pipeline/fanout.h"
 #include "pipeline/memo.h"
 #include "pipeline/platforms.h"
 #include "pipeline/resolve.h"
@@ -169,33 +170,121 @@ pod_dev_image(const struct wh_admission_request *req)
     return NULL;
 }
 
+/* The distinct images of a review, checked at once on the worker's fetch helpers (fanout.h). */
+struct batch {
+    const struct wh_image_check_ctx *ctx;
+    const char **images; /* distinct, in the pod's order */
+    struct wh_image_result *results;
+    struct wh_arena *arenas;          /* one per task: an arena is one thread's */
+    struct wh_review_timing *timings; /* one per task, summed into ctx->timing after */
+    const char *dev;
+    const struct wh_admission_platforms *platforms;
+};
+
+static void
+check_task(void *arg, size_t i, struct wh_registry_client *registry)
+{
+    const struct batch *b = arg;
+    struct wh_image_check_ctx c = *b->ctx;
+
+    c.registry = registry;
+    c.arena = &b->arenas[i];
+    c.timing = b->ctx->timing != NULL ? &b->timings[i] : NULL;
+    check_one(&c, b->images[i], b->dev, b->platforms, &b->results[i]);
+}
+
+static void
+arena_release(void *a)
+{
+    wh_arena_fini(a);
+}
+
+/*
+ * Checks the distinct images of `req` at once into results[0..) (in the pod's order of first
+ * appearance); returns how many, or 0 when the review runs them one by one instead (no helpers,
+ * one distinct image, or the loop thread's cache-only attempt). Each task has its own arena,
+ * finished with the review's, so what it leaves in its result lives as long as a sequential
+ * check's would. The answer does not depend on which task ends first: evaluation walks the
+ * containers in order afterwards.
+ */
+static size_t
+check_distinct_at_once(const struct wh_image_check_ctx *ctx, const struct wh_admission_request *req,
+                       const char *dev, struct wh_image_result *results)
+{
+    struct batch b = {.ctx = ctx, .results = results, .dev = dev, .platforms = &req->platforms};
+    size_t n = 0;
+
+    if (ctx->fanout == NULL || ctx->cache_only != NULL || ctx->registry == NULL)
+        return 0;
+    b.images = wh_arena_calloc(ctx->arena, req->n_images, sizeof(*b.images));
+    for (size_t i = 0; i < req->n_images; i++) {
+        size_t j = 0;
+
+        while (j < n && strcmp(b.images[j], req->images[i].image) != 0)
+            j++;
+        if (j == n)
+            b.images[n++] = req->images[i].image;
+    }
+    if (n <= 1)
+        return 0;
+    b.arenas = wh_arena_calloc(ctx->arena, n, sizeof(*b.arenas));
+    b.timings = wh_arena_calloc(ctx->arena, n, sizeof(*b.timings));
+    for (size_t k = 0; k < n; k++) {
+        wh_arena_init(&b.arenas[k]);
+        wh_arena_defer(ctx->arena, arena_release, &b.arenas[k]);
+    }
+    wh_pipeline_fanout_run(ctx->fanout, ctx->registry, n, check_task, &b);
+    for (size_t k = 0; ctx->timing != NULL && k < n; k++) {
+        ctx->timing->resolve_us += b.timings[k].resolve_us;
+        ctx->timing->verify_us += b.timings[k].verify_us;
+        ctx->timing->sbom_us += b.timings[k].sbom_us;
+        ctx->timing->evaluate_us += b.timings[k].evaluate_us;
+    }
+    return n;
+}
+
+/*
+ * The result for `img`: one image used by many containers is verified once per review. A new
+ * image takes the next result, checked now unless check_distinct_at_once did (the first
+ * n_checked, in the same order); *fresh says it is new.
+ */
+static struct wh_image_result *
+result_for(const struct wh_image_check_ctx *ctx, const struct wh_admission_request *req,
+           const struct wh_admission_image *img, const char *dev, struct wh_image_result *results,
+           size_t *n_results, size_t n_checked, bool *fresh)
+{
+    struct wh_image_result *r;
+
+    for (size_t j = 0; j < *n_results; j++)
+        if (strcmp(results[j].image, img->image) == 0)
+            return &results[j];
+    r = &results[(*n_results)++];
+    *fresh = true;
+    if (*n_results > n_checked)
+        check_one(ctx, img->image, dev, &req->platforms, r);
+    return r;
+}
+
 void
 wh_pipeline_image_check_request(const struct wh_image_check_ctx *ctx,
                                 const struct wh_admission_request *req, struct wh_decision *d)
 {
     struct wh_image_result *results;
-    size_t i, j, n_results = 0;
+    size_t i, j, n_results = 0, n_checked;
     const char *dev = pod_dev_image(req);
 
     bool opened = budget_begin(ctx);
 
     results = wh_arena_calloc(ctx->arena, req->n_images == 0 ? 1 : req->n_images, sizeof(*results));
+    n_checked = check_distinct_at_once(ctx, req, dev, results);
     for (i = 0; i < req->n_images && !cache_only_missed(ctx); i++) {
         const struct wh_admission_image *img = &req->images[i];
-        struct wh_image_result *r = NULL;
+        struct wh_image_result *r;
         struct wh_image_eval ev;
         bool fresh = false;
         int64_t t0;
 
-        /* One image used by many containers is verified once per review. */
-        for (j = 0; j < n_results && r == NULL; j++)
-            if (strcmp(results[j].image, img->image) == 0)
-                r = &results[j];
-        if (r == NULL) {
-            r = &results[n_results++];
-            fresh = true;
-            check_one(ctx, img->image, dev, &req->platforms, r);
-        }
+        r = result_for(ctx, req, img, dev, results, &n_results, n_checked, &fresh);
         /* Reports name the canonical reference the rules judged (and the spelling written). */
         if (r->canonical != NULL)
             wh_decision_annotate(d, wh_arena_sprintf(ctx->arena, "%zu-image", i), "%s",

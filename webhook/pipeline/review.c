@@ -141,6 +141,7 @@ check_ctx_init(struct wh_review_worker *w, const struct wh_policy *policy,
     memset(timing, 0, sizeof(*timing));
     ctx->policy = policy;
     ctx->registry = w->registry;
+    ctx->fanout = w->fanout;
     ctx->registry_error = w->registry_error;
     ctx->limits = &w->env->settings.limits;
     ctx->deadline_ms = deadline_ms;

@@ -21,6 +21,7 @@
 
 struct wh_cache;
 struct wh_metrics_family;
+struct wh_pipeline_fanout;
 struct wh_policy;
 struct wh_policy_image;
 struct wh_predicates;
@@ -86,6 +87,9 @@ struct wh_image_check_ctx {
     const struct wh_trust_root *trust;
     uint64_t trust_generation; /* part of every facts key (0 without a trust root) */
     struct wh_pipeline_cache_only *cache_only; /* NULL: a worker's review, which may fetch */
+    /* The worker's fetch helpers (fanout.h) for `registry`: a pod's distinct images are checked
+     * at once on them; NULL: one after another. */
+    struct wh_pipeline_fanout *fanout;
 };
 
 /* What the registry and verification established for one image, before policy evaluation. */

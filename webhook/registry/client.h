@@ -19,7 +19,8 @@
  * OCI distribution client over libcurl (the calls themselves: registry/oci.h, included below). One
  * client per worker thread: it owns one long-lived CURL easy handle (connection and TLS session
  * reuse), the credentials read from the docker config, and a token cache per (registry, scope). Not
- * thread-safe; distinct clients may run on distinct threads. Every call takes an absolute deadline
+ * thread-safe; distinct clients may run on distinct threads, and so may a client and its shares
+ * (wh_registry_client_share). Every call takes an absolute deadline
  * (wh_clock_mono_ms); a passed deadline is WH_E_TIMEOUT before anything is sent. Errors name the
  * registry, repository, request and HTTP status: "127.0.0.1:5000/demo/app: GET manifest v1: HTTP
  * 404 (MANIFEST_UNKNOWN)". Codes: 404 → WH_E_NOT_FOUND; 401/403 after authenticating →
@@ -51,7 +52,14 @@ struct wh_registry_options {
      * A wait that would pass the deadline is not taken: the request fails at once. */
     struct wh_registry_retry retry;
     unsigned max_concurrent_per_registry; /* process-wide cap per registry host; 0 → 8 */
+    /* Fetches one review keeps in flight at once (pipeline/fanout.h: the images of a pod checked
+     * on that many threads, each with a client shared with the review's); 1: one after another;
+     * 0 → WH_REGISTRY_PARALLEL_FETCHES. The per-host cap above still bounds them. */
+    unsigned parallel_fetches;
 };
+
+#define WH_REGISTRY_PARALLEL_FETCHES 4
+#define WH_REGISTRY_PARALLEL_FETCHES_MAX 32
 
 /*
  * Creates a client; reads the docker config now (WH_E_INVALID if malformed). The options are
@@ -61,6 +69,15 @@ WH_MUST_CHECK enum wh_err wh_registry_client_new(const struct wh_registry_option
                                                  struct wh_registry_client **out,
                                                  struct wh_error *err);
 void wh_registry_client_free(struct wh_registry_client *c);
+/*
+ * A client sharing `root`'s credentials, bought headers (one token request per scope between
+ * them), review budget and memo, its request and retry counts, with a transport of its own: the
+ * root and its shares may run on distinct threads at once (each one client on one thread at a
+ * time). Free every share before its root. *out valid only on WH_OK.
+ */
+WH_MUST_CHECK enum wh_err wh_registry_client_share(struct wh_registry_client *root,
+                                                   struct wh_registry_client **out,
+                                                   struct wh_error *err);
 
 /*
  * Per-review credentials: docker config JSON documents (from the pod's imagePullSecrets, in
@@ -102,7 +119,8 @@ bool wh_registry_client_in_review(const struct wh_registry_client *c);
 /* Answer bytes read in the current review. */
 size_t wh_registry_client_review_bytes(const struct wh_registry_client *c);
 
-/* HTTP requests made by this client since creation, token requests included. */
+/* HTTP requests made by this client since creation, token requests included; a root's count
+ * includes its shares'. */
 unsigned long wh_registry_client_requests(const struct wh_registry_client *c);
 /* Of those, the ones that were retries (after a 429, a 5xx or a reset connection). */
 unsigned long wh_registry_client_retries(const struct wh_registry_client *c);
@@ -151,8 +169,21 @@ struct wh_registry_memo {
 /* The review's memo entry for `digest`, or NULL (borrowed until wh_registry_client_review_end). */
 const struct wh_registry_memo *wh_registry_client_memo_find(const struct wh_registry_client *c,
                                                             const char *digest, bool is_manifest);
-/* Keeps `buf_owned` (heap, NUL-terminated) for the rest of the review; the caller's view of it
- * stays valid until wh_registry_client_review_end. */
+/*
+ * The memo entry for `digest`, as wh_registry_client_memo_find, but while another client of the
+ * same root fetches it (its claim), waits (until deadline_ms) for that fetch to end, so clients
+ * at once fetch a digest once. NULL with *claimed: the caller fetches it, and ends with
+ * wh_registry_client_memo_add or, on failure, wh_registry_client_memo_unclaim. NULL without:
+ * fetch without a claim (outside a review, at the deadline, too many claims).
+ */
+const struct wh_registry_memo *wh_registry_client_memo_claim(struct wh_registry_client *c,
+                                                             const char *digest, bool is_manifest,
+                                                             int64_t deadline_ms, bool *claimed);
+/* Drops the caller's claim on `digest` (no-op without one) and wakes its waiters. */
+void wh_registry_client_memo_unclaim(struct wh_registry_client *c, const char *digest,
+                                     bool is_manifest);
+/* Keeps `buf_owned` (heap, NUL-terminated) for the rest of the review (ending a claim on the
+ * digest); the caller's view of it stays valid until wh_registry_client_review_end. */
 void wh_registry_client_memo_add(struct wh_registry_client *c, const char *digest, bool is_manifest,
                                  unsigned char *buf_owned, size_t len, const char *content_type);
 

@@ -188,6 +188,33 @@ wh_registry_http_new(const struct wh_registry_http_options *o, struct wh_registr
     return WH_OK;
 }
 
+enum wh_err
+wh_registry_http_clone(const struct wh_registry_http *from, struct wh_registry_http **out,
+                       struct wh_error *err)
+{
+    struct wh_registry_http_options o = {.ca_only_file = from->ca_only_file,
+                                         .plain_hosts = (const char *const *)from->plain_hosts,
+                                         .n_plain_hosts = from->n_plain_hosts};
+    struct wh_registry_http *h;
+
+    if (wh_registry_http_new(&o, &h, err) != WH_OK)
+        return err->code;
+    if (from->n_cas > 0) {
+        h->cas = calloc(from->n_cas, sizeof(*h->cas));
+        if (h->cas == NULL)
+            wh_oom();
+        for (size_t i = 0; i < from->n_cas; i++) {
+            h->cas[i].host = from->cas[i].host != NULL ? wh_str_dup(from->cas[i].host) : NULL;
+            h->cas[i].certs = sk_X509_deep_copy(from->cas[i].certs, X509_dup, X509_free);
+            if (h->cas[i].certs == NULL)
+                wh_oom();
+            h->n_cas++;
+        }
+    }
+    *out = h;
+    return WH_OK;
+}
+
 void
 wh_registry_http_free(struct wh_registry_http *h)
 {

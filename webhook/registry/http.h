@@ -86,6 +86,11 @@ struct wh_registry_http_response {
  */
 WH_MUST_CHECK enum wh_err wh_registry_http_new(const struct wh_registry_http_options *o,
                                                struct wh_registry_http **out, struct wh_error *err);
+/* A transport with `from`'s CA bundles and plain-http hosts (copied), its own connections and
+ * counters, no charge hook or observer. *out valid only on WH_OK. */
+WH_MUST_CHECK enum wh_err wh_registry_http_clone(const struct wh_registry_http *from,
+                                                 struct wh_registry_http **out,
+                                                 struct wh_error *err);
 void wh_registry_http_free(struct wh_registry_http *h);
 
 /* Every body chunk of every later exchange is charged to fn(arg, n) first; NULL: none. */

@@ -81,6 +81,16 @@ wh_registry_resolve(struct wh_registry_client *c, const struct wh_image_ref *ref
     return WH_OK;
 }
 
+/* Ends a memo claim (client.h wh_registry_client_memo_claim) if `claimed`; returns rc. */
+static enum wh_err
+unclaim(struct wh_registry_client *c, const char *digest, bool is_manifest, bool claimed,
+        enum wh_err rc)
+{
+    if (claimed)
+        wh_registry_client_memo_unclaim(c, digest, is_manifest);
+    return rc;
+}
+
 enum wh_err
 wh_registry_manifest_get(struct wh_registry_client *c, const struct wh_image_ref *ref,
                          const char *reference, int64_t deadline_ms, struct wh_arena *a,
@@ -94,7 +104,7 @@ wh_registry_manifest_get(struct wh_registry_client *c, const struct wh_image_ref
     struct wh_registry_http_response r = {0};
     struct wh_registry_manifest m;
     const struct wh_registry_memo *hit = NULL, *same;
-    bool by_digest;
+    bool by_digest, claimed = false;
     enum wh_err rc;
 
     if ((rc = check_reference(ref, reference, err)) != WH_OK)
@@ -102,15 +112,15 @@ wh_registry_manifest_get(struct wh_registry_client *c, const struct wh_image_ref
     by_digest = wh_digest_is_sha256(wh_str_c(reference));
     q.what = wh_arena_sprintf(a, "GET manifest %s", short_ref(reference, a));
     q.path = wh_arena_sprintf(a, "/v2/%s/manifests/%s", ref->repository, reference);
-    if (by_digest && wh_registry_client_in_review(c))
-        hit = wh_registry_client_memo_find(c, reference, true);
+    if (by_digest)
+        hit = wh_registry_client_memo_claim(c, reference, true, deadline_ms, &claimed);
     if (hit != NULL) {
         r.body = (struct wh_bytes){hit->buf, hit->len};
         r.content_type = hit->content_type;
     } else {
         q.take = wh_registry_client_in_review(c);
         if ((rc = wh_registry_client_request(c, &q, a, &r, err)) != WH_OK)
-            return rc;
+            return unclaim(c, reference, true, claimed, rc);
     }
     rc = wh_registry_manifest_parse(r.body, r.content_type, wh_registry_client_limits(c), a, &m,
                                     err);
@@ -127,7 +137,7 @@ wh_registry_manifest_get(struct wh_registry_client *c, const struct wh_image_ref
                           ref->registry, ref->repository, q.what, r.content_digest, m.digest);
     if (rc != WH_OK) {
         free(r.heap);
-        return rc;
+        return unclaim(c, reference, true, claimed, rc);
     }
     if (r.heap != NULL) {
         /* Kept for the review under the body's digest (a tag's answer too: a later GET by that
@@ -140,7 +150,7 @@ wh_registry_manifest_get(struct wh_registry_client *c, const struct wh_image_ref
         }
     }
     *out = m;
-    return WH_OK;
+    return unclaim(c, reference, true, claimed, WH_OK);
 }
 
 enum wh_err
@@ -152,6 +162,7 @@ wh_registry_blob_get(struct wh_registry_client *c, const struct wh_image_ref *re
         .method = "GET", .ref = ref, .max = max, .follow = true, .deadline_ms = deadline_ms};
     struct wh_registry_http_response r;
     const struct wh_registry_memo *hit;
+    bool claimed = false;
     enum wh_err rc;
 
     if (digest == NULL || !wh_digest_is_sha256(wh_str_c(digest)))
@@ -161,8 +172,7 @@ wh_registry_blob_get(struct wh_registry_client *c, const struct wh_image_ref *re
         return rc;
     q.what = wh_arena_sprintf(a, "GET blob %s", short_ref(digest, a));
     q.path = wh_arena_sprintf(a, "/v2/%s/blobs/%s", ref->repository, digest);
-    if (wh_registry_client_in_review(c) &&
-        (hit = wh_registry_client_memo_find(c, digest, false)) != NULL) {
+    if ((hit = wh_registry_client_memo_claim(c, digest, false, deadline_ms, &claimed)) != NULL) {
         /* Fetched earlier in this review (e.g. one blob named by many layers): not again. */
         if (hit->len > max)
             return wh_error_set(err, WH_E_LIMIT, "%s/%s: %s: %zu bytes (limit %zu)", ref->registry,
@@ -172,20 +182,21 @@ wh_registry_blob_get(struct wh_registry_client *c, const struct wh_image_ref *re
     }
     q.take = wh_registry_client_in_review(c);
     if ((rc = wh_registry_client_request(c, &q, a, &r, err)) != WH_OK)
-        return rc;
+        return unclaim(c, digest, false, claimed, rc);
     if (!wh_digest_matches(r.body.ptr, r.body.len, wh_str_c(digest))) {
         char got[WH_DIGEST_STR_LEN];
 
         wh_digest_sha256_str(r.body.ptr, r.body.len, got);
         free(r.heap);
-        return wh_error_set(err, WH_E_VERIFY,
-                            "%s/%s: %s: blob digest mismatch: the body hashes to %s", ref->registry,
-                            ref->repository, q.what, got);
+        return unclaim(c, digest, false, claimed,
+                       wh_error_set(err, WH_E_VERIFY,
+                                    "%s/%s: %s: blob digest mismatch: the body hashes to %s",
+                                    ref->registry, ref->repository, q.what, got));
     }
     if (r.heap != NULL)
         wh_registry_client_memo_add(c, digest, false, r.heap, r.body.len, NULL);
     *out = r.body;
-    return WH_OK;
+    return unclaim(c, digest, false, claimed, WH_OK);
 }
 
 enum wh_err

@@ -198,18 +198,21 @@ test_registry_throttling_and_kube(void)
     struct wh_error err = {0};
 
     wh_config_defaults(&c);
-    ok(c.registry.max_concurrent_per_registry == 8 && c.registry.retry.max_attempts == 4 &&
-           c.registry.retry.base_ms == 200 && c.registry.retry.max_wait_ms == 10000 &&
-           c.kube_api_server == NULL && c.kube_secret_ttl_s == 60 &&
+    ok(c.registry.max_concurrent_per_registry == 8 && c.registry.parallel_fetches == 4 &&
+           c.registry.retry.max_attempts == 4 && c.registry.retry.base_ms == 200 &&
+           c.registry.retry.max_wait_ms == 10000 && c.kube_api_server == NULL &&
+           c.kube_secret_ttl_s == 60 &&
            strcmp(c.kube_token_file, "/var/run/secrets/kubernetes.io/serviceaccount/token") == 0,
        "registry throttling and kube defaults");
     wh_config_fini(&c);
-    ok(load_text("registry:\n  maxConcurrentPerRegistry: 2\n  retry: {maxAttempts: 6, baseMillis: "
+    ok(load_text("registry:\n  maxConcurrentPerRegistry: 2\n  parallelFetches: 6\n  retry: "
+                 "{maxAttempts: 6, baseMillis: "
                  "50, maxWaitMillis: 3000}\nkube: {apiServer: \"https://127.0.0.1:6443\", "
                  "tokenFile: /t, caFile: /ca, secretTTLSeconds: 5}\n",
                  &c, &err) == WH_OK &&
-           c.registry.max_concurrent_per_registry == 2 && c.registry.retry.max_attempts == 6 &&
-           c.registry.retry.base_ms == 50 && c.registry.retry.max_wait_ms == 3000 &&
+           c.registry.max_concurrent_per_registry == 2 && c.registry.parallel_fetches == 6 &&
+           c.registry.retry.max_attempts == 6 && c.registry.retry.base_ms == 50 &&
+           c.registry.retry.max_wait_ms == 3000 &&
            strcmp(c.kube_api_server, "https://127.0.0.1:6443") == 0 &&
            strcmp(c.kube_token_file, "/t") == 0 && strcmp(c.kube_ca_file, "/ca") == 0 &&
            c.kube_secret_ttl_s == 5,
@@ -217,6 +220,8 @@ test_registry_throttling_and_kube(void)
     wh_config_fini(&c);
     expect_invalid("registry: {maxConcurrentPerRegistry: 0}\n", WH_E_INVALID,
                    "maxConcurrentPerRegistry: 0 is out of range 1-1024", "zero concurrency");
+    expect_invalid("registry: {parallelFetches: 33}\n", WH_E_INVALID,
+                   "parallelFetches: 33 is out of range 1-32", "too many fetches at once");
     expect_invalid("registry: {retry: {maxAttempts: 11}}\n", WH_E_INVALID,
                    "maxAttempts: 11 is out of range 1-10", "too many attempts");
     expect_invalid("registry: {retry: {backoff: 1}}\n", WH_E_INVALID, "backoff",

@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "base/digest.h"
 #include "base/str.h"
+#include "pipeline/fanout.h"
 #include "pipeline/memo.h"
 #include "pipeline/resolve.h"
 #include "pipeline/signatures.h"
@@ -908,6 +909,155 @@ test_cache_entries_are_small(void)
     wh_cache_free(sboms);
 }
 
+/* ---- a pod's images checked at once (fanout.h) ---- */
+
+#define POD_IMAGES 8
+#define POD_SLOW_MS 25
+
+/* A pod over tags t0..t7 (t6 unsigned, t7 an alias of t0's digest), t3 used twice, and one
+ * invalid reference, in a world whose every request waits POD_SLOW_MS. */
+static void
+pod_world(struct world *w, struct wh_admission_request *req)
+{
+    struct wh_admission_image *imgs;
+    size_t n = 0;
+
+    world_start(w);
+    WH_ASSERT(world_policy(w, "",
+                           "      signatures: {signedBy: [ci-key]}\n"
+                           "      attestations: {sbom: {predicateType: cyclonedx, "
+                           "signedBy: [ci-key]}}\n"));
+    for (int k = 0; k < POD_IMAGES - 2; k++)
+        signed_image(w, "demo/app", wh_arena_sprintf(&w->a, "t%d", k),
+                     wh_arena_sprintf(&w->a, "app-t%d", k), CDX_PROD, "");
+    image(w, "demo/app", "t6", "app-t6");                      /* no signature */
+    signed_image(w, "demo/app", "t7", "app-t0", CDX_PROD, ""); /* t0's digest */
+    imgs = wh_arena_calloc(&w->a, POD_IMAGES + 2, sizeof(*imgs));
+    for (int k = 0; k < POD_IMAGES; k++) {
+        imgs[n].path = wh_arena_sprintf(&w->a, "spec.containers[%zu].image", n);
+        imgs[n++].image = wh_arena_sprintf(&w->a, "%s/demo/app:t%d", w->addr, k);
+        if (k == 3) {
+            imgs[n].path = wh_arena_sprintf(&w->a, "spec.containers[%zu].image", n);
+            imgs[n++].image = wh_arena_sprintf(&w->a, "%s/demo/app:t3", w->addr);
+        }
+    }
+    imgs[n].path = wh_arena_sprintf(&w->a, "spec.containers[%zu].image", n);
+    imgs[n++].image = "Not A Reference";
+    memset(req, 0, sizeof(*req));
+    req->images = imgs;
+    req->n_images = n;
+    fault_registry_set(w->f, wh_arena_sprintf(&w->a, "slow:%d", POD_SLOW_MS), "/v2/", 0);
+}
+
+/* One cold review of the pod: its decision as text (denials, then annotations, in order), the
+ * registry requests it made, and how long it took. */
+struct pod_run {
+    const char *text;
+    unsigned long requests;
+    int64_t ms;
+    unsigned max_in_flight;
+};
+
+static void
+pod_review(struct world *w, const struct wh_admission_request *req, struct wh_pipeline_fanout *fo,
+           int64_t budget_ms, struct pod_run *out)
+{
+    struct wh_image_check_ctx ctx;
+    struct wh_decision d;
+    struct wh_cache *cache = wh_cache_new(64, 1 << 20);
+    struct wh_buf b;
+    unsigned long before = wh_registry_client_requests(w->client);
+    int64_t t0 = wh_clock_mono_ms();
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.policy = w->policy;
+    ctx.registry = w->client;
+    ctx.registry_error = "";
+    ctx.limits = &lim;
+    ctx.deadline_ms = t0 + budget_ms;
+    ctx.now = wh_clock_wall();
+    ctx.arena = &w->a;
+    ctx.cache = cache;
+    ctx.tag_ttl_ms = ctx.facts_ttl_ms = ctx.negative_ttl_ms = 60000;
+    ctx.generation = wh_policy_generation(w->policy);
+    ctx.fanout = fo;
+    fault_registry_reset_stats(w->f);
+    wh_decision_init(&d, &w->a);
+    wh_pipeline_image_check_request(&ctx, req, &d);
+    wh_policy_finish(&d);
+    out->ms = wh_clock_mono_ms() - t0;
+    out->requests = wh_registry_client_requests(w->client) - before;
+    out->max_in_flight = fault_registry_max_in_flight(w->f);
+    wh_buf_init(&b, 1 << 20);
+    wh_buf_printf(&b, "allowed=%d\n", d.allowed);
+    for (size_t i = 0; i < d.n_denials; i++)
+        wh_buf_printf(&b, "deny %s\n", d.denials[i]);
+    for (size_t i = 0; i < d.n_annotations; i++)
+        wh_buf_printf(&b, "%s=%s\n", d.annotations[i].key, d.annotations[i].value);
+    out->text = wh_arena_strndup(&w->a, b.ptr, b.len);
+    wh_buf_fini(&b);
+    wh_cache_free(cache);
+}
+
+static void
+test_pod_images_at_once(void)
+{
+    struct world w;
+    struct wh_admission_request req;
+    struct wh_pipeline_fanout *fo;
+    struct pod_run seq, par;
+
+    pod_world(&w, &req);
+    fo = wh_pipeline_fanout_new(w.client, 4);
+    pod_review(&w, &req, NULL, 20000, &seq);
+    pod_review(&w, &req, fo, 20000, &par);
+    ok(strcmp(seq.text, par.text) == 0 && strstr(par.text, "allowed=0") != NULL &&
+           has(par.text, "spec.containers[7].image") && has(par.text, "Not A Reference"),
+       "at once, the decision is the sequential one, denials and annotations in pod order "
+       "(%zu bytes)",
+       strlen(par.text));
+    if (strcmp(seq.text, par.text) != 0)
+        printf("# sequential:\n%s# at once:\n%s", seq.text, par.text);
+    ok(par.requests == seq.requests && par.requests > 0,
+       "the same registry requests: %lu at once, %lu one after another", par.requests,
+       seq.requests);
+    ok(par.max_in_flight >= 2 && wh_pipeline_fanout_helpers(fo) == 3,
+       "requests overlap: %u in flight at most, %zu helpers", par.max_in_flight,
+       wh_pipeline_fanout_helpers(fo));
+    /* 7 distinct images on 4 threads: ≈ 2 images' round trips instead of 7 (a generous 2×). */
+    ok(par.ms * 2 < seq.ms, "a pod of %d slow images: %lld ms at once, %lld ms one by one",
+       POD_IMAGES, (long long)par.ms, (long long)seq.ms);
+    wh_pipeline_fanout_free(fo);
+    world_stop(&w);
+}
+
+/* Every image keeps the review's deadline: a registry slower than it fails each image as a
+ * timeout (infrastructure), at once, and the review ends near the deadline, not after every
+ * image's round trips. */
+static void
+test_pod_deadline_at_once(void)
+{
+    struct world w;
+    struct wh_admission_request req;
+    struct wh_pipeline_fanout *fo;
+    struct pod_run par;
+    size_t failed = 0;
+
+    pod_world(&w, &req);
+    fo = wh_pipeline_fanout_new(w.client, 4);
+    fault_registry_set(w.f, "slow:500", "/v2/", 0);
+    pod_review(&w, &req, fo, 200, &par);
+    for (const char *p = par.text; (p = strstr(p, "could not be checked (onError: deny)")) != NULL;
+         p++)
+        failed++;
+    ok(!has(par.text, "allowed=1") && failed == POD_IMAGES + 1 && !has(par.text, "verdict=allow"),
+       "a 200 ms deadline against 0.5 s answers: every container denied by onError (%zu)", failed);
+    ok(par.ms < 450, "the review ended at its deadline: %lld ms for a 200 ms budget",
+       (long long)par.ms);
+    wh_pipeline_fanout_free(fo);
+    world_stop(&w);
+}
+
 int
 main(void)
 {
@@ -923,6 +1073,8 @@ main(void)
     test_signature_count();
     test_agent_commits_win_over_empty();
     test_cache_entries_are_small();
+    test_pod_images_at_once();
+    test_pod_deadline_at_once();
     wh_arena_fini(&keys_arena);
     return done_testing();
 }
