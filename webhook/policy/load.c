@@ -1282,6 +1282,105 @@ parse_pins(struct ctx *c, const struct wh_policy_node *n)
     return WH_OK;
 }
 
+/* ---- spec.audit (driftgate audit repo) ---- */
+
+/* The findings of audit repo's offline layers; dev/ and runtime/ also take names from the
+ * policy's own tier rules and reverify, so any glob under them is accepted. */
+static const char *const AUDIT_RULES[] = {"deps/no-lockfile",
+                                          "deps/lock-out-of-sync",
+                                          "deps/lock-unhashed",
+                                          "deps/no-update-bot",
+                                          "deps/ecosystem-not-covered",
+                                          "deps/no-digest-pinning",
+                                          "toolchain/unpinned",
+                                          "toolchain/conflict",
+                                          "toolchain/alias",
+                                          "toolchain/mismatch",
+                                          "toolchain/not-in-dev-image",
+                                          "dev/age-unknown",
+                                          "dev/stale-image",
+                                          "dev/verify",
+                                          "dev/drift",
+                                          "runtime/stale-image",
+                                          NULL};
+
+static enum wh_err
+check_audit_rule_globs(struct ctx *c, const struct wh_policy_node *n, const char *where,
+                       const char *const *globs, size_t n_globs)
+{
+    size_t i, k;
+
+    for (i = 0; i < n_globs; i++) {
+        if (strncmp(globs[i], "dev/", 4) == 0 || strncmp(globs[i], "runtime/", 8) == 0)
+            continue;
+        for (k = 0; AUDIT_RULES[k] != NULL; k++)
+            if (wh_image_glob_match(wh_str_c(globs[i]), wh_str_c(AUDIT_RULES[k])))
+                break;
+        if (AUDIT_RULES[k] == NULL)
+            return fail(c, n->kids[i],
+                        "%s[%zu]: \"%s\" matches no audit repo finding (deps/..., toolchain/..., "
+                        "dev/..., runtime/...: see driftgate audit repo's report)",
+                        where, i, globs[i]);
+    }
+    return WH_OK;
+}
+
+static enum wh_err
+parse_audit_rule(struct ctx *c, const struct wh_policy_node *e, const char *id,
+                 struct wh_policy_audit_rule *r)
+{
+    static const char *const keys[] = {"tier", "when", NULL};
+    static const char *const when_keys[] = {"rules", "files", NULL};
+    static const char *const TIERS[] = {"block", "warn", "ignore", NULL};
+    const struct wh_policy_node *v, *w;
+    const char *where = wh_arena_sprintf(c->tmp, "%s.when", id);
+    enum wh_err rc;
+    int k;
+
+    if ((rc = want(c, e, WH_POLICY_MAP, id)) != WH_OK ||
+        (rc = check_keys(c, e, id, keys)) != WH_OK || (rc = need(c, e, "tier", id, &v)) != WH_OK ||
+        (rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.tier", id), TIERS, &k)) != WH_OK ||
+        (rc = need(c, e, "when", id, &w)) != WH_OK ||
+        (rc = want(c, w, WH_POLICY_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, w, where, when_keys)) != WH_OK)
+        return rc;
+    r->id = id;
+    r->tier = (enum wh_tier)k;
+    r->line = e->line;
+    if ((rc = need(c, w, "rules", where, &v)) != WH_OK ||
+        (rc = as_plain_globs(c, v, wh_arena_sprintf(c->tmp, "%s.rules", where), &r->rules,
+                             &r->n_rules)) != WH_OK ||
+        (rc = check_audit_rule_globs(c, v, wh_arena_sprintf(c->tmp, "%s.rules", where), r->rules,
+                                     r->n_rules)) != WH_OK)
+        return rc;
+    if (r->n_rules == 0)
+        return fail(c, v, "%s.rules: expected at least one entry", where);
+    if ((v = wh_policy_tree_get(w, "files")) != NULL &&
+        (rc = as_plain_globs(c, v, wh_arena_sprintf(c->tmp, "%s.files", where), &r->files,
+                             &r->n_files)) != WH_OK)
+        return rc;
+    return WH_OK;
+}
+
+static enum wh_err
+parse_audit(struct ctx *c, const struct wh_policy_node *n)
+{
+    enum wh_err rc = want(c, n, WH_POLICY_SEQ, "spec.audit");
+    size_t i;
+
+    if (rc != WH_OK)
+        return rc;
+    if (n->n == 0)
+        return fail(c, n, "spec.audit: expected at least one rule");
+    c->p->audit = wh_arena_calloc(&c->p->arena, n->n, sizeof(*c->p->audit));
+    c->p->n_audit = n->n;
+    for (i = 0; i < n->n; i++)
+        if ((rc = parse_audit_rule(c, n->kids[i], wh_arena_sprintf(&c->p->arena, "audit[%zu]", i),
+                                   &c->p->audit[i])) != WH_OK)
+            return rc;
+    return WH_OK;
+}
+
 /* signedBy: names of spec.signers → pointers. */
 static enum wh_err
 parse_signed_by(struct ctx *c, const struct wh_policy_node *n, const char *where,
@@ -2087,8 +2186,8 @@ parse_header(struct ctx *c, const struct wh_policy_node *root)
 static enum wh_err
 parse_document(struct ctx *c, const struct wh_policy_node *root)
 {
-    static const char *const spec_keys[] = {"defaults",   "signers", "images", "tiers",
-                                            "exemptions", "runtime", "pins",   NULL};
+    static const char *const spec_keys[] = {"defaults", "signers", "images", "tiers", "exemptions",
+                                            "runtime",  "pins",    "audit",  NULL};
     const struct wh_policy_node *v, *spec;
     enum wh_err rc;
 
@@ -2116,6 +2215,9 @@ parse_document(struct ctx *c, const struct wh_policy_node *root)
         (rc = note(c, parse_exemptions(c, v))) != WH_OK)
         return rc;
     if ((v = wh_policy_tree_get(spec, "pins")) != NULL && (rc = note(c, parse_pins(c, v))) != WH_OK)
+        return rc;
+    if ((v = wh_policy_tree_get(spec, "audit")) != NULL &&
+        (rc = note(c, parse_audit(c, v))) != WH_OK)
         return rc;
     if (c->n_errors == 0)
         return WH_OK;
@@ -2300,6 +2402,13 @@ wh_policy_signer_find(const struct wh_policy *p, const char *name)
         if (p->signers[i].name != NULL && strcmp(p->signers[i].name, name) == 0)
             return &p->signers[i];
     return NULL;
+}
+
+const struct wh_policy_audit_rule *
+wh_policy_audit_rules(const struct wh_policy *p, size_t *n)
+{
+    *n = p->n_audit;
+    return p->audit;
 }
 
 const struct wh_policy_pin_rule *

@@ -189,6 +189,19 @@ struct wh_policy_pin_rule {
     int line;
 };
 
+/* spec.audit: the tier of a finding of `driftgate audit repo`'s dev container, toolchain,
+ * dependencies and runtime layers (the pipeline layer's references take spec.pins); the first
+ * rule whose conditions all hold wins, none holding keeps the finding's built-in tier. */
+struct wh_policy_audit_rule {
+    const char *id; /* "audit[0]" */
+    enum wh_tier tier;
+    const char *const *rules; /* image globs over the finding's rule, as "deps/no-lockfile" */
+    size_t n_rules;
+    const char *const *files; /* image globs over the repository-relative file */
+    size_t n_files;
+    int line;
+};
+
 /* An exemption, until `expires`, for matching images: scope finding (`rule:`) lifts blocks of one
  * tier rule; scope image (`scope: image`) lifts the image's signature and attestation
  * requirements (and the drift check, which needs the SBOM attestation). */

@@ -102,6 +102,9 @@ const struct wh_policy_signer *wh_policy_signer_find(const struct wh_policy *p, 
 /* spec.pins rules in file order (*n of them); NULL with *n = 0 when the policy has no pins:
  * section (audit/pins.h then applies its built-in defaults). */
 const struct wh_policy_pin_rule *wh_policy_pins(const struct wh_policy *p, size_t *n);
+/* spec.audit rules in file order (*n of them); NULL with *n = 0 when absent (every finding
+ * keeps its built-in tier). */
+const struct wh_policy_audit_rule *wh_policy_audit_rules(const struct wh_policy *p, size_t *n);
 /* "action", "workflow", ...: the policy's name of a pin kind (static). */
 const char *wh_policy_pin_kind_name(enum wh_pin_kind k);
 /* Every regex of the policy (subjectRegExp, issuerRegExp, builderIdRegExp), linked by ->next in

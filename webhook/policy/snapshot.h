@@ -28,6 +28,8 @@ struct wh_policy {
     size_t n_exemptions;
     struct wh_policy_pin_rule *pins; /* spec.pins, NULL when absent */
     size_t n_pins;
+    struct wh_policy_audit_rule *audit; /* spec.audit, NULL when absent */
+    size_t n_audit;
     const struct wh_policy_regex *regexes; /* every regex, linked by ->next (for lint) */
 };
 
