@@ -1,7 +1,9 @@
 /*
  * `driftgate audit repo` parsers: the first byte picks one (the toolchain files by name,
  * package.json against a lock split at the first NUL-free "\n----\n", requirements, pyproject,
- * go.mod against go.sum, renovate.json, dependabot.yml); the rest is the file. Each either
+ * go.mod against go.sum, renovate.json, dependabot.yml, and split the same way Cargo.toml against
+ * Cargo.lock, package.json against yarn.lock and pnpm-lock.yaml, pyproject.toml against uv.lock);
+ * the rest is the file. Each either
  * succeeds or fails with WH_E_INVALID/WH_E_LIMIT and a "line:col: " message; every finding and
  * toolchain pin it produced is complete (rule, message, a known tier; tool and version), and a
  * pin's version starts with a digit. The toolchain comparison runs against a small SBOM.
@@ -93,7 +95,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Files are NUL-terminated when read (walk.c); so is this copy. */
     copy = wh_arena_strndup(&a, (const char *)data + 1, size - 1);
     text = (struct wh_bytes){(const unsigned char *)copy, size - 1};
-    switch (data[0] % 12) {
+    switch (data[0] % 16) {
     case 6:
         split(text, &x, &y);
         rc = wh_audit_deps_npm(&r, "package.json", x, "package-lock.json", y, &bad, &err);
@@ -116,12 +118,32 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 11:
         rc = wh_audit_deps_dependabot(text, &a, &bot, &err);
         break;
+    case 12:
+        split(text, &x, &y);
+        rc = wh_audit_deps_cargo(&r, "Cargo.toml", x, "Cargo.lock", y, &bad, &err);
+        break;
+    case 13:
+        split(text, &x, &y);
+        rc = wh_audit_deps_yarn(&r, "package.json", x, "yarn.lock", y, &bad, &err);
+        break;
+    case 14:
+        split(text, &x, &y);
+        rc = wh_audit_deps_pnpm(&r, "package.json", x, (data[0] & 16) ? "packages/a" : ".",
+                                "pnpm-lock.yaml", y, &bad, &hashed, &err);
+        break;
+    case 15:
+        split(text, &x, &y);
+        rc = wh_audit_deps_pylock(&r, "pyproject.toml", x, "uv.lock", y, &bad, &err);
+        break;
     default:
-        rc = wh_audit_toolchain_parse(&r, toolchain_files[data[0] % 12], text, &err);
+        rc = wh_audit_toolchain_parse(&r, toolchain_files[data[0] % 6], text, &err);
         break;
     }
     check_error(rc, &err);
     check_repo(&r);
+    for (size_t i = 0; i < r.n_deps; i++)
+        WH_ASSERT(r.deps[i].manifest != NULL && r.deps[i].name != NULL &&
+                  r.deps[i].version != NULL);
     wh_arena_fini(&a);
     return 0;
 }

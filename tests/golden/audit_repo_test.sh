@@ -11,6 +11,12 @@
 #   clean/      nothing to report, exit 0 (layers it could not evaluate say so)
 #   dependabot/ Dependabot not covering docker
 #   repo-bad/   files that cannot be read as their format: errors with file:line:col, exit 1
+#   locks/      lock sync beyond npm and go: a Cargo workspace in sync (workspace = true, target.*,
+#               table and dotted forms, path and git sources, caret/tilde/=/range/wildcard
+#               requirements, a multi-line description) and one out of sync (version, checksum,
+#               missing); yarn v1 and berry (a workspace: protocol); pnpm 9 importers for a
+#               workspace and pnpm 5's specifiers; poetry.lock in sync, uv.lock missing a name.
+#               With locks-policy.yaml (spec.audit) findings move between block, warn and ignore.
 # The dev container layer against a registry is in the second half: the fixture world's registry
 # (tests/lib/world.sh) with signed dev images (no `created` in their config), one restamped as built in 2020; the
 # toolchain pins against the dev image's verified SBOM; --image drift; check --dev-from.
@@ -48,6 +54,9 @@ golden clean.txt 0 $fx/clean --offline
 golden dependabot.txt 0 $fx/dependabot --offline
 golden repo-bad.txt 1 $fx/repo-bad --offline
 golden repo-bad.sarif 1 $fx/repo-bad --offline --format sarif
+golden locks.txt 1 $fx/locks --offline
+golden locks.json 1 $fx/locks --offline --format json
+golden locks-policy.txt 1 $fx/locks --offline --policy $fx/locks-policy.yaml
 
 for f in layers.sarif:sarif layers.md:markdown layers.txt:text repo-bad.sarif:sarif; do
   if out=$(node tests/security/report-check.js "${f#*:}" "$work/${f%%:*}" 2>&1); then
@@ -134,6 +143,65 @@ else
   fail "audit repo: hostile repository: exit $status, missing:$miss" "$(head -20 "$work/hostile.txt")"
 fi
 
+# Lock files that are not their format: an error naming the file and the position, exit 1.
+b=$work/badlocks
+mkdir -p "$b/c" "$b/y" "$b/p" "$b/u"
+printf '[package]\nname = "c"\n[dependencies]\nserde = { version = "1"\n' > "$b/c/Cargo.toml"
+printf 'version = 3\n' > "$b/c/Cargo.lock"
+printf '{"dependencies": {"a": "1"}}\n' > "$b/y/package.json"
+printf 'a@1:\n  version "1.0.0"\ngarbage\n' > "$b/y/yarn.lock"
+printf '{"dependencies": {"a": "1"}}\n' > "$b/p/package.json"
+printf 'importers: {}\n' > "$b/p/pnpm-lock.yaml"
+printf '[project]\ndependencies = ["a"]\n' > "$b/u/pyproject.toml"
+printf '[[package]]\nname = "a\n' > "$b/u/uv.lock"
+got=$("$dg" audit repo "$b" --offline 2>&1)
+status=$?
+want_lines=(
+  "ERROR c/Cargo.toml:4:9: unterminated array or inline table"
+  "ERROR y/yarn.lock:3:1: expected an entry header (\"name@range\":)"
+  "ERROR p/pnpm-lock.yaml:1:1: no lockfileVersion: not a pnpm lock"
+  "ERROR u/uv.lock:2:8: unterminated string"
+)
+miss=""
+for l in "${want_lines[@]}"; do printf '%s\n' "$got" | grep -qxF "$l" || miss="$miss [$l]"; done
+if [ "$status" = 1 ] && [ -z "$miss" ]; then
+  pass "audit repo: malformed Cargo.toml, yarn.lock, pnpm-lock.yaml, uv.lock: errors with positions"
+else
+  fail "audit repo: malformed locks: exit $status, missing:$miss" "$got"
+fi
+
+# Renovate's extraction (npm renovate@39, DG_RENOVATE=path as in audit_test.sh) as the oracle of
+# the dependencies driftgate resolved: every dependency driftgate reports for a manifest is one
+# Renovate extracts from it with the same locked version.
+ren=${DG_RENOVATE:-$top/tests/node_modules/.bin/renovate}
+if [ -x "$ren" ]; then
+  cp -r $fx/locks "$work/ren"
+  (cd "$work/ren" && git init -q . && git add -A && git -c user.email=t@t -c user.name=t commit -qm x)
+  if (cd "$work/ren" && RENOVATE_X_IGNORE_NODE_WARN=true LOG_LEVEL=warn timeout 600 "$ren" \
+        --platform=local --dry-run=extract --onboarding=false --report-type=file \
+        --report-path="$work/renovate.json" >"$work/renovate.log" 2>&1) &&
+     out=$(node tests/support/renovate-compare.js --deps "$work/renovate.json" "$work/locks.json" 2>&1); then
+    pass "audit repo: renovate extraction agrees: $(printf '%s\n' "$out" | grep '^matched' | cut -d: -f1)"
+  else
+    fail "audit repo: renovate extraction disagrees on locked dependencies" \
+      "$(printf '%s\n' "${out:-$(tail -3 "$work/renovate.log")}" | head -8)"
+  fi
+  # The oracle can fail: one locked version changed in driftgate's report is caught.
+  sed 's/"name":"zod","version":"3.22.4"/"name":"zod","version":"3.22.5"/' "$work/locks.json" > "$work/locks-bad.json"
+  if ! out=$(node tests/support/renovate-compare.js --deps "$work/renovate.json" "$work/locks-bad.json" 2>&1) &&
+     printf '%s\n' "$out" | grep -q '^DIFF   pnpm-ws/packages/a/package.json zod'; then
+    pass "audit repo: the renovate oracle catches a wrong locked version"
+  else
+    fail "audit repo: the renovate oracle missed a wrong locked version" "$out"
+  fi
+else
+  skip "audit repo: renovate extraction of locked dependencies" "no renovate (DG_RENOVATE=path, npm renovate@39)"
+fi
+
+# spec.audit errors are policy errors (exit 2), as the loader and policy/schema.json say.
+printf 'apiVersion: driftgate.dev/v1alpha1\nkind: Policy\nspec:\n  audit:\n    - {tier: warn, when: {rules: [deps/lock-out-of-snyc]}}\n' > "$work/typo.yaml"
+printf 'apiVersion: driftgate.dev/v1alpha1\nkind: Policy\nspec:\n  audit:\n    - {tier: maybe, when: {rules: [deps/*]}}\n' > "$work/tier.yaml"
+
 # Usage errors exit 2 with a reason.
 expect_2() {
   local what=$1 needle=$2 out status
@@ -146,6 +214,11 @@ expect_2() {
 expect_2 "unknown --format" "usage: driftgate audit repo" audit repo $fx/clean --format yaml
 expect_2 "unknown flag" "unknown" audit repo $fx/clean --frobnicate
 expect_2 "bad --max-dev-age" "--max-dev-age takes days" audit repo $fx/clean --max-dev-age soon
+expect_2 "spec.audit: a rule that matches no finding" \
+  'audit[0].when.rules[0]: "deps/lock-out-of-snyc" matches no audit repo finding' \
+  audit repo $fx/clean --offline --policy "$work/typo.yaml"
+expect_2 "spec.audit: an unknown tier" 'audit[0].tier: expected one of block|warn|ignore' \
+  audit repo $fx/clean --offline --policy "$work/tier.yaml"
 expect_2 "missing directory" "no/such/dir: No such file or directory" audit repo no/such/dir --offline
 # --cluster reads the running pods (tests/integration/reverify_test.sh runs it against the stand-in
 # API server); with --offline it cannot, and that is an error, never a clean runtime layer.

@@ -76,11 +76,12 @@ compare_field(json_t *pkg, json_t *root, const char *field, struct diffs *d, str
     }
 }
 
-/* Every dependency of the manifest resolved in the lock. */
+/* Every dependency of the manifest resolved in the lock (recorded for the report). */
 static void
-check_resolved(json_t *pkg, json_t *lock, int version, const char *field, struct diffs *d,
-               struct wh_arena *a)
+check_resolved(struct wh_repo *r, const char *pkg_file, json_t *pkg, json_t *lock, int version,
+               const char *field, struct diffs *d)
 {
+    struct wh_arena *a = r->au->a;
     json_t *deps = json_object_get(pkg, field), *v;
     const char *name;
 
@@ -89,8 +90,9 @@ check_resolved(json_t *pkg, json_t *lock, int version, const char *field, struct
         json_t *e = version >= 2 ? json_object_get(json_object_get(lock, "packages"),
                                                    wh_arena_sprintf(a, "node_modules/%s", name))
                                  : json_object_get(json_object_get(lock, "dependencies"), name);
-        if (!json_is_string(json_object_get(e, "version")) &&
-            !json_is_true(json_object_get(e, "link")))
+        if (json_is_string(json_object_get(e, "version")))
+            wh_audit_repo_dep(r, pkg_file, name, json_string_value(json_object_get(e, "version")));
+        else if (!json_is_true(json_object_get(e, "link")))
             diff_add(d, wh_arena_sprintf(a, "%s.%.200s %.100s has no resolved version in the lock",
                                          field, name, spec_of(v)));
     }
@@ -131,8 +133,8 @@ wh_audit_deps_npm(struct wh_repo *r, const char *pkg_file, struct wh_bytes pkg,
         diff_add(&d, "no lockfileVersion 1, 2 or 3");
     }
     if (version >= 1 && version <= 3) {
-        check_resolved(p, l, version, "dependencies", &d, a);
-        check_resolved(p, l, version, "devDependencies", &d, a);
+        check_resolved(r, pkg_file, p, l, version, "dependencies", &d);
+        check_resolved(r, pkg_file, p, l, version, "devDependencies", &d);
     }
     if (d.n > 0)
         wh_audit_repo_finding(
@@ -433,6 +435,10 @@ wh_audit_deps_gomod(struct wh_repo *r, const char *mod_file, struct wh_bytes mod
         if (sum.ptr != NULL && !sum_has(sum, m, v))
             diff_add(&d, wh_arena_sprintf(r->au->a, "%.*s %.*s", (int)(m.len > 200 ? 200 : m.len),
                                           m.ptr, (int)(v.len > 100 ? 100 : v.len), v.ptr));
+        else if (sum.ptr != NULL)
+            wh_audit_repo_dep(r, mod_file,
+                              wh_arena_strndup(r->au->a, m.ptr, m.len > 200 ? 200 : m.len),
+                              wh_arena_strndup(r->au->a, v.ptr, v.len > 100 ? 100 : v.len));
     }
     gomod_report(r, mod_file, sum_file, sum.ptr != NULL, n_req, first_line, &d);
     wh_buf_fini(&d.b);

@@ -43,6 +43,41 @@ WH_MUST_CHECK enum wh_err wh_audit_deps_gomod(struct wh_repo *r, const char *mod
                                               struct wh_bytes mod, const char *sum_file,
                                               struct wh_bytes sum, struct wh_error *err);
 
+/* Cargo.toml against Cargo.lock: every dependency of [dependencies], [dev-dependencies],
+ * [build-dependencies] (also under target.* and workspace., inline, table and dotted forms)
+ * must be a locked [[package]] (by its `package =` name) whose version satisfies the
+ * requirement (caret, tilde, =, <, <=, >, >=, wildcards, comma-joined; other forms: present is
+ * enough), and a registry package needs its checksum (or a lock v1 [metadata] checksum). */
+WH_MUST_CHECK enum wh_err wh_audit_deps_cargo(struct wh_repo *r, const char *manifest_file,
+                                              struct wh_bytes manifest, const char *lock_file,
+                                              struct wh_bytes lock, const char **bad_file,
+                                              struct wh_error *err);
+
+/* package.json against yarn.lock (v1 and berry): every dependency, devDependency and
+ * optionalDependency has an entry for "name@spec" (berry: "name@npm:spec" unless the spec
+ * names a protocol). */
+WH_MUST_CHECK enum wh_err wh_audit_deps_yarn(struct wh_repo *r, const char *pkg_file,
+                                             struct wh_bytes pkg, const char *lock_file,
+                                             struct wh_bytes lock, const char **bad_file,
+                                             struct wh_error *err);
+
+/* package.json against pnpm-lock.yaml's importer `importer` (the package's directory relative
+ * to the lock's, "." beside it): the same names with the same specifiers both ways. *found:
+ * the lock has that importer (nothing is reported otherwise). */
+WH_MUST_CHECK enum wh_err wh_audit_deps_pnpm(struct wh_repo *r, const char *pkg_file,
+                                             struct wh_bytes pkg, const char *importer,
+                                             const char *lock_file, struct wh_bytes lock,
+                                             const char **bad_file, bool *found,
+                                             struct wh_error *err);
+
+/* pyproject.toml against poetry.lock, uv.lock, pdm.lock or pylock.toml: every name of
+ * [project] dependencies, optional-dependencies, [dependency-groups] and
+ * [tool.poetry.*dependencies] (PEP 503 normalised) is a locked package. */
+WH_MUST_CHECK enum wh_err wh_audit_deps_pylock(struct wh_repo *r, const char *manifest_file,
+                                               struct wh_bytes manifest, const char *lock_file,
+                                               struct wh_bytes lock, const char **bad_file,
+                                               struct wh_error *err);
+
 /* Which ecosystems (1u << enum wh_repo_eco) an update bot's configuration covers, and for which
  * it pins digests (Renovate: config:best-practices, helpers:pinGitHubActionDigests[ToSemver],
  * docker:pinDigests, pinDigests: true globally or in a packageRule for the manager; Dependabot

@@ -8,6 +8,7 @@
 #include "audit/deps.h"
 #include "audit/toolchain.h"
 #include "audit/walk.h"
+#include "image/ref.h"
 
 static const char *const layer_names[] = {"dev container", "toolchain", "pipeline", "dependencies",
                                           "runtime"};
@@ -175,6 +176,24 @@ wh_audit_repo_finding(struct wh_repo *r, enum wh_repo_layer layer, const char *r
 }
 
 void
+wh_audit_repo_dep(struct wh_repo *r, const char *manifest, const char *name, const char *version)
+{
+    struct wh_repo_dep *d;
+
+    if (r->n_deps == WH_REPO_MAX_DEPS)
+        return;
+    if (r->n_deps == r->cap_deps) {
+        size_t cap = r->cap_deps == 0 ? 64 : r->cap_deps * 2;
+        r->deps = wh_arena_grow(r->au->a, r->deps, r->n_deps, cap, sizeof(*r->deps));
+        r->cap_deps = cap;
+    }
+    d = &r->deps[r->n_deps++];
+    d->manifest = manifest;
+    d->name = wh_arena_strdup(r->au->a, name);
+    d->version = wh_arena_strdup(r->au->a, version);
+}
+
+void
 wh_audit_repo_note(struct wh_repo *r, enum wh_repo_layer layer, const char *note)
 {
     struct wh_repo_layer_state *s = &r->layers[layer];
@@ -206,6 +225,56 @@ wh_audit_repo_count(const struct wh_repo *r, size_t *block, size_t *warn)
         *block += r->findings[i].tier == WH_TIER_BLOCK;
         *warn += r->findings[i].tier == WH_TIER_WARN;
     }
+}
+
+static bool
+any_glob(const char *const *globs, size_t n, const char *text)
+{
+    size_t i;
+
+    for (i = 0; text != NULL && i < n; i++)
+        if (wh_image_glob_match(wh_str_c(globs[i]), wh_str_c(text)))
+            return true;
+    return false;
+}
+
+static const struct wh_policy_audit_rule *
+audit_rule_for(const struct wh_policy_audit_rule *rules, size_t n, const struct wh_repo_finding *f)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (any_glob(rules[i].rules, rules[i].n_rules, f->rule) &&
+            (rules[i].n_files == 0 || any_glob(rules[i].files, rules[i].n_files, f->file)))
+            return &rules[i];
+    return NULL;
+}
+
+void
+wh_audit_repo_apply_tiers(struct wh_repo *r, const struct wh_policy *p)
+{
+    const struct wh_policy_audit_rule *rules, *rule;
+    size_t n = 0, i, kept = 0;
+
+    rules = p != NULL ? wh_policy_audit_rules(p, &n) : NULL;
+    for (i = 0; i < r->n_findings && n > 0; i++) {
+        struct wh_repo_finding *f = &r->findings[i];
+        rule = audit_rule_for(rules, n, f);
+        if (rule != NULL && rule->tier == WH_TIER_IGNORE) {
+            wh_audit_repo_note(r, f->layer,
+                               wh_arena_sprintf(r->au->a, "%s%s%s ignored by %s", f->rule,
+                                                f->file != NULL ? " in " : "",
+                                                f->file != NULL ? f->file : "", rule->id));
+            continue;
+        }
+        if (rule != NULL) {
+            f->tier = rule->tier;
+            f->msg = wh_arena_sprintf(r->au->a, "%s [%s]", f->msg, rule->id);
+        }
+        r->findings[kept++] = *f;
+    }
+    if (n > 0)
+        r->n_findings = kept;
 }
 
 /* ---- files ---- */
@@ -286,7 +355,8 @@ static const char *const cargo_locks[] = {"Cargo.lock"};
 static const char *const go_sums[] = {"go.sum"};
 
 /* A lock above `rel` counts only when the package.json beside it declares "workspaces" (npm,
- * yarn and bun workspaces lock every member at the root); anything else needs its own lock. */
+ * yarn and bun workspaces lock every member at the root) or it is pnpm's (pnpm-workspace.yaml;
+ * the lock's importers say whether it holds `rel`); anything else needs its own lock. */
 static const char *
 workspace_lock(struct wh_repo *r, const char *root, const char *rel)
 {
@@ -297,11 +367,51 @@ workspace_lock(struct wh_repo *r, const char *root, const char *rel)
         dir = wh_arena_strndup(r->au->a, dir, (size_t)(strrchr(dir, '/') - dir));
         lock = find_lock(r, dir, other_js_locks, 6, false);
         pkg = sibling(r->au->a, dir, "package.json");
+        if (lock != NULL && strcmp(base_of(lock), "pnpm-lock.yaml") == 0)
+            return lock;
         if (lock != NULL && has_file(r, pkg) && read_file(r, root, pkg, &text) &&
             wh_audit_deps_npm_has_workspaces(text))
             return lock;
     }
     return NULL;
+}
+
+/* The directory of `rel` relative to `lock`'s ("." when they share it). */
+static const char *
+importer_of(struct wh_arena *a, const char *rel, const char *lock)
+{
+    size_t ld = strrchr(lock, '/') != NULL ? (size_t)(strrchr(lock, '/') - lock) + 1 : 0;
+    size_t rd = strrchr(rel, '/') != NULL ? (size_t)(strrchr(rel, '/') - rel) : 0;
+
+    return rd > ld ? wh_arena_strndup(a, rel + ld, rd - ld) : ".";
+}
+
+/* package.json against a yarn or pnpm lock; false when a pnpm lock does not hold it. */
+static bool
+deps_js_lock(struct wh_repo *r, const char *root, const char *rel, struct wh_bytes pkg,
+             const char *lock)
+{
+    const char *base = base_of(lock), *bad = rel;
+    struct wh_bytes lk;
+    struct wh_error e;
+    enum wh_err rc;
+    bool found = true;
+
+    if (strcmp(base, "yarn.lock") != 0 && strcmp(base, "pnpm-lock.yaml") != 0) {
+        wh_audit_repo_note(
+            r, WH_REPO_DEPS,
+            wh_arena_sprintf(r->au->a, "%s: locked by %s (its sync is not checked)", rel, lock));
+        return true;
+    }
+    if (!read_file(r, root, lock, &lk))
+        return true;
+    if (strcmp(base, "yarn.lock") == 0)
+        rc = wh_audit_deps_yarn(r, rel, pkg, lock, lk, &bad, &e);
+    else
+        rc = wh_audit_deps_pnpm(r, rel, pkg, importer_of(r->au->a, rel, lock), lock, lk, &bad,
+                                &found, &e);
+    parsed(r, bad, rc, &e);
+    return found || rc != WH_OK;
 }
 
 static void
@@ -325,12 +435,8 @@ deps_npm(struct wh_repo *r, const char *root, const char *rel)
     lock = find_lock(r, rel, other_js_locks, 6, false);
     if (lock == NULL)
         lock = workspace_lock(r, root, rel);
-    if (lock != NULL) {
-        wh_audit_repo_note(
-            r, WH_REPO_DEPS,
-            wh_arena_sprintf(a, "%s: locked by %s (its sync is not checked)", rel, lock));
+    if (lock != NULL && deps_js_lock(r, root, rel, pkg, lock))
         return;
-    }
     if (!has_deps) {
         wh_audit_repo_note(r, WH_REPO_DEPS,
                            wh_arena_sprintf(a, "%s: no dependencies, nothing to lock", rel));
@@ -359,6 +465,24 @@ dir_has_hashed_requirements(const char *dir_file, const char *const *hashed, siz
 }
 
 static void
+deps_pylock(struct wh_repo *r, const char *root, const char *rel, struct wh_bytes text,
+            const char *lock)
+{
+    const char *bad = rel;
+    struct wh_bytes lk;
+    struct wh_error e;
+
+    if (strcmp(base_of(lock), "Pipfile.lock") == 0) {
+        wh_audit_repo_note(
+            r, WH_REPO_DEPS,
+            wh_arena_sprintf(r->au->a, "%s: locked by %s (its sync is not checked)", rel, lock));
+        return;
+    }
+    if (read_file(r, root, lock, &lk))
+        parsed(r, bad, wh_audit_deps_pylock(r, rel, text, lock, lk, &bad, &e), &e);
+}
+
+static void
 deps_python(struct wh_repo *r, const char *root)
 {
     struct wh_arena *a = r->au->a;
@@ -383,7 +507,7 @@ deps_python(struct wh_repo *r, const char *root)
             continue;
         lock = find_lock(r, rel, py_locks, 5, false);
         if (lock != NULL)
-            wh_audit_repo_note(r, WH_REPO_DEPS, wh_arena_sprintf(a, "%s: locked by %s", rel, lock));
+            deps_pylock(r, root, rel, text, lock);
         else if (dir_has_hashed_requirements(rel, hashed, n_hashed))
             wh_audit_repo_note(r, WH_REPO_DEPS,
                                wh_arena_sprintf(a, "%s: locked by hashed requirements", rel));
@@ -400,6 +524,17 @@ deps_python(struct wh_repo *r, const char *root)
 }
 
 static void
+deps_cargo(struct wh_repo *r, const char *root, const char *rel, const char *lock)
+{
+    const char *bad = rel;
+    struct wh_bytes text, lk;
+    struct wh_error e;
+
+    if (read_file(r, root, rel, &text) && read_file(r, root, lock, &lk))
+        parsed(r, bad, wh_audit_deps_cargo(r, rel, text, lock, lk, &bad, &e), &e);
+}
+
+static void
 deps_cargo_go(struct wh_repo *r, const char *root)
 {
     struct wh_arena *a = r->au->a;
@@ -412,8 +547,7 @@ deps_cargo_go(struct wh_repo *r, const char *root)
         if (strcmp(base_of(rel), "Cargo.toml") == 0) {
             lock = find_lock(r, rel, cargo_locks, 1, true);
             if (lock != NULL)
-                wh_audit_repo_note(r, WH_REPO_DEPS,
-                                   wh_arena_sprintf(a, "%s: locked by %s", rel, lock));
+                deps_cargo(r, root, rel, lock);
             else
                 wh_audit_repo_finding(r, WH_REPO_DEPS, "deps/no-lockfile", WH_TIER_BLOCK, rel, 1,
                                       wh_arena_sprintf(a,

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "audit/audit.h"
+#include "policy/policy.h"
 #include "sbom/sbom.h"
 
 /*
@@ -53,6 +54,11 @@ struct wh_repo_tool {
     int line;
 };
 
+/* A dependency a manifest declares and its lock resolves (the report's "dependencies"). */
+struct wh_repo_dep {
+    const char *manifest, *name, *version;
+};
+
 struct wh_repo_layer_state {
     bool evaluated;
     const char *not_evaluated; /* why not, when !evaluated */
@@ -70,12 +76,15 @@ struct wh_repo {
     struct wh_repo_tool *tools;
     size_t n_tools, cap_tools;
     struct wh_repo_layer_state layers[WH_REPO_LAYER_COUNT];
+    struct wh_repo_dep *deps;
+    size_t n_deps, cap_deps;
     const char *dev_image;      /* the first devcontainer.json `image`, or NULL */
     const char *dev_image_file; /* where it was named */
 };
 
 #define WH_REPO_MAX_FINDINGS 10000
 #define WH_REPO_MAX_TOOLS 256
+#define WH_REPO_MAX_DEPS 100000
 
 void wh_audit_repo_init(struct wh_repo *r, struct wh_audit *au);
 /* Is `path` (repository-relative) a file `audit repo` reads? Sets the ecosystem bit it shows. */
@@ -87,6 +96,10 @@ enum wh_repo_layer wh_audit_repo_file_layer(const char *path);
 void wh_audit_repo_add_file(struct wh_repo *r, const char *path);
 void wh_audit_repo_finding(struct wh_repo *r, enum wh_repo_layer layer, const char *rule,
                            enum wh_tier tier, const char *file, int line, const char *msg);
+/* Records a locked dependency (copied; past WH_REPO_MAX_DEPS the list is cut, the audit goes
+ * on). */
+void wh_audit_repo_dep(struct wh_repo *r, const char *manifest, const char *name,
+                       const char *version);
 void wh_audit_repo_note(struct wh_repo *r, enum wh_repo_layer layer, const char *note);
 void wh_audit_repo_not_evaluated(struct wh_repo *r, enum wh_repo_layer layer, const char *why);
 
@@ -107,6 +120,14 @@ void wh_audit_repo_toolchain_compare(struct wh_repo *r, const struct wh_sbom *sb
 /* Does SBOM version `found` satisfy the pinned `want` ("20" satisfies "20.11.1", "v20.11.1" and
  * "go1.21.5" spell "20.11.1" and "1.21.5")? */
 bool wh_audit_repo_version_matches(const char *want, const char *found);
+
+/*
+ * The policy's spec.audit tiers (none: every finding keeps its built-in tier): the first rule
+ * whose rules: globs match the finding's rule and whose files: globs (if any) match its file
+ * sets the tier and is named in the message; ignore drops the finding into a note of its
+ * layer. Pure; run once, after every layer has reported.
+ */
+void wh_audit_repo_apply_tiers(struct wh_repo *r, const struct wh_policy *p);
 
 /* Findings per tier. */
 void wh_audit_repo_count(const struct wh_repo *r, size_t *block, size_t *warn);

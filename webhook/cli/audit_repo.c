@@ -578,7 +578,7 @@ static void
 render_json(const struct repo_run *run, struct wh_buf *b)
 {
     const struct wh_repo *r = &run->r;
-    size_t block, warn, pb, pw, pi;
+    size_t block, warn, pb, pw, pi, i;
     int l;
 
     wh_audit_repo_count(r, &block, &warn);
@@ -594,7 +594,15 @@ render_json(const struct repo_run *run, struct wh_buf *b)
     }
     wh_buf_append_c(b, "],\"references\":[");
     wh_cli_audit_json_refs(r->au, b);
-    wh_buf_append_c(b, "}\n");
+    wh_buf_append_c(b, ",\"dependencies\":[");
+    for (i = 0; i < r->n_deps; i++) {
+        wh_buf_append_c(b, i > 0 ? ",\n{" : "\n{");
+        wh_cli_audit_json_str(b, "manifest", r->deps[i].manifest, false);
+        wh_cli_audit_json_str(b, "name", r->deps[i].name, true);
+        wh_cli_audit_json_str(b, "version", r->deps[i].version, true);
+        wh_buf_append_c(b, "}");
+    }
+    wh_buf_append_c(b, "]}\n");
 }
 
 /* The repo/<layer>/<what> rule ids a report can carry. */
@@ -606,6 +614,7 @@ static const char *const repo_rules[][2] = {
     {"toolchain/mismatch", "A pinned language version differs from the dev image's"},
     {"toolchain/not-in-dev-image", "A pinned language is missing from the dev image's SBOM"},
     {"toolchain/alias", "A toolchain pin is an alias that moves"},
+    {"toolchain/conflict", "Two files pin one language at different versions"},
     {"toolchain/unpinned", "No language version is pinned"},
     {"deps/no-lockfile", "A manifest without a lockfile"},
     {"deps/lock-out-of-sync", "A lockfile out of sync with its manifest"},
@@ -764,6 +773,7 @@ setup(struct repo_run *run)
     struct wh_cli_options *o = &run->o;
 
     if (o->settings.policy_path != NULL) {
+        memset(&lo, 0, sizeof(lo)); /* on_error NULL: the first error fails the load */
         lo.limits = &o->settings.limits;
         lo.now = wh_clock_wall();
         lo.key_dirs = o->settings.policy_key_dirs;
@@ -813,6 +823,7 @@ audit(struct repo_run *run)
     wh_audit_repo_offline(&run->r, run->dir);
     dev_layer(run);
     runtime_layer(run);
+    wh_audit_repo_apply_tiers(&run->r, run->policy);
     wh_buf_init(&out, OUT_MAX);
     render(run, &out);
     if (wh_buf_check(&out, "report", &err) != WH_OK) {
