@@ -284,6 +284,29 @@ cargo_dep_value(struct cargo_dep *d, const struct wh_audit_toml_kv *kv, struct w
     return WH_OK;
 }
 
+/* One key = value of a [dependencies]-like table: "name = ...", or "name.key = ..." (dotted). */
+static enum wh_err
+cargo_dep_line(struct cargo *c, struct wh_audit_toml_kv *kv, struct wh_arena *a,
+               struct wh_error *err)
+{
+    char *dot = strchr(kv->key, '.');
+    struct cargo_dep *d;
+
+    if (dot != NULL) { /* serde.version = "1" */
+        *dot = '\0';
+        d = c->n_deps > 0 && strcmp(c->deps[c->n_deps - 1].key, kv->key) == 0
+                ? &c->deps[c->n_deps - 1]
+                : cargo_dep_add(c, a, kv->key, kv->line);
+        if (d != NULL)
+            cargo_dep_key(d, dot + 1, kv->value, a);
+    } else if ((d = cargo_dep_add(c, a, kv->key, kv->line)) != NULL) {
+        return cargo_dep_value(d, kv, a, err);
+    }
+    if (d == NULL)
+        return wh_error_set(err, WH_E_LIMIT, "%d:1: over %d dependencies", kv->line, CARGO_MAX);
+    return WH_OK;
+}
+
 static enum wh_err
 cargo_manifest(struct cargo *c, struct wh_bytes text, struct wh_arena *a, struct wh_error *err)
 {
@@ -301,29 +324,14 @@ cargo_manifest(struct cargo *c, struct wh_bytes text, struct wh_arena *a, struct
             name = NULL;
             in_deps = !t.array_table && dep_table(t.table, &name);
             table_dep = in_deps && name != NULL ? cargo_dep_add(c, a, name, kv.line) : NULL;
-            in_deps = in_deps && name == NULL;
-            if (table_dep == NULL && name != NULL && !in_deps && c->n_deps == CARGO_MAX)
+            if (in_deps && name != NULL && table_dep == NULL)
                 return wh_error_set(err, WH_E_LIMIT, "%d:1: over %d dependencies", kv.line,
                                     CARGO_MAX);
+            in_deps = in_deps && name == NULL;
         } else if (table_dep != NULL) {
             cargo_dep_key(table_dep, kv.key, kv.value, a);
-        } else if (in_deps) {
-            char *dot = strchr(kv.key, '.');
-            struct cargo_dep *d;
-            if (dot != NULL) { /* serde.version = "1" */
-                *dot = '\0';
-                d = c->n_deps > 0 && strcmp(c->deps[c->n_deps - 1].key, kv.key) == 0
-                        ? &c->deps[c->n_deps - 1]
-                        : cargo_dep_add(c, a, kv.key, kv.line);
-                if (d != NULL)
-                    cargo_dep_key(d, dot + 1, kv.value, a);
-            } else if ((d = cargo_dep_add(c, a, kv.key, kv.line)) != NULL &&
-                       (rc = cargo_dep_value(d, &kv, a, err)) != WH_OK) {
-                return rc;
-            }
-            if (d == NULL)
-                return wh_error_set(err, WH_E_LIMIT, "%d:1: over %d dependencies", kv.line,
-                                    CARGO_MAX);
+        } else if (in_deps && (rc = cargo_dep_line(c, &kv, a, err)) != WH_OK) {
+            return rc;
         }
     }
     return rc;
