@@ -9,8 +9,9 @@
 
 #define SHOWN_MAX 5 /* differences spelled out per finding */
 
-static enum wh_err
-load_json(struct wh_bytes text, bool jsonc, struct wh_arena *a, json_t **out, struct wh_error *err)
+enum wh_err
+wh_audit_deps_json(struct wh_bytes text, bool jsonc, struct wh_arena *a, json_t **out,
+                   struct wh_error *err)
 {
     json_error_t jerr;
     struct wh_bytes json = text;
@@ -114,10 +115,10 @@ wh_audit_deps_npm(struct wh_repo *r, const char *pkg_file, struct wh_bytes pkg,
     size_t i;
 
     *bad_file = pkg_file;
-    if ((rc = load_json(pkg, false, a, &p, err)) != WH_OK)
+    if ((rc = wh_audit_deps_json(pkg, false, a, &p, err)) != WH_OK)
         return rc;
     *bad_file = lock_file;
-    if ((rc = load_json(lock, false, a, &l, err)) != WH_OK) {
+    if ((rc = wh_audit_deps_json(lock, false, a, &l, err)) != WH_OK) {
         json_decref(p);
         return rc;
     }
@@ -573,7 +574,7 @@ wh_audit_deps_renovate(struct wh_bytes text, struct wh_arena *a, struct wh_audit
                        struct wh_error *err)
 {
     json_t *root, *rules, *v, *managers;
-    enum wh_err rc = load_json(text, true, a, &root, err);
+    enum wh_err rc = wh_audit_deps_json(text, true, a, &root, err);
     size_t i;
 
     memset(out, 0, sizeof(*out));

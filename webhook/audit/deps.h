@@ -1,6 +1,7 @@
 #ifndef WH_AUDIT_DEPS_H
 #define WH_AUDIT_DEPS_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "audit/repo.h"
@@ -10,6 +11,11 @@
  * which lock belongs to which manifest). Each adds findings to `r` (layer WH_REPO_DEPS) and fails
  * only on a file it cannot read as its format: WH_E_INVALID "line:col: message".
  */
+
+/* `text` as a JSON object (JSONC, comments and trailing commas, when `jsonc`) into *out (the
+ * caller's reference): WH_E_INVALID "line:col: message" for anything else. */
+WH_MUST_CHECK enum wh_err wh_audit_deps_json(struct wh_bytes text, bool jsonc, struct wh_arena *a,
+                                             json_t **out, struct wh_error *err);
 
 /* package.json against package-lock.json / npm-shrinkwrap.json: the lock's root package must list
  * the same dependencies, devDependencies, optionalDependencies and peerDependencies with the same

@@ -544,22 +544,6 @@ wh_audit_deps_cargo(struct wh_repo *r, const char *manifest_file, struct wh_byte
 
 static const char *const JS_FIELDS[] = {"dependencies", "devDependencies", "optionalDependencies"};
 
-static enum wh_err
-load_pkg(struct wh_bytes text, json_t **out, struct wh_error *err)
-{
-    json_error_t jerr;
-
-    *out = json_loadb((const char *)text.ptr, text.len, JSON_REJECT_DUPLICATES, &jerr);
-    if (*out == NULL)
-        return wh_error_set(err, WH_E_INVALID, "%d:%d: %s", jerr.line > 0 ? jerr.line : 1,
-                            jerr.column > 0 ? jerr.column : 1, jerr.text);
-    if (!json_is_object(*out)) {
-        json_decref(*out);
-        return wh_error_set(err, WH_E_INVALID, "1:1: not a JSON object");
-    }
-    return WH_OK;
-}
-
 struct yarn_entry {
     const char *descriptor, *version;
 };
@@ -703,7 +687,7 @@ wh_audit_deps_yarn(struct wh_repo *r, const char *pkg_file, struct wh_bytes pkg,
 
     memset(&y, 0, sizeof(y));
     *bad_file = pkg_file;
-    if ((rc = load_pkg(pkg, &p, err)) != WH_OK)
+    if ((rc = wh_audit_deps_json(pkg, false, r->au->a, &p, err)) != WH_OK)
         return rc;
     *bad_file = lock_file;
     if ((rc = yarn_parse(&y, lock, r->au->a, err)) != WH_OK) {
@@ -886,7 +870,7 @@ wh_audit_deps_pnpm(struct wh_repo *r, const char *pkg_file, struct wh_bytes pkg,
         return WH_OK;
     *found = true;
     *bad_file = pkg_file;
-    if ((rc = load_pkg(pkg, &p, err)) != WH_OK)
+    if ((rc = wh_audit_deps_json(pkg, false, r->au->a, &p, err)) != WH_OK)
         return rc;
     diffs_init(&d);
     n = pnpm_compare(r, pkg_file, p, imp, &d);
