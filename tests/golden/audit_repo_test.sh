@@ -208,7 +208,7 @@ expect_2() {
   shift 2
   out=$("$dg" "$@" 2>&1)
   status=$?
-  if [ "$status" = 2 ] && printf '%s' "$out" | grep -qF -- "$needle"; then pass "audit repo: $what"
+  if [ "$status" = 2 ] && grep -qF -- "$needle" <<<"$out"; then pass "audit repo: $what"
   else fail "audit repo: $what: exit $status" "$out"; fi
 }
 expect_2 "unknown --format" "usage: driftgate audit repo" audit repo $fx/clean --format yaml
