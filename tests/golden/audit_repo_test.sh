@@ -103,9 +103,9 @@ cp policy/examples/pr-gate.yml "$work/gate/.github/workflows/"
 printf '{"extends": ["config:best-practices"]}\n' > "$work/gate/renovate.json"
 got=$("$dg" audit repo "$work/gate" --offline --policy policy/examples/pins.yaml 2>&1)
 status=$?
-if [ "$status" = 0 ] && printf '%s\n' "$got" | grep -qx '== pipeline: clean' &&
-   printf '%s\n' "$got" | grep -qx '== dependencies: clean' &&
-   printf '%s\n' "$got" | grep -qx 'summary: block 0, warn 0, errors 0; not evaluated: dev container, toolchain, runtime'; then
+if [ "$status" = 0 ] && grep -qx -- '== pipeline: clean' <<<"$got" &&
+   grep -qx -- '== dependencies: clean' <<<"$got" &&
+   grep -qx -- 'summary: block 0, warn 0, errors 0; not evaluated: dev container, toolchain, runtime' <<<"$got"; then
   pass "audit repo: policy/examples/pr-gate.yml passes its own audit repo"
 else
   fail "audit repo: policy/examples/pr-gate.yml: exit $status" "$got"
@@ -135,8 +135,8 @@ want_lines=(
   "ERROR go.sum: not a regular file"
 )
 miss=""
-for l in "${want_lines[@]}"; do printf '%s\n' "$got" | grep -qxF "$l" || miss="$miss [$l]"; done
-if [ "$status" = 1 ] && [ -z "$miss" ] && printf '%s' "$got" | grep -q '^ERROR .tool-versions:1:8: ' &&
+for l in "${want_lines[@]}"; do grep -qxF -- "$l" <<<"$got" || miss="$miss [$l]"; done
+if [ "$status" = 1 ] && [ -z "$miss" ] && grep -q -- '^ERROR .tool-versions:1:8: ' <<<"$got" &&
    node tests/security/report-check.js text "$work/hostile.txt" >/dev/null 2>&1; then
   pass "audit repo: hostile repository: symlink, oversized, FIFO and escape reported, no hang"
 else
@@ -163,7 +163,7 @@ want_lines=(
   "ERROR u/uv.lock:2:8: unterminated string"
 )
 miss=""
-for l in "${want_lines[@]}"; do printf '%s\n' "$got" | grep -qxF "$l" || miss="$miss [$l]"; done
+for l in "${want_lines[@]}"; do grep -qxF -- "$l" <<<"$got" || miss="$miss [$l]"; done
 if [ "$status" = 1 ] && [ -z "$miss" ]; then
   pass "audit repo: malformed Cargo.toml, yarn.lock, pnpm-lock.yaml, uv.lock: errors with positions"
 else
@@ -189,7 +189,7 @@ if [ -x "$ren" ]; then
   # The oracle can fail: one locked version changed in driftgate's report is caught.
   sed 's/"name":"zod","version":"3.22.4"/"name":"zod","version":"3.22.5"/' "$work/locks.json" > "$work/locks-bad.json"
   if ! out=$(node tests/support/renovate-compare.js --deps "$work/renovate.json" "$work/locks-bad.json" 2>&1) &&
-     printf '%s\n' "$out" | grep -q '^DIFF   pnpm-ws/packages/a/package.json zod'; then
+     grep -q -- '^DIFF   pnpm-ws/packages/a/package.json zod' <<<"$out"; then
     pass "audit repo: the renovate oracle catches a wrong locked version"
   else
     fail "audit repo: the renovate oracle missed a wrong locked version" "$out"
@@ -225,7 +225,7 @@ expect_2 "missing directory" "no/such/dir: No such file or directory" audit repo
 expect_2 "--cluster --offline is an error, not a clean runtime" \
   "--cluster needs the registry and a --policy" audit repo $fx/clean --offline --cluster
 out=$("$dg" audit repo $fx/clean --offline --cluster 2>/dev/null)
-if printf '%s\n' "$out" | grep -q '^== runtime: not evaluated: --offline'; then
+if grep -q -- '^== runtime: not evaluated: --offline' <<<"$out"; then
   pass "audit repo: --cluster --offline: the runtime layer reads not evaluated"
 else
   fail "audit repo: --cluster --offline: the runtime layer does not read not evaluated" "$out"
