@@ -34,7 +34,8 @@ struct entry {
 struct wh_kube_client {
     char *api_server;
     char *token_file;
-    char *ca_file; /* NULL when the file does not exist: the system store then */
+    char *ca_file;      /* NULL when the file does not exist: the system store then */
+    char *secrets_need; /* the RBAC rule a 403 on a secret names */
     int64_t ttl_ms;
     pthread_mutex_t lock;
     struct entry cache[CACHE_SIZE];
@@ -50,6 +51,18 @@ entry_drop(struct entry *e)
         free(e->config);
     }
     memset(e, 0, sizeof(*e));
+}
+
+/* The RBAC rule a 403 on a secret names (heap). */
+static char *
+secrets_rule(const char *rbac_file)
+{
+    char rule[300];
+
+    if (rbac_file == NULL)
+        rbac_file = "manifests/rbac.yaml";
+    snprintf(rule, sizeof(rule), "`get` on secrets (%.200s)", rbac_file);
+    return wh_str_dup(rule);
 }
 
 enum wh_err
@@ -89,6 +102,7 @@ wh_kube_client_new(const struct wh_kube_options *o, struct wh_kube_client **out,
         url[strlen(url) - 1] = '\0';
     k->api_server = wh_str_dup(url);
     k->token_file = wh_str_dup(o->token_file != NULL ? o->token_file : DEFAULT_TOKEN);
+    k->secrets_need = secrets_rule(o->rbac_file);
     f = fopen(ca, "r");
     if (f != NULL) {
         fclose(f);
@@ -114,6 +128,7 @@ wh_kube_client_free(struct wh_kube_client *k)
     free(k->api_server);
     free(k->token_file);
     free(k->ca_file);
+    free(k->secrets_need);
     free(k);
 }
 
@@ -360,7 +375,7 @@ fetch(struct wh_kube_client *k, const char *ns, const char *name, int64_t deadli
     if (rc == WH_OK && r.status == 200)
         rc = wh_kube_secret_parse(r.body, 64, a, config_out, err);
     else if (rc == WH_OK)
-        rc = status_error(&r, "`get` on secrets (manifests/rbac.yaml)", err);
+        rc = status_error(&r, k->secrets_need, err);
     wh_arena_fini(&ra);
     return rc;
 }
@@ -381,7 +396,9 @@ wh_kube_request(struct wh_kube_client *k, const struct wh_kube_call *q, struct w
     x.headers[1] = "Accept: application/json";
     if (q->body != NULL) {
         x.post_fields = q->body;
-        x.headers[2] = "Content-Type: application/json";
+        x.headers[2] = q->content_type == NULL
+                           ? "Content-Type: application/json"
+                           : wh_arena_sprintf(a, "Content-Type: %s", q->content_type);
     }
     rc = exchange(k, &x, a, &r, err);
     *status_out = r.status;
