@@ -209,6 +209,36 @@ state > "$work/state2.json"
 [ "$rc" = 1 ] && grep -q '^| tier | finding | pod ' "$work/once.md" && grep -q '| block | verification | team-a/init | setup |.*| rev-unsigned |' "$work/once.md" &&
   jq -e --argjson n "$n_before" '.requests[$n:] | all(.method == "GET")' "$work/state2.json" > /dev/null
 ok $? "--format markdown --dry-run: a table naming the revision, and nothing written to the cluster" "$(head -c 1500 "$work/once.md") $(cat "$work/md.err")"
+# --kubeconfig: the same run through a kubeconfig (CA data inline, tokenFile beside the file)
+mkdir -p "$work/kc"
+cp "$work/kube/token" "$work/kc/token"
+kc() { # FILE INSECURE
+  cat > "$1" <<YAML
+apiVersion: v1
+kind: Config
+current-context: stand-in
+clusters:
+- name: loop
+  cluster:
+    server: https://127.0.0.1:$kport
+    certificate-authority-data: $(base64 -w0 "$work/kube/tls.crt")$2
+contexts:
+- name: stand-in
+  context: {cluster: loop, user: reverify}
+users:
+- name: reverify
+  user: {tokenFile: token}
+YAML
+}
+kc "$work/kc/config" ""
+"$dg" reverify --policy "$work/policy/policy.yaml" --plain-http "$REGISTRY" --kubeconfig "$work/kc/config" \
+  --once --format json --dry-run > "$work/kc.json" 2> "$work/kc.err"; rc=$?
+[ "$rc" = 1 ] && jq -e '.pods == 12' "$work/kc.json" > /dev/null && ! ls "${TMPDIR:-/tmp}"/dg-kube-ca.* > /dev/null 2>&1
+ok $? "--kubeconfig FILE: server, certificate-authority-data and a relative tokenFile from its current-context; the CA file written for it is removed" "rc=$rc $(cat "$work/kc.err")"
+kc "$work/kc/insecure" $'\n    insecure-skip-tls-verify: true'
+"$dg" reverify --policy "$work/policy/policy.yaml" --kubeconfig "$work/kc/insecure" --once > /dev/null 2> "$work/kci.err"; rc=$?
+[ "$rc" = 2 ] && grep -qF "kubeconfig $work/kc/insecure: clusters[name=loop].cluster.insecure-skip-tls-verify is set: refused" "$work/kci.err"
+ok $? "a kubeconfig with insecure-skip-tls-verify: refused, naming the file and the field (exit 2)" "rc=$rc $(cat "$work/kci.err")"
 
 # audit repo --cluster: the runtime layer of the repository report is this same run, dry.
 mkdir -p "$work/repo"

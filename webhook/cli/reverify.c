@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/file.h"
 #include "base/log.h"
 #include "cli/commands.h"
 #include "cli/fsm.h"
@@ -33,6 +34,7 @@
 #include "fsm/manifest.h"
 #include "image/ref.h"
 #include "kube/kube.h"
+#include "kube/kubeconfig.h"
 #include "kube/pods.h"
 #include "pipeline/image_check.h"
 #include "policy/policy.h"
@@ -41,7 +43,8 @@
 
 #define USAGE                                                                                      \
     "driftgate reverify (--once | --interval SECONDS) (--config FILE | --policy FILE) "            \
-    "[--api-server URL --token-file FILE --kube-ca FILE] [--format markdown|json] [--dry-run] "    \
+    "[--api-server URL --token-file FILE --kube-ca FILE | --kubeconfig FILE [--context NAME]] "    \
+    "[--format markdown|json] [--dry-run] "                                                        \
     "[--metrics-listen HOST:PORT] [--metrics-file FILE] [--page-size N] [--max-pods N] "           \
     "[--event-every SECONDS] [--fsm --fsm-image IMAGE@DIGEST [--fsm-interval SECONDS]] "           \
     "[registry flags as for check]"
@@ -58,6 +61,7 @@ struct rv_opts {
     long interval_s, event_every_s, fsm_interval_s;
     size_t page, max_pods;
     const char *api_server, *token_file, *kube_ca, *metrics_file, *metrics_listen, *fsm_image;
+    const char *kubeconfig, *context;
 };
 
 /* Everything that lives across runs. */
@@ -74,6 +78,7 @@ struct rv_state {
     } sent[EVENT_KEYS];
     time_t last_success;
     unsigned long runs_ok, runs_failed;
+    char ca_tmp[64]; /* the kubeconfig's certificate-authority-data, written out; "" when none */
     /* The metrics text served by the listener thread. */
     pthread_mutex_t lock;
     char *metrics;
@@ -150,6 +155,10 @@ take_own(struct rv_opts *ro, const char *name, const char *v, bool *bad)
         ro->metrics_file = v;
     else if (strcmp(name, "metrics-listen") == 0)
         ro->metrics_listen = v;
+    else if (strcmp(name, "kubeconfig") == 0)
+        ro->kubeconfig = v;
+    else if (strcmp(name, "context") == 0)
+        ro->context = v;
     else if (strcmp(name, "fsm-image") == 0)
         ro->fsm_image = v;
     else if (strcmp(name, "fsm-interval") == 0)
@@ -1076,18 +1085,96 @@ fail_usage(const char *why)
     return 2;
 }
 
+/* `path` as the kubeconfig names it: relative paths are relative to the file's directory. */
+static const char *
+beside(const char *kubeconfig, const char *path, struct wh_arena *a)
+{
+    const char *slash = strrchr(kubeconfig, '/');
+
+    if (path == NULL || path[0] == '/' || slash == NULL)
+        return path;
+    return wh_arena_sprintf(a, "%.*s/%s", (int)(slash - kubeconfig), kubeconfig, path);
+}
+
+/* The PEM of certificate-authority-data in a file of its own (the client reads CA files). */
 static enum wh_err
-setup(struct rv_state *st, struct wh_error *err)
+write_ca(struct rv_state *st, struct wh_bytes pem, struct wh_error *err)
+{
+    const char *dir = getenv("TMPDIR");
+    int fd;
+
+    snprintf(st->ca_tmp, sizeof(st->ca_tmp), "%.40s/dg-kube-ca.XXXXXX",
+             dir != NULL && dir[0] == '/' && strlen(dir) < 40 ? dir : "/tmp");
+    fd = mkstemp(st->ca_tmp);
+    if (fd < 0 || write(fd, pem.ptr, pem.len) != (ssize_t)pem.len || close(fd) != 0) {
+        if (fd >= 0)
+            unlink(st->ca_tmp);
+        st->ca_tmp[0] = '\0';
+        return wh_error_set(err, WH_E_UNAVAILABLE,
+                            "cannot write certificate-authority-data to a temporary file: %s",
+                            strerror(errno));
+    }
+    return WH_OK;
+}
+
+/* --kubeconfig FILE [--context NAME] into ko (strings in `a`; the token is wiped with it). */
+static enum wh_err
+from_kubeconfig(struct rv_state *st, struct wh_kube_options *ko, struct wh_arena *a,
+                struct wh_error *err)
+{
+    struct wh_kubeconfig kc;
+    struct wh_bytes text;
+
+    if (st->ro.api_server != NULL || st->ro.token_file != NULL || st->ro.kube_ca != NULL)
+        return wh_error_set(err, WH_E_INVALID,
+                            "--kubeconfig and --api-server/--token-file/--kube-ca exclude each "
+                            "other");
+    if (wh_file_read(st->ro.kubeconfig, WH_KUBECONFIG_MAX + 1, a, &text, err) != WH_OK)
+        return wh_error_wrap(err, "kubeconfig %s", st->ro.kubeconfig);
+    if (wh_kube_kubeconfig_parse(text, st->ro.kubeconfig, st->ro.context, a, &kc, err) != WH_OK)
+        return err->code;
+    OPENSSL_cleanse((void *)(uintptr_t)text.ptr, text.len);
+    ko->api_server = kc.server;
+    ko->token = kc.token;
+    ko->token_file = beside(st->ro.kubeconfig, kc.token_file, a);
+    ko->ca_file = beside(st->ro.kubeconfig, kc.ca_file, a);
+    if (kc.ca_data.len > 0) {
+        if (write_ca(st, kc.ca_data, err) != WH_OK)
+            return err->code;
+        ko->ca_file = st->ca_tmp;
+    }
+    return WH_OK;
+}
+
+static enum wh_err
+kube_setup(struct rv_state *st, struct wh_error *err)
 {
     struct wh_kube_options ko = {0};
-    struct wh_registry_options reg = st->o.settings.registry;
+    struct wh_arena a;
+    enum wh_err rc = WH_OK;
 
+    wh_arena_init(&a);
     ko.api_server = st->ro.api_server != NULL ? st->ro.api_server : st->o.settings.kube_api_server;
     ko.token_file = st->ro.token_file != NULL ? st->ro.token_file : st->o.settings.kube_token_file;
     ko.ca_file = st->ro.kube_ca != NULL ? st->ro.kube_ca : st->o.settings.kube_ca_file;
     ko.rbac_file = "manifests/reverify/rbac.yaml";
-    if (wh_kube_client_new(&ko, &st->kube, err) != WH_OK)
-        return wh_error_wrap(err, "Kubernetes API (--api-server, or run in a cluster)");
+    if (st->ro.kubeconfig != NULL)
+        rc = from_kubeconfig(st, &ko, &a, err);
+    if (rc == WH_OK && wh_kube_client_new(&ko, &st->kube, err) != WH_OK)
+        rc = wh_error_wrap(err, "Kubernetes API (--kubeconfig, --api-server, or run in a cluster)");
+    if (ko.token != NULL) /* the client keeps its own copy */
+        OPENSSL_cleanse((void *)(uintptr_t)ko.token, strlen(ko.token));
+    wh_arena_fini(&a);
+    return rc;
+}
+
+static enum wh_err
+setup(struct rv_state *st, struct wh_error *err)
+{
+    struct wh_registry_options reg = st->o.settings.registry;
+
+    if (kube_setup(st, err) != WH_OK)
+        return err->code;
     if (st->o.settings.n_trust_roots > 0 &&
         wh_trust_root_load(st->o.settings.trust_roots, st->o.settings.n_trust_roots,
                            &st->o.settings.limits, &st->trust, err) != WH_OK)
@@ -1174,6 +1261,8 @@ state_fini(struct rv_state *st)
     wh_registry_client_free(st->registry);
     wh_trust_root_unref(st->trust);
     wh_cli_options_fini(&st->o);
+    if (st->ca_tmp[0] != '\0')
+        unlink(st->ca_tmp);
     free(st->metrics);
     pthread_mutex_destroy(&st->lock);
 }

@@ -36,6 +36,7 @@ struct wh_kube_client {
     char *token_file;
     char *ca_file;      /* NULL when the file does not exist: the system store then */
     char *secrets_need; /* the RBAC rule a 403 on a secret names */
+    char *token;        /* an inline bearer token (secret), or NULL: token_file */
     int64_t ttl_ms;
     pthread_mutex_t lock;
     struct entry cache[CACHE_SIZE];
@@ -103,6 +104,7 @@ wh_kube_client_new(const struct wh_kube_options *o, struct wh_kube_client **out,
     k->api_server = wh_str_dup(url);
     k->token_file = wh_str_dup(o->token_file != NULL ? o->token_file : DEFAULT_TOKEN);
     k->secrets_need = secrets_rule(o->rbac_file);
+    k->token = o->token != NULL ? wh_str_dup(o->token) : NULL;
     f = fopen(ca, "r");
     if (f != NULL) {
         fclose(f);
@@ -129,6 +131,9 @@ wh_kube_client_free(struct wh_kube_client *k)
     free(k->token_file);
     free(k->ca_file);
     free(k->secrets_need);
+    if (k->token != NULL)
+        OPENSSL_cleanse(k->token, strlen(k->token));
+    free(k->token);
     free(k);
 }
 
@@ -284,7 +289,10 @@ bearer_header(const struct wh_kube_client *k, char **out, struct wh_error *err)
     size_t n, tl;
 
     wh_arena_init(&ta);
-    if (wh_file_read(k->token_file, TOKEN_MAX, &ta, &token, err) != WH_OK) {
+    if (k->token != NULL)
+        token = (struct wh_bytes){(const unsigned char *)wh_arena_strdup(&ta, k->token),
+                                  strlen(k->token)};
+    else if (wh_file_read(k->token_file, TOKEN_MAX, &ta, &token, err) != WH_OK) {
         wh_arena_fini(&ta);
         return wh_error_wrap(err, "service account token");
     }

@@ -24,6 +24,8 @@ struct wh_kube_options {
     const char *ca_file;    /* NULL: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt */
     int64_t secret_ttl_ms;  /* 0: 60 s */
     const char *rbac_file;  /* named by a 403 on secrets; NULL: manifests/rbac.yaml */
+    const char *token;      /* a bearer token (a kubeconfig's), used instead of token_file;
+                               secret: the client keeps a copy, wiped when freed */
 };
 
 /* Largest Secret the API server stores (1 MiB) plus JSON overhead. */
