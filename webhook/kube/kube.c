@@ -54,16 +54,18 @@ entry_drop(struct entry *e)
     memset(e, 0, sizeof(*e));
 }
 
-/* The RBAC rule a 403 on a secret names (heap). */
-static char *
-secrets_rule(const char *rbac_file)
+/* The token (inline, or the file read for every request) and the RBAC rule a 403 on a secret
+ * names. */
+static void
+client_credentials(struct wh_kube_client *k, const struct wh_kube_options *o)
 {
     char rule[300];
 
-    if (rbac_file == NULL)
-        rbac_file = "manifests/rbac.yaml";
-    snprintf(rule, sizeof(rule), "`get` on secrets (%.200s)", rbac_file);
-    return wh_str_dup(rule);
+    k->token_file = wh_str_dup(o->token_file != NULL ? o->token_file : DEFAULT_TOKEN);
+    k->token = o->token != NULL ? wh_str_dup(o->token) : NULL;
+    snprintf(rule, sizeof(rule), "`get` on secrets (%.200s)",
+             o->rbac_file != NULL ? o->rbac_file : "manifests/rbac.yaml");
+    k->secrets_need = wh_str_dup(rule);
 }
 
 enum wh_err
@@ -102,9 +104,7 @@ wh_kube_client_new(const struct wh_kube_options *o, struct wh_kube_client **out,
     while (strlen(url) > 8 && url[strlen(url) - 1] == '/')
         url[strlen(url) - 1] = '\0';
     k->api_server = wh_str_dup(url);
-    k->token_file = wh_str_dup(o->token_file != NULL ? o->token_file : DEFAULT_TOKEN);
-    k->secrets_need = secrets_rule(o->rbac_file);
-    k->token = o->token != NULL ? wh_str_dup(o->token) : NULL;
+    client_credentials(k, o);
     f = fopen(ca, "r");
     if (f != NULL) {
         fclose(f);

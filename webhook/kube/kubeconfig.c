@@ -70,6 +70,8 @@ named(struct doc *k, const char *list, const char *inner, const char *name, yaml
     bool bad = false;
 
     *out = NULL;
+    if (name == NULL)
+        return wh_error_set(k->err, WH_E_INVALID, "kubeconfig %s: no %s named", k->file, list);
     if (l != NULL && l->type != YAML_SEQUENCE_NODE)
         return wh_error_set(k->err, WH_E_INVALID, "kubeconfig %s: %s is not a list", k->file, list);
     for (yaml_node_item_t *i = l != NULL ? l->data.sequence.items.start : NULL;
