@@ -412,7 +412,7 @@ fi
 # --- --fsm: the fingerprint ephemeral container, added once, read through pods/log ---------
 cp "$work/pods.json" "$work/served.json"
 fsmimg=$REGISTRY/demo/app@$GOOD
-rvf() { rv "$kport" --fsm --fsm-image "$fsmimg" --once --format json "$@"; }
+rvf() { rv "$kport" --fsm --fsm-image "$fsmimg" --once --format json; }
 fsmf() { jq -c --arg p "$2" '[.findings[] | select(.pod == $p and (.kind | startswith("fs-")))]' "$1"; }
 printf '{}\n' > "$work/rbac-fsm.yaml"
 rvf > "$work/fsm0.json" 2> "$work/fsm0.err"
@@ -458,6 +458,7 @@ jq -c '.time = "2020-01-01T00:00:00Z"' "${L}_good-0_driftgate-fsm.log" > "${L}_g
 printf '{"driftgate":"fsm/v1","time":"2026-01-01T00:00:00Z","pid":1,"root":"sha256:00"}\n' > "${L}_good-3_driftgate-fsm.log"
 jq -c '.unreadable = 3' "${L}_good-0_driftgate-fsm.log" > "${L}_good-4_driftgate-fsm.log"
 # good-6: a volume mounted where the image has no directory (the runtime made ./run/secrets)
+# shellcheck disable=SC2016 # $1/$2 are the inner sh's arguments
 unshare --mount sh -c 'mkdir -p "$1/run/secrets/sa" && mount -t tmpfs none "$1/run/secrets/sa" && "$2" fsm watch "$1" --once' sh \
   "$work/fsroot/mnt" "$dg" > "${L}_good-6_driftgate-fsm.log" 2> "$work/mnt.err"
 { printf 'an earlier line\n'; cat "${L}_good-0_driftgate-fsm.log"; } > "${L}_moved_driftgate-fsm.log"
@@ -515,6 +516,7 @@ yaml.safe_dump_all(docs, open(sys.argv[2], "w"))
 PY
 rvp > "$work/priv2.json" 2> "$work/priv2.err"
 cp "$rbac" "$work/rbac.yaml"
+# shellcheck disable=SC2016 # the backquotes are the message's own
 [ "$(pf "$work/priv2.json" priv)" = '["registry-error"]' ] && grep -qF 'grant `get` on secrets (manifests/reverify/rbac.yaml)' "$work/priv2.err" &&
   ! grep -q 'wonderland\|YWxpY2U' "$work/priv2.err" "$work/priv.err"
 ok $? "a pull secret that cannot be read (403) is logged naming the rule, never its content, and the pod's pull fails as the kubelet's would" "$(cat "$work/priv2.err")"
