@@ -115,7 +115,8 @@ pod() {
   jq -nc --arg ns "$1" --arg n "$2" --arg ph "$3" --argjson cs "$4" --argjson is "${5:-[]}" '{
     apiVersion: "v1", kind: "Pod",
     metadata: {name: $n, namespace: $ns, uid: ("uid-" + $ns + "-" + $n), resourceVersion: "7"},
-    spec: {containers: [$cs[] | {name, image}], initContainers: [$is[] | {name, image}]},
+    spec: ({containers: [$cs[] | {name, image}], initContainers: [$is[] | {name, image}]} +
+           if $ns == "team-a" then {securityContext: {runAsUser: 1000, runAsNonRoot: true}} else {} end),
     status: {phase: $ph,
       containerStatuses: [$cs[] | {name, image, imageID, ready: true, restartCount: 0, started: true,
                                    state: {running: {startedAt: "2026-12-05T10:00:00Z"}}}],
@@ -143,9 +144,12 @@ printf 'sa-token-%s\n' "$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" 
 # The server reads both files on every request: cases swap the role and the pod list in place.
 rbac=$top/manifests/reverify/rbac.yaml
 cp "$rbac" "$work/rbac.yaml"
+cp "$top/manifests/reverify/fsm/rbac.yaml" "$work/rbac-fsm.yaml"
 cp "$work/pods.json" "$work/served.json"
+mkdir -p "$work/logs"
 /usr/bin/python3 "$top/tests/support/kube-reverify-api.py" --cert "$work/kube/tls.crt" --key "$work/kube/tls.key" \
-  --token-file "$work/kube/token" --rbac "$work/rbac.yaml" --role driftgate-reverify --pods "$work/served.json" \
+  --token-file "$work/kube/token" --rbac "$work/rbac.yaml,$work/rbac-fsm.yaml" \
+  --role driftgate-reverify,driftgate-reverify-fsm --pods "$work/served.json" --logs "$work/logs" --secrets "$work/secrets.json" \
   --port-file "$work/kube.port" 2>> "$work/kube.log" &
 track_pid $!
 for _ in $(seq 200); do [ -s "$work/kube.port" ] && break; sleep 0.05; done
@@ -205,6 +209,36 @@ state > "$work/state2.json"
 [ "$rc" = 1 ] && grep -q '^| tier | finding | pod ' "$work/once.md" && grep -q '| block | verification | team-a/init | setup |.*| rev-unsigned |' "$work/once.md" &&
   jq -e --argjson n "$n_before" '.requests[$n:] | all(.method == "GET")' "$work/state2.json" > /dev/null
 ok $? "--format markdown --dry-run: a table naming the revision, and nothing written to the cluster" "$(head -c 1500 "$work/once.md") $(cat "$work/md.err")"
+# --kubeconfig: the same run through a kubeconfig (CA data inline, tokenFile beside the file)
+mkdir -p "$work/kc"
+cp "$work/kube/token" "$work/kc/token"
+kc() { # FILE INSECURE
+  cat > "$1" <<YAML
+apiVersion: v1
+kind: Config
+current-context: stand-in
+clusters:
+- name: loop
+  cluster:
+    server: https://127.0.0.1:$kport
+    certificate-authority-data: $(base64 -w0 "$work/kube/tls.crt")$2
+contexts:
+- name: stand-in
+  context: {cluster: loop, user: reverify}
+users:
+- name: reverify
+  user: {tokenFile: token}
+YAML
+}
+kc "$work/kc/config" ""
+"$dg" reverify --policy "$work/policy/policy.yaml" --plain-http "$REGISTRY" --kubeconfig "$work/kc/config" \
+  --once --format json --dry-run > "$work/kc.json" 2> "$work/kc.err"; rc=$?
+[ "$rc" = 1 ] && jq -e '.pods == 12' "$work/kc.json" > /dev/null && ! ls "${TMPDIR:-/tmp}"/dg-kube-ca.* > /dev/null 2>&1
+ok $? "--kubeconfig FILE: server, certificate-authority-data and a relative tokenFile from its current-context; the CA file written for it is removed" "rc=$rc $(cat "$work/kc.err")"
+kc "$work/kc/insecure" $'\n    insecure-skip-tls-verify: true'
+"$dg" reverify --policy "$work/policy/policy.yaml" --kubeconfig "$work/kc/insecure" --once > /dev/null 2> "$work/kci.err"; rc=$?
+[ "$rc" = 2 ] && grep -qF "kubeconfig $work/kc/insecure: clusters[name=loop].cluster.insecure-skip-tls-verify is set: refused" "$work/kci.err"
+ok $? "a kubeconfig with insecure-skip-tls-verify: refused, naming the file and the field (exit 2)" "rc=$rc $(cat "$work/kci.err")"
 
 # audit repo --cluster: the runtime layer of the repository report is this same run, dry.
 mkdir -p "$work/repo"
@@ -232,7 +266,11 @@ ok $? "audit repo --cluster writes nothing to the cluster (GET requests only)"
 
 # --- --interval: a signature deleted and a tag moved after the first run show on the next ----
 mport=$(free_port)
-rv "$kport" --interval 1 --metrics-listen "127.0.0.1:$mport" > "$work/interval.out" 2> "$work/interval.err" &
+# Started directly, not through rv: a function in the background is a subshell, and stopping it
+# would leave driftgate running (writing reports every second into the cases below).
+"$dg" reverify --policy "$work/policy/policy.yaml" --plain-http "$REGISTRY" --api-server "https://127.0.0.1:$kport" \
+  --token-file "$work/kube/token" --kube-ca "$work/kube/tls.crt" --interval 1 --metrics-listen "127.0.0.1:$mport" \
+  > "$work/interval.out" 2> "$work/interval.err" &
 ivpid=$!
 track_pid "$ivpid"
 metric_v() { curl -s "http://127.0.0.1:$mport/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
@@ -335,7 +373,8 @@ docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 by = {(d["kind"], d["metadata"]["name"]): d for d in docs}
 role = by[("ClusterRole", "driftgate-reverify")]
 rules = sorted((tuple(r["apiGroups"]), tuple(r["resources"]), tuple(sorted(r["verbs"]))) for r in role["rules"])
-assert rules == sorted([(("",), ("pods",), ("list",)), (("wgpolicyk8s.io",), ("policyreports",), ("create", "get", "update")),
+assert rules == sorted([(("",), ("pods",), ("list",)), (("",), ("secrets",), ("get",)),
+                        (("wgpolicyk8s.io",), ("policyreports",), ("create", "get", "update")),
                         (("",), ("events",), ("create",))]), rules
 b = by[("ClusterRoleBinding", "driftgate-reverify")]
 assert b["subjects"] == [{"kind": "ServiceAccount", "name": "driftgate-reverify", "namespace": "driftgate"}], b
@@ -349,10 +388,138 @@ cms = {v["configMap"]["name"] for v in spec["volumes"] if "configMap" in v}
 assert all(n in {d["metadata"]["name"] for d in docs if d["kind"] == "ConfigMap"} for n in cms), cms
 assert not any(d["kind"] == "CronJob" and "reverify" in d["metadata"]["name"] for d in docs)
 PY
-  ok $? "the component: ClusterRole = list pods, get/create/update policyreports, create events; a one-replica Deployment (not a CronJob) on its own ServiceAccount, hardened, with the webhook's ConfigMaps" "$(cat "$work/ov.out")"
+  ok $? "the component: ClusterRole = list pods, get secrets, get/create/update policyreports, create events; a one-replica Deployment (not a CronJob) on its own ServiceAccount, hardened, with the webhook's ConfigMaps" "$(cat "$work/ov.out")"
+  printf 'resources: [%s]\ncomponents: [%s/reverify, %s/reverify/fsm]\n' "$rel" "$rel" "$rel" > "$work/ov/kustomization.yaml"
+  kubectl kustomize "$work/ov" > "$work/ovf.yaml" 2> "$work/ovf.err" &&
+  /usr/bin/python3 - "$work/ovf.yaml" > "$work/ovf.out" 2>&1 <<'PY'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+by = {(d["kind"], d["metadata"]["name"]): d for d in docs}
+rules = sorted((tuple(r["apiGroups"]), tuple(r["resources"]), tuple(r["verbs"])) for r in by[("ClusterRole", "driftgate-reverify-fsm")]["rules"])
+assert rules == [(("",), ("pods/ephemeralcontainers",), ("patch",)), (("",), ("pods/log",), ("get",))], rules
+assert by[("ClusterRoleBinding", "driftgate-reverify-fsm")]["subjects"][0]["name"] == "driftgate-reverify"
+cmd = by[("Deployment", "driftgate-reverify")]["spec"]["template"]["spec"]["containers"][0]["command"]
+assert "--fsm" in cmd and any(a.startswith("--fsm-image=") and "@sha256:" in a for a in cmd), cmd
+base = by[("ClusterRole", "driftgate-reverify")]["rules"]
+assert not any("pods/log" in r["resources"] or "pods/ephemeralcontainers" in r["resources"] for r in base), base
+PY
+  ok $? "the fsm component: a separate ClusterRole with only patch pods/ephemeralcontainers and get pods/log; the base role has neither; the Deployment gets --fsm and a digest --fsm-image" "$(cat "$work/ovf.err" "$work/ovf.out")"
 else
   skip "manifests/reverify renders" "kubectl is not installed"
+  skip "manifests/reverify/fsm renders" "kubectl is not installed"
 fi
+
+# --- --fsm: the fingerprint ephemeral container, added once, read through pods/log ---------
+cp "$work/pods.json" "$work/served.json"
+fsmimg=$REGISTRY/demo/app@$GOOD
+rvf() { rv "$kport" --fsm --fsm-image "$fsmimg" --once --format json; }
+fsmf() { jq -c --arg p "$2" '[.findings[] | select(.pod == $p and (.kind | startswith("fs-")))]' "$1"; }
+printf '{}\n' > "$work/rbac-fsm.yaml"
+rvf > "$work/fsm0.json" 2> "$work/fsm0.err"
+fsmf "$work/fsm0.json" good-0 | jq -e 'length == 1 and .[0].kind == "fs-unverified" and (.[0].message | test("HTTP 403.*grant `patch` on pods/ephemeralcontainers \\(manifests/reverify/fsm/rbac.yaml\\)"))' > /dev/null &&
+  state | jq -e '.patches == []' > /dev/null
+ok $? "--fsm without fsm/rbac.yaml: each pod reported unverified, naming the rule to grant; nothing added" "$(fsmf "$work/fsm0.json" good-0) $(cat "$work/fsm0.err")"
+cp "$top/manifests/reverify/fsm/rbac.yaml" "$work/rbac-fsm.yaml"
+# An impostor: a container already named driftgate-fsm in pod "gone" running another image.
+curl -sk -o "$work/imp.out" -w '%{http_code}' -X PATCH -H "Authorization: Bearer $(cat "$work/kube/token")" \
+  -H 'Content-Type: application/strategic-merge-patch+json' \
+  "https://127.0.0.1:$kport/api/v1/namespaces/team-a/pods/gone/ephemeralcontainers" \
+  -d "$(jq -nc --arg i "$REGISTRY/demo/app@$UNSIGNED" '{spec: {ephemeralContainers: [{name: "driftgate-fsm", image: $i, targetContainerName: "app",
+      securityContext: {runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: {drop: ["ALL"]}, seccompProfile: {type: "RuntimeDefault"}}}]}}')" > "$work/imp.code"
+code=$(cat "$work/imp.code")
+curl -sk -o /dev/null -w '%{http_code}' -X PATCH -H "Authorization: Bearer $(cat "$work/kube/token")" \
+  -H 'Content-Type: application/strategic-merge-patch+json' \
+  "https://127.0.0.1:$kport/api/v1/namespaces/team-a/pods/good-0/ephemeralcontainers" \
+  -d '{"spec":{"ephemeralContainers":[{"name":"dbg","image":"x","targetContainerName":"app","securityContext":{"capabilities":{"add":["SYS_PTRACE"]}}}]}}' > "$work/ptrace.code"
+[ "$code" = 200 ] && [ "$(cat "$work/ptrace.code")" = 403 ]
+ok $? "the stand-in applies Pod Security restricted to ephemeral containers (SYS_PTRACE refused: 403)" "impostor=$code ptrace=$(cat "$work/ptrace.code")"
+rvf > "$work/fsm1.json" 2> "$work/fsm1.err"
+state > "$work/fsm1.state"
+jq -e --arg i "$fsmimg" '[.patches[] | select(.body.spec.ephemeralContainers[0].image == $i)] as $p | ($p | length) == 9 and
+  ($p | all(.contentType == "application/strategic-merge-patch+json" and (.body.spec.ephemeralContainers | length) == 1)) and
+  ($p[0].body.spec.ephemeralContainers[0] | .name == "driftgate-fsm" and .targetContainerName == "app" and
+    .command == ["/usr/local/bin/driftgate", "fsm", "watch", "--pid", "1", "--interval", "300"] and (has("resources") | not) and
+    .securityContext == {runAsUser: 1000, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
+      privileged: false, capabilities: {drop: ["ALL"]}, seccompProfile: {type: "RuntimeDefault"}})' "$work/fsm1.state" > /dev/null
+ok $? "--fsm adds one fingerprint container per running pod (9 PATCHes of pods/ephemeralcontainers): same UID, no capabilities, read-only root, restricted-admitted" "$(jq -c '[.patches[] | [.name, .body.spec.ephemeralContainers[0].image]]' "$work/fsm1.state") $(cat "$work/fsm1.err")"
+fsmf "$work/fsm1.json" good-0 | jq -e 'length == 1 and .[0].properties.tier == "warn" and (.[0].message | test("added .targeting app as UID 1000"))' > /dev/null &&
+  fsmf "$work/fsm1.json" exempt | jq -e 'length == 1 and (.[0].message | test("set securityContext.runAsUser"))' > /dev/null &&
+  fsmf "$work/fsm1.json" gone | jq -e 'length == 1 and .[0].properties.tier == "block" and (.[0].message | test("not the fingerprint image.*not trusted"))' > /dev/null
+ok $? "first run: 'added' (warn, never clean); a pod with no UID in its spec is reported; an existing driftgate-fsm running another image blocks" "$(jq -c '[.findings[] | select(.kind | startswith("fs-")) | [.pod, .properties.tier, .message]]' "$work/fsm1.json" | head -c 2000)"
+
+# The lines the fingerprint containers print: `driftgate fsm watch` over the good image's tree.
+mkdir -p "$work/fsroot/clean" "$work/fsroot/drift" "$work/fsroot/mnt"
+for r in clean drift mnt; do tar -xf "$work/img/good/layer.tar" -C "$work/fsroot/$r"; done
+printf '#!/bin/sh\n' > "$work/fsroot/drift/dropped"; chmod 755 "$work/fsroot/drift/dropped"
+L=$work/logs/team-a
+"$dg" fsm watch "$work/fsroot/clean" --once > "${L}_good-0_driftgate-fsm.log"
+"$dg" fsm watch "$work/fsroot/drift" --once > "${L}_good-1_driftgate-fsm.log"
+jq -c '.time = "2020-01-01T00:00:00Z"' "${L}_good-0_driftgate-fsm.log" > "${L}_good-2_driftgate-fsm.log"
+printf '{"driftgate":"fsm/v1","time":"2026-01-01T00:00:00Z","pid":1,"root":"sha256:00"}\n' > "${L}_good-3_driftgate-fsm.log"
+jq -c '.unreadable = 3' "${L}_good-0_driftgate-fsm.log" > "${L}_good-4_driftgate-fsm.log"
+# good-6: a volume mounted where the image has no directory (the runtime made ./run/secrets)
+# shellcheck disable=SC2016 # $1/$2 are the inner sh's arguments
+unshare --mount sh -c 'mkdir -p "$1/run/secrets/sa" && mount -t tmpfs none "$1/run/secrets/sa" && "$2" fsm watch "$1" --once' sh \
+  "$work/fsroot/mnt" "$dg" > "${L}_good-6_driftgate-fsm.log" 2> "$work/mnt.err"
+{ printf 'an earlier line\n'; cat "${L}_good-0_driftgate-fsm.log"; } > "${L}_moved_driftgate-fsm.log"
+jq -e '.mounts == "./run type=dir mode=0755 uid=0 gid=0\n./run/secrets type=dir mode=0755 uid=0 gid=0\n#skipped ./run/secrets/sa\n"' "${L}_good-6_driftgate-fsm.log" > /dev/null
+ok $? "fsm watch prints one JSON line: root digest, counts, and the skipped mounts with the directories above them" "$(cat "${L}_good-6_driftgate-fsm.log" "$work/mnt.err")"
+rvf > "$work/fsm2.json" 2> "$work/fsm2.err"
+state > "$work/fsm2.state"
+[ "$(jq '[.patches[]] | length' "$work/fsm2.state")" = "$(jq '[.patches[]] | length' "$work/fsm1.state")" ]
+ok $? "the next run finds each fingerprint container by name and adds none (ephemeral containers cannot be removed)" "$(jq -c '[.patches[] | .name]' "$work/fsm2.state")"
+[ "$(fsmf "$work/fsm2.json" good-0)" = "[]" ] && [ "$(fsmf "$work/fsm2.json" good-6)" = "[]" ]
+ok $? "a fresh line whose root equals the image's manifest (mounts and the directories the runtime made for them aside): no finding" "$(fsmf "$work/fsm2.json" good-0) $(fsmf "$work/fsm2.json" good-6) $(cat "$work/fsm2.err")"
+fsmf "$work/fsm2.json" good-1 | jq -e --arg d "$GOOD" 'length == 1 and .[0].kind == "fs-drift" and .[0].properties.tier == "block" and (.[0].message | test("differs from .*" + $d + ": root sha256:[0-9a-f]{64} \\(3 entries\\), expected sha256:"))' > /dev/null &&
+  fsmf "$work/fsm2.json" moved | jq -e 'length == 1 and .[0].kind == "fs-drift"' > /dev/null
+ok $? "a dropped executable changes the root: fs-drift (block); the moved pod runs another image than the tree it holds: fs-drift" "$(fsmf "$work/fsm2.json" good-1) $(fsmf "$work/fsm2.json" moved)"
+fsmf "$work/fsm2.json" good-2 | jq -e 'length == 1 and .[0].kind == "fs-unverified" and (.[0].message | test("stale fingerprint"))' > /dev/null &&
+  fsmf "$work/fsm2.json" good-3 | jq -e 'length == 1 and .[0].properties.tier == "block" and (.[0].message | test("malformed fingerprint line .*root"))' > /dev/null &&
+  fsmf "$work/fsm2.json" good-4 | jq -e 'length == 1 and (.[0].message | test("incomplete fingerprint .3 unreadable"))' > /dev/null &&
+  fsmf "$work/fsm2.json" good-5 | jq -e 'length == 1 and (.[0].message | test("cannot read the fingerprint.*waiting to start"))' > /dev/null
+ok $? "a stale, malformed (block), incomplete or absent line is reported, never read as clean" "$(jq -c '[.findings[] | select(.kind | startswith("fs-")) | [.pod, .properties.tier, .message]]' "$work/fsm2.json" | head -c 2500)"
+jq -e '[.requests[] | select(.path | test("/pods/good-0/log"))] | length >= 1 and all(.path | test("container=driftgate-fsm&tailLines=1&limitBytes=65536"))' "$work/fsm2.state" > /dev/null &&
+  jq -e '.reports["team-a/driftgate"].results | any(.rule == "fs-drift" and .resources[0].name == "good-1" and .result == "fail")' "$work/fsm2.state" > /dev/null &&
+  jq -e '.events | any(.reason == "FilesystemDrift" and .involvedObject.name == "good-1")' "$work/fsm2.state" > /dev/null
+ok $? "pods/log is read bounded (tailLines=1, limitBytes); fs-drift lands in the PolicyReport and a FilesystemDrift Event" "$(cat "$work/fsm2.err"; jq -c '.reports["team-a/driftgate"].results | map([.rule, .resources[0].name])' "$work/fsm2.state")"
+out=$(rv "$kport" --fsm --once 2>&1); rc=$?
+[ "$rc" = 2 ] && [[ "$out" == *"--fsm needs --fsm-image IMAGE@sha256:DIGEST"* ]]
+ok $? "--fsm without a digest-pinned --fsm-image: usage error" "$out"
+
+# --- the pods' own pull secrets: a registry that wants a password --------------------------
+on_exit "$top/tests/support/registry.sh" stop "$work/reg2"
+REG2=$("$top/tests/support/registry.sh" start basic "$work/reg2" 2> "$work/reg2.log" | sed -n "s/^REGISTRY=//p" | tr -d "'\"")
+skopeo copy -q --dest-tls-verify=false --dest-creds alice:wonderland "oci:$work/img/good/layout:good" "docker://$REG2/priv/app:v1" > "$work/priv.push" 2>&1
+ok $? "a registry with basic auth on $REG2 holds priv/app (the good image, unsigned there)" "$(cat "$work/reg2.log" "$work/priv.push")"
+sed "s|^  images:|  images:\n    - {name: priv, match: [\"$REG2/priv/app\"], signatures: {signedBy: [ci-key]}}|" "$work/policy/policy.yaml" > "$work/policy/priv.yaml"
+{
+  pod team-c priv Running "$(ctr app "$REG2/priv/app@$GOOD" "$REG2/priv/app@$GOOD")" | jq -c '.spec.imagePullSecrets = [{name: "regcred"}]'
+  pod team-c nocred Running "$(ctr app "$REG2/priv/app@$GOOD" "$REG2/priv/app@$GOOD")"
+} | jq -s . > "$work/served.json"
+jq -n --arg c "$(jq -nc --arg r "$REG2" --arg a "$(printf alice:wonderland | base64)" '{auths: {($r): {auth: $a}}}' | base64 -w0)" \
+  '{"team-c/regcred": {apiVersion: "v1", kind: "Secret", metadata: {name: "regcred", namespace: "team-c"},
+    type: "kubernetes.io/dockerconfigjson", data: {".dockerconfigjson": $c}}}' > "$work/secrets.json"
+rvp() { "$dg" reverify --policy "$work/policy/priv.yaml" --plain-http "$REG2" --api-server "https://127.0.0.1:$kport" \
+  --token-file "$work/kube/token" --kube-ca "$work/kube/tls.crt" --once --format json --dry-run; }
+rvp > "$work/priv.json" 2> "$work/priv.err"
+pf() { jq -c --arg p "$2" '[.findings[] | select(.pod == $p) | .kind] | unique' "$1"; }
+[ "$(pf "$work/priv.json" priv)" = '["verification"]' ] && [ "$(pf "$work/priv.json" nocred)" = '["registry-error"]' ] &&
+  state | jq -e '[.requests[] | select(.path == "/api/v1/namespaces/team-c/secrets/regcred")] | length == 1' > /dev/null
+ok $? "a pod's imagePullSecrets are read (GET secrets) and used for its registry requests: it is judged (unsigned), the pod without them gets registry-error" "priv=$(pf "$work/priv.json" priv) nocred=$(pf "$work/priv.json" nocred) $(jq -c '[.findings[] | .message]' "$work/priv.json" | head -c 800) $(cat "$work/priv.err")"
+/usr/bin/python3 - "$rbac" "$work/rbac.yaml" <<'PY'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+for d in docs:
+    if d["kind"] == "ClusterRole":
+        d["rules"] = [r for r in d["rules"] if "secrets" not in r["resources"]]
+yaml.safe_dump_all(docs, open(sys.argv[2], "w"))
+PY
+rvp > "$work/priv2.json" 2> "$work/priv2.err"
+cp "$rbac" "$work/rbac.yaml"
+# shellcheck disable=SC2016 # the backquotes are the message's own
+[ "$(pf "$work/priv2.json" priv)" = '["registry-error"]' ] && grep -qF 'grant `get` on secrets (manifests/reverify/rbac.yaml)' "$work/priv2.err" &&
+  ! grep -q 'wonderland\|YWxpY2U' "$work/priv2.err" "$work/priv.err"
+ok $? "a pull secret that cannot be read (403) is logged naming the rule, never its content, and the pod's pull fails as the kubelet's would" "$(cat "$work/priv2.err")"
 
 out=$("$dg" reverify --policy "$work/policy/policy.yaml" 2>&1); rc=$?
 [ "$rc" = 2 ] && [[ "$out" == *"give exactly one of --once and --interval"* ]]

@@ -10,19 +10,31 @@ Request and response shapes follow the Kubernetes API reference (v1.32):
   POST /apis/wgpolicyk8s.io/v1alpha2/namespaces/NS/policyreports          201, 409 AlreadyExists
   PUT  /apis/wgpolicyk8s.io/v1alpha2/namespaces/NS/policyreports/NAME     200, 409 Conflict on a
        stale metadata.resourceVersion, 422 Invalid on a body that does not match the path
+  PATCH /api/v1/namespaces/NS/pods/NAME/ephemeralcontainers   the Pod (200); the body a strategic
+       merge patch (Content-Type application/strategic-merge-patch+json, else 415) of
+       spec.ephemeralContainers; 422 when an existing one is changed, resources are set or the
+       targetContainerName is no container; 403 when Pod Security "restricted" refuses the
+       securityContext (runAsNonRoot, no privilege escalation, capabilities drop ALL, seccomp);
+       the pod lists with it afterwards (spec.ephemeralContainers and a running status)
+  GET  /api/v1/namespaces/NS/secrets/NAME   the Secret from --secrets FILE (a JSON object "NS/NAME" →
+       Secret, read on every request), 404 NotFound otherwise
+  GET  /api/v1/namespaces/NS/pods/NAME/log?container=C&tailLines=N&limitBytes=M   text/plain,
+       the file --logs/NS_NAME_C.log (tailLines, then limitBytes applied); 400 when C is no
+       container of the pod or has no log file ("waiting to start")
 Errors are v1 Status objects. RBAC: every request is mapped to (verb, apiGroup, resource) as the
-apiserver's RequestInfoFactory does and checked against the rules of the ClusterRole named by
---role in the RBAC file --rbac (the manifests' own file); anything not granted → 403 with the
-apiserver's message. Test hooks: GET /_state (no auth: reports, events, requests), and --pods
+apiserver's RequestInfoFactory does (a subresource as "pods/log") and checked against the rules
+of the ClusterRoles named by --role (comma-separated) in the RBAC files --rbac (comma-separated:
+the manifests' own files); anything not granted → 403 with the apiserver's message. Test hooks: GET /_state (no auth: reports, events, requests), and --pods
 FILE read on every list: a JSON array of Pod objects is paged; anything else is one page's bytes,
 served as they are (huge, malformed, looping pages). --rbac is read again on every request, so a
 suite swaps the role without restarting the server.
 Usage: kube-reverify-api.py --cert C --key K --token-file T --rbac F --role NAME --pods FILE
-                            --port-file P
+                            --port-file P [--logs DIR] [--secrets FILE]
 """
 import argparse
 import base64
 import json
+import os
 import re
 import ssl
 import sys
@@ -35,6 +47,8 @@ import yaml
 ap = argparse.ArgumentParser()
 for a in ("cert", "key", "token-file", "rbac", "role", "pods", "port-file"):
     ap.add_argument("--" + a, required=True)
+ap.add_argument("--logs", default="")
+ap.add_argument("--secrets", default="")
 args = ap.parse_args()
 
 TOKEN = open(args.token_file).read().strip()
@@ -42,17 +56,19 @@ USER = "system:serviceaccount:driftgate:driftgate-reverify"
 
 
 def rules():
-    for doc in yaml.safe_load_all(open(args.rbac)):
-        if doc and doc.get("kind") == "ClusterRole" and doc["metadata"]["name"] == args.role:
-            return doc.get("rules") or []
-    return []
+    out = []
+    for f in args.rbac.split(","):
+        for doc in yaml.safe_load_all(open(f)):
+            if doc and doc.get("kind") == "ClusterRole" and doc["metadata"]["name"] in args.role.split(","):
+                out += doc.get("rules") or []
+    return out
 
 
 if not rules():
     sys.exit(f"kube-reverify-api: no rules for ClusterRole {args.role} in {args.rbac}")
 
 lock = threading.Lock()
-state = {"reports": {}, "events": [], "requests": [], "rv": 100}
+state = {"reports": {}, "events": [], "requests": [], "rv": 100, "ephemeral": {}, "patches": []}
 
 
 def allowed(verb, group, resource):
@@ -79,6 +95,8 @@ def request_info(method, path):
     if not rest:
         return None
     resource, name = rest[0], (rest[1] if len(rest) > 1 else None)
+    if len(rest) == 3:
+        resource += "/" + rest[2]
     verb = {"GET": "get" if name else "list", "POST": "create", "PUT": "update",
             "PATCH": "patch", "DELETE": "delete"}.get(method, method.lower())
     return verb, group, resource, ns, name
@@ -132,6 +150,15 @@ class Handler(BaseHTTPRequestHandler):
         q = urllib.parse.parse_qs(url.query)
         if (group, resource) == ("", "pods") and verb == "list" and ns is None:
             return self.list_pods(q)
+        if (group, resource) == ("", "pods/ephemeralcontainers") and verb == "patch" and ns:
+            return self.patch_ephemeral(ns, name, data)
+        if (group, resource) == ("", "pods/log") and verb == "get" and ns:
+            return self.pod_log(ns, name, q)
+        if (group, resource) == ("", "secrets") and verb == "get" and ns:
+            sec = json.load(open(args.secrets)).get(f"{ns}/{name}") if args.secrets and os.path.exists(args.secrets) else None
+            if sec is None:
+                return self.status(404, "NotFound", f'secrets "{name}" not found', {"name": name, "kind": "secrets"})
+            return self.send_json(200, sec)
         if (group, resource) == ("", "events") and verb == "create" and ns:
             return self.create_event(ns, data)
         if (group, resource) == ("wgpolicyk8s.io", "policyreports") and ns and \
@@ -141,7 +168,112 @@ class Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = handle_any
 
+    def served_pods(self):
+        """The --pods array with the ephemeral containers patched in; None for raw pages."""
+        try:
+            pods = json.loads(open(args.pods, "rb").read())
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(pods, list):
+            return None
+        with lock:
+            for p in pods:
+                key = f'{p["metadata"]["namespace"]}/{p["metadata"]["name"]}'
+                eph = state["ephemeral"].get(key, [])
+                if eph:
+                    p["spec"]["ephemeralContainers"] = eph
+                    p["status"]["ephemeralContainerStatuses"] = [
+                        {"name": e["name"], "image": e["image"], "imageID": e["image"], "ready": False,
+                         "restartCount": 0, "state": {"running": {"startedAt": "2026-12-05T10:00:00Z"}}}
+                        for e in eph]
+        return pods
+
+    def find_pod(self, ns, name):
+        for p in self.served_pods() or []:
+            if p["metadata"]["namespace"] == ns and p["metadata"]["name"] == name:
+                return p
+        return None
+
+    def patch_ephemeral(self, ns, name, data):
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+        if ctype != "application/strategic-merge-patch+json":
+            return self.status(415, "UnsupportedMediaType",
+                               f'the body of the request was in an unknown format - accepted media types include: '
+                               f'application/json-patch+json, application/merge-patch+json, '
+                               f'application/apply-patch+yaml, application/strategic-merge-patch+json ({ctype})')
+        pod = self.find_pod(ns, name)
+        if pod is None:
+            return self.status(404, "NotFound", f'pods "{name}" not found', {"name": name, "kind": "pods"})
+        try:
+            new = json.loads(data)["spec"]["ephemeralContainers"]
+            assert isinstance(new, list) and all(isinstance(e, dict) and e.get("name") for e in new)
+        except Exception:
+            return self.status(400, "BadRequest", "the body is not a patch of spec.ephemeralContainers")
+        have = {e["name"]: e for e in pod["spec"].get("ephemeralContainers", [])}
+        names = [c["name"] for c in pod["spec"]["containers"]]
+        invalid = f'Pod "{name}" is invalid: '
+        for i, e in enumerate(new):
+            if e["name"] in have:
+                if have[e["name"]] != e:
+                    return self.status(422, "Invalid", invalid + f'spec.ephemeralContainers: Forbidden: existing '
+                                       f'ephemeral containers "{e["name"]}" may not be changed')
+                continue
+            if e.get("resources"):
+                return self.status(422, "Invalid", invalid + f'spec.ephemeralContainers[{i}].resources: '
+                                   'Forbidden: cannot be set for an Ephemeral Container')
+            if e.get("targetContainerName") not in names:
+                return self.status(422, "Invalid", invalid + f'spec.ephemeralContainers[{i}].targetContainerName: '
+                                   f'Not found: "{e.get("targetContainerName")}"')
+            sc = e.get("securityContext") or {}
+            pod_sc = pod["spec"].get("securityContext") or {}
+            bad = []
+            if sc.get("allowPrivilegeEscalation") is not False:
+                bad.append("allowPrivilegeEscalation != false")
+            if "ALL" not in (sc.get("capabilities") or {}).get("drop", []) or (sc.get("capabilities") or {}).get("add"):
+                bad.append("unrestricted capabilities")
+            if sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot")) is not True or sc.get("runAsUser") == 0:
+                bad.append("runAsNonRoot != true")
+            if (sc.get("seccompProfile") or pod_sc.get("seccompProfile") or {}).get("type") not in ("RuntimeDefault", "Localhost"):
+                bad.append("seccompProfile")
+            if sc.get("privileged"):
+                bad.append("privileged")
+            if bad:
+                return self.status(403, "Forbidden", f'pods "{name}" is forbidden: violates PodSecurity '
+                                   f'"restricted:latest": {", ".join(bad)} (container "{e["name"]}")')
+        with lock:
+            state["patches"].append({"namespace": ns, "name": name, "contentType": ctype, "body": json.loads(data)})
+            cur = state["ephemeral"].setdefault(f"{ns}/{name}", [])
+            cur += [e for e in new if e["name"] not in have]
+        self.send_json(200, self.find_pod(ns, name))
+
+    def pod_log(self, ns, name, q):
+        pod = self.find_pod(ns, name)
+        if pod is None:
+            return self.status(404, "NotFound", f'pods "{name}" not found', {"name": name, "kind": "pods"})
+        c = q.get("container", [""])[0]
+        names = [x["name"] for x in pod["spec"]["containers"] + pod["spec"].get("ephemeralContainers", [])]
+        if c not in names:
+            return self.status(400, "BadRequest", f'container {c} is not valid for pod {name}')
+        f = os.path.join(args.logs, f"{ns}_{name}_{c}.log")
+        if not args.logs or not os.path.exists(f):
+            return self.status(400, "BadRequest", f'container "{c}" in pod "{name}" is waiting to start: '
+                               'ContainerCreating')
+        body = open(f, "rb").read()
+        if "tailLines" in q:
+            n = int(q["tailLines"][0])
+            body = b"".join(body.splitlines(keepends=True)[-n:]) if n > 0 else b""
+        if "limitBytes" in q:
+            body = body[:int(q["limitBytes"][0])]
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def list_pods(self, q):
+        served = self.served_pods()
+        if served is not None:
+            return self.page(served, q)
         raw = open(args.pods, "rb").read()
         try:
             pods = json.loads(raw)
@@ -149,6 +281,9 @@ class Handler(BaseHTTPRequestHandler):
             pods = None
         if not isinstance(pods, list):
             return self.send_json(200, raw=raw)
+        return self.page(pods, q)
+
+    def page(self, pods, q):
         sel = q.get("fieldSelector", [""])[0]
         if sel == "status.phase=Running":
             pods = [p for p in pods if p.get("status", {}).get("phase") == "Running"]
@@ -235,6 +370,5 @@ srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 with open(args.port_file + ".tmp", "w") as f:
     f.write(str(srv.server_address[1]))
-import os  # noqa: E402
 os.rename(args.port_file + ".tmp", args.port_file)
 srv.serve_forever()

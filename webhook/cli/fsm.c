@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "base/arena.h"
 #include "base/clock.h"
@@ -34,12 +37,15 @@
 const char wh_cli_fsm_help[] =
     "usage: driftgate fsm image IMAGE [--platform OS/ARCH] [REGISTRY FLAGS] [LIMITS]\n"
     "       driftgate fsm dir (ROOT | --pid PID) [LIMITS]\n"
+    "       driftgate fsm watch (ROOT | --pid PID) [--interval SECONDS] [--once] [LIMITS]\n"
     "       driftgate fsm diff EXPECTED ACTUAL --policy FILE [--format "
     "text|markdown|json|sarif]\n"
     "       driftgate fsm attest IMAGE [--blob FILE] [--check STATEMENT] [--platform OS/ARCH]\n"
     "                            [REGISTRY FLAGS]\n"
     "image: the expected filesystem manifest from IMAGE's layers in the registry.\n"
     "dir: the actual one of a directory, or of process PID's root (other mounts skipped).\n"
+    "watch: the fingerprint container of reverify --fsm: walks as dir does every --interval\n"
+    "(300) and prints one JSON line per walk (root digest, counts, the mounts skipped).\n"
     "diff: drift of ACTUAL against EXPECTED in block/warn/ignore tiers (policy spec.runtime).\n"
     "attest: the in-toto statement (predicate " WH_FSM_PREDICATE_TYPE ") of IMAGE's\n"
     "manifest, subject = the (platform) manifest digest; --blob FILE writes the manifest to FILE\n"
@@ -59,7 +65,8 @@ struct fsm_opts {
     const char *plain_http[16];
     size_t n_plain_http;
     int pid;
-    int64_t timeout_s;
+    bool once;
+    int64_t timeout_s, interval_s;
     size_t max_layer_bytes;
     struct wh_fsm_limits limits;
 };
@@ -111,6 +118,8 @@ number_flag(const char *flag, const char *v, struct fsm_opts *o)
         o->max_layer_bytes = (size_t)n;
     else if (good && strcmp(flag, "--timeout") == 0 && n <= 86400)
         o->timeout_s = (int64_t)n;
+    else if (good && strcmp(flag, "--interval") == 0 && n <= 86400)
+        o->interval_s = (int64_t)n;
     else if (good && strcmp(flag, "--pid") == 0 && n <= 0x3fffffff)
         o->pid = (int)n;
     else {
@@ -158,8 +167,13 @@ parse_opts(int argc, char **argv, struct fsm_opts *o)
 
     memset(o, 0, sizeof(*o));
     o->timeout_s = 600;
+    o->interval_s = 300;
     o->max_layer_bytes = MAX_LAYER_BYTES_DEFAULT;
     for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--once") == 0) {
+            o->once = true;
+            continue;
+        }
         if (strncmp(argv[i], "--", 2) != 0) {
             if (o->n_args == 4)
                 return false;
@@ -279,18 +293,43 @@ resolve_manifest(struct wh_registry_client *client, const struct wh_image_ref *r
     return WH_OK;
 }
 
+/* The expected manifest of `ref` through `client`: resolve, pick the platform, apply the layers,
+ * render. */
+static enum wh_err
+expected_with(struct wh_registry_client *client, const struct wh_image_ref *ref,
+              const struct fsm_opts *o, int64_t deadline, struct wh_arena *a,
+              struct image_result *r, struct wh_error *err)
+{
+    struct wh_registry_manifest m;
+    struct wh_fsm_image *img;
+    struct wh_fsm_manifest fm;
+    struct wh_fsm_limits fl = o->limits;
+    enum wh_err rc;
+
+    fl.deadline_ms = deadline;
+    img = wh_fsm_image_new(&fl);
+    rc = resolve_manifest(client, ref, o, deadline, a, r, &m, err);
+    if (rc == WH_OK)
+        rc = apply_layers(client, ref, &m, o, deadline, img, err);
+    if (rc == WH_OK) {
+        wh_fsm_image_manifest(img, a, &fm);
+        r->n_entries = fm.n_entries;
+        rc = wh_fsm_manifest_render(&fm, MAX_MANIFEST_TEXT, a, &r->text, err);
+    }
+    if (rc == WH_OK)
+        r->root = wh_fsm_root_digest(r->text, a);
+    wh_fsm_image_free(img);
+    return rc;
+}
+
 static enum wh_err
 compute_image(const struct fsm_opts *o, const char *image, struct wh_arena *a,
               struct image_result *r, struct wh_error *err)
 {
     struct wh_registry_options ro;
     struct wh_registry_client *client = NULL;
-    struct wh_registry_manifest m;
     struct wh_image_ref ref;
-    struct wh_fsm_image *img = NULL;
-    struct wh_fsm_manifest fm;
     struct wh_limits lim = WH_LIMITS_DEFAULT;
-    struct wh_fsm_limits fl = o->limits;
     int64_t deadline = wh_clock_mono_ms() + o->timeout_s * 1000;
     enum wh_err rc;
 
@@ -306,21 +345,30 @@ compute_image(const struct fsm_opts *o, const char *image, struct wh_arena *a,
     ro.limits = lim;
     if ((rc = wh_registry_client_new(&ro, &client, err)) != WH_OK)
         return rc;
-    fl.deadline_ms = deadline;
-    img = wh_fsm_image_new(&fl);
-    rc = resolve_manifest(client, &ref, o, deadline, a, r, &m, err);
-    if (rc == WH_OK)
-        rc = apply_layers(client, &ref, &m, o, deadline, img, err);
-    if (rc == WH_OK) {
-        wh_fsm_image_manifest(img, a, &fm);
-        r->n_entries = fm.n_entries;
-        rc = wh_fsm_manifest_render(&fm, MAX_MANIFEST_TEXT, a, &r->text, err);
-    }
-    if (rc == WH_OK)
-        r->root = wh_fsm_root_digest(r->text, a);
-    wh_fsm_image_free(img);
+    rc = expected_with(client, &ref, o, deadline, a, r, err);
     wh_registry_client_free(client);
     return rc == WH_OK ? WH_OK : wh_error_wrap(err, "%s", image);
+}
+
+enum wh_err
+wh_cli_fsm_expected(struct wh_registry_client *client, const char *image, int64_t deadline_ms,
+                    struct wh_arena *a, struct wh_str *text, struct wh_error *err)
+{
+    struct fsm_opts o;
+    struct image_result r;
+    struct wh_image_ref ref;
+    enum wh_err rc;
+
+    memset(&o, 0, sizeof(o));
+    memset(&r, 0, sizeof(r));
+    o.max_layer_bytes = MAX_LAYER_BYTES_DEFAULT;
+    rc = wh_image_ref_parse(wh_str_c(image), a, &ref, err);
+    if (rc == WH_OK)
+        rc = expected_with(client, &ref, &o, deadline_ms, a, &r, err);
+    if (rc != WH_OK)
+        return wh_error_wrap(err, "expected manifest of %s", image);
+    *text = r.text;
+    return WH_OK;
 }
 
 static int
@@ -367,6 +415,150 @@ cmd_dir(const struct fsm_opts *o, struct wh_arena *a)
         wh_fsm_manifest_render(&m, MAX_MANIFEST_TEXT, a, &text, &err) != WH_OK)
         return fail("dir", err.msg);
     return emit(text, wh_fsm_root_digest(text, a));
+}
+
+/* ---- fsm watch ---- */
+
+/* Adds to `mini` the directories of `m` that are ancestors of `path` ("./a" and "./a/b" of
+ * "./a/b/c"; never "."), once each. */
+static void
+add_ancestors(const struct wh_fsm_manifest *m, const char *path, struct wh_fsm_manifest *mini,
+              struct wh_arena *a)
+{
+    char *p = wh_arena_strdup(a, path), *slash;
+
+    while ((slash = strrchr(p, '/')) != NULL && slash > p + 1) {
+        const struct wh_fsm_entry *e;
+        bool seen = false;
+
+        *slash = '\0';
+        e = wh_fsm_manifest_find(m, p);
+        for (size_t i = 0; i < mini->n_entries && !seen; i++)
+            seen = strcmp(mini->entries[i].path, p) == 0;
+        if (e != NULL && e->type == WH_FSM_DIR && !seen && mini->n_entries < WH_CLI_FSM_LINE_MOUNTS)
+            wh_fsm_manifest_add(mini, e, a);
+    }
+}
+
+/*
+ * The fingerprint line of one walk (docs/fs-manifest.md "In the cluster"): time, pid, root digest,
+ * entry and note counts, and "mounts": the manifest lines of the other mounts skipped and of the
+ * directories above them (the runtime creates those), so a verifier can remove the same paths
+ * from the expected manifest and compare root digests. In `a`, no newline.
+ */
+static const char *
+watch_line(const struct wh_fsm_manifest *m, struct wh_str text, int pid, time_t now,
+           struct wh_arena *a)
+{
+    struct wh_fsm_manifest mini;
+    const char *incomplete = NULL;
+    size_t changed = 0, unreadable = 0, skipped = 0;
+    struct wh_str mt = {"", 0};
+    struct wh_error err;
+    char when[32], *out;
+    const char *line;
+    struct tm tm;
+    json_t *o;
+
+    memset(&mini, 0, sizeof(mini));
+    for (size_t i = 0; i < m->n_notes; i++) {
+        const struct wh_fsm_note *n = &m->notes[i];
+
+        changed += n->kind == WH_FSM_NOTE_CHANGED;
+        unreadable += n->kind == WH_FSM_NOTE_UNREADABLE;
+        if (n->kind == WH_FSM_NOTE_INCOMPLETE)
+            incomplete = n->path;
+        if (n->kind != WH_FSM_NOTE_SKIPPED)
+            continue;
+        if (++skipped > WH_CLI_FSM_LINE_MOUNTS) {
+            incomplete = "more mounts than a fingerprint line carries";
+            continue;
+        }
+        wh_fsm_manifest_note(&mini, WH_FSM_NOTE_SKIPPED, n->path, a);
+        add_ancestors(m, n->path, &mini, a);
+    }
+    wh_fsm_manifest_sort(&mini);
+    if (wh_fsm_manifest_render(&mini, 1u << 20, a, &mt, &err) == WH_OK)
+        mt = (struct wh_str){mt.ptr + strlen(WH_FSM_HEADER), mt.len - strlen(WH_FSM_HEADER)};
+    else
+        incomplete = "the mounts do not fit a fingerprint line";
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    o = json_pack("{s:s, s:s, s:i, s:s, s:I, s:I, s:I, s:s%, s:s?}", "driftgate", "fsm/v1", "time",
+                  when, "pid", pid, "root", wh_fsm_root_digest(text, a), "entries",
+                  (json_int_t)m->n_entries, "changed", (json_int_t)changed, "unreadable",
+                  (json_int_t)unreadable, "mounts", mt.ptr, mt.len, "incomplete", incomplete);
+    out = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    if (out == NULL)
+        wh_oom();
+    line = wh_arena_strdup(a, out);
+    free(out);
+    return line;
+}
+
+/* One line for a walk that failed. */
+static void
+watch_error(int pid, time_t now, const char *msg)
+{
+    char when[32], *out;
+    struct tm tm;
+    json_t *o;
+
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    o = json_pack("{s:s, s:s, s:i, s:s}", "driftgate", "fsm/v1", "time", when, "pid", pid, "error",
+                  msg);
+    out = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    printf("%s\n", out != NULL ? out : "{\"driftgate\":\"fsm/v1\",\"error\":\"walk failed\"}");
+    free(out);
+    json_decref(o);
+}
+
+/*
+ * `fsm watch (ROOT | --pid PID) [--interval SECONDS] [--once]`: the fingerprint container's loop
+ * (driftgate reverify --fsm adds it to a pod as an ephemeral container targeting the app): walks
+ * the target's root every interval and prints one JSON line per walk. The process makes itself
+ * non-dumpable first, so the target, running as the same UID, can neither ptrace it nor write
+ * to its stdout through /proc/PID/fd (a forged "clean" line); it can kill it, which stops the
+ * lines: the verifier reports a stale fingerprint.
+ */
+static int
+cmd_watch(const struct fsm_opts *o)
+{
+    if ((o->pid > 0) == (o->n_args == 1) || o->n_args > 1)
+        return fail("watch", "expected ROOT or --pid PID (one of them)");
+    if (o->pid > 0 && o->pid == (int)getpid())
+        return fail("watch", "--pid names this process, not the target's");
+    if (prctl(PR_SET_DUMPABLE, 0L, 0L, 0L, 0L) != 0)
+        return fail("watch", "prctl(PR_SET_DUMPABLE, 0) failed");
+    for (;;) {
+        struct wh_fsm_walk_options wo;
+        struct wh_fsm_manifest m;
+        struct wh_str text;
+        struct wh_error err;
+        struct wh_arena a;
+        struct timespec ts = {.tv_sec = o->interval_s};
+
+        wh_arena_init(&a);
+        memset(&wo, 0, sizeof(wo));
+        wo.limits = o->limits;
+        wo.limits.deadline_ms = wh_clock_mono_ms() + o->timeout_s * 1000;
+        wo.root = o->n_args == 1 ? o->args[0] : NULL;
+        wo.pid = o->pid;
+        if (wh_fsm_walk(&wo, &a, &m, &err) != WH_OK ||
+            wh_fsm_manifest_render(&m, MAX_MANIFEST_TEXT, &a, &text, &err) != WH_OK)
+            watch_error(o->pid, wh_clock_wall(), err.msg);
+        else
+            printf("%s\n", watch_line(&m, text, o->pid, wh_clock_wall(), &a));
+        wh_arena_fini(&a);
+        if (fflush(stdout) != 0)
+            return 2;
+        if (o->once)
+            return 0;
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+            ;
+    }
 }
 
 /* ---- fsm diff ---- */
@@ -779,6 +971,8 @@ wh_cli_fsm(int argc, char **argv)
         status = cmd_diff(&o, &a);
     else if (strcmp(argv[1], "attest") == 0)
         status = cmd_attest(&o, &a);
+    else if (strcmp(argv[1], "watch") == 0)
+        status = cmd_watch(&o);
     else {
         fputs(wh_cli_fsm_help, stderr);
         status = 2;

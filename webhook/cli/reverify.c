@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,12 +25,16 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/file.h"
 #include "base/log.h"
 #include "cli/commands.h"
+#include "cli/fsm.h"
 #include "cli/options.h"
 #include "decision/decision.h"
+#include "fsm/manifest.h"
 #include "image/ref.h"
 #include "kube/kube.h"
+#include "kube/kubeconfig.h"
 #include "kube/pods.h"
 #include "pipeline/image_check.h"
 #include "policy/policy.h"
@@ -38,20 +43,25 @@
 
 #define USAGE                                                                                      \
     "driftgate reverify (--once | --interval SECONDS) (--config FILE | --policy FILE) "            \
-    "[--api-server URL --token-file FILE --kube-ca FILE] [--format markdown|json] [--dry-run] "    \
+    "[--api-server URL --token-file FILE --kube-ca FILE | --kubeconfig FILE [--context NAME]] "    \
+    "[--format markdown|json] [--dry-run] "                                                        \
     "[--metrics-listen HOST:PORT] [--metrics-file FILE] [--page-size N] [--max-pods N] "           \
-    "[--event-every SECONDS] [registry flags as for check]"
+    "[--event-every SECONDS] [--fsm --fsm-image IMAGE@DIGEST [--fsm-interval SECONDS]] "           \
+    "[registry flags as for check]"
 
 #define RBAC_REPORTS "`get`, `create` and `update` on policyreports (manifests/reverify/rbac.yaml)"
 #define RBAC_EVENTS "`create` on events (manifests/reverify/rbac.yaml)"
+#define RBAC_FSM_PATCH "`patch` on pods/ephemeralcontainers (manifests/reverify/fsm/rbac.yaml)"
+#define RBAC_FSM_LOG "`get` on pods/log (manifests/reverify/fsm/rbac.yaml)"
 #define EVENTS_PER_RUN 50
 #define EVENT_KEYS 4096
 
 struct rv_opts {
-    bool once, dry_run, markdown;
-    long interval_s, event_every_s;
+    bool once, dry_run, markdown, fsm;
+    long interval_s, event_every_s, fsm_interval_s;
     size_t page, max_pods;
-    const char *api_server, *token_file, *kube_ca, *metrics_file, *metrics_listen;
+    const char *api_server, *token_file, *kube_ca, *metrics_file, *metrics_listen, *fsm_image;
+    const char *kubeconfig, *context;
 };
 
 /* Everything that lives across runs. */
@@ -68,6 +78,7 @@ struct rv_state {
     } sent[EVENT_KEYS];
     time_t last_success;
     unsigned long runs_ok, runs_failed;
+    char ca_tmp[64]; /* the kubeconfig's certificate-authority-data, written out; "" when none */
     /* The metrics text served by the listener thread. */
     pthread_mutex_t lock;
     char *metrics;
@@ -82,6 +93,13 @@ struct image_memo {
     char **warnings;
     size_t n_warnings;
     const char *revision;
+};
+
+/* The expected filesystem manifest of one running image (--fsm), computed once per run. */
+struct fsm_memo {
+    const char *image;
+    struct wh_fsm_manifest m;
+    const char *error;
 };
 
 /* What a spec's tag resolves to now: the digest and, for an index, its entries. */
@@ -101,7 +119,8 @@ struct judge {
     struct image_memo *images;
     size_t n_images;
     struct tag_memo *tags;
-    size_t n_tags, cap_findings, cap_images, cap_tags, cap_run_images;
+    struct fsm_memo *fsms;
+    size_t n_tags, n_fsms, cap_findings, cap_images, cap_tags, cap_run_images, cap_fsms;
 };
 
 /* ---- flags ---- */
@@ -136,6 +155,14 @@ take_own(struct rv_opts *ro, const char *name, const char *v, bool *bad)
         ro->metrics_file = v;
     else if (strcmp(name, "metrics-listen") == 0)
         ro->metrics_listen = v;
+    else if (strcmp(name, "kubeconfig") == 0)
+        ro->kubeconfig = v;
+    else if (strcmp(name, "context") == 0)
+        ro->context = v;
+    else if (strcmp(name, "fsm-image") == 0)
+        ro->fsm_image = v;
+    else if (strcmp(name, "fsm-interval") == 0)
+        *bad = !parse_count(v, 10, 86400, &ro->fsm_interval_s);
     else if (strcmp(name, "interval") == 0)
         *bad = !parse_count(v, 1, 7 * 86400, &ro->interval_s);
     else if (strcmp(name, "event-every") == 0)
@@ -161,8 +188,8 @@ own_flag(struct rv_opts *ro, int argc, char **argv, int *i, bool *bad)
     const char *arg = argv[*i], *eq = strchr(arg, '='), *v;
     char name[32];
 
-    if (strcmp(arg, "--once") == 0 || strcmp(arg, "--dry-run") == 0) {
-        *(arg[2] == 'o' ? &ro->once : &ro->dry_run) = true;
+    if (strcmp(arg, "--once") == 0 || strcmp(arg, "--dry-run") == 0 || strcmp(arg, "--fsm") == 0) {
+        *(arg[2] == 'o' ? &ro->once : arg[2] == 'd' ? &ro->dry_run : &ro->fsm) = true;
         return true;
     }
     if (strncmp(arg, "--", 2) != 0 || (size_t)(eq != NULL ? eq - arg : 0) >= sizeof(name))
@@ -236,6 +263,16 @@ grow(struct wh_arena *a, void *old, size_t n, size_t *cap, size_t size)
     if (n > 0)
         memcpy(p, old, n * size);
     return p;
+}
+
+/* A per-run memo key: `s` under the registry credentials in use (the pod's pull secrets), so a
+ * pod without a secret never reuses what another pod's secret could read, nor its failure. */
+static const char *
+memo_key(struct judge *j, const char *s)
+{
+    const char *creds = wh_registry_client_credentials_key(j->st->registry);
+
+    return creds[0] == '\0' ? s : wh_arena_sprintf(j->a, "%s|%s", s, creds);
 }
 
 static struct wh_image_check_ctx
@@ -315,12 +352,14 @@ judge_image(struct judge *j, const char *image)
     struct wh_bytes config;
     const char *created = NULL;
 
+    const char *key = memo_key(j, image);
+
     for (size_t i = 0; i < j->n_images; i++)
-        if (strcmp(j->images[i].key, image) == 0)
+        if (strcmp(j->images[i].key, key) == 0)
             return &j->images[i];
     j->images = grow(j->a, j->images, j->n_images, &j->cap_images, sizeof(*j->images));
     m = &j->images[j->n_images++];
-    m->key = image;
+    m->key = key;
     ctx = check_ctx(j);
     wh_pipeline_image_check_one(&ctx, image, NULL, NULL, &res);
     wh_decision_init(&d, j->a);
@@ -373,13 +412,15 @@ tag_now(struct judge *j, const char *spec, const struct wh_image_ref *ref)
     struct wh_error err;
     int64_t deadline = wh_clock_mono_ms() + j->st->o.review_ms;
 
+    const char *key = memo_key(j, spec);
+
     for (size_t i = 0; i < j->n_tags; i++)
-        if (strcmp(j->tags[i].spec, spec) == 0)
+        if (strcmp(j->tags[i].spec, key) == 0)
             return &j->tags[i];
     j->tags = grow(j->a, j->tags, j->n_tags, &j->cap_tags, sizeof(*j->tags));
     t = &j->tags[j->n_tags++];
     memset(t, 0, sizeof(*t));
-    t->spec = spec;
+    t->spec = key;
     if (wh_registry_resolve(j->st->registry, ref, deadline, j->a, &t->digest, &err) != WH_OK) {
         t->digest = NULL;
         t->error = wh_arena_strdup(j->a, err.msg);
@@ -510,6 +551,209 @@ judge_container(struct judge *j, const struct wh_kube_pod *p, const struct wh_ku
     m = judge_image(j, wh_arena_sprintf(j->a, "%s@%s", name, c->digest));
     engine_findings(j, p, c, m);
     judge_spec(j, p, c, &ref, m->revision);
+}
+
+/* ---- --fsm: the fingerprint container ---- */
+
+/* The container --fsm fingerprints: spec.containers[0]'s status, when it runs a known digest. */
+static const struct wh_kube_container *
+fsm_target(const struct wh_kube_pod *p)
+{
+    for (size_t k = 0; k < p->n_containers; k++) {
+        const struct wh_kube_container *c = &p->containers[k];
+
+        if (strcmp(c->field, "containers") == 0 && c->index == 0 && c->digest != NULL &&
+            c->spec_image != NULL)
+            return c;
+    }
+    return NULL;
+}
+
+/* The expected manifest of `image` ("name@digest"), once per run. */
+static const struct fsm_memo *
+fsm_expected(struct judge *j, const char *image)
+{
+    struct fsm_memo *f;
+    struct wh_str text;
+    struct wh_error err;
+    int64_t deadline = wh_clock_mono_ms() + 120000;
+
+    const char *key = memo_key(j, image);
+
+    for (size_t i = 0; i < j->n_fsms; i++)
+        if (strcmp(j->fsms[i].image, key) == 0)
+            return &j->fsms[i];
+    j->fsms = grow(j->a, j->fsms, j->n_fsms, &j->cap_fsms, sizeof(*j->fsms));
+    f = &j->fsms[j->n_fsms++];
+    memset(f, 0, sizeof(*f));
+    f->image = key;
+    if (wh_cli_fsm_expected(j->st->registry, image, deadline, j->a, &text, &err) != WH_OK ||
+        wh_fsm_manifest_parse(text, (size_t)1 << 24, j->a, &f->m, &err) != WH_OK)
+        f->error = wh_arena_strdup(j->a, err.msg);
+    return f;
+}
+
+/* Adds the fingerprint container to the pod; a message for the finding that says so. */
+static const char *
+fsm_add(struct judge *j, const struct wh_kube_pod *p)
+{
+    struct wh_kube_call q = {.method = "PATCH",
+                             .content_type = "application/strategic-merge-patch+json",
+                             .max = 4u << 20,
+                             .need = RBAC_FSM_PATCH,
+                             .deadline_ms = wh_clock_mono_ms() + 15000};
+    struct wh_bytes body;
+    struct wh_error err;
+    struct wh_buf b;
+    long status;
+    enum wh_err rc;
+
+    if (p->first == NULL || p->run_as_user == WH_KUBE_UID_UNSET)
+        return wh_arena_sprintf(j->a,
+                                "no fingerprint container: the UID container %s runs as is not "
+                                "in the pod spec (set securityContext.runAsUser; the fingerprint "
+                                "runs as that UID, with no capabilities)",
+                                p->first != NULL ? p->first : "0");
+    if (j->st->ro.dry_run)
+        return "no fingerprint container (--dry-run adds none)";
+    q.path = wh_arena_sprintf(j->a, "/api/v1/namespaces/%s/pods/%s/ephemeralcontainers",
+                              p->namespace_, p->name);
+    wh_buf_init(&b, 64u << 10);
+    wh_cli_reverify_fsm_patch(p, j->st->ro.fsm_image, j->st->ro.fsm_interval_s, &b);
+    wh_buf_append(&b, "", 1);
+    q.body = b.ptr;
+    rc = wh_kube_request(j->st->kube, &q, j->a, &status, &body, &err);
+    wh_buf_fini(&b);
+    if (rc != WH_OK)
+        return wh_arena_sprintf(j->a, "cannot add the fingerprint container: %s", err.msg);
+    return wh_arena_sprintf(j->a,
+                            "fingerprint container %s added (targeting %s as UID %lld); its first "
+                            "line is read on the next run",
+                            WH_REVERIFY_FSM_NAME, p->first, (long long)p->run_as_user);
+}
+
+/* The latest line of the pod's fingerprint container, or a message saying why there is none
+ * usable (*block: a line that must not be there). */
+static const char *
+fsm_read(struct judge *j, const struct wh_kube_pod *p, struct wh_reverify_fsm_line *l, bool *block)
+{
+    struct wh_kube_call q = {.method = "GET",
+                             .max = WH_REVERIFY_FSM_LOG_MAX,
+                             .need = RBAC_FSM_LOG,
+                             .deadline_ms = wh_clock_mono_ms() + 15000};
+    struct wh_bytes body;
+    struct wh_error err;
+    long status, max_age = 3 * j->st->ro.fsm_interval_s + 60;
+
+    q.path =
+        wh_arena_sprintf(j->a,
+                         "/api/v1/namespaces/%s/pods/%s/log?container=%s&tailLines=1&"
+                         "limitBytes=%u",
+                         p->namespace_, p->name, WH_REVERIFY_FSM_NAME, WH_REVERIFY_FSM_LOG_MAX);
+    if (wh_kube_request(j->st->kube, &q, j->a, &status, &body, &err) != WH_OK)
+        return wh_arena_sprintf(j->a, "cannot read the fingerprint: %s", err.msg);
+    switch (wh_cli_reverify_fsm_line_parse(body, j->a, l, &err)) {
+    case WH_OK:
+        break;
+    case WH_E_NOT_FOUND:
+        return "the fingerprint container has printed no line yet";
+    default:
+        *block = true;
+        return wh_arena_sprintf(j->a,
+                                "malformed fingerprint line (%s): the fingerprint cannot be "
+                                "trusted; is the container %s the one reverify added?",
+                                err.msg, WH_REVERIFY_FSM_NAME);
+    }
+    if (l->error != NULL)
+        return wh_arena_sprintf(j->a, "the fingerprint walk failed: %.300s", l->error);
+    if (j->run->now - l->time > max_age || l->time - j->run->now > 300)
+        return wh_arena_sprintf(j->a,
+                                "stale fingerprint: the last line is from %lld s ago (limit %ld "
+                                "s): the fingerprint container stopped (killed?)",
+                                (long long)(j->run->now - l->time), max_age);
+    if (l->incomplete != NULL || l->unreadable > 0 || l->changed > 0)
+        return wh_arena_sprintf(
+            j->a,
+            "incomplete fingerprint (%zu unreadable, %zu changed during the walk%s%.200s): not "
+            "compared",
+            l->unreadable, l->changed, l->incomplete != NULL ? ", " : "",
+            l->incomplete != NULL ? l->incomplete : "");
+    return NULL;
+}
+
+/* Compares a fresh, complete line with the expected manifest of the running digest. */
+static void
+fsm_compare(struct judge *j, const struct wh_kube_pod *p, const struct wh_kube_container *c,
+            const struct wh_reverify_fsm_line *l)
+{
+    struct wh_image_ref ref;
+    struct wh_error err;
+    const struct fsm_memo *f;
+    const char *image, *root = NULL;
+
+    if (l->root == NULL || wh_image_ref_parse(wh_str_c(c->spec_image), j->a, &ref, &err) != WH_OK)
+        return; /* fsm_read and judge_container reported it */
+    image = wh_arena_sprintf(j->a, "%s@%s", wh_image_ref_name(&ref, j->a), c->digest);
+    f = fsm_expected(j, image);
+    if (f->error != NULL) {
+        add_finding(j, p, c, WH_REVERIFY_FS_UNVERIFIED, WH_REVERIFY_WARN,
+                    wh_arena_sprintf(j->a, "%s: %s", image, f->error), NULL);
+        return;
+    }
+    if (wh_cli_reverify_fsm_expected_root(&f->m, l, j->a, &root, &err) != WH_OK) {
+        add_finding(j, p, c, WH_REVERIFY_FS_UNVERIFIED, WH_REVERIFY_BLOCK,
+                    wh_arena_sprintf(j->a, "malformed fingerprint line: %s", err.msg), NULL);
+        return;
+    }
+    if (root == NULL || strcmp(root, l->root) != 0)
+        add_finding(j, p, c, WH_REVERIFY_FS_DRIFT, WH_REVERIFY_BLOCK,
+                    wh_arena_sprintf(j->a,
+                                     "the running root of container %s differs from %s: root %s "
+                                     "(%zu entries), expected %s (mounts aside); `driftgate fsm "
+                                     "diff` of `fsm image` and `fsm dir --pid` names the files",
+                                     c->name, image, l->root, l->entries, root),
+                    NULL);
+}
+
+/* --fsm for one pod: find (or add) its fingerprint container, read and compare its last line.
+ * Everything short of a match with a fresh, complete line is a finding. */
+static void
+fsm_pod(struct judge *j, const struct wh_kube_pod *p)
+{
+    const struct wh_kube_container *c = fsm_target(p);
+    const struct wh_kube_ephemeral *e = NULL;
+    struct wh_reverify_fsm_line l;
+    const char *why;
+    bool block = false;
+
+    memset(&l, 0, sizeof(l));
+    if (c == NULL)
+        return; /* nothing runs by digest to compare with (a finding says so already) */
+    for (size_t i = 0; i < p->n_ephemeral && e == NULL; i++)
+        if (strcmp(p->ephemeral[i].name, WH_REVERIFY_FSM_NAME) == 0)
+            e = &p->ephemeral[i];
+    if (e == NULL) {
+        add_finding(j, p, c, WH_REVERIFY_FS_UNVERIFIED, WH_REVERIFY_WARN, fsm_add(j, p), NULL);
+        return;
+    }
+    if (e->image == NULL || strcmp(e->image, j->st->ro.fsm_image) != 0 || e->target == NULL ||
+        strcmp(e->target, p->first) != 0) {
+        add_finding(j, p, c, WH_REVERIFY_FS_UNVERIFIED, WH_REVERIFY_BLOCK,
+                    wh_arena_sprintf(j->a,
+                                     "ephemeral container %s runs %.300s targeting %.63s, not the "
+                                     "fingerprint image %s targeting %s: its lines are not trusted",
+                                     WH_REVERIFY_FSM_NAME, e->image != NULL ? e->image : "nothing",
+                                     e->target != NULL ? e->target : "no container",
+                                     j->st->ro.fsm_image, p->first),
+                    NULL);
+        return;
+    }
+    why = fsm_read(j, p, &l, &block);
+    if (why != NULL)
+        add_finding(j, p, c, WH_REVERIFY_FS_UNVERIFIED,
+                    block ? WH_REVERIFY_BLOCK : WH_REVERIFY_WARN, why, NULL);
+    else
+        fsm_compare(j, p, c, &l);
 }
 
 /* ---- writing to the cluster ---- */
@@ -772,6 +1016,34 @@ load_policy(struct rv_state *st, struct wh_policy **policy, struct wh_error *err
     return WH_OK;
 }
 
+/*
+ * The pod's imagePullSecrets (GET secrets, cached for a minute) as the registry client's
+ * credentials while its containers are judged, as serve does for an admission. A secret that
+ * cannot be read is logged (never its content) and skipped, as the kubelet skips it: the pull it
+ * was for then fails and the finding says so.
+ */
+static void
+pod_credentials(struct rv_state *st, const struct wh_kube_pod *p, struct wh_arena *a)
+{
+    struct wh_bytes cfg[WH_KUBE_PULL_SECRETS_MAX];
+    struct wh_error err;
+    size_t n = 0;
+
+    memset(cfg, 0, sizeof(cfg));
+    for (size_t i = 0; i < p->n_pull_secrets; i++) {
+        if (wh_kube_pull_secret_get(st->kube, p->namespace_, p->pull_secrets[i],
+                                    wh_clock_mono_ms() + 15000, a, &cfg[n], &err) == WH_OK)
+            n++;
+        else
+            wh_log(WH_LOG_WARN, "reverify: pod %s/%s: %s", p->namespace_, p->name, err.msg);
+    }
+    if (wh_registry_client_review_credentials_set(st->registry, cfg, n, &err) != WH_OK)
+        wh_log(WH_LOG_WARN, "reverify: pod %s/%s: pull secrets: %s", p->namespace_, p->name,
+               err.msg);
+    for (size_t i = 0; i < n; i++) /* the client keeps its own copy */
+        OPENSSL_cleanse((void *)(uintptr_t)cfg[i].ptr, cfg[i].len);
+}
+
 /* Lists, judges, writes. WH_OK when every pod was listed and every report written. */
 static enum wh_err
 run_once(struct rv_state *st, struct wh_reverify_run *r, struct wh_arena *a, struct wh_error *err)
@@ -789,9 +1061,14 @@ run_once(struct rv_state *st, struct wh_reverify_run *r, struct wh_arena *a, str
                            &r->pods, &r->n_pods, err);
     if (rc == WH_OK) {
         r->counts.pods = r->n_pods;
-        for (size_t i = 0; i < r->n_pods; i++)
+        for (size_t i = 0; i < r->n_pods; i++) {
+            pod_credentials(st, &r->pods[i], a);
             for (size_t k = 0; k < r->pods[i].n_containers; k++)
                 judge_container(&j, &r->pods[i], &r->pods[i].containers[k]);
+            if (st->ro.fsm)
+                fsm_pod(&j, &r->pods[i]);
+            wh_registry_client_review_credentials_clear(st->registry);
+        }
         if (!st->ro.dry_run && (rc = write_reports(st, r, a, err)) == WH_OK)
             rc = send_events(st, r, a, err);
     }
@@ -808,17 +1085,96 @@ fail_usage(const char *why)
     return 2;
 }
 
+/* `path` as the kubeconfig names it: relative paths are relative to the file's directory. */
+static const char *
+beside(const char *kubeconfig, const char *path, struct wh_arena *a)
+{
+    const char *slash = strrchr(kubeconfig, '/');
+
+    if (path == NULL || path[0] == '/' || slash == NULL)
+        return path;
+    return wh_arena_sprintf(a, "%.*s/%s", (int)(slash - kubeconfig), kubeconfig, path);
+}
+
+/* The PEM of certificate-authority-data in a file of its own (the client reads CA files). */
 static enum wh_err
-setup(struct rv_state *st, struct wh_error *err)
+write_ca(struct rv_state *st, struct wh_bytes pem, struct wh_error *err)
+{
+    const char *dir = getenv("TMPDIR");
+    int fd;
+
+    snprintf(st->ca_tmp, sizeof(st->ca_tmp), "%.40s/dg-kube-ca.XXXXXX",
+             dir != NULL && dir[0] == '/' && strlen(dir) < 40 ? dir : "/tmp");
+    fd = mkstemp(st->ca_tmp);
+    if (fd < 0 || write(fd, pem.ptr, pem.len) != (ssize_t)pem.len || close(fd) != 0) {
+        if (fd >= 0)
+            unlink(st->ca_tmp);
+        st->ca_tmp[0] = '\0';
+        return wh_error_set(err, WH_E_UNAVAILABLE,
+                            "cannot write certificate-authority-data to a temporary file: %s",
+                            strerror(errno));
+    }
+    return WH_OK;
+}
+
+/* --kubeconfig FILE [--context NAME] into ko (strings in `a`; the token is wiped with it). */
+static enum wh_err
+from_kubeconfig(struct rv_state *st, struct wh_kube_options *ko, struct wh_arena *a,
+                struct wh_error *err)
+{
+    struct wh_kubeconfig kc;
+    struct wh_bytes text;
+
+    if (st->ro.api_server != NULL || st->ro.token_file != NULL || st->ro.kube_ca != NULL)
+        return wh_error_set(err, WH_E_INVALID,
+                            "--kubeconfig and --api-server/--token-file/--kube-ca exclude each "
+                            "other");
+    if (wh_file_read(st->ro.kubeconfig, WH_KUBECONFIG_MAX + 1, a, &text, err) != WH_OK)
+        return wh_error_wrap(err, "kubeconfig %s", st->ro.kubeconfig);
+    if (wh_kube_kubeconfig_parse(text, st->ro.kubeconfig, st->ro.context, a, &kc, err) != WH_OK)
+        return err->code;
+    OPENSSL_cleanse((void *)(uintptr_t)text.ptr, text.len);
+    ko->api_server = kc.server;
+    ko->token = kc.token;
+    ko->token_file = beside(st->ro.kubeconfig, kc.token_file, a);
+    ko->ca_file = beside(st->ro.kubeconfig, kc.ca_file, a);
+    if (kc.ca_data.len > 0) {
+        if (write_ca(st, kc.ca_data, err) != WH_OK)
+            return err->code;
+        ko->ca_file = st->ca_tmp;
+    }
+    return WH_OK;
+}
+
+static enum wh_err
+kube_setup(struct rv_state *st, struct wh_error *err)
 {
     struct wh_kube_options ko = {0};
-    struct wh_registry_options reg = st->o.settings.registry;
+    struct wh_arena a;
+    enum wh_err rc = WH_OK;
 
+    wh_arena_init(&a);
     ko.api_server = st->ro.api_server != NULL ? st->ro.api_server : st->o.settings.kube_api_server;
     ko.token_file = st->ro.token_file != NULL ? st->ro.token_file : st->o.settings.kube_token_file;
     ko.ca_file = st->ro.kube_ca != NULL ? st->ro.kube_ca : st->o.settings.kube_ca_file;
-    if (wh_kube_client_new(&ko, &st->kube, err) != WH_OK)
-        return wh_error_wrap(err, "Kubernetes API (--api-server, or run in a cluster)");
+    ko.rbac_file = "manifests/reverify/rbac.yaml";
+    if (st->ro.kubeconfig != NULL)
+        rc = from_kubeconfig(st, &ko, &a, err);
+    if (rc == WH_OK && wh_kube_client_new(&ko, &st->kube, err) != WH_OK)
+        rc = wh_error_wrap(err, "Kubernetes API (--kubeconfig, --api-server, or run in a cluster)");
+    if (ko.token != NULL) /* the client keeps its own copy */
+        OPENSSL_cleanse((void *)(uintptr_t)ko.token, strlen(ko.token));
+    wh_arena_fini(&a);
+    return rc;
+}
+
+static enum wh_err
+setup(struct rv_state *st, struct wh_error *err)
+{
+    struct wh_registry_options reg = st->o.settings.registry;
+
+    if (kube_setup(st, err) != WH_OK)
+        return err->code;
     if (st->o.settings.n_trust_roots > 0 &&
         wh_trust_root_load(st->o.settings.trust_roots, st->o.settings.n_trust_roots,
                            &st->o.settings.limits, &st->trust, err) != WH_OK)
@@ -905,6 +1261,8 @@ state_fini(struct rv_state *st)
     wh_registry_client_free(st->registry);
     wh_trust_root_unref(st->trust);
     wh_cli_options_fini(&st->o);
+    if (st->ca_tmp[0] != '\0')
+        unlink(st->ca_tmp);
     free(st->metrics);
     pthread_mutex_destroy(&st->lock);
 }
@@ -950,6 +1308,7 @@ wh_cli_reverify(int argc, char **argv)
     st.ro.page = 250;
     st.ro.max_pods = 20000;
     st.ro.event_every_s = 3600;
+    st.ro.fsm_interval_s = 300;
     st.ro.markdown = true;
     if (argc > (int)(sizeof(rest) / sizeof(rest[0])) ||
         !split_args(argc, argv, &st.ro, rest, &n_rest))
@@ -969,6 +1328,12 @@ wh_cli_reverify(int argc, char **argv)
                               : NULL);
     }
     st.ro.markdown = st.o.format == NULL || strcmp(st.o.format, "markdown") == 0;
+    if (st.ro.fsm != (st.ro.fsm_image != NULL) ||
+        (st.ro.fsm_image != NULL && strstr(st.ro.fsm_image, "@sha256:") == NULL)) {
+        state_fini(&st);
+        return fail_usage("--fsm needs --fsm-image IMAGE@sha256:DIGEST (driftgate's own image, "
+                          "by digest), and --fsm-image needs --fsm");
+    }
     if (setup(&st, &err) != WH_OK) {
         fprintf(stderr, "driftgate reverify: %s\n", err.msg);
         state_fini(&st);

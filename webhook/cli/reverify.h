@@ -8,6 +8,7 @@
 #include "base/arena.h"
 #include "base/error.h"
 #include "base/str.h"
+#include "fsm/manifest.h"
 #include "kube/pods.h"
 
 /*
@@ -24,6 +25,8 @@ enum wh_reverify_kind {
     WH_REVERIFY_UNPINNED,  /* the spec names a tag, not a digest */
     WH_REVERIFY_NO_DIGEST, /* the runtime reports no registry digest: nothing can be verified */
     WH_REVERIFY_ERROR,     /* the registry could not be asked (infrastructure) */
+    WH_REVERIFY_FS_DRIFT,  /* --fsm: the running root differs from the image's manifest */
+    WH_REVERIFY_FS_UNVERIFIED, /* --fsm: no fresh, complete, well-formed fingerprint line */
 };
 
 enum wh_reverify_tier { WH_REVERIFY_BLOCK, WH_REVERIFY_WARN };
@@ -98,6 +101,49 @@ void wh_cli_reverify_metrics(const struct wh_reverify_run *r, time_t last_succes
 #define WH_REVERIFY_REPORT_RESULTS 200
 void wh_cli_reverify_policy_report(const struct wh_reverify_run *r, const char *ns,
                                    const char *resource_version, struct wh_buf *out);
+/* ---- --fsm (cli/reverify_fsm.c) ---- */
+
+/* The ephemeral container's name: found by it in spec.ephemeralContainers, added once. */
+#define WH_REVERIFY_FSM_NAME "driftgate-fsm"
+/* Bytes of pods/log read (limitBytes) and parsed. */
+#define WH_REVERIFY_FSM_LOG_MAX (64u << 10)
+
+/* The last line `driftgate fsm watch` printed. */
+struct wh_reverify_fsm_line {
+    time_t time;
+    long pid;          /* 0: a directory walk (`fsm watch ROOT`) */
+    const char *error; /* the walk failed: why (nothing else is set) */
+    const char *root;  /* "sha256:<hex>" of the actual manifest */
+    size_t entries, changed, unreadable;
+    const char *incomplete;        /* a cap was hit: which, or NULL */
+    struct wh_fsm_manifest mounts; /* #skipped mount points and the directories above them */
+};
+
+/*
+ * Pure: the last line of a pods/log body. Over WH_REVERIFY_FSM_LOG_MAX → WH_E_LIMIT; no line →
+ * WH_E_NOT_FOUND; not JSON, unknown or missing members, a bad time, root or count, a "mounts"
+ * that is not canonical manifest text of directories and #skipped notes → WH_E_INVALID. *out in
+ * `a`, valid only on WH_OK.
+ */
+WH_MUST_CHECK enum wh_err wh_cli_reverify_fsm_line_parse(struct wh_bytes log, struct wh_arena *a,
+                                                         struct wh_reverify_fsm_line *out,
+                                                         struct wh_error *err);
+/*
+ * Pure: the root digest the line must carry when the running tree is the image's: `expected`
+ * without what lies on the line's skipped mounts, plus the directories the runtime created above
+ * them that the image lacks, plus the #skipped notes. WH_E_INVALID when the line's mounts name a
+ * directory that is above no mount point. *root_out in `a`.
+ */
+WH_MUST_CHECK enum wh_err wh_cli_reverify_fsm_expected_root(const struct wh_fsm_manifest *expected,
+                                                            const struct wh_reverify_fsm_line *l,
+                                                            struct wh_arena *a,
+                                                            const char **root_out,
+                                                            struct wh_error *err);
+/* The strategic merge patch of pods/<name>/ephemeralcontainers adding the fingerprint container
+ * to pod p (targeting p->first, as p->run_as_user, no capabilities, read-only root). */
+void wh_cli_reverify_fsm_patch(const struct wh_kube_pod *p, const char *image, long interval_s,
+                               struct wh_buf *out);
+
 /* One v1 Event on the finding's pod. */
 void wh_cli_reverify_event(const struct wh_reverify_finding *f, time_t now, struct wh_buf *out);
 

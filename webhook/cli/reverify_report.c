@@ -17,7 +17,8 @@ static const char *const kind_names[] = {
     [WH_REVERIFY_VERIFY] = "verification",         [WH_REVERIFY_WARNING] = "warning",
     [WH_REVERIFY_EXEMPTION] = "exemption-expired", [WH_REVERIFY_TAG_MOVED] = "tag-moved",
     [WH_REVERIFY_UNPINNED] = "unpinned",           [WH_REVERIFY_NO_DIGEST] = "no-digest",
-    [WH_REVERIFY_ERROR] = "registry-error",
+    [WH_REVERIFY_ERROR] = "registry-error",        [WH_REVERIFY_FS_DRIFT] = "fs-drift",
+    [WH_REVERIFY_FS_UNVERIFIED] = "fs-unverified",
 };
 
 /* Event reasons (CamelCase, as the kubelet's). */
@@ -29,6 +30,8 @@ static const char *const kind_reasons[] = {
     [WH_REVERIFY_UNPINNED] = "ImageNotPinned",
     [WH_REVERIFY_NO_DIGEST] = "ImageDigestUnknown",
     [WH_REVERIFY_ERROR] = "ImageReverifyFailed",
+    [WH_REVERIFY_FS_DRIFT] = "FilesystemDrift",
+    [WH_REVERIFY_FS_UNVERIFIED] = "FilesystemUnverified",
 };
 
 const char *

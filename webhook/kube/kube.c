@@ -34,7 +34,9 @@ struct entry {
 struct wh_kube_client {
     char *api_server;
     char *token_file;
-    char *ca_file; /* NULL when the file does not exist: the system store then */
+    char *ca_file;      /* NULL when the file does not exist: the system store then */
+    char *secrets_need; /* the RBAC rule a 403 on a secret names */
+    char *token;        /* an inline bearer token (secret), or NULL: token_file */
     int64_t ttl_ms;
     pthread_mutex_t lock;
     struct entry cache[CACHE_SIZE];
@@ -50,6 +52,20 @@ entry_drop(struct entry *e)
         free(e->config);
     }
     memset(e, 0, sizeof(*e));
+}
+
+/* The token (inline, or the file read for every request) and the RBAC rule a 403 on a secret
+ * names. */
+static void
+client_credentials(struct wh_kube_client *k, const struct wh_kube_options *o)
+{
+    char rule[300];
+
+    k->token_file = wh_str_dup(o->token_file != NULL ? o->token_file : DEFAULT_TOKEN);
+    k->token = o->token != NULL ? wh_str_dup(o->token) : NULL;
+    snprintf(rule, sizeof(rule), "`get` on secrets (%.200s)",
+             o->rbac_file != NULL ? o->rbac_file : "manifests/rbac.yaml");
+    k->secrets_need = wh_str_dup(rule);
 }
 
 enum wh_err
@@ -88,7 +104,7 @@ wh_kube_client_new(const struct wh_kube_options *o, struct wh_kube_client **out,
     while (strlen(url) > 8 && url[strlen(url) - 1] == '/')
         url[strlen(url) - 1] = '\0';
     k->api_server = wh_str_dup(url);
-    k->token_file = wh_str_dup(o->token_file != NULL ? o->token_file : DEFAULT_TOKEN);
+    client_credentials(k, o);
     f = fopen(ca, "r");
     if (f != NULL) {
         fclose(f);
@@ -114,6 +130,10 @@ wh_kube_client_free(struct wh_kube_client *k)
     free(k->api_server);
     free(k->token_file);
     free(k->ca_file);
+    free(k->secrets_need);
+    if (k->token != NULL)
+        OPENSSL_cleanse(k->token, strlen(k->token));
+    free(k->token);
     free(k);
 }
 
@@ -269,7 +289,10 @@ bearer_header(const struct wh_kube_client *k, char **out, struct wh_error *err)
     size_t n, tl;
 
     wh_arena_init(&ta);
-    if (wh_file_read(k->token_file, TOKEN_MAX, &ta, &token, err) != WH_OK) {
+    if (k->token != NULL)
+        token = (struct wh_bytes){(const unsigned char *)wh_arena_strdup(&ta, k->token),
+                                  strlen(k->token)};
+    else if (wh_file_read(k->token_file, TOKEN_MAX, &ta, &token, err) != WH_OK) {
         wh_arena_fini(&ta);
         return wh_error_wrap(err, "service account token");
     }
@@ -360,7 +383,7 @@ fetch(struct wh_kube_client *k, const char *ns, const char *name, int64_t deadli
     if (rc == WH_OK && r.status == 200)
         rc = wh_kube_secret_parse(r.body, 64, a, config_out, err);
     else if (rc == WH_OK)
-        rc = status_error(&r, "`get` on secrets (manifests/rbac.yaml)", err);
+        rc = status_error(&r, k->secrets_need, err);
     wh_arena_fini(&ra);
     return rc;
 }
@@ -381,7 +404,9 @@ wh_kube_request(struct wh_kube_client *k, const struct wh_kube_call *q, struct w
     x.headers[1] = "Accept: application/json";
     if (q->body != NULL) {
         x.post_fields = q->body;
-        x.headers[2] = "Content-Type: application/json";
+        x.headers[2] = q->content_type == NULL
+                           ? "Content-Type: application/json"
+                           : wh_arena_sprintf(a, "Content-Type: %s", q->content_type);
     }
     rc = exchange(k, &x, a, &r, err);
     *status_out = r.status;

@@ -23,6 +23,9 @@ struct wh_kube_options {
     const char *token_file; /* NULL: /var/run/secrets/kubernetes.io/serviceaccount/token */
     const char *ca_file;    /* NULL: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt */
     int64_t secret_ttl_ms;  /* 0: 60 s */
+    const char *rbac_file;  /* named by a 403 on secrets; NULL: manifests/rbac.yaml */
+    const char *token;      /* a bearer token (a kubeconfig's), used instead of token_file;
+                               secret: the client keeps a copy, wiped when freed */
 };
 
 /* Largest Secret the API server stores (1 MiB) plus JSON overhead. */
@@ -63,11 +66,14 @@ WH_MUST_CHECK enum wh_err wh_kube_pull_secret_get(struct wh_kube_client *k, cons
 
 /* One JSON call to the API server with the service account token. */
 struct wh_kube_call {
-    const char *method; /* "GET", "POST" or "PUT" */
+    const char *method; /* "GET", "POST", "PUT" or "PATCH" */
     const char *path;   /* "/api/v1/pods?limit=250", already escaped */
-    const char *body;   /* JSON for POST and PUT, else NULL */
-    size_t max;         /* cap on a 2xx body: more is WH_E_LIMIT */
-    const char *need;   /* the RBAC rule a 403 names: "`list` on pods (manifests/reverify/...)" */
+    const char *body;   /* JSON for POST, PUT and PATCH, else NULL */
+    /* The body's media type; NULL: application/json (a PATCH names its patch type:
+     * "application/strategic-merge-patch+json") */
+    const char *content_type;
+    size_t max;       /* cap on a 2xx body: more is WH_E_LIMIT */
+    const char *need; /* the RBAC rule a 403 names: "`list` on pods (manifests/reverify/...)" */
     int64_t deadline_ms;
 };
 

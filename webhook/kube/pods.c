@@ -137,6 +137,106 @@ add_statuses(json_t *spec, json_t *status, const char *field, const char *status
     return WH_OK;
 }
 
+/* securityContext.<key> of `o` when it is a whole number in [0, 2^31); `*out` untouched when
+ * absent; WH_E_INVALID for another value. */
+static enum wh_err
+run_as(json_t *o, const char *key, const char *where, int64_t *out, struct wh_error *err)
+{
+    json_t *sc = json_object_get(o, "securityContext"), *v = json_object_get(sc, key);
+
+    if (v == NULL || json_is_null(v))
+        return WH_OK;
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 2147483647)
+        return wh_error_set(err, WH_E_INVALID, "%s: securityContext.%s is not a UID/GID", where,
+                            key);
+    *out = (int64_t)json_integer_value(v);
+    return WH_OK;
+}
+
+/* spec.imagePullSecrets[].name. */
+static enum wh_err
+parse_pull_secrets(json_t *spec, const char *where, struct wh_arena *a, struct wh_kube_pod *pod,
+                   struct wh_error *err)
+{
+    json_t *list, *c;
+    size_t i;
+
+    if (get_array(spec, "imagePullSecrets", where, &list, err) != WH_OK)
+        return err->code;
+    if (json_array_size(list) > WH_KUBE_PULL_SECRETS_MAX)
+        return wh_error_set(err, WH_E_LIMIT, "%s: %zu imagePullSecrets (limit %u)", where,
+                            json_array_size(list), WH_KUBE_PULL_SECRETS_MAX);
+    pod->pull_secrets = wh_arena_calloc(a, json_array_size(list) + 1, sizeof(*pod->pull_secrets));
+    json_array_foreach(list, i, c)
+    {
+        const char *n;
+
+        if (!json_is_object(c))
+            return wh_error_set(err, WH_E_INVALID, "%s: an imagePullSecrets entry is not an object",
+                                where);
+        if (get_string(c, "name", where, a, &n, err) != WH_OK)
+            return err->code;
+        if (n != NULL && n[0] != '\0')
+            pod->pull_secrets[pod->n_pull_secrets++] = n;
+    }
+    return WH_OK;
+}
+
+/* spec.ephemeralContainers: name, image, targetContainerName. */
+static enum wh_err
+parse_ephemeral(json_t *spec, const char *where, struct wh_arena *a, struct wh_kube_pod *pod,
+                struct wh_error *err)
+{
+    json_t *list, *c;
+    size_t i;
+
+    if (get_array(spec, "ephemeralContainers", where, &list, err) != WH_OK)
+        return err->code;
+    if (json_array_size(list) > WH_KUBE_CONTAINERS_MAX)
+        return wh_error_set(err, WH_E_LIMIT, "%s: %zu ephemeral containers (limit %u)", where,
+                            json_array_size(list), WH_KUBE_CONTAINERS_MAX);
+    pod->ephemeral = wh_arena_calloc(a, json_array_size(list) + 1, sizeof(*pod->ephemeral));
+    json_array_foreach(list, i, c)
+    {
+        struct wh_kube_ephemeral *e = &pod->ephemeral[pod->n_ephemeral];
+
+        if (!json_is_object(c))
+            return wh_error_set(err, WH_E_INVALID, "%s: an ephemeral container is not an object",
+                                where);
+        if (get_string(c, "name", where, a, &e->name, err) != WH_OK ||
+            get_string(c, "image", where, a, &e->image, err) != WH_OK ||
+            get_string(c, "targetContainerName", where, a, &e->target, err) != WH_OK)
+            return err->code;
+        if (e->name != NULL)
+            pod->n_ephemeral++;
+    }
+    return WH_OK;
+}
+
+/* spec.containers[0]'s name and UID/GID, the pull secrets and spec.ephemeralContainers. */
+static enum wh_err
+parse_spec(json_t *spec, const char *where, struct wh_arena *a, struct wh_kube_pod *pod,
+           struct wh_error *err)
+{
+    json_t *list, *c;
+
+    pod->run_as_user = pod->run_as_group = WH_KUBE_UID_UNSET;
+    if (spec == NULL)
+        return WH_OK;
+    if (run_as(spec, "runAsUser", where, &pod->run_as_user, err) != WH_OK ||
+        run_as(spec, "runAsGroup", where, &pod->run_as_group, err) != WH_OK ||
+        get_array(spec, "containers", where, &list, err) != WH_OK)
+        return err->code;
+    c = json_array_get(list, 0);
+    if (json_is_object(c) && (get_string(c, "name", where, a, &pod->first, err) != WH_OK ||
+                              run_as(c, "runAsUser", where, &pod->run_as_user, err) != WH_OK ||
+                              run_as(c, "runAsGroup", where, &pod->run_as_group, err) != WH_OK))
+        return err->code;
+    if (parse_pull_secrets(spec, where, a, pod, err) != WH_OK)
+        return err->code;
+    return parse_ephemeral(spec, where, a, pod, err);
+}
+
 static enum wh_err
 parse_pod(json_t *item, size_t i, struct wh_arena *a, struct wh_kube_pod *pod, struct wh_error *err)
 {
@@ -163,6 +263,8 @@ parse_pod(json_t *item, size_t i, struct wh_arena *a, struct wh_kube_pod *pod, s
     if ((spec != NULL && !json_is_object(spec)) || (status != NULL && !json_is_object(status)))
         return wh_error_set(err, WH_E_INVALID, "%s: spec or status is not an object", where);
     pod->phase = "";
+    if (parse_spec(spec, where, a, pod, err) != WH_OK)
+        return err->code;
     if (status == NULL)
         return WH_OK;
     if (get_string(status, "phase", where, a, &pod->phase, err) != WH_OK)

@@ -31,6 +31,15 @@ struct wh_kube_container {
     const char *repository;
 };
 
+/* One entry of spec.ephemeralContainers (what `reverify --fsm` looks for by name). */
+struct wh_kube_ephemeral {
+    const char *name;
+    const char *image;  /* NULL when absent */
+    const char *target; /* targetContainerName, NULL when absent */
+};
+
+#define WH_KUBE_UID_UNSET (-1)
+
 struct wh_kube_pod {
     const char *namespace_;
     const char *name;
@@ -38,7 +47,20 @@ struct wh_kube_pod {
     const char *phase; /* status.phase, "" when absent */
     struct wh_kube_container *containers;
     size_t n_containers;
+    /* spec.containers[0] (the one `reverify --fsm` fingerprints): its name (NULL when the spec
+     * has none) and the UID/GID it runs as: its securityContext.runAsUser/runAsGroup, else the
+     * pod's; WH_KUBE_UID_UNSET when neither says (the image's USER then: unknown here). */
+    const char *first;
+    int64_t run_as_user, run_as_group;
+    struct wh_kube_ephemeral *ephemeral; /* spec.ephemeralContainers, at most CONTAINERS_MAX */
+    size_t n_ephemeral;
+    /* spec.imagePullSecrets[].name (the ServiceAccount admission plugin copies the service
+     * account's there at creation), at most WH_KUBE_PULL_SECRETS_MAX. */
+    const char **pull_secrets;
+    size_t n_pull_secrets;
 };
+
+#define WH_KUBE_PULL_SECRETS_MAX 16
 
 struct wh_kube_pod_page {
     struct wh_kube_pod *pods;

@@ -611,10 +611,11 @@ set_options(struct wh_registry_http *h, const struct wh_registry_http_request *q
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     else if (q->method != NULL && strcmp(q->method, "POST") == 0)
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, q->post_fields);
-    else if (q->method != NULL && strcmp(q->method, "PUT") == 0) {
-        /* The Kubernetes API's update (kube/): a body sent with the PUT verb. */
+    else if (q->method != NULL &&
+             (strcmp(q->method, "PUT") == 0 || strcmp(q->method, "PATCH") == 0)) {
+        /* The Kubernetes API's update and patch (kube/): a body sent with that verb. */
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, q->post_fields);
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, q->method);
     } else
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 }

@@ -52,9 +52,9 @@ typedef void wh_registry_observe_fn(void *arg, const char *host, long status);
 #define WH_REGISTRY_MAX_CHALLENGE 4096
 
 struct wh_registry_http_request {
-    const char *method;      /* "GET", "HEAD", "POST" or "PUT" */
+    const char *method;      /* "GET", "HEAD", "POST", "PUT" or "PATCH" */
     const char *url;         /* http(s), already escaped */
-    const char *post_fields; /* POST and PUT only (secret: the caller wipes it) */
+    const char *post_fields; /* POST, PUT and PATCH only (secret: the caller wipes it) */
     /* Whole header lines ("Accept: ..."), NULL-terminated when fewer; their copies are wiped. */
     const char *headers[WH_REGISTRY_HTTP_MAX_HEADERS];
     size_t max;       /* cap on a 2xx body: more is WH_E_LIMIT */

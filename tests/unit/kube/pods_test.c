@@ -164,11 +164,61 @@ test_refused(void)
     free(big);
 }
 
+/* What `reverify --fsm` reads of the spec: containers[0]'s name and UID (its own over the pod's),
+ * and spec.ephemeralContainers by name. */
+static void
+test_fsm_fields(void)
+{
+    struct wh_arena a;
+    struct wh_kube_pod_page pg;
+    struct wh_error err = {0};
+    const char *page =
+        "{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\",\"namespace\":\"n\"},"
+        "\"spec\":{\"securityContext\":{\"runAsUser\":1000,\"runAsGroup\":3000},\"containers\":"
+        "[{\"name\":\"app\",\"securityContext\":{\"runAsUser\":2000}},{\"name\":\"side\"}],"
+        "\"ephemeralContainers\":[{\"name\":\"driftgate-fsm\",\"image\":\"r/d@" D1 "\","
+        "\"targetContainerName\":\"app\"},{\"image\":\"nameless\"}]},\"status\":{}},"
+        "{\"metadata\":{\"name\":\"q\",\"namespace\":\"n\"},\"spec\":{\"containers\":[{\"name\":"
+        "\"c\"}]}}]}";
+    const struct wh_kube_pod *p;
+
+    wh_arena_init(&a);
+    if (parse(page, &a, &pg, &err) != WH_OK || pg.n_pods != 2) {
+        ok(0, "a page with security contexts and ephemeral containers parses (%s)", err.msg);
+        wh_arena_fini(&a);
+        return;
+    }
+    p = &pg.pods[0];
+    ok(strcmp(p->first, "app") == 0 && p->run_as_user == 2000 && p->run_as_group == 3000,
+       "containers[0]: its name, its own runAsUser over the pod's, the pod's runAsGroup");
+    ok(p->n_ephemeral == 1 && strcmp(p->ephemeral[0].name, "driftgate-fsm") == 0 &&
+           strcmp(p->ephemeral[0].image, "r/d@" D1) == 0 &&
+           strcmp(p->ephemeral[0].target, "app") == 0,
+       "spec.ephemeralContainers: name, image, targetContainerName (a nameless one dropped)");
+    p = &pg.pods[1];
+    ok(p->run_as_user == WH_KUBE_UID_UNSET && p->run_as_group == WH_KUBE_UID_UNSET &&
+           p->n_ephemeral == 0 && strcmp(p->first, "c") == 0,
+       "no securityContext: UID unknown, no ephemeral containers");
+    wh_arena_fini(&a);
+    expect("{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\",\"namespace\":"
+           "\"n\"},\"spec\":{\"securityContext\":{\"runAsUser\":-1}}}]}",
+           WH_E_INVALID, "securityContext.runAsUser is not a UID", "a negative UID");
+    expect("{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\",\"namespace\":"
+           "\"n\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"securityContext\":{\"runAsUser\":"
+           "\"0\"}}]}}]}",
+           WH_E_INVALID, "is not a UID", "a UID that is a string");
+    expect("{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\",\"namespace\":"
+           "\"n\"},\"spec\":{\"ephemeralContainers\":[1]}}]}",
+           WH_E_INVALID, "an ephemeral container is not an object",
+           "an ephemeral entry not an object");
+}
+
 int
 main(void)
 {
     test_image_id();
     test_join();
     test_refused();
+    test_fsm_fields();
     return done_testing();
 }
