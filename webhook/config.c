@@ -277,7 +277,7 @@ is_bool(const struct wh_yaml_node *n, bool *out)
 {
     double num;
 
-    return wh_yaml_node_scalar(n, &num, out) == WH_YAML_BOOL;
+    return wh_yaml_tree_scalar(n, &num, out) == WH_YAML_BOOL;
 }
 
 static enum wh_err

@@ -616,11 +616,11 @@ wh_audit_deps_dependabot(struct wh_bytes text, struct wh_arena *a, struct wh_aud
     memset(out, 0, sizeof(*out));
     if (rc != WH_OK)
         return rc;
-    updates = wh_yaml_get(root, "updates");
+    updates = wh_yaml_tree_get(root, "updates");
     if (updates == NULL || updates->kind != WH_YAML_SEQ)
         return wh_error_set(err, WH_E_INVALID, "%d:%d: no updates: list", root->line, root->col);
     for (i = 0; i < updates->n; i++) {
-        const char *eco = wh_yaml_str(wh_yaml_get(updates->kids[i], "package-ecosystem"));
+        const char *eco = wh_yaml_tree_str(wh_yaml_tree_get(updates->kids[i], "package-ecosystem"));
         if (eco == NULL)
             return wh_error_set(err, WH_E_INVALID, "%d:%d: an update without package-ecosystem",
                                 updates->kids[i]->line, updates->kids[i]->col);

@@ -102,7 +102,7 @@ lock_lookup(struct wf *w, struct wh_audit_ref *r)
 static void
 audit_uses(struct wf *w, const struct wh_yaml_node *n, enum wh_pin_kind kind)
 {
-    const char *text = wh_yaml_str(n), *at;
+    const char *text = wh_yaml_tree_str(n), *at;
     struct wh_audit_ref *r;
 
     if (text == NULL)
@@ -197,7 +197,7 @@ add_image(struct wf *w, const struct wh_yaml_node *n, const char *text)
 static void
 audit_image(struct wf *w, const struct wh_yaml_node *n)
 {
-    const char *text = wh_yaml_str(n), *name;
+    const char *text = wh_yaml_tree_str(n), *name;
     const struct wh_yaml_node *values;
     size_t i;
 
@@ -206,13 +206,13 @@ audit_image(struct wf *w, const struct wh_yaml_node *n)
         return;
     }
     name = matrix_name(w, text);
-    values = name != NULL ? wh_yaml_get(w->matrix, name) : NULL;
+    values = name != NULL ? wh_yaml_tree_get(w->matrix, name) : NULL;
     if (values == NULL || values->kind != WH_YAML_SEQ || values->n == 0) {
         add_image(w, n, text);
         return;
     }
     for (i = 0; i < values->n; i++) {
-        const char *v = wh_yaml_str(values->kids[i]);
+        const char *v = wh_yaml_tree_str(values->kids[i]);
         add_image(w, values->kids[i], v != NULL ? v : "(not a string)");
     }
 }
@@ -224,7 +224,7 @@ audit_container(struct wf *w, const struct wh_yaml_node *c)
 
     if (c == NULL)
         return;
-    image = c->kind == WH_YAML_MAP ? wh_yaml_get(c, "image") : c;
+    image = c->kind == WH_YAML_MAP ? wh_yaml_tree_get(c, "image") : c;
     if (image != NULL)
         audit_image(w, image);
 }
@@ -261,9 +261,9 @@ audit_steps(struct wf *w, const struct wh_yaml_node *steps)
             return fail(w, st, "a step: expected a mapping");
         if (!first_visit(st))
             continue;
-        if ((v = wh_yaml_get(st, "uses")) != NULL)
+        if ((v = wh_yaml_tree_get(st, "uses")) != NULL)
             audit_uses(w, v, WH_PIN_ACTION);
-        if ((v = wh_yaml_get(st, "run")) != NULL && wh_yaml_str(v) != NULL)
+        if ((v = wh_yaml_tree_get(st, "run")) != NULL && wh_yaml_tree_str(v) != NULL)
             wh_audit_shell(w->au, w->file, v->line == v->end_line ? v->line : v->line + 1, v->text,
                            -1);
     }
@@ -299,28 +299,29 @@ audit_job(struct wf *w, const struct wh_yaml_node *job)
         return rc;
     if (job->kind != WH_YAML_MAP)
         return fail(w, job, "a job: expected a mapping");
-    w->matrix = wh_yaml_get(wh_yaml_get(job, "strategy"), "matrix");
+    w->matrix = wh_yaml_tree_get(wh_yaml_tree_get(job, "strategy"), "matrix");
     if (!first_visit(job))
         return WH_OK;
-    if ((v = wh_yaml_get(job, "uses")) != NULL)
+    if ((v = wh_yaml_tree_get(job, "uses")) != NULL)
         audit_uses(w, v, WH_PIN_WORKFLOW);
-    audit_container(w, wh_yaml_get(job, "container"));
-    if ((rc = audit_services(w, wh_yaml_get(job, "services"))) != WH_OK)
+    audit_container(w, wh_yaml_tree_get(job, "container"));
+    if ((rc = audit_services(w, wh_yaml_tree_get(job, "services"))) != WH_OK)
         return rc;
-    return audit_steps(w, wh_yaml_get(job, "steps"));
+    return audit_steps(w, wh_yaml_tree_get(job, "steps"));
 }
 
 static enum wh_err
 audit_action(struct wf *w, const struct wh_yaml_node *root)
 {
-    const struct wh_yaml_node *runs = wh_yaml_get(root, "runs"), *image;
+    const struct wh_yaml_node *runs = wh_yaml_tree_get(root, "runs"), *image;
 
     if (runs == NULL || runs->kind != WH_YAML_MAP)
         return fail(w, root, "an action needs a runs: mapping");
-    image = wh_yaml_get(runs, "image");
-    if (image != NULL && wh_yaml_str(image) != NULL && strncmp(image->text, "docker://", 9) == 0)
+    image = wh_yaml_tree_get(runs, "image");
+    if (image != NULL && wh_yaml_tree_str(image) != NULL &&
+        strncmp(image->text, "docker://", 9) == 0)
         audit_uses(w, image, WH_PIN_DOCKER_ACTION);
-    return audit_steps(w, wh_yaml_get(runs, "steps"));
+    return audit_steps(w, wh_yaml_tree_get(runs, "steps"));
 }
 
 enum wh_err
@@ -342,7 +343,7 @@ wh_audit_workflow(struct wh_audit *au, const char *file, struct wh_bytes text, b
                               : "a workflow is a mapping with jobs:");
     if (is_action)
         return audit_action(&w, root);
-    jobs = wh_yaml_get(root, "jobs");
+    jobs = wh_yaml_tree_get(root, "jobs");
     if (jobs == NULL || jobs->kind != WH_YAML_MAP)
         return fail(&w, jobs != NULL ? jobs : root, "a workflow needs a jobs: mapping");
     for (i = 1; i < jobs->n; i += 2)

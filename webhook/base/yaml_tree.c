@@ -55,7 +55,7 @@ fail(struct ctx *c, enum wh_err code, int line, int col, const char *fmt, ...)
     fail((c), (code), mark_int((m).line), mark_int((m).column), __VA_ARGS__)
 
 const char *
-wh_yaml_kind_name(const struct wh_yaml_node *n)
+wh_yaml_tree_kind_name(const struct wh_yaml_node *n)
 {
     switch (n->kind) {
     case WH_YAML_MAP:
@@ -88,7 +88,7 @@ check_key(struct ctx *c, const struct wh_yaml_node *map, const struct wh_yaml_no
 
     if (key->kind != WH_YAML_SCALAR)
         return fail(c, WH_E_INVALID, key->line, key->col, "mapping keys must be scalars, got %s",
-                    wh_yaml_kind_name(key));
+                    wh_yaml_tree_kind_name(key));
     if (c->o->merge_keys != NULL && key->len == 2 && memcmp(key->text, "<<", 2) == 0)
         return fail(c, WH_E_INVALID, key->line, key->col, "%s", c->o->merge_keys);
     /* Duplicates are found by comparing: a mapping wider than any we read is refused first. */
@@ -294,7 +294,7 @@ wh_yaml_tree_build(struct wh_bytes yaml, const struct wh_yaml_opts *opts, struct
 }
 
 const struct wh_yaml_node *
-wh_yaml_get(const struct wh_yaml_node *map, const char *key)
+wh_yaml_tree_get(const struct wh_yaml_node *map, const char *key)
 {
     size_t i, len = strlen(key);
 
@@ -307,7 +307,7 @@ wh_yaml_get(const struct wh_yaml_node *map, const char *key)
 }
 
 const char *
-wh_yaml_str(const struct wh_yaml_node *n)
+wh_yaml_tree_str(const struct wh_yaml_node *n)
 {
     if (n == NULL || n->kind != WH_YAML_SCALAR || strlen(n->text) != n->len)
         return NULL;
@@ -315,7 +315,7 @@ wh_yaml_str(const struct wh_yaml_node *n)
 }
 
 enum wh_yaml_scalar
-wh_yaml_node_scalar(const struct wh_yaml_node *n, double *num, bool *boolean)
+wh_yaml_tree_scalar(const struct wh_yaml_node *n, double *num, bool *boolean)
 {
     if (n->kind != WH_YAML_SCALAR)
         return WH_YAML_STRING;

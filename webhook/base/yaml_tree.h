@@ -55,16 +55,16 @@ WH_MUST_CHECK enum wh_err wh_yaml_tree_build(struct wh_bytes yaml, const struct 
                                              struct wh_error *err);
 
 /* The value of `key` in mapping `map` (NULL when `map` is NULL, not a mapping, or lacks it). */
-const struct wh_yaml_node *wh_yaml_get(const struct wh_yaml_node *map, const char *key);
+const struct wh_yaml_node *wh_yaml_tree_get(const struct wh_yaml_node *map, const char *key);
 
 /* A scalar's text when it holds no NUL byte, else NULL (also for NULL and non-scalars). */
-const char *wh_yaml_str(const struct wh_yaml_node *n);
+const char *wh_yaml_tree_str(const struct wh_yaml_node *n);
 
 /* What scalar `n` means (base/yaml_scalar.h's one rule); a mapping or sequence is
  * WH_YAML_STRING. *num and *boolean are set for numbers and booleans. */
-enum wh_yaml_scalar wh_yaml_node_scalar(const struct wh_yaml_node *n, double *num, bool *boolean);
+enum wh_yaml_scalar wh_yaml_tree_scalar(const struct wh_yaml_node *n, double *num, bool *boolean);
 
 /* "a mapping", "a sequence" or "a scalar". */
-const char *wh_yaml_kind_name(const struct wh_yaml_node *n);
+const char *wh_yaml_tree_kind_name(const struct wh_yaml_node *n);
 
 #endif

@@ -49,7 +49,7 @@ type_of(const struct wh_yaml_node *n, bool as_key, double *num, bool *boolean)
         return ST_OBJECT;
     if (n->kind == WH_YAML_SEQ)
         return ST_ARRAY;
-    switch (as_key ? WH_YAML_STRING : wh_yaml_node_scalar(n, num, boolean)) {
+    switch (as_key ? WH_YAML_STRING : wh_yaml_tree_scalar(n, num, boolean)) {
     case WH_YAML_NULL:
         return ST_NULL;
     case WH_YAML_BOOL:
@@ -444,7 +444,7 @@ check_object(struct eval *e, const struct schema_node *s, const struct wh_yaml_n
     size_t i, k;
 
     for (i = 0; i < s->n_required; i++)
-        if (wh_yaml_get(n, s->required[i]) == NULL) {
+        if (wh_yaml_tree_get(n, s->required[i]) == NULL) {
             ok = false;
             if (!report)
                 return false;
@@ -477,9 +477,9 @@ check_object(struct eval *e, const struct schema_node *s, const struct wh_yaml_n
         }
     }
     for (i = 0; i < s->n_dep_required; i++) {
-        const struct wh_yaml_node *has = wh_yaml_get(n, s->dep_required[i].name);
+        const struct wh_yaml_node *has = wh_yaml_tree_get(n, s->dep_required[i].name);
         for (k = 0; has != NULL && k < s->dep_required[i].n; k++)
-            if (wh_yaml_get(n, s->dep_required[i].needs[k]) == NULL) {
+            if (wh_yaml_tree_get(n, s->dep_required[i].needs[k]) == NULL) {
                 ok = false;
                 if (!report)
                     return false;
@@ -488,7 +488,7 @@ check_object(struct eval *e, const struct schema_node *s, const struct wh_yaml_n
             }
     }
     for (i = 0; i < s->n_dep_schemas; i++)
-        if (wh_yaml_get(n, s->dep_schemas[i].name) != NULL &&
+        if (wh_yaml_tree_get(n, s->dep_schemas[i].name) != NULL &&
             !check(e, s->dep_schemas[i].schema, n, false, w, hint, report)) {
             ok = false;
             if (!report)

@@ -49,27 +49,27 @@ test_tree_and_positions(void)
     ok(build("a: 1\nlist:\n  - 'x'\n  - {k: true}\n", &strict, &a, &root, &err) == WH_OK &&
            root != NULL && root->kind == WH_YAML_MAP && root->n == 4,
        "a mapping of two keys (%s)", err.msg);
-    v = wh_yaml_get(root, "a");
+    v = wh_yaml_tree_get(root, "a");
     ok(v != NULL && v->line == 1 && v->col == 4 && v->end_line == 1 && v->end_col == 5 &&
-           wh_yaml_node_scalar(v, &num, &b) == WH_YAML_NUMBER && num == 1,
+           wh_yaml_tree_scalar(v, &num, &b) == WH_YAML_NUMBER && num == 1,
        "a: 1 is the number 1 at 1:4..1:5");
-    list = wh_yaml_get(root, "list");
+    list = wh_yaml_tree_get(root, "list");
     ok(list != NULL && list->kind == WH_YAML_SEQ && list->n == 2 && list->line == 3 &&
            list->col == 3,
        "list is a sequence of two at 3:3");
-    ok(wh_yaml_node_scalar(list->kids[0], &num, &b) == WH_YAML_STRING && !list->kids[0]->plain &&
-           strcmp(wh_yaml_str(list->kids[0]), "x") == 0,
+    ok(wh_yaml_tree_scalar(list->kids[0], &num, &b) == WH_YAML_STRING && !list->kids[0]->plain &&
+           strcmp(wh_yaml_tree_str(list->kids[0]), "x") == 0,
        "'x' is a quoted string");
-    ok(wh_yaml_node_scalar(wh_yaml_get(list->kids[1], "k"), &num, &b) == WH_YAML_BOOL && b,
+    ok(wh_yaml_tree_scalar(wh_yaml_tree_get(list->kids[1], "k"), &num, &b) == WH_YAML_BOOL && b,
        "k: true is a boolean (base/yaml_scalar's rule)");
-    ok(wh_yaml_node_scalar(list, &num, &b) == WH_YAML_STRING && wh_yaml_str(list) == NULL &&
-           strcmp(wh_yaml_kind_name(list), "a sequence") == 0,
+    ok(wh_yaml_tree_scalar(list, &num, &b) == WH_YAML_STRING && wh_yaml_tree_str(list) == NULL &&
+           strcmp(wh_yaml_tree_kind_name(list), "a sequence") == 0,
        "a sequence is no scalar");
-    ok(wh_yaml_get(list, "a") == NULL && wh_yaml_get(NULL, "a") == NULL &&
-           wh_yaml_get(root, "b") == NULL,
+    ok(wh_yaml_tree_get(list, "a") == NULL && wh_yaml_tree_get(NULL, "a") == NULL &&
+           wh_yaml_tree_get(root, "b") == NULL,
        "get on a sequence, NULL or a missing key is NULL");
     ok(build("\"a\\0b\": 1\n", &strict, &a, &root, &err) == WH_OK &&
-           wh_yaml_get(root, "a") == NULL && wh_yaml_str(root->kids[0]) == NULL &&
+           wh_yaml_tree_get(root, "a") == NULL && wh_yaml_tree_str(root->kids[0]) == NULL &&
            root->kids[0]->len == 3,
        "a key holding a NUL is not its prefix, and has no C string");
     ok(build("", &strict, &a, &root, &err) == WH_OK && root == NULL, "empty text: no root");
@@ -137,9 +137,9 @@ test_aliases_share(void)
                              i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
     wh_arena_init(&a);
     ok(build(bomb, &lenient, &a, &root, &err) == WH_OK, "billion laughs builds (%s)", err.msg);
-    l0 = wh_yaml_get(root, "l0");
-    l8 = wh_yaml_get(root, "l8");
-    ok(l0 != NULL && l8 != NULL && l8->n == 9 && wh_yaml_get(root, "l1")->kids[0] == l0,
+    l0 = wh_yaml_tree_get(root, "l0");
+    l8 = wh_yaml_tree_get(root, "l8");
+    ok(l0 != NULL && l8 != NULL && l8->n == 9 && wh_yaml_tree_get(root, "l1")->kids[0] == l0,
        "an alias is its anchor's node, not a copy");
     ok(build(bomb, &strict, &a, &root, &err) == WH_E_INVALID, "refused where anchors are");
     wh_arena_fini(&a);
