@@ -38,7 +38,10 @@ else
 LIB_SRCS  := $(sort $(wildcard webhook/base/*.c) $(foreach m,$(MODULES),$(shell find webhook/$(m) -name '*.c')))
 UNIT_SRCS := $(sort $(foreach m,base $(MODULES),$(shell find tests/unit/$(m) -name '*_test.c' 2>/dev/null)))
 endif
-LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+# Generated sources, build outputs (not in git): the schema and the seed policy built into the
+# binary, and the loader's accepted keys generated from the schema (policy/keys.h).
+GEN_SRCS  := $(BUILD)/gen/lint/schema_text.c $(BUILD)/gen/policy/seed_text.c $(BUILD)/gen/policy/keys.c
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(GEN_SRCS:$(BUILD)/gen/%.c=$(BUILD)/obj/gen/%.o)
 SUP_SRCS  := $(sort $(wildcard tests/support/*.c))
 SUP_OBJS  := $(SUP_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
@@ -54,11 +57,20 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-# The schema `driftgate policy lint` checks with is built in; regenerated when the schema changes.
-webhook/lint/schema_text.c: policy/schema.json webhook/lint/embed-schema.sh
+# The schema `driftgate policy lint` checks with is built in; regenerated when the schema changes,
+# and so are the keys the loader accepts (one description of the format: policy/schema.json).
+$(BUILD)/gen/lint/schema_text.c: policy/schema.json webhook/lint/embed-schema.sh
+	@mkdir -p $(dir $@)
 	sh webhook/lint/embed-schema.sh policy/schema.json $@
-webhook/policy/seed_text.c: policy/default.yaml webhook/policy/embed-seed.sh
+$(BUILD)/gen/policy/keys.c: policy/schema.json webhook/policy/embed-keys.sh
+	@mkdir -p $(dir $@)
+	sh webhook/policy/embed-keys.sh policy/schema.json $@
+$(BUILD)/gen/policy/seed_text.c: policy/default.yaml webhook/policy/embed-seed.sh
+	@mkdir -p $(dir $@)
 	sh webhook/policy/embed-seed.sh policy/default.yaml $@
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libdriftgate.a: $(LIB_OBJS)
 	@rm -f $@

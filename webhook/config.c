@@ -1,6 +1,6 @@
 /*
- * The server configuration: defaults, then a strict YAML overlay read with libyaml's event API
- * (so aliases, anchors and duplicate keys are seen and refused, and every error has a position).
+ * The server configuration: defaults, then a strict YAML overlay read with the one YAML reader
+ * (base/yaml_tree.h: aliases, anchors, tags and duplicate keys refused, every error positioned).
  */
 #include "config.h"
 
@@ -11,10 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <yaml.h>
 
 #include "base/file.h"
-#include "base/yaml_scalar.h"
+#include "base/yaml_tree.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
 #define CONFIG_MAX_LIST 64
@@ -162,9 +161,6 @@ static const struct field root_fields[] = {
 };
 
 struct parser {
-    yaml_parser_t yp;
-    yaml_event_t ev;
-    bool has_ev;
     const char *path;
     struct wh_config *c;
     struct wh_error *err;
@@ -257,11 +253,11 @@ wh_config_listen_parse(const char *text, char host[46], uint16_t *port, struct w
     return WH_OK;
 }
 
-static enum wh_err fail_at(struct parser *p, yaml_mark_t m, enum wh_err code, const char *fmt, ...)
-    WH_PRINTF(4, 5);
+static enum wh_err fail_at(struct parser *p, const struct wh_yaml_node *n, enum wh_err code,
+                           const char *fmt, ...) WH_PRINTF(4, 5);
 
 static enum wh_err
-fail_at(struct parser *p, yaml_mark_t m, enum wh_err code, const char *fmt, ...)
+fail_at(struct parser *p, const struct wh_yaml_node *n, enum wh_err code, const char *fmt, ...)
 {
     char msg[sizeof(p->err->msg)];
     va_list ap;
@@ -269,139 +265,125 @@ fail_at(struct parser *p, yaml_mark_t m, enum wh_err code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return wh_error_set_at(p->err, code, p->path, m.line + 1 > INT_MAX ? INT_MAX : (int)m.line + 1,
-                           m.column + 1 > INT_MAX ? INT_MAX : (int)m.column + 1, "%s", msg);
-}
-
-/* Advances to the next event; refuses aliases and anchors (they buy nothing in a config). */
-static enum wh_err
-next(struct parser *p)
-{
-    if (p->has_ev)
-        yaml_event_delete(&p->ev);
-    p->has_ev = false;
-    if (!yaml_parser_parse(&p->yp, &p->ev))
-        return fail_at(p, p->yp.problem_mark, WH_E_INVALID, "%s",
-                       p->yp.problem != NULL ? p->yp.problem : "malformed YAML");
-    p->has_ev = true;
-    if (p->ev.type == YAML_ALIAS_EVENT ||
-        (p->ev.type == YAML_SCALAR_EVENT && p->ev.data.scalar.anchor != NULL) ||
-        (p->ev.type == YAML_MAPPING_START_EVENT && p->ev.data.mapping_start.anchor != NULL) ||
-        (p->ev.type == YAML_SEQUENCE_START_EVENT && p->ev.data.sequence_start.anchor != NULL))
-        return fail_at(p, p->ev.start_mark, WH_E_INVALID, "anchors and aliases are not allowed");
-    return WH_OK;
+    return wh_error_set_at(p->err, code, p->path, n->line, n->col, "%s", msg);
 }
 
 static struct wh_str
-scalar(const struct parser *p)
+scalar(const struct wh_yaml_node *n)
 {
-    return (struct wh_str){(const char *)p->ev.data.scalar.value, p->ev.data.scalar.length};
+    return (struct wh_str){n->text, n->len};
 }
 
 /* A boolean by the policy's rule too (base/yaml_scalar.h): plain true/True/TRUE, false/... */
 static bool
-is_bool(const struct parser *p, bool *out)
+is_bool(const struct wh_yaml_node *n, bool *out)
 {
     double num;
 
-    return p->ev.type == YAML_SCALAR_EVENT &&
-           wh_yaml_scalar_type(scalar(p), p->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE, &num,
-                               out) == WH_YAML_BOOL;
+    return wh_yaml_tree_scalar(n, &num, out) == WH_YAML_BOOL;
 }
 
 static enum wh_err
-expect_scalar(struct parser *p, const char *key, const char *what)
+expect_scalar(struct parser *p, const struct wh_yaml_node *n, const char *key, const char *what)
 {
-    if (p->ev.type != YAML_SCALAR_EVENT)
-        return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: expected %s", key, what);
+    if (n->kind != WH_YAML_SCALAR)
+        return fail_at(p, n, WH_E_INVALID, "%s: expected %s", key, what);
     return WH_OK;
 }
 
 static enum wh_err
-parse_number(struct parser *p, const struct field *f, int64_t *out)
+parse_number(struct parser *p, const struct wh_yaml_node *n, const struct field *f, int64_t *out)
 {
-    struct wh_str s = scalar(p);
+    struct wh_str s = scalar(n);
     int64_t v = 0;
     size_t i;
 
-    if (p->ev.type != YAML_SCALAR_EVENT || p->ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
-        s.len == 0 || s.len > 18)
-        return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: expected an unquoted integer",
-                       f->key);
+    if (n->kind != WH_YAML_SCALAR || !n->plain || s.len == 0 || s.len > 18)
+        return fail_at(p, n, WH_E_INVALID, "%s: expected an unquoted integer", f->key);
     for (i = 0; i < s.len; i++) {
         if (s.ptr[i] < '0' || s.ptr[i] > '9')
-            return fail_at(p, p->ev.start_mark, WH_E_INVALID,
-                           "%s: expected an unquoted integer, got \"%.*s\"", f->key, (int)s.len,
-                           s.ptr);
+            return fail_at(p, n, WH_E_INVALID, "%s: expected an unquoted integer, got \"%.*s\"",
+                           f->key, (int)s.len, s.ptr);
         v = v * 10 + (s.ptr[i] - '0');
     }
     if (v < f->min || v > f->max)
-        return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: %lld is out of range %lld-%lld",
-                       f->key, (long long)v, (long long)f->min, (long long)f->max);
+        return fail_at(p, n, WH_E_INVALID, "%s: %lld is out of range %lld-%lld", f->key,
+                       (long long)v, (long long)f->min, (long long)f->max);
     *out = v;
     return WH_OK;
 }
 
 static enum wh_err
-parse_string_list(struct parser *p, const struct field *f)
+parse_string_list(struct parser *p, const struct wh_yaml_node *n, const struct field *f)
 {
-    const char **items = wh_arena_calloc(&p->c->arena, CONFIG_MAX_LIST, sizeof(*items));
-    size_t n = 0;
+    const char **items;
     enum wh_err rc;
+    size_t i;
 
-    if (p->ev.type != YAML_SEQUENCE_START_EVENT)
-        return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: expected a list of strings", f->key);
-    for (;;) {
-        if ((rc = next(p)) != WH_OK)
+    if (n->kind != WH_YAML_SEQ)
+        return fail_at(p, n, WH_E_INVALID, "%s: expected a list of strings", f->key);
+    items = wh_arena_calloc(&p->c->arena, CONFIG_MAX_LIST, sizeof(*items));
+    for (i = 0; i < n->n; i++) {
+        const struct wh_yaml_node *item = n->kids[i];
+
+        if ((rc = expect_scalar(p, item, f->key, "a string item")) != WH_OK)
             return rc;
-        if (p->ev.type == YAML_SEQUENCE_END_EVENT)
-            break;
-        if ((rc = expect_scalar(p, f->key, "a string item")) != WH_OK)
-            return rc;
-        if (n == CONFIG_MAX_LIST)
-            return fail_at(p, p->ev.start_mark, WH_E_LIMIT, "%s: more than %d items", f->key,
-                           CONFIG_MAX_LIST);
-        if (scalar(p).len == 0)
-            return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: empty item", f->key);
-        items[n++] = wh_arena_strdup_view(&p->c->arena, scalar(p));
+        if (i == CONFIG_MAX_LIST)
+            return fail_at(p, item, WH_E_LIMIT, "%s: more than %d items", f->key, CONFIG_MAX_LIST);
+        if (item->len == 0)
+            return fail_at(p, item, WH_E_INVALID, "%s: empty item", f->key);
+        items[i] = wh_arena_strdup_view(&p->c->arena, scalar(item));
     }
     *(const char ***)((char *)p->c + f->off) = items;
-    *(size_t *)((char *)p->c + f->off_n) = n;
+    *(size_t *)((char *)p->c + f->off_n) = n->n;
     return WH_OK;
 }
 
-static enum wh_err parse_mapping(struct parser *p, const struct field *fields, const char *where);
+static enum wh_err parse_mapping(struct parser *p, const struct wh_yaml_node *map,
+                                 const struct field *fields, const char *where);
+
+/* [IPv6] as image references spell it: hex digits, colons and dots between brackets. *len is the
+ * bracketed host's length. */
+static bool
+is_bracketed_ipv6(struct wh_str s, size_t *len)
+{
+    const char *close = memchr(s.ptr, ']', s.len);
+
+    if (close == NULL || close == s.ptr + 1)
+        return false;
+    for (const char *q = s.ptr + 1; q < close; q++)
+        if (strchr("0123456789abcdefABCDEF:.", *q) == NULL)
+            return false;
+    *len = (size_t)(close - s.ptr) + 1;
+    return true;
+}
+
+/* A DNS name or IPv4 up to the first colon; *len is its length. */
+static bool
+is_host_name(struct wh_str s, size_t *len)
+{
+    const char *colon = memchr(s.ptr, ':', s.len);
+
+    *len = colon == NULL ? s.len : (size_t)(colon - s.ptr);
+    if (*len == 0)
+        return false;
+    for (size_t i = 0; i < *len; i++)
+        if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-", s.ptr[i]) ==
+            NULL)
+            return false;
+    return true;
+}
 
 /* A registry host as image references spell it: DNS name or IPv4, or [IPv6], then :port. */
-/* TODO(#14): split the host and port checks; config.c is being changed now (cognitive complexity 28
- * > 25, STYLE §8). */
-static bool /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
+static bool
 is_host_port(struct wh_str s)
 {
-    const char *colon;
     size_t host_len;
 
     if (s.len == 0 || s.len > 255)
         return false;
-    if (s.ptr[0] == '[') {
-        const char *close = memchr(s.ptr, ']', s.len);
-
-        if (close == NULL || close == s.ptr + 1)
-            return false;
-        for (const char *q = s.ptr + 1; q < close; q++)
-            if (strchr("0123456789abcdefABCDEF:.", *q) == NULL)
-                return false;
-        host_len = (size_t)(close - s.ptr) + 1;
-    } else {
-        colon = memchr(s.ptr, ':', s.len);
-        host_len = colon == NULL ? s.len : (size_t)(colon - s.ptr);
-        if (host_len == 0)
-            return false;
-        for (size_t i = 0; i < host_len; i++)
-            if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-",
-                       s.ptr[i]) == NULL)
-                return false;
-    }
+    if (!(s.ptr[0] == '[' ? is_bracketed_ipv6(s, &host_len) : is_host_name(s, &host_len)))
+        return false;
     if (host_len == s.len)
         return true;
     if (s.ptr[host_len] != ':' || s.len - host_len < 2 || s.len - host_len > 6)
@@ -412,208 +394,198 @@ is_host_port(struct wh_str s)
     return true;
 }
 
-/* {"host[:port]": "value", ...}: unique hosts (case-insensitive), non-empty values. */
-/* TODO(#14): split the entry reader out; config.c is being changed now (cognitive complexity 26 >
- * 25, STYLE §8). */
-static enum wh_err /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
-parse_host_map(struct parser *p, const struct field *f)
+/* Entry i of a host map: keys[i] and values[i] from `key` and `value`. */
+static enum wh_err
+parse_host_entry(struct parser *p, const struct field *f, const struct wh_yaml_node *key,
+                 const struct wh_yaml_node *value, const char **keys, const char **values, size_t i)
 {
-    const char **keys = wh_arena_calloc(&p->c->arena, CONFIG_MAX_LIST, sizeof(*keys));
-    const char **values = wh_arena_calloc(&p->c->arena, CONFIG_MAX_LIST, sizeof(*values));
-    size_t n = 0;
     enum wh_err rc;
 
-    if (p->ev.type != YAML_MAPPING_START_EVENT)
-        return fail_at(p, p->ev.start_mark, WH_E_INVALID,
-                       "%s: expected a mapping of \"host[:port]\": path", f->key);
-    for (;;) {
-        if ((rc = next(p)) != WH_OK)
-            return rc;
-        if (p->ev.type == YAML_MAPPING_END_EVENT)
-            break;
-        if ((rc = expect_scalar(p, f->key, "a host[:port] key")) != WH_OK)
-            return rc;
-        if (n == CONFIG_MAX_LIST)
-            return fail_at(p, p->ev.start_mark, WH_E_LIMIT, "%s: more than %d entries", f->key,
+    if (!is_host_port(scalar(key)))
+        return fail_at(p, key, WH_E_INVALID, "%s: \"%.*s\" is not a registry host[:port]", f->key,
+                       (int)(key->len > 100 ? 100 : key->len), key->text);
+    keys[i] = wh_arena_strdup_view(&p->c->arena, scalar(key));
+    for (size_t k = 0; k < i; k++)
+        if (strcasecmp(keys[k], keys[i]) == 0)
+            return fail_at(p, key, WH_E_INVALID, "%s: duplicate host \"%s\"", f->key, keys[i]);
+    if ((rc = expect_scalar(p, value, keys[i], "a file path")) != WH_OK)
+        return rc;
+    if (value->len == 0)
+        return fail_at(p, value, WH_E_INVALID, "%s: %s: empty path", f->key, keys[i]);
+    values[i] = wh_arena_strdup_view(&p->c->arena, scalar(value));
+    return WH_OK;
+}
+
+/* {"host[:port]": "value", ...}: unique hosts (case-insensitive), non-empty values. */
+static enum wh_err
+parse_host_map(struct parser *p, const struct wh_yaml_node *n, const struct field *f)
+{
+    const char **keys, **values;
+    enum wh_err rc;
+    size_t i;
+
+    if (n->kind != WH_YAML_MAP)
+        return fail_at(p, n, WH_E_INVALID, "%s: expected a mapping of \"host[:port]\": path",
+                       f->key);
+    keys = wh_arena_calloc(&p->c->arena, CONFIG_MAX_LIST, sizeof(*keys));
+    values = wh_arena_calloc(&p->c->arena, CONFIG_MAX_LIST, sizeof(*values));
+    for (i = 0; i + 1 < n->n; i += 2) {
+        if (i / 2 == CONFIG_MAX_LIST)
+            return fail_at(p, n->kids[i], WH_E_LIMIT, "%s: more than %d entries", f->key,
                            CONFIG_MAX_LIST);
-        if (!is_host_port(scalar(p)))
-            return fail_at(p, p->ev.start_mark, WH_E_INVALID,
-                           "%s: \"%.*s\" is not a registry host[:port]", f->key,
-                           (int)(scalar(p).len > 100 ? 100 : scalar(p).len), scalar(p).ptr);
-        keys[n] = wh_arena_strdup_view(&p->c->arena, scalar(p));
-        for (size_t i = 0; i < n; i++)
-            if (strcasecmp(keys[i], keys[n]) == 0)
-                return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: duplicate host \"%s\"",
-                               f->key, keys[n]);
-        if ((rc = next(p)) != WH_OK)
+        rc = parse_host_entry(p, f, n->kids[i], n->kids[i + 1], keys, values, i / 2);
+        if (rc != WH_OK)
             return rc;
-        if ((rc = expect_scalar(p, keys[n], "a file path")) != WH_OK)
-            return rc;
-        if (scalar(p).len == 0)
-            return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: %s: empty path", f->key,
-                           keys[n]);
-        values[n++] = wh_arena_strdup_view(&p->c->arena, scalar(p));
     }
     *(const char ***)((char *)p->c + f->off) = keys;
     *(const char ***)((char *)p->c + f->off_n) = values;
-    *(size_t *)((char *)p->c + f->off_n + sizeof(const char **)) = n;
+    *(size_t *)((char *)p->c + f->off_n + sizeof(const char **)) = n->n / 2;
     return WH_OK;
 }
 
 static enum wh_err
-parse_log_level(struct parser *p, const struct field *f)
+parse_log_level(struct parser *p, const struct wh_yaml_node *n, const struct field *f)
 {
     static const char *const names[] = {"debug", "info", "warn", "error"};
     enum wh_err rc;
     size_t i;
 
-    if ((rc = expect_scalar(p, f->key, "debug, info, warn or error")) != WH_OK)
+    if ((rc = expect_scalar(p, n, f->key, "debug, info, warn or error")) != WH_OK)
         return rc;
     for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (wh_str_eq_c(scalar(p), names[i])) {
+        if (wh_str_eq_c(scalar(n), names[i])) {
             *(enum wh_log_level *)((char *)p->c + f->off) = (enum wh_log_level)i;
             return WH_OK;
         }
     }
-    return fail_at(p, p->ev.start_mark, WH_E_INVALID,
-                   "%s: \"%.*s\" is not debug, info, warn or error", f->key, (int)scalar(p).len,
-                   scalar(p).ptr);
+    return fail_at(p, n, WH_E_INVALID, "%s: \"%.*s\" is not debug, info, warn or error", f->key,
+                   (int)n->len, n->text);
 }
 
-/* TODO(#14): one reader per field type (cognitive complexity 27 > 25, STYLE §8). */
-static enum wh_err /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
-parse_value(struct parser *p, const struct field *f)
+static enum wh_err
+parse_listen(struct parser *p, const struct wh_yaml_node *n, const struct field *f)
+{
+    char host[46];
+    uint16_t port;
+    char *text;
+    enum wh_err rc;
+
+    if ((rc = expect_scalar(p, n, f->key, "\"HOST:PORT\"")) != WH_OK)
+        return rc;
+    text = wh_arena_strdup_view(&p->c->arena, scalar(n));
+    if (wh_config_listen_parse(text, host, &port, p->err) != WH_OK)
+        return fail_at(p, n, WH_E_INVALID, "%s: %s", f->key, p->err->msg);
+    if (f->kind == K_LISTEN) {
+        p->c->listen = text;
+        memcpy(p->c->listen_host, host, sizeof(host));
+        p->c->listen_port = port;
+    } else {
+        p->c->probe_listen = text;
+        memcpy(p->c->probe_host, host, sizeof(host));
+        p->c->probe_port = port;
+    }
+    return WH_OK;
+}
+
+static enum wh_err
+parse_int_field(struct parser *p, const struct wh_yaml_node *n, const struct field *f)
 {
     char *base = (char *)p->c;
     int64_t v = 0;
+    enum wh_err rc = parse_number(p, n, f, &v);
+
+    if (rc != WH_OK)
+        return rc;
+    if (f->kind == K_SIZE)
+        *(size_t *)(base + f->off) = (size_t)v;
+    else if (f->kind == K_INT64)
+        *(int64_t *)(base + f->off) = v;
+    else if (f->kind == K_UINT)
+        *(unsigned *)(base + f->off) = (unsigned)v;
+    else
+        *(int64_t *)(base + f->off) = v * 1000;
+    return WH_OK;
+}
+
+static enum wh_err
+parse_value(struct parser *p, const struct wh_yaml_node *n, const struct field *f)
+{
     enum wh_err rc;
 
     switch (f->kind) {
     case K_MAP:
-        if (p->ev.type != YAML_MAPPING_START_EVENT)
-            return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: expected a mapping", f->key);
-        return parse_mapping(p, f->sub, f->key);
+        if (n->kind != WH_YAML_MAP)
+            return fail_at(p, n, WH_E_INVALID, "%s: expected a mapping", f->key);
+        return parse_mapping(p, n, f->sub, f->key);
     case K_TLS:
-        if (is_bool(p, &p->c->tls_enabled))
+        if (is_bool(n, &p->c->tls_enabled))
             return WH_OK;
-        if (p->ev.type != YAML_MAPPING_START_EVENT)
-            return fail_at(p, p->ev.start_mark, WH_E_INVALID,
-                           "tls: expected {cert: FILE, key: FILE} or false");
+        if (n->kind != WH_YAML_MAP)
+            return fail_at(p, n, WH_E_INVALID, "tls: expected {cert: FILE, key: FILE} or false");
         p->c->tls_enabled = true;
-        return parse_mapping(p, f->sub, f->key);
+        return parse_mapping(p, n, f->sub, f->key);
     case K_STRING:
-        if ((rc = expect_scalar(p, f->key, "a string")) != WH_OK)
+        if ((rc = expect_scalar(p, n, f->key, "a string")) != WH_OK)
             return rc;
-        *(const char **)(base + f->off) =
-            scalar(p).len == 0 ? NULL : wh_arena_strdup_view(&p->c->arena, scalar(p));
+        *(const char **)((char *)p->c + f->off) =
+            n->len == 0 ? NULL : wh_arena_strdup_view(&p->c->arena, scalar(n));
         return WH_OK;
     case K_STRING_LIST:
-        return parse_string_list(p, f);
+        return parse_string_list(p, n, f);
     case K_HOST_MAP:
-        return parse_host_map(p, f);
+        return parse_host_map(p, n, f);
     case K_LISTEN:
-    case K_PROBE_LISTEN: {
-        char host[46];
-        uint16_t port;
-        char *text;
-
-        if ((rc = expect_scalar(p, f->key, "\"HOST:PORT\"")) != WH_OK)
-            return rc;
-        text = wh_arena_strdup_view(&p->c->arena, scalar(p));
-        if (wh_config_listen_parse(text, host, &port, p->err) != WH_OK)
-            return fail_at(p, p->ev.start_mark, WH_E_INVALID, "%s: %s", f->key, p->err->msg);
-        if (f->kind == K_LISTEN) {
-            p->c->listen = text;
-            memcpy(p->c->listen_host, host, sizeof(host));
-            p->c->listen_port = port;
-        } else {
-            p->c->probe_listen = text;
-            memcpy(p->c->probe_host, host, sizeof(host));
-            p->c->probe_port = port;
-        }
-        return WH_OK;
-    }
+    case K_PROBE_LISTEN:
+        return parse_listen(p, n, f);
     case K_LOG_LEVEL:
-        return parse_log_level(p, f);
+        return parse_log_level(p, n, f);
     case K_SIZE:
     case K_INT64:
     case K_UINT:
     case K_SECONDS_MS:
-        if ((rc = parse_number(p, f, &v)) != WH_OK)
-            return rc;
-        if (f->kind == K_SIZE)
-            *(size_t *)(base + f->off) = (size_t)v;
-        else if (f->kind == K_INT64)
-            *(int64_t *)(base + f->off) = v;
-        else if (f->kind == K_UINT)
-            *(unsigned *)(base + f->off) = (unsigned)v;
-        else
-            *(int64_t *)(base + f->off) = v * 1000;
-        return WH_OK;
+        return parse_int_field(p, n, f);
     }
-    return fail_at(p, p->ev.start_mark, WH_E_INTERNAL, "%s: unhandled field kind", f->key);
+    return fail_at(p, n, WH_E_INTERNAL, "%s: unhandled field kind", f->key);
 }
 
-/* Current event is MAPPING_START; consumes through MAPPING_END. */
+/* Every key of `map` is one of `fields` (the reader refused duplicates). */
 static enum wh_err
-parse_mapping(struct parser *p, const struct field *fields, const char *where)
+parse_mapping(struct parser *p, const struct wh_yaml_node *map, const struct field *fields,
+              const char *where)
 {
-    uint64_t seen = 0;
     enum wh_err rc;
-    size_t i;
+    size_t i, k;
 
-    for (;;) {
-        if ((rc = next(p)) != WH_OK)
-            return rc;
-        if (p->ev.type == YAML_MAPPING_END_EVENT)
-            return WH_OK;
-        if ((rc = expect_scalar(p, where, "a key")) != WH_OK)
-            return rc;
+    for (k = 0; k + 1 < map->n; k += 2) {
+        const struct wh_yaml_node *key = map->kids[k];
+
         for (i = 0; fields[i].key != NULL; i++)
-            if (wh_str_eq_c(scalar(p), fields[i].key))
+            if (wh_str_eq_c(scalar(key), fields[i].key))
                 break;
         if (fields[i].key == NULL)
-            return fail_at(p, p->ev.start_mark, WH_E_INVALID, "unknown key \"%.*s\" in %s",
-                           (int)scalar(p).len, scalar(p).ptr, where);
-        if (seen & ((uint64_t)1 << i))
-            return fail_at(p, p->ev.start_mark, WH_E_INVALID, "duplicate key \"%s\" in %s",
-                           fields[i].key, where);
-        seen |= (uint64_t)1 << i;
-        if ((rc = next(p)) != WH_OK)
-            return rc;
-        if ((rc = parse_value(p, &fields[i])) != WH_OK)
+            return fail_at(p, key, WH_E_INVALID, "unknown key \"%.*s\" in %s", (int)key->len,
+                           key->text, where);
+        if ((rc = parse_value(p, map->kids[k + 1], &fields[i])) != WH_OK)
             return rc;
     }
+    return WH_OK;
 }
 
+/* The document: nothing (comments only, or a bare "---") keeps the defaults. */
 static enum wh_err
-parse_document(struct parser *p)
+parse_document(struct parser *p, struct wh_bytes text, struct wh_arena *tmp)
 {
-    enum wh_err rc;
+    const struct wh_yaml_opts opts = {
+        .file = p->path, .what = "the config", .max_depth = WH_YAML_DEPTH_MAX};
+    struct wh_yaml_node *root;
+    enum wh_err rc = wh_yaml_tree_build(text, &opts, tmp, &root, p->err);
 
-    if ((rc = next(p)) != WH_OK) /* STREAM_START */
+    if (rc != WH_OK || root == NULL ||
+        (root->kind == WH_YAML_SCALAR && root->plain && root->len == 0))
         return rc;
-    if ((rc = next(p)) != WH_OK)
-        return rc;
-    if (p->ev.type == YAML_STREAM_END_EVENT) /* empty file: all defaults */
-        return WH_OK;
-    if ((rc = next(p)) != WH_OK) /* past DOCUMENT_START */
-        return rc;
-    if (p->ev.type == YAML_SCALAR_EVENT && scalar(p).len == 0 &&
-        p->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
-        /* a document holding only comments or "---" */
-    } else if (p->ev.type != YAML_MAPPING_START_EVENT) {
-        return fail_at(p, p->ev.start_mark, WH_E_INVALID, "expected a mapping at the top level");
-    } else if ((rc = parse_mapping(p, root_fields, "config")) != WH_OK) {
-        return rc;
-    }
-    if ((rc = next(p)) != WH_OK) /* DOCUMENT_END */
-        return rc;
-    if ((rc = next(p)) != WH_OK)
-        return rc;
-    if (p->ev.type != YAML_STREAM_END_EVENT)
-        return fail_at(p, p->ev.start_mark, WH_E_INVALID, "only one YAML document is allowed");
-    return WH_OK;
+    if (root->kind != WH_YAML_MAP)
+        return fail_at(p, root, WH_E_INVALID, "expected a mapping at the top level");
+    return parse_mapping(p, root, root_fields, "config");
 }
 
 static enum wh_err
@@ -664,17 +636,10 @@ wh_config_load(const char *path, struct wh_config *out, struct wh_error *err)
     }
     wh_config_defaults(out);
     out->path = wh_arena_strdup(&out->arena, path);
-    memset(&p, 0, sizeof(p));
     p.path = out->path;
     p.c = out;
     p.err = err;
-    if (!yaml_parser_initialize(&p.yp))
-        wh_oom();
-    yaml_parser_set_input_string(&p.yp, bytes.ptr, bytes.len);
-    rc = parse_document(&p);
-    if (p.has_ev)
-        yaml_event_delete(&p.ev);
-    yaml_parser_delete(&p.yp);
+    rc = parse_document(&p, bytes, &tmp);
     wh_arena_fini(&tmp);
     if (rc == WH_OK)
         rc = check_consistent(out, err);

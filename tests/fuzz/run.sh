@@ -43,7 +43,8 @@ fi
 # header is newer, FUZZ_JOBS (default: one per core) compiles at a time.
 jobs=${FUZZ_JOBS:-$(nproc)}
 compile_one() { # src: compiles it into $out/obj, or leaves no object and says why
-  local src=$1 o=$out/obj/${1%.c}.o log
+  local src=$1 o log
+  o=$(obj_of "$src")
   log=$out/logs/$(echo "${src%.c}" | tr / _).log
   mkdir -p "$(dirname "$o")"
   if ! "$CC" "${flags[@]}" -fsanitize=fuzzer-no-link,address,undefined -c "$src" -o "$o.tmp" 2> "$log"; then
@@ -53,10 +54,18 @@ compile_one() { # src: compiles it into $out/obj, or leaves no object and says w
   fi
   mv "$o.tmp" "$o"
 }
-mapfile -t srcs < <(find webhook -name '*.c' ! -path webhook/main.c | sort)
+# The generated sources (the Makefile's GEN_SRCS), regenerated when their input or script is newer.
+gen() { # script input output
+  if [ ! -f "$3" ] || [ "$1" -nt "$3" ] || [ "$2" -nt "$3" ]; then mkdir -p "$(dirname "$3")" && sh "$1" "$2" "$3"; fi
+}
+gen webhook/lint/embed-schema.sh policy/schema.json "$out/gen/lint/schema_text.c"
+gen webhook/policy/embed-seed.sh policy/default.yaml "$out/gen/policy/seed_text.c"
+gen webhook/policy/embed-keys.sh policy/schema.json "$out/gen/policy/keys.c"
+obj_of() { case $1 in "$out"/gen/*) echo "$out/obj/gen/${1#"$out"/gen/}" | sed 's/\.c$/.o/' ;; *) echo "$out/obj/${1%.c}.o" ;; esac; }
+mapfile -t srcs < <(find webhook -name '*.c' ! -path webhook/main.c | sort; find "$out/gen" -name '*.c' | sort)
 stale=0
 for src in "${srcs[@]}"; do
-  o=$out/obj/${src%.c}.o
+  o=$(obj_of "$src")
   if [ ! -f "$o" ] || [ "$src" -nt "$o" ] || [ -n "$(find webhook -name '*.h' -newer "$o" -print -quit)" ]; then
     stale=1
     rm -f "$out/logs/$(echo "${src%.c}" | tr / _).log.why"
@@ -67,7 +76,7 @@ done
 wait
 objs=()
 for src in "${srcs[@]}"; do
-  o=$out/obj/${src%.c}.o
+  o=$(obj_of "$src")
   why=$out/logs/$(echo "${src%.c}" | tr / _).log.why
   if [ -f "$why" ]; then cat "$why"; fi
   if [ -f "$o" ]; then objs+=("$o"); else stale=1; fi

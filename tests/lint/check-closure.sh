@@ -15,7 +15,7 @@ if [ ! -x "$bin" ] || [ ! -s "$map" ]; then
 fi
 bad=0
 mapfile -t members < <(grep -oE 'libdriftgate\.a\([^)]+\.o\)' "$map" | sed -E 's/.*\((.*)\)/\1/' | sort -u)
-for src in webhook/lint/*.c webhook/cli/lint.c; do
+for src in webhook/lint/*.c webhook/cli/lint.c "$build/gen/lint/schema_text.c"; do
   obj=$(basename "${src%.c}.o")
   for m in "${members[@]}"; do
     if [ "$m" = "$obj" ]; then

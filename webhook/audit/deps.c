@@ -615,20 +615,19 @@ enum wh_err
 wh_audit_deps_dependabot(struct wh_bytes text, struct wh_arena *a, struct wh_audit_bot *out,
                          struct wh_error *err)
 {
-    struct wh_audit_yaml *root;
-    const struct wh_audit_yaml *updates;
+    struct wh_yaml_node *root;
+    const struct wh_yaml_node *updates;
     enum wh_err rc = wh_audit_yaml_parse(text, a, &root, err);
     size_t i, k;
 
     memset(out, 0, sizeof(*out));
     if (rc != WH_OK)
         return rc;
-    updates = wh_audit_yaml_get(root, "updates");
-    if (updates == NULL || updates->kind != WH_AUDIT_YAML_SEQ)
+    updates = wh_yaml_tree_get(root, "updates");
+    if (updates == NULL || updates->kind != WH_YAML_SEQ)
         return wh_error_set(err, WH_E_INVALID, "%d:%d: no updates: list", root->line, root->col);
     for (i = 0; i < updates->n; i++) {
-        const char *eco =
-            wh_audit_yaml_str(wh_audit_yaml_get(updates->kids[i], "package-ecosystem"));
+        const char *eco = wh_yaml_tree_str(wh_yaml_tree_get(updates->kids[i], "package-ecosystem"));
         if (eco == NULL)
             return wh_error_set(err, WH_E_INVALID, "%d:%d: an update without package-ecosystem",
                                 updates->kids[i]->line, updates->kids[i]->col);

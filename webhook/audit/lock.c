@@ -29,9 +29,9 @@ wh_audit_lock_find(const struct wh_audit_lock *lock, const char *key)
 
 /* gh-actions-lock writes the commit as "sha1-<40 hex>". */
 static void
-actions_entry(const struct wh_audit_yaml *v, struct wh_arena *a, struct wh_audit_lock_entry *e)
+actions_entry(const struct wh_yaml_node *v, struct wh_arena *a, struct wh_audit_lock_entry *e)
 {
-    const char *commit = wh_audit_yaml_str(wh_audit_yaml_get(v, "commit"));
+    const char *commit = wh_yaml_tree_str(wh_yaml_tree_get(v, "commit"));
 
     if (commit == NULL) {
         e->problem = "has no commit";
@@ -48,19 +48,19 @@ enum wh_err
 wh_audit_actions_lock_parse(struct wh_bytes text, struct wh_arena *a, struct wh_audit_lock *out,
                             struct wh_error *err)
 {
-    struct wh_audit_yaml *root;
-    const struct wh_audit_yaml *deps;
+    struct wh_yaml_node *root;
+    const struct wh_yaml_node *deps;
     enum wh_err rc = wh_audit_yaml_parse(text, a, &root, err);
     size_t i;
 
     if (rc != WH_OK)
         return rc;
     memset(out, 0, sizeof(*out));
-    deps = wh_audit_yaml_get(root, "dependencies");
+    deps = wh_yaml_tree_get(root, "dependencies");
     if (deps == NULL)
         return wh_error_set(err, WH_E_INVALID, "%d:%d: no dependencies: mapping", root->line,
                             root->col);
-    if (deps->kind != WH_AUDIT_YAML_MAP)
+    if (deps->kind != WH_YAML_MAP)
         return wh_error_set(err, WH_E_INVALID, "%d:%d: dependencies: expected a mapping",
                             deps->line, deps->col);
     if (deps->n / 2 > WH_AUDIT_LOCK_MAX)
@@ -68,7 +68,7 @@ wh_audit_actions_lock_parse(struct wh_bytes text, struct wh_arena *a, struct wh_
     out->entries = wh_arena_calloc(a, deps->n / 2 + 1, sizeof(*out->entries));
     for (i = 0; i + 1 < deps->n; i += 2) {
         struct wh_audit_lock_entry *e = &out->entries[out->n];
-        e->key = wh_audit_yaml_str(deps->kids[i]);
+        e->key = wh_yaml_tree_str(deps->kids[i]);
         if (e->key == NULL)
             return wh_error_set(err, WH_E_INVALID, "%d:%d: a key holds a NUL byte",
                                 deps->kids[i]->line, deps->kids[i]->col);

@@ -711,29 +711,29 @@ wh_audit_deps_yarn(struct wh_repo *r, const char *pkg_file, struct wh_bytes pkg,
 
 /* A YAML mapping's scalar keys sorted, for lookups in a map of any size. */
 struct ymap {
-    const struct wh_audit_yaml **pairs; /* key, value, ... */
+    const struct wh_yaml_node **pairs; /* key, value, ... */
     size_t n;
 };
 
 static int
 cmp_ykey(const void *x, const void *y)
 {
-    const struct wh_audit_yaml *const *p = x, *const *q = y;
+    const struct wh_yaml_node *const *p = x, *const *q = y;
 
     return strcmp(p[0]->text, q[0]->text);
 }
 
 static void
-ymap_init(struct ymap *m, const struct wh_audit_yaml *map, struct wh_arena *a)
+ymap_init(struct ymap *m, const struct wh_yaml_node *map, struct wh_arena *a)
 {
     size_t k;
 
     memset(m, 0, sizeof(*m));
-    if (map == NULL || map->kind != WH_AUDIT_YAML_MAP)
+    if (map == NULL || map->kind != WH_YAML_MAP)
         return;
     m->pairs = wh_arena_calloc(a, map->n + 1, sizeof(*m->pairs));
     for (k = 0; k + 1 < map->n; k += 2)
-        if (wh_audit_yaml_str(map->kids[k]) != NULL) {
+        if (wh_yaml_tree_str(map->kids[k]) != NULL) {
             m->pairs[2 * m->n] = map->kids[k];
             m->pairs[2 * m->n++ + 1] = map->kids[k + 1];
         }
@@ -741,12 +741,12 @@ ymap_init(struct ymap *m, const struct wh_audit_yaml *map, struct wh_arena *a)
         qsort(m->pairs, m->n, 2 * sizeof(*m->pairs), cmp_ykey);
 }
 
-static const struct wh_audit_yaml *
+static const struct wh_yaml_node *
 ymap_get(const struct ymap *m, const char *key)
 {
-    struct wh_audit_yaml k = {.text = key};
-    const struct wh_audit_yaml *kp = &k;
-    const struct wh_audit_yaml **hit =
+    struct wh_yaml_node k = {.text = key};
+    const struct wh_yaml_node *kp = &k;
+    const struct wh_yaml_node **hit =
         m->n == 0 ? NULL : bsearch(&kp, m->pairs, m->n, 2 * sizeof(*m->pairs), cmp_ykey);
 
     return hit != NULL ? hit[1] : NULL;
@@ -761,15 +761,15 @@ pnpm_dep(struct wh_repo *r, const char *pkg_file, const struct ymap *field_map,
          struct diffs *d)
 {
     struct wh_arena *a = r->au->a;
-    const struct wh_audit_yaml *e = ymap_get(field_map, name);
+    const struct wh_yaml_node *e = ymap_get(field_map, name);
     const char *locked_spec = NULL, *version = NULL;
 
-    if (e != NULL && e->kind == WH_AUDIT_YAML_MAP) {
-        locked_spec = wh_audit_yaml_str(wh_audit_yaml_get(e, "specifier"));
-        version = wh_audit_yaml_str(wh_audit_yaml_get(e, "version"));
+    if (e != NULL && e->kind == WH_YAML_MAP) {
+        locked_spec = wh_yaml_tree_str(wh_yaml_tree_get(e, "specifier"));
+        version = wh_yaml_tree_str(wh_yaml_tree_get(e, "version"));
     } else if (e != NULL) {
-        version = wh_audit_yaml_str(e);
-        locked_spec = wh_audit_yaml_str(ymap_get(specifiers, name));
+        version = wh_yaml_tree_str(e);
+        locked_spec = wh_yaml_tree_str(ymap_get(specifiers, name));
     }
     if (e == NULL)
         diff_add(d, wh_arena_sprintf(a, "%s.%.200s %.100s is not in the lock", field, name, spec));
@@ -782,7 +782,7 @@ pnpm_dep(struct wh_repo *r, const char *pkg_file, const struct ymap *field_map,
 
 static size_t
 pnpm_compare(struct wh_repo *r, const char *pkg_file, json_t *pkg,
-             const struct wh_audit_yaml *importer, struct diffs *d)
+             const struct wh_yaml_node *importer, struct diffs *d)
 {
     struct wh_arena *a = r->au->a;
     struct ymap specifiers, field_map;
@@ -790,10 +790,10 @@ pnpm_compare(struct wh_repo *r, const char *pkg_file, json_t *pkg,
     const char *name;
     json_t *v;
 
-    ymap_init(&specifiers, wh_audit_yaml_get(importer, "specifiers"), a);
+    ymap_init(&specifiers, wh_yaml_tree_get(importer, "specifiers"), a);
     for (i = 0; i < 3; i++) {
         json_t *want = json_object_get(pkg, JS_FIELDS[i]);
-        ymap_init(&field_map, wh_audit_yaml_get(importer, JS_FIELDS[i]), a);
+        ymap_init(&field_map, wh_yaml_tree_get(importer, JS_FIELDS[i]), a);
         json_object_foreach(want, name, v)
         {
             n++;
@@ -848,8 +848,8 @@ wh_audit_deps_pnpm(struct wh_repo *r, const char *pkg_file, struct wh_bytes pkg,
                    const char *importer, const char *lock_file, struct wh_bytes lock,
                    const char **bad_file, bool *found, struct wh_error *err)
 {
-    struct wh_audit_yaml *root;
-    const struct wh_audit_yaml *imps, *imp;
+    struct wh_yaml_node *root;
+    const struct wh_yaml_node *imps, *imp;
     struct diffs d;
     json_t *p;
     enum wh_err rc;
@@ -859,11 +859,11 @@ wh_audit_deps_pnpm(struct wh_repo *r, const char *pkg_file, struct wh_bytes pkg,
     *bad_file = lock_file;
     if ((rc = wh_audit_yaml_parse(pnpm_sections(lock, r->au->a), r->au->a, &root, err)) != WH_OK)
         return rc;
-    if (root->kind != WH_AUDIT_YAML_MAP || wh_audit_yaml_get(root, "lockfileVersion") == NULL)
+    if (root->kind != WH_YAML_MAP || wh_yaml_tree_get(root, "lockfileVersion") == NULL)
         return wh_error_set(err, WH_E_INVALID, "%d:%d: no lockfileVersion: not a pnpm lock",
                             root->line, root->col);
-    imps = wh_audit_yaml_get(root, "importers");
-    imp = imps != NULL                 ? wh_audit_yaml_get(imps, importer)
+    imps = wh_yaml_tree_get(root, "importers");
+    imp = imps != NULL                 ? wh_yaml_tree_get(imps, importer)
           : strcmp(importer, ".") == 0 ? root
                                        : NULL;
     if (imp == NULL)

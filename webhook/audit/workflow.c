@@ -16,7 +16,7 @@ struct wf {
     const char *file;
     struct wh_bytes src;
     const struct wh_audit_lock *lock;
-    const struct wh_audit_yaml *matrix; /* the current job's strategy.matrix */
+    const struct wh_yaml_node *matrix; /* the current job's strategy.matrix */
     size_t visits;
     struct wh_error *err;
     size_t *line_start; /* offset of each line's first byte; [0] is line 1 */
@@ -24,13 +24,13 @@ struct wf {
 };
 
 static enum wh_err
-fail(struct wf *w, const struct wh_audit_yaml *n, const char *msg)
+fail(struct wf *w, const struct wh_yaml_node *n, const char *msg)
 {
     return wh_error_set(w->err, WH_E_INVALID, "%d:%d: %s", n->line, n->col, msg);
 }
 
 static enum wh_err
-visit(struct wf *w, const struct wh_audit_yaml *n)
+visit(struct wf *w, const struct wh_yaml_node *n)
 {
     if (++w->visits > MAX_VISITS)
         return wh_error_set(w->err, WH_E_LIMIT,
@@ -56,7 +56,7 @@ index_lines(struct wf *w)
 
 /* The "# comment" after a scalar on its last line, or NULL. */
 static const char *
-trailing_comment(struct wf *w, const struct wh_audit_yaml *n)
+trailing_comment(struct wf *w, const struct wh_yaml_node *n)
 {
     size_t i, end;
 
@@ -100,9 +100,9 @@ lock_lookup(struct wf *w, struct wh_audit_ref *r)
 
 /* owner/repo[/path]@ref, ./local, docker://image. */
 static void
-audit_uses(struct wf *w, const struct wh_audit_yaml *n, enum wh_pin_kind kind)
+audit_uses(struct wf *w, const struct wh_yaml_node *n, enum wh_pin_kind kind)
 {
-    const char *text = wh_audit_yaml_str(n), *at;
+    const char *text = wh_yaml_tree_str(n), *at;
     struct wh_audit_ref *r;
 
     if (text == NULL)
@@ -175,7 +175,7 @@ matrix_name(struct wf *w, const char *text)
 }
 
 static void
-add_image(struct wf *w, const struct wh_audit_yaml *n, const char *text)
+add_image(struct wf *w, const struct wh_yaml_node *n, const char *text)
 {
     struct wh_audit_ref *r = wh_audit_add(w->au, w->file, n->line, n->col, WH_PIN_CONTAINER);
 
@@ -195,10 +195,10 @@ add_image(struct wf *w, const struct wh_audit_yaml *n, const char *text)
 
 /* A job container or service image: a literal, or a matrix list of literals. */
 static void
-audit_image(struct wf *w, const struct wh_audit_yaml *n)
+audit_image(struct wf *w, const struct wh_yaml_node *n)
 {
-    const char *text = wh_audit_yaml_str(n), *name;
-    const struct wh_audit_yaml *values;
+    const char *text = wh_yaml_tree_str(n), *name;
+    const struct wh_yaml_node *values;
     size_t i;
 
     if (text == NULL) {
@@ -206,64 +206,64 @@ audit_image(struct wf *w, const struct wh_audit_yaml *n)
         return;
     }
     name = matrix_name(w, text);
-    values = name != NULL ? wh_audit_yaml_get(w->matrix, name) : NULL;
-    if (values == NULL || values->kind != WH_AUDIT_YAML_SEQ || values->n == 0) {
+    values = name != NULL ? wh_yaml_tree_get(w->matrix, name) : NULL;
+    if (values == NULL || values->kind != WH_YAML_SEQ || values->n == 0) {
         add_image(w, n, text);
         return;
     }
     for (i = 0; i < values->n; i++) {
-        const char *v = wh_audit_yaml_str(values->kids[i]);
+        const char *v = wh_yaml_tree_str(values->kids[i]);
         add_image(w, values->kids[i], v != NULL ? v : "(not a string)");
     }
 }
 
 static void
-audit_container(struct wf *w, const struct wh_audit_yaml *c)
+audit_container(struct wf *w, const struct wh_yaml_node *c)
 {
-    const struct wh_audit_yaml *image;
+    const struct wh_yaml_node *image;
 
     if (c == NULL)
         return;
-    image = c->kind == WH_AUDIT_YAML_MAP ? wh_audit_yaml_get(c, "image") : c;
+    image = c->kind == WH_YAML_MAP ? wh_yaml_tree_get(c, "image") : c;
     if (image != NULL)
         audit_image(w, image);
 }
 
 /* An alias reaches the same node from two places: GitHub runs it twice, the report says it once. */
 static bool
-first_visit(const struct wh_audit_yaml *n)
+first_visit(const struct wh_yaml_node *n)
 {
-    struct wh_audit_yaml *m = (struct wh_audit_yaml *)(uintptr_t)n;
+    struct wh_yaml_node *m = (struct wh_yaml_node *)(uintptr_t)n;
 
-    if (m->audited)
+    if (m->visited)
         return false;
-    m->audited = true;
+    m->visited = true;
     return true;
 }
 
 static enum wh_err
-audit_steps(struct wf *w, const struct wh_audit_yaml *steps)
+audit_steps(struct wf *w, const struct wh_yaml_node *steps)
 {
     size_t i;
     enum wh_err rc;
 
     if (steps == NULL)
         return WH_OK;
-    if (steps->kind != WH_AUDIT_YAML_SEQ)
+    if (steps->kind != WH_YAML_SEQ)
         return fail(w, steps, "steps: expected a sequence");
     if (!first_visit(steps))
         return WH_OK;
     for (i = 0; i < steps->n; i++) {
-        const struct wh_audit_yaml *st = steps->kids[i], *v;
+        const struct wh_yaml_node *st = steps->kids[i], *v;
         if ((rc = visit(w, st)) != WH_OK)
             return rc;
-        if (st->kind != WH_AUDIT_YAML_MAP)
+        if (st->kind != WH_YAML_MAP)
             return fail(w, st, "a step: expected a mapping");
         if (!first_visit(st))
             continue;
-        if ((v = wh_audit_yaml_get(st, "uses")) != NULL)
+        if ((v = wh_yaml_tree_get(st, "uses")) != NULL)
             audit_uses(w, v, WH_PIN_ACTION);
-        if ((v = wh_audit_yaml_get(st, "run")) != NULL && wh_audit_yaml_str(v) != NULL)
+        if ((v = wh_yaml_tree_get(st, "run")) != NULL && wh_yaml_tree_str(v) != NULL)
             wh_audit_shell(w->au, w->file, v->line == v->end_line ? v->line : v->line + 1, v->text,
                            -1);
     }
@@ -271,14 +271,14 @@ audit_steps(struct wf *w, const struct wh_audit_yaml *steps)
 }
 
 static enum wh_err
-audit_services(struct wf *w, const struct wh_audit_yaml *services)
+audit_services(struct wf *w, const struct wh_yaml_node *services)
 {
     size_t i;
     enum wh_err rc;
 
     if (services == NULL)
         return WH_OK;
-    if (services->kind != WH_AUDIT_YAML_MAP)
+    if (services->kind != WH_YAML_MAP)
         return fail(w, services, "services: expected a mapping");
     for (i = 1; i < services->n; i += 2) {
         if ((rc = visit(w, services->kids[i])) != WH_OK)
@@ -290,46 +290,46 @@ audit_services(struct wf *w, const struct wh_audit_yaml *services)
 }
 
 static enum wh_err
-audit_job(struct wf *w, const struct wh_audit_yaml *job)
+audit_job(struct wf *w, const struct wh_yaml_node *job)
 {
-    const struct wh_audit_yaml *v;
+    const struct wh_yaml_node *v;
     enum wh_err rc;
 
     if ((rc = visit(w, job)) != WH_OK)
         return rc;
-    if (job->kind != WH_AUDIT_YAML_MAP)
+    if (job->kind != WH_YAML_MAP)
         return fail(w, job, "a job: expected a mapping");
-    w->matrix = wh_audit_yaml_get(wh_audit_yaml_get(job, "strategy"), "matrix");
+    w->matrix = wh_yaml_tree_get(wh_yaml_tree_get(job, "strategy"), "matrix");
     if (!first_visit(job))
         return WH_OK;
-    if ((v = wh_audit_yaml_get(job, "uses")) != NULL)
+    if ((v = wh_yaml_tree_get(job, "uses")) != NULL)
         audit_uses(w, v, WH_PIN_WORKFLOW);
-    audit_container(w, wh_audit_yaml_get(job, "container"));
-    if ((rc = audit_services(w, wh_audit_yaml_get(job, "services"))) != WH_OK)
+    audit_container(w, wh_yaml_tree_get(job, "container"));
+    if ((rc = audit_services(w, wh_yaml_tree_get(job, "services"))) != WH_OK)
         return rc;
-    return audit_steps(w, wh_audit_yaml_get(job, "steps"));
+    return audit_steps(w, wh_yaml_tree_get(job, "steps"));
 }
 
 static enum wh_err
-audit_action(struct wf *w, const struct wh_audit_yaml *root)
+audit_action(struct wf *w, const struct wh_yaml_node *root)
 {
-    const struct wh_audit_yaml *runs = wh_audit_yaml_get(root, "runs"), *image;
+    const struct wh_yaml_node *runs = wh_yaml_tree_get(root, "runs"), *image;
 
-    if (runs == NULL || runs->kind != WH_AUDIT_YAML_MAP)
+    if (runs == NULL || runs->kind != WH_YAML_MAP)
         return fail(w, root, "an action needs a runs: mapping");
-    image = wh_audit_yaml_get(runs, "image");
-    if (image != NULL && wh_audit_yaml_str(image) != NULL &&
+    image = wh_yaml_tree_get(runs, "image");
+    if (image != NULL && wh_yaml_tree_str(image) != NULL &&
         strncmp(image->text, "docker://", 9) == 0)
         audit_uses(w, image, WH_PIN_DOCKER_ACTION);
-    return audit_steps(w, wh_audit_yaml_get(runs, "steps"));
+    return audit_steps(w, wh_yaml_tree_get(runs, "steps"));
 }
 
 enum wh_err
 wh_audit_workflow(struct wh_audit *au, const char *file, struct wh_bytes text, bool is_action,
                   const struct wh_audit_lock *lock, struct wh_error *err)
 {
-    struct wh_audit_yaml *root;
-    const struct wh_audit_yaml *jobs;
+    struct wh_yaml_node *root;
+    const struct wh_yaml_node *jobs;
     struct wf w = {au, file, text, lock, NULL, 0, err, NULL, 0};
     enum wh_err rc = wh_audit_yaml_parse(text, au->a, &root, err);
     size_t i;
@@ -337,14 +337,14 @@ wh_audit_workflow(struct wh_audit *au, const char *file, struct wh_bytes text, b
     if (rc != WH_OK)
         return rc;
     index_lines(&w);
-    if (root->kind != WH_AUDIT_YAML_MAP)
+    if (root->kind != WH_YAML_MAP)
         return fail(&w, root,
                     is_action ? "an action file is a mapping"
                               : "a workflow is a mapping with jobs:");
     if (is_action)
         return audit_action(&w, root);
-    jobs = wh_audit_yaml_get(root, "jobs");
-    if (jobs == NULL || jobs->kind != WH_AUDIT_YAML_MAP)
+    jobs = wh_yaml_tree_get(root, "jobs");
+    if (jobs == NULL || jobs->kind != WH_YAML_MAP)
         return fail(&w, jobs != NULL ? jobs : root, "a workflow needs a jobs: mapping");
     for (i = 1; i < jobs->n; i += 2)
         if ((rc = audit_job(&w, jobs->kids[i])) != WH_OK)

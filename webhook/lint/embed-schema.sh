@@ -1,5 +1,5 @@
 #!/bin/sh
-# policy/schema.json -> webhook/lint/schema_text.c: the copy of the schema built into driftgate
+# policy/schema.json -> $(BUILD)/gen/lint/schema_text.c: the copy of the schema built into driftgate
 # (`driftgate policy lint` checks with it, `driftgate policy schema` prints it). Run by make when
 # the schema changes; tests/golden/schema_test.sh checks the two stay byte-identical.
 set -eu

@@ -27,7 +27,7 @@ struct eval {
     struct wh_lint_violation *v;
     size_t n, cap, total;
     const char *broken; /* why the check could not finish, NULL if it could */
-    const struct wh_policy_node *broken_at;
+    const struct wh_yaml_node *broken_at;
     unsigned depth;
     size_t comparisons;
 };
@@ -43,20 +43,20 @@ struct where {
 
 /* The JSON Schema type of a node (one ST_* bit; ST_INTEGER for integral numbers). */
 static unsigned
-type_of(const struct wh_policy_node *n, bool as_key, double *num, bool *boolean)
+type_of(const struct wh_yaml_node *n, bool as_key, double *num, bool *boolean)
 {
-    if (n->kind == WH_POLICY_MAP)
+    if (n->kind == WH_YAML_MAP)
         return ST_OBJECT;
-    if (n->kind == WH_POLICY_SEQ)
+    if (n->kind == WH_YAML_SEQ)
         return ST_ARRAY;
-    switch (wh_policy_tree_scalar(n, as_key, num, boolean)) {
-    case WH_POLICY_NULL:
+    switch (as_key ? WH_YAML_STRING : wh_yaml_tree_scalar(n, num, boolean)) {
+    case WH_YAML_NULL:
         return ST_NULL;
-    case WH_POLICY_BOOL:
+    case WH_YAML_BOOL:
         return ST_BOOLEAN;
-    case WH_POLICY_NUMBER:
+    case WH_YAML_NUMBER:
         return isfinite(*num) && floor(*num) == *num ? ST_INTEGER : ST_NUMBER;
-    case WH_POLICY_STRING:
+    case WH_YAML_STRING:
         break;
     }
     return ST_STRING;
@@ -71,8 +71,7 @@ type_bits(unsigned t)
 /* ---- messages ---- */
 
 static void
-add_violation(struct eval *e, const struct wh_policy_node *n, const struct where *w,
-              const char *msg)
+add_violation(struct eval *e, const struct wh_yaml_node *n, const struct where *w, const char *msg)
 {
     const struct where *path[WH_POLICY_TREE_DEPTH * 2 + 2];
     size_t depth = 0, i;
@@ -106,12 +105,12 @@ add_violation(struct eval *e, const struct wh_policy_node *n, const struct where
     wh_buf_fini(&b);
 }
 
-static void violation(struct eval *e, const struct wh_policy_node *n, const struct where *w,
+static void violation(struct eval *e, const struct wh_yaml_node *n, const struct where *w,
                       const char *hint, const char *fmt, ...) WH_PRINTF(5, 6);
 
 /* Records "<where>: <message>[ (<hint>)]" at n's position. */
 static void
-violation(struct eval *e, const struct wh_policy_node *n, const struct where *w, const char *hint,
+violation(struct eval *e, const struct wh_yaml_node *n, const struct where *w, const char *hint,
           const char *fmt, ...)
 {
     char msg[700];
@@ -127,7 +126,7 @@ violation(struct eval *e, const struct wh_policy_node *n, const struct where *w,
 }
 
 static void
-broken(struct eval *e, const struct wh_policy_node *n, const char *why)
+broken(struct eval *e, const struct wh_yaml_node *n, const char *why)
 {
     if (e->broken == NULL) {
         e->broken = wh_arena_strdup(e->a, why);
@@ -137,7 +136,7 @@ broken(struct eval *e, const struct wh_policy_node *n, const char *why)
 
 /* A value as a message shows it: "text" (cut at 60 bytes), a number's text, a mapping... */
 static const char *
-show(struct eval *e, const struct wh_policy_node *n, bool as_key)
+show(struct eval *e, const struct wh_yaml_node *n, bool as_key)
 {
     double num = 0;
     bool b = false;
@@ -198,18 +197,18 @@ type_names(struct eval *e, unsigned types)
 
 /* ---- equality (const, enum, uniqueItems) ---- */
 
-static bool equal_json(const struct wh_policy_node *n, bool as_key, const struct schema_json *v);
-static bool equal_nodes(const struct wh_policy_node *x, const struct wh_policy_node *y);
+static bool equal_json(const struct wh_yaml_node *n, bool as_key, const struct schema_json *v);
+static bool equal_nodes(const struct wh_yaml_node *x, const struct wh_yaml_node *y);
 
 static bool
-key_is(const struct wh_policy_node *key, const char *text, size_t len)
+key_is(const struct wh_yaml_node *key, const char *text, size_t len)
 {
     return key->len == len && memcmp(key->text, text, len) == 0;
 }
 
 /* A sequence equal to a JSON array, item by item. */
 static bool
-equal_json_array(const struct wh_policy_node *n, const struct schema_json *v)
+equal_json_array(const struct wh_yaml_node *n, const struct schema_json *v)
 {
     size_t i;
 
@@ -223,7 +222,7 @@ equal_json_array(const struct wh_policy_node *n, const struct schema_json *v)
 
 /* A mapping equal to a JSON object: the same number of keys, each with an equal value. */
 static bool
-equal_json_object(const struct wh_policy_node *n, const struct schema_json *v)
+equal_json_object(const struct wh_yaml_node *n, const struct schema_json *v)
 {
     size_t i, k;
 
@@ -241,7 +240,7 @@ equal_json_object(const struct wh_policy_node *n, const struct schema_json *v)
 }
 
 static bool
-equal_json(const struct wh_policy_node *n, bool as_key, const struct schema_json *v)
+equal_json(const struct wh_yaml_node *n, bool as_key, const struct schema_json *v)
 {
     double num = 0;
     bool b = false;
@@ -266,7 +265,7 @@ equal_json(const struct wh_policy_node *n, bool as_key, const struct schema_json
 
 /* Two sequences equal item by item. */
 static bool
-equal_seqs(const struct wh_policy_node *x, const struct wh_policy_node *y)
+equal_seqs(const struct wh_yaml_node *x, const struct wh_yaml_node *y)
 {
     size_t i;
 
@@ -280,7 +279,7 @@ equal_seqs(const struct wh_policy_node *x, const struct wh_policy_node *y)
 
 /* Two mappings with the same keys, each with equal values (in any order). */
 static bool
-equal_maps(const struct wh_policy_node *x, const struct wh_policy_node *y)
+equal_maps(const struct wh_yaml_node *x, const struct wh_yaml_node *y)
 {
     size_t i, k;
 
@@ -298,7 +297,7 @@ equal_maps(const struct wh_policy_node *x, const struct wh_policy_node *y)
 }
 
 static bool
-equal_nodes(const struct wh_policy_node *x, const struct wh_policy_node *y)
+equal_nodes(const struct wh_yaml_node *x, const struct wh_yaml_node *y)
 {
     double nx = 0, ny = 0;
     bool bx = false, by = false;
@@ -325,11 +324,11 @@ equal_nodes(const struct wh_policy_node *x, const struct wh_policy_node *y)
 
 /* ---- keywords ---- */
 
-static bool check(struct eval *e, const struct schema_node *s, const struct wh_policy_node *n,
+static bool check(struct eval *e, const struct schema_node *s, const struct wh_yaml_node *n,
                   bool as_key, const struct where *w, const char *hint, bool report);
 
 static size_t
-code_points(const struct wh_policy_node *n)
+code_points(const struct wh_yaml_node *n)
 {
     size_t i, count = 0;
 
@@ -340,7 +339,7 @@ code_points(const struct wh_policy_node *n)
 
 /* ajv-formats "date": YYYY-MM-DD with a real month and day (leap years included). */
 static bool
-is_date(const struct wh_policy_node *n)
+is_date(const struct wh_yaml_node *n)
 {
     time_t day;
 
@@ -348,7 +347,7 @@ is_date(const struct wh_policy_node *n)
 }
 
 static bool
-check_string(struct eval *e, const struct schema_node *s, const struct wh_policy_node *n,
+check_string(struct eval *e, const struct schema_node *s, const struct wh_yaml_node *n,
              const struct where *w, const char *hint, bool report)
 {
     bool ok = true, found = false;
@@ -392,8 +391,8 @@ check_string(struct eval *e, const struct schema_node *s, const struct wh_policy
 }
 
 static bool
-check_number(struct eval *e, const struct schema_node *s, const struct wh_policy_node *n,
-             double num, const struct where *w, const char *hint, bool report)
+check_number(struct eval *e, const struct schema_node *s, const struct wh_yaml_node *n, double num,
+             const struct where *w, const char *hint, bool report)
 {
     const char *what = NULL;
     double bound = 0;
@@ -438,21 +437,21 @@ prop_names(struct eval *e, const struct schema_node *s)
 /* TODO(#14): split properties, required and additionalProperties (cognitive complexity 45 > 25,
  * STYLE §8). */
 static bool /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
-check_object(struct eval *e, const struct schema_node *s, const struct wh_policy_node *n,
+check_object(struct eval *e, const struct schema_node *s, const struct wh_yaml_node *n,
              const struct where *w, const char *hint, bool report)
 {
     bool ok = true;
     size_t i, k;
 
     for (i = 0; i < s->n_required; i++)
-        if (wh_policy_tree_get(n, s->required[i]) == NULL) {
+        if (wh_yaml_tree_get(n, s->required[i]) == NULL) {
             ok = false;
             if (!report)
                 return false;
             violation(e, n, w, NULL, "missing required key \"%s\"", s->required[i]);
         }
     for (i = 0; i + 1 < n->n; i += 2) {
-        const struct wh_policy_node *key = n->kids[i], *val = n->kids[i + 1];
+        const struct wh_yaml_node *key = n->kids[i], *val = n->kids[i + 1];
         const struct schema_node *ps = prop_schema(s, key->text);
         struct where here = {w, key->text, 0};
         if (s->property_names != NULL &&
@@ -478,9 +477,9 @@ check_object(struct eval *e, const struct schema_node *s, const struct wh_policy
         }
     }
     for (i = 0; i < s->n_dep_required; i++) {
-        const struct wh_policy_node *has = wh_policy_tree_get(n, s->dep_required[i].name);
+        const struct wh_yaml_node *has = wh_yaml_tree_get(n, s->dep_required[i].name);
         for (k = 0; has != NULL && k < s->dep_required[i].n; k++)
-            if (wh_policy_tree_get(n, s->dep_required[i].needs[k]) == NULL) {
+            if (wh_yaml_tree_get(n, s->dep_required[i].needs[k]) == NULL) {
                 ok = false;
                 if (!report)
                     return false;
@@ -489,7 +488,7 @@ check_object(struct eval *e, const struct schema_node *s, const struct wh_policy
             }
     }
     for (i = 0; i < s->n_dep_schemas; i++)
-        if (wh_policy_tree_get(n, s->dep_schemas[i].name) != NULL &&
+        if (wh_yaml_tree_get(n, s->dep_schemas[i].name) != NULL &&
             !check(e, s->dep_schemas[i].schema, n, false, w, hint, report)) {
             ok = false;
             if (!report)
@@ -500,7 +499,7 @@ check_object(struct eval *e, const struct schema_node *s, const struct wh_policy
 
 /* TODO(#14): split items, length and uniqueness (cognitive complexity 32 > 25, STYLE §8). */
 static bool /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
-check_array(struct eval *e, const struct schema_node *s, const struct wh_policy_node *n,
+check_array(struct eval *e, const struct schema_node *s, const struct wh_yaml_node *n,
             const struct where *w, bool report)
 {
     bool ok = true;
@@ -611,7 +610,7 @@ forbidden(struct eval *e, const struct schema_node *s)
 /* TODO(#14): split allOf/anyOf/oneOf/not/if-then-else into one helper each (cognitive complexity 51
  * > 25, STYLE §8). */
 static bool /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
-check_combinators(struct eval *e, const struct schema_node *s, const struct wh_policy_node *n,
+check_combinators(struct eval *e, const struct schema_node *s, const struct wh_yaml_node *n,
                   const struct where *w, const char *hint, bool report)
 {
     bool ok = true;
@@ -673,8 +672,8 @@ check_combinators(struct eval *e, const struct schema_node *s, const struct wh_p
 /* TODO(#14): split the type, enum/const and string checks (cognitive complexity 38 > 25, STYLE §8).
  */
 static bool /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
-check_value(struct eval *e, const struct schema_node *s, const struct wh_policy_node *n,
-            bool as_key, const struct where *w, const char *hint, bool report)
+check_value(struct eval *e, const struct schema_node *s, const struct wh_yaml_node *n, bool as_key,
+            const struct where *w, const char *hint, bool report)
 {
     double num = 0;
     bool b = false, ok = true;
@@ -727,7 +726,7 @@ check_value(struct eval *e, const struct schema_node *s, const struct wh_policy_
 }
 
 static bool
-check(struct eval *e, const struct schema_node *s, const struct wh_policy_node *n, bool as_key,
+check(struct eval *e, const struct schema_node *s, const struct wh_yaml_node *n, bool as_key,
       const struct where *w, const char *hint, bool report)
 {
     bool ok;
@@ -768,7 +767,7 @@ wh_lint_schema_check(const struct wh_lint_schema *s, struct wh_bytes yaml, const
                      const struct wh_limits *lim, struct wh_arena *a,
                      struct wh_lint_violations *out, struct wh_error *err)
 {
-    struct wh_policy_node *root;
+    struct wh_yaml_node *root;
     struct eval e = {0};
     size_t i, kept = 0;
     enum wh_err rc;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "pipeline/attestations.h"
+#include "pipeline/failure.h"
 #include "pipeline/memo.h"
 #include "pipeline/platforms.h"
 #include "pipeline/resolve.h"
@@ -26,7 +27,7 @@ static void
 dev_failed(struct wh_image_result *out, enum wh_err code, const char *text)
 {
     out->dev_error = text;
-    out->dev_error_code = code;
+    out->dev_error_code = WH_NEVER(code == WH_OK) ? WH_E_INTERNAL : code;
 }
 
 /* Does `tag` (of ref's repository) name `digest`, itself or as an entry of the index it names?
@@ -212,9 +213,8 @@ diff_sboms(const struct wh_image_check_ctx *ctx, const struct wh_policy_image *r
     d = NULL;
     ps = wh_pipeline_memo_sbom(ctx, prod_ref, rule, prod, &pk, &error, &code);
     if (ps == NULL) {
-        out->error = wh_arena_sprintf(a, "SBOM of %s: %s", out->digest,
-                                      error != NULL ? error : "none verified");
-        out->error_code = error != NULL ? code : WH_E_INTERNAL;
+        wh_pipeline_fail(a, &out->error, &out->error_code, error != NULL ? code : WH_E_INTERNAL,
+                         "SBOM of %s: %s", out->digest, error != NULL ? error : "none verified");
         goto out;
     }
     ds = wh_pipeline_memo_sbom(ctx, dev_ref, rule, dev, &dk, &error, &code);
@@ -287,7 +287,8 @@ check_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_ima
         return;
     }
     if (WH_NEVER(dev.facts == NULL)) {
-        out->error = wh_arena_sprintf(a, "dev image %s: nothing selected", out->dev_image);
+        wh_pipeline_fail(a, &out->error, &out->error_code, WH_E_INTERNAL,
+                         "dev image %s: nothing selected", out->dev_image);
         return;
     }
     if (!wh_pipeline_memo_has_sbom(dev.facts)) {

@@ -15,6 +15,7 @@
 #include "cache/cache.h"
 #include "kube/kube.h"
 #include "metrics/metrics.h"
+#include "pipeline/failure.h"
 #include "pipeline/fanout.h"
 #include "policy/policy.h"
 #include "registry/client.h"
@@ -27,12 +28,9 @@ static const double review_buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02
 #define N_BUCKETS (sizeof(review_buckets) / sizeof(review_buckets[0]))
 
 /* Label values known in advance: their series render 0 from the start (wh_metrics_declare). The
- * failure reasons are those of count_failures() in pipeline/image_check.c. */
+ * failure reasons are pipeline/failure.h's table. */
 static const char *const verdicts[] = {"allow", "warn", "deny", "error"};
 static const char *const step_names[] = {"resolve", "verify", "sbom", "evaluate"};
-static const char *const failure_reasons[] = {"invalid_reference",   "registry",
-                                              "signature_missing",   "signature_invalid",
-                                              "attestation_missing", "attestation_invalid"};
 
 static void
 declare_each(struct wh_metrics_family *f, const char *const *values, size_t n)
@@ -96,8 +94,8 @@ register_metrics(struct wh_review_metrics *m)
     wh_metrics_gauge_set(build, (const char *const[]){wh_version(), wh_version_commit()}, 1);
     declare_each(m->reviews, verdicts, sizeof(verdicts) / sizeof(verdicts[0]));
     declare_each(m->step_seconds, step_names, sizeof(step_names) / sizeof(step_names[0]));
-    declare_each(m->verify_failures, failure_reasons,
-                 sizeof(failure_reasons) / sizeof(failure_reasons[0]));
+    for (int i = WH_PIPELINE_REASON_NONE + 1; i < WH_PIPELINE_REASON_COUNT; i++)
+        wh_metrics_declare(m->verify_failures, (const char *const[]){wh_pipeline_reason_label(i)});
 }
 
 /* The Kubernetes API client for pull secrets; absent (NULL) outside a cluster. */

@@ -13,6 +13,7 @@
 #include "metrics/metrics.h"
 #include "pipeline/attestations.h"
 #include "pipeline/dev_drift.h"
+#include "pipeline/failure.h"
 #include "pipeline/fanout.h"
 #include "pipeline/memo.h"
 #include "pipeline/platforms.h"
@@ -62,8 +63,8 @@ check_one(const struct wh_image_check_ctx *ctx, const char *image, const char *p
     /* The loop thread's cache-only attempt has no client by design (types.h): a lookup that
      * would need one misses instead. */
     if (ctx->registry == NULL && ctx->cache_only == NULL) {
-        out->error = wh_arena_sprintf(a, "registry client unavailable: %s", ctx->registry_error);
-        out->error_code = WH_E_UNAVAILABLE;
+        wh_pipeline_fail(a, &out->error, &out->error_code, WH_E_UNAVAILABLE,
+                         "registry client unavailable: %s", ctx->registry_error);
         return;
     }
     t0 = wh_pipeline_timing_now_us();
@@ -132,22 +133,12 @@ wh_pipeline_image_check_one(const struct wh_image_check_ctx *ctx, const char *im
 static void
 count_failures(const struct wh_image_check_ctx *ctx, const struct wh_image_result *r)
 {
-    const char *reason = NULL;
+    const char *reason;
 
     if (ctx->verify_failures == NULL || r->rule == NULL ||
         wh_policy_image_exemption(ctx->policy, r->name, ctx->now) != NULL)
         return;
-    if (r->invalid != NULL)
-        reason = "invalid_reference";
-    else if (r->error != NULL)
-        reason = wh_policy_on_error_applies(r->error_code) ? "registry" : "evidence";
-    else if (r->rule->signatures.n_signed_by > 0 &&
-             r->facts.n_signature_signers < r->rule->signatures.count)
-        reason = r->signature_detail != NULL ? "signature_invalid" : "signature_missing";
-    else if (r->rule->sbom.required && r->facts.n_attestations == 0)
-        reason = r->verify_detail != NULL ? "attestation_invalid" : "attestation_missing";
-    else if (r->dev_error != NULL)
-        reason = wh_policy_on_error_applies(r->dev_error_code) ? "registry" : "dev_evidence";
+    reason = wh_pipeline_reason_label(wh_pipeline_reason_of(r));
     if (reason != NULL)
         wh_metrics_counter_add(ctx->verify_failures, (const char *const[]){reason}, 1);
 }

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "pipeline/failure.h"
 #include "pipeline/memo.h"
 #include "pipeline/resolve.h"
 #include "registry/platform.h"
@@ -155,8 +156,8 @@ judge_entries(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *r
             f = covered_facts(ctx, ref, p, f, index, rule, want_signature, &error, &code);
         }
         if (error != NULL) {
-            out->error = wh_arena_sprintf(a, "platform %s (%s): %s", p->label, p->digest, error);
-            out->error_code = code;
+            wh_pipeline_fail(a, &out->error, &out->error_code, code, "platform %s (%s): %s",
+                             p->label, p->digest, error);
             return;
         }
         if (out->facts == NULL ||
@@ -223,8 +224,8 @@ wh_pipeline_platforms_select(const struct wh_image_check_ctx *ctx, const struct 
     if (mode != WH_POLICY_PLATFORMS_EACH) {
         index = wh_pipeline_memo_facts(ctx, ref, digest, rule, want_signature);
         if (index->error != NULL) {
-            out->error = wh_arena_sprintf(a, "index %s: %s", digest, index->error);
-            out->error_code = index->error_code;
+            wh_pipeline_fail(a, &out->error, &out->error_code, index->error_code, "index %s: %s",
+                             digest, index->error);
             return;
         }
         /* `index`, or `any` with everything on the index: the index digest is judged. */

@@ -9,6 +9,7 @@
 
 #include "base/clock.h"
 #include "cache/cache.h"
+#include "pipeline/failure.h"
 #include "pipeline/memo.h"
 #include "registry/client.h"
 #include "registry/manifest.h"
@@ -183,14 +184,13 @@ fetch_manifest(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *
     memset(out, 0, sizeof(*out));
     if (wh_registry_manifest_get(ctx->registry, ref, reference, ctx->deadline_ms, ctx->arena, &m,
                                  &err) != WH_OK) {
-        out->error = wh_arena_sprintf(a, "fetching the manifest: %s", err.msg);
-        out->code = err.code;
+        wh_pipeline_fail(a, &out->error, &out->code, err.code, "fetching the manifest: %s",
+                         err.msg);
         return;
     }
     *digest_out = wh_arena_strdup(a, m.digest);
     if (m.is_index && index_platforms(ctx, ref, &m, a, out, &err) != WH_OK) {
-        out->error = wh_arena_strdup(a, err.msg);
-        out->code = err.code;
+        wh_pipeline_fail(a, &out->error, &out->code, err.code, "%s", err.msg);
     }
 }
 
@@ -255,8 +255,9 @@ wh_pipeline_resolve_digest(const struct wh_image_check_ctx *ctx, const struct wh
                                                    ref->repository, ref->tag),
                                   &entry, &flight, &timed_out);
     if (hit == NULL && timed_out) {
-        *error = "resolving the digest: timed out waiting for a concurrent resolution of the tag";
-        *code = WH_E_TIMEOUT;
+        wh_pipeline_fail(ctx->arena, error, code, WH_E_TIMEOUT,
+                         "resolving the digest: timed out waiting for a concurrent resolution of "
+                         "the tag");
         return NULL;
     }
     if (hit == NULL) {
@@ -264,8 +265,8 @@ wh_pipeline_resolve_digest(const struct wh_image_check_ctx *ctx, const struct wh
         t = wh_arena_calloc(keep, 1, sizeof(*t));
         fetch_manifest(ctx, ref, ref->tag, keep, &info, &digest);
         if (info.error != NULL) {
-            t->error = wh_arena_sprintf(keep, "resolving the digest: %s", info.error);
-            t->code = info.code;
+            wh_pipeline_fail(keep, &t->error, &t->code, info.code, "resolving the digest: %s",
+                             info.error);
         } else {
             t->digest = digest;
             remember_manifest(ctx, ref, digest, &info);
@@ -308,8 +309,8 @@ wh_pipeline_resolve_manifest(const struct wh_image_check_ctx *ctx, const struct 
     keep = entry != NULL ? wh_cache_entry_arena(entry) : ctx->arena;
     info = wh_arena_calloc(keep, 1, sizeof(*info));
     if (timed_out) {
-        info->error = "timed out waiting for a concurrent fetch of the manifest";
-        info->code = WH_E_TIMEOUT;
+        wh_pipeline_fail(keep, &info->error, &info->code, WH_E_TIMEOUT,
+                         "timed out waiting for a concurrent fetch of the manifest");
         return info;
     }
     fetch_manifest(ctx, ref, digest, keep, info, &got);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/digest.h"
+#include "pipeline/failure.h"
 #include "policy/identity.h"
 #include "policy/policy.h"
 #include "verify/attestation.h"
@@ -82,8 +83,8 @@ wh_pipeline_signatures_fetch_failed(struct wh_pipeline_facts *out, const char *w
                                     const struct wh_error *err, struct wh_arena *keep)
 {
     if (wh_policy_on_error_applies(err->code)) {
-        out->error = wh_arena_sprintf(keep, "fetching %s: %s", what, err->msg);
-        out->error_code = err->code;
+        wh_pipeline_fail(keep, &out->error, &out->error_code, err->code, "fetching %s: %s", what,
+                         err->msg);
         return NULL;
     }
     return wh_arena_sprintf(keep, "%s: %s", what, err->msg);

@@ -1,5 +1,5 @@
 #!/bin/sh
-# policy/default.yaml -> webhook/policy/seed_text.c: the shipped policy built into driftgate, whose
+# policy/default.yaml -> $(BUILD)/gen/policy/seed_text.c: the shipped policy built into driftgate, whose
 # spec.tiers.seed-default every policy may name without copying it (policy/load.c). Run by make
 # when default.yaml changes; tests/unit/policy/tiers_test.c checks the built-in list equals it.
 set -eu

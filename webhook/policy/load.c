@@ -21,6 +21,7 @@
 #include "base/file.h"
 #include "base/regex.h"
 #include "image/ref.h"
+#include "policy/keys.h"
 #include "policy/seed.h"
 #include "policy/snapshot.h"
 #include "policy/tree.h"
@@ -54,17 +55,17 @@ struct ctx {
 /* A tier list written as {extends, before, after}, until resolve_tier_list puts it together. */
 struct tier_parts {
     const char *extends; /* NULL: a plain sequence of rules */
-    const struct wh_policy_node *extends_node;
+    const struct wh_yaml_node *extends_node;
     struct wh_policy_tier_rule *before, *after;
     size_t n_before, n_after;
     int state; /* 0 not yet, 1 being put together (a cycle if met again), 2 done */
 };
 
-static enum wh_err fail(struct ctx *c, const struct wh_policy_node *n, const char *fmt, ...)
+static enum wh_err fail(struct ctx *c, const struct wh_yaml_node *n, const char *fmt, ...)
     WH_PRINTF(3, 4);
 
 static enum wh_err
-fail(struct ctx *c, const struct wh_policy_node *n, const char *fmt, ...)
+fail(struct ctx *c, const struct wh_yaml_node *n, const char *fmt, ...)
 {
     char msg[400];
     va_list ap;
@@ -96,18 +97,22 @@ note(struct ctx *c, enum wh_err rc)
 
 /* ---- typed access ---- */
 
+/* Every key of `map` is one the schema object at JSON pointer `at` names (policy/keys.h: the
+ * schema is the format's one description). */
 static enum wh_err
-check_keys(struct ctx *c, const struct wh_policy_node *map, const char *where,
-           const char *const *allowed)
+check_keys(struct ctx *c, const struct wh_yaml_node *map, const char *where, const char *at)
 {
+    const char *const *allowed = wh_policy_schema_keys(at);
     size_t i, k;
     char list[256];
     size_t used = 0;
 
+    if (WH_NEVER(allowed == NULL))
+        return wh_error_set(c->err, WH_E_INTERNAL, "policy/schema.json has no %s", at);
     for (i = 0; i + 1 < map->n; i += 2) {
-        const struct wh_policy_node *key = map->kids[i];
+        const struct wh_yaml_node *key = map->kids[i];
         for (k = 0; allowed[k] != NULL; k++)
-            if (strcmp(key->text, allowed[k]) == 0)
+            if (key->len == strlen(allowed[k]) && strcmp(key->text, allowed[k]) == 0)
                 break;
         if (allowed[k] != NULL)
             continue;
@@ -126,53 +131,51 @@ check_keys(struct ctx *c, const struct wh_policy_node *map, const char *where,
 }
 
 static enum wh_err
-want(struct ctx *c, const struct wh_policy_node *n, enum wh_policy_node_kind kind,
-     const char *where)
+want(struct ctx *c, const struct wh_yaml_node *n, enum wh_yaml_kind kind, const char *where)
 {
     static const char *const names[] = {"a scalar", "a mapping", "a sequence"};
 
     if (n->kind != kind)
-        return fail(c, n, "%s: expected %s, got %s", where, names[kind],
-                    wh_policy_tree_kind_name(n));
+        return fail(c, n, "%s: expected %s, got %s", where, names[kind], wh_yaml_tree_kind_name(n));
     return WH_OK;
 }
 
 static enum wh_err
-need(struct ctx *c, const struct wh_policy_node *map, const char *key, const char *where,
-     const struct wh_policy_node **out)
+need(struct ctx *c, const struct wh_yaml_node *map, const char *key, const char *where,
+     const struct wh_yaml_node **out)
 {
-    *out = wh_policy_tree_get(map, key);
+    *out = wh_yaml_tree_get(map, key);
     if (*out == NULL)
         return fail(c, map, "%s: missing required key \"%s\"", where, key);
     return WH_OK;
 }
 
 /* Scalars are typed as YAML 1.2 core types them (tree.h), like the schema check and editors. */
-static enum wh_policy_scalar_type
-scalar_type(const struct wh_policy_node *n, double *num, bool *boolean)
+static enum wh_yaml_scalar
+scalar_type(const struct wh_yaml_node *n, double *num, bool *boolean)
 {
     *num = 0;
     *boolean = false;
-    return wh_policy_tree_scalar(n, false, num, boolean);
+    return wh_yaml_tree_scalar(n, num, boolean);
 }
 
 /* A non-empty string in the model arena. */
 static enum wh_err
-as_string(struct ctx *c, const struct wh_policy_node *n, const char *where, const char **out)
+as_string(struct ctx *c, const struct wh_yaml_node *n, const char *where, const char **out)
 {
-    enum wh_err rc = want(c, n, WH_POLICY_SCALAR, where);
-    enum wh_policy_scalar_type t;
+    enum wh_err rc = want(c, n, WH_YAML_SCALAR, where);
+    enum wh_yaml_scalar t;
     double num;
     bool b;
 
     if (rc != WH_OK)
         return rc;
     t = scalar_type(n, &num, &b);
-    if (t == WH_POLICY_NULL || n->len == 0)
+    if (t == WH_YAML_NULL || n->len == 0)
         return fail(c, n, "%s: expected a non-empty string", where);
-    if (t != WH_POLICY_STRING)
+    if (t != WH_YAML_STRING)
         return fail(c, n, "%s: expected a string, got the %s %s (quote it: \"%s\")", where,
-                    t == WH_POLICY_BOOL ? "boolean" : "number", n->text, n->text);
+                    t == WH_YAML_BOOL ? "boolean" : "number", n->text, n->text);
     if (strlen(n->text) != n->len)
         return fail(c, n, "%s: string contains a NUL byte", where);
     *out = wh_arena_strndup(&c->p->arena, n->text, n->len);
@@ -180,24 +183,24 @@ as_string(struct ctx *c, const struct wh_policy_node *n, const char *where, cons
 }
 
 static enum wh_err
-as_bool(struct ctx *c, const struct wh_policy_node *n, const char *where, bool *out)
+as_bool(struct ctx *c, const struct wh_yaml_node *n, const char *where, bool *out)
 {
     double num;
 
-    if (n->kind != WH_POLICY_SCALAR || scalar_type(n, &num, out) != WH_POLICY_BOOL)
+    if (n->kind != WH_YAML_SCALAR || scalar_type(n, &num, out) != WH_YAML_BOOL)
         return fail(c, n, "%s: expected true or false", where);
     return WH_OK;
 }
 
 /* An integer min..max, in any YAML 1.2 core spelling (12, 0xc, 0o14, 12.0). */
 static enum wh_err
-as_range(struct ctx *c, const struct wh_policy_node *n, const char *where, size_t min, size_t max,
+as_range(struct ctx *c, const struct wh_yaml_node *n, const char *where, size_t min, size_t max,
          size_t *out)
 {
     double num;
     bool b;
 
-    if (n->kind != WH_POLICY_SCALAR || scalar_type(n, &num, &b) != WH_POLICY_NUMBER ||
+    if (n->kind != WH_YAML_SCALAR || scalar_type(n, &num, &b) != WH_YAML_NUMBER ||
         !(num == floor(num)) || num > 1e15 || num < -1e15)
         return fail(c, n, "%s: expected an integer", where);
     if (num < (double)min || num > (double)max)
@@ -207,21 +210,21 @@ as_range(struct ctx *c, const struct wh_policy_node *n, const char *where, size_
 }
 
 static enum wh_err
-as_count(struct ctx *c, const struct wh_policy_node *n, const char *where, size_t max, size_t *out)
+as_count(struct ctx *c, const struct wh_yaml_node *n, const char *where, size_t max, size_t *out)
 {
     return as_range(c, n, where, 1, max, out);
 }
 
 /* One of `names` (NULL-terminated); *out is its index. */
 static enum wh_err
-as_enum(struct ctx *c, const struct wh_policy_node *n, const char *where, const char *const *names,
+as_enum(struct ctx *c, const struct wh_yaml_node *n, const char *where, const char *const *names,
         int *out)
 {
     char list[128];
     size_t used = 0;
     int k;
 
-    if (n->kind == WH_POLICY_SCALAR)
+    if (n->kind == WH_YAML_SCALAR)
         for (k = 0; names[k] != NULL; k++)
             if (strcmp(n->text, names[k]) == 0) {
                 *out = k;
@@ -234,19 +237,18 @@ as_enum(struct ctx *c, const struct wh_policy_node *n, const char *where, const 
             break;
         used += (size_t)w;
     }
-    if (n->kind != WH_POLICY_SCALAR)
-        return fail(c, n, "%s: expected one of %s, got %s", where, list,
-                    wh_policy_tree_kind_name(n));
+    if (n->kind != WH_YAML_SCALAR)
+        return fail(c, n, "%s: expected one of %s, got %s", where, list, wh_yaml_tree_kind_name(n));
     return fail(c, n, "%s: expected one of %s, got \"%s\"", where, list, n->text);
 }
 
 /* A non-empty sequence of non-empty strings. */
 static enum wh_err
-as_string_list(struct ctx *c, const struct wh_policy_node *n, const char *where,
+as_string_list(struct ctx *c, const struct wh_yaml_node *n, const char *where,
                const char *const **out, size_t *n_out)
 {
     const char **list;
-    enum wh_err rc = want(c, n, WH_POLICY_SEQ, where);
+    enum wh_err rc = want(c, n, WH_YAML_SEQ, where);
     size_t i;
 
     if (rc != WH_OK)
@@ -265,7 +267,7 @@ as_string_list(struct ctx *c, const struct wh_policy_node *n, const char *where,
 }
 
 static enum wh_err
-as_glob_list(struct ctx *c, const struct wh_policy_node *n, const char *where,
+as_glob_list(struct ctx *c, const struct wh_yaml_node *n, const char *where,
              const char *const **out, size_t *n_out)
 {
     struct wh_error e;
@@ -298,7 +300,7 @@ release_regex(void *obj)
 
 /* RE2 syntax (cosign's dialect), compiled on its own and anchored by the engine: whole value. */
 static enum wh_err
-as_regex(struct ctx *c, const struct wh_policy_node *n, const char *where,
+as_regex(struct ctx *c, const struct wh_yaml_node *n, const char *where,
          const struct wh_policy_regex **out)
 {
     struct wh_policy_regex *r;
@@ -328,7 +330,7 @@ as_regex(struct ctx *c, const struct wh_policy_node *n, const char *where,
 
 /* "YYYY-MM-DD" → the first second (UTC) after that day: an exemption holds through its day. */
 static enum wh_err
-as_date(struct ctx *c, const struct wh_policy_node *n, const char *where, const char **text,
+as_date(struct ctx *c, const struct wh_yaml_node *n, const char *where, const char **text,
         time_t *out)
 {
     enum wh_err rc = as_string(c, n, where, text);
@@ -360,32 +362,31 @@ static const char *const PLATFORMS[] = {"any", "index", "each", NULL};
 #define MAX_EXEMPTION_DAYS 3650
 
 static enum wh_err
-parse_defaults(struct ctx *c, const struct wh_policy_node *n)
+parse_defaults(struct ctx *c, const struct wh_yaml_node *n)
 {
-    static const char *const keys[] = {"mode", "onError", "noMatch", "maxExemptionDays", NULL};
-    const struct wh_policy_node *v;
+    const struct wh_yaml_node *v;
     enum wh_err rc;
     int k;
 
-    if ((rc = want(c, n, WH_POLICY_MAP, "spec.defaults")) != WH_OK ||
-        (rc = check_keys(c, n, "spec.defaults", keys)) != WH_OK)
+    if ((rc = want(c, n, WH_YAML_MAP, "spec.defaults")) != WH_OK ||
+        (rc = check_keys(c, n, "spec.defaults", "#/$defs/spec/properties/defaults")) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "mode")) != NULL) {
+    if ((v = wh_yaml_tree_get(n, "mode")) != NULL) {
         if ((rc = as_enum(c, v, "spec.defaults.mode", MODES, &k)) != WH_OK)
             return rc;
         c->p->defaults.mode = (enum wh_policy_mode)k;
     }
-    if ((v = wh_policy_tree_get(n, "onError")) != NULL) {
+    if ((v = wh_yaml_tree_get(n, "onError")) != NULL) {
         if ((rc = as_enum(c, v, "spec.defaults.onError", ACTIONS, &k)) != WH_OK)
             return rc;
         c->p->defaults.on_error = (enum wh_policy_action)k;
     }
-    if ((v = wh_policy_tree_get(n, "noMatch")) != NULL) {
+    if ((v = wh_yaml_tree_get(n, "noMatch")) != NULL) {
         if ((rc = as_enum(c, v, "spec.defaults.noMatch", ACTIONS, &k)) != WH_OK)
             return rc;
         c->p->defaults.no_match = (enum wh_policy_action)k;
     }
-    if ((v = wh_policy_tree_get(n, "maxExemptionDays")) != NULL)
+    if ((v = wh_yaml_tree_get(n, "maxExemptionDays")) != NULL)
         return as_count(c, v, "spec.defaults.maxExemptionDays", MAX_EXEMPTION_DAYS,
                         &c->p->defaults.max_exemption_days);
     return WH_OK;
@@ -393,7 +394,7 @@ parse_defaults(struct ctx *c, const struct wh_policy_node *n)
 
 /* A mutablePaths glob: absolute, no "." or ".." component, no NUL, a valid fnmatch pattern. */
 static enum wh_err
-check_path_glob(struct ctx *c, const struct wh_policy_node *n, const char *where, const char *g)
+check_path_glob(struct ctx *c, const struct wh_yaml_node *n, const char *where, const char *g)
 {
     const char *p = g;
 
@@ -415,20 +416,19 @@ check_path_glob(struct ctx *c, const struct wh_policy_node *n, const char *where
 }
 
 static enum wh_err
-parse_runtime(struct ctx *c, const struct wh_policy_node *n)
+parse_runtime(struct ctx *c, const struct wh_yaml_node *n)
 {
-    static const char *const keys[] = {"mutablePaths", "blockOn", NULL};
     static const char *const block_on[] = {"exec", "setuid", "caps", "owner", NULL};
     struct wh_policy_runtime *r = &c->p->runtime;
-    const struct wh_policy_node *v;
+    const struct wh_yaml_node *v;
     enum wh_err rc;
     size_t i;
     int k;
 
-    if ((rc = want(c, n, WH_POLICY_MAP, "spec.runtime")) != WH_OK ||
-        (rc = check_keys(c, n, "spec.runtime", keys)) != WH_OK)
+    if ((rc = want(c, n, WH_YAML_MAP, "spec.runtime")) != WH_OK ||
+        (rc = check_keys(c, n, "spec.runtime", "#/$defs/spec/properties/runtime")) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "mutablePaths")) != NULL) {
+    if ((v = wh_yaml_tree_get(n, "mutablePaths")) != NULL) {
         if ((rc = as_string_list(c, v, "spec.runtime.mutablePaths", &r->mutable_paths,
                                  &r->n_mutable_paths)) != WH_OK)
             return rc;
@@ -438,8 +438,8 @@ parse_runtime(struct ctx *c, const struct wh_policy_node *n)
                                       r->mutable_paths[i])) != WH_OK)
                 return rc;
     }
-    if ((v = wh_policy_tree_get(n, "blockOn")) != NULL) {
-        if ((rc = want(c, v, WH_POLICY_SEQ, "spec.runtime.blockOn")) != WH_OK)
+    if ((v = wh_yaml_tree_get(n, "blockOn")) != NULL) {
+        if ((rc = want(c, v, WH_YAML_SEQ, "spec.runtime.blockOn")) != WH_OK)
             return rc;
         for (i = 0; i < v->n; i++) {
             const char *where = wh_arena_sprintf(c->tmp, "spec.runtime.blockOn[%zu]", i);
@@ -455,7 +455,7 @@ parse_runtime(struct ctx *c, const struct wh_policy_node *n)
 
 /* Names appear in messages, annotations and metrics: keep them plain. */
 static enum wh_err
-check_name(struct ctx *c, const struct wh_policy_node *n, const char *what)
+check_name(struct ctx *c, const struct wh_yaml_node *n, const char *what)
 {
     size_t i;
 
@@ -535,7 +535,7 @@ read_fd(int fd, size_t max, struct wh_arena *a, struct wh_bytes *out)
  * must lie under an allowed key directory, and it must be a regular file.
  */
 static enum wh_err
-read_key_file(struct ctx *c, const struct wh_policy_node *n, const char *where, const char *file,
+read_key_file(struct ctx *c, const struct wh_yaml_node *n, const char *where, const char *file,
               struct wh_bytes *pem)
 {
     const char *path, *allowed;
@@ -573,21 +573,20 @@ read_key_file(struct ctx *c, const struct wh_policy_node *n, const char *where, 
 }
 
 static enum wh_err
-parse_key(struct ctx *c, const struct wh_policy_node *n, const char *where,
+parse_key(struct ctx *c, const struct wh_yaml_node *n, const char *where,
           struct wh_policy_signer *s)
 {
-    static const char *const keys[] = {"file", "pem", NULL};
-    const struct wh_policy_node *file = NULL, *pem_node = NULL, *at;
+    const struct wh_yaml_node *file = NULL, *pem_node = NULL, *at;
     struct wh_bytes pem;
     struct wh_error e;
     enum wh_err rc;
     const char *text;
 
-    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
-        (rc = check_keys(c, n, where, keys)) != WH_OK)
+    if ((rc = want(c, n, WH_YAML_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, "#/$defs/key")) != WH_OK)
         return rc;
-    file = wh_policy_tree_get(n, "file");
-    pem_node = wh_policy_tree_get(n, "pem");
+    file = wh_yaml_tree_get(n, "file");
+    pem_node = wh_yaml_tree_get(n, "pem");
     if ((file == NULL) == (pem_node == NULL))
         return fail(c, n, "%s: give exactly one of file or pem", where);
     if (file != NULL) {
@@ -610,10 +609,10 @@ parse_key(struct ctx *c, const struct wh_policy_node *n, const char *where,
 }
 
 static enum wh_err
-opt_string(struct ctx *c, const struct wh_policy_node *map, const char *key, const char *where,
+opt_string(struct ctx *c, const struct wh_yaml_node *map, const char *key, const char *where,
            const char **out)
 {
-    const struct wh_policy_node *v = wh_policy_tree_get(map, key);
+    const struct wh_yaml_node *v = wh_yaml_tree_get(map, key);
 
     *out = NULL;
     if (v == NULL)
@@ -624,7 +623,7 @@ opt_string(struct ctx *c, const struct wh_policy_node *map, const char *key, con
 /* A glob written where the value is compared exactly ("refs/tags/v*") lints clean and never
  * matches: pattern characters are refused there, with the regex form to write instead. */
 static enum wh_err
-check_exact(struct ctx *c, const struct wh_policy_node *n, const char *where, const char *value,
+check_exact(struct ctx *c, const struct wh_yaml_node *n, const char *where, const char *value,
             const char *regexp_key)
 {
     size_t bad = strcspn(value, "*?[");
@@ -662,17 +661,17 @@ check_exact(struct ctx *c, const struct wh_policy_node *n, const char *where, co
 /* extensions: {sourceRepositoryURI: "https://github.com/acme/payments", ...}; names are Fulcio's
  * (verify/cert.h), values exact strings. */
 static enum wh_err
-parse_keyless_extensions(struct ctx *c, const struct wh_policy_node *n, const char *where,
+parse_keyless_extensions(struct ctx *c, const struct wh_yaml_node *n, const char *where,
                          struct wh_policy_keyless *k)
 {
     struct wh_policy_keyless_ext *ext;
     enum wh_err rc;
 
-    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK)
+    if ((rc = want(c, n, WH_YAML_MAP, where)) != WH_OK)
         return rc;
     ext = wh_arena_calloc(&c->p->arena, n->n / 2 + 1, sizeof(*ext));
     for (size_t i = 0; i + 1 < n->n; i += 2) {
-        const struct wh_policy_node *key = n->kids[i], *val = n->kids[i + 1];
+        const struct wh_yaml_node *key = n->kids[i], *val = n->kids[i + 1];
         struct wh_policy_keyless_ext *e = &ext[k->n_extensions];
 
         e->index = wh_verify_cert_ext_find(key->text);
@@ -695,26 +694,26 @@ parse_keyless_extensions(struct ctx *c, const struct wh_policy_node *n, const ch
 
 /* An optional exact field `key` of `map` that has no regex form (github.sha). */
 static enum wh_err
-opt_exact(struct ctx *c, const struct wh_policy_node *map, const char *key, const char *where,
+opt_exact(struct ctx *c, const struct wh_yaml_node *map, const char *key, const char *where,
           const char **exact)
 {
     enum wh_err rc;
 
     if ((rc = opt_string(c, map, key, where, exact)) != WH_OK || *exact == NULL)
         return rc;
-    return check_exact(c, wh_policy_tree_get(map, key),
-                       wh_arena_sprintf(c->tmp, "%s.%s", where, key), *exact, NULL);
+    return check_exact(c, wh_yaml_tree_get(map, key), wh_arena_sprintf(c->tmp, "%s.%s", where, key),
+                       *exact, NULL);
 }
 
 /* An optional exact field `key` of `map` and its optional regex form `key`RegExp (at most one of
  * the two). */
 static enum wh_err
-opt_claim(struct ctx *c, const struct wh_policy_node *map, const char *key, const char *where,
+opt_claim(struct ctx *c, const struct wh_yaml_node *map, const char *key, const char *where,
           const char **exact, const struct wh_policy_regex **re)
 {
     const char *rk = wh_arena_sprintf(c->tmp, "%sRegExp", key);
-    const struct wh_policy_node *v = wh_policy_tree_get(map, key);
-    const struct wh_policy_node *r = wh_policy_tree_get(map, rk);
+    const struct wh_yaml_node *v = wh_yaml_tree_get(map, key);
+    const struct wh_yaml_node *r = wh_yaml_tree_get(map, rk);
     enum wh_err rc;
 
     if (v != NULL && r != NULL)
@@ -729,16 +728,13 @@ opt_claim(struct ctx *c, const struct wh_policy_node *map, const char *key, cons
 }
 
 static enum wh_err
-parse_github(struct ctx *c, const struct wh_policy_node *v, const char *gw,
+parse_github(struct ctx *c, const struct wh_yaml_node *v, const char *gw,
              struct wh_policy_keyless *k)
 {
-    static const char *const gh_keys[] = {
-        "repository",       "ref",       "workflow",       "trigger",       "sha",
-        "repositoryRegExp", "refRegExp", "workflowRegExp", "triggerRegExp", NULL};
     enum wh_err rc;
 
-    if ((rc = want(c, v, WH_POLICY_MAP, gw)) != WH_OK ||
-        (rc = check_keys(c, v, gw, gh_keys)) != WH_OK ||
+    if ((rc = want(c, v, WH_YAML_MAP, gw)) != WH_OK ||
+        (rc = check_keys(c, v, gw, "#/$defs/keyless/properties/github")) != WH_OK ||
         (rc = opt_claim(c, v, "repository", gw, &k->github.repository, &k->github.repository_re)) !=
             WH_OK ||
         (rc = opt_claim(c, v, "ref", gw, &k->github.ref, &k->github.ref_re)) != WH_OK ||
@@ -751,32 +747,28 @@ parse_github(struct ctx *c, const struct wh_policy_node *v, const char *gw,
 }
 
 static enum wh_err
-parse_keyless(struct ctx *c, const struct wh_policy_node *n, const char *where,
+parse_keyless(struct ctx *c, const struct wh_yaml_node *n, const char *where,
               struct wh_policy_signer *s)
 {
-    static const char *const keys[] = {
-        "issuer", "subject", "issuerRegExp", "subjectRegExp", "github", "extensions", NULL};
     struct wh_policy_keyless *k = wh_arena_alloc(&c->p->arena, sizeof(*k));
-    const struct wh_policy_node *v;
+    const struct wh_yaml_node *v;
     enum wh_err rc;
 
-    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
-        (rc = check_keys(c, n, where, keys)) != WH_OK)
+    if ((rc = want(c, n, WH_YAML_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, "#/$defs/keyless")) != WH_OK)
         return rc;
     /* sigstore: an identity is only meaningful with the issuer that vouched for it. */
-    if ((wh_policy_tree_get(n, "issuer") == NULL) ==
-        (wh_policy_tree_get(n, "issuerRegExp") == NULL))
+    if ((wh_yaml_tree_get(n, "issuer") == NULL) == (wh_yaml_tree_get(n, "issuerRegExp") == NULL))
         return fail(c, n, "%s: give exactly one of issuer or issuerRegExp", where);
-    if ((wh_policy_tree_get(n, "subject") == NULL) ==
-        (wh_policy_tree_get(n, "subjectRegExp") == NULL))
+    if ((wh_yaml_tree_get(n, "subject") == NULL) == (wh_yaml_tree_get(n, "subjectRegExp") == NULL))
         return fail(c, n, "%s: give exactly one of subject or subjectRegExp", where);
     if ((rc = opt_claim(c, n, "issuer", where, &k->issuer, &k->issuer_re)) != WH_OK ||
         (rc = opt_claim(c, n, "subject", where, &k->subject, &k->subject_re)) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "github")) != NULL &&
+    if ((v = wh_yaml_tree_get(n, "github")) != NULL &&
         (rc = parse_github(c, v, wh_arena_sprintf(c->tmp, "%s.github", where), k)) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "extensions")) != NULL &&
+    if ((v = wh_yaml_tree_get(n, "extensions")) != NULL &&
         (rc = parse_keyless_extensions(c, v, wh_arena_sprintf(c->tmp, "%s.extensions", where),
                                        k)) != WH_OK)
         return rc;
@@ -785,13 +777,12 @@ parse_keyless(struct ctx *c, const struct wh_policy_node *n, const char *where,
 }
 
 static enum wh_err
-parse_signer(struct ctx *c, const struct wh_policy_node *name, const struct wh_policy_node *n,
+parse_signer(struct ctx *c, const struct wh_yaml_node *name, const struct wh_yaml_node *n,
              struct wh_policy_signer *s)
 {
-    static const char *const keys[] = {"key", "keyless", "transparencyLog", "timestamps", NULL};
     static const char *const TLOG[] = {"required", "optional", NULL};
     const char *where = wh_arena_sprintf(c->tmp, "signer %s", name->text);
-    const struct wh_policy_node *key, *keyless, *tlog, *ts;
+    const struct wh_yaml_node *key, *keyless, *tlog, *ts;
     enum wh_err rc;
     int k;
 
@@ -799,12 +790,12 @@ parse_signer(struct ctx *c, const struct wh_policy_node *name, const struct wh_p
     s->name = wh_arena_strdup(&c->p->arena, name->text);
     s->line = name->line;
     if ((rc = check_name(c, name, "signer")) != WH_OK ||
-        (rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
-        (rc = check_keys(c, n, where, keys)) != WH_OK)
+        (rc = want(c, n, WH_YAML_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, "#/$defs/signer")) != WH_OK)
         return rc;
     s->tlog_required = true;
-    key = wh_policy_tree_get(n, "key");
-    keyless = wh_policy_tree_get(n, "keyless");
+    key = wh_yaml_tree_get(n, "key");
+    keyless = wh_yaml_tree_get(n, "keyless");
     if ((key == NULL) == (keyless == NULL))
         return fail(c, n, "%s: give exactly one of key or keyless", where);
     if (key != NULL)
@@ -813,7 +804,7 @@ parse_signer(struct ctx *c, const struct wh_policy_node *name, const struct wh_p
         rc = parse_keyless(c, keyless, wh_arena_sprintf(c->tmp, "%s: keyless", where), s);
     if (rc != WH_OK)
         return rc;
-    if ((tlog = wh_policy_tree_get(n, "transparencyLog")) != NULL) {
+    if ((tlog = wh_yaml_tree_get(n, "transparencyLog")) != NULL) {
         if ((rc = as_enum(c, tlog, wh_arena_sprintf(c->tmp, "%s: transparencyLog", where), TLOG,
                           &k)) != WH_OK)
             return rc;
@@ -822,17 +813,17 @@ parse_signer(struct ctx *c, const struct wh_policy_node *name, const struct wh_p
          * trusted time or the other: verify/ refuses a certificate with no verified time. */
         s->tlog_required = k == 0;
     }
-    if ((ts = wh_policy_tree_get(n, "timestamps")) != NULL)
+    if ((ts = wh_yaml_tree_get(n, "timestamps")) != NULL)
         return as_range(c, ts, wh_arena_sprintf(c->tmp, "%s: timestamps", where), 0,
                         WH_POLICY_MAX_TIMESTAMPS, &s->timestamps);
     return WH_OK;
 }
 
 static enum wh_err
-parse_signers(struct ctx *c, const struct wh_policy_node *n)
+parse_signers(struct ctx *c, const struct wh_yaml_node *n)
 {
     size_t i;
-    enum wh_err rc = want(c, n, WH_POLICY_MAP, "spec.signers");
+    enum wh_err rc = want(c, n, WH_YAML_MAP, "spec.signers");
 
     if (rc != WH_OK)
         return rc;
@@ -858,32 +849,30 @@ find_tier_rule(const struct wh_policy *p, const char *id)
 }
 
 static enum wh_err
-parse_when(struct ctx *c, const struct wh_policy_node *n, const char *where,
+parse_when(struct ctx *c, const struct wh_yaml_node *n, const char *where,
            struct wh_policy_tier_rule *r)
 {
-    static const char *const keys[] = {
-        "devOnly", "prodOnly", "versionDrift", "names", "nameContains", "purlTypes", NULL};
     static const char *const DRIFT[] = {"any", "major", "minor", "patch", "build", NULL};
-    const struct wh_policy_node *v;
+    const struct wh_yaml_node *v;
     enum wh_err rc;
     bool b;
     int k;
 
-    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
-        (rc = check_keys(c, n, where, keys)) != WH_OK)
+    if ((rc = want(c, n, WH_YAML_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, "#/$defs/when")) != WH_OK)
         return rc;
     r->dev_only = r->prod_only = -1;
-    if ((v = wh_policy_tree_get(n, "devOnly")) != NULL) {
+    if ((v = wh_yaml_tree_get(n, "devOnly")) != NULL) {
         if ((rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.devOnly", where), &b)) != WH_OK)
             return rc;
         r->dev_only = b;
     }
-    if ((v = wh_policy_tree_get(n, "prodOnly")) != NULL) {
+    if ((v = wh_yaml_tree_get(n, "prodOnly")) != NULL) {
         if ((rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.prodOnly", where), &b)) != WH_OK)
             return rc;
         r->prod_only = b;
     }
-    if ((v = wh_policy_tree_get(n, "versionDrift")) != NULL) {
+    if ((v = wh_yaml_tree_get(n, "versionDrift")) != NULL) {
         if ((rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.versionDrift", where), DRIFT, &k)) !=
             WH_OK)
             return rc;
@@ -895,15 +884,15 @@ parse_when(struct ctx *c, const struct wh_policy_node *n, const char *where,
                     r->prod_only == 1 ? "prodOnly: true" : "versionDrift");
     if (r->prod_only == 1 && r->version_drift != WH_POLICY_DRIFT_UNSET)
         return fail(c, n, "%s: prodOnly: true never matches together with versionDrift", where);
-    if ((v = wh_policy_tree_get(n, "names")) != NULL &&
+    if ((v = wh_yaml_tree_get(n, "names")) != NULL &&
         (rc = as_string_list(c, v, wh_arena_sprintf(c->tmp, "%s.names", where), &r->names,
                              &r->n_names)) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "nameContains")) != NULL &&
+    if ((v = wh_yaml_tree_get(n, "nameContains")) != NULL &&
         (rc = as_string_list(c, v, wh_arena_sprintf(c->tmp, "%s.nameContains", where),
                              &r->name_contains, &r->n_name_contains)) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "purlTypes")) != NULL &&
+    if ((v = wh_yaml_tree_get(n, "purlTypes")) != NULL &&
         (rc = as_string_list(c, v, wh_arena_sprintf(c->tmp, "%s.purlTypes", where), &r->purl_types,
                              &r->n_purl_types)) != WH_OK)
         return rc;
@@ -912,27 +901,25 @@ parse_when(struct ctx *c, const struct wh_policy_node *n, const char *where,
 
 /* Rules of a sequence; rule i gets the id "<prefix>[i]". */
 static enum wh_err
-parse_tier_rules(struct ctx *c, const struct wh_policy_node *n, const char *prefix,
+parse_tier_rules(struct ctx *c, const struct wh_yaml_node *n, const char *prefix,
                  struct wh_policy_tier_rule **out, size_t *n_out)
 {
-    static const char *const keys[] = {"tier", "when", NULL};
     static const char *const TIERS[] = {"block", "warn", "ignore", NULL};
     struct wh_policy_tier_rule *rules;
     enum wh_err rc;
     size_t i;
     int k;
 
-    if ((rc = want(c, n, WH_POLICY_SEQ, wh_arena_sprintf(c->tmp, "spec.tiers.%s", prefix))) !=
-        WH_OK)
+    if ((rc = want(c, n, WH_YAML_SEQ, wh_arena_sprintf(c->tmp, "spec.tiers.%s", prefix))) != WH_OK)
         return rc;
     if (n->n == 0)
         return fail(c, n, "spec.tiers.%s: expected at least one rule", prefix);
     rules = wh_arena_calloc(&c->p->arena, n->n, sizeof(*rules));
     for (i = 0; i < n->n; i++) {
-        const struct wh_policy_node *r = n->kids[i], *v;
+        const struct wh_yaml_node *r = n->kids[i], *v;
         const char *id = wh_arena_sprintf(&c->p->arena, "%s[%zu]", prefix, i);
-        if ((rc = want(c, r, WH_POLICY_MAP, id)) != WH_OK ||
-            (rc = check_keys(c, r, id, keys)) != WH_OK ||
+        if ((rc = want(c, r, WH_YAML_MAP, id)) != WH_OK ||
+            (rc = check_keys(c, r, id, "#/$defs/tierRules/items")) != WH_OK ||
             (rc = need(c, r, "tier", id, &v)) != WH_OK ||
             (rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.tier", id), TIERS, &k)) != WH_OK)
             return rc;
@@ -952,25 +939,24 @@ parse_tier_rules(struct ctx *c, const struct wh_policy_node *n, const char *pref
 /* {extends: NAME, before: [...], after: [...]}: the rules are put together by resolve_tiers
  * once every list is known; here they are read and the base's name kept in t->name's slot. */
 static enum wh_err
-parse_tier_extends(struct ctx *c, const struct wh_policy_node *n, struct wh_policy_tiers *t,
+parse_tier_extends(struct ctx *c, const struct wh_yaml_node *n, struct wh_policy_tiers *t,
                    struct tier_parts *parts)
 {
-    static const char *const keys[] = {"extends", "before", "after", NULL};
     const char *where = wh_arena_sprintf(c->tmp, "spec.tiers.%s", t->name);
-    const struct wh_policy_node *v;
+    const struct wh_yaml_node *v;
     enum wh_err rc;
 
-    if ((rc = check_keys(c, n, where, keys)) != WH_OK ||
+    if ((rc = check_keys(c, n, where, "#/$defs/tierList/oneOf/1")) != WH_OK ||
         (rc = need(c, n, "extends", where, &v)) != WH_OK ||
         (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.extends", where), &parts->extends)) !=
             WH_OK)
         return rc;
     parts->extends_node = v;
-    if ((v = wh_policy_tree_get(n, "before")) != NULL &&
+    if ((v = wh_yaml_tree_get(n, "before")) != NULL &&
         (rc = parse_tier_rules(c, v, wh_arena_sprintf(c->tmp, "%s.before", t->name), &parts->before,
                                &parts->n_before)) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "after")) != NULL &&
+    if ((v = wh_yaml_tree_get(n, "after")) != NULL &&
         (rc = parse_tier_rules(c, v, wh_arena_sprintf(c->tmp, "%s.after", t->name), &parts->after,
                                &parts->n_after)) != WH_OK)
         return rc;
@@ -978,7 +964,7 @@ parse_tier_extends(struct ctx *c, const struct wh_policy_node *n, struct wh_poli
 }
 
 static enum wh_err
-parse_tier_list(struct ctx *c, const struct wh_policy_node *name, const struct wh_policy_node *n,
+parse_tier_list(struct ctx *c, const struct wh_yaml_node *name, const struct wh_yaml_node *n,
                 struct wh_policy_tiers *t, struct tier_parts *parts)
 {
     struct wh_policy_tier_rule *rules;
@@ -990,13 +976,13 @@ parse_tier_list(struct ctx *c, const struct wh_policy_node *name, const struct w
     t->line = name->line;
     t->col = name->col;
     t->is_builtin = c->builtin;
-    if (n->kind == WH_POLICY_MAP)
+    if (n->kind == WH_YAML_MAP)
         return parse_tier_extends(c, n, t, parts);
-    if (n->kind != WH_POLICY_SEQ)
+    if (n->kind != WH_YAML_SEQ)
         return fail(c, n,
                     "spec.tiers.%s: expected a sequence of rules, or a mapping {extends: LIST, "
                     "before: [...], after: [...]}, got %s",
-                    t->name, wh_policy_tree_kind_name(n));
+                    t->name, wh_yaml_tree_kind_name(n));
     if ((rc = parse_tier_rules(c, n, t->name, &rules, &t->n_rules)) != WH_OK)
         return rc;
     t->rules = rules;
@@ -1009,17 +995,17 @@ static enum wh_err
 parse_builtin_seed(struct ctx *c, struct wh_policy_tiers *t, struct tier_parts *parts)
 {
     struct wh_bytes text = {(const unsigned char *)wh_policy_seed_text, wh_policy_seed_text_len};
-    const struct wh_policy_node *spec = NULL, *tiers = NULL, *list = NULL;
+    const struct wh_yaml_node *spec = NULL, *tiers = NULL, *list = NULL;
     const char *file = c->file;
-    struct wh_policy_node *root = NULL;
+    struct wh_yaml_node *root = NULL;
     enum wh_err rc;
     size_t i;
 
     c->file = "built-in policy/default.yaml";
     rc = wh_policy_tree_build(text, c->file, c->tmp, &root, c->err);
-    if (rc == WH_OK && ((spec = wh_policy_tree_get(root, "spec")) == NULL ||
-                        (tiers = wh_policy_tree_get(spec, "tiers")) == NULL ||
-                        (list = wh_policy_tree_get(tiers, WH_POLICY_SEED_TIERS)) == NULL))
+    if (rc == WH_OK && ((spec = wh_yaml_tree_get(root, "spec")) == NULL ||
+                        (tiers = wh_yaml_tree_get(spec, "tiers")) == NULL ||
+                        (list = wh_yaml_tree_get(tiers, WH_POLICY_SEED_TIERS)) == NULL))
         rc = fail(c, root, "no spec.tiers.%s", WH_POLICY_SEED_TIERS);
     for (i = 0; rc == WH_OK && tiers != NULL && i + 1 < tiers->n; i += 2)
         if (tiers->kids[i + 1] == list) {
@@ -1043,7 +1029,7 @@ by_rule_id(const void *x, const void *y)
  * rule 0 of a list called "a.before" would be two. Only rules written in a list are compared
  * (inherited copies share their origin's id); sorted, so O(R log R). */
 static enum wh_err
-check_rule_ids(struct ctx *c, const struct wh_policy_node *n, const struct tier_parts *parts)
+check_rule_ids(struct ctx *c, const struct wh_yaml_node *n, const struct tier_parts *parts)
 {
     const struct wh_policy *p = c->p;
     const struct wh_policy_tier_rule **own;
@@ -1126,11 +1112,11 @@ resolve_tier_list(struct ctx *c, struct tier_parts *parts, size_t i, size_t dept
 }
 
 static enum wh_err
-parse_tiers(struct ctx *c, const struct wh_policy_node *n)
+parse_tiers(struct ctx *c, const struct wh_yaml_node *n)
 {
     struct tier_parts *parts;
     size_t i, n_lists = n != NULL ? n->n / 2 : 0;
-    enum wh_err rc = n != NULL ? want(c, n, WH_POLICY_MAP, "spec.tiers") : WH_OK;
+    enum wh_err rc = n != NULL ? want(c, n, WH_YAML_MAP, "spec.tiers") : WH_OK;
 
     if (rc != WH_OK)
         return rc;
@@ -1183,7 +1169,7 @@ wh_policy_pin_kind_name(enum wh_pin_kind k)
 /* Image globs (image/ref.h), kept as written: names and paths are matched as the audit spells
  * them. */
 static enum wh_err
-as_plain_globs(struct ctx *c, const struct wh_policy_node *n, const char *where,
+as_plain_globs(struct ctx *c, const struct wh_yaml_node *n, const char *where,
                const char *const **out, size_t *n_out)
 {
     struct wh_error e;
@@ -1197,9 +1183,9 @@ as_plain_globs(struct ctx *c, const struct wh_policy_node *n, const char *where,
 }
 
 static enum wh_err
-parse_pin_kinds(struct ctx *c, const struct wh_policy_node *n, const char *where, unsigned *out)
+parse_pin_kinds(struct ctx *c, const struct wh_yaml_node *n, const char *where, unsigned *out)
 {
-    enum wh_err rc = want(c, n, WH_POLICY_SEQ, where);
+    enum wh_err rc = want(c, n, WH_YAML_SEQ, where);
     size_t i;
     int k;
 
@@ -1217,31 +1203,30 @@ parse_pin_kinds(struct ctx *c, const struct wh_policy_node *n, const char *where
 }
 
 static enum wh_err
-parse_pin_when(struct ctx *c, const struct wh_policy_node *n, const char *where,
+parse_pin_when(struct ctx *c, const struct wh_yaml_node *n, const char *where,
                struct wh_policy_pin_rule *r)
 {
-    static const char *const keys[] = {"kinds", "names", "stage", "files", NULL};
     static const char *const STAGES[] = {"final", "builder", NULL};
-    const struct wh_policy_node *v;
+    const struct wh_yaml_node *v;
     enum wh_err rc;
 
     r->stage = -1;
-    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
-        (rc = check_keys(c, n, where, keys)) != WH_OK)
+    if ((rc = want(c, n, WH_YAML_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, "#/$defs/pinWhen")) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "kinds")) != NULL &&
+    if ((v = wh_yaml_tree_get(n, "kinds")) != NULL &&
         (rc = parse_pin_kinds(c, v, wh_arena_sprintf(c->tmp, "%s.kinds", where), &r->kinds)) !=
             WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "stage")) != NULL &&
+    if ((v = wh_yaml_tree_get(n, "stage")) != NULL &&
         (rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.stage", where), STAGES, &r->stage)) !=
             WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "names")) != NULL &&
+    if ((v = wh_yaml_tree_get(n, "names")) != NULL &&
         (rc = as_plain_globs(c, v, wh_arena_sprintf(c->tmp, "%s.names", where), &r->names,
                              &r->n_names)) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "files")) != NULL &&
+    if ((v = wh_yaml_tree_get(n, "files")) != NULL &&
         (rc = as_plain_globs(c, v, wh_arena_sprintf(c->tmp, "%s.files", where), &r->files,
                              &r->n_files)) != WH_OK)
         return rc;
@@ -1249,11 +1234,10 @@ parse_pin_when(struct ctx *c, const struct wh_policy_node *n, const char *where,
 }
 
 static enum wh_err
-parse_pins(struct ctx *c, const struct wh_policy_node *n)
+parse_pins(struct ctx *c, const struct wh_yaml_node *n)
 {
-    static const char *const keys[] = {"tier", "when", NULL};
     static const char *const TIERS[] = {"block", "warn", "ignore", NULL};
-    enum wh_err rc = want(c, n, WH_POLICY_SEQ, "spec.pins");
+    enum wh_err rc = want(c, n, WH_YAML_SEQ, "spec.pins");
     size_t i;
     int k;
 
@@ -1265,10 +1249,10 @@ parse_pins(struct ctx *c, const struct wh_policy_node *n)
     c->p->n_pins = n->n;
     for (i = 0; i < n->n; i++) {
         struct wh_policy_pin_rule *r = &c->p->pins[i];
-        const struct wh_policy_node *e = n->kids[i], *v;
+        const struct wh_yaml_node *e = n->kids[i], *v;
         const char *id = wh_arena_sprintf(&c->p->arena, "pins[%zu]", i);
-        if ((rc = want(c, e, WH_POLICY_MAP, id)) != WH_OK ||
-            (rc = check_keys(c, e, id, keys)) != WH_OK ||
+        if ((rc = want(c, e, WH_YAML_MAP, id)) != WH_OK ||
+            (rc = check_keys(c, e, id, "#/$defs/pinRule")) != WH_OK ||
             (rc = need(c, e, "tier", id, &v)) != WH_OK ||
             (rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.tier", id), TIERS, &k)) != WH_OK)
             return rc;
@@ -1305,7 +1289,7 @@ static const char *const AUDIT_RULES[] = {"deps/no-lockfile",
                                           NULL};
 
 static enum wh_err
-check_audit_rule_globs(struct ctx *c, const struct wh_policy_node *n, const char *where,
+check_audit_rule_globs(struct ctx *c, const struct wh_yaml_node *n, const char *where,
                        const char *const *globs, size_t n_globs)
 {
     size_t i, k;
@@ -1326,23 +1310,21 @@ check_audit_rule_globs(struct ctx *c, const struct wh_policy_node *n, const char
 }
 
 static enum wh_err
-parse_audit_rule(struct ctx *c, const struct wh_policy_node *e, const char *id,
+parse_audit_rule(struct ctx *c, const struct wh_yaml_node *e, const char *id,
                  struct wh_policy_audit_rule *r)
 {
-    static const char *const keys[] = {"tier", "when", NULL};
-    static const char *const when_keys[] = {"rules", "files", NULL};
     static const char *const TIERS[] = {"block", "warn", "ignore", NULL};
-    const struct wh_policy_node *v, *w;
+    const struct wh_yaml_node *v, *w;
     const char *where = wh_arena_sprintf(c->tmp, "%s.when", id);
     enum wh_err rc;
     int k;
 
-    if ((rc = want(c, e, WH_POLICY_MAP, id)) != WH_OK ||
-        (rc = check_keys(c, e, id, keys)) != WH_OK || (rc = need(c, e, "tier", id, &v)) != WH_OK ||
+    if ((rc = want(c, e, WH_YAML_MAP, id)) != WH_OK ||
+        (rc = check_keys(c, e, id, "#/$defs/auditRule")) != WH_OK || (rc = need(c, e, "tier", id, &v)) != WH_OK ||
         (rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.tier", id), TIERS, &k)) != WH_OK ||
         (rc = need(c, e, "when", id, &w)) != WH_OK ||
-        (rc = want(c, w, WH_POLICY_MAP, where)) != WH_OK ||
-        (rc = check_keys(c, w, where, when_keys)) != WH_OK)
+        (rc = want(c, w, WH_YAML_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, w, where, "#/$defs/auditWhen")) != WH_OK)
         return rc;
     r->id = id;
     r->tier = (enum wh_tier)k;
@@ -1355,7 +1337,7 @@ parse_audit_rule(struct ctx *c, const struct wh_policy_node *e, const char *id,
         return rc;
     if (r->n_rules == 0)
         return fail(c, v, "%s.rules: expected at least one entry", where);
-    if ((v = wh_policy_tree_get(w, "files")) != NULL &&
+    if ((v = wh_yaml_tree_get(w, "files")) != NULL &&
         (rc = as_plain_globs(c, v, wh_arena_sprintf(c->tmp, "%s.files", where), &r->files,
                              &r->n_files)) != WH_OK)
         return rc;
@@ -1363,9 +1345,9 @@ parse_audit_rule(struct ctx *c, const struct wh_policy_node *e, const char *id,
 }
 
 static enum wh_err
-parse_audit(struct ctx *c, const struct wh_policy_node *n)
+parse_audit(struct ctx *c, const struct wh_yaml_node *n)
 {
-    enum wh_err rc = want(c, n, WH_POLICY_SEQ, "spec.audit");
+    enum wh_err rc = want(c, n, WH_YAML_SEQ, "spec.audit");
     size_t i;
 
     if (rc != WH_OK)
@@ -1383,7 +1365,7 @@ parse_audit(struct ctx *c, const struct wh_policy_node *n)
 
 /* signedBy: names of spec.signers → pointers. */
 static enum wh_err
-parse_signed_by(struct ctx *c, const struct wh_policy_node *n, const char *where,
+parse_signed_by(struct ctx *c, const struct wh_yaml_node *n, const char *where,
                 const struct wh_policy_signer *const **out, size_t *n_out)
 {
     const struct wh_policy_signer **list;
@@ -1411,11 +1393,11 @@ parse_signed_by(struct ctx *c, const struct wh_policy_node *n, const char *where
 /* count: N counts distinct signers, and a key counts once: two signer names for one key would
  * let one private key pass for two signers. */
 static enum wh_err
-check_distinct_keys(struct ctx *c, const struct wh_policy_node *n, const char *where,
+check_distinct_keys(struct ctx *c, const struct wh_yaml_node *n, const char *where,
                     const struct wh_policy_signer_set *set)
 {
     struct wh_bytes *spki = wh_arena_calloc(c->tmp, set->n_signed_by, sizeof(*spki));
-    const struct wh_policy_node *names = wh_policy_tree_get(n, "signedBy");
+    const struct wh_yaml_node *names = wh_yaml_tree_get(n, "signedBy");
     struct wh_error e;
     size_t i, j;
 
@@ -1436,21 +1418,20 @@ check_distinct_keys(struct ctx *c, const struct wh_policy_node *n, const char *w
 }
 
 static enum wh_err
-parse_signatures(struct ctx *c, const struct wh_policy_node *n, const char *where,
+parse_signatures(struct ctx *c, const struct wh_yaml_node *n, const char *where,
                  struct wh_policy_image *img)
 {
-    static const char *const keys[] = {"signedBy", "count", NULL};
-    const struct wh_policy_node *v;
+    const struct wh_yaml_node *v;
     enum wh_err rc;
 
-    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
-        (rc = check_keys(c, n, where, keys)) != WH_OK ||
+    if ((rc = want(c, n, WH_YAML_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, "#/$defs/image/properties/signatures")) != WH_OK ||
         (rc = need(c, n, "signedBy", where, &v)) != WH_OK ||
         (rc = parse_signed_by(c, v, wh_arena_sprintf(c->tmp, "%s.signedBy", where),
                               &img->signatures.signed_by, &img->signatures.n_signed_by)) != WH_OK)
         return rc;
     img->signatures.count = 1;
-    if ((v = wh_policy_tree_get(n, "count")) != NULL &&
+    if ((v = wh_yaml_tree_get(n, "count")) != NULL &&
         (rc = as_count(c, v, wh_arena_sprintf(c->tmp, "%s.count", where),
                        img->signatures.n_signed_by, &img->signatures.count)) != WH_OK)
         return rc;
@@ -1461,11 +1442,11 @@ parse_signatures(struct ctx *c, const struct wh_policy_node *n, const char *wher
 
 /* signedBy, or the SBOM's signers when the rule has an SBOM attestation and omits it. */
 static enum wh_err
-attestation_signers(struct ctx *c, const struct wh_policy_node *n, const char *where,
+attestation_signers(struct ctx *c, const struct wh_yaml_node *n, const char *where,
                     const struct wh_policy_image *img, const struct wh_policy_signer *const **out,
                     size_t *n_out)
 {
-    const struct wh_policy_node *v = wh_policy_tree_get(n, "signedBy");
+    const struct wh_yaml_node *v = wh_yaml_tree_get(n, "signedBy");
 
     if (v != NULL)
         return parse_signed_by(c, v, wh_arena_sprintf(c->tmp, "%s.signedBy", where), out, n_out);
@@ -1481,7 +1462,7 @@ attestation_signers(struct ctx *c, const struct wh_policy_node *n, const char *w
 
 /* "30d", "12h", "90m", "3600s" → seconds. */
 static enum wh_err
-as_duration(struct ctx *c, const struct wh_policy_node *n, const char *where, const char **text,
+as_duration(struct ctx *c, const struct wh_yaml_node *n, const char *where, const char **text,
             long long *out)
 {
     long long v = 0;
@@ -1500,26 +1481,29 @@ as_duration(struct ctx *c, const struct wh_policy_node *n, const char *where, co
 }
 
 static enum wh_err
-parse_dependencies(struct ctx *c, const struct wh_policy_node *n, const char *where,
+parse_dependencies(struct ctx *c, const struct wh_yaml_node *n, const char *where,
                    struct wh_policy_provenance *pv)
 {
-    static const char *const keys[] = {"uri", "digest", NULL};
     struct wh_policy_dependency *deps;
-    const struct wh_policy_node *v;
+    const struct wh_yaml_node *v;
     enum wh_err rc;
     size_t i;
 
-    if ((rc = want(c, n, WH_POLICY_SEQ, where)) != WH_OK)
+    if ((rc = want(c, n, WH_YAML_SEQ, where)) != WH_OK)
         return rc;
     if (n->n == 0)
         return fail(c, n, "%s: expected at least one entry", where);
     deps = wh_arena_calloc(&c->p->arena, n->n, sizeof(*deps));
     for (i = 0; i < n->n; i++) {
-        const struct wh_policy_node *d = n->kids[i];
+        const struct wh_yaml_node *d = n->kids[i];
         const char *w = wh_arena_sprintf(c->tmp, "%s[%zu]", where, i);
         const char *colon;
-        if ((rc = want(c, d, WH_POLICY_MAP, w)) != WH_OK ||
-            (rc = check_keys(c, d, w, keys)) != WH_OK || (rc = need(c, d, "uri", w, &v)) != WH_OK ||
+        if ((rc = want(c, d, WH_YAML_MAP, w)) != WH_OK ||
+            (rc = check_keys(
+                 c, d, w,
+                 "#/$defs/attestations/properties/provenance/properties/dependencies/items")) !=
+                WH_OK ||
+            (rc = need(c, d, "uri", w, &v)) != WH_OK ||
             (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.uri", w), &deps[i].uri)) != WH_OK ||
             (rc = need(c, d, "digest", w, &v)) != WH_OK ||
             (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.digest", w), &deps[i].digest)) !=
@@ -1540,22 +1524,19 @@ parse_dependencies(struct ctx *c, const struct wh_policy_node *n, const char *wh
 }
 
 static enum wh_err
-parse_provenance(struct ctx *c, const struct wh_policy_node *n, const char *where,
+parse_provenance(struct ctx *c, const struct wh_yaml_node *n, const char *where,
                  struct wh_policy_image *img)
 {
-    static const char *const keys[] = {"predicateType",   "signedBy",     "builderId",
-                                       "builderIdRegExp", "buildType",    "sourceRepo",
-                                       "sourceRef",       "dependencies", NULL};
     struct wh_policy_provenance *pv = &img->provenance;
-    const struct wh_policy_node *v;
+    const struct wh_yaml_node *v;
     const char *type, *ref;
     enum wh_err rc;
 
-    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
-        (rc = check_keys(c, n, where, keys)) != WH_OK ||
+    if ((rc = want(c, n, WH_YAML_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, "#/$defs/attestations/properties/provenance")) != WH_OK ||
         (rc = attestation_signers(c, n, where, img, &pv->signed_by, &pv->n_signed_by)) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "predicateType")) != NULL) {
+    if ((v = wh_yaml_tree_get(n, "predicateType")) != NULL) {
         if ((rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.predicateType", where), &type)) !=
             WH_OK)
             return rc;
@@ -1565,23 +1546,23 @@ parse_provenance(struct ctx *c, const struct wh_policy_node *n, const char *wher
             return fail(c, v, "%s.predicateType: expected %s or %s, got \"%s\"", where,
                         WH_PREDICATE_SLSA_V1, WH_PREDICATE_SLSA_V02, type);
     }
-    if (((v = wh_policy_tree_get(n, "builderId")) != NULL &&
+    if (((v = wh_yaml_tree_get(n, "builderId")) != NULL &&
          (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.builderId", where), &pv->builder_id)) !=
              WH_OK) ||
-        ((v = wh_policy_tree_get(n, "builderIdRegExp")) != NULL &&
+        ((v = wh_yaml_tree_get(n, "builderIdRegExp")) != NULL &&
          (rc = as_regex(c, v, wh_arena_sprintf(c->tmp, "%s.builderIdRegExp", where),
                         &pv->builder_id_re)) != WH_OK) ||
-        ((v = wh_policy_tree_get(n, "buildType")) != NULL &&
+        ((v = wh_yaml_tree_get(n, "buildType")) != NULL &&
          (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.buildType", where), &pv->build_type)) !=
              WH_OK) ||
-        ((v = wh_policy_tree_get(n, "sourceRef")) != NULL &&
+        ((v = wh_yaml_tree_get(n, "sourceRef")) != NULL &&
          (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.sourceRef", where), &pv->source_ref)) !=
              WH_OK) ||
-        ((v = wh_policy_tree_get(n, "dependencies")) != NULL &&
+        ((v = wh_yaml_tree_get(n, "dependencies")) != NULL &&
          (rc = parse_dependencies(c, v, wh_arena_sprintf(c->tmp, "%s.dependencies", where), pv)) !=
              WH_OK))
         return rc;
-    if ((v = wh_policy_tree_get(n, "sourceRepo")) != NULL) {
+    if ((v = wh_yaml_tree_get(n, "sourceRepo")) != NULL) {
         if ((rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.sourceRepo", where),
                             &pv->source_repo)) != WH_OK)
             return rc;
@@ -1598,24 +1579,26 @@ parse_provenance(struct ctx *c, const struct wh_policy_node *n, const char *wher
 static const char *const SEVERITIES[] = {"none", "low", "medium", "high", "critical", NULL};
 
 static enum wh_err
-parse_vuln_allow(struct ctx *c, const struct wh_policy_node *n, const char *where,
+parse_vuln_allow(struct ctx *c, const struct wh_yaml_node *n, const char *where,
                  struct wh_policy_vulns *vl)
 {
-    static const char *const keys[] = {"id", "expires", "reason", NULL};
     struct wh_policy_vuln_allow *allow;
-    const struct wh_policy_node *v;
+    const struct wh_yaml_node *v;
     enum wh_err rc;
     size_t i;
 
-    if ((rc = want(c, n, WH_POLICY_SEQ, where)) != WH_OK)
+    if ((rc = want(c, n, WH_YAML_SEQ, where)) != WH_OK)
         return rc;
     allow = wh_arena_calloc(&c->p->arena, n->n == 0 ? 1 : n->n, sizeof(*allow));
     for (i = 0; i < n->n; i++) {
-        const struct wh_policy_node *e = n->kids[i];
+        const struct wh_yaml_node *e = n->kids[i];
         const char *w = wh_arena_sprintf(c->tmp, "%s[%zu]", where, i);
         /* An allow-list entry without an expiry or a reason is how risk acceptance rots. */
-        if ((rc = want(c, e, WH_POLICY_MAP, w)) != WH_OK ||
-            (rc = check_keys(c, e, w, keys)) != WH_OK || (rc = need(c, e, "id", w, &v)) != WH_OK ||
+        if ((rc = want(c, e, WH_YAML_MAP, w)) != WH_OK ||
+            (rc = check_keys(c, e, w,
+                             "#/$defs/attestations/properties/vulns/properties/allow/items")) !=
+                WH_OK ||
+            (rc = need(c, e, "id", w, &v)) != WH_OK ||
             (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.id", w), &allow[i].id)) != WH_OK ||
             (rc = need(c, e, "expires", w, &v)) != WH_OK ||
             (rc = as_date(c, v, wh_arena_sprintf(c->tmp, "%s.expires", w), &allow[i].expires_text,
@@ -1632,19 +1615,17 @@ parse_vuln_allow(struct ctx *c, const struct wh_policy_node *n, const char *wher
 }
 
 static enum wh_err
-parse_vulns(struct ctx *c, const struct wh_policy_node *n, const char *where,
+parse_vulns(struct ctx *c, const struct wh_yaml_node *n, const char *where,
             struct wh_policy_image *img)
 {
-    static const char *const keys[] = {"predicateType", "signedBy", "maxSeverity", "onlyFixable",
-                                       "maxAge",        "allow",    NULL};
     struct wh_policy_vulns *vl = &img->vulns;
-    const struct wh_policy_node *v;
+    const struct wh_yaml_node *v;
     const char *type;
     enum wh_err rc;
     int k;
 
-    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
-        (rc = check_keys(c, n, where, keys)) != WH_OK ||
+    if ((rc = want(c, n, WH_YAML_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, "#/$defs/attestations/properties/vulns")) != WH_OK ||
         (rc = attestation_signers(c, n, where, img, &vl->signed_by, &vl->n_signed_by)) != WH_OK ||
         (rc = need(c, n, "maxSeverity", where, &v)) != WH_OK ||
         (rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.maxSeverity", where), SEVERITIES, &k)) !=
@@ -1652,7 +1633,7 @@ parse_vulns(struct ctx *c, const struct wh_policy_node *n, const char *where,
         return rc;
     vl->max_severity = WH_SEVERITY_NONE + k;
     vl->predicate_type = WH_PREDICATE_COSIGN_VULN;
-    if ((v = wh_policy_tree_get(n, "predicateType")) != NULL) {
+    if ((v = wh_yaml_tree_get(n, "predicateType")) != NULL) {
         if ((rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.predicateType", where), &type)) !=
             WH_OK)
             return rc;
@@ -1662,13 +1643,13 @@ parse_vulns(struct ctx *c, const struct wh_policy_node *n, const char *where,
             return fail(c, v, "%s.predicateType: expected %s or %s, got \"%s\"", where,
                         WH_PREDICATE_COSIGN_VULN, WH_PREDICATE_CYCLONEDX, type);
     }
-    if (((v = wh_policy_tree_get(n, "onlyFixable")) != NULL &&
+    if (((v = wh_yaml_tree_get(n, "onlyFixable")) != NULL &&
          (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.onlyFixable", where),
                        &vl->only_fixable)) != WH_OK) ||
-        ((v = wh_policy_tree_get(n, "maxAge")) != NULL &&
+        ((v = wh_yaml_tree_get(n, "maxAge")) != NULL &&
          (rc = as_duration(c, v, wh_arena_sprintf(c->tmp, "%s.maxAge", where), &vl->max_age_text,
                            &vl->max_age_s)) != WH_OK) ||
-        ((v = wh_policy_tree_get(n, "allow")) != NULL &&
+        ((v = wh_yaml_tree_get(n, "allow")) != NULL &&
          (rc = parse_vuln_allow(c, v, wh_arena_sprintf(c->tmp, "%s.allow", where), vl)) != WH_OK))
         return rc;
     vl->required = true;
@@ -1680,28 +1661,27 @@ parse_vulns(struct ctx *c, const struct wh_policy_node *n, const char *where,
 static const char *const ABSENT_TIERS[] = {"block", "warn", NULL};
 
 static enum wh_err
-parse_agent(struct ctx *c, const struct wh_policy_node *n, const char *where,
+parse_agent(struct ctx *c, const struct wh_yaml_node *n, const char *where,
             struct wh_policy_image *img)
 {
-    static const char *const keys[] = {"signedBy", "raiseDrift", "required", "absentTier", NULL};
     struct wh_policy_agent *ag = &img->agent;
-    const struct wh_policy_node *v;
+    const struct wh_yaml_node *v;
     enum wh_err rc;
     int k;
 
-    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
-        (rc = check_keys(c, n, where, keys)) != WH_OK ||
+    if ((rc = want(c, n, WH_YAML_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, "#/$defs/attestations/properties/agent")) != WH_OK ||
         (rc = attestation_signers(c, n, where, img, &ag->signed_by, &ag->n_signed_by)) != WH_OK)
         return rc;
-    if (((v = wh_policy_tree_get(n, "raiseDrift")) != NULL &&
+    if (((v = wh_yaml_tree_get(n, "raiseDrift")) != NULL &&
          (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.raiseDrift", where), &ag->raise_drift)) !=
              WH_OK) ||
-        ((v = wh_policy_tree_get(n, "required")) != NULL &&
+        ((v = wh_yaml_tree_get(n, "required")) != NULL &&
          (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.required", where), &ag->must_attest)) !=
              WH_OK))
         return rc;
     ag->absent_tier = WH_TIER_BLOCK;
-    if ((v = wh_policy_tree_get(n, "absentTier")) != NULL) {
+    if ((v = wh_yaml_tree_get(n, "absentTier")) != NULL) {
         if (!ag->must_attest)
             return fail(c, v,
                         "%s.absentTier: only with required: true (the tier of a missing "
@@ -1722,26 +1702,25 @@ parse_agent(struct ctx *c, const struct wh_policy_node *n, const char *where,
 #define FSM_MAX_ENTRIES_CAP ((size_t)10000000)
 
 static enum wh_err
-parse_fs_manifest(struct ctx *c, const struct wh_policy_node *n, const char *where,
+parse_fs_manifest(struct ctx *c, const struct wh_yaml_node *n, const char *where,
                   struct wh_policy_image *img)
 {
-    static const char *const keys[] = {"signedBy", "required", "maxBytes", "maxEntries", NULL};
     struct wh_policy_fs_manifest *fm = &img->fs_manifest;
-    const struct wh_policy_node *v;
+    const struct wh_yaml_node *v;
     enum wh_err rc;
 
-    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
-        (rc = check_keys(c, n, where, keys)) != WH_OK ||
+    if ((rc = want(c, n, WH_YAML_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, "#/$defs/attestations/properties/fsManifest")) != WH_OK ||
         (rc = attestation_signers(c, n, where, img, &fm->signed_by, &fm->n_signed_by)) != WH_OK)
         return rc;
     fm->must_attest = true;
-    if (((v = wh_policy_tree_get(n, "required")) != NULL &&
+    if (((v = wh_yaml_tree_get(n, "required")) != NULL &&
          (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.required", where), &fm->must_attest)) !=
              WH_OK) ||
-        ((v = wh_policy_tree_get(n, "maxBytes")) != NULL &&
+        ((v = wh_yaml_tree_get(n, "maxBytes")) != NULL &&
          (rc = as_count(c, v, wh_arena_sprintf(c->tmp, "%s.maxBytes", where), FSM_MAX_BYTES_CAP,
                         &fm->max_bytes)) != WH_OK) ||
-        ((v = wh_policy_tree_get(n, "maxEntries")) != NULL &&
+        ((v = wh_yaml_tree_get(n, "maxEntries")) != NULL &&
          (rc = as_count(c, v, wh_arena_sprintf(c->tmp, "%s.maxEntries", where), FSM_MAX_ENTRIES_CAP,
                         &fm->max_entries)) != WH_OK))
         return rc;
@@ -1751,23 +1730,23 @@ parse_fs_manifest(struct ctx *c, const struct wh_policy_node *n, const char *whe
 }
 
 static enum wh_err
-parse_more_attestations(struct ctx *c, const struct wh_policy_node *n, const char *where,
+parse_more_attestations(struct ctx *c, const struct wh_yaml_node *n, const char *where,
                         struct wh_policy_image *img)
 {
-    const struct wh_policy_node *v;
+    const struct wh_yaml_node *v;
     enum wh_err rc;
 
-    if ((v = wh_policy_tree_get(n, "provenance")) != NULL &&
+    if ((v = wh_yaml_tree_get(n, "provenance")) != NULL &&
         (rc = parse_provenance(c, v, wh_arena_sprintf(c->tmp, "%s.provenance", where), img)) !=
             WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "vulns")) != NULL &&
+    if ((v = wh_yaml_tree_get(n, "vulns")) != NULL &&
         (rc = parse_vulns(c, v, wh_arena_sprintf(c->tmp, "%s.vulns", where), img)) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "agent")) != NULL &&
+    if ((v = wh_yaml_tree_get(n, "agent")) != NULL &&
         (rc = parse_agent(c, v, wh_arena_sprintf(c->tmp, "%s.agent", where), img)) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "fsManifest")) != NULL &&
+    if ((v = wh_yaml_tree_get(n, "fsManifest")) != NULL &&
         (rc = parse_fs_manifest(c, v, wh_arena_sprintf(c->tmp, "%s.fsManifest", where), img)) !=
             WH_OK)
         return rc;
@@ -1775,22 +1754,20 @@ parse_more_attestations(struct ctx *c, const struct wh_policy_node *n, const cha
 }
 
 static enum wh_err
-parse_attestations(struct ctx *c, const struct wh_policy_node *n, const char *where,
+parse_attestations(struct ctx *c, const struct wh_yaml_node *n, const char *where,
                    struct wh_policy_image *img)
 {
-    static const char *const keys[] = {"sbom", "provenance", "vulns", "agent", "fsManifest", NULL};
-    static const char *const sbom_keys[] = {"predicateType", "signedBy", NULL};
     const char *sw = wh_arena_sprintf(c->tmp, "%s.sbom", where);
-    const struct wh_policy_node *v, *sbom;
+    const struct wh_yaml_node *v, *sbom;
     enum wh_err rc;
 
-    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
-        (rc = check_keys(c, n, where, keys)) != WH_OK)
+    if ((rc = want(c, n, WH_YAML_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, "#/$defs/attestations")) != WH_OK)
         return rc;
-    if ((sbom = wh_policy_tree_get(n, "sbom")) == NULL)
+    if ((sbom = wh_yaml_tree_get(n, "sbom")) == NULL)
         return parse_more_attestations(c, n, where, img);
-    if ((rc = want(c, sbom, WH_POLICY_MAP, sw)) != WH_OK ||
-        (rc = check_keys(c, sbom, sw, sbom_keys)) != WH_OK ||
+    if ((rc = want(c, sbom, WH_YAML_MAP, sw)) != WH_OK ||
+        (rc = check_keys(c, sbom, sw, "#/$defs/attestations/properties/sbom")) != WH_OK ||
         (rc = need(c, sbom, "predicateType", sw, &v)) != WH_OK ||
         (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.predicateType", sw),
                         &img->sbom.predicate_type)) != WH_OK ||
@@ -1809,23 +1786,23 @@ static const char *const DEV_FROM[] = {"tag", "attestation", NULL};
 /* from: attestation: the dev image is named by a signed dev-environment attestation on the
  * production digest, so neither a pushed tag nor a pod annotation may choose it. */
 static enum wh_err
-parse_dev_from_attestation(struct ctx *c, const struct wh_policy_node *n, const char *where,
+parse_dev_from_attestation(struct ctx *c, const struct wh_yaml_node *n, const char *where,
                            struct wh_policy_image *img)
 {
-    const struct wh_policy_node *v;
+    const struct wh_yaml_node *v;
 
-    if ((v = wh_policy_tree_get(n, "image")) != NULL)
+    if ((v = wh_yaml_tree_get(n, "image")) != NULL)
         return fail(c, v,
                     "%s.image: from: attestation takes the dev image from the attestation; "
                     "remove image (or use from: tag)",
                     where);
-    if ((v = wh_policy_tree_get(n, "allowPodAnnotation")) != NULL)
+    if ((v = wh_yaml_tree_get(n, "allowPodAnnotation")) != NULL)
         return fail(c, v,
                     "%s.allowPodAnnotation: from: attestation lets only a signed attestation "
                     "name the dev image; remove allowPodAnnotation",
                     where);
     img->dev_reference.from = WH_POLICY_DEV_FROM_ATTESTATION;
-    if ((v = wh_policy_tree_get(n, "signedBy")) != NULL)
+    if ((v = wh_yaml_tree_get(n, "signedBy")) != NULL)
         return parse_signed_by(c, v, wh_arena_sprintf(c->tmp, "%s.signedBy", where),
                                &img->dev_reference.signed_by, &img->dev_reference.n_signed_by);
     img->dev_reference.signed_by = img->sbom.signed_by;
@@ -1835,27 +1812,25 @@ parse_dev_from_attestation(struct ctx *c, const struct wh_policy_node *n, const 
 
 /* The template must become a valid reference once {{tag}} is filled in. */
 static enum wh_err
-parse_dev_reference(struct ctx *c, const struct wh_policy_node *n, const char *where,
+parse_dev_reference(struct ctx *c, const struct wh_yaml_node *n, const char *where,
                     struct wh_policy_image *img)
 {
-    static const char *const keys[] = {"image", "allowPodAnnotation", "allowCliOverride",
-                                       "from",  "signedBy",           NULL};
-    const struct wh_policy_node *v, *at;
+    const struct wh_yaml_node *v, *at;
     const char *tpl, *hole, *filled;
     struct wh_image_ref ref;
     struct wh_error e;
     enum wh_err rc;
     int k = 0;
 
-    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
-        (rc = check_keys(c, n, where, keys)) != WH_OK)
+    if ((rc = want(c, n, WH_YAML_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, "#/$defs/image/properties/devReference")) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "from")) != NULL &&
+    if ((v = wh_yaml_tree_get(n, "from")) != NULL &&
         (rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.from", where), DEV_FROM, &k)) != WH_OK)
         return rc;
     if (k == 1)
         return parse_dev_from_attestation(c, n, where, img);
-    if ((v = wh_policy_tree_get(n, "signedBy")) != NULL)
+    if ((v = wh_yaml_tree_get(n, "signedBy")) != NULL)
         return fail(c, v,
                     "%s.signedBy: only with from: attestation (who signs the dev-environment "
                     "attestation)",
@@ -1874,11 +1849,11 @@ parse_dev_reference(struct ctx *c, const struct wh_policy_node *n, const char *w
     if (wh_image_ref_parse(wh_str_c(filled), c->tmp, &ref, &e) != WH_OK)
         return fail(c, at, "%s.image: \"%s\" is not an image reference: %s", where, tpl, e.msg);
     img->dev_reference.image = tpl;
-    if ((v = wh_policy_tree_get(n, "allowPodAnnotation")) != NULL &&
+    if ((v = wh_yaml_tree_get(n, "allowPodAnnotation")) != NULL &&
         (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.allowPodAnnotation", where),
                       &img->dev_reference.allow_pod_annotation)) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "allowCliOverride")) != NULL)
+    if ((v = wh_yaml_tree_get(n, "allowCliOverride")) != NULL)
         return as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.allowCliOverride", where),
                        &img->dev_reference.allow_cli_override);
     return WH_OK;
@@ -1887,21 +1862,17 @@ parse_dev_reference(struct ctx *c, const struct wh_policy_node *n, const char *w
 /* TODO(#14): split the per-key readers; policy/load.c is being changed now (cognitive complexity 36
  * > 25, STYLE §8). */
 static enum wh_err /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
-parse_image(struct ctx *c, const struct wh_policy_node *n, size_t index,
-            struct wh_policy_image *img)
+parse_image(struct ctx *c, const struct wh_yaml_node *n, size_t index, struct wh_policy_image *img)
 {
-    static const char *const keys[] = {
-        "name",         "match", "exclude", "requireDigest", "signatures", "attestations",
-        "devReference", "tiers", "mode",    "onError",       "platforms",  NULL};
     const char *where = wh_arena_sprintf(c->tmp, "spec.images[%zu]", index);
-    const struct wh_policy_node *v, *name;
+    const struct wh_yaml_node *v, *name;
     const char *tiers;
     enum wh_err rc;
     size_t i;
     int k;
 
-    if ((rc = want(c, n, WH_POLICY_MAP, where)) != WH_OK ||
-        (rc = check_keys(c, n, where, keys)) != WH_OK ||
+    if ((rc = want(c, n, WH_YAML_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, n, where, "#/$defs/image")) != WH_OK ||
         (rc = need(c, n, "name", where, &name)) != WH_OK ||
         (rc = as_string(c, name, wh_arena_sprintf(c->tmp, "%s.name", where), &img->name)) !=
             WH_OK ||
@@ -1921,47 +1892,47 @@ parse_image(struct ctx *c, const struct wh_policy_node *n, size_t index,
         (rc = as_glob_list(c, v, wh_arena_sprintf(c->tmp, "%s: match", where), &img->match,
                            &img->n_match)) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "exclude")) != NULL &&
+    if ((v = wh_yaml_tree_get(n, "exclude")) != NULL &&
         (rc = as_glob_list(c, v, wh_arena_sprintf(c->tmp, "%s: exclude", where), &img->exclude,
                            &img->n_exclude)) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "requireDigest")) != NULL &&
+    if ((v = wh_yaml_tree_get(n, "requireDigest")) != NULL &&
         (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s: requireDigest", where),
                       &img->require_digest)) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "mode")) != NULL) {
+    if ((v = wh_yaml_tree_get(n, "mode")) != NULL) {
         if ((rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s: mode", where), MODES, &k)) != WH_OK)
             return rc;
         img->mode = (enum wh_policy_mode)k;
     }
-    if ((v = wh_policy_tree_get(n, "onError")) != NULL) {
+    if ((v = wh_yaml_tree_get(n, "onError")) != NULL) {
         if ((rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s: onError", where), ACTIONS, &k)) !=
             WH_OK)
             return rc;
         img->on_error = (enum wh_policy_action)k;
     }
-    if ((v = wh_policy_tree_get(n, "platforms")) != NULL) {
+    if ((v = wh_yaml_tree_get(n, "platforms")) != NULL) {
         if ((rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s: platforms", where), PLATFORMS, &k)) !=
             WH_OK)
             return rc;
         img->platforms = (enum wh_policy_platforms)k;
     }
-    if ((v = wh_policy_tree_get(n, "signatures")) != NULL &&
+    if ((v = wh_yaml_tree_get(n, "signatures")) != NULL &&
         (rc = parse_signatures(c, v, wh_arena_sprintf(c->tmp, "%s: signatures", where), img)) !=
             WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "attestations")) != NULL &&
+    if ((v = wh_yaml_tree_get(n, "attestations")) != NULL &&
         (rc = parse_attestations(c, v, wh_arena_sprintf(c->tmp, "%s: attestations", where), img)) !=
             WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(n, "tiers")) != NULL) {
+    if ((v = wh_yaml_tree_get(n, "tiers")) != NULL) {
         if ((rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s: tiers", where), &tiers)) != WH_OK)
             return rc;
         img->tiers = wh_policy_tiers_find(c->p, tiers);
         if (img->tiers == NULL)
             return fail(c, v, "%s: unknown tier list \"%s\" (not in spec.tiers)", where, tiers);
     }
-    if ((v = wh_policy_tree_get(n, "devReference")) != NULL) {
+    if ((v = wh_yaml_tree_get(n, "devReference")) != NULL) {
         if ((rc = parse_dev_reference(c, v, wh_arena_sprintf(c->tmp, "%s: devReference", where),
                                       img)) != WH_OK)
             return rc;
@@ -1978,10 +1949,10 @@ parse_image(struct ctx *c, const struct wh_policy_node *n, size_t index,
 }
 
 static enum wh_err
-parse_images(struct ctx *c, const struct wh_policy_node *n)
+parse_images(struct ctx *c, const struct wh_yaml_node *n)
 {
     size_t i;
-    enum wh_err rc = want(c, n, WH_POLICY_SEQ, "spec.images");
+    enum wh_err rc = want(c, n, WH_YAML_SEQ, "spec.images");
 
     if (rc != WH_OK)
         return rc;
@@ -2001,7 +1972,7 @@ parse_images(struct ctx *c, const struct wh_policy_node *n)
  * cannot narrow an exemption, and silently never matching would be worse.
  */
 static enum wh_err
-exemption_images(struct ctx *c, const struct wh_policy_node *n, const char *where,
+exemption_images(struct ctx *c, const struct wh_yaml_node *n, const char *where,
                  struct wh_policy_exemption *x)
 {
     enum wh_err rc = as_glob_list(c, n, where, &x->images, &x->n_images);
@@ -2036,7 +2007,7 @@ exemption_images(struct ctx *c, const struct wh_policy_node *n, const char *wher
 
 /* spec.defaults.maxExemptionDays: the expiry day at most that many days after today. */
 static enum wh_err
-check_exemption_lifetime(struct ctx *c, const struct wh_policy_node *n, const char *where,
+check_exemption_lifetime(struct ctx *c, const struct wh_yaml_node *n, const char *where,
                          const struct wh_policy_exemption *x)
 {
     size_t max = c->p->defaults.max_exemption_days;
@@ -2067,10 +2038,10 @@ names_failed_list(const struct wh_policy *p, const char *id)
 
 /* rule: a block rule of spec.tiers (scope finding). */
 static enum wh_err
-exemption_rule(struct ctx *c, const struct wh_policy_node *e, const char *where,
+exemption_rule(struct ctx *c, const struct wh_yaml_node *e, const char *where,
                struct wh_policy_exemption *x)
 {
-    const struct wh_policy_node *v;
+    const struct wh_yaml_node *v;
     const char *id;
     enum wh_err rc;
 
@@ -2093,11 +2064,11 @@ exemption_rule(struct ctx *c, const struct wh_policy_node *e, const char *where,
 
 /* scope: finding (the default, with rule:) or image (no rule: the image's own requirements). */
 static enum wh_err
-exemption_scope(struct ctx *c, const struct wh_policy_node *e, const char *where,
+exemption_scope(struct ctx *c, const struct wh_yaml_node *e, const char *where,
                 struct wh_policy_exemption *x)
 {
     static const char *const SCOPES[] = {"finding", "image", NULL};
-    const struct wh_policy_node *v = wh_policy_tree_get(e, "scope"), *rule;
+    const struct wh_yaml_node *v = wh_yaml_tree_get(e, "scope"), *rule;
     enum wh_err rc;
     int k = 0;
 
@@ -2106,7 +2077,7 @@ exemption_scope(struct ctx *c, const struct wh_policy_node *e, const char *where
         return rc;
     if (k == 0)
         return exemption_rule(c, e, where, x);
-    if ((rule = wh_policy_tree_get(e, "rule")) != NULL)
+    if ((rule = wh_yaml_tree_get(e, "rule")) != NULL)
         return fail(c, rule,
                     "%s.rule: scope: image lifts the image's signature and attestation "
                     "requirements, not one tier rule: remove rule (or scope, to lift only "
@@ -2117,15 +2088,14 @@ exemption_scope(struct ctx *c, const struct wh_policy_node *e, const char *where
 }
 
 static enum wh_err
-parse_exemption(struct ctx *c, const struct wh_policy_node *e, const char *where,
+parse_exemption(struct ctx *c, const struct wh_yaml_node *e, const char *where,
                 struct wh_policy_exemption *x)
 {
-    static const char *const keys[] = {"images", "scope", "rule", "expires", "reason", NULL};
-    const struct wh_policy_node *v;
+    const struct wh_yaml_node *v;
     enum wh_err rc;
 
-    if ((rc = want(c, e, WH_POLICY_MAP, where)) != WH_OK ||
-        (rc = check_keys(c, e, where, keys)) != WH_OK ||
+    if ((rc = want(c, e, WH_YAML_MAP, where)) != WH_OK ||
+        (rc = check_keys(c, e, where, "#/$defs/exemption")) != WH_OK ||
         (rc = need(c, e, "images", where, &v)) != WH_OK ||
         (rc = exemption_images(c, v, wh_arena_sprintf(c->tmp, "%s.images", where), x)) != WH_OK ||
         (rc = exemption_scope(c, e, where, x)) != WH_OK ||
@@ -2142,9 +2112,9 @@ parse_exemption(struct ctx *c, const struct wh_policy_node *e, const char *where
 }
 
 static enum wh_err
-parse_exemptions(struct ctx *c, const struct wh_policy_node *n)
+parse_exemptions(struct ctx *c, const struct wh_yaml_node *n)
 {
-    enum wh_err rc = want(c, n, WH_POLICY_SEQ, "spec.exemptions");
+    enum wh_err rc = want(c, n, WH_YAML_SEQ, "spec.exemptions");
     size_t i;
 
     if (rc != WH_OK)
@@ -2160,14 +2130,13 @@ parse_exemptions(struct ctx *c, const struct wh_policy_node *n)
 }
 
 static enum wh_err
-parse_header(struct ctx *c, const struct wh_policy_node *root)
+parse_header(struct ctx *c, const struct wh_yaml_node *root)
 {
-    static const char *const top_keys[] = {"apiVersion", "kind", "spec", NULL};
-    const struct wh_policy_node *v;
+    const struct wh_yaml_node *v;
     const char *s;
     enum wh_err rc;
 
-    if ((rc = check_keys(c, root, "the policy", top_keys)) != WH_OK ||
+    if ((rc = check_keys(c, root, "the policy", "#")) != WH_OK ||
         (rc = need(c, root, "apiVersion", "policy", &v)) != WH_OK ||
         (rc = as_string(c, v, "apiVersion", &s)) != WH_OK)
         return rc;
@@ -2184,39 +2153,37 @@ parse_header(struct ctx *c, const struct wh_policy_node *root)
 /* Each section is read even when one before it failed (note()); references point backwards in
  * this order: images → signers, tiers; exemptions → tiers. */
 static enum wh_err
-parse_document(struct ctx *c, const struct wh_policy_node *root)
+parse_document(struct ctx *c, const struct wh_yaml_node *root)
 {
-    static const char *const spec_keys[] = {"defaults", "signers", "images", "tiers", "exemptions",
-                                            "runtime",  "pins",    "audit",  NULL};
-    const struct wh_policy_node *v, *spec;
+    const struct wh_yaml_node *v, *spec;
     enum wh_err rc;
 
-    if ((rc = want(c, root, WH_POLICY_MAP, "policy")) != WH_OK ||
+    if ((rc = want(c, root, WH_YAML_MAP, "policy")) != WH_OK ||
         (rc = note(c, parse_header(c, root))) != WH_OK ||
         (rc = need(c, root, "spec", "policy", &spec)) != WH_OK ||
-        (rc = want(c, spec, WH_POLICY_MAP, "spec")) != WH_OK ||
-        (rc = note(c, check_keys(c, spec, "spec", spec_keys))) != WH_OK)
+        (rc = want(c, spec, WH_YAML_MAP, "spec")) != WH_OK ||
+        (rc = note(c, check_keys(c, spec, "spec", "#/$defs/spec"))) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(spec, "defaults")) != NULL &&
+    if ((v = wh_yaml_tree_get(spec, "defaults")) != NULL &&
         (rc = note(c, parse_defaults(c, v))) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(spec, "signers")) != NULL &&
+    if ((v = wh_yaml_tree_get(spec, "signers")) != NULL &&
         (rc = note(c, parse_signers(c, v))) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(spec, "runtime")) != NULL &&
+    if ((v = wh_yaml_tree_get(spec, "runtime")) != NULL &&
         (rc = note(c, parse_runtime(c, v))) != WH_OK)
         return rc;
-    if ((rc = note(c, parse_tiers(c, wh_policy_tree_get(spec, "tiers")))) != WH_OK)
+    if ((rc = note(c, parse_tiers(c, wh_yaml_tree_get(spec, "tiers")))) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(spec, "images")) != NULL &&
+    if ((v = wh_yaml_tree_get(spec, "images")) != NULL &&
         (rc = note(c, parse_images(c, v))) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(spec, "exemptions")) != NULL &&
+    if ((v = wh_yaml_tree_get(spec, "exemptions")) != NULL &&
         (rc = note(c, parse_exemptions(c, v))) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(spec, "pins")) != NULL && (rc = note(c, parse_pins(c, v))) != WH_OK)
+    if ((v = wh_yaml_tree_get(spec, "pins")) != NULL && (rc = note(c, parse_pins(c, v))) != WH_OK)
         return rc;
-    if ((v = wh_policy_tree_get(spec, "audit")) != NULL &&
+    if ((v = wh_yaml_tree_get(spec, "audit")) != NULL &&
         (rc = note(c, parse_audit(c, v))) != WH_OK)
         return rc;
     if (c->n_errors == 0)
@@ -2249,7 +2216,7 @@ wh_policy_parse_with(struct wh_bytes yaml, const char *filename, const char *bas
     const struct wh_limits *lim = o->limits;
     struct wh_arena tmp;
     struct wh_policy *p;
-    struct wh_policy_node *root;
+    struct wh_yaml_node *root;
     struct ctx c;
     enum wh_err rc;
 

@@ -165,7 +165,11 @@ test_strict_rejections(void)
     expect_invalid("workers: 2\nworkers: 3\n", WH_E_INVALID, ":2:1: duplicate key \"workers\"",
                    "duplicate key");
     expect_invalid("policy: &p /x\nlog: {level: *p}\n", WH_E_INVALID,
-                   "anchors and aliases are not allowed", "anchor refused");
+                   ":1:9: anchors are not allowed in the config", "anchor refused");
+    expect_invalid("log: {level: *p}\n", WH_E_INVALID,
+                   ":1:14: aliases are not allowed in the config", "alias refused");
+    expect_invalid("policy: !!str /x\n", WH_E_INVALID, ":1:9: tags are not allowed in the config",
+                   "tag refused");
     expect_invalid("log: {level: loud}\n", WH_E_INVALID, "\"loud\" is not debug", "bad log level");
     expect_invalid("timeouts: {reviewMaxSeconds: 31}\n", WH_E_INVALID, "out of range 1-30",
                    "review budget above apiserver max");
@@ -174,8 +178,8 @@ test_strict_rejections(void)
     expect_invalid("reload: {pollMillis: 3600001}\n", WH_E_INVALID, "out of range",
                    "reload poll above an hour");
     expect_invalid("reload: {pollSeconds: 1}\n", WH_E_INVALID, "pollSeconds", "unknown reload key");
-    expect_invalid("workers: 1\n---\nworkers: 2\n", WH_E_INVALID, "only one YAML document",
-                   "two documents");
+    expect_invalid("workers: 1\n---\nworkers: 2\n", WH_E_INVALID,
+                   ":2:1: the config file holds exactly one YAML document", "two documents");
     expect_invalid("log: {level: info\n", WH_E_INVALID, ":2:1:", "malformed YAML has a position");
     expect_invalid("- a\n", WH_E_INVALID, "expected a mapping at the top level", "top-level list");
 }
@@ -278,7 +282,7 @@ test_registry_ca_files_per_host(void)
     expect_invalid("registry: {caFiles: {a.io: [/a.pem]}}\n", WH_E_INVALID,
                    "a.io: expected a file path", "list as CA path");
     expect_invalid("registry: {caFiles: {[a]: /a.pem}}\n", WH_E_INVALID,
-                   "caFiles: expected a host[:port] key", "non-scalar key");
+                   ":1:22: mapping keys must be scalars, got a sequence", "non-scalar key");
     expect_invalid("registry: {caFiles: {a.io: /a.pem}, caFiles: {b.io: /b.pem}}\n", WH_E_INVALID,
                    "duplicate key \"caFiles\"", "caFiles twice");
     {

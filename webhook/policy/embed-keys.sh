@@ -1,0 +1,122 @@
+#!/bin/sh
+# policy/schema.json -> OUT.c: the keys the loader (webhook/policy/load.c) accepts in each mapping,
+# one table per schema object closed by "additionalProperties": false, named by its JSON pointer
+# ("#/$defs/spec/properties/defaults"), keys in the schema's order (policy/keys.h). The schema is
+# the one description of the format; the loader looks its tables up, so a key added to one is in
+# both. Run by make when the schema changes. Plain POSIX awk: a JSON tokenizer and a recursive
+# descent over the whole file (the build image has no Python or jq).
+set -eu
+in=$1
+out=$2
+awk '
+function fail(msg) { printf "embed-keys: %s: %s\n", FILENAME, msg > "/dev/stderr"; failed = 1; exit 1 }
+function skip_ws() { while (pos <= len && index(" \t\r\n", substr(text, pos, 1)) > 0) pos++ }
+function peek() { skip_ws(); return substr(text, pos, 1) }
+function expect(ch) { if (peek() != ch) fail("expected " ch " at offset " pos); pos++ }
+# A JSON string (the cursor at its quote); escapes are kept as written.
+function str(   s, ch) {
+    expect("\"")
+    s = ""
+    while (pos <= len) {
+        ch = substr(text, pos, 1)
+        if (ch == "\\") { s = s substr(text, pos, 2); pos += 2; continue }
+        pos++
+        if (ch == "\"") return s
+        s = s ch
+    }
+    fail("unterminated string")
+}
+function value(path,   ch, key, n, props) {
+    ch = peek()
+    if (ch == "{") {
+        pos++
+        if (peek() == "}") { pos++; return }
+        for (;;) {
+            key = str()
+            expect(":")
+            if (key == "properties" && peek() == "{") {
+                props = object_keys(path)
+            } else if (key == "additionalProperties" && peek() == "f" && substr(text, pos, 5) == "false") {
+                closed[path] = 1
+                pos += 5
+            } else {
+                value(path "/" key)
+            }
+            if (peek() == ",") { pos++; continue }
+            expect("}")
+            return
+        }
+    }
+    if (ch == "[") {
+        pos++
+        if (peek() == "]") { pos++; return }
+        for (n = 0; ; n++) {
+            value(path "/" n)
+            if (peek() == ",") { pos++; continue }
+            expect("]")
+            return
+        }
+    }
+    if (ch == "\"") { str(); return }
+    while (pos <= len && index(",]} \t\r\n", substr(text, pos, 1)) == 0) pos++
+}
+# The "properties" object of the schema at path: records its keys in order, descends into each.
+function object_keys(path,   key, n) {
+    expect("{")
+    if (peek() == "}") { pos++; return }
+    n = 0
+    for (;;) {
+        key = str()
+        expect(":")
+        keys[path, ++n] = key
+        nkeys[path] = n
+        if (!(path in seen)) { seen[path] = 1; order[++npaths] = path }
+        value(path "/properties/" key)
+        if (peek() == ",") { pos++; continue }
+        expect("}")
+        return
+    }
+}
+{ text = text $0 "\n" }
+END {
+    if (failed) exit 1
+    len = length(text)
+    pos = 1
+    value("#")
+    if (peek() != "") fail("trailing text at offset " pos)
+    print "/* Generated from policy/schema.json by webhook/policy/embed-keys.sh; do not edit. */"
+    print "#include \"policy/keys.h\""
+    print ""
+    print "#include <string.h>"
+    print ""
+    print "/* clang-format off */"
+    t = 0
+    for (i = 1; i <= npaths; i++) {
+        p = order[i]
+        if (!(p in closed)) continue
+        line = "static const char *const t" t "[] = {"
+        for (k = 1; k <= nkeys[p]; k++) line = line "\"" keys[p, k] "\", "
+        print line "NULL};"
+        at[t++] = p
+    }
+    print ""
+    print "static const struct {"
+    print "    const char *at;"
+    print "    const char *const *keys;"
+    print "} tables[] = {"
+    for (i = 0; i < t; i++) print "    {\"" at[i] "\", t" i "},"
+    print "};"
+    print "/* clang-format on */"
+    print ""
+    print "const char *const *"
+    print "wh_policy_schema_keys(const char *at)"
+    print "{"
+    print "    size_t i;"
+    print ""
+    print "    for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)"
+    print "        if (strcmp(tables[i].at, at) == 0)"
+    print "            return tables[i].keys;"
+    print "    return NULL;"
+    print "}"
+}' "$in" >"$out.tmp"
+mv "$out.tmp" "$out"

@@ -1,0 +1,13 @@
+#ifndef WH_POLICY_KEYS_H
+#define WH_POLICY_KEYS_H
+
+/*
+ * The keys each mapping of a policy may hold, from policy/schema.json (the one description of
+ * the format; keys.c is generated from it by embed-keys.sh at build time). `at` is the JSON
+ * pointer of a schema object closed by "additionalProperties": false, e.g. "#/$defs/keyless";
+ * the result is its property names in the schema's order, NULL-terminated, or NULL when the
+ * schema has no such object (a loader/schema mismatch: load.c treats it as a bug).
+ */
+const char *const *wh_policy_schema_keys(const char *at);
+
+#endif
