@@ -34,6 +34,13 @@ static int harness_pass;
 #define ok(cond, ...)                                                                              \
     (harness_pass = !!(cond), harness_ok(harness_pass, __FILE__, __LINE__, __VA_ARGS__))
 
+/* One row of a table-driven test over strings: an input and what it must give (the output, or a
+ * fragment of the error naming why it is refused). A test reads `cases[i].in` / `cases[i].want`
+ * in one loop instead of repeating the same check per case. */
+struct str_case {
+    const char *in, *want;
+};
+
 static int
 done_testing(void)
 {

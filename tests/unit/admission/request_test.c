@@ -637,9 +637,7 @@ test_image_volumes_in_every_pod_kind(void)
 static void
 test_malformed_image_volumes_are_refused(void)
 {
-    static const struct {
-        const char *spec, *msg;
-    } cases[] = {
+    static const struct str_case cases[] = {
         {"{\"volumes\":[{\"name\":\"v\",\"image\":{}}]}",
          "request.object (Pod): spec.volumes[0].image.reference is missing or not a string: an "
          "image volume must name the image it mounts"},
@@ -667,8 +665,8 @@ test_malformed_image_volumes_are_refused(void)
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char obj[512];
 
-        snprintf(obj, sizeof(obj), "{\"spec\":%s}", cases[i].spec);
-        expect_error(review("CREATE", "", "Pod", obj), WH_E_INVALID, cases[i].msg, cases[i].msg);
+        snprintf(obj, sizeof(obj), "{\"spec\":%s}", cases[i].in);
+        expect_error(review("CREATE", "", "Pod", obj), WH_E_INVALID, cases[i].want, cases[i].want);
     }
 }
 

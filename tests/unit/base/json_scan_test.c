@@ -58,9 +58,7 @@ test_valid_documents_are_accepted_like_jansson(void)
 static void
 test_invalid_documents_are_refused_with_reason(void)
 {
-    static const struct {
-        const char *text, *msg;
-    } cases[] = {
+    static const struct str_case cases[] = {
         {"", "end of input where a value was expected"},
         {"{\"a\":1,}", "where an object key was expected"},
         {"[1,]", "unexpected character where a value was expected"},
@@ -94,11 +92,11 @@ test_invalid_documents_are_refused_with_reason(void)
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct wh_error err = {0};
-        size_t len = strlen(cases[i].text);
-        enum wh_err rc = validate(cases[i].text, len, 64, &err);
-        ok(rc == WH_E_INVALID && strstr(err.msg, cases[i].msg) != NULL &&
-               !jansson_accepts(cases[i].text, len),
-           "invalid %zu: WH_E_INVALID with \"%s\" (got %s: %s)", i, cases[i].msg, wh_error_name(rc),
+        size_t len = strlen(cases[i].in);
+        enum wh_err rc = validate(cases[i].in, len, 64, &err);
+        ok(rc == WH_E_INVALID && strstr(err.msg, cases[i].want) != NULL &&
+               !jansson_accepts(cases[i].in, len),
+           "invalid %zu: WH_E_INVALID with \"%s\" (got %s: %s)", i, cases[i].want, wh_error_name(rc),
            err.msg);
     }
 }

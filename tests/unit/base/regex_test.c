@@ -685,9 +685,7 @@ test_documented_identity_regexes(void)
 static void
 test_non_re2_constructs_are_named(void)
 {
-    static const struct {
-        const char *re, *msg;
-    } cases[] = {
+    static const struct str_case cases[] = {
         {"a(?=b)", "\"(?=\" (lookahead is not RE2 syntax) at offset 1"},
         {"a(?!b)", "lookahead is not RE2"},
         {"(?<=a)b", "lookbehind is not RE2"},
@@ -729,8 +727,8 @@ test_non_re2_constructs_are_named(void)
     struct wh_error err;
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        enum wh_err rc = compile(WH_REGEX_RE2, cases[i].re, strlen(cases[i].re), &err);
-        ok(rc == WH_E_INVALID && strstr(err.msg, cases[i].msg) != NULL, "/%s/: %s", cases[i].re,
+        enum wh_err rc = compile(WH_REGEX_RE2, cases[i].in, strlen(cases[i].in), &err);
+        ok(rc == WH_E_INVALID && strstr(err.msg, cases[i].want) != NULL, "/%s/: %s", cases[i].in,
            rc == WH_OK ? "compiled" : err.msg);
     }
 }

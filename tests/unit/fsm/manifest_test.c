@@ -60,9 +60,7 @@ test_roundtrip_and_escapes(void)
 static void
 test_strict_parse(void)
 {
-    static const struct {
-        const char *text, *want;
-    } bad[] = {
+    static const struct str_case bad[] = {
         {"./a type=dir mode=0755 uid=0 gid=0\n", "header"},
         {"#driftgate-fsm v1 sha256\n./b type=dir mode=0755 uid=0 gid=0\n./a type=dir mode=0755 "
          "uid=0 gid=0\n",
@@ -90,7 +88,7 @@ test_strict_parse(void)
 
     wh_arena_init(&a);
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        enum wh_err rc = parse(bad[i].text, &a, &m, &err);
+        enum wh_err rc = parse(bad[i].in, &a, &m, &err);
         ok(rc == WH_E_INVALID && strstr(err.msg, bad[i].want) != NULL, "refused (%s): %s",
            bad[i].want, rc == WH_OK ? "parsed" : err.msg);
     }

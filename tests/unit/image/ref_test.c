@@ -400,9 +400,7 @@ test_spellings_of_one_registry_have_one_name(void)
 static void
 test_glob_host_is_canonical(void)
 {
-    static const struct {
-        const char *in, *out;
-    } cases[] = {
+    static const struct str_case cases[] = {
         {"LOCALHOST:5000/**", "localhost:5000/**"},
         {"Registry-1.Docker.IO/library/*", "docker.io/library/*"},
         {"registry.hub.docker.com:443/acme/**", "docker.io/acme/**"},
@@ -420,7 +418,7 @@ test_glob_host_is_canonical(void)
     wh_arena_init(&a);
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *got = wh_image_glob_canonical(wh_str_c(cases[i].in), &a);
-        ok(strcmp(got, cases[i].out) == 0, "glob %s matches as %s", cases[i].in, got);
+        ok(strcmp(got, cases[i].want) == 0, "glob %s matches as %s", cases[i].in, got);
     }
     wh_arena_fini(&a);
 }

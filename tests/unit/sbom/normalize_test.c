@@ -185,9 +185,7 @@ test_invalid_vectors_are_rejected_with_reason(void)
 static void
 test_crafted_invalid_documents(void)
 {
-    static const struct {
-        const char *json, *msg;
-    } cases[] = {
+    static const struct str_case cases[] = {
         {"[1]", "not a JSON object"},
         {"{\"a\":1}", "neither CycloneDX"},
         {"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.3\"}",
@@ -222,9 +220,9 @@ test_crafted_invalid_documents(void)
         enum wh_err rc;
 
         wh_arena_init(&a);
-        rc = parse_text(&a, cases[i].json, &limits, &s, &err);
-        ok(rc == WH_E_INVALID && strstr(err.msg, cases[i].msg) != NULL,
-           "invalid %zu: WH_E_INVALID with \"%s\" (got %s: %s)", i, cases[i].msg, wh_error_name(rc),
+        rc = parse_text(&a, cases[i].in, &limits, &s, &err);
+        ok(rc == WH_E_INVALID && strstr(err.msg, cases[i].want) != NULL,
+           "invalid %zu: WH_E_INVALID with \"%s\" (got %s: %s)", i, cases[i].want, wh_error_name(rc),
            err.msg);
         wh_arena_fini(&a);
     }
