@@ -22,21 +22,8 @@ key_id=$(openssl pkey -pubin -in "$CI_PUB" -outform DER | sha256sum | cut -d' ' 
 policy2=$(dirname "$POLICY")/report-policy.yaml
 {
   sed -n '1,/^  images:$/p' "$POLICY"
-  cat <<YAML
-    - name: dev-as-prod
-      match: ["$REGISTRY/demo/devcontainer"]
-      signatures: {signedBy: [ci-key]}
-      attestations:
-        sbom: {predicateType: "https://cyclonedx.org/bom", signedBy: [ci-key]}
-      devReference:
-        image: "$REGISTRY/demo/devcontainer:ok"
-      tiers: seed-default
-    - name: app-no-dev
-      match: ["$REGISTRY/demo/app"]
-      signatures: {signedBy: [ci-key]}
-      attestations:
-        sbom: {predicateType: "https://cyclonedx.org/bom", signedBy: [ci-key]}
-YAML
+  policy_image dev-as-prod "$REGISTRY/demo/devcontainer" ci-key dev="$REGISTRY/demo/devcontainer:ok"
+  policy_image app-no-dev "$REGISTRY/demo/app" ci-key
   sed -n '/^  tiers:$/,$p' "$POLICY"
 } > "$policy2"
 "$dg" policy lint "$policy2" > "$work/lint.out" 2>&1; ok $? "the second policy lints" "$(cat "$work/lint.out")"

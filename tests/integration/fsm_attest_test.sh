@@ -151,15 +151,10 @@ entry() { # CASE STATEMENT KEY [MODE] [REPO]
 (cd "$top/tests" && node "$fixtures/sign.js" "$work/plan.json") > "$work/sign.log" 2>&1
 ok $? "sign.js signs and pushes the statements as cosign .att layers" "$(tail -20 "$work/sign.log")"
 
-cat > "$work/policy.yaml" <<EOF
-apiVersion: driftgate.dev/v1alpha1
-kind: Policy
-spec:
-  defaults: {mode: enforce, onError: deny, noMatch: deny}
-  signers:
-    ci-key:
-      key: {file: $work/keys/ci.pub}
-      transparencyLog: optional
+{
+  policy_head
+  policy_key_signer ci-key "$work/keys/ci.pub"
+  cat <<EOF
   images:
     - name: fsm
       match: ["$REGISTRY/fsa/app"]
@@ -174,6 +169,7 @@ spec:
       attestations:
         fsManifest: {signedBy: [ci-key], required: false}
 EOF
+} > "$work/policy.yaml"
 "$dg" policy lint "$work/policy.yaml" > "$work/lint.txt" 2>&1
 ok $? "the policy with attestations.fsManifest lints clean (loader and schema)" "$(cat "$work/lint.txt")"
 

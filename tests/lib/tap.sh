@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # top, dg and work are for the suite that sources this file
 # The test library: every tests/**/*_test.sh sources this file, which sources serve.sh (a running
-# driftgate serve, certificates, review bodies) and world.sh (the fixture world) beside it:
+# driftgate serve, certificates, review bodies), world.sh (the fixture world) and policy.sh (the
+# parts fixture policies share) beside it:
 #   # shellcheck source=tests/lib/tap.sh # make shellcheck runs from the top
 #   . "$(dirname "$0")/../lib/tap.sh"
 # It sets `set -uo pipefail` and defines:
@@ -116,3 +117,5 @@ ms_now() { echo $(($(date +%s%N) / 1000000)); }
 . "$top/tests/lib/serve.sh"
 # shellcheck source=tests/lib/world.sh # make shellcheck runs from the top
 . "$top/tests/lib/world.sh"
+# shellcheck source=tests/lib/policy.sh # make shellcheck runs from the top
+. "$top/tests/lib/policy.sh"

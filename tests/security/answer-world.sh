@@ -68,24 +68,12 @@ PY
   POLICY=$work/policy.yaml
   DOCKER_CONFIG=$work/docker-config.json
   printf '{"auths":{}}\n' > "$DOCKER_CONFIG"
-  cat > "$POLICY" <<YAML
-apiVersion: driftgate.dev/v1alpha1
-kind: Policy
-spec:
-  defaults: {mode: enforce, onError: deny, noMatch: deny}
-  signers:
-    ci-key:
-      key: {file: $work/keys/ci.pub}
-      transparencyLog: optional
-  images:
-    - name: demo-app
-      match: ["$REGISTRY/demo/app"]
-      signatures: {signedBy: [ci-key]}
-      attestations:
-        sbom: {predicateType: "https://cyclonedx.org/bom", signedBy: [ci-key]}
-      devReference:
-        image: "$REGISTRY/demo/devcontainer:{{tag}}"
-      tiers: seed-default
+  {
+    policy_head
+    policy_key_signer ci-key "$work/keys/ci.pub"
+    echo "  images:"
+    policy_image demo-app "$REGISTRY/demo/app" ci-key dev="$REGISTRY/demo/devcontainer:{{tag}}"
+    cat <<'YAML'
   tiers:
     seed-default:
       - {tier: ignore, when: {devOnly: true, names: [vim, git, gdb, strace, less]}}
@@ -97,6 +85,7 @@ spec:
       - {tier: ignore, when: {prodOnly: true}}
       - {tier: ignore, when: {}}
 YAML
+  } > "$POLICY"
   for s in warn longname ctrl many unsigned; do
     printf -v "PROD_${s^^}" '%s' "$REGISTRY/demo/app:$s"
   done
