@@ -70,6 +70,34 @@ testsign_pubkey_pem(EVP_PKEY *key, struct wh_arena *a)
     return out;
 }
 
+struct wh_verify_key *
+testsign_verify_key(EVP_PKEY *key, struct wh_arena *a)
+{
+    struct wh_verify_key *out = NULL;
+    struct wh_error err = {0};
+
+    if (wh_verify_key_parse(testsign_pubkey_pem(key, a), a, &out, &err) != WH_OK)
+        die(err.msg);
+    return out;
+}
+
+struct wh_bytes
+testsign_lit(const char *s)
+{
+    return (struct wh_bytes){(const unsigned char *)s, strlen(s)};
+}
+
+struct wh_bytes
+testsign_b64(const char *s, struct wh_arena *a)
+{
+    struct wh_bytes out = {NULL, 0};
+    struct wh_error err = {0};
+
+    if (s == NULL || wh_digest_base64_decode(wh_str_c(s), a, &out, &err) != WH_OK)
+        return (struct wh_bytes){NULL, 0};
+    return out;
+}
+
 struct wh_bytes
 testsign_pubkey_der(EVP_PKEY *key, struct wh_arena *a)
 {

@@ -11,12 +11,20 @@
 
 #include "base/arena.h"
 #include "base/str.h"
+#include "verify/keys.h"
 
 /* kind: "ec-p256", "ec-p384", "ec-p521", "ec-secp256k1", "rsa-1024", "rsa-2048", "rsa-3072",
  * "ed25519", "ed448". */
 EVP_PKEY *testsign_key_new(const char *kind, struct wh_arena *a);
 /* PEM "PUBLIC KEY" (SPKI) of the key's public half. */
 struct wh_bytes testsign_pubkey_pem(EVP_PKEY *key, struct wh_arena *a);
+/* The key's public half parsed as driftgate parses a signer's PEM (aborts when it does not parse).
+ */
+struct wh_verify_key *testsign_verify_key(EVP_PKEY *key, struct wh_arena *a);
+/* A C string's bytes, not copied (a payload or a document written in the test). */
+struct wh_bytes testsign_lit(const char *s);
+/* Standard base64 decoded into the arena; {NULL, 0} for NULL or text that is not base64. */
+struct wh_bytes testsign_b64(const char *s, struct wh_arena *a);
 /* DER-encoded SubjectPublicKeyInfo. */
 struct wh_bytes testsign_pubkey_der(EVP_PKEY *key, struct wh_arena *a);
 /* Signature over `data`: SHA-256 (or `md_name`, e.g. "SHA384", when non-NULL) for EC/RSA

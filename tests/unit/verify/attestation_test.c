@@ -12,22 +12,6 @@
 
 static const struct wh_limits lim = WH_LIMITS_DEFAULT;
 
-static struct wh_bytes
-lit(const char *s)
-{
-    return (struct wh_bytes){(const unsigned char *)s, strlen(s)};
-}
-
-static const struct wh_verify_key *
-pub(EVP_PKEY *priv, struct wh_arena *a)
-{
-    struct wh_verify_key *key = NULL;
-    struct wh_error err = {0};
-
-    WH_ASSERT(wh_verify_key_parse(testsign_pubkey_pem(priv, a), a, &key, &err) == WH_OK);
-    return key;
-}
-
 struct fixture {
     struct wh_arena a;
     EVP_PKEY *ci;
@@ -39,9 +23,9 @@ fixture_init(struct fixture *f)
 {
     wh_arena_init(&f->a);
     f->ci = testsign_key_new("ec-p256", &f->a);
-    f->signers[0] =
-        (struct wh_verify_signer){"release", pub(testsign_key_new("ed25519", &f->a), &f->a)};
-    f->signers[1] = (struct wh_verify_signer){"ci-key", pub(f->ci, &f->a)};
+    f->signers[0] = (struct wh_verify_signer){
+        "release", testsign_verify_key(testsign_key_new("ed25519", &f->a), &f->a)};
+    f->signers[1] = (struct wh_verify_signer){"ci-key", testsign_verify_key(f->ci, &f->a)};
 }
 
 static char *
@@ -49,7 +33,7 @@ envelope(struct fixture *f, EVP_PKEY *key, const char *type, const char *digest,
 {
     char *stmt = testsign_statement(digest, ptype, "{\"bomFormat\":\"CycloneDX\"}", &f->a);
 
-    return testsign_dsse_envelope(key, type, lit(stmt), &f->a);
+    return testsign_dsse_envelope(key, type, testsign_lit(stmt), &f->a);
 }
 
 static void
@@ -58,8 +42,8 @@ check(struct fixture *f, const char *env, size_t n_signers, const char *digest, 
 {
     struct wh_error err = {0};
     struct wh_attestation att = {0};
-    enum wh_err rc = wh_verify_attestation(lit(env), f->signers, n_signers, digest, want, &lim,
-                                           &f->a, &att, &err);
+    enum wh_err rc = wh_verify_attestation(testsign_lit(env), f->signers, n_signers, digest, want,
+                                           &lim, &f->a, &att, &err);
 
     ok(rc == code && (code == WH_OK || strstr(err.msg, substr) != NULL), "%s → %s: %s", name,
        wh_error_name(rc), rc == WH_OK ? "" : err.msg);
@@ -75,8 +59,8 @@ test_verified_attestation_has_signer_type_and_predicate(void)
 
     fixture_init(&f);
     env = envelope(&f, f.ci, WH_INTOTO_PAYLOAD_TYPE, DIGEST, CDX);
-    ok(wh_verify_attestation(lit(env), f.signers, 2, DIGEST, "cyclonedx", &lim, &f.a, &att, &err) ==
-           WH_OK,
+    ok(wh_verify_attestation(testsign_lit(env), f.signers, 2, DIGEST, "cyclonedx", &lim, &f.a, &att,
+                             &err) == WH_OK,
        "attestation verifies with alias cyclonedx: %s", err.msg);
     ok(strcmp(att.signer, "ci-key") == 0 && strcmp(att.predicate_type, CDX) == 0 &&
            strcmp((const char *)att.predicate.ptr, "{\"bomFormat\":\"CycloneDX\"}") == 0,
@@ -132,8 +116,9 @@ test_signed_garbage_statement_is_invalid(void)
     struct fixture f;
 
     fixture_init(&f);
-    check(&f, testsign_dsse_envelope(f.ci, WH_INTOTO_PAYLOAD_TYPE, lit("{\"_type\":1}"), &f.a), 2,
-          DIGEST, CDX, WH_E_INVALID, "signed payload: statement has no \"_type\"",
+    check(&f,
+          testsign_dsse_envelope(f.ci, WH_INTOTO_PAYLOAD_TYPE, testsign_lit("{\"_type\":1}"), &f.a),
+          2, DIGEST, CDX, WH_E_INVALID, "signed payload: statement has no \"_type\"",
           "signed non-statement");
     wh_arena_fini(&f.a);
 }
@@ -150,8 +135,8 @@ test_huge_envelope_is_limit(void)
     fixture_init(&f);
     env = envelope(&f, f.ci, WH_INTOTO_PAYLOAD_TYPE, DIGEST, CDX);
     small.blob_bytes = strlen(env) - 1;
-    ok(wh_verify_attestation(lit(env), f.signers, 2, DIGEST, CDX, &small, &f.a, &att, &err) ==
-               WH_E_LIMIT &&
+    ok(wh_verify_attestation(testsign_lit(env), f.signers, 2, DIGEST, CDX, &small, &f.a, &att,
+                             &err) == WH_E_LIMIT &&
            strstr(err.msg, "DSSE envelope of") != NULL,
        "envelope over blob_bytes is WH_E_LIMIT: %s", err.msg);
     wh_arena_fini(&f.a);
@@ -166,7 +151,7 @@ test_simple_signing_signature(void)
     const char *b64, *signer = NULL;
 
     fixture_init(&f);
-    payload = lit(testsign_simple_signing("127.0.0.1:5000/demo/app", DIGEST, &f.a));
+    payload = testsign_lit(testsign_simple_signing("127.0.0.1:5000/demo/app", DIGEST, &f.a));
     sig = testsign_sign(f.ci, NULL, payload, &f.a);
     b64 = wh_digest_base64_encode(sig.ptr, sig.len, &f.a);
     ok(wh_verify_signature(payload, wh_str_c(b64), f.signers, 2, DIGEST, &f.a, &signer, &err) ==

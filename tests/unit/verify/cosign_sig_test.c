@@ -8,22 +8,6 @@
 #define DIGEST "sha256:634a8f35b5f16dcf4aaa0822adc0b1964bb786fca12f6831de8ddc45e5986a00"
 #define OTHER "sha256:d9dcafdb480aa7c475e91737b96925e45844213dcb0290b4a90017459121f71f"
 
-static struct wh_bytes
-lit(const char *s)
-{
-    return (struct wh_bytes){(const unsigned char *)s, strlen(s)};
-}
-
-static const struct wh_verify_key *
-pub(EVP_PKEY *priv, struct wh_arena *a)
-{
-    struct wh_verify_key *key = NULL;
-    struct wh_error err = {0};
-
-    WH_ASSERT(wh_verify_key_parse(testsign_pubkey_pem(priv, a), a, &key, &err) == WH_OK);
-    return key;
-}
-
 static void
 test_signed_payload_verifies_and_parses(void)
 {
@@ -38,9 +22,9 @@ test_signed_payload_verifies_and_parses(void)
 
     wh_arena_init(&a);
     signer = testsign_key_new("ec-p256", &a);
-    keys[0] = pub(testsign_key_new("rsa-2048", &a), &a);
-    keys[1] = pub(signer, &a);
-    payload = lit(testsign_simple_signing("127.0.0.1:5000/demo/app", DIGEST, &a));
+    keys[0] = testsign_verify_key(testsign_key_new("rsa-2048", &a), &a);
+    keys[1] = testsign_verify_key(signer, &a);
+    payload = testsign_lit(testsign_simple_signing("127.0.0.1:5000/demo/app", DIGEST, &a));
     rc = wh_verify_cosign_sig(payload, testsign_sign(signer, NULL, payload, &a), keys, 2, DIGEST,
                               &a, &which, &p, &err);
     ok(rc == WH_OK && which == 1, "verifies with the second key: %s", rc == WH_OK ? "" : err.msg);
@@ -61,15 +45,15 @@ test_wrong_key_tamper_and_replay_fail(void)
 
     wh_arena_init(&a);
     signer = testsign_key_new("ec-p256", &a);
-    keys[0] = pub(signer, &a);
-    keys[1] = pub(testsign_key_new("ec-p256", &a), &a);
-    payload = lit(testsign_simple_signing("r/x", DIGEST, &a));
+    keys[0] = testsign_verify_key(signer, &a);
+    keys[1] = testsign_verify_key(testsign_key_new("ec-p256", &a), &a);
+    payload = testsign_lit(testsign_simple_signing("r/x", DIGEST, &a));
     sig = testsign_sign(signer, NULL, payload, &a);
     ok(wh_verify_cosign_sig(payload, sig, keys + 1, 1, DIGEST, &a, NULL, NULL, &err) ==
                WH_E_VERIFY &&
            strstr(err.msg, "cosign signature: signature does not match") != NULL,
        "wrong key is WH_E_VERIFY: %s", err.msg);
-    tampered = lit(testsign_simple_signing("r/y", DIGEST, &a));
+    tampered = testsign_lit(testsign_simple_signing("r/y", DIGEST, &a));
     ok(wh_verify_cosign_sig(tampered, sig, keys, 2, DIGEST, &a, NULL, NULL, &err) == WH_E_VERIFY &&
            strstr(err.msg, "none of the keys (ecdsa-p256, ecdsa-p256)") != NULL,
        "tampered payload is WH_E_VERIFY: %s", err.msg);
@@ -90,15 +74,16 @@ test_foreign_type_rejected_after_signature(void)
 
     wh_arena_init(&a);
     signer = testsign_key_new("ed25519", &a);
-    keys[0] = pub(signer, &a);
-    payload = lit("{\"critical\":{\"identity\":{\"docker-reference\":\"r\"},\"image\":{\"docker-"
-                  "manifest-digest\":\"" DIGEST "\"},\"type\":\"atomic container signature\"},"
-                  "\"optional\":{}}");
+    keys[0] = testsign_verify_key(signer, &a);
+    payload =
+        testsign_lit("{\"critical\":{\"identity\":{\"docker-reference\":\"r\"},\"image\":{\"docker-"
+                     "manifest-digest\":\"" DIGEST "\"},\"type\":\"atomic container signature\"},"
+                     "\"optional\":{}}");
     ok(wh_verify_cosign_sig(payload, testsign_sign(signer, NULL, payload, &a), keys, 1, DIGEST, &a,
                             NULL, NULL, &err) == WH_E_VERIFY &&
            strstr(err.msg, "payload type \"atomic container signature\" is not") != NULL,
        "non-cosign type is WH_E_VERIFY: %s", err.msg);
-    payload = lit("{\"critical\":{\"image\":{}}}");
+    payload = testsign_lit("{\"critical\":{\"image\":{}}}");
     ok(wh_verify_cosign_sig(payload, testsign_sign(signer, NULL, payload, &a), keys, 1, DIGEST, &a,
                             NULL, NULL, &err) == WH_E_INVALID &&
            strstr(err.msg, "critical.image.docker-manifest-digest is missing") != NULL,
@@ -115,7 +100,7 @@ check_parse(const char *json, enum wh_err code, const char *substr)
     enum wh_err rc;
 
     wh_arena_init(&a);
-    rc = wh_verify_cosign_payload_parse(lit(json), &a, &p, &err);
+    rc = wh_verify_cosign_payload_parse(testsign_lit(json), &a, &p, &err);
     ok(rc == code && strstr(err.msg, substr) != NULL, "%s → %s: %s", substr, wh_error_name(rc),
        err.msg);
     wh_arena_fini(&a);
@@ -143,8 +128,8 @@ test_oversized_payload_is_limit(void)
     static unsigned char big[WH_COSIGN_PAYLOAD_MAX + 1];
 
     wh_arena_init(&a);
-    ok(wh_verify_cosign_sig((struct wh_bytes){big, sizeof(big)}, lit("x"), NULL, 0, DIGEST, &a,
-                            NULL, NULL, &err) == WH_E_LIMIT &&
+    ok(wh_verify_cosign_sig((struct wh_bytes){big, sizeof(big)}, testsign_lit("x"), NULL, 0, DIGEST,
+                            &a, NULL, NULL, &err) == WH_E_LIMIT &&
            strstr(err.msg, "exceeds") != NULL,
        "oversized payload is WH_E_LIMIT: %s", err.msg);
     wh_arena_fini(&a);

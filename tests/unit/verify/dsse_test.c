@@ -6,27 +6,11 @@
 
 static const struct wh_limits lim = WH_LIMITS_DEFAULT;
 
-static struct wh_bytes
-lit(const char *s)
-{
-    return (struct wh_bytes){(const unsigned char *)s, strlen(s)};
-}
-
-static struct wh_verify_key *
-pub(EVP_PKEY *priv, struct wh_arena *a)
-{
-    struct wh_verify_key *key = NULL;
-    struct wh_error err = {0};
-
-    WH_ASSERT(wh_verify_key_parse(testsign_pubkey_pem(priv, a), a, &key, &err) == WH_OK);
-    return key;
-}
-
 static void
 test_pae_matches_spec_example(void)
 {
     struct wh_dsse_envelope env = {.payload_type = "http://example.com/HelloWorld",
-                                   .payload = lit("hello world")};
+                                   .payload = testsign_lit("hello world")};
     size_t n;
     unsigned char *pae = build_pae(&env, &n);
     const char *want = "DSSEv1 29 http://example.com/HelloWorld 11 hello world";
@@ -49,11 +33,12 @@ test_signed_envelope_verifies_with_its_key(void)
 
     wh_arena_init(&a);
     signer = testsign_key_new("ec-p256", &a);
-    keys[0] = pub(testsign_key_new("ed25519", &a), &a);
-    keys[1] = pub(signer, &a);
-    json = testsign_dsse_envelope(signer, "application/vnd.in-toto+json", lit("{\"a\":1}"), &a);
-    ok(wh_verify_dsse_parse(lit(json), &lim, &a, &env, &err) == WH_OK, "envelope parses: %s",
-       err.msg);
+    keys[0] = testsign_verify_key(testsign_key_new("ed25519", &a), &a);
+    keys[1] = testsign_verify_key(signer, &a);
+    json = testsign_dsse_envelope(signer, "application/vnd.in-toto+json", testsign_lit("{\"a\":1}"),
+                                  &a);
+    ok(wh_verify_dsse_parse(testsign_lit(json), &lim, &a, &env, &err) == WH_OK,
+       "envelope parses: %s", err.msg);
     ok(strcmp(env.payload_type, "application/vnd.in-toto+json") == 0 && env.payload.len == 7 &&
            memcmp(env.payload.ptr, "{\"a\":1}", 7) == 0 && env.n_signatures == 1,
        "fields decoded");
@@ -80,13 +65,14 @@ test_tampered_payload_and_type_fail(void)
 
     wh_arena_init(&a);
     signer = testsign_key_new("ec-p256", &a);
-    keys[0] = pub(signer, &a);
-    json = testsign_dsse_envelope(signer, "application/vnd.in-toto+json", lit("{\"a\":1}"), &a);
-    WH_ASSERT(wh_verify_dsse_parse(lit(json), &lim, &a, &env, &err) == WH_OK);
-    env.payload = lit("{\"a\":2}");
+    keys[0] = testsign_verify_key(signer, &a);
+    json = testsign_dsse_envelope(signer, "application/vnd.in-toto+json", testsign_lit("{\"a\":1}"),
+                                  &a);
+    WH_ASSERT(wh_verify_dsse_parse(testsign_lit(json), &lim, &a, &env, &err) == WH_OK);
+    env.payload = testsign_lit("{\"a\":2}");
     ok(wh_verify_dsse(&env, keys, 1, NULL, &err) == WH_E_VERIFY,
        "tampered payload is WH_E_VERIFY: %s", err.msg);
-    env.payload = lit("{\"a\":1}");
+    env.payload = testsign_lit("{\"a\":1}");
     env.payload_type = "text/plain";
     ok(wh_verify_dsse(&env, keys, 1, NULL, &err) == WH_E_VERIFY,
        "changed payloadType breaks the PAE signature: %s", err.msg);
@@ -101,13 +87,13 @@ test_any_of_several_signatures_is_enough(void)
     struct wh_dsse_envelope env;
     EVP_PKEY *signer = NULL, *stranger;
     const struct wh_verify_key *keys[1];
-    struct wh_bytes payload = lit("payload"), good, bad;
+    struct wh_bytes payload = testsign_lit("payload"), good, bad;
     char *json;
 
     wh_arena_init(&a);
     signer = testsign_key_new("ec-p256", &a);
     stranger = testsign_key_new("ec-p256", &a);
-    keys[0] = pub(signer, &a);
+    keys[0] = testsign_verify_key(signer, &a);
     good = testsign_sign(signer, NULL, testsign_pae("t", payload, &a), &a);
     bad = testsign_sign(stranger, NULL, testsign_pae("t", payload, &a), &a);
     json = wh_arena_sprintf(
@@ -117,7 +103,8 @@ test_any_of_several_signatures_is_enough(void)
         wh_digest_base64_encode(payload.ptr, payload.len, &a),
         wh_digest_base64_encode(bad.ptr, bad.len, &a),
         wh_digest_base64_encode(good.ptr, good.len, &a));
-    ok(wh_verify_dsse_parse(lit(json), &lim, &a, &env, &err) == WH_OK && env.n_signatures == 2,
+    ok(wh_verify_dsse_parse(testsign_lit(json), &lim, &a, &env, &err) == WH_OK &&
+           env.n_signatures == 2,
        "two-signature envelope parses");
     ok(strcmp(env.signatures[0].keyid, "") == 0 && strcmp(env.signatures[1].keyid, "k") == 0,
        "keyid kept, empty when absent");
@@ -135,7 +122,8 @@ test_url_safe_unpadded_base64_accepted(void)
     wh_arena_init(&a);
     /* fb ef ff is "++//" in standard base64, "--__" URL-safe; "a" is "YQ" unpadded. */
     ok(wh_verify_dsse_parse(
-           lit("{\"payloadType\":\"t\",\"payload\":\"--__\",\"signatures\":[{\"sig\":\"YQ\"}]}"),
+           testsign_lit(
+               "{\"payloadType\":\"t\",\"payload\":\"--__\",\"signatures\":[{\"sig\":\"YQ\"}]}"),
            &lim, &a, &env, &err) == WH_OK &&
            env.payload.len == 3 && memcmp(env.payload.ptr, "\xfb\xef\xff", 3) == 0 &&
            env.signatures[0].sig.len == 1,
@@ -152,7 +140,7 @@ check_invalid(const char *json, enum wh_err code, const char *substr)
     enum wh_err rc;
 
     wh_arena_init(&a);
-    rc = wh_verify_dsse_parse(lit(json), &lim, &a, &env, &err);
+    rc = wh_verify_dsse_parse(testsign_lit(json), &lim, &a, &env, &err);
     ok(rc == code && strstr(err.msg, substr) != NULL, "%s → %s: %s", substr, wh_error_name(rc),
        err.msg);
     wh_arena_fini(&a);
@@ -195,9 +183,10 @@ test_huge_envelopes_hit_limits(void)
 
     wh_arena_init(&a);
     small.blob_bytes = 64;
-    ok(wh_verify_dsse_parse(lit("{\"payloadType\":\"t\",\"payload\":\"YWFhYWFhYWFhYWFhYWFhYWFh"
-                                "YWFhYWFh\",\"signatures\":[{\"sig\":\"YQ==\"}]}"),
-                            &small, &a, &env, &err) == WH_E_LIMIT &&
+    ok(wh_verify_dsse_parse(
+           testsign_lit("{\"payloadType\":\"t\",\"payload\":\"YWFhYWFhYWFhYWFhYWFhYWFh"
+                        "YWFhYWFh\",\"signatures\":[{\"sig\":\"YQ==\"}]}"),
+           &small, &a, &env, &err) == WH_E_LIMIT &&
            strstr(err.msg, "exceeds the limit of 64") != NULL,
        "envelope over blob_bytes is WH_E_LIMIT: %s", err.msg);
     wh_buf_init(&b, 1u << 20);
@@ -205,7 +194,7 @@ test_huge_envelopes_hit_limits(void)
     for (size_t i = 0; i <= lim.signatures; i++)
         wh_buf_printf(&b, "%s{\"sig\":\"YQ==\"}", i == 0 ? "" : ",");
     wh_buf_append_c(&b, "]}");
-    ok(wh_verify_dsse_parse(lit(b.ptr), &lim, &a, &env, &err) == WH_E_LIMIT &&
+    ok(wh_verify_dsse_parse(testsign_lit(b.ptr), &lim, &a, &env, &err) == WH_E_LIMIT &&
            strstr(err.msg, "33 signatures, limit is 32") != NULL,
        "too many signatures is WH_E_LIMIT: %s", err.msg);
     wh_buf_fini(&b);

@@ -10,12 +10,6 @@
 
 static const struct wh_limits lim = WH_LIMITS_DEFAULT;
 
-static struct wh_bytes
-lit(const char *s)
-{
-    return (struct wh_bytes){(const unsigned char *)s, strlen(s)};
-}
-
 static void
 test_v01_statement_parses_and_binds(void)
 {
@@ -27,7 +21,8 @@ test_v01_statement_parses_and_binds(void)
     wh_arena_init(&a);
     json = testsign_statement(DIGEST, "https://cyclonedx.org/bom",
                               "{ \"bomFormat\" : \"CycloneDX\", \"components\": [ ] }", &a);
-    ok(wh_verify_intoto_parse(lit(json), &lim, &a, &st, &err) == WH_OK, "v0.1 parses: %s", err.msg);
+    ok(wh_verify_intoto_parse(testsign_lit(json), &lim, &a, &st, &err) == WH_OK, "v0.1 parses: %s",
+       err.msg);
     ok(strcmp(st.type, WH_INTOTO_STATEMENT_V01) == 0 &&
            strcmp(st.predicate_type, "https://cyclonedx.org/bom") == 0 && st.n_subjects == 1 &&
            strcmp(st.subjects[0].name, "127.0.0.1:5000/demo/app") == 0 &&
@@ -55,7 +50,8 @@ test_v1_statement_with_several_subjects(void)
                        "\"predicateType\":\"https://slsa.dev/provenance/v1\"}";
 
     wh_arena_init(&a);
-    ok(wh_verify_intoto_parse(lit(json), &lim, &a, &st, &err) == WH_OK, "v1 parses: %s", err.msg);
+    ok(wh_verify_intoto_parse(testsign_lit(json), &lim, &a, &st, &err) == WH_OK, "v1 parses: %s",
+       err.msg);
     ok(st.n_subjects == 2 && st.subjects[0].sha256 == NULL && strcmp(st.subjects[1].name, "") == 0,
        "subject without sha256 kept with NULL digest");
     ok(strcmp((const char *)st.predicate.ptr, "null") == 0, "absent predicate is null");
@@ -63,8 +59,8 @@ test_v1_statement_with_several_subjects(void)
        "uppercase hex subject binds to the lowercase digest");
     json = "{\"_type\":\"https://in-toto.io/Statement/v0.1\",\"subject\":[{\"uri\":\"pkg:maven/"
            "x/y@1\"}],\"predicateType\":\"https://in-toto.io/attestation/vulns/v0.1\"}";
-    ok(wh_verify_intoto_parse(lit(json), &lim, &a, &st, &err) == WH_OK && st.n_subjects == 1 &&
-           st.subjects[0].sha256 == NULL,
+    ok(wh_verify_intoto_parse(testsign_lit(json), &lim, &a, &st, &err) == WH_OK &&
+           st.n_subjects == 1 && st.subjects[0].sha256 == NULL,
        "uri-only subject parses without a digest: %s", err.msg);
     ok(wh_verify_intoto_subject(&st, DIGEST, &err) == WH_E_VERIFY &&
            strstr(err.msg, "(no sha256) does not include") != NULL,
@@ -96,8 +92,8 @@ test_sha512_subjects_bind(void)
                             "\"pkg:npm/left-pad@1.3.0\",\"digest\":{\"sha512\":\"%s\"}}],"
                             "\"predicateType\":\"https://slsa.dev/provenance/v1\"}",
                             upper);
-    ok(wh_verify_intoto_parse(lit(json), &lim, &a, &st, &err) == WH_OK && st.n_subjects == 1 &&
-           st.subjects[0].sha256 == NULL && st.subjects[0].sha512 != NULL &&
+    ok(wh_verify_intoto_parse(testsign_lit(json), &lim, &a, &st, &err) == WH_OK &&
+           st.n_subjects == 1 && st.subjects[0].sha256 == NULL && st.subjects[0].sha512 != NULL &&
            strcmp(st.subjects[0].sha512, "sha512:" SHA512_HEX) == 0,
        "sha512 subject parses, lowered: %s", err.msg);
     ok(wh_verify_intoto_subject(&st, "sha512:" SHA512_HEX, &err) == WH_OK,
@@ -122,7 +118,7 @@ check_invalid(const char *json, const struct wh_limits *l, enum wh_err code, con
     enum wh_err rc;
 
     wh_arena_init(&a);
-    rc = wh_verify_intoto_parse(lit(json), l, &a, &st, &err);
+    rc = wh_verify_intoto_parse(testsign_lit(json), l, &a, &st, &err);
     ok(rc == code && strstr(err.msg, substr) != NULL, "%s → %s: %s", substr, wh_error_name(rc),
        err.msg);
     wh_arena_fini(&a);

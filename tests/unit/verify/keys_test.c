@@ -6,12 +6,6 @@
 #include "unit/harness.h"
 #include "verify/keys.h"
 
-static struct wh_bytes
-lit(const char *s)
-{
-    return (struct wh_bytes){(const unsigned char *)s, strlen(s)};
-}
-
 static void
 check_type_and_roundtrip(const char *kind, const char *want_type)
 {
@@ -29,10 +23,11 @@ check_type_and_roundtrip(const char *kind, const char *want_type)
        key != NULL ? wh_verify_key_type(key) : "(none)");
     ok(wh_verify_key_parse_der(testsign_pubkey_der(priv, &a), &a, &der_key, &err) == WH_OK,
        "%s DER parses", kind);
-    sig = testsign_sign(priv, NULL, lit("hello"), &a);
-    ok(key != NULL && wh_verify_key_signature(key, lit("hello"), sig, &err) == WH_OK,
+    sig = testsign_sign(priv, NULL, testsign_lit("hello"), &a);
+    ok(key != NULL && wh_verify_key_signature(key, testsign_lit("hello"), sig, &err) == WH_OK,
        "%s signature verifies", kind);
-    ok(key != NULL && wh_verify_key_signature(key, lit("hellO"), sig, &err) == WH_E_VERIFY &&
+    ok(key != NULL &&
+           wh_verify_key_signature(key, testsign_lit("hellO"), sig, &err) == WH_E_VERIFY &&
            strstr(err.msg, "does not match") != NULL,
        "%s tampered data is WH_E_VERIFY: %s", kind, err.msg);
     wh_arena_fini(&a);
@@ -59,11 +54,12 @@ test_p384_accepts_sha384_too(void)
     wh_arena_init(&a);
     priv = testsign_key_new("ec-p384", &a);
     ok(wh_verify_key_parse(testsign_pubkey_pem(priv, &a), &a, &key, &err) == WH_OK, "p384 parses");
-    ok(wh_verify_key_signature(key, lit("x"), testsign_sign(priv, "SHA384", lit("x"), &a), &err) ==
-           WH_OK,
+    ok(wh_verify_key_signature(key, testsign_lit("x"),
+                               testsign_sign(priv, "SHA384", testsign_lit("x"), &a), &err) == WH_OK,
        "p384 SHA-384 signature verifies");
-    ok(wh_verify_key_signature(key, lit("x"), testsign_sign(priv, "SHA1", lit("x"), &a), &err) ==
-           WH_E_VERIFY,
+    ok(wh_verify_key_signature(key, testsign_lit("x"),
+                               testsign_sign(priv, "SHA1", testsign_lit("x"), &a),
+                               &err) == WH_E_VERIFY,
        "p384 SHA-1 signature is rejected: %s", err.msg);
     wh_arena_fini(&a);
 }
@@ -115,17 +111,19 @@ test_malformed_pem_rejected(void)
                          "-----END PUBLIC KEY-----\n";
 
     wh_arena_init(&a);
-    ok(wh_verify_key_parse(lit(broken), &a, &key, &err) == WH_E_INVALID &&
+    ok(wh_verify_key_parse(testsign_lit(broken), &a, &key, &err) == WH_E_INVALID &&
            strstr(err.msg, "malformed PEM public key") != NULL,
        "broken base64 rejected: %s", err.msg);
-    ok(wh_verify_key_parse(lit("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"),
-                           &a, &key, &err) == WH_E_INVALID &&
+    ok(wh_verify_key_parse(
+           testsign_lit("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"), &a, &key,
+           &err) == WH_E_INVALID &&
            strstr(err.msg, "PEM block is \"CERTIFICATE\"") != NULL,
        "certificate given as key names the block: %s", err.msg);
-    ok(wh_verify_key_parse(lit("not a key"), &a, &key, &err) == WH_E_INVALID &&
+    ok(wh_verify_key_parse(testsign_lit("not a key"), &a, &key, &err) == WH_E_INVALID &&
            strstr(err.msg, "no PEM block") != NULL,
        "text without PEM rejected: %s", err.msg);
-    ok(wh_verify_key_parse_der(lit("\x30\x03\x02\x01\x01"), &a, &key, &err) == WH_E_INVALID &&
+    ok(wh_verify_key_parse_der(testsign_lit("\x30\x03\x02\x01\x01"), &a, &key, &err) ==
+               WH_E_INVALID &&
            strstr(err.msg, "malformed DER public key") != NULL,
        "garbage DER rejected: %s", err.msg);
     wh_arena_fini(&a);
@@ -159,13 +157,16 @@ test_wrong_key_and_garbage_signature(void)
     signer = testsign_key_new("ec-p256", &a);
     other = testsign_key_new("ec-p256", &a);
     ok(wh_verify_key_parse(testsign_pubkey_pem(other, &a), &a, &key, &err) == WH_OK, "parses");
-    ok(wh_verify_key_signature(key, lit("m"), testsign_sign(signer, NULL, lit("m"), &a), &err) ==
-           WH_E_VERIFY,
+    ok(wh_verify_key_signature(key, testsign_lit("m"),
+                               testsign_sign(signer, NULL, testsign_lit("m"), &a),
+                               &err) == WH_E_VERIFY,
        "signature by another key is WH_E_VERIFY: %s", err.msg);
-    ok(wh_verify_key_signature(key, lit("m"), lit("\x30\x02garbage"), &err) == WH_E_INVALID &&
+    ok(wh_verify_key_signature(key, testsign_lit("m"), testsign_lit("\x30\x02garbage"), &err) ==
+               WH_E_INVALID &&
            strstr(err.msg, "malformed signature") != NULL,
        "non-DER signature is WH_E_INVALID: %s", err.msg);
-    ok(wh_verify_key_signature(key, lit("m"), (struct wh_bytes){NULL, 0}, &err) == WH_E_INVALID &&
+    ok(wh_verify_key_signature(key, testsign_lit("m"), (struct wh_bytes){NULL, 0}, &err) ==
+               WH_E_INVALID &&
            strstr(err.msg, "empty signature") != NULL,
        "empty signature rejected: %s", err.msg);
     wh_arena_fini(&a);
@@ -190,7 +191,7 @@ test_rsa_pss_accepted(void)
            EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
            EVP_DigestSign(ctx, sig, &n, (const unsigned char *)"pss", 3) == 1,
        "PSS signature made");
-    ok(wh_verify_key_signature(key, lit("pss"), (struct wh_bytes){sig, n}, &err) == WH_OK,
+    ok(wh_verify_key_signature(key, testsign_lit("pss"), (struct wh_bytes){sig, n}, &err) == WH_OK,
        "RSA-PSS SHA-256 signature verifies");
     EVP_MD_CTX_free(ctx);
     wh_arena_fini(&a);

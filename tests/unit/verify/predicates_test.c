@@ -5,17 +5,12 @@
 
 #include "base/digest.h"
 #include "base/file.h"
+#include "support/testsign.h"
 #include "unit/harness.h"
 #include "verify/intoto.h"
 #include "verify/predicates.h"
 
 static const struct wh_limits lim = WH_LIMITS_DEFAULT;
-
-static struct wh_bytes
-lit(const char *s)
-{
-    return (struct wh_bytes){(const unsigned char *)s, strlen(s)};
-}
 
 static struct wh_bytes
 read_vector(struct wh_arena *a, const char *name)
@@ -69,7 +64,7 @@ static enum wh_err
 parse(struct wh_arena *a, const char *type, const char *predicate, struct wh_predicates *out,
       struct wh_error *err)
 {
-    struct wh_attestation att = {type, "ci-key", lit(predicate)};
+    struct wh_attestation att = {type, "ci-key", testsign_lit(predicate)};
 
     return wh_verify_predicates_parse(&att, &lim, a, out, err);
 }
@@ -348,7 +343,7 @@ test_malformed_predicates_name_the_field(void)
     struct wh_predicates p = {0};
     struct wh_error err = {0};
     struct wh_limits small = WH_LIMITS_DEFAULT;
-    struct wh_attestation att = {WH_PREDICATE_SLSA_V1, "k", lit("[[[[[[1]]]]]]")};
+    struct wh_attestation att = {WH_PREDICATE_SLSA_V1, "k", testsign_lit("[[[[[[1]]]]]]")};
 
     wh_arena_init(&a);
     ok(parse(&a, WH_PREDICATE_SLSA_V1, "{\"runDetails\":{\"builder\":{\"id\":7}}}", &p, &err) ==
@@ -407,7 +402,7 @@ test_malformed_predicates_name_the_field(void)
        "depth limit: %s", err.msg);
     small = lim;
     small.sbom_bytes = 4;
-    att.predicate = lit("{\"agent_commits\":[]}");
+    att.predicate = testsign_lit("{\"agent_commits\":[]}");
     att.predicate_type = WH_PREDICATE_AGENT;
     ok(wh_verify_predicates_parse(&att, &small, &a, &p, &err) == WH_E_LIMIT, "size limit: %s",
        err.msg);
@@ -440,7 +435,7 @@ test_time_and_severity_parsers(void)
 static const struct wh_dev_environment *
 dev_env(struct wh_arena *a, const char *predicate, struct wh_error *err)
 {
-    struct wh_attestation att = {WH_PREDICATE_DEV_ENV, "ci-key", lit(predicate)};
+    struct wh_attestation att = {WH_PREDICATE_DEV_ENV, "ci-key", testsign_lit(predicate)};
     struct wh_predicates out;
 
     memset(&out, 0, sizeof(out));
@@ -526,7 +521,7 @@ test_dev_environment(void)
         struct wh_attestation att;
         struct wh_predicates out;
         memset(&out, 0, sizeof(out));
-        ok(from_statement(&a, lit(text), &att) &&
+        ok(from_statement(&a, testsign_lit(text), &att) &&
                strcmp(att.predicate_type, WH_PREDICATE_DEV_ENV) == 0 &&
                wh_verify_predicates_parse(&att, &lim, &a, &out, &err) == WH_OK &&
                out.dev_env != NULL && strcmp(out.dev_env->digest, "sha256:" HEX_B) == 0 &&

@@ -77,17 +77,6 @@ pem_der(struct wh_bytes pem, struct wh_arena *a)
     return out;
 }
 
-static struct wh_bytes
-b64(const char *s, struct wh_arena *a)
-{
-    struct wh_bytes out = {NULL, 0};
-    struct wh_error err = {0};
-
-    if (s == NULL || wh_digest_base64_decode(wh_str_c(s), a, &out, &err) != WH_OK)
-        return (struct wh_bytes){NULL, 0};
-    return out;
-}
-
 /* ---- the rekor-set vector (cosign annotation, production Rekor) ---- */
 
 static void
@@ -120,10 +109,10 @@ test_rekor_set_vectors(void)
     payload = read_vec(&a, "cosign-classic/rekor-set/rekor-payload");
     x.has_artifact_sha256 = true;
     wh_digest_sha256(payload.ptr, payload.len, x.artifact_sha256);
-    x.signature =
-        b64(wh_arena_strndup(
-                &a, (const char *)read_vec(&a, "cosign-classic/rekor-set/rekor-sig").ptr, 96),
-            &a);
+    x.signature = testsign_b64(
+        wh_arena_strndup(&a, (const char *)read_vec(&a, "cosign-classic/rekor-set/rekor-sig").ptr,
+                         96),
+        &a);
     x.verifier = pem_der(read_vec(&a, "cosign-classic/rekor-set/rekor-cert"), &a);
     ok(x.signature.len > 0, "rekor-sig decodes");
     ok(wh_verify_tlog_body(&e, &x, &err) == WH_OK, "body carries payload hash, sig and cert: %s",
@@ -156,7 +145,7 @@ test_rekor_set_vectors(void)
                strstr(err.msg, "public key is not the certificate or key that verified") != NULL,
            "another certificate is WH_E_VERIFY: %s", err.msg);
         y = x;
-        y.signature = b64(sig, &a);
+        y.signature = testsign_b64(sig, &a);
         ok(wh_verify_tlog_body(&e, &y, &err) == WH_E_VERIFY &&
                strstr(err.msg, "signature differs") != NULL,
            "another signature is WH_E_VERIFY: %s", err.msg);
@@ -227,10 +216,10 @@ check_with_local_tlogs(struct wh_bytes root_json, const struct wh_tlog_entry *e,
     wh_error_set(err, WH_E_NOT_FOUND, "no trusted transparency log with the entry's ID");
     json_array_foreach(json_object_get(tr, "tlogs"), i, t)
     {
-        struct wh_bytes id =
-            b64(json_string_value(json_object_get(json_object_get(t, "logId"), "keyId")), a);
-        struct wh_bytes der =
-            b64(json_string_value(json_object_get(json_object_get(t, "publicKey"), "rawBytes")), a);
+        struct wh_bytes id = testsign_b64(
+            json_string_value(json_object_get(json_object_get(t, "logId"), "keyId")), a);
+        struct wh_bytes der = testsign_b64(
+            json_string_value(json_object_get(json_object_get(t, "publicKey"), "rawBytes")), a);
         const unsigned char *p = der.ptr;
         EVP_PKEY *k;
 
@@ -297,15 +286,16 @@ check_case(json_t *c, struct wh_arena *a, struct wh_error *err)
     x.require_inclusion_proof = media == NULL || strstr(media, "0.1") == NULL;
     key = json_string_value(json_object_get(c, "key"));
     if (json_object_get(vm, "certificate") != NULL)
-        cert = b64(
+        cert = testsign_b64(
             json_string_value(json_object_get(json_object_get(vm, "certificate"), "rawBytes")), a);
     else if (json_object_get(vm, "x509CertificateChain") != NULL)
-        cert = b64(json_string_value(json_object_get(
-                       json_array_get(json_object_get(json_object_get(vm, "x509CertificateChain"),
-                                                      "certificates"),
-                                      0),
-                       "rawBytes")),
-                   a);
+        cert = testsign_b64(
+            json_string_value(json_object_get(
+                json_array_get(
+                    json_object_get(json_object_get(vm, "x509CertificateChain"), "certificates"),
+                    0),
+                "rawBytes")),
+            a);
     else if (key != NULL)
         cert = pem_der(read_vec(a, key), a);
     x.verifier = cert;
@@ -314,10 +304,10 @@ check_case(json_t *c, struct wh_arena *a, struct wh_error *err)
         const char *type = json_string_value(json_object_get(dsse, "payloadType"));
         struct wh_bytes pae;
 
-        x.payload = b64(json_string_value(json_object_get(dsse, "payload")), a);
-        sigbytes = b64(json_string_value(json_object_get(
-                           json_array_get(json_object_get(dsse, "signatures"), 0), "sig")),
-                       a);
+        x.payload = testsign_b64(json_string_value(json_object_get(dsse, "payload")), a);
+        sigbytes = testsign_b64(json_string_value(json_object_get(
+                                    json_array_get(json_object_get(dsse, "signatures"), 0), "sig")),
+                                a);
         /* Rekor v2 logs a DSSE signature as a hashedrekord over its PAE. */
         pae = testsign_pae(type != NULL ? type : "", x.payload, a);
         x.has_artifact_sha256 = true;
@@ -326,7 +316,7 @@ check_case(json_t *c, struct wh_arena *a, struct wh_error *err)
         const char *hex = json_string_value(json_object_get(c, "artifact_sha256"));
         size_t i;
 
-        sigbytes = b64(
+        sigbytes = testsign_b64(
             json_string_value(json_object_get(json_object_get(b, "messageSignature"), "signature")),
             a);
         x.has_artifact_sha256 = hex != NULL && strlen(hex) == 64;
@@ -349,8 +339,9 @@ check_case(json_t *c, struct wh_arena *a, struct wh_error *err)
     if (ts != NULL) {
         struct wh_error tserr = {0};
 
-        if (wh_verify_timestamp(b64(json_string_value(json_object_get(ts, "signedTimestamp")), a),
-                                sigbytes, root, &ts_time, &tserr) != WH_OK)
+        if (wh_verify_timestamp(
+                testsign_b64(json_string_value(json_object_get(ts, "signedTimestamp")), a),
+                sigbytes, root, &ts_time, &tserr) != WH_OK)
             ts_time = 0;
     }
     rc = wh_verify_tlog_entry(&e, root, &x, ts_time, &signed_time, err);

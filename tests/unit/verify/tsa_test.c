@@ -8,6 +8,7 @@
 #include "base/arena.h"
 #include "base/digest.h"
 #include "base/file.h"
+#include "support/testsign.h"
 #include "unit/harness.h"
 #include "verify/tsa.h"
 
@@ -18,17 +19,6 @@ vec(struct wh_arena *a, const char *name)
 
     return wh_arena_sprintf(a, "%s/vectors/sigstore-conformance/bundle-verify/%s",
                             shared != NULL ? shared : "../shared", name);
-}
-
-static struct wh_bytes
-b64(const char *s, struct wh_arena *a)
-{
-    struct wh_bytes out = {NULL, 0};
-    struct wh_error err = {0};
-
-    if (s == NULL || wh_digest_base64_decode(wh_str_c(s), a, &out, &err) != WH_OK)
-        return (struct wh_bytes){NULL, 0};
-    return out;
 }
 
 static int
@@ -78,7 +68,7 @@ authority(const char *dir, struct wh_arena *a)
     t.chain = sk_X509_new_null();
     json_array_foreach(json_object_get(json_object_get(tsa, "certChain"), "certificates"), i, c)
     {
-        struct wh_bytes der = b64(json_string_value(json_object_get(c, "rawBytes")), a);
+        struct wh_bytes der = testsign_b64(json_string_value(json_object_get(c, "rawBytes")), a);
         const unsigned char *p = der.ptr;
         X509 *x = d2i_X509(NULL, &p, (long)der.len);
 
@@ -106,17 +96,19 @@ sample(const char *dir, struct wh_arena *a)
         json_load_file(vec(a, wh_arena_sprintf(a, "%s/bundle.sigstore.json", dir)), 0, NULL);
     json_t *ms = json_object_get(b, "messageSignature");
 
-    s.ts = b64(json_string_value(json_object_get(
-                   json_array_get(
-                       json_object_get(json_object_get(json_object_get(b, "verificationMaterial"),
-                                                       "timestampVerificationData"),
-                                       "rfc3161Timestamps"),
-                       0),
-                   "signedTimestamp")),
-               a);
+    s.ts = testsign_b64(
+        json_string_value(json_object_get(
+            json_array_get(
+                json_object_get(json_object_get(json_object_get(b, "verificationMaterial"),
+                                                "timestampVerificationData"),
+                                "rfc3161Timestamps"),
+                0),
+            "signedTimestamp")),
+        a);
     s.sig = ms != NULL
-                ? b64(json_string_value(json_object_get(ms, "signature")), a)
-                : b64(json_string_value(json_object_get(
+                ? testsign_b64(json_string_value(json_object_get(ms, "signature")), a)
+                : testsign_b64(
+                      json_string_value(json_object_get(
                           json_array_get(
                               json_object_get(json_object_get(b, "dsseEnvelope"), "signatures"), 0),
                           "sig")),
