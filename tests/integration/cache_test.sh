@@ -14,19 +14,17 @@ world_up none
 
 # A rule that needs only the SBOM attestation (classic .att), no .sig, no dev reference.
 att_policy() { # out predicateType
-  cat > "$1" <<YAML
-apiVersion: driftgate.dev/v1alpha1
-kind: Policy
-spec:
-  defaults: {mode: enforce, onError: deny, noMatch: deny}
-  signers:
-    ci-key: {key: {file: $CI_PUB}, transparencyLog: optional}
+  {
+    policy_head
+    policy_key_signer ci-key "$CI_PUB"
+    cat <<YAML
   images:
     - name: demo-app
       match: ["$REGISTRY/demo/app"]
       attestations:
         sbom: {predicateType: "$2", signedBy: [ci-key]}
 YAML
+  } > "$1"
 }
 att_policy "$work/policy.yaml" "https://cyclonedx.org/bom"
 bash "$top/tests/integration/review-objects.sh" -o "$work/one" -k pod "$PROD_OK" >/dev/null 2>&1

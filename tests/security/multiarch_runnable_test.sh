@@ -103,19 +103,17 @@ jq -n --arg reg "$REGISTRY" --arg out "$work/signed" --arg key "$work/ci.key" --
   bail "sign.js signs the fixtures" "$(tail -5 "$work/sign.log")"
 
 for mode in any each index; do
-  cat > "$work/policy-$mode.yaml" <<YAML
-apiVersion: driftgate.dev/v1alpha1
-kind: Policy
-spec:
-  defaults: {mode: enforce, onError: deny, noMatch: deny}
-  signers:
-    ci-key: {key: {file: $work/ci.pub}, transparencyLog: optional}
+  {
+    policy_head
+    policy_key_signer ci-key "$work/ci.pub"
+    cat <<YAML
   images:
     - name: sec
       match: ["$REGISTRY/sec/**"]
       platforms: $mode
       signatures: {signedBy: [ci-key]}
 YAML
+  } > "$work/policy-$mode.yaml"
 done
 review() { # MODE IMAGE POD_ARCH → "allowed<TAB>message"
   local sel='{}'

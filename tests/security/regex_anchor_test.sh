@@ -27,12 +27,9 @@ A='https://ci\\.fixture\\.test/acme/app/\\.ci/release\\.yml@refs/heads/main'
 HOTFIX='https://ci\\.fixture\\.test/acme/app/\\.ci/hotfix\\.yml@refs/heads/main'
 ISS='https://issuer\\.fixture\\.test'
 policy() { # FILE SUBJECT_REGEXP [ISSUER_REGEXP]
-  cat > "$1" <<YAML
-apiVersion: driftgate.dev/v1alpha1
-kind: Policy
-spec:
-  defaults: {mode: enforce, onError: deny, noMatch: deny}
-  signers:
+  {
+    policy_head
+    cat <<YAML
     ci:
       keyless:
         issuerRegExp: "${3:-$ISS}"
@@ -42,6 +39,7 @@ spec:
       match: ["$REGISTRY/demo/app"]
       signatures: {signedBy: [ci]}
 YAML
+  } > "$1"
 }
 # The attacks: a prefix (A)|(x), a suffix (x)|(B) and a middle that admits anything.
 policy "$work/prefix.yaml" "$A)|(x"

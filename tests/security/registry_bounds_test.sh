@@ -105,19 +105,17 @@ curl -sf -o /dev/null "http://127.0.0.1:$regport/v2/"; check $? "attacker regist
 REG=127.0.0.1:$regport
 
 # --- driftgate serve with the shipped limits ---------------------------------------------------
-cat > "$work/policy.yaml" <<YAML
-apiVersion: driftgate.dev/v1alpha1
-kind: Policy
-spec:
-  defaults: {mode: enforce, onError: deny, noMatch: deny}
-  signers:
-    ci-key: {key: {file: $top/policy/keys/ci.pub}, transparencyLog: optional}
+{
+  policy_head
+  policy_key_signer ci-key "$top/policy/keys/ci.pub"
+  cat <<YAML
   images:
     - name: evil
       match: ["$REG/evil/**"]
       attestations:
         sbom: {predicateType: "https://cyclonedx.org/bom", signedBy: [ci-key]}
 YAML
+} > "$work/policy.yaml"
 # ASan keeps freed memory in quarantine; keep it small so the run stays lean.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}:quarantine_size_mb=16"
 serve_up healthz <<YAML; check $? "driftgate serve is up" "$(cat "$serve_log")"
