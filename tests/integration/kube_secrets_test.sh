@@ -36,13 +36,7 @@ jq -n \
     "default/opaque":   {apiVersion: "v1", kind: "Secret", metadata: {name: "opaque", namespace: "default"},
                          type: "Opaque", data: {password: "aHVudGVyMg=="}}
   }' > "$work/kube/secrets.json"
-node "$top/tests/support/kube-api.js" --key "$work/kube/tls.key" --cert "$work/kube/tls.crt" \
-  --token-file "$work/kube/token" --secrets "$work/kube/secrets.json" --allow default \
-  --port-file "$work/kube/port" 2>> "$work/kube.log" &
-bg_pids+=($!)
-for _ in $(seq 50); do [ -s "$work/kube/port" ] && break; sleep 0.1; done
-kport=$(cat "$work/kube/port" 2>/dev/null)
-[ -n "$kport" ]; check $? "stand-in kube-apiserver on 127.0.0.1:$kport"
+kube_api_up default; check $? "stand-in kube-apiserver on 127.0.0.1:$kport"
 kstats() { curl -sk "https://127.0.0.1:$kport/stats"; }
 
 printf '{"auths":{}}\n' > "$work/empty-docker-config.json"

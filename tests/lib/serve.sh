@@ -12,6 +12,19 @@ mint_cert() {
     -keyout "$1/tls.key" -out "$1/tls.crt" 2>/dev/null
 }
 
+# kube_api_up NAMESPACE: the stand-in kube-apiserver (tests/support/kube-api.js) over $work/kube
+# (tls.key and tls.crt from mint_cert, the Bearer token in token, Secrets in secrets.json), letting
+# its token read Secrets in NAMESPACE only; stopped at exit. Sets kport; fails when it did not start.
+kube_api_up() {
+  node "$top/tests/support/kube-api.js" --key "$work/kube/tls.key" --cert "$work/kube/tls.crt" \
+    --token-file "$work/kube/token" --secrets "$work/kube/secrets.json" --allow "$1" \
+    --port-file "$work/kube/port" 2>> "$work/kube.log" &
+  track_pid $!
+  for _ in $(seq 50); do [ -s "$work/kube/port" ] && break; sleep 0.1; done
+  kport=$(cat "$work/kube/port" 2>/dev/null)
+  [ -n "$kport" ]
+}
+
 # review_json UID IMAGE: a Pod CREATE AdmissionReview with one container.
 review_json() {
   printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"%s","kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},"operation":"CREATE","namespace":"default","object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"%s"}]}}}}' "$1" "$2"

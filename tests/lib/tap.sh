@@ -47,6 +47,24 @@ ok() { # STATUS NAME [DETAIL]
 check() { ok "$@"; }
 pass() { ok 0 "$1"; }
 fail() { ok 1 "$1" "${2:-}"; }
+# judge_exit RC EXPECT PASS_NAME FAIL_NAME OUT: one test line for a verifier that exits 0 to
+# accept ("pass"), 1 to refuse ("fail") and more on an error, against EXPECT (pass|fail); the
+# failure shows the first 300 bytes of the file OUT. Adds 1 to agree or disagree.
+agree=0 disagree=0
+judge_exit() {
+  local got=fail
+  [ "$1" -eq 0 ] && got=pass
+  if [ "$1" -gt 1 ]; then
+    fail "$4: exit $1" "$(head -c 300 "$5")"
+  elif [ "$got" = "$2" ]; then
+    pass "$3"
+    agree=$((agree + 1))
+    return 0
+  else
+    fail "$4: expected $2, got $got" "$(head -c 300 "$5")"
+  fi
+  disagree=$((disagree + 1))
+}
 skip() { # NAME REASON
   tap_n=$((tap_n + 1))
   echo "ok $tap_n - $1 # SKIP $2"

@@ -27,13 +27,7 @@ jq -n --arg cfg "$(jq -cn --arg r "$REGISTRY" --arg a "$auth" '{auths: {($r): {a
   '{"payments/regcred": {apiVersion: "v1", kind: "Secret", metadata: {name: "regcred", namespace: "payments"},
                          type: "kubernetes.io/dockerconfigjson", data: {".dockerconfigjson": $cfg}}}' \
   > "$work/kube/secrets.json"
-node "$top/tests/support/kube-api.js" --key "$work/kube/tls.key" --cert "$work/kube/tls.crt" \
-  --token-file "$work/kube/token" --secrets "$work/kube/secrets.json" --allow payments \
-  --port-file "$work/kube/port" 2>> "$work/kube.log" &
-bg_pids+=($!)
-for _ in $(seq 50); do [ -s "$work/kube/port" ] && break; sleep 0.1; done
-kport=$(cat "$work/kube/port" 2>/dev/null)
-[ -n "$kport" ]; check $? "stand-in kube-apiserver on 127.0.0.1:$kport with secret payments/regcred"
+kube_api_up payments; check $? "stand-in kube-apiserver on 127.0.0.1:$kport with secret payments/regcred"
 secrets_read() { curl -sk "https://127.0.0.1:$kport/stats" | jq .secrets; }
 
 # --- client certificates: the apiserver's, from the webhook CA ---------------------------------

@@ -14,25 +14,13 @@ command -v jq > /dev/null || bail "conformance: jq is not installed"
 need_exec "$dg"
 [ -f "$C" ] || bail "conformance: $C missing"
 
-agree=0 disagree=0 passes=0 fails=0
+passes=0 fails=0
 
 run_case() { # name expect args...
-  local name=$1 expect=$2 rc got
+  local name=$1 expect=$2
   shift 2
   "$dg" verify-bundle "$@" > "$work/out" 2>&1
-  rc=$?
-  got=fail
-  [ $rc -eq 0 ] && got=pass
-  if [ $rc -gt 1 ]; then
-    fail "conformance $name: exit $rc: $(head -c 300 "$work/out")"
-    disagree=$((disagree + 1))
-  elif [ "$got" = "$expect" ]; then
-    pass "conformance $name ($expect): $(head -c 200 "$work/out")"
-    agree=$((agree + 1))
-  else
-    fail "conformance $name expected $expect, got $got: $(head -c 300 "$work/out")"
-    disagree=$((disagree + 1))
-  fi
+  judge_exit $? "$expect" "conformance $name ($expect): $(head -c 200 "$work/out")" "conformance $name" "$work/out"
 }
 
 while IFS=$'\t' read -r name expect bundle artifact sha root key identity issuer; do

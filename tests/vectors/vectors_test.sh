@@ -128,19 +128,7 @@ while IFS= read -r row; do
   else
     "$drv" "${cmd[@]}" > "$work/out" 2>&1
   fi
-  rc=$?
-  got=fail
-  [ $rc -eq 0 ] && got=pass
-  if [ $rc -gt 1 ]; then
-    fail "$path ($kind): driver exited $rc: $(head -c 300 "$work/out")"
-    disagree=$((disagree + 1))
-  elif [ "$got" = "$expect" ]; then
-    pass "$path $reason"
-    agree=$((agree + 1))
-  else
-    fail "$path ($kind) expected $expect, got $got: $reason :: $(head -c 300 "$work/out")"
-    disagree=$((disagree + 1))
-  fi
+  judge_exit $? "$expect" "$path $reason" "$path ($kind): $reason" "$work/out"
 done < <(jq -c '.[]' "$V/INDEX.json")
 
 echo "# INDEX.json entries agreeing: $agree of $((agree + disagree)) (none skipped)"
