@@ -7,28 +7,10 @@
 #include "policy/policy.h"
 #include "policy/provenance.h"
 #include "unit/harness.h"
-
-static const struct wh_limits lim = WH_LIMITS_DEFAULT;
+#include "unit/policy/predicate_policy.h"
 
 #define BASE "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 #define OTHER "sha256:2222222222222222222222222222222222222222222222222222222222222222"
-
-static struct wh_policy *
-policy_from(const char *spec, struct wh_error *err)
-{
-    struct wh_policy *p = NULL;
-    char yaml[4096];
-
-    snprintf(yaml, sizeof(yaml),
-             "apiVersion: driftgate.dev/v1alpha1\nkind: Policy\nspec:\n"
-             "  signers: {ci-key: {key: {file: keys/ci.pub}}, other: {key: {file: keys/ci.pub}}}\n"
-             "%s",
-             spec);
-    if (wh_policy_parse((struct wh_bytes){(const unsigned char *)yaml, strlen(yaml)}, "t.yaml",
-                        "policy", &lim, &p, err) != WH_OK)
-        return NULL;
-    return p;
-}
 
 #define RULE                                                                                       \
     "  images:\n"                                                                                  \
@@ -88,25 +70,11 @@ run(const struct wh_policy *p, const struct wh_provenance *pv, const char *signe
                                "reg/app:v1", NULL, a, m);
 }
 
-static bool
-has(const struct wh_policy_messages *m, const char *sub)
-{
-    size_t i;
-
-    for (i = 0; i < m->n_deny; i++)
-        if (strstr(m->deny[i], sub) != NULL)
-            return true;
-    printf("# wanted \"%s\" in %zu denials:%s\n", sub, m->n_deny, m->n_deny ? "" : " (none)");
-    for (i = 0; i < m->n_deny; i++)
-        printf("#   %s\n", m->deny[i]);
-    return false;
-}
-
 static void
 test_matching_provenance_passes(void)
 {
     struct wh_error err = {0};
-    struct wh_policy *p = policy_from(RULE, &err);
+    struct wh_policy *p = policy_with_signers(RULE, &err);
     struct wh_arena a;
     struct wh_policy_messages m;
     struct wh_provenance pv;
@@ -128,7 +96,7 @@ static void
 test_each_mismatch_names_the_field(void)
 {
     struct wh_error err = {0};
-    struct wh_policy *p = policy_from(RULE, &err);
+    struct wh_policy *p = policy_with_signers(RULE, &err);
     struct wh_arena a;
     struct wh_policy_messages m;
     struct wh_provenance pv;
@@ -139,59 +107,68 @@ test_each_mismatch_names_the_field(void)
     wh_arena_init(&a);
     run(p, NULL, NULL, &a, &m);
     ok(m.n_deny == 1 &&
-           has(&m, "no verified provenance attestation (https://slsa.dev/provenance/v1) "
-                   "by ci-key") &&
-           has(&m, "cosign attest --type slsaprovenance1"),
+           has_in(m.deny, m.n_deny,
+                  "no verified provenance attestation (https://slsa.dev/provenance/v1) "
+                  "by ci-key") &&
+           has_in(m.deny, m.n_deny, "cosign attest --type slsaprovenance1"),
        "missing provenance denies with the fix");
     pv = good_provenance();
     run(p, &pv, "other", &a, &m);
-    ok(m.n_deny == 1 && has(&m, "no verified provenance"), "signed by a signer the rule lacks");
+    ok(m.n_deny == 1 && has_in(m.deny, m.n_deny, "no verified provenance"),
+       "signed by a signer the rule lacks");
     pv = good_provenance();
     pv.version = "v0.2";
     run(p, &pv, "ci-key", &a, &m);
-    ok(m.n_deny == 1 && has(&m, "no verified provenance"), "v0.2 when the rule wants v1");
+    ok(m.n_deny == 1 && has_in(m.deny, m.n_deny, "no verified provenance"),
+       "v0.2 when the rule wants v1");
     pv = good_provenance();
     pv.builder_id = "https://github.com/evil/x";
     run(p, &pv, "ci-key", &a, &m);
-    ok(m.n_deny == 1 &&
-           has(&m, "provenance runDetails.builder.id is \"https://github.com/evil/x\"; "
-                   "the policy expects builderId"),
+    ok(m.n_deny == 1 && has_in(m.deny, m.n_deny,
+                               "provenance runDetails.builder.id is \"https://github.com/evil/x\"; "
+                               "the policy expects builderId"),
        "builder id mismatch names runDetails.builder.id");
     pv = good_provenance();
     pv.build_type = "https://example.com/other";
     run(p, &pv, "ci-key", &a, &m);
-    ok(m.n_deny == 1 && has(&m, "buildDefinition.buildType is \"https://example.com/other\""),
+    ok(m.n_deny == 1 &&
+           has_in(m.deny, m.n_deny, "buildDefinition.buildType is \"https://example.com/other\""),
        "build type mismatch");
     pv = good_provenance();
     pv.source_repo = "github.com/acme/fork";
     run(p, &pv, "ci-key", &a, &m);
     ok(m.n_deny == 1 &&
-           has(&m,
+           has_in(
+               m.deny, m.n_deny,
                "buildDefinition.externalParameters.workflow.repository is "
                "\"github.com/acme/fork\"; the policy expects sourceRepo \"github.com/acme/app\""),
        "source repo mismatch");
     pv = good_provenance();
     pv.source_ref = "refs/heads/feature";
     run(p, &pv, "ci-key", &a, &m);
-    ok(m.n_deny == 1 && has(&m, "\"refs/heads/feature\"; the policy expects sourceRef"),
+    ok(m.n_deny == 1 &&
+           has_in(m.deny, m.n_deny, "\"refs/heads/feature\"; the policy expects sourceRef"),
        "source ref mismatch");
     pv = good_provenance();
     pv.source_ref = NULL;
     run(p, &pv, "ci-key", &a, &m);
-    ok(m.n_deny == 1 && has(&m, "provenance does not record sourceRef"), "source ref absent");
+    ok(m.n_deny == 1 && has_in(m.deny, m.n_deny, "provenance does not record sourceRef"),
+       "source ref absent");
     pv = good_provenance();
     deps[1].digests = &wrong;
     run(p, &pv, "ci-key", &a, &m);
     ok(m.n_deny == 1 &&
-           has(&m, "provenance buildDefinition.resolvedDependencies[1].digest.sha256 "
-                   "is 2222") &&
-           has(&m, BASE + 7),
+           has_in(m.deny, m.n_deny,
+                  "provenance buildDefinition.resolvedDependencies[1].digest.sha256 "
+                  "is 2222") &&
+           has_in(m.deny, m.n_deny, BASE + 7),
        "base image digest mismatch names the dependency field and both digests");
     pv = good_provenance();
     pv.n_dependencies = 1;
     run(p, &pv, "ci-key", &a, &m);
-    ok(m.n_deny == 1 && has(&m, "lists no resolved dependency matching pkg:docker/debian* "
-                                "(buildDefinition.resolvedDependencies, 1 listed)"),
+    ok(m.n_deny == 1 && has_in(m.deny, m.n_deny,
+                               "lists no resolved dependency matching pkg:docker/debian* "
+                               "(buildDefinition.resolvedDependencies, 1 listed)"),
        "base image absent from provenance");
     wh_arena_fini(&a);
     wh_policy_unref(p);
@@ -201,14 +178,15 @@ static void
 test_builder_regexp_and_any_version(void)
 {
     struct wh_error err = {0};
-    struct wh_policy *p = policy_from("  images:\n"
-                                      "    - name: app\n"
-                                      "      match: [\"reg/app\"]\n"
-                                      "      attestations:\n"
-                                      "        provenance:\n"
-                                      "          signedBy: [ci-key]\n"
-                                      "          builderIdRegExp: \"https://github.com/acme/.+\"\n",
-                                      &err);
+    struct wh_policy *p =
+        policy_with_signers("  images:\n"
+                            "    - name: app\n"
+                            "      match: [\"reg/app\"]\n"
+                            "      attestations:\n"
+                            "        provenance:\n"
+                            "          signedBy: [ci-key]\n"
+                            "          builderIdRegExp: \"https://github.com/acme/.+\"\n",
+                            &err);
     struct wh_arena a;
     struct wh_policy_messages m;
     struct wh_provenance pv;
@@ -222,7 +200,7 @@ test_builder_regexp_and_any_version(void)
     ok(m.n_deny == 0, "no predicateType: v0.2 accepted; builder matches the regexp");
     pv.builder_id = "https://github.com/acmeX/y";
     run(p, &pv, "ci-key", &a, &m);
-    ok(m.n_deny == 1 && has(&m, "does not match the policy's builderIdRegExp"),
+    ok(m.n_deny == 1 && has_in(m.deny, m.n_deny, "does not match the policy's builderIdRegExp"),
        "anchored regexp refuses a look-alike builder");
     wh_arena_fini(&a);
     wh_policy_unref(p);
@@ -261,7 +239,7 @@ test_loader_errors(void)
                  "  images:\n    - name: app\n      match: [\"reg/app\"]\n"
                  "      attestations: {%s}\n",
                  cases[i].att);
-        p = policy_from(spec, &err);
+        p = policy_with_signers(spec, &err);
         ok(p == NULL && err.code == WH_E_INVALID && strncmp(err.msg, "t.yaml:", 7) == 0 &&
                strstr(err.msg, cases[i].sub) != NULL,
            "%s: %s", cases[i].name, p == NULL ? err.msg : "loaded");
@@ -269,11 +247,11 @@ test_loader_errors(void)
     }
     {
         struct wh_policy *p =
-            policy_from("  images:\n    - name: app\n      match: [\"reg/app\"]\n"
-                        "      attestations:\n"
-                        "        sbom: {predicateType: cyclonedx, signedBy: [other]}\n"
-                        "        agent: {raiseDrift: true}\n",
-                        &err);
+            policy_with_signers("  images:\n    - name: app\n      match: [\"reg/app\"]\n"
+                                "      attestations:\n"
+                                "        sbom: {predicateType: cyclonedx, signedBy: [other]}\n"
+                                "        agent: {raiseDrift: true}\n",
+                                &err);
         const struct wh_policy_image *img = p != NULL ? wh_policy_image_find(p, "reg/app") : NULL;
         ok(img != NULL && img->agent.required && img->agent.raise_drift &&
                img->agent.n_signed_by == 1 && strcmp(img->agent.signed_by[0]->name, "other") == 0,
@@ -286,10 +264,11 @@ static void
 test_agent_banner_and_raise(void)
 {
     struct wh_error err = {0};
-    struct wh_policy *p = policy_from("  images:\n    - name: app\n      match: [\"reg/app\"]\n"
-                                      "      attestations: {agent: {signedBy: [ci-key], "
-                                      "raiseDrift: true}}\n",
-                                      &err);
+    struct wh_policy *p =
+        policy_with_signers("  images:\n    - name: app\n      match: [\"reg/app\"]\n"
+                            "      attestations: {agent: {signedBy: [ci-key], "
+                            "raiseDrift: true}}\n",
+                            &err);
     const struct wh_policy_image *rule = p != NULL ? wh_policy_image_find(p, "reg/app") : NULL;
     struct wh_arena a;
     struct wh_agent_commit commits[4] = {
@@ -338,7 +317,7 @@ static void
 test_evaluate_routes_denials_and_banner(void)
 {
     struct wh_error err = {0};
-    struct wh_policy *p = policy_from(RULE, &err);
+    struct wh_policy *p = policy_with_signers(RULE, &err);
     struct wh_arena a;
     struct wh_decision d;
     struct wh_image_eval in;

@@ -6,8 +6,7 @@
 #include "policy/policy.h"
 #include "policy/vulns.h"
 #include "unit/harness.h"
-
-static const struct wh_limits lim = WH_LIMITS_DEFAULT;
+#include "unit/policy/predicate_policy.h"
 
 #define DAY 86400
 #define NOW ((time_t)1767225600) /* 2026-01-01T00:00:00Z */
@@ -15,19 +14,13 @@ static const struct wh_limits lim = WH_LIMITS_DEFAULT;
 static struct wh_policy *
 policy_from(const char *vulns, struct wh_error *err)
 {
-    struct wh_policy *p = NULL;
-    char yaml[4096];
+    char spec[2048];
 
-    snprintf(yaml, sizeof(yaml),
-             "apiVersion: driftgate.dev/v1alpha1\nkind: Policy\nspec:\n"
-             "  signers: {ci-key: {key: {file: keys/ci.pub}}, other: {key: {file: keys/ci.pub}}}\n"
+    snprintf(spec, sizeof(spec),
              "  images:\n    - name: app\n      match: [\"reg/app\"]\n"
              "      attestations:\n        vulns: %s\n",
              vulns);
-    if (wh_policy_parse((struct wh_bytes){(const unsigned char *)yaml, strlen(yaml)}, "t.yaml",
-                        "policy", &lim, &p, err) != WH_OK)
-        return NULL;
-    return p;
+    return policy_with_signers(spec, err);
 }
 
 static struct wh_vuln found[4];
@@ -90,20 +83,6 @@ run(const struct wh_policy *p, const struct wh_vuln_report *r, const char *signe
                           "reg/app:v1", NULL, now, a, m);
 }
 
-static bool
-has(const char *const *list, size_t n, const char *sub)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        if (strstr(list[i], sub) != NULL)
-            return true;
-    printf("# wanted \"%s\" among %zu:\n", sub, n);
-    for (i = 0; i < n; i++)
-        printf("#   %s\n", list[i]);
-    return false;
-}
-
 static void
 test_max_severity_and_unknown(void)
 {
@@ -118,11 +97,11 @@ test_max_severity_and_unknown(void)
     wh_arena_init(&a);
     run(p, &r, "ci-key", NOW, &a, &m);
     ok(m.n_deny == 2, "critical and unknown deny, high and medium pass (got %zu)", m.n_deny);
-    ok(has(m.deny, m.n_deny,
-           "CVE-2024-0001 (critical) in libssl3 3.0.11 above maxSeverity high "
-           "(scanner.result.Results[0].Vulnerabilities[0]): upgrade to 3.0.13"),
+    ok(has_in(m.deny, m.n_deny,
+              "CVE-2024-0001 (critical) in libssl3 3.0.11 above maxSeverity high "
+              "(scanner.result.Results[0].Vulnerabilities[0]): upgrade to 3.0.13"),
        "message names id, package, version, field and the fix");
-    ok(has(m.deny, m.n_deny, "CVE-2024-0004 (unknown, counted as critical)"),
+    ok(has_in(m.deny, m.n_deny, "CVE-2024-0004 (unknown, counted as critical)"),
        "unknown severity counts as critical");
     wh_arena_fini(&a);
     wh_policy_unref(p);
@@ -142,8 +121,8 @@ test_only_fixable_and_low_ceiling(void)
         return;
     wh_arena_init(&a);
     run(p, &r, "ci-key", NOW, &a, &m);
-    ok(m.n_deny == 2 && has(m.deny, m.n_deny, "CVE-2024-0001") &&
-           has(m.deny, m.n_deny, "CVE-2024-0003"),
+    ok(m.n_deny == 2 && has_in(m.deny, m.n_deny, "CVE-2024-0001") &&
+           has_in(m.deny, m.n_deny, "CVE-2024-0003"),
        "only the fixable findings above low deny");
     wh_arena_fini(&a);
     wh_policy_unref(p);
@@ -168,12 +147,12 @@ test_allow_list_expiry(void)
     run(p, &r, "ci-key", NOW - 40 * DAY, &a, &m);
     ok(m.n_deny == 0 && m.n_warn == 0, "40 days before: both allowed, no warning");
     run(p, &r, "ci-key", NOW, &a, &m);
-    ok(m.n_deny == 1 && has(m.deny, m.n_deny, "CVE-2024-0004"),
+    ok(m.n_deny == 1 && has_in(m.deny, m.n_deny, "CVE-2024-0004"),
        "expired entry no longer allows its CVE");
-    ok(has(m.warn, m.n_warn, "vulns.allow entry for CVE-2024-0001 expires on 2026-01-05 (INC-1"),
+    ok(has_in(m.warn, m.n_warn, "vulns.allow entry for CVE-2024-0001 expires on 2026-01-05 (INC-1"),
        "entry within 7 days of expiry warns");
-    ok(has(m.warn, m.n_warn,
-           "vulns.allow entry for CVE-2024-0004 expired on 2025-12-01 and is ignored"),
+    ok(has_in(m.warn, m.n_warn,
+              "vulns.allow entry for CVE-2024-0004 expired on 2025-12-01 and is ignored"),
        "expired entry warns that it is ignored");
     run(p, &r, "ci-key", NOW + 5 * DAY, &a, &m);
     ok(m.n_deny == 2, "after the day it names, the first entry lapses too");
@@ -199,26 +178,28 @@ test_max_age_signer_and_type(void)
     run(p, &r, "ci-key", NOW, &a, &m);
     ok(m.n_deny == 0, "fresh scan, maxSeverity critical: nothing is above it");
     run(p, &r, "ci-key", NOW + 10 * DAY, &a, &m);
-    ok(m.n_deny == 1 && has(m.deny, m.n_deny,
-                            "the vulnerability scan is 11d old (metadata.scanFinishedOn "
-                            "2025-12-31T00:00:00Z), older than maxAge 7d"),
+    ok(m.n_deny == 1 && has_in(m.deny, m.n_deny,
+                               "the vulnerability scan is 11d old (metadata.scanFinishedOn "
+                               "2025-12-31T00:00:00Z), older than maxAge 7d"),
        "stale scan denies with its age and field");
     r.has_scanned_at = false;
     run(p, &r, "ci-key", NOW, &a, &m);
-    ok(m.n_deny == 1 && has(m.deny, m.n_deny, "does not record when it ran"),
+    ok(m.n_deny == 1 && has_in(m.deny, m.n_deny, "does not record when it ran"),
        "maxAge with no scan time denies");
     r = report();
     run(p, &r, "other", NOW, &a, &m);
     ok(m.n_deny == 1 &&
-           has(m.deny, m.n_deny,
+           has_in(
+               m.deny, m.n_deny,
                "no verified vulnerability scan (https://cosign.sigstore.dev/attestation/vuln/v1) "
                "by ci-key") &&
-           has(m.deny, m.n_deny, "cosign attest --type vuln"),
+           has_in(m.deny, m.n_deny, "cosign attest --type vuln"),
        "scan by another signer does not count");
     run(p, NULL, NULL, NOW, &a, &m);
-    ok(m.n_deny == 1 && has(m.deny, m.n_deny, "no verified vulnerability scan"), "no scan denies");
+    ok(m.n_deny == 1 && has_in(m.deny, m.n_deny, "no verified vulnerability scan"),
+       "no scan denies");
     run(cdx, &r, "ci-key", NOW, &a, &m);
-    ok(m.n_deny == 1 && has(m.deny, m.n_deny, "(https://cyclonedx.org/bom) by ci-key"),
+    ok(m.n_deny == 1 && has_in(m.deny, m.n_deny, "(https://cyclonedx.org/bom) by ci-key"),
        "a cosign vuln scan does not satisfy a CycloneDX rule");
     wh_arena_fini(&a);
     wh_policy_unref(p);
