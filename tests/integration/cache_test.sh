@@ -44,13 +44,9 @@ registry: {plainHTTP: ["$REGISTRY"]}
 cache: {tagTTLSeconds: 300}
 workers: 16
 YAML
-post() { # file → allowed
-  curl -s --cacert "$cacert" -H 'Content-Type: application/json' --data-binary "@$1" \
-    "$base/validate?timeout=10s" | jq -r .response.allowed
-}
 reviews() { jq -s -c '[.[] | select(.review)]' "$work/serve.log"; }
 
-for i in $(seq 1 16); do post "$work/one/pod.json" > "$work/c$i.out" & done
+for i in $(seq 1 16); do post_allowed "$work/one/pod.json" > "$work/c$i.out" & done
 wait_posts() { local p; for p in $(jobs -p); do [ "$p" = "$pid" ] || wait "$p"; done; }
 wait_posts
 allowed=$(cat "$work"/c*.out | sort | uniq -c | tr -s ' ')
@@ -60,7 +56,7 @@ n=$(reviews | jq length)
 ok $? "16 concurrent reviews of one image: $total registry requests in total, one cold review's ($cold)" \
   "reviews=$n allowed=$allowed per review: $(reviews | jq -c '[.[].registry_requests]')"
 
-a=$(post "$work/one/pod.json")
+a=$(post_allowed "$work/one/pod.json")
 last=$(reviews | jq '.[-1].registry_requests')
 [ "$a" = true ] && [ "$last" = 0 ]
 ok $? "a cached review costs 0 registry requests ($last)"
@@ -69,13 +65,13 @@ ok $? "a cached review costs 0 registry requests ($last)"
 att_policy "$work/policy.yaml" "https://spdx.dev/Document"
 kill -HUP "$pid"
 for _ in $(seq 1 50); do grep -q 'policy reloaded' "$work/serve.log" && break; sleep 0.1; done
-a=$(post "$work/one/pod.json")
+a=$(post_allowed "$work/one/pod.json")
 [ "$a" = false ]
 ok $? "after SIGHUP with a changed rule the next review is denied (was allowed from the cache)" "$a"
 att_policy "$work/policy.yaml" "https://cyclonedx.org/bom"
 kill -HUP "$pid"
 sleep 0.5
-a=$(post "$work/one/pod.json")
+a=$(post_allowed "$work/one/pod.json")
 [ "$a" = true ]
 ok $? "and reverting the rule allows again" "$a"
 

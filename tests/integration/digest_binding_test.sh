@@ -69,19 +69,15 @@ registry: {plainHTTP: ["$REGISTRY"]}
 cache: {tagTTLSeconds: 5}
 workers: 1
 YAML
-post() { # file → allowed
-  curl -s --cacert "$cacert" -H 'Content-Type: application/json' --data-binary "@$1" \
-    "$base/validate?timeout=10s" | jq -r .response.allowed
-}
 skopeo_copy "$REGISTRY/demo/app:ok" "$REGISTRY/demo/app:moving"
-a1=$(post "$work/moving/pod.json"); a2=$(post "$work/moving/pod.json")
+a1=$(post_allowed "$work/moving/pod.json"); a2=$(post_allowed "$work/moving/pod.json")
 reqs=$(jq -s -r '[.[] | select(.review) | .registry_requests] | join(" ")' "$work/serve.log")
 [ "$a1" = true ] && [ "$a2" = true ] && [ "${reqs##* }" = 0 ]
 ok $? "serve: the second identical review is answered from the cache (requests per review: $reqs)"
 skopeo_copy "$REGISTRY/demo/app:unsigned" "$REGISTRY/demo/app:moving"
-a3=$(post "$work/moving/pod.json")
+a3=$(post_allowed "$work/moving/pod.json")
 sleep 5.5
-a4=$(post "$work/moving/pod.json")
+a4=$(post_allowed "$work/moving/pod.json")
 [ "$a3" = true ] && [ "$a4" = false ]
 ok $? "serve: a moved tag is seen once its 5 s TTL has passed (before: $a3, after: $a4)"
 done_testing

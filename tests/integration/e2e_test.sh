@@ -125,13 +125,7 @@ for mode in $modes; do
   done
 
   serve_log=$work/serve-$mode.log
-  serve_up readyz <<YAML
-policy: "$POLICY"
-registry:
-  plainHTTP: ["$REGISTRY"]
-  dockerConfig: "$DOCKER_CONFIG"
-workers: 2
-YAML
+  serve_up readyz < <(world_config "$POLICY")
   ready=$?
   check $ready "[$mode] driftgate serve is ready on 127.0.0.1:$port (TLS)" "$(tail -20 "$work/serve-$mode.log")"
   if [ $ready != 0 ]; then

@@ -149,13 +149,7 @@ bash "$top/tests/integration/review-objects.sh" -o "$work/reviews/multi-ok" -n m
 bash "$top/tests/integration/review-objects.sh" -o "$work/reviews/multi-deny" -n multi-deny -k deployment \
   "$PRED_PROV_OK" "$PRED_VULN_CRITICAL"
 
-serve_up readyz <<YAML
-policy: "$PRED_POLICY"
-registry:
-  plainHTTP: ["$REGISTRY"]
-  dockerConfig: "$DOCKER_CONFIG"
-workers: 2
-YAML
+serve_up readyz < <(world_config "$PRED_POLICY")
 ready=$?
 check $ready "driftgate serve is ready on 127.0.0.1:$port (TLS)" "$(tail -20 "$work/serve.log")"
 

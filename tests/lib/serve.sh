@@ -121,6 +121,10 @@ c() { curl -sS --cacert "$cacert" --max-time 20 "$@"; }
 post() { # BODY [QUERY]
   c -H 'Content-Type: application/json' --data-binary "$1" -w ' %{http_code}' "$base/validate${2:-?timeout=10s}"
 }
+# post_allowed FILE: POSTs the AdmissionReview in FILE to /validate; prints response.allowed.
+post_allowed() {
+  c -H 'Content-Type: application/json' --data-binary "@$1" "$base/validate?timeout=10s" | jq -r .response.allowed
+}
 # metric NAME_WITH_LABELS: the value of one series from /metrics (empty when absent).
 metric() {
   c "$base/metrics" | awk -v k="$1" '$1 == k { print $2 }'

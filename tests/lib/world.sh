@@ -35,6 +35,13 @@ world_source() {
     if [ -f "$1/$f.env" ]; then . "$1/$f.env"; fi
   done
 }
+# world_config POLICY [WORKERS]: the lines of a serve config for the world: POLICY, the world's
+# registry over plain HTTP with its docker config, WORKERS workers (default 2). For serve_up:
+#   serve_up readyz < <(world_config "$POLICY")
+world_config() {
+  printf 'policy: "%s"\nregistry:\n  plainHTTP: ["%s"]\n  dockerConfig: "%s"\nworkers: %s\n' \
+    "$1" "$REGISTRY" "$DOCKER_CONFIG" "${2:-2}"
+}
 world_up() { # MODE [DIR]
   local mode=$1 dir=${2:-$work/world}
   on_exit bash "$fixtures/world.sh" stop "$dir"

@@ -6,6 +6,7 @@
 #include "base/file.h"
 #include "sbom/purl.h"
 #include "unit/harness.h"
+#include "unit/sbom/find_key.h"
 
 static struct wh_limits limits = WH_LIMITS_DEFAULT;
 
@@ -34,18 +35,6 @@ parse_text(struct wh_arena *a, const char *text, const struct wh_limits *lim, st
 {
     return wh_sbom_parse((struct wh_bytes){(const unsigned char *)text, strlen(text)}, lim, a, out,
                          err);
-}
-
-static const struct wh_sbom_component *
-find_key(const struct wh_sbom *s, const char *key)
-{
-    size_t i;
-
-    for (i = 0; i < s->n_components; i++) {
-        if (strcmp(s->components[i].key, key) == 0)
-            return &s->components[i];
-    }
-    return NULL;
 }
 
 static int

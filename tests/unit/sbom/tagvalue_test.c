@@ -8,6 +8,7 @@
 #include "base/file.h"
 #include "sbom/normalize.h"
 #include "unit/harness.h"
+#include "unit/sbom/find_key.h"
 
 static struct wh_limits limits = WH_LIMITS_DEFAULT;
 
@@ -21,18 +22,6 @@ static enum wh_err
 parse(struct wh_arena *a, const char *text, struct wh_sbom *out, struct wh_error *err)
 {
     return wh_sbom_parse(bytes_of(text), &limits, a, out, err);
-}
-
-static const struct wh_sbom_component *
-find_key(const struct wh_sbom *s, const char *key)
-{
-    size_t i;
-
-    for (i = 0; i < s->n_components; i++) {
-        if (strcmp(s->components[i].key, key) == 0)
-            return &s->components[i];
-    }
-    return NULL;
 }
 
 static bool
