@@ -42,6 +42,19 @@ world_config() {
   printf 'policy: "%s"\nregistry:\n  plainHTTP: ["%s"]\n  dockerConfig: "%s"\nworkers: %s\n' \
     "$1" "$REGISTRY" "$DOCKER_CONFIG" "${2:-2}"
 }
+# expect_review IMAGE POLICY ALLOWED NAME [NEEDLE...]: one test line from the suite's own
+# `review IMAGE POLICY` (a TSV whose first field is response.allowed): it says ALLOWED and holds
+# every NEEDLE (fixed strings); the answer is the failure's detail and stays in r.
+expect_review() {
+  local want=$3 name=$4 n
+  r=$(review "$1" "$2")
+  shift 4
+  if [ "$(cut -f1 <<< "$r")" != "$want" ]; then fail "$name" "$r"; return 0; fi
+  for n in "$@"; do
+    if ! grep -qF -- "$n" <<< "$r"; then fail "$name" "$r"; return 0; fi
+  done
+  pass "$name"
+}
 world_up() { # MODE [DIR]
   local mode=$1 dir=${2:-$work/world}
   on_exit bash "$fixtures/world.sh" stop "$dir"

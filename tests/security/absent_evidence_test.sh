@@ -44,21 +44,19 @@ check $? "onError: allow, an empty index at the .sig tag of an unsigned image �
 
 # 2. A dev tag re-pointed at a manifest with no attestation.
 skopeo copy -q --src-tls-verify=false --dest-tls-verify=false "docker://$APP:unsigned" "docker://$DEV_DEVSSL"
-r=$(review "$PROD_DEVSSL" "$ALLOW")
-[ "$(allowed "$r")" = false ] &&
-  grep -qF "could not check drift against the dev image: dev image $DEV_DEVSSL ($PROD_UNSIGNED_DIGEST) has no verified SBOM attestation" <<< "$r"
-check $? "onError: allow, devcontainer:devssl re-pointed at an unattested image → denied" "$r"
+expect_review "$PROD_DEVSSL" "$ALLOW" false \
+  "onError: allow, devcontainer:devssl re-pointed at an unattested image → denied" \
+  "could not check drift against the dev image: dev image $DEV_DEVSSL ($PROD_UNSIGNED_DIGEST) has no verified SBOM attestation"
 
 # 3. A production image referenced by digest only: the {{tag}} dev reference cannot be formed.
-r=$(review "$APP@$PROD_DEVSSL_DIGEST" "$ALLOW")
-[ "$(allowed "$r")" = false ] &&
-  grep -qF "the dev reference $REGISTRY/demo/devcontainer:{{tag}} needs the image tag, but $APP@$PROD_DEVSSL_DIGEST has none" <<< "$r"
-check $? "onError: allow, digest-only reference with a {{tag}} dev reference → denied" "$r"
+expect_review "$APP@$PROD_DEVSSL_DIGEST" "$ALLOW" false \
+  "onError: allow, digest-only reference with a {{tag}} dev reference → denied" \
+  "the dev reference $REGISTRY/demo/devcontainer:{{tag}} needs the image tag, but $APP@$PROD_DEVSSL_DIGEST has none"
 
 # 4. A tag that does not exist (yet): admitted, it could be pushed unsigned before the pull.
-r=$(review "$APP:notyet" "$ALLOW")
-[ "$(allowed "$r")" = false ] && grep -qF 'GET manifest notyet: HTTP 404' <<< "$r"
-check $? "onError: allow, a tag that does not exist → denied (WH_E_NOT_FOUND is evidence)" "$r"
+expect_review "$APP:notyet" "$ALLOW" false \
+  "onError: allow, a tag that does not exist → denied (WH_E_NOT_FOUND is evidence)" \
+  'GET manifest notyet: HTTP 404'
 
 # 5. An index at the .att tag of a signed image.
 code=$(put_manifest demo/app "sha256-${PROD_OK_DIGEST#sha256:}.att" "$OCI_INDEX" \
@@ -94,9 +92,9 @@ check $? "control: onError: warn turns the same into a warning naming the cause"
 
 # --- issue 12 item 7: absence of agent provenance ------------------------------------------------
 AGENT=https://crashoverride.com/attestations/agent-provenance/v1
-r=$(review "$PRED_AGENT_DEV" "$PRED_POLICY")
-[ "$(allowed "$r")" = false ] && grep -qF 'seed-default[3]+agent' <<< "$r"
-check $? "agent-dev (dev image attests agent commits, python3 minor drift) is denied by raiseDrift" "$r"
+expect_review "$PRED_AGENT_DEV" "$PRED_POLICY" false \
+  "agent-dev (dev image attests agent commits, python3 minor drift) is denied by raiseDrift" \
+  'seed-default[3]+agent'
 
 # The attack: strip the agent-provenance layer from the dev image's .att.
 att=sha256-${PREDDEV_AGENT_DEV_DIGEST#sha256:}.att
@@ -105,25 +103,23 @@ code=$(put_manifest pred/agentdev "$att" "$OCI_MANIFEST" \
   "$(jq -c --arg t "$AGENT" '.layers |= map(select(.annotations.predicateType != $t))' "$work/att.json")")
 [ "$code" = 201 ] && [ "$(jq --arg t "$AGENT" '[.layers[] | select(.annotations.predicateType == $t)] | length' "$work/att.json")" = 1 ]
 check $? "the agent-provenance layer is stripped from the dev image's .att ($code)"
-r=$(review "$PRED_AGENT_DEV" "$PRED_POLICY")
-[ "$(allowed "$r")" = true ] && grep -qF 'minor drift of python3' <<< "$r"
-check $? "raiseDrift alone trusts the absence: the stripped pair is allowed with a warning (what agent.required is for)" "$r"
+expect_review "$PRED_AGENT_DEV" "$PRED_POLICY" true \
+  "raiseDrift alone trusts the absence: the stripped pair is allowed with a warning (what agent.required is for)" \
+  'minor drift of python3'
 
 sed 's|agent: {raiseDrift: true}|agent: {raiseDrift: true, required: true}|' "$PRED_POLICY" > "$WORLD_DIR/agent-required.yaml"
-r=$(review "$PRED_AGENT_DEV" "$WORLD_DIR/agent-required.yaml")
-[ "$(allowed "$r")" = false ] &&
-  grep -qF "agent.required (absentTier block): dev image $PREDDEV_AGENT_DEV carries no verified agent-provenance attestation by ci-key" <<< "$r"
-check $? "agent.required: the stripped dev image is denied for the missing attestation" "$r"
-r=$(review "$PRED_AGENT_BOTH" "$WORLD_DIR/agent-required.yaml")
-[ "$(allowed "$r")" = true ]
-check $? "agent.required: agent-both (image and dev image attest commits) is allowed" "$r"
-r=$(review "$PRED_AGENT" "$WORLD_DIR/agent-required.yaml")
-[ "$(allowed "$r")" = false ] && grep -qF "agent.required (absentTier block): dev image $PREDDEV_AGENT" <<< "$r"
-check $? "agent.required: agent (only the image attests commits) is denied for its dev image" "$r"
+expect_review "$PRED_AGENT_DEV" "$WORLD_DIR/agent-required.yaml" false \
+  "agent.required: the stripped dev image is denied for the missing attestation" \
+  "agent.required (absentTier block): dev image $PREDDEV_AGENT_DEV carries no verified agent-provenance attestation by ci-key"
+expect_review "$PRED_AGENT_BOTH" "$WORLD_DIR/agent-required.yaml" true \
+  "agent.required: agent-both (image and dev image attest commits) is allowed"
+expect_review "$PRED_AGENT" "$WORLD_DIR/agent-required.yaml" false \
+  "agent.required: agent (only the image attests commits) is denied for its dev image" \
+  "agent.required (absentTier block): dev image $PREDDEV_AGENT"
 sed 's|agent: {raiseDrift: true}|agent: {raiseDrift: true, required: true, absentTier: warn}|' "$PRED_POLICY" > "$WORLD_DIR/agent-warn.yaml"
-r=$(review "$PRED_AGENT_DEV" "$WORLD_DIR/agent-warn.yaml")
-[ "$(allowed "$r")" = true ] && grep -qF 'agent.required (absentTier warn): dev image' <<< "$r"
-check $? "agent.absentTier: warn → the absence is a warning" "$r"
+expect_review "$PRED_AGENT_DEV" "$WORLD_DIR/agent-warn.yaml" true \
+  "agent.absentTier: warn → the absence is a warning" \
+  'agent.required (absentTier warn): dev image'
 
 # An attestation whose agent_commits is empty is a finding too; and one listing commits behind an
 # empty one (the pusher orders .att layers) is still found.
@@ -138,14 +134,14 @@ jq -n -c --arg reg "$REGISTRY" --arg out "$work/agent-signed" --arg digest "$PRE
              atts: [{predicateType: $t, predicateFile: $empty, key: "ci"}]}]}' > "$work/empty-plan.json"
 (cd "$top/tests" && node "$fixtures/sign.js" "$work/empty-plan.json") > "$work/sign.log" 2>&1
 check $? "sign.js attests an empty agent_commits list on the dev image" "$(tail -3 "$work/sign.log")"
-r=$(review "$PRED_AGENT_DEV" "$WORLD_DIR/agent-required.yaml")
-[ "$(allowed "$r")" = false ] && grep -qF '(its agent_commits is empty)' <<< "$r"
-check $? "agent.required: an empty agent_commits list is denied as such" "$r"
+expect_review "$PRED_AGENT_DEV" "$WORLD_DIR/agent-required.yaml" false \
+  "agent.required: an empty agent_commits list is denied as such" \
+  '(its agent_commits is empty)'
 jq '.images[0].atts += [{predicateType: .images[0].atts[0].predicateType, predicateFile: $full, key: "ci"}]' \
   --arg full "$WORLD_DIR/pred/predicates/agent-dev.json" "$work/empty-plan.json" > "$work/both-plan.json"
 (cd "$top/tests" && node "$fixtures/sign.js" "$work/both-plan.json") > "$work/sign.log" 2>&1
-r=$(review "$PRED_AGENT_DEV" "$PRED_POLICY")
-[ "$(allowed "$r")" = false ] && grep -qF 'seed-default[3]+agent' <<< "$r"
-check $? "raiseDrift: an empty agent attestation layered before one listing commits does not hide it" "$r"
+expect_review "$PRED_AGENT_DEV" "$PRED_POLICY" false \
+  "raiseDrift: an empty agent attestation layered before one listing commits does not hide it" \
+  'seed-default[3]+agent'
 
 done_testing

@@ -21,9 +21,9 @@ review() { # image policy → "allowed<TAB>message<TAB>drift annotation<TAB>dev-
 allowed() { cut -f1 <<< "$1"; }
 
 # --- tag mapping ({{tag}}): the world's own policy ------------------------------------------------
-r=$(review "$APP:devssl" "$POLICY")
-[ "$(allowed "$r")" = false ] && grep -qF 'blocked by seed-default[1] (dev-only package libssl-dev' <<< "$r"
-check $? "app:devssl is denied by its dev image (libssl-dev only in dev)" "$r"
+expect_review "$APP:devssl" "$POLICY" false \
+  "app:devssl is denied by its dev image (libssl-dev only in dev)" \
+  'blocked by seed-default[1] (dev-only package libssl-dev'
 
 # The attack: the devssl build under the ok tag.
 r=$(review "$APP:ok@$PROD_DEVSSL_DIGEST" "$POLICY")
@@ -108,28 +108,26 @@ check $? "a devReference: {from: attestation} policy lints" "$(cat "$work/lint.l
 r=$(review "$APP:ok" "$WORLD_DIR/attested.yaml")
 [ "$(allowed "$r")" = true ] && [ "$(cut -f4 <<< "$r")" = "$DEV_OK@$DEV_OK_DIGEST" ]
 check $? "from: attestation: app:ok is allowed against the attested dev image, annotated by digest" "$r"
-r=$(review "$APP:ok@$PROD_DEVSSL_DIGEST" "$WORLD_DIR/attested.yaml")
-[ "$(allowed "$r")" = false ] && grep -qF 'blocked by seed-default[1]' <<< "$r" &&
-  grep -qF "against dev image $DEV_DEVSSL@$DEV_DEVSSL_DIGEST" <<< "$r"
-check $? "from: attestation: app:ok@<devssl digest> is judged against the devssl dev image it attests" "$r"
-r=$(review "$APP@$PROD_DEVSSL_DIGEST" "$WORLD_DIR/attested.yaml")
-[ "$(allowed "$r")" = false ] && grep -qF 'blocked by seed-default[1]' <<< "$r"
-check $? "from: attestation: a digest-only reference gets its drift check too" "$r"
+expect_review "$APP:ok@$PROD_DEVSSL_DIGEST" "$WORLD_DIR/attested.yaml" false \
+  "from: attestation: app:ok@<devssl digest> is judged against the devssl dev image it attests" \
+  'blocked by seed-default[1]' \
+  "against dev image $DEV_DEVSSL@$DEV_DEVSSL_DIGEST"
+expect_review "$APP@$PROD_DEVSSL_DIGEST" "$WORLD_DIR/attested.yaml" false \
+  "from: attestation: a digest-only reference gets its drift check too" \
+  'blocked by seed-default[1]'
 
 # Re-pointing the dev tag changes nothing for from: attestation (it does for tag mapping).
 skopeo copy -q --src-tls-verify=false --dest-tls-verify=false "docker://$DEV_OK" "docker://$DEV_DEVSSL"
-r=$(review "$APP:devssl" "$POLICY")
-[ "$(allowed "$r")" = true ]
-check $? "tag mapping follows a re-pointed devcontainer:devssl (what from: attestation is for)" "$r"
-r=$(review "$APP:devssl" "$WORLD_DIR/attested.yaml")
-[ "$(allowed "$r")" = false ] && grep -qF "against dev image $DEV_DEVSSL@$DEV_DEVSSL_DIGEST" <<< "$r"
-check $? "from: attestation: app:devssl is still judged against the attested devssl dev image" "$r"
+expect_review "$APP:devssl" "$POLICY" true \
+  "tag mapping follows a re-pointed devcontainer:devssl (what from: attestation is for)"
+expect_review "$APP:devssl" "$WORLD_DIR/attested.yaml" false \
+  "from: attestation: app:devssl is still judged against the attested devssl dev image" \
+  "against dev image $DEV_DEVSSL@$DEV_DEVSSL_DIGEST"
 
 # One by a key the policy does not trust is no attestation: the drift cannot be checked → deny.
-r=$(review "$APP:warn" "$WORLD_DIR/attested.yaml")
-[ "$(allowed "$r")" = false ] &&
-  grep -qF "no verified dev-environment attestation (https://driftgate.dev/dev-environment/v1) by ci-key names the dev image of $APP@$PROD_WARN_DIGEST" <<< "$r" &&
-  grep -qF 'driftgate attest-dev' <<< "$r"
-check $? "from: attestation: a dev-environment attestation by an untrusted key is not taken; the denial says how to attest" "$r"
+expect_review "$APP:warn" "$WORLD_DIR/attested.yaml" false \
+  "from: attestation: a dev-environment attestation by an untrusted key is not taken; the denial says how to attest" \
+  "no verified dev-environment attestation (https://driftgate.dev/dev-environment/v1) by ci-key names the dev image of $APP@$PROD_WARN_DIGEST" \
+  'driftgate attest-dev'
 
 done_testing
