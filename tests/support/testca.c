@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/digest.h"
+#include "support/testsign.h"
 
 static void
 die(const char *what)
@@ -255,14 +256,8 @@ testca_der(X509 *x, struct wh_arena *a)
 {
     unsigned char *der = NULL;
     int n = i2d_X509(x, &der);
-    struct wh_bytes out;
 
-    if (n <= 0)
-        die("i2d_X509");
-    out.ptr = wh_arena_memdup(a, der, (size_t)n);
-    out.len = (size_t)n;
-    OPENSSL_free(der);
-    return out;
+    return testsign_der_take(der, n, "i2d_X509", a);
 }
 
 char *

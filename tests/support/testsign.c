@@ -99,18 +99,25 @@ testsign_b64(const char *s, struct wh_arena *a)
 }
 
 struct wh_bytes
-testsign_pubkey_der(EVP_PKEY *key, struct wh_arena *a)
+testsign_der_take(unsigned char *der, int n, const char *what, struct wh_arena *a)
 {
-    unsigned char *der = NULL;
-    int n = i2d_PUBKEY(key, &der);
     struct wh_bytes out;
 
     if (n <= 0)
-        die("i2d_PUBKEY");
+        die(what);
     out.ptr = wh_arena_memdup(a, der, (size_t)n);
     out.len = (size_t)n;
     OPENSSL_free(der);
     return out;
+}
+
+struct wh_bytes
+testsign_pubkey_der(EVP_PKEY *key, struct wh_arena *a)
+{
+    unsigned char *der = NULL;
+    int n = i2d_PUBKEY(key, &der);
+
+    return testsign_der_take(der, n, "i2d_PUBKEY", a);
 }
 
 struct wh_bytes

@@ -25,6 +25,9 @@ struct wh_verify_key *testsign_verify_key(EVP_PKEY *key, struct wh_arena *a);
 struct wh_bytes testsign_lit(const char *s);
 /* Standard base64 decoded into the arena; {NULL, 0} for NULL or text that is not base64. */
 struct wh_bytes testsign_b64(const char *s, struct wh_arena *a);
+/* The `n` bytes an i2d_* call wrote to `der`, copied into the arena; `der` is freed. Aborts,
+ * naming `what`, when the call failed (n <= 0). */
+struct wh_bytes testsign_der_take(unsigned char *der, int n, const char *what, struct wh_arena *a);
 /* DER-encoded SubjectPublicKeyInfo. */
 struct wh_bytes testsign_pubkey_der(EVP_PKEY *key, struct wh_arena *a);
 /* Signature over `data`: SHA-256 (or `md_name`, e.g. "SHA384", when non-NULL) for EC/RSA

@@ -24,16 +24,10 @@ static struct wh_trust_root *good;
 static struct wh_bytes
 slurp(const char *rel, struct wh_arena *a)
 {
-    char path[1024];
-    struct wh_bytes out = {0};
-    struct wh_error err = {0};
+    char dir[600];
 
-    snprintf(path, sizeof(path), "%s/vectors/%s", shared, rel);
-    if (wh_file_read(path, 64u << 20, a, &out, &err) != WH_OK) {
-        fprintf(stderr, "keyless_test: %s\n", err.msg);
-        exit(2);
-    }
-    return out;
+    snprintf(dir, sizeof(dir), "%s/vectors", shared);
+    return evidence_read(dir, rel, a);
 }
 
 static struct wh_bundle
