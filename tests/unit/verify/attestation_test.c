@@ -180,21 +180,20 @@ test_simple_signing_signature(void)
 static void
 test_predicate_aliases(void)
 {
-    ok(strcmp(wh_verify_predicate_type_canonical("cyclonedx"), CDX) == 0, "cyclonedx");
-    ok(strcmp(wh_verify_predicate_type_canonical("spdxjson"), "https://spdx.dev/Document") == 0,
-       "spdxjson");
-    ok(strcmp(wh_verify_predicate_type_canonical("slsaprovenance"),
-              "https://slsa.dev/provenance/v0.2") == 0,
-       "slsaprovenance");
-    ok(strcmp(wh_verify_predicate_type_canonical("slsaprovenance1"),
-              "https://slsa.dev/provenance/v1") == 0,
-       "slsaprovenance1");
-    ok(strcmp(wh_verify_predicate_type_canonical("vuln"),
-              "https://cosign.sigstore.dev/attestation/vuln/v1") == 0,
-       "vuln");
-    ok(strcmp(wh_verify_predicate_type_canonical("https://example.com/x"),
-              "https://example.com/x") == 0,
-       "URIs pass through");
+    static const struct str_case aliases[] = {
+        {"cyclonedx", CDX},
+        {"spdxjson", "https://spdx.dev/Document"},
+        {"slsaprovenance", "https://slsa.dev/provenance/v0.2"},
+        {"slsaprovenance1", "https://slsa.dev/provenance/v1"},
+        {"vuln", "https://cosign.sigstore.dev/attestation/vuln/v1"},
+        {"https://example.com/x", "https://example.com/x"}, /* URIs pass through */
+    };
+
+    for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++) {
+        const char *got = wh_verify_predicate_type_canonical(aliases[i].in);
+        ok(got != NULL && strcmp(got, aliases[i].want) == 0, "%s is %s", aliases[i].in,
+           aliases[i].want);
+    }
     ok(wh_verify_predicate_type_canonical(NULL) == NULL, "NULL stays NULL");
 }
 

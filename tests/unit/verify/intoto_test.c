@@ -127,31 +127,30 @@ check_invalid(const char *json, const struct wh_limits *l, enum wh_err code, con
 #define SUBJ "\"subject\":[{\"digest\":{\"sha256\":\"" DIGEST_HEX "\"}}]"
 #define DIGEST_HEX "4edbd2beb5f78b1014028f4fbb99f3237d9561100b6881aabbf5acce2c4f9454"
 
+/* A v1 statement with a predicate type, up to its subjects. */
+#define V1_TO_SUBJECT "{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"p\","
+
 static void
 test_malformed_statements_rejected(void)
 {
-    check_invalid("{\"_type\":\"https://in-toto.io/Statement/v2\",\"predicateType\":\"p\"," SUBJ
-                  "}",
-                  &lim, WH_E_INVALID, "unsupported statement _type");
-    check_invalid("{\"predicateType\":\"p\"," SUBJ "}", &lim, WH_E_INVALID, "no \"_type\"");
-    check_invalid("{\"_type\":\"https://in-toto.io/Statement/v1\"," SUBJ "}", &lim, WH_E_INVALID,
-                  "no \"predicateType\"");
-    check_invalid("{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"p\","
-                  "\"subject\":[]}",
-                  &lim, WH_E_INVALID, "no subjects");
-    check_invalid("{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"p\","
-                  "\"subject\":[{\"digest\":{\"sha256\":\"abc\"}}]}",
-                  &lim, WH_E_INVALID, "is not 64 hex digits");
-    check_invalid("{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"p\","
-                  "\"subject\":[{\"digest\":{\"sha512\":\"" DIGEST_HEX "\"}}]}",
-                  &lim, WH_E_INVALID, "digest.sha512 \"" DIGEST_HEX "\" is not 128 hex digits");
-    check_invalid("{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"p\","
-                  "\"subject\":[{\"digest\":{\"sha512\":7}}]}",
-                  &lim, WH_E_INVALID, "digest.sha512 is not a string");
-    check_invalid("{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"p\","
-                  "\"subject\":[{\"name\":\"x\",\"digest\":\"abc\"}]}",
-                  &lim, WH_E_INVALID, "subject[0].digest is not an object");
-    check_invalid("not json", &lim, WH_E_INVALID, "statement JSON 1:");
+    static const struct str_case bad[] = {
+        {"{\"_type\":\"https://in-toto.io/Statement/v2\",\"predicateType\":\"p\"," SUBJ "}",
+         "unsupported statement _type"},
+        {"{\"predicateType\":\"p\"," SUBJ "}", "no \"_type\""},
+        {"{\"_type\":\"https://in-toto.io/Statement/v1\"," SUBJ "}", "no \"predicateType\""},
+        {V1_TO_SUBJECT "\"subject\":[]}", "no subjects"},
+        {V1_TO_SUBJECT "\"subject\":[{\"digest\":{\"sha256\":\"abc\"}}]}", "is not 64 hex digits"},
+        {V1_TO_SUBJECT "\"subject\":[{\"digest\":{\"sha512\":\"" DIGEST_HEX "\"}}]}",
+         "digest.sha512 \"" DIGEST_HEX "\" is not 128 hex digits"},
+        {V1_TO_SUBJECT "\"subject\":[{\"digest\":{\"sha512\":7}}]}",
+         "digest.sha512 is not a string"},
+        {V1_TO_SUBJECT "\"subject\":[{\"name\":\"x\",\"digest\":\"abc\"}]}",
+         "subject[0].digest is not an object"},
+        {"not json", "statement JSON 1:"},
+    };
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        check_invalid(bad[i].in, &lim, WH_E_INVALID, bad[i].want);
 }
 
 static void
