@@ -174,7 +174,7 @@ EOF
 ok $? "the policy with attestations.fsManifest lints clean (loader and schema)" "$(cat "$work/lint.txt")"
 
 # ---- judged by check and by the webhook's engine ----
-judge() { # REPO:TAG WANT_ALLOWED PATTERN (grep -E, in check's report and in the review's message)
+verdict() { # REPO:TAG WANT_ALLOWED PATTERN (grep -E, in check's report and in the review's message)
   local ref=$REGISTRY/$1 want=$2 pat=$3 name rc rrc
   name=${1//[:\/]/-}
   "$dg" check "$ref" --policy "$work/policy.yaml" --plain-http "$REGISTRY" > "$work/check-$name.txt" 2>&1
@@ -196,28 +196,32 @@ judge() { # REPO:TAG WANT_ALLOWED PATTERN (grep -E, in check's report and in the
 bash "$top/tests/integration/review-objects.sh" -k pod -n fsm IMAGE-PLACEHOLDER > "$work/review.json"
 ok $? "an AdmissionReview for a Pod rendered" "$(head -c 500 "$work/review.json")"
 show() { cat "$work/check-${1//[:\/]/-}.txt"; jq -c .response "$work/resp-${1//[:\/]/-}.json" 2>/dev/null | head -c 1500; }
+judge() { # REPO:TAG WANT_ALLOWED PATTERN NAME: one test line, verdict's, with both answers as detail
+  verdict "$1" "$2" "$3"
+  ok $? "$4" "$(show "$1")"
+}
 t=$(ms_now)
-judge fsa/app:ok-inline true ''
-ok $? "ok-inline: check passes and the webhook admits (attested root = computed from the layers)" "$(show fsa/app:ok-inline)"
-judge fsa/app:ok-blob true ''
-ok $? "ok-blob: the manifest blob is fetched by digest, its sha256 checked, and proves out" "$(show fsa/app:ok-blob)"
-judge fsa/app:wrongkey false "no verified fs-manifest attestation \\($pt\\) by ci-key .*no signature .*verifies"
-ok $? "wrongkey: signed by a key the policy does not name → denied" "$(show fsa/app:wrongkey)"
-judge fsa/app:edited false "hashes to sha256:[0-9a-f]{64}, not to the attested root sha256:[0-9a-f]{64} \\(it was altered after signing\\)"
-ok $? "edited: a manifest that does not hash to its attested root → denied" "$(show fsa/app:edited)"
-judge fsa/app:replay false "no verified fs-manifest attestation .*subject"
-ok $? "replay: another image's attestation (its subject digest) → denied" "$(show fsa/app:replay)"
-judge fsa/app:otherlayers false "attested root sha256:[0-9a-f]{64}, computed sha256:[0-9a-f]{64} from the image's layers: first difference at line [0-9]+: attested \"\\./etc/app\\.conf .*\", computed \"\\./etc/app\\.conf "
-ok $? "otherlayers: a signed manifest that is not this digest's layers → denied, naming the first differing line" "$(show fsa/app:otherlayers)"
-judge fsa/app:sigtamper false "no verified fs-manifest attestation .*no signature .*verifies"
-ok $? "sigtamper: a payload altered after signing → denied" "$(show fsa/app:sigtamper)"
-judge fsa/app:absent false "no verified fs-manifest attestation \\($pt\\) by ci-key: compute it with driftgate fsm attest $REGISTRY/fsa/app@sha256:[0-9a-f]{64} \\| jq \\.predicate > fsm\\.json, then attest it with cosign attest --type $pt --predicate fsm\\.json --key"
-ok $? "absent: denied with the driftgate + cosign commands that produce the attestation" "$(show fsa/app:absent)"
-judge fsa/app:oversize false "the manifest blob is 40000000 bytes, over the limit of [0-9]+ bytes"
-ok $? "oversize: a manifest blob over the size limit is refused before it is fetched" "$(show fsa/app:oversize)"
-judge fsa/small:big false "could not compute the filesystem manifest of $REGISTRY/fsa/small@sha256:[0-9a-f]{64} from its layers \\(maxBytes 1000, .*raise attestations\\.fsManifest\\.maxBytes"
-ok $? "maxBytes: layers over the bound fail closed, naming the image, the bound and what to raise" "$(show fsa/small:big)"
-judge fsa/opt:none true "attestations\\.fsManifest \\(required: false\\): no verified fs-manifest attestation"
-ok $? "required: false: no attestation is admitted with a warning" "$(show fsa/opt:none)"
+judge fsa/app:ok-inline true '' \
+  "ok-inline: check passes and the webhook admits (attested root = computed from the layers)"
+judge fsa/app:ok-blob true '' \
+  "ok-blob: the manifest blob is fetched by digest, its sha256 checked, and proves out"
+judge fsa/app:wrongkey false "no verified fs-manifest attestation \\($pt\\) by ci-key .*no signature .*verifies" \
+  "wrongkey: signed by a key the policy does not name → denied"
+judge fsa/app:edited false "hashes to sha256:[0-9a-f]{64}, not to the attested root sha256:[0-9a-f]{64} \\(it was altered after signing\\)" \
+  "edited: a manifest that does not hash to its attested root → denied"
+judge fsa/app:replay false "no verified fs-manifest attestation .*subject" \
+  "replay: another image's attestation (its subject digest) → denied"
+judge fsa/app:otherlayers false "attested root sha256:[0-9a-f]{64}, computed sha256:[0-9a-f]{64} from the image's layers: first difference at line [0-9]+: attested \"\\./etc/app\\.conf .*\", computed \"\\./etc/app\\.conf " \
+  "otherlayers: a signed manifest that is not this digest's layers → denied, naming the first differing line"
+judge fsa/app:sigtamper false "no verified fs-manifest attestation .*no signature .*verifies" \
+  "sigtamper: a payload altered after signing → denied"
+judge fsa/app:absent false "no verified fs-manifest attestation \\($pt\\) by ci-key: compute it with driftgate fsm attest $REGISTRY/fsa/app@sha256:[0-9a-f]{64} \\| jq \\.predicate > fsm\\.json, then attest it with cosign attest --type $pt --predicate fsm\\.json --key" \
+  "absent: denied with the driftgate + cosign commands that produce the attestation"
+judge fsa/app:oversize false "the manifest blob is 40000000 bytes, over the limit of [0-9]+ bytes" \
+  "oversize: a manifest blob over the size limit is refused before it is fetched"
+judge fsa/small:big false "could not compute the filesystem manifest of $REGISTRY/fsa/small@sha256:[0-9a-f]{64} from its layers \\(maxBytes 1000, .*raise attestations\\.fsManifest\\.maxBytes" \
+  "maxBytes: layers over the bound fail closed, naming the image, the bound and what to raise"
+judge fsa/opt:none true "attestations\\.fsManifest \\(required: false\\): no verified fs-manifest attestation" \
+  "required: false: no attestation is admitted with a warning"
 pass "13 images judged twice (check + review) in $(($(ms_now) - t)) ms"
 done_testing
