@@ -12,10 +12,13 @@
 . "$(dirname "$0")/../lib/tap.sh"
 
 cp "$top/policy/keys/ci.pub" "$work/ci.pub"
-{
-  policy_head
-  policy_key_signer ci-key ci.pub
-  cat <<'YAML'
+cat > "$work/policy.yaml" <<'YAML'
+apiVersion: driftgate.dev/v1alpha1
+kind: Policy
+spec:
+  defaults: {mode: enforce, onError: deny, noMatch: deny}
+  signers:
+    ci-key: {key: {file: ci.pub}, transparencyLog: optional}
   images:
     - name: strict-local
       match: ["localhost:5000/**"]
@@ -41,7 +44,6 @@ cp "$top/policy/keys/ci.pub" "$work/ci.pub"
       match: ["**"]
       mode: warn
 YAML
-} > "$work/policy.yaml"
 
 # pod_review FILE IMAGE: a Pod CREATE whose one container runs IMAGE.
 pod_review() {
