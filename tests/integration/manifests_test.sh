@@ -22,12 +22,10 @@ fi
 check "manifests/policy/ holds copies of policy/default.yaml and its keys" "$top/manifests/sync-policy.sh" --check
 
 # --- rendered objects, one TAP line per check ---
-/usr/bin/python3 - "$work/render.yaml" "$top/policy/default.yaml" > "$work/py.out" <<'PY'
+py_checks "python checks" "$work/render.yaml" "$top/policy/default.yaml" <<'PY'
 import sys, yaml
 render, policy_src = sys.argv[1], sys.argv[2]
-out = []
-def t(name, cond, why=""):
-    out.append((bool(cond), name, why))
+from tap_checks import t, done
 try:
     docs = [d for d in yaml.safe_load_all(open(render)) if d]
 except Exception as e:  # a render that is not YAML fails every check below
@@ -254,14 +252,8 @@ t("rbac: the RoleBinding binds that Role to the driftgate service account",
   rb.get("subjects") == [{"kind": "ServiceAccount", "name": "driftgate", "namespace": "driftgate"}],
   rb)
 
-for good, name, why in out:
-    print(("ok" if good else "not ok") + " - " + name)
-    if not good and why != "":
-        print("# " + str(why).replace("\n", " ")[:400])
+done()
 PY
-py_rc=$?
-tap_lines "$(cat "$work/py.out")"
-[ "$py_rc" -eq 0 ] || fail "python checks ran"
 
 # --- certs/mint.sh ---
 d=$work/certs
@@ -369,13 +361,12 @@ printf 'resources: [../manifests]\ncomponents: [../manifests/client-auth, ../man
 if kubectl kustomize "$ov" > "$work/client-auth.yaml" 2> "$work/ca.err"; then pass "client-auth + cert-manager components render"; else
   fail "client-auth + cert-manager components render" "$(tail -3 "$work/ca.err")"; fi
 rm -rf "$ov"
-/usr/bin/python3 - "$work/client-auth.yaml" "$work/render.yaml" > "$work/py.out" <<'PY'
+py_checks "client-auth python checks" "$work/client-auth.yaml" "$work/render.yaml" <<'PY'
 import sys, yaml
 new = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 old = [d for d in yaml.safe_load_all(open(sys.argv[2])) if d]
 def by(docs, k, n): return next(d for d in docs if d["kind"] == k and d["metadata"]["name"] == n)
-out = []
-def t(name, cond, why=""): out.append((bool(cond), name, why))
+from tap_checks import t, done
 cfg = yaml.safe_load(by(new, "ConfigMap", "driftgate-config")["data"]["config.yaml"])
 base = yaml.safe_load(by(old, "ConfigMap", "driftgate-config")["data"]["config.yaml"])
 tls = cfg.get("tls", {}); srv = cfg.get("server", {})
@@ -403,14 +394,8 @@ mwc = by(new, "MutatingWebhookConfiguration", "driftgate")
 t("cert-manager: the CA injector fills the mutating webhook too",
   mwc["metadata"].get("annotations", {}).get("cert-manager.io/inject-ca-from") == "driftgate/driftgate-tls"
   and "caBundle" not in mwc["webhooks"][0]["clientConfig"])
-for good, name, why in out:
-    print(("ok" if good else "not ok") + " - " + name)
-    if not good and why != "":
-        print("# " + str(why).replace("\n", " ")[:400])
+done()
 PY
-py_rc=$?
-tap_lines "$(cat "$work/py.out")"
-[ "$py_rc" -eq 0 ] || fail "client-auth python checks ran"
 
 # --- the keyless trust root and the trust-update component ---
 ov=$(mktemp -d "$top/.tu-overlay.XXXXXX")
@@ -418,14 +403,13 @@ printf 'resources: [../manifests]\ncomponents: [../manifests/trust-update]\n' > 
 if kubectl kustomize "$ov" > "$work/trust-update.yaml" 2> "$work/tu.err"; then pass "trust-update component renders"; else
   fail "trust-update component renders" "$(tail -3 "$work/tu.err")"; fi
 rm -rf "$ov"
-/usr/bin/python3 - "$work/render.yaml" "$work/trust-update.yaml" "$top/manifests/trust" > "$work/py.out" <<'PY'
+py_checks "trust root python checks" "$work/render.yaml" "$work/trust-update.yaml" "$top/manifests/trust" <<'PY'
 import json, sys, yaml
 base = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 new = [d for d in yaml.safe_load_all(open(sys.argv[2])) if d]
 src = sys.argv[3]
 def by(docs, k, n): return next((d for d in docs if d["kind"] == k and d["metadata"]["name"] == n), None)
-out = []
-def t(name, cond, why=""): out.append((bool(cond), name, why))
+from tap_checks import t, done
 cm = by(base, "ConfigMap", "driftgate-trust-root") or {}
 data = cm.get("data", {})
 t("trust root: ConfigMap driftgate-trust-root, no hash suffix (the CronJob updates it by name)", cm)
@@ -479,14 +463,8 @@ for ctr in inits + pod.get("containers", []):
     t("trust-update: %s runs non-root, read-only root, no capabilities" % ctr["name"],
       sc.get("readOnlyRootFilesystem") and sc.get("allowPrivilegeEscalation") is False
       and sc.get("capabilities", {}).get("drop") == ["ALL"] and pod["securityContext"].get("runAsNonRoot"))
-for good, name, why in out:
-    print(("ok" if good else "not ok") + " - " + name)
-    if not good and why != "":
-        print("# " + str(why).replace("\n", " ")[:400])
+done()
 PY
-py_rc=$?
-tap_lines "$(cat "$work/py.out")"
-[ "$py_rc" -eq 0 ] || fail "trust root python checks ran"
 
 # --- Dockerfile (no container engine here: check what can be checked without one) ---
 df=$top/Dockerfile

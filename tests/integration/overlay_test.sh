@@ -45,12 +45,10 @@ ok $? "manifests_test.sh's checks pass on the overlay ($n_ok pass, $n_bad change
 [ "$n_bad" -le 8 ]; ok $? "no more than the 8 known checks differ" "$(grep '^not ok' "$work/base.out")"
 
 # --- the overlay's own checks ---
-/usr/bin/python3 - "$work/render.yaml" "$ov" "$top/manifests/configmap-config.yaml" "$work" > "$work/py.out" <<'PY'
+py_checks "overlay checks" "$work/render.yaml" "$ov" "$top/manifests/configmap-config.yaml" "$work" <<'PY'
 import base64, ipaddress, os, re, sys, yaml
 render, ov, base_cfg_file, work = sys.argv[1:5]
-out = []
-def t(name, cond, why=""):
-    out.append((bool(cond), name, why))
+from tap_checks import t, done
 text = open(render).read()
 docs = [d for d in yaml.safe_load_all(text) if d]
 kust = yaml.safe_load(open(os.path.join(ov, "kustomization.yaml")))
@@ -158,14 +156,8 @@ except Exception:
 t("networkpolicy: the control plane's CIDR is set", ok_cidr, np_)
 left = [w for w in ("PLACEHOLDER", "CONTROL_PLANE_CIDR", "REPLACE", "CHANGEME", "TODO", ":latest") if w in text]
 t("no placeholder left in the render", not left, left)
-for good, name, why in out:
-    print(("ok" if good else "not ok") + " - " + name)
-    if not good and why != "":
-        print("# " + str(why).replace("\n", " ")[:400])
+done()
 PY
-py_rc=$?
-tap_lines "$(cat "$work/py.out")"
-[ "$py_rc" -eq 0 ] || fail "overlay checks ran" "$(tail -3 "$work/py.out")"
 
 # --- serve starts from the rendered config, policy as projected ---
 /usr/bin/python3 -c 'import sys, yaml

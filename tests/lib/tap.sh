@@ -80,6 +80,17 @@ tap_lines() { # TEXT: lines "ok - NAME" / "not ok - NAME" (others pass through a
     esac
   done <<< "$1"
 }
+# py_checks WHAT [ARG...] < SCRIPT: runs the Python SCRIPT (python3 - ARG...) with tests/lib on its
+# path (from tap_checks import t, done: t(name, cond, why) per check, done() at the end) and
+# re-emits its checks as test lines; a script that fails is one more failing test, "WHAT ran".
+py_checks() {
+  local what=$1 out
+  shift
+  out=$(PYTHONPATH=$top/tests/lib /usr/bin/python3 - "$@")
+  local rc=$?
+  tap_lines "$out"
+  [ "$rc" -eq 0 ] || fail "$what ran" "$(tail -3 <<< "$out")"
+}
 done_testing() {
   echo "1..$tap_n"
   exit $((failed > 0))
