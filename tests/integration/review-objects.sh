@@ -37,17 +37,39 @@ extra_containers() {
 }
 extra=$(extra_containers)
 
+# kubectl's offline render depends on the kind, the name and the first image's last path component
+# (it names the container after it), not on the registry (whose port is new every run): it is
+# rendered once for a stand-in registry, cached beside the fixture worlds (DG_WORLD_CACHE, default
+# build/world-cache; DG_RENDER_CACHE=off renders every time) and the image put back with jq.
+cache=${DG_WORLD_CACHE:-$(cd "$(dirname "$0")/../.." && pwd)/build/world-cache}/kubectl
+stand_in=stand-in.invalid/${images[0]##*/}
+kubectl_create() { # KIND [ARG...]: kubectl create KIND NAME --image=<stand-in> ARG... as JSON
+  local key f tmp
+  if [ "${DG_RENDER_CACHE:-}" = off ]; then
+    kubectl create "$1" "$name" --image="$stand_in" "${@:2}" --dry-run=client -o json
+    return
+  fi
+  key=$(printf '%s\n' "$name" "$stand_in" "$@" "$(stat -c %Y-%s "$(command -v kubectl)")" | sha256sum | cut -c1-32)
+  f=$cache/$1-$key.json
+  if [ ! -s "$f" ]; then
+    mkdir -p "$cache" && tmp=$(mktemp "$cache/.tmp.XXXXXX") &&
+      kubectl create "$1" "$name" --image="$stand_in" "${@:2}" --dry-run=client -o json > "$tmp" &&
+      mv "$tmp" "$f" || { rm -f "$tmp"; return 1; }
+  fi
+  cat "$f"
+}
+# The real first image in place of the stand-in, then the other containers at PATH.
+restore() { # PATH (a jq path to the containers)
+  jq -c --arg s "$stand_in" --arg i "${images[0]}" --argjson x "$extra" \
+    "walk(if type == \"object\" and .image == \$s then .image = \$i else . end) | $1 += \$x"
+}
+
 render() { # kind → object JSON (compact)
   case "$1" in
-    deployment)
-      kubectl create deployment "$name" --image="${images[0]}" --dry-run=client -o json |
-        jq -c --argjson x "$extra" '.spec.template.spec.containers += $x' ;;
-    job)
-      kubectl create job "$name" --image="${images[0]}" --dry-run=client -o json |
-        jq -c --argjson x "$extra" '.spec.template.spec.containers += $x' ;;
+    deployment) kubectl_create deployment | restore .spec.template.spec.containers ;;
+    job) kubectl_create job | restore .spec.template.spec.containers ;;
     cronjob)
-      kubectl create cronjob "$name" --image="${images[0]}" --schedule='*/5 * * * *' --dry-run=client -o json |
-        jq -c --argjson x "$extra" '.spec.jobTemplate.spec.template.spec.containers += $x' ;;
+      kubectl_create cronjob --schedule='*/5 * * * *' | restore .spec.jobTemplate.spec.template.spec.containers ;;
     pod)
       jq -n -c --arg n "$name" --arg img "${images[0]}" --argjson x "$extra" \
         '{apiVersion: "v1", kind: "Pod", metadata: {name: $n, labels: {run: $n}},
