@@ -52,9 +52,12 @@ kubectl_create() { # KIND [ARG...]: kubectl create KIND NAME --image=<stand-in> 
   key=$(printf '%s\n' "$name" "$stand_in" "$@" "$(stat -c %Y-%s "$(command -v kubectl)")" | sha256sum | cut -c1-32)
   f=$cache/$1-$key.json
   if [ ! -s "$f" ]; then
-    mkdir -p "$cache" && tmp=$(mktemp "$cache/.tmp.XXXXXX") &&
-      kubectl create "$1" "$name" --image="$stand_in" "${@:2}" --dry-run=client -o json > "$tmp" &&
-      mv "$tmp" "$f" || { rm -f "$tmp"; return 1; }
+    mkdir -p "$cache" && tmp=$(mktemp "$cache/.tmp.XXXXXX") || return 1
+    if ! kubectl create "$1" "$name" --image="$stand_in" "${@:2}" --dry-run=client -o json > "$tmp"; then
+      rm -f "$tmp"
+      return 1
+    fi
+    mv "$tmp" "$f"
   fi
   cat "$f"
 }

@@ -39,12 +39,13 @@ policy_keyless_signer() { # NAME ISSUER FIELD VALUE
 }
 
 policy_image() { # NAME MATCH SIGNER [sbom=|att=|dev=|override=|tiers=]...
-  local name=$1 match=$2 signer=$3 sbom=https://cyclonedx.org/bom att=() dev= override= tiers= o m list=
+  local name=$1 match=$2 signer=$3 sbom=https://cyclonedx.org/bom lines=() dev='' override='' tiers=''
+  local o m list=
   shift 3
   for o in "$@"; do
     case $o in
       sbom=*) sbom=${o#sbom=} ;;
-      att=*) att+=("${o#att=}") ;;
+      att=*) lines+=("${o#att=}") ;;
       dev=*) dev=${o#dev=} tiers=${tiers:-seed-default} ;;
       override=*) override=${o#override=} ;;
       tiers=*) tiers=${o#tiers=} ;;
@@ -54,7 +55,7 @@ policy_image() { # NAME MATCH SIGNER [sbom=|att=|dev=|override=|tiers=]...
   for m in $match; do list+="${list:+, }\"$m\""; done
   printf '    - name: %s\n      match: [%s]\n      signatures: {signedBy: [%s]}\n' "$name" "$list" "$signer"
   printf '      attestations:\n        sbom: {predicateType: "%s", signedBy: [%s]}\n' "$sbom" "$signer"
-  for o in "${att[@]}"; do printf '        %s\n' "$o"; done
+  for o in "${lines[@]}"; do printf '        %s\n' "$o"; done
   if [ -n "$dev" ]; then printf '      devReference:\n        image: "%s"\n' "$dev"; fi
   if [ -n "$override" ]; then printf '        allowCliOverride: true\n'; fi
   if [ -n "$tiers" ]; then printf '      tiers: %s\n' "$tiers"; fi

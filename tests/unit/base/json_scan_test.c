@@ -96,8 +96,8 @@ test_invalid_documents_are_refused_with_reason(void)
         enum wh_err rc = validate(cases[i].in, len, 64, &err);
         ok(rc == WH_E_INVALID && strstr(err.msg, cases[i].want) != NULL &&
                !jansson_accepts(cases[i].in, len),
-           "invalid %zu: WH_E_INVALID with \"%s\" (got %s: %s)", i, cases[i].want, wh_error_name(rc),
-           err.msg);
+           "invalid %zu: WH_E_INVALID with \"%s\" (got %s: %s)", i, cases[i].want,
+           wh_error_name(rc), err.msg);
     }
 }
 

@@ -211,8 +211,8 @@ test_crafted_invalid_documents(void)
         wh_arena_init(&a);
         rc = parse_text(&a, cases[i].in, &limits, &s, &err);
         ok(rc == WH_E_INVALID && strstr(err.msg, cases[i].want) != NULL,
-           "invalid %zu: WH_E_INVALID with \"%s\" (got %s: %s)", i, cases[i].want, wh_error_name(rc),
-           err.msg);
+           "invalid %zu: WH_E_INVALID with \"%s\" (got %s: %s)", i, cases[i].want,
+           wh_error_name(rc), err.msg);
         wh_arena_fini(&a);
     }
 }
