@@ -37,7 +37,7 @@ ok $? "the org's policy holds no copy of seed-default"
 expected_diff='kinds rendered: |deployment: policy volume names the generated ConfigMap|config: policy path is a file of the policy volume|policy ConfigMap holds policy/default.yaml verbatim|policy volume: key file |caBundle is the placeholder|mutating webhook: caBundle placeholder|the control plane.s address is the placeholder'
 awk '/<<'"'"'PY'"'"'$/ {n++; if (n == 1) {on = 1; next}} on && /^PY$/ {exit} on {print}' \
   "$top/tests/integration/manifests_test.sh" > "$work/base_checks.py"
-/usr/bin/python3 "$work/base_checks.py" "$work/render.yaml" "$ov/policy/policy.yaml" > "$work/base.out" 2>&1
+PYTHONPATH=$top/tests/lib /usr/bin/python3 "$work/base_checks.py" "$work/render.yaml" "$ov/policy/policy.yaml" > "$work/base.out" 2>&1
 n_ok=$(grep -c '^ok' "$work/base.out") n_bad=$(grep -c '^not ok' "$work/base.out")
 unexpected=$(grep '^not ok' "$work/base.out" | grep -Ev "$expected_diff")
 [ "$n_ok" -ge 40 ] && [ -z "$unexpected" ]
