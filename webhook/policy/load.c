@@ -1320,7 +1320,8 @@ parse_audit_rule(struct ctx *c, const struct wh_yaml_node *e, const char *id,
     int k;
 
     if ((rc = want(c, e, WH_YAML_MAP, id)) != WH_OK ||
-        (rc = check_keys(c, e, id, "#/$defs/auditRule")) != WH_OK || (rc = need(c, e, "tier", id, &v)) != WH_OK ||
+        (rc = check_keys(c, e, id, "#/$defs/auditRule")) != WH_OK ||
+        (rc = need(c, e, "tier", id, &v)) != WH_OK ||
         (rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.tier", id), TIERS, &k)) != WH_OK ||
         (rc = need(c, e, "when", id, &w)) != WH_OK ||
         (rc = want(c, w, WH_YAML_MAP, where)) != WH_OK ||
@@ -2183,8 +2184,7 @@ parse_document(struct ctx *c, const struct wh_yaml_node *root)
         return rc;
     if ((v = wh_yaml_tree_get(spec, "pins")) != NULL && (rc = note(c, parse_pins(c, v))) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(spec, "audit")) != NULL &&
-        (rc = note(c, parse_audit(c, v))) != WH_OK)
+    if ((v = wh_yaml_tree_get(spec, "audit")) != NULL && (rc = note(c, parse_audit(c, v))) != WH_OK)
         return rc;
     if (c->n_errors == 0)
         return WH_OK;
