@@ -10,11 +10,13 @@ struct scan {
     struct wh_error *err;
 };
 
+/* `at` before the current line's start (a token that opened on an earlier line) is said at the
+ * line's first column: a position is never 0 or negative. */
 static enum wh_err
 bad(struct scan *c, size_t at, const char *msg)
 {
-    return wh_error_set(c->err, WH_E_INVALID, "%d:%zu: %s", c->t->line, at - c->line_start + 1,
-                        msg);
+    return wh_error_set(c->err, WH_E_INVALID, "%d:%zu: %s", c->t->line,
+                        at >= c->line_start ? at - c->line_start + 1 : 1, msg);
 }
 
 static size_t
@@ -79,6 +81,8 @@ parse_key(struct scan *c, size_t *at, struct wh_buf *key)
         i = skip_blanks(c, i);
         start = i;
         if (i < c->n && (c->s[i] == '"' || c->s[i] == '\'')) {
+            if (i + 2 < c->n && c->s[i + 1] == c->s[i] && c->s[i + 2] == c->s[i])
+                return bad(c, start, "a key cannot be a multi-line string");
             if ((rc = skip_string(c, &i, NULL)) != WH_OK)
                 return rc;
             wh_buf_append(key, c->s + start + 1, i - start - 2);

@@ -59,6 +59,14 @@ test_toml_reader(void)
     got = events("[a] b\n", &a);
     ok(strcmp(got, "ERR 1:5: unexpected text after the value") == 0, "text after a header: %s",
        got);
+    /* Found by the audit_repo fuzz target: a key opening a multi-line string was read across
+     * lines, and its error column came out negative. */
+    got = events("a = 1\n\"\"\"k\nx\"\"\" = 2\n", &a);
+    ok(strcmp(got, "K a=1@1|ERR 2:1: a key cannot be a multi-line string") == 0,
+       "a multi-line string as a key is refused where it opens: %s", got);
+    got = events("[\"\"\"\n\"\"\"]\n", &a);
+    ok(strcmp(got, "ERR 1:2: a key cannot be a multi-line string") == 0, "nor as a table name: %s",
+       got);
     ok(wh_audit_toml_inline_get(WH_STR("{ version = \"1\", \"path\" = '../p' }"), "path", &v) &&
            wh_str_eq_c(v, "'../p'"),
        "inline table lookup of a quoted key");
