@@ -48,7 +48,7 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 TOOL_SRCS := $(sort $(wildcard tests/bench/*.c tests/integration/*.c tests/golden/*.c tests/vectors/*.c))
 TOOL_BINS := $(TOOL_SRCS:%.c=$(BUILD)/%)
 
-.PHONY: all deps test check unit demo bench fuzz lint lint-fast format format-check tidy shellcheck \
+.PHONY: all deps test check unit demo bench fuzz lint format format-check tidy shellcheck \
         check-layers check-banned check-names clean install image
 
 all: $(BUILD)/driftgate
@@ -110,10 +110,7 @@ bench: deps
 fuzz: deps
 	bash tests/fuzz/run.sh $(if $(FUZZ_SECONDS),$(FUZZ_SECONDS),60)
 
-lint: lint-fast tidy
-
-# Everything in lint but clang-tidy (CI runs tidy beside the suites: DG_ALSO in tests/run.sh).
-lint-fast: format-check check-layers check-banned check-names shellcheck
+lint: format-check check-layers check-banned check-names shellcheck tidy
 
 FORMAT_DIRS := webhook tests/unit tests/support tests/fuzz tests/bench tests/integration tests/golden \
                tests/vectors

@@ -71,23 +71,6 @@ start_next_build() {
   next_build=()
 }
 
-# DG_ALSO: one more command (CI: clang-tidy), started once at the lowest priority beside the first
-# build's untimed suites, which leave the CPUs idle while they wait on registries and servers.
-# It is counted as one more suite ("ok" when it exits 0) before the summary line.
-also_pid=''
-start_also() {
-  [ -n "${DG_ALSO:-}" ] && [ -z "$also_pid" ] || return 0
-  launch "$log_dir/also.tap" 3600 nice -n 19 sh -c "$DG_ALSO && echo 'ok - $DG_ALSO'" &
-  also_pid=$!
-}
-finish_also() {
-  [ -n "$also_pid" ] || return 0
-  wait "$also_pid" 2> /dev/null
-  [ -f "$log_dir/also.tap.rc" ] || echo 1 > "$log_dir/also.tap.rc"
-  count "$DG_ALSO" "$log_dir/also.tap" "$(cat "$log_dir/also.tap.rc")" "$(cat "$log_dir/also.tap.secs" 2> /dev/null)"
-  also_pid=''
-}
-
 run_suite() { # build dir, sanitizer
   local build=$1 san=$2 t out i
   local -a names=() outs=() cmds=()
@@ -125,16 +108,14 @@ run_suite() { # build dir, sanitizer
     launch "${outs[$i]}" ${cmds[$i]}
   done
   start_next_build
-  start_also
   for i in "${!names[@]}"; do # the rest, $jobs at a time
     [[ "${names[$i]}" =~ $timed ]] && continue
-    while [ "$(jobs -rp | grep -cvxF "${also_pid:-none}")" -ge "$jobs" ]; do wait -n; done
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
     rm -f "${outs[$i]}.rc"
     # shellcheck disable=SC2086
     launch "${outs[$i]}" ${cmds[$i]} &
   done
-  # every job but DG_ALSO's (which may outlive this build)
-  while jobs -rp | grep -vqxF "${also_pid:-none}"; do wait -n; done
+  wait
   for i in "${!names[@]}"; do
     out=${outs[$i]}
     [ -f "$out.rc" ] || { echo "not ok - ${names[$i]} left no exit code" >> "$out"; echo 1 > "$out.rc"; }
@@ -160,6 +141,5 @@ if [ -n "${DG_FUZZ_SECONDS:-}" ]; then
   count "tests/fuzz/run.sh ${DG_FUZZ_SECONDS}s" "$out" "$rc"
   grep -E '^(ok|not ok) ' "$out"
 fi
-finish_also
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
