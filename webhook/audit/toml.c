@@ -70,6 +70,32 @@ skip_string(struct scan *c, size_t *at, struct wh_buf *b)
     return bad(c, start, "unterminated string");
 }
 
+/* One key part at s[*at] (quoted, or bare: letters, digits, - and _) appended to `key`. */
+static enum wh_err
+key_part(struct scan *c, size_t *at, struct wh_buf *key)
+{
+    size_t i = *at, start = *at;
+    enum wh_err rc;
+
+    if (i < c->n && (c->s[i] == '"' || c->s[i] == '\'')) {
+        if (i + 2 < c->n && c->s[i + 1] == c->s[i] && c->s[i + 2] == c->s[i])
+            return bad(c, start, "a key cannot be a multi-line string");
+        if ((rc = skip_string(c, &i, NULL)) != WH_OK)
+            return rc;
+        wh_buf_append(key, c->s + start + 1, i - start - 2);
+    } else {
+        while (i < c->n &&
+               (strchr("-_", c->s[i]) != NULL || (c->s[i] >= 'a' && c->s[i] <= 'z') ||
+                (c->s[i] >= 'A' && c->s[i] <= 'Z') || (c->s[i] >= '0' && c->s[i] <= '9')))
+            i++;
+        if (i == start)
+            return bad(c, start, "expected a key");
+        wh_buf_append(key, c->s + start, i - start);
+    }
+    *at = i;
+    return WH_OK;
+}
+
 /* A key (bare, quoted, dotted) at s[*at] into `key`. */
 static enum wh_err
 parse_key(struct scan *c, size_t *at, struct wh_buf *key)
@@ -80,21 +106,8 @@ parse_key(struct scan *c, size_t *at, struct wh_buf *key)
     for (;;) {
         i = skip_blanks(c, i);
         start = i;
-        if (i < c->n && (c->s[i] == '"' || c->s[i] == '\'')) {
-            if (i + 2 < c->n && c->s[i + 1] == c->s[i] && c->s[i + 2] == c->s[i])
-                return bad(c, start, "a key cannot be a multi-line string");
-            if ((rc = skip_string(c, &i, NULL)) != WH_OK)
-                return rc;
-            wh_buf_append(key, c->s + start + 1, i - start - 2);
-        } else {
-            while (i < c->n &&
-                   (strchr("-_", c->s[i]) != NULL || (c->s[i] >= 'a' && c->s[i] <= 'z') ||
-                    (c->s[i] >= 'A' && c->s[i] <= 'Z') || (c->s[i] >= '0' && c->s[i] <= '9')))
-                i++;
-            if (i == start)
-                return bad(c, start, "expected a key");
-            wh_buf_append(key, c->s + start, i - start);
-        }
+        if ((rc = key_part(c, &i, key)) != WH_OK)
+            return rc;
         if (key->len > WH_AUDIT_TOML_KEY_MAX)
             return bad(c, start, "a key longer than 256 bytes");
         i = skip_blanks(c, i);
