@@ -124,6 +124,7 @@ format-check:
 # .clang-tidy: clang-analyzer-*, curl's bugprone-* picks, cognitive complexity <= 25; warnings fail.
 tidy:
 	TIDY_FLAGS="$(CPPFLAGS)" bash tests/lint/tidy.sh
+	bash tests/lint/tidy_test.sh
 
 # Every shell script of the tests, the fixtures, certs/ and manifests/ (tests/node_modules aside,
 # and fuzz corpora: their .sh files are inputs to a parser, not scripts).
