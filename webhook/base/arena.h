@@ -29,6 +29,10 @@ void wh_arena_init(struct wh_arena *a);
  * long-lived values of a few hundred bytes, such as cache entries, that would waste most of a
  * 4 KB chunk. */
 void wh_arena_init_small(struct wh_arena *a, size_t first_chunk);
+/* wh_arena_init for one large input parsed at once (the CLI's SBOM diff): the first chunk is
+ * 2 MiB of transparent huge pages, as every chunk of 1 MiB or more is (arena.c: chunk_new), so
+ * the many-megabyte arena never takes 4 KiB page faults. */
+void wh_arena_init_large(struct wh_arena *a);
 /* Bytes the arena holds from malloc: its chunks with their headers, and its deferred-release
  * records (not what those releases free). What a bounded cache counts. */
 size_t wh_arena_footprint(const struct wh_arena *a);
@@ -40,8 +44,11 @@ void *wh_arena_alloc(struct wh_arena *a, size_t size);
 void *wh_arena_alloc_raw(struct wh_arena *a, size_t size);
 /* Zeroed array of n elements of size each; aborts on overflow. */
 void *wh_arena_calloc(struct wh_arena *a, size_t n, size_t size);
-/* Grows an arena array: copies the old n elements into a new block of new_n. */
+/* Grows an arena array: copies the old n elements into a new block of new_n (the rest zeroed). */
 void *wh_arena_grow(struct wh_arena *a, void *old, size_t n, size_t new_n, size_t size);
+/* Like wh_arena_grow, for arrays whose elements past n are written before they are read: the
+ * rest is not zeroed. */
+void *wh_arena_grow_raw(struct wh_arena *a, void *old, size_t n, size_t new_n, size_t size);
 char *wh_arena_strndup(struct wh_arena *a, const char *s, size_t n);
 char *wh_arena_strdup(struct wh_arena *a, const char *s);
 /* NUL-terminated copy of a view. */

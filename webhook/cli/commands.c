@@ -234,7 +234,7 @@ wh_cli_diff(int argc, char **argv)
         (o.format != NULL && !wh_cli_report_format_parse(o.format, &fmt)))
         return usage("driftgate diff PROD.sbom.json DEV.sbom.json --policy FILE "
                      "[--image NAME] [--format text|markdown|json|sarif] [--key-dir DIR]...");
-    wh_arena_init(&a);
+    wh_arena_init_large(&a); /* two SBOMs' components and strings: megabytes, huge pages */
     wh_buf_init(&out, 64u << 20);
     lo.limits = &o.settings.limits;
     lo.now = wh_clock_wall();

@@ -107,7 +107,9 @@ wh_sbom_diff(const struct wh_sbom *prod, const struct wh_sbom *dev, struct wh_ar
     if (WH_NEVER(!is_sorted(prod) || !is_sorted(dev)))
         return wh_error_set(err, WH_E_INTERNAL, "SBOM diff: input components are not sorted");
     memset(out, 0, sizeof(*out));
-    f = wh_arena_calloc(a, prod->n_components + dev->n_components + 1, sizeof(*f));
+    /* Room for the worst case, not zeroed: set_from() writes every field of each finding used,
+     * and most of the table is never touched (its pages never faulted in). */
+    f = wh_arena_grow_raw(a, NULL, 0, prod->n_components + dev->n_components + 1, sizeof(*f));
     while (i < prod->n_components || j < dev->n_components) {
         int r;
 

@@ -104,7 +104,7 @@ collector_push(struct collector *c, struct wh_error *err)
     }
     if (c->n == c->cap) {
         size_t cap = c->cap == 0 ? 64 : c->cap * 2;
-        c->v = wh_arena_grow(c->a, c->v, c->n, cap, sizeof(*c->v));
+        c->v = wh_arena_grow_raw(c->a, c->v, c->n, cap, sizeof(*c->v)); /* written next */
         c->cap = cap;
     }
     return &c->v[c->n++];
@@ -273,7 +273,7 @@ judge_cdx_item(struct cdx *x, const struct path *here, size_t slot, const struct
                           &x->first) != WH_OK)
             goto failed;
         if (x->slots_cap < x->c.cap) {
-            x->slots = wh_arena_grow(x->c.a, x->slots, x->c.n - 1, x->c.cap, sizeof(*x->slots));
+            x->slots = wh_arena_grow_raw(x->c.a, x->slots, x->c.n - 1, x->c.cap, sizeof(*x->slots));
             x->slots_cap = x->c.cap;
         }
         x->slots[x->c.n - 1] = slot;
@@ -415,7 +415,7 @@ add_id(struct wh_arena *a, struct spdx *x, struct wh_str id)
 {
     if (x->n_ids == x->cap_ids) {
         size_t cap = x->cap_ids == 0 ? 16 : x->cap_ids * 2;
-        x->ids = wh_arena_grow(a, x->ids, x->n_ids, cap, sizeof(*x->ids));
+        x->ids = wh_arena_grow_raw(a, x->ids, x->n_ids, cap, sizeof(*x->ids));
         x->cap_ids = cap;
     }
     x->ids[x->n_ids++] = id;
@@ -572,7 +572,7 @@ scan_package(struct wh_json_scan *s, void *ctx, size_t index, struct wh_error *e
     pkg.purpose = f[PKG_PURPOSE].str;
     if (x->n == x->cap) {
         size_t cap = x->cap == 0 ? 64 : x->cap * 2;
-        x->pkgs = wh_arena_grow(pc->a, x->pkgs, x->n, cap, sizeof(*x->pkgs));
+        x->pkgs = wh_arena_grow_raw(pc->a, x->pkgs, x->n, cap, sizeof(*x->pkgs));
         x->cap = cap;
     }
     x->pkgs[x->n++] = pkg;

@@ -156,23 +156,35 @@ fold(char *s, size_t len, unsigned rules)
     return n;
 }
 
-/* The type, lowercased, checked (purl-spec: letters, digits, '.', '+', '-') and canonical. */
+/* The type, lowercased, checked (purl-spec: letters, digits, '.', '+', '-') and canonical; a type
+ * of the table is its static spelling (no copy per component), any other is copied to `a`. */
 static enum wh_err
 parse_type(const char *p, const char *slash, struct wh_arena *a, const char **type,
            struct wh_error *err)
 {
-    char *t = wh_arena_strndup(a, p, (size_t)(slash - p));
-    size_t i;
+    size_t i, len = (size_t)(slash - p);
+    char small[16], *t = len < sizeof(small) ? small : wh_arena_alloc_raw(a, len + 1);
+    const struct type_rule *r;
 
-    for (i = 0; t[i] != '\0'; i++) {
-        char c = t[i];
+    for (i = 0; i < len; i++) {
+        char c = p[i];
         if (c >= 'A' && c <= 'Z')
-            t[i] = (char)(c - 'A' + 'a');
+            c = (char)(c - 'A' + 'a');
         else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '+' ||
                    c == '-'))
             return wh_error_set(err, WH_E_INVALID, "purl: bad character in type");
+        t[i] = c;
     }
+    t[len] = '\0';
     *type = canonical_type(t);
+    if (*type != t)
+        return WH_OK; /* "apk", a literal */
+    r = bsearch(t, type_rules, sizeof(type_rules) / sizeof(type_rules[0]), sizeof(type_rules[0]),
+                cmp_type_rule);
+    if (r != NULL)
+        *type = r->type;
+    else if (t == small)
+        *type = wh_arena_strndup(a, t, len);
     return WH_OK;
 }
 
@@ -199,36 +211,44 @@ decode_namespace(const char *p, const char *end, char *dst, size_t *used, struct
 }
 
 /* Version: after the rightmost '@' that follows the last '/' (an unencoded npm scope
- * "@types/node" is not a version); decoded into *version ("" when none), *end moved before it. */
+ * "@types/node" is not a version); decoded to base + (at - p), *version ("" when none), *end
+ * moved before it. */
 static enum wh_err
-parse_version(const char *p, const char **end, struct wh_arena *a, const char **version,
+parse_version(const char *p, const char **end, char *base, const char **version,
               struct wh_error *err)
 {
     const char *at = rfind(p, *end, '@'), *slash = rfind(p, *end, '/');
-    char *v;
+    char *dst;
     size_t vlen = 0;
     enum wh_err rc;
 
     *version = "";
     if (at == NULL || (slash != NULL && at < slash))
         return WH_OK;
-    v = wh_arena_alloc(a, (size_t)(*end - at));
-    rc = append_decoded(v, &vlen, (struct wh_str){at + 1, (size_t)(*end - at - 1)}, err);
+    dst = base + (at - p);
+    rc = append_decoded(dst, &vlen, (struct wh_str){at + 1, (size_t)(*end - at - 1)}, err);
     if (rc != WH_OK)
         return rc;
-    v[vlen] = '\0';
-    *version = v;
+    dst[vlen] = '\0';
+    *version = dst;
     *end = at;
     return WH_OK;
 }
 
+/*
+ * One block per purl holds the key, decoded in place (type "/" namespace "/" name: the ident is
+ * its tail), and after it the version. Decoding never grows, so with R the bytes after the type's
+ * '/' and B those before the version's '@', the key takes at most type + B + 3 bytes (two '/' and
+ * the NUL, one '/' more than the purl when the namespace is empty) and the version, at that
+ * offset, at most R - B (the '@' makes room for its NUL): type + R + 3 in all.
+ */
 WH_MUST_CHECK enum wh_err
 wh_sbom_purl_parse(struct wh_str purl, struct wh_arena *a, struct wh_sbom_purl *out,
                    struct wh_error *err)
 {
     const char *p = purl.ptr, *end = purl.ptr + purl.len, *slash, *cut;
     const char *type = NULL;
-    char *ns, *name, *k;
+    char *k, *ns, *name;
     size_t ns_len = 0, name_len = 0, type_len;
     unsigned rules;
     enum wh_err rc;
@@ -249,13 +269,18 @@ wh_sbom_purl_parse(struct wh_str purl, struct wh_arena *a, struct wh_sbom_purl *
         return wh_error_set(err, WH_E_INVALID, "purl: missing type or name");
     if ((rc = parse_type(p, slash, a, &type, err)) != WH_OK)
         return rc;
+    type_len = strlen(type);
     p = slash + 1;
-    if ((rc = parse_version(p, &end, a, &out->version, err)) != WH_OK)
+    /* key: type_len + '/' + namespace + '/' + name + NUL; version + NUL after it */
+    k = wh_arena_alloc_raw(a, type_len + (size_t)(end - p) + 3);
+    if ((rc = parse_version(p, &end, k + type_len + 3, &out->version, err)) != WH_OK)
         return rc;
     while (end > p && end[-1] == '/')
         end--;
+    memcpy(k, type, type_len);
+    k[type_len] = '/';
+    ns = k + type_len + 1;
     slash = rfind(p, end, '/');
-    ns = wh_arena_alloc(a, (size_t)(end - p) + 1);
     if (slash != NULL) {
         if ((rc = decode_namespace(p, slash, ns, &ns_len, err)) != WH_OK)
             return rc;
@@ -263,30 +288,22 @@ wh_sbom_purl_parse(struct wh_str purl, struct wh_arena *a, struct wh_sbom_purl *
     }
     if (p == end)
         return wh_error_set(err, WH_E_INVALID, "purl: empty name");
-    name = wh_arena_alloc(a, (size_t)(end - p) + 1);
-    if ((rc = append_decoded(name, &name_len, (struct wh_str){p, (size_t)(end - p)}, err)) != WH_OK)
-        return rc;
     /* One identity per package: fold as the ecosystem does (purl.h). */
     rules = rules_of(type);
     if (rules & DROP_NS)
         ns_len = 0;
     else if (rules & FOLD_NS)
         ns_len = fold(ns, ns_len, 0);
+    ns[ns_len] = '/';
+    name = ns + ns_len + 1;
+    if ((rc = append_decoded(name, &name_len, (struct wh_str){p, (size_t)(end - p)}, err)) != WH_OK)
+        return rc;
     if (rules & (FOLD_NAME | PEP503))
         name_len = fold(name, name_len, rules & PEP503);
-    ns[ns_len] = '\0';
     name[name_len] = '\0';
-    /* key = type "/" namespace "/" name */
-    type_len = strlen(type);
-    k = wh_arena_alloc(a, type_len + ns_len + name_len + 3);
-    memcpy(k, type, type_len);
-    k[type_len] = '/';
-    memcpy(k + type_len + 1, ns, ns_len);
-    k[type_len + 1 + ns_len] = '/';
-    memcpy(k + type_len + ns_len + 2, name, name_len + 1);
     out->key = k;
     out->type = type;
-    out->ident = (rules & NS_IN_NAME) && ns_len > 0 ? k + type_len + 1 : name;
+    out->ident = (rules & NS_IN_NAME) && ns_len > 0 ? ns : name;
     return WH_OK;
 }
 

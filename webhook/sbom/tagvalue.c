@@ -213,7 +213,7 @@ add_id(struct walk *w, struct wh_str id)
 {
     if (w->n_ids == w->cap_ids) {
         size_t cap = w->cap_ids == 0 ? 16 : w->cap_ids * 2;
-        w->ids = wh_arena_grow(w->a, w->ids, w->n_ids, cap, sizeof(*w->ids));
+        w->ids = wh_arena_grow_raw(w->a, w->ids, w->n_ids, cap, sizeof(*w->ids));
         w->cap_ids = cap;
     }
     w->ids[w->n_ids++] = id;
@@ -238,7 +238,7 @@ emit_package(struct walk *w, struct wh_error *err)
                             w->lim->sbom_components);
     if (w->n == w->cap) {
         size_t cap = w->cap == 0 ? 64 : w->cap * 2;
-        w->v = wh_arena_grow(w->a, w->v, w->n, cap, sizeof(*w->v));
+        w->v = wh_arena_grow_raw(w->a, w->v, w->n, cap, sizeof(*w->v));
         w->cap = cap;
     }
     c = &w->v[w->n];
