@@ -69,12 +69,22 @@ GOOD=$(d good) GONE=$(d gone) MOVED=$(d moved) UNSIGNED=$(d unsigned) EXEMPT=$(d
 printf 'libc6 2.36-9 amd64\n' | "$top/tests/support/fixtures/make-sbom.sh" cyclonedx demo/exempt v1 > "$work/prod.cdx.json"
 printf 'libc6 2.36-9 amd64\nlibssl-dev 3.0.11-1 amd64\n' |
   "$top/tests/support/fixtures/make-sbom.sh" cyclonedx demo/exemptdev v1 > "$work/dev.cdx.json"
+# fs-manifest statements (--fsm against the attested manifest, below): the good image's, signed
+# for it and replayed onto moved (its subject is good's digest); the dev image's with its manifest
+# text edited after `fsm attest` (root kept), signed as is.
+"$dg" fsm attest "$REGISTRY/demo/app@$GOOD" --plain-http "$REGISTRY" > "$work/good.fsm.json" 2> "$work/fsmatt.err" &&
+  "$dg" fsm attest "$REGISTRY/demo/exemptdev@$(d exemptdev)" --plain-http "$REGISTRY" 2>> "$work/fsmatt.err" |
+  jq '.predicate.manifest |= sub("uid=0"; "uid=7")' > "$work/dev.fsm.json" &&
+  [ "$(jq -r .predicate.root "$work/dev.fsm.json")" != "sha256:$(jq -j .predicate.manifest "$work/dev.fsm.json" | sha256sum | cut -d' ' -f1)" ]
+ok $? "fsm attest: the good image's statement; the dev image's, its manifest text no longer its root" "$(cat "$work/fsmatt.err")"
 {
   for id in good gone moved; do
-    jq -nc --arg id "$id" --arg d "$(d "$id")" '{id: $id, repo: "demo/app", tag: $id, digest: $d, sig: "ci", att: null, referrer: false}'
+    jq -nc --arg id "$id" --arg d "$(d "$id")" --arg f "$work/good.fsm.json" '{id: $id, repo: "demo/app", tag: $id, digest: $d, sig: "ci", att: null, referrer: false} +
+      if $id == "gone" then {} else {atts: [{statementFile: $f, key: "ci"}]} end'
   done
   jq -nc --arg d "$EXEMPT" --arg s "$work/prod.cdx.json" '{id: "exempt", repo: "demo/exempt", tag: "v1", digest: $d, sbom: $s, sig: "ci", att: "ci", attMode: "good", referrer: false}'
-  jq -nc --arg d "$(d exemptdev)" --arg s "$work/dev.cdx.json" '{id: "exemptdev", repo: "demo/exemptdev", tag: "v1", digest: $d, sbom: $s, sig: "ci", att: "ci", attMode: "good", referrer: false}'
+  jq -nc --arg d "$(d exemptdev)" --arg s "$work/dev.cdx.json" --arg f "$work/dev.fsm.json" '{id: "exemptdev", repo: "demo/exemptdev", tag: "v1", digest: $d, sbom: $s, sig: "ci", att: "ci", attMode: "good", referrer: false,
+    atts: [{statementFile: $f, key: "ci"}]}'
 } | jq -s --arg reg "$REGISTRY" --arg out "$work/signed" --arg k "$work/keys" \
   '{registry: $reg, out: $out, images: ., keys: {ci: {key: ($k + "/ci.key"), pub: ($k + "/ci.pub")}, other: {key: ($k + "/other.key"), pub: ($k + "/other.pub")}}}' > "$work/plan.json"
 (cd "$top/tests" && node "$top/tests/support/fixtures/sign.js" "$work/plan.json") > "$work/sign.log" 2>&1
@@ -470,7 +480,7 @@ state > "$work/fsm2.state"
 ok $? "the next run finds each fingerprint container by name and adds none (ephemeral containers cannot be removed)" "$(jq -c '[.patches[] | .name]' "$work/fsm2.state")"
 [ "$(fsmf "$work/fsm2.json" good-0)" = "[]" ] && [ "$(fsmf "$work/fsm2.json" good-6)" = "[]" ]
 ok $? "a fresh line whose root equals the image's manifest (mounts and the directories the runtime made for them aside): no finding" "$(fsmf "$work/fsm2.json" good-0) $(fsmf "$work/fsm2.json" good-6) $(cat "$work/fsm2.err")"
-fsmf "$work/fsm2.json" good-1 | jq -e --arg d "$GOOD" 'length == 1 and .[0].kind == "fs-drift" and .[0].properties.tier == "block" and (.[0].message | test("differs from .*" + $d + ": root sha256:[0-9a-f]{64} \\(3 entries\\), expected sha256:"))' > /dev/null &&
+fsmf "$work/fsm2.json" good-1 | jq -e --arg d "$GOOD" 'length == 1 and .[0].kind == "fs-drift" and .[0].properties.tier == "block" and (.[0].message | test("is sha256:[0-9a-f]{64} \\(3 entries\\); expected sha256:[0-9a-f]{64} \\(mounts aside\\) from the manifest computed from the layers of .*" + $d))' > /dev/null &&
   fsmf "$work/fsm2.json" moved | jq -e 'length == 1 and .[0].kind == "fs-drift"' > /dev/null
 ok $? "a dropped executable changes the root: fs-drift (block); the moved pod runs another image than the tree it holds: fs-drift" "$(fsmf "$work/fsm2.json" good-1) $(fsmf "$work/fsm2.json" moved)"
 fsmf "$work/fsm2.json" good-2 | jq -e 'length == 1 and .[0].kind == "fs-unverified" and (.[0].message | test("stale fingerprint"))' > /dev/null &&
@@ -485,6 +495,59 @@ ok $? "pods/log is read bounded (tailLines=1, limitBytes); fs-drift lands in the
 out=$(rv "$kport" --fsm --once 2>&1); rc=$?
 [ "$rc" = 2 ] && [[ "$out" == *"--fsm needs --fsm-image IMAGE@sha256:DIGEST"* ]]
 ok $? "--fsm without a digest-pinned --fsm-image: usage error" "$out"
+jq -e --arg d "$GOOD" '.fsManifests | any(.image | endswith("demo/app@" + $d)) and all(.expected == "computed" and (.why | test("rule app has no attestations.fsManifest")))' "$work/fsm2.json" > /dev/null
+ok $? "fsManifests says which manifest each image was compared with: computed from the layers (the rule has no fsManifest)" "$(jq -c .fsManifests "$work/fsm2.json" | head -c 1500)"
+
+# --- --fsm: the attested fs-manifest, every container of a pod, a root UID ------------------
+# att-good runs the good image in two containers (the side one as UID 1001); att-replay runs moved
+# (good's statement replayed onto it); att-tamper the dev image (edited manifest text); root as UID 0.
+for signer in ci-key other-key; do
+  cp "$work/keys/other.pub" "$work/policy/keys/other.pub"
+  sed -e "s|^  images:|  images:\n    - {name: dev, match: [\"$REGISTRY/demo/exemptdev\"], signatures: {signedBy: [ci-key]}, attestations: {fsManifest: {signedBy: [$signer]}}}|" \
+    -e "0,/^      signatures: {signedBy: \[ci-key\]}$/s//&\n      attestations: {fsManifest: {signedBy: [$signer]}}/" \
+    -e "s|^    ci-key: .*|&\n    other-key: {key: {file: keys/other.pub}, transparencyLog: optional}|" \
+    "$work/policy/policy.yaml" > "$work/policy/fsm-$signer.yaml"
+done
+sc() { jq -c --argjson s "$1" '.spec.securityContext = $s'; }
+{
+  pod team-d att-good Running "$(ctr app "$REGISTRY/demo/app@$GOOD" "$REGISTRY/demo/app@$GOOD" |
+    jq -c --arg i "$REGISTRY/demo/app@$GOOD" '. + [{name: "side", image: $i, imageID: $i}]')" |
+    sc '{"runAsUser": 1000, "runAsNonRoot": true}' | jq -c '.spec.containers[1].securityContext = {runAsUser: 1001}'
+  pod team-d att-replay Running "$(ctr app "$REGISTRY/demo/app@$MOVED" "$REGISTRY/demo/app@$MOVED")" | sc '{"runAsUser": 1000}'
+  pod team-d att-tamper Running "$(ctr app "$REGISTRY/demo/exemptdev@$(d exemptdev)" "$REGISTRY/demo/exemptdev@$(d exemptdev)")" | sc '{"runAsUser": 1000}'
+  pod team-d root Running "$(ctr app "$REGISTRY/demo/app@$GOOD" "$REGISTRY/demo/app@$GOOD")" | sc '{"runAsUser": 0}'
+} | jq -s . > "$work/served.json"
+rva() { "$dg" reverify --policy "$work/policy/fsm-$1.yaml" --plain-http "$REGISTRY" --api-server "https://127.0.0.1:$kport" \
+  --token-file "$work/kube/token" --kube-ca "$work/kube/tls.crt" --fsm --fsm-image "$fsmimg" --once --format json "${@:2}"; }
+n0=$(state | jq '.patches | length')
+rva ci-key > "$work/att1.json" 2> "$work/att1.err"
+state | jq -c --argjson n "$n0" '[.patches[$n:][] | {name, c: .body.spec.ephemeralContainers[0] | {name, targetContainerName, u: .securityContext.runAsUser}}]' > "$work/att1.patches"
+jq -e '. == [{name: "att-good", c: {name: "driftgate-fsm", targetContainerName: "app", u: 1000}},
+  {name: "att-good", c: {name: "driftgate-fsm-1", targetContainerName: "side", u: 1001}},
+  {name: "att-replay", c: {name: "driftgate-fsm", targetContainerName: "app", u: 1000}},
+  {name: "att-tamper", c: {name: "driftgate-fsm", targetContainerName: "app", u: 1000}}]' "$work/att1.patches" > /dev/null
+ok $? "every container of a pod gets its own fingerprint container (driftgate-fsm-<index> past the first), as its own UID; a root pod gets none" "$(cat "$work/att1.patches" "$work/att1.err")"
+fsmf "$work/att1.json" root | jq -e 'length == 1 and .[0].properties.tier == "warn" and (.[0].message | test("pod team-d/root container app: it runs as UID 0, and Pod Security restricted .*runAsNonRoot: true.*fsm dir --pid"))' > /dev/null
+ok $? "a container running as UID 0: no fingerprint container (restricted refuses root), a finding naming the pod and what to do" "$(fsmf "$work/att1.json" root)"
+L=$work/logs/team-d
+for p in att-good att-replay att-tamper; do cp "$work/logs/team-a_good-0_driftgate-fsm.log" "${L}_${p}_driftgate-fsm.log"; done
+cp "$work/logs/team-a_good-1_driftgate-fsm.log" "${L}_att-good_driftgate-fsm-1.log"
+rva ci-key > "$work/att2.json" 2> "$work/att2.err"
+root=$(jq -r .predicate.root "$work/good.fsm.json")
+fsmf "$work/att2.json" att-good | jq -e --arg r "$root" 'length == 1 and .[0].kind == "fs-drift" and .[0].properties.container == "side" and
+    (.[0].message | test("the running root of container side is .* from the fs-manifest attested by ci-key for .*root " + $r))' > /dev/null &&
+  jq -e --arg d "$GOOD" --arg r "$root" '.fsManifests[] | select(.image | endswith("@" + $d)) | .expected == "attested" and .signer == "ci-key" and .root == $r' "$work/att2.json" > /dev/null
+ok $? "a proved attestation: both containers compared with the attested manifest (fsManifests says attested, its signer and root); the drifted side container is named" "$(fsmf "$work/att2.json" att-good) $(jq -c .fsManifests "$work/att2.json" | head -c 1200) $(cat "$work/att2.err")"
+fsmf "$work/att2.json" att-replay | jq -e 'length == 1 and .[0].kind == "fs-unverified" and .[0].properties.tier == "block" and
+    (.[0].message | test("not compared: rule app requires a verified fs-manifest attestation .* there is none by its signers"))' > /dev/null
+ok $? "replay: another digest's attestation is none for this one: not compared with the layers (block)" "$(fsmf "$work/att2.json" att-replay)"
+fsmf "$work/att2.json" att-tamper | jq -e 'length == 1 and .[0].properties.tier == "block" and
+    (.[0].message | test("not compared: the verified fs-manifest attestation of .* does not prove its filesystem .*altered after signing"))' > /dev/null &&
+  jq -e '[.fsManifests[] | select(.expected == "refused")] | length == 2' "$work/att2.json" > /dev/null
+ok $? "manifest text that is not its attested root: not compared (block); fsManifests says refused" "$(fsmf "$work/att2.json" att-tamper)"
+rva other-key --dry-run > "$work/att3.json" 2> "$work/att3.err"
+fsmf "$work/att3.json" att-good | jq -e 'length == 2 and all(.properties.tier == "block" and (.message | test("not compared: rule app requires .* none by its signers")))' > /dev/null
+ok $? "wrong signer (the policy's fsManifest signer is another key): not compared, for each container" "$(fsmf "$work/att3.json" att-good) $(cat "$work/att3.err")"
 
 # --- the pods' own pull secrets: a registry that wants a password --------------------------
 on_exit "$top/tests/support/registry.sh" stop "$work/reg2"

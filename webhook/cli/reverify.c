@@ -93,12 +93,14 @@ struct image_memo {
     char **warnings;
     size_t n_warnings;
     const char *revision;
+    struct wh_reverify_fsm_evidence fsm; /* the engine's fs-manifest attestation facts */
 };
 
 /* The expected filesystem manifest of one running image (--fsm), computed once per run. */
 struct fsm_memo {
     const char *image;
     struct wh_fsm_manifest m;
+    const char *root; /* of the whole text (the attested root when it is the attested one) */
     const char *error;
 };
 
@@ -121,6 +123,7 @@ struct judge {
     struct tag_memo *tags;
     struct fsm_memo *fsms;
     size_t n_tags, n_fsms, cap_findings, cap_images, cap_tags, cap_run_images, cap_fsms;
+    size_t cap_fsm_used;
 };
 
 /* ---- flags ---- */
@@ -340,6 +343,32 @@ fill_eval(struct wh_image_eval *ev, const struct wh_image_result *res, const cha
     ev->dev_predicates = res->dev_predicates;
 }
 
+/* What the engine verified of an fs-manifest attestation for the image (copied: facts may live in
+ * a cache's arena). */
+static void
+fsm_evidence(struct judge *j, const struct wh_image_result *res, struct wh_reverify_fsm_evidence *e)
+{
+    const struct wh_policy_image *rule = res->rule;
+    const struct wh_facts *f = &res->facts;
+
+    memset(e, 0, sizeof(*e));
+    if (rule == NULL)
+        return;
+    e->rule = rule->name;
+    e->required = rule->fs_manifest.required;
+    e->must_attest = rule->fs_manifest.must_attest;
+    if (res->error != NULL || res->invalid != NULL)
+        return;
+    if (f->fs_manifest_root != NULL && f->fs_manifest_signer != NULL) {
+        e->root = wh_arena_strdup(j->a, f->fs_manifest_root);
+        e->signer = wh_arena_strdup(j->a, f->fs_manifest_signer);
+        e->signer_listed = wh_policy_signer_listed(rule->fs_manifest.signed_by,
+                                                   rule->fs_manifest.n_signed_by, e->signer);
+    }
+    if (f->fs_manifest_detail != NULL)
+        e->detail = wh_arena_strdup(j->a, f->fs_manifest_detail);
+}
+
 /* The engine's verdict on `image` ("name@digest"), judged once per run. */
 static const struct image_memo *
 judge_image(struct judge *j, const char *image)
@@ -377,6 +406,7 @@ judge_image(struct judge *j, const char *image)
     m->warnings = d.warnings;
     m->n_warnings = d.n_warnings;
     m->revision = NULL;
+    fsm_evidence(j, &res, &m->fsm);
     if (!m->infra && config_of(j, res.name != NULL ? res.name : image, res.digest, &config)) {
         m->revision = wh_cli_reverify_revision_parse(config, j->a);
         created = wh_cli_reverify_created_parse(config, j->a);
@@ -553,21 +583,7 @@ judge_container(struct judge *j, const struct wh_kube_pod *p, const struct wh_ku
     judge_spec(j, p, c, &ref, m->revision);
 }
 
-/* ---- --fsm: the fingerprint container ---- */
-
-/* The container --fsm fingerprints: spec.containers[0]'s status, when it runs a known digest. */
-static const struct wh_kube_container *
-fsm_target(const struct wh_kube_pod *p)
-{
-    for (size_t k = 0; k < p->n_containers; k++) {
-        const struct wh_kube_container *c = &p->containers[k];
-
-        if (strcmp(c->field, "containers") == 0 && c->index == 0 && c->digest != NULL &&
-            c->spec_image != NULL)
-            return c;
-    }
-    return NULL;
-}
+/* ---- --fsm: the fingerprint containers ---- */
 
 /* The expected manifest of `image` ("name@digest"), once per run. */
 static const struct fsm_memo *
@@ -590,12 +606,14 @@ fsm_expected(struct judge *j, const char *image)
     if (wh_cli_fsm_expected(j->st->registry, image, deadline, j->a, &text, &err) != WH_OK ||
         wh_fsm_manifest_parse(text, (size_t)1 << 24, j->a, &f->m, &err) != WH_OK)
         f->error = wh_arena_strdup(j->a, err.msg);
+    else
+        f->root = wh_fsm_root_digest(text, j->a);
     return f;
 }
 
-/* Adds the fingerprint container to the pod; a message for the finding that says so. */
+/* Adds container c's fingerprint container to the pod; a message for the finding that says so. */
 static const char *
-fsm_add(struct judge *j, const struct wh_kube_pod *p)
+fsm_add(struct judge *j, const struct wh_kube_pod *p, const struct wh_kube_container *c)
 {
     struct wh_kube_call q = {.method = "PATCH",
                              .content_type = "application/strategic-merge-patch+json",
@@ -607,19 +625,16 @@ fsm_add(struct judge *j, const struct wh_kube_pod *p)
     struct wh_buf b;
     long status;
     enum wh_err rc;
+    const char *refusal = wh_cli_reverify_fsm_refusal(p, c, j->a);
 
-    if (p->first == NULL || p->run_as_user == WH_KUBE_UID_UNSET)
-        return wh_arena_sprintf(j->a,
-                                "no fingerprint container: the UID container %s runs as is not "
-                                "in the pod spec (set securityContext.runAsUser; the fingerprint "
-                                "runs as that UID, with no capabilities)",
-                                p->first != NULL ? p->first : "0");
+    if (refusal != NULL)
+        return refusal;
     if (j->st->ro.dry_run)
         return "no fingerprint container (--dry-run adds none)";
     q.path = wh_arena_sprintf(j->a, "/api/v1/namespaces/%s/pods/%s/ephemeralcontainers",
                               p->namespace_, p->name);
     wh_buf_init(&b, 64u << 10);
-    wh_cli_reverify_fsm_patch(p, j->st->ro.fsm_image, j->st->ro.fsm_interval_s, &b);
+    wh_cli_reverify_fsm_patch(c, j->st->ro.fsm_image, j->st->ro.fsm_interval_s, &b);
     wh_buf_append(&b, "", 1);
     q.body = b.ptr;
     rc = wh_kube_request(j->st->kube, &q, j->a, &status, &body, &err);
@@ -629,13 +644,14 @@ fsm_add(struct judge *j, const struct wh_kube_pod *p)
     return wh_arena_sprintf(j->a,
                             "fingerprint container %s added (targeting %s as UID %lld); its first "
                             "line is read on the next run",
-                            WH_REVERIFY_FSM_NAME, p->first, (long long)p->run_as_user);
+                            wh_cli_reverify_fsm_name(c, j->a), c->name, (long long)c->run_as_user);
 }
 
-/* The latest line of the pod's fingerprint container, or a message saying why there is none
- * usable (*block: a line that must not be there). */
+/* The latest line of fingerprint container `name`, or a message saying why there is none usable
+ * (*block: a line that must not be there). */
 static const char *
-fsm_read(struct judge *j, const struct wh_kube_pod *p, struct wh_reverify_fsm_line *l, bool *block)
+fsm_read(struct judge *j, const struct wh_kube_pod *p, const char *name,
+         struct wh_reverify_fsm_line *l, bool *block)
 {
     struct wh_kube_call q = {.method = "GET",
                              .max = WH_REVERIFY_FSM_LOG_MAX,
@@ -645,11 +661,10 @@ fsm_read(struct judge *j, const struct wh_kube_pod *p, struct wh_reverify_fsm_li
     struct wh_error err;
     long status, max_age = 3 * j->st->ro.fsm_interval_s + 60;
 
-    q.path =
-        wh_arena_sprintf(j->a,
-                         "/api/v1/namespaces/%s/pods/%s/log?container=%s&tailLines=1&"
-                         "limitBytes=%u",
-                         p->namespace_, p->name, WH_REVERIFY_FSM_NAME, WH_REVERIFY_FSM_LOG_MAX);
+    q.path = wh_arena_sprintf(j->a,
+                              "/api/v1/namespaces/%s/pods/%s/log?container=%s&tailLines=1&"
+                              "limitBytes=%u",
+                              p->namespace_, p->name, name, WH_REVERIFY_FSM_LOG_MAX);
     if (wh_kube_request(j->st->kube, &q, j->a, &status, &body, &err) != WH_OK)
         return wh_arena_sprintf(j->a, "cannot read the fingerprint: %s", err.msg);
     switch (wh_cli_reverify_fsm_line_parse(body, j->a, l, &err)) {
@@ -662,7 +677,7 @@ fsm_read(struct judge *j, const struct wh_kube_pod *p, struct wh_reverify_fsm_li
         return wh_arena_sprintf(j->a,
                                 "malformed fingerprint line (%s): the fingerprint cannot be "
                                 "trusted; is the container %s the one reverify added?",
-                                err.msg, WH_REVERIFY_FSM_NAME);
+                                err.msg, name);
     }
     if (l->error != NULL)
         return wh_arena_sprintf(j->a, "the fingerprint walk failed: %.300s", l->error);
@@ -681,6 +696,64 @@ fsm_read(struct judge *j, const struct wh_kube_pod *p, struct wh_reverify_fsm_li
     return NULL;
 }
 
+/* Records (once per image per run) which manifest the image's running roots were compared
+ * with. */
+static void
+fsm_used(struct judge *j, const char *image, enum wh_reverify_fsm_source src, const char *signer,
+         const char *root, const char *why)
+{
+    struct wh_reverify_run *r = j->run;
+
+    for (size_t i = 0; i < r->n_fsm_used; i++)
+        if (strcmp(r->fsm_used[i].image, image) == 0)
+            return;
+    r->fsm_used = grow(j->a, r->fsm_used, r->n_fsm_used, &j->cap_fsm_used, sizeof(*r->fsm_used));
+    r->fsm_used[r->n_fsm_used++] = (struct wh_reverify_fsm_used){
+        .image = image,
+        .source = wh_cli_reverify_fsm_source_name(src),
+        .signer = src == WH_REVERIFY_FSM_ATTESTED ? signer : NULL,
+        .root = root,
+        .why = why,
+    };
+}
+
+/* The manifest the running root of `image` is compared with (NULL: not compared, a finding says
+ * why); *what names it for messages. */
+static const struct fsm_memo *
+fsm_reference(struct judge *j, const struct wh_kube_pod *p, const struct wh_kube_container *c,
+              const char *image, const char **what)
+{
+    const struct image_memo *m = judge_image(j, image);
+    enum wh_reverify_fsm_source src = wh_cli_reverify_fsm_source(&m->fsm, image, j->a, what);
+    const struct fsm_memo *f;
+
+    if (src == WH_REVERIFY_FSM_REFUSED) {
+        fsm_used(j, image, src, NULL, NULL, *what);
+        add_finding(j, p, c, WH_REVERIFY_FS_UNVERIFIED, WH_REVERIFY_BLOCK, *what, m->revision);
+        return NULL;
+    }
+    f = fsm_expected(j, image);
+    if (f->error != NULL) {
+        fsm_used(j, image, src, m->fsm.signer, NULL, *what);
+        add_finding(j, p, c, WH_REVERIFY_FS_UNVERIFIED, WH_REVERIFY_WARN,
+                    wh_arena_sprintf(j->a, "%s: %s", image, f->error), m->revision);
+        return NULL;
+    }
+    /* The engine proved attested text = the layers' text; the text fetched again here must
+     * still be it (else the registry now serves other layers for the digest: never compared). */
+    if (src == WH_REVERIFY_FSM_ATTESTED && strcmp(f->root, m->fsm.root) != 0) {
+        const char *why = wh_arena_sprintf(j->a,
+                                           "not compared: the manifest of %s read for the "
+                                           "comparison has root %s, not the attested %s",
+                                           image, f->root, m->fsm.root);
+        fsm_used(j, image, WH_REVERIFY_FSM_REFUSED, NULL, NULL, why);
+        add_finding(j, p, c, WH_REVERIFY_FS_UNVERIFIED, WH_REVERIFY_BLOCK, why, m->revision);
+        return NULL;
+    }
+    fsm_used(j, image, src, m->fsm.signer, f->root, *what);
+    return f;
+}
+
 /* Compares a fresh, complete line with the expected manifest of the running digest. */
 static void
 fsm_compare(struct judge *j, const struct wh_kube_pod *p, const struct wh_kube_container *c,
@@ -689,17 +762,13 @@ fsm_compare(struct judge *j, const struct wh_kube_pod *p, const struct wh_kube_c
     struct wh_image_ref ref;
     struct wh_error err;
     const struct fsm_memo *f;
-    const char *image, *root = NULL;
+    const char *image, *what = NULL, *root = NULL;
 
     if (l->root == NULL || wh_image_ref_parse(wh_str_c(c->spec_image), j->a, &ref, &err) != WH_OK)
         return; /* fsm_read and judge_container reported it */
     image = wh_arena_sprintf(j->a, "%s@%s", wh_image_ref_name(&ref, j->a), c->digest);
-    f = fsm_expected(j, image);
-    if (f->error != NULL) {
-        add_finding(j, p, c, WH_REVERIFY_FS_UNVERIFIED, WH_REVERIFY_WARN,
-                    wh_arena_sprintf(j->a, "%s: %s", image, f->error), NULL);
+    if ((f = fsm_reference(j, p, c, image, &what)) == NULL)
         return;
-    }
     if (wh_cli_reverify_fsm_expected_root(&f->m, l, j->a, &root, &err) != WH_OK) {
         add_finding(j, p, c, WH_REVERIFY_FS_UNVERIFIED, WH_REVERIFY_BLOCK,
                     wh_arena_sprintf(j->a, "malformed fingerprint line: %s", err.msg), NULL);
@@ -708,52 +777,58 @@ fsm_compare(struct judge *j, const struct wh_kube_pod *p, const struct wh_kube_c
     if (root == NULL || strcmp(root, l->root) != 0)
         add_finding(j, p, c, WH_REVERIFY_FS_DRIFT, WH_REVERIFY_BLOCK,
                     wh_arena_sprintf(j->a,
-                                     "the running root of container %s differs from %s: root %s "
-                                     "(%zu entries), expected %s (mounts aside); `driftgate fsm "
-                                     "diff` of `fsm image` and `fsm dir --pid` names the files",
-                                     c->name, image, l->root, l->entries, root),
+                                     "the running root of container %s is %s (%zu entries); "
+                                     "expected %s (mounts aside) from %s; `driftgate fsm diff` of "
+                                     "`fsm image` and `fsm dir --pid` names the files",
+                                     c->name, l->root, l->entries, root, what),
                     NULL);
 }
 
-/* --fsm for one pod: find (or add) its fingerprint container, read and compare its last line.
- * Everything short of a match with a fresh, complete line is a finding. */
+/* --fsm for one container: find (or add) its fingerprint container, read and compare its last
+ * line. Everything short of a match with a fresh, complete line is a finding. */
 static void
-fsm_pod(struct judge *j, const struct wh_kube_pod *p)
+fsm_container(struct judge *j, const struct wh_kube_pod *p, const struct wh_kube_container *c)
 {
-    const struct wh_kube_container *c = fsm_target(p);
     const struct wh_kube_ephemeral *e = NULL;
     struct wh_reverify_fsm_line l;
-    const char *why;
+    const char *why, *name = wh_cli_reverify_fsm_name(c, j->a);
     bool block = false;
 
     memset(&l, 0, sizeof(l));
-    if (c == NULL)
-        return; /* nothing runs by digest to compare with (a finding says so already) */
     for (size_t i = 0; i < p->n_ephemeral && e == NULL; i++)
-        if (strcmp(p->ephemeral[i].name, WH_REVERIFY_FSM_NAME) == 0)
+        if (strcmp(p->ephemeral[i].name, name) == 0)
             e = &p->ephemeral[i];
     if (e == NULL) {
-        add_finding(j, p, c, WH_REVERIFY_FS_UNVERIFIED, WH_REVERIFY_WARN, fsm_add(j, p), NULL);
+        add_finding(j, p, c, WH_REVERIFY_FS_UNVERIFIED, WH_REVERIFY_WARN, fsm_add(j, p, c), NULL);
         return;
     }
     if (e->image == NULL || strcmp(e->image, j->st->ro.fsm_image) != 0 || e->target == NULL ||
-        strcmp(e->target, p->first) != 0) {
+        strcmp(e->target, c->name) != 0) {
         add_finding(j, p, c, WH_REVERIFY_FS_UNVERIFIED, WH_REVERIFY_BLOCK,
                     wh_arena_sprintf(j->a,
                                      "ephemeral container %s runs %.300s targeting %.63s, not the "
                                      "fingerprint image %s targeting %s: its lines are not trusted",
-                                     WH_REVERIFY_FSM_NAME, e->image != NULL ? e->image : "nothing",
+                                     name, e->image != NULL ? e->image : "nothing",
                                      e->target != NULL ? e->target : "no container",
-                                     j->st->ro.fsm_image, p->first),
+                                     j->st->ro.fsm_image, c->name),
                     NULL);
         return;
     }
-    why = fsm_read(j, p, &l, &block);
+    why = fsm_read(j, p, name, &l, &block);
     if (why != NULL)
         add_finding(j, p, c, WH_REVERIFY_FS_UNVERIFIED,
                     block ? WH_REVERIFY_BLOCK : WH_REVERIFY_WARN, why, NULL);
     else
         fsm_compare(j, p, c, &l);
+}
+
+/* --fsm for one pod: every container wh_cli_reverify_fsm_wanted names. */
+static void
+fsm_pod(struct judge *j, const struct wh_kube_pod *p)
+{
+    for (size_t k = 0; k < p->n_containers; k++)
+        if (wh_cli_reverify_fsm_wanted(&p->containers[k]))
+            fsm_container(j, p, &p->containers[k]);
 }
 
 /* ---- writing to the cluster ---- */

@@ -55,8 +55,19 @@ struct wh_reverify_image {
     const char *revision; /* org.opencontainers.image.revision, or NULL */
 };
 
+/* --fsm: which manifest the running root of one image was compared with. */
+struct wh_reverify_fsm_used {
+    const char *image;  /* "name@digest" */
+    const char *source; /* wh_cli_reverify_fsm_source_name */
+    const char *signer; /* the attestation's signer (attested), else NULL */
+    const char *root;   /* the root of the manifest compared with (mounts included), or NULL */
+    const char *why;    /* the decision, in words */
+};
+
 struct wh_reverify_run {
     time_t now;
+    struct wh_reverify_fsm_used *fsm_used;
+    size_t n_fsm_used;
     struct wh_reverify_image *images;
     size_t n_images;
     struct wh_kube_pod *pods;
@@ -139,10 +150,63 @@ WH_MUST_CHECK enum wh_err wh_cli_reverify_fsm_expected_root(const struct wh_fsm_
                                                             struct wh_arena *a,
                                                             const char **root_out,
                                                             struct wh_error *err);
-/* The strategic merge patch of pods/<name>/ephemeralcontainers adding the fingerprint container
- * to pod p (targeting p->first, as p->run_as_user, no capabilities, read-only root). */
-void wh_cli_reverify_fsm_patch(const struct wh_kube_pod *p, const char *image, long interval_s,
-                               struct wh_buf *out);
+/*
+ * Which containers --fsm fingerprints: every entry of spec.containers that runs a registry digest
+ * (each with its own imageID from status.containerStatuses, matched by name). Not fingerprinted
+ * (re-verified like every container, by digest): init containers, which have exited before the
+ * pod runs (a native sidecar, restartPolicy: Always, is not fingerprinted yet), and ephemeral
+ * containers (a debugger's shell, or the fingerprint containers themselves).
+ */
+bool wh_cli_reverify_fsm_wanted(const struct wh_kube_container *c);
+/* The fingerprint container of c: WH_REVERIFY_FSM_NAME for spec.containers[0] (the name earlier
+ * versions gave it: ephemeral containers cannot be removed), WH_REVERIFY_FSM_NAME "-<index>" for
+ * the others (a spec's container list cannot change, so the index stays). In `a`. */
+const char *wh_cli_reverify_fsm_name(const struct wh_kube_container *c, struct wh_arena *a);
+/*
+ * Pure: why no fingerprint container can be added for c (NULL: one can). Its UID unknown (no
+ * runAsUser in the pod spec: the image's USER is not read here) or 0: Pod Security `restricted`
+ * admits no container that may run as root, and one that is not root cannot read a root-owned
+ * tree whole (unreadable entries make the line incomplete), so reverify does not add one; the
+ * message names the pod, the container and what to do. In `a`.
+ */
+const char *wh_cli_reverify_fsm_refusal(const struct wh_kube_pod *p,
+                                        const struct wh_kube_container *c, struct wh_arena *a);
+/* The strategic merge patch of pods/<name>/ephemeralcontainers adding container c's fingerprint
+ * container (named wh_cli_reverify_fsm_name, targeting c, as c's UID/GID, no capabilities,
+ * read-only root). */
+void wh_cli_reverify_fsm_patch(const struct wh_kube_container *c, const char *image,
+                               long interval_s, struct wh_buf *out);
+
+/* What reverify knows of an fs-manifest attestation for one running digest: the engine's
+ * verification (attestations.fsManifest: DSSE signature by one of the rule's signers, subject =
+ * the digest, attested text = root = the text computed from the digest's layers). */
+struct wh_reverify_fsm_evidence {
+    const char *rule;   /* the policy rule that judged the image, NULL when none matched */
+    bool required;      /* the rule has attestations.fsManifest */
+    bool must_attest;   /* fsManifest.required (true unless `required: false`) */
+    const char *root;   /* the proved attestation's root, or NULL */
+    const char *signer; /* its signer, or NULL */
+    bool signer_listed; /* the signer is one of the rule's fsManifest.signedBy */
+    const char *detail; /* why a verified attestation did not prove, or NULL */
+};
+
+enum wh_reverify_fsm_source {
+    WH_REVERIFY_FSM_ATTESTED, /* compared with the attested manifest */
+    WH_REVERIFY_FSM_COMPUTED, /* compared with the one computed from the layers (policy allows) */
+    WH_REVERIFY_FSM_REFUSED,  /* not compared: the attestation is required, or did not prove */
+};
+
+/*
+ * Pure: which manifest the running root of `image` is compared with. ATTESTED when a proved
+ * attestation by a listed signer exists; REFUSED when one verified but did not prove (whatever
+ * `required` says), or the rule requires one and there is none (fail closed: the layers are not
+ * a substitute); COMPUTED otherwise (no fsManifest in the rule, or `required: false`). *why says
+ * which and why (for REFUSED: what failed and what to do), in `a`.
+ */
+enum wh_reverify_fsm_source wh_cli_reverify_fsm_source(const struct wh_reverify_fsm_evidence *e,
+                                                       const char *image, struct wh_arena *a,
+                                                       const char **why);
+const char *wh_cli_reverify_fsm_source_name(enum wh_reverify_fsm_source s);
 
 /* One v1 Event on the finding's pod. */
 void wh_cli_reverify_event(const struct wh_reverify_finding *f, time_t now, struct wh_buf *out);

@@ -17,33 +17,121 @@
 
 /* ---- the ephemeral container ---- */
 
+bool
+wh_cli_reverify_fsm_wanted(const struct wh_kube_container *c)
+{
+    return strcmp(c->field, "containers") == 0 && c->index >= 0 && c->digest != NULL &&
+           c->spec_image != NULL;
+}
+
+const char *
+wh_cli_reverify_fsm_name(const struct wh_kube_container *c, struct wh_arena *a)
+{
+    return c->index == 0 ? WH_REVERIFY_FSM_NAME
+                         : wh_arena_sprintf(a, "%s-%ld", WH_REVERIFY_FSM_NAME, c->index);
+}
+
+const char *
+wh_cli_reverify_fsm_refusal(const struct wh_kube_pod *p, const struct wh_kube_container *c,
+                            struct wh_arena *a)
+{
+    if (c->run_as_user == WH_KUBE_UID_UNSET)
+        return wh_arena_sprintf(a,
+                                "no fingerprint container for pod %s/%s container %s: the UID it "
+                                "runs as is not in the pod spec (set securityContext.runAsUser; "
+                                "the fingerprint runs as that UID, with no capabilities)",
+                                p->namespace_, p->name, c->name);
+    if (c->run_as_user == 0)
+        return wh_arena_sprintf(
+            a,
+            "no fingerprint container for pod %s/%s container %s: it runs as UID 0, and Pod "
+            "Security restricted admits no root container while a non-root one cannot read a "
+            "root-owned tree whole; run it as a non-root UID (securityContext.runAsUser, "
+            "runAsNonRoot: true), or fingerprint it on its node with `driftgate fsm dir --pid` "
+            "as root",
+            p->namespace_, p->name, c->name);
+    return NULL;
+}
+
 void
-wh_cli_reverify_fsm_patch(const struct wh_kube_pod *p, const char *image, long interval_s,
+wh_cli_reverify_fsm_patch(const struct wh_kube_container *c, const char *image, long interval_s,
                           struct wh_buf *out)
 {
-    json_t *sc, *c, *body;
+    json_t *sc, *ec, *body;
     char *text;
     char iv[24];
+    struct wh_arena a;
 
+    wh_arena_init(&a);
     snprintf(iv, sizeof(iv), "%ld", interval_s);
     sc = json_pack("{s:I, s:b, s:b, s:b, s:b, s:{s:[s]}, s:{s:s}}", "runAsUser",
-                   (json_int_t)p->run_as_user, "runAsNonRoot", p->run_as_user != 0,
+                   (json_int_t)c->run_as_user, "runAsNonRoot", c->run_as_user != 0,
                    "allowPrivilegeEscalation", 0, "readOnlyRootFilesystem", 1, "privileged", 0,
                    "capabilities", "drop", "ALL", "seccompProfile", "type", "RuntimeDefault");
-    if (p->run_as_group != WH_KUBE_UID_UNSET)
-        json_object_set_new(sc, "runAsGroup", json_integer((json_int_t)p->run_as_group));
-    c = json_pack("{s:s, s:s, s:s, s:[s,s,s,s,s,s,s], s:s, s:s, s:b, s:b, s:o}", "name",
-                  WH_REVERIFY_FSM_NAME, "image", image, "targetContainerName", p->first, "command",
-                  "/usr/local/bin/driftgate", "fsm", "watch", "--pid", "1", "--interval", iv,
-                  "imagePullPolicy", "IfNotPresent", "terminationMessagePolicy", "File", "stdin", 0,
-                  "tty", 0, "securityContext", sc);
-    body = json_pack("{s:{s:[o]}}", "spec", "ephemeralContainers", c);
+    if (sc != NULL && c->run_as_group != WH_KUBE_UID_UNSET)
+        json_object_set_new(sc, "runAsGroup", json_integer((json_int_t)c->run_as_group));
+    ec = json_pack("{s:s, s:s, s:s, s:[s,s,s,s,s,s,s], s:s, s:s, s:b, s:b, s:o}", "name",
+                   wh_cli_reverify_fsm_name(c, &a), "image", image, "targetContainerName", c->name,
+                   "command", "/usr/local/bin/driftgate", "fsm", "watch", "--pid", "1",
+                   "--interval", iv, "imagePullPolicy", "IfNotPresent", "terminationMessagePolicy",
+                   "File", "stdin", 0, "tty", 0, "securityContext", sc);
+    body = json_pack("{s:{s:[o]}}", "spec", "ephemeralContainers", ec);
     text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+    wh_arena_fini(&a);
     if (text == NULL)
         wh_oom();
     wh_buf_append(out, text, strlen(text));
     free(text);
     json_decref(body);
+}
+
+/* ---- which manifest the running root is compared with ---- */
+
+const char *
+wh_cli_reverify_fsm_source_name(enum wh_reverify_fsm_source s)
+{
+    return s == WH_REVERIFY_FSM_ATTESTED   ? "attested"
+           : s == WH_REVERIFY_FSM_COMPUTED ? "computed"
+                                           : "refused";
+}
+
+enum wh_reverify_fsm_source
+wh_cli_reverify_fsm_source(const struct wh_reverify_fsm_evidence *e, const char *image,
+                           struct wh_arena *a, const char **why)
+{
+    const char *rule = e->rule != NULL ? e->rule : "(none matched)";
+
+    if (e->required && e->root != NULL && e->signer != NULL && e->signer_listed) {
+        *why = wh_arena_sprintf(a, "the fs-manifest attested by %s for %s (root %s)", e->signer,
+                                image, e->root);
+        return WH_REVERIFY_FSM_ATTESTED;
+    }
+    if (e->required && e->detail != NULL) {
+        *why = wh_arena_sprintf(a,
+                                "not compared: the verified fs-manifest attestation of %s does "
+                                "not prove its filesystem (%s); the layers are no substitute for "
+                                "what was signed: attest the image again with `driftgate fsm "
+                                "attest %s`",
+                                image, e->detail, image);
+        return WH_REVERIFY_FSM_REFUSED;
+    }
+    if (e->required && e->must_attest) {
+        *why = wh_arena_sprintf(a,
+                                "not compared: rule %s requires a verified fs-manifest "
+                                "attestation (attestations.fsManifest) of %s and there is none "
+                                "by its signers; the layers are no substitute: attest it with "
+                                "`driftgate fsm attest %s` and sign the statement",
+                                rule, image, image);
+        return WH_REVERIFY_FSM_REFUSED;
+    }
+    *why = wh_arena_sprintf(a, "the manifest computed from the layers of %s (%s)", image,
+                            e->required ? "no verified fs-manifest attestation; "
+                                          "attestations.fsManifest.required: false"
+                                        : wh_arena_sprintf(a,
+                                                           "rule %s has no "
+                                                           "attestations.fsManifest",
+                                                           rule));
+    return WH_REVERIFY_FSM_COMPUTED;
 }
 
 /* ---- the fingerprint line ---- */

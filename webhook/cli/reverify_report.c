@@ -284,6 +284,35 @@ wh_cli_reverify_metrics(const struct wh_reverify_run *r, time_t last_success, un
                   runs_ok, runs_failed);
 }
 
+/* --fsm: "fsManifests", which manifest each image's running roots were compared with. */
+static void
+render_fsm_used(const struct wh_reverify_run *r, struct wh_buf *out)
+{
+    if (r->n_fsm_used == 0)
+        return;
+    wh_buf_append_c(out, ",\"fsManifests\":[");
+    for (size_t k = 0; k < r->n_fsm_used; k++) {
+        const struct wh_reverify_fsm_used *u = &r->fsm_used[k];
+
+        wh_buf_append_c(out, k > 0 ? ",{\"image\":" : "{\"image\":");
+        json_str(out, u->image);
+        wh_buf_append_c(out, ",\"expected\":");
+        json_str(out, u->source);
+        if (u->signer != NULL) {
+            wh_buf_append_c(out, ",\"signer\":");
+            json_str(out, u->signer);
+        }
+        if (u->root != NULL) {
+            wh_buf_append_c(out, ",\"root\":");
+            json_str(out, u->root);
+        }
+        wh_buf_append_c(out, ",\"why\":");
+        json_msg(out, u->why);
+        wh_buf_append_c(out, "}");
+    }
+    wh_buf_append_c(out, "]");
+}
+
 static void
 render_json(const struct wh_reverify_run *r, struct wh_buf *out)
 {
@@ -307,7 +336,9 @@ render_json(const struct wh_reverify_run *r, struct wh_buf *out)
         finding_properties(out, f);
         wh_buf_append_c(out, "}");
     }
-    wh_buf_append_c(out, "]}\n");
+    wh_buf_append_c(out, "]");
+    render_fsm_used(r, out);
+    wh_buf_append_c(out, "}\n");
 }
 
 /* A table cell: cleaned, '|' and newlines cannot break the row. */
@@ -341,6 +372,12 @@ wh_cli_reverify_render(const struct wh_reverify_run *r, bool markdown, struct wh
                   "allowed, %zu warned, %zu denied, %zu not checked (registry error).\n\n",
                   r->counts.pods, r->counts.containers, r->counts.allowed, r->counts.warned,
                   r->counts.denied, r->counts.error);
+    for (size_t k = 0; k < r->n_fsm_used; k++) {
+        wh_buf_printf(out, "%s- %s: ", k == 0 ? "Running filesystems compared with:\n\n" : "",
+                      r->fsm_used[k].source);
+        md_cell(out, r->fsm_used[k].why, MESSAGE_MAX);
+        wh_buf_append_c(out, k + 1 == r->n_fsm_used ? "\n\n" : "\n");
+    }
     if (r->n_findings == 0) {
         wh_buf_append_c(out, "No findings.\n");
         return;

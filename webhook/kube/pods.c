@@ -76,16 +76,22 @@ get_array(json_t *o, const char *key, const char *where, json_t **out, struct wh
     return WH_OK;
 }
 
-/* spec.<field>[i] named `name`: its index and image; -1 / NULL when none. */
+static enum wh_err run_as(json_t *o, const char *key, const char *where, int64_t *out,
+                          struct wh_error *err);
+
+/* The spec entry of status `c` (by name): its index, image and UID/GID (the pod's when it says
+ * none); -1 / NULL / the pod's when there is no entry by that name. */
 static enum wh_err
-spec_entry(json_t *spec_list, const char *name, const char *where, struct wh_arena *a, long *index,
-           const char **image, struct wh_error *err)
+spec_entry(json_t *spec_list, const struct wh_kube_pod *pod, const char *where, struct wh_arena *a,
+           struct wh_kube_container *out, struct wh_error *err)
 {
     size_t i;
     json_t *c;
 
-    *index = -1;
-    *image = NULL;
+    out->index = -1;
+    out->spec_image = NULL;
+    out->run_as_user = pod->run_as_user;
+    out->run_as_group = pod->run_as_group;
     json_array_foreach(spec_list, i, c)
     {
         const char *n;
@@ -94,9 +100,12 @@ spec_entry(json_t *spec_list, const char *name, const char *where, struct wh_are
             return wh_error_set(err, WH_E_INVALID, "%s: a spec container is not an object", where);
         if (get_string(c, "name", where, a, &n, err) != WH_OK)
             return err->code;
-        if (n != NULL && strcmp(n, name) == 0) {
-            *index = (long)i;
-            return get_string(c, "image", where, a, image, err);
+        if (n != NULL && strcmp(n, out->name) == 0) {
+            out->index = (long)i;
+            if (run_as(c, "runAsUser", where, &out->run_as_user, err) != WH_OK ||
+                run_as(c, "runAsGroup", where, &out->run_as_group, err) != WH_OK)
+                return err->code;
+            return get_string(c, "image", where, a, &out->spec_image, err);
         }
     }
     return WH_OK;
@@ -129,7 +138,7 @@ add_statuses(json_t *spec, json_t *status, const char *field, const char *status
             return wh_error_set(err, WH_E_INVALID, "%s has no name", w);
         if (c->image_id == NULL)
             c->image_id = "";
-        if (spec_entry(spec_list, c->name, w, a, &c->index, &c->spec_image, err) != WH_OK)
+        if (spec_entry(spec_list, pod, w, a, c, err) != WH_OK)
             return err->code;
         wh_kube_image_id_digest(c->image_id, a, &c->digest, &c->repository);
         pod->n_containers++;
@@ -213,24 +222,16 @@ parse_ephemeral(json_t *spec, const char *where, struct wh_arena *a, struct wh_k
     return WH_OK;
 }
 
-/* spec.containers[0]'s name and UID/GID, the pull secrets and spec.ephemeralContainers. */
+/* The pod's UID/GID, the pull secrets and spec.ephemeralContainers. */
 static enum wh_err
 parse_spec(json_t *spec, const char *where, struct wh_arena *a, struct wh_kube_pod *pod,
            struct wh_error *err)
 {
-    json_t *list, *c;
-
     pod->run_as_user = pod->run_as_group = WH_KUBE_UID_UNSET;
     if (spec == NULL)
         return WH_OK;
     if (run_as(spec, "runAsUser", where, &pod->run_as_user, err) != WH_OK ||
-        run_as(spec, "runAsGroup", where, &pod->run_as_group, err) != WH_OK ||
-        get_array(spec, "containers", where, &list, err) != WH_OK)
-        return err->code;
-    c = json_array_get(list, 0);
-    if (json_is_object(c) && (get_string(c, "name", where, a, &pod->first, err) != WH_OK ||
-                              run_as(c, "runAsUser", where, &pod->run_as_user, err) != WH_OK ||
-                              run_as(c, "runAsGroup", where, &pod->run_as_group, err) != WH_OK))
+        run_as(spec, "runAsGroup", where, &pod->run_as_group, err) != WH_OK)
         return err->code;
     if (parse_pull_secrets(spec, where, a, pod, err) != WH_OK)
         return err->code;

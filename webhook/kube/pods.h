@@ -29,6 +29,9 @@ struct wh_kube_container {
      * "sha256:<config digest>" as docker:// reports for images it did not pull by digest). */
     const char *digest;
     const char *repository;
+    /* The UID/GID it runs as: its spec entry's securityContext.runAsUser/runAsGroup, else the
+     * pod's; WH_KUBE_UID_UNSET when neither says (the image's USER then: unknown here). */
+    int64_t run_as_user, run_as_group;
 };
 
 /* One entry of spec.ephemeralContainers (what `reverify --fsm` looks for by name). */
@@ -47,10 +50,8 @@ struct wh_kube_pod {
     const char *phase; /* status.phase, "" when absent */
     struct wh_kube_container *containers;
     size_t n_containers;
-    /* spec.containers[0] (the one `reverify --fsm` fingerprints): its name (NULL when the spec
-     * has none) and the UID/GID it runs as: its securityContext.runAsUser/runAsGroup, else the
-     * pod's; WH_KUBE_UID_UNSET when neither says (the image's USER then: unknown here). */
-    const char *first;
+    /* spec.securityContext.runAsUser/runAsGroup (each container's own overrides them: see
+     * wh_kube_container), WH_KUBE_UID_UNSET when absent. */
     int64_t run_as_user, run_as_group;
     struct wh_kube_ephemeral *ephemeral; /* spec.ephemeralContainers, at most CONTAINERS_MAX */
     size_t n_ephemeral;

@@ -202,19 +202,31 @@ test_refused(void)
     wh_arena_fini(&a);
 }
 
+static struct wh_kube_container
+ctr(const char *name, long index, int64_t uid)
+{
+    struct wh_kube_container c;
+
+    memset(&c, 0, sizeof(c));
+    c.field = "containers";
+    c.name = name;
+    c.index = index;
+    c.spec_image = "reg/app@" R;
+    c.digest = R;
+    c.run_as_user = uid;
+    c.run_as_group = WH_KUBE_UID_UNSET;
+    return c;
+}
+
 static void
 test_patch(void)
 {
-    struct wh_kube_pod p;
+    struct wh_kube_container app = ctr("app", 0, 1000), side = ctr("side", 2, 1001);
     struct wh_buf b;
     json_t *root, *c, *sc;
 
-    memset(&p, 0, sizeof(p));
-    p.first = "app";
-    p.run_as_user = 1000;
-    p.run_as_group = WH_KUBE_UID_UNSET;
     wh_buf_init(&b, 1u << 20);
-    wh_cli_reverify_fsm_patch(&p, "reg/driftgate@" R, 300, &b);
+    wh_cli_reverify_fsm_patch(&app, "reg/driftgate@" R, 300, &b);
     root = json_loadb(b.ptr, b.len, 0, NULL);
     c = json_array_get(json_object_get(json_object_get(root, "spec"), "ephemeralContainers"), 0);
     sc = json_object_get(c, "securityContext");
@@ -235,7 +247,109 @@ test_patch(void)
                   "RuntimeDefault") == 0,
        "as the target's UID, no capabilities, no escalation, read-only root, RuntimeDefault");
     json_decref(root);
+    b.len = 0;
+    side.run_as_group = 3000;
+    wh_cli_reverify_fsm_patch(&side, "reg/driftgate@" R, 300, &b);
+    root = json_loadb(b.ptr, b.len, 0, NULL);
+    c = json_array_get(json_object_get(json_object_get(root, "spec"), "ephemeralContainers"), 0);
+    sc = json_object_get(c, "securityContext");
+    ok(strcmp(json_string_value(json_object_get(c, "name")), WH_REVERIFY_FSM_NAME "-2") == 0 &&
+           strcmp(json_string_value(json_object_get(c, "targetContainerName")), "side") == 0 &&
+           json_integer_value(json_object_get(sc, "runAsUser")) == 1001 &&
+           json_integer_value(json_object_get(sc, "runAsGroup")) == 3000,
+       "spec.containers[2]: its own fingerprint container (-2), targeting it, as its UID and GID");
+    json_decref(root);
     wh_buf_fini(&b);
+}
+
+/* Which containers are fingerprinted, and which UIDs refuse one (no PATCH is made). */
+static void
+test_targets(void)
+{
+    struct wh_arena a;
+    struct wh_kube_pod p;
+    struct wh_kube_container c = ctr("app", 1, 1000);
+    const char *m;
+
+    wh_arena_init(&a);
+    memset(&p, 0, sizeof(p));
+    p.namespace_ = "ns";
+    p.name = "web";
+    ok(wh_cli_reverify_fsm_wanted(&c) && wh_cli_reverify_fsm_refusal(&p, &c, &a) == NULL,
+       "spec.containers[1] with a digest and a non-root UID: fingerprinted");
+    c.field = "initContainers";
+    ok(!wh_cli_reverify_fsm_wanted(&c), "an init container (exited before the pod runs): not");
+    c.field = "ephemeralContainers";
+    ok(!wh_cli_reverify_fsm_wanted(&c), "an ephemeral container: not");
+    c = ctr("app", -1, 1000);
+    ok(!wh_cli_reverify_fsm_wanted(&c), "a status with no spec entry: not");
+    c = ctr("app", 0, 1000);
+    c.digest = NULL;
+    ok(!wh_cli_reverify_fsm_wanted(&c), "no registry digest (nothing to compare with): not");
+    c = ctr("app", 3, 0);
+    m = wh_cli_reverify_fsm_refusal(&p, &c, &a);
+    ok(m != NULL && strstr(m, "pod ns/web container app: it runs as UID 0") != NULL &&
+           strstr(m, "Pod Security restricted") != NULL &&
+           strstr(m, "securityContext.runAsUser") != NULL &&
+           strstr(m, "driftgate fsm dir --pid") != NULL,
+       "UID 0: refused, naming the pod, the container and what to do (%s)", m);
+    c.run_as_user = WH_KUBE_UID_UNSET;
+    m = wh_cli_reverify_fsm_refusal(&p, &c, &a);
+    ok(m != NULL && strstr(m, "container app: the UID it runs as is not in the pod spec") != NULL,
+       "UID unknown: refused (%s)", m);
+    wh_arena_fini(&a);
+}
+
+/* Which manifest a running root is compared with: the attested one when the engine proved one by
+ * a listed signer; never the layers in its place where the policy requires an attestation. */
+static void
+test_source(void)
+{
+    struct wh_arena a;
+    struct wh_reverify_fsm_evidence e;
+    const char *why = NULL;
+    const char *img = "reg/app@" R;
+
+    wh_arena_init(&a);
+    memset(&e, 0, sizeof(e));
+    e.rule = "app";
+    ok(wh_cli_reverify_fsm_source(&e, img, &a, &why) == WH_REVERIFY_FSM_COMPUTED &&
+           strstr(why, "computed from the layers of reg/app@") != NULL &&
+           strstr(why, "rule app has no attestations.fsManifest") != NULL,
+       "no fsManifest in the rule: computed from the layers, saying so (%s)", why);
+    e.required = e.must_attest = true;
+    ok(wh_cli_reverify_fsm_source(&e, img, &a, &why) == WH_REVERIFY_FSM_REFUSED &&
+           strstr(why, "rule app requires a verified fs-manifest attestation") != NULL &&
+           strstr(why, "driftgate fsm attest reg/app@") != NULL,
+       "required and missing: not compared (fail closed), what to do (%s)", why);
+    e.must_attest = false;
+    ok(wh_cli_reverify_fsm_source(&e, img, &a, &why) == WH_REVERIFY_FSM_COMPUTED &&
+           strstr(why, "required: false") != NULL,
+       "required: false and missing: the layers, saying why (%s)", why);
+    e.must_attest = true;
+    e.root = R;
+    e.signer = "ci-key";
+    e.signer_listed = true;
+    ok(wh_cli_reverify_fsm_source(&e, img, &a, &why) == WH_REVERIFY_FSM_ATTESTED &&
+           strstr(why, "attested by ci-key") != NULL,
+       "a proved attestation by a listed signer: the attested manifest (%s)", why);
+    e.signer_listed = false;
+    ok(wh_cli_reverify_fsm_source(&e, img, &a, &why) == WH_REVERIFY_FSM_REFUSED,
+       "wrong signer (not in fsManifest.signedBy): not compared");
+    e.signer_listed = true;
+    e.required = false;
+    ok(wh_cli_reverify_fsm_source(&e, img, &a, &why) == WH_REVERIFY_FSM_COMPUTED,
+       "a root with no fsManifest rule (no signer list to check it against): not used");
+    e.required = true;
+    e.root = e.signer = NULL;
+    e.detail = "attested root sha256:1, computed sha256:2 from the image's layers";
+    e.must_attest = false;
+    ok(wh_cli_reverify_fsm_source(&e, img, &a, &why) == WH_REVERIFY_FSM_REFUSED &&
+           strstr(why, "does not prove its filesystem (attested root sha256:1") != NULL,
+       "a verified attestation that does not prove (replay, tampered text): not compared, even "
+       "with required: false (%s)",
+       why);
+    wh_arena_fini(&a);
 }
 
 int
@@ -244,5 +358,7 @@ main(void)
     test_compare();
     test_refused();
     test_patch();
+    test_targets();
+    test_source();
     return done_testing();
 }

@@ -164,8 +164,8 @@ test_refused(void)
     free(big);
 }
 
-/* What `reverify --fsm` reads of the spec: containers[0]'s name and UID (its own over the pod's),
- * and spec.ephemeralContainers by name. */
+/* What `reverify --fsm` reads of the spec: each container's UID/GID (its own over the pod's,
+ * matched to its status by name, not by position), and spec.ephemeralContainers by name. */
 static void
 test_fsm_fields(void)
 {
@@ -177,9 +177,11 @@ test_fsm_fields(void)
         "\"spec\":{\"securityContext\":{\"runAsUser\":1000,\"runAsGroup\":3000},\"containers\":"
         "[{\"name\":\"app\",\"securityContext\":{\"runAsUser\":2000}},{\"name\":\"side\"}],"
         "\"ephemeralContainers\":[{\"name\":\"driftgate-fsm\",\"image\":\"r/d@" D1 "\","
-        "\"targetContainerName\":\"app\"},{\"image\":\"nameless\"}]},\"status\":{}},"
+        "\"targetContainerName\":\"app\"},{\"image\":\"nameless\"}]},\"status\":{"
+        "\"containerStatuses\":[{\"name\":\"side\",\"imageID\":\"\"},{\"name\":\"app\","
+        "\"imageID\":\"\"},{\"name\":\"gone\",\"imageID\":\"\"}]}},"
         "{\"metadata\":{\"name\":\"q\",\"namespace\":\"n\"},\"spec\":{\"containers\":[{\"name\":"
-        "\"c\"}]}}]}";
+        "\"c\"}]},\"status\":{\"containerStatuses\":[{\"name\":\"c\",\"imageID\":\"\"}]}}]}";
     const struct wh_kube_pod *p;
 
     wh_arena_init(&a);
@@ -189,15 +191,24 @@ test_fsm_fields(void)
         return;
     }
     p = &pg.pods[0];
-    ok(strcmp(p->first, "app") == 0 && p->run_as_user == 2000 && p->run_as_group == 3000,
-       "containers[0]: its name, its own runAsUser over the pod's, the pod's runAsGroup");
+    ok(p->run_as_user == 1000 && p->run_as_group == 3000 && p->n_containers == 3,
+       "the pod's runAsUser and runAsGroup");
+    ok(strcmp(p->containers[1].name, "app") == 0 && p->containers[1].index == 0 &&
+           p->containers[1].run_as_user == 2000 && p->containers[1].run_as_group == 3000,
+       "containers[0] (second status): its own runAsUser over the pod's, the pod's runAsGroup");
+    ok(strcmp(p->containers[0].name, "side") == 0 && p->containers[0].index == 1 &&
+           p->containers[0].run_as_user == 1000 && p->containers[0].run_as_group == 3000,
+       "containers[1] (first status): the pod's UID and GID");
+    ok(p->containers[2].index == -1 && p->containers[2].run_as_user == 1000,
+       "a status with no spec entry: index -1, the pod's UID");
     ok(p->n_ephemeral == 1 && strcmp(p->ephemeral[0].name, "driftgate-fsm") == 0 &&
            strcmp(p->ephemeral[0].image, "r/d@" D1) == 0 &&
            strcmp(p->ephemeral[0].target, "app") == 0,
        "spec.ephemeralContainers: name, image, targetContainerName (a nameless one dropped)");
     p = &pg.pods[1];
-    ok(p->run_as_user == WH_KUBE_UID_UNSET && p->run_as_group == WH_KUBE_UID_UNSET &&
-           p->n_ephemeral == 0 && strcmp(p->first, "c") == 0,
+    ok(p->run_as_user == WH_KUBE_UID_UNSET && p->n_containers == 1 &&
+           p->containers[0].run_as_user == WH_KUBE_UID_UNSET &&
+           p->containers[0].run_as_group == WH_KUBE_UID_UNSET && p->n_ephemeral == 0,
        "no securityContext: UID unknown, no ephemeral containers");
     wh_arena_fini(&a);
     expect("{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\",\"namespace\":"
@@ -205,8 +216,8 @@ test_fsm_fields(void)
            WH_E_INVALID, "securityContext.runAsUser is not a UID", "a negative UID");
     expect("{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\",\"namespace\":"
            "\"n\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"securityContext\":{\"runAsUser\":"
-           "\"0\"}}]}}]}",
-           WH_E_INVALID, "is not a UID", "a UID that is a string");
+           "\"0\"}}]},\"status\":{\"containerStatuses\":[{\"name\":\"a\"}]}}]}",
+           WH_E_INVALID, "is not a UID", "a container's UID that is a string");
     expect("{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\",\"namespace\":"
            "\"n\"},\"spec\":{\"ephemeralContainers\":[1]}}]}",
            WH_E_INVALID, "an ephemeral container is not an object",
