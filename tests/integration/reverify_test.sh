@@ -584,6 +584,47 @@ cp "$rbac" "$work/rbac.yaml"
   ! grep -q 'wonderland\|YWxpY2U' "$work/priv2.err" "$work/priv.err"
 ok $? "a pull secret that cannot be read (403) is logged naming the rule, never its content, and the pod's pull fails as the kubelet's would" "$(cat "$work/priv2.err")"
 
+# --- kubeconfig client certificates: a second stand-in whose handshake requires one ----------
+mkdir -p "$work/cc"
+mkca() { openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=$1" \
+  -keyout "$work/cc/$1.key" -out "$work/cc/$1.crt" 2>/dev/null; }
+mkclient() { # NAME CA
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=driftgate-reverify" \
+    -keyout "$work/cc/$1.key" -out "$work/cc/$1.csr" 2>/dev/null &&
+    openssl x509 -req -in "$work/cc/$1.csr" -CA "$work/cc/$2.crt" -CAkey "$work/cc/$2.key" -CAcreateserial \
+      -days 1 -out "$work/cc/$1.crt" 2>/dev/null
+}
+pod team-a cc Running "$(ctr app "$REGISTRY/demo/app@$GOOD" "$REGISTRY/demo/app@$GOOD")" | jq -s . > "$work/served.json"
+mkca clientca && mkca rogueca && mkclient me clientca && mkclient stranger rogueca &&
+  /usr/bin/python3 "$top/tests/support/kube-reverify-api.py" --cert "$work/kube/tls.crt" --key "$work/kube/tls.key" \
+    --token-file "$work/kube/token" --rbac "$work/rbac.yaml" --role driftgate-reverify --pods "$work/served.json" \
+    --client-ca "$work/cc/clientca.crt" --port-file "$work/cc.port" 2>> "$work/kube.log" &
+track_pid $!
+for _ in $(seq 200); do [ -s "$work/cc.port" ] && break; sleep 0.05; done
+kcc() { # FILE USER (a YAML flow mapping)
+  printf 'apiVersion: v1\nkind: Config\ncurrent-context: cc\nclusters:\n- name: loop\n  cluster: {server: "https://127.0.0.1:%s", certificate-authority: ../kube/tls.crt}\ncontexts:\n- name: cc\n  context: {cluster: loop, user: rv}\nusers:\n- name: rv\n  user: %s\n' \
+    "$(cat "$work/cc.port")" "$2" > "$work/cc/$1"
+}
+kcc data "{client-certificate-data: $(base64 -w0 "$work/cc/me.crt"), client-key-data: $(base64 -w0 "$work/cc/me.key")}"
+kcc files "{client-certificate: me.crt, client-key: me.key}"
+kcc rogue "{client-certificate: stranger.crt, client-key: stranger.key}"
+kcc token "{tokenFile: ../kube/token}"
+kcc notpem "{client-certificate: me.key, client-key: me.key}"
+rvc() { "$dg" reverify --policy "$work/policy/policy.yaml" --plain-http "$REGISTRY" --kubeconfig "$work/cc/$1" --once --format json --dry-run; }
+rvc data > "$work/cc/data.json" 2> "$work/cc/data.err"; rc=$?
+[ "$rc" = 0 ] && jq -e '.pods == 1 and .findings == []' "$work/cc/data.json" > /dev/null
+ok $? "--kubeconfig with client-certificate-data and client-key-data (no token): the handshake presents the certificate and the pods are listed" "rc=$rc $(cat "$work/cc/data.err")"
+"$dg" audit repo "$work/repo" --policy "$work/policy/policy.yaml" --plain-http "$REGISTRY" --format json \
+  --cluster --kubeconfig "$work/cc/files" > "$work/cc/repo.json" 2> "$work/cc/repo.err"
+jq -e '.layers[] | select(.layer == "runtime") | .evaluated == true and any(.notes[]; test("1 running pods"))' "$work/cc/repo.json" > /dev/null
+ok $? "audit repo --cluster --kubeconfig: client-certificate and client-key files beside the kubeconfig" "$(jq -c '.layers[] | select(.layer == "runtime")' "$work/cc/repo.json" | head -c 600) $(cat "$work/cc/repo.err")"
+rvc rogue > /dev/null 2> "$work/cc/rogue.err"; rc1=$?
+rvc token > /dev/null 2> "$work/cc/token.err"; rc2=$?
+rvc notpem > /dev/null 2> "$work/cc/notpem.err"; rc3=$?
+[ "$rc1" = 2 ] && [ "$rc2" = 2 ] && [ "$rc3" = 2 ] && grep -q "list pods: GET /api/v1/pods.*refused the client certificate" "$work/cc/rogue.err" &&
+  grep -qF "kubeconfig $work/cc/notpem: client-certificate $work/cc/me.key is not PEM (a PEM certificate)" "$work/cc/notpem.err"
+ok $? "a certificate of another CA, or none: the API server refuses the handshake (exit 2); a key given as the certificate: refused naming the field" "rc=$rc1/$rc2/$rc3 $(cat "$work/cc/rogue.err" "$work/cc/token.err" "$work/cc/notpem.err")"
+
 out=$("$dg" reverify --policy "$work/policy/policy.yaml" 2>&1); rc=$?
 [ "$rc" = 2 ] && [[ "$out" == *"give exactly one of --once and --interval"* ]]
 ok $? "neither --once nor --interval: usage error" "$out"

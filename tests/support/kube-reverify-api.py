@@ -29,7 +29,9 @@ FILE read on every list: a JSON array of Pod objects is paged; anything else is 
 served as they are (huge, malformed, looping pages). --rbac is read again on every request, so a
 suite swaps the role without restarting the server.
 Usage: kube-reverify-api.py --cert C --key K --token-file T --rbac F --role NAME --pods FILE
-                            --port-file P [--logs DIR] [--secrets FILE]
+                            --port-file P [--logs DIR] [--secrets FILE] [--client-ca CA]
+--client-ca: the TLS handshake requires a client certificate signed by CA (a kubeconfig user's),
+which then authenticates a request that sends no Authorization header.
 """
 import argparse
 import base64
@@ -48,6 +50,7 @@ ap = argparse.ArgumentParser()
 for a in ("cert", "key", "token-file", "rbac", "role", "pods", "port-file"):
     ap.add_argument("--" + a, required=True)
 ap.add_argument("--logs", default="")
+ap.add_argument("--client-ca", default="")  # require a client certificate signed by this CA
 ap.add_argument("--secrets", default="")
 args = ap.parse_args()
 
@@ -135,7 +138,11 @@ class Handler(BaseHTTPRequestHandler):
         data = self.body()
         with lock:
             state["requests"].append({"method": self.command, "path": self.path})
-        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+        # --client-ca: the handshake required a verified client certificate (the kubeconfig
+        # user's); a request then needs no bearer token, but one it sends must be right.
+        cert_ok = bool(args.client_ca) and self.connection.getpeercert() is not None
+        if self.headers.get("Authorization") != f"Bearer {TOKEN}" and not (
+                cert_ok and self.headers.get("Authorization") is None):
             return self.status(401, "Unauthorized", "Unauthorized")
         info = request_info(self.command, url.path)
         if info is None:
@@ -366,6 +373,9 @@ class Handler(BaseHTTPRequestHandler):
 
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 ctx.load_cert_chain(args.cert, args.key)
+if args.client_ca:
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    ctx.load_verify_locations(args.client_ca)
 srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 with open(args.port_file + ".tmp", "w") as f:

@@ -34,7 +34,8 @@
 #define USAGE                                                                                      \
     "driftgate audit repo [DIR] --policy FILE [--format text|markdown|json|sarif] [--offline] "    \
     "[--image PROD] [--max-dev-age DAYS] "                                                         \
-    "[--cluster [--api-server URL --token-file F --kube-ca F]] [--plain-http HOST:PORT]... "       \
+    "[--cluster [--api-server URL --token-file F --kube-ca F | --kubeconfig F [--context NAME]]] " \
+    "[--plain-http HOST:PORT]... "                                                                 \
     "[--docker-config FILE] [--ca-file FILE] [--trusted-root FILE]... [--timeout SECONDS]"
 #define OUT_MAX (64u * 1024 * 1024)
 #define CONFIG_MAX (1024 * 1024)
@@ -43,8 +44,7 @@ struct repo_run {
     struct wh_cli_options o;
     bool offline, cluster;
     long max_age_days;
-    const char *api_server, *token_file,
-        *kube_ca; /* --cluster: NULL for the config or in-cluster */
+    struct wh_reverify_kube_flags kube; /* --cluster: NULLs for the config or in-cluster */
     const char *dir;
     enum wh_report_format fmt;
     struct wh_policy *policy;
@@ -389,8 +389,7 @@ runtime_layer(struct repo_run *run)
             run->infra = "--cluster needs the registry and a --policy (not --offline)";
         return;
     }
-    if (wh_cli_reverify_collect(&run->o, run->api_server, run->token_file, run->kube_ca, &run->a,
-                                &rv, &err) != WH_OK) {
+    if (wh_cli_reverify_collect(&run->o, &run->kube, &run->a, &rv, &err) != WH_OK) {
         run->infra = wh_arena_sprintf(&run->a, "--cluster: %s", err.msg);
         wh_audit_repo_not_evaluated(r, WH_REPO_RUNTIME, run->infra);
         return;
@@ -744,11 +743,15 @@ own_flags(int argc, char **argv, struct repo_run *run, char **rest, int *n_rest)
         } else if (strcmp(argv[i], "--cluster") == 0) {
             run->cluster = true;
         } else if (strcmp(argv[i], "--api-server") == 0 && i + 1 < argc) {
-            run->api_server = argv[++i];
+            run->kube.api_server = argv[++i];
         } else if (strcmp(argv[i], "--token-file") == 0 && i + 1 < argc) {
-            run->token_file = argv[++i];
+            run->kube.token_file = argv[++i];
         } else if (strcmp(argv[i], "--kube-ca") == 0 && i + 1 < argc) {
-            run->kube_ca = argv[++i];
+            run->kube.kube_ca = argv[++i];
+        } else if (strcmp(argv[i], "--kubeconfig") == 0 && i + 1 < argc) {
+            run->kube.kubeconfig = argv[++i];
+        } else if (strcmp(argv[i], "--context") == 0 && i + 1 < argc) {
+            run->kube.context = argv[++i];
         } else if (strcmp(argv[i], "--max-dev-age") == 0 && i + 1 < argc) {
             run->max_age_days = strtol(argv[++i], &end, 10);
             if (*end != '\0' || end == argv[i] || run->max_age_days < 0 ||

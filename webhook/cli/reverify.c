@@ -1193,6 +1193,30 @@ write_ca(struct rv_state *st, struct wh_bytes pem, struct wh_error *err)
 }
 
 /* --kubeconfig FILE [--context NAME] into ko (strings in `a`; the token is wiped with it). */
+/* A kubeconfig user's client certificate or key: its file (beside the kubeconfig when relative,
+ * at most 1 MiB) or its decoded data; empty when it has none. Checked to be PEM of that kind, so
+ * a wrong file fails here, naming it, not as a TLS error. */
+static enum wh_err
+client_pem(const char *kubeconfig, const char *field, const char *file, struct wh_bytes data,
+           struct wh_arena *a, struct wh_bytes *out, struct wh_error *err)
+{
+    const char *want = strcmp(field, "client-key") == 0 ? "PRIVATE KEY-----"
+                                                        : "-----BEGIN "
+                                                          "CERTIFICATE-----";
+    const char *path = beside(kubeconfig, file, a);
+
+    *out = data;
+    if (path != NULL && wh_file_read(path, 1u << 20, a, out, err) != WH_OK)
+        return wh_error_wrap(err, "kubeconfig %s: %s", kubeconfig, field);
+    if (out->len > 0 && (memmem(out->ptr, out->len, "-----BEGIN ", 11) == NULL ||
+                         memmem(out->ptr, out->len, want, strlen(want)) == NULL))
+        return wh_error_set(err, WH_E_INVALID, "kubeconfig %s: %s%s%s is not PEM (%s)", kubeconfig,
+                            field, path != NULL ? " " : "-data", path != NULL ? path : "",
+                            strcmp(field, "client-key") == 0 ? "a PEM private key"
+                                                             : "a PEM certificate");
+    return WH_OK;
+}
+
 static enum wh_err
 from_kubeconfig(struct rv_state *st, struct wh_kube_options *ko, struct wh_arena *a,
                 struct wh_error *err)
@@ -1213,6 +1237,11 @@ from_kubeconfig(struct rv_state *st, struct wh_kube_options *ko, struct wh_arena
     ko->token = kc.token;
     ko->token_file = beside(st->ro.kubeconfig, kc.token_file, a);
     ko->ca_file = beside(st->ro.kubeconfig, kc.ca_file, a);
+    if (client_pem(st->ro.kubeconfig, "client-certificate", kc.client_cert_file,
+                   kc.client_cert_data, a, &ko->client_cert, err) != WH_OK ||
+        client_pem(st->ro.kubeconfig, "client-key", kc.client_key_file, kc.client_key_data, a,
+                   &ko->client_key, err) != WH_OK)
+        return err->code;
     if (kc.ca_data.len > 0) {
         if (write_ca(st, kc.ca_data, err) != WH_OK)
             return err->code;
@@ -1239,6 +1268,8 @@ kube_setup(struct rv_state *st, struct wh_error *err)
         rc = wh_error_wrap(err, "Kubernetes API (--kubeconfig, --api-server, or run in a cluster)");
     if (ko.token != NULL) /* the client keeps its own copy */
         OPENSSL_cleanse((void *)(uintptr_t)ko.token, strlen(ko.token));
+    if (ko.client_key.len > 0) /* likewise */
+        OPENSSL_cleanse((void *)(uintptr_t)ko.client_key.ptr, ko.client_key.len);
     wh_arena_fini(&a);
     return rc;
 }
@@ -1261,9 +1292,8 @@ setup(struct rv_state *st, struct wh_error *err)
 }
 
 enum wh_err
-wh_cli_reverify_collect(const struct wh_cli_options *o, const char *api_server,
-                        const char *token_file, const char *kube_ca, struct wh_arena *a,
-                        struct wh_reverify_run *out, struct wh_error *err)
+wh_cli_reverify_collect(const struct wh_cli_options *o, const struct wh_reverify_kube_flags *kf,
+                        struct wh_arena *a, struct wh_reverify_run *out, struct wh_error *err)
 {
     static struct rv_state st; /* the event table is large: not on the stack (one caller) */
     enum wh_err rc;
@@ -1272,9 +1302,11 @@ wh_cli_reverify_collect(const struct wh_cli_options *o, const char *api_server,
     memset(out, 0, sizeof(*out));
     st.o = *o; /* borrowed: never finished here */
     st.ro = (struct rv_opts){.once = true, .dry_run = true, .page = 250, .max_pods = 20000};
-    st.ro.api_server = api_server;
-    st.ro.token_file = token_file;
-    st.ro.kube_ca = kube_ca;
+    st.ro.api_server = kf->api_server;
+    st.ro.token_file = kf->token_file;
+    st.ro.kube_ca = kf->kube_ca;
+    st.ro.kubeconfig = kf->kubeconfig;
+    st.ro.context = kf->context;
     rc = setup(&st, err);
     if (rc == WH_OK)
         rc = run_once(&st, out, a, err);
@@ -1283,6 +1315,8 @@ wh_cli_reverify_collect(const struct wh_cli_options *o, const char *api_server,
     wh_kube_client_free(st.kube);
     wh_registry_client_free(st.registry);
     wh_trust_root_unref(st.trust);
+    if (st.ca_tmp[0] != '\0')
+        unlink(st.ca_tmp);
     return rc;
 }
 

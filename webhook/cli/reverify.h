@@ -90,16 +90,19 @@ const char *wh_cli_reverify_created_parse(struct wh_bytes config, struct wh_aren
 struct wh_cli_options;
 /*
  * One run of reverify that writes nothing (no PolicyReport, Event or metric): lists the running
- * pods through the Kubernetes API (api_server/token_file/kube_ca, each NULL for the settings'
- * `kube:` block or the in-cluster defaults), judges every distinct running image with the
- * settings' policy, registry and trust roots, and fills *out (in `a`). `audit repo --cluster`
- * reads the runtime layer from it. Not WH_OK: the cluster, the policy or a registry client
- * could not be set up or read (err says which); *out is then empty.
+ * pods through the Kubernetes API (kf: a kubeconfig, or api_server/token_file/kube_ca, each NULL
+ * for the settings' `kube:` block or the in-cluster defaults), judges every distinct running image
+ * with the settings' policy, registry and trust roots, and fills *out (in `a`). `audit repo
+ * --cluster` reads the runtime layer from it. Not WH_OK: the cluster, the policy or a registry
+ * client could not be set up or read (err says which); *out is then empty.
  */
+struct wh_reverify_kube_flags {
+    const char *api_server, *token_file, *kube_ca; /* each NULL: the settings' or in-cluster */
+    const char *kubeconfig, *context; /* --kubeconfig (excludes the three above), --context */
+};
 WH_MUST_CHECK enum wh_err wh_cli_reverify_collect(const struct wh_cli_options *o,
-                                                  const char *api_server, const char *token_file,
-                                                  const char *kube_ca, struct wh_arena *a,
-                                                  struct wh_reverify_run *out,
+                                                  const struct wh_reverify_kube_flags *kf,
+                                                  struct wh_arena *a, struct wh_reverify_run *out,
                                                   struct wh_error *err);
 
 /* --format json|markdown of one run, into `out`. */

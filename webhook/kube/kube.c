@@ -37,6 +37,7 @@ struct wh_kube_client {
     char *ca_file;      /* NULL when the file does not exist: the system store then */
     char *secrets_need; /* the RBAC rule a 403 on a secret names */
     char *token;        /* an inline bearer token (secret), or NULL: token_file */
+    struct wh_bytes client_cert, client_key; /* PEM (the key secret), or empty */
     int64_t ttl_ms;
     pthread_mutex_t lock;
     struct entry cache[CACHE_SIZE];
@@ -54,15 +55,34 @@ entry_drop(struct entry *e)
     memset(e, 0, sizeof(*e));
 }
 
-/* The token (inline, or the file read for every request) and the RBAC rule a 403 on a secret
- * names. */
+static struct wh_bytes
+bytes_dup(struct wh_bytes b)
+{
+    unsigned char *p = malloc(b.len);
+
+    if (p == NULL)
+        wh_oom();
+    memcpy(p, b.ptr, b.len);
+    return (struct wh_bytes){p, b.len};
+}
+
+/* The token (inline, or the file read for every request), the client certificate and the RBAC
+ * rule a 403 on a secret names. */
 static void
 client_credentials(struct wh_kube_client *k, const struct wh_kube_options *o)
 {
     char rule[300];
 
-    k->token_file = wh_str_dup(o->token_file != NULL ? o->token_file : DEFAULT_TOKEN);
+    bool cert_only = o->client_cert.len > 0 && o->token == NULL && o->token_file == NULL;
+
+    /* token_file NULL with token NULL: no Authorization header (a client certificate alone) */
+    k->token_file =
+        cert_only ? NULL : wh_str_dup(o->token_file != NULL ? o->token_file : DEFAULT_TOKEN);
     k->token = o->token != NULL ? wh_str_dup(o->token) : NULL;
+    if (o->client_cert.len > 0 && o->client_key.len > 0) {
+        k->client_cert = bytes_dup(o->client_cert);
+        k->client_key = bytes_dup(o->client_key);
+    }
     snprintf(rule, sizeof(rule), "`get` on secrets (%.200s)",
              o->rbac_file != NULL ? o->rbac_file : "manifests/rbac.yaml");
     k->secrets_need = wh_str_dup(rule);
@@ -134,6 +154,10 @@ wh_kube_client_free(struct wh_kube_client *k)
     if (k->token != NULL)
         OPENSSL_cleanse(k->token, strlen(k->token));
     free(k->token);
+    free((void *)(uintptr_t)k->client_cert.ptr);
+    if (k->client_key.ptr != NULL)
+        OPENSSL_cleanse((void *)(uintptr_t)k->client_key.ptr, k->client_key.len);
+    free((void *)(uintptr_t)k->client_key.ptr);
     free(k);
 }
 
@@ -288,6 +312,12 @@ bearer_header(const struct wh_kube_client *k, char **out, struct wh_error *err)
     struct wh_bytes token;
     size_t n, tl;
 
+    if (k->token == NULL && k->token_file == NULL) {
+        /* A client certificate authenticates. A name with nothing after its colon makes libcurl
+         * send no such header (the slot stays filled: later headers follow it). */
+        *out = wh_str_dup("Authorization:");
+        return WH_OK;
+    }
     wh_arena_init(&ta);
     if (k->token != NULL)
         token = (struct wh_bytes){(const unsigned char *)wh_arena_strdup(&ta, k->token),
@@ -336,7 +366,9 @@ static enum wh_err
 exchange(struct wh_kube_client *k, struct wh_registry_http_request *x, struct wh_arena *ra,
          struct wh_registry_http_response *r, struct wh_error *err)
 {
-    struct wh_registry_http_options ho = {.ca_only_file = k->ca_file};
+    struct wh_registry_http_options ho = {.ca_only_file = k->ca_file,
+                                          .client_cert_pem = k->client_cert,
+                                          .client_key_pem = k->client_key};
     struct wh_registry_http *h;
     char *auth = NULL;
     enum wh_err rc;
@@ -412,6 +444,12 @@ wh_kube_request(struct wh_kube_client *k, const struct wh_kube_call *q, struct w
     *status_out = r.status;
     if (rc == WH_OK && r.status / 100 != 2)
         rc = status_error(&r, q->need != NULL ? q->need : "access", err);
+    /* TLS 1.3 sends a refused client certificate's alert after the handshake: libcurl then
+     * reports a broken connection, which says nothing of why. */
+    if (rc == WH_E_UNAVAILABLE && r.status == 0 && k->client_cert.len > 0)
+        (void)wh_error_wrap(err, "the connection failed (if the API server refused the client "
+                                 "certificate: is it signed by a CA the server trusts for "
+                                 "clients, and not expired?)");
     if (rc != WH_OK)
         return wh_error_wrap(err, "%s %s", q->method, q->path);
     *body_out = r.body;

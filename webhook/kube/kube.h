@@ -26,6 +26,10 @@ struct wh_kube_options {
     const char *rbac_file;  /* named by a 403 on secrets; NULL: manifests/rbac.yaml */
     const char *token;      /* a bearer token (a kubeconfig's), used instead of token_file;
                                secret: the client keeps a copy, wiped when freed */
+    /* A client certificate chain and its key (PEM, a kubeconfig user's) presented in every TLS
+     * handshake; both or neither. With them and neither token nor token_file, no bearer token is
+     * sent. The client keeps copies (the key wiped when freed). */
+    struct wh_bytes client_cert, client_key;
 };
 
 /* Largest Secret the API server stores (1 MiB) plus JSON overhead. */

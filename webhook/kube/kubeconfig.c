@@ -3,7 +3,8 @@
  * the current context's (or a named one's) cluster server and CA, and its user's bearer token,
  * read with libyaml's document loader under a size bound. Everything it cannot honour safely is
  * an error naming the file and the field: exec and auth-provider plugins (they run programs),
- * basic auth, insecure-skip-tls-verify, an http:// server.
+ * basic auth, insecure-skip-tls-verify, an http:// server. A client certificate and key (files
+ * or inline data) are read for the TLS handshake.
  */
 #include "kube/kubeconfig.h"
 
@@ -131,6 +132,50 @@ cluster(struct doc *k, yaml_node_t *c, const char *name, struct wh_kubeconfig *o
     return WH_OK;
 }
 
+/* One PEM of the user: `key` (a file) or `key`-data, not both; *file / *pem set. */
+static enum wh_err
+pem(struct doc *k, yaml_node_t *u, const char *key, const char *where, const char **file,
+    struct wh_bytes *pem_out)
+{
+    const char *data_key = wh_arena_sprintf(k->a, "%s-data", key);
+    bool bad = false;
+    const char *b64;
+
+    *file = str(k, u, key, where, &bad);
+    b64 = str(k, u, data_key, where, &bad);
+    if (bad)
+        return k->err->code;
+    if (*file != NULL && b64 != NULL)
+        return wh_error_set(k->err, WH_E_INVALID, "kubeconfig %s: %s has both %s and %s: keep one",
+                            k->file, where, key, data_key);
+    if (*file != NULL && (*file)[0] == '\0')
+        return wh_error_set(k->err, WH_E_INVALID, "kubeconfig %s: %s.%s is empty", k->file, where,
+                            key);
+    if (b64 != NULL &&
+        data(k, b64, wh_arena_sprintf(k->a, "%s.%s", where, data_key), pem_out) != WH_OK)
+        return k->err->code;
+    return WH_OK;
+}
+
+/* client-certificate(-data) and client-key(-data): both or neither. */
+static enum wh_err
+client_cert(struct doc *k, yaml_node_t *u, const char *where, struct wh_kubeconfig *out)
+{
+    bool has_cert, has_key;
+
+    if (pem(k, u, "client-certificate", where, &out->client_cert_file, &out->client_cert_data) !=
+            WH_OK ||
+        pem(k, u, "client-key", where, &out->client_key_file, &out->client_key_data) != WH_OK)
+        return k->err->code;
+    has_cert = out->client_cert_file != NULL || out->client_cert_data.len > 0;
+    has_key = out->client_key_file != NULL || out->client_key_data.len > 0;
+    if (has_cert != has_key)
+        return wh_error_set(k->err, WH_E_INVALID,
+                            "kubeconfig %s: %s has a client %s without its %s", k->file, where,
+                            has_cert ? "certificate" : "key", has_cert ? "key" : "certificate");
+    return WH_OK;
+}
+
 static enum wh_err
 user(struct doc *k, yaml_node_t *u, const char *name, struct wh_kubeconfig *out)
 {
@@ -139,10 +184,6 @@ user(struct doc *k, yaml_node_t *u, const char *name, struct wh_kubeconfig *out)
         {"auth-provider", "auth-provider plugins are not supported"},
         {"username", "basic auth is not supported"},
         {"password", "basic auth is not supported"},
-        {"client-certificate", "client certificates are not supported yet"},
-        {"client-certificate-data", "client certificates are not supported yet"},
-        {"client-key", "client certificates are not supported yet"},
-        {"client-key-data", "client certificates are not supported yet"},
     };
     const char *where = wh_arena_sprintf(k->a, "users[name=%.100s].user", name);
     bool bad = false;
@@ -151,16 +192,23 @@ user(struct doc *k, yaml_node_t *u, const char *name, struct wh_kubeconfig *out)
         if (get(k, u, refused[i][0]) != NULL)
             return wh_error_set(k->err, WH_E_INVALID,
                                 "kubeconfig %s: %s.%s: %s; use a bearer token (token or "
-                                "tokenFile, e.g. from `kubectl create token`)",
+                                "tokenFile, e.g. from `kubectl create token`, or a client "
+                                "certificate and key)",
                                 k->file, where, refused[i][0], refused[i][1]);
     out->token = str(k, u, "token", where, &bad);
     out->token_file = str(k, u, "tokenFile", where, &bad);
-    if (bad)
+    if (bad || client_cert(k, u, where, out) != WH_OK)
         return k->err->code;
-    if ((out->token == NULL) == (out->token_file == NULL))
+    if (out->token != NULL && out->token_file != NULL)
         return wh_error_set(k->err, WH_E_INVALID,
-                            "kubeconfig %s: %s needs exactly one of token and tokenFile", k->file,
+                            "kubeconfig %s: %s has both token and tokenFile: keep one", k->file,
                             where);
+    if (out->token == NULL && out->token_file == NULL && out->client_cert_file == NULL &&
+        out->client_cert_data.len == 0)
+        return wh_error_set(k->err, WH_E_INVALID,
+                            "kubeconfig %s: %s has no credential: give a token, a tokenFile or a "
+                            "client-certificate(-data) with its client-key(-data)",
+                            k->file, where);
     return WH_OK;
 }
 

@@ -20,6 +20,11 @@ struct wh_kubeconfig {
     struct wh_bytes ca_data; /* certificate-authority-data, decoded (PEM) */
     const char *token;       /* secret: the caller wipes it */
     const char *token_file;  /* tokenFile as written */
+    /* The client certificate (PEM) and its key, presented in the TLS handshake: each either a
+     * file as written (client-certificate, client-key; relative: to the file's dir) or decoded
+     * *-data; the key data is secret (the caller wipes it). */
+    const char *client_cert_file, *client_key_file;
+    struct wh_bytes client_cert_data, client_key_data;
 };
 
 /*
@@ -27,8 +32,10 @@ struct wh_kubeconfig {
  * `want_context` (NULL: current-context). Over WH_KUBECONFIG_MAX → WH_E_LIMIT; a context,
  * cluster or user that is not there → WH_E_NOT_FOUND; bad YAML, a field of the wrong type, a
  * server that is not https, bad base64, insecure-skip-tls-verify (any value but false), a user
- * with exec / auth-provider / basic auth / client certificates, or with neither or both of
- * token and tokenFile → WH_E_INVALID naming the file and the field (never quoting a secret).
+ * with exec / auth-provider / basic auth, with both token and tokenFile, a client certificate
+ * without its key (or the reverse), a certificate or key given both as a file and as data, or
+ * with no credential at all (a token, a tokenFile or a client certificate and key) →
+ * WH_E_INVALID naming the file and the field (never quoting a secret).
  * *out in `a`, valid only on WH_OK.
  */
 WH_MUST_CHECK enum wh_err wh_kube_kubeconfig_parse(struct wh_bytes text, const char *file,

@@ -37,6 +37,7 @@ struct wh_registry_http {
     struct ca_bundle *cas; /* options' ca_file first (host NULL), then ca_files */
     size_t n_cas;
     char *ca_only_file;
+    struct curl_blob client_cert, client_key; /* data NULL: none; the key is secret */
     char **plain_hosts;
     size_t n_plain_hosts;
     unsigned long requests;
@@ -154,6 +155,21 @@ load_cas(struct wh_registry_http *h, const struct wh_registry_http_options *o, s
     return rc;
 }
 
+/* A private copy of b for libcurl (data NULL when b is empty). */
+static void
+blob_copy(struct curl_blob *out, struct wh_bytes b)
+{
+    memset(out, 0, sizeof(*out));
+    if (b.len == 0)
+        return;
+    out->data = malloc(b.len);
+    if (out->data == NULL)
+        wh_oom();
+    memcpy(out->data, b.ptr, b.len);
+    out->len = b.len;
+    out->flags = CURL_BLOB_NOCOPY;
+}
+
 enum wh_err
 wh_registry_http_new(const struct wh_registry_http_options *o, struct wh_registry_http **out,
                      struct wh_error *err)
@@ -173,6 +189,8 @@ wh_registry_http_new(const struct wh_registry_http_options *o, struct wh_registr
     }
     if (o->ca_only_file != NULL)
         h->ca_only_file = wh_str_dup(o->ca_only_file);
+    blob_copy(&h->client_cert, o->client_cert_pem);
+    blob_copy(&h->client_key, o->client_key_pem);
     if (o->n_plain_hosts > 0) {
         h->plain_hosts = calloc(o->n_plain_hosts, sizeof(*h->plain_hosts));
         if (h->plain_hosts == NULL)
@@ -192,9 +210,12 @@ enum wh_err
 wh_registry_http_clone(const struct wh_registry_http *from, struct wh_registry_http **out,
                        struct wh_error *err)
 {
-    struct wh_registry_http_options o = {.ca_only_file = from->ca_only_file,
-                                         .plain_hosts = (const char *const *)from->plain_hosts,
-                                         .n_plain_hosts = from->n_plain_hosts};
+    struct wh_registry_http_options o = {
+        .ca_only_file = from->ca_only_file,
+        .plain_hosts = (const char *const *)from->plain_hosts,
+        .n_plain_hosts = from->n_plain_hosts,
+        .client_cert_pem = {from->client_cert.data, from->client_cert.len},
+        .client_key_pem = {from->client_key.data, from->client_key.len}};
     struct wh_registry_http *h;
 
     if (wh_registry_http_new(&o, &h, err) != WH_OK)
@@ -231,6 +252,10 @@ wh_registry_http_free(struct wh_registry_http *h)
     }
     free(h->cas);
     free(h->ca_only_file);
+    free(h->client_cert.data);
+    if (h->client_key.data != NULL)
+        OPENSSL_cleanse(h->client_key.data, h->client_key.len);
+    free(h->client_key.data);
     free(h);
 }
 
@@ -452,6 +477,13 @@ set_tls(struct wh_registry_http *h)
 {
     if (h->ca_only_file != NULL)
         curl_easy_setopt(h->curl, CURLOPT_CAINFO, h->ca_only_file);
+    if (h->client_cert.data != NULL && h->client_key.data != NULL) {
+        /* NOCOPY: h owns both (and wipes the key), libcurl reads them for the handle's life */
+        curl_easy_setopt(h->curl, CURLOPT_SSLCERT_BLOB, &h->client_cert);
+        curl_easy_setopt(h->curl, CURLOPT_SSLCERTTYPE, "PEM");
+        curl_easy_setopt(h->curl, CURLOPT_SSLKEY_BLOB, &h->client_key);
+        curl_easy_setopt(h->curl, CURLOPT_SSLKEYTYPE, "PEM");
+    }
     if (h->n_cas > 0) {
         /* libcurl (7.87+) caches one X509_STORE per handle for 24 h and gives it to later
          * connections: a CA added for one host would then be trusted for every host, or missing

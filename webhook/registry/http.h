@@ -33,6 +33,9 @@ struct wh_registry_http_options {
     /* "host:port" entries a caller may speak plain http:// to (wh_registry_http_is_plain). */
     const char *const *plain_hosts;
     size_t n_plain_hosts;
+    /* A client certificate chain and its private key (PEM) for every TLS handshake (the
+     * Kubernetes API's kubeconfig user); both or neither. Copied; the key is wiped when freed. */
+    struct wh_bytes client_cert_pem, client_key_pem;
 };
 
 /*

@@ -58,6 +58,34 @@ test_good(void)
     wh_arena_fini(&a);
 }
 
+/* A client certificate and key: files as written, or data decoded; a token may come with them. */
+static void
+test_client_cert(void)
+{
+    struct wh_arena a;
+    struct wh_kubeconfig kc;
+    struct wh_error err = {0};
+
+    wh_arena_init(&a);
+    ok(parse("current-context: p\n" CLUSTERS CONTEXTS
+             "users:\n- name: bot\n  user: {client-certificate: certs/c.pem, client-key: "
+             "/k.pem}\n",
+             NULL, &a, &kc, &err) == WH_OK &&
+           strcmp(kc.client_cert_file, "certs/c.pem") == 0 &&
+           strcmp(kc.client_key_file, "/k.pem") == 0 && kc.token == NULL && kc.token_file == NULL &&
+           kc.client_cert_data.len == 0,
+       "client-certificate and client-key files as written, no token needed (%s)", err.msg);
+    ok(parse("current-context: p\n" CLUSTERS CONTEXTS
+             "users:\n- name: bot\n  user: {client-certificate-data: Y2VydA==, "
+             "client-key-data: a2V5, token: s3cr3t}\n",
+             NULL, &a, &kc, &err) == WH_OK &&
+           kc.client_cert_data.len == 4 && memcmp(kc.client_cert_data.ptr, "cert", 4) == 0 &&
+           kc.client_key_data.len == 3 && memcmp(kc.client_key_data.ptr, "key", 3) == 0 &&
+           strcmp(kc.token, "s3cr3t") == 0,
+       "client-certificate-data and client-key-data decoded, with a token beside (%s)", err.msg);
+    wh_arena_fini(&a);
+}
+
 static void
 refused(const char *text, const char *context, enum wh_err code, const char *msg, const char *name)
 {
@@ -101,15 +129,30 @@ test_refused(void)
             NULL, WH_E_INVALID, "users[name=bot].user.exec: exec plugins run a program",
             "an exec plugin");
     refused("current-context: p\n" CLUSTERS CONTEXTS
-            "users:\n- name: bot\n  user: {client-certificate-data: eA==, client-key-data: "
-            "eA==}\n",
-            NULL, WH_E_INVALID, "client certificates are not supported yet", "client certificates");
+            "users:\n- name: bot\n  user: {client-certificate-data: eA==}\n",
+            NULL, WH_E_INVALID, "users[name=bot].user has a client certificate without its key",
+            "a client certificate without its key");
+    refused("current-context: p\n" CLUSTERS CONTEXTS
+            "users:\n- name: bot\n  user: {client-key: k.pem}\n",
+            NULL, WH_E_INVALID, "has a client key without its certificate",
+            "a client key without its certificate");
+    refused("current-context: p\n" CLUSTERS CONTEXTS
+            "users:\n- name: bot\n  user: {client-certificate: c.pem, client-certificate-data: "
+            "eA==, client-key: k.pem}\n",
+            NULL, WH_E_INVALID, "has both client-certificate and client-certificate-data",
+            "a certificate both as a file and as data");
+    refused("current-context: p\n" CLUSTERS CONTEXTS
+            "users:\n- name: bot\n  user: {client-certificate: c.pem, client-key-data: '!!'}\n",
+            NULL, WH_E_INVALID, "users[name=bot].user.client-key-data is not base64",
+            "a key that is not base64");
+    refused("current-context: p\n" CLUSTERS CONTEXTS "users:\n- name: bot\n  user: {}\n", NULL,
+            WH_E_INVALID, "has no credential", "a user with no credential");
     refused("current-context: p\n" CLUSTERS CONTEXTS
             "users:\n- name: bot\n  user: {username: a, password: s3cr3t}\n",
             NULL, WH_E_INVALID, "basic auth is not supported", "basic auth");
     refused("current-context: p\n" CLUSTERS CONTEXTS
             "users:\n- name: bot\n  user: {token: s3cr3t, tokenFile: t}\n",
-            NULL, WH_E_INVALID, "exactly one of token and tokenFile", "token and tokenFile");
+            NULL, WH_E_INVALID, "has both token and tokenFile", "token and tokenFile");
     refused("current-context: p\n" CLUSTERS CONTEXTS "users:\n- name: bot\n  user: {token: [1]}\n",
             NULL, WH_E_INVALID, "users[name=bot].user.token is not a string",
             "a token that is a list");
@@ -129,6 +172,7 @@ test_refused(void)
 int
 main(void)
 {
+    test_client_cert();
     test_good();
     test_refused();
     return done_testing();
