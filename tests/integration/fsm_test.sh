@@ -261,4 +261,32 @@ sed '3s/ uid=0 / uid=00 /' "$work/actual.fsm" > "$work/bad.fsm"
 out=$("$dg" fsm diff "$work/expected.fsm" "$work/bad.fsm" --policy "$work/policy.yaml" 2>&1); rc=$?
 [ $rc = 2 ] && grep -q 'line 3: uid: expected a canonical decimal' <<< "$out"
 ok $? "a non-canonical manifest is an error (exit 2) naming the line" "rc=$rc $out"
+
+# ---- fsm watch --pid with no privilege: unshare -r as uid 1000 (a user+mount namespace), a
+# chroot'ed target whose tree plants a symlink to /, one out of the root, and a FIFO (opened, it
+# would block the walk forever) beside host /usr bind-mounted in (another mount: skipped) ----
+u=$work/userns
+mkdir -p "$u/t/usr" "$u/t/app" && printf 'x\n' > "$u/t/app/data" && ln -s / "$u/t/escape" &&
+  ln -s ../../../../../../etc "$u/t/out" && mkfifo "$u/t/fifo" &&
+  for l in bin lib lib64; do [ -e "/$l" ] && ln -s "usr/$l" "$u/t/$l"; done
+chown -R 1000:1000 "$u"
+# shellcheck disable=SC2016 # expanded by the inner shell
+if ! setpriv --reuid=1000 --regid=1000 --clear-groups unshare -r --mount true 2> "$u/probe.err"; then
+  skip "fsm watch --pid in an unprivileged user namespace" "unshare -r as uid 1000 fails here: $(cat "$u/probe.err")"
+else
+  setpriv --reuid=1000 --regid=1000 --clear-groups unshare -r --mount --fork env T="$u/t" DG="$dg" U="$u" sh -c '
+    mount --bind /usr "$T/usr" && chroot "$T" /usr/bin/sleep 600 & PID=$!
+    for _ in $(seq 100); do [ "$(readlink /proc/$PID/root)" = "$T" ] && break; sleep 0.05; done
+    timeout 30 "$DG" fsm watch --pid "$PID" --once > "$U/watch.json" &&
+      timeout 30 "$DG" fsm dir --pid "$PID" > "$U/dir.fsm"; rc=$?
+    kill "$PID"; exit $rc' 2> "$u/run.err"
+  ok $? "fsm watch --pid and fsm dir --pid as uid 1000 in its own user+mount namespace finish (the FIFO is never opened)" "$(cat "$u/run.err")"
+  grep -q '^./escape type=link uid=0 gid=0 link=/$' "$u/dir.fsm" && grep -q '^./out type=link .*link=\.\./' "$u/dir.fsm" &&
+    grep -q '^./fifo type=fifo ' "$u/dir.fsm" && grep -q '^#skipped ./usr$' "$u/dir.fsm" &&
+    ! grep -q '^./escape/\|^./out/\|^./usr/' "$u/dir.fsm"
+  ok $? "the planted symlinks are recorded, not followed; the FIFO is recorded; the bind-mounted /usr is skipped" "$(cat "$u/dir.fsm")"
+  jqe --arg r "sha256:$(sha256sum < "$u/dir.fsm" | cut -d' ' -f1)" '.pid > 0 and .root == $r and .unreadable == 0 and .changed == 0 and
+    (.incomplete == null) and (.mounts | contains("#skipped ./usr\n"))' "$u/watch.json"
+  ok $? "fsm watch prints the root digest of exactly that manifest, nothing unreadable or changed" "$(cat "$u/watch.json")"
+fi
 done_testing
