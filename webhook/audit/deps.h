@@ -5,12 +5,27 @@
 #include <stdbool.h>
 
 #include "audit/repo.h"
+#include "base/str.h"
 
 /*
  * The dependencies layer's parsers, pure over file bytes (repo.c reads the files and decides
  * which lock belongs to which manifest). Each adds findings to `r` (layer WH_REPO_DEPS) and fails
  * only on a file it cannot read as its format: WH_E_INVALID "line:col: message".
  */
+
+/* The differences one deps/lock-out-of-sync finding lists: all counted in `n`, the first
+ * WH_AUDIT_DIFFS_SHOWN spelled out in `b` ("; "-joined); `fix` the names the fix command takes
+ * (" "-joined after their prefix, counted in `n_fix`, as many shown). _init allocates both
+ * buffers, _fini frees them. */
+#define WH_AUDIT_DIFFS_SHOWN 5
+struct wh_audit_diffs {
+    struct wh_buf b, fix;
+    size_t n, n_fix;
+};
+void wh_audit_diffs_init(struct wh_audit_diffs *d);
+void wh_audit_diffs_fini(struct wh_audit_diffs *d);
+void wh_audit_diffs_add(struct wh_audit_diffs *d, const char *text);
+void wh_audit_diffs_fix(struct wh_audit_diffs *d, const char *prefix, const char *name);
 
 /* `text` as a JSON object (JSONC, comments and trailing commas, when `jsonc`) into *out (the
  * caller's reference): WH_E_INVALID "line:col: message" for anything else. */
