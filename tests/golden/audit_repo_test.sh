@@ -145,13 +145,15 @@ fi
 
 # Lock files that are not their format: an error naming the file and the position, exit 1.
 b=$work/badlocks
-mkdir -p "$b/c" "$b/y" "$b/p" "$b/u"
+mkdir -p "$b/c" "$b/y" "$b/p" "$b/u" "$b/b"
 printf '[package]\nname = "c"\n[dependencies]\nserde = { version = "1"\n' > "$b/c/Cargo.toml"
 printf 'version = 3\n' > "$b/c/Cargo.lock"
 printf '{"dependencies": {"a": "1"}}\n' > "$b/y/package.json"
 printf 'a@1:\n  version "1.0.0"\ngarbage\n' > "$b/y/yarn.lock"
 printf '{"dependencies": {"a": "1"}}\n' > "$b/p/package.json"
 printf 'importers: {}\n' > "$b/p/pnpm-lock.yaml"
+printf '{"dependencies": {"a": "1"}}\n' > "$b/b/package.json"
+printf '{\n  "lockfileVersion": 1,\n  "workspaces": {"": {}},\n  // no end\n' > "$b/b/bun.lock"
 printf '[project]\ndependencies = ["a"]\n' > "$b/u/pyproject.toml"
 printf '[[package]]\nname = "a\n' > "$b/u/uv.lock"
 got=$("$dg" audit repo "$b" --offline 2>&1)
@@ -161,11 +163,12 @@ want_lines=(
   "ERROR y/yarn.lock:3:1: expected an entry header (\"name@range\":)"
   "ERROR p/pnpm-lock.yaml:1:1: no lockfileVersion: not a pnpm lock"
   "ERROR u/uv.lock:2:8: unterminated string"
+  "ERROR b/bun.lock:5:1: string or '}' expected near end of file"
 )
 miss=""
 for l in "${want_lines[@]}"; do grep -qxF -- "$l" <<<"$got" || miss="$miss [$l]"; done
 if [ "$status" = 1 ] && [ -z "$miss" ]; then
-  pass "audit repo: malformed Cargo.toml, yarn.lock, pnpm-lock.yaml, uv.lock: errors with positions"
+  pass "audit repo: malformed Cargo.toml, yarn.lock, pnpm-lock.yaml, uv.lock, bun.lock: errors with positions"
 else
   fail "audit repo: malformed locks: exit $status, missing:$miss" "$got"
 fi

@@ -69,10 +69,9 @@ spec_of(json_t *v)
     return json_is_string(v) ? json_string_value(v) : "(not a string)";
 }
 
-/* pkg[field] and root[field]: same names, same specs. */
-static void
-compare_field(json_t *pkg, json_t *root, const char *field, struct wh_audit_diffs *d,
-              struct wh_arena *a)
+void
+wh_audit_deps_json_field(json_t *pkg, json_t *root, const char *field, struct wh_audit_diffs *d,
+                         struct wh_arena *a)
 {
     json_t *want = json_object_get(pkg, field), *got = json_object_get(root, field), *v;
     const char *name;
@@ -149,7 +148,7 @@ wh_audit_deps_npm(struct wh_repo *r, const char *pkg_file, struct wh_bytes pkg,
         wh_audit_diffs_add(&d, "lockfileVersion >= 2 without a root package (packages[\"\"])");
     } else if (version >= 2) {
         for (i = 0; i < sizeof(npm_fields) / sizeof(npm_fields[0]); i++)
-            compare_field(p, root, npm_fields[i], &d, a);
+            wh_audit_deps_json_field(p, root, npm_fields[i], &d, a);
     } else if (version != 1) {
         wh_audit_diffs_add(&d, "no lockfileVersion 1, 2 or 3");
     }

@@ -27,6 +27,11 @@ void wh_audit_diffs_fini(struct wh_audit_diffs *d);
 void wh_audit_diffs_add(struct wh_audit_diffs *d, const char *text);
 void wh_audit_diffs_fix(struct wh_audit_diffs *d, const char *prefix, const char *name);
 
+/* pkg[field] against lock[field] (a lock's record of a package.json, both JSON objects or
+ * absent): the same names with the same specs both ways, each difference added to `d`. */
+void wh_audit_deps_json_field(json_t *pkg, json_t *lock, const char *field,
+                              struct wh_audit_diffs *d, struct wh_arena *a);
+
 /* `text` as a JSON object (JSONC, comments and trailing commas, when `jsonc`) into *out (the
  * caller's reference): WH_E_INVALID "line:col: message" for anything else. */
 WH_MUST_CHECK enum wh_err wh_audit_deps_json(struct wh_bytes text, bool jsonc, struct wh_arena *a,
@@ -90,6 +95,17 @@ WH_MUST_CHECK enum wh_err wh_audit_deps_pnpm(struct wh_repo *r, const char *pkg_
                                              const char *lock_file, struct wh_bytes lock,
                                              const char **bad_file, bool *found,
                                              struct wh_error *err);
+
+/* package.json against bun.lock (JSONC, lockfileVersion 0 or 1) workspaces[importer] (the
+ * package's directory relative to the lock's, "." beside it, the key "" in the lock): the same
+ * dependencies, devDependencies, optionalDependencies and peerDependencies with the same specs
+ * both ways, and each dependency and devDependency resolved under "packages" ("name@version").
+ * *found: the lock has that workspace (nothing is reported otherwise). */
+WH_MUST_CHECK enum wh_err wh_audit_deps_bun(struct wh_repo *r, const char *pkg_file,
+                                            struct wh_bytes pkg, const char *importer,
+                                            const char *lock_file, struct wh_bytes lock,
+                                            const char **bad_file, bool *found,
+                                            struct wh_error *err);
 
 /* pyproject.toml against poetry.lock, uv.lock, pdm.lock or pylock.toml: every name of
  * [project] dependencies, optional-dependencies, [dependency-groups] and

@@ -848,6 +848,86 @@ wh_audit_deps_pnpm(struct wh_repo *r, const char *pkg_file, struct wh_bytes pkg,
     return WH_OK;
 }
 
+/* ---- bun: bun.lock (JSONC) workspaces[importer] against package.json ---- */
+
+static const char *const BUN_FIELDS[] = {"dependencies", "devDependencies", "optionalDependencies",
+                                         "peerDependencies"};
+
+/* Each dependency and devDependency has a "packages" entry whose first item is "name@version"
+ * (a version is recorded for the report); returns how many dependencies the manifest lists. */
+static size_t
+bun_resolved(struct wh_repo *r, const char *pkg_file, json_t *p, json_t *packages,
+             struct wh_audit_diffs *d)
+{
+    struct wh_arena *a = r->au->a;
+    const char *name, *id, *at;
+    json_t *v;
+    size_t i, n = 0;
+
+    for (i = 0; i < sizeof(BUN_FIELDS) / sizeof(BUN_FIELDS[0]); i++) {
+        json_object_foreach(json_object_get(p, BUN_FIELDS[i]), name, v)
+        {
+            n++;
+            if (i >= 2)
+                continue; /* optional and peer dependencies may be left unresolved */
+            id = json_string_value(json_array_get(json_object_get(packages, name), 0));
+            at = id != NULL ? strrchr(id, '@') : NULL;
+            if (at == NULL || at == id || (size_t)(at - id) != strlen(name) ||
+                strncmp(id, name, strlen(name)) != 0)
+                wh_audit_diffs_add(d, wh_arena_sprintf(a,
+                                                       "%s.%.200s has no \"name@version\" entry "
+                                                       "under packages",
+                                                       BUN_FIELDS[i], name));
+            else if (at[1] >= '0' && at[1] <= '9')
+                wh_audit_repo_dep(r, pkg_file, name, wh_arena_sprintf(a, "%.100s", at + 1));
+        }
+    }
+    return n;
+}
+
+enum wh_err
+wh_audit_deps_bun(struct wh_repo *r, const char *pkg_file, struct wh_bytes pkg,
+                  const char *importer, const char *lock_file, struct wh_bytes lock,
+                  const char **bad_file, bool *found, struct wh_error *err)
+{
+    struct wh_audit_diffs d;
+    json_t *l, *p, *ws, *w;
+    enum wh_err rc;
+    size_t i, n;
+
+    *found = false;
+    *bad_file = lock_file;
+    if ((rc = wh_audit_deps_json(lock, true, r->au->a, &l, err)) != WH_OK)
+        return rc;
+    ws = json_object_get(l, "workspaces");
+    if (!json_is_integer(json_object_get(l, "lockfileVersion")) || !json_is_object(ws)) {
+        json_decref(l);
+        return wh_error_set(err, WH_E_INVALID,
+                            "1:1: no lockfileVersion and workspaces: not a text bun.lock");
+    }
+    w = json_object_get(ws, strcmp(importer, ".") == 0 ? "" : importer);
+    if (!json_is_object(w)) {
+        json_decref(l);
+        return WH_OK;
+    }
+    *found = true;
+    *bad_file = pkg_file;
+    if ((rc = wh_audit_deps_json(pkg, false, r->au->a, &p, err)) != WH_OK) {
+        json_decref(l);
+        return rc;
+    }
+    wh_audit_diffs_init(&d);
+    for (i = 0; i < sizeof(BUN_FIELDS) / sizeof(BUN_FIELDS[0]); i++)
+        wh_audit_deps_json_field(p, w, BUN_FIELDS[i], &d, r->au->a);
+    n = bun_resolved(r, pkg_file, p, json_object_get(l, "packages"), &d);
+    report(r, pkg_file, lock_file, &d,
+           "run bun install and commit bun.lock; CI's bun install --frozen-lockfile refuses it", n);
+    wh_audit_diffs_fini(&d);
+    json_decref(p);
+    json_decref(l);
+    return WH_OK;
+}
+
 /* ---- Python: pyproject.toml's names in poetry.lock, uv.lock, pdm.lock, pylock.toml ---- */
 
 /* PEP 503: lowercase, runs of -_. as one "-". */
