@@ -15,7 +15,8 @@
 #               table and dotted forms, path and git sources, caret/tilde/=/range/wildcard
 #               requirements, a multi-line description) and one out of sync (version, checksum,
 #               missing); yarn v1 and berry (a workspace: protocol); pnpm 9 importers for a
-#               workspace and pnpm 5's specifiers; poetry.lock in sync, uv.lock missing a name.
+#               workspace and pnpm 5's specifiers; bun.lock (JSONC) for a root and a workspace
+#               member in sync and one out of sync; poetry.lock in sync, uv.lock missing a name.
 #               With locks-policy.yaml (spec.audit) findings move between block, warn and ignore.
 # The dev container layer against a registry is in the second half: the fixture world's registry
 # (tests/lib/world.sh) with signed dev images (no `created` in their config), one restamped as built in 2020; the
