@@ -2,15 +2,21 @@
 # Installs what the build, lint, tests, demo and benchmarks need on a fresh Debian 12 machine.
 # Idempotent and quiet when everything is already there.
 #
-#   bash tests/install-deps.sh           apt-get install the missing packages, then `npm ci` in tests/
+#   bash tests/install-deps.sh           apt-get install the missing packages, then `npm ci` in tests/,
+#                                        then Renovate (tests/renovate/) into its cache, as --renovate
 #   bash tests/install-deps.sh --plan    print the packages it would install, one a line, nothing
 #                                        else on stdout; installs nothing
 #   bash tests/install-deps.sh --verify  after an install: fail, naming it, if a package of the table
 #                                        is still missing or a tool the tests call is not on PATH
+#   bash tests/install-deps.sh --renovate  only the Renovate step: `npm ci` of tests/renovate/ into
+#                                        a cache directory keyed by its lock's hash (tests/renovate/
+#                                        lib.sh), skipped when that key is already installed
 #
 # tests/install/install_plan_test.sh runs --plan and --verify against stubbed machines.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/renovate/lib.sh # make shellcheck runs from the top
+. "$here/renovate/lib.sh"
 
 # The one table. Each line: a Debian package; then the commands that stand in for it when they are
 # on PATH although dpkg does not know the package ("-" for none: then only dpkg counts; several are
@@ -119,15 +125,48 @@ verify() { # after an install: nothing left to install, every tool and module pr
       "was added or changed); run 'cd tests && npm ci'" >&2
     bad=1
   fi
+  if [ -f "$here/renovate/package-lock.json" ]; then
+    local ren
+    ren=$(renovate_home "$here/renovate")
+    if ! renovate_installed "$ren"; then
+      echo "install-deps --verify: Renovate (tests/renovate/package-lock.json) is not installed in" \
+        "$ren; run 'bash tests/install-deps.sh --renovate'" >&2
+      bad=1
+    fi
+  fi
   [ $bad -eq 0 ] && echo "install-deps --verify: ok" >&2
   return $bad
+}
+
+# Renovate, the audit suites' oracle: 507 packages, 327 MB, so not in tests/node_modules but in a
+# cache directory named by its lock's hash. Installed into a temporary sibling and renamed when
+# complete, so a failed or interrupted npm ci never leaves a directory that looks installed. No
+# install scripts run (renovate needs none for an extract; its optional re2 falls back to RegExp).
+install_renovate() {
+  local src=$here/renovate dest tmp
+  [ -f "$src/package-lock.json" ] || return 0
+  dest=$(renovate_home "$src")
+  renovate_installed "$dest" && return 0
+  mkdir -p "${dest%/*}"
+  tmp=$(mktemp -d "$dest.tmp.XXXXXX")
+  cp "$src/package.json" "$src/package-lock.json" "$tmp/"
+  echo "install-deps: npm ci (tests/renovate/ into $dest)" >&2
+  if ! (cd "$tmp" && npm ci --ignore-scripts --no-audit --no-fund --prefer-offline \
+          --loglevel=error >/dev/null) || ! renovate_installed "$tmp"; then
+    rm -rf "$tmp"
+    echo "install-deps: npm ci of tests/renovate/ failed; nothing was installed in $dest" >&2
+    return 1
+  fi
+  rm -rf "$dest"
+  mv -T "$tmp" "$dest"
 }
 
 case "${1:-}" in
   --plan) plan; exit 0 ;;
   --verify) verify; exit ;;
+  --renovate) install_renovate; exit ;;
   '') ;;
-  *) echo "usage: bash tests/install-deps.sh [--plan|--verify]" >&2; exit 2 ;;
+  *) echo "usage: bash tests/install-deps.sh [--plan|--verify|--renovate]" >&2; exit 2 ;;
 esac
 
 mapfile -t missing < <(plan)
@@ -145,3 +184,5 @@ if [ -f "$here/package-lock.json" ]; then
     (cd "$here" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi
 fi
+
+install_renovate

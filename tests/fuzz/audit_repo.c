@@ -2,7 +2,8 @@
  * `driftgate audit repo` parsers: the first byte picks one (the toolchain files by name,
  * package.json against a lock split at the first NUL-free "\n----\n", requirements, pyproject,
  * go.mod against go.sum, renovate.json, dependabot.yml, and split the same way Cargo.toml against
- * Cargo.lock, package.json against yarn.lock and pnpm-lock.yaml, pyproject.toml against uv.lock);
+ * Cargo.lock, package.json against yarn.lock, pnpm-lock.yaml and bun.lock, pyproject.toml against
+ * uv.lock);
  * the rest is the file. Each either
  * succeeds or fails with WH_E_INVALID/WH_E_LIMIT and a "line:col: " message; every finding and
  * toolchain pin it produced is complete (rule, message, a known tier; tool and version), and a
@@ -126,10 +127,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         split(text, &x, &y);
         rc = wh_audit_deps_yarn(&r, "package.json", x, "yarn.lock", y, &bad, &err);
         break;
-    case 14:
+    case 14: /* bit 32: bun.lock instead of pnpm-lock.yaml */
         split(text, &x, &y);
-        rc = wh_audit_deps_pnpm(&r, "package.json", x, (data[0] & 16) ? "packages/a" : ".",
-                                "pnpm-lock.yaml", y, &bad, &hashed, &err);
+        if (data[0] & 32)
+            rc = wh_audit_deps_bun(&r, "package.json", x, (data[0] & 16) ? "packages/a" : ".",
+                                   "bun.lock", y, &bad, &hashed, &err);
+        else
+            rc = wh_audit_deps_pnpm(&r, "package.json", x, (data[0] & 16) ? "packages/a" : ".",
+                                    "pnpm-lock.yaml", y, &bad, &hashed, &err);
         break;
     case 15:
         split(text, &x, &y);

@@ -15,7 +15,8 @@
 #               table and dotted forms, path and git sources, caret/tilde/=/range/wildcard
 #               requirements, a multi-line description) and one out of sync (version, checksum,
 #               missing); yarn v1 and berry (a workspace: protocol); pnpm 9 importers for a
-#               workspace and pnpm 5's specifiers; poetry.lock in sync, uv.lock missing a name.
+#               workspace and pnpm 5's specifiers; bun.lock (JSONC) for a root and a workspace
+#               member in sync and one out of sync; poetry.lock in sync, uv.lock missing a name.
 #               With locks-policy.yaml (spec.audit) findings move between block, warn and ignore.
 # The dev container layer against a registry is in the second half: the fixture world's registry
 # (tests/lib/world.sh) with signed dev images (no `created` in their config), one restamped as built in 2020; the
@@ -145,13 +146,15 @@ fi
 
 # Lock files that are not their format: an error naming the file and the position, exit 1.
 b=$work/badlocks
-mkdir -p "$b/c" "$b/y" "$b/p" "$b/u"
+mkdir -p "$b/c" "$b/y" "$b/p" "$b/u" "$b/b"
 printf '[package]\nname = "c"\n[dependencies]\nserde = { version = "1"\n' > "$b/c/Cargo.toml"
 printf 'version = 3\n' > "$b/c/Cargo.lock"
 printf '{"dependencies": {"a": "1"}}\n' > "$b/y/package.json"
 printf 'a@1:\n  version "1.0.0"\ngarbage\n' > "$b/y/yarn.lock"
 printf '{"dependencies": {"a": "1"}}\n' > "$b/p/package.json"
 printf 'importers: {}\n' > "$b/p/pnpm-lock.yaml"
+printf '{"dependencies": {"a": "1"}}\n' > "$b/b/package.json"
+printf '{\n  "lockfileVersion": 1,\n  "workspaces": {"": {}},\n  // no end\n' > "$b/b/bun.lock"
 printf '[project]\ndependencies = ["a"]\n' > "$b/u/pyproject.toml"
 printf '[[package]]\nname = "a\n' > "$b/u/uv.lock"
 got=$("$dg" audit repo "$b" --offline 2>&1)
@@ -161,41 +164,63 @@ want_lines=(
   "ERROR y/yarn.lock:3:1: expected an entry header (\"name@range\":)"
   "ERROR p/pnpm-lock.yaml:1:1: no lockfileVersion: not a pnpm lock"
   "ERROR u/uv.lock:2:8: unterminated string"
+  "ERROR b/bun.lock:5:1: string or '}' expected near end of file"
 )
 miss=""
 for l in "${want_lines[@]}"; do grep -qxF -- "$l" <<<"$got" || miss="$miss [$l]"; done
 if [ "$status" = 1 ] && [ -z "$miss" ]; then
-  pass "audit repo: malformed Cargo.toml, yarn.lock, pnpm-lock.yaml, uv.lock: errors with positions"
+  pass "audit repo: malformed Cargo.toml, yarn.lock, pnpm-lock.yaml, uv.lock, bun.lock: errors with positions"
 else
   fail "audit repo: malformed locks: exit $status, missing:$miss" "$got"
 fi
 
-# Renovate's extraction (npm renovate@39, DG_RENOVATE=path as in audit_test.sh) as the oracle of
-# the dependencies driftgate resolved: every dependency driftgate reports for a manifest is one
-# Renovate extracts from it with the same locked version.
-ren=${DG_RENOVATE:-$top/tests/node_modules/.bin/renovate}
-if [ -x "$ren" ]; then
-  cp -r $fx/locks "$work/ren"
-  (cd "$work/ren" && git init -q . && git add -A && git -c user.email=t@t -c user.name=t commit -qm x)
-  if (cd "$work/ren" && RENOVATE_X_IGNORE_NODE_WARN=true LOG_LEVEL=warn timeout 600 "$ren" \
-        --platform=local --dry-run=extract --onboarding=false --report-type=file \
-        --report-path="$work/renovate.json" >"$work/renovate.log" 2>&1) &&
-     out=$(node tests/support/renovate-compare.js --deps "$work/renovate.json" "$work/locks.json" 2>&1); then
-    pass "audit repo: renovate extraction agrees: $(printf '%s\n' "$out" | grep '^matched' | cut -d: -f1)"
-  else
-    fail "audit repo: renovate extraction disagrees on locked dependencies" \
-      "$(printf '%s\n' "${out:-$(tail -3 "$work/renovate.log")}" | head -8)"
-  fi
-  # The oracle can fail: one locked version changed in driftgate's report is caught.
-  sed 's/"name":"zod","version":"3.22.4"/"name":"zod","version":"3.22.5"/' "$work/locks.json" > "$work/locks-bad.json"
-  if ! out=$(node tests/support/renovate-compare.js --deps "$work/renovate.json" "$work/locks-bad.json" 2>&1) &&
-     grep -q -- '^DIFF   pnpm-ws/packages/a/package.json zod' <<<"$out"; then
-    pass "audit repo: the renovate oracle catches a wrong locked version"
-  else
-    fail "audit repo: the renovate oracle missed a wrong locked version" "$out"
-  fi
+# Renovate (tests/renovate/: its own lock, installed by tests/install-deps.sh into a cache keyed by
+# that lock) as the oracle of what driftgate reports, over repo/, locks/ and layers/ in one
+# offline run (tests/renovate/lib.sh): pins (Renovate's dockerfile, github-actions and
+# devcontainer managers against the references) and dependencies (its package managers' locked
+# versions against "dependencies", both ways), tests/support/renovate-compare.js. Missing after
+# the install is a failure, not a skip.
+# shellcheck source=tests/renovate/lib.sh # make shellcheck runs from the top
+. "$top/tests/renovate/lib.sh"
+ren_home=$(renovate_home "$top/tests/renovate")
+"$dg" audit repo $fx/repo --offline --format json > "$work/repo.json" 2>/dev/null
+mkdir -p "$work/ren"
+if ! renovate_installed "$ren_home"; then
+  fail "audit repo: Renovate (tests/renovate/package-lock.json) is not installed in $ren_home" \
+    "run 'bash tests/install-deps.sh --renovate' (make test runs tests/install-deps.sh)"
+elif ! renovate_extract "$ren_home" "$work/ren" $fx repo locks layers; then
+  fail "audit repo: renovate extraction of repo/, locks/, layers/ offline" "$(head -c 1500 "$work/ren/why")"
 else
-  skip "audit repo: renovate extraction of locked dependencies" "no renovate (DG_RENOVATE=path, npm renovate@39)"
+  pass "audit repo: renovate extracted repo/, locks/, layers/ in one offline run (cpu s: $renovate_cpu)"
+  if out=$(node tests/support/renovate-compare.js "$work/ren/report.json" repo="$work/repo.json" \
+             locks="$work/locks.json" layers="$work/layers.json" 2>&1); then
+    pass "audit repo: renovate agrees: $(grep ': matched' <<<"$out" | tr '\n' ';')"
+  else
+    fail "audit repo: renovate extraction disagrees with driftgate" "$(grep -v '^extra' <<<"$out" | head -12)"
+  fi
+  # The oracle can fail: a changed digest in the pins and a changed locked version are caught.
+  sed 's/"name":"zod","version":"3.22.4"/"name":"zod","version":"3.22.5"/' "$work/locks.json" > "$work/locks-bad.json"
+  sed 's/"digest":"sha256:0c8d19704df90c928ac702339abc7ebaaae6d2780324db4d05f8bf196632517b"/"digest":"sha256:1c8d19704df90c928ac702339abc7ebaaae6d2780324db4d05f8bf196632517b"/' \
+    "$work/repo.json" > "$work/repo-bad.json"
+  if ! out=$(node tests/support/renovate-compare.js "$work/ren/report.json" repo="$work/repo-bad.json" \
+               locks="$work/locks-bad.json" 2>&1) &&
+     grep -q -- '^DIFF   locks/pnpm-ws/packages/a/package.json zod' <<<"$out" &&
+     grep -q -- '^MISS   devcontainer repo/.devcontainer/devcontainer.json ghcr.io/devcontainers/features/go' <<<"$out"; then
+    pass "audit repo: the renovate oracle catches a wrong digest and a wrong locked version"
+  else
+    fail "audit repo: the renovate oracle missed a wrong digest or locked version" "$out"
+  fi
+fi
+# The offline check can fail: a log entry with a network error, or any warning, is reported.
+printf '%s\n' '{"level":30,"msg":"extract()"}' \
+  '{"level":40,"msg":"GitHub token is required for some dependencies"}' > "$work/ren-ok.log"
+printf '%s\n' '{"level":30,"msg":"lookup","err":{"message":"getaddrinfo EAI_AGAIN registry.npmjs.org"}}' \
+  '{"level":40,"msg":"Preset fetch failed"}' > "$work/ren-net.log"
+if [ -z "$(renovate_offline_problems "$work/ren-ok.log")" ] &&
+   [ "$(renovate_offline_problems "$work/ren-net.log" | wc -l)" = 2 ]; then
+  pass "audit repo: renovate's offline check flags a network error and a warning in its log"
+else
+  fail "audit repo: renovate's offline check" "$(renovate_offline_problems "$work/ren-net.log")"
 fi
 
 # spec.audit errors are policy errors (exit 2), as the loader and policy/schema.json say.

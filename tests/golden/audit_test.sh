@@ -143,23 +143,8 @@ else
   fail "audit: control characters in a uses: reached the text report"
 fi
 
-# Renovate's offline extraction must find the dependencies and digests driftgate reports (npm
-# renovate; 39.x is the last line that runs on Node 20, 44.x needs Node 24). It is not in
-# tests/package.json (hundreds of packages): DG_RENOVATE=path/to/renovate enables this check.
-ren=${DG_RENOVATE:-$top/tests/node_modules/.bin/renovate}
-if [ -x "$ren" ]; then
-  cp -r tests/golden/audit/repo "$work/ren"
-  (cd "$work/ren" && git init -q . && git add -A && git -c user.email=t@t -c user.name=t commit -qm x)
-  if (cd "$work/ren" && RENOVATE_X_IGNORE_NODE_WARN=true LOG_LEVEL=warn timeout 600 "$ren"         --platform=local --dry-run=extract --onboarding=false --report-type=file         --report-path="$work/renovate.json" >"$work/renovate.log" 2>&1) &&
-     out=$(node tests/support/renovate-compare.js "$work/renovate.json" "$work/repo.json" 2>&1); then
-    pass "audit: renovate extraction agrees: $(printf '%s\n' "$out" | grep '^matched' | cut -d: -f1)"
-  else
-    fail "audit: renovate extraction disagrees" \
-      "$(printf '%s\n' "${out:-$(tail -3 "$work/renovate.log")}" | grep -v '^extra' | head -5)"
-  fi
-else
-  skip "audit: renovate extraction" "no renovate (DG_RENOVATE=path, npm renovate@39)"
-fi
+# Renovate's extraction of these fixtures is compared with driftgate's in audit_repo_test.sh
+# (one offline run over every fixture repository).
 
 # Usage and policy errors exit 2 with a reason.
 expect_2() {

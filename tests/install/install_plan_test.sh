@@ -13,13 +13,15 @@ not_ok() { # NAME DETAIL...: a failure with one "# " line per detail
   fail "$name" "$(printf '  %s\n' "$@")"
 }
 
-# The script runs from a copy in a directory without package-lock.json, so its npm step is idle.
-mkdir -p "$work/tests"
+# The script runs from a copy in a directory without package-lock.json (tests/ or tests/renovate/),
+# so its npm steps are idle until the Renovate checks at the end give it one.
+mkdir -p "$work/tests/renovate"
 cp "$script" "$work/tests/install-deps.sh"
+cp "$(dirname "$script")/renovate/lib.sh" "$work/tests/renovate/lib.sh"
 # What bash needs besides builtins; nothing else from the host is on PATH (node, kubectl, python3
 # and friends live in /usr/bin, so /usr/bin itself is not).
 mkdir -p "$work/base"
-for t in dirname grep; do ln -s "$(command -v "$t")" "$work/base/$t"; done
+for t in dirname grep sha256sum mktemp cp mkdir rm mv chmod; do ln -s "$(command -v "$t")" "$work/base/$t"; done
 bash_bin=$(command -v bash)
 
 # Every package of the table, in its order: the plan on a machine with nothing.
@@ -183,5 +185,75 @@ verify "--verify: tests/node_modules older than tests/package-lock.json fails na
 touch "$work/tests/node_modules/.package-lock.json"
 verify "--verify: tests/node_modules installed after the lock file passes" full "prometheus_client yaml" 0 \
   "install-deps --verify: ok"
+
+# Renovate (tests/renovate/): `npm ci` with no install scripts into a cache directory named by the
+# lock's hash, through a temporary sibling; a second run on the same machine installs nothing; a
+# changed lock installs anew; a failed npm ci leaves nothing that looks installed; --verify names
+# a missing install. npm is a fake that records where and how it ran and installs a renovate.
+cp "$top/tests/renovate/package.json" "$top/tests/renovate/package-lock.json" "$work/tests/renovate/"
+cat > "$work/full/bin/npm" <<EOF
+#!$bash_bin
+# fake: npm ci (DG_FAKE_NPM_FAIL=1: fails half-way)
+echo "\$PWD|\$*" >> "$work/full/npm.log"
+mkdir -p node_modules/.bin
+printf '#!/bin/sh\n' > node_modules/.bin/renovate
+chmod +x node_modules/.bin/renovate
+[ -n "\${DG_FAKE_NPM_FAIL:-}" ] && exit 1
+: > node_modules/.package-lock.json
+EOF
+chmod +x "$work/full/bin/npm"
+cache=$work/cache
+key=$(sha256sum "$work/tests/renovate/package-lock.json" | cut -c1-16)
+renovate_run() { # ARGS...: install-deps on the full machine with the cache under $work/cache
+  DG_RENOVATE_CACHE=$cache run full "$@"
+}
+renovate_run --verify; rc=$?
+if [ $rc -eq 1 ] && grep -qF "Renovate (tests/renovate/package-lock.json) is not installed in $cache/$key" "$work/full/err" &&
+   grep -qF "bash tests/install-deps.sh --renovate" "$work/full/err"; then
+  pass "--verify: Renovate not installed for this lock fails naming the cache directory and --renovate"
+else
+  not_ok "--verify: Renovate not installed" "rc=$rc" "stderr: $(cat "$work/full/err")"
+fi
+rm -f "$work/full/npm.log" "$work/full/apt.log"
+renovate_run; rc=$?   # the whole install, as make deps runs it: cold cache
+want="$cache/$key.tmp.*|ci --ignore-scripts --no-audit --no-fund --prefer-offline --loglevel=error"
+got=$(cat "$work/full/npm.log" 2>/dev/null)
+# shellcheck disable=SC2053 # $want is a glob: the temporary directory's suffix is random
+if [ $rc -eq 0 ] && [ "$(wc -l < "$work/full/npm.log")" = 1 ] && [[ $got == $want ]] &&
+   [ -x "$cache/$key/node_modules/.bin/renovate" ] && [ -f "$cache/$key/node_modules/.package-lock.json" ] &&
+   cmp -s "$cache/$key/package-lock.json" "$work/tests/renovate/package-lock.json" &&
+   [ "$(ls "$cache")" = "$key" ] && [ ! -e "$work/full/apt.log" ]; then
+  pass "install, cold cache: one npm ci --ignore-scripts --no-audit --no-fund in a temporary sibling, renamed to the lock's key"
+else
+  not_ok "install, cold cache: npm ci into the lock's key" "rc=$rc" "want: $want" "got:  $got" \
+    "cache: $(ls -a "$cache" 2>&1)" "stderr: $(cat "$work/full/err")"
+fi
+renovate_run --renovate; rc=$?   # warm: the same lock on the same machine
+if [ $rc -eq 0 ] && [ "$(wc -l < "$work/full/npm.log")" = 1 ]; then
+  pass "install, warm cache: the same lock again runs no npm"
+else
+  not_ok "install, warm cache: npm ran again" "rc=$rc" "$(cat "$work/full/npm.log")"
+fi
+renovate_run --verify; rc=$?
+if [ $rc -eq 0 ] && grep -q 'install-deps --verify: ok' "$work/full/err"; then
+  pass "--verify: Renovate installed for this lock passes"
+else
+  not_ok "--verify: Renovate installed for this lock" "rc=$rc" "$(cat "$work/full/err")"
+fi
+printf '\n' >> "$work/tests/renovate/package-lock.json"   # a changed lock: a new key
+key2=$(sha256sum "$work/tests/renovate/package-lock.json" | cut -c1-16)
+DG_FAKE_NPM_FAIL=1 renovate_run --renovate; rc=$?
+if [ $rc -ne 0 ] && grep -qF "npm ci of tests/renovate/ failed; nothing was installed in $cache/$key2" "$work/full/err" &&
+   [ "$(ls "$cache")" = "$key" ]; then
+  pass "a failed npm ci leaves no install and no temporary directory in the cache"
+else
+  not_ok "a failed npm ci" "rc=$rc" "cache: $(ls "$cache")" "$(cat "$work/full/err")"
+fi
+renovate_run --renovate; rc=$?
+if [ $rc -eq 0 ] && [ "$(wc -l < "$work/full/npm.log")" = 3 ] && [ -x "$cache/$key2/node_modules/.bin/renovate" ]; then
+  pass "a changed lock installs anew under its own key"
+else
+  not_ok "a changed lock installs anew" "rc=$rc" "$(cat "$work/full/npm.log")" "cache: $(ls "$cache")"
+fi
 
 done_testing

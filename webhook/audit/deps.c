@@ -7,8 +7,6 @@
 #include "audit/jsonc.h"
 #include "audit/yaml.h"
 
-#define SHOWN_MAX 5 /* differences spelled out per finding */
-
 enum wh_err
 wh_audit_deps_json(struct wh_bytes text, bool jsonc, struct wh_arena *a, json_t **out,
                    struct wh_error *err)
@@ -32,18 +30,37 @@ wh_audit_deps_json(struct wh_bytes text, bool jsonc, struct wh_arena *a, json_t 
 
 /* ---- npm ---- */
 
-struct diffs {
-    struct wh_buf b;
-    size_t n;
-};
-
-static void
-diff_add(struct diffs *d, const char *text)
+void
+wh_audit_diffs_init(struct wh_audit_diffs *d)
 {
-    if (d->n++ >= SHOWN_MAX)
+    memset(d, 0, sizeof(*d));
+    wh_buf_init(&d->b, 4096);
+    wh_buf_init(&d->fix, 4096);
+}
+
+void
+wh_audit_diffs_fini(struct wh_audit_diffs *d)
+{
+    wh_buf_fini(&d->b);
+    wh_buf_fini(&d->fix);
+}
+
+void
+wh_audit_diffs_add(struct wh_audit_diffs *d, const char *text)
+{
+    if (d->n++ >= WH_AUDIT_DIFFS_SHOWN)
         return;
     wh_buf_append_c(&d->b, d->n > 1 ? "; " : "");
     wh_buf_append_c(&d->b, text);
+}
+
+void
+wh_audit_diffs_fix(struct wh_audit_diffs *d, const char *prefix, const char *name)
+{
+    if (d->n_fix++ >= WH_AUDIT_DIFFS_SHOWN)
+        return;
+    wh_buf_append_c(&d->fix, prefix);
+    wh_buf_printf(&d->fix, "%.200s", name);
 }
 
 static const char *
@@ -52,9 +69,9 @@ spec_of(json_t *v)
     return json_is_string(v) ? json_string_value(v) : "(not a string)";
 }
 
-/* pkg[field] and root[field]: same names, same specs. */
-static void
-compare_field(json_t *pkg, json_t *root, const char *field, struct diffs *d, struct wh_arena *a)
+void
+wh_audit_deps_json_field(json_t *pkg, json_t *root, const char *field, struct wh_audit_diffs *d,
+                         struct wh_arena *a)
 {
     json_t *want = json_object_get(pkg, field), *got = json_object_get(root, field), *v;
     const char *name;
@@ -63,24 +80,25 @@ compare_field(json_t *pkg, json_t *root, const char *field, struct diffs *d, str
     {
         json_t *l = json_object_get(got, name);
         if (l == NULL)
-            diff_add(d, wh_arena_sprintf(a, "%s.%.200s %.100s is not in the lock", field, name,
-                                         spec_of(v)));
+            wh_audit_diffs_add(d, wh_arena_sprintf(a, "%s.%.200s %.100s is not in the lock", field,
+                                                   name, spec_of(v)));
         else if (!json_equal(l, v))
-            diff_add(d, wh_arena_sprintf(a, "%s.%.200s: package.json %.100s, the lock %.100s",
-                                         field, name, spec_of(v), spec_of(l)));
+            wh_audit_diffs_add(
+                d, wh_arena_sprintf(a, "%s.%.200s: package.json %.100s, the lock %.100s", field,
+                                    name, spec_of(v), spec_of(l)));
     }
     json_object_foreach(got, name, v)
     {
         if (json_object_get(want, name) == NULL)
-            diff_add(d, wh_arena_sprintf(a, "%s.%.200s %.100s is in the lock only", field, name,
-                                         spec_of(v)));
+            wh_audit_diffs_add(d, wh_arena_sprintf(a, "%s.%.200s %.100s is in the lock only", field,
+                                                   name, spec_of(v)));
     }
 }
 
 /* Every dependency of the manifest resolved in the lock (recorded for the report). */
 static void
 check_resolved(struct wh_repo *r, const char *pkg_file, json_t *pkg, json_t *lock, int version,
-               const char *field, struct diffs *d)
+               const char *field, struct wh_audit_diffs *d)
 {
     struct wh_arena *a = r->au->a;
     json_t *deps = json_object_get(pkg, field), *v;
@@ -94,8 +112,9 @@ check_resolved(struct wh_repo *r, const char *pkg_file, json_t *pkg, json_t *loc
         if (json_is_string(json_object_get(e, "version")))
             wh_audit_repo_dep(r, pkg_file, name, json_string_value(json_object_get(e, "version")));
         else if (!json_is_true(json_object_get(e, "link")))
-            diff_add(d, wh_arena_sprintf(a, "%s.%.200s %.100s has no resolved version in the lock",
-                                         field, name, spec_of(v)));
+            wh_audit_diffs_add(
+                d, wh_arena_sprintf(a, "%s.%.200s %.100s has no resolved version in the lock",
+                                    field, name, spec_of(v)));
     }
 }
 
@@ -108,7 +127,7 @@ wh_audit_deps_npm(struct wh_repo *r, const char *pkg_file, struct wh_bytes pkg,
                   struct wh_error *err)
 {
     json_t *p = NULL, *l = NULL, *root;
-    struct diffs d = {.n = 0};
+    struct wh_audit_diffs d;
     struct wh_arena *a = r->au->a;
     enum wh_err rc;
     int version;
@@ -124,14 +143,14 @@ wh_audit_deps_npm(struct wh_repo *r, const char *pkg_file, struct wh_bytes pkg,
     }
     version = (int)json_integer_value(json_object_get(l, "lockfileVersion"));
     root = json_object_get(json_object_get(l, "packages"), "");
-    wh_buf_init(&d.b, 4096);
+    wh_audit_diffs_init(&d);
     if (version >= 2 && root == NULL) {
-        diff_add(&d, "lockfileVersion >= 2 without a root package (packages[\"\"])");
+        wh_audit_diffs_add(&d, "lockfileVersion >= 2 without a root package (packages[\"\"])");
     } else if (version >= 2) {
         for (i = 0; i < sizeof(npm_fields) / sizeof(npm_fields[0]); i++)
-            compare_field(p, root, npm_fields[i], &d, a);
+            wh_audit_deps_json_field(p, root, npm_fields[i], &d, a);
     } else if (version != 1) {
-        diff_add(&d, "no lockfileVersion 1, 2 or 3");
+        wh_audit_diffs_add(&d, "no lockfileVersion 1, 2 or 3");
     }
     if (version >= 1 && version <= 3) {
         check_resolved(r, pkg_file, p, l, version, "dependencies", &d);
@@ -144,12 +163,12 @@ wh_audit_deps_npm(struct wh_repo *r, const char *pkg_file, struct wh_bytes pkg,
                              "%s is out of sync with %s (%zu difference%s: %s%s): run npm install "
                              "and commit the lock, CI's npm ci refuses it",
                              lock_file, pkg_file, d.n, d.n == 1 ? "" : "s", d.b.ptr,
-                             d.n > SHOWN_MAX ? "; ..." : ""));
+                             d.n > WH_AUDIT_DIFFS_SHOWN ? "; ..." : ""));
     else
         wh_audit_repo_note(r, WH_REPO_DEPS,
                            wh_arena_sprintf(a, "%s: %s in sync (lockfileVersion %d)", pkg_file,
                                             lock_file, version));
-    wh_buf_fini(&d.b);
+    wh_audit_diffs_fini(&d);
     json_decref(p);
     json_decref(l);
     return WH_OK;
@@ -387,7 +406,7 @@ next_require(struct wh_str_lines *l, bool *in_block, struct wh_str *line, struct
 
 static void
 gomod_report(struct wh_repo *r, const char *mod_file, const char *sum_file, bool has_sum,
-             size_t n_req, int first_line, const struct diffs *d)
+             size_t n_req, int first_line, const struct wh_audit_diffs *d)
 {
     if (n_req > 0 && !has_sum)
         wh_audit_repo_finding(r, WH_REPO_DEPS, "deps/no-lockfile", WH_TIER_BLOCK, mod_file,
@@ -403,7 +422,7 @@ gomod_report(struct wh_repo *r, const char *mod_file, const char *sum_file, bool
                              "%s has no checksum for %zu of the %zu modules %s requires (%s%s): "
                              "run go mod tidy and commit go.sum",
                              sum_file, d->n, n_req, mod_file, d->b.ptr,
-                             d->n > SHOWN_MAX ? "; ..." : ""));
+                             d->n > WH_AUDIT_DIFFS_SHOWN ? "; ..." : ""));
     else if (n_req > 0)
         wh_audit_repo_note(
             r, WH_REPO_DEPS,
@@ -416,17 +435,17 @@ wh_audit_deps_gomod(struct wh_repo *r, const char *mod_file, struct wh_bytes mod
 {
     struct wh_str_lines l = {mod, 0, 0};
     struct wh_str line, s, m, v;
-    struct diffs d = {.n = 0};
+    struct wh_audit_diffs d;
     bool in_block = false;
     size_t n_req = 0;
     int first_line = 0;
 
-    wh_buf_init(&d.b, 4096);
+    wh_audit_diffs_init(&d);
     while (next_require(&l, &in_block, &line, &s)) {
         m = go_word(&s);
         v = go_word(&s);
         if (v.len == 0 || v.ptr[0] != 'v') {
-            wh_buf_fini(&d.b);
+            wh_audit_diffs_fini(&d);
             return wh_error_set(err, WH_E_INVALID, "%d:%d: require %.*s has no version", l.line,
                                 (int)(m.ptr - line.ptr) + 1, (int)(m.len > 200 ? 200 : m.len),
                                 m.ptr);
@@ -434,15 +453,16 @@ wh_audit_deps_gomod(struct wh_repo *r, const char *mod_file, struct wh_bytes mod
         if (n_req++ == 0)
             first_line = l.line;
         if (sum.ptr != NULL && !sum_has(sum, m, v))
-            diff_add(&d, wh_arena_sprintf(r->au->a, "%.*s %.*s", (int)(m.len > 200 ? 200 : m.len),
-                                          m.ptr, (int)(v.len > 100 ? 100 : v.len), v.ptr));
+            wh_audit_diffs_add(&d, wh_arena_sprintf(r->au->a, "%.*s %.*s",
+                                                    (int)(m.len > 200 ? 200 : m.len), m.ptr,
+                                                    (int)(v.len > 100 ? 100 : v.len), v.ptr));
         else if (sum.ptr != NULL)
             wh_audit_repo_dep(r, mod_file,
                               wh_arena_strndup(r->au->a, m.ptr, m.len > 200 ? 200 : m.len),
                               wh_arena_strndup(r->au->a, v.ptr, v.len > 100 ? 100 : v.len));
     }
     gomod_report(r, mod_file, sum_file, sum.ptr != NULL, n_req, first_line, &d);
-    wh_buf_fini(&d.b);
+    wh_audit_diffs_fini(&d);
     return WH_OK;
 }
 

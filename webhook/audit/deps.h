@@ -5,12 +5,32 @@
 #include <stdbool.h>
 
 #include "audit/repo.h"
+#include "base/str.h"
 
 /*
  * The dependencies layer's parsers, pure over file bytes (repo.c reads the files and decides
  * which lock belongs to which manifest). Each adds findings to `r` (layer WH_REPO_DEPS) and fails
  * only on a file it cannot read as its format: WH_E_INVALID "line:col: message".
  */
+
+/* The differences one deps/lock-out-of-sync finding lists: all counted in `n`, the first
+ * WH_AUDIT_DIFFS_SHOWN spelled out in `b` ("; "-joined); `fix` the names the fix command takes
+ * (" "-joined after their prefix, counted in `n_fix`, as many shown). _init allocates both
+ * buffers, _fini frees them. */
+#define WH_AUDIT_DIFFS_SHOWN 5
+struct wh_audit_diffs {
+    struct wh_buf b, fix;
+    size_t n, n_fix;
+};
+void wh_audit_diffs_init(struct wh_audit_diffs *d);
+void wh_audit_diffs_fini(struct wh_audit_diffs *d);
+void wh_audit_diffs_add(struct wh_audit_diffs *d, const char *text);
+void wh_audit_diffs_fix(struct wh_audit_diffs *d, const char *prefix, const char *name);
+
+/* pkg[field] against lock[field] (a lock's record of a package.json, both JSON objects or
+ * absent): the same names with the same specs both ways, each difference added to `d`. */
+void wh_audit_deps_json_field(json_t *pkg, json_t *lock, const char *field,
+                              struct wh_audit_diffs *d, struct wh_arena *a);
 
 /* `text` as a JSON object (JSONC, comments and trailing commas, when `jsonc`) into *out (the
  * caller's reference): WH_E_INVALID "line:col: message" for anything else. */
@@ -75,6 +95,17 @@ WH_MUST_CHECK enum wh_err wh_audit_deps_pnpm(struct wh_repo *r, const char *pkg_
                                              const char *lock_file, struct wh_bytes lock,
                                              const char **bad_file, bool *found,
                                              struct wh_error *err);
+
+/* package.json against bun.lock (JSONC, lockfileVersion 0 or 1) workspaces[importer] (the
+ * package's directory relative to the lock's, "." beside it, the key "" in the lock): the same
+ * dependencies, devDependencies, optionalDependencies and peerDependencies with the same specs
+ * both ways, and each dependency and devDependency resolved under "packages" ("name@version").
+ * *found: the lock has that workspace (nothing is reported otherwise). */
+WH_MUST_CHECK enum wh_err wh_audit_deps_bun(struct wh_repo *r, const char *pkg_file,
+                                            struct wh_bytes pkg, const char *importer,
+                                            const char *lock_file, struct wh_bytes lock,
+                                            const char **bad_file, bool *found,
+                                            struct wh_error *err);
 
 /* pyproject.toml against poetry.lock, uv.lock, pdm.lock or pylock.toml: every name of
  * [project] dependencies, optional-dependencies, [dependency-groups] and

@@ -24,6 +24,23 @@ wh_audit_json_key_line(struct wh_bytes text, const char *key)
     return 1;
 }
 
+/*
+ * A feature by tag ("ghcr.io/devcontainers/features/node:1") is name "…/node", version "1", as an
+ * image reference is (and as Renovate's devcontainer manager reports it: depName, currentValue).
+ * The lock file is still looked up by the whole key, as the devcontainer CLI writes it.
+ */
+static void
+split_tag(struct wh_audit *au, struct wh_audit_ref *r, const char *key)
+{
+    const char *colon = strrchr(key, ':');
+    const char *slash = strrchr(key, '/');
+
+    if (colon != NULL && colon[1] != '\0' && (slash == NULL || colon > slash)) {
+        r->name = wh_arena_strndup(au->a, key, (size_t)(colon - key));
+        r->version = colon + 1;
+    }
+}
+
 static void
 audit_feature(struct wh_audit *au, const char *file, struct wh_bytes text, const char *key,
               const struct wh_audit_lock *lock)
@@ -47,6 +64,7 @@ audit_feature(struct wh_audit *au, const char *file, struct wh_bytes text, const
         r->status = WH_AUDIT_PINNED;
         return;
     }
+    split_tag(au, r, key);
     e = wh_audit_lock_find(lock, key);
     if (e != NULL && e->digest != NULL) {
         r->status = WH_AUDIT_LOCKED;

@@ -8,50 +8,9 @@
 #include "audit/toml.h"
 #include "audit/yaml.h"
 
-#define SHOWN_MAX 5
-
-struct diffs {
-    struct wh_buf b, fix; /* what differs; the names the fix command takes */
-    size_t n, n_fix;
-};
-
-static void
-diffs_init(struct diffs *d)
-{
-    memset(d, 0, sizeof(*d));
-    wh_buf_init(&d->b, 4096);
-    wh_buf_init(&d->fix, 4096);
-}
-
-static void
-diffs_fini(struct diffs *d)
-{
-    wh_buf_fini(&d->b);
-    wh_buf_fini(&d->fix);
-}
-
-static void
-diff_add(struct diffs *d, const char *text)
-{
-    if (d->n++ >= SHOWN_MAX)
-        return;
-    wh_buf_append_c(&d->b, d->n > 1 ? "; " : "");
-    wh_buf_append_c(&d->b, text);
-}
-
-/* `prefix` + name once more in the fix command (at most SHOWN_MAX names). */
-static void
-fix_add(struct diffs *d, const char *prefix, const char *name)
-{
-    if (d->n_fix++ >= SHOWN_MAX)
-        return;
-    wh_buf_append_c(&d->fix, prefix);
-    wh_buf_printf(&d->fix, "%.200s", name);
-}
-
 /* One finding for all the differences, or a note that the pair is in sync. */
 static void
-report(struct wh_repo *r, const char *manifest, const char *lock, const struct diffs *d,
+report(struct wh_repo *r, const char *manifest, const char *lock, const struct wh_audit_diffs *d,
        const char *fix, size_t n_deps)
 {
     struct wh_arena *a = r->au->a;
@@ -61,7 +20,7 @@ report(struct wh_repo *r, const char *manifest, const char *lock, const struct d
             r, WH_REPO_DEPS, "deps/lock-out-of-sync", WH_TIER_BLOCK, lock, 1,
             wh_arena_sprintf(a, "%s is out of sync with %s (%zu difference%s: %s%s): %s", lock,
                              manifest, d->n, d->n == 1 ? "" : "s", d->b.ptr,
-                             d->n > SHOWN_MAX ? "; ..." : "", fix));
+                             d->n > WH_AUDIT_DIFFS_SHOWN ? "; ..." : "", fix));
     else
         wh_audit_repo_note(r, WH_REPO_DEPS,
                            wh_arena_sprintf(a, "%s: %s in sync (%zu dependenc%s)", manifest, lock,
@@ -482,7 +441,8 @@ cargo_find(const struct cargo *c, const struct cargo_dep *d, struct wh_arena *a,
 }
 
 static void
-cargo_compare(struct wh_repo *r, const char *manifest, const struct cargo *c, struct diffs *d)
+cargo_compare(struct wh_repo *r, const char *manifest, const struct cargo *c,
+              struct wh_audit_diffs *d)
 {
     struct wh_arena *a = r->au->a;
     size_t i;
@@ -492,20 +452,23 @@ cargo_compare(struct wh_repo *r, const char *manifest, const struct cargo *c, st
         const struct cargo_dep *dep = &c->deps[i];
         const struct cargo_pkg *p = cargo_find(c, dep, a, &ok);
         if (p == NULL) {
-            diff_add(d, wh_arena_sprintf(a, "%.200s %.100s is not in the lock", dep->name,
-                                         dep->req != NULL ? dep->req : "(path, git or workspace)"));
-            fix_add(d, " -p ", dep->name);
+            wh_audit_diffs_add(
+                d, wh_arena_sprintf(a, "%.200s %.100s is not in the lock", dep->name,
+                                    dep->req != NULL ? dep->req : "(path, git or workspace)"));
+            wh_audit_diffs_fix(d, " -p ", dep->name);
         } else if (!ok) {
-            diff_add(d, wh_arena_sprintf(a, "%.200s: %s wants %.100s, the lock has %.100s",
-                                         dep->name, manifest, dep->req, p->version));
-            fix_add(d, " -p ", dep->name);
+            wh_audit_diffs_add(d,
+                               wh_arena_sprintf(a, "%.200s: %s wants %.100s, the lock has %.100s",
+                                                dep->name, manifest, dep->req, p->version));
+            wh_audit_diffs_fix(d, " -p ", dep->name);
         } else if (p->source != NULL &&
                    (strncmp(p->source, "registry+", 9) == 0 ||
                     strncmp(p->source, "sparse+", 7) == 0) &&
                    !cargo_has_checksum(c, p, a)) {
-            diff_add(d, wh_arena_sprintf(a, "%.200s %.100s from %.200s has no checksum in the lock",
-                                         p->name, p->version, p->source));
-            fix_add(d, " -p ", dep->name);
+            wh_audit_diffs_add(
+                d, wh_arena_sprintf(a, "%.200s %.100s from %.200s has no checksum in the lock",
+                                    p->name, p->version, p->source));
+            wh_audit_diffs_fix(d, " -p ", dep->name);
         } else {
             wh_audit_repo_dep(r, manifest, p->name, p->version);
         }
@@ -518,7 +481,7 @@ wh_audit_deps_cargo(struct wh_repo *r, const char *manifest_file, struct wh_byte
                     struct wh_error *err)
 {
     struct cargo c;
-    struct diffs d;
+    struct wh_audit_diffs d;
     enum wh_err rc;
 
     memset(&c, 0, sizeof(c));
@@ -528,15 +491,15 @@ wh_audit_deps_cargo(struct wh_repo *r, const char *manifest_file, struct wh_byte
     *bad_file = lock_file;
     if ((rc = cargo_lock(&c, lock, r->au->a, err)) != WH_OK)
         return rc;
-    diffs_init(&d);
+    wh_audit_diffs_init(&d);
     cargo_compare(r, manifest_file, &c, &d);
     report(r, manifest_file, lock_file, &d,
            wh_arena_sprintf(r->au->a,
                             "run cargo update%s%s (cargo check adds a missing one) and commit "
                             "Cargo.lock; build with --locked",
-                            d.fix.ptr, d.n_fix > SHOWN_MAX ? " ..." : ""),
+                            d.fix.ptr, d.n_fix > WH_AUDIT_DIFFS_SHOWN ? " ..." : ""),
            c.n_deps);
-    diffs_fini(&d);
+    wh_audit_diffs_fini(&d);
     return WH_OK;
 }
 
@@ -652,7 +615,7 @@ yarn_find(const struct yarn *y, const char *name, const char *spec, struct wh_ar
 
 static size_t
 yarn_compare(struct wh_repo *r, const char *pkg_file, json_t *pkg, const struct yarn *y,
-             struct diffs *d)
+             struct wh_audit_diffs *d)
 {
     struct wh_arena *a = r->au->a;
     size_t i, n = 0;
@@ -666,8 +629,8 @@ yarn_compare(struct wh_repo *r, const char *pkg_file, json_t *pkg, const struct 
             const struct yarn_entry *e = yarn_find(y, name, spec, a);
             n++;
             if (e == NULL)
-                diff_add(d, wh_arena_sprintf(a, "%s.%.200s %.100s is not in the lock", JS_FIELDS[i],
-                                             name, spec));
+                wh_audit_diffs_add(d, wh_arena_sprintf(a, "%s.%.200s %.100s is not in the lock",
+                                                       JS_FIELDS[i], name, spec));
             else if (strncmp(spec, "workspace:", 10) != 0)
                 wh_audit_repo_dep(r, pkg_file, name, e->version != NULL ? e->version : "");
         }
@@ -680,7 +643,7 @@ wh_audit_deps_yarn(struct wh_repo *r, const char *pkg_file, struct wh_bytes pkg,
                    struct wh_error *err)
 {
     struct yarn y;
-    struct diffs d;
+    struct wh_audit_diffs d;
     json_t *p;
     enum wh_err rc;
     size_t n;
@@ -696,7 +659,7 @@ wh_audit_deps_yarn(struct wh_repo *r, const char *pkg_file, struct wh_bytes pkg,
     }
     if (y.n > 1) /* by descriptor (the entry's first member) */
         qsort(y.e, y.n, sizeof(*y.e), cmp_str);
-    diffs_init(&d);
+    wh_audit_diffs_init(&d);
     n = yarn_compare(r, pkg_file, p, &y, &d);
     report(r, pkg_file, lock_file, &d,
            y.berry ? "run yarn install and commit yarn.lock; CI's yarn install --immutable "
@@ -704,7 +667,7 @@ wh_audit_deps_yarn(struct wh_repo *r, const char *pkg_file, struct wh_bytes pkg,
                    : "run yarn install and commit yarn.lock; CI's yarn install --frozen-lockfile "
                      "refuses it",
            n);
-    diffs_fini(&d);
+    wh_audit_diffs_fini(&d);
     json_decref(p);
     return WH_OK;
 }
@@ -758,7 +721,7 @@ ymap_get(const struct ymap *m, const char *key)
 static void
 pnpm_dep(struct wh_repo *r, const char *pkg_file, const struct ymap *field_map,
          const struct ymap *specifiers, const char *field, const char *name, const char *spec,
-         struct diffs *d)
+         struct wh_audit_diffs *d)
 {
     struct wh_arena *a = r->au->a;
     const struct wh_yaml_node *e = ymap_get(field_map, name);
@@ -772,17 +735,19 @@ pnpm_dep(struct wh_repo *r, const char *pkg_file, const struct ymap *field_map,
         locked_spec = wh_yaml_tree_str(ymap_get(specifiers, name));
     }
     if (e == NULL)
-        diff_add(d, wh_arena_sprintf(a, "%s.%.200s %.100s is not in the lock", field, name, spec));
+        wh_audit_diffs_add(
+            d, wh_arena_sprintf(a, "%s.%.200s %.100s is not in the lock", field, name, spec));
     else if (locked_spec == NULL || strcmp(locked_spec, spec) != 0)
-        diff_add(d, wh_arena_sprintf(a, "%s.%.200s: package.json %.100s, the lock %.100s", field,
-                                     name, spec, locked_spec != NULL ? locked_spec : "(none)"));
+        wh_audit_diffs_add(d, wh_arena_sprintf(a, "%s.%.200s: package.json %.100s, the lock %.100s",
+                                               field, name, spec,
+                                               locked_spec != NULL ? locked_spec : "(none)"));
     else if (strncmp(spec, "workspace:", 10) != 0) /* a member, not a locked package */
         wh_audit_repo_dep(r, pkg_file, name, version != NULL ? version : "");
 }
 
 static size_t
 pnpm_compare(struct wh_repo *r, const char *pkg_file, json_t *pkg,
-             const struct wh_yaml_node *importer, struct diffs *d)
+             const struct wh_yaml_node *importer, struct wh_audit_diffs *d)
 {
     struct wh_arena *a = r->au->a;
     struct ymap specifiers, field_map;
@@ -802,8 +767,8 @@ pnpm_compare(struct wh_repo *r, const char *pkg_file, json_t *pkg,
         }
         for (k = 0; k < field_map.n; k++)
             if (json_object_get(want, field_map.pairs[2 * k]->text) == NULL)
-                diff_add(d, wh_arena_sprintf(a, "%s.%.200s is in the lock only", JS_FIELDS[i],
-                                             field_map.pairs[2 * k]->text));
+                wh_audit_diffs_add(d, wh_arena_sprintf(a, "%s.%.200s is in the lock only",
+                                                       JS_FIELDS[i], field_map.pairs[2 * k]->text));
     }
     return n;
 }
@@ -850,7 +815,7 @@ wh_audit_deps_pnpm(struct wh_repo *r, const char *pkg_file, struct wh_bytes pkg,
 {
     struct wh_yaml_node *root;
     const struct wh_yaml_node *imps, *imp;
-    struct diffs d;
+    struct wh_audit_diffs d;
     json_t *p;
     enum wh_err rc;
     size_t n;
@@ -872,14 +837,94 @@ wh_audit_deps_pnpm(struct wh_repo *r, const char *pkg_file, struct wh_bytes pkg,
     *bad_file = pkg_file;
     if ((rc = wh_audit_deps_json(pkg, false, r->au->a, &p, err)) != WH_OK)
         return rc;
-    diffs_init(&d);
+    wh_audit_diffs_init(&d);
     n = pnpm_compare(r, pkg_file, p, imp, &d);
     report(r, pkg_file, lock_file, &d,
            "run pnpm install and commit pnpm-lock.yaml; CI's pnpm install --frozen-lockfile "
            "refuses it",
            n);
-    diffs_fini(&d);
+    wh_audit_diffs_fini(&d);
     json_decref(p);
+    return WH_OK;
+}
+
+/* ---- bun: bun.lock (JSONC) workspaces[importer] against package.json ---- */
+
+static const char *const BUN_FIELDS[] = {"dependencies", "devDependencies", "optionalDependencies",
+                                         "peerDependencies"};
+
+/* Each dependency and devDependency has a "packages" entry whose first item is "name@version"
+ * (a version is recorded for the report); returns how many dependencies the manifest lists. */
+static size_t
+bun_resolved(struct wh_repo *r, const char *pkg_file, json_t *p, json_t *packages,
+             struct wh_audit_diffs *d)
+{
+    struct wh_arena *a = r->au->a;
+    const char *name, *id, *at;
+    json_t *v;
+    size_t i, n = 0;
+
+    for (i = 0; i < sizeof(BUN_FIELDS) / sizeof(BUN_FIELDS[0]); i++) {
+        json_object_foreach(json_object_get(p, BUN_FIELDS[i]), name, v)
+        {
+            n++;
+            if (i >= 2)
+                continue; /* optional and peer dependencies may be left unresolved */
+            id = json_string_value(json_array_get(json_object_get(packages, name), 0));
+            at = id != NULL ? strrchr(id, '@') : NULL;
+            if (at == NULL || at == id || (size_t)(at - id) != strlen(name) ||
+                strncmp(id, name, strlen(name)) != 0)
+                wh_audit_diffs_add(d, wh_arena_sprintf(a,
+                                                       "%s.%.200s has no \"name@version\" entry "
+                                                       "under packages",
+                                                       BUN_FIELDS[i], name));
+            else if (at[1] >= '0' && at[1] <= '9')
+                wh_audit_repo_dep(r, pkg_file, name, wh_arena_sprintf(a, "%.100s", at + 1));
+        }
+    }
+    return n;
+}
+
+enum wh_err
+wh_audit_deps_bun(struct wh_repo *r, const char *pkg_file, struct wh_bytes pkg,
+                  const char *importer, const char *lock_file, struct wh_bytes lock,
+                  const char **bad_file, bool *found, struct wh_error *err)
+{
+    struct wh_audit_diffs d;
+    json_t *l, *p, *ws, *w;
+    enum wh_err rc;
+    size_t i, n;
+
+    *found = false;
+    *bad_file = lock_file;
+    if ((rc = wh_audit_deps_json(lock, true, r->au->a, &l, err)) != WH_OK)
+        return rc;
+    ws = json_object_get(l, "workspaces");
+    if (!json_is_integer(json_object_get(l, "lockfileVersion")) || !json_is_object(ws)) {
+        json_decref(l);
+        return wh_error_set(err, WH_E_INVALID,
+                            "1:1: no lockfileVersion and workspaces: not a text bun.lock");
+    }
+    w = json_object_get(ws, strcmp(importer, ".") == 0 ? "" : importer);
+    if (!json_is_object(w)) {
+        json_decref(l);
+        return WH_OK;
+    }
+    *found = true;
+    *bad_file = pkg_file;
+    if ((rc = wh_audit_deps_json(pkg, false, r->au->a, &p, err)) != WH_OK) {
+        json_decref(l);
+        return rc;
+    }
+    wh_audit_diffs_init(&d);
+    for (i = 0; i < sizeof(BUN_FIELDS) / sizeof(BUN_FIELDS[0]); i++)
+        wh_audit_deps_json_field(p, w, BUN_FIELDS[i], &d, r->au->a);
+    n = bun_resolved(r, pkg_file, p, json_object_get(l, "packages"), &d);
+    report(r, pkg_file, lock_file, &d,
+           "run bun install and commit bun.lock; CI's bun install --frozen-lockfile refuses it", n);
+    wh_audit_diffs_fini(&d);
+    json_decref(p);
+    json_decref(l);
     return WH_OK;
 }
 
@@ -1059,7 +1104,7 @@ wh_audit_deps_pylock(struct wh_repo *r, const char *manifest_file, struct wh_byt
 {
     struct wh_arena *a = r->au->a;
     struct py_names want, locked;
-    struct diffs d;
+    struct wh_audit_diffs d;
     enum wh_err rc;
     size_t i, k;
 
@@ -1072,17 +1117,17 @@ wh_audit_deps_pylock(struct wh_repo *r, const char *manifest_file, struct wh_byt
     if ((rc = py_lock(&locked, lock, a, err)) != WH_OK)
         return rc;
     py_sort(&locked, a);
-    diffs_init(&d);
+    wh_audit_diffs_init(&d);
     for (i = 0; i < want.n; i++) {
         k = py_find(&locked, want.name[i]);
         if (k == locked.n)
-            diff_add(&d, wh_arena_sprintf(a, "%.200s (%s:%d) is not in the lock", want.name[i],
-                                          manifest_file, want.line[i]));
+            wh_audit_diffs_add(&d, wh_arena_sprintf(a, "%.200s (%s:%d) is not in the lock",
+                                                    want.name[i], manifest_file, want.line[i]));
         else
             wh_audit_repo_dep(r, manifest_file, want.name[i],
                               locked.version[k] != NULL ? locked.version[k] : "");
     }
     report(r, manifest_file, lock_file, &d, py_fix(lock_file), want.n);
-    diffs_fini(&d);
+    wh_audit_diffs_fini(&d);
     return WH_OK;
 }

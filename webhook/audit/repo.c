@@ -386,7 +386,8 @@ importer_of(struct wh_arena *a, const char *rel, const char *lock)
     return rd > ld ? wh_arena_strndup(a, rel + ld, rd - ld) : ".";
 }
 
-/* package.json against a yarn or pnpm lock; false when a pnpm lock does not hold it. */
+/* package.json against a yarn, pnpm or bun lock; false when a pnpm or bun lock does not hold
+ * it. */
 static bool
 deps_js_lock(struct wh_repo *r, const char *root, const char *rel, struct wh_bytes pkg,
              const char *lock)
@@ -397,7 +398,8 @@ deps_js_lock(struct wh_repo *r, const char *root, const char *rel, struct wh_byt
     enum wh_err rc;
     bool found = true;
 
-    if (strcmp(base, "yarn.lock") != 0 && strcmp(base, "pnpm-lock.yaml") != 0) {
+    if (strcmp(base, "yarn.lock") != 0 && strcmp(base, "pnpm-lock.yaml") != 0 &&
+        strcmp(base, "bun.lock") != 0) {
         wh_audit_repo_note(
             r, WH_REPO_DEPS,
             wh_arena_sprintf(r->au->a, "%s: locked by %s (its sync is not checked)", rel, lock));
@@ -407,6 +409,9 @@ deps_js_lock(struct wh_repo *r, const char *root, const char *rel, struct wh_byt
         return true;
     if (strcmp(base, "yarn.lock") == 0)
         rc = wh_audit_deps_yarn(r, rel, pkg, lock, lk, &bad, &e);
+    else if (strcmp(base, "bun.lock") == 0)
+        rc = wh_audit_deps_bun(r, rel, pkg, importer_of(r->au->a, rel, lock), lock, lk, &bad,
+                               &found, &e);
     else
         rc = wh_audit_deps_pnpm(r, rel, pkg, importer_of(r->au->a, rel, lock), lock, lk, &bad,
                                 &found, &e);

@@ -1,4 +1,5 @@
-/* The TOML subset (audit/toml.h) and Cargo requirement matching (audit/deps.h) at their edges. */
+/* The TOML subset (audit/toml.h), Cargo requirement matching and bun.lock (audit/deps.h) at their
+ * edges. */
 #include <string.h>
 
 #include "audit/deps.h"
@@ -128,10 +129,83 @@ test_cargo_requirements(void)
            cases[i].req, cases[i].holds ? "admits" : "refuses", cases[i].version);
 }
 
+/* bun.lock: "ok" when in sync, else the finding's message, or "ERR <msg>" / "absent". */
+static const char *
+bun(const char *pkg, const char *importer, const char *lock, struct wh_arena *a, size_t *n_deps)
+{
+    struct wh_audit au;
+    struct wh_repo r;
+    struct wh_error err = {0};
+    const char *bad = NULL;
+    bool found;
+
+    wh_audit_init(&au, a);
+    wh_audit_repo_init(&r, &au);
+    if (wh_audit_deps_bun(&r, "package.json", bytes(pkg), importer, "bun.lock", bytes(lock), &bad,
+                          &found, &err) != WH_OK)
+        return wh_arena_sprintf(a, "ERR %s: %s", bad, err.msg);
+    *n_deps = r.n_deps;
+    if (!found)
+        return "absent";
+    return r.n_findings == 0 ? "ok" : r.findings[0].msg;
+}
+
+static void
+test_bun_lock(void)
+{
+    static const char lock[] =
+        "{ // JSONC\n \"lockfileVersion\": 1,\n \"workspaces\": {\n"
+        "  \"\": {\"name\": \"app\", \"dependencies\": {\"hono\": \"^4.6.3\",},"
+        " \"devDependencies\": {\"@t/x\": \"1.0.0\"},},\n"
+        "  \"packages/a\": {\"name\": \"a\", \"dependencies\": {\"app\": \"workspace:*\"}},\n },\n"
+        " \"packages\": {\"hono\": [\"hono@4.6.3\", \"\", {}, \"sha512-x\"],"
+        " \"@t/x\": [\"@t/x@1.0.0\"], \"app\": [\"app@workspace:.\"],},\n}\n";
+    struct wh_arena a;
+    const char *got;
+    size_t n = 0;
+
+    wh_arena_init(&a);
+    got = bun("{\"dependencies\": {\"hono\": \"^4.6.3\"}, \"devDependencies\": {\"@t/x\": "
+              "\"1.0.0\"}}",
+              ".", lock, &a, &n);
+    ok(strcmp(got, "ok") == 0 && n == 2,
+       "bun.lock (JSONC, trailing commas): the root workspace in sync, 2 versions recorded: %s, "
+       "%zu",
+       got, n);
+    got = bun("{\"dependencies\": {\"app\": \"workspace:*\"}}", "packages/a", lock, &a, &n);
+    ok(strcmp(got, "ok") == 0 && n == 0,
+       "a workspace member by its directory; a workspace: dependency records no version: %s", got);
+    got = bun("{\"dependencies\": {\"hono\": \"^4.7.0\", \"zod\": \"3\"}}", ".", lock, &a, &n);
+    ok(strstr(got,
+              "4 differences: dependencies.hono: package.json ^4.7.0, the lock ^4.6.3; "
+              "dependencies.zod 3 is not in the lock; devDependencies.@t/x 1.0.0 is in the "
+              "lock only; dependencies.zod has no \"name@version\" entry under packages") != NULL &&
+           strstr(got, "run bun install") != NULL,
+       "out of sync both ways, and an unresolved dependency: %s", got);
+    got = bun("{\"dependencies\": {\"hono\": \"^4.6.3\"}}", ".",
+              "{\"lockfileVersion\": 1, \"workspaces\": {\"\": {\"dependencies\": "
+              "{\"hono\": \"^4.6.3\"}}}, \"packages\": {\"hono\": [\"honox@4.6.3\"]}}",
+              &a, &n);
+    ok(strstr(got, "dependencies.hono has no \"name@version\" entry") != NULL,
+       "a packages entry naming another package does not resolve it: %s", got);
+    got = bun("{}", "packages/b", lock, &a, &n);
+    ok(strcmp(got, "absent") == 0, "a directory the lock has no workspace for: %s", got);
+    got = bun("{}", ".", "{\"workspaces\": {}}", &a, &n);
+    ok(strcmp(got, "ERR bun.lock: 1:1: no lockfileVersion and workspaces: not a text bun.lock") ==
+           0,
+       "no lockfileVersion: %s", got);
+    got = bun("{}", ".", "[1]", &a, &n);
+    ok(strcmp(got, "ERR bun.lock: 1:1: not a JSON object") == 0, "not an object: %s", got);
+    got = bun("{\"dependencies\": 1", ".", lock, &a, &n);
+    ok(strncmp(got, "ERR package.json: 1:", 20) == 0, "a broken package.json names it: %s", got);
+    wh_arena_fini(&a);
+}
+
 int
 main(void)
 {
     test_toml_reader();
     test_cargo_requirements();
+    test_bun_lock();
     return done_testing();
 }
