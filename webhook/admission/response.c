@@ -16,6 +16,9 @@ append_text(struct wh_buf *out, const char *text)
     size_t n = strlen(text), i = 0, j = 0, len;
     char *fixed;
 
+    /* ASCII (a uid, an annotation key) is UTF-8 as it is: one compare a byte. */
+    while (i < n && s[i] < 0x80)
+        i++;
     while (i < n && (len = wh_utf8_next(s + i, n - i, NULL)) != 0)
         i += len;
     if (i == n) {
@@ -68,6 +71,40 @@ struct scratch {
 #define ELLIPSIS "\xE2\x80\xA6"
 #define MORE_RESERVE 64 /* bytes for "; … and <N> more denials" */
 
+/* Appends `s` (n bytes) with a backslash before each '"' and '\\'. */
+static void
+append_quoted(struct wh_buf *out, const unsigned char *s, size_t n)
+{
+    size_t i, run = 0;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] != '"' && s[i] != '\\')
+            continue;
+        wh_buf_append(out, s + run, i - run);
+        wh_buf_append(out, "\\", 1);
+        run = i; /* the quote or backslash itself goes out with the next run */
+    }
+    wh_buf_append(out, s + run, n - run);
+}
+
+/* True when `text` is printable ASCII (what wh_decision_text_clean leaves as it is) that fits
+ * `max_bytes` and, escaped, `max_escaped`: nearly every annotation, warning and denial. */
+static bool
+is_plain_fit(struct wh_str text, size_t max_bytes, size_t max_escaped)
+{
+    const unsigned char *s = (const unsigned char *)text.ptr;
+    size_t i, escaped = text.len;
+
+    if (text.len > max_bytes || max_bytes < 3)
+        return false;
+    for (i = 0; i < text.len; i++) {
+        if (s[i] < 0x20 || s[i] >= 0x7f)
+            return false;
+        escaped += s[i] == '"' || s[i] == '\\';
+    }
+    return escaped <= max_escaped;
+}
+
 /*
  * Appends `text` cleaned (wh_decision_text_clean) and cut to `max_bytes`, JSON-escaped without
  * quotes and cut again so the escaped bytes stay within `max_escaped` (a text of quotes or
@@ -79,8 +116,13 @@ append_escaped(struct wh_buf *out, struct scratch *sc, struct wh_str text, size_
                size_t max_escaped)
 {
     const unsigned char *s;
-    size_t i, len, escaped = 0, fit = 0, run = 0;
+    size_t i, len, escaped = 0, fit = 0;
 
+    if (text.len > 0 && is_plain_fit(text, max_bytes, max_escaped)) {
+        /* Clean already and uncut: no scratch copy, no character walk. */
+        append_quoted(out, (const unsigned char *)text.ptr, text.len);
+        return text.len;
+    }
     wh_buf_reset(&sc->clean);
     wh_decision_text_clean(&sc->clean, text, max_bytes);
     if (sc->clean.len == 0)
@@ -96,14 +138,7 @@ append_escaped(struct wh_buf *out, struct scratch *sc, struct wh_str text, size_
     }
     if (escaped <= max_escaped)
         fit = sc->clean.len;
-    for (i = 0; i < fit; i++) {
-        if (s[i] != '"' && s[i] != '\\')
-            continue;
-        wh_buf_append(out, s + run, i - run);
-        wh_buf_append(out, "\\", 1);
-        run = i; /* the quote or backslash itself goes out with the next run */
-    }
-    wh_buf_append(out, s + run, fit - run);
+    append_quoted(out, s, fit);
     if (fit == sc->clean.len)
         return fit;
     wh_buf_append(out, ELLIPSIS, 3);

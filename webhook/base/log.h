@@ -20,8 +20,8 @@ void wh_log_json_line(const char *json, size_t len);
  * Buffered logging, for a server whose loop thread must never wait on stderr. Until started (and
  * after wh_log_buffer_stop) every line is one write(2) by the thread that logs. Once started,
  * lines are copied into a buffer of `cap` bytes (under a mutex held only for the copy) and a
- * writer thread writes them to `fd`: a line logged after a quiet millisecond as soon as the
- * writer runs, a busy stream in batches at most a millisecond apart. When a line does not fit in
+ * writer thread writes them to `fd`: a line logged after 10 quiet milliseconds as soon as the
+ * writer runs, a busy stream in batches at most 10 ms apart. When a line does not fit in
  * what is left of the buffer (stderr read slower than lines come, or not at all) the line is
  * dropped whole and counted, never waited for: the writer then writes a warning saying how many
  * lines were lost, and wh_log_dropped counts them all. false (and logging stays unbuffered) when

@@ -197,7 +197,7 @@ diff_sboms(const struct wh_image_check_ctx *ctx, const struct wh_policy_image *r
     timed_out = false;
     if (prod->sbom_key != NULL && dev->sbom_key != NULL)
         hit = wh_pipeline_memo_lookup(
-            ctx, wh_arena_sprintf(a, "drift|%s|%s", prod->sbom_key, dev->sbom_key), &entry, &flight,
+            ctx, wh_pipeline_memo_drift_key(ctx, prod->sbom_key, dev->sbom_key), &entry, &flight,
             &timed_out);
     if (hit != NULL) {
         out->diff = (struct wh_sbom_diff *)(uintptr_t)hit; /* read only: policy/ takes it const */

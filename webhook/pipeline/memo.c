@@ -27,6 +27,48 @@ release_entry(void *entry)
     wh_cache_entry_unref(entry);
 }
 
+/* The `n` parts joined into one arena string (at most KEY_PARTS); a NULL part reads "(null)", as
+ * glibc's printf("%s") did when these keys were printed. */
+#define KEY_PARTS 16
+static const char *
+join(struct wh_arena *a, const char *const *parts, size_t n)
+{
+    const char *part[KEY_PARTS];
+    size_t len[KEY_PARTS], total = 0, i;
+    char *out, *p;
+
+    WH_ASSERT(n <= KEY_PARTS);
+    for (i = 0; i < n; i++) {
+        part[i] = parts[i] != NULL ? parts[i] : "(null)";
+        len[i] = strlen(part[i]);
+        total += len[i];
+    }
+    p = out = wh_arena_alloc(a, total + 1);
+    for (i = 0; i < n; i++) {
+        memcpy(p, part[i], len[i]);
+        p += len[i];
+    }
+    *p = '\0';
+    return out;
+}
+#define JOIN(a, ...)                                                                               \
+    join((a), (const char *const[]){__VA_ARGS__},                                                  \
+         sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+
+/* `v` in decimal, in `buf` (the end of it): what "%llu" prints. */
+static const char *
+decimal(char buf[24], unsigned long long v)
+{
+    char *p = buf + 23;
+
+    *p = '\0';
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    return p;
+}
+
 /* Cache keys of a review that reads with its pod's pull secrets are its own: a failure (a 401)
  * seen without the secret must not answer a review that has one, nor the other way round. */
 const char *
@@ -34,7 +76,42 @@ wh_pipeline_memo_creds_scope(const struct wh_image_check_ctx *ctx)
 {
     const char *k = ctx->registry != NULL ? wh_registry_client_credentials_key(ctx->registry) : "";
 
-    return k == NULL || *k == '\0' ? "" : wh_arena_sprintf(ctx->arena, "creds=%s|", k);
+    return k == NULL || *k == '\0' ? "" : JOIN(ctx->arena, "creds=", k, "|");
+}
+
+const char *
+wh_pipeline_memo_tag_key(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref)
+{
+    return JOIN(ctx->arena, wh_pipeline_memo_creds_scope(ctx), "tag|", ref->registry, "/",
+                ref->repository, ":", ref->tag);
+}
+
+const char *
+wh_pipeline_memo_manifest_key(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
+                              const char *digest)
+{
+    return JOIN(ctx->arena, wh_pipeline_memo_creds_scope(ctx), "manifest|", ref->registry, "/",
+                ref->repository, "@", digest);
+}
+
+const char *
+wh_pipeline_memo_facts_key(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
+                           const char *digest, size_t rule_index, bool want_signature)
+{
+    char gen[24], trust_gen[24], index[24];
+
+    return JOIN(ctx->arena, wh_pipeline_memo_creds_scope(ctx), "facts|",
+                decimal(gen, (unsigned long long)ctx->generation), "|t",
+                decimal(trust_gen, (unsigned long long)ctx->trust_generation), "|",
+                decimal(index, rule_index), want_signature ? "|1|" : "|0|", ref->registry, "/",
+                ref->repository, "@", digest);
+}
+
+const char *
+wh_pipeline_memo_drift_key(const struct wh_image_check_ctx *ctx, const char *prod_sbom,
+                           const char *dev_sbom)
+{
+    return JOIN(ctx->arena, "drift|", prod_sbom, "|", dev_sbom);
 }
 
 int64_t
@@ -143,7 +220,7 @@ wh_pipeline_memo_has_sbom(const struct wh_pipeline_facts *f)
 static const char *
 sbom_cache_key(const struct wh_image_check_ctx *ctx, const char *hash)
 {
-    return wh_arena_sprintf(ctx->arena, "sbom|%s", hash);
+    return JOIN(ctx->arena, "sbom|", hash);
 }
 
 enum wh_err
@@ -246,10 +323,7 @@ wh_pipeline_memo_facts(const struct wh_image_check_ctx *ctx, const struct wh_ima
     bool timed_out;
     int64_t ttl;
 
-    key = wh_arena_sprintf(ctx->arena, "%sfacts|%llu|t%llu|%zu|%d|%s/%s@%s",
-                           wh_pipeline_memo_creds_scope(ctx), (unsigned long long)ctx->generation,
-                           (unsigned long long)ctx->trust_generation, rule->index, want_signature,
-                           ref->registry, ref->repository, digest);
+    key = wh_pipeline_memo_facts_key(ctx, ref, digest, rule->index, want_signature);
     hit = wh_pipeline_memo_lookup(ctx, key, &entry, &flight, &timed_out);
     if (hit != NULL && ctx->cache_only != NULL && hit->sbom != NULL &&
         hit->sbom->n_components > WH_PIPELINE_LOOP_SBOM_COMPONENTS)

@@ -19,6 +19,23 @@
  * or "creds=<key>|", in the review's arena. */
 const char *wh_pipeline_memo_creds_scope(const struct wh_image_check_ctx *ctx);
 
+/*
+ * Cache keys, in the review's arena, built by copying their parts (a cached review builds several
+ * per image; a printf each was a twentieth of its CPU). Each starts with the review's credential
+ * scope. tag: "<scope>tag|REGISTRY/REPOSITORY:TAG"; manifest: "<scope>manifest|REGISTRY/
+ * REPOSITORY@DIGEST"; facts: "<scope>facts|<policy generation>|t<trust generation>|<rule index>|
+ * <0 or 1: want_signature>|REGISTRY/REPOSITORY@DIGEST"; drift: "drift|PROD_SBOM|DEV_SBOM".
+ */
+const char *wh_pipeline_memo_tag_key(const struct wh_image_check_ctx *ctx,
+                                     const struct wh_image_ref *ref);
+const char *wh_pipeline_memo_manifest_key(const struct wh_image_check_ctx *ctx,
+                                          const struct wh_image_ref *ref, const char *digest);
+const char *wh_pipeline_memo_facts_key(const struct wh_image_check_ctx *ctx,
+                                       const struct wh_image_ref *ref, const char *digest,
+                                       size_t rule_index, bool want_signature);
+const char *wh_pipeline_memo_drift_key(const struct wh_image_check_ctx *ctx, const char *prod_sbom,
+                                       const char *dev_sbom);
+
 /* How long a failure (a registry error) is shared with other reviews: min(negative TTL, 2 s). */
 int64_t wh_pipeline_memo_failure_ttl(const struct wh_image_check_ctx *ctx);
 

@@ -206,9 +206,7 @@ remember_manifest(const struct wh_image_check_ctx *ctx, const struct wh_image_re
 
     if (ctx->cache == NULL || info->error != NULL)
         return;
-    e = wh_cache_entry_new(wh_arena_sprintf(ctx->arena, "%smanifest|%s/%s@%s",
-                                            wh_pipeline_memo_creds_scope(ctx), ref->registry,
-                                            ref->repository, digest));
+    e = wh_cache_entry_new(wh_pipeline_memo_manifest_key(ctx, ref, digest));
     a = wh_cache_entry_arena(e);
     copy = wh_arena_memdup(a, info, sizeof(*info));
     copy->platforms = wh_arena_calloc(a, info->n_platforms + 1, sizeof(*copy->platforms));
@@ -249,11 +247,8 @@ wh_pipeline_resolve_digest(const struct wh_image_check_ctx *ctx, const struct wh
     *info_out = NULL;
     if (ref->digest != NULL)
         return ref->digest;
-    hit = wh_pipeline_memo_lookup(ctx,
-                                  wh_arena_sprintf(ctx->arena, "%stag|%s/%s:%s",
-                                                   wh_pipeline_memo_creds_scope(ctx), ref->registry,
-                                                   ref->repository, ref->tag),
-                                  &entry, &flight, &timed_out);
+    hit = wh_pipeline_memo_lookup(ctx, wh_pipeline_memo_tag_key(ctx, ref), &entry, &flight,
+                                  &timed_out);
     if (hit == NULL && timed_out) {
         wh_pipeline_fail(ctx->arena, error, code, WH_E_TIMEOUT,
                          "resolving the digest: timed out waiting for a concurrent resolution of "
@@ -299,11 +294,8 @@ wh_pipeline_resolve_manifest(const struct wh_image_check_ctx *ctx, const struct 
     const char *got = NULL;
     bool timed_out;
 
-    hit = wh_pipeline_memo_lookup(ctx,
-                                  wh_arena_sprintf(ctx->arena, "%smanifest|%s/%s@%s",
-                                                   wh_pipeline_memo_creds_scope(ctx), ref->registry,
-                                                   ref->repository, digest),
-                                  &entry, &flight, &timed_out);
+    hit = wh_pipeline_memo_lookup(ctx, wh_pipeline_memo_manifest_key(ctx, ref, digest), &entry,
+                                  &flight, &timed_out);
     if (hit != NULL)
         return hit;
     keep = entry != NULL ? wh_cache_entry_arena(entry) : ctx->arena;

@@ -216,14 +216,64 @@ struct verdict {
     char *audit; /* mode audit: the would-be denials, joined */
 };
 
+/* The prefixes of `v`, made at its first denial or warning: most images have none, and these
+ * were four printfs an image. */
+static void
+make_prefixes(struct verdict *v)
+{
+    struct wh_arena *a = v->d->arena;
+    const struct wh_image_eval *in = v->in;
+    const char *rule;
+
+    if (v->prefix != NULL)
+        return;
+    rule = in->rule != NULL ? wh_arena_sprintf(a, ", image rule %s", in->rule->name) : "";
+    if (in->digest != NULL && in->platform != NULL)
+        v->prefix = wh_arena_sprintf(a, "%s %s (index %s, platform %s %s)%s", in->path, in->image,
+                                     in->index_digest, in->platform, in->digest, rule);
+    else if (in->digest != NULL)
+        v->prefix = wh_arena_sprintf(a, "%s %s (%s)%s", in->path, in->image, in->digest, rule);
+    else
+        v->prefix = wh_arena_sprintf(a, "%s %s%s", in->path, in->image, rule);
+    v->wprefix = wh_arena_sprintf(a, "%s %s%s", in->path, in->image, rule);
+    v->wshort = wh_arena_sprintf(a, "%s%s", in->path, rule);
+}
+
+/* "<n>-<what>", the key of image n's audit annotation what, copied together (six or more an
+ * image, each a printf before). */
+static const char *
+annotation_key(struct wh_arena *a, int n, const char *what)
+{
+    char num[16], *p = num + sizeof(num);
+    unsigned u = (unsigned)n;
+    size_t len = strlen(what), k;
+    char *out;
+
+    if (n < 0)
+        return wh_arena_sprintf(a, "%d-%s", n, what);
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    k = (size_t)(num + sizeof(num) - p);
+    out = wh_arena_alloc(a, k + 1 + len + 1);
+    memcpy(out, p, k);
+    out[k] = '-';
+    memcpy(out + k + 1, what, len + 1);
+    return out;
+}
+
 /* Records "<object>: <marker><path> <image>, image rule R: <text>", or without the image when
  * that would pass WH_WARNING_MAX: the finding and its fix at the end are never what is cut. */
 static void
 record_warning(struct verdict *v, const char *marker, const char *text)
 {
     const char *subject = v->d->subject;
-    size_t n = (subject != NULL ? strlen(subject) + 2 : 0) + strlen(marker) + strlen(v->wprefix) +
-               2 + strlen(text);
+    size_t n;
+
+    make_prefixes(v);
+    n = (subject != NULL ? strlen(subject) + 2 : 0) + strlen(marker) + strlen(v->wprefix) + 2 +
+        strlen(text);
 
     wh_decision_warn(v->d, "%s%s: %s", marker, n <= WH_WARNING_MAX ? v->wprefix : v->wshort, text);
 }
@@ -234,6 +284,7 @@ deny(struct verdict *v, const char *text)
     v->denials++;
     switch (v->mode) {
     case WH_POLICY_MODE_ENFORCE:
+        make_prefixes(v);
         wh_decision_deny(v->d, "%s: %s", v->prefix, text);
         break;
     case WH_POLICY_MODE_WARN:
@@ -515,7 +566,7 @@ check_drift(struct verdict *v, const struct wh_policy *p, const struct wh_policy
         warn(v, wh_arena_sprintf(a, "and %zu more drift warnings",
                                  n[WH_TIER_WARN] - MESSAGES_PER_IMAGE));
     if (exempted != NULL)
-        wh_decision_annotate(v->d, wh_arena_sprintf(a, "%d-exempted", in->index), "%s", exempted);
+        wh_decision_annotate(v->d, annotation_key(a, in->index, "exempted"), "%s", exempted);
     warn_exemption_expiry(v, p, t, in->diff->n_findings, now);
     return wh_arena_sprintf(a, "block=%zu warn=%zu ignore=%zu", n[WH_TIER_BLOCK], n[WH_TIER_WARN],
                             n[WH_TIER_IGNORE]);
@@ -704,7 +755,7 @@ check_image_exemption(struct verdict *v, const struct wh_policy *p, time_t now)
     }
     k = (size_t)(x - p->exemptions);
     left = wh_policy_exemption_days_left(x, now);
-    wh_decision_annotate(v->d, wh_arena_sprintf(a, "%d-exempted", v->in->index),
+    wh_decision_annotate(v->d, annotation_key(a, v->in->index, "exempted"),
                          "signatures and attestations by spec.exemptions[%zu] until %s: %s", k,
                          x->expires_text, x->reason);
     if (left + 1 > EXEMPTION_NOTICE_DAYS)
@@ -771,22 +822,12 @@ wh_policy_evaluate_image(const struct wh_policy *p, const struct wh_image_eval *
 {
     struct wh_arena *a = d->arena;
     struct verdict v;
-    const char *drift, *signer = NULL, *verdict, *rule;
+    const char *drift, *signer = NULL, *verdict;
     int n = in->index;
 
     memset(&v, 0, sizeof(v));
     v.d = d;
     v.in = in;
-    rule = in->rule != NULL ? wh_arena_sprintf(a, ", image rule %s", in->rule->name) : "";
-    if (in->digest != NULL && in->platform != NULL)
-        v.prefix = wh_arena_sprintf(a, "%s %s (index %s, platform %s %s)%s", in->path, in->image,
-                                    in->index_digest, in->platform, in->digest, rule);
-    else if (in->digest != NULL)
-        v.prefix = wh_arena_sprintf(a, "%s %s (%s)%s", in->path, in->image, in->digest, rule);
-    else
-        v.prefix = wh_arena_sprintf(a, "%s %s%s", in->path, in->image, rule);
-    v.wprefix = wh_arena_sprintf(a, "%s %s%s", in->path, in->image, rule);
-    v.wshort = wh_arena_sprintf(a, "%s%s", in->path, rule);
     if (in->rule == NULL) {
         v.mode = p->defaults.mode;
         apply_action(&v, p->defaults.no_match,
@@ -799,7 +840,7 @@ wh_policy_evaluate_image(const struct wh_policy *p, const struct wh_image_eval *
     } else {
         v.mode = in->rule->mode;
         drift = evaluate_rule(&v, p, in->rule, now);
-        wh_decision_annotate(d, wh_arena_sprintf(a, "%d-rule", n), "%s", in->rule->name);
+        wh_decision_annotate(d, annotation_key(a, n, "rule"), "%s", in->rule->name);
     }
     if (in->facts != NULL && in->facts->n_signature_signers > 1)
         signer = found_signers(in->facts, a);
@@ -813,24 +854,23 @@ wh_policy_evaluate_image(const struct wh_policy *p, const struct wh_image_eval *
         verdict = v.mode == WH_POLICY_MODE_AUDIT && v.warnings == 0 ? "allow" : "warn";
     else
         verdict = "allow";
-    wh_decision_annotate(d, wh_arena_sprintf(a, "%d-digest", n), "%s",
+    wh_decision_annotate(d, annotation_key(a, n, "digest"), "%s",
                          in->index_digest != NULL ? in->index_digest
                          : in->digest != NULL     ? in->digest
                                                   : "unresolved");
     if (in->platform != NULL)
-        wh_decision_annotate(d, wh_arena_sprintf(a, "%d-platform", n), "%s %s", in->platform,
+        wh_decision_annotate(d, annotation_key(a, n, "platform"), "%s %s", in->platform,
                              in->digest);
-    wh_decision_annotate(d, wh_arena_sprintf(a, "%d-verdict", n), "%s", verdict);
-    wh_decision_annotate(d, wh_arena_sprintf(a, "%d-signer", n), "%s",
-                         signer != NULL ? signer : "none");
-    wh_decision_annotate(d, wh_arena_sprintf(a, "%d-drift", n), "%s", drift);
+    wh_decision_annotate(d, annotation_key(a, n, "verdict"), "%s", verdict);
+    wh_decision_annotate(d, annotation_key(a, n, "signer"), "%s", signer != NULL ? signer : "none");
+    wh_decision_annotate(d, annotation_key(a, n, "drift"), "%s", drift);
     /* The dev image the drift was judged against, by digest, however it was named. */
     if (in->dev_image != NULL && in->dev_digest != NULL)
-        wh_decision_annotate(d, wh_arena_sprintf(a, "%d-dev-image", n), "%s%s%s", in->dev_image,
+        wh_decision_annotate(d, annotation_key(a, n, "dev-image"), "%s%s%s", in->dev_image,
                              strchr(in->dev_image, '@') != NULL ? "" : "@",
                              strchr(in->dev_image, '@') != NULL ? "" : in->dev_digest);
     if (v.audit != NULL)
-        wh_decision_annotate(d, wh_arena_sprintf(a, "%d-audit", n), "would deny: %s", v.audit);
+        wh_decision_annotate(d, annotation_key(a, n, "audit"), "would deny: %s", v.audit);
 }
 
 void

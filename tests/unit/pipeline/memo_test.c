@@ -232,9 +232,47 @@ test_cache_only(void)
     wh_cache_free(cache);
 }
 
+/* The keys are built by copying parts: byte for byte what their printf formats made (the cache
+ * holds them across policy generations; a changed key would only miss, a merged one would lie). */
+static void
+test_keys(void)
+{
+    struct wh_arena a;
+    struct wh_image_check_ctx ctx;
+    struct wh_image_ref ref;
+    struct wh_error err;
+    const char *d = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+
+    wh_arena_init(&a);
+    ctx_init(&ctx, &a, NULL);
+    WH_ASSERT(wh_image_ref_parse(WH_STR("reg.example:5000/team/app:v1.2"), &a, &ref, &err) ==
+              WH_OK);
+    ok(strcmp(wh_pipeline_memo_tag_key(&ctx, &ref), "tag|reg.example:5000/team/app:v1.2") == 0,
+       "tag key");
+    ok(strcmp(wh_pipeline_memo_manifest_key(&ctx, &ref, d),
+              wh_arena_sprintf(&a, "manifest|reg.example:5000/team/app@%s", d)) == 0,
+       "manifest key");
+    ctx.generation = 18446744073709551615ULL;
+    ctx.trust_generation = 0;
+    ok(strcmp(wh_pipeline_memo_facts_key(&ctx, &ref, d, 12, true),
+              wh_arena_sprintf(&a, "facts|%llu|t0|12|1|reg.example:5000/team/app@%s",
+                               18446744073709551615ULL, d)) == 0,
+       "facts key: the widest generation, want_signature 1");
+    ctx.generation = 7;
+    ctx.trust_generation = 30;
+    ok(strcmp(wh_pipeline_memo_facts_key(&ctx, &ref, d, 0, false),
+              wh_arena_sprintf(&a, "facts|7|t30|0|0|reg.example:5000/team/app@%s", d)) == 0,
+       "facts key: another generation, rule 0, want_signature 0");
+    ok(strcmp(wh_pipeline_memo_drift_key(&ctx, "sha256:aa", "sha256:bb"),
+              "drift|sha256:aa|sha256:bb") == 0,
+       "drift key");
+    wh_arena_fini(&a);
+}
+
 int
 main(void)
 {
+    test_keys();
     test_flights();
     test_cache_only();
     test_complete();
