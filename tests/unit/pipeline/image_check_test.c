@@ -249,6 +249,10 @@ signed_image(struct world *w, const char *repo, const char *tag, const char *lab
     return d;
 }
 
+/* check() with the worker's fetch helpers: one image's fetches overlap (evidence.c, the dev image
+ * beside the production one); every row must come out the same. */
+static bool check_at_once;
+
 /* What one image check produced, and the verdict policy evaluation reaches on it. */
 struct outcome {
     struct wh_image_result r;
@@ -272,7 +276,9 @@ check(struct world *w, const char *image_ref, const char *pod_dev, int64_t budge
     ctx.now = wh_clock_wall();
     ctx.arena = &w->a;
     ctx.generation = wh_policy_generation(w->policy);
+    ctx.fanout = check_at_once ? wh_pipeline_fanout_new(w->client, 4) : NULL;
     wh_pipeline_image_check_one(&ctx, image_ref, pod_dev, NULL, &out->r);
+    wh_pipeline_fanout_free(ctx.fanout);
     wh_decision_init(&out->d, &w->a);
     memset(&ev, 0, sizeof(ev));
     ev.path = "spec.containers[0].image";
@@ -1058,6 +1064,65 @@ test_pod_deadline_at_once(void)
     world_stop(&w);
 }
 
+/* ---- one image's fetches at once (evidence.c, image_check.c select_prod_and_dev) ---- */
+
+/* A pod of the one image `tag` of the standard world, every request POD_SLOW_MS slow. */
+static void
+one_image_pod(struct world *w, const char *tag, struct wh_admission_request *req)
+{
+    struct wh_admission_image *img = wh_arena_calloc(&w->a, 1, sizeof(*img));
+
+    img->path = "spec.containers[0].image";
+    img->image = wh_arena_sprintf(&w->a, "%s/demo/app:%s", w->addr, tag);
+    memset(req, 0, sizeof(*req));
+    req->images = img;
+    req->n_images = 1;
+    fault_registry_set(w->f, wh_arena_sprintf(&w->a, "slow:%d", POD_SLOW_MS), "/v2/", 0);
+}
+
+/* The .sig, .att and dev image of one image overlap: the decision and the registry requests are
+ * the sequential ones, the time about half (8 round trips one after another: the tag, .sig and
+ * its blob, .att and its blob, the dev tag, its .att and blob; at once, 4). Then an image with no
+ * .sig, whose referrers are listed beside the .att: the same requests again. */
+static void
+test_one_image_at_once(void)
+{
+    static const char *const tags[] = {"ok", "nosig"};
+    struct world w;
+    struct wh_admission_request req;
+    struct wh_pipeline_fanout *fo;
+    struct pod_run seq, par;
+    const char *d;
+
+    standard_world(&w);
+    d = image(&w, "demo/app", "nosig", "app-nosig");
+    cosign_manifest(&w, "demo/app", d, "att",
+                    att_layer(&w, "demo/app", d, ci, "https://cyclonedx.org/bom", CDX_PROD));
+    fo = wh_pipeline_fanout_new(w.client, 4);
+    for (size_t k = 0; k < sizeof(tags) / sizeof(tags[0]); k++) {
+        one_image_pod(&w, tags[k], &req);
+        pod_review(&w, &req, NULL, 20000, &seq);
+        pod_review(&w, &req, fo, 20000, &par);
+        ok(strcmp(seq.text, par.text) == 0 && has(par.text, k == 0 ? "allowed=1" : "allowed=0"),
+           "app:%s, its fetches at once: the sequential decision (%zu bytes)", tags[k],
+           strlen(par.text));
+        if (strcmp(seq.text, par.text) != 0)
+            printf("# sequential:\n%s# at once:\n%s", seq.text, par.text);
+        ok(par.requests == seq.requests && par.requests > 0 && par.max_in_flight >= 2,
+           "app:%s: the same registry requests (%lu at once, %lu one after another), %u in "
+           "flight at most",
+           tags[k], par.requests, seq.requests, par.max_in_flight);
+        /* A ratio in one run, never an absolute time: 4 of 8 round trips, asserted below 0.75. */
+        if (k == 0)
+            ok(par.ms * 4 < seq.ms * 3,
+               "app:ok, %d ms a request: %lld ms at once, %lld ms one by one (ratio %.2f)",
+               POD_SLOW_MS, (long long)par.ms, (long long)seq.ms,
+               seq.ms > 0 ? (double)par.ms / (double)seq.ms : 0.0);
+    }
+    wh_pipeline_fanout_free(fo);
+    world_stop(&w);
+}
+
 int
 main(void)
 {
@@ -1075,6 +1140,18 @@ main(void)
     test_cache_entries_are_small();
     test_pod_images_at_once();
     test_pod_deadline_at_once();
+    test_one_image_at_once();
+    /* Every row again with one image's fetches at once: the same codes and messages. */
+    check_at_once = true;
+    printf("# the rows again, each image's fetches at once\n");
+    test_clean_world_is_allowed();
+    test_infrastructure_rows();
+    test_evidence_rows();
+    test_dev_evidence_rows();
+    test_tag_must_name_the_digest();
+    test_dev_reference_from_attestation();
+    test_signature_count();
+    test_agent_commits_win_over_empty();
     wh_arena_fini(&keys_arena);
     return done_testing();
 }
