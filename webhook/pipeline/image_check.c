@@ -286,34 +286,16 @@ check_task(void *arg, size_t i, struct wh_registry_client *registry)
     check_one(&c, b->images[i], b->dev, b->platforms, &b->results[i]);
 }
 
-/*
- * Checks the distinct images of `req` at once into results[0..) (in the pod's order of first
- * appearance); returns how many, or 0 when the review runs them one by one instead (no helpers,
- * one distinct image, or the loop thread's cache-only attempt). Each task has its own arena,
+/* images[0..n) (distinct) checked at once into results[0..n). Each task has its own arena,
  * finished with the review's, so what it leaves in its result lives as long as a sequential
- * check's would. The answer does not depend on which task ends first: evaluation walks the
- * containers in order afterwards.
- */
-static size_t
-check_distinct_at_once(const struct wh_image_check_ctx *ctx, const struct wh_admission_request *req,
-                       const char *dev, struct wh_image_result *results)
+ * check's would. */
+static void
+check_at_once(const struct wh_image_check_ctx *ctx, const char **images, size_t n, const char *dev,
+              const struct wh_admission_platforms *platforms, struct wh_image_result *results)
 {
-    struct batch b = {.ctx = ctx, .results = results, .dev = dev, .platforms = &req->platforms};
-    size_t n = 0;
+    struct batch b = {
+        .ctx = ctx, .images = images, .results = results, .dev = dev, .platforms = platforms};
 
-    if (ctx->fanout == NULL || ctx->cache_only != NULL || ctx->registry == NULL)
-        return 0;
-    b.images = wh_arena_calloc(ctx->arena, req->n_images, sizeof(*b.images));
-    for (size_t i = 0; i < req->n_images; i++) {
-        size_t j = 0;
-
-        while (j < n && strcmp(b.images[j], req->images[i].image) != 0)
-            j++;
-        if (j == n)
-            b.images[n++] = req->images[i].image;
-    }
-    if (n <= 1)
-        return 0;
     b.arenas = wh_arena_calloc(ctx->arena, n, sizeof(*b.arenas));
     b.timings = wh_arena_calloc(ctx->arena, n, sizeof(*b.timings));
     for (size_t k = 0; k < n; k++) {
@@ -322,7 +304,60 @@ check_distinct_at_once(const struct wh_image_check_ctx *ctx, const struct wh_adm
     }
     wh_pipeline_fanout_run(ctx->fanout, ctx->registry, n, check_task, &b);
     timing_sum(ctx->timing, b.timings, n);
+}
+
+static bool
+may_check_at_once(const struct wh_image_check_ctx *ctx)
+{
+    return ctx->fanout != NULL && ctx->cache_only == NULL && ctx->registry != NULL;
+}
+
+/*
+ * Checks the distinct images of `req` at once into results[0..) (in the pod's order of first
+ * appearance); returns how many, or 0 when the review runs them one by one instead (no helpers,
+ * one distinct image, or the loop thread's cache-only attempt). The answer does not depend on
+ * which task ends first: evaluation walks the containers in order afterwards.
+ */
+static size_t
+check_distinct_at_once(const struct wh_image_check_ctx *ctx, const struct wh_admission_request *req,
+                       const char *dev, struct wh_image_result *results)
+{
+    const char **images;
+    size_t n = 0;
+
+    if (!may_check_at_once(ctx))
+        return 0;
+    images = wh_arena_calloc(ctx->arena, req->n_images, sizeof(*images));
+    for (size_t i = 0; i < req->n_images; i++) {
+        size_t j = 0;
+
+        while (j < n && strcmp(images[j], req->images[i].image) != 0)
+            j++;
+        if (j == n)
+            images[n++] = req->images[i].image;
+    }
+    if (n <= 1)
+        return 0;
+    check_at_once(ctx, images, n, dev, &req->platforms, results);
     return n;
+}
+
+void
+wh_pipeline_image_check_each(const struct wh_image_check_ctx *ctx, const char **images, size_t n,
+                             const char *pod_dev_image,
+                             const struct wh_admission_platforms *platforms,
+                             struct wh_image_result *results)
+{
+    bool opened = budget_begin(ctx);
+
+    memset(results, 0, n * sizeof(*results));
+    if (n > 1 && may_check_at_once(ctx))
+        check_at_once(ctx, images, n, pod_dev_image, platforms, results);
+    else
+        for (size_t i = 0; i < n && !cache_only_missed(ctx); i++)
+            check_one(ctx, images[i], pod_dev_image, platforms, &results[i]);
+    if (opened)
+        wh_registry_client_review_end(ctx->registry);
 }
 
 /*

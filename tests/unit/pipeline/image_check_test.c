@@ -1064,6 +1064,83 @@ test_pod_deadline_at_once(void)
     world_stop(&w);
 }
 
+/* wh_pipeline_image_check_each (what /mutate pins with) over the pod's distinct images: `text`
+ * says each result's digest, error and verdict-relevant details, in order. */
+static void
+each_review(struct world *w, const struct wh_admission_request *req, struct wh_pipeline_fanout *fo,
+            struct pod_run *out)
+{
+    struct wh_image_check_ctx ctx;
+    struct wh_cache *cache = wh_cache_new(64, 1 << 20);
+    const char **images = wh_arena_calloc(&w->a, req->n_images, sizeof(*images));
+    struct wh_image_result *r = wh_arena_calloc(&w->a, req->n_images, sizeof(*r));
+    unsigned long before = wh_registry_client_requests(w->client);
+    int64_t t0 = wh_clock_mono_ms();
+    struct wh_buf b;
+    size_t n = 0;
+
+    for (size_t i = 0; i < req->n_images; i++) {
+        size_t j = 0;
+
+        while (j < n && strcmp(images[j], req->images[i].image) != 0)
+            j++;
+        if (j == n)
+            images[n++] = req->images[i].image;
+    }
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.policy = w->policy;
+    ctx.registry = w->client;
+    ctx.registry_error = "";
+    ctx.limits = &lim;
+    ctx.deadline_ms = t0 + 20000;
+    ctx.now = wh_clock_wall();
+    ctx.arena = &w->a;
+    ctx.cache = cache;
+    ctx.tag_ttl_ms = ctx.facts_ttl_ms = ctx.negative_ttl_ms = 60000;
+    ctx.generation = wh_policy_generation(w->policy);
+    ctx.fanout = fo;
+    fault_registry_reset_stats(w->f);
+    wh_pipeline_image_check_each(&ctx, images, n, NULL, NULL, r);
+    out->ms = wh_clock_mono_ms() - t0;
+    out->requests = wh_registry_client_requests(w->client) - before;
+    out->max_in_flight = fault_registry_max_in_flight(w->f);
+    wh_buf_init(&b, 1 << 16);
+    for (size_t k = 0; k < n; k++)
+        wh_buf_printf(&b, "%s digest=%s error=%s invalid=%s signers=%zu sbom=%d sig=%s\n",
+                      r[k].image, r[k].digest != NULL ? r[k].digest : "-",
+                      r[k].error != NULL ? r[k].error : "-", r[k].invalid != NULL ? "yes" : "-",
+                      r[k].facts.n_signature_signers, r[k].sbom != NULL,
+                      r[k].signature_detail != NULL ? r[k].signature_detail : "-");
+    out->text = wh_arena_strndup(&w->a, b.ptr, b.len);
+    wh_buf_fini(&b);
+    wh_cache_free(cache);
+}
+
+/* /mutate's pins: the pod's distinct images checked at once give the sequential results. */
+static void
+test_each_at_once(void)
+{
+    struct world w;
+    struct wh_admission_request req;
+    struct wh_pipeline_fanout *fo;
+    struct pod_run seq, par;
+
+    pod_world(&w, &req);
+    fo = wh_pipeline_fanout_new(w.client, 4);
+    each_review(&w, &req, NULL, &seq);
+    each_review(&w, &req, fo, &par);
+    ok(strcmp(seq.text, par.text) == 0 && has(par.text, "digest=sha256:"),
+       "each image checked at once (/mutate): the sequential results (%zu bytes)",
+       strlen(par.text));
+    if (strcmp(seq.text, par.text) != 0)
+        printf("# sequential:\n%s# at once:\n%s", seq.text, par.text);
+    ok(par.requests == seq.requests && par.max_in_flight >= 2 && par.ms * 2 < seq.ms,
+       "the same requests (%lu, %lu), %u in flight at most, %lld ms at once against %lld ms",
+       par.requests, seq.requests, par.max_in_flight, (long long)par.ms, (long long)seq.ms);
+    wh_pipeline_fanout_free(fo);
+    world_stop(&w);
+}
+
 /* ---- one image's fetches at once (evidence.c, image_check.c select_prod_and_dev) ---- */
 
 /* A pod of the one image `tag` of the standard world, every request POD_SLOW_MS slow. */
@@ -1141,6 +1218,7 @@ main(void)
     test_pod_images_at_once();
     test_pod_deadline_at_once();
     test_one_image_at_once();
+    test_each_at_once();
     /* Every row again with one image's fetches at once: the same codes and messages. */
     check_at_once = true;
     printf("# the rows again, each image's fetches at once\n");
