@@ -301,6 +301,16 @@ wh_pipeline_attestations_check(const struct wh_image_check_ctx *ctx, const struc
                                const struct wh_policy_image *rule, struct wh_arena *keep,
                                struct wh_pipeline_facts *out)
 {
+    wh_pipeline_attestations_check_fetched(ctx, ref, rule, NULL, keep, out);
+}
+
+void
+wh_pipeline_attestations_check_fetched(const struct wh_image_check_ctx *ctx,
+                                       const struct wh_image_ref *ref,
+                                       const struct wh_policy_image *rule,
+                                       const struct wh_pipeline_cosign_fetch *pre,
+                                       struct wh_arena *keep, struct wh_pipeline_facts *out)
+{
     struct wh_arena *tmp = ctx->arena;
     struct wh_registry_cosign_layer *layers;
     struct wh_verify_signer *signers;
@@ -325,9 +335,8 @@ wh_pipeline_attestations_check(const struct wh_image_check_ctx *ctx, const struc
                 &n_signers);
     add_signers(rule->fs_manifest.signed_by, rule->fs_manifest.n_signed_by, signers, &n_signers);
     n_all = wh_pipeline_attestations_signers(rule, false, tmp, &all);
-    rc = wh_registry_cosign_manifest(ctx->registry, ref, facts->digest, "att",
-                                     ctx->limits->blob_bytes, ctx->deadline_ms, tmp, &layers,
-                                     &n_layers, &err);
+    rc = wh_pipeline_signatures_manifest(ctx, ref, facts->digest, "att", ctx->limits->blob_bytes,
+                                         pre, tmp, &layers, &n_layers, &err);
     if (rc == WH_E_NOT_FOUND) {
         out->verify_detail = wh_pipeline_signatures_no_trust_detail(
             ctx, (const struct wh_policy_signer *const *)all, n_all);
@@ -344,11 +353,11 @@ wh_pipeline_attestations_check(const struct wh_image_check_ctx *ctx, const struc
         struct wh_arena scratch;
         struct wh_attestation att;
 
-        if (wh_pipeline_signatures_repeats_earlier(layers, i, true))
+        if (!wh_pipeline_signatures_layer_wanted(layers, i, true))
             continue;
         wh_arena_init(&scratch);
-        rc = wh_registry_cosign_layer_fetch(ctx->registry, ref, &layers[i], ctx->limits->blob_bytes,
-                                            ctx->deadline_ms, &scratch, &err);
+        rc = wh_pipeline_signatures_layer_fetch(ctx, ref, pre, layers, i, ctx->limits->blob_bytes,
+                                                &scratch, &err);
         if (rc != WH_OK) {
             const char *d =
                 wh_pipeline_signatures_fetch_failed(out, "cosign attestation layer", &err, keep);

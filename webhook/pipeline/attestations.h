@@ -34,6 +34,13 @@ void wh_pipeline_attestations_check(const struct wh_image_check_ctx *ctx,
                                     const struct wh_image_ref *ref,
                                     const struct wh_policy_image *rule, struct wh_arena *keep,
                                     struct wh_pipeline_facts *out);
+/* The same, on the .att tag fetched ahead (`pre`, pipeline/signatures.h; NULL: fetch now). */
+struct wh_pipeline_cosign_fetch;
+void wh_pipeline_attestations_check_fetched(const struct wh_image_check_ctx *ctx,
+                                            const struct wh_image_ref *ref,
+                                            const struct wh_policy_image *rule,
+                                            const struct wh_pipeline_cosign_fetch *pre,
+                                            struct wh_arena *keep, struct wh_pipeline_facts *out);
 
 /* Every signer of the rule's attestation kinds (and of its signatures when `with_signatures`),
  * key and keyless, each once (by name), in `a`; returns how many. */

@@ -109,6 +109,15 @@ attested_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_
     return NULL;
 }
 
+#define TAG_HOLE "{{tag}}"
+
+/* Template `tpl` with its {{tag}} (at `hole`) replaced by `tag`. */
+static const char *
+fill_template(const char *tpl, const char *hole, const char *tag, struct wh_arena *a)
+{
+    return wh_arena_sprintf(a, "%.*s%s%s", (int)(hole - tpl), tpl, tag, hole + strlen(TAG_HOLE));
+}
+
 /* Which dev image the production image is diffed against: the caller's (a trusted override),
  * the attested one, or the template with the admitted tag, which must name the digest when
  * both are given. NULL with out->dev_error when none can be named. */
@@ -125,7 +134,7 @@ choose_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_im
         return trusted;
     if (wh_pipeline_attestations_dev_from(rule))
         return attested_dev_image(ctx, rule, prod, out);
-    hole = strstr(tpl, "{{tag}}");
+    hole = strstr(tpl, TAG_HOLE);
     if (hole == NULL)
         return tpl;
     if (ref->tag == NULL) {
@@ -140,7 +149,26 @@ choose_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_im
     }
     if (ref->digest != NULL && !tag_names_digest(ctx, ref, tpl, out))
         return NULL;
-    return wh_arena_sprintf(a, "%.*s%s%s", (int)(hole - tpl), tpl, ref->tag, hole + 7);
+    return fill_template(tpl, hole, ref->tag, a);
+}
+
+const char *
+wh_pipeline_dev_drift_known(const struct wh_image_check_ctx *ctx,
+                            const struct wh_policy_image *rule, const struct wh_image_ref *ref,
+                            const char *trusted)
+{
+    const char *tpl = rule->dev_reference.image, *hole;
+
+    if (trusted != NULL)
+        return trusted;
+    if (wh_pipeline_attestations_dev_from(rule) || tpl == NULL)
+        return NULL;
+    hole = strstr(tpl, TAG_HOLE);
+    if (hole == NULL)
+        return tpl;
+    if (ref->tag == NULL || ref->digest != NULL)
+        return NULL; /* a failure, or the tag must be bound to the digest first */
+    return fill_template(tpl, hole, ref->tag, ctx->arena);
 }
 
 static const char *
@@ -245,68 +273,100 @@ out:
     wh_pipeline_memo_publish(ctx, entry, flight, NULL, 0);
 }
 
-/* Resolves the dev image, verifies its SBOM attestation with the same rule's signers, diffs. A
- * multi-arch dev image is judged on the platform the production image was (else the pod's).
- * Every failure lands in out->dev_error with its code: a dev tag re-pointed at an image without
- * a verified SBOM is missing evidence, not an error onError may wave through. */
+void
+wh_pipeline_dev_drift_fetch(const struct wh_image_check_ctx *ctx,
+                            const struct wh_policy_image *rule, const char *dev_image,
+                            const struct wh_admission_platforms *platforms,
+                            const char *prod_platform, struct wh_pipeline_dev_ahead *out)
+{
+    const struct wh_pipeline_manifest *info;
+    int64_t t0;
+
+    memset(out, 0, sizeof(*out));
+    out->dev_image = dev_image;
+    out->prod_platform = prod_platform;
+    out->code = WH_E_INTERNAL;
+    if (wh_image_ref_parse(wh_str_c(dev_image), ctx->arena, &out->ref, &out->parse_err) != WH_OK)
+        return;
+    out->is_parsed = true;
+    t0 = wh_pipeline_timing_now_us();
+    out->digest = wh_pipeline_resolve_digest(ctx, &out->ref, &out->error, &out->code, &info);
+    wh_pipeline_timing_add(ctx, WH_PIPELINE_STEP_RESOLVE, t0);
+    if (out->digest == NULL)
+        return;
+    t0 = wh_pipeline_timing_now_us();
+    wh_pipeline_platforms_select(ctx, &out->ref, out->digest, rule, false, WH_POLICY_PLATFORMS_ANY,
+                                 platforms, prod_platform, info, &out->sel);
+    wh_pipeline_timing_add(ctx, WH_PIPELINE_STEP_VERIFY, t0);
+}
+
+static bool
+same_platform(const char *x, const char *y)
+{
+    return x == y || (x != NULL && y != NULL && strcmp(x, y) == 0);
+}
+
+/* Resolves the dev image, verifies its SBOM attestation with the same rule's signers, diffs
+ * (`ahead`: the first two already done, or NULL). A multi-arch dev image is judged on the
+ * platform the production image was (else the pod's). Every failure lands in out->dev_error with
+ * its code: a dev tag re-pointed at an image without a verified SBOM is missing evidence, not an
+ * error onError may wave through. */
 static void
 check_dev_image(const struct wh_image_check_ctx *ctx, const struct wh_policy_image *rule,
                 const struct wh_image_ref *prod_ref, const struct wh_pipeline_facts *prod,
                 const struct wh_admission_platforms *platforms, const char *prod_platform,
-                struct wh_image_result *out)
+                const struct wh_pipeline_dev_ahead *ahead, struct wh_image_result *out)
 {
     struct wh_arena *a = ctx->arena;
-    struct wh_image_ref ref;
-    struct wh_pipeline_selection dev;
-    const char *digest, *error = NULL, *where;
-    const struct wh_pipeline_manifest *info;
-    enum wh_err code = WH_E_INTERNAL;
-    struct wh_error err;
+    struct wh_pipeline_dev_ahead now;
+    const struct wh_pipeline_selection *dev;
+    const char *where;
     int64_t t0;
 
-    if (wh_image_ref_parse(wh_str_c(out->dev_image), a, &ref, &err) != WH_OK) {
-        dev_failed(out, err.code, wh_arena_sprintf(a, "dev image %s: %s", out->dev_image, err.msg));
+    if (ahead == NULL || strcmp(ahead->dev_image, out->dev_image) != 0 ||
+        !same_platform(ahead->prod_platform, prod_platform)) {
+        wh_pipeline_dev_drift_fetch(ctx, rule, out->dev_image, platforms, prod_platform, &now);
+        ahead = &now;
+    }
+    if (!ahead->is_parsed) {
+        dev_failed(out, ahead->parse_err.code,
+                   wh_arena_sprintf(a, "dev image %s: %s", out->dev_image, ahead->parse_err.msg));
         return;
     }
-    t0 = wh_pipeline_timing_now_us();
-    digest = wh_pipeline_resolve_digest(ctx, &ref, &error, &code, &info);
-    wh_pipeline_timing_add(ctx, WH_PIPELINE_STEP_RESOLVE, t0);
-    if (digest == NULL) {
-        dev_failed(out, code, wh_arena_sprintf(a, "dev image %s: %s", out->dev_image, error));
+    if (ahead->digest == NULL) {
+        dev_failed(out, ahead->code,
+                   wh_arena_sprintf(a, "dev image %s: %s", out->dev_image, ahead->error));
         return;
     }
-    out->dev_digest = digest;
-    t0 = wh_pipeline_timing_now_us();
-    wh_pipeline_platforms_select(ctx, &ref, digest, rule, false, WH_POLICY_PLATFORMS_ANY, platforms,
-                                 prod_platform, info, &dev);
-    wh_pipeline_timing_add(ctx, WH_PIPELINE_STEP_VERIFY, t0);
-    if (dev.error != NULL || dev.invalid != NULL) {
-        dev_failed(out, dev.error != NULL ? dev.error_code : WH_E_INVALID,
+    out->dev_digest = ahead->digest;
+    dev = &ahead->sel;
+    if (dev->error != NULL || dev->invalid != NULL) {
+        dev_failed(out, dev->error != NULL ? dev->error_code : WH_E_INVALID,
                    wh_arena_sprintf(a, "dev image %s: %s", out->dev_image,
-                                    dev.error != NULL ? dev.error : dev.invalid));
+                                    dev->error != NULL ? dev->error : dev->invalid));
         return;
     }
-    if (WH_NEVER(dev.facts == NULL)) {
+    if (WH_NEVER(dev->facts == NULL)) {
         wh_pipeline_fail(a, &out->error, &out->error_code, WH_E_INTERNAL,
                          "dev image %s: nothing selected", out->dev_image);
         return;
     }
-    if (!wh_pipeline_memo_has_sbom(dev.facts)) {
-        where = dev.platform != NULL
-                    ? wh_arena_sprintf(a, "%s, platform %s %s", digest, dev.platform, dev.digest)
-                    : digest;
+    if (!wh_pipeline_memo_has_sbom(dev->facts)) {
+        where = dev->platform != NULL ? wh_arena_sprintf(a, "%s, platform %s %s", ahead->digest,
+                                                         dev->platform, dev->digest)
+                                      : ahead->digest;
         dev_failed(
-            out, dev.facts->verify_detail != NULL ? WH_E_VERIFY : WH_E_NOT_FOUND,
+            out, dev->facts->verify_detail != NULL ? WH_E_VERIFY : WH_E_NOT_FOUND,
             wh_arena_sprintf(a,
                              "dev image %s (%s) has no verified SBOM attestation%s%s: "
                              "attest its SBOM with cosign attest --type cyclonedx",
-                             out->dev_image, where, dev.facts->verify_detail != NULL ? ": " : "",
-                             dev.facts->verify_detail != NULL ? dev.facts->verify_detail : ""));
+                             out->dev_image, where, dev->facts->verify_detail != NULL ? ": " : "",
+                             dev->facts->verify_detail != NULL ? dev->facts->verify_detail : ""));
         return;
     }
-    out->dev_predicates = dev.facts->facts.predicates;
+    out->dev_predicates = dev->facts->facts.predicates;
     t0 = wh_pipeline_timing_now_us();
-    diff_sboms(ctx, rule, prod_ref, prod, &ref, dev.facts, out);
+    diff_sboms(ctx, rule, prod_ref, prod, &ahead->ref, dev->facts, out);
     wh_pipeline_timing_add(ctx, WH_PIPELINE_STEP_SBOM, t0);
 }
 
@@ -316,9 +376,10 @@ wh_pipeline_dev_drift_check(const struct wh_image_check_ctx *ctx,
                             const char *image, const char *trusted,
                             const struct wh_pipeline_facts *prod,
                             const struct wh_admission_platforms *platforms,
-                            const char *prod_platform, struct wh_image_result *out)
+                            const char *prod_platform, const struct wh_pipeline_dev_ahead *ahead,
+                            struct wh_image_result *out)
 {
     out->dev_image = choose_dev_image(ctx, rule, ref, image, trusted, prod, out);
     if (out->dev_image != NULL)
-        check_dev_image(ctx, rule, ref, prod, platforms, prod_platform, out);
+        check_dev_image(ctx, rule, ref, prod, platforms, prod_platform, ahead, out);
 }

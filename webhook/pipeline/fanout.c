@@ -22,20 +22,36 @@ struct helper {
     pthread_t thread;
 };
 
+/* One batch: tasks [0, n), the next one to take, how many returned. A task may run a batch of
+ * its own (nested): batches in progress form a list, the newest first. */
+struct batch {
+    wh_pipeline_fanout_fn *fn;
+    void *arg;
+    size_t n, next, finished;
+    struct batch *older;
+};
+
 struct wh_pipeline_fanout {
     pthread_mutex_t lock;
     pthread_cond_t work; /* a batch has tasks not taken, or stopping */
-    pthread_cond_t done; /* the batch's last task returned */
+    pthread_cond_t done; /* a batch's last task returned */
     struct wh_registry_client *root;
     unsigned want; /* helpers to start */
     bool is_started, is_stopping;
     size_t n_helpers;
     struct helper helpers[HELPERS_MAX];
-    /* The batch in progress: tasks [0, n), the next one to take, how many returned. */
-    wh_pipeline_fanout_fn *fn;
-    void *arg;
-    size_t n, next, finished;
+    struct batch *batches; /* in progress, newest first */
 };
+
+/* The newest batch with a task not taken, or NULL. Under f->lock. */
+static struct batch *
+batch_with_work(const struct wh_pipeline_fanout *f)
+{
+    for (struct batch *b = f->batches; b != NULL; b = b->older)
+        if (b->next < b->n)
+            return b;
+    return NULL;
+}
 
 static void *
 helper_main(void *p)
@@ -45,22 +61,19 @@ helper_main(void *p)
 
     pthread_mutex_lock(&f->lock);
     for (;;) {
+        struct batch *b;
         size_t i;
-        wh_pipeline_fanout_fn *fn;
-        void *arg;
 
-        while (!f->is_stopping && f->next >= f->n)
+        while (!f->is_stopping && (b = batch_with_work(f)) == NULL)
             pthread_cond_wait(&f->work, &f->lock);
-        if (f->next >= f->n)
-            break; /* stopping */
-        i = f->next++;
-        fn = f->fn;
-        arg = f->arg;
+        if (f->is_stopping)
+            break;
+        i = b->next++;
         pthread_mutex_unlock(&f->lock);
-        fn(arg, i, h->client);
+        b->fn(b->arg, i, h->client);
         pthread_mutex_lock(&f->lock);
-        if (++f->finished == f->n)
-            pthread_cond_signal(&f->done);
+        if (++b->finished == b->n)
+            pthread_cond_broadcast(&f->done);
     }
     pthread_mutex_unlock(&f->lock);
     return NULL;
@@ -117,37 +130,37 @@ start_helpers(struct wh_pipeline_fanout *f)
 }
 
 void
-wh_pipeline_fanout_run(struct wh_pipeline_fanout *f, struct wh_registry_client *root, size_t n,
+wh_pipeline_fanout_run(struct wh_pipeline_fanout *f, struct wh_registry_client *registry, size_t n,
                        wh_pipeline_fanout_fn *fn, void *arg)
 {
+    struct batch b = {.fn = fn, .arg = arg, .n = n};
+
     if (f == NULL || n <= 1) {
         for (size_t i = 0; i < n; i++)
-            fn(arg, i, root);
+            fn(arg, i, registry);
         return;
     }
-    WH_ASSERT(root == f->root);
+    pthread_mutex_lock(&f->lock);
     if (!f->is_started)
         start_helpers(f);
-    pthread_mutex_lock(&f->lock);
-    f->fn = fn;
-    f->arg = arg;
-    f->n = n;
-    f->next = 0;
-    f->finished = 0;
+    b.older = f->batches;
+    f->batches = &b;
     pthread_cond_broadcast(&f->work);
-    while (f->next < f->n) {
-        size_t i = f->next++;
+    while (b.next < b.n) {
+        size_t i = b.next++;
 
         pthread_mutex_unlock(&f->lock);
-        fn(arg, i, root);
+        fn(arg, i, registry);
         pthread_mutex_lock(&f->lock);
-        f->finished++;
+        b.finished++;
     }
-    while (f->finished < f->n)
+    while (b.finished < b.n)
         pthread_cond_wait(&f->done, &f->lock);
-    f->n = f->next = f->finished = 0;
-    f->fn = NULL;
-    f->arg = NULL;
+    for (struct batch **p = &f->batches; *p != NULL; p = &(*p)->older)
+        if (*p == &b) {
+            *p = b.older;
+            break;
+        }
     pthread_mutex_unlock(&f->lock);
 }
 

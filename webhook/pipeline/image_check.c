@@ -24,6 +24,109 @@
 
 #define DEV_IMAGE_ANNOTATION "driftgate.dev/dev-image"
 
+/* The production image's facts and, beside them, the dev image's fetches (issue 15 item 2). */
+struct prod_and_dev {
+    const struct wh_image_check_ctx *ctx;
+    const struct wh_image_ref *ref;
+    const char *digest, *dev_image;
+    const struct wh_policy_image *rule;
+    const struct wh_admission_platforms *platforms;
+    const struct wh_pipeline_manifest *info;
+    struct wh_pipeline_selection prod;
+    struct wh_pipeline_dev_ahead dev;
+    struct wh_arena arenas[2];          /* one per task: an arena is one thread's */
+    struct wh_review_timing timings[2]; /* summed into ctx->timing after */
+};
+
+static void
+select_prod(const struct wh_image_check_ctx *ctx, const struct prod_and_dev *p,
+            struct wh_pipeline_selection *out)
+{
+    int64_t t0 = wh_pipeline_timing_now_us();
+
+    wh_pipeline_platforms_select(ctx, p->ref, p->digest, p->rule, true, p->rule->platforms,
+                                 p->platforms, NULL, p->info, out);
+    wh_pipeline_timing_add(ctx, WH_PIPELINE_STEP_VERIFY, t0);
+}
+
+static void
+prod_and_dev_task(void *arg, size_t i, struct wh_registry_client *registry)
+{
+    struct prod_and_dev *p = arg;
+    struct wh_image_check_ctx c = *p->ctx;
+
+    c.registry = registry;
+    c.arena = &p->arenas[i];
+    c.timing = p->ctx->timing != NULL ? &p->timings[i] : NULL;
+    if (i == 0)
+        select_prod(&c, p, &p->prod);
+    else
+        wh_pipeline_dev_drift_fetch(&c, p->rule, p->dev_image, p->platforms, NULL, &p->dev);
+}
+
+static void
+arena_release(void *a)
+{
+    wh_arena_fini(a);
+}
+
+static void
+timing_sum(struct wh_review_timing *into, const struct wh_review_timing *t, size_t n)
+{
+    for (size_t k = 0; into != NULL && k < n; k++) {
+        into->resolve_us += t[k].resolve_us;
+        into->verify_us += t[k].verify_us;
+        into->sbom_us += t[k].sbom_us;
+        into->evaluate_us += t[k].evaluate_us;
+    }
+}
+
+/*
+ * The production image's facts into *prod and, when its dev image is named before them and the
+ * worker has fetch helpers, that dev image's resolution and facts at once (*dev; else NULL, and
+ * wh_pipeline_dev_drift_check fetches them after, if it looks at all). Only beside an image
+ * manifest: a multi-arch production image chooses the dev image's platform. The dev image is
+ * fetched before knowing whether the production image has the SBOM that the drift check needs,
+ * so when it has none, those requests were made for nothing; with its SBOM (every image that
+ * passes), the requests are the sequential ones.
+ */
+static void
+select_prod_and_dev(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
+                    const char *digest, const struct wh_policy_image *rule,
+                    const struct wh_admission_platforms *platforms,
+                    const struct wh_pipeline_manifest *info, const char *trusted,
+                    struct wh_pipeline_selection *prod, const struct wh_pipeline_dev_ahead **dev)
+{
+    struct prod_and_dev *p;
+    const char *dev_image = NULL;
+
+    *dev = NULL;
+    if (ctx->fanout != NULL && ctx->registry != NULL && ctx->cache_only == NULL)
+        dev_image = wh_pipeline_dev_drift_known(ctx, rule, ref, trusted);
+    if (dev_image != NULL && info == NULL)
+        info = wh_pipeline_resolve_manifest(ctx, ref, digest); /* select would ask the same */
+    p = wh_arena_calloc(ctx->arena, 1, sizeof(*p));
+    p->ctx = ctx;
+    p->ref = ref;
+    p->digest = digest;
+    p->rule = rule;
+    p->platforms = platforms;
+    p->info = info;
+    p->dev_image = dev_image;
+    if (dev_image == NULL || info->error != NULL || info->is_index) {
+        select_prod(ctx, p, prod);
+        return;
+    }
+    for (size_t k = 0; k < 2; k++) {
+        wh_arena_init(&p->arenas[k]);
+        wh_arena_defer(ctx->arena, arena_release, &p->arenas[k]);
+    }
+    wh_pipeline_fanout_run(ctx->fanout, ctx->registry, 2, prod_and_dev_task, p);
+    timing_sum(ctx->timing, p->timings, 2);
+    *prod = p->prod;
+    *dev = &p->dev;
+}
+
 static void
 check_one(const struct wh_image_check_ctx *ctx, const char *image, const char *pod_dev_image,
           const struct wh_admission_platforms *platforms, struct wh_image_result *out)
@@ -35,6 +138,7 @@ check_one(const struct wh_image_check_ctx *ctx, const char *image, const char *p
     const struct wh_policy_image *rule;
     struct wh_pipeline_selection prod;
     const struct wh_pipeline_manifest *info;
+    const struct wh_pipeline_dev_ahead *dev;
     const char *digest;
     bool trusted_dev;
     int64_t t0;
@@ -77,10 +181,10 @@ check_one(const struct wh_image_check_ctx *ctx, const char *image, const char *p
      * nothing is fetched (policy/eval.c reports the exemption and its expiry). */
     if (wh_policy_image_exemption(ctx->policy, out->name, ctx->now) != NULL)
         return;
-    t0 = wh_pipeline_timing_now_us();
-    wh_pipeline_platforms_select(ctx, &ref, digest, rule, true, rule->platforms, platforms, NULL,
-                                 info, &prod);
-    wh_pipeline_timing_add(ctx, WH_PIPELINE_STEP_VERIFY, t0);
+    trusted_dev = pod_dev_image != NULL &&
+                  (rule->dev_reference.allow_pod_annotation || ctx->dev_override_trusted);
+    select_prod_and_dev(ctx, &ref, digest, rule, platforms, info,
+                        trusted_dev ? pod_dev_image : NULL, &prod, &dev);
     out->invalid = prod.invalid;
     out->error = prod.error;
     out->error_code = prod.error_code;
@@ -95,14 +199,12 @@ check_one(const struct wh_image_check_ctx *ctx, const char *image, const char *p
     out->verify_detail = prod.facts->verify_detail;
     out->signature_detail = prod.facts->signature_detail;
     out->sbom = prod.facts->sbom;
-    trusted_dev = pod_dev_image != NULL &&
-                  (rule->dev_reference.allow_pod_annotation || ctx->dev_override_trusted);
     if (out->error != NULL || !wh_pipeline_memo_has_sbom(prod.facts) ||
         (rule->dev_reference.image == NULL && !wh_pipeline_attestations_dev_from(rule) &&
          !trusted_dev))
         return;
     wh_pipeline_dev_drift_check(ctx, rule, &ref, image, trusted_dev ? pod_dev_image : NULL,
-                                prod.facts, platforms, prod.platform_key, out);
+                                prod.facts, platforms, prod.platform_key, dev, out);
 }
 
 /* The registry budget of one review (client.h): every answer counted against the review's and
@@ -184,40 +286,16 @@ check_task(void *arg, size_t i, struct wh_registry_client *registry)
     check_one(&c, b->images[i], b->dev, b->platforms, &b->results[i]);
 }
 
-static void
-arena_release(void *a)
-{
-    wh_arena_fini(a);
-}
-
-/*
- * Checks the distinct images of `req` at once into results[0..) (in the pod's order of first
- * appearance); returns how many, or 0 when the review runs them one by one instead (no helpers,
- * one distinct image, or the loop thread's cache-only attempt). Each task has its own arena,
+/* images[0..n) (distinct) checked at once into results[0..n). Each task has its own arena,
  * finished with the review's, so what it leaves in its result lives as long as a sequential
- * check's would. The answer does not depend on which task ends first: evaluation walks the
- * containers in order afterwards.
- */
-static size_t
-check_distinct_at_once(const struct wh_image_check_ctx *ctx, const struct wh_admission_request *req,
-                       const char *dev, struct wh_image_result *results)
+ * check's would. */
+static void
+check_at_once(const struct wh_image_check_ctx *ctx, const char **images, size_t n, const char *dev,
+              const struct wh_admission_platforms *platforms, struct wh_image_result *results)
 {
-    struct batch b = {.ctx = ctx, .results = results, .dev = dev, .platforms = &req->platforms};
-    size_t n = 0;
+    struct batch b = {
+        .ctx = ctx, .images = images, .results = results, .dev = dev, .platforms = platforms};
 
-    if (ctx->fanout == NULL || ctx->cache_only != NULL || ctx->registry == NULL)
-        return 0;
-    b.images = wh_arena_calloc(ctx->arena, req->n_images, sizeof(*b.images));
-    for (size_t i = 0; i < req->n_images; i++) {
-        size_t j = 0;
-
-        while (j < n && strcmp(b.images[j], req->images[i].image) != 0)
-            j++;
-        if (j == n)
-            b.images[n++] = req->images[i].image;
-    }
-    if (n <= 1)
-        return 0;
     b.arenas = wh_arena_calloc(ctx->arena, n, sizeof(*b.arenas));
     b.timings = wh_arena_calloc(ctx->arena, n, sizeof(*b.timings));
     for (size_t k = 0; k < n; k++) {
@@ -225,13 +303,61 @@ check_distinct_at_once(const struct wh_image_check_ctx *ctx, const struct wh_adm
         wh_arena_defer(ctx->arena, arena_release, &b.arenas[k]);
     }
     wh_pipeline_fanout_run(ctx->fanout, ctx->registry, n, check_task, &b);
-    for (size_t k = 0; ctx->timing != NULL && k < n; k++) {
-        ctx->timing->resolve_us += b.timings[k].resolve_us;
-        ctx->timing->verify_us += b.timings[k].verify_us;
-        ctx->timing->sbom_us += b.timings[k].sbom_us;
-        ctx->timing->evaluate_us += b.timings[k].evaluate_us;
+    timing_sum(ctx->timing, b.timings, n);
+}
+
+static bool
+may_check_at_once(const struct wh_image_check_ctx *ctx)
+{
+    return ctx->fanout != NULL && ctx->cache_only == NULL && ctx->registry != NULL;
+}
+
+/*
+ * Checks the distinct images of `req` at once into results[0..) (in the pod's order of first
+ * appearance); returns how many, or 0 when the review runs them one by one instead (no helpers,
+ * one distinct image, or the loop thread's cache-only attempt). The answer does not depend on
+ * which task ends first: evaluation walks the containers in order afterwards.
+ */
+static size_t
+check_distinct_at_once(const struct wh_image_check_ctx *ctx, const struct wh_admission_request *req,
+                       const char *dev, struct wh_image_result *results)
+{
+    const char **images;
+    size_t n = 0;
+
+    if (!may_check_at_once(ctx))
+        return 0;
+    images = wh_arena_calloc(ctx->arena, req->n_images, sizeof(*images));
+    for (size_t i = 0; i < req->n_images; i++) {
+        size_t j = 0;
+
+        while (j < n && strcmp(images[j], req->images[i].image) != 0)
+            j++;
+        if (j == n)
+            images[n++] = req->images[i].image;
     }
+    if (n <= 1)
+        return 0;
+    check_at_once(ctx, images, n, dev, &req->platforms, results);
     return n;
+}
+
+void
+wh_pipeline_image_check_each(const struct wh_image_check_ctx *ctx, const char **images, size_t n,
+                             const char *pod_dev_image,
+                             const struct wh_admission_platforms *platforms,
+                             struct wh_image_result *results)
+{
+    bool opened = budget_begin(ctx);
+
+    memset(results, 0, n * sizeof(*results));
+    if (n > 1 && may_check_at_once(ctx))
+        check_at_once(ctx, images, n, pod_dev_image, platforms, results);
+    else
+        for (size_t i = 0; i < n && !cache_only_missed(ctx); i++)
+            check_one(ctx, images[i], pod_dev_image, platforms, &results[i]);
+    if (opened)
+        wh_registry_client_review_end(ctx->registry);
 }
 
 /*

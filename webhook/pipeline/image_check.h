@@ -25,4 +25,15 @@ void wh_pipeline_image_check_one(const struct wh_image_check_ctx *ctx, const cha
                                  const struct wh_admission_platforms *platforms,
                                  struct wh_image_result *out);
 
+/*
+ * wh_pipeline_image_check_one for each of the distinct references images[0..n) into
+ * results[0..n) (the same order), at once on ctx->fanout when there are helpers (/mutate pins a
+ * pod's images this way). Within one registry budget. With ctx->cache_only, the checks stop at
+ * the first miss: the results after it stay zeroed.
+ */
+void wh_pipeline_image_check_each(const struct wh_image_check_ctx *ctx, const char **images,
+                                  size_t n, const char *pod_dev_image,
+                                  const struct wh_admission_platforms *platforms,
+                                  struct wh_image_result *results);
+
 #endif

@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "base/digest.h"
 #include "pipeline/attestations.h"
+#include "pipeline/evidence.h"
 #include "pipeline/fs_manifest.h"
 #include "pipeline/referrers.h"
 #include "pipeline/signatures.h"
@@ -340,14 +341,7 @@ wh_pipeline_memo_facts(const struct wh_image_check_ctx *ctx, const struct wh_ima
         f->error_code = WH_E_TIMEOUT;
         return f;
     }
-    if (want_signature && rule->signatures.n_signed_by > 0)
-        wh_pipeline_signatures_check(ctx, ref, rule, keep, f);
-    if (f->error == NULL && wh_pipeline_attestations_wanted(rule))
-        wh_pipeline_attestations_check(ctx, ref, rule, keep, f);
-    if (f->error == NULL && !wh_pipeline_memo_facts_complete(f, rule, want_signature))
-        wh_pipeline_referrers_check(ctx, ref, rule, want_signature, keep, f);
-    if (f->error == NULL && rule->fs_manifest.required)
-        wh_pipeline_fs_manifest_prove(ctx, ref, rule, keep, f);
+    wh_pipeline_evidence_check(ctx, ref, rule, want_signature, keep, f);
     if (f->error != NULL) {
         /* A failure is shared briefly, as a failure: nothing verified survives next to it. */
         f->error = wh_arena_strdup(keep, f->error);

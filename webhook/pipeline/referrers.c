@@ -247,6 +247,16 @@ wh_pipeline_referrers_check(const struct wh_image_check_ctx *ctx, const struct w
                             const struct wh_policy_image *rule, bool want_signature,
                             struct wh_arena *keep, struct wh_pipeline_facts *out)
 {
+    wh_pipeline_referrers_check_fetched(ctx, ref, rule, want_signature, NULL, keep, out);
+}
+
+void
+wh_pipeline_referrers_check_fetched(const struct wh_image_check_ctx *ctx,
+                                    const struct wh_image_ref *ref,
+                                    const struct wh_policy_image *rule, bool want_signature,
+                                    const struct wh_pipeline_referrers_fetch *pre,
+                                    struct wh_arena *keep, struct wh_pipeline_facts *out)
+{
     struct wh_arena *tmp = ctx->arena;
     const struct wh_policy_signer **all;
     struct wh_pipeline_referrer *refs;
@@ -255,10 +265,19 @@ wh_pipeline_referrers_check(const struct wh_image_check_ctx *ctx, const struct w
     struct wh_error err;
     bool sig_missing = want_signature && rule->signatures.n_signed_by > 0 &&
                        out->facts.n_signature_signers < rule->signatures.count;
+    enum wh_err rc;
 
-    n_all = wh_pipeline_attestations_signers(rule, want_signature, tmp, &all);
-    if (wh_pipeline_referrers_list(ctx, ref, out->facts.digest, all, n_all, tmp, &refs, &n_refs,
-                                   &err) != WH_OK) {
+    if (pre != NULL) {
+        rc = pre->rc;
+        err = pre->err;
+        refs = pre->refs;
+        n_refs = pre->n_refs;
+    } else {
+        n_all = wh_pipeline_attestations_signers(rule, want_signature, tmp, &all);
+        rc = wh_pipeline_referrers_list(ctx, ref, out->facts.digest, all, n_all, tmp, &refs,
+                                        &n_refs, &err);
+    }
+    if (rc != WH_OK) {
         const char *d =
             wh_pipeline_signatures_fetch_failed(out, "sigstore bundle referrers", &err, keep);
         if (d != NULL)

@@ -55,4 +55,20 @@ void wh_pipeline_referrers_check(const struct wh_image_check_ctx *ctx,
                                  bool want_signature, struct wh_arena *keep,
                                  struct wh_pipeline_facts *out);
 
+/* wh_pipeline_referrers_list's outcome, listed ahead of its check (pipeline/evidence.c) for the
+ * signers wh_pipeline_referrers_check would list with. */
+struct wh_pipeline_referrers_fetch {
+    enum wh_err rc;
+    struct wh_error err;
+    struct wh_pipeline_referrer *refs;
+    size_t n_refs;
+};
+
+/* wh_pipeline_referrers_check on a listing made ahead (`pre`; NULL: list now). */
+void wh_pipeline_referrers_check_fetched(const struct wh_image_check_ctx *ctx,
+                                         const struct wh_image_ref *ref,
+                                         const struct wh_policy_image *rule, bool want_signature,
+                                         const struct wh_pipeline_referrers_fetch *pre,
+                                         struct wh_arena *keep, struct wh_pipeline_facts *out);
+
 #endif

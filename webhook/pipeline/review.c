@@ -306,7 +306,7 @@ may_pin(const struct wh_admission_request *req, const char *path)
 }
 
 /*
- * The digest to pin `image` to, or NULL. The image is checked as /validate checks it (same
+ * The digest to pin `img` to, or NULL. `checked` is the image checked as /validate checks it (same
  * cache, so the validate that follows costs no verification); it is pinned only when its digest
  * resolved without error and the policy, judging it in enforce mode whatever the rule's mode,
  * records no denial. The pinned digest is the one the reference resolved to: an index's for a
@@ -314,15 +314,14 @@ may_pin(const struct wh_admission_request *req, const char *path)
  * platforms again from the cache.
  */
 static const char *
-pin_digest(const struct wh_image_check_ctx *ctx, const struct wh_admission_request *req,
-           const struct wh_admission_image *img, const char *dev)
+pin_digest(const struct wh_image_check_ctx *ctx, const struct wh_admission_image *img,
+           const struct wh_image_result *checked)
 {
-    struct wh_image_result r;
+    struct wh_image_result r = *checked;
     struct wh_policy_image *strict;
     struct wh_image_eval ev;
     struct wh_decision d;
 
-    wh_pipeline_image_check_one(ctx, img->image, dev, &req->platforms, &r);
     if (r.rule == NULL || r.digest == NULL || r.error != NULL || r.invalid != NULL)
         return NULL;
     strict = wh_arena_memdup(ctx->arena, r.rule, sizeof(*r.rule));
@@ -371,31 +370,51 @@ log_mutate(const struct wh_admission_request *req, size_t n_ops, int64_t started
     wh_buf_fini(&b);
 }
 
-/* The images of `req` to pin, into `pins` (n_pins); with ctx->cache_only, stops at a miss. */
+/* The distinct images of `req` a patch may pin, in order, into `out`; returns how many. */
+static size_t
+pinnable_images(const struct wh_admission_request *req, const char **out)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < req->n_images; i++) {
+        const struct wh_admission_image *img = &req->images[i];
+        size_t j = 0;
+
+        if (!may_pin(req, img->path) || wh_admission_pin_is_pinned(img->image))
+            continue;
+        while (j < n && strcmp(out[j], img->image) != 0)
+            j++;
+        if (j == n)
+            out[n++] = img->image;
+    }
+    return n;
+}
+
+/* The images of `req` to pin, into `pins` (n_pins): each distinct image checked once, all at
+ * once on the worker's fetch helpers; with ctx->cache_only, stops at a miss. */
 static size_t
 collect_pins(const struct wh_image_check_ctx *ctx, const struct wh_admission_request *req,
              struct wh_admission_pin *pins)
 {
-    const char *dev = dev_annotation(req);
-    size_t i, j, n_pins = 0;
+    const char **images = wh_arena_calloc(ctx->arena, req->n_images + 1, sizeof(*images));
+    size_t n = pinnable_images(req, images), n_pins = 0;
+    struct wh_image_result *results = wh_arena_calloc(ctx->arena, n + 1, sizeof(*results));
+    const char **digests = wh_arena_calloc(ctx->arena, n + 1, sizeof(*digests));
 
-    for (i = 0; i < req->n_images && !(ctx->cache_only != NULL && ctx->cache_only->missed); i++) {
+    wh_pipeline_image_check_each(ctx, images, n, dev_annotation(req), &req->platforms, results);
+    for (size_t i = 0; i < req->n_images && !(ctx->cache_only != NULL && ctx->cache_only->missed);
+         i++) {
         const struct wh_admission_image *img = &req->images[i];
-        const char *digest = NULL;
-        bool seen = false;
+        size_t k = 0;
 
         if (!may_pin(req, img->path) || wh_admission_pin_is_pinned(img->image))
             continue;
-        /* One image used by many containers is checked once per review. */
-        for (j = 0; j < n_pins && !seen; j++)
-            if (strcmp(pins[j].image, img->image) == 0) {
-                seen = true;
-                digest = pins[j].digest;
-            }
-        if (!seen)
-            digest = pin_digest(ctx, req, img, dev);
-        if (digest != NULL)
-            pins[n_pins++] = (struct wh_admission_pin){img->path, img->image, digest};
+        while (strcmp(images[k], img->image) != 0)
+            k++;
+        if (digests[k] == NULL && results[k].image != NULL)
+            digests[k] = pin_digest(ctx, img, &results[k]);
+        if (digests[k] != NULL)
+            pins[n_pins++] = (struct wh_admission_pin){img->path, img->image, digests[k]};
     }
     return n_pins;
 }

@@ -121,6 +121,50 @@ wh_pipeline_signatures_repeats_earlier(const struct wh_registry_cosign_layer *la
     return false;
 }
 
+bool
+wh_pipeline_signatures_layer_wanted(const struct wh_registry_cosign_layer *layers, size_t i,
+                                    bool is_dsse)
+{
+    if (!is_dsse && layers[i].certificate == NULL && layers[i].signature == NULL)
+        return false;
+    return !wh_pipeline_signatures_repeats_earlier(layers, i, is_dsse);
+}
+
+enum wh_err
+wh_pipeline_signatures_manifest(const struct wh_image_check_ctx *ctx,
+                                const struct wh_image_ref *ref, const char *digest,
+                                const char *suffix, size_t max_blob,
+                                const struct wh_pipeline_cosign_fetch *pre, struct wh_arena *a,
+                                struct wh_registry_cosign_layer **layers, size_t *n_layers,
+                                struct wh_error *err)
+{
+    if (pre == NULL)
+        return wh_registry_cosign_manifest(ctx->registry, ref, digest, suffix, max_blob,
+                                           ctx->deadline_ms, a, layers, n_layers, err);
+    if (pre->rc != WH_OK) {
+        *err = pre->err;
+        return pre->rc;
+    }
+    *layers = pre->layers;
+    *n_layers = pre->n_layers;
+    return WH_OK;
+}
+
+enum wh_err
+wh_pipeline_signatures_layer_fetch(const struct wh_image_check_ctx *ctx,
+                                   const struct wh_image_ref *ref,
+                                   const struct wh_pipeline_cosign_fetch *pre,
+                                   struct wh_registry_cosign_layer *layers, size_t i,
+                                   size_t max_blob, struct wh_arena *a, struct wh_error *err)
+{
+    if (pre == NULL || !pre->fetched[i])
+        return wh_registry_cosign_layer_fetch(ctx->registry, ref, &layers[i], max_blob,
+                                              ctx->deadline_ms, a, err);
+    if (pre->layer_rc[i] != WH_OK)
+        *err = pre->layer_err[i];
+    return pre->layer_rc[i];
+}
+
 /* One .sig layer (blob fetched) against the rule's signers; *who in `a` on WH_OK. */
 static enum wh_err
 verify_signature_layer(const struct wh_image_check_ctx *ctx, const struct wh_policy_image *rule,
@@ -150,8 +194,8 @@ verify_signature_layer(const struct wh_image_check_ctx *ctx, const struct wh_pol
 }
 
 /* .sig blobs are simple-signing payloads: never more than verify/cosign_sig.h accepts. */
-static size_t
-signature_blob_max(const struct wh_image_check_ctx *ctx)
+size_t
+wh_pipeline_signatures_blob_max(const struct wh_image_check_ctx *ctx)
 {
     return ctx->limits->blob_bytes < WH_COSIGN_PAYLOAD_MAX ? ctx->limits->blob_bytes
                                                            : WH_COSIGN_PAYLOAD_MAX;
@@ -164,20 +208,21 @@ signature_blob_max(const struct wh_image_check_ctx *ctx)
  * client's, once per review); what is kept goes to `keep`. */
 void
 wh_pipeline_signatures_check(const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
-                             const struct wh_policy_image *rule, struct wh_arena *keep,
+                             const struct wh_policy_image *rule,
+                             const struct wh_pipeline_cosign_fetch *pre, struct wh_arena *keep,
                              struct wh_pipeline_facts *out)
 {
     struct wh_arena *tmp = ctx->arena;
     struct wh_registry_cosign_layer *layers;
     struct wh_verify_signer *signers;
-    size_t n_layers, n_signers, i, max = signature_blob_max(ctx);
+    size_t n_layers, n_signers, i, max = wh_pipeline_signatures_blob_max(ctx);
     struct wh_error err;
     enum wh_err rc;
 
     n_signers =
         collect_signers(rule->signatures.signed_by, rule->signatures.n_signed_by, tmp, &signers);
-    rc = wh_registry_cosign_manifest(ctx->registry, ref, out->facts.digest, "sig", max,
-                                     ctx->deadline_ms, tmp, &layers, &n_layers, &err);
+    rc = wh_pipeline_signatures_manifest(ctx, ref, out->facts.digest, "sig", max, pre, tmp, &layers,
+                                         &n_layers, &err);
     if (rc == WH_E_NOT_FOUND) {
         out->signature_detail = wh_pipeline_signatures_no_trust_detail(
             ctx, rule->signatures.signed_by, rule->signatures.n_signed_by);
@@ -192,12 +237,10 @@ wh_pipeline_signatures_check(const struct wh_image_check_ctx *ctx, const struct 
         struct wh_arena scratch;
         const char *who = NULL, *identity = NULL;
 
-        if ((layers[i].certificate == NULL && layers[i].signature == NULL) ||
-            wh_pipeline_signatures_repeats_earlier(layers, i, false))
+        if (!wh_pipeline_signatures_layer_wanted(layers, i, false))
             continue;
         wh_arena_init(&scratch);
-        rc = wh_registry_cosign_layer_fetch(ctx->registry, ref, &layers[i], max, ctx->deadline_ms,
-                                            &scratch, &err);
+        rc = wh_pipeline_signatures_layer_fetch(ctx, ref, pre, layers, i, max, &scratch, &err);
         if (rc != WH_OK) {
             /* A missing or altered blob is missing evidence; an unreachable registry is not. */
             const char *d =

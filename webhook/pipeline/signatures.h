@@ -25,15 +25,54 @@
  */
 
 /*
- * cosign .sig of out->facts.digest: layers are verified in order until signatures.count distinct
- * signers verified (count 1: the first that verifies wins). Each layer is fetched and verified in
- * its own scratch arena; what is kept goes to `keep` (out->facts, out->signature_detail, or
- * out->error for infrastructure).
+ * A cosign tag (.sig or .att) of a digest fetched ahead of its check (pipeline/evidence.c): the
+ * manifest's outcome and, for each layer the check will read first, its blob fetch's outcome.
+ * The check then reads these instead of asking the registry, and asks only for layers not
+ * fetched ahead. Lives until the review's arena is finished.
+ */
+struct wh_pipeline_cosign_fetch {
+    enum wh_err rc; /* the manifest's; err says why when not WH_OK */
+    struct wh_error err;
+    struct wh_registry_cosign_layer *layers; /* n_layers, valid when rc == WH_OK */
+    size_t n_layers;
+    bool *fetched; /* fetched[i]: layer i's blob fetch ran: layer_rc[i], layer_err[i] */
+    enum wh_err *layer_rc;
+    struct wh_error *layer_err;
+};
+
+/*
+ * cosign .sig of out->facts.digest (`pre`: its tag fetched ahead, or NULL): layers are verified in
+ * order until signatures.count distinct signers verified (count 1: the first that verifies wins).
+ * Each layer is fetched and verified in its own scratch arena; what is kept goes to `keep`
+ * (out->facts, out->signature_detail, or out->error for infrastructure).
  */
 void wh_pipeline_signatures_check(const struct wh_image_check_ctx *ctx,
                                   const struct wh_image_ref *ref,
-                                  const struct wh_policy_image *rule, struct wh_arena *keep,
+                                  const struct wh_policy_image *rule,
+                                  const struct wh_pipeline_cosign_fetch *pre, struct wh_arena *keep,
                                   struct wh_pipeline_facts *out);
+
+/* The layers of tag sha256-<hex>.<suffix>: from `pre` when fetched ahead (its outcome, the same
+ * error), else wh_registry_cosign_manifest's, in `a`. */
+WH_MUST_CHECK enum wh_err wh_pipeline_signatures_manifest(
+    const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref, const char *digest,
+    const char *suffix, size_t max_blob, const struct wh_pipeline_cosign_fetch *pre,
+    struct wh_arena *a, struct wh_registry_cosign_layer **layers, size_t *n_layers,
+    struct wh_error *err);
+
+/* Layer i's blob into layers[i] from `pre` when it was fetched ahead, else from the registry. */
+WH_MUST_CHECK enum wh_err wh_pipeline_signatures_layer_fetch(
+    const struct wh_image_check_ctx *ctx, const struct wh_image_ref *ref,
+    const struct wh_pipeline_cosign_fetch *pre, struct wh_registry_cosign_layer *layers, size_t i,
+    size_t max_blob, struct wh_arena *a, struct wh_error *err);
+
+/* .sig layer i is one the check verifies (it carries signature material and repeats no earlier
+ * layer); `is_dsse`: the same for .att layers (the blob alone decides a repeat). */
+bool wh_pipeline_signatures_layer_wanted(const struct wh_registry_cosign_layer *layers, size_t i,
+                                         bool is_dsse);
+
+/* The largest .sig blob accepted: limits.blob_bytes, at most what verify/cosign_sig.h takes. */
+size_t wh_pipeline_signatures_blob_max(const struct wh_image_check_ctx *ctx);
 
 /* The verifier's view of fetched layer `l` (borrowed: valid while `l` is). */
 struct wh_verify_cosign_layer wh_pipeline_signatures_layer(const struct wh_registry_cosign_layer *l,
