@@ -40,6 +40,12 @@ wh_verify_predicate_type_canonical(const char *name_or_url)
     return name_or_url;
 }
 
+const char *
+wh_verify_predicate_alias(size_t i)
+{
+    return i < sizeof(aliases) / sizeof(aliases[0]) ? aliases[i].name : NULL;
+}
+
 static const struct wh_verify_key **
 signer_keys(const struct wh_verify_signer *signers, size_t n, struct wh_arena *a)
 {
