@@ -137,55 +137,51 @@ expect_invalid(const char *text, enum wh_err code, const char *substr, const cha
        rc == WH_OK ? "loaded" : err.msg);
 }
 
-/* One refused config: its text, a fragment of the error, the test's name. */
-struct bad_config {
-    const char *text, *want, *name;
-};
-
-static void
-expect_all_invalid(const struct bad_config *bad, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        expect_invalid(bad[i].text, WH_E_INVALID, bad[i].want, bad[i].name);
-}
-
 static void
 test_strict_rejections(void)
 {
-    static const struct bad_config bad[] = {
-        {"workers: 2\nlisten_addr: x\n", ":2:1: unknown key \"listen_addr\" in config",
-         "unknown top-level key with line:col"},
-        {"limits:\n  bodyBytes: 4096\n  bodybytes: 1\n",
-         ":3:3: unknown key \"bodybytes\" in limits", "unknown nested key"},
-        {"workers: four\n", ":1:10: workers: expected an unquoted integer", "word for a number"},
-        {"workers: \"4\"\n", "workers: expected an unquoted integer", "quoted number"},
-        {"workers: 0\n", "workers: 0 is out of range 1-256", "zero workers"},
-        {"tls: yes\n", "tls: expected {cert: FILE, key: FILE} or false", "yes is not a boolean"},
-        {"limits: 5\n", "limits: expected a mapping", "scalar for mapping"},
-        {"trustRoots: /a.json\n", "trustRoots: expected a list of strings", "scalar for list"},
-        {"policy: [a]\n", "policy: expected a string", "list for string"},
-        {"listen: \"localhost:8443\"\n", "host must be a numeric", "host name in listen"},
-        {"listen: \"0.0.0.0:99999\"\n", "port must be 1-65535", "port out of range"},
-        {"listen: \"0.0.0.0\"\n", "has no :PORT", "listen without port"},
-        {"workers: 2\nworkers: 3\n", ":2:1: duplicate key \"workers\"", "duplicate key"},
-        {"policy: &p /x\nlog: {level: *p}\n", ":1:9: anchors are not allowed in the config",
-         "anchor refused"},
-        {"log: {level: *p}\n", ":1:14: aliases are not allowed in the config", "alias refused"},
-        {"policy: !!str /x\n", ":1:9: tags are not allowed in the config", "tag refused"},
-        {"log: {level: loud}\n", "\"loud\" is not debug", "bad log level"},
-        {"timeouts: {reviewMaxSeconds: 31}\n", "out of range 1-30",
-         "review budget above apiserver max"},
-        {"timeouts: {reviewMaxSeconds: 1, marginMillis: 1000}\n",
-         "marginMillis (1000) must be below", "margin swallows the budget"},
-        {"reload: {pollMillis: 3600001}\n", "out of range", "reload poll above an hour"},
-        {"reload: {pollSeconds: 1}\n", "pollSeconds", "unknown reload key"},
-        {"workers: 1\n---\nworkers: 2\n", ":2:1: the config file holds exactly one YAML document",
-         "two documents"},
-        {"log: {level: info\n", ":2:1:", "malformed YAML has a position"},
-        {"- a\n", "expected a mapping at the top level", "top-level list"},
-    };
-
-    expect_all_invalid(bad, sizeof(bad) / sizeof(bad[0]));
+    expect_invalid("workers: 2\nlisten_addr: x\n", WH_E_INVALID,
+                   ":2:1: unknown key \"listen_addr\" in config",
+                   "unknown top-level key with line:col");
+    expect_invalid("limits:\n  bodyBytes: 4096\n  bodybytes: 1\n", WH_E_INVALID,
+                   ":3:3: unknown key \"bodybytes\" in limits", "unknown nested key");
+    expect_invalid("workers: four\n", WH_E_INVALID, ":1:10: workers: expected an unquoted integer",
+                   "word for a number");
+    expect_invalid("workers: \"4\"\n", WH_E_INVALID, "workers: expected an unquoted integer",
+                   "quoted number");
+    expect_invalid("workers: 0\n", WH_E_INVALID, "workers: 0 is out of range 1-256",
+                   "zero workers");
+    expect_invalid("tls: yes\n", WH_E_INVALID, "tls: expected {cert: FILE, key: FILE} or false",
+                   "yes is not a boolean");
+    expect_invalid("limits: 5\n", WH_E_INVALID, "limits: expected a mapping", "scalar for mapping");
+    expect_invalid("trustRoots: /a.json\n", WH_E_INVALID, "trustRoots: expected a list of strings",
+                   "scalar for list");
+    expect_invalid("policy: [a]\n", WH_E_INVALID, "policy: expected a string", "list for string");
+    expect_invalid("listen: \"localhost:8443\"\n", WH_E_INVALID, "host must be a numeric",
+                   "host name in listen");
+    expect_invalid("listen: \"0.0.0.0:99999\"\n", WH_E_INVALID, "port must be 1-65535",
+                   "port out of range");
+    expect_invalid("listen: \"0.0.0.0\"\n", WH_E_INVALID, "has no :PORT", "listen without port");
+    expect_invalid("workers: 2\nworkers: 3\n", WH_E_INVALID, ":2:1: duplicate key \"workers\"",
+                   "duplicate key");
+    expect_invalid("policy: &p /x\nlog: {level: *p}\n", WH_E_INVALID,
+                   ":1:9: anchors are not allowed in the config", "anchor refused");
+    expect_invalid("log: {level: *p}\n", WH_E_INVALID,
+                   ":1:14: aliases are not allowed in the config", "alias refused");
+    expect_invalid("policy: !!str /x\n", WH_E_INVALID, ":1:9: tags are not allowed in the config",
+                   "tag refused");
+    expect_invalid("log: {level: loud}\n", WH_E_INVALID, "\"loud\" is not debug", "bad log level");
+    expect_invalid("timeouts: {reviewMaxSeconds: 31}\n", WH_E_INVALID, "out of range 1-30",
+                   "review budget above apiserver max");
+    expect_invalid("timeouts: {reviewMaxSeconds: 1, marginMillis: 1000}\n", WH_E_INVALID,
+                   "marginMillis (1000) must be below", "margin swallows the budget");
+    expect_invalid("reload: {pollMillis: 3600001}\n", WH_E_INVALID, "out of range",
+                   "reload poll above an hour");
+    expect_invalid("reload: {pollSeconds: 1}\n", WH_E_INVALID, "pollSeconds", "unknown reload key");
+    expect_invalid("workers: 1\n---\nworkers: 2\n", WH_E_INVALID,
+                   ":2:1: the config file holds exactly one YAML document", "two documents");
+    expect_invalid("log: {level: info\n", WH_E_INVALID, ":2:1:", "malformed YAML has a position");
+    expect_invalid("- a\n", WH_E_INVALID, "expected a mapping at the top level", "top-level list");
 }
 
 static void
@@ -226,19 +222,17 @@ test_registry_throttling_and_kube(void)
            c.kube_secret_ttl_s == 5,
        "registry.retry, maxConcurrentPerRegistry and kube load: %s", err.msg);
     wh_config_fini(&c);
-    static const struct bad_config bad[] = {
-        {"registry: {maxConcurrentPerRegistry: 0}\n",
-         "maxConcurrentPerRegistry: 0 is out of range 1-1024", "zero concurrency"},
-        {"registry: {parallelFetches: 33}\n", "parallelFetches: 33 is out of range 1-32",
-         "too many fetches at once"},
-        {"registry: {retry: {maxAttempts: 11}}\n", "maxAttempts: 11 is out of range 1-10",
-         "too many attempts"},
-        {"registry: {retry: {backoff: 1}}\n", "backoff", "unknown key in registry.retry"},
-        {"kube: {secretTTLSeconds: -1}\n", "secretTTLSeconds", "negative secret TTL"},
-        {"kube: {apiserver: x}\n", "apiserver", "unknown key in kube"},
-    };
-
-    expect_all_invalid(bad, sizeof(bad) / sizeof(bad[0]));
+    expect_invalid("registry: {maxConcurrentPerRegistry: 0}\n", WH_E_INVALID,
+                   "maxConcurrentPerRegistry: 0 is out of range 1-1024", "zero concurrency");
+    expect_invalid("registry: {parallelFetches: 33}\n", WH_E_INVALID,
+                   "parallelFetches: 33 is out of range 1-32", "too many fetches at once");
+    expect_invalid("registry: {retry: {maxAttempts: 11}}\n", WH_E_INVALID,
+                   "maxAttempts: 11 is out of range 1-10", "too many attempts");
+    expect_invalid("registry: {retry: {backoff: 1}}\n", WH_E_INVALID, "backoff",
+                   "unknown key in registry.retry");
+    expect_invalid("kube: {secretTTLSeconds: -1}\n", WH_E_INVALID, "secretTTLSeconds",
+                   "negative secret TTL");
+    expect_invalid("kube: {apiserver: x}\n", WH_E_INVALID, "apiserver", "unknown key in kube");
 }
 
 static void
@@ -267,33 +261,30 @@ test_registry_ca_files_per_host(void)
            c.registry.n_registry_ca_files == 0,
        "empty caFiles mapping");
     wh_config_fini(&c);
-    static const struct bad_config bad[] = {
-        {"registry:\n  caFiles:\n    a.io: /a.pem\n    A.IO: /b.pem\n",
-         ":4:5: caFiles: duplicate host \"A.IO\"", "duplicate host, case-insensitive"},
-        {"registry: {caFiles: [a.io]}\n", "caFiles: expected a mapping of \"host[:port]\": path",
-         "list for caFiles"},
-        {"registry: {caFiles: {\"https://a.io\": /a.pem}}\n",
-         "caFiles: \"https://a.io\" is not a registry host[:port]", "URL as host"},
-        {"registry: {caFiles: {\"a.io/x\": /a.pem}}\n", "is not a registry host[:port]",
-         "path in host"},
-        {"registry: {caFiles: {\"a.io:\": /a.pem}}\n", "is not a registry host[:port]",
-         "empty port"},
-        {"registry: {caFiles: {\"a.io:1234567\": /a.pem}}\n", "is not a registry host[:port]",
-         "port too long"},
-        {"registry: {caFiles: {\":5000\": /a.pem}}\n", "is not a registry host[:port]",
-         "port without host"},
-        {"registry: {caFiles: {\"[]:5000\": /a.pem}}\n", "is not a registry host[:port]",
-         "empty IPv6 brackets"},
-        {"registry: {caFiles: {a.io: \"\"}}\n", "caFiles: a.io: empty path", "empty CA path"},
-        {"registry: {caFiles: {a.io: [/a.pem]}}\n", "a.io: expected a file path",
-         "list as CA path"},
-        {"registry: {caFiles: {[a]: /a.pem}}\n",
-         ":1:22: mapping keys must be scalars, got a sequence", "non-scalar key"},
-        {"registry: {caFiles: {a.io: /a.pem}, caFiles: {b.io: /b.pem}}\n",
-         "duplicate key \"caFiles\"", "caFiles twice"},
-    };
-
-    expect_all_invalid(bad, sizeof(bad) / sizeof(bad[0]));
+    expect_invalid("registry:\n  caFiles:\n    a.io: /a.pem\n    A.IO: /b.pem\n", WH_E_INVALID,
+                   ":4:5: caFiles: duplicate host \"A.IO\"", "duplicate host, case-insensitive");
+    expect_invalid("registry: {caFiles: [a.io]}\n", WH_E_INVALID,
+                   "caFiles: expected a mapping of \"host[:port]\": path", "list for caFiles");
+    expect_invalid("registry: {caFiles: {\"https://a.io\": /a.pem}}\n", WH_E_INVALID,
+                   "caFiles: \"https://a.io\" is not a registry host[:port]", "URL as host");
+    expect_invalid("registry: {caFiles: {\"a.io/x\": /a.pem}}\n", WH_E_INVALID,
+                   "is not a registry host[:port]", "path in host");
+    expect_invalid("registry: {caFiles: {\"a.io:\": /a.pem}}\n", WH_E_INVALID,
+                   "is not a registry host[:port]", "empty port");
+    expect_invalid("registry: {caFiles: {\"a.io:1234567\": /a.pem}}\n", WH_E_INVALID,
+                   "is not a registry host[:port]", "port too long");
+    expect_invalid("registry: {caFiles: {\":5000\": /a.pem}}\n", WH_E_INVALID,
+                   "is not a registry host[:port]", "port without host");
+    expect_invalid("registry: {caFiles: {\"[]:5000\": /a.pem}}\n", WH_E_INVALID,
+                   "is not a registry host[:port]", "empty IPv6 brackets");
+    expect_invalid("registry: {caFiles: {a.io: \"\"}}\n", WH_E_INVALID, "caFiles: a.io: empty path",
+                   "empty CA path");
+    expect_invalid("registry: {caFiles: {a.io: [/a.pem]}}\n", WH_E_INVALID,
+                   "a.io: expected a file path", "list as CA path");
+    expect_invalid("registry: {caFiles: {[a]: /a.pem}}\n", WH_E_INVALID,
+                   ":1:22: mapping keys must be scalars, got a sequence", "non-scalar key");
+    expect_invalid("registry: {caFiles: {a.io: /a.pem}, caFiles: {b.io: /b.pem}}\n", WH_E_INVALID,
+                   "duplicate key \"caFiles\"", "caFiles twice");
     {
         char text[4096];
         size_t n = (size_t)snprintf(text, sizeof(text), "registry:\n  caFiles:\n");
@@ -333,26 +324,23 @@ test_server_bounds_and_client_auth(void)
            c.probe_port == 8081,
        "probeListen");
     wh_config_fini(&c);
-    static const struct bad_config bad[] = {
-        {"server: {maxConnections: 0}\n", "out of range 1-100000", "zero connections"},
-        {"server: {maxBodyBytesInFlight: 4194304}\n",
-         "maxBodyBytesInFlight (4194304) must be at least twice limits.bodyBytes",
-         "a budget that cannot hold one body while it arrives"},
-        {"server: {requestTimeoutMillis: 50}\n", "out of range 100-",
-         "request timeout under 100 ms"},
-        {"server: {probeListen: \"localhost:1\"}\n", "probeListen: listen address",
-         "probeListen needs a numeric host"},
-        {"server: {probeListen: \"0.0.0.0:8443\"}\n", "probeListen must not be listen's port",
-         "probe port equal to listen's"},
-        {"server: {idleSeconds: 1}\n", "unknown key \"idleSeconds\" in server",
-         "unknown server key"},
-        {"tls: {cert: /c, key: /k, clientNames: [a]}\n", "tls.clientNames needs tls.clientCA",
-         "clientNames without clientCA"},
-        {"tls: false\nserver: {probeListen: \"127.0.0.1:9\"}\n", "probeListen needs tls",
-         "probe port without tls"},
-    };
-
-    expect_all_invalid(bad, sizeof(bad) / sizeof(bad[0]));
+    expect_invalid("server: {maxConnections: 0}\n", WH_E_INVALID, "out of range 1-100000",
+                   "zero connections");
+    expect_invalid("server: {maxBodyBytesInFlight: 4194304}\n", WH_E_INVALID,
+                   "maxBodyBytesInFlight (4194304) must be at least twice limits.bodyBytes",
+                   "a budget that cannot hold one body while it arrives");
+    expect_invalid("server: {requestTimeoutMillis: 50}\n", WH_E_INVALID, "out of range 100-",
+                   "request timeout under 100 ms");
+    expect_invalid("server: {probeListen: \"localhost:1\"}\n", WH_E_INVALID,
+                   "probeListen: listen address", "probeListen needs a numeric host");
+    expect_invalid("server: {probeListen: \"0.0.0.0:8443\"}\n", WH_E_INVALID,
+                   "probeListen must not be listen's port", "probe port equal to listen's");
+    expect_invalid("server: {idleSeconds: 1}\n", WH_E_INVALID,
+                   "unknown key \"idleSeconds\" in server", "unknown server key");
+    expect_invalid("tls: {cert: /c, key: /k, clientNames: [a]}\n", WH_E_INVALID,
+                   "tls.clientNames needs tls.clientCA", "clientNames without clientCA");
+    expect_invalid("tls: false\nserver: {probeListen: \"127.0.0.1:9\"}\n", WH_E_INVALID,
+                   "probeListen needs tls", "probe port without tls");
 }
 
 int
