@@ -312,3 +312,16 @@ wh_str_hex_value(int c)
         return c - 'A' + 10;
     return -1;
 }
+
+bool
+wh_str_hex_decode(const char *s, size_t n, unsigned char *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        int hi = wh_str_hex_value(s[2 * i]), lo = wh_str_hex_value(s[2 * i + 1]);
+
+        if (hi < 0 || lo < 0)
+            return false;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return true;
+}

@@ -96,4 +96,8 @@ char *wh_str_dup(const char *s);
 /* The value of one hex digit (either case), or -1 when c is not one. */
 int wh_str_hex_value(int c);
 
+/* The n bytes the 2n hex digits (either case) at s spell, into out; false at the first non-hex
+ * character (out then holds a prefix). */
+bool wh_str_hex_decode(const char *s, size_t n, unsigned char *out);
+
 #endif

@@ -11,6 +11,7 @@
 #include "base/digest.h"
 #include "base/file.h"
 #include "base/limits.h"
+#include "base/str.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "trust/root.h"
@@ -186,30 +187,12 @@ parse_args(int argc, char **argv, struct args *o)
     return parse_thresholds(o);
 }
 
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* "<alg>:<2*n lowercase hex>" into out[n]; false when malformed. */
 static bool
 parse_hex_digest(const char *hex, size_t n, unsigned char *out)
 {
-    if (strlen(hex) != 2 * n)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-
-        if (hi < 0 || lo < 0)
-            return false;
-        out[i] = (unsigned char)(hi << 4 | lo);
-    }
-    return true;
+    return strlen(hex) == 2 * n && strspn(hex, "0123456789abcdef") == 2 * n &&
+           wh_str_hex_decode(hex, n, out);
 }
 
 /* FILE, or "sha256:<64 lowercase hex>" / "sha512:<128 lowercase hex>" for an artifact known only

@@ -97,6 +97,25 @@ note(struct ctx *c, enum wh_err rc)
 
 /* ---- typed access ---- */
 
+/* The loader's reads, seen by tests/unit/policy/format_test.c: a test that #includes this file
+ * defines these to record which schema object each mapping was checked against, which keys the
+ * loader looks up in it (every declared key read, none read undeclared) and which enum tables it
+ * matches values against (each paired with a schema enum); here they are nothing. */
+#ifndef WH_POLICY_SAW_CHECK
+#define WH_POLICY_SAW_CHECK(map, at) ((void)0)
+#define WH_POLICY_SAW_READ(map, key) ((void)0)
+#define WH_POLICY_SAW_ENUM(names) ((void)0)
+#endif
+
+/* The value of `key` in the mapping `map`, or NULL (every key the loader reads goes through here).
+ */
+static const struct wh_yaml_node *
+get(const struct wh_yaml_node *map, const char *key)
+{
+    WH_POLICY_SAW_READ(map, key);
+    return wh_yaml_tree_get(map, key);
+}
+
 /* Every key of `map` is one the schema object at JSON pointer `at` names (policy/keys.h: the
  * schema is the format's one description). */
 static enum wh_err
@@ -109,6 +128,7 @@ check_keys(struct ctx *c, const struct wh_yaml_node *map, const char *where, con
 
     if (WH_NEVER(allowed == NULL))
         return wh_error_set(c->err, WH_E_INTERNAL, "policy/schema.json has no %s", at);
+    WH_POLICY_SAW_CHECK(map, at);
     for (i = 0; i + 1 < map->n; i += 2) {
         const struct wh_yaml_node *key = map->kids[i];
         for (k = 0; allowed[k] != NULL; k++)
@@ -144,7 +164,7 @@ static enum wh_err
 need(struct ctx *c, const struct wh_yaml_node *map, const char *key, const char *where,
      const struct wh_yaml_node **out)
 {
-    *out = wh_yaml_tree_get(map, key);
+    *out = get(map, key);
     if (*out == NULL)
         return fail(c, map, "%s: missing required key \"%s\"", where, key);
     return WH_OK;
@@ -224,6 +244,7 @@ as_enum(struct ctx *c, const struct wh_yaml_node *n, const char *where, const ch
     size_t used = 0;
     int k;
 
+    WH_POLICY_SAW_ENUM(names);
     if (n->kind == WH_YAML_SCALAR)
         for (k = 0; names[k] != NULL; k++)
             if (strcmp(n->text, names[k]) == 0) {
@@ -354,7 +375,15 @@ as_date(struct ctx *c, const struct wh_yaml_node *n, const char *where, const ch
 
 /* ---- spec sections ---- */
 
+/* The format's enums, as the model numbers them (checked equal to policy/schema.json's by
+ * tests/unit/policy/format_test.c). */
 static const char *const MODES[] = {"enforce", "warn", "audit", NULL};
+static const char *const TIERS[] = {"block", "warn", "ignore", NULL};
+static const char *const BLOCK_ON[] = {"exec", "setuid", "caps", "owner", NULL};
+static const char *const TLOG[] = {"required", "optional", NULL};
+static const char *const DRIFT[] = {"any", "major", "minor", "patch", "build", NULL};
+static const char *const STAGES[] = {"final", "builder", NULL};
+static const char *const SCOPES[] = {"finding", "image", NULL};
 static const char *const ACTIONS[] = {"deny", "warn", "allow", NULL};
 /* Order matches enum wh_policy_platforms. */
 static const char *const PLATFORMS[] = {"any", "index", "each", NULL};
@@ -371,22 +400,22 @@ parse_defaults(struct ctx *c, const struct wh_yaml_node *n)
     if ((rc = want(c, n, WH_YAML_MAP, "spec.defaults")) != WH_OK ||
         (rc = check_keys(c, n, "spec.defaults", "#/$defs/spec/properties/defaults")) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(n, "mode")) != NULL) {
+    if ((v = get(n, "mode")) != NULL) {
         if ((rc = as_enum(c, v, "spec.defaults.mode", MODES, &k)) != WH_OK)
             return rc;
         c->p->defaults.mode = (enum wh_policy_mode)k;
     }
-    if ((v = wh_yaml_tree_get(n, "onError")) != NULL) {
+    if ((v = get(n, "onError")) != NULL) {
         if ((rc = as_enum(c, v, "spec.defaults.onError", ACTIONS, &k)) != WH_OK)
             return rc;
         c->p->defaults.on_error = (enum wh_policy_action)k;
     }
-    if ((v = wh_yaml_tree_get(n, "noMatch")) != NULL) {
+    if ((v = get(n, "noMatch")) != NULL) {
         if ((rc = as_enum(c, v, "spec.defaults.noMatch", ACTIONS, &k)) != WH_OK)
             return rc;
         c->p->defaults.no_match = (enum wh_policy_action)k;
     }
-    if ((v = wh_yaml_tree_get(n, "maxExemptionDays")) != NULL)
+    if ((v = get(n, "maxExemptionDays")) != NULL)
         return as_count(c, v, "spec.defaults.maxExemptionDays", MAX_EXEMPTION_DAYS,
                         &c->p->defaults.max_exemption_days);
     return WH_OK;
@@ -418,7 +447,6 @@ check_path_glob(struct ctx *c, const struct wh_yaml_node *n, const char *where, 
 static enum wh_err
 parse_runtime(struct ctx *c, const struct wh_yaml_node *n)
 {
-    static const char *const block_on[] = {"exec", "setuid", "caps", "owner", NULL};
     struct wh_policy_runtime *r = &c->p->runtime;
     const struct wh_yaml_node *v;
     enum wh_err rc;
@@ -428,7 +456,7 @@ parse_runtime(struct ctx *c, const struct wh_yaml_node *n)
     if ((rc = want(c, n, WH_YAML_MAP, "spec.runtime")) != WH_OK ||
         (rc = check_keys(c, n, "spec.runtime", "#/$defs/spec/properties/runtime")) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(n, "mutablePaths")) != NULL) {
+    if ((v = get(n, "mutablePaths")) != NULL) {
         if ((rc = as_string_list(c, v, "spec.runtime.mutablePaths", &r->mutable_paths,
                                  &r->n_mutable_paths)) != WH_OK)
             return rc;
@@ -438,15 +466,15 @@ parse_runtime(struct ctx *c, const struct wh_yaml_node *n)
                                       r->mutable_paths[i])) != WH_OK)
                 return rc;
     }
-    if ((v = wh_yaml_tree_get(n, "blockOn")) != NULL) {
+    if ((v = get(n, "blockOn")) != NULL) {
         if ((rc = want(c, v, WH_YAML_SEQ, "spec.runtime.blockOn")) != WH_OK)
             return rc;
         for (i = 0; i < v->n; i++) {
             const char *where = wh_arena_sprintf(c->tmp, "spec.runtime.blockOn[%zu]", i);
-            if ((rc = as_enum(c, v->kids[i], where, block_on, &k)) != WH_OK)
+            if ((rc = as_enum(c, v->kids[i], where, BLOCK_ON, &k)) != WH_OK)
                 return rc;
             if (r->block_on & (1u << k))
-                return fail(c, v->kids[i], "%s: %s is listed twice", where, block_on[k]);
+                return fail(c, v->kids[i], "%s: %s is listed twice", where, BLOCK_ON[k]);
             r->block_on |= 1u << k;
         }
     }
@@ -585,8 +613,8 @@ parse_key(struct ctx *c, const struct wh_yaml_node *n, const char *where,
     if ((rc = want(c, n, WH_YAML_MAP, where)) != WH_OK ||
         (rc = check_keys(c, n, where, "#/$defs/key")) != WH_OK)
         return rc;
-    file = wh_yaml_tree_get(n, "file");
-    pem_node = wh_yaml_tree_get(n, "pem");
+    file = get(n, "file");
+    pem_node = get(n, "pem");
     if ((file == NULL) == (pem_node == NULL))
         return fail(c, n, "%s: give exactly one of file or pem", where);
     if (file != NULL) {
@@ -612,7 +640,7 @@ static enum wh_err
 opt_string(struct ctx *c, const struct wh_yaml_node *map, const char *key, const char *where,
            const char **out)
 {
-    const struct wh_yaml_node *v = wh_yaml_tree_get(map, key);
+    const struct wh_yaml_node *v = get(map, key);
 
     *out = NULL;
     if (v == NULL)
@@ -701,8 +729,8 @@ opt_exact(struct ctx *c, const struct wh_yaml_node *map, const char *key, const 
 
     if ((rc = opt_string(c, map, key, where, exact)) != WH_OK || *exact == NULL)
         return rc;
-    return check_exact(c, wh_yaml_tree_get(map, key), wh_arena_sprintf(c->tmp, "%s.%s", where, key),
-                       *exact, NULL);
+    return check_exact(c, get(map, key), wh_arena_sprintf(c->tmp, "%s.%s", where, key), *exact,
+                       NULL);
 }
 
 /* An optional exact field `key` of `map` and its optional regex form `key`RegExp (at most one of
@@ -712,8 +740,8 @@ opt_claim(struct ctx *c, const struct wh_yaml_node *map, const char *key, const 
           const char **exact, const struct wh_policy_regex **re)
 {
     const char *rk = wh_arena_sprintf(c->tmp, "%sRegExp", key);
-    const struct wh_yaml_node *v = wh_yaml_tree_get(map, key);
-    const struct wh_yaml_node *r = wh_yaml_tree_get(map, rk);
+    const struct wh_yaml_node *v = get(map, key);
+    const struct wh_yaml_node *r = get(map, rk);
     enum wh_err rc;
 
     if (v != NULL && r != NULL)
@@ -758,17 +786,17 @@ parse_keyless(struct ctx *c, const struct wh_yaml_node *n, const char *where,
         (rc = check_keys(c, n, where, "#/$defs/keyless")) != WH_OK)
         return rc;
     /* sigstore: an identity is only meaningful with the issuer that vouched for it. */
-    if ((wh_yaml_tree_get(n, "issuer") == NULL) == (wh_yaml_tree_get(n, "issuerRegExp") == NULL))
+    if ((get(n, "issuer") == NULL) == (get(n, "issuerRegExp") == NULL))
         return fail(c, n, "%s: give exactly one of issuer or issuerRegExp", where);
-    if ((wh_yaml_tree_get(n, "subject") == NULL) == (wh_yaml_tree_get(n, "subjectRegExp") == NULL))
+    if ((get(n, "subject") == NULL) == (get(n, "subjectRegExp") == NULL))
         return fail(c, n, "%s: give exactly one of subject or subjectRegExp", where);
     if ((rc = opt_claim(c, n, "issuer", where, &k->issuer, &k->issuer_re)) != WH_OK ||
         (rc = opt_claim(c, n, "subject", where, &k->subject, &k->subject_re)) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(n, "github")) != NULL &&
+    if ((v = get(n, "github")) != NULL &&
         (rc = parse_github(c, v, wh_arena_sprintf(c->tmp, "%s.github", where), k)) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(n, "extensions")) != NULL &&
+    if ((v = get(n, "extensions")) != NULL &&
         (rc = parse_keyless_extensions(c, v, wh_arena_sprintf(c->tmp, "%s.extensions", where),
                                        k)) != WH_OK)
         return rc;
@@ -780,7 +808,6 @@ static enum wh_err
 parse_signer(struct ctx *c, const struct wh_yaml_node *name, const struct wh_yaml_node *n,
              struct wh_policy_signer *s)
 {
-    static const char *const TLOG[] = {"required", "optional", NULL};
     const char *where = wh_arena_sprintf(c->tmp, "signer %s", name->text);
     const struct wh_yaml_node *key, *keyless, *tlog, *ts;
     enum wh_err rc;
@@ -794,8 +821,8 @@ parse_signer(struct ctx *c, const struct wh_yaml_node *name, const struct wh_yam
         (rc = check_keys(c, n, where, "#/$defs/signer")) != WH_OK)
         return rc;
     s->tlog_required = true;
-    key = wh_yaml_tree_get(n, "key");
-    keyless = wh_yaml_tree_get(n, "keyless");
+    key = get(n, "key");
+    keyless = get(n, "keyless");
     if ((key == NULL) == (keyless == NULL))
         return fail(c, n, "%s: give exactly one of key or keyless", where);
     if (key != NULL)
@@ -804,7 +831,7 @@ parse_signer(struct ctx *c, const struct wh_yaml_node *name, const struct wh_yam
         rc = parse_keyless(c, keyless, wh_arena_sprintf(c->tmp, "%s: keyless", where), s);
     if (rc != WH_OK)
         return rc;
-    if ((tlog = wh_yaml_tree_get(n, "transparencyLog")) != NULL) {
+    if ((tlog = get(n, "transparencyLog")) != NULL) {
         if ((rc = as_enum(c, tlog, wh_arena_sprintf(c->tmp, "%s: transparencyLog", where), TLOG,
                           &k)) != WH_OK)
             return rc;
@@ -813,7 +840,7 @@ parse_signer(struct ctx *c, const struct wh_yaml_node *name, const struct wh_yam
          * trusted time or the other: verify/ refuses a certificate with no verified time. */
         s->tlog_required = k == 0;
     }
-    if ((ts = wh_yaml_tree_get(n, "timestamps")) != NULL)
+    if ((ts = get(n, "timestamps")) != NULL)
         return as_range(c, ts, wh_arena_sprintf(c->tmp, "%s: timestamps", where), 0,
                         WH_POLICY_MAX_TIMESTAMPS, &s->timestamps);
     return WH_OK;
@@ -852,7 +879,6 @@ static enum wh_err
 parse_when(struct ctx *c, const struct wh_yaml_node *n, const char *where,
            struct wh_policy_tier_rule *r)
 {
-    static const char *const DRIFT[] = {"any", "major", "minor", "patch", "build", NULL};
     const struct wh_yaml_node *v;
     enum wh_err rc;
     bool b;
@@ -862,17 +888,17 @@ parse_when(struct ctx *c, const struct wh_yaml_node *n, const char *where,
         (rc = check_keys(c, n, where, "#/$defs/when")) != WH_OK)
         return rc;
     r->dev_only = r->prod_only = -1;
-    if ((v = wh_yaml_tree_get(n, "devOnly")) != NULL) {
+    if ((v = get(n, "devOnly")) != NULL) {
         if ((rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.devOnly", where), &b)) != WH_OK)
             return rc;
         r->dev_only = b;
     }
-    if ((v = wh_yaml_tree_get(n, "prodOnly")) != NULL) {
+    if ((v = get(n, "prodOnly")) != NULL) {
         if ((rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.prodOnly", where), &b)) != WH_OK)
             return rc;
         r->prod_only = b;
     }
-    if ((v = wh_yaml_tree_get(n, "versionDrift")) != NULL) {
+    if ((v = get(n, "versionDrift")) != NULL) {
         if ((rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.versionDrift", where), DRIFT, &k)) !=
             WH_OK)
             return rc;
@@ -884,15 +910,15 @@ parse_when(struct ctx *c, const struct wh_yaml_node *n, const char *where,
                     r->prod_only == 1 ? "prodOnly: true" : "versionDrift");
     if (r->prod_only == 1 && r->version_drift != WH_POLICY_DRIFT_UNSET)
         return fail(c, n, "%s: prodOnly: true never matches together with versionDrift", where);
-    if ((v = wh_yaml_tree_get(n, "names")) != NULL &&
+    if ((v = get(n, "names")) != NULL &&
         (rc = as_string_list(c, v, wh_arena_sprintf(c->tmp, "%s.names", where), &r->names,
                              &r->n_names)) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(n, "nameContains")) != NULL &&
+    if ((v = get(n, "nameContains")) != NULL &&
         (rc = as_string_list(c, v, wh_arena_sprintf(c->tmp, "%s.nameContains", where),
                              &r->name_contains, &r->n_name_contains)) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(n, "purlTypes")) != NULL &&
+    if ((v = get(n, "purlTypes")) != NULL &&
         (rc = as_string_list(c, v, wh_arena_sprintf(c->tmp, "%s.purlTypes", where), &r->purl_types,
                              &r->n_purl_types)) != WH_OK)
         return rc;
@@ -904,7 +930,6 @@ static enum wh_err
 parse_tier_rules(struct ctx *c, const struct wh_yaml_node *n, const char *prefix,
                  struct wh_policy_tier_rule **out, size_t *n_out)
 {
-    static const char *const TIERS[] = {"block", "warn", "ignore", NULL};
     struct wh_policy_tier_rule *rules;
     enum wh_err rc;
     size_t i;
@@ -952,11 +977,11 @@ parse_tier_extends(struct ctx *c, const struct wh_yaml_node *n, struct wh_policy
             WH_OK)
         return rc;
     parts->extends_node = v;
-    if ((v = wh_yaml_tree_get(n, "before")) != NULL &&
+    if ((v = get(n, "before")) != NULL &&
         (rc = parse_tier_rules(c, v, wh_arena_sprintf(c->tmp, "%s.before", t->name), &parts->before,
                                &parts->n_before)) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(n, "after")) != NULL &&
+    if ((v = get(n, "after")) != NULL &&
         (rc = parse_tier_rules(c, v, wh_arena_sprintf(c->tmp, "%s.after", t->name), &parts->after,
                                &parts->n_after)) != WH_OK)
         return rc;
@@ -1003,9 +1028,9 @@ parse_builtin_seed(struct ctx *c, struct wh_policy_tiers *t, struct tier_parts *
 
     c->file = "built-in policy/default.yaml";
     rc = wh_policy_tree_build(text, c->file, c->tmp, &root, c->err);
-    if (rc == WH_OK && ((spec = wh_yaml_tree_get(root, "spec")) == NULL ||
-                        (tiers = wh_yaml_tree_get(spec, "tiers")) == NULL ||
-                        (list = wh_yaml_tree_get(tiers, WH_POLICY_SEED_TIERS)) == NULL))
+    if (rc == WH_OK &&
+        ((spec = get(root, "spec")) == NULL || (tiers = get(spec, "tiers")) == NULL ||
+         (list = get(tiers, WH_POLICY_SEED_TIERS)) == NULL))
         rc = fail(c, root, "no spec.tiers.%s", WH_POLICY_SEED_TIERS);
     for (i = 0; rc == WH_OK && tiers != NULL && i + 1 < tiers->n; i += 2)
         if (tiers->kids[i + 1] == list) {
@@ -1206,7 +1231,6 @@ static enum wh_err
 parse_pin_when(struct ctx *c, const struct wh_yaml_node *n, const char *where,
                struct wh_policy_pin_rule *r)
 {
-    static const char *const STAGES[] = {"final", "builder", NULL};
     const struct wh_yaml_node *v;
     enum wh_err rc;
 
@@ -1214,19 +1238,19 @@ parse_pin_when(struct ctx *c, const struct wh_yaml_node *n, const char *where,
     if ((rc = want(c, n, WH_YAML_MAP, where)) != WH_OK ||
         (rc = check_keys(c, n, where, "#/$defs/pinWhen")) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(n, "kinds")) != NULL &&
+    if ((v = get(n, "kinds")) != NULL &&
         (rc = parse_pin_kinds(c, v, wh_arena_sprintf(c->tmp, "%s.kinds", where), &r->kinds)) !=
             WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(n, "stage")) != NULL &&
+    if ((v = get(n, "stage")) != NULL &&
         (rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.stage", where), STAGES, &r->stage)) !=
             WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(n, "names")) != NULL &&
+    if ((v = get(n, "names")) != NULL &&
         (rc = as_plain_globs(c, v, wh_arena_sprintf(c->tmp, "%s.names", where), &r->names,
                              &r->n_names)) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(n, "files")) != NULL &&
+    if ((v = get(n, "files")) != NULL &&
         (rc = as_plain_globs(c, v, wh_arena_sprintf(c->tmp, "%s.files", where), &r->files,
                              &r->n_files)) != WH_OK)
         return rc;
@@ -1236,7 +1260,6 @@ parse_pin_when(struct ctx *c, const struct wh_yaml_node *n, const char *where,
 static enum wh_err
 parse_pins(struct ctx *c, const struct wh_yaml_node *n)
 {
-    static const char *const TIERS[] = {"block", "warn", "ignore", NULL};
     enum wh_err rc = want(c, n, WH_YAML_SEQ, "spec.pins");
     size_t i;
     int k;
@@ -1313,7 +1336,6 @@ static enum wh_err
 parse_audit_rule(struct ctx *c, const struct wh_yaml_node *e, const char *id,
                  struct wh_policy_audit_rule *r)
 {
-    static const char *const TIERS[] = {"block", "warn", "ignore", NULL};
     const struct wh_yaml_node *v, *w;
     const char *where = wh_arena_sprintf(c->tmp, "%s.when", id);
     enum wh_err rc;
@@ -1338,7 +1360,7 @@ parse_audit_rule(struct ctx *c, const struct wh_yaml_node *e, const char *id,
         return rc;
     if (r->n_rules == 0)
         return fail(c, v, "%s.rules: expected at least one entry", where);
-    if ((v = wh_yaml_tree_get(w, "files")) != NULL &&
+    if ((v = get(w, "files")) != NULL &&
         (rc = as_plain_globs(c, v, wh_arena_sprintf(c->tmp, "%s.files", where), &r->files,
                              &r->n_files)) != WH_OK)
         return rc;
@@ -1398,7 +1420,7 @@ check_distinct_keys(struct ctx *c, const struct wh_yaml_node *n, const char *whe
                     const struct wh_policy_signer_set *set)
 {
     struct wh_bytes *spki = wh_arena_calloc(c->tmp, set->n_signed_by, sizeof(*spki));
-    const struct wh_yaml_node *names = wh_yaml_tree_get(n, "signedBy");
+    const struct wh_yaml_node *names = get(n, "signedBy");
     struct wh_error e;
     size_t i, j;
 
@@ -1432,7 +1454,7 @@ parse_signatures(struct ctx *c, const struct wh_yaml_node *n, const char *where,
                               &img->signatures.signed_by, &img->signatures.n_signed_by)) != WH_OK)
         return rc;
     img->signatures.count = 1;
-    if ((v = wh_yaml_tree_get(n, "count")) != NULL &&
+    if ((v = get(n, "count")) != NULL &&
         (rc = as_count(c, v, wh_arena_sprintf(c->tmp, "%s.count", where),
                        img->signatures.n_signed_by, &img->signatures.count)) != WH_OK)
         return rc;
@@ -1447,7 +1469,7 @@ attestation_signers(struct ctx *c, const struct wh_yaml_node *n, const char *whe
                     const struct wh_policy_image *img, const struct wh_policy_signer *const **out,
                     size_t *n_out)
 {
-    const struct wh_yaml_node *v = wh_yaml_tree_get(n, "signedBy");
+    const struct wh_yaml_node *v = get(n, "signedBy");
 
     if (v != NULL)
         return parse_signed_by(c, v, wh_arena_sprintf(c->tmp, "%s.signedBy", where), out, n_out);
@@ -1537,7 +1559,7 @@ parse_provenance(struct ctx *c, const struct wh_yaml_node *n, const char *where,
         (rc = check_keys(c, n, where, "#/$defs/attestations/properties/provenance")) != WH_OK ||
         (rc = attestation_signers(c, n, where, img, &pv->signed_by, &pv->n_signed_by)) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(n, "predicateType")) != NULL) {
+    if ((v = get(n, "predicateType")) != NULL) {
         if ((rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.predicateType", where), &type)) !=
             WH_OK)
             return rc;
@@ -1547,23 +1569,23 @@ parse_provenance(struct ctx *c, const struct wh_yaml_node *n, const char *where,
             return fail(c, v, "%s.predicateType: expected %s or %s, got \"%s\"", where,
                         WH_PREDICATE_SLSA_V1, WH_PREDICATE_SLSA_V02, type);
     }
-    if (((v = wh_yaml_tree_get(n, "builderId")) != NULL &&
+    if (((v = get(n, "builderId")) != NULL &&
          (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.builderId", where), &pv->builder_id)) !=
              WH_OK) ||
-        ((v = wh_yaml_tree_get(n, "builderIdRegExp")) != NULL &&
+        ((v = get(n, "builderIdRegExp")) != NULL &&
          (rc = as_regex(c, v, wh_arena_sprintf(c->tmp, "%s.builderIdRegExp", where),
                         &pv->builder_id_re)) != WH_OK) ||
-        ((v = wh_yaml_tree_get(n, "buildType")) != NULL &&
+        ((v = get(n, "buildType")) != NULL &&
          (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.buildType", where), &pv->build_type)) !=
              WH_OK) ||
-        ((v = wh_yaml_tree_get(n, "sourceRef")) != NULL &&
+        ((v = get(n, "sourceRef")) != NULL &&
          (rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.sourceRef", where), &pv->source_ref)) !=
              WH_OK) ||
-        ((v = wh_yaml_tree_get(n, "dependencies")) != NULL &&
+        ((v = get(n, "dependencies")) != NULL &&
          (rc = parse_dependencies(c, v, wh_arena_sprintf(c->tmp, "%s.dependencies", where), pv)) !=
              WH_OK))
         return rc;
-    if ((v = wh_yaml_tree_get(n, "sourceRepo")) != NULL) {
+    if ((v = get(n, "sourceRepo")) != NULL) {
         if ((rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.sourceRepo", where),
                             &pv->source_repo)) != WH_OK)
             return rc;
@@ -1634,7 +1656,7 @@ parse_vulns(struct ctx *c, const struct wh_yaml_node *n, const char *where,
         return rc;
     vl->max_severity = WH_SEVERITY_NONE + k;
     vl->predicate_type = WH_PREDICATE_COSIGN_VULN;
-    if ((v = wh_yaml_tree_get(n, "predicateType")) != NULL) {
+    if ((v = get(n, "predicateType")) != NULL) {
         if ((rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s.predicateType", where), &type)) !=
             WH_OK)
             return rc;
@@ -1644,13 +1666,13 @@ parse_vulns(struct ctx *c, const struct wh_yaml_node *n, const char *where,
             return fail(c, v, "%s.predicateType: expected %s or %s, got \"%s\"", where,
                         WH_PREDICATE_COSIGN_VULN, WH_PREDICATE_CYCLONEDX, type);
     }
-    if (((v = wh_yaml_tree_get(n, "onlyFixable")) != NULL &&
+    if (((v = get(n, "onlyFixable")) != NULL &&
          (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.onlyFixable", where),
                        &vl->only_fixable)) != WH_OK) ||
-        ((v = wh_yaml_tree_get(n, "maxAge")) != NULL &&
+        ((v = get(n, "maxAge")) != NULL &&
          (rc = as_duration(c, v, wh_arena_sprintf(c->tmp, "%s.maxAge", where), &vl->max_age_text,
                            &vl->max_age_s)) != WH_OK) ||
-        ((v = wh_yaml_tree_get(n, "allow")) != NULL &&
+        ((v = get(n, "allow")) != NULL &&
          (rc = parse_vuln_allow(c, v, wh_arena_sprintf(c->tmp, "%s.allow", where), vl)) != WH_OK))
         return rc;
     vl->required = true;
@@ -1674,15 +1696,15 @@ parse_agent(struct ctx *c, const struct wh_yaml_node *n, const char *where,
         (rc = check_keys(c, n, where, "#/$defs/attestations/properties/agent")) != WH_OK ||
         (rc = attestation_signers(c, n, where, img, &ag->signed_by, &ag->n_signed_by)) != WH_OK)
         return rc;
-    if (((v = wh_yaml_tree_get(n, "raiseDrift")) != NULL &&
+    if (((v = get(n, "raiseDrift")) != NULL &&
          (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.raiseDrift", where), &ag->raise_drift)) !=
              WH_OK) ||
-        ((v = wh_yaml_tree_get(n, "required")) != NULL &&
+        ((v = get(n, "required")) != NULL &&
          (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.required", where), &ag->must_attest)) !=
              WH_OK))
         return rc;
     ag->absent_tier = WH_TIER_BLOCK;
-    if ((v = wh_yaml_tree_get(n, "absentTier")) != NULL) {
+    if ((v = get(n, "absentTier")) != NULL) {
         if (!ag->must_attest)
             return fail(c, v,
                         "%s.absentTier: only with required: true (the tier of a missing "
@@ -1715,13 +1737,13 @@ parse_fs_manifest(struct ctx *c, const struct wh_yaml_node *n, const char *where
         (rc = attestation_signers(c, n, where, img, &fm->signed_by, &fm->n_signed_by)) != WH_OK)
         return rc;
     fm->must_attest = true;
-    if (((v = wh_yaml_tree_get(n, "required")) != NULL &&
+    if (((v = get(n, "required")) != NULL &&
          (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.required", where), &fm->must_attest)) !=
              WH_OK) ||
-        ((v = wh_yaml_tree_get(n, "maxBytes")) != NULL &&
+        ((v = get(n, "maxBytes")) != NULL &&
          (rc = as_count(c, v, wh_arena_sprintf(c->tmp, "%s.maxBytes", where), FSM_MAX_BYTES_CAP,
                         &fm->max_bytes)) != WH_OK) ||
-        ((v = wh_yaml_tree_get(n, "maxEntries")) != NULL &&
+        ((v = get(n, "maxEntries")) != NULL &&
          (rc = as_count(c, v, wh_arena_sprintf(c->tmp, "%s.maxEntries", where), FSM_MAX_ENTRIES_CAP,
                         &fm->max_entries)) != WH_OK))
         return rc;
@@ -1737,17 +1759,17 @@ parse_more_attestations(struct ctx *c, const struct wh_yaml_node *n, const char 
     const struct wh_yaml_node *v;
     enum wh_err rc;
 
-    if ((v = wh_yaml_tree_get(n, "provenance")) != NULL &&
+    if ((v = get(n, "provenance")) != NULL &&
         (rc = parse_provenance(c, v, wh_arena_sprintf(c->tmp, "%s.provenance", where), img)) !=
             WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(n, "vulns")) != NULL &&
+    if ((v = get(n, "vulns")) != NULL &&
         (rc = parse_vulns(c, v, wh_arena_sprintf(c->tmp, "%s.vulns", where), img)) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(n, "agent")) != NULL &&
+    if ((v = get(n, "agent")) != NULL &&
         (rc = parse_agent(c, v, wh_arena_sprintf(c->tmp, "%s.agent", where), img)) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(n, "fsManifest")) != NULL &&
+    if ((v = get(n, "fsManifest")) != NULL &&
         (rc = parse_fs_manifest(c, v, wh_arena_sprintf(c->tmp, "%s.fsManifest", where), img)) !=
             WH_OK)
         return rc;
@@ -1765,7 +1787,7 @@ parse_attestations(struct ctx *c, const struct wh_yaml_node *n, const char *wher
     if ((rc = want(c, n, WH_YAML_MAP, where)) != WH_OK ||
         (rc = check_keys(c, n, where, "#/$defs/attestations")) != WH_OK)
         return rc;
-    if ((sbom = wh_yaml_tree_get(n, "sbom")) == NULL)
+    if ((sbom = get(n, "sbom")) == NULL)
         return parse_more_attestations(c, n, where, img);
     if ((rc = want(c, sbom, WH_YAML_MAP, sw)) != WH_OK ||
         (rc = check_keys(c, sbom, sw, "#/$defs/attestations/properties/sbom")) != WH_OK ||
@@ -1792,18 +1814,18 @@ parse_dev_from_attestation(struct ctx *c, const struct wh_yaml_node *n, const ch
 {
     const struct wh_yaml_node *v;
 
-    if ((v = wh_yaml_tree_get(n, "image")) != NULL)
+    if ((v = get(n, "image")) != NULL)
         return fail(c, v,
                     "%s.image: from: attestation takes the dev image from the attestation; "
                     "remove image (or use from: tag)",
                     where);
-    if ((v = wh_yaml_tree_get(n, "allowPodAnnotation")) != NULL)
+    if ((v = get(n, "allowPodAnnotation")) != NULL)
         return fail(c, v,
                     "%s.allowPodAnnotation: from: attestation lets only a signed attestation "
                     "name the dev image; remove allowPodAnnotation",
                     where);
     img->dev_reference.from = WH_POLICY_DEV_FROM_ATTESTATION;
-    if ((v = wh_yaml_tree_get(n, "signedBy")) != NULL)
+    if ((v = get(n, "signedBy")) != NULL)
         return parse_signed_by(c, v, wh_arena_sprintf(c->tmp, "%s.signedBy", where),
                                &img->dev_reference.signed_by, &img->dev_reference.n_signed_by);
     img->dev_reference.signed_by = img->sbom.signed_by;
@@ -1826,12 +1848,12 @@ parse_dev_reference(struct ctx *c, const struct wh_yaml_node *n, const char *whe
     if ((rc = want(c, n, WH_YAML_MAP, where)) != WH_OK ||
         (rc = check_keys(c, n, where, "#/$defs/image/properties/devReference")) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(n, "from")) != NULL &&
+    if ((v = get(n, "from")) != NULL &&
         (rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s.from", where), DEV_FROM, &k)) != WH_OK)
         return rc;
     if (k == 1)
         return parse_dev_from_attestation(c, n, where, img);
-    if ((v = wh_yaml_tree_get(n, "signedBy")) != NULL)
+    if ((v = get(n, "signedBy")) != NULL)
         return fail(c, v,
                     "%s.signedBy: only with from: attestation (who signs the dev-environment "
                     "attestation)",
@@ -1850,11 +1872,11 @@ parse_dev_reference(struct ctx *c, const struct wh_yaml_node *n, const char *whe
     if (wh_image_ref_parse(wh_str_c(filled), c->tmp, &ref, &e) != WH_OK)
         return fail(c, at, "%s.image: \"%s\" is not an image reference: %s", where, tpl, e.msg);
     img->dev_reference.image = tpl;
-    if ((v = wh_yaml_tree_get(n, "allowPodAnnotation")) != NULL &&
+    if ((v = get(n, "allowPodAnnotation")) != NULL &&
         (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.allowPodAnnotation", where),
                       &img->dev_reference.allow_pod_annotation)) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(n, "allowCliOverride")) != NULL)
+    if ((v = get(n, "allowCliOverride")) != NULL)
         return as_bool(c, v, wh_arena_sprintf(c->tmp, "%s.allowCliOverride", where),
                        &img->dev_reference.allow_cli_override);
     return WH_OK;
@@ -1893,47 +1915,47 @@ parse_image(struct ctx *c, const struct wh_yaml_node *n, size_t index, struct wh
         (rc = as_glob_list(c, v, wh_arena_sprintf(c->tmp, "%s: match", where), &img->match,
                            &img->n_match)) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(n, "exclude")) != NULL &&
+    if ((v = get(n, "exclude")) != NULL &&
         (rc = as_glob_list(c, v, wh_arena_sprintf(c->tmp, "%s: exclude", where), &img->exclude,
                            &img->n_exclude)) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(n, "requireDigest")) != NULL &&
+    if ((v = get(n, "requireDigest")) != NULL &&
         (rc = as_bool(c, v, wh_arena_sprintf(c->tmp, "%s: requireDigest", where),
                       &img->require_digest)) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(n, "mode")) != NULL) {
+    if ((v = get(n, "mode")) != NULL) {
         if ((rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s: mode", where), MODES, &k)) != WH_OK)
             return rc;
         img->mode = (enum wh_policy_mode)k;
     }
-    if ((v = wh_yaml_tree_get(n, "onError")) != NULL) {
+    if ((v = get(n, "onError")) != NULL) {
         if ((rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s: onError", where), ACTIONS, &k)) !=
             WH_OK)
             return rc;
         img->on_error = (enum wh_policy_action)k;
     }
-    if ((v = wh_yaml_tree_get(n, "platforms")) != NULL) {
+    if ((v = get(n, "platforms")) != NULL) {
         if ((rc = as_enum(c, v, wh_arena_sprintf(c->tmp, "%s: platforms", where), PLATFORMS, &k)) !=
             WH_OK)
             return rc;
         img->platforms = (enum wh_policy_platforms)k;
     }
-    if ((v = wh_yaml_tree_get(n, "signatures")) != NULL &&
+    if ((v = get(n, "signatures")) != NULL &&
         (rc = parse_signatures(c, v, wh_arena_sprintf(c->tmp, "%s: signatures", where), img)) !=
             WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(n, "attestations")) != NULL &&
+    if ((v = get(n, "attestations")) != NULL &&
         (rc = parse_attestations(c, v, wh_arena_sprintf(c->tmp, "%s: attestations", where), img)) !=
             WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(n, "tiers")) != NULL) {
+    if ((v = get(n, "tiers")) != NULL) {
         if ((rc = as_string(c, v, wh_arena_sprintf(c->tmp, "%s: tiers", where), &tiers)) != WH_OK)
             return rc;
         img->tiers = wh_policy_tiers_find(c->p, tiers);
         if (img->tiers == NULL)
             return fail(c, v, "%s: unknown tier list \"%s\" (not in spec.tiers)", where, tiers);
     }
-    if ((v = wh_yaml_tree_get(n, "devReference")) != NULL) {
+    if ((v = get(n, "devReference")) != NULL) {
         if ((rc = parse_dev_reference(c, v, wh_arena_sprintf(c->tmp, "%s: devReference", where),
                                       img)) != WH_OK)
             return rc;
@@ -2068,8 +2090,7 @@ static enum wh_err
 exemption_scope(struct ctx *c, const struct wh_yaml_node *e, const char *where,
                 struct wh_policy_exemption *x)
 {
-    static const char *const SCOPES[] = {"finding", "image", NULL};
-    const struct wh_yaml_node *v = wh_yaml_tree_get(e, "scope"), *rule;
+    const struct wh_yaml_node *v = get(e, "scope"), *rule;
     enum wh_err rc;
     int k = 0;
 
@@ -2078,7 +2099,7 @@ exemption_scope(struct ctx *c, const struct wh_yaml_node *e, const char *where,
         return rc;
     if (k == 0)
         return exemption_rule(c, e, where, x);
-    if ((rule = wh_yaml_tree_get(e, "rule")) != NULL)
+    if ((rule = get(e, "rule")) != NULL)
         return fail(c, rule,
                     "%s.rule: scope: image lifts the image's signature and attestation "
                     "requirements, not one tier rule: remove rule (or scope, to lift only "
@@ -2165,26 +2186,21 @@ parse_document(struct ctx *c, const struct wh_yaml_node *root)
         (rc = want(c, spec, WH_YAML_MAP, "spec")) != WH_OK ||
         (rc = note(c, check_keys(c, spec, "spec", "#/$defs/spec"))) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(spec, "defaults")) != NULL &&
-        (rc = note(c, parse_defaults(c, v))) != WH_OK)
+    if ((v = get(spec, "defaults")) != NULL && (rc = note(c, parse_defaults(c, v))) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(spec, "signers")) != NULL &&
-        (rc = note(c, parse_signers(c, v))) != WH_OK)
+    if ((v = get(spec, "signers")) != NULL && (rc = note(c, parse_signers(c, v))) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(spec, "runtime")) != NULL &&
-        (rc = note(c, parse_runtime(c, v))) != WH_OK)
+    if ((v = get(spec, "runtime")) != NULL && (rc = note(c, parse_runtime(c, v))) != WH_OK)
         return rc;
-    if ((rc = note(c, parse_tiers(c, wh_yaml_tree_get(spec, "tiers")))) != WH_OK)
+    if ((rc = note(c, parse_tiers(c, get(spec, "tiers")))) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(spec, "images")) != NULL &&
-        (rc = note(c, parse_images(c, v))) != WH_OK)
+    if ((v = get(spec, "images")) != NULL && (rc = note(c, parse_images(c, v))) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(spec, "exemptions")) != NULL &&
-        (rc = note(c, parse_exemptions(c, v))) != WH_OK)
+    if ((v = get(spec, "exemptions")) != NULL && (rc = note(c, parse_exemptions(c, v))) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(spec, "pins")) != NULL && (rc = note(c, parse_pins(c, v))) != WH_OK)
+    if ((v = get(spec, "pins")) != NULL && (rc = note(c, parse_pins(c, v))) != WH_OK)
         return rc;
-    if ((v = wh_yaml_tree_get(spec, "audit")) != NULL && (rc = note(c, parse_audit(c, v))) != WH_OK)
+    if ((v = get(spec, "audit")) != NULL && (rc = note(c, parse_audit(c, v))) != WH_OK)
         return rc;
     if (c->n_errors == 0)
         return WH_OK;

@@ -342,13 +342,8 @@ decode_hex(const char *s, struct wh_arena *a, struct wh_bytes *out)
     if (n % 2 != 0)
         return false;
     p = wh_arena_alloc(a, n / 2 + 1);
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = wh_str_hex_value(s[2 * i]), lo = wh_str_hex_value(s[2 * i + 1]);
-
-        if (hi < 0 || lo < 0)
-            return false;
-        p[i] = (unsigned char)(hi << 4 | lo);
-    }
+    if (!wh_str_hex_decode(s, n / 2, p))
+        return false;
     *out = (struct wh_bytes){p, n / 2};
     return true;
 }

@@ -40,6 +40,12 @@ wh_verify_predicate_type_canonical(const char *name_or_url)
     return name_or_url;
 }
 
+const char *
+wh_verify_predicate_alias(size_t i)
+{
+    return i < sizeof(aliases) / sizeof(aliases[0]) ? aliases[i].name : NULL;
+}
+
 static const struct wh_verify_key **
 signer_keys(const struct wh_verify_signer *signers, size_t n, struct wh_arena *a)
 {
@@ -50,20 +56,22 @@ signer_keys(const struct wh_verify_signer *signers, size_t n, struct wh_arena *a
     return keys;
 }
 
-/* "ci-key (ecdsa-p256), release (ed25519)" for messages. */
-static void
-describe_signers(const struct wh_verify_signer *signers, size_t n, char *buf, size_t cap)
+/* "ci-key (ecdsa-p256), release (ed25519)" for messages, in `a`. */
+static const char *
+signer_names(const struct wh_verify_signer *signers, size_t n, struct wh_arena *a)
 {
+    char buf[300];
     size_t used = 0;
 
     buf[0] = '\0';
-    for (size_t i = 0; i < n && used < cap; i++) {
-        int w = snprintf(buf + used, cap - used, "%s%s (%s)", i == 0 ? "" : ", ", signers[i].name,
-                         wh_verify_key_type(signers[i].key));
+    for (size_t i = 0; i < n && used < sizeof(buf); i++) {
+        int w = snprintf(buf + used, sizeof(buf) - used, "%s%s (%s)", i == 0 ? "" : ", ",
+                         signers[i].name, wh_verify_key_type(signers[i].key));
         if (w < 0)
             break;
         used += (size_t)w;
     }
+    return wh_arena_strdup(a, buf);
 }
 
 static enum wh_err
@@ -86,7 +94,6 @@ wh_verify_attestation(struct wh_bytes envelope, const struct wh_verify_signer *s
     struct wh_dsse_envelope env;
     struct wh_intoto_statement stmt;
     const char *want = wh_verify_predicate_type_canonical(want_predicate_type);
-    char names[300];
     int which = -1;
     enum wh_err rc;
 
@@ -102,11 +109,10 @@ wh_verify_attestation(struct wh_bytes envelope, const struct wh_verify_signer *s
         return wh_error_set(err, WH_E_VERIFY, "envelope payloadType \"%.80s\" is not %s",
                             env.payload_type, WH_INTOTO_PAYLOAD_TYPE);
     rc = wh_verify_dsse(&env, signer_keys(signers, n_signers, a), n_signers, &which, err);
-    if (rc == WH_E_VERIFY) {
-        describe_signers(signers, n_signers, names, sizeof(names));
+    if (rc == WH_E_VERIFY)
         return wh_error_set(err, WH_E_VERIFY,
-                            "no signature on the envelope verifies with signers %s", names);
-    }
+                            "no signature on the envelope verifies with signers %s",
+                            signer_names(signers, n_signers, a));
     if (rc != WH_OK)
         return rc;
     if (WH_NEVER(which < 0 || (size_t)which >= n_signers))
@@ -132,7 +138,6 @@ wh_verify_signature(struct wh_bytes payload, struct wh_str sig_b64,
                     struct wh_arena *a, const char **signer_out, struct wh_error *err)
 {
     struct wh_bytes sig;
-    char names[300];
     int which = -1;
     enum wh_err rc;
 
@@ -146,10 +151,8 @@ wh_verify_signature(struct wh_bytes payload, struct wh_str sig_b64,
         return wh_error_wrap(err, "cosign signature annotation");
     rc = wh_verify_cosign_sig(payload, sig, signer_keys(signers, n_signers, a), n_signers, digest,
                               a, &which, NULL, err);
-    if (rc != WH_OK) {
-        describe_signers(signers, n_signers, names, sizeof(names));
-        return wh_error_wrap(err, "signers %s", names);
-    }
+    if (rc != WH_OK)
+        return wh_error_wrap(err, "signers %s", signer_names(signers, n_signers, a));
     if (WH_NEVER(which < 0 || (size_t)which >= n_signers))
         return wh_error_set(err, WH_E_INTERNAL, "verified key index %d out of range", which);
     *signer_out = wh_arena_strdup(a, signers[which].name);

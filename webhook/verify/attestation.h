@@ -55,4 +55,8 @@ WH_MUST_CHECK enum wh_err wh_verify_signature(struct wh_bytes payload, struct wh
  */
 const char *wh_verify_predicate_type_canonical(const char *name_or_url);
 
+/* The i-th of those alias names, NULL past the last (the policy schema's predicateType enums are
+ * checked against them: tests/unit/policy/format_test.c). */
+const char *wh_verify_predicate_alias(size_t i);
+
 #endif

@@ -30,20 +30,32 @@ decode_b64(const char *field, const char *s, size_t len, struct wh_arena *a, str
     return WH_OK;
 }
 
+/* The string at `key` of `obj` (*out), or *out NULL when it is absent and not required. */
+static enum wh_err
+get_string(json_t *obj, const char *key, const char *field, bool required, json_t **out,
+           struct wh_error *err)
+{
+    json_t *v = json_object_get(obj, key);
+
+    *out = NULL;
+    if (v == NULL)
+        return required ? wh_error_set(err, WH_E_INVALID, "%s is missing", field) : WH_OK;
+    if (!json_is_string(v))
+        return wh_error_set(err, WH_E_INVALID, "%s is not a string", field);
+    *out = v;
+    return WH_OK;
+}
+
 static enum wh_err
 get_bytes(json_t *obj, const char *key, const char *field, bool required, struct wh_arena *a,
           struct wh_bytes *out, struct wh_error *err)
 {
-    json_t *v = json_object_get(obj, key);
+    json_t *v;
+    enum wh_err rc = get_string(obj, key, field, required, &v, err);
 
     *out = (struct wh_bytes){(const unsigned char *)"", 0};
-    if (v == NULL) {
-        if (required)
-            return wh_error_set(err, WH_E_INVALID, "%s is missing", field);
-        return WH_OK;
-    }
-    if (!json_is_string(v))
-        return wh_error_set(err, WH_E_INVALID, "%s is not a string", field);
+    if (rc != WH_OK || v == NULL)
+        return rc;
     return decode_b64(field, json_string_value(v), json_string_length(v), a, out, err);
 }
 
@@ -51,18 +63,13 @@ static enum wh_err
 get_text(json_t *obj, const char *key, const char *field, bool required, struct wh_arena *a,
          const char **out, struct wh_error *err)
 {
-    json_t *v = json_object_get(obj, key);
+    json_t *v;
+    enum wh_err rc = get_string(obj, key, field, required, &v, err);
 
-    *out = "";
-    if (v == NULL) {
-        if (required)
-            return wh_error_set(err, WH_E_INVALID, "%s is missing", field);
-        return WH_OK;
-    }
-    if (!json_is_string(v))
-        return wh_error_set(err, WH_E_INVALID, "%s is not a string", field);
-    *out = wh_arena_strndup(a, json_string_value(v), json_string_length(v));
-    return WH_OK;
+    *out = rc == WH_OK && v != NULL
+               ? wh_arena_strndup(a, json_string_value(v), json_string_length(v))
+               : "";
+    return rc;
 }
 
 /* proto3 JSON int64: a decimal string or a JSON number; absent = 0. Negative is never valid here

@@ -24,21 +24,6 @@ get_path_string(json_t *root, const char *a_key, const char *b_key, bool require
     return WH_OK;
 }
 
-static void
-describe_keys(const struct wh_verify_key *const *keys, size_t n_keys, char *buf, size_t cap)
-{
-    size_t used = 0;
-
-    buf[0] = '\0';
-    for (size_t i = 0; i < n_keys && used < cap; i++) {
-        int w = snprintf(buf + used, cap - used, "%s%s", i == 0 ? "" : ", ",
-                         wh_verify_key_type(keys[i]));
-        if (w < 0)
-            break;
-        used += (size_t)w;
-    }
-}
-
 enum wh_err
 wh_verify_cosign_payload_parse(struct wh_bytes payload, struct wh_arena *a,
                                struct wh_cosign_payload *out, struct wh_error *err)
@@ -100,7 +85,7 @@ wh_verify_cosign_sig(struct wh_bytes payload, struct wh_bytes sig,
     if (found < 0) {
         char names[200];
 
-        describe_keys(keys, n_keys, names, sizeof(names));
+        wh_verify_keys_describe(keys, n_keys, names, sizeof(names));
         if (n_keys == 1)
             return wh_error_set(err, WH_E_VERIFY, "cosign signature: %s", last.msg);
         return wh_error_set(err, WH_E_VERIFY,

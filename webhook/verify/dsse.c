@@ -372,21 +372,6 @@ pae_is_current(const struct wh_dsse_envelope *env)
            memcmp(p + h, env->payload_type, tlen) == 0 && memcmp(p + h + tlen, mid, (size_t)m) == 0;
 }
 
-static void
-describe_keys(const struct wh_verify_key *const *keys, size_t n_keys, char *buf, size_t cap)
-{
-    size_t used = 0;
-
-    buf[0] = '\0';
-    for (size_t i = 0; i < n_keys && used < cap; i++) {
-        int w = snprintf(buf + used, cap - used, "%s%s", i == 0 ? "" : ", ",
-                         wh_verify_key_type(keys[i]));
-        if (w < 0)
-            break;
-        used += (size_t)w;
-    }
-}
-
 enum wh_err
 wh_verify_dsse(const struct wh_dsse_envelope *env, const struct wh_verify_key *const *keys,
                size_t n_keys, int *which_key, struct wh_error *err)
@@ -422,6 +407,6 @@ wh_verify_dsse(const struct wh_dsse_envelope *env, const struct wh_verify_key *c
         }
     }
     free(pae);
-    describe_keys(keys, n_keys, names, sizeof(names));
+    wh_verify_keys_describe(keys, n_keys, names, sizeof(names));
     return wh_error_set(err, WH_E_VERIFY, "no signature on the envelope verifies with %s", names);
 }

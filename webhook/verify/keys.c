@@ -182,6 +182,22 @@ wh_verify_key_type(const struct wh_verify_key *key)
     return key->type;
 }
 
+void
+wh_verify_keys_describe(const struct wh_verify_key *const *keys, size_t n_keys, char *buf,
+                        size_t cap)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < n_keys && used < cap; i++) {
+        int w = snprintf(buf + used, cap - used, "%s%s", i == 0 ? "" : ", ",
+                         wh_verify_key_type(keys[i]));
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+}
+
 enum wh_err
 wh_verify_key_spki_der(const struct wh_verify_key *key, struct wh_arena *a, struct wh_bytes *out,
                        struct wh_error *err)

@@ -29,6 +29,10 @@ WH_MUST_CHECK enum wh_err wh_verify_key_parse_der(struct wh_bytes der, struct wh
 /* "ecdsa-p256", "ecdsa-p384", "ecdsa-p521", "rsa-<bits>" or "ed25519"; lives as long as the key. */
 const char *wh_verify_key_type(const struct wh_verify_key *key);
 
+/* "ecdsa-p256, ed25519": the keys' types for a message, cut at `cap` (buf is always a string). */
+void wh_verify_keys_describe(const struct wh_verify_key *const *keys, size_t n_keys, char *buf,
+                             size_t cap);
+
 /* The key's DER SubjectPublicKeyInfo (what a Rekor entry body names), copied into `a`. */
 WH_MUST_CHECK enum wh_err wh_verify_key_spki_der(const struct wh_verify_key *key,
                                                  struct wh_arena *a, struct wh_bytes *out,

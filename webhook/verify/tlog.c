@@ -94,18 +94,7 @@ string_at(json_t *obj, const char *key)
 static bool
 decode_hex(const char *s, unsigned char *out, size_t n)
 {
-    size_t i;
-
-    if (s == NULL || strlen(s) != 2 * n)
-        return false;
-    for (i = 0; i < n; i++) {
-        int hi = wh_str_hex_value(s[2 * i]), lo = wh_str_hex_value(s[2 * i + 1]);
-
-        if (hi < 0 || lo < 0)
-            return false;
-        out[i] = (unsigned char)(hi << 4 | lo);
-    }
-    return true;
+    return s != NULL && strlen(s) == 2 * n && wh_str_hex_decode(s, n, out);
 }
 
 static enum wh_err
@@ -207,6 +196,27 @@ parse_proof(json_t *p, struct wh_arena *a, struct wh_tlog_proof *out, struct wh_
     return WH_OK;
 }
 
+/* One entry document `json` (named `what` in errors), read by `parse`; *out zeroed first. */
+static enum wh_err
+parse_entry(struct wh_bytes json, const char *what,
+            enum wh_err (*parse)(json_t *, struct wh_arena *, struct wh_tlog_entry *,
+                                 struct wh_error *),
+            struct wh_arena *a, struct wh_tlog_entry *out, struct wh_error *err)
+{
+    json_t *root;
+    enum wh_err rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = load_json(json, WH_TLOG_ENTRY_MAX, what, &root, err);
+    if (rc != WH_OK)
+        return rc;
+    rc = parse(root, a, out, err);
+    json_decref(root);
+    if (rc != WH_OK)
+        return wh_error_wrap(err, "%s", what);
+    return WH_OK;
+}
+
 /* TODO(#14): split the per-field readers; verify/tlog.c is being changed now (cognitive complexity
  * 26 > 25, STYLE §8). */
 static enum wh_err /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
@@ -263,18 +273,7 @@ enum wh_err
 wh_verify_tlog_entry_parse_bundle(struct wh_bytes json, struct wh_arena *a,
                                   struct wh_tlog_entry *out, struct wh_error *err)
 {
-    json_t *root;
-    enum wh_err rc;
-
-    memset(out, 0, sizeof(*out));
-    rc = load_json(json, WH_TLOG_ENTRY_MAX, "tlog entry", &root, err);
-    if (rc != WH_OK)
-        return rc;
-    rc = parse_bundle_entry(root, a, out, err);
-    json_decref(root);
-    if (rc != WH_OK)
-        return wh_error_wrap(err, "tlog entry");
-    return WH_OK;
+    return parse_entry(json, "tlog entry", parse_bundle_entry, a, out, err);
 }
 
 static enum wh_err
@@ -302,18 +301,7 @@ enum wh_err
 wh_verify_tlog_entry_parse_cosign(struct wh_bytes json, struct wh_arena *a,
                                   struct wh_tlog_entry *out, struct wh_error *err)
 {
-    json_t *root;
-    enum wh_err rc;
-
-    memset(out, 0, sizeof(*out));
-    rc = load_json(json, WH_TLOG_ENTRY_MAX, "cosign bundle", &root, err);
-    if (rc != WH_OK)
-        return rc;
-    rc = parse_cosign_entry(root, a, out, err);
-    json_decref(root);
-    if (rc != WH_OK)
-        return wh_error_wrap(err, "cosign bundle");
-    return WH_OK;
+    return parse_entry(json, "cosign bundle", parse_cosign_entry, a, out, err);
 }
 
 /* ---- signatures ---- */

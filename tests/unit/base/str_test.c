@@ -95,6 +95,19 @@ test_lines_and_trim(void)
     ok(wh_str_trim_blanks((struct wh_str){" \t ", 3}).len == 0, "all blanks trim to empty");
 }
 
+static void
+test_hex_decode(void)
+{
+    unsigned char out[4] = {0};
+
+    ok(wh_str_hex_decode("00aBfF7e", 4, out) && out[0] == 0x00 && out[1] == 0xab &&
+           out[2] == 0xff && out[3] == 0x7e,
+       "hex of either case decodes");
+    ok(!wh_str_hex_decode("0g", 1, out), "a non-hex digit is refused");
+    ok(!wh_str_hex_decode("1 ", 1, out), "a space is refused");
+    ok(wh_str_hex_decode("", 0, out), "no digits is no bytes");
+}
+
 int
 main(void)
 {
@@ -104,5 +117,6 @@ main(void)
     test_digest_string_form();
     test_arena_large_and_small_allocations();
     test_lines_and_trim();
+    test_hex_decode();
     return done_testing();
 }

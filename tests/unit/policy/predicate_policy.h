@@ -2,7 +2,8 @@
 #define WH_TESTS_PREDICATE_POLICY_H
 
 /* Shared by the predicate rule tests (provenance_test, vulns_test): a policy with two key signers
- * (ci-key, other) around the test's images, and the lookup of a message among a check's output. */
+ * (ci-key, other) around the test's images, the check of refused sections, and the lookup of a
+ * message among a check's output. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +29,33 @@ policy_with_signers(const char *spec, struct wh_error *err)
                         "policy", &lim, &p, err) != WH_OK)
         return NULL;
     return p;
+}
+
+/* One refused attestations section: the test's name, the YAML inside "attestations: {...}" of an
+ * image rule app, and a fragment of the error. */
+struct refused_case {
+    const char *name, *att, *sub;
+};
+
+/* Each case's policy is refused: WH_E_INVALID at a t.yaml position, saying `sub`. */
+static void
+expect_refused(const struct refused_case *cases, size_t n)
+{
+    char spec[1024];
+    struct wh_error err = {0};
+
+    for (size_t i = 0; i < n; i++) {
+        struct wh_policy *p;
+        snprintf(spec, sizeof(spec),
+                 "  images:\n    - name: app\n      match: [\"reg/app\"]\n"
+                 "      attestations: {%s}\n",
+                 cases[i].att);
+        p = policy_with_signers(spec, &err);
+        ok(p == NULL && err.code == WH_E_INVALID && strncmp(err.msg, "t.yaml:", 7) == 0 &&
+               strstr(err.msg, cases[i].sub) != NULL,
+           "%s: %s", cases[i].name, p == NULL ? err.msg : "loaded");
+        wh_policy_unref(p);
+    }
 }
 
 /* Whether one of the n messages holds `sub`; when none does, prints them as diagnostics. */

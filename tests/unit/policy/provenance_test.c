@@ -210,9 +210,7 @@ static void
 test_loader_errors(void)
 {
     struct wh_error err = {0};
-    struct {
-        const char *name, *att, *sub;
-    } cases[] = {
+    static const struct refused_case cases[] = {
         {"unknown key", "provenance: {signedBy: [ci-key], builder: x}",
          "unknown key \"builder\" in image rule app: attestations.provenance"},
         {"wrong predicate type", "provenance: {signedBy: [ci-key], predicateType: cyclonedx}",
@@ -230,21 +228,8 @@ test_loader_errors(void)
          "raiseDrift: expected true or false"},
         {"unknown signer", "agent: {signedBy: [nobody]}", "unknown signer \"nobody\""},
     };
-    size_t i;
-    char spec[1024];
 
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct wh_policy *p;
-        snprintf(spec, sizeof(spec),
-                 "  images:\n    - name: app\n      match: [\"reg/app\"]\n"
-                 "      attestations: {%s}\n",
-                 cases[i].att);
-        p = policy_with_signers(spec, &err);
-        ok(p == NULL && err.code == WH_E_INVALID && strncmp(err.msg, "t.yaml:", 7) == 0 &&
-               strstr(err.msg, cases[i].sub) != NULL,
-           "%s: %s", cases[i].name, p == NULL ? err.msg : "loaded");
-        wh_policy_unref(p);
-    }
+    expect_refused(cases, sizeof(cases) / sizeof(cases[0]));
     {
         struct wh_policy *p =
             policy_with_signers("  images:\n    - name: app\n      match: [\"reg/app\"]\n"

@@ -345,57 +345,45 @@ test_malformed_predicates_name_the_field(void)
     struct wh_limits small = WH_LIMITS_DEFAULT;
     struct wh_attestation att = {WH_PREDICATE_SLSA_V1, "k", testsign_lit("[[[[[[1]]]]]]")};
 
+    static const struct {
+        const char *type, *json, *want, *name;
+    } bad[] = {
+        {WH_PREDICATE_SLSA_V1, "{\"runDetails\":{\"builder\":{\"id\":7}}}",
+         "SLSA provenance v1 predicate.runDetails.builder.id is not a string",
+         "v1 builder id type"},
+        {WH_PREDICATE_SLSA_V1,
+         "{\"runDetails\":{\"builder\":{\"id\":\"x\"}},\"buildDefinition\":{}}",
+         "predicate.buildDefinition.buildType is missing or empty", "v1 build type required"},
+        {WH_PREDICATE_SLSA_V02, "{\"buildType\":\"t\"}", "predicate.builder.id is missing",
+         "v0.2 builder id required"},
+        {WH_PREDICATE_SLSA_V02,
+         "{\"builder\":{\"id\":\"b\"},\"materials\":[{\"uri\":\"u\",\"digest\":{\"sha256\":1}}]}",
+         "predicate.materials[0].digest.sha256 is not a string", "material digest type"},
+        {WH_PREDICATE_COSIGN_VULN, "{\"scanner\":{\"result\":{\"foo\":1}}}",
+         "neither a Trivy report", "unknown scanner result format"},
+        {WH_PREDICATE_COSIGN_VULN,
+         "{\"scanner\":{\"result\":null},\"metadata\":{\"scanFinishedOn\":\"yesterday\"}}",
+         "metadata.scanFinishedOn is not an RFC 3339 time", "bad scan time"},
+        {WH_PREDICATE_COSIGN_VULN, "{\"metadata\":{}}", "predicate.scanner is missing",
+         "scanner required"},
+        {WH_PREDICATE_COSIGN_VULN,
+         "{\"scanner\":{\"result\":{\"Results\":[{\"Vulnerabilities\":[{\"PkgName\":\"x\"}]}]}}}",
+         "Results[0].Vulnerabilities[0].VulnerabilityID is missing", "trivy finding without an id"},
+        {WH_PREDICATE_AGENT, "{\"agent_commits\":[{\"message\":\"m\"}]}",
+         "agent provenance predicate.agent_commits[0].sha is missing", "agent commit without sha"},
+        {WH_PREDICATE_AGENT, "{\"agent_commits\":{}}", "agent_commits is not an array",
+         "agent_commits type"},
+        {WH_PREDICATE_AGENT, "{\"agent_commits\":[{\"sha\":\"a\",\"trailers\":7}]}",
+         "agent_commits[0].trailers is neither", "trailers type"},
+        {WH_PREDICATE_AGENT, "{\"a\":1,\"a\":2}",
+         "agent provenance predicate: 1:", "duplicate keys rejected with line:col"},
+    };
+
     wh_arena_init(&a);
-    ok(parse(&a, WH_PREDICATE_SLSA_V1, "{\"runDetails\":{\"builder\":{\"id\":7}}}", &p, &err) ==
-               WH_E_INVALID &&
-           strstr(err.msg, "SLSA provenance v1 predicate.runDetails.builder.id is not a string"),
-       "v1 builder id type: %s", err.msg);
-    ok(parse(&a, WH_PREDICATE_SLSA_V1,
-             "{\"runDetails\":{\"builder\":{\"id\":\"x\"}},\"buildDefinition\":{}}", &p,
-             &err) == WH_E_INVALID &&
-           strstr(err.msg, "predicate.buildDefinition.buildType is missing or empty"),
-       "v1 build type required: %s", err.msg);
-    ok(parse(&a, WH_PREDICATE_SLSA_V02, "{\"buildType\":\"t\"}", &p, &err) == WH_E_INVALID &&
-           strstr(err.msg, "predicate.builder.id is missing"),
-       "v0.2 builder id required: %s", err.msg);
-    ok(parse(
-           &a, WH_PREDICATE_SLSA_V02,
-           "{\"builder\":{\"id\":\"b\"},\"materials\":[{\"uri\":\"u\",\"digest\":{\"sha256\":1}}]}",
-           &p, &err) == WH_E_INVALID &&
-           strstr(err.msg, "predicate.materials[0].digest.sha256 is not a string"),
-       "material digest type: %s", err.msg);
-    ok(parse(&a, WH_PREDICATE_COSIGN_VULN, "{\"scanner\":{\"result\":{\"foo\":1}}}", &p, &err) ==
-               WH_E_INVALID &&
-           strstr(err.msg, "neither a Trivy report"),
-       "unknown scanner result format: %s", err.msg);
-    ok(parse(&a, WH_PREDICATE_COSIGN_VULN,
-             "{\"scanner\":{\"result\":null},\"metadata\":{\"scanFinishedOn\":\"yesterday\"}}", &p,
-             &err) == WH_E_INVALID &&
-           strstr(err.msg, "metadata.scanFinishedOn is not an RFC 3339 time"),
-       "bad scan time: %s", err.msg);
-    ok(parse(&a, WH_PREDICATE_COSIGN_VULN, "{\"metadata\":{}}", &p, &err) == WH_E_INVALID &&
-           strstr(err.msg, "predicate.scanner is missing"),
-       "scanner required: %s", err.msg);
-    ok(parse(
-           &a, WH_PREDICATE_COSIGN_VULN,
-           "{\"scanner\":{\"result\":{\"Results\":[{\"Vulnerabilities\":[{\"PkgName\":\"x\"}]}]}}}",
-           &p, &err) == WH_E_INVALID &&
-           strstr(err.msg, "Results[0].Vulnerabilities[0].VulnerabilityID is missing"),
-       "trivy finding without an id: %s", err.msg);
-    ok(parse(&a, WH_PREDICATE_AGENT, "{\"agent_commits\":[{\"message\":\"m\"}]}", &p, &err) ==
-               WH_E_INVALID &&
-           strstr(err.msg, "agent provenance predicate.agent_commits[0].sha is missing"),
-       "agent commit without sha: %s", err.msg);
-    ok(parse(&a, WH_PREDICATE_AGENT, "{\"agent_commits\":{}}", &p, &err) == WH_E_INVALID &&
-           strstr(err.msg, "agent_commits is not an array"),
-       "agent_commits type: %s", err.msg);
-    ok(parse(&a, WH_PREDICATE_AGENT, "{\"agent_commits\":[{\"sha\":\"a\",\"trailers\":7}]}", &p,
-             &err) == WH_E_INVALID &&
-           strstr(err.msg, "agent_commits[0].trailers is neither"),
-       "trailers type: %s", err.msg);
-    ok(parse(&a, WH_PREDICATE_AGENT, "{\"a\":1,\"a\":2}", &p, &err) == WH_E_INVALID &&
-           strstr(err.msg, "agent provenance predicate: 1:"),
-       "duplicate keys rejected with line:col: %s", err.msg);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ok(parse(&a, bad[i].type, bad[i].json, &p, &err) == WH_E_INVALID &&
+               strstr(err.msg, bad[i].want) != NULL,
+           "%s: %s", bad[i].name, err.msg);
     small.json_depth = 4;
     ok(wh_verify_predicates_parse(&att, &small, &a, &p, &err) == WH_E_LIMIT &&
            strstr(err.msg, "deeper than 4"),
