@@ -129,7 +129,8 @@ tidy:
 # Every shell script of the tests, the fixtures, certs/ and manifests/ (tests/node_modules aside,
 # and fuzz corpora: their .sh files are inputs to a parser, not scripts).
 shellcheck:
-	shellcheck -x $$(find tests certs manifests \( -name node_modules -o -path tests/fuzz/corpus \) -prune -o -name '*.sh' -print | sort)
+	find tests certs manifests \( -name node_modules -o -path tests/fuzz/corpus \) -prune -o -name '*.sh' -print | \
+	  sort | xargs -P "$$(nproc)" -n 24 shellcheck -x
 
 check-layers: $(BUILD)/serve-closure
 	bash tests/lint/check-layers.sh

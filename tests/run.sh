@@ -131,7 +131,7 @@ if [ -z "${DG_NO_ASAN:-}" ]; then
   if [ -n "${DG_FUZZ_SECONDS:-}" ]; then next_build=(fuzz); fi
   run_suite build-asan "address,undefined"
 fi
-# libFuzzer targets (CI sets DG_FUZZ_SECONDS=15): every parser of untrusted input, each for that
+# libFuzzer targets (CI sets DG_FUZZ_SECONDS=10): every parser of untrusted input, each for that
 # long on a copy of its seed corpus, two at a time.
 if [ -n "${DG_FUZZ_SECONDS:-}" ]; then
   echo "== fuzz ${DG_FUZZ_SECONDS}s per target"
