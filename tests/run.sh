@@ -12,6 +12,9 @@ mkdir -p "$log_dir"
 passed=0
 failed=0
 only=${DG_ONLY:-}
+# shellcheck source=tests/lib/python_direct.sh
+. "$top/tests/lib/python_direct.sh"
+python_direct "$top/build/python-direct"
 
 count() { # name, file with TAP output, exit code, seconds
   local p f

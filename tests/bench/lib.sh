@@ -4,6 +4,11 @@
 # alternating between rounds), the ratio is taken per round, and the line gives the ratio's
 # min/median/max over the rounds with each side's median.
 
+# A bench run on its own times the interpreter too, not a shim (tests/lib/python_direct.sh).
+# shellcheck source=tests/lib/python_direct.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/python_direct.sh"
+python_direct "${BUILD:-$(dirname "${BASH_SOURCE[0]}")/../../build}/python-direct"
+
 # bench_now_us: the wall clock in microseconds.
 bench_now_us() { echo $(($(date +%s%N) / 1000)); }
 

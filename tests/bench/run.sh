@@ -10,11 +10,16 @@ export BUILD=${BUILD:-$top/build}
 case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
 export DG_SHARED=${DG_SHARED:-$(cd "$top/.." && pwd)/shared}
 logs=$BUILD/bench-logs
+# The Python baselines run the interpreter itself, not a version manager's shim (lib/python_direct.sh).
+# shellcheck source=tests/lib/python_direct.sh
+. "$top/tests/lib/python_direct.sh"
+python_direct "$BUILD/python-direct"
 mkdir -p "$logs"
 failed=0
 ran=0
 # What README quotes is this output verbatim: say when and on what it ran.
 echo "# make bench $(date -u '+%Y-%m-%d %H:%M UTC'), $(git rev-parse --short HEAD 2> /dev/null || echo '?'), $(nproc) cores, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# python3 for the Python baselines: $(readlink -f "$(command -v python3)") ($(python3 -c 'import platform; print(platform.python_version())'))"
 for b in tests/bench/*_bench.sh; do
   [ -e "$b" ] || continue
   [ -n "${DG_ONLY:-}" ] && [[ "$b" != *"$DG_ONLY"* ]] && continue
