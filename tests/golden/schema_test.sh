@@ -84,18 +84,30 @@ for yaml in policy/examples/*.yaml policy/default.yaml; do
 done
 [ $n -ge 40 ] || { fail "schema: only $n policies compared"; }
 
-# 2. Differential against Ajv on mutants. Ajv's verdicts depend only on the inputs: they are
-# cached under build/ by a hash of them, so the ASan run reuses the release run's.
+# 2. Differential against Ajv on mutants. The mutants and Ajv's verdicts depend only on the
+# inputs, the generator, the checker and the locked npm packages (Ajv, yaml): they are kept by a
+# hash of all of those, so the ASan run reuses the release run's and a later run of the same
+# inputs reuses both (about 40 CPU-s). DG_SCHEMA_CACHE (default ~/.cache/driftgate/schema-mutants;
+# "off": under $work, every run) says where.
 inputs=(policy/default.yaml policy/examples/*.yaml tests/golden/policy/valid_minimal.yaml)
-key=$(cat "${inputs[@]}" policy/schema.json tests/support/schema-mutants.js "$check" | sha256sum | cut -c1-16)
-cache=$top/build/schema-mutants-$key
+key=$(cat "${inputs[@]}" policy/schema.json tests/support/schema-mutants.js "$check" tests/package-lock.json |
+  sha256sum | cut -c1-16)
+cache_root=${DG_SCHEMA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/driftgate/schema-mutants}
+if [ "$cache_root" = off ] || ! mkdir -p "$cache_root" 2> /dev/null; then cache_root=$work/schema-mutants; fi
+cache=$cache_root/$key
 names() { find . -maxdepth 1 -name '*.yaml' -printf '%f\n' | sort; }
 if [ ! -f "$cache/ajv.ok" ]; then
-  rm -rf "$top"/build/schema-mutants-* && mkdir -p "$cache/in"
-  { node tests/support/schema-mutants.js "$cache/in" "${inputs[@]}" > "$cache/count" &&
-    (cd "$cache/in" && names | xargs node "$top/$check" > ../ajv.out; [ $? -le 123 ]) &&
-    sed -n 's/^ok //p' "$cache/ajv.out" | sort > "$cache/ajv.ok.tmp" && mv "$cache/ajv.ok.tmp" "$cache/ajv.ok"; } ||
-    bail "schema mutants: generating or checking with Ajv failed"
+  # Built aside and renamed into place, so a run beside this one never reads half of it; other
+  # keys' mutants not used for a day are dropped.
+  find "$cache_root" -mindepth 1 -maxdepth 1 -type d -mmin +1440 -exec rm -rf {} + 2> /dev/null
+  new=$cache_root/.new.$$
+  rm -rf "$new" && mkdir -p "$new/in"
+  { node tests/support/schema-mutants.js "$new/in" "${inputs[@]}" > "$new/count" &&
+    (cd "$new/in" && names | xargs node "$top/$check" > ../ajv.out; [ $? -le 123 ]) &&
+    sed -n 's/^ok //p' "$new/ajv.out" | sort > "$new/ajv.ok"; } ||
+    { rm -rf "$new"; bail "schema mutants: generating or checking with Ajv failed"; }
+  mv -T "$new" "$cache" 2> /dev/null || rm -rf "$new"
+  [ -f "$cache/ajv.ok" ] || bail "schema mutants: $cache has no Ajv verdicts"
 fi
 total=$(cd "$cache/in" && names | wc -l)
 (cd "$cache/in" && names | xargs "$dg" policy lint --schema-only 2> /dev/null) |
