@@ -132,34 +132,18 @@ wh_verify_bundle_key_parse(struct wh_bytes pem_or_der, struct wh_arena *a,
                            struct wh_bundle_key *out, struct wh_error *err)
 {
     struct wh_verify_key *key;
-    EVP_PKEY *pkey = NULL;
-    unsigned char *der = NULL;
-    int len;
     enum wh_err rc;
 
-    if (pem_or_der.len > WH_VERIFY_KEY_PEM_MAX)
-        return wh_error_set(err, WH_E_LIMIT, "public key of %zu bytes exceeds %d", pem_or_der.len,
-                            WH_VERIFY_KEY_PEM_MAX);
+    /* PEM goes through keys.c's one parser (its size bound and its "PUBLIC KEY" label check, so
+     * a certificate or PKCS#1 key given as a key is named); the DER form is kept for Rekor. */
     if (pem_or_der.len > 0 && pem_or_der.ptr[0] == '-') {
-        BIO *bio = BIO_new_mem_buf(pem_or_der.ptr, (int)pem_or_der.len);
-
-        if (bio == NULL)
-            wh_oom();
-        pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
-        BIO_free(bio);
-        if (pkey == NULL)
-            return wh_error_openssl(err, WH_E_INVALID, "malformed PEM public key");
-        len = i2d_PUBKEY(pkey, &der);
-        EVP_PKEY_free(pkey);
-        if (len <= 0)
-            return wh_error_openssl(err, WH_E_INVALID, "public key has no DER form");
-        out->spki_der.ptr = wh_arena_memdup(a, der, (size_t)len);
-        out->spki_der.len = (size_t)len;
-        OPENSSL_free(der);
+        rc = wh_verify_key_parse(pem_or_der, a, &key, err);
+        if (rc == WH_OK)
+            rc = wh_verify_key_spki_der(key, a, &out->spki_der, err);
     } else {
         out->spki_der = pem_or_der;
+        rc = wh_verify_key_parse_der(out->spki_der, a, &key, err);
     }
-    rc = wh_verify_key_parse_der(out->spki_der, a, &key, err);
     if (rc != WH_OK)
         return rc;
     out->key = key;

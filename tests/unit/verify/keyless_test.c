@@ -319,6 +319,23 @@ test_managed_keys(void)
     ok(!r.is_keyless && r.identity.san == NULL, "key result carries no certificate identity");
     expect(wh_verify_bundle(&b, &art, good, NULL, &strict, &a, &r, &err), &err, WH_E_VERIFY,
            "no key was given", "managed-key bundle without a key");
+    {
+        /* A certificate handed over as the key is named as such (keys.c's label check), and a
+         * key that is not a key at all is refused, whichever form it comes in. */
+        static const char cert_pem[] =
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        static const unsigned char junk_der[] = {0x30, 0x03, 0x02, 0x01, 0x01};
+        struct wh_bundle_key bad;
+
+        expect(wh_verify_bundle_key_parse(
+                   (struct wh_bytes){(const unsigned char *)cert_pem, sizeof(cert_pem) - 1}, &a,
+                   &bad, &err),
+               &err, WH_E_INVALID, "PEM block is \"CERTIFICATE\", want \"PUBLIC KEY\"",
+               "bundle key: a certificate given as the key is named");
+        expect(wh_verify_bundle_key_parse((struct wh_bytes){junk_der, sizeof(junk_der)}, &a, &bad,
+                                          &err),
+               &err, WH_E_INVALID, "malformed DER public key", "bundle key: DER that is no key");
+    }
     b = bundle("happy-path-v0.3", &a);
     expect(wh_verify_bundle(&b, &art, good, &key, &strict, &a, &r, &err), &err, WH_E_VERIFY,
            "carries a certificate but a key was required", "certificate bundle with a key");
