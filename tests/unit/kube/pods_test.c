@@ -9,6 +9,7 @@
 
 #include "kube/pods.c"
 #include "unit/harness.h"
+#include "unit/last_parse.h"
 
 #define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 #define D2 "sha256:2222222222222222222222222222222222222222222222222222222222222222"
@@ -39,19 +40,18 @@ test_image_id(void)
     wh_arena_fini(&a);
 }
 
+/* What the last parse gave (see last_parse.h). */
+static struct wh_kube_pod_page pg;
+
 static enum wh_err
-parse(const char *json, struct wh_arena *a, struct wh_kube_pod_page *pg, struct wh_error *err)
+parse(const char *json)
 {
-    return wh_kube_pod_list_parse((struct wh_bytes){(const unsigned char *)json, strlen(json)}, a,
-                                  pg, err);
+    return wh_kube_pod_list_parse(text_bytes(json), last_parse_arena(), &pg, &err);
 }
 
 static void
 test_join(void)
 {
-    struct wh_arena a;
-    struct wh_kube_pod_page pg;
-    struct wh_error err = {0};
     const char *page =
         "{\"kind\":\"PodList\",\"metadata\":{\"continue\":\"tok\"},\"items\":[{\"metadata\":"
         "{\"name\":\"p\",\"namespace\":\"n\",\"uid\":\"u\"},\"spec\":{\"containers\":[{\"name\":"
@@ -63,10 +63,8 @@ test_join(void)
         "\"r/d@" D1 "\"}]}},{\"metadata\":{\"name\":\"q\",\"namespace\":\"n\"}}]}";
     const struct wh_kube_pod *p;
 
-    wh_arena_init(&a);
-    if (parse(page, &a, &pg, &err) != WH_OK || pg.n_pods != 2 || pg.pods == NULL) {
+    if (parse(page) != WH_OK || pg.n_pods != 2 || pg.pods == NULL) {
         ok(0, "a page with two pods parses (%s)", err.msg);
-        wh_arena_fini(&a);
         return;
     }
     ok(1, "a page with two pods parses");
@@ -91,25 +89,9 @@ test_join(void)
     ok(pg.pods[1].n_containers == 0 && strcmp(pg.pods[1].phase, "") == 0 &&
            strcmp(pg.pods[1].uid, "") == 0,
        "a pod without status: no containers, empty phase");
-    ok(parse("{\"kind\":\"PodList\",\"metadata\":{\"continue\":\"\"},\"items\":[]}", &a, &pg,
-             &err) == WH_OK &&
+    ok(parse("{\"kind\":\"PodList\",\"metadata\":{\"continue\":\"\"},\"items\":[]}") == WH_OK &&
            pg.continue_token == NULL,
        "an empty continue is the last page");
-    wh_arena_fini(&a);
-}
-
-static void
-expect(const char *json, enum wh_err code, const char *msg, const char *name)
-{
-    struct wh_arena a;
-    struct wh_kube_pod_page pg;
-    struct wh_error err = {0};
-    enum wh_err rc;
-
-    wh_arena_init(&a);
-    rc = parse(json, &a, &pg, &err);
-    ok(rc == code && strstr(err.msg, msg) != NULL, "%s: %s", name, err.msg);
-    wh_arena_fini(&a);
 }
 
 static void
@@ -118,30 +100,36 @@ test_refused(void)
     char *big;
     struct wh_buf b;
 
-    expect("{", WH_E_INVALID, "PodList JSON 1:", "truncated JSON");
-    expect("{\"kind\":\"Pod\"}", WH_E_INVALID, "not a v1 PodList", "a Pod is not a PodList");
-    expect("[]", WH_E_INVALID, "not a v1 PodList", "an array");
-    expect("{\"kind\":\"PodList\",\"kind\":\"PodList\"}", WH_E_INVALID, "duplicate",
-           "duplicate keys");
-    expect("{\"kind\":\"PodList\",\"items\":{}}", WH_E_INVALID, "items is not an array",
-           "items not an array");
-    expect("{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\"}}]}", WH_E_INVALID,
-           "items[0] has no metadata.namespace", "a pod without a namespace");
-    expect("{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":1,\"namespace\":\"n\"}}]}",
-           WH_E_INVALID, "items[0].name is not a string", "a name that is a number");
-    expect("{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\",\"namespace\":\"n\"},"
-           "\"status\":{\"containerStatuses\":[{\"imageID\":\"x\"}]}}]}",
-           WH_E_INVALID, "has no name", "a status without a name");
-    expect("{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\\u0000x\",\"namespace\":"
-           "\"n\"}}]}",
-           WH_E_INVALID, "is not allowed", "a NUL in a name (jansson refuses it)");
+    expect_rc(parse("{"), WH_E_INVALID, "PodList JSON 1:", "truncated JSON");
+    expect_rc(parse("{\"kind\":\"Pod\"}"), WH_E_INVALID, "not a v1 PodList",
+              "a Pod is not a PodList");
+    expect_rc(parse("[]"), WH_E_INVALID, "not a v1 PodList", "an array");
+    expect_rc(parse("{\"kind\":\"PodList\",\"kind\":\"PodList\"}"), WH_E_INVALID, "duplicate",
+              "duplicate keys");
+    expect_rc(parse("{\"kind\":\"PodList\",\"items\":{}}"), WH_E_INVALID, "items is not an array",
+              "items not an array");
+    expect_rc(parse("{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\"}}]}"),
+              WH_E_INVALID, "items[0] has no metadata.namespace", "a pod without a namespace");
+    expect_rc(
+        parse("{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":1,\"namespace\":\"n\"}}]}"),
+        WH_E_INVALID, "items[0].name is not a string", "a name that is a number");
+    expect_rc(
+        parse("{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\",\"namespace\":\"n\"},"
+              "\"status\":{\"containerStatuses\":[{\"imageID\":\"x\"}]}}]}"),
+        WH_E_INVALID, "has no name", "a status without a name");
+    expect_rc(
+        parse(
+            "{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\\u0000x\",\"namespace\":"
+            "\"n\"}}]}"),
+        WH_E_INVALID, "is not allowed", "a NUL in a name (jansson refuses it)");
     wh_buf_init(&b, 64u << 20);
     wh_buf_append_c(&b, "{\"kind\":\"PodList\",\"items\":[");
     for (int i = 0; i < 1001; i++)
         wh_buf_append_c(&b, i > 0 ? ",{}" : "{}");
     wh_buf_append_c(&b, "]}");
     wh_buf_append(&b, "", 1);
-    expect(b.ptr, WH_E_LIMIT, "1001 items (limit 1000)", "more items than a page may hold");
+    expect_rc(parse(b.ptr), WH_E_LIMIT, "1001 items (limit 1000)",
+              "more items than a page may hold");
     wh_buf_reset(&b);
     wh_buf_append_c(&b, "{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\","
                         "\"namespace\":\"n\"},\"status\":{\"containerStatuses\":[");
@@ -149,18 +137,19 @@ test_refused(void)
         wh_buf_printf(&b, "%s{\"name\":\"c%d\"}", i > 0 ? "," : "", i);
     wh_buf_append_c(&b, "]}}]}");
     wh_buf_append(&b, "", 1);
-    expect(b.ptr, WH_E_LIMIT, "257 container statuses (limit 256)", "too many statuses");
+    expect_rc(parse(b.ptr), WH_E_LIMIT, "257 container statuses (limit 256)", "too many statuses");
     wh_buf_reset(&b);
     wh_buf_append_c(&b, "{\"kind\":\"PodList\",\"metadata\":{\"continue\":\"");
     for (int i = 0; i < 4097; i++)
         wh_buf_append_c(&b, "x");
     wh_buf_append_c(&b, "\"}}");
     wh_buf_append(&b, "", 1);
-    expect(b.ptr, WH_E_LIMIT, "is 4097 bytes (limit 4096)", "a continue token over 4 KiB");
+    expect_rc(parse(b.ptr), WH_E_LIMIT, "is 4097 bytes (limit 4096)",
+              "a continue token over 4 KiB");
     wh_buf_fini(&b);
     big = calloc(1, WH_KUBE_POD_PAGE_MAX + 2);
     memset(big, ' ', WH_KUBE_POD_PAGE_MAX + 1);
-    expect(big, WH_E_LIMIT, "limit 16777216", "a page over 16 MiB");
+    expect_rc(parse(big), WH_E_LIMIT, "limit 16777216", "a page over 16 MiB");
     free(big);
 }
 
@@ -169,9 +158,6 @@ test_refused(void)
 static void
 test_fsm_fields(void)
 {
-    struct wh_arena a;
-    struct wh_kube_pod_page pg;
-    struct wh_error err = {0};
     const char *page =
         "{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\",\"namespace\":\"n\"},"
         "\"spec\":{\"securityContext\":{\"runAsUser\":1000,\"runAsGroup\":3000},\"containers\":"
@@ -184,10 +170,8 @@ test_fsm_fields(void)
         "\"c\"}]},\"status\":{\"containerStatuses\":[{\"name\":\"c\",\"imageID\":\"\"}]}}]}";
     const struct wh_kube_pod *p;
 
-    wh_arena_init(&a);
-    if (parse(page, &a, &pg, &err) != WH_OK || pg.n_pods != 2) {
+    if (parse(page) != WH_OK || pg.n_pods != 2) {
         ok(0, "a page with security contexts and ephemeral containers parses (%s)", err.msg);
-        wh_arena_fini(&a);
         return;
     }
     p = &pg.pods[0];
@@ -210,18 +194,18 @@ test_fsm_fields(void)
            p->containers[0].run_as_user == WH_KUBE_UID_UNSET &&
            p->containers[0].run_as_group == WH_KUBE_UID_UNSET && p->n_ephemeral == 0,
        "no securityContext: UID unknown, no ephemeral containers");
-    wh_arena_fini(&a);
-    expect("{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\",\"namespace\":"
-           "\"n\"},\"spec\":{\"securityContext\":{\"runAsUser\":-1}}}]}",
-           WH_E_INVALID, "securityContext.runAsUser is not a UID", "a negative UID");
-    expect("{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\",\"namespace\":"
-           "\"n\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"securityContext\":{\"runAsUser\":"
-           "\"0\"}}]},\"status\":{\"containerStatuses\":[{\"name\":\"a\"}]}}]}",
-           WH_E_INVALID, "is not a UID", "a container's UID that is a string");
-    expect("{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\",\"namespace\":"
-           "\"n\"},\"spec\":{\"ephemeralContainers\":[1]}}]}",
-           WH_E_INVALID, "an ephemeral container is not an object",
-           "an ephemeral entry not an object");
+    expect_rc(parse("{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\",\"namespace\":"
+                    "\"n\"},\"spec\":{\"securityContext\":{\"runAsUser\":-1}}}]}"),
+              WH_E_INVALID, "securityContext.runAsUser is not a UID", "a negative UID");
+    expect_rc(
+        parse("{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\",\"namespace\":"
+              "\"n\"},\"spec\":{\"containers\":[{\"name\":\"a\",\"securityContext\":{\"runAsUser\":"
+              "\"0\"}}]},\"status\":{\"containerStatuses\":[{\"name\":\"a\"}]}}]}"),
+        WH_E_INVALID, "is not a UID", "a container's UID that is a string");
+    expect_rc(parse("{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\",\"namespace\":"
+                    "\"n\"},\"spec\":{\"ephemeralContainers\":[1]}}]}"),
+              WH_E_INVALID, "an ephemeral container is not an object",
+              "an ephemeral entry not an object");
 }
 
 int
@@ -231,5 +215,6 @@ main(void)
     test_join();
     test_refused();
     test_fsm_fields();
+    last_parse_fini();
     return done_testing();
 }
