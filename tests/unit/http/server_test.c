@@ -27,12 +27,9 @@
 #include "metrics/metrics.h"
 #include "pipeline/review.h"
 #include "unit/harness.h"
+#include "unit/http/fake_worker.h"
 
 /* ---- the fake pipeline ---- */
-struct wh_review_worker {
-    int unused;
-};
-
 static bool fake_ready = true;
 
 static struct wh_review_metrics fake_metrics;
@@ -84,19 +81,6 @@ wh_pipeline_env_reload(struct wh_review_env *env, struct wh_error *err)
     (void)env;
     (void)err;
     return WH_OK;
-}
-
-struct wh_review_worker *
-wh_pipeline_worker_new(struct wh_review_env *env)
-{
-    (void)env;
-    return calloc(1, sizeof(struct wh_review_worker));
-}
-
-void
-wh_pipeline_worker_free(struct wh_review_worker *w)
-{
-    free(w);
 }
 
 void
@@ -203,6 +187,24 @@ free_port(void)
     WH_ASSERT(getsockname(fd, (struct sockaddr *)&a, &len) == 0);
     close(fd);
     return ntohs(a.sin_port);
+}
+
+/* A configuration for a server on a free 127.0.0.1 port, over TLS with the minted certificate or
+ * plain HTTP; `base` gets its URL. */
+static void
+local_config(struct wh_config *cfg, bool tls, char base[64])
+{
+    wh_config_defaults(cfg);
+    snprintf(cfg->listen_host, sizeof(cfg->listen_host), "127.0.0.1");
+    cfg->listen_port = free_port();
+    cfg->listen = "127.0.0.1:test";
+    if (tls) {
+        cfg->tls_cert = cert_path;
+        cfg->tls_key = key_path;
+    } else {
+        cfg->tls_enabled = false;
+    }
+    snprintf(base, 64, "%s://127.0.0.1:%u", tls ? "https" : "http", cfg->listen_port);
 }
 
 static pid_t
@@ -333,15 +335,9 @@ test_tls_routes_limits_and_keepalive(void)
     int status;
     bool stopped;
 
-    wh_config_defaults(&cfg);
-    snprintf(cfg.listen_host, sizeof(cfg.listen_host), "127.0.0.1");
-    cfg.listen_port = free_port();
-    cfg.listen = "127.0.0.1:test";
-    cfg.tls_cert = cert_path;
-    cfg.tls_key = key_path;
+    local_config(&cfg, true, base);
     cfg.limits.body_bytes = 4096;
     cfg.workers = 2;
-    snprintf(base, sizeof(base), "https://127.0.0.1:%u", cfg.listen_port);
     pid = start_server(&cfg);
     ok(wait_ready(base), "TLS server answers /healthz");
 
@@ -447,14 +443,9 @@ test_plain_http_full_queue_and_drain(void)
     bool stopped;
     int64_t t0;
 
-    wh_config_defaults(&cfg);
-    snprintf(cfg.listen_host, sizeof(cfg.listen_host), "127.0.0.1");
-    cfg.listen_port = free_port();
-    cfg.listen = "127.0.0.1:test";
-    cfg.tls_enabled = false;
+    local_config(&cfg, false, base);
     cfg.workers = 1;
     cfg.queue = 1;
-    snprintf(base, sizeof(base), "http://127.0.0.1:%u", cfg.listen_port);
     pid = start_server(&cfg);
     ok(wait_ready(base), "plain HTTP server (tls: false) answers");
     snprintf(url, sizeof(url), "%s/validate", base);
@@ -576,14 +567,9 @@ test_connection_cap_and_request_timeout(void)
     CURL *h;
     pid_t pid;
 
-    wh_config_defaults(&cfg);
-    snprintf(cfg.listen_host, sizeof(cfg.listen_host), "127.0.0.1");
-    cfg.listen_port = free_port();
-    cfg.listen = "127.0.0.1:test";
-    cfg.tls_enabled = false;
+    local_config(&cfg, false, base);
     cfg.max_connections = 2;
     cfg.request_timeout_ms = 600;
-    snprintf(base, sizeof(base), "http://127.0.0.1:%u", cfg.listen_port);
     pid = start_server(&cfg);
     ok(wait_ready(base), "plain HTTP server with maxConnections 2, requestTimeoutMillis 600");
     usleep(100 * 1000); /* wait_ready's connection is closed */
@@ -653,15 +639,10 @@ test_body_budget_holds_back_large_bodies(void)
     pid_t pid;
 
     memset(body, 'a', BODY);
-    wh_config_defaults(&cfg);
-    snprintf(cfg.listen_host, sizeof(cfg.listen_host), "127.0.0.1");
-    cfg.listen_port = free_port();
-    cfg.listen = "127.0.0.1:test";
-    cfg.tls_enabled = false;
+    local_config(&cfg, false, base);
     cfg.limits.body_bytes = BODY;
     cfg.max_inflight_body_bytes = 1u << 20;
     cfg.request_timeout_ms = 2000;
-    snprintf(base, sizeof(base), "http://127.0.0.1:%u", cfg.listen_port);
     pid = start_server(&cfg);
     ok(wait_ready(base), "plain HTTP server with a 1 MiB body budget");
     snprintf(head, sizeof(head), "POST /validate HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n",
@@ -729,16 +710,10 @@ test_probe_port_serves_health_only(void)
     pid_t pid;
     int status;
 
-    wh_config_defaults(&cfg);
-    snprintf(cfg.listen_host, sizeof(cfg.listen_host), "127.0.0.1");
-    cfg.listen_port = free_port();
-    cfg.listen = "127.0.0.1:test";
-    cfg.tls_cert = cert_path;
-    cfg.tls_key = key_path;
+    local_config(&cfg, true, base);
     snprintf(cfg.probe_host, sizeof(cfg.probe_host), "127.0.0.1");
     cfg.probe_port = free_port();
     cfg.probe_listen = "127.0.0.1:probe";
-    snprintf(base, sizeof(base), "https://127.0.0.1:%u", cfg.listen_port);
     snprintf(probe, sizeof(probe), "https://127.0.0.1:%u", cfg.probe_port);
     pid = start_server(&cfg);
     ok(wait_ready(base) && wait_ready(probe), "webhook and probe ports answer /healthz over TLS");

@@ -2,32 +2,16 @@
 #include "http/validate.c"
 
 #include "unit/harness.h"
+#include "unit/http/fake_worker.h"
 
 /* validate.c calls into the pipeline; these tests exercise only its pure helpers, so the
  * review API is stubbed to keep the real pipeline out of the link. */
-struct wh_review_worker {
-    int unused;
-};
-
 bool
 wh_pipeline_env_ready(struct wh_review_env *env, char *detail, size_t cap)
 {
     (void)env;
     snprintf(detail, cap, "stub");
     return true;
-}
-
-struct wh_review_worker *
-wh_pipeline_worker_new(struct wh_review_env *env)
-{
-    (void)env;
-    return calloc(1, sizeof(struct wh_review_worker));
-}
-
-void
-wh_pipeline_worker_free(struct wh_review_worker *w)
-{
-    free(w);
 }
 
 void
