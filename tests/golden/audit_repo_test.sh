@@ -30,22 +30,7 @@ fx=tests/golden/audit
 need_exec "$dg"
 
 # golden NAME EXPECTED_EXIT ARGS...: stdout of `driftgate audit repo ARGS` equals $exp/NAME.
-golden() {
-  local name=$1 want=$2 got status
-  shift 2
-  got=$("$dg" audit repo "$@" 2>"$work/err")
-  status=$?
-  if [ "${UPDATE:-}" = 1 ]; then printf '%s\n' "$got" > "$exp/$name"; fi
-  if [ "$status" != "$want" ]; then
-    fail "audit repo: $name: exit $status, want $want" "$(head -c 300 "$work/err")"
-  elif [ "$got" != "$(cat "$exp/$name" 2>/dev/null)" ]; then
-    fail "audit repo: $name: output differs from $exp/$name" \
-      "$(diff <(printf '%s\n' "$got") "$exp/$name" | head -20)"
-  else
-    pass "audit repo: $name (exit $status)"
-  fi
-  printf '%s\n' "$got" > "$work/$name"
-}
+golden() { golden_run "audit repo" "$exp" "$1" "$2" "$dg" audit repo "${@:3}"; }
 
 golden layers.txt 1 $fx/layers --offline
 golden layers.sarif 1 $fx/layers --offline --format sarif

@@ -16,22 +16,7 @@ exp=tests/golden/audit/expected
 need_exec "$dg"
 
 # golden NAME EXPECTED_EXIT ARGS...: stdout of `driftgate audit pins ARGS` equals $exp/NAME.
-golden() {
-  local name=$1 want=$2 got status
-  shift 2
-  got=$("$dg" audit pins "$@" 2>"$work/err")
-  status=$?
-  if [ "${UPDATE:-}" = 1 ]; then printf '%s\n' "$got" > "$exp/$name"; fi
-  if [ "$status" != "$want" ]; then
-    fail "audit: $name: exit $status, want $want" "$(head -c 300 "$work/err")"
-  elif [ "$got" != "$(cat "$exp/$name" 2>/dev/null)" ]; then
-    fail "audit: $name: output differs from $exp/$name" \
-      "$(diff <(printf '%s\n' "$got") "$exp/$name" | head -20)"
-  else
-    pass "audit: $name (exit $status)"
-  fi
-  printf '%s\n' "$got" > "$work/$name"
-}
+golden() { golden_run audit "$exp" "$1" "$2" "$dg" audit pins "${@:3}"; }
 
 golden repo.txt 1 tests/golden/audit/repo
 golden repo.sarif 1 tests/golden/audit/repo --format sarif

@@ -41,12 +41,7 @@ for c in $cases; do
     rc=$?
     sed -e "s/$md_registry/REGISTRY/g" -e "s/$REGISTRY/REGISTRY/g" -e "s/$key_id/CI_KEY_ID/g" "$work/raw" > "$work/$name.$fmt"
     { cat "$work/$name.$fmt"; echo "exit $rc"; } > "$work/$name.$fmt.got"
-    if [ "${UPDATE:-}" = 1 ]; then cp "$work/$name.$fmt.got" "$gold/$name.$fmt"; fi
-    if cmp -s "$work/$name.$fmt.got" "$gold/$name.$fmt"; then
-      pass "report golden $name.$fmt"
-    else
-      fail "report golden $name.$fmt" "$(diff "$gold/$name.$fmt" "$work/$name.$fmt.got" | head -30)"
-    fi
+    golden_compare "report golden $name.$fmt" "$work/$name.$fmt.got" "$gold/$name.$fmt"
   done
 done
 

@@ -18,16 +18,8 @@ for dir in "$top"/tests/golden/sbom/*/; do
   else
     prod=$dir/prod.json dev=$dir/dev.json
   fi
-  got=$("$tool" "$prod" "$dev" 2>&1; echo "exit $?")
-  if [ "${UPDATE:-}" = 1 ]; then
-    printf '%s\n' "$got" > "$dir/expected.txt"
-  fi
-  if [ "$got" = "$(cat "$dir/expected.txt" 2>/dev/null)" ]; then
-    pass "sbom golden $name"
-  else
-    fail "sbom golden $name"
-    diff <(printf '%s\n' "$got") "$dir/expected.txt" | sed 's/^/# /'
-  fi
+  { "$tool" "$prod" "$dev" 2>&1; echo "exit $?"; } > "$work/$name.got"
+  golden_compare "sbom golden $name" "$work/$name.got" "$dir/expected.txt"
 done
 # The two-file invocation is symmetric in what it finds: swapping prod and dev swaps the kinds.
 a=$("$tool" "$top/tests/golden/sbom/seed-debian-cyclonedx/prod.json" \

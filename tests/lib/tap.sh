@@ -65,6 +65,30 @@ judge_exit() {
   fi
   disagree=$((disagree + 1))
 }
+# golden_compare NAME GOT EXPECTED: the file GOT equals the golden file EXPECTED (UPDATE=1 first
+# rewrites EXPECTED from GOT); a difference is shown as a diff.
+golden_compare() {
+  if [ "${UPDATE:-}" = 1 ]; then cp "$2" "$3"; fi
+  if cmp -s "$2" "$3"; then
+    pass "$1"
+  else
+    fail "$1: differs from $3" "$(diff "$3" "$2" | head -30)"
+  fi
+}
+# golden_run LABEL DIR NAME WANT CMD...: CMD exits WANT and its stdout equals DIR/NAME (a golden
+# file, as golden_compare); the stdout is kept as $work/NAME, the stderr as $work/err.
+golden_run() {
+  local label=$1 dir=$2 name=$3 want=$4 got status
+  shift 4
+  got=$("$@" 2>"$work/err")
+  status=$?
+  printf '%s\n' "$got" > "$work/$name"
+  if [ "$status" != "$want" ]; then
+    fail "$label: $name: exit $status, want $want" "$(head -c 300 "$work/err")"
+  else
+    golden_compare "$label: $name (exit $status)" "$work/$name" "$dir/$name"
+  fi
+}
 skip() { # NAME REASON
   tap_n=$((tap_n + 1))
   echo "ok $tap_n - $1 # SKIP $2"
