@@ -43,9 +43,9 @@ struct fault_registry {
     struct route routes[MAX_ROUTES];
     size_t n_routes;
     unsigned long requests, injected;
-    unsigned in_flight;      /* connection threads alive */
-    unsigned busy, max_busy; /* requests inside a slow wait (no answer sent yet) */
-    char token[64];          /* fault_registry_require_token; "" = none */
+    unsigned in_flight;           /* connection threads alive */
+    unsigned long busy, max_busy; /* requests inside a slow wait (no answer sent yet) */
+    char token[64];               /* fault_registry_require_token; "" = none */
     unsigned long token_requests;
 };
 
@@ -275,7 +275,7 @@ control(struct fault_registry *f, int fd, const char *path)
     if (strncmp(path, "/_fault/stats", 13) == 0) {
         pthread_mutex_lock(&f->lock);
         snprintf(body, sizeof(body),
-                 "{\"requests\":%lu,\"injected\":%lu,\"max_in_flight\":%u,\"mode\":\"%s\"}\n",
+                 "{\"requests\":%lu,\"injected\":%lu,\"max_in_flight\":%lu,\"mode\":\"%s\"}\n",
                  f->requests, f->injected, f->max_busy, f->mode);
         pthread_mutex_unlock(&f->lock);
         send_simple(fd, 200, "OK", "Content-Type: application/json\r\n", body);
@@ -736,37 +736,34 @@ fault_registry_route(struct fault_registry *f, const char *path, int status, con
     pthread_mutex_unlock(&f->lock);
 }
 
-unsigned long
-fault_registry_requests(struct fault_registry *f)
+/* A counter the connection threads update, read under the lock. */
+static unsigned long
+read_locked(struct fault_registry *f, const unsigned long *counter)
 {
     unsigned long n;
 
     pthread_mutex_lock(&f->lock);
-    n = f->requests;
+    n = *counter;
     pthread_mutex_unlock(&f->lock);
     return n;
+}
+
+unsigned long
+fault_registry_requests(struct fault_registry *f)
+{
+    return read_locked(f, &f->requests);
 }
 
 unsigned long
 fault_registry_injected(struct fault_registry *f)
 {
-    unsigned long n;
-
-    pthread_mutex_lock(&f->lock);
-    n = f->injected;
-    pthread_mutex_unlock(&f->lock);
-    return n;
+    return read_locked(f, &f->injected);
 }
 
 unsigned
 fault_registry_max_in_flight(struct fault_registry *f)
 {
-    unsigned n;
-
-    pthread_mutex_lock(&f->lock);
-    n = f->max_busy;
-    pthread_mutex_unlock(&f->lock);
-    return n;
+    return (unsigned)read_locked(f, &f->max_busy);
 }
 
 void
@@ -790,10 +787,5 @@ fault_registry_require_token(struct fault_registry *f, const char *token)
 unsigned long
 fault_registry_token_requests(struct fault_registry *f)
 {
-    unsigned long n;
-
-    pthread_mutex_lock(&f->lock);
-    n = f->token_requests;
-    pthread_mutex_unlock(&f->lock);
-    return n;
+    return read_locked(f, &f->token_requests);
 }

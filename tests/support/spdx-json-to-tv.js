@@ -15,6 +15,30 @@ const text = (v) => (/\n/.test(v) ? `<text>${v}</text>` : v);
 const put = (tag, v) => {
   if (v !== undefined && v !== null && v !== '') out.push(`${tag}: ${text(String(v))}`);
 };
+// putFields(OBJ, [[TAG, FIELD]...]): put each tag from OBJ's field, in the table's order.
+const putFields = (o, fields) => {
+  for (const [tag, field] of fields) put(tag, o[field]);
+};
+// A package's tags before its checksums and after them, as syft writes them.
+const PACKAGE_HEAD = [
+  ['PackageName', 'name'],
+  ['SPDXID', 'SPDXID'],
+  ['PackageVersion', 'versionInfo'],
+  ['PackageSupplier', 'supplier'],
+  ['PackageOriginator', 'originator'],
+  ['PackageDownloadLocation', 'downloadLocation'],
+  ['PrimaryPackagePurpose', 'primaryPackagePurpose'],
+];
+const PACKAGE_TAIL = [
+  ['PackageHomePage', 'homepage'],
+  ['PackageSourceInfo', 'sourceInfo'],
+  ['PackageLicenseConcluded', 'licenseConcluded'],
+  ['PackageLicenseDeclared', 'licenseDeclared'],
+  ['PackageCopyrightText', 'copyrightText'],
+  ['PackageSummary', 'summary'],
+  ['PackageDescription', 'description'],
+  ['PackageComment', 'comment'],
+];
 
 put('SPDXVersion', doc.spdxVersion);
 put('DataLicense', doc.dataLicense);
@@ -45,23 +69,10 @@ if (!noFiles && (doc.files || []).length > 0) {
 
 for (const p of doc.packages || []) {
   out.push(`##### Package: ${p.name}`, '');
-  put('PackageName', p.name);
-  put('SPDXID', p.SPDXID);
-  put('PackageVersion', p.versionInfo);
-  put('PackageSupplier', p.supplier);
-  put('PackageOriginator', p.originator);
-  put('PackageDownloadLocation', p.downloadLocation);
-  put('PrimaryPackagePurpose', p.primaryPackagePurpose);
+  putFields(p, PACKAGE_HEAD);
   if (p.filesAnalyzed !== undefined) put('FilesAnalyzed', String(p.filesAnalyzed));
   for (const c of p.checksums || []) put('PackageChecksum', `${c.algorithm}: ${c.checksumValue}`);
-  put('PackageHomePage', p.homepage);
-  put('PackageSourceInfo', p.sourceInfo);
-  put('PackageLicenseConcluded', p.licenseConcluded);
-  put('PackageLicenseDeclared', p.licenseDeclared);
-  put('PackageCopyrightText', p.copyrightText);
-  put('PackageSummary', p.summary);
-  put('PackageDescription', p.description);
-  put('PackageComment', p.comment);
+  putFields(p, PACKAGE_TAIL);
   for (const r of p.externalRefs || []) {
     put('ExternalRef', `${r.referenceCategory} ${r.referenceType} ${r.referenceLocator}`);
     put('ExternalRefComment', r.comment);
