@@ -35,7 +35,7 @@ world_init(struct world *w, const char *ct_kind)
 {
     X509 *chain[2];
     char *json;
-    struct wh_error err = {0};
+    struct wh_error e = {0};
 
     wh_arena_init(&w->a);
     w->root_key = testsign_key_new("ec-p256", &w->a);
@@ -51,8 +51,8 @@ world_init(struct world *w, const char *ct_kind)
     json =
         testca_trusted_root(chain, 2, w->tlog_key, w->ct_key, "2023-01-01T00:00:00Z", NULL, &w->a);
     if (wh_trust_root_parse((struct wh_bytes){(const unsigned char *)json, strlen(json)}, "test",
-                            &limits, &w->trust, &err) != WH_OK) {
-        fprintf(stderr, "world: %s\n", err.msg);
+                            &limits, &w->trust, &e) != WH_OK) {
+        fprintf(stderr, "world: %s\n", e.msg);
         abort();
     }
 }
@@ -78,13 +78,26 @@ good_leaf(struct world *w)
     };
 }
 
+/* The EC P-256 world every test but one shares (made once in main), and what the last
+ * verification gave. */
+static struct world world;
+static struct wh_cert_identity id;
+static struct wh_error err;
+
+/* Verify a leaf minted from `o` by w's intermediate, signed at `at`. */
 static enum wh_err
-check(struct world *w, const struct testca_leaf *o, time_t at, struct wh_cert_identity *id,
-      struct wh_error *err)
+check_in(struct world *w, const struct testca_leaf *o, time_t at)
 {
     X509 *leaf = testca_leaf_new(o, w->leaf_key, w->inter, w->int_key, &w->a);
 
-    return wh_verify_cert(testca_der(leaf, &w->a), NULL, 0, w->trust, at, &w->a, id, err);
+    memset(&err, 0, sizeof(err));
+    return wh_verify_cert(testca_der(leaf, &w->a), NULL, 0, w->trust, at, &w->a, &id, &err);
+}
+
+static enum wh_err
+check(const struct testca_leaf *o, time_t at)
+{
+    return check_in(&world, o, at);
 }
 
 static bool
@@ -96,18 +109,20 @@ has(const struct wh_error *e, enum wh_err code, const char *sub)
     return good;
 }
 
+/* A leaf refused at `at` with WH_E_VERIFY and an error naming `want`. */
+static void
+refused(const struct testca_leaf *o, time_t at, const char *want, const char *name)
+{
+    ok(check(o, at) == WH_E_VERIFY && has(&err, WH_E_VERIFY, want), "%s: %s", name, err.msg);
+}
+
 static void
 test_valid_leaf_yields_identity_and_key(void)
 {
-    struct world w;
-    struct testca_leaf o;
-    struct wh_cert_identity id;
-    struct wh_error err = {0};
+    struct testca_leaf o = good_leaf(&world);
     enum wh_err rc;
 
-    world_init(&w, "ec-p256");
-    o = good_leaf(&w);
-    rc = check(&w, &o, T0 + 30, &id, &err);
+    rc = check(&o, T0 + 30);
     ok(rc == WH_OK, "chains through the root's intermediate at signing time (%s)", err.msg);
     if (rc == WH_OK) {
         ok(strcmp(id.san, o.san_uri) == 0 && id.san_kind == WH_CERT_SAN_URI, "SAN URI");
@@ -129,160 +144,122 @@ test_valid_leaf_yields_identity_and_key(void)
     }
     /* The bundle may carry the intermediate too: it is only an untrusted candidate. */
     {
-        X509 *leaf = testca_leaf_new(&o, w.leaf_key, w.inter, w.int_key, &w.a);
-        struct wh_bytes chain[2] = {testca_der(w.inter, &w.a), testca_der(w.root, &w.a)};
-        char *pem = testca_pem(leaf, &w.a);
+        X509 *leaf = testca_leaf_new(&o, world.leaf_key, world.inter, world.int_key, &world.a);
+        struct wh_bytes chain[2] = {testca_der(world.inter, &world.a),
+                                    testca_der(world.root, &world.a)};
+        char *pem = testca_pem(leaf, &world.a);
         rc = wh_verify_cert((struct wh_bytes){(const unsigned char *)pem, strlen(pem)}, chain, 2,
-                            w.trust, T0 + 30, &w.a, &id, &err);
+                            world.trust, T0 + 30, &world.a, &id, &err);
         ok(rc == WH_OK, "PEM leaf with a bundle chain verifies (%s)", err.msg);
     }
-    world_fini(&w);
 }
 
 static void
 test_expired_at_signing_time(void)
 {
-    struct world w;
-    struct testca_leaf o;
-    struct wh_cert_identity id;
-    struct wh_error err = {0};
+    struct testca_leaf o = good_leaf(&world);
 
-    world_init(&w, "ec-p256");
-    o = good_leaf(&w);
-    ok(check(&w, &o, T0 + 601, &id, &err) == WH_E_VERIFY &&
-           has(&err, WH_E_VERIFY, "certificate expired at signing time 2023-11-14T22:23:21Z"),
-       "leaf expired at signing time: %s", err.msg);
+    refused(&o, T0 + 601, "certificate expired at signing time 2023-11-14T22:23:21Z",
+            "leaf expired at signing time");
     /* OpenSSL counts the notAfter second itself as expired (X509_cmp_time), one second
      * stricter than Go's crypto/x509. */
-    ok(check(&w, &o, T0 + 599, &id, &err) == WH_OK, "last second before notAfter is valid (%s)",
-       err.msg);
-    ok(check(&w, &o, T0 - 1, &id, &err) == WH_E_VERIFY &&
-           has(&err, WH_E_VERIFY, "not yet valid at signing time"),
-       "signed before notBefore: %s", err.msg);
-    world_fini(&w);
+    ok(check(&o, T0 + 599) == WH_OK, "last second before notAfter is valid (%s)", err.msg);
+    refused(&o, T0 - 1, "not yet valid at signing time", "signed before notBefore");
+}
+
+/* A leaf minted by `ca` and presented with it as the bundle's chain, refused at T0 + 30 naming
+ * `want`. */
+static void
+refused_by_chain(const struct testca_leaf *o, X509 *ca, EVP_PKEY *ca_key, const char *want,
+                 const char *name)
+{
+    X509 *leaf = testca_leaf_new(o, world.leaf_key, ca, ca_key, &world.a);
+    struct wh_bytes chain[1] = {testca_der(ca, &world.a)};
+
+    ok(wh_verify_cert(testca_der(leaf, &world.a), chain, 1, world.trust, T0 + 30, &world.a, &id,
+                      &err) == WH_E_VERIFY &&
+           has(&err, WH_E_VERIFY, want),
+       "%s: %s", name, err.msg);
 }
 
 static void
 test_chain_to_untrusted_ca(void)
 {
-    struct world w;
-    struct testca_leaf o;
-    struct wh_cert_identity id;
-    struct wh_error err = {0};
-    EVP_PKEY *evil_key;
-    X509 *evil, *leaf;
-    struct wh_bytes chain[1];
+    struct testca_leaf o = good_leaf(&world);
+    EVP_PKEY *evil_key = testsign_key_new("ec-p256", &world.a);
 
-    world_init(&w, "ec-p256");
-    o = good_leaf(&w);
-    evil_key = testsign_key_new("ec-p256", &w.a);
     /* A root of its own with the trusted root's name: only the keys tell them apart. */
-    evil = testca_root_new(evil_key, "test-root", T0 - 86400, T0 + 86400, &w.a);
-    leaf = testca_leaf_new(&o, w.leaf_key, evil, evil_key, &w.a);
-    chain[0] = testca_der(evil, &w.a);
-    ok(wh_verify_cert(testca_der(leaf, &w.a), chain, 1, w.trust, T0 + 30, &w.a, &id, &err) ==
-               WH_E_VERIFY &&
-           has(&err, WH_E_VERIFY, "untrusted chain"),
-       "leaf of a CA outside the trust root: %s", err.msg);
+    refused_by_chain(&o, testca_root_new(evil_key, "test-root", T0 - 86400, T0 + 86400, &world.a),
+                     evil_key, "untrusted chain", "leaf of a CA outside the trust root");
     /* An intermediate claiming the trusted root as issuer but signed by another key. */
-    evil = testca_intermediate_new(evil_key, "test-intermediate", w.root, evil_key, T0 - 86400,
-                                   T0 + 86400, &w.a);
-    leaf = testca_leaf_new(&o, w.leaf_key, evil, evil_key, &w.a);
-    chain[0] = testca_der(evil, &w.a);
-    ok(wh_verify_cert(testca_der(leaf, &w.a), chain, 1, w.trust, T0 + 30, &w.a, &id, &err) ==
-               WH_E_VERIFY &&
-           has(&err, WH_E_VERIFY, "untrusted chain: certificate signature failure"),
-       "forged intermediate: %s", err.msg);
-    world_fini(&w);
+    refused_by_chain(&o,
+                     testca_intermediate_new(evil_key, "test-intermediate", world.root, evil_key,
+                                             T0 - 86400, T0 + 86400, &world.a),
+                     evil_key, "untrusted chain: certificate signature failure",
+                     "forged intermediate");
 }
 
 static void
 test_no_code_signing_eku(void)
 {
-    struct world w;
-    struct testca_leaf o;
-    struct wh_cert_identity id;
-    struct wh_error err = {0};
+    struct testca_leaf o = good_leaf(&world);
 
-    world_init(&w, "ec-p256");
-    o = good_leaf(&w);
     o.no_eku = true;
-    ok(check(&w, &o, T0 + 30, &id, &err) == WH_E_VERIFY &&
-           has(&err, WH_E_VERIFY, "no code signing extended key usage"),
-       "missing EKU: %s", err.msg);
-    world_fini(&w);
+    refused(&o, T0 + 30, "no code signing extended key usage", "missing EKU");
 }
 
 static void
 test_scts(void)
 {
-    struct world w;
-    struct testca_leaf o;
-    struct wh_cert_identity id;
-    struct wh_error err = {0};
+    struct testca_leaf o = good_leaf(&world);
 
-    world_init(&w, "ec-p256");
-    o = good_leaf(&w);
     o.ct_key = NULL;
-    ok(check(&w, &o, T0 + 30, &id, &err) == WH_E_VERIFY &&
-           has(&err, WH_E_VERIFY, "no valid SCT: no embedded SCT"),
-       "missing SCT: %s", err.msg);
-    o = good_leaf(&w);
-    o.ct_key = testsign_key_new("ec-p256", &w.a);
-    ok(check(&w, &o, T0 + 30, &id, &err) == WH_E_VERIFY && has(&err, WH_E_VERIFY, "unknown CT log"),
-       "SCT from an unknown log: %s", err.msg);
-    o = good_leaf(&w);
+    refused(&o, T0 + 30, "no valid SCT: no embedded SCT", "missing SCT");
+    o = good_leaf(&world);
+    o.ct_key = testsign_key_new("ec-p256", &world.a);
+    refused(&o, T0 + 30, "unknown CT log", "SCT from an unknown log");
+    o = good_leaf(&world);
     o.sct_corrupt = true;
-    ok(check(&w, &o, T0 + 30, &id, &err) == WH_E_VERIFY &&
-           has(&err, WH_E_VERIFY, "signature does not verify"),
-       "tampered SCT signature: %s", err.msg);
-    o = good_leaf(&w);
+    refused(&o, T0 + 30, "signature does not verify", "tampered SCT signature");
+    o = good_leaf(&world);
     o.sct_time = 1600000000; /* before the CT log's validFor.start */
-    ok(check(&w, &o, T0 + 30, &id, &err) == WH_E_VERIFY && has(&err, WH_E_VERIFY, "no valid SCT"),
-       "SCT outside the CT log's window: %s", err.msg);
-    o = good_leaf(&w);
+    refused(&o, T0 + 30, "no valid SCT", "SCT outside the CT log's window");
+    o = good_leaf(&world);
     o.sct_ext = true;
-    ok(check(&w, &o, T0 + 30, &id, &err) == WH_OK, "SCT with extensions (static CT): %s", err.msg);
-    world_fini(&w);
+    ok(check(&o, T0 + 30) == WH_OK, "SCT with extensions (static CT): %s", err.msg);
+    {
+        struct world ed;
 
-    world_init(&w, "ed25519");
-    o = good_leaf(&w);
-    ok(check(&w, &o, T0 + 30, &id, &err) == WH_OK, "Ed25519 CT log: %s", err.msg);
-    world_fini(&w);
+        world_init(&ed, "ed25519");
+        o = good_leaf(&ed);
+        ok(check_in(&ed, &o, T0 + 30) == WH_OK, "Ed25519 CT log: %s", err.msg);
+        world_fini(&ed);
+    }
 }
 
 static void
 test_ca_window_and_san_rules(void)
 {
-    struct world w;
-    struct testca_leaf o;
-    struct wh_cert_identity id;
-    struct wh_error err = {0};
+    struct testca_leaf o = good_leaf(&world);
 
-    world_init(&w, "ec-p256");
-    o = good_leaf(&w);
     o.not_before = 1600000000;
     o.not_after = 1600000600;
     o.sct_time = 1600000000;
-    ok(check(&w, &o, 1600000030, &id, &err) == WH_E_VERIFY &&
-           has(&err, WH_E_VERIFY, "no Fulcio CA of the trust root is valid at 2020-09-13"),
-       "signing time before the CA's validFor: %s", err.msg);
-    o = good_leaf(&w);
+    refused(&o, 1600000030, "no Fulcio CA of the trust root is valid at 2020-09-13",
+            "signing time before the CA's validFor");
+    o = good_leaf(&world);
     o.san_email = "dev@example.com";
-    ok(check(&w, &o, T0 + 30, &id, &err) == WH_E_VERIFY &&
-           has(&err, WH_E_VERIFY, "more than one SAN identity"),
-       "two SAN identities: %s", err.msg);
-    o = good_leaf(&w);
+    refused(&o, T0 + 30, "more than one SAN identity", "two SAN identities");
+    o = good_leaf(&world);
     o.san_uri = NULL;
     o.san_email = "dev@example.com";
-    ok(check(&w, &o, T0 + 30, &id, &err) == WH_OK && id.san_kind == WH_CERT_SAN_EMAIL &&
+    ok(check(&o, T0 + 30) == WH_OK && id.san_kind == WH_CERT_SAN_EMAIL &&
            strcmp(id.san, "dev@example.com") == 0,
        "email SAN: %s", err.msg);
-    ok(wh_verify_cert((struct wh_bytes){(const unsigned char *)"garbage", 7}, NULL, 0, w.trust, T0,
-                      &w.a, &id, &err) == WH_E_INVALID &&
+    ok(wh_verify_cert((struct wh_bytes){(const unsigned char *)"garbage", 7}, NULL, 0, world.trust,
+                      T0, &world.a, &id, &err) == WH_E_INVALID &&
            has(&err, WH_E_INVALID, "not a DER or PEM certificate"),
        "garbage leaf: %s", err.msg);
-    world_fini(&w);
 }
 
 static const char *
@@ -296,10 +273,8 @@ static void
 test_production_fulcio_leaves(void)
 {
     struct wh_arena a;
-    struct wh_error err = {0};
     struct wh_trust_root *root = NULL;
     struct wh_bytes pem;
-    struct wh_cert_identity id;
     const char *path;
 
     wh_arena_init(&a);
@@ -346,12 +321,14 @@ test_production_fulcio_leaves(void)
 int
 main(void)
 {
+    world_init(&world, "ec-p256");
     test_valid_leaf_yields_identity_and_key();
     test_expired_at_signing_time();
     test_chain_to_untrusted_ca();
     test_no_code_signing_eku();
     test_scts();
     test_ca_window_and_san_rules();
+    world_fini(&world);
     test_production_fulcio_leaves();
     return done_testing();
 }
