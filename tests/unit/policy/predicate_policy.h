@@ -2,14 +2,15 @@
 #define WH_TESTS_PREDICATE_POLICY_H
 
 /* Shared by the predicate rule tests (provenance_test, vulns_test): a policy with two key signers
- * (ci-key, other) around the test's images, the check of refused sections, and the lookup of a
- * message among a check's output. */
+ * (ci-key, other) around the test's images, the check of refused sections, the messages of the
+ * last rule check, and the lookup of a message among them. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/limits.h"
 #include "policy/policy.h"
+#include "policy/provenance.h"
 
 static const struct wh_limits lim = WH_LIMITS_DEFAULT;
 
@@ -56,6 +57,20 @@ expect_refused(const struct refused_case *cases, size_t n)
            "%s: %s", cases[i].name, p == NULL ? err.msg : "loaded");
         wh_policy_unref(p);
     }
+}
+
+/* What the last rule check said: its messages, allocated in `arena`. A file's run() passes
+ * next_check() as the check's arena and &m as its messages; main() ends with wh_arena_fini. */
+static struct wh_arena arena;
+static struct wh_policy_messages m;
+
+static struct wh_arena *
+next_check(void)
+{
+    wh_arena_fini(&arena);
+    wh_arena_init(&arena);
+    memset(&m, 0, sizeof(m));
+    return &arena;
 }
 
 /* Whether one of the n messages holds `sub`; when none does, prints them as diagnostics. */

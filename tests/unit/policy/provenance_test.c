@@ -58,16 +58,14 @@ good_provenance(void)
 }
 
 static void
-run(const struct wh_policy *p, const struct wh_provenance *pv, const char *signer,
-    struct wh_arena *a, struct wh_policy_messages *m)
+run(const struct wh_policy *p, const struct wh_provenance *pv, const char *signer)
 {
     struct wh_predicates pred = {0};
 
     pred.provenance = pv;
     pred.provenance_signer = signer;
-    memset(m, 0, sizeof(*m));
     wh_policy_provenance_check(wh_policy_image_find(p, "reg/app"), pv != NULL ? &pred : NULL,
-                               "reg/app:v1", NULL, a, m);
+                               "reg/app:v1", NULL, next_check(), &m);
 }
 
 static void
@@ -75,20 +73,16 @@ test_matching_provenance_passes(void)
 {
     struct wh_error err = {0};
     struct wh_policy *p = policy_with_signers(RULE, &err);
-    struct wh_arena a;
-    struct wh_policy_messages m;
     struct wh_provenance pv;
 
     if (!ok(p != NULL, "policy loads: %s", err.msg))
         return;
-    wh_arena_init(&a);
     pv = good_provenance();
-    run(p, &pv, "ci-key", &a, &m);
+    run(p, &pv, "ci-key");
     ok(m.n_deny == 0 && m.n_warn == 0, "all constraints hold: no denial");
     ok(strcmp(wh_policy_image_find(p, "reg/app")->provenance.source_repo, "github.com/acme/app") ==
            0,
        "policy sourceRepo normalised (scheme, case of host, .git)");
-    wh_arena_fini(&a);
     wh_policy_unref(p);
 }
 
@@ -97,15 +91,12 @@ test_each_mismatch_names_the_field(void)
 {
     struct wh_error err = {0};
     struct wh_policy *p = policy_with_signers(RULE, &err);
-    struct wh_arena a;
-    struct wh_policy_messages m;
     struct wh_provenance pv;
     struct wh_digest_entry wrong = {"sha256", OTHER + 7};
 
     if (p == NULL)
         return;
-    wh_arena_init(&a);
-    run(p, NULL, NULL, &a, &m);
+    run(p, NULL, NULL);
     ok(m.n_deny == 1 &&
            has_in(m.deny, m.n_deny,
                   "no verified provenance attestation (https://slsa.dev/provenance/v1) "
@@ -113,30 +104,30 @@ test_each_mismatch_names_the_field(void)
            has_in(m.deny, m.n_deny, "cosign attest --type slsaprovenance1"),
        "missing provenance denies with the fix");
     pv = good_provenance();
-    run(p, &pv, "other", &a, &m);
+    run(p, &pv, "other");
     ok(m.n_deny == 1 && has_in(m.deny, m.n_deny, "no verified provenance"),
        "signed by a signer the rule lacks");
     pv = good_provenance();
     pv.version = "v0.2";
-    run(p, &pv, "ci-key", &a, &m);
+    run(p, &pv, "ci-key");
     ok(m.n_deny == 1 && has_in(m.deny, m.n_deny, "no verified provenance"),
        "v0.2 when the rule wants v1");
     pv = good_provenance();
     pv.builder_id = "https://github.com/evil/x";
-    run(p, &pv, "ci-key", &a, &m);
+    run(p, &pv, "ci-key");
     ok(m.n_deny == 1 && has_in(m.deny, m.n_deny,
                                "provenance runDetails.builder.id is \"https://github.com/evil/x\"; "
                                "the policy expects builderId"),
        "builder id mismatch names runDetails.builder.id");
     pv = good_provenance();
     pv.build_type = "https://example.com/other";
-    run(p, &pv, "ci-key", &a, &m);
+    run(p, &pv, "ci-key");
     ok(m.n_deny == 1 &&
            has_in(m.deny, m.n_deny, "buildDefinition.buildType is \"https://example.com/other\""),
        "build type mismatch");
     pv = good_provenance();
     pv.source_repo = "github.com/acme/fork";
-    run(p, &pv, "ci-key", &a, &m);
+    run(p, &pv, "ci-key");
     ok(m.n_deny == 1 &&
            has_in(
                m.deny, m.n_deny,
@@ -145,18 +136,18 @@ test_each_mismatch_names_the_field(void)
        "source repo mismatch");
     pv = good_provenance();
     pv.source_ref = "refs/heads/feature";
-    run(p, &pv, "ci-key", &a, &m);
+    run(p, &pv, "ci-key");
     ok(m.n_deny == 1 &&
            has_in(m.deny, m.n_deny, "\"refs/heads/feature\"; the policy expects sourceRef"),
        "source ref mismatch");
     pv = good_provenance();
     pv.source_ref = NULL;
-    run(p, &pv, "ci-key", &a, &m);
+    run(p, &pv, "ci-key");
     ok(m.n_deny == 1 && has_in(m.deny, m.n_deny, "provenance does not record sourceRef"),
        "source ref absent");
     pv = good_provenance();
     deps[1].digests = &wrong;
-    run(p, &pv, "ci-key", &a, &m);
+    run(p, &pv, "ci-key");
     ok(m.n_deny == 1 &&
            has_in(m.deny, m.n_deny,
                   "provenance buildDefinition.resolvedDependencies[1].digest.sha256 "
@@ -165,12 +156,11 @@ test_each_mismatch_names_the_field(void)
        "base image digest mismatch names the dependency field and both digests");
     pv = good_provenance();
     pv.n_dependencies = 1;
-    run(p, &pv, "ci-key", &a, &m);
+    run(p, &pv, "ci-key");
     ok(m.n_deny == 1 && has_in(m.deny, m.n_deny,
                                "lists no resolved dependency matching pkg:docker/debian* "
                                "(buildDefinition.resolvedDependencies, 1 listed)"),
        "base image absent from provenance");
-    wh_arena_fini(&a);
     wh_policy_unref(p);
 }
 
@@ -187,22 +177,18 @@ test_builder_regexp_and_any_version(void)
                             "          signedBy: [ci-key]\n"
                             "          builderIdRegExp: \"https://github.com/acme/.+\"\n",
                             &err);
-    struct wh_arena a;
-    struct wh_policy_messages m;
     struct wh_provenance pv;
 
     if (!ok(p != NULL, "regexp policy loads: %s", err.msg))
         return;
-    wh_arena_init(&a);
     pv = good_provenance();
     pv.version = "v0.2";
-    run(p, &pv, "ci-key", &a, &m);
+    run(p, &pv, "ci-key");
     ok(m.n_deny == 0, "no predicateType: v0.2 accepted; builder matches the regexp");
     pv.builder_id = "https://github.com/acmeX/y";
-    run(p, &pv, "ci-key", &a, &m);
+    run(p, &pv, "ci-key");
     ok(m.n_deny == 1 && has_in(m.deny, m.n_deny, "does not match the policy's builderIdRegExp"),
        "anchored regexp refuses a look-alike builder");
-    wh_arena_fini(&a);
     wh_policy_unref(p);
 }
 
@@ -355,5 +341,6 @@ main(void)
     test_loader_errors();
     test_agent_banner_and_raise();
     test_evaluate_routes_denials_and_banner();
+    wh_arena_fini(&arena);
     return done_testing();
 }

@@ -23,6 +23,17 @@ policy_from(const char *vulns, struct wh_error *err)
     return policy_with_signers(spec, err);
 }
 
+/* The policy around `vulns`, checked to load. */
+static struct wh_policy *
+loaded(const char *vulns)
+{
+    struct wh_error err = {0};
+    struct wh_policy *p = policy_from(vulns, &err);
+
+    ok(p != NULL, "loads: %s", err.msg);
+    return p;
+}
+
 static struct wh_vuln found[4];
 
 static struct wh_vuln_report
@@ -71,31 +82,25 @@ report(void)
 }
 
 static void
-run(const struct wh_policy *p, const struct wh_vuln_report *r, const char *signer, time_t now,
-    struct wh_arena *a, struct wh_policy_messages *m)
+run(const struct wh_policy *p, const struct wh_vuln_report *r, const char *signer, time_t now)
 {
     struct wh_predicates pred = {0};
 
     pred.vulns = r;
     pred.vulns_signer = signer;
-    memset(m, 0, sizeof(*m));
     wh_policy_vulns_check(wh_policy_image_find(p, "reg/app"), r != NULL ? &pred : NULL,
-                          "reg/app:v1", NULL, now, a, m);
+                          "reg/app:v1", NULL, now, next_check(), &m);
 }
 
 static void
 test_max_severity_and_unknown(void)
 {
-    struct wh_error err = {0};
-    struct wh_policy *p = policy_from("{signedBy: [ci-key], maxSeverity: high}", &err);
-    struct wh_arena a;
-    struct wh_policy_messages m;
+    struct wh_policy *p = loaded("{signedBy: [ci-key], maxSeverity: high}");
     struct wh_vuln_report r = report();
 
-    if (!ok(p != NULL, "loads: %s", err.msg))
+    if (p == NULL)
         return;
-    wh_arena_init(&a);
-    run(p, &r, "ci-key", NOW, &a, &m);
+    run(p, &r, "ci-key", NOW);
     ok(m.n_deny == 2, "critical and unknown deny, high and medium pass (got %zu)", m.n_deny);
     ok(has_in(m.deny, m.n_deny,
               "CVE-2024-0001 (critical) in libssl3 3.0.11 above maxSeverity high "
@@ -103,50 +108,38 @@ test_max_severity_and_unknown(void)
        "message names id, package, version, field and the fix");
     ok(has_in(m.deny, m.n_deny, "CVE-2024-0004 (unknown, counted as critical)"),
        "unknown severity counts as critical");
-    wh_arena_fini(&a);
     wh_policy_unref(p);
 }
 
 static void
 test_only_fixable_and_low_ceiling(void)
 {
-    struct wh_error err = {0};
-    struct wh_policy *p =
-        policy_from("{signedBy: [ci-key], maxSeverity: low, onlyFixable: true}", &err);
-    struct wh_arena a;
-    struct wh_policy_messages m;
+    struct wh_policy *p = loaded("{signedBy: [ci-key], maxSeverity: low, onlyFixable: true}");
     struct wh_vuln_report r = report();
 
-    if (!ok(p != NULL, "loads: %s", err.msg))
+    if (p == NULL)
         return;
-    wh_arena_init(&a);
-    run(p, &r, "ci-key", NOW, &a, &m);
+    run(p, &r, "ci-key", NOW);
     ok(m.n_deny == 2 && has_in(m.deny, m.n_deny, "CVE-2024-0001") &&
            has_in(m.deny, m.n_deny, "CVE-2024-0003"),
        "only the fixable findings above low deny");
-    wh_arena_fini(&a);
     wh_policy_unref(p);
 }
 
 static void
 test_allow_list_expiry(void)
 {
-    struct wh_error err = {0};
-    struct wh_policy *p = policy_from(
+    struct wh_policy *p = loaded(
         "{signedBy: [ci-key], maxSeverity: high, allow: [\n"
         "  {id: CVE-2024-0001, expires: \"2026-01-05\", reason: \"INC-1: upgrade scheduled\"},\n"
-        "  {id: CVE-2024-0004, expires: \"2025-12-01\", reason: \"INC-2\"}]}",
-        &err);
-    struct wh_arena a;
-    struct wh_policy_messages m;
+        "  {id: CVE-2024-0004, expires: \"2025-12-01\", reason: \"INC-2\"}]}");
     struct wh_vuln_report r = report();
 
-    if (!ok(p != NULL, "loads: %s", err.msg))
+    if (p == NULL)
         return;
-    wh_arena_init(&a);
-    run(p, &r, "ci-key", NOW - 40 * DAY, &a, &m);
+    run(p, &r, "ci-key", NOW - 40 * DAY);
     ok(m.n_deny == 0 && m.n_warn == 0, "40 days before: both allowed, no warning");
-    run(p, &r, "ci-key", NOW, &a, &m);
+    run(p, &r, "ci-key", NOW);
     ok(m.n_deny == 1 && has_in(m.deny, m.n_deny, "CVE-2024-0004"),
        "expired entry no longer allows its CVE");
     ok(has_in(m.warn, m.n_warn, "vulns.allow entry for CVE-2024-0001 expires on 2026-01-05 (INC-1"),
@@ -154,40 +147,34 @@ test_allow_list_expiry(void)
     ok(has_in(m.warn, m.n_warn,
               "vulns.allow entry for CVE-2024-0004 expired on 2025-12-01 and is ignored"),
        "expired entry warns that it is ignored");
-    run(p, &r, "ci-key", NOW + 5 * DAY, &a, &m);
+    run(p, &r, "ci-key", NOW + 5 * DAY);
     ok(m.n_deny == 2, "after the day it names, the first entry lapses too");
-    wh_arena_fini(&a);
     wh_policy_unref(p);
 }
 
 static void
 test_max_age_signer_and_type(void)
 {
-    struct wh_error err = {0};
-    struct wh_policy *p =
-        policy_from("{signedBy: [ci-key], maxSeverity: critical, maxAge: 7d}", &err);
+    struct wh_policy *p = loaded("{signedBy: [ci-key], maxSeverity: critical, maxAge: 7d}");
     struct wh_policy *cdx =
-        policy_from("{predicateType: cyclonedx, signedBy: [ci-key], maxSeverity: critical}", &err);
-    struct wh_arena a;
-    struct wh_policy_messages m;
+        loaded("{predicateType: cyclonedx, signedBy: [ci-key], maxSeverity: critical}");
     struct wh_vuln_report r = report();
 
-    if (!ok(p != NULL && cdx != NULL, "loads: %s", err.msg))
+    if (p == NULL || cdx == NULL)
         return;
-    wh_arena_init(&a);
-    run(p, &r, "ci-key", NOW, &a, &m);
+    run(p, &r, "ci-key", NOW);
     ok(m.n_deny == 0, "fresh scan, maxSeverity critical: nothing is above it");
-    run(p, &r, "ci-key", NOW + 10 * DAY, &a, &m);
+    run(p, &r, "ci-key", NOW + 10 * DAY);
     ok(m.n_deny == 1 && has_in(m.deny, m.n_deny,
                                "the vulnerability scan is 11d old (metadata.scanFinishedOn "
                                "2025-12-31T00:00:00Z), older than maxAge 7d"),
        "stale scan denies with its age and field");
     r.has_scanned_at = false;
-    run(p, &r, "ci-key", NOW, &a, &m);
+    run(p, &r, "ci-key", NOW);
     ok(m.n_deny == 1 && has_in(m.deny, m.n_deny, "does not record when it ran"),
        "maxAge with no scan time denies");
     r = report();
-    run(p, &r, "other", NOW, &a, &m);
+    run(p, &r, "other", NOW);
     ok(m.n_deny == 1 &&
            has_in(
                m.deny, m.n_deny,
@@ -195,13 +182,12 @@ test_max_age_signer_and_type(void)
                "by ci-key") &&
            has_in(m.deny, m.n_deny, "cosign attest --type vuln"),
        "scan by another signer does not count");
-    run(p, NULL, NULL, NOW, &a, &m);
+    run(p, NULL, NULL, NOW);
     ok(m.n_deny == 1 && has_in(m.deny, m.n_deny, "no verified vulnerability scan"),
        "no scan denies");
-    run(cdx, &r, "ci-key", NOW, &a, &m);
+    run(cdx, &r, "ci-key", NOW);
     ok(m.n_deny == 1 && has_in(m.deny, m.n_deny, "(https://cyclonedx.org/bom) by ci-key"),
        "a cosign vuln scan does not satisfy a CycloneDX rule");
-    wh_arena_fini(&a);
     wh_policy_unref(p);
     wh_policy_unref(cdx);
 }
@@ -209,10 +195,7 @@ test_max_age_signer_and_type(void)
 static void
 test_many_findings_are_summarised(void)
 {
-    struct wh_error err = {0};
-    struct wh_policy *p = policy_from("{signedBy: [ci-key], maxSeverity: none}", &err);
-    struct wh_arena a;
-    struct wh_policy_messages m;
+    struct wh_policy *p = loaded("{signedBy: [ci-key], maxSeverity: none}");
     struct wh_vuln_report r = report();
     struct wh_vuln many[20];
     size_t i;
@@ -223,12 +206,10 @@ test_many_findings_are_summarised(void)
         many[i] = found[0];
     r.vulns = many;
     r.n_vulns = 20;
-    wh_arena_init(&a);
-    run(p, &r, "ci-key", NOW, &a, &m);
+    run(p, &r, "ci-key", NOW);
     ok(m.n_deny == WH_POLICY_MESSAGES_MAX && m.n_deny_total == 20 &&
            strcmp(m.deny[WH_POLICY_MESSAGES_MAX - 1], "and 13 more (see the report)") == 0,
        "twenty findings: seven listed, the rest summarised");
-    wh_arena_fini(&a);
     wh_policy_unref(p);
 }
 
@@ -269,5 +250,6 @@ main(void)
     test_max_age_signer_and_type();
     test_many_findings_are_summarised();
     test_loader_errors();
+    wh_arena_fini(&arena);
     return done_testing();
 }
