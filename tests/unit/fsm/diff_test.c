@@ -4,27 +4,40 @@
 #include "base/arena.h"
 #include "unit/harness.h"
 
+/* The manifests and the last diff's findings live in `arena` until main ends. */
+static struct wh_arena arena;
+static struct wh_fsm_finding *findings;
+static size_t n_findings;
+
 static struct wh_fsm_manifest
-load(const char *text, struct wh_arena *a)
+load(const char *text)
 {
     struct wh_fsm_manifest m;
     struct wh_error err;
 
-    if (wh_fsm_manifest_parse(wh_str_c(text), 100, a, &m, &err) != WH_OK) {
+    if (wh_fsm_manifest_parse(wh_str_c(text), 100, &arena, &m, &err) != WH_OK) {
         printf("# bad test manifest: %s\n", err.msg);
         memset(&m, 0, sizeof(m));
     }
     return m;
 }
 
+static void
+diff(const struct wh_fsm_manifest *exp, const struct wh_fsm_manifest *act,
+     const struct wh_fsm_rules *rules)
+{
+    wh_fsm_diff(exp, act, rules, &arena, &findings, &n_findings);
+}
+
+/* The last diff's finding of kind `k` at `path`, or NULL. */
 static const struct wh_fsm_finding *
-find(const struct wh_fsm_finding *f, size_t n, enum wh_fsm_kind k, const char *path)
+find(enum wh_fsm_kind k, const char *path)
 {
     size_t i;
 
-    for (i = 0; i < n; i++)
-        if (f[i].kind == k && strcmp(f[i].path, path) == 0)
-            return &f[i];
+    for (i = 0; i < n_findings; i++)
+        if (findings[i].kind == k && strcmp(findings[i].path, path) == 0)
+            return &findings[i];
     return NULL;
 }
 
@@ -32,21 +45,43 @@ find(const struct wh_fsm_finding *f, size_t n, enum wh_fsm_kind k, const char *p
 #define SHA_A "sha256=1111111111111111111111111111111111111111111111111111111111111111"
 #define SHA_B "sha256=2222222222222222222222222222222222222222222222222222222222222222"
 
+/* A finding the strict rules must give: its kind, path and tier, and what its detail and its
+ * why hold (NULL: anything). */
+struct tier_case {
+    enum wh_fsm_kind kind;
+    const char *path;
+    enum wh_fsm_tier tier;
+    const char *detail, *why, *name;
+};
+
 static void
 test_tiers(void)
 {
+    static const struct tier_case want[] = {
+        {WH_FSM_D_SETUID, "./bin/app", WH_FSM_TIER_BLOCK, NULL, NULL,
+         "setuid added blocks with blockOn setuid"},
+        {WH_FSM_D_CONTENT, "./bin/app", WH_FSM_TIER_BLOCK, NULL, NULL,
+         "a changed executable blocks with blockOn exec"},
+        {WH_FSM_D_OWNER, "./etc/conf", WH_FSM_TIER_BLOCK, "0:0 -> 1000:0", NULL,
+         "owner change blocks"},
+        {WH_FSM_D_CAPS, "./etc/conf", WH_FSM_TIER_BLOCK, NULL, NULL, "capability added blocks"},
+        {WH_FSM_D_MISSING, "./gone", WH_FSM_TIER_WARN, NULL, NULL, "missing file warns"},
+        {WH_FSM_D_LINK, "./l", WH_FSM_TIER_WARN, NULL, NULL, "retargeted symlink warns"},
+        {WH_FSM_D_ADDED, "./tmp/new", WH_FSM_TIER_IGNORE, NULL, "/tmp",
+         "new file in a mutable path is ignored"},
+        {WH_FSM_D_ADDED, "./tmp/x", WH_FSM_TIER_BLOCK, NULL, NULL,
+         "a new executable in a mutable path still blocks"},
+        {WH_FSM_D_ADDED, "./var", WH_FSM_TIER_WARN, NULL, NULL,
+         "new directory outside mutable paths warns"},
+    };
     static const char *const mutable[] = {"/tmp", "/var/cache/*"};
     struct wh_fsm_rules strict = {mutable, 2,
                                   WH_FSM_BLOCK_EXEC | WH_FSM_BLOCK_SETUID | WH_FSM_BLOCK_CAPS |
                                       WH_FSM_BLOCK_OWNER};
     struct wh_fsm_rules lax = {mutable, 2, 0};
-    struct wh_arena a;
     struct wh_fsm_manifest exp, act;
-    struct wh_fsm_finding *f;
     const struct wh_fsm_finding *x;
-    size_t n;
 
-    wh_arena_init(&a);
     exp = load(H ". type=dir mode=0755 uid=0 gid=0\n"
                  "./bin type=dir mode=0755 uid=0 gid=0\n"
                  "./bin/app type=file mode=0755 uid=0 gid=0 size=1 " SHA_A "\n"
@@ -55,8 +90,7 @@ test_tiers(void)
                  "./etc/hosts type=file mode=0644 uid=0 gid=0 size=1 " SHA_A "\n"
                  "./gone type=file mode=0644 uid=0 gid=0 size=1 " SHA_A "\n"
                  "./l type=link uid=0 gid=0 link=bin/app\n"
-                 "./tmp type=dir mode=1777 uid=0 gid=0\n",
-               &a);
+                 "./tmp type=dir mode=1777 uid=0 gid=0\n");
     act = load(H ". type=dir mode=0755 uid=0 gid=0\n"
                  "./bin type=dir mode=0755 uid=0 gid=0\n"
                  "./bin/app type=file mode=4755 uid=0 gid=0 size=1 " SHA_B "\n"
@@ -68,66 +102,46 @@ test_tiers(void)
                  "./tmp/new type=file mode=0644 uid=0 gid=0 size=1 " SHA_A "\n"
                  "./tmp/x type=file mode=0755 uid=0 gid=0 size=1 " SHA_A "\n"
                  "./var type=dir mode=0755 uid=0 gid=0\n"
-                 "#skipped ./etc/hosts\n",
-               &a);
-    wh_fsm_diff(&exp, &act, &strict, &a, &f, &n);
-    ok((x = find(f, n, WH_FSM_D_SETUID, "./bin/app")) != NULL && x->tier == WH_FSM_TIER_BLOCK,
-       "setuid added blocks with blockOn setuid");
-    ok((x = find(f, n, WH_FSM_D_CONTENT, "./bin/app")) != NULL && x->tier == WH_FSM_TIER_BLOCK,
-       "a changed executable blocks with blockOn exec");
-    ok((x = find(f, n, WH_FSM_D_OWNER, "./etc/conf")) != NULL && x->tier == WH_FSM_TIER_BLOCK &&
-           strstr(x->detail, "0:0 -> 1000:0") != NULL,
-       "owner change blocks: %s", x != NULL ? x->detail : "");
-    ok((x = find(f, n, WH_FSM_D_CAPS, "./etc/conf")) != NULL && x->tier == WH_FSM_TIER_BLOCK,
-       "capability added blocks");
-    ok((x = find(f, n, WH_FSM_D_MISSING, "./gone")) != NULL && x->tier == WH_FSM_TIER_WARN,
-       "missing file warns");
-    ok((x = find(f, n, WH_FSM_D_LINK, "./l")) != NULL && x->tier == WH_FSM_TIER_WARN,
-       "retargeted symlink warns");
-    ok((x = find(f, n, WH_FSM_D_ADDED, "./tmp/new")) != NULL && x->tier == WH_FSM_TIER_IGNORE &&
-           strstr(x->why, "/tmp") != NULL,
-       "new file in a mutable path is ignored");
-    ok((x = find(f, n, WH_FSM_D_ADDED, "./tmp/x")) != NULL && x->tier == WH_FSM_TIER_BLOCK,
-       "a new executable in a mutable path still blocks");
-    ok(find(f, n, WH_FSM_D_MISSING, "./etc/hosts") == NULL &&
-           (x = find(f, n, WH_FSM_D_MOUNT, "./etc/hosts")) != NULL && x->tier == WH_FSM_TIER_IGNORE,
+                 "#skipped ./etc/hosts\n");
+    diff(&exp, &act, &strict);
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        const struct tier_case *c = &want[i];
+
+        x = find(c->kind, c->path);
+        ok(x != NULL && x->tier == c->tier &&
+               (c->detail == NULL || strstr(x->detail, c->detail) != NULL) &&
+               (c->why == NULL || strstr(x->why, c->why) != NULL),
+           "%s: %s", c->name, x != NULL ? x->detail : "no finding");
+    }
+    ok(find(WH_FSM_D_MISSING, "./etc/hosts") == NULL &&
+           (x = find(WH_FSM_D_MOUNT, "./etc/hosts")) != NULL && x->tier == WH_FSM_TIER_IGNORE,
        "a path under another mount is not missing, one ignore finding says so");
-    ok((x = find(f, n, WH_FSM_D_ADDED, "./var")) != NULL && x->tier == WH_FSM_TIER_WARN,
-       "new directory outside mutable paths warns");
-    wh_fsm_diff(&exp, &act, &lax, &a, &f, &n);
-    ok((x = find(f, n, WH_FSM_D_SETUID, "./bin/app")) != NULL && x->tier == WH_FSM_TIER_WARN &&
-           (x = find(f, n, WH_FSM_D_ADDED, "./tmp/x")) != NULL && x->tier == WH_FSM_TIER_WARN,
+    diff(&exp, &act, &lax);
+    ok((x = find(WH_FSM_D_SETUID, "./bin/app")) != NULL && x->tier == WH_FSM_TIER_WARN &&
+           (x = find(WH_FSM_D_ADDED, "./tmp/x")) != NULL && x->tier == WH_FSM_TIER_WARN,
        "without blockOn the same findings warn");
-    wh_fsm_diff(&exp, &exp, &strict, &a, &f, &n);
-    ok(n == 0, "a manifest against itself: no findings");
-    wh_arena_fini(&a);
+    diff(&exp, &exp, &strict);
+    ok(n_findings == 0, "a manifest against itself: no findings");
 }
 
 static void
 test_scan_notes(void)
 {
-    struct wh_arena a;
     struct wh_fsm_manifest exp, act;
-    struct wh_fsm_finding *f;
     const struct wh_fsm_finding *x;
-    size_t n;
 
-    wh_arena_init(&a);
     exp = load(H ". type=dir mode=0755 uid=0 gid=0\n"
                  "./root type=dir mode=0700 uid=0 gid=0\n"
-                 "./root/secret type=file mode=0600 uid=0 gid=0 size=1 " SHA_A "\n",
-               &a);
+                 "./root/secret type=file mode=0600 uid=0 gid=0 size=1 " SHA_A "\n");
     act = load(H ". type=dir mode=0755 uid=0 gid=0\n"
                  "./root type=dir mode=0700 uid=0 gid=0\n"
                  "#incomplete entries\\040limit\\0402\n"
-                 "#unreadable ./root\n",
-               &a);
-    wh_fsm_diff(&exp, &act, NULL, &a, &f, &n);
-    ok((x = find(f, n, WH_FSM_D_SCAN, "./root/secret")) != NULL && x->tier == WH_FSM_TIER_WARN,
+                 "#unreadable ./root\n");
+    diff(&exp, &act, NULL);
+    ok((x = find(WH_FSM_D_SCAN, "./root/secret")) != NULL && x->tier == WH_FSM_TIER_WARN,
        "under an unreadable directory: not checked (warn), not missing");
-    ok((x = find(f, n, WH_FSM_D_SCAN, "entries limit 2")) != NULL && x->tier == WH_FSM_TIER_BLOCK,
+    ok((x = find(WH_FSM_D_SCAN, "entries limit 2")) != NULL && x->tier == WH_FSM_TIER_BLOCK,
        "an incomplete scan blocks");
-    wh_arena_fini(&a);
 }
 
 static void
@@ -148,5 +162,6 @@ main(void)
     test_tiers();
     test_scan_notes();
     test_mutable_match();
+    wh_arena_fini(&arena);
     return done_testing();
 }

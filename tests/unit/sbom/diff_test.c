@@ -14,7 +14,7 @@ sbom_of(struct wh_arena *a, const char *const *purls, size_t n)
 {
     struct wh_buf b;
     struct wh_sbom s = {0};
-    struct wh_error err;
+    struct wh_error e;
     size_t i;
 
     wh_buf_init(&b, 1u << 20);
@@ -26,9 +26,27 @@ sbom_of(struct wh_arena *a, const char *const *purls, size_t n)
     }
     wh_buf_append_c(&b, "]}");
     WH_ASSERT(wh_sbom_parse((struct wh_bytes){(const unsigned char *)b.ptr, b.len}, &limits, a, &s,
-                            &err) == WH_OK);
+                            &e) == WH_OK);
     wh_buf_fini(&b);
     return s;
+}
+
+/* The last diff_of's findings (in `arena`, with the SBOMs; both reset by the next) and error. */
+static struct wh_arena arena;
+static struct wh_sbom_diff diff;
+static struct wh_error err;
+
+/* The diff of an SBOM of the `prod` purls against one of the `dev` purls. */
+static enum wh_err
+diff_of(const char *const *prod, size_t n_prod, const char *const *dev, size_t n_dev)
+{
+    struct wh_sbom p, d;
+
+    wh_arena_fini(&arena);
+    wh_arena_init(&arena);
+    p = sbom_of(&arena, prod, n_prod);
+    d = sbom_of(&arena, dev, n_dev);
+    return wh_sbom_diff(&p, &d, &arena, &diff, &err);
 }
 
 static const struct wh_sbom_finding *
@@ -54,17 +72,10 @@ test_dev_only_prod_only_and_version_drift(void)
         "pkg:deb/debian/libc6@2.36-9+deb12u14",       "pkg:deb/debian/libssl3@3.0.11-1~deb12u2",
         "pkg:deb/debian/tzdata@2024a-0+deb12u1",      "pkg:pypi/requests@3.0.0",
         "pkg:deb/debian/libssl-dev@3.0.11-1~deb12u2", "pkg:deb/debian/gdb@13.1-2"};
-    struct wh_arena a;
-    struct wh_sbom p, d;
-    struct wh_sbom_diff diff;
-    struct wh_error err;
     const struct wh_sbom_finding *f;
     size_t i;
 
-    wh_arena_init(&a);
-    p = sbom_of(&a, prod, 5);
-    d = sbom_of(&a, dev, 6);
-    ok(wh_sbom_diff(&p, &d, &a, &diff, &err) == WH_OK, "diff succeeds");
+    ok(diff_of(prod, 5, dev, 6) == WH_OK, "diff succeeds");
     ok(diff.n_dev_only == 2 && diff.n_prod_only == 1 && diff.n_version == 2 && diff.n_same == 2 &&
            diff.n_findings == 5,
        "counts: 2 dev-only, 1 prod-only, 2 version, 2 same (got %zu %zu %zu %zu)", diff.n_dev_only,
@@ -92,7 +103,6 @@ test_dev_only_prod_only_and_version_drift(void)
             break;
     }
     ok(i == diff.n_findings, "findings sorted by key");
-    wh_arena_fini(&a);
 }
 
 static void
@@ -102,16 +112,9 @@ test_duplicate_keys_compare_as_sets(void)
                                        "pkg:npm/ms@2.0.0", "pkg:npm/ms@2.1.3"};
     static const char *const dev[] = {"pkg:npm/lodash@4.17.21", "pkg:npm/ms@2.1.2",
                                       "pkg:npm/ms@3.0.0-canary.1", "pkg:npm/ms@1.0.0"};
-    struct wh_arena a;
-    struct wh_sbom p, d;
-    struct wh_sbom_diff diff;
-    struct wh_error err;
     const struct wh_sbom_finding *f;
 
-    wh_arena_init(&a);
-    p = sbom_of(&a, prod, 4);
-    d = sbom_of(&a, dev, 4);
-    ok(wh_sbom_diff(&p, &d, &a, &diff, &err) == WH_OK && diff.n_same == 0 && diff.n_version == 1 &&
+    ok(diff_of(prod, 4, dev, 4) == WH_OK && diff.n_same == 0 && diff.n_version == 1 &&
            diff.n_prod_only == 1,
        "a version only prod has is drift even beside a shared one; disjoint sets drift");
     f = finding(&diff, "npm//lodash");
@@ -122,7 +125,6 @@ test_duplicate_keys_compare_as_sets(void)
            strcmp(f->prod_version, "2.1.3") == 0 && f->size == WH_DRIFT_MAJOR,
        "drift is between the highest versions on each side (got dev %s prod %s)",
        f ? f->dev_version : "-", f ? f->prod_version : "-");
-    wh_arena_fini(&a);
 }
 
 static void
@@ -132,23 +134,15 @@ test_extra_dev_version_of_installed_package_is_dev_only(void)
                                        "pkg:npm/debug@2.6.9"};
     static const char *const dev[] = {"pkg:npm/semver@5.7.2", "pkg:npm/semver@6.3.1",
                                       "pkg:npm/semver@7.5.4", "pkg:npm/debug@2.6.9"};
-    struct wh_arena a;
-    struct wh_sbom p, d;
-    struct wh_sbom_diff diff;
-    struct wh_error err;
     const struct wh_sbom_finding *f;
 
-    wh_arena_init(&a);
-    p = sbom_of(&a, prod, 3);
-    d = sbom_of(&a, dev, 4);
-    ok(wh_sbom_diff(&p, &d, &a, &diff, &err) == WH_OK && diff.n_same == 1 && diff.n_dev_only == 1 &&
+    ok(diff_of(prod, 3, dev, 4) == WH_OK && diff.n_same == 1 && diff.n_dev_only == 1 &&
            diff.n_findings == 1,
        "equal sets are the same; one extra dev version is one dev-only finding");
     f = finding(&diff, "npm//semver");
     ok(f != NULL && f->kind == WH_DRIFT_DEV_ONLY && strcmp(f->dev_version, "5.7.2") == 0 &&
            f->prod_version == NULL,
        "dev-only semver 5.7.2 (got %s)", f != NULL ? f->dev_version : "-");
-    wh_arena_fini(&a);
 }
 
 static void
@@ -156,21 +150,15 @@ test_equivalent_spellings_and_empty_inputs(void)
 {
     static const char *const prod[] = {"pkg:npm/a@1.0"};
     static const char *const dev[] = {"pkg:npm/a@1.0.0"};
-    struct wh_arena a;
-    struct wh_sbom p, d, empty = {0};
-    struct wh_sbom_diff diff;
-    struct wh_error err;
+    struct wh_sbom d, empty = {0};
 
-    wh_arena_init(&a);
-    p = sbom_of(&a, prod, 1);
-    d = sbom_of(&a, dev, 1);
-    ok(wh_sbom_diff(&p, &d, &a, &diff, &err) == WH_OK && diff.n_findings == 0 && diff.n_same == 1,
+    ok(diff_of(prod, 1, dev, 1) == WH_OK && diff.n_findings == 0 && diff.n_same == 1,
        "1.0 and 1.0.0 are the same version");
-    ok(wh_sbom_diff(&empty, &empty, &a, &diff, &err) == WH_OK && diff.n_findings == 0,
+    d = sbom_of(&arena, dev, 1);
+    ok(wh_sbom_diff(&empty, &empty, &arena, &diff, &err) == WH_OK && diff.n_findings == 0,
        "two empty SBOMs: no findings");
-    ok(wh_sbom_diff(&empty, &d, &a, &diff, &err) == WH_OK && diff.n_dev_only == 1,
+    ok(wh_sbom_diff(&empty, &d, &arena, &diff, &err) == WH_OK && diff.n_dev_only == 1,
        "empty prod: everything dev-only");
-    wh_arena_fini(&a);
 }
 
 /* Per ecosystem, two spellings of one package in prod and dev are one package (a version drift
@@ -210,18 +198,11 @@ test_spellings_of_one_package_pair_up(void)
         {"pypi//torch", "torch", WH_DRIFT_BUILD},
         {"generic//openssl", "openssl", WH_DRIFT_BUILD},
     };
-    struct wh_arena a;
-    struct wh_sbom p, d;
-    struct wh_sbom_diff diff;
-    struct wh_error err;
     const struct wh_sbom_finding *f;
     size_t i;
 
-    wh_arena_init(&a);
-    p = sbom_of(&a, prod, sizeof(prod) / sizeof(prod[0]));
-    d = sbom_of(&a, dev, sizeof(dev) / sizeof(dev[0]));
-    ok(wh_sbom_diff(&p, &d, &a, &diff, &err) == WH_OK && diff.n_version == 5 && diff.n_same == 5 &&
-           diff.n_dev_only == 2 && diff.n_prod_only == 2,
+    ok(diff_of(prod, sizeof(prod) / sizeof(prod[0]), dev, sizeof(dev) / sizeof(dev[0])) == WH_OK &&
+           diff.n_version == 5 && diff.n_same == 5 && diff.n_dev_only == 2 && diff.n_prod_only == 2,
        "5 drifts, 5 same (pyOpenSSL, JSONStream, musl, Newtonsoft.Json, Zope_Interface), golang "
        "and maven case twins apart (got %zu version %zu same %zu dev-only %zu prod-only)",
        diff.n_version, diff.n_same, diff.n_dev_only, diff.n_prod_only);
@@ -239,7 +220,6 @@ test_spellings_of_one_package_pair_up(void)
     ok(f != NULL && f->kind == WH_DRIFT_DEV_ONLY &&
            finding(&diff, "golang/github.com/sirupsen/logrus") != NULL,
        "golang module paths are case-sensitive: Sirupsen and sirupsen are two modules");
-    wh_arena_fini(&a);
 }
 
 static void
@@ -265,5 +245,6 @@ main(void)
     test_equivalent_spellings_and_empty_inputs();
     test_spellings_of_one_package_pair_up();
     test_names_of_kinds_and_sizes();
+    wh_arena_fini(&arena);
     return done_testing();
 }
