@@ -5,6 +5,7 @@
 #include "base/digest.h"
 #include "registry/manifest.c"
 #include "unit/harness.h"
+#include "unit/last_parse.h"
 
 #define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 #define D2 "sha256:2222222222222222222222222222222222222222222222222222222222222222"
@@ -30,95 +31,81 @@ static const char *docker_list =
     "{\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\",\"digest\":\"" D2
     "\",\"size\":11,\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}";
 
+/* What the last parse gave (see last_parse.h). */
+static struct wh_registry_manifest manifest;
+
 static enum wh_err
-parse(const char *json, const char *content_type, struct wh_arena *a,
-      struct wh_registry_manifest *m, struct wh_error *err)
+parse(const char *json, const char *content_type)
 {
     struct wh_limits limits = WH_LIMITS_DEFAULT;
 
-    return wh_registry_manifest_parse((struct wh_bytes){(const unsigned char *)json, strlen(json)},
-                                      content_type, &limits, a, m, err);
+    return wh_registry_manifest_parse(text_bytes(json), content_type, &limits, last_parse_arena(),
+                                      &manifest, &err);
 }
 
 static void
 test_oci_manifest_with_layers_annotations_subject(void)
 {
-    struct wh_arena a;
-    struct wh_registry_manifest m;
-    struct wh_error err = {0};
     char want[WH_DIGEST_STR_LEN];
 
-    wh_arena_init(&a);
-    ok(parse(oci_manifest, "application/vnd.oci.image.manifest.v1+json", &a, &m, &err) == WH_OK,
+    ok(parse(oci_manifest, "application/vnd.oci.image.manifest.v1+json") == WH_OK,
        "OCI manifest parses");
     wh_digest_sha256_str(oci_manifest, strlen(oci_manifest), want);
-    ok(strcmp(m.digest, want) == 0, "digest is sha256 of the body");
-    ok(!m.is_index && m.n_layers == 2 && m.n_manifests == 0, "two layers, not an index");
-    ok(strcmp(m.config.digest, D1) == 0 && m.config.size == 233, "config descriptor");
-    ok(strcmp(m.layers[0].digest, D2) == 0 && m.layers[0].size == 100, "layer 0");
-    ok(m.layers[0].n_annotations == 2 &&
-           strcmp(wh_registry_annotation_get(m.layers[0].annotations, m.layers[0].n_annotations,
-                                             "predicateType"),
+    ok(strcmp(manifest.digest, want) == 0, "digest is sha256 of the body");
+    ok(!manifest.is_index && manifest.n_layers == 2 && manifest.n_manifests == 0,
+       "two layers, not an index");
+    ok(strcmp(manifest.config.digest, D1) == 0 && manifest.config.size == 233, "config descriptor");
+    ok(strcmp(manifest.layers[0].digest, D2) == 0 && manifest.layers[0].size == 100, "layer 0");
+    ok(manifest.layers[0].n_annotations == 2 &&
+           strcmp(wh_registry_annotation_get(manifest.layers[0].annotations,
+                                             manifest.layers[0].n_annotations, "predicateType"),
                   "https://cyclonedx.org/bom") == 0,
        "layer annotations");
-    ok(wh_registry_annotation_get(m.layers[1].annotations, m.layers[1].n_annotations, "x") == NULL,
+    ok(wh_registry_annotation_get(manifest.layers[1].annotations, manifest.layers[1].n_annotations,
+                                  "x") == NULL,
        "no annotations → lookup NULL");
-    ok(m.subject_digest != NULL && strcmp(m.subject_digest, D1) == 0, "subject digest");
-    ok(m.n_annotations == 1, "manifest annotations");
-    wh_arena_fini(&a);
+    ok(manifest.subject_digest != NULL && strcmp(manifest.subject_digest, D1) == 0,
+       "subject digest");
+    ok(manifest.n_annotations == 1, "manifest annotations");
 }
 
 static void
 test_docker_list_and_platform_find(void)
 {
-    struct wh_arena a;
-    struct wh_registry_manifest m;
-    struct wh_error err = {0};
     const struct wh_registry_descriptor *d;
 
-    wh_arena_init(&a);
-    ok(parse(docker_list, NULL, &a, &m, &err) == WH_OK, "Docker manifest list parses");
-    ok(m.is_index && m.n_manifests == 2 && m.n_layers == 0, "index with two entries");
-    d = wh_registry_manifest_platform_find(&m, "linux", "amd64", NULL);
+    ok(parse(docker_list, NULL) == WH_OK, "Docker manifest list parses");
+    ok(manifest.is_index && manifest.n_manifests == 2 && manifest.n_layers == 0,
+       "index with two entries");
+    d = wh_registry_manifest_platform_find(&manifest, "linux", "amd64", NULL);
     ok(d != NULL && strcmp(d->digest, D2) == 0, "linux/amd64 found");
-    d = wh_registry_manifest_platform_find(&m, "linux", "arm", "v7");
+    d = wh_registry_manifest_platform_find(&manifest, "linux", "arm", "v7");
     ok(d != NULL && strcmp(d->digest, D1) == 0 && strcmp(d->variant, "v7") == 0, "linux/arm/v7");
-    ok(wh_registry_manifest_platform_find(&m, "linux", "arm", "v6") == NULL, "variant mismatch");
-    ok(wh_registry_manifest_platform_find(&m, "windows", "amd64", NULL) == NULL, "os mismatch");
-    wh_arena_fini(&a);
+    ok(wh_registry_manifest_platform_find(&manifest, "linux", "arm", "v6") == NULL,
+       "variant mismatch");
+    ok(wh_registry_manifest_platform_find(&manifest, "windows", "amd64", NULL) == NULL,
+       "os mismatch");
 }
 
 static void
 test_media_type_from_header_or_shape(void)
 {
-    struct wh_arena a;
-    struct wh_registry_manifest m;
-    struct wh_error err = {0};
-
-    wh_arena_init(&a);
     ok(parse("{\"schemaVersion\":2,\"manifests\":[]}",
-             "application/vnd.oci.image.index.v1+json; charset=utf-8", &a, &m, &err) == WH_OK &&
-           m.is_index && strcmp(m.media_type, WH_REGISTRY_MT_OCI_INDEX) == 0,
+             "application/vnd.oci.image.index.v1+json; charset=utf-8") == WH_OK &&
+           manifest.is_index && strcmp(manifest.media_type, WH_REGISTRY_MT_OCI_INDEX) == 0,
        "Content-Type with parameters supplies the type");
-    ok(parse("{\"schemaVersion\":2,\"manifests\":[]}", "application/json", &a, &m, &err) == WH_OK &&
-           m.is_index,
+    ok(parse("{\"schemaVersion\":2,\"manifests\":[]}", "application/json") == WH_OK &&
+           manifest.is_index,
        "no mediaType anywhere: an index by shape");
-    wh_arena_fini(&a);
 }
 
 static void
 expect(enum wh_err code, const char *json, const char *substring)
 {
-    struct wh_arena a;
-    struct wh_registry_manifest m;
-    struct wh_error err = {0};
-    enum wh_err rc;
+    enum wh_err rc = parse(json, NULL);
 
-    wh_arena_init(&a);
-    rc = parse(json, NULL, &a, &m, &err);
     ok(rc == code && strstr(err.msg, substring) != NULL, "%.60s… → %s: %s", json,
        wh_error_name(code), rc == WH_OK ? "(ok)" : err.msg);
-    wh_arena_fini(&a);
 }
 
 static void
@@ -157,24 +144,15 @@ test_bad_manifests(void)
 static void
 test_header_and_body_types_must_agree(void)
 {
-    struct wh_arena a;
-    struct wh_registry_manifest m;
-    struct wh_error err = {0};
-
-    wh_arena_init(&a);
-    ok(parse(docker_list, WH_REGISTRY_MT_OCI_MANIFEST, &a, &m, &err) == WH_E_INVALID &&
+    ok(parse(docker_list, WH_REGISTRY_MT_OCI_MANIFEST) == WH_E_INVALID &&
            strstr(err.msg, "disagrees with Content-Type") != NULL,
        "body says list, header says manifest → invalid: %s", err.msg);
-    wh_arena_fini(&a);
 }
 
 static void
 test_huge_and_deep_manifests_hit_limits(void)
 {
     struct wh_limits limits = WH_LIMITS_DEFAULT;
-    struct wh_arena a;
-    struct wh_registry_manifest m;
-    struct wh_error err = {0};
     size_t n = WH_REGISTRY_MAX_DESCRIPTORS + 1, len = 0;
     char *big = malloc(n * 120 + 100);
     enum wh_err rc;
@@ -183,14 +161,13 @@ test_huge_and_deep_manifests_hit_limits(void)
     for (size_t i = 0; i < n; i++)
         len += (size_t)sprintf(big + len, "%s{\"digest\":\"%s\",\"size\":1}", i ? "," : "", D1);
     len += (size_t)sprintf(big + len, "]}");
-    wh_arena_init(&a);
-    rc = wh_registry_manifest_parse((struct wh_bytes){(unsigned char *)big, len}, NULL, &limits, &a,
-                                    &m, &err);
+    rc = wh_registry_manifest_parse((struct wh_bytes){(unsigned char *)big, len}, NULL, &limits,
+                                    last_parse_arena(), &manifest, &err);
     ok(rc == WH_E_LIMIT && strstr(err.msg, "manifests has 1025 entries") != NULL,
        "too many descriptors → limit: %s", err.msg);
     limits.manifest_bytes = 1000;
-    rc = wh_registry_manifest_parse((struct wh_bytes){(unsigned char *)big, len}, NULL, &limits, &a,
-                                    &m, &err);
+    rc = wh_registry_manifest_parse((struct wh_bytes){(unsigned char *)big, len}, NULL, &limits,
+                                    last_parse_arena(), &manifest, &err);
     ok(rc == WH_E_LIMIT && strstr(err.msg, "(limit 1000)") != NULL,
        "over manifest_bytes → limit: %s", err.msg);
     limits = (struct wh_limits)WH_LIMITS_DEFAULT;
@@ -199,17 +176,16 @@ test_huge_and_deep_manifests_hit_limits(void)
         big[len++] = '[';
     for (size_t i = 0; i < 100; i++)
         big[len++] = ']';
-    rc = wh_registry_manifest_parse((struct wh_bytes){(unsigned char *)big, len}, NULL, &limits, &a,
-                                    &m, &err);
+    rc = wh_registry_manifest_parse((struct wh_bytes){(unsigned char *)big, len}, NULL, &limits,
+                                    last_parse_arena(), &manifest, &err);
     ok(rc == WH_E_LIMIT && strstr(err.msg, "nesting exceeds 64 levels") != NULL,
        "deep nesting → limit: %s", err.msg);
     memcpy(big,
            "[\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"\"]",
            79);
-    rc = wh_registry_manifest_parse((struct wh_bytes){(unsigned char *)big, 79}, NULL, &limits, &a,
-                                    &m, &err);
+    rc = wh_registry_manifest_parse((struct wh_bytes){(unsigned char *)big, 79}, NULL, &limits,
+                                    last_parse_arena(), &manifest, &err);
     ok(rc == WH_E_INVALID, "brackets inside strings do not count as depth: %s", err.msg);
-    wh_arena_fini(&a);
     free(big);
 }
 
@@ -238,9 +214,6 @@ static void
 test_huge_arrays_cost_a_scan_not_a_tree(void)
 {
     struct wh_limits limits = WH_LIMITS_DEFAULT;
-    struct wh_arena a;
-    struct wh_registry_manifest m;
-    struct wh_error err = {0};
     size_t len;
     char *big =
         fill("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
@@ -248,31 +221,28 @@ test_huge_arrays_cost_a_scan_not_a_tree(void)
              "{}", "]}", (4u << 20) - 64, &len);
     enum wh_err rc;
 
-    wh_arena_init(&a);
-    rc = wh_registry_manifest_parse((struct wh_bytes){(unsigned char *)big, len}, NULL, &limits, &a,
-                                    &m, &err);
+    rc = wh_registry_manifest_parse((struct wh_bytes){(unsigned char *)big, len}, NULL, &limits,
+                                    last_parse_arena(), &manifest, &err);
     ok(rc == WH_E_INVALID && strstr(err.msg, "manifests[0].digest is missing") != NULL &&
-           a.total < 4096,
-       "a 4 MiB index of empty entries fails at the first, %zu arena bytes: %s", a.total, err.msg);
+           arena.total < 4096,
+       "a 4 MiB index of empty entries fails at the first, %zu arena bytes: %s", arena.total,
+       err.msg);
     free(big);
     big = fill("{\"schemaVersion\":2,\"manifests\":[",
                "{\"digest\":\"" D1 "\",\"size\":1,\"platform\":{\"os\":\"linux\","
                "\"architecture\":\"amd64\"}}",
                "]}", 2u << 20, &len);
-    rc = wh_registry_manifest_parse((struct wh_bytes){(unsigned char *)big, len}, NULL, &limits, &a,
-                                    &m, &err);
-    ok(rc == WH_E_LIMIT && strstr(err.msg, "entries (limit 1024)") != NULL && a.total < (1u << 20),
-       "2 MiB of well-formed entries stops at the cap, %zu arena bytes: %s", a.total, err.msg);
+    rc = wh_registry_manifest_parse((struct wh_bytes){(unsigned char *)big, len}, NULL, &limits,
+                                    last_parse_arena(), &manifest, &err);
+    ok(rc == WH_E_LIMIT && strstr(err.msg, "entries (limit 1024)") != NULL &&
+           arena.total < (1u << 20),
+       "2 MiB of well-formed entries stops at the cap, %zu arena bytes: %s", arena.total, err.msg);
     free(big);
-    wh_arena_fini(&a);
 }
 
 static void
 test_duplicates_caps_and_platform_presence(void)
 {
-    struct wh_arena a;
-    struct wh_registry_manifest m;
-    struct wh_error err = {0};
     char ann[16384];
     size_t n = 0;
 
@@ -298,14 +268,13 @@ test_duplicates_caps_and_platform_presence(void)
         n += (size_t)snprintf(ann + n, sizeof(ann) - n, "%s\"k%d\":\"v\"", i ? "," : "", i);
     snprintf(ann + n, sizeof(ann) - n, "}}");
     expect(WH_E_LIMIT, ann, "more than 256 annotations");
-    wh_arena_init(&a);
     ok(parse("{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"" D1 "\",\"size\":1},"
              "{\"digest\":\"" D2 "\",\"size\":1,\"platform\":{\"os.version\":\"x\"},"
              "\"urls\":[\"u\"],\"unknown\":{\"x\":1,\"x\":2}}]}",
-             NULL, &a, &m, &err) == WH_OK &&
-           !m.manifests[0].has_platform && m.manifests[1].has_platform && m.manifests[1].os == NULL,
+             NULL) == WH_OK &&
+           !manifest.manifests[0].has_platform && manifest.manifests[1].has_platform &&
+           manifest.manifests[1].os == NULL,
        "platform presence is recorded; unknown members are skipped: %s", err.msg);
-    wh_arena_fini(&a);
 }
 
 int
@@ -319,5 +288,6 @@ main(void)
     test_huge_and_deep_manifests_hit_limits();
     test_huge_arrays_cost_a_scan_not_a_tree();
     test_duplicates_caps_and_platform_presence();
+    last_parse_fini();
     return done_testing();
 }
