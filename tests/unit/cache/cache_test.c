@@ -17,19 +17,28 @@ put_text(struct wh_cache *c, const char *key, const char *text, int64_t expires)
     wh_cache_put(c, e, wh_arena_strdup(wh_cache_entry_arena(e), text), expires);
 }
 
+/* Whether `key` is in the cache at `now` with the value `text` (the reference is let go). */
+static bool
+holds(struct wh_cache *c, const char *key, int64_t now, const char *text)
+{
+    struct wh_cache_entry *ref;
+    const char *v = wh_cache_get(c, key, now, &ref);
+    bool same = v != NULL && strcmp(v, text) == 0;
+
+    wh_cache_entry_unref(ref);
+    return same;
+}
+
 static void
 test_hit_miss_and_expiry(void)
 {
     struct wh_cache *c = wh_cache_new(8, 1u << 20);
     struct wh_cache_entry *ref;
-    const char *v;
     struct wh_cache_stats st;
 
     ok(wh_cache_get(c, "a", 0, &ref) == NULL && ref == NULL, "miss on an empty cache");
     put_text(c, "a", "alpha", 100);
-    v = wh_cache_get(c, "a", 99, &ref);
-    ok(v != NULL && strcmp(v, "alpha") == 0, "hit before expiry");
-    wh_cache_entry_unref(ref);
+    ok(holds(c, "a", 99, "alpha"), "hit before expiry");
     ok(wh_cache_get(c, "a", 100, &ref) == NULL, "expired at its deadline");
     wh_cache_stats(c, &st);
     ok(st.hits == 1 && st.misses == 2 && st.expirations == 1 && st.entries == 0,
@@ -41,14 +50,10 @@ static void
 test_replace_same_key(void)
 {
     struct wh_cache *c = wh_cache_new(8, 1u << 20);
-    struct wh_cache_entry *ref;
-    const char *v;
 
     put_text(c, "k", "old", 1000);
     put_text(c, "k", "new", 1000);
-    v = wh_cache_get(c, "k", 0, &ref);
-    ok(v != NULL && strcmp(v, "new") == 0, "a put replaces the same key");
-    wh_cache_entry_unref(ref);
+    ok(holds(c, "k", 0, "new"), "a put replaces the same key");
     wh_cache_free(c);
 }
 
@@ -61,12 +66,10 @@ test_lru_eviction_by_entries(void)
 
     put_text(c, "a", "1", 1000);
     put_text(c, "b", "2", 1000);
-    ok(wh_cache_get(c, "a", 0, &ref) != NULL, "a present");
-    wh_cache_entry_unref(ref); /* a is now the most recent */
+    ok(holds(c, "a", 0, "1"), "a present"); /* a is now the most recent */
     put_text(c, "c", "3", 1000);
     ok(wh_cache_get(c, "b", 0, &ref) == NULL, "least recently used b evicted");
-    ok(wh_cache_get(c, "a", 0, &ref) != NULL, "recently used a kept");
-    wh_cache_entry_unref(ref);
+    ok(holds(c, "a", 0, "1"), "recently used a kept");
     wh_cache_stats(c, &st);
     ok(st.entries == 2 && st.evictions == 1, "entries bounded: %zu, evictions %llu", st.entries,
        st.evictions);
