@@ -4,6 +4,11 @@
 
 #include "registry/auth.c"
 #include "unit/harness.h"
+#include "unit/last_parse.h"
+
+/* What the last parse gave (see last_parse.h). */
+static struct wh_registry_challenge challenge;
+static struct wh_registry_credentials creds;
 
 static struct wh_bytes
 bytes(const char *s)
@@ -14,72 +19,54 @@ bytes(const char *s)
 static void
 test_bearer_challenge_with_quoted_params(void)
 {
-    struct wh_arena a;
-    struct wh_registry_challenge c;
-    struct wh_error err = {0};
-
-    wh_arena_init(&a);
     ok(wh_registry_auth_challenge_parse(
            WH_STR("Bearer realm=\"http://127.0.0.1:5001/token\",service=\"fixture-registry\","
                   "scope=\"repository:demo/app:pull\""),
-           &a, &c, &err) == WH_OK,
+           last_parse_arena(), &challenge, &err) == WH_OK,
        "bearer challenge parses");
-    ok(c.scheme == WH_REGISTRY_AUTH_BEARER, "scheme is Bearer");
-    ok(strcmp(c.realm, "http://127.0.0.1:5001/token") == 0, "realm");
-    ok(strcmp(c.service, "fixture-registry") == 0, "service");
-    ok(strcmp(c.scope, "repository:demo/app:pull") == 0, "scope");
-    wh_arena_fini(&a);
+    ok(challenge.scheme == WH_REGISTRY_AUTH_BEARER, "scheme is Bearer");
+    ok(strcmp(challenge.realm, "http://127.0.0.1:5001/token") == 0, "realm");
+    ok(strcmp(challenge.service, "fixture-registry") == 0, "service");
+    ok(strcmp(challenge.scope, "repository:demo/app:pull") == 0, "scope");
 }
 
 static void
 test_challenge_escapes_tokens_and_case(void)
 {
-    struct wh_arena a;
-    struct wh_registry_challenge c;
-    struct wh_error err = {0};
-
-    wh_arena_init(&a);
     ok(wh_registry_auth_challenge_parse(
            WH_STR("bEaReR  REALM=\"https://auth.example/t?a=\\\"b\\\\\" , Service=reg.example, "
                   "error=\"insufficient_scope\""),
-           &a, &c, &err) == WH_OK,
+           last_parse_arena(), &challenge, &err) == WH_OK,
        "mixed-case, escapes, token value and unknown param parse");
-    ok(strcmp(c.realm, "https://auth.example/t?a=\"b\\") == 0, "escapes decoded: %s", c.realm);
-    ok(strcmp(c.service, "reg.example") == 0, "token-form value");
-    ok(c.scope == NULL, "absent scope is NULL");
-    ok(wh_registry_auth_challenge_parse(WH_STR("Basic realm=\"fixture-realm\""), &a, &c, &err) ==
-               WH_OK &&
-           c.scheme == WH_REGISTRY_AUTH_BASIC && strcmp(c.realm, "fixture-realm") == 0,
+    ok(strcmp(challenge.realm, "https://auth.example/t?a=\"b\\") == 0, "escapes decoded: %s",
+       challenge.realm);
+    ok(strcmp(challenge.service, "reg.example") == 0, "token-form value");
+    ok(challenge.scope == NULL, "absent scope is NULL");
+    ok(wh_registry_auth_challenge_parse(WH_STR("Basic realm=\"fixture-realm\""), last_parse_arena(),
+                                        &challenge, &err) == WH_OK &&
+           challenge.scheme == WH_REGISTRY_AUTH_BASIC &&
+           strcmp(challenge.realm, "fixture-realm") == 0,
        "basic challenge");
-    ok(wh_registry_auth_challenge_parse(WH_STR("Basic realm=\"r\", Bearer realm=\"x\""), &a, &c,
-                                        &err) == WH_OK &&
-           c.scheme == WH_REGISTRY_AUTH_BASIC && strcmp(c.realm, "r") == 0,
+    ok(wh_registry_auth_challenge_parse(WH_STR("Basic realm=\"r\", Bearer realm=\"x\""),
+                                        last_parse_arena(), &challenge, &err) == WH_OK &&
+           challenge.scheme == WH_REGISTRY_AUTH_BASIC && strcmp(challenge.realm, "r") == 0,
        "a second challenge ends the first");
-    wh_arena_fini(&a);
 }
 
 static void
 expect_invalid(const char *header, const char *substring)
 {
-    struct wh_arena a;
-    struct wh_registry_challenge c;
-    struct wh_error err = {0};
-    enum wh_err rc;
+    enum wh_err rc =
+        wh_registry_auth_challenge_parse(wh_str_c(header), last_parse_arena(), &challenge, &err);
 
-    wh_arena_init(&a);
-    rc = wh_registry_auth_challenge_parse(wh_str_c(header), &a, &c, &err);
     ok(rc == WH_E_INVALID && strstr(err.msg, substring) != NULL, "[%s] → invalid: %s", header,
        rc == WH_OK ? "(ok)" : err.msg);
-    wh_arena_fini(&a);
 }
 
 static void
 test_bad_challenges_are_invalid(void)
 {
     char big[WH_REGISTRY_MAX_CHALLENGE + 16];
-    struct wh_arena a;
-    struct wh_registry_challenge c;
-    struct wh_error err = {0};
 
     expect_invalid("Digest realm=\"x\"", "unsupported scheme");
     expect_invalid("", "unsupported scheme");
@@ -93,11 +80,10 @@ test_bad_challenges_are_invalid(void)
     memset(big, 'a', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
     memcpy(big, "Bearer realm=\"", 14);
-    wh_arena_init(&a);
-    ok(wh_registry_auth_challenge_parse(wh_str_c(big), &a, &c, &err) == WH_E_LIMIT &&
+    ok(wh_registry_auth_challenge_parse(wh_str_c(big), last_parse_arena(), &challenge, &err) ==
+               WH_E_LIMIT &&
            strstr(err.msg, "WWW-Authenticate is") != NULL,
        "over-long header → limit: %s", err.msg);
-    wh_arena_fini(&a);
 }
 
 static const char *config_json =
@@ -112,49 +98,45 @@ static const char *config_json =
 static void
 test_docker_config_finds_by_host(void)
 {
-    struct wh_arena a;
-    struct wh_registry_credentials c;
-    struct wh_error err = {0};
-
-    wh_arena_init(&a);
-    ok(wh_registry_auth_config_find(bytes(config_json), "docker.io", &a, &c, &err) == WH_OK &&
-           strcmp(c.username, "hub") == 0 && strcmp(c.password, "hubpass") == 0,
+    ok(wh_registry_auth_config_find(bytes(config_json), "docker.io", last_parse_arena(), &creds,
+                                    &err) == WH_OK &&
+           strcmp(creds.username, "hub") == 0 && strcmp(creds.password, "hubpass") == 0,
        "docker.io uses https://index.docker.io/v1/");
-    ok(wh_registry_auth_config_find(bytes(config_json), "ghcr.io", &a, &c, &err) == WH_OK &&
-           strcmp(c.username, "gh") == 0 && strcmp(c.password, "ghpass") == 0,
+    ok(wh_registry_auth_config_find(bytes(config_json), "ghcr.io", last_parse_arena(), &creds,
+                                    &err) == WH_OK &&
+           strcmp(creds.username, "gh") == 0 && strcmp(creds.password, "ghpass") == 0,
        "username/password entry");
-    ok(wh_registry_auth_config_find(bytes(config_json), "127.0.0.1:5000", &a, &c, &err) == WH_OK &&
-           strcmp(c.username, "alice") == 0 && strcmp(c.password, "wonder:land") == 0,
+    ok(wh_registry_auth_config_find(bytes(config_json), "127.0.0.1:5000", last_parse_arena(),
+                                    &creds, &err) == WH_OK &&
+           strcmp(creds.username, "alice") == 0 && strcmp(creds.password, "wonder:land") == 0,
        "scheme and path dropped from the key; password keeps its colon");
-    ok(wh_registry_auth_config_find(bytes(config_json), "127.0.0.1:5001", &a, &c, &err) == WH_OK &&
-           c.username == NULL,
+    ok(wh_registry_auth_config_find(bytes(config_json), "127.0.0.1:5001", last_parse_arena(),
+                                    &creds, &err) == WH_OK &&
+           creds.username == NULL,
        "port is part of the match");
-    ok(wh_registry_auth_config_find(bytes(config_json), "quay.io", &a, &c, &err) == WH_OK &&
-           c.username == NULL && strcmp(c.identity_token, "refresh-me") == 0,
+    ok(wh_registry_auth_config_find(bytes(config_json), "quay.io", last_parse_arena(), &creds,
+                                    &err) == WH_OK &&
+           creds.username == NULL && strcmp(creds.identity_token, "refresh-me") == 0,
        "identity token");
-    ok(wh_registry_auth_config_find(bytes(config_json), "helper.example", &a, &c, &err) == WH_OK &&
-           c.username == NULL && c.identity_token == NULL,
+    ok(wh_registry_auth_config_find(bytes(config_json), "helper.example", last_parse_arena(),
+                                    &creds, &err) == WH_OK &&
+           creds.username == NULL && creds.identity_token == NULL,
        "empty entry (credential helper) → no credentials");
-    ok(wh_registry_auth_config_find(bytes("{}"), "ghcr.io", &a, &c, &err) == WH_OK &&
-           c.username == NULL,
+    ok(wh_registry_auth_config_find(bytes("{}"), "ghcr.io", last_parse_arena(), &creds, &err) ==
+               WH_OK &&
+           creds.username == NULL,
        "no auths → no credentials");
-    wh_arena_fini(&a);
 }
 
 static void
 expect_config_invalid(const char *json, const char *substring)
 {
-    struct wh_arena a;
-    struct wh_registry_credentials c;
-    struct wh_error err = {0};
-    enum wh_err rc;
+    enum wh_err rc =
+        wh_registry_auth_config_find(bytes(json), "r.example", last_parse_arena(), &creds, &err);
 
-    wh_arena_init(&a);
-    rc = wh_registry_auth_config_find(bytes(json), "r.example", &a, &c, &err);
     ok(rc == WH_E_INVALID && strstr(err.msg, substring) != NULL, "%s → invalid: %s", json,
        rc == WH_OK ? "(ok)" : err.msg);
     ok(rc == WH_OK || strstr(err.msg, "secret") == NULL, "message quotes no secret");
-    wh_arena_fini(&a);
 }
 
 static void
@@ -176,7 +158,6 @@ static void
 test_token_response(void)
 {
     struct wh_arena a;
-    struct wh_error err = {0};
     const char *tok;
     int64_t exp;
 
@@ -213,7 +194,6 @@ test_realm_must_be_https_unless_plain(void)
     const char *plain[] = {"127.0.0.1:5000"};
     struct wh_registry_http_options o = {.plain_hosts = plain, .n_plain_hosts = 1};
     struct wh_registry_http *h;
-    struct wh_error err = {0};
     bool p;
 
     WH_ASSERT(wh_registry_http_new(&o, &h, &err) == WH_OK);
@@ -237,7 +217,6 @@ test_answer_without_usable_challenge(void)
     struct wh_registry_http *h;
     struct wh_registry_auth au;
     struct wh_arena a;
-    struct wh_error err = {0};
     const struct wh_bytes cfg = bytes("{\"auths\":{\"r.example\":{\"username\":\"u\"}}}");
 
     wh_arena_init(&a);
@@ -286,5 +265,6 @@ main(void)
     test_token_response();
     test_realm_must_be_https_unless_plain();
     test_answer_without_usable_challenge();
+    last_parse_fini();
     return done_testing();
 }
