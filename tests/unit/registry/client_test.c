@@ -17,6 +17,7 @@
 #include "support/fault_registry.h"
 #include "support/testca.h"
 #include "unit/harness.h"
+#include "unit/registry/plain_client.h"
 
 #define GOOD                                                                                       \
     "{\"schemaVersion\":2,\"mediaType\":\"application/"                                            \
@@ -103,16 +104,11 @@ route(const char *path, const char *status, const char *headers, const char *bod
 static struct wh_registry_client *
 client(size_t blob_max_manifest)
 {
-    const char *plain[] = {registry};
-    struct wh_registry_options o = {
-        .plain_http_hosts = plain, .n_plain_http_hosts = 1, .limits = WH_LIMITS_DEFAULT};
-    struct wh_registry_client *c = NULL;
-    struct wh_error err = {0};
+    struct wh_registry_options o = {.limits = WH_LIMITS_DEFAULT};
 
     if (blob_max_manifest != 0)
         o.limits.manifest_bytes = blob_max_manifest;
-    WH_ASSERT(wh_registry_client_new(&o, &c, &err) == WH_OK);
-    return c;
+    return plain_client(registry, o);
 }
 
 static int64_t

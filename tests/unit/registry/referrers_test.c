@@ -12,6 +12,7 @@
 #include "registry/referrers.h"
 #include "support/fault_registry.h"
 #include "unit/harness.h"
+#include "unit/registry/plain_client.h"
 
 #define BUNDLE_MT "application/vnd.dev.sigstore.bundle.v0.3+json"
 #define IMG "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -82,14 +83,7 @@ test_parse_filters(void)
 static struct wh_registry_client *
 client(const char *host)
 {
-    const char *plain[] = {host};
-    struct wh_registry_options o = {
-        .plain_http_hosts = plain, .n_plain_http_hosts = 1, .limits = WH_LIMITS_DEFAULT};
-    struct wh_registry_client *c = NULL;
-    struct wh_error err = {0};
-
-    WH_ASSERT(wh_registry_client_new(&o, &c, &err) == WH_OK);
-    return c;
+    return plain_client(host, (struct wh_registry_options){.limits = WH_LIMITS_DEFAULT});
 }
 
 static void

@@ -15,6 +15,7 @@
 #include "registry/retry.h"
 #include "support/fault_registry.h"
 #include "unit/harness.h"
+#include "unit/registry/plain_client.h"
 
 static const char INDEX[] =
     "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
@@ -139,17 +140,11 @@ static struct fault_registry *fr;
 static struct wh_registry_client *
 client(unsigned max_concurrent)
 {
-    const char *plain[] = {fault_registry_addr(fr)};
-    struct wh_registry_options o = {.plain_http_hosts = plain,
-                                    .n_plain_http_hosts = 1,
-                                    .limits = WH_LIMITS_DEFAULT,
-                                    .retry = {.base_ms = 20},
-                                    .max_concurrent_per_registry = max_concurrent};
-    struct wh_registry_client *c = NULL;
-    struct wh_error err = {0};
-
-    WH_ASSERT(wh_registry_client_new(&o, &c, &err) == WH_OK);
-    return c;
+    return plain_client(
+        fault_registry_addr(fr),
+        (struct wh_registry_options){.limits = WH_LIMITS_DEFAULT,
+                                     .retry = {.base_ms = 20},
+                                     .max_concurrent_per_registry = max_concurrent});
 }
 
 static void

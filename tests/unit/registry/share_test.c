@@ -13,6 +13,7 @@
 #include "registry/client.h"
 #include "support/fault_registry.h"
 #include "unit/harness.h"
+#include "unit/registry/plain_client.h"
 
 #define SHARES 3
 #define THREADS (SHARES + 1)
@@ -81,18 +82,11 @@ run(struct wh_registry_client **clients, const char *const *which, bool at_once)
 static struct wh_registry_client *
 root_new(size_t review_bytes)
 {
-    const char *plain[] = {addr};
-    struct wh_registry_options o = {.plain_http_hosts = plain,
-                                    .n_plain_http_hosts = 1,
-                                    .limits = WH_LIMITS_DEFAULT,
-                                    .retry = {.max_attempts = 1}};
-    struct wh_registry_client *c = NULL;
-    struct wh_error err = {0};
+    struct wh_registry_options o = {.limits = WH_LIMITS_DEFAULT, .retry = {.max_attempts = 1}};
 
     if (review_bytes != 0)
         o.limits.review_bytes = review_bytes;
-    WH_ASSERT(wh_registry_client_new(&o, &c, &err) == WH_OK);
-    return c;
+    return plain_client(addr, o);
 }
 
 static void
