@@ -7,13 +7,16 @@
 
 #include "unit/harness.h"
 
+/* The exposition text of `m`, valid until the next render. */
+static struct wh_buf out;
+
 static char *
-render(struct wh_metrics *m, struct wh_buf *b)
+render(struct wh_metrics *m)
 {
-    wh_buf_reset(b);
-    wh_metrics_render(m, b);
-    wh_buf_append(b, "", 1); /* NUL for strstr */
-    return b->ptr;
+    wh_buf_reset(&out);
+    wh_metrics_render(m, &out);
+    wh_buf_append(&out, "", 1); /* NUL for strstr */
+    return out.ptr;
 }
 
 static void
@@ -22,14 +25,12 @@ test_counter_with_labels_renders_help_type_and_series(void)
     struct wh_metrics *m = wh_metrics_new();
     struct wh_metrics_family *f =
         wh_metrics_counter_new(m, "driftgate_admission_reviews_total", "Reviews.", "verdict");
-    struct wh_buf b;
     char *t;
 
-    wh_buf_init(&b, 1 << 16);
     wh_metrics_counter_add(f, (const char *[]){"allow"}, 2);
     wh_metrics_counter_add(f, (const char *[]){"deny"}, 1);
     wh_metrics_counter_add(f, (const char *[]){"allow"}, 3);
-    t = render(m, &b);
+    t = render(m);
     ok(strcmp(t, "# HELP driftgate_admission_reviews_total Reviews.\n"
                  "# TYPE driftgate_admission_reviews_total counter\n"
                  "driftgate_admission_reviews_total{verdict=\"allow\"} 5\n"
@@ -37,9 +38,8 @@ test_counter_with_labels_renders_help_type_and_series(void)
        "counter: exact exposition text (%s)", t);
     ok(wh_metrics_value(f, (const char *[]){"allow"}) == 5, "value of a series");
     ok(wh_metrics_value(f, (const char *[]){"warn"}) == 0, "an untouched series reads 0");
-    t = render(m, &b);
+    t = render(m);
     ok(strstr(t, "warn") == NULL, "reading a value does not create a series");
-    wh_buf_fini(&b);
     wh_metrics_free(m);
 }
 
@@ -49,17 +49,14 @@ test_gauge_without_labels_and_number_formats(void)
     struct wh_metrics *m = wh_metrics_new();
     struct wh_metrics_family *g = wh_metrics_gauge_new(m, "x_seconds", "X.", NULL);
     struct wh_metrics_family *h = wh_metrics_gauge_new(m, "y", "Y.", NULL);
-    struct wh_buf b;
     char *t;
 
-    wh_buf_init(&b, 1 << 16);
     wh_metrics_gauge_set(g, NULL, 1764150000.0);
     wh_metrics_gauge_set(h, NULL, 0.25);
     wh_metrics_gauge_add(h, NULL, -1.0);
-    t = render(m, &b);
+    t = render(m);
     ok(strstr(t, "\nx_seconds 1764150000\n") != NULL, "timestamps print as exact integers (%s)", t);
     ok(strstr(t, "\ny -0.75\n") != NULL, "gauge add goes below zero");
-    wh_buf_fini(&b);
     wh_metrics_free(m);
 }
 
@@ -69,15 +66,13 @@ test_histogram_buckets_are_cumulative_and_le_inclusive(void)
     static const double bounds[] = {0.01, 0.1, 1};
     struct wh_metrics *m = wh_metrics_new();
     struct wh_metrics_family *f = wh_metrics_histogram_new(m, "d_seconds", "D.", "step", bounds, 3);
-    struct wh_buf b;
     char *t;
 
-    wh_buf_init(&b, 1 << 16);
     wh_metrics_histogram_observe(f, (const char *[]){"verify"}, 0.01); /* == bound: in it */
     wh_metrics_histogram_observe(f, (const char *[]){"verify"}, 0.05);
     wh_metrics_histogram_observe(f, (const char *[]){"verify"}, 0.5);
     wh_metrics_histogram_observe(f, (const char *[]){"verify"}, 7);
-    t = render(m, &b);
+    t = render(m);
     ok(strstr(t, "d_seconds_bucket{step=\"verify\",le=\"0.01\"} 1\n"
                  "d_seconds_bucket{step=\"verify\",le=\"0.1\"} 2\n"
                  "d_seconds_bucket{step=\"verify\",le=\"1\"} 3\n"
@@ -87,7 +82,6 @@ test_histogram_buckets_are_cumulative_and_le_inclusive(void)
        "histogram: cumulative buckets, +Inf, sum, count (%s)", t);
     ok(strstr(t, "# TYPE d_seconds histogram\n") != NULL, "histogram TYPE line");
     ok(wh_metrics_value(f, (const char *[]){"verify"}) == 4, "histogram value is its count");
-    wh_buf_fini(&b);
     wh_metrics_free(m);
 }
 
@@ -97,12 +91,10 @@ test_label_values_are_escaped_and_capped(void)
     struct wh_metrics *m = wh_metrics_new();
     struct wh_metrics_family *f = wh_metrics_counter_new(m, "r_total", "R.", "registry,status");
     char longv[300];
-    struct wh_buf b;
     char *t;
 
-    wh_buf_init(&b, 1 << 16);
     wh_metrics_counter_add(f, (const char *[]){"a\"b\\c\nd", "200"}, 1);
-    t = render(m, &b);
+    t = render(m);
     ok(strstr(t, "r_total{registry=\"a\\\"b\\\\c\\nd\",status=\"200\"} 1\n") != NULL,
        "quote, backslash and newline escaped (%s)", t);
     /* 94 ASCII bytes then a 3-byte UTF-8 sequence straddling the cap: cut before it. */
@@ -110,7 +102,7 @@ test_label_values_are_escaped_and_capped(void)
     memcpy(longv + 94, "\xe2\x82\xac", 3);
     longv[299] = '\0';
     wh_metrics_counter_add(f, (const char *[]){longv, NULL}, 1);
-    t = render(m, &b);
+    t = render(m);
     longv[94] = '\0';
     {
         char want[400];
@@ -118,7 +110,6 @@ test_label_values_are_escaped_and_capped(void)
         snprintf(want, sizeof(want), "r_total{registry=\"%s\",status=\"\"} 1\n", longv);
         ok(strstr(t, want) != NULL, "long value cut at 95 bytes on a UTF-8 boundary; NULL → \"\"");
     }
-    wh_buf_fini(&b);
     wh_metrics_free(m);
 }
 
@@ -128,24 +119,21 @@ test_series_beyond_the_cap_fold_into_other(void)
     struct wh_metrics *m = wh_metrics_new();
     struct wh_metrics_family *f = wh_metrics_counter_new(m, "c_total", "C.", "registry,status");
     char name[32];
-    struct wh_buf b;
     char *t;
     size_t lines = 0;
     int i;
 
-    wh_buf_init(&b, 1 << 20);
     for (i = 0; i < 1000; i++) {
         snprintf(name, sizeof(name), "reg%d.example", i);
         wh_metrics_counter_add(f, (const char *[]){name, "200"}, 1);
     }
-    t = render(m, &b);
+    t = render(m);
     for (char *p = t; (p = strstr(p, "\nc_total{")) != NULL; p++)
         lines++;
     ok(lines == WH_METRICS_MAX_SERIES, "1000 label sets render as %d series (got %zu)",
        WH_METRICS_MAX_SERIES, lines);
     ok(strstr(t, "c_total{registry=\"other\",status=\"other\"} 937\n") != NULL,
        "the overflow is counted under other/other: 1000 - 63 = 937");
-    wh_buf_fini(&b);
     wh_metrics_free(m);
 }
 
@@ -200,14 +188,12 @@ test_known_series_render_zero_from_the_start(void)
     struct wh_metrics_family *q = wh_metrics_counter_new(m, "q_total", "Q.", NULL);
     struct wh_metrics_family *v = wh_metrics_counter_new(m, "v_total", "V.", "verdict");
     struct wh_metrics_family *h = wh_metrics_histogram_new(m, "h_seconds", "H.", "step", bounds, 2);
-    struct wh_buf b;
     char *t;
 
-    wh_buf_init(&b, 1 << 16);
     wh_metrics_declare(v, (const char *[]){"allow"});
     wh_metrics_declare(v, (const char *[]){"error"});
     wh_metrics_declare(h, (const char *[]){"verify"});
-    t = render(m, &b);
+    t = render(m);
     ok(strstr(t, "# TYPE q_total counter\nq_total 0\n") != NULL,
        "a family without labels renders 0 before any update (%s)", t);
     ok(strstr(t, "v_total{verdict=\"allow\"} 0\nv_total{verdict=\"error\"} 0\n") != NULL,
@@ -218,16 +204,16 @@ test_known_series_render_zero_from_the_start(void)
     wh_metrics_counter_add(v, (const char *[]){"error"}, 2);
     wh_metrics_counter_add(q, NULL, 1);
     wh_metrics_declare(v, (const char *[]){"error"});
-    t = render(m, &b);
+    t = render(m);
     ok(strstr(t, "v_total{verdict=\"error\"} 2\n") != NULL && strstr(t, "\nq_total 1\n") != NULL,
        "updates add to the declared series; declaring again changes nothing");
-    wh_buf_fini(&b);
     wh_metrics_free(m);
 }
 
 int
 main(void)
 {
+    wh_buf_init(&out, 1 << 20);
     test_counter_with_labels_renders_help_type_and_series();
     test_gauge_without_labels_and_number_formats();
     test_histogram_buckets_are_cumulative_and_le_inclusive();
@@ -235,5 +221,6 @@ main(void)
     test_series_beyond_the_cap_fold_into_other();
     test_concurrent_updates_lose_nothing();
     test_known_series_render_zero_from_the_start();
+    wh_buf_fini(&out);
     return done_testing();
 }
