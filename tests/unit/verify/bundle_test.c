@@ -42,10 +42,8 @@ test_v01_chain_message_signature_parses(void)
     const char *text = "{\"mediaType\":\"application/vnd.dev.sigstore.bundle+json;version=0.1\","
                        "\"verificationMaterial\":{\"x509CertificateChain\":{\"certificates\":[" CERT
                        "," CERT "]},\"tlogEntries\":[" ENTRY_V01 "]}," MSG "}";
-    enum wh_err rc = parse(text);
 
-    ok(rc == WH_OK, "v0.1 bundle parses (%s)", err.msg);
-    if (rc == WH_OK) {
+    if (ok(parse(text) == WH_OK, "v0.1 bundle parses (%s)", err.msg)) {
         ok(bundle.version == WH_BUNDLE_V0_1 && bundle.material == WH_BUNDLE_CERT_CHAIN &&
                bundle.n_certs == 2,
            "v0.1 with a two-certificate chain");
@@ -67,10 +65,8 @@ test_v03_certificate_dsse_with_defaults(void)
                        "{\"certificate\":" CERT ",\"tlogEntries\":[" ENTRY_V03 "],"
                        "\"timestampVerificationData\":{\"rfc3161Timestamps\":[{\"signedTimestamp\""
                        ":\"MAA=\"}]}}," DSSE "}";
-    enum wh_err rc = parse(text);
 
-    ok(rc == WH_OK, "v0.3 DSSE bundle parses (%s)", err.msg);
-    if (rc == WH_OK) {
+    if (ok(parse(text) == WH_OK, "v0.3 DSSE bundle parses (%s)", err.msg)) {
         ok(bundle.version == WH_BUNDLE_V0_3 && bundle.material == WH_BUNDLE_CERTIFICATE &&
                bundle.n_certs == 1,
            "v0.3 carries one certificate");
