@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 bool
 wh_str_eq(struct wh_str a, struct wh_str b)
@@ -214,6 +217,31 @@ append_json_escape(struct wh_buf *b, uint32_t cp)
     }
 }
 
+/* Index of the first byte at or after `i` that is not printable ASCII other than '"' and '\\'
+ * (or `len`), 16 bytes a step where SSE2 exists (the rest is the caller's byte loop). */
+static size_t
+skip_printable(const unsigned char *p, size_t i, size_t len)
+{
+#ifdef __SSE2__
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+
+    while (len - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        /* Signed compare: bytes >= 0x80 are negative, so "< 0x20" catches them with controls. */
+        __m128i special =
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                         _mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)));
+        unsigned mask = (unsigned)_mm_movemask_epi8(special);
+
+        if (mask != 0)
+            return i + (size_t)__builtin_ctz(mask);
+        i += 16;
+    }
+#endif
+    return i;
+}
+
 void
 wh_buf_append_json_string(struct wh_buf *b, struct wh_str s)
 {
@@ -222,11 +250,14 @@ wh_buf_append_json_string(struct wh_buf *b, struct wh_str s)
 
     wh_buf_append(b, "\"", 1);
     while (i < s.len) {
-        uint32_t cp = p[i];
+        uint32_t cp;
         size_t n = 1;
 
-        /* Printable ASCII but '"' and '\\', nearly every byte of a review's annotations and log
-         * lines: copied as they are, one compare each. */
+        if ((i = skip_printable(p, i, s.len)) == s.len)
+            break;
+        cp = p[i];
+
+        /* Printable ASCII but '"' and '\\' (the tail skip_printable leaves): copied as it is. */
         if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\') {
             i++;
             continue;

@@ -29,6 +29,40 @@ test_json_string_escapes_controls(void)
     wh_buf_fini(&b);
 }
 
+/* The writer skips 16 plain bytes a step: a byte to escape (or a UTF-8 sequence) anywhere in a
+ * long string, across and at the ends of those steps, is written as it is alone. */
+static void
+test_json_string_escapes_anywhere_in_a_long_string(void)
+{
+    static const char *const specials[] = {"\"", "\\", "\n", "\x7f", "\xc3\xa9", "\xff", "\x1f"};
+    char text[64], want[128];
+    struct wh_buf b, one;
+    size_t k, i, bad = 0, n = 0;
+
+    for (i = 0; i < sizeof(specials) / sizeof(specials[0]); i++) {
+        size_t slen = strlen(specials[i]);
+
+        wh_buf_init(&one, 100);
+        wh_buf_append_json_string(&one, wh_str_c(specials[i]));
+        for (k = 0; k + slen <= 40; k++, n++) {
+            memset(text, 'a', 40);
+            memcpy(text + k, specials[i], slen);
+            text[40] = '\0';
+            /* Expected: the plain bytes around what the writer makes of the special alone. */
+            snprintf(want, sizeof(want), "\"%.*s%.*s%s\"", (int)k, text, (int)(one.len - 2),
+                     one.ptr + 1, text + k + slen);
+            wh_buf_init(&b, 200);
+            wh_buf_append_json_string(&b, (struct wh_str){text, 40});
+            if (strcmp(b.ptr, want) != 0 && bad++ < 3)
+                printf("# at %zu: %s, want %s\n", k, b.ptr, want);
+            wh_buf_fini(&b);
+        }
+        wh_buf_fini(&one);
+    }
+    ok(bad == 0, "json escape of one special byte at every offset of a 40-byte string (%zu cases)",
+       n);
+}
+
 static void
 test_base64_round_trip_and_rejects_garbage(void)
 {
@@ -113,6 +147,7 @@ main(void)
 {
     test_buf_caps_and_reports_limit();
     test_json_string_escapes_controls();
+    test_json_string_escapes_anywhere_in_a_long_string();
     test_base64_round_trip_and_rejects_garbage();
     test_digest_string_form();
     test_arena_large_and_small_allocations();
