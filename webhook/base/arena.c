@@ -2,6 +2,7 @@
  * objects. */
 #include "base/arena.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,6 +226,104 @@ wh_arena_memdup(struct wh_arena *a, const void *p, size_t n)
     return q;
 }
 
+/* The most conversions format_plain() takes. */
+#define PLAIN_ARGS 12
+
+/* One conversion of format_plain(): %s (NULL prints glibc's "(null)"), %d, %u or %zu. */
+struct plain_arg {
+    const char *text;
+    size_t len;
+    char digits[24];
+};
+
+/* The conversion at `f` (on '%'): its length, or 0 when format_plain() does not print it. */
+static size_t
+plain_conversion(const char *f)
+{
+    if (f[1] == 's' || f[1] == 'd' || f[1] == 'u')
+        return 2;
+    return f[1] == 'z' && f[2] == 'u' ? 3 : 0;
+}
+
+/* `v` in decimal at the end of `buf`, with a '-' when `negative`; sets arg's text and len. */
+static void
+plain_number(struct plain_arg *arg, unsigned long long v, bool negative)
+{
+    char *p = arg->digits + sizeof(arg->digits);
+
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    if (negative)
+        *--p = '-';
+    arg->text = p;
+    arg->len = (size_t)(arg->digits + sizeof(arg->digits) - p);
+}
+
+/* Reads the argument of the conversion at `f` into `arg`. */
+static void
+plain_read(const char *f, va_list *ap, struct plain_arg *arg)
+{
+    if (f[1] == 's') {
+        arg->text = va_arg(*ap, const char *);
+        if (arg->text == NULL)
+            arg->text = "(null)";
+        arg->len = strlen(arg->text);
+    } else if (f[1] == 'd') {
+        int v = va_arg(*ap, int);
+
+        plain_number(arg, v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v, v < 0);
+    } else if (f[1] == 'u') {
+        plain_number(arg, va_arg(*ap, unsigned), false);
+    } else {
+        plain_number(arg, va_arg(*ap, size_t), false);
+    }
+}
+
+/*
+ * What vsnprintf prints for a format of text and %s, %d, %u and %zu only (no flags, width or
+ * precision), without vfprintf: names, paths, keys and annotations of every review are such
+ * formats, and printf's machinery was 8 % of a cached review's CPU. NULL, with no argument
+ * read, for any other format: the caller prints it.
+ */
+static char *
+format_plain(struct wh_arena *a, const char *fmt, va_list ap)
+{
+    struct plain_arg args[PLAIN_ARGS];
+    const char *at[PLAIN_ARGS + 1]; /* where each conversion starts; then the format's end */
+    size_t n = 0, total = 0, i, k;
+    const char *f = fmt, *start;
+    char *out, *p;
+    va_list aq;
+
+    va_copy(aq, ap); /* a copy: `ap` stays unread for the caller when this declines */
+    for (; (f = strchr(f, '%')) != NULL; f += k, n++) {
+        if ((k = plain_conversion(f)) == 0 || n == PLAIN_ARGS) {
+            va_end(aq);
+            return NULL;
+        }
+        at[n] = f;
+        plain_read(f, &aq, &args[n]);
+        total += args[n].len;
+    }
+    va_end(aq);
+    at[n] = fmt + strlen(fmt);
+    total += (size_t)(at[n] - fmt); /* the conversions' own bytes leave room to spare */
+    p = out = wh_arena_alloc(a, total + 1);
+    for (i = 0, start = fmt;; i++) {
+        memcpy(p, start, (size_t)(at[i] - start));
+        p += at[i] - start;
+        if (i == n)
+            break;
+        memcpy(p, args[i].text, args[i].len);
+        p += args[i].len;
+        start = at[i] + plain_conversion(at[i]);
+    }
+    *p = '\0';
+    return out;
+}
+
 char *
 wh_arena_vsprintf(struct wh_arena *a, const char *fmt, va_list ap)
 {
@@ -233,6 +332,8 @@ wh_arena_vsprintf(struct wh_arena *a, const char *fmt, va_list ap)
     int n;
     char *p;
 
+    if ((p = format_plain(a, fmt, ap)) != NULL)
+        return p;
     /* One formatting pass for the common short string (cache keys, annotation names): the
      * second pass, formatting straight into the arena, only when it did not fit. */
     va_copy(ap2, ap);

@@ -174,49 +174,6 @@ wh_decision_warn(struct wh_decision *d, const char *fmt, ...)
     d->warnings = push(d->arena, d->warnings, &d->n_warnings, text);
 }
 
-/* The most "%s" a format join_strings() prints. */
-#define JOIN_MAX 8
-
-/*
- * What vsprintf prints for a format of text and plain "%s" conversions only (a NULL string as
- * "(null)", glibc's spelling), without vfprintf: an annotation value is a digest, a name or a
- * verdict, several per image of every review, and printf's machinery was 5 % of a cached
- * review. NULL, with no argument read, when `fmt` has any other conversion (or more than
- * JOIN_MAX): the caller prints it.
- */
-static char *
-join_strings(struct wh_arena *a, const char *fmt, va_list ap)
-{
-    const char *arg[JOIN_MAX];
-    size_t len[JOIN_MAX], n = 0, total = 0, i;
-    const char *f;
-    char *out, *p;
-
-    for (f = strchr(fmt, '%'); f != NULL; f = strchr(f + 2, '%'))
-        if (f[1] != 's' || ++n > JOIN_MAX)
-            return NULL;
-    for (i = 0; i < n; i++) {
-        arg[i] = va_arg(ap, const char *);
-        if (arg[i] == NULL)
-            arg[i] = "(null)";
-        len[i] = strlen(arg[i]);
-        total += len[i];
-    }
-    total += strlen(fmt) - 2 * n;
-    p = out = wh_arena_alloc(a, total + 1);
-    for (i = 0, f = fmt; *f != '\0'; f++) {
-        if (*f != '%') {
-            *p++ = *f;
-            continue;
-        }
-        memcpy(p, arg[i], len[i]);
-        p += len[i++];
-        f++; /* the 's' */
-    }
-    *p = '\0';
-    return out;
-}
-
 void
 wh_decision_annotate(struct wh_decision *d, const char *key, const char *fmt, ...)
 {
@@ -225,13 +182,8 @@ wh_decision_annotate(struct wh_decision *d, const char *key, const char *fmt, ..
     size_t i, n = d->n_annotations;
 
     va_start(ap, fmt);
-    value = join_strings(d->arena, fmt, ap);
+    value = wh_arena_vsprintf(d->arena, fmt, ap);
     va_end(ap);
-    if (value == NULL) {
-        va_start(ap, fmt);
-        value = wh_arena_vsprintf(d->arena, fmt, ap);
-        va_end(ap);
-    }
     for (i = 0; i < n; i++) {
         if (strcmp(d->annotations[i].key, key) == 0) {
             d->annotations[i].value = value;

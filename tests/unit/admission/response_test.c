@@ -425,46 +425,6 @@ test_oversized_answer_becomes_a_short_denial(void)
     wh_arena_fini(&a);
 }
 
-/* decision.c prints formats of text and "%s" only without vfprintf: the values must be what
- * snprintf prints (a NULL string as glibc's "(null)"), and any other conversion still printf's. */
-static void
-test_annotation_formats_print_as_printf(void)
-{
-    static const struct {
-        const char *fmt, *a, *b, *c;
-    } cases[] = {
-        {"%s", "sha256:ab", NULL, NULL},       {"%s", "", NULL, NULL},
-        {"plain text", NULL, NULL, NULL},      {"", NULL, NULL, NULL},
-        {"%s%s%s", "dev:1", "@", "sha256:cd"}, {"would deny: %s", "drift", NULL, NULL},
-        {"%s %s", "linux/amd64", NULL, NULL},  {"[%s] and [%s] then %s.", "a", "\xc3\xa9\"q", "z"},
-        {"100%% %s", "x", NULL, NULL},         {"%5s|%-3s|%.2s", "ab", "c", "xyz"},
-    };
-    struct wh_arena a;
-    struct wh_decision d;
-    char want[256], key[16];
-    size_t i, bad = 0;
-
-    wh_arena_init(&a);
-    wh_decision_init(&d, &a);
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        snprintf(key, sizeof(key), "k%zu", i);
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-#pragma GCC diagnostic ignored "-Wformat"
-        snprintf(want, sizeof(want), cases[i].fmt, cases[i].a, cases[i].b, cases[i].c);
-        wh_decision_annotate(&d, key, cases[i].fmt, cases[i].a, cases[i].b, cases[i].c);
-#pragma GCC diagnostic pop
-        if (strcmp(d.annotations[i].value, want) != 0) {
-            printf("# %s: got [%s], printf prints [%s]\n", cases[i].fmt, d.annotations[i].value,
-                   want);
-            bad++;
-        }
-    }
-    ok(bad == 0 && d.n_annotations == i,
-       "annotation values print as snprintf prints them (%zu formats)", i);
-    wh_arena_fini(&a);
-}
-
 int
 main(void)
 {
@@ -479,6 +439,5 @@ main(void)
     test_warnings_within_apiserver_limits();
     test_annotation_value_cut_after_escaping();
     test_oversized_answer_becomes_a_short_denial();
-    test_annotation_formats_print_as_printf();
     return done_testing();
 }

@@ -19,6 +19,77 @@ all_zero(const unsigned char *p, size_t n)
     return true;
 }
 
+/* wh_arena_sprintf prints formats of text, %s, %d, %u and %zu without vfprintf: each must print
+ * what snprintf prints (a NULL string as glibc's "(null)"), and every other format still is
+ * snprintf's. */
+struct format_case {
+    const char *fmt;
+    const char *s1, *s2;
+    int d;
+    unsigned u;
+    size_t z;
+};
+
+static char *
+format_case(struct wh_arena *a, const struct format_case *c, char *want, size_t size)
+{
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+#pragma GCC diagnostic ignored "-Wformat"
+#pragma GCC diagnostic ignored "-Wformat-extra-args"
+    if (strstr(c->fmt, "%d") != NULL) {
+        snprintf(want, size, c->fmt, c->s1, c->d);
+        return wh_arena_sprintf(a, c->fmt, c->s1, c->d);
+    }
+    if (strstr(c->fmt, "%u") != NULL && strstr(c->fmt, "%zu") == NULL) {
+        snprintf(want, size, c->fmt, c->u, c->s1);
+        return wh_arena_sprintf(a, c->fmt, c->u, c->s1);
+    }
+    if (strstr(c->fmt, "%zu") != NULL) {
+        snprintf(want, size, c->fmt, c->z, c->z + 1, c->z * 2);
+        return wh_arena_sprintf(a, c->fmt, c->z, c->z + 1, c->z * 2);
+    }
+    snprintf(want, size, c->fmt, c->s1, c->s2, c->s1);
+    return wh_arena_sprintf(a, c->fmt, c->s1, c->s2, c->s1);
+#pragma GCC diagnostic pop
+}
+
+static void
+test_sprintf_prints_as_snprintf(void)
+{
+    static const struct format_case cases[] = {
+        {"%s", "sha256:ab", NULL, 0, 0, 0},
+        {"%s", "", NULL, 0, 0, 0},
+        {"%s", NULL, NULL, 0, 0, 0},
+        {"plain text", NULL, NULL, 0, 0, 0},
+        {"", NULL, NULL, 0, 0, 0},
+        {"%s%s%s", "dev:1", "@", 0, 0, 0},
+        {"[%s] and [%s] then %s.", "a", "\xc3\xa9\"q", 0, 0, 0},
+        {"%s-%d", "x", NULL, -2147483647 - 1, 0, 0},
+        {"%s%d!", "", NULL, 0, 0, 0},
+        {"%s %d", "n", NULL, 2147483647, 0, 0},
+        {"%u:%s", "p", NULL, 0, 4294967295u, 0},
+        {"block=%zu warn=%zu ignore=%zu", NULL, NULL, 0, 0, 0},
+        {"%zu%zu%zu", NULL, NULL, 0, 0, (size_t)-1 / 2},
+        {"100%% %s", "x", NULL, 0, 0, 0},
+        {"%5s|%-3s|%.2s", "ab", "c", 0, 0, 0},
+        {"%s %.3s", "x", "abcdef", 0, 0, 0},
+    };
+    struct wh_arena a;
+    char want[256];
+    size_t i, bad = 0;
+
+    wh_arena_init(&a);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *got = format_case(&a, &cases[i], want, sizeof(want));
+
+        if (strcmp(got, want) != 0 && bad++ < 3)
+            printf("# %s: got [%s], snprintf prints [%s]\n", cases[i].fmt, got, want);
+    }
+    ok(bad == 0, "wh_arena_sprintf prints as snprintf prints (%zu formats)", i);
+    wh_arena_fini(&a);
+}
+
 int
 main(void)
 {
@@ -26,6 +97,8 @@ main(void)
     unsigned char *p, *q;
     size_t *v;
     size_t i, before;
+
+    test_sprintf_prints_as_snprintf();
 
     wh_arena_init(&a);
     v = wh_arena_grow(&a, NULL, 0, 4, sizeof(*v));
