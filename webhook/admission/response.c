@@ -63,9 +63,11 @@ is_qualified_name(const char *s)
     return true;
 }
 
-/* Scratch space of one render: a cleaned text, and one escaped piece being measured. */
+/* Scratch space of one render: a cleaned text, and one escaped piece being measured; whether the
+ * last append_escaped() wrote its text as it was (printable ASCII, uncut). */
 struct scratch {
     struct wh_buf clean, piece;
+    bool was_plain;
 };
 
 #define ELLIPSIS "\xE2\x80\xA6"
@@ -118,9 +120,11 @@ append_escaped(struct wh_buf *out, struct scratch *sc, struct wh_str text, size_
     const unsigned char *s;
     size_t i, len, escaped = 0, fit = 0;
 
+    sc->was_plain = false;
     if (text.len > 0 && is_plain_fit(text, max_bytes, max_escaped)) {
         /* Clean already and uncut: no scratch copy, no character walk. */
         append_quoted(out, (const unsigned char *)text.ptr, text.len);
+        sc->was_plain = true;
         return text.len;
     }
     wh_buf_reset(&sc->clean);
@@ -255,13 +259,16 @@ append_warnings(struct wh_buf *out, const struct wh_decision *d, struct scratch 
 }
 
 static void
-append_annotations(struct wh_buf *out, const struct wh_decision *d, struct scratch *sc)
+append_annotations(struct wh_buf *out, const struct wh_decision *d, struct scratch *sc,
+                   struct wh_admission_annotations_span *span)
 {
     size_t i;
+    bool is_verbatim = true;
 
     if (d->n_annotations == 0)
         return;
     wh_buf_append_c(out, ",\"auditAnnotations\":{");
+    span->at = out->len;
     for (i = 0; i < d->n_annotations; i++) {
         if (i > 0)
             wh_buf_append_c(out, ",");
@@ -269,8 +276,11 @@ append_annotations(struct wh_buf *out, const struct wh_decision *d, struct scrat
         wh_buf_append_c(out, ":\"");
         append_escaped(out, sc, wh_str_c(d->annotations[i].value), SIZE_MAX,
                        WH_RESPONSE_ANNOTATION_MAX);
+        is_verbatim = is_verbatim && sc->was_plain;
         wh_buf_append_c(out, "\"");
     }
+    span->len = out->len - span->at;
+    span->is_verbatim = is_verbatim && !out->overflow;
     wh_buf_append_c(out, "}");
 }
 
@@ -302,9 +312,20 @@ enum wh_err
 wh_admission_response_render(const char *uid, struct wh_decision *d, struct wh_buf *out,
                              struct wh_error *err)
 {
+    struct wh_admission_annotations_span span;
+
+    return wh_admission_response_render_span(uid, d, out, &span, err);
+}
+
+enum wh_err
+wh_admission_response_render_span(const char *uid, struct wh_decision *d, struct wh_buf *out,
+                                  struct wh_admission_annotations_span *span, struct wh_error *err)
+{
     bool allowed = d->allowed && d->n_denials == 0;
     struct scratch sc;
     size_t i;
+
+    *span = (struct wh_admission_annotations_span){0, 0, false};
 
     if (uid == NULL || uid[0] == '\0')
         return wh_error_set(err, WH_E_INTERNAL, "response: empty uid");
@@ -319,9 +340,10 @@ wh_admission_response_render(const char *uid, struct wh_decision *d, struct wh_b
     if (!allowed)
         append_status(d, out, &sc);
     append_warnings(out, d, &sc);
-    append_annotations(out, d, &sc);
+    append_annotations(out, d, &sc, span);
     wh_buf_append_c(out, "}}");
     if (out->overflow) {
+        *span = (struct wh_admission_annotations_span){0, 0, false};
         /* Fail closed: an answer the apiserver would never get must not become an HTTP error
          * (failurePolicy) because of what an attacker wrote into an SBOM or an object. */
         char why[256];

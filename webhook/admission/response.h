@@ -34,6 +34,22 @@
 WH_MUST_CHECK enum wh_err wh_admission_response_render(const char *uid, struct wh_decision *d,
                                                        struct wh_buf *out, struct wh_error *err);
 
+/* Where wh_admission_response_render_span put the audit annotations in `out`: `len` bytes from
+ * `at`, the members of the auditAnnotations object without its braces ("0-digest":"sha256:..",...).
+ * is_verbatim: every value went out whole and as it was (printable ASCII, within
+ * WH_RESPONSE_ANNOTATION_MAX), so those bytes are what wh_buf_append_json_string makes of each key
+ * and value joined by ':' and ','; a review log line may copy them instead of writing them again.
+ * All zero and false without annotations, or when the answer became the short denial. */
+struct wh_admission_annotations_span {
+    size_t at, len;
+    bool is_verbatim;
+};
+
+/* wh_admission_response_render, and where the annotations went (`span`). */
+WH_MUST_CHECK enum wh_err
+wh_admission_response_render_span(const char *uid, struct wh_decision *d, struct wh_buf *out,
+                                  struct wh_admission_annotations_span *span, struct wh_error *err);
+
 /* Appends {"error":"<msg>"}: the HTTP 400 body for a request that could not be decoded. */
 void wh_admission_error_render(const char *msg, struct wh_buf *out);
 

@@ -73,13 +73,17 @@ reply_error(struct wh_review_reply *reply, const char *msg)
     wh_admission_error_render(msg, &reply->body);
 }
 
-/* Log one JSON line per review: uid, verdict, images with digests and verdicts, timing. */
+/* Log one JSON line per review: uid, verdict, images with digests and verdicts, timing. The
+ * annotations are copied from the answer's auditAnnotations when it wrote them verbatim (`body`,
+ * `span`: the same bytes the JSON writer would make), else written from `d`. */
 static void
 log_review(const struct wh_admission_request *req, const struct wh_decision *d, int64_t started_ms,
-           unsigned long registry_requests)
+           unsigned long registry_requests, struct wh_arena *a, const struct wh_buf *body,
+           const struct wh_admission_annotations_span *span)
 {
     struct wh_buf b;
     size_t i;
+    int64_t ms = wh_clock_mono_ms() - started_ms; /* monotonic: never negative */
 
     wh_buf_init(&b, 64 * 1024);
     wh_buf_append_c(&b, "{\"review\":");
@@ -90,13 +94,21 @@ log_review(const struct wh_admission_request *req, const struct wh_decision *d, 
     wh_buf_append_json_string(&b, wh_str_c(req->kind));
     wh_buf_append_c(&b, ",\"operation\":");
     wh_buf_append_json_string(&b, wh_str_c(req->operation));
-    wh_buf_printf(&b, ",\"allowed\":%s,\"ms\":%lld,\"images\":%zu,\"registry_requests\":%lu",
-                  d->allowed ? "true" : "false", (long long)(wh_clock_mono_ms() - started_ms),
-                  req->n_images, registry_requests);
+    /* The arena's printf: these conversions it prints without vfprintf. */
+    wh_buf_append_c(&b, wh_arena_sprintf(a,
+                                         ",\"allowed\":%s,\"ms\":%zu,\"images\":%zu,"
+                                         "\"registry_requests\":%zu",
+                                         d->allowed ? "true" : "false", (size_t)(ms > 0 ? ms : 0),
+                                         req->n_images, (size_t)registry_requests));
     wh_buf_append_c(&b, ",\"namespace\":");
     wh_buf_append_json_string(&b, wh_str_c(req->namespace_));
     wh_buf_append_c(&b, ",\"annotations\":{");
-    for (i = 0; i < d->n_annotations; i++) {
+    i = 0;
+    if (span->is_verbatim && span->len > 0) {
+        wh_buf_append(&b, body->ptr + span->at, span->len);
+        i = d->n_annotations;
+    }
+    for (; i < d->n_annotations; i++) {
         if (i > 0)
             wh_buf_append_c(&b, ",");
         wh_buf_append_json_string(&b, wh_str_c(d->annotations[i].key));
@@ -192,6 +204,7 @@ run_review(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms
     int64_t started = wh_clock_mono_ms();
     int64_t started_us = wh_pipeline_timing_now_us();
     struct wh_review_timing timing;
+    struct wh_admission_annotations_span span;
     unsigned long requests = w->registry != NULL ? wh_registry_client_requests(w->registry) : 0;
 
     wh_arena_init(&a);
@@ -224,17 +237,18 @@ run_review(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms
     if (co != NULL)
         wh_cache_count_hits(w->env->cache, co->hits);
     wh_policy_finish(&d);
-    if (wh_admission_response_render(req.uid, &d, &reply->body, &err) != WH_OK) {
+    if (wh_admission_response_render_span(req.uid, &d, &reply->body, &span, &err) != WH_OK) {
         /* Not even a short denial fits (a uid near the cap): the apiserver treats a 400 as a
          * webhook failure (failurePolicy). */
         reply_error(reply, err.msg);
+        span = (struct wh_admission_annotations_span){0, 0, false};
     } else {
         reply->http_status = 200;
         reply->verdict = d.allowed ? (d.n_warnings > 0 ? "warn" : "allow") : "deny";
     }
     if (w->registry != NULL)
         requests = wh_registry_client_requests(w->registry) - requests;
-    log_review(&req, &d, started, requests);
+    log_review(&req, &d, started, requests, &a, &reply->body, &span);
     observe_review(&w->env->m, reply->verdict, started_us, &timing);
     wh_policy_unref(policy);
     wh_trust_root_unref(trust);

@@ -425,6 +425,54 @@ test_oversized_answer_becomes_a_short_denial(void)
     wh_arena_fini(&a);
 }
 
+/* The annotations' span (what a review log line copies): verbatim only when it holds exactly what
+ * the JSON writer makes of each key and value; a value cleaned or cut is not verbatim. */
+static void
+test_annotations_span_is_what_the_json_writer_writes(void)
+{
+    static const char *const values[] = {"sha256:ab", "say \"hi\" \\ there", "", "tab\there",
+                                         NULL /* 600 bytes: cut */};
+    char long_value[601];
+    struct wh_arena a;
+    struct wh_decision d;
+    struct wh_buf b, want;
+    struct wh_admission_annotations_span span;
+    struct wh_error err = {0};
+    size_t i, n;
+
+    memset(long_value, 'x', 600);
+    long_value[600] = '\0';
+    for (n = 1; n <= sizeof(values) / sizeof(values[0]); n++) {
+        const char *v = values[n - 1] != NULL ? values[n - 1] : long_value;
+        bool plain = n <= 2; /* empty, control character, too long: not verbatim */
+
+        wh_arena_init(&a);
+        wh_decision_init(&d, &a);
+        wh_decision_annotate(&d, "0-image", "%s", "registry.example.com/app:v1");
+        wh_decision_annotate(&d, "0-value", "%s", v);
+        wh_decision_allow(&d);
+        wh_buf_init(&b, 1u << 20);
+        wh_buf_init(&want, 1u << 20);
+        for (i = 0; i < d.n_annotations; i++) {
+            if (i > 0)
+                wh_buf_append_c(&want, ",");
+            wh_buf_append_json_string(&want, wh_str_c(d.annotations[i].key));
+            wh_buf_append_c(&want, ":");
+            wh_buf_append_json_string(&want, wh_str_c(d.annotations[i].value));
+        }
+        ok(wh_admission_response_render_span("u", &d, &b, &span, &err) == WH_OK &&
+               span.is_verbatim == plain &&
+               (!plain ||
+                (span.len == want.len && memcmp(b.ptr + span.at, want.ptr, want.len) == 0 &&
+                 memcmp(b.ptr + span.at - 20, "\"auditAnnotations\":{", 20) == 0)),
+           "annotation value %.20s: span %s", v,
+           plain ? "verbatim, the JSON writer's bytes" : "not verbatim");
+        wh_buf_fini(&b);
+        wh_buf_fini(&want);
+        wh_arena_fini(&a);
+    }
+}
+
 int
 main(void)
 {
@@ -439,5 +487,6 @@ main(void)
     test_warnings_within_apiserver_limits();
     test_annotation_value_cut_after_escaping();
     test_oversized_answer_becomes_a_short_denial();
+    test_annotations_span_is_what_the_json_writer_writes();
     return done_testing();
 }
