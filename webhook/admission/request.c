@@ -122,6 +122,14 @@ keyset_index(struct keyset *ks, struct wh_arena *a)
     }
 }
 
+/* wh_str_eq inline: the linear duplicate check compares each key with every earlier one, and
+ * keys differ in length nearly always. */
+static inline bool
+same_key(struct wh_str a, struct wh_str b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
 /* Adds `key`; false when the object already has it. */
 static bool
 keyset_add(struct keyset *ks, struct wh_str key, struct wh_arena *a)
@@ -130,11 +138,11 @@ keyset_add(struct keyset *ks, struct wh_str key, struct wh_arena *a)
 
     if (ks->slots == NULL) {
         for (i = 0; i < ks->n; i++)
-            if (wh_str_eq(ks->keys[i], key))
+            if (same_key(ks->keys[i], key))
                 return false;
     } else {
         for (i = hash_key(key) & ks->mask; ks->slots[i] != 0; i = (i + 1) & ks->mask)
-            if (wh_str_eq(ks->keys[ks->slots[i] - 1], key))
+            if (same_key(ks->keys[ks->slots[i] - 1], key))
                 return false;
     }
     if (ks->n == ks->cap) {
