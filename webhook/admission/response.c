@@ -73,18 +73,22 @@ struct scratch {
 #define ELLIPSIS "\xE2\x80\xA6"
 #define MORE_RESERVE 64 /* bytes for "; … and <N> more denials" */
 
-/* Appends `s` (n bytes) with a backslash before each '"' and '\\'. */
+/* Appends `s` (n bytes) with a backslash before each '"' and '\\' (the only bytes of a plain
+ * text, is_plain_fit(), that wh_str_json_plain_end() stops at). */
 static void
 append_quoted(struct wh_buf *out, const unsigned char *s, size_t n)
 {
-    size_t i, run = 0;
+    struct wh_str text = {(const char *)s, n};
+    size_t i = 0, run = 0;
 
-    for (i = 0; i < n; i++) {
-        if (s[i] != '"' && s[i] != '\\')
+    while ((i = wh_str_json_plain_end(text, i)) < n) {
+        if (s[i] != '"' && s[i] != '\\') { /* not plain: never here from is_plain_fit() */
+            i++;
             continue;
+        }
         wh_buf_append(out, s + run, i - run);
         wh_buf_append(out, "\\", 1);
-        run = i; /* the quote or backslash itself goes out with the next run */
+        run = i++; /* the quote or backslash itself goes out with the next run */
     }
     wh_buf_append(out, s + run, n - run);
 }
@@ -95,14 +99,15 @@ static bool
 is_plain_fit(struct wh_str text, size_t max_bytes, size_t max_escaped)
 {
     const unsigned char *s = (const unsigned char *)text.ptr;
-    size_t i, escaped = text.len;
+    size_t i = 0, escaped = text.len;
 
     if (text.len > max_bytes || max_bytes < 3)
         return false;
-    for (i = 0; i < text.len; i++) {
-        if (s[i] < 0x20 || s[i] >= 0x7f)
-            return false;
-        escaped += s[i] == '"' || s[i] == '\\';
+    while ((i = wh_str_json_plain_end(text, i)) < text.len) {
+        if (s[i] != '"' && s[i] != '\\')
+            return false; /* a control character, DEL or a byte >= 0x80 */
+        escaped++;
+        i++;
     }
     return escaped <= max_escaped;
 }

@@ -217,11 +217,12 @@ append_json_escape(struct wh_buf *b, uint32_t cp)
     }
 }
 
-/* Index of the first byte at or after `i` that is not printable ASCII other than '"' and '\\'
- * (or `len`), 16 bytes a step where SSE2 exists (the rest is the caller's byte loop). */
-static size_t
-skip_printable(const unsigned char *p, size_t i, size_t len)
+size_t
+wh_str_json_plain_end(struct wh_str s, size_t from)
 {
+    const unsigned char *p = (const unsigned char *)s.ptr;
+    size_t i = from, len = s.len;
+
 #ifdef __SSE2__
     const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
     const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
@@ -239,6 +240,8 @@ skip_printable(const unsigned char *p, size_t i, size_t len)
         i += 16;
     }
 #endif
+    while (i < len && p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\')
+        i++;
     return i;
 }
 
@@ -253,15 +256,9 @@ wh_buf_append_json_string(struct wh_buf *b, struct wh_str s)
         uint32_t cp;
         size_t n = 1;
 
-        if ((i = skip_printable(p, i, s.len)) == s.len)
+        if ((i = wh_str_json_plain_end(s, i)) == s.len)
             break;
         cp = p[i];
-
-        /* Printable ASCII but '"' and '\\' (the tail skip_printable leaves): copied as it is. */
-        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\') {
-            i++;
-            continue;
-        }
         if (p[i] >= 0x80) {
             n = wh_utf8_next(p + i, s.len - i, &cp);
             if (n == 0) /* not UTF-8: U+FFFD, so the output always is (RFC 8259 §8.1) */

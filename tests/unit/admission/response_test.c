@@ -430,8 +430,9 @@ test_oversized_answer_becomes_a_short_denial(void)
 static void
 test_annotations_span_is_what_the_json_writer_writes(void)
 {
-    static const char *const values[] = {"sha256:ab", "say \"hi\" \\ there", "", "tab\there",
-                                         NULL /* 600 bytes: cut */};
+    static const char *const values[] = {
+        "sha256:ab", "say \"hi\" \\ there", "0123456789abcdef\"ghijklmnopqrstu\\vwxyz0123456789\"",
+        "",          "tab\there",           NULL /* 600 bytes: cut */};
     char long_value[601];
     struct wh_arena a;
     struct wh_decision d;
@@ -444,7 +445,7 @@ test_annotations_span_is_what_the_json_writer_writes(void)
     long_value[600] = '\0';
     for (n = 1; n <= sizeof(values) / sizeof(values[0]); n++) {
         const char *v = values[n - 1] != NULL ? values[n - 1] : long_value;
-        bool plain = n <= 2; /* empty, control character, too long: not verbatim */
+        bool plain = n <= 3; /* empty, control character, too long: not verbatim */
 
         wh_arena_init(&a);
         wh_decision_init(&d, &a);
