@@ -298,6 +298,11 @@ format_plain(struct wh_arena *a, const char *fmt, va_list ap)
     va_list aq;
 
     va_copy(aq, ap); /* a copy: `ap` stays unread for the caller when this declines */
+    if (fmt[0] == '%' && fmt[1] == 's' && fmt[2] == '\0') { /* most annotations: a copy */
+        plain_read(fmt, &aq, &args[0]);
+        va_end(aq);
+        return wh_arena_strndup(a, args[0].text, args[0].len);
+    }
     for (; (f = strchr(f, '%')) != NULL; f += k, n++) {
         if ((k = plain_conversion(f)) == 0 || n == PLAIN_ARGS) {
             va_end(aq);
