@@ -229,7 +229,7 @@ wh_arena_memdup(struct wh_arena *a, const void *p, size_t n)
 /* The most conversions format_plain() takes. */
 #define PLAIN_ARGS 12
 
-/* One conversion of format_plain(): %s (NULL prints glibc's "(null)"), %d, %u or %zu. */
+/* One conversion of format_plain(): %s (NULL prints glibc's "(null)"), %d, %u, %lu or %zu. */
 struct plain_arg {
     const char *text;
     size_t len;
@@ -242,7 +242,7 @@ plain_conversion(const char *f)
 {
     if (f[1] == 's' || f[1] == 'd' || f[1] == 'u')
         return 2;
-    return f[1] == 'z' && f[2] == 'u' ? 3 : 0;
+    return (f[1] == 'z' || f[1] == 'l') && f[2] == 'u' ? 3 : 0;
 }
 
 /* `v` in decimal at the end of `buf`, with a '-' when `negative`; sets arg's text and len. */
@@ -276,13 +276,15 @@ plain_read(const char *f, va_list *ap, struct plain_arg *arg)
         plain_number(arg, v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v, v < 0);
     } else if (f[1] == 'u') {
         plain_number(arg, va_arg(*ap, unsigned), false);
+    } else if (f[1] == 'l') {
+        plain_number(arg, va_arg(*ap, unsigned long), false);
     } else {
         plain_number(arg, va_arg(*ap, size_t), false);
     }
 }
 
 /*
- * What vsnprintf prints for a format of text and %s, %d, %u and %zu only (no flags, width or
+ * What vsnprintf prints for a format of text and %s, %d, %u, %lu and %zu only (no flags, width or
  * precision), without vfprintf: names, paths, keys and annotations of every review are such
  * formats, and printf's machinery was 8 % of a cached review's CPU. NULL, with no argument
  * read, for any other format: the caller prints it.

@@ -19,8 +19,8 @@ all_zero(const unsigned char *p, size_t n)
     return true;
 }
 
-/* wh_arena_sprintf prints formats of text, %s, %d, %u and %zu without vfprintf: each must print
- * what snprintf prints (a NULL string as glibc's "(null)"), and every other format still is
+/* wh_arena_sprintf prints formats of text, %s, %d, %u, %lu and %zu without vfprintf: each must
+ * print what snprintf prints (a NULL string as glibc's "(null)"), and every other format still is
  * snprintf's. */
 struct format_case {
     const char *fmt;
@@ -40,6 +40,10 @@ format_case(struct wh_arena *a, const struct format_case *c, char *want, size_t 
     if (strstr(c->fmt, "%d") != NULL) {
         snprintf(want, size, c->fmt, c->s1, c->d);
         return wh_arena_sprintf(a, c->fmt, c->s1, c->d);
+    }
+    if (strstr(c->fmt, "%lu") != NULL) {
+        snprintf(want, size, c->fmt, c->s1, (unsigned long)c->z);
+        return wh_arena_sprintf(a, c->fmt, c->s1, (unsigned long)c->z);
     }
     if (strstr(c->fmt, "%u") != NULL && strstr(c->fmt, "%zu") == NULL) {
         snprintf(want, size, c->fmt, c->u, c->s1);
@@ -71,6 +75,8 @@ test_sprintf_prints_as_snprintf(void)
         {"%u:%s", "p", NULL, 0, 4294967295u, 0},
         {"block=%zu warn=%zu ignore=%zu", NULL, NULL, 0, 0, 0},
         {"%zu%zu%zu", NULL, NULL, 0, 0, (size_t)-1 / 2},
+        {"%s:%lu", "registry.local", NULL, 0, 0, 5000},
+        {"%s:%lu", "r", NULL, 0, 0, (size_t)-1},
         {"100%% %s", "x", NULL, 0, 0, 0},
         {"%5s|%-3s|%.2s", "ab", "c", 0, 0, 0},
         {"%s %.3s", "x", "abcdef", 0, 0, 0},
