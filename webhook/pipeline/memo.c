@@ -140,7 +140,11 @@ wh_pipeline_memo_lookup(const struct wh_image_check_ctx *ctx, const char *key,
     *timed_out = false;
     if (ctx->cache_only != NULL) {
         /* The loop thread: look, never lead a flight or wait for one (types.h). */
-        hit = ctx->cache != NULL ? wh_cache_peek(ctx->cache, key, wh_clock_mono_ms(), &ref) : NULL;
+        /* The attempt's start (types.h); a context that did not set it reads the clock, so a
+         * zeroed one never sees an expired entry as fresh. */
+        int64_t now = ctx->cache_only->now_ms > 0 ? ctx->cache_only->now_ms : wh_clock_mono_ms();
+
+        hit = ctx->cache != NULL ? wh_cache_peek(ctx->cache, key, now, &ref) : NULL;
         if (hit == NULL) {
             ctx->cache_only->missed = true;
             *timed_out = true;

@@ -278,7 +278,7 @@ wh_pipeline_review_cached(struct wh_review_env *env, struct wh_bytes body, int64
                           struct wh_review_reply *reply)
 {
     struct wh_review_worker loop = {.env = env, .registry = NULL};
-    struct wh_pipeline_cache_only co = {.missed = false, .hits = 0};
+    struct wh_pipeline_cache_only co = {.missed = false, .hits = 0, .now_ms = wh_clock_mono_ms()};
 
     if (env->cache == NULL || body.len > LOOP_BODY_BYTES)
         return false;
@@ -515,7 +515,7 @@ wh_pipeline_review_mutate_cached(struct wh_review_env *env, struct wh_bytes body
                                  int64_t deadline_ms, struct wh_review_reply *reply)
 {
     struct wh_review_worker loop = {.env = env, .registry = NULL};
-    struct wh_pipeline_cache_only co = {.missed = false, .hits = 0};
+    struct wh_pipeline_cache_only co = {.missed = false, .hits = 0, .now_ms = wh_clock_mono_ms()};
 
     if (env->cache == NULL || body.len > LOOP_BODY_BYTES)
         return false;

@@ -52,6 +52,9 @@ struct wh_review_timing {
 struct wh_pipeline_cache_only {
     bool missed;
     unsigned long long hits; /* counted into the cache's statistics only if the answer is kept */
+    /* wh_clock_mono_ms at the attempt's start: its lookups' "now" (the attempt is bounded and
+     * never waits, so it is as if they all ran then; one clock read instead of one a lookup). */
+    int64_t now_ms;
 };
 
 /* Largest SBOM (components) a loop-thread review may diff: the drift diff is the one step whose
