@@ -70,16 +70,24 @@ struct sort_item {
     const struct wh_sbom_component *c;
 };
 
+/* item_less past an equal first word: the rest of the prefix, then the strings. */
 static bool
-item_less(const struct sort_item *a, const struct sort_item *b)
+item_less_tail(const struct sort_item *a, const struct sort_item *b)
 {
-    if (a->k0 != b->k0)
-        return a->k0 < b->k0;
     if (a->k1 != b->k1)
         return a->k1 < b->k1;
     if (a->k2 != b->k2)
         return a->k2 < b->k2;
     return cmp_component(a->c, b->c) < 0;
+}
+
+/* The first 8 bytes decide almost every comparison: that test inline, the rest out of line. */
+static inline bool
+item_less(const struct sort_item *a, const struct sort_item *b)
+{
+    if (a->k0 != b->k0)
+        return a->k0 < b->k0;
+    return item_less_tail(a, b);
 }
 
 #define SORT_RUN 16 /* runs sorted by insertion before the merge passes */
@@ -108,8 +116,14 @@ merge(const struct sort_item *src, struct sort_item *dst, size_t lo, size_t mid,
         memcpy(dst + lo, src + lo, (hi - lo) * sizeof(*src)); /* already in order */
         return;
     }
-    while (i < mid && j < hi)
-        dst[k++] = item_less(&src[j], &src[i]) ? src[j++] : src[i++];
+    /* Which run gives the next item is a coin toss for a branch predictor: pick it with
+     * arithmetic (a conditional move), not a branch. */
+    while (i < mid && j < hi) {
+        size_t take_right = item_less(&src[j], &src[i]);
+        dst[k++] = src[take_right ? j : i];
+        j += take_right;
+        i += 1 - take_right;
+    }
     memcpy(dst + k, src + i, (mid - i) * sizeof(*src));
     k += mid - i;
     memcpy(dst + k, src + j, (hi - j) * sizeof(*src));
@@ -135,6 +149,9 @@ permute(struct wh_sbom_component *v, const struct sort_item *items, size_t *perm
         held = v[i];
         for (j = i; perm[j] != i;) {
             size_t from = perm[j];
+            /* The cycle's next two sources are known (perm is small and cached; the components
+             * are not): fetch them while this one moves. */
+            __builtin_prefetch(&v[perm[perm[from]]]);
             v[j] = v[from];
             perm[j] = j;
             j = from;
