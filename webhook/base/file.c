@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -100,17 +102,104 @@ wh_file_read(const char *path, size_t max, struct wh_arena *a, struct wh_bytes *
     return read_open(f, path, max, a, out, err);
 }
 
+/*
+ * A mapped file that another process truncates faults (SIGBUS) on the next read of a page past
+ * its new end. The CLI maps only files it was asked to read, so such a fault is a file that
+ * changed under it: the guard names the file and exits 2 (the CLI's "could not run"), where the
+ * default action would be a core dump. The mapped ranges are kept here for the handler (one CLI
+ * run maps a few files; past MAX_MAPPINGS, files are read instead). Faults outside them, and
+ * signals sent by kill(), keep the default action.
+ */
+#define MAX_MAPPINGS 8
+
 struct mapping {
-    void *ptr;
+    const unsigned char *volatile ptr; /* NULL: a free slot */
     size_t len;
+    char path[512]; /* NUL-terminated, truncated, control bytes as '?' */
 };
+
+static struct mapping mappings[MAX_MAPPINGS];
+static bool guard_installed;
+
+/* write(2) all of buf, ignoring errors: the process exits next. */
+static void
+write_all(const char *buf, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(STDERR_FILENO, buf, n);
+        if (w <= 0)
+            return;
+        buf += w;
+        n -= (size_t)w;
+    }
+}
+
+/* Async-signal-safe: write(2), _exit(2), sigaction(2) and raise(3) only. */
+static void
+on_sigbus(int sig, siginfo_t *info, void *uctx)
+{
+    const unsigned char *at = info->si_addr;
+    size_t i;
+
+    (void)uctx;
+    for (i = 0; info->si_code > 0 && i < MAX_MAPPINGS; i++) {
+        const unsigned char *p = mappings[i].ptr;
+        if (p != NULL && at >= p && (size_t)(at - p) < mappings[i].len) {
+            static const char head[] = "driftgate: ";
+            static const char tail[] = ": the file shrank while it was being read (another "
+                                       "process truncated or rewrote it); run again once "
+                                       "nothing is writing it\n";
+            write_all(head, sizeof(head) - 1);
+            write_all(mappings[i].path, strlen(mappings[i].path));
+            write_all(tail, sizeof(tail) - 1);
+            _exit(2);
+        }
+    }
+    /* Not a mapped file's fault: the default action, as if no handler were there. */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void
+install_guard(void)
+{
+    struct sigaction sa;
+
+    if (guard_installed)
+        return;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGBUS, &sa, NULL) == 0)
+        guard_installed = true;
+}
+
+/* A free slot for a mapping of `path`, its path copied; NULL when all are taken. */
+static struct mapping *
+mapping_claim(const char *path)
+{
+    size_t i, j;
+
+    for (i = 0; i < MAX_MAPPINGS; i++) {
+        struct mapping *m = &mappings[i];
+        if (m->ptr != NULL)
+            continue;
+        for (j = 0; path[j] != '\0' && j + 1 < sizeof(m->path); j++)
+            m->path[j] = (unsigned char)path[j] < 0x20 || path[j] == 0x7f ? '?' : path[j];
+        m->path[j] = '\0';
+        return m;
+    }
+    return NULL;
+}
 
 static void
 unmap(void *obj)
 {
     struct mapping *m = obj;
 
-    (void)munmap(m->ptr, m->len);
+    (void)munmap((void *)(uintptr_t)m->ptr, m->len);
+    m->ptr = NULL;
 }
 
 /* The read path on a descriptor already open (a FIFO is never opened twice). */
@@ -141,19 +230,21 @@ wh_file_map(const char *path, size_t max, struct wh_arena *a, struct wh_bytes *o
         return wh_file_read(path, max, a, out, err);
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
         return wh_error_set(err, WH_E_NOT_FOUND, "%s: %s", path, strerror(errno));
+    install_guard();
     /* Small files, files whose last page has no room for the NUL that the kernel's zero fill
-     * provides, and anything not a regular file take the read path. */
+     * provides, anything not a regular file, and files past the mapping table take the read
+     * path. */
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size < WH_FILE_MAP_MIN ||
-        (unsigned long long)st.st_size > max || st.st_size % page == 0) {
+        (unsigned long long)st.st_size > max || st.st_size % page == 0 || !guard_installed ||
+        (m = mapping_claim(path)) == NULL) {
         return read_fd(fd, path, max, a, out, err);
     }
     p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
     if (p == MAP_FAILED)
         return read_fd(fd, path, max, a, out, err);
     close(fd);
-    m = wh_arena_alloc(a, sizeof(*m));
-    m->ptr = p;
     m->len = (size_t)st.st_size;
+    m->ptr = p;
     wh_arena_defer(a, unmap, m);
     out->ptr = p;
     out->len = (size_t)st.st_size;

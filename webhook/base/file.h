@@ -17,7 +17,10 @@ WH_MUST_CHECK enum wh_err wh_file_read(const char *path, size_t max, struct wh_a
 /* wh_file_read for large inputs the CLI parses once (SBOMs): a regular file of 1 MiB or more is
  * mapped read-only (no copy, no zeroed buffer; unmapped at wh_arena_fini), NUL-terminated by the
  * kernel's zero fill of the last page; anything else is read. The CLI only: a file truncated by
- * another process while mapped faults (SIGBUS), which a server must never risk. */
+ * another process while mapped faults (SIGBUS), which a server must never risk. The first call
+ * installs a SIGBUS handler for the process that turns such a fault into "driftgate: <path>: the
+ * file shrank while it was being read ..." on stderr and exit status 2; faults elsewhere keep the
+ * default action. */
 WH_MUST_CHECK enum wh_err wh_file_map(const char *path, size_t max, struct wh_arena *a,
                                       struct wh_bytes *out, struct wh_error *err);
 

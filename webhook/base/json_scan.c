@@ -76,12 +76,23 @@ wh_json_scan_init(struct wh_json_scan *s, struct wh_bytes json, size_t max_depth
     s->label = label;
 }
 
+/* 1 for JSON's four whitespace bytes. */
+static inline bool
+is_ws(unsigned char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+/* Pretty-printed documents put a newline and an indent before most tokens; a cursor already on a
+ * token (every whitespace byte is <= ' ') costs one compare. */
 static inline void
 skip_ws(struct wh_json_scan *s)
 {
     const unsigned char *p = s->p, *end = s->end;
 
-    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+    if (p == end || *p > ' ')
+        return;
+    while (p < end && is_ws(*p))
         p++;
     s->p = p;
 }
@@ -193,6 +204,42 @@ read_escape(const struct wh_json_scan *s, const unsigned char **pp, unsigned cha
     return WH_OK;
 }
 
+/* Bytes of a 64-bit word, each set to `c`. */
+#define WORD_OF(c) ((uint64_t)0x0101010101010101u * (uint64_t)(c))
+#define WORD_HIGH WORD_OF(0x80)
+
+/*
+ * Whether any byte of the 8-byte word w is not plain: '"', '\\', below 0x20 or from 0x80 up
+ * (SWAR: "has a zero byte" is (x - 0x01..) & ~x & 0x80.., and "has a byte below n" for n <= 0x80 is
+ * (x - n..) & ~x & 0x80..; both exact as a yes/no, which is all this answers). Byte order does not
+ * matter: the caller finds the byte itself.
+ */
+static inline bool
+word_has_special(uint64_t w)
+{
+    uint64_t q = w ^ WORD_OF('"'), b = w ^ WORD_OF('\\');
+
+    return (((q - WORD_OF(1)) & ~q) | ((b - WORD_OF(1)) & ~b) | ((w - WORD_OF(0x20)) & ~w) | w) &
+           WORD_HIGH;
+}
+
+/* skip_plain in portable C: 8 bytes per step, then byte by byte from the word that holds a
+ * special byte (or the last few bytes). Used where SSE2 is not; the unit test runs both. */
+static inline const unsigned char *
+skip_plain_swar(const unsigned char *p, const unsigned char *end)
+{
+    while (end - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, sizeof(w));
+        if (word_has_special(w))
+            break;
+        p += 8;
+    }
+    while (p < end && plain[*p])
+        p++;
+    return p;
+}
+
 /* First byte at or after p that is not plain (or end): 16 bytes per step where SSE2 exists. */
 static inline const unsigned char *
 skip_plain(const unsigned char *p, const unsigned char *end)
@@ -212,32 +259,26 @@ skip_plain(const unsigned char *p, const unsigned char *end)
             return p + __builtin_ctz(mask);
         p += 16;
     }
-#else
-    while (end - p >= 8 && plain[p[0]] & plain[p[1]] & plain[p[2]] & plain[p[3]] & plain[p[4]] &
-                               plain[p[5]] & plain[p[6]] & plain[p[7]])
-        p += 8;
-#endif
     while (p < end && plain[*p])
         p++;
     return p;
+#else
+    return skip_plain_swar(p, end);
+#endif
 }
 
-/*
- * The string at the cursor (on '"'): validated; [*raw, *raw + *len) is its undecoded content and
- * *escaped says whether it holds escapes. The cursor ends past the closing quote.
- */
+/* scan_raw_string past its first special byte at p: escapes, UTF-8, the errors. */
 static enum wh_err
-scan_raw_string(struct wh_json_scan *s, const unsigned char **raw, size_t *len, bool *escaped,
-                struct wh_error *err)
+scan_raw_string_rest(struct wh_json_scan *s, const unsigned char *p, const unsigned char **raw,
+                     size_t *len, bool *escaped, struct wh_error *err)
 {
-    const unsigned char *p = s->p + 1, *end = s->end, *begin = p;
+    const unsigned char *end = s->end, *begin = s->p + 1;
     unsigned char buf[4];
     size_t n;
     enum wh_err rc;
 
     *escaped = false;
     for (;;) {
-        p = skip_plain(p, end);
         if (p == end)
             return fail_at(s, p, err, "unterminated string");
         if (*p == '"')
@@ -253,11 +294,33 @@ scan_raw_string(struct wh_json_scan *s, const unsigned char **raw, size_t *len, 
         } else {
             p += n;
         }
+        p = skip_plain(p, end);
     }
     *raw = begin;
     *len = (size_t)(p - begin);
     s->p = p + 1;
     return WH_OK;
+}
+
+/*
+ * The string at the cursor (on '"'): validated; [*raw, *raw + *len) is its undecoded content and
+ * *escaped says whether it holds escapes. The cursor ends past the closing quote. Inline for the
+ * common case, a plain ASCII string; the rest out of line.
+ */
+static inline enum wh_err
+scan_raw_string(struct wh_json_scan *s, const unsigned char **raw, size_t *len, bool *escaped,
+                struct wh_error *err)
+{
+    const unsigned char *begin = s->p + 1, *p = skip_plain(begin, s->end);
+
+    if (p < s->end && *p == '"') {
+        *raw = begin;
+        *len = (size_t)(p - begin);
+        *escaped = false;
+        s->p = p + 1;
+        return WH_OK;
+    }
+    return scan_raw_string_rest(s, p, raw, len, escaped, err);
 }
 
 enum wh_err

@@ -11,20 +11,30 @@
 
 #include "sbom/version.h"
 
-/* [begin, end) of one key's components. */
 struct group {
     const struct wh_sbom_component *begin, *end;
 };
 
+/* [begin, end) of one key's components. Clears *ordered when the list is not in wh_sbom_parse's
+ * order (keys ascending bytewise, versions ascending within a key), which the merge walk needs:
+ * every adjacent pair is checked once, as the walk passes it, with no pass of its own. */
 static struct group
-next_group(const struct wh_sbom *s, size_t *i)
+next_group(const struct wh_sbom *s, size_t *i, bool *ordered)
 {
-    struct group g = {&s->components[*i], &s->components[*i]};
+    const struct wh_sbom_component *v = s->components;
+    size_t j = *i + 1;
+    struct group g;
 
-    while (*i < s->n_components && strcmp(s->components[*i].key, g.begin->key) == 0) {
-        (*i)++;
-        g.end++;
+    for (; j < s->n_components; j++) {
+        int r = strcmp(v[j].key, v[*i].key);
+        if (r < 0 || (r == 0 && strcmp(v[j].version, v[j - 1].version) < 0))
+            *ordered = false;
+        if (r != 0)
+            break;
     }
+    g.begin = &v[*i];
+    g.end = &v[j];
+    *i = j;
     return g;
 }
 
@@ -69,19 +79,6 @@ unshared_highest(struct group a, struct group b, const struct wh_sbom_component 
     }
 }
 
-static int
-is_sorted(const struct wh_sbom *s)
-{
-    size_t i;
-
-    for (i = 1; i < s->n_components; i++) {
-        int r = strcmp(s->components[i - 1].key, s->components[i].key);
-        if (r > 0 || (r == 0 && strcmp(s->components[i - 1].version, s->components[i].version) > 0))
-            return 0;
-    }
-    return 1;
-}
-
 static void
 set_from(struct wh_sbom_finding *f, enum wh_drift_kind kind, const struct wh_sbom_component *c)
 {
@@ -103,9 +100,8 @@ wh_sbom_diff(const struct wh_sbom *prod, const struct wh_sbom *dev, struct wh_ar
 {
     size_t i = 0, j = 0, n = 0;
     struct wh_sbom_finding *f;
+    bool ordered = true;
 
-    if (WH_NEVER(!is_sorted(prod) || !is_sorted(dev)))
-        return wh_error_set(err, WH_E_INTERNAL, "SBOM diff: input components are not sorted");
     memset(out, 0, sizeof(*out));
     /* Room for the worst case, not zeroed: set_from() writes every field of each finding used,
      * and most of the table is never touched (its pages never faulted in). */
@@ -120,17 +116,17 @@ wh_sbom_diff(const struct wh_sbom *prod, const struct wh_sbom *dev, struct wh_ar
         else
             r = strcmp(prod->components[i].key, dev->components[j].key);
         if (r < 0) {
-            const struct wh_sbom_component *c = highest(next_group(prod, &i));
+            const struct wh_sbom_component *c = highest(next_group(prod, &i, &ordered));
             set_from(&f[n], WH_DRIFT_PROD_ONLY, c);
             f[n++].prod_version = c->version;
             out->n_prod_only++;
         } else if (r > 0) {
-            const struct wh_sbom_component *c = highest(next_group(dev, &j));
+            const struct wh_sbom_component *c = highest(next_group(dev, &j, &ordered));
             set_from(&f[n], WH_DRIFT_DEV_ONLY, c);
             f[n++].dev_version = c->version;
             out->n_dev_only++;
         } else {
-            struct group p = next_group(prod, &i), d = next_group(dev, &j);
+            struct group p = next_group(prod, &i, &ordered), d = next_group(dev, &j, &ordered);
             const struct wh_sbom_component *hp, *hd;
             enum wh_drift_size size;
 
@@ -168,6 +164,8 @@ wh_sbom_diff(const struct wh_sbom *prod, const struct wh_sbom *dev, struct wh_ar
             out->n_version++;
         }
     }
+    if (WH_NEVER(!ordered))
+        return wh_error_set(err, WH_E_INTERNAL, "SBOM diff: input components are not sorted");
     out->findings = f;
     out->n_findings = n;
     return WH_OK;

@@ -214,10 +214,15 @@ add_component(struct collector *c, const char *format, const struct path *p, con
         comp->key = id.key;
         comp->purl_type = id.type;
         comp->ident = id.ident;
-        comp->name = wh_arena_strdup_view(c->a, name->str);
-        /* The purl is the identity: a name that does not spell it is not shown as the package */
-        if (!wh_sbom_ident_equal(id.type, id.ident, comp->name))
+        /* The purl is the identity: a name that does not spell it is not shown as the package. A
+         * name spelt byte for byte as the ident (the usual case) shares its bytes: no copy. */
+        if (wh_str_eq_c(name->str, id.ident)) {
             comp->name = id.ident;
+        } else {
+            comp->name = wh_arena_strdup_view(c->a, name->str);
+            if (!wh_sbom_ident_equal(id.type, id.ident, comp->name))
+                comp->name = id.ident;
+        }
         purl_version = id.version;
     } else {
         comp->key = wh_arena_strdup_view(c->a, name->str);
@@ -226,7 +231,13 @@ add_component(struct collector *c, const char *format, const struct path *p, con
         comp->ident = comp->key;
         purl_version = "";
     }
-    comp->version = is_string(version) ? wh_arena_strdup_view(c->a, version->str) : purl_version;
+    /* The version as the SBOM writes it; one spelt as the purl's shares the purl's bytes. */
+    if (!is_string(version))
+        comp->version = purl_version;
+    else if (wh_str_eq_c(version->str, purl_version))
+        comp->version = purl_version;
+    else
+        comp->version = wh_arena_strdup_view(c->a, version->str);
     return WH_OK;
 }
 
@@ -888,7 +899,7 @@ wh_sbom_parse(struct wh_bytes json, const struct wh_limits *lim, struct wh_arena
     if (rc != WH_OK)
         return rc;
     if (c->n > 1)
-        c->v = wh_sbom_components_sort(c->v, c->n, a);
+        wh_sbom_components_sort(c->v, c->n, a);
     out->components = c->v;
     out->n_components = c->n;
     return WH_OK;

@@ -70,16 +70,24 @@ struct sort_item {
     const struct wh_sbom_component *c;
 };
 
+/* item_less past an equal first word: the rest of the prefix, then the strings. */
 static bool
-item_less(const struct sort_item *a, const struct sort_item *b)
+item_less_tail(const struct sort_item *a, const struct sort_item *b)
 {
-    if (a->k0 != b->k0)
-        return a->k0 < b->k0;
     if (a->k1 != b->k1)
         return a->k1 < b->k1;
     if (a->k2 != b->k2)
         return a->k2 < b->k2;
     return cmp_component(a->c, b->c) < 0;
+}
+
+/* The first 8 bytes decide almost every comparison: that test inline, the rest out of line. */
+static inline bool
+item_less(const struct sort_item *a, const struct sort_item *b)
+{
+    if (a->k0 != b->k0)
+        return a->k0 < b->k0;
+    return item_less_tail(a, b);
 }
 
 #define SORT_RUN 16 /* runs sorted by insertion before the merge passes */
@@ -108,25 +116,62 @@ merge(const struct sort_item *src, struct sort_item *dst, size_t lo, size_t mid,
         memcpy(dst + lo, src + lo, (hi - lo) * sizeof(*src)); /* already in order */
         return;
     }
-    while (i < mid && j < hi)
-        dst[k++] = item_less(&src[j], &src[i]) ? src[j++] : src[i++];
+    /* Which run gives the next item is a coin toss for a branch predictor: pick it with
+     * arithmetic (a conditional move), not a branch. */
+    while (i < mid && j < hi) {
+        size_t take_right = item_less(&src[j], &src[i]);
+        dst[k++] = src[take_right ? j : i];
+        j += take_right;
+        i += 1 - take_right;
+    }
     memcpy(dst + k, src + i, (mid - i) * sizeof(*src));
     k += mid - i;
     memcpy(dst + k, src + j, (hi - j) * sizeof(*src));
 }
 
 /*
+ * Moves v into the order of the sorted table (items[i].c points at the component that goes to
+ * slot i) without a second component array: each permutation cycle is followed once, holding one
+ * component aside; perm (the table's spare half, reused) marks the slots already filled.
+ */
+static void
+permute(struct wh_sbom_component *v, const struct sort_item *items, size_t *perm, size_t n)
+{
+    size_t i, j;
+
+    for (i = 0; i < n; i++)
+        perm[i] = (size_t)(items[i].c - v);
+    for (i = 0; i < n; i++) {
+        struct wh_sbom_component held;
+
+        if (perm[i] == i)
+            continue;
+        held = v[i];
+        for (j = i; perm[j] != i;) {
+            size_t from = perm[j];
+            /* The cycle's next two sources are known (perm is small and cached; the components
+             * are not): fetch them while this one moves. */
+            __builtin_prefetch(&v[perm[perm[from]]]);
+            v[j] = v[from];
+            perm[j] = j;
+            j = from;
+        }
+        v[j] = held;
+        perm[j] = j;
+    }
+}
+
+/*
  * Most keys differ in their first 24 bytes ("golang/github.com/" alone is 18), so comparing those
  * as integers first spares most of the strcmp calls through pointers. A stable bottom-up merge
  * sort with the comparison inlined (qsort's call per comparison and its 32-byte element moves
- * were a fifth of a 100k-component diff); both buffers come from the arena, whose large chunks are
- * huge pages.
+ * were a fifth of a 100k-component diff); its two tables come from the arena, whose large chunks
+ * are huge pages, and the result is moved into v in place (no copy of the component array).
  */
-struct wh_sbom_component *
-wh_sbom_components_sort(const struct wh_sbom_component *v, size_t n, struct wh_arena *a)
+void
+wh_sbom_components_sort(struct wh_sbom_component *v, size_t n, struct wh_arena *a)
 {
     struct sort_item *items, *tmp, *src, *dst;
-    struct wh_sbom_component *sorted;
     size_t i, width;
 
     if (n > SIZE_MAX / 2 / sizeof(*items))
@@ -142,14 +187,13 @@ wh_sbom_components_sort(const struct wh_sbom_component *v, size_t n, struct wh_a
     for (i = 1; i < n; i++)
         if (item_less(&items[i], &items[i - 1]))
             break;
-    width = i >= n ? n : SORT_RUN;
-    if (i < n) {
-        for (i = 0; i < n; i += SORT_RUN)
-            insertion_sort(items + i, n - i < SORT_RUN ? n - i : SORT_RUN);
-    }
+    if (i >= n)
+        return;
+    for (i = 0; i < n; i += SORT_RUN)
+        insertion_sort(items + i, n - i < SORT_RUN ? n - i : SORT_RUN);
     src = items;
     dst = tmp;
-    for (; width < n; width *= 2) {
+    for (width = SORT_RUN; width < n; width *= 2) {
         for (i = 0; i < n; i += 2 * width) {
             size_t mid = n - i < width ? n : i + width;
             size_t hi = n - i < 2 * width ? n : i + 2 * width;
@@ -158,8 +202,6 @@ wh_sbom_components_sort(const struct wh_sbom_component *v, size_t n, struct wh_a
         src = dst;
         dst = src == items ? tmp : items;
     }
-    sorted = wh_arena_alloc_raw(a, n * sizeof(*sorted));
-    for (i = 0; i < n; i++)
-        sorted[i] = *src[i].c;
-    return sorted;
+    /* dst is the half not holding the result: n * 32 bytes, room for n indices. */
+    permute(v, src, (size_t *)(void *)dst, n);
 }

@@ -28,8 +28,8 @@ void wh_sbom_spdx_ids_sort(struct wh_str *ids, size_t n);
 bool wh_sbom_spdx_is_root(const struct wh_sbom_spdx_ident *pkg, const struct wh_str *ids,
                           size_t n_ids);
 
-/* A copy of v[0..n) in `a`, in the normalised order: key, version, name, purl type (bytewise). */
-struct wh_sbom_component *wh_sbom_components_sort(const struct wh_sbom_component *v, size_t n,
-                                                  struct wh_arena *a);
+/* Sorts v[0..n) in place into the normalised order: key, version, name, purl type (bytewise);
+ * stable. Its work tables come from `a`. */
+void wh_sbom_components_sort(struct wh_sbom_component *v, size_t n, struct wh_arena *a);
 
 #endif

@@ -454,7 +454,9 @@ wh_sbom_tagvalue_parse(struct wh_bytes text, const struct wh_limits *lim, struct
     if ((rc = walk_text(&w, text, err)) != WH_OK)
         return rc;
     out->format = WH_SBOM_SPDX;
-    out->components = w.n > 1 ? wh_sbom_components_sort(w.v, w.n, a) : w.v;
+    if (w.n > 1)
+        wh_sbom_components_sort(w.v, w.n, a);
+    out->components = w.v;
     out->n_components = w.n;
     return WH_OK;
 }

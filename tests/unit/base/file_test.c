@@ -1,5 +1,7 @@
 /* wh_file_read and wh_file_map: whole files under a cap, NUL-terminated, whatever their kind
  * (regular, procfs with st_size 0, a pipe), on both sides of the mapping threshold. */
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +111,88 @@ pipe_is_read(void)
     wh_arena_fini(&a);
 }
 
+/* Runs fn in a child with stderr into a pipe; returns its wait status, its stderr in out. */
+static int
+run_child(void (*fn)(const char *), const char *arg, char *out, size_t size)
+{
+    int fds[2], status = -1;
+    size_t used = 0;
+    ssize_t n;
+    pid_t pid;
+
+    if (pipe(fds) != 0)
+        return -1;
+    pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], STDERR_FILENO);
+        close(fds[0]);
+        fn(arg);
+        _exit(0);
+    }
+    close(fds[1]);
+    while (used + 1 < size && (n = read(fds[0], out + used, size - 1 - used)) > 0)
+        used += (size_t)n;
+    out[used] = '\0';
+    close(fds[0]);
+    waitpid(pid, &status, 0);
+    return status;
+}
+
+/* Maps `path`, truncates it through another descriptor, then reads its last byte. */
+static void
+map_then_truncate(const char *path)
+{
+    struct wh_arena a;
+    struct wh_bytes b;
+    struct wh_error err;
+    volatile unsigned char last;
+    int fd;
+
+    wh_arena_init(&a);
+    if (wh_file_map(path, (size_t)1 << 30, &a, &b, &err) != WH_OK || b.len == 0)
+        _exit(10);
+    fd = open(path, O_WRONLY);
+    if (fd < 0 || ftruncate(fd, 0) != 0)
+        _exit(11);
+    last = b.ptr[b.len - 1]; /* past the new end: SIGBUS */
+    (void)last;
+    _exit(12);
+}
+
+/* After a mapping is in place (the guard installed), a SIGBUS from kill() is not a file's. */
+static void
+map_then_kill(const char *path)
+{
+    struct wh_arena a;
+    struct wh_bytes b;
+    struct wh_error err;
+
+    wh_arena_init(&a);
+    if (wh_file_map(path, (size_t)1 << 30, &a, &b, &err) != WH_OK)
+        _exit(10);
+    raise(SIGBUS);
+    _exit(12);
+}
+
+static void
+truncated_mapping_fails_naming_the_file(void)
+{
+    char msg[1024];
+    const char *path = make_file("shrinks.json", 2 * WH_FILE_MAP_MIN + 7);
+    int status = run_child(map_then_truncate, path, msg, sizeof(msg));
+
+    ok(WIFEXITED(status) && WEXITSTATUS(status) == 2,
+       "a mapped file truncated under the reader: "
+       "exit status 2, no crash (status %d)",
+       status);
+    ok(strstr(msg, path) != NULL && strstr(msg, "shrank while it was being read") != NULL,
+       "the message names the file and what happened (%s)", msg);
+    path = make_file("killed.json", 2 * WH_FILE_MAP_MIN + 7);
+    status = run_child(map_then_kill, path, msg, sizeof(msg));
+    ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS && msg[0] == '\0',
+       "a SIGBUS that is not a mapped file's keeps the default action (status %d)", status);
+}
+
 int
 main(void)
 {
@@ -119,6 +203,7 @@ main(void)
     sizes_and_limits("read", wh_file_read);
     sizes_and_limits("map", wh_file_map);
     pipe_is_read();
+    truncated_mapping_fails_naming_the_file();
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     if (system(cmd) != 0)
         ok(0, "cleanup");

@@ -207,6 +207,113 @@ test_long_strings_cross_the_vector_path(void)
     ok(validate(text, 202, 8, &err) == WH_OK, "198 plain bytes accepted");
 }
 
+/* The first byte at or after `from` that is not plain, one byte at a time: the reference. */
+static size_t
+ref_skip_plain(const unsigned char *buf, size_t from, size_t len)
+{
+    while (from < len && plain[buf[from]])
+        from++;
+    return from;
+}
+
+/* Both skip_plain implementations (SSE2 where built, and the portable SWAR one) agree with the
+ * byte-by-byte reference for every kind of special byte at every offset of two 16-byte blocks,
+ * from every start alignment, and at the buffer's end. */
+static void
+test_skip_plain_word_boundaries(void)
+{
+    static const unsigned char specials[] = {'"', '\\', 0x00, 0x01, 0x1f, 0x7f, 0x80, 0xc3, 0xff};
+    unsigned char buf[64];
+    size_t k, at, start, len, bad = 0, checked = 0;
+
+    for (k = 0; k < sizeof(specials); k++) {
+        for (start = 0; start < 8; start++) {
+            for (at = start; at < start + 32; at++) {
+                for (len = at + 1; len <= at + 17 && len <= sizeof(buf); len += 16) {
+                    size_t want;
+                    memset(buf, 'a', sizeof(buf));
+                    buf[at] = specials[k];
+                    want = ref_skip_plain(buf, start, len);
+                    bad += (size_t)(skip_plain(buf + start, buf + len) - buf) != want;
+                    bad += (size_t)(skip_plain_swar(buf + start, buf + len) - buf) != want;
+                    checked++;
+                }
+            }
+        }
+    }
+    ok(bad == 0 && checked > 0, "skip_plain and skip_plain_swar match the reference (%zu cases)",
+       checked);
+    /* No special byte at all: both stop exactly at the end, whatever the length. */
+    memset(buf, 'a', sizeof(buf));
+    for (len = 0, bad = 0; len <= sizeof(buf); len++)
+        bad +=
+            skip_plain(buf, buf + len) != buf + len || skip_plain_swar(buf, buf + len) != buf + len;
+    ok(bad == 0, "plain runs of 0..64 bytes end at the buffer end");
+    /* 0x20 and 0x7e are plain; 0x21 and 0x5b/0x5d (around '"' and '\\') too. */
+    {
+        static const unsigned char near[] = " ~!#[]]]]]]]]]]]]]]]";
+        const unsigned char *end = near + sizeof(near) - 1;
+        ok(skip_plain(near, end) == end && skip_plain_swar(near, end) == end,
+           "bytes next to the specials are plain");
+    }
+}
+
+/* In documents: a quote, an escape, a control byte, a raw non-ASCII byte at each offset 0..15 of
+ * a string (so at every position in the first two 16- and 8-byte words), and strings that end
+ * at the buffer's end. */
+static void
+test_strings_at_word_boundaries(void)
+{
+    char text[64];
+    struct wh_error err = {0};
+    size_t off, fails = 0;
+
+    for (off = 0; off < 16; off++) {
+        size_t n;
+        /* ["aaa<off>" ,"b"]: the string ends at offset off */
+        n = (size_t)snprintf(text, sizeof(text), "[\"%.*s\",\"b\"]", (int)off,
+                             "aaaaaaaaaaaaaaaaaaaa");
+        fails += validate(text, n, 8, &err) != WH_OK;
+        /* an escape at offset off */
+        n = (size_t)snprintf(text, sizeof(text), "[\"%.*s\\n%s\"]", (int)off,
+                             "aaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbb");
+        fails += validate(text, n, 8, &err) != WH_OK;
+        /* an invalid escape at offset off */
+        n = (size_t)snprintf(text, sizeof(text), "[\"%.*s\\x%s\"]", (int)off,
+                             "aaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbb");
+        fails += validate(text, n, 8, &err) != WH_E_INVALID || !strstr(err.msg, "invalid escape");
+        /* a two-byte UTF-8 character at offset off */
+        n = (size_t)snprintf(text, sizeof(text), "[\"%.*s\xc3\xa9%s\"]", (int)off,
+                             "aaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbb");
+        fails += validate(text, n, 8, &err) != WH_OK;
+        /* a lone continuation byte at offset off */
+        n = (size_t)snprintf(text, sizeof(text), "[\"%.*s\xa9%s\"]", (int)off,
+                             "aaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbb");
+        fails += validate(text, n, 8, &err) != WH_E_INVALID || !strstr(err.msg, "UTF-8");
+        /* a control byte (0x01, then 0x1f) at offset off */
+        n = (size_t)snprintf(text, sizeof(text), "[\"%.*s\x01%s\"]", (int)off,
+                             "aaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbb");
+        fails += validate(text, n, 8, &err) != WH_E_INVALID || !strstr(err.msg, "0x01");
+        text[2 + off] = 0x1f;
+        fails += validate(text, n, 8, &err) != WH_E_INVALID || !strstr(err.msg, "0x1f");
+        /* 0x7f (DEL) is allowed in JSON strings, as jansson allows it */
+        text[2 + off] = 0x7f;
+        fails += validate(text, n, 8, &err) != WH_OK || !jansson_accepts(text, n);
+        /* unterminated: the buffer ends inside the string, after off bytes, and after a '\\' */
+        n = (size_t)snprintf(text, sizeof(text), "[\"%.*s", (int)off, "aaaaaaaaaaaaaaaaaaaa");
+        fails += validate(text, n, 8, &err) != WH_E_INVALID || !strstr(err.msg, "unterminated");
+        n = (size_t)snprintf(text, sizeof(text), "[\"%.*s\\", (int)off, "aaaaaaaaaaaaaaaaaaaa");
+        fails += validate(text, n, 8, &err) != WH_E_INVALID || !strstr(err.msg, "unterminated");
+    }
+    ok(fails == 0, "quote, escape, UTF-8, control and DEL bytes at offsets 0..15 (%s)", err.msg);
+    /* The document ends right after the closing quote: the last byte of the buffer. */
+    ok(validate("\"abcdefghijklmnopqrstuvwxyz\"", 28, 8, &err) == WH_OK,
+       "a top-level string closed by the buffer's last byte");
+    ok(validate("\"abcdefghijklmnopqrstuvwxyz", 27, 8, &err) == WH_E_INVALID &&
+           strstr(err.msg, "unterminated") != NULL,
+       "a top-level string cut at the buffer's end: unterminated (%s)", err.msg);
+}
+
 int
 main(void)
 {
@@ -217,5 +324,7 @@ main(void)
     test_depth_is_capped_with_limit_error();
     test_pull_api_reads_fields_and_decodes_strings();
     test_long_strings_cross_the_vector_path();
+    test_skip_plain_word_boundaries();
+    test_strings_at_word_boundaries();
     return done_testing();
 }
