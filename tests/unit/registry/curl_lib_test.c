@@ -75,35 +75,30 @@ policy_on_error_allow(struct wh_arena *a)
     return p;
 }
 
-/* One image checked and judged as a review does it (pipeline/image_check.c, policy/eval.c). */
+/* A pod with one image, checked and judged as a review does it (pipeline/image_check.c). */
 static void
-check_image(const struct wh_policy *p, struct wh_registry_client *client, struct wh_arena *a,
-            struct wh_image_result *r, struct wh_decision *d)
+review_pod(const struct wh_policy *p, struct wh_registry_client *client, struct wh_arena *a,
+           struct wh_decision *d)
 {
-    struct wh_image_check_ctx ctx;
-    struct wh_image_eval ev;
+    struct wh_admission_image img = {
+        .path = "spec.containers[0].image", .image = "127.0.0.1:1/demo/app:v1", .container = "app"};
+    struct wh_admission_request req = {.uid = "u",
+                                       .operation = "CREATE",
+                                       .kind = "Pod",
+                                       .images = &img,
+                                       .n_images = 1,
+                                       .has_object = true};
+    struct wh_image_check_ctx ctx = {.policy = p,
+                                     .registry = client,
+                                     .registry_error = "",
+                                     .limits = &lim,
+                                     .deadline_ms = wh_clock_mono_ms() + 5000,
+                                     .now = wh_clock_wall(),
+                                     .arena = a,
+                                     .generation = wh_policy_generation(p)};
 
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.policy = p;
-    ctx.registry = client;
-    ctx.registry_error = "";
-    ctx.limits = &lim;
-    ctx.deadline_ms = wh_clock_mono_ms() + 5000;
-    ctx.now = wh_clock_wall();
-    ctx.arena = a;
-    ctx.generation = wh_policy_generation(p);
-    memset(r, 0, sizeof(*r));
-    wh_pipeline_image_check_one(&ctx, "127.0.0.1:1/demo/app:v1", NULL, NULL, r);
-    memset(&ev, 0, sizeof(ev));
-    ev.path = "spec.containers[0].image";
-    ev.image = r->image;
-    ev.name = r->name;
-    ev.rule = r->rule;
-    ev.facts = &r->facts;
-    ev.error = r->error;
-    ev.error_code = r->error_code;
     wh_decision_init(d, a);
-    wh_policy_evaluate_image(p, &ev, ctx.now, d);
+    wh_pipeline_image_check_request(&ctx, &req, d);
     wh_policy_finish(d);
 }
 
@@ -119,7 +114,6 @@ test_missing_library_fails_closed(void)
     struct wh_registry_http_request q = {
         .url = "http://127.0.0.1:1/v2/", .max = 64, .plain_ok = true};
     struct wh_registry_http_response resp;
-    struct wh_image_result r;
     struct wh_decision d;
     struct wh_policy *p;
     struct wh_arena a;
@@ -151,13 +145,13 @@ test_missing_library_fails_closed(void)
     WH_ASSERT(wh_registry_client_new(&o, &client, &err) == WH_OK);
     p = policy_on_error_allow(&a);
     WH_ASSERT(p != NULL);
-    check_image(p, client, &a, &r, &d);
-    ok(r.error_code == WH_E_INTERNAL && has(r.error, MISSING " could not be loaded") &&
-           has(r.error, "install the libcurl4 package"),
-       "the image's registry error is the load failure (%s)", r.error != NULL ? r.error : "none");
-    ok(!d.allowed && d.n_denials == 1 && has(d.denials[0], "could not") &&
-           has(d.denials[0], MISSING) && !has(d.denials[0], "onError"),
-       "denied although onError says allow: an installation defect, not an outage (%s)",
+    review_pod(p, client, &a, &d);
+    ok(!d.allowed && d.n_denials == 1 && has(d.denials[0], "could not be checked: ") &&
+           has(d.denials[0], "127.0.0.1:1/demo/app") &&
+           has(d.denials[0], MISSING " could not be loaded") &&
+           has(d.denials[0], "install the libcurl4 package") && !has(d.denials[0], "onError"),
+       "the image's registry error is the load failure, and it is denied although onError says "
+       "allow (an installation defect, not an outage): %s",
        d.n_denials > 0 ? d.denials[0] : "allowed");
     wh_policy_unref(p);
     wh_registry_client_free(client);
