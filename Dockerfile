@@ -50,6 +50,8 @@ ARG DG_COMMIT=unknown
 LABEL org.opencontainers.image.title="driftgate" \
       org.opencontainers.image.version="$DG_VERSION" \
       org.opencontainers.image.revision="$DG_COMMIT"
+# libcurl4 is loaded on first registry use (dlopen, webhook/registry/curl_lib.h), not linked:
+# `ldd driftgate` does not name it, tests/integration/manifests_test.sh still requires it here.
 ARG RUNTIME_PKGS="libh2o-evloop0.13 libjansson4 libcurl4 libyaml-0-2 libpcre2-8-0 libssl3 ca-certificates"
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ${RUNTIME_PKGS} \

@@ -16,7 +16,10 @@ LDOPT    := -fsanitize=$(SAN)
 endif
 CFLAGS   ?=
 CFLAGS   += $(WARN) $(OPT)
-LDLIBS   := -lh2o-evloop -ljansson -lcurl -lyaml -lpcre2-8 -lssl -lcrypto -lz -lpthread -lm
+# libcurl is not linked: registry/curl_lib.c dlopen()s it on first use (process start without its
+# ~26 libraries); glibc >= 2.34 has dlopen in libc. Only tests that call libcurl directly link it.
+LDLIBS   := -lh2o-evloop -ljansson -lyaml -lpcre2-8 -lssl -lcrypto -lz -lpthread -lm
+$(BUILD)/tests/unit/http/server_test: LDLIBS += -lcurl
 
 # Build identity (`driftgate --version`, driftgate_build_info): the VERSION file and the git
 # commit; `make DG_COMMIT=...` where the tree is no git checkout (a container build).

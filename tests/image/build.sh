@@ -2,9 +2,9 @@
 # Builds the driftgate runtime image as an OCI image layout without a container engine or a
 # base image (no registry but Debian's is reachable here, so `FROM debian:bookworm-slim` cannot
 # be pulled). The rootfs holds exactly what the Dockerfile's runtime stage needs at run time:
-# the release binary, the shared libraries `ldd` names (and the dynamic loader), the CA bundle,
-# the default policy and keys, the config from manifests/configmap-config.yaml, /etc/passwd with
-# the non-root user 65532, and an empty /tmp. The image config matches the Dockerfile: USER
+# the release binary, the shared libraries `ldd` names (and the dynamic loader) and those it
+# dlopen()s (tests/lib/dlopened.sh), the CA bundle, the default policy and keys, the config from
+# manifests/configmap-config.yaml, /etc/passwd with the non-root user 65532, and an empty /tmp. The image config matches the Dockerfile: USER
 # 65532:65532, ENTRYPOINT driftgate serve --config /etc/driftgate/config.yaml, port 8443.
 # The Dockerfile stays the source of truth for production builds (docker/buildah bud); this is
 # the daemonless equivalent used by tests/image/image_test.sh.
@@ -32,9 +32,11 @@ rootfs=$out/rootfs layout=$out/layout
 rm -rf "$rootfs" "$layout" "$out/driftgate-oci.tar"
 mkdir -p "$rootfs" "$layout/blobs/sha256"
 
-# Binary and its shared libraries, at the paths the loader looks them up (symlinks resolved).
+# Binary and its shared libraries, at the paths the loader looks them up (symlinks resolved):
+# those it links and those it loads on first use (libcurl: tests/lib/dlopened.sh).
 install -D -m 0755 "$bin" "$rootfs/usr/local/bin/driftgate"
-ldd "$bin" | awk '/=> \// {print $3} /^\t\/[^ ]+ \(/ {print $1}' | sort -u | while read -r lib; do
+loaded=$("$top/tests/lib/dlopened.sh")
+{ ldd "$bin"; echo "$loaded"; } | awk '/=> \// {print $3} /^\t\/[^ ]+ \(/ {print $1}' | sort -u | while read -r lib; do
   install -D -m 0755 "$(readlink -f "$lib")" "$rootfs$lib"
 done
 [ -e "$rootfs/lib64/ld-linux-x86-64.so.2" ] || { echo "build.sh: no dynamic loader in ldd output" >&2; exit 1; }

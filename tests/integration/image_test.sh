@@ -61,7 +61,8 @@ check $up "the image's entrypoint serves" "$(cat "$work/serve.log")"
 out=$(c "$base/healthz"); [ "$out" = ok ]; check $? "/healthz → ok" "$out"
 out=$(c "$base/readyz"); [ "$out" = ok ]; check $? "/readyz → ok (the image's default policy and keys loaded)" "$out"
 out=$(post "$(review_json u-img docker.io/library/nginx:1)" '?timeout=3s')
-[[ "$out" == *'"uid":"u-img"'*'"allowed":false'*' 200' ]]; check $? "a review is answered (deny: unsigned)" "$out"
+[[ "$out" == *'"uid":"u-img"'*'"allowed":false'*' 200' && "$out" != *"could not be loaded"* ]]
+check $? "a review is answered (deny: unsigned), libcurl loaded in the image" "$out"
 uid=$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")
 [ "$uid" = 65532 ]; check $? "runs as uid 65532 (got $uid)"
 awk '$5 == "/" {print $6}' "/proc/$pid/mountinfo" | grep -q '^ro'; check $? "its / is mounted read-only" "$(awk '$5 == "/"' "/proc/$pid/mountinfo")"

@@ -500,6 +500,17 @@ else
   closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
               --no-replaces --no-enhances $pkgs libc6 2>/dev/null | grep -E '^[a-z0-9]' | sed 's/:.*//' | sort -u)
   missing=""
+  # The libraries driftgate dlopen()s on first use (declared once in C: tests/lib/dlopened.sh)
+  # are never linked (process start stays without them) and are checked below, with what they
+  # link, as the binary's own.
+  dlopened=$("$top/tests/lib/dlopened.sh" --names) linked=$(ldd "$bin") linked_too=""
+  for so in $dlopened; do
+    if grep -q "^[[:space:]]*$so " <<< "$linked"; then linked_too+=" $so"; fi
+  done
+  ok "$([ -n "$dlopened" ] && [ -z "$linked_too" ]; echo $?)" \
+    "$(basename "$bin") does not link what it loads on first use: ${dlopened//$'\n'/ }" \
+    "${dlopened:-no WH_*_SONAME found}${linked_too:+; linked:$linked_too}"
+  loaded=$("$top/tests/lib/dlopened.sh") || missing+=" (tests/lib/dlopened.sh failed)"
   # Which package owns each library: one dpkg -S over every real path (dpkg reads its whole file
   # database per call), then one over the linked names for a path dpkg knows only by its link.
   libs=() reals=()
@@ -507,7 +518,7 @@ else
     [ -n "$lib" ] || continue
     case $(basename "$lib") in libasan*|libubsan*|libtsan*|liblsan*|libstdc++*|libgcc_s*) continue ;; esac
     libs+=("$lib"); reals+=("$(readlink -f "$lib")")
-  done < <(ldd "$bin" | awk '$2 == "=>" {print $3} $1 ~ /^\// {print $1}')
+  done < <(printf '%s\n%s\n' "$linked" "$loaded" | awk '$2 == "=>" {print $3} $1 ~ /^\// {print $1}' | sort -u)
   declare -A owner=()
   while IFS= read -r line; do # "pkg[:arch][, pkg...]: /path"
     owner[${line#*: }]=${line%%[:,]*}
@@ -517,9 +528,9 @@ else
     if [ -z "$pkg" ] || ! grep -qx "$pkg" <<< "$closure"; then missing+=" $lib(${pkg:-no package})"; fi
   done
   if [ -z "$missing" ]; then
-    pass "Dockerfile: runtime packages cover the libraries $(basename "$bin") links ($(ldd "$bin" | grep -c '=>') libs)"
+    pass "Dockerfile: runtime packages cover the libraries $(basename "$bin") links and loads (${#libs[@]} libs)"
   else
-    fail "Dockerfile: runtime packages cover the libraries $(basename "$bin") links" "missing:$missing"
+    fail "Dockerfile: runtime packages cover the libraries $(basename "$bin") links and loads" "missing:$missing"
   fi
   # One apt-cache over all of them (each call loads the package lists: a second of CPU).
   # shellcheck disable=SC2086 # $pkgs is RUNTIME_PKGS, a space-separated list of package names

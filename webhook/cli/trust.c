@@ -3,7 +3,6 @@
  * The target is written atomically (temporary file + rename), so a `serve` watching the path
  * reloads a whole file or nothing. Exit 0 written or unchanged, 1 the repository's metadata or
  * target was refused, 2 usage, network or file error. */
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -20,6 +19,7 @@
 #include "base/file.h"
 #include "base/limits.h"
 #include "cli/commands.h"
+#include "registry/curl_lib.h"
 #include "trust/root.h"
 #include "trust/tuf.h"
 
@@ -141,6 +141,9 @@ parse_args(int argc, char **argv, struct args *a)
     return true;
 }
 
+/* libcurl, loaded by wh_cli_trust before anything else uses it. */
+static const struct wh_registry_curl *libcurl;
+
 static size_t
 on_body(char *p, size_t size, size_t n, void *arg)
 {
@@ -169,22 +172,22 @@ fetch(CURL *h, const char *url, size_t max, long timeout_ms, struct wh_arena *a,
     long status = 0;
     CURLcode cc;
 
-    curl_easy_reset(h);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https,file");
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 3L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &f);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "driftgate-tuf/1");
-    cc = curl_easy_perform(h);
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    libcurl->easy_reset(h);
+    WH_CURL_SETOPT_PTR(libcurl, h, CURLOPT_URL, url);
+    WH_CURL_SETOPT_PTR(libcurl, h, CURLOPT_ERRORBUFFER, errbuf);
+    WH_CURL_SETOPT_LONG(libcurl, h, CURLOPT_NOSIGNAL, 1L);
+    WH_CURL_SETOPT_PTR(libcurl, h, CURLOPT_PROTOCOLS_STR, "http,https,file");
+    WH_CURL_SETOPT_PTR(libcurl, h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    WH_CURL_SETOPT_LONG(libcurl, h, CURLOPT_FOLLOWLOCATION, 1L);
+    WH_CURL_SETOPT_LONG(libcurl, h, CURLOPT_MAXREDIRS, 3L);
+    WH_CURL_SETOPT_LONG(libcurl, h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    WH_CURL_SETOPT_LONG(libcurl, h, CURLOPT_TIMEOUT_MS, timeout_ms);
+    WH_CURL_SETOPT_OFF(libcurl, h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
+    WH_CURL_SETOPT_FN(libcurl, h, CURLOPT_WRITEFUNCTION, on_body);
+    WH_CURL_SETOPT_PTR(libcurl, h, CURLOPT_WRITEDATA, &f);
+    WH_CURL_SETOPT_PTR(libcurl, h, CURLOPT_USERAGENT, "driftgate-tuf/1");
+    cc = libcurl->easy_perform(h);
+    libcurl->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     if (f.over || cc == CURLE_FILESIZE_EXCEEDED)
         return wh_error_set(err, WH_E_LIMIT,
                             "%s: more than %zu bytes, the most this file may have (an "
@@ -194,7 +197,7 @@ fetch(CURL *h, const char *url, size_t max, long timeout_ms, struct wh_arena *a,
         return wh_error_set(err, WH_E_NOT_FOUND, "%s: not found", url);
     if (cc != CURLE_OK)
         return wh_error_set(err, WH_E_UNAVAILABLE, "%s: %s", url,
-                            errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
+                            errbuf[0] != '\0' ? errbuf : libcurl->easy_strerror(cc));
     if (status >= 300)
         return wh_error_set(err, WH_E_UNAVAILABLE, "%s: HTTP %ld", url, status);
     f.ptr[f.len] = '\0';
@@ -451,7 +454,7 @@ run_update(const struct args *a)
     struct wh_tuf *t = NULL;
     struct wh_bytes data = {0};
     char digest[WH_DIGEST_STR_LEN];
-    CURL *h = curl_easy_init();
+    CURL *h = libcurl->easy_init();
     int status = 2;
     bool unchanged;
 
@@ -488,7 +491,7 @@ out:
                   stderr);
     }
     wh_trust_tuf_free(t);
-    curl_easy_cleanup(h);
+    libcurl->easy_cleanup(h);
     wh_arena_fini(&ar);
     return status;
 }
@@ -497,7 +500,7 @@ int
 wh_cli_trust(int argc, char **argv)
 {
     struct args a;
-    int status;
+    struct wh_error err = {0};
 
     if (argc < 2 || strcmp(argv[1], "update") != 0) {
         fputs("driftgate trust: expected the subcommand update\n", stderr);
@@ -505,11 +508,9 @@ wh_cli_trust(int argc, char **argv)
     }
     if (!parse_args(argc - 1, argv + 1, &a))
         return usage();
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        fputs("driftgate trust update: libcurl failed to initialise\n", stderr);
+    if (wh_registry_curl_load(&libcurl, &err) != WH_OK) {
+        fprintf(stderr, "driftgate trust update: %s\n", err.msg);
         return 2;
     }
-    status = run_update(&a);
-    curl_global_cleanup();
-    return status;
+    return run_update(&a);
 }

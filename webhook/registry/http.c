@@ -5,20 +5,20 @@
  */
 #include "registry/http.h"
 
-#include <curl/curl.h>
 #include <malloc.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "base/clock.h"
+#include "registry/curl_lib.h"
 #include "registry/retry.h"
 
 #define MAX_REDIRECTS 5
@@ -32,6 +32,7 @@ struct ca_bundle {
 };
 
 struct wh_registry_http {
+    const struct wh_registry_curl *lib; /* with curl: both set by the first exchange */
     CURL *curl;
     char errbuf[CURL_ERROR_SIZE];
     struct ca_bundle *cas; /* options' ca_file first (host NULL), then ca_files */
@@ -62,15 +63,6 @@ struct transfer {
     char www[WH_REGISTRY_MAX_CHALLENGE + 2]; /* +1 so "too long" is detectable */
     char retry_after[WH_REGISTRY_RETRY_AFTER_MAX * 4 + 2];
 };
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc = CURLE_FAILED_INIT;
-
-static void
-init_curl(void)
-{
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 /* free() for a secret heap block: wiped first (glibc knows the block's size). */
 static void
@@ -174,13 +166,8 @@ enum wh_err
 wh_registry_http_new(const struct wh_registry_http_options *o, struct wh_registry_http **out,
                      struct wh_error *err)
 {
-    struct wh_registry_http *h;
+    struct wh_registry_http *h = calloc(1, sizeof(*h));
 
-    pthread_once(&curl_once, init_curl);
-    if (curl_init_rc != CURLE_OK)
-        return wh_error_set(err, WH_E_INTERNAL, "curl_global_init: %s",
-                            curl_easy_strerror(curl_init_rc));
-    h = calloc(1, sizeof(*h));
     if (h == NULL)
         wh_oom();
     if (load_cas(h, o, err) != WH_OK) {
@@ -199,9 +186,6 @@ wh_registry_http_new(const struct wh_registry_http_options *o, struct wh_registr
             h->plain_hosts[i] = wh_str_dup(o->plain_hosts[i]);
         h->n_plain_hosts = o->n_plain_hosts;
     }
-    h->curl = curl_easy_init();
-    if (h->curl == NULL)
-        wh_oom();
     *out = h;
     return WH_OK;
 }
@@ -242,7 +226,7 @@ wh_registry_http_free(struct wh_registry_http *h)
     if (h == NULL)
         return;
     if (h->curl != NULL)
-        curl_easy_cleanup(h->curl);
+        h->lib->easy_cleanup(h->curl);
     for (size_t i = 0; i < h->n_plain_hosts; i++)
         free(h->plain_hosts[i]);
     free(h->plain_hosts);
@@ -301,17 +285,31 @@ wh_registry_http_url_host(const char *url)
     return (struct wh_str){p, n};
 }
 
+/* As curl_easy_escape, without loading libcurl for it: RFC 3986's unreserved characters kept,
+ * every other byte %XX (upper-case hex). */
 char *
 wh_registry_http_escape(const char *s, struct wh_arena *a)
 {
-    /* The handle argument is unused by curl_easy_escape since curl 7.82. */
-    char *e = curl_easy_escape(NULL, s, 0);
-    char *out;
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = strlen(s);
+    char *out, *o;
 
-    if (e == NULL)
+    if (n > (SIZE_MAX - 1) / 3)
         wh_oom();
-    out = wh_arena_strdup(a, e);
-    curl_free(e);
+    out = o = wh_arena_alloc(a, n * 3 + 1);
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~') {
+            *o++ = (char)c;
+        } else {
+            *o++ = '%';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o = '\0';
     return out;
 }
 
@@ -456,7 +454,7 @@ on_ssl_ctx(CURL *curl, void *ssl_ctx, void *userdata)
     char *url = NULL;
     struct wh_str host = {"", 0};
 
-    if (curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url != NULL)
+    if (h->lib->easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url != NULL)
         host = tls_authority(wh_registry_http_url_host(url));
     for (size_t i = 0; i < h->n_cas; i++) {
         const struct ca_bundle *b = &h->cas[i];
@@ -475,22 +473,24 @@ on_ssl_ctx(CURL *curl, void *ssl_ctx, void *userdata)
 static void
 set_tls(struct wh_registry_http *h)
 {
+    const struct wh_registry_curl *lib = h->lib;
+
     if (h->ca_only_file != NULL)
-        curl_easy_setopt(h->curl, CURLOPT_CAINFO, h->ca_only_file);
+        WH_CURL_SETOPT_PTR(lib, h->curl, CURLOPT_CAINFO, h->ca_only_file);
     if (h->client_cert.data != NULL && h->client_key.data != NULL) {
         /* NOCOPY: h owns both (and wipes the key), libcurl reads them for the handle's life */
-        curl_easy_setopt(h->curl, CURLOPT_SSLCERT_BLOB, &h->client_cert);
-        curl_easy_setopt(h->curl, CURLOPT_SSLCERTTYPE, "PEM");
-        curl_easy_setopt(h->curl, CURLOPT_SSLKEY_BLOB, &h->client_key);
-        curl_easy_setopt(h->curl, CURLOPT_SSLKEYTYPE, "PEM");
+        WH_CURL_SETOPT_PTR(lib, h->curl, CURLOPT_SSLCERT_BLOB, &h->client_cert);
+        WH_CURL_SETOPT_PTR(lib, h->curl, CURLOPT_SSLCERTTYPE, "PEM");
+        WH_CURL_SETOPT_PTR(lib, h->curl, CURLOPT_SSLKEY_BLOB, &h->client_key);
+        WH_CURL_SETOPT_PTR(lib, h->curl, CURLOPT_SSLKEYTYPE, "PEM");
     }
     if (h->n_cas > 0) {
         /* libcurl (7.87+) caches one X509_STORE per handle for 24 h and gives it to later
          * connections: a CA added for one host would then be trusted for every host, or missing
          * for its own. Without the cache each connection builds its own store. */
-        curl_easy_setopt(h->curl, CURLOPT_CA_CACHE_TIMEOUT, 0L);
-        curl_easy_setopt(h->curl, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
-        curl_easy_setopt(h->curl, CURLOPT_SSL_CTX_DATA, h);
+        WH_CURL_SETOPT_LONG(lib, h->curl, CURLOPT_CA_CACHE_TIMEOUT, 0L);
+        WH_CURL_SETOPT_FN(lib, h->curl, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
+        WH_CURL_SETOPT_PTR(lib, h->curl, CURLOPT_SSL_CTX_DATA, h);
     }
 }
 
@@ -526,7 +526,7 @@ static enum wh_err
 transport_error(const struct wh_registry_http *h, CURLcode cc,
                 struct wh_registry_http_response *resp, struct wh_error *err)
 {
-    const char *why = h->errbuf[0] != '\0' ? h->errbuf : curl_easy_strerror(cc);
+    const char *why = h->errbuf[0] != '\0' ? h->errbuf : h->lib->easy_strerror(cc);
 
     if (cc == CURLE_OPERATION_TIMEDOUT)
         return wh_error_set(err, WH_E_TIMEOUT, "timed out: %s", why);
@@ -586,12 +586,12 @@ finish_transfer(const struct wh_registry_http *h, const struct wh_registry_http_
 
 /* The request's header lines as curl wants them. */
 static struct curl_slist *
-header_list(const struct wh_registry_http_request *q)
+header_list(const struct wh_registry_curl *lib, const struct wh_registry_http_request *q)
 {
     struct curl_slist *list = NULL;
 
     for (size_t i = 0; i < WH_REGISTRY_HTTP_MAX_HEADERS && q->headers[i] != NULL; i++) {
-        struct curl_slist *next = curl_slist_append(list, q->headers[i]);
+        struct curl_slist *next = lib->slist_append(list, q->headers[i]);
 
         if (next == NULL)
             wh_oom();
@@ -602,11 +602,11 @@ header_list(const struct wh_registry_http_request *q)
 
 /* Frees the header copies, wiped: one of them may carry credentials. */
 static void
-header_list_free(struct curl_slist *list)
+header_list_free(const struct wh_registry_curl *lib, struct curl_slist *list)
 {
     for (struct curl_slist *l = list; l != NULL; l = l->next)
         OPENSSL_cleanse(l->data, strlen(l->data));
-    curl_slist_free_all(list);
+    lib->slist_free_all(list);
 }
 
 static void
@@ -617,39 +617,52 @@ set_options(struct wh_registry_http *h, const struct wh_registry_http_request *q
     const char *protocols = q->plain_ok ? "http,https" : "https";
 
     /* Reset keeps the connection cache, DNS cache and TLS sessions; only options go. */
-    curl_easy_reset(c);
+    h->lib->easy_reset(c);
     h->errbuf[0] = '\0';
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
-    curl_easy_setopt(c, CURLOPT_URL, q->url);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, protocols);
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, protocols);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)left);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)left);
-    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, t);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "driftgate/0");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    WH_CURL_SETOPT_PTR(h->lib, c, CURLOPT_ERRORBUFFER, h->errbuf);
+    WH_CURL_SETOPT_PTR(h->lib, c, CURLOPT_URL, q->url);
+    WH_CURL_SETOPT_LONG(h->lib, c, CURLOPT_NOSIGNAL, 1L);
+    WH_CURL_SETOPT_PTR(h->lib, c, CURLOPT_PROTOCOLS_STR, protocols);
+    WH_CURL_SETOPT_PTR(h->lib, c, CURLOPT_REDIR_PROTOCOLS_STR, protocols);
+    WH_CURL_SETOPT_LONG(h->lib, c, CURLOPT_CONNECTTIMEOUT_MS, (long)left);
+    WH_CURL_SETOPT_LONG(h->lib, c, CURLOPT_TIMEOUT_MS, (long)left);
+    WH_CURL_SETOPT_OFF(h->lib, c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max);
+    WH_CURL_SETOPT_FN(h->lib, c, CURLOPT_WRITEFUNCTION, on_body);
+    WH_CURL_SETOPT_PTR(h->lib, c, CURLOPT_WRITEDATA, t);
+    WH_CURL_SETOPT_FN(h->lib, c, CURLOPT_HEADERFUNCTION, on_header);
+    WH_CURL_SETOPT_PTR(h->lib, c, CURLOPT_HEADERDATA, t);
+    WH_CURL_SETOPT_PTR(h->lib, c, CURLOPT_USERAGENT, "driftgate/0");
+    WH_CURL_SETOPT_PTR(h->lib, c, CURLOPT_HTTPHEADER, headers);
     if (q->follow) {
         /* Blob redirects go to object storage; curl drops our Authorization on a host change. */
-        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-        curl_easy_setopt(c, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
+        WH_CURL_SETOPT_LONG(h->lib, c, CURLOPT_FOLLOWLOCATION, 1L);
+        WH_CURL_SETOPT_LONG(h->lib, c, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
     }
     set_tls(h);
     if (q->method != NULL && strcmp(q->method, "HEAD") == 0)
-        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+        WH_CURL_SETOPT_LONG(h->lib, c, CURLOPT_NOBODY, 1L);
     else if (q->method != NULL && strcmp(q->method, "POST") == 0)
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, q->post_fields);
+        WH_CURL_SETOPT_PTR(h->lib, c, CURLOPT_POSTFIELDS, q->post_fields);
     else if (q->method != NULL &&
              (strcmp(q->method, "PUT") == 0 || strcmp(q->method, "PATCH") == 0)) {
         /* The Kubernetes API's update and patch (kube/): a body sent with that verb. */
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, q->post_fields);
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, q->method);
+        WH_CURL_SETOPT_PTR(h->lib, c, CURLOPT_POSTFIELDS, q->post_fields);
+        WH_CURL_SETOPT_PTR(h->lib, c, CURLOPT_CUSTOMREQUEST, q->method);
     } else
-        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+        WH_CURL_SETOPT_LONG(h->lib, c, CURLOPT_HTTPGET, 1L);
+}
+
+/* The easy handle, made by the first exchange: libcurl is loaded when a command first needs the
+ * network, not when it makes a transport it may never use. */
+static enum wh_err
+make_handle(struct wh_registry_http *h, struct wh_error *err)
+{
+    if (wh_registry_curl_load(&h->lib, err) != WH_OK)
+        return err->code;
+    h->curl = h->lib->easy_init();
+    if (h->curl == NULL)
+        wh_oom();
+    return WH_OK;
 }
 
 enum wh_err
@@ -666,6 +679,8 @@ wh_registry_http_exchange(struct wh_registry_http *h, const struct wh_registry_h
 
     if (left <= 0)
         return wh_error_set(err, WH_E_TIMEOUT, "deadline passed before the request was sent");
+    if (h->curl == NULL && make_handle(h, err) != WH_OK)
+        return err->code;
     t = calloc(1, sizeof(*t));
     if (t == NULL)
         wh_oom();
@@ -674,17 +689,17 @@ wh_registry_http_exchange(struct wh_registry_http *h, const struct wh_registry_h
     t->max = q->max > q->error_max ? q->max : q->error_max;
     t->secret = q->secret;
     t->h = h;
-    headers = header_list(q);
+    headers = header_list(h->lib, q);
     set_options(h, q, t, headers, left);
     h->requests++;
-    cc = curl_easy_perform(h->curl);
-    curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+    cc = h->lib->easy_perform(h->curl);
+    h->lib->easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
     if (h->observe != NULL)
         observe_request(h, q->url, cc == CURLE_OK ? status : 0);
     /* Unset pointers into `t` and the header list before they go away. */
-    curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
-    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
-    header_list_free(headers);
+    WH_CURL_SETOPT_PTR(h->lib, h->curl, CURLOPT_HTTPHEADER, NULL);
+    WH_CURL_SETOPT_PTR(h->lib, h->curl, CURLOPT_POSTFIELDS, NULL);
+    header_list_free(h->lib, headers);
     rc = finish_transfer(h, q, t, cc, status, a, resp, err);
     if (t->secret)
         free_wiped(t->buf);
