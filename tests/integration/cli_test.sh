@@ -45,4 +45,19 @@ for args in "" "bogus" "review" "review --bogus x" "diff only-one.json --policy 
   [ "$rc" = 2 ] && [ -s "$work/err" ] && [ ! -s "$work/out" ]
   check $? "usage error '${args:-no arguments}': stderr, exit 2 (exit $rc)" "$(cat "$work/out" "$work/err")"
 done
+
+# diff names the first failure once, in the order policy, prod, dev (dev is parsed on a thread of
+# its own beside the policy and prod), and exits 2.
+prodf=$top/tests/golden/sbom/seed-debian-cyclonedx/prod.json
+printf '{"bomFormat": "CycloneDX", "components": [' > "$work/cut.json"
+for args in "$work/none.json|$prodf|$top/policy/default.yaml|driftgate diff: $work/none.json: No such file or directory" \
+            "$prodf|$work/none.json|$top/policy/default.yaml|driftgate diff: $work/none.json: No such file or directory" \
+            "$work/none.json|$work/cut.json|$work/none.yaml|driftgate diff: policy $work/none.yaml: " \
+            "$work/cut.json|$work/none.json|$top/policy/default.yaml|driftgate diff: $work/cut.json: SBOM JSON 1:" \
+            "$prodf|$work/cut.json|$top/policy/default.yaml|driftgate diff: $work/cut.json: SBOM JSON 1:"; do
+  IFS='|' read -r prod dev pol want <<< "$args"
+  rc=$(run diff "$prod" "$dev" --policy "$pol")
+  [ "$rc" = 2 ] && [ "$(wc -l < "$work/err")" = 1 ] && [[ "$(cat "$work/err")" == "$want"* ]] && [ ! -s "$work/out" ]
+  check $? "diff $(basename "$prod") $(basename "$dev") --policy $(basename "$pol"): one line, '$want...', exit 2 (exit $rc)" "$(cat "$work/err")"
+done
 done_testing
