@@ -234,6 +234,25 @@ sbom_job_parse(void *p)
     return NULL;
 }
 
+/* Waits for a job's thread, if it still has one. */
+static void
+sbom_job_join(pthread_t *thread, bool *threaded)
+{
+    if (*threaded)
+        pthread_join(*thread, NULL);
+    *threaded = false;
+}
+
+/* Waits for the job's thread, or parses it here when it has none. */
+static void
+sbom_job_finish(struct sbom_job *j, pthread_t *thread, bool *threaded)
+{
+    if (*threaded)
+        sbom_job_join(thread, threaded);
+    else
+        sbom_job_parse(j);
+}
+
 /* The job's failure on stderr as "driftgate diff: PATH: reason"; 0 when it has none. */
 static int
 sbom_job_report(const struct sbom_job *j, struct wh_arena *a)
@@ -301,12 +320,7 @@ wh_cli_diff(int argc, char **argv)
         goto out;
     }
     sbom_job_parse(&prod);
-    if (dev_threaded) {
-        pthread_join(dev_thread, NULL);
-        dev_threaded = false;
-    } else {
-        sbom_job_parse(&dev);
-    }
+    sbom_job_finish(&dev, &dev_thread, &dev_threaded);
     if (sbom_job_report(&prod, &a) != 0 || sbom_job_report(&dev, &a) != 0)
         goto out;
     if (wh_sbom_diff(&prod.sbom, &dev.sbom, &a, &diff, &err) != WH_OK) {
@@ -330,8 +344,7 @@ wh_cli_diff(int argc, char **argv)
     wh_cli_report_count(&r, &block, &warn, &ignore);
     status = block > 0 ? 1 : 0;
 out:
-    if (dev_threaded)
-        pthread_join(dev_thread, NULL);
+    sbom_job_join(&dev_thread, &dev_threaded); /* after an early failure: not past its arena */
     wh_policy_unref(policy);
     wh_buf_fini(&out);
     wh_arena_fini(&dev_arena);
