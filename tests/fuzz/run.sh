@@ -22,7 +22,7 @@ out=${FUZZ_BUILD:-$top/build-fuzz}
 CC=${FUZZ_CC:-clang}
 flags=(-std=c11 -D_GNU_SOURCE -Iwebhook -Itests -DH2O_USE_LIBUV=0 -isystem /usr/include/x86_64-linux-gnu
        -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all)
-libs=(-lh2o-evloop -ljansson -lcurl -lyaml -lpcre2-8 -lssl -lcrypto -lz -lpthread -lm)
+libs=(-lh2o-evloop -ljansson -lyaml -lpcre2-8 -lssl -lcrypto -lz -lpthread -lm)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 mkdir -p "$out/obj" "$out/bin" "$out/corpus" "$out/crashes" "$out/logs"
