@@ -226,6 +226,24 @@ wh_arena_memdup(struct wh_arena *a, const void *p, size_t n)
     return q;
 }
 
+char *
+wh_arena_join(struct wh_arena *a, const struct wh_str *parts, size_t n)
+{
+    size_t len = 0, i;
+    char *out, *q;
+
+    for (i = 0; i < n; i++)
+        len += parts[i].len;
+    out = q = wh_arena_alloc_raw(a, len + 1);
+    for (i = 0; i < n; i++) {
+        if (parts[i].len > 0)
+            memcpy(q, parts[i].ptr, parts[i].len);
+        q += parts[i].len;
+    }
+    *q = '\0';
+    return out;
+}
+
 /* The most conversions format_plain() takes. */
 #define PLAIN_ARGS 12
 

@@ -54,6 +54,9 @@ char *wh_arena_strdup(struct wh_arena *a, const char *s);
 /* NUL-terminated copy of a view. */
 char *wh_arena_strdup_view(struct wh_arena *a, struct wh_str s);
 void *wh_arena_memdup(struct wh_arena *a, const void *p, size_t n);
+/* The n views one after another, NUL-terminated: a "%s%s..." without a format to read (the
+ * cached review's hot paths). */
+char *wh_arena_join(struct wh_arena *a, const struct wh_str *parts, size_t n);
 char *wh_arena_sprintf(struct wh_arena *a, const char *fmt, ...) WH_PRINTF(2, 3);
 char *wh_arena_vsprintf(struct wh_arena *a, const char *fmt, va_list ap);
 /* `fn(obj)` runs at wh_arena_fini. */

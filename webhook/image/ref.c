@@ -244,6 +244,28 @@ canonical_ipv6_host(struct wh_str host, struct wh_arena *a, const char **why)
     return wh_arena_sprintf(a, "[%s]", v6);
 }
 
+/* "a.b.c.d", each part 0-255 in decimal without a leading zero: the one spelling of an IPv4
+ * address that inet_aton reads and "%u.%u.%u.%u" writes back unchanged. */
+static bool
+is_dotted_quad(const char *h)
+{
+    int part;
+
+    for (part = 0; part < 4; part++) {
+        unsigned v = 0;
+        size_t n = 0;
+
+        while (n < 4 && h[n] >= '0' && h[n] <= '9')
+            v = v * 10 + (unsigned)(h[n++] - '0');
+        if (n == 0 || n > 3 || v > 255 || (n > 1 && h[0] == '0'))
+            return false;
+        h += n;
+        if (part < 3 && *h++ != '.')
+            return false;
+    }
+    return *h == '\0';
+}
+
 /* A DNS name or IPv4 address lowercased; an IPv4 address only as a dotted quad. */
 static char *
 canonical_name_host(struct wh_str host, struct wh_arena *a, const char **why)
@@ -257,7 +279,9 @@ canonical_name_host(struct wh_str host, struct wh_arena *a, const char **why)
     for (i = 0; h[i] != '\0'; i++)
         if (h[i] >= 'A' && h[i] <= 'Z')
             h[i] = (char)(h[i] - 'A' + 'a');
-    if (inet_aton(h, &in) == 0)
+    /* Already a dotted quad (a registry at an IPv4 address): inet_aton and the quad's printf
+     * would only write it back (a third of a cached review's reference parse). */
+    if (is_dotted_quad(h) || inet_aton(h, &in) == 0)
         return h;
     q = (const unsigned char *)&in.s_addr;
     snprintf(quad, sizeof(quad), "%u.%u.%u.%u", q[0], q[1], q[2], q[3]);
@@ -289,6 +313,21 @@ canonical_port(struct wh_str port, const char **why)
         return 0;
     }
     return port_num;
+}
+
+/* "host:port" (arena), the port in decimal: "%s:%lu" without vfprintf. */
+static char *
+host_port(const char *h, unsigned long port, struct wh_arena *a)
+{
+    char digits[24];
+    size_t n = sizeof(digits);
+
+    do {
+        digits[--n] = (char)('0' + port % 10);
+        port /= 10;
+    } while (port != 0);
+    return wh_arena_join(
+        a, (const struct wh_str[]){wh_str_c(h), WH_STR(":"), {digits + n, sizeof(digits) - n}}, 3);
 }
 
 /*
@@ -328,7 +367,7 @@ canonical_domain(struct wh_str d, struct wh_arena *a, const char **why)
      * become the Docker Hub name "r/x". */
     if (port_num != 0 && (port_num != 443 || !(strchr(h, '.') != NULL || strchr(h, ':') != NULL ||
                                                strcmp(h, "localhost") == 0)))
-        return wh_arena_sprintf(a, "%s:%lu", h, port_num);
+        return host_port(h, port_num, a);
     return is_docker_hub(h) ? wh_arena_strdup(a, "docker.io") : h;
 }
 
@@ -460,7 +499,7 @@ wh_image_ref_parse(struct wh_str text, struct wh_arena *a, struct wh_image_ref *
         return fail(err, text, why);
     }
     if (strcmp(reg, "docker.io") == 0 && memchr(path.ptr, '/', path.len) == NULL)
-        repo = wh_arena_sprintf(a, "library/%.*s", (int)path.len, path.ptr);
+        repo = wh_arena_join(a, (const struct wh_str[]){WH_STR("library/"), path}, 2);
     else
         repo = wh_arena_strdup_view(a, path);
     if (strlen(reg) + 1 + strlen(repo) > NAME_MAX_LEN)
@@ -477,12 +516,16 @@ wh_image_ref_parse(struct wh_str text, struct wh_arena *a, struct wh_image_ref *
 struct wh_str
 wh_image_ref_render(const struct wh_image_ref *ref, struct wh_arena *a)
 {
-    char *s =
-        wh_arena_sprintf(a, "%s/%s%s%s%s%s", ref->registry, ref->repository,
-                         ref->tag != NULL ? ":" : "", ref->tag != NULL ? ref->tag : "",
-                         ref->digest != NULL ? "@" : "", ref->digest != NULL ? ref->digest : "");
+    const struct wh_str parts[] = {wh_str_c(ref->registry),
+                                   WH_STR("/"),
+                                   wh_str_c(ref->repository),
+                                   ref->tag != NULL ? WH_STR(":") : WH_STR(""),
+                                   wh_str_c(ref->tag != NULL ? ref->tag : ""),
+                                   ref->digest != NULL ? WH_STR("@") : WH_STR(""),
+                                   wh_str_c(ref->digest != NULL ? ref->digest : "")};
+    char *s = wh_arena_join(a, parts, sizeof(parts) / sizeof(parts[0]));
 
-    return wh_str_c(s);
+    return (struct wh_str){s, strlen(s)};
 }
 
 const char *
@@ -503,7 +546,9 @@ wh_image_ref_display(struct wh_str text, const struct wh_image_ref *ref, struct 
 const char *
 wh_image_ref_name(const struct wh_image_ref *ref, struct wh_arena *a)
 {
-    return wh_arena_sprintf(a, "%s/%s", ref->registry, ref->repository);
+    return wh_arena_join(
+        a, (const struct wh_str[]){wh_str_c(ref->registry), WH_STR("/"), wh_str_c(ref->repository)},
+        3);
 }
 
 static bool

@@ -96,6 +96,22 @@ test_sprintf_prints_as_snprintf(void)
     wh_arena_fini(&a);
 }
 
+/* wh_arena_join: the views in order, NUL-terminated; empty views and no views at all. */
+static void
+test_join(void)
+{
+    struct wh_arena a;
+    const struct wh_str parts[] = {WH_STR("ghcr.io"), WH_STR(""), WH_STR("/"), {"acme/app:v1", 8}};
+    const char *s;
+
+    wh_arena_init(&a);
+    s = wh_arena_join(&a, parts, 4);
+    ok(strcmp(s, "ghcr.io/acme/app") == 0, "join writes the views in order (%s)", s);
+    s = wh_arena_join(&a, parts, 0);
+    ok(s != NULL && s[0] == '\0', "join of no views is the empty string");
+    wh_arena_fini(&a);
+}
+
 int
 main(void)
 {
@@ -105,6 +121,7 @@ main(void)
     size_t i, before;
 
     test_sprintf_prints_as_snprintf();
+    test_join();
 
     wh_arena_init(&a);
     v = wh_arena_grow(&a, NULL, 0, 4, sizeof(*v));

@@ -52,6 +52,11 @@ static const struct good goods[] = {
     {"[0:0:0:0:0:FFFF:0A00:0001]/a", "10.0.0.1", "a", "latest", NULL, NULL},
     {"[::7f00:1]/a", "[::7f00:1]", "a", "latest", NULL, NULL}, /* IPv4-compatible: not mapped */
     {"10.0.0.255:5000/a", "10.0.0.255:5000", "a", "latest", NULL, NULL},
+    /* Dotted quads taken as written (ref.c is_dotted_quad) and names that only look like one. */
+    {"0.0.0.0:1/a", "0.0.0.0:1", "a", "latest", NULL, NULL},
+    {"255.255.255.255:65535/a", "255.255.255.255:65535", "a", "latest", NULL, NULL},
+    {"256.0.0.1:5000/a", "256.0.0.1:5000", "a", "latest", NULL, NULL},
+    {"1.2.3.4.5/a", "1.2.3.4.5", "a", "latest", NULL, NULL},
     {"my-registry.io/a/b/c/d", "my-registry.io", "a/b/c/d", "latest", NULL, NULL},
     {"nginx@" D64, "docker.io", "library/nginx", NULL, D64, "docker.io/library/nginx@" D64},
     {"nginx:1.25@" D64, "docker.io", "library/nginx", "1.25", D64, NULL},
@@ -118,6 +123,9 @@ static const struct bad bads[] = {
     {"127.000.0.1/app", "write it as 127.0.0.1"},
     {"0x7f.0.0.1:5000/app", "write it as 127.0.0.1"},
     {"2130706433:5000/app", "write it as 127.0.0.1"},
+    {"10.0.0.010/app", "write it as 10.0.0.8"},
+    {"010.0.0.1/app", "write it as 8.0.0.1"},
+    {"1.2.3/app", "write it as 1.2.0.3"},
     {"host.example:0/app", "registry port must be 1-65535"},
     {"host.example:65536/app", "registry port must be 1-65535"},
     {"host.example:99999999999999999999/app", "registry port must be 1-65535"},
