@@ -204,6 +204,13 @@ read_escape(const struct wh_json_scan *s, const unsigned char **pp, unsigned cha
     return WH_OK;
 }
 
+/* The byte a two-character escape stands for, by its second character; 0: not one (\\u or
+ * invalid, for read_escape). */
+static const unsigned char simple_escape[256] = {
+    ['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
+    ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t',
+};
+
 /* Bytes of a 64-bit word, each set to `c`. */
 #define WORD_OF(c) ((uint64_t)0x0101010101010101u * (uint64_t)(c))
 #define WORD_HIGH WORD_OF(0x80)
@@ -284,7 +291,9 @@ scan_raw_string_rest(struct wh_json_scan *s, const unsigned char *p, const unsig
         if (*p == '"')
             break;
         if (*p == '\\') {
-            if ((rc = read_escape(s, &p, buf, &n, err)) != WH_OK)
+            if (end - p >= 2 && simple_escape[p[1]] != 0)
+                p += 2;
+            else if ((rc = read_escape(s, &p, buf, &n, err)) != WH_OK)
                 return rc;
             *escaped = true;
         } else if (*p < 0x20) {
@@ -340,20 +349,30 @@ wh_json_scan_string(struct wh_json_scan *s, struct wh_str *out, struct wh_error 
         *out = (struct wh_str){(const char *)raw, len};
         return WH_OK;
     }
-    /* Decoding never grows: "\n" is 2 bytes for 1, "\uHHHH" 6 for at most 3, a pair 12 for 4. */
-    dst = wh_arena_alloc(s->a, len + 1);
+    /* Decoding never grows: "\n" is 2 bytes for 1, "\uHHHH" 6 for at most 3, a pair 12 for 4.
+     * The bytes were validated just above: runs between escapes are copied whole. */
+    dst = wh_arena_alloc_raw(s->a, len + 1);
     out->ptr = dst;
     for (p = raw, end = raw + len, n = 0; p < end;) {
-        if (*p == '\\') {
-            unsigned char buf[4];
-            size_t k;
-            if ((rc = read_escape(s, &p, buf, &k, err)) != WH_OK)
-                return rc; /* WH_NEVER-grade: the bytes were validated just above */
-            memcpy(dst + n, buf, k);
-            n += k;
-        } else {
-            dst[n++] = (char)*p++;
+        const unsigned char *bs = memchr(p, '\\', (size_t)(end - p));
+        size_t run = (size_t)((bs == NULL ? end : bs) - p);
+        unsigned char buf[4];
+        size_t k;
+
+        memcpy(dst + n, p, run);
+        n += run;
+        p += run;
+        if (bs == NULL)
+            break;
+        if (simple_escape[p[1]] != 0) {
+            dst[n++] = (char)simple_escape[p[1]];
+            p += 2;
+            continue;
         }
+        if ((rc = read_escape(s, &p, buf, &k, err)) != WH_OK)
+            return rc; /* WH_NEVER-grade: validated above */
+        memcpy(dst + n, buf, k);
+        n += k;
     }
     dst[n] = '\0';
     out->len = n;
@@ -518,107 +537,168 @@ enter(struct wh_json_scan *s, bool is_object, struct wh_error *err)
     return WH_OK;
 }
 
-static bool
-top_is_object(const struct wh_json_scan *s)
+/* Bit `depth` of is_object: whether the container at that depth is an object. */
+static inline bool
+is_object_at(const struct wh_json_scan *s, size_t depth)
 {
-    return (s->is_object[s->depth / 64] >> (s->depth % 64)) & 1;
+    return (s->is_object[depth / 64] >> (depth % 64)) & 1;
 }
 
-/* Cursor on whitespace before a key: validates `"key"` and `:`, leaves the cursor after ':'. */
-static enum wh_err
-skip_key(struct wh_json_scan *s, struct wh_error *err)
+/* skip_ws on a cursor held in a register (wh_json_scan_skip's). */
+static inline const unsigned char *
+ws_from(const unsigned char *p, const unsigned char *end)
 {
-    const unsigned char *raw;
-    size_t len;
-    bool escaped;
-    enum wh_err rc;
-
-    skip_ws(s);
-    if (s->p == s->end || *s->p != '"')
-        return fail_at(s, s->p, err, "%s where an object key was expected", describe(s));
-    if ((rc = scan_raw_string(s, &raw, &len, &escaped, err)) != WH_OK)
-        return rc;
-    skip_ws(s);
-    if (s->p == s->end || *s->p != ':')
-        return fail_at(s, s->p, err, "%s where ':' was expected", describe(s));
-    s->p++;
-    return WH_OK;
+    if (p == end || *p > ' ')
+        return p;
+    while (p < end && is_ws(*p))
+        p++;
+    return p;
 }
 
-/* TODO(#14): split the per-token cases into helpers (hot path: measure with tests/bench) (cognitive
- * complexity 51 > 25, STYLE §8). */
-enum wh_err /* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
-wh_json_scan_skip(struct wh_json_scan *s, struct wh_error *err)
+/* The string at p (on '"') validated and passed over: the byte after its closing quote, or NULL
+ * with *rc set. A plain ASCII string costs one skip_plain; the rest goes out of line. */
+static inline __attribute__((always_inline)) const unsigned char *
+pass_string(struct wh_json_scan *s, const unsigned char *p, enum wh_err *rc, struct wh_error *err)
 {
-    size_t base = s->depth;
-    const unsigned char *raw;
+    const unsigned char *q = skip_plain(p + 1, s->end), *raw;
     size_t len;
     bool escaped;
-    enum wh_err rc;
+
+    if (q < s->end && *q == '"')
+        return q + 1;
+    s->p = p;
+    if ((*rc = scan_raw_string_rest(s, q, &raw, &len, &escaped, err)) != WH_OK)
+        return NULL;
+    return s->p;
+}
+
+/* At p (before optional whitespace) an object key: `"key"` and `:` validated and passed over,
+ * the cursor after ':'; NULL with *rc set. */
+static inline __attribute__((always_inline)) const unsigned char *
+pass_key(struct wh_json_scan *s, const unsigned char *p, enum wh_err *rc, struct wh_error *err)
+{
+    const unsigned char *end = s->end;
+
+    p = ws_from(p, end);
+    if (p == end || *p != '"') {
+        s->p = p;
+        *rc = fail_at(s, p, err, "%s where an object key was expected", describe(s));
+        return NULL;
+    }
+    if ((p = pass_string(s, p, rc, err)) == NULL)
+        return NULL;
+    p = ws_from(p, end);
+    if (p == end || *p != ':') {
+        s->p = p;
+        *rc = fail_at(s, p, err, "%s where ':' was expected", describe(s));
+        return NULL;
+    }
+    return p + 1;
+}
+
+/* A scalar at p (whitespace skipped, not '{' or '['): validated and passed over; NULL and *rc
+ * on an error. */
+static const unsigned char *
+pass_scalar(struct wh_json_scan *s, const unsigned char *p, enum wh_err *rc, struct wh_error *err)
+{
+    s->p = p;
+    if (p == s->end) {
+        *rc = fail_at(s, p, err, "end of input where a value was expected");
+        return NULL;
+    }
+    switch (*p) {
+    case '"':
+        return pass_string(s, p, rc, err);
+    case 't':
+    case 'f':
+    case 'n':
+        *rc = scan_literal(s, err);
+        break;
+    default:
+        if (*p == '-' || (*p >= '0' && *p <= '9'))
+            *rc = scan_number(s, err);
+        else
+            *rc = fail_at(s, p, err, "unexpected character where a value was expected");
+        break;
+    }
+    return *rc == WH_OK ? s->p : NULL;
+}
+
+/*
+ * After a value ended at p: closes containers until a ',' asks for the next value (then the
+ * cursor after it, and after the key in an object) or the walk is back at `base` (*done). NULL
+ * and *rc on an error. *depth is the walk's depth.
+ */
+static inline __attribute__((always_inline)) const unsigned char *
+after_value(struct wh_json_scan *s, const unsigned char *p, size_t *depth, size_t base, bool *done,
+            enum wh_err *rc, struct wh_error *err)
+{
+    const unsigned char *end = s->end;
 
     for (;;) {
-        /* A value starts here. */
-        skip_ws(s);
-        if (s->p == s->end)
-            return fail_at(s, s->p, err, "end of input where a value was expected");
-        switch (*s->p) {
-        case '{':
-        case '[': {
-            unsigned char close = *s->p == '{' ? '}' : ']';
-            if ((rc = enter(s, close == '}', err)) != WH_OK)
-                return rc;
-            skip_ws(s);
-            if (s->p < s->end && *s->p == close) {
-                s->p++;
-                s->depth--;
-                break;
-            }
-            if (close == '}' && (rc = skip_key(s, err)) != WH_OK)
-                return rc;
-            continue;
-        }
-        case '"':
-            rc = scan_raw_string(s, &raw, &len, &escaped, err);
-            break;
-        case 't':
-        case 'f':
-        case 'n':
-            rc = scan_literal(s, err);
-            break;
-        default:
-            if (*s->p == '-' || (*s->p >= '0' && *s->p <= '9'))
-                rc = scan_number(s, err);
-            else
-                rc = fail_at(s, s->p, err, "unexpected character where a value was expected");
-            break;
-        }
-        if (rc != WH_OK)
-            return rc;
-        /* A value ended: close containers until a ',' asks for the next value. */
-        for (;;) {
-            bool obj;
+        bool obj;
 
-            if (s->depth == base) {
-                s->fresh = false;
-                return WH_OK;
-            }
-            skip_ws(s);
-            obj = top_is_object(s);
-            if (s->p < s->end && *s->p == ',') {
-                s->p++;
-                if (obj && (rc = skip_key(s, err)) != WH_OK)
+        if (*depth == base) {
+            *done = true;
+            return p;
+        }
+        p = ws_from(p, end);
+        obj = is_object_at(s, *depth);
+        if (p < end && *p == ',')
+            return obj ? pass_key(s, p + 1, rc, err) : p + 1;
+        if (p == end || *p != (obj ? '}' : ']')) {
+            s->p = p;
+            *rc = fail_at(s, p, err, "%s where ',' or '%c' was expected", describe(s),
+                          obj ? '}' : ']');
+            return NULL;
+        }
+        p++;
+        (*depth)--;
+    }
+}
+
+/*
+ * Iterative, with the cursor and depth in registers (s->p and s->depth are written back at the
+ * end and before anything that reads them): validating what a review does not read is most of
+ * a cached review's JSON work.
+ */
+enum wh_err
+wh_json_scan_skip(struct wh_json_scan *s, struct wh_error *err)
+{
+    const unsigned char *p = s->p, *end = s->end;
+    size_t depth = s->depth, base = depth;
+    enum wh_err rc = WH_OK;
+    bool done = false;
+
+    while (!done) {
+        /* A value starts here. */
+        p = ws_from(p, end);
+        if (p < end && (*p == '{' || *p == '[')) {
+            bool obj = *p == '{';
+
+            s->p = p;
+            s->depth = depth;
+            if ((rc = enter(s, obj, err)) != WH_OK)
+                return rc;
+            depth = s->depth;
+            p = ws_from(s->p, end);
+            if (p == end || *p != (obj ? '}' : ']')) {
+                if (obj && (p = pass_key(s, p, &rc, err)) == NULL)
                     return rc;
-                break;
-            }
-            if (s->p < s->end && *s->p == (obj ? '}' : ']')) {
-                s->p++;
-                s->depth--;
                 continue;
             }
-            return fail_at(s, s->p, err, "%s where ',' or '%c' was expected", describe(s),
-                           obj ? '}' : ']');
+            p++;
+            depth--;
+        } else if ((p = pass_scalar(s, p, &rc, err)) == NULL) {
+            return rc;
         }
+        if ((p = after_value(s, p, &depth, base, &done, &rc, err)) == NULL)
+            return rc;
     }
+    s->p = p;
+    s->depth = depth;
+    s->fresh = false;
+    return WH_OK;
 }
 
 enum wh_err
