@@ -54,14 +54,11 @@ size_t
 wh_arena_footprint(const struct wh_arena *a)
 {
     const struct wh_arena_chunk *c;
-    const struct wh_arena_defer *d;
     size_t n = 0;
 
     for (c = a->chunks; c != NULL; c = c->next)
         n += sizeof(*c) + c->size;
-    for (d = a->defers; d != NULL; d = d->next)
-        n += sizeof(*d);
-    return n;
+    return n; /* deferred-release records live in the chunks */
 }
 
 void
@@ -73,7 +70,6 @@ wh_arena_fini(struct wh_arena *a)
     while (d != NULL) {
         struct wh_arena_defer *next = d->next;
         d->fn(d->obj);
-        free(d);
         d = next;
     }
     while (c != NULL) {
@@ -389,10 +385,10 @@ wh_arena_sprintf(struct wh_arena *a, const char *fmt, ...)
 void
 wh_arena_defer(struct wh_arena *a, wh_release_fn *fn, void *obj)
 {
-    struct wh_arena_defer *d = malloc(sizeof(*d));
+    /* The record lives in the arena itself (fini runs it before the chunks go): no malloc and
+     * free per cache entry a review holds. */
+    struct wh_arena_defer *d = wh_arena_alloc_raw(a, sizeof(*d));
 
-    if (d == NULL)
-        wh_oom();
     d->fn = fn;
     d->obj = obj;
     d->next = a->defers;

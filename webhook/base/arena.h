@@ -33,8 +33,8 @@ void wh_arena_init_small(struct wh_arena *a, size_t first_chunk);
  * 2 MiB of transparent huge pages, as every chunk of 1 MiB or more is (arena.c: chunk_new), so
  * the many-megabyte arena never takes 4 KiB page faults. */
 void wh_arena_init_large(struct wh_arena *a);
-/* Bytes the arena holds from malloc: its chunks with their headers, and its deferred-release
- * records (not what those releases free). What a bounded cache counts. */
+/* Bytes the arena holds from malloc: its chunks with their headers (deferred-release records
+ * included; not what those releases free). What a bounded cache counts. */
 size_t wh_arena_footprint(const struct wh_arena *a);
 /* Runs deferred releases (last added first), then frees every chunk. */
 void wh_arena_fini(struct wh_arena *a);

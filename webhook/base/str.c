@@ -88,6 +88,23 @@ wh_buf_init(struct wh_buf *b, size_t cap)
 }
 
 void
+wh_buf_reserve(struct wh_buf *b, size_t n)
+{
+    char *q;
+
+    if (n > b->cap)
+        n = b->cap;
+    if (n < b->len || b->alloc >= n + 1)
+        return;
+    q = realloc(b->ptr, n + 1);
+    if (q == NULL)
+        wh_oom();
+    q[b->len] = '\0';
+    b->ptr = q;
+    b->alloc = n + 1;
+}
+
+void
 wh_buf_fini(struct wh_buf *b)
 {
     free(b->ptr);

@@ -86,6 +86,7 @@ log_review(const struct wh_admission_request *req, const struct wh_decision *d, 
     int64_t ms = wh_clock_mono_ms() - started_ms; /* monotonic: never negative */
 
     wh_buf_init(&b, 64 * 1024);
+    wh_buf_reserve(&b, 2048); /* a review line of a few images: one malloc */
     wh_buf_append_c(&b, "{\"review\":");
     wh_buf_append_json_string(&b, wh_str_c(req->uid));
     /* Every string from the request goes through the JSON writer (kind and operation too): a
@@ -209,6 +210,7 @@ run_review(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms
 
     wh_arena_init(&a);
     wh_buf_init(&reply->body, w->env->settings.limits.response_bytes);
+    wh_buf_reserve(&reply->body, 2048); /* an answer about a few images: one malloc */
     if (wh_admission_request_parse(body, &w->env->settings.limits, &a, &req, &err) != WH_OK) {
         reply_error(reply, err.msg);
         wh_log(WH_LOG_WARN, "rejected malformed AdmissionReview: %s", err.msg);
