@@ -311,29 +311,10 @@ scan_raw_string_rest(struct wh_json_scan *s, const unsigned char *p, const unsig
     return WH_OK;
 }
 
-/*
- * The string at the cursor (on '"'): validated; [*raw, *raw + *len) is its undecoded content and
- * *escaped says whether it holds escapes. The cursor ends past the closing quote. Inline for the
- * common case, a plain ASCII string; the rest out of line.
- */
-static inline enum wh_err
-scan_raw_string(struct wh_json_scan *s, const unsigned char **raw, size_t *len, bool *escaped,
-                struct wh_error *err)
-{
-    const unsigned char *begin = s->p + 1, *p = skip_plain(begin, s->end);
-
-    if (p < s->end && *p == '"') {
-        *raw = begin;
-        *len = (size_t)(p - begin);
-        *escaped = false;
-        s->p = p + 1;
-        return WH_OK;
-    }
-    return scan_raw_string_rest(s, p, raw, len, escaped, err);
-}
-
-enum wh_err
-wh_json_scan_string(struct wh_json_scan *s, struct wh_str *out, struct wh_error *err)
+/* wh_json_scan_string past its first special byte `at` (escapes, UTF-8, the errors). */
+static enum wh_err
+read_string_rest(struct wh_json_scan *s, const unsigned char *at, struct wh_str *out,
+                 struct wh_error *err)
 {
     const unsigned char *raw, *p, *end;
     size_t len, n;
@@ -341,9 +322,7 @@ wh_json_scan_string(struct wh_json_scan *s, struct wh_str *out, struct wh_error 
     char *dst;
     enum wh_err rc;
 
-    if (s->p == s->end || *s->p != '"')
-        return fail_at(s, s->p, err, "string expected");
-    if ((rc = scan_raw_string(s, &raw, &len, &escaped, err)) != WH_OK)
+    if ((rc = scan_raw_string_rest(s, at, &raw, &len, &escaped, err)) != WH_OK)
         return rc;
     if (!escaped) {
         *out = (struct wh_str){(const char *)raw, len};
@@ -377,6 +356,28 @@ wh_json_scan_string(struct wh_json_scan *s, struct wh_str *out, struct wh_error 
     dst[n] = '\0';
     out->len = n;
     return WH_OK;
+}
+
+/* The string at the cursor (on '"'), decoded: a plain ASCII one inline, a view of the input. */
+static inline __attribute__((always_inline)) enum wh_err
+read_string(struct wh_json_scan *s, struct wh_str *out, struct wh_error *err)
+{
+    const unsigned char *begin = s->p + 1, *p = skip_plain(begin, s->end);
+
+    if (p < s->end && *p == '"') {
+        *out = (struct wh_str){(const char *)begin, (size_t)(p - begin)};
+        s->p = p + 1;
+        return WH_OK;
+    }
+    return read_string_rest(s, p, out, err);
+}
+
+enum wh_err
+wh_json_scan_string(struct wh_json_scan *s, struct wh_str *out, struct wh_error *err)
+{
+    if (s->p == s->end || *s->p != '"')
+        return fail_at(s, s->p, err, "string expected");
+    return read_string(s, out, err);
 }
 
 static bool
@@ -733,7 +734,7 @@ wh_json_scan_object_next(struct wh_json_scan *s, struct wh_str *key, bool *has_k
     s->fresh = false;
     if (s->p == s->end || *s->p != '"')
         return fail_at(s, s->p, err, "%s where an object key was expected", describe(s));
-    if ((rc = wh_json_scan_string(s, key, err)) != WH_OK)
+    if ((rc = read_string(s, key, err)) != WH_OK)
         return rc;
     skip_ws(s);
     if (s->p == s->end || *s->p != ':')

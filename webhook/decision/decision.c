@@ -149,9 +149,14 @@ wh_decision_subject_set(struct wh_decision *d, const char *kind, const char *nam
     if (name == NULL || name[0] == '\0')
         subject = kind; /* a pod of a controller is named by generateName after admission */
     else if (namespace_ == NULL || namespace_[0] == '\0')
-        subject = wh_arena_sprintf(d->arena, "%s %s", kind, name);
+        subject = wh_arena_join(
+            d->arena, (const struct wh_str[]){wh_str_c(kind), WH_STR(" "), wh_str_c(name)}, 3);
     else
-        subject = wh_arena_sprintf(d->arena, "%s %s/%s", kind, namespace_, name);
+        subject =
+            wh_arena_join(d->arena,
+                          (const struct wh_str[]){wh_str_c(kind), WH_STR(" "), wh_str_c(namespace_),
+                                                  WH_STR("/"), wh_str_c(name)},
+                          5);
     d->subject = wh_decision_text_clip(d->arena, subject, WH_SUBJECT_MAX);
 }
 
