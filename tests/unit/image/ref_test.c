@@ -502,6 +502,68 @@ test_glob_overlap_of_long_patterns_is_bounded(void)
     wh_arena_fini(&a);
 }
 
+/* The glob semantics by plain recursion (exponential, fine for a few characters): '**' reads
+ * anything, '*' anything but '/', '?' one character but '/', a literal itself. */
+static bool
+ref_glob(const char *p, size_t pn, const char *t, size_t tn)
+{
+    if (pn == 0)
+        return tn == 0;
+    if (pn >= 2 && p[0] == '*' && p[1] == '*') {
+        for (size_t k = 0; k <= tn; k++)
+            if (ref_glob(p + 2, pn - 2, t + k, tn - k))
+                return true;
+        return false;
+    }
+    if (p[0] == '*') {
+        for (size_t k = 0; k <= tn && (k == 0 || t[k - 1] != '/'); k++)
+            if (ref_glob(p + 1, pn - 1, t + k, tn - k))
+                return true;
+        return false;
+    }
+    if (tn == 0 || (p[0] == '?' ? t[0] == '/' : t[0] != p[0]))
+        return false;
+    return ref_glob(p + 1, pn - 1, t + 1, tn - 1);
+}
+
+/* Every pattern of up to 5 tokens over {a, b, /, *, ?} against every text of up to 5 characters
+ * over {a, b, /}: the literal prefix and suffix compared first (wh_image_glob_match) answer as
+ * the rows alone did. */
+static void
+test_glob_matches_reference_exhaustively(void)
+{
+    static const char pchars[] = "ab/*?", tchars[] = "ab/";
+    char pat[8], txt[8];
+    size_t checked = 0, bad = 0;
+
+    for (size_t pn = 0; pn <= 5; pn++) {
+        size_t np = 1;
+        for (size_t k = 0; k < pn; k++)
+            np *= 5;
+        for (size_t pi = 0; pi < np; pi++) {
+            size_t v = pi;
+            for (size_t k = 0; k < pn; k++, v /= 5)
+                pat[k] = pchars[v % 5];
+            for (size_t tn = 0; tn <= 5; tn++) {
+                size_t nt = 1;
+                for (size_t k = 0; k < tn; k++)
+                    nt *= 3;
+                for (size_t ti = 0; ti < nt; ti++) {
+                    size_t w = ti;
+                    for (size_t k = 0; k < tn; k++, w /= 3)
+                        txt[k] = tchars[w % 3];
+                    bad +=
+                        wh_image_glob_match((struct wh_str){pat, pn}, (struct wh_str){txt, tn}) !=
+                        ref_glob(pat, pn, txt, tn);
+                    checked++;
+                }
+            }
+        }
+    }
+    ok(bad == 0, "glob match agrees with the reference on %zu pattern/text pairs (%zu differ)",
+       checked, bad);
+}
+
 int
 main(void)
 {
@@ -512,6 +574,7 @@ main(void)
     test_name_length_capped_at_255();
     test_huge_input_rejected_before_work();
     test_glob_semantics();
+    test_glob_matches_reference_exhaustively();
     test_glob_pathological_pattern_is_fast();
     test_glob_valid_rejects_bad_patterns();
     test_display_shows_the_canonical_name_when_respelled();
