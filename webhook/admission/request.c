@@ -92,7 +92,16 @@ struct keyset {
     size_t n, cap;
     uint32_t *slots; /* index + 1 into keys; 0 empty */
     size_t mask;
+    uint64_t seen; /* key_bit() of every key: a key whose bit is clear is new, no compare */
 };
+
+/* One of 64 bits for a key, from its length and its last byte: keys of one object nearly
+ * always differ in one of them. */
+static inline uint64_t
+key_bit(struct wh_str k)
+{
+    return (uint64_t)1 << ((k.len * 7 + (k.len > 0 ? (unsigned char)k.ptr[k.len - 1] : 0)) & 63);
+}
 
 static uint32_t
 hash_key(struct wh_str k)
@@ -135,11 +144,13 @@ static bool
 keyset_add(struct keyset *ks, struct wh_str key, struct wh_arena *a)
 {
     size_t i;
+    uint64_t bit = key_bit(key);
 
     if (ks->slots == NULL) {
-        for (i = 0; i < ks->n; i++)
+        for (i = 0; (ks->seen & bit) != 0 && i < ks->n; i++)
             if (same_key(ks->keys[i], key))
                 return false;
+        ks->seen |= bit;
     } else {
         for (i = hash_key(key) & ks->mask; ks->slots[i] != 0; i = (i + 1) & ks->mask)
             if (same_key(ks->keys[ks->slots[i] - 1], key))
@@ -161,13 +172,26 @@ keyset_add(struct keyset *ks, struct wh_str key, struct wh_arena *a)
     return true;
 }
 
+/* Bit (n & 63) set for a field name of n bytes: what member_schema compares at all. */
+static uint64_t
+field_lengths(const struct schema *sc)
+{
+    uint64_t m = 0;
+
+    for (size_t i = 0; i < sc->n_fields; i++)
+        m |= (uint64_t)1 << (sc->fields[i].len & 63);
+    return m;
+}
+
 static const struct schema *
-member_schema(const struct schema *sc, struct wh_str key)
+member_schema(const struct schema *sc, uint64_t lengths, struct wh_str key)
 {
     size_t i;
 
     if (sc->any != NULL)
         return sc->any;
+    if (((lengths >> (key.len & 63)) & 1) == 0)
+        return NULL; /* no field this long: most of the keys a review does not read */
     for (i = 0; i < sc->n_fields; i++)
         if (key.len == sc->fields[i].len && memcmp(key.ptr, sc->fields[i].name, key.len) == 0)
             return sc->fields[i].schema;
@@ -195,12 +219,14 @@ keep_object(struct wh_json_scan *s, const struct schema *sc, struct wh_arena *a,
     struct wh_str key;
     bool has_key;
     enum wh_err rc;
+    uint64_t lengths = field_lengths(sc);
 
     ks.keys = ks.local;
     ks.n = 0;
     ks.cap = KEYS_LINEAR;
     ks.slots = NULL;
     ks.mask = KEYS_LINEAR - 1;
+    ks.seen = 0;
     if ((rc = wh_json_scan_object_enter(s, err)) != WH_OK)
         return rc;
     for (;;) {
@@ -213,7 +239,7 @@ keep_object(struct wh_json_scan *s, const struct schema *sc, struct wh_arena *a,
             return WH_OK;
         if (!keyset_add(&ks, key, a))
             return wh_json_scan_fail(s, "duplicate object key", key, err);
-        if ((msc = member_schema(sc, key)) == NULL) {
+        if ((msc = member_schema(sc, lengths, key)) == NULL) {
             if ((rc = wh_json_scan_skip(s, err)) != WH_OK)
                 return rc;
             continue;
