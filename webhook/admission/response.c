@@ -96,7 +96,7 @@ append_quoted(struct wh_buf *out, const unsigned char *s, size_t n)
 /* True when `text` is printable ASCII (what wh_decision_text_clean leaves as it is) that fits
  * `max_bytes` and, escaped, `max_escaped`: nearly every annotation, warning and denial. */
 static bool
-is_plain_fit(struct wh_str text, size_t max_bytes, size_t max_escaped)
+is_plain_fit(struct wh_str text, size_t max_bytes, size_t max_escaped, bool *has_quotes)
 {
     const unsigned char *s = (const unsigned char *)text.ptr;
     size_t i = 0, escaped = text.len;
@@ -109,6 +109,7 @@ is_plain_fit(struct wh_str text, size_t max_bytes, size_t max_escaped)
         escaped++;
         i++;
     }
+    *has_quotes = escaped > text.len;
     return escaped <= max_escaped;
 }
 
@@ -124,11 +125,16 @@ append_escaped(struct wh_buf *out, struct scratch *sc, struct wh_str text, size_
 {
     const unsigned char *s;
     size_t i, len, escaped = 0, fit = 0;
+    bool has_quotes;
 
     sc->was_plain = false;
-    if (text.len > 0 && is_plain_fit(text, max_bytes, max_escaped)) {
-        /* Clean already and uncut: no scratch copy, no character walk. */
-        append_quoted(out, (const unsigned char *)text.ptr, text.len);
+    if (text.len > 0 && is_plain_fit(text, max_bytes, max_escaped, &has_quotes)) {
+        /* Clean already and uncut: no scratch copy, no character walk, and without a quote or
+         * backslash no second scan. */
+        if (has_quotes)
+            append_quoted(out, (const unsigned char *)text.ptr, text.len);
+        else
+            wh_buf_append(out, text.ptr, text.len);
         sc->was_plain = true;
         return text.len;
     }

@@ -187,7 +187,13 @@ wh_decision_annotate(struct wh_decision *d, const char *key, const char *fmt, ..
     size_t i, n = d->n_annotations;
 
     va_start(ap, fmt);
-    value = wh_arena_vsprintf(d->arena, fmt, ap);
+    if (fmt[0] == '%' && fmt[1] == 's' && fmt[2] == '\0') {
+        /* Nearly every annotation: its value copied, as "%s" prints it (NULL as glibc's). */
+        const char *arg = va_arg(ap, const char *);
+        value = wh_arena_strdup(d->arena, arg != NULL ? arg : "(null)");
+    } else {
+        value = wh_arena_vsprintf(d->arena, fmt, ap);
+    }
     va_end(ap);
     for (i = 0; i < n; i++) {
         if (strcmp(d->annotations[i].key, key) == 0) {

@@ -236,6 +236,28 @@ test_annotate_replaces_by_key(void)
     wh_arena_fini(&a);
 }
 
+/* A "%s" value is a copy of its argument (the caller's buffer may not outlive the call), and a
+ * NULL one reads as printf prints it. */
+static void
+test_annotate_copies_a_plain_value(void)
+{
+    struct wh_arena a;
+    struct wh_decision d;
+    char buf[16] = "allow";
+    const char *volatile none = NULL; /* unknown to the compiler: no format warning */
+
+    wh_arena_init(&a);
+    wh_decision_init(&d, &a);
+    wh_decision_annotate(&d, "0-verdict", "%s", buf);
+    memcpy(buf, "deny", 5);
+    ok(strcmp(d.annotations[0].value, "allow") == 0 && d.annotations[0].value != buf,
+       "a %%s value is copied (%s)", d.annotations[0].value);
+    wh_decision_annotate(&d, "0-signer", "%s", none);
+    ok(strcmp(d.annotations[1].value, "(null)") == 0, "a NULL %%s value reads (null) (%s)",
+       d.annotations[1].value);
+    wh_arena_fini(&a);
+}
+
 int
 main(void)
 {
@@ -248,5 +270,6 @@ main(void)
     test_text_clean_and_clip();
     test_identical_warnings_recorded_once();
     test_annotate_replaces_by_key();
+    test_annotate_copies_a_plain_value();
     return done_testing();
 }
