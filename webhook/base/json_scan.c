@@ -516,18 +516,25 @@ wh_json_scan_peek(struct wh_json_scan *s, enum wh_json_scan_kind *kind, struct w
     }
 }
 
-/* Cursor on '{' or '['. */
+/* enter()'s refusal of one level too many. */
 static enum wh_err
+enter_too_deep(const struct wh_json_scan *s, struct wh_error *err)
+{
+    /* Same check and wording as the bracket count that ran before jansson did. */
+    if (s->depth + 1 > s->max_depth)
+        return wh_error_set(err, WH_E_LIMIT, "%s nesting exceeds %zu levels at byte %zu", s->label,
+                            s->max_depth, (size_t)(s->p - s->start));
+    return fail_at(s, s->p, err, "maximum parsing depth reached");
+}
+
+/* Cursor on '{' or '['. Inline: every container of a skipped subtree passes here. */
+static inline __attribute__((always_inline)) enum wh_err
 enter(struct wh_json_scan *s, bool is_object, struct wh_error *err)
 {
     size_t d = s->depth + 1;
 
-    /* Same check and wording as the bracket count that ran before jansson did. */
-    if (d > s->max_depth)
-        return wh_error_set(err, WH_E_LIMIT, "%s nesting exceeds %zu levels at byte %zu", s->label,
-                            s->max_depth, (size_t)(s->p - s->start));
-    if (d > WH_JSON_SCAN_MAX_DEPTH)
-        return fail_at(s, s->p, err, "maximum parsing depth reached");
+    if (d > s->max_depth || d > WH_JSON_SCAN_MAX_DEPTH)
+        return enter_too_deep(s, err);
     if (is_object)
         s->is_object[d / 64] |= (uint64_t)1 << (d % 64);
     else
