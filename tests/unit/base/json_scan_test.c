@@ -136,6 +136,19 @@ test_depth_is_capped_with_limit_error(void)
        "4 levels past a cap of 3: WH_E_LIMIT at byte 3 (%s)", err.msg);
     ok(validate("[{\"a\":[{}]}]", 12, 3, &err) == WH_E_LIMIT, "objects and arrays both count (%s)",
        err.msg);
+    {
+        /* Past jansson's own 2048 levels under a larger cap: its syntax error, as jansson. */
+        char deep[2 * (WH_JSON_SCAN_MAX_DEPTH + 1)];
+        size_t n = WH_JSON_SCAN_MAX_DEPTH + 1;
+
+        memset(deep, '[', n);
+        memset(deep + n, ']', n);
+        ok(validate(deep, 2 * n, 4096, &err) == WH_E_INVALID &&
+               strstr(err.msg, "maximum parsing depth reached") != NULL &&
+               !jansson_accepts(deep, 2 * n),
+           "2049 levels under a cap of 4096: WH_E_INVALID (%s)", err.msg);
+        ok(validate(deep + 1, 2 * n - 2, 4096, &err) == WH_OK, "2048 levels are accepted");
+    }
 }
 
 static void
