@@ -179,7 +179,12 @@ list_images(const struct wh_admission_jval *spec, const char *spec_path, const c
         return wh_error_set(err, WH_E_INVALID, "%s.%s is not an array", spec_path, list);
     for (c = arr->first; c != NULL; c = c->next, i++) {
         const struct wh_admission_jval *image, *name;
-        char *path = wh_arena_sprintf(a, "%s.%s[%zu].image", spec_path, list, i);
+        char num[24];
+        char *path = wh_arena_join(
+            a,
+            (const struct wh_str[]){wh_str_c(spec_path), WH_STR("."), wh_str_c(list), WH_STR("["),
+                                    wh_str_c(wh_str_decimal(num, i)), WH_STR("].image")},
+            6);
 
         if (c->kind != WH_JSON_SCAN_OBJECT)
             return wh_error_set(err, WH_E_INVALID, "%s.%s[%zu] is not an object", spec_path, list,

@@ -281,14 +281,17 @@ append_annotations(struct wh_buf *out, const struct wh_decision *d, struct scrat
     wh_buf_append_c(out, ",\"auditAnnotations\":{");
     span->at = out->len;
     for (i = 0; i < d->n_annotations; i++) {
-        if (i > 0)
-            wh_buf_append_c(out, ",");
-        append_text(out, d->annotations[i].key); /* a qualified name: checked by the caller */
-        wh_buf_append_c(out, ":\"");
+        const char *key = d->annotations[i].key;
+
+        /* A qualified name (the caller checked every key): letters, digits, '-', '_' and '.',
+         * nothing to escape, nothing to repair. */
+        wh_buf_append(out, i > 0 ? ",\"" : "\"", i > 0 ? 2 : 1);
+        wh_buf_append(out, key, strlen(key));
+        wh_buf_append(out, "\":\"", 3);
         append_escaped(out, sc, wh_str_c(d->annotations[i].value), SIZE_MAX,
                        WH_RESPONSE_ANNOTATION_MAX);
         is_verbatim = is_verbatim && sc->was_plain;
-        wh_buf_append_c(out, "\"");
+        wh_buf_append(out, "\"", 1);
     }
     span->len = out->len - span->at;
     span->is_verbatim = is_verbatim && !out->overflow;

@@ -87,6 +87,19 @@ wh_buf_init(struct wh_buf *b, size_t cap)
     b->overflow = false;
 }
 
+const char *
+wh_str_decimal(char buf[24], unsigned long long v)
+{
+    char *p = buf + 23;
+
+    *p = '\0';
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    return p;
+}
+
 void
 wh_buf_reserve(struct wh_buf *b, size_t n)
 {

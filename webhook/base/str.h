@@ -54,6 +54,9 @@ wh_str_c(const char *s)
     return (struct wh_str){s, s == NULL ? 0 : strlen(s)};
 }
 
+/* `v` in decimal, NUL-terminated at the end of `buf` (returned): what "%llu" prints, without a
+ * format to read. */
+const char *wh_str_decimal(char buf[24], unsigned long long v);
 bool wh_str_eq(struct wh_str a, struct wh_str b);
 bool wh_str_eq_c(struct wh_str a, const char *b);
 bool wh_str_has_prefix(struct wh_str s, const char *prefix);

@@ -56,20 +56,6 @@ join(struct wh_arena *a, const char *const *parts, size_t n)
     join((a), (const char *const[]){__VA_ARGS__},                                                  \
          sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
 
-/* `v` in decimal, in `buf` (the end of it): what "%llu" prints. */
-static const char *
-decimal(char buf[24], unsigned long long v)
-{
-    char *p = buf + 23;
-
-    *p = '\0';
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    return p;
-}
-
 /* Cache keys of a review that reads with its pod's pull secrets are its own: a failure (a 401)
  * seen without the secret must not answer a review that has one, nor the other way round. */
 const char *
@@ -102,10 +88,10 @@ wh_pipeline_memo_facts_key(const struct wh_image_check_ctx *ctx, const struct wh
     char gen[24], trust_gen[24], index[24];
 
     return JOIN(ctx->arena, wh_pipeline_memo_creds_scope(ctx), "facts|",
-                decimal(gen, (unsigned long long)ctx->generation), "|t",
-                decimal(trust_gen, (unsigned long long)ctx->trust_generation), "|",
-                decimal(index, rule_index), want_signature ? "|1|" : "|0|", ref->registry, "/",
-                ref->repository, "@", digest);
+                wh_str_decimal(gen, (unsigned long long)ctx->generation), "|t",
+                wh_str_decimal(trust_gen, (unsigned long long)ctx->trust_generation), "|",
+                wh_str_decimal(index, rule_index), want_signature ? "|1|" : "|0|", ref->registry,
+                "/", ref->repository, "@", digest);
 }
 
 const char *

@@ -78,12 +78,13 @@ reply_error(struct wh_review_reply *reply, const char *msg)
  * `span`: the same bytes the JSON writer would make), else written from `d`. */
 static void
 log_review(const struct wh_admission_request *req, const struct wh_decision *d, int64_t started_ms,
-           unsigned long registry_requests, struct wh_arena *a, const struct wh_buf *body,
+           unsigned long registry_requests, const struct wh_buf *body,
            const struct wh_admission_annotations_span *span)
 {
     struct wh_buf b;
     size_t i;
     int64_t ms = wh_clock_mono_ms() - started_ms; /* monotonic: never negative */
+    char num[24];
 
     wh_buf_init(&b, 64 * 1024);
     wh_buf_reserve(&b, 2048); /* a review line of a few images: one malloc */
@@ -95,12 +96,12 @@ log_review(const struct wh_admission_request *req, const struct wh_decision *d, 
     wh_buf_append_json_string(&b, wh_str_c(req->kind));
     wh_buf_append_c(&b, ",\"operation\":");
     wh_buf_append_json_string(&b, wh_str_c(req->operation));
-    /* The arena's printf: these conversions it prints without vfprintf. */
-    wh_buf_append_c(&b, wh_arena_sprintf(a,
-                                         ",\"allowed\":%s,\"ms\":%zu,\"images\":%zu,"
-                                         "\"registry_requests\":%zu",
-                                         d->allowed ? "true" : "false", (size_t)(ms > 0 ? ms : 0),
-                                         req->n_images, (size_t)registry_requests));
+    wh_buf_append_c(&b, d->allowed ? ",\"allowed\":true,\"ms\":" : ",\"allowed\":false,\"ms\":");
+    wh_buf_append_c(&b, wh_str_decimal(num, (unsigned long long)(ms > 0 ? ms : 0)));
+    wh_buf_append_c(&b, ",\"images\":");
+    wh_buf_append_c(&b, wh_str_decimal(num, req->n_images));
+    wh_buf_append_c(&b, ",\"registry_requests\":");
+    wh_buf_append_c(&b, wh_str_decimal(num, registry_requests));
     wh_buf_append_c(&b, ",\"namespace\":");
     wh_buf_append_json_string(&b, wh_str_c(req->namespace_));
     wh_buf_append_c(&b, ",\"annotations\":{");
@@ -250,7 +251,7 @@ run_review(struct wh_review_worker *w, struct wh_bytes body, int64_t deadline_ms
     }
     if (w->registry != NULL)
         requests = wh_registry_client_requests(w->registry) - requests;
-    log_review(&req, &d, started, requests, &a, &reply->body, &span);
+    log_review(&req, &d, started, requests, &reply->body, &span);
     observe_review(&w->env->m, reply->verdict, started_us, &timing);
     wh_policy_unref(policy);
     wh_trust_root_unref(trust);

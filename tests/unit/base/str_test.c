@@ -142,6 +142,30 @@ test_hex_decode(void)
     ok(wh_str_hex_decode("", 0, out), "no digits is no bytes");
 }
 
+/* wh_str_decimal prints what "%llu" prints; wh_buf_reserve allocates and changes nothing else. */
+static void
+test_decimal_and_reserve(void)
+{
+    static const unsigned long long vs[] = {0, 7, 10, 443, 65535, 18446744073709551615ull};
+    char buf[24], want[24];
+    struct wh_buf b;
+    size_t bad = 0;
+
+    for (size_t i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
+        snprintf(want, sizeof(want), "%llu", vs[i]);
+        bad += strcmp(wh_str_decimal(buf, vs[i]), want) != 0;
+    }
+    ok(bad == 0, "wh_str_decimal prints as %%llu (0 to 2^64-1)");
+    wh_buf_init(&b, 100);
+    wh_buf_reserve(&b, 4096);
+    ok(b.len == 0 && !b.overflow && b.alloc == 101 && b.ptr[0] == '\0',
+       "reserve stops at the cap and writes nothing (alloc %zu)", b.alloc);
+    wh_buf_append_c(&b, "abc");
+    wh_buf_reserve(&b, 2);
+    ok(b.len == 3 && strcmp(b.ptr, "abc") == 0, "reserve below the length keeps the text");
+    wh_buf_fini(&b);
+}
+
 int
 main(void)
 {
@@ -153,5 +177,6 @@ main(void)
     test_arena_large_and_small_allocations();
     test_lines_and_trim();
     test_hex_decode();
+    test_decimal_and_reserve();
     return done_testing();
 }
