@@ -529,37 +529,33 @@ ref_glob(const char *p, size_t pn, const char *t, size_t tn)
 /* Every pattern of up to 5 tokens over {a, b, /, *, ?} against every text of up to 5 characters
  * over {a, b, /}: the literal prefix and suffix compared first (wh_image_glob_match) answer as
  * the rows alone did. */
+/* The `index`-th word of `n` letters over `alphabet` (`base` letters), into out; returns how
+ * many such words there are. */
+static size_t
+spell(char *out, size_t index, size_t n, const char *alphabet, size_t base)
+{
+    size_t count = 1;
+
+    for (size_t k = 0; k < n; k++, index /= base) {
+        out[k] = alphabet[index % base];
+        count *= base;
+    }
+    return count;
+}
+
 static void
 test_glob_matches_reference_exhaustively(void)
 {
-    static const char pchars[] = "ab/*?", tchars[] = "ab/";
     char pat[8], txt[8];
     size_t checked = 0, bad = 0;
 
-    for (size_t pn = 0; pn <= 5; pn++) {
-        size_t np = 1;
-        for (size_t k = 0; k < pn; k++)
-            np *= 5;
-        for (size_t pi = 0; pi < np; pi++) {
-            size_t v = pi;
-            for (size_t k = 0; k < pn; k++, v /= 5)
-                pat[k] = pchars[v % 5];
-            for (size_t tn = 0; tn <= 5; tn++) {
-                size_t nt = 1;
-                for (size_t k = 0; k < tn; k++)
-                    nt *= 3;
-                for (size_t ti = 0; ti < nt; ti++) {
-                    size_t w = ti;
-                    for (size_t k = 0; k < tn; k++, w /= 3)
-                        txt[k] = tchars[w % 3];
+    for (size_t pn = 0; pn <= 5; pn++)
+        for (size_t pi = 0; pi < spell(pat, pi, pn, "ab/*?", 5); pi++)
+            for (size_t tn = 0; tn <= 5; tn++)
+                for (size_t ti = 0; ti < spell(txt, ti, tn, "ab/", 3); ti++, checked++)
                     bad +=
                         wh_image_glob_match((struct wh_str){pat, pn}, (struct wh_str){txt, tn}) !=
                         ref_glob(pat, pn, txt, tn);
-                    checked++;
-                }
-            }
-        }
-    }
     ok(bad == 0, "glob match agrees with the reference on %zu pattern/text pairs (%zu differ)",
        checked, bad);
 }
