@@ -526,7 +526,7 @@ ref_glob(const char *p, size_t pn, const char *t, size_t tn)
     return ref_glob(p + 1, pn - 1, t + 1, tn - 1);
 }
 
-/* Every pattern of up to 5 tokens over {a, b, /, *, ?} against every text of up to 5 characters
+/* Every pattern of up to 4 tokens over {a, b, /, *, ?} against every text of up to 4 characters
  * over {a, b, /}: the literal prefix and suffix compared first (wh_image_glob_match) answer as
  * the rows alone did. */
 /* The `index`-th word of `n` letters over `alphabet` (`base` letters), into out; returns how
@@ -549,9 +549,9 @@ test_glob_matches_reference_exhaustively(void)
     char pat[8], txt[8];
     size_t checked = 0, bad = 0;
 
-    for (size_t pn = 0; pn <= 5; pn++)
+    for (size_t pn = 0; pn <= 4; pn++)
         for (size_t pi = 0; pi < spell(pat, pi, pn, "ab/*?", 5); pi++)
-            for (size_t tn = 0; tn <= 5; tn++)
+            for (size_t tn = 0; tn <= 4; tn++)
                 for (size_t ti = 0; ti < spell(txt, ti, tn, "ab/", 3); ti++, checked++)
                     bad +=
                         wh_image_glob_match((struct wh_str){pat, pn}, (struct wh_str){txt, tn}) !=
