@@ -60,4 +60,36 @@ for args in "$work/none.json|$prodf|$top/policy/default.yaml|driftgate diff: $wo
   [ "$rc" = 2 ] && [ "$(wc -l < "$work/err")" = 1 ] && [[ "$(cat "$work/err")" == "$want"* ]] && [ ! -s "$work/out" ]
   check $? "diff $(basename "$prod") $(basename "$dev") --policy $(basename "$pol"): one line, '$want...', exit 2 (exit $rc)" "$(cat "$work/err")"
 done
+# A policy file that cannot be read is named once ("policy PATH: why", not "policy PATH: PATH: why").
+rc=$(run diff "$prodf" "$prodf" --policy "$work/none.yaml")
+[ "$rc" = 2 ] && [ "$(cat "$work/err")" = "driftgate diff: policy $work/none.yaml: No such file or directory" ]
+check $? "diff --policy none.yaml: the unreadable policy's path once, exit 2 (exit $rc)" "$(cat "$work/err")"
+
+# diff never verifies, so it only checks signer keys (file, label, base64, SPKI shape, algorithm:
+# verify/keys.h wh_verify_key_check) and skips OpenSSL's key decoders; a broken key is still an
+# invalid policy for diff, and a key only OpenSSL's parse refuses (an EC point off its curve) is
+# refused by every command that verifies or lints.
+for kind in base64 offcurve; do
+  mkdir -p "$work/$kind/keys"
+  cp "$top/policy/default.yaml" "$work/$kind/policy.yaml"
+done
+printf -- '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEMtrI43VOsE3mcsrEtVi+2w1YXcEL\n=1\n-----END PUBLIC KEY-----\n' \
+  > "$work/base64/keys/ci.pub"
+printf -- '-----BEGIN PUBLIC KEY-----\n%s\n%s\n-----END PUBLIC KEY-----\n' \
+  MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEMtrI43VOsE3mcsrEtVi+2w1YXcEL \
+  dVe1LG3Qd2n700QeLcK/6AKUSmm8qVGomePyQBqz/zraluU5d9BbzRe89g== > "$work/offcurve/keys/ci.pub"
+rc=$(run diff "$prodf" "$prodf" --policy "$work/base64/policy.yaml")
+[ "$rc" = 2 ] && [ ! -s "$work/out" ] && [ "$(wc -l < "$work/err")" = 1 ] &&
+  grep -q "^driftgate diff: $work/base64/policy.yaml:[0-9]*:[0-9]*: signer ci-key: key: malformed PEM public key" "$work/err"
+check $? "diff with a signer key of broken base64: the policy is refused at the key's line, exit 2 (exit $rc)" "$(cat "$work/err")"
+rc=$(run diff "$prodf" "$prodf" --policy "$work/offcurve/policy.yaml")
+[ "$rc" = 0 ] && [ ! -s "$work/err" ] && grep -q '^summary: block 0' "$work/out"
+check $? "diff with an off-curve signer key (which diff never uses): the report, exit 0 (exit $rc)" "$(cat "$work/out" "$work/err")"
+rc=$(run policy lint "$work/offcurve/policy.yaml")
+[ "$rc" = 1 ] && grep -q "signer ci-key: key: malformed PEM public key" "$work/out" "$work/err"
+check $? "policy lint parses the key: the off-curve key is refused, exit 1 (exit $rc)" "$(cat "$work/out" "$work/err")"
+printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u"}}' > "$work/review.json"
+rc=$(run review "$work/review.json" --policy "$work/offcurve/policy.yaml")
+[ "$rc" = 2 ] && grep -q "signer ci-key: key: malformed PEM public key" "$work/err"
+check $? "review parses the key: the off-curve key is refused at load, exit 2 (exit $rc)" "$(cat "$work/out" "$work/err")"
 done_testing

@@ -303,6 +303,7 @@ wh_cli_diff(int argc, char **argv)
     lo.now = wh_clock_wall();
     lo.key_dirs = o.settings.policy_key_dirs;
     lo.n_key_dirs = o.settings.n_policy_key_dirs;
+    lo.keys_checked_only_unsafe = true; /* diff verifies nothing: no OpenSSL key decoders */
     if (wh_policy_load_with(o.settings.policy_path, &lo, &policy, &err) != WH_OK) {
         diff_error(err.msg);
         goto out;

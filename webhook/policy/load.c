@@ -49,7 +49,8 @@ struct ctx {
     struct wh_error first;
     wh_policy_error_fn *on_error;
     void *on_error_arg;
-    bool tiers_failed; /* a tier list did not load: rule references to it are not checked */
+    bool tiers_failed;      /* a tier list did not load: rule references to it are not checked */
+    bool keys_checked_only; /* wh_policy_load_options.keys_checked_only_unsafe */
 };
 
 /* A tier list written as {extends, before, after}, until resolve_tier_list puts it together. */
@@ -631,7 +632,9 @@ parse_key(struct ctx *c, const struct wh_yaml_node *n, const char *where,
             return rc;
         pem = (struct wh_bytes){(const unsigned char *)text, strlen(text)};
     }
-    if (wh_verify_key_parse(pem, &c->p->arena, &s->key, &e) != WH_OK)
+    rc = c->keys_checked_only ? wh_verify_key_check(pem, &c->p->arena, &s->key, &e)
+                              : wh_verify_key_parse(pem, &c->p->arena, &s->key, &e);
+    if (rc != WH_OK)
         return fail(c, at, "%s: %s", where, e.msg);
     return WH_OK;
 }
@@ -2258,6 +2261,7 @@ wh_policy_parse_with(struct wh_bytes yaml, const char *filename, const char *bas
     c.now = o->now;
     c.key_dirs = o->key_dirs;
     c.n_key_dirs = o->n_key_dirs;
+    c.keys_checked_only = o->keys_checked_only_unsafe;
     c.tmp = &tmp;
     c.p = p;
     c.err = err;
@@ -2293,13 +2297,15 @@ wh_policy_load_with(const char *path, const struct wh_policy_load_options *o,
     struct wh_bytes yaml;
     const char *slash = strrchr(path, '/');
     const char *dir;
+    struct wh_error file_err;
     enum wh_err rc;
 
     wh_arena_init(&a);
-    rc = wh_file_read(path, lim->policy_bytes, &a, &yaml, err);
+    rc = wh_file_read(path, lim->policy_bytes, &a, &yaml, &file_err);
     if (rc != WH_OK) {
         wh_arena_fini(&a);
-        return wh_error_wrap(err, "policy %s", path);
+        /* base/file's message starts with the path: "policy PATH: why", the path once */
+        return wh_error_set(err, rc, "policy %s", file_err.msg);
     }
     if (slash == NULL)
         dir = ".";

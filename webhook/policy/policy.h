@@ -55,6 +55,12 @@ struct wh_policy_load_options {
      * on_error (NULL: none is) in that order, and the load fails with the first in *err. */
     wh_policy_error_fn *on_error;
     void *on_error_arg;
+    /* Signer keys are only checked (wh_verify_key_check: file, label, base64, DER shape,
+     * algorithm and curve), not parsed by OpenSSL, and verify nothing (a verification with one
+     * fails closed): for a command that never verifies, `driftgate diff`, which so never
+     * initialises OpenSSL (~11M instructions and ~60 page faults, a tenth of a 10k-component
+     * diff's main thread). Zero: every key is parsed, as serve, review, check and lint need. */
+    bool keys_checked_only_unsafe;
 };
 
 /* wh_policy_parse and wh_policy_load with options; the two above are these with

@@ -16,10 +16,12 @@
 #define RSA_MAX_BITS 16384
 #define SIG_MAX 4096 /* an RSA-16384 signature is 2048 bytes; DER ECDSA P-521 is ~139 */
 
-enum key_kind { KEY_ECDSA, KEY_RSA, KEY_ED25519 };
+/* KEY_UNPARSED: checked by wh_verify_key_check only; no EVP_PKEY, verifies nothing. */
+enum key_kind { KEY_ECDSA, KEY_RSA, KEY_ED25519, KEY_UNPARSED };
 
 struct wh_verify_key {
-    EVP_PKEY *pkey;
+    EVP_PKEY *pkey;       /* NULL for KEY_UNPARSED */
+    struct wh_bytes spki; /* KEY_UNPARSED: the DER SubjectPublicKeyInfo as the PEM gave it */
     enum key_kind kind;
     const EVP_MD *alt_md; /* second digest tried for ECDSA P-384/P-521, else NULL */
     char type[24];
@@ -129,6 +131,16 @@ check_pem_label(struct wh_bytes pem, struct wh_error *err)
     return WH_OK;
 }
 
+/* The size and label checks every PEM key gets first. */
+static enum wh_err
+check_pem(struct wh_bytes pem, struct wh_error *err)
+{
+    if (pem.len > WH_VERIFY_KEY_PEM_MAX)
+        return wh_error_set(err, WH_E_LIMIT, "public key PEM of %zu bytes exceeds %d", pem.len,
+                            WH_VERIFY_KEY_PEM_MAX);
+    return check_pem_label(pem, err);
+}
+
 enum wh_err
 wh_verify_key_parse(struct wh_bytes pem, struct wh_arena *a, struct wh_verify_key **out,
                     struct wh_error *err)
@@ -137,10 +149,7 @@ wh_verify_key_parse(struct wh_bytes pem, struct wh_arena *a, struct wh_verify_ke
     BIO *bio;
     EVP_PKEY *pkey;
 
-    if (pem.len > WH_VERIFY_KEY_PEM_MAX)
-        return wh_error_set(err, WH_E_LIMIT, "public key PEM of %zu bytes exceeds %d", pem.len,
-                            WH_VERIFY_KEY_PEM_MAX);
-    rc = check_pem_label(pem, err);
+    rc = check_pem(pem, err);
     if (rc != WH_OK)
         return rc;
     bio = BIO_new_mem_buf(pem.ptr, (int)pem.len);
@@ -152,6 +161,119 @@ wh_verify_key_parse(struct wh_bytes pem, struct wh_arena *a, struct wh_verify_ke
         return wh_error_openssl(err, WH_E_INVALID, "malformed PEM public key");
     ERR_clear_error();
     return adopt(pkey, a, out, err);
+}
+
+/* The first PEM block's bytes, base64-decoded by OpenSSL's generic PEM reader (no key decoder:
+ * nothing that needs OpenSSL's providers), copied into `a`. */
+static enum wh_err
+pem_der(struct wh_bytes pem, struct wh_arena *a, struct wh_bytes *der, struct wh_error *err)
+{
+    BIO *bio = BIO_new_mem_buf(pem.ptr, (int)pem.len);
+    char *name = NULL, *header = NULL;
+    unsigned char *data = NULL;
+    long len = 0;
+    int read;
+
+    if (bio == NULL)
+        wh_oom();
+    read = PEM_read_bio(bio, &name, &header, &data, &len);
+    BIO_free(bio);
+    if (read != 1 || len <= 0) {
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(data);
+        return wh_error_openssl(err, WH_E_INVALID, "malformed PEM public key");
+    }
+    der->ptr = wh_arena_memdup(a, data, (size_t)len);
+    der->len = (size_t)len;
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_free(data);
+    return WH_OK;
+}
+
+/* The type name of an SPKI's algorithm (and curve): what classify() would call a supported key,
+ * or the error it gives for an unsupported one. RSA's size needs the key: not checked here. */
+static enum wh_err
+classify_algorithm(const X509_ALGOR *alg, struct wh_verify_key *key, struct wh_error *err)
+{
+    const ASN1_OBJECT *oid;
+    const void *param;
+    int param_type, nid;
+
+    X509_ALGOR_get0(&oid, &param_type, &param, alg);
+    nid = OBJ_obj2nid(oid);
+    if (nid == NID_rsaEncryption) {
+        memcpy(key->type, "rsa", sizeof("rsa"));
+        return WH_OK;
+    }
+    if (nid == NID_ED25519) {
+        memcpy(key->type, "ed25519", sizeof("ed25519"));
+        return WH_OK;
+    }
+    if (nid != NID_X9_62_id_ecPublicKey)
+        return wh_error_set(err, WH_E_INVALID,
+                            "unsupported key type %s (want ECDSA, RSA or Ed25519)",
+                            nid != NID_undef ? OBJ_nid2sn(nid) : "unknown");
+    if (param_type != V_ASN1_OBJECT)
+        return wh_error_set(err, WH_E_INVALID, "EC key without a named curve is not supported");
+    switch (OBJ_obj2nid(param)) {
+    case NID_X9_62_prime256v1:
+        memcpy(key->type, "ecdsa-p256", sizeof("ecdsa-p256"));
+        return WH_OK;
+    case NID_secp384r1:
+        memcpy(key->type, "ecdsa-p384", sizeof("ecdsa-p384"));
+        return WH_OK;
+    case NID_secp521r1:
+        memcpy(key->type, "ecdsa-p521", sizeof("ecdsa-p521"));
+        return WH_OK;
+    default:
+        nid = OBJ_obj2nid(param);
+        return wh_error_set(err, WH_E_INVALID,
+                            "unsupported EC curve %s (want P-256, P-384 or P-521)",
+                            nid != NID_undef ? OBJ_nid2sn(nid) : "unknown");
+    }
+}
+
+enum wh_err
+wh_verify_key_check(struct wh_bytes pem, struct wh_arena *a, struct wh_verify_key **out,
+                    struct wh_error *err)
+{
+    struct wh_verify_key *key;
+    struct wh_bytes der = {NULL, 0};
+    const unsigned char *p, *end;
+    X509_ALGOR *alg = NULL;
+    ASN1_BIT_STRING *bits = NULL;
+    long len;
+    int tag, cls;
+    enum wh_err rc;
+
+    if ((rc = check_pem(pem, err)) != WH_OK || (rc = pem_der(pem, a, &der, err)) != WH_OK)
+        return rc;
+    /* SEQUENCE { AlgorithmIdentifier, BIT STRING }: bytes after it are let pass, as OpenSSL's
+     * SubjectPublicKeyInfo decoder lets them (so this is never stricter than the parse). */
+    p = der.ptr;
+    if (ASN1_get_object(&p, &len, &tag, &cls, (long)der.len) != V_ASN1_CONSTRUCTED ||
+        tag != V_ASN1_SEQUENCE || cls != V_ASN1_UNIVERSAL)
+        return wh_error_openssl(err, WH_E_INVALID, "malformed PEM public key");
+    end = p + len;
+    alg = d2i_X509_ALGOR(NULL, &p, end - p);
+    if (alg != NULL)
+        bits = d2i_ASN1_BIT_STRING(NULL, &p, end - p);
+    if (alg == NULL || bits == NULL || p != end) {
+        X509_ALGOR_free(alg);
+        ASN1_BIT_STRING_free(bits);
+        return wh_error_openssl(err, WH_E_INVALID, "malformed PEM public key");
+    }
+    ASN1_BIT_STRING_free(bits);
+    key = wh_arena_alloc(a, sizeof(*key));
+    *key = (struct wh_verify_key){.kind = KEY_UNPARSED, .spki = {der.ptr, (size_t)(end - der.ptr)}};
+    rc = classify_algorithm(alg, key, err);
+    X509_ALGOR_free(alg);
+    if (rc != WH_OK)
+        return rc;
+    *out = key;
+    return WH_OK;
 }
 
 enum wh_err
@@ -203,8 +325,14 @@ wh_verify_key_spki_der(const struct wh_verify_key *key, struct wh_arena *a, stru
                        struct wh_error *err)
 {
     unsigned char *der = NULL;
-    int len = i2d_PUBKEY(key->pkey, &der);
+    int len;
 
+    if (key->kind == KEY_UNPARSED) {
+        out->ptr = wh_arena_memdup(a, key->spki.ptr, key->spki.len);
+        out->len = key->spki.len;
+        return WH_OK;
+    }
+    len = i2d_PUBKEY(key->pkey, &der);
     if (len <= 0)
         return wh_error_openssl(err, WH_E_INTERNAL, "public key has no DER form");
     out->ptr = wh_arena_memdup(a, der, (size_t)len);
@@ -276,6 +404,9 @@ wh_verify_key_signature(const struct wh_verify_key *key, struct wh_bytes data, s
         verdict = try_verify(key, NULL, 0, data, sig);
         any_mismatch = verdict == 0;
         break;
+    case KEY_UNPARSED: /* a key only checked (driftgate diff) never verifies: deny */
+        return wh_error_set(err, WH_E_INTERNAL,
+                            "the %s key was only checked, not parsed: it cannot verify", key->type);
     default:
         return wh_error_set(err, WH_E_INTERNAL, "unknown key kind %d", (int)key->kind);
     }

@@ -22,6 +22,17 @@ struct wh_verify_key;
  */
 WH_MUST_CHECK enum wh_err wh_verify_key_parse(struct wh_bytes pem, struct wh_arena *a,
                                               struct wh_verify_key **out, struct wh_error *err);
+/*
+ * For a command that never verifies (`driftgate diff`): the checks of wh_verify_key_parse that
+ * need no OpenSSL key decoder, whose first use costs ~9M instructions of provider and decoder
+ * setup: the size, the "PUBLIC KEY" label, the base64, the SubjectPublicKeyInfo's DER shape and a
+ * supported algorithm and curve, with the same errors. Not checked: the key itself (an EC point
+ * off its curve, RSA's size). Never stricter than wh_verify_key_parse (tests/fuzz/key_check.c).
+ * The key verifies nothing: wh_verify_key_signature fails with WH_E_INTERNAL (deny);
+ * wh_verify_key_type is "ecdsa-p256", "rsa", ...; wh_verify_key_spki_der gives its DER as written.
+ */
+WH_MUST_CHECK enum wh_err wh_verify_key_check(struct wh_bytes pem, struct wh_arena *a,
+                                              struct wh_verify_key **out, struct wh_error *err);
 /* The same from DER SubjectPublicKeyInfo (trusted_root.json "rawBytes"). */
 WH_MUST_CHECK enum wh_err wh_verify_key_parse_der(struct wh_bytes der, struct wh_arena *a,
                                                   struct wh_verify_key **out, struct wh_error *err);

@@ -13,6 +13,7 @@
 #include "policy/policy.h"
 #include "policy/snapshot.h"
 #include "unit/harness.h"
+#include "verify/keys.h"
 
 static const struct wh_limits lim = WH_LIMITS_DEFAULT;
 
@@ -174,6 +175,73 @@ test_inline_pem_key_is_parsed(void)
     ok(wh_policy_signer_find(p, "k")->key != NULL && !wh_policy_signer_find(p, "k")->tlog_required,
        "key parsed, transparency log optional");
     wh_policy_unref(p);
+}
+
+/* keys_checked_only_unsafe (driftgate diff): a key OpenSSL would refuse for its point (here one
+ * bit flipped, off the curve) loads as a checked key that verifies nothing; broken base64 and a
+ * missing file are refused either way; the default load still refuses the off-curve key. */
+static void
+test_keys_checked_only(void)
+{
+    static const char off_curve[] =
+        HEAD "  signers:\n"
+             "    k:\n"
+             "      key:\n"
+             "        pem: |\n"
+             "          -----BEGIN PUBLIC KEY-----\n"
+             "          MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEMtrI43VOsE3mcsrEtVi+2w1YXcEL\n"
+             "          dVe1LG3Qd2n700QeLcK/6AKUSmm8qVGomePyQBqz/zraluU5d9BbzRe89g==\n"
+             "          -----END PUBLIC KEY-----\n";
+    static const char *const refused[] = {
+        HEAD "  signers: {k: {key: {pem: \"-----BEGIN PUBLIC KEY-----\\nMFkw=1\\n-----END PUBLIC "
+             "KEY-----\\n\"}}}\n",
+        HEAD "  signers: {k: {key: {file: keys/none.pub}}}\n",
+        HEAD "  signers: {k: {key: {pem: \"hello\"}}}\n",
+    };
+    struct wh_policy_load_options checked = {.limits = &lim, .keys_checked_only_unsafe = true};
+    struct wh_policy_load_options full = {.limits = &lim};
+    struct wh_policy *p = NULL;
+    struct wh_error err = {0};
+    const struct wh_policy_signer *s;
+    struct wh_bytes yaml = {(const unsigned char *)off_curve, strlen(off_curve)};
+
+    ok(wh_policy_parse_with(yaml, "t.yaml", "policy", &full, &p, &err) == WH_E_INVALID &&
+           strstr(err.msg, "t.yaml:7:") == err.msg &&
+           strstr(err.msg, "signer k: key: malformed PEM public key") != NULL,
+       "default load refuses an off-curve key at its line: %s", err.msg);
+    if (ok(wh_policy_parse_with(yaml, "t.yaml", "policy", &checked, &p, &err) == WH_OK,
+           "keys checked only: the off-curve key loads (%s)", err.msg)) {
+        s = wh_policy_signer_find(p, "k");
+        ok(s != NULL && s->key != NULL && s->keyless == NULL &&
+               strcmp(wh_verify_key_type(s->key), "ecdsa-p256") == 0,
+           "keys checked only: a key signer (never keyless), type ecdsa-p256");
+        ok(s != NULL && s->key != NULL &&
+               wh_verify_key_signature(s->key, (struct wh_bytes){(const unsigned char *)"m", 1},
+                                       (struct wh_bytes){(const unsigned char *)"\x30\x06\x02\x01"
+                                                                                "\x01\x02\x01\x01",
+                                                         8},
+                                       &err) == WH_E_INTERNAL,
+           "keys checked only: the key verifies nothing: %s", err.msg);
+        wh_policy_unref(p);
+    }
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        yaml = (struct wh_bytes){(const unsigned char *)refused[i], strlen(refused[i])};
+        ok(wh_policy_parse_with(yaml, "t.yaml", "policy", &checked, &p, &err) == WH_E_INVALID &&
+               strstr(err.msg, "t.yaml:4:") == err.msg && strstr(err.msg, "signer k: key") != NULL,
+           "keys checked only: still refused: %s", err.msg);
+    }
+}
+
+/* A policy file that cannot be read is named once: "policy PATH: why". */
+static void
+test_unreadable_policy_names_path_once(void)
+{
+    struct wh_policy *p = NULL;
+    struct wh_error err = {0};
+
+    ok(wh_policy_load("policy/none.yaml", &lim, &p, &err) == WH_E_NOT_FOUND &&
+           strcmp(err.msg, "policy policy/none.yaml: No such file or directory") == 0,
+       "missing policy: the path once (%s)", err.msg);
 }
 
 static void
@@ -1010,5 +1078,7 @@ main(void)
     test_image_exemption_shape();
     test_exact_claims_refuse_patterns();
     test_every_error_in_one_run();
+    test_keys_checked_only();
+    test_unreadable_policy_names_path_once();
     return done_testing();
 }

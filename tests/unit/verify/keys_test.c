@@ -190,6 +190,96 @@ test_rsa_pss_accepted(void)
     wh_arena_fini(&a);
 }
 
+/* wh_verify_key_check (driftgate diff): supported keys pass with their type, without OpenSSL's
+ * key decoders; what the parse refuses for its type or shape the check refuses with the parse's
+ * words; the checked key verifies nothing (deny), and its SPKI is the parse's for a DER key. */
+static void
+test_check_only_shape_and_type(void)
+{
+    static const struct {
+        const char *kind, *want;
+    } good[] = {{"ec-p256", "ecdsa-p256"},
+                {"ec-p384", "ecdsa-p384"},
+                {"ec-p521", "ecdsa-p521"},
+                {"rsa-2048", "rsa"},
+                {"ed25519", "ed25519"}},
+      bad[] = {{"ec-secp256k1", "unsupported EC curve secp256k1"},
+               {"ed448", "unsupported key type ED448"}};
+    struct wh_arena a;
+    struct wh_error err = {0};
+    struct wh_verify_key *key, *parsed;
+    struct wh_bytes spki, spki_parsed;
+    EVP_PKEY *priv;
+    size_t i;
+
+    wh_arena_init(&a);
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        priv = testsign_key_new(good[i].kind, &a);
+        key = NULL;
+        ok(wh_verify_key_check(testsign_pubkey_pem(priv, &a), &a, &key, &err) == WH_OK &&
+               strcmp(wh_verify_key_type(key), good[i].want) == 0,
+           "check: %s passes as %s (%s)", good[i].kind, good[i].want,
+           key != NULL ? wh_verify_key_type(key) : err.msg);
+        if (key == NULL)
+            continue;
+        ok(wh_verify_key_signature(key, testsign_lit("m"),
+                                   testsign_sign(priv, NULL, testsign_lit("m"), &a),
+                                   &err) == WH_E_INTERNAL &&
+               strstr(err.msg, "only checked") != NULL,
+           "check: a %s key only checked verifies nothing, even a good signature: %s", good[i].kind,
+           err.msg);
+        ok(wh_verify_key_parse(testsign_pubkey_pem(priv, &a), &a, &parsed, &err) == WH_OK &&
+               wh_verify_key_spki_der(key, &a, &spki, &err) == WH_OK &&
+               wh_verify_key_spki_der(parsed, &a, &spki_parsed, &err) == WH_OK &&
+               spki.len == spki_parsed.len && memcmp(spki.ptr, spki_parsed.ptr, spki.len) == 0,
+           "check: a %s key's SPKI is the parsed key's", good[i].kind);
+    }
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ok(wh_verify_key_check(testsign_pubkey_pem(testsign_key_new(bad[i].kind, &a), &a), &a, &key,
+                               &err) == WH_E_INVALID &&
+               strstr(err.msg, bad[i].want) != NULL,
+           "check: %s refused: %s", bad[i].kind, err.msg);
+    wh_arena_fini(&a);
+}
+
+/* Broken PEM is refused by the check as by the parse: base64, label, no block, size, and a
+ * well-formed base64 block that is no SubjectPublicKeyInfo. */
+static void
+test_check_only_refuses_broken_pem(void)
+{
+    static const struct {
+        const char *pem, *want, *name;
+    } cases[] = {
+        {"-----BEGIN PUBLIC KEY-----\n"
+         "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEFRk//8DKJlhLGay1c2sB5ApHblJB\n"
+         "ZXCNSffjHFH+f061ZuBTuFPQwsh/Hhypo8zj7X0VjdV4+t32neAWeYQBrg=1\n"
+         "-----END PUBLIC KEY-----\n",
+         "malformed PEM public key", "broken base64"},
+        {"-----BEGIN PUBLIC KEY-----\nMAMCAQE=\n-----END PUBLIC KEY-----\n",
+         "malformed PEM public key", "DER that is no SPKI"},
+        {"-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n", "malformed PEM public key",
+         "empty block"},
+        {"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+         "PEM block is \"CERTIFICATE\"", "certificate"},
+        {"not a key", "no PEM block", "no PEM"},
+    };
+    static char big[WH_VERIFY_KEY_PEM_MAX + 1];
+    struct wh_arena a;
+    struct wh_error err = {0};
+    struct wh_verify_key *key;
+
+    wh_arena_init(&a);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        ok(wh_verify_key_check(testsign_lit(cases[i].pem), &a, &key, &err) == WH_E_INVALID &&
+               strstr(err.msg, cases[i].want) != NULL,
+           "check: %s refused: %s", cases[i].name, err.msg);
+    memset(big, 'A', sizeof(big));
+    ok(wh_verify_key_check((struct wh_bytes){(const unsigned char *)big, sizeof(big)}, &a, &key,
+                           &err) == WH_E_LIMIT,
+       "check: oversized PEM is WH_E_LIMIT: %s", err.msg);
+    wh_arena_fini(&a);
+}
+
 int
 main(void)
 {
@@ -200,5 +290,7 @@ main(void)
     test_oversized_pem_is_limit();
     test_wrong_key_and_garbage_signature();
     test_rsa_pss_accepted();
+    test_check_only_shape_and_type();
+    test_check_only_refuses_broken_pem();
     return done_testing();
 }
