@@ -160,7 +160,10 @@ field_index(struct wh_json_scan *s, struct wh_str key, const struct wh_str *name
 
     *index = -1;
     for (i = 0; i < n; i++) {
-        if (key.len == names[i].len && memcmp(key.ptr, names[i].ptr, key.len) == 0) {
+        /* The first byte tells apart the names of one length ("bom-ref"/"version",
+         * "properties"/"components"): memcmp runs for the match only. Names are never empty. */
+        if (key.len == names[i].len && key.ptr[0] == names[i].ptr[0] &&
+            memcmp(key.ptr, names[i].ptr, key.len) == 0) {
             if (*seen & 1u << i)
                 return wh_json_scan_fail(s, "duplicate object key", key, err);
             *seen |= 1u << i;

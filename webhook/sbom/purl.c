@@ -74,9 +74,15 @@ static unsigned
 rules_of(const char *type)
 {
     const struct type_rule *r;
+    size_t i;
 
     if (type == NULL)
         return 0;
+    /* wh_sbom_purl_parse gives a known type as the table's own spelling: found by its address
+     * (the identity checks of every component), the rest by name. */
+    for (i = 0; i < sizeof(type_rules) / sizeof(type_rules[0]); i++)
+        if (type == type_rules[i].type)
+            return type_rules[i].rules;
     r = bsearch(type, type_rules, sizeof(type_rules) / sizeof(type_rules[0]), sizeof(type_rules[0]),
                 cmp_type_rule);
     return r != NULL ? r->rules : 0;
@@ -130,11 +136,7 @@ append_decoded(char *dst, size_t *used, struct wh_str seg, struct wh_error *err)
 static const char *
 rfind(const char *begin, const char *end, char c)
 {
-    while (end > begin) {
-        if (*--end == c)
-            return end;
-    }
-    return NULL;
+    return end > begin ? memrchr(begin, c, (size_t)(end - begin)) : NULL;
 }
 
 /* Lowercases s[0, len) in place; with PEP503 also collapses separator runs. Returns the new
@@ -159,7 +161,7 @@ fold(char *s, size_t len, unsigned rules)
 /* The type, lowercased, checked (purl-spec: letters, digits, '.', '+', '-') and canonical; a type
  * of the table is its static spelling (no copy per component), any other is copied to `a`. */
 static enum wh_err
-parse_type(const char *p, const char *slash, struct wh_arena *a, const char **type,
+parse_type(const char *p, const char *slash, struct wh_arena *a, const char **type, unsigned *rules,
            struct wh_error *err)
 {
     size_t i, len = (size_t)(slash - p);
@@ -176,15 +178,15 @@ parse_type(const char *p, const char *slash, struct wh_arena *a, const char **ty
         t[i] = c;
     }
     t[len] = '\0';
-    *type = canonical_type(t);
-    if (*type != t)
-        return WH_OK; /* "apk", a literal */
-    r = bsearch(t, type_rules, sizeof(type_rules) / sizeof(type_rules[0]), sizeof(type_rules[0]),
-                cmp_type_rule);
+    r = bsearch(canonical_type(t), type_rules, sizeof(type_rules) / sizeof(type_rules[0]),
+                sizeof(type_rules[0]), cmp_type_rule);
+    *rules = r != NULL ? r->rules : 0;
     if (r != NULL)
-        *type = r->type;
+        *type = r->type; /* "alpine" too: as "apk" */
     else if (t == small)
         *type = wh_arena_strndup(a, t, len);
+    else
+        *type = t;
     return WH_OK;
 }
 
@@ -250,7 +252,7 @@ wh_sbom_purl_parse(struct wh_str purl, struct wh_arena *a, struct wh_sbom_purl *
     const char *type = NULL;
     char *k, *ns, *name;
     size_t ns_len = 0, name_len = 0, type_len;
-    unsigned rules;
+    unsigned rules = 0;
     enum wh_err rc;
 
     /* purl-spec: scheme "pkg" (case-insensitive), then optional '/'s, then type. */
@@ -267,7 +269,7 @@ wh_sbom_purl_parse(struct wh_str purl, struct wh_arena *a, struct wh_sbom_purl *
     slash = memchr(p, '/', (size_t)(end - p));
     if (slash == NULL || slash == p)
         return wh_error_set(err, WH_E_INVALID, "purl: missing type or name");
-    if ((rc = parse_type(p, slash, a, &type, err)) != WH_OK)
+    if ((rc = parse_type(p, slash, a, &type, &rules, err)) != WH_OK)
         return rc;
     type_len = strlen(type);
     p = slash + 1;
@@ -289,7 +291,6 @@ wh_sbom_purl_parse(struct wh_str purl, struct wh_arena *a, struct wh_sbom_purl *
     if (p == end)
         return wh_error_set(err, WH_E_INVALID, "purl: empty name");
     /* One identity per package: fold as the ecosystem does (purl.h). */
-    rules = rules_of(type);
     if (rules & DROP_NS)
         ns_len = 0;
     else if (rules & FOLD_NS)

@@ -320,6 +320,13 @@ test_identity_per_ecosystem(void)
         /* generic: as written */
         {"pkg:generic/OpenSSL@3.0.13", "pkg:generic/openssl@3.0.13", false, "generic//OpenSSL",
          "OpenSSL"},
+        /* a type not in the table, short or past the 16-byte buffer: no folding, type lowercased */
+        {"pkg:Swift/github.com/Apple/Nio", "pkg:swift/github.com/Apple/Nio", true,
+         "swift/github.com/Apple/Nio", "Nio"},
+        {"pkg:VeryLongTypeName-x/Ns/Name@1", "pkg:verylongtypename-x/Ns/Name@2", true,
+         "verylongtypename-x/Ns/Name", "Name"},
+        {"pkg:VeryLongTypeName-x/Ns/Name", "pkg:verylongtypename-x/ns/name", false,
+         "verylongtypename-x/Ns/Name", "Name"},
     };
     struct wh_arena a;
     size_t i;
