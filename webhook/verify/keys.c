@@ -2,6 +2,8 @@
  * with the digest and padding cosign and sigstore-go use for each key type. */
 #include "verify/keys.h"
 
+#include "base/digest.h"
+
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -163,76 +165,166 @@ wh_verify_key_parse(struct wh_bytes pem, struct wh_arena *a, struct wh_verify_ke
     return adopt(pkey, a, out, err);
 }
 
-/* The first PEM block's bytes, base64-decoded by OpenSSL's generic PEM reader (no key decoder:
- * nothing that needs OpenSSL's providers), copied into `a`. */
-static enum wh_err
-pem_der(struct wh_bytes pem, struct wh_arena *a, struct wh_bytes *der, struct wh_error *err)
-{
-    BIO *bio = BIO_new_mem_buf(pem.ptr, (int)pem.len);
-    char *name = NULL, *header = NULL;
-    unsigned char *data = NULL;
-    long len = 0;
-    int read;
+/*
+ * wh_verify_key_check reads the PEM and the DER itself: any OpenSSL call that decodes an OID
+ * (d2i_X509_ALGOR, OBJ_obj2nid) loads openssl.cnf and builds its tables first, ~1.8M instructions
+ * and ~60 page faults of libcrypto's code, which `driftgate diff` would pay for a key it never
+ * uses. Only the shape is read, so the code stays small; OpenSSL still parses every key a
+ * command verifies with.
+ */
 
-    if (bio == NULL)
-        wh_oom();
-    read = PEM_read_bio(bio, &name, &header, &data, &len);
-    BIO_free(bio);
-    if (read != 1 || len <= 0) {
-        OPENSSL_free(name);
-        OPENSSL_free(header);
-        OPENSSL_free(data);
-        return wh_error_openssl(err, WH_E_INVALID, "malformed PEM public key");
-    }
-    der->ptr = wh_arena_memdup(a, data, (size_t)len);
-    der->len = (size_t)len;
-    OPENSSL_free(name);
-    OPENSSL_free(header);
-    OPENSSL_free(data);
+/* The base64 between the "PUBLIC KEY" block's BEGIN and END lines, whitespace dropped. */
+static enum wh_err
+pem_base64(struct wh_bytes pem, struct wh_arena *a, struct wh_str *out, struct wh_error *err)
+{
+    static const char begin[] = "-----BEGIN PUBLIC KEY-----", end[] = "-----END PUBLIC KEY-----";
+    const char *p = memmem(pem.ptr, pem.len, begin, sizeof(begin) - 1);
+    const char *limit = (const char *)pem.ptr + pem.len, *stop;
+    char *b64;
+    size_t n = 0;
+
+    if (p == NULL) /* check_pem_label saw "PUBLIC KEY" then "-----": not reached */
+        return wh_error_set(err, WH_E_INVALID, "malformed PEM public key: no BEGIN line");
+    p += sizeof(begin) - 1;
+    stop = memmem(p, (size_t)(limit - p), end, sizeof(end) - 1);
+    if (stop == NULL)
+        return wh_error_set(err, WH_E_INVALID, "malformed PEM public key: no END line");
+    b64 = wh_arena_alloc_raw(a, (size_t)(stop - p) + 1);
+    for (; p < stop; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+            b64[n++] = *p;
+    *out = (struct wh_str){b64, n};
     return WH_OK;
 }
 
-/* The type name of an SPKI's algorithm (and curve): what classify() would call a supported key,
- * or the error it gives for an unsupported one. RSA's size needs the key: not checked here. */
-static enum wh_err
-classify_algorithm(const X509_ALGOR *alg, struct wh_verify_key *key, struct wh_error *err)
-{
-    const ASN1_OBJECT *oid;
-    const void *param;
-    int param_type, nid;
+/* A DER cursor: [p, end). */
+struct der {
+    const unsigned char *p, *end;
+};
 
-    X509_ALGOR_get0(&oid, &param_type, &param, alg);
-    nid = OBJ_obj2nid(oid);
-    if (nid == NID_rsaEncryption) {
+/* Reads the tag and length at d->p (definite lengths, short or long form) and moves past the
+ * element; *content is its value. False when the bytes are no such element. */
+static bool
+der_next(struct der *d, unsigned char *tag, struct der *content)
+{
+    const unsigned char *q = d->p;
+    size_t len, k, i;
+
+    if (d->end - q < 2 || (q[0] & 0x1f) == 0x1f) /* no multi-byte tags in an SPKI */
+        return false;
+    *tag = q[0];
+    len = q[1];
+    q += 2;
+    if (len & 0x80) {
+        k = len & 0x7f;
+        if (k == 0 || k > 4 || (size_t)(d->end - q) < k) /* 0: BER's indefinite length */
+            return false;
+        for (len = 0, i = 0; i < k; i++)
+            len = len << 8 | q[i];
+        q += k;
+    }
+    if (len > (size_t)(d->end - q))
+        return false;
+    *content = (struct der){q, q + len};
+    d->p = q + len;
+    return true;
+}
+
+static bool
+der_is(struct der d, const char *bytes, size_t n)
+{
+    return (size_t)(d.end - d.p) == n && memcmp(d.p, bytes, n) == 0;
+}
+
+/* An OID as dotted text for a message ("1.3.132.0.10"), cut at `cap`. */
+static void
+oid_text(struct der oid, char *buf, size_t cap)
+{
+    unsigned long long v = 0;
+    size_t used;
+    int w;
+
+    w = snprintf(buf, cap, "%d.%d", oid.p[0] < 80 ? oid.p[0] / 40 : 2,
+                 oid.p[0] < 80 ? oid.p[0] % 40 : oid.p[0] - 80);
+    used = w > 0 ? (size_t)w : cap;
+    for (const unsigned char *q = oid.p + 1; q < oid.end && used < cap; q++) {
+        v = (v << 7 | (*q & 0x7f)) & 0xffffffffffffffULL;
+        if (*q & 0x80)
+            continue;
+        w = snprintf(buf + used, cap - used, ".%llu", v);
+        used = w > 0 ? used + (size_t)w : cap;
+        v = 0;
+    }
+}
+
+#define OID(s) s, sizeof(s) - 1
+static const struct {
+    const char *oid;
+    size_t len;
+    const char *type;
+} known_curves[] = {
+    {OID("\x2a\x86\x48\xce\x3d\x03\x01\x07"), "ecdsa-p256"}, /* prime256v1 */
+    {OID("\x2b\x81\x04\x00\x22"), "ecdsa-p384"},             /* secp384r1 */
+    {OID("\x2b\x81\x04\x00\x23"), "ecdsa-p521"},             /* secp521r1 */
+};
+
+/* The type of an SPKI's algorithm (and curve), as classify() names a supported key, or the
+ * error it gives for another; RSA's size needs the key: not checked here. */
+static enum wh_err
+classify_algorithm(struct der oid, bool has_params, unsigned char params_tag, struct der params,
+                   struct wh_verify_key *key, struct wh_error *err)
+{
+    char text[64];
+    size_t i;
+
+    if (der_is(oid, OID("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01"))) { /* rsaEncryption */
         memcpy(key->type, "rsa", sizeof("rsa"));
         return WH_OK;
     }
-    if (nid == NID_ED25519) {
+    if (der_is(oid, OID("\x2b\x65\x70"))) { /* id-Ed25519 */
         memcpy(key->type, "ed25519", sizeof("ed25519"));
         return WH_OK;
     }
-    if (nid != NID_X9_62_id_ecPublicKey)
+    if (!der_is(oid, OID("\x2a\x86\x48\xce\x3d\x02\x01"))) { /* id-ecPublicKey */
+        oid_text(oid, text, sizeof(text));
         return wh_error_set(err, WH_E_INVALID,
-                            "unsupported key type %s (want ECDSA, RSA or Ed25519)",
-                            nid != NID_undef ? OBJ_nid2sn(nid) : "unknown");
-    if (param_type != V_ASN1_OBJECT)
-        return wh_error_set(err, WH_E_INVALID, "EC key without a named curve is not supported");
-    switch (OBJ_obj2nid(param)) {
-    case NID_X9_62_prime256v1:
-        memcpy(key->type, "ecdsa-p256", sizeof("ecdsa-p256"));
-        return WH_OK;
-    case NID_secp384r1:
-        memcpy(key->type, "ecdsa-p384", sizeof("ecdsa-p384"));
-        return WH_OK;
-    case NID_secp521r1:
-        memcpy(key->type, "ecdsa-p521", sizeof("ecdsa-p521"));
-        return WH_OK;
-    default:
-        nid = OBJ_obj2nid(param);
-        return wh_error_set(err, WH_E_INVALID,
-                            "unsupported EC curve %s (want P-256, P-384 or P-521)",
-                            nid != NID_undef ? OBJ_nid2sn(nid) : "unknown");
+                            "unsupported key type (OID %s; want ECDSA, RSA or Ed25519)", text);
     }
+    if (!has_params || params_tag != 0x06 || params.p == params.end)
+        return wh_error_set(err, WH_E_INVALID, "EC key without a named curve is not supported");
+    for (i = 0; i < sizeof(known_curves) / sizeof(known_curves[0]); i++) {
+        if (der_is(params, known_curves[i].oid, known_curves[i].len)) {
+            snprintf(key->type, sizeof(key->type), "%s", known_curves[i].type);
+            return WH_OK;
+        }
+    }
+    oid_text(params, text, sizeof(text));
+    return wh_error_set(err, WH_E_INVALID,
+                        "unsupported EC curve (OID %s; want P-256, P-384 or P-521)", text);
+}
+#undef OID
+
+/* SubjectPublicKeyInfo ::= SEQUENCE { SEQUENCE { OID, params ANY OPTIONAL }, BIT STRING }; bytes
+ * after it pass, as OpenSSL's decoder lets them. key->spki: the SEQUENCE's own bytes. */
+static enum wh_err
+check_spki(struct wh_bytes der, struct wh_verify_key *key, struct wh_error *err)
+{
+    struct der all = {der.ptr, der.ptr + der.len}, spki, alg, bits, oid, params = {NULL, NULL};
+    unsigned char tag, params_tag = 0;
+    bool has_params;
+
+    if (!der_next(&all, &tag, &spki) || tag != 0x30 || !der_next(&spki, &tag, &alg) ||
+        tag != 0x30 || !der_next(&spki, &tag, &bits) || (tag != 0x03 && tag != 0x23) ||
+        bits.p == bits.end || spki.p != spki.end || !der_next(&alg, &tag, &oid) || tag != 0x06 ||
+        oid.p == oid.end)
+        return wh_error_set(err, WH_E_INVALID,
+                            "malformed PEM public key: not a DER SubjectPublicKeyInfo");
+    has_params = alg.p != alg.end;
+    if (has_params && (!der_next(&alg, &params_tag, &params) || alg.p != alg.end))
+        return wh_error_set(err, WH_E_INVALID,
+                            "malformed PEM public key: not a DER SubjectPublicKeyInfo");
+    key->spki = (struct wh_bytes){der.ptr, (size_t)(all.p - der.ptr)};
+    return classify_algorithm(oid, has_params, params_tag, params, key, err);
 }
 
 enum wh_err
@@ -240,37 +332,18 @@ wh_verify_key_check(struct wh_bytes pem, struct wh_arena *a, struct wh_verify_ke
                     struct wh_error *err)
 {
     struct wh_verify_key *key;
-    struct wh_bytes der = {NULL, 0};
-    const unsigned char *p, *end;
-    X509_ALGOR *alg = NULL;
-    ASN1_BIT_STRING *bits = NULL;
-    long len;
-    int tag, cls;
+    struct wh_str b64;
+    struct wh_bytes der;
+    struct wh_error e;
     enum wh_err rc;
 
-    if ((rc = check_pem(pem, err)) != WH_OK || (rc = pem_der(pem, a, &der, err)) != WH_OK)
+    if ((rc = check_pem(pem, err)) != WH_OK || (rc = pem_base64(pem, a, &b64, err)) != WH_OK)
         return rc;
-    /* SEQUENCE { AlgorithmIdentifier, BIT STRING }: bytes after it are let pass, as OpenSSL's
-     * SubjectPublicKeyInfo decoder lets them (so this is never stricter than the parse). */
-    p = der.ptr;
-    if (ASN1_get_object(&p, &len, &tag, &cls, (long)der.len) != V_ASN1_CONSTRUCTED ||
-        tag != V_ASN1_SEQUENCE || cls != V_ASN1_UNIVERSAL)
-        return wh_error_openssl(err, WH_E_INVALID, "malformed PEM public key");
-    end = p + len;
-    alg = d2i_X509_ALGOR(NULL, &p, end - p);
-    if (alg != NULL)
-        bits = d2i_ASN1_BIT_STRING(NULL, &p, end - p);
-    if (alg == NULL || bits == NULL || p != end) {
-        X509_ALGOR_free(alg);
-        ASN1_BIT_STRING_free(bits);
-        return wh_error_openssl(err, WH_E_INVALID, "malformed PEM public key");
-    }
-    ASN1_BIT_STRING_free(bits);
+    if (wh_digest_base64_decode(b64, a, &der, &e) != WH_OK)
+        return wh_error_set(err, WH_E_INVALID, "malformed PEM public key: %s", e.msg);
     key = wh_arena_alloc(a, sizeof(*key));
-    *key = (struct wh_verify_key){.kind = KEY_UNPARSED, .spki = {der.ptr, (size_t)(end - der.ptr)}};
-    rc = classify_algorithm(alg, key, err);
-    X509_ALGOR_free(alg);
-    if (rc != WH_OK)
+    *key = (struct wh_verify_key){.kind = KEY_UNPARSED};
+    if ((rc = check_spki(der, key, err)) != WH_OK)
         return rc;
     *out = key;
     return WH_OK;

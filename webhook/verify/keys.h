@@ -24,12 +24,13 @@ WH_MUST_CHECK enum wh_err wh_verify_key_parse(struct wh_bytes pem, struct wh_are
                                               struct wh_verify_key **out, struct wh_error *err);
 /*
  * For a command that never verifies (`driftgate diff`): the checks of wh_verify_key_parse that
- * need no OpenSSL key decoder, whose first use costs ~9M instructions of provider and decoder
- * setup: the size, the "PUBLIC KEY" label, the base64, the SubjectPublicKeyInfo's DER shape and a
- * supported algorithm and curve, with the same errors. Not checked: the key itself (an EC point
- * off its curve, RSA's size). Never stricter than wh_verify_key_parse (tests/fuzz/key_check.c).
+ * need no OpenSSL (whose first key decode costs ~9M instructions of provider and decoder setup):
+ * the size, the "PUBLIC KEY" block, its base64, the SubjectPublicKeyInfo's DER shape and a
+ * supported algorithm and curve (another is named by its OID). Not checked: the key itself (an
+ * EC point off its curve, RSA's size), nor BER forms OpenSSL tolerates (an indefinite length).
  * The key verifies nothing: wh_verify_key_signature fails with WH_E_INTERNAL (deny);
  * wh_verify_key_type is "ecdsa-p256", "rsa", ...; wh_verify_key_spki_der gives its DER as written.
+ * tests/fuzz/key_check.c: every key the parse accepts, re-encoded as DER, passes with its type.
  */
 WH_MUST_CHECK enum wh_err wh_verify_key_check(struct wh_bytes pem, struct wh_arena *a,
                                               struct wh_verify_key **out, struct wh_error *err);
