@@ -89,19 +89,30 @@ or_dash(const char *s)
  * or image. Each format gets its own escaping, and all of it goes through the walk below: one
  * code point at a time, a byte that is not UTF-8 reported as such. */
 
-/* Calls `emit` for each code point of s[0..len): cp, its bytes, and whether they were UTF-8. */
+/* Calls `emit` for each code point of s[0..len): cp, its bytes, and whether they were UTF-8.
+ * A run of bytes `plain` says `emit` would copy unchanged (printable ASCII it does not escape) is
+ * appended at once: the same bytes, one append instead of one call per byte. */
 typedef void emit_fn(struct wh_buf *b, uint32_t cp, const char *bytes, size_t n, bool is_utf8);
+typedef bool plain_fn(unsigned char c);
 
 static void
-walk_utf8(struct wh_buf *b, const char *s, size_t len, emit_fn *emit)
+walk_utf8(struct wh_buf *b, const char *s, size_t len, emit_fn *emit, plain_fn *plain)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
 
     while (i < len) {
-        uint32_t cp = p[i];
-        size_t n = p[i] < 0x80 ? 1 : wh_utf8_next(p + i, len - i, &cp);
+        uint32_t cp;
+        size_t n, run = i;
 
+        while (i < len && plain(p[i]))
+            i++;
+        if (i > run) {
+            wh_buf_append(b, s + run, i - run);
+            continue;
+        }
+        cp = p[i];
+        n = p[i] < 0x80 ? 1 : wh_utf8_next(p + i, len - i, &cp);
         if (n == 0) {
             emit(b, p[i], s + i, 1, false);
             i++;
@@ -138,11 +149,17 @@ emit_text(struct wh_buf *b, uint32_t cp, const char *bytes, size_t n, bool is_ut
         wh_buf_append(b, bytes, n);
 }
 
+static bool
+plain_text(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7f && c != '\\';
+}
+
 void
 wh_cli_report_text_safe(struct wh_buf *b, const char *s)
 {
     if (s != NULL)
-        walk_utf8(b, s, strlen(s), emit_text);
+        walk_utf8(b, s, strlen(s), emit_text, plain_text);
 }
 
 /* `s` escaped for text, then padded with spaces to `width` bytes. */
@@ -177,10 +194,16 @@ emit_md(struct wh_buf *b, uint32_t cp, const char *bytes, size_t n, bool is_utf8
     wh_buf_append(b, bytes, n);
 }
 
+static bool
+plain_md(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7f && !ispunct(c);
+}
+
 static void
 md_text(struct wh_buf *b, const char *s)
 {
-    walk_utf8(b, or_dash(s), strlen(or_dash(s)), emit_md);
+    walk_utf8(b, or_dash(s), strlen(or_dash(s)), emit_md, plain_md);
 }
 
 /* Inside a code span nothing is markup (no links, HTML or mentions); only the table's '|' needs
@@ -194,6 +217,12 @@ emit_code(struct wh_buf *b, uint32_t cp, const char *bytes, size_t n, bool is_ut
         wh_buf_append_c(b, "\\|");
     else
         wh_buf_append(b, bytes, n);
+}
+
+static bool
+plain_code(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7f && c != '|';
 }
 
 /* A code span holding `s` exactly (CommonMark 6.1): its fence is one backtick longer than the
@@ -216,7 +245,7 @@ md_code(struct wh_buf *b, const char *s)
         wh_buf_append_c(b, "`");
     if (pad)
         wh_buf_append_c(b, " ");
-    walk_utf8(b, s, len, emit_code);
+    walk_utf8(b, s, len, emit_code, plain_code);
     if (pad)
         wh_buf_append_c(b, " ");
     for (i = 0; i <= longest; i++)
