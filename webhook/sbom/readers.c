@@ -1,6 +1,7 @@
 /* What the SBOM readers share (normalize.c for JSON, tagvalue.c for SPDX tag-value). */
 #include "sbom/readers.h"
 
+#include <endian.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,16 +54,18 @@ cmp_component(const void *x, const void *y)
     return strcmp(a->purl_type, b->purl_type);
 }
 
-/* Bytes [off, off + 8) of a key as a big-endian number, NUL-padded: orders as strcmp does. */
+/* Bytes [off, off + 8) of a key as a big-endian number, NUL-padded: orders as strcmp does. One
+ * 8-byte load, not eight shifts (a fifth of the sort). */
 static uint64_t
 key_word(const char *key, size_t len, size_t off)
 {
-    uint64_t w = 0;
-    size_t i;
+    unsigned char bytes[8] = {0};
+    uint64_t w;
 
-    for (i = 0; i < 8; i++)
-        w = w << 8 | (off + i < len ? (unsigned char)key[off + i] : 0);
-    return w;
+    if (off < len)
+        memcpy(bytes, key + off, len - off < 8 ? len - off : 8);
+    memcpy(&w, bytes, sizeof(w));
+    return be64toh(w);
 }
 
 struct sort_item {
