@@ -239,7 +239,8 @@ wh_file_map(const char *path, size_t max, struct wh_arena *a, struct wh_bytes *o
         (m = mapping_claim(path)) == NULL) {
         return read_fd(fd, path, max, a, out, err);
     }
-    p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    /* Not MAP_POPULATE: the pages are mapped in by wh_file_prefault, on the thread that parses. */
+    p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED)
         return read_fd(fd, path, max, a, out, err);
     close(fd);
@@ -249,4 +250,19 @@ wh_file_map(const char *path, size_t max, struct wh_arena *a, struct wh_bytes *o
     out->ptr = p;
     out->len = (size_t)st.st_size;
     return WH_OK;
+}
+
+void
+wh_file_prefault(struct wh_bytes b)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t start, end;
+
+    if (b.len == 0 || page <= 0)
+        return;
+    start = (uintptr_t)b.ptr & ~((uintptr_t)page - 1);
+    end = (uintptr_t)b.ptr + b.len;
+    /* Advice only: a kernel without MADV_POPULATE_READ (before 5.14) faults the pages in as the
+     * parse reads them. */
+    (void)madvise((void *)start, end - start, MADV_POPULATE_READ);
 }

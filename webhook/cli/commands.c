@@ -229,8 +229,10 @@ sbom_job_parse(void *p)
 {
     struct sbom_job *j = p;
 
-    if (j->rc == WH_OK)
+    if (j->rc == WH_OK) {
+        wh_file_prefault(j->bytes);
         j->rc = wh_sbom_parse(j->bytes, j->lim, j->arena, &j->sbom, &j->err);
+    }
     return NULL;
 }
 
