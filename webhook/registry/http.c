@@ -672,15 +672,18 @@ wh_registry_http_exchange(struct wh_registry_http *h, const struct wh_registry_h
 {
     struct transfer *t;
     struct curl_slist *headers;
-    int64_t left = wh_clock_left_ms(q->deadline_ms);
+    int64_t left;
     enum wh_err rc;
     CURLcode cc;
     long status = 0;
 
-    if (left <= 0)
-        return wh_error_set(err, WH_E_TIMEOUT, "deadline passed before the request was sent");
     if (h->curl == NULL && make_handle(h, err) != WH_OK)
         return err->code;
+    /* curl's timeout counts from easy_perform: take what is left of the deadline after the
+     * handle exists (the first one loads libcurl, 5-30 ms), or the transfer ends that much late. */
+    left = wh_clock_left_ms(q->deadline_ms);
+    if (left <= 0)
+        return wh_error_set(err, WH_E_TIMEOUT, "deadline passed before the request was sent");
     t = calloc(1, sizeof(*t));
     if (t == NULL)
         wh_oom();
